@@ -1,0 +1,36 @@
+# Backend Architect: `make demo` runs it on the example project, `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint rules-table vsix clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,ai]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "== backend-architect check examples/ (exit 1 means it found problems, as it should)"
+	-$(BIN)/backend-architect check examples/
+	@echo
+	@echo "== backend-architect rule MG001"
+	@$(BIN)/backend-architect rule MG001
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet squawk-cli sqlfluff
+	$(BIN)/python benchmarks/run.py
+
+rules-table: $(STAMP)
+	$(BIN)/python scripts/update_readme.py
+
+vsix:
+	bash vscode-client/scripts/build.sh
+
+clean:
+	rm -rf $(VENV) build *.egg-info

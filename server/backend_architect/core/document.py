@@ -1,0 +1,177 @@
+"""A text document and the one place where positions are converted.
+
+Analysis works in UTF-8 byte offsets (what tree-sitter and libpg_query report).
+LSP clients speak UTF-16 code units unless they negotiated UTF-8 or UTF-32.
+Every conversion between the two goes through :class:`Document`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import unquote, urlparse
+
+UTF8 = "utf-8"
+UTF16 = "utf-16"
+UTF32 = "utf-32"
+
+LANGUAGE_BY_SUFFIX = {
+    ".sql": "sql",
+    ".psql": "sql",
+    ".pgsql": "sql",
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".tsx": "tsx",
+    ".go": "go",
+}
+
+LANGUAGE_ALIASES = {
+    "sql": "sql",
+    "pgsql": "sql",
+    "postgres": "sql",
+    "plpgsql": "sql",
+    "python": "python",
+    "javascript": "javascript",
+    "javascriptreact": "javascript",
+    "typescript": "typescript",
+    "typescriptreact": "tsx",
+    "go": "go",
+}
+
+
+def language_for_path(path: str) -> str | None:
+    """The analysed language of a file, from its suffix (None when not analysed)."""
+    return LANGUAGE_BY_SUFFIX.get(os.path.splitext(path)[1].lower())
+
+
+def uri_to_path(uri: str) -> str:
+    parsed = urlparse(uri)
+    if parsed.scheme not in ("file", ""):
+        return uri
+    return unquote(parsed.path)
+
+
+def path_to_uri(path: str) -> str:
+    from pathlib import Path
+
+    return Path(os.path.abspath(path)).as_uri()
+
+
+@dataclass
+class Document:
+    """Text plus a UTF-8 line index."""
+
+    text: str
+    path: str = "<memory>"
+    language: str | None = None
+    version: int | None = None
+    uri: str | None = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.language is None:
+            self.language = language_for_path(self.path)
+        if self.uri is None and self.path != "<memory>":
+            self.uri = path_to_uri(self.path)
+
+    @cached_property
+    def data(self) -> bytes:
+        # surrogatepass keeps lone surrogates (from a bad client) from raising.
+        return self.text.encode("utf-8", "surrogatepass")
+
+    @cached_property
+    def line_starts(self) -> list[int]:
+        starts = [0]
+        data = self.data
+        find = data.find
+        i = find(b"\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find(b"\n", i + 1)
+        return starts
+
+    # -- conversions ---------------------------------------------------------
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.line_starts, offset) - 1
+
+    def line_text(self, line: int) -> str:
+        starts = self.line_starts
+        if line < 0 or line >= len(starts):
+            return ""
+        end = starts[line + 1] - 1 if line + 1 < len(starts) else len(self.data)
+        return self.data[starts[line]:end].decode("utf-8", "replace").rstrip("\r")
+
+    def offset_to_position(self, offset: int, encoding: str = UTF16) -> tuple[int, int]:
+        """UTF-8 byte offset -> (line, column) in the given encoding."""
+        offset = max(0, min(offset, len(self.data)))
+        line = self.line_of(offset)
+        start = self.line_starts[line]
+        if encoding == UTF8:
+            return line, offset - start
+        segment = self.data[start:offset].decode("utf-8", "surrogatepass" if encoding else "replace")
+        if encoding == UTF32:
+            return line, len(segment)
+        return line, _utf16_len(segment)
+
+    def position_to_offset(self, line: int, column: int, encoding: str = UTF16) -> int:
+        """(line, column) in the given encoding -> UTF-8 byte offset (clamped to the line)."""
+        starts = self.line_starts
+        if line < 0:
+            return 0
+        if line >= len(starts):
+            return len(self.data)
+        start = starts[line]
+        end = starts[line + 1] - 1 if line + 1 < len(starts) else len(self.data)
+        if encoding == UTF8:
+            return min(start + max(column, 0), end)
+        text = self.data[start:end].decode("utf-8", "surrogatepass")
+        if encoding == UTF32:
+            prefix = text[: max(column, 0)]
+        else:
+            prefix = _utf16_prefix(text, column)
+        return start + len(prefix.encode("utf-8", "surrogatepass"))
+
+    def offset_of_char(self, char_index: int) -> int:
+        """Python str index -> UTF-8 byte offset."""
+        return len(self.text[:char_index].encode("utf-8", "surrogatepass"))
+
+    def char_of_offset(self, offset: int) -> int:
+        return len(self.data[:offset].decode("utf-8", "surrogatepass"))
+
+
+def _utf16_len(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+
+
+def _utf16_prefix(text: str, units: int) -> str:
+    if text.isascii():
+        return text[: max(units, 0)]
+    count = 0
+    for i, ch in enumerate(text):
+        if count >= units:
+            return text[:i]
+        count += 2 if ord(ch) > 0xFFFF else 1
+    return text
+
+
+def apply_edits(text: str, edits) -> str:
+    """Apply byte-offset edits (objects with start, end, new_text) to text.
+
+    Edits must not overlap; they are applied from the end so offsets stay valid.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        data = data[: edit.start] + edit.new_text.encode("utf-8") + data[edit.end :]
+    return data.decode("utf-8", "surrogatepass")

@@ -1,0 +1,199 @@
+"""Rules, discovered from ``backend_architect.rules``: one rule per file.
+
+A rule is a class deriving from :class:`Rule`. Every fact about it lives in
+that class: its code, name, command, languages, severity, message, fix title,
+fix safety and its documentation (the docstring). Nothing else in the code base
+needs to learn a rule's name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import textwrap
+from functools import lru_cache
+from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
+
+from .findings import Applicability, Finding, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Context, SqlContext
+    from .sql import Statement
+
+COMMANDS = (
+    "QUERY_OPTIMIZE",
+    "INDEX_STRATEGY",
+    "MIGRATION",
+    "SCHEMA_DESIGN",
+    "INPUT_VALIDATION",
+    "AUTH_SYSTEM",
+    "AUTHZ_DESIGN",
+    "RATE_LIMITING",
+    "CONNECTION_POOL",
+    "DESIGN_API",
+    "ENDPOINT",
+    "SERVICE",
+    "REPOSITORY",
+    "MIDDLEWARE",
+    "MICROSERVICE",
+    "EVENT_SYSTEM",
+)
+
+# Code prefixes per command; a rule's code is its prefix and three digits.
+PREFIXES = {
+    "QUERY_OPTIMIZE": "QO",
+    "INDEX_STRATEGY": "IX",
+    "MIGRATION": "MG",
+    "SCHEMA_DESIGN": "SD",
+    "INPUT_VALIDATION": "IV",
+    "AUTH_SYSTEM": "AU",
+    "AUTHZ_DESIGN": "AZ",
+    "RATE_LIMITING": "RL",
+    "CONNECTION_POOL": "CP",
+    "DESIGN_API": "API",
+    "ENDPOINT": "EP",
+    "SERVICE": "SV",
+    "REPOSITORY": "RP",
+    "MIDDLEWARE": "MW",
+    "MICROSERVICE": "MS",
+    "EVENT_SYSTEM": "EV",
+    "GENERAL": "BA",
+}
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+DOCS_URL = "https://github.com/backend-architect/backend-architect/blob/main/docs/rules.md#{anchor}"
+
+SQL_LANGUAGES = ("sql", "python", "javascript", "typescript", "tsx", "go")
+
+
+class Rule:
+    """Base class of every rule.
+
+    A SQL rule sets ``statement_kinds`` (libpg_query node names such as
+    ``"IndexStmt"``) and implements :meth:`check_statement`, or implements
+    :meth:`check_region` to see every statement of a region at once. A rule on
+    application code implements :meth:`check_document`.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    command: ClassVar[str]
+    languages: ClassVar[tuple[str, ...]] = SQL_LANGUAGES
+    severity: ClassVar[Severity] = Severity.WARNING
+    message: ClassVar[str]
+    fix_title: ClassVar[str | None] = None
+    fix_safety: ClassVar[Applicability] = Applicability.SAFE
+    statement_kinds: ClassVar[tuple[str, ...] | None] = ()
+    # SQL rules run on every SQL region unless limited; "migration" limits a
+    # rule to SQL files and migration operations (not queries in app code).
+    sql_scope: ClassVar[str] = "any"
+    needs_catalog: ClassVar[bool] = False
+
+    # -- hooks --------------------------------------------------------------
+
+    def check_statement(self, stmt: "Statement", ctx: "SqlContext") -> Iterable[Finding]:
+        return ()
+
+    def check_region(self, ctx: "SqlContext") -> Iterable[Finding]:
+        return ()
+
+    def check_document(self, ctx: "Context") -> Iterable[Finding]:
+        return ()
+
+    # -- helpers for rule authors -----------------------------------------------
+
+    def finding(self, start: int, end: int, message: str | None = None, fix=None, **fmt) -> Finding:
+        text = message if message is not None else self.message
+        if fmt:
+            text = text.format(**fmt)
+        return Finding(self.code, text, start, end, fix)
+
+    def fix(self, edits, title: str | None = None, safety: Applicability | None = None, new_files=()):
+        from .findings import Fix
+
+        return Fix(
+            title=title or self.fix_title or "apply the fix",
+            edits=tuple(edits),
+            applicability=safety or self.fix_safety,
+            new_files=tuple(new_files),
+        )
+
+    # -- documentation ----------------------------------------------------------
+
+    @classmethod
+    def doc(cls) -> str:
+        return textwrap.dedent(cls.__doc__ or "").strip()
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        sections: dict[str, str] = {}
+        current = None
+        for line in cls.doc().splitlines():
+            m = re.match(r"^##\s+(.*?)\s*$", line)
+            if m:
+                current = m.group(1)
+                sections[current] = ""
+            elif current is not None:
+                sections[current] += line + "\n"
+        return {k: v.strip() for k, v in sections.items()}
+
+    @classmethod
+    def summary(cls) -> str:
+        what = cls.doc_sections().get("What it does", "")
+        return what.split("\n\n")[0].replace("\n", " ").strip()
+
+    @classmethod
+    def doc_url(cls) -> str:
+        return DOCS_URL.format(anchor=f"{cls.code.lower()}-{cls.name}")
+
+    @classmethod
+    def markdown(cls) -> str:
+        """The rule's documentation as Markdown (hover and `rule CODE`)."""
+        head = f"### {cls.code} {cls.name} ({cls.command})\n\n"
+        body = cls.doc()
+        tail = ""
+        if cls.fix_title:
+            tail = f"\n\n## Fix\n\n{cls.fix_title} ({cls.fix_safety.value})."
+        return head + body + tail
+
+
+def _iter_rule_modules() -> Iterator[str]:
+    from .. import rules
+
+    for info in pkgutil.walk_packages(rules.__path__, rules.__name__ + "."):
+        if not info.ispkg:
+            yield info.name
+
+
+class RegistryError(Exception):
+    pass
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[type[Rule], ...]:
+    """Every rule class, sorted by code. Raises RegistryError on a duplicate code."""
+    found: dict[str, type[Rule]] = {}
+    for modname in _iter_rule_modules():
+        module = importlib.import_module(modname)
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if obj is Rule or not issubclass(obj, Rule) or obj.__module__ != modname:
+                continue
+            if not getattr(obj, "code", None):
+                continue
+            if obj.code in found and found[obj.code] is not obj:
+                raise RegistryError(f"duplicate rule code {obj.code}: {found[obj.code].__module__} and {modname}")
+            found[obj.code] = obj
+    return tuple(found[c] for c in sorted(found))
+
+
+def rule_by_code(code: str) -> type[Rule] | None:
+    for rule in all_rules():
+        if rule.code == code.upper() or rule.name == code.lower():
+            return rule
+    return None
+
+
+def codes() -> set[str]:
+    return {r.code for r in all_rules()}

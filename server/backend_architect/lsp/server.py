@@ -1,0 +1,144 @@
+"""The language server: wiring only. Logic lives in handlers/ and core/."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from .. import __version__
+from ..commands import command_id
+from ..core.document import uri_to_path
+from ..core.registry import COMMANDS
+from .handlers import code_actions as code_actions_handler
+from .handlers import commands as commands_handler
+from .handlers import diagnostics as diagnostics_handler
+from .handlers import hover as hover_handler
+from .session import Session
+
+log = logging.getLogger(__name__)
+
+
+class ArchitectServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("backend-architect", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.session = Session()
+        self.pending_warnings: list[str] = []
+        self.skip_notified: set[str] = set()
+
+
+server = ArchitectServer()
+
+
+def _show_warnings(ls: ArchitectServer, warnings: list[str]) -> None:
+    for w in warnings:
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"Backend Architect: {w}"))
+
+
+def _analyse_and_publish(ls: ArchitectServer, uri: str) -> None:
+    text_doc = ls.workspace.get_text_document(uri)
+    doc = ls.session.document_for(uri, text_doc.source, text_doc.version, text_doc.language_id)
+    if doc.language is None:
+        return
+    snap = ls.session.analyse(doc)
+    diagnostics_handler.publish(ls, ls.session, snap)
+    diagnostics_handler.skipped_notice(ls, snap, ls.skip_notified)
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: ArchitectServer, params: types.InitializeParams) -> None:
+    """Read the workspace root, the position encoding and the initial settings."""
+    folders = params.workspace_folders or []
+    root_uri = folders[0].uri if folders else params.root_uri
+    ls.session.root = uri_to_path(root_uri) if root_uri else params.root_path
+    ls.session.position_encoding = str(ls.workspace.position_encoding or "utf-16")
+    ls.pending_warnings = ls.session.configure(params.initialization_options)
+
+
+@server.feature(types.INITIALIZED)
+def initialized(ls: ArchitectServer, params: types.InitializedParams) -> None:
+    """Report settings problems found during initialize."""
+    _show_warnings(ls, ls.pending_warnings)
+    ls.pending_warnings = []
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: ArchitectServer, params: types.DidOpenTextDocumentParams) -> None:
+    """Analyse the opened document."""
+    _analyse_and_publish(ls, params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: ArchitectServer, params: types.DidChangeTextDocumentParams) -> None:
+    """Analyse the changed document."""
+    _analyse_and_publish(ls, params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: ArchitectServer, params: types.DidSaveTextDocumentParams) -> None:
+    """Re-analyse on save (the file on disk may differ from what was typed)."""
+    _analyse_and_publish(ls, params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: ArchitectServer, params: types.DidCloseTextDocumentParams) -> None:
+    """Forget the document and clear its diagnostics."""
+    ls.session.forget(params.text_document.uri)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+def did_change_configuration(ls: ArchitectServer, params: types.DidChangeConfigurationParams) -> None:
+    """Apply new settings and re-analyse every open document."""
+    _show_warnings(ls, ls.session.configure(params.settings))
+    for uri in list(ls.workspace.text_documents):
+        _analyse_and_publish(ls, uri)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(
+        code_action_kinds=[
+            types.CodeActionKind.QuickFix,
+            types.CodeActionKind.SourceFixAll,
+            code_actions_handler.FIX_ALL_KIND,
+        ],
+        resolve_provider=False,
+    ),
+)
+def code_action(ls: ArchitectServer, params: types.CodeActionParams):
+    """Quick fixes, suppressions and fix-all for the requested range."""
+    snap = ls.session.snapshot(params.text_document.uri)
+    if snap is None:
+        _analyse_and_publish(ls, params.text_document.uri)
+        snap = ls.session.snapshot(params.text_document.uri)
+    if snap is None:
+        return None
+    return code_actions_handler.code_actions(ls.session, snap, params) or None
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+def hover(ls: ArchitectServer, params: types.HoverParams):
+    """The rule documentation for findings under the cursor."""
+    snap = ls.session.snapshot(params.text_document.uri)
+    if snap is None:
+        return None
+    return hover_handler.hover(ls.session, snap, params.position)
+
+
+def _make_command(name: str):
+    def run(ls: ArchitectServer, *args):
+        return commands_handler.execute(ls, ls.session, name, args[0] if len(args) == 1 and isinstance(args[0], list) else args)
+
+    run.__doc__ = f"Run {name}."
+    return run
+
+
+for _name in COMMANDS:
+    server.command(command_id(_name))(_make_command(_name))
+
+
+def serve() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    server.start_io()

@@ -1,0 +1,125 @@
+"""The server's mutable state, kept apart from the handlers.
+
+Handlers read a snapshot (a Document and its LintResult for one version) and
+never mutate it; only the session replaces snapshots.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+
+from lsprotocol import types
+
+from ..config import Settings
+from ..core.document import Document, language_for_path, LANGUAGE_ALIASES, uri_to_path
+from ..core.engine import LintResult, lint
+from ..core.findings import Edit, Fix
+from . import settings as lsp_settings
+
+log = logging.getLogger(__name__)
+SOURCE = "backend-architect"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    document: Document
+    result: LintResult
+    settings: Settings
+
+
+@dataclass
+class Session:
+    root: str | None = None
+    editor_settings: object = None
+    settings: Settings = field(default_factory=Settings)
+    position_encoding: str = "utf-16"
+    catalog: object = None
+    snapshots: dict = field(default_factory=dict)  # uri -> Snapshot
+    logged_errors: set = field(default_factory=set)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def configure(self, editor_raw=None) -> list[str]:
+        if editor_raw is not None:
+            self.editor_settings = editor_raw
+        self.settings, warnings = lsp_settings.resolve(self.editor_settings, self.root)
+        return warnings
+
+    def document_for(self, uri: str, text: str, version: int | None, language_id: str | None) -> Document:
+        path = uri_to_path(uri)
+        language = language_for_path(path) or LANGUAGE_ALIASES.get((language_id or "").lower())
+        return Document(text, path=path, language=language, version=version, uri=uri)
+
+    def analyse(self, document: Document) -> Snapshot:
+        settings = self.settings
+        if settings.is_excluded(document.path):
+            result = LintResult(document)
+        else:
+            result = lint(document, settings, self.catalog)
+        snap = Snapshot(document, result, settings)
+        with self.lock:
+            self.snapshots[document.uri] = snap
+        return snap
+
+    def snapshot(self, uri: str) -> Snapshot | None:
+        return self.snapshots.get(uri)
+
+    def forget(self, uri: str) -> None:
+        with self.lock:
+            self.snapshots.pop(uri, None)
+
+    # -- conversions ----------------------------------------------------------------
+
+    def range(self, doc: Document, start: int, end: int) -> types.Range:
+        enc = self.position_encoding
+        sl, sc = doc.offset_to_position(start, enc)
+        el, ec = doc.offset_to_position(end, enc)
+        return types.Range(types.Position(sl, sc), types.Position(el, ec))
+
+    def offset(self, doc: Document, pos: types.Position) -> int:
+        return doc.position_to_offset(pos.line, pos.character, self.position_encoding)
+
+    def text_edits(self, doc: Document, edits) -> list[types.TextEdit]:
+        return [types.TextEdit(self.range(doc, e.start, e.end), e.new_text) for e in edits]
+
+    def workspace_edit(self, doc: Document, edits, fix: Fix | None = None) -> types.WorkspaceEdit:
+        """A versioned edit of the document, plus any files the fix creates."""
+        changes: list = [
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
+                edits=self.text_edits(doc, edits),
+            )
+        ]
+        if fix is not None:
+            base = os.path.dirname(doc.path)
+            for nf in fix.new_files:
+                target = nf.path if os.path.isabs(nf.path) else os.path.normpath(os.path.join(base, nf.path))
+                uri = Document("", path=target).uri
+                changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)))
+                changes.append(
+                    types.TextDocumentEdit(
+                        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                        edits=[types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), nf.text)],
+                    )
+                )
+        return types.WorkspaceEdit(document_changes=changes)
+
+
+def minimal_edit(old: str, new: str) -> Edit:
+    """One edit turning ``old`` into ``new`` (common prefix and suffix kept), in bytes."""
+    a = old.encode("utf-8", "surrogatepass")
+    b = new.encode("utf-8", "surrogatepass")
+    p = 0
+    n = min(len(a), len(b))
+    while p < n and a[p] == b[p]:
+        p += 1
+    while p > 0 and (a[p - 1] & 0xC0) == 0x80:  # do not split a UTF-8 sequence
+        p -= 1
+    s = 0
+    while s < n - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
+        s += 1
+    while s > 0 and (a[len(a) - s] & 0xC0) == 0x80:
+        s -= 1
+    return Edit(p, len(a) - s, b[p : len(b) - s].decode("utf-8", "surrogatepass"))

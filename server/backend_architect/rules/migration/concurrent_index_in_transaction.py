@@ -1,0 +1,53 @@
+from backend_architect.core.findings import Severity
+from backend_architect.core.registry import Rule
+
+
+class ConcurrentIndexInTransaction(Rule):
+    """
+    ## What it does
+    Flags `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY` and
+    `REINDEX ... CONCURRENTLY` placed inside an explicit `BEGIN ... COMMIT` block.
+
+    ## Why is this bad?
+    Postgres refuses to run the concurrent forms inside a transaction block:
+    the migration fails with `CREATE INDEX CONCURRENTLY cannot run inside a
+    transaction block`, half-way through a deploy.
+
+    ## Example
+    ```sql
+    BEGIN;
+    CREATE INDEX CONCURRENTLY idx_posts_user_id ON posts (user_id);
+    COMMIT;
+    ```
+
+    ## Use instead
+    ```sql
+    -- in a migration of its own, outside any transaction
+    CREATE INDEX CONCURRENTLY idx_posts_user_id ON posts (user_id);
+    ```
+    """
+
+    code = "MG002"
+    name = "concurrent-index-in-transaction"
+    command = "MIGRATION"
+    severity = Severity.ERROR
+    message = "{what} CONCURRENTLY cannot run inside a transaction block; this migration will fail"
+    statement_kinds = ("IndexStmt", "DropStmt", "ReindexStmt")
+    sql_scope = "migration"
+
+    def check_statement(self, stmt, ctx):
+        if not stmt.in_transaction:
+            return
+        node = stmt.node
+        if stmt.kind == "ReindexStmt":
+            params = node.get("params") or []
+            if not any((p.get("DefElem") or {}).get("defname") == "concurrently" for p in params):
+                return
+            what = "REINDEX"
+        elif not node.get("concurrent"):
+            return
+        else:
+            what = "CREATE INDEX" if stmt.kind == "IndexStmt" else "DROP INDEX"
+        tok = stmt.find_token("CONCURRENTLY")
+        start, end = (0, tok.end) if tok else stmt.head_range()
+        yield ctx.finding(self, stmt, start, end, what=what)

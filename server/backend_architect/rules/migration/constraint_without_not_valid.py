@@ -1,0 +1,111 @@
+from backend_architect.core.findings import Applicability, Severity
+from backend_architect.core.registry import Rule
+from backend_architect.core.sql import name_list, quote_ident, relation_name, walk
+
+
+class ConstraintWithoutNotValid(Rule):
+    """
+    ## What it does
+    Flags `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` and `... CHECK`
+    added to an existing table without `NOT VALID`.
+
+    ## Why is this bad?
+    Adding a foreign key or CHECK constraint validates every existing row while
+    holding a lock that blocks writes (a SHARE ROW EXCLUSIVE lock on both
+    tables for a foreign key, ACCESS EXCLUSIVE for a CHECK). On a large table
+    that is a long outage. Added `NOT VALID`, the constraint is enforced for new
+    rows at once; `VALIDATE CONSTRAINT` then checks old rows under a lock
+    that lets reads and writes go on.
+
+    ## Example
+    ```sql
+    ALTER TABLE posts ADD CONSTRAINT posts_user_id_fkey
+        FOREIGN KEY (user_id) REFERENCES users (id);
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE posts ADD CONSTRAINT posts_user_id_fkey
+        FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+    ALTER TABLE posts VALIDATE CONSTRAINT posts_user_id_fkey;
+    ```
+    When the migration runs in one transaction, the VALIDATE still waits for the
+    first lock to be released: put it in the next migration.
+    """
+
+    code = "MG004"
+    name = "constraint-without-not-valid"
+    command = "MIGRATION"
+    severity = Severity.WARNING
+    message = "ADD {what} validates every row of {table} while blocking writes; add it NOT VALID, then VALIDATE CONSTRAINT"
+    fix_title = "split into NOT VALID + VALIDATE CONSTRAINT"
+    fix_safety = Applicability.SAFE
+    statement_kinds = ("AlterTableStmt",)
+    sql_scope = "migration"
+
+    def check_statement(self, stmt, ctx):
+        table = relation_name(stmt.node.get("relation"))
+        if ctx.is_new_table(table, stmt):
+            return
+        cmds = stmt.node.get("cmds", [])
+        for cmd in cmds:
+            c = cmd.get("AlterTableCmd", {})
+            if c.get("subtype") != "AT_AddConstraint":
+                continue
+            con = (c.get("def") or {}).get("Constraint", {})
+            contype = con.get("contype")
+            if contype not in ("CONSTR_FOREIGN", "CONSTR_CHECK") or con.get("skip_validation"):
+                continue
+            what = "FOREIGN KEY" if contype == "CONSTR_FOREIGN" else "CHECK"
+            loc = con.get("location", 0)
+            kw = stmt.find_token("FOREIGN", "CHECK", start=loc)
+            end = kw.end if kw else loc
+            if kw and kw.name == "FOREIGN":
+                key = stmt.find_token("KEY", start=kw.end)
+                end = key.end if key else end
+            fix = self._fix(stmt, ctx, con, table) if len(cmds) == 1 else None
+            yield ctx.finding(self, stmt, loc, end, fix=fix, what=what, table=table)
+
+    def _fix(self, stmt, ctx, con, table):
+        name = con.get("conname")
+        edits = []
+        short = table.rsplit(".", 1)[-1]
+        if not name:
+            if con.get("contype") == "CONSTR_FOREIGN":
+                cols = name_list(con.get("fk_attrs"))
+                name = f"{short}_{'_'.join(cols)}_fkey"
+            else:
+                cols = [
+                    n["fields"][-1]["String"]["sval"]
+                    for t, n in walk(con.get("raw_expr"))
+                    if t == "ColumnRef" and n.get("fields") and "String" in n["fields"][-1]
+                ]
+                name = f"{short}_{cols[0]}_check" if cols else f"{short}_check"
+            kw = stmt.find_token("FOREIGN", "CHECK", start=con.get("location", 0))
+            if kw is None:
+                return None
+            edits.append(ctx.insert(stmt, kw.start, f"CONSTRAINT {quote_ident(name)} "))
+        end = len(stmt.data)
+        rel_text = ctx.source(stmt, *self._relation_span(stmt))
+        edits.append(
+            ctx.insert(stmt, end, f" NOT VALID;\nALTER TABLE {rel_text} VALIDATE CONSTRAINT {quote_ident(name)}")
+        )
+        safety = Applicability.SAFE
+        title = None
+        if stmt.in_transaction:
+            title = "split into NOT VALID + VALIDATE CONSTRAINT (move the VALIDATE to the next migration)"
+            safety = Applicability.UNSAFE
+        return self.fix(edits, title=title, safety=safety)
+
+    @staticmethod
+    def _relation_span(stmt):
+        rel = stmt.node.get("relation", {})
+        start = rel.get("location", 0)
+        end = start
+        for tok in stmt.tokens:
+            if tok.start < start:
+                continue
+            if tok.name in ("ADD_P", "ALTER", "DROP", "VALIDATE", "RENAME", "SET", "ENABLE", "DISABLE", "OWNER"):
+                break
+            end = tok.end
+        return start, end

@@ -1,0 +1,82 @@
+from backend_architect.core.findings import Applicability, Severity
+from backend_architect.core.registry import Rule
+from backend_architect.core.sql import relation_name
+
+
+class CreateIndexNonConcurrently(Rule):
+    """
+    ## What it does
+    Flags `CREATE INDEX` and `DROP INDEX` without `CONCURRENTLY` on a table that
+    already exists (one not created earlier in the same migration).
+
+    ## Why is this bad?
+    A plain `CREATE INDEX` takes a SHARE lock on the table for the whole build:
+    every INSERT, UPDATE and DELETE waits until the index is built, which on a
+    large table means minutes of blocked writes. A plain `DROP INDEX` takes an
+    ACCESS EXCLUSIVE lock and blocks reads too. The `CONCURRENTLY` forms build
+    and drop without blocking writes (they cannot run inside a transaction block).
+
+    ## Example
+    ```sql
+    CREATE INDEX idx_posts_user_id ON posts (user_id);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE INDEX CONCURRENTLY idx_posts_user_id ON posts (user_id);
+    ```
+    If your migration tool wraps each file in a transaction, mark this migration
+    as non-transactional (for example `-- migrate:no-transaction`).
+    """
+
+    code = "MG001"
+    name = "create-index-non-concurrently"
+    command = "MIGRATION"
+    severity = Severity.WARNING
+    message = "{verb} INDEX without CONCURRENTLY locks {table} against writes while it runs"
+    fix_title = "build the index CONCURRENTLY"
+    fix_safety = Applicability.SAFE
+    statement_kinds = ("IndexStmt", "DropStmt")
+    sql_scope = "migration"
+
+    def check_statement(self, stmt, ctx):
+        node = stmt.node
+        if node.get("concurrent"):
+            return
+        if stmt.kind == "IndexStmt":
+            table = relation_name(node.get("relation"))
+            if ctx.is_new_table(table, stmt):
+                return
+            head = stmt.find_sequence("CREATE", "INDEX") or stmt.find_sequence("CREATE", "UNIQUE", "INDEX")
+            verb, what = "CREATE", f"table {table}"
+        else:
+            if node.get("removeType") != "OBJECT_INDEX":
+                return
+            if self._dropping_new_index(stmt, ctx):
+                return
+            head = stmt.find_sequence("DROP", "INDEX")
+            verb, what = "DROP", "the index's table"
+        if not head:
+            return
+        index_tok = head[-1]
+        title = "build the index CONCURRENTLY" if verb == "CREATE" else "drop the index CONCURRENTLY"
+        fix = self.fix([ctx.insert(stmt, index_tok.end, " CONCURRENTLY")], title=title)
+        if stmt.in_transaction:
+            fix = self.fix(
+                fix.edits,
+                title=f"{title} (then move it out of the transaction block)",
+                safety=Applicability.UNSAFE,
+            )
+        yield ctx.finding(self, stmt, head[0].start, index_tok.end, fix=fix, verb=verb, table=what)
+
+    @staticmethod
+    def _dropping_new_index(stmt, ctx) -> bool:
+        created = set()
+        for other in ctx.statements[: stmt.index]:
+            if other.kind == "IndexStmt" and other.node.get("idxname"):
+                created.add(other.node["idxname"].lower())
+        for obj in stmt.node.get("objects", []):
+            names = [i.get("String", {}).get("sval", "") for i in obj.get("List", {}).get("items", [])]
+            if names and names[-1].lower() not in created:
+                return False
+        return bool(created)

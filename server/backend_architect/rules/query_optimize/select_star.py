@@ -1,0 +1,94 @@
+from backend_architect.core.findings import Applicability, Severity
+from backend_architect.core.registry import Rule
+from backend_architect.core.sql import quote_ident, relation_name, select_statements
+
+
+class SelectStar(Rule):
+    """
+    ## What it does
+    Flags `SELECT *` (and `SELECT t.*`) outside `EXISTS (...)`.
+
+    ## Why is this bad?
+    The query reads and ships every column, including large ones the caller
+    never uses, so covering (index-only) scans become impossible and each new
+    column silently changes what the application receives. Code that reads rows
+    by position breaks when a column is added.
+
+    ## Example
+    ```sql
+    SELECT * FROM users WHERE id = $1;
+    ```
+
+    ## Use instead
+    ```sql
+    SELECT id, email, name, created_at FROM users WHERE id = $1;
+    ```
+    The fix expands the star to the table's columns when they are known from a
+    `CREATE TABLE` in the same file or from the workspace's schema.
+    """
+
+    code = "QO001"
+    name = "select-star"
+    command = "QUERY_OPTIMIZE"
+    severity = Severity.WARNING
+    message = "SELECT * reads every column of {table}; list the columns the caller needs"
+    fix_title = "replace * with the {count} columns of {table}"
+    fix_safety = Applicability.SAFE
+    statement_kinds = ("SelectStmt", "InsertStmt", "CreateTableAsStmt", "ViewStmt", "DeclareCursorStmt")
+
+    def check_statement(self, stmt, ctx):
+        for select in select_statements(stmt.node):
+            tables = _from_tables(select)
+            for target in select.get("targetList") or []:
+                ref = (target.get("ResTarget") or {}).get("val", {}).get("ColumnRef")
+                if not ref:
+                    continue
+                fields = ref.get("fields") or []
+                if not fields or "A_Star" not in fields[-1]:
+                    continue
+                loc = ref.get("location", 0)
+                star = stmt.find_token("ASCII_42", start=loc)
+                end = star.end if star else loc + 1
+                qualifier = fields[0].get("String", {}).get("sval") if len(fields) > 1 else None
+                table, alias = _resolve(tables, qualifier)
+                fix = None
+                columns = ctx.known_columns(table, stmt) if table else None
+                if columns:
+                    prefix = f"{quote_ident(qualifier)}." if qualifier else (
+                        f"{quote_ident(alias)}." if len(tables) > 1 else "")
+                    text = ", ".join(prefix + quote_ident(c) for c in columns)
+                    if len(tables) == 1 or qualifier:
+                        fix = self.fix(
+                            [ctx.edit(stmt, loc, end, text)],
+                            title=self.fix_title.format(count=len(columns), table=table),
+                        )
+                label = table or (qualifier or "the joined tables")
+                yield ctx.finding(self, stmt, loc, end, fix=fix, table=label)
+
+
+def _from_tables(select: dict) -> list[tuple[str, str]]:
+    """(table name, alias or name) of plain tables in FROM, including joins."""
+    out = []
+    stack = list(select.get("fromClause") or [])
+    while stack:
+        item = stack.pop(0)
+        if "RangeVar" in item:
+            name = relation_name(item)
+            alias = (item["RangeVar"].get("alias") or {}).get("aliasname") or name.rsplit(".", 1)[-1]
+            out.append((name, alias))
+        elif "JoinExpr" in item:
+            stack[:0] = [item["JoinExpr"].get("larg"), item["JoinExpr"].get("rarg")]
+        else:
+            out.append((None, None))  # a subquery or function: columns unknown
+    return out
+
+
+def _resolve(tables, qualifier):
+    if qualifier:
+        for name, alias in tables:
+            if alias and alias.lower() == qualifier.lower():
+                return name, alias
+        return None, None
+    if len(tables) == 1 and tables[0][0]:
+        return tables[0]
+    return None, None

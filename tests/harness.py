@@ -1,0 +1,85 @@
+"""The rule harness: expectations inline in fixtures, fixes applied until nothing changes."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend_architect.config import Settings, from_mapping
+from backend_architect.core.document import Document
+from backend_architect.core.engine import fix_document, lint
+from backend_architect.core.registry import all_rules
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+EXPECT_RE = re.compile(r"(?:--|#|//)\s*expect:\s*([A-Z]{2,3}[0-9]{3}(?:\s*,\s*[A-Z]{2,3}[0-9]{3})*)")
+SETTINGS_RE = re.compile(r"(?:--|#|//)\s*settings:\s*(\{.*\})")
+
+
+@dataclass
+class Fixture:
+    path: Path
+    code: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.parent.name}/{self.path.name}"
+
+
+def fixtures() -> list[Fixture]:
+    out = []
+    for path in sorted(FIXTURES.rglob("*")):
+        if not path.is_file() or ".fixed" in path.name:
+            continue
+        m = re.match(r"([A-Z]{2,3}[0-9]{3})_", path.name)
+        if m:
+            out.append(Fixture(path, m.group(1)))
+    return out
+
+
+def settings_for(text: str) -> Settings:
+    m = SETTINGS_RE.search(text)
+    base = Settings()
+    if m:
+        base, warnings = from_mapping(json.loads(m.group(1)), base)
+        assert not warnings, warnings
+    return base
+
+
+def expected_lines(doc: Document, code: str) -> list[int]:
+    lines = []
+    for i, line in enumerate(doc.text.splitlines()):
+        for m in EXPECT_RE.finditer(line):
+            lines += [i + 1] * [c.strip() for c in m.group(1).split(",")].count(code)
+    return sorted(lines)
+
+
+def sql_parse_errors(text: str) -> int:
+    """Statements that libpg_query rejects (templates and placeholders cleaned first)."""
+    from backend_architect.core.regions import region_for_sql_document
+    from backend_architect.core.sql import split_statements
+
+    return sum(1 for s in split_statements(region_for_sql_document(text)) if s.error)
+
+
+def tree_errors(text: str, language: str) -> int:
+    from backend_architect.core import languages
+
+    return languages.error_count(text, language)
+
+
+def parse_errors(text: str, language: str) -> int:
+    if language == "sql":
+        return sql_parse_errors(text)
+    return tree_errors(text, language)
+
+
+def render(doc: Document, findings) -> str:
+    out = []
+    for f in findings:
+        line, col = doc.offset_to_position(f.start, "utf-32")
+        fix = f" [fix: {f.fix.title} ({f.fix.applicability.value})]" if f.fix else ""
+        out.append(f"{line + 1}:{col + 1} {f.code} {f.message}{fix}")
+    return "\n".join(out)
