@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint rules-table vsix clean
+.PHONY: demo test bench lint rules-table vsix clean sarif-schema
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The SARIF 2.1.0 JSON schema for the SARIF output test, taken from an npm package.
+sarif-schema:
+	@mkdir -p .cache
+	@if [ ! -f .cache/sarif-schema-2.1.0.json ] && command -v npm >/dev/null 2>&1; then \
+	  tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null && tar xzf *.tgz) && \
+	  cp $$tmp/package/lib/schemas/sarif-2.1.0-rtm.5.json .cache/sarif-schema-2.1.0.json && rm -rf $$tmp; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet squawk-cli sqlfluff

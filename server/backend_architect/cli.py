@@ -39,7 +39,7 @@ def iter_files(paths: Iterable[str]) -> Iterator[str]:
         for dirpath, dirnames, filenames in os.walk(path):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
             for name in sorted(filenames):
-                full = os.path.join(dirpath, name)
+                full = os.path.normpath(os.path.join(dirpath, name))
                 if language_for_path(full):
                     yield full
 

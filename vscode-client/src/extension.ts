@@ -25,7 +25,6 @@ import {
     LanguageClientOptions,
     ServerOptions,
     State,
-    TransportKind,
 } from 'vscode-languageclient/node';
 
 import {
@@ -46,6 +45,7 @@ import {
     pythonCanImport,
     resolveServerCommand,
     ServerCommand,
+    serverExecutable,
 } from './server';
 import { readSettings, SECTION, toInitializationOptions } from './settings';
 import {
@@ -177,12 +177,7 @@ class ServerManager implements Disposable {
         this.lastServer = server;
         this.output.info(`Server command: ${describeServerCommand(server)}`);
 
-        const serverOptions: ServerOptions = {
-            command: server.command,
-            args: server.args,
-            transport: TransportKind.stdio,
-            options: { cwd: folder?.uri.fsPath, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
-        };
+        const serverOptions: ServerOptions = serverExecutable(server, folder?.uri.fsPath, process.env);
         const clientOptions: LanguageClientOptions = {
             documentSelector: DOCUMENT_SELECTOR,
             outputChannel: this.output,
@@ -201,9 +196,8 @@ class ServerManager implements Disposable {
                 if (this.client !== client) {
                     return;
                 }
-                const state: ClientState =
-                    event.newState === State.Running ? 'running' : event.newState === State.Starting ? 'starting' : 'stopped';
-                this.setStatus(statusAfterClientState(this.status, state));
+                // Intentional stops remove this listener first, so a stop seen here is unexpected.
+                this.setStatus(statusAfterClientState(this.status, toClientState(event.newState), toClientState(event.oldState)));
             }),
             client.onNotification(STATUS_NOTIFICATION, (params: unknown) => {
                 if (this.client !== client) {
@@ -220,9 +214,13 @@ class ServerManager implements Disposable {
         } catch (err) {
             const message = errorMessage(err);
             this.output.error(`The server failed to start: ${message}`);
-            this.setStatus({ kind: 'error', message: `the server failed to start: ${message}` });
+            this.setStatus({ kind: 'error', message: `the server failed to start (${describeServerCommand(server)}).` });
             void window
-                .showErrorMessage(`Backend Architect: the server failed to start (${message}).`, SHOW_OUTPUT, OPEN_SETTINGS)
+                .showErrorMessage(
+                    `Backend Architect: the server failed to start with ${describeServerCommand(server)}. See the output for details.`,
+                    SHOW_OUTPUT,
+                    OPEN_SETTINGS,
+                )
                 .then((choice) => {
                     if (choice === SHOW_OUTPUT) {
                         this.output.show();
@@ -256,6 +254,10 @@ class ServerManager implements Disposable {
 }
 
 let manager: ServerManager | undefined;
+
+function toClientState(state: State): ClientState {
+    return state === State.Running ? 'running' : state === State.Starting ? 'starting' : 'stopped';
+}
 
 async function runServerCommand(name: CommandName): Promise<void> {
     const editor = window.activeTextEditor;

@@ -133,6 +133,27 @@ export async function resolveServerCommand(deps: ResolveDeps): Promise<Resolutio
     return { ok: false, notes };
 }
 
+/** Structurally a vscode-languageclient `Executable`. */
+export interface ServerExecutable {
+    command: string;
+    args: string[];
+    options: { cwd?: string; env: Record<string, string | undefined> };
+}
+
+/**
+ * The language client's server options. `transport` is deliberately left
+ * unset: the client then talks over stdio without appending `--stdio` to the
+ * arguments (it does append it for `TransportKind.stdio`), so the process is
+ * exactly `<python> -m backend_architect serve`.
+ */
+export function serverExecutable(server: ServerCommand, cwd: string | undefined, env: NodeJS.ProcessEnv): ServerExecutable {
+    return {
+        command: server.command,
+        args: [...server.args],
+        options: { cwd, env: { ...env, PYTHONUNBUFFERED: '1' } },
+    };
+}
+
 /** A one-line description for the output channel. */
 export function describeServerCommand(server: ServerCommand): string {
     const from = { setting: 'backendArchitect.interpreter', 'python-extension': 'Python extension', path: 'PATH' }[server.source];

@@ -92,16 +92,27 @@ export function statusFromNotification(params: unknown): ServerStatus | undefine
 export type ClientState = 'starting' | 'running' | 'stopped';
 
 /**
- * The status after the language client changes state. Once running, a status
- * the server reported (indexing/ready/error) is kept; otherwise "ready".
+ * The status after the language client changes state (as seen by a listener
+ * that is removed before any intentional stop, so "stopped" means the server
+ * exited on its own or could not be started). Once running, a status the
+ * server reported (indexing/ready/error) is kept; otherwise "ready".
  */
-export function statusAfterClientState(current: ServerStatus, state: ClientState): ServerStatus {
+export function statusAfterClientState(current: ServerStatus, state: ClientState, previous?: ClientState): ServerStatus {
     switch (state) {
         case 'starting':
             return { kind: 'starting' };
         case 'running':
             return current.kind === 'indexing' || current.kind === 'ready' || current.kind === 'error' ? current : { kind: 'ready' };
         case 'stopped':
-            return current.kind === 'error' || current.kind === 'disabled' ? current : { kind: 'stopped' };
+            if (current.kind === 'disabled') {
+                return current;
+            }
+            if (current.kind === 'error' && previous !== 'starting') {
+                return current;
+            }
+            return {
+                kind: 'error',
+                message: previous === 'starting' ? 'the server exited while starting; see the output.' : 'the server stopped unexpectedly; see the output.',
+            };
     }
 }

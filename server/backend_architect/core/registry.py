@@ -171,12 +171,30 @@ class RegistryError(Exception):
     pass
 
 
+LOCAL_RULES_ENV = "BACKEND_ARCHITECT_LOCAL_RULES"
+
+
+def _local_rule_modules() -> Iterator:
+    """Project-specific rules: Python files listed in $BACKEND_ARCHITECT_LOCAL_RULES."""
+    import importlib.util
+    import os
+
+    for i, path in enumerate(p for p in os.environ.get(LOCAL_RULES_ENV, "").split(os.pathsep) if p):
+        name = f"backend_architect_local_rules_{i}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise RegistryError(f"cannot load local rules from {path}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield name, module
+
+
 @lru_cache(maxsize=1)
 def all_rules() -> tuple[type[Rule], ...]:
     """Every rule class, sorted by code. Raises RegistryError on a duplicate code."""
     found: dict[str, type[Rule]] = {}
-    for modname in _iter_rule_modules():
-        module = importlib.import_module(modname)
+    modules = [(m, importlib.import_module(m)) for m in _iter_rule_modules()]
+    for modname, module in modules + list(_local_rule_modules()):
         for _, obj in inspect.getmembers(module, inspect.isclass):
             if obj is Rule or not issubclass(obj, Rule) or obj.__module__ != modname:
                 continue

@@ -12,6 +12,7 @@ import {
     pythonCanImport,
     resolveServerCommand,
     ResolveDeps,
+    serverExecutable,
 } from '../server';
 
 function deps(overrides: Partial<ResolveDeps>): ResolveDeps {
@@ -160,6 +161,22 @@ describe('describeServerCommand', () => {
             '"/My Py/python" -m backend_architect serve (from backendArchitect.interpreter)',
         );
         assert.equal(describeServerCommand({ command: 'ba', args: ['serve'], source: 'path' }), 'ba serve (from PATH)');
+    });
+});
+
+describe('serverExecutable', () => {
+    it('launches exactly the resolved command, over stdio without a transport (no --stdio appended)', () => {
+        const exe = serverExecutable(
+            { command: '/py', args: ['-m', 'backend_architect', 'serve'], source: 'setting' },
+            '/ws',
+            { PATH: '/usr/bin' },
+        );
+        assert.equal(exe.command, '/py');
+        assert.deepEqual(exe.args, ['-m', 'backend_architect', 'serve']);
+        assert.equal(exe.options.cwd, '/ws');
+        assert.equal(exe.options.env.PATH, '/usr/bin');
+        assert.equal(exe.options.env.PYTHONUNBUFFERED, '1');
+        assert.ok(!('transport' in exe));
     });
 });
 

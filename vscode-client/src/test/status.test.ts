@@ -85,8 +85,18 @@ describe('statusAfterClientState', () => {
         const indexing = { kind: 'indexing' as const, done: 1, total: 3 };
         assert.equal(statusAfterClientState(indexing, 'running'), indexing);
     });
-    it('stopped keeps an error', () => {
-        assert.deepEqual(statusAfterClientState({ kind: 'ready' }, 'stopped'), { kind: 'stopped' });
-        assert.deepEqual(statusAfterClientState({ kind: 'error', message: 'x' }, 'stopped'), { kind: 'error', message: 'x' });
+    it('an unexpected stop after running is an error', () => {
+        const s = statusAfterClientState({ kind: 'ready' }, 'stopped', 'running');
+        assert.equal(s.kind, 'error');
+        assert.match(formatStatus(s).tooltip, /stopped unexpectedly/);
+    });
+    it('a stop while starting is an error about start-up', () => {
+        const s = statusAfterClientState({ kind: 'starting' }, 'stopped', 'starting');
+        assert.equal(s.kind, 'error');
+        assert.match(formatStatus(s).tooltip, /exited while starting/);
+    });
+    it('a stop keeps an error the server reported, and disabled', () => {
+        assert.deepEqual(statusAfterClientState({ kind: 'error', message: 'x' }, 'stopped', 'running'), { kind: 'error', message: 'x' });
+        assert.deepEqual(statusAfterClientState({ kind: 'disabled' }, 'stopped', 'running'), { kind: 'disabled' });
     });
 });
