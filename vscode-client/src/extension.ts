@@ -91,6 +91,7 @@ class ServerManager implements Disposable {
     private clientListeners: Disposable[] = [];
     private queue: Promise<void> = Promise.resolve();
     private lastServer: ServerCommand | undefined;
+    private pendingRestarts = 0;
 
     constructor(
         readonly output: LogOutputChannel,
@@ -108,9 +109,16 @@ class ServerManager implements Disposable {
     }
 
     restart(reason: string): Promise<void> {
+        // Counted synchronously, so that the client that is about to go away
+        // stops forwarding configuration changes at once (see the middleware).
+        this.pendingRestarts++;
         return this.enqueue(async () => {
-            this.output.info(`(Re)starting the server: ${reason}`);
-            await this.stopNow();
+            try {
+                this.output.info(`(Re)starting the server: ${reason}`);
+                await this.stopNow();
+            } finally {
+                this.pendingRestarts--;
+            }
             await this.startNow();
         });
     }
@@ -158,7 +166,12 @@ class ServerManager implements Disposable {
             hasServerModule: (python) => pythonCanImport(python),
         });
         for (const note of resolution.notes) {
-            this.output.warn(note);
+            // Skipped steps only matter when nothing was found.
+            if (resolution.ok) {
+                this.output.info(note);
+            } else {
+                this.output.warn(note);
+            }
         }
         if (!resolution.ok) {
             this.lastServer = undefined;
@@ -183,6 +196,15 @@ class ServerManager implements Disposable {
             outputChannel: this.output,
             // Read afresh at every (re)start.
             initializationOptions: () => toInitializationOptions(getSettings()),
+            middleware: {
+                workspace: {
+                    // A change of the interpreter (or of `enable`) restarts the
+                    // server: the old client must not forward it while stopping,
+                    // or the client reports "Sending notification ... failed".
+                    didChangeConfiguration: (sections, next) =>
+                        this.client === client && this.pendingRestarts === 0 ? next(sections) : Promise.resolve(),
+                },
+            },
             synchronize: {
                 // Sends workspace/didChangeConfiguration {settings: {backendArchitect: {...}}}.
                 configurationSection: SECTION,

@@ -6,6 +6,7 @@ The engine isolates rules: one that raises is recorded in ``LintResult.errors``
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 import traceback
@@ -18,7 +19,7 @@ from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity
 from .registry import Rule, all_rules, rule_by_code
 from .regions import Region, region_for_sql_document
-from .sql import Statement, relation_name, split_statements
+from .sql import Statement, relation_name, split_range, split_statements
 
 UNUSED_NOQA = "BA001"
 MIGRATION_PATH_RE = re.compile(r"(^|/)(migrations?|migrate|db/migrate|alembic/versions|versions|schema)(/|$)|\.up\.sql$", re.I)
@@ -99,13 +100,41 @@ class SqlContext:
         """Columns of ``table`` as known at ``stmt``: from DDL earlier in this file, else the catalog."""
         if not table:
             return None
-        columns = _columns_from_ddl(self.statements[: stmt.index], table)
-        if columns is not None:
-            return columns
+        history = self._ddl_columns.get(table.lower().rsplit(".", 1)[-1])
+        if history:
+            i = bisect.bisect_left([idx for idx, _ in history], stmt.index) - 1
+            if i >= 0:
+                columns = history[i][1]
+                return list(columns) if columns is not None else None
         catalog = self.catalog
         if catalog is not None:
             return catalog.columns_of(table)
         return None
+
+    @cached_property
+    def _ddl_columns(self) -> dict[str, list[tuple[int, tuple[str, ...] | None]]]:
+        """table -> [(statement index, columns after it)], from this region's DDL, in one pass."""
+        history: dict[str, list[tuple[int, tuple[str, ...] | None]]] = {}
+        current: dict[str, list[str] | None] = {}
+        for stmt in self.statements:
+            if stmt.node is None or stmt.kind not in DDL_KINDS:
+                continue
+            touched = _apply_ddl(stmt, current)
+            for table in touched:
+                cols = current.get(table)
+                history.setdefault(table, []).append((stmt.index, tuple(cols) if cols is not None else None))
+        return history
+
+    @cached_property
+    def ddl_hashes(self) -> list[int]:
+        """For each statement, a hash of the DDL before it (what a statement rule may depend on)."""
+        out = []
+        running = 0
+        for stmt in self.statements:
+            out.append(running)
+            if stmt.kind in DDL_KINDS or stmt.kind == "TransactionStmt":
+                running = hash((running, stmt.text))
+        return out
 
     def source(self, stmt: Statement, rel_start: int, rel_end: int) -> str:
         """The user's own text for a range of a statement (placeholders as written)."""
@@ -125,42 +154,76 @@ class SqlContext:
         return rule.finding(s, e, message, fix, **fmt)
 
 
-def _columns_from_ddl(statements: list[Statement], table: str) -> list[str] | None:
-    """Columns of a table created in ``statements`` (following later ADD/DROP/RENAME COLUMN)."""
-    want = table.lower()
-    short = want.rsplit(".", 1)[-1]
-    columns: list[str] | None = None
-    for stmt in statements:
-        if stmt.node is None:
-            continue
-        if stmt.kind == "CreateStmt":
-            name = (relation_name(stmt.node.get("relation")) or "").lower()
-            if name in (want, short) or name.rsplit(".", 1)[-1] == short and "." not in want:
-                if stmt.node.get("inhRelations") or stmt.node.get("ofTypename"):
-                    return None  # inherited columns are not visible here
-                columns = [
-                    e["ColumnDef"]["colname"] for e in stmt.node.get("tableElts", []) if "ColumnDef" in e
-                ]
-        elif stmt.kind == "AlterTableStmt" and columns is not None:
-            name = (relation_name(stmt.node.get("relation")) or "").lower()
-            if name.rsplit(".", 1)[-1] != short:
-                continue
-            for cmd in stmt.node.get("cmds", []):
-                c = cmd.get("AlterTableCmd", {})
-                if c.get("subtype") == "AT_AddColumn":
-                    columns.append(c["def"]["ColumnDef"]["colname"])
-                elif c.get("subtype") == "AT_DropColumn" and c.get("name") in columns:
-                    columns.remove(c["name"])
-        elif stmt.kind == "RenameStmt" and columns is not None and stmt.node.get("renameType") == "OBJECT_COLUMN":
-            name = (relation_name(stmt.node.get("relation")) or "").lower()
-            if name.rsplit(".", 1)[-1] == short and stmt.node.get("subname") in columns:
-                columns[columns.index(stmt.node["subname"])] = stmt.node.get("newname")
-        elif stmt.kind == "DropStmt" and columns is not None and stmt.node.get("removeType") == "OBJECT_TABLE":
-            for obj in stmt.node.get("objects", []):
-                names = [i.get("String", {}).get("sval", "") for i in obj.get("List", {}).get("items", [])]
-                if names and names[-1].lower() == short:
-                    columns = None
-    return columns
+DDL_KINDS = frozenset(
+    {"CreateStmt", "CreateTableAsStmt", "AlterTableStmt", "RenameStmt", "DropStmt", "IndexStmt", "ViewStmt"}
+)
+
+
+def _short(name: str | None) -> str:
+    return (name or "").lower().rsplit(".", 1)[-1]
+
+
+def _apply_ddl(stmt: Statement, current: dict[str, list[str] | None]) -> list[str]:
+    """Apply one DDL statement to ``current`` (table -> columns); returns the tables it touched."""
+    node = stmt.node
+    if stmt.kind == "CreateStmt":
+        table = _short(relation_name(node.get("relation")))
+        if node.get("inhRelations") or node.get("ofTypename"):
+            current[table] = None  # inherited columns are not visible here
+        else:
+            current[table] = [e["ColumnDef"]["colname"] for e in node.get("tableElts", []) if "ColumnDef" in e]
+        return [table]
+    if stmt.kind == "AlterTableStmt":
+        table = _short(relation_name(node.get("relation")))
+        cols = current.get(table)
+        if cols is None:
+            return []
+        for cmd in node.get("cmds", []):
+            c = cmd.get("AlterTableCmd", {})
+            if c.get("subtype") == "AT_AddColumn":
+                cols.append(c["def"]["ColumnDef"]["colname"])
+            elif c.get("subtype") == "AT_DropColumn" and c.get("name") in cols:
+                cols.remove(c["name"])
+        return [table]
+    if stmt.kind == "RenameStmt":
+        table = _short(relation_name(node.get("relation")))
+        cols = current.get(table)
+        if node.get("renameType") == "OBJECT_COLUMN" and cols is not None and node.get("subname") in cols:
+            cols[cols.index(node["subname"])] = node.get("newname")
+            return [table]
+        if node.get("renameType") == "OBJECT_TABLE" and table in current:
+            new = _short(node.get("newname"))
+            current[new] = current.pop(table)
+            return [table, new]
+        return []
+    if stmt.kind == "DropStmt" and node.get("removeType") == "OBJECT_TABLE":
+        touched = []
+        for obj in node.get("objects", []):
+            names = [i.get("String", {}).get("sval", "") for i in obj.get("List", {}).get("items", [])]
+            if names and _short(names[-1]) in current:
+                current[_short(names[-1])] = None
+                touched.append(_short(names[-1]))
+        return touched
+    return []
+
+
+_STATEMENT_CACHE: dict = {}
+_STATEMENT_CACHE_MAX = 50_000
+
+
+def _cache_put(key, value) -> None:
+    if len(_STATEMENT_CACHE) >= _STATEMENT_CACHE_MAX:
+        _STATEMENT_CACHE.clear()
+    _STATEMENT_CACHE[key] = value
+
+
+def _shift(f: Finding, delta: int) -> Finding:
+    """A copy of ``f`` with every offset moved by ``delta`` (for cached findings)."""
+    fix = f.fix
+    if fix is not None:
+        fix = Fix(fix.title, tuple(Edit(e.start + delta, e.end + delta, e.new_text) for e in fix.edits),
+                  fix.applicability, fix.new_files)
+    return Finding(f.code, f.message, f.start + delta, f.end + delta, fix, related=list(f.related))
 
 
 @dataclass
@@ -180,6 +243,98 @@ class LintResult:
     regions: list[Region] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
     elapsed: float = 0.0
+    # for incremental re-analysis of SQL documents
+    stmt_findings: dict = field(default_factory=dict)  # statement index -> its statement-rule findings
+    settings: Settings | None = None
+    catalog: Any = None
+    incremental: bool = False
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # slice comparisons run in C; about log2(n) of them
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _incremental_plan(previous: LintResult | None, region: Region, document: Document, settings, catalog):
+    """Statements for ``region`` re-using ``previous``: (statements, {index: findings}) or None.
+
+    Only the statements an edit touched are split and parsed again; those before
+    it are kept, those after it are shifted. Falls back (None) whenever the edit
+    could change what other statements mean: DDL or transaction control in the
+    edited part, cleaned (templated) text, or a different configuration.
+    """
+    if previous is None or not previous.statements or previous.errors or previous.skipped:
+        return None
+    old_doc = previous.document
+    if (old_doc.path != document.path or previous.settings is not settings or previous.catalog is not catalog
+            or len(previous.regions) != 1):
+        return None
+    old_region = previous.regions[0]
+    if old_region.sql is not old_doc.text or region.sql is not document.text:
+        return None  # cleaned text (templates, placeholders): offsets do not map 1:1
+    old, new = old_doc.data, document.data
+    p = _common_prefix(old, new)
+    q = _common_suffix(old, new, min(len(old), len(new)) - p)
+    delta = len(new) - len(old)
+    change_end = len(old) - q
+    stmts = previous.statements
+    # a: end of the last statement wholly before the change; b: start of the first wholly after
+    i = 0
+    while i < len(stmts) and stmts[i].span_end < p:
+        i += 1
+    j = len(stmts) - 1
+    while j >= 0 and stmts[j].span_start > change_end:
+        j -= 1
+    # stmts[:i] unchanged, stmts[j+1:] shifted; re-split [a, b)
+    while True:
+        a = stmts[i - 1].span_end if i > 0 else 0
+        b = stmts[j + 1].span_start if j + 1 < len(stmts) else len(old)
+        in_tx = stmts[i - 1].in_transaction if i > 0 else False
+        if i > 0 and stmts[i - 1].kind == "TransactionStmt" and stmts[i - 1].node:
+            kind = stmts[i - 1].node.get("kind", "")
+            in_tx = kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START") or (in_tx and kind not in (
+                "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"))
+        middle, dangling = split_range(region, a, b + delta, i, in_tx)
+        if not dangling or j + 1 >= len(stmts):
+            break
+        j += 1  # the edit ran into the next statement (a ';' removed, a quote opened)
+    touched = stmts[i : j + 1] + middle
+    if any(st.kind in DDL_KINDS or st.kind == "TransactionStmt" for st in touched):
+        return None
+    statements: list[Statement] = []
+    reuse: dict[int, list[Finding]] = {}
+    for st in stmts[:i]:
+        st.region = region
+        statements.append(st)
+        if st.index in previous.stmt_findings:
+            reuse[st.index] = previous.stmt_findings[st.index]
+    statements.extend(middle)
+    shift_index = i + len(middle) - (j + 1)
+    for st in stmts[j + 1 :]:
+        moved = Statement(region, st.index + shift_index, st.start + delta, st.end + delta, st.text, st.terminated,
+                          st.kind, st.node, st.error, st.in_transaction, st._tokens)
+        moved.span_start, moved.span_end = st.span_start + delta, st.span_end + delta
+        statements.append(moved)
+        if st.index in previous.stmt_findings:
+            reuse[moved.index] = [_shift(f, delta) for f in previous.stmt_findings[st.index]]
+    return statements, reuse
 
 
 def skip_reason(document: Document, settings: Settings) -> str | None:
@@ -203,7 +358,14 @@ def _overrides(rule: type[Rule], hook: str) -> bool:
     return getattr(rule, hook) is not getattr(Rule, hook)
 
 
-def lint(document: Document, settings: Settings | None = None, catalog=None) -> LintResult:
+def lint(document: Document, settings: Settings | None = None, catalog=None,
+         previous: LintResult | None = None) -> LintResult:
+    """Findings of every enabled rule on ``document``.
+
+    ``previous`` (the result for an earlier version of the same document)
+    lets a SQL file be re-analysed incrementally: only the statements an edit
+    touched are split, parsed and checked again.
+    """
     settings = settings or Settings()
     started = time.perf_counter()
     result = LintResult(document)
@@ -226,9 +388,13 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
                 RuleError(rule.code, document.path, f"{type(exc).__name__}: {exc}", traceback.format_exc())
             )
 
+    result.settings = settings
+    result.catalog = catalog
+    plan = None
     # SQL: the document itself or strings inside application code
     if document.language == "sql":
         regions = [region_for_sql_document(document.text)]
+        plan = _incremental_plan(previous, regions[0], document, settings, catalog)
     else:
         finder = REGION_FINDERS.get(document.language)
         regions = []
@@ -248,19 +414,51 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
             for kind in rule.statement_kinds:
                 by_kind.setdefault(kind, []).append(rule)
     for region in regions:
-        statements = split_statements(region)
+        if plan is not None:
+            statements, reuse = plan
+            result.incremental = True
+        else:
+            statements, reuse = split_statements(region), {}
         result.statements.extend(statements)
         sctx = SqlContext(ctx, region, statements)
         in_migration = region.kind == "file" or region.meta.get("migration", False)
+        ddl_hashes = sctx.ddl_hashes
+        context_key = (document.path, region.kind, in_migration, settings.postgres_version,
+                       settings.migration, settings.dialect, getattr(catalog, "version", id(catalog)))
         for stmt in statements:
+            reused = reuse.get(stmt.index)
+            if reused is not None:
+                findings.extend(reused)
+                result.stmt_findings[stmt.index] = reused
+                continue
             if stmt.kind is None:
                 continue
-            for rule in by_kind.get(stmt.kind, []) + by_kind.get(None, []):
-                if rule.sql_scope == "migration" and not in_migration:
-                    continue
-                if rule.needs_catalog and catalog is None:
-                    continue
+            stmt_rules = [
+                rule for rule in by_kind.get(stmt.kind, []) + by_kind.get(None, [])
+                if not (rule.sql_scope == "migration" and not in_migration)
+                and not (rule.needs_catalog and catalog is None)
+            ]
+            if not stmt_rules:
+                continue
+            # Findings of a statement depend on its text, its own source text, the DDL before
+            # it and the transaction state: reuse them when none of these changed.
+            doc_start, doc_end = stmt.doc_range()
+            source = document.data[doc_start:doc_end]
+            key = (stmt.text, source, stmt.in_transaction, ddl_hashes[stmt.index], context_key,
+                   tuple(type(r).code for r in stmt_rules))
+            cached = _STATEMENT_CACHE.get(key)
+            if cached is not None:
+                mine = [_shift(f, doc_start) for f in cached]
+                findings.extend(mine)
+                result.stmt_findings[stmt.index] = mine
+                continue
+            before = len(findings)
+            errors_before = len(result.errors)
+            for rule in stmt_rules:
                 run(rule, rule.check_statement, stmt, sctx)
+            result.stmt_findings[stmt.index] = findings[before:]
+            if len(result.errors) == errors_before:
+                _cache_put(key, [_shift(f, -doc_start) for f in findings[before:]])
         for rule in sql_rules:
             if _overrides(type(rule), "check_region"):
                 if rule.sql_scope == "migration" and not in_migration:

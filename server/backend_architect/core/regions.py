@@ -229,11 +229,25 @@ def clean_sql(
     return "".join(out), omap
 
 
-_QUICK = re.compile(r"\{\{|\{%|\{#|^[ \t]*\\|%s|%\(|(?<![:\w]):[A-Za-z_]|\?", re.M)
+_COLON_NAME = re.compile(r":[A-Za-z_]")
+_META_LINE = re.compile(r"^[ \t]*\\", re.M)
 
 
 def _needs_cleaning(text: str) -> bool:
-    return _QUICK.search(text) is not None
+    # plain substring tests first: most SQL has none of these
+    if "{{" in text or "{%" in text or "{#" in text or "%s" in text or "%(" in text or "?" in text:
+        return True
+    if "\\" in text and _META_LINE.search(text):
+        return True
+    if ":" not in text:
+        return False
+    # a `:name` placeholder, not a `::type` cast or `arr[1:n]` slice (a lookbehind in the
+    # pattern would be tried at every position; checking each match is much faster)
+    for m in _COLON_NAME.finditer(text):
+        i = m.start()
+        if i == 0 or not (text[i - 1] == ":" or text[i - 1].isalnum() or text[i - 1] == "_"):
+            return True
+    return False
 
 
 def region_for_sql_document(text: str) -> Region:

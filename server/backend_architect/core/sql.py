@@ -47,6 +47,8 @@ class Statement:
     node: dict | None = None  # that node's fields
     error: str | None = None
     in_transaction: bool = False  # inside an explicit BEGIN ... COMMIT
+    span_start: int = 0  # the piece of text this statement owns: after the previous ';' ...
+    span_end: int = 0  # ... up to and including its own ';'
     _tokens: list[Token] | None = field(default=None, repr=False)
 
     # -- positions ------------------------------------------------------------
@@ -159,46 +161,67 @@ def _scan(text: str) -> Iterator[Token]:
 
 def split_statements(region: Region) -> list[Statement]:
     """Split a region into statements and parse each one."""
-    sql = region.sql
-    pieces: list[tuple[int, int, bool]] = []  # char offsets
-    start = 0
-    for m in _SPLIT_RE.finditer(sql):
-        if m.group(0) == ";":
-            pieces.append((start, m.start(), True))
-            start = m.end()
-    pieces.append((start, len(sql), False))
+    statements, _ = split_range(region, 0, len(region.data), 0, False)
+    return statements
 
-    ascii_sql = sql.isascii()
+
+_TX_BEGIN = ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
+_TX_END = ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE",
+           "TRANS_STMT_COMMIT_PREPARED", "TRANS_STMT_ROLLBACK_PREPARED")
+
+
+def split_range(region: Region, start: int, end: int, index_base: int, in_tx: bool) -> tuple[list[Statement], bool]:
+    """Statements of region bytes [start, end).
+
+    Returns the statements and whether the range ends inside an unterminated
+    statement (text after the last ';'): the caller of a partial re-split then
+    knows the range must grow.
+    """
+    data = region.data
+    pieces: list[tuple[int, int, int, bool]] = []  # piece start, text end, span end, terminated
+    pos = start
+    for m in _SPLIT_RE_B.finditer(data, start, end):
+        if m.group(0) == b";":
+            pieces.append((pos, m.start(), m.end(), True))
+            pos = m.end()
+    pieces.append((pos, end, end, False))
+
     statements: list[Statement] = []
-    in_tx = False
-    byte_of = (lambda i: i) if ascii_sql else _byte_offsets(sql)
-    for s, e, terminated in pieces:
-        lead = _LEADING_RE.match(sql, s, e)
+    dangling = False
+    for s, e, span_end, terminated in pieces:
+        lead = _LEADING_RE_B.match(data, s, e)
         s2 = lead.end() if lead else s
         if s2 >= e:
             continue
-        text = sql[s2:e].rstrip()
-        if not text:
+        raw = data[s2:e].rstrip()
+        if not raw:
             continue
-        bs = byte_of(s2)
-        be = bs + len(text.encode("utf-8", "surrogatepass"))
-        stmt = Statement(region, len(statements), bs, be, text, terminated)
+        if not terminated:
+            dangling = True
+        text = raw.decode("utf-8", "surrogatepass")
+        stmt = Statement(region, index_base + len(statements), s2, s2 + len(raw), text, terminated)
+        stmt.span_start, stmt.span_end = s, span_end
         stmt.kind, stmt.node, stmt.error = parse_statement(text)
-        if stmt.kind == "TransactionStmt" and stmt.node is not None:
-            tx_kind = stmt.node.get("kind", "")
-            if tx_kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
-                in_tx = True
-                stmt.in_transaction = True
-            elif tx_kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE",
-                             "TRANS_STMT_COMMIT_PREPARED", "TRANS_STMT_ROLLBACK_PREPARED"):
-                stmt.in_transaction = in_tx
-                in_tx = False
-            else:
-                stmt.in_transaction = in_tx
-        else:
-            stmt.in_transaction = in_tx
+        in_tx = _transaction_state(stmt, in_tx)
         statements.append(stmt)
-    return statements
+    return statements, dangling
+
+
+def _transaction_state(stmt: Statement, in_tx: bool) -> bool:
+    """Set stmt.in_transaction; returns the state after the statement."""
+    if stmt.kind == "TransactionStmt" and stmt.node is not None:
+        tx_kind = stmt.node.get("kind", "")
+        if tx_kind in _TX_BEGIN:
+            stmt.in_transaction = True
+            return True
+        stmt.in_transaction = in_tx
+        return False if tx_kind in _TX_END else in_tx
+    stmt.in_transaction = in_tx
+    return in_tx
+
+
+_SPLIT_RE_B = re.compile(_SPLIT_RE.pattern.encode())
+_LEADING_RE_B = re.compile(_LEADING_RE.pattern.encode())
 
 
 def _byte_offsets(text: str):

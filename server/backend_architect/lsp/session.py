@@ -57,7 +57,8 @@ class Session:
         if settings.is_excluded(document.path):
             result = LintResult(document)
         else:
-            result = lint(document, settings, self.catalog)
+            old = self.snapshots.get(document.uri)
+            result = lint(document, settings, self.catalog, previous=old.result if old else None)
         snap = Snapshot(document, result, settings)
         with self.lock:
             self.snapshots[document.uri] = snap

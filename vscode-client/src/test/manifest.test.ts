@@ -45,7 +45,7 @@ describe('package.json', () => {
         }
     });
 
-    it('contributes the restart command and the sixteen commands with their titles', () => {
+    it('contributes the restart command and the sixteen commands with their full titles', () => {
         assert.equal(paletteTitle(RESTART_COMMAND), 'Backend Architect: Restart Server');
         assert.ok(paletteTitle(SHOW_OUTPUT_COMMAND));
         for (const name of COMMAND_NAMES) {
@@ -53,6 +53,8 @@ describe('package.json', () => {
         }
         assert.equal(manifest.contributes.commands.length, COMMAND_NAMES.length + 2);
         assert.ok(!manifest.contributes.commands.some((c) => c.command.startsWith('backend-architect.')));
+        // Full titles (no category) so that the context menu also reads "Backend Architect: NAME".
+        assert.ok(manifest.contributes.commands.every((c) => c.category === undefined && c.title.startsWith('Backend Architect: ')));
     });
 
     it('puts exactly the selection commands in the editor context menu', () => {

@@ -1,0 +1,187 @@
+"""Benchmarks: the real server over stdio, and `check` against squawk and sqlfluff.
+
+    python benchmarks/run.py [--quick]
+
+Prints p50/p95 for initialize, diagnostics after open and after a one-character
+edit on generated 2,000- and 10,000-line SQL files, code action and hover; then
+times `backend-architect check`, `squawk` and `sqlfluff lint --dialect postgres`
+on the same files in one run and prints lines/s and the ratios. The budgets are
+in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from gen_sql import generate  # noqa: E402
+from lspclient import Client  # noqa: E402
+
+ENV = dict(os.environ, PYTHONPATH=str(ROOT / "server"))
+SERVER = [sys.executable, "-m", "backend_architect", "serve"]
+BARE_PYGLS = textwrap.dedent(
+    """
+    from pygls.lsp.server import LanguageServer
+    LanguageServer("bare", "0").start_io()
+    """
+)
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def fmt(values: list[float]) -> str:
+    return f"p50 {pct(values, 50) * 1000:7.1f} ms   p95 {pct(values, 95) * 1000:7.1f} ms   (n={len(values)})"
+
+
+def initialize(cmd: list[str], root: Path) -> tuple[float, Client]:
+    t0 = time.perf_counter()
+    client = Client(cmd, env=ENV, cwd=str(root))
+    client.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}})
+    elapsed = time.perf_counter() - t0
+    client.notify("initialized", {})
+    return elapsed, client
+
+
+def bench_initialize(root: Path, runs: int) -> None:
+    ours, bare = [], []
+    script = root / "bare_pygls.py"
+    script.write_text(BARE_PYGLS)
+    for _ in range(runs):
+        t, c = initialize(SERVER, root)
+        ours.append(t)
+        c.close()
+        t, c = initialize([sys.executable, str(script)], root)
+        bare.append(t)
+        c.close()
+    print(f"initialize (spawn -> response)   backend-architect {fmt(ours)}")
+    print(f"                                 bare pygls server  {fmt(bare)}   ratio {statistics.median(ours) / statistics.median(bare):.2f}x")
+
+
+def bench_document(root: Path, lines: int, edits: int) -> None:
+    text = generate(lines)
+    path = root / "migrations" / f"bench_{lines}.sql"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    uri = path.as_uri()
+    _, client = initialize(SERVER, root)
+    try:
+        opens = []
+        t0 = time.perf_counter()
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}})
+        t1, params = client.wait_notification("textDocument/publishDiagnostics", predicate=lambda p: p["uri"] == uri)
+        opens.append(t1 - t0)
+        diags = params["diagnostics"]
+        # one-character edits at a spot in the middle of the file, typed and deleted alternately
+        lines_list = text.split("\n")
+        line = len(lines_list) // 2
+        col = len(lines_list[line])
+        changes = []
+        for v in range(2, edits + 2):
+            insert = v % 2 == 0
+            change = {
+                "range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col if insert else col + 1}},
+                "text": " " if insert else "",
+            }
+            t0 = time.perf_counter()
+            client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": v}, "contentChanges": [change]})
+            t1, _ = client.wait_notification("textDocument/publishDiagnostics", predicate=lambda p, v=v: p["uri"] == uri and p.get("version") == v)
+            changes.append(t1 - t0)
+        actions, hovers = [], []
+        target = diags[len(diags) // 2] if diags else None
+        for _ in range(edits):
+            if target is None:
+                break
+            t0 = time.perf_counter()
+            client.request("textDocument/codeAction", {
+                "textDocument": {"uri": uri}, "range": target["range"],
+                "context": {"diagnostics": [target], "only": ["quickfix"]}})
+            actions.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": target["range"]["start"]})
+            hovers.append(time.perf_counter() - t0)
+        print(f"{lines:>6}-line SQL ({len(diags)} findings)")
+        print(f"  diagnostics after open          {fmt(opens)}")
+        print(f"  diagnostics after 1-char edit   {fmt(changes)}")
+        if actions:
+            print(f"  code action                     {fmt(actions)}")
+            print(f"  hover                           {fmt(hovers)}")
+    finally:
+        client.close()
+
+
+def timed(cmd: list[str], cwd: Path, runs: int = 3) -> float | None:
+    best = None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        try:
+            subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
+        except (FileNotFoundError, subprocess.TimeoutExpired):
+            return None
+        t = time.perf_counter() - t0
+        best = t if best is None else min(best, t)
+    return best
+
+
+def bench_check(root: Path, quick: bool) -> None:
+    folder = root / "check"
+    folder.mkdir()
+    total = 0
+    for i in range(10):
+        text = generate(2000, seed=i)
+        (folder / f"{i:04d}_migration.sql").write_text(text)
+        total += text.count("\n") + 1
+    small = folder / "0000_migration.sql"
+    small_lines = small.read_text().count("\n") + 1
+    bin_dir = Path(sys.executable).parent
+    squawk = shutil.which("squawk", path=str(bin_dir)) or shutil.which("squawk")
+    sqlfluff = shutil.which("sqlfluff", path=str(bin_dir)) or shutil.which("sqlfluff")
+    ours = timed([sys.executable, "-m", "backend_architect", "check", "--exit-zero", str(folder)], root)
+    print(f"check on {total} lines in 10 files")
+    print(f"  backend-architect check   {ours:6.2f} s   {total / ours:>9,.0f} lines/s")
+    if squawk:
+        sq = timed([squawk, *sorted(str(p) for p in folder.glob('*.sql'))], root)
+        print(f"  squawk                    {sq:6.2f} s   {total / sq:>9,.0f} lines/s   ours/squawk time ratio {ours / sq:.2f}x")
+    else:
+        print("  squawk: not installed (pip install squawk-cli)")
+    if sqlfluff and not quick:
+        sf = timed([sqlfluff, "lint", "--dialect", "postgres", "--nofail", str(small)], root, runs=1)
+        ours_small = timed([sys.executable, "-m", "backend_architect", "check", "--exit-zero", str(small)], root)
+        print(f"check on {small_lines} lines (one file)")
+        print(f"  backend-architect check   {ours_small:6.2f} s   {small_lines / ours_small:>9,.0f} lines/s")
+        print(f"  sqlfluff lint             {sf:6.2f} s   {small_lines / sf:>9,.0f} lines/s   sqlfluff/ours time ratio {sf / ours_small:.1f}x")
+    elif not sqlfluff:
+        print("  sqlfluff: not installed (pip install sqlfluff)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer runs, skip sqlfluff")
+    args = ap.parse_args()
+    runs = 3 if args.quick else 10
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        bench_initialize(root, runs)
+        for lines in (2000, 10000):
+            bench_document(root, lines, 10 if args.quick else 40)
+        bench_check(root, args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
