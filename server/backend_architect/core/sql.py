@@ -20,7 +20,7 @@ from .regions import Region
 
 _SPLIT_RE = re.compile(
     r"""--[^\n]*|/\*(?:.|\n)*?(?:\*/|\Z)|[eE]'(?:[^'\\]|\\.|'')*(?:'|\Z)|'(?:[^']|'')*(?:'|\Z)"""
-    r"""|"(?:[^"]|"")*(?:"|\Z)|\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*)?\$(?:.|\n)*?(?:\$(?P=tag)\$|\Z)|;""",
+    r"""|"(?:[^"]|"")*(?:"|\Z)|\$\$(?:.|\n)*?(?:\$\$|\Z)|\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*)\$(?:.|\n)*?(?:\$(?P=tag)\$|\Z)|;""",
 )
 _LEADING_RE = re.compile(r"(?:\s+|--[^\n]*|/\*(?:.|\n)*?\*/)*")
 
@@ -199,12 +199,67 @@ def split_range(region: Region, start: int, end: int, index_base: int, in_tx: bo
         if not terminated:
             dangling = True
         text = raw.decode("utf-8", "surrogatepass")
-        stmt = Statement(region, index_base + len(statements), s2, s2 + len(raw), text, terminated)
-        stmt.span_start, stmt.span_end = s, span_end
-        stmt.kind, stmt.node, stmt.error = parse_statement(text)
-        in_tx = _transaction_state(stmt, in_tx)
-        statements.append(stmt)
+        kind, node, error = parse_statement(text)
+        parts = _recover(raw) if error is not None and b"\n" in raw and "unterminated" not in error else None
+        if parts is None:
+            parts = [(0, len(raw), text, kind, node, error)]
+        for rel_start, rel_end, part_text, kind, node, error in parts:
+            stmt = Statement(region, index_base + len(statements), s2 + rel_start, s2 + rel_end, part_text,
+                             terminated and rel_end == len(raw), kind, node, error)
+            # statements recovered from one piece share its span: an edit re-splits all of them
+            stmt.span_start, stmt.span_end = s, span_end
+            in_tx = _transaction_state(stmt, in_tx)
+            statements.append(stmt)
     return statements, dangling
+
+
+_STATEMENT_START_B = re.compile(
+    rb"\n(?=(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|GRANT|REVOKE|TRUNCATE|COMMENT|BEGIN|COMMIT"
+    rb"|ROLLBACK|SET|VACUUM|REINDEX|CLUSTER|DO|EXPLAIN|MERGE|COPY)\b)",
+    re.I,
+)
+
+
+def _recover(raw: bytes):
+    """Split a piece that does not parse (a missing ';', a half-typed statement) into
+    statements that do, so one error does not hide the findings around it.
+
+    tree-sitter-postgres recovers from the error and tells where statements start;
+    when it sees only one, lines starting with a statement keyword are the cut points.
+    Returns [(rel_start, rel_end, text, kind, node, error)] or None when nothing parses.
+    """
+    from . import languages
+
+    cuts: list[tuple[int, int]] = []
+    try:
+        tree = languages.parse(raw, "sql")
+        for child in tree.root_node.children:
+            if child.type in ("toplevel_stmt", "ERROR"):
+                cuts.append((child.start_byte, child.end_byte))
+    except Exception:  # the recovery is best effort
+        cuts = []
+    if len(cuts) < 2:
+        starts = [0] + [m.start() + 1 for m in _STATEMENT_START_B.finditer(raw)]
+        cuts = [(a, b) for a, b in zip(starts, starts[1:] + [len(raw)])]
+    if len(cuts) < 2:
+        return None
+    # cover the whole piece: each part runs to the start of the next
+    bounds = [c[0] for c in cuts[1:]]
+    starts = [0] + bounds
+    ends = bounds + [len(raw)]
+    parts = []
+    for a, b in zip(starts, ends):
+        chunk = raw[a:b]
+        lead = len(chunk) - len(chunk.lstrip())
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        text = chunk.decode("utf-8", "surrogatepass")
+        kind, node, error = parse_statement(text)
+        parts.append((a + lead, a + lead + len(chunk), text, kind, node, error))
+    if not any(p[5] is None for p in parts):
+        return None
+    return parts
 
 
 def _transaction_state(stmt: Statement, in_tx: bool) -> bool:

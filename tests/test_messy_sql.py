@@ -1,0 +1,70 @@
+"""Real SQL is messy: none of these may crash or blank out a file."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend_architect.core.document import Document
+from backend_architect.core.engine import lint
+
+
+def findings(text: str, path: str = "/ws/migrations/0001.sql"):
+    doc = Document(text, path=path)
+    result = lint(doc)
+    assert not result.errors, result.errors
+    return [(f.code, doc.line_of(f.start) + 1, doc.data[f.start:f.end].decode()) for f in result.findings]
+
+
+def test_psql_meta_commands_are_skipped():
+    text = "\\connect app\n\\set ON_ERROR_STOP on\nCREATE INDEX idx_a ON posts (a);\n\\echo done\nDELETE FROM t;\n"
+    assert findings(text) == [("MG001", 3, "CREATE INDEX"), ("QO002", 5, "DELETE FROM t")]
+
+
+def test_go_template_and_jinja_placeholders_stand_in_for_names():
+    text = (
+        "{% if create_index %}\n"
+        "CREATE INDEX idx_a ON {{ .Schema }}.posts (a);\n"
+        "{% endif %}\n"
+        'ALTER TABLE {{ index .Options "Namespace" }}.users ADD COLUMN plan text NOT NULL;\n'
+        "{# a Jinja comment #}\n"
+        "SELECT * FROM {{ schema }}.orders WHERE id = {{ order_id }};\n"
+    )
+    got = findings(text)
+    assert ("MG001", 2, "CREATE INDEX") in got
+    assert ("MG003", 4, "ADD COLUMN plan") in got
+    assert ("QO001", 6, "*") in got
+
+
+@pytest.mark.parametrize("placeholder", ["$1", ":user_id", "%s", "%(user_id)s"])
+def test_driver_placeholders_parse(placeholder: str):
+    text = f"-- name: GetUser :one\nSELECT * FROM users WHERE id = {placeholder};\n"
+    assert findings(text, "/ws/queries/users.sql") == [("QO001", 2, "*")]
+
+
+def test_do_blocks_and_function_bodies_keep_their_semicolons():
+    text = (
+        "DO $$\nBEGIN\n  PERFORM 1;\n  RAISE NOTICE 'x; y';\nEND\n$$;\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $fn$\nBEGIN\n  RETURN 1;\nEND;\n$fn$;\n"
+        "CREATE INDEX idx_b ON posts (b);\n"
+    )
+    assert findings(text) == [("MG001", 12, "CREATE INDEX")]
+
+
+def test_a_missing_semicolon_does_not_hide_the_next_statement():
+    text = "SELECT id FROM users\nCREATE INDEX idx_posts_user ON posts (user_id);\n"
+    assert findings(text) == [("MG001", 2, "CREATE INDEX")]
+
+
+def test_half_typed_statement_keeps_findings_around_it():
+    text = "DELETE FROM sessions;\nSELECT * FROM users WHERE\n;\nCREATE INDEX idx_c ON posts (c);\n"
+    assert findings(text) == [("QO002", 1, "DELETE FROM sessions"), ("MG001", 4, "CREATE INDEX")]
+
+
+def test_unterminated_string_and_comment_do_not_crash():
+    assert findings("SELECT 'abc;\nDELETE FROM t;") == []
+    assert findings("DELETE FROM t; /* open comment\nDELETE FROM u;") == [("QO002", 1, "DELETE FROM t")]
+
+
+def test_other_dialects_are_skipped_not_crashed():
+    text = "SELECT `id` FROM `users` LIMIT 10, 20;\nCREATE INDEX idx_d ON posts (d);\n"
+    assert findings(text) == [("MG001", 2, "CREATE INDEX")]
