@@ -1,4 +1,4 @@
-"""Regenerate the rule table in README.md from the registry."""
+"""Regenerate the rule table in README.md and docs/rules.md from the registry."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "server"))
 
-from backend_architect.cli import rules_table  # noqa: E402
+from backend_architect.cli import rules_doc, rules_table  # noqa: E402
 
 
 def main() -> int:
@@ -24,6 +24,11 @@ def main() -> int:
     if new != text:
         readme.write_text(new, encoding="utf-8")
         print("README.md rule table updated")
+    docs = ROOT / "docs" / "rules.md"
+    docs.parent.mkdir(exist_ok=True)
+    if not docs.exists() or docs.read_text(encoding="utf-8") != rules_doc():
+        docs.write_text(rules_doc(), encoding="utf-8")
+        print("docs/rules.md updated")
     return 0
 
 

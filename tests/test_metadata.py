@@ -46,3 +46,14 @@ def test_readme_rule_table_is_current():
     m = re.search(r"<!-- rules:start -->\n(.*?)\n<!-- rules:end -->", readme, re.S)
     assert m, "README.md lacks the <!-- rules:start --> ... <!-- rules:end --> block"
     assert m.group(1).strip() == rules_table().strip(), "README rule table is stale: run `make rules-table`"
+
+
+def test_rules_doc_page_is_current():
+    from backend_architect.cli import rules_doc
+
+    page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert page == rules_doc(), "docs/rules.md is stale: run `make rules-table`"
+    for r in all_rules():
+        # the diagnostics' codeDescription links point at these headings
+        assert f"\n## {r.code} {r.name}\n" in page
+        assert r.doc_url().endswith(f"#{r.code.lower()}-{r.name}")

@@ -324,6 +324,19 @@ def rules_table() -> str:
     return "\n".join(lines)
 
 
+def rules_doc() -> str:
+    """Every rule's documentation as one Markdown page (docs/rules.md)."""
+    parts = ["# Rules", "", "Generated from the rules' docstrings (`make rules-table`). "
+             "`backend-architect rule CODE` prints the same text.", ""]
+    for r in all_rules():
+        parts += [f"## {r.code} {r.name}", "", f"Command: `{r.command}` · default severity: {r.severity.value}"
+                  + (f" · fix: {r.fix_title} ({r.fix_safety.value})" if r.fix_title else ""), ""]
+        body = r.doc().replace("\n## ", "\n### ")
+        body = body[3:] if body.startswith("## ") else body
+        parts += ["### " + body if not body.startswith("### ") else body, ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
 def cmd_rules(args) -> int:
     if args.format == "markdown":
         print(rules_table())
