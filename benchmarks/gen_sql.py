@@ -72,7 +72,7 @@ def generate(lines: int, seed: int = 7) -> str:
     count = 0
     i = 0
     while count < lines:
-        table = f"t_{i % 97}"
+        table = f"t_{seed}_{i}"  # every statement distinct: no cache can help
         stmt = (rng.choice(FLAWED) if i % 12 == 11 else rng.choice(CLEAN)).format(t=table)
         out.append(stmt)
         out.append("")

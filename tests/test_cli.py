@@ -144,3 +144,16 @@ def test_rule_and_rules_commands():
     r = run("rules", "--format", "json")
     codes = [x["code"] for x in json.loads(r.stdout)]
     assert "MG001" in codes and codes == sorted(codes)
+
+
+def test_parallel_check_matches_a_single_process(tmp_path: Path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from gen_sql import generate
+
+    for i in range(6):
+        (tmp_path / f"{i:04d}.sql").write_text(generate(2500, seed=i))
+    assert sum(p.stat().st_size for p in tmp_path.iterdir()) > 512 * 1024  # large enough to fan out
+    one = run("check", ".", "-j", "1", "--output-format", "json", cwd=tmp_path)
+    two = run("check", ".", "-j", "2", "--output-format", "json", cwd=tmp_path)
+    assert one.returncode == two.returncode == 1
+    assert json.loads(one.stdout) == json.loads(two.stdout) and len(json.loads(one.stdout)) > 50

@@ -73,9 +73,18 @@ def build_catalog_for(paths: list[str], settings: Settings):
     return build_for_paths(paths, settings)
 
 
-def check_paths(paths: list[str], overrides: dict, *, fix: bool = False, unsafe_fixes: bool = False) -> list[FileReport]:
-    reports: list[FileReport] = []
-    settings_cache: dict[str, tuple[Settings, list[str]]] = {}
+@dataclass
+class _Job:
+    path: str
+    settings: Settings
+    catalog: object
+
+
+def _plan(paths: list[str], overrides: dict) -> tuple[list[_Job], list[FileReport]]:
+    """Which files to check with which settings and catalog (read once per project)."""
+    jobs: list[_Job] = []
+    skipped: list[FileReport] = []
+    settings_cache: dict[str, Settings] = {}
     catalog_cache: dict[str | None, object] = {}
     for path in iter_files(paths):
         folder = os.path.dirname(os.path.abspath(path))
@@ -84,32 +93,85 @@ def check_paths(paths: list[str], overrides: dict, *, fix: bool = False, unsafe_
             settings, more = from_mapping(overrides, base, source="command line")
             for w in warnings + more:
                 print(f"warning: {w}", file=sys.stderr)
-            settings_cache[folder] = (settings, warnings)
-        settings = settings_cache[folder][0]
+            settings_cache[folder] = settings
+        settings = settings_cache[folder]
         if settings.is_excluded(os.path.abspath(path)) and path not in paths:
-            continue
-        doc, why = read_document(path, settings)
-        if doc is None:
-            reports.append(FileReport(path, None, None, why))
             continue
         if settings.root not in catalog_cache:
             catalog_cache[settings.root] = build_catalog_for([settings.root or folder], settings)
-        catalog = catalog_cache[settings.root]
-        if fix:
-            fixed = fix_document(doc, settings, catalog, safe_only=not unsafe_fixes)
-            if fixed.text != doc.text:
-                with open(path, "w", encoding="utf-8", newline="") as fh:
-                    fh.write(fixed.text)
-                doc = Document(fixed.text, path=path)
-            for nf in fixed.new_files:
-                target = nf.path if os.path.isabs(nf.path) else os.path.join(os.path.dirname(path), nf.path)
-                if not os.path.exists(target):
-                    os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-                    with open(target, "w", encoding="utf-8") as fh:
-                        fh.write(nf.text)
-        result = lint(doc, settings, catalog)
-        reports.append(FileReport(path, doc, result, result.skipped))
-    return reports
+        jobs.append(_Job(path, settings, catalog_cache[settings.root]))
+    return jobs, skipped
+
+
+def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
+    path, settings, catalog = job.path, job.settings, job.catalog
+    doc, why = read_document(path, settings)
+    if doc is None:
+        return FileReport(path, None, None, why)
+    if fix:
+        fixed = fix_document(doc, settings, catalog, safe_only=not unsafe_fixes)
+        if fixed.text != doc.text:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.write(fixed.text)
+            doc = Document(fixed.text, path=path)
+        for nf in fixed.new_files:
+            target = nf.path if os.path.isabs(nf.path) else os.path.join(os.path.dirname(path), nf.path)
+            if not os.path.exists(target):
+                os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+                with open(target, "w", encoding="utf-8") as fh:
+                    fh.write(nf.text)
+    result = lint(doc, settings, catalog)
+    result.regions = []  # not needed by the reporters; keeps results cheap to send between processes
+    result.statements = []
+    return FileReport(path, doc, result, result.skipped)
+
+
+_JOBS: list[_Job] = []  # handed to forked workers by memory, not by pickling
+
+
+def _check_chunk(bounds: tuple[int, int, bool, bool]) -> list[FileReport]:
+    start, end, fix, unsafe = bounds
+    return [_check_one(job, fix, unsafe) for job in _JOBS[start:end]]
+
+
+PARALLEL_MIN_BYTES = 512 * 1024
+
+
+def check_paths(paths: list[str], overrides: dict, *, fix: bool = False, unsafe_fixes: bool = False,
+                jobs: int | None = None) -> list[FileReport]:
+    planned, reports = _plan(paths, overrides)
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    total = 0
+    for job in planned:
+        try:
+            total += os.path.getsize(job.path)
+        except OSError:
+            pass
+    if workers > 1 and len(planned) > 1 and total >= PARALLEL_MIN_BYTES and _can_fork():
+        return reports + _check_parallel(planned, workers, fix, unsafe_fixes)
+    return reports + [_check_one(job, fix, unsafe_fixes) for job in planned]
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _check_parallel(planned: list[_Job], workers: int, fix: bool, unsafe: bool) -> list[FileReport]:
+    """Check files in forked worker processes (all cores); results come back in input order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _JOBS
+    _JOBS = planned
+    size = max(1, len(planned) // (workers * 4))
+    chunks = [(i, min(i + size, len(planned)), fix, unsafe) for i in range(0, len(planned), size)]
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [rep for part in pool.map(_check_chunk, chunks) for rep in part]
+    finally:
+        _JOBS = []
 
 
 # -- output ---------------------------------------------------------------------------
@@ -293,7 +355,7 @@ def cmd_check(args) -> int:
     if missing:
         print(f"error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
-    reports = check_paths(paths, overrides, fix=args.fix, unsafe_fixes=args.unsafe_fixes)
+    reports = check_paths(paths, overrides, fix=args.fix, unsafe_fixes=args.unsafe_fixes, jobs=args.jobs)
     fmt = args.output_format
     text = {"text": lambda: format_text(reports, args.fix), "json": lambda: format_json(reports),
             "sarif": lambda: format_sarif(reports), "github": lambda: format_github(reports)}[fmt]()
@@ -375,6 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ignore", action="append", help="skip these codes or prefixes")
     p.add_argument("--output-format", choices=("text", "json", "sarif", "github"), default="text")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="worker processes for large trees (default: one per CPU; 1 checks in this process)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("rule", help="print a rule's documentation")

@@ -117,7 +117,7 @@ class SqlContext:
         history: dict[str, list[tuple[int, tuple[str, ...] | None]]] = {}
         current: dict[str, list[str] | None] = {}
         for stmt in self.statements:
-            if stmt.node is None or stmt.kind not in DDL_KINDS:
+            if stmt.kind not in DDL_KINDS or stmt.node is None:
                 continue
             touched = _apply_ddl(stmt, current)
             for table in touched:
@@ -329,7 +329,9 @@ def _incremental_plan(previous: LintResult | None, region: Region, document: Doc
     shift_index = i + len(middle) - (j + 1)
     for st in stmts[j + 1 :]:
         moved = Statement(region, st.index + shift_index, st.start + delta, st.end + delta, st.text, st.terminated,
-                          st.kind, st.node, st.error, st.in_transaction, st._tokens)
+                          kind=st.kind, raw=st.raw, error=st.error, in_transaction=st.in_transaction,
+                          _tokens=st._tokens, _node=st._node)
+        moved.__dict__.update({k: v for k, v in st.__dict__.items() if k in ("_nodes", "_selects")})
         moved.span_start, moved.span_end = st.span_start + delta, st.span_end + delta
         statements.append(moved)
         if st.index in previous.stmt_findings:

@@ -44,12 +44,28 @@ class Statement:
     text: str
     terminated: bool = True
     kind: str | None = None  # the libpg_query node name, e.g. "IndexStmt"
-    node: dict | None = None  # that node's fields
+    raw: str | None = None  # libpg_query's JSON for the statement (parsed into .node on demand)
     error: str | None = None
     in_transaction: bool = False  # inside an explicit BEGIN ... COMMIT
     span_start: int = 0  # the piece of text this statement owns: after the previous ';' ...
     span_end: int = 0  # ... up to and including its own ';'
     _tokens: list[Token] | None = field(default=None, repr=False)
+    _node: dict | None = field(default=None, repr=False)
+
+    @property
+    def node(self) -> dict | None:
+        """The statement node's fields (libpg_query JSON), decoded on first use."""
+        if self._node is None and self.raw is not None:
+            self._node = node_of(self.raw, self.kind)
+        return self._node
+
+    def mentions(self, *names: str) -> bool:
+        """Whether the parse tree holds any of these node types or enum values.
+
+        A substring test on the parser's JSON (C speed): rules use it to skip
+        statements before decoding or walking anything."""
+        raw = self.raw
+        return raw is not None and any(f'"{n}"' in raw for n in names)
 
     # -- positions ------------------------------------------------------------
 
@@ -65,6 +81,26 @@ class Statement:
 
     def slice(self, rel_start: int, rel_end: int) -> str:
         return self.data[rel_start:rel_end].decode("utf-8", "surrogatepass")
+
+    # -- the parse tree, indexed once ----------------------------------------------
+
+    @property
+    def nodes(self) -> dict[str, list[dict]]:
+        """Every typed node of the statement by type ({"A_Expr": [...], ...}); built once."""
+        index = self.__dict__.get("_nodes")
+        if index is None:
+            index, selects = _index_nodes(self.node) if self.node else ({}, [])
+            self.__dict__["_nodes"] = index
+            self.__dict__["_selects"] = selects
+        return index
+
+    @property
+    def selects(self) -> list[dict]:
+        """Every SELECT of the statement (CTEs, subqueries, set operations), except those
+        inside EXISTS (...), where the target list does not matter."""
+        if "_selects" not in self.__dict__:
+            self.nodes  # noqa: B018 - builds both
+        return self.__dict__["_selects"]
 
     # -- tokens -----------------------------------------------------------------
 
@@ -101,9 +137,9 @@ class Statement:
         return 0, min(len(self.data), self.data.find(b"\n") if b"\n" in self.data else len(self.data))
 
 
-@lru_cache(maxsize=8192)
-def _parse_cached(text: str) -> tuple[str | None, str | None, str | None]:
-    """(kind, node json, error) for one statement's text."""
+@lru_cache(maxsize=16384)
+def parse_statement(text: str) -> tuple[str | None, str | None, str | None]:
+    """(kind, libpg_query JSON, error) for one statement's text; cached by text."""
     from pglast import parser
 
     try:
@@ -113,30 +149,20 @@ def _parse_cached(text: str) -> tuple[str | None, str | None, str | None]:
         return None, None, str(msg)
     except Exception as exc:  # libpg_query can raise other errors on odd input
         return None, None, f"{type(exc).__name__}: {exc}"
+    i = raw.find('"stmt":{"')
+    if i < 0:
+        return None, None, None  # only comments or an empty statement
+    i += 9
+    return raw[i : raw.index('"', i)], raw, None
+
+
+@lru_cache(maxsize=4096)
+def node_of(raw: str, kind: str | None) -> dict | None:
     tree = json.loads(raw)
     stmts = tree.get("stmts") or []
-    if not stmts:
-        return None, None, None
-    stmt = stmts[0].get("stmt") or {}
-    if not stmt:
-        return None, None, None
-    (kind, body), = stmt.items()
-    return kind, json.dumps(body), None
-
-
-_node_cache: dict[str, dict] = {}
-
-
-def parse_statement(text: str) -> tuple[str | None, dict | None, str | None]:
-    kind, body, error = _parse_cached(text)
-    if body is None:
-        return kind, None, error
-    node = _node_cache.get(body)
-    if node is None:
-        if len(_node_cache) > 8192:
-            _node_cache.clear()
-        node = _node_cache[body] = json.loads(body)
-    return kind, node, error
+    if not stmts or not kind:
+        return None
+    return (stmts[0].get("stmt") or {}).get(kind)
 
 
 def _scan(text: str) -> Iterator[Token]:
@@ -199,13 +225,13 @@ def split_range(region: Region, start: int, end: int, index_base: int, in_tx: bo
         if not terminated:
             dangling = True
         text = raw.decode("utf-8", "surrogatepass")
-        kind, node, error = parse_statement(text)
+        kind, js, error = parse_statement(text)
         parts = _recover(raw) if error is not None and b"\n" in raw and "unterminated" not in error else None
         if parts is None:
-            parts = [(0, len(raw), text, kind, node, error)]
-        for rel_start, rel_end, part_text, kind, node, error in parts:
+            parts = [(0, len(raw), text, kind, js, error)]
+        for rel_start, rel_end, part_text, kind, js, error in parts:
             stmt = Statement(region, index_base + len(statements), s2 + rel_start, s2 + rel_end, part_text,
-                             terminated and rel_end == len(raw), kind, node, error)
+                             terminated and rel_end == len(raw), kind=kind, raw=js, error=error)
             # statements recovered from one piece share its span: an edit re-splits all of them
             stmt.span_start, stmt.span_end = s, span_end
             in_tx = _transaction_state(stmt, in_tx)
@@ -255,8 +281,8 @@ def _recover(raw: bytes):
         if not chunk:
             continue
         text = chunk.decode("utf-8", "surrogatepass")
-        kind, node, error = parse_statement(text)
-        parts.append((a + lead, a + lead + len(chunk), text, kind, node, error))
+        kind, js, error = parse_statement(text)
+        parts.append((a + lead, a + lead + len(chunk), text, kind, js, error))
     if not any(p[5] is None for p in parts):
         return None
     return parts
@@ -290,6 +316,35 @@ def _byte_offsets(text: str):
 
 
 # -- AST helpers ------------------------------------------------------------------
+
+
+def _index_nodes(root: dict) -> tuple[dict[str, list[dict]], list[dict]]:
+    index: dict[str, list[dict]] = {}
+    selects: list[dict] = []
+    if "limitOption" in root:
+        selects.append(root)  # the statement itself is a SELECT
+    # (value, inside EXISTS)
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        cur, in_exists = stack.pop()
+        if isinstance(cur, dict):
+            for key, value in cur.items():
+                if isinstance(value, dict):
+                    exists = in_exists
+                    if key[:1].isupper():
+                        index.setdefault(key, []).append(value)
+                        if key == "SubLink" and value.get("subLinkType") == "EXISTS_SUBLINK":
+                            exists = True
+                        elif key == "SelectStmt" and not in_exists:
+                            selects.append(value)
+                    stack.append((value, exists))
+                elif isinstance(value, list):
+                    stack.append((value, in_exists))
+        elif isinstance(cur, list):
+            for item in cur:
+                if isinstance(item, (dict, list)):
+                    stack.append((item, in_exists))
+    return index, selects
 
 
 def walk(node: Any) -> Iterator[tuple[str, dict]]:

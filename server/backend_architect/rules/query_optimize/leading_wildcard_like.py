@@ -1,6 +1,6 @@
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import string_value, walk
+from backend_architect.core.sql import string_value
 
 LIKE_KINDS = {"AEXPR_LIKE", "AEXPR_ILIKE"}
 
@@ -39,8 +39,10 @@ class LeadingWildcardLike(Rule):
     statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt", "ViewStmt", "CreateTableAsStmt")
 
     def check_statement(self, stmt, ctx):
-        for kind, node in walk(stmt.node):
-            if kind != "A_Expr" or node.get("kind") not in LIKE_KINDS:
+        if not stmt.mentions(*LIKE_KINDS):
+            return
+        for node in stmt.nodes.get("A_Expr", ()):
+            if node.get("kind") not in LIKE_KINDS:
                 continue
             pattern = node.get("rexpr") or {}
             const = _leading_constant(pattern)

@@ -1,6 +1,5 @@
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import select_statements
 
 
 class LimitWithoutOrderBy(Rule):
@@ -34,7 +33,9 @@ class LimitWithoutOrderBy(Rule):
     statement_kinds = ("SelectStmt", "InsertStmt", "CreateTableAsStmt", "ViewStmt", "DeclareCursorStmt")
 
     def check_statement(self, stmt, ctx):
-        for select in select_statements(stmt.node):
+        if not stmt.mentions("limitCount", "limitOffset"):
+            return
+        for select in stmt.selects:
             count, offset = select.get("limitCount"), select.get("limitOffset")
             if (count is None and offset is None) or select.get("sortClause"):
                 continue

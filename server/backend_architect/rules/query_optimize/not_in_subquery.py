@@ -1,6 +1,6 @@
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import matching_paren, quote_ident, relation_name, select_statements
+from backend_architect.core.sql import matching_paren, quote_ident
 
 
 class NotInSubquery(Rule):
@@ -38,6 +38,8 @@ class NotInSubquery(Rule):
     statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt", "ViewStmt", "CreateTableAsStmt")
 
     def check_statement(self, stmt, ctx):
+        if not (stmt.mentions("NOT_EXPR") and stmt.mentions("ANY_SUBLINK")):
+            return
         for select in _scopes(stmt):
             for sub in _not_in_sublinks(select.get("whereClause")):
                 not_tok = stmt.find_token("NOT", start=sub.get("location", 0))
@@ -102,7 +104,7 @@ def _scopes(stmt):
         rel = node.get("relation")
         node["fromClause"] = [{"RangeVar": rel}] if rel else []
         yield node
-    yield from select_statements(stmt.node)
+    yield from stmt.selects
 
 
 def _not_in_sublinks(where):

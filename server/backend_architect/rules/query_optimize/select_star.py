@@ -1,6 +1,6 @@
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import quote_ident, relation_name, select_statements
+from backend_architect.core.sql import quote_ident, relation_name
 
 
 class SelectStar(Rule):
@@ -37,7 +37,9 @@ class SelectStar(Rule):
     statement_kinds = ("SelectStmt", "InsertStmt", "CreateTableAsStmt", "ViewStmt", "DeclareCursorStmt")
 
     def check_statement(self, stmt, ctx):
-        for select in select_statements(stmt.node):
+        if not stmt.mentions("A_Star"):
+            return
+        for select in stmt.selects:
             tables = _from_tables(select)
             for target in select.get("targetList") or []:
                 ref = (target.get("ResTarget") or {}).get("val", {}).get("ColumnRef")
