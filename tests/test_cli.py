@@ -150,8 +150,8 @@ def test_parallel_check_matches_a_single_process(tmp_path: Path):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from gen_sql import generate
 
-    for i in range(6):
-        (tmp_path / f"{i:04d}.sql").write_text(generate(2500, seed=i))
+    for i in range(8):
+        (tmp_path / f"{i:04d}.sql").write_text(generate(3000, seed=i))
     assert sum(p.stat().st_size for p in tmp_path.iterdir()) > 512 * 1024  # large enough to fan out
     one = run("check", ".", "-j", "1", "--output-format", "json", cwd=tmp_path)
     two = run("check", ".", "-j", "2", "--output-format", "json", cwd=tmp_path)
