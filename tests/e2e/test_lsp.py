@@ -226,3 +226,25 @@ async def test_bad_settings_warn_and_fall_back_to_defaults(bad_settings_client: 
     )
     await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
     assert any("oracle" in m.message for m in client.messages)
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_CMD, server_env=server_env()))
+async def utf8_client(lsp_client: LanguageClient):
+    result = await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                general=types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf8])
+            )
+        )
+    )
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_utf8_position_encoding_when_negotiated(utf8_client: LanguageClient):
+    text = "SELECT '😀 数据' AS label, * FROM users;\n"
+    diags = await _open(utf8_client, "file:///tmp/u8/q.sql", text)
+    star = next(d for d in diags if d.code == "QO001")
+    col = len("SELECT '😀 数据' AS label, ".encode())
+    assert star.range.start == types.Position(0, col)
