@@ -18,7 +18,7 @@ from ..config import Settings
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity
 from .registry import Rule, all_rules, rule_by_code
-from .regions import Region, region_for_sql_document
+from .regions import PLACEHOLDER_SCHEMA, Region, region_for_sql_document
 from .sql import Statement, relation_name, split_range, split_statements
 
 UNUSED_NOQA = "BA001"
@@ -478,6 +478,8 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     by_code = {type(r).code: type(r) for r in rules}
     for f in findings:
         meta = by_code.get(f.code) or rule_by_code(f.code)
+        if PLACEHOLDER_SCHEMA in f.message:  # a templated name: show it as a template, not our stand-in
+            f.message = f.message.replace(PLACEHOLDER_SCHEMA, "{{…}}")
         if meta is not None:
             f.command = meta.command
             f.name = meta.name
