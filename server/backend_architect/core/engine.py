@@ -25,6 +25,11 @@ MIGRATION_PATH_RE = re.compile(r"(^|/)(migrations?|migrate|db/migrate|alembic/ve
 
 # Extra region finders for application code register here (language -> function).
 REGION_FINDERS: dict[str, Callable[["Context"], list[Region]]] = {}
+# SQL nested inside a statement (DO bodies, EXECUTE strings): fn(statement) -> regions.
+# The engine splits each nested region and runs the same rules over it; its
+# statements count as inside a transaction when ``meta["in_transaction"]``, and
+# fix text in a region with ``meta["escape_quotes"]`` gets its quotes doubled.
+NESTED_REGION_FINDERS: list[Callable[[Statement], list[Region]]] = []
 # Hooks that build document facts once per lint (e.g. the parsed tree of app code).
 DOCUMENT_FACTS: dict[str, Callable[["Context"], Any]] = {}
 
@@ -86,6 +91,11 @@ class SqlContext:
                     created.setdefault(name.lower().rsplit(".", 1)[-1], stmt.index)
         return created
 
+    @property
+    def outer(self) -> tuple["SqlContext", Statement] | None:
+        """For a nested region (a DO body): the enclosing region's context and statement."""
+        return self.region.meta.get("outer")
+
     def is_new_table(self, name: str | None, stmt: Statement) -> bool:
         """True when ``name`` was created earlier in the same file (so it is empty and unused)."""
         if not name:
@@ -93,7 +103,16 @@ class SqlContext:
         index = self.created_tables.get(name.lower())
         if index is None:
             index = self.created_tables.get(name.lower().rsplit(".", 1)[-1])
-        return index is not None and index < stmt.index
+        if index is not None and index < stmt.index:
+            return True
+        outer = self.outer
+        if outer is not None:
+            return outer[0].is_new_table(name, outer[1])
+        created_before = self.region.meta.get("created_tables")
+        if created_before:  # tables created by earlier operations of the same migration (ORM files)
+            short = name.lower().rsplit(".", 1)[-1]
+            return name.lower() in created_before or short in created_before
+        return False
 
     def known_columns(self, table: str | None, stmt: Statement) -> list[str] | None:
         """Columns of ``table`` as known at ``stmt``: from DDL earlier in this file, else the catalog."""
@@ -216,10 +235,13 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
     rules = [r() for r in enabled_rules(settings, document)]
     findings: list[Finding] = []
 
-    def run(rule: Rule, fn, *args) -> None:
+    def run(rule: Rule, fn, *args, region: Region | None = None) -> None:
         try:
             out = fn(*args)
             if out:
+                out = list(out)
+                if region is not None and region.meta.get("escape_quotes"):
+                    out = [_escape_fix_quotes(f) for f in out]
                 findings.extend(out)
         except Exception as exc:  # a broken rule must never take the others down
             result.errors.append(
@@ -237,7 +259,7 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
                 regions = finder(ctx)
             except Exception as exc:
                 result.errors.append(RuleError("regions", document.path, repr(exc), traceback.format_exc()))
-    result.regions = regions
+    result.regions = list(regions)
 
     sql_rules = [r for r in rules if r.statement_kinds != () or _overrides(type(r), "check_region")]
     by_kind: dict[str | None, list[Rule]] = {}
@@ -247,8 +269,13 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
         else:
             for kind in rule.statement_kinds:
                 by_kind.setdefault(kind, []).append(rule)
-    for region in regions:
+    queue = list(regions)
+    while queue:
+        region = queue.pop(0)
         statements = split_statements(region)
+        if region.meta.get("in_transaction"):
+            for stmt in statements:
+                stmt.in_transaction = True
         result.statements.extend(statements)
         sctx = SqlContext(ctx, region, statements)
         in_migration = region.kind == "file" or region.meta.get("migration", False)
@@ -260,14 +287,25 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
                     continue
                 if rule.needs_catalog and catalog is None:
                     continue
-                run(rule, rule.check_statement, stmt, sctx)
+                run(rule, rule.check_statement, stmt, sctx, region=region)
+            for finder in NESTED_REGION_FINDERS:
+                try:
+                    nested = finder(stmt)
+                except Exception as exc:
+                    result.errors.append(RuleError("regions", document.path, repr(exc), traceback.format_exc()))
+                    continue
+                for sub in nested:
+                    sub.meta.setdefault("migration", in_migration)
+                    sub.meta["outer"] = (sctx, stmt)
+                    result.regions.append(sub)
+                    queue.append(sub)
         for rule in sql_rules:
             if _overrides(type(rule), "check_region"):
                 if rule.sql_scope == "migration" and not in_migration:
                     continue
                 if rule.needs_catalog and catalog is None:
                     continue
-                run(rule, rule.check_region, sctx)
+                run(rule, rule.check_region, sctx, region=region)
 
     for rule in rules:
         if _overrides(type(rule), "check_document"):
@@ -287,6 +325,17 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _escape_fix_quotes(f: Finding) -> Finding:
+    """Fix text going into a single-quoted SQL string (EXECUTE '...') needs its quotes doubled."""
+    if f.fix is None or not any("'" in e.new_text for e in f.fix.edits):
+        return f
+    from dataclasses import replace as _replace
+
+    edits = tuple(Edit(e.start, e.end, e.new_text.replace("'", "''")) for e in f.fix.edits)
+    f.fix = _replace(f.fix, edits=edits)
+    return f
 
 
 # -- suppression ---------------------------------------------------------------------
@@ -454,3 +503,13 @@ def fix_document(
             return FixResult(text, applied, iteration, True, lint(doc, settings, catalog).findings, new_files)
     remaining = lint(doc, settings, catalog).findings
     return FixResult(text, applied, max_iterations, False, remaining, new_files)
+
+
+def _register_builtin_finders() -> None:
+    from .plpgsql import nested_regions
+
+    if nested_regions not in NESTED_REGION_FINDERS:
+        NESTED_REGION_FINDERS.append(nested_regions)
+
+
+_register_builtin_finders()
