@@ -65,7 +65,7 @@ def plpgsql_to_sql(body: str) -> tuple[str, list[tuple[int, int]]]:
             pieces[-1].append(("(", m.start(), m.end()))
         elif m.group("close"):
             pieces[-1].append((")", m.start(), m.end()))
-        else:
+        elif not m.group(0).startswith(("--", "/*")):
             pieces[-1].append(("lit", m.start(), m.end()))
     in_declare = False
     for toks, (ps, pe) in zip(pieces, piece_bounds):
