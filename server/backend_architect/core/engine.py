@@ -242,6 +242,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
                 out = list(out)
                 if region is not None and region.meta.get("escape_quotes"):
                     out = [_escape_fix_quotes(f) for f in out]
+                hook = region.meta.get("fix_hook") if region is not None else None
+                if hook is not None:  # e.g. an ORM operation: its own fix instead of the SQL one
+                    out = [hook(f) for f in out]
                 findings.extend(out)
         except Exception as exc:  # a broken rule must never take the others down
             result.errors.append(
