@@ -226,9 +226,17 @@ class AlembicRevision:
         d = self.data
         args = call.child_by_field_name("arguments")
         close = args.end_byte - 1
-        before = d[args.start_byte + 1:close].decode("utf-8", "surrogatepass").rstrip()
-        sep = "" if before.endswith(",") or not before else ", "
-        kwarg = f"{sep}postgresql_concurrently=True"
+        inner = d[args.start_byte + 1:close].decode("utf-8", "surrogatepass")
+        before = inner.rstrip()
+        if "\n" in inner[len(before):] and before.endswith(","):
+            # one argument per line: add ours as the last line, same indentation
+            last_line = before.rsplit("\n", 1)[-1]
+            arg_indent = last_line[: len(last_line) - len(last_line.lstrip())]
+            close = args.start_byte + 1 + len(before.encode())
+            kwarg = f"\n{arg_indent}postgresql_concurrently=True,"
+        else:
+            sep = "" if before.endswith(",") or not before else ", "
+            kwarg = f"{sep}postgresql_concurrently=True"
         if in_autocommit:
             return Fix("add postgresql_concurrently=True", (Edit(close, close, kwarg),), Applicability.SAFE)
         stmt = call
