@@ -131,6 +131,15 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
             lock = stronger(lock, sub_lock)
         if table and lock:
             out.append((table, lock))
+        for c in alter_cmds(stmt):  # a foreign key also locks the table it references
+            con = (c.get("def") or {}).get("Constraint", {}) if c.get("subtype") == "AT_AddConstraint" else {}
+            if con.get("contype") == "CONSTR_FOREIGN" and relation_name(con.get("pktable")):
+                out.append((relation_name(con.get("pktable")), SHARE_ROW_EXCLUSIVE))
+    elif kind == "CreateStmt":
+        # CREATE TABLE ... REFERENCES existing_table locks the referenced table against writes
+        for _, con in _constraints_of_create(node):
+            if con.get("contype") == "CONSTR_FOREIGN" and relation_name(con.get("pktable")):
+                out.append((relation_name(con.get("pktable")), SHARE_ROW_EXCLUSIVE))
     elif kind == "RenameStmt":
         if node.get("renameType") in ("OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT", "OBJECT_VIEW",
                                       "OBJECT_MATVIEW", "OBJECT_INDEX"):
@@ -184,6 +193,17 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
         if name:
             out.append((name, SHARE_ROW_EXCLUSIVE))
     return out
+
+
+def _constraints_of_create(node: dict):
+    for elt in node.get("tableElts", []):
+        if "Constraint" in elt:
+            yield None, elt["Constraint"]
+        col = elt.get("ColumnDef")
+        if col:
+            for k in col.get("constraints", []):
+                if "Constraint" in k:
+                    yield col.get("colname"), k["Constraint"]
 
 
 def heavy_locks(stmt: Statement, ctx) -> list[tuple[str, str]]:

@@ -9,7 +9,9 @@ class AddUniqueConstraint(Rule):
     """
     ## What it does
     Flags `ALTER TABLE ... ADD CONSTRAINT ... UNIQUE` and `... PRIMARY KEY` on
-    an existing table when the constraint builds its own index (no `USING INDEX`).
+    an existing table when the constraint builds its own index (no `USING INDEX`),
+    and `ADD COLUMN ... UNIQUE` / `... PRIMARY KEY` (same index build; no fix:
+    add the column plain, then follow the sequence below).
 
     ## Why is this bad?
     The constraint's unique index is built while the table is held under an
@@ -52,6 +54,14 @@ class AddUniqueConstraint(Rule):
         cmds = alter_cmds(stmt)
         spans = cmd_spans(stmt)
         for c, span in zip(cmds, spans):
+            if c.get("subtype") == "AT_AddColumn":
+                col = (c.get("def") or {}).get("ColumnDef", {})
+                for k in col.get("constraints", []):
+                    contype = (k.get("Constraint") or {}).get("contype")
+                    if contype in ("CONSTR_UNIQUE", "CONSTR_PRIMARY"):
+                        what = "COLUMN " + col.get("colname", "?") + (" UNIQUE" if contype == "CONSTR_UNIQUE" else " PRIMARY KEY")
+                        yield ctx.finding(self, stmt, span[0], span[1], what=what, table=table)
+                continue
             if c.get("subtype") != "AT_AddConstraint":
                 continue
             con = (c.get("def") or {}).get("Constraint", {})

@@ -40,7 +40,7 @@ class MissingLockTimeout(Rule):
     command = "MIGRATION"
     severity = Severity.WARNING
     message = (
-        "{what} takes an {lock} lock on {table} with no lock_timeout set: while it waits for the lock, {blocks} "
+        "{what} takes {article} {lock} lock on {table} with no lock_timeout set: while it waits for the lock, {blocks} "
         "on {table} queues behind it; SET lock_timeout first"
     )
     fix_title = "SET lock_timeout at the top of the migration"
@@ -72,7 +72,8 @@ class MissingLockTimeout(Rule):
         if stmt.tokens:
             s, e = stmt.tokens[0].start, stmt.tokens[min(1, len(stmt.tokens) - 1)].end
         blocks = BLOCKS[lock].replace("every", "every new")
-        yield ctx.finding(self, stmt, s, e, fix=fix, what=what, lock=lock, table=table, blocks=blocks)
+        article = "an" if lock.startswith("ACCESS") else "a"
+        yield ctx.finding(self, stmt, s, e, fix=fix, what=what, article=article, lock=lock, table=table, blocks=blocks)
 
     @staticmethod
     def _sets_lock_timeout(stmt) -> bool:
