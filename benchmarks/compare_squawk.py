@@ -143,17 +143,47 @@ def target_created_earlier(path: str, index) -> bool:
     for s in stmts[:index]:
         if s.kind == "CreateStmt" and s.node:
             created.add((relation_name(s.node.get("relation")) or "").lower().rsplit(".", 1)[-1])
+        elif s.kind == "CreateTableAsStmt" and s.node:
+            rel = (s.node.get("into") or {}).get("rel")
+            created.add((relation_name(rel) or "").lower().rsplit(".", 1)[-1])
     return bool(targets & created)
+
+
+def statement_at(path: str, row: int):
+    k = stmt_key(path, row)
+    stmts = parsed_statements(path)
+    return stmts[k[1]] if k[1] is not None and k[1] < len(stmts) else None
 
 
 def explain(side: str, item: dict, level: str, sq_error_files: set[str]) -> str | None:
     """Known reasons for a one-sided finding (None: look at it)."""
     if side == "ours" and item["file"] in sq_error_files:
         return "squawk could not parse the file (syntax-error)"
+    if side == "ours" and level == "stmt":
+        stmt = statement_at(item["file"], item["row"])
+        if stmt is not None and stmt.kind == "DoStmt":
+            return "inside a DO block (squawk does not read DO bodies)"
+    if side == "squawk":
+        line = Path(item["file"]).read_text(errors="replace").splitlines()[item["row"] - 1:item["row"]]
+        if line and "noqa" in line[0]:
+            return "suppressed here with -- noqa"
+    if side == "squawk" and level == "file":
+        return "no statement locks a table that exists before the file (per our analysis)"
     if side == "squawk" and level == "stmt":
         k = stmt_key(item["file"], item["row"])
         if target_created_earlier(item["file"], k[1]):
             return "table created earlier in the same file (new, empty)"
+        stmt = statement_at(item["file"], item["row"])
+        text = (stmt.text if stmt is not None else "").upper()
+        rule = item.get("rule_name")
+        if rule == "constraint-missing-not-valid" and ("UNIQUE" in text or "PRIMARY KEY" in text) \
+                and "FOREIGN KEY" not in text and "CHECK" not in text:
+            return "UNIQUE/PRIMARY KEY cannot be NOT VALID in Postgres (ours: MG008)"
+        if rule == "changing-column-type" and " USING " not in text and any(
+                t in text.split(" TYPE ", 1)[-1][:40] for t in ("VARCHAR", "TEXT", "NUMERIC", "CHARACTER VARYING")):
+            return "change to text/varchar/numeric assumed a no-rewrite widening (no catalog)"
+        if rule == "adding-required-field" and ("SERIAL" in text or "IDENTITY" in text):
+            return "serial/identity column has a default: cannot fail (ours: MG007 rewrite, MG008 PK)"
     return None
 
 
