@@ -58,6 +58,13 @@ class SetNotNull(Rule):
         spans = cmd_spans(stmt)
         pg = ctx.settings.postgres_version
         for c, span in zip(cmds, spans):
+            con = (c.get("def") or {}).get("Constraint", {}) if c.get("subtype") == "AT_AddConstraint" else {}
+            if con.get("contype") == "CONSTR_NOTNULL" and not con.get("skip_validation"):
+                # PG 18: ADD CONSTRAINT name NOT NULL col -- the same scan; NOT VALID + VALIDATE avoids it
+                keys = [k.get("String", {}).get("sval", "?") for k in con.get("keys", [])]
+                yield ctx.finding(self, stmt, span[0], span[1], table=table, column=", ".join(keys) or "?",
+                                  advice="add it NOT VALID, then VALIDATE CONSTRAINT (PG 18+)")
+                continue
             if c.get("subtype") != "AT_SetNotNull":
                 continue
             column = c.get("name", "?")
