@@ -163,12 +163,20 @@ def explain(side: str, item: dict, level: str, sq_error_files: set[str]) -> str 
         stmt = statement_at(item["file"], item["row"])
         if stmt is not None and stmt.kind == "DoStmt":
             return "inside a DO block (squawk does not read DO bodies)"
+        if item["code"] == "MG006" and stmt is not None and "ADD CONSTRAINT" in stmt.text.upper():
+            return "named NOT NULL constraint (PG 18): squawk reports it as constraint-missing-not-valid"
+        if item["code"] == "MG007" and any(t in item["message"] for t in ("serial", "IDENTITY")):
+            return "serial/identity column: squawk reports it only with PRIMARY KEY (adding-serial-primary-key-field)"
     if side == "squawk":
         line = Path(item["file"]).read_text(errors="replace").splitlines()[item["row"] - 1:item["row"]]
         if line and "noqa" in line[0]:
             return "suppressed here with -- noqa"
     if side == "squawk" and level == "file":
-        return "no statement locks a table that exists before the file (per our analysis)"
+        stmt = statement_at(item["file"], item["row"])
+        if stmt is not None and stmt.kind in ("CreateFunctionStmt", "CreateExtensionStmt", "CreateSchemaStmt",
+                                                "CompositeTypeStmt", "CreateEnumStmt", "AlterEnumStmt", "CommentStmt"):
+            return f"first flagged statement is {stmt.kind}: takes no lock on a table"
+        return "no statement locks a table or view that exists before the file (per our analysis)"
     if side == "squawk" and level == "stmt":
         k = stmt_key(item["file"], item["row"])
         if target_created_earlier(item["file"], k[1]):
@@ -179,6 +187,8 @@ def explain(side: str, item: dict, level: str, sq_error_files: set[str]) -> str 
         if rule == "constraint-missing-not-valid" and ("UNIQUE" in text or "PRIMARY KEY" in text) \
                 and "FOREIGN KEY" not in text and "CHECK" not in text:
             return "UNIQUE/PRIMARY KEY cannot be NOT VALID in Postgres (ours: MG008)"
+        if rule == "constraint-missing-not-valid" and " NOT NULL" in text and "FOREIGN KEY" not in text:
+            return "named NOT NULL constraint (PG 18): ours reports it as MG006"
         if rule == "changing-column-type" and " USING " not in text and any(
                 t in text.split(" TYPE ", 1)[-1][:40] for t in ("VARCHAR", "TEXT", "NUMERIC", "CHARACTER VARYING")):
             return "change to text/varchar/numeric assumed a no-rewrite widening (no catalog)"

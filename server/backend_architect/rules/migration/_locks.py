@@ -147,7 +147,16 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
             if table:
                 lock = SHARE_UPDATE_EXCLUSIVE if node.get("renameType") == "OBJECT_INDEX" else ACCESS_EXCLUSIVE
                 out.append((table, lock))
-    elif kind == "DropStmt" and node.get("removeType") in ("OBJECT_TABLE", "OBJECT_MATVIEW"):
+    elif kind == "DropStmt" and node.get("removeType") == "OBJECT_TRIGGER":
+        for obj in node.get("objects", []):
+            names = name_list(obj.get("List", {}).get("items", []))
+            if len(names) > 1:  # [schema.]table.trigger
+                out.append((".".join(names[:-1]), ACCESS_EXCLUSIVE))
+    elif kind == "ViewStmt" and node.get("replace"):
+        name = relation_name(node.get("view"))
+        if name:  # CREATE OR REPLACE VIEW locks the existing view
+            out.append((name, ACCESS_EXCLUSIVE))
+    elif kind == "DropStmt" and node.get("removeType") in ("OBJECT_TABLE", "OBJECT_MATVIEW", "OBJECT_VIEW"):
         for obj in node.get("objects", []):
             names = name_list(obj.get("List", {}).get("items", []))
             if names:

@@ -9,8 +9,10 @@ class MissingLockTimeout(Rule):
     """
     ## What it does
     Flags a migration file that takes a lock blocking reads or writes on an
-    existing table (ALTER TABLE, DROP, TRUNCATE, RENAME, a plain CREATE INDEX,
-    VACUUM FULL, CLUSTER, REINDEX, LOCK) without a `SET lock_timeout` before it.
+    existing table or view (ALTER TABLE, DROP TABLE/VIEW/TRIGGER, TRUNCATE,
+    RENAME, a plain CREATE INDEX, CREATE TABLE ... REFERENCES, CREATE OR
+    REPLACE VIEW, CREATE TRIGGER, VACUUM FULL, CLUSTER, REINDEX, LOCK) without
+    a `SET lock_timeout` before it.
     Reported once per file, on the first such statement.
 
     ## Why is this bad?
