@@ -152,6 +152,11 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
             names = name_list(obj.get("List", {}).get("items", []))
             if len(names) > 1:  # [schema.]table.trigger
                 out.append((".".join(names[:-1]), ACCESS_EXCLUSIVE))
+    elif kind == "DropStmt" and node.get("removeType") == "OBJECT_SCHEMA" and node.get("behavior") == "DROP_CASCADE":
+        for obj in node.get("objects", []):
+            name = (obj.get("String") or {}).get("sval")
+            if name:  # every table in the schema goes, each under ACCESS EXCLUSIVE
+                out.append((f"every table of schema {name}", ACCESS_EXCLUSIVE))
     elif kind == "ViewStmt" and node.get("replace"):
         name = relation_name(node.get("view"))
         if name:  # CREATE OR REPLACE VIEW locks the existing view
