@@ -108,6 +108,8 @@ class SqlContext:
         outer = self.outer
         if outer is not None:
             return outer[0].is_new_table(name, outer[1])
+        if self.region.meta.get("all_tables_new"):  # e.g. an initial or squashed ORM migration
+            return True
         created_before = self.region.meta.get("created_tables")
         if created_before:  # tables created by earlier operations of the same migration (ORM files)
             short = name.lower().rsplit(".", 1)[-1]

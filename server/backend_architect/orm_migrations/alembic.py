@@ -83,6 +83,7 @@ class AlembicRevision:
             if meth == "create_table":
                 created.add((str_arg(node, d, 0, "table_name") or "").lower())
             op.meta["autocommit"] = in_autocommit
+            op.label = f"op.{meth}"
             ops.append(op)
         # operations inside autocommit blocks run outside the transaction: their own region
         out = []

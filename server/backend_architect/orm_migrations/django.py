@@ -10,6 +10,7 @@ the SQL of ``RunSQL`` becomes a region of its own. The fix for a plain AddIndex
 from __future__ import annotations
 
 
+import os
 import re
 
 from ..core import languages
@@ -63,6 +64,7 @@ class DjangoMigration:
         self.atomic = True
         self.atomic_node = None
         self.ops_list = None
+        self.fresh = False
         self._find_class()
 
     def _find_class(self):
@@ -89,6 +91,8 @@ class DjangoMigration:
                 if left is None or right is None:
                     continue
                 key = text(left, self.data)
+                if key in ("initial", "replaces") and literal(right, self.data) not in (False, None, "[]"):
+                    self.fresh = True  # initial or squashed: runs on a database without these tables
                 if key == "atomic":
                     self.atomic = literal(right, self.data) is not False
                     self.atomic_node = right
@@ -107,21 +111,24 @@ class DjangoMigration:
         ops: list[Operation] = []
         sql_regions: list[Region] = []
         created: set[str] = set()
+        self.state = app_state(self.doc.path)
         for call in self._operation_calls(self.ops_list):
             name = _short(call_name(call, self.data))
             if name == "RunSQL":
                 sql_regions.extend(self._run_sql(call, created))
                 continue
             op = self._operation(name, call)
+            self.track(call, name, self.state)
             if op is None:
                 continue
+            op.label = name
             if name == "CreateModel":
                 created.add(self.table(str_arg(call, self.data, 0, "name")).lower())
             ops.append(op)
         out = []
         region = build_region(
             ops, kind="django", in_transaction=self.atomic, host_start=self.ops_list.start_byte,
-            host_end=self.ops_list.end_byte,
+            host_end=self.ops_list.end_byte, meta={"all_tables_new": self.fresh},
         )
         if region is not None:
             out.append(region)
@@ -153,7 +160,7 @@ class DjangoMigration:
             before = set(created)
             created.update(created_by_sql(sql))
             out.append(Region(sql, omap, kind="django.RunSQL", host_start=n.start_byte, host_end=n.end_byte, meta={
-                "migration": True, "in_transaction": self.atomic, "created_tables": before,
+                "migration": True, "in_transaction": self.atomic, "created_tables": before, "all_tables_new": self.fresh,
                 "fix_hook": string_fix_hook(quote),
             }))
         return out
@@ -184,14 +191,21 @@ class DjangoMigration:
             col = str_arg(call, d, 1, "name") or "__tmpl__"
             return Operation(self._add_field_sql(table, col, field), *span)
         if name == "AlterField":
+            # Django emits AlterField for any change (help_text too): compare with the field as
+            # the app's earlier migrations left it; unknown -> nothing to say
             field = arg(call, d, 2, "field")
-            col = str_arg(call, d, 1, "name") or "__tmpl__"
-            ftype, _, _ = self._field(field)
-            if ftype is None:
+            fname = str_arg(call, d, 1, "name") or "__tmpl__"
+            ftype, null, _ = self._field(field)
+            old = self.state.get(((model or "").lower(), fname))
+            if ftype is None or old is None:
                 return None
-            if field is not None and _short(call_name(field, d)) in FK_FIELDS:
-                col += "_id"
-            return Operation(f"ALTER TABLE {table} ALTER COLUMN {quote_name(col)} TYPE {ftype}", *span)
+            col = fname + ("_id" if field is not None and _short(call_name(field, d)) in FK_FIELDS else "")
+            stmts = []
+            if old[0] != ftype:
+                stmts.append(f"ALTER TABLE {table} ALTER COLUMN {quote_name(col)} TYPE {ftype}")
+            if old[1] and not null:
+                stmts.append(f"ALTER TABLE {table} ALTER COLUMN {quote_name(col)} SET NOT NULL")
+            return Operation(";\n".join(stmts), *span) if stmts else None
         if name == "RenameField":
             old, new = str_arg(call, d, 1, "old_name"), str_arg(call, d, 2, "new_name")
             return Operation(f"ALTER TABLE {table} RENAME COLUMN {quote_name(old or '')} TO {quote_name(new or '')}", *span)
@@ -278,6 +292,33 @@ class DjangoMigration:
             sql += f";\nCREATE INDEX {quote_name(short + '_' + col + '_idx')} ON {table} ({quote_name(col)})"
         return sql
 
+    # -- state of the app's models (from its migrations) ----------------------
+
+    def track(self, call, name: str, state: dict) -> None:
+        d = self.data
+        if name == "CreateModel":
+            model = (str_arg(call, d, 0, "name") or "").lower()
+            fields = arg(call, d, 1, "fields")
+            for item in fields.named_children if fields is not None and fields.type == "list" else []:
+                if item.type == "tuple" and len(item.named_children) >= 2:
+                    fname = literal(item.named_children[0], d)
+                    ftype, null, _ = self._field(item.named_children[1])
+                    if isinstance(fname, str) and ftype:
+                        state[(model, fname)] = (ftype, null)
+        elif name in ("AddField", "AlterField"):
+            model = (str_arg(call, d, 0, "model_name") or "").lower()
+            fname = str_arg(call, d, 1, "name")
+            ftype, null, _ = self._field(arg(call, d, 2, "field"))
+            if fname and ftype:
+                state[(model, fname)] = (ftype, null)
+        elif name == "RemoveField":
+            state.pop(((str_arg(call, d, 0, "model_name") or "").lower(), str_arg(call, d, 1, "name")), None)
+        elif name == "RenameField":
+            model = (str_arg(call, d, 0, "model_name") or "").lower()
+            old = state.pop((model, str_arg(call, d, 1, "old_name")), None)
+            if old:
+                state[(model, str_arg(call, d, 2, "new_name"))] = old
+
     # -- fixes ---------------------------------------------------------------
 
     def _concurrent_fix(self, call, new_name: str) -> Fix:
@@ -321,6 +362,47 @@ class DjangoMigration:
             return 0
         end = self.data.find(b"\n", last.end_byte)
         return len(self.data) if end == -1 else end + 1
+
+
+_STATE_CACHE: dict[str, tuple[float, dict]] = {}
+
+
+def _file_state(path: str) -> dict:
+    """Field changes one migration file makes: {(model, field): (type, null)} (cached by mtime)."""
+    try:
+        mtime = os.path.getmtime(path)
+    except OSError:
+        return {}
+    hit = _STATE_CACHE.get(path)
+    if hit and hit[0] == mtime:
+        return hit[1]
+    from ..core.document import Document
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = Document(fh.read(), path=path)
+    except (OSError, UnicodeDecodeError):
+        return {}
+    mig = DjangoMigration(doc)
+    changes: dict = {}
+    if mig.ops_list is not None:
+        for call in mig._operation_calls(mig.ops_list):
+            mig.track(call, _short(call_name(call, mig.data)), changes)
+    _STATE_CACHE[path] = (mtime, changes)
+    return changes
+
+
+def app_state(path: str) -> dict:
+    """Model fields as the migrations before ``path`` in its folder leave them (by file name order)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    state: dict = {}
+    try:
+        siblings = sorted(f for f in os.listdir(folder) if f.endswith(".py") and f[:1].isdigit() and f < name)
+    except OSError:
+        return state
+    for sib in siblings:
+        state.update(_file_state(os.path.join(folder, sib)))
+    return state
 
 
 def django_regions(ctx) -> list[Region]:

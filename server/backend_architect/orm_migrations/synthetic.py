@@ -23,6 +23,7 @@ class Operation:
     end: int
     fixes: dict = field(default_factory=dict)  # code -> callable() -> Fix | None
     meta: dict = field(default_factory=dict)
+    label: str = ""  # the ORM operation, e.g. "AddField": prefixed to messages
 
 
 def build_region(ops: list[Operation], *, kind: str, in_transaction: bool, host_start: int, host_end: int,
@@ -46,6 +47,8 @@ def build_region(ops: list[Operation], *, kind: str, in_transaction: bool, host_
     def fix_hook(finding: Finding) -> Finding:
         for _s, _e, op in spans:
             if op.start <= finding.start <= op.end:
+                if op.label and not finding.message.startswith(op.label):
+                    finding.message = f"{op.label}: {finding.message}"
                 maker = op.fixes.get(finding.code)
                 finding.fix = maker() if maker else None
                 return finding
