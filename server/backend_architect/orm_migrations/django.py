@@ -255,6 +255,12 @@ class DjangoMigration:
         _, kw = call_args(field, d)
         null = literal(kw.get("null"), d) is True
         has_default = "default" in kw and literal(kw["default"], d) is not None or "db_default" in kw
+        # Django's effective default: '' for blank string fields, now() for auto_now(_add)
+        stringy = kind in VARCHAR_FIELDS or kind == "TextField" or kind not in FIELD_TYPES and "max_length" in kw
+        if literal(kw.get("blank"), d) is True and stringy:
+            has_default = True
+        if literal(kw.get("auto_now"), d) is True or literal(kw.get("auto_now_add"), d) is True:
+            has_default = True
         if kind in VARCHAR_FIELDS:
             n = literal(kw.get("max_length"), d)
             ftype = f"varchar({n if isinstance(n, int) else VARCHAR_FIELDS[kind]})"
@@ -263,6 +269,9 @@ class DjangoMigration:
             ftype = f"numeric({p}, {s})" if isinstance(p, int) and isinstance(s, int) else "numeric"
         elif kind in FK_FIELDS:
             ftype = "bigint"
+        elif kind not in FIELD_TYPES and "max_length" in kw:  # a custom CharField subclass
+            n = literal(kw.get("max_length"), d)
+            ftype = f"varchar({n})" if isinstance(n, int) else "varchar"
         else:
             ftype = FIELD_TYPES.get(kind, "text")
         return ftype, null, has_default
