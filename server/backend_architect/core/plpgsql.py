@@ -33,7 +33,7 @@ _TO_THEN = {"IF", "ELSIF", "ELSEIF", "WHEN"}
 _TO_LOOP = {"FOR", "WHILE", "FOREACH"}
 _WHOLE = {
     "RAISE", "RETURN", "PERFORM", "NULL", "EXIT", "CONTINUE", "GET", "OPEN", "FETCH", "CLOSE",
-    "ASSERT", "CALL", "MOVE", "COMMIT", "ROLLBACK", "RETURN",
+    "ASSERT", "CALL", "MOVE", "COMMIT", "ROLLBACK",
 }
 _ASSIGN_RE = re.compile(r"[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*:?=(?!=)")
 _LABEL_RE = re.compile(r"<<\s*\w+\s*>>")
@@ -195,7 +195,6 @@ def execute_region_parts(text: str, start: int, end: int):
         elif m.group("str") or m.group("estr") or m.group("dollar"):
             if text[pos:m.start()].strip():
                 parts.append(("expr", pos, m.start()))
-            lit = m.group(0)
             if m.group("dollar"):
                 tag_len = len(m.group("tag") or "") + 2
                 parts.append(("lit", m.start() + tag_len, m.end() - tag_len, "$"))
@@ -204,7 +203,6 @@ def execute_region_parts(text: str, start: int, end: int):
             else:
                 parts.append(("lit", m.start() + 1, m.end() - 1, "'"))
             pos = m.end()
-            del lit
     if text[pos:end].strip():
         parts.append(("expr", pos, end))
     return parts, bool(fm)
