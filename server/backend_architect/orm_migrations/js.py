@@ -11,7 +11,8 @@ import re
 from ..core import languages
 from ..core.regions import Region
 from .strings import is_string, literal_text
-from .synthetic import string_fix_hook
+from .knex_schema import schema_operations
+from .synthetic import build_region, string_fix_hook
 
 _CALL_RE = re.compile(r"(queryRunner|knex|trx|db)\b.*\.(query|raw|schema\.raw)$|^(queryRunner|knex|trx)\.(query|raw)$")
 
@@ -48,6 +49,8 @@ def js_regions(ctx) -> list[Region]:
     data = doc.data
     tree = languages.parse(data, lang)
     out: list[Region] = []
+    ops = []
+    in_tx = not re.search(r"transaction\s*:\s*false", doc.text)
     stack = [tree.root_node]
     while stack:
         node = stack.pop()
@@ -58,6 +61,10 @@ def js_regions(ctx) -> list[Region]:
         if fn is None or fn.type != "member_expression":
             continue
         name = data[fn.start_byte:fn.end_byte].decode("utf-8", "replace").replace(" ", "").replace("\n", "")
+        if re.search(r"\bschema\.(alterTable|table|createTable|createTableIfNotExists|dropTable|dropTableIfExists|renameTable)$", name):
+            if not _in_down(node, data):
+                ops.extend(schema_operations(node, data))
+            continue
         if not _CALL_RE.search(name):
             continue
         args = node.child_by_field_name("arguments")
@@ -69,6 +76,8 @@ def js_regions(ctx) -> list[Region]:
             continue
         sql, omap, quote = got
         out.append(Region(sql, omap, kind="js.migration", host_start=first.start_byte, host_end=first.end_byte,
-                          meta={"migration": True, "in_transaction": True, "fix_hook": string_fix_hook(quote)}))
+                          meta={"migration": True, "in_transaction": in_tx, "fix_hook": string_fix_hook(quote)}))
     out.sort(key=lambda r: r.host_start)
-    return out
+    ops.sort(key=lambda o: o.start)
+    region = build_region(ops, kind="knex.schema", in_transaction=in_tx, host_start=0, host_end=len(data))
+    return ([region] if region is not None else []) + out
