@@ -284,11 +284,14 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
         result.statements.extend(statements)
         sctx = SqlContext(ctx, region, statements)
         in_migration = region.kind == "file" or region.meta.get("migration", False)
+        # up/down files (goose, dbmate, sql-migrate): the down part is a rollback, not a deploy
+        down_from = _down_section_start(region, statements) if region.kind == "file" else len(statements)
+        up_sctx = sctx if down_from == len(statements) else SqlContext(ctx, region, statements[:down_from])
         for stmt in statements:
             if stmt.kind is None:
                 continue
             for rule in by_kind.get(stmt.kind, []) + by_kind.get(None, []):
-                if rule.sql_scope == "migration" and not in_migration:
+                if rule.sql_scope == "migration" and (not in_migration or stmt.index >= down_from):
                     continue
                 if rule.needs_catalog and catalog is None:
                     continue
@@ -310,7 +313,7 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
                     continue
                 if rule.needs_catalog and catalog is None:
                     continue
-                run(rule, rule.check_region, sctx, region=region)
+                run(rule, rule.check_region, up_sctx if rule.sql_scope == "migration" else sctx, region=region)
 
     for rule in rules:
         if _overrides(type(rule), "check_document"):
@@ -330,6 +333,21 @@ def lint(document: Document, settings: Settings | None = None, catalog=None) -> 
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+DOWN_MARKER_RE = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down|//@UNDO)\b", re.I | re.M)
+
+
+def _down_section_start(region: Region, statements: list[Statement]) -> int:
+    """Index of the first statement after a down-migration marker (len(statements) when none)."""
+    m = DOWN_MARKER_RE.search(region.sql)
+    if m is None:
+        return len(statements)
+    pos = len(region.sql[: m.start()].encode("utf-8", "surrogatepass"))
+    for stmt in statements:
+        if stmt.start >= pos:
+            return stmt.index
+    return len(statements)
 
 
 def _escape_fix_quotes(f: Finding) -> Finding:
