@@ -12,7 +12,10 @@ import pytest
 
 from conftest import ROOT, server_env
 
-MIGRATION = "CREATE INDEX idx_posts_user_id ON posts (user_id);\nSELECT id FROM posts ORDER BY id LIMIT 10;\n"
+MIGRATION = (
+    "SET lock_timeout = '5s';\nCREATE INDEX idx_posts_user_id ON posts (user_id);\n"
+    "SELECT id FROM posts ORDER BY id LIMIT 10;\n"
+)
 
 
 def run(*args, cwd=None):
@@ -34,7 +37,7 @@ def test_text_output_and_exit_code_1(project: Path):
     r = run("check", ".", cwd=project)
     assert r.returncode == 1, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == "migrations/0001_index.sql:1:1: MG001 [*] CREATE INDEX without CONCURRENTLY locks table posts against writes while it runs"
+    assert lines[0] == "migrations/0001_index.sql:2:1: MG001 [*] CREATE INDEX without CONCURRENTLY locks table posts against writes while it runs"
     assert lines[1] == "  help: MIGRATION: build the index CONCURRENTLY"
     assert lines[-1] == "Found 1 finding (1 fixable with --fix)."
 
@@ -64,9 +67,9 @@ def test_json_output(project: Path):
     assert len(data) == 1
     item = data[0]
     assert item["code"] == "MG001" and item["command"] == "MIGRATION"
-    assert item["location"] == {"row": 1, "column": 1} and item["end_location"] == {"row": 1, "column": 13}
+    assert item["location"] == {"row": 2, "column": 1} and item["end_location"] == {"row": 2, "column": 13}
     assert item["fix"]["edits"] == [
-        {"content": " CONCURRENTLY", "location": {"row": 1, "column": 13}, "end_location": {"row": 1, "column": 13}}
+        {"content": " CONCURRENTLY", "location": {"row": 2, "column": 13}, "end_location": {"row": 2, "column": 13}}
     ]
 
 
@@ -74,7 +77,7 @@ def test_github_output(project: Path):
     r = run("check", ".", "--output-format", "github", cwd=project)
     assert r.returncode == 1
     assert r.stdout.startswith(
-        "::warning title=backend-architect (MG001),file=migrations/0001_index.sql,line=1,col=1,endLine=1,endColumn=13::MG001 "
+        "::warning title=backend-architect (MG001),file=migrations/0001_index.sql,line=2,col=1,endLine=2,endColumn=13::MG001 "
     )
 
 
@@ -101,14 +104,14 @@ def test_sarif_validates_against_the_2_1_0_schema(project: Path):
     result = sarif["runs"][0]["results"][0]
     assert result["ruleId"] == "MG001"
     assert result["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 13}
+        "startLine": 2, "startColumn": 1, "endLine": 2, "endColumn": 13}
     assert result["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"] == " CONCURRENTLY"
 
 
 def test_fix_rewrites_the_file_and_exits_0(project: Path):
     r = run("check", ".", "--fix", cwd=project)
     assert r.returncode == 0, r.stdout
-    assert (project / "migrations" / "0001_index.sql").read_text().startswith(
+    assert (project / "migrations" / "0001_index.sql").read_text().splitlines()[1] == (
         "CREATE INDEX CONCURRENTLY idx_posts_user_id ON posts (user_id);")
 
 

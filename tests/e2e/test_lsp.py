@@ -13,7 +13,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from conftest import SERVER_CMD, server_env  # noqa: E402
 
-MIGRATION = """-- add an index for the feed
+MIGRATION = """SET lock_timeout = '5s';
 CREATE INDEX idx_posts_user_id ON posts (user_id);
 ALTER TABLE posts ADD CONSTRAINT posts_author_fkey FOREIGN KEY (author_id) REFERENCES users (id);
 """

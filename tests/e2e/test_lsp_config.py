@@ -12,7 +12,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from conftest import SERVER_CMD, server_env  # noqa: E402
 
-TEXT = "SELECT * FROM users;\nCREATE INDEX idx_a ON posts (a);\nDELETE FROM sessions;\n"
+TEXT = "SELECT * FROM users;\nSET lock_timeout = '5s';\nCREATE INDEX idx_a ON posts (a);\nDELETE FROM sessions;\n"
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_CMD, server_env=server_env()))

@@ -24,8 +24,16 @@ from .sql import Statement, relation_name, split_range, split_statements
 UNUSED_NOQA = "BA001"
 MIGRATION_PATH_RE = re.compile(r"(^|/)(migrations?|migrate|db/migrate|alembic/versions|versions|schema)(/|$)|\.up\.sql$", re.I)
 
+QUERY_PATH_RE = re.compile(r"(^|/)(queries|query|sql/queries)(/|$)", re.I)
+QUERY_HEADER_RE = re.compile(r"^[ \t]*--[ \t]*name:[ \t]*\w", re.M)
+
 # Extra region finders for application code register here (language -> function).
 REGION_FINDERS: dict[str, Callable[["Context"], list[Region]]] = {}
+# SQL nested inside a statement (DO bodies, EXECUTE strings): fn(statement) -> regions.
+# The engine splits each nested region and runs the same rules over it; its
+# statements count as inside a transaction when ``meta["in_transaction"]``, and
+# fix text in a region with ``meta["escape_quotes"]`` gets its quotes doubled.
+NESTED_REGION_FINDERS: list[Callable[[Statement], list[Region]]] = []
 # Hooks that build document facts once per lint (e.g. the parsed tree of app code).
 DOCUMENT_FACTS: dict[str, Callable[["Context"], Any]] = {}
 
@@ -46,6 +54,14 @@ class Context:
     @cached_property
     def is_migration(self) -> bool:
         return bool(MIGRATION_PATH_RE.search(self.document.path.replace("\\", "/")))
+
+    @cached_property
+    def is_query_file(self) -> bool:
+        """A file of named queries (sqlc, aiosql, pgtyped) or under queries/: migration rules do not apply."""
+        path = self.document.path.replace("\\", "/")
+        if QUERY_PATH_RE.search(path) and not self.is_migration:
+            return True
+        return self.document.language == "sql" and QUERY_HEADER_RE.search(self.document.text) is not None
 
     def fact(self, name: str):
         if name not in self.facts:
@@ -87,6 +103,11 @@ class SqlContext:
                     created.setdefault(name.lower().rsplit(".", 1)[-1], stmt.index)
         return created
 
+    @property
+    def outer(self) -> tuple["SqlContext", Statement] | None:
+        """For a nested region (a DO body): the enclosing region's context and statement."""
+        return self.region.meta.get("outer")
+
     def is_new_table(self, name: str | None, stmt: Statement) -> bool:
         """True when ``name`` was created earlier in the same file (so it is empty and unused)."""
         if not name:
@@ -94,7 +115,18 @@ class SqlContext:
         index = self.created_tables.get(name.lower())
         if index is None:
             index = self.created_tables.get(name.lower().rsplit(".", 1)[-1])
-        return index is not None and index < stmt.index
+        if index is not None and index < stmt.index:
+            return True
+        outer = self.outer
+        if outer is not None:
+            return outer[0].is_new_table(name, outer[1])
+        if self.region.meta.get("all_tables_new"):  # e.g. an initial or squashed ORM migration
+            return True
+        created_before = self.region.meta.get("created_tables")
+        if created_before:  # tables created by earlier operations of the same migration (ORM files)
+            short = name.lower().rsplit(".", 1)[-1]
+            return name.lower() in created_before or short in created_before
+        return False
 
     def known_columns(self, table: str | None, stmt: Statement) -> list[str] | None:
         """Columns of ``table`` as known at ``stmt``: from DDL earlier in this file, else the catalog."""
@@ -205,6 +237,34 @@ def _apply_ddl(stmt: Statement, current: dict[str, list[str] | None]) -> list[st
                 touched.append(_short(names[-1]))
         return touched
     return []
+
+
+def _check_statement(stmt, stmt_rules, sctx, region, cacheable, context_key, ddl_hashes, run, findings, result):
+    """Run the statement rules on ``stmt``, or reuse their findings from the statement cache.
+
+    A statement's findings depend on its text, its own source text, the DDL before
+    it, the transaction state and the region's context: when none of these
+    changed (another edit elsewhere, the same query in another file) they are reused.
+    """
+    doc_start, doc_end = stmt.doc_range()
+    key = None
+    if cacheable:
+        source = sctx.document.data[doc_start:doc_end]
+        key = (stmt.text, source, stmt.in_transaction, ddl_hashes[stmt.index], context_key,
+               tuple(type(r).code for r in stmt_rules))
+        cached = _STATEMENT_CACHE.get(key)
+        if cached is not None:
+            mine = [_shift(f, doc_start) for f in cached]
+            findings.extend(mine)
+            result.stmt_findings[stmt.index] = mine
+            return
+    before = len(findings)
+    errors_before = len(result.errors)
+    for rule in stmt_rules:
+        run(rule, rule.check_statement, stmt, sctx, region=region)
+    result.stmt_findings[stmt.index] = findings[before:]
+    if key is not None and len(result.errors) == errors_before:
+        _cache_put(key, [_shift(f, -doc_start) for f in findings[before:]])
 
 
 _STATEMENT_CACHE: dict = {}
@@ -380,10 +440,16 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     rules = [r() for r in enabled_rules(settings, document)]
     findings: list[Finding] = []
 
-    def run(rule: Rule, fn, *args) -> None:
+    def run(rule: Rule, fn, *args, region: Region | None = None) -> None:
         try:
             out = fn(*args)
             if out:
+                out = list(out)
+                if region is not None and region.meta.get("escape_quotes"):
+                    out = [_escape_fix_quotes(f) for f in out]
+                hook = region.meta.get("fix_hook") if region is not None else None
+                if hook is not None:  # e.g. an ORM operation: its own fix instead of the SQL one
+                    out = [hook(f) for f in out]
                 findings.extend(out)
         except Exception as exc:  # a broken rule must never take the others down
             result.errors.append(
@@ -405,7 +471,7 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                 regions = finder(ctx)
             except Exception as exc:
                 result.errors.append(RuleError("regions", document.path, repr(exc), traceback.format_exc()))
-    result.regions = regions
+    result.regions = list(regions)
 
     sql_rules = [r for r in rules if r.statement_kinds != () or _overrides(type(r), "check_region")]
     by_kind: dict[str | None, list[Rule]] = {}
@@ -415,18 +481,33 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
         else:
             for kind in rule.statement_kinds:
                 by_kind.setdefault(kind, []).append(rule)
-    for region in regions:
-        if plan is not None:
+    queue = list(regions)
+    while queue:
+        region = queue.pop(0)
+        if plan is not None and region is regions[0]:
             statements, reuse = plan
             result.incremental = True
         else:
             statements, reuse = split_statements(region), {}
+        if region.meta.get("in_transaction"):
+            for stmt in statements:
+                stmt.in_transaction = True
         result.statements.extend(statements)
         sctx = SqlContext(ctx, region, statements)
-        in_migration = region.kind == "file" or region.meta.get("migration", False)
+        in_migration = (region.kind == "file" and not ctx.is_query_file) or region.meta.get("migration", False)
+        # up/down files (goose, dbmate, sql-migrate): the down part is a rollback, not a deploy
+        down_from = _down_section_start(region, statements) if region.kind == "file" else len(statements)
+        up_sctx = sctx if down_from == len(statements) else SqlContext(ctx, region, statements[:down_from])
         ddl_hashes = sctx.ddl_hashes
-        context_key = (document.path, region.kind, in_migration, settings.postgres_version,
-                       settings.migration, settings.dialect, getattr(catalog, "version", id(catalog)))
+        public_meta = tuple(sorted((k, v) for k, v in region.meta.items() if not k.startswith("_")))
+        try:
+            hash(public_meta)
+            cacheable = True
+        except TypeError:  # e.g. a nested region pointing at its outer statement
+            cacheable = False
+        context_key = (document.path, region.kind, public_meta if cacheable else None, in_migration,
+                       settings.postgres_version, settings.migration, settings.dialect,
+                       getattr(catalog, "version", id(catalog)))
         for stmt in statements:
             reused = reuse.get(stmt.index)
             if reused is not None:
@@ -435,39 +516,33 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                 continue
             if stmt.kind is None:
                 continue
+            in_up = stmt.index < down_from
             stmt_rules = [
                 rule for rule in by_kind.get(stmt.kind, []) + by_kind.get(None, [])
-                if not (rule.sql_scope == "migration" and not in_migration)
+                if not (rule.sql_scope == "migration" and not (in_migration and in_up))
                 and not (rule.needs_catalog and catalog is None)
             ]
-            if not stmt_rules:
-                continue
-            # Findings of a statement depend on its text, its own source text, the DDL before
-            # it and the transaction state: reuse them when none of these changed.
-            doc_start, doc_end = stmt.doc_range()
-            source = document.data[doc_start:doc_end]
-            key = (stmt.text, source, stmt.in_transaction, ddl_hashes[stmt.index], context_key,
-                   tuple(type(r).code for r in stmt_rules))
-            cached = _STATEMENT_CACHE.get(key)
-            if cached is not None:
-                mine = [_shift(f, doc_start) for f in cached]
-                findings.extend(mine)
-                result.stmt_findings[stmt.index] = mine
-                continue
-            before = len(findings)
-            errors_before = len(result.errors)
-            for rule in stmt_rules:
-                run(rule, rule.check_statement, stmt, sctx)
-            result.stmt_findings[stmt.index] = findings[before:]
-            if len(result.errors) == errors_before:
-                _cache_put(key, [_shift(f, -doc_start) for f in findings[before:]])
+            if stmt_rules:
+                _check_statement(stmt, stmt_rules, sctx, region, cacheable, context_key, ddl_hashes, run,
+                                 findings, result)
+            for finder in NESTED_REGION_FINDERS:
+                try:
+                    nested = finder(stmt)
+                except Exception as exc:
+                    result.errors.append(RuleError("regions", document.path, repr(exc), traceback.format_exc()))
+                    continue
+                for sub in nested:
+                    sub.meta.setdefault("migration", in_migration)
+                    sub.meta["outer"] = (sctx, stmt)
+                    result.regions.append(sub)
+                    queue.append(sub)
         for rule in sql_rules:
             if _overrides(type(rule), "check_region"):
                 if rule.sql_scope == "migration" and not in_migration:
                     continue
                 if rule.needs_catalog and catalog is None:
                     continue
-                run(rule, rule.check_region, sctx)
+                run(rule, rule.check_region, up_sctx if rule.sql_scope == "migration" else sctx, region=region)
 
     for rule in rules:
         if _overrides(type(rule), "check_document"):
@@ -489,6 +564,32 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+DOWN_MARKER_RE = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down|//@UNDO)\b", re.I | re.M)
+
+
+def _down_section_start(region: Region, statements: list[Statement]) -> int:
+    """Index of the first statement after a down-migration marker (len(statements) when none)."""
+    m = DOWN_MARKER_RE.search(region.sql)
+    if m is None:
+        return len(statements)
+    pos = len(region.sql[: m.start()].encode("utf-8", "surrogatepass"))
+    for stmt in statements:
+        if stmt.start >= pos:
+            return stmt.index
+    return len(statements)
+
+
+def _escape_fix_quotes(f: Finding) -> Finding:
+    """Fix text going into a single-quoted SQL string (EXECUTE '...') needs its quotes doubled."""
+    if f.fix is None or not any("'" in e.new_text for e in f.fix.edits):
+        return f
+    from dataclasses import replace as _replace
+
+    edits = tuple(Edit(e.start, e.end, e.new_text.replace("'", "''")) for e in f.fix.edits)
+    f.fix = _replace(f.fix, edits=edits)
+    return f
 
 
 # -- suppression ---------------------------------------------------------------------
@@ -656,3 +757,13 @@ def fix_document(
             return FixResult(text, applied, iteration, True, lint(doc, settings, catalog).findings, new_files)
     remaining = lint(doc, settings, catalog).findings
     return FixResult(text, applied, max_iterations, False, remaining, new_files)
+
+
+def _register_builtin_finders() -> None:
+    from .plpgsql import nested_regions
+
+    if nested_regions not in NESTED_REGION_FINDERS:
+        NESTED_REGION_FINDERS.append(nested_regions)
+
+
+_register_builtin_finders()

@@ -7,7 +7,9 @@ class ConstraintWithoutNotValid(Rule):
     """
     ## What it does
     Flags `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` and `... CHECK`
-    added to an existing table without `NOT VALID`.
+    added to an existing table without `NOT VALID`, and `ADD COLUMN ...
+    REFERENCES` (validated the same way; no fix: add the column plain, then
+    the constraint NOT VALID).
 
     ## Why is this bad?
     Adding a foreign key or CHECK constraint validates every existing row while
@@ -50,6 +52,17 @@ class ConstraintWithoutNotValid(Rule):
         cmds = stmt.node.get("cmds", [])
         for cmd in cmds:
             c = cmd.get("AlterTableCmd", {})
+            if c.get("subtype") == "AT_AddColumn":
+                # ADD COLUMN ... REFERENCES: the new key is validated by a scan under the ADD's lock
+                col = (c.get("def") or {}).get("ColumnDef", {})
+                for k in col.get("constraints", []):
+                    con = k.get("Constraint") or {}
+                    if con.get("contype") == "CONSTR_FOREIGN" and not con.get("skip_validation"):
+                        loc = con.get("location", 0)
+                        kw = stmt.find_token("REFERENCES", start=loc)
+                        yield ctx.finding(self, stmt, loc, kw.end if kw else loc + 10,
+                                          what=f"COLUMN {col.get('colname', '?')} REFERENCES", table=table)
+                continue
             if c.get("subtype") != "AT_AddConstraint":
                 continue
             con = (c.get("def") or {}).get("Constraint", {})

@@ -1,0 +1,130 @@
+from backend_architect.core.findings import Applicability, Severity
+from backend_architect.core.registry import Rule
+from backend_architect.core.sql import quote_ident, relation_name, walk
+
+from ._locks import alter_cmds, cmd_spans, relation_span
+
+
+class SetNotNull(Rule):
+    """
+    ## What it does
+    Flags `ALTER TABLE ... ALTER COLUMN ... SET NOT NULL` on an existing table
+    unless a validated `CHECK (column IS NOT NULL)` constraint precedes it.
+
+    ## Why is this bad?
+    `SET NOT NULL` scans the whole table to prove there is no NULL while it
+    holds an ACCESS EXCLUSIVE lock: every read and write waits for the scan.
+    Since PostgreSQL 12 the scan is skipped when a valid CHECK constraint
+    already proves the column is never NULL — and that CHECK can be validated
+    under a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes go on.
+
+    ## Example
+    ```sql
+    ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+    ```
+
+    ## Use instead
+    ```sql
+    ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;
+    ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;
+    ALTER TABLE users ALTER COLUMN email SET NOT NULL;  -- PG 12+: no scan
+    ALTER TABLE users DROP CONSTRAINT users_email_not_null;
+    ```
+    Run the `VALIDATE` in its own transaction (the next migration when the
+    tool wraps each file in one): inside the transaction that added the
+    constraint it still waits behind the ACCESS EXCLUSIVE lock.
+    Before PostgreSQL 12 `SET NOT NULL` always scans: keep the validated CHECK
+    constraint instead of `NOT NULL`.
+    """
+
+    code = "MG006"
+    name = "set-not-null"
+    command = "MIGRATION"
+    severity = Severity.WARNING
+    message = (
+        "SET NOT NULL on {table}.{column} scans the whole table under an ACCESS EXCLUSIVE lock, blocking every "
+        "read and write; {advice}"
+    )
+    fix_title = "enforce through CHECK (... IS NOT NULL) NOT VALID + VALIDATE first"
+    fix_safety = Applicability.SAFE
+    statement_kinds = ("AlterTableStmt",)
+    sql_scope = "migration"
+
+    def check_statement(self, stmt, ctx):
+        table = relation_name(stmt.node.get("relation"))
+        if ctx.is_new_table(table, stmt):
+            return
+        cmds = alter_cmds(stmt)
+        spans = cmd_spans(stmt)
+        pg = ctx.settings.postgres_version
+        for c, span in zip(cmds, spans):
+            con = (c.get("def") or {}).get("Constraint", {}) if c.get("subtype") == "AT_AddConstraint" else {}
+            if con.get("contype") == "CONSTR_NOTNULL" and not con.get("skip_validation"):
+                # PG 18: ADD CONSTRAINT name NOT NULL col -- the same scan; NOT VALID + VALIDATE avoids it
+                keys = [k.get("String", {}).get("sval", "?") for k in con.get("keys", [])]
+                yield ctx.finding(self, stmt, span[0], span[1], table=table, column=", ".join(keys) or "?",
+                                  advice="add it NOT VALID, then VALIDATE CONSTRAINT (PG 18+)")
+                continue
+            if c.get("subtype") != "AT_SetNotNull":
+                continue
+            column = c.get("name", "?")
+            if pg >= 12 and self._proven_not_null(stmt, ctx, table, column):
+                continue
+            if pg >= 12:
+                advice = "add CHECK (... IS NOT NULL) NOT VALID and VALIDATE it first (PG 12+ then skips the scan)"
+                fix = self._fix(stmt, ctx, table, column) if len(cmds) == 1 else None
+            else:
+                advice = (
+                    f"before PG 12 SET NOT NULL always scans (postgres-version {pg}): "
+                    "use a CHECK (... IS NOT NULL) NOT VALID constraint + VALIDATE instead"
+                )
+                fix = None
+            yield ctx.finding(self, stmt, span[0], span[1], fix=fix, table=table, column=column, advice=advice)
+
+    def _fix(self, stmt, ctx, table, column):
+        short = table.rsplit(".", 1)[-1]
+        con = quote_ident(f"{short}_{column}_not_null"[:63])
+        rel = ctx.source(stmt, *relation_span(stmt))
+        col = quote_ident(column)
+        head = stmt.slice(0, relation_span(stmt)[0])  # ALTER TABLE [IF EXISTS] [ONLY]
+        head = " ".join(head.split())
+        new = (
+            f"{head} {rel} ADD CONSTRAINT {con} CHECK ({col} IS NOT NULL) NOT VALID;\n"
+            f"{head} {rel} VALIDATE CONSTRAINT {con};\n"
+            f"{head} {rel} ALTER COLUMN {col} SET NOT NULL;\n"
+            f"{head} {rel} DROP CONSTRAINT {con}"
+        )
+        edit = ctx.edit(stmt, 0, len(stmt.data), new)
+        if stmt.in_transaction:
+            return self.fix(
+                [edit],
+                title=self.fix_title + " (move the VALIDATE out of this transaction)",
+                safety=Applicability.UNSAFE,
+            )
+        return self.fix([edit])
+
+    @staticmethod
+    def _proven_not_null(stmt, ctx, table, column) -> bool:
+        """A CHECK (column IS NOT NULL) on this table, validated before ``stmt``."""
+        short = table.lower().rsplit(".", 1)[-1]
+        pending: dict[str, bool] = {}  # constraint name -> validated
+        for other in ctx.statements[: stmt.index]:
+            if other.kind != "AlterTableStmt" or other.node is None:
+                continue
+            if (relation_name(other.node.get("relation")) or "").lower().rsplit(".", 1)[-1] != short:
+                continue
+            for c in alter_cmds(other):
+                if c.get("subtype") == "AT_AddConstraint":
+                    con = (c.get("def") or {}).get("Constraint", {})
+                    if con.get("contype") != "CONSTR_CHECK":
+                        continue
+                    for kind, node in walk({"x": con.get("raw_expr")}):
+                        if kind == "NullTest" and node.get("nulltesttype") == "IS_NOT_NULL":
+                            fields = ((node.get("arg") or {}).get("ColumnRef") or {}).get("fields", [])
+                            if fields and (fields[-1].get("String") or {}).get("sval") == column:
+                                pending[(con.get("conname") or "").lower()] = not con.get("skip_validation")
+                elif c.get("subtype") == "AT_ValidateConstraint" and (c.get("name") or "").lower() in pending:
+                    pending[c["name"].lower()] = True
+                elif c.get("subtype") == "AT_DropConstraint" and (c.get("name") or "").lower() in pending:
+                    pending.pop(c["name"].lower())
+        return any(pending.values())
