@@ -82,6 +82,13 @@ class SqlContext:
     def settings(self) -> Settings:
         return self.ctx.settings
 
+    @cached_property
+    def in_migration(self) -> bool:
+        """Whether migration rules apply here: a SQL file that is not a file of named
+        queries, or SQL an ORM migration runs."""
+        region = self.region
+        return (region.kind == "file" and not self.ctx.is_query_file) or bool(region.meta.get("migration", False))
+
     @property
     def document(self) -> Document:
         return self.ctx.document
@@ -494,7 +501,7 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                 stmt.in_transaction = True
         result.statements.extend(statements)
         sctx = SqlContext(ctx, region, statements)
-        in_migration = (region.kind == "file" and not ctx.is_query_file) or region.meta.get("migration", False)
+        in_migration = sctx.in_migration
         # up/down files (goose, dbmate, sql-migrate): the down part is a rollback, not a deploy
         down_from = _down_section_start(region, statements) if region.kind == "file" else len(statements)
         up_sctx = sctx if down_from == len(statements) else SqlContext(ctx, region, statements[:down_from])

@@ -39,6 +39,8 @@ class UpdateDeleteWithoutWhere(Rule):
         table = relation_name(node.get("relation"))
         if ctx.is_new_table(table, stmt):
             return
+        if stmt.kind == "UpdateStmt" and ctx.in_migration:
+            return  # a whole-table UPDATE in a migration is a backfill: MG018 says more
         verb = "UPDATE" if stmt.kind == "UpdateStmt" else "DELETE"
         rel = node.get("relation", {}).get("location")
         if rel is None:
