@@ -19,6 +19,7 @@ SETTINGS_RE = re.compile(r"(?:--|#|//)\s*settings:\s*(\{.*\})")
 
 
 CODE_RE = re.compile(r"([A-Z]{2,3}[0-9]{3})_")
+MIGRATION_CODE_RE = re.compile(r"[Vv]?\d+_+([A-Z]{2,3}[0-9]{3})_")
 
 
 @dataclass
@@ -62,8 +63,12 @@ def fixtures() -> list[Fixture]:
         if not path.is_file() or ".fixed" in path.name or path.name.endswith(".down.sql"):
             continue
         m = CODE_RE.match(path.name)
+        workspace = _workspace_of(path)
+        if m is None and workspace is not None:
+            # a migration inside a fixture workspace keeps its sequence prefix: 0002_IX002_x.sql, V2__IX003_x.sql
+            m = MIGRATION_CODE_RE.match(path.name)
         if m:
-            out.append(Fixture(path, m.group(1), _workspace_of(path)))
+            out.append(Fixture(path, m.group(1), workspace))
     return out
 
 

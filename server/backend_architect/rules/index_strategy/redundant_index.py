@@ -1,0 +1,94 @@
+from backend_architect.catalog.migration_files import new_migration
+from backend_architect.core.findings import Applicability, Severity
+from backend_architect.core.registry import Rule
+from backend_architect.core.sql import relation_name
+
+
+class RedundantIndex(Rule):
+    """
+    ## What it does
+    Flags an index that duplicates another index of the same table exactly, or
+    whose columns are a leading prefix of another index (including the indexes
+    behind PRIMARY KEY and UNIQUE), as the workspace's migrations leave them.
+
+    ## Why is this bad?
+    Every index slows down every write and takes space and cache. An index on
+    `(user_id)` next to one on `(user_id, created_at)` serves no query the
+    longer one cannot.
+
+    ## Example
+    ```sql
+    CREATE INDEX idx_posts_user ON posts (user_id, created_at);
+    CREATE INDEX idx_posts_user_only ON posts (user_id);
+    ```
+
+    ## Use instead
+    ```sql
+    -- a new migration
+    DROP INDEX CONCURRENTLY idx_posts_user_only;
+    ```
+    Unique and partial indexes are not reported as redundant with a longer
+    one: they enforce or cover something the longer index does not.
+    """
+
+    code = "IX003"
+    name = "redundant-index"
+    command = "INDEX_STRATEGY"
+    severity = Severity.WARNING
+    message = "index {index} is {why} {other}; it slows every write and serves nothing more"
+    fix_title = "drop {index} in a new migration"
+    fix_safety = Applicability.UNSAFE
+    statement_kinds = ("IndexStmt",)
+    sql_scope = "migration"
+    needs_catalog = True
+
+    def check_statement(self, stmt, ctx):
+        name = stmt.node.get("idxname")
+        table = ctx.catalog.table(relation_name(stmt.node.get("relation")))
+        if not name or table is None:
+            return
+        mine = next((ix for ix in table.indexes if ix.name == name), None)
+        if mine is None or mine.method != "btree":
+            return  # dropped or replaced later, or not a btree
+        found = _covering(mine, table)
+        if found is None:
+            return
+        why, other = found
+        schema = "" if table.schema == "public" else f"{table.schema}."
+        recreate = _recreate_sql(stmt)
+        files = new_migration(ctx.catalog, f"drop_{name}", f"DROP INDEX CONCURRENTLY IF EXISTS {schema}{name};\n", recreate)
+        fix = self.fix([], title=self.fix_title.format(index=name), new_files=files) if files else None
+        seq = stmt.find_sequence("INDEX")
+        start, end = stmt.head_range("CREATE")
+        tok = stmt.find_token("IDENT", start=seq[0].end) if seq else None
+        if tok is not None:
+            start, end = tok.start, tok.end
+        yield ctx.finding(self, stmt, start, end, fix=fix, index=name, why=why, other=other.describe())
+
+
+def _covering(mine, table):
+    """(why, other index) when another index of the table makes ``mine`` unnecessary."""
+    order = table.all_indexes()
+    my_pos = order.index(mine)
+    for pos, other in enumerate(order):
+        if other is mine or other.method != "btree" or other.predicate != mine.predicate:
+            continue
+        same_cols = other.columns == mine.columns and other.orders == mine.orders
+        if same_cols and other.unique == mine.unique:
+            if pos < my_pos:  # of two duplicates, the later one is the redundant one
+                return "an exact duplicate of", other
+            continue
+        if same_cols and other.unique and not mine.unique:
+            return "an exact duplicate of", other
+        n = len(mine.columns)
+        if not mine.unique and len(other.columns) > n and other.columns[:n] == mine.columns and (
+                other.orders[:n] == mine.orders or all(a != b for a, b in zip(other.orders[:n], mine.orders))):
+            return "a prefix of", other
+    return None
+
+
+def _recreate_sql(stmt) -> str:
+    text = stmt.text.rstrip().rstrip(";")
+    if "CONCURRENTLY" not in text.upper():
+        text = text.replace("INDEX", "INDEX CONCURRENTLY", 1) if "INDEX" in text else text
+    return text + ";\n"
