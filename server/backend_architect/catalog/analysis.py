@@ -231,3 +231,65 @@ def query_nodes(stmt) -> list[dict]:
     if stmt.kind == "SelectStmt":
         return [s for s in select_statements(stmt.node) if s.get("fromClause")]
     return []
+
+
+# -- positions in a statement's text ----------------------------------------------------
+
+_EXPR_STOP = {"AND", "OR", "ORDER", "GROUP", "LIMIT", "OFFSET", "HAVING", "WINDOW", "UNION", "EXCEPT", "INTERSECT",
+              "FETCH", "FOR", "RETURNING", "WHERE", "ON", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "THEN",
+              "ELSE", "END_P", "WHEN", "ASCII_44", "ASCII_59"}
+
+
+def node_start(node) -> int | None:
+    """The smallest ``location`` in a node's subtree: where its text starts."""
+    best = None
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            loc = cur.get("location")
+            if isinstance(loc, int) and loc >= 0 and (best is None or loc < best):
+                best = loc
+            stack.extend(v for v in cur.values() if isinstance(v, (dict, list)))
+        elif isinstance(cur, list):
+            stack.extend(cur)
+    return best
+
+
+def expr_end(stmt, start: int, stop=_EXPR_STOP) -> int:
+    """End of the expression starting at ``start``: before the next clause keyword,
+    AND/OR, comma or closing parenthesis at its own nesting depth."""
+    depth = 0
+    end = start
+    between = False
+    for tok in stmt.tokens:
+        if tok.start < start:
+            continue
+        if tok.name == "ASCII_40":
+            depth += 1
+        elif tok.name == "ASCII_41":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and tok.name == "BETWEEN":
+            between = True
+        elif depth == 0 and tok.name in stop and tok.start > start:
+            if tok.name == "AND" and between:
+                between = False
+            else:
+                break
+        end = tok.end
+    return end
+
+
+def top_level_token(stmt, *names: str, start: int = 0):
+    """The first token named ``names`` outside parentheses, at or after ``start``."""
+    depth = 0
+    for tok in stmt.tokens:
+        if tok.name == "ASCII_40":
+            depth += 1
+        elif tok.name == "ASCII_41":
+            depth -= 1
+        elif depth == 0 and tok.start >= start and tok.name in names:
+            return tok
+    return None

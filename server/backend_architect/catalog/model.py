@@ -154,6 +154,15 @@ class Catalog:
             key = f"{DEFAULT_SCHEMA}.{key}"
         return self.dropped.get(key)
 
+    def display_path(self, path: str) -> str:
+        """``path`` relative to the root it was found under (``file:line`` works too)."""
+        import os
+
+        for root in self.roots:
+            if path.startswith(root.rstrip(os.sep) + os.sep):
+                return os.path.relpath(path, root).replace(os.sep, "/")
+        return path
+
     def describe_roots(self) -> str:
         where = ", ".join(self.roots) or "the workspace"
         return f"{len(self.sources)} schema file(s) under {where}"
