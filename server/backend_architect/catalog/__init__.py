@@ -27,4 +27,6 @@ def build_for_paths(paths: list[str], settings=None, progress=None, use_disk_cac
     globs = tuple(getattr(settings, "schema", ()) or ())
     base = getattr(settings, "root", None) or (roots[0] if roots else None)
     excluded = getattr(settings, "is_excluded", None) if settings is not None and getattr(settings, "exclude", ()) else None
+    if excluded is not None and any(excluded(os.path.join(r, "x.sql")) for r in roots):
+        excluded = None  # asked for an excluded folder by name: read it anyway
     return build(roots, globs, base, excluded, progress=progress, use_disk_cache=use_disk_cache)

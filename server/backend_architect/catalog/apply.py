@@ -22,7 +22,6 @@ DDL_KINDS = frozenset({
 SKIPPED_WITH_NOTE = {
     "DoStmt": "a DO block (PL/pgSQL) was skipped",
     "CreateFunctionStmt": "a function body was skipped",
-    "CreateTableAsStmt": "CREATE TABLE AS was skipped (its columns come from a query)",
 }
 
 
@@ -186,7 +185,8 @@ class Applier:
                 col.nullable = False
                 table.primary_key = [name]
             elif ct == "CONSTR_UNIQUE":
-                table.uniques.append([name])
+                if [name] not in table.uniques:
+                    table.uniques.append([name])
             elif ct == "CONSTR_FOREIGN":
                 ref = self._ref_name(con.get("pktable"))
                 table.foreign_keys.append(ForeignKey(con.get("conname"), [name], ref, name_list(con.get("pk_attrs")) or self._ref_pk(con.get("pktable")),
@@ -209,6 +209,8 @@ class Applier:
             keys = name_list(con.get("keys"))
             if keys:
                 table.primary_key = keys
+                if con.get("conname"):
+                    table.constraint_names[con["conname"]] = ("primary", keys)
                 for k in keys:
                     col = table.column(k)
                     if col is not None:
@@ -221,7 +223,10 @@ class Applier:
         elif ct == "CONSTR_UNIQUE":
             keys = name_list(con.get("keys"))
             if keys:
-                table.uniques.append(keys)
+                if keys not in table.uniques:
+                    table.uniques.append(keys)
+                if con.get("conname"):
+                    table.constraint_names[con["conname"]] = ("unique", keys)
             elif con.get("indexname"):
                 ix = next((i for i in table.indexes if i.name == con["indexname"]), None)
                 if ix is not None:
@@ -229,7 +234,9 @@ class Applier:
                     table.indexes.remove(ix)
         elif ct == "CONSTR_FOREIGN":
             ref = self._ref_name(con.get("pktable"))
-            table.foreign_keys.append(ForeignKey(con.get("conname"), name_list(con.get("fk_attrs")), ref,
+            cols = name_list(con.get("fk_attrs"))
+            table.foreign_keys = [f for f in table.foreign_keys if not (f.columns == cols and f.ref_table == ref)]
+            table.foreign_keys.append(ForeignKey(con.get("conname"), cols, ref,
                                                  name_list(con.get("pk_attrs")) or self._ref_pk(con.get("pktable")),
                                                  self.path, op.line_of(con.get("location"))))
 
@@ -280,6 +287,14 @@ class Applier:
         before = len(table.foreign_keys)
         table.foreign_keys = [f for f in table.foreign_keys if (f.name or "").lower() != low]
         if len(table.foreign_keys) != before:
+            return
+        named = table.constraint_names.pop(name, None)
+        if named is not None:
+            kind, cols = named
+            if kind == "primary" and table.primary_key == cols:
+                table.primary_key = []
+            elif cols in table.uniques:
+                table.uniques.remove(cols)
             return
         if low in (f"{table.name}_pkey", "primary"):
             table.primary_key = []
@@ -388,6 +403,27 @@ class Applier:
                 for fk in table.foreign_keys:
                     if fk.name == node.get("subname"):
                         fk.name = new
+
+    def _CreateTableAsStmt(self, op: Op, node: dict) -> None:
+        """CREATE TABLE / MATERIALIZED VIEW ... AS: known by name, its columns only partly."""
+        into = node.get("into") or {}
+        key = self.key_for_new(into.get("rel"))
+        if key is None:
+            return
+        schema, name = key
+        if f"{schema}.{name}" in self.catalog.tables_by_key and node.get("if_not_exists"):
+            return
+        kind = "view" if node.get("objtype") == "OBJECT_MATVIEW" else "table"
+        table = Table(name, schema, source_path=self.path, line=op.line, kind=kind, columns_known=False)
+        query = (node.get("query") or {}).get("SelectStmt") or {}
+        for target in query.get("targetList") or []:
+            rt = target.get("ResTarget", {})
+            names = name_list((rt.get("val") or {}).get("ColumnRef", {}).get("fields"))
+            col = rt.get("name") or (names[-1] if names else None)
+            if col:
+                table.columns.append(Column(col, "?", True, None, self.path, op.line))
+        self.catalog.tables_by_key[f"{schema}.{name}"] = table
+        self.note(op, f"columns of {schema}.{name} come from a query; only their names are tracked")
 
     def _ViewStmt(self, op: Op, node: dict) -> None:
         key = self.key_for_new(node.get("view"))

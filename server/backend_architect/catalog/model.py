@@ -63,6 +63,7 @@ class Table:
     line: int | None = None
     kind: str = "table"  # "table" | "view"
     columns_known: bool = True  # False for views whose columns could not be inferred
+    constraint_names: dict = field(default_factory=dict, repr=False)  # name -> ("unique"|"primary", columns)
 
     @property
     def qualified(self) -> str:
