@@ -16,6 +16,8 @@ from .handlers import code_actions as code_actions_handler
 from .handlers import commands as commands_handler
 from .handlers import diagnostics as diagnostics_handler
 from .handlers import hover as hover_handler
+from .handlers import schema_hover  # noqa: F401  (registers the schema hover provider)
+from ..commands import schema_commands  # noqa: F401  (registers INDEX_STRATEGY and SCHEMA_DESIGN)
 from .session import Session
 
 log = logging.getLogger(__name__)
