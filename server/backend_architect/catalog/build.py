@@ -104,7 +104,7 @@ def _load_disk(path: str | None) -> dict[str, FileEntry]:
         return {}
     try:
         with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+            data = json.loads(fh.read())
         if data.get("version") != CACHE_VERSION:
             return {}
         return {p: FileEntry.from_json(e) for p, e in data.get("files", {}).items()}
@@ -119,8 +119,11 @@ def _save_disk(path: str | None, entries: dict[str, FileEntry]) -> None:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        # dumps (the C encoder) is several times faster than dump's streaming encoder
+        text = json.dumps({"version": CACHE_VERSION, "files": {p: e.to_json() for p, e in entries.items()}},
+                          separators=(",", ":"))
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"version": CACHE_VERSION, "files": {p: e.to_json() for p, e in entries.items()}}, fh)
+            fh.write(text)
         os.replace(tmp, path)
     except Exception as exc:  # never fail because the cache cannot be written
         log.info("catalog cache %s not written (%s)", path, exc)
