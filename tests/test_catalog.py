@@ -186,8 +186,24 @@ ALTER TABLE missing ADD COLUMN x int;
     assert cat.columns_of("w") == ["a", "b"]
     assert cat.columns_of("t") == ["a", "b"] and cat.table("dyn") is None
     text = "\n".join(cat.notes)
-    assert "function body was skipped" in text and "DO block" in text and "not parsed" in text
-    assert "missing" in text
+    assert "function body was skipped" in text and "dynamic SQL (EXECUTE) in a DO block was skipped" in text
+    assert "not parsed" in text and "missing" in text
+
+
+def test_do_blocks_apply_their_plain_ddl(tmp_path):
+    root = workspace(tmp_path, {"migrations/0001.sql": """
+CREATE TABLE t (a int, b int);
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 't_ab_key') THEN
+    ALTER TABLE t ADD CONSTRAINT t_ab_key UNIQUE (a, b);
+  END IF;
+  CREATE INDEX IF NOT EXISTS t_b_idx ON t (b);
+END $$;
+"""})
+    t = build(root).table("t")
+    assert t.uniques == [["a", "b"]]
+    assert [(i.name, i.line) for i in t.indexes] == [("t_b_idx", 8)]
 
 
 def test_cache_reuses_unchanged_files_and_rereads_changed_ones(tmp_path):

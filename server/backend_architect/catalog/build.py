@@ -25,7 +25,7 @@ from .model import Catalog
 from .sources import discover
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -70,6 +70,13 @@ def read_ops(text: str) -> tuple[list[Op], list[str]]:
             continue
         if stmt.kind not in DDL_KINDS or stmt.node is None:
             continue
+        if stmt.kind == "DoStmt":
+            inner, note = _do_block_ops(stmt.node, line)
+            if note:
+                notes.append(note)
+            if inner:
+                ops.extend(inner)
+                continue
         sdata = stmt.data
         newlines = []
         p = sdata.find(b"\n")
@@ -78,6 +85,54 @@ def read_ops(text: str) -> tuple[list[Op], list[str]]:
             p = sdata.find(b"\n", p + 1)
         ops.append(Op(stmt.kind, stmt.node, line, newlines))
     return ops, notes
+
+
+def _do_block_ops(node: dict, line: int) -> tuple[list[Op], str | None]:
+    """The plain DDL statements of a PL/pgSQL DO block (``IF NOT EXISTS ... THEN ALTER TABLE``
+    is the usual idempotent-migration pattern); conditions are taken as true, dynamic SQL is skipped."""
+    from ..core.sql import parse_statement, string_value
+
+    body, language = None, "plpgsql"
+    for arg in node.get("args") or []:
+        d = arg.get("DefElem", {})
+        if d.get("defname") == "as":
+            body = string_value(d.get("arg"))
+        elif d.get("defname") == "language":
+            language = (string_value(d.get("arg")) or "").lower()
+    if not body or language != "plpgsql":
+        return [], None
+    try:
+        from pglast import parse_plpgsql
+
+        tree = parse_plpgsql(f"CREATE FUNCTION __ba_do() RETURNS void LANGUAGE plpgsql AS $__ba$ {body} $__ba$")
+    except Exception:
+        return [], f"line {line}: a DO block that does not parse was skipped"
+    ops: list[Op] = []
+    dynamic = False
+    stack = [tree]
+    found: list[tuple[int, str]] = []
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, list):
+            stack.extend(reversed(cur))
+        elif isinstance(cur, dict):
+            for key, value in cur.items():
+                if key == "PLpgSQL_stmt_execsql":
+                    query = ((value.get("sqlstmt") or {}).get("PLpgSQL_expr") or {}).get("query")
+                    if query:
+                        found.append((value.get("lineno", 1), query))
+                elif key == "PLpgSQL_stmt_dynexecute":
+                    dynamic = True
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+    for lineno, query in found:
+        kind, inner, _ = parse_statement(query)
+        if kind in DDL_KINDS and kind != "DoStmt" and inner is not None:
+            ops.append(Op(kind, inner, line + max(lineno - 1, 0), []))
+    note = f"line {line}: dynamic SQL (EXECUTE) in a DO block was skipped" if dynamic else None
+    if not ops and not dynamic:
+        return [], None
+    return ops, note
 
 
 def cache_dir(roots: list[str]) -> str | None:
