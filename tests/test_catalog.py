@@ -226,3 +226,20 @@ def test_unwritable_cache_never_fails(tmp_path, monkeypatch):
     monkeypatch.setenv("BACKEND_ARCHITECT_CACHE_DIR", str(blocker / "sub"))
     root = workspace(tmp_path, {"migrations/1.sql": "CREATE TABLE a (x int);"})
     assert build(root).columns_of("a") == ["x"]
+
+
+def test_schema_command_prints_the_catalog(tmp_path, capsys):
+    from backend_architect import cli
+
+    root = workspace(tmp_path, {"db/migrate/20240101000000_users.sql":
+                                "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n"
+                                "CREATE UNIQUE INDEX users_email ON users (lower(email));"})
+    assert cli.main(["schema", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "table public.users  (db/migrate/20240101000000_users.sql:1)" in out
+    assert "email  text  NOT NULL" in out and "index UNIQUE users_email (lower(email))" in out
+    assert cli.main(["schema", str(root), "--format", "mermaid"]) == 0
+    assert capsys.readouterr().out.startswith("erDiagram\n    users {")
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["schema", str(tmp_path / "empty")]) == 1
+    assert "no schema sources found" in capsys.readouterr().out

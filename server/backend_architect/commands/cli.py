@@ -25,6 +25,9 @@ def _schema_run(args) -> int:
     from ..config import settings_for_path
 
     path = os.path.abspath(args.path)
+    if not os.path.exists(path):
+        print(f"{path}: no such file or folder")
+        return 2
     settings, _ = settings_for_path(path if os.path.isdir(path) else os.path.dirname(path))
     catalog = build_for_paths([path], settings)
     if catalog is None:
