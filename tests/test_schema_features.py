@@ -133,3 +133,19 @@ def test_commands_without_a_catalog_explain_why(tmp_path):
     server = FakeServer(show_document=True)
     assert "No schema catalog" in HANDLERS["SCHEMA_DESIGN"](server, session, [])["message"]
     assert "No schema catalog" in HANDLERS["INDEX_STRATEGY"](server, session, [{"uri": (tmp_path / "q.sql").as_uri()}])["message"]
+
+
+def test_index_strategy_source_action_runs_the_command(workspace):
+    root, session = workspace
+    snap = analyse(session, root / "IX001_queries.sql")
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=snap.document.uri),
+        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+        context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.Source]))
+    (action,) = schema_commands.source_actions(session, snap, params)
+    assert action.kind == "source.backend-architect.indexStrategy" and "3 index(es)" in action.title
+    assert action.command.command == "backend-architect.INDEX_STRATEGY"
+    assert action.command.arguments == [{"uri": snap.document.uri}]
+    quick_only = types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.QuickFix])
+    assert schema_commands.source_actions(session, snap, types.CodeActionParams(
+        text_document=params.text_document, range=params.range, context=quick_only)) == []

@@ -20,7 +20,12 @@ class Remark:
 
 
 def redundant_indexes(table: Table):
-    """(index, why, covering index) for indexes another index of the table makes unnecessary."""
+    """(index, why, covering index) for each index another index of the table makes unnecessary.
+
+    Of two exact duplicates the later one is redundant; a non-unique index whose
+    columns (and directions, or all of them reversed) lead a longer index is
+    redundant; unique, partial-vs-full and non-btree indexes are never.
+    """
     order = table.all_indexes()
     out = []
     for my_pos, mine in enumerate(order):
@@ -34,7 +39,8 @@ def redundant_indexes(table: Table):
                 out.append((mine, "an exact duplicate of", other))
                 break
             n = len(mine.columns)
-            if not mine.unique and len(other.columns) > n and other.columns[:n] == mine.columns:
+            if not mine.unique and len(other.columns) > n and other.columns[:n] == mine.columns and (
+                    other.orders[:n] == mine.orders or all(a != b for a, b in zip(other.orders[:n], mine.orders))):
                 out.append((mine, "a prefix of", other))
                 break
     return out

@@ -147,3 +147,26 @@ def schema_design(server, session, args) -> dict:
         shown = True
     return {"command": "SCHEMA_DESIGN", "path": path, "shown": shown,
             "message": f"Schema review written to {path}" + ("" if shown else " (open it to read it)")}
+
+
+INDEX_STRATEGY_KIND = "source.backend-architect.indexStrategy"
+
+
+def source_actions(session, snap, params) -> list[types.CodeAction]:
+    """"Add the indexes this file needs" as a source action, when some are missing."""
+    only = params.context.only
+    if only and not any(INDEX_STRATEGY_KIND == o or INDEX_STRATEGY_KIND.startswith(o + ".") or o == "source" for o in only):
+        return []
+    if session.catalog is None or not snap.result.statements:
+        return []
+    needed = missing_indexes(snap, session.catalog)
+    if not needed:
+        return []
+    from . import command_id
+
+    return [types.CodeAction(
+        title=f"INDEX_STRATEGY: add the {len(needed)} index(es) this file needs in a new migration",
+        kind=INDEX_STRATEGY_KIND,
+        command=types.Command(title="INDEX_STRATEGY", command=command_id("INDEX_STRATEGY"),
+                              arguments=[{"uri": snap.document.uri}]),
+    )]

@@ -121,6 +121,7 @@ def did_change_configuration(ls: ArchitectServer, params: types.DidChangeConfigu
             types.CodeActionKind.QuickFix,
             types.CodeActionKind.SourceFixAll,
             code_actions_handler.FIX_ALL_KIND,
+            schema_commands.INDEX_STRATEGY_KIND,
         ],
         resolve_provider=False,
     ),
@@ -133,7 +134,9 @@ def code_action(ls: ArchitectServer, params: types.CodeActionParams):
         snap = ls.session.snapshot(params.text_document.uri)
     if snap is None:
         return None
-    return code_actions_handler.code_actions(ls.session, snap, params) or None
+    actions = code_actions_handler.code_actions(ls.session, snap, params)
+    actions += schema_commands.source_actions(ls.session, snap, params)
+    return actions or None
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)

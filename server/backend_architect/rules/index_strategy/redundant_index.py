@@ -1,4 +1,5 @@
 from backend_architect.catalog.migration_files import new_migration
+from backend_architect.catalog.review import redundant_indexes
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import relation_name
@@ -50,10 +51,10 @@ class RedundantIndex(Rule):
         mine = next((ix for ix in table.indexes if ix.name == name), None)
         if mine is None or mine.method != "btree":
             return  # dropped or replaced later, or not a btree
-        found = _covering(mine, table)
-        if found is None:
+        found = [(why, other) for ix, why, other in redundant_indexes(table) if ix is mine]
+        if not found:
             return
-        why, other = found
+        why, other = found[0]
         schema = "" if table.schema == "public" else f"{table.schema}."
         recreate = _recreate_sql(stmt)
         files = new_migration(ctx.catalog, f"drop_{name}", f"DROP INDEX CONCURRENTLY IF EXISTS {schema}{name};\n", recreate)
@@ -64,27 +65,6 @@ class RedundantIndex(Rule):
         if tok is not None:
             start, end = tok.start, tok.end
         yield ctx.finding(self, stmt, start, end, fix=fix, index=name, why=why, other=other.describe())
-
-
-def _covering(mine, table):
-    """(why, other index) when another index of the table makes ``mine`` unnecessary."""
-    order = table.all_indexes()
-    my_pos = order.index(mine)
-    for pos, other in enumerate(order):
-        if other is mine or other.method != "btree" or other.predicate != mine.predicate:
-            continue
-        same_cols = other.columns == mine.columns and other.orders == mine.orders
-        if same_cols and other.unique == mine.unique:
-            if pos < my_pos:  # of two duplicates, the later one is the redundant one
-                return "an exact duplicate of", other
-            continue
-        if same_cols and other.unique and not mine.unique:
-            return "an exact duplicate of", other
-        n = len(mine.columns)
-        if not mine.unique and len(other.columns) > n and other.columns[:n] == mine.columns and (
-                other.orders[:n] == mine.orders or all(a != b for a, b in zip(other.orders[:n], mine.orders))):
-            return "a prefix of", other
-    return None
 
 
 def _recreate_sql(stmt) -> str:

@@ -58,6 +58,8 @@ class UnknownTableOrColumn(Rule):
         for src in sources:
             if not src.name or src.table is not None or src.name.lower() in ctes:
                 continue
+            if ctx.is_new_table(src.name, stmt):
+                continue  # created earlier in this file (a temporary or scratch table)
             dropped = catalog.was_dropped(src.name)
             close = catalog.close_table_names(src.name)
             if not dropped and len(close) != 1:
