@@ -243,3 +243,17 @@ def test_schema_command_prints_the_catalog(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert cli.main(["schema", str(tmp_path / "empty")]) == 1
     assert "no schema sources found" in capsys.readouterr().out
+
+
+def test_schema_setting_globs_add_sources_anywhere(tmp_path):
+    from backend_architect.config import Settings, from_mapping
+
+    root = workspace(tmp_path, {"database/tables/users.sql": "CREATE TABLE users (id bigint PRIMARY KEY);",
+                                "database/tables/users_email.sql": "ALTER TABLE users ADD COLUMN email text;",
+                                "queries/report.sql": "SELECT 1;"})
+    assert build(root) is None  # not a migration folder, not a dump
+    settings, warnings = from_mapping({"schema": ["database/**/*.sql"]}, Settings(root=str(root)))
+    assert not warnings
+    cat = build_for_paths([str(root)], settings)
+    assert cat.columns_of("users") == ["id", "email"]
+    assert [os.path.basename(s) for s in cat.sources] == ["users.sql", "users_email.sql"]

@@ -63,8 +63,9 @@ def table_markdown(catalog, table) -> str:
         if c.default:
             flags.append(f"DEFAULT `{c.default}`")
         lines.append(f"| {c.name} | {c.type} | {' '.join(flags)} |")
-    for ix in table.all_indexes():
+    if table.all_indexes() or table.foreign_keys:
         lines.append("")
+    for ix in table.all_indexes():
         lines.append(f"- index `{ix.describe()}`" + (f" ({ix.constraint})" if ix.constraint else ""))
     for fk in table.foreign_keys:
         lines.append(f"- foreign key ({', '.join(fk.columns)}) → {fk.ref_table} ({', '.join(fk.ref_columns)})")
