@@ -18,24 +18,57 @@ EXPECT_RE = re.compile(r"(?:--|#|//)\s*expect:\s*([A-Z]{2,3}[0-9]{3}(?:\s*,\s*[A
 SETTINGS_RE = re.compile(r"(?:--|#|//)\s*settings:\s*(\{.*\})")
 
 
+CODE_RE = re.compile(r"([A-Z]{2,3}[0-9]{3})_")
+MIGRATION_CODE_RE = re.compile(r"[Vv]?\d+_+([A-Z]{2,3}[0-9]{3})_")
+
+
 @dataclass
 class Fixture:
     path: Path
     code: str
+    workspace: Path | None = None  # a fixture folder (migrations + queries) the catalog is built from
 
     @property
     def id(self) -> str:
+        if self.workspace is not None:
+            return f"{self.workspace.parent.name}/{self.workspace.name}/{self.path.relative_to(self.workspace)}"
         return f"{self.path.parent.name}/{self.path.name}"
+
+    @property
+    def snapshot_name(self) -> str:
+        prefix = f"{self.workspace.name}__" if self.workspace is not None else ""
+        return prefix + self.path.name + ".snap"
+
+    def catalog(self, root: Path | None = None):
+        """The catalog of the fixture's workspace (``root``: a copy of it); None for a plain fixture."""
+        if self.workspace is None:
+            return None
+        from backend_architect.catalog import build_for_paths
+
+        return build_for_paths([str(root or self.workspace)], Settings(), use_disk_cache=False)
+
+
+def _workspace_of(path: Path) -> Path | None:
+    for parent in path.parents:
+        if parent == FIXTURES:
+            return None
+        if CODE_RE.match(parent.name):
+            return parent
+    return None
 
 
 def fixtures() -> list[Fixture]:
     out = []
     for path in sorted(FIXTURES.rglob("*")):
-        if not path.is_file() or ".fixed" in path.name:
+        if not path.is_file() or ".fixed" in path.name or path.name.endswith(".down.sql"):
             continue
-        m = re.match(r"([A-Z]{2,3}[0-9]{3})_", path.name)
+        m = CODE_RE.match(path.name)
+        workspace = _workspace_of(path)
+        if m is None and workspace is not None:
+            # a migration inside a fixture workspace keeps its sequence prefix: 0002_IX002_x.sql, V2__IX003_x.sql
+            m = MIGRATION_CODE_RE.match(path.name)
         if m:
-            out.append(Fixture(path, m.group(1)))
+            out.append(Fixture(path, m.group(1), workspace))
     return out
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -23,23 +26,34 @@ def test_rule_fixture(fixture: Fixture):
     text = fixture.path.read_text(encoding="utf-8")
     doc = Document(text, path=str(fixture.path))
     settings = settings_for(text)
-    result = lint(doc, settings)
+    catalog = fixture.catalog()
+    result = lint(doc, settings, catalog)
     assert not result.errors, result.errors
     mine = [f for f in result.findings if f.code == fixture.code]
     got = sorted(doc.line_of(f.start) + 1 for f in mine)
     assert got == expected_lines(doc, fixture.code), render(doc, mine)
 
     # snapshot of the rendered findings and of the fixed text
-    fixed = fix_document(doc, settings, safe_only=False, codes={fixture.code})
+    fixed = fix_document(doc, settings, catalog, safe_only=False, codes={fixture.code})
     rendered = render(doc, mine) + "\n\n--- fixed ---\n" + fixed.text
-    snap = SNAPSHOTS / (fixture.path.name + ".snap")
+    for nf in fixed.new_files:  # created files, named relative to the workspace
+        rel = os.path.relpath(nf.path, fixture.workspace) if fixture.workspace and os.path.isabs(nf.path) else nf.path
+        rendered += f"\n--- new file {_stable_name(rel)} ---\n{nf.text}"
+    snap = SNAPSHOTS / fixture.snapshot_name
     if UPDATE or not snap.exists():
         snap.write_text(rendered, encoding="utf-8")
     assert rendered == snap.read_text(encoding="utf-8"), f"snapshot {snap.name} differs (UPDATE_SNAPSHOTS=1 to accept)"
 
 
+def _stable_name(rel: str) -> str:
+    """A created migration's name with its timestamp or sequence number masked (it depends on the clock)."""
+    return re.sub(r"\d{4}-\d{2}-\d{2}-\d{6}|\d{12,14}", "<timestamp>", rel.replace(os.sep, "/"))
+
+
 @pytest.mark.parametrize("fixture", ALL, ids=[f.id for f in ALL])
-def test_fixes_converge_parse_and_silence_the_rule(fixture: Fixture):
+def test_fixes_converge_parse_and_silence_the_rule(fixture: Fixture, tmp_path):
+    if fixture.workspace is not None:
+        return _check_workspace_fix(fixture, tmp_path)
     text = fixture.path.read_text(encoding="utf-8")
     doc = Document(text, path=str(fixture.path))
     settings = settings_for(text)
@@ -64,3 +78,43 @@ def test_every_rule_has_a_fixture():
     covered = {f.code for f in ALL}
     missing = [r.code for r in all_rules() if r.code not in covered]
     assert not missing, f"rules without a fixture: {missing}"
+
+
+def _check_workspace_fix(fixture: Fixture, tmp_path):
+    """On a copy of the workspace: apply the fixes, write the files they create,
+    check each parses, rebuild the catalog with them and check the finding is gone."""
+    root = tmp_path / fixture.workspace.name
+    shutil.copytree(fixture.workspace, root)
+    path = root / fixture.path.relative_to(fixture.workspace)
+    text = path.read_text(encoding="utf-8")
+    settings = settings_for(text)
+    doc = Document(text, path=str(path))
+    before = lint(doc, settings, fixture.catalog(root))
+    fixable = [f for f in before.findings if f.code == fixture.code and f.fix]
+    if not fixable:
+        pytest.skip(f"{fixture.code} offers no fix in this fixture")
+    fixed = fix_document(doc, settings, fixture.catalog(root), safe_only=False, codes={fixture.code})
+    assert fixed.converged, f"fixes for {fixture.code} never converged"
+    assert parse_errors(fixed.text, "sql") <= parse_errors(text, "sql"), fixed.text
+    path.write_text(fixed.text, encoding="utf-8")
+    for nf in fixed.new_files:
+        target = Path(nf.path if os.path.isabs(nf.path) else os.path.join(path.parent, nf.path))
+        assert root in target.parents, f"{fixture.code} creates {target} outside the workspace"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(nf.text, encoding="utf-8")
+        if target.suffix == ".sql":
+            assert nf.text.strip() == "" and target.name.endswith("down.sql") or pglast_parses(nf.text), nf.text
+    after = lint(Document(fixed.text, path=str(path)), settings, fixture.catalog(root))
+    still = [f for f in after.findings if f.code == fixture.code and f.fix]
+    assert not still, f"{fixture.code} still fires once its migration is in the catalog:\n" + render(Document(fixed.text), still)
+    unfixable_before = len([f for f in before.findings if f.code == fixture.code and not f.fix])
+    assert len([f for f in after.findings if f.code == fixture.code]) <= unfixable_before
+
+
+def pglast_parses(sql: str) -> bool:
+    import pglast
+
+    try:
+        return bool(pglast.parse_sql(sql))
+    except pglast.parser.ParseError:
+        return False

@@ -1,0 +1,32 @@
+"""The workspace's schema, learnt from its migrations and schema dumps.
+
+``build_for_paths(paths, settings)`` finds the schema sources under the given
+roots (migration folders, ``schema.sql`` / ``structure.sql``, ``*.up.sql``,
+pg_dump files, the ``schema`` setting's globs), applies them in migration order
+and returns a :class:`Catalog` (None when the workspace has no schema sources).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .model import Catalog, Column, ForeignKey, Index, Table
+
+__all__ = ["Catalog", "Column", "ForeignKey", "Index", "Table", "build_for_paths"]
+
+
+def build_for_paths(paths: list[str], settings=None, progress=None, use_disk_cache: bool = True) -> Catalog | None:
+    """The catalog of the schema sources under ``paths`` (folders or files); None when there are none."""
+    from .build import build
+
+    roots = []
+    for p in paths or ["."]:
+        p = os.path.abspath(p)
+        roots.append(p if os.path.isdir(p) else os.path.dirname(p))
+    roots = sorted(set(roots))
+    globs = tuple(getattr(settings, "schema", ()) or ())
+    base = getattr(settings, "root", None) or (roots[0] if roots else None)
+    excluded = getattr(settings, "is_excluded", None) if settings is not None and getattr(settings, "exclude", ()) else None
+    if excluded is not None and any(excluded(os.path.join(r, "x.sql")) for r in roots):
+        excluded = None  # asked for an excluded folder by name: read it anyway
+    return build(roots, globs, base, excluded, progress=progress, use_disk_cache=use_disk_cache)

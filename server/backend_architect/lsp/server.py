@@ -11,10 +11,13 @@ from .. import __version__
 from ..commands import command_id
 from ..core.document import uri_to_path
 from ..core.registry import COMMANDS
+from .handlers import catalog as catalog_handler
 from .handlers import code_actions as code_actions_handler
 from .handlers import commands as commands_handler
 from .handlers import diagnostics as diagnostics_handler
 from .handlers import hover as hover_handler
+from .handlers import schema_hover  # noqa: F401  (registers the schema hover provider)
+from ..commands import schema_commands  # noqa: F401  (registers INDEX_STRATEGY and SCHEMA_DESIGN)
 from .session import Session
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,7 @@ class ArchitectServer(LanguageServer):
         self.session = Session()
         self.pending_warnings: list[str] = []
         self.skip_notified: set[str] = set()
+        self.indexer = catalog_handler.CatalogIndexer(self, lambda: _reanalyse_open(self))
 
 
 server = ArchitectServer()
@@ -46,6 +50,11 @@ def _analyse_and_publish(ls: ArchitectServer, uri: str) -> None:
     diagnostics_handler.skipped_notice(ls, snap, ls.skip_notified)
 
 
+def _reanalyse_open(ls: ArchitectServer) -> None:
+    for uri in list(ls.workspace.text_documents):
+        _analyse_and_publish(ls, uri)
+
+
 @server.feature(types.INITIALIZE)
 def initialize(ls: ArchitectServer, params: types.InitializeParams) -> None:
     """Read the workspace root, the position encoding and the initial settings."""
@@ -61,6 +70,8 @@ def initialized(ls: ArchitectServer, params: types.InitializedParams) -> None:
     """Report settings problems found during initialize."""
     _show_warnings(ls, ls.pending_warnings)
     ls.pending_warnings = []
+    ls.indexer.register_watcher()
+    ls.indexer.start()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -77,8 +88,15 @@ def did_change(ls: ArchitectServer, params: types.DidChangeTextDocumentParams) -
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: ArchitectServer, params: types.DidSaveTextDocumentParams) -> None:
-    """Re-analyse on save (the file on disk may differ from what was typed)."""
+    """Re-analyse on save (the file on disk may differ from what was typed); a saved .sql file may change the schema."""
     _analyse_and_publish(ls, params.text_document.uri)
+    catalog_handler.saved(ls.indexer, params.text_document.uri)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(ls: ArchitectServer, params: types.DidChangeWatchedFilesParams) -> None:
+    """Re-apply the schema when .sql files change on disk."""
+    catalog_handler.watched_files_changed(ls.indexer, params)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -103,6 +121,7 @@ def did_change_configuration(ls: ArchitectServer, params: types.DidChangeConfigu
             types.CodeActionKind.QuickFix,
             types.CodeActionKind.SourceFixAll,
             code_actions_handler.FIX_ALL_KIND,
+            schema_commands.INDEX_STRATEGY_KIND,
         ],
         resolve_provider=False,
     ),
@@ -115,7 +134,9 @@ def code_action(ls: ArchitectServer, params: types.CodeActionParams):
         snap = ls.session.snapshot(params.text_document.uri)
     if snap is None:
         return None
-    return code_actions_handler.code_actions(ls.session, snap, params) or None
+    actions = code_actions_handler.code_actions(ls.session, snap, params)
+    actions += schema_commands.source_actions(ls.session, snap, params)
+    return actions or None
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)

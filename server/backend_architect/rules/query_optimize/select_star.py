@@ -24,7 +24,9 @@ class SelectStar(Rule):
     SELECT id, email, name, created_at FROM users WHERE id = $1;
     ```
     The fix expands the star to the table's columns when they are known from a
-    `CREATE TABLE` in the same file or from the workspace's schema.
+    `CREATE TABLE` in the same file or from the workspace's schema. Over a
+    join, each table's columns are listed in order and qualified with the
+    table's alias where two tables share a column name.
     """
 
     code = "QO001"
@@ -56,16 +58,51 @@ class SelectStar(Rule):
                 fix = None
                 columns = ctx.known_columns(table, stmt) if table else None
                 if columns:
-                    prefix = f"{quote_ident(qualifier)}." if qualifier else (
-                        f"{quote_ident(alias)}." if len(tables) > 1 else "")
+                    prefix = f"{quote_ident(qualifier)}." if qualifier else ""
                     text = ", ".join(prefix + quote_ident(c) for c in columns)
-                    if len(tables) == 1 or qualifier:
-                        fix = self.fix(
-                            [ctx.edit(stmt, loc, end, text)],
-                            title=self.fix_title.format(count=len(columns), table=table),
-                        )
+                    fix = self.fix(
+                        [ctx.edit(stmt, loc, end, text)],
+                        title=self.fix_title.format(count=len(columns), table=table),
+                    )
+                elif not qualifier and len(tables) > 1 and not _merges_columns(select):
+                    fix = self._join_fix(stmt, ctx, tables, loc, end)
                 label = table or (qualifier or "the joined tables")
                 yield ctx.finding(self, stmt, loc, end, fix=fix, table=label)
+
+
+    def _join_fix(self, stmt, ctx, tables, loc, end):
+        """``*`` over a join: every table's columns in FROM order, qualified where a name repeats."""
+        per_table = []
+        for name, alias in tables:
+            columns = ctx.known_columns(name, stmt) if name else None
+            if not columns:
+                return None
+            per_table.append((name, alias, columns))
+        counts: dict[str, int] = {}
+        for _, _, columns in per_table:
+            for c in columns:
+                counts[c] = counts.get(c, 0) + 1
+        parts = [
+            (f"{quote_ident(alias)}." if counts[c] > 1 else "") + quote_ident(c)
+            for _, alias, columns in per_table
+            for c in columns
+        ]
+        label = ", ".join(n for n, _, _ in per_table)
+        return self.fix([ctx.edit(stmt, loc, end, ", ".join(parts))],
+                        title=self.fix_title.format(count=len(parts), table=label))
+
+
+def _merges_columns(select: dict) -> bool:
+    """JOIN ... USING and NATURAL JOIN fold the shared columns into one in ``*``."""
+    stack = list(select.get("fromClause") or [])
+    while stack:
+        item = stack.pop()
+        j = item.get("JoinExpr") if isinstance(item, dict) else None
+        if j:
+            if j.get("usingClause") or j.get("isNatural"):
+                return True
+            stack += [j.get("larg"), j.get("rarg")]
+    return False
 
 
 def _from_tables(select: dict) -> list[tuple[str, str]]:

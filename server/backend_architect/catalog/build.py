@@ -1,0 +1,265 @@
+"""Reading schema files into DDL ops, with an in-memory and an on-disk cache.
+
+A file's ops are keyed by its content hash: a file whose size and mtime have
+not changed is not even read again, and a changed file whose content is the
+same is not parsed again. Replaying ops onto a fresh catalog is cheap, so every
+rebuild replays everything in migration order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..core.regions import region_for_sql_document
+from ..core.sql import split_statements
+from .apply import DDL_KINDS, Applier, Op
+from .model import Catalog
+from .sources import discover
+
+log = logging.getLogger(__name__)
+CACHE_VERSION = 2
+
+
+@dataclass
+class FileEntry:
+    sha: str
+    size: int
+    mtime_ns: int
+    ops: list[Op] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"sha": self.sha, "size": self.size, "mtime_ns": self.mtime_ns,
+                "ops": [o.to_json() for o in self.ops], "notes": self.notes}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "FileEntry":
+        return cls(data["sha"], data["size"], data["mtime_ns"], [Op.from_json(o) for o in data["ops"]], list(data.get("notes", [])))
+
+
+# path -> FileEntry, shared by every build in this process (the server re-applies often)
+_MEMORY: dict[str, FileEntry] = {}
+_LOCK = threading.Lock()
+
+
+def read_ops(text: str) -> tuple[list[Op], list[str]]:
+    """The DDL statements of one schema file, with their lines."""
+    region = region_for_sql_document(text)
+    data = text.encode("utf-8", "surrogatepass")
+    line_starts = [0]
+    pos = data.find(b"\n")
+    while pos >= 0:
+        line_starts.append(pos + 1)
+        pos = data.find(b"\n", pos + 1)
+    ops: list[Op] = []
+    notes: list[str] = []
+    for stmt in split_statements(region):
+        start = region.to_doc(stmt.start)
+        line = bisect.bisect_right(line_starts, start)
+        if stmt.kind is None:
+            if stmt.error:
+                notes.append(f"line {line}: statement not parsed ({stmt.error}); skipped")
+            continue
+        if stmt.kind not in DDL_KINDS or stmt.node is None:
+            continue
+        if stmt.kind == "DoStmt":
+            inner, note = _do_block_ops(stmt.node, line)
+            if note:
+                notes.append(note)
+            if inner:
+                ops.extend(inner)
+                continue
+        sdata = stmt.data
+        newlines = []
+        p = sdata.find(b"\n")
+        while p >= 0:
+            newlines.append(p)
+            p = sdata.find(b"\n", p + 1)
+        ops.append(Op(stmt.kind, stmt.node, line, newlines))
+    return ops, notes
+
+
+def _do_block_ops(node: dict, line: int) -> tuple[list[Op], str | None]:
+    """The plain DDL statements of a PL/pgSQL DO block (``IF NOT EXISTS ... THEN ALTER TABLE``
+    is the usual idempotent-migration pattern); conditions are taken as true, dynamic SQL is skipped."""
+    from ..core.sql import node_of, parse_statement, string_value
+
+    body, language = None, "plpgsql"
+    for arg in node.get("args") or []:
+        d = arg.get("DefElem", {})
+        if d.get("defname") == "as":
+            body = string_value(d.get("arg"))
+        elif d.get("defname") == "language":
+            language = (string_value(d.get("arg")) or "").lower()
+    if not body or language != "plpgsql":
+        return [], None
+    try:
+        from pglast import parse_plpgsql
+
+        tree = parse_plpgsql(f"CREATE FUNCTION __ba_do() RETURNS void LANGUAGE plpgsql AS $__ba$ {body} $__ba$")
+    except Exception:
+        return [], f"line {line}: a DO block that does not parse was skipped"
+    ops: list[Op] = []
+    dynamic = False
+    stack = [tree]
+    found: list[tuple[int, str]] = []
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, list):
+            stack.extend(reversed(cur))
+        elif isinstance(cur, dict):
+            for key, value in cur.items():
+                if key == "PLpgSQL_stmt_execsql":
+                    query = ((value.get("sqlstmt") or {}).get("PLpgSQL_expr") or {}).get("query")
+                    if query:
+                        found.append((value.get("lineno", 1), query))
+                elif key == "PLpgSQL_stmt_dynexecute":
+                    dynamic = True
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+    for lineno, query in found:
+        kind, raw, _ = parse_statement(query)
+        inner = node_of(raw, kind) if raw else None
+        if kind in DDL_KINDS and kind != "DoStmt" and inner is not None:
+            ops.append(Op(kind, inner, line + max(lineno - 1, 0), []))
+    note = f"line {line}: dynamic SQL (EXECUTE) in a DO block was skipped" if dynamic else None
+    if not ops and not dynamic:
+        return [], None
+    return ops, note
+
+
+def cache_dir(roots: list[str]) -> str | None:
+    """Where the on-disk cache for these roots lives (None when nowhere is writable)."""
+    override = os.environ.get("BACKEND_ARCHITECT_CACHE_DIR")
+    if override:
+        base = override
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        base = os.path.join(xdg, "backend-architect")
+    return os.path.join(base, "catalog")
+
+
+def _cache_file(roots: list[str]) -> str | None:
+    d = cache_dir(roots)
+    if not d:
+        return None
+    key = hashlib.sha1("\0".join(sorted(os.path.abspath(r) for r in roots)).encode()).hexdigest()[:16]
+    return os.path.join(d, f"{key}.json")
+
+
+def _load_disk(path: str | None) -> dict[str, FileEntry]:
+    if not path or not os.path.exists(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.loads(fh.read())
+        if data.get("version") != CACHE_VERSION:
+            return {}
+        return {p: FileEntry.from_json(e) for p, e in data.get("files", {}).items()}
+    except Exception as exc:  # a corrupt cache is only a slower start
+        log.info("catalog cache %s unreadable (%s); rebuilding", path, exc)
+        return {}
+
+
+def _save_disk(path: str | None, entries: dict[str, FileEntry]) -> None:
+    if not path:
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        # dumps (the C encoder) is several times faster than dump's streaming encoder
+        text = json.dumps({"version": CACHE_VERSION, "files": {p: e.to_json() for p, e in entries.items()}},
+                          separators=(",", ":"))
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except Exception as exc:  # never fail because the cache cannot be written
+        log.info("catalog cache %s not written (%s)", path, exc)
+
+
+def _entry_for(path: str, known: FileEntry | None) -> tuple[FileEntry | None, bool]:
+    """(entry, reused) for one file; reused when nothing had to be parsed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None, False
+    if known is not None and known.size == st.st_size and known.mtime_ns == st.st_mtime_ns:
+        return known, True
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None, False
+    sha = hashlib.sha1(raw).hexdigest()
+    if known is not None and known.sha == sha:
+        return FileEntry(sha, st.st_size, st.st_mtime_ns, known.ops, known.notes), True
+    text = raw.decode("utf-8", "replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    ops, notes = read_ops(text)
+    return FileEntry(sha, st.st_size, st.st_mtime_ns, ops, notes), False
+
+
+def build(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None = None, is_excluded=None,
+          progress: Callable[[int, int, str], None] | None = None, use_disk_cache: bool = True) -> Catalog | None:
+    """A catalog from the schema sources under ``roots`` (None when there are none)."""
+    roots = [os.path.abspath(r) for r in roots]
+    dumps, migrations = discover(roots, schema_globs, base, is_excluded)
+    files = dumps + migrations
+    if not files:
+        return None
+    cache_path = _cache_file(roots) if use_disk_cache else None
+    with _LOCK:
+        known = dict(_MEMORY)
+    if cache_path and not all(f in known for f in files):
+        for p, e in _load_disk(cache_path).items():
+            known.setdefault(p, e)
+    catalog = Catalog(roots=roots)
+    applier = Applier(catalog)
+    entries: dict[str, FileEntry] = {}
+    changed = False
+    total = len(files)
+    for i, path in enumerate(files):
+        entry, reused = _entry_for(path, known.get(path))
+        if progress is not None:
+            progress(i + 1, total, path)
+        if entry is None:
+            continue
+        entries[path] = entry
+        changed |= not reused or known.get(path) is not entry
+        catalog.from_cache += int(reused)
+        catalog.sources.append(path)
+        applier.begin_file(path)
+        for note in entry.notes:
+            catalog.notes.append(f"{path}: {note}")
+        for op in entry.ops:
+            applier.apply(op)
+    dirs: list[str] = []
+    for path in migrations:
+        d = os.path.dirname(path)
+        if os.path.basename(path).lower() == "up.sql":
+            d = os.path.dirname(d)
+        if d not in dirs:
+            dirs.append(d)
+    catalog.migration_dirs = dirs
+    with _LOCK:
+        _MEMORY.update(entries)
+    if changed and cache_path:
+        _save_disk(cache_path, entries)
+    for note in catalog.notes[:50]:
+        log.info("catalog: %s", note)
+    return catalog
+
+
+def forget_memory() -> None:
+    """Drop the in-process cache (tests and benchmarks measure a cold start with it)."""
+    with _LOCK:
+        _MEMORY.clear()

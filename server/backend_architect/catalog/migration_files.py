@@ -1,0 +1,88 @@
+"""New migration files named by the folder's own convention.
+
+Looks at the newest migration in the workspace's migration folder and follows
+it: golang-migrate pairs (``000012_x.up.sql`` / ``.down.sql``), Flyway
+(``V13__x.sql``), zero-padded sequences (``0013_x.sql``), timestamps
+(``20240101120000_x.sql``) and diesel-style folders (``2024-01-01-120000_x/up.sql``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+
+from ..core.findings import NewFile
+from .sources import is_down, order_key
+
+_NUM_RE = re.compile(r"^(\d+)([_-])")
+_FLYWAY_RE = re.compile(r"^[Vv](\d+)(?:[._]\d+)*__")
+_DIESEL_RE = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{6}_")
+
+
+def migration_folder(catalog) -> str | None:
+    """The folder holding the newest migration (None when the workspace has none)."""
+    dirs = list(getattr(catalog, "migration_dirs", None) or [])
+    if not dirs:
+        roots = getattr(catalog, "roots", None) or []
+        return os.path.join(roots[0], "migrations") if roots else None
+    newest = None
+    for src in getattr(catalog, "sources", []):
+        d = os.path.dirname(src)
+        if os.path.basename(src).lower() == "up.sql":
+            d = os.path.dirname(d)
+        if d in dirs:
+            newest = d
+    return newest or dirs[-1]
+
+
+def _now(clock=None) -> _dt.datetime:
+    return clock() if clock else _dt.datetime.now(_dt.timezone.utc)
+
+
+def new_migration(catalog, slug: str, up_sql: str, down_sql: str | None = None, clock=None) -> tuple[NewFile, ...]:
+    """Files for a new migration holding ``up_sql`` (and ``down_sql`` where the convention has a down side)."""
+    folder = migration_folder(catalog)
+    if folder is None:
+        return ()
+    slug = re.sub(r"[^a-z0-9]+", "_", slug.lower()).strip("_")[:60] or "migration"
+    try:
+        names = sorted((n for n in os.listdir(folder)), key=lambda n: order_key(os.path.join(folder, n)))
+    except OSError:
+        names = []
+    sql_names = [n for n in names if n.lower().endswith(".sql") and not is_down(n)]
+    subdirs = [n for n in names if os.path.isfile(os.path.join(folder, n, "up.sql"))]
+    now = _now(clock)
+    down = down_sql or ""
+    if subdirs and (not sql_names or _DIESEL_RE.match(subdirs[-1])):
+        stamp = now.strftime("%Y-%m-%d-%H%M%S")
+        base = os.path.join(folder, f"{stamp}_{slug}")
+        return (NewFile(os.path.join(base, "up.sql"), up_sql), NewFile(os.path.join(base, "down.sql"), down))
+    last = sql_names[-1] if sql_names else None
+    paired = any(n.lower().endswith(".up.sql") for n in sql_names)
+    if last and _FLYWAY_RE.match(last):
+        versions = [int(m.group(1)) for m in (_FLYWAY_RE.match(n) for n in sql_names) if m]
+        name = f"V{max(versions) + 1}__{slug}.sql"
+        # Flyway runs a script in a transaction unless told otherwise; CONCURRENTLY cannot
+        conf = NewFile(os.path.join(folder, name + ".conf"), "executeInTransaction=false\n")
+        return (NewFile(os.path.join(folder, name), up_sql), conf) if "CONCURRENTLY" in up_sql else (
+            NewFile(os.path.join(folder, name), up_sql),)
+    m = _NUM_RE.match(last) if last else None
+    if m:
+        number, sep = m.group(1), m.group(2)
+        if len(number) >= 12:  # a timestamp
+            fmt = "%Y%m%d%H%M%S"[: {12: 10, 14: 12}.get(len(number), 12)] if len(number) < 14 else "%Y%m%d%H%M%S"
+            version = now.strftime(fmt)
+            if int(version) <= int(number):
+                version = str(int(number) + 1)
+        else:
+            used = [int(mm.group(1)) for mm in (_NUM_RE.match(n) for n in sql_names) if mm and len(mm.group(1)) < 12]
+            version = str(max(used) + 1).zfill(len(number))
+    else:
+        version, sep = ("0001", "_") if not last else (now.strftime("%Y%m%d%H%M%S"), "_")
+    if paired:
+        return (
+            NewFile(os.path.join(folder, f"{version}{sep}{slug}.up.sql"), up_sql),
+            NewFile(os.path.join(folder, f"{version}{sep}{slug}.down.sql"), down),
+        )
+    return (NewFile(os.path.join(folder, f"{version}{sep}{slug}.sql"), up_sql),)

@@ -1,0 +1,74 @@
+from backend_architect.catalog.migration_files import new_migration
+from backend_architect.catalog.review import redundant_indexes
+from backend_architect.core.findings import Applicability, Severity
+from backend_architect.core.registry import Rule
+from backend_architect.core.sql import relation_name
+
+
+class RedundantIndex(Rule):
+    """
+    ## What it does
+    Flags an index that duplicates another index of the same table exactly, or
+    whose columns are a leading prefix of another index (including the indexes
+    behind PRIMARY KEY and UNIQUE), as the workspace's migrations leave them.
+
+    ## Why is this bad?
+    Every index slows down every write and takes space and cache. An index on
+    `(user_id)` next to one on `(user_id, created_at)` serves no query the
+    longer one cannot.
+
+    ## Example
+    ```sql
+    CREATE INDEX idx_posts_user ON posts (user_id, created_at);
+    CREATE INDEX idx_posts_user_only ON posts (user_id);
+    ```
+
+    ## Use instead
+    ```sql
+    -- a new migration
+    DROP INDEX CONCURRENTLY idx_posts_user_only;
+    ```
+    Unique and partial indexes are not reported as redundant with a longer
+    one: they enforce or cover something the longer index does not.
+    """
+
+    code = "IX003"
+    name = "redundant-index"
+    command = "INDEX_STRATEGY"
+    severity = Severity.WARNING
+    message = "index {index} is {why} {other}; it slows every write and serves nothing more"
+    fix_title = "drop {index} in a new migration"
+    fix_safety = Applicability.UNSAFE
+    statement_kinds = ("IndexStmt",)
+    sql_scope = "migration"
+    needs_catalog = True
+
+    def check_statement(self, stmt, ctx):
+        name = stmt.node.get("idxname")
+        table = ctx.catalog.table(relation_name(stmt.node.get("relation")))
+        if not name or table is None:
+            return
+        mine = next((ix for ix in table.indexes if ix.name == name), None)
+        if mine is None or mine.method != "btree":
+            return  # dropped or replaced later, or not a btree
+        found = [(why, other) for ix, why, other in redundant_indexes(table) if ix is mine]
+        if not found:
+            return
+        why, other = found[0]
+        schema = "" if table.schema == "public" else f"{table.schema}."
+        recreate = _recreate_sql(stmt)
+        files = new_migration(ctx.catalog, f"drop_{name}", f"DROP INDEX CONCURRENTLY IF EXISTS {schema}{name};\n", recreate)
+        fix = self.fix([], title=self.fix_title.format(index=name), new_files=files) if files else None
+        seq = stmt.find_sequence("INDEX")
+        start, end = stmt.head_range("CREATE")
+        tok = stmt.find_token("IDENT", start=seq[0].end) if seq else None
+        if tok is not None:
+            start, end = tok.start, tok.end
+        yield ctx.finding(self, stmt, start, end, fix=fix, index=name, why=why, other=other.describe())
+
+
+def _recreate_sql(stmt) -> str:
+    text = stmt.text.rstrip().rstrip(";")
+    if "CONCURRENTLY" not in text.upper():
+        text = text.replace("INDEX", "INDEX CONCURRENTLY", 1) if "INDEX" in text else text
+    return text + ";\n"

@@ -1,0 +1,89 @@
+from backend_architect.catalog.migration_files import new_migration
+from backend_architect.core.findings import Applicability, Severity
+from backend_architect.core.registry import Rule
+from backend_architect.core.sql import name_list, relation_name
+
+
+class UnindexedForeignKey(Rule):
+    """
+    ## What it does
+    Flags a foreign key whose columns no index starts with, once every
+    migration of the workspace has been applied.
+
+    ## Why is this bad?
+    Postgres indexes the referenced key, not the referencing column. Deleting
+    or updating a parent row then scans the whole child table (under a lock),
+    and joins from parent to children cannot use an index.
+
+    ## Example
+    ```sql
+    CREATE TABLE comments (
+      id bigint PRIMARY KEY,
+      post_id bigint NOT NULL REFERENCES posts (id)
+    );
+    ```
+
+    ## Use instead
+    ```sql
+    -- a new migration
+    CREATE INDEX CONCURRENTLY idx_comments_post_id ON comments (post_id);
+    ```
+    An index added by a later migration counts; the finding goes away once
+    that migration exists.
+    """
+
+    code = "IX002"
+    name = "unindexed-foreign-key"
+    command = "INDEX_STRATEGY"
+    severity = Severity.WARNING
+    message = "foreign key {table} ({columns}) has no index starting with it; deletes on {ref} scan {table}"
+    fix_title = "add index {index} in a new migration"
+    fix_safety = Applicability.UNSAFE
+    statement_kinds = ("CreateStmt", "AlterTableStmt")
+    sql_scope = "migration"
+    needs_catalog = True
+
+    def check_statement(self, stmt, ctx):
+        rel = stmt.node.get("relation")
+        table = ctx.catalog.table(relation_name(rel))
+        if table is None or table.kind != "table":
+            return
+        for columns, location in _foreign_keys(stmt):
+            fk = next((f for f in table.foreign_keys if f.columns == columns), None)
+            if fk is None:
+                continue  # dropped later or not understood
+            n = len(columns)
+            if any(ix.columns[:n] == columns or sorted(ix.columns[:n]) == sorted(columns) for ix in table.all_indexes()
+                   if not ix.predicate):
+                continue
+            index = f"idx_{table.name}_{'_'.join(columns)}"[:63]
+            target = relation_name(rel)
+            files = new_migration(ctx.catalog, f"add_{index}",
+                                  f"CREATE INDEX CONCURRENTLY {index} ON {target} ({', '.join(columns)});\n",
+                                  f"DROP INDEX CONCURRENTLY IF EXISTS {index};\n")
+            fix = self.fix([], title=self.fix_title.format(index=index), new_files=files) if files else None
+            tok = stmt.find_token("REFERENCES", "FOREIGN", start=location) or stmt.find_token("REFERENCES", "FOREIGN")
+            start = location
+            end = tok.end if tok is not None and tok.start >= location else location + 1
+            yield ctx.finding(self, stmt, start, end, fix=fix, table=table.name, columns=", ".join(columns),
+                              ref=fk.ref_table.rsplit(".", 1)[-1])
+
+
+def _foreign_keys(stmt):
+    """(columns, location) of each FOREIGN KEY / REFERENCES in a CREATE or ALTER TABLE."""
+    node = stmt.node
+    if stmt.kind == "CreateStmt":
+        elts = node.get("tableElts") or []
+    else:
+        elts = [(c.get("AlterTableCmd") or {}).get("def") or {} for c in node.get("cmds") or []]
+    for elt in elts:
+        if "ColumnDef" in elt:
+            col = elt["ColumnDef"]
+            for c in col.get("constraints") or []:
+                con = c.get("Constraint", {})
+                if con.get("contype") == "CONSTR_FOREIGN":
+                    yield [col.get("colname")], col.get("location", 0)
+        elif "Constraint" in elt:
+            con = elt["Constraint"]
+            if con.get("contype") == "CONSTR_FOREIGN":
+                yield name_list(con.get("fk_attrs")), con.get("location", 0)

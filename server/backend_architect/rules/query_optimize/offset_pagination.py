@@ -1,0 +1,139 @@
+from backend_architect.catalog.analysis import expr_end, sources_of, top_level_token
+from backend_architect.core.findings import Applicability, Severity
+from backend_architect.core.registry import Rule
+from backend_architect.core.sql import name_list, quote_ident, walk
+
+LARGE_OFFSET = 1000
+
+
+class OffsetPagination(Rule):
+    """
+    ## What it does
+    Flags `OFFSET` pagination on an ordered query when the offset is a
+    parameter or a literal of 1,000 or more.
+
+    ## Why is this bad?
+    Postgres still reads and throws away every skipped row, so page 500 costs
+    500 pages of work, and rows inserted or deleted between two requests make
+    pages skip or repeat items.
+
+    ## Example
+    ```sql
+    SELECT id, title FROM posts ORDER BY created_at DESC LIMIT 20 OFFSET $1;
+    ```
+
+    ## Use instead
+    ```sql
+    SELECT id, title FROM posts
+    WHERE (created_at, id) < ($2, $3)
+    ORDER BY created_at DESC, id DESC LIMIT 20;
+    ```
+    Keyset pagination: the client sends the sort key and id of the last row
+    it saw. The fix (unsafe: the callers must pass those values) rewrites the
+    query when the table and its primary key are known from the schema.
+    """
+
+    code = "QO007"
+    name = "offset-pagination"
+    command = "QUERY_OPTIMIZE"
+    severity = Severity.WARNING
+    message = "OFFSET {offset} pagination reads and discards every skipped row; use keyset pagination"
+    fix_title = "rewrite as keyset pagination on ({keys})"
+    fix_safety = Applicability.UNSAFE
+    statement_kinds = ("SelectStmt",)
+
+    def check_statement(self, stmt, ctx):
+        node = stmt.node
+        offset = node.get("limitOffset")
+        if not offset or not node.get("sortClause") or node.get("op", "SETOP_NONE") != "SETOP_NONE":
+            return
+        shown = _large_offset(offset)
+        if shown is None:
+            return
+        tok = top_level_token(stmt, "OFFSET")
+        if tok is None:
+            return
+        end = expr_end(stmt, tok.end)
+        fix = self._keyset_fix(stmt, ctx, node, tok, end)
+        yield ctx.finding(self, stmt, tok.start, end, fix=fix, offset=ctx.source(stmt, tok.end, end).strip())
+
+    def _keyset_fix(self, stmt, ctx, node, offset_tok, offset_end):
+        if ctx.catalog is None or ctx.source(stmt, 0, len(stmt.data)) != stmt.text:
+            return None  # driver placeholders (%s, :name) cannot take new $n parameters
+        sources, _ = sources_of(node, ctx.catalog)
+        if len(sources) != 1 or sources[0].table is None or len(sources[0].table.primary_key) != 1:
+            return None
+        table = sources[0].table
+        pk = table.primary_key[0]
+        keys, direction = [], None
+        for sort in node.get("sortClause"):
+            sb = sort.get("SortBy", {})
+            names = name_list((sb.get("node") or {}).get("ColumnRef", {}).get("fields"))
+            if not names or not table.column(names[-1]) or sb.get("sortby_nulls", "SORTBY_NULLS_DEFAULT") != "SORTBY_NULLS_DEFAULT":
+                return None
+            d = "DESC" if sb.get("sortby_dir") == "SORTBY_DESC" else "ASC"
+            if direction not in (None, d):
+                return None  # mixed directions need a row comparison per key
+            direction = d
+            keys.append(names[-1])
+        if pk not in keys:
+            keys.append(pk)
+        elif keys[-1] != pk:
+            return None
+        if any(table.column(k).nullable for k in keys):
+            return None  # NULLs never compare; keyset on a nullable key loses rows
+        params = [b.get("number", 0) for kind, b in walk(node) if kind == "ParamRef"]
+        offset_params = [b.get("number", 0) for kind, b in walk(node.get("limitOffset")) if kind == "ParamRef"]
+        for k in offset_params:
+            params.remove(k)
+        first = max(params, default=0) + 1
+        if offset_params and offset_params[0] not in params:
+            # the offset's parameter goes away: its number must not leave a gap
+            if offset_params[0] != first:
+                return None
+        placeholders = ", ".join(f"${first + i}" for i in range(len(keys)))
+        op = "<" if direction == "DESC" else ">"
+        cols = ", ".join(quote_ident(k) for k in keys)
+        cond = f"({cols}) {op} ({placeholders})" if len(keys) > 1 else f"{cols} {op} {placeholders}"
+        order_tok = top_level_token(stmt, "ORDER")
+        where_tok = top_level_token(stmt, "WHERE")
+        clause_end = top_level_token(stmt, "LIMIT", "OFFSET", "FETCH", "FOR", start=order_tok.end)
+        edits = []
+        if where_tok is not None:
+            wend = order_tok.start
+            group = top_level_token(stmt, "GROUP", "HAVING", "WINDOW", start=where_tok.end)
+            if group is not None and group.start < order_tok.start:
+                return None
+            original = ctx.source(stmt, where_tok.end, wend).strip()
+            edits.append(ctx.edit(stmt, where_tok.start, wend, f"WHERE ({original}) AND {cond}\n"))
+        else:
+            edits.append(ctx.insert(stmt, order_tok.start, f"WHERE {cond}\n"))
+        order_text = "ORDER BY " + ", ".join(quote_ident(k) + (" DESC" if direction == "DESC" else "") for k in keys)
+        edits.append(ctx.edit(stmt, order_tok.start, clause_end.start if clause_end else len(stmt.data),
+                              order_text + (" " if clause_end else "")))
+        # drop OFFSET ... and the blank before it
+        data = stmt.data
+        s = offset_tok.start
+        while s > 0 and data[s - 1:s] in (b" ", b"\t", b"\n"):
+            s -= 1
+        if clause_end is not None and clause_end.start == offset_tok.start:
+            s = offset_tok.start
+            e = offset_end
+            while e < len(data) and data[e:e + 1] in (b" ", b"\t", b"\n"):
+                e += 1
+            edits[-1] = ctx.edit(stmt, order_tok.start, offset_tok.start, order_text + " ")
+            edits.append(ctx.edit(stmt, s, e, ""))
+        else:
+            edits.append(ctx.edit(stmt, s, offset_end, ""))
+        return self.fix(edits, title=self.fix_title.format(keys=", ".join(keys)))
+
+
+def _large_offset(offset) -> str | None:
+    if "ParamRef" in offset:
+        return "$"
+    if "TypeCast" in offset and "ParamRef" in (offset["TypeCast"].get("arg") or {}):
+        return "$"
+    const = offset.get("A_Const") or {}
+    if "ival" in const and (const["ival"].get("ival") or 0) >= LARGE_OFFSET:
+        return str(const["ival"].get("ival"))
+    return None

@@ -1,0 +1,80 @@
+"""Column definitions of CREATE TABLE / ALTER TABLE ADD COLUMN, for the schema design rules."""
+
+from __future__ import annotations
+
+from backend_architect.catalog.expr import type_base
+from backend_architect.core.sql import name_list, relation_name
+
+_TYPE_STOP = {"NOT", "NULL_P", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "COLLATE",
+              "GENERATED", "ASCII_44", "ASCII_59", "COMPRESSION", "STORAGE"}
+
+
+def column_defs(stmt):
+    """(table name, ColumnDef fields) for every column a CREATE TABLE or ALTER TABLE ADD COLUMN defines."""
+    node = stmt.node or {}
+    table = relation_name(node.get("relation"))
+    if stmt.kind == "CreateStmt":
+        for elt in node.get("tableElts") or []:
+            if "ColumnDef" in elt:
+                yield table, elt["ColumnDef"]
+    elif stmt.kind == "AlterTableStmt":
+        for cmd in node.get("cmds") or []:
+            c = cmd.get("AlterTableCmd") or {}
+            if c.get("subtype") == "AT_AddColumn" and "ColumnDef" in (c.get("def") or {}):
+                yield table, c["def"]["ColumnDef"]
+
+
+def primary_key_columns(stmt, coldef_names: list[str]) -> set[str]:
+    """Columns that are the primary key of the table a statement creates (or a column it adds)."""
+    node = stmt.node or {}
+    keys: set[str] = set()
+    for _, col in column_defs(stmt):
+        for c in col.get("constraints") or []:
+            if c.get("Constraint", {}).get("contype") == "CONSTR_PRIMARY":
+                keys.add(col.get("colname"))
+    if stmt.kind == "CreateStmt":
+        for elt in node.get("tableElts") or []:
+            con = elt.get("Constraint")
+            if con and con.get("contype") == "CONSTR_PRIMARY":
+                keys.update(name_list(con.get("keys")))
+    return keys
+
+
+def type_range(stmt, coldef) -> tuple[int, int] | None:
+    """Statement-relative byte range of a column's type as written (``varchar(255)``)."""
+    tn = coldef.get("typeName") or {}
+    start = tn.get("location")
+    if start is None or start < 0:
+        return None
+    end = None
+    depth = 0
+    for tok in stmt.tokens:
+        if tok.start < start:
+            continue
+        if depth == 0 and tok.name in _TYPE_STOP and end is not None:
+            break
+        if tok.name == "ASCII_40" or tok.name == "ASCII_91":
+            depth += 1
+        elif tok.name in ("ASCII_41", "ASCII_93"):
+            if depth == 0:
+                break
+            depth -= 1
+        end = tok.end
+    return (start, end) if end is not None else None
+
+
+def final_type_differs(ctx, table: str | None, column: str, base: str) -> bool:
+    """True when a later migration changed or dropped the column (the catalog knows better)."""
+    catalog = ctx.catalog
+    if catalog is None or not table:
+        return False
+    t = catalog.table(table)
+    if t is None:
+        return False
+    col = t.column(column)
+    if col is None:
+        return True
+    return not col.type.split("(")[0].startswith(base)
+
+
+__all__ = ["column_defs", "primary_key_columns", "type_range", "type_base", "final_type_differs"]

@@ -1,0 +1,78 @@
+from backend_architect.core.findings import Severity
+from backend_architect.core.registry import Rule
+from backend_architect.core.sql import relation_name
+
+from ._columns import primary_key_columns
+
+
+class TableWithoutPrimaryKey(Rule):
+    """
+    ## What it does
+    Flags `CREATE TABLE` without a primary key, unless a later statement in
+    the file or a later migration adds one.
+
+    ## Why is this bad?
+    Rows cannot be addressed one by one: duplicates creep in, ORMs and logical
+    replication need a key to update or delete a row, and every fix of bad
+    data becomes a guess.
+
+    ## Example
+    ```sql
+    CREATE TABLE post_tags (post_id bigint NOT NULL, tag_id bigint NOT NULL);
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE post_tags (
+      post_id bigint NOT NULL,
+      tag_id bigint NOT NULL,
+      PRIMARY KEY (post_id, tag_id)
+    );
+    ```
+    """
+
+    code = "SD001"
+    name = "table-without-primary-key"
+    command = "SCHEMA_DESIGN"
+    severity = Severity.WARNING
+    message = "table {table} has no primary key"
+    statement_kinds = ("CreateStmt",)
+    sql_scope = "migration"
+
+    def check_statement(self, stmt, ctx):
+        node = stmt.node
+        rel = node.get("relation") or {}
+        if rel.get("relpersistence") == "t" or node.get("partbound") or node.get("inhRelations") or node.get("ofTypename"):
+            return
+        if primary_key_columns(stmt, []) or any(
+                "Constraint" in e and e["Constraint"].get("contype") == "CONSTR_PRIMARY" for e in node.get("tableElts") or []):
+            return
+        name = relation_name(rel)
+        if _added_later(stmt, ctx, name):
+            return
+        if ctx.catalog is not None:
+            t = ctx.catalog.table(name)
+            if t is None or t.primary_key:
+                return  # dropped later, or a later migration added the key
+        loc = rel.get("location", 0)
+        tok = stmt.find_token("IDENT", start=loc) or stmt.find_token("TABLE")
+        end = max(loc + len((rel.get("relname") or "").encode()), tok.end if tok and tok.start == loc else loc + 1)
+        if rel.get("schemaname"):
+            end = loc + len(name.encode()) if tok is None else max(end, loc + 1)
+            dot = stmt.find_token("IDENT", start=loc + len(rel["schemaname"].encode()) + 1)
+            end = dot.end if dot else end
+        yield ctx.finding(self, stmt, loc, end, table=name)
+
+
+def _added_later(stmt, ctx, name: str) -> bool:
+    short = (name or "").rsplit(".", 1)[-1]
+    for other in ctx.statements[stmt.index + 1:]:
+        if other.kind != "AlterTableStmt" or not other.node:
+            continue
+        if (relation_name(other.node.get("relation")) or "").rsplit(".", 1)[-1] != short:
+            continue
+        for cmd in other.node.get("cmds") or []:
+            con = ((cmd.get("AlterTableCmd") or {}).get("def") or {}).get("Constraint") or {}
+            if con.get("contype") == "CONSTR_PRIMARY":
+                return True
+    return False
