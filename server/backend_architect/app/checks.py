@@ -144,9 +144,12 @@ def js_import_names(data: bytes, tree: ts.Tree, module: str, names: list[str]) -
                      f'const {{ {", ".join(names)} }} = require("{module}");')
 
 
-def go_import(data: bytes, tree: ts.Tree, path: str) -> Edit | None:
-    if f'"{path}"'.encode() in data:
+def go_import(data: bytes, tree: ts.Tree, path: str | list[str]) -> Edit | None:
+    paths = [path] if isinstance(path, str) else list(path)
+    paths = [p for p in paths if f'"{p}"'.encode() not in data]
+    if not paths:
         return None
+    path = '"\n\t"'.join(paths)
     for decl in tree.root_node.named_children:
         if decl.type != "import_declaration":
             continue
@@ -159,7 +162,7 @@ def go_import(data: bytes, tree: ts.Tree, path: str) -> Edit | None:
             return Edit(decl.start_byte, decl.end_byte, f'import (\n\t{text(spec, data)}\n\t"{path}"\n)')
     pkg = next((c for c in tree.root_node.named_children if c.type == "package_clause"), None)
     at = pkg.end_byte if pkg is not None else 0
-    return Edit(at, at, f'\n\nimport "{path}"')
+    return Edit(at, at, f'\n\nimport (\n\t"{path}"\n)')
 
 
 # -- project manifests --------------------------------------------------------------------
@@ -181,7 +184,7 @@ def _manifest_text(folder: str) -> str:
                         out.append(f.read(200_000))
                 except OSError:
                     pass
-        if os.path.isdir(os.path.join(cur, ".git")):
+        if os.path.exists(os.path.join(cur, ".git")):
             break
         parent = os.path.dirname(cur)
         if parent == cur:

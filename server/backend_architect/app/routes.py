@@ -450,7 +450,7 @@ def _python_details(h: Handler, data: bytes, decorators: list[ts.Node], route_ca
         dt = text(dec, data)[1:]
         head = re.match(r"[\w.]+", dt)
         head_name = head.group(0) if head else dt
-        if LIMITER_RE.search(head_name):
+        if LIMITER_RE.search(head_name) or head_name == "method_decorator" and LIMITER_RE.search(dt):
             route.limiter = True
         elif re.search(r"use_kwargs|use_args|validate|expects|arguments|input|accepts|parser|body\b", head_name, re.I):
             m = re.search(r"\(\s*([\w.]+)", dt)
@@ -1131,6 +1131,8 @@ def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler
             continue
         pending: list[ts.Node] = []
         for child in m["body"][0].named_children:
+            if child.type == "comment":
+                continue
             if child.type == "decorator":
                 pending.append(child)
                 continue
