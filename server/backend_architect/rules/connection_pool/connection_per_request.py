@@ -114,11 +114,14 @@ class ConnectionPerRequest(Rule):
         line_s = checks.line_start(data, stmt.start_byte)
         line_e = data.find(b"\n", stmt.end_byte)
         line_e = len(data) if line_e < 0 else line_e + 1
-        if data[line_s:stmt.start_byte].strip() or data[stmt.end_byte:line_e].strip(b" \t\r\n;"):
+        trailing = data[stmt.end_byte:line_e].strip(b" \t\r\n;")
+        if data[line_s:stmt.start_byte].strip() or trailing and not trailing.startswith((b"#", b"//")):
             return None
         stmt_text = text(stmt, data)
         if lang in checks.JS_LANGUAGES and not stmt_text.rstrip().endswith(";"):
             stmt_text += ";"
+        if trailing:
+            stmt_text += "  " + trailing.decode("utf-8", "replace")
         gap = "\n\n\n" if lang == "python" else "\n\n"
         return self.fix([Edit(start, start, stmt_text.strip() + gap), Edit(line_s, line_e, "")], title=self.fix_title.format(name=var))
 

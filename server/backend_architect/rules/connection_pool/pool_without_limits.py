@@ -118,7 +118,9 @@ class PoolWithoutLimits(Rule):
             if args:
                 obj = args[0]
                 inner = text(obj, data)[1:-1].strip()
-                edit = Edit(obj.end_byte - 1, obj.end_byte - 1, (", " if inner and not inner.endswith(",") else " " if inner else "") + settings + " ")
+                raw = data[obj.start_byte + 1:obj.end_byte - 1]
+                at = obj.start_byte + 1 + len(raw.rstrip())
+                edit = Edit(at, at, (", " if inner and not inner.endswith(",") else " ") + settings)
                 if not inner:
                     edit = Edit(obj.start_byte, obj.end_byte, "{ " + settings + " }")
             else:
