@@ -68,7 +68,7 @@ class NonstandardErrorBody(Rule):
         if lang == "python":
             pats = [
                 rb"return\s+(?:jsonify\()?(\{)[\s\S]*?\}\)?\s*,\s*" + code,
-                rb"(?:JSONResponse|JsonResponse|Response|ORJSONResponse)\(\s*(?:content\s*=\s*)?(\{)",
+                rb"(?:JSONResponse|JsonResponse|Response|ORJSONResponse)\((?:[^(){}]*?content\s*=\s*|\s*)(\{)",
             ]
         elif lang in checks.JS_LANGUAGES:
             pats = [rb"\.(?:status|code)\(\s*(?:4\d\d|5\d\d|HttpStatus\.\w+|StatusCodes\.\w+)\s*\)\s*\.(?:json|send)\(\s*(\{)"]

@@ -8,7 +8,7 @@ from backend_architect.core.registry import Rule
 
 PY = [
     (re.compile(r"^(smtplib\.)?SMTP(_SSL)?$"), "sends email over SMTP"),
-    (re.compile(r"^(django\.core\.mail\.)?(send_mail|send_mass_mail)$|^\w*mail\.send$|^\w*\.send_message$|^yag\.send$|^sg\.send$|^\w*sendgrid\w*\.send$"), "sends email"),
+    (re.compile(r"^(django\.core\.mail\.)?(send_mail|send_mass_mail)$|^\w*mail\.send$|^yag\.send$|^sg\.send$|^\w*sendgrid\w*\.send$"), "sends email"),
     (re.compile(r"^(time\.)?sleep$"), "sleeps"),
     (re.compile(r"^pdfkit\.from_\w+$|\.write_pdf$|^canvas\.Canvas$|^render_to_pdf$|^(generate|build|render|create)_(pdf|report|invoice|export)\w*$"), "generates a document"),
 ]
