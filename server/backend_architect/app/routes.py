@@ -210,8 +210,8 @@ def normalise_path(path: str, prefix: str = "") -> str:
     p = p.lstrip("^").rstrip("$") if p.startswith("^") or p.endswith("$") else p
     p = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", p)  # django regex groups
     p = re.sub(r"<(?:[\w.]+:)?(\w+)>", r"{\1}", p)  # <int:pk> / <id>
-    p = re.sub(r":(\w+)(\([^)]*\))?\??", r"{\1}", p)  # :id, :id(\d+)
     p = re.sub(r"\{(\w+)(?:\.\.\.|:[^}]*)\}", r"{\1}", p)  # {id:[0-9]+}, {path...}
+    p = re.sub(r":(\w+)(\([^)]*\))?\??", r"{\1}", p)  # :id, :id(\d+)
     p = re.sub(r"(?<=/)\*(\w+)", r"{\1}", p)  # gin catch-all
     p = p.replace("{$}", "")
     p = re.sub(r"/\?$", "", p)
@@ -852,6 +852,11 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
         # router.route("/p").get(h)
         path_node = None
         handler_args = args
+        while obj_node.type == "call_expression":  # router.route("/p").get(a).post(b)
+            f = obj_node.child_by_field_name("function")
+            if f is None or f.type != "member_expression" or text(f.child_by_field_name("property"), data).lower() not in JS_VERBS:
+                break
+            obj_node = f.child_by_field_name("object")
         if obj_node.type == "call_expression":
             inner = obj_node.child_by_field_name("function")
             if inner is not None and inner.type == "member_expression" and text(inner.child_by_field_name("property"), data) == "route":
@@ -1265,6 +1270,7 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
     # groups: v1 := r.Group("/api", mw...)  /  g.Use(mw)
     prefixes: dict[str, str] = {}
     group_mw: dict[str, list[tuple[int, ts.Node]]] = {}
+    group_parent: dict[str, str] = {}
     for _, m in languages.matches("go", GO_GROUP_ASSIGN, tree.root_node):
         call = m["call"][0]
         f = call.child_by_field_name("function")
@@ -1288,6 +1294,7 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
         if args and is_string(args[0]):
             prefixes[var] = normalise_path(string_value(args[0], data) or "", base)
         group_mw[var] = list(group_mw.get(parent, [])) + [(call.start_byte, a) for a in args[1:]]
+        group_parent[var] = parent
     handlers = []
     calls = languages.matches("go", GO_CALLS, tree.root_node)
     uses = []
@@ -1339,7 +1346,11 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
                       group=obj, handler_in_file=fn is not None)
         h = Handler(route, fn, call, {"middleware": middleware})
         mws = [a for _, a in group_mw.get(obj, [])] + middleware
-        mws += [a for pos, uobj, args_ in uses if uobj == obj and pos < call.start_byte for a in args_]
+        lineage, cur = [obj], obj
+        while cur in group_parent and group_parent[cur] not in lineage:
+            cur = group_parent[cur]
+            lineage.append(cur)
+        mws += [a for pos, uobj, args_ in uses if uobj in lineage and pos < call.start_byte for a in args_]
         for mw in mws:
             label = text(mw, data)
             if LIMITER_RE.search(label):
