@@ -197,3 +197,26 @@ def project_dependencies(path: str) -> str:
     if not path or path.startswith("<"):
         return ""
     return _manifest_text(os.path.dirname(os.path.abspath(path)))
+
+
+JSON_MARKERS = re.compile(
+    r"\.json\(|jsonify|JSONResponse|JsonResponse|\.JSON\(|IndentedJSON|PureJSON|json\.NewEncoder|json\.Marshal|"
+    r"Response\(|reply\.send\(|\.send\(\s*\{|return\s+\{|return\s+\[|serializer|ctx\.body\s*=|WriteJSON|writeJSON|RespondJSON|respondJSON",
+)
+HTML_MARKERS = re.compile(r"render|template|HTMLResponse|\.HTML\(|redirect|Redirect|html/template|\.html['\"]", re.I)
+
+
+def is_json_api(h: Handler, data: bytes) -> bool:
+    """True when the route serves JSON (REST conventions apply), not server-rendered pages."""
+    r = h.route
+    body = body_text(h, data)
+    if body and HTML_MARKERS.search(body) and not JSON_MARKERS.search(body):
+        return False
+    if re.search(r"(^|/)(api|v\d+)(/|$)", r.path):
+        return True
+    if r.framework in ("fastapi", "nestjs"):
+        decl = data[r.decl_start:r.decl_end].decode("utf-8", "replace")
+        return not re.search(r"HTMLResponse|@Render\(", decl + body)
+    if r.framework == "django" and "class" in h.extra:
+        return True
+    return bool(body and JSON_MARKERS.search(body))

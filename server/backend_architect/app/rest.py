@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 VERBS = {
-    "get", "create", "update", "delete", "remove", "add", "fetch", "list", "make", "edit", "set", "save",
-    "insert", "modify", "change", "destroy", "retrieve", "put", "patch", "post",
+    "get", "create", "update", "delete", "remove", "add", "fetch", "list", "edit", "insert", "modify", "destroy",
+    "retrieve", "put", "patch", "post", "set", "save", "make", "change",
 }
+# CRUD verbs are redundant with the HTTP method wherever they appear; other verbs after an id
+# (`/orders/{id}/cancel`, `/entries/{id}/save`) are accepted custom actions on that resource.
+CRUD_VERBS = {"get", "create", "update", "delete", "remove", "add", "list", "edit", "insert", "modify", "destroy", "retrieve"}
 # Segments that are fine singular: the caller, actions everyone recognises, uncountables.
 SINGULAR_OK = {
     "me", "self", "current", "auth", "api", "admin", "by", "id", "search", "health", "healthz", "login", "logout",

@@ -103,8 +103,8 @@ class ConnectionNotClosed(Rule):
 
     def _go(self, tree, data):
         q = """
-        (short_var_declaration left: (expression_list . (identifier) @v) right: (expression_list (call_expression function: (selector_expression field: (field_identifier) @m)))) @d
-        (assignment_statement left: (expression_list . (identifier) @v) right: (expression_list (call_expression function: (selector_expression field: (field_identifier) @m)))) @d
+        (short_var_declaration left: (expression_list . (identifier) @v) right: (expression_list (call_expression function: (selector_expression field: (field_identifier) @m) arguments: (argument_list (_)) @a))) @d
+        (assignment_statement left: (expression_list . (identifier) @v) right: (expression_list (call_expression function: (selector_expression field: (field_identifier) @m) arguments: (argument_list (_)) @a))) @d
         """
         for _, m in languages.matches("go", q, tree.root_node):
             if text(m["m"][0], data) not in ("Query", "QueryContext", "Queryx", "QueryxContext"):

@@ -52,6 +52,8 @@ class ListWithoutPagination(Rule):
         data = ctx.document.data
         for h in checks.handlers(ctx):
             r = h.route
+            if not checks.is_json_api(h, data):
+                continue
             if r.method != "GET" or h.node is None or not r.returns_body:
                 continue
             if not rest.is_collection_path(r.path):

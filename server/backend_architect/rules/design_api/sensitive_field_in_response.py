@@ -16,6 +16,11 @@ SENSITIVE = re.compile(
 RESPONSE_NAME = re.compile(r"(Response|Resp|Out|Output|Public|Read|View|Result|RO|Detail|Details)$")
 
 
+def _is_token_pair(body: str) -> bool:
+    """A token response (access + refresh token) legitimately hands the refresh token to its owner."""
+    return bool(re.search(r"access_?token|accessToken|AccessToken", body))
+
+
 class SensitiveFieldInResponse(Rule):
     """
     ## What it does
@@ -93,7 +98,8 @@ class SensitiveFieldInResponse(Rule):
                     continue
                 field = text(node.child_by_field_name("left"), data)
                 rhs = text(node.child_by_field_name("right"), data)
-                if SENSITIVE.match(field) and "exclude=True" not in rhs and "SecretStr" not in text(node.child_by_field_name("type"), data):
+                if SENSITIVE.match(field) and "exclude=True" not in rhs and "SecretStr" not in text(node.child_by_field_name("type"), data) \
+                        and not ("efresh" in field and _is_token_pair(text(body, data))):
                     yield self.finding(node.start_byte, node.end_byte, model=name, field=field)
 
     def _serializer(self, name, body, data):
@@ -125,7 +131,7 @@ class SensitiveFieldInResponse(Rule):
                     continue
                 pname = prop.child_by_field_name("name")
                 field = text(pname, data)
-                if SENSITIVE.match(field) and "@Exclude" not in text(prop, data):
+                if SENSITIVE.match(field) and "@Exclude" not in text(prop, data) and not ("efresh" in field and _is_token_pair(text(m["b"][0], data))):
                     yield self.finding(prop.start_byte, prop.end_byte, model=name, field=field)
 
     def _go(self, tree, data):
@@ -134,6 +140,13 @@ class SensitiveFieldInResponse(Rule):
             name = text(m["n"][0], data)
             if not RESPONSE_NAME.search(name):
                 continue
+            # a struct this program sends, not one it decodes from another service
+            n = re.escape(name.encode())
+            if re.search(rb"(Decode|Unmarshal)\(\s*&?\w*" + n, data) or re.search(rb"var\s+\w+\s+\*?" + n + rb"\b[\s\S]{0,400}?(Decode|Unmarshal)\(", data):
+                continue
+            if not re.search(rb"\.JSON\(|Encode\(|json\.Marshal|WriteJSON|writeJSON", data):
+                continue
+
             for field in m["f"][0].named_children:
                 if field.type != "field_declaration":
                     continue
@@ -142,5 +155,5 @@ class SensitiveFieldInResponse(Rule):
                 json_name = tag.group(1).split(",")[0] if tag else fname
                 if json_name == "-":
                     continue
-                if SENSITIVE.match(json_name) or SENSITIVE.match(fname):
+                if (SENSITIVE.match(json_name) or SENSITIVE.match(fname)) and not (_is_token_pair(text(m["f"][0], data)) and "efresh" in json_name + fname):
                     yield self.finding(field.start_byte, field.end_byte, model=name, field=json_name)

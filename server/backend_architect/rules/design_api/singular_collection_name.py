@@ -41,6 +41,8 @@ class SingularCollectionName(Rule):
         seen = set()
         for h in checks.handlers(ctx):
             r = h.route
+            if not checks.is_json_api(h, data):
+                continue
             segs = [s for s in r.path.split("/") if s]
             for i, seg in enumerate(segs[:-1]):
                 if "{" in seg or "{" not in segs[i + 1]:

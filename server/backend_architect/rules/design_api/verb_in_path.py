@@ -40,12 +40,19 @@ class VerbInPath(Rule):
         data = ctx.document.data
         for h in checks.handlers(ctx):
             r = h.route
-            for seg in rest.static_segments(r.path):
+            if not checks.is_json_api(h, data):
+                continue
+            segs = [s for s in r.path.split("/") if s]
+            for i, seg in enumerate(segs):
+                if "{" in seg or seg.startswith("*"):
+                    continue
                 ws = rest.words(seg)
-                if len(ws) >= 1 and ws[0] in rest.VERBS and not (len(ws) == 1 and ws[0] in ("post", "patch", "put", "list", "set", "get")):
-                    rest_words = [w for w in rest.words(r.path) if w not in rest.VERBS]
-                    target = "/" + "/".join(s for s in r.path.split("/") if s and s != seg)
-                    suggest = f"{_method_for(ws[0], r.method)} {target if target != '/' or not rest_words else '/' + rest_words[-1]}"
+                after_id = i > 0 and "{" in segs[i - 1]
+                verbs = rest.CRUD_VERBS if after_id else rest.VERBS
+                if len(ws) >= 1 and ws[0] in verbs and not (len(ws) == 1 and ws[0] in ("post", "patch", "put", "list", "set", "get", "save", "make", "change")):
+                    replacement = "-".join(ws[1:])
+                    target = "/" + "/".join(s if j != i else replacement for j, s in enumerate(segs) if j != i or replacement)
+                    suggest = f"{_method_for(ws[0], r.method)} {target}"
                     end = data.find(b"\n", r.decl_start)
                     yield self.finding(r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end),
                                        segment=seg, method=r.method, path=r.path, suggest=suggest)

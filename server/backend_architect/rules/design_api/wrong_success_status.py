@@ -7,6 +7,7 @@ from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 
 CREATE_NAME = re.compile(r"^(create|add|insert|new|register|post)(_|[A-Z]|$)", re.I)
+CREATES_RE = re.compile(r"\b(create|insert|save|add|persist|register|Create|Insert|Save|Add|Register)\w*\(|INSERT\s+INTO|\.objects\.create|new\s+[A-Z]\w*\(|\bdb\.add\(", re.I)
 # frameworks whose success status is 200 unless the handler says otherwise
 DEFAULT_200 = {"fastapi", "flask", "express", "fastify", "django", "net/http", "chi", "gorilla"}
 
@@ -58,6 +59,8 @@ class WrongSuccessStatus(Rule):
         a = checks.analysis(ctx)
         for h in checks.handlers(ctx):
             r = h.route
+            if not checks.is_json_api(h, data):
+                continue
             if h.node is None:
                 continue
             success = [c for c in r.status_codes if 200 <= c < 300]
@@ -72,7 +75,8 @@ class WrongSuccessStatus(Rule):
                 start = r.decl_start
             if r.method == "POST" and (explicit_200 or default_200 and r.returns_body):
                 last = [s for s in r.path.split("/") if s]
-                creates = CREATE_NAME.search(r.handler.rsplit(".", 1)[-1]) or rest.is_collection_path(r.path)
+                creates = CREATE_NAME.search(r.handler.rsplit(".", 1)[-1]) or rest.is_collection_path(r.path) and CREATES_RE.search(
+                    data[h.node.start_byte:h.node.end_byte].decode("utf-8", "replace"))
                 if not creates or last and last[-1].lower() in rest.ACTION_SEGMENTS:
                     continue
                 fix = self._fix(a, h, data)
