@@ -233,7 +233,7 @@ def _framework(language: str, data: bytes, path: str) -> str | None:
     if language in ("javascript", "typescript", "tsx"):
         if re.search(rb"@nestjs/common", head):
             return "nestjs"
-        if re.search(rb"""(from\s+|require\()\s*['"]fastify['"]|FastifyInstance|FastifyPluginAsync|FastifyPluginCallback""", head):
+        if re.search(rb"""(from\s+|require\()\s*['"]fastify(-plugin)?['"]|FastifyInstance|FastifyPluginAsync|FastifyPluginCallback""", head):
             return "fastify"
         if re.search(rb"""(from\s+|require\()\s*['"]express['"]""", head) or re.search(rb"express\.Router\(|\bRouter\(\)", head):
             return "express"
@@ -865,10 +865,10 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
                     path_node = inner_args[0]
                     obj = text(inner.child_by_field_name("object"), data)
         else:
-            if len(args) < 2 or not is_string(args[0]):
+            if len(args) < 2 or not (is_string(args[0]) or args[0].type == "binary_expression"):
                 continue
             path_node, handler_args = args[0], args[1:]
-        raw = string_value(path_node, data)
+        raw = _js_path(path_node, data)
         if raw is None or not (raw.startswith("/") or raw in ("*", "")):
             continue
         if not handler_args:
@@ -881,7 +881,7 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
             props = _js_object_props(options, data)
             m_node = props.get("method")
             method = (string_value(m_node, data) or text(m_node, data).strip("[]'\" ")).upper() if m_node is not None else "GET"
-            raw = string_value(props.get("url") or props.get("path"), data) or ""
+            raw = _js_path(props.get("url") or props.get("path"), data) or ""
             handler_node = props.get("handler")
             middleware = []
         else:
@@ -948,6 +948,19 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
     if fw == "fastify" and re.search(rb"register\(\s*(import\(['\"]@fastify/rate-limit|rateLimit|fastifyRateLimit)[^)]*global\s*:\s*true", src) is None:
         pass
     return handlers
+
+
+def _js_path(node: ts.Node | None, data: bytes) -> str | None:
+    """A route path literal, or the literal tail of ``prefix + "users/login"`` (prefix unknown)."""
+    if node is None:
+        return None
+    if node.type == "binary_expression":
+        right = node.child_by_field_name("right")
+        tail = string_value(right, data)
+        if tail is None:
+            return None
+        return "/" + tail.lstrip("/")
+    return string_value(node, data)
 
 
 def _js_is_limiter_var(node: ts.Node, data: bytes, tree: ts.Tree) -> bool:
