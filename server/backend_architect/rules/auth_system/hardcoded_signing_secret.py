@@ -115,6 +115,6 @@ class HardcodedSigningSecret(Rule):
         if PLACEHOLDER.match(inner) or len(inner) < 6:
             return False
         # names of environment variables or settings, not values
-        if re.fullmatch(rb"[A-Z][A-Z0-9_]+", inner) and (b"SECRET" in inner or b"KEY" in inner):
+        if re.fullmatch(rb"[A-Z][A-Z0-9_]+|[a-z][a-z0-9_.]*_(?:secret|key)", inner) and re.search(rb"(?i)secret|key", inner):
             return False
         return True

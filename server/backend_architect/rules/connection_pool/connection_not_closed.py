@@ -118,6 +118,8 @@ class ConnectionNotClosed(Rule):
                 continue
             rest = data[decl.end_byte:fn.end_byte].decode("utf-8", "replace")
             v = re.escape(var)
+            if not re.search(rf"\b{v}\.(Next|NextResultSet)\(\)", rest):
+                continue  # not a rows cursor (url.Values, a DAO's list, ...)
             if re.search(rf"\breturn\s+(&?\w+\{{[^}}]*)?\b{v}\b", rest):
                 continue  # handed to the caller
             if not re.search(rf"defer\s+(func\s*\(\)\s*\{{[^}}]*)?\b{v}\.Close\(\)|defer\s+\w+\(\s*{v}\s*\)", rest):

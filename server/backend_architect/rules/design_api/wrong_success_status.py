@@ -82,7 +82,9 @@ class WrongSuccessStatus(Rule):
                 fix = self._fix(a, h, data)
                 yield self.finding(start, end, fix=fix,
                                    what=f"POST {r.path} creates a resource but answers 200; answer 201 Created")
-            elif r.method == "DELETE" and r.returns_body and (explicit_200 or default_200 or r.framework == "nestjs" and not success):
+            elif r.method == "DELETE" and r.returns_body and (explicit_200 or default_200 or r.framework == "nestjs" and not success) \
+                    and (r.path.endswith("}") or re.search(r"delete|remove|destroy", r.handler, re.I)):
+                # DELETE of the resource itself; un-follow/un-favourite style actions answer the new state
                 yield self.finding(start, end, what=f"DELETE {r.path} answers 200 with a body; answer 204 No Content")
 
     def _fix(self, a, h, data):

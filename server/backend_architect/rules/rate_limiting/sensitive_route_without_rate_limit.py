@@ -106,6 +106,10 @@ class SensitiveRouteWithoutRateLimit(Rule):
             if not m:
                 continue
             what = m.group(2).lower().replace("_", "")
+            if what == "refresh" and not re.search(r"auth|token|session|jwt", r.path + " " + r.handler, re.I) and r.path.rstrip("/") != "/refresh":
+                continue  # refreshing feeds or caches, not tokens
+            if r.guards and not re.search(r"/password/?$", r.path):
+                continue  # needs a valid session already: not a credential-guessing target
             fix = None
             try:
                 fix = self._fix(a, h, data)
