@@ -204,8 +204,8 @@ class UnvalidatedRequestInput(Rule):
         if route.schema is not None:
             return
         reads = [r for r in route.reads if r.kind in ("body", "query")]
-        if not reads:
-            return
+        if not reads or all(_flag_test(data, r) for r in reads):
+            return  # only `if (req.body.remember)`: a truthiness test, nothing reaches storage
         kind = reads[0].kind
         names = sorted({r.name for r in reads if r.name and r.kind == kind})
         idiom = "a zod/joi schema" if route.framework == "express" else "a route `schema`"
@@ -430,6 +430,12 @@ class UnvalidatedRequestInput(Rule):
         for r in forms:
             edits.append(Edit(r.start, r.end, f"{var}.{fields[r.name]}"))
         return self.fix(edits, title=self.fix_title.format(schema=f"struct {struct} with binding tags"))
+
+
+def _flag_test(data: bytes, read) -> bool:
+    before = data[max(0, read.start - 12):read.start]
+    after = data[read.end:read.end + 4]
+    return bool(re.search(rb"if\s*\(\s*!?\s*$", before) and re.match(rb"\s*\)", after))
 
 
 def _fields_note(names) -> str:
