@@ -83,7 +83,8 @@ class WrongSuccessStatus(Rule):
                 yield self.finding(start, end, fix=fix,
                                    what=f"POST {r.path} creates a resource but answers 200; answer 201 Created")
             elif r.method == "DELETE" and r.returns_body and (explicit_200 or default_200 or r.framework == "nestjs" and not success) \
-                    and (r.path.endswith("}") or re.search(r"delete|remove|destroy", r.handler, re.I)):
+                    and (r.path.endswith("}") or re.search(r"delete|remove|destroy", r.handler, re.I)) \
+                    and not (last_segment(r.path) in rest.ACTION_SEGMENTS):
                 # DELETE of the resource itself; un-follow/un-favourite style actions answer the new state
                 yield self.finding(start, end, what=f"DELETE {r.path} answers 200 with a body; answer 204 No Content")
 
@@ -142,6 +143,11 @@ class WrongSuccessStatus(Rule):
                     edits.append(Edit(body.start_byte + close - 1, body.start_byte + close - 1, ", status=201"))
             return self.fix(edits) if edits else None
         return None
+
+
+def last_segment(path: str) -> str:
+    segs = [s for s in path.split("/") if s]
+    return segs[-1].lower() if segs else ""
 
 
 def _close(data, i):
