@@ -687,6 +687,21 @@ def _enclosing_function(node: ts.Node) -> ts.Node | None:
 
 
 def _django_view(fn: ts.Node, name: str, decorators: list[ts.Node], data: bytes, module: dict, django_paths: dict) -> Handler | None:
+    h = _django_view_inner(fn, name, decorators, data, module, django_paths)
+    if h is not None:
+        # URL keyword arguments arrive as parameters after `request`
+        names = []
+        for p in fn.child_by_field_name("parameters").named_children:
+            if p.type == "identifier":
+                names.append(text(p, data))
+            elif p.type in ("default_parameter", "typed_parameter", "typed_default_parameter"):
+                n = p.child_by_field_name("name") or next((c for c in p.named_children if c.type == "identifier"), None)
+                names.append(text(n, data))
+        h.extra["url_args"] = [n for n in names if n not in ("self", "cls", "request", "req")]
+    return h
+
+
+def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: bytes, module: dict, django_paths: dict) -> Handler | None:
     params = [c for c in fn.child_by_field_name("parameters").named_children]
     cls = fn.parent.parent if fn.parent is not None and fn.parent.type == "block" else None
     if cls is None and fn.parent is not None and fn.parent.type == "decorated_definition":

@@ -56,7 +56,7 @@ class ObjectWithoutOwnershipCheck(Rule):
                 continue  # public routes are a different question (AU001)
             if any(ROLE_GUARD.search(g) for g in r.guards):
                 continue
-            params = [p for p in r.path_params if ID_PARAM.search(p)]
+            params = [p for p in (r.path_params or h.extra.get("url_args", [])) if ID_PARAM.search(p)]
             if not params:
                 continue
             if r.method in ("PUT", "PATCH", "DELETE"):
@@ -69,6 +69,7 @@ class ObjectWithoutOwnershipCheck(Rule):
             cls = h.extra.get("class")
             if cls is not None:  # DRF / Nest: get_queryset or a class-level check may filter by user
                 scope = data[cls.start_byte:cls.end_byte].decode("utf-8", "replace")
+                scope = re.sub(r"(permission|authentication)_classes\s*=[^\n]*", "", scope)
             if checks.USER_REF_RE.search(scope) or h.extra.get("user_param"):
                 continue
             param = params[-1]
