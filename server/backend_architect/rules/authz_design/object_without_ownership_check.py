@@ -76,7 +76,7 @@ class ObjectWithoutOwnershipCheck(Rule):
             if not re.search(r"\b" + re.escape(param) + r"\b|params\b|Param\(", scope):
                 continue
             yield self.finding(r.decl_start, _line_end(data, r.decl_start, r.decl_end), method=r.method,
-                               path=r.path, param=param, does=does)
+                               path=r.path or r.handler, param=param, does=does)
 
 
 def _line_end(data, s, e):
