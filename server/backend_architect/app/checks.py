@@ -1,0 +1,222 @@
+"""Shared helpers for the handler rules: the analysed routes, name patterns, import edits."""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+
+import tree_sitter as ts
+
+from ..core import languages
+from ..core.findings import Edit
+from .routes import Analysis, Handler, analyse, text
+
+APP_LANGUAGES = ("python", "javascript", "typescript", "tsx", "go")
+JS_LANGUAGES = ("javascript", "typescript", "tsx")
+
+# Routes whose whole purpose is authentication (they cannot require it).
+AUTH_ROUTE_RE = re.compile(
+    r"log_?in|sign_?in|sign-in|sign_?up|sign-up|register|registration|password|passwd|forgot|reset|"
+    r"token|refresh|otp|verify|verification|2fa|mfa|magic|oauth|callback|webhook|confirm|activate|"
+    r"invite|unsubscribe|auth|session|logout|health|public|contact|subscribe",
+    re.I,
+)
+# Routes that attackers hammer: credentials, account creation, recovery, one-time codes.
+SENSITIVE_ROUTE_RE = re.compile(
+    r"(^|[/_-])(log_?in|sign_?in|sign-in|sign_?up|sign-up|register|registration|forgot|reset|"
+    r"password|passwd|token|refresh|otp|verify|verification|2fa|mfa|magic[-_]?link|one[-_]?time)($|[/_-]|\b)",
+    re.I,
+)
+# A reference to the caller's identity inside a handler.
+USER_REF_RE = re.compile(
+    r"current_?user|currentUser|request\.user|req\.user|req\.payload|req\.auth\b|request\.auth\b|\breq\.session\.user|"
+    r"claims|getUser\(|get_user\(\s*request|c\.(?:Get|MustGet|GetString|GetInt64|GetUint)\(\s*\"(?:user|userID|user_id|claims|my_user_model|uid|sub)|"
+    r"ctx\.(?:user|state\.user)|request\.state\.user|g\.user|\buser_id\s*==|owner|is_?admin|isAdmin|is_superuser|"
+    r"role|permission|@User\(|@CurrentUser|userId\b|user\.id\b|auth\.uid|principal|jwt_get|get_jwt_identity|"
+    r"UserFromContext|userFromContext|CurrentUserID|authenticated_?user",
+    re.I,
+)
+
+
+def handlers(ctx) -> list[Handler]:
+    return ctx.fact("handlers") or []
+
+
+def analysis(ctx) -> Analysis:
+    return analyse(ctx.document)
+
+
+def tree(ctx) -> ts.Tree | None:
+    """The document's syntax tree (shared with route extraction when there are routes)."""
+    a = analyse(ctx.document)
+    if a.tree is not None:
+        return a.tree
+    key = ("tree", len(ctx.document.data), hash(ctx.document.data))
+    cache = ctx.document._cache
+    if key not in cache:
+        cache[key] = languages.parse(ctx.document.data, ctx.document.language)
+    return cache[key]
+
+
+def body_text(h: Handler, data: bytes) -> str:
+    if h.node is None:
+        return ""
+    return text(h.node, data)
+
+
+def is_test_path(path: str) -> bool:
+    p = path.replace("\\", "/").lower()
+    return bool(re.search(r"(^|/)(tests?|__tests__|spec|testdata|fixtures?|e2e|mocks?)/|_test\.go$|\.(test|spec)\.[jt]sx?$|(^|/)test_[^/]*\.py$|conftest\.py$", p))
+
+
+def is_fixture_path(path: str) -> bool:
+    """Our own rule fixtures live under tests/fixtures: analyse them like app code."""
+    return "/tests/fixtures/" in path.replace("\\", "/")
+
+
+def skip_tests(path: str) -> bool:
+    return is_test_path(path) and not is_fixture_path(path)
+
+
+def line_start(data: bytes, offset: int) -> int:
+    return data.rfind(b"\n", 0, offset) + 1
+
+
+def indent_at(data: bytes, offset: int) -> str:
+    s = line_start(data, offset)
+    m = re.match(rb"[ \t]*", data[s:offset])
+    return m.group(0).decode()
+
+
+# -- imports ------------------------------------------------------------------------------
+
+
+def python_import(data: bytes, tree: ts.Tree, line: str) -> Edit | None:
+    """An edit adding ``line`` after the module's top-level imports (None when present)."""
+    if line.encode() in data:
+        return None
+    last = None
+    for stmt in tree.root_node.named_children:
+        if stmt.type in ("import_statement", "import_from_statement", "future_import_statement"):
+            last = stmt
+        elif last is not None or stmt.type not in ("expression_statement", "comment"):
+            if last is None and stmt.type == "expression_statement" and stmt.named_children and stmt.named_children[0].type == "string":
+                continue  # module docstring
+            break
+    if last is None:
+        return Edit(0, 0, line + "\n")
+    return Edit(last.end_byte, last.end_byte, "\n" + line)
+
+
+def js_import(data: bytes, tree: ts.Tree, esm_line: str, cjs_line: str) -> Edit | None:
+    uses_require = b"require(" in data and not re.search(rb"^\s*import\s", data, re.M)
+    line = cjs_line if uses_require else esm_line
+    module = re.search(r"['\"]([^'\"]+)['\"]", line).group(1)
+    if re.search(rb"""['"]""" + re.escape(module.encode()) + rb"""['"]""", data):
+        return None
+    last = None
+    for stmt in tree.root_node.named_children:
+        if stmt.type == "import_statement" or stmt.type in ("lexical_declaration", "variable_declaration") and b"require(" in data[stmt.start_byte:stmt.end_byte]:
+            last = stmt
+        elif stmt.type in ("comment", "expression_statement") and last is None:
+            continue
+        else:
+            break
+    if last is None:
+        return Edit(0, 0, line + "\n")
+    return Edit(last.end_byte, last.end_byte, "\n" + line)
+
+
+def js_import_names(data: bytes, tree: ts.Tree, module: str, names: list[str]) -> Edit | None:
+    """``import { a, b } from "module"``: adds missing names to an existing import or a new one."""
+    m = re.search(rb"import\s*\{([^}]*)\}\s*from\s*['\"]" + re.escape(module.encode()) + rb"['\"]", data)
+    if m:
+        have = {n.strip() for n in m.group(1).decode().split(",") if n.strip()}
+        missing = [n for n in names if n not in have]
+        if not missing:
+            return None
+        inner = m.group(1).decode().rstrip()
+        sep = ", " if inner.strip() else " "
+        at = m.start(1) + len(inner.encode())
+        return Edit(at, at, sep + ", ".join(missing) + ("" if m.group(1).decode() != inner or not inner.strip() else " "))
+    return js_import(data, tree, f'import {{ {", ".join(names)} }} from "{module}";',
+                     f'const {{ {", ".join(names)} }} = require("{module}");')
+
+
+def go_import(data: bytes, tree: ts.Tree, path: str | list[str]) -> Edit | None:
+    paths = [path] if isinstance(path, str) else list(path)
+    paths = [p for p in paths if f'"{p}"'.encode() not in data]
+    if not paths:
+        return None
+    path = '"\n\t"'.join(paths)
+    for decl in tree.root_node.named_children:
+        if decl.type != "import_declaration":
+            continue
+        spec_list = next((c for c in decl.named_children if c.type == "import_spec_list"), None)
+        if spec_list is not None:
+            close = spec_list.children[-1]
+            return Edit(close.start_byte, close.start_byte, f'\t"{path}"\n')
+        spec = next((c for c in decl.named_children if c.type == "import_spec"), None)
+        if spec is not None:
+            return Edit(decl.start_byte, decl.end_byte, f'import (\n\t{text(spec, data)}\n\t"{path}"\n)')
+    pkg = next((c for c in tree.root_node.named_children if c.type == "package_clause"), None)
+    at = pkg.end_byte if pkg is not None else 0
+    return Edit(at, at, f'\n\nimport (\n\t"{path}"\n)')
+
+
+# -- project manifests --------------------------------------------------------------------
+
+MANIFESTS = ("package.json", "requirements.txt", "pyproject.toml", "Pipfile", "go.mod", "setup.py", "setup.cfg")
+
+
+@lru_cache(maxsize=256)
+def _manifest_text(folder: str) -> str:
+    """The dependency manifests of the project holding ``folder`` (nearest ones up the tree)."""
+    out = []
+    cur = folder
+    for _ in range(8):
+        for name in MANIFESTS:
+            p = os.path.join(cur, name)
+            if os.path.isfile(p):
+                try:
+                    with open(p, encoding="utf-8", errors="replace") as f:
+                        out.append(f.read(200_000))
+                except OSError:
+                    pass
+        if os.path.exists(os.path.join(cur, ".git")):
+            break
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            break
+        cur = parent
+    return "\n".join(out)
+
+
+def project_dependencies(path: str) -> str:
+    if not path or path.startswith("<"):
+        return ""
+    return _manifest_text(os.path.dirname(os.path.abspath(path)))
+
+
+JSON_MARKERS = re.compile(
+    r"\.json\(|jsonify|JSONResponse|JsonResponse|\.JSON\(|IndentedJSON|PureJSON|json\.NewEncoder|json\.Marshal|"
+    r"Response\(|reply\.send\(|\.send\(\s*\{|return\s+\{|return\s+\[|serializer|ctx\.body\s*=|WriteJSON|writeJSON|RespondJSON|respondJSON",
+)
+HTML_MARKERS = re.compile(r"render|template|HTMLResponse|\.HTML\(|redirect|Redirect|html/template|\.html['\"]", re.I)
+
+
+def is_json_api(h: Handler, data: bytes) -> bool:
+    """True when the route serves JSON (REST conventions apply), not server-rendered pages."""
+    r = h.route
+    body = body_text(h, data)
+    if body and HTML_MARKERS.search(body) and not JSON_MARKERS.search(body):
+        return False
+    if re.search(r"(^|/)(api|v\d+)(/|$)", r.path):
+        return True
+    if r.framework in ("fastapi", "nestjs"):
+        decl = data[r.decl_start:r.decl_end].decode("utf-8", "replace")
+        return not re.search(r"HTMLResponse|@Render\(", decl + body)
+    if r.framework == "django" and "class" in h.extra:
+        return True
+    return bool(body and JSON_MARKERS.search(body))

@@ -1,0 +1,75 @@
+import re
+from collections import defaultdict
+
+from backend_architect.app import checks
+from backend_architect.core.findings import Severity
+from backend_architect.core.registry import Rule
+
+USER_COLLECTIONS = re.compile(r"/(users|accounts|members|customers|signups|registrations)$", re.I)
+
+
+class UnguardedDataChangingRoute(Rule):
+    """
+    ## What it does
+    Flags a route that changes data (POST, PUT, PATCH, DELETE) and has no auth
+    guard (dependency, decorator, middleware or guard) while other routes of the
+    same router, blueprint, controller or group have one.
+
+    ## Why is this bad?
+    When most routes of a router require a logged-in caller, the one that does
+    not is almost always an omission, and it is the kind anyone on the internet
+    can call. Authentication routes (login, signup, password reset, webhooks)
+    are not flagged.
+
+    ## Example
+    ```python
+    @router.get("/{id}", dependencies=[Depends(get_current_user)])
+    async def get_note(id: int): ...
+
+    @router.delete("/{id}")
+    async def delete_note(id: int): ...
+    ```
+
+    ## Use instead
+    ```python
+    @router.delete("/{id}", dependencies=[Depends(get_current_user)])
+    async def delete_note(id: int): ...
+    ```
+    """
+
+    code = "AU001"
+    name = "unguarded-data-changing-route"
+    command = "AUTH_SYSTEM"
+    languages = checks.APP_LANGUAGES
+    severity = Severity.ERROR
+    message = "{method} {path} changes data without an auth guard, while {count} sibling route(s) use {guard}"
+
+    def check_document(self, ctx):
+        if checks.skip_tests(ctx.path):
+            return
+        data = ctx.document.data
+        groups = defaultdict(list)
+        for h in checks.handlers(ctx):
+            groups[h.route.group].append(h)
+        for group, hs in groups.items():
+            guarded = [h for h in hs if h.route.guards]
+            if not guarded:
+                continue
+            for h in hs:
+                r = h.route
+                if r.guards or r.method not in ("POST", "PUT", "PATCH", "DELETE"):
+                    continue
+                if checks.AUTH_ROUTE_RE.search(r.path + " " + r.handler) or r.method == "POST" and USER_COLLECTIONS.search(r.path):
+                    continue
+                body = checks.body_text(h, data)
+                if checks.USER_REF_RE.search(body):
+                    continue  # checks the caller inline
+                if r.method == "POST" and re.search(r"create_?user|createAccount|create_account|register|sign_?up", body, re.I):
+                    continue  # account creation is public by design
+                yield self.finding(r.decl_start, _line_end(data, r.decl_start, r.decl_end), method=r.method,
+                                   path=r.path or r.handler, count=len(guarded), guard=guarded[0].route.guards[0])
+
+
+def _line_end(data, s, e):
+    n = data.find(b"\n", s)
+    return e if n < 0 else min(e, n)

@@ -1,0 +1,84 @@
+import re
+
+from backend_architect.app import checks
+from backend_architect.core.findings import Severity
+from backend_architect.core.registry import Rule
+
+ID_PARAM = re.compile(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
+ROLE_GUARD = re.compile(r"role|admin|owner|permission|polic|abilit|can[A-Z_]|scope|superuser|staff|acl|casl|authoriz|IsOwner|ObjectPermission", re.I)
+
+
+class ObjectWithoutOwnershipCheck(Rule):
+    """
+    ## What it does
+    Flags an authenticated handler that loads an object by an id taken from the
+    path and returns or changes it without ever looking at the caller: no
+    reference to the current user, `req.user`, the token claims, a role or an
+    ownership/permission guard in the handler or its guards.
+
+    ## Why is this bad?
+    This is an insecure direct object reference (IDOR), the most common API
+    vulnerability: any logged-in user can read or modify anyone's object by
+    changing the number in the URL (`/invoices/1042` → `/invoices/1043`).
+
+    ## Example
+    ```python
+    @router.get("/invoices/{invoice_id}", dependencies=[Depends(get_current_user)])
+    async def get_invoice(invoice_id: int, db: Session = Depends(get_db)):
+        return db.get(Invoice, invoice_id)
+    ```
+
+    ## Use instead
+    ```python
+    @router.get("/invoices/{invoice_id}")
+    async def get_invoice(invoice_id: int, user: User = Depends(get_current_user), db: Session = Depends(get_db)):
+        invoice = db.get(Invoice, invoice_id)
+        if invoice is None or invoice.owner_id != user.id:
+            raise HTTPException(404)
+        return invoice
+    ```
+    """
+
+    code = "AZ001"
+    name = "object-without-ownership-check"
+    command = "AUTHZ_DESIGN"
+    languages = checks.APP_LANGUAGES
+    severity = Severity.WARNING
+    message = "{method} {path} loads the object `{param}` names and {does} it without checking that the caller owns it or may access it"
+
+    def check_document(self, ctx):
+        if checks.skip_tests(ctx.path):
+            return
+        data = ctx.document.data
+        for h in checks.handlers(ctx):
+            r = h.route
+            if h.node is None or not r.guards:
+                continue  # public routes are a different question (AU001)
+            if any(ROLE_GUARD.search(g) for g in r.guards):
+                continue
+            params = [p for p in (r.path_params or h.extra.get("url_args", [])) if ID_PARAM.search(p)]
+            if not params:
+                continue
+            if r.method in ("PUT", "PATCH", "DELETE"):
+                does = "changes"
+            elif r.method == "GET" and r.returns_body:
+                does = "returns"
+            else:
+                continue
+            scope = checks.body_text(h, data)
+            cls = h.extra.get("class")
+            if cls is not None:  # DRF / Nest: get_queryset or a class-level check may filter by user
+                scope = data[cls.start_byte:cls.end_byte].decode("utf-8", "replace")
+                scope = re.sub(r"(permission|authentication)_classes\s*=[^\n]*", "", scope)
+            if checks.USER_REF_RE.search(scope) or h.extra.get("user_param"):
+                continue
+            param = params[-1]
+            if not re.search(r"\b" + re.escape(param) + r"\b|params\b|Param\(", scope):
+                continue
+            yield self.finding(r.decl_start, _line_end(data, r.decl_start, r.decl_end), method=r.method,
+                               path=r.path or r.handler, param=param, does=does)
+
+
+def _line_end(data, s, e):
+    n = data.find(b"\n", s)
+    return e if n < 0 else min(e, n)

@@ -1,0 +1,156 @@
+import re
+
+from backend_architect.app import checks
+from backend_architect.app.routes import text
+from backend_architect.core import languages
+from backend_architect.core.findings import Severity
+from backend_architect.core.registry import Rule
+
+PY_OPEN = re.compile(
+    r"^(psycopg2?\.connect|pymysql\.connect|MySQLdb\.connect|mysql\.connector\.connect|asyncpg\.connect|aiomysql\.connect|"
+    r"\w*engine\.connect|\w*engine\.raw_connection|\w*pool\.getconn|\w*pool\.acquire|SessionLocal|\w*Session|\w*session_factory|\w*session_maker|sqlite3\.connect)$"
+)
+FUNCS = {
+    "python": "[(function_definition) (lambda)] @fn",
+    "go": "[(function_declaration) (method_declaration) (func_literal)] @fn",
+}
+
+
+class ConnectionNotClosed(Rule):
+    """
+    ## What it does
+    Flags connections and sessions that are not released on every path:
+    a Python `connect()` / `Session()` assigned to a variable outside `with`
+    and never closed in a `finally`, a node-postgres `pool.connect()` client not
+    released in a `finally`, and Go `rows` from `Query` without
+    `defer rows.Close()` or iterated without checking `rows.Err()`.
+
+    ## Why is this bad?
+    The first exception between open and close leaks the connection; after a few
+    hundred errors the pool is empty and every request hangs. In Go, unclosed
+    rows pin their connection, and an unchecked `rows.Err()` silently turns a
+    network error halfway through the result into a short, "successful" list.
+
+    ## Example
+    ```go
+    rows, err := db.QueryContext(ctx, "SELECT id FROM users")
+    if err != nil {
+        return err
+    }
+    for rows.Next() { ... }
+    ```
+
+    ## Use instead
+    ```go
+    rows, err := db.QueryContext(ctx, "SELECT id FROM users")
+    if err != nil {
+        return err
+    }
+    defer rows.Close()
+    for rows.Next() { ... }
+    return rows.Err()
+    ```
+    """
+
+    code = "CP003"
+    name = "connection-not-closed"
+    command = "CONNECTION_POOL"
+    languages = checks.APP_LANGUAGES
+    severity = Severity.WARNING
+    message = "{what}"
+
+    def check_document(self, ctx):
+        if checks.skip_tests(ctx.path):
+            return
+        data = ctx.document.data
+        lang = ctx.document.language
+        if lang == "python":
+            if not re.search(rb"connect\(|Session|getconn|acquire\(", data):
+                return
+            yield from self._python(checks.tree(ctx), data)
+        elif lang == "go":
+            if not re.search(rb"\.Query(Context|x|xContext)?\(", data):
+                return
+            yield from self._go(checks.tree(ctx), data)
+        elif lang in checks.JS_LANGUAGES:
+            if not re.search(rb"\.connect\(\)", data):
+                return
+            yield from self._js(checks.tree(ctx), data, lang)
+
+    def _python(self, tree, data):
+        q = "(assignment left: (identifier) @v right: [(call function: (_) @f) (await (call function: (_) @f))] @rhs) @a"
+        for _, m in languages.matches("python", q, tree.root_node):
+            fname = text(m["f"][0], data)
+            if not PY_OPEN.match(fname) or fname in ("Session",) and False:
+                continue
+            if fname.endswith("Session") and not re.search(r"Session(Local)?$", fname):
+                continue
+            assign = m["a"][0]
+            fn = _enclosing(assign, ("function_definition",))
+            if fn is None:
+                continue  # module level: lives as long as the process
+            var = text(m["v"][0], data)
+            body = text(fn, data)
+            v = re.escape(var)
+            if re.search(rf"\b(return|yield)\s+{v}\b|with\s+{v}\b|closing\(\s*{v}\s*\)|self\.\w+\s*=\s*{v}\b|\b{v}\s*,\s*\w+\s*=|return\s+\w+\({v}\b", body):
+                continue
+            if re.search(rf"finally\s*:(?:(?!\n\S)[\s\S])*?\b{v}\.(close|putconn|release|dispose)\(|putconn\(\s*{v}\b[^)]*\)", body) and "finally" in body:
+                continue
+            if re.search(rf"\bputconn\(\s*{v}\b", body) and "finally" in body:
+                continue
+            yield self.finding(assign.start_byte, assign.end_byte,
+                               what=f"`{var}` from `{fname}()` is not closed if an exception is raised; use `with` or close it in `finally`")
+
+    def _go(self, tree, data):
+        q = """
+        (short_var_declaration left: (expression_list . (identifier) @v) right: (expression_list (call_expression function: (selector_expression field: (field_identifier) @m) arguments: (argument_list (_)) @a))) @d
+        (assignment_statement left: (expression_list . (identifier) @v) right: (expression_list (call_expression function: (selector_expression field: (field_identifier) @m) arguments: (argument_list (_)) @a))) @d
+        """
+        for _, m in languages.matches("go", q, tree.root_node):
+            if text(m["m"][0], data) not in ("Query", "QueryContext", "Queryx", "QueryxContext"):
+                continue
+            decl = m["d"][0]
+            var = text(m["v"][0], data)
+            if var == "_":
+                continue
+            fn = _enclosing(decl, ("function_declaration", "method_declaration", "func_literal"))
+            if fn is None:
+                continue
+            rest = data[decl.end_byte:fn.end_byte].decode("utf-8", "replace")
+            v = re.escape(var)
+            if not re.search(rf"\b{v}\.(Next|NextResultSet)\(\)", rest):
+                continue  # not a rows cursor (url.Values, a DAO's list, ...)
+            if re.search(rf"\breturn\s+(&?\w+\{{[^}}]*)?\b{v}\b", rest):
+                continue  # handed to the caller
+            if not re.search(rf"defer\s+(func\s*\(\)\s*\{{[^}}]*)?\b{v}\.Close\(\)|defer\s+\w+\(\s*{v}\s*\)", rest):
+                yield self.finding(decl.start_byte, decl.end_byte,
+                                   what=f"`{var}` is not closed on every path; add `defer {var}.Close()` after the error check")
+            elif re.search(rf"\b{v}\.Next\(\)", rest) and not re.search(rf"\b{v}\.Err\(\)", rest):
+                yield self.finding(decl.start_byte, decl.end_byte,
+                                   what=f"`{var}.Err()` is never checked after iterating; an error mid-result looks like a short list")
+
+    def _js(self, tree, data, lang):
+        q = "(variable_declarator name: (identifier) @v value: (await_expression (call_expression function: (member_expression property: (property_identifier) @p)))) @d"
+        for _, m in languages.matches(lang, q, tree.root_node):
+            if text(m["p"][0], data) != "connect":
+                continue
+            decl = m["d"][0]
+            if not re.search(r"pool|db", text(decl, data), re.I):
+                continue
+            var = text(m["v"][0], data)
+            fn = _enclosing(decl, ("function_declaration", "arrow_function", "function_expression", "method_definition"))
+            if fn is None:
+                continue
+            body = text(fn, data)
+            v = re.escape(var)
+            if re.search(rf"finally\s*\{{[^}}]*\b{v}\.release\(", body) or re.search(rf"\breturn\s+{v}\b", body):
+                continue
+            yield self.finding(decl.start_byte, decl.end_byte,
+                               what=f"`{var}` is not released if a query throws; call `{var}.release()` in `finally`")
+
+
+def _enclosing(node, types):
+    n = node.parent
+    while n is not None and n.type not in types:
+        n = n.parent
+    return n

@@ -1,0 +1,141 @@
+import re
+
+from backend_architect.app import checks
+from backend_architect.app.routes import named_args, text
+from backend_architect.core import languages
+from backend_architect.core.findings import Applicability, Edit, Severity
+from backend_architect.core.registry import Rule
+
+PY_POOLS = {
+    "create_engine": ("pool_size", "max_overflow", "pool_timeout", "poolclass", "pool_recycle", "pool_pre_ping"),
+    "create_async_engine": ("pool_size", "max_overflow", "pool_timeout", "poolclass", "pool_recycle", "pool_pre_ping"),
+    "create_pool": ("min_size", "max_size", "timeout", "command_timeout", "max_inactive_connection_lifetime"),
+    "ConnectionPool": ("min_size", "max_size", "timeout", "max_idle", "max_lifetime"),
+    "AsyncConnectionPool": ("min_size", "max_size", "timeout", "max_idle", "max_lifetime"),
+}
+PY_FIX = {
+    "create_engine": "pool_size=10, max_overflow=5, pool_timeout=30, pool_pre_ping=True",
+    "create_async_engine": "pool_size=10, max_overflow=5, pool_timeout=30, pool_pre_ping=True",
+    "create_pool": "min_size=1, max_size=10, timeout=30, command_timeout=30",
+    "ConnectionPool": "min_size=1, max_size=10, timeout=30",
+    "AsyncConnectionPool": "min_size=1, max_size=10, timeout=30",
+}
+JS_KEYS = re.compile(r"\b(max|min|idleTimeoutMillis|connectionTimeoutMillis|connectionLimit|acquireTimeout|pool|waitForConnections)\s*:")
+GO_SETTINGS = re.compile(rb"SetMaxOpenConns|SetMaxIdleConns|SetConnMaxLifetime|SetConnMaxIdleTime|MaxConns|pool_max_conns")
+
+
+class PoolWithoutLimits(Rule):
+    """
+    ## What it does
+    Flags a connection pool or engine created without size or timeout settings:
+    SQLAlchemy `create_engine(url)`, asyncpg `create_pool(dsn)`, psycopg
+    `ConnectionPool(dsn)`, node-postgres `new Pool()` / mysql2 `createPool()`
+    without `max`/timeouts, Go `sql.Open`/`gorm.Open` with no
+    `SetMaxOpenConns`/`SetConnMaxLifetime` in the file. SQLite is not flagged.
+
+    ## Why is this bad?
+    Defaults are sized for a laptop. Multiply the pool size by the number of
+    processes and replicas and you exceed `max_connections`; with no acquire
+    timeout, requests queue forever when the pool is exhausted instead of
+    failing fast. Go's `database/sql` has no limit on open connections at all.
+
+    ## Example
+    ```python
+    engine = create_engine(DATABASE_URL)
+    ```
+
+    ## Use instead
+    ```python
+    engine = create_engine(DATABASE_URL, pool_size=10, max_overflow=5, pool_timeout=30, pool_pre_ping=True)
+    ```
+    The fix adds explicit settings (Python and node-postgres); tune them to
+    `max_connections / (processes x replicas)`.
+    """
+
+    code = "CP002"
+    name = "pool-without-limits"
+    command = "CONNECTION_POOL"
+    languages = checks.APP_LANGUAGES
+    severity = Severity.WARNING
+    message = "`{call}` sets no pool size or timeout; size the pool and bound the wait"
+    fix_title = "add explicit pool size and timeout settings"
+    fix_safety = Applicability.UNSAFE
+
+    def check_document(self, ctx):
+        if checks.skip_tests(ctx.path):
+            return
+        data = ctx.document.data
+        lang = ctx.document.language
+        if not re.search(rb"create_engine|create_pool|ConnectionPool|Pool\(|createPool|sql\.Open|sqlx\.|gorm\.Open|pgxpool", data):
+            return
+        tree = checks.tree(ctx)
+        if lang == "python":
+            yield from self._python(tree, data)
+        elif lang in checks.JS_LANGUAGES:
+            yield from self._js(tree, data, lang)
+        elif lang == "go":
+            yield from self._go(tree, data)
+
+    def _python(self, tree, data):
+        for _, m in languages.matches("python", "(call function: (_) @f arguments: (argument_list) @a) @c", tree.root_node):
+            fname = text(m["f"][0], data).rsplit(".", 1)[-1]
+            if fname not in PY_POOLS:
+                continue
+            args = m["a"][0]
+            atext = text(args, data)
+            if "sqlite" in atext.lower() or "**" in atext:
+                continue
+            if fname == "create_pool" and not re.search(rb"asyncpg|aiomysql|aiopg", data):
+                continue
+            kws = {text(a.child_by_field_name("name"), data) for a in named_args(args) if a.type == "keyword_argument"}
+            if kws & set(PY_POOLS[fname]):
+                continue
+            call = m["c"][0]
+            close = args.children[-1]
+            prefix = ", " if named_args(args) else ""
+            fix = self.fix([Edit(close.start_byte, close.start_byte, prefix + PY_FIX[fname])])
+            yield self.finding(call.start_byte, call.end_byte, fix=fix, call=text(m["f"][0], data) + "(...)")
+
+    def _js(self, tree, data, lang):
+        if not re.search(rb"['\"](pg|mysql2?|mysql2/promise|pg-pool)['\"]", data):
+            return
+        q = "[(new_expression constructor: (_) @f arguments: (arguments) @a) (call_expression function: (_) @f arguments: (arguments) @a)] @c"
+        for _, m in languages.matches(lang, q, tree.root_node):
+            fname = text(m["f"][0], data)
+            call = m["c"][0]
+            is_new = call.type == "new_expression"
+            if not (is_new and fname.split(".")[-1] == "Pool" or not is_new and fname.split(".")[-1] == "createPool"):
+                continue
+            args = named_args(m["a"][0])
+            if args and args[0].type != "object":
+                if args[0].type == "string" and "sqlite" in text(args[0], data):
+                    continue
+                continue  # a config built elsewhere: cannot tell
+            if args and JS_KEYS.search(text(args[0], data)):
+                continue
+            settings = "connectionLimit: 10, waitForConnections: true, queueLimit: 100" if "createPool" in fname else \
+                "max: 10, idleTimeoutMillis: 30000, connectionTimeoutMillis: 5000"
+            if args:
+                obj = args[0]
+                inner = text(obj, data)[1:-1].strip()
+                raw = data[obj.start_byte + 1:obj.end_byte - 1]
+                at = obj.start_byte + 1 + len(raw.rstrip())
+                edit = Edit(at, at, (", " if inner and not inner.endswith(",") else " ") + settings)
+                if not inner:
+                    edit = Edit(obj.start_byte, obj.end_byte, "{ " + settings + " }")
+            else:
+                a = m["a"][0]
+                edit = Edit(a.start_byte + 1, a.start_byte + 1, "{ " + settings + " }")
+            yield self.finding(call.start_byte, call.end_byte, fix=self.fix([edit]), call=("new " if is_new else "") + fname + "(...)")
+
+    def _go(self, tree, data):
+        if GO_SETTINGS.search(data):
+            return
+        for _, m in languages.matches("go", "(call_expression function: (selector_expression) @f arguments: (argument_list) @a) @c", tree.root_node):
+            fname = text(m["f"][0], data)
+            if fname not in ("sql.Open", "sqlx.Open", "sqlx.Connect", "gorm.Open", "pgxpool.New", "pgxpool.Connect"):
+                continue
+            if re.search(r"sqlite", text(m["a"][0], data), re.I):
+                continue
+            call = m["c"][0]
+            yield self.finding(call.start_byte, call.end_byte, call=fname + "(...)")

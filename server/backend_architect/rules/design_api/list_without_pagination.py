@@ -1,0 +1,75 @@
+import re
+
+from backend_architect.app import checks, rest
+from backend_architect.core.findings import Severity
+from backend_architect.core.registry import Rule
+
+LIST_EVIDENCE = re.compile(
+    r"\.all\(\)|\.filter\(|\.filter_by\(|fetchall\(|\.scalars\(|objects\.|\.find\(\s*\{?|findMany\(|findAll\(|\.findAndCount\(|"
+    r"\.Find\(&|\.Select\(|\bSELECT\b|\.list\(|\.scan\(|ListAll|\.query\(|\.Query\(|\.QueryContext\(|getMany\(|\.where\(",
+)
+
+
+class ListWithoutPagination(Rule):
+    """
+    ## What it does
+    Flags a GET on a collection (`/users`, `/orders`) that lists rows and reads
+    no pagination parameter (`limit`/`offset`, `page`/`per_page`, `cursor`...).
+
+    ## Why is this bad?
+    The response grows with the table: fine with 50 rows, a timeout and an
+    out-of-memory error with 5 million. Clients cannot fetch the next page, and
+    one scraper can make the database read the whole table per request.
+
+    ## Example
+    ```python
+    @router.get("/orders")
+    def list_orders(db: Session = Depends(get_db)):
+        return db.query(Order).all()
+    ```
+
+    ## Use instead
+    ```python
+    @router.get("/orders")
+    def list_orders(limit: int = Query(50, le=200), cursor: int | None = None, db: Session = Depends(get_db)):
+        q = db.query(Order).order_by(Order.id)
+        if cursor:
+            q = q.filter(Order.id > cursor)
+        return q.limit(limit).all()
+    ```
+    """
+
+    code = "API004"
+    name = "list-without-pagination"
+    command = "DESIGN_API"
+    languages = checks.APP_LANGUAGES
+    severity = Severity.INFORMATION
+    message = "GET {path} returns a list with no pagination parameters; add limit/cursor (or page/per_page) with a maximum"
+
+    def check_document(self, ctx):
+        if checks.skip_tests(ctx.path):
+            return
+        data = ctx.document.data
+        for h in checks.handlers(ctx):
+            r = h.route
+            if not checks.is_json_api(h, data):
+                continue
+            if r.method != "GET" or h.node is None or not r.returns_body:
+                continue
+            if not rest.is_collection_path(r.path):
+                continue
+            if any(read.name and rest.PAGINATION.match(read.name.split(".")[-1]) for read in r.reads):
+                continue
+            scope = checks.body_text(h, data)
+            if re.search(r"paginat|\blimit\b|offset|cursor|\bpage\b|per_page|pageSize|\.Limit\(|\.limit\(|\.take\(|\bLIMIT\b|\[:\s*\d+\]|\[\s*\d*\s*:\s*\d+\s*\]", scope, re.I):
+                continue
+            if any(read.kind == "query" and read.name is None for read in r.reads):
+                continue  # the whole query object is passed on: pagination may be inside
+            if "class" in h.extra and re.search(r"pagination_class|ListModelMixin|ListAPIView|ViewSet", data[h.extra["class"].start_byte:h.extra["class"].end_byte].decode("utf-8", "replace")) \
+                    and "pagination_class = None" not in data[h.extra["class"].start_byte:h.extra["class"].end_byte].decode("utf-8", "replace"):
+                continue  # DRF paginates through settings unless turned off
+            rm = r.response_model or ""
+            if not (re.match(r"^(list|List|Sequence|Iterable)\[|\[\]$|^Array<", rm) or LIST_EVIDENCE.search(scope)):
+                continue
+            end = data.find(b"\n", r.decl_start)
+            yield self.finding(r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end), path=r.path)

@@ -1,0 +1,68 @@
+from backend_architect.app import checks, rest
+from backend_architect.core.findings import Severity
+from backend_architect.core.registry import Rule
+
+
+class SingularCollectionName(Rule):
+    """
+    ## What it does
+    Flags a singular noun used as a collection in a path, i.e. a segment
+    followed by an id: `/user/{id}`, `/article/{slug}/comment/{id}`. The
+    caller (`/me`, `/user` for the current user), actions (`/login`,
+    `/search`) and uncountable nouns are not flagged.
+
+    ## Why is this bad?
+    `GET /users` lists, `GET /users/{id}` reads one: the same plural noun names
+    the collection and its members. Mixing `/user/{id}` with `/users` makes
+    clients guess and breaks generated clients and docs.
+
+    ## Example
+    ```
+    GET /user/{id}
+    ```
+
+    ## Use instead
+    ```
+    GET /users/{id}
+    ```
+    """
+
+    code = "API002"
+    name = "singular-collection-name"
+    command = "DESIGN_API"
+    languages = checks.APP_LANGUAGES
+    severity = Severity.INFORMATION
+    message = "`/{segment}/{{...}}` names a collection with a singular noun; use `/{plural}/{{...}}`"
+
+    def check_document(self, ctx):
+        if checks.skip_tests(ctx.path):
+            return
+        data = ctx.document.data
+        seen = set()
+        for h in checks.handlers(ctx):
+            r = h.route
+            if not checks.is_json_api(h, data):
+                continue
+            segs = [s for s in r.path.split("/") if s]
+            for i, seg in enumerate(segs[:-1]):
+                if "{" in seg or "{" not in segs[i + 1]:
+                    continue
+                if not seg.isalpha() or not seg.islower() or len(seg) < 3:
+                    continue
+                if seg in rest.SINGULAR_OK or seg in rest.VERBS or rest.is_plural(seg):
+                    continue
+                if (seg, r.decl_start) in seen:
+                    continue
+                seen.add((seg, r.decl_start))
+                end = data.find(b"\n", r.decl_start)
+                yield self.finding(r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end),
+                                   segment=seg, plural=_plural(seg))
+                break
+
+
+def _plural(word: str) -> str:
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("x", "ch", "sh", "z")):
+        return word + "es"
+    return word + "s"

@@ -1,0 +1,147 @@
+import re
+
+from backend_architect.app import checks
+from backend_architect.app.routes import named_args, string_value, text
+from backend_architect.core import languages
+from backend_architect.core.findings import Severity
+from backend_architect.core.registry import Rule
+
+PY = [
+    (re.compile(r"^(smtplib\.)?SMTP(_SSL)?$"), "sends email over SMTP"),
+    (re.compile(r"^(django\.core\.mail\.)?(send_mail|send_mass_mail)$|^\w*mail\.send$|^yag\.send$|^sg\.send$|^\w*sendgrid\w*\.send$"), "sends email"),
+    (re.compile(r"^(time\.)?sleep$"), "sleeps"),
+    (re.compile(r"^pdfkit\.from_\w+$|\.write_pdf$|^canvas\.Canvas$|^render_to_pdf$|^(generate|build|render|create)_(pdf|report|invoice|export)\w*$"), "generates a document"),
+]
+PY_HTTP = re.compile(r"^(requests|httpx)\.(post|put|patch)$")
+JS = [
+    (re.compile(r"\.sendMail$|^sgMail\.send$|^resend\.emails\.send$|\.messages\.create$|^ses\.sendEmail$|^sendEmail$"), "sends email"),
+    (re.compile(r"^puppeteer\.launch$|^pdf\.create$|^generate(Pdf|PDF|Report|Invoice)\w*$"), "generates a document"),
+]
+GO = [
+    (re.compile(r"^smtp\.SendMail$"), "sends email over SMTP"),
+    (re.compile(r"^time\.Sleep$"), "sleeps"),
+    (re.compile(r"^gofpdf\.New$|^wkhtmltopdf\.\w+$"), "generates a document"),
+]
+HOOK_RE = re.compile(r"hook|callback|slack|discord|notify|teams|zapier|url", re.I)
+DEFERRED = re.compile(r"add_task|delay|apply_async|enqueue|send_task|background|defer|setImmediate|queue|schedule|run_in_executor|create_task|ensure_future|to_thread", re.I)
+
+
+class SlowWorkInRequest(Rule):
+    """
+    ## What it does
+    Flags slow work done inside a request handler: sending email (`smtplib`,
+    `send_mail`, nodemailer's `sendMail`, SendGrid), calling webhooks or other
+    external URLs (`requests.post`, `fetch(url, {method: "POST"})`,
+    `http.Post`), generating PDFs or reports, and sleeping.
+
+    ## Why is this bad?
+    The client waits for a third party's latency, a slow SMTP server or a PDF
+    renderer; a worker or connection is held the whole time; and when the third
+    party fails, the user's request fails (or is retried and sends twice). Work
+    like this belongs on a job queue with retries.
+
+    ## Example
+    ```python
+    @app.post("/orders", status_code=201)
+    def create_order(order: OrderIn):
+        saved = orders.create(order)
+        send_mail("Order received", body, None, [order.email])
+        return saved
+    ```
+
+    ## Use instead
+    ```python
+    @app.post("/orders", status_code=201)
+    def create_order(order: OrderIn):
+        saved = orders.create(order)
+        send_order_email.delay(saved.id)  # Celery / RQ / arq / BullMQ job
+        return saved
+    ```
+    """
+
+    code = "EV001"
+    name = "slow-work-in-request"
+    command = "EVENT_SYSTEM"
+    languages = checks.APP_LANGUAGES
+    severity = Severity.WARNING
+    message = "the handler {what} (`{call}`) while the client waits; move it to a job queue"
+
+    def check_document(self, ctx):
+        if checks.skip_tests(ctx.path):
+            return
+        data = ctx.document.data
+        lang = ctx.document.language
+        for h in checks.handlers(ctx):
+            if h.node is None:
+                continue
+            if lang == "python":
+                q = "(call function: (_) @f arguments: (argument_list) @a) @c"
+                rules = PY
+            elif lang == "go":
+                q = "(call_expression function: (_) @f arguments: (argument_list) @a) @c"
+                rules = GO
+            else:
+                q = "(call_expression function: (_) @f arguments: (arguments) @a) @c"
+                rules = JS
+            for _, m in languages.matches(lang, q, h.node):
+                call = m["c"][0]
+                name = text(m["f"][0], data)
+                if _deferred(call, h.node, data):
+                    continue
+                what = next((w for pat, w in rules if pat.search(name)), None)
+                if what == "sleeps" and lang == "python" and name == "sleep" and b"from time import sleep" not in data:
+                    what = None
+                if what is None:
+                    what = self._external_call(lang, name, m["a"][0], data)
+                if what is None:
+                    continue
+                yield self.finding(call.start_byte, call.end_byte, what=what, call=name)
+
+    def _external_call(self, lang, name, args, data):
+        first = named_args(args)[:1]
+        if not first:
+            return None
+        target = first[0]
+        if lang == "python" and PY_HTTP.match(name) or lang == "go" and name in ("http.Post", "http.PostForm") \
+                or lang in checks.JS_LANGUAGES and name in ("axios.post", "axios.put", "got.post", "superagent.post"):
+            return self._judge_url(target, data)
+        if lang in checks.JS_LANGUAGES and name == "fetch":
+            opts = named_args(args)[1:2]
+            if opts and re.search(r"method\s*:\s*['\"](POST|PUT|PATCH)['\"]", text(opts[0], data), re.I):
+                return self._judge_url(target, data)
+        if lang in checks.JS_LANGUAGES and re.search(r"setTimeout$", name):
+            p = args.parent.parent
+            if p is not None and "Promise" in text(p, data)[:200] or re.search(r"new Promise", text(args.parent.parent.parent, data)[:80] if args.parent.parent and args.parent.parent.parent else ""):
+                return "sleeps"
+        return None
+
+    def _judge_url(self, node, data):
+        lit = string_value(node, data)
+        t = text(node, data)
+        if lit is not None:
+            if re.match(r"https?://(localhost|127\.|0\.0\.0\.0|\[::1\]|[\w-]+:\d+/|[\w-]+/)", lit) or not lit.startswith("http"):
+                return None
+            return "calls an external URL"
+        if HOOK_RE.search(t):
+            return "calls a webhook"
+        return None
+
+
+def _deferred(call, handler, data) -> bool:
+    """True when the call sits in a closure handed to a queue, a goroutine or a background task."""
+    n = call.parent
+    while n is not None and n != handler:
+        if n.type == "go_statement":
+            return True
+        if n.type in ("lambda", "function_definition", "arrow_function", "function_expression", "func_literal"):
+            outer = n.parent
+            if outer is not None and outer.type in ("argument_list", "arguments"):
+                callee = outer.parent.child_by_field_name("function") if outer.parent is not None else None
+                if callee is not None and DEFERRED.search(text(callee, data)):
+                    return True
+        if n.type in ("argument_list", "arguments"):
+            callee = n.parent.child_by_field_name("function") if n.parent is not None else None
+            if callee is not None and DEFERRED.search(text(callee, data)):
+                return True
+        n = n.parent
+    return False

@@ -1,0 +1,468 @@
+import re
+
+from backend_architect.app import checks
+from backend_architect.app.routes import Handler, named_args, string_value, text
+from backend_architect.core.findings import Applicability, Edit, Severity
+from backend_architect.core.registry import Rule
+
+INT_NAME_RE = re.compile(r"(^|_)(id|age|count|quantity|qty|limit|offset|page|size|year|amount|price|total|number|num)$|Id$|Count$", re.I)
+BOOL_NAME_RE = re.compile(r"^(is|has|can|should|enable|enabled|active|allow)[_A-Z]|^(active|enabled|published|private|public|admin)$", re.I)
+NEST_VALIDATOR_RE = re.compile(r"@(Is\w+|Min|Max|Length|MinLength|MaxLength|Matches|Validate\w*|Type|Allow|Equals|Contains|Array\w*|ValidateNested)\b")
+
+
+def _kind_of(name: str) -> str:
+    if BOOL_NAME_RE.search(name):
+        return "bool"
+    if INT_NAME_RE.search(name):
+        return "int"
+    return "str"
+
+
+def _camel(words: str, upper: bool) -> str:
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", words) if p]
+    out = "".join(p[:1].upper() + p[1:] for p in parts) or "Request"
+    return out if upper else out[:1].lower() + out[1:]
+
+
+def _model_name(h: Handler, suffix: str, upper: bool = True) -> str:
+    base = h.route.handler.rsplit(".", 1)[-1]
+    if not base or base.startswith("<"):
+        base = h.route.method.lower() + " " + " ".join(s for s in h.route.path.split("/") if s and "{" not in s)
+    return _camel(base, upper) + suffix
+
+
+class UnvalidatedRequestInput(Rule):
+    """
+    ## What it does
+    Flags handlers that read the request body, query string or form fields
+    directly (`request.json`, `request.args`, `request.POST`,
+    `json.loads(request.body)`, a FastAPI `dict` body, `req.body` / `req.query`
+    in Express or Fastify without zod/joi/a route schema, a NestJS DTO without
+    class-validator decorators, Gin `c.PostForm` or a bind into a struct without
+    `binding` tags).
+
+    ## Why is this bad?
+    Unvalidated input reaches the database and the business logic with the
+    wrong types, missing fields or extra fields (mass assignment). Every
+    handler then re-implements partial checks, and the API returns 500s where
+    a 422 with the offending field belongs.
+
+    ## Example
+    ```python
+    @app.post("/users")
+    async def create_user(payload: dict):
+        return await users.create(payload["email"], payload["name"])
+    ```
+
+    ## Use instead
+    ```python
+    class CreateUserBody(BaseModel):
+        email: str
+        name: str
+
+    @app.post("/users")
+    async def create_user(payload: CreateUserBody):
+        return await users.create(payload.email, payload.name)
+    ```
+    The fix generates the schema in the framework's idiom from the fields the
+    handler reads (a Pydantic model, a zod schema, a class-validator DTO, a Go
+    struct with `binding:"required"` tags) and wires it in. Review the field
+    types it guessed.
+    """
+
+    code = "IV001"
+    name = "unvalidated-request-input"
+    command = "INPUT_VALIDATION"
+    languages = checks.APP_LANGUAGES
+    severity = Severity.WARNING
+    message = "{where} is read without a schema{fields}; validate it with {idiom}"
+    fix_title = "generate {schema} from the fields the handler reads"
+    fix_safety = Applicability.UNSAFE
+
+    def check_document(self, ctx):
+        if checks.skip_tests(ctx.path):
+            return
+        data = ctx.document.data
+        a = checks.analysis(ctx)
+        for h in checks.handlers(ctx):
+            if h.node is None:
+                continue
+            lang = h.route.language
+            fw = h.route.framework
+            if lang == "python":
+                yield from self._python(ctx, a, h, data)
+            elif fw == "nestjs":
+                yield from self._nest(ctx, a, h, data)
+            elif lang in checks.JS_LANGUAGES:
+                yield from self._js(ctx, a, h, data)
+            elif lang == "go":
+                yield from self._go(ctx, a, h, data)
+
+    # -- Python ---------------------------------------------------------------------------
+
+    def _python(self, ctx, a, h, data):
+        route = h.route
+        fw = route.framework
+        idiom = {"fastapi": "a Pydantic model", "flask": "a marshmallow/Pydantic schema",
+                 "django": "a Form or a DRF serializer"}.get(fw, "a schema")
+        # FastAPI: a parameter annotated dict / Any is a body nobody checks
+        if fw == "fastapi":
+            for p in named_args(h.node.child_by_field_name("parameters")):
+                ptype = p.child_by_field_name("type")
+                if ptype is None or p.type not in ("typed_parameter", "typed_default_parameter"):
+                    continue
+                tt = text(ptype, data)
+                if not re.match(r"^(dict|Dict|Any|dict\[.*\]|Dict\[.*\]|Json|object)$", tt):
+                    continue
+                default = p.child_by_field_name("value")
+                if default is not None and re.match(r"(Depends|Security)\(", text(default, data)):
+                    continue
+                pname_node = p.child_by_field_name("name") or next((c for c in p.named_children if c.type == "identifier"), None)
+                pname = text(pname_node, data)
+                fields = list(self._py_param_fields(h, pname, data))
+                fix = self._fastapi_param_fix(ctx, a, h, p, ptype, pname, fields, data)
+                names = sorted({f[0] for f in fields})
+                yield self.finding(p.start_byte, p.end_byte, fix=fix, where=f"the body `{pname}: {tt}`",
+                                   fields=_fields_note(names), idiom=idiom)
+        if route.schema is not None:
+            return
+        raw = [r for r in h.extra.get("raw_reads", []) if r[0].kind in ("body", "form", "query") and not r[3]]
+        if not raw:
+            return
+        first = raw[0]
+        read, variable, holder, _ = first
+        names = sorted({r.name for r in route.reads if r.name and r.kind == read.kind} |
+                       {f[1] for f in h.extra.get("fields", []) if f[0] is read})
+        fix = None
+        if fw == "fastapi" and read.kind == "body" and variable and len([r for r in raw if r[0].kind == "body"]) == 1:
+            fix = self._fastapi_request_fix(ctx, a, h, first, data)
+        where = text_of(data, read.start, read.end)
+        yield self.finding(read.start, read.end, fix=fix, where=f"`{where}`", fields=_fields_note(names), idiom=idiom)
+
+    def _py_param_fields(self, h, pname, data):
+        body = h.node.child_by_field_name("body")
+        from backend_architect.app.routes import _py_fields_of
+
+        return list(_py_fields_of(pname, body, data))
+
+    def _fastapi_param_fix(self, ctx, a, h, p, ptype, pname, fields, data):
+        if not fields:
+            return None
+        body = h.node.child_by_field_name("body")
+        uses = [m.start() for m in re.finditer(rb"\b" + re.escape(pname.encode()) + rb"\b", data[body.start_byte:body.end_byte])]
+        if len(uses) != len(fields):
+            return None  # the dict is also used as a whole: rewriting accesses would not be enough
+        model = self._unique(_model_name(h, "Body"), data)
+        edits = [Edit(ptype.start_byte, ptype.end_byte, model)]
+        for fname, s, e, optional in fields:
+            edits.append(Edit(s, e, f"{pname}.{fname}"))
+        edits += self._pydantic_class(a, h, model, fields, data)
+        return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
+
+    def _fastapi_request_fix(self, ctx, a, h, raw, data):
+        read, variable, holder, _ = raw
+        fields = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
+        if not fields:
+            return None
+        model = self._unique(_model_name(h, "Body"), data)
+        params = h.node.child_by_field_name("parameters")
+        param_name = "body" if not re.search(rb"\bbody\b", data[h.node.start_byte:h.node.end_byte]) else "payload"
+        existing = named_args(params)
+        insert = f"{param_name}: {model}" + (", " if existing else "")
+        edits = [Edit(params.start_byte + 1, params.start_byte + 1, insert),
+                 Edit(holder.start_byte, holder.end_byte, f"{param_name}.model_dump()")]
+        edits += self._pydantic_class(a, h, model, fields, data)
+        return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
+
+    def _pydantic_class(self, a, h, model, fields, data):
+        seen = {}
+        for fname, s, e, optional in fields:
+            seen[fname] = seen.get(fname, True) and optional
+        lines = [f"class {model}(BaseModel):"]
+        for fname, optional in seen.items():
+            t = _kind_of(fname)
+            lines.append(f"    {fname}: {t} | None = None" if optional else f"    {fname}: {t}")
+        top = h.node.parent if h.node.parent is not None and h.node.parent.type == "decorated_definition" else h.node
+        start = checks.line_start(data, top.start_byte)
+        edits = [Edit(start, start, "\n".join(lines) + "\n\n\n")]
+        imp = checks.python_import(data, a.tree, "from pydantic import BaseModel")
+        if imp is not None and not re.search(rb"from pydantic import[^\n]*\bBaseModel\b", data):
+            edits.append(imp)
+        return edits
+
+    @staticmethod
+    def _unique(name, data):
+        n, i = name, 2
+        while re.search(rb"\b" + n.encode() + rb"\b", data):
+            n, i = f"{name}{i}", i + 1
+        return n
+
+    # -- Express / Fastify ----------------------------------------------------------------
+
+    def _js(self, ctx, a, h, data):
+        route = h.route
+        if route.schema is not None:
+            return
+        reads = [r for r in route.reads if r.kind in ("body", "query")]
+        if not reads or all(_flag_test(data, r) for r in reads):
+            return  # only `if (req.body.remember)`: a truthiness test, nothing reaches storage
+        kind = reads[0].kind
+        names = sorted({r.name for r in reads if r.name and r.kind == kind})
+        idiom = "a zod/joi schema" if route.framework == "express" else "a route `schema`"
+        fix = self._zod_fix(a, h, kind, data) if route.framework == "express" else None
+        where = f"`{h.route.request_names[0]}.{kind}`" if h.route.request_names else f"the request {kind}"
+        yield self.finding(reads[0].start, reads[0].end, fix=fix, where=where, fields=_fields_note(names), idiom=idiom)
+
+    def _zod_fix(self, a, h, kind, data):
+        route = h.route
+        reads = [r for r in route.reads if r.kind == kind]
+        if any(r.name is None for r in reads) or not reads:
+            return None
+        body = h.node.child_by_field_name("body")
+        if body is None or body.type != "statement_block":
+            return None
+        req = route.request_names[0]
+        tree = {}
+        optional = set()
+        for r in reads:
+            node = tree
+            parts = r.name.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    break
+            else:
+                node.setdefault(parts[-1], None)
+            before = data[max(0, r.start - 8):r.start]
+            after = data[r.end:r.end + 6]
+            if before.rstrip().endswith(b"typeof") or after.lstrip().startswith((b"??", b"||")):
+                optional.add(r.name)
+
+        def render(node, prefix, indent):
+            parts = []
+            for k, v in node.items():
+                path = f"{prefix}.{k}" if prefix else k
+                if isinstance(v, dict):
+                    inner = render(v, path, indent + "  ")
+                    parts.append(f"{indent}  {k}: z.object({{\n{inner}\n{indent}  }}),")
+                else:
+                    t = {"int": "z.coerce.number()" if kind == "query" else "z.number()", "bool": "z.boolean()", "str": "z.string()"}[_kind_of(k)]
+                    parts.append(f"{indent}  {k}: {t}{'.optional()' if path in optional else ''},")
+            return "\n".join(parts)
+
+        schema = self._unique(_model_name(h, "Body" if kind == "body" else "Query", upper=False), data)
+        local = "body" if kind == "body" else "query"
+        if re.search(rb"(?<![.\w])" + local.encode() + rb"\b", data[body.start_byte:body.end_byte]):
+            local = "valid" + local.capitalize()
+        decl = h.decl
+        stmt = decl
+        while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
+            stmt = stmt.parent
+        start = checks.line_start(data, stmt.start_byte)
+        indent = checks.indent_at(data, stmt.start_byte)
+        schema_text = f"{indent}const {schema} = z.object({{\n{render(tree, '', indent)}\n{indent}}});\n\n"
+        edits = [Edit(start, start, schema_text)]
+        first_stmt = body.named_children[0] if body.named_children else None
+        inner_indent = checks.indent_at(data, first_stmt.start_byte) if first_stmt is not None else indent + "  "
+        edits.append(Edit(body.start_byte + 1, body.start_byte + 1, f"\n{inner_indent}const {local} = {schema}.parse({req}.{kind});"))
+        done = set()
+        for r in reads:
+            # replace "req.body" (the first two names) with the parsed value
+            s = r.start
+            if s in done:
+                continue
+            done.add(s)
+            seg = data[s:r.end]
+            m = re.match(rb"\s*" + re.escape(req.encode()) + rb"\s*\.\s*" + kind.encode(), seg)
+            if m:
+                edits.append(Edit(s, s + m.end(), local))
+        imp = checks.js_import_names(data, a.tree, "zod", ["z"])
+        if imp is not None:
+            edits.append(imp)
+        return self.fix(edits, title=self.fix_title.format(schema=f"zod schema {schema}"))
+
+    # -- NestJS ---------------------------------------------------------------------------
+
+    def _nest(self, ctx, a, h, data):
+        for kind, fname, pname, tname, p, piped in h.extra.get("params", []):
+            if kind not in ("body", "query") or piped:
+                continue
+            if fname is not None and (not tname or tname in ("string", "number", "boolean")):
+                continue  # one named primitive: not a DTO
+            dto = None
+            if not tname or re.match(r"^(any|object|Object|unknown|Record<.*>|\{.*\})$", tname, re.S):
+                fields = self._nest_fields(h, pname, data)
+                fix = self._nest_new_dto(a, h, p, kind, fields, data) if fields else None
+                yield self.finding(p.start_byte, p.end_byte, fix=fix, where=f"`@{kind.capitalize()}() {pname}`",
+                                   fields=_fields_note(sorted(fields)), idiom="a class-validator DTO")
+                continue
+            dto = _find_class(a.tree, h.route.language, tname.split("<")[0], data)
+            if dto is None:
+                continue
+            body = dto.child_by_field_name("body")
+            if NEST_VALIDATOR_RE.search(text(body, data)):
+                continue
+            props = [c for c in body.named_children if c.type == "public_field_definition"]
+            if not props:
+                continue
+            fix = self._nest_decorate(a, dto, props, data)
+            yield self.finding(p.start_byte, p.end_byte, fix=fix, where=f"`{tname}`",
+                               fields=" (its properties have no class-validator decorators)", idiom="class-validator decorators")
+
+    def _nest_fields(self, h, pname, data):
+        body = h.node.child_by_field_name("body")
+        return sorted(set(m.group(1).decode() for m in re.finditer(rb"\b" + re.escape(pname.encode()) + rb"\.(\w+)", data[body.start_byte:body.end_byte]))) if body else []
+
+    def _nest_new_dto(self, a, h, p, kind, fields, data):
+        cls = h.extra["class"]
+        dto = self._unique(_model_name(h, "Dto"), data)
+        lines = [f"export class {dto} {{"]
+        used = set()
+        for f in fields:
+            t = _kind_of(f)
+            deco, ts_type = {"int": ("IsInt", "number"), "bool": ("IsBoolean", "boolean"), "str": ("IsString", "string")}[t]
+            used.add(deco)
+            lines.append(f"  @{deco}()\n  {f}: {ts_type};\n")
+        lines[-1] = lines[-1].rstrip("\n")
+        lines.append("}")
+        top = cls.parent if cls.parent is not None and cls.parent.type == "export_statement" else cls
+        start = checks.line_start(data, top.start_byte)
+        ptype = p.child_by_field_name("type")
+        pat = p.child_by_field_name("pattern")
+        edits = [Edit(start, start, "\n".join(lines) + "\n\n")]
+        if ptype is not None:
+            edits.append(Edit(ptype.start_byte, ptype.end_byte, f": {dto}"))
+        else:
+            edits.append(Edit(pat.end_byte, pat.end_byte, f": {dto}"))
+        imp = checks.js_import_names(data, a.tree, "class-validator", sorted(used))
+        if imp is not None:
+            edits.append(imp)
+        return self.fix(edits, title=self.fix_title.format(schema=f"class-validator DTO {dto}"))
+
+    def _nest_decorate(self, a, dto, props, data):
+        edits, used = [], set()
+        for prop in props:
+            tnode = prop.child_by_field_name("type")
+            t = text(tnode, data).lstrip(":").strip() if tnode is not None else ""
+            optional = "?" in text(prop, data).split(":")[0]
+            deco = {"string": "IsString", "number": "IsNumber", "boolean": "IsBoolean"}.get(t, "IsNotEmpty" if not optional else "IsDefined")
+            if t.endswith("[]"):
+                deco = "IsArray"
+            decos = (["IsOptional"] if optional else []) + [deco]
+            used.update(decos)
+            indent = checks.indent_at(data, prop.start_byte)
+            edits.append(Edit(prop.start_byte, prop.start_byte, "".join(f"@{d}()\n{indent}" for d in decos)))
+        imp = checks.js_import_names(data, a.tree, "class-validator", sorted(used))
+        if imp is not None:
+            edits.append(imp)
+        name = text(dto.child_by_field_name("name"), data)
+        return self.fix(edits, title=f"add class-validator decorators to {name}")
+
+    # -- Go -------------------------------------------------------------------------------
+
+    def _go(self, ctx, a, h, data):
+        route = h.route
+        btext = checks.body_text(h, data)
+        if re.search(r"[Vv]alidat", btext):
+            return
+        for type_name, call in h.extra.get("bound", []):
+            struct = _find_go_struct(a.tree, type_name, data)
+            if struct is None:
+                continue
+            tag_key = "binding" if route.framework == "gin" else "validate"
+            fields = [f for f in struct.named_children if f.type == "field_declaration"]
+            if not fields or any(re.search(tag_key + r":", text(f, data)) for f in fields):
+                continue
+            if route.framework == "echo" and re.search(r"\.Validate\(", btext):
+                continue
+            fix = self._go_tags(fields, tag_key, data) if route.framework in ("gin", "echo") else None
+            yield self.finding(call.start_byte, call.end_byte, fix=fix, where=f"`{text_of(data, call.start_byte, call.end_byte)}`",
+                               fields=f" ({type_name} has no `{tag_key}` tags)",
+                               idiom=f'`{tag_key}:"required"` struct tags' if route.framework != "net/http" else "a validation step")
+        forms = [r for r in route.reads if r.kind == "form" and r.name]
+        if forms and route.framework in ("gin", "echo", "net/http"):
+            names = sorted({r.name for r in forms})
+            fix = self._gin_form_fix(a, h, forms, data) if route.framework == "gin" else None
+            yield self.finding(forms[0].start, forms[0].end, fix=fix, where=f"`{text_of(data, forms[0].start, forms[0].end)}`",
+                               fields=_fields_note(names),
+                               idiom='a struct with `binding:"required"` tags and c.ShouldBind' if route.framework == "gin" else "a validated struct")
+
+    def _go_tags(self, fields, tag_key, data):
+        edits = []
+        for f in fields:
+            tag = next((c for c in f.named_children if c.type in ("raw_string_literal", "interpreted_string_literal")), None)
+            if tag is not None:
+                inner = text(tag, data)[1:-1]
+                edits.append(Edit(tag.start_byte, tag.end_byte, "`" + (inner + " " if inner else "") + f'{tag_key}:"required"`'))
+            else:
+                edits.append(Edit(f.end_byte, f.end_byte, f' `{tag_key}:"required"`'))
+        return self.fix(edits, title=f'add {tag_key}:"required" tags')
+
+    def _gin_form_fix(self, a, h, forms, data):
+        body = h.node.child_by_field_name("body")
+        ctxname = h.route.request_names[0] if h.route.request_names else "c"
+        if body is None:
+            return None
+        struct = self._unique(_model_name(h, "Form", upper=False), data)
+        var = "form" if not re.search(rb"\bform\b", data[body.start_byte:body.end_byte]) else "input"
+        fields = {}
+        for r in forms:
+            fields.setdefault(r.name, _camel(r.name, True))
+        lines = [f"type {struct} struct {{"]
+        width = max(len(v) for v in fields.values())
+        for name, go in fields.items():
+            lines.append(f'\t{go.ljust(width)} string `form:"{name}" binding:"required"`')
+        lines.append("}")
+        top = h.node if h.node.type in ("function_declaration", "method_declaration") else None
+        if top is None:
+            stmt = h.decl
+            while stmt.parent is not None and stmt.parent.type not in ("source_file",):
+                stmt = stmt.parent
+            top = stmt
+        start = checks.line_start(data, top.start_byte)
+        edits = [Edit(start, start, "\n".join(lines) + "\n\n")]
+        first = body.named_children[0] if body.named_children else None
+        indent = "\t" + checks.indent_at(data, h.node.start_byte) if h.node.type != "func_literal" else checks.indent_at(data, first.start_byte) if first is not None else "\t"
+        bind = (f"\n{indent}var {var} {struct}\n{indent}if err := {ctxname}.ShouldBind(&{var}); err != nil {{\n"
+                f'{indent}\t{ctxname}.AbortWithStatusJSON(400, gin.H{{"error": gin.H{{"code": "VALIDATION_ERROR", "message": err.Error()}}}})\n'
+                f"{indent}\treturn\n{indent}}}")
+        edits.append(Edit(body.start_byte + 1, body.start_byte + 1, bind))
+        for r in forms:
+            edits.append(Edit(r.start, r.end, f"{var}.{fields[r.name]}"))
+        return self.fix(edits, title=self.fix_title.format(schema=f"struct {struct} with binding tags"))
+
+
+def _flag_test(data: bytes, read) -> bool:
+    before = data[max(0, read.start - 12):read.start]
+    after = data[read.end:read.end + 4]
+    return bool(re.search(rb"if\s*\(\s*!?\s*$", before) and re.match(rb"\s*\)", after))
+
+
+def _fields_note(names) -> str:
+    names = [n for n in names if n]
+    if not names:
+        return ""
+    shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+    return f" (fields: {shown})"
+
+
+def text_of(data: bytes, s: int, e: int) -> str:
+    return data[s:e].decode("utf-8", "surrogatepass")
+
+
+def _find_class(tree, lang, name, data):
+    from backend_architect.core import languages
+
+    for node in languages.captures(lang, "(class_declaration name: (_) @n) @c", tree.root_node).get("c", []):
+        if text(node.child_by_field_name("name"), data) == name:
+            return node
+    return None
+
+
+def _find_go_struct(tree, name, data):
+    from backend_architect.core import languages
+
+    for _, m in languages.matches("go", "(type_spec name: (type_identifier) @n type: (struct_type (field_declaration_list) @f))", tree.root_node):
+        if text(m["n"][0], data) == name.rsplit(".", 1)[-1]:
+            return m["f"][0]
+    return None
