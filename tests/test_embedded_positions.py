@@ -97,3 +97,27 @@ def test_strings_not_passed_to_database_calls_are_ignored():
     )
     result = lint(Document(src, path="n.py"), Settings())
     assert result.regions == []
+
+
+def test_noqa_on_the_closing_line_of_a_multiline_string_suppresses():
+    src = 'cur.execute("""\n    SELECT *\n      FROM t\n""")  # noqa: QO001\n'
+    doc = Document(src, path="s.py")
+    assert [f for f in lint(doc, Settings()).findings if f.code == "QO001"] == []
+    opening = 'cur.execute(  # noqa: QO001\n    """SELECT *\n      FROM t"""\n)\n'
+    # a comment on a line that is neither the string's first nor last line does not count
+    findings = lint(Document(opening, path="s.py"), Settings()).findings
+    assert [f.code for f in findings if f.code == "QO001"] == ["QO001"]
+
+
+def test_disable_for_this_line_puts_the_comment_after_the_string():
+    from backend_architect.core.document import apply_edits
+    from backend_architect.core.engine import suppression_edit
+
+    src = 'def f(cur):\n    cur.execute("""\n        SELECT *\n          FROM t\n    """)\n'
+    doc = Document(src, path="s.py")
+    finding = next(f for f in lint(doc, Settings()).findings if f.code == "QO001")
+    edit = suppression_edit(doc, finding)
+    fixed = apply_edits(src, [edit])
+    assert fixed.splitlines()[4] == '    """)  # noqa: QO001'
+    assert "noqa" not in "\n".join(fixed.splitlines()[:4])
+    assert [f for f in lint(Document(fixed, path="s.py"), Settings()).findings if f.code == "QO001"] == []

@@ -430,14 +430,17 @@ class _Finder:
         t = node.type
         data = self.data
         lang = self.lang
+        if t == "parenthesized_expression":
+            inner = [c for c in node.named_children if c.type != "comment"]
+            return self.segments(inner[0], formatting) if len(inner) == 1 else None
         if lang == "python":
-            if t == "parenthesized_expression" and node.named_child_count == 1:
-                return self.segments(node.named_children[0], formatting)
             if t == "string":
                 return self._py_string(node, formatting)
             if t == "concatenated_string":
                 out = []
                 for child in node.named_children:
+                    if child.type == "comment":
+                        continue
                     segs = self._py_string(child, formatting) if child.type == "string" else None
                     if segs is None:
                         return None
@@ -467,8 +470,6 @@ class _Finder:
                         return self._format_fields(base, node.child_by_field_name("arguments"))
             return None
         if lang in ("javascript", "typescript", "tsx"):
-            if t == "parenthesized_expression" and node.named_child_count == 1:
-                return self.segments(node.named_children[0], formatting)
             if t == "string":
                 raw = _text(node, data)
                 return _literal_segments(raw[1:-1], node.start_byte + 1, lang, raw_string=False)
@@ -480,8 +481,6 @@ class _Finder:
                     return self._concat(node.child_by_field_name("left"), node.child_by_field_name("right"), formatting)
             return None
         if lang == "go":
-            if t == "parenthesized_expression" and node.named_child_count == 1:
-                return self.segments(node.named_children[0], formatting)
             if t == "raw_string_literal":
                 raw = _text(node, data)
                 return _literal_segments(raw[1:-1], node.start_byte + 1, lang, raw_string=True)
