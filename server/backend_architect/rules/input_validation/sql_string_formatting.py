@@ -75,6 +75,8 @@ class SqlStringFormatting(Rule):
         for site in sites:
             if site.formatting in (None, "tagged") or not site.holes:
                 continue
+            if re.match(r"\s*(SET|SHOW|RESET)\b", site.decoded, re.I):
+                continue  # SET takes no bind parameters: the value is configuration
             flagged = [h for h in site.holes if not checker.constant(h)]
             if not flagged:
                 continue
@@ -99,6 +101,16 @@ _NUMERIC_CALLS = {"len", "int", "float", "bool", "Number", "parseInt", "parseFlo
                   "strconv.FormatInt", "strconv.FormatUint", "strconv.FormatFloat", "strconv.Quote"}
 _IDENT_CALLS = re.compile(r"(?:^|\.)(?:quote_name|quote_ident|quote_identifier|QuoteIdentifier|QuoteLiteral|"
                           r"Identifier|escapeId|escapeIdentifier|escapeLiteral|format_ident)$")
+_CONVERTERS = {"str", "String", "repr", "string", "fmt.Sprint", "JSON.stringify", "strconv.Quote", "encodeURIComponent"}
+_REQUEST_CALL = re.compile(
+    r"(?:^|\.)(?:request|req|r|c|ctx|context|self\.request)\.(?:args|form|json|values|GET|POST|query|params|body|"
+    r"cookies|headers|get_json|Query|Param|Params|PostForm|FormValue|PostFormValue|DefaultQuery|GetQuery|QueryParam|"
+    r"FormValue|URL\.Query\(\)\.Get)|^input$|\.URL\.Query\(\)\.Get$")
+_FRAGMENT_NAME = re.compile(
+    r"(?i)(cond(ition)?|clause|where|filter|order(_?by)?|sort_?sql|cols|columns?|fields|select|join|updates?|sets?|"
+    r"sql|query|place_?holders?|limit|offset|table|tbl|schema|extension|expr(ession)?|fragment|stmt|statement|"
+    r"dialect|returning|upsert|conflict|lock|suffix|prefix|ops?|operator|direction|dir)"
+    r"(_?(str|string|sql|name|list|clause|part|text))?s?$")
 _TABLE_ATTRS = re.compile(r"(?:^|\.)(?:_meta\.db_table|db_table|__tablename__|_table_name|table_name|tablename|TableName\(\))$")
 
 
@@ -119,6 +131,10 @@ class _Constants:
             return True
         if hole.node is None:
             return False
+        if not hole.value and not hole.quoted and (
+                _FRAGMENT_NAME.search(_text(hole.node, self.data).rsplit(".", 1)[-1])
+                or re.search(r"(?i)name$", _text(hole.node, self.data))):
+            return True  # where a value cannot go, a `condition` / `columns` / `table_name` is composed SQL
         return self.expr(hole.node, 0)
 
     def finder(self):
@@ -145,7 +161,8 @@ class _Constants:
                  "float_literal", "nil", "raw_string_literal", "interpreted_string_literal"):
             return True
         if t == "string":
-            return not any(c.type == "interpolation" for c in node.named_children)
+            holes = [c for c in node.named_children if c.type == "interpolation"]
+            return all(h.named_children and self.expr(h.named_children[0], d) for h in holes)
         if t == "template_string":
             subs = [c for c in node.named_children if c.type == "template_substitution"]
             if not subs:
@@ -168,6 +185,8 @@ class _Constants:
             last = text.rsplit(".", 1)[-1]
             if _CAPS.match(last) or _TABLE_ATTRS.search(text) or last in ("length", "size"):
                 return True
+            if self.lang == "python" and last in ("id", "pk") and not _REQUEST_CALL.search(text):
+                return True  # a model's integer key
             head = text.split(".", 1)[0]
             return bool(_CAPS.match(head))
         if t in ("subscript", "subscript_expression", "index_expression"):
@@ -197,17 +216,36 @@ class _Constants:
                 return False
             fname = _text(fn, self.data)
             args = node.child_by_field_name("arguments")
+            arg_nodes = [a for a in (args.named_children if args is not None else []) if a.type != "comment"]
             if fname in _NUMERIC_CALLS or fname.rsplit(".", 1)[-1] in ("Itoa", "FormatInt", "QuoteIdentifier"):
                 return True
             if _IDENT_CALLS.search(fname):
                 return True
-            if fname in ("str", "String") and args is not None and args.named_children:
-                return self.expr(args.named_children[0], d)
-            if fname.endswith(".join") or fname.endswith(".Join") or fname in ("strings.Join", "strings.Repeat"):
-                return self._placeholder_list(node, d)
-            if fname.endswith(".map") or fname.endswith(".fill"):
-                return self._placeholder_list(node, d)
-            return False
+            if _REQUEST_CALL.search(fname):
+                return False  # request data straight into SQL
+            if fname in _CONVERTERS or fname.endswith(".toString") or fname.endswith(".String"):
+                inner = arg_nodes[0] if arg_nodes else fn.child_by_field_name("object") or fn.child_by_field_name("operand")
+                return inner is not None and self.expr(inner, d)
+            if fname.endswith(".join") or fname.endswith(".Join") or fname == "strings.Join":
+                # a list joined inside quotes ("','") is a list of values spliced into a literal
+                sep = arg_nodes[-1] if fname == "strings.Join" and arg_nodes else fn.child_by_field_name("object")
+                if sep is not None and "'" in _text(sep, self.data):
+                    listed = arg_nodes[0] if arg_nodes else None
+                    return listed is not None and self.expr(listed, d)
+                return True
+            if fname == "fmt.Sprintf" and arg_nodes:
+                verbs = re.findall(r"%[-+# 0]*\d*(?:\.\d+)?[a-zA-Z%]", _text(arg_nodes[0], self.data))
+                verbs = [v for v in verbs if v != "%%"]
+                return all(v.endswith("d") or self.expr(a, d) for v, a in zip(verbs, arg_nodes[1:])) \
+                    and len(verbs) >= len(arg_nodes) - 1
+            if fname == "fmt.Sprint":
+                return all(self.expr(a, d) for a in arg_nodes)
+            if fname.endswith(".format") and fn.type == "attribute":
+                return all(self.expr(a.child_by_field_name("value") if a.type == "keyword_argument" else a, d)
+                           for a in arg_nodes)
+            # any other call: functions that return SQL text (db.now(), build_where()) compose
+            # queries; their results are not request data
+            return True
         if t == "list" or t == "array" or t == "tuple":
             return all(self.expr(c, d) for c in node.named_children)
         return False
@@ -511,6 +549,8 @@ class _Fixer:
         if lang == "python" and style == "$" or lang == "go" or \
                 lang != "python" and site.method in ("$queryRawUnsafe", "$executeRawUnsafe"):
             return self.add_varargs(values)
+        if lang != "python" and re.search(r"(?i)sequelize$", site.receiver):
+            return self.add_sequelize(values)
         # one sequence argument: (a, b) / [a, b]
         params = site.params
         if not params:
@@ -546,6 +586,19 @@ class _Fixer:
         for _, kind, i in sorted(marks):
             merged.append(items[i] if kind == "old" else values[i])
         return merged
+
+    def add_sequelize(self, values: list[str]) -> None:
+        """sequelize.query(sql, { bind: [...] }): $n placeholders, values in the options."""
+        site = self.site
+        if site.style != "$":
+            raise _NoFix
+        if not site.params:
+            self.edits.append(Edit(site.arg.end_byte, site.arg.end_byte, f", {{ bind: [{', '.join(values)}] }}"))
+            return
+        options = site.params[0]
+        if options.type != "object" or re.search(r"\b(bind|replacements)\s*:", self.src(options)):
+            raise _NoFix
+        self.edits.append(Edit(options.start_byte + 1, options.start_byte + 1, f" bind: [{', '.join(values)}],"))
 
     def add_varargs(self, values: list[str]) -> None:
         site = self.site

@@ -59,6 +59,9 @@ class NPlusOneQuery(Rule):
         if tree is None:
             return
         lang = ctx.document.language
+        path = ctx.document.path.replace("\\", "/")
+        if ctx.is_migration or _is_test(path, ctx.document.text):
+            return  # one-off data migrations and tests are not request paths
         analysis = _Analysis(ctx, tree, self)
         if lang == "python":
             yield from analysis.python()
@@ -99,7 +102,19 @@ _SCALAR_NAMES = re.compile(
     r"(?:_at|_on|_date|_time|date|time|timestamp|name|title|email|id|pk|_id|count|total|amount|price|status|type|"
     r"kind|slug|url|path|text|body|content|data|json|meta|_meta|value|values|year|month|day|hour|minute|"
     r"seconds|days|size|length|state|code|config|settings|info|details|address|location|point|file|image|photo|"
-    r"avatar|description|summary|request|user_agent|headers|objects|query|errors|cleaned_data|fields)$")
+    r"avatar|description|summary|request|user_agent|headers|objects|query|errors|cleaned_data|fields|amount|balance|"
+    r"currency|phone|money|parameters|configuration|settings|options|metadata|private_metadata|attrs|extra|payload)$")
+
+
+_WRITES = {"add", "create", "remove", "set", "clear", "update", "delete", "bulk_create", "get_or_create",
+           "update_or_create", "append", "extend", "pop", "insert", "setdefault", "discard"}
+_TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|_test\.go$|\.(test|spec)\.[jt]sx?$")
+_TEST_CODE = re.compile(r"^\s*(?:import pytest|from pytest|import unittest|from unittest|from django\.test)\b|"
+                        r"^\s*(?:describe|it|test)\(\s*['\"`]", re.M)
+
+
+def _is_test(path: str, text: str) -> bool:
+    return bool(_TEST_FILE.search(path) or _TEST_CODE.search(text))
 
 
 RAW_MESSAGE = ("This query runs once per row of {outer} (N+1); read all the rows with one query "
@@ -220,7 +235,9 @@ class _Analysis:
         for _, caps in languages.matches("python", q, loop.body):
             if self.src(caps["v"][0]) != loop.var:
                 continue
-            out.append((self.src(caps["rel"][0]), self.src(caps["attr"][0]), caps["acc"][0]))
+            outer = caps["acc"][0].parent
+            called = outer is not None and outer.parent is not None and outer.parent.type == "call"
+            out.append((self.src(caps["rel"][0]), self.src(caps["attr"][0]), caps["acc"][0], called))
         return out
 
     def django(self, loops, models):
@@ -232,12 +249,16 @@ class _Analysis:
                 continue
             model = m.group(1)
             known = models.get(model)
+            if known is None:
+                known = _imported_models(self.doc.path, self.doc.text, model)
             loaded = set(re.findall(r"""(?:select|prefetch)_related\(([^)]*)\)""", origin))
             loaded_names = {n.strip("'\" ") for group in loaded for n in group.split(",")}
             seen = set()
-            for rel, attr, acc in self._accesses(loop):
+            for rel, attr, acc, called in self._accesses(loop):
                 if rel in seen or rel in loaded_names or rel.split("__")[0] in loaded_names:
                     continue
+                if attr in _WRITES:
+                    continue  # post.tags.add(...) writes; loading the relation first would not help
                 how = None
                 if known is not None:
                     kind = known.get(rel)
@@ -248,7 +269,7 @@ class _Analysis:
                             how = "prefetch_related"
                 elif rel.endswith("_set") and attr in ("all", "count"):
                     how = "prefetch_related"
-                elif not _SCALAR_NAMES.search(rel) and re.fullmatch(r"[a-z_]+", attr) and \
+                elif not called and not _SCALAR_NAMES.search(rel) and re.fullmatch(r"[a-z_]+", attr) and \
                         attr not in ("all", "filter", "exclude", "count", "exists", "get", "first", "last",
                                      "order_by", "values", "strftime", "isoformat", "lower", "upper", "split",
                                      "strip", "replace", "format", "startswith", "endswith", "items", "keys",
@@ -500,15 +521,84 @@ def _short(text: str) -> str:
 
 def _py_models(analysis) -> dict[str, dict[str, str]]:
     """Model classes in the file -> {field: fk | m2m | reverse | relationship}."""
-    if "ForeignKey" not in analysis.doc.text and "relationship(" not in analysis.doc.text \
-            and "ManyToManyField" not in analysis.doc.text and "OneToOneField" not in analysis.doc.text:
+    return _models_in(analysis.doc.text, analysis.tree)
+
+
+_MODEL_FILES: dict[tuple[str, float], dict] = {}
+
+
+def _models_in_file(path: str) -> dict[str, dict[str, str]]:
+    try:
+        key = (path, os.path.getmtime(path))
+    except OSError:
+        return {}
+    found = _MODEL_FILES.get(key)
+    if found is None:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        found = _models_in(text, languages.parse(text, "python")) if "class " in text else {}
+        if len(_MODEL_FILES) > 512:
+            _MODEL_FILES.clear()
+        _MODEL_FILES[key] = found
+    return found
+
+
+def _imported_models(doc_path: str, text: str, name: str) -> dict[str, str] | None:
+    """Fields of model ``name`` defined in the module it is imported from (None when not found)."""
+    for m in re.finditer(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)", text, re.M):
+        names = re.findall(r"\b(\w+)\b(?:\s+as\s+(\w+))?", m.group(3))
+        if not any(n == name or alias == name for n, alias in names):
+            continue
+        dots, module = m.group(1), m.group(2)
+        folder = os.path.dirname(os.path.abspath(doc_path))
+        roots = []
+        if dots:
+            base = folder
+            for _ in range(len(dots) - 1):
+                base = os.path.dirname(base)
+            roots = [base]
+        else:
+            base = folder
+            for _ in range(8):
+                roots.append(base)
+                parent = os.path.dirname(base)
+                if parent == base:
+                    break
+                base = parent
+        rel = module.replace(".", os.sep)
+        for root in roots:
+            target = os.path.join(root, rel) if rel else root
+            candidates = [target + ".py", os.path.join(target, "__init__.py")]
+            if os.path.isdir(target):
+                candidates += sorted(os.path.join(target, f) for f in os.listdir(target) if f.endswith(".py"))
+            for c in candidates:
+                if os.path.isfile(c):
+                    models = _models_in_file(c)
+                    if name in models:
+                        return models[name]
+        return None
+    return None
+
+
+def _models_in(text: str, tree) -> dict[str, dict[str, str]]:
+    if "Model" not in text and "Base" not in text and "relationship(" not in text:
         return {}
     q = """(class_definition name: (identifier) @cls body: (block
               (expression_statement [(assignment left: (identifier) @field right: (call function: (_) @fn arguments: (argument_list) @args))
                                      (assignment left: (identifier) @field type: (_) right: (call function: (_) @fn arguments: (argument_list) @args))])))"""
+    data = text.encode("utf-8", "surrogatepass")
+
+    class _Src:
+        def src(self, node):
+            return _text(node, data)
+
+    analysis = _Src()
     models: dict[str, dict[str, str]] = {}
     reverse: list[tuple[str, str]] = []
-    for _, caps in languages.matches("python", q, analysis.tree.root_node):
+    for _, caps in languages.matches("python", q, tree.root_node):
         cls = analysis.src(caps["cls"][0])
         field = analysis.src(caps["field"][0])
         fn = analysis.src(caps["fn"][0]).rsplit(".", 1)[-1]
