@@ -366,6 +366,7 @@ class _Finder:
         "python": """
             (assignment left: (identifier) @name right: (_) @value) @assign
             (augmented_assignment left: (identifier) @name operator: "+=" right: (_) @value) @augment
+            (named_expression name: (identifier) @name value: (_) @value) @assign
         """,
         "js": """
             (variable_declarator name: (identifier) @name value: (_) @value) @assign

@@ -251,11 +251,19 @@ class _Analysis:
             known = models.get(model)
             if known is None:
                 known = _imported_models(self.doc.path, self.doc.text, model)
-            loaded = set(re.findall(r"""(?:select|prefetch)_related\(([^)]*)\)""", origin))
-            loaded_names = {n.strip("'\" ") for group in loaded for n in group.split(",")}
+            loaded = re.findall(r"""(?:select|prefetch)_related\(([^)]*)\)""", origin)
+            # prefetch_related_objects(rows, "rel") earlier in the function loads them too
+            scope = self.finder().scope_of(loop.node)
+            before = self.data[scope.start_byte : loop.node.start_byte].decode("utf-8", "surrogatepass")
+            loaded += re.findall(r"""prefetch_related_objects\(([^)]*)\)""", before)
+            loaded_names = set()
+            for group in loaded:
+                for name in re.findall(r"""['"]([\w]+(?:__\w+)*)['"]""", group):
+                    parts = name.split("__")
+                    loaded_names.update("__".join(parts[: i + 1]) for i in range(len(parts)))
             seen = set()
             for rel, attr, acc, called in self._accesses(loop):
-                if rel in seen or rel in loaded_names or rel.split("__")[0] in loaded_names:
+                if rel in seen or rel in loaded_names:
                     continue
                 if attr in _WRITES:
                     continue  # post.tags.add(...) writes; loading the relation first would not help
