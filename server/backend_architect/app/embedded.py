@@ -79,7 +79,8 @@ class Hole:
     dec_start: int = 0  # its placeholder in the decoded SQL (bytes)
     dec_end: int = 0
     value: bool = False  # sits where a value goes (so a bind parameter can replace it)
-    quoted: bool = False  # wrapped exactly by SQL quotes: '...{x}...'
+    quoted: bool = False  # wrapped exactly by SQL quotes: '{x}'
+    in_literal: bool = False  # inside a SQL string literal: '%{x}%'
     spec: str = ""  # a format spec / conversion (f-string ``!r``/``:>3``, ``%d``)
 
 
@@ -276,6 +277,35 @@ def _is_value(before: str, after: str) -> bool:
                 depth -= 1
         return False
     return False
+
+
+def _inside_sql_string(before: str) -> bool:
+    """Is the end of ``before`` inside a '...' literal (comments and quoted names skipped)?"""
+    inside = False
+    i = 0
+    n = len(before)
+    while i < n:
+        c = before[i]
+        if inside:
+            if c == "'":
+                if i + 1 < n and before[i + 1] == "'":
+                    i += 2
+                    continue
+                inside = False
+        elif c == "'":
+            inside = True
+        elif c == "-" and before.startswith("--", i):
+            j = before.find("\n", i)
+            if j == -1:
+                return False
+            i = j
+        elif c == '"':
+            j = before.find('"', i + 1)
+            if j == -1:
+                return False
+            i = j
+        i += 1
+    return inside
 
 
 # -- per-language call tables ---------------------------------------------------------------
@@ -852,6 +882,7 @@ class _Finder:
             before = before.replace(marker, " 0 ")
             after = marker.join(pieces[i + 1 :]).replace(marker, " 0 ")
             h.value, h.quoted = value_position(before, after)
+            h.in_literal = _inside_sql_string(before)
         b = _Builder()
         n = 900
         for s in segs:

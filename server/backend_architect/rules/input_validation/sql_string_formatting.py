@@ -106,6 +106,10 @@ _REQUEST_CALL = re.compile(
     r"(?:^|\.)(?:request|req|r|c|ctx|context|self\.request)\.(?:args|form|json|values|GET|POST|query|params|body|"
     r"cookies|headers|get_json|Query|Param|Params|PostForm|FormValue|PostFormValue|DefaultQuery|GetQuery|QueryParam|"
     r"FormValue|URL\.Query\(\)\.Get)|^input$|\.URL\.Query\(\)\.Get$")
+_REQUEST_DATA = re.compile(
+    r"(?:^|\b)(?:req|request|ctx\.request|self\.request)\.(?:args|form|json|values|GET|POST|query|params|body|data|"
+    r"cookies|headers|get_json|query_params|path_params)\b|^(?:c|ctx)\.(?:Query|Param|PostForm|DefaultQuery|GetQuery|"
+    r"QueryParam|FormValue)\(|\br\.(?:FormValue|PostFormValue|URL\.Query\(\))|\bmux\.Vars\(")
 _FRAGMENT_NAME = re.compile(
     r"(?i)(cond(ition)?|clause|where|filter|order(_?by)?|sort_?sql|cols|columns?|fields|select|join|updates?|sets?|"
     r"sql|query|place_?holders?|limit|offset|table|tbl|schema|extension|expr(ession)?|fragment|stmt|statement|"
@@ -131,11 +135,38 @@ class _Constants:
             return True
         if hole.node is None:
             return False
-        if not hole.value and not hole.quoted and (
-                _FRAGMENT_NAME.search(_text(hole.node, self.data).rsplit(".", 1)[-1])
-                or re.search(r"(?i)name$", _text(hole.node, self.data))):
-            return True  # where a value cannot go, a `condition` / `columns` / `table_name` is composed SQL
+        if not hole.value and not hole.quoted and not hole.in_literal:
+            return self.composed(hole.node)
         return self.expr(hole.node, 0)
+
+    def composed(self, node) -> bool:
+        """Where a value cannot go (a name, a clause), code composes SQL: flag only what comes
+        from outside — request data, or a bare parameter of the function such as `sort`."""
+        text = _text(node, self.data)
+        if _REQUEST_DATA.search(text):
+            return False
+        if node.type != "identifier":
+            return True
+        if _FRAGMENT_NAME.search(text) or re.search(r"(?i)name$", text):
+            return True
+        if self.expr(node, 0):
+            return True
+        return not self._is_parameter(node)
+
+    def _is_parameter(self, ident) -> bool:
+        from backend_architect.core import languages
+
+        finder = self.finder()
+        scope = finder.scope_of(ident)
+        if scope is finder.tree.root_node:
+            return False
+        params = scope.child_by_field_name("parameters") or scope.child_by_field_name("parameter")
+        if params is None:
+            return False
+        q = {"python": "(identifier) @p", "go": "(parameter_declaration name: (identifier) @p)"}.get(
+            self.lang, "[(identifier) @p (shorthand_property_identifier_pattern) @p]")
+        names = {_text(n, self.data) for n in languages.captures(self.lang, q, params).get("p", [])}
+        return _text(ident, self.data) in names
 
     def finder(self):
         if self._finder is None:
@@ -229,7 +260,7 @@ class _Constants:
             if fname.endswith(".join") or fname.endswith(".Join") or fname == "strings.Join":
                 # a list joined inside quotes ("','") is a list of values spliced into a literal
                 sep = arg_nodes[-1] if fname == "strings.Join" and arg_nodes else fn.child_by_field_name("object")
-                if sep is not None and "'" in _text(sep, self.data):
+                if sep is not None and "'" in _strip_quotes(_text(sep, self.data)):
                     listed = arg_nodes[0] if arg_nodes else None
                     return listed is not None and self.expr(listed, d)
                 return True

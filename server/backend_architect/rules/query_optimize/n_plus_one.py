@@ -60,7 +60,7 @@ class NPlusOneQuery(Rule):
             return
         lang = ctx.document.language
         path = ctx.document.path.replace("\\", "/")
-        if ctx.is_migration or _is_test(path, ctx.document.text):
+        if ctx.is_migration or _is_test(path, ctx.document.text) or _MIGRATION_CODE.search(ctx.document.text):
             return  # one-off data migrations and tests are not request paths
         analysis = _Analysis(ctx, tree, self)
         if lang == "python":
@@ -111,6 +111,10 @@ _WRITES = {"add", "create", "remove", "set", "clear", "update", "delete", "bulk_
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|_test\.go$|\.(test|spec)\.[jt]sx?$")
 _TEST_CODE = re.compile(r"^\s*(?:import pytest|from pytest|import unittest|from unittest|from django\.test)\b|"
                         r"^\s*(?:describe|it|test)\(\s*['\"`]", re.M)
+
+
+_MIGRATION_CODE = re.compile(r"^class Migration\(migrations\.Migration\)|^from alembic import op|"
+                             r"^\s*(?:async\s+)?up(?:\s*:\s*async)?\s*\(\s*queryInterface", re.M)
 
 
 def _is_test(path: str, text: str) -> bool:
@@ -467,9 +471,10 @@ class _Analysis:
                 continue
             slice_name = self.src(loop.iterable)
             outer = None
+            scope = self.finder().scope_of(loop.node)
             for _, caps in finds:
                 call = caps["call"][0]
-                if call.end_byte <= loop.node.start_byte and re.fullmatch(
+                if scope.start_byte <= call.start_byte and call.end_byte <= loop.node.start_byte and re.fullmatch(
                         rf"\(\s*&{re.escape(slice_name)}\s*(?:,.*)?\)", self.src(caps["args"][0]), re.S):
                     outer = call
             if outer is None:
