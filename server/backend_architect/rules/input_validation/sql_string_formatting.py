@@ -15,6 +15,10 @@ HOW = {
 }
 
 
+NAME_MESSAGE = ("SQL built with {how} from `{value}` where a name or clause goes; "
+                "map it through a whitelist of allowed names")
+
+
 class SqlStringFormatting(Rule):
     """
     ## What it does
@@ -89,7 +93,10 @@ class SqlStringFormatting(Rule):
                 fix = _Fixer(ctx, site, flagged, self).build()
             except _NoFix:
                 fix = None
-            yield self.finding(first.host_start, last.host_end, fix=fix,
+            message = None
+            if not any(h.value or h.quoted or h.in_literal for h in flagged):
+                message = NAME_MESSAGE
+            yield self.finding(first.host_start, last.host_end, message, fix=fix,
                                how=HOW.get(site.formatting, "formatting"), value=value)
 
 
