@@ -315,7 +315,7 @@ PY_METHODS = {
     "fetch_all", "fetch_one", "fetch_val", "iterate", "raw", "exec_driver_sql", "copy_expert",
     "text", "execute_values", "execute_batch", "read_sql", "read_sql_query", "RawSQL", "copy",
 }
-PY_SECOND_ARG = {"execute_values", "execute_batch", "read_sql", "read_sql_query"}
+PY_SECOND_ARG = {"execute_values", "execute_batch"}
 JS_METHODS = {
     "query", "execute", "raw", "$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe",
     "sql", "unsafe", "prepare", "exec", "run", "all", "get", "each", "one", "oneOrNone", "many",
