@@ -587,8 +587,6 @@ class _Finder:
         out = []
         for s in segs:
             if not isinstance(s, _Text) or not s.copy or "{" not in s.text:
-                if isinstance(s, _Text) and s.copy and s.text in ("{", "}"):
-                    pass
                 out.append(s)
                 continue
             i = 0
@@ -829,8 +827,8 @@ class _Finder:
         decoded, dmap, holes = self._materialise(segs, tagged)
         clean, cmap = clean_sql(decoded, 0, qmark=(style == "?"))
         region_map = cmap.compose(dmap)
-        host_start = expr.start_byte if assignment is None or len(formatting) == 0 or "augmented" not in formatting else expr.start_byte
-        host_end = (expr.end_byte if "augmented" not in formatting else values[-1].end_byte)
+        host_start = expr.start_byte
+        host_end = values[-1].end_byte if "augmented" in formatting else expr.end_byte
         if lang == "python" and method == "text":
             kind = "text"
         else:

@@ -288,32 +288,6 @@ class _Constants:
             return all(self.expr(c, d) for c in node.named_children)
         return False
 
-    def _placeholder_list(self, node, d) -> bool:
-        """`", ".join(["%s"] * len(ids))`, ids.map((_, i) => `$${i + 1}`).join(","), strings.Repeat("?,", n)."""
-        from backend_architect.core import languages
-
-        lang = self.lang
-        q = {
-            "python": "[(string) @s (identifier) @i]",
-            "go": "[(interpreted_string_literal) @s (raw_string_literal) @s (identifier) @i]",
-        }.get(lang, "[(string) @s (template_string) @s (identifier) @i]")
-        caps = languages.captures(lang, q, node)
-        strings = caps.get("s", [])
-        if not strings:
-            return False
-        for s in strings:
-            raw = _text(s, self.data)
-            if s.type == "template_string":
-                raw = re.sub(r"\$\{[^}]*\}", "", raw)
-            elif s.type == "string" and lang == "python" and any(c.type == "interpolation" for c in s.named_children):
-                raw = re.sub(r"\{[^}]*\}", "", raw)
-            if _PLACEHOLDER_ONLY.match(_strip_quotes(raw)) is None:
-                return False
-        idents = [i for i in caps.get("i", []) if re.search(r"placeholder|param|bind|mark|qs|holder", _text(i, self.data), re.I)]
-        if lang == "go" and (idents or _text(node.child_by_field_name("function"), self.data) == "strings.Repeat"):
-            return True
-        return True
-
     def _local_constant(self, ident, d) -> bool:
         finder = self.finder()
         name = _text(ident, self.data)
@@ -322,13 +296,8 @@ class _Constants:
         if not entries and scope is not finder.tree.root_node:
             entries = finder.assignments(finder.tree.root_node).get(name)
         if not entries:
-            if self.lang == "go":
-                return self._go_placeholder_slice(name, scope)
             return self._loop_over_constants(ident, name)
         return all(self.expr(value, d) for _, value, _ in entries)
-
-    def _go_placeholder_slice(self, name, scope) -> bool:
-        return False
 
     def _loop_over_constants(self, ident, name) -> bool:
         """`for col in ("a", "b"): f"... {col} ..."`."""
@@ -499,8 +468,6 @@ class _Fixer:
             self.edits.append(Edit(pos, pos, "%"))
 
     def unescape_percent(self) -> None:
-        for h in self.site.holes:
-            pass
         # %% in a %-formatted string meant one %; drivers other than psycopg want it single
         text = self.data[self.site.expr.start_byte : self.site.expr.end_byte]
         base = self.site.expr.start_byte
@@ -660,7 +627,6 @@ class _Fixer:
         outer = site.call.parent
         if outer is None or outer.type != "argument_list":
             raise _NoFix
-        outer_call = outer.parent
         positional = [a for a in outer.named_children if a.type not in ("keyword_argument", "comment")]
         if not positional or positional[0] != site.call:
             raise _NoFix
@@ -673,7 +639,6 @@ class _Fixer:
             raise _NoFix
         inner = [self.src(c) for c in params.named_children if c.type != "comment"]
         self.edits.append(Edit(params.start_byte, params.end_byte, "{" + ", ".join(inner + pairs) + "}"))
-        del outer_call
 
     def prisma_tagged(self, values):
         """prisma.$queryRawUnsafe(`... ${id}`) -> prisma.$queryRaw`... ${id}`."""

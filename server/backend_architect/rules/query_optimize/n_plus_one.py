@@ -285,7 +285,7 @@ class _Analysis:
                         attr not in ("all", "filter", "exclude", "count", "exists", "get", "first", "last",
                                      "order_by", "values", "strftime", "isoformat", "lower", "upper", "split",
                                      "strip", "replace", "format", "startswith", "endswith", "items", "keys",
-                                     "url", "path", "pk") and not self._python_local_type(loop, rel) \
+                                     "url", "path", "pk") \
                         and re.search(r"\bmodels\b|\.objects\b", self.doc.text):
                     how = "select_related"
                 if how is None:
@@ -294,9 +294,6 @@ class _Analysis:
                 fix = self._django_fix(origin_node, model, rel, how)
                 yield self.rule.finding(acc.start_byte, acc.end_byte, fix=fix,
                                         what=f"`{self.src(acc)}`", outer=f"`{model}.objects`")
-
-    def _python_local_type(self, loop, rel) -> bool:
-        return False
 
     def _django_fix(self, iterable, model, rel, how):
         target = iterable
