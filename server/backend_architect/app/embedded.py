@@ -858,8 +858,8 @@ class _Finder:
                 return "?"
             return "%s"
         if lang == "go":
-            if "?" in sql and "$1" not in sql:
-                return "?"
+            if method == "Raw" or "?" in sql and "$1" not in sql:
+                return "?"  # GORM's Raw takes ? on every dialect
             return "?" if qmark and "$1" not in sql else "$"
         if method in ("raw",) or qmark:
             return "?" if "$1" not in sql else "$"
