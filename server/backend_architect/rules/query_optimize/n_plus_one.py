@@ -318,7 +318,10 @@ class _Analysis:
             if not m:
                 continue
             model = m.group(1) or m.group(2)
-            rels = {k for k, v in (models.get(model) or {}).items() if v == "relationship"}
+            fields = models.get(model)
+            if fields is None:
+                fields = _imported_models(self.doc.path, self.doc.text, model) or {}
+            rels = {k for k, v in fields.items() if v == "relationship"}
             if not rels:
                 continue
             if re.search(r"(?:selectinload|joinedload|subqueryload|contains_eager)\(", origin):
