@@ -566,7 +566,7 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             f.command = meta.command
             f.name = meta.name
             f.severity = Severity(settings.severity_for(f.code, meta.severity.value))
-    findings = _apply_suppressions(document, findings, settings)
+    findings = _apply_suppressions(document, findings, settings, regions)
     findings.sort(key=Finding.sort_key)
     result.findings = findings
     result.elapsed = time.perf_counter() - started
@@ -631,13 +631,23 @@ def find_suppressions(document: Document) -> dict[int, Suppression]:
     return out
 
 
-def _apply_suppressions(document: Document, findings: list[Finding], settings: Settings) -> list[Finding]:
+def _string_lines(document: Document, regions: list[Region] | None, offset: int) -> set[int]:
+    """First and last line of the code string holding ``offset`` (a comment cannot go inside it)."""
+    for region in regions or ():
+        if region.kind != "file" and region.host_start <= offset < region.host_end:
+            return {document.line_of(region.host_start), document.line_of(max(region.host_start, region.host_end - 1))}
+    return set()
+
+
+def _apply_suppressions(document: Document, findings: list[Finding], settings: Settings,
+                        regions: list[Region] | None = None) -> list[Finding]:
     sups = find_suppressions(document)
     if not sups:
         return findings
     kept = []
     for f in findings:
         lines = {document.line_of(f.start), document.line_of(max(f.start, f.end - 1))}
+        lines |= _string_lines(document, regions, f.start)
         suppressed = False
         for line in lines:
             sup = sups.get(line)
@@ -682,10 +692,23 @@ def _apply_suppressions(document: Document, findings: list[Finding], settings: S
     return kept
 
 
-def suppression_edit(document: Document, finding: Finding) -> Edit:
-    """An edit that adds ``noqa: CODE`` on the finding's line (or extends an existing one)."""
+def suppression_edit(document: Document, finding: Finding, regions: list[Region] | None = None) -> Edit:
+    """An edit that adds ``noqa: CODE`` on the finding's line (or extends an existing one).
+
+    Inside a multi-line string in code the comment goes on the line where the string ends.
+    """
     sups = find_suppressions(document)
     line = document.line_of(finding.start)
+    if document.language != "sql":
+        if regions is None and document.language in REGION_FINDERS:
+            try:
+                regions = REGION_FINDERS[document.language](Context(document, Settings()))
+            except Exception:
+                regions = []
+        for region in regions or ():
+            if region.kind != "file" and region.host_start <= finding.start < region.host_end:
+                line = document.line_of(max(region.host_start, region.host_end - 1))
+                break
     sup = sups.get(line)
     if sup is not None and sup.codes is not None:
         comment = document.data[sup.start : sup.end].decode("utf-8", "surrogatepass")

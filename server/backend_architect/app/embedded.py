@@ -1,0 +1,928 @@
+"""SQL inside application code: the strings handed to database calls.
+
+For Python, JavaScript/TypeScript and Go this module finds the calls that take
+SQL (``cursor.execute``, ``conn.fetch``, ``text()``, ``pool.query``,
+``sql`...```, ``prisma.$queryRaw``, ``db.QueryContext`` ...), resolves the
+argument (a literal, a concatenation of literals, a formatted string, or a
+local variable assigned one of those in the same function or at module level)
+and builds a :class:`Region` whose map points every byte of the decoded SQL
+back at the host file: escapes (``\\n``, ``\\"``, ``\\u00e9``), raw strings,
+triple-quoted and template strings, and the holes of formatted strings
+(``{expr}``, ``${expr}``, ``%s``) each keep their exact position.
+
+A string is taken for SQL only when it is passed to one of those calls AND
+starts with a SQL keyword: a ``.execute("do something")`` on a job runner is
+left alone (precision over recall).
+
+The sites found are a document fact (``embedded_sql``) shared by the region
+finder (every SQL rule runs on them), IV010 (SQL built by formatting) and
+QO020 (queries inside loops).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..core import languages
+from ..core.engine import DOCUMENT_FACTS, REGION_FINDERS, Context
+from ..core.regions import OffsetMap, Region, clean_sql
+
+APP_LANGUAGES = ("python", "javascript", "typescript", "tsx", "go")
+PLACEHOLDER_IDENT = "__tmpl__"
+
+SQL_START_RE = re.compile(
+    r"""\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*\(?\s*
+    (SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|MERGE|UPSERT|REPLACE|
+     EXPLAIN|COPY|GRANT|REVOKE|VACUUM|ANALY[SZ]E|REFRESH|LOCK|BEGIN|COMMIT|ROLLBACK|
+     SAVEPOINT|RELEASE|SET|SHOW|RESET|LISTEN|NOTIFY|UNLISTEN|DECLARE|FETCH|CLOSE|PREPARE|
+     DEALLOCATE|EXECUTE|CALL|DO|COMMENT|REINDEX|CLUSTER|VALUES|TABLE|START\s+TRANSACTION|
+     PRAGMA|ATTACH|DETACH)
+    (?=\s|\(|\*|;|\Z)""",
+    re.I | re.S | re.X,
+)
+
+
+_STRUCTURE_RE = re.compile(
+    r"\bSELECT\b.+\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\S+\s+SET\b|\bDELETE\s+FROM\b|"
+    r"\bCREATE\s+(?:OR\s+REPLACE\s+|UNIQUE\s+|TEMP(?:ORARY)?\s+)*(?:TABLE|INDEX|VIEW|FUNCTION|TRIGGER|TYPE|SCHEMA|EXTENSION|SEQUENCE|MATERIALIZED)\b|"
+    r"\b(?:ALTER|DROP|TRUNCATE)\s+(?:TABLE|INDEX|VIEW|SCHEMA|TYPE|FUNCTION|SEQUENCE|EXTENSION|MATERIALIZED)\b|"
+    r"\bWITH\s+(?:RECURSIVE\s+)?\w+\s*(?:\([^)]*\)\s*)?AS\s*\(",
+    re.I | re.S,
+)
+
+
+def looks_like_sql(text: str) -> bool:
+    """Starts with a SQL keyword, and either parses or has the shape of a statement."""
+    if SQL_START_RE.match(text) is None:
+        return False
+    if _STRUCTURE_RE.search(text):
+        return True
+    from ..core.sql import parse_statement
+
+    clean, _ = clean_sql(text.strip().rstrip(";"), 0, qmark=True)
+    kind, _, error = parse_statement(clean)
+    return error is None and kind is not None
+
+
+# -- sites ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Hole:
+    """A value spliced into SQL text: ``{expr}``, ``${expr}``, ``%s`` + operand, ``+ expr``."""
+
+    node: object | None  # the expression supplying the value (None when it cannot be told)
+    host_start: int  # what the hole occupies in the host file
+    host_end: int
+    dec_start: int = 0  # its placeholder in the decoded SQL (bytes)
+    dec_end: int = 0
+    value: bool = False  # sits where a value goes (so a bind parameter can replace it)
+    quoted: bool = False  # wrapped exactly by SQL quotes: '{x}'
+    in_literal: bool = False  # inside a SQL string literal: '%{x}%'
+    spec: str = ""  # a format spec / conversion (f-string ``!r``/``:>3``, ``%d``)
+
+
+@dataclass
+class SqlSite:
+    """One SQL string passed to a database call."""
+
+    language: str
+    call: object  # tree-sitter node of the call
+    method: str  # the called name: execute, fetch, query, $queryRaw, QueryContext, text ...
+    receiver: str  # text of the object the method is called on ("" for plain functions)
+    arg: object  # the argument node (may be an identifier)
+    expr: object  # the string-valued expression (the assigned value when arg is a variable)
+    formatting: str | None  # fstring | percent | format | concat | template | sprintf | tagged | None
+    holes: list[Hole]
+    decoded: str  # the SQL as the program builds it, holes replaced by placeholders
+    decode_map: OffsetMap  # decoded bytes -> host bytes
+    region: Region
+    style: str  # placeholder style for new parameters: %s | $ | ? | :name
+    assignment: object | None = None  # the assignment node when arg is a variable
+    params: list = field(default_factory=list)  # parameter argument nodes after the SQL
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def arg_index(self) -> int:
+        return self.extra.get("arg_index", 0)
+
+
+# -- escape decoding -----------------------------------------------------------------------
+
+_PY_ESCAPE = re.compile(r"\\(?:\r\n|\n|[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}|.)", re.S)
+_JS_ESCAPE = re.compile(r"\\(?:\r\n|\n|x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|[0-7]{1,3}|.)", re.S)
+_GO_ESCAPE = re.compile(r"\\(?:[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
+_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "a": "\a", "0": "\0",
+           "\\": "\\", "'": "'", '"': '"', "`": "`", "$": "$", "{": "{", "}": "}"}
+
+
+def _decode_escape(esc: str, lang: str) -> str | None:
+    """The character an escape stands for; None keeps the text as written."""
+    body = esc[1:]
+    if body in ("\n", "\r\n"):
+        return ""  # line continuation
+    if lang == "python":
+        if body in "ntrbfva\\'\"" and len(body) == 1:
+            return _SIMPLE[body]
+    elif lang == "go":
+        if body in "ntrbfva\\'\"" and len(body) == 1:
+            return _SIMPLE[body]
+    else:
+        if len(body) == 1 and body in _SIMPLE:
+            return _SIMPLE[body]
+    try:
+        if body[0] == "x":
+            return chr(int(body[1:], 16))
+        if body[0] == "u" and body[1:2] == "{":
+            return chr(int(body[2:-1], 16))
+        if body[0] in "uU":
+            return chr(int(body[1:], 16))
+        if body[0] in "01234567":
+            return chr(int(body, 8))
+        if body[0] == "N" and lang == "python":
+            import unicodedata
+
+            return unicodedata.lookup(body[2:-1])
+    except (ValueError, KeyError, OverflowError):
+        return None
+    if lang == "python" or lang == "go":
+        return None  # unknown escapes keep the backslash in Python (and are errors in Go)
+    return body  # JavaScript: a needless escape is the character itself
+
+
+class _Builder:
+    """Decoded text plus the map back to the host, built piece by piece."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.map = OffsetMap()
+        self.length = 0  # bytes
+
+    def copy(self, text: str, host_start: int) -> None:
+        n = len(text.encode("utf-8", "surrogatepass"))
+        if n:
+            self.parts.append(text)
+            self.map.copy(n, host_start)
+            self.length += n
+
+    def replace(self, text: str, host_start: int, host_len: int) -> None:
+        n = len(text.encode("utf-8", "surrogatepass"))
+        self.parts.append(text)
+        self.map.replace(n, host_start, host_len)
+        self.length += n
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+# A string expression is first flattened into segments, then holes are given a
+# placeholder that suits where they sit (a bind parameter where a value goes, an
+# identifier elsewhere) so that the SQL still parses.
+@dataclass
+class _Text:
+    text: str
+    host_start: int
+    host_len: int
+    copy: bool
+
+
+def _literal_segments(raw: str, host_start: int, lang: str, *, raw_string: bool,
+                      braces: bool = False) -> list[_Text]:
+    """Segments of a literal's content (between its quotes)."""
+    out: list[_Text] = []
+    pattern = {"python": _PY_ESCAPE, "go": _GO_ESCAPE}.get(lang, _JS_ESCAPE)
+    pos_char = 0
+    pos_byte = host_start
+
+    def plain(chunk: str) -> None:
+        nonlocal pos_byte
+        if not chunk:
+            return
+        if braces:  # f-string / str.format: {{ and }} stand for one brace
+            i = 0
+            for m in re.finditer(r"\{\{|\}\}", chunk):
+                before = chunk[i : m.start()]
+                if before:
+                    out.append(_Text(before, pos_byte, len(before.encode("utf-8", "surrogatepass")), True))
+                    pos_byte += len(before.encode("utf-8", "surrogatepass"))
+                out.append(_Text(m.group(0)[0], pos_byte, 2, False))
+                pos_byte += 2
+                i = m.end()
+            chunk = chunk[i:]
+            if not chunk:
+                return
+        n = len(chunk.encode("utf-8", "surrogatepass"))
+        out.append(_Text(chunk, pos_byte, n, True))
+        pos_byte += n
+
+    if not raw_string and "\\" in raw:
+        for m in pattern.finditer(raw):
+            plain(raw[pos_char : m.start()])
+            esc = m.group(0)
+            n = len(esc.encode("utf-8", "surrogatepass"))
+            decoded = _decode_escape(esc, lang)
+            if decoded is None:
+                out.append(_Text(esc, pos_byte, n, True))
+            else:
+                out.append(_Text(decoded, pos_byte, n, False))
+            pos_byte += n
+            pos_char = m.end()
+    plain(raw[pos_char:])
+    return out
+
+
+# -- value positions ---------------------------------------------------------------------------
+
+_VALUE_BEFORE = re.compile(
+    r"(?:<>|!=|<=|>=|=|<|>|\bLIKE|\bILIKE|\bLIMIT|\bOFFSET|\bBETWEEN|\bTHEN|\bELSE|\bSIMILAR\s+TO|"
+    r"\bIS\s+DISTINCT\s+FROM|\|\||\+|-|\*|/|\bINTERVAL)\s*\Z",
+    re.I,
+)
+_LIST_OPENERS = re.compile(r"(?:\bIN|\bVALUES|\bANY|\bALL|\bCOALESCE|\bARRAY)\s*\Z", re.I)
+
+
+def value_position(before: str, after: str) -> tuple[bool, bool]:
+    """(is a value position, wrapped exactly in SQL quotes) for a hole between two texts."""
+    if before.endswith("'") and after.startswith("'") and not before.endswith("''"):
+        inner_before = before[:-1]
+        # a quoted value: '...' right after an operator or in a list
+        return _is_value(inner_before, after[1:]), True
+    return _is_value(before, after), False
+
+
+def _is_value(before: str, after: str) -> bool:
+    if re.match(r"[\w.\"$]", after or " ") or re.search(r"[\w.\"$:]\Z", before):
+        return False  # part of a longer name: user_{id}, {schema}.table
+    if _VALUE_BEFORE.search(before):
+        # BETWEEN a AND b: the AND belongs to BETWEEN
+        return True
+    if re.search(r"\bAND\s*\Z", before, re.I) and re.search(r"\bBETWEEN\s+\S+\s+AND\s*\Z", before, re.I):
+        return True
+    if re.search(r"[(,]\s*\Z", before):
+        depth = 0
+        for i in range(len(before) - 1, -1, -1):
+            c = before[i]
+            if c == ")":
+                depth += 1
+            elif c == "(":
+                if depth == 0:
+                    head = before[:i]
+                    if re.search(r"\bIN\s*\Z", head, re.I) and re.match(r"\s*\(\s*\Z", before[i:]) \
+                            and re.match(r"\s*\)", after):
+                        return False  # IN ({ids}): the hole is probably a whole list
+                    return bool(_LIST_OPENERS.search(head))
+                depth -= 1
+        return False
+    return False
+
+
+def _inside_sql_string(before: str) -> bool:
+    """Is the end of ``before`` inside a '...' literal (comments and quoted names skipped)?"""
+    inside = False
+    i = 0
+    n = len(before)
+    while i < n:
+        c = before[i]
+        if inside:
+            if c == "'":
+                if i + 1 < n and before[i + 1] == "'":
+                    i += 2
+                    continue
+                inside = False
+        elif c == "'":
+            inside = True
+        elif c == "-" and before.startswith("--", i):
+            j = before.find("\n", i)
+            if j == -1:
+                return False
+            i = j
+        elif c == '"':
+            j = before.find('"', i + 1)
+            if j == -1:
+                return False
+            i = j
+        i += 1
+    return inside
+
+
+# -- per-language call tables ---------------------------------------------------------------
+
+PY_METHODS = {
+    "execute", "executemany", "executescript", "mogrify", "fetch", "fetchrow", "fetchval",
+    "fetch_all", "fetch_one", "fetch_val", "iterate", "raw", "exec_driver_sql", "copy_expert",
+    "text", "execute_values", "execute_batch", "read_sql", "read_sql_query", "RawSQL", "copy",
+}
+PY_SECOND_ARG = {"execute_values", "execute_batch"}
+JS_METHODS = {
+    "query", "execute", "raw", "$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe",
+    "sql", "unsafe", "prepare", "exec", "run", "all", "get", "each", "one", "oneOrNone", "many",
+    "manyOrNone", "any", "none", "result",
+}
+JS_TAGGED = {"sql", "$queryRaw", "$executeRaw", "SQL"}
+GO_METHODS = {
+    "Query", "QueryRow", "QueryContext", "QueryRowContext", "Exec", "ExecContext", "Prepare",
+    "PrepareContext", "Get", "Select", "GetContext", "SelectContext", "NamedExec",
+    "NamedExecContext", "NamedQuery", "NamedQueryContext", "Queryx", "QueryRowx", "QueryxContext",
+    "QueryRowxContext", "MustExec", "MustExecContext", "Raw", "Queue", "Preparex", "PreparexContext",
+}
+
+
+def _any_of(names: Iterable[str]) -> str:
+    return " ".join(f'"{n}"' for n in sorted(names))
+
+
+PY_CALLS = f"""
+(call function: [(attribute object: (_) @obj attribute: (identifier) @method)
+                 (identifier) @method]
+      arguments: (argument_list) @args
+  (#any-of? @method {_any_of(PY_METHODS)})) @call
+"""
+JS_CALLS = f"""
+(call_expression function: [(member_expression object: (_) @obj property: (property_identifier) @method)
+                            (identifier) @method]
+                 arguments: [(arguments) (template_string)] @args
+  (#any-of? @method {_any_of(JS_METHODS)})) @call
+"""
+GO_CALLS = f"""
+(call_expression function: (selector_expression operand: (_) @obj field: (field_identifier) @method)
+                 arguments: (argument_list) @args
+  (#any-of? @method {_any_of(GO_METHODS)})) @call
+"""
+
+_PY_IMPORT_QMARK = re.compile(r"^\s*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M)
+_PY_IMPORT_ASYNCPG = re.compile(r"^\s*(?:import|from)\s+asyncpg\b", re.M)
+_JS_QMARK = re.compile(r"""(?:require\(|from\s+)['"](?:mysql2?(?:/promise)?|sqlite3?|better-sqlite3|knex|mariadb|@databases/mysql|sql\.js)['"]""")
+_GO_QMARK = re.compile(r'"(?:github\.com/go-sql-driver/mysql|github\.com/mattn/go-sqlite3|modernc\.org/sqlite|gorm\.io/gorm|github\.com/jinzhu/gorm)"')
+
+
+# -- building sites -----------------------------------------------------------------------------
+
+
+def _text(node, data: bytes) -> str:
+    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
+
+
+class _Finder:
+    def __init__(self, ctx: Context, tree):
+        self.ctx = ctx
+        self.doc = ctx.document
+        self.data = ctx.document.data
+        self.lang = ctx.document.language
+        self.tree = tree
+        self._scopes: dict[tuple[int, int], dict[str, list]] = {}
+
+    # ---- scopes and assignments -------------------------------------------------------
+
+    _SCOPE_TYPES = {
+        "python": ("function_definition", "lambda"),
+        "go": ("function_declaration", "method_declaration", "func_literal"),
+    }
+    _JS_SCOPES = ("function_declaration", "function_expression", "arrow_function", "method_definition",
+                  "generator_function_declaration", "function")
+
+    def scope_of(self, node):
+        types = self._SCOPE_TYPES.get(self.lang, self._JS_SCOPES)
+        n = node.parent
+        while n is not None:
+            if n.type in types:
+                return n
+            n = n.parent
+        return self.tree.root_node
+
+    _ASSIGN_Q = {
+        "python": """
+            (assignment left: (identifier) @name right: (_) @value) @assign
+            (augmented_assignment left: (identifier) @name operator: "+=" right: (_) @value) @augment
+            (named_expression name: (identifier) @name value: (_) @value) @assign
+        """,
+        "js": """
+            (variable_declarator name: (identifier) @name value: (_) @value) @assign
+            (assignment_expression left: (identifier) @name right: (_) @value) @assign
+            (augmented_assignment_expression left: (identifier) @name operator: "+=" right: (_) @value) @augment
+        """,
+        "go": """
+            (short_var_declaration left: (expression_list . (identifier) @name .) right: (expression_list . (_) @value .)) @assign
+            (assignment_statement left: (expression_list . (identifier) @name .) operator: "=" right: (expression_list . (_) @value .)) @assign
+            (assignment_statement left: (expression_list . (identifier) @name .) operator: "+=" right: (expression_list . (_) @value .)) @augment
+            (var_spec name: (identifier) @name value: (expression_list . (_) @value .)) @assign
+            (const_spec name: (identifier) @name value: (expression_list . (_) @value .)) @assign
+        """,
+    }
+
+    def assignments(self, scope) -> dict[str, list[tuple[str, object, object]]]:
+        """name -> [(assign|augment, value node, statement node)] in source order, for one scope."""
+        key = (scope.start_byte, scope.end_byte)
+        found = self._scopes.get(key)
+        if found is not None:
+            return found
+        qlang = "js" if self.lang in ("javascript", "typescript", "tsx") else self.lang
+        found = {}
+        for _, caps in languages.matches(self.lang, self._ASSIGN_Q[qlang], scope):
+            kind = "augment" if "augment" in caps else "assign"
+            stmt = caps[kind][0]
+            name = _text(caps["name"][0], self.data)
+            value = caps["value"][0]
+            # only assignments that belong to this scope (not to a nested function)
+            if scope is not self.tree.root_node and self.scope_of(stmt) != scope:
+                continue
+            if scope is self.tree.root_node and self.scope_of(stmt) != scope:
+                continue
+            found.setdefault(name, []).append((kind, value, stmt))
+        for v in found.values():
+            v.sort(key=lambda t: t[2].start_byte)
+        self._scopes[key] = found
+        return found
+
+    def resolve(self, ident, before: int):
+        """(value expressions to concatenate, the assignment node) of a local string variable."""
+        name = _text(ident, self.data)
+        scope = self.scope_of(ident)
+        for sc in (scope, self.tree.root_node) if scope is not self.tree.root_node else (scope,):
+            entries = [e for e in self.assignments(sc).get(name, []) if e[2].start_byte < before]
+            if not entries:
+                continue
+            # the last plain assignment, then the += that follow it
+            last = max((i for i, e in enumerate(entries) if e[0] == "assign"), default=None)
+            if last is None:
+                return None, None
+            chain = entries[last:]
+            if sc is self.tree.root_node and scope is not sc and len(chain) > 1:
+                return None, None
+            return [e[1] for e in chain], chain[0][2]
+        return None, None
+
+    # ---- segments of string expressions --------------------------------------------------
+
+    def segments(self, node, formatting: list) -> list | None:
+        """Flatten a string expression into _Text and Hole items (None if it is not one)."""
+        t = node.type
+        data = self.data
+        lang = self.lang
+        if t == "parenthesized_expression":
+            inner = [c for c in node.named_children if c.type != "comment"]
+            return self.segments(inner[0], formatting) if len(inner) == 1 else None
+        if lang == "python":
+            if t == "string":
+                return self._py_string(node, formatting)
+            if t == "concatenated_string":
+                out = []
+                for child in node.named_children:
+                    if child.type == "comment":
+                        continue
+                    segs = self._py_string(child, formatting) if child.type == "string" else None
+                    if segs is None:
+                        return None
+                    out += segs
+                return out
+            if t == "binary_operator":
+                op = node.child_by_field_name("operator")
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if op is not None and op.type == "+":
+                    return self._concat(left, right, formatting)
+                if op is not None and op.type == "%" and left.type in ("string", "concatenated_string"):
+                    base = self.segments(left, [])
+                    if base is None:
+                        return None
+                    formatting.append("percent")
+                    return self._conversions(base, right, "percent")
+                return None
+            if t == "call":
+                fn = node.child_by_field_name("function")
+                if fn is not None and fn.type == "attribute" and _text(fn.child_by_field_name("attribute"), data) == "format":
+                    obj = fn.child_by_field_name("object")
+                    if obj.type in ("string", "concatenated_string"):
+                        base = self._py_string(obj, [], braces_fields=True) if obj.type == "string" else None
+                        if base is None:
+                            return None
+                        formatting.append("format")
+                        return self._format_fields(base, node.child_by_field_name("arguments"))
+            return None
+        if lang in ("javascript", "typescript", "tsx"):
+            if t == "string":
+                raw = _text(node, data)
+                return _literal_segments(raw[1:-1], node.start_byte + 1, lang, raw_string=False)
+            if t == "template_string":
+                return self._js_template(node, formatting)
+            if t == "binary_expression":
+                op = node.child_by_field_name("operator")
+                if op is not None and op.type == "+":
+                    return self._concat(node.child_by_field_name("left"), node.child_by_field_name("right"), formatting)
+            return None
+        if lang == "go":
+            if t == "raw_string_literal":
+                raw = _text(node, data)
+                return _literal_segments(raw[1:-1], node.start_byte + 1, lang, raw_string=True)
+            if t == "interpreted_string_literal":
+                raw = _text(node, data)
+                return _literal_segments(raw[1:-1], node.start_byte + 1, lang, raw_string=False)
+            if t == "binary_expression":
+                op = node.child_by_field_name("operator")
+                if op is not None and op.type == "+":
+                    return self._concat(node.child_by_field_name("left"), node.child_by_field_name("right"), formatting)
+            if t == "call_expression":
+                fn = node.child_by_field_name("function")
+                if fn is not None and _text(fn, data) == "fmt.Sprintf":
+                    args = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
+                    if not args:
+                        return None
+                    base = self.segments(args[0], [])
+                    if base is None or any(isinstance(s, Hole) for s in base):
+                        return None
+                    formatting.append("sprintf")
+                    return self._conversions(base, args[1:], "sprintf")
+            return None
+        return None
+
+    def _concat(self, left, right, formatting) -> list | None:
+        out = []
+        any_literal = False
+        for operand in (left, right):
+            segs = self.segments(operand, formatting)
+            if segs is None:
+                out.append(Hole(operand, operand.start_byte, operand.end_byte))
+                if "concat" not in formatting:
+                    formatting.append("concat")
+            else:
+                any_literal = True
+                out += segs
+        return out if any_literal else None
+
+    def _py_string(self, node, formatting, braces_fields: bool = False) -> list | None:
+        data = self.data
+        start = node.child(0)
+        end = node.child(node.child_count - 1)
+        if start is None or start.type != "string_start" or end.type != "string_end":
+            return None
+        prefix = _text(start, data).rstrip("'\"").lower()
+        if "b" in prefix:
+            return None
+        raw_string = "r" in prefix
+        fstring = "f" in prefix or "t" in prefix
+        content_start = start.end_byte
+        content_end = end.start_byte
+        holes = [c for c in node.named_children if c.type == "interpolation"] if fstring else []
+        out: list = []
+        pos = content_start
+        for h in holes + [None]:
+            stop = h.start_byte if h is not None else content_end
+            raw = data[pos:stop].decode("utf-8", "surrogatepass")
+            out += _literal_segments(raw, pos, "python", raw_string=raw_string, braces=fstring)
+            if h is not None:
+                expr = h.named_children[0] if h.named_children else None
+                spec = "".join(_text(c, data) for c in h.named_children[1:]
+                               if c.type in ("type_conversion", "format_specifier"))
+                out.append(Hole(expr, h.start_byte, h.end_byte, spec=spec))
+                pos = h.end_byte
+        if holes:
+            formatting.append("fstring")
+        if braces_fields:
+            out = self._split_fields(out)
+        return out
+
+    def _split_fields(self, segs: list) -> list:
+        """str.format: turn {} / {0} / {name} fields of literal text into holes (node filled later)."""
+        out = []
+        for s in segs:
+            if not isinstance(s, _Text) or not s.copy or "{" not in s.text:
+                out.append(s)
+                continue
+            i = 0
+            b = s.host_start
+            for m in re.finditer(r"\{\{|\}\}|\{([^{}]*)\}", s.text):
+                before = s.text[i : m.start()]
+                if before:
+                    out.append(_Text(before, b, len(before.encode()), True))
+                    b += len(before.encode())
+                n = len(m.group(0).encode())
+                if m.group(0) in ("{{", "}}"):
+                    out.append(_Text(m.group(0)[0], b, 2, False))
+                else:
+                    field_name = m.group(1).split("!")[0].split(":")[0]
+                    spec = m.group(1)[len(field_name):]
+                    hole = Hole(None, b, b + n, spec=spec)
+                    hole.field = field_name  # type: ignore[attr-defined]
+                    out.append(hole)
+                b += n
+                i = m.end()
+            rest = s.text[i:]
+            if rest:
+                out.append(_Text(rest, b, len(rest.encode()), True))
+        return out
+
+    def _format_fields(self, segs: list, arglist) -> list:
+        positional = [a for a in arglist.named_children if a.type not in ("keyword_argument", "comment")]
+        keywords = {}
+        for a in arglist.named_children:
+            if a.type == "keyword_argument":
+                keywords[_text(a.child_by_field_name("name"), self.data)] = a.child_by_field_name("value")
+        if any(a.type in ("list_splat", "dictionary_splat") for a in arglist.named_children):
+            positional, keywords = [], {}
+        auto = 0
+        for s in segs:
+            if isinstance(s, Hole) and hasattr(s, "field"):
+                name = s.field  # type: ignore[attr-defined]
+                if name == "":
+                    s.node = positional[auto] if auto < len(positional) else None
+                    auto += 1
+                elif name.isdigit():
+                    i = int(name)
+                    s.node = positional[i] if i < len(positional) else None
+                elif name.isidentifier():
+                    s.node = keywords.get(name)
+        return segs
+
+    _CONV_RE = {
+        "percent": re.compile(r"%%|%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXeEgGcoa]"),
+        "sprintf": re.compile(r"%%|%()[-+# 0]*(?:\d+)?(?:\.\d+)?[vTtbcdoOqxXUeEfFgGsp]"),
+    }
+
+    def _conversions(self, segs: list, operands, kind: str) -> list:
+        """``"... %s" % (a, b)`` and ``fmt.Sprintf("... %s", a)``: conversions become holes."""
+        if kind == "percent":
+            right = operands
+            while right.type == "parenthesized_expression" and right.named_child_count == 1:
+                right = right.named_children[0]
+            if right.type == "tuple":
+                values = [v for v in right.named_children if v.type != "comment"]
+                by_name = None
+            elif right.type == "dictionary":
+                values = None
+                by_name = {}
+                for pair in right.named_children:
+                    if pair.type == "pair" and pair.child_by_field_name("key").type == "string":
+                        key = _text(pair.child_by_field_name("key"), self.data)[1:-1]
+                        by_name[key] = pair.child_by_field_name("value")
+            else:
+                values, by_name = [right], None
+        else:
+            values, by_name = list(operands), None
+        out = []
+        i = 0
+        for s in segs:
+            if not isinstance(s, _Text) or not s.copy or "%" not in s.text:
+                out.append(s)
+                continue
+            b = s.host_start
+            pos = 0
+            for m in self._CONV_RE[kind].finditer(s.text):
+                before = s.text[pos : m.start()]
+                if before:
+                    out.append(_Text(before, b, len(before.encode()), True))
+                    b += len(before.encode())
+                n = len(m.group(0).encode())
+                if m.group(0) == "%%":
+                    out.append(_Text("%", b, 2, False))
+                else:
+                    if m.group(1):
+                        node = (by_name or {}).get(m.group(1)[1:-1])
+                    else:
+                        node = values[i] if values is not None and i < len(values) else None
+                        i += 1
+                    out.append(Hole(node, b, b + n, spec=m.group(0)))
+                b += n
+                pos = m.end()
+            rest = s.text[pos:]
+            if rest:
+                out.append(_Text(rest, b, len(rest.encode()), True))
+        return out
+
+    def _js_template(self, node, formatting) -> list:
+        data = self.data
+        out: list = []
+        pos = node.start_byte + 1
+        end = node.end_byte - 1
+        subs = [c for c in node.named_children if c.type == "template_substitution"]
+        for sub in subs + [None]:
+            stop = sub.start_byte if sub is not None else end
+            raw = data[pos:stop].decode("utf-8", "surrogatepass")
+            out += _literal_segments(raw, pos, self.lang, raw_string=False)
+            if sub is not None:
+                expr = sub.named_children[0] if sub.named_children else None
+                out.append(Hole(expr, sub.start_byte, sub.end_byte))
+                pos = sub.end_byte
+        if subs:
+            formatting.append("template")
+        return out
+
+    # ---- sites ---------------------------------------------------------------------------
+
+    def sites(self) -> list[SqlSite]:
+        lang = self.lang
+        src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
+        text = self.doc.text
+        if lang == "python":
+            qmark = bool(_PY_IMPORT_QMARK.search(text))
+        elif lang == "go":
+            qmark = bool(_GO_QMARK.search(text))
+        else:
+            qmark = bool(_JS_QMARK.search(text))
+        out: list[SqlSite] = []
+        seen: set[tuple[int, int]] = set()
+        for _, caps in languages.matches(lang, src, self.tree.root_node):
+            call = caps["call"][0]
+            method = _text(caps["method"][0], self.data)
+            obj = caps.get("obj", [None])[0]
+            args = caps["args"][0]
+            try:
+                site = self._site(call, method, obj, args, qmark)
+            except RecursionError:  # a pathologically deep concatenation
+                site = None
+            if site is None:
+                continue
+            key = (site.expr.start_byte, site.expr.end_byte)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(site)
+        out.sort(key=lambda s: s.expr.start_byte)
+        return out
+
+    def _site(self, call, method, obj, args, qmark) -> SqlSite | None:
+        lang = self.lang
+        data = self.data
+        receiver = _text(obj, data) if obj is not None else ""
+        tagged = False
+        if lang == "python":
+            if method == "text" and obj is not None and receiver not in ("sa", "sqlalchemy", "sql", "expression"):
+                return None
+            if method == "RawSQL" and obj is not None and receiver not in ("expressions", "models"):
+                return None
+            if obj is None and method not in ("text", "RawSQL", "execute_values", "execute_batch", "read_sql", "read_sql_query"):
+                return None
+            positional = [a for a in args.named_children if a.type not in ("keyword_argument", "comment")]
+            index = 1 if method in PY_SECOND_ARG else 0
+            if method in ("execute_values", "execute_batch") and obj is not None:
+                index = 1 if receiver in ("extras", "psycopg2.extras") else 0
+            arg = positional[index] if index < len(positional) else None
+            if arg is None:
+                for a in args.named_children:
+                    if a.type == "keyword_argument" and _text(a.child_by_field_name("name"), data) in ("query", "sql", "operation", "statement"):
+                        arg = a.child_by_field_name("value")
+            if arg is None:
+                return None
+            params = positional[index + 1 :]
+        elif lang == "go":
+            positional = [a for a in args.named_children if a.type != "comment"]
+            arg = None
+            index = 0
+            for i, a in enumerate(positional[:3]):
+                if a.type in ("interpreted_string_literal", "raw_string_literal", "binary_expression", "identifier",
+                              "call_expression", "parenthesized_expression"):
+                    if a.type == "identifier" and _text(a, data) in ("ctx", "nil"):
+                        continue
+                    if a.type == "call_expression" and _text(a.child_by_field_name("function"), data) != "fmt.Sprintf":
+                        continue
+                    arg, index = a, i
+                    break
+            if arg is None:
+                return None
+            params = positional[index + 1 :]
+        else:
+            if args.type == "template_string":
+                if method not in JS_TAGGED:
+                    return None
+                tagged = True
+                arg = args
+                index = 0
+                params = []
+            else:
+                if method == "sql" or method in ("$queryRaw", "$executeRaw") :
+                    return None
+                if obj is None:
+                    return None
+                positional = [a for a in args.named_children if a.type != "comment"]
+                if not positional:
+                    return None
+                arg, index = positional[0], 0
+                params = positional[1:]
+        expr = arg
+        assignment = None
+        formatting: list[str] = []
+        if arg.type == "identifier":
+            values, assignment = self.resolve(arg, call.start_byte)
+            if not values:
+                return None
+            segs = []
+            for v in values:
+                part = self.segments(v, formatting)
+                if part is None:
+                    return None
+                segs += part
+            expr = values[0] if len(values) == 1 else values[0]
+            if len(values) > 1:
+                formatting.append("augmented")
+        else:
+            segs = self.segments(arg, formatting)
+            if segs is None:
+                return None
+        if tagged:
+            formatting = ["tagged"]
+        probe = "".join(s.text if isinstance(s, _Text) else " 0 " for s in segs)
+        if not looks_like_sql(probe):
+            return None
+        style = self._style(method, probe, qmark, tagged)
+        decoded, dmap, holes = self._materialise(segs, tagged)
+        clean, cmap = clean_sql(decoded, 0, qmark=(style == "?"))
+        region_map = cmap.compose(dmap)
+        host_start = expr.start_byte
+        host_end = values[-1].end_byte if "augmented" in formatting else expr.end_byte
+        if lang == "python" and method == "text":
+            kind = "text"
+        else:
+            kind = f"{receiver.rsplit('.', 1)[-1]}.{method}" if receiver else method
+        region = Region(clean, region_map, kind=kind, host_start=host_start, host_end=host_end,
+                        meta={"language": lang, "method": method})
+        site = SqlSite(lang, call, method, receiver, arg, expr,
+                       formatting[0] if formatting else None, holes, decoded, dmap, region, style,
+                       assignment, params, {"arg_index": index, "args": args})
+        if "augmented" in formatting:
+            site.extra["augmented"] = True
+        region.meta["site"] = site
+        return site
+
+    def _style(self, method: str, sql: str, qmark: bool, tagged: bool) -> str:
+        lang = self.lang
+        if tagged:
+            return "tagged"
+        if lang == "python":
+            if method in ("fetch", "fetchrow", "fetchval") or _PY_IMPORT_ASYNCPG.search(self.doc.text) and "%s" not in sql:
+                return "$"
+            if method in ("text", "exec_driver_sql") and not re.search(r"%s|%\(", sql):
+                return ":name"
+            if method in ("fetch_all", "fetch_one", "fetch_val", "iterate"):
+                return ":name"
+            if qmark:
+                return "?"
+            return "%s"
+        if lang == "go":
+            if method == "Raw" or "?" in sql and "$1" not in sql:
+                return "?"  # GORM's Raw takes ? on every dialect
+            return "?" if qmark and "$1" not in sql else "$"
+        if method in ("raw",) or qmark:
+            return "?" if "$1" not in sql else "$"
+        if method in ("$queryRawUnsafe", "$executeRawUnsafe"):
+            return "$"
+        return "$"
+
+    def _materialise(self, segs: list, tagged: bool) -> tuple[str, OffsetMap, list[Hole]]:
+        marker = "\ue000"
+        probe_parts = []
+        for s in segs:
+            probe_parts.append(s.text if isinstance(s, _Text) else marker)
+        probe = "".join(probe_parts)
+        pieces = probe.split(marker)
+        holes = [s for s in segs if isinstance(s, Hole)]
+        for i, h in enumerate(holes):
+            before = "".join(pieces[: i + 1])
+            before = before.replace(marker, " 0 ")
+            after = marker.join(pieces[i + 1 :]).replace(marker, " 0 ")
+            h.value, h.quoted = value_position(before, after)
+            h.in_literal = _inside_sql_string(before)
+        b = _Builder()
+        n = 900
+        for s in segs:
+            if isinstance(s, _Text):
+                if s.copy:
+                    b.copy(s.text, s.host_start)
+                else:
+                    b.replace(s.text, s.host_start, s.host_len)
+            else:
+                if tagged or s.value and not s.quoted:
+                    n += 1
+                    text = f"${n}"
+                elif s.quoted:
+                    text = "x"
+                else:
+                    text = PLACEHOLDER_IDENT
+                s.dec_start = b.length
+                b.replace(text, s.host_start, s.host_end - s.host_start)
+                s.dec_end = b.length
+        return b.text, b.map, holes
+
+
+def _tree(ctx: Context):
+    lang = ctx.document.language
+    if lang not in APP_LANGUAGES:
+        return None
+    return languages.parse(ctx.document.data, lang)
+
+
+def embedded_sql(ctx: Context) -> list[SqlSite]:
+    """Every SQL string passed to a database call in the document."""
+    tree = ctx.fact("app_tree")
+    if tree is None:
+        return []
+    return _Finder(ctx, tree).sites()
+
+
+def find_regions(ctx: Context) -> list[Region]:
+    return [site.region for site in ctx.fact("embedded_sql") or []]
+
+
+DOCUMENT_FACTS.setdefault("app_tree", _tree)
+DOCUMENT_FACTS["embedded_sql"] = embedded_sql
+for _lang in APP_LANGUAGES:
+    REGION_FINDERS[_lang] = find_regions

@@ -1,0 +1,667 @@
+import os
+import re
+from dataclasses import dataclass
+
+from backend_architect.app import embedded  # noqa: F401  (registers the embedded_sql fact)
+from backend_architect.app.embedded import _text
+from backend_architect.core import languages
+from backend_architect.core.findings import Applicability, Edit, Severity
+from backend_architect.core.registry import Rule
+
+
+class NPlusOneQuery(Rule):
+    """
+    ## What it does
+    Flags a query executed once per row of another query (N+1): a query
+    inside a loop over the rows of another query, or an ORM relation
+    read inside a loop over a queryset or result (Django, SQLAlchemy, Prisma,
+    TypeORM and GORM where the loop and the relation are visible in the file).
+
+    ## Why is this bad?
+    One request turns into one query per row: a page of 100 posts costs 101
+    round trips, and the cost grows with the data instead of staying flat.
+    Each round trip pays network latency and a connection from the pool.
+
+    ## Example
+    ```python
+    for post in Post.objects.filter(published=True):
+        print(post.author.name)  # one query per post
+    ```
+
+    ## Use instead
+    ```python
+    for post in Post.objects.select_related("author").filter(published=True):
+        print(post.author.name)  # loaded with a join
+    ```
+    Many-valued relations load with `prefetch_related("tags")` (Django),
+    `selectinload(Post.comments)` (SQLAlchemy), `include: { posts: true }`
+    (Prisma) or `Preload("Posts")` (GORM); raw SQL reads all rows with one
+    query, `WHERE id = ANY($1)` / `IN (...)`, outside the loop.
+
+    ## Fix safety
+    `select_related`, `prefetch_related` and `selectinload` return the same
+    objects and are safe. The Prisma and GORM fixes also remove the per-row
+    query, so they are unsafe: read the loop before applying them. Raw SQL
+    gets no automatic fix.
+    """
+
+    code = "QO020"
+    name = "n-plus-one-query"
+    command = "QUERY_OPTIMIZE"
+    languages = ("python", "javascript", "typescript", "tsx", "go")
+    severity = Severity.WARNING
+    message = "{what} loads once per row of {outer} (N+1); load it with the outer query"
+    fix_title = "load {rel} with {how}"
+    fix_safety = Applicability.SAFE
+
+    def check_document(self, ctx):
+        tree = ctx.fact("app_tree")
+        if tree is None:
+            return
+        lang = ctx.document.language
+        path = ctx.document.path.replace("\\", "/")
+        if ctx.is_migration or _is_test(path, ctx.document.text) or _MIGRATION_CODE.search(ctx.document.text):
+            return  # one-off data migrations and tests are not request paths
+        analysis = _Analysis(ctx, tree, self)
+        if lang == "python":
+            yield from analysis.python()
+        elif lang == "go":
+            yield from analysis.go()
+        else:
+            yield from analysis.javascript()
+
+
+@dataclass
+class _Loop:
+    node: object  # the loop statement (or the callback of .map/.forEach)
+    var: str  # loop variable name
+    iterable: object  # the expression looped over
+    body: object
+
+
+_PY_LOOPS = "(for_statement left: (_) @var right: (_) @iter body: (_) @body) @loop"
+_JS_LOOPS = """
+(for_in_statement left: (_) @var right: (_) @iter body: (_) @body) @loop
+(call_expression function: (member_expression object: (_) @iter property: (property_identifier) @m)
+  arguments: (arguments . [(arrow_function parameters: (formal_parameters . (PARAM) @var) body: (_) @body)
+                         (arrow_function parameter: (identifier) @var body: (_) @body)
+                         (function_expression parameters: (formal_parameters . (PARAM) @var) body: (_) @body)])
+  (#any-of? @m "map" "forEach" "flatMap")) @loop
+"""
+_GO_LOOPS = """
+(for_statement (range_clause left: (expression_list) @var right: (_) @iter) body: (_) @body) @loop
+(for_statement (call_expression function: (selector_expression field: (field_identifier) @next)) @iter body: (_) @body
+  (#eq? @next "Next")) @loop
+"""
+
+_RAW_RESULT = re.compile(
+    r"\.(?:fetchall|fetchmany|fetch|fetch_all|fetchrows|execute|iterate|raw|exec_driver_sql|mappings|scalars|all)\s*\(")
+_DJANGO_QS = re.compile(r"\b([A-Z]\w*)\.objects\b")
+_SA_QUERY = re.compile(r"\.query\(\s*([A-Z]\w*)\s*\)|\bselect\(\s*([A-Z]\w*)\s*\)")
+_SCALAR_NAMES = re.compile(
+    r"(?:_at|_on|_date|_time|date|time|timestamp|name|title|email|id|pk|_id|count|total|amount|price|status|type|"
+    r"kind|slug|url|path|text|body|content|data|json|meta|_meta|value|values|year|month|day|hour|minute|"
+    r"seconds|days|size|length|state|code|config|settings|info|details|address|location|point|file|image|photo|"
+    r"avatar|description|summary|request|user_agent|headers|objects|query|errors|cleaned_data|fields|amount|balance|"
+    r"currency|phone|money|parameters|configuration|settings|options|metadata|private_metadata|attrs|extra|payload)$")
+
+
+_WRITES = {"add", "create", "remove", "set", "clear", "update", "delete", "bulk_create", "get_or_create",
+           "update_or_create", "append", "extend", "pop", "insert", "setdefault", "discard"}
+_TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|_test\.go$|\.(test|spec)\.[jt]sx?$")
+_TEST_CODE = re.compile(r"^\s*(?:import pytest|from pytest|import unittest|from unittest|from django\.test)\b|"
+                        r"^\s*(?:describe|it|test)\(\s*['\"`]", re.M)
+
+
+_MIGRATION_CODE = re.compile(r"^class Migration\(migrations\.Migration\)|^from alembic import op|"
+                             r"^\s*(?:async\s+)?up(?:\s*:\s*async)?\s*\(\s*queryInterface", re.M)
+
+
+def _is_test(path: str, text: str) -> bool:
+    return bool(_TEST_FILE.search(path) or _TEST_CODE.search(text))
+
+
+RAW_MESSAGE = ("This query runs once per row of {outer} (N+1); read all the rows with one query "
+               "(`{batch}`) before the loop")
+
+
+class _Analysis:
+    def __init__(self, ctx, tree, rule):
+        self.ctx = ctx
+        self.doc = ctx.document
+        self.data = ctx.document.data
+        self.tree = tree
+        self.rule = rule
+        self.lang = ctx.document.language
+        self._finder = None
+
+    def src(self, node) -> str:
+        return _text(node, self.data)
+
+    def finder(self):
+        if self._finder is None:
+            self._finder = embedded._Finder(self.ctx, self.tree)
+        return self._finder
+
+    def loops(self, query_src) -> list[_Loop]:
+        out = []
+        if "PARAM" in query_src:
+            query_src = query_src.replace("PARAM", "identifier" if self.lang == "javascript" else "required_parameter")
+        for _, caps in languages.matches(self.lang, query_src, self.tree.root_node):
+            var = caps.get("var", [None])[0]
+            name = self.src(var) if var is not None else ""
+            if self.lang == "go" and var is not None:
+                names = [self.src(c) for c in var.named_children]
+                name = names[-1] if names else ""
+                if name == "_" and names:
+                    name = names[0]
+            if var is not None and var.type == "required_parameter":
+                name = self.src(var.named_children[0]) if var.named_children else name
+            if self.lang == "go" and var is None:
+                name = "Next"  # for rows.Next() { ... }
+            out.append(_Loop(caps["loop"][0], name.strip(), caps["iter"][0], caps["body"][0]))
+        return out
+
+    def origin(self, node) -> str:
+        """The iterable's source text, following one local assignment."""
+        text = self.src(node)
+        if node.type == "identifier":
+            values, _ = self.finder().resolve(node, node.start_byte)
+            if values:
+                return self.src(values[-1])
+            # destructuring / multi-assignment: `const { rows } = await pool.query(...)`
+            scope = self.finder().scope_of(node)
+            before = self.data[scope.start_byte : node.start_byte].decode("utf-8", "surrogatepass")
+            m = None
+            for m in re.finditer(rf"\b{re.escape(text)}\b[^=\n;]*?(?::=|=)\s*([^\n;]+)", before):
+                pass
+            if m is not None:
+                return m.group(1)
+        return text
+
+    def inside(self, node, loop: _Loop) -> bool:
+        return loop.body.start_byte <= node.start_byte and node.end_byte <= loop.body.end_byte
+
+    def mentions(self, node, name: str) -> bool:
+        """Does the node use the loop variable (any name of a destructuring pattern)?"""
+        names = [n for n in re.findall(r"[A-Za-z_$][\w$]*", name) if n not in ("const", "let", "var", "_")]
+        text = self.src(node)
+        return any(re.search(rf"(?<![\w.$]){re.escape(n)}\b", text) for n in names)
+
+    # ---- raw SQL: a query call inside a loop over rows -----------------------------------
+
+    def raw_sql(self, loops, is_rows):
+        sites = self.ctx.fact("embedded_sql") or []
+        reported = set()
+        for site in sites:
+            for loop in loops:
+                if not self.inside(site.call, loop) or site.call.start_byte in reported:
+                    continue
+                origin = self.origin(loop.iterable)
+                if not is_rows(loop, origin):
+                    continue
+                args = site.extra.get("args")
+                if self.lang == "go" and loop.var == "Next":
+                    if not self._go_scanned_in(loop, args):
+                        continue
+                elif not self.mentions(args, loop.var):
+                    continue
+                reported.add(site.call.start_byte)
+                yield self.rule.finding(site.call.start_byte, site.call.end_byte, message=RAW_MESSAGE.format(
+                    outer=f"`{_short(origin)}`", batch="= ANY($1)" if site.style == "$" else "IN (...)"))
+
+    def _go_scanned_in(self, loop, args) -> bool:
+        """rows.Next() loops: the inner query uses a value Scan()ned from the row."""
+        body = self.src(loop.body)
+        m = re.search(r"\.Scan\(([^)]*)\)", body)
+        if not m:
+            return False
+        scanned = [re.sub(r"^&", "", a.strip()) for a in m.group(1).split(",")]
+        return any(s and self.mentions(args, s.split(".")[0]) for s in scanned)
+
+    # ---- Python --------------------------------------------------------------------------
+
+    def python(self):
+        loops = self.loops(_PY_LOOPS)
+        if not loops:
+            return
+        yield from self.raw_sql(loops, lambda loop, origin: bool(_RAW_RESULT.search(origin))
+                                and not _DJANGO_QS.search(origin) and not _SA_QUERY.search(origin)
+                                or origin.strip() in ("cur", "cursor", "rows", "result", "records"))
+        models = _py_models(self)
+        yield from self.django(loops, models)
+        yield from self.sqlalchemy(loops, models)
+
+    def _accesses(self, loop: _Loop):
+        """(relation, next attribute or call, node of `x.rel`) for `x.rel.attr` / `x.rel.all()` in the body."""
+        q = "(attribute object: (attribute object: (identifier) @v attribute: (identifier) @rel) @acc attribute: (identifier) @attr)"
+        out = []
+        for _, caps in languages.matches("python", q, loop.body):
+            if self.src(caps["v"][0]) != loop.var:
+                continue
+            outer = caps["acc"][0].parent
+            called = outer is not None and outer.parent is not None and outer.parent.type == "call"
+            out.append((self.src(caps["rel"][0]), self.src(caps["attr"][0]), caps["acc"][0], called))
+        return out
+
+    def django(self, loops, models):
+        for loop in loops:
+            origin_node = loop.iterable
+            origin = self.origin(origin_node)
+            m = _DJANGO_QS.search(origin)
+            if not m or re.search(r"\.(values|values_list|count|exists|aggregate|iterator)\(", origin):
+                continue
+            model = m.group(1)
+            known = models.get(model)
+            if known is None:
+                known = _imported_models(self.doc.path, self.doc.text, model)
+            loaded = re.findall(r"""(?:select|prefetch)_related\(([^)]*)\)""", origin)
+            # prefetch_related_objects(rows, "rel") earlier in the function loads them too
+            scope = self.finder().scope_of(loop.node)
+            before = self.data[scope.start_byte : loop.node.start_byte].decode("utf-8", "surrogatepass")
+            loaded += re.findall(r"""prefetch_related_objects\(([^)]*)\)""", before)
+            loaded_names = set()
+            for group in loaded:
+                for name in re.findall(r"""['"]([\w]+(?:__\w+)*)['"]""", group):
+                    parts = name.split("__")
+                    loaded_names.update("__".join(parts[: i + 1]) for i in range(len(parts)))
+            seen = set()
+            for rel, attr, acc, called in self._accesses(loop):
+                if rel in seen or rel in loaded_names:
+                    continue
+                if attr in _WRITES:
+                    continue  # post.tags.add(...) writes; loading the relation first would not help
+                how = None
+                if known is not None:
+                    kind = known.get(rel)
+                    if kind in ("fk",):
+                        how = "select_related"
+                    elif kind in ("m2m", "reverse"):
+                        if attr in ("all", "count", "exists", "first", "last") or attr not in ("filter", "exclude", "order_by"):
+                            how = "prefetch_related"
+                elif rel.endswith("_set") and attr in ("all", "count"):
+                    how = "prefetch_related"
+                elif not called and not _SCALAR_NAMES.search(rel) and re.fullmatch(r"[a-z_]+", attr) and \
+                        attr not in ("all", "filter", "exclude", "count", "exists", "get", "first", "last",
+                                     "order_by", "values", "strftime", "isoformat", "lower", "upper", "split",
+                                     "strip", "replace", "format", "startswith", "endswith", "items", "keys",
+                                     "url", "path", "pk") \
+                        and re.search(r"\bmodels\b|\.objects\b", self.doc.text):
+                    how = "select_related"
+                if how is None:
+                    continue
+                seen.add(rel)
+                fix = self._django_fix(origin_node, model, rel, how)
+                yield self.rule.finding(acc.start_byte, acc.end_byte, fix=fix,
+                                        what=f"`{self.src(acc)}`", outer=f"`{model}.objects`")
+
+    def _django_fix(self, iterable, model, rel, how):
+        target = iterable
+        if iterable.type == "identifier":
+            values, _ = self.finder().resolve(iterable, iterable.start_byte)
+            if not values:
+                return None
+            target = values[-1]
+        q = "(attribute object: (identifier) @m attribute: (identifier) @o (#eq? @o \"objects\")) @objs"
+        for _, caps in languages.matches("python", q, target):
+            if self.src(caps["m"][0]) == model:
+                end = caps["objs"][0].end_byte
+                return self.rule.fix([Edit(end, end, f'.{how}("{rel}")')],
+                                     title=self.rule.fix_title.format(rel=f"`{rel}`", how=f"{how}()"))
+        return None
+
+    def sqlalchemy(self, loops, models):
+        for loop in loops:
+            origin_node = loop.iterable
+            origin = self.origin(origin_node)
+            m = _SA_QUERY.search(origin)
+            if not m:
+                continue
+            model = m.group(1) or m.group(2)
+            fields = models.get(model)
+            if fields is None:
+                fields = _imported_models(self.doc.path, self.doc.text, model) or {}
+            rels = {k for k, v in fields.items() if v == "relationship"}
+            if not rels:
+                continue
+            if re.search(r"(?:selectinload|joinedload|subqueryload|contains_eager)\(", origin):
+                continue
+            q = "(attribute object: (identifier) @v attribute: (identifier) @rel) @acc"
+            seen = set()
+            for _, caps in languages.matches("python", q, loop.body):
+                if self.src(caps["v"][0]) != loop.var:
+                    continue
+                rel = self.src(caps["rel"][0])
+                if rel not in rels or rel in seen:
+                    continue
+                seen.add(rel)
+                acc = caps["acc"][0]
+                fix = self._sa_fix(origin_node, model, rel)
+                yield self.rule.finding(acc.start_byte, acc.end_byte, fix=fix,
+                                        what=f"`{self.src(acc)}`", outer=f"the {model} query")
+
+    def _sa_fix(self, iterable, model, rel):
+        target = iterable
+        if iterable.type == "identifier":
+            values, _ = self.finder().resolve(iterable, iterable.start_byte)
+            if not values:
+                return None
+            target = values[-1]
+        q = """(call function: [(attribute attribute: (identifier) @f) (identifier) @f]
+                     arguments: (argument_list . (identifier) @m .)
+                     (#any-of? @f "query" "select")) @c"""
+        for _, caps in languages.matches("python", q, target):
+            if self.src(caps["m"][0]) != model:
+                continue
+            end = caps["c"][0].end_byte
+            edits = [Edit(end, end, f".options(selectinload({model}.{rel}))")]
+            imp = self._import_edit("sqlalchemy.orm", "selectinload")
+            if imp is not None:
+                edits.append(imp)
+            return self.rule.fix(edits, title=self.rule.fix_title.format(rel=f"`{model}.{rel}`", how="selectinload()"))
+        return None
+
+    def _import_edit(self, module, name):
+        text = self.doc.text
+        if re.search(rf"^\s*from\s+{re.escape(module)}\s+import\s+[^\n]*\b{name}\b", text, re.M):
+            return None
+        m = re.search(rf"^from\s+{re.escape(module)}\s+import\s+([^\n(]+)$", text, re.M)
+        if m:
+            pos = self.doc.offset_of_char(m.end(1))
+            return Edit(pos, pos, f", {name}")
+        imports = list(re.finditer(r"^(?:from\s+\S+\s+import\s+[^\n(]+|import\s+[^\n]+)$", text, re.M))
+        pos = self.doc.offset_of_char(imports[-1].end()) if imports else 0
+        prefix = "\n" if imports else ""
+        return Edit(pos, pos, f"{prefix}from {module} import {name}" + ("" if imports else "\n"))
+
+    # ---- JavaScript / TypeScript ----------------------------------------------------------
+
+    def javascript(self):
+        loops = self.loops(_JS_LOOPS)
+        if not loops:
+            return
+        yield from self.raw_sql(loops, lambda loop, origin: bool(re.search(r"\.(?:query|execute|raw|any|many|manyOrNone)\(|\brows\b", origin)))
+        q = """(call_expression function: (member_expression object: (member_expression object: (_) @client property: (property_identifier) @model)
+                                                       property: (property_identifier) @op)
+                            arguments: (arguments) @args
+                 (#any-of? @op "findMany" "findUnique" "findFirst" "findUniqueOrThrow" "findFirstOrThrow" "count" "aggregate")) @call
+               (call_expression function: (member_expression object: (_) @repo property: (property_identifier) @op)
+                            arguments: (arguments) @args
+                 (#any-of? @op "findOne" "findOneBy" "findBy" "findOneOrFail" "findAndCount" "findByPk" "findAll")) @call"""
+        seen = set()
+        for _, caps in languages.matches(self.lang, q, self.tree.root_node):
+            call = caps["call"][0]
+            for loop in loops:
+                if not self.inside(call, loop) or call.start_byte in seen:
+                    continue
+                origin = self.origin(loop.iterable)
+                om = re.search(r"(\w+)\.(\w+)\.(findMany|findAll)\(|\.(find|findBy|findAll|findAndCount|getMany)\(", origin)
+                if not om or not self.mentions(caps["args"][0], loop.var):
+                    continue
+                seen.add(call.start_byte)
+                fix = None
+                if "model" in caps and om.group(2):
+                    fix = self._prisma_fix(loop, om, caps, call)
+                yield self.rule.finding(call.start_byte, call.end_byte, fix=fix, what="This query",
+                                        outer=f"`{_short(origin)}`")
+
+    def _prisma_fix(self, loop, om, caps, call):
+        outer_model = om.group(2)
+        inner_model = self.src(caps["model"][0])
+        if self.src(caps["op"][0]) != "findMany":
+            return None
+        schema = _prisma_schema(self.doc.path)
+        if not schema:
+            return None
+        fields = schema.get(outer_model[:1].upper() + outer_model[1:]) or schema.get(outer_model) or {}
+        target = inner_model[:1].upper() + inner_model[1:]
+        rels = [name for name, typ in fields.items() if typ == target + "[]"]
+        if len(rels) != 1:
+            return None
+        rel = rels[0]
+        # the outer findMany call
+        outer_q = """(call_expression function: (member_expression object: (member_expression property: (property_identifier) @m)
+                                                                 property: (property_identifier) @op)
+                                       arguments: (arguments) @args (#eq? @op "findMany")) @c"""
+        iterable = loop.iterable
+        if iterable.type == "identifier":
+            values, _ = self.finder().resolve(iterable, iterable.start_byte)
+            if not values:
+                return None
+            iterable = values[-1]
+        for _, oc in languages.matches(self.lang, outer_q, iterable):
+            if self.src(oc["m"][0]) != outer_model:
+                continue
+            args = oc["args"][0]
+            named = [a for a in args.named_children if a.type != "comment"]
+            if not named:
+                edit = Edit(args.start_byte + 1, args.start_byte + 1, f"{{ include: {{ {rel}: true }} }}")
+            elif named[0].type == "object" and not re.search(r"\b(include|select)\s*:", self.src(named[0])):
+                edit = Edit(named[0].start_byte + 1, named[0].start_byte + 1, f" include: {{ {rel}: true }},")
+            else:
+                return None
+            # the per-row query becomes the loaded relation when it only filters by the row
+            inner_args = self.src(caps["args"][0])
+            if not re.fullmatch(rf"\(\s*\{{\s*where\s*:\s*\{{\s*\w+\s*:\s*{re.escape(loop.var)}\.id\s*,?\s*\}}\s*,?\s*\}}\s*\)", inner_args):
+                return None
+            node = call
+            if node.parent is not None and node.parent.type == "await_expression":
+                node = node.parent
+            replace = Edit(node.start_byte, node.end_byte, f"{loop.var}.{rel}")
+            return self.rule.fix([edit, replace], title=self.rule.fix_title.format(rel=f"`{rel}`", how="include"),
+                                 safety=Applicability.UNSAFE)
+        return None
+
+    # ---- Go ---------------------------------------------------------------------------------
+
+    def go(self):
+        loops = self.loops(_GO_LOOPS)
+        if not loops:
+            return
+        yield from self.raw_sql(loops, lambda loop, origin: loop.var == "Next" or bool(
+            re.search(r"\.(?:Query|QueryContext|Select|SelectContext)\(", origin)))
+        # GORM: db.Find(&users) then a per-row query in `for ... range users`
+        q = """(call_expression function: (selector_expression field: (field_identifier) @op)
+                                arguments: (argument_list) @args
+                  (#any-of? @op "Find" "First" "Take" "Last" "Count" "Association")) @call"""
+        finds = list(languages.matches("go", q, self.tree.root_node))
+        seen = set()
+        for loop in loops:
+            if loop.var == "Next" or loop.iterable.type != "identifier":
+                continue
+            slice_name = self.src(loop.iterable)
+            outer = None
+            scope = self.finder().scope_of(loop.node)
+            for _, caps in finds:
+                call = caps["call"][0]
+                if scope.start_byte <= call.start_byte and call.end_byte <= loop.node.start_byte and re.fullmatch(
+                        rf"\(\s*&{re.escape(slice_name)}\s*(?:,.*)?\)", self.src(caps["args"][0]), re.S):
+                    outer = call
+            if outer is None:
+                continue
+            index_var = None
+            left = loop.node.named_children[0] if loop.node.named_children else None
+            if left is not None and left.type == "range_clause":
+                names = [self.src(c) for c in left.child_by_field_name("left").named_children]
+                index_var = names[0] if names else None
+            for _, caps in finds:
+                call = caps["call"][0]
+                if not self.inside(call, loop) or call.start_byte in seen:
+                    continue
+                args = self.src(caps["args"][0])
+                row_refs = [loop.var] + ([f"{slice_name}[{index_var}]"] if index_var else [])
+                if not any(r in args or r + "." in self.src(call) for r in row_refs if r and r != "_"):
+                    continue
+                seen.add(call.start_byte)
+                fix = self._gorm_fix(outer, call, caps, row_refs)
+                yield self.rule.finding(call.start_byte, call.end_byte, fix=fix, what="This query",
+                                        outer=f"`{_short(self.src(outer))}`")
+
+    def _gorm_fix(self, outer, call, caps, row_refs):
+        m = re.fullmatch(r"\(\s*&(.+)\.(\w+)\s*\)", self.src(caps["args"][0]))
+        if not m or m.group(1) not in row_refs or self.src(caps["op"][0]) != "Find":
+            return None
+        field = m.group(2)
+        stmt = call.parent
+        if stmt is None or stmt.type != "expression_statement":
+            return None
+        body = stmt.parent
+        if body is not None and body.type == "statement_list" and \
+                sum(1 for c in body.named_children if c.type != "comment") == 1:
+            # the loop held only this query: remove the whole loop (an empty range loop
+            # would leave an unused variable)
+            loop = body.parent.parent if body.parent is not None else None
+            if loop is not None and loop.type == "for_statement":
+                stmt = loop
+        fn = outer.child_by_field_name("function")
+        op = fn.child_by_field_name("field")
+        preload = Edit(op.start_byte, op.start_byte, f'Preload("{field}").')
+        # delete the per-row statement with its line
+        line_start = self.data.rfind(b"\n", 0, stmt.start_byte) + 1
+        line_end = self.data.find(b"\n", stmt.end_byte)
+        rest = self.data[stmt.end_byte:line_end].strip() if line_end != -1 else b""
+        if self.data[line_start:stmt.start_byte].strip() or rest and not rest.startswith(b"//"):
+            return None
+        remove = Edit(line_start, line_end + 1 if line_end != -1 else stmt.end_byte, "")
+        return self.rule.fix([preload, remove], title=self.rule.fix_title.format(rel=f"`{field}`", how="Preload"),
+                             safety=Applicability.UNSAFE)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 50 else text[:47] + "..."
+
+
+def _py_models(analysis) -> dict[str, dict[str, str]]:
+    """Model classes in the file -> {field: fk | m2m | reverse | relationship}."""
+    return _models_in(analysis.doc.text, analysis.tree)
+
+
+_MODEL_FILES: dict[tuple[str, float], dict] = {}
+
+
+def _models_in_file(path: str) -> dict[str, dict[str, str]]:
+    try:
+        key = (path, os.path.getmtime(path))
+    except OSError:
+        return {}
+    found = _MODEL_FILES.get(key)
+    if found is None:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        found = _models_in(text, languages.parse(text, "python")) if "class " in text else {}
+        if len(_MODEL_FILES) > 512:
+            _MODEL_FILES.clear()
+        _MODEL_FILES[key] = found
+    return found
+
+
+def _imported_models(doc_path: str, text: str, name: str) -> dict[str, str] | None:
+    """Fields of model ``name`` defined in the module it is imported from (None when not found)."""
+    for m in re.finditer(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)", text, re.M):
+        names = re.findall(r"\b(\w+)\b(?:\s+as\s+(\w+))?", m.group(3))
+        if not any(n == name or alias == name for n, alias in names):
+            continue
+        dots, module = m.group(1), m.group(2)
+        folder = os.path.dirname(os.path.abspath(doc_path))
+        roots = []
+        if dots:
+            base = folder
+            for _ in range(len(dots) - 1):
+                base = os.path.dirname(base)
+            roots = [base]
+        else:
+            base = folder
+            for _ in range(8):
+                roots.append(base)
+                parent = os.path.dirname(base)
+                if parent == base:
+                    break
+                base = parent
+        rel = module.replace(".", os.sep)
+        for root in roots:
+            target = os.path.join(root, rel) if rel else root
+            candidates = [target + ".py", os.path.join(target, "__init__.py")]
+            if os.path.isdir(target):
+                candidates += sorted(os.path.join(target, f) for f in os.listdir(target) if f.endswith(".py"))
+            for c in candidates:
+                if os.path.isfile(c):
+                    models = _models_in_file(c)
+                    if name in models:
+                        return models[name]
+        return None
+    return None
+
+
+def _models_in(text: str, tree) -> dict[str, dict[str, str]]:
+    if "Model" not in text and "Base" not in text and "relationship(" not in text:
+        return {}
+    q = """(class_definition name: (identifier) @cls body: (block
+              (expression_statement [(assignment left: (identifier) @field right: (call function: (_) @fn arguments: (argument_list) @args))
+                                     (assignment left: (identifier) @field type: (_) right: (call function: (_) @fn arguments: (argument_list) @args))])))"""
+    data = text.encode("utf-8", "surrogatepass")
+
+    class _Src:
+        def src(self, node):
+            return _text(node, data)
+
+    analysis = _Src()
+    models: dict[str, dict[str, str]] = {}
+    reverse: list[tuple[str, str]] = []
+    for _, caps in languages.matches("python", q, tree.root_node):
+        cls = analysis.src(caps["cls"][0])
+        field = analysis.src(caps["field"][0])
+        fn = analysis.src(caps["fn"][0]).rsplit(".", 1)[-1]
+        args = analysis.src(caps["args"][0])
+        fields = models.setdefault(cls, {})
+        if fn in ("ForeignKey", "OneToOneField"):
+            fields[field] = "fk"
+            target = re.match(r"\(\s*['\"]?(?:\w+\.)?(\w+)", args)
+            related = re.search(r"related_name\s*=\s*['\"](\w+)['\"]", args)
+            if target:
+                reverse.append((target.group(1), related.group(1) if related else cls.lower() + "_set"))
+        elif fn == "ManyToManyField":
+            fields[field] = "m2m"
+        elif fn == "relationship":
+            lazy = re.search(r"lazy\s*=\s*['\"](\w+)['\"]", args)
+            if not lazy or lazy.group(1) in ("select", "True", "dynamic"):
+                fields[field] = "relationship"
+    for target, name in reverse:
+        if target in models:
+            models[target].setdefault(name, "reverse")
+    return models
+
+
+def _prisma_schema(path: str) -> dict[str, dict[str, str]] | None:
+    """Models of the nearest prisma/schema.prisma above ``path``: {model: {field: type}}."""
+    folder = os.path.dirname(os.path.abspath(path))
+    for _ in range(6):
+        for candidate in ("prisma/schema.prisma", "schema.prisma", "src/prisma/schema.prisma"):
+            p = os.path.join(folder, candidate)
+            if os.path.isfile(p):
+                return _parse_prisma(p)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return None
+
+
+def _parse_prisma(path: str) -> dict[str, dict[str, str]]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError:
+        return {}
+    models = {}
+    for m in re.finditer(r"^model\s+(\w+)\s*\{(.*?)^\}", text, re.M | re.S):
+        fields = {}
+        for line in m.group(2).splitlines():
+            fm = re.match(r"\s*(\w+)\s+(\w+(?:\[\])?\??)", line)
+            if fm and not line.strip().startswith("@@"):
+                fields[fm.group(1)] = fm.group(2).rstrip("?")
+        models[m.group(1)] = fields
+    return models
