@@ -925,4 +925,8 @@ def find_regions(ctx: Context) -> list[Region]:
 DOCUMENT_FACTS.setdefault("app_tree", _tree)
 DOCUMENT_FACTS["embedded_sql"] = embedded_sql
 for _lang in APP_LANGUAGES:
-    REGION_FINDERS[_lang] = find_regions
+    _existing = REGION_FINDERS.get(_lang)
+    if _existing is not None and hasattr(_existing, "previous"):
+        _existing.previous = find_regions  # an ORM-migration finder came first: run under it
+    else:
+        REGION_FINDERS[_lang] = find_regions

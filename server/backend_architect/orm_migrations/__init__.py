@@ -47,8 +47,8 @@ def is_orm_migration(doc) -> bool:
 def _chain(previous):
     def finder(ctx):
         regions = []
-        if previous is not None:
-            regions.extend(previous(ctx) or [])
+        if finder.previous is not None:  # read at call time: app-code finders may register later
+            regions.extend(finder.previous(ctx) or [])
         mine = orm_regions(ctx)
         if mine and regions:
             # app-code finders may also pick up the strings we read as migration SQL: keep ours
