@@ -81,6 +81,10 @@ def bench_document(root: Path, lines: int, edits: int) -> None:
     uri = path.as_uri()
     _, client = initialize(SERVER, root)
     try:
+        # the schema indexer reads the workspace's migrations (this file too) in the background;
+        # measure edits once it is done, as a user typing after start-up would see them
+        client.wait_notification("backendArchitect/status", timeout=120,
+                                 predicate=lambda p: p.get("state") in ("ready", "error"))
         opens = []
         t0 = time.perf_counter()
         client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}})

@@ -120,7 +120,7 @@ def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
                 os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
                 with open(target, "w", encoding="utf-8") as fh:
                     fh.write(nf.text)
-    result = lint(doc, settings, catalog)
+    result = lint(doc, settings, catalog, cache=False)
     result.regions = []  # not needed by the reporters; keeps results cheap to send between processes
     result.statements = []
     return FileReport(path, doc, result, result.skipped)

@@ -61,7 +61,8 @@ class Context:
         path = self.document.path.replace("\\", "/")
         if QUERY_PATH_RE.search(path) and not self.is_migration:
             return True
-        return self.document.language == "sql" and QUERY_HEADER_RE.search(self.document.text) is not None
+        text = self.document.text
+        return self.document.language == "sql" and "name:" in text and QUERY_HEADER_RE.search(text) is not None
 
     def fact(self, name: str):
         if name not in self.facts:
@@ -398,7 +399,9 @@ def _incremental_plan(previous: LintResult | None, region: Region, document: Doc
         moved = Statement(region, st.index + shift_index, st.start + delta, st.end + delta, st.text, st.terminated,
                           kind=st.kind, raw=st.raw, error=st.error, in_transaction=st.in_transaction,
                           _tokens=st._tokens, _node=st._node)
-        moved.__dict__.update({k: v for k, v in st.__dict__.items() if k in ("_nodes", "_selects")})
+        if "_nodes" in st.__dict__:
+            moved.__dict__["_nodes"] = st.__dict__["_nodes"]
+            moved.__dict__["_selects"] = st.__dict__["_selects"]
         moved.span_start, moved.span_end = st.span_start + delta, st.span_end + delta
         statements.append(moved)
         if st.index in previous.stmt_findings:
@@ -428,12 +431,13 @@ def _overrides(rule: type[Rule], hook: str) -> bool:
 
 
 def lint(document: Document, settings: Settings | None = None, catalog=None,
-         previous: LintResult | None = None) -> LintResult:
+         previous: LintResult | None = None, *, cache: bool = True) -> LintResult:
     """Findings of every enabled rule on ``document``.
 
     ``previous`` (the result for an earlier version of the same document)
     lets a SQL file be re-analysed incrementally: only the statements an edit
-    touched are split, parsed and checked again.
+    touched are split, parsed and checked again. ``cache`` keeps each
+    statement's findings for reuse (worth it in an editor, not in one-shot runs).
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -512,6 +516,7 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             cacheable = True
         except TypeError:  # e.g. a nested region pointing at its outer statement
             cacheable = False
+        cacheable = cacheable and cache
         context_key = (document.path, region.kind, public_meta if cacheable else None, in_migration,
                        settings.postgres_version, settings.migration, settings.dialect,
                        getattr(catalog, "version", id(catalog)))
@@ -578,7 +583,11 @@ DOWN_MARKER_RE = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\
 
 def _down_section_start(region: Region, statements: list[Statement]) -> int:
     """Index of the first statement after a down-migration marker (len(statements) when none)."""
-    m = DOWN_MARKER_RE.search(region.sql)
+    sql = region.sql
+    low = sql.lower()
+    if "goose" not in low and "migrate" not in low and "@undo" not in low:
+        return len(statements)  # no marker can match: skip the multi-line search
+    m = DOWN_MARKER_RE.search(sql)
     if m is None:
         return len(statements)
     pos = len(region.sql[: m.start()].encode("utf-8", "surrogatepass"))

@@ -274,7 +274,7 @@ def _byte_index(text: str):
 
 def nested_regions(stmt: Statement) -> list[Region]:
     """Regions nested in ``stmt``: a DO block's body and its EXECUTE strings."""
-    if stmt.node is None or stmt.kind != "DoStmt":
+    if stmt.kind != "DoStmt" or stmt.node is None:
         return []
     depth = stmt.region.meta.get("depth", 0)
     if depth >= MAX_DEPTH:

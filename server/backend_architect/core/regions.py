@@ -243,9 +243,11 @@ def _needs_cleaning(text: str) -> bool:
         return False
     # a `:name` placeholder, not a `::type` cast or `arr[1:n]` slice (a lookbehind in the
     # pattern would be tried at every position; checking each match is much faster)
+    if "::" in text:
+        text = text.replace("::", "  ")  # casts are not placeholders; same length keeps positions
     for m in _COLON_NAME.finditer(text):
         i = m.start()
-        if i == 0 or not (text[i - 1] == ":" or text[i - 1].isalnum() or text[i - 1] == "_"):
+        if i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_"):
             return True
     return False
 

@@ -43,6 +43,8 @@ class OffsetPagination(Rule):
     statement_kinds = ("SelectStmt",)
 
     def check_statement(self, stmt, ctx):
+        if not stmt.mentions("limitOffset"):
+            return
         node = stmt.node
         offset = node.get("limitOffset")
         if not offset or not node.get("sortClause") or node.get("op", "SETOP_NONE") != "SETOP_NONE":
