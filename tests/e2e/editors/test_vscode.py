@@ -57,7 +57,7 @@ def _vsix_is_current(vsix: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def tools() -> dict:
+def tools(tmp_path_factory) -> dict:
     found = {
         "node": shutil.which("node"),
         "code-server": _find_code_server(),
@@ -67,8 +67,9 @@ def tools() -> dict:
     absent = [name for name, path in found.items() if not path]
     if absent:
         missing(f"VS Code test needs {', '.join(absent)}")
+    home = tmp_path_factory.mktemp("code-server-version")  # it writes a default config.yaml there
     version = subprocess.run([found["code-server"], "--version"], capture_output=True, text=True, timeout=60,
-                             env=dict(os.environ, XDG_CONFIG_HOME="/nonexistent-ba-config"))
+                             env=dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home)))
     if CODE_SERVER_VERSION not in version.stdout:
         missing(f"code-server {CODE_SERVER_VERSION} is needed, found: {version.stdout.strip()[:80]}")
     return found
