@@ -22,7 +22,7 @@ SERVER_DIR = ROOT / "server"
 EDITORS_DIR = ROOT / "editors"
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = ROOT / "test-artifacts" / "editors"
-INSTALL_HINT = "run `bash scripts/install-editors.sh`"
+INSTALL_HINT = "run `make editors`, i.e. scripts/install-editors.sh"
 
 # The scenario every editor test plays: examples/shop/migrations/0002_orders.sql builds
 # an index on `posts`, a table an earlier migration created.

@@ -113,8 +113,11 @@ try {
     while (fs.readFileSync(file, 'utf8') === original && Date.now() < deadline) await page.waitForTimeout(100);
     report.disk = fs.readFileSync(file, 'utf8');
     step('saved', { changed: report.disk !== original });
-    await page.waitForTimeout(1000);
-    report.problemsAfter = (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map(clean);
+    // the server re-checks the edited text: MG001 leaves the Problems panel
+    const problemRows = async () => (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map(clean);
+    const until = Date.now() + 15000;
+    while ((await problemRows()).some((r) => r.includes('MG001')) && Date.now() < until) await page.waitForTimeout(200);
+    report.problemsAfter = await problemRows();
 
     // one command from the palette, with its notification
     await page.keyboard.press('F1');
