@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench compile lint rules-table vsix clean sarif-schema
+.PHONY: demo test bench compile lint rules-table vsix clean sarif-schema editors
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ rules-table: $(STAMP)
 
 vsix:
 	bash vscode-client/scripts/build.sh
+
+# The real editors that tests/e2e/editors drives (Neovim, Emacs + eglot, code-server).
+editors: $(STAMP)
+	VENV_PYTHON=$(BIN)/python bash scripts/install-editors.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -4,7 +4,7 @@ CREATE TABLE orders (
     total_cents bigint NOT NULL,
     placed_at   timestamptz NOT NULL DEFAULT now()
 );
-
+SET lock_timeout = '5s';  -- give up rather than queue behind a long transaction
 -- Locks posts against writes while the index builds.
 CREATE INDEX idx_posts_created_at ON posts (created_at);
 
