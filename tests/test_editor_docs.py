@@ -1,4 +1,4 @@
-"""docs/editors.md cannot rot: its snippets are the files in editors/ (which the
+"""The README's editor section cannot rot: its snippets are the files in editors/ (which the
 editor tests load), and what it says about the command line and settings matches
 the server, the CLI and the VS Code extension's manifest."""
 
@@ -16,7 +16,7 @@ import pytest
 from backend_architect.config import from_mapping
 from conftest import ROOT, server_env
 
-DOCS = ROOT / "docs" / "editors.md"
+DOCS = ROOT / "README.md"
 EDITORS = ROOT / "editors"
 MARKED_BLOCK = re.compile(r"<!-- file: (?P<path>[^ ]+) -->\n```[\w-]*\n(?P<body>.*?)```\n", re.S)
 SERVER_COMMAND = ["backend-architect", "serve"]
@@ -27,9 +27,7 @@ def _marked_blocks(path: Path) -> dict[str, str]:
     return {m["path"]: m["body"] for m in MARKED_BLOCK.finditer(path.read_text())}
 
 
-# README.md too, once the editors page is folded into it with its markers
-@pytest.mark.parametrize("doc", [DOCS] + [p for p in [ROOT / "README.md"] if "<!-- file: " in p.read_text()],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("doc", [DOCS], ids=lambda p: p.name)
 def test_every_marked_snippet_is_the_file_it_names(doc: Path):
     text = doc.read_text()
     blocks = _marked_blocks(doc)
