@@ -22,13 +22,15 @@ class Client:
     def _read(self) -> None:
         out = self.proc.stdout
         while True:
-            header = b""
-            while not header.endswith(b"\r\n\r\n"):
-                ch = out.read(1)
-                if not ch:
+            length = None
+            while True:
+                line = out.readline()
+                if not line:
                     return
-                header += ch
-            length = int([h for h in header.split(b"\r\n") if h.lower().startswith(b"content-length")][0].split(b":")[1])
+                if line in (b"\r\n", b"\n"):
+                    break
+                if line.lower().startswith(b"content-length"):
+                    length = int(line.split(b":")[1])
             msg = json.loads(out.read(length))
             if "id" in msg and "method" not in msg:
                 self.responses.setdefault(msg["id"], queue.Queue()).put(msg)

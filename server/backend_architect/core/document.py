@@ -8,6 +8,7 @@ Every conversion between the two goes through :class:`Document`.
 from __future__ import annotations
 
 import bisect
+from itertools import accumulate
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -90,14 +91,10 @@ class Document:
 
     @cached_property
     def line_starts(self) -> list[int]:
-        starts = [0]
-        data = self.data
-        find = data.find
-        i = find(b"\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find(b"\n", i + 1)
-        return starts
+        # split and accumulate run in C; a find() loop costs several ms on a 10,000-line file
+        lengths = [len(line) + 1 for line in self.data.split(b"\n")]
+        lengths.pop()
+        return [0, *accumulate(lengths)]
 
     # -- conversions ---------------------------------------------------------
 
@@ -118,7 +115,10 @@ class Document:
         start = self.line_starts[line]
         if encoding == UTF8:
             return line, offset - start
-        segment = self.data[start:offset].decode("utf-8", "surrogatepass" if encoding else "replace")
+        raw = self.data[start:offset]
+        if raw.isascii():  # the common case: one byte, one code unit
+            return line, offset - start
+        segment = raw.decode("utf-8", "surrogatepass")
         if encoding == UTF32:
             return line, len(segment)
         return line, _utf16_len(segment)

@@ -395,17 +395,21 @@ def _incremental_plan(previous: LintResult | None, region: Region, document: Doc
             reuse[st.index] = previous.stmt_findings[st.index]
     statements.extend(middle)
     shift_index = i + len(middle) - (j + 1)
+    # The statements after the edit move by delta. They are moved in place: the previous
+    # result is superseded by this one (the session swaps snapshots after the lint).
+    old_findings = previous.stmt_findings
     for st in stmts[j + 1 :]:
-        moved = Statement(region, st.index + shift_index, st.start + delta, st.end + delta, st.text, st.terminated,
-                          kind=st.kind, raw=st.raw, error=st.error, in_transaction=st.in_transaction,
-                          _tokens=st._tokens, _node=st._node)
-        if "_nodes" in st.__dict__:
-            moved.__dict__["_nodes"] = st.__dict__["_nodes"]
-            moved.__dict__["_selects"] = st.__dict__["_selects"]
-        moved.span_start, moved.span_end = st.span_start + delta, st.span_end + delta
-        statements.append(moved)
-        if st.index in previous.stmt_findings:
-            reuse[moved.index] = [_shift(f, delta) for f in previous.stmt_findings[st.index]]
+        found = old_findings.get(st.index)
+        st.region = region
+        st.index += shift_index
+        if delta:
+            st.start += delta
+            st.end += delta
+            st.span_start += delta
+            st.span_end += delta
+        statements.append(st)
+        if found is not None:
+            reuse[st.index] = [_shift(f, delta) for f in found] if delta else found
     return statements, reuse
 
 

@@ -207,10 +207,18 @@ def all_rules() -> tuple[type[Rule], ...]:
 
 
 def rule_by_code(code: str) -> type[Rule] | None:
+    """The rule with this code (or kebab-case name), None when there is none."""
+    index = _rule_index()
+    return index.get(code) or index.get(code.upper()) or index.get(code.lower())
+
+
+@lru_cache(maxsize=1)
+def _rule_index() -> dict[str, type[Rule]]:
+    index: dict[str, type[Rule]] = {}
     for rule in all_rules():
-        if rule.code == code.upper() or rule.name == code.lower():
-            return rule
-    return None
+        index[rule.code] = rule
+        index[rule.name] = rule
+    return index
 
 
 def codes() -> set[str]:

@@ -17,37 +17,48 @@ LSP_SEVERITY = {
 }
 
 
-def diagnostics_for(session: Session, snap: Snapshot) -> list[types.Diagnostic]:
+def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
+    """The snapshot's findings as LSP Diagnostic objects, in JSON form.
+
+    Built as plain JSON rather than lsprotocol objects: a large file can carry
+    hundreds of findings, and converting each through attrs and cattrs would cost
+    more than finding them did.
+    """
     doc = snap.document
+    enc = session.position_encoding
+    to_pos = doc.offset_to_position
+    version = doc.version
     out = []
     for f in snap.result.findings:
         rule = rule_by_code(f.code)
-        data = {"version": doc.version}
+        data = {"version": version}
         if f.fix is not None:
             data["fix"] = f.fix.to_json()
-        out.append(
-            types.Diagnostic(
-                range=session.range(doc, f.start, f.end),
-                message=f.message,
-                severity=LSP_SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning),
-                code=f.code,
-                code_description=types.CodeDescription(href=rule.doc_url()) if rule else None,
-                source=SOURCE,
-                data=data,
-                tags=[types.DiagnosticTag.Unnecessary] if f.code == "BA001" else None,
-            )
-        )
+        sl, sc = to_pos(f.start, enc)
+        el, ec = to_pos(f.end, enc)
+        diag = {
+            "range": {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}},
+            "severity": LSP_SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning).value,
+            "code": f.code,
+            "source": SOURCE,
+            "message": f.message,
+            "data": data,
+        }
+        if rule is not None:
+            diag["codeDescription"] = {"href": rule.doc_url()}
+        if f.code == "BA001":
+            diag["tags"] = [types.DiagnosticTag.Unnecessary.value]
+        out.append(diag)
     return out
 
 
 def publish(server, session: Session, snap: Snapshot) -> None:
-    server.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(
-            uri=snap.document.uri,
-            version=snap.document.version,
-            diagnostics=diagnostics_for(session, snap),
-        )
-    )
+    params = {"uri": snap.document.uri, "diagnostics": diagnostics_for(session, snap)}
+    if snap.document.version is not None:
+        params["version"] = snap.document.version
+    # the message is plain JSON already: json.dumps writes it directly, with no
+    # per-field conversion (a typed notification would walk every value)
+    server.protocol._send_data({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
     report_rule_errors(server, session, snap.result)
 
 
