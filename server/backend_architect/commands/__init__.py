@@ -36,3 +36,29 @@ def not_available(name: str) -> dict:
         "available": False,
         "message": f"{name} is not available yet in this version of Backend Architect.",
     }
+
+
+_LOADED = False
+# Modules that register handlers and code action providers when imported.
+COMMAND_MODULES = (
+    "fix_all", "repository", "endpoint", "service", "scaffolds", "openapi", "reports", "actions",
+)
+
+
+def load_all() -> None:
+    """Import the command modules once (they register themselves); a broken one is skipped."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    import importlib
+    import logging
+
+    for mod in COMMAND_MODULES:
+        try:
+            importlib.import_module(f"{__name__}.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{mod}":
+                logging.getLogger(__name__).exception("command module %s failed to load", mod)
+        except Exception:
+            logging.getLogger(__name__).exception("command module %s failed to load", mod)
