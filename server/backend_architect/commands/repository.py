@@ -175,7 +175,7 @@ def python_repository(t: TableInfo, style: str = "dbapi") -> str:
     a("        return row")
     # update
     a("")
-    a(f"    def update(self, {idp}: {naming.py_type(idc.type)}, **changes: Any) -> dict[str, Any] | None:")
+    a(f"    def update(self, {idp}: {naming.py_type(idc.type)}, /, **changes: Any) -> dict[str, Any] | None:")
     a('        """Set the given columns (only those in WRITABLE); None when no row has that id."""')
     a("        unknown = sorted(set(changes) - set(WRITABLE))")
     a("        if unknown:")

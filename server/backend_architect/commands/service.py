@@ -115,6 +115,14 @@ def _module_path(path: str) -> tuple[str, str]:
     return folder, ".".join(parts)
 
 
+def default_services_path(handler_path: str) -> str:
+    """``<top package>/services/<module>_service.py`` (or ``services/`` beside a loose module)."""
+    folder_root, handler_module = _module_path(handler_path)
+    parts = handler_module.split(".")
+    base = os.path.join(folder_root, parts[0]) if len(parts) > 1 else os.path.dirname(handler_path)
+    return os.path.join(base, "services", f"{naming.snake(parts[-1])}_service.py")
+
+
 def extract_python(doc: Document, fn, services_path: str | None = None, existing: Document | None = None):
     """(handler edit, services file change, service function name, notes) for a Python handler."""
     data = doc.data
@@ -198,7 +206,7 @@ def extract_python(doc: Document, fn, services_path: str | None = None, existing
     body_text = "\n".join("    " + ln if ln.strip() else "" for ln in dedented)
     folder_root, handler_module = _module_path(doc.path)
     if services_path is None:
-        services_path = os.path.join(folder_root, "services", f"{naming.snake(handler_module.split('.')[-1])}_service.py")
+        services_path = default_services_path(doc.path)
     svc_root, svc_module = _module_path(services_path)
     if not os.path.isfile(os.path.join(os.path.dirname(services_path), "__init__.py")):
         svc_module = os.path.relpath(os.path.splitext(services_path)[0], folder_root).replace(os.sep, ".")
@@ -272,10 +280,7 @@ def service_command(t: Target) -> dict:
     if fn is None:
         raise CommandError("SERVICE: put the cursor inside a route handler (a Python function with a route decorator).")
     folder_root, handler_module = _module_path(doc.path)
-    services_path = t.options.get("services_path") or os.path.join(
-        folder_root if "." in handler_module else os.path.dirname(doc.path), "services",
-        f"{naming.snake(handler_module.split('.')[-1])}_service.py",
-    )
+    services_path = t.options.get("services_path") or default_services_path(doc.path)
     existing = open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
     edits, change, fname, notes = extract_python(doc, fn, services_path, existing)
     edit = workspace_edit(t.session, doc, edits, [change])
