@@ -652,6 +652,20 @@ def declared_routes(doc, framework: str) -> list[tuple[str, str, str]]:
     return out
 
 
+_ROUTER_ASSIGN = re.compile(r"^\s*(?:const\s+|let\s+|var\s+)?(\w+)\s*:?=\s*(?:FastAPI|APIRouter|Flask|Blueprint|express|express\.Router|Router)\(", re.M)
+
+
+def _router_var(doc, framework: str) -> str | None:
+    """The object the file's routes hang on: the most used one in route declarations, else the app/router created."""
+    pattern = _ROUTE_RE.get(framework)
+    if pattern is not None:
+        used = [m.group(1) for m in pattern.finditer(doc.text)]
+        if used:
+            return max(sorted(set(used)), key=used.count)
+    m = _ROUTER_ASSIGN.search(doc.text)
+    return m.group(1) if m else None
+
+
 def _normal(path: str) -> str:
     path = re.sub(r":(\w+)|<(?:\w+:)?(\w+)>", lambda m: "{" + (m.group(1) or m.group(2)) + "}", path)
     return path.rstrip("/") or "/"
@@ -722,7 +736,7 @@ def append_to_route_file(doc, framework: str, tables: dict) -> tuple[list, str]:
     ops = missing_operations(routes, base)
     if not ops:
         raise CommandError(f"ENDPOINT: {base} already has list, get, create, replace, update and delete.")
-    router_var = next((v for v, _, _ in routes if v), None)
+    router_var = next((v for v, _, _ in routes if v), None) or _router_var(doc, framework)
     if framework in ("fastapi", "flask"):
         gen = fastapi_code if framework == "fastapi" else flask_code
         imports, body = gen(table, ops, base, router_var or ("router" if framework == "fastapi" else "app"))
