@@ -69,3 +69,31 @@ async def test_fix_all_is_offered_as_a_source_action(client, tmp_path):
     assert action.kind == "source.backend-architect.migration"
     assert action.command.command == "backend-architect.MIGRATION"
     assert not any("ask Claude" in t for t in titles)  # no key: no AI entries
+
+
+async def test_fix_all_commands_without_rules_say_so(client, tmp_path):
+    from backend_architect.commands.fix_all import codes_of
+
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, root / "app" / "main.py", "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    for name in ("RATE_LIMITING", "INPUT_VALIDATION", "CONNECTION_POOL"):
+        result = await run(client, name, uri)
+        if codes_of(name):
+            assert result["message"].startswith(f"{name}: "), result
+        else:
+            assert result["message"] == f"{name}: no rules of this command are installed yet.", result
+    assert not edits
+
+
+async def test_ai_variant_without_a_key_says_how_to_enable_it(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    await start(client, root)
+    uri = open_file(client, root / "db" / "reports.sql", "sql")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="backend-architect.QUERY_OPTIMIZE.ai", arguments=[{"uri": uri, "version": 1}])
+    )
+    assert result["message"] == "QUERY_OPTIMIZE (ask Claude): AI is off; set ANTHROPIC_API_KEY in the environment the server runs in."

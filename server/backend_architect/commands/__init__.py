@@ -39,26 +39,24 @@ def not_available(name: str) -> dict:
 
 
 _LOADED = False
-# Modules that register handlers and code action providers when imported.
-COMMAND_MODULES = (
-    "fix_all", "repository", "endpoint", "service", "scaffolds", "openapi", "reports", "actions",
-)
+_NOT_COMMAND_MODULES = {"cli"}  # the CLI's subcommands load through cli.EXTRA_COMMANDS
 
 
 def load_all() -> None:
-    """Import the command modules once (they register themselves); a broken one is skipped."""
+    """Import every module of this package once (the command modules register themselves);
+    a broken one is logged and skipped."""
     global _LOADED
     if _LOADED:
         return
     _LOADED = True
     import importlib
     import logging
+    import pkgutil
 
-    for mod in COMMAND_MODULES:
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_") or info.name in _NOT_COMMAND_MODULES:
+            continue
         try:
-            importlib.import_module(f"{__name__}.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{mod}":
-                logging.getLogger(__name__).exception("command module %s failed to load", mod)
+            importlib.import_module(f"{__name__}.{info.name}")
         except Exception:
-            logging.getLogger(__name__).exception("command module %s failed to load", mod)
+            logging.getLogger(__name__).exception("command module %s failed to load", info.name)

@@ -56,7 +56,7 @@ def command_actions(session, snap, params: types.CodeActionParams) -> list[types
         add(f"fix all {n} in this file", f"{SOURCE_PREFIX}.{name.lower()}", name)
 
     if doc.language == "sql":
-        table = table_at(doc, start)
+        table = table_at(doc, start, snap.result.statements)
         if table is not None:
             add(f"generate the repository of {table.name}", f"{REFACTOR_PREFIX}.repository", "REPOSITORY")
             add(f"generate the CRUD endpoints of {table.name}", f"{REFACTOR_PREFIX}.endpoint", "ENDPOINT")

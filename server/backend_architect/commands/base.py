@@ -330,3 +330,15 @@ def handler(name: str, *, need_document: bool = True):
         return fn
 
     return wrap
+
+
+def tree_of(doc: Document, language: str | None = None):
+    """The document's tree-sitter tree, parsed once per document version."""
+    from ..core.languages import parse
+
+    lang = language or doc.language
+    key = ("tree", lang)
+    cache = doc._cache
+    if key not in cache:
+        cache[key] = parse(doc.data, lang)
+    return cache[key]

@@ -14,45 +14,39 @@ import os
 import re
 
 from ..core.findings import Edit
-from ..core.languages import parse, query
 from . import scaffold_templates as tpl
 from .base import CommandError, FileChange, Target, handler, result, send_edit, show, to_json, unique_path, workspace_edit
 from .frameworks import framework_of
 from .service import _after_imports, _module_path
 
-_APP_QUERIES = {
-    "python": "(expression_statement (assignment left: (identifier) @var right: (call function: (identifier) @fn))) @stmt",
-    "javascript": "(lexical_declaration (variable_declarator name: (identifier) @var value: (call_expression function: (identifier) @fn))) @stmt",
-    "go": "(short_var_declaration left: (expression_list (identifier) @var) right: (expression_list (call_expression function: (selector_expression operand: (identifier) @pkg field: (field_identifier) @fn)))) @stmt",
+_APP_CREATION = {
+    "fastapi": re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:fastapi\.)?FastAPI\(", re.M),
+    "flask": re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:flask\.)?Flask\(", re.M),
+    "express": re.compile(r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*express\(\s*\)", re.M),
+    "gin": re.compile(r"^([ \t]*)(\w+)\s*:?=\s*gin\.(?:Default|New)\(\s*\)", re.M),
 }
-_APP_FACTORIES = {"fastapi": ("FastAPI",), "flask": ("Flask",), "express": ("express",), "gin": ("Default", "New")}
+_STATEMENTS = {"expression_statement", "lexical_declaration", "variable_declaration", "short_var_declaration", "assignment_statement"}
 
 
 def app_setup_at(doc, framework: str):
-    """(app variable, byte offset after the line creating the app) or None."""
-    lang = doc.language
-    qlang = "typescript" if lang == "typescript" else "tsx" if lang == "tsx" else lang
-    src = _APP_QUERIES.get("javascript" if lang in ("typescript", "tsx") else lang)
-    factories = _APP_FACTORIES.get(framework)
-    if src is None or factories is None:
+    """(app variable, byte offset after the statement creating the app, its indent) or None."""
+    pattern = _APP_CREATION.get(framework)
+    if pattern is None or doc.language not in ("python", "javascript", "typescript", "tsx", "go"):
         return None
-    from tree_sitter import QueryCursor
+    m = pattern.search(doc.text)
+    if m is None:
+        return None
+    from .base import tree_of
 
-    tree = parse(doc.data, qlang)
-    for _, caps in QueryCursor(query(qlang, src)).matches(tree.root_node):
-        fn = caps["fn"][0]
-        name = doc.data[fn.start_byte : fn.end_byte].decode()
-        if name not in factories:
-            continue
-        if framework == "gin" and doc.data[caps["pkg"][0].start_byte : caps["pkg"][0].end_byte] != b"gin":
-            continue
-        stmt = caps["stmt"][0]
-        var = doc.data[caps["var"][0].start_byte : caps["var"][0].end_byte].decode()
-        line = stmt.end_point[0]
-        end = doc.line_starts[line + 1] if line + 1 < len(doc.line_starts) else len(doc.data)
-        indent = re.match(r"[ \t]*", doc.line_text(stmt.start_point[0])).group(0)
-        return var, end, indent
-    return None
+    start = len(doc.text[: m.start(2)].encode("utf-8"))
+    node = tree_of(doc).root_node.descendant_for_byte_range(start, start)
+    while node is not None and node.type not in _STATEMENTS:
+        node = node.parent
+    if node is None:
+        return None
+    line = node.end_point[0]
+    end = doc.line_starts[line + 1] if line + 1 < len(doc.line_starts) else len(doc.data)
+    return m.group(2), end, m.group(1)
 
 
 def _import_for(doc, module_file: str) -> str:

@@ -13,7 +13,7 @@ import re
 
 from ..core.document import Document
 from ..core.findings import Edit
-from ..core.languages import parse, query
+from ..core.languages import parse, query  # noqa: F401
 from . import naming
 from .base import CommandError, FileChange, Target, handler, open_or_read, result, send_edit, show, to_json, workspace_edit
 
@@ -22,6 +22,7 @@ HTTP_NAMES = {
     "HTTPException", "status", "redirect", "url_for", "g", "session",
 }
 RESPONSE_WRAPPERS = {"jsonify", "JSONResponse", "make_response"}
+ROUTE_DECORATOR_ANYWHERE = re.compile(r"^\s*@\w+(\.\w+)*\.(get|post|put|patch|delete|route|api_route)\(", re.M)
 ROUTE_DECORATOR = re.compile(r"^@\w+(\.\w+)*\.(get|post|put|patch|delete|route|api_route)\b")
 
 _PY_FUNCS = "(function_definition) @fn"
@@ -35,10 +36,11 @@ def _text(node, data: bytes) -> str:
 
 def handler_at(doc: Document, offset: int):
     """The route handler function around ``offset`` (Python: a decorated route function), or None."""
-    if doc.language != "python":
+    if doc.language != "python" or not ROUTE_DECORATOR_ANYWHERE.search(doc.text):
         return None
-    tree = parse(doc.data, "python")
-    node = tree.root_node.descendant_for_byte_range(offset, offset)
+    from .base import tree_of
+
+    node = tree_of(doc, "python").root_node.descendant_for_byte_range(offset, offset)
     while node is not None:
         if node.type == "function_definition" and node.parent is not None and node.parent.type == "decorated_definition":
             decos = [c for c in node.parent.children if c.type == "decorator"]

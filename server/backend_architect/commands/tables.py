@@ -210,13 +210,19 @@ def table_from_catalog(tbl) -> TableInfo:
 # -- finding the target table -----------------------------------------------------------------
 
 
-def table_at(doc, offset: int) -> TableInfo | None:
-    """The CREATE TABLE under ``offset`` in a .sql document."""
+def table_at(doc, offset: int, statements=None) -> TableInfo | None:
+    """The CREATE TABLE under ``offset`` in a .sql document (``statements``: the
+    document's already split statements, when the caller has them)."""
     if doc.language != "sql":
         return None
-    for t in tables_in_sql(doc.text, doc.path):
-        if t.start <= offset <= t.end:
-            return t
+    if statements is None:
+        statements = split_statements(region_for_sql_document(doc.text))
+    for stmt in statements:
+        if stmt.kind != "CreateStmt" or not stmt.node:
+            continue
+        s, e = stmt.doc_range()
+        if s <= offset <= e:
+            return table_from_create(stmt.node, doc.path, s, e)
     return None
 
 
