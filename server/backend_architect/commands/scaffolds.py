@@ -71,7 +71,7 @@ def _go_package(doc) -> str:
 def _setup(t: Target):
     doc = t.document
     fw = framework_of(doc)
-    if fw not in _APP_FACTORIES:
+    if fw not in _APP_CREATION:
         raise CommandError(f"{t.name}: open the file that creates the app (FastAPI, Flask, Express or Gin); found {fw or 'no web framework'} here.")
     setup = app_setup_at(doc, fw)
     return doc, fw, setup
