@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 from . import ENV_BASE_URL, api_key
 from .prompt import SYSTEM_PROMPT, TOOL
@@ -77,7 +76,6 @@ def ask(
         timeout=ai.timeout,
         max_retries=0,
     )
-    started = time.monotonic()
     received = 0
     holder = holder if holder is not None else {}
     timed_out = threading.Event()
