@@ -1,0 +1,29 @@
+"""Optional help from Claude. Nothing here imports the ``anthropic`` SDK at module
+level: it loads only when the user runs an "(ask Claude)" action."""
+
+from __future__ import annotations
+
+import os
+
+ENV_SWITCH = "BACKEND_ARCHITECT_AI"
+ENV_KEY = "ANTHROPIC_API_KEY"
+ENV_BASE_URL = "ANTHROPIC_BASE_URL"
+
+
+def api_key() -> str | None:
+    key = os.environ.get(ENV_KEY, "").strip()
+    return key or None
+
+
+def enabled(settings) -> bool:
+    """AI is on (setting ``ai.enabled`` or BACKEND_ARCHITECT_AI=1) and a key is present."""
+    if api_key() is None:
+        return False
+    on = bool(getattr(getattr(settings, "ai", None), "enabled", False))
+    return on or os.environ.get(ENV_SWITCH, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def why_disabled(settings) -> str:
+    if api_key() is None:
+        return f"set {ENV_KEY} in the environment the server runs in"
+    return f"enable it with the ai.enabled setting or {ENV_SWITCH}=1"

@@ -36,3 +36,27 @@ def not_available(name: str) -> dict:
         "available": False,
         "message": f"{name} is not available yet in this version of Backend Architect.",
     }
+
+
+_LOADED = False
+_NOT_COMMAND_MODULES = {"cli"}  # the CLI's subcommands load through cli.EXTRA_COMMANDS
+
+
+def load_all() -> None:
+    """Import every module of this package once (the command modules register themselves);
+    a broken one is logged and skipped."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    import importlib
+    import logging
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_") or info.name in _NOT_COMMAND_MODULES:
+            continue
+        try:
+            importlib.import_module(f"{__name__}.{info.name}")
+        except Exception:
+            logging.getLogger(__name__).exception("command module %s failed to load", info.name)

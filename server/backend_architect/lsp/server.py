@@ -122,6 +122,10 @@ def did_change_configuration(ls: ArchitectServer, params: types.DidChangeConfigu
             types.CodeActionKind.SourceFixAll,
             code_actions_handler.FIX_ALL_KIND,
             schema_commands.INDEX_STRATEGY_KIND,
+            types.CodeActionKind.Source,
+            types.CodeActionKind.Refactor,
+            types.CodeActionKind.RefactorExtract,
+            types.CodeActionKind.RefactorRewrite,
         ],
         resolve_provider=False,
     ),
@@ -158,6 +162,20 @@ def _make_command(name: str):
 
 for _name in COMMANDS:
     server.command(command_id(_name))(_make_command(_name))
+
+
+def _make_ai_command(name: str):
+    async def run_ai(ls: ArchitectServer, *args):
+        from ..ai.command import run_ai_command  # the SDK loads only when asked
+
+        return await run_ai_command(ls, ls.session, name, args[0] if len(args) == 1 and isinstance(args[0], list) else list(args))
+
+    run_ai.__doc__ = f"Ask Claude for {name}."
+    return run_ai
+
+
+for _name in COMMANDS:
+    server.command(command_id(_name) + ".ai")(_make_ai_command(_name))
 
 
 def serve() -> None:

@@ -10,6 +10,8 @@ from ...core.registry import rule_by_code
 from ..session import SOURCE, Session, Snapshot, minimal_edit
 
 FIX_ALL_KIND = "source.fixAll.backend-architect"
+# Extra providers (the commands' source and refactor actions): fn(session, snap, params) -> list[CodeAction].
+CODE_ACTION_PROVIDERS: list = []
 
 
 def _wants(only, kind: str) -> bool:
@@ -60,6 +62,16 @@ def code_actions(session: Session, snap: Snapshot, params: types.CodeActionParam
         fix_all = fix_all_action(session, snap)
         if fix_all is not None:
             actions.append(fix_all)
+    from ...commands import load_all
+
+    load_all()
+    for provider in CODE_ACTION_PROVIDERS:
+        try:
+            actions.extend(provider(session, snap, params) or [])
+        except Exception:  # one broken provider must not hide the quick fixes
+            import logging
+
+            logging.getLogger(__name__).exception("code action provider failed")
     return actions
 
 

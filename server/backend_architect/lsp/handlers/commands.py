@@ -6,10 +6,11 @@ import traceback
 
 from lsprotocol import types
 
-from ...commands import HANDLERS, not_available
+from ...commands import HANDLERS, load_all, not_available
 
 
 def execute(server, session, name: str, args) -> dict:
+    load_all()
     handler = HANDLERS.get(name)
     if handler is None:
         result = not_available(name)

@@ -1,0 +1,228 @@
+"""``backend-architect.<COMMAND>.ai``: ask Claude, check the answer, offer it.
+
+Runs as a coroutine on the server's loop; the SDK call runs in a worker thread.
+$/cancelRequest cancels the coroutine, a change to the document or the timeout
+sets the cancel flag and closes the stream, and the worker stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import threading
+import time
+
+from lsprotocol import types
+
+from . import enabled, why_disabled
+
+log = logging.getLogger(__name__)
+
+
+def _facts(t) -> dict:
+    """What the server knows that helps: findings in the file, tables, routes."""
+    from ..commands.frameworks import routes_of
+    from ..commands.tables import all_tables
+
+    facts: dict = {}
+    doc = t.document
+    snap = t.session.snapshot(doc.uri) if hasattr(t.session, "snapshot") else None
+    if snap is not None and snap.document.version == doc.version:
+        facts["findings"] = [
+            {"code": f.code, "line": doc.line_of(f.start) + 1, "message": f.message, "command": f.command}
+            for f in snap.result.findings
+        ][:100]
+    try:
+        tables = all_tables(t.session, t.root, t.server, doc)
+    except Exception:
+        tables = {}
+    if tables:
+        facts["tables"] = {
+            name: {
+                "columns": [f"{c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in tbl.columns],
+                "primary_key": tbl.primary_key,
+                "unique": tbl.unique_keys,
+                "foreign_keys": [f"({', '.join(a)}) -> {b}({', '.join(c)})" for a, b, c in tbl.foreign_keys],
+            }
+            for name, tbl in list(tables.items())[:40]
+        }
+    routes = routes_of(doc) if doc.language != "sql" else None
+    if routes:
+        facts["routes"] = [
+            {"method": r.method, "path": r.path, "handler": getattr(r, "handler", None), "guards": list(getattr(r, "guards", []) or [])}
+            for r in routes
+        ][:100]
+    return facts
+
+
+def _selected_lines(t):
+    if t.end <= t.start:
+        return None
+    doc = t.document
+    return doc.line_of(t.start) + 1, doc.line_of(max(t.start, t.end - 1)) + 1
+
+
+def _current_version(server, uri):
+    try:
+        return server.workspace.get_text_document(uri).version
+    except Exception:
+        return None
+
+
+_CLAIMED: set = set()
+
+
+def _outer_request(server):
+    """The future of the client's workspace/executeCommand request that runs us.
+
+    pygls runs a command through a generator: $/cancelRequest cancels that outer
+    future (and answers the client), not the coroutine of the command itself, so
+    the command watches it. Called first thing, ours is the newest pending plain
+    future no other AI command has claimed (server-to-client requests this
+    command sends later are not pending yet)."""
+    import concurrent.futures
+
+    try:
+        pending = [
+            (key, fut)
+            for key, fut in list(server.protocol._request_futures.items())
+            if type(fut) is concurrent.futures.Future and not fut.done() and fut not in _CLAIMED
+        ]
+    except Exception:
+        return None
+    if not pending:
+        return None
+    key, fut = pending[-1]  # registered just before this coroutine was scheduled
+    _CLAIMED.add(fut)
+    return fut
+
+
+def _start_worker(loop, fn) -> asyncio.Future:
+    """Run ``fn`` in a daemon thread (a hung stream must never keep the server from exiting)."""
+    result: asyncio.Future = loop.create_future()
+
+    def deliver(ok, value):
+        if not result.done():
+            (result.set_result if ok else result.set_exception)(value)
+
+    def run():
+        try:
+            value = fn()
+        except BaseException as exc:  # handed to the coroutine
+            loop.call_soon_threadsafe(deliver, False, exc)
+        else:
+            loop.call_soon_threadsafe(deliver, True, value)
+
+    threading.Thread(target=run, name="backend-architect-ai", daemon=True).start()
+    return result
+
+
+async def run_ai_command(server, session, name: str, args) -> dict:
+    """Ask Claude for ``name`` on the document in ``args``; the checked answer is offered as an edit."""
+    outer = _outer_request(server)  # first, before this command sends requests of its own
+    try:
+        return await _run(server, session, name, args, outer)
+    finally:
+        _CLAIMED.discard(outer)
+
+
+async def _run(server, session, name: str, args, outer) -> dict:
+    from ..commands.base import CommandError, FileChange, Progress, send_edit, show, target, to_json, workspace_edit, write_report
+
+    label = f"{name} (ask Claude)"
+    if not enabled(session.settings):
+        message = f"{label}: AI is off; {why_disabled(session.settings)}."
+        server.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=f"Backend Architect: {message}"))
+        return {"command": name, "message": message, "applied": False}
+    try:
+        t = target(server, session, name, list(args or []))
+    except CommandError as exc:
+        return {"command": name, "message": str(exc), "applied": False}
+    from .client import AIError, Cancelled, ask
+    from .prompt import user_message
+    from .verify import check
+
+    doc = t.document
+    text = user_message(name, doc, _selected_lines(t), _facts(t))
+    progress = Progress(server, label)
+    progress.report(f"asking {session.settings.ai.model}")
+    loop = asyncio.get_running_loop()
+    cancel = threading.Event()
+    holder: dict = {}
+
+    def report(message: str) -> None:
+        loop.call_soon_threadsafe(progress.report, message)
+
+    def stop_stream() -> None:
+        cancel.set()
+        stream = holder.get("stream")
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception:
+                pass
+
+    worker = _start_worker(loop, functools.partial(ask, session.settings, text, cancel=cancel, on_progress=report, holder=holder))
+    deadline = time.monotonic() + session.settings.ai.timeout + 5
+    reason = None
+    try:
+        while not worker.done():
+            await asyncio.wait({worker}, timeout=0.05)
+            if worker.done():
+                break
+            if outer is not None and outer.cancelled():
+                raise asyncio.CancelledError()
+            if _current_version(server, doc.uri) != doc.version:
+                reason = "the document changed, so the request was stopped"
+                stop_stream()
+            elif time.monotonic() > deadline:
+                reason = f"no answer after {session.settings.ai.timeout:.0f} s (timeout)"
+                stop_stream()
+        answer = worker.result()
+    except asyncio.CancelledError:
+        stop_stream()
+        progress.end("cancelled")
+        raise
+    except Cancelled:
+        message = f"{label}: {reason or 'cancelled'}; nothing was applied."
+        progress.end("stopped")
+        show(t, message)
+        return {"command": name, "message": message, "applied": False, "cancelled": True}
+    except AIError as exc:
+        message = f"{label}: {reason or exc}" + ("" if reason else " Nothing was applied.")
+        progress.end("failed")
+        show(t, message, error=True)
+        return {"command": name, "message": message, "applied": False, "error": str(exc)}
+    progress.report("checking the proposed changes")
+    checked = check(doc, _current_version(server, doc.uri), answer, t.root)
+    explanation = answer["explanation"].strip()
+    md = [f"# {label}", "", f"File: `{os.path.relpath(doc.path, t.root)}` (version {doc.version})", "", explanation, ""]
+    if checked.edits or checked.new_files:
+        md += ["## Offered", ""]
+        md += [f"- an edit of {len(checked.edits)} range(s) in this file"] if checked.edits else []
+        md += [f"- new file `{os.path.relpath(p, t.root)}`" for p, _ in checked.new_files]
+        md.append("")
+    if checked.refused:
+        md += ["## Refused", ""] + [f"- {r}" for r in checked.refused] + [""]
+    report_path = write_report(t, f"ai-{name.lower()}", "\n".join(md))
+    out = {
+        "command": name,
+        "applied": bool(checked.edits or checked.new_files),
+        "refused": checked.refused,
+        "explanation": explanation,
+        "report": report_path,
+    }
+    if checked.edits or checked.new_files:
+        edit = workspace_edit(session, doc, checked.edits, [FileChange(p, c) for p, c in checked.new_files])
+        send_edit(t, edit, label)
+        out["edit"] = to_json(edit)
+        out["text"] = checked.text
+    summary = f"{label}: {len(checked.edits)} edit(s)" + (f" and {len(checked.new_files)} new file(s)" if checked.new_files else "") + " offered"
+    if checked.refused:
+        summary += f"; refused: {'; '.join(checked.refused)}"
+    out["message"] = summary + "."
+    progress.end("done")
+    show(t, out["message"], error=bool(checked.refused) and not out["applied"])
+    return out

@@ -1,0 +1,801 @@
+"""ENDPOINT: the missing CRUD endpoints of a resource in the framework in use.
+
+REST paths (``/users``, ``/users/{id}``), list parameters (page, limit, sort,
+order), the success envelope ``{data, meta: {page, limit, total}, links: {self,
+next, prev}}``, the error body ``{error: {code, message, details}}``, validated
+input, 201 on create and 204 on delete. The handlers call a repository (see
+REPOSITORY); they hold no SQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from . import naming
+from .base import (
+    CommandError, FileChange, Target, handler, result, send_edit, show, to_json, unique_path, workspace_edit,
+)
+from .frameworks import framework_of, routes_of, workspace_framework
+from .tables import TableInfo, all_tables, resolve_table
+
+OPERATIONS = ("list", "get", "create", "replace", "update", "delete")
+OP_ROUTES = {  # operation -> (method, item path?)
+    "list": ("GET", False), "get": ("GET", True), "create": ("POST", False),
+    "replace": ("PUT", True), "update": ("PATCH", True), "delete": ("DELETE", True),
+}
+
+
+# -- shared helpers ------------------------------------------------------------------------------
+
+
+def _max_len(sql_type: str) -> int | None:
+    m = re.search(r"\((\d+)\)", sql_type)
+    return int(m.group(1)) if m and naming.base_type(sql_type) in ("varchar", "char", "character varying") else None
+
+
+def _py_field(c, partial: bool) -> str:
+    ptype = naming.py_type(c.type)
+    ml = _max_len(c.type)
+    extra = f", max_length={ml}" if ml else ""
+    if partial:
+        return f"    {naming.py_param(c.name)}: {ptype} | None = Field(default=None{extra})"
+    if c.required:
+        return f"    {naming.py_param(c.name)}: {ptype}" + (f" = Field({extra[2:]})" if extra else "")
+    lit = naming.py_literal(c.default)
+    opt = "" if (lit is not None and not c.nullable) else " | None"
+    return f"    {naming.py_param(c.name)}: {ptype}{opt} = Field(default={lit if lit is not None else 'None'}{extra})"
+
+
+# -- FastAPI -----------------------------------------------------------------------------------------
+
+
+def fastapi_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
+    """(imports, body). ``router_var`` set: append to an existing router/app with full paths."""
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.snake(t.name)
+    one = naming.snake(naming.singular(t.name))
+    idc = t.id_column
+    idt = naming.py_type(idc.type)
+    writable = t.writable
+    standalone = router_var is None
+    rv = router_var or "router"
+    prefix = "" if standalone else base
+    sortable = ", ".join(repr(c.name) for c in t.columns)
+    imports = [
+        "from datetime import date, datetime  # noqa: F401",
+        "from typing import Any, Literal, Protocol",
+        "",
+        "from fastapi import APIRouter, Depends, Query, Request, Response",
+        "from fastapi.responses import JSONResponse",
+        "from pydantic import BaseModel, ConfigDict, Field",
+    ]
+    L: list[str] = []
+    a = L.append
+    if standalone:
+        a(f'router = APIRouter(prefix="{base}", tags=["{res}"])')
+        a("")
+        a("")
+    a(f"class {ent}Create(BaseModel):")
+    a(f'    """Body of POST {base} and PUT {base}/{{id}}."""')
+    a("")
+    a('    model_config = ConfigDict(extra="forbid")')
+    a("")
+    for c in writable:
+        a(_py_field(c, False))
+    if not writable:
+        a("    pass")
+    a("")
+    a("")
+    a(f"class {ent}Update(BaseModel):")
+    a(f'    """Body of PATCH {base}/{{id}}: only the fields sent change."""')
+    a("")
+    a('    model_config = ConfigDict(extra="forbid")')
+    a("")
+    for c in writable:
+        a(_py_field(c, True))
+    if not writable:
+        a("    pass")
+    a("")
+    a("")
+    a(f"class {ent}Store(Protocol):")
+    a(f'    """What these endpoints need from the {t.name} repository."""')
+    a("")
+    a(f"    def find_by_id(self, id: {idt}) -> dict[str, Any] | None: ...")
+    a("    def find_all(self, page: int, limit: int, sort: str, order: str) -> tuple[list[dict[str, Any]], int]: ...")
+    a("    def create(self, **values: Any) -> dict[str, Any]: ...")
+    a(f"    def update(self, id: {idt}, **changes: Any) -> dict[str, Any] | None: ...")
+    a(f"    def delete(self, id: {idt}) -> bool: ...")
+    a("")
+    a("")
+    a(f"def get_{res}_store() -> {ent}Store:")
+    a(f'    """Wire the {t.name} repository here (or with app.dependency_overrides)."""')
+    a(f'    raise NotImplementedError("get_{res}_store is not wired to a {t.name} repository yet")')
+    a("")
+    a("")
+    a(f"def {one}_error(status_code: int, code: str, message: str, details: list | None = None) -> JSONResponse:")
+    a('    return JSONResponse(status_code=status_code, content={"error": {"code": code, "message": message, "details": details or []}})')
+    a("")
+    a("")
+    a(f"def {one}_links(request: Request, page: int, limit: int, total: int) -> dict[str, str | None]:")
+    a("    def at(p: int) -> str:")
+    a('        return str(request.url.include_query_params(page=p, limit=limit))')
+    a("")
+    a('    return {"self": at(page), "next": at(page + 1) if page * limit < total else None, "prev": at(page - 1) if page > 1 else None}')
+    store = f"store: {ent}Store = Depends(get_{res}_store)"
+    if "list" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.get("{prefix}")')
+        a(f"def list_{res}(")
+        a("    request: Request,")
+        a("    page: int = Query(1, ge=1),")
+        a("    limit: int = Query(20, ge=1, le=100),")
+        a(f"    sort: Literal[{sortable}] = {idc.name!r},")
+        a('    order: Literal["asc", "desc"] = "asc",')
+        a(f"    {store},")
+        a(") -> dict[str, Any]:")
+        a("    rows, total = store.find_all(page=page, limit=limit, sort=sort, order=order)")
+        a(f'    return {{"data": rows, "meta": {{"page": page, "limit": limit, "total": total}}, "links": {one}_links(request, page, limit, total)}}')
+    if "get" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.get("{prefix}/{{id}}")')
+        a(f"def get_{one}(id: {idt}, {store}) -> Any:")
+        a("    row = store.find_by_id(id)")
+        a("    if row is None:")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return {"data": row}')
+    if "create" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.post("{prefix}", status_code=201)')
+        a(f"def create_{one}(body: {ent}Create, {store}) -> dict[str, Any]:")
+        a('    return {"data": store.create(**body.model_dump())}')
+    if "replace" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.put("{prefix}/{{id}}")')
+        a(f"def replace_{one}(id: {idt}, body: {ent}Create, {store}) -> Any:")
+        a("    row = store.update(id, **body.model_dump())")
+        a("    if row is None:")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return {"data": row}')
+    if "update" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.patch("{prefix}/{{id}}")')
+        a(f"def update_{one}(id: {idt}, body: {ent}Update, {store}) -> Any:")
+        a("    row = store.update(id, **body.model_dump(exclude_unset=True))")
+        a("    if row is None:")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return {"data": row}')
+    if "delete" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.delete("{prefix}/{{id}}", status_code=204, response_class=Response)')
+        a(f"def delete_{one}(id: {idt}, {store}) -> Response:")
+        a("    if not store.delete(id):")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a("    return Response(status_code=204)")
+    return "\n".join(imports), "\n".join(L) + "\n"
+
+
+# -- Flask --------------------------------------------------------------------------------------------
+
+
+def flask_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.snake(t.name)
+    one = naming.snake(naming.singular(t.name))
+    idc = t.id_column
+    conv = "int:" if naming.py_type(idc.type) == "int" else ""
+    writable = t.writable
+    standalone = router_var is None
+    rv = router_var or f"{res}_bp"
+    prefix = "" if standalone else base
+    imports = ["from typing import Any", "", "from flask import Blueprint, jsonify, request, url_for"]
+    L: list[str] = []
+    a = L.append
+    if standalone:
+        a(f'{rv} = Blueprint("{res}", __name__, url_prefix="{base}")')
+        a("")
+    py_checks = {"int": "int", "float": "(int, float)", "bool": "bool", "str": "str"}
+    a(f"{one.upper()}_SORTABLE = {tuple(c.name for c in t.columns)!r}")
+    a(f"{one.upper()}_FIELDS = {{")
+    for c in writable:
+        check = py_checks.get(naming.py_type(c.type), "object")
+        a(f"    {c.name!r}: ({check}, {c.required!r}, {c.nullable!r}, {_max_len(c.type)!r}),  # type, required, nullable, max length")
+    a("}")
+    a("")
+    a("")
+    a(f"def {one}_error(status: int, code: str, message: str, details: list | None = None):")
+    a('    return jsonify({"error": {"code": code, "message": message, "details": details or []}}), status')
+    a("")
+    a("")
+    a(f"def validate_{one}(payload: Any, partial: bool) -> tuple[dict[str, Any], list[dict[str, str]]]:")
+    a('    """The accepted fields and a list of {field, message} problems."""')
+    a("    if not isinstance(payload, dict):")
+    a('        return {}, [{"field": "", "message": "expected a JSON object"}]')
+    a("    details = []")
+    a(f"    for name in sorted(set(payload) - set({one.upper()}_FIELDS)):")
+    a('        details.append({"field": name, "message": "unknown field"})')
+    a("    values = {}")
+    a(f"    for name, (kind, required, nullable, max_len) in {one.upper()}_FIELDS.items():")
+    a("        if name not in payload:")
+    a("            if required and not partial:")
+    a('                details.append({"field": name, "message": "is required"})')
+    a("            continue")
+    a("        value = payload[name]")
+    a("        if value is None:")
+    a("            if not nullable:")
+    a('                details.append({"field": name, "message": "must not be null"})')
+    a("                continue")
+    a("        elif not isinstance(value, kind) or kind is int and isinstance(value, bool):")
+    a('            details.append({"field": name, "message": "has the wrong type"})')
+    a("            continue")
+    a("        elif max_len is not None and len(value) > max_len:")
+    a('            details.append({"field": name, "message": f"is longer than {max_len} characters"})')
+    a("            continue")
+    a("        values[name] = value")
+    a("    return values, details")
+    a("")
+    a("")
+    a(f"def get_{res}_store():")
+    a(f'    """Wire the {t.name} repository here (find_by_id, find_all, create, update, delete)."""')
+    a(f'    raise NotImplementedError("get_{res}_store is not wired to a {t.name} repository yet")')
+    item = f"{prefix}/<{conv}id>"
+    if "list" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.get("{prefix or "/"}")')
+        a(f"def list_{res}():")
+        a("    try:")
+        a('        page = max(1, int(request.args.get("page", 1)))')
+        a('        limit = min(100, max(1, int(request.args.get("limit", 20))))')
+        a("    except ValueError:")
+        a(f'        return {one}_error(400, "VALIDATION_ERROR", "page and limit must be integers")')
+        a(f'    sort = request.args.get("sort", {idc.name!r})')
+        a('    order = request.args.get("order", "asc")')
+        a(f'    if sort not in {one.upper()}_SORTABLE or order not in ("asc", "desc"):')
+        a(f'        return {one}_error(400, "VALIDATION_ERROR", "invalid sort or order", [{{"field": "sort", "message": f"one of {{{one.upper()}_SORTABLE}}"}}])')
+        a(f"    rows, total = get_{res}_store().find_all(page=page, limit=limit, sort=sort, order=order)")
+        a("")
+        a("    def at(p: int) -> str:")
+        a("        return url_for(request.endpoint, page=p, limit=limit, sort=sort, order=order, _external=True)")
+        a("")
+        a('    links = {"self": at(page), "next": at(page + 1) if page * limit < total else None, "prev": at(page - 1) if page > 1 else None}')
+        a('    return jsonify({"data": rows, "meta": {"page": page, "limit": limit, "total": total}, "links": links})')
+    if "get" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.get("{item}")')
+        a(f"def get_{one}(id):")
+        a(f"    row = get_{res}_store().find_by_id(id)")
+        a("    if row is None:")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return jsonify({"data": row})')
+    for op, method, partial in (("create", "post", False), ("replace", "put", False), ("update", "patch", True)):
+        if op not in ops:
+            continue
+        a("")
+        a("")
+        a(f'@{rv}.{method}("{item if op != "create" else (prefix or "/")}")')
+        a(f"def {op}_{one}({'' if op == 'create' else 'id'}):")
+        a(f"    values, details = validate_{one}(request.get_json(silent=True), partial={partial})")
+        a("    if details:")
+        a(f'        return {one}_error(422, "VALIDATION_ERROR", "the request body is not valid", details)')
+        if op == "create":
+            a(f'    return jsonify({{"data": get_{res}_store().create(**values)}}), 201')
+        else:
+            a(f"    row = get_{res}_store().update(id, **values)")
+            a("    if row is None:")
+            a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+            a('    return jsonify({"data": row})')
+    if "delete" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.delete("{item}")')
+        a(f"def delete_{one}(id):")
+        a(f"    if not get_{res}_store().delete(id):")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return "", 204')
+    return "\n".join(imports), "\n".join(L) + "\n"
+
+
+# -- Express -----------------------------------------------------------------------------------------
+
+
+def express_code(t: TableInfo, ops, base: str, router_var: str | None = None, typescript: bool = True) -> tuple[str, str]:
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.camel(t.name)
+    one = naming.camel(naming.singular(t.name))
+    idc = t.id_column
+    numeric_id = naming.ts_type(idc.type) in ("number", "string") and naming.py_type(idc.type) == "int"
+    writable = t.writable
+    standalone = router_var is None
+    rv = router_var or "router"
+    prefix = "" if standalone else base
+    T = (lambda s: s) if typescript else (lambda s: "")
+    if typescript:
+        imports = 'import { Router, type Request, type Response } from "express";'
+    else:
+        imports = 'const { Router } = require("express");'
+    L: list[str] = []
+    a = L.append
+    if typescript:
+        a(f"export interface {ent}Store {{")
+        a("  findById(id: number): Promise<Record<string, unknown> | null>;")
+        a('  findAll(opts: { page: number; limit: number; sort: string; order: "asc" | "desc" }): Promise<{ rows: unknown[]; total: number }>;')
+        a("  create(input: Record<string, unknown>): Promise<Record<string, unknown>>;")
+        a("  update(id: number, changes: Record<string, unknown>): Promise<Record<string, unknown> | null>;")
+        a("  delete(id: number): Promise<boolean>;")
+        a("}")
+        a("")
+    js_kind = {"int": "number", "float": "number", "bool": "boolean", "str": "string"}
+    a(f"const {one.upper()}_FIELDS{T(': Record<string, { type: string; required: boolean; nullable: boolean; maxLength?: number }>')} = {{")
+    for c in writable:
+        ml = _max_len(c.type)
+        kind = js_kind.get(naming.py_type(c.type), "object")
+        a(f'  {c.name}: {{ type: "{kind}", required: {str(c.required).lower()}, nullable: {str(c.nullable).lower()}{f", maxLength: {ml}" if ml else ""} }},')
+    a("};")
+    a(f"const {one.upper()}_SORTABLE = [{', '.join(chr(34) + c.name + chr(34) for c in t.columns)}];")
+    a("")
+    a(f"function {one}Error(res{T(': Response')}, status{T(': number')}, code{T(': string')}, message{T(': string')}, details{T(': { field: string; message: string }[]')} = []) {{")
+    a("  return res.status(status).json({ error: { code, message, details } });")
+    a("}")
+    a("")
+    a(f"function validate{ent}(body{T(': unknown')}, partial{T(': boolean')}) {{")
+    a(f"  const details{T(': { field: string; message: string }[]')} = [];")
+    a(f"  const values{T(': Record<string, unknown>')} = {{}};")
+    a('  if (typeof body !== "object" || body === null || Array.isArray(body)) {')
+    a('    return { values, details: [{ field: "", message: "expected a JSON object" }] };')
+    a("  }")
+    a(f"  const input = body{T(' as Record<string, unknown>')};")
+    a("  for (const name of Object.keys(input)) {")
+    a(f"    if (!Object.prototype.hasOwnProperty.call({one.upper()}_FIELDS, name)) details.push({{ field: name, message: \"unknown field\" }});")
+    a("  }")
+    a(f"  for (const [name, rule] of Object.entries({one.upper()}_FIELDS)) {{")
+    a("    if (!(name in input)) {")
+    a('      if (rule.required && !partial) details.push({ field: name, message: "is required" });')
+    a("      continue;")
+    a("    }")
+    a("    const value = input[name];")
+    a("    if (value === null) {")
+    a('      if (!rule.nullable) details.push({ field: name, message: "must not be null" });')
+    a("      else values[name] = null;")
+    a("      continue;")
+    a("    }")
+    a("    if (typeof value !== rule.type) {")
+    a('      details.push({ field: name, message: `must be a ${rule.type}` });')
+    a("      continue;")
+    a("    }")
+    a('    if (rule.maxLength !== undefined && typeof value === "string" && value.length > rule.maxLength) {')
+    a("      details.push({ field: name, message: `is longer than ${rule.maxLength} characters` });")
+    a("      continue;")
+    a("    }")
+    a("    values[name] = value;")
+    a("  }")
+    a("  return { values, details };")
+    a("}")
+    a("")
+    a(f"function parse{ent}Id(raw{T(': string')}) {{")
+    a("  const id = Number(raw);" if numeric_id else "  const id = raw;")
+    a("  return Number.isInteger(id) && id > 0 ? id : null;" if numeric_id else "  return id;")
+    a("}")
+    a("")
+    if standalone:
+        a(f"export function {res}Router(store{T(f': {ent}Store')}){T(': Router')} {{" if typescript else f"function {res}Router(store) {{")
+        a(f"  const {rv} = Router();")
+    else:
+        a(f"export function mount{naming.pascal(t.name)}Routes(store{T(f': {ent}Store')}) {{" if typescript else f"function mount{naming.pascal(t.name)}Routes(store) {{")
+    req = T(": Request")
+    rs = T(": Response")
+    item = f"{prefix}/:id"
+    if "list" in ops:
+        a(f'  {rv}.get("{prefix or "/"}", async (req{req}, res{rs}) => {{')
+        a("    const page = Number(req.query.page ?? 1);")
+        a("    const limit = Number(req.query.limit ?? 20);")
+        a(f'    const sort = String(req.query.sort ?? "{idc.name}");')
+        a('    const order = String(req.query.order ?? "asc");')
+        a("    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(limit) || limit < 1 || limit > 100) {")
+        a(f'      return {one}Error(res, 400, "VALIDATION_ERROR", "page must be >= 1 and limit between 1 and 100");')
+        a("    }")
+        a(f'    if (!{one.upper()}_SORTABLE.includes(sort) || (order !== "asc" && order !== "desc")) {{')
+        a(f'      return {one}Error(res, 400, "VALIDATION_ERROR", "invalid sort or order", [{{ field: "sort", message: `one of ${{{one.upper()}_SORTABLE.join(", ")}}` }}]);')
+        a("    }")
+        cast = T(' as "asc" | "desc"')
+        a(f"    const {{ rows, total }} = await store.findAll({{ page, limit, sort, order: order{cast} }});")
+        a(f"    const at = (p{T(': number')}) => `${{req.baseUrl}}${{req.path}}?page=${{p}}&limit=${{limit}}&sort=${{sort}}&order=${{order}}`;")
+        a("    return res.json({")
+        a("      data: rows,")
+        a("      meta: { page, limit, total },")
+        a("      links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },")
+        a("    });")
+        a("  });")
+    if "get" in ops:
+        a(f'  {rv}.get("{item}", async (req{req}, res{rs}) => {{')
+        a(f"    const id = parse{ent}Id(req.params.id);")
+        a(f'    const row = id === null ? null : await store.findById(id);')
+        a(f'    if (row === null) return {one}Error(res, 404, "NOT_FOUND", `{one} ${{req.params.id}} not found`);')
+        a("    return res.json({ data: row });")
+        a("  });")
+    for op, method, partial in (("create", "post", False), ("replace", "put", False), ("update", "patch", True)):
+        if op not in ops:
+            continue
+        a(f'  {rv}.{method}("{item if op != "create" else (prefix or "/")}", async (req{req}, res{rs}) => {{')
+        a(f"    const {{ values, details }} = validate{ent}(req.body, {str(partial).lower()});")
+        a(f'    if (details.length > 0) return {one}Error(res, 422, "VALIDATION_ERROR", "the request body is not valid", details);')
+        if op == "create":
+            a("    return res.status(201).json({ data: await store.create(values) });")
+        else:
+            a(f"    const id = parse{ent}Id(req.params.id);")
+            a("    const row = id === null ? null : await store.update(id, values);")
+            a(f'    if (row === null) return {one}Error(res, 404, "NOT_FOUND", `{one} ${{req.params.id}} not found`);')
+            a("    return res.json({ data: row });")
+        a("  });")
+    if "delete" in ops:
+        a(f'  {rv}.delete("{item}", async (req{req}, res{rs}) => {{')
+        a(f"    const id = parse{ent}Id(req.params.id);")
+        a(f'    if (id === null || !(await store.delete(id))) return {one}Error(res, 404, "NOT_FOUND", `{one} ${{req.params.id}} not found`);')
+        a("    return res.status(204).end();")
+        a("  });")
+    if standalone:
+        a(f"  return {rv};")
+    a("}")
+    if not typescript and standalone:
+        a("")
+        a(f"module.exports = {{ {res}Router }};")
+    return imports, "\n".join(L) + "\n"
+
+
+# -- Gin -------------------------------------------------------------------------------------------------
+
+
+def gin_code(t: TableInfo, ops, base: str, router_var: str | None = None, package: str = "handlers") -> tuple[str, str]:
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.pascal(t.name)
+    idc = t.id_column
+    writable = t.writable
+    imports = '\t"context"\n\t"fmt"\n\t"net/http"\n\t"strconv"\n\n\t"github.com/gin-gonic/gin"'
+    L: list[str] = []
+    a = L.append
+    a(f"// {ent}Body is the validated body of POST and PUT {base}.")
+    a(f"type {ent}Body struct {{")
+    for c in writable:
+        gt = naming.go_type(c.type, True).lstrip("*") if "time.Time" not in naming.go_type(c.type, True) else "string"
+        ml = _max_len(c.type)
+        tags = ["required"] if c.required else ["omitempty"]
+        if ml:
+            tags.append(f"max={ml}")
+        ptr = "" if c.required else "*"
+        a(f'\t{naming.go_field(c.name)} {ptr}{gt} `json:"{c.name}" binding:"{",".join(tags)}"`')
+    a("}")
+    a("")
+    a(f"// {ent}Store is what these handlers need from the {t.name} repository.")
+    a(f"type {ent}Store interface {{")
+    a("\tFindByID(ctx context.Context, id int64) (row any, found bool, err error)")
+    a("\tFindAll(ctx context.Context, page, limit int, sort, order string) (rows any, total int64, err error)")
+    a(f"\tCreate(ctx context.Context, in {ent}Body) (any, error)")
+    a(f"\tUpdate(ctx context.Context, id int64, in {ent}Body) (row any, found bool, err error)")
+    a("\tDelete(ctx context.Context, id int64) (bool, error)")
+    a("}")
+    a("")
+    a(f"var {naming.camel(t.name)}Sortable = map[string]bool{{{', '.join(chr(34) + c.name + chr(34) + ': true' for c in t.columns)}}}")
+    a("")
+    a(f"func {naming.camel(ent)}Error(c *gin.Context, status int, code, message string, details []gin.H) {{")
+    a("\tif details == nil {")
+    a("\t\tdetails = []gin.H{}")
+    a("\t}")
+    a('\tc.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": message, "details": details}})')
+    a("}")
+    a("")
+    a(f"func {naming.camel(ent)}ID(c *gin.Context) (int64, bool) {{")
+    a('\tid, err := strconv.ParseInt(c.Param("id"), 10, 64)')
+    a("\tif err != nil || id < 1 {")
+    a(f'\t\t{naming.camel(ent)}Error(c, http.StatusBadRequest, "VALIDATION_ERROR", "id must be a positive integer", []gin.H{{{{"field": "id", "message": "not a positive integer"}}}})')
+    a("\t\treturn 0, false")
+    a("\t}")
+    a("\treturn id, true")
+    a("}")
+    a("")
+    err = f"{naming.camel(ent)}Error"
+    a(f"// Register{res}Routes mounts the {t.name} endpoints on r.")
+    a(f"func Register{res}Routes(r gin.IRouter, store {ent}Store) {{")
+    a(f'\tg := r.Group("{base}")')
+    if "list" in ops:
+        a('\tg.GET("", func(c *gin.Context) {')
+        a('\t\tpage, err1 := strconv.Atoi(c.DefaultQuery("page", "1"))')
+        a('\t\tlimit, err2 := strconv.Atoi(c.DefaultQuery("limit", "20"))')
+        a(f'\t\tsort := c.DefaultQuery("sort", "{idc.name}")')
+        a('\t\torder := c.DefaultQuery("order", "asc")')
+        a(f'\t\tif err1 != nil || err2 != nil || page < 1 || limit < 1 || limit > 100 || !{naming.camel(t.name)}Sortable[sort] || (order != "asc" && order != "desc") {{')
+        a(f'\t\t\t{err}(c, http.StatusBadRequest, "VALIDATION_ERROR", "page >= 1, limit 1..100, a sortable column and asc|desc expected", nil)')
+        a("\t\t\treturn")
+        a("\t\t}")
+        a("\t\trows, total, err := store.FindAll(c.Request.Context(), page, limit, sort, order)")
+        a("\t\tif err != nil {")
+        a(f'\t\t\t{err}(c, http.StatusInternalServerError, "INTERNAL", "could not list {t.name}", nil)')
+        a("\t\t\treturn")
+        a("\t\t}")
+        a('\t\tat := func(p int) string { return fmt.Sprintf("%s?page=%d&limit=%d&sort=%s&order=%s", c.Request.URL.Path, p, limit, sort, order) }')
+        a("\t\tvar next, prev any")
+        a("\t\tif int64(page*limit) < total {")
+        a("\t\t\tnext = at(page + 1)")
+        a("\t\t}")
+        a("\t\tif page > 1 {")
+        a("\t\t\tprev = at(page - 1)")
+        a("\t\t}")
+        a('\t\tc.JSON(http.StatusOK, gin.H{"data": rows, "meta": gin.H{"page": page, "limit": limit, "total": total}, "links": gin.H{"self": at(page), "next": next, "prev": prev}})')
+        a("\t})")
+    if "get" in ops:
+        a('\tg.GET("/:id", func(c *gin.Context) {')
+        a(f"\t\tid, ok := {naming.camel(ent)}ID(c)")
+        a("\t\tif !ok {")
+        a("\t\t\treturn")
+        a("\t\t}")
+        a("\t\trow, found, err := store.FindByID(c.Request.Context(), id)")
+        a("\t\tif err != nil {")
+        a(f'\t\t\t{err}(c, http.StatusInternalServerError, "INTERNAL", "could not read the {naming.singular(t.name)}", nil)')
+        a("\t\t\treturn")
+        a("\t\t}")
+        a("\t\tif !found {")
+        a(f'\t\t\t{err}(c, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("{naming.singular(t.name)} %d not found", id), nil)')
+        a("\t\t\treturn")
+        a("\t\t}")
+        a('\t\tc.JSON(http.StatusOK, gin.H{"data": row})')
+        a("\t})")
+    if "create" in ops:
+        a('\tg.POST("", func(c *gin.Context) {')
+        a(f"\t\tvar body {ent}Body")
+        a("\t\tif err := c.ShouldBindJSON(&body); err != nil {")
+        a(f'\t\t\t{err}(c, http.StatusUnprocessableEntity, "VALIDATION_ERROR", err.Error(), nil)')
+        a("\t\t\treturn")
+        a("\t\t}")
+        a("\t\trow, err := store.Create(c.Request.Context(), body)")
+        a("\t\tif err != nil {")
+        a(f'\t\t\t{err}(c, http.StatusInternalServerError, "INTERNAL", "could not create the {naming.singular(t.name)}", nil)')
+        a("\t\t\treturn")
+        a("\t\t}")
+        a('\t\tc.JSON(http.StatusCreated, gin.H{"data": row})')
+        a("\t})")
+    if "replace" in ops or "update" in ops:
+        for meth in (["PUT"] if "replace" in ops else []) + (["PATCH"] if "update" in ops else []):
+            a(f'\tg.{meth}("/:id", func(c *gin.Context) {{')
+            a(f"\t\tid, ok := {naming.camel(ent)}ID(c)")
+            a("\t\tif !ok {")
+            a("\t\t\treturn")
+            a("\t\t}")
+            a(f"\t\tvar body {ent}Body")
+            a("\t\tif err := c.ShouldBindJSON(&body); err != nil {")
+            a(f'\t\t\t{err}(c, http.StatusUnprocessableEntity, "VALIDATION_ERROR", err.Error(), nil)')
+            a("\t\t\treturn")
+            a("\t\t}")
+            a("\t\trow, found, err := store.Update(c.Request.Context(), id, body)")
+            a("\t\tif err != nil {")
+            a(f'\t\t\t{err}(c, http.StatusInternalServerError, "INTERNAL", "could not update the {naming.singular(t.name)}", nil)')
+            a("\t\t\treturn")
+            a("\t\t}")
+            a("\t\tif !found {")
+            a(f'\t\t\t{err}(c, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("{naming.singular(t.name)} %d not found", id), nil)')
+            a("\t\t\treturn")
+            a("\t\t}")
+            a('\t\tc.JSON(http.StatusOK, gin.H{"data": row})')
+            a("\t})")
+    if "delete" in ops:
+        a('\tg.DELETE("/:id", func(c *gin.Context) {')
+        a(f"\t\tid, ok := {naming.camel(ent)}ID(c)")
+        a("\t\tif !ok {")
+        a("\t\t\treturn")
+        a("\t\t}")
+        a("\t\tdeleted, err := store.Delete(c.Request.Context(), id)")
+        a("\t\tif err != nil {")
+        a(f'\t\t\t{err}(c, http.StatusInternalServerError, "INTERNAL", "could not delete the {naming.singular(t.name)}", nil)')
+        a("\t\t\treturn")
+        a("\t\t}")
+        a("\t\tif !deleted {")
+        a(f'\t\t\t{err}(c, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("{naming.singular(t.name)} %d not found", id), nil)')
+        a("\t\t\treturn")
+        a("\t\t}")
+        a("\t\tc.Status(http.StatusNoContent)")
+        a("\t})")
+    a("}")
+    return imports, "\n".join(L) + "\n"
+
+
+# -- assembling files ---------------------------------------------------------------------------------
+
+
+def new_file(framework: str, language: str, t: TableInfo, ops=OPERATIONS, package: str = "handlers") -> str:
+    base = "/" + naming.snake(t.name).replace("_", "-")
+    if framework == "fastapi":
+        imports, body = fastapi_code(t, ops, base)
+        return f'"""HTTP endpoints for {t.name}."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
+    if framework == "flask":
+        imports, body = flask_code(t, ops, base)
+        return f'"""HTTP endpoints for {t.name}."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
+    if framework == "express":
+        ts = language in ("typescript", "tsx")
+        imports, body = express_code(t, ops, base, typescript=ts)
+        return f"// HTTP endpoints for {t.name}.\n{imports}\n\n{body}"
+    if framework == "gin":
+        imports, body = gin_code(t, ops, base)
+        return f"// Package {package}: HTTP endpoints for {t.name}.\npackage {package}\n\nimport (\n{imports}\n)\n\n{body}"
+    raise CommandError(f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Express and Gin are supported).")
+
+
+_ROUTE_RE = {
+    "fastapi": re.compile(r"@(\w+)\.(get|post|put|patch|delete)\(\s*[\"']([^\"']*)[\"']"),
+    "flask": re.compile(r"@(\w+)\.(get|post|put|patch|delete|route)\(\s*[\"']([^\"']*)[\"'](?:[^)]*methods=\[([^\]]*)\])?"),
+    "express": re.compile(r"\b(\w+)\.(get|post|put|patch|delete)\(\s*[\"'`]([^\"'`]*)[\"'`]"),
+    "gin": re.compile(r"\b(\w+)\.(GET|POST|PUT|PATCH|DELETE)\(\s*\"([^\"]*)\""),
+}
+
+
+def declared_routes(doc, framework: str) -> list[tuple[str, str, str]]:
+    """(router variable, METHOD, path) of the file: from route extraction when available,
+    else from the decorators / router calls the framework uses."""
+    routes = routes_of(doc)
+    if routes:
+        return [("", r.method.upper(), r.path) for r in routes]
+    pattern = _ROUTE_RE.get(framework)
+    if pattern is None:
+        return []
+    out = []
+    for m in pattern.finditer(doc.text):
+        method = m.group(2).upper()
+        if method == "ROUTE":
+            methods = re.findall(r"[A-Za-z]+", m.group(4) or "GET")
+            out += [(m.group(1), x.upper(), m.group(3)) for x in methods]
+        else:
+            out.append((m.group(1), method, m.group(3)))
+    return out
+
+
+_ROUTER_ASSIGN = re.compile(r"^\s*(?:const\s+|let\s+|var\s+)?(\w+)\s*:?=\s*(?:FastAPI|APIRouter|Flask|Blueprint|express|express\.Router|Router)\(", re.M)
+
+
+def _router_var(doc, framework: str) -> str | None:
+    """The object the file's routes hang on: the most used one in route declarations, else the app/router created."""
+    pattern = _ROUTE_RE.get(framework)
+    if pattern is not None:
+        used = [m.group(1) for m in pattern.finditer(doc.text)]
+        if used:
+            return max(sorted(set(used)), key=used.count)
+    m = _ROUTER_ASSIGN.search(doc.text)
+    return m.group(1) if m else None
+
+
+def _normal(path: str) -> str:
+    path = re.sub(r":(\w+)|<(?:\w+:)?(\w+)>", lambda m: "{" + (m.group(1) or m.group(2)) + "}", path)
+    return path.rstrip("/") or "/"
+
+
+def missing_operations(routes, base: str) -> list[str]:
+    have = set()
+    for _, method, path in routes:
+        p = _normal(path)
+        if p == base:
+            have.add({"GET": "list", "POST": "create"}.get(method, ""))
+        elif re.fullmatch(re.escape(base) + r"/\{\w+\}", p):
+            have.add({"GET": "get", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}.get(method, ""))
+    return [op for op in OPERATIONS if op not in have]
+
+
+def _resource_of(routes) -> str | None:
+    for _, _, path in routes:
+        segs = [s for s in _normal(path).split("/") if s and not s.startswith("{") and not re.fullmatch(r"v\d+|api", s)]
+        if segs:
+            return segs[0]
+    return None
+
+
+def _base_of(routes, resource: str) -> str:
+    for _, _, path in routes:
+        p = _normal(path)
+        i = p.find("/" + resource)
+        if i >= 0:
+            return p[: i + len(resource) + 1]
+    return "/" + resource
+
+
+def _insert_imports_python(doc_text: str, imports: str) -> tuple[int, str]:
+    """(byte offset, text) adding the import lines the file lacks, after its last top-level import."""
+    have = set(doc_text.splitlines())
+    needed = [ln for ln in imports.splitlines() if ln.strip() and ln not in have]
+    if not needed:
+        return 0, ""
+    data = doc_text.encode("utf-8")
+    last = 0
+    offset = 0
+    for line in doc_text.splitlines(keepends=True):
+        offset += len(line.encode("utf-8"))
+        if re.match(r"(from\s+\S+\s+import\b|import\s+\S)", line) and not line.startswith("from __future__"):
+            last = offset
+    if last == 0:
+        m = re.match(rb'(\s*("""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\')\s*\n)?(from __future__[^\n]*\n)?', data)
+        last = m.end() if m else 0
+    return last, "\n".join(needed) + "\n"
+
+
+def append_to_route_file(doc, framework: str, tables: dict) -> tuple[list, str]:
+    """Edits adding the missing CRUD endpoints of the file's resource; (edits, description)."""
+    routes = declared_routes(doc, framework)
+    if not routes:
+        raise CommandError("ENDPOINT: no routes found in this file; run it on a CREATE TABLE to create a route module.")
+    resource = _resource_of(routes)
+    if resource is None:
+        raise CommandError("ENDPOINT: cannot tell which resource this file serves from its paths.")
+    base = _base_of(routes, resource)
+    table = tables.get(resource) or tables.get(resource.replace("-", "_")) or tables.get(naming.plural(resource))
+    if table is None:
+        raise CommandError(
+            f"ENDPOINT: no table named {resource} in the catalog or the workspace's .sql files; "
+            "run ENDPOINT on its CREATE TABLE instead."
+        )
+    ops = missing_operations(routes, base)
+    if not ops:
+        raise CommandError(f"ENDPOINT: {base} already has list, get, create, replace, update and delete.")
+    router_var = next((v for v, _, _ in routes if v), None) or _router_var(doc, framework)
+    if framework in ("fastapi", "flask"):
+        gen = fastapi_code if framework == "fastapi" else flask_code
+        imports, body = gen(table, ops, base, router_var or ("router" if framework == "fastapi" else "app"))
+        edits = []
+        off, text = _insert_imports_python(doc.text, imports)
+        if text:
+            edits.append((off, off, text))
+        end = len(doc.data)
+        sep = "\n\n" if doc.text.endswith("\n") else "\n\n\n"
+        edits.append((end, end, sep + body))
+        return edits, f"{', '.join(ops)} for {base}"
+    if framework == "express":
+        imports, body = express_code(table, ops, base, router_var or "router", typescript=doc.language in ("typescript", "tsx"))
+        end = len(doc.data)
+        return [(end, end, "\n" + body)], f"{', '.join(ops)} for {base}"
+    raise CommandError(f"ENDPOINT: adding to an existing {framework} file is not supported; run it on the table.")
+
+
+@handler("ENDPOINT")
+def endpoint_command(t: Target) -> dict:
+    """Generate the missing CRUD endpoints of the resource under the cursor."""
+    doc = t.document
+    table = resolve_table(t, t.options.get("table"))
+    fw = framework_of(doc) if doc.language != "sql" else None
+    if table is None and fw is not None:
+        tables = all_tables(t.session, t.root, t.server, doc)
+        edits, what = append_to_route_file(doc, fw, tables)
+        from ..core.findings import Edit
+
+        edit = workspace_edit(t.session, doc, [Edit(s, e, x) for s, e, x in edits])
+        send_edit(t, edit, "ENDPOINT")
+        from ..core.document import apply_edits
+
+        new_text = apply_edits(doc.text, [Edit(s, e, x) for s, e, x in edits])
+        message = f"ENDPOINT: added {what} ({fw})."
+        show(t, message)
+        return result("ENDPOINT", message, path=doc.path, text=new_text, framework=fw, edit=to_json(edit))
+    if table is None:
+        raise CommandError("ENDPOINT: put the cursor on a CREATE TABLE (or select a table name), or run it in a route file.")
+    framework = t.options.get("framework")
+    language = t.options.get("language")
+    if not framework:
+        framework, language = workspace_framework(t.root)
+    if not framework:
+        framework, language = "fastapi", "python"
+    language = language or {"fastapi": "python", "flask": "python", "express": "typescript", "gin": "go"}.get(framework)
+    text = new_file(framework, language, table)
+    stem = naming.snake(table.name)
+    if framework in ("fastapi", "flask"):
+        folder, name = "routes", f"{stem}.py"
+    elif framework == "express":
+        src = os.path.join(t.root, "src")
+        folder = os.path.join("src", "routes") if os.path.isdir(src) else "routes"
+        name = f"{naming.camel(table.name)}.{'ts' if language in ('typescript', 'tsx') else 'js'}"
+    else:
+        folder, name = os.path.join("internal", "handlers"), f"{stem}.go"
+    path = unique_path(os.path.join(t.root, folder, name))
+    edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
+    send_edit(t, edit, f"ENDPOINT: {table.name}")
+    message = f"ENDPOINT: generated {os.path.relpath(path, t.root)} with the CRUD endpoints of {table.name} ({framework})."
+    show(t, message)
+    return result("ENDPOINT", message, path=path, text=text, framework=framework, edit=to_json(edit))

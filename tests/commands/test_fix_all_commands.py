@@ -1,0 +1,102 @@
+"""The command-scoped fix-alls through the real server: the edit sent with
+workspace/applyEdit, and the report of what remains."""
+
+from pathlib import Path
+
+import pglast
+from lsprotocol import types
+
+from .lsp_helpers import apply_workspace_edit, copy_project, open_file, record_edits, run, start
+
+
+async def test_migration_fix_all_applies_safe_fixes_and_reports_the_rest(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    path = root / "migrations" / "002_orders_indexes.sql"
+    uri = open_file(client, path, "sql")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await run(client, "MIGRATION", uri)
+    assert result["applied"] == 3, result  # MG001, MG004 and MG015
+    assert len(edits) == 1
+    (params,) = edits
+    assert params.edit.document_changes[0].text_document.version == 1
+    fixed = apply_workspace_edit(params.edit)[str(path)]
+    assert "CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id)" in fixed
+    assert "NOT VALID" in fixed and "VALIDATE CONSTRAINT orders_total_positive" in fixed
+    assert fixed.startswith("SET lock_timeout = '5s';\n")
+    pglast.parse_sql(fixed)  # the result still parses
+    assert fixed == result["text"]
+    assert "applied 3 fixes" in result["message"]
+
+
+async def test_query_optimize_fix_all_reports_findings_without_a_safe_fix(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, root / "db" / "reports.sql", "sql")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await run(client, "QUERY_OPTIMIZE", uri)
+    codes = sorted(r["code"] for r in result["remaining"])
+    assert codes == ["QO004"], result  # QO001 is fixed: the catalog knows the columns of orders
+    assert result["applied"] == 1 and len(edits) == 1
+    fixed = apply_workspace_edit(edits[0].edit)[str(root / "db" / "reports.sql")]
+    assert "SELECT *" not in fixed
+    assert "line 2 QO004" in result["message"]
+
+
+async def test_fix_all_refuses_a_stale_version(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, root / "migrations" / "002_orders_indexes.sql", "sql", version=3)
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await run(client, "MIGRATION", uri, version=2)
+    assert "changed" in result["message"] and not edits
+
+
+async def test_fix_all_is_offered_as_a_source_action(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    await start(client, root)
+    uri = open_file(client, root / "migrations" / "002_orders_indexes.sql", "sql")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=["source.backend-architect"]),
+        )
+    )
+    titles = {a.title: a for a in actions}
+    action = titles["MIGRATION: fix all 3 in this file"]
+    assert action.kind == "source.backend-architect.migration"
+    assert action.command.command == "backend-architect.MIGRATION"
+    assert not any("ask Claude" in t for t in titles)  # no key: no AI entries
+
+
+async def test_fix_all_commands_without_rules_say_so(client, tmp_path):
+    from backend_architect.commands.fix_all import codes_of
+
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, root / "app" / "main.py", "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    for name in ("RATE_LIMITING", "INPUT_VALIDATION", "CONNECTION_POOL"):
+        result = await run(client, name, uri)
+        if codes_of(name):
+            assert result["message"].startswith(f"{name}: "), result
+        else:
+            assert result["message"] == f"{name}: no rules of this command are installed yet.", result
+    assert not edits
+
+
+async def test_ai_variant_without_a_key_says_how_to_enable_it(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    await start(client, root)
+    uri = open_file(client, root / "db" / "reports.sql", "sql")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="backend-architect.QUERY_OPTIMIZE.ai", arguments=[{"uri": uri, "version": 1}])
+    )
+    assert result["message"] == "QUERY_OPTIMIZE (ask Claude): AI is off; set ANTHROPIC_API_KEY in the environment the server runs in."

@@ -1,0 +1,389 @@
+"""REPOSITORY, ENDPOINT, SERVICE, MIDDLEWARE and AUTH_SYSTEM through the real server:
+the files they create or edit, that they parse, and for Python that they import
+and behave."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pglast
+import pytest
+from lsprotocol import types
+
+from backend_architect.core.languages import error_count
+
+from .lsp_helpers import apply_workspace_edit, copy_project, open_file, position_of, record_edits, run, start
+
+
+def created_files(edit: types.WorkspaceEdit) -> list[str]:
+    return [c.uri[len("file://"):] for c in edit.document_changes if isinstance(c, types.CreateFile)]
+
+
+def sql_strings(text: str) -> list[str]:
+    """The SQL literals of generated code (the ones with no string interpolation)."""
+    import re
+
+    return [m.group(2) for m in re.finditer(r"(['`])((?:SELECT|INSERT|DELETE|UPDATE) [^'`$]*?)\1", text)]
+
+
+async def _open_schema(client, root):
+    path = root / "db" / "schema.sql"
+    uri = open_file(client, path, "sql")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return path, uri
+
+
+async def test_repository_python_dbapi_from_create_table(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    path, uri = await _open_schema(client, root)
+    res = await run(client, "REPOSITORY", uri, at=position_of(path.read_text(), "orders ("))
+    assert res["table"] == "orders", res
+    (params,) = edits
+    (created,) = created_files(params.edit)
+    assert created == str(root / "repositories" / "orders_repository.py")
+    text = apply_workspace_edit(params.edit)[created]
+    assert text == res["text"]
+    assert error_count(text, "python") == 0
+    # columns match the table; a method per unique key; the writable columns exclude serial and now() defaults
+    assert "COLUMNS = ('id', 'user_id', 'number', 'total_cents', 'status', 'created_at')" in text
+    assert "WRITABLE = ('user_id', 'number', 'total_cents', 'status')" in text
+    assert "def find_by_user_id_and_number(self, user_id: int, number: str)" in text
+    for name in ("def find_by_id(", "def find_all(", "def create(", "def update(", "def delete("):
+        assert name in text
+    assert "status: str = 'new'" in text
+    for sql in sql_strings(text):
+        pglast.parse_sql(sql.replace("%s", "$1"))
+
+
+async def test_repository_python_runs_against_sqlite(client, tmp_path):
+    """The sqlite3 style of the Python repository, executed for real."""
+    root = tmp_path / "tags"
+    (root / "db").mkdir(parents=True)
+    (root / "db" / "schema.sql").write_text(
+        "CREATE TABLE tags (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL UNIQUE, color text, weight integer NOT NULL DEFAULT 1);\n"
+    )
+    (root / "app.py").write_text("import sqlite3\n\nconn = sqlite3.connect(':memory:')\n")
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, root / "db" / "schema.sql", "sql")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "REPOSITORY", uri, at={"line": 0, "character": 14})
+    text = apply_workspace_edit(edits[0].edit)[res["path"]]
+    namespace: dict = {}
+    exec(compile(text, res["path"], "exec"), namespace)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE tags (id integer PRIMARY KEY, name text NOT NULL UNIQUE, color text, weight integer NOT NULL DEFAULT 1)")
+    repo = namespace["TagsRepository"](conn)
+    a = repo.create(name="red", color="#f00")
+    repo.create(name="blue", weight=5)
+    repo.create(name="green")
+    assert a == {"id": 1, "name": "red", "color": "#f00", "weight": 1}
+    assert repo.find_by_name("blue")["weight"] == 5
+    rows, total = repo.find_all(page=2, limit=2, sort="name", order="desc")
+    assert total == 3 and [r["name"] for r in rows] == ["blue"]
+    assert repo.update(1, color="#e00")["color"] == "#e00"
+    with pytest.raises(ValueError):
+        repo.update(1, id=7)  # not a writable column
+    with pytest.raises(ValueError):
+        repo.find_all(sort="name; DROP TABLE tags")
+    assert repo.delete(2) is True and repo.delete(2) is False
+    assert repo.find_by_id(2) is None
+
+
+@pytest.mark.parametrize(
+    "marker,language,expected_file,parse_as,needles",
+    [
+        ("from sqlalchemy import create_engine\n", "python", "repositories/users_repository.py", "python", ["from sqlalchemy import text", "WHERE email = :email"]),
+        ('import { Pool } from "pg";\nexport const pool = new Pool();\n', "typescript", "src/repositories/usersRepository.ts", "typescript", ["async findByEmail(email: string)", "LIMIT $1 OFFSET $2", "Promise<Page<User>>"]),
+        ('package main\n\nimport "database/sql"\n\nvar db *sql.DB\n', "go", "internal/repository/users_repository.go", "go", ["func (r *UsersRepository) FindByEmail(ctx context.Context, email string)", "db *sql.DB", "sql.ErrNoRows"]),
+        ('package main\n\nimport "github.com/jackc/pgx/v5/pgxpool"\n\nvar pool *pgxpool.Pool\n', "go", "internal/repository/users_repository.go", "go", ["db *pgxpool.Pool", "pgx.ErrNoRows", "res.RowsAffected() > 0"]),
+    ],
+)
+async def test_repository_follows_the_project_language_and_client(client, tmp_path, marker, language, expected_file, parse_as, needles):
+    root = copy_project("shop", tmp_path)
+    # make the project a TypeScript / Go / SQLAlchemy one
+    for py in (root / "app").glob("*.py"):
+        if language != "python":
+            py.unlink()
+    ext = {"python": "py", "typescript": "ts", "go": "go"}[language]
+    target = root / ("src" if language == "typescript" else ".") / f"main.{ext}"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(marker)
+    edits = record_edits(client)
+    await start(client, root)
+    path, uri = await _open_schema(client, root)
+    res = await run(client, "REPOSITORY", uri, at=position_of(path.read_text(), "users ("))
+    created = created_files(edits[0].edit)
+    assert created == [str(root / expected_file)], res
+    text = apply_workspace_edit(edits[0].edit)[created[0]]
+    assert error_count(text, parse_as) == 0
+    for n in needles:
+        assert n in text, n
+
+
+async def test_repository_on_a_selected_table_name_outside_sql(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    path = root / "app" / "db.py"
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="backend-architect.REPOSITORY", arguments=[{"uri": uri, "version": 1, "table": "users"}])
+    )
+    assert res["table"] == "users" and "find_by_email" in res["text"] and edits
+
+
+async def test_repository_without_a_table_says_what_to_do(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, root / "db" / "reports.sql", "sql")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "REPOSITORY", uri, at={"line": 0, "character": 0})
+    assert "CREATE TABLE" in res["message"] and not edits
+
+
+def _import_generated(module_path: Path, code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=module_path.parent, capture_output=True, text=True, timeout=60)
+
+
+async def test_endpoint_fastapi_module_imports_and_serves_the_conventions(client, tmp_path):
+    pytest.importorskip("fastapi")
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    path, uri = await _open_schema(client, root)
+    res = await run(client, "ENDPOINT", uri, at=position_of(path.read_text(), "users ("))
+    assert res["framework"] == "fastapi"
+    created = created_files(edits[0].edit)
+    assert created == [str(root / "routes" / "users.py")]
+    text = apply_workspace_edit(edits[0].edit)[created[0]]
+    assert error_count(text, "python") == 0
+    out = root / "routes" / "users.py"
+    out.parent.mkdir()
+    out.write_text(text)
+    probe = textwrap.dedent(
+        """
+        import json
+        from fastapi import FastAPI
+        import users
+        routes = sorted((r.path, sorted(r.methods)[0], r.status_code) for r in users.router.routes)
+        try:
+            users.UserCreate(email="a@b.c", name="x" * 81)
+            too_long = False
+        except Exception:
+            too_long = True
+        try:
+            users.UserCreate(name="x")
+            missing = False
+        except Exception:
+            missing = True
+        app = FastAPI()
+        app.include_router(users.router)
+        params = [p["name"] for p in app.openapi()["paths"]["/users"]["get"]["parameters"]]
+        print(json.dumps({"routes": routes, "too_long": too_long, "missing": missing, "params": params}))
+        """
+    )
+    proc = _import_generated(out, probe)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    info = json.loads(proc.stdout)
+    assert info["routes"] == [
+        ["/users", "GET", None], ["/users", "POST", 201], ["/users/{id}", "DELETE", 204],
+        ["/users/{id}", "GET", None], ["/users/{id}", "PATCH", None], ["/users/{id}", "PUT", None],
+    ]
+    assert info["too_long"] and info["missing"]
+    assert info["params"] == ["page", "limit", "sort", "order"]
+    assert '"meta": {"page": page, "limit": limit, "total": total}' in text
+    assert '{"error": {"code": code, "message": message, "details": details or []}}' in text
+
+
+async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file(client, tmp_path):
+    pytest.importorskip("fastapi")
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    path = root / "app" / "main.py"
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "ENDPOINT", uri, at={"line": 0, "character": 0})
+    assert "list, replace, update, delete for /users" in res["message"], res
+    text = apply_workspace_edit(edits[0].edit)[str(path)]
+    assert error_count(text, "python") == 0
+    assert text.count('@app.get("/users/{id}")') == 1  # the existing one is kept, not duplicated
+    assert '@app.delete("/users/{id}", status_code=204' in text
+    path.write_text(text)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import app.main as m; print(sorted((r.path, sorted(r.methods)[0]) for r in m.app.routes if hasattr(r, 'methods') and not r.path.startswith(('/docs', '/openapi', '/redoc'))))"],
+        cwd=root, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(sorted([
+        ("/users", "GET"), ("/users", "POST"), ("/users/{id}", "GET"), ("/users/{id}", "PUT"), ("/users/{id}", "PATCH"), ("/users/{id}", "DELETE"),
+    ]))
+
+
+@pytest.mark.parametrize(
+    "framework,marker,ext,parse_as,expected,needles",
+    [
+        ("flask", "from flask import Flask\napp = Flask(__name__)\n", "py", "python", "routes/users.py", ['@users_bp.post("/")', 'return "", 204', "validate_user("]),
+        ("express", 'import express from "express";\nconst app = express();\n', "ts", "typescript", "src/routes/users.ts", ["res.status(201)", "res.status(204).end()", "links: { self: at(page)"]),
+        ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", 'binding:"required"']),
+    ],
+)
+async def test_endpoint_in_other_frameworks(client, tmp_path, framework, marker, ext, parse_as, expected, needles):
+    root = copy_project("shop", tmp_path)
+    for py in (root / "app").glob("*.py"):
+        py.unlink()
+    target = root / ("src" if ext == "ts" else ".") / f"server.{ext}"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(marker)
+    edits = record_edits(client)
+    await start(client, root)
+    path, uri = await _open_schema(client, root)
+    res = await run(client, "ENDPOINT", uri, at=position_of(path.read_text(), "users ("))
+    assert res["framework"] == framework, res
+    created = created_files(edits[0].edit)
+    assert created == [str(root / expected)]
+    text = apply_workspace_edit(edits[0].edit)[created[0]]
+    assert error_count(text, parse_as) == 0
+    for n in needles:
+        assert n in text, n
+    if framework == "flask":
+        pytest.importorskip("flask")
+        out = root / "routes" / "users.py"
+        out.parent.mkdir()
+        out.write_text(text)
+        probe = (
+            "import users, flask\n"
+            "app = flask.Flask(__name__); app.register_blueprint(users.users_bp)\n"
+            "c = app.test_client()\n"
+            "r = c.post('/users/', json={'name': 'x' * 81, 'nope': 1})\n"
+            "print(r.status_code, sorted(d['field'] for d in r.get_json()['error']['details']))\n"
+        )
+        proc = _import_generated(out, probe)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == "422 ['email', 'name', 'nope']"
+
+
+async def test_service_extracts_handler_logic_across_two_files(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    path = root / "app" / "main.py"
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "SERVICE", uri, at=position_of(path.read_text(), "digest ="))
+    files = apply_workspace_edit(edits[0].edit)
+    services = root / "app" / "services" / "main_service.py"
+    assert set(files) == {str(path), str(services)}
+    handler, service = files[str(path)], files[str(services)]
+    assert "import app.services.main_service as main_service" in handler
+    assert 'return {"data": main_service.create_user(body=body)}' in handler
+    assert "hashlib" not in handler.split("def create_user")[1]
+    assert "def create_user(body):" in service and "import hashlib" in service and "return user" in service
+    assert "HTTPException" in res["message"]  # said honestly: the moved code still raises an HTTP error
+    for text in files.values():
+        assert error_count(text, "python") == 0
+    # the result runs: the handler calls the service, which does the work
+    pytest.importorskip("fastapi")
+    path.write_text(handler)
+    (root / "app" / "services").mkdir()
+    (root / "app" / "services" / "__init__.py").write_text("")
+    services.write_text(service)
+    probe = "import app.main as m; print(m.create_user({'email': ' A@B.C ', 'password': 'pw'})['data']['email'])"
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "a@b.c"
+
+
+async def test_middleware_is_written_and_wired_into_the_fastapi_app(client, tmp_path):
+    pytest.importorskip("fastapi")
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    path = root / "app" / "main.py"
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    await run(client, "MIDDLEWARE", uri)
+    files = apply_workspace_edit(edits[0].edit)
+    app_text = files[str(path)]
+    mw = files[str(root / "app" / "middleware.py")]
+    assert "from app.middleware import install_middleware" in app_text
+    assert 'app = FastAPI(title="shop")\ninstall_middleware(app)\n' in app_text
+    assert 'allow_origins=["*"]' not in mw and "allow_credentials=True" in mw
+    for p, text in files.items():
+        Path(p).write_text(text)
+    probe = textwrap.dedent(
+        """
+        import asyncio, json, os
+        os.environ["CORS_ORIGINS"] = "https://shop.example, *"
+        import app.main as m
+        from app.middleware import allowed_origins
+
+        async def call(path, headers=()):
+            sent = []
+            scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+                     "headers": [(k.encode(), v.encode()) for k, v in headers], "http_version": "1.1", "scheme": "http",
+                     "server": ("t", 80), "client": ("c", 1), "root_path": ""}
+            async def receive():
+                return {"type": "http.request", "body": b"", "more_body": False}
+            async def send(msg):
+                sent.append(msg)
+            await m.app(scope, receive, send)
+            start = next(x for x in sent if x["type"] == "http.response.start")
+            body = b"".join(x.get("body", b"") for x in sent if x["type"] == "http.response.body")
+            return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, json.loads(body)
+
+        status, headers, body = asyncio.run(call("/users/99", [("x-request-id", "req-1"), ("origin", "https://evil.example")]))
+        print(json.dumps({"status": status, "rid": headers.get("x-request-id"), "acao": headers.get("access-control-allow-origin"), "body": body, "origins": allowed_origins()}))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["status"] == 404 and info["rid"] == "req-1" and info["acao"] is None
+    assert info["body"] == {"error": {"code": "NOT_FOUND", "message": "Not Found", "details": []}}
+    assert info["origins"] == ["https://shop.example"]
+    assert '"request_id": "req-1"' in proc.stderr  # the structured log line carries the request id
+
+
+async def test_auth_system_issues_and_verifies_tokens(client, tmp_path):
+    jwt = pytest.importorskip("jwt")
+    root = copy_project("shop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    path = root / "app" / "main.py"
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "AUTH_SYSTEM", uri)
+    assert "JWT_SECRET" in res["message"]
+    files = apply_workspace_edit(edits[0].edit)
+    text = files[str(root / "app" / "auth.py")]
+    assert error_count(text, "python") == 0
+    ns: dict = {}
+    os.environ["JWT_SECRET"] = "a" * 40
+    os.environ["JWT_REFRESH_SECRET"] = "b" * 40
+    try:
+        exec(compile(text, "auth.py", "exec"), ns)
+        tokens = ns["issue_tokens"]("42", "ann@example.com", ["admin"])
+        claims = ns["verify_access"](tokens["access_token"])
+        assert {k: claims[k] for k in ("sub", "email", "roles")} == {"sub": "42", "email": "ann@example.com", "roles": ["admin"]}
+        assert claims["exp"] > claims["iat"]
+        with pytest.raises(ns["AuthError"]):
+            ns["verify_access"](tokens["refresh_token"])  # a refresh token is not an access token
+        with pytest.raises(ns["AuthError"]):
+            ns["verify_access"](jwt.encode({"sub": "1", "iat": 0, "exp": 9999999999, "type": "access"}, "", algorithm="none"))
+        again = ns["refresh_access"](tokens["refresh_token"], lambda sub: ("ann@example.com", ["member"]))
+        assert ns["verify_access"](again["access_token"])["roles"] == ["member"]
+    finally:
+        del os.environ["JWT_SECRET"], os.environ["JWT_REFRESH_SECRET"]
