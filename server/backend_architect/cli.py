@@ -243,7 +243,8 @@ def _finding_json(rep: FileReport, f: Finding) -> dict:
 
 def format_json(reports: list[FileReport]) -> str:
     items = [_finding_json(rep, f) for rep in reports if rep.result for f in rep.result.findings]
-    return json.dumps(items, indent=2, ensure_ascii=False)
+    # one finding per line: readable, and encoded by the C encoder (indent= would not be)
+    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]" if items else "[]"
 
 
 def format_sarif(reports: list[FileReport]) -> str:
