@@ -86,8 +86,12 @@ def _plan(paths: list[str], overrides: dict) -> tuple[list[_Job], list[FileRepor
     skipped: list[FileReport] = []
     settings_cache: dict[str, Settings] = {}
     catalog_cache: dict[str | None, object] = {}
+    # without a config file or a repository marker, the project is what was asked to check
+    bases = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
+    asked = os.path.commonpath(bases) if bases else os.getcwd()
     for path in iter_files(paths):
         folder = os.path.dirname(os.path.abspath(path))
+        project = _project_of(folder, asked)
         if folder not in settings_cache:
             base, warnings = settings_for_path(folder)
             settings, more = from_mapping(overrides, base, source="command line")
@@ -97,10 +101,43 @@ def _plan(paths: list[str], overrides: dict) -> tuple[list[_Job], list[FileRepor
         settings = settings_cache[folder]
         if settings.is_excluded(os.path.abspath(path)) and path not in paths:
             continue
-        if settings.root not in catalog_cache:
-            catalog_cache[settings.root] = build_catalog_for([settings.root or folder], settings)
-        jobs.append(_Job(path, settings, catalog_cache[settings.root]))
+        # the schema comes from the whole project: its config root, else its repository root
+        root = settings.root or project
+        if root not in catalog_cache:
+            catalog_cache[root] = build_catalog_for([root], settings) if _wants_catalog(settings) else None
+        jobs.append(_Job(path, settings, catalog_cache[root]))
     return jobs, skipped
+
+
+def _wants_catalog(settings: Settings) -> bool:
+    """Whether any selected rule reads the schema (reading it costs a pass over the migrations)."""
+    return any(
+        settings.rule_enabled(r.code) and (r.needs_catalog or r.code == "QO001")
+        for r in all_rules()
+    )
+
+
+_PROJECT_CACHE: dict[str, str] = {}
+
+
+def _project_of(folder: str, fallback: str) -> str:
+    """The folder's project when it has no config file: the nearest folder holding
+    a repository (.git) or a package manifest, else ``fallback``."""
+    cached = _PROJECT_CACHE.get(folder)
+    if cached is not None:
+        return cached
+    cur = folder
+    found = fallback
+    while True:
+        if any(os.path.exists(os.path.join(cur, m)) for m in (".git", "go.mod", "package.json", "pyproject.toml")):
+            found = cur
+            break
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            break
+        cur = parent
+    _PROJECT_CACHE[folder] = found
+    return found
 
 
 def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:

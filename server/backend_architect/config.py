@@ -216,7 +216,24 @@ def _convert(key: str, value: Any, default: Any) -> Any:
 
 def find_project_root(start: str) -> str | None:
     """The nearest folder at or above ``start`` holding a config file with our table."""
-    cur = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    return _project_root(os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or "."))
+
+
+_ROOTS: dict[str, str | None] = {}
+
+
+def _project_root(cur: str) -> str | None:
+    # cached per folder for the life of one run: a tree of migrations shares its ancestors
+    if cur in _ROOTS:
+        return _ROOTS[cur]
+    found = _project_root_uncached(cur)
+    if len(_ROOTS) > 10_000:
+        _ROOTS.clear()
+    _ROOTS[cur] = found
+    return found
+
+
+def _project_root_uncached(cur: str) -> str | None:
     while True:
         for name in CONFIG_FILES:
             candidate = os.path.join(cur, name)

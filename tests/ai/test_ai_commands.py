@@ -157,4 +157,5 @@ async def test_ai_variants_are_offered_when_enabled(ai_client, tmp_path):
         )
     )
     ai_actions = [a for a in actions if "(ask Claude)" in a.title]
-    assert ai_actions and all(a.command.command == "backend-architect.MIGRATION.ai" for a in ai_actions)
+    commands = {a.command.command for a in ai_actions}
+    assert "backend-architect.MIGRATION.ai" in commands and all(c.endswith(".ai") for c in commands), commands

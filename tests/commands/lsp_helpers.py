@@ -76,6 +76,20 @@ async def start(client, root: Path, init_options=None, capabilities=None):
             initialization_options=init_options,
         )
     )
+    if caps.window is not None and caps.window.work_done_progress:
+        await schema_indexed(client)
+
+
+async def schema_indexed(client, timeout: float = 30.0) -> None:
+    """Wait for the server's schema indexing to end (commands that use the catalog need it)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not any(reports and isinstance(reports[-1], types.WorkDoneProgressEnd)
+                  for reports in client.progress_reports.values()):
+        assert loop.time() < deadline, "schema indexing did not finish"
+        await asyncio.sleep(0.02)
 
 
 def open_file(client, path: Path, language: str, version: int = 1) -> str:

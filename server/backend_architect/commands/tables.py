@@ -195,7 +195,9 @@ def table_from_catalog(tbl) -> TableInfo:
         if default is not None and "(" in str(default) or str(default or "").upper() in ("CURRENT_TIMESTAMP", "NOW()"):
             auto = True
         cols.append(Column(c.name, ctype, bool(getattr(c, "nullable", True)), None if default is None else str(default), auto))
-    fks = [(list(fk.columns), fk.ref_table, list(fk.ref_columns)) for fk in getattr(tbl, "foreign_keys", []) or []]
+    # tables are named as the code names them: unqualified in the default schema
+    fks = [(list(fk.columns), _unqualified_public(fk.ref_table), list(fk.ref_columns))
+           for fk in getattr(tbl, "foreign_keys", []) or []]
     return TableInfo(
         name=tbl.name,
         schema=getattr(tbl, "schema", None),
@@ -265,3 +267,7 @@ def resolve_table(t, name: str | None = None) -> TableInfo | None:
     if not name:
         return None
     return all_tables(t.session, t.root, t.server, doc).get(name)
+
+
+def _unqualified_public(name: str) -> str:
+    return name[len("public."):] if name.startswith("public.") else name

@@ -42,6 +42,9 @@ class Session:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, editor_raw=None) -> list[str]:
+        from ..config import _ROOTS
+
+        _ROOTS.clear()  # a config file may have appeared since the last look
         if editor_raw is not None:
             self.editor_settings = editor_raw
         self.settings, warnings = lsp_settings.resolve(self.editor_settings, self.root)
