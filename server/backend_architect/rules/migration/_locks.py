@@ -70,6 +70,17 @@ def relation_span(stmt: Statement) -> tuple[int, int]:
     return start, end
 
 
+def existing_table_cmds(stmt: Statement, ctx) -> tuple[str | None, list[tuple[dict, tuple[int, int]]]]:
+    """(table, [(subcommand, its span)]) of an ALTER TABLE on a table that existed
+    before this migration; (table, []) when the table is new (created earlier in it)."""
+    from backend_architect.core.sql import relation_name
+
+    table = relation_name(stmt.node.get("relation"))
+    if ctx.is_new_table(table, stmt):
+        return table, []
+    return table, list(zip(alter_cmds(stmt), cmd_spans(stmt)))
+
+
 def cmd_spans(stmt: Statement) -> list[tuple[int, int]]:
     """Statement-relative span of each ALTER TABLE subcommand (aligned with ``alter_cmds``)."""
     cmds = alter_cmds(stmt)

@@ -1,8 +1,8 @@
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import name_list, relation_name, walk
+from backend_architect.core.sql import name_list, walk
 
-from ._locks import alter_cmds, cmd_spans, relation_span, type_names
+from ._locks import existing_table_cmds, relation_span, type_names
 
 # Functions whose value differs per row: a DEFAULT calling one fills every existing row, one by one.
 VOLATILE = {
@@ -65,13 +65,9 @@ class AddColumnVolatileDefault(Rule):
     sql_scope = "migration"
 
     def check_statement(self, stmt, ctx):
-        table = relation_name(stmt.node.get("relation"))
-        if ctx.is_new_table(table, stmt):
-            return
-        cmds = alter_cmds(stmt)
-        spans = cmd_spans(stmt)
+        table, cmds = existing_table_cmds(stmt, ctx)
         pg = ctx.settings.postgres_version
-        for c, span in zip(cmds, spans):
+        for c, span in cmds:
             if c.get("subtype") != "AT_AddColumn":
                 continue
             col = (c.get("def") or {}).get("ColumnDef", {})

@@ -1,8 +1,8 @@
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import name_list, quote_ident, relation_name
+from backend_architect.core.sql import name_list, quote_ident
 
-from ._locks import alter_cmds, cmd_spans, relation_span
+from ._locks import existing_table_cmds, relation_span
 
 
 class AddUniqueConstraint(Rule):
@@ -48,12 +48,8 @@ class AddUniqueConstraint(Rule):
     sql_scope = "migration"
 
     def check_statement(self, stmt, ctx):
-        table = relation_name(stmt.node.get("relation"))
-        if ctx.is_new_table(table, stmt):
-            return
-        cmds = alter_cmds(stmt)
-        spans = cmd_spans(stmt)
-        for c, span in zip(cmds, spans):
+        table, cmds = existing_table_cmds(stmt, ctx)
+        for c, span in cmds:
             if c.get("subtype") == "AT_AddColumn":
                 col = (c.get("def") or {}).get("ColumnDef", {})
                 for k in col.get("constraints", []):

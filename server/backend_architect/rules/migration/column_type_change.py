@@ -2,9 +2,8 @@ import re
 
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import relation_name
 
-from ._locks import alter_cmds, cmd_spans, type_names
+from ._locks import existing_table_cmds, type_names
 
 # Target types that are a no-rewrite widening from the usual source types
 # (varchar(n) -> varchar(m > n) / varchar / text, numeric(p, s) -> numeric(q > p, s) / numeric).
@@ -59,12 +58,8 @@ class ColumnTypeChange(Rule):
     sql_scope = "migration"
 
     def check_statement(self, stmt, ctx):
-        table = relation_name(stmt.node.get("relation"))
-        if ctx.is_new_table(table, stmt):
-            return
-        cmds = alter_cmds(stmt)
-        spans = cmd_spans(stmt)
-        for c, span in zip(cmds, spans):
+        table, cmds = existing_table_cmds(stmt, ctx)
+        for c, span in cmds:
             if c.get("subtype") != "AT_AlterColumnType":
                 continue
             col = (c.get("def") or {}).get("ColumnDef", {})

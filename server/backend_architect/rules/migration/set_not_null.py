@@ -2,7 +2,7 @@ from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import quote_ident, relation_name, walk
 
-from ._locks import alter_cmds, cmd_spans, relation_span
+from ._locks import alter_cmds, existing_table_cmds, relation_span
 
 
 class SetNotNull(Rule):
@@ -51,13 +51,9 @@ class SetNotNull(Rule):
     sql_scope = "migration"
 
     def check_statement(self, stmt, ctx):
-        table = relation_name(stmt.node.get("relation"))
-        if ctx.is_new_table(table, stmt):
-            return
-        cmds = alter_cmds(stmt)
-        spans = cmd_spans(stmt)
+        table, cmds = existing_table_cmds(stmt, ctx)
         pg = ctx.settings.postgres_version
-        for c, span in zip(cmds, spans):
+        for c, span in cmds:
             con = (c.get("def") or {}).get("Constraint", {}) if c.get("subtype") == "AT_AddConstraint" else {}
             if con.get("contype") == "CONSTR_NOTNULL" and not con.get("skip_validation"):
                 # PG 18: ADD CONSTRAINT name NOT NULL col -- the same scan; NOT VALID + VALIDATE avoids it
