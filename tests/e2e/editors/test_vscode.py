@@ -14,19 +14,18 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIX_TITLE, HERE, INDEX_LINE, ROOT, SERVER_DIR, Workspace, missing
+from .conftest import FIX_TITLE, HERE, INDEX_LINE, ROOT, Workspace, missing
 
 pytestmark = pytest.mark.editor
 
 CODE_SERVER_VERSION = "4.100.3"
 CLIENT_DIR = ROOT / "vscode-client"
-COMMAND = "MIGRATION"
+COMMAND = "QUERY_OPTIMIZE"  # on the migration: nothing of its own to fix, so it only reports
 
 
 def _find_code_server() -> str | None:
@@ -150,13 +149,9 @@ def code_server(tools, vsix: Path, workspace: Workspace, artifacts: Path):
 
 
 def _expected_command_message() -> str:
-    """What the server answers to the palette command, from the server's own code."""
-    sys.path.insert(0, str(SERVER_DIR))
-    from backend_architect.commands import HANDLERS, not_available
-
-    if COMMAND in HANDLERS:  # the command is built: any non-error notification will do
-        return ""
-    return not_available(COMMAND)["message"]
+    """What the server answers to the palette command on the example migration, which has
+    no QUERY_OPTIMIZE findings (the queries are in queries/feed.sql)."""
+    return f"{COMMAND}: nothing to fix in this file."
 
 
 def test_vscode_quick_fix_and_command(tools, code_server: str, workspace: Workspace, artifacts: Path):
