@@ -16,8 +16,6 @@ from .handlers import code_actions as code_actions_handler
 from .handlers import commands as commands_handler
 from .handlers import diagnostics as diagnostics_handler
 from .handlers import hover as hover_handler
-from .handlers import schema_hover  # noqa: F401  (registers the schema hover provider)
-from ..commands import schema_commands  # noqa: F401  (registers INDEX_STRATEGY and SCHEMA_DESIGN)
 from .session import Session
 
 log = logging.getLogger(__name__)
@@ -121,7 +119,7 @@ def did_change_configuration(ls: ArchitectServer, params: types.DidChangeConfigu
             types.CodeActionKind.QuickFix,
             types.CodeActionKind.SourceFixAll,
             code_actions_handler.FIX_ALL_KIND,
-            schema_commands.INDEX_STRATEGY_KIND,
+            "source.backend-architect.indexStrategy",  # commands.schema_commands.INDEX_STRATEGY_KIND
             types.CodeActionKind.Source,
             types.CodeActionKind.Refactor,
             types.CodeActionKind.RefactorExtract,
@@ -139,6 +137,8 @@ def code_action(ls: ArchitectServer, params: types.CodeActionParams):
     if snap is None:
         return None
     actions = code_actions_handler.code_actions(ls.session, snap, params)
+    from ..commands import schema_commands  # loaded on first use: keeps start-up short
+
     actions += schema_commands.source_actions(ls.session, snap, params)
     return actions or None
 
