@@ -207,8 +207,59 @@ class _Analysis:
                 elif not self.mentions(args, loop.var):
                     continue
                 reported.add(site.call.start_byte)
+                fix = self._raw_batch_fix(site, loop) if self.lang == "python" else None
                 yield self.rule.finding(site.call.start_byte, site.call.end_byte, message=RAW_MESSAGE.format(
-                    outer=f"`{_short(origin)}`", batch="= ANY($1)" if site.style == "$" else "IN (...)"))
+                    outer=f"`{_short(origin)}`", batch="= ANY($1)" if site.style == "$" else "IN (...)"), fix=fix)
+
+    def _raw_batch_fix(self, site, loop):
+        """`x = await conn.fetch("SELECT ... WHERE fk = $1", row["id"])` inside `for row in rows:`
+        becomes one `fk = ANY($1)` query before the loop, grouped by fk, and a lookup in it.
+
+        Offered only for that exact shape (asyncpg-style fetch of a plain SELECT filtered by one
+        equality); the rows gain the key column, so the fix is unsafe: review it."""
+        call = site.call
+        if site.method != "fetch" or site.style != "$" or site.formatting or len(site.params) != 1:
+            return None
+        if site.arg is None or site.arg.type != "string" or loop.iterable.type != "identifier":
+            return None
+        expr = call.parent if call.parent is not None and call.parent.type == "await" else call
+        assign = expr.parent
+        if assign is None or assign.type != "assignment" or assign.child_by_field_name("right") != expr:
+            return None
+        target = assign.child_by_field_name("left")
+        stmt = assign.parent
+        if target is None or target.type != "identifier" or stmt is None or stmt.type != "expression_statement":
+            return None
+        col = _single_key_select(site.decoded)
+        if col is None:
+            return None
+        sql = site.decoded
+        batched = re.sub(rf"(\b{re.escape(col)}\s*=\s*)\$1\b", r"\1ANY($1)", sql, count=1)
+        if batched == sql:
+            return None
+        if not re.match(r"\s*SELECT\s+\*", batched, re.I) and not re.match(rf"\s*SELECT\s+{re.escape(col)}\b", batched, re.I):
+            batched = re.sub(r"^(\s*SELECT\s+)", rf"\g<1>{col}, ", batched, count=1, flags=re.I)
+        import json as _json
+
+        name = self.src(target)
+        by = f"{name}_by_{col}"
+        param = self.src(site.params[0])
+        awaited = "await " if expr is not call else ""
+        indent = self.data[self.data.rfind(b"\n", 0, loop.node.start_byte) + 1 : loop.node.start_byte].decode()
+        if indent.strip():
+            return None  # the loop does not start its line
+        before = (
+            f"{by} = {{}}\n"
+            f"{indent}for _row in {awaited}{site.receiver}.fetch({_json.dumps(batched)}, "
+            f"[{param} for {loop.var} in {self.src(loop.iterable)}]):\n"
+            f"{indent}    {by}.setdefault(_row[\"{col}\"], []).append(_row)\n{indent}"
+        )
+        return self.rule.fix(
+            [Edit(loop.node.start_byte, loop.node.start_byte, before),
+             Edit(expr.start_byte, expr.end_byte, f"{by}.get({param}, [])")],
+            title=f"read every row with one `{col} = ANY($1)` query before the loop",
+            safety=Applicability.UNSAFE,
+        )
 
     def _go_scanned_in(self, loop, args) -> bool:
         """rows.Next() loops: the inner query uses a value Scan()ned from the row."""
@@ -525,6 +576,30 @@ class _Analysis:
         remove = Edit(line_start, line_end + 1 if line_end != -1 else stmt.end_byte, "")
         return self.rule.fix([preload, remove], title=self.rule.fix_title.format(rel=f"`{field}`", how="Preload"),
                              safety=Applicability.UNSAFE)
+
+
+def _single_key_select(sql: str) -> str | None:
+    """The column of `SELECT ... FROM t WHERE col = $1` (nothing else: no joins, grouping,
+    aggregates, limits), else None."""
+    from backend_architect.core.sql import node_of, parse_statement
+
+    kind, raw, error = parse_statement(sql)
+    if kind != "SelectStmt" or raw is None or '"FuncCall"' in raw or '"SubLink"' in raw:
+        return None
+    node = node_of(raw, kind)
+    if (len(node.get("fromClause") or []) != 1 or "RangeVar" not in node["fromClause"][0] or node.get("groupClause")
+            or node.get("limitCount") or node.get("distinctClause") or node.get("op", "SETOP_NONE") != "SETOP_NONE"):
+        return None
+    where = (node.get("whereClause") or {}).get("A_Expr") or {}
+    if where.get("kind") != "AEXPR_OP" or [n.get("String", {}).get("sval") for n in where.get("name", [])] != ["="]:
+        return None
+    left, right = where.get("lexpr") or {}, where.get("rexpr") or {}
+    if "ParamRef" in left:
+        left, right = right, left
+    fields = (left.get("ColumnRef") or {}).get("fields") or []
+    if (right.get("ParamRef") or {}).get("number") != 1 or len(fields) != 1 or "String" not in fields[0]:
+        return None
+    return fields[0]["String"]["sval"]
 
 
 def _short(text: str) -> str:
