@@ -84,9 +84,11 @@ class UnvalidatedRequestInput(Rule):
             return
         data = ctx.document.data
         a = checks.analysis(ctx)
+        seen = set()
         for h in checks.handlers(ctx):
-            if h.node is None:
-                continue
+            if h.node is None or (h.node.start_byte, h.node.end_byte) in seen:
+                continue  # a view registered for GET and POST is one handler
+            seen.add((h.node.start_byte, h.node.end_byte))
             lang = h.route.language
             fw = h.route.framework
             if lang == "python":
@@ -136,6 +138,8 @@ class UnvalidatedRequestInput(Rule):
         fix = None
         if fw == "fastapi" and read.kind == "body" and variable and len([r for r in raw if r[0].kind == "body"]) == 1:
             fix = self._fastapi_request_fix(ctx, a, h, first, data)
+        elif fw == "flask":
+            fix = self._flask_fix(a, h, raw, data)
         where = text_of(data, read.start, read.end)
         yield self.finding(read.start, read.end, fix=fix, where=f"`{where}`", fields=_fields_note(names), idiom=idiom)
 
@@ -174,21 +178,102 @@ class UnvalidatedRequestInput(Rule):
         edits += self._pydantic_class(a, h, model, fields, data)
         return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
 
-    def _pydantic_class(self, a, h, model, fields, data):
+    def _pydantic_class(self, a, h, model, fields, data, types=None, imports=True):
         seen = {}
         for fname, s, e, optional in fields:
             seen[fname] = seen.get(fname, True) and optional
         lines = [f"class {model}(BaseModel):"]
         for fname, optional in seen.items():
-            t = _kind_of(fname)
+            t = types.get(fname, "str") if types is not None else _kind_of(fname)
             lines.append(f"    {fname}: {t} | None = None" if optional else f"    {fname}: {t}")
         top = h.node.parent if h.node.parent is not None and h.node.parent.type == "decorated_definition" else h.node
         start = checks.line_start(data, top.start_byte)
         edits = [Edit(start, start, "\n".join(lines) + "\n\n\n")]
-        imp = checks.python_import(data, a.tree, "from pydantic import BaseModel")
+        imp = checks.python_import(data, a.tree, "from pydantic import BaseModel") if imports else None
         if imp is not None and not re.search(rb"from pydantic import[^\n]*\bBaseModel\b", data):
             edits.append(imp)
         return edits
+
+    def _flask_fix(self, a, h, raw, data):
+        """Validate with a Pydantic model at the top of a Flask view; reads become ``body.<field>``."""
+        fn_body = h.node.child_by_field_name("body")
+        req = h.route.request_names[0] if h.route.request_names else "request"
+        if fn_body is None or fn_body.type != "block" or not fn_body.named_children:
+            return None
+        kinds = {r[0].kind for r in raw}
+        if len(kinds) != 1:
+            return None  # body and query in one view: one model per source would be needed
+        kind = kinds.pop()
+        attrs = {re.sub(r"\W.*", "", text_of(data, r[0].start, r[0].end).split(".", 1)[-1]) for r in raw}
+        if kind == "body":
+            source = f"{req}.get_json(force=True, silent=True) or {{}}" if "data" in attrs else f"{req}.get_json(silent=True) or {{}}"
+        elif kind == "query":
+            source = f"{req}.values.to_dict()" if "values" in attrs else f"{req}.args.to_dict()"
+        elif attrs == {"form"}:
+            source = f"{req}.form.to_dict()"
+        else:
+            return None  # request.files: not a Pydantic model
+        fn_text = data[fn_body.start_byte:fn_body.end_byte]
+        var = next((v for v in {"body": ("body", "payload"), "query": ("query", "params"), "form": ("form", "form_data")}[kind]
+                    + ("validated",) if not re.search(rb"\b" + v.encode() + rb"\b", fn_text)), None)
+        if var is None:
+            return None
+        fields, spans, edits = [], [], []
+        for read, variable, holder, _ in raw:
+            stmt = _top_statement(holder, fn_body)
+            if stmt is None:
+                return None  # read inside a branch, loop or nested function: validating first would change other paths
+            if variable:
+                vf = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
+                if not vf:
+                    return None
+                fields += vf
+                uses = len(re.findall(rb"(?<![.\w])" + re.escape(variable.encode()) + rb"\b", fn_text))
+                assign = holder.parent
+                if uses != len(vf) + 1 or stmt.type != "expression_statement" or assign is None or assign.parent != stmt:
+                    return None  # the dict is also used whole: a model would drop the fields nobody names
+                edits.append(_remove_statement(stmt, data))
+            elif read.name and read.name.isidentifier():
+                parent = holder.parent
+                if parent is not None and parent.type == "subscript":
+                    fields.append((read.name, parent.start_byte, parent.end_byte, False))
+                elif parent is not None and parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call":
+                    call = parent.parent
+                    if len(named_args(call.child_by_field_name("arguments"))) != 1:
+                        return None  # a default value: the model would need it too
+                    fields.append((read.name, call.start_byte, call.end_byte, True))
+                else:
+                    return None
+            else:
+                return None  # the whole payload is passed on: the fields are unknown
+        types = {}
+        for fname, s, e, _ in fields:
+            node = fn_body.descendant_for_byte_range(s, e)
+            conv = node.parent.parent if node is not None and node.parent is not None and node.parent.type == "argument_list" else None
+            if conv is not None and conv.type == "call" and text(conv.child_by_field_name("function"), data) in ("int", "float", "bool"):
+                types[fname] = text(conv.child_by_field_name("function"), data)
+            edits.append(Edit(s, e, f"{var}.{fname}"))
+        model = self._unique(_model_name(h, {"body": "Body", "query": "Query", "form": "Form"}[kind]), data)
+        first = fn_body.named_children[0]
+        if first.type == "expression_statement" and first.named_children and first.named_children[0].type == "string" and len(fn_body.named_children) > 1:
+            at, first = first.end_byte, fn_body.named_children[1]
+            indent = checks.indent_at(data, first.start_byte)
+            prefix, suffix = "\n" + indent, ""
+        else:
+            at = checks.line_start(data, first.start_byte)
+            indent = checks.indent_at(data, first.start_byte)
+            prefix, suffix = indent, "\n"
+        check = (f"{prefix}try:\n{indent}    {var} = {model}.model_validate({source})\n"
+                 f"{indent}except ValidationError as e:\n"
+                 f'{indent}    return jsonify({{"error": {{"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
+                 f'{{"field": ".".join(map(str, err["loc"])), "message": err["msg"]}} for err in e.errors()]}}}}), 422{suffix}')
+        edits.append(Edit(at, at, check))
+        edits += self._pydantic_class(a, h, model, fields, data, types, imports=False)
+        for imp in (_py_import_names(data, a.tree, "pydantic", ["BaseModel", "ValidationError"]),
+                    _py_import_names(data, a.tree, "flask", ["jsonify"])):
+            if imp is not None:
+                edits.append(imp)
+        return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
 
     @staticmethod
     def _unique(name, data):
@@ -430,6 +515,45 @@ class UnvalidatedRequestInput(Rule):
         for r in forms:
             edits.append(Edit(r.start, r.end, f"{var}.{fields[r.name]}"))
         return self.fix(edits, title=self.fix_title.format(schema=f"struct {struct} with binding tags"))
+
+
+def _top_statement(node, block):
+    """The statement of ``block`` holding ``node``; None when ``node`` sits in a nested block or function."""
+    while node is not None and node.parent != block:
+        node = node.parent
+        if node is None or node.type in ("block", "lambda"):
+            return None
+    return node
+
+
+def _remove_statement(stmt, data: bytes) -> Edit:
+    """Delete a statement on a line of its own; a trailing comment stays on its line."""
+    start = checks.line_start(data, stmt.start_byte)
+    nl = data.find(b"\n", stmt.end_byte)
+    nl = len(data) if nl < 0 else nl
+    rest = data[stmt.end_byte:nl]
+    if rest.strip():
+        return Edit(stmt.start_byte, stmt.end_byte + len(rest) - len(rest.lstrip()), "")
+    return Edit(start, min(nl + 1, len(data)), "")
+
+
+def _py_import_names(data: bytes, tree, module: str, names: list[str]) -> Edit | None:
+    """``from module import a, b``: adds missing names to an existing import or a new line."""
+    for stmt in tree.root_node.named_children:
+        if stmt.type != "import_from_statement" or text(stmt.child_by_field_name("module_name"), data) != module:
+            continue
+        imported = stmt.children_by_field_name("name")
+        have = {text(n, data).split(" as ")[-1].strip() for n in imported}
+        if "*" in text(stmt, data).split("import", 1)[-1]:
+            return None
+        missing = [n for n in names if n not in have]
+        if not missing:
+            return None
+        if not imported:
+            continue
+        last = imported[-1]
+        return Edit(last.end_byte, last.end_byte, "".join(", " + n for n in missing))
+    return checks.python_import(data, tree, f"from {module} import {', '.join(names)}")
 
 
 def _flag_test(data: bytes, read) -> bool:
