@@ -294,7 +294,12 @@ class UnvalidatedRequestInput(Rule):
         kind = reads[0].kind
         names = sorted({r.name for r in reads if r.name and r.kind == kind})
         idiom = "a zod/joi schema" if route.framework == "express" else "a route `schema`"
-        fix = self._zod_fix(a, h, kind, data) if route.framework == "express" else None
+        if route.framework == "express":
+            fix = self._zod_fix(a, h, kind, data)
+        elif route.framework == "fastify":
+            fix = self._fastify_fix(a, h, data)
+        else:
+            fix = None
         where = f"`{h.route.request_names[0]}.{kind}`" if h.route.request_names else f"the request {kind}"
         yield self.finding(reads[0].start, reads[0].end, fix=fix, where=where, fields=_fields_note(names), idiom=idiom)
 
@@ -365,6 +370,95 @@ class UnvalidatedRequestInput(Rule):
         if imp is not None:
             edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(schema=f"zod schema {schema}"))
+
+    def _fastify_fix(self, a, h, data):
+        """A JSON schema in the route options: Fastify validates body / querystring with it before the handler."""
+        reads = [r for r in h.route.reads if r.kind in ("body", "query") and r.name]
+        call = h.decl
+        if not reads or call is None or h.node is None:
+            return None
+        trees = {}
+        for r in reads:
+            node = trees.setdefault(r.kind, {"props": {}, "required": set()})
+            parts = r.name.split(".")
+            if not all(re.match(r"^[A-Za-z_$][\w$]*$", p) for p in parts):
+                return None
+            for i, part in enumerate(parts):
+                last = i == len(parts) - 1
+                if not _optional_read(data, r) or not last:
+                    node["required"].add(part)
+                child = node["props"].get(part)
+                if last:
+                    if child is None:
+                        node["props"][part] = None
+                else:
+                    if child is None:
+                        child = node["props"][part] = {"props": {}, "required": set()}
+                    node = child
+        for r in reads:  # a field tested for presence is optional even when also read plainly
+            if "." not in r.name and _optional_read(data, r):
+                trees[r.kind]["required"].discard(r.name)
+
+        def schema_parts(node):
+            parts = ['type: "object"']
+            req = [k for k in node["props"] if k in node["required"]]
+            if req:
+                parts.append("required: [" + ", ".join(f'"{k}"' for k in req) + "]")
+            props = []
+            for k, v in node["props"].items():
+                if isinstance(v, dict):
+                    props.append(f"{k}: {inline(v)}")  # nested objects stay on one line
+                else:
+                    props.append(f"{k}: {{ type: \"{ {'int': 'integer', 'bool': 'boolean', 'str': 'string'}[_kind_of(k)] }\" }}")
+            return parts, props
+
+        def inline(node):
+            parts, props = schema_parts(node)
+            return "{ " + ", ".join(parts + ["properties: { " + ", ".join(props) + " }"]) + " }"
+
+        def block(node, ind):
+            parts, props = schema_parts(node)
+            lines = [f"{ind}  {p}," for p in parts] + [f"{ind}  properties: {{"] + [f"{ind}    {p}," for p in props] + [f"{ind}  }},"]
+            return "{\n" + "\n".join(lines) + f"\n{ind}}}"
+
+        keys = [("body", "body"), ("query", "querystring")]
+        used = [(kind, key) for kind, key in keys if kind in trees]
+
+        def schema_block(ind):
+            return "{\n" + "".join(f"{ind}  {key}: {block(trees[kind], ind + '  ')},\n" for kind, key in used) + f"{ind}}}"
+
+        options = h.extra.get("options")
+        stmt = call
+        while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
+            stmt = stmt.parent
+        ind = checks.indent_at(data, stmt.start_byte)
+        if options is None:
+            args = call.child_by_field_name("arguments")
+            if args is None or len(args.named_children) != 2:
+                return None
+            handler_arg = args.named_children[1]
+            edits = [Edit(handler_arg.start_byte, handler_arg.start_byte, f"{{\n{ind}  schema: {schema_block(ind + '  ')},\n{ind}}}, ")]
+        else:
+            if options.type != "object":
+                return None
+            schema = _js_props(options, data).get("schema")
+            target = options if schema is None else schema
+            if target.type != "object":
+                return None
+            multi = b"\n" in data[target.start_byte:target.end_byte]
+            if multi:
+                members = [c for c in target.named_children if c.type != "comment"]
+                mind = checks.indent_at(data, members[0].start_byte) if members else ind + "  "
+                if schema is None:
+                    prop = f"schema: {schema_block(mind)}"
+                else:
+                    prop = ",\n".join(f"{mind if i else ''}{key}: {block(trees[kind], mind)}" for i, (kind, key) in enumerate(used))
+                edits = [_js_add_prop(target, prop, data, mind)]
+            else:
+                inner = ", ".join(f"{key}: {inline(trees[kind])}" for kind, key in used)
+                edits = [_js_add_prop(target, inner if schema is not None else f"schema: {{ {inner} }}", data)]
+        kinds = " and ".join(key for kind, key in keys if kind in trees)
+        return self.fix(edits, title=f"add a route schema for the {kinds} the handler reads")
 
     # -- NestJS ---------------------------------------------------------------------------
 
@@ -554,6 +648,38 @@ def _py_import_names(data: bytes, tree, module: str, names: list[str]) -> Edit |
         last = imported[-1]
         return Edit(last.end_byte, last.end_byte, "".join(", " + n for n in missing))
     return checks.python_import(data, tree, f"from {module} import {', '.join(names)}")
+
+
+def _optional_read(data: bytes, read) -> bool:
+    before = data[max(0, read.start - 8):read.start]
+    after = data[read.end:read.end + 6]
+    return before.rstrip().endswith(b"typeof") or after.lstrip().startswith((b"??", b"||", b"?."))
+
+
+def _js_props(obj, data: bytes) -> dict:
+    out = {}
+    for c in obj.named_children:
+        if c.type == "pair":
+            key = c.child_by_field_name("key")
+            out[string_value(key, data) or text(key, data)] = c.child_by_field_name("value")
+        elif c.type == "shorthand_property_identifier":
+            out[text(c, data)] = c
+    return out
+
+
+def _js_add_prop(obj, prop: str, data: bytes, indent: str | None = None) -> Edit:
+    """An edit adding ``prop`` as the last property of the object literal ``obj``
+    (on a line of its own at ``indent`` when given)."""
+    members = [c for c in obj.named_children if c.type != "comment"]
+    if not members:
+        return Edit(obj.start_byte + 1, obj.end_byte - 1, f" {prop} ")
+    last = members[-1]
+    between = data[last.end_byte:obj.end_byte - 1]
+    sep = f"\n{indent}" if indent is not None else " "
+    if b"," in between:
+        at = last.end_byte + between.index(b",") + 1
+        return Edit(at, at, f"{sep}{prop},")
+    return Edit(last.end_byte, last.end_byte, f",{sep}{prop}" + ("," if indent is not None else ""))
 
 
 def _flag_test(data: bytes, read) -> bool:
