@@ -24,6 +24,14 @@ def _camel(words: str, upper: bool) -> str:
     return out if upper else out[:1].lower() + out[1:]
 
 
+def _py_model_name(h: Handler, suffix: str) -> str:
+    """Like _model_name; a class-based view's ``OrderView.post`` gives ``OrderPost``."""
+    cls, _, meth = h.route.handler.rpartition(".")
+    if cls and meth.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        return _camel(re.sub(r"(API)?View$", "", cls.rsplit(".", 1)[-1]) + " " + meth, True) + suffix
+    return _model_name(h, suffix)
+
+
 def _model_name(h: Handler, suffix: str, upper: bool = True) -> str:
     base = h.route.handler.rsplit(".", 1)[-1]
     if not base or base.startswith("<"):
@@ -140,6 +148,8 @@ class UnvalidatedRequestInput(Rule):
             fix = self._fastapi_request_fix(ctx, a, h, first, data)
         elif fw == "flask":
             fix = self._flask_fix(a, h, raw, data)
+        elif fw == "django":
+            fix = self._django_fix(a, h, raw, data)
         where = text_of(data, read.start, read.end)
         yield self.finding(read.start, read.end, fix=fix, where=f"`{where}`", fields=_fields_note(names), idiom=idiom)
 
@@ -186,8 +196,7 @@ class UnvalidatedRequestInput(Rule):
         for fname, optional in seen.items():
             t = types.get(fname, "str") if types is not None else _kind_of(fname)
             lines.append(f"    {fname}: {t} | None = None" if optional else f"    {fname}: {t}")
-        top = h.node.parent if h.node.parent is not None and h.node.parent.type == "decorated_definition" else h.node
-        start = checks.line_start(data, top.start_byte)
+        start = checks.line_start(data, _module_statement(h.node).start_byte)
         edits = [Edit(start, start, "\n".join(lines) + "\n\n\n")]
         imp = checks.python_import(data, a.tree, "from pydantic import BaseModel") if imports else None
         if imp is not None and not re.search(rb"from pydantic import[^\n]*\bBaseModel\b", data):
@@ -196,84 +205,79 @@ class UnvalidatedRequestInput(Rule):
 
     def _flask_fix(self, a, h, raw, data):
         """Validate with a Pydantic model at the top of a Flask view; reads become ``body.<field>``."""
-        fn_body = h.node.child_by_field_name("body")
         req = h.route.request_names[0] if h.route.request_names else "request"
-        if fn_body is None or fn_body.type != "block" or not fn_body.named_children:
-            return None
-        kinds = {r[0].kind for r in raw}
-        if len(kinds) != 1:
-            return None  # body and query in one view: one model per source would be needed
-        kind = kinds.pop()
-        attrs = {re.sub(r"\W.*", "", text_of(data, r[0].start, r[0].end).split(".", 1)[-1]) for r in raw}
-        if kind == "body":
+        kind, attrs = _one_kind(raw, data)
+        if kind == "body" and attrs <= {"json", "get_json", "data"}:
             source = f"{req}.get_json(force=True, silent=True) or {{}}" if "data" in attrs else f"{req}.get_json(silent=True) or {{}}"
-        elif kind == "query":
+        elif kind == "query" and attrs <= {"args", "values"}:
             source = f"{req}.values.to_dict()" if "values" in attrs else f"{req}.args.to_dict()"
-        elif attrs == {"form"}:
+        elif kind == "form" and attrs == {"form"}:
             source = f"{req}.form.to_dict()"
         else:
-            return None  # request.files: not a Pydantic model
-        fn_text = data[fn_body.start_byte:fn_body.end_byte]
-        var = next((v for v in {"body": ("body", "payload"), "query": ("query", "params"), "form": ("form", "form_data")}[kind]
-                    + ("validated",) if not re.search(rb"\b" + v.encode() + rb"\b", fn_text)), None)
-        if var is None:
+            return None  # several sources, request.files, ...: not one Pydantic model
+        var = _free_name(h, {"body": ("body", "payload"), "query": ("query", "params"), "form": ("form", "form_data")}[kind], data)
+        collected = _collect_py_fields(h, raw, data, lambda f: f"{var}.{f}")
+        if var is None or collected is None:
             return None
-        fields, spans, edits = [], [], []
-        for read, variable, holder, _ in raw:
-            stmt = _top_statement(holder, fn_body)
-            if stmt is None:
-                return None  # read inside a branch, loop or nested function: validating first would change other paths
-            if variable:
-                vf = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
-                if not vf:
-                    return None
-                fields += vf
-                uses = len(re.findall(rb"(?<![.\w])" + re.escape(variable.encode()) + rb"\b", fn_text))
-                assign = holder.parent
-                if uses != len(vf) + 1 or stmt.type != "expression_statement" or assign is None or assign.parent != stmt:
-                    return None  # the dict is also used whole: a model would drop the fields nobody names
-                edits.append(_remove_statement(stmt, data))
-            elif read.name and read.name.isidentifier():
-                parent = holder.parent
-                if parent is not None and parent.type == "subscript":
-                    fields.append((read.name, parent.start_byte, parent.end_byte, False))
-                elif parent is not None and parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call":
-                    call = parent.parent
-                    if len(named_args(call.child_by_field_name("arguments"))) != 1:
-                        return None  # a default value: the model would need it too
-                    fields.append((read.name, call.start_byte, call.end_byte, True))
-                else:
-                    return None
-            else:
-                return None  # the whole payload is passed on: the fields are unknown
-        types = {}
-        for fname, s, e, _ in fields:
-            node = fn_body.descendant_for_byte_range(s, e)
-            conv = node.parent.parent if node is not None and node.parent is not None and node.parent.type == "argument_list" else None
-            if conv is not None and conv.type == "call" and text(conv.child_by_field_name("function"), data) in ("int", "float", "bool"):
-                types[fname] = text(conv.child_by_field_name("function"), data)
-            edits.append(Edit(s, e, f"{var}.{fname}"))
-        model = self._unique(_model_name(h, {"body": "Body", "query": "Query", "form": "Form"}[kind]), data)
-        first = fn_body.named_children[0]
-        if first.type == "expression_statement" and first.named_children and first.named_children[0].type == "string" and len(fn_body.named_children) > 1:
-            at, first = first.end_byte, fn_body.named_children[1]
-            indent = checks.indent_at(data, first.start_byte)
-            prefix, suffix = "\n" + indent, ""
-        else:
-            at = checks.line_start(data, first.start_byte)
-            indent = checks.indent_at(data, first.start_byte)
-            prefix, suffix = indent, "\n"
-        check = (f"{prefix}try:\n{indent}    {var} = {model}.model_validate({source})\n"
-                 f"{indent}except ValidationError as e:\n"
-                 f'{indent}    return jsonify({{"error": {{"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
-                 f'{{"field": ".".join(map(str, err["loc"])), "message": err["msg"]}} for err in e.errors()]}}}}), 422{suffix}')
-        edits.append(Edit(at, at, check))
+        fields, edits, types = collected
+        model = self._unique(_py_model_name(h, {"body": "Body", "query": "Query", "form": "Form"}[kind]), data)
+        edits.append(_py_prologue(h, data, [
+            "try:",
+            f"    {var} = {model}.model_validate({source})",
+            "except ValidationError as e:",
+            '    return jsonify({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
+            '{"field": ".".join(map(str, err["loc"])), "message": err["msg"]} for err in e.errors()]}}), 422',
+        ]))
         edits += self._pydantic_class(a, h, model, fields, data, types, imports=False)
         for imp in (_py_import_names(data, a.tree, "pydantic", ["BaseModel", "ValidationError"]),
                     _py_import_names(data, a.tree, "flask", ["jsonify"])):
             if imp is not None:
                 edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
+
+    def _django_fix(self, a, h, raw, data):
+        """Validate with a ``forms.Form`` at the top of a Django view; reads become ``form.cleaned_data[...]``."""
+        req = h.route.request_names[0] if h.route.request_names else "request"
+        kind, attrs = _one_kind(raw, data)
+        if kind == "body" and attrs == {"body"} and all(r[2].type == "call" for r in raw):
+            source = f"json.loads({req}.body)"  # only json.loads(request.body): the holder is the loads call
+        elif kind == "form" and attrs == {"POST"}:
+            source = f"{req}.POST"
+        elif kind == "query" and attrs == {"GET"}:
+            source = f"{req}.GET"
+        else:
+            return None  # request.data (DRF: a serializer is the idiom), request.FILES, several sources
+        var = _free_name(h, ("form", "input_form"), data)
+        if var is None:
+            return None
+        collected = _collect_py_fields(h, raw, data, lambda f: f'{var}.cleaned_data["{f}"]')
+        if collected is None:
+            return None
+        fields, edits, types = collected
+        suffix = {"body": "Form", "form": "Form", "query": "QueryForm"}[kind]
+        cls = self._unique(_py_model_name(h, suffix), data)
+        edits.append(_py_prologue(h, data, [
+            f"{var} = {cls}({source})",
+            f"if not {var}.is_valid():",
+            '    return JsonResponse({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
+            f'{{"field": field, "message": message}} for field, messages in {var}.errors.items() for message in messages]}}}}, status=422)',
+        ]))
+        optional = {}
+        for fname, _, _, opt in fields:
+            optional[fname] = optional.get(fname, True) and opt
+        lines = [f"class {cls}(forms.Form):"]
+        for fname, opt in optional.items():
+            field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(types.get(fname), "CharField")
+            if field == "BooleanField":
+                opt = True  # a BooleanField is required to be true unless required=False
+            lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
+        at = checks.line_start(data, _module_statement(h.node).start_byte)
+        edits.append(Edit(at, at, "\n".join(lines) + "\n\n\n"))
+        for imp in (None if re.search(rb"^from django import[^\n]*\bforms\b", data, re.M) else checks.python_import(data, a.tree, "from django import forms"),
+                    _py_import_names(data, a.tree, "django.http", ["JsonResponse"])):
+            if imp is not None:
+                edits.append(imp)
+        return self.fix(edits, title=self.fix_title.format(schema=f"form {cls}"))
 
     @staticmethod
     def _unique(name, data):
@@ -609,6 +613,85 @@ class UnvalidatedRequestInput(Rule):
         for r in forms:
             edits.append(Edit(r.start, r.end, f"{var}.{fields[r.name]}"))
         return self.fix(edits, title=self.fix_title.format(schema=f"struct {struct} with binding tags"))
+
+
+def _module_statement(node):
+    """The top-level statement holding ``node`` (a decorated view, the class of a method, a factory function)."""
+    while node.parent is not None and node.parent.type != "module":
+        node = node.parent
+    return node
+
+
+def _one_kind(raw, data: bytes):
+    """The one kind of request data the reads take (None when several) and the request attributes used."""
+    kinds = {r[0].kind for r in raw}
+    attrs = {re.sub(r"\W.*", "", text_of(data, r[0].start, r[0].end).split(".", 1)[-1]) for r in raw}
+    return (kinds.pop() if len(kinds) == 1 else None), attrs
+
+
+def _free_name(h, candidates, data: bytes):
+    fn_text = data[h.node.start_byte:h.node.end_byte]
+    return next((v for v in tuple(candidates) + ("validated",) if not re.search(rb"\b" + v.encode() + rb"\b", fn_text)), None)
+
+
+def _collect_py_fields(h, raw, data: bytes, replacement):
+    """The fields a Python view reads from its request data, each replaced by ``replacement(field)``.
+
+    Returns (fields, edits, types) or None when the reads cannot all be rewritten: a read inside a
+    branch or nested function (validating first would change the other paths), the payload passed on
+    whole (its fields are unknown, and a schema would drop the ones nobody names), or a default value.
+    """
+    fn_body = h.node.child_by_field_name("body")
+    if fn_body is None or fn_body.type != "block" or not fn_body.named_children:
+        return None
+    fn_text = data[fn_body.start_byte:fn_body.end_byte]
+    fields, edits = [], []
+    for read, variable, holder, _ in raw:
+        stmt = _top_statement(holder, fn_body)
+        if stmt is None:
+            return None
+        if variable:
+            vf = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
+            uses = len(re.findall(rb"(?<![.\w])" + re.escape(variable.encode()) + rb"\b", fn_text))
+            assign = holder.parent
+            if not vf or uses != len(vf) + 1 or stmt.type != "expression_statement" or assign is None or assign.parent != stmt:
+                return None
+            fields += vf
+            edits.append(_remove_statement(stmt, data))
+        elif read.name and read.name.isidentifier():
+            parent = holder.parent
+            if parent is not None and parent.type == "subscript":
+                fields.append((read.name, parent.start_byte, parent.end_byte, False))
+            elif parent is not None and parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call":
+                call = parent.parent
+                if len(named_args(call.child_by_field_name("arguments"))) != 1:
+                    return None
+                fields.append((read.name, call.start_byte, call.end_byte, True))
+            else:
+                return None
+        else:
+            return None
+    types = {}
+    for fname, s, e, _ in fields:
+        node = fn_body.descendant_for_byte_range(s, e)
+        conv = node.parent.parent if node is not None and node.parent is not None and node.parent.type == "argument_list" else None
+        if conv is not None and conv.type == "call" and text(conv.child_by_field_name("function"), data) in ("int", "float", "bool"):
+            types[fname] = text(conv.child_by_field_name("function"), data)
+        edits.append(Edit(s, e, replacement(fname)))
+    return fields, edits, types
+
+
+def _py_prologue(h, data: bytes, lines: list[str]) -> Edit:
+    """An edit inserting ``lines`` as the first statements of the view (after its docstring)."""
+    fn_body = h.node.child_by_field_name("body")
+    first = fn_body.named_children[0]
+    if first.type == "expression_statement" and first.named_children and first.named_children[0].type == "string" \
+            and len(fn_body.named_children) > 1:
+        indent = checks.indent_at(data, fn_body.named_children[1].start_byte)
+        return Edit(first.end_byte, first.end_byte, "".join(f"\n{indent}{line}" for line in lines))
+    indent = checks.indent_at(data, first.start_byte)
+    at = checks.line_start(data, first.start_byte)
+    return Edit(at, at, "".join(f"{indent}{line}\n" for line in lines))
 
 
 def _top_statement(node, block):
