@@ -73,9 +73,15 @@ class UnvalidatedRequestInput(Rule):
         return await users.create(payload.email, payload.name)
     ```
     The fix generates the schema in the framework's idiom from the fields the
-    handler reads (a Pydantic model, a zod schema, a class-validator DTO, a Go
-    struct with `binding:"required"` tags) and wires it in. Review the field
-    types it guessed.
+    handler reads and wires it in: a Pydantic model (FastAPI, and Flask, where
+    the view validates first and answers 422 `VALIDATION_ERROR` with the
+    failing fields), a zod schema (Express), a class-validator DTO (NestJS), a
+    JSON `schema` in the route options (Fastify), a `forms.Form` checked with
+    `is_valid()` (Django), or Go struct tags. It is unsafe: requests that were
+    accepted before can now be rejected. Review the field types it guessed.
+    There is no fix when a read happens only in a branch, when the payload is
+    also passed on whole (a schema would drop the fields nobody names) or when
+    a read has a default value.
     """
 
     code = "IV001"
