@@ -24,6 +24,14 @@ def _camel(words: str, upper: bool) -> str:
     return out if upper else out[:1].lower() + out[1:]
 
 
+def _py_model_name(h: Handler, suffix: str) -> str:
+    """Like _model_name; a class-based view's ``OrderView.post`` gives ``OrderPost``."""
+    cls, _, meth = h.route.handler.rpartition(".")
+    if cls and meth.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        return _camel(re.sub(r"(API)?View$", "", cls.rsplit(".", 1)[-1]) + " " + meth, True) + suffix
+    return _model_name(h, suffix)
+
+
 def _model_name(h: Handler, suffix: str, upper: bool = True) -> str:
     base = h.route.handler.rsplit(".", 1)[-1]
     if not base or base.startswith("<"):
@@ -65,9 +73,15 @@ class UnvalidatedRequestInput(Rule):
         return await users.create(payload.email, payload.name)
     ```
     The fix generates the schema in the framework's idiom from the fields the
-    handler reads (a Pydantic model, a zod schema, a class-validator DTO, a Go
-    struct with `binding:"required"` tags) and wires it in. Review the field
-    types it guessed.
+    handler reads and wires it in: a Pydantic model (FastAPI, and Flask, where
+    the view validates first and answers 422 `VALIDATION_ERROR` with the
+    failing fields), a zod schema (Express), a class-validator DTO (NestJS), a
+    JSON `schema` in the route options (Fastify), a `forms.Form` checked with
+    `is_valid()` (Django), or Go struct tags. It is unsafe: requests that were
+    accepted before can now be rejected. Review the field types it guessed.
+    There is no fix when a read happens only in a branch, when the payload is
+    also passed on whole (a schema would drop the fields nobody names) or when
+    a read has a default value.
     """
 
     code = "IV001"
@@ -84,9 +98,11 @@ class UnvalidatedRequestInput(Rule):
             return
         data = ctx.document.data
         a = checks.analysis(ctx)
+        seen = set()
         for h in checks.handlers(ctx):
-            if h.node is None:
-                continue
+            if h.node is None or (h.node.start_byte, h.node.end_byte) in seen:
+                continue  # a view registered for GET and POST is one handler
+            seen.add((h.node.start_byte, h.node.end_byte))
             lang = h.route.language
             fw = h.route.framework
             if lang == "python":
@@ -136,6 +152,10 @@ class UnvalidatedRequestInput(Rule):
         fix = None
         if fw == "fastapi" and read.kind == "body" and variable and len([r for r in raw if r[0].kind == "body"]) == 1:
             fix = self._fastapi_request_fix(ctx, a, h, first, data)
+        elif fw == "flask":
+            fix = self._flask_fix(a, h, raw, data)
+        elif fw == "django":
+            fix = self._django_fix(a, h, raw, data)
         where = text_of(data, read.start, read.end)
         yield self.finding(read.start, read.end, fix=fix, where=f"`{where}`", fields=_fields_note(names), idiom=idiom)
 
@@ -174,21 +194,96 @@ class UnvalidatedRequestInput(Rule):
         edits += self._pydantic_class(a, h, model, fields, data)
         return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
 
-    def _pydantic_class(self, a, h, model, fields, data):
+    def _pydantic_class(self, a, h, model, fields, data, types=None, imports=True):
         seen = {}
         for fname, s, e, optional in fields:
             seen[fname] = seen.get(fname, True) and optional
         lines = [f"class {model}(BaseModel):"]
         for fname, optional in seen.items():
-            t = _kind_of(fname)
+            t = types.get(fname, "str") if types is not None else _kind_of(fname)
             lines.append(f"    {fname}: {t} | None = None" if optional else f"    {fname}: {t}")
-        top = h.node.parent if h.node.parent is not None and h.node.parent.type == "decorated_definition" else h.node
-        start = checks.line_start(data, top.start_byte)
+        start = checks.line_start(data, _module_statement(h.node).start_byte)
         edits = [Edit(start, start, "\n".join(lines) + "\n\n\n")]
-        imp = checks.python_import(data, a.tree, "from pydantic import BaseModel")
+        imp = checks.python_import(data, a.tree, "from pydantic import BaseModel") if imports else None
         if imp is not None and not re.search(rb"from pydantic import[^\n]*\bBaseModel\b", data):
             edits.append(imp)
         return edits
+
+    def _flask_fix(self, a, h, raw, data):
+        """Validate with a Pydantic model at the top of a Flask view; reads become ``body.<field>``."""
+        req = h.route.request_names[0] if h.route.request_names else "request"
+        kind, attrs = _one_kind(raw, data)
+        if kind == "body" and attrs <= {"json", "get_json", "data"}:
+            source = f"{req}.get_json(force=True, silent=True) or {{}}" if "data" in attrs else f"{req}.get_json(silent=True) or {{}}"
+        elif kind == "query" and attrs <= {"args", "values"}:
+            source = f"{req}.values.to_dict()" if "values" in attrs else f"{req}.args.to_dict()"
+        elif kind == "form" and attrs == {"form"}:
+            source = f"{req}.form.to_dict()"
+        else:
+            return None  # several sources, request.files, ...: not one Pydantic model
+        var = _free_name(h, {"body": ("body", "payload"), "query": ("query", "params"), "form": ("form", "form_data")}[kind], data)
+        collected = _collect_py_fields(h, raw, data, lambda f: f"{var}.{f}")
+        if var is None or collected is None:
+            return None
+        fields, edits, types = collected
+        model = self._unique(_py_model_name(h, {"body": "Body", "query": "Query", "form": "Form"}[kind]), data)
+        edits.append(_py_prologue(h, data, [
+            "try:",
+            f"    {var} = {model}.model_validate({source})",
+            "except ValidationError as e:",
+            '    return jsonify({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
+            '{"field": ".".join(map(str, err["loc"])), "message": err["msg"]} for err in e.errors()]}}), 422',
+        ]))
+        edits += self._pydantic_class(a, h, model, fields, data, types, imports=False)
+        for imp in (_py_import_names(data, a.tree, "pydantic", ["BaseModel", "ValidationError"]),
+                    _py_import_names(data, a.tree, "flask", ["jsonify"])):
+            if imp is not None:
+                edits.append(imp)
+        return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
+
+    def _django_fix(self, a, h, raw, data):
+        """Validate with a ``forms.Form`` at the top of a Django view; reads become ``form.cleaned_data[...]``."""
+        req = h.route.request_names[0] if h.route.request_names else "request"
+        kind, attrs = _one_kind(raw, data)
+        if kind == "body" and attrs == {"body"} and all(r[2].type == "call" for r in raw):
+            source = f"json.loads({req}.body)"  # only json.loads(request.body): the holder is the loads call
+        elif kind == "form" and attrs == {"POST"}:
+            source = f"{req}.POST"
+        elif kind == "query" and attrs == {"GET"}:
+            source = f"{req}.GET"
+        else:
+            return None  # request.data (DRF: a serializer is the idiom), request.FILES, several sources
+        var = _free_name(h, ("form", "input_form"), data)
+        if var is None:
+            return None
+        collected = _collect_py_fields(h, raw, data, lambda f: f'{var}.cleaned_data["{f}"]')
+        if collected is None:
+            return None
+        fields, edits, types = collected
+        suffix = {"body": "Form", "form": "Form", "query": "QueryForm"}[kind]
+        cls = self._unique(_py_model_name(h, suffix), data)
+        edits.append(_py_prologue(h, data, [
+            f"{var} = {cls}({source})",
+            f"if not {var}.is_valid():",
+            '    return JsonResponse({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
+            f'{{"field": field, "message": message}} for field, messages in {var}.errors.items() for message in messages]}}}}, status=422)',
+        ]))
+        optional = {}
+        for fname, _, _, opt in fields:
+            optional[fname] = optional.get(fname, True) and opt
+        lines = [f"class {cls}(forms.Form):"]
+        for fname, opt in optional.items():
+            field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(types.get(fname), "CharField")
+            if field == "BooleanField":
+                opt = True  # a BooleanField is required to be true unless required=False
+            lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
+        at = checks.line_start(data, _module_statement(h.node).start_byte)
+        edits.append(Edit(at, at, "\n".join(lines) + "\n\n\n"))
+        for imp in (None if re.search(rb"^from django import[^\n]*\bforms\b", data, re.M) else checks.python_import(data, a.tree, "from django import forms"),
+                    _py_import_names(data, a.tree, "django.http", ["JsonResponse"])):
+            if imp is not None:
+                edits.append(imp)
+        return self.fix(edits, title=self.fix_title.format(schema=f"form {cls}"))
 
     @staticmethod
     def _unique(name, data):
@@ -209,7 +304,12 @@ class UnvalidatedRequestInput(Rule):
         kind = reads[0].kind
         names = sorted({r.name for r in reads if r.name and r.kind == kind})
         idiom = "a zod/joi schema" if route.framework == "express" else "a route `schema`"
-        fix = self._zod_fix(a, h, kind, data) if route.framework == "express" else None
+        if route.framework == "express":
+            fix = self._zod_fix(a, h, kind, data)
+        elif route.framework == "fastify":
+            fix = self._fastify_fix(a, h, data)
+        else:
+            fix = None
         where = f"`{h.route.request_names[0]}.{kind}`" if h.route.request_names else f"the request {kind}"
         yield self.finding(reads[0].start, reads[0].end, fix=fix, where=where, fields=_fields_note(names), idiom=idiom)
 
@@ -280,6 +380,95 @@ class UnvalidatedRequestInput(Rule):
         if imp is not None:
             edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(schema=f"zod schema {schema}"))
+
+    def _fastify_fix(self, a, h, data):
+        """A JSON schema in the route options: Fastify validates body / querystring with it before the handler."""
+        reads = [r for r in h.route.reads if r.kind in ("body", "query") and r.name]
+        call = h.decl
+        if not reads or call is None or h.node is None:
+            return None
+        trees = {}
+        for r in reads:
+            node = trees.setdefault(r.kind, {"props": {}, "required": set()})
+            parts = r.name.split(".")
+            if not all(re.match(r"^[A-Za-z_$][\w$]*$", p) for p in parts):
+                return None
+            for i, part in enumerate(parts):
+                last = i == len(parts) - 1
+                if not _optional_read(data, r) or not last:
+                    node["required"].add(part)
+                child = node["props"].get(part)
+                if last:
+                    if child is None:
+                        node["props"][part] = None
+                else:
+                    if child is None:
+                        child = node["props"][part] = {"props": {}, "required": set()}
+                    node = child
+        for r in reads:  # a field tested for presence is optional even when also read plainly
+            if "." not in r.name and _optional_read(data, r):
+                trees[r.kind]["required"].discard(r.name)
+
+        def schema_parts(node):
+            parts = ['type: "object"']
+            req = [k for k in node["props"] if k in node["required"]]
+            if req:
+                parts.append("required: [" + ", ".join(f'"{k}"' for k in req) + "]")
+            props = []
+            for k, v in node["props"].items():
+                if isinstance(v, dict):
+                    props.append(f"{k}: {inline(v)}")  # nested objects stay on one line
+                else:
+                    props.append(f"{k}: {{ type: \"{ {'int': 'integer', 'bool': 'boolean', 'str': 'string'}[_kind_of(k)] }\" }}")
+            return parts, props
+
+        def inline(node):
+            parts, props = schema_parts(node)
+            return "{ " + ", ".join(parts + ["properties: { " + ", ".join(props) + " }"]) + " }"
+
+        def block(node, ind):
+            parts, props = schema_parts(node)
+            lines = [f"{ind}  {p}," for p in parts] + [f"{ind}  properties: {{"] + [f"{ind}    {p}," for p in props] + [f"{ind}  }},"]
+            return "{\n" + "\n".join(lines) + f"\n{ind}}}"
+
+        keys = [("body", "body"), ("query", "querystring")]
+        used = [(kind, key) for kind, key in keys if kind in trees]
+
+        def schema_block(ind):
+            return "{\n" + "".join(f"{ind}  {key}: {block(trees[kind], ind + '  ')},\n" for kind, key in used) + f"{ind}}}"
+
+        options = h.extra.get("options")
+        stmt = call
+        while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
+            stmt = stmt.parent
+        ind = checks.indent_at(data, stmt.start_byte)
+        if options is None:
+            args = call.child_by_field_name("arguments")
+            if args is None or len(args.named_children) != 2:
+                return None
+            handler_arg = args.named_children[1]
+            edits = [Edit(handler_arg.start_byte, handler_arg.start_byte, f"{{\n{ind}  schema: {schema_block(ind + '  ')},\n{ind}}}, ")]
+        else:
+            if options.type != "object":
+                return None
+            schema = _js_props(options, data).get("schema")
+            target = options if schema is None else schema
+            if target.type != "object":
+                return None
+            multi = b"\n" in data[target.start_byte:target.end_byte]
+            if multi:
+                members = [c for c in target.named_children if c.type != "comment"]
+                mind = checks.indent_at(data, members[0].start_byte) if members else ind + "  "
+                if schema is None:
+                    prop = f"schema: {schema_block(mind)}"
+                else:
+                    prop = ",\n".join(f"{mind if i else ''}{key}: {block(trees[kind], mind)}" for i, (kind, key) in enumerate(used))
+                edits = [_js_add_prop(target, prop, data, mind)]
+            else:
+                inner = ", ".join(f"{key}: {inline(trees[kind])}" for kind, key in used)
+                edits = [_js_add_prop(target, inner if schema is not None else f"schema: {{ {inner} }}", data)]
+        kinds = " and ".join(key for kind, key in keys if kind in trees)
+        return self.fix(edits, title=f"add a route schema for the {kinds} the handler reads")
 
     # -- NestJS ---------------------------------------------------------------------------
 
@@ -430,6 +619,156 @@ class UnvalidatedRequestInput(Rule):
         for r in forms:
             edits.append(Edit(r.start, r.end, f"{var}.{fields[r.name]}"))
         return self.fix(edits, title=self.fix_title.format(schema=f"struct {struct} with binding tags"))
+
+
+def _module_statement(node):
+    """The top-level statement holding ``node`` (a decorated view, the class of a method, a factory function)."""
+    while node.parent is not None and node.parent.type != "module":
+        node = node.parent
+    return node
+
+
+def _one_kind(raw, data: bytes):
+    """The one kind of request data the reads take (None when several) and the request attributes used."""
+    kinds = {r[0].kind for r in raw}
+    attrs = {re.sub(r"\W.*", "", text_of(data, r[0].start, r[0].end).split(".", 1)[-1]) for r in raw}
+    return (kinds.pop() if len(kinds) == 1 else None), attrs
+
+
+def _free_name(h, candidates, data: bytes):
+    fn_text = data[h.node.start_byte:h.node.end_byte]
+    return next((v for v in tuple(candidates) + ("validated",) if not re.search(rb"\b" + v.encode() + rb"\b", fn_text)), None)
+
+
+def _collect_py_fields(h, raw, data: bytes, replacement):
+    """The fields a Python view reads from its request data, each replaced by ``replacement(field)``.
+
+    Returns (fields, edits, types) or None when the reads cannot all be rewritten: a read inside a
+    branch or nested function (validating first would change the other paths), the payload passed on
+    whole (its fields are unknown, and a schema would drop the ones nobody names), or a default value.
+    """
+    fn_body = h.node.child_by_field_name("body")
+    if fn_body is None or fn_body.type != "block" or not fn_body.named_children:
+        return None
+    fn_text = data[fn_body.start_byte:fn_body.end_byte]
+    fields, edits = [], []
+    for read, variable, holder, _ in raw:
+        stmt = _top_statement(holder, fn_body)
+        if stmt is None:
+            return None
+        if variable:
+            vf = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
+            uses = len(re.findall(rb"(?<![.\w])" + re.escape(variable.encode()) + rb"\b", fn_text))
+            assign = holder.parent
+            if not vf or uses != len(vf) + 1 or stmt.type != "expression_statement" or assign is None or assign.parent != stmt:
+                return None
+            fields += vf
+            edits.append(_remove_statement(stmt, data))
+        elif read.name and read.name.isidentifier():
+            parent = holder.parent
+            if parent is not None and parent.type == "subscript":
+                fields.append((read.name, parent.start_byte, parent.end_byte, False))
+            elif parent is not None and parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call":
+                call = parent.parent
+                if len(named_args(call.child_by_field_name("arguments"))) != 1:
+                    return None
+                fields.append((read.name, call.start_byte, call.end_byte, True))
+            else:
+                return None
+        else:
+            return None
+    types = {}
+    for fname, s, e, _ in fields:
+        node = fn_body.descendant_for_byte_range(s, e)
+        conv = node.parent.parent if node is not None and node.parent is not None and node.parent.type == "argument_list" else None
+        if conv is not None and conv.type == "call" and text(conv.child_by_field_name("function"), data) in ("int", "float", "bool"):
+            types[fname] = text(conv.child_by_field_name("function"), data)
+        edits.append(Edit(s, e, replacement(fname)))
+    return fields, edits, types
+
+
+def _py_prologue(h, data: bytes, lines: list[str]) -> Edit:
+    """An edit inserting ``lines`` as the first statements of the view (after its docstring)."""
+    fn_body = h.node.child_by_field_name("body")
+    first = fn_body.named_children[0]
+    if first.type == "expression_statement" and first.named_children and first.named_children[0].type == "string" \
+            and len(fn_body.named_children) > 1:
+        indent = checks.indent_at(data, fn_body.named_children[1].start_byte)
+        return Edit(first.end_byte, first.end_byte, "".join(f"\n{indent}{line}" for line in lines))
+    indent = checks.indent_at(data, first.start_byte)
+    at = checks.line_start(data, first.start_byte)
+    return Edit(at, at, "".join(f"{indent}{line}\n" for line in lines))
+
+
+def _top_statement(node, block):
+    """The statement of ``block`` holding ``node``; None when ``node`` sits in a nested block or function."""
+    while node is not None and node.parent != block:
+        node = node.parent
+        if node is None or node.type in ("block", "lambda"):
+            return None
+    return node
+
+
+def _remove_statement(stmt, data: bytes) -> Edit:
+    """Delete a statement on a line of its own; a trailing comment stays on its line."""
+    start = checks.line_start(data, stmt.start_byte)
+    nl = data.find(b"\n", stmt.end_byte)
+    nl = len(data) if nl < 0 else nl
+    rest = data[stmt.end_byte:nl]
+    if rest.strip():
+        return Edit(stmt.start_byte, stmt.end_byte + len(rest) - len(rest.lstrip()), "")
+    return Edit(start, min(nl + 1, len(data)), "")
+
+
+def _py_import_names(data: bytes, tree, module: str, names: list[str]) -> Edit | None:
+    """``from module import a, b``: adds missing names to an existing import or a new line."""
+    for stmt in tree.root_node.named_children:
+        if stmt.type != "import_from_statement" or text(stmt.child_by_field_name("module_name"), data) != module:
+            continue
+        imported = stmt.children_by_field_name("name")
+        have = {text(n, data).split(" as ")[-1].strip() for n in imported}
+        if "*" in text(stmt, data).split("import", 1)[-1]:
+            return None
+        missing = [n for n in names if n not in have]
+        if not missing:
+            return None
+        if not imported:
+            continue
+        last = imported[-1]
+        return Edit(last.end_byte, last.end_byte, "".join(", " + n for n in missing))
+    return checks.python_import(data, tree, f"from {module} import {', '.join(names)}")
+
+
+def _optional_read(data: bytes, read) -> bool:
+    before = data[max(0, read.start - 8):read.start]
+    after = data[read.end:read.end + 6]
+    return before.rstrip().endswith(b"typeof") or after.lstrip().startswith((b"??", b"||", b"?."))
+
+
+def _js_props(obj, data: bytes) -> dict:
+    out = {}
+    for c in obj.named_children:
+        if c.type == "pair":
+            key = c.child_by_field_name("key")
+            out[string_value(key, data) or text(key, data)] = c.child_by_field_name("value")
+        elif c.type == "shorthand_property_identifier":
+            out[text(c, data)] = c
+    return out
+
+
+def _js_add_prop(obj, prop: str, data: bytes, indent: str | None = None) -> Edit:
+    """An edit adding ``prop`` as the last property of the object literal ``obj``
+    (on a line of its own at ``indent`` when given)."""
+    members = [c for c in obj.named_children if c.type != "comment"]
+    if not members:
+        return Edit(obj.start_byte + 1, obj.end_byte - 1, f" {prop} ")
+    last = members[-1]
+    between = data[last.end_byte:obj.end_byte - 1]
+    sep = f"\n{indent}" if indent is not None else " "
+    if b"," in between:
+        at = last.end_byte + between.index(b",") + 1
+        return Edit(at, at, f"{sep}{prop},")
+    return Edit(last.end_byte, last.end_byte, f",{sep}{prop}" + ("," if indent is not None else ""))
 
 
 def _flag_test(data: bytes, read) -> bool:
