@@ -236,13 +236,19 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file
         ("flask", "from flask import Flask\napp = Flask(__name__)\n", "py", "python", "routes/users.py", ['@users_bp.post("/")', 'return "", 204', "validate_user("]),
         ("express", 'import express from "express";\nconst app = express();\n', "ts", "typescript", "src/routes/users.ts", ["res.status(201)", "res.status(204).end()", "links: { self: at(page)"]),
         ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", 'binding:"required"']),
+        ("nestjs", 'import { Module } from "@nestjs/common";\n\n@Module({})\nexport class AppModule {}\n', "ts", "typescript", "src/users/users.controller.ts", [
+            '@Controller("users")', "@Get()\n  async list(@Query() query: ListUsersQuery)", '@Get(":id")', "@Post()\n  @HttpCode(201)", '@Put(":id")', '@Patch(":id")',
+            '@Delete(":id")\n  @HttpCode(204)', "@IsString()\n  @MaxLength(80)\n  name?: string | null;", "@IsString()\n  email!: string;",
+            "@Max(100)\n  limit: number = 20;", '@IsIn(["asc", "desc"])', "meta: { page, limit, total }", "links: { self: at(page)",
+            "return { error: { code, message, details } };", 'throw new NotFoundException(userError("NOT_FOUND"', "forbidNonWhitelisted: true",
+        ]),
     ],
 )
 async def test_endpoint_in_other_frameworks(client, tmp_path, framework, marker, ext, parse_as, expected, needles):
     root = copy_project("shop", tmp_path)
     for py in (root / "app").glob("*.py"):
         py.unlink()
-    target = root / ("src" if ext == "ts" else ".") / f"server.{ext}"
+    target = root / ("src" if ext in ("ts", "js") else ".") / f"server.{ext}"
     target.parent.mkdir(exist_ok=True)
     target.write_text(marker)
     edits = record_edits(client)
@@ -387,3 +393,17 @@ async def test_auth_system_issues_and_verifies_tokens(client, tmp_path):
         assert ns["verify_access"](again["access_token"])["roles"] == ["member"]
     finally:
         del os.environ["JWT_SECRET"], os.environ["JWT_REFRESH_SECRET"]
+
+
+async def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_routes(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    path = root / "src" / "users.controller.ts"
+    path.parent.mkdir()
+    path.write_text('import { Controller, Get } from "@nestjs/common";\n\n@Controller("users")\nexport class UsersController {\n  @Get()\n  list() {\n    return [];\n  }\n}\n')
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, path, "typescript")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "ENDPOINT", uri, at={"line": 0, "character": 0})
+    assert "existing NestJS controller is not supported" in res["message"] and "CREATE TABLE" in res["message"], res
+    assert not edits

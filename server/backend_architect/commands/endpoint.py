@@ -603,6 +603,188 @@ def gin_code(t: TableInfo, ops, base: str, router_var: str | None = None, packag
     return imports, "\n".join(L) + "\n"
 
 
+# -- NestJS ------------------------------------------------------------------------------------------
+
+
+def _nest_field(c, partial: bool) -> list[str]:
+    """class-validator decorators and the declaration of one DTO property."""
+    kind = naming.py_type(c.type)
+    ts = {"int": "number", "float": "number", "bool": "boolean", "str": "string", "datetime": "string", "date": "string"}.get(kind, "unknown")
+    deco = {"int": ["IsInt()"], "float": ["IsNumber()"], "bool": ["IsBoolean()"], "str": ["IsString()"],
+            "datetime": ["IsDateString()"], "date": ["IsDateString()"]}.get(kind, [])
+    ml = _max_len(c.type)
+    if ml and kind == "str":
+        deco.append(f"MaxLength({ml})")
+    optional = partial or not c.required
+    out = []
+    if optional:
+        out.append("  @IsOptional()")
+    elif not deco:
+        out.append("  @IsDefined()")
+    out += [f"  @{d}" for d in deco]
+    null = " | null" if c.nullable else ""
+    out.append(f"  {c.name}{'?' if optional else '!'}: {ts}{null};")
+    return out
+
+
+NEST_VALIDATORS = ("IsBoolean", "IsDateString", "IsDefined", "IsIn", "IsInt", "IsNumber", "IsOptional", "IsString", "Max", "MaxLength", "Min")
+
+
+def nestjs_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
+    """(imports, body) of a NestJS controller with its DTOs; ``router_var`` set: only the
+    handler methods, to go inside an existing controller class whose route prefix is ``base``."""
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.pascal(t.name)
+    one = naming.camel(naming.singular(t.name))
+    idc = t.id_column
+    numeric_id = naming.py_type(idc.type) == "int"
+    idt = "number" if numeric_id else "string"
+    writable = t.writable
+    up = naming.snake(naming.singular(t.name)).upper()
+    common = ["Body", "Controller", "Delete", "Get", "HttpCode", "HttpException", "Inject", "NotFoundException",
+              "Param", "Patch", "Post", "Put", "Query", "UsePipes", "ValidationPipe"] + (["ParseIntPipe"] if numeric_id else [])
+    imports = "\n".join([
+        f'import {{ {", ".join(sorted(common))} }} from "@nestjs/common";',
+        'import { Type } from "class-transformer";',
+        f'import {{ {", ".join(NEST_VALIDATORS)}, type ValidationError }} from "class-validator";',
+    ])
+    L: list[str] = []
+    a = L.append
+    M: list[str] = []  # controller methods
+    m = M.append
+    if "list" in ops:
+        m("  @Get()")
+        m(f"  async list(@Query() query: List{res}Query) {{")
+        m("    const { page, limit, sort, order } = query;")
+        m("    const { rows, total } = await this.store.findAll({ page, limit, sort, order });")
+        m(f'    const at = (p: number) => `{base}?page=${{p}}&limit=${{limit}}&sort=${{sort}}&order=${{order}}`;')
+        m("    return {")
+        m("      data: rows,")
+        m("      meta: { page, limit, total },")
+        m("      links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },")
+        m("    };")
+        m("  }")
+    id_param = f'@Param("id", {one}IdPipe) id: {idt}' if numeric_id else f'@Param("id") id: {idt}'
+    not_found = f'throw new NotFoundException({one}Error("NOT_FOUND", `{naming.singular(t.name)} ${{id}} not found`));'
+    if "get" in ops:
+        if M:
+            m("")
+        m('  @Get(":id")')
+        m(f"  async get({id_param}) {{")
+        m("    const row = await this.store.findById(id);")
+        m(f"    if (row === null) {not_found}")
+        m("    return { data: row };")
+        m("  }")
+    if "create" in ops:
+        if M:
+            m("")
+        m("  @Post()")
+        m("  @HttpCode(201)")
+        m(f"  async create(@Body() body: Create{ent}Dto) {{")
+        m("    return { data: await this.store.create({ ...body }) };")
+        m("  }")
+    for op, deco, dto in (("replace", "Put", f"Create{ent}Dto"), ("update", "Patch", f"Update{ent}Dto")):
+        if op not in ops:
+            continue
+        if M:
+            m("")
+        m(f'  @{deco}(":id")')
+        m(f"  async {op}({id_param}, @Body() body: {dto}) {{")
+        m("    const row = await this.store.update(id, { ...body });")
+        m(f"    if (row === null) {not_found}")
+        m("    return { data: row };")
+        m("  }")
+    if "delete" in ops:
+        if M:
+            m("")
+        m('  @Delete(":id")')
+        m("  @HttpCode(204)")
+        m(f"  async remove({id_param}): Promise<void> {{")
+        m(f"    if (!(await this.store.delete(id))) {not_found}")
+        m("  }")
+    if router_var is not None:
+        return imports, "\n".join(M) + "\n"
+    a(f"export interface {ent}Store {{")
+    a(f"  findById(id: {idt}): Promise<Record<string, unknown> | null>;")
+    a('  findAll(opts: { page: number; limit: number; sort: string; order: "asc" | "desc" }): Promise<{ rows: unknown[]; total: number }>;')
+    a("  create(input: Record<string, unknown>): Promise<Record<string, unknown>>;")
+    a(f"  update(id: {idt}, changes: Record<string, unknown>): Promise<Record<string, unknown> | null>;")
+    a(f"  delete(id: {idt}): Promise<boolean>;")
+    a("}")
+    a("")
+    a(f"/** Provide the {t.name} repository under this token: {{ provide: {up}_STORE, useClass: ... }}. */")
+    a(f'export const {up}_STORE = Symbol("{ent}Store");')
+    a(f"export const {up}_SORTABLE = [{', '.join(chr(34) + c.name + chr(34) for c in t.columns)}];")
+    a("")
+    a(f"function {one}Error(code: string, message: string, details: {{ field: string; message: string }}[] = []) {{")
+    a("  return { error: { code, message, details } };")
+    a("}")
+    a("")
+    a(f"const {one}Validation = new ValidationPipe({{")
+    a("  whitelist: true,")
+    a("  forbidNonWhitelisted: true,")
+    a("  transform: true,")
+    a("  exceptionFactory: (errors: ValidationError[]) =>")
+    a("    new HttpException(")
+    a(f'      {one}Error("VALIDATION_ERROR", "the request is not valid", errors.map((e) => ({{ field: e.property, message: Object.values(e.constraints ?? {{}}).join("; ") }}))),')
+    a("      422,")
+    a("    ),")
+    a("});")
+    if numeric_id:
+        a("")
+        a(f"const {one}IdPipe = new ParseIntPipe({{")
+        a(f'  exceptionFactory: () => new HttpException({one}Error("VALIDATION_ERROR", "id must be an integer", [{{ field: "id", message: "not an integer" }}]), 400),')
+        a("});")
+    a("")
+    a(f"export class List{res}Query {{")
+    a("  @IsOptional()")
+    a("  @Type(() => Number)")
+    a("  @IsInt()")
+    a("  @Min(1)")
+    a("  page: number = 1;")
+    a("")
+    a("  @IsOptional()")
+    a("  @Type(() => Number)")
+    a("  @IsInt()")
+    a("  @Min(1)")
+    a("  @Max(100)")
+    a("  limit: number = 20;")
+    a("")
+    a("  @IsOptional()")
+    a(f"  @IsIn({up}_SORTABLE)")
+    a(f'  sort: string = "{idc.name}";')
+    a("")
+    a("  @IsOptional()")
+    a('  @IsIn(["asc", "desc"])')
+    a('  order: "asc" | "desc" = "asc";')
+    a("}")
+    for cls, partial, what in ((f"Create{ent}Dto", False, f"POST {base} and PUT {base}/:id"), (f"Update{ent}Dto", True, f"PATCH {base}/:id: only the fields sent change")):
+        a("")
+        a(f"/** Body of {what}. */")
+        a(f"export class {cls} {{")
+        for i, c in enumerate(writable):
+            if i:
+                a("")
+            L.extend(_nest_field(c, partial))
+        a("}")
+    a("")
+    a(f'@Controller("{base.lstrip("/")}")')
+    a(f"@UsePipes({one}Validation)")
+    a(f"export class {res}Controller {{")
+    a(f"  constructor(@Inject({up}_STORE) private readonly store: {ent}Store) {{}}")
+    if M:
+        a("")
+    L.extend(M)
+    a("}")
+    used = set(re.findall(r"@(\w+)\(", "\n".join(L)))
+    imports = "\n".join([
+        f'import {{ {", ".join(sorted(common))} }} from "@nestjs/common";',
+        'import { Type } from "class-transformer";',
+        f'import {{ {", ".join(v for v in NEST_VALIDATORS if v in used)}, type ValidationError }} from "class-validator";',
+    ])
+    return imports, "\n".join(L) + "\n"
+
+
 # -- assembling files ---------------------------------------------------------------------------------
 
 
@@ -621,7 +803,10 @@ def new_file(framework: str, language: str, t: TableInfo, ops=OPERATIONS, packag
     if framework == "gin":
         imports, body = gin_code(t, ops, base)
         return f"// Package {package}: HTTP endpoints for {t.name}.\npackage {package}\n\nimport (\n{imports}\n)\n\n{body}"
-    raise CommandError(f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Express and Gin are supported).")
+    if framework == "nestjs":
+        imports, body = nestjs_code(t, ops, base)
+        return f"// HTTP endpoints for {t.name}.\n{imports}\n\n{body}"
+    raise CommandError(f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Express, NestJS and Gin are supported).")
 
 
 _ROUTE_RE = {
@@ -720,6 +905,11 @@ def _insert_imports_python(doc_text: str, imports: str) -> tuple[int, str]:
 
 def append_to_route_file(doc, framework: str, tables: dict) -> tuple[list, str]:
     """Edits adding the missing CRUD endpoints of the file's resource; (edits, description)."""
+    if framework == "nestjs":
+        raise CommandError(
+            "ENDPOINT: adding routes to an existing NestJS controller is not supported yet (the new methods need the "
+            "controller's DTOs, id pipe and injected store); run ENDPOINT on the table's CREATE TABLE to generate a controller."
+        )
     routes = declared_routes(doc, framework)
     if not routes:
         raise CommandError("ENDPOINT: no routes found in this file; run it on a CREATE TABLE to create a route module.")
@@ -782,7 +972,7 @@ def endpoint_command(t: Target) -> dict:
         framework, language = workspace_framework(t.root)
     if not framework:
         framework, language = "fastapi", "python"
-    language = language or {"fastapi": "python", "flask": "python", "express": "typescript", "gin": "go"}.get(framework)
+    language = language or {"fastapi": "python", "flask": "python", "express": "typescript", "nestjs": "typescript", "gin": "go"}.get(framework)
     text = new_file(framework, language, table)
     stem = naming.snake(table.name)
     if framework in ("fastapi", "flask"):
@@ -791,6 +981,8 @@ def endpoint_command(t: Target) -> dict:
         src = os.path.join(t.root, "src")
         folder = os.path.join("src", "routes") if os.path.isdir(src) else "routes"
         name = f"{naming.camel(table.name)}.{'ts' if language in ('typescript', 'tsx') else 'js'}"
+    elif framework == "nestjs":
+        folder, name = os.path.join("src", stem.replace("_", "-")), f"{stem.replace('_', '-')}.controller.ts"
     else:
         folder, name = os.path.join("internal", "handlers"), f"{stem}.go"
     path = unique_path(os.path.join(t.root, folder, name))
