@@ -236,6 +236,15 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file
         ("flask", "from flask import Flask\napp = Flask(__name__)\n", "py", "python", "routes/users.py", ['@users_bp.post("/")', 'return "", 204', "validate_user("]),
         ("express", 'import express from "express";\nconst app = express();\n', "ts", "typescript", "src/routes/users.ts", ["res.status(201)", "res.status(204).end()", "links: { self: at(page)"]),
         ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", 'binding:"required"']),
+        ("fastify", 'import Fastify from "fastify";\nconst app = Fastify({ logger: true });\n', "ts", "typescript", "src/routes/users.ts", [
+            'app.get<{ Querystring: UserListQuery }>("/", { schema: { querystring: USER_LIST_QUERY } }', 'app.post<{ Body: Record<string, unknown> }>("/", { schema: { body: USER_BODY } }',
+            'app.put<', 'app.patch<', 'app.delete<', "reply.code(201).send(", "reply.code(204).send()", 'required: ["email"]',
+            'name: { type: ["string", "null"], maxLength: 80 }', "limit: { type: \"integer\", minimum: 1, maximum: 100, default: 20 }",
+            "meta: { page, limit, total }", "return reply.code(status).send({ error: { code, message, details } });", '"VALIDATION_ERROR"', '404, "NOT_FOUND"',
+        ]),
+        ("fastify", 'const fastify = require("fastify");\nconst app = fastify();\n', "js", "javascript", "src/routes/users.js", [
+            'app.get("/", { schema: { querystring: USER_LIST_QUERY } }', "reply.code(201).send(", "reply.code(204).send()", "module.exports = { usersRoutes };",
+        ]),
         ("nestjs", 'import { Module } from "@nestjs/common";\n\n@Module({})\nexport class AppModule {}\n', "ts", "typescript", "src/users/users.controller.ts", [
             '@Controller("users")', "@Get()\n  async list(@Query() query: ListUsersQuery)", '@Get(":id")', "@Post()\n  @HttpCode(201)", '@Put(":id")', '@Patch(":id")',
             '@Delete(":id")\n  @HttpCode(204)', "@IsString()\n  @MaxLength(80)\n  name?: string | null;", "@IsString()\n  email!: string;",

@@ -785,6 +785,161 @@ def nestjs_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> 
     return imports, "\n".join(L) + "\n"
 
 
+# -- Fastify -----------------------------------------------------------------------------------------
+
+
+def _json_schema_type(c) -> dict:
+    kind = naming.py_type(c.type)
+    out: dict = {"int": {"type": "integer"}, "float": {"type": "number"}, "bool": {"type": "boolean"}, "str": {"type": "string"},
+                 "datetime": {"type": "string", "format": "date-time"}, "date": {"type": "string", "format": "date"}}.get(kind, {})
+    ml = _max_len(c.type)
+    if ml and kind == "str":
+        out["maxLength"] = ml
+    if c.nullable and "type" in out:
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+_JS_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _js_object(value) -> str:
+    """A JSON value written as a JavaScript literal with unquoted identifier keys."""
+    import json
+
+    if isinstance(value, dict):
+        parts = [(k if _JS_IDENT.fullmatch(k) else json.dumps(k)) + ": " + _js_object(v) for k, v in value.items()]
+        return "{ " + ", ".join(parts) + " }" if parts else "{}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_js_object(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def fastify_code(t: TableInfo, ops, base: str, router_var: str | None = None, typescript: bool = True) -> tuple[str, str]:
+    """(imports, body) of a Fastify plugin whose routes validate with JSON schema."""
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.camel(t.name)
+    one = naming.camel(naming.singular(t.name))
+    up = naming.snake(naming.singular(t.name)).upper()
+    idc = t.id_column
+    numeric_id = naming.py_type(idc.type) == "int"
+    idt = "number" if numeric_id else "string"
+    writable = t.writable
+    T = (lambda s: s) if typescript else (lambda s: "")
+    if typescript:
+        imports = 'import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";'
+    else:
+        imports = ""
+    L: list[str] = []
+    a = L.append
+    if typescript:
+        a(f"export interface {ent}Store {{")
+        a(f"  findById(id: {idt}): Promise<Record<string, unknown> | null>;")
+        a('  findAll(opts: { page: number; limit: number; sort: string; order: "asc" | "desc" }): Promise<{ rows: unknown[]; total: number }>;')
+        a("  create(input: Record<string, unknown>): Promise<Record<string, unknown>>;")
+        a(f"  update(id: {idt}, changes: Record<string, unknown>): Promise<Record<string, unknown> | null>;")
+        a(f"  delete(id: {idt}): Promise<boolean>;")
+        a("}")
+        a("")
+        a(f'type {ent}ListQuery = {{ page: number; limit: number; sort: string; order: "asc" | "desc" }};')
+        a(f"type {ent}Params = {{ id: {idt} }};")
+        a("")
+    props = {c.name: _json_schema_type(c) for c in writable}
+    body = {"type": "object", "additionalProperties": False, "required": [c.name for c in writable if c.required], "properties": props}
+    if not body["required"]:
+        del body["required"]
+    patch = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": props}
+    query = {"type": "object", "additionalProperties": False, "properties": {
+        "page": {"type": "integer", "minimum": 1, "default": 1},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+        "sort": {"type": "string", "enum": [c.name for c in t.columns], "default": idc.name},
+        "order": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+    }}
+    params = {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer", "minimum": 1} if numeric_id else {"type": "string"}}}
+    a(f"export const {up}_BODY = {_js_object(body)};")
+    a(f"export const {up}_PATCH = {_js_object(patch)};")
+    a(f"export const {up}_LIST_QUERY = {_js_object(query)};")
+    a(f"export const {up}_PARAMS = {_js_object(params)};")
+    a("")
+    a(f"function {one}Error(reply{T(': FastifyReply')}, status{T(': number')}, code{T(': string')}, message{T(': string')}, details{T(': { field: string; message: string }[]')} = []) {{")
+    a("  return reply.code(status).send({ error: { code, message, details } });")
+    a("}")
+    a("")
+    sig = f"export function {res}Routes(store{T(f': {ent}Store')}) {{" if typescript else f"function {res}Routes(store) {{"
+    a(f"/** Register with app.register({res}Routes(store), {{ prefix: \"{base}\" }}). */")
+    a(sig)
+    a(f"  return async function {res}Plugin(app{T(': FastifyInstance')}) {{")
+    a(f"    app.setErrorHandler((err{T(': FastifyError')}, request, reply) => {{")
+    a("      if (err.validation) {")
+    a("        const details = err.validation.map((v) => ({")
+    a('          field: String(v.params?.missingProperty ?? v.params?.additionalProperty ?? v.instancePath.replace(/^\\//, "")),')
+    a('          message: v.message ?? "is not valid",')
+    a("        }));")
+    a('        const status = err.validationContext === "body" ? 422 : 400;')
+    a(f'        return {one}Error(reply, status, "VALIDATION_ERROR", "the request is not valid", details);')
+    a("      }")
+    a("      request.log.error(err);")
+    a("      const status = err.statusCode ?? 500;")
+    a(f'      return {one}Error(reply, status, status >= 500 ? "INTERNAL" : err.code ?? "ERROR", status >= 500 ? "internal error" : err.message);')
+    a("    });")
+    a("")
+    route_sep = False
+
+    def route(method, path, schema, generic, lines):
+        nonlocal route_sep
+        if route_sep:
+            a("")
+        route_sep = True
+        g = f"<{generic}>" if typescript and generic else ""
+        a(f'    app.{method}{g}("{path}", {{ schema: {schema} }}, async (request, reply) => {{')
+        L.extend("      " + x for x in lines)
+        a("    });")
+
+    not_found = f'return {one}Error(reply, 404, "NOT_FOUND", `{naming.singular(t.name)} ${{request.params.id}} not found`);'
+    if "list" in ops:
+        route("get", "/", f"{{ querystring: {up}_LIST_QUERY }}", f"{{ Querystring: {ent}ListQuery }}", [
+            "const { page, limit, sort, order } = request.query;",
+            "const { rows, total } = await store.findAll({ page, limit, sort, order });",
+            f"const at = (p{T(': number')}) => `${{request.url.split(\"?\")[0]}}?page=${{p}}&limit=${{limit}}&sort=${{sort}}&order=${{order}}`;",
+            "return {",
+            "  data: rows,",
+            "  meta: { page, limit, total },",
+            "  links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },",
+            "};",
+        ])
+    if "get" in ops:
+        route("get", "/:id", f"{{ params: {up}_PARAMS }}", f"{{ Params: {ent}Params }}", [
+            "const row = await store.findById(request.params.id);",
+            f"if (row === null) {not_found}",
+            "return { data: row };",
+        ])
+    if "create" in ops:
+        route("post", "/", f"{{ body: {up}_BODY }}", "{ Body: Record<string, unknown> }", [
+            "return reply.code(201).send({ data: await store.create(request.body) });",
+        ])
+    for op, method, schema in (("replace", "put", f"{up}_BODY"), ("update", "patch", f"{up}_PATCH")):
+        if op in ops:
+            route(method, "/:id", f"{{ params: {up}_PARAMS, body: {schema} }}", f"{{ Params: {ent}Params; Body: Record<string, unknown> }}", [
+                "const row = await store.update(request.params.id, request.body);",
+                f"if (row === null) {not_found}",
+                "return { data: row };",
+            ])
+    if "delete" in ops:
+        route("delete", "/:id", f"{{ params: {up}_PARAMS }}", f"{{ Params: {ent}Params }}", [
+            f"if (!(await store.delete(request.params.id))) {not_found}",
+            "return reply.code(204).send();",
+        ])
+    a("  };")
+    a("}")
+    if not typescript:
+        a("")
+        a(f"module.exports = {{ {res}Routes }};")
+    text = "\n".join(L) + "\n"
+    if not typescript:
+        text = text.replace("export const ", "const ")
+    return imports, text
+
+
 # -- assembling files ---------------------------------------------------------------------------------
 
 
@@ -803,10 +958,14 @@ def new_file(framework: str, language: str, t: TableInfo, ops=OPERATIONS, packag
     if framework == "gin":
         imports, body = gin_code(t, ops, base)
         return f"// Package {package}: HTTP endpoints for {t.name}.\npackage {package}\n\nimport (\n{imports}\n)\n\n{body}"
+    if framework == "fastify":
+        ts = language in ("typescript", "tsx")
+        imports, body = fastify_code(t, ops, base, typescript=ts)
+        return f"// HTTP endpoints for {t.name}.\n{imports}\n\n{body}" if imports else f"// HTTP endpoints for {t.name}.\n{body}"
     if framework == "nestjs":
         imports, body = nestjs_code(t, ops, base)
         return f"// HTTP endpoints for {t.name}.\n{imports}\n\n{body}"
-    raise CommandError(f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Express, NestJS and Gin are supported).")
+    raise CommandError(f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Express, NestJS, Fastify, Gin and Echo are supported).")
 
 
 _ROUTE_RE = {
@@ -972,12 +1131,12 @@ def endpoint_command(t: Target) -> dict:
         framework, language = workspace_framework(t.root)
     if not framework:
         framework, language = "fastapi", "python"
-    language = language or {"fastapi": "python", "flask": "python", "express": "typescript", "nestjs": "typescript", "gin": "go"}.get(framework)
+    language = language or {"fastapi": "python", "flask": "python", "express": "typescript", "nestjs": "typescript", "fastify": "typescript", "gin": "go", "echo": "go"}.get(framework)
     text = new_file(framework, language, table)
     stem = naming.snake(table.name)
     if framework in ("fastapi", "flask"):
         folder, name = "routes", f"{stem}.py"
-    elif framework == "express":
+    elif framework in ("express", "fastify"):
         src = os.path.join(t.root, "src")
         folder = os.path.join("src", "routes") if os.path.isdir(src) else "routes"
         name = f"{naming.camel(table.name)}.{'ts' if language in ('typescript', 'tsx') else 'js'}"
