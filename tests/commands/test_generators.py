@@ -236,6 +236,14 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file
         ("flask", "from flask import Flask\napp = Flask(__name__)\n", "py", "python", "routes/users.py", ['@users_bp.post("/")', 'return "", 204', "validate_user("]),
         ("express", 'import express from "express";\nconst app = express();\n', "ts", "typescript", "src/routes/users.ts", ["res.status(201)", "res.status(204).end()", "links: { self: at(page)"]),
         ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", 'binding:"required"']),
+        ("echo", 'package main\n\nimport "github.com/labstack/echo/v4"\n\nfunc main() { echo.New() }\n', "go", "go", "internal/handlers/users.go", [
+            'g := e.Group("/users")', 'g.GET("", func(c echo.Context) error {', 'g.GET("/:id"', 'g.POST(""', 'g.PUT("/:id"', 'g.PATCH("/:id"', 'g.DELETE("/:id"',
+            'return c.JSON(http.StatusCreated, echo.Map{"data": row})', "return c.NoContent(http.StatusNoContent)",
+            'Email string `json:"email" validate:"required"`', 'Name *string `json:"name" validate:"omitempty,max=80"`', "limit > 100",
+            '"meta": echo.Map{"page": page, "limit": limit, "total": total}', '"links": echo.Map{"self": at(page), "next": next, "prev": prev}',
+            'echo.Map{"error": echo.Map{"code": code, "message": message, "details": details}}', 'http.StatusNotFound, "NOT_FOUND"',
+            'http.StatusUnprocessableEntity, "VALIDATION_ERROR"', "validator.ValidationErrors",
+        ]),
         ("fastify", 'import Fastify from "fastify";\nconst app = Fastify({ logger: true });\n', "ts", "typescript", "src/routes/users.ts", [
             'app.get<{ Querystring: UserListQuery }>("/", { schema: { querystring: USER_LIST_QUERY } }', 'app.post<{ Body: Record<string, unknown> }>("/", { schema: { body: USER_BODY } }',
             'app.put<', 'app.patch<', 'app.delete<', "reply.code(201).send(", "reply.code(204).send()", 'required: ["email"]',
