@@ -424,3 +424,47 @@ async def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_rout
     res = await run(client, "ENDPOINT", uri, at={"line": 0, "character": 0})
     assert "existing NestJS controller is not supported" in res["message"] and "CREATE TABLE" in res["message"], res
     assert not edits
+
+
+@pytest.mark.parametrize(
+    "framework,app_file,language,app_text,mw_file,wired,needles",
+    [
+        (
+            "fastify", "src/server.ts", "typescript",
+            'import Fastify from "fastify";\n\nconst app = Fastify({\n  logger: false,\n});\n\napp.listen({ port: 3000 });\n',
+            "src/middleware.ts",
+            ['import { installMiddleware } from "./middleware";\n', "const app = Fastify({\n  logger: false,\n});\ninstallMiddleware(app);\n"],
+            ['app.addHook("onRequest"', 'reply.header("X-Request-ID", requestId)', 'app.setErrorHandler(', 'code: "VALIDATION_ERROR"',
+             '{ error: { code: ERROR_CODES[status] ?? (status >= 500 ? "INTERNAL" : "BAD_REQUEST"), message, details: [] } }',
+             'filter((o) => o && o !== "*")', '"Access-Control-Allow-Credentials", "true"', 'log("info", "request", { request_id:', "app.setNotFoundHandler("],
+        ),
+        (
+            "echo", "main.go", "go",
+            'package main\n\nimport "github.com/labstack/echo/v4"\n\nfunc main() {\n\te := echo.New()\n\te.Logger.Fatal(e.Start(":8080"))\n}\n',
+            "middleware.go",
+            ["\te := echo.New()\n\tInstallMiddleware(e)\n"],
+            ["package main", "e.HTTPErrorHandler = func(err error, c echo.Context)", 'echo.Map{"error": echo.Map{"code": code, "message": message, "details": []echo.Map{}}}',
+             "res.Header().Set(echo.HeaderXRequestID, id)", 'o != "" && o != "*"', '"Access-Control-Allow-Credentials", "true"',
+             'logger.Info("request", "request_id", id', "e.Use(middleware.Recover())", "slog.NewJSONHandler"],
+        ),
+    ],
+)
+async def test_middleware_is_written_and_wired_for_fastify_and_echo(client, tmp_path, framework, app_file, language, app_text, mw_file, wired, needles):
+    root = tmp_path / "svc"
+    path = root / app_file
+    path.parent.mkdir(parents=True)
+    path.write_text(app_text)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, path, language)
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "MIDDLEWARE", uri)
+    assert res["framework"] == framework, res
+    files = apply_workspace_edit(edits[0].edit)
+    assert set(files) == {str(path), str(root / mw_file)}
+    app, mw = files[str(path)], files[str(root / mw_file)]
+    for w in wired:
+        assert w in app, w
+    for n in needles:
+        assert n in mw, n
+    assert error_count(app, language) == 0 and error_count(mw, language) == 0
