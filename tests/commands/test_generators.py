@@ -439,6 +439,15 @@ async def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_rout
              'filter((o) => o && o !== "*")', '"Access-Control-Allow-Credentials", "true"', 'log("info", "request", { request_id:', "app.setNotFoundHandler("],
         ),
         (
+            "nestjs", "src/main.ts", "typescript",
+            'import { NestFactory } from "@nestjs/core";\nimport { AppModule } from "./app.module";\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(3000);\n}\nbootstrap();\n',
+            "src/middleware.ts",
+            ['import { AppModule } from "./app.module";\nimport { installMiddleware } from "./middleware";\n', "  const app = await NestFactory.create(AppModule);\n  installMiddleware(app);\n  await app.listen(3000);"],
+            ["@Catch()\nexport class ErrorFormatFilter implements ExceptionFilter", "app.useGlobalFilters(new ErrorFormatFilter());", "app.use(requestContext);",
+             'res.status(500).json({ error: { code: "INTERNAL", message: "an unexpected error occurred", details: [] } });', '"VALIDATION_ERROR"',
+             'res.setHeader("X-Request-ID", requestId);', 'filter((o) => o && o !== "*")', '"Access-Control-Allow-Credentials", "true"', 'log("info", "request", { request_id: requestId'],
+        ),
+        (
             "echo", "main.go", "go",
             'package main\n\nimport "github.com/labstack/echo/v4"\n\nfunc main() {\n\te := echo.New()\n\te.Logger.Fatal(e.Start(":8080"))\n}\n',
             "middleware.go",
@@ -449,7 +458,7 @@ async def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_rout
         ),
     ],
 )
-async def test_middleware_is_written_and_wired_for_fastify_and_echo(client, tmp_path, framework, app_file, language, app_text, mw_file, wired, needles):
+async def test_middleware_is_written_and_wired_for_nestjs_fastify_and_echo(client, tmp_path, framework, app_file, language, app_text, mw_file, wired, needles):
     root = tmp_path / "svc"
     path = root / app_file
     path.parent.mkdir(parents=True)

@@ -25,6 +25,7 @@ _APP_CREATION = {
     "express": re.compile(r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*express\(\s*\)", re.M),
     "gin": re.compile(r"^([ \t]*)(\w+)\s*:?=\s*gin\.(?:Default|New)\(\s*\)", re.M),
     "fastify": re.compile(r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*(?:Fastify|fastify)\(", re.M),
+    "nestjs": re.compile(r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*[\w<>]+\s*)?=\s*await\s+NestFactory\.create(?:<[^>]*>)?\(", re.M),
     "echo": re.compile(r"^([ \t]*)(\w+)\s*:?=\s*echo\.New\(\s*\)", re.M),
 }
 _STATEMENTS = {"expression_statement", "lexical_declaration", "variable_declaration", "short_var_declaration", "assignment_statement"}
@@ -74,7 +75,7 @@ def _setup(t: Target):
     doc = t.document
     fw = framework_of(doc)
     if fw not in _APP_CREATION:
-        raise CommandError(f"{t.name}: open the file that creates the app (FastAPI, Flask, Express, Fastify, Gin or Echo); found {fw or 'no web framework'} here.")
+        raise CommandError(f"{t.name}: open the file that creates the app (FastAPI, Flask, Express, NestJS, Fastify, Gin or Echo); found {fw or 'no web framework'} here.")
     setup = app_setup_at(doc, fw)
     return doc, fw, setup
 
@@ -84,7 +85,7 @@ def middleware_command(t: Target) -> dict:
     """Scaffold the error handler, request ids + JSON logs and CORS, wired into the app."""
     doc, fw, setup = _setup(t)
     if setup is None:
-        raise CommandError("MIDDLEWARE: no app is created in this file (app = FastAPI() / Flask(__name__) / express() / Fastify() / gin.Default() / echo.New()).")
+        raise CommandError("MIDDLEWARE: no app is created in this file (app = FastAPI() / Flask(__name__) / express() / await NestFactory.create() / Fastify() / gin.Default() / echo.New()).")
     var, after, indent = setup
     folder = os.path.dirname(doc.path)
     edits: list[Edit] = []
@@ -115,6 +116,14 @@ def middleware_command(t: Target) -> dict:
         else:
             end = len(doc.data)
             edits.append(Edit(end, end, ("" if doc.text.endswith("\n") else "\n") + tail))
+    elif fw == "nestjs":
+        if "installMiddleware(" in doc.text:
+            raise CommandError("MIDDLEWARE: installMiddleware is already wired into this app.")
+        path = unique_path(os.path.join(folder, "middleware.ts"))
+        text = tpl.NESTJS_MIDDLEWARE_TS
+        off = _ts_after_imports(doc)
+        edits.append(Edit(off, off, f'import {{ installMiddleware }} from "{_ts_import_path(doc, path)}";\n'))
+        edits.append(Edit(after, after, f"{indent}installMiddleware({var});\n"))
     elif fw == "fastify":
         if doc.language not in ("typescript", "tsx"):
             raise CommandError("MIDDLEWARE: the Fastify scaffold is written in TypeScript; run it from a .ts app file.")
