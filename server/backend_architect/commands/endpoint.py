@@ -727,7 +727,7 @@ def nestjs_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> 
     a("  exceptionFactory: (errors: ValidationError[]) =>")
     a("    new HttpException(")
     a(f'      {one}Error("VALIDATION_ERROR", "the request is not valid", errors.map((e) => ({{ field: e.property, message: Object.values(e.constraints ?? {{}}).join("; ") }}))),')
-    a("      422,")
+    a(f"      errors.some((e) => e.target instanceof List{res}Query) ? 400 : 422, // a bad query string is 400, a bad body 422")
     a("    ),")
     a("});")
     if numeric_id:
