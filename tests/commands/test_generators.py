@@ -477,3 +477,64 @@ async def test_middleware_is_written_and_wired_for_nestjs_fastify_and_echo(clien
     for n in needles:
         assert n in mw, n
     assert error_count(app, language) == 0 and error_count(mw, language) == 0
+
+
+DJANGO_PROBE = textwrap.dedent(
+    """
+    import json, os
+    os.environ["CORS_ORIGINS"] = "https://shop.example, *"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "djshop.settings"
+    import django
+    django.setup()
+    from django.test import Client
+    from djshop.middleware import allowed_origins
+    c = Client(raise_request_exception=False)
+    out = {"origins": allowed_origins()}
+    for name, method, path, headers in [
+        ("found", "get", "/users/1", {"HTTP_X_REQUEST_ID": "req-1", "HTTP_ORIGIN": "https://shop.example"}),
+        ("missing", "get", "/users/2", {"HTTP_ORIGIN": "https://evil.example"}),
+        ("invalid", "post", "/users", {}),
+        ("crash", "get", "/crash", {}),
+        ("no_route", "get", "/nowhere", {}),
+        ("preflight", "options", "/users", {"HTTP_ORIGIN": "https://shop.example"}),
+    ]:
+        r = getattr(c, method)(path, **headers)
+        out[name] = {"status": r.status_code, "rid": r.get("X-Request-ID"), "acao": r.get("Access-Control-Allow-Origin"),
+                     "body": json.loads(r.content) if r.content else None}
+    print(json.dumps(out))
+    """
+)
+
+
+async def test_middleware_is_written_and_listed_in_django_settings(client, tmp_path):
+    root = copy_project("djshop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    path = root / "djshop" / "settings.py"
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "MIDDLEWARE", uri)
+    assert res["framework"] == "django", res
+    files = apply_workspace_edit(edits[0].edit)
+    settings, mw = files[str(path)], files[str(root / "djshop" / "middleware.py")]
+    assert 'MIDDLEWARE = [\n    "djshop.middleware.RequestContextMiddleware",\n    "django.middleware.common.CommonMiddleware",\n]' in settings
+    assert error_count(settings, "python") == 0 and error_count(mw, "python") == 0
+    assert "def process_exception(self, request, exc):" in mw and '"VALIDATION_ERROR"' in mw
+    for p, text in files.items():
+        Path(p).write_text(text)
+    pytest.importorskip("django")
+    proc = subprocess.run([sys.executable, "-c", DJANGO_PROBE], cwd=root, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["origins"] == ["https://shop.example"]
+    assert info["found"] == {"status": 200, "rid": "req-1", "acao": "https://shop.example", "body": {"data": {"id": 1}}}
+    assert info["missing"]["status"] == 404 and info["missing"]["acao"] is None
+    assert info["missing"]["body"] == {"error": {"code": "NOT_FOUND", "message": "user 2 not found", "details": []}}
+    assert info["invalid"]["status"] == 422
+    assert info["invalid"]["body"]["error"]["details"] == [{"field": "email", "message": "is required"}]
+    assert info["crash"]["status"] == 500 and info["crash"]["body"]["error"]["code"] == "INTERNAL"
+    assert info["no_route"]["status"] == 404 and info["no_route"]["body"]["error"]["code"] == "NOT_FOUND"
+    assert info["preflight"]["status"] == 204 and info["preflight"]["acao"] == "https://shop.example"
+    assert '"request_id": "req-1"' in proc.stderr

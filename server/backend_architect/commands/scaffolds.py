@@ -83,6 +83,8 @@ def _setup(t: Target):
 @handler("MIDDLEWARE")
 def middleware_command(t: Target) -> dict:
     """Scaffold the error handler, request ids + JSON logs and CORS, wired into the app."""
+    if t.document.language == "python" and _DJANGO_MIDDLEWARE_LIST.search(t.document.text):
+        return _django_middleware(t)
     doc, fw, setup = _setup(t)
     if setup is None:
         raise CommandError("MIDDLEWARE: no app is created in this file (app = FastAPI() / Flask(__name__) / express() / await NestFactory.create() / Fastify() / gin.Default() / echo.New()).")
@@ -153,6 +155,32 @@ def middleware_command(t: Target) -> dict:
     message = f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) and wired it into {var}."
     show(t, message)
     return result("MIDDLEWARE", message, path=path, text=text, app_text=apply_edits(doc.text, edits), framework=fw, edit=to_json(edit))
+
+
+_DJANGO_MIDDLEWARE_LIST = re.compile(r"^MIDDLEWARE\s*=\s*[\[(]", re.M)
+
+
+def _django_middleware(t: Target) -> dict:
+    """Django: the settings module lists the middleware; ours goes first so it sees every response."""
+    doc = t.document
+    if "RequestContextMiddleware" in doc.text:
+        raise CommandError("MIDDLEWARE: RequestContextMiddleware is already listed in MIDDLEWARE.")
+    path = unique_path(os.path.join(os.path.dirname(doc.path), "middleware.py"))
+    _, module = _module_path(path)
+    m = _DJANGO_MIDDLEWARE_LIST.search(doc.text)
+    pos = len(doc.text[: m.end()].encode("utf-8"))
+    edits = [Edit(pos, pos, f'\n    "{module}.RequestContextMiddleware",')]
+    text = tpl.DJANGO_MIDDLEWARE
+    edit = workspace_edit(t.session, doc, edits, [FileChange(path, text)])
+    send_edit(t, edit, "MIDDLEWARE")
+    from ..core.document import apply_edits
+
+    message = (
+        f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) "
+        f"and listed {module}.RequestContextMiddleware first in MIDDLEWARE."
+    )
+    show(t, message)
+    return result("MIDDLEWARE", message, path=path, text=text, app_text=apply_edits(doc.text, edits), framework="django", edit=to_json(edit))
 
 
 def _ts_after_imports(doc) -> int:
