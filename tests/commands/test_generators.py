@@ -538,3 +538,31 @@ async def test_middleware_is_written_and_listed_in_django_settings(client, tmp_p
     assert info["no_route"]["status"] == 404 and info["no_route"]["body"]["error"]["code"] == "NOT_FOUND"
     assert info["preflight"]["status"] == 204 and info["preflight"]["acao"] == "https://shop.example"
     assert '"request_id": "req-1"' in proc.stderr
+
+
+async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastify_file(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    for py in (root / "app").glob("*.py"):
+        py.unlink()
+    path = root / "src" / "server.ts"
+    path.parent.mkdir()
+    path.write_text(
+        'import Fastify from "fastify";\n\nconst app = Fastify();\n\n'
+        'app.get("/users/:id", async (request, reply) => {\n  return { data: null };\n});\n\napp.listen({ port: 3000 });\n'
+    )
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, path, "typescript")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "ENDPOINT", uri, at={"line": 0, "character": 0})
+    assert "list, create, replace, update, delete for /users (fastify)" in res["message"], res
+    text = apply_workspace_edit(edits[0].edit)[str(path)]
+    assert error_count(text, "typescript") == 0
+    assert text.count('app.get("/users/:id"') == 1 and 'app.get<{ Params: UserParams }>("/users/:id"' not in text  # kept, not duplicated
+    assert 'import Fastify from "fastify";\nimport type { FastifyReply } from "fastify";\n' in text
+    for needle in ('app.get<{ Querystring: UserListQuery }>("/users", { schema: { querystring: USER_LIST_QUERY } }',
+                   'app.post<{ Body: Record<string, unknown> }>("/users", { schema: { body: USER_BODY } }',
+                   'app.put<', 'app.patch<', 'app.delete<{ Params: UserParams }>("/users/:id"', "reply.code(201)", "reply.code(204)",
+                   "export function mountUsersRoutes(store: UserStore) {"):
+        assert needle in text, needle
+    assert "setErrorHandler" not in text  # the app's own error handler (see MIDDLEWARE) answers validation errors

@@ -865,9 +865,18 @@ def fastify_code(t: TableInfo, ops, base: str, router_var: str | None = None, ty
     a("  return reply.code(status).send({ error: { code, message, details } });")
     a("}")
     a("")
-    sig = f"export function {res}Routes(store{T(f': {ent}Store')}) {{" if typescript else f"function {res}Routes(store) {{"
-    a(f"/** Register with app.register({res}Routes(store), {{ prefix: \"{base}\" }}). */")
+    standalone = router_var is None
+    rv = router_var or "app"
+    prefix = "" if standalone else base
+    if standalone:
+        sig = f"export function {res}Routes(store{T(f': {ent}Store')}) {{" if typescript else f"function {res}Routes(store) {{"
+        a(f"/** Register with app.register({res}Routes(store), {{ prefix: \"{base}\" }}). */")
+    else:
+        mount = f"mount{naming.pascal(t.name)}Routes"
+        sig = f"export function {mount}(store{T(f': {ent}Store')}) {{" if typescript else f"function {mount}(store) {{"
+        a(f"/** Call {mount}(store) once the {t.name} repository exists; validation errors go to the app's error handler. */")
     a(sig)
+    body_start = len(L)
     a(f"  return async function {res}Plugin(app{T(': FastifyInstance')}) {{")
     a(f"    app.setErrorHandler((err{T(': FastifyError')}, request, reply) => {{")
     a("      if (err.validation) {")
@@ -891,7 +900,8 @@ def fastify_code(t: TableInfo, ops, base: str, router_var: str | None = None, ty
             a("")
         route_sep = True
         g = f"<{generic}>" if typescript and generic else ""
-        a(f'    app.{method}{g}("{path}", {{ schema: {schema} }}, async (request, reply) => {{')
+        full = (prefix + path.rstrip("/")) or "/" if not standalone else path
+        a(f'    {rv}.{method}{g}("{full}", {{ schema: {schema} }}, async (request, reply) => {{')
         L.extend("      " + x for x in lines)
         a("    });")
 
@@ -929,9 +939,14 @@ def fastify_code(t: TableInfo, ops, base: str, router_var: str | None = None, ty
             f"if (!(await store.delete(request.params.id))) {not_found}",
             "return reply.code(204).send();",
         ])
-    a("  };")
+    if standalone:
+        a("  };")
+    else:
+        # no plugin wrapper and no error handler of its own: the routes hang on the file's app
+        end_handler = next(k for k in range(body_start, len(L)) if L[k] == "    });")
+        L[body_start:] = [x[2:] if x.startswith("  ") else x for x in L[end_handler + 2:]]
     a("}")
-    if not typescript:
+    if not typescript and standalone:
         a("")
         a(f"module.exports = {{ {res}Routes }};")
     text = "\n".join(L) + "\n"
@@ -1146,6 +1161,7 @@ _ROUTE_RE = {
     "express": re.compile(r"\b(\w+)\.(get|post|put|patch|delete)\(\s*[\"'`]([^\"'`]*)[\"'`]"),
     "gin": re.compile(r"\b(\w+)\.(GET|POST|PUT|PATCH|DELETE)\(\s*\"([^\"]*)\""),
 }
+_ROUTE_RE["fastify"] = re.compile(r"\b(\w+)\.(get|post|put|patch|delete)(?:<[^()]*?>)?\(\s*[\"'`]([^\"'`]*)[\"'`]")
 
 
 def declared_routes(doc, framework: str) -> list[tuple[str, str, str]]:
@@ -1268,6 +1284,18 @@ def append_to_route_file(doc, framework: str, tables: dict) -> tuple[list, str]:
         end = len(doc.data)
         sep = "\n\n" if doc.text.endswith("\n") else "\n\n\n"
         edits.append((end, end, sep + body))
+        return edits, f"{', '.join(ops)} for {base}"
+    if framework == "fastify":
+        ts = doc.language in ("typescript", "tsx")
+        _, body = fastify_code(table, ops, base, router_var or "app", typescript=ts)
+        end = len(doc.data)
+        edits = []
+        if ts and not re.search(r"\bFastifyReply\b", doc.text):
+            last = 0
+            for m in re.finditer(r"^import\b[^;]*;[ \t]*\n", doc.text, re.M):
+                last = len(doc.text[: m.end()].encode("utf-8"))
+            edits.append((last, last, 'import type { FastifyReply } from "fastify";\n'))
+        edits.append((end, end, ("\n" if doc.text.endswith("\n") else "\n\n") + body))
         return edits, f"{', '.join(ops)} for {base}"
     if framework == "express":
         imports, body = express_code(table, ops, base, router_var or "router", typescript=doc.language in ("typescript", "tsx"))
