@@ -1161,6 +1161,7 @@ _ROUTE_RE = {
     "express": re.compile(r"\b(\w+)\.(get|post|put|patch|delete)\(\s*[\"'`]([^\"'`]*)[\"'`]"),
     "gin": re.compile(r"\b(\w+)\.(GET|POST|PUT|PATCH|DELETE)\(\s*\"([^\"]*)\""),
 }
+_ROUTE_RE["echo"] = _ROUTE_RE["gin"]
 _ROUTE_RE["fastify"] = re.compile(r"\b(\w+)\.(get|post|put|patch|delete)(?:<[^()]*?>)?\(\s*[\"'`]([^\"'`]*)[\"'`]")
 
 
