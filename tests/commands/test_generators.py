@@ -236,13 +236,36 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file
         ("flask", "from flask import Flask\napp = Flask(__name__)\n", "py", "python", "routes/users.py", ['@users_bp.post("/")', 'return "", 204', "validate_user("]),
         ("express", 'import express from "express";\nconst app = express();\n', "ts", "typescript", "src/routes/users.ts", ["res.status(201)", "res.status(204).end()", "links: { self: at(page)"]),
         ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", 'binding:"required"']),
+        ("echo", 'package main\n\nimport "github.com/labstack/echo/v4"\n\nfunc main() { echo.New() }\n', "go", "go", "internal/handlers/users.go", [
+            'g := e.Group("/users")', 'g.GET("", func(c echo.Context) error {', 'g.GET("/:id"', 'g.POST(""', 'g.PUT("/:id"', 'g.PATCH("/:id"', 'g.DELETE("/:id"',
+            'return c.JSON(http.StatusCreated, echo.Map{"data": row})', "return c.NoContent(http.StatusNoContent)",
+            'Email string `json:"email" validate:"required"`', 'Name *string `json:"name" validate:"omitempty,max=80"`', "limit > 100",
+            '"meta": echo.Map{"page": page, "limit": limit, "total": total}', '"links": echo.Map{"self": at(page), "next": next, "prev": prev}',
+            'echo.Map{"error": echo.Map{"code": code, "message": message, "details": details}}', 'http.StatusNotFound, "NOT_FOUND"',
+            'http.StatusUnprocessableEntity, "VALIDATION_ERROR"', "validator.ValidationErrors",
+        ]),
+        ("fastify", 'import Fastify from "fastify";\nconst app = Fastify({ logger: true });\n', "ts", "typescript", "src/routes/users.ts", [
+            'app.get<{ Querystring: UserListQuery }>("/", { schema: { querystring: USER_LIST_QUERY } }', 'app.post<{ Body: Record<string, unknown> }>("/", { schema: { body: USER_BODY } }',
+            'app.put<', 'app.patch<', 'app.delete<', "reply.code(201).send(", "reply.code(204).send()", 'required: ["email"]',
+            'name: { type: ["string", "null"], maxLength: 80 }', "limit: { type: \"integer\", minimum: 1, maximum: 100, default: 20 }",
+            "meta: { page, limit, total }", "return reply.code(status).send({ error: { code, message, details } });", '"VALIDATION_ERROR"', '404, "NOT_FOUND"',
+        ]),
+        ("fastify", 'const fastify = require("fastify");\nconst app = fastify();\n', "js", "javascript", "src/routes/users.js", [
+            'app.get("/", { schema: { querystring: USER_LIST_QUERY } }', "reply.code(201).send(", "reply.code(204).send()", "module.exports = { usersRoutes };",
+        ]),
+        ("nestjs", 'import { Module } from "@nestjs/common";\n\n@Module({})\nexport class AppModule {}\n', "ts", "typescript", "src/users/users.controller.ts", [
+            '@Controller("users")', "@Get()\n  async list(@Query() query: ListUsersQuery)", '@Get(":id")', "@Post()\n  @HttpCode(201)", '@Put(":id")', '@Patch(":id")',
+            '@Delete(":id")\n  @HttpCode(204)', "@IsString()\n  @MaxLength(80)\n  name?: string | null;", "@IsString()\n  email!: string;",
+            "@Max(100)\n  limit: number = 20;", '@IsIn(["asc", "desc"])', "meta: { page, limit, total }", "links: { self: at(page)",
+            "return { error: { code, message, details } };", 'throw new NotFoundException(userError("NOT_FOUND"', "forbidNonWhitelisted: true",
+        ]),
     ],
 )
 async def test_endpoint_in_other_frameworks(client, tmp_path, framework, marker, ext, parse_as, expected, needles):
     root = copy_project("shop", tmp_path)
     for py in (root / "app").glob("*.py"):
         py.unlink()
-    target = root / ("src" if ext == "ts" else ".") / f"server.{ext}"
+    target = root / ("src" if ext in ("ts", "js") else ".") / f"server.{ext}"
     target.parent.mkdir(exist_ok=True)
     target.write_text(marker)
     edits = record_edits(client)
@@ -387,3 +410,159 @@ async def test_auth_system_issues_and_verifies_tokens(client, tmp_path):
         assert ns["verify_access"](again["access_token"])["roles"] == ["member"]
     finally:
         del os.environ["JWT_SECRET"], os.environ["JWT_REFRESH_SECRET"]
+
+
+async def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_routes(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    path = root / "src" / "users.controller.ts"
+    path.parent.mkdir()
+    path.write_text('import { Controller, Get } from "@nestjs/common";\n\n@Controller("users")\nexport class UsersController {\n  @Get()\n  list() {\n    return [];\n  }\n}\n')
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, path, "typescript")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "ENDPOINT", uri, at={"line": 0, "character": 0})
+    assert "existing NestJS controller is not supported" in res["message"] and "CREATE TABLE" in res["message"], res
+    assert not edits
+
+
+@pytest.mark.parametrize(
+    "framework,app_file,language,app_text,mw_file,wired,needles",
+    [
+        (
+            "fastify", "src/server.ts", "typescript",
+            'import Fastify from "fastify";\n\nconst app = Fastify({\n  logger: false,\n});\n\napp.listen({ port: 3000 });\n',
+            "src/middleware.ts",
+            ['import { installMiddleware } from "./middleware";\n', "const app = Fastify({\n  logger: false,\n});\ninstallMiddleware(app);\n"],
+            ['app.addHook("onRequest"', 'reply.header("X-Request-ID", requestId)', 'app.setErrorHandler(', 'code: "VALIDATION_ERROR"',
+             '{ error: { code: ERROR_CODES[status] ?? (status >= 500 ? "INTERNAL" : "BAD_REQUEST"), message, details: [] } }',
+             'filter((o) => o && o !== "*")', '"Access-Control-Allow-Credentials", "true"', 'log("info", "request", { request_id:', "app.setNotFoundHandler("],
+        ),
+        (
+            "nestjs", "src/main.ts", "typescript",
+            'import { NestFactory } from "@nestjs/core";\nimport { AppModule } from "./app.module";\n\nasync function bootstrap() {\n  const app = await NestFactory.create(AppModule);\n  await app.listen(3000);\n}\nbootstrap();\n',
+            "src/middleware.ts",
+            ['import { AppModule } from "./app.module";\nimport { installMiddleware } from "./middleware";\n', "  const app = await NestFactory.create(AppModule);\n  installMiddleware(app);\n  await app.listen(3000);"],
+            ["@Catch()\nexport class ErrorFormatFilter implements ExceptionFilter", "app.useGlobalFilters(new ErrorFormatFilter());", "app.use(requestContext);",
+             'res.status(500).json({ error: { code: "INTERNAL", message: "an unexpected error occurred", details: [] } });', '"VALIDATION_ERROR"',
+             'res.setHeader("X-Request-ID", requestId);', 'filter((o) => o && o !== "*")', '"Access-Control-Allow-Credentials", "true"', 'log("info", "request", { request_id: requestId'],
+        ),
+        (
+            "echo", "main.go", "go",
+            'package main\n\nimport "github.com/labstack/echo/v4"\n\nfunc main() {\n\te := echo.New()\n\te.Logger.Fatal(e.Start(":8080"))\n}\n',
+            "middleware.go",
+            ["\te := echo.New()\n\tInstallMiddleware(e)\n"],
+            ["package main", "e.HTTPErrorHandler = func(err error, c echo.Context)", 'echo.Map{"error": echo.Map{"code": code, "message": message, "details": []echo.Map{}}}',
+             "res.Header().Set(echo.HeaderXRequestID, id)", 'o != "" && o != "*"', '"Access-Control-Allow-Credentials", "true"',
+             'logger.Info("request", "request_id", id', "e.Use(middleware.Recover())", "slog.NewJSONHandler"],
+        ),
+    ],
+)
+async def test_middleware_is_written_and_wired_for_nestjs_fastify_and_echo(client, tmp_path, framework, app_file, language, app_text, mw_file, wired, needles):
+    root = tmp_path / "svc"
+    path = root / app_file
+    path.parent.mkdir(parents=True)
+    path.write_text(app_text)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, path, language)
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "MIDDLEWARE", uri)
+    assert res["framework"] == framework, res
+    files = apply_workspace_edit(edits[0].edit)
+    assert set(files) == {str(path), str(root / mw_file)}
+    app, mw = files[str(path)], files[str(root / mw_file)]
+    for w in wired:
+        assert w in app, w
+    for n in needles:
+        assert n in mw, n
+    assert error_count(app, language) == 0 and error_count(mw, language) == 0
+
+
+DJANGO_PROBE = textwrap.dedent(
+    """
+    import json, os
+    os.environ["CORS_ORIGINS"] = "https://shop.example, *"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "djshop.settings"
+    import django
+    django.setup()
+    from django.test import Client
+    from djshop.middleware import allowed_origins
+    c = Client(raise_request_exception=False)
+    out = {"origins": allowed_origins()}
+    for name, method, path, headers in [
+        ("found", "get", "/users/1", {"HTTP_X_REQUEST_ID": "req-1", "HTTP_ORIGIN": "https://shop.example"}),
+        ("missing", "get", "/users/2", {"HTTP_ORIGIN": "https://evil.example"}),
+        ("invalid", "post", "/users", {}),
+        ("crash", "get", "/crash", {}),
+        ("no_route", "get", "/nowhere", {}),
+        ("preflight", "options", "/users", {"HTTP_ORIGIN": "https://shop.example"}),
+    ]:
+        r = getattr(c, method)(path, **headers)
+        out[name] = {"status": r.status_code, "rid": r.get("X-Request-ID"), "acao": r.get("Access-Control-Allow-Origin"),
+                     "body": json.loads(r.content) if r.content else None}
+    print(json.dumps(out))
+    """
+)
+
+
+async def test_middleware_is_written_and_listed_in_django_settings(client, tmp_path):
+    root = copy_project("djshop", tmp_path)
+    edits = record_edits(client)
+    await start(client, root)
+    path = root / "djshop" / "settings.py"
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "MIDDLEWARE", uri)
+    assert res["framework"] == "django", res
+    files = apply_workspace_edit(edits[0].edit)
+    settings, mw = files[str(path)], files[str(root / "djshop" / "middleware.py")]
+    assert 'MIDDLEWARE = [\n    "djshop.middleware.RequestContextMiddleware",\n    "django.middleware.common.CommonMiddleware",\n]' in settings
+    assert error_count(settings, "python") == 0 and error_count(mw, "python") == 0
+    assert "def process_exception(self, request, exc):" in mw and '"VALIDATION_ERROR"' in mw
+    for p, text in files.items():
+        Path(p).write_text(text)
+    pytest.importorskip("django")
+    proc = subprocess.run([sys.executable, "-c", DJANGO_PROBE], cwd=root, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["origins"] == ["https://shop.example"]
+    assert info["found"] == {"status": 200, "rid": "req-1", "acao": "https://shop.example", "body": {"data": {"id": 1}}}
+    assert info["missing"]["status"] == 404 and info["missing"]["acao"] is None
+    assert info["missing"]["body"] == {"error": {"code": "NOT_FOUND", "message": "user 2 not found", "details": []}}
+    assert info["invalid"]["status"] == 422
+    assert info["invalid"]["body"]["error"]["details"] == [{"field": "email", "message": "is required"}]
+    assert info["crash"]["status"] == 500 and info["crash"]["body"]["error"]["code"] == "INTERNAL"
+    assert info["no_route"]["status"] == 404 and info["no_route"]["body"]["error"]["code"] == "NOT_FOUND"
+    assert info["preflight"]["status"] == 204 and info["preflight"]["acao"] == "https://shop.example"
+    assert '"request_id": "req-1"' in proc.stderr
+
+
+async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastify_file(client, tmp_path):
+    root = copy_project("shop", tmp_path)
+    for py in (root / "app").glob("*.py"):
+        py.unlink()
+    path = root / "src" / "server.ts"
+    path.parent.mkdir()
+    path.write_text(
+        'import Fastify from "fastify";\n\nconst app = Fastify();\n\n'
+        'app.get("/users/:id", async (request, reply) => {\n  return { data: null };\n});\n\napp.listen({ port: 3000 });\n'
+    )
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, path, "typescript")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "ENDPOINT", uri, at={"line": 0, "character": 0})
+    assert "list, create, replace, update, delete for /users (fastify)" in res["message"], res
+    text = apply_workspace_edit(edits[0].edit)[str(path)]
+    assert error_count(text, "typescript") == 0
+    assert text.count('app.get("/users/:id"') == 1 and 'app.get<{ Params: UserParams }>("/users/:id"' not in text  # kept, not duplicated
+    assert 'import Fastify from "fastify";\nimport type { FastifyReply } from "fastify";\n' in text
+    for needle in ('app.get<{ Querystring: UserListQuery }>("/users", { schema: { querystring: USER_LIST_QUERY } }',
+                   'app.post<{ Body: Record<string, unknown> }>("/users", { schema: { body: USER_BODY } }',
+                   'app.put<', 'app.patch<', 'app.delete<{ Params: UserParams }>("/users/:id"', "reply.code(201)", "reply.code(204)",
+                   "export function mountUsersRoutes(store: UserStore) {"):
+        assert needle in text, needle
+    assert "setErrorHandler" not in text  # the app's own error handler (see MIDDLEWARE) answers validation errors

@@ -84,7 +84,7 @@ def configure_generate(p) -> None:
     p.add_argument("--line", type=int, default=1, help="1-based line of the cursor (e.g. a CREATE TABLE)")
     p.add_argument("--table", help="the table, instead of a cursor position")
     p.add_argument("--language", choices=("python", "typescript", "go"), help="REPOSITORY: the target language")
-    p.add_argument("--framework", choices=("fastapi", "flask", "express", "gin"), help="ENDPOINT: the framework")
+    p.add_argument("--framework", choices=("fastapi", "flask", "express", "nestjs", "fastify", "gin", "echo"), help="ENDPOINT: the framework")
     p.add_argument("--root", help="the workspace folder (default: the project root of FILE)")
     p.add_argument("--write", action="store_true", help="write the files instead of printing them")
 

@@ -603,6 +603,527 @@ def gin_code(t: TableInfo, ops, base: str, router_var: str | None = None, packag
     return imports, "\n".join(L) + "\n"
 
 
+# -- NestJS ------------------------------------------------------------------------------------------
+
+
+def _nest_field(c, partial: bool) -> list[str]:
+    """class-validator decorators and the declaration of one DTO property."""
+    kind = naming.py_type(c.type)
+    ts = {"int": "number", "float": "number", "bool": "boolean", "str": "string", "datetime": "string", "date": "string"}.get(kind, "unknown")
+    deco = {"int": ["IsInt()"], "float": ["IsNumber()"], "bool": ["IsBoolean()"], "str": ["IsString()"],
+            "datetime": ["IsDateString()"], "date": ["IsDateString()"]}.get(kind, [])
+    ml = _max_len(c.type)
+    if ml and kind == "str":
+        deco.append(f"MaxLength({ml})")
+    optional = partial or not c.required
+    out = []
+    if optional:
+        out.append("  @IsOptional()")
+    elif not deco:
+        out.append("  @IsDefined()")
+    out += [f"  @{d}" for d in deco]
+    null = " | null" if c.nullable else ""
+    out.append(f"  {c.name}{'?' if optional else '!'}: {ts}{null};")
+    return out
+
+
+NEST_VALIDATORS = ("IsBoolean", "IsDateString", "IsDefined", "IsIn", "IsInt", "IsNumber", "IsOptional", "IsString", "Max", "MaxLength", "Min")
+
+
+def nestjs_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
+    """(imports, body) of a NestJS controller with its DTOs; ``router_var`` set: only the
+    handler methods, to go inside an existing controller class whose route prefix is ``base``."""
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.pascal(t.name)
+    one = naming.camel(naming.singular(t.name))
+    idc = t.id_column
+    numeric_id = naming.py_type(idc.type) == "int"
+    idt = "number" if numeric_id else "string"
+    writable = t.writable
+    up = naming.snake(naming.singular(t.name)).upper()
+    common = ["Body", "Controller", "Delete", "Get", "HttpCode", "HttpException", "Inject", "NotFoundException",
+              "Param", "Patch", "Post", "Put", "Query", "UsePipes", "ValidationPipe"] + (["ParseIntPipe"] if numeric_id else [])
+    imports = "\n".join([
+        f'import {{ {", ".join(sorted(common))} }} from "@nestjs/common";',
+        'import { Type } from "class-transformer";',
+        f'import {{ {", ".join(NEST_VALIDATORS)}, type ValidationError }} from "class-validator";',
+    ])
+    L: list[str] = []
+    a = L.append
+    M: list[str] = []  # controller methods
+    m = M.append
+    if "list" in ops:
+        m("  @Get()")
+        m(f"  async list(@Query() query: List{res}Query) {{")
+        m("    const { page, limit, sort, order } = query;")
+        m("    const { rows, total } = await this.store.findAll({ page, limit, sort, order });")
+        m(f'    const at = (p: number) => `{base}?page=${{p}}&limit=${{limit}}&sort=${{sort}}&order=${{order}}`;')
+        m("    return {")
+        m("      data: rows,")
+        m("      meta: { page, limit, total },")
+        m("      links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },")
+        m("    };")
+        m("  }")
+    id_param = f'@Param("id", {one}IdPipe) id: {idt}' if numeric_id else f'@Param("id") id: {idt}'
+    not_found = f'throw new NotFoundException({one}Error("NOT_FOUND", `{naming.singular(t.name)} ${{id}} not found`));'
+    if "get" in ops:
+        if M:
+            m("")
+        m('  @Get(":id")')
+        m(f"  async get({id_param}) {{")
+        m("    const row = await this.store.findById(id);")
+        m(f"    if (row === null) {not_found}")
+        m("    return { data: row };")
+        m("  }")
+    if "create" in ops:
+        if M:
+            m("")
+        m("  @Post()")
+        m("  @HttpCode(201)")
+        m(f"  async create(@Body() body: Create{ent}Dto) {{")
+        m("    return { data: await this.store.create({ ...body }) };")
+        m("  }")
+    for op, deco, dto in (("replace", "Put", f"Create{ent}Dto"), ("update", "Patch", f"Update{ent}Dto")):
+        if op not in ops:
+            continue
+        if M:
+            m("")
+        m(f'  @{deco}(":id")')
+        m(f"  async {op}({id_param}, @Body() body: {dto}) {{")
+        m("    const row = await this.store.update(id, { ...body });")
+        m(f"    if (row === null) {not_found}")
+        m("    return { data: row };")
+        m("  }")
+    if "delete" in ops:
+        if M:
+            m("")
+        m('  @Delete(":id")')
+        m("  @HttpCode(204)")
+        m(f"  async remove({id_param}): Promise<void> {{")
+        m(f"    if (!(await this.store.delete(id))) {not_found}")
+        m("  }")
+    if router_var is not None:
+        return imports, "\n".join(M) + "\n"
+    a(f"export interface {ent}Store {{")
+    a(f"  findById(id: {idt}): Promise<Record<string, unknown> | null>;")
+    a('  findAll(opts: { page: number; limit: number; sort: string; order: "asc" | "desc" }): Promise<{ rows: unknown[]; total: number }>;')
+    a("  create(input: Record<string, unknown>): Promise<Record<string, unknown>>;")
+    a(f"  update(id: {idt}, changes: Record<string, unknown>): Promise<Record<string, unknown> | null>;")
+    a(f"  delete(id: {idt}): Promise<boolean>;")
+    a("}")
+    a("")
+    a(f"/** Provide the {t.name} repository under this token: {{ provide: {up}_STORE, useClass: ... }}. */")
+    a(f'export const {up}_STORE = Symbol("{ent}Store");')
+    a(f"export const {up}_SORTABLE = [{', '.join(chr(34) + c.name + chr(34) for c in t.columns)}];")
+    a("")
+    a(f"function {one}Error(code: string, message: string, details: {{ field: string; message: string }}[] = []) {{")
+    a("  return { error: { code, message, details } };")
+    a("}")
+    a("")
+    a(f"const {one}Validation = new ValidationPipe({{")
+    a("  whitelist: true,")
+    a("  forbidNonWhitelisted: true,")
+    a("  transform: true,")
+    a("  exceptionFactory: (errors: ValidationError[]) =>")
+    a("    new HttpException(")
+    a(f'      {one}Error("VALIDATION_ERROR", "the request is not valid", errors.map((e) => ({{ field: e.property, message: Object.values(e.constraints ?? {{}}).join("; ") }}))),')
+    a(f"      errors.some((e) => e.target instanceof List{res}Query) ? 400 : 422, // a bad query string is 400, a bad body 422")
+    a("    ),")
+    a("});")
+    if numeric_id:
+        a("")
+        a(f"const {one}IdPipe = new ParseIntPipe({{")
+        a(f'  exceptionFactory: () => new HttpException({one}Error("VALIDATION_ERROR", "id must be an integer", [{{ field: "id", message: "not an integer" }}]), 400),')
+        a("});")
+    a("")
+    a(f"export class List{res}Query {{")
+    a("  @IsOptional()")
+    a("  @Type(() => Number)")
+    a("  @IsInt()")
+    a("  @Min(1)")
+    a("  page: number = 1;")
+    a("")
+    a("  @IsOptional()")
+    a("  @Type(() => Number)")
+    a("  @IsInt()")
+    a("  @Min(1)")
+    a("  @Max(100)")
+    a("  limit: number = 20;")
+    a("")
+    a("  @IsOptional()")
+    a(f"  @IsIn({up}_SORTABLE)")
+    a(f'  sort: string = "{idc.name}";')
+    a("")
+    a("  @IsOptional()")
+    a('  @IsIn(["asc", "desc"])')
+    a('  order: "asc" | "desc" = "asc";')
+    a("}")
+    for cls, partial, what in ((f"Create{ent}Dto", False, f"POST {base} and PUT {base}/:id"), (f"Update{ent}Dto", True, f"PATCH {base}/:id: only the fields sent change")):
+        a("")
+        a(f"/** Body of {what}. */")
+        a(f"export class {cls} {{")
+        for i, c in enumerate(writable):
+            if i:
+                a("")
+            L.extend(_nest_field(c, partial))
+        a("}")
+    a("")
+    a(f'@Controller("{base.lstrip("/")}")')
+    a(f"@UsePipes({one}Validation)")
+    a(f"export class {res}Controller {{")
+    a(f"  constructor(@Inject({up}_STORE) private readonly store: {ent}Store) {{}}")
+    if M:
+        a("")
+    L.extend(M)
+    a("}")
+    used = set(re.findall(r"@(\w+)\(", "\n".join(L)))
+    imports = "\n".join([
+        f'import {{ {", ".join(sorted(common))} }} from "@nestjs/common";',
+        'import { Type } from "class-transformer";',
+        f'import {{ {", ".join(v for v in NEST_VALIDATORS if v in used)}, type ValidationError }} from "class-validator";',
+    ])
+    return imports, "\n".join(L) + "\n"
+
+
+# -- Fastify -----------------------------------------------------------------------------------------
+
+
+def _json_schema_type(c) -> dict:
+    kind = naming.py_type(c.type)
+    out: dict = {"int": {"type": "integer"}, "float": {"type": "number"}, "bool": {"type": "boolean"}, "str": {"type": "string"},
+                 "datetime": {"type": "string", "format": "date-time"}, "date": {"type": "string", "format": "date"}}.get(kind, {})
+    ml = _max_len(c.type)
+    if ml and kind == "str":
+        out["maxLength"] = ml
+    if c.nullable and "type" in out:
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+_JS_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _js_object(value) -> str:
+    """A JSON value written as a JavaScript literal with unquoted identifier keys."""
+    import json
+
+    if isinstance(value, dict):
+        parts = [(k if _JS_IDENT.fullmatch(k) else json.dumps(k)) + ": " + _js_object(v) for k, v in value.items()]
+        return "{ " + ", ".join(parts) + " }" if parts else "{}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_js_object(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def fastify_code(t: TableInfo, ops, base: str, router_var: str | None = None, typescript: bool = True) -> tuple[str, str]:
+    """(imports, body) of a Fastify plugin whose routes validate with JSON schema."""
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.camel(t.name)
+    one = naming.camel(naming.singular(t.name))
+    up = naming.snake(naming.singular(t.name)).upper()
+    idc = t.id_column
+    numeric_id = naming.py_type(idc.type) == "int"
+    idt = "number" if numeric_id else "string"
+    writable = t.writable
+    T = (lambda s: s) if typescript else (lambda s: "")
+    if typescript:
+        imports = 'import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";'
+    else:
+        imports = ""
+    L: list[str] = []
+    a = L.append
+    if typescript:
+        a(f"export interface {ent}Store {{")
+        a(f"  findById(id: {idt}): Promise<Record<string, unknown> | null>;")
+        a('  findAll(opts: { page: number; limit: number; sort: string; order: "asc" | "desc" }): Promise<{ rows: unknown[]; total: number }>;')
+        a("  create(input: Record<string, unknown>): Promise<Record<string, unknown>>;")
+        a(f"  update(id: {idt}, changes: Record<string, unknown>): Promise<Record<string, unknown> | null>;")
+        a(f"  delete(id: {idt}): Promise<boolean>;")
+        a("}")
+        a("")
+        a(f'type {ent}ListQuery = {{ page: number; limit: number; sort: string; order: "asc" | "desc" }};')
+        a(f"type {ent}Params = {{ id: {idt} }};")
+        a("")
+    props = {c.name: _json_schema_type(c) for c in writable}
+    body = {"type": "object", "additionalProperties": False, "required": [c.name for c in writable if c.required], "properties": props}
+    if not body["required"]:
+        del body["required"]
+    patch = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": props}
+    query = {"type": "object", "additionalProperties": False, "properties": {
+        "page": {"type": "integer", "minimum": 1, "default": 1},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+        "sort": {"type": "string", "enum": [c.name for c in t.columns], "default": idc.name},
+        "order": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+    }}
+    params = {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer", "minimum": 1} if numeric_id else {"type": "string"}}}
+    a(f"export const {up}_BODY = {_js_object(body)};")
+    a(f"export const {up}_PATCH = {_js_object(patch)};")
+    a(f"export const {up}_LIST_QUERY = {_js_object(query)};")
+    a(f"export const {up}_PARAMS = {_js_object(params)};")
+    a("")
+    a(f"function {one}Error(reply{T(': FastifyReply')}, status{T(': number')}, code{T(': string')}, message{T(': string')}, details{T(': { field: string; message: string }[]')} = []) {{")
+    a("  return reply.code(status).send({ error: { code, message, details } });")
+    a("}")
+    a("")
+    standalone = router_var is None
+    rv = router_var or "app"
+    prefix = "" if standalone else base
+    if standalone:
+        sig = f"export function {res}Routes(store{T(f': {ent}Store')}) {{" if typescript else f"function {res}Routes(store) {{"
+        a(f"/** Register with app.register({res}Routes(store), {{ prefix: \"{base}\" }}). */")
+    else:
+        mount = f"mount{naming.pascal(t.name)}Routes"
+        sig = f"export function {mount}(store{T(f': {ent}Store')}) {{" if typescript else f"function {mount}(store) {{"
+        a(f"/** Call {mount}(store) once the {t.name} repository exists; validation errors go to the app's error handler. */")
+    a(sig)
+    body_start = len(L)
+    a(f"  return async function {res}Plugin(app{T(': FastifyInstance')}) {{")
+    a(f"    app.setErrorHandler((err{T(': FastifyError')}, request, reply) => {{")
+    a("      if (err.validation) {")
+    a("        const details = err.validation.map((v) => ({")
+    a('          field: String(v.params?.missingProperty ?? v.params?.additionalProperty ?? v.instancePath.replace(/^\\//, "")),')
+    a('          message: v.message ?? "is not valid",')
+    a("        }));")
+    a('        const status = err.validationContext === "body" ? 422 : 400;')
+    a(f'        return {one}Error(reply, status, "VALIDATION_ERROR", "the request is not valid", details);')
+    a("      }")
+    a("      request.log.error(err);")
+    a("      const status = err.statusCode ?? 500;")
+    a(f'      return {one}Error(reply, status, status >= 500 ? "INTERNAL" : err.code ?? "ERROR", status >= 500 ? "internal error" : err.message);')
+    a("    });")
+    a("")
+    route_sep = False
+
+    def route(method, path, schema, generic, lines):
+        nonlocal route_sep
+        if route_sep:
+            a("")
+        route_sep = True
+        g = f"<{generic}>" if typescript and generic else ""
+        full = (prefix + path.rstrip("/")) or "/" if not standalone else path
+        a(f'    {rv}.{method}{g}("{full}", {{ schema: {schema} }}, async (request, reply) => {{')
+        L.extend("      " + x for x in lines)
+        a("    });")
+
+    not_found = f'return {one}Error(reply, 404, "NOT_FOUND", `{naming.singular(t.name)} ${{request.params.id}} not found`);'
+    if "list" in ops:
+        route("get", "/", f"{{ querystring: {up}_LIST_QUERY }}", f"{{ Querystring: {ent}ListQuery }}", [
+            "const { page, limit, sort, order } = request.query;",
+            "const { rows, total } = await store.findAll({ page, limit, sort, order });",
+            f"const at = (p{T(': number')}) => `${{request.url.split(\"?\")[0]}}?page=${{p}}&limit=${{limit}}&sort=${{sort}}&order=${{order}}`;",
+            "return {",
+            "  data: rows,",
+            "  meta: { page, limit, total },",
+            "  links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },",
+            "};",
+        ])
+    if "get" in ops:
+        route("get", "/:id", f"{{ params: {up}_PARAMS }}", f"{{ Params: {ent}Params }}", [
+            "const row = await store.findById(request.params.id);",
+            f"if (row === null) {not_found}",
+            "return { data: row };",
+        ])
+    if "create" in ops:
+        route("post", "/", f"{{ body: {up}_BODY }}", "{ Body: Record<string, unknown> }", [
+            "return reply.code(201).send({ data: await store.create(request.body) });",
+        ])
+    for op, method, schema in (("replace", "put", f"{up}_BODY"), ("update", "patch", f"{up}_PATCH")):
+        if op in ops:
+            route(method, "/:id", f"{{ params: {up}_PARAMS, body: {schema} }}", f"{{ Params: {ent}Params; Body: Record<string, unknown> }}", [
+                "const row = await store.update(request.params.id, request.body);",
+                f"if (row === null) {not_found}",
+                "return { data: row };",
+            ])
+    if "delete" in ops:
+        route("delete", "/:id", f"{{ params: {up}_PARAMS }}", f"{{ Params: {ent}Params }}", [
+            f"if (!(await store.delete(request.params.id))) {not_found}",
+            "return reply.code(204).send();",
+        ])
+    if standalone:
+        a("  };")
+    else:
+        # no plugin wrapper and no error handler of its own: the routes hang on the file's app
+        end_handler = next(k for k in range(body_start, len(L)) if L[k] == "    });")
+        L[body_start:] = [x[2:] if x.startswith("  ") else x for x in L[end_handler + 2:]]
+    a("}")
+    if not typescript and standalone:
+        a("")
+        a(f"module.exports = {{ {res}Routes }};")
+    text = "\n".join(L) + "\n"
+    if not typescript:
+        text = text.replace("export const ", "const ")
+    return imports, text
+
+
+# -- Echo ------------------------------------------------------------------------------------------------
+
+
+def echo_code(t: TableInfo, ops, base: str, router_var: str | None = None, package: str = "handlers") -> tuple[str, str]:
+    """(imports, body) of Echo handlers: a body struct with ``validate`` tags checked by
+    go-playground/validator, the envelope, the error body, 201 and 204."""
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.pascal(t.name)
+    lo = naming.camel(ent)
+    one = naming.singular(t.name)
+    idc = t.id_column
+    writable = t.writable
+    imports = '\t"context"\n\t"errors"\n\t"fmt"\n\t"net/http"\n\t"strconv"\n\n\t"github.com/go-playground/validator/v10"\n\t"github.com/labstack/echo/v4"'
+    L: list[str] = []
+    a = L.append
+    a(f"// {ent}Body is the validated body of POST and PUT {base}.")
+    a(f"type {ent}Body struct {{")
+    for c in writable:
+        gt = naming.go_type(c.type, True).lstrip("*") if "time.Time" not in naming.go_type(c.type, True) else "string"
+        ml = _max_len(c.type)
+        tags = ["required"] if c.required else ["omitempty"]
+        if ml:
+            tags.append(f"max={ml}")
+        ptr = "" if c.required else "*"
+        a(f'\t{naming.go_field(c.name)} {ptr}{gt} `json:"{c.name}" validate:"{",".join(tags)}"`')
+    a("}")
+    a("")
+    a(f"// {ent}Store is what these handlers need from the {t.name} repository.")
+    a(f"type {ent}Store interface {{")
+    a("\tFindByID(ctx context.Context, id int64) (row any, found bool, err error)")
+    a("\tFindAll(ctx context.Context, page, limit int, sort, order string) (rows any, total int64, err error)")
+    a(f"\tCreate(ctx context.Context, in {ent}Body) (any, error)")
+    a(f"\tUpdate(ctx context.Context, id int64, in {ent}Body) (row any, found bool, err error)")
+    a("\tDelete(ctx context.Context, id int64) (bool, error)")
+    a("}")
+    a("")
+    a(f"var {naming.camel(t.name)}Sortable = map[string]bool{{{', '.join(chr(34) + c.name + chr(34) + ': true' for c in t.columns)}}}")
+    a("")
+    a(f"var {lo}Validate = validator.New()")
+    a("")
+    a(f"func {lo}Error(c echo.Context, status int, code, message string, details []echo.Map) error {{")
+    a("\tif details == nil {")
+    a("\t\tdetails = []echo.Map{}")
+    a("\t}")
+    a('\treturn c.JSON(status, echo.Map{"error": echo.Map{"code": code, "message": message, "details": details}})')
+    a("}")
+    a("")
+    a(f"// {lo}Bind decodes and validates the body; on failure it has already answered 422.")
+    a(f"func {lo}Bind(c echo.Context, body *{ent}Body) (bool, error) {{")
+    a("\tif err := c.Bind(body); err != nil {")
+    a(f'\t\treturn false, {lo}Error(c, http.StatusUnprocessableEntity, "VALIDATION_ERROR", "the request body is not valid JSON", nil)')
+    a("\t}")
+    a(f"\tif err := {lo}Validate.Struct(body); err != nil {{")
+    a("\t\tvar fields validator.ValidationErrors")
+    a("\t\tdetails := []echo.Map{}")
+    a("\t\tif errors.As(err, &fields) {")
+    a("\t\t\tfor _, f := range fields {")
+    a('\t\t\t\tdetails = append(details, echo.Map{"field": f.Field(), "message": "failed the " + f.Tag() + " rule"})')
+    a("\t\t\t}")
+    a("\t\t}")
+    a(f'\t\treturn false, {lo}Error(c, http.StatusUnprocessableEntity, "VALIDATION_ERROR", "the request body is not valid", details)')
+    a("\t}")
+    a("\treturn true, nil")
+    a("}")
+    a("")
+    a(f"func {lo}ID(c echo.Context) (int64, bool, error) {{")
+    a('\tid, err := strconv.ParseInt(c.Param("id"), 10, 64)')
+    a("\tif err != nil || id < 1 {")
+    a(f'\t\treturn 0, false, {lo}Error(c, http.StatusBadRequest, "VALIDATION_ERROR", "id must be a positive integer", []echo.Map{{{{"field": "id", "message": "not a positive integer"}}}})')
+    a("\t}")
+    a("\treturn id, true, nil")
+    a("}")
+    a("")
+    err = f"{lo}Error"
+    id_lines = [f"\t\tid, ok, err := {lo}ID(c)", "\t\tif !ok {", "\t\t\treturn err", "\t\t}"]
+    a(f"// Register{res}Routes mounts the {t.name} endpoints on e.")
+    a(f"func Register{res}Routes(e *echo.Echo, store {ent}Store) {{")
+    a(f'\tg := e.Group("{base}")')
+    if "list" in ops:
+        a('\tg.GET("", func(c echo.Context) error {')
+        a("\t\tpage, limit := 1, 20")
+        a("\t\tvar err1, err2 error")
+        a('\t\tif v := c.QueryParam("page"); v != "" {')
+        a("\t\t\tpage, err1 = strconv.Atoi(v)")
+        a("\t\t}")
+        a('\t\tif v := c.QueryParam("limit"); v != "" {')
+        a("\t\t\tlimit, err2 = strconv.Atoi(v)")
+        a("\t\t}")
+        a(f'\t\tsort, order := c.QueryParam("sort"), c.QueryParam("order")')
+        a('\t\tif sort == "" {')
+        a(f'\t\t\tsort = "{idc.name}"')
+        a("\t\t}")
+        a('\t\tif order == "" {')
+        a('\t\t\torder = "asc"')
+        a("\t\t}")
+        a(f'\t\tif err1 != nil || err2 != nil || page < 1 || limit < 1 || limit > 100 || !{naming.camel(t.name)}Sortable[sort] || (order != "asc" && order != "desc") {{')
+        a(f'\t\t\treturn {err}(c, http.StatusBadRequest, "VALIDATION_ERROR", "page >= 1, limit 1..100, a sortable column and asc|desc expected", nil)')
+        a("\t\t}")
+        a("\t\trows, total, err := store.FindAll(c.Request().Context(), page, limit, sort, order)")
+        a("\t\tif err != nil {")
+        a(f'\t\t\treturn {err}(c, http.StatusInternalServerError, "INTERNAL", "could not list {t.name}", nil)')
+        a("\t\t}")
+        a('\t\tat := func(p int) string { return fmt.Sprintf("%s?page=%d&limit=%d&sort=%s&order=%s", c.Request().URL.Path, p, limit, sort, order) }')
+        a("\t\tvar next, prev any")
+        a("\t\tif int64(page*limit) < total {")
+        a("\t\t\tnext = at(page + 1)")
+        a("\t\t}")
+        a("\t\tif page > 1 {")
+        a("\t\t\tprev = at(page - 1)")
+        a("\t\t}")
+        a('\t\treturn c.JSON(http.StatusOK, echo.Map{"data": rows, "meta": echo.Map{"page": page, "limit": limit, "total": total}, "links": echo.Map{"self": at(page), "next": next, "prev": prev}})')
+        a("\t})")
+    not_found = [f'\t\t\treturn {err}(c, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("{one} %d not found", id), nil)']
+    if "get" in ops:
+        a('\tg.GET("/:id", func(c echo.Context) error {')
+        L.extend(id_lines)
+        a("\t\trow, found, err := store.FindByID(c.Request().Context(), id)")
+        a("\t\tif err != nil {")
+        a(f'\t\t\treturn {err}(c, http.StatusInternalServerError, "INTERNAL", "could not read the {one}", nil)')
+        a("\t\t}")
+        a("\t\tif !found {")
+        L.extend(not_found)
+        a("\t\t}")
+        a('\t\treturn c.JSON(http.StatusOK, echo.Map{"data": row})')
+        a("\t})")
+    if "create" in ops:
+        a('\tg.POST("", func(c echo.Context) error {')
+        a(f"\t\tvar body {ent}Body")
+        a(f"\t\tif ok, err := {lo}Bind(c, &body); !ok {{")
+        a("\t\t\treturn err")
+        a("\t\t}")
+        a("\t\trow, err := store.Create(c.Request().Context(), body)")
+        a("\t\tif err != nil {")
+        a(f'\t\t\treturn {err}(c, http.StatusInternalServerError, "INTERNAL", "could not create the {one}", nil)')
+        a("\t\t}")
+        a('\t\treturn c.JSON(http.StatusCreated, echo.Map{"data": row})')
+        a("\t})")
+    for meth in (["PUT"] if "replace" in ops else []) + (["PATCH"] if "update" in ops else []):
+        a(f'\tg.{meth}("/:id", func(c echo.Context) error {{')
+        L.extend(id_lines)
+        a(f"\t\tvar body {ent}Body")
+        a(f"\t\tif ok, err := {lo}Bind(c, &body); !ok {{")
+        a("\t\t\treturn err")
+        a("\t\t}")
+        a("\t\trow, found, err := store.Update(c.Request().Context(), id, body)")
+        a("\t\tif err != nil {")
+        a(f'\t\t\treturn {err}(c, http.StatusInternalServerError, "INTERNAL", "could not update the {one}", nil)')
+        a("\t\t}")
+        a("\t\tif !found {")
+        L.extend(not_found)
+        a("\t\t}")
+        a('\t\treturn c.JSON(http.StatusOK, echo.Map{"data": row})')
+        a("\t})")
+    if "delete" in ops:
+        a('\tg.DELETE("/:id", func(c echo.Context) error {')
+        L.extend(id_lines)
+        a("\t\tdeleted, err := store.Delete(c.Request().Context(), id)")
+        a("\t\tif err != nil {")
+        a(f'\t\t\treturn {err}(c, http.StatusInternalServerError, "INTERNAL", "could not delete the {one}", nil)')
+        a("\t\t}")
+        a("\t\tif !deleted {")
+        L.extend(not_found)
+        a("\t\t}")
+        a("\t\treturn c.NoContent(http.StatusNoContent)")
+        a("\t})")
+    a("}")
+    return imports, "\n".join(L) + "\n"
+
+
 # -- assembling files ---------------------------------------------------------------------------------
 
 
@@ -621,7 +1142,17 @@ def new_file(framework: str, language: str, t: TableInfo, ops=OPERATIONS, packag
     if framework == "gin":
         imports, body = gin_code(t, ops, base)
         return f"// Package {package}: HTTP endpoints for {t.name}.\npackage {package}\n\nimport (\n{imports}\n)\n\n{body}"
-    raise CommandError(f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Express and Gin are supported).")
+    if framework == "echo":
+        imports, body = echo_code(t, ops, base)
+        return f"// Package {package}: HTTP endpoints for {t.name}.\npackage {package}\n\nimport (\n{imports}\n)\n\n{body}"
+    if framework == "fastify":
+        ts = language in ("typescript", "tsx")
+        imports, body = fastify_code(t, ops, base, typescript=ts)
+        return f"// HTTP endpoints for {t.name}.\n{imports}\n\n{body}" if imports else f"// HTTP endpoints for {t.name}.\n{body}"
+    if framework == "nestjs":
+        imports, body = nestjs_code(t, ops, base)
+        return f"// HTTP endpoints for {t.name}.\n{imports}\n\n{body}"
+    raise CommandError(f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Express, NestJS, Fastify, Gin and Echo are supported).")
 
 
 _ROUTE_RE = {
@@ -630,6 +1161,8 @@ _ROUTE_RE = {
     "express": re.compile(r"\b(\w+)\.(get|post|put|patch|delete)\(\s*[\"'`]([^\"'`]*)[\"'`]"),
     "gin": re.compile(r"\b(\w+)\.(GET|POST|PUT|PATCH|DELETE)\(\s*\"([^\"]*)\""),
 }
+_ROUTE_RE["echo"] = _ROUTE_RE["gin"]
+_ROUTE_RE["fastify"] = re.compile(r"\b(\w+)\.(get|post|put|patch|delete)(?:<[^()]*?>)?\(\s*[\"'`]([^\"'`]*)[\"'`]")
 
 
 def declared_routes(doc, framework: str) -> list[tuple[str, str, str]]:
@@ -720,6 +1253,11 @@ def _insert_imports_python(doc_text: str, imports: str) -> tuple[int, str]:
 
 def append_to_route_file(doc, framework: str, tables: dict) -> tuple[list, str]:
     """Edits adding the missing CRUD endpoints of the file's resource; (edits, description)."""
+    if framework == "nestjs":
+        raise CommandError(
+            "ENDPOINT: adding routes to an existing NestJS controller is not supported yet (the new methods need the "
+            "controller's DTOs, id pipe and injected store); run ENDPOINT on the table's CREATE TABLE to generate a controller."
+        )
     routes = declared_routes(doc, framework)
     if not routes:
         raise CommandError("ENDPOINT: no routes found in this file; run it on a CREATE TABLE to create a route module.")
@@ -747,6 +1285,18 @@ def append_to_route_file(doc, framework: str, tables: dict) -> tuple[list, str]:
         end = len(doc.data)
         sep = "\n\n" if doc.text.endswith("\n") else "\n\n\n"
         edits.append((end, end, sep + body))
+        return edits, f"{', '.join(ops)} for {base}"
+    if framework == "fastify":
+        ts = doc.language in ("typescript", "tsx")
+        _, body = fastify_code(table, ops, base, router_var or "app", typescript=ts)
+        end = len(doc.data)
+        edits = []
+        if ts and not re.search(r"\bFastifyReply\b", doc.text):
+            last = 0
+            for m in re.finditer(r"^import\b[^;]*;[ \t]*\n", doc.text, re.M):
+                last = len(doc.text[: m.end()].encode("utf-8"))
+            edits.append((last, last, 'import type { FastifyReply } from "fastify";\n'))
+        edits.append((end, end, ("\n" if doc.text.endswith("\n") else "\n\n") + body))
         return edits, f"{', '.join(ops)} for {base}"
     if framework == "express":
         imports, body = express_code(table, ops, base, router_var or "router", typescript=doc.language in ("typescript", "tsx"))
@@ -782,15 +1332,17 @@ def endpoint_command(t: Target) -> dict:
         framework, language = workspace_framework(t.root)
     if not framework:
         framework, language = "fastapi", "python"
-    language = language or {"fastapi": "python", "flask": "python", "express": "typescript", "gin": "go"}.get(framework)
+    language = language or {"fastapi": "python", "flask": "python", "express": "typescript", "nestjs": "typescript", "fastify": "typescript", "gin": "go", "echo": "go"}.get(framework)
     text = new_file(framework, language, table)
     stem = naming.snake(table.name)
     if framework in ("fastapi", "flask"):
         folder, name = "routes", f"{stem}.py"
-    elif framework == "express":
+    elif framework in ("express", "fastify"):
         src = os.path.join(t.root, "src")
         folder = os.path.join("src", "routes") if os.path.isdir(src) else "routes"
         name = f"{naming.camel(table.name)}.{'ts' if language in ('typescript', 'tsx') else 'js'}"
+    elif framework == "nestjs":
+        folder, name = os.path.join("src", stem.replace("_", "-")), f"{stem.replace('_', '-')}.controller.ts"
     else:
         folder, name = os.path.join("internal", "handlers"), f"{stem}.go"
     path = unique_path(os.path.join(t.root, folder, name))

@@ -20,6 +20,7 @@ _IMPORT_PATTERNS = (
     ("fastapi", "python", re.compile(r"^\s*(from\s+fastapi\b|import\s+fastapi\b)", re.M)),
     ("flask", "python", re.compile(r"^\s*(from\s+flask\b|import\s+flask\b)", re.M)),
     ("django", "python", re.compile(r"^\s*from\s+django\b", re.M)),
+    ("nestjs", "js", re.compile(r"""from\s+['"]@nestjs/(common|core)['"]|require\(\s*['"]@nestjs/(common|core)['"]\s*\)""")),
     ("express", "js", re.compile(r"""require\(\s*['"]express['"]\s*\)|from\s+['"]express['"]""")),
     ("fastify", "js", re.compile(r"""require\(\s*['"]fastify['"]\s*\)|from\s+['"]fastify['"]""")),
     ("gin", "go", re.compile(r'"github\.com/gin-gonic/gin"')),

@@ -594,3 +594,319 @@ func AuthRequired(roles ...string) gin.HandlerFunc {
 	}
 }
 '''
+
+FASTIFY_MIDDLEWARE_TS = '''// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
+import { randomUUID } from "node:crypto";
+import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+
+const ERROR_CODES: Record<number, string> = { 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 422: "VALIDATION_ERROR", 429: "RATE_LIMITED" };
+
+// CORS origins from CORS_ORIGINS (comma separated); never "*" since credentials are allowed.
+const ALLOWED_ORIGINS = new Set((process.env.CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter((o) => o && o !== "*"));
+
+const REQUEST_IDS = new WeakMap<FastifyRequest, string>();
+
+export function log(level: string, message: string, fields: Record<string, unknown> = {}) {
+  process.stdout.write(JSON.stringify({ level, message, ...fields }) + "\\n");
+}
+
+export function requestIdOf(request: FastifyRequest): string | undefined {
+  return REQUEST_IDS.get(request);
+}
+
+// installMiddleware adds request ids, JSON logs, CORS and the error format to the root app.
+export function installMiddleware(app: FastifyInstance) {
+  app.addHook("onRequest", async (request, reply) => {
+    const header = request.headers["x-request-id"];
+    const requestId = typeof header === "string" && header !== "" ? header : randomUUID();
+    REQUEST_IDS.set(request, requestId);
+    reply.header("X-Request-ID", requestId);
+    const origin = request.headers.origin;
+    if (origin && ALLOWED_ORIGINS.has(origin)) {
+      reply.header("Access-Control-Allow-Origin", origin);
+      reply.header("Access-Control-Allow-Credentials", "true");
+      reply.header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-ID");
+      reply.header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+      reply.header("Vary", "Origin");
+    }
+    if (request.method === "OPTIONS") {
+      return reply.code(204).send();
+    }
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    log("info", "request", { request_id: REQUEST_IDS.get(request), method: request.method, path: request.routeOptions.url ?? request.url, status: reply.statusCode, ms: reply.elapsedTime });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route for ${request.method} ${request.url}`, details: [] } });
+  });
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err.validation) {
+      const details = err.validation.map((v) => ({
+        field: String(v.params?.missingProperty ?? v.params?.additionalProperty ?? v.instancePath.replace(/^\\//, "")),
+        message: v.message ?? "is not valid",
+      }));
+      return reply.code(422).send({ error: { code: "VALIDATION_ERROR", message: "the request is not valid", details } });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      log("error", "unhandled error", { request_id: REQUEST_IDS.get(request), error: String(err) });
+    }
+    const message = status >= 500 ? "an unexpected error occurred" : err.message;
+    return reply.code(status).send({ error: { code: ERROR_CODES[status] ?? (status >= 500 ? "INTERNAL" : "BAD_REQUEST"), message, details: [] } });
+  });
+}
+'''
+
+ECHO_MIDDLEWARE = '''// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
+package {package}
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+var errorCodes = map[int]string{400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 422: "VALIDATION_ERROR", 429: "RATE_LIMITED"}
+
+// allowedOrigins comes from CORS_ORIGINS (comma separated); never "*" since credentials are allowed.
+func allowedOrigins() map[string]bool {
+	out := map[string]bool{}
+	for _, o := range strings.Split(os.Getenv("CORS_ORIGINS"), ",") {
+		o = strings.TrimSpace(o)
+		if o != "" && o != "*" {
+			out[o] = true
+		}
+	}
+	return out
+}
+
+func newRequestID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// InstallMiddleware adds request ids, JSON logs, CORS and the error format to e.
+func InstallMiddleware(e *echo.Echo) {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	origins := allowedOrigins()
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, message := http.StatusInternalServerError, "an unexpected error occurred"
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code < 500 {
+			status, message = he.Code, fmt.Sprint(he.Message)
+		}
+		if status >= 500 {
+			logger.Error("unhandled error", "request_id", c.Get("request_id"), "error", err.Error())
+		}
+		code, ok := errorCodes[status]
+		if !ok {
+			code = "INTERNAL"
+		}
+		_ = c.JSON(status, echo.Map{"error": echo.Map{"code": code, "message": message, "details": []echo.Map{}}})
+	}
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req, res := c.Request(), c.Response()
+			id := req.Header.Get(echo.HeaderXRequestID)
+			if id == "" {
+				id = newRequestID()
+			}
+			c.Set("request_id", id)
+			res.Header().Set(echo.HeaderXRequestID, id)
+			if origin := req.Header.Get("Origin"); origins[origin] {
+				res.Header().Set("Access-Control-Allow-Origin", origin)
+				res.Header().Set("Access-Control-Allow-Credentials", "true")
+				res.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-ID")
+				res.Header().Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
+				res.Header().Add("Vary", "Origin")
+			}
+			if req.Method == http.MethodOptions {
+				return c.NoContent(http.StatusNoContent)
+			}
+			started := time.Now()
+			if err := next(c); err != nil {
+				c.Error(err) // answer now, so the log line has the final status
+			}
+			logger.Info("request", "request_id", id, "method", req.Method, "path", c.Path(), "status", res.Status, "ms", time.Since(started).Milliseconds())
+			return nil
+		}
+	})
+	e.Use(middleware.Recover()) // a panic becomes an error, answered by the handler above as INTERNAL
+}
+'''
+
+NESTJS_MIDDLEWARE_TS = '''// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
+import { randomUUID } from "node:crypto";
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter, type INestApplication } from "@nestjs/common";
+import type { NextFunction, Request, Response } from "express";
+
+const ERROR_CODES: Record<number, string> = { 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 422: "VALIDATION_ERROR", 429: "RATE_LIMITED" };
+
+// CORS origins from CORS_ORIGINS (comma separated); never "*" since credentials are allowed.
+const ALLOWED_ORIGINS = new Set((process.env.CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter((o) => o && o !== "*"));
+
+export function log(level: string, message: string, fields: Record<string, unknown> = {}) {
+  process.stdout.write(JSON.stringify({ level, message, ...fields }) + "\\n");
+}
+
+export function requestContext(req: Request, res: Response, next: NextFunction) {
+  const requestId = req.header("X-Request-ID") ?? randomUUID();
+  res.locals.requestId = requestId;
+  res.setHeader("X-Request-ID", requestId);
+  const origin = req.header("Origin");
+  if (origin && ALLOWED_ORIGINS.has(origin)) {
+    res.setHeader("Access-Control-Allow-Origin", origin);
+    res.setHeader("Access-Control-Allow-Credentials", "true");
+    res.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-ID");
+    res.setHeader("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+    res.setHeader("Vary", "Origin");
+  }
+  if (req.method === "OPTIONS") {
+    res.status(204).end();
+    return;
+  }
+  const started = process.hrtime.bigint();
+  res.on("finish", () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    log("info", "request", { request_id: requestId, method: req.method, path: req.path, status: res.statusCode, ms });
+  });
+  next();
+}
+
+// ErrorFormatFilter answers every exception in the {error: {code, message, details}} format.
+@Catch()
+export class ErrorFormatFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost) {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (!(exception instanceof HttpException)) {
+      log("error", "unhandled error", { request_id: res.locals.requestId, error: String(exception) });
+      res.status(500).json({ error: { code: "INTERNAL", message: "an unexpected error occurred", details: [] } });
+      return;
+    }
+    const status = exception.getStatus();
+    const body = exception.getResponse();
+    if (typeof body === "object" && body !== null && "error" in body && typeof (body as { error: unknown }).error === "object") {
+      res.status(status).json(body); // already in the error format
+      return;
+    }
+    // the default ValidationPipe sends a list of messages such as "email must be a string"
+    const raw = typeof body === "object" && body !== null ? (body as { message?: unknown }).message : body;
+    const details = Array.isArray(raw) ? raw.map((m) => ({ field: String(m).split(" ")[0], message: String(m) })) : [];
+    const code = details.length > 0 ? "VALIDATION_ERROR" : ERROR_CODES[status] ?? (status >= 500 ? "INTERNAL" : "BAD_REQUEST");
+    if (status >= 500) {
+      log("error", "unhandled error", { request_id: res.locals.requestId, error: String(exception) });
+    }
+    const message = status >= 500 ? "an unexpected error occurred" : details.length > 0 ? "the request is not valid" : String(raw ?? exception.message);
+    res.status(status).json({ error: { code, message, details } });
+  }
+}
+
+// installMiddleware adds request ids, JSON logs, CORS and the error format to the app (Express platform).
+export function installMiddleware(app: INestApplication) {
+  app.use(requestContext);
+  app.useGlobalFilters(new ErrorFormatFilter());
+}
+'''
+
+DJANGO_MIDDLEWARE = '''"""Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
+
+Listed first in settings.MIDDLEWARE, so it sees every request and every response.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+
+ERROR_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 422: "VALIDATION_ERROR", 429: "RATE_LIMITED"}
+
+logger = logging.getLogger("http")
+if not logger.handlers:
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(_handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def allowed_origins() -> list[str]:
+    """CORS origins from CORS_ORIGINS (comma separated); never "*" since credentials are allowed."""
+    return [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip() and o.strip() != "*"]
+
+
+def error_response(status: int, code: str, message: str, details: list | None = None) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "details": details or []}}, status=status)
+
+
+def log(level: int, message: str, **fields) -> None:
+    logger.log(level, json.dumps({"level": logging.getLevelName(level).lower(), "message": message, **fields}, default=str))
+
+
+class RequestContextMiddleware:
+    """Request id (X-Request-ID taken or generated), one JSON log line per request, CORS, and
+    every error answered as {"error": {"code", "message", "details"}}."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.origins = set(allowed_origins())
+
+    def __call__(self, request):
+        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        request.request_id = request_id
+        started = time.perf_counter()
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+        else:
+            response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            # Django's own 404/405/500 pages, and views answering with a bare status
+            status = response.status_code
+            reason = "an unexpected error occurred" if status >= 500 else response.reason_phrase
+            response = error_response(status, ERROR_CODES.get(status, "INTERNAL" if status >= 500 else "BAD_REQUEST"), reason)
+        response["X-Request-ID"] = request_id
+        origin = request.headers.get("Origin")
+        if origin and origin in self.origins:
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Allow-Credentials"] = "true"
+            response["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Request-ID"
+            response["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
+            response["Vary"] = "Origin"
+        log(logging.INFO, "request", request_id=request_id, method=request.method, path=request.path,
+            status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 2))
+        return response
+
+    def process_exception(self, request, exc):
+        """Exceptions raised by views, in the error format."""
+        if isinstance(exc, Http404):
+            return error_response(404, "NOT_FOUND", str(exc) or "not found")
+        if isinstance(exc, PermissionDenied):
+            return error_response(403, "FORBIDDEN", str(exc) or "forbidden")
+        if isinstance(exc, ValidationError):
+            if hasattr(exc, "error_dict"):
+                details = [{"field": f, "message": m} for f, msgs in exc.message_dict.items() for m in msgs]
+            else:
+                details = [{"field": "", "message": m} for m in exc.messages]
+            return error_response(422, "VALIDATION_ERROR", "the request is not valid", details)
+        log(logging.ERROR, "unhandled error", request_id=getattr(request, "request_id", None), error=repr(exc))
+        return error_response(500, "INTERNAL", "an unexpected error occurred")
+'''

@@ -24,6 +24,9 @@ _APP_CREATION = {
     "flask": re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:flask\.)?Flask\(", re.M),
     "express": re.compile(r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*express\(\s*\)", re.M),
     "gin": re.compile(r"^([ \t]*)(\w+)\s*:?=\s*gin\.(?:Default|New)\(\s*\)", re.M),
+    "fastify": re.compile(r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*(?:Fastify|fastify)\(", re.M),
+    "nestjs": re.compile(r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*[\w<>]+\s*)?=\s*await\s+NestFactory\.create(?:<[^>]*>)?\(", re.M),
+    "echo": re.compile(r"^([ \t]*)(\w+)\s*:?=\s*echo\.New\(\s*\)", re.M),
 }
 _STATEMENTS = {"expression_statement", "lexical_declaration", "variable_declaration", "short_var_declaration", "assignment_statement"}
 
@@ -72,7 +75,7 @@ def _setup(t: Target):
     doc = t.document
     fw = framework_of(doc)
     if fw not in _APP_CREATION:
-        raise CommandError(f"{t.name}: open the file that creates the app (FastAPI, Flask, Express or Gin); found {fw or 'no web framework'} here.")
+        raise CommandError(f"{t.name}: open the file that creates the app (FastAPI, Flask, Express, NestJS, Fastify, Gin or Echo); found {fw or 'no web framework'} here.")
     setup = app_setup_at(doc, fw)
     return doc, fw, setup
 
@@ -80,9 +83,11 @@ def _setup(t: Target):
 @handler("MIDDLEWARE")
 def middleware_command(t: Target) -> dict:
     """Scaffold the error handler, request ids + JSON logs and CORS, wired into the app."""
+    if t.document.language == "python" and _DJANGO_MIDDLEWARE_LIST.search(t.document.text):
+        return _django_middleware(t)
     doc, fw, setup = _setup(t)
     if setup is None:
-        raise CommandError("MIDDLEWARE: no app is created in this file (app = FastAPI() / Flask(__name__) / express() / gin.Default()).")
+        raise CommandError("MIDDLEWARE: no app is created in this file (app = FastAPI() / Flask(__name__) / express() / await NestFactory.create() / Fastify() / gin.Default() / echo.New()).")
     var, after, indent = setup
     folder = os.path.dirname(doc.path)
     edits: list[Edit] = []
@@ -113,6 +118,30 @@ def middleware_command(t: Target) -> dict:
         else:
             end = len(doc.data)
             edits.append(Edit(end, end, ("" if doc.text.endswith("\n") else "\n") + tail))
+    elif fw == "nestjs":
+        if "installMiddleware(" in doc.text:
+            raise CommandError("MIDDLEWARE: installMiddleware is already wired into this app.")
+        path = unique_path(os.path.join(folder, "middleware.ts"))
+        text = tpl.NESTJS_MIDDLEWARE_TS
+        off = _ts_after_imports(doc)
+        edits.append(Edit(off, off, f'import {{ installMiddleware }} from "{_ts_import_path(doc, path)}";\n'))
+        edits.append(Edit(after, after, f"{indent}installMiddleware({var});\n"))
+    elif fw == "fastify":
+        if doc.language not in ("typescript", "tsx"):
+            raise CommandError("MIDDLEWARE: the Fastify scaffold is written in TypeScript; run it from a .ts app file.")
+        if "installMiddleware(" in doc.text:
+            raise CommandError("MIDDLEWARE: installMiddleware is already wired into this app.")
+        path = unique_path(os.path.join(folder, "middleware.ts"))
+        text = tpl.FASTIFY_MIDDLEWARE_TS
+        off = _ts_after_imports(doc)
+        edits.append(Edit(off, off, f'import {{ installMiddleware }} from "{_ts_import_path(doc, path)}";\n'))
+        edits.append(Edit(after, after, f"{indent}installMiddleware({var});\n"))
+    elif fw == "echo":
+        if "InstallMiddleware(" in doc.text:
+            raise CommandError("MIDDLEWARE: InstallMiddleware is already wired into this app.")
+        path = unique_path(os.path.join(folder, "middleware.go"))
+        text = tpl.ECHO_MIDDLEWARE.replace("{package}", _go_package(doc))
+        edits.append(Edit(after, after, f"{indent}InstallMiddleware({var})\n"))
     else:  # gin
         if "InstallMiddleware(" in doc.text:
             raise CommandError("MIDDLEWARE: InstallMiddleware is already wired into this app.")
@@ -126,6 +155,32 @@ def middleware_command(t: Target) -> dict:
     message = f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) and wired it into {var}."
     show(t, message)
     return result("MIDDLEWARE", message, path=path, text=text, app_text=apply_edits(doc.text, edits), framework=fw, edit=to_json(edit))
+
+
+_DJANGO_MIDDLEWARE_LIST = re.compile(r"^MIDDLEWARE\s*=\s*[\[(]", re.M)
+
+
+def _django_middleware(t: Target) -> dict:
+    """Django: the settings module lists the middleware; ours goes first so it sees every response."""
+    doc = t.document
+    if "RequestContextMiddleware" in doc.text:
+        raise CommandError("MIDDLEWARE: RequestContextMiddleware is already listed in MIDDLEWARE.")
+    path = unique_path(os.path.join(os.path.dirname(doc.path), "middleware.py"))
+    _, module = _module_path(path)
+    m = _DJANGO_MIDDLEWARE_LIST.search(doc.text)
+    pos = len(doc.text[: m.end()].encode("utf-8"))
+    edits = [Edit(pos, pos, f'\n    "{module}.RequestContextMiddleware",')]
+    text = tpl.DJANGO_MIDDLEWARE
+    edit = workspace_edit(t.session, doc, edits, [FileChange(path, text)])
+    send_edit(t, edit, "MIDDLEWARE")
+    from ..core.document import apply_edits
+
+    message = (
+        f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) "
+        f"and listed {module}.RequestContextMiddleware first in MIDDLEWARE."
+    )
+    show(t, message)
+    return result("MIDDLEWARE", message, path=path, text=text, app_text=apply_edits(doc.text, edits), framework="django", edit=to_json(edit))
 
 
 def _ts_after_imports(doc) -> int:
