@@ -566,3 +566,102 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastify_file
                    "export function mountUsersRoutes(store: UserStore) {"):
         assert needle in text, needle
     assert "setErrorHandler" not in text  # the app's own error handler (see MIDDLEWARE) answers validation errors
+
+
+DJANGO_ENDPOINT_PROBE = textwrap.dedent(
+    """
+    import json
+    from django.conf import settings
+    settings.configure(DEBUG=False, ALLOWED_HOSTS=["*"], ROOT_URLCONF="users_views", SECRET_KEY="test", DATABASES={}, INSTALLED_APPS=[])
+    import django
+    django.setup()
+    from django.test import Client
+    import users_views
+
+    class Store:
+        def __init__(self):
+            self.rows = {}
+        def find_by_id(self, id):
+            return self.rows.get(id)
+        def find_all(self, page, limit, sort, order):
+            rows = sorted(self.rows.values(), key=lambda r: r[sort] or "", reverse=order == "desc")
+            return rows[(page - 1) * limit : page * limit], len(rows)
+        def create(self, **values):
+            row = {"id": len(self.rows) + 1, "name": None, "role": "member", **values}
+            self.rows[row["id"]] = row
+            return row
+        def update(self, id, **changes):
+            if id not in self.rows:
+                return None
+            self.rows[id].update(changes)
+            return self.rows[id]
+        def delete(self, id):
+            return self.rows.pop(id, None) is not None
+
+    store = Store()
+    users_views.get_users_store = lambda: store
+    c = Client()
+    out = {}
+    def call(name, method, path, body=None):
+        kw = {} if body is None else {"data": json.dumps(body), "content_type": "application/json"}
+        r = getattr(c, method)(path, **kw)
+        out[name] = {"status": r.status_code, "body": json.loads(r.content) if r.content else None}
+    call("create", "post", "/users/", {"email": "a@b.c", "name": "Ann"})
+    call("create2", "post", "/users/", {"email": "b@b.c"})
+    call("invalid", "post", "/users/", {"name": "x" * 81, "nope": 1})
+    call("list", "get", "/users/?page=1&limit=1&sort=email&order=desc")
+    call("bad_list", "get", "/users/?limit=500&sort=password")
+    call("get", "get", "/users/1/")
+    call("patch", "patch", "/users/1/", {"name": "Anna"})
+    call("put_invalid", "put", "/users/1/", {"name": "Anna"})
+    call("delete", "delete", "/users/2/")
+    call("missing", "get", "/users/2/")
+    call("delete_missing", "delete", "/users/2/")
+    print(json.dumps(out))
+    """
+)
+
+
+async def test_endpoint_django_views_serve_the_conventions(client, tmp_path):
+    root = copy_project("djshop", tmp_path)
+    (root / "db").mkdir()
+    (root / "db" / "schema.sql").write_text((Path(__file__).parent.parent / "projects" / "shop" / "db" / "schema.sql").read_text())
+    edits = record_edits(client)
+    await start(client, root)
+    path, uri = await _open_schema(client, root)
+    res = await run(client, "ENDPOINT", uri, at=position_of(path.read_text(), "users ("))
+    assert res["framework"] == "django", res
+    created = created_files(edits[0].edit)
+    out = root / "djshop" / "users_views.py"
+    assert created == [str(out)]
+    text = apply_workspace_edit(edits[0].edit)[created[0]]
+    assert error_count(text, "python") == 0
+    assert 'path("users/", users_collection, name="users")' in text
+    assert 'path("users/<int:id>/", user_item, name="user")' in text
+    assert "rest_framework" not in text and "SELECT" not in text
+    pytest.importorskip("django")
+    out.write_text(text)
+    proc = _import_generated(out, DJANGO_ENDPOINT_PROBE)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["create"] == {"status": 201, "body": {"data": {"id": 1, "name": "Ann", "role": "member", "email": "a@b.c"}}}
+    assert info["invalid"]["status"] == 422
+    err = info["invalid"]["body"]["error"]
+    assert err["code"] == "VALIDATION_ERROR"
+    assert sorted(d["field"] for d in err["details"]) == ["email", "name", "nope"]
+    lst = info["list"]
+    assert lst["status"] == 200
+    assert [r["email"] for r in lst["body"]["data"]] == ["b@b.c"]
+    assert lst["body"]["meta"] == {"page": 1, "limit": 1, "total": 2}
+    links = lst["body"]["links"]
+    assert links["prev"] is None and "page=2" in links["next"] and "page=1" in links["self"] and "sort=email" in links["self"]
+    assert info["bad_list"]["status"] == 400
+    assert sorted(d["field"] for d in info["bad_list"]["body"]["error"]["details"]) == ["limit", "sort"]
+    assert info["get"]["body"]["data"]["email"] == "a@b.c"
+    assert info["patch"]["status"] == 200 and info["patch"]["body"]["data"]["name"] == "Anna"
+    assert info["put_invalid"]["status"] == 422  # PUT is a full replace: email is required
+    assert info["delete"] == {"status": 204, "body": None}
+    assert info["missing"] == {"status": 404, "body": {"error": {"code": "NOT_FOUND", "message": "user 2 not found", "details": []}}}
+    assert info["delete_missing"]["status"] == 404
