@@ -665,3 +665,120 @@ async def test_endpoint_django_views_serve_the_conventions(client, tmp_path):
     assert info["delete"] == {"status": 204, "body": None}
     assert info["missing"] == {"status": 404, "body": {"error": {"code": "NOT_FOUND", "message": "user 2 not found", "details": []}}}
     assert info["delete_missing"]["status"] == 404
+
+
+EXPRESS_TS_ROUTES = """\
+import { Router, type Request, type Response } from "express";
+import { db } from "../db";
+import { hash } from "./crypto";
+
+export const router = Router();
+
+router.post("/users", async (req: Request, res: Response) => {
+  const { email, password } = req.body;
+  const normalized = String(email).trim().toLowerCase();
+  const existing = await db.findByEmail(normalized);
+  if (existing) {
+    throw new Error("email taken");
+  }
+  const user = await db.create({ email: normalized, passwordHash: hash(password) });
+  return res.status(201).json({ data: user });
+});
+"""
+
+EXPRESS_JS_ROUTES = """\
+const express = require("express");
+const db = require("../db");
+
+const router = express.Router();
+
+router.delete("/users/:id", (req, res) => {
+  const id = Number(req.params.id);
+  const user = db.find(id);
+  db.remove(id);
+  db.log.push(`deleted ${user.email}`);
+  res.status(204).end();
+});
+
+module.exports = router;
+"""
+
+
+async def test_service_extracts_an_express_typescript_handler(client, tmp_path):
+    root = tmp_path / "api"
+    (root / "src" / "routes").mkdir(parents=True)
+    path = root / "src" / "routes" / "users.ts"
+    path.write_text(EXPRESS_TS_ROUTES)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, path, "typescript")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "SERVICE", uri, at=position_of(EXPRESS_TS_ROUTES, "existing ="))
+    files = apply_workspace_edit(edits[0].edit)
+    services = root / "src" / "services" / "usersService.ts"
+    assert set(files) == {str(path), str(services)}, res
+    handler, service = files[str(path)], files[str(services)]
+    assert error_count(handler, "typescript") == 0 and error_count(service, "typescript") == 0
+    assert 'import * as usersService from "../services/usersService";' in handler
+    assert "const { email, password } = req.body;" in handler  # reading the request stays
+    assert "return res.status(201).json({ data: await usersService.createUser(email, password) });" in handler
+    assert "db.findByEmail" not in handler and "hash(" not in handler
+    assert "export async function createUser(email: any, password: any) {" in service
+    assert 'import { db } from "../db";' in service and 'import { hash } from "../routes/crypto";' in service
+    assert "  const existing = await db.findByEmail(normalized);" in service and "  return user;\n}" in service
+    assert "req" not in service and "res." not in service
+    assert res["services_text"] == service and res["handler_text"] == handler
+
+
+async def test_service_extracts_an_express_javascript_handler_and_it_runs(client, tmp_path):
+    root = tmp_path / "api"
+    (root / "routes").mkdir(parents=True)
+    path = root / "routes" / "users.js"
+    path.write_text(EXPRESS_JS_ROUTES)
+    services = root / "services" / "usersService.js"
+    services.parent.mkdir()
+    existing = 'const db = require("../db");\n\nasync function ping() {\n  return db.log.length;\n}\n\nmodule.exports.ping = ping;\n'
+    services.write_text(existing)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, path, "javascript")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "SERVICE", uri, at=position_of(EXPRESS_JS_ROUTES, "db.remove"))
+    files = apply_workspace_edit(edits[0].edit)
+    assert set(files) == {str(path), str(services)}, res
+    handler, service = files[str(path)], files[str(services)]
+    assert error_count(handler, "javascript") == 0 and error_count(service, "javascript") == 0
+    assert service.startswith(existing)  # appended to, the require not duplicated
+    assert service.count('require("../db")') == 1
+    assert "async function deleteUser(id) {" in service and "module.exports.deleteUser = deleteUser;" in service
+    assert 'const usersService = require("../services/usersService");' in handler
+    assert 'router.delete("/users/:id", async (req, res) => {' in handler
+    assert "  await usersService.deleteUser(id);\n  res.status(204).end();" in handler
+    for p, text in files.items():
+        Path(p).write_text(text)
+    # run it with node: a stand-in express records the route; the handler calls the service
+    (root / "node_modules" / "express").mkdir(parents=True)
+    (root / "node_modules" / "express" / "index.js").write_text(
+        "function Router() { const routes = {}; const r = { routes };\n"
+        "  for (const m of ['get', 'post', 'put', 'patch', 'delete']) r[m] = (p, h) => { routes[m + ' ' + p] = h; };\n"
+        "  return r; }\nmodule.exports = Object.assign(() => ({}), { Router });\n"
+    )
+    (root / "db.js").write_text(
+        "const rows = new Map([[7, { id: 7, email: 'a@b.c' }]]);\n"
+        "module.exports = { log: [], find: (id) => rows.get(id), remove: (id) => rows.delete(id), rows };\n"
+    )
+    probe = (
+        "const router = require('./routes/users'); const db = require('./db');\n"
+        "const res = { code: 0, status(c) { this.code = c; return this; }, end() { this.ended = true; } };\n"
+        "router.routes['delete /users/:id']({ params: { id: '7' } }, res).then(() => {\n"
+        "  console.log(JSON.stringify({ code: res.code, ended: res.ended, log: db.log, left: db.rows.size }));\n"
+        "});\n"
+    )
+    import json
+    import shutil
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    proc = subprocess.run(["node", "-e", probe], cwd=root, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"code": 204, "ended": True, "log": ["deleted a@b.c"], "left": 0}
