@@ -639,6 +639,7 @@ async def test_endpoint_django_views_serve_the_conventions(client, tmp_path):
     assert 'path("users/", users_collection, name="users")' in text
     assert 'path("users/<int:id>/", user_item, name="user")' in text
     assert "rest_framework" not in text and "SELECT" not in text
+    assert 'path("", include("djshop.users_views"))' in text  # how to mount it, with the real module
     pytest.importorskip("django")
     out.write_text(text)
     proc = _import_generated(out, DJANGO_ENDPOINT_PROBE)

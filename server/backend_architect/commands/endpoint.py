@@ -1525,6 +1525,9 @@ def endpoint_command(t: Target) -> dict:
     else:
         folder, name = os.path.join("internal", "handlers"), f"{stem}.go"
     path = unique_path(os.path.join(t.root, folder, name))
+    if framework == "django":
+        dotted = os.path.relpath(os.path.splitext(path)[0], t.root).replace(os.sep, ".").lstrip(".")
+        text = text.replace(f'include("<package>.{stem}_views")', f'include("{dotted}")')
     edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
     send_edit(t, edit, f"ENDPOINT: {table.name}")
     message = f"ENDPOINT: generated {os.path.relpath(path, t.root)} with the CRUD endpoints of {table.name} ({framework})."

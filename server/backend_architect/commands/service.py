@@ -474,6 +474,13 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
         elif name in defined and name not in module_refs:
             module_refs.append(name)
     del scan_end
+    if payload is not False:
+        for name, node in _js_identifiers(last, data, lang):
+            if name in locally and not (payload and payload.start_byte <= node.start_byte < payload.end_byte):
+                raise CommandError(
+                    f"SERVICE: the response uses {name} outside its payload (e.g. in a header or status); "
+                    "move that part by hand or return it from the service."
+                )
     notes = []
     http_used = [n for n in used if n in (req_name, res_name) or n == (params[2] if len(params) > 2 else None)]
     if http_used:
