@@ -566,3 +566,220 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastify_file
                    "export function mountUsersRoutes(store: UserStore) {"):
         assert needle in text, needle
     assert "setErrorHandler" not in text  # the app's own error handler (see MIDDLEWARE) answers validation errors
+
+
+DJANGO_ENDPOINT_PROBE = textwrap.dedent(
+    """
+    import json
+    from django.conf import settings
+    settings.configure(DEBUG=False, ALLOWED_HOSTS=["*"], ROOT_URLCONF="users_views", SECRET_KEY="test", DATABASES={}, INSTALLED_APPS=[])
+    import django
+    django.setup()
+    from django.test import Client
+    import users_views
+
+    class Store:
+        def __init__(self):
+            self.rows = {}
+        def find_by_id(self, id):
+            return self.rows.get(id)
+        def find_all(self, page, limit, sort, order):
+            rows = sorted(self.rows.values(), key=lambda r: r[sort] or "", reverse=order == "desc")
+            return rows[(page - 1) * limit : page * limit], len(rows)
+        def create(self, **values):
+            row = {"id": len(self.rows) + 1, "name": None, "role": "member", **values}
+            self.rows[row["id"]] = row
+            return row
+        def update(self, id, **changes):
+            if id not in self.rows:
+                return None
+            self.rows[id].update(changes)
+            return self.rows[id]
+        def delete(self, id):
+            return self.rows.pop(id, None) is not None
+
+    store = Store()
+    users_views.get_users_store = lambda: store
+    c = Client()
+    out = {}
+    def call(name, method, path, body=None):
+        kw = {} if body is None else {"data": json.dumps(body), "content_type": "application/json"}
+        r = getattr(c, method)(path, **kw)
+        out[name] = {"status": r.status_code, "body": json.loads(r.content) if r.content else None}
+    call("create", "post", "/users/", {"email": "a@b.c", "name": "Ann"})
+    call("create2", "post", "/users/", {"email": "b@b.c"})
+    call("invalid", "post", "/users/", {"name": "x" * 81, "nope": 1})
+    call("list", "get", "/users/?page=1&limit=1&sort=email&order=desc")
+    call("bad_list", "get", "/users/?limit=500&sort=password")
+    call("get", "get", "/users/1/")
+    call("patch", "patch", "/users/1/", {"name": "Anna"})
+    call("put_invalid", "put", "/users/1/", {"name": "Anna"})
+    call("delete", "delete", "/users/2/")
+    call("missing", "get", "/users/2/")
+    call("delete_missing", "delete", "/users/2/")
+    print(json.dumps(out))
+    """
+)
+
+
+async def test_endpoint_django_views_serve_the_conventions(client, tmp_path):
+    root = copy_project("djshop", tmp_path)
+    (root / "db").mkdir()
+    (root / "db" / "schema.sql").write_text((Path(__file__).parent.parent / "projects" / "shop" / "db" / "schema.sql").read_text())
+    edits = record_edits(client)
+    await start(client, root)
+    path, uri = await _open_schema(client, root)
+    res = await run(client, "ENDPOINT", uri, at=position_of(path.read_text(), "users ("))
+    assert res["framework"] == "django", res
+    created = created_files(edits[0].edit)
+    out = root / "djshop" / "users_views.py"
+    assert created == [str(out)]
+    text = apply_workspace_edit(edits[0].edit)[created[0]]
+    assert error_count(text, "python") == 0
+    assert 'path("users/", users_collection, name="users")' in text
+    assert 'path("users/<int:id>/", user_item, name="user")' in text
+    assert "rest_framework" not in text and "SELECT" not in text
+    assert 'path("", include("djshop.users_views"))' in text  # how to mount it, with the real module
+    pytest.importorskip("django")
+    out.write_text(text)
+    proc = _import_generated(out, DJANGO_ENDPOINT_PROBE)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["create"] == {"status": 201, "body": {"data": {"id": 1, "name": "Ann", "role": "member", "email": "a@b.c"}}}
+    assert info["invalid"]["status"] == 422
+    err = info["invalid"]["body"]["error"]
+    assert err["code"] == "VALIDATION_ERROR"
+    assert sorted(d["field"] for d in err["details"]) == ["email", "name", "nope"]
+    lst = info["list"]
+    assert lst["status"] == 200
+    assert [r["email"] for r in lst["body"]["data"]] == ["b@b.c"]
+    assert lst["body"]["meta"] == {"page": 1, "limit": 1, "total": 2}
+    links = lst["body"]["links"]
+    assert links["prev"] is None and "page=2" in links["next"] and "page=1" in links["self"] and "sort=email" in links["self"]
+    assert info["bad_list"]["status"] == 400
+    assert sorted(d["field"] for d in info["bad_list"]["body"]["error"]["details"]) == ["limit", "sort"]
+    assert info["get"]["body"]["data"]["email"] == "a@b.c"
+    assert info["patch"]["status"] == 200 and info["patch"]["body"]["data"]["name"] == "Anna"
+    assert info["put_invalid"]["status"] == 422  # PUT is a full replace: email is required
+    assert info["delete"] == {"status": 204, "body": None}
+    assert info["missing"] == {"status": 404, "body": {"error": {"code": "NOT_FOUND", "message": "user 2 not found", "details": []}}}
+    assert info["delete_missing"]["status"] == 404
+
+
+EXPRESS_TS_ROUTES = """\
+import { Router, type Request, type Response } from "express";
+import { db } from "../db";
+import { hash } from "./crypto";
+
+export const router = Router();
+
+router.post("/users", async (req: Request, res: Response) => {
+  const { email, password } = req.body;
+  const normalized = String(email).trim().toLowerCase();
+  const existing = await db.findByEmail(normalized);
+  if (existing) {
+    throw new Error("email taken");
+  }
+  const user = await db.create({ email: normalized, passwordHash: hash(password) });
+  return res.status(201).json({ data: user });
+});
+"""
+
+EXPRESS_JS_ROUTES = """\
+const express = require("express");
+const db = require("../db");
+
+const router = express.Router();
+
+router.delete("/users/:id", (req, res) => {
+  const id = Number(req.params.id);
+  const user = db.find(id);
+  db.remove(id);
+  db.log.push(`deleted ${user.email}`);
+  res.status(204).end();
+});
+
+module.exports = router;
+"""
+
+
+async def test_service_extracts_an_express_typescript_handler(client, tmp_path):
+    root = tmp_path / "api"
+    (root / "src" / "routes").mkdir(parents=True)
+    path = root / "src" / "routes" / "users.ts"
+    path.write_text(EXPRESS_TS_ROUTES)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, path, "typescript")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "SERVICE", uri, at=position_of(EXPRESS_TS_ROUTES, "existing ="))
+    files = apply_workspace_edit(edits[0].edit)
+    services = root / "src" / "services" / "usersService.ts"
+    assert set(files) == {str(path), str(services)}, res
+    handler, service = files[str(path)], files[str(services)]
+    assert error_count(handler, "typescript") == 0 and error_count(service, "typescript") == 0
+    assert 'import * as usersService from "../services/usersService";' in handler
+    assert "const { email, password } = req.body;" in handler  # reading the request stays
+    assert "return res.status(201).json({ data: await usersService.createUser(email, password) });" in handler
+    assert "db.findByEmail" not in handler and "hash(" not in handler
+    assert "export async function createUser(email: any, password: any) {" in service
+    assert 'import { db } from "../db";' in service and 'import { hash } from "../routes/crypto";' in service
+    assert "  const existing = await db.findByEmail(normalized);" in service and "  return user;\n}" in service
+    assert "req" not in service and "res." not in service
+    assert res["services_text"] == service and res["handler_text"] == handler
+
+
+async def test_service_extracts_an_express_javascript_handler_and_it_runs(client, tmp_path):
+    root = tmp_path / "api"
+    (root / "routes").mkdir(parents=True)
+    path = root / "routes" / "users.js"
+    path.write_text(EXPRESS_JS_ROUTES)
+    services = root / "services" / "usersService.js"
+    services.parent.mkdir()
+    existing = 'const db = require("../db");\n\nasync function ping() {\n  return db.log.length;\n}\n\nmodule.exports.ping = ping;\n'
+    services.write_text(existing)
+    edits = record_edits(client)
+    await start(client, root)
+    uri = open_file(client, path, "javascript")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    res = await run(client, "SERVICE", uri, at=position_of(EXPRESS_JS_ROUTES, "db.remove"))
+    files = apply_workspace_edit(edits[0].edit)
+    assert set(files) == {str(path), str(services)}, res
+    handler, service = files[str(path)], files[str(services)]
+    assert error_count(handler, "javascript") == 0 and error_count(service, "javascript") == 0
+    assert service.startswith(existing)  # appended to, the require not duplicated
+    assert service.count('require("../db")') == 1
+    assert "async function deleteUser(id) {" in service and "module.exports.deleteUser = deleteUser;" in service
+    assert 'const usersService = require("../services/usersService");' in handler
+    assert 'router.delete("/users/:id", async (req, res) => {' in handler
+    assert "  await usersService.deleteUser(id);\n  res.status(204).end();" in handler
+    for p, text in files.items():
+        Path(p).write_text(text)
+    # run it with node: a stand-in express records the route; the handler calls the service
+    (root / "node_modules" / "express").mkdir(parents=True)
+    (root / "node_modules" / "express" / "index.js").write_text(
+        "function Router() { const routes = {}; const r = { routes };\n"
+        "  for (const m of ['get', 'post', 'put', 'patch', 'delete']) r[m] = (p, h) => { routes[m + ' ' + p] = h; };\n"
+        "  return r; }\nmodule.exports = Object.assign(() => ({}), { Router });\n"
+    )
+    (root / "db.js").write_text(
+        "const rows = new Map([[7, { id: 7, email: 'a@b.c' }]]);\n"
+        "module.exports = { log: [], find: (id) => rows.get(id), remove: (id) => rows.delete(id), rows };\n"
+    )
+    probe = (
+        "const router = require('./routes/users'); const db = require('./db');\n"
+        "const res = { code: 0, status(c) { this.code = c; return this; }, end() { this.ended = true; } };\n"
+        "router.routes['delete /users/:id']({ params: { id: '7' } }, res).then(() => {\n"
+        "  console.log(JSON.stringify({ code: res.code, ended: res.ended, log: db.log, left: db.rows.size }));\n"
+        "});\n"
+    )
+    import json
+    import shutil
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    proc = subprocess.run(["node", "-e", probe], cwd=root, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"code": 204, "ended": True, "log": ["deleted a@b.c"], "left": 0}

@@ -1124,6 +1124,170 @@ def echo_code(t: TableInfo, ops, base: str, router_var: str | None = None, packa
     return imports, "\n".join(L) + "\n"
 
 
+# -- Django -------------------------------------------------------------------------------------------
+
+
+def django_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
+    """Function views with JsonResponse (no DRF), explicit validation and the module's ``urlpatterns``."""
+    res = naming.snake(t.name)
+    one = naming.snake(naming.singular(t.name))
+    up = one.upper()
+    idc = t.id_column
+    conv = "int" if naming.py_type(idc.type) == "int" else "str"
+    writable = t.writable
+    imports = [
+        "import json",
+        "from typing import Any",
+        "from urllib.parse import urlencode",
+        "",
+        "from django.http import HttpRequest, HttpResponse, JsonResponse",
+        "from django.urls import path",
+        "from django.views.decorators.csrf import csrf_exempt",
+    ]
+    L: list[str] = []
+    a = L.append
+    py_checks = {"int": "int", "float": "(int, float)", "bool": "bool", "str": "str"}
+    a(f"{up}_SORTABLE = {tuple(c.name for c in t.columns)!r}")
+    a(f"{up}_FIELDS = {{")
+    for c in writable:
+        check = py_checks.get(naming.py_type(c.type), "object")
+        a(f"    {c.name!r}: ({check}, {c.required!r}, {c.nullable!r}, {_max_len(c.type)!r}),  # type, required, nullable, max length")
+    a("}")
+    a("")
+    a("")
+    a(f"def {one}_error(status: int, code: str, message: str, details: list | None = None) -> JsonResponse:")
+    a('    return JsonResponse({"error": {"code": code, "message": message, "details": details or []}}, status=status)')
+    a("")
+    a("")
+    a(f"def validate_{one}(payload: Any, partial: bool) -> tuple[dict[str, Any], list[dict[str, str]]]:")
+    a('    """The accepted fields and a list of {field, message} problems."""')
+    a("    if not isinstance(payload, dict):")
+    a('        return {}, [{"field": "", "message": "expected a JSON object"}]')
+    a("    details = []")
+    a(f"    for name in sorted(set(payload) - set({up}_FIELDS)):")
+    a('        details.append({"field": name, "message": "unknown field"})')
+    a("    values = {}")
+    a(f"    for name, (kind, required, nullable, max_len) in {up}_FIELDS.items():")
+    a("        if name not in payload:")
+    a("            if required and not partial:")
+    a('                details.append({"field": name, "message": "is required"})')
+    a("            continue")
+    a("        value = payload[name]")
+    a("        if value is None:")
+    a("            if not nullable:")
+    a('                details.append({"field": name, "message": "must not be null"})')
+    a("                continue")
+    a("        elif not isinstance(value, kind) or kind is int and isinstance(value, bool):")
+    a('            details.append({"field": name, "message": "has the wrong type"})')
+    a("            continue")
+    a("        elif max_len is not None and len(value) > max_len:")
+    a('            details.append({"field": name, "message": f"is longer than {max_len} characters"})')
+    a("            continue")
+    a("        values[name] = value")
+    a("    return values, details")
+    a("")
+    a("")
+    a("def _json_body(request: HttpRequest) -> Any:")
+    a("    try:")
+    a('        return json.loads(request.body or b"null")')
+    a("    except ValueError:")
+    a("        return None")
+    a("")
+    a("")
+    a(f"def get_{res}_store():")
+    a(f'    """Wire the {t.name} repository here (find_by_id, find_all, create, update, delete)."""')
+    a(f'    raise NotImplementedError("get_{res}_store is not wired to a {t.name} repository yet")')
+    coll_methods = [m for op, m in (("list", "GET"), ("create", "POST")) if op in ops]
+    item_methods = [m for op, m in (("get", "GET"), ("replace", "PUT"), ("update", "PATCH"), ("delete", "DELETE")) if op in ops]
+    if "list" in ops:
+        a("")
+        a("")
+        a(f"def list_{res}(request: HttpRequest) -> JsonResponse:")
+        a("    try:")
+        a('        page = int(request.GET.get("page", 1))')
+        a('        limit = int(request.GET.get("limit", 20))')
+        a("    except ValueError:")
+        a(f'        return {one}_error(400, "VALIDATION_ERROR", "page and limit must be integers")')
+        a(f'    sort = request.GET.get("sort", {idc.name!r})')
+        a('    order = request.GET.get("order", "asc")')
+        a("    details = []")
+        a("    if page < 1:")
+        a('        details.append({"field": "page", "message": "must be >= 1"})')
+        a("    if not 1 <= limit <= 100:")
+        a('        details.append({"field": "limit", "message": "must be between 1 and 100"})')
+        a(f"    if sort not in {up}_SORTABLE:")
+        a(f'        details.append({{"field": "sort", "message": f"one of {{\', \'.join({up}_SORTABLE)}}"}})')
+        a('    if order not in ("asc", "desc"):')
+        a('        details.append({"field": "order", "message": "asc or desc"})')
+        a("    if details:")
+        a(f'        return {one}_error(400, "VALIDATION_ERROR", "invalid list parameters", details)')
+        a(f"    rows, total = get_{res}_store().find_all(page=page, limit=limit, sort=sort, order=order)")
+        a("")
+        a("    def at(p: int) -> str:")
+        a('        return request.build_absolute_uri(request.path + "?" + urlencode({"page": p, "limit": limit, "sort": sort, "order": order}))')
+        a("")
+        a('    links = {"self": at(page), "next": at(page + 1) if page * limit < total else None, "prev": at(page - 1) if page > 1 else None}')
+        a('    return JsonResponse({"data": list(rows), "meta": {"page": page, "limit": limit, "total": total}, "links": links})')
+    if "get" in ops:
+        a("")
+        a("")
+        a(f"def get_{one}(request: HttpRequest, id) -> JsonResponse:")
+        a(f"    row = get_{res}_store().find_by_id(id)")
+        a("    if row is None:")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return JsonResponse({"data": row})')
+    for op, partial in (("create", False), ("replace", False), ("update", True)):
+        if op not in ops:
+            continue
+        a("")
+        a("")
+        a(f"def {op}_{one}(request: HttpRequest{'' if op == 'create' else ', id'}) -> JsonResponse:")
+        a(f"    values, details = validate_{one}(_json_body(request), partial={partial})")
+        a("    if details:")
+        a(f'        return {one}_error(422, "VALIDATION_ERROR", "the request body is not valid", details)')
+        if op == "create":
+            a(f'    return JsonResponse({{"data": get_{res}_store().create(**values)}}, status=201)')
+        else:
+            a(f"    row = get_{res}_store().update(id, **values)")
+            a("    if row is None:")
+            a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+            a('    return JsonResponse({"data": row})')
+    if "delete" in ops:
+        a("")
+        a("")
+        a(f"def delete_{one}(request: HttpRequest, id) -> HttpResponse:")
+        a(f"    if not get_{res}_store().delete(id):")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a("    return HttpResponse(status=204)")
+    dispatch = {"GET": None, "POST": f"create_{one}(request)", "PUT": f"replace_{one}(request, id)",
+                "PATCH": f"update_{one}(request, id)", "DELETE": f"delete_{one}(request, id)"}
+    for kind, methods, sig in (("collection", coll_methods, "request: HttpRequest"), ("item", item_methods, "request: HttpRequest, id")):
+        if not methods:
+            continue
+        name = f"{res}_collection" if kind == "collection" else f"{one}_item"
+        a("")
+        a("")
+        a("@csrf_exempt")
+        a(f"def {name}({sig}) -> HttpResponse:")
+        a(f'    """{" | ".join(methods)} {base}/{"" if kind == "collection" else "<id>/"}"""')
+        for m in methods:
+            call = (f"list_{res}(request)" if kind == "collection" else f"get_{one}(request, id)") if m == "GET" else dispatch[m]
+            a(f'    if request.method == "{m}":')
+            a(f"        return {call}")
+        a(f'    return {one}_error(405, "METHOD_NOT_ALLOWED", f"{{request.method}} is not allowed here")')
+    seg = base.strip("/")
+    a("")
+    a("")
+    a(f'# include() this module from the project\'s urls.py: path("", include("<package>.{res}_views"))')
+    a("urlpatterns = [")
+    if coll_methods:
+        a(f'    path("{seg}/", {res}_collection, name="{res}"),')
+    if item_methods:
+        a(f'    path("{seg}/<{conv}:id>/", {one}_item, name="{one}"),')
+    a("]")
+    return "\n".join(imports), "\n".join(L) + "\n"
+
+
 # -- assembling files ---------------------------------------------------------------------------------
 
 
@@ -1152,7 +1316,10 @@ def new_file(framework: str, language: str, t: TableInfo, ops=OPERATIONS, packag
     if framework == "nestjs":
         imports, body = nestjs_code(t, ops, base)
         return f"// HTTP endpoints for {t.name}.\n{imports}\n\n{body}"
-    raise CommandError(f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Express, NestJS, Fastify, Gin and Echo are supported).")
+    if framework == "django":
+        imports, body = django_code(t, ops, base)
+        return f'"""HTTP endpoints for {t.name} (Django views, JSON in and out)."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
+    raise CommandError(f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Django, Express, NestJS, Fastify, Gin and Echo are supported).")
 
 
 _ROUTE_RE = {
@@ -1305,6 +1472,16 @@ def append_to_route_file(doc, framework: str, tables: dict) -> tuple[list, str]:
     raise CommandError(f"ENDPOINT: adding to an existing {framework} file is not supported; run it on the table.")
 
 
+def _django_package(root: str) -> str:
+    """The folder (relative to root) of the project's package: where settings.py or urls.py lives."""
+    for name in ("settings.py", "urls.py"):
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in ("node_modules", "venv", ".venv", "__pycache__"))
+            if name in filenames and "__init__.py" in filenames:
+                return os.path.relpath(dirpath, root)
+    return "."
+
+
 @handler("ENDPOINT")
 def endpoint_command(t: Target) -> dict:
     """Generate the missing CRUD endpoints of the resource under the cursor."""
@@ -1332,11 +1509,13 @@ def endpoint_command(t: Target) -> dict:
         framework, language = workspace_framework(t.root)
     if not framework:
         framework, language = "fastapi", "python"
-    language = language or {"fastapi": "python", "flask": "python", "express": "typescript", "nestjs": "typescript", "fastify": "typescript", "gin": "go", "echo": "go"}.get(framework)
+    language = language or {"fastapi": "python", "flask": "python", "django": "python", "express": "typescript", "nestjs": "typescript", "fastify": "typescript", "gin": "go", "echo": "go"}.get(framework)
     text = new_file(framework, language, table)
     stem = naming.snake(table.name)
     if framework in ("fastapi", "flask"):
         folder, name = "routes", f"{stem}.py"
+    elif framework == "django":
+        folder, name = _django_package(t.root), f"{stem}_views.py"
     elif framework in ("express", "fastify"):
         src = os.path.join(t.root, "src")
         folder = os.path.join("src", "routes") if os.path.isdir(src) else "routes"
@@ -1346,6 +1525,9 @@ def endpoint_command(t: Target) -> dict:
     else:
         folder, name = os.path.join("internal", "handlers"), f"{stem}.go"
     path = unique_path(os.path.join(t.root, folder, name))
+    if framework == "django":
+        dotted = os.path.relpath(os.path.splitext(path)[0], t.root).replace(os.sep, ".").lstrip(".")
+        text = text.replace(f'include("<package>.{stem}_views")', f'include("{dotted}")')
     edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
     send_edit(t, edit, f"ENDPOINT: {table.name}")
     message = f"ENDPOINT: generated {os.path.relpath(path, t.root)} with the CRUD endpoints of {table.name} ({framework})."

@@ -274,13 +274,312 @@ def _after_imports(doc: Document) -> int:
     return last
 
 
+# -- Express (TypeScript / JavaScript) ------------------------------------------------------------------
+
+JS_LANGS = ("typescript", "tsx", "javascript")
+EXPRESS_ROUTE_CALL = re.compile(r"\b\w+\.(get|post|put|patch|delete|all)\s*\(")
+_JS_IDENTS = "[(identifier) (shorthand_property_identifier) (shorthand_property_identifier_pattern)] @id"
+_VERBS = {"get": "get", "post": "create", "put": "replace", "patch": "update", "delete": "delete", "all": "handle"}
+
+
+def _js_identifiers(node, data: bytes, lang: str) -> list[tuple[str, object]]:
+    from tree_sitter import QueryCursor
+
+    caps = QueryCursor(query(lang, _JS_IDENTS)).captures(node)
+    return sorted(((_text(n, data), n) for n in caps.get("id", [])), key=lambda x: x[1].start_byte)
+
+
+def express_handler_at(doc: Document, offset: int):
+    """(route call, handler function, method, path) of the Express route around ``offset``, or None."""
+    if doc.language not in JS_LANGS or not EXPRESS_ROUTE_CALL.search(doc.text):
+        return None
+    from .base import tree_of
+
+    node = tree_of(doc).root_node.descendant_for_byte_range(offset, offset)
+    while node is not None:
+        if node.type == "call_expression":
+            callee = node.child_by_field_name("function")
+            args = node.child_by_field_name("arguments")
+            if callee is not None and callee.type == "member_expression" and args is not None and args.named_children:
+                method = _text(callee.child_by_field_name("property"), doc.data)
+                first, last = args.named_children[0], args.named_children[-1]
+                if method in _VERBS and first.type in ("string", "template_string") and last.type in ("arrow_function", "function_expression", "function"):
+                    body = last.child_by_field_name("body")
+                    if body is not None and body.type == "statement_block" and body.start_byte <= offset <= body.end_byte:
+                        return node, last, method, _text(first, doc.data)[1:-1]
+        node = node.parent
+    return None
+
+
+def _js_params(fn, data: bytes) -> list[str]:
+    params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+    if params is None:
+        return []
+    if params.type == "identifier":
+        return [_text(params, data)]
+    out = []
+    for p in params.named_children:
+        name = p.child_by_field_name("pattern") if p.type in ("required_parameter", "optional_parameter") else p
+        if name is not None and name.type == "identifier":
+            out.append(_text(name, data))
+    return out
+
+
+def _js_declared(stmt, data: bytes, lang: str) -> set[str]:
+    """Names a ``const``/``let``/``var`` statement declares (destructuring included)."""
+    names: set[str] = set()
+    if stmt.type not in ("lexical_declaration", "variable_declaration"):
+        return names
+    for d in stmt.named_children:
+        if d.type == "variable_declarator":
+            target = d.child_by_field_name("name")
+            if target is not None:
+                names |= {n for n, node in _js_identifiers(target, data, lang)
+                          if not (node.parent is not None and node.parent.type == "pair_pattern" and node.parent.child_by_field_name("key") == node)}
+    return names
+
+
+def _response_payload(stmt, data: bytes, res_name: str):
+    """(payload node or None) when ``stmt`` answers through ``res`` (``return res.status(201).json(x)``,
+    ``res.json({ data: x })``, ``res.status(204).end()``); False when it is not a response."""
+    expr = stmt.named_children[0] if stmt.type in ("return_statement", "expression_statement") and stmt.named_children else None
+    if expr is not None and expr.type == "await_expression":
+        expr = expr.named_children[0] if expr.named_children else None
+    if expr is None or expr.type != "call_expression":
+        return False
+    callee = expr.child_by_field_name("function")
+    root = callee
+    while root is not None and root.type in ("member_expression", "call_expression"):
+        root = root.child_by_field_name("object") if root.type == "member_expression" else root.child_by_field_name("function")
+    if root is None or root.type != "identifier" or _text(root, data) != res_name:
+        return False
+    method = _text(callee.child_by_field_name("property"), data) if callee.type == "member_expression" else ""
+    args = expr.child_by_field_name("arguments")
+    if method not in ("json", "send") or args is None or not args.named_children:
+        return None
+    value = args.named_children[0]
+    if value.type == "object" and len(value.named_children) == 1 and value.named_children[0].type == "pair":
+        pair = value.named_children[0]
+        if _text(pair.child_by_field_name("key"), data).strip("'\"") == "data":
+            return pair.child_by_field_name("value")
+    return value
+
+
+def _js_module_names(tree, data: bytes, lang: str) -> tuple[dict[str, object], set[str]]:
+    """(name -> the import/require statement node declaring it, other top-level names)."""
+    imported: dict[str, object] = {}
+    defined: set[str] = set()
+    for child in tree.root_node.named_children:
+        if child.type == "import_statement":
+            clause = next((c for c in child.named_children if c.type == "import_clause"), None)
+            if clause is not None:
+                for n, node in _js_identifiers(clause, data, lang):
+                    imported[n] = child
+        elif child.type in ("lexical_declaration", "variable_declaration"):
+            is_require = "require(" in _text(child, data)
+            for n in _js_declared(child, data, lang):
+                if is_require:
+                    imported[n] = child
+                else:
+                    defined.add(n)
+        elif child.type in ("function_declaration", "class_declaration"):
+            name = child.child_by_field_name("name")
+            if name is not None:
+                defined.add(_text(name, data))
+        elif child.type == "export_statement":
+            decl = child.child_by_field_name("declaration")
+            if decl is not None:
+                name = decl.child_by_field_name("name")
+                if name is not None:
+                    defined.add(_text(name, data))
+                defined |= _js_declared(decl, data, lang)
+    return imported, defined
+
+
+def default_js_services_path(handler_path: str) -> str:
+    """``services/<module>Service.ts|js``: beside ``routes/`` (or ``controllers/``, ``handlers/``), else under the handler's folder."""
+    folder = os.path.dirname(handler_path)
+    stem, ext = os.path.splitext(os.path.basename(handler_path))
+    if os.path.basename(folder) in ("routes", "controllers", "handlers", "api", "routers"):
+        folder = os.path.dirname(folder)
+    ext = ".ts" if ext in (".ts", ".tsx", ".mts") else ".js"
+    return os.path.join(folder, "services", f"{naming.camel(stem)}Service{ext}")
+
+
+def _rewrite_specifier(stmt_text: str, from_dir: str, to_dir: str) -> str:
+    """The import statement with a relative module path re-based from ``from_dir`` to ``to_dir``."""
+    def fix(m):
+        spec = m.group(2)
+        if not spec.startswith("."):
+            return m.group(0)
+        target = os.path.normpath(os.path.join(from_dir, spec))
+        rel = os.path.relpath(target, to_dir).replace(os.sep, "/")
+        if not rel.startswith("."):
+            rel = "./" + rel
+        return m.group(1) + rel + m.group(1)
+
+    return re.sub(r"""(["'])([^"']+)\1""", fix, stmt_text, count=1)
+
+
+def extract_express(doc: Document, found, services_path: str, existing: Document | None = None):
+    """(handler edits, services file change, service function name, notes) for an Express route handler."""
+    call, fn, method, route = found
+    data = doc.data
+    lang = doc.language
+    typescript = lang in ("typescript", "tsx")
+    tree = parse(data, lang)
+    params = _js_params(fn, data)
+    req_name = params[0] if params else "req"
+    res_name = params[1] if len(params) > 1 else "res"
+    body = fn.child_by_field_name("body")
+    stmts = [s for s in body.named_children if s.type != "comment"]
+    if len(stmts) < 2:
+        raise CommandError("SERVICE: this handler has no inline logic to move (fewer than two statements).")
+    kept = []
+    i = 0
+    while i < len(stmts) - 1 and stmts[i].type in ("lexical_declaration", "variable_declaration") and any(
+        n == req_name for n, _ in _js_identifiers(stmts[i], data, lang)
+    ):
+        kept.append(stmts[i])
+        i += 1
+    rest = stmts[i:]
+    last = rest[-1]
+    payload = _response_payload(last, data, res_name)
+    moved = rest[:-1] if payload is not False else rest
+    if not moved:
+        raise CommandError("SERVICE: nothing to move: the handler only reads the request and answers.")
+    available = set(params)
+    for s in kept:
+        available |= _js_declared(s, data, lang)
+    moved_start, moved_end = moved[0].start_byte, moved[-1].end_byte
+    scan_end = payload.end_byte if payload else moved_end
+    scan_start = moved_start
+    used: list[str] = []
+    imported, defined = _js_module_names(tree, data, lang)
+    needed_imports: list[str] = []
+    module_refs: list[str] = []
+    locally: set[str] = set()
+    for s in moved:
+        locally |= _js_declared(s, data, lang)
+    for name, node in _js_identifiers(body, data, lang):
+        inside = scan_start <= node.start_byte < moved_end or (payload and payload.start_byte <= node.start_byte < payload.end_byte)
+        if not inside or name in locally:
+            continue
+        if name in available and name not in used:
+            used.append(name)
+        elif name in imported:
+            stmt_text = _text(imported[name], data)
+            if stmt_text not in needed_imports:
+                needed_imports.append(stmt_text)
+        elif name in defined and name not in module_refs:
+            module_refs.append(name)
+    del scan_end
+    if payload is not False:
+        for name, node in _js_identifiers(last, data, lang):
+            if name in locally and not (payload and payload.start_byte <= node.start_byte < payload.end_byte):
+                raise CommandError(
+                    f"SERVICE: the response uses {name} outside its payload (e.g. in a header or status); "
+                    "move that part by hand or return it from the service."
+                )
+    notes = []
+    http_used = [n for n in used if n in (req_name, res_name) or n == (params[2] if len(params) > 2 else None)]
+    if http_used:
+        notes.append(f"the moved code still uses {', '.join(http_used)}; replace it with plain values or a domain error")
+    if module_refs:
+        notes.append(f"the moved code uses {', '.join(module_refs)} from the route file; export it from there or move it to the service")
+    # the service function
+    segs = [s for s in route.split("/") if s and not s.startswith(":") and not re.fullmatch(r"v\d+|api", s)]
+    item = bool(re.search(r"/:\w+/?$", route))
+    verb = "list" if method == "get" and not item else _VERBS[method]
+    if segs and (item or method in ("post", "put", "patch", "delete")):
+        segs = segs[:-1] + [naming.singular(segs[-1].replace("-", "_"))]
+    fname = verb + "".join(naming.pascal(s.replace("-", "_")) for s in segs) if segs else verb + "Root"
+    fname = fname[0].lower() + fname[1:]
+    indent = " " * moved[0].start_point[1]
+    src = data[doc.line_starts[moved[0].start_point[0]] : moved_end].decode("utf-8")
+    if payload:
+        src += f"\n{indent}return {_text(payload, data)};"
+    lines = [ln[len(indent):] if ln.startswith(indent) else ln.lstrip() for ln in src.splitlines()]
+    fbody = "\n".join("  " + ln if ln.strip() else "" for ln in lines)
+    ptype = ": any" if typescript else ""
+    sig = ", ".join(f"{u}{ptype}" for u in used)
+    esm = typescript or bool(re.search(r"^\s*import\s", doc.text, re.M)) or (existing is not None and re.search(r"^\s*export\s", existing.text, re.M))
+    if esm:
+        func = f"export async function {fname}({sig}) {{\n{fbody}\n}}\n"
+    else:
+        func = f"async function {fname}({sig}) {{\n{fbody}\n}}\n\nmodule.exports.{fname} = {fname};\n"
+    handler_dir = os.path.dirname(doc.path)
+    svc_dir = os.path.dirname(services_path)
+    svc_alias = os.path.splitext(os.path.basename(services_path))[0]
+    call_text = f"await {svc_alias}.{fname}({', '.join(used)})"
+    # the handler: the moved statements become the call; the answer keeps its wrapper
+    start = doc.line_starts[moved[0].start_point[0]]
+    if payload:
+        end = payload.start_byte
+        tail_edits = [Edit(payload.start_byte, payload.end_byte, call_text)]
+        handler_edits = [Edit(start, doc.line_starts[last.start_point[0]], "")] + tail_edits
+    else:
+        end_line = moved[-1].end_point[0]
+        end = doc.line_starts[end_line + 1] if end_line + 1 < len(doc.line_starts) else len(data)
+        ret = "return " if payload is False and last.type == "return_statement" else ""
+        handler_edits = [Edit(start, end, f"{indent}{ret}{call_text};\n")]
+    if not _is_async(fn, data):
+        handler_edits.insert(0, Edit(fn.start_byte, fn.start_byte, "async "))
+    rel = os.path.relpath(os.path.splitext(services_path)[0], handler_dir).replace(os.sep, "/")
+    if not rel.startswith("."):
+        rel = "./" + rel
+    if esm:
+        spec = rel + (".js" if not typescript and re.search(r"""from\s+["']\.[^"']*\.js["']""", doc.text) else "")
+        import_line = f'import * as {svc_alias} from "{spec}";\n'
+    else:
+        import_line = f'const {svc_alias} = require("{rel}");\n'
+    if svc_alias not in {n for n in imported}:
+        off = _js_after_imports(tree, doc)
+        handler_edits.insert(0, Edit(off, off, import_line))
+    copied = [_rewrite_specifier(s, handler_dir, svc_dir) for s in needed_imports]
+    if existing is None:
+        header = f"// Application services: business logic the {os.path.basename(doc.path)} handlers call; no HTTP here.\n"
+        text = header + ("\n".join(copied) + "\n" if copied else "") + "\n" + func
+        change = FileChange(services_path, text)
+    else:
+        if re.search(rf"\bfunction\s+{re.escape(fname)}\s*\(", existing.text):
+            raise CommandError(f"SERVICE: {os.path.basename(services_path)} already has a function named {fname}.")
+        ins = []
+        missing = [s for s in copied if s not in existing.text]
+        if missing:
+            off = _js_after_imports(parse(existing.data, existing.language), existing)
+            ins.append((off, off, "\n".join(missing) + "\n"))
+        end_off = len(existing.data)
+        ins.append((end_off, end_off, ("\n" if existing.text.endswith("\n") else "\n\n") + func))
+        change = FileChange(services_path, "", create=False, edits=ins, document=existing)
+    return handler_edits, change, fname, notes
+
+
+def _is_async(fn, data: bytes) -> bool:
+    return any(c.type == "async" or _text(c, data) == "async" for c in fn.children[:2])
+
+
+def _js_after_imports(tree, doc: Document) -> int:
+    """Byte offset after the last top-level import / require statement (0 when there is none)."""
+    last = 0
+    for child in tree.root_node.named_children:
+        if child.type == "import_statement" or (child.type in ("lexical_declaration", "variable_declaration") and "require(" in _text(child, doc.data)):
+            end_line = child.end_point[0]
+            last = doc.line_starts[end_line + 1] if end_line + 1 < len(doc.line_starts) else len(doc.data)
+        elif last:
+            break
+    return last
+
+
 @handler("SERVICE")
 def service_command(t: Target) -> dict:
     """Move the inline logic of the handler under the cursor into a service function."""
     doc = t.document
+    if doc.language in JS_LANGS:
+        return _service_express(t)
     fn = handler_at(doc, t.start)
     if fn is None:
-        raise CommandError("SERVICE: put the cursor inside a route handler (a Python function with a route decorator).")
+        raise CommandError("SERVICE: put the cursor inside a route handler (a Python function with a route decorator, or an Express route callback).")
     folder_root, handler_module = _module_path(doc.path)
     services_path = t.options.get("services_path") or default_services_path(doc.path)
     existing = open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
@@ -295,6 +594,27 @@ def service_command(t: Target) -> dict:
     else:
         services_text = apply_edits(existing.text, [Edit(s, e, x) for s, e, x in change.edits])
     message = f"SERVICE: moved the logic of {fname} into {os.path.relpath(services_path, t.root)}."
+    if notes:
+        message += " Note: " + "; ".join(notes) + "."
+    show(t, message)
+    return result("SERVICE", message, services_path=services_path, services_text=services_text, handler_text=handler_text, edit=to_json(edit))
+
+
+def _service_express(t: Target) -> dict:
+    doc = t.document
+    found = express_handler_at(doc, t.start)
+    if found is None:
+        raise CommandError("SERVICE: put the cursor inside an Express route handler (router.post(\"/x\", async (req, res) => { ... })).")
+    services_path = t.options.get("services_path") or default_js_services_path(doc.path)
+    existing = open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
+    edits, change, fname, notes = extract_express(doc, found, services_path, existing)
+    edit = workspace_edit(t.session, doc, edits, [change])
+    send_edit(t, edit, "SERVICE: extract")
+    from ..core.document import apply_edits
+
+    handler_text = apply_edits(doc.text, edits)
+    services_text = change.text if change.create else apply_edits(existing.text, [Edit(s, e, x) for s, e, x in change.edits])
+    message = f"SERVICE: moved the logic of the {found[2].upper()} {found[3]} handler into {fname} in {os.path.relpath(services_path, t.root)}."
     if notes:
         message += " Note: " + "; ".join(notes) + "."
     show(t, message)
