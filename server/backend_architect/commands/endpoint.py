@@ -452,24 +452,21 @@ def express_code(t: TableInfo, ops, base: str, router_var: str | None = None, ty
 # -- Gin -------------------------------------------------------------------------------------------------
 
 
-def gin_code(t: TableInfo, ops, base: str, router_var: str | None = None, package: str = "handlers") -> tuple[str, str]:
-    ent = naming.pascal(naming.singular(t.name))
-    res = naming.pascal(t.name)
-    idc = t.id_column
-    writable = t.writable
-    imports = '\t"context"\n\t"fmt"\n\t"net/http"\n\t"strconv"\n\n\t"github.com/gin-gonic/gin"'
+def _go_body_and_store(t: TableInfo, ent: str, base: str, tag_key: str) -> list[str]:
+    """The Go request body struct (validation tags under ``tag_key``), the store interface
+    and the sortable-columns map that the Gin and Echo handlers share."""
     L: list[str] = []
     a = L.append
     a(f"// {ent}Body is the validated body of POST and PUT {base}.")
     a(f"type {ent}Body struct {{")
-    for c in writable:
+    for c in t.writable:
         gt = naming.go_type(c.type, True).lstrip("*") if "time.Time" not in naming.go_type(c.type, True) else "string"
         ml = _max_len(c.type)
         tags = ["required"] if c.required else ["omitempty"]
         if ml:
             tags.append(f"max={ml}")
         ptr = "" if c.required else "*"
-        a(f'\t{naming.go_field(c.name)} {ptr}{gt} `json:"{c.name}" binding:"{",".join(tags)}"`')
+        a(f'\t{naming.go_field(c.name)} {ptr}{gt} `json:"{c.name}" {tag_key}:"{",".join(tags)}"`')
     a("}")
     a("")
     a(f"// {ent}Store is what these handlers need from the {t.name} repository.")
@@ -483,6 +480,18 @@ def gin_code(t: TableInfo, ops, base: str, router_var: str | None = None, packag
     a("")
     a(f"var {naming.camel(t.name)}Sortable = map[string]bool{{{', '.join(chr(34) + c.name + chr(34) + ': true' for c in t.columns)}}}")
     a("")
+    return L
+
+
+def gin_code(t: TableInfo, ops, base: str, router_var: str | None = None, package: str = "handlers") -> tuple[str, str]:
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.pascal(t.name)
+    idc = t.id_column
+    writable = t.writable
+    imports = '\t"context"\n\t"fmt"\n\t"net/http"\n\t"strconv"\n\n\t"github.com/gin-gonic/gin"'
+    L: list[str] = []
+    a = L.append
+    L += _go_body_and_store(t, ent, base, "binding")
     a(f"func {naming.camel(ent)}Error(c *gin.Context, status int, code, message string, details []gin.H) {{")
     a("\tif details == nil {")
     a("\t\tdetails = []gin.H{}")
@@ -970,29 +979,7 @@ def echo_code(t: TableInfo, ops, base: str, router_var: str | None = None, packa
     imports = '\t"context"\n\t"errors"\n\t"fmt"\n\t"net/http"\n\t"strconv"\n\n\t"github.com/go-playground/validator/v10"\n\t"github.com/labstack/echo/v4"'
     L: list[str] = []
     a = L.append
-    a(f"// {ent}Body is the validated body of POST and PUT {base}.")
-    a(f"type {ent}Body struct {{")
-    for c in writable:
-        gt = naming.go_type(c.type, True).lstrip("*") if "time.Time" not in naming.go_type(c.type, True) else "string"
-        ml = _max_len(c.type)
-        tags = ["required"] if c.required else ["omitempty"]
-        if ml:
-            tags.append(f"max={ml}")
-        ptr = "" if c.required else "*"
-        a(f'\t{naming.go_field(c.name)} {ptr}{gt} `json:"{c.name}" validate:"{",".join(tags)}"`')
-    a("}")
-    a("")
-    a(f"// {ent}Store is what these handlers need from the {t.name} repository.")
-    a(f"type {ent}Store interface {{")
-    a("\tFindByID(ctx context.Context, id int64) (row any, found bool, err error)")
-    a("\tFindAll(ctx context.Context, page, limit int, sort, order string) (rows any, total int64, err error)")
-    a(f"\tCreate(ctx context.Context, in {ent}Body) (any, error)")
-    a(f"\tUpdate(ctx context.Context, id int64, in {ent}Body) (row any, found bool, err error)")
-    a("\tDelete(ctx context.Context, id int64) (bool, error)")
-    a("}")
-    a("")
-    a(f"var {naming.camel(t.name)}Sortable = map[string]bool{{{', '.join(chr(34) + c.name + chr(34) + ': true' for c in t.columns)}}}")
-    a("")
+    L += _go_body_and_store(t, ent, base, "validate")
     a(f"var {lo}Validate = validator.New()")
     a("")
     a(f"func {lo}Error(c echo.Context, status int, code, message string, details []echo.Map) error {{")
