@@ -118,21 +118,13 @@ def middleware_command(t: Target) -> dict:
         else:
             end = len(doc.data)
             edits.append(Edit(end, end, ("" if doc.text.endswith("\n") else "\n") + tail))
-    elif fw == "nestjs":
-        if "installMiddleware(" in doc.text:
-            raise CommandError("MIDDLEWARE: installMiddleware is already wired into this app.")
-        path = unique_path(os.path.join(folder, "middleware.ts"))
-        text = tpl.NESTJS_MIDDLEWARE_TS
-        off = _ts_after_imports(doc)
-        edits.append(Edit(off, off, f'import {{ installMiddleware }} from "{_ts_import_path(doc, path)}";\n'))
-        edits.append(Edit(after, after, f"{indent}installMiddleware({var});\n"))
-    elif fw == "fastify":
-        if doc.language not in ("typescript", "tsx"):
+    elif fw in ("nestjs", "fastify"):
+        if fw == "fastify" and doc.language not in ("typescript", "tsx"):
             raise CommandError("MIDDLEWARE: the Fastify scaffold is written in TypeScript; run it from a .ts app file.")
         if "installMiddleware(" in doc.text:
             raise CommandError("MIDDLEWARE: installMiddleware is already wired into this app.")
         path = unique_path(os.path.join(folder, "middleware.ts"))
-        text = tpl.FASTIFY_MIDDLEWARE_TS
+        text = tpl.NESTJS_MIDDLEWARE_TS if fw == "nestjs" else tpl.FASTIFY_MIDDLEWARE_TS
         off = _ts_after_imports(doc)
         edits.append(Edit(off, off, f'import {{ installMiddleware }} from "{_ts_import_path(doc, path)}";\n'))
         edits.append(Edit(after, after, f"{indent}installMiddleware({var});\n"))
