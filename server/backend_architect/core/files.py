@@ -39,6 +39,8 @@ class TextStyle:
 
     def encode(self, text: str) -> bytes:
         """``text`` (``\\n`` line breaks) in this style, as UTF-8 bytes."""
+        if text.startswith(BOM):
+            text = text[1:]  # the mark goes back once, from the style
         if self.newline != "\n":
             text = text.replace("\r\n", "\n").replace("\n", self.newline)
         return ((BOM if self.bom else "") + text).encode("utf-8", "surrogatepass")
