@@ -137,6 +137,11 @@ def test_internal_errors_in_json_sarif_and_github(crashing_project: Path, broken
 
     r = run("check", ".", "--output-format", "sarif", cwd=crashing_project, env=broken_env)
     assert r.returncode == 2
+    schema = ROOT / ".cache" / "sarif-schema-2.1.0.json"  # `make sarif-schema`
+    if schema.is_file():
+        import jsonschema
+
+        jsonschema.Draft4Validator(json.loads(schema.read_text())).validate(json.loads(r.stdout))
     invocation = json.loads(r.stdout)["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is False
     (note,) = invocation["toolExecutionNotifications"]
