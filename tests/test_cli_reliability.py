@@ -444,3 +444,18 @@ def test_ai_without_the_extra_names_the_install_command(monkeypatch):
     assert "pip install 'backend-architect[ai]'" in ai.why_disabled(Settings())
     with pytest.raises(AIError, match=r"pip install 'backend-architect\[ai\]'"):
         ask(Settings(), "hello")
+
+
+def test_a_report_that_cannot_be_written_is_an_error(tmp_path: Path):
+    shop = tmp_path / "shop"
+    import shutil
+
+    shutil.copytree(ROOT / "examples" / "shop", shop)
+    (shop / ".backend-architect").write_text("in the way\n")  # the report folder's name is taken by a file
+    r = run("report", "design_api", ".", cwd=shop)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"error: {shop / '.backend-architect' / 'openapi.yaml'}: cannot write" in r.stderr
+    assert (shop / ".backend-architect").read_text() == "in the way\n"
+    (shop / ".backend-architect").unlink()
+    r = run("report", "design_api", ".", cwd=shop)
+    assert r.returncode == 0 and (shop / ".backend-architect" / "openapi.yaml").read_text().startswith("openapi: 3.1")

@@ -250,11 +250,10 @@ def send_edit(t: Target, edit: types.WorkspaceEdit, label: str) -> None:
 
 def write_report(t: Target, slug: str, markdown: str) -> str:
     """Write ``<root>/.backend-architect/<slug>.md`` and open it in the editor when it can."""
-    folder = os.path.join(t.root, REPORT_DIR)
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{slug}.md")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    from ..core.files import write_text
+
+    path = os.path.join(t.root, REPORT_DIR, f"{slug}.md")
+    write_text(path, markdown if markdown.endswith("\n") else markdown + "\n")  # atomic; raises WriteError
     if client_can_show_document(t.server):
         t.server.window_show_document(types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True))
     return path

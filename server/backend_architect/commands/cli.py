@@ -90,7 +90,13 @@ def run_report(args) -> int:
     root = _existing(args.path, folder=True)
     if root is None:
         return 2
-    res = _run_handler(args.name.upper(), _headless_session(root), {})
+    from ..core.files import WriteError
+
+    try:
+        res = _run_handler(args.name.upper(), _headless_session(root), {})
+    except WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(res.get("message", ""), file=sys.stderr)
     if res.get("report"):
         print(res["report"])
