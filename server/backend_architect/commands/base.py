@@ -107,10 +107,18 @@ def _json_range(r: types.Range) -> dict:
 # -- workspace files ----------------------------------------------------------------------
 
 
+def _unreadable_folder(exc: OSError) -> None:
+    # the server's log, or stderr on the command line (logging's last-resort handler)
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "%s: cannot read this folder (%s); its files are skipped", exc.filename, exc.strerror or exc)
+
+
 def workspace_files(root: str, languages: tuple[str, ...] | None = None, limit: int = 5000):
     """Paths of analysable files under ``root`` (skipping vendored and hidden folders)."""
     count = 0
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, onerror=_unreadable_folder):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         for fname in sorted(filenames):
             path = os.path.join(dirpath, fname)
