@@ -298,49 +298,51 @@ def _check_parallel(planned: list[_Job], workers: int, fix: bool, unsafe: bool) 
     """Check files in forked worker processes; results come back in input order.
 
     Workers inherit the jobs (settings, catalog) by fork and get only job indices;
-    they send back plain reports. A worker that dies takes only its batch down: those
-    files are checked again one by one, each in a fresh worker, so the file that
-    kills the process is named and the others are still checked."""
+    they send back plain reports. A worker that dies (a crash in a native parser)
+    breaks the pool: the files not yet reported are checked again one per task in a
+    fresh pool, and the ones caught in a second break each in a process of its own,
+    so the file that kills its process is named and every other file is checked."""
     import gc
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     global _JOBS
     _JOBS = planned
     context = multiprocessing.get_context("fork")
     results: list[FileReport | None] = [None] * len(planned)
-    failed: list[int] = []
     # what the workers inherit (rules, settings, catalog) stays put: the collector in a
     # worker never walks those objects, so their memory pages stay shared with this process
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [(batch, pool.submit(_check_batch, (batch, fix, unsafe)))
-                       for batch in batches([job.size for job in planned], workers)]
-            for batch, future in futures:
-                try:
-                    for i, rep in zip(batch, future.result()):
-                        results[i] = rep
-                except BrokenProcessPool:
-                    failed.extend(batch)
-        for i in sorted(failed):
-            results[i] = _check_isolated(i, context, fix, unsafe)
+        failed = _run_pool(batches([job.size for job in planned], workers), workers, context, fix, unsafe, results)
+        if failed:
+            failed = _run_pool([[i] for i in failed], workers, context, fix, unsafe, results)
+        for i in failed:
+            if not _run_pool([[i]], 1, context, fix, unsafe, results):
+                continue
+            results[i] = FileReport(planned[i].path, problems=[Problem(
+                "internal-error", "the process checking this file died (a crash in a parser); the file was not checked")])
     finally:
         _JOBS = []
     return [r for r in results if r is not None]
 
 
-def _check_isolated(index: int, context, fix: bool, unsafe: bool) -> FileReport:
+def _run_pool(tasks: list[list[int]], workers: int, context, fix: bool, unsafe: bool,
+              results: list) -> list[int]:
+    """Run batches of job indices in a pool, filling ``results``; returns the indices
+    whose batch was lost to a worker that died."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            return pool.submit(_check_batch, ([index], fix, unsafe)).result()[0]
-    except BrokenProcessPool:
-        return FileReport(_JOBS[index].path, problems=[Problem(
-            "internal-error", "the process checking this file died (a crash in a parser); the file was not checked")])
+    lost: list[int] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [(batch, pool.submit(_check_batch, (batch, fix, unsafe))) for batch in tasks]
+        for batch, future in futures:
+            try:
+                for i, rep in zip(batch, future.result()):
+                    results[i] = rep
+            except BrokenProcessPool:
+                lost.extend(batch)
+    return sorted(lost)
 
 
 # -- writing fixes ----------------------------------------------------------------------------
