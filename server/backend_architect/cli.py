@@ -213,7 +213,8 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
     if fix:
         fixed = fix_document(doc, settings, catalog, safe_only=not unsafe_fixes)
         folder = os.path.dirname(os.path.abspath(path))
-        report.new_files = [NewFile(os.path.join(folder, nf.path), nf.text) for nf in fixed.new_files]
+        targets = [NewFile(os.path.join(folder, nf.path), nf.text) for nf in fixed.new_files]
+        report.new_files = [nf for nf in targets if not os.path.exists(nf.path)]  # never overwritten
         if fixed.text != doc.text or report.new_files:
             report.fixed_codes = dict(fixed.codes)
         if fixed.text != doc.text:
