@@ -459,3 +459,25 @@ def test_a_report_that_cannot_be_written_is_an_error(tmp_path: Path):
     (shop / ".backend-architect").unlink()
     r = run("report", "design_api", ".", cwd=shop)
     assert r.returncode == 0 and (shop / ".backend-architect" / "openapi.yaml").read_text().startswith("openapi: 3.1")
+
+
+def test_new_migrations_a_fix_creates_follow_diff_and_fix(tmp_path: Path):
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "index_strategy" / "IX001_workspace", ws)
+    queries = ws / "IX001_queries.sql"
+    queries.write_bytes(queries.read_bytes().replace(b"\n", b"\r\n"))  # a CRLF project
+    before = sorted(p.name for p in (ws / "migrations").iterdir())
+    r = run("check", ".", "--select", "IX001", "--unsafe-fixes", "--diff", cwd=ws)
+    assert r.returncode == 1, r.stderr
+    assert "--- /dev/null\n+++ b/migrations/0003_add_idx_users_name.sql\n" in r.stdout
+    assert "+CREATE INDEX CONCURRENTLY idx_users_name ON users (name);" in r.stdout
+    assert sorted(p.name for p in (ws / "migrations").iterdir()) == before  # --diff writes nothing
+    r = run("check", ".", "--select", "IX001", "--unsafe-fixes", "--fix", cwd=ws)
+    assert "    created migrations/0003_add_idx_users_name.sql" in r.stderr, r.stderr
+    created = ws / "migrations" / "0003_add_idx_users_name.sql"
+    data = created.read_bytes()
+    assert data.startswith(b"CREATE INDEX CONCURRENTLY idx_users_name ON users (name);\r\n")
+    assert data.count(b"\n") == data.count(b"\r\n")  # the project's line endings
+    assert stat.S_IMODE(created.stat().st_mode) == 0o666 & ~_umask()

@@ -217,8 +217,9 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
         report.new_files = [nf for nf in targets if not os.path.exists(nf.path)]  # never overwritten
         if fixed.text != doc.text or report.new_files:
             report.fixed_codes = dict(fixed.codes)
+        report.style = style  # for the fixed text and for the files the fixes create
         if fixed.text != doc.text:
-            report.original, report.fixed, report.style = doc.text, fixed.text, style
+            report.original, report.fixed = doc.text, fixed.text
             doc = Document(fixed.text, path=path)
     result = lint(doc, settings, catalog, cache=False)
     report.skipped = result.skipped
