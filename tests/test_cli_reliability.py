@@ -94,6 +94,17 @@ def test_parallel_check_of_application_code_does_not_crash(tmp_path: Path):
     assert json.loads(two.stdout) == json.loads(one.stdout) and len(json.loads(one.stdout)) > 100
 
 
+def test_parallel_fix_and_diff(tmp_path: Path):
+    _big_tree(tmp_path)
+    (tmp_path / "m.sql").write_text(MIGRATION)
+    diff = run("check", ".", "-j", "2", "--diff", cwd=tmp_path)
+    assert diff.returncode == 1 and "+++ b/m.sql" in diff.stdout, diff.stderr
+    assert (tmp_path / "m.sql").read_text() == MIGRATION
+    r = run("check", ".", "-j", "2", "--fix", cwd=tmp_path)
+    assert r.returncode in (0, 1) and "- m.sql:" in r.stderr, r.stderr
+    assert (tmp_path / "m.sql").read_text() == FIXED
+
+
 def test_batches_balance_by_size():
     from backend_architect.cli import BATCH_MIN_BYTES, batches
 
