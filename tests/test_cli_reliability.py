@@ -274,6 +274,24 @@ def test_a_file_that_cannot_be_written_is_named_and_left_as_it_was(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.sql", "small.sql"]  # no temporary file left
 
 
+def test_a_read_only_folder_is_named_and_its_file_left_as_it_was(tmp_path: Path):
+    """The folder is immutable (chattr +i): no file can be created or renamed in it,
+    even by root, as on a read-only mount."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    m = folder / "m.sql"
+    m.write_text(MIGRATION)
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here (needs CAP_LINUX_IMMUTABLE and ext4/xfs/btrfs)")
+    try:
+        r = run("check", ".", "--fix", cwd=folder)
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "error: m.sql: cannot write: Operation not permitted" in r.stderr and "Traceback" not in r.stderr
+    assert m.read_text() == MIGRATION and [p.name for p in folder.iterdir()] == ["m.sql"]
+
+
 # -- the atomic writer on real OS failures -------------------------------------------------------
 
 
