@@ -276,11 +276,12 @@ def _can_fork() -> bool:
 
 
 def batches(sizes: list[int], workers: int) -> list[list[int]]:
-    """Indices grouped into batches of similar total size: a few per worker so a large
-    file does not leave the others idle, and none so small that sending it costs more
-    than checking it. Largest files first, so that the longest work starts first."""
+    """Indices grouped into batches of similar total size: many per worker (bytes only
+    roughly predict the work, so small batches keep every worker busy to the end), and
+    none so small that sending it costs more than checking it. Largest files first, so
+    that the longest work starts first."""
     total = sum(sizes)
-    target = max(BATCH_MIN_BYTES, total // (workers * 4) + 1)
+    target = max(BATCH_MIN_BYTES, total // (workers * 16) + 1)
     order = sorted(range(len(sizes)), key=lambda i: -sizes[i])
     out: list[list[int]] = []
     current: list[int] = []
