@@ -764,6 +764,7 @@ class FixResult:
     converged: bool
     remaining: list[Finding]
     new_files: list = field(default_factory=list)
+    codes: dict = field(default_factory=dict)  # rule code -> fixes of it applied
 
 
 def fix_document(
@@ -780,26 +781,30 @@ def fix_document(
     text = document.text
     applied = 0
     new_files: list = []
+    counts: dict[str, int] = {}
     doc = document
     for iteration in range(1, max_iterations + 1):
         result = lint(doc, settings, catalog)
         fixes = select_fixes(result.findings, safe_only=safe_only, codes=codes)
         if not fixes:
-            return FixResult(text, applied, iteration, True, result.findings, new_files)
+            return FixResult(text, applied, iteration, True, result.findings, new_files, counts)
+        code_of = {id(f.fix): f.code for f in result.findings if f.fix is not None}
+        for fx in fixes:
+            counts[code_of[id(fx)]] = counts.get(code_of[id(fx)], 0) + 1
         edits = [e for fx in fixes for e in fx.edits]
         for fx in fixes:
             new_files.extend(fx.new_files)
         new_text = apply_edits(text, edits)
         applied += len(fixes)
         if new_text == text and not any(fx.new_files for fx in fixes):
-            return FixResult(text, applied, iteration, True, result.findings, new_files)
+            return FixResult(text, applied, iteration, True, result.findings, new_files, counts)
         text = new_text
         doc = Document(text, path=document.path, language=document.language, uri=document.uri)
         if any(fx.new_files for fx in fixes) and new_text == document.text:
             # a fix that only creates files converges once those exist
-            return FixResult(text, applied, iteration, True, lint(doc, settings, catalog).findings, new_files)
+            return FixResult(text, applied, iteration, True, lint(doc, settings, catalog).findings, new_files, counts)
     remaining = lint(doc, settings, catalog).findings
-    return FixResult(text, applied, max_iterations, False, remaining, new_files)
+    return FixResult(text, applied, max_iterations, False, remaining, new_files, counts)
 
 
 def _register_builtin_finders() -> None:
