@@ -7,7 +7,8 @@ from lsprotocol import types
 from ...core.engine import fix_document, suppression_edit
 from ...core.findings import Finding, Fix
 from ...core.registry import rule_by_code
-from ..session import SOURCE, Session, Snapshot, minimal_edit
+from ...core.findings import minimal_edit
+from ..session import SOURCE, Session, Snapshot
 
 FIX_ALL_KIND = "source.fixAll.backend-architect"
 # Extra providers (the commands' source and refactor actions): fn(session, snap, params) -> list[CodeAction].
