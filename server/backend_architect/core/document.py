@@ -166,8 +166,8 @@ class Document:
         column = max(column, 0)
         if encoding == UTF8:
             offset = min(start + column, end)
-            while offset > start and offset < end and (self.data[offset] & 0xC0) == 0x80:
-                offset -= 1  # not inside a character
+            while offset < end and (self.data[offset] & 0xC0) == 0x80:
+                offset += 1  # inside a character: after it, as for half a UTF-16 surrogate pair
             return offset
         raw = self.data[start:end]
         if raw.isascii():

@@ -184,6 +184,18 @@ def hover(ls: ArchitectServer, params: types.HoverParams):
     return hover_handler.hover(ls.session, snap, params.position)
 
 
+VIEW_FILE_TEXT = "backend-architect/viewFileText"
+
+
+@server.feature(VIEW_FILE_TEXT)
+def view_file_text(ls: ArchitectServer, params) -> str | None:
+    """The server's copy of an open document (to check that it matches the editor's)."""
+    doc = params.get("textDocument") if isinstance(params, dict) else getattr(params, "textDocument", None)
+    uri = doc.get("uri") if isinstance(doc, dict) else getattr(doc, "uri", None)
+    open_doc = ls.documents.get(uri) if isinstance(uri, str) else None
+    return open_doc.text if open_doc is not None else None
+
+
 def _make_command(name: str):
     def run(ls: ArchitectServer, *args):
         return commands_handler.execute(ls, ls.session, name, args[0] if len(args) == 1 and isinstance(args[0], list) else args)
