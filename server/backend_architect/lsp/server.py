@@ -160,7 +160,7 @@ def did_change_configuration(ls: ArchitectServer, params: types.DidChangeConfigu
             types.CodeActionKind.RefactorExtract,
             types.CodeActionKind.RefactorRewrite,
         ],
-        resolve_provider=False,
+        resolve_provider=True,
     ),
 )
 def code_action(ls: ArchitectServer, params: types.CodeActionParams):
@@ -168,11 +168,28 @@ def code_action(ls: ArchitectServer, params: types.CodeActionParams):
     snap = _current_snapshot(ls, params.text_document.uri)
     if snap is None:
         return None
-    actions = code_actions_handler.code_actions(ls.session, snap, params)
+    actions = code_actions_handler.code_actions(ls.session, snap, params, lazy_fix_all=_resolves_edits(ls))
     from ..commands import schema_commands  # loaded on first use: keeps start-up short
 
     actions += schema_commands.source_actions(ls.session, snap, params)
     return actions or None
+
+
+def _resolves_edits(ls: ArchitectServer) -> bool:
+    """Whether the client fills in an action's edit through codeAction/resolve."""
+    try:
+        support = ls.client_capabilities.text_document.code_action.resolve_support
+    except AttributeError:
+        return False
+    return support is not None and "edit" in (support.properties or [])
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+def code_action_resolve(ls: ArchitectServer, action: types.CodeAction):
+    """The fix-all's edit, computed when the user picks it."""
+    if not code_actions_handler.is_fix_all(action):
+        return action
+    return code_actions_handler.resolve_fix_all(ls.session, _current_snapshot(ls, action.data["fixAll"]), action)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
