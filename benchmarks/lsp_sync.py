@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import sys
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lspclient import Client  # noqa: E402
@@ -281,3 +283,47 @@ def check_full(session: SyncSession, uri: str, rel: str, client: ClientText, ver
     session.open(rel, client.text, version)
     fresh = session.diagnostics(uri, version)
     assert comparable(diags) == comparable(fresh), f"incremental {comparable(diags)} != full {comparable(fresh)} for {client.text!r}"
+
+
+# -- the state machine ----------------------------------------------------------------------
+
+_counter = itertools.count()
+STATS = {"edits": 0, "changes": 0}  # counted for fuzz_sync.py's edits/s
+
+
+class SyncMachine(RuleBasedStateMachine):
+    """One open document per run; ``session`` is set by the test that runs the machine."""
+
+    session: SyncSession
+
+    @initialize(rel=st.sampled_from(sorted(SEEDS)))
+    def open_document(self, rel):
+        n = next(_counter)
+        folder, name = rel.rsplit("/", 1) if "/" in rel else ("", rel)
+        self.rel = f"{folder}/{n}_{name}".lstrip("/") if folder else f"run{n}/{name}"
+        self.client = ClientText(SEEDS[rel], self.session.encoding)
+        self.version = 1
+        self.uri = self.session.open(self.rel, self.client.text, self.version)
+        self.diags = check_sync(self.session, self.uri, self.client, self.version)
+
+    @rule(data=st.data(), count=st.integers(1, 3))
+    def edit(self, data, count):
+        batch = []
+        for _ in range(count):  # the changes of one didChange apply one after the other
+            rng, text = data.draw(changes(self.client))
+            self.client.apply(rng, text)
+            batch.append(change_json(rng, text))
+        STATS["edits"] += 1
+        STATS["changes"] += count
+        self.version += 1
+        self.session.change(self.uri, self.version, batch)
+
+    @invariant()
+    def in_sync(self):
+        if hasattr(self, "uri"):
+            self.diags = check_sync(self.session, self.uri, self.client, self.version)
+
+    def teardown(self):
+        if hasattr(self, "uri"):
+            check_full(self.session, self.uri, self.rel, self.client, self.version, self.diags)
+            self.session.close_doc(self.uri)

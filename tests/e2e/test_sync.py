@@ -15,58 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "benchmarks"))
-from lsp_sync import (  # noqa: E402
-    ENCODINGS,
-    SEEDS,
-    ClientText,
-    SyncSession,
-    change_json,
-    changes,
-    check_full,
-    check_sync,
-)
+from lsp_sync import ENCODINGS, ClientText, SyncMachine, SyncSession, change_json, check_full, check_sync  # noqa: E402
 
 _counter = itertools.count()
-
-
-class SyncMachine(RuleBasedStateMachine):
-    """One open document per run; ``session`` is set by the test that runs the machine."""
-
-    session: SyncSession
-
-    @initialize(rel=st.sampled_from(sorted(SEEDS)))
-    def open_document(self, rel):
-        n = next(_counter)
-        folder, name = rel.rsplit("/", 1) if "/" in rel else ("", rel)
-        self.rel = f"{folder}/{n}_{name}".lstrip("/") if folder else f"run{n}/{name}"
-        self.client = ClientText(SEEDS[rel], self.session.encoding)
-        self.version = 1
-        self.uri = self.session.open(self.rel, self.client.text, self.version)
-        self.diags = check_sync(self.session, self.uri, self.client, self.version)
-
-    @rule(data=st.data(), count=st.integers(1, 3))
-    def edit(self, data, count):
-        batch = []
-        for _ in range(count):  # the changes of one didChange apply one after the other
-            rng, text = data.draw(changes(self.client))
-            self.client.apply(rng, text)
-            batch.append(change_json(rng, text))
-        self.version += 1
-        self.session.change(self.uri, self.version, batch)
-
-    @invariant()
-    def in_sync(self):
-        if hasattr(self, "uri"):
-            self.diags = check_sync(self.session, self.uri, self.client, self.version)
-
-    def teardown(self):
-        if hasattr(self, "uri"):
-            check_full(self.session, self.uri, self.rel, self.client, self.version, self.diags)
-            self.session.close_doc(self.uri)
 
 
 @pytest.fixture(scope="module")
