@@ -65,6 +65,10 @@ def _selected_lines(t):
 
 
 def _current_version(server, uri):
+    documents = getattr(server, "documents", None)
+    if documents is not None:
+        doc = documents.get(uri)
+        return doc.version if doc is not None else None
     try:
         return server.workspace.get_text_document(uri).version
     except Exception:
