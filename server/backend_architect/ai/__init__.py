@@ -32,6 +32,18 @@ def enabled(settings) -> bool:
     return on or os.environ.get(ENV_SWITCH, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+INSTALL_HINT = "pip install 'backend-architect[ai]'"
+
+
+def sdk_missing() -> str | None:
+    """Why the Anthropic SDK cannot be used (None when it imports)."""
+    try:
+        import anthropic  # noqa: F401
+    except ImportError as exc:
+        return f"the Anthropic SDK is not installed ({exc}); install the [ai] extra: {INSTALL_HINT}"
+    return None
+
+
 def why_disabled(settings) -> str:
     if not sdk_installed():
         return MISSING_SDK
