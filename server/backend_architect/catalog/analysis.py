@@ -19,6 +19,7 @@ class Source:
     table: Table | None
     location: int = 0
     outer: bool = False  # nullable side of an outer join
+    cte: bool = False  # the name is a CTE of the statement, not a table
 
 
 @dataclass
