@@ -371,6 +371,7 @@ class Applier:
             for ix in table.indexes:
                 ix.table = table.qualified
             self.catalog.tables_by_key[table.qualified] = table
+            self.catalog.dropped.pop(table.qualified, None)  # a table rebuilt under a new name and renamed back
             for t in self.catalog.tables_by_key.values():
                 for fk in t.foreign_keys:
                     if fk.ref_table == old:

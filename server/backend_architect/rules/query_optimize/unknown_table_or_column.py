@@ -1,6 +1,7 @@
 from backend_architect.catalog.analysis import sources_of
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
+from backend_architect.core.regions import PLACEHOLDER_SCHEMA
 from backend_architect.core.sql import name_list, quote_ident, relation_name, unqualified, walk
 
 SYSTEM_COLUMNS = {"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"}
@@ -53,7 +54,7 @@ class UnknownTableOrColumn(Rule):
         seen: set[int] = set()
         for scope in scopes:
             for src in scope.own:
-                if src.name and src.table is None and not src.cte:
+                if src.name and src.table is None and not src.cte and PLACEHOLDER_SCHEMA not in src.name:
                     finding = self._unknown_table(stmt, ctx, src)
                     if finding is not None:
                         yield finding
@@ -101,8 +102,8 @@ class UnknownTableOrColumn(Rule):
         if not names or len(names) != len(fields) or len(names) > 3:
             return None
         col = names[-1]
-        if col.lower() in SYSTEM_COLUMNS:
-            return None
+        if col.lower() in SYSTEM_COLUMNS or any(PLACEHOLDER_SCHEMA in n for n in names):
+            return None  # a system column, or text the application interpolates
         if len(names) >= 2:
             src = scope.lookup(names[-2])
             if src is None or not _checkable(src.table) or src.table.column(col):
@@ -193,8 +194,8 @@ def _scopes(node, kind, catalog, outer=None, ctes=frozenset()):
         rest = {k: v for k, v in node.items() if k not in ("withClause", "larg", "rarg", "relation")}
     for src in own:
         src.cte = bool(src.name) and "." not in src.name and src.name.lower() in ctes
-        if src.cte:
-            src.table = None
+        if src.cte or (src.name and PLACEHOLDER_SCHEMA in src.name):
+            src.table = None  # a CTE, or a name the application fills in: not a table to look up
     refs: list[dict] = []
     nested: list[tuple[str, dict]] = []
     _collect(rest, refs, nested)
@@ -241,7 +242,8 @@ def _is_named_parameter(expr: dict) -> bool:
 
 
 def _checkable(table) -> bool:
-    return table is not None and table.columns_known and not table.redefined
+    return (table is not None and table.columns_known and not table.redefined
+            and PLACEHOLDER_SCHEMA not in table.qualified)
 
 
 def catalog_schemas(catalog) -> set[str]:
