@@ -1,19 +1,27 @@
+import os
+
+from backend_architect.catalog.sources import is_down, order_key
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
-
-from ._locks import BLOCKS, heavy_locks
+from ._locks import ACCESS_EXCLUSIVE, BLOCKS, heavy_locks
 
 
 class MissingLockTimeout(Rule):
     """
     ## What it does
-    Flags a migration file that takes a lock blocking reads or writes on an
-    existing table or view (ALTER TABLE, DROP TABLE/VIEW/TRIGGER, TRUNCATE,
-    RENAME, a plain CREATE INDEX, CREATE TABLE ... REFERENCES, CREATE OR
-    REPLACE VIEW, CREATE TRIGGER, VACUUM FULL, CLUSTER, REINDEX, LOCK) without
-    a `SET lock_timeout` before it.
+    Flags a migration file that takes an ACCESS EXCLUSIVE lock (blocking reads
+    and writes) on a table or view that existed before it (ALTER TABLE, DROP
+    VIEW/TRIGGER/INDEX, TRUNCATE, RENAME, CREATE OR REPLACE VIEW, VACUUM FULL,
+    CLUSTER, REINDEX, LOCK) without a `SET lock_timeout` before it.
     Reported once per file, on the first such statement.
+
+    Only migrations that may still be ahead of the database are checked: the
+    newest file of a numbered or timestamped migrations folder (an applied
+    migration never runs again), or any file of a folder whose other migrations
+    set `lock_timeout`. Tables created in the same migration, `DROP TABLE` of
+    the table itself (MG012) and weaker locks (a plain `CREATE INDEX` is MG001)
+    are left out.
 
     ## Why is this bad?
     A lock request waits behind every transaction already using the table —
@@ -53,13 +61,15 @@ class MissingLockTimeout(Rule):
     def check_region(self, ctx):
         if ctx.region.kind != "file":
             return  # nested and ORM regions: the file (or the ORM) owns the session settings
+        if not _pending(ctx.document.path, ctx.catalog):
+            return
         first = None
         for stmt in ctx.statements:
             if stmt.node is None:
                 continue
             if self._sets_lock_timeout(stmt):
                 return
-            locks = heavy_locks(stmt, ctx)
+            locks = [(t, lock) for t, lock in heavy_locks(stmt, ctx) if lock == ACCESS_EXCLUSIVE and not _drops(stmt, t)]
             if locks:
                 first = (stmt, locks[0])
                 break
@@ -89,3 +99,67 @@ class MissingLockTimeout(Rule):
         return False
 
 
+
+
+def _drops(stmt, table: str) -> bool:
+    """DROP TABLE/VIEW of the relation itself: it goes away (MG012 judges that), nothing queues on it for long."""
+    return stmt.kind == "DropStmt" and not table.startswith("index ") and stmt.node.get("removeType") in (
+        "OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW")
+
+
+def _pending(path: str, catalog) -> bool:
+    """Whether the migration may still be ahead of the database: the newest of its
+    folder, a file outside an ordered folder, or a folder whose other migrations set
+    lock_timeout (so a file without it breaks the project's own rule).
+
+    An applied migration never runs again, so the setting would change nothing there;
+    in a repository's history every old migration would otherwise repeat one advice."""
+    if not path or not os.path.isfile(path):
+        return True
+    unit = path
+    folder = os.path.dirname(path)
+    if os.path.basename(path).lower() in ("up.sql", "migration.sql"):  # diesel, sqlx, prisma: one folder per migration
+        unit, folder = folder, os.path.dirname(folder)
+    mine = order_key(unit)
+    if mine[0] != 0:
+        return True  # not a numbered or timestamped migration: nothing to compare with
+    newest = True
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return True
+    siblings = []
+    for name in names:
+        full = os.path.join(folder, name)
+        if full == unit or is_down(name):
+            continue
+        if unit != path and not os.path.isdir(full):
+            continue
+        if unit == path and os.path.splitext(name)[1].lower() != os.path.splitext(path)[1].lower():
+            continue
+        key = order_key(full)
+        if key[0] == 0:
+            siblings.append(full)
+            if key > mine:
+                newest = False
+    return newest or _folder_sets_lock_timeout(folder, tuple(sorted(siblings)))
+
+
+_SETS_CACHE: dict[tuple, bool] = {}
+
+
+def _folder_sets_lock_timeout(folder: str, files: tuple[str, ...]) -> bool:
+    key = (folder, files)
+    if key not in _SETS_CACHE:
+        found = False
+        for f in files:
+            target = os.path.join(f, "up.sql") if os.path.isdir(f) else f
+            try:
+                with open(target, "rb") as fh:
+                    if b"lock_timeout" in fh.read(1_000_000):
+                        found = True
+                        break
+            except OSError:
+                continue
+        _SETS_CACHE[key] = found
+    return _SETS_CACHE[key]
