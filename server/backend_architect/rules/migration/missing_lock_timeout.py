@@ -1,6 +1,6 @@
 import os
 
-from backend_architect.catalog.sources import is_down, order_key
+from backend_architect.catalog.sources import DUMP_NAMES, is_down, order_key
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
@@ -19,7 +19,8 @@ class MissingLockTimeout(Rule):
     Only migrations that may still be ahead of the database are checked: the
     newest file of a numbered or timestamped migrations folder (an applied
     migration never runs again), or any file of a folder whose other migrations
-    set `lock_timeout`. Tables created in the same migration, `DROP TABLE` of
+    set `lock_timeout`; not `schema.sql`/`structure.sql` (they build an empty
+    database). Tables created in the same migration, `DROP TABLE` of
     the table itself (MG012) and weaker locks (a plain `CREATE INDEX` is MG001)
     are left out.
 
@@ -114,6 +115,8 @@ def _pending(path: str, catalog) -> bool:
 
     An applied migration never runs again, so the setting would change nothing there;
     in a repository's history every old migration would otherwise repeat one advice."""
+    if os.path.basename(path or "").lower() in DUMP_NAMES:
+        return False  # a schema dump or install script runs on an empty database
     if not path or not os.path.isfile(path):
         return True
     unit = path

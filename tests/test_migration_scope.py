@@ -1,0 +1,33 @@
+"""Which migration files the lock rules judge."""
+
+from __future__ import annotations
+
+from backend_architect.config import Settings
+from backend_architect.core.document import Document
+from backend_architect.core.engine import lint
+
+ALTER = "CREATE TABLE subscribers (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN nickname text;\n"
+
+
+def codes(text: str, path: str) -> list[str]:
+    return [f.code for f in lint(Document(text, path=path), Settings()).findings]
+
+
+def test_schema_dumps_and_install_scripts_get_no_lock_timeout_advice():
+    assert "MG015" in codes(ALTER, "/ws/migrations/add_nickname.sql")
+    assert "MG015" not in codes(ALTER, "/ws/db/schema.sql")
+    assert "MG015" not in codes(ALTER, "/ws/db/structure.sql")
+
+
+def test_only_the_newest_numbered_migration_is_ahead_of_the_database(tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    old = folder / "0001_add_nickname.sql"
+    new = folder / "0002_add_bio.sql"
+    old.write_text(ALTER)
+    new.write_text(ALTER.replace("nickname", "bio"))
+    assert "MG015" not in codes(old.read_text(), str(old))
+    assert "MG015" in codes(new.read_text(), str(new))
+    # once the project sets lock_timeout in one migration, every migration is held to it
+    (folder / "0003_sets_it.sql").write_text("SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN x text;\n")
+    assert "MG015" in codes(old.read_text(), str(old))
