@@ -1,6 +1,8 @@
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 from backend_architect.app.checks import skip_tests
+from backend_architect.core.engine import DDL_KINDS
+from backend_architect.core.regions import PLACEHOLDER_SCHEMA
 from backend_architect.core.sql import relation_name
 
 
@@ -39,7 +41,7 @@ class UpdateDeleteWithoutWhere(Rule):
     statement_kinds = ("UpdateStmt", "DeleteStmt", "SelectStmt", "InsertStmt", "MergeStmt")
 
     def check_statement(self, stmt, ctx):
-        if ctx.ctx.is_migration or ctx.in_migration or skip_tests(ctx.document.path):
+        if ctx.ctx.is_migration or ctx.in_migration or skip_tests(ctx.document.path) or _schema_script(ctx):
             return  # migrations, scripts and test clean-ups change whole tables on purpose
         if stmt.kind in ("UpdateStmt", "DeleteStmt"):
             yield from self._check(stmt, ctx, stmt.kind, stmt.node)
@@ -52,8 +54,8 @@ class UpdateDeleteWithoutWhere(Rule):
         if node.get("whereClause") is not None:
             return
         table = relation_name(node.get("relation"))
-        if ctx.is_new_table(table, stmt) or _is_temporary(table):
-            return
+        if ctx.is_new_table(table, stmt) or _is_temporary(table) or PLACEHOLDER_SCHEMA in (table or ""):
+            return  # a scratch table, or a table name filled in at run time (a generic dump or reset helper)
         verb = "UPDATE" if kind == "UpdateStmt" else "DELETE"
         rel = node.get("relation", {}).get("location")
         if rel is None:
@@ -67,6 +69,14 @@ class UpdateDeleteWithoutWhere(Rule):
             if schema:
                 end += len(schema.encode()) + 1
         yield ctx.finding(self, stmt, start, end, verb=verb, table=table)
+
+
+def _schema_script(ctx) -> bool:
+    """SQL in code that changes the schema too (an embedded migration), or a migrations module."""
+    base = ctx.document.path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    if base.startswith(("migration", "migrate")):
+        return True
+    return ctx.region.kind != "file" and any(s.kind in DDL_KINDS for s in ctx.statements)
 
 
 def _is_temporary(table: str | None) -> bool:
