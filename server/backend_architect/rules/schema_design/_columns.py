@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 
 from backend_architect.catalog.expr import type_base
 from backend_architect.core.sql import name_list, relation_name
@@ -112,12 +113,24 @@ def portable_migration(path: str) -> bool:
         for other in _DIALECT_WORDS:
             if other != m.group(1).lower() and os.path.exists(os.path.join(folder, name[:m.start()] + other + name[m.end():])):
                 return True
+    elif _multi_dialect_folder(folder):
+        return True  # beside per-database variants, a file without one runs on every database
     parent, here = os.path.split(folder)
     if here.lower() in _DIALECT_WORDS:
         for other in _DIALECT_WORDS:
             if other != here.lower() and os.path.exists(os.path.join(parent, other, name)):
                 return True
     return False
+
+
+@lru_cache(maxsize=256)
+def _multi_dialect_folder(folder: str) -> bool:
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    found = {m.group(1).lower() for n in names for m in [_DIALECT_PART_RE.search(n)] if m}
+    return bool(found - {"postgres", "postgresql", "pg"})
 
 
 __all__ = ["table_gone", "portable_migration", "column_defs", "primary_key_columns", "type_range", "type_base", "final_type_differs"]
