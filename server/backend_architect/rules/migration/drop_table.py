@@ -34,8 +34,15 @@ class DropTable(Rule):
     SET lock_timeout = '5s';
     DROP TABLE legacy_events;
     ```
+
+    Off by default: on 16 findings drawn at random from 25 public repositories
+    (November 2026) none was worth raising — 7 were deliberate drops of retired
+    tables, 9 were wrong (a schema moved by a function, a derived cache
+    table); precision 0%. Whether code still uses a table is not visible from
+    the migration. Select `MG012` to run it.
     """
 
+    default_enabled = False
     code = "MG012"
     name = "drop-table"
     command = "MIGRATION"

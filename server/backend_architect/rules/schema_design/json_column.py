@@ -30,8 +30,15 @@ class JsonColumn(Rule):
     ```
     On an existing table, changing a column from `json` to `jsonb` rewrites the
     table (see MG005); the fix is therefore unsafe there.
+
+    Off by default: on 12 findings drawn at random from 25 public repositories
+    (November 2026) 2 were worth raising (a `json` column filtered with `->>`),
+    10 were noise (payloads stored and returned as written, where `json` is
+    fine): measured precision 2 of 12 worth raising (17%). Select `SD005` to
+    run it.
     """
 
+    default_enabled = False
     code = "SD005"
     name = "json-column"
     command = "SCHEMA_DESIGN"
