@@ -31,3 +31,13 @@ def test_only_the_newest_numbered_migration_is_ahead_of_the_database(tmp_path):
     # once the project sets lock_timeout in one migration, every migration is held to it
     (folder / "0003_sets_it.sql").write_text("SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN x text;\n")
     assert "MG015" in codes(old.read_text(), str(old))
+
+
+def test_migrations_grouped_by_release_count_only_in_the_newest_release(tmp_path):
+    old = tmp_path / "migration" / "0.19" / "01__add_name.sql"
+    new = tmp_path / "migration" / "0.21" / "01__rename_uid.sql"
+    for f in (old, new):
+        f.parent.mkdir(parents=True)
+        f.write_text(ALTER)
+    assert "MG015" not in codes(old.read_text(), str(old))
+    assert "MG015" in codes(new.read_text(), str(new))

@@ -1,4 +1,5 @@
 import os
+import re
 
 from backend_architect.catalog.sources import DUMP_NAMES, is_down, order_key
 from backend_architect.core.findings import Applicability, Severity
@@ -17,7 +18,8 @@ class MissingLockTimeout(Rule):
     Reported once per file, on the first such statement.
 
     Only migrations that may still be ahead of the database are checked: the
-    newest file of a numbered or timestamped migrations folder (an applied
+    newest file of a numbered or timestamped migrations folder (of the newest
+    release folder, where migrations are grouped by release; an applied
     migration never runs again), or any file of a folder whose other migrations
     set `lock_timeout`; not `schema.sql`/`structure.sql` (they build an empty
     database). Tables created in the same migration, `DROP TABLE` of
@@ -145,7 +147,31 @@ def _pending(path: str, catalog) -> bool:
             siblings.append(full)
             if key > mine:
                 newest = False
+    if newest and not _newest_version_folder(folder):
+        newest = False  # the newest file of an older release's folder (migration/postgres/0.19/...)
     return newest or _folder_sets_lock_timeout(folder, tuple(sorted(siblings)))
+
+
+_VERSION_RE = re.compile(r"^v?(\d+(?:[._]\d+)*)$", re.I)
+
+
+def _newest_version_folder(folder: str) -> bool:
+    """For migrations grouped by release (``0.19/``, ``v2.1/``): whether this release is the newest."""
+    parent, name = os.path.split(folder)
+    m = _VERSION_RE.match(name)
+    if not m:
+        return True
+    mine = tuple(int(p) for p in re.split(r"[._]", m.group(1)))
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return True
+    for other in names:
+        o = _VERSION_RE.match(other)
+        if o and os.path.isdir(os.path.join(parent, other)):
+            if tuple(int(p) for p in re.split(r"[._]", o.group(1))) > mine:
+                return False
+    return True
 
 
 _SETS_CACHE: dict[tuple, bool] = {}
