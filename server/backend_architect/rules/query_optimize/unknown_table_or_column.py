@@ -1,3 +1,5 @@
+import re
+
 from backend_architect.catalog.analysis import sources_of
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
@@ -83,8 +85,9 @@ class UnknownTableOrColumn(Rule):
         if "." in src.name and src.name.rsplit(".", 1)[0].lower() not in catalog_schemas(catalog):
             return None  # another schema (an extension's, another service's): not described here
         dropped = catalog.was_dropped(src.name)
-        if dropped and _skipped_statements_in(catalog, dropped.rsplit(":", 1)[0]):
-            dropped = None  # the file that drops it has statements we could not read (it may create it again)
+        if dropped and (_skipped_statements_in(catalog, dropped.rsplit(":", 1)[0])
+                        or _other_database(dropped, ctx.document.path)):
+            dropped = None  # the dropping file has unreadable statements, or migrates another database
         close = [c for c in catalog.close_table_names(src.name) if _one_typo(unqualified(src.name).lower(), c.lower())]
         if not dropped and (len(close) != 1 or not catalog_complete(catalog)):
             return None
@@ -266,6 +269,15 @@ def catalog_complete(catalog) -> bool:
 
 
 _COMPLETE: dict[int, bool] = {}
+
+
+_OTHER_DATABASES = re.compile(r"(?<![a-z])(mysql|mariadb|sqlite3?|cockroach(?:db)?|clickhouse|mssql|sqlserver)(?![a-z])", re.I)
+
+
+def _other_database(drop_path: str, query_path: str) -> bool:
+    """A drop in another database's migrations (``migrations/sqlite/...``) says nothing about this query."""
+    m = _OTHER_DATABASES.search(drop_path.replace("\\", "/"))
+    return m is not None and m.group(1).lower() not in query_path.lower()
 
 
 def _skipped_statements_in(catalog, path: str) -> bool:
