@@ -41,3 +41,19 @@ def test_migrations_grouped_by_release_count_only_in_the_newest_release(tmp_path
         f.write_text(ALTER)
     assert "MG015" not in codes(old.read_text(), str(old))
     assert "MG015" in codes(new.read_text(), str(new))
+
+
+def test_a_folder_per_migration_counts_the_folder_order(tmp_path):
+    files = {}
+    for name in ("2024-01-01-000000_add_name", "2024-02-01-000000_add_bio"):
+        folder = tmp_path / "migrations" / name
+        folder.mkdir(parents=True)
+        for part in ("up.sql", "down.sql"):
+            (folder / part).write_text(ALTER)
+            files[name, part] = folder / part
+    old_up = files["2024-01-01-000000_add_name", "up.sql"]
+    old_down = files["2024-01-01-000000_add_name", "down.sql"]
+    new_up = files["2024-02-01-000000_add_bio", "up.sql"]
+    assert "MG015" not in codes(ALTER, str(old_up))
+    assert "MG015" not in codes(ALTER, str(old_down))
+    assert "MG015" in codes(ALTER, str(new_up))

@@ -123,7 +123,7 @@ def _pending(path: str, catalog) -> bool:
         return True
     unit = path
     folder = os.path.dirname(path)
-    if os.path.basename(path).lower() in ("up.sql", "migration.sql"):  # diesel, sqlx, prisma: one folder per migration
+    if os.path.basename(path).lower() in ("up.sql", "down.sql", "migration.sql"):  # diesel, prisma: a folder per migration
         unit, folder = folder, os.path.dirname(folder)
     mine = order_key(unit)
     if mine[0] != 0:
