@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -72,12 +73,16 @@ def fixtures() -> list[Fixture]:
     return out
 
 
-def settings_for(text: str) -> Settings:
+def settings_for(text: str, code: str | None = None) -> Settings:
+    """The fixture's settings (a ``settings:`` comment); ``code`` is selected by name, so
+    a rule that is off by default still runs over its own fixtures."""
     m = SETTINGS_RE.search(text)
     base = Settings()
     if m:
         base, warnings = from_mapping(json.loads(m.group(1)), base)
         assert not warnings, warnings
+    if code is not None and code not in base.extend_select:
+        base = dataclasses.replace(base, extend_select=base.extend_select + (code,))
     return base
 
 

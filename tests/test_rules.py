@@ -29,7 +29,7 @@ def test_rule_fixture(fixture: Fixture):
     assert rule is not None, f"fixture {fixture.id} names unknown rule {fixture.code}"
     text = fixture.path.read_text(encoding="utf-8")
     doc = Document(text, path=str(fixture.path))
-    settings = settings_for(text)
+    settings = settings_for(text, fixture.code)
     catalog = fixture.catalog()
     result = lint(doc, settings, catalog)
     assert not result.errors, result.errors
@@ -60,7 +60,7 @@ def test_fixes_converge_parse_and_silence_the_rule(fixture: Fixture, tmp_path):
         return _check_workspace_fix(fixture, tmp_path)
     text = fixture.path.read_text(encoding="utf-8")
     doc = Document(text, path=str(fixture.path))
-    settings = settings_for(text)
+    settings = settings_for(text, fixture.code)
     before = lint(doc, settings)
     fixable = [f for f in before.findings if f.code == fixture.code and f.fix]
     if not fixable:  # e.g. only valid cases, or cases the rule cannot fix: fixing changes nothing
@@ -123,7 +123,7 @@ def _check_workspace_fix(fixture: Fixture, tmp_path):
     shutil.copytree(fixture.workspace, root)
     path = root / fixture.path.relative_to(fixture.workspace)
     text = path.read_text(encoding="utf-8")
-    settings = settings_for(text)
+    settings = settings_for(text, fixture.code)
     doc = Document(text, path=str(path))
     before = lint(doc, settings, fixture.catalog(root))
     fixable = [f for f in before.findings if f.code == fixture.code and f.fix]

@@ -720,7 +720,8 @@ def rules_table() -> str:
     lines = ["| code | name | command | fix | summary |", "|---|---|---|---|---|"]
     for r in all_rules():
         fix = f"{r.fix_title} ({r.fix_safety.value})" if r.fix_title else "—"
-        lines.append(f"| {r.code} | {r.name} | {r.command} | {fix} | {r.summary()} |")
+        off = " (off by default)" if not r.default_enabled else ""
+        lines.append(f"| {r.code}{off} | {r.name} | {r.command} | {fix} | {r.summary()} |")
     return "\n".join(lines)
 
 
@@ -730,7 +731,8 @@ def rules_doc() -> str:
              "`backend-architect rule CODE` prints the same text.", ""]
     for r in all_rules():
         parts += [f"## {r.code} {r.name}", "", f"Command: `{r.command}` · default severity: {r.severity.value}"
-                  + (f" · fix: {r.fix_title} ({r.fix_safety.value})" if r.fix_title else ""), ""]
+                  + (f" · fix: {r.fix_title} ({r.fix_safety.value})" if r.fix_title else "")
+                  + ("" if r.default_enabled else f" · off by default: select `{r.code}` to run it"), ""]
         body = r.doc().replace("\n## ", "\n### ")
         body = body[3:] if body.startswith("## ") else body
         parts += ["### " + body if not body.startswith("### ") else body, ""]

@@ -62,6 +62,8 @@ class Settings:
         selected = _matches(code, self.select) or _matches(code, self.extend_select)
         if not selected or _matches(code, self.ignore):
             return False
+        if code in _off_by_default() and code not in self.select and code not in self.extend_select:
+            return False  # a rule off by default runs only when asked for by its code
         if path and self.per_file_ignores:
             rel = self.relative(path)
             for pattern, codes in self.per_file_ignores.items():
@@ -89,6 +91,12 @@ class Settings:
             if code.startswith(key) and (best is None or len(key) > len(best[0])):
                 best = (key, value)
         return best[1] if best else default
+
+
+def _off_by_default() -> frozenset[str]:
+    from .core.registry import off_by_default
+
+    return off_by_default()
 
 
 def _matches(code: str, selectors) -> bool:

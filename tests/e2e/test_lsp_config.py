@@ -13,7 +13,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from conftest import SERVER_CMD, server_env  # noqa: E402
 
-TEXT = "SELECT * FROM users;\nSET lock_timeout = '5s';\nCREATE INDEX idx_a ON posts (a);\nDELETE FROM sessions;\n"
+TEXT = "SELECT * FROM users;\nSET lock_timeout = '5s';\nCREATE INDEX idx_a ON posts (a);\nSELECT id FROM t WHERE id NOT IN (SELECT x FROM u);\n"
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_CMD, server_env=server_env()))
@@ -28,7 +28,7 @@ async def client(lsp_client: LanguageClient, tmp_path_factory):
             capabilities=types.ClientCapabilities(),
             root_uri=root.as_uri(),
             # the editor sends its own values; the project's file wins where it sets a key
-            initialization_options={"ignore": ["QO002"], "postgresVersion": 15, "severity": {"QO002": "hint"}},
+            initialization_options={"ignore": ["QO005"], "postgresVersion": 15, "severity": {"QO005": "hint"}},
         )
     )
     lsp_client.root = root
@@ -46,11 +46,11 @@ async def _diagnostics(client: LanguageClient, name: str, text: str = TEXT):
 async def test_project_file_wins_and_editor_fills_in(client: LanguageClient):
     _, diags = await _diagnostics(client, "a.sql")
     by_code = {d.code: d for d in diags}
-    # project: ignore QO001 (wins over the editor's ignore of QO002), MG001 as an error
-    assert set(by_code) == {"MG001", "QO002"}
+    # project: ignore QO001 (wins over the editor's ignore of QO005), MG001 as an error
+    assert set(by_code) == {"MG001", "QO005"}
     assert by_code["MG001"].severity == types.DiagnosticSeverity.Error
     # severity is set in the project file, so the editor's severity table is not used
-    assert by_code["QO002"].severity == types.DiagnosticSeverity.Warning
+    assert by_code["QO005"].severity == types.DiagnosticSeverity.Warning
 
 
 async def test_configuration_change_reanalyses_open_documents(client: LanguageClient):

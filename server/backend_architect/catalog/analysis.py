@@ -19,6 +19,7 @@ class Source:
     table: Table | None
     location: int = 0
     outer: bool = False  # nullable side of an outer join
+    cte: bool = False  # the name is a CTE of the statement, not a table
 
 
 @dataclass
@@ -221,16 +222,31 @@ def _mentions_column(node) -> bool:
 
 
 def query_nodes(stmt) -> list[dict]:
-    """The SELECT/UPDATE/DELETE bodies of a statement whose lookups matter."""
-    from ..core.sql import select_statements
-
-    if stmt.node is None:
+    """The SELECT/UPDATE/DELETE bodies of a statement whose lookups matter: the statement
+    itself, each UNION/INTERSECT/EXCEPT branch, CTE, subquery (EXISTS included), the
+    SELECT of an INSERT and the source of a MERGE."""
+    node = stmt.node
+    if node is None:
         return []
-    if stmt.kind in ("UpdateStmt", "DeleteStmt"):
-        return [stmt.node]
-    if stmt.kind == "SelectStmt":
-        return [s for s in select_statements(stmt.node) if s.get("fromClause")]
-    return []
+    out: list[dict] = []
+    if stmt.kind in ("UpdateStmt", "DeleteStmt") or (stmt.kind == "SelectStmt" and node.get("fromClause")):
+        out.append(node)
+    stack: list = [node]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, list):
+            stack.extend(reversed(cur))
+            continue
+        if not isinstance(cur, dict):
+            continue
+        for key, value in cur.items():
+            if not isinstance(value, (dict, list)):
+                continue
+            if isinstance(value, dict) and (key in ("UpdateStmt", "DeleteStmt") or value.get("fromClause") and (
+                    key == "SelectStmt" or key in ("larg", "rarg") and "limitOption" in value)):
+                out.append(value)
+            stack.append(value)
+    return out
 
 
 # -- positions in a statement's text ----------------------------------------------------

@@ -150,6 +150,9 @@ class Applier:
                     table.columns.extend(Column(**vars(c)) for c in src.columns)
                 else:
                     table.columns_known = False
+        previous = self.catalog.tables_by_key.get(qualified)
+        if previous is not None and (previous.redefined or {c.name for c in previous.columns} != {c.name for c in table.columns}):
+            table.redefined = True
         self.catalog.tables_by_key[qualified] = table
         self.catalog.dropped.pop(qualified, None)
 
@@ -368,6 +371,7 @@ class Applier:
             for ix in table.indexes:
                 ix.table = table.qualified
             self.catalog.tables_by_key[table.qualified] = table
+            self.catalog.dropped.pop(table.qualified, None)  # a table rebuilt under a new name and renamed back
             for t in self.catalog.tables_by_key.values():
                 for fk in t.foreign_keys:
                     if fk.ref_table == old:

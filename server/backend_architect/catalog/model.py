@@ -65,6 +65,8 @@ class Table:
     line: int | None = None
     kind: str = "table"  # "table" | "view"
     columns_known: bool = True  # False for views whose columns could not be inferred
+    # created again elsewhere with other columns (two schemas in one workspace): its columns are uncertain
+    redefined: bool = False
     constraint_names: dict = field(default_factory=dict, repr=False)  # name -> ("unique"|"primary", columns)
 
     @property

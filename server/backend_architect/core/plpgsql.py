@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .regions import PLACEHOLDER_SCHEMA, OffsetMap, Region
+from .regions import PLACEHOLDER_SCHEMA, OffsetMap, Region, clean_sql
 from .sql import Statement
 
 MAX_DEPTH = 3
@@ -303,25 +303,30 @@ def nested_regions(stmt: Statement) -> list[Region]:
     meta_base = {"depth": depth + 1, "in_transaction": True, "nested": "do"}
     out: list[Region] = []
     if parts is None:
+        # Go / Jinja templates inside the body (``{{ .Schema }}``) stand in as a placeholder
+        # name, as they do outside string literals; tmap maps the cleaned body to the region
+        if "{{" in body or "{%" in body or "{#" in body:
+            body, tmap = clean_sql(body, stmt.start + body_start, placeholders=False)
+        else:
+            tmap = OffsetMap.identity(len(body.encode("utf-8", "surrogatepass")), stmt.start + body_start)
+        to_region = tmap.compose(region.map)
         to_b = _byte_index(body)
         sql, executes = plpgsql_to_sql(body)
         n = len(sql.encode("utf-8", "surrogatepass"))
-        omap = OffsetMap.identity(n, stmt.start + body_start).compose(region.map)
-        s_doc, e_doc = region.doc_range(stmt.start + body_start, stmt.start + body_start + n)
-        out.append(Region(sql, omap, kind="do", host_start=s_doc, host_end=e_doc, meta=dict(meta_base)))
+        s_doc, e_doc = to_region(0), to_region(n, end=True)
+        out.append(Region(sql, to_region, kind="do", host_start=s_doc, host_end=e_doc, meta=dict(meta_base)))
         for es, ee in executes:
             found = execute_region(body, es, ee, to_b)
             if found is None:
                 continue
             text, emap, escaped = found
-            # emap's sources are byte offsets in body; shift to region offsets, then to the document
-            shifted = OffsetMap()
-            shifted._dst, shifted._pieces, shifted._len = emap._dst, [
-                (dl, ss + stmt.start + body_start, sl, c) for dl, ss, sl, c in emap._pieces
-            ], emap._len
+            if "{{" in text or "{%" in text or "{#" in text:  # a template inside the EXECUTE string
+                text, inner = clean_sql(text, 0, placeholders=False)
+                emap = inner.compose(emap)
+            # emap's sources are byte offsets in the (cleaned) body: through tmap to the region, then the document
             meta = dict(meta_base, nested="execute", escape_quotes=escaped)
-            s_doc, e_doc = region.doc_range(stmt.start + body_start + to_b(es), stmt.start + body_start + to_b(ee))
-            out.append(Region(text, shifted.compose(region.map), kind="execute", host_start=s_doc, host_end=e_doc, meta=meta))
+            s_doc, e_doc = to_region(to_b(es)), to_region(to_b(ee), end=True)
+            out.append(Region(text, emap.compose(to_region), kind="execute", host_start=s_doc, host_end=e_doc, meta=meta))
     else:
         # single-quoted DO body: unescape '' with replace pieces, then blank control words
         found = execute_region(literal, 0, len(literal), _byte_index(literal))

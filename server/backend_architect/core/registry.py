@@ -90,6 +90,9 @@ class Rule:
     # rule to SQL files and migration operations (not queries in app code).
     sql_scope: ClassVar[str] = "any"
     needs_catalog: ClassVar[bool] = False
+    # False for a rule too noisy on real code to run unless a project asks for it by
+    # its code (``select``/``extend-select``); its docstring says why.
+    default_enabled: ClassVar[bool] = True
 
     # -- hooks --------------------------------------------------------------
 
@@ -219,6 +222,12 @@ def _rule_index() -> dict[str, type[Rule]]:
         index[rule.code] = rule
         index[rule.name] = rule
     return index
+
+
+@lru_cache(maxsize=1)
+def off_by_default() -> frozenset[str]:
+    """Codes of rules that run only when selected by their exact code."""
+    return frozenset(r.code for r in all_rules() if not r.default_enabled)
 
 
 def codes() -> set[str]:

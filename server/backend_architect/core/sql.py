@@ -330,6 +330,8 @@ def _index_nodes(root: dict) -> tuple[dict[str, list[dict]], list[dict]]:
             for key, value in cur.items():
                 if isinstance(value, dict):
                     exists = in_exists
+                    if _is_set_branch(key, value):
+                        key = "SelectStmt"  # UNION/INTERSECT/EXCEPT branches are SelectStmt fields, not wrapped nodes
                     if key[:1].isupper():
                         index.setdefault(key, []).append(value)
                         if key == "SubLink" and value.get("subLinkType") == "EXISTS_SUBLINK":
@@ -344,6 +346,11 @@ def _index_nodes(root: dict) -> tuple[dict[str, list[dict]], list[dict]]:
                 if isinstance(item, (dict, list)):
                     stack.append((item, in_exists))
     return index, selects
+
+
+def _is_set_branch(key: str, value: dict) -> bool:
+    """A branch of a set operation: ``larg``/``rarg`` of a SelectStmt (a JoinExpr's are wrapped nodes)."""
+    return key in ("larg", "rarg") and "op" in value and "limitOption" in value
 
 
 def walk(node: Any) -> Iterator[tuple[str, dict]]:
@@ -454,7 +461,7 @@ def select_statements(node: dict | None) -> Iterator[dict]:
         for key, value in cur.items():
             if key == "SubLink" and isinstance(value, dict) and value.get("subLinkType") == "EXISTS_SUBLINK":
                 continue
-            if key == "SelectStmt" and isinstance(value, dict):
+            if (key == "SelectStmt" or _is_set_branch(key, value)) and isinstance(value, dict):
                 yield value
             if isinstance(value, (dict, list)):
                 stack.append(value)

@@ -179,8 +179,29 @@ class AlembicRevision:
             old, new = str_arg(call, d, 0, "old_table_name"), str_arg(call, d, 1, "new_table_name")
             return Operation(f"ALTER TABLE {quote_name(old or '')} RENAME TO {quote_name(new or '')}", *span)
         if meth == "create_table":
-            return Operation(f"CREATE TABLE {tbl(0)} (id bigint)", *span)
+            return Operation(f"CREATE TABLE {tbl(0)} ({self._primary_key_sql(call)})", *span)
         return None
+
+    def _primary_key_sql(self, call) -> str:
+        """The table's key as SQL: ``sa.Column(..., primary_key=True)`` columns or a
+        ``sa.PrimaryKeyConstraint(...)``; a placeholder column when it has none."""
+        d = self.data
+        pos, _ = call_args(call, d)
+        keys: list[str] = []
+        for item in pos:
+            if item is None or item.type != "call":
+                continue
+            name = call_name(item, d).rsplit(".", 1)[-1]
+            item_pos, item_kw = call_args(item, d)
+            if name == "PrimaryKeyConstraint":
+                keys.extend(string_value(a, d) or "__tmpl__" for a in item_pos if is_string(a))
+                keys = keys or ["__tmpl__"]
+            elif name == "Column" and literal(item_kw.get("primary_key"), d) is True:
+                keys.append(string_value(item_pos[0], d) or "__tmpl__" if item_pos and is_string(item_pos[0]) else "__tmpl__")
+        if not keys:
+            return "id bigint"
+        cols = ", ".join(f"{quote_name(k) if k != '__tmpl__' else k} bigint" for k in dict.fromkeys(keys))
+        return f"{cols}, PRIMARY KEY ({', '.join(quote_name(k) if k != '__tmpl__' else k for k in dict.fromkeys(keys))})"
 
     def _type_sql(self, node) -> str:
         d = self.data

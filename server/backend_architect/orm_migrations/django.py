@@ -218,7 +218,8 @@ class DjangoMigration:
         if name == "DeleteModel":
             return Operation(f"DROP TABLE {quote_name(self.table(str_arg(call, d, 0, 'name')))}", *span)
         if name == "CreateModel":
-            return Operation(f"CREATE TABLE {quote_name(self.table(str_arg(call, d, 0, 'name')))} (id bigint)", *span)
+            # every table Django creates has a primary key: a field with primary_key=True, else the implicit id
+            return Operation(f"CREATE TABLE {quote_name(self.table(str_arg(call, d, 0, 'name')))} (id bigint PRIMARY KEY)", *span)
         if name == "AddConstraint":
             con = arg(call, d, 1, "constraint")
             if con is None or con.type != "call":

@@ -39,7 +39,7 @@ class UnindexedLookup(Rule):
     message = "no index on {table} serves this lookup by {columns}; add ({ideal})"
     fix_title = "add index {index} in a new migration"
     fix_safety = Applicability.UNSAFE
-    statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt")
+    statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt", "MergeStmt")
     needs_catalog = True
 
     def check_statement(self, stmt, ctx):

@@ -1,6 +1,6 @@
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import relation_name
+from backend_architect.core.sql import name_list, relation_name
 
 
 class BackfillInMigration(Rule):
@@ -8,7 +8,9 @@ class BackfillInMigration(Rule):
     ## What it does
     Flags an `UPDATE` in a migration that rewrites a whole existing table: no
     `WHERE`, or a `WHERE` that only picks rows by `IS NULL` / `IS NOT NULL`
-    (the usual backfill of a new column).
+    (the usual backfill of a new column), and an `UPDATE ... FROM` whose
+    `WHERE` only joins the tables (a backfill from another table). Statements
+    inside `DO` blocks count too, templated schema names included.
 
     ## Why is this bad?
     The UPDATE locks every row it touches until the migration commits —
@@ -49,22 +51,30 @@ class BackfillInMigration(Rule):
         if not table or ctx.is_new_table(table, stmt):
             return
         where = node.get("whereClause")
-        if where is not None and not self._whole_table(where):
+        joined = bool(node.get("fromClause"))
+        if where is not None and not self._whole_table(where, joined):
             return
-        if node.get("fromClause"):
-            return  # UPDATE ... FROM joins: usually a bounded data fix
-        what = "every row" if where is None else "every NULL row"
+        if joined:
+            what = "every matching row"  # UPDATE ... FROM with only join conditions: a backfill from another table
+        else:
+            what = "every row" if where is None else "every NULL row"
         tok = stmt.find_token("UPDATE")
         yield ctx.finding(self, stmt, tok.start if tok else 0, tok.end if tok else 6, what=what, table=table)
 
     @staticmethod
-    def _whole_table(where: dict) -> bool:
-        """A WHERE that is only NullTests on columns (combined with AND/OR)."""
+    def _whole_table(where: dict, joined: bool = False) -> bool:
+        """A WHERE that is only NullTests on columns (combined with AND/OR) and, for
+        UPDATE ... FROM, equalities between two columns (the join)."""
         if "NullTest" in where:
             return "ColumnRef" in (where["NullTest"].get("arg") or {})
         if "BoolExpr" in where:
             args = where["BoolExpr"].get("args", [])
-            return bool(args) and all(BackfillInMigration._whole_table(a) for a in args)
+            if joined and where["BoolExpr"].get("boolop") != "AND_EXPR":
+                return False
+            return bool(args) and all(BackfillInMigration._whole_table(a, joined) for a in args)
+        expr = where.get("A_Expr")
+        if joined and expr and expr.get("kind") == "AEXPR_OP" and name_list(expr.get("name")) == ["="]:
+            return "ColumnRef" in (expr.get("lexpr") or {}) and "ColumnRef" in (expr.get("rexpr") or {})
         return False
 
 

@@ -1,19 +1,30 @@
+import os
+import re
+
+from backend_architect.catalog.sources import DUMP_NAMES, is_down, order_key
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
-
-from ._locks import BLOCKS, heavy_locks
+from ._locks import ACCESS_EXCLUSIVE, BLOCKS, heavy_locks
 
 
 class MissingLockTimeout(Rule):
     """
     ## What it does
-    Flags a migration file that takes a lock blocking reads or writes on an
-    existing table or view (ALTER TABLE, DROP TABLE/VIEW/TRIGGER, TRUNCATE,
-    RENAME, a plain CREATE INDEX, CREATE TABLE ... REFERENCES, CREATE OR
-    REPLACE VIEW, CREATE TRIGGER, VACUUM FULL, CLUSTER, REINDEX, LOCK) without
-    a `SET lock_timeout` before it.
+    Flags a migration file that takes an ACCESS EXCLUSIVE lock (blocking reads
+    and writes) on a table or view that existed before it (ALTER TABLE, DROP
+    VIEW/TRIGGER/INDEX, TRUNCATE, RENAME, CREATE OR REPLACE VIEW, VACUUM FULL,
+    CLUSTER, REINDEX, LOCK) without a `SET lock_timeout` before it.
     Reported once per file, on the first such statement.
+
+    Only migrations that may still be ahead of the database are checked: the
+    newest file of a numbered or timestamped migrations folder (of the newest
+    release folder, where migrations are grouped by release; an applied
+    migration never runs again), or any file of a folder whose other migrations
+    set `lock_timeout`; not `schema.sql`/`structure.sql` (they build an empty
+    database). Tables created in the same migration, `DROP TABLE` of
+    the table itself (MG012) and weaker locks (a plain `CREATE INDEX` is MG001)
+    are left out.
 
     ## Why is this bad?
     A lock request waits behind every transaction already using the table —
@@ -53,13 +64,15 @@ class MissingLockTimeout(Rule):
     def check_region(self, ctx):
         if ctx.region.kind != "file":
             return  # nested and ORM regions: the file (or the ORM) owns the session settings
+        if not _pending(ctx.document.path, ctx.catalog):
+            return
         first = None
         for stmt in ctx.statements:
             if stmt.node is None:
                 continue
             if self._sets_lock_timeout(stmt):
                 return
-            locks = heavy_locks(stmt, ctx)
+            locks = [(t, lock) for t, lock in heavy_locks(stmt, ctx) if lock == ACCESS_EXCLUSIVE and not _drops(stmt, t)]
             if locks:
                 first = (stmt, locks[0])
                 break
@@ -89,3 +102,93 @@ class MissingLockTimeout(Rule):
         return False
 
 
+
+
+def _drops(stmt, table: str) -> bool:
+    """DROP TABLE of the table itself: it goes away (MG012 judges that). A dropped view
+    is usually recreated at once, so queries on it do queue."""
+    return stmt.kind == "DropStmt" and stmt.node.get("removeType") == "OBJECT_TABLE"
+
+
+def _pending(path: str, catalog) -> bool:
+    """Whether the migration may still be ahead of the database: the newest of its
+    folder, a file outside an ordered folder, or a folder whose other migrations set
+    lock_timeout (so a file without it breaks the project's own rule).
+
+    An applied migration never runs again, so the setting would change nothing there;
+    in a repository's history every old migration would otherwise repeat one advice."""
+    if os.path.basename(path or "").lower() in DUMP_NAMES:
+        return False  # a schema dump or install script runs on an empty database
+    if not path or not os.path.isfile(path):
+        return True
+    unit = path
+    folder = os.path.dirname(path)
+    if os.path.basename(path).lower() in ("up.sql", "down.sql", "migration.sql"):  # diesel, prisma: a folder per migration
+        unit, folder = folder, os.path.dirname(folder)
+    mine = order_key(unit)
+    if mine[0] != 0:
+        return True  # not a numbered or timestamped migration: nothing to compare with
+    newest = True
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return True
+    siblings = []
+    for name in names:
+        full = os.path.join(folder, name)
+        if full == unit or is_down(name):
+            continue
+        if unit != path and not os.path.isdir(full):
+            continue
+        if unit == path and os.path.splitext(name)[1].lower() != os.path.splitext(path)[1].lower():
+            continue
+        key = order_key(full)
+        if key[0] == 0:
+            siblings.append(full)
+            if key > mine:
+                newest = False
+    if newest and not _newest_version_folder(folder):
+        newest = False  # the newest file of an older release's folder (migration/postgres/0.19/...)
+    return newest or _folder_sets_lock_timeout(folder, tuple(sorted(siblings)))
+
+
+_VERSION_RE = re.compile(r"^v?(\d+(?:[._]\d+)*)$", re.I)
+
+
+def _newest_version_folder(folder: str) -> bool:
+    """For migrations grouped by release (``0.19/``, ``v2.1/``): whether this release is the newest."""
+    parent, name = os.path.split(folder)
+    m = _VERSION_RE.match(name)
+    if not m:
+        return True
+    mine = tuple(int(p) for p in re.split(r"[._]", m.group(1)))
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return True
+    for other in names:
+        o = _VERSION_RE.match(other)
+        if o and os.path.isdir(os.path.join(parent, other)):
+            if tuple(int(p) for p in re.split(r"[._]", o.group(1))) > mine:
+                return False
+    return True
+
+
+_SETS_CACHE: dict[tuple, bool] = {}
+
+
+def _folder_sets_lock_timeout(folder: str, files: tuple[str, ...]) -> bool:
+    key = (folder, files)
+    if key not in _SETS_CACHE:
+        found = False
+        for f in files:
+            target = os.path.join(f, "up.sql") if os.path.isdir(f) else f
+            try:
+                with open(target, "rb") as fh:
+                    if b"lock_timeout" in fh.read(1_000_000):
+                        found = True
+                        break
+            except OSError:
+                continue
+        _SETS_CACHE[key] = found
+    return _SETS_CACHE[key]

@@ -40,7 +40,7 @@ class FunctionOnFilteredColumn(Rule):
     message = "{expr} on {table}.{column} cannot use an index on {column}; {advice}"
     fix_title = "compare {column} with a date range instead"
     fix_safety = Applicability.UNSAFE
-    statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt")
+    statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt", "MergeStmt")
     needs_catalog = True
 
     def check_statement(self, stmt, ctx):

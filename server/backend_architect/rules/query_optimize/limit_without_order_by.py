@@ -30,7 +30,8 @@ class LimitWithoutOrderBy(Rule):
     command = "QUERY_OPTIMIZE"
     severity = Severity.WARNING
     message = "{what} without ORDER BY returns rows in an arbitrary order; pages overlap and skip rows"
-    statement_kinds = ("SelectStmt", "InsertStmt", "CreateTableAsStmt", "ViewStmt", "DeclareCursorStmt")
+    statement_kinds = ("SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CreateTableAsStmt", "ViewStmt",
+                       "DeclareCursorStmt")
 
     def check_statement(self, stmt, ctx):
         if not stmt.mentions("limitCount", "limitOffset"):

@@ -35,7 +35,7 @@ class NotInSubquery(Rule):
     message = "NOT IN (subquery) returns nothing when the subquery yields a NULL and cannot become an anti-join; use NOT EXISTS"
     fix_title = "rewrite to NOT EXISTS"
     fix_safety = Applicability.UNSAFE
-    statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt", "ViewStmt", "CreateTableAsStmt")
+    statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt", "MergeStmt", "ViewStmt", "CreateTableAsStmt")
 
     def check_statement(self, stmt, ctx):
         if not (stmt.mentions("NOT_EXPR") and stmt.mentions("ANY_SUBLINK")):

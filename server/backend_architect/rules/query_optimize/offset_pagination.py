@@ -10,7 +10,8 @@ class OffsetPagination(Rule):
     """
     ## What it does
     Flags `OFFSET` pagination on an ordered query when the offset is a
-    parameter or a literal of 1,000 or more.
+    parameter or a literal of 1,000 or more, in the statement itself or in a
+    CTE, subquery, set-operation branch or `INSERT ... SELECT`.
 
     ## Why is this bad?
     Postgres still reads and throws away every skipped row, so page 500 costs
@@ -40,24 +41,30 @@ class OffsetPagination(Rule):
     message = "OFFSET {offset} pagination reads and discards every skipped row; use keyset pagination"
     fix_title = "rewrite as keyset pagination on ({keys})"
     fix_safety = Applicability.UNSAFE
-    statement_kinds = ("SelectStmt",)
+    statement_kinds = ("SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CreateTableAsStmt",
+                       "DeclareCursorStmt")
 
     def check_statement(self, stmt, ctx):
         if not stmt.mentions("limitOffset"):
             return
         node = stmt.node
-        offset = node.get("limitOffset")
-        if not offset or not node.get("sortClause") or node.get("op", "SETOP_NONE") != "SETOP_NONE":
-            return
-        shown = _large_offset(offset)
-        if shown is None:
-            return
-        tok = top_level_token(stmt, "OFFSET")
-        if tok is None:
-            return
-        end = expr_end(stmt, tok.end)
-        fix = self._keyset_fix(stmt, ctx, node, tok, end)
-        yield ctx.finding(self, stmt, tok.start, end, fix=fix, offset=ctx.source(stmt, tok.end, end).strip())
+        for select in stmt.selects:
+            offset = select.get("limitOffset")
+            if not offset or not select.get("sortClause") or select.get("op", "SETOP_NONE") != "SETOP_NONE":
+                continue
+            if _large_offset(offset) is None:
+                continue
+            if select is node:
+                tok = top_level_token(stmt, "OFFSET")
+            else:  # a page inside a CTE, subquery, set-operation branch or INSERT ... SELECT
+                loc = _offset_location(offset)
+                toks = [t for t in stmt.tokens if t.name == "OFFSET" and (loc is None or t.start < loc)]
+                tok = toks[-1] if toks else None
+            if tok is None:
+                continue
+            end = expr_end(stmt, tok.end)
+            fix = self._keyset_fix(stmt, ctx, node, tok, end) if select is node else None
+            yield ctx.finding(self, stmt, tok.start, end, fix=fix, offset=ctx.source(stmt, tok.end, end).strip())
 
     def _keyset_fix(self, stmt, ctx, node, offset_tok, offset_end):
         if ctx.catalog is None or ctx.source(stmt, 0, len(stmt.data)) != stmt.text:
@@ -128,6 +135,13 @@ class OffsetPagination(Rule):
         else:
             edits.append(ctx.edit(stmt, s, offset_end, ""))
         return self.fix(edits, title=self.fix_title.format(keys=", ".join(keys)))
+
+
+def _offset_location(offset) -> int | None:
+    for _, body in walk(offset):
+        if isinstance(body.get("location"), int):
+            return body["location"]
+    return None
 
 
 def _large_offset(offset) -> str | None:

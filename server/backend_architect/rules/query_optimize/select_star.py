@@ -1,3 +1,5 @@
+import re
+
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import quote_ident, relation_name
@@ -6,7 +8,16 @@ from backend_architect.core.sql import quote_ident, relation_name
 class SelectStar(Rule):
     """
     ## What it does
-    Flags `SELECT *` (and `SELECT t.*`) outside `EXISTS (...)`.
+    Flags `SELECT *` (and `SELECT t.*`) over a table when the table's columns
+    reach the caller: the statement's own target list, each branch of a
+    `UNION`/`INTERSECT`/`EXCEPT`, an `INSERT ... SELECT`, and a CTE or subquery
+    that an outer `*` passes through.
+
+    Not flagged: a star inside a CTE or subquery whose consumer names its
+    columns, inside `EXISTS (...)`, over a view or a set-returning function
+    (their author chose the columns), in migrations (view definitions, table
+    copies: no caller receives the rows), and in sqlc query files (sqlc writes
+    the column list into the generated code).
 
     ## Why is this bad?
     The query reads and ships every column, including large ones the caller
@@ -36,39 +47,33 @@ class SelectStar(Rule):
     message = "SELECT * reads every column of {table}; list the columns the caller needs"
     fix_title = "replace * with the {count} columns of {table}"
     fix_safety = Applicability.SAFE
-    statement_kinds = ("SelectStmt", "InsertStmt", "CreateTableAsStmt", "ViewStmt", "DeclareCursorStmt")
+    statement_kinds = ("SelectStmt", "InsertStmt", "DeclareCursorStmt")
 
     def check_statement(self, stmt, ctx):
-        if not stmt.mentions("A_Star"):
+        if not stmt.mentions("A_Star") or ctx.ctx.is_migration or _sqlc_file(ctx):
             return
-        for select in stmt.selects:
+        for select, star in _output_stars(stmt, ctx.catalog):
             tables = _from_tables(select)
-            for target in select.get("targetList") or []:
-                ref = (target.get("ResTarget") or {}).get("val", {}).get("ColumnRef")
-                if not ref:
-                    continue
-                fields = ref.get("fields") or []
-                if not fields or "A_Star" not in fields[-1]:
-                    continue
-                loc = ref.get("location", 0)
-                star = stmt.find_token("ASCII_42", start=loc)
-                end = star.end if star else loc + 1
-                qualifier = fields[0].get("String", {}).get("sval") if len(fields) > 1 else None
-                table, alias = _resolve(tables, qualifier)
-                fix = None
-                columns = ctx.known_columns(table, stmt) if table else None
-                if columns:
-                    prefix = f"{quote_ident(qualifier)}." if qualifier else ""
-                    text = ", ".join(prefix + quote_ident(c) for c in columns)
-                    fix = self.fix(
-                        [ctx.edit(stmt, loc, end, text)],
-                        title=self.fix_title.format(count=len(columns), table=table),
-                    )
-                elif not qualifier and len(tables) > 1 and not _merges_columns(select):
-                    fix = self._join_fix(stmt, ctx, tables, loc, end)
-                label = table or (qualifier or "the joined tables")
-                yield ctx.finding(self, stmt, loc, end, fix=fix, table=label)
-
+            ref = star["ColumnRef"]
+            fields = ref.get("fields") or []
+            loc = ref.get("location", 0)
+            tok = stmt.find_token("ASCII_42", start=loc)
+            end = tok.end if tok else loc + 1
+            qualifier = fields[0].get("String", {}).get("sval") if len(fields) > 1 else None
+            table, alias = _resolve(tables, qualifier)
+            fix = None
+            columns = ctx.known_columns(table, stmt) if table else None
+            if columns:
+                prefix = f"{quote_ident(qualifier)}." if qualifier else ""
+                text = ", ".join(prefix + quote_ident(c) for c in columns)
+                fix = self.fix(
+                    [ctx.edit(stmt, loc, end, text)],
+                    title=self.fix_title.format(count=len(columns), table=table),
+                )
+            elif not qualifier and len(tables) > 1 and not _merges_columns(select):
+                fix = self._join_fix(stmt, ctx, tables, loc, end)
+            label = table or (qualifier or "the joined tables")
+            yield ctx.finding(self, stmt, loc, end, fix=fix, table=label)
 
     def _join_fix(self, stmt, ctx, tables, loc, end):
         """``*`` over a join: every table's columns in FROM order, qualified where a name repeats."""
@@ -90,6 +95,105 @@ class SelectStar(Rule):
         label = ", ".join(n for n, _, _ in per_table)
         return self.fix([ctx.edit(stmt, loc, end, ", ".join(parts))],
                         title=self.fix_title.format(count=len(parts), table=label))
+
+
+_SQLC_HEADER_RE = re.compile(
+    r"^[ \t]*--[ \t]*name:[ \t]*\w+[ \t]+:(?:one|many|exec|execrows|execresult|execlastid|copyfrom|batchone|batchmany|batchexec)\b",
+    re.M,
+)
+
+
+def _sqlc_file(ctx) -> bool:
+    """sqlc rewrites ``*`` into the column list when it generates code: the query that runs names its columns."""
+    return ctx.document.language == "sql" and _SQLC_HEADER_RE.search(ctx.document.text) is not None
+
+
+def _output_stars(stmt, catalog):
+    """(SELECT, star target) for every ``*`` whose columns reach what the statement returns or writes.
+
+    A star over a CTE or subquery passes through to that query's own target list;
+    a star inside a CTE, subquery or ``EXISTS`` whose consumer names its columns
+    is harmless (the planner drops the unused columns); a star over a view or a
+    function returns the columns their author chose.
+    """
+    node = stmt.node or {}
+    if stmt.kind == "SelectStmt":
+        root = node
+    elif stmt.kind == "InsertStmt":
+        root = (node.get("selectStmt") or {}).get("SelectStmt")
+        if root is not None and node.get("withClause"):
+            root = dict(root, withClause=root.get("withClause") or node["withClause"])
+    else:  # DECLARE ... CURSOR FOR
+        root = (node.get("query") or {}).get("SelectStmt")
+    if not root:
+        return
+    seen: set[int] = set()
+    stack: list[tuple[dict, dict]] = [(root, {})]
+    while stack:
+        select, ctes = stack.pop()
+        if id(select) in seen:
+            continue
+        seen.add(id(select))
+        scope = dict(ctes)
+        for cte in ((select.get("withClause") or {}).get("ctes") or []):
+            body = cte.get("CommonTableExpr") or {}
+            query = (body.get("ctequery") or {}).get("SelectStmt")
+            if body.get("ctename"):
+                scope[body["ctename"].lower()] = query
+        if select.get("op", "SETOP_NONE") != "SETOP_NONE":
+            stack += [(select[k], scope) for k in ("rarg", "larg") if select.get(k)]
+            continue
+        items = _from_items(select)
+        for target in select.get("targetList") or []:
+            ref = (target.get("ResTarget") or {}).get("val", {}).get("ColumnRef")
+            fields = (ref or {}).get("fields") or []
+            if not fields or "A_Star" not in fields[-1]:
+                continue
+            qualifier = fields[0].get("String", {}).get("sval") if len(fields) > 1 else None
+            covered = [it for it in items if qualifier is None or (it[0] or "").lower() == qualifier.lower()]
+            reads_table = False
+            for _, item in covered:
+                if "RangeVar" in item:
+                    rv = item["RangeVar"]
+                    name = (rv.get("relname") or "").lower()
+                    if not rv.get("schemaname") and name in scope:
+                        if scope[name] is not None:
+                            stack.append((scope[name], scope))
+                    elif not _is_view(catalog, rv):
+                        reads_table = True
+                elif "RangeSubselect" in item:
+                    sub = (item["RangeSubselect"].get("subquery") or {}).get("SelectStmt")
+                    if sub is not None:
+                        stack.append((sub, scope))
+            if reads_table:
+                yield select, {"ColumnRef": ref}
+
+
+def _from_items(select: dict) -> list[tuple[str | None, dict]]:
+    """(alias, item) of every table, subquery or function in FROM, through joins."""
+    out = []
+    stack = list(select.get("fromClause") or [])
+    while stack:
+        item = stack.pop(0)
+        if not isinstance(item, dict):
+            continue
+        if "JoinExpr" in item:
+            stack[:0] = [item["JoinExpr"].get("larg"), item["JoinExpr"].get("rarg")]
+            continue
+        alias = None
+        for body in item.values():
+            if isinstance(body, dict):
+                alias = (body.get("alias") or {}).get("aliasname") or body.get("relname")
+        out.append((alias, item))
+    return out
+
+
+def _is_view(catalog, rangevar: dict) -> bool:
+    """Whether the workspace's schema says this relation is a view (its definition chose the columns)."""
+    if catalog is None:
+        return False
+    table = catalog.table(relation_name({"RangeVar": rangevar}))
+    return table is not None and table.kind == "view"
 
 
 def _merges_columns(select: dict) -> bool:

@@ -1,7 +1,10 @@
+import re
+
 from backend_architect.catalog.analysis import sources_of
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import name_list, quote_ident, relation_name, select_statements, walk
+from backend_architect.core.regions import PLACEHOLDER_SCHEMA
+from backend_architect.core.sql import name_list, quote_ident, relation_name, unqualified, walk
 
 SYSTEM_COLUMNS = {"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"}
 
@@ -48,72 +51,82 @@ class UnknownTableOrColumn(Rule):
             return  # a migration's queries ran against the schema as it was then, not as it ends up
         catalog = ctx.catalog
         node = stmt.node
-        ctes = {body.get("ctename", "").lower() for kind, body in walk(node) if kind == "CommonTableExpr"}
-        bodies = list(select_statements(node)) if stmt.kind == "SelectStmt" else [node] + list(select_statements(node))
-        sources = []
-        for body in bodies:
-            found, _ = sources_of(body, catalog)
-            sources.extend(found)
-        # unknown tables: only when a close name or a DROP says so
-        for src in sources:
-            if not src.name or src.table is not None or src.name.lower() in ctes:
-                continue
-            if ctx.is_new_table(src.name, stmt):
-                continue  # created earlier in this file (a temporary or scratch table)
-            dropped = catalog.was_dropped(src.name)
-            close = catalog.close_table_names(src.name)
-            if not dropped and len(close) != 1:
-                continue
-            start, end = _name_range(stmt, src.location, src.name)
-            hint = f" (dropped at {catalog.display_path(dropped)})" if dropped else ""
-            fix = None
-            if len(close) == 1:
-                hint += f"; did you mean {close[0]}?"
-                qual = src.name.rsplit(".", 1)[0] + "." if "." in src.name else ""
-                fix = self.fix([ctx.edit(stmt, start, end, qual + quote_ident(close[0]))],
-                               title=self.fix_title.format(old=src.name, new=close[0]))
-            yield ctx.finding(self, stmt, start, end, fix=fix, what="table", name=src.name, hint=hint)
-        tables = [s for s in sources if s.table is not None and s.table.columns_known]
-        if not tables:
-            return
-        all_known = all(s.table is not None and s.table.columns_known for s in sources) and not ctes
-        aliases = {body.get("name") for kind, body in walk(node) if kind == "ResTarget" and body.get("name")}
-        by_alias = {(s.alias or "").lower(): s for s in sources}
-        seen = set()
-        for kind, ref in walk(node):
-            if kind != "ColumnRef":
-                continue
-            fields = ref.get("fields") or []
-            names = name_list(fields)
-            if not names or len(names) != len(fields) or len(names) > 3:
-                continue
-            col = names[-1]
-            if col.lower() in SYSTEM_COLUMNS:
-                continue
-            if len(names) >= 2:
-                src = by_alias.get(names[-2].lower())
-                if src is None or src.table is None or not src.table.columns_known or src.table.column(col):
+        scopes = list(_scopes(node, stmt.kind, catalog))
+        aliases = {body.get("name").lower() for kind, body in walk(node) if kind == "ResTarget" and body.get("name")}
+        seen: set[int] = set()
+        for scope in scopes:
+            for src in scope.own:
+                if src.name and src.table is None and not src.cte and PLACEHOLDER_SCHEMA not in src.name:
+                    finding = self._unknown_table(stmt, ctx, src)
+                    if finding is not None:
+                        yield finding
+            for ref in scope.refs:
+                loc = ref.get("location", 0)
+                if loc in seen:
                     continue
-                candidates = [c.name for c in src.table.columns]
-                where = src.table.name
-            else:
-                if not all_known or col in aliases or any(s.table.column(col) for s in tables):
-                    continue
-                candidates = [c.name for s in tables for c in s.table.columns]
-                where = ", ".join(dict.fromkeys(s.table.name for s in tables))
-            loc = ref.get("location", 0)
-            if loc in seen:
-                continue
-            seen.add(loc)
-            start, end = _last_name_range(stmt, loc, len(names))
-            yield self._column_finding(stmt, ctx, start, end, col, where, candidates)
+                hit = self._check_ref(stmt, ctx, scope, ref, aliases)
+                if hit is not None:
+                    seen.add(loc)
+                    yield hit
         for target, table in _assigned_columns(stmt, node, catalog):
             name = target.get("name")
-            if not name or table.column(name):
+            if not name or table.column(name) or PLACEHOLDER_SCHEMA in name:
                 continue
             loc = target.get("location", 0)
             start, end = _name_range(stmt, loc, name)
             yield self._column_finding(stmt, ctx, start, end, name, table.name, [c.name for c in table.columns])
+
+    def _unknown_table(self, stmt, ctx, src):
+        """A table the schema does not have: only when a migration dropped it, or when the
+        schema is complete and the name is one typo away from exactly one table."""
+        catalog = ctx.catalog
+        if ctx.is_new_table(src.name, stmt):
+            return None  # created earlier in this file (a temporary or scratch table)
+        if "." in src.name and src.name.rsplit(".", 1)[0].lower() not in catalog_schemas(catalog):
+            return None  # another schema (an extension's, another service's): not described here
+        dropped = catalog.was_dropped(src.name)
+        if dropped and (_skipped_statements_in(catalog, dropped.rsplit(":", 1)[0])
+                        or _other_database(dropped, ctx.document.path)):
+            dropped = None  # the dropping file has unreadable statements, or migrates another database
+        close = [c for c in catalog.close_table_names(src.name) if _one_typo(unqualified(src.name).lower(), c.lower())]
+        if not dropped and (len(close) != 1 or not catalog_complete(catalog)):
+            return None
+        start, end = _name_range(stmt, src.location, src.name)
+        hint = f" (dropped at {catalog.display_path(dropped)})" if dropped else ""
+        fix = None
+        if len(close) == 1:
+            hint += f"; did you mean {close[0]}?"
+            qual = src.name.rsplit(".", 1)[0] + "." if "." in src.name else ""
+            fix = self.fix([ctx.edit(stmt, start, end, qual + quote_ident(close[0]))],
+                           title=self.fix_title.format(old=src.name, new=close[0]))
+        return ctx.finding(self, stmt, start, end, fix=fix, what="table", name=src.name, hint=hint)
+
+    def _check_ref(self, stmt, ctx, scope, ref, aliases):
+        fields = ref.get("fields") or []
+        names = name_list(fields)
+        if not names or len(names) != len(fields) or len(names) > 3:
+            return None
+        col = names[-1]
+        if col.lower() in SYSTEM_COLUMNS or any(PLACEHOLDER_SCHEMA in n for n in names):
+            return None  # a system column, or text the application interpolates
+        if len(names) >= 2:
+            src = scope.lookup(names[-2])
+            if src is None or not _checkable(src.table) or src.table.column(col):
+                return None  # an alias of another scope, excluded., NEW/OLD, a CTE or a function: not ours to judge
+            candidates = [c.name for c in src.table.columns]
+            where = src.table.name
+        else:
+            visible = scope.visible()
+            if col.lower() in aliases or not visible or not all(_checkable(s.table) for s in visible):
+                return None
+            if any(s.table.column(col) for s in visible):
+                return None
+            own = [s for s in scope.own if s.table is not None] or visible
+            candidates = [c.name for s in own for c in s.table.columns]
+            where = ", ".join(dict.fromkeys(s.table.name for s in own))
+        loc = ref.get("location", 0)
+        start, end = _last_name_range(stmt, loc, len(names))
+        return self._column_finding(stmt, ctx, start, end, col, where, candidates)
 
     def _column_finding(self, stmt, ctx, start, end, col, where, candidates):
         import difflib
@@ -128,12 +141,167 @@ class UnknownTableOrColumn(Rule):
         return ctx.finding(self, stmt, start, end, fix=fix, what="column", name=col, hint=hint)
 
 
+class _Scope:
+    """One query level: its own FROM sources, the column references written at that
+    level, and the enclosing levels a correlated reference may reach."""
+
+    def __init__(self, own, outer, refs):
+        self.own = own
+        self.outer = outer  # the enclosing scope or None
+        self.refs = refs
+
+    def lookup(self, qualifier: str):
+        low = qualifier.lower()
+        scope = self
+        while scope is not None:
+            for src in scope.own:
+                if (src.alias or "").lower() == low:
+                    return src
+            scope = scope.outer
+        return None
+
+    def visible(self):
+        out, scope = [], self
+        while scope is not None:
+            out.extend(scope.own)
+            scope = scope.outer
+        return out
+
+
+_BODIES = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt")
+
+
+def _scopes(node, kind, catalog, outer=None, ctes=frozenset()):
+    """Every query level of a statement (CTEs, set-operation branches, subqueries), with
+    sources whose name is a CTE in scope marked as such."""
+    with_clause = node.get("withClause") or {}
+    names = {(c.get("CommonTableExpr") or {}).get("ctename", "").lower() for c in with_clause.get("ctes") or []}
+    ctes = ctes | names
+    for c in with_clause.get("ctes") or []:
+        query = (c.get("CommonTableExpr") or {}).get("ctequery") or {}
+        for k, body in query.items():
+            if k in _BODIES:
+                yield from _scopes(body, k, catalog, outer, ctes)
+    if kind == "SelectStmt" and node.get("op", "SETOP_NONE") != "SETOP_NONE":
+        for side in ("larg", "rarg"):
+            if node.get(side):
+                yield from _scopes(node[side], "SelectStmt", catalog, outer, ctes)
+        return
+    if kind == "InsertStmt":
+        select = (node.get("selectStmt") or {}).get("SelectStmt")
+        if select:
+            yield from _scopes(select, "SelectStmt", catalog, outer, ctes)
+        target = {"relation": node.get("relation")}
+        own, _ = sources_of(target, catalog)
+        rest = {k: v for k, v in node.items() if k in ("onConflictClause", "returningList")}
+    else:
+        own, _ = sources_of(node, catalog)
+        rest = {k: v for k, v in node.items() if k not in ("withClause", "larg", "rarg", "relation")}
+    for src in own:
+        src.cte = bool(src.name) and "." not in src.name and src.name.lower() in ctes
+        if src.cte or (src.name and PLACEHOLDER_SCHEMA in src.name):
+            src.table = None  # a CTE, or a name the application fills in: not a table to look up
+    refs: list[dict] = []
+    nested: list[tuple[str, dict]] = []
+    _collect(rest, refs, nested)
+    scope = _Scope(own, outer, refs)
+    yield scope
+    for k, body in nested:
+        yield from _scopes(body, k, catalog, scope, ctes)
+
+
+def _collect(cur, refs: list, nested: list) -> None:
+    """Column references of one query level; nested queries are kept for their own scope.
+    Query parameters written as identifiers (sqlc's ``@name``, ``sqlc.arg(name)``) are skipped."""
+    stack = [cur]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, list):
+            stack.extend(cur)
+            continue
+        if not isinstance(cur, dict):
+            continue
+        for key, value in cur.items():
+            if key in _BODIES and isinstance(value, dict):
+                nested.append((key, value))
+                continue
+            if key == "ColumnRef" and isinstance(value, dict):
+                refs.append(value)
+                continue
+            if key == "A_Expr" and isinstance(value, dict) and _is_named_parameter(value):
+                continue
+            if key == "FuncCall" and isinstance(value, dict) and name_list(value.get("funcname"))[:1] == ["sqlc"]:
+                continue
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+
+
+def _is_named_parameter(expr: dict) -> bool:
+    """``@name`` (sqlc, Npgsql, SQL Server style): the prefix ``@`` operator on a bare name."""
+    if expr.get("lexpr") is not None or name_list(expr.get("name")) != ["@"]:
+        return False
+    operand = expr.get("rexpr") or {}
+    if "TypeCast" in operand:
+        operand = operand["TypeCast"].get("arg") or {}
+    return "ColumnRef" in operand
+
+
+def _checkable(table) -> bool:
+    return (table is not None and table.columns_known and not table.redefined
+            and PLACEHOLDER_SCHEMA not in table.qualified)
+
+
+def catalog_schemas(catalog) -> set[str]:
+    return {t.schema.lower() for t in catalog.tables_by_key.values()}
+
+
+_INCOMPLETE_NOTES = ("dynamic SQL", "function body", "DO block", "not parsed", "not tracked")
+
+
+def catalog_complete(catalog) -> bool:
+    """Whether every table the workspace creates is in the catalog: no skipped function
+    bodies, DO blocks, dynamic SQL or unparsed DDL that could have created one."""
+    cached = _COMPLETE.get(catalog.version)
+    if cached is None:
+        cached = not any(any(n in note for n in _INCOMPLETE_NOTES) for note in catalog.notes)
+        _COMPLETE[catalog.version] = cached
+    return cached
+
+
+_COMPLETE: dict[int, bool] = {}
+
+
+_OTHER_DATABASES = re.compile(r"(?<![a-z])(mysql|mariadb|sqlite3?|cockroach(?:db)?|clickhouse|mssql|sqlserver)(?![a-z])", re.I)
+
+
+def _other_database(drop_path: str, query_path: str) -> bool:
+    """A drop in another database's migrations (``migrations/sqlite/...``) says nothing about this query."""
+    m = _OTHER_DATABASES.search(drop_path.replace("\\", "/"))
+    return m is not None and m.group(1).lower() not in query_path.lower()
+
+
+def _skipped_statements_in(catalog, path: str) -> bool:
+    prefix = path + ":"
+    return any(note.startswith(prefix) and any(n in note for n in _INCOMPLETE_NOTES) for note in catalog.notes)
+
+
+def _one_typo(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours apart."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
 def _assigned_columns(stmt, node, catalog):
     """INSERT column lists and UPDATE SET targets with the table they belong to."""
     if stmt.kind not in ("InsertStmt", "UpdateStmt"):
         return
     table = catalog.table(relation_name(node.get("relation")))
-    if table is None or not table.columns_known:
+    if not _checkable(table):
         return
     items = node.get("cols") if stmt.kind == "InsertStmt" else node.get("targetList")
     for item in items or []:

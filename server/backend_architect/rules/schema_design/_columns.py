@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+from functools import lru_cache
+
 from backend_architect.catalog.expr import type_base
 from backend_architect.core.sql import name_list, relation_name
 
@@ -64,17 +68,69 @@ def type_range(stmt, coldef) -> tuple[int, int] | None:
 
 
 def final_type_differs(ctx, table: str | None, column: str, base: str) -> bool:
-    """True when a later migration changed or dropped the column (the catalog knows better)."""
+    """True when a later migration changed or dropped the column, or dropped or renamed
+    its table (the catalog knows better): advice on the old definition changes nothing."""
     catalog = ctx.catalog
     if catalog is None or not table:
         return False
     t = catalog.table(table)
     if t is None:
-        return False
+        return table_gone(ctx, table)
     col = t.column(column)
     if col is None:
         return True
     return not col.type.split("(")[0].startswith(base)
 
 
-__all__ = ["column_defs", "primary_key_columns", "type_range", "type_base", "final_type_differs"]
+def table_gone(ctx, table: str | None) -> bool:
+    """The file is one the catalog was built from, yet the table is not in the final schema."""
+    catalog = ctx.catalog
+    if catalog is None or not table or catalog.table(table) is not None:
+        return False
+    key = catalog.version
+    if key not in _SOURCES:
+        _SOURCES.clear()
+        _SOURCES[key] = {os.path.abspath(p) for p in catalog.sources}
+    return os.path.abspath(ctx.document.path) in _SOURCES[key]
+
+
+_SOURCES: dict[int, set[str]] = {}
+
+_DIALECT_WORDS = ("postgres", "postgresql", "pg", "mysql", "sqlite", "sqlite3", "cockroach", "cockroachdb", "mssql",
+                  "sqlserver", "clickhouse")
+_DIALECT_PART_RE = re.compile(r"(?<=[._-])(" + "|".join(_DIALECT_WORDS) + r")(?=[._-])", re.I)
+
+
+def portable_migration(path: str) -> bool:
+    """A migration written once per database (``x.postgres.up.sql`` next to ``x.mysql.up.sql``,
+    or ``postgres/0001.sql`` next to ``mysql/0001.sql``): its types are chosen to be portable,
+    so Postgres-only type advice does not fit it."""
+    if not path:
+        return False
+    folder, name = os.path.split(os.path.abspath(path))
+    m = _DIALECT_PART_RE.search(name)
+    if m:
+        for other in _DIALECT_WORDS:
+            if other != m.group(1).lower() and os.path.exists(os.path.join(folder, name[:m.start()] + other + name[m.end():])):
+                return True
+    elif _multi_dialect_folder(folder):
+        return True  # beside per-database variants, a file without one runs on every database
+    parent, here = os.path.split(folder)
+    if here.lower() in _DIALECT_WORDS:
+        for other in _DIALECT_WORDS:
+            if other != here.lower() and os.path.exists(os.path.join(parent, other, name)):
+                return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _multi_dialect_folder(folder: str) -> bool:
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    found = {m.group(1).lower() for n in names for m in [_DIALECT_PART_RE.search(n)] if m}
+    return bool(found - {"postgres", "postgresql", "pg"})
+
+
+__all__ = ["table_gone", "portable_migration", "column_defs", "primary_key_columns", "type_range", "type_base", "final_type_differs"]

@@ -1,6 +1,6 @@
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import relation_name
+from backend_architect.core.sql import name_list, relation_name
 
 from ._columns import primary_key_columns
 
@@ -9,7 +9,11 @@ class TableWithoutPrimaryKey(Rule):
     """
     ## What it does
     Flags `CREATE TABLE` without a primary key, unless a later statement in
-    the file or a later migration adds one.
+    the file or a later migration adds one, or a UNIQUE constraint or unique
+    index over NOT NULL columns already is a key in all but name (an ORM's
+    join table, a key/value table). Keys written by ORM migrations count:
+    Alembic's `sa.PrimaryKeyConstraint(...)` and `primary_key=True`, and every
+    Django model (its explicit or implicit `id`).
 
     ## Why is this bad?
     Rows cannot be addressed one by one: duplicates creep in, ORMs and logical
@@ -48,7 +52,7 @@ class TableWithoutPrimaryKey(Rule):
                 "Constraint" in e and e["Constraint"].get("contype") == "CONSTR_PRIMARY" for e in node.get("tableElts") or []):
             return
         name = relation_name(rel)
-        if _added_later(stmt, ctx, name):
+        if _added_later(stmt, ctx, name) or _has_candidate_key(stmt, ctx, name):
             return
         if ctx.catalog is not None:
             t = ctx.catalog.table(name)
@@ -76,3 +80,40 @@ def _added_later(stmt, ctx, name: str) -> bool:
             if con.get("contype") == "CONSTR_PRIMARY":
                 return True
     return False
+
+
+def _has_candidate_key(stmt, ctx, name: str) -> bool:
+    """A UNIQUE constraint or unique index (no WHERE, plain columns) whose columns are all
+    NOT NULL: a key in all but name (ORMs' join tables, key/value tables)."""
+    node = stmt.node
+    not_null: set[str] = set()
+    uniques: list[list[str]] = []
+    for elt in node.get("tableElts") or []:
+        col = elt.get("ColumnDef")
+        if col:
+            for c in col.get("constraints") or []:
+                contype = (c.get("Constraint") or {}).get("contype")
+                if contype == "CONSTR_NOTNULL":
+                    not_null.add(col.get("colname"))
+                elif contype == "CONSTR_UNIQUE":
+                    uniques.append([col.get("colname")])
+        con = elt.get("Constraint")
+        if con and con.get("contype") == "CONSTR_UNIQUE":
+            uniques.append(name_list(con.get("keys")))
+    short = (name or "").rsplit(".", 1)[-1]
+    for other in ctx.statements[stmt.index + 1:]:
+        n = other.node
+        if other.kind != "IndexStmt" or not n or not n.get("unique") or n.get("whereClause"):
+            continue
+        if (relation_name(n.get("relation")) or "").rsplit(".", 1)[-1] != short:
+            continue
+        cols = [(p.get("IndexElem") or {}).get("name") for p in n.get("indexParams") or []]
+        if cols and all(cols):
+            uniques.append(cols)
+    table = ctx.catalog.table(name) if ctx.catalog is not None else None
+    if table is not None:
+        not_null |= {c.name for c in table.columns if not c.nullable}
+        uniques += [list(u) for u in table.uniques]
+        uniques += [list(ix.columns) for ix in table.indexes
+                    if ix.unique and not ix.predicate and not any(ix.expressions or [])]
+    return any(cols and all(c in not_null for c in cols) for cols in uniques)

@@ -1,7 +1,7 @@
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
-from ._columns import column_defs, final_type_differs, type_base, type_range
+from ._columns import column_defs, portable_migration, final_type_differs, type_base, type_range
 
 
 class TimestampWithoutTimeZone(Rule):
@@ -39,6 +39,8 @@ class TimestampWithoutTimeZone(Rule):
     sql_scope = "migration"
 
     def check_statement(self, stmt, ctx):
+        if portable_migration(ctx.document.path):
+            return
         for table, col in column_defs(stmt):
             tn = col.get("typeName") or {}
             if type_base(tn) != "timestamp" or tn.get("arrayBounds"):

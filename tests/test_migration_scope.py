@@ -1,0 +1,59 @@
+"""Which migration files the lock rules judge."""
+
+from __future__ import annotations
+
+from backend_architect.config import Settings
+from backend_architect.core.document import Document
+from backend_architect.core.engine import lint
+
+ALTER = "CREATE TABLE subscribers (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN nickname text;\n"
+
+
+def codes(text: str, path: str) -> list[str]:
+    return [f.code for f in lint(Document(text, path=path), Settings()).findings]
+
+
+def test_schema_dumps_and_install_scripts_get_no_lock_timeout_advice():
+    assert "MG015" in codes(ALTER, "/ws/migrations/add_nickname.sql")
+    assert "MG015" not in codes(ALTER, "/ws/db/schema.sql")
+    assert "MG015" not in codes(ALTER, "/ws/db/structure.sql")
+
+
+def test_only_the_newest_numbered_migration_is_ahead_of_the_database(tmp_path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    old = folder / "0001_add_nickname.sql"
+    new = folder / "0002_add_bio.sql"
+    old.write_text(ALTER)
+    new.write_text(ALTER.replace("nickname", "bio"))
+    assert "MG015" not in codes(old.read_text(), str(old))
+    assert "MG015" in codes(new.read_text(), str(new))
+    # once the project sets lock_timeout in one migration, every migration is held to it
+    (folder / "0003_sets_it.sql").write_text("SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN x text;\n")
+    assert "MG015" in codes(old.read_text(), str(old))
+
+
+def test_migrations_grouped_by_release_count_only_in_the_newest_release(tmp_path):
+    old = tmp_path / "migration" / "0.19" / "01__add_name.sql"
+    new = tmp_path / "migration" / "0.21" / "01__rename_uid.sql"
+    for f in (old, new):
+        f.parent.mkdir(parents=True)
+        f.write_text(ALTER)
+    assert "MG015" not in codes(old.read_text(), str(old))
+    assert "MG015" in codes(new.read_text(), str(new))
+
+
+def test_a_folder_per_migration_counts_the_folder_order(tmp_path):
+    files = {}
+    for name in ("2024-01-01-000000_add_name", "2024-02-01-000000_add_bio"):
+        folder = tmp_path / "migrations" / name
+        folder.mkdir(parents=True)
+        for part in ("up.sql", "down.sql"):
+            (folder / part).write_text(ALTER)
+            files[name, part] = folder / part
+    old_up = files["2024-01-01-000000_add_name", "up.sql"]
+    old_down = files["2024-01-01-000000_add_name", "down.sql"]
+    new_up = files["2024-02-01-000000_add_bio", "up.sql"]
+    assert "MG015" not in codes(ALTER, str(old_up))
+    assert "MG015" not in codes(ALTER, str(old_down))
+    assert "MG015" in codes(ALTER, str(new_up))
