@@ -78,10 +78,20 @@ class _Job:
     path: str
     settings: Settings
     catalog: object
+    info: object = None  # project.FileInfo
+    catalog_before: object = None  # the schema as of this migration file (a function)
 
 
-def _plan(paths: list[str], overrides: dict) -> tuple[list[_Job], list[FileReport]]:
-    """Which files to check with which settings and catalog (read once per project)."""
+def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> tuple[list[_Job], list[FileReport]]:
+    """Which files to check with which settings and catalog (read once per project).
+
+    Files that are not the project's own code (project model: generated, vendored,
+    minified, build output, test data, ignored by git) are left out unless named on
+    the command line or opted in (``include-generated``); ``excluded`` collects them
+    as (path, FileInfo)."""
+    from .project import model as project_model
+    from .project.schema import build_catalog, catalog_before
+
     jobs: list[_Job] = []
     skipped: list[FileReport] = []
     settings_cache: dict[str, Settings] = {}
@@ -89,7 +99,11 @@ def _plan(paths: list[str], overrides: dict) -> tuple[list[_Job], list[FileRepor
     # without a config file or a repository marker, the project is what was asked to check
     bases = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
     asked = os.path.commonpath(bases) if bases else os.getcwd()
-    for path in iter_files(paths):
+    model = project_model()
+    files = list(iter_files(paths))
+    model.prefetch_ignored(files)
+    named = {os.path.abspath(p) for p in paths if os.path.isfile(p)}
+    for path in files:
         folder = os.path.dirname(os.path.abspath(path))
         project = _project_of(folder, asked)
         if folder not in settings_cache:
@@ -101,11 +115,21 @@ def _plan(paths: list[str], overrides: dict) -> tuple[list[_Job], list[FileRepor
         settings = settings_cache[folder]
         if settings.is_excluded(os.path.abspath(path)) and path not in paths:
             continue
-        # the schema comes from the whole project: its config root, else its repository root
-        root = settings.root or project
+        explicit = os.path.abspath(path) in named
+        info = model.file_info(path, settings, explicit=explicit)
+        if info.not_own is not None and not explicit and info.not_own.kind not in settings.include_generated:
+            if excluded is not None:
+                excluded.append((path, info))
+            continue
+        # the schema comes from the file's own project (the nearest manifest; a nested module has its own)
+        root = project
         if root not in catalog_cache:
-            catalog_cache[root] = build_catalog_for([root], settings) if _wants_catalog(settings) else None
-        jobs.append(_Job(path, settings, catalog_cache[root]))
+            catalog_cache[root] = build_catalog(root, settings) if _wants_catalog(settings) else None
+        catalog = catalog_cache[root]
+        if info.not_own is not None and info.not_own.kind == "test data":
+            catalog = None  # test data is not checked against today's schema
+        before = catalog_before(root, os.path.abspath(path), settings) if catalog is not None and info.is_migration else None
+        jobs.append(_Job(path, settings, catalog, info, before))
     return jobs, skipped
 
 
@@ -117,27 +141,12 @@ def _wants_catalog(settings: Settings) -> bool:
     )
 
 
-_PROJECT_CACHE: dict[str, str] = {}
-
-
 def _project_of(folder: str, fallback: str) -> str:
-    """The folder's project when it has no config file: the nearest folder holding
-    a repository (.git) or a package manifest, else ``fallback``."""
-    cached = _PROJECT_CACHE.get(folder)
-    if cached is not None:
-        return cached
-    cur = folder
-    found = fallback
-    while True:
-        if any(os.path.exists(os.path.join(cur, m)) for m in (".git", "go.mod", "package.json", "pyproject.toml")):
-            found = cur
-            break
-        parent = os.path.dirname(cur)
-        if parent == cur:
-            break
-        cur = parent
-    _PROJECT_CACHE[folder] = found
-    return found
+    """The folder's project (project model: the nearest folder with a manifest, a config
+    file or a repository), else ``fallback``."""
+    from .project import model
+
+    return model().root_of(folder) or fallback
 
 
 def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
@@ -146,7 +155,8 @@ def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
     if doc is None:
         return FileReport(path, None, None, why)
     if fix:
-        fixed = fix_document(doc, settings, catalog, safe_only=not unsafe_fixes)
+        fixed = fix_document(doc, settings, catalog, safe_only=not unsafe_fixes, info=job.info,
+                             catalog_before=job.catalog_before)
         if fixed.text != doc.text:
             with open(path, "w", encoding="utf-8", newline="") as fh:
                 fh.write(fixed.text)
@@ -157,7 +167,7 @@ def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
                 os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
                 with open(target, "w", encoding="utf-8") as fh:
                     fh.write(nf.text)
-    result = lint(doc, settings, catalog, cache=False)
+    result = lint(doc, settings, catalog, cache=False, info=job.info, catalog_before=job.catalog_before)
     result.regions = []  # not needed by the reporters; keeps results cheap to send between processes
     result.statements = []
     return FileReport(path, doc, result, result.skipped)
@@ -175,8 +185,8 @@ PARALLEL_MIN_BYTES = 512 * 1024
 
 
 def check_paths(paths: list[str], overrides: dict, *, fix: bool = False, unsafe_fixes: bool = False,
-                jobs: int | None = None) -> list[FileReport]:
-    planned, reports = _plan(paths, overrides)
+                jobs: int | None = None, excluded: list | None = None) -> list[FileReport]:
+    planned, reports = _plan(paths, overrides, excluded)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     total = 0
     for job in planned:
@@ -393,7 +403,11 @@ def cmd_check(args) -> int:
     if missing:
         print(f"error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
-    reports = check_paths(paths, overrides, fix=args.fix, unsafe_fixes=args.unsafe_fixes, jobs=args.jobs)
+    excluded: list = []
+    reports = check_paths(paths, overrides, fix=args.fix, unsafe_fixes=args.unsafe_fixes, jobs=args.jobs,
+                          excluded=excluded)
+    if excluded:
+        print(excluded_summary(excluded), file=sys.stderr)
     fmt = args.output_format
     text = {"text": lambda: format_text(reports, args.fix), "json": lambda: format_json(reports),
             "sarif": lambda: format_sarif(reports), "github": lambda: format_github(reports)}[fmt]()
@@ -405,6 +419,18 @@ def cmd_check(args) -> int:
                 print(f"{rep.path}: skipped: {rep.skipped}", file=sys.stderr)
     found = any(rep.result and rep.result.findings for rep in reports)
     return 1 if found and not args.exit_zero else 0
+
+
+def excluded_summary(excluded: list) -> str:
+    """One line: how many files were left out as not the project's own code, and why."""
+    counts: dict[str, int] = {}
+    for _, info in excluded:
+        counts[info.not_own.kind] = counts.get(info.not_own.kind, 0) + 1
+    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    n = len(excluded)
+    return (f"note: {n} file{'s' if n != 1 else ''} not checked as not the project's own code ({parts}); "
+            "`backend-architect project --files PATH` lists them, `include-generated = true` or naming a file "
+            "checks them")
 
 
 def cmd_rule(args) -> int:
@@ -451,6 +477,36 @@ def cmd_rules(args) -> int:
     return 0
 
 
+def cmd_project(args) -> int:
+    """What each file is: projects, dialects, migrations, files that are not the project's own code."""
+    from .project import model
+    from .project.report import describe, render_json, render_text
+
+    paths = args.paths or ["."]
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        print(f"error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    settings_cache: dict[str, Settings] = {}
+
+    def settings_for(path: str) -> Settings:
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in settings_cache:
+            settings, warnings = settings_for_path(folder)
+            for w in warnings:
+                print(f"warning: {w}", file=sys.stderr)
+            settings_cache[folder] = settings
+        return settings_cache[folder]
+
+    reports = describe(paths, list(iter_files(paths)), model(), settings_for)
+    base = os.path.abspath(paths[0] if os.path.isdir(paths[0]) else os.path.dirname(paths[0]) or ".")
+    if args.output_format == "json":
+        print(render_json(reports, with_files=args.files or True))
+    else:
+        print(render_text(reports, base, with_files=args.files))
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .lsp.server import serve
 
@@ -486,6 +542,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="list the rules")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.set_defaults(func=cmd_rules)
+
+    p = sub.add_parser("project", help="show what each file is: project, SQL dialect, migrations, not own code")
+    p.add_argument("paths", nargs="*")
+    p.add_argument("--files", action="store_true", help="list every file with its classification and reason")
+    p.add_argument("--output-format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_project)
 
     p = sub.add_parser("serve", help="run the language server on stdio")
     p.add_argument("--stdio", action="store_true", help="accepted for editor compatibility (stdio is the default)")

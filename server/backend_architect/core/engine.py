@@ -809,15 +809,18 @@ def fix_document(
     safe_only: bool = True,
     codes: set[str] | None = None,
     max_iterations: int = 10,
+    info: FileInfo | None = None,
+    catalog_before: Callable[[], Any] | None = None,
 ) -> FixResult:
-    """Apply fixes until nothing changes (or ``max_iterations``)."""
+    """Apply fixes until nothing changes (or ``max_iterations``). ``info`` and
+    ``catalog_before`` as for :func:`lint`."""
     settings = settings or Settings()
     text = document.text
     applied = 0
     new_files: list = []
     doc = document
     for iteration in range(1, max_iterations + 1):
-        result = lint(doc, settings, catalog)
+        result = lint(doc, settings, catalog, info=info, catalog_before=catalog_before)
         fixes = select_fixes(result.findings, safe_only=safe_only, codes=codes)
         if not fixes:
             return FixResult(text, applied, iteration, True, result.findings, new_files)
@@ -832,8 +835,8 @@ def fix_document(
         doc = Document(text, path=document.path, language=document.language, uri=document.uri)
         if any(fx.new_files for fx in fixes) and new_text == document.text:
             # a fix that only creates files converges once those exist
-            return FixResult(text, applied, iteration, True, lint(doc, settings, catalog).findings, new_files)
-    remaining = lint(doc, settings, catalog).findings
+            return FixResult(text, applied, iteration, True, lint(doc, settings, catalog, info=info, catalog_before=catalog_before).findings, new_files)
+    remaining = lint(doc, settings, catalog, info=info, catalog_before=catalog_before).findings
     return FixResult(text, applied, max_iterations, False, remaining, new_files)
 
 

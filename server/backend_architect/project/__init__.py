@@ -6,5 +6,12 @@ from .dialect import DIALECTS, Evidence
 from .model import FileInfo, Project, ProjectModel, file_info, forget, model
 from .ownership import KINDS as NOT_OWN_KINDS, NotOwn
 
-__all__ = ["DIALECTS", "Evidence", "FileInfo", "NOT_OWN_KINDS", "NotOwn", "Project", "ProjectModel", "file_info",
+
+def build_catalog(root, settings=None, progress=None, use_disk_cache=True):
+    """The schema of project ``root`` from its own migrations (see project.schema)."""
+    from .schema import build_catalog as _build
+
+    return _build(root, settings, progress, use_disk_cache)
+
+__all__ = ["build_catalog", "DIALECTS", "Evidence", "FileInfo", "NOT_OWN_KINDS", "NotOwn", "Project", "ProjectModel", "file_info",
            "forget", "model"]

@@ -169,6 +169,11 @@ class ProjectModel:
                 self._ignored.setdefault(repo, set()).update(ignored)
                 self._asked.setdefault(repo, set()).update(items)
 
+    def known_ignored(self, path: str) -> bool:
+        """Whether git ignores ``path``, from what was already asked (never starts git)."""
+        path = os.path.abspath(path)
+        return any(path in ignored for ignored in self._ignored.values())
+
     def _is_ignored(self, path: str, root: str | None) -> bool:
         repo = self._repo_of(root)
         if repo is None:
@@ -196,8 +201,8 @@ class ProjectModel:
         rel_parts = (os.path.relpath(path, root) if root else path).replace(os.sep, "/").split("/")
         rel_parts = [p for p in rel_parts if p not in ("", ".")]
         name = rel_parts[-1] if rel_parts else os.path.basename(path)
-        if text is None and language == "sql":
-            text = _read_head(path)
+        if text is None and language is not None:
+            text = _read_head(path, 256 * 1024 if language == "sql" else 64 * 1024)
         # is it a migration, and which way does it run?
         low_rel = "/".join(rel_parts).lower()
         dirs = [p.lower() for p in rel_parts[:-1]]
