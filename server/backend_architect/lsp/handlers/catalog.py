@@ -87,7 +87,7 @@ class CatalogIndexer:
                 self.again = False
 
     def _build_once(self) -> None:
-        from ...catalog import build_for_paths
+        from ...project import build_catalog
 
         session = self.ls.session
         root = session.settings.root or session.root
@@ -118,7 +118,7 @@ class CatalogIndexer:
             self._status("indexing", done, total, f"Indexing schema… {message}")
 
         started = time.perf_counter()
-        catalog = build_for_paths([root], session.settings, progress=progress)
+        catalog = build_catalog(root, session.settings, progress=progress)
         elapsed = time.perf_counter() - started
         self.builds += 1
         if catalog is None:
