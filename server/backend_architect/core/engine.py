@@ -556,7 +556,7 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
         cacheable = cacheable and cache
         context_key = (document.path, region.kind, public_meta if cacheable else None, in_migration,
                        settings.postgres_version, settings.migration, info.dialect, info.direction,
-                       getattr(catalog, "version", id(catalog)))
+                       getattr(catalog, "version", id(catalog)), catalog_before is not None)
         for stmt in statements:
             reused = reuse.get(stmt.index)
             if reused is not None:

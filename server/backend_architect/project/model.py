@@ -18,8 +18,8 @@ from . import dialect as dialects
 from . import ownership
 from .dialect import POSTGRES, UNKNOWN, Evidence
 
-ROOT_MARKERS = ("go.mod", "package.json", "pyproject.toml", "setup.py", "Cargo.toml", "backend-architect.toml",
-                ".backend-architect.toml", ".git")
+ROOT_MARKERS = ("go.mod", "package.json", "pyproject.toml", "setup.py", "requirements.txt", "Cargo.toml",
+                "backend-architect.toml", ".backend-architect.toml", ".git")
 MIGRATION_DIR_NAMES = {"migrations", "migration", "migrate", "db-migrations", "sql-migrations", "versions",
                        "changelog", "changesets", "schema-migrations"}
 ROLLBACK_DIR_NAMES = {"rollback", "rollbacks", "down", "downs", "undo", "downgrade", "downgrades", "revert"}
