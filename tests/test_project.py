@@ -368,3 +368,42 @@ def test_check_leaves_out_what_is_not_own_code_and_says_so(tree: Path):
     r = run("check", ".", "--output-format", "json", cwd=tree)
     files = {Path(f["filename"]).as_posix() for f in json.loads(r.stdout)}
     assert "internal/db/models.go" in files and "internal/testdata/q.sql" not in files
+
+
+# -- the migration runner and its transactions --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("files, target, runner, in_tx", [
+    ({"go.mod": "module x\n", "db/migrations/001_a.sql": "-- +goose Up\nCREATE TABLE a (id bigint);\n"},
+     "db/migrations/001_a.sql", "goose", True),
+    ({"go.mod": "module x\n",
+      "db/migrations/002_b.sql": "-- +goose Up\n-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY b ON a (id);\n"},
+     "db/migrations/002_b.sql", "goose", False),
+    ({"db/migrations/001_a.sql": "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON a (id);\n"},
+     "db/migrations/001_a.sql", "dbmate", False),
+    ({"Cargo.toml": '[package]\nname = "x"\n[dependencies]\ndiesel = { version = "2", features = ["postgres"] }\n',
+      "migrations/2024-01-01-000000_a/up.sql": "CREATE TABLE a (id bigint);\n",
+      "migrations/2024-01-01-000000_a/down.sql": "DROP TABLE a;\n"},
+     "migrations/2024-01-01-000000_a/up.sql", "diesel", True),
+    ({"Cargo.toml": '[package]\nname = "x"\n[dependencies]\ndiesel = { version = "2", features = ["postgres"] }\n',
+      "migrations/2024-01-01-000000_a/up.sql": "CREATE INDEX CONCURRENTLY i ON a (id);\n",
+      "migrations/2024-01-01-000000_a/metadata.toml": "run_in_transaction = false\n"},
+     "migrations/2024-01-01-000000_a/up.sql", "diesel", False),
+    ({"sql/migrations/V1__a.sql": "CREATE TABLE a (id bigint);\n",
+      "sql/migrations/V2__b.sql": "CREATE INDEX CONCURRENTLY i ON a (id);\n",
+      "sql/migrations/V2__b.sql.conf": "executeInTransaction=false\n"},
+     "sql/migrations/V2__b.sql", "flyway", False),
+    ({"package.json": "{}", "prisma/migrations/20240101_init/migration.sql": "CREATE TABLE a (id bigint);\n"},
+     "prisma/migrations/20240101_init/migration.sql", "prisma", True),
+    ({"go.mod": "module x\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+      "migrations/000001_a.up.sql": "CREATE TABLE a (id bigint);\n", "migrations/000001_a.down.sql": "DROP TABLE a;\n"},
+     "migrations/000001_a.up.sql", "golang-migrate", True),
+    ({"app/migrations/0002_idx.py": "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+      "    atomic = False\n    operations = []\n", "app/migrations/__init__.py": "", "requirements.txt": "django\n"},
+     "app/migrations/0002_idx.py", "django", False),
+])
+def test_migration_runner_and_transaction(tmp_path: Path, files: dict, target: str, runner: str, in_tx: bool):
+    for rel, text in files.items():
+        write(tmp_path, rel, text)
+    got = info(tmp_path / target)
+    assert (got.runner, got.in_transaction) == (runner, in_tx), got

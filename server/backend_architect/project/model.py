@@ -62,6 +62,10 @@ class FileInfo:
     direction: str | None = None  # "up", "down", "up+down" (one file, two sections); None: not a migration
     not_own: ownership.NotOwn | None = None
     explicit: bool = False  # named on the command line: checked even when not the user's own code
+    migration_folder: str | None = None  # the folder the migration tool is pointed at
+    runner: str | None = None  # the migration tool (goose, diesel, flyway, ...) when known
+    in_transaction: bool | None = None  # whether the runner runs this file inside a transaction
+    transaction_source: str | None = None  # why (the runner's default or the file's opt-out)
 
     def may_be(self, accepted: tuple[str, ...] | None) -> bool:
         """Whether rules for ``accepted`` dialects apply. An unknown dialect counts as Postgres
@@ -83,7 +87,9 @@ class FileInfo:
                 "dialect": self.dialect, "dialect_source": self.dialect_source,
                 "candidates": list(self.candidates), "migration": self.is_migration, "direction": self.direction,
                 "not_own": self.not_own.kind if self.not_own else None,
-                "reason": self.not_own.reason if self.not_own else None}
+                "reason": self.not_own.reason if self.not_own else None,
+                "migration_folder": self.migration_folder, "runner": self.runner,
+                "in_transaction": self.in_transaction, "transaction_source": self.transaction_source}
 
 
 class ProjectModel:
@@ -94,6 +100,7 @@ class ProjectModel:
         self._projects: dict[str, Project] = {}
         self._ignored: dict[str, set[str]] = {}  # repo -> ignored paths already asked about
         self._asked: dict[str, set[str]] = {}
+        self._runners: dict[str, object] = {}
         self._lock = threading.RLock()
 
     # -- roots ----------------------------------------------------------------------------
@@ -240,8 +247,28 @@ class ProjectModel:
             not_own = ownership.by_content(name, language, text)
         if not_own is None and check_git and self._is_ignored(path, root):
             not_own = ownership.NotOwn(ownership.GITIGNORED, "ignored by git")
+        folder = runner_name = in_tx = tx_source = None
+        if is_migration:
+            from .runner import file_transaction
+
+            folder = migration_folder(path, root)
+            runner = self.runner(folder)
+            runner_name = runner.name if runner is not None else None
+            in_tx, tx_source = file_transaction(runner, path, text)
         return FileInfo(path, root, language, dialect, source, candidates, is_migration, direction, not_own,
-                        explicit)
+                        explicit, folder, runner_name, in_tx, tx_source)
+
+    def runner(self, folder: str):
+        """The migration tool of a migrations folder (cached; None when not known)."""
+        with self._lock:
+            if folder in self._runners:
+                return self._runners[folder]
+        from .runner import detect_runner
+
+        found = detect_runner(folder, self)
+        with self._lock:
+            self._runners[folder] = found
+        return found
 
     def forget(self) -> None:
         with self._lock:
@@ -249,6 +276,23 @@ class ProjectModel:
             self._projects.clear()
             self._ignored.clear()
             self._asked.clear()
+            self._runners.clear()
+
+
+def migration_folder(path: str, root: str | None) -> str:
+    """The folder a migration tool is pointed at: the migrations folder (and the dialect folder
+    below it, ``migration/mysql``), else the file's own folder (a diesel or Prisma migration's parent)."""
+    folder = os.path.dirname(path)
+    if os.path.basename(path).lower() in ("up.sql", "down.sql", "migration.sql", "metadata.toml"):
+        folder = os.path.dirname(folder)  # diesel, sqlx, Prisma: one folder per migration
+    rel = os.path.relpath(folder, root).replace(os.sep, "/").split("/") if root else []
+    for i, part in enumerate(rel):
+        if part.lower() in MIGRATION_DIR_NAMES:
+            end = i + 1
+            if end < len(rel) and dialects.from_folders([rel[end]]) is not None:
+                end += 1
+            return os.path.join(root, *rel[:end])
+    return folder
 
 
 def _read_head(path: str, limit: int = 256 * 1024) -> str | None:

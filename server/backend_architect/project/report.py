@@ -44,26 +44,6 @@ class ProjectReport:
         return out
 
 
-def migration_folder_of(info: FileInfo) -> str:
-    """The folder a migration tool is pointed at: the migrations folder (and the dialect folder
-    below it, ``migration/mysql``), else the file's own folder."""
-    from .dialect import from_folders
-    from .model import MIGRATION_DIR_NAMES
-
-    folder = os.path.dirname(info.path)
-    if os.path.basename(info.path).lower() in ("up.sql", "down.sql", "migration.sql", "metadata.toml"):
-        folder = os.path.dirname(folder)  # diesel, sqlx, Prisma: one folder per migration
-    root = info.project_root or ""
-    rel = os.path.relpath(folder, root).replace(os.sep, "/").split("/") if root else []
-    for i, part in enumerate(rel):
-        if part.lower() in MIGRATION_DIR_NAMES:
-            end = i + 1
-            if end < len(rel) and from_folders([rel[end]]) is not None:
-                end += 1
-            return os.path.join(root, *rel[:end])
-    return folder
-
-
 def describe(paths: list[str], files: list[str], model: ProjectModel, settings_for) -> list[ProjectReport]:
     """One report per project root found under ``paths``, in path order."""
     model.prefetch_ignored(files)
@@ -76,23 +56,15 @@ def describe(paths: list[str], files: list[str], model: ProjectModel, settings_f
             rep = reports[root] = ProjectReport(model.project(root))
         rep.files.append(info)
         if info.is_migration and info.language == "sql" and info.not_own is None:
-            folder = migration_folder_of(info)
+            folder = info.migration_folder or os.path.dirname(info.path)
             mf = rep.migrations.get(folder)
             if mf is None:
-                mf = rep.migrations[folder] = MigrationFolder(folder, runner=_runner(folder, model))
+                runner = model.runner(folder)
+                mf = rep.migrations[folder] = MigrationFolder(folder, runner=runner.to_json() if runner else None)
             mf.files += 1
             mf.dialects[info.dialect] += 1
             mf.directions[info.direction or "up"] += 1
     return [reports[k] for k in sorted(reports)]
-
-
-def _runner(folder: str, model: ProjectModel) -> dict | None:
-    try:
-        from .runner import detect_runner
-    except ImportError:  # pragma: no cover
-        return None
-    found = detect_runner(folder, model)
-    return found.to_json() if found is not None else None
 
 
 def _rel(path: str, base: str) -> str:
@@ -128,8 +100,7 @@ def render_text(reports: list[ProjectReport], base: str, with_files: bool = Fals
             dirs = ", ".join(f"{n} {d}" for d, n in mf.directions.most_common())
             line = f"  migrations: {_rel(mf.path, base)}: {mf.files} files ({dialects}; {dirs})"
             if mf.runner:
-                tx = mf.runner.get("transaction")
-                line += f"; runner {mf.runner['name']}" + (f", {tx}" if tx else "")
+                line += f"; runner {mf.runner['name']} ({mf.runner['evidence']}): {mf.runner['transaction']}"
             out.append(line)
         if with_files:
             for f in rep.files:
@@ -138,6 +109,9 @@ def render_text(reports: list[ProjectReport], base: str, with_files: bool = Fals
                     parts.append(f"dialect {f.dialect} ({f.dialect_source})")
                 if f.is_migration:
                     parts.append(f"migration {f.direction}")
+                    if f.in_transaction is not None:
+                        parts.append(("in a transaction" if f.in_transaction else "no transaction")
+                                     + f" ({f.transaction_source})")
                 if f.not_own:
                     parts.append(f"NOT OWN CODE: {f.not_own.kind} ({f.not_own.reason})")
                 out.append(f"    {_rel(f.path, base)}: " + "; ".join(parts))
