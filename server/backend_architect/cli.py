@@ -470,6 +470,8 @@ def cmd_rules(args) -> int:
         print(json.dumps([
             {"code": r.code, "name": r.name, "command": r.command, "severity": r.severity.value,
              "languages": list(r.languages), "fix": r.fix_title, "fix_safety": r.fix_safety.value,
+             "dialects": list(r.dialects) if r.dialects else None,
+             "fix_dialects": list(r.fix_dialects) if r.fix_dialects else None,
              "summary": r.summary()} for r in all_rules()], indent=2))
     else:
         for r in all_rules():

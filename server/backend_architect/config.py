@@ -19,7 +19,7 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib  # type: ignore
 
-DIALECTS = ("postgres", "mysql", "sqlite", "cockroach", "clickhouse", "sqlserver", "unknown", "generic")
+DIALECTS = ("auto", "postgres", "mysql", "sqlite", "cockroach", "clickhouse", "sqlserver", "unknown", "generic")
 NOT_OWN_KINDS = ("gitignored", "generated", "vendored", "minified", "build output", "test data")
 SEVERITIES = ("error", "warning", "information", "hint")
 CONFIG_FILES = ("backend-architect.toml", ".backend-architect.toml", "pyproject.toml")
@@ -183,7 +183,7 @@ def _convert(key: str, value: Any, default: Any) -> Any:
         low = aliases.get(low, low) if isinstance(low, str) else low
         if not isinstance(low, str) or low not in DIALECTS:
             raise ValueError(f"unknown dialect {value!r} (known: {', '.join(DIALECTS)})")
-        return low
+        return None if low == "auto" else low
     if key == "include_generated":
         if value is True:
             return NOT_OWN_KINDS
