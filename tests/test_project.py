@@ -407,3 +407,12 @@ def test_migration_runner_and_transaction(tmp_path: Path, files: dict, target: s
         write(tmp_path, rel, text)
     got = info(tmp_path / target)
     assert (got.runner, got.in_transaction) == (runner, in_tx), got
+
+
+def test_folders_above_a_nested_project_still_count(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n")
+    write(tmp_path, "internal/endtoend/testdata/case1/go.mod", "module case1\n")
+    q = info(write(tmp_path, "internal/endtoend/testdata/case1/query.sql", "SELECT 1;\n"))
+    assert q.project_root == str(tmp_path / "internal/endtoend/testdata/case1") and q.not_own.kind == "test data"
+    write(tmp_path, "db/mysql/package.json", "{}")
+    assert info(write(tmp_path, "db/mysql/schema.sql", "CREATE TABLE t (id int);\n")).dialect == "mysql"

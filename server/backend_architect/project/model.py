@@ -128,6 +128,17 @@ class ProjectModel:
                 self._roots[c] = found
         return found
 
+    def outermost(self, root: str | None) -> str | None:
+        """The outermost project enclosing ``root`` (the repository or workspace)."""
+        cur = root
+        while cur:
+            parent_dir = os.path.dirname(cur)
+            up = self.root_of(parent_dir) if parent_dir != cur else None
+            if up is None:
+                return cur
+            cur = up
+        return cur
+
     def project(self, root: str) -> Project:
         with self._lock:
             cached = self._projects.get(root)
@@ -207,6 +218,11 @@ class ProjectModel:
         root = self.root_of(os.path.dirname(path))
         rel_parts = (os.path.relpath(path, root) if root else path).replace(os.sep, "/").split("/")
         rel_parts = [p for p in rel_parts if p not in ("", ".")]
+        # folders above a nested project still say what it is (testdata/case/go.mod, db/mysql/package.json)
+        top = self.outermost(root)
+        outer_parts = rel_parts
+        if top and top != root:
+            outer_parts = [p for p in os.path.relpath(path, top).replace(os.sep, "/").split("/") if p not in ("", ".")]
         name = rel_parts[-1] if rel_parts else os.path.basename(path)
         if text is None and language is not None:
             text = _read_head(path, 256 * 1024 if language == "sql" else 64 * 1024)
@@ -229,7 +245,7 @@ class ProjectModel:
         # the dialect: settings, then the file itself, then its project
         proj = self.project(root) if root else None
         candidates: tuple[str, ...] = ()
-        chosen = _setting_dialect(settings, path) or dialects.from_name(name) or dialects.from_folders(rel_parts[:-1])
+        chosen = _setting_dialect(settings, path) or dialects.from_name(name) or dialects.from_folders(outer_parts[:-1])
         if chosen is None and language == "sql" and text:
             chosen = dialects.from_content(text)
         if chosen is not None:
@@ -242,7 +258,7 @@ class ProjectModel:
         else:
             dialect, source = UNKNOWN, "no evidence"
         # whose code is it?
-        not_own = ownership.by_path(rel_parts)
+        not_own = ownership.by_path(outer_parts)
         if not_own is None and text is not None:
             not_own = ownership.by_content(name, language, text)
         if not_own is None and check_git and self._is_ignored(path, root):
