@@ -101,6 +101,7 @@ class ProjectModel:
         self._ignored: dict[str, set[str]] = {}  # repo -> ignored paths already asked about
         self._asked: dict[str, set[str]] = {}
         self._runners: dict[str, object] = {}
+        self._files: dict[tuple, FileInfo] = {}  # files read from disk, per settings object
         self._lock = threading.RLock()
 
     # -- roots ----------------------------------------------------------------------------
@@ -207,6 +208,20 @@ class ProjectModel:
         """Everything the model knows about one file. ``text``: its content when at hand
         (read from disk for SQL files otherwise). ``check_git``: ask git whether it ignores
         the file (one process per repository and batch; see :meth:`prefetch_ignored`)."""
+        if text is None and path:
+            key = (path, id(settings), language, explicit, check_git)
+            cached = self._files.get(key)
+            if cached is None:
+                cached = self._file_info(path, settings, None, language, explicit, check_git)
+                with self._lock:
+                    if len(self._files) > 100_000:
+                        self._files.clear()
+                    self._files[key] = cached
+            return cached
+        return self._file_info(path, settings, text, language, explicit, check_git)
+
+    def _file_info(self, path: str, settings, text: str | None, language: str | None, explicit: bool,
+                   check_git: bool) -> FileInfo:
         language = language or language_for_path(path or "")
         if not path:
             ev = dialects.from_content(text) if text and language == "sql" else None
@@ -293,6 +308,7 @@ class ProjectModel:
             self._ignored.clear()
             self._asked.clear()
             self._runners.clear()
+            self._files.clear()
 
 
 def migration_folder(path: str, root: str | None) -> str:
@@ -351,4 +367,7 @@ def file_info(path: str, settings=None, text: str | None = None, **kw) -> FileIn
 
 
 def forget() -> None:
+    from .schema import forget_histories
+
     _MODEL.forget()
+    forget_histories()

@@ -88,6 +88,9 @@ class CatalogIndexer:
 
     def _build_once(self) -> None:
         from ...project import build_catalog
+        from ...project.schema import forget_histories
+
+        forget_histories()  # a migration changed: the schema as of each migration is read again
 
         session = self.ls.session
         root = session.settings.root or session.root
