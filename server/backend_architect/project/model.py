@@ -209,7 +209,7 @@ class ProjectModel:
         (read from disk for SQL files otherwise). ``check_git``: ask git whether it ignores
         the file (one process per repository and batch; see :meth:`prefetch_ignored`)."""
         if text is None and path:
-            key = (path, id(settings), language, explicit, check_git)
+            key = (path, _settings_key(settings), language, explicit, check_git)
             cached = self._files.get(key)
             if cached is None:
                 cached = self._file_info(path, settings, None, language, explicit, check_git)
@@ -325,6 +325,14 @@ def migration_folder(path: str, root: str | None) -> str:
                 end += 1
             return os.path.join(root, *rel[:end])
     return folder
+
+
+def _settings_key(settings) -> tuple:
+    """What of the settings a file's facts depend on (a settings object exists per folder)."""
+    if settings is None:
+        return ()
+    return (getattr(settings, "root", None), getattr(settings, "dialect", None),
+            tuple(getattr(settings, "dialect_paths", ())))
 
 
 def _read_head(path: str, limit: int = 256 * 1024) -> str | None:

@@ -72,12 +72,19 @@ class ColumnsAsOf:
 _HISTORIES: dict[tuple, dict[str, ColumnsAsOf]] = {}
 
 
+def _fingerprint(settings) -> tuple:
+    """What of the settings decides which files make up the schema (settings objects differ per folder)."""
+    if settings is None:
+        return ()
+    return (settings.root, tuple(settings.exclude), settings.dialect, tuple(settings.dialect_paths))
+
+
 def schema_history(root: str, settings=None, m: ProjectModel | None = None) -> dict[str, ColumnsAsOf]:
     """For each migration file of project ``root``: the tables' columns before it ran.
 
     One replay of the project's migrations in order (the ops are cached by the catalog
     builder), recording the columns after each file; cached per project and settings."""
-    key = (os.path.abspath(root), id(settings))
+    key = (os.path.abspath(root), _fingerprint(settings))
     cached = _HISTORIES.get(key)
     if cached is not None:
         return cached
