@@ -39,7 +39,7 @@ def codes(result) -> list[str]:
 
 
 @pytest.mark.parametrize("marker", ["go.mod", "package.json", "pyproject.toml", "setup.py", "Cargo.toml",
-                                    "backend-architect.toml"])
+                                    "backend-architect.toml", "requirements.txt", "sqlc.yaml"])
 def test_nearest_manifest_is_the_project(tmp_path: Path, marker: str):
     write(tmp_path, "go.mod", "module example.com/app\n")
     write(tmp_path, f"tools/gen/{marker}", "")
@@ -202,6 +202,7 @@ def test_migration_direction(tmp_path: Path, rel: str, text: str, direction: str
     ("web/src/__snapshots__/view.ts", "export const a = 1;\n", "test data"),
     ("tests/integration/data/seed.sql", "INSERT INTO t VALUES (1);\n", "test data"),
     ("tests/test_users.py", "def test_x():\n    pass\n", None),  # test code is code
+    ("pkg/popx/stub/migrations/0001_x.sql", "CREATE TABLE t (id int);\n", "test data"),
     ("internal/store/users.go", "package store\n", None),
 ])
 def test_not_own_code(tmp_path: Path, rel: str, text: str, kind: str | None):
@@ -362,6 +363,7 @@ def test_check_leaves_out_what_is_not_own_code_and_says_so(tree: Path):
     assert not [p for p, c in found if "mysql" in p or p.endswith(".down.sql") and c.startswith("MG")]
     assert not [p for p, _ in found if "models.go" in p or "testdata" in p]
     assert "2 files not checked as not the project's own code" in r.stderr
+    assert "1 generated" in r.stderr and "1 test data" in r.stderr
     # naming the file checks it
     r = run("check", "internal/testdata/q.sql", "--output-format", "json", cwd=tree)
     assert [f["code"] for f in json.loads(r.stdout)] == ["QO001"]
@@ -418,3 +420,13 @@ def test_folders_above_a_nested_project_still_count(tmp_path: Path):
     assert q.project_root == str(tmp_path / "internal/endtoend/testdata/case1") and q.not_own.kind == "test data"
     write(tmp_path, "db/mysql/package.json", "{}")
     assert info(write(tmp_path, "db/mysql/schema.sql", "CREATE TABLE t (id int);\n")).dialect == "mysql"
+
+
+def test_sql_of_another_dialect_is_not_checked_against_the_postgres_schema(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n")
+    write(tmp_path, "migrations/0001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n")
+    write(tmp_path, "queries/users.sql", "SELECT id, nme FROM users WHERE id = $1;\n")
+    write(tmp_path, "queries/mysql/users.sql", "SELECT id, nme FROM users WHERE id = ?;\n")
+    r = run("check", ".", "--select", "QO006", "--output-format", "json", cwd=tmp_path)
+    assert [(Path(f["filename"]).as_posix(), f["code"]) for f in json.loads(r.stdout)] == \
+        [("queries/users.sql", "QO006")]

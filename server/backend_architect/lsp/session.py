@@ -94,7 +94,9 @@ class Session:
             result = LintResult(document)  # not the project's own code: `include-generated` checks it
         else:
             old = self.snapshots.get(document.uri)
-            catalog = None if info.not_own is not None and info.not_own.kind == "test data" else self.catalog_for(info)
+            catalog = self.catalog_for(info)
+            if info.not_own is not None and info.not_own.kind == "test data" or not info.may_be(("postgres",)):
+                catalog = None  # test data, or SQL of another dialect than the schema's
             before = None
             if catalog is not None and info.is_migration and info.project_root:
                 from ..project.schema import catalog_before

@@ -19,7 +19,8 @@ from . import ownership
 from .dialect import POSTGRES, UNKNOWN, Evidence
 
 ROOT_MARKERS = ("go.mod", "package.json", "pyproject.toml", "setup.py", "requirements.txt", "Cargo.toml",
-                "backend-architect.toml", ".backend-architect.toml", ".git")
+                "backend-architect.toml", ".backend-architect.toml", ".git",
+                "sqlc.yaml", "sqlc.yml", "sqlc.json")  # an sqlc config names its own schema and queries
 MIGRATION_DIR_NAMES = {"migrations", "migration", "migrate", "db-migrations", "sql-migrations", "versions",
                        "changelog", "changesets", "schema-migrations"}
 ROLLBACK_DIR_NAMES = {"rollback", "rollbacks", "down", "downs", "undo", "downgrade", "downgrades", "revert"}

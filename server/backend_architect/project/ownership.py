@@ -77,6 +77,10 @@ def by_path(rel_parts: list[str]) -> NotOwn | None:
             # migrations and SQL kept inside a test folder set up test databases
             if name.lower().endswith(".sql") and below and any("migrat" in s or s == "sql" for s in below):
                 return NotOwn(TESTDATA, f"SQL under {d}/")
+    if name.lower().endswith(".sql"):
+        for d in dirs:
+            if d in ("stub", "stubs", "mock", "mocks", "fake", "fakes"):
+                return NotOwn(TESTDATA, f"SQL under {d}/")
     if _GENERATED_NAME.search(name):
         return NotOwn(GENERATED, f"file name {name}")
     return None
