@@ -367,6 +367,9 @@ def test_check_leaves_out_what_is_not_own_code_and_says_so(tree: Path):
     # naming the file checks it
     r = run("check", "internal/testdata/q.sql", "--output-format", "json", cwd=tree)
     assert [f["code"] for f in json.loads(r.stdout)] == ["QO001"]
+    # and naming a folder that is itself test data
+    r = run("check", "internal/testdata", "--output-format", "json", cwd=tree)
+    assert [f["code"] for f in json.loads(r.stdout)] == ["QO001"]
     # and so does the setting
     write(tree, "backend-architect.toml", 'include-generated = ["generated"]\n')
     r = run("check", ".", "--output-format", "json", cwd=tree)

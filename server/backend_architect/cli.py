@@ -103,6 +103,9 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> tu
     files = list(iter_files(paths))
     model.prefetch_ignored(files)
     named = {os.path.abspath(p) for p in paths if os.path.isfile(p)}
+    # a folder named on the command line that is itself not own code (`check testdata/`) is checked
+    named_dirs = [os.path.abspath(p) for p in paths if os.path.isdir(p)
+                  and model.file_info(os.path.join(os.path.abspath(p), "_.sql"), None, check_git=False).not_own]
     for path in files:
         folder = os.path.dirname(os.path.abspath(path))
         project = _project_of(folder, asked)
@@ -115,7 +118,7 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> tu
         settings = settings_cache[folder]
         if settings.is_excluded(os.path.abspath(path)) and path not in paths:
             continue
-        explicit = os.path.abspath(path) in named
+        explicit = os.path.abspath(path) in named or any(os.path.abspath(path).startswith(d + os.sep) for d in named_dirs)
         info = model.file_info(path, settings, explicit=explicit)
         if info.not_own is not None and not explicit and info.not_own.kind not in settings.include_generated:
             if excluded is not None:
