@@ -507,7 +507,7 @@ def cmd_project(args) -> int:
     reports = describe(paths, list(iter_files(paths)), model(), settings_for)
     base = os.path.abspath(paths[0] if os.path.isdir(paths[0]) else os.path.dirname(paths[0]) or ".")
     if args.output_format == "json":
-        print(render_json(reports, with_files=args.files or True))
+        print(render_json(reports))  # JSON always lists the files
     else:
         print(render_text(reports, base, with_files=args.files))
     return 0
