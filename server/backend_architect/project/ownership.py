@@ -47,6 +47,7 @@ _GENERATED_HEADER = re.compile(
     re.I,
 )
 _LONG_LINE = 2000
+_COMMENT_STARTS = ("//", "#", "/*", "*", "--", "<!--", '"""', "'''", "{{/*")
 
 
 def by_path(rel_parts: list[str]) -> NotOwn | None:
@@ -62,7 +63,8 @@ def by_path(rel_parts: list[str]) -> NotOwn | None:
         if d in _BUILD_DIRS:
             return NotOwn(BUILD, f"under {d}/")
     for a, b in zip(dirs, dirs[1:]):
-        if a in ("static", "public", "assets", "www") and b in ("assets", "js", "build", "dist", "bundles"):
+        # static/js/ is often hand-written (Django, Go embeds); static/assets/ is a bundler's output
+        if a in ("static", "public", "www") and b in ("assets", "build", "dist", "bundles"):
             if name.lower().endswith((".js", ".mjs", ".cjs", ".css")):
                 return NotOwn(BUILD, f"bundled asset under {a}/{b}/")
     for d in dirs:
@@ -88,11 +90,10 @@ def by_path(rel_parts: list[str]) -> NotOwn | None:
 
 def by_content(name: str, language: str | None, text: str) -> NotOwn | None:
     """What the file's own text says: a generator's header, a minified bundle."""
-    head = text[:4096]
-    m = _GENERATED_HEADER.search(head)
-    if m:
-        line = head[max(0, head.rfind("\n", 0, m.start()) + 1): head.find("\n", m.end()) if "\n" in head[m.end():] else len(head)]
-        return NotOwn(GENERATED, f"header {line.strip(' /#*-')[:80]!r}")
+    for line in text[:4096].split("\n"):
+        # only a comment says so: a string that *writes* a generated header is not one
+        if line.lstrip().startswith(_COMMENT_STARTS) and _GENERATED_HEADER.search(line):
+            return NotOwn(GENERATED, f"header {line.strip().strip('/#*-! ')[:80]!r}")
     if language in ("javascript", "typescript", "tsx") and len(text) > _LONG_LINE:
         longest = max((len(line) for line in text[: 256 * 1024].split("\n")), default=0)
         if longest >= _LONG_LINE * 5 or (longest >= _LONG_LINE and text.count("\n") < len(text) / 500):
