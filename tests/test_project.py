@@ -290,6 +290,9 @@ def test_schema_comes_from_the_projects_own_postgres_migrations(tmp_path: Path):
     assert app.table("users") is not None
     assert app.table("jobs") is None and app.table("mysql_only") is None and app.table("fixture_only") is None
     assert tools.table("jobs") is not None and tools.table("users") is None
+    # a folder that is not a project root itself (an editor opened on db/) still has a schema
+    write(tmp_path, "db/migrations/0001_teams.sql", "CREATE TABLE teams (id bigint PRIMARY KEY);\n")
+    assert build_catalog(str(tmp_path / "db"), Settings(), use_disk_cache=False).table("teams") is not None
 
 
 def test_a_migration_sees_the_schema_as_of_itself(tmp_path: Path):

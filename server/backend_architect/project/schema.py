@@ -27,8 +27,9 @@ def schema_file_filter(root: str, settings, m: ProjectModel | None = None) -> Ca
         if excluded_by_settings is not None and excluded_by_settings(path):
             return True
         info = m.file_info(path, settings, check_git=False)
-        if info.project_root is not None and os.path.abspath(info.project_root) != root:
-            return True  # a nested project has its own schema
+        owner = os.path.abspath(info.project_root) if info.project_root else None
+        if owner is not None and owner != root and owner.startswith(root.rstrip(os.sep) + os.sep):
+            return True  # a project nested below ``root`` has its own schema
         if info.not_own is not None and info.not_own.kind != GENERATED:
             return True  # a generated schema dump is still the schema
         if m.known_ignored(path):
