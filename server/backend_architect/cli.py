@@ -65,11 +65,15 @@ def read_document(path: str, settings: Settings) -> tuple[Document | None, str |
 
 
 def build_catalog_for(paths: list[str], settings: Settings):
-    """The workspace schema for these paths (None when no catalog support is installed)."""
+    """The workspace schema for these paths (None when no catalog support is installed).
+    One folder: its project's own schema files (project model); else every schema file."""
     try:
         from .catalog import build_for_paths
+        from .project import build_catalog
     except ImportError:
         return None
+    if len(paths) == 1 and os.path.isdir(paths[0]):
+        return build_catalog(os.path.abspath(paths[0]), settings)
     return build_for_paths(paths, settings)
 
 
