@@ -38,6 +38,8 @@ class Session:
     position_encoding: str = "utf-16"
     catalog: object = None  # the workspace project's schema (built by the indexer)
     catalogs: dict = field(default_factory=dict)  # nested project root -> its schema (built on first use)
+    # builds a nested project's schema in the background (the server's indexer); None: build here
+    catalog_requester: object = None
     snapshots: dict = field(default_factory=dict)  # uri -> Snapshot
     logged_errors: set = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -75,7 +77,10 @@ class Session:
             return self.catalog
         if not os.path.abspath(root).startswith(os.path.abspath(workspace) + os.sep):
             return self.catalog  # a file outside the workspace: the workspace's schema is the best guess
-        if root not in self.catalogs:
+        if root not in self.catalogs and self.catalog_requester is not None:
+            self.catalogs[root] = None  # until the background build publishes it
+            self.catalog_requester(root)
+        elif root not in self.catalogs:
             from ..project import build_catalog
 
             try:
