@@ -110,11 +110,15 @@ def read_document(path: str, settings: Settings) -> tuple[Document | None, str |
 
 
 def build_catalog_for(paths: list[str], settings: Settings):
-    """The workspace schema for these paths (None when no catalog support is installed)."""
+    """The workspace schema for these paths (None when no catalog support is installed).
+    One folder: its project's own schema files (project model); else every schema file."""
     try:
         from .catalog import build_for_paths
+        from .project import build_catalog
     except ImportError:
         return None
+    if len(paths) == 1 and os.path.isdir(paths[0]):
+        return build_catalog(os.path.abspath(paths[0]), settings)
     return build_for_paths(paths, settings)
 
 
@@ -124,12 +128,20 @@ class _Job:
     settings: Settings
     catalog: object
     size: int = 0
+    info: object = None  # project.FileInfo
+    catalog_before: object = None  # the schema as of this migration file (a function)
 
 
-def _plan(paths: list[str], overrides: dict) -> list[_Job]:
+def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> list[_Job]:
     """Which files to check with which settings and catalog (read once per project).
 
-    Raises UsageError on an invalid configuration file or option."""
+    Files that are not the project's own code (project model: generated, vendored,
+    minified, build output, test data, ignored by git) are left out unless named on
+    the command line or opted in (``include-generated``); ``excluded`` collects them
+    as (path, FileInfo). Raises UsageError on an invalid configuration file or option."""
+    from .project import model as project_model
+    from .project.schema import build_catalog, catalog_before
+
     jobs: list[_Job] = []
     settings_cache: dict[str, Settings] = {}
     catalog_cache: dict[str | None, object] = {}
@@ -141,7 +153,14 @@ def _plan(paths: list[str], overrides: dict) -> list[_Job]:
         print(f"warning: {exc.filename}: cannot read this folder ({exc.strerror or exc}); "
               "its files are not checked", file=sys.stderr)
 
-    for path in iter_files(paths, unreadable):
+    model = project_model()
+    files = list(iter_files(paths, unreadable))
+    model.prefetch_ignored(files)
+    named = {os.path.abspath(p) for p in paths if os.path.isfile(p)}
+    # a folder named on the command line that is itself not own code (`check testdata/`) is checked
+    named_dirs = [os.path.abspath(p) for p in paths if os.path.isdir(p)
+                  and model.file_info(os.path.join(os.path.abspath(p), "_.sql"), None, check_git=False).not_own]
+    for path in files:
         folder = os.path.dirname(os.path.abspath(path))
         project = _project_of(folder, asked)
         if folder not in settings_cache:
@@ -153,15 +172,26 @@ def _plan(paths: list[str], overrides: dict) -> list[_Job]:
         settings = settings_cache[folder]
         if settings.is_excluded(os.path.abspath(path)) and path not in paths:
             continue
-        # the schema comes from the whole project: its config root, else its repository root
-        root = settings.root or project
+        explicit = os.path.abspath(path) in named or any(os.path.abspath(path).startswith(d + os.sep) for d in named_dirs)
+        info = model.file_info(path, settings, explicit=explicit)
+        if info.not_own is not None and not explicit and info.not_own.kind not in settings.include_generated:
+            if excluded is not None:
+                excluded.append((path, info))
+            continue
+        # the schema comes from the file's own project (the nearest manifest; a nested module has its own)
+        root = project
         if root not in catalog_cache:
-            catalog_cache[root] = build_catalog_for([root], settings) if _wants_catalog(settings) else None
+            catalog_cache[root] = build_catalog(root, settings) if _wants_catalog(settings) else None
+        catalog = catalog_cache[root]
+        if info.not_own is not None and info.not_own.kind == "test data" or not info.may_be(("postgres",)):
+            catalog = None  # test data is not checked against today's schema, nor another dialect's SQL
+                            # against the schema read from the PostgreSQL migrations
+        before = catalog_before(root, os.path.abspath(path), settings) if catalog is not None and info.is_migration else None
         try:
             size = os.path.getsize(path)
         except OSError:
             size = 0
-        jobs.append(_Job(path, settings, catalog_cache[root], size))
+        jobs.append(_Job(path, settings, catalog, size, info, before))
     return jobs
 
 
@@ -173,27 +203,12 @@ def _wants_catalog(settings: Settings) -> bool:
     )
 
 
-_PROJECT_CACHE: dict[str, str] = {}
-
-
 def _project_of(folder: str, fallback: str) -> str:
-    """The folder's project when it has no config file: the nearest folder holding
-    a repository (.git) or a package manifest, else ``fallback``."""
-    cached = _PROJECT_CACHE.get(folder)
-    if cached is not None:
-        return cached
-    cur = folder
-    found = fallback
-    while True:
-        if any(os.path.exists(os.path.join(cur, m)) for m in (".git", "go.mod", "package.json", "pyproject.toml")):
-            found = cur
-            break
-        parent = os.path.dirname(cur)
-        if parent == cur:
-            break
-        cur = parent
-    _PROJECT_CACHE[folder] = found
-    return found
+    """The folder's project (project model: the nearest folder with a manifest, a config
+    file or a repository), else ``fallback``."""
+    from .project import model
+
+    return model().root_of(folder) or fallback
 
 
 def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
@@ -211,7 +226,8 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
         return FileReport(path, skipped=why)
     report = FileReport(path)
     if fix:
-        fixed = fix_document(doc, settings, catalog, safe_only=not unsafe_fixes)
+        fixed = fix_document(doc, settings, catalog, safe_only=not unsafe_fixes, info=job.info,
+                             catalog_before=job.catalog_before)
         folder = os.path.dirname(os.path.abspath(path))
         targets = [NewFile(os.path.join(folder, nf.path), nf.text) for nf in fixed.new_files]
         report.new_files = [nf for nf in targets if not os.path.exists(nf.path)]  # never overwritten
@@ -221,7 +237,7 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
         if fixed.text != doc.text:
             report.original, report.fixed = doc.text, fixed.text
             doc = Document(fixed.text, path=path)
-    result = lint(doc, settings, catalog, cache=False)
+    result = lint(doc, settings, catalog, cache=False, info=job.info, catalog_before=job.catalog_before)
     report.skipped = result.skipped
     report.findings = result.findings
     report.problems = [Problem("internal-error", f"rule {e.code} failed: {e.error}") for e in result.errors]
@@ -257,11 +273,11 @@ BATCH_MIN_BYTES = 64 * 1024
 
 
 def check_paths(paths: list[str], overrides: dict, *, fix: bool = False, unsafe_fixes: bool = False,
-                jobs: int | None = None) -> list[FileReport]:
+                jobs: int | None = None, excluded: list | None = None) -> list[FileReport]:
     """Check every file under ``paths``, in parallel for large trees; reports in walk order.
 
     Raises UsageError on an invalid configuration."""
-    planned = _plan(paths, overrides)
+    planned = _plan(paths, overrides, excluded)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     total = sum(job.size for job in planned)
     if workers > 1 and len(planned) > 1 and total >= PARALLEL_MIN_BYTES and _can_fork():
@@ -668,12 +684,16 @@ def cmd_check(args) -> int:
         return EXIT_ERROR
     fixing = args.fix or args.diff
     _tune_gc()
+    excluded: list = []
     try:
-        reports = check_paths(paths, overrides, fix=fixing, unsafe_fixes=args.unsafe_fixes, jobs=args.jobs)
+        reports = check_paths(paths, overrides, fix=fixing, unsafe_fixes=args.unsafe_fixes, jobs=args.jobs,
+                              excluded=excluded)
     except UsageError as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return EXIT_ERROR
+    if excluded:
+        print(excluded_summary(excluded), file=sys.stderr)
     if args.diff:
         # only the diff on stdout, as ruff --diff: it can be piped to `git apply`
         diff = unified_diffs(reports)
@@ -705,6 +725,18 @@ def cmd_check(args) -> int:
     if internal or write_errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if (findings or parse) and not args.exit_zero else EXIT_CLEAN
+
+
+def excluded_summary(excluded: list) -> str:
+    """One line: how many files were left out as not the project's own code, and why."""
+    counts: dict[str, int] = {}
+    for _, info in excluded:
+        counts[info.not_own.kind] = counts.get(info.not_own.kind, 0) + 1
+    parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    n = len(excluded)
+    return (f"note: {n} file{'s' if n != 1 else ''} not checked as not the project's own code ({parts}); "
+            "`backend-architect project --files PATH` lists them, `include-generated = true` or naming a file "
+            "checks them")
 
 
 def cmd_rule(args) -> int:
@@ -746,10 +778,42 @@ def cmd_rules(args) -> int:
         print(json.dumps([
             {"code": r.code, "name": r.name, "command": r.command, "severity": r.severity.value,
              "languages": list(r.languages), "fix": r.fix_title, "fix_safety": r.fix_safety.value,
+             "dialects": list(r.dialects) if r.dialects else None,
+             "fix_dialects": list(r.fix_dialects) if r.fix_dialects else None,
              "summary": r.summary()} for r in all_rules()], indent=2))
     else:
         for r in all_rules():
             print(f"{r.code:7} {r.name:40} {r.command}")
+    return 0
+
+
+def cmd_project(args) -> int:
+    """What each file is: projects, dialects, migrations, files that are not the project's own code."""
+    from .project import model
+    from .project.report import describe, render_json, render_text
+
+    paths = args.paths or ["."]
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        print(f"error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    settings_cache: dict[str, Settings] = {}
+
+    def settings_for(path: str) -> Settings:
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in settings_cache:
+            settings, warnings = settings_for_path(folder)
+            for w in warnings:
+                print(f"warning: {w}", file=sys.stderr)
+            settings_cache[folder] = settings
+        return settings_cache[folder]
+
+    reports = describe(paths, list(iter_files(paths)), model(), settings_for)
+    base = os.path.abspath(paths[0] if os.path.isdir(paths[0]) else os.path.dirname(paths[0]) or ".")
+    if args.output_format == "json":
+        print(render_json(reports))  # JSON always lists the files
+    else:
+        print(render_text(reports, base, with_files=args.files))
     return 0
 
 
@@ -794,6 +858,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="list the rules")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.set_defaults(func=cmd_rules)
+
+    p = sub.add_parser("project", help="show what each file is: project, SQL dialect, migrations, not own code")
+    p.add_argument("paths", nargs="*")
+    p.add_argument("--files", action="store_true", help="list every file with its classification and reason")
+    p.add_argument("--output-format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_project)
 
     p = sub.add_parser("serve", help="run the language server on stdio")
     p.add_argument("--stdio", action="store_true", help="accepted for editor compatibility (stdio is the default)")

@@ -20,7 +20,8 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib  # type: ignore
 
-DIALECTS = ("postgres", "mysql", "sqlite", "generic")
+DIALECTS = ("auto", "postgres", "mysql", "sqlite", "cockroach", "clickhouse", "sqlserver", "unknown", "generic")
+NOT_OWN_KINDS = ("gitignored", "generated", "vendored", "minified", "build output", "test data")
 SEVERITIES = ("error", "warning", "information", "hint")
 CONFIG_FILES = ("backend-architect.toml", ".backend-architect.toml", "pyproject.toml")
 DEFAULT_MODEL = "claude-sonnet-4-5"
@@ -47,7 +48,9 @@ class Settings:
     ignore: tuple[str, ...] = ()
     per_file_ignores: dict = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
-    dialect: str = "postgres"
+    dialect: str | None = None  # None: found per file (file name, folder, tool config, drivers)
+    dialect_paths: tuple[tuple[str, str], ...] = ()  # (glob, dialect), from a `dialect` table
+    include_generated: tuple[str, ...] = ()  # kinds of not-own code to check anyway (NOT_OWN_KINDS)
     postgres_version: int = 15
     severity: dict = field(default_factory=dict)
     schema: tuple[str, ...] = ()
@@ -141,8 +144,14 @@ def from_mapping(data: Any, base: Settings | None = None, source: str = "setting
         key = _snake(str(raw_key))
         if key == "trace" or key == "interpreter":
             continue  # client-side settings
-        if key not in known or key == "root":
+        if key not in known or key in ("root", "dialect_paths"):
             warnings.append(f"{source}: unknown setting '{raw_key}'")
+            continue
+        if key == "dialect" and isinstance(value, dict):  # per path glob: {"db/mysql/**" = "mysql"}
+            try:
+                values["dialect_paths"] = tuple((str(k), _convert(key, v, None)) for k, v in value.items())
+            except (TypeError, ValueError) as exc:
+                warnings.append(f"{source}: invalid value for '{raw_key}': {exc}; using the default")
             continue
         try:
             values[key] = _convert(key, value, getattr(base, key))
@@ -188,9 +197,25 @@ def _convert(key: str, value: Any, default: Any) -> Any:
             raise TypeError("expected a table of glob -> codes")
         return {str(k): _rule_selectors(v) for k, v in value.items()}
     if key == "dialect":
-        if not isinstance(value, str) or value.lower() not in DIALECTS:
+        aliases = {"postgresql": "postgres", "pg": "postgres", "mariadb": "mysql", "sqlite3": "sqlite",
+                   "cockroachdb": "cockroach", "mssql": "sqlserver", "generic": "unknown"}
+        low = value.lower() if isinstance(value, str) else value
+        low = aliases.get(low, low) if isinstance(low, str) else low
+        if not isinstance(low, str) or low not in DIALECTS:
             raise ValueError(f"unknown dialect {value!r} (known: {', '.join(DIALECTS)})")
-        return value.lower()
+        return None if low == "auto" else low
+    if key == "include_generated":
+        if value is True:
+            return NOT_OWN_KINDS
+        if value is False:
+            return ()
+        kinds = tuple(k.replace("-", " ").replace("_", " ").lower() for k in _str_list(value))
+        kinds = tuple("gitignored" if k in ("git ignored", "ignored") else "test data" if k == "testdata"
+                      else "build output" if k == "build" else k for k in kinds)
+        bad = [k for k in kinds if k not in NOT_OWN_KINDS]
+        if bad:
+            raise ValueError(f"unknown kinds {', '.join(bad)} (known: true, or {', '.join(NOT_OWN_KINDS)})")
+        return kinds
     if key == "postgres_version":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise TypeError("expected a number such as 15")

@@ -7,11 +7,11 @@
 /** Section name of every setting (`backendArchitect.<key>`). */
 export const SECTION = 'backendArchitect';
 
-export type Dialect = 'postgres' | 'mysql' | 'sqlite' | 'generic';
+export type Dialect = 'auto' | 'postgres' | 'mysql' | 'sqlite' | 'cockroach' | 'clickhouse' | 'sqlserver' | 'generic';
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 export type TraceLevel = 'off' | 'messages' | 'verbose';
 
-export const DIALECTS: readonly Dialect[] = ['postgres', 'mysql', 'sqlite', 'generic'];
+export const DIALECTS: readonly Dialect[] = ['auto', 'postgres', 'mysql', 'sqlite', 'cockroach', 'clickhouse', 'sqlserver', 'generic'];
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
 export const TRACE_LEVELS: readonly TraceLevel[] = ['off', 'messages', 'verbose'];
 
@@ -41,7 +41,7 @@ export const DEFAULTS: Readonly<BackendArchitectSettings> = Object.freeze<Backen
     severity: {},
     exclude: [],
     schema: [],
-    dialect: 'postgres',
+    dialect: 'auto',
     postgresVersion: 15,
     migration: { lockTimeout: '5s' },
     ai: { enabled: false, model: 'claude-sonnet-4-5' },

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from ..config import Settings
+from ..project import FileInfo, file_info
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity
 from .registry import Rule, all_rules, rule_by_code
@@ -46,14 +47,34 @@ class Context:
     settings: Settings
     catalog: Any = None  # backend_architect.catalog.Catalog when the workspace has one
     facts: dict = field(default_factory=dict)
+    info: FileInfo | None = None  # what the file is (project model): dialect, migration, direction
+    # the schema as it was before this migration file ran (None: not known); called lazily
+    catalog_before: Callable[[], Any] | None = None
 
     @property
     def path(self) -> str:
         return self.document.path
 
     @cached_property
+    def file(self) -> FileInfo:
+        if self.info is None:
+            self.info = file_info(self.document.path, self.settings, self.document.text,
+                                  language=self.document.language, check_git=False)
+        return self.info
+
+    @cached_property
     def is_migration(self) -> bool:
-        return bool(MIGRATION_PATH_RE.search(self.document.path.replace("\\", "/")))
+        return self.file.is_migration
+
+    @cached_property
+    def schema_before(self):
+        """The schema as of this migration (earlier migrations only); the whole catalog elsewhere."""
+        if self.catalog_before is not None and self.file.is_migration:
+            try:
+                return self.catalog_before()
+            except Exception:  # the final schema is still a better answer than none
+                return self.catalog
+        return self.catalog
 
     @cached_property
     def is_query_file(self) -> bool:
@@ -152,7 +173,7 @@ class SqlContext:
             if i >= 0:
                 columns = history[i][1]
                 return list(columns) if columns is not None else None
-        catalog = self.catalog
+        catalog = self.ctx.schema_before
         if catalog is not None:
             return catalog.columns_of(table)
         return None
@@ -435,12 +456,14 @@ def skip_reason(document: Document, settings: Settings) -> str | None:
     return None
 
 
-def enabled_rules(settings: Settings, document: Document) -> list[type[Rule]]:
+def enabled_rules(settings: Settings, document: Document, info: FileInfo | None = None) -> list[type[Rule]]:
+    """The rules that judge this document: enabled, for its language and (``info``) its SQL dialect."""
     lang = document.language
     return [
         r
         for r in all_rules()
         if lang in r.languages and settings.rule_enabled(r.code, document.path)
+        and (info is None or info.may_be(r.dialects))
     ]
 
 
@@ -449,13 +472,17 @@ def _overrides(rule: type[Rule], hook: str) -> bool:
 
 
 def lint(document: Document, settings: Settings | None = None, catalog=None,
-         previous: LintResult | None = None, *, cache: bool = True) -> LintResult:
+         previous: LintResult | None = None, *, cache: bool = True, info: FileInfo | None = None,
+         catalog_before: Callable[[], Any] | None = None) -> LintResult:
     """Findings of every enabled rule on ``document``.
 
     ``previous`` (the result for an earlier version of the same document)
     lets a SQL file be re-analysed incrementally: only the statements an edit
     touched are split, parsed and checked again. ``cache`` keeps each
     statement's findings for reuse (worth it in an editor, not in one-shot runs).
+    ``info`` is what the project model says the file is (computed here when not
+    given): rules for other SQL dialects do not run, a down migration gets no
+    migration advice. ``catalog_before`` gives the schema as of a migration file.
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -465,8 +492,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     result.skipped = skip_reason(document, settings)
     if result.skipped:
         return result
-    ctx = Context(document, settings, catalog)
-    rules = [r() for r in enabled_rules(settings, document)]
+    ctx = Context(document, settings, catalog, info=info, catalog_before=catalog_before)
+    info = ctx.file
+    rules = [r() for r in enabled_rules(settings, document, info)]
     findings: list[Finding] = []
 
     def run(rule: Rule, fn, *args, region: Region | None = None) -> None:
@@ -526,7 +554,12 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
         sctx = SqlContext(ctx, region, statements)
         in_migration = sctx.in_migration
         # up/down files (goose, dbmate, sql-migrate): the down part is a rollback, not a deploy
-        down_from = _down_section_start(region, statements) if region.kind == "file" else len(statements)
+        if info.is_down and (region.kind == "file" or region.meta.get("migration")):
+            down_from = 0  # a rollback file: nothing in it is a deploy step
+        elif region.kind == "file":
+            down_from = _down_section_start(region, statements)
+        else:
+            down_from = len(statements)
         up_sctx = sctx if down_from == len(statements) else SqlContext(ctx, region, statements[:down_from])
         ddl_hashes = sctx.ddl_hashes
         public_meta = tuple(sorted((k, v) for k, v in region.meta.items() if not k.startswith("_")))
@@ -537,8 +570,8 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             cacheable = False
         cacheable = cacheable and cache
         context_key = (document.path, region.kind, public_meta if cacheable else None, in_migration,
-                       settings.postgres_version, settings.migration, settings.dialect,
-                       getattr(catalog, "version", id(catalog)))
+                       settings.postgres_version, settings.migration, info.dialect, info.direction,
+                       getattr(catalog, "version", id(catalog)), catalog_before is not None)
         track_up = region is regions[0] and region.kind == "file"
         for stmt in statements:
             in_up = stmt.index < down_from
@@ -587,6 +620,8 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     by_code = {type(r).code: type(r) for r in rules}
     for f in findings:
         meta = by_code.get(f.code) or rule_by_code(f.code)
+        if f.fix is not None and meta is not None and not info.may_be(meta.fix_dialects):
+            f.fix = None  # the fix is written in another dialect's SQL
         if PLACEHOLDER_SCHEMA in f.message:  # a templated name: show it as a template, not our stand-in
             f.message = f.message.replace(PLACEHOLDER_SCHEMA, "{{…}}")
         if meta is not None:
@@ -793,8 +828,11 @@ def fix_document(
     safe_only: bool = True,
     codes: set[str] | None = None,
     max_iterations: int = 10,
+    info: FileInfo | None = None,
+    catalog_before: Callable[[], Any] | None = None,
 ) -> FixResult:
-    """Apply fixes until nothing changes (or ``max_iterations``)."""
+    """Apply fixes until nothing changes (or ``max_iterations``). ``info`` and
+    ``catalog_before`` as for :func:`lint`."""
     settings = settings or Settings()
     text = document.text
     applied = 0
@@ -802,7 +840,7 @@ def fix_document(
     counts: dict[str, int] = {}
     doc = document
     for iteration in range(1, max_iterations + 1):
-        result = lint(doc, settings, catalog)
+        result = lint(doc, settings, catalog, info=info, catalog_before=catalog_before)
         fixes = select_fixes(result.findings, safe_only=safe_only, codes=codes)
         if not fixes:
             return FixResult(text, applied, iteration, True, result.findings, new_files, counts)
@@ -820,8 +858,10 @@ def fix_document(
         doc = Document(text, path=document.path, language=document.language, uri=document.uri)
         if any(fx.new_files for fx in fixes) and new_text == document.text:
             # a fix that only creates files converges once those exist
-            return FixResult(text, applied, iteration, True, lint(doc, settings, catalog).findings, new_files, counts)
-    remaining = lint(doc, settings, catalog).findings
+            return FixResult(text, applied, iteration, True,
+                             lint(doc, settings, catalog, info=info, catalog_before=catalog_before).findings,
+                             new_files, counts)
+    remaining = lint(doc, settings, catalog, info=info, catalog_before=catalog_before).findings
     return FixResult(text, applied, max_iterations, False, remaining, new_files, counts)
 
 

@@ -93,6 +93,12 @@ class Rule:
     # False for a rule too noisy on real code to run unless a project asks for it by
     # its code (``select``/``extend-select``); its docstring says why.
     default_enabled: ClassVar[bool] = True
+    # The SQL dialects the rule's advice holds for (None: every dialect) and those its
+    # fix is written in. A rule group's package sets the group's default (``DIALECTS``,
+    # ``FIX_DIALECTS`` in its __init__.py); a rule that differs sets the attribute itself.
+    # A file of another dialect gets neither the finding nor the fix.
+    dialects: ClassVar[tuple[str, ...] | None] = None
+    fix_dialects: ClassVar[tuple[str, ...] | None] = None
 
     # -- hooks --------------------------------------------------------------
 
@@ -206,7 +212,20 @@ def all_rules() -> tuple[type[Rule], ...]:
             if obj.code in found and found[obj.code] is not obj:
                 raise RegistryError(f"duplicate rule code {obj.code}: {found[obj.code].__module__} and {modname}")
             found[obj.code] = obj
+    for rule in found.values():
+        _apply_group_defaults(rule)
     return tuple(found[c] for c in sorted(found))
+
+
+def _apply_group_defaults(rule: type[Rule]) -> None:
+    """A rule that does not set ``dialects`` / ``fix_dialects`` takes its group's."""
+    package = importlib.import_module(rule.__module__.rsplit(".", 1)[0]) if "." in rule.__module__ else None
+    own = {k for klass in rule.__mro__ if klass is not Rule for k in vars(klass)}
+    for attr, default_name in (("dialects", "DIALECTS"), ("fix_dialects", "FIX_DIALECTS")):
+        if attr not in own and package is not None and hasattr(package, default_name):
+            setattr(rule, attr, getattr(package, default_name))
+    if "fix_dialects" not in own and rule.fix_dialects is None and rule.dialects is not None:
+        rule.fix_dialects = rule.dialects
 
 
 def rule_by_code(code: str) -> type[Rule] | None:

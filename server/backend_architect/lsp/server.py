@@ -38,6 +38,7 @@ class ArchitectServer(LanguageServer):
         self.pending_warnings: list[str] = []
         self.skip_notified: set[str] = set()
         self.indexer = catalog_handler.CatalogIndexer(self, lambda: _reanalyse_open(self))
+        self.session.catalog_requester = self.indexer.build_nested
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log errors the client did not ask about (a malformed message, a failing

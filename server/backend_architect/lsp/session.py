@@ -36,15 +36,21 @@ class Session:
     editor_settings: object = None
     settings: Settings = field(default_factory=Settings)
     position_encoding: str = "utf-16"
-    catalog: object = None
+    catalog: object = None  # the workspace project's schema (built by the indexer)
+    catalogs: dict = field(default_factory=dict)  # nested project root -> its schema (built on first use)
+    # builds a nested project's schema in the background (the server's indexer); None: build here
+    catalog_requester: object = None
     snapshots: dict = field(default_factory=dict)  # uri -> Snapshot
     logged_errors: set = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, editor_raw=None) -> list[str]:
         from ..config import _ROOTS
+        from ..project import forget
 
         _ROOTS.clear()  # a config file may have appeared since the last look
+        forget()  # and a manifest, a tool config, a .gitignore entry
+        self.catalogs.clear()
         if editor_raw is not None:
             self.editor_settings = editor_raw
         self.settings, warnings = lsp_settings.resolve(self.editor_settings, self.root)
@@ -55,13 +61,54 @@ class Session:
         language = language_for_path(path) or LANGUAGE_ALIASES.get((language_id or "").lower())
         return Document(text, path=path, language=language, version=version, uri=uri)
 
+    def file_info(self, document: Document):
+        """What the project model says the document is."""
+        from ..project import file_info
+
+        if not document.path or not os.path.isabs(document.path):
+            return file_info("", self.settings, document.text, language=document.language)
+        return file_info(document.path, self.settings, document.text, language=document.language)
+
+    def catalog_for(self, info) -> object:
+        """The schema of the document's own project: the workspace's, or a nested project's."""
+        workspace = self.settings.root or self.root
+        root = info.project_root
+        if root is None or workspace is None or os.path.abspath(root) == os.path.abspath(workspace):
+            return self.catalog
+        if not os.path.abspath(root).startswith(os.path.abspath(workspace) + os.sep):
+            return self.catalog  # a file outside the workspace: the workspace's schema is the best guess
+        if root not in self.catalogs and self.catalog_requester is not None:
+            self.catalogs[root] = None  # until the background build publishes it
+            self.catalog_requester(root)
+        elif root not in self.catalogs:
+            from ..project import build_catalog
+
+            try:
+                self.catalogs[root] = build_catalog(root, self.settings)
+            except Exception:  # the document is still checked, without a schema
+                log.exception("schema of %s could not be read", root)
+                self.catalogs[root] = None
+        return self.catalogs[root]
+
     def analyse(self, document: Document) -> Snapshot:
         settings = self.settings
+        info = self.file_info(document)
         if settings.is_excluded(document.path):
             result = LintResult(document)
+        elif info.not_own is not None and info.not_own.kind not in settings.include_generated:
+            result = LintResult(document)  # not the project's own code: `include-generated` checks it
         else:
             old = self.snapshots.get(document.uri)
-            result = lint(document, settings, self.catalog, previous=old.result if old else None)
+            catalog = self.catalog_for(info)
+            if info.not_own is not None and info.not_own.kind == "test data" or not info.may_be(("postgres",)):
+                catalog = None  # test data, or SQL of another dialect than the schema's
+            before = None
+            if catalog is not None and info.is_migration and info.project_root:
+                from ..project.schema import catalog_before
+
+                before = catalog_before(info.project_root, info.path, settings)
+            result = lint(document, settings, catalog, previous=old.result if old else None, info=info,
+                          catalog_before=before)
         snap = Snapshot(document, result, settings)
         with self.lock:
             self.snapshots[document.uri] = snap

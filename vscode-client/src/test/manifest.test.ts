@@ -100,7 +100,7 @@ describe('package.json', () => {
         // Reading the manifest defaults gives the code defaults.
         const fromManifest = readSettings((key) => props[`backendArchitect.${key}`]?.default);
         assert.deepEqual(fromManifest, { ...DEFAULTS });
-        assert.deepEqual(props['backendArchitect.dialect'].enum, ['postgres', 'mysql', 'sqlite', 'generic']);
+        assert.deepEqual(props['backendArchitect.dialect'].enum, ['auto', 'postgres', 'mysql', 'sqlite', 'cockroach', 'clickhouse', 'sqlserver', 'generic']);
         assert.deepEqual(props['backendArchitect.trace.server'].enum, ['off', 'messages', 'verbose']);
     });
 });

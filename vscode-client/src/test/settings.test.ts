@@ -26,7 +26,7 @@ describe('readSettings', () => {
             severity: {},
             exclude: [],
             schema: [],
-            dialect: 'postgres',
+            dialect: 'auto',
             postgresVersion: 15,
             migration: { lockTimeout: '5s' },
             ai: { enabled: false, model: 'claude-sonnet-4-5' },
@@ -90,7 +90,7 @@ describe('readSettings', () => {
         assert.deepEqual(settings.select, []);
         assert.deepEqual(settings.ignore, ['SQL1']);
         assert.deepEqual(settings.severity, { SQL003: 'warning' });
-        assert.equal(settings.dialect, 'postgres');
+        assert.equal(settings.dialect, 'auto');
         assert.equal(settings.postgresVersion, 15);
         assert.equal(settings.migration.lockTimeout, '5s');
         assert.deepEqual(settings.ai, { enabled: false, model: 'claude-sonnet-4-5' });
@@ -138,7 +138,7 @@ describe('toInitializationOptions', () => {
             severity: {},
             exclude: [],
             schema: [],
-            dialect: 'postgres',
+            dialect: 'auto',
             postgresVersion: 15,
             migration: { lockTimeout: '5s' },
             ai: { enabled: true, model: 'claude-sonnet-4-5' },

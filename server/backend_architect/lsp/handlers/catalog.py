@@ -51,6 +51,29 @@ class CatalogIndexer:
             self.running = True
         threading.Thread(target=self._run, name="catalog-indexer", daemon=True).start()
 
+    def build_nested(self, root: str) -> None:
+        """Build a nested project's schema in the background, then analyse open documents again."""
+        try:
+            self.loop = self.loop or asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        threading.Thread(target=self._run_nested, args=(root,), name="catalog-nested", daemon=True).start()
+
+    def _run_nested(self, root: str) -> None:
+        from ...project import build_catalog
+
+        try:
+            catalog = build_catalog(root, self.ls.session.settings)
+        except Exception:  # that project's documents are still checked, without a schema
+            log.exception("schema of %s could not be read", root)
+            return
+        self._call(self._finish_nested, root, catalog)
+
+    def _finish_nested(self, root: str, catalog) -> None:
+        self.ls.session.catalogs[root] = catalog
+        if catalog is not None:
+            self.reanalyse()
+
     def register_watcher(self) -> None:
         if not _capability(self.ls, "workspace", "did_change_watched_files", "dynamic_registration"):
             return
@@ -87,7 +110,10 @@ class CatalogIndexer:
                 self.again = False
 
     def _build_once(self) -> None:
-        from ...catalog import build_for_paths
+        from ...project import build_catalog
+        from ...project.schema import forget_histories
+
+        forget_histories()  # a migration changed: the schema as of each migration is read again
 
         session = self.ls.session
         root = session.settings.root or session.root
@@ -118,7 +144,7 @@ class CatalogIndexer:
             self._status("indexing", done, total, f"Indexing schema… {message}")
 
         started = time.perf_counter()
-        catalog = build_for_paths([root], session.settings, progress=progress)
+        catalog = build_catalog(root, session.settings, progress=progress)
         elapsed = time.perf_counter() - started
         self.builds += 1
         if catalog is None:
@@ -133,6 +159,7 @@ class CatalogIndexer:
     def _finish(self, catalog, token, message: str, total: int) -> None:
         """On the event loop: publish the catalog, log what was skipped, re-analyse open documents."""
         self.ls.session.catalog = catalog
+        self.ls.session.catalogs.clear()  # nested projects' schemas are read again when next needed
         if token is not None:
             self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
         self.ls.protocol.notify(STATUS, {"state": "ready", "done": total, "total": total, "message": message})

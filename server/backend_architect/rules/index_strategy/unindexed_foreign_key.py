@@ -41,6 +41,7 @@ class UnindexedForeignKey(Rule):
     fix_safety = Applicability.UNSAFE
     statement_kinds = ("CreateStmt", "AlterTableStmt")
     sql_scope = "migration"
+    dialects = ("postgres", "sqlite", "cockroach")  # MySQL (InnoDB) indexes foreign keys itself
     needs_catalog = True
 
     def check_statement(self, stmt, ctx):

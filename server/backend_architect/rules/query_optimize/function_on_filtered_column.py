@@ -41,6 +41,7 @@ class FunctionOnFilteredColumn(Rule):
     fix_title = "compare {column} with a date range instead"
     fix_safety = Applicability.UNSAFE
     statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt", "MergeStmt")
+    fix_dialects = ("postgres",)  # the fix writes ::date casts
     needs_catalog = True
 
     def check_statement(self, stmt, ctx):

@@ -40,6 +40,9 @@ class IntegerPrimaryKey(Rule):
     fix_safety = Applicability.UNSAFE
     statement_kinds = ("CreateStmt", "AlterTableStmt")
     sql_scope = "migration"
+    # 32-bit keys run out in these; SQLite and CockroachDB integers are 64-bit already
+    dialects = ("postgres", "mysql", "sqlserver")
+    fix_dialects = ("postgres",)  # identity column syntax
 
     def check_statement(self, stmt, ctx):
         keys = primary_key_columns(stmt, [])

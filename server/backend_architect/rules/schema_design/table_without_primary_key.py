@@ -42,6 +42,7 @@ class TableWithoutPrimaryKey(Rule):
     message = "table {table} has no primary key"
     statement_kinds = ("CreateStmt",)
     sql_scope = "migration"
+    dialects = None  # every database needs a key to address rows by
 
     def check_statement(self, stmt, ctx):
         node = stmt.node

@@ -1,0 +1,124 @@
+"""``backend-architect project [PATH]``: what the project model says about a tree."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .model import FileInfo, Project, ProjectModel
+
+
+@dataclass
+class MigrationFolder:
+    path: str
+    files: int = 0
+    dialects: Counter = field(default_factory=Counter)
+    directions: Counter = field(default_factory=Counter)
+    runner: dict | None = None
+
+    def to_json(self) -> dict:
+        out = {"path": self.path, "files": self.files, "dialects": dict(self.dialects),
+               "directions": dict(self.directions)}
+        if self.runner is not None:
+            out["runner"] = self.runner
+        return out
+
+
+@dataclass
+class ProjectReport:
+    project: Project
+    files: list[FileInfo] = field(default_factory=list)
+    migrations: dict[str, MigrationFolder] = field(default_factory=dict)
+
+    def to_json(self, with_files: bool = True) -> dict:
+        out = self.project.to_json()
+        langs = Counter(f.language or "other" for f in self.files)
+        not_own = Counter(f.not_own.kind for f in self.files if f.not_own)
+        out["summary"] = {"files": len(self.files), "languages": dict(langs), "not_own": dict(not_own),
+                          "dialects": dict(Counter(f.dialect for f in self.files if f.language == "sql"))}
+        out["migration_folders"] = [m.to_json() for m in self.migrations.values()]
+        if with_files:
+            out["files"] = [f.to_json() for f in self.files]
+        return out
+
+
+def describe(paths: list[str], files: list[str], model: ProjectModel, settings_for) -> list[ProjectReport]:
+    """One report per project root found under ``paths``, in path order."""
+    model.prefetch_ignored(files)
+    reports: dict[str, ProjectReport] = {}
+    for path in files:
+        info = model.file_info(path, settings_for(path))
+        root = info.project_root or os.path.dirname(os.path.abspath(path))
+        rep = reports.get(root)
+        if rep is None:
+            rep = reports[root] = ProjectReport(model.project(root))
+        rep.files.append(info)
+        if info.is_migration and info.language == "sql" and info.not_own is None:
+            folder = info.migration_folder or os.path.dirname(info.path)
+            mf = rep.migrations.get(folder)
+            if mf is None:
+                runner = model.runner(folder)
+                mf = rep.migrations[folder] = MigrationFolder(folder, runner=runner.to_json() if runner else None)
+            mf.files += 1
+            mf.dialects[info.dialect] += 1
+            mf.directions[info.direction or "up"] += 1
+    return [reports[k] for k in sorted(reports)]
+
+
+def _rel(path: str, base: str) -> str:
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def render_text(reports: list[ProjectReport], base: str, with_files: bool = False) -> str:
+    out: list[str] = []
+    for rep in reports:
+        p = rep.project
+        where = _rel(p.root, base) if _rel(p.root, base) != "." else p.root
+        markers = ", ".join(p.markers) or "no manifest"
+        out.append(f"project {where} ({markers})" + (f", inside {_rel(p.parent, base)}" if p.parent else ""))
+        if p.dialect == "unknown":
+            dialect = f"unknown (candidates: {', '.join(p.candidates)})" if p.candidates else "unknown (PostgreSQL rules apply)"
+        else:
+            dialect = p.dialect
+        out.append(f"  dialect: {dialect}")
+        for e in p.evidence:
+            out.append(f"    evidence: {e.dialect}: {e.source}")
+        langs = Counter(f.language or "other" for f in rep.files)
+        out.append(f"  files: {len(rep.files)} (" + ", ".join(f"{n} {k}" for k, n in langs.most_common()) + ")")
+        not_own = Counter(f.not_own.kind for f in rep.files if f.not_own)
+        if not_own:
+            out.append("  not the project's own code (not checked): " + ", ".join(
+                f"{n} {k}" for k, n in not_own.most_common()))
+        for mf in rep.migrations.values():
+            dialects = ", ".join(f"{n} {d}" for d, n in mf.dialects.most_common())
+            dirs = ", ".join(f"{n} {d}" for d, n in mf.directions.most_common())
+            line = f"  migrations: {_rel(mf.path, base)}: {mf.files} files ({dialects}; {dirs})"
+            if mf.runner:
+                line += f"; runner {mf.runner['name']} ({mf.runner['evidence']}): {mf.runner['transaction']}"
+            out.append(line)
+        if with_files:
+            for f in rep.files:
+                parts = [f.language or "-"]
+                if f.language == "sql" or f.is_migration:
+                    parts.append(f"dialect {f.dialect} ({f.dialect_source})")
+                if f.is_migration:
+                    parts.append(f"migration {f.direction}")
+                    if f.in_transaction is not None:
+                        parts.append(("in a transaction" if f.in_transaction else "no transaction")
+                                     + f" ({f.transaction_source})")
+                if f.not_own:
+                    parts.append(f"NOT OWN CODE: {f.not_own.kind} ({f.not_own.reason})")
+                out.append(f"    {_rel(f.path, base)}: " + "; ".join(parts))
+    if not reports:
+        out.append("no files to analyse found")
+    return "\n".join(out)
+
+
+def render_json(reports: list[ProjectReport], with_files: bool = True) -> str:
+    return json.dumps({"projects": [r.to_json(with_files) for r in reports]}, indent=2, ensure_ascii=False)

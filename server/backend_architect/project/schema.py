@@ -1,0 +1,146 @@
+"""A project's schema, read from that project's own migrations only.
+
+Files of a nested project (its own ``go.mod`` or ``package.json``), test data,
+vendored and build output, files git ignores, and migrations written for
+another database than PostgreSQL are not part of a project's schema. A
+migration file can also see the schema as it was before it ran
+(:func:`catalog_before`), built from the earlier migrations only.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from ..catalog.sources import order_key
+from .model import ProjectModel, model as _default_model
+from .ownership import GENERATED
+
+
+def schema_file_filter(root: str, settings, m: ProjectModel | None = None) -> Callable[[str], bool]:
+    """``is_excluded(path)`` for the catalog builder: True for files that are not this project's schema."""
+    m = m or _default_model()
+    root = os.path.abspath(root)
+    excluded_by_settings = settings.is_excluded if settings is not None and getattr(settings, "exclude", ()) else None
+
+    def is_excluded(path: str) -> bool:
+        if excluded_by_settings is not None and excluded_by_settings(path):
+            return True
+        info = m.file_info(path, settings, check_git=False)
+        owner = os.path.abspath(info.project_root) if info.project_root else None
+        if owner is not None and owner != root and owner.startswith(root.rstrip(os.sep) + os.sep):
+            return True  # a project nested below ``root`` has its own schema
+        if info.not_own is not None and info.not_own.kind != GENERATED:
+            return True  # a generated schema dump is still the schema
+        if m.known_ignored(path):
+            return True
+        return not info.may_be(("postgres",))
+
+    return is_excluded
+
+
+def build_catalog(root: str, settings=None, progress=None, use_disk_cache: bool = True,
+                  m: ProjectModel | None = None):
+    """The catalog of project ``root`` (None when it has no schema files)."""
+    from ..catalog.build import build
+
+    globs = tuple(getattr(settings, "schema", ()) or ())
+    base = getattr(settings, "root", None) or root
+    return build([root], globs, base, schema_file_filter(root, settings, m), progress=progress,
+                 use_disk_cache=use_disk_cache)
+
+
+class ColumnsAsOf:
+    """The columns each table had before one migration ran: what ``known_columns`` asks of a
+    schema (``columns_of``), without a catalog per migration file."""
+
+    def __init__(self, tables: dict[str, tuple[str, ...] | None]) -> None:
+        self._tables = tables
+
+    def columns_of(self, table: str | None) -> list[str] | None:
+        if not table:
+            return None
+        name = table.replace('"', "").lower()
+        for key in (name, f"public.{name}"):
+            if key in self._tables:
+                cols = self._tables[key]
+                return list(cols) if cols is not None else None
+        short = name.rsplit(".", 1)[-1]
+        found = [cols for key, cols in self._tables.items() if key.rsplit(".", 1)[-1] == short]
+        return list(found[0]) if len(found) == 1 and found[0] is not None else None
+
+
+_HISTORIES: dict[tuple, dict[str, ColumnsAsOf]] = {}
+
+
+def _fingerprint(settings) -> tuple:
+    """What of the settings decides which files make up the schema (settings objects differ per folder)."""
+    if settings is None:
+        return ()
+    return (settings.root, tuple(settings.exclude), settings.dialect, tuple(settings.dialect_paths))
+
+
+def schema_history(root: str, settings=None, m: ProjectModel | None = None) -> dict[str, ColumnsAsOf]:
+    """For each migration file of project ``root``: the tables' columns before it ran.
+
+    One replay of the project's migrations in order (the ops are cached by the catalog
+    builder), recording the columns after each file; cached per project and settings."""
+    key = (os.path.abspath(root), _fingerprint(settings))
+    cached = _HISTORIES.get(key)
+    if cached is not None:
+        return cached
+    from ..catalog.apply import Applier
+    from ..catalog.build import _MEMORY, _entry_for
+    from ..catalog.model import Catalog
+    from ..catalog.sources import discover
+
+    m = m or _default_model()
+    own = schema_file_filter(root, settings, m)
+
+    def excluded(p: str) -> bool:
+        return own(p) or not m.file_info(p, settings, check_git=False).is_migration
+
+    _, migrations = discover([os.path.abspath(root)], (), root, excluded)
+    catalog = Catalog(roots=[root])
+    applier = Applier(catalog)
+    state: dict[str, tuple[str, ...] | None] = {}
+    history: dict[str, ColumnsAsOf] = {}
+    for path in migrations:
+        history[path] = ColumnsAsOf(state)
+        entry, _ = _entry_for(path, _MEMORY.get(path))
+        if entry is None:
+            continue
+        applier.begin_file(path)
+        for op in entry.ops:
+            applier.apply(op)
+        state = {t.qualified.lower(): tuple(c.name for c in t.columns) if t.columns_known else None
+                 for t in catalog.tables()}
+    history[_FINAL] = ColumnsAsOf(state)
+    if len(_HISTORIES) > 64:
+        _HISTORIES.clear()
+    _HISTORIES[key] = history
+    return history
+
+
+_FINAL = "\0final"
+
+
+def catalog_before(root: str, path: str, settings=None, m: ProjectModel | None = None) -> Callable[[], object]:
+    """A function giving the schema as of migration ``path`` (the project's migrations ordered
+    before it, without schema dumps, which show the final schema); None when ``path`` is not
+    one of the project's migrations. Computed on first call, for every migration at once."""
+
+    def get():
+        history = schema_history(root, settings, m)
+        found = history.get(os.path.abspath(path))
+        if found is None:  # not on disk yet: before the first migration that sorts after it
+            mine = (order_key(path), path)
+            later = [p for p in history if p != _FINAL and (order_key(p), p) > mine]
+            found = history[min(later, key=lambda p: (order_key(p), p))] if later else history.get(_FINAL)
+        return found
+
+    return get
+
+
+def forget_histories() -> None:
+    _HISTORIES.clear()
