@@ -129,6 +129,20 @@ def test_a_code_action_survives_a_character_the_fix_all_shares_bytes_with(server
     assert edit == {"range": {"start": {"line": 0, "character": 1}, "end": {"line": 0, "character": 12}}, "newText": ""}
 
 
+def _apply_edits(text: str, edits: list[dict]) -> str:
+    """Apply LSP text edits to an ASCII document with \n line breaks (last edit first)."""
+    starts = [0]
+    for line in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def offset(pos: dict) -> int:
+        return starts[pos["line"]] + pos["character"]
+
+    for e in sorted(edits, key=lambda e: offset(e["range"]["start"]), reverse=True):
+        text = text[: offset(e["range"]["start"])] + e["newText"] + text[offset(e["range"]["end"]):]
+    return text
+
+
 def test_fix_all_is_resolved_when_the_client_can(tmp_path):
     caps = {"textDocument": {"codeAction": {"resolveSupport": {"properties": ["edit"]}}}}
     client = _start(tmp_path, capabilities=caps)
@@ -138,8 +152,8 @@ def test_fix_all_is_resolved_when_the_client_can(tmp_path):
         (action,) = _code_action(client, uri, diags, only=["source.fixAll.backend-architect"])["result"]
         assert "edit" not in action and action["data"]["version"] == 1  # nothing computed yet
         resolved = client.request("codeAction/resolve", action)["result"]
-        (edit,) = resolved["edit"]["documentChanges"][0]["edits"]
-        assert "CREATE INDEX CONCURRENTLY" in edit["newText"]
+        edits = resolved["edit"]["documentChanges"][0]["edits"]
+        assert "CREATE INDEX CONCURRENTLY" in _apply_edits(MIGRATION, edits)
         # offered for version 1, picked after an edit: no stale edit is applied
         client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": MIGRATION + "\n"}]})
         assert "edit" not in client.request("codeAction/resolve", action)["result"]
