@@ -144,3 +144,12 @@ def test_the_servers_copy_follows_the_clients_edits(data, text, encoding):
             )
         server_text = apply_change(server_text, change, ENC[encoding])
         assert server_text == client.text
+
+
+def test_split_lines_counts_as_the_editor_does():
+    from backend_architect.core.document import split_lines
+
+    assert split_lines("") == []
+    assert split_lines("a\r\nb\rc\n") == ["a", "b", "c"]
+    assert split_lines("a\u2028b\fc") == ["a\u2028b\fc"]
+    assert split_lines("a\n\n") == ["a", ""]
