@@ -120,3 +120,36 @@ def test_minimal_edit_does_not_cut_a_shared_leading_byte():
     assert apply_edits(old, [edit]) == "表\n"
     assert minimal_edit("表", "衣") == Edit(0, 3, "衣")  # same first byte E8
     assert minimal_edit("a😀", "a😃") == Edit(1, 5, "😃")  # same first three bytes
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), text=documents, encoding=st.sampled_from(ENCODINGS))
+def test_the_servers_copy_follows_the_clients_edits(data, text, encoding):
+    from lsp_sync import changes
+    from lsprotocol import types
+
+    from backend_architect.lsp.documents import apply_change
+
+    client = ClientText(text, encoding)
+    server_text = text
+    for _ in range(data.draw(st.integers(1, 8))):
+        rng, new = data.draw(changes(client))
+        client.apply(rng, new)
+        if rng is None:
+            change = types.TextDocumentContentChangeWholeDocument(text=new)
+        else:
+            (sl, sc), (el, ec) = rng
+            change = types.TextDocumentContentChangePartial(
+                range=types.Range(types.Position(sl, sc), types.Position(el, ec)), text=new
+            )
+        server_text = apply_change(server_text, change, ENC[encoding])
+        assert server_text == client.text
+
+
+def test_split_lines_counts_as_the_editor_does():
+    from backend_architect.core.document import split_lines
+
+    assert split_lines("") == []
+    assert split_lines("a\r\nb\rc\n") == ["a", "b", "c"]
+    assert split_lines("a\u2028b\fc") == ["a\u2028b\fc"]
+    assert split_lines("a\n\n") == ["a", ""]

@@ -94,16 +94,18 @@ MAX_DOC_LINES = 1500
 
 
 def numbered(text: str, first: int = 1, last: int | None = None) -> str:
-    lines = text.split("\n")
-    if text.endswith("\n"):
-        lines = lines[:-1]
+    from ..core.document import split_lines
+
+    lines = split_lines(text) or [""]
     last = min(last or len(lines), len(lines))
     width = len(str(last))
     return "\n".join(f"{i:>{width}}| {lines[i - 1]}" for i in range(first, last + 1))
 
 
 def user_message(command: str, doc, sel_lines: tuple[int, int] | None, facts: dict) -> str:
-    lines = doc.text.count("\n") + (0 if doc.text.endswith("\n") else 1)
+    from ..core.document import split_lines
+
+    lines = max(1, len(split_lines(doc.text)))
     parts = [f"Command: {command}", COMMAND_GUIDANCE.get(command, ""), ""]
     parts.append(f"Document: {doc.path} (language {doc.language}, version {doc.version}, {lines} lines)")
     if sel_lines:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ..core.document import Document, apply_edits, language_for_path
+from ..core.document import Document, apply_edits, language_for_path, split_lines
 from ..core.findings import Edit
 
 
@@ -49,7 +49,7 @@ def check(doc: Document, current_version, answer: dict, root: str) -> Checked:
             f"the document changed while Claude was answering (version {current_version}, the answer is for {doc.version}); nothing was applied"
         )
         return out
-    n_lines = doc.text.count("\n") + (0 if doc.text.endswith("\n") or not doc.text else 1)
+    n_lines = len(split_lines(doc.text))  # the lines as numbered in the prompt
     spans: list[tuple[int, int]] = []  # byte spans of the edits kept so far
     candidates: list[tuple[int, Edit]] = []
     for i, e in enumerate(answer.get("edits", []), 1):

@@ -32,8 +32,12 @@ from ..core.regions import OffsetMap, Region, clean_sql
 APP_LANGUAGES = ("python", "javascript", "typescript", "tsx", "go")
 PLACEHOLDER_IDENT = "__tmpl__"
 
+# Blanks and comments before the keyword, then an optional "(" and more of them. One
+# blank per repetition: ``(?:\s+)*`` would try every split of a run of blanks
+# (exponential time on an indented string that is not SQL).
+_LEAD = r"(?:\s|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*"
 SQL_START_RE = re.compile(
-    r"""\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*\(?\s*
+    r"""\A""" + _LEAD + r"""(?:\(""" + _LEAD + r""")?
     (SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|MERGE|UPSERT|REPLACE|
      EXPLAIN|COPY|GRANT|REVOKE|VACUUM|ANALY[SZ]E|REFRESH|LOCK|BEGIN|COMMIT|ROLLBACK|
      SAVEPOINT|RELEASE|SET|SHOW|RESET|LISTEN|NOTIFY|UNLISTEN|DECLARE|FETCH|CLOSE|PREPARE|

@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..core.document import Document
 from ..core.regions import region_for_sql_document
 from ..core.sql import split_statements
 from .apply import DDL_KINDS, Applier, Op
@@ -53,12 +54,7 @@ _LOCK = threading.Lock()
 def read_ops(text: str) -> tuple[list[Op], list[str]]:
     """The DDL statements of one schema file, with their lines."""
     region = region_for_sql_document(text)
-    data = text.encode("utf-8", "surrogatepass")
-    line_starts = [0]
-    pos = data.find(b"\n")
-    while pos >= 0:
-        line_starts.append(pos + 1)
-        pos = data.find(b"\n", pos + 1)
+    line_starts = Document(text).line_starts  # LSP lines, as the editor counts them
     ops: list[Op] = []
     notes: list[str] = []
     for stmt in split_statements(region):

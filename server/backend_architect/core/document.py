@@ -55,6 +55,14 @@ LANGUAGE_ALIASES = {
 }
 
 
+def split_lines(text: str) -> list[str]:
+    """The text's lines as LSP counts them (no empty line after a final line break)."""
+    lines = LINE_BREAK_RE.split(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return lines if text else []
+
+
 def language_for_path(path: str) -> str | None:
     """The analysed language of a file, from its suffix (None when not analysed)."""
     return LANGUAGE_BY_SUFFIX.get(os.path.splitext(path)[1].lower())

@@ -118,7 +118,7 @@ def fix_all_action(session: Session, snap: Snapshot) -> types.CodeAction | None:
 
 
 def is_fix_all(action: types.CodeAction) -> bool:
-    return isinstance(action.data, dict) and "fixAll" in action.data
+    return isinstance(action.data, dict) and isinstance(action.data.get("fixAll"), str)
 
 
 def resolve_fix_all(session: Session, snap: Snapshot | None, action: types.CodeAction) -> types.CodeAction:
