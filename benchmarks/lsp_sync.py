@@ -194,7 +194,8 @@ class SyncSession:
                 "rootUri": root.as_uri(),
                 "workspaceFolders": [{"uri": root.as_uri(), "name": "ws"}],
                 "capabilities": {"general": {"positionEncodings": [encoding]}},
-                "initializationOptions": {"postgresVersion": 15},
+                # QO002 is off by default; the sync checks use it as a rule that reacts to a WHERE being deleted
+                "initializationOptions": {"postgresVersion": 15, "extendSelect": ["QO002"]},
             },
         )
         self.encoding = init["result"]["capabilities"].get("positionEncoding", "utf-16")

@@ -19,8 +19,8 @@ from conftest import ROOT, SERVER_DIR, server_env
 
 MIGRATION = "CREATE INDEX idx_posts_user_id ON posts (user_id);\nSELECT id FROM posts ORDER BY id LIMIT 10;\n"
 FIXED_LINE = "CREATE INDEX CONCURRENTLY idx_posts_user_id ON posts (user_id);"
-# MG001 rewrites the line, MG015 inserts one before it
-FIXED = "SET lock_timeout = '5s';\n" + FIXED_LINE + "\nSELECT id FROM posts ORDER BY id LIMIT 10;\n"
+# MG001 rewrites the line (a CREATE INDEX takes no ACCESS EXCLUSIVE lock, so MG015 adds no lock_timeout)
+FIXED = FIXED_LINE + "\nSELECT id FROM posts ORDER BY id LIMIT 10;\n"
 
 # A project-specific rule (the documented BACKEND_ARCHITECT_LOCAL_RULES hook) that breaks
 # on files whose name says so: a real rule failure inside a real run.
@@ -192,7 +192,7 @@ def test_fix_says_what_it_changed(tmp_path: Path):
     r = run("check", "m.sql", "--fix", cwd=tmp_path)
     assert r.returncode == 0, r.stdout
     assert r.stderr.splitlines() == [
-        "Fixed 3 findings:", "- m.sql:", "    2 × MG001 (create-index-non-concurrently)", "    1 × MG015 (missing-lock-timeout)"]
+        "Fixed 2 findings:", "- m.sql:", "    2 × MG001 (create-index-non-concurrently)"]
     assert r.stdout.strip() == "All checks passed!"
 
 
@@ -203,8 +203,8 @@ def test_diff_prints_the_changes_and_writes_nothing(tmp_path: Path):
     r = run("check", "m.sql", "--diff", cwd=tmp_path)
     assert r.returncode == 1
     assert r.stdout.splitlines() == [
-        "--- a/m.sql", "+++ b/m.sql", "@@ -1,2 +1,3 @@",
-        "-CREATE INDEX idx_posts_user_id ON posts (user_id);", "+SET lock_timeout = '5s';", f"+{FIXED_LINE}",
+        "--- a/m.sql", "+++ b/m.sql", "@@ -1,2 +1,2 @@",
+        "-CREATE INDEX idx_posts_user_id ON posts (user_id);", f"+{FIXED_LINE}",
         " SELECT id FROM posts ORDER BY id LIMIT 10;",
     ]
     assert m.read_text() == MIGRATION and m.stat().st_mtime_ns == before

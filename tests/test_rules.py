@@ -86,7 +86,7 @@ def _fixable_findings(code: str) -> int:
     count = 0
     for fixture in (f for f in ALL if f.code == code):
         text = fixture.path.read_text(encoding="utf-8")
-        result = lint(Document(text, path=str(fixture.path)), settings_for(text), fixture.catalog())
+        result = lint(Document(text, path=str(fixture.path)), settings_for(text, code), fixture.catalog())
         count += sum(1 for f in result.findings if f.code == code and f.fix)
     return count
 

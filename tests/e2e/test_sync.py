@@ -58,7 +58,7 @@ def test_form_feed_is_not_a_line_break(sessions):
     session = sessions("utf-16")
     text = "-- page\fbreak\nDELETE FROM users WHERE id = 1;\n"
     client = ClientText(text)
-    uri = session.open("ff/query.sql", text)
+    uri = session.open("ff/queries/query.sql", text)  # a query file: QO002 leaves SQL scripts alone
     check_sync(session, uri, client, 1)
     rng = ((1, 17), (1, 30))
     client.apply(rng, "")
@@ -66,7 +66,7 @@ def test_form_feed_is_not_a_line_break(sessions):
     session.change(uri, 2, [change_json(rng, "")])
     diags = check_sync(session, uri, client, 2)
     assert "QO002" in {d["code"] for d in diags}
-    check_full(session, uri, "ff/query.sql", client, 2, diags)
+    check_full(session, uri, "ff/queries/query.sql", client, 2, diags)
 
 
 @pytest.mark.parametrize(
