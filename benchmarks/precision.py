@@ -36,7 +36,6 @@ import csv
 import hashlib
 import json
 import os
-import random
 import subprocess
 import sys
 import time
@@ -207,15 +206,22 @@ def write_table(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def draw(ids_by_rule: dict[str, list[str]], size: int, per_rule: int, seed: int) -> list[str]:
-    rng = random.Random(seed)
+    """The ``per_rule`` lowest-ranked findings of each rule, then the lowest-ranked of the rest.
+
+    A finding's rank is a seeded hash of its id: a uniform random order that does
+    not depend on which other findings exist, so a redraw after findings come or
+    go keeps the rest of the sample (and the verdicts given to it) in place.
+    """
+
+    def rank(key: str) -> str:
+        return hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()
+
     chosen: list[str] = []
     for code in sorted(ids_by_rule):
-        ids = sorted(ids_by_rule[code])
-        chosen += ids if len(ids) <= per_rule else rng.sample(ids, per_rule)
-    rest = sorted(set().union(*ids_by_rule.values()) - set(chosen)) if ids_by_rule else []
-    if len(chosen) < size and rest:
-        chosen += rng.sample(rest, min(size - len(chosen), len(rest)))
-    return chosen
+        chosen += sorted(ids_by_rule[code], key=rank)[:per_rule]
+    taken = set(chosen)
+    rest = sorted((k for ids in ids_by_rule.values() for k in ids if k not in taken), key=rank)
+    return chosen + rest[: max(0, size - len(chosen))]
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
