@@ -205,8 +205,11 @@ def write_table(path: Path, rows: list[dict[str, str]]) -> None:
             w.writerow({c: " ".join(str(r.get(c, "")).split()) for c in COLUMNS})
 
 
-def draw(ids_by_rule: dict[str, list[str]], size: int, per_rule: int, seed: int) -> list[str]:
+def draw(ids_by_rule: dict[str, list[str]], size: int, per_rule: int, seed: int, uniform: int = 0) -> list[str]:
     """The ``per_rule`` lowest-ranked findings of each rule, then the lowest-ranked of the rest.
+
+    The rest fills the sample up to ``size`` and adds at least ``uniform``
+    findings, so that part of the sample follows the volume of each rule.
 
     A finding's rank is a seeded hash of its id: a uniform random order that does
     not depend on which other findings exist, so a redraw after findings come or
@@ -221,7 +224,7 @@ def draw(ids_by_rule: dict[str, list[str]], size: int, per_rule: int, seed: int)
         chosen += sorted(ids_by_rule[code], key=rank)[:per_rule]
     taken = set(chosen)
     rest = sorted((k for ids in ids_by_rule.values() for k in ids if k not in taken), key=rank)
-    return chosen + rest[: max(0, size - len(chosen))]
+    return chosen + rest[: max(size - len(chosen), uniform)]
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
@@ -235,7 +238,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     by_rule: dict[str, list[str]] = collections.defaultdict(list)
     for key, f in found.items():
         by_rule[f["code"]].append(key)
-    chosen = set(draw(by_rule, args.size, args.per_rule, args.seed))
+    chosen = set(draw(by_rule, args.size, args.per_rule, args.seed, args.uniform))
     # A verdict already given stays in the sample while its finding still occurs.
     chosen |= {k for k, r in old.items() if r["verdict"] and k in found}
     rows = []
@@ -283,6 +286,17 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def rule_volume(args: argparse.Namespace) -> dict[str, int]:
+    corpus = corpus_dir(args.corpus)
+    runs = results_dir(args.results, corpus) / "runs.json"
+    if not runs.exists():
+        return {}
+    volume: collections.Counter = collections.Counter()
+    for summary in json.loads(runs.read_text()).values():
+        volume.update(summary["per_rule"])
+    return dict(volume)
+
+
 def precision(t: int, f: int) -> float | None:
     return t / (t + f) if t + f else None
 
@@ -308,6 +322,20 @@ def cmd_report(args: argparse.Namespace) -> int:
         p = precision(a["true"], a["false"])
         print(f"\noverall precision {p:.0%} (true/(true+false)), noise {a['noise'] / n:.0%} of {n} judged, "
               f"true {a['true'] / n:.0%} of all judged; {a['unjudged']} unjudged")
+    volume = rule_volume(args)
+    if volume:
+        # Each rule's verdict shares, weighted by how many findings it raised in the last run.
+        judged = {c: v for c, v in stats.items() if c != "ALL" and v["true"] + v["false"] + v["noise"]}
+        total = sum(volume.get(c, 0) for c in judged)
+        if total:
+            share = {c: volume.get(c, 0) / total for c in judged}
+            def part(c: str, key: str) -> float:
+                v = judged[c]
+                return v[key] / (v["true"] + v["false"] + v["noise"])
+            t = sum(share[c] * part(c, "true") for c in judged)
+            f = sum(share[c] * part(c, "false") for c in judged)
+            print(f"weighted by volume ({total} findings): precision {t / (t + f):.0%}, "
+                  f"worth raising {t:.0%}, noise {1 - t - f:.0%}")
     gone = read_table(GONE)
     if gone:
         print(f"{len(gone)} judged findings no longer occur ({GONE.relative_to(ROOT)}); not counted")
@@ -327,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--seed", type=int, default=10)
     s.add_argument("--size", type=int, default=250)
     s.add_argument("--per-rule", type=int, default=6)
+    s.add_argument("--uniform", type=int, default=100, help="at least this many findings drawn across all rules")
     sh = sub.add_parser("show", help="print unjudged findings with the lines around them")
     sh.add_argument("--limit", type=int, default=0)
     sh.add_argument("--code")

@@ -104,7 +104,7 @@ def test_sample_takes_every_rule_then_fills_and_keeps_verdicts(measured, capsys)
     findings = [finding("QO001", "q.sql", i + 1, f"select star {i}") for i in range(30)]
     findings += [finding("MG001", "q.sql", 3, "lock")]
     save(findings)
-    assert precision.main([*base, "sample", "--size", "10", "--per-rule", "6"]) == 0
+    assert precision.main([*base, "sample", "--size", "10", "--per-rule", "6", "--uniform", "0"]) == 0
     rows = precision.read_table(precision.TABLE)
     assert len(rows) == 10
     assert sum(r["code"] == "MG001" for r in rows) == 1  # fewer than per-rule: all of them
@@ -116,14 +116,14 @@ def test_sample_takes_every_rule_then_fills_and_keeps_verdicts(measured, capsys)
     text = checkout.joinpath("q.sql").read_text()
     checkout.joinpath("q.sql").write_text("-- a\n-- b\n" + text)
     save([{**f, "location": {"row": f["location"]["row"] + 2, "column": 1}} for f in findings])
-    precision.main([*base, "sample", "--size", "10", "--per-rule", "6"])
+    precision.main([*base, "sample", "--size", "10", "--per-rule", "6", "--uniform", "0"])
     again = {r["id"]: r for r in precision.read_table(precision.TABLE)}
     assert again[judged["id"]]["verdict"] == "false"
     assert int(again[judged["id"]]["line"]) == int(judged["line"]) + 2
 
     # The judged finding disappears: it moves to the gone table and stops counting.
     save([f for f in findings if f["message"] != judged["message"] or f["code"] != judged["code"]])
-    precision.main([*base, "sample", "--size", "10", "--per-rule", "6"])
+    precision.main([*base, "sample", "--size", "10", "--per-rule", "6", "--uniform", "0"])
     assert judged["id"] not in {r["id"] for r in precision.read_table(precision.TABLE)}
     assert [r["id"] for r in precision.read_table(precision.GONE)] == [judged["id"]]
 
@@ -131,7 +131,7 @@ def test_sample_takes_every_rule_then_fills_and_keeps_verdicts(measured, capsys)
 def test_report_counts_precision_and_noise(measured, capsys):
     _, save, base = measured
     save([finding("QO001", "q.sql", i + 1, f"m{i}") for i in range(4)])
-    precision.main([*base, "sample", "--size", "4"])
+    precision.main([*base, "sample", "--size", "4", "--uniform", "0"])
     rows = precision.read_table(precision.TABLE)
     for row, verdict in zip(rows, ["true", "false", "noise", ""]):
         row["verdict"] = verdict
@@ -143,3 +143,14 @@ def test_report_counts_precision_and_noise(measured, capsys):
     assert line.split()[1:7] == ["50%", "1", "1", "1", "3", "1"]
     assert "< 70%" in line
     assert "noise 33% of 3 judged" in out
+
+
+def test_draw_is_stable_when_findings_are_added():
+    before = {"QO001": [f"a{i}" for i in range(50)]}
+    first = precision.draw(before, size=10, per_rule=6, seed=3)
+    after = {**before, "MG001": ["b0"]}
+    second = precision.draw(after, size=10, per_rule=6, seed=3)
+    assert len(first) == len(second) == 10
+    assert "b0" in second
+    assert set(second) - {"b0"} <= set(first)  # nothing new but the new rule's finding
+    assert len(precision.draw(after, size=10, per_rule=6, seed=3, uniform=20)) == 27
