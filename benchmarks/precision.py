@@ -1,7 +1,7 @@
 """Measure `check` on the real-code corpus: crashes, volume, and precision by hand.
 
     python benchmarks/precision.py run [--jobs1] [--repo NAME ...]
-    python benchmarks/precision.py sample [--seed 10] [--size 250] [--per-rule 6]
+    python benchmarks/precision.py sample [--seed 10] [--per-rule 6] [--uniform 200] [--size 250]
     python benchmarks/precision.py show [--limit N] [--code CODE] [--context 4]
     python benchmarks/precision.py report
 
@@ -15,7 +15,8 @@ the traceback's last line) go to the results folder (``--results``, default
 
 ``sample`` draws a seeded random sample from the saved findings: at least
 ``--per-rule`` findings of every rule that fired (all of them when fewer), then
-uniformly from the rest until ``--size``. It rewrites
+at least ``--uniform`` more drawn uniformly from the rest, and enough to reach
+``--size`` in all. It rewrites
 ``benchmarks/precision/judgments.tsv`` keeping every verdict already given (a
 finding's id is its repository, path, code and a hash of the flagged line's
 text and the message, so a judgment survives lines moving). Judged findings
@@ -25,7 +26,8 @@ history, not counted.
 ``show`` prints each unjudged finding of the table with the lines around it,
 for the person judging. ``report`` prints precision per rule and overall
 (true / (true + false)), the noise share of the judged sample, n and the
-unjudged count, and flags rules under 70%.
+unjudged count, and flags rules under 70%; with the run's ``runs.json`` at
+hand it also weighs each rule's verdicts by the rule's volume.
 """
 
 from __future__ import annotations
