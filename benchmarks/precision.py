@@ -89,7 +89,8 @@ def run_one(path: Path, jobs1: bool, timeout: int) -> dict:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=path, timeout=timeout)
         code, out, err = proc.returncode, proc.stdout, proc.stderr
     except subprocess.TimeoutExpired as exc:
-        code, out, err = "timeout", "", f"timed out after {timeout}s\n{exc.stderr or ''}"
+        partial = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
+        code, out, err = "timeout", "", f"{partial}\ntimed out after {timeout}s"
     seconds = time.perf_counter() - started
     try:
         findings = json.loads(out) if out.strip() else []
@@ -352,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="run check over the corpus and save raw findings")
     r.add_argument("--jobs1", action="store_true", help="run check with --jobs 1 (no worker processes)")
     r.add_argument("--repo", action="append", help="only this owner/repo (repeatable)")
-    r.add_argument("--timeout", type=int, default=3600, help="seconds per repository")
+    r.add_argument("--timeout", type=int, default=900, help="seconds per repository; a run that takes longer counts as a hang")
     s = sub.add_parser("sample", help="draw the sample and update judgments.tsv")
     s.add_argument("--seed", type=int, default=10)
     s.add_argument("--size", type=int, default=250)
