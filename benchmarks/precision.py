@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("sample", help="draw the sample and update judgments.tsv")
     s.add_argument("--seed", type=int, default=10)
     s.add_argument("--size", type=int, default=250)
-    s.add_argument("--per-rule", type=int, default=6)
+    s.add_argument("--per-rule", type=int, default=10)
     s.add_argument("--uniform", type=int, default=200, help="at least this many findings drawn across all rules")
     sh = sub.add_parser("show", help="print unjudged findings with the lines around them")
     sh.add_argument("--limit", type=int, default=0)
