@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench compile lint rules-table vsix clean sarif-schema editors
+.PHONY: demo test bench fuzz compile lint rules-table vsix clean sarif-schema editors
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ sarif-schema:
 bench: compile
 	$(BIN)/python -m pip install --quiet squawk-cli sqlfluff
 	$(BIN)/python benchmarks/run.py
+
+# Document sync and incremental == full, fuzzed against the real server (FUZZ_SECONDS=600 by default).
+FUZZ_SECONDS ?= 600
+fuzz: compile
+	$(BIN)/python benchmarks/fuzz_sync.py --seconds $(FUZZ_SECONDS)
 
 rules-table: $(STAMP)
 	$(BIN)/python scripts/update_readme.py

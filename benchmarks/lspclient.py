@@ -46,6 +46,12 @@ class Client:
             self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
             self.proc.stdin.flush()
 
+    def send_raw(self, body: bytes) -> None:
+        """One framed message with any body (for malformed-message tests)."""
+        with self.lock:
+            self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.proc.stdin.flush()
+
     def request(self, method: str, params, timeout: float = 60) -> dict:
         with self.lock:
             self.next_id += 1

@@ -2,6 +2,8 @@ import os
 import sys
 from pathlib import Path
 
+pytest_plugins = ["tests.postgres"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_DIR = ROOT / "server"
 if str(SERVER_DIR) not in sys.path:

@@ -242,7 +242,7 @@ def test_schema_command_prints_the_catalog(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("erDiagram\n    users {")
     (tmp_path / "empty").mkdir()
     assert cli.main(["schema", str(tmp_path / "empty")]) == 1
-    assert "no schema sources found" in capsys.readouterr().out
+    assert "no schema sources found" in capsys.readouterr().err  # an error: on stderr
 
 
 def test_schema_setting_globs_add_sources_anywhere(tmp_path):

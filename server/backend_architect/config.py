@@ -3,7 +3,8 @@
 Read from ``[tool.backend-architect]`` in pyproject.toml or from
 ``backend-architect.toml`` at the project root (kebab-case keys), and from the
 editor (camelCase keys in initializationOptions / didChangeConfiguration).
-A bad value never stops anything: it yields a warning and the default.
+A bad value never stops the editor: it yields a warning and the default. The
+command line treats the same messages as errors (exit 2).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def from_mapping(data: Any, base: Settings | None = None, source: str = "setting
     if data is None:
         return base, warnings
     if not isinstance(data, dict):
-        return base, [f"{source}: expected an object, got {type(data).__name__}; using defaults"]
+        return base, [f"{source}: expected a table of settings, got {type(data).__name__}"]
     values: dict[str, Any] = {}
     known = {f.name for f in fields(Settings)}
     for raw_key, value in data.items():
@@ -133,12 +134,12 @@ def from_mapping(data: Any, base: Settings | None = None, source: str = "setting
         if key == "trace" or key == "interpreter":
             continue  # client-side settings
         if key not in known or key == "root":
-            warnings.append(f"{source}: unknown setting '{raw_key}' ignored")
+            warnings.append(f"{source}: unknown setting '{raw_key}'")
             continue
         try:
             values[key] = _convert(key, value, getattr(base, key))
         except (TypeError, ValueError) as exc:
-            warnings.append(f"{source}: invalid value for '{raw_key}': {exc}; using the default")
+            warnings.append(f"{source}: invalid value for '{raw_key}': {exc}")
     return replace(base, **values), warnings
 
 
@@ -150,23 +151,34 @@ def _str_list(value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in value if v.strip())
 
 
+def _rule_selectors(value: Any) -> tuple[str, ...]:
+    """Rule codes or prefixes; each must name at least one rule (a typo selects nothing)."""
+    codes = _str_list(value)
+    bad = [c for c in codes if c != "ALL" and not re.fullmatch(r"[A-Z]{2,3}[0-9]{0,3}", c)]
+    if bad:
+        raise ValueError(f"not rule codes or prefixes: {', '.join(bad)}")
+    from .core.registry import all_rules  # late: the registry imports every rule
+
+    known = [r.code for r in all_rules()]
+    unknown = [c for c in codes if c != "ALL" and not any(k.startswith(c) for k in known)]
+    if unknown:
+        raise ValueError(f"no rule has the code or prefix {', '.join(unknown)} (`backend-architect rules` lists them)")
+    return codes
+
+
 def _convert(key: str, value: Any, default: Any) -> Any:
     if key == "enable":
         if not isinstance(value, bool):
             raise TypeError("expected true or false")
         return value
     if key in ("select", "extend_select", "ignore"):
-        codes = _str_list(value)
-        bad = [c for c in codes if c != "ALL" and not re.fullmatch(r"[A-Z]{2,3}[0-9]{0,3}", c)]
-        if bad:
-            raise ValueError(f"not rule codes or prefixes: {', '.join(bad)}")
-        return codes
+        return _rule_selectors(value)
     if key in ("exclude", "schema"):
         return _str_list(value)
     if key == "per_file_ignores":
         if not isinstance(value, dict):
             raise TypeError("expected a table of glob -> codes")
-        return {str(k): _str_list(v) for k, v in value.items()}
+        return {str(k): _rule_selectors(v) for k, v in value.items()}
     if key == "dialect":
         if not isinstance(value, str) or value.lower() not in DIALECTS:
             raise ValueError(f"unknown dialect {value!r} (known: {', '.join(DIALECTS)})")
@@ -248,9 +260,13 @@ def _project_root_uncached(cur: str) -> str | None:
 def _has_table(pyproject: str) -> bool:
     try:
         with open(pyproject, "rb") as fh:
-            return "backend-architect" in tomllib.load(fh).get("tool", {})
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            raw = fh.read()
+        return "backend-architect" in tomllib.loads(raw.decode("utf-8")).get("tool", {})
+    except OSError:
         return False
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        # a broken file that meant to configure us is reported by load_project, not passed over
+        return b"[tool.backend-architect" in raw
 
 
 def load_project(root: str, base: Settings | None = None) -> tuple[Settings, list[str]]:
@@ -262,16 +278,18 @@ def load_project(root: str, base: Settings | None = None) -> tuple[Settings, lis
             continue
         try:
             with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            return base, [f"{name}: cannot read it ({exc}); using defaults"]
+                data = tomllib.loads(fh.read().decode("utf-8"))
+        except OSError as exc:
+            return base, [f"{path}: cannot read it: {exc.strerror or exc}"]
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            return base, [f"{path}: invalid TOML: {exc}"]
         if name == "pyproject.toml":
             table = data.get("tool", {}).get("backend-architect")
             if table is None:
                 continue
         else:
             table = data.get("tool", {}).get("backend-architect", data)
-        settings, warnings = from_mapping(table, base, source=name)
+        settings, warnings = from_mapping(table, base, source=path)
         return replace(settings, root=root), warnings
     return base, []
 

@@ -30,6 +30,7 @@ class FakeMessagesAPI:
         self.script: list[dict] = []
         self.requests: list[dict] = []
         self.disconnected = threading.Event()
+        self.received = threading.Event()  # set when a request has arrived
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +44,7 @@ class FakeMessagesAPI:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 api.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 step = api.script.pop(0) if api.script else {"kind": "status", "status": 500}
+                api.received.set()
                 try:
                     getattr(self, "_" + step["kind"])(step, body)
                 except (BrokenPipeError, ConnectionResetError):
@@ -113,6 +115,7 @@ class FakeMessagesAPI:
         self.script.clear()
         self.requests.clear()
         self.disconnected.clear()
+        self.received.clear()
 
     def close(self) -> None:
         self.server.shutdown()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 
-from . import ENV_BASE_URL, api_key
+from . import ENV_BASE_URL, MISSING_SDK, api_key
 from .prompt import SYSTEM_PROMPT, TOOL
 
 
@@ -63,7 +63,10 @@ def ask(
     """Stream one answer and return the propose_changes tool input (validated shape)."""
     import os
 
-    import anthropic
+    try:
+        import anthropic
+    except ImportError:
+        raise AIError(MISSING_SDK) from None
 
     key = api_key()
     if key is None:

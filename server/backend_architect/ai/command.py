@@ -16,7 +16,7 @@ import time
 
 from lsprotocol import types
 
-from . import enabled, why_disabled
+from . import enabled, sdk_missing, why_disabled
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,10 @@ def _selected_lines(t):
 
 
 def _current_version(server, uri):
+    documents = getattr(server, "documents", None)
+    if documents is not None:
+        doc = documents.get(uri)
+        return doc.version if doc is not None else None
     try:
         return server.workspace.get_text_document(uri).version
     except Exception:
@@ -135,6 +139,11 @@ async def _run(server, session, name: str, args, outer) -> dict:
     if not enabled(session.settings):
         message = f"{label}: AI is off; {why_disabled(session.settings)}."
         server.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=f"Backend Architect: {message}"))
+        return {"command": name, "message": message, "applied": False}
+    missing = sdk_missing()
+    if missing is not None:
+        message = f"{label}: {missing}"
+        server.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"Backend Architect: {message}"))
         return {"command": name, "message": message, "applied": False}
     try:
         t = target(server, session, name, list(args or []))

@@ -107,10 +107,18 @@ def _json_range(r: types.Range) -> dict:
 # -- workspace files ----------------------------------------------------------------------
 
 
+def _unreadable_folder(exc: OSError) -> None:
+    # the server's log, or stderr on the command line (logging's last-resort handler)
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "%s: cannot read this folder (%s); its files are skipped", exc.filename, exc.strerror or exc)
+
+
 def workspace_files(root: str, languages: tuple[str, ...] | None = None, limit: int = 5000):
     """Paths of analysable files under ``root`` (skipping vendored and hidden folders)."""
     count = 0
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, onerror=_unreadable_folder):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         for fname in sorted(filenames):
             path = os.path.join(dirpath, fname)
@@ -250,11 +258,10 @@ def send_edit(t: Target, edit: types.WorkspaceEdit, label: str) -> None:
 
 def write_report(t: Target, slug: str, markdown: str) -> str:
     """Write ``<root>/.backend-architect/<slug>.md`` and open it in the editor when it can."""
-    folder = os.path.join(t.root, REPORT_DIR)
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{slug}.md")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    from ..core.files import write_text
+
+    path = os.path.join(t.root, REPORT_DIR, f"{slug}.md")
+    write_text(path, markdown if markdown.endswith("\n") else markdown + "\n")  # atomic; raises WriteError
     if client_can_show_document(t.server):
         t.server.window_show_document(types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True))
     return path

@@ -11,14 +11,30 @@ import sys
 from .. import cli as base_cli
 
 
+def _existing(path: str, *, folder: bool = False, file: bool = False) -> str | None:
+    """``path`` made absolute, or None (with a message on stderr) when it is not there:
+    checked before anything walks it, so a typo never turns into a walk from ``/``."""
+    full = os.path.abspath(path)
+    if not os.path.exists(full):
+        print(f"error: {path}: no such file or folder", file=sys.stderr)
+        return None
+    if folder and not os.path.isdir(full):
+        print(f"error: {path}: not a folder", file=sys.stderr)
+        return None
+    if file and not os.path.isfile(full):
+        print(f"error: {path}: not a file", file=sys.stderr)
+        return None
+    return full
+
+
 def _headless_session(root: str):
     """A Session without an editor: settings from the project, no client to talk to."""
     from ..config import settings_for_path
     from ..lsp.session import Session
 
-    settings, warnings = settings_for_path(os.path.join(root, "x"))
-    for w in warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    settings, problems = settings_for_path(os.path.join(root, "x"))
+    if problems:  # an invalid config file is an error here, as in `check`
+        raise base_cli.UsageError("\n".join(problems))
     session = Session(root=root, settings=settings)
     session.catalog = base_cli.build_catalog_for([root], settings)
     return session
@@ -46,7 +62,9 @@ def run_openapi(args) -> int:
     from .frameworks import workspace_routes
     from .openapi import build_openapi, dump
 
-    root = os.path.abspath(args.path)
+    root = _existing(args.path, folder=True)
+    if root is None:
+        return 2
     session = _headless_session(root)
     routes, _, missing = workspace_routes(session, root)
     if missing:
@@ -69,8 +87,16 @@ def configure_report(p) -> None:
 
 
 def run_report(args) -> int:
-    root = os.path.abspath(args.path)
-    res = _run_handler(args.name.upper(), _headless_session(root), {})
+    root = _existing(args.path, folder=True)
+    if root is None:
+        return 2
+    from ..core.files import WriteError
+
+    try:
+        res = _run_handler(args.name.upper(), _headless_session(root), {})
+    except WriteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(res.get("message", ""), file=sys.stderr)
     if res.get("report"):
         print(res["report"])
@@ -93,8 +119,17 @@ def run_generate(args) -> int:
     from ..config import find_project_root
     from ..core.document import path_to_uri
 
-    path = os.path.abspath(args.file)
-    root = os.path.abspath(args.root) if args.root else find_project_root(path) or os.path.dirname(path)
+    from ..core.files import WriteError, write_text
+
+    path = _existing(args.file, file=True)
+    if path is None:
+        return 2
+    if args.root:
+        root = _existing(args.root, folder=True)
+        if root is None:
+            return 2
+    else:
+        root = find_project_root(path) or os.path.dirname(path)
     arg = {"uri": path_to_uri(path), "range": {"start": {"line": args.line - 1, "character": 0}, "end": {"line": args.line - 1, "character": 0}}}
     for key in ("table", "language", "framework"):
         if getattr(args, key):
@@ -104,15 +139,21 @@ def run_generate(args) -> int:
     files = _files_of(res)
     if not files:
         return 2
-    for target, text in files.items():
-        if args.write:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "w", encoding="utf-8") as fh:
-                fh.write(text)
+    if args.write:
+        # every file is written atomically (keeping an existing file's mode, BOM and line endings)
+        failed = False
+        for target, text in files.items():
+            try:
+                write_text(target, text)
+            except WriteError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                failed = True
+                continue
             print(target)
-        else:
-            print(f"# --- {target}")
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return 2 if failed else 0
+    for target, text in files.items():
+        print(f"# --- {target}")
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
 
@@ -125,6 +166,7 @@ def _files_of(res: dict) -> dict[str, str]:
     from lsprotocol.converters import get_converter
 
     from ..core.document import Document, apply_edits, uri_to_path
+    from ..core.files import read_text
     from ..core.findings import Edit
 
     we = get_converter().structure(edit, types.WorkspaceEdit)
@@ -135,8 +177,7 @@ def _files_of(res: dict) -> dict[str, str]:
             continue
         p = uri_to_path(change.text_document.uri)
         if p not in out:
-            with open(p, encoding="utf-8") as fh:
-                out[p] = fh.read()
+            out[p] = read_text(p)[0]  # LF line breaks, no BOM: the writer puts the file's own back
         doc = Document(out[p], path=p)
         out[p] = apply_edits(
             out[p],
@@ -160,15 +201,16 @@ def _schema_run(args) -> int:
     from ..catalog.render import catalog_json, catalog_text, mermaid_er
     from ..config import settings_for_path
 
-    path = os.path.abspath(args.path)
-    if not os.path.exists(path):
-        print(f"{path}: no such file or folder")
+    path = _existing(args.path)
+    if path is None:
         return 2
-    settings, _ = settings_for_path(path if os.path.isdir(path) else os.path.dirname(path))
+    settings, problems = settings_for_path(path if os.path.isdir(path) else os.path.dirname(path))
+    if problems:
+        raise base_cli.UsageError("\n".join(problems))
     catalog = build_for_paths([path], settings)
     if catalog is None:
         print(f"no schema sources found under {path} (looked for migrations/, db/migrate/, migrate/, "
-              "schema.sql, structure.sql, *.up.sql, pg_dump files and the `schema` setting)")
+              "schema.sql, structure.sql, *.up.sql, pg_dump files and the `schema` setting)", file=sys.stderr)
         return 1
     if args.format == "json":
         print(json.dumps(catalog_json(catalog), indent=2))

@@ -153,11 +153,10 @@ def design_api_command(t: Target) -> dict:
             return result("DESIGN_API", message, routes=0)
         title = os.path.basename(os.path.abspath(t.root)) or "API"
         spec = build_openapi(routes, title=title, root=t.root)
-        folder = os.path.join(t.root, ".backend-architect")
-        os.makedirs(folder, exist_ok=True)
-        spec_path = os.path.join(folder, "openapi.yaml")
-        with open(spec_path, "w", encoding="utf-8") as fh:
-            fh.write(dump(spec))
+        from ..core.files import write_text
+
+        spec_path = os.path.join(t.root, ".backend-architect", "openapi.yaml")
+        write_text(spec_path, dump(spec))  # atomic; raises WriteError
         progress.report("summarising the REST findings", 90)
         findings = design_findings(t.session, docs)
         md = [f"# DESIGN_API: {title}", "", f"{len(routes)} routes in {len(docs)} files. OpenAPI 3.1: `.backend-architect/openapi.yaml`.", ""]

@@ -136,10 +136,10 @@ def schema_design(server, session, args) -> dict:
     if catalog is None:
         return {"command": "SCHEMA_DESIGN", "message": "No schema catalog yet: no migrations or schema files were found (or indexing is still running)."}
     root = session.settings.root or session.root or catalog.roots[0]
+    from ..core.files import write_text
+
     path = os.path.join(root, ".backend-architect", "schema-design.md")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(schema_design_markdown(catalog))
+    write_text(path, schema_design_markdown(catalog))  # atomic; raises WriteError
     shown = False
     caps = getattr(getattr(server, "client_capabilities", None), "window", None)
     if getattr(getattr(caps, "show_document", None), "support", False):

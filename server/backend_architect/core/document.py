@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 from itertools import accumulate
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import unquote, urlparse
@@ -17,6 +18,11 @@ from urllib.parse import unquote, urlparse
 UTF8 = "utf-8"
 UTF16 = "utf-16"
 UTF32 = "utf-32"
+
+# The only line breaks LSP knows. U+2028, U+0085, form feed and the other
+# characters str.splitlines() breaks on are ordinary text.
+LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK_BYTES_RE = re.compile(rb"\r\n|\r|\n")
 
 LANGUAGE_BY_SUFFIX = {
     ".sql": "sql",
@@ -69,7 +75,10 @@ def path_to_uri(path: str) -> str:
 
 @dataclass
 class Document:
-    """Text plus a UTF-8 line index."""
+    """Text plus a UTF-8 line index.
+
+    Lines end at ``\n``, ``\r\n`` or ``\r`` (as in LSP), nothing else.
+    """
 
     text: str
     path: str = "<memory>"
@@ -91,28 +100,45 @@ class Document:
 
     @cached_property
     def line_starts(self) -> list[int]:
-        # split and accumulate run in C; a find() loop costs several ms on a 10,000-line file
-        lengths = [len(line) + 1 for line in self.data.split(b"\n")]
-        lengths.pop()
-        return [0, *accumulate(lengths)]
+        data = self.data
+        if b"\r" not in data:
+            # split and accumulate run in C; a find() loop costs several ms on a 10,000-line file
+            lengths = [len(line) + 1 for line in data.split(b"\n")]
+            lengths.pop()
+            return [0, *accumulate(lengths)]
+        return [0, *(m.end() for m in _LINE_BREAK_BYTES_RE.finditer(data))]
 
     # -- conversions ---------------------------------------------------------
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.line_starts, offset) - 1
 
+    def line_end(self, line: int) -> int:
+        """Byte offset where ``line``'s text ends (before its line break)."""
+        starts = self.line_starts
+        if line + 1 >= len(starts):
+            return len(self.data)
+        end = starts[line + 1] - 1
+        if end > starts[line] and self.data[end - 1 : end + 1] == b"\r\n":
+            end -= 1
+        return end
+
     def line_text(self, line: int) -> str:
         starts = self.line_starts
         if line < 0 or line >= len(starts):
             return ""
-        end = starts[line + 1] - 1 if line + 1 < len(starts) else len(self.data)
-        return self.data[starts[line]:end].decode("utf-8", "replace").rstrip("\r")
+        return self.data[starts[line] : self.line_end(line)].decode("utf-8", "replace")
 
     def offset_to_position(self, offset: int, encoding: str = UTF16) -> tuple[int, int]:
         """UTF-8 byte offset -> (line, column) in the given encoding."""
         offset = max(0, min(offset, len(self.data)))
         line = self.line_of(offset)
         start = self.line_starts[line]
+        data = self.data
+        if offset > start:
+            offset = min(offset, self.line_end(line))  # not between \r and \n
+            while start < offset < len(data) and (data[offset] & 0xC0) == 0x80:
+                offset -= 1  # not inside a character
         if encoding == UTF8:
             return line, offset - start
         raw = self.data[start:offset]
@@ -124,19 +150,31 @@ class Document:
         return line, _utf16_len(segment)
 
     def position_to_offset(self, line: int, column: int, encoding: str = UTF16) -> int:
-        """(line, column) in the given encoding -> UTF-8 byte offset (clamped to the line)."""
+        """(line, column) in the given encoding -> UTF-8 byte offset.
+
+        As LSP asks: a column past the end of its line means the end of that line
+        (never a character of the next one); a line past the end means the end of
+        the document.
+        """
         starts = self.line_starts
         if line < 0:
             return 0
         if line >= len(starts):
             return len(self.data)
         start = starts[line]
-        end = starts[line + 1] - 1 if line + 1 < len(starts) else len(self.data)
+        end = self.line_end(line)
+        column = max(column, 0)
         if encoding == UTF8:
-            return min(start + max(column, 0), end)
-        text = self.data[start:end].decode("utf-8", "surrogatepass")
+            offset = min(start + column, end)
+            while offset < end and (self.data[offset] & 0xC0) == 0x80:
+                offset += 1  # inside a character: after it, as for half a UTF-16 surrogate pair
+            return offset
+        raw = self.data[start:end]
+        if raw.isascii():
+            return start + min(column, end - start)
+        text = raw.decode("utf-8", "surrogatepass")
         if encoding == UTF32:
-            prefix = text[: max(column, 0)]
+            prefix = text[:column]
         else:
             prefix = _utf16_prefix(text, column)
         return start + len(prefix.encode("utf-8", "surrogatepass"))

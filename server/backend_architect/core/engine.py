@@ -57,9 +57,15 @@ class Context:
 
     @cached_property
     def is_query_file(self) -> bool:
-        """A file of named queries (sqlc, aiosql, pgtyped) or under queries/: migration rules do not apply."""
+        """A file of named queries (sqlc, aiosql, pgtyped) or under queries/: migration rules do not apply.
+
+        A file under a migrations folder is a migration whatever its comments say
+        (a ``-- name:`` comment in it does not turn the migration rules off).
+        """
+        if self.is_migration:
+            return False
         path = self.document.path.replace("\\", "/")
-        if QUERY_PATH_RE.search(path) and not self.is_migration:
+        if QUERY_PATH_RE.search(path):
             return True
         text = self.document.text
         return self.document.language == "sql" and "name:" in text and QUERY_HEADER_RE.search(text) is not None
@@ -316,6 +322,9 @@ class LintResult:
     settings: Settings | None = None
     catalog: Any = None
     incremental: bool = False
+    # what the whole file decides for each statement: re-used findings need the same answer
+    file_facts: tuple = ()
+    stmt_in_up: dict = field(default_factory=dict)  # statement index -> before a down-migration marker
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
@@ -340,15 +349,19 @@ def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
     return lo
 
 
-def _incremental_plan(previous: LintResult | None, region: Region, document: Document, settings, catalog):
-    """Statements for ``region`` re-using ``previous``: (statements, {index: findings}) or None.
+def _incremental_plan(previous: LintResult | None, region: Region, document: Document, settings, catalog,
+                      file_facts: tuple = ()):
+    """Statements for ``region`` re-using ``previous``: (statements, {index: (findings, was_in_up)}) or None.
 
     Only the statements an edit touched are split and parsed again; those before
     it are kept, those after it are shifted. Falls back (None) whenever the edit
     could change what other statements mean: DDL or transaction control in the
-    edited part, cleaned (templated) text, or a different configuration.
+    edited part, cleaned (templated) text, a different configuration, or a
+    different answer to a whole-file question (is it a file of named queries?).
     """
     if previous is None or not previous.statements or previous.errors or previous.skipped:
+        return None
+    if previous.file_facts != file_facts:
         return None
     old_doc = previous.document
     if (old_doc.path != document.path or previous.settings is not settings or previous.catalog is not catalog
@@ -392,7 +405,7 @@ def _incremental_plan(previous: LintResult | None, region: Region, document: Doc
         st.region = region
         statements.append(st)
         if st.index in previous.stmt_findings:
-            reuse[st.index] = previous.stmt_findings[st.index]
+            reuse[st.index] = (previous.stmt_findings[st.index], previous.stmt_in_up.get(st.index))
     statements.extend(middle)
     shift_index = i + len(middle) - (j + 1)
     # The statements after the edit move by delta. They are moved in place: the previous
@@ -400,6 +413,7 @@ def _incremental_plan(previous: LintResult | None, region: Region, document: Doc
     old_findings = previous.stmt_findings
     for st in stmts[j + 1 :]:
         found = old_findings.get(st.index)
+        was_in_up = previous.stmt_in_up.get(st.index)
         st.region = region
         st.index += shift_index
         if delta:
@@ -409,7 +423,7 @@ def _incremental_plan(previous: LintResult | None, region: Region, document: Doc
             st.span_end += delta
         statements.append(st)
         if found is not None:
-            reuse[st.index] = [_shift(f, delta) for f in found] if delta else found
+            reuse[st.index] = ([_shift(f, delta) for f in found] if delta else found, was_in_up)
     return statements, reuse
 
 
@@ -477,7 +491,8 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     # SQL: the document itself or strings inside application code
     if document.language == "sql":
         regions = [region_for_sql_document(document.text)]
-        plan = _incremental_plan(previous, regions[0], document, settings, catalog)
+        result.file_facts = (ctx.is_query_file,)
+        plan = _incremental_plan(previous, regions[0], document, settings, catalog, result.file_facts)
     else:
         finder = REGION_FINDERS.get(document.language)
         regions = []
@@ -524,15 +539,18 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
         context_key = (document.path, region.kind, public_meta if cacheable else None, in_migration,
                        settings.postgres_version, settings.migration, settings.dialect,
                        getattr(catalog, "version", id(catalog)))
+        track_up = region is regions[0] and region.kind == "file"
         for stmt in statements:
+            in_up = stmt.index < down_from
+            if track_up:
+                result.stmt_in_up[stmt.index] = in_up
             reused = reuse.get(stmt.index)
-            if reused is not None:
-                findings.extend(reused)
-                result.stmt_findings[stmt.index] = reused
+            if reused is not None and reused[1] == in_up:  # (a down marker may have moved)
+                findings.extend(reused[0])
+                result.stmt_findings[stmt.index] = reused[0]
                 continue
             if stmt.kind is None:
                 continue
-            in_up = stmt.index < down_from
             stmt_rules = [
                 rule for rule in by_kind.get(stmt.kind, []) + by_kind.get(None, [])
                 if not (rule.sql_scope == "migration" and not (in_migration and in_up))
@@ -764,6 +782,7 @@ class FixResult:
     converged: bool
     remaining: list[Finding]
     new_files: list = field(default_factory=list)
+    codes: dict = field(default_factory=dict)  # rule code -> fixes of it applied
 
 
 def fix_document(
@@ -780,26 +799,30 @@ def fix_document(
     text = document.text
     applied = 0
     new_files: list = []
+    counts: dict[str, int] = {}
     doc = document
     for iteration in range(1, max_iterations + 1):
         result = lint(doc, settings, catalog)
         fixes = select_fixes(result.findings, safe_only=safe_only, codes=codes)
         if not fixes:
-            return FixResult(text, applied, iteration, True, result.findings, new_files)
+            return FixResult(text, applied, iteration, True, result.findings, new_files, counts)
+        code_of = {id(f.fix): f.code for f in result.findings if f.fix is not None}
+        for fx in fixes:
+            counts[code_of[id(fx)]] = counts.get(code_of[id(fx)], 0) + 1
         edits = [e for fx in fixes for e in fx.edits]
         for fx in fixes:
             new_files.extend(fx.new_files)
         new_text = apply_edits(text, edits)
         applied += len(fixes)
         if new_text == text and not any(fx.new_files for fx in fixes):
-            return FixResult(text, applied, iteration, True, result.findings, new_files)
+            return FixResult(text, applied, iteration, True, result.findings, new_files, counts)
         text = new_text
         doc = Document(text, path=document.path, language=document.language, uri=document.uri)
         if any(fx.new_files for fx in fixes) and new_text == document.text:
             # a fix that only creates files converges once those exist
-            return FixResult(text, applied, iteration, True, lint(doc, settings, catalog).findings, new_files)
+            return FixResult(text, applied, iteration, True, lint(doc, settings, catalog).findings, new_files, counts)
     remaining = lint(doc, settings, catalog).findings
-    return FixResult(text, applied, max_iterations, False, remaining, new_files)
+    return FixResult(text, applied, max_iterations, False, remaining, new_files, counts)
 
 
 def _register_builtin_finders() -> None:

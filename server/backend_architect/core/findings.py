@@ -94,3 +94,44 @@ class Finding:
 
     def sort_key(self):
         return (self.start, self.code, self.end)
+
+
+def _common_prefix_len(a: bytes, b: bytes) -> int:
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # slice comparisons run in C; about log2(n) of them
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix_len(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid :] == b[len(b) - mid :]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def minimal_edit(old: str, new: str) -> Edit:
+    """One edit turning ``old`` into ``new``, keeping their common prefix and suffix.
+
+    Offsets are UTF-8 bytes of ``old``. The kept prefix and suffix end and start on
+    character boundaries: two different characters can share leading or trailing
+    bytes (表 and 衣 share their first byte), and an edit cutting a character in
+    half would not decode.
+    """
+    a = old.encode("utf-8", "surrogatepass")
+    b = new.encode("utf-8", "surrogatepass")
+    p = _common_prefix_len(a, b)
+    while 0 < p < len(a) and (a[p] & 0xC0) == 0x80:  # a[p] continues a character
+        p -= 1
+    s = _common_suffix_len(a, b, min(len(a), len(b)) - p)
+    while s > 0 and (a[len(a) - s] & 0xC0) == 0x80:  # the suffix must start a character
+        s -= 1
+    return Edit(p, len(a) - s, b[p : len(b) - s].decode("utf-8", "surrogatepass"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -16,6 +17,8 @@ from .handlers import code_actions as code_actions_handler
 from .handlers import commands as commands_handler
 from .handlers import diagnostics as diagnostics_handler
 from .handlers import hover as hover_handler
+from .documents import DocumentStore
+from .protocol import ArchitectProtocol
 from .session import Session
 
 log = logging.getLogger(__name__)
@@ -23,11 +26,30 @@ log = logging.getLogger(__name__)
 
 class ArchitectServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("backend-architect", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "backend-architect",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=ArchitectProtocol,
+        )
         self.session = Session()
+        self.documents = DocumentStore()
+        self.exit_code: int | None = None  # set by the exit notification
         self.pending_warnings: list[str] = []
         self.skip_notified: set[str] = set()
         self.indexer = catalog_handler.CatalogIndexer(self, lambda: _reanalyse_open(self))
+
+    def report_server_error(self, error: Exception, source) -> None:
+        """Log errors the client did not ask about (a malformed message, a failing
+        notification handler) instead of popping them up; a request's error is in its answer."""
+        from pygls.exceptions import FeatureRequestError
+
+        if source is FeatureRequestError:
+            return
+        try:
+            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"backend-architect: {error!r}"))
+        except Exception:
+            log.exception("could not log a server error")
 
 
 server = ArchitectServer()
@@ -39,8 +61,10 @@ def _show_warnings(ls: ArchitectServer, warnings: list[str]) -> None:
 
 
 def _analyse_and_publish(ls: ArchitectServer, uri: str) -> None:
-    text_doc = ls.workspace.get_text_document(uri)
-    doc = ls.session.document_for(uri, text_doc.source, text_doc.version, text_doc.language_id)
+    open_doc = ls.documents.get(uri)
+    if open_doc is None:
+        return
+    doc = ls.session.document_for(uri, open_doc.text, open_doc.version, open_doc.language_id)
     if doc.language is None:
         return
     snap = ls.session.analyse(doc)
@@ -49,8 +73,20 @@ def _analyse_and_publish(ls: ArchitectServer, uri: str) -> None:
 
 
 def _reanalyse_open(ls: ArchitectServer) -> None:
-    for uri in list(ls.workspace.text_documents):
+    for uri in ls.documents.uris():
         _analyse_and_publish(ls, uri)
+
+
+def _current_snapshot(ls: ArchitectServer, uri: str):
+    """The snapshot of an open document at its current version (None when it is not open)."""
+    open_doc = ls.documents.get(uri)
+    if open_doc is None:
+        return None
+    snap = ls.session.snapshot(uri)
+    if snap is None or snap.document.version != open_doc.version or snap.document.text is not open_doc.text:
+        _analyse_and_publish(ls, uri)
+        snap = ls.session.snapshot(uri)
+    return snap
 
 
 @server.feature(types.INITIALIZE)
@@ -108,8 +144,7 @@ def did_close(ls: ArchitectServer, params: types.DidCloseTextDocumentParams) -> 
 def did_change_configuration(ls: ArchitectServer, params: types.DidChangeConfigurationParams) -> None:
     """Apply new settings and re-analyse every open document."""
     _show_warnings(ls, ls.session.configure(params.settings))
-    for uri in list(ls.workspace.text_documents):
-        _analyse_and_publish(ls, uri)
+    _reanalyse_open(ls)
 
 
 @server.feature(
@@ -125,31 +160,57 @@ def did_change_configuration(ls: ArchitectServer, params: types.DidChangeConfigu
             types.CodeActionKind.RefactorExtract,
             types.CodeActionKind.RefactorRewrite,
         ],
-        resolve_provider=False,
+        resolve_provider=True,
     ),
 )
 def code_action(ls: ArchitectServer, params: types.CodeActionParams):
     """Quick fixes, suppressions and fix-all for the requested range."""
-    snap = ls.session.snapshot(params.text_document.uri)
-    if snap is None:
-        _analyse_and_publish(ls, params.text_document.uri)
-        snap = ls.session.snapshot(params.text_document.uri)
+    snap = _current_snapshot(ls, params.text_document.uri)
     if snap is None:
         return None
-    actions = code_actions_handler.code_actions(ls.session, snap, params)
+    actions = code_actions_handler.code_actions(ls.session, snap, params, lazy_fix_all=_resolves_edits(ls))
     from ..commands import schema_commands  # loaded on first use: keeps start-up short
 
     actions += schema_commands.source_actions(ls.session, snap, params)
     return actions or None
 
 
+def _resolves_edits(ls: ArchitectServer) -> bool:
+    """Whether the client fills in an action's edit through codeAction/resolve."""
+    try:
+        support = ls.client_capabilities.text_document.code_action.resolve_support
+    except AttributeError:
+        return False
+    return support is not None and "edit" in (support.properties or [])
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+def code_action_resolve(ls: ArchitectServer, action: types.CodeAction):
+    """The fix-all's edit, computed when the user picks it."""
+    if not code_actions_handler.is_fix_all(action):
+        return action
+    return code_actions_handler.resolve_fix_all(ls.session, _current_snapshot(ls, action.data["fixAll"]), action)
+
+
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 def hover(ls: ArchitectServer, params: types.HoverParams):
     """The rule documentation for findings under the cursor."""
-    snap = ls.session.snapshot(params.text_document.uri)
+    snap = _current_snapshot(ls, params.text_document.uri)
     if snap is None:
         return None
     return hover_handler.hover(ls.session, snap, params.position)
+
+
+VIEW_FILE_TEXT = "backend-architect/viewFileText"
+
+
+@server.feature(VIEW_FILE_TEXT)
+def view_file_text(ls: ArchitectServer, params) -> str | None:
+    """The server's copy of an open document (to check that it matches the editor's)."""
+    doc = params.get("textDocument") if isinstance(params, dict) else getattr(params, "textDocument", None)
+    uri = doc.get("uri") if isinstance(doc, dict) else getattr(doc, "uri", None)
+    open_doc = ls.documents.get(uri) if isinstance(uri, str) else None
+    return open_doc.text if open_doc is not None else None
 
 
 def _make_command(name: str):
@@ -187,3 +248,6 @@ def serve() -> None:
     gc.set_threshold(50_000, 50, 100)
     gc.freeze()
     server.start_io()
+    # LSP: exit after shutdown ends with 0, without it (or when the client went away) with 1
+    code = server.exit_code if server.exit_code is not None else (0 if server.protocol._shutdown else 1)
+    sys.exit(code)

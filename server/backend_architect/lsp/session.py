@@ -16,7 +16,7 @@ from lsprotocol import types
 from ..config import Settings
 from ..core.document import Document, language_for_path, LANGUAGE_ALIASES, uri_to_path
 from ..core.engine import LintResult, lint
-from ..core.findings import Edit, Fix
+from ..core.findings import Fix, minimal_edit  # noqa: F401  (minimal_edit: re-exported for the commands)
 from . import settings as lsp_settings
 
 log = logging.getLogger(__name__)
@@ -109,21 +109,3 @@ class Session:
                     )
                 )
         return types.WorkspaceEdit(document_changes=changes)
-
-
-def minimal_edit(old: str, new: str) -> Edit:
-    """One edit turning ``old`` into ``new`` (common prefix and suffix kept), in bytes."""
-    a = old.encode("utf-8", "surrogatepass")
-    b = new.encode("utf-8", "surrogatepass")
-    p = 0
-    n = min(len(a), len(b))
-    while p < n and a[p] == b[p]:
-        p += 1
-    while p > 0 and (a[p - 1] & 0xC0) == 0x80:  # do not split a UTF-8 sequence
-        p -= 1
-    s = 0
-    while s < n - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]:
-        s += 1
-    while s > 0 and (a[len(a) - s] & 0xC0) == 0x80:
-        s -= 1
-    return Edit(p, len(a) - s, b[p : len(b) - s].decode("utf-8", "surrogatepass"))

@@ -29,7 +29,16 @@ def _drop_unset(raw: dict) -> dict:
 
 
 def resolve(editor_raw, root: str | None) -> tuple[Settings, list[str]]:
-    """Settings for a workspace root from the editor's values and the project file."""
+    """Settings for a workspace root from the editor's values and the project file.
+
+    Problems (an invalid config file, a bad value, an unknown rule code) come back
+    as warnings for the editor to show; the defaults stand in for what was wrong.
+    """
+    settings, warnings = _resolve(editor_raw, root)
+    return settings, [f"{w} (the default is used instead)" for w in warnings]
+
+
+def _resolve(editor_raw, root: str | None) -> tuple[Settings, list[str]]:
     warnings: list[str] = []
     section = editor_section(editor_raw)
     if section is None:

@@ -1,15 +1,27 @@
-"""textDocument/codeAction: quick fixes from the diagnostics' data, suppressions, fix-all."""
+"""textDocument/codeAction: quick fixes from the diagnostics' data, suppressions, fix-all.
+
+The fix-all is the one action that needs work (linting until nothing changes): it
+is offered without an edit and computed by codeAction/resolve when the user picks
+it, if the client can resolve edits; otherwise it is computed here, and a failure
+only drops the fix-all, never the quick fixes.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from lsprotocol import types
 
 from ...core.engine import fix_document, suppression_edit
 from ...core.findings import Finding, Fix
 from ...core.registry import rule_by_code
-from ..session import SOURCE, Session, Snapshot, minimal_edit
+from ...core.findings import minimal_edit
+from ..session import SOURCE, Session, Snapshot
+
+log = logging.getLogger(__name__)
 
 FIX_ALL_KIND = "source.fixAll.backend-architect"
+FIX_ALL_TITLE = "Backend Architect: fix all safe findings"
 # Extra providers (the commands' source and refactor actions): fn(session, snap, params) -> list[CodeAction].
 CODE_ACTION_PROVIDERS: list = []
 
@@ -20,7 +32,8 @@ def _wants(only, kind: str) -> bool:
     return any(kind == o or kind.startswith(o + ".") for o in only)
 
 
-def code_actions(session: Session, snap: Snapshot, params: types.CodeActionParams) -> list[types.CodeAction]:
+def code_actions(session: Session, snap: Snapshot, params: types.CodeActionParams,
+                 lazy_fix_all: bool = False) -> list[types.CodeAction]:
     doc = snap.document
     only = params.context.only
     actions: list[types.CodeAction] = []
@@ -28,40 +41,23 @@ def code_actions(session: Session, snap: Snapshot, params: types.CodeActionParam
         for diag in params.context.diagnostics:
             if diag.source != SOURCE or not diag.code:
                 continue
-            data = diag.data if isinstance(diag.data, dict) else {}
-            stale = data.get("version") != doc.version
-            finding = _finding_for(snap, diag, session) if stale else None
-            fix = None
-            if stale and finding is not None:
-                fix = finding.fix
-            elif not stale and data.get("fix"):
-                fix = Fix.from_json(data["fix"])
-            rule = rule_by_code(str(diag.code))
-            command = rule.command if rule else ""
-            if fix is not None:
-                actions.append(
-                    types.CodeAction(
-                        title=f"{command}: {fix.title}",
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[diag],
-                        is_preferred=fix.is_safe,
-                        edit=session.workspace_edit(doc, fix.edits, fix),
-                    )
-                )
-            start = session.offset(doc, diag.range.start)
-            pseudo = Finding(str(diag.code), diag.message, start, start)
-            actions.append(
-                types.CodeAction(
-                    title=f"Disable {diag.code} for this line",
-                    kind=types.CodeActionKind.QuickFix,
-                    diagnostics=[diag],
-                    edit=session.workspace_edit(doc, [suppression_edit(doc, pseudo)]),
-                )
-            )
+            try:
+                actions.extend(_quick_fixes(session, snap, diag))
+            except Exception:  # a bad diagnostic (e.g. malformed data) costs only its own actions
+                log.exception("quick fixes for %s failed on %s", diag.code, doc.path)
     if only and _wants(only, FIX_ALL_KIND) or not only and snap.result.findings:
-        fix_all = fix_all_action(session, snap)
-        if fix_all is not None:
-            actions.append(fix_all)
+        if lazy_fix_all:
+            if any(f.fix is not None and f.fix.is_safe for f in snap.result.findings):
+                actions.append(types.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND,
+                                                data={"fixAll": doc.uri, "version": doc.version}))
+        else:
+            try:
+                fix_all = fix_all_action(session, snap)
+            except Exception:  # the quick fixes above still go out
+                log.exception("fix-all failed on %s", doc.path)
+                fix_all = None
+            if fix_all is not None:
+                actions.append(fix_all)
     from ...commands import load_all
 
     load_all()
@@ -75,17 +71,64 @@ def code_actions(session: Session, snap: Snapshot, params: types.CodeActionParam
     return actions
 
 
+def _quick_fixes(session: Session, snap: Snapshot, diag: types.Diagnostic) -> list[types.CodeAction]:
+    """The diagnostic's fix (from its data, or found again when the document changed) and its suppression."""
+    doc = snap.document
+    actions: list[types.CodeAction] = []
+    data = diag.data if isinstance(diag.data, dict) else {}
+    stale = data.get("version") != doc.version
+    finding = _finding_for(snap, diag, session) if stale else None
+    fix = None
+    if stale and finding is not None:
+        fix = finding.fix
+    elif not stale and data.get("fix"):
+        fix = Fix.from_json(data["fix"])
+    rule = rule_by_code(str(diag.code))
+    command = rule.command if rule else ""
+    if fix is not None:
+        actions.append(
+            types.CodeAction(
+                title=f"{command}: {fix.title}",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diag],
+                is_preferred=fix.is_safe,
+                edit=session.workspace_edit(doc, fix.edits, fix),
+            )
+        )
+    start = session.offset(doc, diag.range.start)
+    pseudo = Finding(str(diag.code), diag.message, start, start)
+    actions.append(
+        types.CodeAction(
+            title=f"Disable {diag.code} for this line",
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diag],
+            edit=session.workspace_edit(doc, [suppression_edit(doc, pseudo)]),
+        )
+    )
+    return actions
+
+
 def fix_all_action(session: Session, snap: Snapshot) -> types.CodeAction | None:
     doc = snap.document
     fixed = fix_document(doc, snap.settings, session.catalog, safe_only=True)
     if fixed.text == doc.text:
         return None
     edit = minimal_edit(doc.text, fixed.text)
-    return types.CodeAction(
-        title="Backend Architect: fix all safe findings",
-        kind=FIX_ALL_KIND,
-        edit=session.workspace_edit(doc, [edit]),
-    )
+    return types.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND, edit=session.workspace_edit(doc, [edit]))
+
+
+def is_fix_all(action: types.CodeAction) -> bool:
+    return isinstance(action.data, dict) and "fixAll" in action.data
+
+
+def resolve_fix_all(session: Session, snap: Snapshot | None, action: types.CodeAction) -> types.CodeAction:
+    """The fix-all's edit, for the version it was offered on (none when the document changed since)."""
+    if snap is None or action.data.get("version") != snap.document.version:
+        return action
+    resolved = fix_all_action(session, snap)
+    if resolved is not None:
+        action.edit = resolved.edit
+    return action
 
 
 def _finding_for(snap: Snapshot, diag: types.Diagnostic, session: Session) -> Finding | None:

@@ -1,0 +1,1 @@
+"""Optional database access: a throwaway PostgreSQL for replays, read-only access to a dev database."""
