@@ -1,0 +1,156 @@
+"""The corpus checkout and the precision sampler in benchmarks/."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+corpus = load("corpus")
+precision = load("precision")
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=cwd, check=True,
+        capture_output=True, text=True,
+    ).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> tuple[Path, str, str]:
+    src = tmp_path / "src"
+    (src / "db" / "migrations").mkdir(parents=True)
+    (src / "db" / "migrations" / "001_init.sql").write_text("CREATE TABLE t (id int);\n")
+    (src / "big.bin").write_bytes(b"x" * 5000)
+    (src / "run.sh").write_text("#!/bin/sh\n")
+    (src / "run.sh").chmod(0o755)
+    (src / "link").symlink_to("db/migrations/001_init.sql")
+    git(src, "init", "-q")
+    git(src, "add", "-A")
+    git(src, "commit", "-qm", "init")
+    commit = git(src, "rev-parse", "HEAD")
+    big = git(src, "rev-parse", "HEAD:big.bin")
+    return src / ".git", commit, big
+
+
+def test_materialise_writes_the_tree_and_skips_missing_blobs(repo, tmp_path):
+    git_dir, commit, big = repo
+    (git_dir / "objects" / big[:2] / big[2:]).unlink()  # a snapshot without the large file
+    dest = tmp_path / "out"
+    dest.mkdir()
+    counts = corpus.materialise(git_dir, commit, dest)
+    assert counts == {"files": 2, "links": 1, "submodules": 0, "missing": 1}
+    assert (dest / "db/migrations/001_init.sql").read_text() == "CREATE TABLE t (id int);\n"
+    assert not (dest / "big.bin").exists()
+    assert (dest / "run.sh").stat().st_mode & 0o111
+    assert (dest / "link").is_symlink() and (dest / "link").read_text().startswith("CREATE")
+
+
+def test_missing_mirror_names_repository_and_commit(tmp_path, monkeypatch, capsys):
+    tsv = tmp_path / "corpus.tsv"
+    tsv.write_text("name\tcommit\tlanguages\tdialects\tnotes\nacme/shop\t" + "a" * 40 + "\tGo\tpostgres\t\n")
+    monkeypatch.setattr(corpus, "CORPUS_TSV", tsv)
+    rc = corpus.main(["--mirrors", str(tmp_path / "none"), "--into", str(tmp_path / "c")])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "acme/shop" in err and "a" * 40 in err and "github.com/acme/shop" in err
+
+
+def finding(code: str, path: str, row: int, message: str) -> dict:
+    return {"code": code, "filename": path, "location": {"row": row, "column": 1}, "message": message}
+
+
+@pytest.fixture
+def measured(tmp_path, monkeypatch):
+    """A two-file corpus with saved findings, and the sampler pointed at temporary tables."""
+    tsv = tmp_path / "corpus.tsv"
+    tsv.write_text("name\tcommit\tlanguages\tdialects\tnotes\nacme/shop\t" + "a" * 40 + "\tSQL\tpostgres\t\n")
+    monkeypatch.setattr(precision, "CORPUS_TSV", tsv)
+    monkeypatch.setattr(precision, "TABLE", tmp_path / "precision" / "judgments.tsv")
+    monkeypatch.setattr(precision, "GONE", tmp_path / "precision" / "gone.tsv")
+    monkeypatch.setattr(precision, "ROOT", tmp_path)
+    checkout = tmp_path / "corpus" / "acme+shop"
+    checkout.mkdir(parents=True)
+    lines = [f"SELECT * FROM t{i};" for i in range(40)]
+    (checkout / "q.sql").write_text("\n".join(lines) + "\n")
+    results = tmp_path / "results" / "findings"
+    results.mkdir(parents=True)
+
+    def save(findings: list[dict]) -> None:
+        (results / "acme+shop.json").write_text(json.dumps(findings))
+
+    base = ["--corpus", str(tmp_path / "corpus"), "--results", str(tmp_path / "results")]
+    return checkout, save, base
+
+
+def test_sample_takes_every_rule_then_fills_and_keeps_verdicts(measured, capsys):
+    checkout, save, base = measured
+    findings = [finding("QO001", "q.sql", i + 1, f"select star {i}") for i in range(30)]
+    findings += [finding("MG001", "q.sql", 3, "lock")]
+    save(findings)
+    assert precision.main([*base, "sample", "--size", "10", "--per-rule", "6", "--uniform", "0"]) == 0
+    rows = precision.read_table(precision.TABLE)
+    assert len(rows) == 10
+    assert sum(r["code"] == "MG001" for r in rows) == 1  # fewer than per-rule: all of them
+    judged = rows[0]
+    judged["verdict"], judged["reason"] = "false", "a CTE lists the columns"
+    precision.write_table(precision.TABLE, rows)
+
+    # Lines move down by two: the id holds, the verdict stays, the line number follows.
+    text = checkout.joinpath("q.sql").read_text()
+    checkout.joinpath("q.sql").write_text("-- a\n-- b\n" + text)
+    save([{**f, "location": {"row": f["location"]["row"] + 2, "column": 1}} for f in findings])
+    precision.main([*base, "sample", "--size", "10", "--per-rule", "6", "--uniform", "0"])
+    again = {r["id"]: r for r in precision.read_table(precision.TABLE)}
+    assert again[judged["id"]]["verdict"] == "false"
+    assert int(again[judged["id"]]["line"]) == int(judged["line"]) + 2
+
+    # The judged finding disappears: it moves to the gone table and stops counting.
+    save([f for f in findings if f["message"] != judged["message"] or f["code"] != judged["code"]])
+    precision.main([*base, "sample", "--size", "10", "--per-rule", "6", "--uniform", "0"])
+    assert judged["id"] not in {r["id"] for r in precision.read_table(precision.TABLE)}
+    assert [r["id"] for r in precision.read_table(precision.GONE)] == [judged["id"]]
+
+
+def test_report_counts_precision_and_noise(measured, capsys):
+    _, save, base = measured
+    save([finding("QO001", "q.sql", i + 1, f"m{i}") for i in range(4)])
+    precision.main([*base, "sample", "--size", "4", "--uniform", "0"])
+    rows = precision.read_table(precision.TABLE)
+    for row, verdict in zip(rows, ["true", "false", "noise", ""]):
+        row["verdict"] = verdict
+    precision.write_table(precision.TABLE, rows)
+    capsys.readouterr()
+    precision.main([*base, "report"])
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("QO001"))
+    assert line.split()[1:7] == ["50%", "1", "1", "1", "3", "1"]
+    assert "< 70%" in line
+    assert "noise 33% of 3 judged" in out
+
+
+def test_draw_is_stable_when_findings_are_added():
+    before = {"QO001": [f"a{i}" for i in range(50)]}
+    first = precision.draw(before, size=10, per_rule=6, seed=3)
+    after = {**before, "MG001": ["b0"]}
+    second = precision.draw(after, size=10, per_rule=6, seed=3)
+    assert len(first) == len(second) == 10
+    assert "b0" in second
+    assert set(second) - {"b0"} <= set(first)  # nothing new but the new rule's finding
+    assert len(precision.draw(after, size=10, per_rule=6, seed=3, uniform=20)) == 27
