@@ -786,7 +786,10 @@ def _urls_file(path: str, mtime: int) -> tuple[tuple[str, str], ...]:
             data = f.read()
     except OSError:
         return ()
-    return tuple(django_url_patterns(data))
+    try:
+        return tuple(django_url_patterns(data))
+    except languages.ParseRefused:  # over the parsing limits: no routes read from it
+        return ()
 
 
 def django_url_patterns(data: bytes) -> list[tuple[str, str]]:

@@ -418,6 +418,10 @@ def skip_reason(document: Document, settings: Settings) -> str | None:
         return f"file is larger than {settings.max_file_bytes} bytes (max-file-bytes); not analysed"
     if "\x00" in document.text[:8192] or "\x00" in document.text[-8192:]:
         return "file looks binary (contains NUL bytes); not analysed"
+    if document.language != "sql":  # application code is parsed with tree-sitter: check its limits first
+        from . import languages
+
+        return languages.parse_refusal(document.data, document.language or "")
     return None
 
 

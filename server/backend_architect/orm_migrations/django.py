@@ -392,7 +392,10 @@ def _file_state(path: str) -> dict:
             doc = Document(fh.read(), path=path)
     except (OSError, UnicodeDecodeError):
         return {}
-    mig = DjangoMigration(doc)
+    try:
+        mig = DjangoMigration(doc)
+    except languages.ParseRefused:  # over the parsing limits: its changes are unknown
+        return {}
     changes: dict = {}
     if mig.ops_list is not None:
         for call in mig._operation_calls(mig.ops_list):

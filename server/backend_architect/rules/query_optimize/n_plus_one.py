@@ -627,7 +627,10 @@ def _models_in_file(path: str) -> dict[str, dict[str, str]]:
                 text = fh.read()
         except (OSError, UnicodeDecodeError):
             text = ""
-        found = _models_in(text, languages.parse(text, "python")) if "class " in text else {}
+        try:
+            found = _models_in(text, languages.parse(text, "python")) if "class " in text else {}
+        except languages.ParseRefused:  # a file over the parsing limits defines no models we can read
+            found = {}
         if len(_MODEL_FILES) > 512:
             _MODEL_FILES.clear()
         _MODEL_FILES[key] = found
