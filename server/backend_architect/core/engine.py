@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from ..config import Settings
+from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity
 from .registry import Rule, all_rules, rule_by_code
@@ -260,7 +261,7 @@ def _check_statement(stmt, stmt_rules, sctx, region, cacheable, context_key, ddl
         source = sctx.document.data[doc_start:doc_end]
         key = (stmt.text, source, stmt.in_transaction, ddl_hashes[stmt.index], context_key,
                tuple(type(r).code for r in stmt_rules))
-        cached = _STATEMENT_CACHE.get(key)
+        cached = STATEMENT_CACHE.get(key)
         if cached is not None:
             mine = [_shift(f, doc_start) for f in cached]
             findings.extend(mine)
@@ -275,14 +276,15 @@ def _check_statement(stmt, stmt_rules, sctx, region, cacheable, context_key, ddl
         _cache_put(key, [_shift(f, -doc_start) for f in findings[before:]])
 
 
-_STATEMENT_CACHE: dict = {}
-_STATEMENT_CACHE_MAX = 50_000
+# statement findings by what they depend on; bounded by the bytes of the texts in the
+# keys and an estimate per finding
+STATEMENT_CACHE = ByteLRU(16 * MB, "statement findings")
 
 
 def _cache_put(key, value) -> None:
-    if len(_STATEMENT_CACHE) >= _STATEMENT_CACHE_MAX:
-        _STATEMENT_CACHE.clear()
-    _STATEMENT_CACHE[key] = value
+    size = 2 * len(key[0]) + len(key[1]) + 300 + sum(
+        400 + len(f.message) + (sum(len(e.new_text) + 100 for e in f.fix.edits) if f.fix else 0) for f in value)
+    STATEMENT_CACHE.put(key, value, size)
 
 
 def _shift(f: Finding, delta: int) -> Finding:
@@ -556,6 +558,7 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                     sub.meta["outer"] = (sctx, stmt)
                     result.regions.append(sub)
                     queue.append(sub)
+            stmt.release()  # decoded again if a region rule asks: a large file's trees never pile up
         for rule in sql_rules:
             if _overrides(type(rule), "check_region"):
                 if rule.sql_scope == "migration" and not in_migration:
@@ -563,6 +566,8 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                 if rule.needs_catalog and catalog is None:
                     continue
                 run(rule, rule.check_region, up_sctx if rule.sql_scope == "migration" else sctx, region=region)
+        for stmt in statements:
+            stmt.release()
 
     for rule in rules:
         if _overrides(type(rule), "check_document"):
