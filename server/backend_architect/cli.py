@@ -65,12 +65,19 @@ def read_document(path: str, settings: Settings) -> tuple[Document | None, str |
 
 
 def build_catalog_for(paths: list[str], settings: Settings):
-    """The workspace schema for these paths (None when no catalog support is installed)."""
+    """The workspace schema for these paths (None when no catalog support is installed).
+
+    A folder that is not a project (no repository, manifest or config file) is read
+    without the sub-folders that are projects of their own."""
     try:
         from .catalog import build_for_paths
+        from .catalog.sources import is_project
     except ImportError:
         return None
-    return build_for_paths(paths, settings)
+    catalog = build_for_paths(paths, settings, skip_projects=not any(is_project(p) for p in paths))
+    for w in getattr(catalog, "warnings", None) or ():
+        print(f"warning: {w}", file=sys.stderr)
+    return catalog
 
 
 @dataclass
@@ -126,16 +133,9 @@ def _project_of(folder: str, fallback: str) -> str:
     cached = _PROJECT_CACHE.get(folder)
     if cached is not None:
         return cached
-    cur = folder
-    found = fallback
-    while True:
-        if any(os.path.exists(os.path.join(cur, m)) for m in (".git", "go.mod", "package.json", "pyproject.toml")):
-            found = cur
-            break
-        parent = os.path.dirname(cur)
-        if parent == cur:
-            break
-        cur = parent
+    from .catalog.sources import project_root
+
+    found = project_root(folder) or fallback
     _PROJECT_CACHE[folder] = found
     return found
 
