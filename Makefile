@@ -38,6 +38,7 @@ sarif-schema:
 bench: compile
 	$(BIN)/python -m pip install --quiet squawk-cli sqlfluff
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/memory.py
 
 rules-table: $(STAMP)
 	$(BIN)/python scripts/update_readme.py
