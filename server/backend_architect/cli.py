@@ -168,7 +168,42 @@ _JOBS: list[_Job] = []  # handed to forked workers by memory, not by pickling
 
 def _check_chunk(bounds: tuple[int, int, bool, bool]) -> list[FileReport]:
     start, end, fix, unsafe = bounds
-    return [_check_one(job, fix, unsafe) for job in _JOBS[start:end]]
+    return [_slim(_check_one(job, fix, unsafe)) for job in _JOBS[start:end]]
+
+
+class _Positions:
+    """Stands in for a checked document in its report: the (line, column) of every offset
+    the reporters print, worked out while the document was at hand. A report then holds
+    a few numbers per finding instead of the file's text and line index (a million-line
+    run would otherwise keep every file in memory until the end)."""
+
+    __slots__ = ("path", "_at")
+
+    def __init__(self, document: Document, offsets: Iterable[int]) -> None:
+        self.path = document.path
+        self._at = {o: document.offset_to_position(o, "utf-32") for o in set(offsets)}
+
+    def offset_to_position(self, offset: int, encoding: str = "utf-32") -> tuple[int, int]:
+        return self._at[offset]
+
+
+def _slim(rep: FileReport) -> FileReport:
+    """The report with only what the reporters read."""
+    result = rep.result
+    if result is None or rep.document is None:
+        return rep
+    offsets = []
+    for f in result.findings:
+        offsets += (f.start, f.end)
+        if f.fix is not None:
+            for e in f.fix.edits:
+                offsets += (e.start, e.end)
+    positions = _Positions(rep.document, offsets)
+    result.document = positions
+    result.catalog = result.settings = None
+    result.stmt_findings = {}
+    rep.document = positions
+    return rep
 
 
 PARALLEL_MIN_BYTES = 512 * 1024
@@ -186,7 +221,7 @@ def check_paths(paths: list[str], overrides: dict, *, fix: bool = False, unsafe_
             pass
     if workers > 1 and len(planned) > 1 and total >= PARALLEL_MIN_BYTES and _can_fork():
         return reports + _check_parallel(planned, workers, fix, unsafe_fixes)
-    return reports + [_check_one(job, fix, unsafe_fixes) for job in planned]
+    return reports + [_slim(_check_one(job, fix, unsafe_fixes)) for job in planned]
 
 
 def _can_fork() -> bool:

@@ -51,7 +51,7 @@ class FileEntry:
 
 # path -> FileEntry, shared by every build in this process (the server re-applies often);
 # the decoded DDL nodes of a schema file take about 40 times its size
-_MEMORY = ByteLRU(64 * MB, "catalog file entries")
+_MEMORY = ByteLRU(32 * MB, "catalog file entries")
 MEMORY_PER_FILE_BYTE = 40
 
 
