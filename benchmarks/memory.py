@@ -210,6 +210,9 @@ def bench_server(root: Path, edits: int) -> None:
             if i % 50 == 49:  # keep the client and the server in step (as a typing user is)
                 client.wait_notification("textDocument/publishDiagnostics", timeout=300,
                                          predicate=lambda p, u=uri, v=version: p["uri"] == u and p.get("version") == v)
+            if i % 1000 == 999:
+                print(f"  after {i + 1:>6,} edits ({time.perf_counter() - t0:5.0f} s): server RSS"
+                      f" {_status_kb(client.proc.pid, 'VmRSS') / 1024:.0f} MB", flush=True)
         uri, (text, version) = next(iter(state.items()))
         client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}},
                        timeout=300)
