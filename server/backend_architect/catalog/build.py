@@ -224,7 +224,7 @@ def build(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None
     dumps, migrations = discover(roots, schema_globs, base, is_excluded, max_files=max_files,
                                  skip_projects=skip_projects, warnings=warnings)
     for w in warnings:
-        log.warning("catalog: %s", w)
+        log.info("catalog: %s", w)
     files = dumps + migrations
     if not files:
         return None
