@@ -85,7 +85,7 @@ def test_typing_inside_one_large_statement_keeps_the_parse_caches_bounded(monkey
 
 def test_decoded_trees_are_released_after_a_lint():
     text = "".join(f"SELECT id FROM t{i} WHERE a = {i};\n" for i in range(50))
-    result = lint(Document(text, path="/w/q.sql"), cache=False)
+    result = lint(Document(text, path="/w/q.sql"), cache=False)  # a one-shot run, as `check` does
     assert len(result.statements) == 50
     assert all(s._node is None and "_nodes" not in s.__dict__ for s in result.statements)
     assert result.statements[3].node["whereClause"]  # decoded again on demand

@@ -447,7 +447,8 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     ``previous`` (the result for an earlier version of the same document)
     lets a SQL file be re-analysed incrementally: only the statements an edit
     touched are split, parsed and checked again. ``cache`` keeps each
-    statement's findings for reuse (worth it in an editor, not in one-shot runs).
+    statement's findings for reuse (worth it in an editor, not in one-shot runs);
+    without it, each statement's decoded tree is dropped once it has been checked.
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -558,7 +559,8 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                     sub.meta["outer"] = (sctx, stmt)
                     result.regions.append(sub)
                     queue.append(sub)
-            stmt.release()  # decoded again if a region rule asks: a large file's trees never pile up
+            if not cache:  # one-shot run: decoded again if a region rule asks; a large file's trees never pile up
+                stmt.release()
         for rule in sql_rules:
             if _overrides(type(rule), "check_region"):
                 if rule.sql_scope == "migration" and not in_migration:
@@ -566,8 +568,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                 if rule.needs_catalog and catalog is None:
                     continue
                 run(rule, rule.check_region, up_sctx if rule.sql_scope == "migration" else sctx, region=region)
-        for stmt in statements:
-            stmt.release()
+        if not cache:
+            for stmt in statements:
+                stmt.release()
 
     for rule in rules:
         if _overrides(type(rule), "check_document"):
