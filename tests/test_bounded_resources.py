@@ -247,3 +247,16 @@ def test_check_prints_the_scan_limit_warning(tmp_path):
                        env=dict(server_env(), BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")), timeout=120)
     assert r.returncode == 0, r.stderr
     assert "warning: the schema scan of" in r.stderr and "schema-max-files = 10" in r.stderr
+
+
+def test_scan_limit_is_reported_even_when_no_schema_file_was_reached(tmp_path):
+    root = tmp_path / "data"
+    (root / "a").mkdir(parents=True)
+    for i in range(30):
+        (root / "a" / f"{i}.txt").write_text("x")
+    (root / "z" / "migrations").mkdir(parents=True)
+    (root / "z" / "migrations" / "0001_t.sql").write_text("CREATE TABLE t (id int);\n")
+    warnings: list[str] = []
+    assert build_for_paths([str(root)], Settings(schema_max_files=10), warnings=warnings) is None
+    assert len(warnings) == 1 and "stopped after 10 files" in warnings[0]
+    assert build_for_paths([str(root)], Settings()).table("t") is not None

@@ -74,8 +74,10 @@ def build_catalog_for(paths: list[str], settings: Settings):
         from .catalog.sources import is_project
     except ImportError:
         return None
-    catalog = build_for_paths(paths, settings, skip_projects=not any(is_project(p) for p in paths))
-    for w in getattr(catalog, "warnings", None) or ():
+    warnings: list[str] = []
+    catalog = build_for_paths(paths, settings, skip_projects=not any(is_project(p) for p in paths),
+                              warnings=warnings)
+    for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return catalog
 

@@ -16,7 +16,7 @@ __all__ = ["Catalog", "Column", "ForeignKey", "Index", "Table", "build_for_paths
 
 
 def build_for_paths(paths: list[str], settings=None, progress=None, use_disk_cache: bool = True,
-                    skip_projects: bool = False) -> Catalog | None:
+                    skip_projects: bool = False, warnings: list[str] | None = None) -> Catalog | None:
     """The catalog of the schema sources under ``paths`` (folders or files); None when there are none.
 
     ``skip_projects``: the paths are not a project (no repository, manifest or config file):
@@ -37,4 +37,4 @@ def build_for_paths(paths: list[str], settings=None, progress=None, use_disk_cac
                                                               ("cache_max_bytes", "cache_max_bytes"))
               if hasattr(settings, key)}
     return build(roots, globs, base, excluded, progress=progress, use_disk_cache=use_disk_cache,
-                  skip_projects=skip_projects, **limits)
+                  skip_projects=skip_projects, warnings=warnings, **limits)

@@ -214,13 +214,14 @@ def _entry_for(path: str, known: FileEntry | None) -> tuple[FileEntry | None, bo
 def build(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None = None, is_excluded=None,
           progress: Callable[[int, int, str], None] | None = None, use_disk_cache: bool = True,
           max_files: int = MAX_WALK_FILES, cache_max_bytes: int = diskcache.DEFAULT_MAX_BYTES,
-          skip_projects: bool = False) -> Catalog | None:
+          skip_projects: bool = False, warnings: list[str] | None = None) -> Catalog | None:
     """A catalog from the schema sources under ``roots`` (None when there are none).
 
     ``max_files`` bounds the files the scan looks at; ``skip_projects`` keeps it out of
-    sub-folders that are projects of their own (for roots that are not a project)."""
+    sub-folders that are projects of their own (for roots that are not a project).
+    What the scan had to leave out is added to ``warnings`` (and the catalog's)."""
     roots = [os.path.abspath(r) for r in roots]
-    warnings: list[str] = []
+    warnings = warnings if warnings is not None else []
     dumps, migrations = discover(roots, schema_globs, base, is_excluded, max_files=max_files,
                                  skip_projects=skip_projects, warnings=warnings)
     for w in warnings:
@@ -238,7 +239,7 @@ def build(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None
         for p, e in _load_disk(cache_path).items():
             known.setdefault(p, e)
     catalog = Catalog(roots=roots)
-    catalog.warnings = warnings
+    catalog.warnings = list(warnings)
     applier = Applier(catalog)
     entries: dict[str, FileEntry] = {}
     changed = False
