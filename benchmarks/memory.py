@@ -9,7 +9,8 @@
 * one 1 MB and one 10 MB SQL file: time and peak RSS, to show that the cost
   grows linearly with the size.
 * the server after 10,000 edits over stdio at random places in a SQL, a Python
-  and a TypeScript document, and 40 keystrokes inside one 50 KB statement.
+  and a TypeScript document; and, in a fresh server, 40 keystrokes inside one
+  50 KB statement.
 
 Targets: `check` under 200 MB at 1M lines in 100 files; the server under
 200 MB after 10,000 edits.
@@ -221,8 +222,21 @@ def bench_server(root: Path, edits: int) -> None:
         hwm = _status_kb(client.proc.pid, "VmHWM") * 1024
         print(f"server after {edits:,} random edits ({elapsed:.0f} s): RSS {rss / MB:.0f} MB"
               f" (after open {start_rss / MB:.0f} MB, peak {hwm / MB:.0f} MB)", flush=True)
+    finally:
+        client.close()
 
-        # keystrokes inside one 50 KB statement
+
+def bench_keystrokes(root: Path, keys: int = 40) -> None:
+    """Typing inside one 50 KB statement, in a fresh server: what each keystroke costs."""
+    work = root / "keystrokes"
+    (work / ".git").mkdir(parents=True)
+    (work / "migrations").mkdir()
+    client = Client([sys.executable, "-m", "backend_architect", "serve"], env=ENV, cwd=str(work))
+    try:
+        client.request("initialize", {"processId": os.getpid(), "rootUri": work.as_uri(), "capabilities": {}})
+        client.notify("initialized", {})
+        client.wait_notification("backendArchitect/status", timeout=120,
+                                 predicate=lambda p: p.get("state") in ("ready", "error"))
         values = ",\n".join(f"  ({i}, 'name {i}', now())" for i in range(2000))
         big = f"INSERT INTO items (id, name, created_at) VALUES\n{values};\n"
         path = work / "migrations" / "0002_seed.sql"
@@ -234,7 +248,6 @@ def bench_server(root: Path, edits: int) -> None:
                                  predicate=lambda p: p["uri"] == uri and p.get("version") == 1)
         before = _status_kb(client.proc.pid, "VmRSS") * 1024
         line = big.count("\n") // 2
-        keys = 40
         t0 = time.perf_counter()
         for v in range(2, keys + 2):
             change = {"range": {"start": {"line": line, "character": 2}, "end": {"line": line, "character": 2}},
@@ -251,11 +264,10 @@ def bench_server(root: Path, edits: int) -> None:
     finally:
         client.close()
 
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the 1M-line run; 1,000 server edits")
-    ap.add_argument("--only", choices=("check", "large", "server"))
+    ap.add_argument("--only", choices=("check", "large", "server", "keystrokes"))
     ap.add_argument("--edits", type=int, default=None)
     args = ap.parse_args()
     # a private catalog cache: the runs measure the work, not a warm cache from earlier runs
@@ -268,6 +280,8 @@ def main() -> int:
             bench_large(root)
         if args.only in (None, "server"):
             bench_server(root, args.edits or (1_000 if args.quick else 10_000))
+        if args.only in (None, "keystrokes"):
+            bench_keystrokes(root)
     return 0
 
 
