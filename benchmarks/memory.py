@@ -237,9 +237,10 @@ def bench_keystrokes(root: Path, keys: int = 40) -> None:
         client.notify("initialized", {})
         client.wait_notification("backendArchitect/status", timeout=120,
                                  predicate=lambda p: p.get("state") in ("ready", "error"))
-        values = ",\n".join(f"  ({i}, 'name {i}', now())" for i in range(2000))
-        big = f"INSERT INTO items (id, name, created_at) VALUES\n{values};\n"
-        path = work / "migrations" / "0002_seed.sql"
+        conditions = "\n   OR ".join(f"(id = {i} AND name = 'name {i}')" for i in range(1500))
+        big = f"SELECT id, name, created_at\n  FROM items\n WHERE {conditions}\n ORDER BY id;\n"
+        path = work / "queries" / "report.sql"
+        path.parent.mkdir(exist_ok=True)
         path.write_text(big)
         uri = path.as_uri()
         client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "sql", "version": 1,
