@@ -249,9 +249,10 @@ def bench_keystrokes(root: Path, keys: int = 40) -> None:
                                  predicate=lambda p: p["uri"] == uri and p.get("version") == 1)
         before = _status_kb(client.proc.pid, "VmRSS") * 1024
         line = big.count("\n") // 2
+        col = big.split("\n")[line].index("= ") + 2  # inside a number: every version still parses
         t0 = time.perf_counter()
         for v in range(2, keys + 2):
-            change = {"range": {"start": {"line": line, "character": 2}, "end": {"line": line, "character": 2}},
+            change = {"range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col}},
                       "text": "1"}
             client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": v},
                                                      "contentChanges": [change]})
