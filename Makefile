@@ -38,6 +38,7 @@ sarif-schema:
 bench: compile
 	$(BIN)/python -m pip install --quiet squawk-cli sqlfluff
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/memory.py
 
 # Document sync and incremental == full, fuzzed against the real server (FUZZ_SECONDS=600 by default).
 FUZZ_SECONDS ?= 600

@@ -111,15 +111,22 @@ def read_document(path: str, settings: Settings) -> tuple[Document | None, str |
 
 def build_catalog_for(paths: list[str], settings: Settings):
     """The workspace schema for these paths (None when no catalog support is installed).
-    One folder: its project's own schema files (project model); else every schema file."""
+    One folder: its project's own schema files (project model); else every schema file,
+    without the sub-folders that are projects of their own when none of them is a project."""
     try:
         from .catalog import build_for_paths
+        from .catalog.sources import is_project
         from .project import build_catalog
     except ImportError:
         return None
     if len(paths) == 1 and os.path.isdir(paths[0]):
         return build_catalog(os.path.abspath(paths[0]), settings)
-    return build_for_paths(paths, settings)
+    warnings: list[str] = []
+    catalog = build_for_paths(paths, settings, skip_projects=not any(is_project(p) for p in paths),
+                              warnings=warnings)
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return catalog
 
 
 @dataclass

@@ -57,6 +57,8 @@ class Settings:
     migration: MigrationSettings = field(default_factory=MigrationSettings)
     ai: AISettings = field(default_factory=AISettings)
     max_file_bytes: int = 5_000_000
+    schema_max_files: int = 20_000  # files the schema scan looks at before it stops
+    cache_max_bytes: int = 64 * 1024 * 1024  # the schema cache on disk, all projects together
     root: str | None = None  # the project root the config came from
 
     # -- rule selection -------------------------------------------------------
@@ -232,9 +234,13 @@ def _convert(key: str, value: Any, default: Any) -> Any:
                 raise ValueError(f"severity for {code} must be one of {', '.join(SEVERITIES)}")
             out[str(code)] = sev.lower()
         return out
-    if key == "max_file_bytes":
+    if key in ("max_file_bytes", "cache_max_bytes"):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise TypeError("expected a positive number of bytes")
+        return value
+    if key == "schema_max_files":
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise TypeError("expected a positive number of files")
         return value
     if key == "migration":
         if not isinstance(value, dict):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
 
 import tree_sitter as ts
 
 from ..core import languages
+from ..core.bounded import MB, byte_lru_cache
 from ..core.findings import Edit
 from .routes import Analysis, Handler, analyse, text
 
@@ -170,7 +170,7 @@ def go_import(data: bytes, tree: ts.Tree, path: str | list[str]) -> Edit | None:
 MANIFESTS = ("package.json", "requirements.txt", "pyproject.toml", "Pipfile", "go.mod", "setup.py", "setup.cfg")
 
 
-@lru_cache(maxsize=256)
+@byte_lru_cache(4 * MB, lambda text, folder: 2 * len(folder) + len(text) + 100)
 def _manifest_text(folder: str) -> str:
     """The dependency manifests of the project holding ``folder`` (nearest ones up the tree)."""
     out = []

@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from http import HTTPStatus
 from typing import Iterable
 
 import tree_sitter as ts
 
 from ..core import languages
+from ..core.bounded import MB, byte_lru_cache
 from ..core.document import Document
 from ..core.engine import DOCUMENT_FACTS
 
@@ -779,14 +779,17 @@ def _django_paths(document: Document) -> dict[str, str]:
     return {}
 
 
-@lru_cache(maxsize=64)
+@byte_lru_cache(2 * MB, lambda found, path, mtime: 2 * len(path) + 100 + sum(100 + len(a) + len(b) for a, b in found))
 def _urls_file(path: str, mtime: int) -> tuple[tuple[str, str], ...]:
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError:
         return ()
-    return tuple(django_url_patterns(data))
+    try:
+        return tuple(django_url_patterns(data))
+    except languages.ParseRefused:  # over the parsing limits: no routes read from it
+        return ()
 
 
 def django_url_patterns(data: bytes) -> list[tuple[str, str]]:

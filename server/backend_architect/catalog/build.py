@@ -4,6 +4,10 @@ A file's ops are keyed by its content hash: a file whose size and mtime have
 not changed is not even read again, and a changed file whose content is the
 same is not parsed again. Replaying ops onto a fresh catalog is cheap, so every
 rebuild replays everything in migration order.
+
+Both caches are bounded: the in-memory one by an estimate of its bytes, the
+on-disk one (one file per project) by the ``cache-max-bytes`` setting over all
+projects, the least recently used going first.
 """
 
 from __future__ import annotations
@@ -13,17 +17,17 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
-import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
 from ..core.document import Document
+from ..core import diskcache
+from ..core.bounded import MB, ByteLRU
 from ..core.regions import region_for_sql_document
 from ..core.sql import split_statements
 from .apply import DDL_KINDS, Applier, Op
 from .model import Catalog
-from .sources import discover
+from .sources import MAX_WALK_FILES, discover
 
 log = logging.getLogger(__name__)
 CACHE_VERSION = 2
@@ -46,9 +50,14 @@ class FileEntry:
         return cls(data["sha"], data["size"], data["mtime_ns"], [Op.from_json(o) for o in data["ops"]], list(data.get("notes", [])))
 
 
-# path -> FileEntry, shared by every build in this process (the server re-applies often)
-_MEMORY: dict[str, FileEntry] = {}
-_LOCK = threading.Lock()
+# path -> FileEntry, shared by every build in this process (the server re-applies often);
+# the decoded DDL nodes of a schema file take about 40 times its size
+_MEMORY = ByteLRU(32 * MB, "catalog file entries")
+MEMORY_PER_FILE_BYTE = 40
+
+
+def _remember(path: str, entry: FileEntry) -> None:
+    _MEMORY.put(path, entry, 2 * len(path) + 500 + MEMORY_PER_FILE_BYTE * entry.size)
 
 
 def read_ops(text: str) -> tuple[list[Op], list[str]]:
@@ -134,13 +143,7 @@ def _do_block_ops(node: dict, line: int) -> tuple[list[Op], str | None]:
 
 def cache_dir(roots: list[str]) -> str | None:
     """Where the on-disk cache for these roots lives (None when nowhere is writable)."""
-    override = os.environ.get("BACKEND_ARCHITECT_CACHE_DIR")
-    if override:
-        base = override
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        base = os.path.join(xdg, "backend-architect")
-    return os.path.join(base, "catalog")
+    return os.path.join(diskcache.cache_home(), "catalog")
 
 
 def _cache_file(roots: list[str]) -> str | None:
@@ -152,33 +155,33 @@ def _cache_file(roots: list[str]) -> str | None:
 
 
 def _load_disk(path: str | None) -> dict[str, FileEntry]:
-    if not path or not os.path.exists(path):
+    if not path:
+        return {}
+    raw = diskcache.read(path)
+    if raw is None:
         return {}
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.loads(fh.read())
+        data = json.loads(raw)
         if data.get("version") != CACHE_VERSION:
+            diskcache.discard(path, "another version")
             return {}
         return {p: FileEntry.from_json(e) for p, e in data.get("files", {}).items()}
     except Exception as exc:  # a corrupt cache is only a slower start
-        log.info("catalog cache %s unreadable (%s); rebuilding", path, exc)
+        diskcache.discard(path, f"unreadable: {type(exc).__name__}: {exc}")
         return {}
 
 
-def _save_disk(path: str | None, entries: dict[str, FileEntry]) -> None:
+def _save_disk(path: str | None, entries: dict[str, FileEntry], max_bytes: int = diskcache.DEFAULT_MAX_BYTES) -> None:
     if not path:
         return
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
         # dumps (the C encoder) is several times faster than dump's streaming encoder
         text = json.dumps({"version": CACHE_VERSION, "files": {p: e.to_json() for p, e in entries.items()}},
                           separators=(",", ":"))
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except Exception as exc:  # never fail because the cache cannot be written
+    except (TypeError, ValueError) as exc:  # never fail because the cache cannot be written
         log.info("catalog cache %s not written (%s)", path, exc)
+        return
+    diskcache.write(path, text.encode("utf-8", "surrogatepass"), max_bytes)
 
 
 def _entry_for(path: str, known: FileEntry | None) -> tuple[FileEntry | None, bool]:
@@ -205,20 +208,34 @@ def _entry_for(path: str, known: FileEntry | None) -> tuple[FileEntry | None, bo
 
 
 def build(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None = None, is_excluded=None,
-          progress: Callable[[int, int, str], None] | None = None, use_disk_cache: bool = True) -> Catalog | None:
-    """A catalog from the schema sources under ``roots`` (None when there are none)."""
+          progress: Callable[[int, int, str], None] | None = None, use_disk_cache: bool = True,
+          max_files: int = MAX_WALK_FILES, cache_max_bytes: int = diskcache.DEFAULT_MAX_BYTES,
+          skip_projects: bool = False, warnings: list[str] | None = None) -> Catalog | None:
+    """A catalog from the schema sources under ``roots`` (None when there are none).
+
+    ``max_files`` bounds the files the scan looks at; ``skip_projects`` keeps it out of
+    sub-folders that are projects of their own (for roots that are not a project).
+    What the scan had to leave out is added to ``warnings`` (and the catalog's)."""
     roots = [os.path.abspath(r) for r in roots]
-    dumps, migrations = discover(roots, schema_globs, base, is_excluded)
+    warnings = warnings if warnings is not None else []
+    dumps, migrations = discover(roots, schema_globs, base, is_excluded, max_files=max_files,
+                                 skip_projects=skip_projects, warnings=warnings)
+    for w in warnings:
+        log.info("catalog: %s", w)
     files = dumps + migrations
     if not files:
         return None
     cache_path = _cache_file(roots) if use_disk_cache else None
-    with _LOCK:
-        known = dict(_MEMORY)
-    if cache_path and not all(f in known for f in files):
+    known = {}
+    for f in files:
+        entry = _MEMORY.get(f)
+        if entry is not None:
+            known[f] = entry
+    if cache_path and len(known) < len(files):
         for p, e in _load_disk(cache_path).items():
             known.setdefault(p, e)
     catalog = Catalog(roots=roots)
+    catalog.warnings = list(warnings)
     applier = Applier(catalog)
     entries: dict[str, FileEntry] = {}
     changed = False
@@ -246,10 +263,10 @@ def build(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None
         if d not in dirs:
             dirs.append(d)
     catalog.migration_dirs = dirs
-    with _LOCK:
-        _MEMORY.update(entries)
+    for path, entry in entries.items():
+        _remember(path, entry)
     if changed and cache_path:
-        _save_disk(cache_path, entries)
+        _save_disk(cache_path, entries, cache_max_bytes)
     for note in catalog.notes[:50]:
         log.info("catalog: %s", note)
     return catalog
@@ -257,5 +274,4 @@ def build(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None
 
 def forget_memory() -> None:
     """Drop the in-process cache (tests and benchmarks measure a cold start with it)."""
-    with _LOCK:
-        _MEMORY.clear()
+    _MEMORY.clear()

@@ -106,6 +106,7 @@ class Catalog:
     dropped: dict[str, str] = field(default_factory=dict)  # dropped table key -> where
     migration_dirs: list[str] = field(default_factory=list)  # folders holding ordered migrations
     from_cache: int = 0  # files whose statements came from the cache
+    warnings: list[str] = field(default_factory=list)  # limits the scan hit, for the user
     # a number no other catalog of this process has: cached findings are keyed by it
     version: int = field(default_factory=lambda: next(_VERSIONS))
 

@@ -8,12 +8,15 @@ import re
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", "__pycache__", ".backend-architect",
-    ".tox", ".mypy_cache", ".pytest_cache", "dist", "build", "target", ".idea", ".vscode", "vendor",
+    ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "dist", "build", "target", ".idea", ".vscode",
+    "vendor", "bower_components", "site-packages", ".next", ".nuxt", "coverage", ".cache", ".gradle",
 }
+# a folder holding one of these is a project of its own
+PROJECT_MARKERS = (".git", "go.mod", "package.json", "pyproject.toml", "Cargo.toml", "backend-architect.toml")
 MIGRATION_DIR_NAMES = {"migrations", "migration", "migrate", "db-migrations", "sql-migrations"}
 DUMP_NAMES = {"schema.sql", "structure.sql"}
 PG_DUMP_MARKER = b"PostgreSQL database dump"
-MAX_WALK_FILES = 200_000
+MAX_WALK_FILES = 20_000  # the default of the schema-max-files setting
 
 _FLYWAY_RE = re.compile(r"^[Vv](\d+(?:[._]\d+)*)__")
 _DIESEL_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(\d{6})")
@@ -61,23 +64,50 @@ def _looks_like_dump(path: str) -> bool:
     return PG_DUMP_MARKER in head
 
 
+def is_project(folder: str) -> bool:
+    return any(os.path.exists(os.path.join(folder, m)) for m in PROJECT_MARKERS)
+
+
+def project_root(path: str) -> str | None:
+    """The nearest folder at or above ``path`` that is a project (None when there is none)."""
+    cur = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+    while True:
+        if is_project(cur):
+            return cur
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent
+
+
 def discover(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None = None,
-             is_excluded=None) -> tuple[list[str], list[str]]:
+             is_excluded=None, *, max_files: int = MAX_WALK_FILES, skip_projects: bool = False,
+             warnings: list[str] | None = None) -> tuple[list[str], list[str]]:
     """(dump files, migration files) under ``roots``; both in the order to apply them.
 
     Dumps (``schema.sql``, ``structure.sql``, pg_dump output) come first, then the
-    migrations, so a migration newer than the dump still wins.
+    migrations, so a migration newer than the dump still wins. The walk skips
+    dependency, build and tool folders, stops after ``max_files`` files (saying so in
+    ``warnings``) and, with ``skip_projects``, does not enter sub-folders that are
+    projects of their own.
     """
     dumps: set[str] = set()
     migrations: set[str] = set()
     seen = 0
+    stopped = False
     for root in roots:
+        if stopped:
+            break
         root = os.path.abspath(root)
         if os.path.isfile(root):
             root = os.path.dirname(root)
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
+                                 and not (skip_projects and is_project(os.path.join(dirpath, d))))
             for fn in filenames:
+                if seen >= max_files:
+                    stopped = True
+                    break
                 seen += 1
                 if not fn.lower().endswith(".sql") or is_down(fn):
                     continue
@@ -92,7 +122,12 @@ def discover(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | N
                     migrations.add(full)
                 elif _looks_like_dump(full):
                     dumps.add(full)
-            if seen > MAX_WALK_FILES:
+            if stopped:
+                if warnings is not None:
+                    warnings.append(
+                        f"the schema scan of {root} stopped after {max_files} files (schema-max-files = {max_files}):"
+                        " schema files beyond them were not read; raise schema-max-files or list the schema"
+                        " files with the `schema` setting")
                 break
     for pattern in schema_globs:
         for full in _glob(pattern, base or (roots[0] if roots else ".")):

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 from ..config import Settings
 from ..project import FileInfo, file_info
+from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity
 from .registry import Rule, all_rules, rule_by_code
@@ -287,7 +288,7 @@ def _check_statement(stmt, stmt_rules, sctx, region, cacheable, context_key, ddl
         source = sctx.document.data[doc_start:doc_end]
         key = (stmt.text, source, stmt.in_transaction, ddl_hashes[stmt.index], context_key,
                tuple(type(r).code for r in stmt_rules))
-        cached = _STATEMENT_CACHE.get(key)
+        cached = STATEMENT_CACHE.get(key)
         if cached is not None:
             mine = [_shift(f, doc_start) for f in cached]
             findings.extend(mine)
@@ -302,14 +303,15 @@ def _check_statement(stmt, stmt_rules, sctx, region, cacheable, context_key, ddl
         _cache_put(key, [_shift(f, -doc_start) for f in findings[before:]])
 
 
-_STATEMENT_CACHE: dict = {}
-_STATEMENT_CACHE_MAX = 50_000
+# statement findings by what they depend on; bounded by the bytes of the texts in the
+# keys and an estimate per finding
+STATEMENT_CACHE = ByteLRU(16 * MB, "statement findings")
 
 
 def _cache_put(key, value) -> None:
-    if len(_STATEMENT_CACHE) >= _STATEMENT_CACHE_MAX:
-        _STATEMENT_CACHE.clear()
-    _STATEMENT_CACHE[key] = value
+    size = 2 * len(key[0]) + len(key[1]) + 300 + sum(
+        400 + len(f.message) + (sum(len(e.new_text) + 100 for e in f.fix.edits) if f.fix else 0) for f in value)
+    STATEMENT_CACHE.put(key, value, size)
 
 
 def _shift(f: Finding, delta: int) -> Finding:
@@ -453,6 +455,10 @@ def skip_reason(document: Document, settings: Settings) -> str | None:
         return f"file is larger than {settings.max_file_bytes} bytes (max-file-bytes); not analysed"
     if "\x00" in document.text[:8192] or "\x00" in document.text[-8192:]:
         return "file looks binary (contains NUL bytes); not analysed"
+    if document.language != "sql":  # application code is parsed with tree-sitter: check its limits first
+        from . import languages
+
+        return languages.parse_refusal(document.data, document.language or "")
     return None
 
 
@@ -483,6 +489,7 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     ``info`` is what the project model says the file is (computed here when not
     given): rules for other SQL dialects do not run, a down migration gets no
     migration advice. ``catalog_before`` gives the schema as of a migration file.
+    Without ``cache``, each statement's decoded tree is dropped once it has been checked.
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -603,6 +610,8 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                     sub.meta["outer"] = (sctx, stmt)
                     result.regions.append(sub)
                     queue.append(sub)
+            if not cache:  # one-shot run: decoded again if a region rule asks; a large file's trees never pile up
+                stmt.release()
         for rule in sql_rules:
             if _overrides(type(rule), "check_region"):
                 if rule.sql_scope == "migration" and not in_migration:
@@ -610,6 +619,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                 if rule.needs_catalog and catalog is None:
                     continue
                 run(rule, rule.check_region, up_sctx if rule.sql_scope == "migration" else sctx, region=region)
+        if not cache:
+            for stmt in statements:
+                stmt.release()
 
     for rule in rules:
         if _overrides(type(rule), "check_document"):

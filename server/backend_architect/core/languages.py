@@ -7,6 +7,7 @@ SQL-only session never loads the others.
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 
@@ -58,8 +59,93 @@ def parser(name: str) -> ts.Parser:
     return p
 
 
-def parse(text: str | bytes, name: str, old_tree: ts.Tree | None = None) -> ts.Tree:
+# -- guards: input tree-sitter must not be given ------------------------------------------
+#
+# tree-sitter-python's scanner overflows its state buffer (and the process dies with
+# SIGSEGV) on a string about 510 indentation levels deep; deep bracket nesting makes
+# every recursive walk of the tree expensive. Real code stays far below these limits.
+
+MAX_PARSE_BYTES = 32 * 1024 * 1024
+MAX_INDENT_LEVELS = 100  # Python blocks nested this deep
+MAX_BRACKET_DEPTH = 500  # (, [ and { nested this deep, in any language
+
+_OPEN = b"([{"
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"()[]{}")
+_DEEP_INDENT_RE = re.compile(rb"^[ \t]{%d}" % MAX_INDENT_LEVELS, re.M)
+_INDENT_RE = re.compile(rb"^([ \t]*)[^ \t\r\n\f#]", re.M)
+
+
+class ParseRefused(ValueError):
+    """The text was not given to tree-sitter; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def bracket_depth(data: bytes, limit: int = MAX_BRACKET_DEPTH) -> int:
+    """The deepest nesting of (, [ and { (brackets inside strings and comments count too).
+
+    Returns early with a number below ``limit`` when fewer brackets than that are opened."""
+    only = data.translate(None, _NOT_BRACKETS)
+    opened = only.count(b"(") + only.count(b"[") + only.count(b"{")
+    if opened < limit:
+        return opened  # an upper bound, enough to know the limit is not reached
+    depth = deepest = 0
+    for ch in only:
+        if ch in _OPEN:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif depth:
+            depth -= 1
+    return deepest
+
+
+def indent_levels(data: bytes) -> int:
+    """The deepest stack of indentation levels, as Python's tokenizer keeps it (a tab
+    advances to the next multiple of 8). 0 when no line is indented MAX_INDENT_LEVELS
+    columns: each level adds at least one column, so the limit cannot be reached."""
+    if _DEEP_INDENT_RE.search(data) is None:
+        return 0
+    stack = [0]
+    deepest = 0
+    for m in _INDENT_RE.finditer(data):
+        lead = m.group(1)
+        width = len(lead) if b"\t" not in lead else len(lead.expandtabs(8))
+        while width < stack[-1]:
+            stack.pop()
+        if width > stack[-1]:
+            stack.append(width)
+            if len(stack) - 1 > deepest:
+                deepest = len(stack) - 1
+    return deepest
+
+
+def parse_refusal(text: str | bytes, name: str) -> str | None:
+    """Why ``text`` must not be parsed with the ``name`` grammar (None when it may be)."""
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if len(data) > MAX_PARSE_BYTES:
+        return f"larger than {MAX_PARSE_BYTES} bytes, the limit for parsing; not analysed"
+    if name == "python":
+        levels = indent_levels(data)
+        if levels >= MAX_INDENT_LEVELS:
+            return (f"blocks nested {levels} indentation levels deep (the limit for parsing is "
+                    f"{MAX_INDENT_LEVELS}); not analysed")
+    depth = bracket_depth(data)
+    if depth >= MAX_BRACKET_DEPTH:
+        return f"brackets nested {depth} deep (the limit for parsing is {MAX_BRACKET_DEPTH}); not analysed"
+    return None
+
+
+def parse(text: str | bytes, name: str, old_tree: ts.Tree | None = None) -> ts.Tree:
+    """The tree-sitter tree of ``text``; raises :class:`ParseRefused` for input over the limits.
+
+    Every tree-sitter parse goes through here, so one bad file cannot take the process down."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    reason = parse_refusal(data, name)
+    if reason is not None:
+        raise ParseRefused(reason)
     if old_tree is not None:
         return parser(name).parse(data, old_tree)
     return parser(name).parse(data)

@@ -13,10 +13,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Iterator, NamedTuple
 
+from .bounded import MB, byte_lru_cache
 from .regions import Region
+
+# libpg_query's JSON is about 8x the statement's text and the decoded nodes about 10x
+# the JSON: the caches below are bounded by those estimates, in bytes.
+PARSE_CACHE_BYTES = 24 * MB
+NODE_CACHE_BYTES = 24 * MB
+DECODED_PER_JSON_BYTE = 10
 
 _SPLIT_RE = re.compile(
     r"""--[^\n]*|/\*(?:.|\n)*?(?:\*/|\Z)|[eE]'(?:[^'\\]|\\.|'')*(?:'|\Z)|'(?:[^']|'')*(?:'|\Z)"""
@@ -50,13 +56,27 @@ class Statement:
     span_end: int = 0  # ... up to and including its own ';'
     _tokens: list[Token] | None = field(default=None, repr=False)
     _node: dict | None = field(default=None, repr=False)
+    _released: bool = field(default=False, repr=False)  # decoded nodes are no longer kept
 
     @property
     def node(self) -> dict | None:
         """The statement node's fields (libpg_query JSON), decoded on first use."""
         if self._node is None and self.raw is not None:
-            self._node = node_of(self.raw, self.kind)
+            node = node_of(self.raw, self.kind)  # a bounded cache: repeated asks stay cheap
+            if self._released:
+                return node
+            self._node = node
         return self._node
+
+    def release(self) -> None:
+        """Drop what was decoded from the parse (the node, its index, the tokens); they are
+        decoded again when asked for. The trees of a large file's statements, about 80 times
+        the text, need not all be in memory at once."""
+        self._released = True
+        self._node = None
+        self._tokens = None
+        self.__dict__.pop("_nodes", None)
+        self.__dict__.pop("_selects", None)
 
     def mentions(self, *names: str) -> bool:
         """Whether the parse tree holds any of these node types or enum values.
@@ -136,7 +156,11 @@ class Statement:
         return 0, min(len(self.data), self.data.find(b"\n") if b"\n" in self.data else len(self.data))
 
 
-@lru_cache(maxsize=16384)
+def _parse_size(result, text: str) -> int:
+    return 2 * len(text) + len(result[1] or "") + len(result[2] or "") + 200
+
+
+@byte_lru_cache(PARSE_CACHE_BYTES, _parse_size)
 def parse_statement(text: str) -> tuple[str | None, str | None, str | None]:
     """(kind, libpg_query JSON, error) for one statement's text; cached by text."""
     from pglast import parser
@@ -155,7 +179,7 @@ def parse_statement(text: str) -> tuple[str | None, str | None, str | None]:
     return raw[i : raw.index('"', i)], raw, None
 
 
-@lru_cache(maxsize=4096)
+@byte_lru_cache(NODE_CACHE_BYTES, lambda node, raw, kind: DECODED_PER_JSON_BYTE * len(raw) + 200)
 def node_of(raw: str, kind: str | None) -> dict | None:
     tree = json.loads(raw)
     stmts = tree.get("stmts") or []

@@ -14,6 +14,7 @@ import os
 import re
 
 from ..core import languages
+from ..core.bounded import MB, ByteLRU
 from ..core.findings import Applicability, Edit, Fix
 from ..core.regions import Region
 from .pyast import arg, call_args, call_name, literal, str_arg, str_list, text
@@ -374,7 +375,7 @@ class DjangoMigration:
         return len(self.data) if end == -1 else end + 1
 
 
-_STATE_CACHE: dict[str, tuple[float, dict]] = {}
+_STATE_CACHE = ByteLRU(4 * MB, "django migration states")  # path -> (mtime, field changes)
 
 
 def _file_state(path: str) -> dict:
@@ -393,12 +394,15 @@ def _file_state(path: str) -> dict:
             doc = Document(fh.read(), path=path)
     except (OSError, UnicodeDecodeError):
         return {}
-    mig = DjangoMigration(doc)
+    try:
+        mig = DjangoMigration(doc)
+    except languages.ParseRefused:  # over the parsing limits: its changes are unknown
+        return {}
     changes: dict = {}
     if mig.ops_list is not None:
         for call in mig._operation_calls(mig.ops_list):
             mig.track(call, _short(call_name(call, mig.data)), changes)
-    _STATE_CACHE[path] = (mtime, changes)
+    _STATE_CACHE.put(path, (mtime, changes), 2 * len(path) + 200 + 200 * len(changes))
     return changes
 
 

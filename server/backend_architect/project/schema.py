@@ -46,8 +46,11 @@ def build_catalog(root: str, settings=None, progress=None, use_disk_cache: bool 
 
     globs = tuple(getattr(settings, "schema", ()) or ())
     base = getattr(settings, "root", None) or root
+    limits = {name: getattr(settings, key) for name, key in (("max_files", "schema_max_files"),
+                                                              ("cache_max_bytes", "cache_max_bytes"))
+              if hasattr(settings, key)}
     return build([root], globs, base, schema_file_filter(root, settings, m), progress=progress,
-                 use_disk_cache=use_disk_cache)
+                 use_disk_cache=use_disk_cache, **limits)
 
 
 class ColumnsAsOf:

@@ -166,6 +166,8 @@ class CatalogIndexer:
         notes = catalog.notes if catalog is not None else []
         text = message + ("" if not notes else f"; {len(notes)} statement(s) skipped:\n" + "\n".join(
             catalog.display_path(n) for n in notes[:200]))
+        for warning in getattr(catalog, "warnings", None) or ():  # e.g. the scan hit schema-max-files
+            text += f"\nwarning: {warning}"
         self.ls.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=text))
         self.reanalyse()
 

@@ -77,8 +77,12 @@ def report_rule_errors(server, session: Session, result: LintResult) -> None:
 
 
 def skipped_notice(server, snap: Snapshot, notified: set) -> None:
+    """A skipped document (too large, too deeply nested, binary) has no diagnostics: say why
+    once, in the log and in a message."""
     if snap.result.skipped and snap.document.uri not in notified:
         notified.add(snap.document.uri)
+        server.window_log_message(types.LogMessageParams(
+            type=types.MessageType.Info, message=f"{snap.document.path}: skipped: {snap.result.skipped}"))
         server.window_show_message(
             types.ShowMessageParams(
                 type=types.MessageType.Info,

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from backend_architect.app import embedded  # noqa: F401  (registers the embedded_sql fact)
 from backend_architect.app.embedded import _text
 from backend_architect.core import languages
+from backend_architect.core.bounded import MB, ByteLRU
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 
@@ -612,7 +613,7 @@ def _py_models(analysis) -> dict[str, dict[str, str]]:
     return _models_in(analysis.doc.text, analysis.tree)
 
 
-_MODEL_FILES: dict[tuple[str, float], dict] = {}
+_MODEL_FILES = ByteLRU(4 * MB, "model files")  # (path, mtime) -> the models it defines
 
 
 def _models_in_file(path: str) -> dict[str, dict[str, str]]:
@@ -627,10 +628,11 @@ def _models_in_file(path: str) -> dict[str, dict[str, str]]:
                 text = fh.read()
         except (OSError, UnicodeDecodeError):
             text = ""
-        found = _models_in(text, languages.parse(text, "python")) if "class " in text else {}
-        if len(_MODEL_FILES) > 512:
-            _MODEL_FILES.clear()
-        _MODEL_FILES[key] = found
+        try:
+            found = _models_in(text, languages.parse(text, "python")) if "class " in text else {}
+        except languages.ParseRefused:  # a file over the parsing limits defines no models we can read
+            found = {}
+        _MODEL_FILES.put(key, found, 200 + sum(100 + 80 * len(fields) for fields in found.values()))
     return found
 
 
