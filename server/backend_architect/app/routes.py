@@ -750,7 +750,7 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
                 h.extra.setdefault("fields", []).append((read, fname, s, e, optional))
     # validation inside the body: Schema().load(...), Model(**data), serializer.is_valid(), form.is_valid()
     btext = text(body, data)
-    m = re.search(r"(\w+)\(\s*\)\.load\(|(\w+)\.load\(|(\w+)\.(?:model_validate|parse_obj|validate)\(|\b([A-Z]\w+)\(\s*\*\*|\b([A-Z]\w*(?:Serializer|Form|Schema))\(|\.is_valid\(|\.parse_args\(", btext)
+    m = re.search(r"(\w+)\(\s*\)\.load\(|(\w+)\.load\(|(\w+)\.(?:model_validate|parse_obj|validate)\(|\b([A-Z]\w+)\(\s*\*\*|\b([A-Z]\w*(?:Serializer|Form|Schema))\(|\.is_valid\(|\.parse_args\(|\b(\w*validat\w*)\(", btext)
     if m and route.schema is None:
         route.schema = next((g for g in m.groups() if g), "validated")
 
