@@ -231,6 +231,8 @@ def _framework(language: str, data: bytes, path: str) -> str | None:
             return "django"
         return None
     if language in ("javascript", "typescript", "tsx"):
+        if re.search(rb"""(from\s+|require\()\s*['"](koa|@koa/router|koa-router|hono)['"]""", head):
+            return None  # Koa and Hono: `ctx.body = ...` is the response; not a supported framework
         if re.search(rb"@nestjs/common", head):
             return "nestjs"
         if re.search(rb"""(from\s+|require\()\s*['"]fastify(-plugin)?['"]|FastifyInstance|FastifyPluginAsync|FastifyPluginCallback""", head):
