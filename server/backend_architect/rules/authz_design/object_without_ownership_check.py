@@ -5,6 +5,8 @@ from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 
 ID_PARAM = re.compile(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
+# Reading another user's profile (and its followers, posts...) is what a social app is for.
+PROFILE_PATH = re.compile(r"/(users|members|profiles|people|persons|authors|accounts)/\{[^}]+\}(/[a-z_-]+)?/?$", re.I)
 ROLE_GUARD = re.compile(r"role|admin|owner|permission|polic|abilit|can[A-Z_]|scope|superuser|staff|acl|casl|authoriz|IsOwner|ObjectPermission", re.I)
 
 
@@ -61,7 +63,7 @@ class ObjectWithoutOwnershipCheck(Rule):
                 continue
             if r.method in ("PUT", "PATCH", "DELETE"):
                 does = "changes"
-            elif r.method == "GET" and r.returns_body:
+            elif r.method == "GET" and r.returns_body and not PROFILE_PATH.search(r.path):
                 does = "returns"
             else:
                 continue
