@@ -6,7 +6,7 @@ from backend_architect.core.registry import Rule
 
 ID_PARAM = re.compile(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
 # Reading another user's profile (and its followers, posts...) is what a social app is for.
-PROFILE_PATH = re.compile(r"/(users|members|profiles|people|persons|authors|accounts)/\{[^}]+\}(/[a-z_-]+)?/?$", re.I)
+PROFILE_PATH = re.compile(r"/(users|members|profiles|people|persons|authors)/\{[^}]+\}(/[a-z_-]+)?/?$", re.I)
 ROLE_GUARD = re.compile(r"role|admin|owner|permission|polic|abilit|can[A-Z_]|scope|superuser|staff|acl|casl|authoriz|IsOwner|ObjectPermission", re.I)
 
 
