@@ -732,6 +732,9 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
                 first = named_args(cargs)[:1]
                 name = string_value(first[0], data) if first else None
                 typed = _kwarg(cargs, "type", data) is not None
+        if parent is not None and parent.type == "comparison_operator" and expr.prev_sibling is not None \
+                and text(expr.prev_sibling, data) in ("in", "not in"):
+            continue  # `"export" in request.GET`: a flag test, no value is used
         read = RequestRead(kind, name, expr.start_byte, expr.end_byte)
         variable = None
         # json.loads(request.body) / data = request.get_json() / data = await request.json()
@@ -752,7 +755,7 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
                 h.extra.setdefault("fields", []).append((read, fname, s, e, optional))
     # validation inside the body: Schema().load(...), Model(**data), serializer.is_valid(), form.is_valid()
     btext = text(body, data)
-    m = re.search(r"(\w+)\(\s*\)\.load\(|(\w+)\.load\(|(\w+)\.(?:model_validate|parse_obj|validate)\(|\b([A-Z]\w+)\(\s*\*\*|\b([A-Z]\w*(?:Serializer|Form|Schema))\(|\.is_valid\(|\.parse_args\(|\b(\w*validat\w*)\(", btext)
+    m = re.search(r"(\w+)\(\s*\)\.load\(|(\w+)\.load\(|(\w+)\.(?:model_validate|parse_obj|validate)\(|\b([A-Z]\w+)\(\s*\*\*|\b([A-Z]\w*(?:Serializer|Form|Schema))\(|\.is_valid\(|\.parse_args\(|\b(\w*validat\w*)\(|\b(\w*[Ff]ilter[Ss]et\w*)\(", btext)
     if m and route.schema is None:
         route.schema = next((g for g in m.groups() if g), "validated")
 
@@ -877,6 +880,15 @@ def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: 
         _python_body_reads(h, data, route.request_names, "django")
         return h
     if not params or text(params[0], data) != "request":
+        return None
+    # a helper that takes the request (a paginator, a sort lookup) is not a view: a view is routed
+    # in urls.py, wears a view decorator or answers with a response
+    decorated = " ".join(text(d, data) for d in decorators)
+    if name not in django_paths and not re.search(
+            r"api_view|require_\w+|login_required|permission_required|csrf_exempt|cache_page|\bview\b|never_cache|vary_on",
+            decorated) and not re.search(
+            r"\breturn\s+(?:render|redirect|HttpResponse\w*|JsonResponse|StreamingHttpResponse|FileResponse|Response|TemplateResponse)\(",
+            text(fn.child_by_field_name("body"), data)):
         return None
     methods = ["ANY"]
     for dec in decorators:
