@@ -7,6 +7,11 @@ from backend_architect.core.registry import Rule
 ID_PARAM = re.compile(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
 # Reading another user's profile (and its followers, posts...) is what a social app is for.
 PROFILE_PATH = re.compile(r"/(users|members|profiles|people|persons|authors)/\{[^}]+\}(/[a-z_-]+)?/?$", re.I)
+OWNERSHIP_RE = re.compile(
+    r"\b(owner|owner_?id|ownerId|user_?id|userId|UserID|author_?id|authorId|created_?by|createdBy|creator_?id)\b\s*(==|!=|=|:|,)|"
+    r"\b(filter|filter_by|where|Where|get|findOne|findFirst|findUnique)\([^)]*\b(user|owner|author)\s*[=:]|"
+    r"\.(owner|user|author)(_id|Id|ID)?\s*(==|!=|===|!==)",
+)
 ROLE_GUARD = re.compile(r"role|admin|owner|permission|polic|abilit|can[A-Z_]|scope|superuser|staff|acl|casl|authoriz|IsOwner|ObjectPermission", re.I)
 
 
@@ -16,7 +21,10 @@ class ObjectWithoutOwnershipCheck(Rule):
     Flags an authenticated handler that loads an object by an id taken from the
     path and returns or changes it without ever looking at the caller: no
     reference to the current user, `req.user`, the token claims, a role or an
-    ownership/permission guard in the handler or its guards.
+    ownership/permission guard in the handler or its guards, in a file where
+    other handlers scope their queries by the caller (`owner_id == user.id`,
+    `filter(user=request.user)`, `where: { userId }`). Records that are not
+    owned by a user (settings, types, organisation-wide data) are left alone.
 
     ## Why is this bad?
     This is an insecure direct object reference (IDOR), the most common API
@@ -52,7 +60,13 @@ class ObjectWithoutOwnershipCheck(Rule):
         if checks.skip_tests(ctx.path):
             return
         data = ctx.document.data
-        for h in checks.handlers(ctx):
+        hs = checks.handlers(ctx)
+        # Objects are owned when the file scopes some query by the caller (owner_id == user.id,
+        # filter(user=request.user), where: { userId }); organisation-wide records (settings,
+        # types, shared incidents) are not an ownership question.
+        if not any(OWNERSHIP_RE.search(checks.body_text(h, data)) for h in hs):
+            return
+        for h in hs:
             r = h.route
             if h.node is None or not r.guards:
                 continue  # public routes are a different question (AU001)
