@@ -83,7 +83,7 @@ class ObjectWithoutOwnershipCheck(Rule):
                 continue
             scope = checks.body_text(h, data)
             cls = h.extra.get("class")
-            if cls is not None:  # DRF / Nest: get_queryset or a class-level check may filter by user
+            if cls is not None and r.framework == "django":  # DRF: get_queryset may filter by user
                 scope = data[cls.start_byte:cls.end_byte].decode("utf-8", "replace")
                 scope = re.sub(r"(permission|authentication)_classes\s*=[^\n]*", "", scope)
             if checks.USER_REF_RE.search(scope) or h.extra.get("user_param"):
