@@ -58,7 +58,10 @@ class Settings:
     # -- rule selection -------------------------------------------------------
 
     def rule_enabled(self, code: str, path: str | None = None) -> bool:
-        selected = _matches(code, self.select) or _matches(code, self.extend_select)
+        selectors = self.select + self.extend_select
+        selected = _matches(code, selectors)
+        if selected and "ALL" in selectors and not _default_enabled(code):
+            selected = _matches(code, [s for s in selectors if s != "ALL"])
         if not selected or _matches(code, self.ignore):
             return False
         if path and self.per_file_ignores:
@@ -88,6 +91,13 @@ class Settings:
             if code.startswith(key) and (best is None or len(key) > len(best[0])):
                 best = (key, value)
         return best[1] if best else default
+
+
+def _default_enabled(code: str) -> bool:
+    from .core.registry import rule_by_code
+
+    rule = rule_by_code(code)
+    return rule is None or rule.default_enabled
 
 
 def _matches(code: str, selectors) -> bool:

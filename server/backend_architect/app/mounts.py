@@ -58,6 +58,8 @@ class Index:
     py_includes: dict = field(default_factory=dict)
     # python: module -> labels of before_request hooks on its blueprints; "*" for app-wide hooks
     py_hooks: dict = field(default_factory=dict)
+    # python: APIRouter subclasses whose constructor passes guard dependencies (class name -> labels)
+    py_router_classes: dict = field(default_factory=dict)
     drf_default: list = field(default_factory=list)  # DEFAULT_PERMISSION_CLASSES (AllowAny left out)
     django_login_middleware: bool = False
     # js: target file -> [(mounting file, guard labels)]
@@ -102,6 +104,16 @@ def django_defaults(path: str) -> tuple[list[str], bool]:
         return [], False
     index = _index(root, int(time.time() // CACHE_SECONDS))
     return list(index.drf_default), index.django_login_middleware
+
+
+def guarded_router_classes(path: str) -> dict[str, list[str]]:
+    """APIRouter subclasses of the project that add guard dependencies (``UserAPIRouter``)."""
+    if not path or path.startswith("<"):
+        return {}
+    root = project_root(os.path.abspath(path))
+    if root is None:
+        return {}
+    return dict(_index(root, int(time.time() // CACHE_SECONDS)).py_router_classes)
 
 
 def project_root(path: str) -> str | None:
@@ -149,7 +161,7 @@ def _index(root: str, epoch: int) -> Index:
         except OSError:
             continue
         if path.endswith(".py"):
-            if re.search(rb"include_router|before_(?:app_)?request|DEFAULT_PERMISSION_CLASSES|LoginRequiredMiddleware", data):
+            if re.search(rb"include_router|before_(?:app_)?request|DEFAULT_PERMISSION_CLASSES|LoginRequiredMiddleware|\(APIRouter\)", data):
                 _index_python(index, path, data, root)
         elif re.search(rb"\.use\(|\.register\(|addHook|APP_GUARD|useGlobalGuards", data):
             _index_js(index, path, data)
@@ -241,6 +253,11 @@ def _index_python(index: Index, path: str, data: bytes, root: str) -> None:
             index.drf_default = [c.rsplit(".", 1)[-1] for c in classes if not c.endswith("AllowAny")]
         if re.search(rb"LoginRequiredMiddleware", data):
             index.django_login_middleware = True
+    for cls in languages.captures("python", "(class_definition) @c", tree.root_node).get("c", []):
+        if "APIRouter" in _text(cls.child_by_field_name("superclasses"), data):
+            guards = _dependency_guards(cls.child_by_field_name("body"), data)
+            if guards:
+                index.py_router_classes[_text(cls.child_by_field_name("name"), data)] = guards
     q = "(call function: (_) @f arguments: (argument_list) @args) @c"
     for _, m in languages.matches("python", q, tree.root_node):
         f = _text(m["f"][0], data)

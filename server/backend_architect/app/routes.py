@@ -364,18 +364,25 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
     prefixes: dict[str, str] = {}
     group_guards: dict[str, list[str]] = {}
     group_limited: set[str] = set()
+    router_classes: dict[str, list[str]] | None = None
     for name, value in module.items():
         if value is None or value.type != "call":
             continue
         callee = text(value.child_by_field_name("function"), data)
         args = value.child_by_field_name("arguments")
+        if fw == "fastapi" and callee.endswith("Router") and callee.rsplit(".", 1)[-1] != "APIRouter":
+            if router_classes is None:
+                from .mounts import guarded_router_classes
+
+                router_classes = guarded_router_classes(document.path)
+            group_guards.setdefault(name, []).extend(router_classes.get(callee.rsplit(".", 1)[-1], []))
         if callee.endswith(("APIRouter", "FastAPI", "Blueprint", "Namespace", "Api")):
             pre = _kwarg(args, "prefix", data) or _kwarg(args, "url_prefix", data) or _kwarg(args, "path", data)
             if pre is not None and string_value(pre, data) is not None:
                 prefixes[name] = string_value(pre, data)
             deps = _kwarg(args, "dependencies", data)
             if deps is not None:
-                group_guards[name] = [g for g in _dependency_names(deps, data) if _is_guard(g)]
+                group_guards.setdefault(name, []).extend(g for g in _dependency_names(deps, data) if _is_guard(g))
                 if any(LIMITER_RE.search(g) for g in _dependency_names(deps, data)):
                     group_limited.add(name)
     # app.include_router(router, dependencies=[...]) / app.add_middleware(SlowAPIMiddleware) in this file

@@ -90,6 +90,9 @@ class Rule:
     # rule to SQL files and migration operations (not queries in app code).
     sql_scope: ClassVar[str] = "any"
     needs_catalog: ClassVar[bool] = False
+    # A rule measured under 70% precision on real code is off unless selected by its
+    # code or prefix (``select = ["ALL"]`` does not turn it on).
+    default_enabled: ClassVar[bool] = True
 
     # -- hooks --------------------------------------------------------------
 

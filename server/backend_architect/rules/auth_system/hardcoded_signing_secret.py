@@ -7,7 +7,7 @@ from backend_architect.core.registry import Rule
 SECRET_NAME = rb"[A-Za-z_]*(?:SECRET|Secret|secret|SIGNING_KEY|SigningKey|signingKey|JWT_KEY|JwtKey|jwtKey|PRIVATE_KEY|PrivateKey)[A-Za-z_0-9]*"
 # Names that hold where a secret lives or what it is called, not the secret: secrets_dir,
 # JWT_SECRET_FILE, GetSigningSecretProcedure, ..._FullMethodName.
-NOT_A_VALUE_NAME = re.compile(rb"(?i)(?:dir|directory|path|file|filename|url|uri|name|names|procedure|method|methodname|header|field|env|envvar|key_?id|type|length|len|size)$")
+NOT_A_VALUE_NAME = re.compile(rb"(?i)(?:dir|directory|path|file|filename|url|uri|name|names|procedure|method|methodname|header|field|env|envvar|key_?id|type|length|len|size|charset|alphabet|chars|characters|pattern|regex|prefix)$")
 # The literal is the whole value (not the start of `"whsec_" + random()`).
 WHOLE = rb"(?=\s*(?:;|,|\)|\}|//|#|$))"
 PLACEHOLDER = re.compile(rb"^(|\$\{.*\}|<.*>|%\(.*\)s|\{\{.*\}\})$")
