@@ -18,7 +18,7 @@ CONVERTED_BEFORE = re.compile(
 )
 
 
-def _checked_inline(data: bytes, start: int, end: int, scope_end: int) -> bool:
+def _checked_inline(data: bytes, start: int, end: int, scope_end: int, name: str | None = None) -> bool:
     line_start = data.rfind(b"\n", 0, start) + 1
     before = data[line_start:start]
     if CONVERTED_BEFORE.search(before):
@@ -168,7 +168,7 @@ class UnvalidatedRequestInput(Rule):
             return
         raw = [r for r in h.extra.get("raw_reads", []) if r[0].kind in ("body", "form", "query") and not r[3]]
         unchecked = [r for r in raw if not (r[0].kind == "query" and r[0].name
-                                            and _checked_inline(data, r[0].start, r[0].end, h.node.end_byte))]
+                                            and _checked_inline(data, r[0].start, r[0].end, h.node.end_byte, r[0].name))]
         if not unchecked:
             return
         first = unchecked[0]
@@ -325,7 +325,7 @@ class UnvalidatedRequestInput(Rule):
         if route.schema is not None:
             return
         reads = [r for r in route.reads if r.kind in ("body", "query")
-                 and not (r.kind == "query" and r.name and _checked_inline(data, r.start, r.end, h.node.end_byte))]
+                 and not (r.kind == "query" and r.name and _checked_inline(data, r.start, r.end, h.node.end_byte, r.name))]
         if not reads or all(_flag_test(data, r) for r in reads):
             return  # only `if (req.body.remember)`: a truthiness test, nothing reaches storage
         kind = reads[0].kind
@@ -595,7 +595,9 @@ class UnvalidatedRequestInput(Rule):
             yield self.finding(call.start_byte, call.end_byte, fix=fix, where=f"`{text_of(data, call.start_byte, call.end_byte)}`",
                                fields=f" ({type_name} has no `{tag_key}` tags)",
                                idiom=f'`{tag_key}:"required"` struct tags' if route.framework != "net/http" else "a validation step")
-        forms = [r for r in route.reads if r.kind == "form" and r.name]
+        # uploaded files (c.FormFile) are checked by the handler, not by a struct schema
+        forms = [r for r in route.reads if r.kind == "form" and r.name
+                 and not re.match(rb"\w+\.(?:FormFile|MultipartForm)\(", data[r.start:r.end])]
         if forms and route.framework in ("gin", "echo", "net/http"):
             names = sorted({r.name for r in forms})
             fix = self._gin_form_fix(a, h, forms, data) if route.framework == "gin" else None
