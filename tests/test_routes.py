@@ -307,3 +307,21 @@ def test_routes_fact_and_no_framework():
     doc = Document('from fastapi import FastAPI\napp = FastAPI()\n@app.get("/x")\ndef x():\n    return 1\n', path="a.py")
     ctx = Context(doc, Settings())
     assert [(r.method, r.path) for r in ctx.fact("routes")] == [("GET", "/x")]
+
+
+def test_gin_chained_group_and_use():
+    _, rs = routes('''
+        package router
+
+        import "github.com/gin-gonic/gin"
+
+        func Create(g *gin.Engine) {
+        	g.Group("/user").Use(authentication.Optional).POST("", users.Create)
+        	g.Group("/").Use(authentication.RequireClient).POST("/message", messages.Create)
+        	g.Group("/api", auth.Required()).Group("/v1").DELETE("/notes/:id", notes.Delete)
+        }
+    ''', "router/router.go")
+    assert one(rs, "POST", "/user").guards == []
+    assert one(rs, "POST", "/message").guards == ["authentication.RequireClient"]
+    r = one(rs, "DELETE", "/api/v1/notes/{id}")
+    assert r.guards == ["auth.Required()"] and r.group == "g"

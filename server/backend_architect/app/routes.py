@@ -1530,6 +1530,27 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
         else:
             handler_node, middleware = rest[-1], list(rest[:-1])
         fn, name = _go_resolve_handler(handler_node, functions, data)
+        # g.Group("/p", mw).Use(auth).POST(...): the chain names the group, its prefix and middleware
+        chain_prefix, chain_mw = "", []
+        base = m["obj"][0]
+        while base.type == "call_expression" and base.child_by_field_name("function").type == "selector_expression":
+            sel = base.child_by_field_name("function")
+            link = text(sel.child_by_field_name("field"), data)
+            link_args = named_args(base.child_by_field_name("arguments"))
+            if link == "Use":
+                chain_mw = link_args + chain_mw
+            elif link == "Group":
+                if link_args and is_string(link_args[0]):
+                    chain_prefix = normalise_path(chain_prefix, string_value(link_args[0], data) or "")
+                    link_args = link_args[1:]
+                chain_mw = link_args + chain_mw
+            else:
+                break
+            base = sel.child_by_field_name("operand")
+        if base is not m["obj"][0]:
+            obj = text(base, data)
+            raw = normalise_path(raw, chain_prefix) if chain_prefix else raw
+            middleware = chain_mw + middleware
         route = Route(fw, "go", method, normalise_path(raw, prefixes.get(obj, "")), name,
                       (fn or handler_node).start_byte, (fn or handler_node).end_byte, call.start_byte, call.end_byte,
                       group=obj, handler_in_file=fn is not None)
