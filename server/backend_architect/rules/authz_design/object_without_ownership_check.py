@@ -7,10 +7,12 @@ from backend_architect.core.registry import Rule
 ID_PARAM = re.compile(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
 # Reading another user's profile (and its followers, posts...) is what a social app is for.
 PROFILE_PATH = re.compile(r"/(users|members|profiles|people|persons|authors)/\{[^}]+\}(/[a-z_-]+)?/?$", re.I)
+_OWNER = r"\b(?:owner|user|author|creator)(?:_?id|Id|ID)?"
 OWNERSHIP_RE = re.compile(
-    r"\b(owner|owner_?id|ownerId|user_?id|userId|UserID|author_?id|authorId|created_?by|createdBy|creator_?id)\b\s*(==|!=|=|:|,)|"
-    r"\b(filter|filter_by|where|Where|get|findOne|findFirst|findUnique)\([^)]*\b(user|owner|author)\s*[=:]|"
-    r"\.(owner|user|author)(_id|Id|ID)?\s*(==|!=|===|!==)",
+    _OWNER + r"\s*(?:==|!=)|(?:==|!=)=?\s*[\w.]*" + _OWNER + r"\b|"  # owner_id == user.id
+    r"\b(?:filter|filter_by|where|Where|get|find|findOne|findFirst|findUnique|findMany|findAll|count)\([^)]*" + _OWNER + r"\s*[=:]|"
+    r"where\s*:\s*\{[^}]*" + _OWNER + r"\b|"  # where: { userId }
+    r"(?i:\b(?:owner|user|author|creator)_id\s*=\s*(?:\?|\$\d+|%s|:\w+))",  # WHERE user_id = $1
 )
 ROLE_GUARD = re.compile(r"role|admin|owner|permission|polic|abilit|can[A-Z_]|scope|superuser|staff|acl|casl|authoriz|IsOwner|ObjectPermission", re.I)
 
@@ -81,7 +83,7 @@ class ObjectWithoutOwnershipCheck(Rule):
                 does = "returns"
             else:
                 continue
-            scope = checks.body_text(h, data)
+            scope = checks.body_text(h, data) + _called_methods(h, data)
             cls = h.extra.get("class")
             if cls is not None and r.framework == "django":  # DRF: get_queryset may filter by user
                 scope = data[cls.start_byte:cls.end_byte].decode("utf-8", "replace")
@@ -98,3 +100,25 @@ class ObjectWithoutOwnershipCheck(Rule):
 def _line_end(data, s, e):
     n = data.find(b"\n", s)
     return e if n < 0 else min(e, n)
+
+
+def _called_methods(h, data: bytes) -> str:
+    """The bodies of this class's methods the handler calls (``self.set_rating(...)``): checks often live there."""
+    node = h.node
+    cls = node.parent if node is not None else None
+    while cls is not None and cls.type not in ("class_definition", "class_declaration", "class_body"):
+        cls = cls.parent
+    if cls is None:
+        return ""
+    body = data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+    names = set(re.findall(r"\b(?:self|this)\.(\w+)\(", body))
+    if not names:
+        return ""
+    out = []
+    ctext = data[cls.start_byte:cls.end_byte].decode("utf-8", "replace")
+    for name in names:
+        m = re.search(r"(?:def|async\s+def)\s+" + re.escape(name) + r"\([\s\S]*?(?=\n\s*(?:@|def |async def )|\Z)", ctext) or \
+            re.search(r"\n\s*(?:async\s+)?" + re.escape(name) + r"\([^)]*\)[^{;]*\{[\s\S]*?\n\s{0,4}\}", ctext)
+        if m:
+            out.append(m.group(0))
+    return "\n".join(out)
