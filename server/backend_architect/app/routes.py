@@ -739,6 +739,8 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
                 first = named_args(cargs)[:1]
                 name = string_value(first[0], data) if first else None
                 typed = _kwarg(cargs, "type", data) is not None
+                if _py_flag_test(call, data):
+                    continue  # `if request.GET.get("export")`, `.get("mode") == "csv"`: only tested
         if parent is not None and parent.type == "comparison_operator" and expr.prev_sibling is not None \
                 and text(expr.prev_sibling, data) in ("in", "not in"):
             continue  # `"export" in request.GET`: a flag test, no value is used
@@ -762,9 +764,24 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
                 h.extra.setdefault("fields", []).append((read, fname, s, e, optional))
     # validation inside the body: Schema().load(...), Model(**data), serializer.is_valid(), form.is_valid()
     btext = text(body, data)
-    m = re.search(r"(\w+)\(\s*\)\.load\(|(\w+)\.load\(|(\w+)\.(?:model_validate|parse_obj|validate)\(|\b([A-Z]\w+)\(\s*\*\*|\b([A-Z]\w*(?:Serializer|Form|Schema))\(|\.is_valid\(|\.parse_args\(|\b(\w*validat\w*)\(|\b(\w*[Ff]ilter[Ss]et\w*)\(", btext)
+    m = re.search(r"(\w+)\(\s*\)\.load\(|(\w+)\.load\(|(\w+)\.(?:model_validate|parse_obj|validate)\(|\b([A-Z]\w+)\(\s*\*\*|\b([A-Z]\w*(?:Serializer|Form|Schema))\(|\.is_valid\(|\.parse_args\(|\b(\w*validat\w*)\(|\b(\w*[Ff]ilter[Ss]et\w*)\(|\bself\.(form\w*)\(", btext)
     if m and route.schema is None:
         route.schema = next((g for g in m.groups() if g), "validated")
+
+
+def _py_flag_test(call: ts.Node, data: bytes) -> bool:
+    """A value only tested: an `if`/`and`/`not` condition, or compared with a literal."""
+    parent = call.parent
+    if parent is None:
+        return False
+    if parent.type in ("boolean_operator", "not_operator"):
+        return True
+    if parent.type in ("if_statement", "elif_clause", "while_statement") and parent.child_by_field_name("condition") == call:
+        return True
+    if parent.type == "comparison_operator":
+        others = [c for c in parent.named_children if c != call]
+        return any(c.type in ("string", "integer", "true", "false", "none") for c in others)
+    return False
 
 
 def _py_fields_of(variable: str, body: ts.Node, data: bytes) -> Iterable[tuple[str, int, int, bool]]:
