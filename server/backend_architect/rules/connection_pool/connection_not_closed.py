@@ -87,6 +87,8 @@ class ConnectionNotClosed(Rule):
                 continue
             if fname.endswith("Session") and not re.search(r"Session(Local)?$", fname):
                 continue
+            if re.search(r"API|Api|Http|HTTP|Client|requests\.|aiohttp", fname):
+                continue  # an HTTP client session, not a database connection
             assign = m["a"][0]
             fn = _enclosing(assign, ("function_definition",))
             if fn is None:
@@ -166,6 +168,8 @@ def _is_migration(path: str, data: bytes) -> bool:
 
 
 def _is_cli_command(fn, data: bytes) -> bool:
+    if text(fn.child_by_field_name("name"), data) == "handle" and re.search(rb"BaseCommand", data):
+        return True  # a Django management command
     parent = fn.parent
     if parent is None or parent.type != "decorated_definition":
         return False

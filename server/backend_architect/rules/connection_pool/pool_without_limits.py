@@ -15,6 +15,8 @@ PY_FIX = {
     "create_pool": "min_size=1, max_size=10, timeout=30, command_timeout=30",
 }
 JS_KEYS = re.compile(r"\b(max|min|idleTimeoutMillis|connectionTimeoutMillis|connectionLimit|acquireTimeout|pool|waitForConnections)\s*:")
+# test support packages (sqltest, testfixtures, testutil): their databases live for one test
+TEST_SUPPORT = re.compile(r"/[\w-]*test[\w-]*/", re.I)
 GO_SETTINGS = re.compile(rb"SetMaxOpenConns|SetMaxIdleConns|SetConnMaxLifetime|SetConnMaxIdleTime|MaxConns|pool_max_conns")
 
 
@@ -126,7 +128,8 @@ class PoolWithoutLimits(Rule):
             yield self.finding(call.start_byte, call.end_byte, fix=self.fix([edit]), call=("new " if is_new else "") + fname + "(...)")
 
     def _go(self, tree, data, path):
-        if GO_SETTINGS.search(data) or _package_sets_limits(path):
+        if GO_SETTINGS.search(data) or _package_sets_limits(path) or \
+                TEST_SUPPORT.search(path.replace("\\", "/")) and not checks.is_fixture_path(path):
             return
         for _, m in languages.matches("go", "(call_expression function: (selector_expression) @f arguments: (argument_list) @a) @c", tree.root_node):
             fname = text(m["f"][0], data)
@@ -135,6 +138,8 @@ class PoolWithoutLimits(Rule):
             if re.search(r"sqlite", text(m["a"][0], data), re.I):
                 continue
             call = m["c"][0]
+            if _closed_in_same_function(call, data):
+                continue  # opened and closed by one function: a one-shot connection, not the app's pool
             yield self.finding(call.start_byte, call.end_byte, call=fname + "(...)")
 
 
@@ -157,3 +162,19 @@ def _package_sets_limits(path: str) -> bool:
         except OSError:
             continue
     return False
+
+
+def _closed_in_same_function(call, data: bytes) -> bool:
+    fn = call.parent
+    while fn is not None and fn.type not in ("function_declaration", "method_declaration", "func_literal"):
+        fn = fn.parent
+    if fn is None:
+        return False
+    decl = call.parent
+    while decl is not None and decl.type not in ("short_var_declaration", "assignment_statement"):
+        decl = decl.parent
+    if decl is None:
+        return False
+    left = decl.child_by_field_name("left")
+    var = text(left.named_children[0], data) if left is not None and left.named_children else ""
+    return bool(var) and re.search(rb"defer\s+" + re.escape(var.encode()) + rb"\.Close\(\)", data[fn.start_byte:fn.end_byte]) is not None

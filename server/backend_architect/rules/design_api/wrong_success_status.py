@@ -80,7 +80,7 @@ class WrongSuccessStatus(Rule):
                 start = h.node.child_by_field_name("name").start_byte
             else:
                 start = r.decl_start
-            if r.method == "POST" and uses_201 and (explicit_200 or default_200 and r.returns_body):
+            if r.method == "POST" and uses_201 and not r.path.endswith("}") and (explicit_200 or default_200 and r.returns_body):
                 last = [s for s in r.path.split("/") if s]
                 creates = CREATE_NAME.search(r.handler.rsplit(".", 1)[-1]) or rest.is_collection_path(r.path) and CREATES_RE.search(
                     data[h.node.start_byte:h.node.end_byte].decode("utf-8", "replace"))
