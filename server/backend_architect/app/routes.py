@@ -1504,6 +1504,13 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
     handlers = []
     calls = languages.matches("go", GO_CALLS, tree.root_node)
     uses = []
+    # setupRateLimit(api, cfg) / ratelimit.Apply(g): a limiter installed on a group by a helper
+    for call in languages.captures("go", "(call_expression) @c", tree.root_node).get("c", []):
+        f = call.child_by_field_name("function")
+        fname = text(f, data).rsplit(".", 1)[-1]
+        args = named_args(call.child_by_field_name("arguments"))
+        if LIMITER_RE.search(fname) and args and args[0].type == "identifier":
+            uses.append((call.start_byte, text(args[0], data), [f]))
     for _, m in calls:
         field_name = text(m["field"][0], data)
         obj = text(m["obj"][0], data)
