@@ -49,9 +49,9 @@ class ListWithoutPagination(Rule):
     no pagination parameter (`limit`/`offset`, `page`/`per_page`, `cursor`...),
     and a page size read from the query string as a raw value (`c.Query("limit")`,
     `req.query.limit`, `request.args.get("per_page")`) that the handler never
-    caps (no `min(...)`, no `limit > max` check). Typed parameters declared
-    with their own bounds (FastAPI `Query(le=...)`, binding tags) are the
-    framework's business.
+    caps (no `min(...)`, no `limit > max` check). Typed parameters and
+    validated queries (FastAPI `Query(le=...)`, a Fastify querystring schema,
+    a DTO, binding tags) carry their own bounds.
 
     ## Why is this bad?
     The response grows with the table: fine with 50 rows, a timeout and an
@@ -116,6 +116,8 @@ class ListWithoutPagination(Rule):
 
 
     def _unbounded_page_size(self, h, data: bytes):
+        if h.route.schema is not None:
+            return  # a validated query (route schema, DTO, model): its bounds live there
         scope = checks.body_text(h, data)
         for read, name, names in _size_reads(h, data):
             # strconv.Atoi(limit) / int(limit) / Number(limit): the converted variable counts too
