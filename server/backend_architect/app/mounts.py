@@ -60,6 +60,8 @@ class Index:
     py_hooks: dict = field(default_factory=dict)
     # python: APIRouter subclasses whose constructor passes guard dependencies (class name -> labels)
     py_router_classes: dict = field(default_factory=dict)
+    # python: (module, variable) -> the router class it was built with (``UserAPIRouter``)
+    py_router_ctor: dict = field(default_factory=dict)
     drf_default: list = field(default_factory=list)  # DEFAULT_PERMISSION_CLASSES (AllowAny left out)
     django_login_middleware: bool = False
     # js: target file -> [(mounting file, guard labels)]
@@ -263,10 +265,11 @@ def _index_python(index: Index, path: str, data: bytes, root: str) -> None:
         f = _text(m["f"][0], data)
         args = m["args"][0]
         call = m["c"][0]
-        if f.endswith(("APIRouter", "FastAPI")):
+        if f.endswith(("Router", "FastAPI")):
             parent = call.parent
             if parent is not None and parent.type == "assignment":
                 var = _text(parent.child_by_field_name("left"), data)
+                index.py_router_ctor[(module, var)] = f.rsplit(".", 1)[-1]
                 deps = next((a.child_by_field_name("value") for a in args.named_children if a.type == "keyword_argument"
                              and _text(a.child_by_field_name("name"), data) == "dependencies"), None)
                 if deps is not None:
@@ -311,6 +314,9 @@ def _py_router_guards(index: Index, key: tuple[str, str], seen: set) -> list[str
     for (mod, var), guards in index.py_router_guards.items():
         if var == key[1] and same_module(mod, key[0]):
             out += guards
+    for (mod, var), cls in index.py_router_ctor.items():
+        if var == key[1] and same_module(mod, key[0]):
+            out += index.py_router_classes.get(cls, [])
     for (mod, var), includes in index.py_includes.items():
         if var != key[1] or not same_module(mod, key[0]):
             continue

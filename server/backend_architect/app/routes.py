@@ -35,7 +35,7 @@ GUARD_RE = re.compile(
     r"auth|login_required|jwt|current_?user|currentuser|guard|protect|permission|verify_?token|"
     r"require_?(user|login|role|admin|scope|auth)|requires_?auth|is_?authenticated|isauthenticated|"
     r"isloggedin|logged_?in|oauth|bearer|api_?key|superuser|is_?admin|roles?\b|principal|passport|"
-    r"ensure_?auth|token_required|access_?token|security",
+    r"ensure_?auth|token_required|access_?token|security|admin_user|get_\w*_user\b",
     re.I,
 )
 NOT_GUARD_RE = re.compile(r"optional|get_db|session\b|throttl|limit", re.I)
