@@ -430,7 +430,8 @@ def rules_doc() -> str:
              "`backend-architect rule CODE` prints the same text.", ""]
     for r in all_rules():
         parts += [f"## {r.code} {r.name}", "", f"Command: `{r.command}` · default severity: {r.severity.value}"
-                  + (f" · fix: {r.fix_title} ({r.fix_safety.value})" if r.fix_title else ""), ""]
+                  + (f" · fix: {r.fix_title} ({r.fix_safety.value})" if r.fix_title else "")
+                  + ("" if r.default_enabled else " · off by default"), ""]
         body = r.doc().replace("\n## ", "\n### ")
         body = body[3:] if body.startswith("## ") else body
         parts += ["### " + body if not body.startswith("### ") else body, ""]
