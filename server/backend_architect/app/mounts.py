@@ -39,7 +39,7 @@ SKIP_DIRS = {"node_modules", ".git", "vendor", "dist", "build", ".venv", "venv",
 MAX_FILES = 40_000
 MAX_BYTES = 400_000
 JS_EXTS = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".jsx")
-CACHE_SECONDS = 30
+CACHE_SECONDS = 120  # the editor sees a new mount within two minutes; a rescan of a large tree costs seconds
 
 # A before-request hook is a guard only when it turns the caller away.
 REJECTS_RE = re.compile(
