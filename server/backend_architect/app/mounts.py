@@ -35,7 +35,7 @@ ROOT_MARKERS = ("backend-architect.toml", "pyproject.toml", "setup.py", "setup.c
                 "go.mod", ".git")
 SKIP_DIRS = {"node_modules", ".git", "vendor", "dist", "build", ".venv", "venv", "env", "__pycache__", "site-packages",
              "testdata", "fixtures", "coverage", ".next", ".nuxt", "tests", "test", "__tests__", "spec", "e2e",
-             "migrations", "static", "public", ".tox", ".mypy_cache"}
+             "migrations", "static", ".tox", ".mypy_cache"}
 MAX_FILES = 40_000
 MAX_BYTES = 400_000
 JS_EXTS = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".jsx")
