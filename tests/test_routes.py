@@ -75,6 +75,47 @@ def test_flask():
     assert r.status_codes == [200]
 
 
+def test_flask_restx_and_restful_resources_and_method_views():
+    doc, rs = routes('''
+        from flask import request
+        from flask.views import MethodView
+        from flask_restx import Namespace, Resource
+        from flask_login import login_required
+        ns = Namespace("todos", path="/todos")
+
+        @ns.route("/<int:todo_id>")
+        class Todo(Resource):
+            method_decorators = [login_required]
+            def get(self, todo_id):
+                return DAO.get(todo_id)
+            @ns.expect(todo_model, validate=True)
+            def put(self, todo_id):
+                return DAO.update(todo_id, request.json)
+
+        class TodoList(Resource):
+            def post(self):
+                data = request.get_json()
+                return DAO.create(data["title"]), 201
+
+        class UserAPI(MethodView):
+            decorators = [login_required]
+            def delete(self, user_id):
+                return "", 204
+
+        api.add_resource(TodoList, "/lists", "/lists/")
+        app.add_url_rule("/users/<int:user_id>", view_func=UserAPI.as_view("user"))
+    ''', "app/todos.py")
+    assert sorted((r.method, r.path) for r in rs) == [
+        ("DELETE", "/users/{user_id}"), ("GET", "/todos/{todo_id}"), ("POST", "/lists"), ("PUT", "/todos/{todo_id}")]
+    put = one(rs, "PUT", "/todos/{todo_id}")
+    assert (put.handler, put.guards, put.schema, put.group) == ("Todo.put", ["login_required"], "todo_model", "ns")
+    assert ("body", None) in reads(put)
+    post = one(rs, "POST", "/lists")
+    assert post.guards == [] and ("body", "title") in reads(post) and post.status_codes == [201]
+    assert one(rs, "DELETE", "/users/{user_id}").guards == ["login_required"]
+    assert doc.data[put.decl_start:put.decl_end].startswith(b"@ns.expect")
+
+
 def test_django_views_take_paths_from_urls(tmp_path):
     (tmp_path / "urls.py").write_text(textwrap.dedent('''
         from django.urls import path, re_path
@@ -266,3 +307,21 @@ def test_routes_fact_and_no_framework():
     doc = Document('from fastapi import FastAPI\napp = FastAPI()\n@app.get("/x")\ndef x():\n    return 1\n', path="a.py")
     ctx = Context(doc, Settings())
     assert [(r.method, r.path) for r in ctx.fact("routes")] == [("GET", "/x")]
+
+
+def test_gin_chained_group_and_use():
+    _, rs = routes('''
+        package router
+
+        import "github.com/gin-gonic/gin"
+
+        func Create(g *gin.Engine) {
+        	g.Group("/user").Use(authentication.Optional).POST("", users.Create)
+        	g.Group("/").Use(authentication.RequireClient).POST("/message", messages.Create)
+        	g.Group("/api", auth.Required()).Group("/v1").DELETE("/notes/:id", notes.Delete)
+        }
+    ''', "router/router.go")
+    assert one(rs, "POST", "/user").guards == []
+    assert one(rs, "POST", "/message").guards == ["authentication.RequireClient"]
+    r = one(rs, "DELETE", "/api/v1/notes/{id}")
+    assert r.guards == ["auth.Required()"] and r.group == "g"

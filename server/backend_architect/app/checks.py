@@ -34,7 +34,7 @@ USER_REF_RE = re.compile(
     r"claims|getUser\(|get_user\(\s*request|c\.(?:Get|MustGet|GetString|GetInt64|GetUint)\(\s*\"(?:user|userID|user_id|claims|my_user_model|uid|sub)|"
     r"ctx\.(?:user|state\.user)|request\.state\.user|g\.user|\buser_id\s*==|owner|is_?admin|isAdmin|is_superuser|"
     r"role|permission|@User\(|@CurrentUser|userId\b|user\.id\b|auth\.uid|principal|jwt_get|get_jwt_identity|"
-    r"UserFromContext|userFromContext|CurrentUserID|authenticated_?user",
+    r"UserFromContext|userFromContext|CurrentUserID|authenticated_?user|self\.user\b|this\.user\b",
     re.I,
 )
 

@@ -22,8 +22,10 @@ SINGULAR_OK = {
     "default", "home", "index", "root", "v", "rest", "service", "proxy", 
     "cache", "mine", "my", "all", "new", "edit", "inbox", "outbox", "trash", "archive",
     "follow", "favorite", "like", "star", "subscribe", "unsubscribe", "vote", "publish", "approve",
+    # lookup keys (`/tags/slug/{slug}`: by slug) and triggers, not collections
+    "slug", "name", "key", "code", "uuid", "email", "username", "handle", "trigger", "type", "kind",
 }
-PAGINATION = re.compile(r"^(limit|offset|page|page_?size|per_?page|pagesize|perpage|cursor|after|before|skip|take|size|first|last|next|page_?token|start|count|max_?results|top)$", re.I)
+PAGINATION = re.compile(r"^(limit|offset|page|page_?size|per_?page|pagesize|perpage|cursor|after|before|since|until|skip|take|size|first|last|next|page_?token|start|count|max_?results|top|ids)$", re.I)
 ACTION_SEGMENTS = {
     "login", "logout", "signin", "signup", "register", "search", "verify", "reset", "refresh", "token", "follow",
     "favorite", "like", "vote", "subscribe", "publish", "approve", "reject", "cancel", "confirm", "activate",

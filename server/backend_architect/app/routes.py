@@ -35,7 +35,7 @@ GUARD_RE = re.compile(
     r"auth|login_required|jwt|current_?user|currentuser|guard|protect|permission|verify_?token|"
     r"require_?(user|login|role|admin|scope|auth)|requires_?auth|is_?authenticated|isauthenticated|"
     r"isloggedin|logged_?in|oauth|bearer|api_?key|superuser|is_?admin|roles?\b|principal|passport|"
-    r"ensure_?auth|token_required|access_?token|security",
+    r"ensure_?auth|token_required|access_?token|security|admin_user|get_\w*_user\b",
     re.I,
 )
 NOT_GUARD_RE = re.compile(r"optional|get_db|session\b|throttl|limit", re.I)
@@ -231,6 +231,8 @@ def _framework(language: str, data: bytes, path: str) -> str | None:
             return "django"
         return None
     if language in ("javascript", "typescript", "tsx"):
+        if re.search(rb"""(from\s+|require\()\s*['"](koa|@koa/router|koa-router|hono)['"]""", head):
+            return None  # Koa and Hono: `ctx.body = ...` is the response; not a supported framework
         if re.search(rb"@nestjs/common", head):
             return "nestjs"
         if re.search(rb"""(from\s+|require\()\s*['"]fastify(-plugin)?['"]|FastifyInstance|FastifyPluginAsync|FastifyPluginCallback""", head):
@@ -270,10 +272,33 @@ def _analyse(document: Document) -> Analysis:
         handlers = _nest_routes(document, tree, data)
     else:
         handlers = _js_routes(document, tree, data, fw)
+    if handlers:
+        _inherit_guards(document, fw, handlers)
     for h in handlers:
         h.route.path_params = path_params(h.route.path)
         h.route.guards = list(dict.fromkeys(g for g in h.route.guards if g))
     return Analysis(fw, tree, handlers, data)
+
+
+def _inherit_guards(document: Document, fw: str, handlers: list[Handler]) -> None:
+    """Guards from where the file's routers are mounted and app-wide hooks (see :mod:`.mounts`)."""
+    from . import mounts
+
+    if fw == "django":
+        drf_default, login_middleware = mounts.django_defaults(document.path)
+        for h in handlers:
+            if h.extra.get("public"):
+                continue
+            if login_middleware:
+                h.route.guards.append("LoginRequiredMiddleware")
+            if drf_default and h.extra.get("drf") and not h.extra.get("explicit_permissions"):
+                h.route.guards += drf_default
+        return
+    inherited = mounts.inherited_guards(document.path, document.language, fw)
+    if inherited:
+        for h in handlers:
+            if not h.extra.get("public"):
+                h.route.guards += inherited.get(h.route.group, []) + inherited.get("*", [])
 
 
 # =========================================================================================
@@ -339,18 +364,25 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
     prefixes: dict[str, str] = {}
     group_guards: dict[str, list[str]] = {}
     group_limited: set[str] = set()
+    router_classes: dict[str, list[str]] | None = None
     for name, value in module.items():
         if value is None or value.type != "call":
             continue
         callee = text(value.child_by_field_name("function"), data)
         args = value.child_by_field_name("arguments")
-        if callee.endswith(("APIRouter", "FastAPI", "Blueprint")):
-            pre = _kwarg(args, "prefix", data) or _kwarg(args, "url_prefix", data)
+        if fw == "fastapi" and callee.endswith("Router") and callee.rsplit(".", 1)[-1] != "APIRouter":
+            if router_classes is None:
+                from .mounts import guarded_router_classes
+
+                router_classes = guarded_router_classes(document.path)
+            group_guards.setdefault(name, []).extend(router_classes.get(callee.rsplit(".", 1)[-1], []))
+        if callee.endswith(("APIRouter", "FastAPI", "Blueprint", "Namespace", "Api")):
+            pre = _kwarg(args, "prefix", data) or _kwarg(args, "url_prefix", data) or _kwarg(args, "path", data)
             if pre is not None and string_value(pre, data) is not None:
                 prefixes[name] = string_value(pre, data)
             deps = _kwarg(args, "dependencies", data)
             if deps is not None:
-                group_guards[name] = [g for g in _dependency_names(deps, data) if _is_guard(g)]
+                group_guards.setdefault(name, []).extend(g for g in _dependency_names(deps, data) if _is_guard(g))
                 if any(LIMITER_RE.search(g) for g in _dependency_names(deps, data)):
                     group_limited.add(name)
     # app.include_router(router, dependencies=[...]) / app.add_middleware(SlowAPIMiddleware) in this file
@@ -415,6 +447,118 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
         h = _django_view(fn, name, decorators, data, module, django_paths)
         if h is not None:
             handlers.append(h)
+    if fw == "flask":
+        handlers += _flask_class_views(tree, data, module, prefixes, group_guards, group_limited)
+    return handlers
+
+
+# -- Flask class-based views: Flask-RESTX / Flask-RESTful Resource, MethodView ----------------
+
+FLASK_CLASS_BASES_RE = re.compile(r"\b(Resource|MethodView|View)\b")
+FLASK_CLASS_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+PY_CLASSES = "(class_definition name: (identifier) @name body: (block) @body) @cls"
+
+
+def _flask_class_paths(tree: ts.Tree, data: bytes) -> dict[str, list[tuple[str, str]]]:
+    """Class name -> [(api / app object, raw path)] from ``api.add_resource(Cls, "/a", "/b")``
+    and ``app.add_url_rule("/a", view_func=Cls.as_view("name"))`` calls of this file."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for call in languages.captures("python", "(call function: (attribute) @f) @c", tree.root_node).get("c", []):
+        f = call.child_by_field_name("function")
+        attr = text(f.child_by_field_name("attribute"), data)
+        obj = text(f.child_by_field_name("object"), data)
+        args = call.child_by_field_name("arguments")
+        pos = [a for a in named_args(args) if a.type != "keyword_argument"]
+        if attr == "add_resource" and pos and pos[0].type in ("identifier", "attribute"):
+            cls = text(pos[0], data).rsplit(".", 1)[-1]
+            paths = [string_value(a, data) for a in pos[1:] if is_string(a)]
+            for raw in [p for p in paths if p is not None] or [""]:
+                out.setdefault(cls, []).append((obj, raw))
+        elif attr == "add_url_rule" and pos and is_string(pos[0]):
+            view = _kwarg(args, "view_func", data) or (pos[2] if len(pos) > 2 else None)
+            m = re.match(r"([\w.]+)\.as_view\(", text(view, data))
+            if m:
+                out.setdefault(m.group(1).rsplit(".", 1)[-1], []).append((obj, string_value(pos[0], data) or ""))
+    return out
+
+
+def _class_decorator_list(body: ts.Node, names: tuple[str, ...], data: bytes) -> dict[str, list[str]]:
+    """``method_decorators = [login_required]`` / ``decorators = [...]`` (or a dict by method):
+    method name (or "*") -> decorator labels."""
+    out: dict[str, list[str]] = {}
+    for stmt in body.named_children:
+        if stmt.type != "expression_statement" or not stmt.named_children or stmt.named_children[0].type != "assignment":
+            continue
+        a = stmt.named_children[0]
+        if text(a.child_by_field_name("left"), data) not in names:
+            continue
+        right = a.child_by_field_name("right")
+        if right is None:
+            continue
+        if right.type == "dictionary":
+            for pair in right.named_children:
+                if pair.type == "pair":
+                    key = string_value(pair.child_by_field_name("key"), data) or ""
+                    out.setdefault(key.lower(), []).extend(
+                        text(c, data) for c in pair.child_by_field_name("value").named_children if c.type != "comment")
+        elif right.type in ("list", "tuple"):
+            out.setdefault("*", []).extend(text(c, data) for c in right.named_children if c.type != "comment")
+    return out
+
+
+def _flask_class_views(tree: ts.Tree, data: bytes, module: dict, prefixes: dict, group_guards: dict,
+                       group_limited: set) -> list[Handler]:
+    registered = _flask_class_paths(tree, data)
+    handlers: list[Handler] = []
+    for _, m in languages.matches("python", PY_CLASSES, tree.root_node):
+        cls = m["cls"][0]
+        cname = text(m["name"][0], data)
+        bases = text(cls.child_by_field_name("superclasses"), data)
+        places = list(registered.get(cname, []))
+        for dec in _decorators(cls):  # @ns.route("/todos/<int:id>") / @api.resource("/todos")
+            call = dec.named_children[0] if dec.named_children else None
+            if call is None or call.type != "call":
+                continue
+            f = call.child_by_field_name("function")
+            if f is None or f.type != "attribute" or text(f.child_by_field_name("attribute"), data) not in ("route", "resource"):
+                continue
+            first = named_args(call.child_by_field_name("arguments"))[:1]
+            if first and is_string(first[0]):
+                places.append((text(f.child_by_field_name("object"), data), string_value(first[0], data) or ""))
+        if not places and not FLASK_CLASS_BASES_RE.search(bases):
+            continue
+        if not places:
+            places = [("", "")]  # registered in another file: the path is unknown here
+        body = m["body"][0]
+        class_decs = _class_decorator_list(body, ("method_decorators", "decorators"), data)
+        for child in body.named_children:
+            fn = child
+            if child.type == "decorated_definition":
+                fn = child.child_by_field_name("definition")
+            if fn is None or fn.type != "function_definition":
+                continue
+            name = text(fn.child_by_field_name("name"), data)
+            if name not in FLASK_CLASS_METHODS:
+                continue
+            decorators = _decorators(fn)
+            for obj, raw in dict.fromkeys((o, normalise_path(p) if p else "") for o, p in places):
+                decl = decorators[0] if decorators else fn
+                route = Route(
+                    framework="flask", language="python", method=name.upper(),
+                    path=normalise_path(raw, prefixes.get(obj, "")) if raw else "", handler=f"{cname}.{name}",
+                    start=fn.start_byte, end=fn.end_byte, decl_start=decl.start_byte,
+                    decl_end=fn.child_by_field_name("parameters").end_byte, group=obj or cname,
+                )
+                h = Handler(route, fn, None, {"class": cls})
+                _python_details(h, data, decorators, None, "flask", module)
+                for label in class_decs.get("*", []) + class_decs.get(name, []):
+                    if LIMITER_RE.search(label):
+                        route.limiter = True
+                    elif _is_guard(label):
+                        route.guards.append(label)
+                route.guards = group_guards.get(obj, []) + route.guards
+                route.limiter = route.limiter or obj in group_limited or "*" in group_limited
+                handlers.append(h)
     return handlers
 
 
@@ -452,7 +596,7 @@ def _python_details(h: Handler, data: bytes, decorators: list[ts.Node], route_ca
         head_name = head.group(0) if head else dt
         if LIMITER_RE.search(head_name) or head_name == "method_decorator" and LIMITER_RE.search(dt):
             route.limiter = True
-        elif re.search(r"use_kwargs|use_args|validate|expects|arguments|input|accepts|parser|body\b", head_name, re.I):
+        elif re.search(r"use_kwargs|use_args|validate|expects?\b|arguments|input|accepts|parser|body\b", head_name, re.I):
             m = re.search(r"\(\s*([\w.]+)", dt)
             route.schema = route.schema or (m.group(1) if m else head_name)
         elif re.search(r"marshal_with|response|output", head_name, re.I):
@@ -595,6 +739,11 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
                 first = named_args(cargs)[:1]
                 name = string_value(first[0], data) if first else None
                 typed = _kwarg(cargs, "type", data) is not None
+                if _py_flag_test(call, data):
+                    continue  # `if request.GET.get("export")`, `.get("mode") == "csv"`: only tested
+        if parent is not None and parent.type == "comparison_operator" and expr.prev_sibling is not None \
+                and text(expr.prev_sibling, data) in ("in", "not in"):
+            continue  # `"export" in request.GET`: a flag test, no value is used
         read = RequestRead(kind, name, expr.start_byte, expr.end_byte)
         variable = None
         # json.loads(request.body) / data = request.get_json() / data = await request.json()
@@ -615,9 +764,24 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
                 h.extra.setdefault("fields", []).append((read, fname, s, e, optional))
     # validation inside the body: Schema().load(...), Model(**data), serializer.is_valid(), form.is_valid()
     btext = text(body, data)
-    m = re.search(r"(\w+)\(\s*\)\.load\(|(\w+)\.load\(|(\w+)\.(?:model_validate|parse_obj|validate)\(|\b([A-Z]\w+)\(\s*\*\*|\b([A-Z]\w*(?:Serializer|Form|Schema))\(|\.is_valid\(", btext)
+    m = re.search(r"(\w+)\(\s*\)\.load\(|(\w+)\.load\(|(\w+)\.(?:model_validate|parse_obj|validate)\(|\b([A-Z]\w+)\(\s*\*\*|\b([A-Z]\w*(?:Serializer|Form|Schema))\(|\.is_valid\(|\.parse_args\(|\b(\w*validat\w*)\(|\b(\w*[Ff]ilter[Ss]et\w*)\(|\bself\.(form\w*)\(", btext)
     if m and route.schema is None:
         route.schema = next((g for g in m.groups() if g), "validated")
+
+
+def _py_flag_test(call: ts.Node, data: bytes) -> bool:
+    """A value only tested: an `if`/`and`/`not` condition, or compared with a literal."""
+    parent = call.parent
+    if parent is None:
+        return False
+    if parent.type in ("boolean_operator", "not_operator"):
+        return True
+    if parent.type in ("if_statement", "elif_clause", "while_statement") and parent.child_by_field_name("condition") == call:
+        return True
+    if parent.type == "comparison_operator":
+        others = [c for c in parent.named_children if c != call]
+        return any(c.type in ("string", "integer", "true", "false", "none") for c in others)
+    return False
 
 
 def _py_fields_of(variable: str, body: ts.Node, data: bytes) -> Iterable[tuple[str, int, int, bool]]:
@@ -721,7 +885,9 @@ def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: 
                       fn.start_byte, fn.end_byte, group=cname)
         h = Handler(route, fn, None, {"class": cls})
         cbody = text(cls.child_by_field_name("body"), data)
+        h.extra["drf"] = bool(re.search(r"APIView|ViewSet", bases))
         perm = re.search(r"permission_classes\s*=\s*[\[(]([^\])]*)", cbody)
+        h.extra["explicit_permissions"] = bool(perm)
         if perm:
             route.guards += [p for p in re.findall(r"\w+", perm.group(1)) if p not in ("AllowAny",)]
         if re.search(r"throttle_classes\s*=\s*[\[(]\s*\w", cbody) or re.search(r"ratelimit", cbody):
@@ -739,6 +905,15 @@ def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: 
         return h
     if not params or text(params[0], data) != "request":
         return None
+    # a helper that takes the request (a paginator, a sort lookup) is not a view: a view is routed
+    # in urls.py, wears a view decorator or answers with a response
+    decorated = " ".join(text(d, data) for d in decorators)
+    if name not in django_paths and not re.search(
+            r"api_view|require_\w+|login_required|permission_required|csrf_exempt|cache_page|\bview\b|never_cache|vary_on",
+            decorated) and not re.search(
+            r"\breturn\s+(?:render|redirect|HttpResponse\w*|JsonResponse|StreamingHttpResponse|FileResponse|Response|TemplateResponse)\(",
+            text(fn.child_by_field_name("body"), data)):
+        return None
     methods = ["ANY"]
     for dec in decorators:
         dt = text(dec, data)
@@ -752,7 +927,10 @@ def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: 
     path = django_paths.get(name, "")
     route = Route("django", "python", methods[0], path, name, fn.start_byte, fn.end_byte,
                   decorators[0].start_byte if decorators else fn.start_byte, fn.start_byte if not decorators else decorators[-1].end_byte)
-    h = Handler(route, fn, None, {"methods": methods})
+    decorator_text = " ".join(text(d, data) for d in decorators)
+    h = Handler(route, fn, None, {"methods": methods, "drf": "api_view" in decorator_text,
+                                  "explicit_permissions": "permission_classes" in decorator_text,
+                                  "public": "login_not_required" in decorator_text})
     _python_details(h, data, decorators, None, "django", module)
     route.request_names = ["request"]
     _python_body_reads(h, data, ["request"], "django")
@@ -1220,7 +1398,7 @@ def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler
             route = Route("nestjs", lang, http, normalise_path(sub, prefix), f"{cname}.{name}",
                           child.start_byte, child.end_byte, route_dec.start_byte, route_dec.end_byte,
                           guards=guards, limiter=limited, status_codes=status, group=cname)
-            h = Handler(route, child, route_dec, {"pipe": pipe, "class": cls, "params": []})
+            h = Handler(route, child, route_dec, {"pipe": pipe, "class": cls, "params": [], "public": public})
             _nest_details(h, data, lang)
             handlers.append(h)
     return handlers
@@ -1329,6 +1507,13 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
     handlers = []
     calls = languages.matches("go", GO_CALLS, tree.root_node)
     uses = []
+    # setupRateLimit(api, cfg) / ratelimit.Apply(g): a limiter installed on a group by a helper
+    for call in languages.captures("go", "(call_expression) @c", tree.root_node).get("c", []):
+        f = call.child_by_field_name("function")
+        fname = text(f, data).rsplit(".", 1)[-1]
+        args = named_args(call.child_by_field_name("arguments"))
+        if LIMITER_RE.search(fname) and args and args[0].type == "identifier":
+            uses.append((call.start_byte, text(args[0], data), [f]))
     for _, m in calls:
         field_name = text(m["field"][0], data)
         obj = text(m["obj"][0], data)
@@ -1372,6 +1557,27 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
         else:
             handler_node, middleware = rest[-1], list(rest[:-1])
         fn, name = _go_resolve_handler(handler_node, functions, data)
+        # g.Group("/p", mw).Use(auth).POST(...): the chain names the group, its prefix and middleware
+        chain_prefix, chain_mw = "", []
+        base = m["obj"][0]
+        while base.type == "call_expression" and base.child_by_field_name("function").type == "selector_expression":
+            sel = base.child_by_field_name("function")
+            link = text(sel.child_by_field_name("field"), data)
+            link_args = named_args(base.child_by_field_name("arguments"))
+            if link == "Use":
+                chain_mw = link_args + chain_mw
+            elif link == "Group":
+                if link_args and is_string(link_args[0]):
+                    chain_prefix = normalise_path(chain_prefix, string_value(link_args[0], data) or "")
+                    link_args = link_args[1:]
+                chain_mw = link_args + chain_mw
+            else:
+                break
+            base = sel.child_by_field_name("operand")
+        if base is not m["obj"][0]:
+            obj = text(base, data)
+            raw = normalise_path(raw, chain_prefix) if chain_prefix else raw
+            middleware = chain_mw + middleware
         route = Route(fw, "go", method, normalise_path(raw, prefixes.get(obj, "")), name,
                       (fn or handler_node).start_byte, (fn or handler_node).end_byte, call.start_byte, call.end_byte,
                       group=obj, handler_in_file=fn is not None)

@@ -393,7 +393,7 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
         a("")
         a(f"// {fname} returns the row or nil when there is none.")
         a(f"func (r *{cls}) {fname}(ctx context.Context, {args}) (*{ent}, error) {{")
-        a(f"\tv, err := scan{ent}(r.db.{qrow}(ctx, \"SELECT \"+{lc}Columns+` FROM {table} WHERE {where}`, {params}))")
+        a(f"\tv, err := scan{ent}(r.db.{qrow}(ctx, `SELECT {cols} FROM {table} WHERE {where}`, {params}))")
         a(f"\tif errors.Is(err, {norows}) {{")
         a("\t\treturn nil, nil")
         a("\t}")
@@ -458,9 +458,9 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
     a(f"func (r *{cls}) Create(ctx context.Context, in {ent}Input) (*{ent}, error) {{")
     if writable:
         ins = f"INSERT INTO {table} ({', '.join(_q(c.name) for c in writable)}) VALUES ({', '.join(go_value(c, i + 1) for i, c in enumerate(writable))}) RETURNING "
-        a(f"\treturn scan{ent}(r.db.{qrow}(ctx, `{ins}`+{lc}Columns, {fields}))")
+        a(f"\treturn scan{ent}(r.db.{qrow}(ctx, `{ins}{cols}`, {fields}))")
     else:
-        a(f"\treturn scan{ent}(r.db.{qrow}(ctx, `INSERT INTO {table} DEFAULT VALUES RETURNING `+{lc}Columns))")
+        a(f"\treturn scan{ent}(r.db.{qrow}(ctx, `INSERT INTO {table} DEFAULT VALUES RETURNING {cols}`))")
     a("}")
     a("")
     a("// Update replaces the writable columns of a row; nil when no row has that id.")
@@ -469,7 +469,7 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
         sets = ", ".join(f"{_q(c.name)} = {go_value(c, i + 2)}" for i, c in enumerate(writable))
         if has_updated:
             sets += ", updated_at = now()"
-        a(f"\tv, err := scan{ent}(r.db.{qrow}(ctx, `UPDATE {table} SET {sets} WHERE {_q(idc.name)} = $1 RETURNING `+{lc}Columns, id, {fields}))")
+        a(f"\tv, err := scan{ent}(r.db.{qrow}(ctx, `UPDATE {table} SET {sets} WHERE {_q(idc.name)} = $1 RETURNING {cols}`, id, {fields}))")
         a(f"\tif errors.Is(err, {norows}) {{")
         a("\t\treturn nil, nil")
         a("\t}")

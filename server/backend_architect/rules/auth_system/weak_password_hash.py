@@ -4,7 +4,16 @@ from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 
-PASSWORD = rb"(?i:pass(?:word|wd|phrase)?|pwd|pw\b)"
+# A value named as a password (not a reset token or one-time code derived from one).
+PASSWORD = rb"(?i:pass(?:word|wd|phrase)|pwd|\bpw\b|\bpass\b)"
+NOT_PASSWORD = rb"[Tt]oken|TOKEN|[Nn]once|\botp|_otp|Otp|\bcode\b|_code\b|[a-z]Code\b|reset_?key|ResetKey"
+# ... or the digest is stored in a password field: user.password_hash = ..., "password": ...
+STORED_IN_PASSWORD = rb"(?i:pass(?:word|wd)\w*['\"]?\s*(?::=|=|:)\s*$)"
+# The digest of a password sent to a k-anonymity range lookup (Have I Been Pwned) is not a stored hash.
+K_ANONYMITY = rb"(?i:pwnedpasswords|haveibeenpwned|k-anonymity|k_anonymity|kanonymity|\bhibp)"
+# The author already reviewed the line (gosec / bandit), or told hashlib it is not for security.
+REVIEWED = rb"#\s*nosec|//\s*#?nosec|usedforsecurity\s*=\s*False"
+ARG = rb"([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)"
 
 
 class WeakPasswordHash(Rule):
@@ -13,7 +22,13 @@ class WeakPasswordHash(Rule):
     Flags passwords hashed with a fast digest: `hashlib.md5/sha1/sha256(...)`,
     `crypto.createHash("sha256").update(password)`, Go's `md5.Sum`,
     `sha1.Sum`, `sha256.Sum256` (or `.Write`) applied to something named
-    password.
+    password, or whose result is stored in a password field.
+
+    Digests of other things are not password hashing and are left alone:
+    checksums, ETags, cache keys, Gravatar's MD5 of an email, HMACs, random
+    tokens, and a password's SHA-1 prefix sent to a k-anonymity range lookup
+    (Have I Been Pwned). A line marked `# nosec` / `//#nosec` (bandit, gosec)
+    or `usedforsecurity=False` was reviewed by its author.
 
     ## Why is this bad?
     General-purpose digests are built to be fast: a single GPU tries billions of
@@ -43,26 +58,47 @@ class WeakPasswordHash(Rule):
     message = "password hashed with {algo}; use argon2id, bcrypt or scrypt"
 
     def check_document(self, ctx):
+        if checks.skip_tests(ctx.path):
+            return
         data = ctx.document.data
-        if not re.search(PASSWORD, data):
+        if not re.search(PASSWORD, data) or re.search(K_ANONYMITY, data):
             return
         lang = ctx.document.language
         if lang == "python":
-            pat = rb"\bhashlib\.(md5|sha1|sha224|sha256|sha384|sha512|new)\(([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)"
-            for m in re.finditer(pat, data):
-                if re.search(PASSWORD, m.group(2)):
-                    yield self.finding(m.start(), m.end(), algo=m.group(1).decode())
+            calls = re.finditer(rb"\bhashlib\.(md5|sha1|sha224|sha256|sha384|sha512|new)\(" + ARG + rb"\)", data)
+            writes = re.finditer(rb"\b(\w+)\s*=\s*hashlib\.(md5|sha1|sha224|sha256|sha384|sha512)\(\s*\)", data)
+            update = rb"\.update\("
         elif lang in checks.JS_LANGUAGES:
-            pat = rb"createHash\(\s*['\"](md5|sha1|sha256|sha512|sha384)['\"]\s*\)\s*\.update\(([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)"
-            for m in re.finditer(pat, data):
-                if re.search(PASSWORD, m.group(2)):
-                    yield self.finding(m.start(), m.end(), algo=m.group(1).decode())
+            calls = re.finditer(rb"createHash\(\s*['\"](md5|sha1|sha256|sha512|sha384)['\"]\s*\)\s*\.update\(" + ARG + rb"\)", data)
+            writes = re.finditer(rb"\b(\w+)\s*=\s*(?:\w+\.)?createHash\(\s*['\"](md5|sha1|sha256|sha512|sha384)['\"]\s*\)\s*;?\s*$", data, re.M)
+            update = rb"\.update\("
         elif lang == "go":
-            for m in re.finditer(rb"\b(md5|sha1|sha256|sha512)\.(Sum\w*)\(([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)", data):
-                if re.search(PASSWORD, m.group(3)):
-                    yield self.finding(m.start(), m.end(), algo=m.group(1).decode())
-            if re.search(rb"\b(md5|sha1|sha256|sha512)\.New\(\)", data):
-                algo = re.search(rb"\b(md5|sha1|sha256|sha512)\.New\(\)", data).group(1).decode()
-                for m in re.finditer(rb"\.Write\(\s*\[\]byte\(([^()\n]*)\)\s*\)", data):
-                    if re.search(PASSWORD, m.group(1)):
-                        yield self.finding(m.start(), m.end(), algo=algo)
+            calls = re.finditer(rb"\b(md5|sha1|sha256|sha512)\.Sum\w*\(" + ARG + rb"\)", data)
+            writes = re.finditer(rb"\b(\w+)\s*:?=\s*(md5|sha1|sha256|sha512)\.New\(\)", data)
+            update = rb"\.Write\("
+        else:
+            return
+        for m in calls:
+            if self._hashes_password(data, m.start(), m.group(2)):
+                yield self.finding(m.start(), m.end(), algo=m.group(1).decode())
+        # h = sha1.New(); h.Write([]byte(password))  /  h = hashlib.sha256(); h.update(password)
+        for w in writes:
+            var = re.escape(w.group(1))
+            for m in re.finditer(rb"\b" + var + update + ARG + rb"\)", data[w.end():w.end() + 2000]):
+                at = w.end() + m.start()
+                if self._hashes_password(data, at, m.group(1)) and not self._reviewed(data, w.start()):
+                    yield self.finding(at, w.end() + m.end(), algo=w.group(2).decode())
+
+    @staticmethod
+    def _reviewed(data: bytes, at: int) -> bool:
+        start = data.rfind(b"\n", 0, data.rfind(b"\n", 0, at)) + 1  # this line and the one above
+        end = data.find(b"\n", at)
+        return bool(re.search(REVIEWED, data[start:end if end >= 0 else len(data)]))
+
+    def _hashes_password(self, data: bytes, at: int, arg: bytes) -> bool:
+        if self._reviewed(data, at):
+            return False
+        if re.search(PASSWORD, arg) and not re.search(NOT_PASSWORD, arg):
+            return True
+        line_start = data.rfind(b"\n", 0, at) + 1
+        return bool(re.search(STORED_IN_PASSWORD, data[line_start:at]))

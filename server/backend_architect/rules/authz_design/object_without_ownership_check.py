@@ -5,6 +5,15 @@ from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 
 ID_PARAM = re.compile(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
+# Reading another user's profile (and its followers, posts...) is what a social app is for.
+PROFILE_PATH = re.compile(r"/(users|members|profiles|people|persons|authors)/\{[^}]+\}(/[a-z_-]+)?/?$", re.I)
+_OWNER = r"\b(?:owner|user|author|creator)(?:_?id|Id|ID)?"
+OWNERSHIP_RE = re.compile(
+    _OWNER + r"\s*(?:==|!=)|(?:==|!=)=?\s*[\w.]*" + _OWNER + r"\b|"  # owner_id == user.id
+    r"\b(?:filter|filter_by|where|Where|get|find|findOne|findFirst|findUnique|findMany|findAll|count)\([^)]*" + _OWNER + r"\s*[=:]|"
+    r"where\s*:\s*\{[^}]*" + _OWNER + r"\b|"  # where: { userId }
+    r"(?i:\b(?:owner|user|author|creator)_id\s*=\s*(?:\?|\$\d+|%s|:\w+))",  # WHERE user_id = $1
+)
 ROLE_GUARD = re.compile(r"role|admin|owner|permission|polic|abilit|can[A-Z_]|scope|superuser|staff|acl|casl|authoriz|IsOwner|ObjectPermission", re.I)
 
 
@@ -14,7 +23,10 @@ class ObjectWithoutOwnershipCheck(Rule):
     Flags an authenticated handler that loads an object by an id taken from the
     path and returns or changes it without ever looking at the caller: no
     reference to the current user, `req.user`, the token claims, a role or an
-    ownership/permission guard in the handler or its guards.
+    ownership/permission guard in the handler or its guards, in a file where
+    other handlers scope their queries by the caller (`owner_id == user.id`,
+    `filter(user=request.user)`, `where: { userId }`). Records that are not
+    owned by a user (settings, types, organisation-wide data) are left alone.
 
     ## Why is this bad?
     This is an insecure direct object reference (IDOR), the most common API
@@ -50,7 +62,13 @@ class ObjectWithoutOwnershipCheck(Rule):
         if checks.skip_tests(ctx.path):
             return
         data = ctx.document.data
-        for h in checks.handlers(ctx):
+        hs = checks.handlers(ctx)
+        # Objects are owned when the file scopes some query by the caller (owner_id == user.id,
+        # filter(user=request.user), where: { userId }); organisation-wide records (settings,
+        # types, shared incidents) are not an ownership question.
+        if not any(OWNERSHIP_RE.search(checks.body_text(h, data)) for h in hs):
+            return
+        for h in hs:
             r = h.route
             if h.node is None or not r.guards:
                 continue  # public routes are a different question (AU001)
@@ -61,13 +79,13 @@ class ObjectWithoutOwnershipCheck(Rule):
                 continue
             if r.method in ("PUT", "PATCH", "DELETE"):
                 does = "changes"
-            elif r.method == "GET" and r.returns_body:
+            elif r.method == "GET" and r.returns_body and not PROFILE_PATH.search(r.path):
                 does = "returns"
             else:
                 continue
-            scope = checks.body_text(h, data)
+            scope = checks.body_text(h, data) + _called_methods(h, data)
             cls = h.extra.get("class")
-            if cls is not None:  # DRF / Nest: get_queryset or a class-level check may filter by user
+            if cls is not None and r.framework == "django":  # DRF: get_queryset may filter by user
                 scope = data[cls.start_byte:cls.end_byte].decode("utf-8", "replace")
                 scope = re.sub(r"(permission|authentication)_classes\s*=[^\n]*", "", scope)
             if checks.USER_REF_RE.search(scope) or h.extra.get("user_param"):
@@ -82,3 +100,25 @@ class ObjectWithoutOwnershipCheck(Rule):
 def _line_end(data, s, e):
     n = data.find(b"\n", s)
     return e if n < 0 else min(e, n)
+
+
+def _called_methods(h, data: bytes) -> str:
+    """The bodies of this class's methods the handler calls (``self.set_rating(...)``): checks often live there."""
+    node = h.node
+    cls = node.parent if node is not None else None
+    while cls is not None and cls.type not in ("class_definition", "class_declaration", "class_body"):
+        cls = cls.parent
+    if cls is None:
+        return ""
+    body = data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+    names = set(re.findall(r"\b(?:self|this)\.(\w+)\(", body))
+    if not names:
+        return ""
+    out = []
+    ctext = data[cls.start_byte:cls.end_byte].decode("utf-8", "replace")
+    for name in names:
+        m = re.search(r"(?:def|async\s+def)\s+" + re.escape(name) + r"\([\s\S]*?(?=\n\s*(?:@|def |async def )|\Z)", ctext) or \
+            re.search(r"\n\s*(?:async\s+)?" + re.escape(name) + r"\([^)]*\)[^{;]*\{[\s\S]*?\n\s{0,4}\}", ctext)
+        if m:
+            out.append(m.group(0))
+    return "\n".join(out)

@@ -67,6 +67,8 @@ class ConnectionNotClosed(Rule):
         if lang == "python":
             if not re.search(rb"connect\(|Session|getconn|acquire\(", data):
                 return
+            if _is_migration(ctx.path, data):
+                return  # runs once, on the migration's own connection
             yield from self._python(checks.tree(ctx), data)
         elif lang == "go":
             if not re.search(rb"\.Query(Context|x|xContext)?\(", data):
@@ -85,10 +87,14 @@ class ConnectionNotClosed(Rule):
                 continue
             if fname.endswith("Session") and not re.search(r"Session(Local)?$", fname):
                 continue
+            if re.search(r"API|Api|Http|HTTP|Client|requests\.|aiohttp", fname):
+                continue  # an HTTP client session, not a database connection
             assign = m["a"][0]
             fn = _enclosing(assign, ("function_definition",))
             if fn is None:
                 continue  # module level: lives as long as the process
+            if _is_cli_command(fn, data):
+                continue  # a command-line command: the process ends with it
             var = text(m["v"][0], data)
             body = text(fn, data)
             v = re.escape(var)
@@ -154,3 +160,18 @@ def _enclosing(node, types):
     while n is not None and n.type not in types:
         n = n.parent
     return n
+
+
+def _is_migration(path: str, data: bytes) -> bool:
+    p = (path or "").replace("\\", "/")
+    return bool(re.search(r"/(migrations|versions|revisions)/", p) or re.search(rb"^from alembic import op|^\s*op\.get_bind\(\)", data, re.M))
+
+
+def _is_cli_command(fn, data: bytes) -> bool:
+    if text(fn.child_by_field_name("name"), data) == "handle" and re.search(rb"BaseCommand", data):
+        return True  # a Django management command
+    parent = fn.parent
+    if parent is None or parent.type != "decorated_definition":
+        return False
+    decorators = " ".join(text(c, data) for c in parent.children if c.type == "decorator")
+    return bool(re.search(r"@(?:click|typer)\.|@\w+\.command\b|@\w+\.group\b|@manager\.|@cli\.", decorators))

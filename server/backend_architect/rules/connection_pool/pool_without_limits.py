@@ -6,32 +6,31 @@ from backend_architect.core import languages
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 
+# Pools whose defaults leave the size or the wait unbounded. SQLAlchemy's engine (5 + 10
+# overflow, 30 s timeout), psycopg_pool (4, 30 s) and pgxpool (max(4, CPUs)) are bounded.
 PY_POOLS = {
-    "create_engine": ("pool_size", "max_overflow", "pool_timeout", "poolclass", "pool_recycle", "pool_pre_ping"),
-    "create_async_engine": ("pool_size", "max_overflow", "pool_timeout", "poolclass", "pool_recycle", "pool_pre_ping"),
     "create_pool": ("min_size", "max_size", "timeout", "command_timeout", "max_inactive_connection_lifetime"),
-    "ConnectionPool": ("min_size", "max_size", "timeout", "max_idle", "max_lifetime"),
-    "AsyncConnectionPool": ("min_size", "max_size", "timeout", "max_idle", "max_lifetime"),
 }
 PY_FIX = {
-    "create_engine": "pool_size=10, max_overflow=5, pool_timeout=30, pool_pre_ping=True",
-    "create_async_engine": "pool_size=10, max_overflow=5, pool_timeout=30, pool_pre_ping=True",
     "create_pool": "min_size=1, max_size=10, timeout=30, command_timeout=30",
-    "ConnectionPool": "min_size=1, max_size=10, timeout=30",
-    "AsyncConnectionPool": "min_size=1, max_size=10, timeout=30",
 }
 JS_KEYS = re.compile(r"\b(max|min|idleTimeoutMillis|connectionTimeoutMillis|connectionLimit|acquireTimeout|pool|waitForConnections)\s*:")
+# test support packages (sqltest, testfixtures, testutil): their databases live for one test
+TEST_SUPPORT = re.compile(r"/[\w-]*test[\w-]*/", re.I)
 GO_SETTINGS = re.compile(rb"SetMaxOpenConns|SetMaxIdleConns|SetConnMaxLifetime|SetConnMaxIdleTime|MaxConns|pool_max_conns")
 
 
 class PoolWithoutLimits(Rule):
     """
     ## What it does
-    Flags a connection pool or engine created without size or timeout settings:
-    SQLAlchemy `create_engine(url)`, asyncpg `create_pool(dsn)`, psycopg
-    `ConnectionPool(dsn)`, node-postgres `new Pool()` / mysql2 `createPool()`
-    without `max`/timeouts, Go `sql.Open`/`gorm.Open` with no
-    `SetMaxOpenConns`/`SetConnMaxLifetime` in the file. SQLite is not flagged.
+    Flags a connection pool created without size or timeout settings where the
+    driver's defaults leave the size or the wait unbounded: asyncpg
+    `create_pool(dsn)` (acquire waits forever), node-postgres `new Pool()` (no
+    connection timeout) / mysql2 `createPool()` (unbounded queue) without
+    `max`/timeouts, Go `sql.Open`/`sqlx`/`gorm.Open` with no
+    `SetMaxOpenConns`/`SetConnMaxLifetime` in the package. SQLite is not
+    flagged, nor are pools whose defaults are bounded (SQLAlchemy's engine:
+    5 + 10 overflow and a 30 s timeout; psycopg_pool; pgxpool).
 
     ## Why is this bad?
     Defaults are sized for a laptop. Multiply the pool size by the number of
@@ -41,12 +40,12 @@ class PoolWithoutLimits(Rule):
 
     ## Example
     ```python
-    engine = create_engine(DATABASE_URL)
+    pool = await asyncpg.create_pool(DATABASE_URL)
     ```
 
     ## Use instead
     ```python
-    engine = create_engine(DATABASE_URL, pool_size=10, max_overflow=5, pool_timeout=30, pool_pre_ping=True)
+    pool = await asyncpg.create_pool(DATABASE_URL, min_size=1, max_size=10, timeout=30, command_timeout=30)
     ```
     The fix adds explicit settings (Python and node-postgres); tune them to
     `max_connections / (processes x replicas)`.
@@ -66,7 +65,7 @@ class PoolWithoutLimits(Rule):
             return
         data = ctx.document.data
         lang = ctx.document.language
-        if not re.search(rb"create_engine|create_pool|ConnectionPool|Pool\(|createPool|sql\.Open|sqlx\.|gorm\.Open|pgxpool", data):
+        if not re.search(rb"create_pool|Pool\(|createPool|sql\.Open|sqlx\.|gorm\.Open", data):
             return
         tree = checks.tree(ctx)
         if lang == "python":
@@ -74,7 +73,7 @@ class PoolWithoutLimits(Rule):
         elif lang in checks.JS_LANGUAGES:
             yield from self._js(tree, data, lang)
         elif lang == "go":
-            yield from self._go(tree, data)
+            yield from self._go(tree, data, ctx.path)
 
     def _python(self, tree, data):
         for _, m in languages.matches("python", "(call function: (_) @f arguments: (argument_list) @a) @c", tree.root_node):
@@ -128,14 +127,54 @@ class PoolWithoutLimits(Rule):
                 edit = Edit(a.start_byte + 1, a.start_byte + 1, "{ " + settings + " }")
             yield self.finding(call.start_byte, call.end_byte, fix=self.fix([edit]), call=("new " if is_new else "") + fname + "(...)")
 
-    def _go(self, tree, data):
-        if GO_SETTINGS.search(data):
+    def _go(self, tree, data, path):
+        if GO_SETTINGS.search(data) or _package_sets_limits(path) or \
+                TEST_SUPPORT.search(path.replace("\\", "/")) and not checks.is_fixture_path(path):
             return
         for _, m in languages.matches("go", "(call_expression function: (selector_expression) @f arguments: (argument_list) @a) @c", tree.root_node):
             fname = text(m["f"][0], data)
-            if fname not in ("sql.Open", "sqlx.Open", "sqlx.Connect", "gorm.Open", "pgxpool.New", "pgxpool.Connect"):
+            if fname not in ("sql.Open", "sqlx.Open", "sqlx.Connect", "gorm.Open"):
                 continue
             if re.search(r"sqlite", text(m["a"][0], data), re.I):
                 continue
             call = m["c"][0]
+            if _closed_in_same_function(call, data):
+                continue  # opened and closed by one function: a one-shot connection, not the app's pool
             yield self.finding(call.start_byte, call.end_byte, call=fname + "(...)")
+
+
+def _package_sets_limits(path: str) -> bool:
+    """The pool is often sized where it is returned to: another file of the same Go package."""
+    import os
+
+    if not path or path.startswith("<"):
+        return False
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        names = [n for n in os.listdir(folder) if n.endswith(".go") and not n.endswith("_test.go")]
+    except OSError:
+        return False
+    for name in names[:200]:
+        try:
+            with open(os.path.join(folder, name), "rb") as f:
+                if GO_SETTINGS.search(f.read(500_000)):
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def _closed_in_same_function(call, data: bytes) -> bool:
+    fn = call.parent
+    while fn is not None and fn.type not in ("function_declaration", "method_declaration", "func_literal"):
+        fn = fn.parent
+    if fn is None:
+        return False
+    decl = call.parent
+    while decl is not None and decl.type not in ("short_var_declaration", "assignment_statement"):
+        decl = decl.parent
+    if decl is None:
+        return False
+    left = decl.child_by_field_name("left")
+    var = text(left.named_children[0], data) if left is not None and left.named_children else ""
+    return bool(var) and re.search(rb"defer\s+" + re.escape(var.encode()) + rb"\.Close\(\)", data[fn.start_byte:fn.end_byte]) is not None

@@ -10,11 +10,48 @@ LIST_EVIDENCE = re.compile(
 )
 
 
+# Query parameters that size a page.
+PAGE_SIZE = re.compile(r"^(limit|per_?page|page_?size|pagesize|perpage|size|take|first|max_?results|top)$", re.I)
+
+
+def _upper_bounded(names: set[str], scope: str) -> bool:
+    """Whether the handler caps one of ``names`` (the parameter, the variables holding it)."""
+    if re.search(r"\b(?:min|Min|clamp|Clamp)\w*\(|Math\.min\(|\ble\s*=|\blt\s*=|\bmax\s*=|\blte\s*=", scope):
+        return True
+    for n in names:
+        v = re.escape(n)
+        if re.search(r"\b" + v + r"\w*\s*>=?\s*[\w.(]|[\w.)]\s*<=?\s*\b" + v, scope):
+            return True
+    return False
+
+
+def _size_reads(h, data: bytes):
+    """Page-size query values read as raw strings (not typed, bounded parameters) and the names they flow into."""
+    typed = {id(r) for r in h.extra.get("typed_reads", [])}
+    for read in h.route.reads:
+        if read.kind != "query" or not read.name or id(read) in typed:
+            continue
+        name = read.name.split(".")[-1]
+        if not PAGE_SIZE.match(name):
+            continue
+        names = {name}
+        line_start = data.rfind(b"\n", 0, read.start) + 1
+        m = re.match(rb"\s*(?:const|let|var)?\s*([\w, ]+?)\s*(?::\s*\w+\s*)?:?=(?!=)", data[line_start:read.start])
+        if m:
+            names |= {v.strip() for v in m.group(1).decode().split(",") if v.strip() and v.strip() != "_"}
+        yield read, name, names
+
+
 class ListWithoutPagination(Rule):
     """
     ## What it does
     Flags a GET on a collection (`/users`, `/orders`) that lists rows and reads
-    no pagination parameter (`limit`/`offset`, `page`/`per_page`, `cursor`...).
+    no pagination parameter (`limit`/`offset`, `page`/`per_page`, `cursor`...),
+    and a page size read from the query string as a raw value (`c.Query("limit")`,
+    `req.query.limit`, `request.args.get("per_page")`) that the handler never
+    caps (no `min(...)`, no `limit > max` check). Typed parameters and
+    validated queries (FastAPI `Query(le=...)`, a Fastify querystring schema,
+    a DTO, binding tags) carry their own bounds.
 
     ## Why is this bad?
     The response grows with the table: fine with 50 rows, a timeout and an
@@ -45,6 +82,7 @@ class ListWithoutPagination(Rule):
     languages = checks.APP_LANGUAGES
     severity = Severity.INFORMATION
     message = "GET {path} returns a list with no pagination parameters; add limit/cursor (or page/per_page) with a maximum"
+    unbounded_message = "GET {path} reads the page size `{name}` from the query with no upper bound; cap it (e.g. at 100)"
 
     def check_document(self, ctx):
         if checks.skip_tests(ctx.path):
@@ -52,6 +90,8 @@ class ListWithoutPagination(Rule):
         data = ctx.document.data
         for h in checks.handlers(ctx):
             r = h.route
+            if r.method == "GET" and h.node is not None:
+                yield from self._unbounded_page_size(h, data)
             if not checks.is_json_api(h, data):
                 continue
             if r.method != "GET" or h.node is None or not r.returns_body:
@@ -73,3 +113,17 @@ class ListWithoutPagination(Rule):
                 continue
             end = data.find(b"\n", r.decl_start)
             yield self.finding(r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end), path=r.path)
+
+
+    def _unbounded_page_size(self, h, data: bytes):
+        if h.route.schema is not None:
+            return  # a validated query (route schema, DTO, model): its bounds live there
+        scope = checks.body_text(h, data)
+        for read, name, names in _size_reads(h, data):
+            # strconv.Atoi(limit) / int(limit) / Number(limit): the converted variable counts too
+            for n in list(names):
+                for m in re.finditer(r"(\w+)(?:\s*,\s*\w+)?\s*:?=\s*[\w.]*\(\s*" + re.escape(n) + r"\b", scope):
+                    names.add(m.group(1))
+            if _upper_bounded(names, scope):
+                continue
+            yield self.finding(read.start, read.end, message=self.unbounded_message.format(path=h.route.path or h.route.handler, name=name))

@@ -59,6 +59,8 @@ class NonstandardErrorBody(Rule):
                 shape = _shape(literal, lang)
                 if shape is None:
                     continue
+                if shape == '`{"detail"}`' and h.route.framework in ("django", "fastapi"):
+                    continue  # Django REST framework's and FastAPI's own error body: the project's convention
                 yield self.finding(base + s, base + e, shape=shape)
 
     def _error_literals(self, body, lang, fw):

@@ -69,6 +69,8 @@ class SensitiveFieldInResponse(Rule):
         if lang == "python":
             yield from self._python(ctx, tree, data)
         elif lang in checks.JS_LANGUAGES:
+            if ctx.path.endswith(".d.ts"):
+                return  # type declarations (often generated), not the API's models
             yield from self._ts(tree, data, lang)
         elif lang == "go":
             yield from self._go(tree, data)
@@ -145,6 +147,11 @@ class SensitiveFieldInResponse(Rule):
             if re.search(rb"(Decode|Unmarshal)\(\s*&?\w*" + n, data) or re.search(rb"var\s+\w+\s+\*?" + n + rb"\b[\s\S]{0,400}?(Decode|Unmarshal)\(", data):
                 continue
             if not re.search(rb"\.JSON\(|Encode\(|json\.Marshal|WriteJSON|writeJSON", data):
+                continue
+            # a JSON model has json tags or is itself handed to the encoder; a store's result struct is neither
+            fields_text = text(m["f"][0], data)
+            if 'json:"' not in fields_text and not re.search(
+                    rb"(?:\.JSON|Encode|json\.Marshal|WriteJSON|writeJSON)\([^()\n]*\b" + n + rb"\b", data):
                 continue
 
             for field in m["f"][0].named_children:

@@ -17,7 +17,9 @@ class WrongSuccessStatus(Rule):
     ## What it does
     Flags a POST that creates a resource but answers 200 (explicitly or by the
     framework's default) instead of 201 Created, and a DELETE that answers 200
-    with a body instead of 204 No Content.
+    with a body instead of 204 No Content, in a file whose other routes answer
+    201 (204): a codebase that answers every create with 200 follows its own
+    convention, and only the exception to it is worth a change.
 
     ## Why is this bad?
     Status codes are the contract clients and caches act on. 201 tells the
@@ -57,7 +59,12 @@ class WrongSuccessStatus(Rule):
             return
         data = ctx.document.data
         a = checks.analysis(ctx)
-        for h in checks.handlers(ctx):
+        hs = checks.handlers(ctx)
+        # A codebase that answers every create with 200 follows its own convention; the finding is
+        # an inconsistency only where a sibling route of the file answers 201 (or 204 for DELETE).
+        uses_201 = any(201 in h.route.status_codes for h in hs if h.route.method == "POST")
+        uses_204 = any(204 in h.route.status_codes for h in hs if h.route.method == "DELETE")
+        for h in hs:
             r = h.route
             if not checks.is_json_api(h, data):
                 continue
@@ -73,7 +80,7 @@ class WrongSuccessStatus(Rule):
                 start = h.node.child_by_field_name("name").start_byte
             else:
                 start = r.decl_start
-            if r.method == "POST" and (explicit_200 or default_200 and r.returns_body):
+            if r.method == "POST" and uses_201 and not r.path.endswith("}") and (explicit_200 or default_200 and r.returns_body):
                 last = [s for s in r.path.split("/") if s]
                 creates = CREATE_NAME.search(r.handler.rsplit(".", 1)[-1]) or rest.is_collection_path(r.path) and CREATES_RE.search(
                     data[h.node.start_byte:h.node.end_byte].decode("utf-8", "replace"))
@@ -82,7 +89,7 @@ class WrongSuccessStatus(Rule):
                 fix = self._fix(a, h, data)
                 yield self.finding(start, end, fix=fix,
                                    what=f"POST {r.path} creates a resource but answers 200; answer 201 Created")
-            elif r.method == "DELETE" and r.returns_body and (explicit_200 or default_200 or r.framework == "nestjs" and not success) \
+            elif r.method == "DELETE" and uses_204 and r.returns_body and (explicit_200 or default_200 or r.framework == "nestjs" and not success) \
                     and (r.path.endswith("}") or re.search(r"delete|remove|destroy", r.handler, re.I)) \
                     and not (last_segment(r.path) in rest.ACTION_SEGMENTS):
                 # DELETE of the resource itself; un-follow/un-favourite style actions answer the new state

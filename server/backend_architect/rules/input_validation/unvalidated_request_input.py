@@ -10,6 +10,30 @@ BOOL_NAME_RE = re.compile(r"^(is|has|can|should|enable|enabled|active|allow)[_A-
 NEST_VALIDATOR_RE = re.compile(r"@(Is\w+|Min|Max|Length|MinLength|MaxLength|Matches|Validate\w*|Type|Allow|Equals|Contains|Array\w*|ValidateNested)\b")
 
 
+# A query value converted to a type where it is read (int(...), Number(...)), or compared with an
+# allow-list afterwards (`sort not in SORTABLE`, `SORTABLE.includes(sort)`), is validated inline.
+CONVERTED_BEFORE = re.compile(
+    rb"(?:\b(?:int|float|bool|Decimal|UUID|Number|parseInt|parseFloat|Boolean|BigInt)|uuid\.UUID|fromisoformat|strconv\.\w+)"
+    rb"\(\s*(?:[\w.]+\(\s*)*$"
+)
+
+
+def _checked_inline(data: bytes, start: int, end: int, scope_end: int, name: str | None = None) -> bool:
+    line_start = data.rfind(b"\n", 0, start) + 1
+    before = data[line_start:start]
+    if CONVERTED_BEFORE.search(before):
+        return True
+    m = re.match(rb"\s*(?:const|let|var)?\s*(\w+)\s*(?::\s*\w+\s*)?:?=(?!=)", before)
+    if not m:
+        return False
+    var = re.escape(m.group(1))
+    rest = data[end:scope_end]
+    return bool(re.search(
+        rb"\b" + var + rb"\s+(?:not\s+)?in\s+[\w.(\[{]|\.(?:includes|has|indexOf)\(\s*" + var + rb"\s*\)|"
+        rb"\b" + var + rb"\s*[!=]==?\s*['\"]|\b(?:\w*valid\w*|re\.(?:full)?match|fullmatch|\w+\.test)\([^)]*\b" + var + rb"\b",
+        rest))
+
+
 def _kind_of(name: str) -> str:
     if BOOL_NAME_RE.search(name):
         return "bool"
@@ -143,9 +167,11 @@ class UnvalidatedRequestInput(Rule):
         if route.schema is not None:
             return
         raw = [r for r in h.extra.get("raw_reads", []) if r[0].kind in ("body", "form", "query") and not r[3]]
-        if not raw:
+        unchecked = [r for r in raw if not (r[0].kind == "query" and r[0].name
+                                            and _checked_inline(data, r[0].start, r[0].end, h.node.end_byte, r[0].name))]
+        if not unchecked:
             return
-        first = raw[0]
+        first = unchecked[0]
         read, variable, holder, _ = first
         names = sorted({r.name for r in route.reads if r.name and r.kind == read.kind} |
                        {f[1] for f in h.extra.get("fields", []) if f[0] is read})
@@ -298,7 +324,8 @@ class UnvalidatedRequestInput(Rule):
         route = h.route
         if route.schema is not None:
             return
-        reads = [r for r in route.reads if r.kind in ("body", "query")]
+        reads = [r for r in route.reads if r.kind in ("body", "query")
+                 and not (r.kind == "query" and r.name and _checked_inline(data, r.start, r.end, h.node.end_byte, r.name))]
         if not reads or all(_flag_test(data, r) for r in reads):
             return  # only `if (req.body.remember)`: a truthiness test, nothing reaches storage
         kind = reads[0].kind
@@ -568,7 +595,9 @@ class UnvalidatedRequestInput(Rule):
             yield self.finding(call.start_byte, call.end_byte, fix=fix, where=f"`{text_of(data, call.start_byte, call.end_byte)}`",
                                fields=f" ({type_name} has no `{tag_key}` tags)",
                                idiom=f'`{tag_key}:"required"` struct tags' if route.framework != "net/http" else "a validation step")
-        forms = [r for r in route.reads if r.kind == "form" and r.name]
+        # uploaded files (c.FormFile) are checked by the handler, not by a struct schema
+        forms = [r for r in route.reads if r.kind == "form" and r.name
+                 and not re.match(rb"\w+\.(?:FormFile|MultipartForm)\(", data[r.start:r.end])]
         if forms and route.framework in ("gin", "echo", "net/http"):
             names = sorted({r.name for r in forms})
             fix = self._gin_form_fix(a, h, forms, data) if route.framework == "gin" else None

@@ -1,0 +1,47 @@
+"""Rules measured under 70% precision on real code are off unless selected by code or prefix."""
+
+from __future__ import annotations
+
+import re
+
+from backend_architect.config import Settings
+from backend_architect.core.document import Document
+from backend_architect.core.engine import lint
+from backend_architect.core.registry import all_rules
+
+OFF = [r for r in all_rules() if not r.default_enabled]
+
+VERB_ROUTE = '''\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.post("/users/create")
+async def create_user(name: str):
+    return {"name": name}
+'''
+
+
+def test_some_rules_are_off_by_default_and_say_why():
+    assert OFF, "no rule is off by default"
+    for rule in OFF:
+        assert re.search(r"[Oo]ff by default", rule.doc()), rule.code
+        assert re.search(r"\d+% precision", rule.doc()), f"{rule.code} does not state its measured precision"
+
+
+def test_all_leaves_them_off_and_an_explicit_code_or_prefix_turns_them_on():
+    for rule in OFF:
+        assert not Settings().rule_enabled(rule.code)
+        assert not Settings(select=("ALL",), extend_select=("MG",)).rule_enabled(rule.code)
+        assert Settings(select=(rule.code,)).rule_enabled(rule.code)
+        assert Settings(extend_select=(rule.code[:-3],)).rule_enabled(rule.code)
+        assert not Settings(select=(rule.code,), ignore=(rule.code,)).rule_enabled(rule.code)
+    on = next(r for r in all_rules() if r.default_enabled)
+    assert Settings().rule_enabled(on.code)
+
+
+def test_lint_honours_the_default():
+    doc = Document(VERB_ROUTE, path="app/users.py")
+    assert "API001" not in {f.code for f in lint(doc, Settings()).findings}
+    assert "API001" in {f.code for f in lint(doc, Settings(select=("API001",))).findings}
