@@ -188,7 +188,11 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
         # the schema comes from the file's own project (the nearest manifest; a nested module has its own)
         root = project
         if root not in catalog_cache:
-            catalog_cache[root] = build_catalog(root, settings) if _wants_catalog(settings) else None
+            scan_warnings: list[str] = []
+            catalog_cache[root] = (build_catalog(root, settings, warnings=scan_warnings)
+                                   if _wants_catalog(settings) else None)
+            for w in scan_warnings:
+                print(f"warning: {w}", file=sys.stderr)
         catalog = catalog_cache[root]
         if info.not_own is not None and info.not_own.kind == "test data" or not info.may_be(("postgres",)):
             catalog = None  # test data is not checked against today's schema, nor another dialect's SQL

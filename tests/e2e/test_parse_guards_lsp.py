@@ -37,4 +37,5 @@ async def test_deeply_nested_python_is_skipped_with_the_reason_logged(client: La
     assert any("deep.py: skipped: blocks nested 600 indentation levels deep" in m for m in logged), logged
     # the server is still there and analyses the next document
     sql_uri = "file:///tmp/guards/q.sql"
-    assert "QO002" in [d.code for d in await _open(client, sql_uri, "DELETE FROM t;\n", "sql")]
+    query = "SELECT id FROM t WHERE id NOT IN (SELECT t_id FROM u);\n"
+    assert "QO005" in [d.code for d in await _open(client, sql_uri, query, "sql")]

@@ -40,8 +40,9 @@ def schema_file_filter(root: str, settings, m: ProjectModel | None = None) -> Ca
 
 
 def build_catalog(root: str, settings=None, progress=None, use_disk_cache: bool = True,
-                  m: ProjectModel | None = None):
-    """The catalog of project ``root`` (None when it has no schema files)."""
+                  m: ProjectModel | None = None, warnings: list[str] | None = None):
+    """The catalog of project ``root`` (None when it has no schema files); what the scan had
+    to leave out (its file limit) is added to ``warnings``."""
     from ..catalog.build import build
 
     globs = tuple(getattr(settings, "schema", ()) or ())
@@ -50,7 +51,7 @@ def build_catalog(root: str, settings=None, progress=None, use_disk_cache: bool 
                                                               ("cache_max_bytes", "cache_max_bytes"))
               if hasattr(settings, key)}
     return build([root], globs, base, schema_file_filter(root, settings, m), progress=progress,
-                 use_disk_cache=use_disk_cache, **limits)
+                 use_disk_cache=use_disk_cache, warnings=warnings, **limits)
 
 
 class ColumnsAsOf:
