@@ -95,8 +95,12 @@ def looks_like_sql(text: str) -> bool:
     """Starts with a SQL keyword, and either parses or has the shape of a statement."""
     if SQL_START_RE.match(text) is None and not re.match(r"\s*KILL\b", text, re.I):
         return False
-    if _STRUCTURE_RE.search(text) or _COMMAND_RE.match(text):
+    if _STRUCTURE_RE.search(text):
         return True
+    if _COMMAND_RE.match(text):
+        # "Drop user {name} from the list" is a sentence: SQL keywords are not Capitalised
+        first = text.split(None, 1)[0].lstrip("(")
+        return not (len(first) > 1 and first[0].isupper() and first[1:].islower())
     from ..core.sql import parse_statement
 
     clean, _ = clean_sql(text.strip().rstrip(";"), 0, qmark=True)
