@@ -33,14 +33,35 @@ class SqlStringFormatting(Rule):
     """
     ## What it does
     Flags SQL passed to a database call (`cursor.execute`, `conn.fetch`,
-    `pool.query`, `knex.raw`, `prisma.$queryRawUnsafe`, `db.QueryContext` ...)
-    that is built by formatting or concatenating a non-constant value into the
-    text: f-strings, `%`, `.format`, `+`, template literals, `fmt.Sprintf`.
+    `session.execute(text(...))`, `exec_driver_sql`, `Model.objects.raw`,
+    `RawSQL`, pg8000 `run`, `pool.query`, `knex.raw`, Sequelize and TypeORM
+    `query`, `prisma.$queryRawUnsafe`, `db.QueryContext`, GORM `Raw`/`Exec`,
+    sqlx, go-pg `Query` ...) that is built by formatting or concatenating a
+    non-constant value into the text: f-strings, `%`, `.format`, `+`, `+=` and
+    `sql = sql + ...` across statements, `.concat`, `util.format`, template
+    literals, `fmt.Sprintf`, and lists of pieces joined with `" ".join(parts)`,
+    `parts.join(" ")` or `strings.Join`.
+
+    Values that come from the request are reported as SQL injection wherever
+    they sit: `request.args` / `.form` / `.json` / `.data` / `.GET` / `.POST`,
+    `req.query` / `.body` / `.params`, Koa `ctx.query`, Gin/Echo `c.Query` /
+    `c.Param` / `c.PostForm`, `r.URL.Query().Get`, `r.FormValue`, FastAPI
+    handler parameters and Flask route parameters, also when they pass
+    through local variables (destructuring included) or through the
+    parameter of a function of the same file that a caller hands request data.
+    Conditions and expressions given to query builders (`whereRaw`,
+    `orderByRaw`, Sequelize `literal`, TypeORM `where`, Django
+    `.extra(where=...)`, GORM / go-pg / xorm `Where`, `Order`, `Joins`) are
+    reported only when request data is spliced into them.
 
     Constant-only formatting is not flagged: a literal, an `ALL_CAPS` constant
     (or a Go `const`), a lookup in an `ALL_CAPS` whitelist dict, numbers
-    (`len(...)`, `%d`), quoted identifiers (`quote_ident`, `pq.QuoteIdentifier`)
-    and lists of placeholders (`", ".join(["%s"] * len(ids))`).
+    (`len(...)`, `int(...)`, `%d`, parameters typed `int` / `int64` /
+    `number` / `UUID`, Flask `<int:id>`), quoted identifiers (`quote_ident`,
+    `pq.QuoteIdentifier`) and lists of placeholders
+    (`", ".join(["%s"] * len(ids))`). Names and clauses composed by code (not
+    from the request) are flagged only when they are a bare parameter of the
+    function; `SET` statements only for request data.
 
     ## Why is this bad?
     A value spliced into SQL text is SQL injection waiting for the wrong

@@ -13,9 +13,18 @@ class NPlusOneQuery(Rule):
     """
     ## What it does
     Flags a query executed once per row of another query (N+1): a query
-    inside a loop over the rows of another query, or an ORM relation
-    read inside a loop over a queryset or result (Django, SQLAlchemy, Prisma,
-    TypeORM and GORM where the loop and the relation are visible in the file).
+    inside a loop over the rows of another query, a SELECT inside a loop
+    over any collection that uses the loop item, an ORM relation read inside
+    a loop over a queryset or result (Django, SQLAlchemy, Prisma, TypeORM and
+    GORM where the loop and the relation are visible in the file), and a call
+    per item to a function that runs a query: a repository finder or a
+    serializer defined in the same file, imported from a relative module, or
+    defined in another file of the same folder (Go package).
+
+    Loops over a constant (a literal list, an `ALL_CAPS` name, `range(3)`),
+    loops that stop at the first item (`break` / `return` in the body) and
+    calls whose name says they batch (`..._many`, `bulk_...`, `..._by_ids`)
+    are not flagged.
 
     ## Why is this bad?
     One request turns into one query per row: a page of 100 posts costs 101
