@@ -377,7 +377,7 @@ GO_METHODS = {
     "PrepareContext", "Get", "Select", "GetContext", "SelectContext", "NamedExec",
     "NamedExecContext", "NamedQuery", "NamedQueryContext", "Queryx", "QueryRowx", "QueryxContext",
     "QueryRowxContext", "MustExec", "MustExecContext", "Raw", "Queue", "Preparex", "PreparexContext",
-    "QueryOne",
+    "QueryOne", "RawQuery",
 }
 
 

@@ -261,7 +261,7 @@ class _Analysis:
             call = caps["call"][0]
             name = self.src(caps["name"][0])
             recv = caps.get("recv", [None])[0]
-            if call.start_byte in reported or _BATCHED_NAME.search(name):
+            if call.start_byte in reported or _BATCHED_NAME.search(name) or _writes(name):
                 continue
             if recv is not None and name in _GENERIC_METHODS:
                 continue
@@ -299,7 +299,7 @@ class _Analysis:
                     if not qs or not all(qs):
                         continue
                     where = f"in `{name}`"
-            if not self.per_item(loop):
+            if not self.per_item(loop) or _INPUT_ITERABLE.match(self.src(loop.iterable).strip()):
                 continue
             reported.add(call.start_byte)
             yield self.rule.finding(call.start_byte, call.end_byte, message=CALL_MESSAGE.format(
@@ -685,8 +685,9 @@ CALL_MESSAGE = ("`{call}` runs a query ({where}) once per item of {outer} (N+1);
 # write is a different problem)
 _QUERYING = {
     "python": re.compile(
-        r"\.(?:execute|fetch|fetchrow|fetchval|fetch_all|fetch_one|fetch_val|scalars|scalar|scalar_one|"
-        r"scalar_one_or_none|exec_driver_sql)\s*\(|\bsession\.(?:get|query)\s*\(|\.query\(\s*[A-Z]\w*|"
+        r"\b(?:\w*cur(?:sor)?|\w*session|\w*conn(?:ection)?|db|engine|tx|transaction|database|pool|self\.\w*(?:db|session|conn))"
+        r"\s*\.\s*(?:execute|fetch|fetchrow|fetchval|fetch_all|fetch_one|fetch_val|scalars|scalar|scalar_one|"
+        r"scalar_one_or_none|exec_driver_sql|get)\s*\(|\.query\(\s*[A-Z]\w*|"
         r"\b[A-Z]\w*\.objects(?:\.\w+\([^)]*\))*\.(?:get|filter|exclude|first|last|count|exists|aggregate|values|"
         r"values_list|raw|get_or_none|in_bulk|all)\s*\(|\bselect\(\s*[A-Z]\w*|\.(?:get_object_or_404|"
         r"get_list_or_404)\("),
@@ -702,6 +703,19 @@ _QUERYING = {
         r"\b(?:db|tx|conn|pool|DB|Tx|sqlx|gdb|orm|gormDB|r\.db|s\.db|repo\.db|store\.db|d\.db|q\.db)\s*\.\s*"
         r"(?:Query|Get|Select|First|Find|Take|Last|Raw|Model|Where|Preload|Count)\s*\("),
 }
+# per-item writes (create, update, send ...) are a different problem from N+1 reads
+_WRITE_WORDS = {"create", "update", "upsert", "save", "insert", "delete", "remove", "add", "set", "sync", "ensure",
+                "send", "notify", "publish", "emit", "make", "log", "write", "store", "put", "post", "patch", "mark",
+                "record", "assign", "attach", "detach", "grant", "revoke", "invite", "apply", "process", "handle",
+                "import", "export", "migrate", "register", "enqueue", "schedule", "refresh", "reset", "touch"}
+
+
+def _writes(name: str) -> bool:
+    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)
+    return any(w.lower() in _WRITE_WORDS for w in words)
+# loops over what the caller sent (a payload's list of tags): a handful of items, not table rows
+_INPUT_ITERABLE = re.compile(r"(?i)^(?:\w+_in|\w+_input|\w+_request|payload|body|data|params|args|kwargs|request|req|"
+                             r"form|options|opts|config|settings|cfg|conf|input|dto|cmd|command)(?:\.|\[|$)")
 _BATCHED_NAME = re.compile(r"(?i)batch|bulk|many|_in$|by_?ids$|multi|_all$|^all_|prefetch|preload|load_all|"
                            r"cache|memo|warm")
 _GENERIC_METHODS = {"get", "find", "save", "create", "update", "delete", "all", "first", "list", "load", "fetch",
@@ -750,9 +764,17 @@ def _querying_functions(tree, data: bytes, lang: str, extra_spans=()) -> dict[st
     defs = _definitions(tree, data, lang)
     direct: dict[str, list[bool]] = {}
     bodies = []
+    nested = [node for _, node, _ in defs]
     for name, node, body in defs:
         text = _text(body, data)
-        q = bool(pattern.search(text)) or any(body.start_byte <= s < body.end_byte for s in extra_spans)
+        inner = []
+        if lang == "python":
+            # a def inside the body is a closure handed to someone else, not run by this call
+            inner = [(n.start_byte, n.end_byte) for n in nested if body.start_byte <= n.start_byte and n.end_byte <= body.end_byte]
+            for start, end in sorted(inner, reverse=True):
+                text = text[: start - body.start_byte] + text[end - body.start_byte :] if text.isascii() else text
+        q = bool(pattern.search(text)) or any(body.start_byte <= s < body.end_byte and
+                                              not any(a <= s < b for a, b in inner) for s in extra_spans)
         direct.setdefault(name, []).append(q)
         bodies.append((name, text, q))
     querying = {n for n, qs in direct.items() if qs and all(qs)}
