@@ -564,9 +564,11 @@ class _Taint:
         fname = _text(fname_node, self.data)
         is_method = scope.type in ("method_declaration", "method_definition") or (
             self.lang == "python" and next(iter(self._params(scope)), "") in ("self", "cls"))
-        for call, args in self.calls().get(fname, []):
+        for call, args, receiver in self.calls().get(fname, []):
             if scope.start_byte <= call.start_byte < scope.end_byte:
                 continue  # recursion
+            if self.lang != "go" and (receiver not in ("self", "cls", "this") if is_method else receiver is not None):
+                continue  # a function is called by its name, a method on self / this
             positional = [a for a in args if a.type not in ("keyword_argument", "comment")]
             pos = index - (1 if is_method and self.lang == "python" else 0)
             arg = None
@@ -647,14 +649,15 @@ class _Taint:
         if self._calls is None:
             from backend_architect.core import languages
 
-            q = {"python": "(call function: [(identifier) @f (attribute attribute: (identifier) @f)] arguments: (argument_list) @a) @c",
-                 "go": "(call_expression function: [(identifier) @f (selector_expression field: (field_identifier) @f)] arguments: (argument_list) @a) @c"}.get(
-                self.lang, "(call_expression function: [(identifier) @f (member_expression property: (property_identifier) @f)] arguments: (arguments) @a) @c")
+            q = {"python": "(call function: [(identifier) @f (attribute object: (_) @r attribute: (identifier) @f)] arguments: (argument_list) @a) @c",
+                 "go": "(call_expression function: [(identifier) @f (selector_expression operand: (_) @r field: (field_identifier) @f)] arguments: (argument_list) @a) @c"}.get(
+                self.lang, "(call_expression function: [(identifier) @f (member_expression object: (_) @r property: (property_identifier) @f)] arguments: (arguments) @a) @c")
             self._calls = {}
             tree = self.ctx.fact("app_tree")
             for _, caps in languages.matches(self.lang, q, tree.root_node):
                 args = [a for a in caps["a"][0].named_children if a.type != "comment"]
-                self._calls.setdefault(_text(caps["f"][0], self.data), []).append((caps["c"][0], args))
+                receiver = _text(caps["r"][0], self.data) if caps.get("r") else None
+                self._calls.setdefault(_text(caps["f"][0], self.data), []).append((caps["c"][0], args, receiver))
         return self._calls
 
 
