@@ -121,3 +121,42 @@ def test_disable_for_this_line_puts_the_comment_after_the_string():
     assert fixed.splitlines()[4] == '    """)  # noqa: QO001'
     assert "noqa" not in "\n".join(fixed.splitlines()[:4])
     assert [f for f in lint(Document(fixed, path="s.py"), Settings()).findings if f.code == "QO001"] == []
+
+
+STATEMENTS = [
+    # statements other than queries and DML, as programs send them (often with a formatted part)
+    'cur.execute(f"KILL {pid}")',
+    'cur.execute("KILL QUERY %s" % pid)',
+    'cur.execute(f"SET search_path TO {schema}")',
+    'cur.execute("SET LOCAL statement_timeout = 5000")',
+    'cur.execute(f"TRUNCATE {table}")',
+    'cur.execute(f"COPY {table} TO STDOUT WITH CSV HEADER")',
+    'cur.execute(f"DROP DATABASE IF EXISTS {name}")',
+    'cur.execute(f"CREATE DATABASE {name}")',
+    'cur.execute(f"GRANT SELECT, INSERT ON {table} TO {role}")',
+    'cur.execute(f"VACUUM ANALYZE {table}")',
+    'cur.execute(f"ALTER ROLE {role} WITH PASSWORD %s", (pw,))',
+    'cur.execute(f"WITH {name} AS (SELECT 1) SELECT a FROM {name}")',
+    'cur.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")',
+]
+
+
+@pytest.mark.parametrize("line", STATEMENTS)
+def test_statements_beyond_dml_in_database_calls_are_sql(line):
+    result = lint(Document(f"def f(cur, pid, schema, table, name, role, pw, view):\n    {line}\n", path="s.py"), Settings())
+    assert len(result.regions) == 1, line
+
+
+def test_sentences_that_start_like_statements_are_not_sql():
+    src = (
+        'def f(job, flag):\n'
+        '    job.execute("set the flag")\n'
+        '    job.execute(f"Drop user {flag} from the list")\n'
+        '    job.execute("Grant access to the app")\n'
+        '    job.execute("truncate the log")\n'
+        '    job.execute("SET key value")\n'
+        '    redis.execute("SET counter 1")\n'
+        '    log.info(f"KILL {flag}")\n'
+    )
+    result = lint(Document(src, path="n.py"), Settings())
+    assert result.regions == []

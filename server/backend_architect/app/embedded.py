@@ -57,12 +57,54 @@ _STRUCTURE_RE = re.compile(
 )
 
 
+# Statements other than queries and DML, in the shape they take when a program sends them
+# (often with a formatted name or value the parser cannot read: ``KILL %s``, ``SET x TO {v}``).
+# Anchored at the start and specific enough that "set the flag" or a Redis ``SET k v`` is no match.
+_COMMAND_RE = re.compile(
+    r"""\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*(?:
+      KILL\s+(?:QUERY\s+|CONNECTION\s+)?(?:\d+|\s0\s)\s*;?\s*\Z
+    | SET\s+(?:SESSION\s+|LOCAL\s+|GLOBAL\s+)?(?:
+          (?:[a-z_][\w.]*|@@?[\w.]+)\s*(?:=|\bTO\b)
+        | (?:SESSION\s+)?(?:TRANSACTION|CHARACTERISTICS|NAMES|ROLE|TIME\s+ZONE|SCHEMA|CONSTRAINTS|
+             FOREIGN_KEY_CHECKS|AUTOCOMMIT|SQL_MODE)\b)
+    | COPY\s+\S+(?:\s*\([^)]*\))?\s+(?:FROM|TO)\s+(?:STDIN|STDOUT|PROGRAM\b|'|\s0\s)
+    | COPY\s+\(\s*(?:SELECT|WITH|VALUES)\b
+    | TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?["`\w.]+(?:\s*,\s*["`\w.]+)*\s*(?:RESTART|CONTINUE|CASCADE|RESTRICT|;|\Z)
+    | TRUNCATE\s+(?:TABLE\s+)?\s0\s
+    | (?:ALTER|DROP|CREATE)\s+(?:OR\s+REPLACE\s+)?(?:DATABASE|ROLE|USER|SEQUENCE|SCHEMA|EXTENSION|POLICY|TRIGGER|
+         PUBLICATION|SUBSCRIPTION|SERVER|TABLESPACE|DOMAIN|RULE|COLLATION|PROCEDURE)
+         \s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(?:["`\w.@']+|\s0\s)\s*(?:;|,|\Z|\(|WITH\b|SET\b|RENAME\b|OWNER\b|
+         CASCADE\b|RESTRICT\b|ON\b|AS\b|IDENTIFIED\b|ADD\b|DROP\b|FOR\b|TO\b|FROM\b|ENCODING\b|TEMPLATE\b|
+         INCREMENT\b|START\b|RESTART\b|OWNED\b|BEFORE\b|AFTER\b|INSTEAD\b|LOGIN\b|NOLOGIN\b|PASSWORD\b|
+         CHARACTER\b|DEFAULT\b|AUTHORIZATION\b|CONNECTION\b|VALID\b|IN\b)
+    | ALTER\s+SYSTEM\s+(?:SET|RESET)\b | DROP\s+OWNED\s+BY\b | ALTER\s+DEFAULT\s+PRIVILEGES\b
+    | CREATE\s+TEMP(?:ORARY)?\s+VIEW\b
+    | (?:GRANT|REVOKE)\s+(?:GRANT\s+OPTION\s+FOR\s+)?
+         (?:(?:SELECT|INSERT|UPDATE|DELETE|TRUNCATE|REFERENCES|TRIGGER|USAGE|CREATE|CONNECT|TEMP(?:ORARY)?|EXECUTE|
+             ALL(?:\s+PRIVILEGES)?|PROCESS|RELOAD|SUPER|FILE|SET|MAINTAIN)(?:\s*\([^)]*\))?\s*,?\s*)+\s+ON\s+
+    | (?:GRANT|REVOKE)\s+(?:["\w]+|\s0\s)\s+(?:TO|FROM)\s+(?:["\w]+|\s0\s)\s*;?\s*\Z
+    | VACUUM(?:\s+(?:FULL|FREEZE|VERBOSE|ANALYZE|\([^)]*\)))*(?:\s+["\w.]+|\s0\s)?\s*;?\s*\Z
+    | ANALY[SZ]E\s+(?:VERBOSE\s+)?(?:["\w.]+|\s0\s)\s*;?\s*\Z
+    | REINDEX\s+(?:\([^)]*\)\s*)?(?:TABLE|INDEX|DATABASE|SCHEMA|SYSTEM)\b
+    | REFRESH\s+MATERIALIZED\s+VIEW\b
+    | LOCK\s+(?:TABLE\s+)?(?:ONLY\s+)?["\w.]+\s+IN\s+\w+
+    | (?:LISTEN|UNLISTEN|NOTIFY)\s+(?:["\w.]+|\s0\s)\s*(?:,|;|\Z)
+    | WITH\s+(?:RECURSIVE\s+)?(?:\w+|\s0\s)\s*(?:\([^)]*\)\s*)?AS\s+(?:NOT\s+)?(?:MATERIALIZED\s+)?\(
+    )""",
+    re.I | re.S | re.X,
+)
+
+
 def looks_like_sql(text: str) -> bool:
     """Starts with a SQL keyword, and either parses or has the shape of a statement."""
-    if SQL_START_RE.match(text) is None:
+    if SQL_START_RE.match(text) is None and not re.match(r"\s*KILL\b", text, re.I):
         return False
     if _STRUCTURE_RE.search(text):
         return True
+    if _COMMAND_RE.match(text):
+        # "Drop user {name} from the list" is a sentence: SQL keywords are not Capitalised
+        first = text.split(None, 1)[0].lstrip("(")
+        return not (len(first) > 1 and first[0].isupper() and first[1:].islower())
     from ..core.sql import parse_statement
 
     clean, _ = clean_sql(text.strip().rstrip(";"), 0, qmark=True)
@@ -317,9 +359,17 @@ def _inside_sql_string(before: str) -> bool:
 PY_METHODS = {
     "execute", "executemany", "executescript", "mogrify", "fetch", "fetchrow", "fetchval",
     "fetch_all", "fetch_one", "fetch_val", "iterate", "raw", "exec_driver_sql", "copy_expert",
-    "text", "execute_values", "execute_batch", "read_sql", "read_sql_query", "RawSQL", "copy",
+    "text", "execute_values", "execute_batch", "read_sql", "read_sql_query", "RawSQL", "copy", "run",
 }
 PY_SECOND_ARG = {"execute_values", "execute_batch"}
+# Calls that take a piece of SQL (a condition, an expression, an ORDER BY) rather than a
+# statement. Their strings are no regions (they do not parse alone); IV010 reads their holes.
+PY_FRAGMENT_METHODS = {"extra", "literal_column", "text", "RawSQL", "raw", "run"}
+JS_FRAGMENT_METHODS = {"whereRaw", "orWhereRaw", "andWhereRaw", "havingRaw", "orHavingRaw", "orderByRaw",
+                       "groupByRaw", "joinRaw", "fromRaw", "literal", "raw", "where", "andWhere", "orWhere",
+                       "having", "andHaving", "orHaving", "orderBy", "addOrderBy", "query"}
+GO_FRAGMENT_METHODS = {"Where", "Or", "Not", "Having", "Order", "Joins", "Group", "Raw", "Exec", "And",
+                       "SQL", "OrderExpr", "WhereOr", "ColumnExpr", "TableExpr", "Query", "QueryOne"}
 JS_METHODS = {
     "query", "execute", "raw", "$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe",
     "sql", "unsafe", "prepare", "exec", "run", "all", "get", "each", "one", "oneOrNone", "many",
@@ -331,6 +381,7 @@ GO_METHODS = {
     "PrepareContext", "Get", "Select", "GetContext", "SelectContext", "NamedExec",
     "NamedExecContext", "NamedQuery", "NamedQueryContext", "Queryx", "QueryRowx", "QueryxContext",
     "QueryRowxContext", "MustExec", "MustExecContext", "Raw", "Queue", "Preparex", "PreparexContext",
+    "QueryOne", "RawQuery",
 }
 
 
@@ -342,18 +393,18 @@ PY_CALLS = f"""
 (call function: [(attribute object: (_) @obj attribute: (identifier) @method)
                  (identifier) @method]
       arguments: (argument_list) @args
-  (#any-of? @method {_any_of(PY_METHODS)})) @call
+  (#any-of? @method {_any_of(PY_METHODS | PY_FRAGMENT_METHODS)})) @call
 """
 JS_CALLS = f"""
 (call_expression function: [(member_expression object: (_) @obj property: (property_identifier) @method)
                             (identifier) @method]
                  arguments: [(arguments) (template_string)] @args
-  (#any-of? @method {_any_of(JS_METHODS)})) @call
+  (#any-of? @method {_any_of(JS_METHODS | JS_FRAGMENT_METHODS)})) @call
 """
 GO_CALLS = f"""
 (call_expression function: (selector_expression operand: (_) @obj field: (field_identifier) @method)
                  arguments: (argument_list) @args
-  (#any-of? @method {_any_of(GO_METHODS)})) @call
+  (#any-of? @method {_any_of(GO_METHODS | GO_FRAGMENT_METHODS)})) @call
 """
 
 _PY_IMPORT_QMARK = re.compile(r"^\s*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M)
@@ -448,15 +499,36 @@ class _Finder:
             entries = [e for e in self.assignments(sc).get(name, []) if e[2].start_byte < before]
             if not entries:
                 continue
-            # the last plain assignment, then the += that follow it
-            last = max((i for i, e in enumerate(entries) if e[0] == "assign"), default=None)
-            if last is None:
-                return None, None
-            chain = entries[last:]
-            if sc is self.tree.root_node and scope is not sc and len(chain) > 1:
-                return None, None
-            return [e[1] for e in chain], chain[0][2]
+            # the last plain assignment, then the += (or `x = x + ...`) that follow it
+            pieces: list = []
+            for kind, value, stmt in reversed(entries):
+                if kind == "augment":
+                    pieces[0:0] = [value]
+                    continue
+                rest = self._self_concat(value, name)
+                if rest is not None:
+                    pieces[0:0] = rest
+                    continue
+                pieces[0:0] = [value]
+                if sc is self.tree.root_node and scope is not sc and len(pieces) > 1:
+                    return None, None
+                return pieces, stmt
+            return None, None
         return None, None
+
+    def _self_concat(self, value, name: str) -> list | None:
+        """The operands after ``name`` in ``name + a + b`` (None when the value does not extend itself)."""
+        operands = []
+        node = value
+        while node.type in ("binary_operator", "binary_expression"):
+            op = node.child_by_field_name("operator")
+            if op is None or op.type != "+":
+                return None
+            operands.insert(0, node.child_by_field_name("right"))
+            node = node.child_by_field_name("left")
+        if node.type == "identifier" and _text(node, self.data) == name and operands:
+            return operands
+        return None
 
     # ---- segments of string expressions --------------------------------------------------
 
@@ -495,6 +567,11 @@ class _Finder:
                 return None
             if t == "call":
                 fn = node.child_by_field_name("function")
+                if fn is not None and fn.type == "attribute" and _text(fn.child_by_field_name("attribute"), data) == "join":
+                    joined = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
+                    if len(joined) != 1:
+                        return None
+                    return self._join(fn.child_by_field_name("object"), joined[0], formatting)
                 if fn is not None and fn.type == "attribute" and _text(fn.child_by_field_name("attribute"), data) == "format":
                     obj = fn.child_by_field_name("object")
                     if obj.type in ("string", "concatenated_string"):
@@ -514,6 +591,8 @@ class _Finder:
                 op = node.child_by_field_name("operator")
                 if op is not None and op.type == "+":
                     return self._concat(node.child_by_field_name("left"), node.child_by_field_name("right"), formatting)
+            if t == "call_expression":
+                return self._js_call(node, formatting)
             return None
         if lang == "go":
             if t == "raw_string_literal":
@@ -537,8 +616,137 @@ class _Finder:
                         return None
                     formatting.append("sprintf")
                     return self._conversions(base, args[1:], "sprintf")
+                if fn is not None and _text(fn, data) == "strings.Join":
+                    args = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
+                    if len(args) != 2:
+                        return None
+                    return self._join(args[1], args[0], formatting)
             return None
         return None
+
+    # ---- pieces joined into one string: " ".join(parts), parts.join(" "), strings.Join ----
+
+    def _js_call(self, node, formatting) -> list | None:
+        fn = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        if fn is None or args is None:
+            return None
+        name = _text(fn, self.data)
+        arg_nodes = [a for a in args.named_children if a.type != "comment"]
+        if fn.type == "member_expression":
+            prop = _text(fn.child_by_field_name("property"), self.data)
+            obj = fn.child_by_field_name("object")
+            if prop == "join" and len(arg_nodes) <= 1:
+                sep = arg_nodes[0] if arg_nodes else None
+                return self._join(sep, obj, formatting, sep_default=",")
+            if prop == "concat" and obj.type in ("string", "template_string", "binary_expression"):
+                base = self.segments(obj, formatting)
+                if base is None:
+                    return None
+                out = list(base)
+                for a in arg_nodes:
+                    segs = self.segments(a, formatting)
+                    if segs is None:
+                        out.append(Hole(a, a.start_byte, a.end_byte))
+                        if "concat" not in formatting:
+                            formatting.append("concat")
+                    else:
+                        out += segs
+                return out
+        if name in ("util.format", "format") and arg_nodes:
+            base = self.segments(arg_nodes[0], [])
+            if base is None or any(isinstance(s, Hole) for s in base):
+                return None
+            formatting.append("utilformat")
+            return self._conversions(base, arg_nodes[1:], "utilformat")
+        return None
+
+    def _join(self, sep, items, formatting, sep_default: str = "") -> list | None:
+        """The pieces of a list joined with a literal separator, in source order."""
+        if sep is not None:
+            sep_segs = self.segments(sep, [])
+            if sep_segs is None or any(isinstance(x, Hole) for x in sep_segs):
+                return None
+            sep_text, sep_start, sep_len = "".join(x.text for x in sep_segs), sep.start_byte, sep.end_byte - sep.start_byte
+        else:
+            sep_text, sep_start, sep_len = sep_default, items.end_byte, 0
+        elements = self._list_items(items)
+        if elements is None:
+            return None
+        out: list = []
+        for i, el in enumerate(elements):
+            if i:
+                out.append(_Text(sep_text, sep_start, sep_len, False))
+            segs = self.segments(el, formatting)
+            if segs is None:
+                out.append(Hole(el, el.start_byte, el.end_byte))
+                if "join" not in formatting:
+                    formatting.append("join")
+            else:
+                out += segs
+        if not any(isinstance(x, _Text) and x.text.strip() for x in out):
+            return None
+        if "join" not in formatting:
+            formatting.append("join")
+        return out
+
+    _LIST_TYPES = ("list", "tuple", "array", "composite_literal")
+
+    def _list_items(self, node, depth: int = 0) -> list | None:
+        """Elements of a list literal, or of a local list variable with its later appends."""
+        t = node.type
+        if t in self._LIST_TYPES:
+            if t == "composite_literal":
+                body = node.child_by_field_name("body")
+                if body is None:
+                    return None
+                return [c.named_children[0] if c.type == "literal_element" and c.named_children else c
+                        for c in body.named_children if c.type != "comment"]
+            return [c for c in node.named_children if c.type != "comment"]
+        if t != "identifier" or depth > 2:
+            return None
+        name = _text(node, self.data)
+        scope = self.scope_of(node)
+        items: list = []
+        found = False
+        for kind, value, stmt in self.assignments(scope).get(name, []):
+            if stmt.start_byte >= node.start_byte:
+                break
+            if kind == "assign":
+                if value.type in self._LIST_TYPES:
+                    items, found = list(self._list_items(value) or []), True
+                elif self.lang == "go" and value.type == "call_expression" and \
+                        _text(value.child_by_field_name("function"), self.data) == "append":
+                    args = [a for a in value.child_by_field_name("arguments").named_children if a.type != "comment"]
+                    if args and _text(args[0], self.data) == name:
+                        items += args[1:]
+                        found = True
+                else:
+                    items, found = [], False
+            elif value.type in self._LIST_TYPES:  # parts += [...]
+                items += self._list_items(value) or []
+        # parts.append(x) / parts.push(x) / parts.extend([...])
+        method_q = {"python": '(call function: (attribute object: (identifier) @o attribute: (identifier) @m) arguments: (argument_list) @a) @c',
+                    "go": None}.get(self.lang, '(call_expression function: (member_expression object: (identifier) @o property: (property_identifier) @m) arguments: (arguments) @a) @c')
+        if method_q is not None:
+            calls = []
+            for _, caps in languages.matches(self.lang, method_q, scope):
+                c = caps["c"][0]
+                if c.start_byte >= node.start_byte or _text(caps["o"][0], self.data) != name:
+                    continue
+                m = _text(caps["m"][0], self.data)
+                args = [a for a in caps["a"][0].named_children if a.type != "comment"]
+                if m in ("append", "push") and args:
+                    calls.append((c.start_byte, args))
+                elif m == "extend" and len(args) == 1 and args[0].type in self._LIST_TYPES:
+                    calls.append((c.start_byte, self._list_items(args[0]) or []))
+            if calls:
+                found = True
+                # appends after the last plain assignment, in source order
+                merged = sorted(calls, key=lambda x: x[0])
+                for _, args in merged:
+                    items += args
+        return items if found else None
 
     def _concat(self, left, right, formatting) -> list | None:
         out = []
@@ -641,6 +849,7 @@ class _Finder:
     _CONV_RE = {
         "percent": re.compile(r"%%|%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXeEgGcoa]"),
         "sprintf": re.compile(r"%%|%()[-+# 0]*(?:\d+)?(?:\.\d+)?[vTtbcdoOqxXUeEfFgGsp]"),
+        "utilformat": re.compile(r"%%|%()[sdifjoOc]"),
     }
 
     def _conversions(self, segs: list, operands, kind: str) -> list:
@@ -713,7 +922,9 @@ class _Finder:
 
     # ---- sites ---------------------------------------------------------------------------
 
-    def sites(self) -> list[SqlSite]:
+    def sites(self, fragments: bool = False) -> list[SqlSite]:
+        """SQL statements passed to database calls; with ``fragments``, only the formatted
+        pieces of SQL (conditions, expressions) passed to query-builder calls instead."""
         lang = self.lang
         src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
         text = self.doc.text
@@ -730,31 +941,62 @@ class _Finder:
             method = _text(caps["method"][0], self.data)
             obj = caps.get("obj", [None])[0]
             args = caps["args"][0]
+            found = []
             try:
-                site = self._site(call, method, obj, args, qmark)
+                if lang == "python" and method == "extra":
+                    if fragments and obj is not None:
+                        found = [self._site(call, method, obj, args, qmark, arg=a, fragments=True)
+                                 for a in self._extra_args(args)]
+                else:
+                    found = [self._site(call, method, obj, args, qmark, fragments=fragments)]
             except RecursionError:  # a pathologically deep concatenation
-                site = None
-            if site is None:
-                continue
-            key = (site.expr.start_byte, site.expr.end_byte)
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append(site)
+                found = []
+            for site in found:
+                if site is None or bool(site.extra.get("fragment")) != fragments:
+                    continue
+                key = (site.expr.start_byte, site.expr.end_byte)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(site)
         out.sort(key=lambda s: s.expr.start_byte)
         return out
 
-    def _site(self, call, method, obj, args, qmark) -> SqlSite | None:
+    def _extra_args(self, args) -> list:
+        """The SQL strings of Django's ``.extra(where=[...], select={...}, order_by=[...])``."""
+        out = []
+        for a in args.named_children:
+            if a.type != "keyword_argument":
+                continue
+            if _text(a.child_by_field_name("name"), self.data) not in ("where", "select", "order_by", "tables"):
+                continue
+            value = a.child_by_field_name("value")
+            if value.type in ("list", "tuple"):
+                out += [c for c in value.named_children if c.type != "comment"]
+            elif value.type == "dictionary":
+                out += [p.child_by_field_name("value") for p in value.named_children if p.type == "pair"]
+        return out
+
+    def _site(self, call, method, obj, args, qmark, arg=None, fragments: bool = False) -> SqlSite | None:
         lang = self.lang
         data = self.data
         receiver = _text(obj, data) if obj is not None else ""
         tagged = False
-        if lang == "python":
+        statement_call = method in (PY_METHODS if lang == "python" else GO_METHODS if lang == "go" else JS_METHODS)
+        fragment_call = method in (PY_FRAGMENT_METHODS if lang == "python" else GO_FRAGMENT_METHODS if lang == "go"
+                                   else JS_FRAGMENT_METHODS)
+        if not statement_call and not fragments:
+            return None
+        if arg is not None:
+            params: list = []
+            index = 0
+        elif lang == "python":
             if method == "text" and obj is not None and receiver not in ("sa", "sqlalchemy", "sql", "expression"):
                 return None
             if method == "RawSQL" and obj is not None and receiver not in ("expressions", "models"):
                 return None
-            if obj is None and method not in ("text", "RawSQL", "execute_values", "execute_batch", "read_sql", "read_sql_query"):
+            if obj is None and method not in ("text", "RawSQL", "execute_values", "execute_batch", "read_sql", "read_sql_query",
+                                              "literal_column"):
                 return None
             positional = [a for a in args.named_children if a.type not in ("keyword_argument", "comment")]
             index = 1 if method in PY_SECOND_ARG else 0
@@ -777,7 +1019,8 @@ class _Finder:
                               "call_expression", "parenthesized_expression"):
                     if a.type == "identifier" and _text(a, data) in ("ctx", "nil"):
                         continue
-                    if a.type == "call_expression" and _text(a.child_by_field_name("function"), data) != "fmt.Sprintf":
+                    if a.type == "call_expression" and \
+                            _text(a.child_by_field_name("function"), data) not in ("fmt.Sprintf", "strings.Join"):
                         continue
                     arg, index = a, i
                     break
@@ -795,7 +1038,7 @@ class _Finder:
             else:
                 if method == "sql" or method in ("$queryRaw", "$executeRaw") :
                     return None
-                if obj is None:
+                if obj is None and method != "literal":
                     return None
                 positional = [a for a in args.named_children if a.type != "comment"]
                 if not positional:
@@ -810,10 +1053,14 @@ class _Finder:
             if not values:
                 return None
             segs = []
-            for v in values:
+            for i, v in enumerate(values):
                 part = self.segments(v, formatting)
                 if part is None:
-                    return None
+                    if i == 0:
+                        return None
+                    part = [Hole(v, v.start_byte, v.end_byte)]  # sql += where_clause
+                    if "concat" not in formatting:
+                        formatting.append("concat")
                 segs += part
             expr = values[0] if len(values) == 1 else values[0]
             if len(values) > 1:
@@ -825,8 +1072,14 @@ class _Finder:
         if tagged:
             formatting = ["tagged"]
         probe = "".join(s.text if isinstance(s, _Text) else " 0 " for s in segs)
-        if not looks_like_sql(probe):
-            return None
+        fragment = False
+        if not statement_call or not looks_like_sql(probe):
+            if not fragments or not fragment_call or tagged or not any(isinstance(s, Hole) for s in segs) \
+                    or not formatting or not any(isinstance(s, _Text) and s.text.strip() for s in segs):
+                return None
+            if statement_call and SQL_START_RE.match(probe) is None and lang != "python" and method in ("query", "Query"):
+                return None  # a query() that takes no SQL (an HTTP client, a search index)
+            fragment = True
         style = self._style(method, probe, qmark, tagged)
         decoded, dmap, holes = self._materialise(segs, tagged)
         clean, cmap = clean_sql(decoded, 0, qmark=(style == "?"))
@@ -844,6 +1097,10 @@ class _Finder:
                        assignment, params, {"arg_index": index, "args": args})
         if "augmented" in formatting:
             site.extra["augmented"] = True
+        if fragment:
+            site.extra["fragment"] = True
+        if "join" in formatting or "utilformat" in formatting:
+            site.extra["joined"] = True  # pieces assembled elsewhere: no single literal to rewrite
         region.meta["site"] = site
         return site
 
@@ -922,12 +1179,21 @@ def embedded_sql(ctx: Context) -> list[SqlSite]:
     return _Finder(ctx, tree).sites()
 
 
+def embedded_sql_fragments(ctx: Context) -> list[SqlSite]:
+    """Formatted pieces of SQL (conditions, expressions, ORDER BY) passed to query builders."""
+    tree = ctx.fact("app_tree")
+    if tree is None:
+        return []
+    return _Finder(ctx, tree).sites(fragments=True)
+
+
 def find_regions(ctx: Context) -> list[Region]:
     return [site.region for site in ctx.fact("embedded_sql") or []]
 
 
 DOCUMENT_FACTS.setdefault("app_tree", _tree)
 DOCUMENT_FACTS["embedded_sql"] = embedded_sql
+DOCUMENT_FACTS["embedded_sql_fragments"] = embedded_sql_fragments
 for _lang in APP_LANGUAGES:
     _existing = REGION_FINDERS.get(_lang)
     if _existing is not None and hasattr(_existing, "previous"):

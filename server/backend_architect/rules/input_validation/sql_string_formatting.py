@@ -12,25 +12,56 @@ HOW = {
     "concat": "string concatenation",
     "template": "a template literal",
     "sprintf": "fmt.Sprintf",
+    "utilformat": "util.format",
+    "join": "joined pieces",
 }
 
 
 NAME_MESSAGE = ("SQL built with {how} from `{value}` where a name or clause goes; "
                 "map it through a whitelist of allowed names")
+REQUEST_MESSAGE = "SQL injection: request data `{value}`{via} is spliced into SQL with {how}; pass it as a bind parameter"
+REQUEST_NAME_MESSAGE = ("SQL injection: request data `{value}`{via} is spliced into SQL with {how} where a name or "
+                        "clause goes; map it through a whitelist of allowed names")
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class SqlStringFormatting(Rule):
     """
     ## What it does
     Flags SQL passed to a database call (`cursor.execute`, `conn.fetch`,
-    `pool.query`, `knex.raw`, `prisma.$queryRawUnsafe`, `db.QueryContext` ...)
-    that is built by formatting or concatenating a non-constant value into the
-    text: f-strings, `%`, `.format`, `+`, template literals, `fmt.Sprintf`.
+    `session.execute(text(...))`, `exec_driver_sql`, `Model.objects.raw`,
+    `RawSQL`, pg8000 `run`, `pool.query`, `knex.raw`, Sequelize and TypeORM
+    `query`, `prisma.$queryRawUnsafe`, `db.QueryContext`, GORM `Raw`/`Exec`,
+    sqlx, go-pg `Query` ...) that is built by formatting or concatenating a
+    non-constant value into the text: f-strings, `%`, `.format`, `+`, `+=` and
+    `sql = sql + ...` across statements, `.concat`, `util.format`, template
+    literals, `fmt.Sprintf`, and lists of pieces joined with `" ".join(parts)`,
+    `parts.join(" ")` or `strings.Join`.
+
+    Values that come from the request are reported as SQL injection wherever
+    they sit: `request.args` / `.form` / `.json` / `.data` / `.GET` / `.POST`,
+    `req.query` / `.body` / `.params`, Koa `ctx.query`, Gin/Echo `c.Query` /
+    `c.Param` / `c.PostForm`, `r.URL.Query().Get`, `r.FormValue`, FastAPI
+    handler parameters and Flask route parameters, also when they pass
+    through local variables (destructuring included) or through the
+    parameter of a function of the same file that a caller hands request data.
+    Conditions and expressions given to query builders (`whereRaw`,
+    `orderByRaw`, Sequelize `literal`, TypeORM `where`, Django
+    `.extra(where=...)`, GORM / go-pg / xorm `Where`, `Order`, `Joins`) are
+    reported only when request data is spliced into them.
 
     Constant-only formatting is not flagged: a literal, an `ALL_CAPS` constant
     (or a Go `const`), a lookup in an `ALL_CAPS` whitelist dict, numbers
-    (`len(...)`, `%d`), quoted identifiers (`quote_ident`, `pq.QuoteIdentifier`)
-    and lists of placeholders (`", ".join(["%s"] * len(ids))`).
+    (`len(...)`, `int(...)`, `%d`, parameters typed `int` / `int64` /
+    `number` / `UUID`, Flask `<int:id>`), quoted identifiers (`quote_ident`,
+    `pq.QuoteIdentifier`) and lists of placeholders
+    (`", ".join(["%s"] * len(ids))`). Names and clauses composed by code (not
+    from the request) are flagged only when they are a bare parameter of the
+    function; `SET` statements only for request data.
 
     ## Why is this bad?
     A value spliced into SQL text is SQL injection waiting for the wrong
@@ -72,32 +103,43 @@ class SqlStringFormatting(Rule):
     fix_safety = Applicability.UNSAFE
 
     def check_document(self, ctx):
-        sites = ctx.fact("embedded_sql") or []
+        sites = list(ctx.fact("embedded_sql") or [])
+        sites += ctx.fact("embedded_sql_fragments") or []
         if not sites:
             return
         checker = _Constants(ctx)
-        for site in sites:
+        taint = _Taint(ctx, checker)
+        for site in sorted(sites, key=lambda s: s.expr.start_byte):
             if site.formatting in (None, "tagged") or not site.holes:
                 continue
-            if re.match(r"\s*(SET|SHOW|RESET)\b", site.decoded, re.I):
-                continue  # SET takes no bind parameters: the value is configuration
-            flagged = [h for h in site.holes if not checker.constant(h)]
+            sources = {id(h): src for h in site.holes if h.node is not None and (src := taint.source(h.node))}
+            if site.extra.get("fragment") or re.match(r"\s*(SET|SHOW|RESET)\b", site.decoded, re.I):
+                # a condition handed to a query builder, or SET (no bind parameters there: the value
+                # is configuration): only request data spliced in is an injection worth raising
+                flagged = [h for h in site.holes if id(h) in sources]
+            else:
+                flagged = [h for h in site.holes if id(h) in sources or not checker.constant(h)]
             if not flagged:
                 continue
             first, last = flagged[0], flagged[-1]
-            value = _text(first.node, ctx.document.data) if first.node is not None else "?"
-            if len(value) > 40:
-                value = value[:37] + "..."
+            origin = next((h for h in flagged if id(h) in sources), None)
+            shown = origin or first
+            value = _short(_text(shown.node, ctx.document.data)) if shown.node is not None else "?"
             fix = None
-            try:
-                fix = _Fixer(ctx, site, flagged, self).build()
-            except _NoFix:
-                fix = None
-            message = None
-            if not any(h.value or h.quoted or h.in_literal for h in flagged):
-                message = NAME_MESSAGE
-            yield self.finding(first.host_start, last.host_end, message, fix=fix,
-                               how=HOW.get(site.formatting, "formatting"), value=value)
+            if not site.extra.get("fragment") and site.method != "run":
+                try:
+                    fix = _Fixer(ctx, site, flagged, self).build()
+                except _NoFix:
+                    fix = None
+            name_position = not any(h.value or h.quoted or h.in_literal for h in flagged)
+            how = HOW.get(site.formatting, "formatting")
+            if origin is not None:
+                source = _short(sources[id(origin)])
+                via = "" if source in value or value.startswith(source.split("(")[0]) else f" (from `{source}`)"
+                message = (REQUEST_NAME_MESSAGE if name_position else REQUEST_MESSAGE).format(how=how, value=value, via=via)
+            else:
+                message = (NAME_MESSAGE if name_position else self.message).format(how=how, value=value)
+            yield self.finding(first.host_start, last.host_end, message, fix=fix)
 
 
 # -- constants -------------------------------------------------------------------------------
@@ -150,8 +192,6 @@ class _Constants:
         """Where a value cannot go (a name, a clause), code composes SQL: flag only what comes
         from outside — request data, or a bare parameter of the function such as `sort`."""
         text = _text(node, self.data)
-        if _REQUEST_DATA.search(text):
-            return False
         if node.type != "identifier":
             return True
         if _FRAGMENT_NAME.search(text) or re.search(r"(?i)name$", text):
@@ -217,6 +257,8 @@ class _Constants:
             if _CAPS.match(text):
                 return True
             if self.lang == "go" and text in self.go_consts():
+                return True
+            if self._typed_number(node):
                 return True
             return self._local_constant(node, d)
         if t in ("attribute", "member_expression", "selector_expression"):
@@ -288,6 +330,28 @@ class _Constants:
             return all(self.expr(c, d) for c in node.named_children)
         return False
 
+    def _typed_number(self, ident) -> bool:
+        """A parameter declared as a number, a UUID or a date (`id: int`, `id int64`, `id: number`,
+        a Flask `<int:id>` route parameter): it cannot carry SQL."""
+        finder = self.finder()
+        scope = finder.scope_of(ident)
+        if scope is finder.tree.root_node:
+            return False
+        name = _text(ident, self.data)
+        if finder.assignments(scope).get(name):
+            return False  # reassigned: the declared type may not be the whole story
+        taint = _Taint(self.ctx, self)
+        param = taint._params(scope).get(name)
+        if param is None:
+            return False
+        if param[1] and _SAFE_TYPES.match(param[1]):
+            return True
+        for h in self.ctx.fact("handlers") or []:
+            if h.node is not None and h.node.start_byte == scope.start_byte and h.decl is not None and \
+                    re.search(rf"<(?:int|float|uuid):{re.escape(name)}>", _text(h.decl, self.data)):
+                return True
+        return False
+
     def _local_constant(self, ident, d) -> bool:
         finder = self.finder()
         name = _text(ident, self.data)
@@ -310,6 +374,301 @@ class _Constants:
                     return self.expr(right, 1)
             n = n.parent
         return False
+
+
+# -- request data ------------------------------------------------------------------------------
+
+# An expression that reads the request: the accessor is at the start of the expression
+# (`request.args.get("q")`, `req.query.name`, `c.Query("q")`), not merely inside it
+# (`User.query.get(request.args["id"])` returns a model, not request text).
+_REQUEST_SOURCE = re.compile(
+    r"""\A(?:
+      (?:self\.)?(?:request|req|ctx\.request|context\.request)\s*\.\s*
+        (?:args|form|json|values|GET|POST|query|params|body|data|cookies|headers|get_json|query_params|
+           path_params|match_info|rel_url|files|FILES|querystring|COOKIES|META|payload|raw_body|queries|param|
+           FormValue|PostFormValue|URL\s*\.\s*Query\s*\(\s*\)|Form\b|PostForm\b|Header\s*\.\s*Get|PathValue)\b
+    | ctx\s*\.\s*(?:query|params|querystring)\b
+    | (?:c|ctx|e|echoCtx|gc|context)\s*\.\s*(?:Query|Param|Params|PostForm|DefaultQuery|GetQuery|QueryParam|
+        QueryParams|FormValue|DefaultPostForm|GetPostForm|QueryArray|PostFormArray|FormParams|Queries|BodyParser|
+        ShouldBind\w*|Bind\w*|GetHeader|GetRawData|Cookie|FormFile|QueryMap|PostFormMap|GetQueryArray)\s*\(
+    | r\s*\.\s*(?:FormValue|PostFormValue|URL\s*\.\s*Query\s*\(\s*\)|Form\b|PostForm\b|PathValue)
+    | c\s*\.\s*req\s*\.\s*(?:query|param|json|queries|header|parseBody|valid)\s*\(
+    | mux\s*\.\s*Vars\s*\( | chi\s*\.\s*URLParam\s*\(
+    )""",
+    re.X,
+)
+_SAFE_TYPES = re.compile(
+    r"^(?:Optional\[|Annotated\[)?\s*(?:int|float|bool|Decimal|UUID|uuid\.UUID|datetime|date|time|timedelta|"
+    r"number|bigint|boolean|Date|int8|int16|int32|int64|uint|uint8|uint16|uint32|uint64|float32|float64|"
+    r"uuid\.UUID|time\.Time|time\.Duration|PositiveInt|NonNegativeInt|conint\(.*\)|Literal\[.*\])\s*"
+    r"(?:\]|,.*|\|\s*None|\s*=.*)?$")
+_STRING_METHODS = {"strip", "lstrip", "rstrip", "lower", "upper", "title", "replace", "trim", "trimStart", "trimEnd",
+                   "toLowerCase", "toUpperCase", "toString", "String", "get", "getlist", "pop", "decode", "encode",
+                   "TrimSpace", "ToLower", "ToUpper", "Get", "split", "join", "capitalize", "casefold", "format",
+                   "slice", "substring", "substr", "TrimPrefix", "TrimSuffix", "Trim", "normalize", "concat"}
+
+
+class _Taint:
+    """Does a spliced value come from the HTTP request, directly or through local variables and
+    the parameters of functions this file calls with request data?"""
+
+    def __init__(self, ctx, constants: "_Constants"):
+        self.ctx = ctx
+        self.data = ctx.document.data
+        self.lang = ctx.document.language
+        self.constants = constants
+        self._handler_params: dict[tuple[int, int], dict[str, str]] | None = None
+        self._calls: dict[str, list] | None = None
+        self._memo: dict[tuple[int, int], str | None] = {}
+
+    def finder(self):
+        return self.constants.finder()
+
+    def source(self, node, depth: int = 0) -> str | None:
+        """The request accessor the value comes from (None when it does not come from the request)."""
+        if node is None or depth > 6:
+            return None
+        key = (node.start_byte, node.end_byte)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None  # cycles: x = x + ...
+        found = self._source(node, depth)
+        self._memo[key] = found
+        return found
+
+    def _source(self, node, d: int) -> str | None:
+        t = node.type
+        text = _text(node, self.data)
+        if t in ("parenthesized_expression", "await_expression", "await", "non_null_expression", "as_expression",
+                 "type_assertion_expression", "unary_expression", "pointer_expression"):
+            inner = [c for c in node.named_children if c.type != "comment"]
+            if t in ("unary_expression", "pointer_expression") and not text.lstrip().startswith("*"):
+                return None
+            return self.source(inner[0], d + 1) if inner else None
+        if t in ("call", "call_expression"):
+            fn = node.child_by_field_name("function")
+            fname = _text(fn, self.data) if fn is not None else ""
+            last = re.split(r"[.\s]", fname)[-1]
+            if fname in _NUMERIC_CALLS or last in ("Atoi", "ParseInt", "ParseUint", "ParseFloat", "ParseBool",
+                                                   "Itoa", "FormatInt", "isdigit", "isnumeric") \
+                    or _IDENT_CALLS.search(fname) or re.search(r"\btype\s*=\s*(?:int|float|bool)\b", text):
+                return None
+            if _REQUEST_SOURCE.match(text):
+                return _accessor(text)
+            args = node.child_by_field_name("arguments")
+            arg_nodes = [a for a in (args.named_children if args is not None else []) if a.type not in ("comment",)]
+            if fname in _CONVERTERS or fname in ("fmt.Sprint", "fmt.Sprintf", "util.format", "escape", "html.escape"):
+                for a in arg_nodes:
+                    found = self.source(a, d + 1)
+                    if found:
+                        return found
+                return None
+            if fn is not None and fn.type in ("attribute", "member_expression", "selector_expression") and \
+                    last in _STRING_METHODS:
+                obj = fn.child_by_field_name("object") or fn.child_by_field_name("operand")
+                found = self.source(obj, d + 1) if obj is not None else None
+                if found:
+                    return found
+                if last == "join" or fname == "strings.Join":
+                    for a in arg_nodes[:1]:
+                        found = self.source(a, d + 1)
+                        if found:
+                            return found
+            return None
+        if t in ("attribute", "member_expression", "selector_expression", "subscript", "subscript_expression",
+                 "index_expression"):
+            if _REQUEST_SOURCE.match(text):
+                return _accessor(text)
+            base = (node.child_by_field_name("object") or node.child_by_field_name("value")
+                    or node.child_by_field_name("operand"))
+            if base is None:
+                return None
+            last = text.rsplit(".", 1)[-1]
+            if last in ("length", "size", "id", "pk", "ID", "Id", "count") and t != "subscript":
+                return None
+            return self.source(base, d + 1)
+        if t == "identifier":
+            return self._identifier(node, d)
+        if t in ("string", "template_string", "concatenated_string", "binary_operator", "binary_expression",
+                 "conditional_expression", "ternary_expression", "interpolation", "template_substitution",
+                 "boolean_operator", "list", "array", "tuple"):
+            if t in ("binary_operator", "binary_expression"):
+                op = node.child_by_field_name("operator")
+                if op is not None and op.type not in ("+", "or", "||", "??", "%"):
+                    return None
+            if t == "conditional_expression":
+                kids = [c for c in node.named_children if c.type != "comment"]
+                if len(kids) == 3:
+                    return self.source(kids[0], d + 1) or self.source(kids[2], d + 1)
+            for c in node.named_children:
+                if c.type in ("string_start", "string_end", "string_content", "comment", "escape_sequence"):
+                    continue
+                found = self.source(c, d + 1)
+                if found:
+                    return found
+            return None
+        return None
+
+    def _identifier(self, ident, d: int) -> str | None:
+        name = _text(ident, self.data)
+        if _CAPS.match(name) or name in ("self", "this", "cls"):
+            return None
+        finder = self.finder()
+        scope = finder.scope_of(ident)
+        for _, value, stmt in finder.assignments(scope).get(name, []):
+            if stmt.start_byte >= ident.start_byte:
+                break
+            found = self.source(value, d + 1)
+            if found:
+                return found
+        found = self._destructured(ident, name, scope)
+        if found:
+            return found
+        if scope is finder.tree.root_node:
+            return None
+        return self._parameter(ident, name, scope, d)
+
+    def _destructured(self, ident, name: str, scope) -> str | None:
+        """`const { q } = req.query`, `q, ok := c.GetQuery("q")`, `for q in request.args.getlist("q")`."""
+        before = self.data[scope.start_byte : ident.start_byte].decode("utf-8", "surrogatepass")
+        n = re.escape(name)
+        patterns = [
+            rf"(?:const|let|var)\s*\{{[^}}]*(?<![\w$]){n}\b[^}}]*\}}\s*(?::[^=]+)?=\s*(?:await\s+)?([^\n;]+)",
+            rf"(?:^|\n)\s*(?:\w+\s*,\s*)*{n}\s*(?:,\s*\w+\s*)*:?=\s*([^\n;]+)",
+            rf"\bfor\s+(?:\w+\s*,\s*)?{n}\s+in\s+([^\n]+?):\s*(?:\n|$)",
+            rf"\bfor\s*\(\s*(?:const|let|var)\s+{n}\s+of\s+([^)\n]+)\)",
+        ]
+        for pat in patterns:
+            for m in re.finditer(pat, before):
+                rhs = m.group(1).strip()
+                if _REQUEST_SOURCE.match(rhs) and not re.match(r"(?:int|float|len|Number|parseInt)\(", rhs):
+                    return _accessor(rhs)
+        return None
+
+    # ---- parameters ------------------------------------------------------------------------
+
+    def _parameter(self, ident, name: str, scope, d: int) -> str | None:
+        params = self._params(scope)
+        if name not in params:
+            return None
+        index, annotation = params[name]
+        if annotation and _SAFE_TYPES.match(annotation):
+            return None  # a number, a UUID, a date: it cannot carry SQL
+        handler = self.handler_params().get((scope.start_byte, scope.end_byte))
+        if handler is not None and name in handler:
+            return handler[name]
+        # a helper of this file: called with request data at this position
+        fname_node = scope.child_by_field_name("name")
+        if fname_node is None or d > 4:
+            return None
+        fname = _text(fname_node, self.data)
+        is_method = scope.type in ("method_declaration", "method_definition") or (
+            self.lang == "python" and next(iter(self._params(scope)), "") in ("self", "cls"))
+        for call, args, receiver in self.calls().get(fname, []):
+            if scope.start_byte <= call.start_byte < scope.end_byte:
+                continue  # recursion
+            if self.lang != "go" and (receiver not in ("self", "cls", "this") if is_method else receiver is not None):
+                continue  # a function is called by its name, a method on self / this
+            positional = [a for a in args if a.type not in ("keyword_argument", "comment")]
+            pos = index - (1 if is_method and self.lang == "python" else 0)
+            arg = None
+            for a in args:
+                if a.type == "keyword_argument" and _text(a.child_by_field_name("name"), self.data) == name:
+                    arg = a.child_by_field_name("value")
+            if arg is None and 0 <= pos < len(positional):
+                arg = positional[pos]
+            if arg is None:
+                continue
+            found = self.source(arg, d + 1)
+            if found:
+                return found
+        return None
+
+    def _params(self, scope) -> dict[str, tuple[int, str]]:
+        """name -> (position, type annotation text) of a function's parameters."""
+        params = scope.child_by_field_name("parameters") or scope.child_by_field_name("parameter")
+        out: dict[str, tuple[int, str]] = {}
+        if params is None:
+            return out
+        if params.type == "identifier":
+            return {_text(params, self.data): (0, "")}
+        i = 0
+        for p in params.named_children:
+            if p.type == "comment":
+                continue
+            if self.lang == "go":
+                names = [c for c in p.named_children if c.type == "identifier"]
+                typ = p.child_by_field_name("type")
+                for nm in names:
+                    out[_text(nm, self.data)] = (i, _text(typ, self.data) if typ is not None else "")
+                    i += 1
+                continue
+            name_node = p
+            typ = ""
+            if p.type in ("typed_parameter", "typed_default_parameter", "default_parameter"):
+                name_node = p.child_by_field_name("name") or (p.named_children[0] if p.named_children else p)
+                tnode = p.child_by_field_name("type")
+                typ = _text(tnode, self.data) if tnode is not None else ""
+            elif p.type in ("required_parameter", "optional_parameter"):
+                name_node = p.child_by_field_name("pattern") or (p.named_children[0] if p.named_children else p)
+                tnode = p.child_by_field_name("type")
+                typ = _text(tnode, self.data).lstrip(":").strip() if tnode is not None else ""
+            elif p.type == "assignment_pattern":
+                name_node = p.child_by_field_name("left") or p
+            if name_node.type == "identifier":
+                out[_text(name_node, self.data)] = (i, typ)
+            i += 1
+        return out
+
+    def handler_params(self) -> dict[tuple[int, int], dict[str, str]]:
+        """(function span) -> {parameter: where it is read} for handlers whose parameters are request
+        data: FastAPI (query, path, body) and the path parameters of Flask routes."""
+        if self._handler_params is None:
+            self._handler_params = {}
+            for h in self.ctx.fact("handlers") or []:
+                node = h.node
+                if node is None:
+                    continue
+                names: dict[str, str] = {}
+                route = h.route
+                if route.framework == "fastapi":
+                    for read in route.reads:
+                        if read.name and node.start_byte <= read.start < node.end_byte:
+                            names[read.name] = f"{read.kind} parameter {read.name}"
+                elif route.framework == "flask":
+                    decl = _text(h.decl, self.data) if h.decl is not None else ""
+                    for pname in route.path_params:
+                        if not re.search(rf"<(?:int|float|uuid):{re.escape(pname)}>", decl):
+                            names[pname] = f"path parameter {pname}"
+                if names:
+                    self._handler_params[(node.start_byte, node.end_byte)] = names
+        return self._handler_params
+
+    def calls(self) -> dict[str, list]:
+        """function name -> [(call node, argument nodes)] of every call in the file."""
+        if self._calls is None:
+            from backend_architect.core import languages
+
+            q = {"python": "(call function: [(identifier) @f (attribute object: (_) @r attribute: (identifier) @f)] arguments: (argument_list) @a) @c",
+                 "go": "(call_expression function: [(identifier) @f (selector_expression operand: (_) @r field: (field_identifier) @f)] arguments: (argument_list) @a) @c"}.get(
+                self.lang, "(call_expression function: [(identifier) @f (member_expression object: (_) @r property: (property_identifier) @f)] arguments: (arguments) @a) @c")
+            self._calls = {}
+            tree = self.ctx.fact("app_tree")
+            for _, caps in languages.matches(self.lang, q, tree.root_node):
+                args = [a for a in caps["a"][0].named_children if a.type != "comment"]
+                receiver = _text(caps["r"][0], self.data) if caps.get("r") else None
+                self._calls.setdefault(_text(caps["f"][0], self.data), []).append((caps["c"][0], args, receiver))
+        return self._calls
+
+
+def _accessor(text: str) -> str:
+    """`request.args.get("q", "")` -> `request.args.get("q")`: the accessor, shortly."""
+    text = " ".join(text.split())
+    m = re.match(r"[\w.]+(?:\(\s*\))?(?:\.\w+)*(?:\[[^\]]{0,30}\]|\(\s*['\"`][^'\"`]{0,30}['\"`])?", text)
+    out = m.group(0) if m else text
+    if out.count("(") > out.count(")"):
+        out += ")"
+    return out
 
 
 def _strip_quotes(raw: str) -> str:
@@ -351,7 +710,7 @@ class _Fixer:
         for h in self.flagged:
             if h.node is None or not h.value or not _ALLOWED_SPECS.match(h.spec or ""):
                 raise _NoFix
-        if site.extra.get("augmented"):
+        if site.extra.get("augmented") or site.extra.get("joined"):
             raise _NoFix
         kind = site.formatting
         if kind in ("percent", "format", "concat") and len(self.flagged) != len(site.holes):

@@ -14,9 +14,18 @@ class NPlusOneQuery(Rule):
     """
     ## What it does
     Flags a query executed once per row of another query (N+1): a query
-    inside a loop over the rows of another query, or an ORM relation
-    read inside a loop over a queryset or result (Django, SQLAlchemy, Prisma,
-    TypeORM and GORM where the loop and the relation are visible in the file).
+    inside a loop over the rows of another query, a SELECT inside a loop
+    over any collection that uses the loop item, an ORM relation read inside
+    a loop over a queryset or result (Django, SQLAlchemy, Prisma, TypeORM and
+    GORM where the loop and the relation are visible in the file), and a call
+    per item to a function that runs a query: a repository finder or a
+    serializer defined in the same file, imported from a relative module, or
+    defined in another file of the same folder (Go package).
+
+    Loops over a constant (a literal list, an `ALL_CAPS` name, `range(3)`),
+    loops that stop at the first item (`break` / `return` in the body) and
+    calls whose name says they batch (`..._many`, `bulk_...`, `..._by_ids`)
+    are not flagged.
 
     ## Why is this bad?
     One request turns into one query per row: a page of 100 posts costs 101
@@ -199,7 +208,8 @@ class _Analysis:
                 if not self.inside(site.call, loop) or site.call.start_byte in reported:
                     continue
                 origin = self.origin(loop.iterable)
-                if not is_rows(loop, origin):
+                if not is_rows(loop, origin) and not (
+                        re.match(r"\s*\(?\s*(?:SELECT|WITH)\b", site.decoded, re.I) and self.per_item(loop)):
                     continue
                 args = site.extra.get("args")
                 if self.lang == "go" and loop.var == "Next":
@@ -211,6 +221,91 @@ class _Analysis:
                 fix = self._raw_batch_fix(site, loop) if self.lang == "python" else None
                 yield self.rule.finding(site.call.start_byte, site.call.end_byte, message=RAW_MESSAGE.format(
                     outer=f"`{_short(origin)}`", batch="= ANY($1)" if site.style == "$" else "IN (...)"), fix=fix)
+
+    # ---- a function that queries, called once per item -----------------------------------
+
+    def per_item(self, loop: _Loop) -> bool:
+        """Does the loop body run once per item of a collection that is not a small constant,
+        and go on past the first item?"""
+        it = loop.iterable
+        if loop.var == "Next":
+            return True
+        text = self.src(it).strip()
+        if it.type in ("list", "tuple", "array", "set", "dictionary", "string", "composite_literal",
+                       "interpreted_string_literal", "raw_string_literal", "list_comprehension", "object"):
+            return False
+        if re.fullmatch(r"(?:self\.|this\.|\w+\.)?_?[A-Z][A-Z0-9_]*(?:\.(?:items|keys|values)\(\))?", text):
+            return False  # a constant
+        if re.fullmatch(r"(?:range|enumerate|sorted|reversed|zip)\(\s*(?:\d+|\[[^\]]*\]|\([^)]*\)|_?[A-Z][A-Z0-9_]*)\s*\)", text):
+            return False
+        if it.type == "identifier":
+            values, _ = self.finder().resolve(it, it.start_byte)
+            if values and values[-1].type in ("list", "tuple", "array", "set", "composite_literal", "dictionary"):
+                return False
+        body = loop.body
+        stmts = body.named_children
+        if len(stmts) == 1 and stmts[0].type == "statement_list":
+            stmts = stmts[0].named_children
+        if any(c.type in ("break_statement", "return_statement") for c in stmts):
+            return False  # stops at the first item
+        return True
+
+    def per_item_calls(self, loops):
+        """`for u in users: repo.get_orders(u.id)` where `get_orders` (in this file, an imported module
+        or another file of the package) runs a query."""
+        sites = self.ctx.fact("embedded_sql") or []
+        local = _querying_functions(self.tree, self.data, self.lang, [s.call.start_byte for s in sites])
+        imported = None
+        package = None
+        reported = set()
+        for _, caps in languages.matches(self.lang, _CALLS[_qlang(self.lang)], self.tree.root_node):
+            call = caps["call"][0]
+            name = self.src(caps["name"][0])
+            recv = caps.get("recv", [None])[0]
+            if call.start_byte in reported or _BATCHED_NAME.search(name) or _writes(name):
+                continue
+            if recv is not None and name in _GENERIC_METHODS:
+                continue
+            inner = [lp for lp in loops if self.inside(call, lp)]
+            if not inner:
+                continue
+            loop = max(inner, key=lambda lp: lp.body.start_byte)
+            args = caps["args"][0]
+            if self.lang == "go" and loop.var == "Next":
+                if not self._go_scanned_in(loop, args):
+                    continue
+            elif not self.mentions(args, loop.var):
+                continue
+            enclosing = self.finder().scope_of(call)
+            own = enclosing.child_by_field_name("name") if enclosing is not self.tree.root_node else None
+            if own is not None and self.src(own) == name:
+                continue  # recursion
+            where = None
+            if name in local:
+                if not all(local[name]):
+                    continue
+                where = f"in `{name}`"
+            else:
+                if imported is None:
+                    imported = _imported_functions(self.doc.path, self.doc.text, self.lang) if self.doc.path else {}
+                if name in imported:
+                    module, qs = imported[name]
+                    if not qs or not all(qs):
+                        continue
+                    where = f"in `{module}`"
+                else:
+                    if package is None:
+                        package = _package_functions(self.doc.path, self.lang) if self.doc.path else {}
+                    qs = package.get(name)
+                    if not qs or not all(qs):
+                        continue
+                    where = f"in `{name}`"
+            if not self.per_item(loop) or _INPUT_ITERABLE.match(self.src(loop.iterable).strip()):
+                continue
+            reported.add(call.start_byte)
+            yield self.rule.finding(call.start_byte, call.end_byte, message=CALL_MESSAGE.format(
+                call=_short(self.src(call)), where=where, outer=f"`{_short(self.src(loop.iterable))}`",
+                batch="WHERE ... IN (...)"))
 
     def _raw_batch_fix(self, site, loop):
         """`x = await conn.fetch("SELECT ... WHERE fk = $1", row["id"])` inside `for row in rows:`
@@ -283,6 +378,7 @@ class _Analysis:
         models = _py_models(self)
         yield from self.django(loops, models)
         yield from self.sqlalchemy(loops, models)
+        yield from self.per_item_calls(loops)
 
     def _accesses(self, loop: _Loop):
         """(relation, next attribute or call, node of `x.rel`) for `x.rel.attr` / `x.rel.all()` in the body."""
@@ -456,6 +552,7 @@ class _Analysis:
                     fix = self._prisma_fix(loop, om, caps, call)
                 yield self.rule.finding(call.start_byte, call.end_byte, fix=fix, what="This query",
                                         outer=f"`{_short(origin)}`")
+        yield from self.per_item_calls(loops)
 
     def _prisma_fix(self, loop, om, caps, call):
         outer_model = om.group(2)
@@ -512,6 +609,7 @@ class _Analysis:
             return
         yield from self.raw_sql(loops, lambda loop, origin: loop.var == "Next" or bool(
             re.search(r"\.(?:Query|QueryContext|Select|SelectContext)\(", origin)))
+        yield from self.per_item_calls(loops)
         # GORM: db.Find(&users) then a per-row query in `for ... range users`
         q = """(call_expression function: (selector_expression field: (field_identifier) @op)
                                 arguments: (argument_list) @args
@@ -577,6 +675,209 @@ class _Analysis:
         remove = Edit(line_start, line_end + 1 if line_end != -1 else stmt.end_byte, "")
         return self.rule.fix([preload, remove], title=self.rule.fix_title.format(rel=f"`{field}`", how="Preload"),
                              safety=Applicability.UNSAFE)
+
+
+# -- queries behind a function call: repositories, serializers -----------------------------------
+
+CALL_MESSAGE = ("`{call}` runs a query ({where}) once per item of {outer} (N+1); load every item's rows with one "
+                "query (`{batch}`) before the loop")
+
+# what a function body does when it queries the database, by language (reads; a per-item
+# write is a different problem)
+_QUERYING = {
+    "python": re.compile(
+        r"\b(?:\w*cur(?:sor)?|\w*session|\w*conn(?:ection)?|db|engine|tx|transaction|database|pool|self\.\w*(?:db|session|conn))"
+        r"\s*\.\s*(?:execute|fetch|fetchrow|fetchval|fetch_all|fetch_one|fetch_val|scalars|scalar|scalar_one|"
+        r"scalar_one_or_none|exec_driver_sql|get)\s*\(|\.query\(\s*[A-Z]\w*|"
+        r"\b[A-Z]\w*\.objects(?:\.\w+\([^)]*\))*\.(?:get|filter|exclude|first|last|count|exists|aggregate|values|"
+        r"values_list|raw|get_or_none|in_bulk|all)\s*\(|\bselect\(\s*[A-Z]\w*|\.(?:get_object_or_404|"
+        r"get_list_or_404)\("),
+    "js": re.compile(
+        r"\b(?:prisma|db|client|tx|this\.prisma)\.\w+\.(?:findMany|findUnique|findFirst|findUniqueOrThrow|"
+        r"findFirstOrThrow|count|aggregate|groupBy)\s*\(|\.(?:findOne|findOneBy|findBy|findByPk|findAll|"
+        r"findAndCount|findOneOrFail|getOne|getMany|getRawOne|getRawMany|\$queryRaw|\$queryRawUnsafe)\s*[(`]|"
+        r"\b(?:pool|client|db|conn|connection|knex|pg|sql|trx|tx|this\.db|this\.pool)\.(?:query|oneOrNone|one|any|"
+        r"many|manyOrNone|raw)\s*\(|\bsql`|\bknex\(\s*['\"]"),
+    "go": re.compile(
+        r"\.(?:QueryRow|QueryRowContext|QueryContext|QueryRowx|QueryRowxContext|Queryx|QueryxContext|"
+        r"GetContext|SelectContext|NamedQuery)\s*\(|"
+        r"\b(?:db|tx|conn|pool|DB|Tx|sqlx|gdb|orm|gormDB|r\.db|s\.db|repo\.db|store\.db|d\.db|q\.db)\s*\.\s*"
+        r"(?:Query|Get|Select|First|Find|Take|Last|Raw|Model|Where|Preload|Count)\s*\("),
+}
+# per-item writes (create, update, send ...) are a different problem from N+1 reads
+_WRITE_WORDS = {"create", "update", "upsert", "save", "insert", "delete", "remove", "add", "set", "sync", "ensure",
+                "send", "notify", "publish", "emit", "make", "log", "write", "store", "put", "post", "patch", "mark",
+                "record", "assign", "attach", "detach", "grant", "revoke", "invite", "apply", "process", "handle",
+                "import", "export", "migrate", "register", "enqueue", "schedule", "refresh", "reset", "touch"}
+
+
+def _writes(name: str) -> bool:
+    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)
+    return any(w.lower() in _WRITE_WORDS for w in words)
+# loops over what the caller sent (a payload's list of tags): a handful of items, not table rows
+_INPUT_ITERABLE = re.compile(r"(?i)^(?:\w+_in|\w+_input|\w+_request|payload|body|data|params|args|kwargs|request|req|"
+                             r"form|options|opts|config|settings|cfg|conf|input|dto|cmd|command)(?:\.|\[|$)")
+_BATCHED_NAME = re.compile(r"(?i)batch|bulk|many|_in$|by_?ids$|multi|_all$|^all_|prefetch|preload|load_all|"
+                           r"cache|memo|warm")
+_GENERIC_METHODS = {"get", "find", "save", "create", "update", "delete", "all", "first", "list", "load", "fetch",
+                    "query", "run", "execute", "call", "send", "process", "handle", "add", "remove", "set", "put",
+                    "post", "render", "append", "push", "read", "write", "close", "open", "apply", "emit", "log",
+                    "validate", "check", "format", "parse", "build", "map", "filter", "reduce", "count", "exists",
+                    "Get", "Find", "Save", "Create", "Update", "Delete", "List", "Load", "Query", "Run", "Exec",
+                    "Execute", "Send", "Process", "Handle", "Add", "Remove", "Set", "Put", "Read", "Write", "Close",
+                    "Count", "First", "Scan", "Error", "String", "Validate"}
+_DEF_QUERIES = {
+    "python": "(function_definition name: (identifier) @name body: (_) @body) @def",
+    "go": """(function_declaration name: (identifier) @name body: (_) @body) @def
+             (method_declaration name: (field_identifier) @name body: (_) @body) @def""",
+    "js": """(function_declaration name: (identifier) @name body: (_) @body) @def
+             (method_definition name: (property_identifier) @name body: (_) @body) @def
+             (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body)
+                                                                 (function_expression body: (_) @body)]) @def
+             (pair key: (property_identifier) @name value: [(arrow_function body: (_) @body)
+                                                           (function_expression body: (_) @body)]) @def""",
+}
+_CALLS = {
+    "python": "(call function: [(identifier) @name (attribute object: (_) @recv attribute: (identifier) @name)] arguments: (argument_list) @args) @call",
+    "go": "(call_expression function: [(identifier) @name (selector_expression operand: (_) @recv field: (field_identifier) @name)] arguments: (argument_list) @args) @call",
+    "js": "(call_expression function: [(identifier) @name (member_expression object: (_) @recv property: (property_identifier) @name)] arguments: (arguments) @args) @call",
+}
+_SOURCE_EXT = {"python": (".py",), "go": (".go",), "js": (".ts", ".js", ".tsx", ".mjs", ".cjs", ".jsx")}
+_PACKAGE_FILES: dict[tuple, dict[str, list[bool]]] = {}
+
+
+def _qlang(lang: str) -> str:
+    return "js" if lang in ("javascript", "typescript", "tsx") else lang
+
+
+def _definitions(tree, data: bytes, lang: str) -> list[tuple[str, object, object]]:
+    """(name, definition node, body node) of every function and method."""
+    out = []
+    for _, caps in languages.matches(lang, _DEF_QUERIES[_qlang(lang)], tree.root_node):
+        out.append((_text(caps["name"][0], data), caps["def"][0], caps["body"][0]))
+    return out
+
+
+def _querying_functions(tree, data: bytes, lang: str, extra_spans=()) -> dict[str, list[bool]]:
+    """name -> [does this definition query?] for the functions of one file, following calls
+    to the file's own querying functions once (a serializer calling a finder)."""
+    pattern = _QUERYING[_qlang(lang)]
+    defs = _definitions(tree, data, lang)
+    direct: dict[str, list[bool]] = {}
+    bodies = []
+    nested = [node for _, node, _ in defs]
+    for name, node, body in defs:
+        text = _text(body, data)
+        inner = []
+        if lang == "python":
+            # a def inside the body is a closure handed to someone else, not run by this call
+            inner = [(n.start_byte, n.end_byte) for n in nested if body.start_byte <= n.start_byte and n.end_byte <= body.end_byte]
+            for start, end in sorted(inner, reverse=True):
+                text = text[: start - body.start_byte] + text[end - body.start_byte :] if text.isascii() else text
+        q = bool(pattern.search(text)) or any(body.start_byte <= s < body.end_byte and
+                                              not any(a <= s < b for a, b in inner) for s in extra_spans)
+        direct.setdefault(name, []).append(q)
+        bodies.append((name, text, q))
+    querying = {n for n, qs in direct.items() if qs and all(qs)}
+    out: dict[str, list[bool]] = {}
+    for name, text, q in bodies:
+        if not q and querying:
+            calls = set(re.findall(r"(?<![\w$])(?:[\w$]+\s*\.\s*)?([\w$]+)\s*\(", text)) - {name}
+            q = bool(calls & querying - set(_GENERIC_METHODS))
+        out.setdefault(name, []).append(q)
+    return out
+
+
+def _package_functions(path: str, lang: str) -> dict[str, list[bool]]:
+    """The querying functions of the other source files of the same folder (package)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    exts = _SOURCE_EXT[_qlang(lang)]
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(exts) and not _TEST_FILE.search(n)
+                       and not n.endswith((".d.ts", ".min.js")))
+    except OSError:
+        return {}
+    if len(names) > 150:
+        return {}
+    stamp = []
+    for n in names:
+        p = os.path.join(folder, n)
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        stamp.append((n, st.st_mtime, st.st_size))
+    key = (folder, lang, tuple(stamp))
+    found = _PACKAGE_FILES.get(key)
+    if found is not None:
+        return found
+    found = {}
+    me = os.path.basename(path)
+    for n, _, size in stamp:
+        if n == me or size > 400_000:
+            continue
+        try:
+            with open(os.path.join(folder, n), "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        file_lang = lang if lang in ("python", "go") else "tsx" if n.endswith("x") else \
+            "typescript" if n.endswith(".ts") else "javascript"
+        for name, qs in _querying_functions(languages.parse(data, file_lang), data, file_lang).items():
+            found.setdefault(name, []).extend(qs)
+    if len(_PACKAGE_FILES) > 256:
+        _PACKAGE_FILES.clear()
+    _PACKAGE_FILES[key] = found
+    return found
+
+
+def _imported_functions(path: str, text: str, lang: str) -> dict[str, tuple[str, list[bool]]]:
+    """Functions imported by name from a relative module of the project:
+    local name -> ("name` of `module", [does each definition query?])."""
+    folder = os.path.dirname(os.path.abspath(path))
+    out: dict[str, tuple[str, list[bool]]] = {}
+    if lang == "python":
+        imports = [(m.group(1), m.group(2), m.group(3)) for m in
+                   re.finditer(r"^\s*from\s+(\.+)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)", text, re.M)]
+        for dots, module, names in imports:
+            base = folder
+            for _ in range(len(dots) - 1):
+                base = os.path.dirname(base)
+            target = os.path.join(base, *module.split(".")) if module else base
+            candidates = [target + ".py", os.path.join(target, "__init__.py")]
+            wanted = {alias or n: n for n, alias in re.findall(r"\b(\w+)\b(?:\s+as\s+(\w+))?", names.strip("()"))}
+            _read_candidates(candidates, wanted, lang, out)
+    elif lang != "go":
+        for m in re.finditer(r"""import\s*\{([^}]*)\}\s*from\s*['"](\.{1,2}/[^'"]+)['"]""", text):
+            target = os.path.normpath(os.path.join(folder, m.group(2)))
+            candidates = [target + e for e in (".ts", ".js", ".tsx", "/index.ts", "/index.js")] + [target]
+            wanted = {}
+            for part in m.group(1).split(","):
+                bits = part.strip().split(" as ")
+                if bits[0].strip():
+                    wanted[bits[-1].strip()] = bits[0].strip()
+            _read_candidates(candidates, wanted, lang, out)
+    return out
+
+
+def _read_candidates(candidates, wanted, lang, out) -> None:
+    for c in candidates:
+        if not os.path.isfile(c) or _TEST_FILE.search(c):
+            continue
+        try:
+            with open(c, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return
+        if len(data) > 400_000:
+            return
+        file_lang = lang if lang == "python" else "tsx" if c.endswith("x") else \
+            "typescript" if c.endswith(".ts") else "javascript"
+        funcs = _querying_functions(languages.parse(data, file_lang), data, file_lang)
+        for local, original in wanted.items():
+            if original in funcs:
+                out[local] = (f"{original}` of `{os.path.basename(c)}", funcs[original])
+        return
 
 
 def _single_key_select(sql: str) -> str | None:
