@@ -257,3 +257,18 @@ def test_schema_setting_globs_add_sources_anywhere(tmp_path):
     cat = build_for_paths([str(root)], settings)
     assert cat.columns_of("users") == ["id", "email"]
     assert [os.path.basename(s) for s in cat.sources] == ["users.sql", "users_email.sql"]
+
+
+def test_rollback_sections_of_a_migration_never_reach_the_schema(tmp_path):
+    """-- +goose Down / -- migrate:down sections are the rollback: the tables they drop still exist."""
+    mig = tmp_path / "migrations"
+    mig.mkdir()
+    (mig / "001_init.sql").write_text(
+        "-- +goose Up\nCREATE TABLE tuple (id bigint PRIMARY KEY, store text);\n"
+        "-- +goose Down\nDROP TABLE tuple;\n")
+    (mig / "002_more.sql").write_text(
+        "-- migrate:up\nCREATE TABLE événements (id bigint PRIMARY KEY);\n-- migrate:down\n"
+        "DROP TABLE événements;\n-- migrate:up\nALTER TABLE tuple ADD COLUMN note text;\n")
+    catalog = build(tmp_path)
+    assert catalog.table("tuple") is not None and catalog.table("événements") is not None
+    assert [c.name for c in catalog.table("tuple").columns] == ["id", "store", "note"]

@@ -23,14 +23,14 @@ from typing import Callable
 from ..core.document import Document
 from ..core import diskcache
 from ..core.bounded import MB, ByteLRU
-from ..core.regions import region_for_sql_document
+from ..core.regions import down_sections, region_for_sql_document
 from ..core.sql import split_statements
 from .apply import DDL_KINDS, Applier, Op
 from .model import Catalog
 from .sources import MAX_WALK_FILES, discover
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: rollback sections of up+down files are not read
 
 
 @dataclass
@@ -66,8 +66,13 @@ def read_ops(text: str) -> tuple[list[Op], list[str]]:
     line_starts = Document(text).line_starts  # LSP lines, as the editor counts them
     ops: list[Op] = []
     notes: list[str] = []
+    # a rollback section in the file (-- +goose Down, -- migrate:down) never ran on the database
+    rollback = [(len(text[:lo].encode("utf-8", "surrogatepass")), len(text[:hi].encode("utf-8", "surrogatepass")))
+                for lo, hi in down_sections(text)]  # as byte offsets, like the statements'
     for stmt in split_statements(region):
         start = region.to_doc(stmt.start)
+        if rollback and any(lo <= start < hi for lo, hi in rollback):
+            continue
         line = bisect.bisect_right(line_starts, start)
         if stmt.kind is None:
             if stmt.error:

@@ -20,7 +20,7 @@ from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity
 from .registry import Rule, all_rules, rule_by_code
-from .regions import PLACEHOLDER_SCHEMA, Region, region_for_sql_document
+from .regions import DOWN_MARKER_RE, PLACEHOLDER_SCHEMA, Region, region_for_sql_document
 from .sql import Statement, relation_name, split_range, split_statements
 
 UNUSED_NOQA = "BA001"
@@ -647,7 +647,6 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     return result
 
 
-DOWN_MARKER_RE = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down|//@UNDO)\b", re.I | re.M)
 
 
 def _down_section_start(region: Region, statements: list[Statement]) -> int:

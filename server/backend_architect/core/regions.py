@@ -21,6 +21,31 @@ from dataclasses import dataclass, field
 
 PLACEHOLDER_SCHEMA = "__tmpl__"
 
+# Sections of one migration file that runs both ways: what follows a down marker is the
+# rollback, until an up marker (goose, dbmate, sql-migrate; Flyway's //@UNDO).
+DOWN_MARKER_RE = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down|//@UNDO)\b", re.I | re.M)
+UP_MARKER_RE = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Up|migrate:up|\+migrate[ \t]+Up)\b", re.I | re.M)
+
+
+def down_sections(sql: str) -> list[tuple[int, int]]:
+    """Character ranges of ``sql`` that are rollback sections (empty when it has no down marker)."""
+    if DOWN_MARKER_RE.search(sql) is None:
+        return []
+    marks = sorted([(m.start(), True) for m in DOWN_MARKER_RE.finditer(sql)]
+                   + [(m.start(), False) for m in UP_MARKER_RE.finditer(sql)])
+    ranges: list[tuple[int, int]] = []
+    start: int | None = None
+    for pos, is_down in marks:
+        if is_down and start is None:
+            start = pos
+        elif not is_down and start is not None:
+            ranges.append((start, pos))
+            start = None
+    if start is not None:
+        ranges.append((start, len(sql)))
+    return ranges
+
+
 
 class OffsetMap:
     """Maps offsets of a derived text back to offsets of its source.

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ..core.document import language_for_path
+from ..core.regions import DOWN_MARKER_RE
 from . import dialect as dialects
 from . import ownership
 from .dialect import POSTGRES, UNKNOWN, Evidence
@@ -26,7 +27,6 @@ MIGRATION_DIR_NAMES = {"migrations", "migration", "migrate", "db-migrations", "s
 ROLLBACK_DIR_NAMES = {"rollback", "rollbacks", "down", "downs", "undo", "downgrade", "downgrades", "revert"}
 _DOWN_NAME = re.compile(r"(^|[._\-])(down|rollback|undo|revert)\.[a-z0-9]+$|^down\.sql$|^U\d+(?:[._]\d+)*__", re.I)
 _UP_NAME = re.compile(r"(^|[._\-])up\.[a-z0-9]+$|^up\.sql$", re.I)
-_SECTION_DOWN = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down)\b", re.I | re.M)
 # the engine's historical notion of a migration path, kept so no file changes side by accident
 _LEGACY_MIGRATION_PATH = re.compile(
     r"(^|/)(migrations?|migrate|db/migrate|alembic/versions|versions|schema)(/|$)|\.up\.sql$", re.I)
@@ -254,7 +254,7 @@ class ProjectModel:
         if is_migration:
             if down_name or any(d in ROLLBACK_DIR_NAMES for d in dirs):
                 direction = "down"
-            elif text is not None and language == "sql" and _SECTION_DOWN.search(text):
+            elif text is not None and language == "sql" and DOWN_MARKER_RE.search(text):
                 direction = "up+down"
             else:
                 direction = "up"
