@@ -260,3 +260,32 @@ def test_scan_limit_is_reported_even_when_no_schema_file_was_reached(tmp_path):
     assert build_for_paths([str(root)], Settings(schema_max_files=10), warnings=warnings) is None
     assert len(warnings) == 1 and "stopped after 10 files" in warnings[0]
     assert build_for_paths([str(root)], Settings()).table("t") is not None
+
+
+def test_the_server_collects_garbage_cycles_every_few_analyses():
+    """``serve`` raises the collector's thresholds; the server then collects fully itself."""
+    import gc
+
+    from backend_architect.lsp import server
+
+    full = []
+
+    def on_gc(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+    old = gc.get_threshold()
+    gc.set_threshold(1_000_000, 1000, 1000)  # as good as never on its own
+    gc.callbacks.append(on_gc)
+    try:
+        for _ in range(2 * server.FULL_COLLECTION_EVERY):
+            Cycle()
+            server._collect_now_and_then()
+    finally:
+        gc.callbacks.remove(on_gc)
+        gc.set_threshold(*old)
+    assert len(full) == 2
