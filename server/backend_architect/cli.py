@@ -677,6 +677,8 @@ def cmd_check(args) -> int:
         value = getattr(args, key)
         if value:
             overrides[key] = [c.strip() for v in value for c in v.split(",") if c.strip()]
+    if getattr(args, "include_history", False):
+        overrides["include_history"] = True
     paths = args.paths or ["."]
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
@@ -843,6 +845,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print what --fix would change as unified diffs, write nothing (exit 1 when there are changes)")
     p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
     p.add_argument("--select", action="append", help="only these codes or prefixes (comma separated)")
+    p.add_argument("--include-history", action="store_true", dest="include_history",
+                   help="report MIGRATION findings on migrations already on the main line too (never fixed)")
     p.add_argument("--extend-select", action="append", dest="extend_select")
     p.add_argument("--ignore", action="append", help="skip these codes or prefixes")
     p.add_argument("--output-format", choices=("text", "json", "sarif", "github"), default="text")

@@ -473,7 +473,7 @@ def _overrides(rule: type[Rule], hook: str) -> bool:
 
 def lint(document: Document, settings: Settings | None = None, catalog=None,
          previous: LintResult | None = None, *, cache: bool = True, info: FileInfo | None = None,
-         catalog_before: Callable[[], Any] | None = None) -> LintResult:
+         catalog_before: Callable[[], Any] | None = None, history: str | None = None) -> LintResult:
     """Findings of every enabled rule on ``document``.
 
     ``previous`` (the result for an earlier version of the same document)
@@ -483,6 +483,10 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     ``info`` is what the project model says the file is (computed here when not
     given): rules for other SQL dialects do not run, a down migration gets no
     migration advice. ``catalog_before`` gives the schema as of a migration file.
+    ``history``: what to do with the findings of a migration already on the main line
+    (:mod:`backend_architect.project.history`): ``"hide"`` its MIGRATION findings (the
+    default; ``"show"`` when the ``include-history`` setting is on), ``"hint"`` (the editor:
+    every finding as a hint) — in every mode without fixes: history is never rewritten.
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -547,8 +551,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             result.incremental = True
         else:
             statements, reuse = split_statements(region), {}
-        if region.meta.get("in_transaction"):
-            for stmt in statements:
+        if region.meta.get("in_transaction") or (region.kind == "file" and info.is_migration
+                                                 and info.in_transaction and not info.is_down):
+            for stmt in statements:  # the runner wraps the file (or the region) in a transaction
                 stmt.in_transaction = True
         result.statements.extend(statements)
         sctx = SqlContext(ctx, region, statements)
@@ -622,6 +627,8 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
         meta = by_code.get(f.code) or rule_by_code(f.code)
         if f.fix is not None and meta is not None and not info.may_be(meta.fix_dialects):
             f.fix = None  # the fix is written in another dialect's SQL
+        if f.fix is not None and _has_placeholder(f.fix):
+            f.fix = None  # the fix would write our stand-in for a templated name into the file
         if PLACEHOLDER_SCHEMA in f.message:  # a templated name: show it as a template, not our stand-in
             f.message = f.message.replace(PLACEHOLDER_SCHEMA, "{{…}}")
         if meta is not None:
@@ -629,10 +636,36 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             f.name = meta.name
             f.severity = Severity(settings.severity_for(f.code, meta.severity.value))
     findings = _apply_suppressions(document, findings, settings, regions)
+    if findings and info.is_migration and info.not_own is None and document.path:
+        findings = _history_findings(findings, document.path, settings, history)
     findings.sort(key=Finding.sort_key)
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _has_placeholder(fix) -> bool:
+    marks = (PLACEHOLDER_SCHEMA, "__tmpl__")  # the stand-ins for templated names (regions, app.embedded)
+    return any(m in e.new_text for e in fix.edits for m in marks) or \
+        any(m in nf.text or m in nf.path for nf in fix.new_files for m in marks)
+
+
+def _history_findings(findings: list[Finding], path: str, settings: Settings, mode: str | None) -> list[Finding]:
+    """A migration on the main line: never fixed; its MIGRATION findings hidden, shown, or hints."""
+    from ..project.history import history_of
+
+    if not history_of(path, settings).historical:
+        return findings
+    mode = mode or ("show" if settings.include_history else "hide")
+    out = []
+    for f in findings:
+        if f.command == "MIGRATION" and mode == "hide":
+            continue
+        f.fix = None
+        if mode == "hint":
+            f.severity = Severity.HINT
+        out.append(f)
+    return out
 
 
 DOWN_MARKER_RE = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down|//@UNDO)\b", re.I | re.M)
