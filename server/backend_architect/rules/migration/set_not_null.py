@@ -3,6 +3,7 @@ from backend_architect.core.registry import Rule
 from backend_architect.core.sql import quote_ident, relation_name, walk
 
 from ._locks import alter_cmds, existing_table_cmds, relation_span
+from ._runner import split_after_commit
 
 
 class SetNotNull(Rule):
@@ -84,20 +85,13 @@ class SetNotNull(Rule):
         col = quote_ident(column)
         head = stmt.slice(0, relation_span(stmt)[0])  # ALTER TABLE [IF EXISTS] [ONLY]
         head = " ".join(head.split())
-        new = (
-            f"{head} {rel} ADD CONSTRAINT {con} CHECK ({col} IS NOT NULL) NOT VALID;\n"
+        keep = f"{head} {rel} ADD CONSTRAINT {con} CHECK ({col} IS NOT NULL) NOT VALID"
+        later = (
             f"{head} {rel} VALIDATE CONSTRAINT {con};\n"
             f"{head} {rel} ALTER COLUMN {col} SET NOT NULL;\n"
             f"{head} {rel} DROP CONSTRAINT {con}"
         )
-        edit = ctx.edit(stmt, 0, len(stmt.data), new)
-        if stmt.in_transaction:
-            return self.fix(
-                [edit],
-                title=self.fix_title + " (move the VALIDATE out of this transaction)",
-                safety=Applicability.UNSAFE,
-            )
-        return self.fix([edit])
+        return split_after_commit(self, stmt, ctx, keep, later, self.fix_title, slug=f"{short}_{column}_not_null")
 
     @staticmethod
     def _proven_not_null(stmt, ctx, table, column) -> bool:
