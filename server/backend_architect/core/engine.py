@@ -498,6 +498,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
         return result
     ctx = Context(document, settings, catalog, info=info, catalog_before=catalog_before)
     info = ctx.file
+    if info.is_migration and info.runner and document.language == "sql":
+        info = ctx.info = _transaction_of_text(info, document.text)  # the text may differ from the disk's
+        ctx.__dict__["file"] = info
     rules = [r() for r in enabled_rules(settings, document, info)]
     findings: list[Finding] = []
 
@@ -642,6 +645,20 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _transaction_of_text(info: FileInfo, text: str) -> FileInfo:
+    """``info`` with whether the runner wraps the file read from ``text`` (an opt-out a fix just added)."""
+    import dataclasses
+
+    from ..project.model import model
+    from ..project.runner import file_transaction
+
+    runner = model().runner(info.migration_folder) if info.migration_folder else None
+    in_tx, why = file_transaction(runner, info.path, text)
+    if in_tx == info.in_transaction:
+        return info
+    return dataclasses.replace(info, in_transaction=in_tx, transaction_source=why)
 
 
 def _has_placeholder(fix) -> bool:
