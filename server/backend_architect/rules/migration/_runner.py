@@ -141,6 +141,8 @@ def run_outside_transaction(rule, stmt, ctx, rel_edits, title: str, *, slug: str
     edits = [ctx.edit(stmt, s, e, t) for s, e, t in rel_edits]
     if not stmt.in_transaction:
         return rule.fix(edits, title=title)
+    if ctx.region.meta.get("nested"):
+        return None  # a DO block or a function body: CONCURRENTLY can never run there
     info = ctx.ctx.file
     wrapped = ctx.region.kind == "file" and bool(info.in_transaction) and info.is_migration
     commit = _explicit_commit(stmt, ctx)

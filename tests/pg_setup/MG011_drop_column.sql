@@ -1,0 +1,1 @@
+ALTER TABLE users ADD COLUMN legacy_flags jsonb, ADD COLUMN a int, ADD COLUMN b int;

@@ -1,0 +1,2 @@
+ALTER TABLE users ADD COLUMN legacy_flags jsonb, ADD COLUMN nickname text;
+CREATE TABLE audit_log (id bigint);

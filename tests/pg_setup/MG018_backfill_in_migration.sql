@@ -1,0 +1,2 @@
+ALTER TABLE users ADD COLUMN plan text;
+ALTER TABLE orders ADD COLUMN status text, ADD COLUMN region text;
