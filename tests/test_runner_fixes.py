@@ -61,7 +61,7 @@ def test_goose_file_with_other_ddl_moves_the_index_into_the_next_migration(tmp_p
                 "-- +goose Up\nALTER TABLE posts ADD COLUMN title text;\nCREATE INDEX posts_user ON posts (user_id);\n"
                 "-- +goose Down\nALTER TABLE posts DROP COLUMN title;\n")
     created = fix(tmp_path)
-    assert created == ["migrations/00003_concurrently_posts_user.sql"]
+    assert created == ["migrations/00004_concurrently_posts_user.sql"]  # a version per statement of the file
     moved = (tmp_path / created[0]).read_text()
     assert moved.startswith("-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY posts_user ON posts")
     assert "DROP INDEX CONCURRENTLY IF EXISTS posts_user" in moved
@@ -78,7 +78,7 @@ def test_diesel_gets_metadata_toml_or_a_new_folder(tmp_path: Path):
           "ALTER TABLE posts ADD COLUMN title text;\nCREATE INDEX posts_user ON posts (user_id);\n")
     write(tmp_path, "migrations/2024-02-01-000000_idx/down.sql", "ALTER TABLE posts DROP COLUMN title;\n")
     created = fix(tmp_path)
-    folder = "migrations/2024-02-01-000001_concurrently_posts_user"
+    folder = "migrations/2024-02-01-000002_concurrently_posts_user"  # one second per statement of the file
     assert created == [f"{folder}/down.sql", f"{folder}/metadata.toml", f"{folder}/up.sql"]
     assert (tmp_path / folder / "metadata.toml").read_text() == "run_in_transaction = false\n"
     assert fix(tmp_path) == []

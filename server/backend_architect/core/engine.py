@@ -555,7 +555,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
         else:
             statements, reuse = split_statements(region), {}
         if region.meta.get("in_transaction") or (region.kind == "file" and info.is_migration
-                                                 and info.in_transaction and not info.is_down):
+                                                 and info.in_transaction and not info.is_down
+                                                 and not _one_statement_query(info, region, statements)) or (
+                region.kind == "file" and info.is_migration and _batch_of_many(info, region, statements)):
             for stmt in statements:  # the runner wraps the file (or the region) in a transaction
                 stmt.in_transaction = True
         result.statements.extend(statements)
@@ -645,6 +647,24 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _one_statement_query(info: FileInfo, region: Region, statements: list[Statement]) -> bool:
+    """A runner that sends the file as one query (golang-migrate, Prisma) and a file of one
+    statement: a single statement is no transaction block."""
+    if info.runner not in ("golang-migrate", "prisma"):
+        return False
+    end = _down_section_start(region, statements)
+    return sum(1 for s in statements[:end] if s.kind is not None) <= 1
+
+
+def _batch_of_many(info: FileInfo, region: Region, statements: list[Statement]) -> bool:
+    """diesel, dbmate and sqlx send a file that opted out of their transaction as one query: with
+    more than one statement that is still a transaction block."""
+    if info.runner not in ("diesel", "dbmate", "sqlx") or info.in_transaction is not False or info.is_down:
+        return False
+    end = _down_section_start(region, statements)
+    return sum(1 for s in statements[:end] if s.kind is not None) > 1
 
 
 def _transaction_of_text(info: FileInfo, text: str) -> FileInfo:

@@ -84,7 +84,8 @@ def detect_runner(folder: str, model=None) -> Runner | None:
     if any(n.endswith("/up.sql") or n == "up.sql" for n in low) and has_diesel:
         return Runner("diesel", "up.sql/down.sql folders and diesel", IN_TRANSACTION)
     if any(n.endswith("/migration.sql") for n in low) and ("prisma" in folder.lower() or "prisma" in deps):
-        return Runner("prisma", "<timestamp>_name/migration.sql folders", IN_TRANSACTION)
+        # Prisma Migrate sends migration.sql as one script: a transaction block unless it is one statement
+        return Runner("prisma", "<timestamp>_name/migration.sql folders", IMPLICIT)
     if re.search(r"^\s*--\s*\+goose\s+Up", sample, re.I | re.M) or "pressly/goose" in deps:
         return Runner("goose", "-- +goose Up markers" if "goose" in sample.lower() else "go.mod requires goose",
                       IN_TRANSACTION)

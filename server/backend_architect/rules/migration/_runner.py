@@ -95,7 +95,7 @@ def _own_transaction(stmt, ctx) -> list[Edit]:
 def _opt_out(runner: str, ctx) -> tuple[list[Edit], list[NewFile]] | None:
     """The edits (or files) that make the runner run this file outside a transaction."""
     text = ctx.document.text
-    path = ctx.document.path or ""
+    path = os.path.abspath(ctx.document.path) if ctx.document.path else ""
     if runner in ("goose", "sqlx"):
         line = "-- +goose NO TRANSACTION\n" if runner == "goose" else "-- no-transaction\n"
         return [Edit(0, 0, line)], []
@@ -129,9 +129,9 @@ def _alone(stmt, ctx, runner: str) -> bool:
                for s in others)
 
 
-def _rank(stmt, ctx, kinds) -> int:
-    """1 + how many statements of ``kinds`` come before ``stmt`` (each may get its own new file)."""
-    return 1 + sum(1 for s in ctx.statements[: stmt.index] if s.kind in kinds)
+def _rank(stmt, ctx, kinds=None) -> int:
+    """1 + the statement's place in its file: each statement moved out of one file gets its own version."""
+    return 1 + stmt.index
 
 
 def run_outside_transaction(rule, stmt, ctx, rel_edits, title: str, *, slug: str, down_sql: str = ""):
@@ -144,8 +144,10 @@ def run_outside_transaction(rule, stmt, ctx, rel_edits, title: str, *, slug: str
     if ctx.region.meta.get("nested"):
         return None  # a DO block or a function body: CONCURRENTLY can never run there
     info = ctx.ctx.file
-    wrapped = ctx.region.kind == "file" and bool(info.in_transaction) and info.is_migration
     commit = _explicit_commit(stmt, ctx)
+    # in a transaction the file did not open: the runner's (or its one multi-statement query)
+    wrapped = ctx.region.kind == "file" and info.is_migration and info.runner is not None and (
+        bool(info.in_transaction) or commit is None)
     if not wrapped:
         if commit is not None and ctx.region.kind == "file":
             return rule.fix(edits + _own_transaction(stmt, ctx), title=f"{title}, between COMMIT and BEGIN")
@@ -159,7 +161,7 @@ def run_outside_transaction(rule, stmt, ctx, rel_edits, title: str, *, slug: str
             how = {"golang-migrate": "the only statement of its file",
                    "prisma": "the only statement of its migration"}.get(runner, f"{runner} runs this file outside a transaction")
             return rule.fix(edits + extra, title=f"{title} ({how})", new_files=files)
-    planned = plan_after(ctx.document.path or "", runner, slug, fixed, down_sql,
+    planned = plan_after(os.path.abspath(ctx.document.path or "."), runner, slug, fixed, down_sql,
                          step=_rank(stmt, ctx, (stmt.kind,)))
     if planned is None:
         return None
@@ -175,11 +177,14 @@ def split_after_commit(rule, stmt, ctx, keep_sql: str, later_sql: str, title: st
     in the same file (no transaction), after the file's COMMIT, or in a new migration."""
     keep_sql, later_sql = keep_sql.rstrip().rstrip(";"), later_sql.rstrip().rstrip(";")
     whole = ctx.edit(stmt, 0, len(stmt.data), keep_sql)
-    if not stmt.in_transaction:
-        return rule.fix([ctx.edit(stmt, 0, len(stmt.data), keep_sql + ";\n" + later_sql)], title=title)
     info = ctx.ctx.file
-    wrapped = ctx.region.kind == "file" and bool(info.in_transaction) and info.is_migration
+    # a runner sending the file as one query runs the two parts in one (implicit) transaction
+    one_query = ctx.region.kind == "file" and info.is_migration and info.runner in _BATCH
+    if not stmt.in_transaction and not one_query:
+        return rule.fix([ctx.edit(stmt, 0, len(stmt.data), keep_sql + ";\n" + later_sql)], title=title)
     commit = _explicit_commit(stmt, ctx)
+    wrapped = ctx.region.kind == "file" and info.is_migration and info.runner is not None and (
+        bool(info.in_transaction) or commit is None or one_query)
     if not wrapped:
         if commit is not None and ctx.region.kind == "file":
             return rule.fix([ctx.edit(stmt, 0, len(stmt.data), f"{keep_sql};\nCOMMIT;\nBEGIN;\n{later_sql}")],
@@ -188,7 +193,7 @@ def split_after_commit(rule, stmt, ctx, keep_sql: str, later_sql: str, title: st
         return rule.fix([ctx.edit(stmt, 0, len(stmt.data), keep_sql + ";\n" + later_sql)],
                         title=f"{title} (then move the second part out of this transaction)",
                         safety=Applicability.UNSAFE)
-    planned = plan_after(ctx.document.path or "", info.runner, slug, later_sql, "",
+    planned = plan_after(os.path.abspath(ctx.document.path or "."), info.runner, slug, later_sql, "",
                          step=_rank(stmt, ctx, ("AlterTableStmt",)))
     if planned is None:
         return None

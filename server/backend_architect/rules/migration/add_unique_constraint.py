@@ -84,7 +84,7 @@ class AddUniqueConstraint(Rule):
             f"CREATE UNIQUE INDEX CONCURRENTLY {name} ON {rel} ({cols});\n"
             f"{head} {rel} ADD CONSTRAINT {name} {what} USING INDEX {name}"
         )
-        if stmt.in_transaction and ctx.ctx.file.in_transaction and ctx.ctx.file.runner in _BATCH:
+        if ctx.region.kind == "file" and ctx.ctx.file.runner in _BATCH:
             return None  # the runner sends the file as one query: the two statements would share a transaction
         return run_outside_transaction(self, stmt, ctx, [(0, len(stmt.data), new)], self.fix_title,
                                        slug=f"unique_{name.strip(chr(34))}")
