@@ -1,5 +1,6 @@
-"""Hover facts from the project model: on a finding in a migration, what the file is
-(its dialect, direction, migration tool and whether that tool runs it in a transaction)."""
+"""Hover facts from the project model: on a finding in a migration, or anywhere on its first
+line, what the file is (its dialect, direction, migration tool, whether that tool runs it in a
+transaction, and whether it is history: already on the main line, so never fixed)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from . import hover as hover_handler
 
 
 def file_facts(session, snap, offset: int) -> str | None:
-    if not any(f.start <= offset <= max(f.end, f.start + 1) for f in snap.result.findings):
+    first_line = snap.document.data.find(b"\n")
+    on_first_line = offset <= (first_line if first_line >= 0 else len(snap.document.data))
+    if not on_first_line and not any(f.start <= offset <= max(f.end, f.start + 1) for f in snap.result.findings):
         return None
     info = session.file_info(snap.document)
     if not info.is_migration:
@@ -16,6 +19,12 @@ def file_facts(session, snap, offset: int) -> str | None:
     if info.runner:
         tx = "in a transaction" if info.in_transaction else "outside a transaction"
         lines.append(f"run by {info.runner} {tx} ({info.transaction_source})")
+    if info.path and info.not_own is None:
+        from ...project.history import history_of
+
+        past = history_of(info.path, snap.settings)
+        if past.historical:
+            lines.append(f"history: {past.reason}; its findings are hints and it is never fixed")
     return " · ".join(lines)
 
 
