@@ -158,9 +158,10 @@ def history_files(folder: str) -> list[str]:
     return sorted(found, key=lambda p: (order_key(p), p))
 
 
-def replay_history(conn, folder: str, files: list[str] | None = None) -> Replay:
+def replay_history(conn, folder: str, files: list[str] | None = None, transform=None) -> Replay:
     """Apply every migration under ``folder`` in order on ``conn``, each the way its runner runs
-    it (the project model's runner and transaction per file); stop at the first failure."""
+    it (the project model's runner and transaction per file); stop at the first failure.
+    ``transform(text)``: what the runner does to a file first (e.g. render a template)."""
     from ..project.model import model
 
     out = Replay(files=files if files is not None else history_files(folder))
@@ -173,7 +174,7 @@ def replay_history(conn, folder: str, files: list[str] | None = None) -> Replay:
             out.failed, out.error = path, str(exc)
             break
         info = m.file_info(path, check_git=False)
-        done = apply_sql(conn, text, mode_for(info.in_transaction, info.runner))
+        done = apply_sql(conn, transform(text) if transform else text, mode_for(info.in_transaction, info.runner))
         out.skipped_statements += done.skipped
         if not done.ok:
             out.failed, out.error = path, done.first_error
