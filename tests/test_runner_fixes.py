@@ -163,3 +163,25 @@ def test_git_main_line_decides_what_is_history(tmp_path: Path):
     forget()
     result = lint(Document(old.read_text(), path=str(old)), Settings(), history="hint")
     assert result.findings and all(f.fix is None and f.severity.value == "hint" for f in result.findings)
+
+
+def test_runner_transaction_counts_for_concurrently_and_new_enum_values(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\nrequire github.com/pressly/goose/v3 v3.0.0\n")
+    cic = write(tmp_path, "migrations/00001_cic.sql",
+                "-- +goose Up\nCREATE INDEX CONCURRENTLY posts_user ON posts (user_id);\n")
+    enum = write(tmp_path, "migrations/00002_enum.sql",
+                 "-- +goose Up\nALTER TYPE state ADD VALUE 'archived';\nUPDATE posts SET state = 'archived';\n")
+    assert "MG002" in codes(cic, Settings(migration=Settings().migration.__class__(pending=5)))
+    assert "MG014" in codes(enum)
+    # the runner's opt-out: no transaction, nothing to report
+    cic.write_text("-- +goose NO TRANSACTION\n" + cic.read_text())
+    assert "MG002" not in codes(cic, Settings(migration=Settings().migration.__class__(pending=5)))
+
+
+def test_golang_migrate_one_statement_file_is_no_transaction_block(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\nrequire github.com/golang-migrate/migrate/v4 v4.0.0\n")
+    one = write(tmp_path, "migrations/000001_idx.up.sql", "CREATE INDEX CONCURRENTLY a ON posts (user_id);\n")
+    two = write(tmp_path, "migrations/000002_idx.up.sql",
+                "CREATE INDEX CONCURRENTLY b ON posts (title);\nALTER TABLE posts ADD COLUMN x int;\n")
+    assert "MG002" not in codes(one, Settings(include_history=True))
+    assert "MG002" in codes(two)
