@@ -185,3 +185,12 @@ def test_golang_migrate_one_statement_file_is_no_transaction_block(tmp_path: Pat
                 "CREATE INDEX CONCURRENTLY b ON posts (title);\nALTER TABLE posts ADD COLUMN x int;\n")
     assert "MG002" not in codes(one, Settings(include_history=True))
     assert "MG002" in codes(two)
+
+
+def test_no_move_past_a_later_statement_on_the_same_table(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\nrequire github.com/pressly/goose/v3 v3.0.0\n")
+    path = write(tmp_path, "migrations/00001_rename.sql",
+                 "-- +goose Up\nALTER TABLE posts ALTER COLUMN user_id SET NOT NULL;\nALTER TABLE posts RENAME TO articles;\n")
+    forget()
+    found = [f for f in lint(Document(path.read_text(), path=str(path)), Settings()).findings if f.code == "MG006"]
+    assert found and found[0].fix is None  # VALIDATE/SET NOT NULL in the next migration would name a gone table

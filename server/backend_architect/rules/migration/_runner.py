@@ -129,6 +129,29 @@ def _alone(stmt, ctx, runner: str) -> bool:
                for s in others)
 
 
+def _used_later(stmt, ctx, names) -> bool:
+    """Whether a later statement of the file's up part mentions one of ``names`` (a table, an
+    index): moving ``stmt`` into a later migration would put it after them."""
+    import re as _re
+
+    short = {n.replace('"', "").lower().rsplit(".", 1)[-1] for n in names if n}
+    if not short:
+        return False
+    pattern = _re.compile(r"\b(?:" + "|".join(_re.escape(n) for n in short) + r")\b", _re.I)
+    return any(pattern.search(s.text) for s in _up_statements(ctx) if s.index > stmt.index)
+
+
+def _names_of(stmt) -> list[str]:
+    from backend_architect.core.sql import relation_name
+
+    node = stmt.node or {}
+    names = [relation_name(node.get("relation")), node.get("idxname")]
+    for obj in node.get("objects", []) or []:
+        items = (obj.get("List") or {}).get("items", [])
+        names += [i.get("String", {}).get("sval") for i in items]
+    return [n for n in names if n]
+
+
 def _rank(stmt, ctx, kinds=None) -> int:
     """1 + the statement's place in its file: each statement moved out of one file gets its own version."""
     return 1 + stmt.index
@@ -161,6 +184,8 @@ def run_outside_transaction(rule, stmt, ctx, rel_edits, title: str, *, slug: str
             how = {"golang-migrate": "the only statement of its file",
                    "prisma": "the only statement of its migration"}.get(runner, f"{runner} runs this file outside a transaction")
             return rule.fix(edits + extra, title=f"{title} ({how})", new_files=files)
+    if _used_later(stmt, ctx, _names_of(stmt)):
+        return None  # a later statement of this file uses the table or index: it cannot move after them
     planned = plan_after(os.path.abspath(ctx.document.path or "."), runner, slug, fixed, down_sql,
                          step=_rank(stmt, ctx, (stmt.kind,)))
     if planned is None:
@@ -193,6 +218,8 @@ def split_after_commit(rule, stmt, ctx, keep_sql: str, later_sql: str, title: st
         return rule.fix([ctx.edit(stmt, 0, len(stmt.data), keep_sql + ";\n" + later_sql)],
                         title=f"{title} (then move the second part out of this transaction)",
                         safety=Applicability.UNSAFE)
+    if _used_later(stmt, ctx, _names_of(stmt)):
+        return None  # a later statement of this file uses the table: the second part cannot move after it
     planned = plan_after(os.path.abspath(ctx.document.path or "."), info.runner, slug, later_sql, "",
                          step=_rank(stmt, ctx, ("AlterTableStmt",)))
     if planned is None:
