@@ -72,6 +72,8 @@ class CreateIndexNonConcurrently(Rule):
         down = f"DROP INDEX CONCURRENTLY IF EXISTS {schema + '.' if schema else ''}{name}" if name else ""
         fix = run_outside_transaction(self, stmt, ctx, [(index_tok.end, index_tok.end, " CONCURRENTLY")], title,
                                       slug=f"concurrently_{name or 'drop_index'}", down_sql=down)
+        if verb == "DROP" and (len(node.get("objects", [])) > 1 or node.get("behavior") == "DROP_CASCADE"):
+            fix = None  # DROP INDEX CONCURRENTLY drops one index, without CASCADE
         yield ctx.finding(self, stmt, head[0].start, index_tok.end, fix=fix, verb=verb, table=what)
 
     @staticmethod
