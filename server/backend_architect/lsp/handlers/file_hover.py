@@ -1,5 +1,4 @@
-"""Hover facts from the project model: on a finding in a migration, or anywhere on its first
-line, what the file is (its dialect, direction, migration tool, whether that tool runs it in a
+"""Hover facts from the project model: on a finding in a migration, what the file is (its dialect, direction, migration tool, whether that tool runs it in a
 transaction, and whether it is history: already on the main line, so never fixed)."""
 
 from __future__ import annotations
@@ -8,9 +7,7 @@ from . import hover as hover_handler
 
 
 def file_facts(session, snap, offset: int) -> str | None:
-    first_line = snap.document.data.find(b"\n")
-    on_first_line = offset <= (first_line if first_line >= 0 else len(snap.document.data))
-    if not on_first_line and not any(f.start <= offset <= max(f.end, f.start + 1) for f in snap.result.findings):
+    if not any(f.start <= offset <= max(f.end, f.start + 1) for f in snap.result.findings):
         return None
     info = session.file_info(snap.document)
     if not info.is_migration:
