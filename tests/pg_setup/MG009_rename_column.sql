@@ -1,2 +1,4 @@
-ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email LIKE '%@%');
-CREATE INDEX idx_users_email ON users (email);
+SET lock_timeout = '5s';
+ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email LIKE '%@%') NOT VALID;
+ALTER TABLE users VALIDATE CONSTRAINT users_email_check;
+CREATE INDEX CONCURRENTLY idx_users_email ON users (email);

@@ -129,16 +129,25 @@ def _alone(stmt, ctx, runner: str) -> bool:
                for s in others)
 
 
-def _used_later(stmt, ctx, names) -> bool:
+def _used_later(stmt, ctx, names, anywhere=()) -> bool:
     """Whether a later statement of the file's up part mentions one of ``names`` (a table, an
-    index): moving ``stmt`` into a later migration would put it after them."""
+    index), or any other statement one of ``anywhere`` (an index dropped and built again in one
+    file): moving ``stmt`` into a later migration would change their order."""
     import re as _re
 
-    short = {n.replace('"', "").lower().rsplit(".", 1)[-1] for n in names if n}
-    if not short:
-        return False
-    pattern = _re.compile(r"\b(?:" + "|".join(_re.escape(n) for n in short) + r")\b", _re.I)
-    return any(pattern.search(s.text) for s in _up_statements(ctx) if s.index > stmt.index)
+    def pattern(ns):
+        short = {n.replace('"', "").lower().rsplit(".", 1)[-1] for n in ns if n}
+        return _re.compile(r"\b(?:" + "|".join(_re.escape(n) for n in short) + r")\b", _re.I) if short else None
+
+    later, both = pattern(names), pattern(anywhere)
+    for s in _up_statements(ctx):
+        if s.index == stmt.index:
+            continue
+        if later is not None and s.index > stmt.index and later.search(s.text):
+            return True
+        if both is not None and both.search(s.text):
+            return True
+    return False
 
 
 def _names_of(stmt) -> list[str]:
@@ -184,8 +193,11 @@ def run_outside_transaction(rule, stmt, ctx, rel_edits, title: str, *, slug: str
             how = {"golang-migrate": "the only statement of its file",
                    "prisma": "the only statement of its migration"}.get(runner, f"{runner} runs this file outside a transaction")
             return rule.fix(edits + extra, title=f"{title} ({how})", new_files=files)
-    if _used_later(stmt, ctx, _names_of(stmt)):
-        return None  # a later statement of this file uses the table or index: it cannot move after them
+    node = stmt.node or {}
+    index_names = [node.get("idxname")] if stmt.kind == "IndexStmt" else \
+        [n for n in _names_of(stmt)] if stmt.kind == "DropStmt" else []
+    if _used_later(stmt, ctx, _names_of(stmt), index_names):
+        return None  # another statement of this file uses the table or index: it cannot move past them
     planned = plan_after(os.path.abspath(ctx.document.path or "."), runner, slug, fixed, down_sql,
                          step=_rank(stmt, ctx, (stmt.kind,)))
     if planned is None:
