@@ -136,8 +136,9 @@ def _used_later(stmt, ctx, names, anywhere=()) -> bool:
     import re as _re
 
     def pattern(ns):
-        short = {n.replace('"', "").lower().rsplit(".", 1)[-1] for n in ns if n}
-        return _re.compile(r"\b(?:" + "|".join(_re.escape(n) for n in short) + r")\b", _re.I) if short else None
+        # PostgreSQL cuts names to 63 bytes: a longer name and its cut spelling are one object
+        short = {n.replace('"', "").lower().rsplit(".", 1)[-1][:63] for n in ns if n}
+        return _re.compile(r"\b(?:" + "|".join(_re.escape(n) for n in short) + r")", _re.I) if short else None
 
     later, both = pattern(names), pattern(anywhere)
     for s in _up_statements(ctx):
