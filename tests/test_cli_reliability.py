@@ -125,6 +125,8 @@ def crashing_project(tmp_path: Path) -> Path:
     (tmp_path / "migrations").mkdir()
     (tmp_path / "migrations" / "0001_boom.sql").write_text(MIGRATION)
     (tmp_path / "migrations" / "0002_fine.sql").write_text(MIGRATION)
+    # both migrations are new (not history), so both are judged in full
+    (tmp_path / "backend-architect.toml").write_text("[migration]\npending = 2\n")
     return tmp_path
 
 

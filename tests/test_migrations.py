@@ -47,11 +47,19 @@ def test_nested_do_block_sees_tables_created_in_the_file():
 
 
 def test_execute_fix_text_gets_its_quotes_doubled():
-    text = "DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD CONSTRAINT u_email UNIQUE (email)'; END $$;\n"
+    text = "DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD CONSTRAINT u_status CHECK (status <> ''x'')'; END $$;\n"
     doc = Document(text, path="m.sql")
-    mg008 = [f for f in lint(doc).findings if f.code == "MG008"]
-    assert mg008 and mg008[0].fix is not None
-    assert all("'" not in e.new_text or "''" in e.new_text for e in mg008[0].fix.edits)
+    mg004 = [f for f in lint(doc).findings if f.code == "MG004"]
+    assert mg004 and mg004[0].fix is not None
+    assert any("''" in e.new_text for e in mg004[0].fix.edits)
+    assert all("'" not in e.new_text.replace("''", "") for e in mg004[0].fix.edits)
+
+
+def test_no_concurrently_fix_inside_a_do_block():
+    # a function body is always one transaction: CONCURRENTLY can never run there
+    text = "DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD CONSTRAINT u_email UNIQUE (email)'; END $$;\n"
+    mg008 = [f for f in lint(Document(text, path="m.sql")).findings if f.code == "MG008"]
+    assert mg008 and mg008[0].fix is None
 
 
 def test_postgres_version_changes_the_answer():

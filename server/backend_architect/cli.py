@@ -384,9 +384,17 @@ def write_fixes(reports: list[FileReport]) -> list[str]:
     Called once the whole run's analysis is done. A file whose analysis had an internal
     error is not rewritten (its fixes may be incomplete)."""
     errors: list[str] = []
+    versions: set[tuple[str, tuple]] = set()  # (folder, version) of the migrations created in this run
     for rep in reports:
         if rep.internal_errors or (rep.fixed is None and not rep.new_files):
             continue
+        mine = _new_versions(rep.new_files)
+        if mine & versions:
+            # two files' fixes each made a migration with the same version: the second waits for the next run
+            print(f"{rep.path}: not fixed in this run (its new migration would share a version with another "
+                  "one created now); run --fix again", file=sys.stderr)
+            continue
+        versions |= mine
         try:
             if rep.fixed is not None:
                 write_text(rep.path, rep.fixed, rep.style)
@@ -398,6 +406,20 @@ def write_fixes(reports: list[FileReport]) -> list[str]:
         except WriteError as exc:
             errors.append(str(exc))
     return errors
+
+
+def _new_versions(files) -> set[tuple[str, tuple]]:
+    from .project.newfile import _version_of
+
+    out = set()
+    for nf in files:
+        path = nf.path
+        if os.path.basename(path).lower() in ("up.sql", "down.sql", "migration.sql", "metadata.toml"):
+            path = os.path.dirname(path)
+        v = _version_of(os.path.basename(path))
+        if v is not None and not path.endswith((".conf", "metadata.toml")):
+            out.add((os.path.dirname(path), v))
+    return out
 
 
 def fix_summary(reports: list[FileReport]) -> str:
@@ -688,6 +710,8 @@ def cmd_check(args) -> int:
         value = getattr(args, key)
         if value:
             overrides[key] = [c.strip() for v in value for c in v.split(",") if c.strip()]
+    if getattr(args, "include_history", False):
+        overrides["include_history"] = True
     paths = args.paths or ["."]
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
@@ -854,6 +878,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print what --fix would change as unified diffs, write nothing (exit 1 when there are changes)")
     p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
     p.add_argument("--select", action="append", help="only these codes or prefixes (comma separated)")
+    p.add_argument("--include-history", action="store_true", dest="include_history",
+                   help="report MIGRATION findings on migrations already on the main line too (never fixed)")
     p.add_argument("--extend-select", action="append", dest="extend_select")
     p.add_argument("--ignore", action="append", help="skip these codes or prefixes")
     p.add_argument("--output-format", choices=("text", "json", "sarif", "github"), default="text")

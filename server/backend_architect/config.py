@@ -30,6 +30,8 @@ DEFAULT_MODEL = "claude-sonnet-4-5"
 @dataclass(frozen=True)
 class MigrationSettings:
     lock_timeout: str = "5s"
+    baseline: str | None = None  # without git: this migration and the ones before it are history
+    pending: int = 1  # without git and baseline: the newest N migrations of a folder are not history
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Settings:
     dialect_paths: tuple[tuple[str, str], ...] = ()  # (glob, dialect), from a `dialect` table
     include_generated: tuple[str, ...] = ()  # kinds of not-own code to check anyway (NOT_OWN_KINDS)
     postgres_version: int = 15
+    include_history: bool = False  # report MIGRATION findings on migrations already on the main line
     severity: dict = field(default_factory=dict)
     schema: tuple[str, ...] = ()
     migration: MigrationSettings = field(default_factory=MigrationSettings)
@@ -186,7 +189,7 @@ def _rule_selectors(value: Any) -> tuple[str, ...]:
 
 
 def _convert(key: str, value: Any, default: Any) -> Any:
-    if key == "enable":
+    if key in ("enable", "include_history"):
         if not isinstance(value, bool):
             raise TypeError("expected true or false")
         return value
@@ -248,7 +251,14 @@ def _convert(key: str, value: Any, default: Any) -> Any:
         lock = value.get("lock-timeout", value.get("lockTimeout", value.get("lock_timeout", default.lock_timeout)))
         if not isinstance(lock, str) or not re.fullmatch(r"\d+\s*(ms|s|min)?", lock.strip()):
             raise ValueError(f"lock timeout {lock!r} is not like '5s'")
-        return MigrationSettings(lock_timeout=lock.strip())
+        baseline = value.get("baseline", default.baseline)
+        if baseline is not None and (not isinstance(baseline, str) or not baseline.strip()):
+            raise TypeError("migration.baseline must be a migration's file name or version")
+        pending = value.get("pending", default.pending)
+        if isinstance(pending, bool) or not isinstance(pending, int) or pending < 0:
+            raise TypeError("migration.pending must be a number of migrations (0 or more)")
+        return MigrationSettings(lock_timeout=lock.strip(), baseline=baseline.strip() if baseline else None,
+                                 pending=pending)
     if key == "ai":
         if not isinstance(value, dict):
             raise TypeError("expected a table")

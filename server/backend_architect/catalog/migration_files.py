@@ -54,10 +54,16 @@ def new_migration(catalog, slug: str, up_sql: str, down_sql: str | None = None, 
     subdirs = [n for n in names if os.path.isfile(os.path.join(folder, n, "up.sql"))]
     now = _now(clock)
     down = down_sql or ""
+    concurrent = "CONCURRENTLY" in up_sql.upper()
     if subdirs and (not sql_names or _DIESEL_RE.match(subdirs[-1])):
         stamp = now.strftime("%Y-%m-%d-%H%M%S")
         base = os.path.join(folder, f"{stamp}_{slug}")
-        return (NewFile(os.path.join(base, "up.sql"), up_sql), NewFile(os.path.join(base, "down.sql"), down))
+        files = (NewFile(os.path.join(base, "up.sql"), up_sql), NewFile(os.path.join(base, "down.sql"), down))
+        if concurrent:  # diesel runs each migration in a transaction unless told otherwise
+            files += (NewFile(os.path.join(base, "metadata.toml"), "run_in_transaction = false\n"),)
+        return files
+    if concurrent:
+        up_sql, down = _outside_transaction(folder, up_sql, down)
     last = sql_names[-1] if sql_names else None
     paired = any(n.lower().endswith(".up.sql") for n in sql_names)
     if last and _FLYWAY_RE.match(last):
@@ -86,3 +92,20 @@ def new_migration(catalog, slug: str, up_sql: str, down_sql: str | None = None, 
             NewFile(os.path.join(folder, f"{version}{sep}{slug}.down.sql"), down),
         )
     return (NewFile(os.path.join(folder, f"{version}{sep}{slug}.sql"), up_sql),)
+
+
+def _outside_transaction(folder: str, up_sql: str, down: str) -> tuple[str, str]:
+    """The runner's opt-out written into a new migration that holds CONCURRENTLY."""
+    from ..project.model import model
+
+    runner = model().runner(folder)
+    name = runner.name if runner is not None else None
+    if name == "goose":
+        return f"-- +goose NO TRANSACTION\n-- +goose Up\n{up_sql}\n-- +goose Down\n{down}", ""
+    if name == "dbmate":
+        return f"-- migrate:up transaction:false\n{up_sql}\n-- migrate:down\n{down}", ""
+    if name == "sql-migrate":
+        return f"-- +migrate Up notransaction\n{up_sql}\n-- +migrate Down\n{down}", ""
+    if name == "sqlx":
+        return "-- no-transaction\n" + up_sql, ("-- no-transaction\n" + down) if down else down
+    return up_sql, down

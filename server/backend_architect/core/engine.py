@@ -479,7 +479,7 @@ def _overrides(rule: type[Rule], hook: str) -> bool:
 
 def lint(document: Document, settings: Settings | None = None, catalog=None,
          previous: LintResult | None = None, *, cache: bool = True, info: FileInfo | None = None,
-         catalog_before: Callable[[], Any] | None = None) -> LintResult:
+         catalog_before: Callable[[], Any] | None = None, history: str | None = None) -> LintResult:
     """Findings of every enabled rule on ``document``.
 
     ``previous`` (the result for an earlier version of the same document)
@@ -490,6 +490,10 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     given): rules for other SQL dialects do not run, a down migration gets no
     migration advice. ``catalog_before`` gives the schema as of a migration file.
     Without ``cache``, each statement's decoded tree is dropped once it has been checked.
+    ``history``: what to do with the findings of a migration already on the main line
+    (:mod:`backend_architect.project.history`): ``"hide"`` its MIGRATION findings (the
+    default; ``"show"`` when the ``include-history`` setting is on), ``"hint"`` (the editor:
+    every finding as a hint) — in every mode without fixes: history is never rewritten.
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -501,6 +505,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
         return result
     ctx = Context(document, settings, catalog, info=info, catalog_before=catalog_before)
     info = ctx.file
+    if info.is_migration and info.runner and document.language == "sql":
+        info = ctx.info = _transaction_of_text(info, document.text)  # the text may differ from the disk's
+        ctx.__dict__["file"] = info
     rules = [r() for r in enabled_rules(settings, document, info)]
     findings: list[Finding] = []
 
@@ -554,8 +561,11 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             result.incremental = True
         else:
             statements, reuse = split_statements(region), {}
-        if region.meta.get("in_transaction"):
-            for stmt in statements:
+        if region.meta.get("in_transaction") or (region.kind == "file" and info.is_migration
+                                                 and info.in_transaction and not info.is_down
+                                                 and not _one_statement_query(info, region, statements)) or (
+                region.kind == "file" and info.is_migration and _batch_of_many(info, region, statements)):
+            for stmt in statements:  # the runner wraps the file (or the region) in a transaction
                 stmt.in_transaction = True
         result.statements.extend(statements)
         sctx = SqlContext(ctx, region, statements)
@@ -634,6 +644,8 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
         meta = by_code.get(f.code) or rule_by_code(f.code)
         if f.fix is not None and meta is not None and not info.may_be(meta.fix_dialects):
             f.fix = None  # the fix is written in another dialect's SQL
+        if f.fix is not None and _has_placeholder(f.fix):
+            f.fix = None  # the fix would write our stand-in for a templated name into the file
         if PLACEHOLDER_SCHEMA in f.message:  # a templated name: show it as a template, not our stand-in
             f.message = f.message.replace(PLACEHOLDER_SCHEMA, "{{…}}")
         if meta is not None:
@@ -641,10 +653,68 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             f.name = meta.name
             f.severity = Severity(settings.severity_for(f.code, meta.severity.value))
     findings = _apply_suppressions(document, findings, settings, regions)
+    if findings and info.is_migration and info.not_own is None and document.path:
+        findings = _history_findings(findings, document.path, settings, history)
     findings.sort(key=Finding.sort_key)
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _one_statement_query(info: FileInfo, region: Region, statements: list[Statement]) -> bool:
+    """A runner that sends the file as one query (golang-migrate, Prisma) and a file of one
+    statement: a single statement is no transaction block."""
+    if info.runner not in ("golang-migrate", "prisma"):
+        return False
+    end = _down_section_start(region, statements)
+    return sum(1 for s in statements[:end] if s.kind is not None) <= 1
+
+
+def _batch_of_many(info: FileInfo, region: Region, statements: list[Statement]) -> bool:
+    """diesel, dbmate and sqlx send a file that opted out of their transaction as one query: with
+    more than one statement that is still a transaction block."""
+    if info.runner not in ("diesel", "dbmate", "sqlx") or info.in_transaction is not False or info.is_down:
+        return False
+    end = _down_section_start(region, statements)
+    return sum(1 for s in statements[:end] if s.kind is not None) > 1
+
+
+def _transaction_of_text(info: FileInfo, text: str) -> FileInfo:
+    """``info`` with whether the runner wraps the file read from ``text`` (an opt-out a fix just added)."""
+    import dataclasses
+
+    from ..project.model import model
+    from ..project.runner import file_transaction
+
+    runner = model().runner(info.migration_folder) if info.migration_folder else None
+    in_tx, why = file_transaction(runner, info.path, text)
+    if in_tx == info.in_transaction:
+        return info
+    return dataclasses.replace(info, in_transaction=in_tx, transaction_source=why)
+
+
+def _has_placeholder(fix) -> bool:
+    marks = (PLACEHOLDER_SCHEMA, "__tmpl__")  # the stand-ins for templated names (regions, app.embedded)
+    return any(m in e.new_text for e in fix.edits for m in marks) or \
+        any(m in nf.text or m in nf.path for nf in fix.new_files for m in marks)
+
+
+def _history_findings(findings: list[Finding], path: str, settings: Settings, mode: str | None) -> list[Finding]:
+    """A migration on the main line: never fixed; its MIGRATION findings hidden, shown, or hints."""
+    from ..project.history import history_of
+
+    if not history_of(path, settings).historical:
+        return findings
+    mode = mode or ("show" if settings.include_history else "hide")
+    out = []
+    for f in findings:
+        if f.command == "MIGRATION" and mode == "hide":
+            continue
+        f.fix = None
+        if mode == "hint":
+            f.severity = Severity.HINT
+        out.append(f)
+    return out
 
 
 

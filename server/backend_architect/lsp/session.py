@@ -108,7 +108,7 @@ class Session:
 
                 before = catalog_before(info.project_root, info.path, settings)
             result = lint(document, settings, catalog, previous=old.result if old else None, info=info,
-                          catalog_before=before)
+                          catalog_before=before, history="hint")
         snap = Snapshot(document, result, settings)
         with self.lock:
             self.snapshots[document.uri] = snap

@@ -376,7 +376,9 @@ def file_info(path: str, settings=None, text: str | None = None, **kw) -> FileIn
 
 
 def forget() -> None:
+    from .history import forget as forget_history
     from .schema import forget_histories
 
     _MODEL.forget()
     forget_histories()
+    forget_history()

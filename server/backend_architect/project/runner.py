@@ -84,7 +84,8 @@ def detect_runner(folder: str, model=None) -> Runner | None:
     if any(n.endswith("/up.sql") or n == "up.sql" for n in low) and has_diesel:
         return Runner("diesel", "up.sql/down.sql folders and diesel", IN_TRANSACTION)
     if any(n.endswith("/migration.sql") for n in low) and ("prisma" in folder.lower() or "prisma" in deps):
-        return Runner("prisma", "<timestamp>_name/migration.sql folders", IN_TRANSACTION)
+        # Prisma Migrate sends migration.sql as one script: a transaction block unless it is one statement
+        return Runner("prisma", "<timestamp>_name/migration.sql folders", IMPLICIT)
     if re.search(r"^\s*--\s*\+goose\s+Up", sample, re.I | re.M) or "pressly/goose" in deps:
         return Runner("goose", "-- +goose Up markers" if "goose" in sample.lower() else "go.mod requires goose",
                       IN_TRANSACTION)
@@ -119,10 +120,21 @@ def detect_runner(folder: str, model=None) -> Runner | None:
     return None
 
 
+# runners that refuse a SQL file without their own marker: a file lacking it is not theirs
+_MARKERS = {
+    "goose": re.compile(r"^\s*--\s*\+goose\s+Up\b", re.I | re.M),
+    "dbmate": re.compile(r"^\s*--\s*migrate:up\b", re.I | re.M),
+    "sql-migrate": re.compile(r"^\s*--\s*\+migrate\s+Up\b", re.I | re.M),
+}
+
+
 def file_transaction(runner: Runner | None, path: str, text: str | None) -> tuple[bool | None, str]:
     """(runs in a transaction?, why) for one migration file of ``runner``'s folder."""
     if runner is None:
         return None, "migration tool not known"
+    marker = _MARKERS.get(runner.name)
+    if marker is not None and text is not None and path.lower().endswith(".sql") and not marker.search(text):
+        return None, f"no {runner.name} marker in the file ({runner.name} would not run it)"
     opt_out = _OPT_OUTS.get(runner.name)
     if opt_out is not None and text and opt_out.search(text):
         return False, f"{runner.name} opt-out in the file"

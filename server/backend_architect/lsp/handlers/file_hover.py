@@ -1,5 +1,5 @@
-"""Hover facts from the project model: on a finding in a migration, what the file is
-(its dialect, direction, migration tool and whether that tool runs it in a transaction)."""
+"""Hover facts from the project model: on a finding in a migration, what the file is (its dialect, direction, migration tool, whether that tool runs it in a
+transaction, and whether it is history: already on the main line, so never fixed)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ def file_facts(session, snap, offset: int) -> str | None:
     if info.runner:
         tx = "in a transaction" if info.in_transaction else "outside a transaction"
         lines.append(f"run by {info.runner} {tx} ({info.transaction_source})")
+    if info.path and info.not_own is None:
+        from ...project.history import history_of
+
+        past = history_of(info.path, snap.settings)
+        if past.historical:
+            lines.append(f"history: {past.reason}; its findings are hints and it is never fixed")
     return " · ".join(lines)
 
 

@@ -3,6 +3,7 @@ from backend_architect.core.registry import Rule
 from backend_architect.core.sql import name_list, quote_ident
 
 from ._locks import existing_table_cmds, relation_span
+from ._runner import _BATCH, run_outside_transaction
 
 
 class AddUniqueConstraint(Rule):
@@ -83,8 +84,7 @@ class AddUniqueConstraint(Rule):
             f"CREATE UNIQUE INDEX CONCURRENTLY {name} ON {rel} ({cols});\n"
             f"{head} {rel} ADD CONSTRAINT {name} {what} USING INDEX {name}"
         )
-        edit = ctx.edit(stmt, 0, len(stmt.data), new)
-        if stmt.in_transaction:
-            return self.fix([edit], title=self.fix_title + " (then move the index build out of the transaction)",
-                            safety=Applicability.UNSAFE)
-        return self.fix([edit])
+        if ctx.region.kind == "file" and ctx.ctx.file.runner in _BATCH:
+            return None  # the runner sends the file as one query: the two statements would share a transaction
+        return run_outside_transaction(self, stmt, ctx, [(0, len(stmt.data), new)], self.fix_title,
+                                       slug=f"unique_{name.strip(chr(34))}")

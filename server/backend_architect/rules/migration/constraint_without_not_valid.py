@@ -2,6 +2,8 @@ from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import name_list, quote_ident, relation_name, walk
 
+from ._runner import _apply_rel, split_after_commit
+
 
 class ConstraintWithoutNotValid(Rule):
     """
@@ -33,6 +35,11 @@ class ConstraintWithoutNotValid(Rule):
     ```
     When the migration runs in one transaction, the VALIDATE still waits for the
     first lock to be released: put it in the next migration.
+
+    ## Fix safety
+    The fix knows the migration's runner: where the file runs in one
+    transaction it puts the `VALIDATE` after the file's `COMMIT`, or in a new
+    migration right after this one (named by the folder's convention).
     """
 
     code = "MG004"
@@ -81,7 +88,7 @@ class ConstraintWithoutNotValid(Rule):
 
     def _fix(self, stmt, ctx, con, table):
         name = con.get("conname")
-        edits = []
+        rel_edits = []
         short = table.rsplit(".", 1)[-1]
         if not name:
             if con.get("contype") == "CONSTR_FOREIGN":
@@ -97,18 +104,13 @@ class ConstraintWithoutNotValid(Rule):
             kw = stmt.find_token("FOREIGN", "CHECK", start=con.get("location", 0))
             if kw is None:
                 return None
-            edits.append(ctx.insert(stmt, kw.start, f"CONSTRAINT {quote_ident(name)} "))
+            rel_edits.append((kw.start, kw.start, f"CONSTRAINT {quote_ident(name)} "))
         end = len(stmt.data)
+        rel_edits.append((end, end, " NOT VALID"))
         rel_text = ctx.source(stmt, *self._relation_span(stmt))
-        edits.append(
-            ctx.insert(stmt, end, f" NOT VALID;\nALTER TABLE {rel_text} VALIDATE CONSTRAINT {quote_ident(name)}")
-        )
-        safety = Applicability.SAFE
-        title = None
-        if stmt.in_transaction:
-            title = "split into NOT VALID + VALIDATE CONSTRAINT (move the VALIDATE to the next migration)"
-            safety = Applicability.UNSAFE
-        return self.fix(edits, title=title, safety=safety)
+        keep = _apply_rel(stmt, rel_edits)
+        later = f"ALTER TABLE {rel_text} VALIDATE CONSTRAINT {quote_ident(name)}"
+        return split_after_commit(self, stmt, ctx, keep, later, self.fix_title, slug=f"validate_{name}")
 
     @staticmethod
     def _relation_span(stmt):

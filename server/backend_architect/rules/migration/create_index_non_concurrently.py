@@ -2,6 +2,8 @@ from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import relation_name
 
+from ._runner import run_outside_transaction
+
 
 class CreateIndexNonConcurrently(Rule):
     """
@@ -25,8 +27,13 @@ class CreateIndexNonConcurrently(Rule):
     ```sql
     CREATE INDEX CONCURRENTLY idx_posts_user_id ON posts (user_id);
     ```
-    If your migration tool wraps each file in a transaction, mark this migration
-    as non-transactional (for example `-- migrate:no-transaction`).
+    `CONCURRENTLY` cannot run inside a transaction block. The fix knows the
+    migration's runner: in a file the runner wraps in a transaction it adds the
+    runner's opt-out (`-- +goose NO TRANSACTION`, dbmate `transaction:false`,
+    sqlx `-- no-transaction`, diesel `metadata.toml`, a Flyway `.conf`) when the
+    file holds nothing else, else it moves the statement into a new migration
+    right after this one; inside the file's own `BEGIN ... COMMIT` it moves it
+    after the `COMMIT`. Under pop (no opt-out) there is no fix.
     """
 
     code = "MG001"
@@ -60,13 +67,13 @@ class CreateIndexNonConcurrently(Rule):
             return
         index_tok = head[-1]
         title = "build the index CONCURRENTLY" if verb == "CREATE" else "drop the index CONCURRENTLY"
-        fix = self.fix([ctx.insert(stmt, index_tok.end, " CONCURRENTLY")], title=title)
-        if stmt.in_transaction:
-            fix = self.fix(
-                fix.edits,
-                title=f"{title} (then move it out of the transaction block)",
-                safety=Applicability.UNSAFE,
-            )
+        name = node.get("idxname") if verb == "CREATE" else None
+        schema = (node.get("relation") or {}).get("schemaname")
+        down = f"DROP INDEX CONCURRENTLY IF EXISTS {schema + '.' if schema else ''}{name}" if name else ""
+        fix = run_outside_transaction(self, stmt, ctx, [(index_tok.end, index_tok.end, " CONCURRENTLY")], title,
+                                      slug=f"concurrently_{name or 'drop_index'}", down_sql=down)
+        if verb == "DROP" and (len(node.get("objects", [])) > 1 or node.get("behavior") == "DROP_CASCADE"):
+            fix = None  # DROP INDEX CONCURRENTLY drops one index, without CASCADE
         yield ctx.finding(self, stmt, head[0].start, index_tok.end, fix=fix, verb=verb, table=what)
 
     @staticmethod

@@ -1,6 +1,8 @@
-from backend_architect.core.findings import Severity
+from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import name_list
+
+from ._runner import run_outside_transaction
 
 
 class EnumAddValueInTransaction(Rule):
@@ -36,6 +38,8 @@ class EnumAddValueInTransaction(Rule):
     command = "MIGRATION"
     severity = Severity.ERROR
     message = "{detail}"
+    fix_title = "run the ADD VALUE outside the transaction"
+    fix_safety = Applicability.SAFE
     statement_kinds = ("AlterEnumStmt",)
     sql_scope = "migration"
 
@@ -49,8 +53,12 @@ class EnumAddValueInTransaction(Rule):
         head = stmt.find_sequence("ADD_P", "VALUE_P")
         s, e = (head[0].start, head[-1].end) if head else stmt.head_range()
         if pg < 12:
+            fix = run_outside_transaction(self, stmt, ctx, [], "run the ADD VALUE outside the transaction",
+                                          slug=f"add_value_{value}")
+            if fix is not None and (not fix.is_safe or not fix.edits and not fix.new_files):
+                fix = None
             yield ctx.finding(
-                self, stmt, s, e,
+                self, stmt, s, e, fix=fix,
                 detail=(f"ALTER TYPE {type_name} ADD VALUE cannot run inside a transaction block before PG 12 "
                         f"(postgres-version {pg}): this migration fails; run it outside a transaction"),
             )

@@ -17,11 +17,12 @@ class MissingLockTimeout(Rule):
     CLUSTER, REINDEX, LOCK) without a `SET lock_timeout` before it.
     Reported once per file, on the first such statement.
 
-    Only migrations that may still be ahead of the database are checked: the
-    newest file of a numbered or timestamped migrations folder (of the newest
-    release folder, where migrations are grouped by release; an applied
-    migration never runs again), or any file of a folder whose other migrations
-    set `lock_timeout`; not `schema.sql`/`structure.sql` (they build an empty
+    Only migrations that may still be ahead of the database are checked: those
+    not yet on the repository's main line (without git: the newest file of a
+    numbered or timestamped migrations folder, see `migration.pending` and
+    `migration.baseline`), of the newest release folder where migrations are
+    grouped by release (an applied migration never runs again), or any file of
+    a folder whose other migrations set `lock_timeout`; not `schema.sql`/`structure.sql` (they build an empty
     database). Tables created in the same migration, `DROP TABLE` of
     the table itself (MG012) and weaker locks (a plain `CREATE INDEX` is MG001)
     are left out.
@@ -64,7 +65,7 @@ class MissingLockTimeout(Rule):
     def check_region(self, ctx):
         if ctx.region.kind != "file":
             return  # nested and ORM regions: the file (or the ORM) owns the session settings
-        if not _pending(ctx.document.path, ctx.catalog):
+        if not _pending(ctx.document.path, ctx.settings):
             return
         first = None
         for stmt in ctx.statements:
@@ -110,46 +111,33 @@ def _drops(stmt, table: str) -> bool:
     return stmt.kind == "DropStmt" and stmt.node.get("removeType") == "OBJECT_TABLE"
 
 
-def _pending(path: str, catalog) -> bool:
-    """Whether the migration may still be ahead of the database: the newest of its
-    folder, a file outside an ordered folder, or a folder whose other migrations set
+def _pending(path: str, settings) -> bool:
+    """Whether the migration may still be ahead of the database: not history (not on the
+    repository's main line; see ``project.history``), or a folder whose other migrations set
     lock_timeout (so a file without it breaks the project's own rule).
 
     An applied migration never runs again, so the setting would change nothing there;
     in a repository's history every old migration would otherwise repeat one advice."""
+    from backend_architect.project.history import history_of, unit_of
+
     if os.path.basename(path or "").lower() in DUMP_NAMES:
         return False  # a schema dump or install script runs on an empty database
     if not path or not os.path.isfile(path):
         return True
-    unit = path
-    folder = os.path.dirname(path)
-    if os.path.basename(path).lower() in ("up.sql", "down.sql", "migration.sql"):  # diesel, prisma: a folder per migration
-        unit, folder = folder, os.path.dirname(folder)
-    mine = order_key(unit)
-    if mine[0] != 0:
-        return True  # not a numbered or timestamped migration: nothing to compare with
-    newest = True
+    if not history_of(path, settings).historical:
+        return _newest_version_folder(os.path.dirname(unit_of(path))) or order_key(unit_of(path))[0] != 0
+    unit = unit_of(path)
+    folder = os.path.dirname(unit)
+    siblings = []
     try:
         names = os.listdir(folder)
     except OSError:
-        return True
-    siblings = []
+        return False
     for name in names:
         full = os.path.join(folder, name)
-        if full == unit or is_down(name):
-            continue
-        if unit != path and not os.path.isdir(full):
-            continue
-        if unit == path and os.path.splitext(name)[1].lower() != os.path.splitext(path)[1].lower():
-            continue
-        key = order_key(full)
-        if key[0] == 0:
+        if full != unit and not is_down(name) and order_key(full)[0] == 0:
             siblings.append(full)
-            if key > mine:
-                newest = False
-    if newest and not _newest_version_folder(folder):
-        newest = False  # the newest file of an older release's folder (migration/postgres/0.19/...)
-    return newest or _folder_sets_lock_timeout(folder, tuple(sorted(siblings)))
+    return _folder_sets_lock_timeout(folder, tuple(sorted(siblings)))
 
 
 _VERSION_RE = re.compile(r"^v?(\d+(?:[._]\d+)*)$", re.I)

@@ -3,6 +3,7 @@ from backend_architect.core.registry import Rule
 from backend_architect.core.sql import quote_ident, relation_name, walk
 
 from ._locks import alter_cmds, existing_table_cmds, relation_span
+from ._runner import split_after_commit
 
 
 class SetNotNull(Rule):
@@ -84,27 +85,20 @@ class SetNotNull(Rule):
         col = quote_ident(column)
         head = stmt.slice(0, relation_span(stmt)[0])  # ALTER TABLE [IF EXISTS] [ONLY]
         head = " ".join(head.split())
-        new = (
-            f"{head} {rel} ADD CONSTRAINT {con} CHECK ({col} IS NOT NULL) NOT VALID;\n"
+        keep = f"{head} {rel} ADD CONSTRAINT {con} CHECK ({col} IS NOT NULL) NOT VALID"
+        later = (
             f"{head} {rel} VALIDATE CONSTRAINT {con};\n"
             f"{head} {rel} ALTER COLUMN {col} SET NOT NULL;\n"
             f"{head} {rel} DROP CONSTRAINT {con}"
         )
-        edit = ctx.edit(stmt, 0, len(stmt.data), new)
-        if stmt.in_transaction:
-            return self.fix(
-                [edit],
-                title=self.fix_title + " (move the VALIDATE out of this transaction)",
-                safety=Applicability.UNSAFE,
-            )
-        return self.fix([edit])
+        return split_after_commit(self, stmt, ctx, keep, later, self.fix_title, slug=f"{short}_{column}_not_null")
 
     @staticmethod
     def _proven_not_null(stmt, ctx, table, column) -> bool:
         """A CHECK (column IS NOT NULL) on this table, validated before ``stmt``."""
         short = table.lower().rsplit(".", 1)[-1]
         pending: dict[str, bool] = {}  # constraint name -> validated
-        for other in ctx.statements[: stmt.index]:
+        for other in _earlier_statements(ctx) + ctx.statements[: stmt.index]:
             if other.kind != "AlterTableStmt" or other.node is None:
                 continue
             if (relation_name(other.node.get("relation")) or "").lower().rsplit(".", 1)[-1] != short:
@@ -124,3 +118,45 @@ class SetNotNull(Rule):
                 elif c.get("subtype") == "AT_DropConstraint" and (c.get("name") or "").lower() in pending:
                     pending.pop(c["name"].lower())
         return any(pending.values())
+
+
+_EARLIER: dict[tuple, list] = {}
+
+
+def _earlier_statements(ctx) -> list:
+    """The statements of the migrations that run before this one in its folder (up parts): a CHECK
+    constraint added and validated there is still there (cached per folder and file times)."""
+    import os
+
+    from backend_architect.catalog.sources import order_key
+    from backend_architect.core.regions import region_for_sql_document
+    from backend_architect.core.sql import split_statements
+    from backend_architect.db.replay import history_files, up_part
+    from backend_architect.project.history import unit_of
+
+    info = ctx.ctx.file
+    path = ctx.document.path
+    if not path or not info.is_migration or not info.migration_folder or ctx.region.kind != "file":
+        return []
+    path = os.path.abspath(path)
+    mine = (order_key(unit_of(path)), unit_of(path))
+    try:
+        files = [f for f in history_files(info.migration_folder) if (order_key(unit_of(f)), unit_of(f)) < mine]
+        key = (path, tuple((f, os.path.getmtime(f)) for f in files))
+    except OSError:
+        return []
+    if key not in _EARLIER:
+        out = []
+        for f in files:
+            try:
+                with open(f, encoding="utf-8", errors="replace") as fh:
+                    text = up_part(fh.read())
+            except OSError:
+                continue
+            if "CONSTRAINT" not in text.upper():
+                continue
+            out += [st for st in split_statements(region_for_sql_document(text)) if st.kind == "AlterTableStmt"]
+        if len(_EARLIER) > 256:
+            _EARLIER.clear()
+        _EARLIER[key] = out
+    return _EARLIER[key]

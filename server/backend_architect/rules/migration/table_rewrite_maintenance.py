@@ -3,6 +3,7 @@ from backend_architect.core.registry import Rule
 from backend_architect.core.sql import relation_name
 
 from ._locks import is_concurrent_reindex, is_vacuum_full
+from ._runner import run_outside_transaction
 
 
 class TableRewriteMaintenance(Rule):
@@ -80,10 +81,8 @@ class TableRewriteMaintenance(Rule):
             if pg >= 12 and kind != "REINDEX_OBJECT_SYSTEM":
                 kw = stmt.find_token("INDEX", "TABLE", "SCHEMA", "DATABASE")
                 if kw is not None:
-                    fix = self.fix([ctx.insert(stmt, kw.end, " CONCURRENTLY")])
-                    if stmt.in_transaction:
-                        fix = self.fix(fix.edits, title="REINDEX CONCURRENTLY (then move it out of the transaction)",
-                                       safety=Applicability.UNSAFE)
+                    fix = run_outside_transaction(self, stmt, ctx, [(kw.end, kw.end, " CONCURRENTLY")],
+                                                  "REINDEX CONCURRENTLY", slug="reindex_concurrently")
         s, e = stmt.head_range()
         if stmt.tokens:
             s, e = stmt.tokens[0].start, stmt.tokens[0].end

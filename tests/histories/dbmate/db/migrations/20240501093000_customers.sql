@@ -1,0 +1,10 @@
+-- migrate:up
+CREATE TABLE customers (
+    id serial PRIMARY KEY,
+    email text NOT NULL,
+    full_name text,
+    country char(2)
+);
+
+-- migrate:down
+DROP TABLE customers;

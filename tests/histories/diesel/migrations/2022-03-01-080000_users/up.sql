@@ -1,0 +1,6 @@
+CREATE TABLE users (
+    id bigserial PRIMARY KEY,
+    email text NOT NULL,
+    name text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);

@@ -1,0 +1,1 @@
+DROP TYPE post_state;

@@ -1,0 +1,1 @@
+UPDATE posts SET state = 'published' WHERE status = 'published';

@@ -1,0 +1,6 @@
+CREATE TABLE products (
+    id serial PRIMARY KEY,
+    sku text NOT NULL,
+    title text NOT NULL,
+    price_cents integer NOT NULL
+);

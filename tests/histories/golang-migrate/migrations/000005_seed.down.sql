@@ -1,0 +1,4 @@
+DELETE FROM order_items;
+DELETE FROM orders;
+DELETE FROM products;
+DELETE FROM customers;

@@ -1,0 +1,1 @@
+CREATE INDEX orders_open_idx ON orders (created_at) WHERE status = 'new';

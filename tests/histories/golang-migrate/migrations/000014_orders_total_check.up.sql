@@ -1,0 +1,1 @@
+ALTER TABLE orders ADD CONSTRAINT orders_total_positive CHECK (total_cents >= 0);

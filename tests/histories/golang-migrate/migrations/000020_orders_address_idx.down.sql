@@ -1,0 +1,1 @@
+DROP INDEX orders_address_id_idx;

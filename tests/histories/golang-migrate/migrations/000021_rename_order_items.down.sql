@@ -1,0 +1,1 @@
+ALTER TABLE line_items RENAME TO order_items;

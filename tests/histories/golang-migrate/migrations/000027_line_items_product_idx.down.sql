@@ -1,0 +1,1 @@
+DROP INDEX line_items_product_id_idx;

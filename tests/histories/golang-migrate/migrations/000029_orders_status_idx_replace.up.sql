@@ -1,0 +1,2 @@
+DROP INDEX orders_open_idx;
+CREATE INDEX orders_open_idx ON orders (created_at) WHERE status IN ('new', 'paid');

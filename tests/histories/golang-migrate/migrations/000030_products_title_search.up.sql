@@ -1,0 +1,1 @@
+CREATE INDEX products_title_lower_idx ON products (lower(title));

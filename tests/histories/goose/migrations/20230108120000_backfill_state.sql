@@ -1,0 +1,5 @@
+-- +goose Up
+UPDATE posts SET state = 'published' WHERE status = 'published';
+
+-- +goose Down
+SELECT 1;

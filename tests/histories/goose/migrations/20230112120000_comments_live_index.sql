@@ -1,0 +1,5 @@
+-- +goose Up
+CREATE INDEX comments_live_post_idx ON comments (post_id) WHERE deleted_at IS NULL;
+
+-- +goose Down
+DROP INDEX comments_live_post_idx;

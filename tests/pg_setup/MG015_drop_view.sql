@@ -1,0 +1,1 @@
+CREATE VIEW site_view AS SELECT 1 AS one;
