@@ -73,11 +73,17 @@ class NPlusOneQuery(Rule):
             return  # one-off data migrations and tests are not request paths
         analysis = _Analysis(ctx, tree, self)
         if lang == "python":
-            yield from analysis.python()
+            found = analysis.python()
         elif lang == "go":
-            yield from analysis.go()
+            found = analysis.go()
         else:
-            yield from analysis.javascript()
+            found = analysis.javascript()
+        seen = set()
+        for f in found:
+            if f.start in seen:
+                continue  # one call seen both as an ORM query and as a function that queries
+            seen.add(f.start)
+            yield f
 
 
 @dataclass
@@ -769,7 +775,9 @@ _CALLS = {
     "go": "(call_expression function: [(identifier) @name (selector_expression operand: (_) @recv field: (field_identifier) @name)] arguments: (argument_list) @args) @call",
     "js": "(call_expression function: [(identifier) @name (member_expression object: (_) @recv property: (property_identifier) @name)] arguments: (arguments) @args) @call",
 }
-_DB_API = embedded.PY_METHODS | embedded.JS_METHODS | embedded.GO_METHODS | {"GetContext", "SelectContext"}
+_DB_API = embedded.PY_METHODS | embedded.JS_METHODS | embedded.GO_METHODS | {
+    "GetContext", "SelectContext", "findByPk", "findOne", "findAll", "findMany", "findUnique", "findFirst",
+    "findOneBy", "findBy", "findAndCountAll", "findOrCreate", "scalars", "scalar"}
 _SOURCE_EXT = {"python": (".py",), "go": (".go",), "js": (".ts", ".js", ".tsx", ".mjs", ".cjs", ".jsx")}
 _PACKAGE_FILES: dict[tuple, dict[str, list[bool]]] = {}
 
