@@ -74,7 +74,12 @@ class SqlStringFormatting(Rule):
     `pq.QuoteIdentifier`) and lists of placeholders
     (`", ".join(["%s"] * len(ids))`). Names and clauses composed by code (not
     from the request) are flagged only when they are a bare parameter of the
-    function; `SET` statements only for request data.
+    function. Other values are flagged only when they come from a parameter
+    of the function (their origin is unknown here: a caller may pass request
+    data); a row's column, an object's field or a value computed in the
+    function is the program's own data. Statements that take no bind
+    parameters (`SET`, `LISTEN`, DDL), queries over the system catalogs, and
+    test and migration files are flagged only for request data.
 
     ## Why is this bad?
     A value spliced into SQL text is SQL injection waiting for the wrong
