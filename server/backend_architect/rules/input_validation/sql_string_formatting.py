@@ -24,6 +24,19 @@ REQUEST_NAME_MESSAGE = ("SQL injection: request data `{value}`{via} is spliced i
                         "clause goes; map it through a whitelist of allowed names")
 
 
+# statements that take no bind parameters: a value spliced into them is a name or configuration
+_NO_PARAMETERS = re.compile(
+    r"\s*\(?\s*(?:SET|SHOW|RESET|LISTEN|UNLISTEN|NOTIFY|KILL|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|VACUUM|ANALY[SZ]E|"
+    r"REINDEX|CLUSTER|REFRESH|COMMENT|LOCK|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|PRAGMA|ATTACH|DETACH|USE|DO)\b", re.I)
+_SYSTEM_CATALOG = re.compile(r"(?i)\b(?:pg_catalog|pg_class|pg_namespace|pg_database|pg_index|pg_indexes|pg_tables|"
+                             r"pg_stat_\w+|pg_roles|pg_settings|pg_type|pg_attribute|pg_constraint|pg_proc|pg_extension|"
+                             r"information_schema|sqlite_master|sqlite_schema)\b")
+# judged by the file's own folder: the project's location (a checkout under tests/) does not count
+_TEST_OR_MIGRATION_PATH = re.compile(
+    r"(?:^|/)(?:[^/]*tests?|testdata|testutils?|__tests__|spec|migrations?|alembic|versions)/[^/]*$|_test\.go$|"
+    r"(?:^|/)test_[^/]*\.py$|_test\.py$|(?:^|/)conftest\.py$|\.(?:test|spec)\.[jt]sx?$|(?:^|/)[^/]*migrat[^/]*$")
+
+
 def _short(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -61,7 +74,12 @@ class SqlStringFormatting(Rule):
     `pq.QuoteIdentifier`) and lists of placeholders
     (`", ".join(["%s"] * len(ids))`). Names and clauses composed by code (not
     from the request) are flagged only when they are a bare parameter of the
-    function; `SET` statements only for request data.
+    function. Other values are flagged only when they come from a parameter
+    of the function (their origin is unknown here: a caller may pass request
+    data); a row's column, an object's field or a value computed in the
+    function is the program's own data. Statements that take no bind
+    parameters (`SET`, `LISTEN`, DDL), queries over the system catalogs, and
+    test and migration files are flagged only for request data.
 
     ## Why is this bad?
     A value spliced into SQL text is SQL injection waiting for the wrong
@@ -109,16 +127,24 @@ class SqlStringFormatting(Rule):
             return
         checker = _Constants(ctx)
         taint = _Taint(ctx, checker)
+        path = (ctx.document.path or "").replace("\\", "/")
+        quiet_file = bool(ctx.is_migration or _TEST_OR_MIGRATION_PATH.search(path))
         for site in sorted(sites, key=lambda s: s.expr.start_byte):
             if site.formatting in (None, "tagged") or not site.holes:
                 continue
             sources = {id(h): src for h in site.holes if h.node is not None and (src := taint.source(h.node))}
-            if site.extra.get("fragment") or re.match(r"\s*(SET|SHOW|RESET)\b", site.decoded, re.I):
-                # a condition handed to a query builder, or SET (no bind parameters there: the value
-                # is configuration): only request data spliced in is an injection worth raising
+            if site.extra.get("fragment") or quiet_file or _NO_PARAMETERS.match(site.decoded) or \
+                    _SYSTEM_CATALOG.search(site.decoded):
+                # a condition handed to a query builder; a statement that takes no bind parameters
+                # (SET, LISTEN, DDL: the value is configuration or a name); admin queries over the
+                # system catalogs; tests and migrations: only request data spliced in is worth raising
                 flagged = [h for h in site.holes if id(h) in sources]
             else:
-                flagged = [h for h in site.holes if id(h) in sources or not checker.constant(h)]
+                # other values: only those whose origin this file cannot tell (a parameter of the
+                # function, maybe request data in a caller); a row's column, an object's field or
+                # a value computed here is the program's own data
+                flagged = [h for h in site.holes if id(h) in sources or not checker.constant(h) and (
+                    not (h.value or h.quoted or h.in_literal) or checker.unknown_origin(h.node, 0))]
             if not flagged:
                 continue
             first, last = flagged[0], flagged[-1]
@@ -160,7 +186,7 @@ _REQUEST_DATA = re.compile(
     r"cookies|headers|get_json|query_params|path_params)\b|^(?:c|ctx)\.(?:Query|Param|PostForm|DefaultQuery|GetQuery|"
     r"QueryParam|FormValue)\(|\br\.(?:FormValue|PostFormValue|URL\.Query\(\))|\bmux\.Vars\(")
 _FRAGMENT_NAME = re.compile(
-    r"(?i)(cond(ition)?|clause|where|filter|order(_?by)?|sort_?sql|cols|columns?|fields|select|join|updates?|sets?|"
+    r"(?i)(cond(ition)?|clause|where|filter|predicates?|criteria|order(_?by)?|sort_?sql|cols|columns?|fields|select|join|updates?|sets?|"
     r"sql|query|place_?holders?|limit|offset|table|tbl|schema|extension|expr(ession)?|fragment|stmt|statement|"
     r"dialect|returning|upsert|conflict|lock|suffix|prefix|ops?|operator|direction|dir)"
     r"(_?(str|string|sql|name|list|clause|part|text))?s?$")
@@ -205,7 +231,7 @@ class _Constants:
 
         finder = self.finder()
         scope = finder.scope_of(ident)
-        if scope is finder.tree.root_node:
+        if scope.parent is None:
             return False
         params = scope.child_by_field_name("parameters") or scope.child_by_field_name("parameter")
         if params is None:
@@ -330,12 +356,52 @@ class _Constants:
             return all(self.expr(c, d) for c in node.named_children)
         return False
 
+    def unknown_origin(self, node, depth: int) -> bool:
+        """Is the value (derived from) a parameter of the enclosing function?"""
+        if node is None or depth > 5:
+            return False
+        t = node.type
+        d = depth + 1
+        if t == "identifier":
+            finder = self.finder()
+            name = _text(node, self.data)
+            scope = finder.scope_of(node)
+            while True:
+                entries = [e for e in finder.assignments(scope).get(name, []) if e[2].start_byte < node.start_byte]
+                if entries:
+                    return any(self.unknown_origin(v, d) for _, v, _ in entries)
+                if scope.parent is None:
+                    return False
+                if name in self._declared(scope):
+                    return True
+                scope = finder.scope_of(scope)
+        if t in ("parenthesized_expression", "await_expression", "await", "non_null_expression", "as_expression"):
+            inner = [c for c in node.named_children if c.type != "comment"]
+            return bool(inner) and self.unknown_origin(inner[0], d)
+        if t in ("call", "call_expression"):
+            fn = node.child_by_field_name("function")
+            args = node.child_by_field_name("arguments")
+            fname = _text(fn, self.data) if fn is not None else ""
+            arg_nodes = [a for a in (args.named_children if args is not None else []) if a.type != "comment"]
+            if fname in _CONVERTERS or fname in ("fmt.Sprint", "fmt.Sprintf", "strings.TrimSpace", "strings.ToLower"):
+                return any(self.unknown_origin(a, d) for a in arg_nodes)
+            if fn is not None and fn.type in ("attribute", "member_expression", "selector_expression") and \
+                    fname.rsplit(".", 1)[-1] in _STRING_METHODS:
+                obj = fn.child_by_field_name("object") or fn.child_by_field_name("operand")
+                return obj is not None and self.unknown_origin(obj, d)
+            return False
+        if t in ("binary_operator", "binary_expression", "string", "template_string", "concatenated_string",
+                 "interpolation", "template_substitution", "conditional_expression", "ternary_expression"):
+            return any(self.unknown_origin(c, d) for c in node.named_children
+                       if c.type not in ("string_start", "string_end", "string_content", "comment"))
+        return False
+
     def _typed_number(self, ident) -> bool:
         """A parameter declared as a number, a UUID or a date (`id: int`, `id int64`, `id: number`,
         a Flask `<int:id>` route parameter): it cannot carry SQL."""
         finder = self.finder()
         scope = finder.scope_of(ident)
-        if scope is finder.tree.root_node:
+        if scope.parent is None:
             return False
         name = _text(ident, self.data)
         if finder.assignments(scope).get(name):
@@ -357,11 +423,17 @@ class _Constants:
         name = _text(ident, self.data)
         scope = finder.scope_of(ident)
         entries = finder.assignments(scope).get(name)
-        if not entries and scope is not finder.tree.root_node:
-            entries = finder.assignments(finder.tree.root_node).get(name)
+        while not entries and scope.parent is not None:
+            if name in self._declared(scope):
+                break  # a parameter of this function: not the outer variable
+            scope = finder.scope_of(scope)  # a closure reads the enclosing function's variables
+            entries = finder.assignments(scope).get(name)
         if not entries:
             return self._loop_over_constants(ident, name)
         return all(self.expr(value, d) for _, value, _ in entries)
+
+    def _declared(self, scope) -> set[str]:
+        return set(_Taint(self.ctx, self)._params(scope))
 
     def _loop_over_constants(self, ident, name) -> bool:
         """`for col in ("a", "b"): f"... {col} ..."`."""
@@ -515,18 +587,22 @@ class _Taint:
             return None
         finder = self.finder()
         scope = finder.scope_of(ident)
-        for _, value, stmt in finder.assignments(scope).get(name, []):
-            if stmt.start_byte >= ident.start_byte:
-                break
-            found = self.source(value, d + 1)
+        while True:
+            entries = finder.assignments(scope).get(name, [])
+            for _, value, stmt in entries:
+                if stmt.start_byte >= ident.start_byte:
+                    break
+                found = self.source(value, d + 1)
+                if found:
+                    return found
+            found = self._destructured(ident, name, scope)
             if found:
                 return found
-        found = self._destructured(ident, name, scope)
-        if found:
-            return found
-        if scope is finder.tree.root_node:
-            return None
-        return self._parameter(ident, name, scope, d)
+            if scope.parent is None:
+                return None
+            if entries or name in self._params(scope):
+                return self._parameter(ident, name, scope, d)
+            scope = finder.scope_of(scope)  # a closure reads the enclosing function's variables
 
     def _destructured(self, ident, name: str, scope) -> str | None:
         """`const { q } = req.query`, `q, ok := c.GetQuery("q")`, `for q in request.args.getlist("q")`."""

@@ -74,11 +74,17 @@ class NPlusOneQuery(Rule):
             return  # one-off data migrations and tests are not request paths
         analysis = _Analysis(ctx, tree, self)
         if lang == "python":
-            yield from analysis.python()
+            found = analysis.python()
         elif lang == "go":
-            yield from analysis.go()
+            found = analysis.go()
         else:
-            yield from analysis.javascript()
+            found = analysis.javascript()
+        seen = set()
+        for f in found:
+            if f.start in seen:
+                continue  # one call seen both as an ORM query and as a function that queries
+            seen.add(f.start)
+            yield f
 
 
 @dataclass
@@ -127,8 +133,14 @@ _MIGRATION_CODE = re.compile(r"^class Migration\(migrations\.Migration\)|^from a
                              r"^\s*(?:async\s+)?up(?:\s*:\s*async)?\s*\(\s*queryInterface", re.M)
 
 
+# test helpers in their own folder (`testutil/`, `riverdrivertest/`, `__tests__/`) and migration runners
+_TEST_OR_MIGRATION_DIR = re.compile(r"(?i)test|^fixtures$|^migrat")
+
+
 def _is_test(path: str, text: str) -> bool:
-    return bool(_TEST_FILE.search(path) or _TEST_CODE.search(text))
+    folder = os.path.basename(os.path.dirname(path))
+    return bool(_TEST_FILE.search(path) or _TEST_CODE.search(text) or _TEST_OR_MIGRATION_DIR.search(folder)
+                or re.search(r"(?i)migrat[^/]*$", os.path.basename(path)))
 
 
 RAW_MESSAGE = ("This query runs once per row of {outer} (N+1); read all the rows with one query "
@@ -209,7 +221,8 @@ class _Analysis:
                     continue
                 origin = self.origin(loop.iterable)
                 if not is_rows(loop, origin) and not (
-                        re.match(r"\s*\(?\s*(?:SELECT|WITH)\b", site.decoded, re.I) and self.per_item(loop)):
+                        re.match(r"\s*\(?\s*(?:SELECT|WITH)\b", site.decoded, re.I) and self.per_item(loop)
+                        and not re.search(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE)\b", site.decoded, re.I)):
                     continue
                 args = site.extra.get("args")
                 if self.lang == "go" and loop.var == "Next":
@@ -234,8 +247,9 @@ class _Analysis:
         if it.type in ("list", "tuple", "array", "set", "dictionary", "string", "composite_literal",
                        "interpreted_string_literal", "raw_string_literal", "list_comprehension", "object"):
             return False
-        if re.fullmatch(r"(?:self\.|this\.|\w+\.)?_?[A-Z][A-Z0-9_]*(?:\.(?:items|keys|values)\(\))?", text):
-            return False  # a constant
+        if re.fullmatch(r"(?:self\.|this\.|\w+\.)?_?[A-Z][A-Z0-9_]*(?:\.(?:items|keys|values)\(\))?", text) or \
+                self.lang == "python" and re.fullmatch(r"(?:\w+\.)?[A-Z][a-z]\w*", text):
+            return False  # a constant, or a class / enum of choices
         if re.fullmatch(r"(?:range|enumerate|sorted|reversed|zip)\(\s*(?:\d+|\[[^\]]*\]|\([^)]*\)|_?[A-Z][A-Z0-9_]*)\s*\)", text):
             return False
         if it.type == "identifier":
@@ -250,6 +264,22 @@ class _Analysis:
             return False  # stops at the first item
         return True
 
+    def _concurrent(self, call, loops) -> bool:
+        """Is the call inside a function literal passed to `go` / `pool.Go(...)` within the loop?"""
+        n = call.parent
+        while n is not None and n.type not in ("for_statement",):
+            if n.type == "func_literal":
+                p = n.parent
+                if p is not None and p.type == "go_statement":
+                    return True
+                if p is not None and p.type == "argument_list" and p.parent is not None and re.search(
+                        r"(?:^|\.)(?:Go|Submit|Run|Spawn|Do)$", self.src(p.parent.child_by_field_name("function") or p)):
+                    return True
+            if n.type == "go_statement":
+                return True
+            n = n.parent
+        return False
+
     def per_item_calls(self, loops):
         """`for u in users: repo.get_orders(u.id)` where `get_orders` (in this file, an imported module
         or another file of the package) runs a query."""
@@ -262,8 +292,10 @@ class _Analysis:
             call = caps["call"][0]
             name = self.src(caps["name"][0])
             recv = caps.get("recv", [None])[0]
-            if call.start_byte in reported or _BATCHED_NAME.search(name) or _writes(name):
+            if call.start_byte in reported or _BATCHED_NAME.search(name) or _writes(name) or name in _DB_API:
                 continue
+            if self._concurrent(call, loops):
+                continue  # fanned out to goroutines / a worker pool: a deliberate concurrent walk
             if recv is not None and name in _GENERIC_METHODS:
                 continue
             inner = [lp for lp in loops if self.inside(call, lp)]
@@ -277,7 +309,7 @@ class _Analysis:
             elif not self.mentions(args, loop.var):
                 continue
             enclosing = self.finder().scope_of(call)
-            own = enclosing.child_by_field_name("name") if enclosing is not self.tree.root_node else None
+            own = enclosing.child_by_field_name("name") if enclosing.parent is not None else None
             if own is not None and self.src(own) == name:
                 continue  # recursion
             where = None
@@ -700,15 +732,17 @@ _QUERYING = {
         r"many|manyOrNone|raw)\s*\(|\bsql`|\bknex\(\s*['\"]"),
     "go": re.compile(
         r"\.(?:QueryRow|QueryRowContext|QueryContext|QueryRowx|QueryRowxContext|Queryx|QueryxContext|"
-        r"GetContext|SelectContext|NamedQuery)\s*\(|"
+        r"NamedQuery)\s*\(|"
         r"\b(?:db|tx|conn|pool|DB|Tx|sqlx|gdb|orm|gormDB|r\.db|s\.db|repo\.db|store\.db|d\.db|q\.db)\s*\.\s*"
-        r"(?:Query|Get|Select|First|Find|Take|Last|Raw|Model|Where|Preload|Count)\s*\("),
+        r"(?:Query|Get|Select|GetContext|SelectContext|First|Find|Take|Last|Raw|Model|Where|Preload|Count)\s*\("),
 }
 # per-item writes (create, update, send ...) are a different problem from N+1 reads
 _WRITE_WORDS = {"create", "update", "upsert", "save", "insert", "delete", "remove", "add", "set", "sync", "ensure",
                 "send", "notify", "publish", "emit", "make", "log", "write", "store", "put", "post", "patch", "mark",
                 "record", "assign", "attach", "detach", "grant", "revoke", "invite", "apply", "process", "handle",
-                "import", "export", "migrate", "register", "enqueue", "schedule", "refresh", "reset", "touch"}
+                "import", "export", "migrate", "register", "enqueue", "schedule", "refresh", "reset", "touch",
+                "duplicate", "copy", "move", "subscribe", "unsubscribe", "restore", "archive", "preserve", "lock",
+                "unlock", "publish", "unpublish", "link", "unlink", "increment", "decrement", "clear", "purge"}
 
 
 def _writes(name: str) -> bool:
@@ -742,6 +776,9 @@ _CALLS = {
     "go": "(call_expression function: [(identifier) @name (selector_expression operand: (_) @recv field: (field_identifier) @name)] arguments: (argument_list) @args) @call",
     "js": "(call_expression function: [(identifier) @name (member_expression object: (_) @recv property: (property_identifier) @name)] arguments: (arguments) @args) @call",
 }
+_DB_API = embedded.PY_METHODS | embedded.JS_METHODS | embedded.GO_METHODS | {
+    "GetContext", "SelectContext", "findByPk", "findOne", "findAll", "findMany", "findUnique", "findFirst",
+    "findOneBy", "findBy", "findAndCountAll", "findOrCreate", "scalars", "scalar"}
 _SOURCE_EXT = {"python": (".py",), "go": (".go",), "js": (".ts", ".js", ".tsx", ".mjs", ".cjs", ".jsx")}
 _PACKAGE_FILES: dict[tuple, dict[str, list[bool]]] = {}
 
@@ -794,7 +831,7 @@ def _package_functions(path: str, lang: str) -> dict[str, list[bool]]:
     exts = _SOURCE_EXT[_qlang(lang)]
     try:
         names = sorted(n for n in os.listdir(folder) if n.endswith(exts) and not _TEST_FILE.search(n)
-                       and not n.endswith((".d.ts", ".min.js")))
+                       and not n.endswith((".d.ts", ".min.js")) and not n.startswith(("mock_", "mocks", "fake_")))
     except OSError:
         return {}
     if len(names) > 150:
