@@ -128,28 +128,62 @@ def _pending(path: str, catalog) -> bool:
     mine = order_key(unit)
     if mine[0] != 0:
         return True  # not a numbered or timestamped migration: nothing to compare with
-    newest = True
-    try:
-        names = os.listdir(folder)
-    except OSError:
+    ordered = _ordered_siblings(folder, unit != path, os.path.splitext(path)[1].lower())
+    if ordered is None:
         return True
-    siblings = []
-    for name in names:
-        full = os.path.join(folder, name)
-        if full == unit or is_down(name):
-            continue
-        if unit != path and not os.path.isdir(full):
-            continue
-        if unit == path and os.path.splitext(name)[1].lower() != os.path.splitext(path)[1].lower():
-            continue
-        key = order_key(full)
-        if key[0] == 0:
-            siblings.append(full)
-            if key > mine:
-                newest = False
+    # the newest other migration of the folder (the list is sorted by migration order)
+    newest = True
+    for key, full in reversed(ordered):
+        if full != unit:
+            newest = key <= mine
+            break
     if newest and not _newest_version_folder(folder):
         newest = False  # the newest file of an older release's folder (migration/postgres/0.19/...)
-    return newest or _folder_sets_lock_timeout(folder, tuple(sorted(siblings)))
+    return newest or any(f != unit for f in _lock_timeout_setters(folder, ordered))
+
+
+_SIBLINGS_CACHE: dict[tuple, list[tuple[tuple, str]] | None] = {}
+
+
+def _ordered_siblings(folder: str, per_folder: bool, ext: str) -> list[tuple[tuple, str]] | None:
+    """The numbered or timestamped migrations of ``folder`` (folders of a folder per migration,
+    else files with extension ``ext``; no down migrations) as sorted (order key, path);
+    None when the folder cannot be read. Listed once per folder (and again when it changes),
+    so a history of n migrations costs n, not n squared."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+    key = (folder, stamp, per_folder, ext)
+    if key in _SIBLINGS_CACHE:
+        return _SIBLINGS_CACHE[key]
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        entries = None
+    found: list[tuple[tuple, str]] | None = None
+    if entries is not None:
+        found = []
+        for entry in entries:
+            if is_down(entry.name):
+                continue
+            full = os.path.join(folder, entry.name)
+            if per_folder:
+                try:
+                    if not entry.is_dir():
+                        continue
+                except OSError:
+                    continue
+            elif os.path.splitext(entry.name)[1].lower() != ext:
+                continue
+            order = order_key(full)
+            if order[0] == 0:
+                found.append((order, full))
+        found.sort()
+    if len(_SIBLINGS_CACHE) > 256:
+        _SIBLINGS_CACHE.clear()
+    _SIBLINGS_CACHE[key] = found
+    return found
 
 
 _VERSION_RE = re.compile(r"^v?(\d+(?:[._]\d+)*)$", re.I)
@@ -174,21 +208,26 @@ def _newest_version_folder(folder: str) -> bool:
     return True
 
 
-_SETS_CACHE: dict[tuple, bool] = {}
+_SETTERS_CACHE: dict[tuple, frozenset[str]] = {}
 
 
-def _folder_sets_lock_timeout(folder: str, files: tuple[str, ...]) -> bool:
-    key = (folder, files)
-    if key not in _SETS_CACHE:
-        found = False
-        for f in files:
+def _lock_timeout_setters(folder: str, ordered: list[tuple[tuple, str]]) -> frozenset[str]:
+    """The migrations of ``folder`` (paths as in ``ordered``) whose text sets lock_timeout;
+    each file is read once per listing of the folder."""
+    key = (folder, tuple(full for _, full in ordered))
+    found = _SETTERS_CACHE.get(key)
+    if found is None:
+        hits = set()
+        for _, f in ordered:
             target = os.path.join(f, "up.sql") if os.path.isdir(f) else f
             try:
                 with open(target, "rb") as fh:
                     if b"lock_timeout" in fh.read(1_000_000):
-                        found = True
-                        break
+                        hits.add(f)
             except OSError:
                 continue
-        _SETS_CACHE[key] = found
-    return _SETS_CACHE[key]
+        found = frozenset(hits)
+        if len(_SETTERS_CACHE) > 256:
+            _SETTERS_CACHE.clear()
+        _SETTERS_CACHE[key] = found
+    return found
