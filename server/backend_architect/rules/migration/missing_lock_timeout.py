@@ -208,14 +208,14 @@ def _newest_version_folder(folder: str) -> bool:
     return True
 
 
-_SETTERS_CACHE: dict[tuple, frozenset[str]] = {}
+_SETTERS_CACHE: dict[int, tuple[list, frozenset[str]]] = {}
 
 
 def _lock_timeout_setters(folder: str, ordered: list[tuple[tuple, str]]) -> frozenset[str]:
-    """The migrations of ``folder`` (paths as in ``ordered``) whose text sets lock_timeout;
-    each file is read once per listing of the folder."""
-    key = (folder, tuple(full for _, full in ordered))
-    found = _SETTERS_CACHE.get(key)
+    """The migrations of ``folder`` (paths as in ``ordered``, a listing of
+    :func:`_ordered_siblings`) whose text sets lock_timeout; read once per listing."""
+    known = _SETTERS_CACHE.get(id(ordered))
+    found = known[1] if known is not None and known[0] is ordered else None
     if found is None:
         hits = set()
         for _, f in ordered:
@@ -229,5 +229,5 @@ def _lock_timeout_setters(folder: str, ordered: list[tuple[tuple, str]]) -> froz
         found = frozenset(hits)
         if len(_SETTERS_CACHE) > 256:
             _SETTERS_CACHE.clear()
-        _SETTERS_CACHE[key] = found
+        _SETTERS_CACHE[id(ordered)] = (ordered, found)
     return found
