@@ -68,7 +68,7 @@ class MissingLockTimeout(Rule):
             return
         first = None
         for stmt in ctx.statements:
-            if stmt.node is None:
+            if stmt.kind is None:  # not parsed (a parsed statement has a kind and a tree)
                 continue
             if self._sets_lock_timeout(stmt):
                 return
