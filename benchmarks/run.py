@@ -213,6 +213,7 @@ def bench_migrations(root: Path, squawk: str | None, runs: int, real: list[Path]
         one = root / f"gen_one_{total}"
         one.mkdir()
         (one / "all.sql").write_text(text)
+        (one / "backend-architect.toml").write_text("max-file-bytes = 100000000\n")  # checked, not skipped
         split = root / f"gen_split_{total}"
         split.mkdir()
         for i in range(max(1, total // 2000)):
