@@ -50,8 +50,9 @@ _CODE: str | None = None
 
 
 def code_fingerprint() -> str:
-    """The tool's version, the interpreter, and every source file of the package (path, size,
-    mtime): an edited rule invalidates every entry."""
+    """The tool's version, the interpreter, the parsers' installed files, and every source file
+    of the package and of the local rules (path, size, mtime): an edited rule invalidates
+    every entry."""
     global _CODE
     if _CODE is None:
         from .. import __version__
@@ -69,6 +70,24 @@ def code_fingerprint() -> str:
                     except OSError:
                         continue
                     h.update(f"{os.path.relpath(full, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        # the parsers: another version of one parses (and so reports) differently
+        import importlib.util
+
+        for module in ("pglast", "tree_sitter", "sqlglot"):
+            try:
+                spec = importlib.util.find_spec(module)
+                st = os.stat(spec.origin) if spec and spec.origin else None
+            except (ImportError, ValueError, OSError):
+                st = None
+            h.update(f"{module}\0{st.st_size if st else '-'}\0{st.st_mtime_ns if st else '-'}\0".encode())
+        # project-specific rules ($BACKEND_ARCHITECT_LOCAL_RULES) count as the tool's source too
+        for path in os.environ.get("BACKEND_ARCHITECT_LOCAL_RULES", "").split(os.pathsep):
+            if path:
+                try:
+                    st = os.stat(path)
+                    h.update(f"local\0{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+                except OSError:
+                    h.update(f"local\0{path}\0missing\0".encode())
         _CODE = h.hexdigest()
     return _CODE
 
