@@ -170,3 +170,16 @@ def test_another_tool_version_does_not_read_old_entries(project: Path, tmp_path:
     second = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir, pythonpath=copy)
     assert second.stdout == first.stdout
     assert len(list((cache_dir / "results").rglob("*.pickle"))) == 2 * entries  # all checked again
+
+
+def test_a_new_sibling_migration_misses_when_one_file_is_checked(project: Path, tmp_path: Path):
+    newest = project / "migrations" / "0002_index.sql"
+    newest.write_text("ALTER TABLE users ADD COLUMN name text;\n")  # no lock_timeout: MG015 on the newest file
+    only = {"select": ["MG015"]}  # no rule reads the schema: only the folder tells that 0002 is no longer the newest
+    first = check_paths([str(newest)], only, jobs=1, cache=ResultsCache(str(tmp_path / "cache")))
+    assert [f.code for f in first[0].findings] == ["MG015"]
+    (project / "migrations" / "0003_later.sql").write_text("SELECT 1;\n")
+    cache = ResultsCache(str(tmp_path / "cache"))
+    second = check_paths([str(newest)], only, jobs=1, cache=cache)
+    assert cache.hits == 0 and second[0].findings == []
+    assert summary(second) == summary(check_paths([str(newest)], only, jobs=1))

@@ -326,8 +326,8 @@ def _run_jobs(planned: list[_Job], jobs: int | None, fix: bool, unsafe_fixes: bo
 def _cache_keys(planned: list[_Job]) -> list[str | None]:
     """Each file's results-cache key (None: not cacheable, e.g. unreadable). Besides the file
     itself, a key covers the content of the project's other checked files of the same
-    language (rules look at a migration's siblings and at the modules a file imports) and
-    the schema the file is checked against."""
+    language (rules look at a migration's siblings and at the modules a file imports), the
+    names around it and the schema the file is checked against."""
     from .core.results_cache import code_fingerprint, digest
     from .project.schema import schema_fingerprint
 
@@ -343,6 +343,31 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
     for job, content in zip(planned, contents):
         groups.setdefault((job.project, job.info.language), []).append(f"{os.path.abspath(job.path)}\0{content}")
     group_keys = {g: digest(*sorted(items)) for g, items in groups.items()}
+    listings: dict[str, str] = {}
+
+    def neighbourhood(job: _Job) -> str:
+        """The SQL files and folders in a SQL file's folder and the two above it (not above its
+        project): rules judge a migration by its siblings (the newest of a folder, a folder
+        per migration, a newer release folder, the same migration for another database)."""
+        if job.info.language != "sql":
+            return ""
+        out = []
+        folder = os.path.dirname(os.path.abspath(job.path))
+        top = os.path.abspath(job.project)
+        for _ in range(3):
+            if folder not in listings:
+                try:
+                    with os.scandir(folder) as entries:
+                        names = sorted(e.name for e in entries if e.name.lower().endswith(".sql") or e.is_dir())
+                    listings[folder] = digest(folder, *names)
+                except OSError:
+                    listings[folder] = "-"
+            out.append(listings[folder])
+            parent = os.path.dirname(folder)
+            if parent == folder or folder == top or not parent.startswith(top):
+                break
+            folder = parent
+        return "/".join(out)
     schemas: dict[str, str] = {}
     settings_keys: dict[int, str] = {}
     keys: list[str | None] = []
@@ -355,7 +380,8 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
         if id(job.settings) not in settings_keys:
             settings_keys[id(job.settings)] = digest(repr(job.settings))
         keys.append(digest(code, os.path.abspath(job.path), content, settings_keys[id(job.settings)], repr(job.info),
-                           schemas.get(job.schema_root or "", "-"), group_keys[(job.project, job.info.language)]))
+                           schemas.get(job.schema_root or "", "-"), group_keys[(job.project, job.info.language)],
+                           neighbourhood(job)))
     return keys
 
 
