@@ -175,17 +175,100 @@ def bench_check(root: Path, quick: bool) -> None:
         print("  sqlfluff: not installed (pip install sqlfluff)")
 
 
+def run_measured(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one run of ``cmd`` (its own process, not its workers)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024
+
+
+def _corpus() -> Path:
+    """Where checked-out repositories live: $BENCH_CORPUS, else a ``corpus`` folder above this checkout."""
+    if os.environ.get("BENCH_CORPUS"):
+        return Path(os.environ["BENCH_CORPUS"])
+    return next((p / "corpus" for p in ROOT.parents if (p / "corpus").is_dir()), ROOT / "corpus")
+
+
+REAL_MIGRATIONS = (  # two large real PostgreSQL migration histories (diesel folders; golang-migrate files)
+    ("LemmyNet+lemmy", "migrations"),
+    ("goharbor+harbor", "make/migrations"),
+)
+
+
+def bench_migrations(root: Path, squawk: str | None, runs: int, real: list[Path], quick: bool) -> None:
+    """Interleaved runs (squawk, ours cold, ours warm) on real migration histories and on
+    generated SQL; medians, ratios to squawk's time in the same run, peak RSS."""
+    check = [sys.executable, "-m", "backend_architect", "check", "--exit-zero", "--output-format", "json"]
+    cases: list[tuple[str, Path, list[str]]] = []
+    for folder in real:
+        if folder.is_dir():
+            files = sorted(str(p) for p in folder.rglob("*.sql"))
+            lines = sum(Path(f).read_text(errors="replace").count("\n") for f in files)
+            cases.append((f"{folder}: {len(files)} files, {lines:,} lines", folder, files))
+    sizes = (2_000, 20_000) if quick else (2_000, 20_000, 200_000)
+    for total in sizes:
+        text = "\n".join(generate(2000, seed=i) for i in range(max(1, total // 2000)))
+        one = root / f"gen_one_{total}"
+        one.mkdir()
+        (one / "all.sql").write_text(text)
+        (one / "backend-architect.toml").write_text("max-file-bytes = 100000000\n")  # checked, not skipped
+        split = root / f"gen_split_{total}"
+        split.mkdir()
+        for i in range(max(1, total // 2000)):
+            (split / f"{i:04d}_m.sql").write_text(generate(2000, seed=i))
+        n = text.count("\n") + 1
+        cases.append((f"generated {n:,} lines, one file", one, [str(one / "all.sql")]))
+        if total > 2000:
+                cases.append((f"generated {n:,} lines, {total // 2000} files", split,
+                          sorted(str(p) for p in split.glob("*.sql"))))
+    print(f"check on migrations (medians of {runs}, interleaved; ratio = time / squawk's; RSS of the main process)")
+    for label, folder, files in cases:
+        big = sum(os.path.getsize(f) for f in files) > 5_000_000
+        reps = 1 if big else runs
+        results: dict[str, list[tuple[float, float]]] = {}
+        for rep in range(reps):
+            cache = root / f"cache_{abs(hash(label))}_{rep}"
+            env = dict(ENV, BACKEND_ARCHITECT_CACHE_DIR=str(cache))
+            if squawk:
+                results.setdefault("squawk", []).append(run_measured([squawk, "--reporter", "json", *files], root, env))
+            for jobs in (None, "1"):
+                extra = ["--jobs", jobs] if jobs else []
+                name = "ours cold" + (" --jobs 1" if jobs else "")
+                shutil.rmtree(cache, ignore_errors=True)  # no results, no schema cache: cold
+                results.setdefault(name, []).append(run_measured([*check, *extra, str(folder)], root, env))
+            # the cache the last cold run wrote: nothing changed, nothing to check again
+            results.setdefault("ours warm", []).append(run_measured([*check, str(folder)], root, env))
+            shutil.rmtree(cache, ignore_errors=True)
+        print(f"  {label}")
+        base = statistics.median(t for t, _ in results["squawk"]) if "squawk" in results else None
+        for name, values in results.items():
+            t = statistics.median(v[0] for v in values)
+            rss = max(v[1] for v in values)
+            ratio = f"   {t / base:6.2f}x squawk" if base else ""
+            print(f"    {name:<20} {t:7.2f} s   peak RSS {rss:6.0f} MB{ratio}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="fewer runs, skip sqlfluff")
+    ap.add_argument("--quick", action="store_true", help="fewer runs, skip sqlfluff and the 200k-line case")
+    ap.add_argument("--only-check", action="store_true", help="only the `check` comparisons (no server)")
+    ap.add_argument("--real", action="append", type=Path,
+                    help="a migrations folder to compare on (default: lemmy's and harbor's when checked out)")
     args = ap.parse_args()
     runs = 3 if args.quick else 10
+    bin_dir = Path(sys.executable).parent
+    squawk = shutil.which("squawk", path=str(bin_dir)) or shutil.which("squawk")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        bench_initialize(root, runs)
-        for lines in (2000, 10000):
-            bench_document(root, lines, 10 if args.quick else 40)
-        bench_check(root, args.quick)
+        if not args.only_check:
+            bench_initialize(root, runs)
+            for lines in (2000, 10000):
+                bench_document(root, lines, 10 if args.quick else 40)
+            bench_check(root, args.quick)
+        bench_migrations(root, squawk, 3 if args.quick else 5, args.real or [_corpus() / repo / sub for repo, sub in REAL_MIGRATIONS],
+                         args.quick)
     return 0
 
 

@@ -137,6 +137,8 @@ class _Job:
     size: int = 0
     info: object = None  # project.FileInfo
     catalog_before: object = None  # the schema as of this migration file (a function)
+    schema_root: str | None = None  # the project whose schema this file is checked against (built lazily)
+    project: str = ""
 
 
 def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> list[_Job]:
@@ -147,11 +149,9 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
     the command line or opted in (``include-generated``); ``excluded`` collects them
     as (path, FileInfo). Raises UsageError on an invalid configuration file or option."""
     from .project import model as project_model
-    from .project.schema import build_catalog, catalog_before
 
     jobs: list[_Job] = []
     settings_cache: dict[str, Settings] = {}
-    catalog_cache: dict[str | None, object] = {}
     # without a config file or a repository marker, the project is what was asked to check
     bases = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
     asked = os.path.commonpath(bases) if bases else os.getcwd()
@@ -186,32 +186,49 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
                 excluded.append((path, info))
             continue
         # the schema comes from the file's own project (the nearest manifest; a nested module has its own)
-        root = project
-        if root not in catalog_cache:
-            scan_warnings: list[str] = []
-            catalog_cache[root] = (build_catalog(root, settings, warnings=scan_warnings)
-                                   if _wants_catalog(settings) else None)
-            for w in scan_warnings:
-                print(f"warning: {w}", file=sys.stderr)
-        catalog = catalog_cache[root]
+        schema_root = project if _wants_catalog(settings) else None
         if info.not_own is not None and info.not_own.kind == "test data" or not info.may_be(("postgres",)):
-            catalog = None  # test data is not checked against today's schema, nor another dialect's SQL
-                            # against the schema read from the PostgreSQL migrations
-        before = catalog_before(root, os.path.abspath(path), settings) if catalog is not None and info.is_migration else None
+            schema_root = None  # test data is not checked against today's schema, nor another dialect's SQL
+                                # against the schema read from the PostgreSQL migrations
         try:
             size = os.path.getsize(path)
         except OSError:
             size = 0
-        jobs.append(_Job(path, settings, catalog, size, info, before))
+        jobs.append(_Job(path, settings, None, size, info, None, schema_root, project))
     return jobs
+
+
+def _attach_catalogs(jobs: list[_Job]) -> None:
+    """Give each job its project's schema (built once per project and settings; the catalog
+    has its own disk cache) and, for a migration, the schema as of that migration."""
+    from .project.schema import build_catalog, catalog_before
+
+    built: dict[str, object] = {}
+    for job in jobs:
+        if job.schema_root is None:
+            continue
+        key = job.schema_root
+        if key not in built:
+            scan_warnings: list[str] = []
+            built[key] = build_catalog(job.schema_root, job.settings, warnings=scan_warnings)
+            for w in scan_warnings:
+                print(f"warning: {w}", file=sys.stderr)
+        job.catalog = built[key]
+        if job.catalog is not None and job.info.is_migration:
+            job.catalog_before = catalog_before(job.schema_root, os.path.abspath(job.path), job.settings)
+
+
+_WANTS_CATALOG: dict[int, tuple[Settings, bool]] = {}
 
 
 def _wants_catalog(settings: Settings) -> bool:
     """Whether any selected rule reads the schema (reading it costs a pass over the migrations)."""
-    return any(
-        settings.rule_enabled(r.code) and (r.needs_catalog or r.code == "QO001")
-        for r in all_rules()
-    )
+    known = _WANTS_CATALOG.get(id(settings))
+    if known is None or known[0] is not settings:
+        known = (settings, any(settings.rule_enabled(r.code) and (r.needs_catalog or r.code == "QO001")
+                               for r in all_rules()))
+        _WANTS_CATALOG[id(settings)] = known
+    return known[1]
 
 
 def _project_of(folder: str, fallback: str) -> str:
@@ -284,16 +301,98 @@ BATCH_MIN_BYTES = 64 * 1024
 
 
 def check_paths(paths: list[str], overrides: dict, *, fix: bool = False, unsafe_fixes: bool = False,
-                jobs: int | None = None, excluded: list | None = None) -> list[FileReport]:
+                jobs: int | None = None, excluded: list | None = None, cache=None) -> list[FileReport]:
     """Check every file under ``paths``, in parallel for large trees; reports in walk order.
 
-    Raises UsageError on an invalid configuration."""
+    ``cache`` (a ResultsCache): reports of files whose key is unchanged come from it, and only
+    the rest is checked (never with ``fix``). Raises UsageError on an invalid configuration."""
     planned = _plan(paths, overrides, excluded)
+    if cache is None or fix:
+        _attach_catalogs(planned)
+        return _run_jobs(planned, jobs, fix, unsafe_fixes)
+    keys = _cache_keys(planned)
+    reports: list[FileReport | None] = [cache.get(k) if k else None for k in keys]
+    todo = [i for i, rep in enumerate(reports) if rep is None]
+    if todo:
+        missing = [planned[i] for i in todo]
+        _attach_catalogs(missing)
+        for i, rep in zip(todo, _run_jobs(missing, jobs, fix, unsafe_fixes)):
+            reports[i] = rep
+            if keys[i] and not rep.problems and not (rep.skipped or "").startswith("cannot read"):
+                cache.put(keys[i], rep)  # a crash or an unreadable file is tried again next time
+        if cache.written:
+            cache.prune()
+    return reports  # type: ignore[return-value]
+
+
+def _run_jobs(planned: list[_Job], jobs: int | None, fix: bool, unsafe_fixes: bool) -> list[FileReport]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     total = sum(job.size for job in planned)
     if workers > 1 and len(planned) > 1 and total >= PARALLEL_MIN_BYTES and _can_fork():
         return _check_parallel(planned, workers, fix, unsafe_fixes)
     return [_check_one(job, fix, unsafe_fixes) for job in planned]
+
+
+def _cache_keys(planned: list[_Job]) -> list[str | None]:
+    """Each file's results-cache key (None: not cacheable, e.g. unreadable). Besides the file
+    itself, a key covers the content of the project's other checked files of the same
+    language (rules look at a migration's siblings and at the modules a file imports), the
+    names around it and the schema the file is checked against."""
+    from .core.results_cache import code_fingerprint, digest
+    from .project.schema import schema_fingerprint
+
+    code = code_fingerprint()
+    contents: list[str | None] = []
+    for job in planned:
+        try:
+            with open(job.path, "rb") as fh:
+                contents.append(digest(fh.read()))
+        except OSError:
+            contents.append(None)
+    groups: dict[tuple, list[str]] = {}
+    for job, content in zip(planned, contents):
+        groups.setdefault((job.project, job.info.language), []).append(f"{os.path.abspath(job.path)}\0{content}")
+    group_keys = {g: digest(*sorted(items)) for g, items in groups.items()}
+    listings: dict[str, str] = {}
+
+    def neighbourhood(job: _Job) -> str:
+        """The SQL files and folders in a SQL file's folder and the two above it (not above its
+        project): rules judge a migration by its siblings (the newest of a folder, a folder
+        per migration, a newer release folder, the same migration for another database)."""
+        if job.info.language != "sql":
+            return ""
+        out = []
+        folder = os.path.dirname(os.path.abspath(job.path))
+        top = os.path.abspath(job.project)
+        for _ in range(3):
+            if folder not in listings:
+                try:
+                    with os.scandir(folder) as entries:
+                        names = sorted(e.name for e in entries if e.name.lower().endswith(".sql") or e.is_dir())
+                    listings[folder] = digest(folder, *names)
+                except OSError:
+                    listings[folder] = "-"
+            out.append(listings[folder])
+            parent = os.path.dirname(folder)
+            if parent == folder or folder == top or not parent.startswith(top):
+                break
+            folder = parent
+        return "/".join(out)
+    schemas: dict[str, str] = {}
+    settings_keys: dict[int, str] = {}
+    keys: list[str | None] = []
+    for job, content in zip(planned, contents):
+        if content is None:
+            keys.append(None)
+            continue
+        if job.schema_root is not None and job.schema_root not in schemas:
+            schemas[job.schema_root] = schema_fingerprint(job.schema_root, job.settings)
+        if id(job.settings) not in settings_keys:
+            settings_keys[id(job.settings)] = digest(repr(job.settings))
+        keys.append(digest(code, os.path.abspath(job.path), content, settings_keys[id(job.settings)], repr(job.info),
+                           schemas.get(job.schema_root or "", "-"), group_keys[(job.project, job.info.language)],
+                           neighbourhood(job)))
+    return keys
 
 
 def _can_fork() -> bool:
@@ -720,9 +819,14 @@ def cmd_check(args) -> int:
     fixing = args.fix or args.diff
     _tune_gc()
     excluded: list = []
+    cache = None
+    if not args.no_cache and not fixing:
+        from .core.results_cache import ResultsCache
+
+        cache = ResultsCache()
     try:
         reports = check_paths(paths, overrides, fix=fixing, unsafe_fixes=args.unsafe_fixes, jobs=args.jobs,
-                              excluded=excluded)
+                              excluded=excluded, cache=cache)
     except UsageError as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
@@ -886,6 +990,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="worker processes for large trees (default: one per CPU; 1 checks in this process)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="check every file again: neither read nor write the results cache "
+                   "(~/.cache/backend-architect/results, or $BACKEND_ARCHITECT_CACHE_DIR/results)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("rule", help="print a rule's documentation")

@@ -101,10 +101,16 @@ class Settings:
         return best[1] if best else default
 
 
-def _off_by_default() -> frozenset[str]:
-    from .core.registry import off_by_default
+_OFF_BY_DEFAULT: frozenset[str] | None = None
 
-    return off_by_default()
+
+def _off_by_default() -> frozenset[str]:
+    global _OFF_BY_DEFAULT
+    if _OFF_BY_DEFAULT is None:  # asked for every rule of every file: imported once
+        from .core.registry import off_by_default
+
+        _OFF_BY_DEFAULT = off_by_default()
+    return _OFF_BY_DEFAULT
 
 
 def _matches(code: str, selectors) -> bool:

@@ -40,18 +40,40 @@ def _now(clock=None) -> _dt.datetime:
     return clock() if clock else _dt.datetime.now(_dt.timezone.utc)
 
 
+_LISTINGS: dict[tuple, tuple[list[str], list[str]]] = {}
+
+
+def _listing(folder: str) -> tuple[list[str], list[str]]:
+    """(migration files, folders holding an up.sql) of ``folder`` in migration order; read
+    once per state of the folder (a history's many findings ask for the same folder)."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except OSError:
+        stamp = None
+    key = (folder, stamp)
+    found = _LISTINGS.get(key) if stamp is not None else None
+    if found is None:
+        try:
+            names = sorted((n for n in os.listdir(folder)), key=lambda n: order_key(os.path.join(folder, n)))
+        except OSError:
+            names = []
+        sql_names = [n for n in names if n.lower().endswith(".sql") and not is_down(n)]
+        subdirs = [n for n in names if os.path.isfile(os.path.join(folder, n, "up.sql"))]
+        found = (sql_names, subdirs)
+        if stamp is not None:
+            if len(_LISTINGS) > 64:
+                _LISTINGS.clear()
+            _LISTINGS[key] = found
+    return found
+
+
 def new_migration(catalog, slug: str, up_sql: str, down_sql: str | None = None, clock=None) -> tuple[NewFile, ...]:
     """Files for a new migration holding ``up_sql`` (and ``down_sql`` where the convention has a down side)."""
     folder = migration_folder(catalog)
     if folder is None:
         return ()
     slug = re.sub(r"[^a-z0-9]+", "_", slug.lower()).strip("_")[:60] or "migration"
-    try:
-        names = sorted((n for n in os.listdir(folder)), key=lambda n: order_key(os.path.join(folder, n)))
-    except OSError:
-        names = []
-    sql_names = [n for n in names if n.lower().endswith(".sql") and not is_down(n)]
-    subdirs = [n for n in names if os.path.isfile(os.path.join(folder, n, "up.sql"))]
+    sql_names, subdirs = _listing(folder)
     now = _now(clock)
     down = down_sql or ""
     concurrent = "CONCURRENTLY" in up_sql.upper()

@@ -179,9 +179,24 @@ def parse_statement(text: str) -> tuple[str | None, str | None, str | None]:
     return raw[i : raw.index('"', i)], raw, None
 
 
+try:  # about 3x faster than the standard library on libpg_query's trees
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a dependency; the standard library still works
+    _fast_loads = None
+
+
+def _loads(raw: str):
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(raw)
+        except ValueError:  # e.g. an integer beyond 64 bits: the standard library takes it
+            pass
+    return json.loads(raw)
+
+
 @byte_lru_cache(NODE_CACHE_BYTES, lambda node, raw, kind: DECODED_PER_JSON_BYTE * len(raw) + 200)
 def node_of(raw: str, kind: str | None) -> dict | None:
-    tree = json.loads(raw)
+    tree = _loads(raw)
     stmts = tree.get("stmts") or []
     if not stmts or not kind:
         return None

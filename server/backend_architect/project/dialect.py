@@ -80,16 +80,26 @@ _CONTENT_SCAN = 64 * 1024
 def from_content(text: str) -> Evidence | None:
     """Syntax only one dialect accepts (a SQL file's own words)."""
     head = text[:_CONTENT_SCAN]
-    m = _CLICKHOUSE_ENGINE.search(head)
+    low = head.lower()  # a pattern runs only when its word is there: most files have none of them
+    m = _CLICKHOUSE_ENGINE.search(head) if "engine" in low else None
     if m:
         return Evidence("clickhouse", f"syntax {m.group(0).strip()!r}")
-    for rx, dialect in ((_MYSQL_ENGINE, "mysql"), (_MYSQL_AUTO, "mysql"), (_MYSQL_CHARSET, "mysql"),
-                        (_SQLITE_AUTO, "sqlite"), (_SQLITE_PRAGMA, "sqlite"), (_BACKTICK_DDL, "mysql"),
-                        (_SQLSERVER, "sqlserver")):
+    for rx, dialect, words in _CONTENT_PATTERNS:
+        if not any(w in low for w in words):
+            continue
         m = rx.search(head)
         if m:
             return Evidence(dialect, f"syntax {m.group(0).strip()!r}")
     return None
+
+
+# (pattern, dialect, words of which the pattern needs one), in the order they are tried
+_CONTENT_PATTERNS = (
+    (_MYSQL_ENGINE, "mysql", ("engine",)), (_MYSQL_AUTO, "mysql", ("auto_increment",)),
+    (_MYSQL_CHARSET, "mysql", ("default",)), (_SQLITE_AUTO, "sqlite", ("autoincrement",)),
+    (_SQLITE_PRAGMA, "sqlite", ("pragma",)), (_BACKTICK_DDL, "mysql", ("`",)),
+    (_SQLSERVER, "sqlserver", ("go", "identity", "nvarchar")),
+)
 
 
 # -- project level: the migration tool's config and the database drivers ---------------------

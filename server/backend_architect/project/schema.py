@@ -54,6 +54,36 @@ def build_catalog(root: str, settings=None, progress=None, use_disk_cache: bool 
                  use_disk_cache=use_disk_cache, warnings=warnings, **limits)
 
 
+def schema_fingerprint(root: str, settings=None) -> str:
+    """A hash of what project ``root``'s schema can be built from (every schema file the
+    builder would consider, in order, and their content; also those it leaves out, whose
+    being left out follows from their path, their content and ``settings``), without
+    building it: equal fingerprints give equal catalogs."""
+    import hashlib
+
+    from ..catalog.sources import discover
+
+    globs = tuple(getattr(settings, "schema", ()) or ())
+    base = getattr(settings, "root", None) or root
+    dumps, migrations = discover([os.path.abspath(root)], globs, base, None)
+    h = hashlib.blake2b(digest_size=20)
+    try:  # git leaves out what it ignores
+        with open(os.path.join(root, ".gitignore"), "rb") as fh:
+            h.update(fh.read())
+    except OSError:
+        pass
+    for group in (dumps, migrations):
+        h.update(b"\1")
+        for path in group:
+            try:
+                with open(path, "rb") as fh:
+                    content = hashlib.blake2b(fh.read(), digest_size=20).digest()
+            except OSError:
+                content = b"?"
+            h.update(path.encode("utf-8", "surrogatepass") + b"\0" + content)
+    return h.hexdigest()
+
+
 class ColumnsAsOf:
     """The columns each table had before one migration ran: what ``known_columns`` asks of a
     schema (``columns_of``), without a catalog per migration file."""

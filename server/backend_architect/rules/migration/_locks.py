@@ -118,8 +118,17 @@ def stronger(a: str | None, b: str | None) -> str | None:
     return a if _STRONGER.index(a) >= _STRONGER.index(b) else b
 
 
+# the statement kinds that take a lock reported here: any other statement's tree is not even decoded
+LOCK_KINDS = frozenset({
+    "AlterTableStmt", "CreateStmt", "RenameStmt", "DropStmt", "ViewStmt", "TruncateStmt", "IndexStmt",
+    "VacuumStmt", "ClusterStmt", "ReindexStmt", "LockStmt", "CreateTrigStmt",
+})
+
+
 def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
     """(table, lock) pairs a statement takes on existing relations (strongest per table)."""
+    if stmt.kind not in LOCK_KINDS:
+        return []
     node = stmt.node
     if node is None:
         return []

@@ -55,7 +55,7 @@ class MultipleExclusiveLocks(Rule):
                 if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
                     held, reported = [], False
                 continue
-            if not (stmt.in_transaction or whole) or stmt.node is None:
+            if stmt.kind is None or not (stmt.in_transaction or whole) or stmt.node is None:
                 continue
             for table, lock in heavy_locks(stmt, ctx):
                 if lock != ACCESS_EXCLUSIVE or table.startswith("index "):

@@ -1,0 +1,201 @@
+"""The results cache of ``check``: one file's report, on disk, keyed by everything it depends on.
+
+An entry's key is a hash of the file's path and content, the tool (version and its
+own source files), the effective settings, what the project model says of the file
+(dialect, migration facts), the schema the file's rules read (the content of the
+project's schema files) and the content of the project's other files of the same
+kind (rules compare a migration with its siblings, a handler with the modules it
+imports). A second run over an unchanged tree reads every report from here.
+
+Entries are written to a temporary file and renamed into place, so concurrent runs
+see a whole entry or none; an entry that cannot be read is ignored (and checked
+again). The folder is kept under a size cap: least recently used entries (by mtime,
+touched on every hit) go first.
+
+Where: ``$BACKEND_ARCHITECT_CACHE_DIR/results`` (default ``~/.cache/backend-architect``,
+or ``$XDG_CACHE_HOME/backend-architect``); cap: ``$BACKEND_ARCHITECT_RESULTS_CACHE_MB``
+(default 256).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+
+FORMAT = 1  # bump when what an entry holds changes
+DEFAULT_MAX_MB = 256
+_MAGIC = b"BARC"
+
+
+def default_dir() -> str:
+    base = os.environ.get("BACKEND_ARCHITECT_CACHE_DIR")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        base = os.path.join(xdg, "backend-architect")
+    return os.path.join(base, "results")
+
+
+def default_max_bytes() -> int:
+    try:
+        mb = float(os.environ.get("BACKEND_ARCHITECT_RESULTS_CACHE_MB", DEFAULT_MAX_MB))
+    except ValueError:
+        mb = DEFAULT_MAX_MB
+    return max(0, int(mb * 1024 * 1024))
+
+
+_CODE: str | None = None
+
+
+def code_fingerprint() -> str:
+    """The tool's version, the interpreter, the parsers' installed files, and every source file
+    of the package and of the local rules (path, size, mtime): an edited rule invalidates
+    every entry."""
+    global _CODE
+    if _CODE is None:
+        from .. import __version__
+
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}\0".encode())
+        for dirpath, dirnames, filenames in os.walk(package):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith(".py"):
+                    full = os.path.join(dirpath, name)
+                    try:
+                        st = os.stat(full)
+                    except OSError:
+                        continue
+                    h.update(f"{os.path.relpath(full, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        # the parsers: another version of one parses (and so reports) differently
+        import importlib.util
+
+        for module in ("pglast", "tree_sitter", "sqlglot"):
+            try:
+                spec = importlib.util.find_spec(module)
+                st = os.stat(spec.origin) if spec and spec.origin else None
+            except (ImportError, ValueError, OSError):
+                st = None
+            h.update(f"{module}\0{st.st_size if st else '-'}\0{st.st_mtime_ns if st else '-'}\0".encode())
+        # project-specific rules ($BACKEND_ARCHITECT_LOCAL_RULES) count as the tool's source too
+        for path in os.environ.get("BACKEND_ARCHITECT_LOCAL_RULES", "").split(os.pathsep):
+            if path:
+                try:
+                    st = os.stat(path)
+                    h.update(f"local\0{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+                except OSError:
+                    h.update(f"local\0{path}\0missing\0".encode())
+        _CODE = h.hexdigest()
+    return _CODE
+
+
+def digest(*parts) -> str:
+    """A key from strings and bytes."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+class ResultsCache:
+    """Reports by key in ``directory``, at most ``max_bytes`` of them."""
+
+    def __init__(self, directory: str | None = None, max_bytes: int | None = None) -> None:
+        self.directory = directory or default_dir()
+        self.max_bytes = default_max_bytes() if max_bytes is None else max_bytes
+        self.hits = 0
+        self.misses = 0
+        self.written = 0
+
+    def _path(self, key: str) -> str:
+        return os.path.join(self.directory, key[:2], key + ".pickle")
+
+    def get(self, key: str):
+        """The stored report, or None (absent, unreadable, or from another format)."""
+        path = self._path(key)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            self.misses += 1
+            return None
+        try:
+            if not data.startswith(_MAGIC):
+                raise ValueError("not an entry")
+            value = pickle.loads(data[len(_MAGIC):])
+        except Exception:  # a torn or corrupted entry is only a miss
+            self.misses += 1
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            return None
+        try:
+            os.utime(path)  # recently used: evicted last
+        except OSError:
+            pass
+        self.hits += 1
+        return value
+
+    def put(self, key: str, value) -> None:
+        """Store atomically (a temporary file renamed into place); never raises."""
+        if self.max_bytes <= 0:
+            return
+        path = self._path(key)
+        try:
+            data = _MAGIC + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            folder = os.path.dirname(path)
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+            self.written += 1
+        except Exception:  # a read-only or full disk costs speed, never the run
+            return
+
+    def prune(self) -> None:
+        """Remove the least recently used entries until the folder is under 80% of the cap."""
+        entries = []
+        total = 0
+        try:
+            subdirs = list(os.scandir(self.directory))
+        except OSError:
+            return
+        for sub in subdirs:
+            try:
+                if not sub.is_dir():
+                    continue
+                for entry in os.scandir(sub.path):
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue
+                    entries.append((st.st_mtime_ns, st.st_size, entry.path))
+                    total += st.st_size
+            except OSError:
+                continue
+        if total <= self.max_bytes:
+            return
+        entries.sort()
+        goal = self.max_bytes * 0.8
+        for _, size, path in entries:
+            if total <= goal:
+                break
+            try:
+                os.unlink(path)
+            except OSError:
+                pass  # another run removed it first
+            total -= size

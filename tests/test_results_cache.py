@@ -1,0 +1,185 @@
+"""The results cache of `check`: what makes an entry valid, what invalidates it, and that
+a cached run prints exactly what an uncached one does."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SERVER_DIR, server_env
+
+from backend_architect.cli import check_paths
+from backend_architect.core.results_cache import ResultsCache
+
+MIGRATION_1 = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+MIGRATION_2 = "SET lock_timeout = '5s';\nCREATE INDEX idx_users_email ON users (email);\n"
+QUERY = "SELECT * FROM users WHERE email = $1 LIMIT 10;\n"
+APP = 'def find(db, email):\n    return db.execute("SELECT id, email FROM users WHERE email = %s", (email,))\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / "migrations").mkdir(parents=True)
+    (root / ".git").mkdir()  # a repository marker: the project is this folder
+    (root / "migrations" / "0001_users.sql").write_text(MIGRATION_1)
+    (root / "migrations" / "0002_index.sql").write_text(MIGRATION_2)
+    (root / "queries.sql").write_text(QUERY)
+    (root / "app.py").write_text(APP)
+    return root
+
+
+def files_of(root: Path) -> int:
+    return sum(1 for p in root.rglob("*") if p.is_file() and p.suffix in (".sql", ".py"))
+
+
+def summary(reports) -> list:
+    return [(r.path, r.skipped, [(f.code, f.message, f.start, f.end) for f in r.findings],
+             [(p.kind, p.message) for p in r.problems], sorted(r.positions.items())) for r in reports]
+
+
+def check(root: Path, cache: ResultsCache, **overrides):
+    return check_paths([str(root)], overrides, jobs=1, cache=cache)
+
+
+def test_second_run_reads_every_report_from_the_cache(project: Path, tmp_path: Path):
+    first_cache = ResultsCache(str(tmp_path / "cache"))
+    first = check(project, first_cache)
+    assert first_cache.hits == 0 and first_cache.written == files_of(project)
+    second_cache = ResultsCache(str(tmp_path / "cache"))
+    second = check(project, second_cache)
+    assert second_cache.hits == files_of(project) and second_cache.misses == 0
+    assert summary(second) == summary(first)
+    assert any(r.findings for r in first)  # the reports compared are not empty
+
+
+def test_a_changed_file_is_checked_again(project: Path, tmp_path: Path):
+    check(project, ResultsCache(str(tmp_path / "cache")))
+    (project / "queries.sql").write_text("SELECT id FROM users WHERE email = $1 ORDER BY id LIMIT 10;\n")
+    cache = ResultsCache(str(tmp_path / "cache"))
+    reports = check(project, cache)
+    assert cache.misses >= 1
+    fresh = check_paths([str(project)], {}, jobs=1)  # no cache at all
+    assert summary(reports) == summary(fresh)
+    assert (project / "app.py").exists() and cache.hits >= 1  # the Python file did not change, nor the schema
+
+
+def test_a_changed_setting_misses(project: Path, tmp_path: Path):
+    check(project, ResultsCache(str(tmp_path / "cache")))
+    cache = ResultsCache(str(tmp_path / "cache"))
+    reports = check(project, cache, select=["MG"])
+    assert cache.hits == 0 and cache.misses == files_of(project)
+    assert all(f.code.startswith("MG") for r in reports for f in r.findings)
+
+
+def test_a_changed_config_file_misses(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    first = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir)
+    assert len(list((cache_dir / "results").rglob("*.pickle"))) == files_of(project)
+    (project / "backend-architect.toml").write_text('ignore = ["MG"]\n')
+    second = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir)
+    assert len(list((cache_dir / "results").rglob("*.pickle"))) == 2 * files_of(project)
+    assert any(f["code"].startswith("MG") for f in json.loads(first.stdout))
+    assert not any(f["code"].startswith("MG") for f in json.loads(second.stdout))
+
+
+def test_a_changed_schema_misses_for_files_that_read_it(project: Path, tmp_path: Path):
+    check(project, ResultsCache(str(tmp_path / "cache")))
+    # only the SQL files change: the Python file is checked again because the schema it is read against changed
+    (project / "migrations" / "0001_users.sql").write_text(MIGRATION_1.replace("email text", "email text, name text"))
+    cache = ResultsCache(str(tmp_path / "cache"))
+    check(project, cache)
+    assert cache.hits == 0 and cache.misses == files_of(project)
+    # and with the schema back as it was, everything is found again
+    (project / "migrations" / "0001_users.sql").write_text(MIGRATION_1)
+    cache = ResultsCache(str(tmp_path / "cache"))
+    check(project, cache)
+    assert cache.hits == files_of(project)
+
+
+def test_corrupted_entries_are_ignored_and_replaced(project: Path, tmp_path: Path):
+    folder = tmp_path / "cache"
+    first = check(project, ResultsCache(str(folder)))
+    entries = [p for p in folder.rglob("*.pickle")]
+    assert len(entries) == files_of(project)
+    for i, p in enumerate(entries):
+        data = p.read_bytes()
+        p.write_bytes(data[: len(data) // 2] if i % 2 else b"garbage")  # torn and foreign entries
+    cache = ResultsCache(str(folder))
+    second = check(project, cache)
+    assert cache.hits == 0 and cache.written == files_of(project)
+    assert summary(second) == summary(first)
+    cache = ResultsCache(str(folder))
+    check(project, cache)
+    assert cache.hits == files_of(project)
+
+
+def test_size_cap_evicts_least_recently_used(tmp_path: Path):
+    cache = ResultsCache(str(tmp_path / "cache"), max_bytes=20_000)
+    payload = "x" * 1000
+    for i in range(60):
+        cache.put(f"{i:040x}", payload)
+        os.utime(cache._path(f"{i:040x}"), ns=(i * 10**9, i * 10**9))  # entry i last used at time i
+    cache.get(f"{0:040x}")  # used just now: kept
+    cache.prune()
+    sizes = [p.stat().st_size for p in (tmp_path / "cache").rglob("*.pickle")]
+    assert sum(sizes) <= 20_000
+    assert cache.get(f"{0:040x}") == payload
+    assert cache.get(f"{1:040x}") is None and cache.get(f"{59:040x}") == payload
+
+
+def run_cli(*args, cwd: Path, cache_dir: Path, pythonpath: Path = SERVER_DIR):
+    env = server_env(BACKEND_ARCHITECT_CACHE_DIR=str(cache_dir))
+    env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run([sys.executable, "-m", "backend_architect", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=120)
+
+
+def test_cached_and_uncached_runs_print_the_same(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    for fmt in ("json", "text", "sarif"):
+        uncached = run_cli("check", "--no-cache", "--output-format", fmt, ".", cwd=project, cache_dir=cache_dir)
+        assert not (cache_dir / "results").exists()  # --no-cache writes nothing
+        cold = run_cli("check", "--output-format", fmt, ".", cwd=project, cache_dir=cache_dir)
+        warm = run_cli("check", "--output-format", fmt, ".", cwd=project, cache_dir=cache_dir)
+        assert uncached.returncode == cold.returncode == warm.returncode == 1, uncached.stderr
+        assert uncached.stdout == cold.stdout == warm.stdout
+        if fmt == "json":
+            assert json.loads(warm.stdout)
+        shutil.rmtree(cache_dir / "results")
+
+
+def test_another_tool_version_does_not_read_old_entries(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    copy = tmp_path / "server"
+    shutil.copytree(SERVER_DIR / "backend_architect", copy / "backend_architect",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    first = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir, pythonpath=copy)
+    entries = len(list((cache_dir / "results").rglob("*.pickle")))
+    assert entries == files_of(project)
+    init = copy / "backend_architect" / "__init__.py"
+    text = init.read_text()
+    assert "__version__" in text
+    init.write_text(text + '\n__version__ = __version__ + ".dev1"\n')
+    second = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir, pythonpath=copy)
+    assert second.stdout == first.stdout
+    assert len(list((cache_dir / "results").rglob("*.pickle"))) == 2 * entries  # all checked again
+
+
+def test_a_new_sibling_migration_misses_when_one_file_is_checked(project: Path, tmp_path: Path):
+    newest = project / "migrations" / "0002_index.sql"
+    newest.write_text("ALTER TABLE users ADD COLUMN name text;\n")  # no lock_timeout: MG015 on the newest file
+    only = {"select": ["MG015"]}  # no rule reads the schema: only the folder tells that 0002 is no longer the newest
+    first = check_paths([str(newest)], only, jobs=1, cache=ResultsCache(str(tmp_path / "cache")))
+    assert [f.code for f in first[0].findings] == ["MG015"]
+    (project / "migrations" / "0003_later.sql").write_text("SELECT 1;\n")
+    cache = ResultsCache(str(tmp_path / "cache"))
+    second = check_paths([str(newest)], only, jobs=1, cache=cache)
+    assert cache.hits == 0 and second[0].findings == []
+    assert summary(second) == summary(check_paths([str(newest)], only, jobs=1))
