@@ -869,6 +869,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stdio", action="store_true", help="accepted for editor compatibility (stdio is the default)")
     p.set_defaults(func=cmd_serve)
 
+    from .db import cli as db_cli
+
+    db_cli.configure(sub)
+
     _load_extra_commands()
     for name, help_text, configure, run in EXTRA_COMMANDS:
         p = sub.add_parser(name, help=help_text)
