@@ -129,8 +129,12 @@ class _Sampler(threading.Thread):
             time.sleep(0.001)
 
 
-def trace_statement(conn, observer, mf: MigrationFile, piece: Piece) -> StatementTrace:
-    """Run ``piece`` on ``conn`` (autocommit) and observe it from ``observer`` (autocommit)."""
+def trace_statement(conn, observer, mf: MigrationFile, piece: Piece, wrapped: bool | None = None) -> StatementTrace:
+    """Run ``piece`` on ``conn`` (autocommit) and observe it from ``observer`` (autocommit).
+
+    ``wrapped``: whether the statement runs inside a transaction when migrating (the
+    runner's or the file's own ``BEGIN``); default: the runner's."""
+    wrapped = mf.in_transaction if wrapped is None else wrapped
     import psycopg
 
     line, _ = mf.position(piece.start)
@@ -145,7 +149,7 @@ def trace_statement(conn, observer, mf: MigrationFile, piece: Piece) -> Statemen
         conn.execute(piece.text)
     except psycopg.errors.ActiveSqlTransaction as exc:
         conn.execute("ROLLBACK")
-        if mf.in_transaction:  # the runner wraps this file in a transaction: it fails there too
+        if wrapped:  # the migration runs it inside a transaction: it fails there too
             return _failed(tr, mf, piece, exc)
         return _trace_outside(conn, observer, mf, piece, tr, before)
     except psycopg.Error as exc:
@@ -189,10 +193,12 @@ def _trace_outside(conn, observer, mf, piece, tr, before) -> StatementTrace:
 def trace_file(conn, observer, mf: MigrationFile) -> list[StatementTrace]:
     """Trace every statement of ``mf``; stops after the first that fails (as its runner would)."""
     out = []
+    explicit = False  # inside the file's own BEGIN ... COMMIT
     for piece in mf.pieces:
         if piece.is_transaction_control:
+            explicit = piece.text.split()[0].upper() in ("BEGIN", "START")
             continue
-        tr = trace_statement(conn, observer, mf, piece)
+        tr = trace_statement(conn, observer, mf, piece, bool(mf.in_transaction or explicit))
         out.append(tr)
         if tr.error is not None:
             break

@@ -22,21 +22,21 @@ class Claim:
     lock: str | None = None  # at least this lock on a table
     rewrite: bool = False
     scan: bool = False  # reads the whole table (a rewrite counts)
-    fails_in_transaction: bool = False
+    fails: str | None = None  # the statement fails with this SQLSTATE (on a table with rows)
 
     def describe(self) -> str:
         parts = [f"{self.lock} lock"] if self.lock else []
         parts += ["rewrite"] if self.rewrite else []
         parts += ["scan"] if self.scan else []
-        parts += ["fails inside a transaction"] if self.fails_in_transaction else []
+        parts += [f"fails ({self.fails})"] if self.fails else []
         return " + ".join(parts)
 
 
 # The claim each MIGRATION rule's message makes, in PostgreSQL's terms.
 CLAIMS: dict[str, Claim] = {
     "MG001": Claim(lock="SHARE", scan=True),  # CREATE INDEX: SHARE for the build (DROP INDEX: stronger)
-    "MG002": Claim(fails_in_transaction=True),
-    "MG003": Claim(lock="ACCESS EXCLUSIVE"),
+    "MG002": Claim(fails="25001"),  # active_sql_transaction: CONCURRENTLY inside the runner's transaction
+    "MG003": Claim(fails="23502"),  # not_null_violation: the table has rows
     "MG004": Claim(lock="SHARE ROW EXCLUSIVE", scan=True),  # a foreign key; a CHECK takes ACCESS EXCLUSIVE
     "MG005": Claim(lock="ACCESS EXCLUSIVE", rewrite=True),
     "MG006": Claim(lock="ACCESS EXCLUSIVE", scan=True),
@@ -131,10 +131,9 @@ def judge(code: str, trace: StatementTrace | None) -> tuple[str, str]:
     seen = observed(trace)
     if claim is None:
         return "no claim", seen
-    if claim.fails_in_transaction:
-        failed = trace.error is not None and trace.error.sqlstate == "25001"
-        ran_alone = not trace.in_transaction
-        return ("confirmed" if failed else "contradicted" if not ran_alone else "confirmed"), seen
+    if claim.fails:
+        failed = trace.error is not None and trace.error.sqlstate == claim.fails
+        return ("confirmed" if failed else "contradicted"), seen
     if trace.error is not None:
         return "not traced", seen
     ok = True
