@@ -33,6 +33,24 @@ class MigrationSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    """The development database (read only). ``url`` comes from the editor's settings or
+    ``DATABASE_URL``, never from a committed config file."""
+
+    url: str | None = None
+    statement_timeout_ms: int = 2000
+    lock_timeout_ms: int = 500
+    hypopg: bool = True  # check index advice with HypoPG when the extension is there
+    explain_on_hover: bool = True
+
+    def __repr__(self) -> str:  # never print the password
+        from .db.devdb import mask_url
+
+        return (f"DatabaseSettings(url={mask_url(self.url)!r}, statement_timeout_ms={self.statement_timeout_ms}, "
+                f"lock_timeout_ms={self.lock_timeout_ms}, hypopg={self.hypopg}, explain_on_hover={self.explain_on_hover})")
+
+
+@dataclass(frozen=True)
 class AISettings:
     enabled: bool = False
     model: str = DEFAULT_MODEL
@@ -56,6 +74,7 @@ class Settings:
     schema: tuple[str, ...] = ()
     migration: MigrationSettings = field(default_factory=MigrationSettings)
     ai: AISettings = field(default_factory=AISettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     max_file_bytes: int = 5_000_000
     root: str | None = None  # the project root the config came from
 
@@ -153,6 +172,11 @@ def from_mapping(data: Any, base: Settings | None = None, source: str = "setting
             except (TypeError, ValueError) as exc:
                 warnings.append(f"{source}: invalid value for '{raw_key}': {exc}; using the default")
             continue
+        if key == "database" and source != "editor settings" and isinstance(value, dict) and "url" in value:
+            # a committed file must not hold credentials: the URL comes from the editor or DATABASE_URL
+            warnings.append(f"{source}: database.url is never read from a file; set DATABASE_URL or the editor "
+                            "setting instead")
+            value = {k: v for k, v in value.items() if k != "url"}
         try:
             values[key] = _convert(key, value, getattr(base, key))
         except (TypeError, ValueError) as exc:
@@ -243,6 +267,25 @@ def _convert(key: str, value: Any, default: Any) -> Any:
         if not isinstance(lock, str) or not re.fullmatch(r"\d+\s*(ms|s|min)?", lock.strip()):
             raise ValueError(f"lock timeout {lock!r} is not like '5s'")
         return MigrationSettings(lock_timeout=lock.strip())
+    if key == "database":
+        if not isinstance(value, dict):
+            raise TypeError("expected a table")
+        v = {_snake(str(k)): x for k, x in value.items()}
+        url = v.get("url", default.url)
+        if url is not None and not isinstance(url, str):
+            raise TypeError("database.url: expected a string")
+        out = {}
+        for name in ("statement_timeout_ms", "lock_timeout_ms"):
+            x = v.get(name, getattr(default, name))
+            if isinstance(x, bool) or not isinstance(x, int) or x <= 0:
+                raise TypeError(f"database.{name}: expected a positive number of milliseconds")
+            out[name] = x
+        for name in ("hypopg", "explain_on_hover"):
+            x = v.get(name, getattr(default, name))
+            if not isinstance(x, bool):
+                raise TypeError(f"database.{name}: expected true or false")
+            out[name] = x
+        return DatabaseSettings(url=url or None, **out)
     if key == "ai":
         if not isinstance(value, dict):
             raise TypeError("expected a table")
