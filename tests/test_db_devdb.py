@@ -199,3 +199,55 @@ def test_database_url_is_never_read_from_a_committed_file(tmp_path, monkeypatch)
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:pw@h/db")
     assert database_url(settings=settings) == "postgresql://u:pw@h/db"
     assert "pw" not in repr(settings.database).replace("lock_timeout", "")
+
+
+def test_hover_on_a_query_in_code_shows_the_generic_plan(dev_dsn, tmp_path, monkeypatch):
+    from backend_architect.core.document import Document
+    from backend_architect.lsp.handlers.hover import hover
+    from backend_architect.lsp.handlers.plan_hover import plan_hover
+    from backend_architect.lsp.session import Session
+
+    monkeypatch.setenv("DATABASE_URL", dev_dsn)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'app'\ndependencies = ['psycopg']\n")
+    src = 'def find(cur, email):\n    cur.execute("SELECT id FROM accounts WHERE email = %s", (email,))\n'
+    path = tmp_path / "app.py"
+    path.write_text(src)
+    session = Session(root=str(tmp_path))
+    snap = session.analyse(Document(src, path=str(path), version=1))
+    offset = src.encode().index(b"accounts")
+    text = plan_hover(session, snap, offset)
+    assert text is not None and "(generic plan)" in text and "Seq Scan on accounts" in text
+    assert "sequential scan of accounts (~50,000 rows)" in text
+    # through the hover handler too
+    from lsprotocol import types
+
+    line = src.splitlines()[1]
+    result = hover(session, snap, types.Position(line=1, character=line.index("accounts")))
+    assert result is not None and "**Plan** (development database" in result.contents.value
+
+
+def test_hover_says_nothing_about_plans_without_a_database(tmp_path, monkeypatch):
+    from backend_architect.core.document import Document
+    from backend_architect.lsp.handlers.plan_hover import plan_hover
+    from backend_architect.lsp.session import Session
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    path = tmp_path / "q.sql"
+    path.write_text("SELECT 1 FROM accounts WHERE id = $1;\n")
+    session = Session(root=str(tmp_path))
+    snap = session.analyse(Document(path.read_text(), path=str(path), version=1))
+    assert plan_hover(session, snap, 5) is None
+
+
+def test_hover_with_a_server_down_is_one_line_not_an_error(tmp_path, monkeypatch):
+    from backend_architect.core.document import Document
+    from backend_architect.lsp.handlers.plan_hover import plan_hover
+    from backend_architect.lsp.session import Session
+
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:pw-xyz@127.0.0.1:{_free_port()}/app?connect_timeout=2")
+    path = tmp_path / "q.sql"
+    path.write_text("SELECT 1 FROM accounts WHERE id = $1;\n")
+    session = Session(root=str(tmp_path))
+    snap = session.analyse(Document(path.read_text(), path=str(path), version=1))
+    text = plan_hover(session, snap, 5)
+    assert "not available" in text and "not reachable" in text and "pw-xyz" not in text
