@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import uuid
 
@@ -251,3 +253,46 @@ def test_hover_with_a_server_down_is_one_line_not_an_error(tmp_path, monkeypatch
     snap = session.analyse(Document(path.read_text(), path=str(path), version=1))
     text = plan_hover(session, snap, 5)
     assert "not available" in text and "not reachable" in text and "pw-xyz" not in text
+
+
+def _ix_project(tmp_path):
+    from backend_architect.project import forget
+
+    (tmp_path / "go.mod").write_text("module example.com/app\n")
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "001_init.sql").write_text(
+        "CREATE TABLE accounts (id bigserial PRIMARY KEY, email text NOT NULL, active boolean NOT NULL, plan text);\n")
+    (tmp_path / "queries.sql").write_text(
+        "SELECT id FROM accounts WHERE email = $1;\nSELECT id FROM accounts WHERE active = $1;\n")
+    forget()
+    return tmp_path
+
+
+def test_check_keeps_index_advice_hypopg_confirms_and_drops_the_rest(hypo_dsn, tmp_path, monkeypatch, capsys):
+    from backend_architect.cli import main
+
+    proj = _ix_project(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    main(["check", str(proj / "queries.sql"), "--select", "IX001", "--output-format", "json"])
+    static = [f for f in json.loads(capsys.readouterr().out) if f["code"] == "IX001"]
+    assert len(static) == 2  # without a database: both suggestions, unchecked
+    monkeypatch.setenv("DATABASE_URL", hypo_dsn)
+    main(["check", str(proj / "queries.sql"), "--select", "IX001", "--output-format", "json"])
+    items = json.loads(capsys.readouterr().out)
+    kept = [f for f in items if f["code"] == "IX001"]
+    notes = [f for f in items if f["name"] == "note"]
+    assert len(kept) == 1 and kept[0]["location"]["row"] == 1
+    assert re.search(r"estimated cost [\d,.]+ -> [\d,.]+ with the index \(HypoPG\)", kept[0]["message"])
+    assert kept[0]["fix"]["new_files"][0]["text"].startswith("-- estimated cost")
+    assert len(notes) == 1 and "does not halve" in notes[0]["message"] and "active" in notes[0]["message"]
+
+
+def test_without_hypopg_the_advice_stays_labelled_unverified(dev_dsn, tmp_path, monkeypatch, capsys):
+    from backend_architect.cli import main
+
+    proj = _ix_project(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", dev_dsn)
+    main(["check", str(proj / "queries.sql"), "--select", "IX001", "--output-format", "json"])
+    kept = [f for f in json.loads(capsys.readouterr().out) if f["code"] == "IX001"]
+    assert len(kept) == 2
+    assert all("(unverified: HypoPG is not installed in the database)" in f["message"] for f in kept)
