@@ -72,3 +72,30 @@ def test_cli_drift_json_and_masked_errors(project, dsn, capsys, monkeypatch):
     rc = main(["drift", str(project)])
     err = capsys.readouterr().err
     assert rc == 2 and "top-secret" not in err and "not reachable" in err and "Traceback" not in err
+
+
+def test_drift_diagnostics_once_per_project_on_the_declaring_migration(project, dsn, monkeypatch):
+    from backend_architect.core.document import Document
+    from backend_architect.lsp.handlers.diagnostics import diagnostics_for
+    from backend_architect.lsp.handlers.drift import compute
+    from backend_architect.lsp.session import Session
+    from backend_architect.project import build_catalog
+
+    monkeypatch.setenv("DATABASE_URL", dsn)
+    session = Session(root=str(project))
+    catalog = build_catalog(str(project), None, use_disk_cache=False)
+    drift_diags, problem = compute(session, str(project), catalog)
+    assert problem is None
+    session.drift = drift_diags
+    path = project / "migrations" / "001_init.sql"
+    snap = session.analyse(Document(path.read_text(), path=str(path), version=1))
+    drift = [d for d in diagnostics_for(session, snap) if d["code"] == "drift"]
+    assert {(d["range"]["start"]["line"], d["message"].split(" is ")[0]) for d in drift} >= {
+        (2, "schema drift: table public.posts"), (0, "schema drift: column public.users.name")}
+    assert all("***" in d["message"] or "password" not in d["message"] for d in drift)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:pw-123@127.0.0.1:1/x?connect_timeout=2")
+    from backend_architect.lsp.handlers import plan_hover
+
+    plan_hover._SESSIONS.clear()
+    diags, problem = compute(Session(root=str(project)), str(project), catalog)
+    assert diags == {} and "not reachable" in problem and "pw-123" not in problem

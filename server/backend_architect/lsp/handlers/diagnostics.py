@@ -49,6 +49,10 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
         if f.code == "BA001":
             diag["tags"] = [types.DiagnosticTag.Unnecessary.value]
         out.append(diag)
+    if session.drift:
+        from .drift import for_path
+
+        out += for_path(session, doc.path)
     return out
 
 
