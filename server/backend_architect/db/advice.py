@@ -42,6 +42,11 @@ def check_index_findings(result, settings, db=None) -> list[str]:
     if db.url in _FAILED:
         return []
     try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _FAILED.add(db.url)
+        return ["index advice not verified: the database features need psycopg (pip install 'backend-architect[db]')"]
+    try:
         available = db.hypopg_available()
     except DevDatabaseError as exc:
         _FAILED.add(db.url)

@@ -46,6 +46,8 @@ def plan_hover(session, snap, offset: int) -> str | None:
         return None
     try:
         plan = db.explain(stmt.text)
+    except ImportError:
+        return "**Plan** (development database): not available — install psycopg (`pip install 'backend-architect[db]'`)"
     except (DevDatabaseError, ValueError) as exc:
         return f"**Plan** (development database): not available — {exc}"
     return f"**Plan** (development database, estimated, not executed)\n\n```\n{plan.summary()}\n```"
