@@ -42,12 +42,15 @@ class DatabaseSettings:
     lock_timeout_ms: int = 500
     hypopg: bool = True  # check index advice with HypoPG when the extension is there
     explain_on_hover: bool = True
+    verify_on_save: bool = False  # replay + trace a saved migration on a throwaway PostgreSQL
+    postgres_bin: str | None = None  # the folder of initdb/pg_ctl/postgres for verify (default: found)
 
     def __repr__(self) -> str:  # never print the password
         from .db.devdb import mask_url
 
         return (f"DatabaseSettings(url={mask_url(self.url)!r}, statement_timeout_ms={self.statement_timeout_ms}, "
-                f"lock_timeout_ms={self.lock_timeout_ms}, hypopg={self.hypopg}, explain_on_hover={self.explain_on_hover})")
+                f"lock_timeout_ms={self.lock_timeout_ms}, hypopg={self.hypopg}, explain_on_hover={self.explain_on_hover}, "
+                f"verify_on_save={self.verify_on_save}, postgres_bin={self.postgres_bin!r})")
 
 
 @dataclass(frozen=True)
@@ -280,12 +283,15 @@ def _convert(key: str, value: Any, default: Any) -> Any:
             if isinstance(x, bool) or not isinstance(x, int) or x <= 0:
                 raise TypeError(f"database.{name}: expected a positive number of milliseconds")
             out[name] = x
-        for name in ("hypopg", "explain_on_hover"):
+        for name in ("hypopg", "explain_on_hover", "verify_on_save"):
             x = v.get(name, getattr(default, name))
             if not isinstance(x, bool):
                 raise TypeError(f"database.{name}: expected true or false")
             out[name] = x
-        return DatabaseSettings(url=url or None, **out)
+        bin_dir = v.get("postgres_bin", default.postgres_bin)
+        if bin_dir is not None and not isinstance(bin_dir, str):
+            raise TypeError("database.postgres-bin: expected a folder")
+        return DatabaseSettings(url=url or None, postgres_bin=bin_dir or None, **out)
     if key == "ai":
         if not isinstance(value, dict):
             raise TypeError("expected a table")

@@ -194,7 +194,12 @@ def pending_files(folder: MigrationFolder, named: set[str], pending: int) -> set
     return {f.path for f in folder.files[-pending:]} if pending > 0 else set()
 
 
-def verify_folder(server, folder: MigrationFolder, dbname: str, *, pending: set[str], rows: int) -> FolderResult:
+class Cancelled(Exception):
+    """The caller asked to stop (the editor cancelled the progress)."""
+
+
+def verify_folder(server, folder: MigrationFolder, dbname: str, *, pending: set[str], rows: int,
+                  cancelled=None) -> FolderResult:
     import psycopg
 
     result = FolderResult(folder.path, folder.runner)
@@ -202,7 +207,12 @@ def verify_folder(server, folder: MigrationFolder, dbname: str, *, pending: set[
     with psycopg.connect(dsn, autocommit=True) as conn, psycopg.connect(dsn, autocommit=True) as observer:
         conn.execute("SET client_min_messages = error")
         filled = False
+        last = max((i for i, mf in enumerate(folder.files) if mf.path in pending), default=-1)
         for i, mf in enumerate(folder.files):
+            if cancelled is not None and cancelled():
+                raise Cancelled()
+            if i > last:
+                break  # the migrations after the pending ones do not change what is traced
             if mf.path not in pending:
                 err = apply_file(conn, mf)
                 if err is not None:
@@ -240,7 +250,7 @@ class VerifyReport:
 
 
 def verify(paths: list[str], *, bin_dir=None, rows: int = 2000, pending: int = 1, settings=None,
-           server=None, progress=None) -> VerifyReport:
+           server=None, progress=None, cancelled=None) -> VerifyReport:
     """Replay and trace every PostgreSQL migrations folder under ``paths``.
 
     ``server``: a running :class:`ScratchPostgres` to use (else one is started and removed).
@@ -258,7 +268,8 @@ def verify(paths: list[str], *, bin_dir=None, rows: int = 2000, pending: int = 1
             if progress is not None:
                 progress(folder)
             report.folders.append(verify_folder(server, folder, f"verify_{os.getpid()}_{i}_{id(report) % 10000}",
-                                                pending=pending_files(folder, named, pending), rows=rows))
+                                                pending=pending_files(folder, named, pending), rows=rows,
+                                                cancelled=cancelled))
         return report
     finally:
         if own:

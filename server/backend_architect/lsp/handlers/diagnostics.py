@@ -53,6 +53,10 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
         from .drift import for_path
 
         out += for_path(session, doc.path)
+    if session.verified and doc.path:
+        import os
+
+        out += session.verified.get(os.path.abspath(doc.path), [])
     return out
 
 
