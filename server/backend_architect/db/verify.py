@@ -118,8 +118,8 @@ def observed(t: StatementTrace) -> str:
     if scanned:
         parts.append("scanned " + ", ".join(scanned))
     if not parts:
-        parts.append("no lock on an existing table")
-    where = "" if t.in_transaction else " (outside a transaction)"
+        parts.append("no lock on an existing table" if t.in_transaction else "no lock seen while sampling")
+    where = "" if t.in_transaction else " (outside a transaction: locks sampled while it ran, short ones may be missed)"
     return "; ".join(parts) + f"; {t.ms:.1f} ms{where}"
 
 
