@@ -24,7 +24,7 @@ import uuid
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "server"))
 
 from backend_architect.cli import check_paths, write_fixes  # noqa: E402
-from backend_architect.db.replay import history_files, replay_history  # noqa: E402
+from backend_architect.db.apply import history_files, replay_history  # noqa: E402
 from backend_architect.db.scratch import ScratchPostgres  # noqa: E402
 from backend_architect.project import forget  # noqa: E402
 

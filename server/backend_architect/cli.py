@@ -266,9 +266,14 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
             report.original, report.fixed = doc.text, fixed.text
             doc = Document(fixed.text, path=path)
     result = lint(doc, settings, catalog, cache=False, info=job.info, catalog_before=job.catalog_before)
+    notes = []
+    if settings.database.url or os.environ.get("DATABASE_URL"):  # only with a database configured
+        from .db.advice import check_index_findings
+
+        notes = [Problem("note", note) for note in check_index_findings(result, settings)]
     report.skipped = result.skipped
     report.findings = result.findings
-    report.problems = [Problem("internal-error", f"rule {e.code} failed: {e.error}") for e in result.errors]
+    report.problems = [Problem("internal-error", f"rule {e.code} failed: {e.error}") for e in result.errors] + notes
     offsets = {0}
     for f in result.findings:
         offsets.update((f.start, f.end))
@@ -575,7 +580,7 @@ def _counts(reports: list[FileReport]) -> tuple[int, int, int]:
     return findings, parse, internal
 
 
-_LABELS = {"internal-error": "internal error", "parse-error": "could not parse"}
+_LABELS = {"internal-error": "internal error", "parse-error": "could not parse", "note": "note"}
 
 
 def format_text(reports: list[FileReport], fixed: bool = False) -> str:
@@ -648,7 +653,7 @@ def _problem_json(rep: FileReport, p: Problem) -> dict:
         "name": p.kind,
         "command": None,
         "message": p.message,
-        "severity": "error",
+        "severity": "information" if p.kind == "note" else "error",
         "filename": rep.path,
         "location": {"row": p.line, "column": p.column},
         "end_location": {"row": p.line, "column": p.column},
@@ -1012,6 +1017,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the language server on stdio")
     p.add_argument("--stdio", action="store_true", help="accepted for editor compatibility (stdio is the default)")
     p.set_defaults(func=cmd_serve)
+
+    from .db import cli as db_cli
+
+    db_cli.configure(sub)
 
     _load_extra_commands()
     for name, help_text, configure, run in EXTRA_COMMANDS:

@@ -35,6 +35,27 @@ class MigrationSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    """The development database (read only). ``url`` comes from the editor's settings or
+    ``DATABASE_URL``, never from a committed config file."""
+
+    url: str | None = None
+    statement_timeout_ms: int = 2000
+    lock_timeout_ms: int = 500
+    hypopg: bool = True  # check index advice with HypoPG when the extension is there
+    explain_on_hover: bool = True
+    verify_on_save: bool = False  # replay + trace a saved migration on a throwaway PostgreSQL
+    postgres_bin: str | None = None  # the folder of initdb/pg_ctl/postgres for verify (default: found)
+
+    def __repr__(self) -> str:  # never print the password
+        from .db.devdb import mask_url
+
+        return (f"DatabaseSettings(url={mask_url(self.url)!r}, statement_timeout_ms={self.statement_timeout_ms}, "
+                f"lock_timeout_ms={self.lock_timeout_ms}, hypopg={self.hypopg}, explain_on_hover={self.explain_on_hover}, "
+                f"verify_on_save={self.verify_on_save}, postgres_bin={self.postgres_bin!r})")
+
+
+@dataclass(frozen=True)
 class AISettings:
     enabled: bool = False
     model: str = DEFAULT_MODEL
@@ -59,6 +80,7 @@ class Settings:
     schema: tuple[str, ...] = ()
     migration: MigrationSettings = field(default_factory=MigrationSettings)
     ai: AISettings = field(default_factory=AISettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
     max_file_bytes: int = 5_000_000
     schema_max_files: int = 20_000  # files the schema scan looks at before it stops
     cache_max_bytes: int = 64 * 1024 * 1024  # the schema cache on disk, all projects together
@@ -164,6 +186,11 @@ def from_mapping(data: Any, base: Settings | None = None, source: str = "setting
             except (TypeError, ValueError) as exc:
                 warnings.append(f"{source}: invalid value for '{raw_key}': {exc}; using the default")
             continue
+        if key == "database" and source != "editor settings" and isinstance(value, dict) and "url" in value:
+            # a committed file must not hold credentials: the URL comes from the editor or DATABASE_URL
+            warnings.append(f"{source}: database.url is never read from a file; set DATABASE_URL or the editor "
+                            "setting instead")
+            value = {k: v for k, v in value.items() if k != "url"}
         try:
             values[key] = _convert(key, value, getattr(base, key))
         except (TypeError, ValueError) as exc:
@@ -265,6 +292,28 @@ def _convert(key: str, value: Any, default: Any) -> Any:
             raise TypeError("migration.pending must be a number of migrations (0 or more)")
         return MigrationSettings(lock_timeout=lock.strip(), baseline=baseline.strip() if baseline else None,
                                  pending=pending)
+    if key == "database":
+        if not isinstance(value, dict):
+            raise TypeError("expected a table")
+        v = {_snake(str(k)): x for k, x in value.items()}
+        url = v.get("url", default.url)
+        if url is not None and not isinstance(url, str):
+            raise TypeError("database.url: expected a string")
+        out = {}
+        for name in ("statement_timeout_ms", "lock_timeout_ms"):
+            x = v.get(name, getattr(default, name))
+            if isinstance(x, bool) or not isinstance(x, int) or x <= 0:
+                raise TypeError(f"database.{name}: expected a positive number of milliseconds")
+            out[name] = x
+        for name in ("hypopg", "explain_on_hover", "verify_on_save"):
+            x = v.get(name, getattr(default, name))
+            if not isinstance(x, bool):
+                raise TypeError(f"database.{name}: expected true or false")
+            out[name] = x
+        bin_dir = v.get("postgres_bin", default.postgres_bin)
+        if bin_dir is not None and not isinstance(bin_dir, str):
+            raise TypeError("database.postgres-bin: expected a folder")
+        return DatabaseSettings(url=url or None, postgres_bin=bin_dir or None, **out)
     if key == "ai":
         if not isinstance(value, dict):
             raise TypeError("expected a table")

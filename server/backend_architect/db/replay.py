@@ -1,183 +1,242 @@
-"""Replay migrations on a scratch PostgreSQL the way their runner runs them.
+"""Replay a project's SQL migrations on a PostgreSQL database, the way their runner would.
 
-Three ways a runner sends a file: each statement on its own (psql, goose with ``NO TRANSACTION``,
-a file's own ``BEGIN``/``COMMIT`` honoured), the whole file inside one transaction (diesel,
-goose, dbmate, Flyway, ...), or the whole file as one multi-statement query (golang-migrate,
-Prisma: an implicit transaction block). Only the up part of a file with up and down sections
-runs. Templated statements (``{{ ... }}``) and psql meta-commands cannot run and are skipped.
+The project model says which files are migrations, which folder a tool is pointed at, the
+order, which way each file runs and whether the runner wraps it in a transaction. Only the
+*up* direction is replayed: down files are skipped and the down section of a two-section
+file (goose, dbmate, sql-migrate) is blanked out, keeping every line where it was so that
+Postgres's error positions map back to the file.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 
-STATEMENTS = "statements"  # each statement on its own (autocommit)
-TRANSACTION = "transaction"  # BEGIN; the file; COMMIT
-IMPLICIT = "implicit"  # the file as one query
+from ..catalog.sources import order_key
+from ..core.sql import _SPLIT_RE
+from ..project.model import ProjectModel, model as _default_model
 
-_TEMPLATE = re.compile(r"\{\{|\{%|\{#")
+_SKIP_DIRS = {".git", "node_modules", "vendor", "target", "dist", "build", "__pycache__", ".venv", "venv"}
+# the marker that opens the down section, per two-section format
+_DOWN_MARK = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down)\b[^\n]*$",
+                        re.I | re.M)
+_UP_MARK = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Up|migrate:up|\+migrate[ \t]+Up)\b[^\n]*$", re.I | re.M)
+_TX_CONTROL = re.compile(r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK)\b\s*(?:TRANSACTION|WORK)?\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One statement of a migration file: character offsets in the file, without the ';'."""
+
+    start: int
+    end: int
+    text: str
+
+    @property
+    def is_transaction_control(self) -> bool:
+        return bool(_TX_CONTROL.match(self.text))
 
 
 @dataclass
-class Applied:
-    ok: bool = True
-    ran: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (statement, error)
-    skipped: int = 0
+class MigrationFile:
+    path: str
+    folder: str
+    runner: str | None
+    in_transaction: bool | None  # None: the runner is not known (each statement on its own)
+    text: str  # the up part (down sections blanked out, lines kept)
+    pieces: list[Piece] = field(default_factory=list)
 
-    @property
-    def first_error(self) -> str | None:
-        return self.errors[0][1] if self.errors else None
-
-
-def up_part(text: str) -> str:
-    from ..core.engine import DOWN_MARKER_RE
-
-    m = DOWN_MARKER_RE.search(text)
-    return text[: m.start()] if m else text
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        offset = max(0, min(offset, len(self.text)))
+        line = self.text.count("\n", 0, offset) + 1
+        col = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return line, col
 
 
-def statements(text: str) -> list[str]:
-    """The file's statements as written (without the terminating ';'), templated ones left out."""
-    from ..core.regions import region_for_sql_document
-    from ..core.sql import split_statements
+@dataclass
+class MigrationFolder:
+    path: str
+    runner: str | None
+    files: list[MigrationFile]
 
-    data = text.encode("utf-8", "surrogatepass")
-    region = region_for_sql_document(text)
+
+@dataclass
+class ReplayError:
+    """A migration Postgres refused: where and why."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    sqlstate: str | None = None
+    statement: str = ""
+    not_applied: list[str] = field(default_factory=list)  # later files of the folder, never run
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "line": self.line, "column": self.column, "message": self.message,
+                "sqlstate": self.sqlstate, "statement": self.statement, "not_applied": self.not_applied}
+
+
+def up_text(text: str) -> str:
+    """``text`` with every down section replaced by blank lines (offsets of the up part kept)."""
     out = []
-    for stmt in split_statements(region):
-        s, e = stmt.doc_range()
-        sql = data[s:e].decode("utf-8", "surrogatepass").strip()
-        if sql:
-            out.append(sql)
-    return out
+    pos = 0
+    while True:
+        down = _DOWN_MARK.search(text, pos)
+        if down is None:
+            out.append(text[pos:])
+            break
+        out.append(text[pos:down.start()])
+        up = _UP_MARK.search(text, down.end())
+        stop = up.start() if up else len(text)
+        out.append(re.sub(r"[^\n]", " ", text[down.start():stop]))
+        pos = stop
+    return "".join(out)
 
 
-def runnable(sql: str) -> bool:
-    return not (_TEMPLATE.search(sql) or sql.lstrip().startswith("\\"))
+def split_sql(text: str) -> list[Piece]:
+    """The statements of a SQL text: ``;`` outside strings, quoted names, comments and
+    dollar quotes ends one. Comment-only pieces are dropped."""
+    pieces = []
+    start = 0
+    for m in _SPLIT_RE.finditer(text):
+        if m.group(0) == ";":
+            _add(pieces, text, start, m.start())
+            start = m.end()
+    _add(pieces, text, start, len(text))
+    return pieces
 
 
-def mode_for(in_transaction: bool | None, runner: str | None) -> str:
-    if runner in ("golang-migrate", "prisma"):
-        return IMPLICIT if in_transaction else STATEMENTS
-    return TRANSACTION if in_transaction else STATEMENTS
+_LEADING = re.compile(r"(?:\s+|--[^\n]*|/\*(?:.|\n)*?\*/)*")
 
 
-def apply_sql(conn, text: str, mode: str = STATEMENTS) -> Applied:
-    """Run ``text`` (its up part) on ``conn`` (an autocommit psycopg connection)."""
-    import psycopg
-
-    result = Applied()
-    stmts = statements(up_part(text))
-    keep = [s for s in stmts if runnable(s)]
-    result.skipped = len(stmts) - len(keep)
-    if mode == IMPLICIT:
-        if not keep:
-            return result
-        try:
-            conn.execute(";\n".join(keep).encode())  # bytes: no parameters, one simple query
-            result.ran = len(keep)
-        except psycopg.Error as exc:
-            result.ok = False
-            result.errors.append(("<file>", _msg(exc)))
-        return result
-    if mode == TRANSACTION:
-        conn.execute("BEGIN")
-    for sql in keep:
-        try:
-            conn.execute(sql.encode())
-            result.ran += 1
-        except psycopg.Error as exc:
-            result.ok = False
-            result.errors.append((sql, _msg(exc)))
-            if mode == TRANSACTION:
-                break
-    if mode == TRANSACTION:
-        conn.execute("ROLLBACK" if not result.ok else "COMMIT")
-    else:
-        # a file's own BEGIN left open by a failure: end it the way psql's end of input would
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            conn.execute("ROLLBACK")
-    return result
+def _add(pieces: list[Piece], text: str, start: int, end: int) -> None:
+    lead = _LEADING.match(text, start, end)
+    s = lead.end() if lead else start
+    body = text[s:end].rstrip()
+    if body and not _LEADING.fullmatch(body):
+        pieces.append(Piece(s, s + len(body), body))
 
 
-def _msg(exc) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"
-
-
-def schema_dump(server, dbname: str) -> str:
-    """``pg_dump --schema-only`` of ``dbname``, normalised: no comments, no SET lines, no blank lines."""
-    exe = os.path.join(str(server.bin_dir), "pg_dump")
-    out = subprocess.run([exe, "--schema-only", "--no-owner", "--no-privileges", "-h", "127.0.0.1",
-                          "-p", str(server.port), "-U", "postgres", dbname],
-                         capture_output=True, text=True, timeout=120)
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr.strip())
-    return normalise_dump(out.stdout)
-
-
-def normalise_dump(text: str) -> str:
-    lines = []
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("--") or line.startswith("SET ") or \
-                line.startswith("SELECT pg_catalog.set_config") or line.startswith("\\"):
-            continue
-        lines.append(line.rstrip())
-    return "\n".join(lines) + "\n"
-
-
-@dataclass
-class Replay:
-    files: list[str] = field(default_factory=list)  # the migrations, in order
-    applied: int = 0  # how many applied before the first failure (a runner stops there)
-    failed: str | None = None  # the file that failed
-    error: str | None = None
-    skipped_statements: int = 0
-
-    @property
-    def complete(self) -> bool:
-        return self.failed is None
-
-
-def history_files(folder: str) -> list[str]:
-    """The up migrations under ``folder`` in the order their runner applies them."""
-    from ..catalog.sources import is_down, order_key
-
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        for name in filenames:
-            low = name.lower()
-            if not low.endswith(".sql") or is_down(name):
+def discover(paths: list[str], settings=None, m: ProjectModel | None = None) -> list[MigrationFolder]:
+    """The PostgreSQL migration folders under ``paths`` (a file names its own folder), each
+    with its up files in the runner's order."""
+    m = m or _default_model()
+    files: list[str] = []
+    for p in paths:
+        p = os.path.abspath(p)
+        if os.path.isfile(p):
+            info = m.file_info(p, settings, check_git=False)
+            if info.migration_folder:
+                p = info.migration_folder
+            else:
+                files.append(p)
                 continue
-            found.append(os.path.join(dirpath, name))
-    return sorted(found, key=lambda p: (order_key(p), p))
-
-
-def replay_history(conn, folder: str, files: list[str] | None = None, transform=None) -> Replay:
-    """Apply every migration under ``folder`` in order on ``conn``, each the way its runner runs
-    it (the project model's runner and transaction per file); stop at the first failure.
-    ``transform(text)``: what the runner does to a file first (e.g. render a template)."""
-    from ..project.model import model
-
-    out = Replay(files=files if files is not None else history_files(folder))
-    m = model()
-    for path in out.files:
+        for dirpath, dirnames, filenames in os.walk(p):
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+            files += [os.path.join(dirpath, n) for n in filenames if n.lower().endswith(".sql")]
+    folders: dict[str, MigrationFolder] = {}
+    seen = set()
+    for path in files:
+        if path in seen:
+            continue
+        seen.add(path)
+        info = m.file_info(path, settings, check_git=False)
+        if not info.is_migration or info.direction == "down" or not info.may_be(("postgres",)):
+            continue
+        if info.not_own is not None and not info.explicit and info.not_own.kind not in ("generated",):
+            continue
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
-                text = fh.read()
-        except OSError as exc:
-            out.failed, out.error = path, str(exc)
-            break
-        info = m.file_info(path, check_git=False)
-        done = apply_sql(conn, transform(text) if transform else text, mode_for(info.in_transaction, info.runner))
-        out.skipped_statements += done.skipped
-        if not done.ok:
-            out.failed, out.error = path, done.first_error
-            break
-        out.applied += 1
+                raw = fh.read()
+        except OSError:
+            continue
+        text = up_text(raw) if info.direction == "up+down" else raw
+        folder = info.migration_folder or os.path.dirname(path)
+        mf = MigrationFile(path, folder, info.runner, info.in_transaction, text, split_sql(text))
+        folders.setdefault(folder, MigrationFolder(folder, info.runner, [])).files.append(mf)
+    out = []
+    for folder in sorted(folders):
+        f = folders[folder]
+        f.files.sort(key=lambda mf: order_key(mf.path))
+        out.append(f)
     return out
+
+
+def error_position(mf: MigrationFile, piece_start: int, exc) -> tuple[int, int]:
+    """(line, column) in the file of a Postgres error raised by the statement starting at
+    ``piece_start``: the error's position within the statement when Postgres gives one."""
+    diag = getattr(exc, "diag", None)
+    pos = getattr(diag, "statement_position", None) if diag is not None else None
+    offset = piece_start
+    if pos:
+        try:
+            offset = piece_start + int(pos) - 1
+        except ValueError:
+            pass
+    return mf.position(offset)
+
+
+def error_message(exc) -> str:
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    text = str(exc).strip()
+    msg = primary or (text.splitlines()[0] if text else type(exc).__name__)
+    detail = getattr(diag, "message_detail", None) if diag is not None else None
+    hint = getattr(diag, "message_hint", None) if diag is not None else None
+    return msg + (f" ({detail})" if detail else "") + (f"; hint: {hint}" if hint else "")
+
+
+def apply_file(conn, mf: MigrationFile, *, statement_hook=None) -> ReplayError | None:
+    """Run one migration file on ``conn`` (autocommit) with its runner's transaction semantics.
+
+    ``statement_hook(piece)``: called before each statement (tracing uses it). Returns the
+    error Postgres raised, placed at the right line, or None."""
+    import psycopg
+
+    wrap = mf.in_transaction is True
+    current: Piece | None = None
+    try:
+        if wrap:
+            conn.execute("BEGIN")
+        for piece in mf.pieces:
+            current = piece
+            if wrap and piece.is_transaction_control:
+                continue  # the runner's transaction already holds the file; a nested BEGIN only warns
+            if statement_hook is not None:
+                statement_hook(piece)
+            conn.execute(piece.text)
+        if wrap:
+            conn.execute("COMMIT")
+    except psycopg.Error as exc:
+        try:
+            conn.execute("ROLLBACK")
+        except psycopg.Error:
+            pass
+        start = current.start if current is not None else 0
+        line, col = error_position(mf, start, exc)
+        return ReplayError(mf.path, line, col, error_message(exc),
+                           getattr(getattr(exc, "diag", None), "sqlstate", None),
+                           current.text if current is not None else "")
+    finally:
+        if not wrap and conn.info.transaction_status != 0:  # a file that opened a transaction and failed
+            try:
+                conn.execute("ROLLBACK")
+            except psycopg.Error:
+                pass
+    return None
+
+
+def replay(conn, files: list[MigrationFile], *, on_file=None) -> ReplayError | None:
+    """Apply ``files`` in order on ``conn`` (autocommit); stops at the first that fails, as a
+    migration tool does. ``on_file(mf)``: called before each file."""
+    for i, mf in enumerate(files):
+        if on_file is not None:
+            on_file(mf)
+        err = apply_file(conn, mf)
+        if err is not None:
+            err.not_applied = [f.path for f in files[i + 1:]]
+            return err
+    return None

@@ -75,8 +75,12 @@ class ScratchPostgres:
     Durability is off: the data is thrown away anyway.
     """
 
-    def __init__(self, bin_dir: str | os.PathLike | None = None, *, start_timeout: float = 60.0) -> None:
+    def __init__(self, bin_dir: str | os.PathLike | None = None, *, start_timeout: float = 60.0,
+                 host_auth: str = "trust") -> None:
+        """``host_auth``: how TCP connections authenticate (``trust``, or ``scram-sha-256`` to test
+        passwords); the Unix socket in the temp folder always trusts (:meth:`socket_dsn`)."""
         self.bin_dir = find_server_binaries(bin_dir)
+        self.host_auth = host_auth
         self.start_timeout = start_timeout
         self.port = 0
         self.root: Path | None = None
@@ -96,7 +100,8 @@ class ScratchPostgres:
         data = self.root / "data"
         if self._user is not None:
             os.chown(self.root, self._user.pw_uid, self._user.pw_gid)
-        self._run(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+        self._run(["initdb", "-D", str(data), "-U", "postgres", "--auth-local=trust",
+                   f"--auth-host={self.host_auth}", "-E", "UTF8",
                    "--locale=C", "--no-sync"])
         self.port = _free_port()
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
@@ -132,11 +137,15 @@ class ScratchPostgres:
     def dsn(self, dbname: str = "postgres") -> str:
         return f"host=127.0.0.1 port={self.port} user=postgres dbname={dbname}"
 
+    def socket_dsn(self, dbname: str = "postgres") -> str:
+        """Through the Unix socket (always trusted, whatever ``host_auth`` says)."""
+        return f"host={self.root} port={self.port} user=postgres dbname={dbname}"
+
     def create_database(self, name: str) -> str:
         """A new empty database; returns its DSN."""
         import psycopg
 
-        with psycopg.connect(self.dsn(), autocommit=True) as conn:
+        with psycopg.connect(self.socket_dsn(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.dsn(name)
 

@@ -41,6 +41,9 @@ class ArchitectServer(LanguageServer):
         self.skip_notified: set[str] = set()
         self.indexer = catalog_handler.CatalogIndexer(self, lambda: _reanalyse_open(self))
         self.session.catalog_requester = self.indexer.build_nested
+        from .handlers.verify_on_save import SaveVerifier
+
+        self.verifier = SaveVerifier(self)  # starts nothing unless database.verify-on-save is on
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log errors the client did not ask about (a malformed message, a failing
@@ -145,6 +148,7 @@ def did_save(ls: ArchitectServer, params: types.DidSaveTextDocumentParams) -> No
     """Re-analyse on save (the file on disk may differ from what was typed); a saved .sql file may change the schema."""
     _analyse_and_publish(ls, params.text_document.uri)
     catalog_handler.saved(ls.indexer, params.text_document.uri)
+    ls.verifier.saved(uri_to_path(params.text_document.uri))
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
@@ -266,6 +270,7 @@ def serve() -> None:
     gc.set_threshold(50_000, 50, 100)
     gc.freeze()
     server.start_io()
+    server.verifier.shutdown()  # the throwaway PostgreSQL of verify on save, if one was started
     # LSP: exit after shutdown ends with 0, without it (or when the client went away) with 1
     code = server.exit_code if server.exit_code is not None else (0 if server.protocol._shutdown else 1)
     sys.exit(code)

@@ -42,6 +42,8 @@ class Session:
     catalog_requester: object = None
     snapshots: dict = field(default_factory=dict)  # uri -> Snapshot
     logged_errors: set = field(default_factory=set)
+    drift: dict = field(default_factory=dict)  # path -> schema drift diagnostics (with a database configured)
+    verified: dict = field(default_factory=dict)  # path -> what PostgreSQL did (verify on save)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, editor_raw=None) -> list[str]:

@@ -154,11 +154,17 @@ class CatalogIndexer:
             total = len(catalog.sources)
             message = (f"schema indexed: {len(catalog.tables())} tables from {total} files in {elapsed:.2f}s"
                        f" ({catalog.from_cache} unchanged)")
-        self._call(self._finish, catalog, token, message, total)
+        from .drift import compute
 
-    def _finish(self, catalog, token, message: str, total: int) -> None:
+        drift, drift_problem = compute(session, root, catalog)  # once per build; {} without a database
+        if drift_problem:
+            message += f"; {drift_problem}"
+        self._call(self._finish, catalog, token, message, total, drift)
+
+    def _finish(self, catalog, token, message: str, total: int, drift: dict | None = None) -> None:
         """On the event loop: publish the catalog, log what was skipped, re-analyse open documents."""
         self.ls.session.catalog = catalog
+        self._publish_drift(drift or {})
         self.ls.session.catalogs.clear()  # nested projects' schemas are read again when next needed
         if token is not None:
             self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
@@ -170,6 +176,24 @@ class CatalogIndexer:
             text += f"\nwarning: {warning}"
         self.ls.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=text))
         self.reanalyse()
+
+
+    def _publish_drift(self, drift: dict) -> None:
+        """Schema drift on files not open (open ones get it with their own diagnostics)."""
+        from ...core.document import path_to_uri
+
+        session = self.ls.session
+        old, session.drift = session.drift, drift
+        open_paths = {getattr(s.document, "path", None) for s in session.snapshots.values()}
+        for path in set(old) | set(drift):
+            if path in open_paths:
+                continue
+            self.ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=path_to_uri(path), diagnostics=[types.Diagnostic(
+                    range=types.Range(types.Position(d["range"]["start"]["line"], 0),
+                                      types.Position(d["range"]["start"]["line"], 0)),
+                    message=d["message"], severity=types.DiagnosticSeverity(d["severity"]), code=d["code"],
+                    source=d["source"]) for d in drift.get(path, [])]))
 
 
 def watched_files_changed(indexer: CatalogIndexer, params: types.DidChangeWatchedFilesParams) -> None:

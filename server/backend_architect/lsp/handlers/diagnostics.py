@@ -49,6 +49,14 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
         if f.code == "BA001":
             diag["tags"] = [types.DiagnosticTag.Unnecessary.value]
         out.append(diag)
+    if session.drift:
+        from .drift import for_path
+
+        out += for_path(session, doc.path)
+    if session.verified and doc.path:
+        import os
+
+        out += session.verified.get(os.path.abspath(doc.path), [])
     return out
 
 

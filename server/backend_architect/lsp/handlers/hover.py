@@ -24,6 +24,7 @@ def hover(session: Session, snap: Snapshot, position: types.Position) -> types.H
             span = (f.start, f.end) if span is None else (min(span[0], f.start), max(span[1], f.end))
     from . import schema_hover  # noqa: F401  (registers the schema hover provider on first use)
     from . import file_hover  # noqa: F401  (registers the file facts provider on first use)
+    from . import plan_hover  # noqa: F401  (registers the plan provider: only with a database configured)
 
     for provider in HOVER_PROVIDERS:
         extra = provider(session, snap, offset)

@@ -1,0 +1,57 @@
+"""Hover on a query: its plan on the development database (``database.url`` / ``DATABASE_URL``).
+
+Nothing runs unless a database is configured. The plan is ``EXPLAIN`` without ``ANALYZE``:
+a generic plan when the query has parameters. A database that cannot be reached costs one
+line in the hover, never an error."""
+
+from __future__ import annotations
+
+import threading
+
+from ...db.devdb import DevDatabase, DevDatabaseError, database_url
+from . import hover as hover_handler
+from .schema_hover import _statement_at
+
+_QUERY_KINDS = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt")
+_SESSIONS: dict[tuple, DevDatabase] = {}  # one read-only session per (url, timeouts), kept warm
+_LOCK = threading.Lock()
+
+
+def dev_database(settings) -> DevDatabase | None:
+    """The warm read-only session for ``settings`` (None: no database configured)."""
+    url = database_url(settings=settings)
+    if not url:
+        return None
+    db = getattr(settings, "database", None)
+    key = (url, getattr(db, "statement_timeout_ms", 2000), getattr(db, "lock_timeout_ms", 500))
+    with _LOCK:
+        found = _SESSIONS.get(key)
+        if found is None:
+            found = _SESSIONS[key] = DevDatabase.from_settings(settings, url)
+        return found
+
+
+def plan_hover(session, snap, offset: int) -> str | None:
+    settings = snap.settings
+    if not getattr(getattr(settings, "database", None), "explain_on_hover", True):
+        return None
+    stmt = _statement_at(snap, offset)
+    if stmt is None or stmt.kind not in _QUERY_KINDS:
+        return None
+    info = session.file_info(snap.document)
+    if info.is_migration or not info.may_be(("postgres",)):
+        return None  # a migration is not a query the application runs; other databases are not planned here
+    db = dev_database(settings)
+    if db is None:
+        return None
+    try:
+        plan = db.explain(stmt.text)
+    except ImportError:
+        return "**Plan** (development database): not available — install psycopg (`pip install 'backend-architect[db]'`)"
+    except (DevDatabaseError, ValueError) as exc:
+        return f"**Plan** (development database): not available — {exc}"
+    return f"**Plan** (development database, estimated, not executed)\n\n```\n{plan.summary()}\n```"
+
+
+if plan_hover not in hover_handler.HOVER_PROVIDERS:
+    hover_handler.HOVER_PROVIDERS.append(plan_hover)
