@@ -156,7 +156,10 @@ def test_fix_all_is_resolved_when_the_client_can(tmp_path):
         assert "CREATE INDEX CONCURRENTLY" in _apply_edits(MIGRATION, edits)
         # offered for version 1, picked after an edit: no stale edit is applied
         client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": MIGRATION + "\n"}]})
-        assert "edit" not in client.request("codeAction/resolve", action)["result"]
+        stale = client.request("codeAction/resolve", action)
+        assert "result" not in stale and stale["error"]["code"] == -32801, stale  # ContentModified
+        client.request("shutdown", None)  # a round trip: anything the server sent before it has arrived
+        assert not _popups(_notifications(client))  # an answer to the client, not an error popup
     finally:
         client.close()
 

@@ -122,9 +122,12 @@ def is_fix_all(action: types.CodeAction) -> bool:
 
 
 def resolve_fix_all(session: Session, snap: Snapshot | None, action: types.CodeAction) -> types.CodeAction:
-    """The fix-all's edit, for the version it was offered on (none when the document changed since)."""
+    """The fix-all's edit, for the version it was offered on; a document changed (or closed)
+    since answers ContentModified, so the client asks for code actions again."""
     if snap is None or action.data.get("version") != snap.document.version:
-        return action
+        from pygls.exceptions import JsonRpcContentModified
+
+        raise JsonRpcContentModified("the document changed since this fix-all was offered")
     resolved = fix_all_action(session, snap)
     if resolved is not None:
         action.edit = resolved.edit
