@@ -69,7 +69,7 @@ class MissingLockTimeout(Rule):
             return
         first = None
         for stmt in ctx.statements:
-            if stmt.kind is None:  # not parsed (a parsed statement has a kind and a tree)
+            if stmt.node is None:
                 continue
             if self._sets_lock_timeout(stmt):
                 return
@@ -162,26 +162,21 @@ def _newest_version_folder(folder: str) -> bool:
     return True
 
 
-_SETTERS_CACHE: dict[int, tuple[list, frozenset[str]]] = {}
+_SETS_CACHE: dict[tuple, bool] = {}
 
 
-def _lock_timeout_setters(folder: str, ordered: list[tuple[tuple, str]]) -> frozenset[str]:
-    """The migrations of ``folder`` (paths as in ``ordered``, a listing of
-    :func:`_ordered_siblings`) whose text sets lock_timeout; read once per listing."""
-    known = _SETTERS_CACHE.get(id(ordered))
-    found = known[1] if known is not None and known[0] is ordered else None
-    if found is None:
-        hits = set()
-        for _, f in ordered:
+def _folder_sets_lock_timeout(folder: str, files: tuple[str, ...]) -> bool:
+    key = (folder, files)
+    if key not in _SETS_CACHE:
+        found = False
+        for f in files:
             target = os.path.join(f, "up.sql") if os.path.isdir(f) else f
             try:
                 with open(target, "rb") as fh:
                     if b"lock_timeout" in fh.read(1_000_000):
-                        hits.add(f)
+                        found = True
+                        break
             except OSError:
                 continue
-        found = frozenset(hits)
-        if len(_SETTERS_CACHE) > 256:
-            _SETTERS_CACHE.clear()
-        _SETTERS_CACHE[id(ordered)] = (ordered, found)
-    return found
+        _SETS_CACHE[key] = found
+    return _SETS_CACHE[key]
