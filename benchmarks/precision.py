@@ -126,6 +126,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         stem = row["name"].replace("/", "+")
         (results / "findings" / f"{stem}.json").write_text(json.dumps(res["findings"]))
         (results / "findings" / f"{stem}.stderr").write_text(res["stderr"])
+        # internal errors come as entries without a code (`check` reports them per file and goes on)
+        internal = [f for f in res["findings"] if f.get("code") is None]
+        res["findings"] = [f for f in res["findings"] if f.get("code") is not None]
         per_rule = collections.Counter(f["code"] for f in res["findings"])
         summary[row["name"]] = {
             "commit": row["commit"],
@@ -136,17 +139,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             "tracebacks": res["tracebacks"],
             "last_error": res["last_error"],
             "findings": len(res["findings"]),
+            "internal_errors": [f"{f['filename']}: {f['message']}" for f in internal],
             "per_rule": dict(per_rule),
         }
         summary_path.write_text(json.dumps(summary, indent=1, sort_keys=True))
         state = "ok" if res["exit"] == 0 and not res["tracebacks"] else f"FAIL ({res['last_error'][:100]})"
+        if internal:
+            state += f"; {len(internal)} internal errors ({internal[0]['message'][:80]})"
         print(f"{row['name']:<50} exit {res['exit']!s:<7} {res['seconds']:7.1f}s {len(res['findings']):6d} findings  {state}", flush=True)
     print_summary(summary)
     return 0
 
 
 def print_summary(summary: dict) -> None:
-    crashed = [n for n, s in summary.items() if s["exit"] != 0 or s["tracebacks"] or not s["json_ok"]]
+    crashed = [n for n, s in summary.items() if s["exit"] != 0 or s["tracebacks"] or not s["json_ok"]
+               or s.get("internal_errors")]
     total = sum(s["findings"] for s in summary.values())
     per_rule: collections.Counter = collections.Counter()
     for s in summary.values():
