@@ -1,3 +1,5 @@
+import re
+
 from backend_architect.catalog.migration_files import new_migration
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
@@ -55,7 +57,7 @@ class UnindexedForeignKey(Rule):
                 continue  # dropped later or not understood
             n = len(columns)
             if any(ix.columns[:n] == columns or sorted(ix.columns[:n]) == sorted(columns) for ix in table.all_indexes()
-                   if not ix.predicate):
+                   if _serves_every_key(ix.predicate, columns)):
                 continue
             index = f"idx_{table.name}_{'_'.join(columns)}"[:63]
             target = relation_name(rel)
@@ -88,3 +90,21 @@ def _foreign_keys(stmt):
             con = elt["Constraint"]
             if con.get("contype") == "CONSTR_FOREIGN":
                 yield name_list(con.get("fk_attrs")), con.get("location", 0)
+
+
+_NOT_NULL_RE = re.compile(r'^\(*\s*"?([A-Za-z_][A-Za-z0-9_$]*)"?\s+IS\s+NOT\s+NULL\s*\)*$', re.I)
+
+
+def _serves_every_key(predicate: str | None, columns: tuple[str, ...] | list[str]) -> bool:
+    """Whether an index with this WHERE clause serves the lookups a foreign key makes: a full
+    index does, and so does a partial one whose only condition is that the key columns are
+    not NULL (a lookup by key value never looks for NULL)."""
+    if not predicate:
+        return True
+    parts = re.split(r"\s+AND\s+", predicate.strip(), flags=re.I)
+    keys = {c.lower() for c in columns}
+    for part in parts:
+        m = _NOT_NULL_RE.match(part.strip())
+        if m is None or m.group(1).lower() not in keys:
+            return False
+    return True
