@@ -19,7 +19,7 @@ import pytest
 from backend_architect.core.document import Document
 from backend_architect.core.engine import fix_document
 from backend_architect.db.apply import STATEMENTS, apply_sql
-from tests.harness import settings_for
+from harness import settings_for
 
 ROOT = Path(__file__).parent
 FIXTURES = sorted((ROOT / "fixtures" / "migration").glob("MG*.sql"))
