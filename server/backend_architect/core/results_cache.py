@@ -23,7 +23,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 
 FORMAT = 1  # bump when what an entry holds changes
 DEFAULT_MAX_MB = 256
@@ -111,6 +110,8 @@ class ResultsCache:
         self.hits = 0
         self.misses = 0
         self.written = 0
+        self._folders: set[str] = set()
+        self._serial = 0
 
     def _path(self, key: str) -> str:
         return os.path.join(self.directory, key[:2], key + ".pickle")
@@ -150,10 +151,14 @@ class ResultsCache:
         try:
             data = _MAGIC + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             folder = os.path.dirname(path)
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pickle")
+            if folder not in self._folders:
+                os.makedirs(folder, exist_ok=True)
+                self._folders.add(folder)
+            self._serial += 1
+            # a name no other process or thread uses ("x": never opens an existing file)
+            tmp = os.path.join(folder, f".tmp-{os.getpid()}-{id(self)}-{self._serial}")
             try:
-                with os.fdopen(fd, "wb") as fh:
+                with open(tmp, "xb") as fh:
                     fh.write(data)
                 os.replace(tmp, path)
             except BaseException:
