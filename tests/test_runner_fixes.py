@@ -129,6 +129,10 @@ def test_history_is_never_rewritten_and_its_findings_are_hidden(tmp_path: Path):
     new = write(tmp_path, "migrations/0002_idx.sql", "CREATE INDEX b ON posts (title);\n")
     assert history_of(str(old), Settings()).historical and not history_of(str(new), Settings()).historical
     assert codes(old) == [] and "MG001" in codes(old, Settings(include_history=True))
+    # a table's design is judged in the migration that is not applied yet, not in history
+    old_table = write(tmp_path, "migrations/0000_t.sql", "CREATE TABLE t (id serial PRIMARY KEY, at timestamp);\n")
+    assert codes(old_table) == []
+    assert {"SD002", "SD003"} <= set(codes(old_table, Settings(include_history=True)))
     fix(tmp_path)
     assert "CONCURRENTLY" not in old.read_text() and "CONCURRENTLY" in new.read_text()
     # migration.baseline moves the line

@@ -699,8 +699,13 @@ def _has_placeholder(fix) -> bool:
         any(m in nf.text or m in nf.path for nf in fix.new_files for m in marks)
 
 
+HISTORY_HIDDEN = ("MIGRATION", "SCHEMA_DESIGN")  # advice a historical migration cannot take
+
+
 def _history_findings(findings: list[Finding], path: str, settings: Settings, mode: str | None) -> list[Finding]:
-    """A migration on the main line: never fixed; its MIGRATION findings hidden, shown, or hints."""
+    """A migration on the main line: never fixed; its MIGRATION and SCHEMA_DESIGN findings
+    hidden (the file cannot change: a table's design is judged where it is written, in the
+    migration not yet applied), shown, or hints."""
     from ..project.history import history_of
 
     if not history_of(path, settings).historical:
@@ -708,7 +713,7 @@ def _history_findings(findings: list[Finding], path: str, settings: Settings, mo
     mode = mode or ("show" if settings.include_history else "hide")
     out = []
     for f in findings:
-        if f.command == "MIGRATION" and mode == "hide":
+        if f.command in HISTORY_HIDDEN and mode == "hide":
             continue
         f.fix = None
         if mode == "hint":
