@@ -183,3 +183,29 @@ def test_a_new_sibling_migration_misses_when_one_file_is_checked(project: Path, 
     second = check_paths([str(newest)], only, jobs=1, cache=cache)
     assert cache.hits == 0 and second[0].findings == []
     assert summary(second) == summary(check_paths([str(newest)], only, jobs=1))
+
+
+def test_a_migration_that_becomes_history_is_analysed_again(tmp_path: Path):
+    """Content unchanged, but committed on the main line: its lock findings go (not read from the cache)."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    root = tmp_path / "repo"
+    (root / "migrations").mkdir(parents=True)
+    (root / "migrations" / "0001_users.sql").write_text(MIGRATION_1)
+    (root / "migrations" / "0002_index.sql").write_text("CREATE INDEX idx_users_email ON users (email);\n")
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    git = lambda *a: subprocess.run(["git", *a], cwd=root, env=env, check=True, capture_output=True)  # noqa: E731
+    git("init", "-q", "-b", "main")
+    git("add", "migrations/0001_users.sql")
+    git("commit", "-qm", "users")
+    codes = lambda reports: sorted(f.code for r in reports for f in r.findings)  # noqa: E731
+    assert "MG001" in codes(check(root, ResultsCache(str(tmp_path / "cache"))))  # not committed yet: pending
+    git("add", "migrations/0002_index.sql")
+    git("commit", "-qm", "index")
+    git("checkout", "-qb", "feature")  # main now holds the migration: it is history on any branch
+    from backend_architect.project import history
+
+    history._INDEX.forget()  # what a new `check` process starts with
+    cache = ResultsCache(str(tmp_path / "cache"))
+    assert "MG001" not in codes(check(root, cache))

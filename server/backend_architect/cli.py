@@ -386,9 +386,12 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
     schemas: dict[str, str] = {}
     settings_keys: dict[int, str] = {}
     keys: list[str | None] = []
+    from .project.history import history_of
+
+    database = bool(os.environ.get("DATABASE_URL"))
     for job, content in zip(planned, contents):
-        if content is None:
-            keys.append(None)
+        if content is None or database or job.settings.database.url:
+            keys.append(None)  # with a database, what is reported depends on the database too
             continue
         if job.schema_root is not None and job.schema_root not in schemas:
             schemas[job.schema_root] = schema_fingerprint(job.schema_root, job.settings)
@@ -396,7 +399,9 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
             settings_keys[id(job.settings)] = digest(repr(job.settings))
         keys.append(digest(code, os.path.abspath(job.path), content, settings_keys[id(job.settings)], repr(job.info),
                            schemas.get(job.schema_root or "", "-"), group_keys[(job.project, job.info.language)],
-                           neighbourhood(job)))
+                           neighbourhood(job),
+                           # a migration becomes history when it reaches the main line, content unchanged
+                           str(history_of(job.path, job.settings).historical) if job.info.is_migration else ""))
     return keys
 
 
