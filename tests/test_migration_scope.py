@@ -59,3 +59,12 @@ def test_a_folder_per_migration_counts_the_folder_order(tmp_path):
     assert "MG015" not in codes(ALTER, str(old_up))
     assert "MG015" not in codes(ALTER, str(old_down))
     assert "MG015" in codes(ALTER, str(new_up))
+
+
+def test_schema_files_get_no_migration_advice_at_all():
+    """An install script or dump runs on an empty database: no lock advice of any rule."""
+    install = "CREATE INDEX idx_users_email ON users (email);\nDROP INDEX IF EXISTS idx_old;\n"
+    for path in ("/ws/schema.sql", "/ws/db/structure.sql", "/ws/sql/app_schema.sql"):
+        assert not [c for c in codes(install, path) if c.startswith("MG")], path
+    assert "MG001" in codes(install, "/ws/migrations/0002_email.sql")
+    assert "MG001" in codes(install, "/ws/scripts/add_email_index.sql")  # a script may run on a live database

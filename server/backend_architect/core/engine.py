@@ -38,6 +38,8 @@ REGION_FINDERS: dict[str, Callable[["Context"], list[Region]]] = {}
 NESTED_REGION_FINDERS: list[Callable[[Statement], list[Region]]] = []
 # Hooks that build document facts once per lint (e.g. the parsed tree of app code).
 DOCUMENT_FACTS: dict[str, Callable[["Context"], Any]] = {}
+# schema.sql, structure.sql, db_schema.sql: the whole schema for a fresh install, or a dump
+SCHEMA_FILE_RE = re.compile(r"(?:^|[\\/_.-])(?:schema|structure)\.sql$", re.I)
 
 
 @dataclass
@@ -116,6 +118,8 @@ class SqlContext:
         """Whether migration rules apply here: a SQL file that is not a file of named
         queries, or SQL an ORM migration runs."""
         region = self.region
+        if region.kind == "file" and not self.ctx.is_migration and SCHEMA_FILE_RE.search(self.ctx.path or ""):
+            return False  # a schema file (install script, dump) runs on an empty database, never on a live one
         return (region.kind == "file" and not self.ctx.is_query_file) or bool(region.meta.get("migration", False))
 
     @property
