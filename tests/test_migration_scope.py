@@ -68,3 +68,18 @@ def test_schema_files_get_no_migration_advice_at_all():
         assert not [c for c in codes(install, path) if c.startswith("MG")], path
     assert "MG001" in codes(install, "/ws/migrations/0002_email.sql")
     assert "MG001" in codes(install, "/ws/scripts/add_email_index.sql")  # a script may run on a live database
+
+
+def test_integer_key_advice_is_silent_on_a_table_a_later_migration_dropped(tmp_path):
+    from backend_architect.catalog import build_for_paths
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    first = folder / "0001_tables.sql"
+    first.write_text("CREATE TABLE counters (id serial PRIMARY KEY);\nCREATE TABLE events (id serial PRIMARY KEY);\n")
+    (folder / "0002_drop.sql").write_text("DROP TABLE counters;\n")
+    catalog = build_for_paths([str(tmp_path)], Settings(), use_disk_cache=False)
+    doc = Document(first.read_text(), path=str(first))
+    found = lint(doc, Settings(include_history=True), catalog).findings
+    flagged = {doc.text[:f.start].count("\n") + 1 for f in found if f.code == "SD002"}
+    assert flagged == {2}  # events still has its integer key; counters is gone

@@ -1,7 +1,7 @@
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
-from ._columns import column_defs, primary_key_columns, type_base, type_range
+from ._columns import column_defs, primary_key_columns, table_gone, type_base, type_range
 
 SMALL_INTS = {"int4": "integer", "int2": "smallint", "int": "integer", "integer": "integer", "smallint": "smallint"}
 SMALL_SERIALS = {"serial", "serial4", "smallserial", "serial2"}
@@ -78,11 +78,12 @@ class IntegerPrimaryKey(Rule):
 
 
 def _widened_later(ctx, table, column) -> bool:
-    """A later migration changed the key's type (or dropped it): the catalog knows the end state."""
+    """A later migration changed the key's type, dropped it, or dropped or renamed its table:
+    the catalog knows the end state."""
     if ctx.catalog is None or not table:
         return False
     t = ctx.catalog.table(table)
     if t is None:
-        return False
+        return table_gone(ctx, table)
     col = t.column(column)
     return col is None or col.type not in ("integer", "smallint", "serial", "serial4", "smallserial", "serial2")
