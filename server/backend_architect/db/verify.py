@@ -9,6 +9,7 @@ of each migrations folder. Every earlier file is applied first, then every table
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass, field
 
 from .replay import MigrationFile, MigrationFolder, ReplayError, apply_file, discover
@@ -267,7 +268,7 @@ def verify(paths: list[str], *, bin_dir=None, rows: int = 2000, pending: int = 1
         for i, folder in enumerate(folders):
             if progress is not None:
                 progress(folder)
-            report.folders.append(verify_folder(server, folder, f"verify_{os.getpid()}_{i}_{id(report) % 10000}",
+            report.folders.append(verify_folder(server, folder, f"verify_{os.getpid()}_{i}_{uuid.uuid4().hex[:12]}",
                                                 pending=pending_files(folder, named, pending), rows=rows,
                                                 cancelled=cancelled))
         return report
