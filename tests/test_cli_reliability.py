@@ -525,3 +525,12 @@ def test_an_indented_raw_string_that_is_not_sql_is_checked_in_time(tmp_path: Pat
     )
     r = run("check", "stats.ts", cwd=tmp_path, timeout=120)  # seconds; the old pattern needed days
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_run_that_skipped_files_never_says_all_checks_passed(tmp_path: Path):
+    deep = "def f():\n" + "".join("    " * i + "if x:\n" for i in range(1, 200)) + "    " * 200 + "pass\n"
+    (tmp_path / "deep.py").write_text(deep)
+    r = run("check", "deep.py", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "deep.py: skipped: blocks nested" in r.stdout
+    assert "All checks passed" not in r.stdout and "1 file not checked" in r.stdout

@@ -610,7 +610,11 @@ def format_text(reports: list[FileReport], fixed: bool = False) -> str:
         out.append(f"Found {total} finding{'s' if total != 1 else ''}" + (
             f" ({fixable} fixable with --fix)." if fixable and not fixed else "."))
     elif not parse and not internal:
-        out.append("All checks passed!")
+        skipped = sum(1 for rep in reports if rep.skipped)
+        if skipped:  # no finding, but not everything was looked at: say so, never "all passed"
+            out.append(f"No findings; {skipped} file{'s' if skipped != 1 else ''} not checked (skipped above).")
+        else:
+            out.append("All checks passed!")
     if parse:
         out.append(f"{parse} part{'s' if parse != 1 else ''} of SQL could not be parsed and {'were' if parse != 1 else 'was'} not checked.")
     if internal:
