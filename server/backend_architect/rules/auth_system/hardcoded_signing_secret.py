@@ -39,9 +39,15 @@ class HardcodedSigningSecret(Rule):
     SECRET_KEY = os.environ["SECRET_KEY"]
     token = jwt.encode(claims, SECRET_KEY, algorithm="HS256")
     ```
+
+    Off by default: of 7 findings drawn at random from 25 public backend
+    repositories (November 2026) and read by hand, 3 were true, 2 false and
+    2 noise: measured precision 60% (true / (true + false)); the false ones were names containing "secret" that hold none.
+    Select `AU003` to run it.
     """
 
     code = "AU003"
+    default_enabled = False
     name = "hardcoded-signing-secret"
     command = "AUTH_SYSTEM"
     languages = checks.APP_LANGUAGES

@@ -23,9 +23,15 @@ class LimitWithoutOrderBy(Rule):
     SELECT id, title FROM posts ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET 40;
     ```
     A lone `LIMIT 1` ("any matching row") is not flagged.
+
+    Off by default: of 6 findings drawn at random from 25 public backend
+    repositories (November 2026) and read by hand, 0 were true, 5 false and
+    1 noise: measured precision 0% (true / (true + false)); the flagged LIMITs were bounded exact-match lookups and batch loops, not paging.
+    Select `QO003` to run it.
     """
 
     code = "QO003"
+    default_enabled = False
     name = "limit-without-order-by"
     command = "QUERY_OPTIMIZE"
     severity = Severity.WARNING
