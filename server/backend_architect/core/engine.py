@@ -18,7 +18,7 @@ from ..config import Settings
 from ..project import FileInfo, file_info
 from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
-from .findings import Edit, Finding, Fix, Severity
+from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_suffix_len
 from .registry import Rule, all_rules, rule_by_code
 from .regions import DOWN_MARKER_RE, PLACEHOLDER_SCHEMA, Region, region_for_sql_document
 from .sql import Statement, relation_name, split_range, split_statements
@@ -354,28 +354,6 @@ class LintResult:
     stmt_in_up: dict = field(default_factory=dict)  # statement index -> before a down-migration marker
 
 
-def _common_prefix(a: bytes, b: bytes) -> int:
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:  # slice comparisons run in C; about log2(n) of them
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    lo, hi = 0, limit
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[len(a) - mid:] == b[len(b) - mid:]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
 def _incremental_plan(previous: LintResult | None, region: Region, document: Document, settings, catalog,
                       file_facts: tuple = ()):
     """Statements for ``region`` re-using ``previous``: (statements, {index: (findings, was_in_up)}) or None.
@@ -398,8 +376,8 @@ def _incremental_plan(previous: LintResult | None, region: Region, document: Doc
     if old_region.sql is not old_doc.text or region.sql is not document.text:
         return None  # cleaned text (templates, placeholders): offsets do not map 1:1
     old, new = old_doc.data, document.data
-    p = _common_prefix(old, new)
-    q = _common_suffix(old, new, min(len(old), len(new)) - p)
+    p = common_prefix_len(old, new)
+    q = common_suffix_len(old, new, min(len(old), len(new)) - p)
     delta = len(new) - len(old)
     change_end = len(old) - q
     stmts = previous.statements

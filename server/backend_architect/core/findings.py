@@ -96,7 +96,7 @@ class Finding:
         return (self.start, self.code, self.end)
 
 
-def _common_prefix_len(a: bytes, b: bytes) -> int:
+def common_prefix_len(a: bytes, b: bytes) -> int:
     lo, hi = 0, min(len(a), len(b))
     while lo < hi:  # slice comparisons run in C; about log2(n) of them
         mid = (lo + hi + 1) // 2
@@ -107,7 +107,7 @@ def _common_prefix_len(a: bytes, b: bytes) -> int:
     return lo
 
 
-def _common_suffix_len(a: bytes, b: bytes, limit: int) -> int:
+def common_suffix_len(a: bytes, b: bytes, limit: int) -> int:
     lo, hi = 0, limit
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -128,10 +128,10 @@ def minimal_edit(old: str, new: str) -> Edit:
     """
     a = old.encode("utf-8", "surrogatepass")
     b = new.encode("utf-8", "surrogatepass")
-    p = _common_prefix_len(a, b)
+    p = common_prefix_len(a, b)
     while 0 < p < len(a) and (a[p] & 0xC0) == 0x80:  # a[p] continues a character
         p -= 1
-    s = _common_suffix_len(a, b, min(len(a), len(b)) - p)
+    s = common_suffix_len(a, b, min(len(a), len(b)) - p)
     while s > 0 and (a[len(a) - s] & 0xC0) == 0x80:  # the suffix must start a character
         s -= 1
     return Edit(p, len(a) - s, b[p : len(b) - s].decode("utf-8", "surrogatepass"))
