@@ -6,7 +6,7 @@ CREATE TABLE orders (
 );
 SET lock_timeout = '5s';  -- give up rather than queue behind a long transaction
 -- Locks posts against writes while the index builds.
-CREATE INDEX CONCURRENTLY idx_posts_created_at ON posts (created_at);
+CREATE INDEX idx_posts_created_at ON posts (created_at);
 
 -- Fails on a table with rows: no default for existing users.
 ALTER TABLE users ADD COLUMN plan text NOT NULL;
@@ -15,8 +15,7 @@ ALTER TABLE users ADD COLUMN plan text NOT NULL;
 ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);
 
 -- Validates every existing post while blocking writes.
-ALTER TABLE posts ADD CONSTRAINT posts_status_check CHECK (status IN ('draft', 'published')) NOT VALID;
-ALTER TABLE posts VALIDATE CONSTRAINT posts_status_check;
+ALTER TABLE posts ADD CONSTRAINT posts_status_check CHECK (status IN ('draft', 'published'));
 
 BEGIN;
 -- Will fail: CONCURRENTLY is not allowed in a transaction block.
