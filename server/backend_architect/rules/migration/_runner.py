@@ -67,7 +67,7 @@ def _up_statements(ctx):
     return [s for s in ctx.statements[:end] if s.kind is not None]
 
 
-def _delete(stmt, ctx) -> Edit:
+def delete_statement(stmt, ctx) -> Edit:
     """Remove ``stmt`` with its ';' and the rest of its line."""
     region = stmt.region
     s = region.to_doc(stmt.start)
@@ -205,8 +205,8 @@ def run_outside_transaction(rule, stmt, ctx, rel_edits, title: str, *, slug: str
         return None
     name = os.path.relpath(planned.name, os.path.dirname(ctx.document.path or "."))
     if planned.directly_after:
-        return rule.fix([_delete(stmt, ctx)], title=f"{title} in a new migration {name}", new_files=planned.files)
-    return rule.fix([_delete(stmt, ctx)], title=f"{title} in a new migration {name} (later migrations run before it)",
+        return rule.fix([delete_statement(stmt, ctx)], title=f"{title} in a new migration {name}", new_files=planned.files)
+    return rule.fix([delete_statement(stmt, ctx)], title=f"{title} in a new migration {name} (later migrations run before it)",
                     safety=Applicability.UNSAFE, new_files=planned.files)
 
 

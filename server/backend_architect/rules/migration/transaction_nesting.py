@@ -1,5 +1,7 @@
-from backend_architect.core.findings import Applicability, Edit, Severity
+from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
+
+from ._runner import delete_statement
 
 _OPEN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _CLOSE = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"}
@@ -65,15 +67,7 @@ class TransactionNesting(Rule):
             effect = "it ends the runner's transaction early; what follows runs outside any transaction"
         else:
             return
-        region = stmt.region
-        s = region.to_doc(stmt.start)
-        e = region.to_doc(stmt.span_end, end=True)
-        data = ctx.document.data
-        while e < len(data) and data[e:e + 1] in (b" ", b"\t"):
-            e += 1
-        if data[e:e + 1] == b"\n":
-            e += 1
-        fix = self.fix([Edit(s, e, "")])
+        fix = self.fix([delete_statement(stmt, ctx)])
         head = stmt.tokens[0] if stmt.tokens else None
         yield ctx.finding(self, stmt, 0, head.end if head else len(stmt.data), fix=fix, what=what,
                           runner=info.runner, effect=effect)
