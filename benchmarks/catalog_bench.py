@@ -34,25 +34,34 @@ def generate(folder: str, files: int, seed: int = 7) -> None:
         if kind in (0, 1) or len(tables) < 3:
             t = f"table_{i}"
             ref = rng.choice(tables) if tables else None
-            cols = ",\n  ".join(f"col_{j} {rng.choice(['text', 'bigint', 'timestamptz', 'varchar(80)', 'jsonb', 'boolean'])}"
-                                 f"{' NOT NULL' if rng.random() < .4 else ''}" for j in range(rng.randint(4, 14)))
+            cols = ",\n  ".join(
+                f"col_{j} {rng.choice(['text', 'bigint', 'timestamptz', 'varchar(80)', 'jsonb', 'boolean'])}"
+                f"{' NOT NULL' if rng.random() < 0.4 else ''}"
+                for j in range(rng.randint(4, 14))
+            )
             fk = f",\n  {ref}_id bigint REFERENCES {ref} (id)" if ref else ""
-            sql = (f"CREATE TABLE {t} (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  {cols}{fk},\n"
-                   f"  created_at timestamptz NOT NULL DEFAULT now()\n);\n"
-                   f"CREATE INDEX idx_{t}_created ON {t} (created_at DESC);\n")
+            sql = (
+                f"CREATE TABLE {t} (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  {cols}{fk},\n"
+                f"  created_at timestamptz NOT NULL DEFAULT now()\n);\n"
+                f"CREATE INDEX idx_{t}_created ON {t} (created_at DESC);\n"
+            )
             tables.append(t)
         elif kind == 2:
             t = rng.choice(tables)
             sql = f"ALTER TABLE {t} ADD COLUMN extra_{i} text;\nALTER TABLE {t} ALTER COLUMN extra_{i} SET DEFAULT 'x';\n"
         elif kind == 3:
             t = rng.choice(tables)
-            sql = (f"CREATE INDEX CONCURRENTLY idx_{t}_{i} ON {t} (lower(col_0)) WHERE created_at > '2024-01-01';\n"
-                   f"COMMENT ON TABLE {t} IS 'step {i}';\n")
+            sql = (
+                f"CREATE INDEX CONCURRENTLY idx_{t}_{i} ON {t} (lower(col_0)) WHERE created_at > '2024-01-01';\n"
+                f"COMMENT ON TABLE {t} IS 'step {i}';\n"
+            )
         else:
             t = rng.choice(tables)
-            sql = (f"DO $$ BEGIN RAISE NOTICE 'step {i}'; END $$;\n"
-                   f"ALTER TABLE {t} RENAME COLUMN col_1 TO col_1_{i};\n"
-                   f"INSERT INTO {t} (col_0) VALUES ('seed');\n")
+            sql = (
+                f"DO $$ BEGIN RAISE NOTICE 'step {i}'; END $$;\n"
+                f"ALTER TABLE {t} RENAME COLUMN col_1 TO col_1_{i};\n"
+                f"INSERT INTO {t} (col_0) VALUES ('seed');\n"
+            )
         with open(os.path.join(mig, name), "w") as fh:
             fh.write(f"-- migration {i}\n{sql}")
 
@@ -90,8 +99,13 @@ print(json.dumps(out))
 
 def run(mode: str, folder: str, cache: str, trace: bool = False) -> dict:
     env = dict(os.environ, BACKEND_ARCHITECT_CACHE_DIR=cache)
-    proc = subprocess.run([sys.executable, "-c", CHILD, ROOT, mode, folder, "1" if trace else "0"], env=env,
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, ROOT, mode, folder, "1" if trace else "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -103,7 +117,10 @@ def main() -> int:
         folder = os.path.join(tmp, "project")
         cache = os.path.join(tmp, "cache")
         generate(folder, args.files)
-        size = sum(os.path.getsize(os.path.join(folder, "migrations", f)) for f in os.listdir(os.path.join(folder, "migrations")))
+        size = sum(
+            os.path.getsize(os.path.join(folder, "migrations", f))
+            for f in os.listdir(os.path.join(folder, "migrations"))
+        )
         print(f"{args.files} migration files, {size / 1024:.0f} KiB of SQL")
         cold_mem = run("cold", folder, cache + "-mem", trace=True)
         warm_mem = run("warm", folder, cache + "-mem", trace=True)
@@ -111,7 +128,9 @@ def main() -> int:
         warm = run("warm", folder, cache)
         for r in (cold, warm, cold_mem, warm_mem):
             print(json.dumps(r))
-        cache_size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(cache) for f in fs)
+        cache_size = sum(
+            os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(cache) for f in fs
+        )
         # (the warm timing run appended a comment to one file; the memory runs came before it)
         print(f"on-disk cache: {cache_size / 2**20:.1f} MiB")
     return 0

@@ -16,7 +16,9 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "server"))
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "server")
+)
 
 from backend_architect.config import Settings  # noqa: E402
 from backend_architect.core.document import Document  # noqa: E402
@@ -24,26 +26,49 @@ from backend_architect.core.engine import lint  # noqa: E402
 
 SPECS = "crates/pgls_analyser/tests/specs/safety"
 OURS = {
-    "addSerialColumn": {"MG007"}, "addingFieldWithDefault": {"MG007"}, "addingForeignKeyConstraint": {"MG004"},
-    "addingNotNullField": {"MG006"}, "addingPrimaryKeyConstraint": {"MG008"}, "addingRequiredField": {"MG003"},
-    "banConcurrentIndexCreationInTransaction": {"MG002"}, "banDropColumn": {"MG011"}, "banDropTable": {"MG012"},
-    "banTruncate": {"MG013"}, "banTruncateCascade": {"MG013"}, "banVacuumFull": {"MG017"},
-    "changingColumnType": {"MG005"}, "constraintMissingNotValid": {"MG004", "MG008"},
-    "disallowUniqueConstraint": {"MG008"}, "lockTimeoutWarning": {"MG015"}, "renamingColumn": {"MG009"},
-    "renamingTable": {"MG010"}, "requireConcurrentIndexCreation": {"MG001"},
-    "requireConcurrentIndexDeletion": {"MG001"}, "requireConcurrentReindex": {"MG017"},
-    "avoidWideLockWindow": {"MG016"}, "runningStatementWhileHoldingAccessExclusive": {"MG016"},
-    "transactionNesting": {"MG019"}, "banDeleteWithoutWhere": {"QO002"}, "banUpdateWithoutWhere": {"QO002", "MG018"},
-    "preferBigInt": {"SD002"}, "preferBigintOverInt": {"SD002"}, "preferBigintOverSmallint": {"SD002"},
-    "preferIdentity": {"SD002"}, "preferJsonb": {"SD005"}, "preferTextField": {"SD004"},
-    "preferTimestamptz": {"SD003"}, "requireSeparateConstraintValidation": {"MG004"},
+    "addSerialColumn": {"MG007"},
+    "addingFieldWithDefault": {"MG007"},
+    "addingForeignKeyConstraint": {"MG004"},
+    "addingNotNullField": {"MG006"},
+    "addingPrimaryKeyConstraint": {"MG008"},
+    "addingRequiredField": {"MG003"},
+    "banConcurrentIndexCreationInTransaction": {"MG002"},
+    "banDropColumn": {"MG011"},
+    "banDropTable": {"MG012"},
+    "banTruncate": {"MG013"},
+    "banTruncateCascade": {"MG013"},
+    "banVacuumFull": {"MG017"},
+    "changingColumnType": {"MG005"},
+    "constraintMissingNotValid": {"MG004", "MG008"},
+    "disallowUniqueConstraint": {"MG008"},
+    "lockTimeoutWarning": {"MG015"},
+    "renamingColumn": {"MG009"},
+    "renamingTable": {"MG010"},
+    "requireConcurrentIndexCreation": {"MG001"},
+    "requireConcurrentIndexDeletion": {"MG001"},
+    "requireConcurrentReindex": {"MG017"},
+    "avoidWideLockWindow": {"MG016"},
+    "runningStatementWhileHoldingAccessExclusive": {"MG016"},
+    "transactionNesting": {"MG019"},
+    "banDeleteWithoutWhere": {"QO002"},
+    "banUpdateWithoutWhere": {"QO002", "MG018"},
+    "preferBigInt": {"SD002"},
+    "preferBigintOverInt": {"SD002"},
+    "preferBigintOverSmallint": {"SD002"},
+    "preferIdentity": {"SD002"},
+    "preferJsonb": {"SD005"},
+    "preferTextField": {"SD004"},
+    "preferTimestamptz": {"SD003"},
+    "requireSeparateConstraintValidation": {"MG004"},
     "avoidAlterEnumAddValue": {"MG014"},
 }
 EXPECT = re.compile(r"--\s*expect_lint/safety/(\w+)")
 
 
 def _git(repo: str, *args: str) -> str:
-    return subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "-C", repo, *args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def main(argv: list[str]) -> int:
@@ -52,8 +77,14 @@ def main(argv: list[str]) -> int:
         return 2
     repo, show = argv[0], "--list" in argv
     git_dir = repo if os.path.isdir(os.path.join(repo, "refs")) else None
-    files = [f for f in _git(repo, "ls-tree", "-r", "--name-only", "HEAD", SPECS).split() if f.endswith(".sql")]
-    settings = Settings(extend_select=("SD004", "MG012"), include_history=True)  # the mapped rules that are off by default
+    files = [
+        f
+        for f in _git(repo, "ls-tree", "-r", "--name-only", "HEAD", SPECS).split()
+        if f.endswith(".sql")
+    ]
+    settings = Settings(
+        extend_select=("SD004", "MG012"), include_history=True
+    )  # the mapped rules that are off by default
     tally: dict[str, Counter] = defaultdict(Counter)
     disagreements = []
     for f in files:
@@ -64,22 +95,35 @@ def main(argv: list[str]) -> int:
             tally[rule]["not ours"] += 1
             continue
         expected = bool(EXPECT.search(text)) and "expect_no_diagnostics" not in text
-        found = {x.code for x in lint(Document(text, path="/spec/migrations/0001_spec.sql"), settings).findings}
+        found = {
+            x.code
+            for x in lint(Document(text, path="/spec/migrations/0001_spec.sql"), settings).findings
+        }
         hit = bool(found & mapped)
-        kind = "agree" if hit == expected else ("they flag, we do not" if expected else "we flag, they do not")
+        kind = (
+            "agree"
+            if hit == expected
+            else ("they flag, we do not" if expected else "we flag, they do not")
+        )
         tally[rule][kind] += 1
         if hit != expected:
             disagreements.append((rule, f.rsplit("/", 1)[-1], kind, sorted(found)))
     total = Counter()
-    print("| their rule | ours | agree | they flag, we do not | we flag, they do not | specs we have no rule for |")
+    print(
+        "| their rule | ours | agree | they flag, we do not | we flag, they do not | specs we have no rule for |"
+    )
     print("|---|---|---:|---:|---:|---:|")
     for rule in sorted(tally):
         c = tally[rule]
         total.update(c)
-        print(f"| {rule} | {', '.join(sorted(OURS.get(rule, ()))) or '—'} | {c['agree']} | "
-              f"{c['they flag, we do not']} | {c['we flag, they do not']} | {c['not ours']} |")
-    print(f"| **total** | | {total['agree']} | {total['they flag, we do not']} | {total['we flag, they do not']} | "
-          f"{total['not ours']} |")
+        print(
+            f"| {rule} | {', '.join(sorted(OURS.get(rule, ()))) or '—'} | {c['agree']} | "
+            f"{c['they flag, we do not']} | {c['we flag, they do not']} | {c['not ours']} |"
+        )
+    print(
+        f"| **total** | | {total['agree']} | {total['they flag, we do not']} | {total['we flag, they do not']} | "
+        f"{total['not ours']} |"
+    )
     if show:
         for d in disagreements:
             print(*d, sep="  ")

@@ -26,7 +26,11 @@ sys.path.insert(0, str(ROOT / "server"))
 
 # squawk rule(s) -> our code(s); "file" pairs compare per file, the rest per statement
 PAIRS = [
-    (("require-concurrent-index-creation", "require-concurrent-index-deletion"), ("MG001",), "stmt"),
+    (
+        ("require-concurrent-index-creation", "require-concurrent-index-deletion"),
+        ("MG001",),
+        "stmt",
+    ),
     (("ban-concurrent-index-creation-in-transaction",), ("MG002",), "stmt"),
     (("require-concurrent-reindex",), ("MG017",), "stmt"),
     (("adding-required-field",), ("MG003",), "stmt"),
@@ -58,7 +62,9 @@ def sql_files(paths: list[str]) -> list[str]:
 def run_squawk(squawk: str, files: list[str], pg: int) -> tuple[list[dict], float]:
     started = time.perf_counter()
     proc = subprocess.run(
-        [squawk, "--reporter", "json", f"--pg-version={pg}.0", *files], capture_output=True, text=True,
+        [squawk, "--reporter", "json", f"--pg-version={pg}.0", *files],
+        capture_output=True,
+        text=True,
     )
     elapsed = time.perf_counter() - started
     try:
@@ -74,9 +80,22 @@ def run_ours(files: list[str], pg: int) -> tuple[list[dict], float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "server"))
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "backend_architect", "check", "--output-format", "json", "--exit-zero",
-         "--select", "MG", *files],
-        capture_output=True, text=True, env=env, cwd="/",
+        [
+            sys.executable,
+            "-m",
+            "backend_architect",
+            "check",
+            "--output-format",
+            "json",
+            "--exit-zero",
+            "--select",
+            "MG",
+            *files,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
     )
     elapsed = time.perf_counter() - started
     items = json.loads(proc.stdout or "[]")
@@ -168,13 +187,24 @@ def explain(side: str, item: dict, level: str, sq_error_files: set[str]) -> str 
         if item["code"] == "MG007" and any(t in item["message"] for t in ("serial", "IDENTITY")):
             return "serial/identity column: squawk reports it only with PRIMARY KEY (adding-serial-primary-key-field)"
     if side == "squawk":
-        line = Path(item["file"]).read_text(errors="replace").splitlines()[item["row"] - 1:item["row"]]
+        line = (
+            Path(item["file"])
+            .read_text(errors="replace")
+            .splitlines()[item["row"] - 1 : item["row"]]
+        )
         if line and "noqa" in line[0]:
             return "suppressed here with -- noqa"
     if side == "squawk" and level == "file":
         stmt = statement_at(item["file"], item["row"])
-        if stmt is not None and stmt.kind in ("CreateFunctionStmt", "CreateExtensionStmt", "CreateSchemaStmt",
-                                                "CompositeTypeStmt", "CreateEnumStmt", "AlterEnumStmt", "CommentStmt"):
+        if stmt is not None and stmt.kind in (
+            "CreateFunctionStmt",
+            "CreateExtensionStmt",
+            "CreateSchemaStmt",
+            "CompositeTypeStmt",
+            "CreateEnumStmt",
+            "AlterEnumStmt",
+            "CommentStmt",
+        ):
             return f"first flagged statement is {stmt.kind}: takes no lock on a table"
         return "no statement locks a table or view that exists before the file (per our analysis)"
     if side == "squawk" and level == "stmt":
@@ -184,16 +214,32 @@ def explain(side: str, item: dict, level: str, sq_error_files: set[str]) -> str 
         stmt = statement_at(item["file"], item["row"])
         text = (stmt.text if stmt is not None else "").upper()
         rule = item.get("rule_name")
-        if rule == "constraint-missing-not-valid" and ("UNIQUE" in text or "PRIMARY KEY" in text) \
-                and "FOREIGN KEY" not in text and "CHECK" not in text:
+        if (
+            rule == "constraint-missing-not-valid"
+            and ("UNIQUE" in text or "PRIMARY KEY" in text)
+            and "FOREIGN KEY" not in text
+            and "CHECK" not in text
+        ):
             return "UNIQUE/PRIMARY KEY cannot be NOT VALID in Postgres (ours: MG008)"
-        if rule == "constraint-missing-not-valid" and " NOT NULL" in text and "FOREIGN KEY" not in text:
+        if (
+            rule == "constraint-missing-not-valid"
+            and " NOT NULL" in text
+            and "FOREIGN KEY" not in text
+        ):
             return "named NOT NULL constraint (PG 18): ours reports it as MG006"
-        if rule == "changing-column-type" and " USING " not in text and any(
-                t in text.split(" TYPE ", 1)[-1][:40] for t in ("VARCHAR", "TEXT", "NUMERIC", "CHARACTER VARYING")):
+        if (
+            rule == "changing-column-type"
+            and " USING " not in text
+            and any(
+                t in text.split(" TYPE ", 1)[-1][:40]
+                for t in ("VARCHAR", "TEXT", "NUMERIC", "CHARACTER VARYING")
+            )
+        ):
             return "change to text/varchar/numeric assumed a no-rewrite widening (no catalog)"
         if rule == "adding-required-field" and ("SERIAL" in text or "IDENTITY" in text):
-            return "serial/identity column has a default: cannot fail (ours: MG007 rewrite, MG008 PK)"
+            return (
+                "serial/identity column has a default: cannot fail (ours: MG007 rewrite, MG008 PK)"
+            )
     return None
 
 
@@ -230,12 +276,15 @@ def main(argv=None) -> int:
     for i in sq:
         i["file"] = os.path.abspath(i["file"])
     sq_error_files = {os.path.abspath(f) for f in sq_error_files}
-    header = (f"{'squawk rule(s)':58} {'ours':7} {'squawk':>6} {'ours':>5} {'both':>5} {'sq only':>7} {'ours only':>9} "
-              f"{'unexplained':>11}")
+    header = (
+        f"{'squawk rule(s)':58} {'ours':7} {'squawk':>6} {'ours':>5} {'both':>5} {'sq only':>7} {'ours only':>9} "
+        f"{'unexplained':>11}"
+    )
     print(header)
     print("-" * len(header))
     report = []
     for sq_rules, our_codes, level in PAIRS:
+
         def key(item):
             return item["file"] if level == "file" else stmt_key(item["file"], item["row"])
 
@@ -251,22 +300,37 @@ def main(argv=None) -> int:
         s_only = sorted(set(s_keys) - both, key=str)
         o_only = sorted(set(o_keys) - both, key=str)
         reasons: dict[str, int] = defaultdict(int)
-        entry = {"squawk": sq_rules, "ours": our_codes, "squawk_count": len(s_items), "our_count": len(o_items),
-                 "both": len(both), "squawk_only_n": len(s_only), "ours_only_n": len(o_only),
-                 "squawk_only": [], "ours_only": [], "explained": reasons}
-        for side, keys, table, out in (("squawk", s_only, s_keys, entry["squawk_only"]),
-                                       ("ours", o_only, o_keys, entry["ours_only"])):
+        entry = {
+            "squawk": sq_rules,
+            "ours": our_codes,
+            "squawk_count": len(s_items),
+            "our_count": len(o_items),
+            "both": len(both),
+            "squawk_only_n": len(s_only),
+            "ours_only_n": len(o_only),
+            "squawk_only": [],
+            "ours_only": [],
+            "explained": reasons,
+        }
+        for side, keys, table, out in (
+            ("squawk", s_only, s_keys, entry["squawk_only"]),
+            ("ours", o_only, o_keys, entry["ours_only"]),
+        ):
             for k in keys:
                 i = table[k][0]
                 why = explain(side, i, level, sq_error_files)
                 if why:
                     reasons[f"{side} only: {why}"] += 1
                     continue
-                rel = os.path.relpath(i["file"], args.relative_to) if args.relative_to else i["file"]
+                rel = (
+                    os.path.relpath(i["file"], args.relative_to) if args.relative_to else i["file"]
+                )
                 out.append(f"{rel}:{i['row']} {i['message'][:100]}")
         unexplained = len(entry["squawk_only"]) + len(entry["ours_only"])
-        print(f"{' + '.join(sq_rules)[:58]:58} {','.join(our_codes):7} {len(s_items):>6} {len(o_items):>5} "
-              f"{len(both):>5} {len(s_only):>7} {len(o_only):>9} {unexplained:>11}")
+        print(
+            f"{' + '.join(sq_rules)[:58]:58} {','.join(our_codes):7} {len(s_items):>6} {len(o_items):>5} "
+            f"{len(both):>5} {len(s_only):>7} {len(o_only):>9} {unexplained:>11}"
+        )
         report.append(entry)
     print()
     for e in report:
@@ -289,12 +353,27 @@ def main(argv=None) -> int:
     for i in ours:
         if i["code"] not in mapped_ours:
             ours_unmapped[i["code"]] += 1
-    print("\nsquawk rules without a pair here:", dict(sorted(unmapped.items(), key=lambda kv: -kv[1])))
+    print(
+        "\nsquawk rules without a pair here:", dict(sorted(unmapped.items(), key=lambda kv: -kv[1]))
+    )
     print("our MG rules without a squawk pair:", dict(sorted(ours_unmapped.items())))
-    print(f"\ntime: squawk {sq_time:.2f}s, backend-architect {our_time:.2f}s, ratio {our_time / sq_time:.1f}x")
+    print(
+        f"\ntime: squawk {sq_time:.2f}s, backend-architect {our_time:.2f}s, ratio {our_time / sq_time:.1f}x"
+    )
     if args.json:
-        Path(args.json).write_text(json.dumps({"files": len(files), "statements": statements, "pairs": report,
-                                               "squawk_time": sq_time, "our_time": our_time}, indent=2, default=str))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "files": len(files),
+                    "statements": statements,
+                    "pairs": report,
+                    "squawk_time": sq_time,
+                    "our_time": our_time,
+                },
+                indent=2,
+                default=str,
+            )
+        )
     return 0
 
 

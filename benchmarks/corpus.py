@@ -40,23 +40,32 @@ def default_dir(env: str, fallback: str) -> Path:
 def find_mirror(mirrors: Path, name: str) -> Path | None:
     stem = name.replace("/", "+")
     for cand in (mirrors / stem / "repo", mirrors / stem, mirrors / f"{stem}.git"):
-        if cand.is_dir() and subprocess.run(
-            ["git", "--git-dir", str(cand), "rev-parse", "--git-dir"], capture_output=True
-        ).returncode == 0:
+        if (
+            cand.is_dir()
+            and subprocess.run(
+                ["git", "--git-dir", str(cand), "rev-parse", "--git-dir"], capture_output=True
+            ).returncode
+            == 0
+        ):
             return cand
     return None
 
 
 def has_commit(git_dir: Path, commit: str) -> bool:
-    return subprocess.run(
-        ["git", "--git-dir", str(git_dir), "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True
-    ).returncode == 0
+    return (
+        subprocess.run(
+            ["git", "--git-dir", str(git_dir), "cat-file", "-e", f"{commit}^{{commit}}"],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
 
 
 def list_tree(git_dir: Path, commit: str) -> list[tuple[str, str, str, str]]:
     out = subprocess.run(
         ["git", "--git-dir", str(git_dir), "ls-tree", "-r", "-z", "--full-tree", commit],
-        capture_output=True, check=True,
+        capture_output=True,
+        check=True,
     ).stdout
     entries = []
     for rec in out.split(b"\0"):
@@ -88,7 +97,8 @@ def materialise(git_dir: Path, commit: str, dest: Path) -> dict[str, int]:
         return counts
     proc = subprocess.Popen(
         ["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
     )
     assert proc.stdin and proc.stdout
     # One request, one answer: the pipes never fill.
@@ -102,7 +112,11 @@ def materialise(git_dir: Path, commit: str, dest: Path) -> dict[str, int]:
         size = int(header[2])
         data = proc.stdout.read(size)
         proc.stdout.read(1)  # the newline after the contents
-        target = safe_target(dest, rel) if mode != "120000" else safe_target(dest, os.path.dirname(rel)) / os.path.basename(rel)
+        target = (
+            safe_target(dest, rel)
+            if mode != "120000"
+            else safe_target(dest, os.path.dirname(rel)) / os.path.basename(rel)
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         if mode == "120000":
             if target.is_symlink() or target.exists():
@@ -121,18 +135,33 @@ def materialise(git_dir: Path, commit: str, dest: Path) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--mirrors", help="folder of local git mirrors (default $BA_MIRRORS or ~/.cache/backend-architect-mirrors)")
-    p.add_argument("--into", help="corpus folder (default $BA_CORPUS or ~/.cache/backend-architect-corpus)")
+    p.add_argument(
+        "--mirrors",
+        help="folder of local git mirrors (default $BA_MIRRORS or ~/.cache/backend-architect-mirrors)",
+    )
+    p.add_argument(
+        "--into", help="corpus folder (default $BA_CORPUS or ~/.cache/backend-architect-corpus)"
+    )
     p.add_argument("--repo", action="append", help="only this owner/name (repeatable)")
     p.add_argument("--force", action="store_true", help="rewrite checkouts that already exist")
     args = p.parse_args(argv)
-    mirrors = Path(args.mirrors).expanduser() if args.mirrors else default_dir("BA_MIRRORS", "~/.cache/backend-architect-mirrors")
-    into = Path(args.into).expanduser() if args.into else default_dir("BA_CORPUS", "~/.cache/backend-architect-corpus")
+    mirrors = (
+        Path(args.mirrors).expanduser()
+        if args.mirrors
+        else default_dir("BA_MIRRORS", "~/.cache/backend-architect-mirrors")
+    )
+    into = (
+        Path(args.into).expanduser()
+        if args.into
+        else default_dir("BA_CORPUS", "~/.cache/backend-architect-corpus")
+    )
     if into.resolve().is_relative_to(ROOT):
         print(f"refusing to write the corpus inside the project ({into})", file=sys.stderr)
         return 2
     with CORPUS_TSV.open(newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh, delimiter="\t") if not args.repo or r["name"] in args.repo]
+        rows = [
+            r for r in csv.DictReader(fh, delimiter="\t") if not args.repo or r["name"] in args.repo
+        ]
     unknown = set(args.repo or ()) - {r["name"] for r in rows}
     for name in sorted(unknown):
         print(f"{name}: not in {CORPUS_TSV.relative_to(ROOT)}", file=sys.stderr)
@@ -147,8 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         git_dir = find_mirror(mirrors, name)
         if git_dir is None or not has_commit(git_dir, commit):
             why = "no mirror" if git_dir is None else f"mirror {git_dir} lacks the commit"
-            print(f"{name}: {why}; fetch https://github.com/{name} at {commit} into "
-                  f"{mirrors / (name.replace('/', '+') + '.git')} (git clone --bare)", file=sys.stderr)
+            print(
+                f"{name}: {why}; fetch https://github.com/{name} at {commit} into "
+                f"{mirrors / (name.replace('/', '+') + '.git')} (git clone --bare)",
+                file=sys.stderr,
+            )
             failed += 1
             continue
         if dest.exists():
@@ -161,9 +193,15 @@ def main(argv: list[str] | None = None) -> int:
             failed += 1
             continue
         stamp.write_text(commit + "\n")
-        note = f", {counts['missing']} blobs missing from the mirror (skipped)" if counts["missing"] else ""
-        print(f"{name}: {counts['files']} files, {counts['links']} links, "
-              f"{counts['submodules']} submodules at {commit[:12]}{note}")
+        note = (
+            f", {counts['missing']} blobs missing from the mirror (skipped)"
+            if counts["missing"]
+            else ""
+        )
+        print(
+            f"{name}: {counts['files']} files, {counts['links']} links, "
+            f"{counts['submodules']} submodules at {commit[:12]}{note}"
+        )
     return 1 if failed else 0
 
 

@@ -48,8 +48,10 @@ def generate(folder: str, count: int, seed: int = 7) -> None:
                 body = f"COMMENT ON TABLE {name} IS 'step {i}';"
         if i == count:  # the pending migration: a rewrite, a scan and an index build
             t = sorted(tables)[0]
-            body = (f"SET lock_timeout = '5s';\nALTER TABLE {t} ALTER COLUMN b TYPE bigint;\n"
-                    f"ALTER TABLE {t} ALTER COLUMN a SET NOT NULL;\nCREATE INDEX {t}_last ON {t} (a, b);")
+            body = (
+                f"SET lock_timeout = '5s';\nALTER TABLE {t} ALTER COLUMN b TYPE bigint;\n"
+                f"ALTER TABLE {t} ALTER COLUMN a SET NOT NULL;\nCREATE INDEX {t}_last ON {t} (a, b);"
+            )
         with open(os.path.join(mig, f"{i:05d}_step.sql"), "w") as fh:
             fh.write(f"-- +goose Up\n{body}\n-- +goose Down\nSELECT 1;\n")
 
@@ -85,9 +87,13 @@ def main() -> int:
 
         dsn = server.create_database("bench_plan")
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute("CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint, status text, total numeric)")
-            conn.execute("INSERT INTO orders (customer_id, status, total) SELECT g % 5000, 's' || (g % 7), g "
-                         "FROM generate_series(1, 200000) g")
+            conn.execute(
+                "CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint, status text, total numeric)"
+            )
+            conn.execute(
+                "INSERT INTO orders (customer_id, status, total) SELECT g % 5000, 's' || (g % 7), g "
+                "FROM generate_series(1, 200000) g"
+            )
             conn.execute("CREATE INDEX orders_customer ON orders (customer_id)")
             conn.execute("ANALYZE")
         firsts = []
@@ -112,7 +118,9 @@ def main() -> int:
                     db.explain(q).summary()
                     times.append((time.perf_counter() - t0) * 1000)
                 out[f"hover_plan_ms_p50_{name}"] = round(statistics.median(times), 2)
-                out[f"hover_plan_ms_p95_{name}"] = round(sorted(times)[int(len(times) * 0.95) - 1], 2)
+                out[f"hover_plan_ms_p95_{name}"] = round(
+                    sorted(times)[int(len(times) * 0.95) - 1], 2
+                )
     finally:
         server.stop()
     print(json.dumps(out, indent=2))

@@ -27,7 +27,9 @@ from lsp_sync import ENCODINGS, STATS, SyncMachine, SyncSession  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--seconds", type=float, default=120, help="how long to fuzz (default 120)")
     ap.add_argument("--steps", type=int, default=40, help="edits per run (default 40)")
     ap.add_argument("--encodings", default=",".join(ENCODINGS), help="position encodings to use")
@@ -53,19 +55,28 @@ def main(argv: list[str] | None = None) -> int:
                     try:
                         run_state_machine_as_test(
                             SyncMachine,
-                            settings=settings(max_examples=10, stateful_step_count=args.steps, deadline=None,
-                                              suppress_health_check=list(HealthCheck), database=None),
+                            settings=settings(
+                                max_examples=10,
+                                stateful_step_count=args.steps,
+                                deadline=None,
+                                suppress_health_check=list(HealthCheck),
+                                database=None,
+                            ),
                         )
                     except Exception as exc:  # a counterexample, shrunk by Hypothesis
                         notes = "\n".join(getattr(exc, "__notes__", []))
-                        failures.append(f"[{encoding}] {type(exc).__name__}: {exc}\n{notes}\n{traceback.format_exc(limit=3)}")
+                        failures.append(
+                            f"[{encoding}] {type(exc).__name__}: {exc}\n{notes}\n{traceback.format_exc(limit=3)}"
+                        )
                         break
                     runs += 10
         finally:
             codes = {e: s.close() for e, s in sessions.items()}
     elapsed = time.perf_counter() - started
     print(f"runs: {runs}  edits (didChange): {STATS['edits']}  content changes: {STATS['changes']}")
-    print(f"time: {elapsed:.1f} s  edits/s: {STATS['edits'] / elapsed:.1f}  encodings: {', '.join(encodings)}")
+    print(
+        f"time: {elapsed:.1f} s  edits/s: {STATS['edits'] / elapsed:.1f}  encodings: {', '.join(encodings)}"
+    )
     print(f"server exit codes after shutdown/exit: {codes}")
     if failures:
         print("\ncounterexample:\n" + "\n".join(failures))

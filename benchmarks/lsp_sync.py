@@ -39,7 +39,9 @@ ENCODINGS = ["utf-16", "utf-8", "utf-32"]
 
 def server_env() -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "server"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "server"), env.get("PYTHONPATH", "")]).rstrip(
+        os.pathsep
+    )
     env.pop("ANTHROPIC_API_KEY", None)
     env.pop("BACKEND_ARCHITECT_AI", None)
     return env
@@ -136,9 +138,32 @@ SEEDS = {
 LANGUAGE_IDS = {".sql": "sql", ".py": "python", ".ts": "typescript", ".go": "go"}
 
 FRAGMENTS = [
-    "SELECT * FROM t;", "DELETE FROM users;", " WHERE id = 1", "CREATE INDEX i ON t (a);", "BEGIN;", "COMMIT;",
-    "-- name: ListPosts :many", "-- +goose Down", "-- noqa", "#noqa:IV010", "// noqa", "'", '"', "`", "$$", ";",
-    "(", ")", "--", "/*", "*/", "x", " ", "\t", "cur.execute(\"SELECT 1\")", "db.Query(\"SELECT 1\")",
+    "SELECT * FROM t;",
+    "DELETE FROM users;",
+    " WHERE id = 1",
+    "CREATE INDEX i ON t (a);",
+    "BEGIN;",
+    "COMMIT;",
+    "-- name: ListPosts :many",
+    "-- +goose Down",
+    "-- noqa",
+    "#noqa:IV010",
+    "// noqa",
+    "'",
+    '"',
+    "`",
+    "$$",
+    ";",
+    "(",
+    ")",
+    "--",
+    "/*",
+    "*/",
+    "x",
+    " ",
+    "\t",
+    'cur.execute("SELECT 1")',
+    'db.Query("SELECT 1")',
 ]
 
 pieces = st.sampled_from(LSP_BREAKS + NOT_BREAKS + WIDE + FRAGMENTS)
@@ -175,7 +200,10 @@ def change_json(rng, text: str) -> dict:
     if rng is None:
         return {"text": text}
     (sl, sc), (el, ec) = rng
-    return {"range": {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}}, "text": text}
+    return {
+        "range": {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}},
+        "text": text,
+    }
 
 
 # -- the server's side ----------------------------------------------------------------------
@@ -219,11 +247,17 @@ class SyncSession:
     def open(self, rel: str, text: str, version: int = 1) -> str:
         uri = self.uri(rel)
         lang = LANGUAGE_IDS.get(Path(rel).suffix, "plaintext")
-        self.client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": lang, "version": version, "text": text}})
+        self.client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": lang, "version": version, "text": text}},
+        )
         return uri
 
     def change(self, uri: str, version: int, content_changes: list[dict]) -> None:
-        self.client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": content_changes})
+        self.client.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": content_changes},
+        )
 
     def close_doc(self, uri: str) -> None:
         self.client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
@@ -261,8 +295,17 @@ def comparable(diags: list[dict]) -> list[tuple]:
     out = []
     for d in diags:
         r = d["range"]
-        out.append((r["start"]["line"], r["start"]["character"], r["end"]["line"], r["end"]["character"],
-                    d.get("code"), d.get("message"), d.get("severity")))
+        out.append(
+            (
+                r["start"]["line"],
+                r["start"]["character"],
+                r["end"]["line"],
+                r["end"]["character"],
+                d.get("code"),
+                d.get("message"),
+                d.get("severity"),
+            )
+        )
     return sorted(out)
 
 
@@ -272,18 +315,24 @@ def check_sync(session: SyncSession, uri: str, client: ClientText, version: int)
     assert server_text == client.text, f"server text {server_text!r} != client text {client.text!r}"
     diags = session.diagnostics(uri, version)
     for d in diags:
-        assert client.contains(d["range"]), f"{d['code']} range {d['range']} is outside {client.text!r}"
+        assert client.contains(d["range"]), (
+            f"{d['code']} range {d['range']} is outside {client.text!r}"
+        )
     return diags
 
 
-def check_full(session: SyncSession, uri: str, rel: str, client: ClientText, version: int, diags: list[dict]) -> None:
+def check_full(
+    session: SyncSession, uri: str, rel: str, client: ClientText, version: int, diags: list[dict]
+) -> None:
     """Incremental == full: reopening the final text (a fresh analysis) publishes the same diagnostics."""
     session.close_doc(uri)
     session.text(uri)  # barrier: the close (and its empty diagnostics) has been handled
     session.published.pop(uri, None)
     session.open(rel, client.text, version)
     fresh = session.diagnostics(uri, version)
-    assert comparable(diags) == comparable(fresh), f"incremental {comparable(diags)} != full {comparable(fresh)} for {client.text!r}"
+    assert comparable(diags) == comparable(fresh), (
+        f"incremental {comparable(diags)} != full {comparable(fresh)} for {client.text!r}"
+    )
 
 
 # -- the state machine ----------------------------------------------------------------------

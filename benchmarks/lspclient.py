@@ -11,8 +11,14 @@ import time
 
 class Client:
     def __init__(self, cmd: list[str], env: dict | None = None, cwd: str | None = None):
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env=env, cwd=cwd)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=cwd,
+        )
         self.next_id = 0
         self.responses: dict[int, queue.Queue] = {}
         self.notifications: queue.Queue = queue.Queue()
@@ -63,7 +69,9 @@ class Client:
     def notify(self, method: str, params) -> None:
         self._send({"jsonrpc": "2.0", "method": method, "params": params})
 
-    def wait_notification(self, method: str, timeout: float = 60, predicate=None) -> tuple[float, dict]:
+    def wait_notification(
+        self, method: str, timeout: float = 60, predicate=None
+    ) -> tuple[float, dict]:
         deadline = time.perf_counter() + timeout
         while True:
             t, msg = self.notifications.get(timeout=max(0.01, deadline - time.perf_counter()))

@@ -64,7 +64,9 @@ def _status_kb(pid: int, field: str) -> int:
 def measure(cmd: list[str], cwd: Path) -> tuple[float, int, int, int]:
     """(seconds, main process peak RSS, peak RSS of the process tree, exit code) of one run."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     peak_tree = [0]
     done = threading.Event()
 
@@ -84,7 +86,12 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, int, int, int]:
     if proc.returncode not in (0, 1):
         print(f"    exit {proc.returncode}: {stderr.decode(errors='replace')[-400:]}")
     # ru_maxrss is in KiB on Linux; wait4 reports the child's own high-water mark
-    return elapsed, usage.ru_maxrss * 1024, max(peak_tree[0], usage.ru_maxrss * 1024), proc.returncode
+    return (
+        elapsed,
+        usage.ru_maxrss * 1024,
+        max(peak_tree[0], usage.ru_maxrss * 1024),
+        proc.returncode,
+    )
 
 
 def write_tree(folder: Path, lines: int, files: int) -> Path:
@@ -108,8 +115,11 @@ def bench_check(root: Path, quick: bool) -> list[tuple]:
             secs, main, tree, _ = measure(check_cmd(folder, jobs), root)
             label = "--jobs 1" if jobs == 1 else "default jobs"
             rows.append((lines, files, label, secs, main, tree))
-            print(f"check {lines:>9,} lines in {files:>3} files  {label:<12}  {secs:7.1f} s"
-                  f"   peak RSS {main / MB:6.0f} MB (process tree {tree / MB:6.0f} MB)", flush=True)
+            print(
+                f"check {lines:>9,} lines in {files:>3} files  {label:<12}  {secs:7.1f} s"
+                f"   peak RSS {main / MB:6.0f} MB (process tree {tree / MB:6.0f} MB)",
+                flush=True,
+            )
     return rows
 
 
@@ -126,22 +136,24 @@ def bench_large(root: Path) -> None:
         size = path.stat().st_size
         secs, main, _, _ = measure(check_cmd(path, 1), folder)
         results.append((size, secs, main))
-        print(f"check one {size / MB:5.1f} MB file ({size // 50:,} lines approx.)  {secs:7.1f} s   peak RSS {main / MB:6.0f} MB",
-              flush=True)
+        print(
+            f"check one {size / MB:5.1f} MB file ({size // 50:,} lines approx.)  {secs:7.1f} s   peak RSS {main / MB:6.0f} MB",
+            flush=True,
+        )
     (s1, t1, m1), (s2, t2, m2) = results
     print(f"  10 MB / 1 MB: size {s2 / s1:.1f}x, time {t2 / t1:.1f}x, peak RSS {m2 / m1:.1f}x")
 
 
-PY_HANDLER = '''
+PY_HANDLER = """
 @router.get("/items/{n}")
 async def list_items_{n}(db: Session, account_id: int):
     rows = db.execute(text("SELECT id, name FROM items_{n} WHERE account_id = :a ORDER BY id LIMIT 50"), {{"a": account_id}})
     for row in rows:
         db.execute(text("SELECT * FROM orders WHERE item_id = :i"), {{"i": row.id}})
     return [dict(r) for r in rows]
-'''
+"""
 
-TS_HANDLER = '''
+TS_HANDLER = """
 app.get("/items/{n}", async (req, res) => {{
   const rows = await pool.query("SELECT id, name FROM items_{n} WHERE account_id = $1 LIMIT 50", [req.query.a]);
   for (const row of rows.rows) {{
@@ -149,17 +161,24 @@ app.get("/items/{n}", async (req, res) => {{
   }}
   res.json(rows.rows);
 }});
-'''
+"""
 
 
 def _documents(root: Path) -> list[tuple[Path, str, str]]:
     sql = generate(1000)
-    py = "from fastapi import APIRouter\nfrom sqlalchemy import text\nrouter = APIRouter()\n" + "".join(
-        PY_HANDLER.format(n=i) for i in range(40))
-    ts = 'import express from "express";\nconst app = express();\n' + "".join(TS_HANDLER.format(n=i) for i in range(40))
+    py = (
+        "from fastapi import APIRouter\nfrom sqlalchemy import text\nrouter = APIRouter()\n"
+        + "".join(PY_HANDLER.format(n=i) for i in range(40))
+    )
+    ts = 'import express from "express";\nconst app = express();\n' + "".join(
+        TS_HANDLER.format(n=i) for i in range(40)
+    )
     out = []
-    for rel, lang, text in (("migrations/0001_init.sql", "sql", sql), ("app/api.py", "python", py),
-                            ("web/server.ts", "typescript", ts)):
+    for rel, lang, text in (
+        ("migrations/0001_init.sql", "sql", sql),
+        ("app/api.py", "python", py),
+        ("web/server.ts", "typescript", ts),
+    ):
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -181,15 +200,22 @@ def bench_server(root: Path, edits: int) -> None:
     client = Client([sys.executable, "-m", "backend_architect", "serve"], env=ENV, cwd=str(work))
     rng = random.Random(11)
     try:
-        client.request("initialize", {"processId": os.getpid(), "rootUri": work.as_uri(), "capabilities": {}})
+        client.request(
+            "initialize", {"processId": os.getpid(), "rootUri": work.as_uri(), "capabilities": {}}
+        )
         client.notify("initialized", {})
-        client.wait_notification("backendArchitect/status", timeout=120,
-                                 predicate=lambda p: p.get("state") in ("ready", "error"))
+        client.wait_notification(
+            "backendArchitect/status",
+            timeout=120,
+            predicate=lambda p: p.get("state") in ("ready", "error"),
+        )
         state = {}
         for path, lang, text in docs:
             uri = path.as_uri()
-            client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": lang, "version": 1,
-                                                                    "text": text}})
+            client.notify(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": uri, "languageId": lang, "version": 1, "text": text}},
+            )
             state[uri] = [text, 1]
         start_rss = _status_kb(client.proc.pid, "VmRSS") * 1024
         t0 = time.perf_counter()
@@ -202,26 +228,43 @@ def bench_server(root: Path, edits: int) -> None:
                 end, new = offset + 1, ""
             else:
                 end, new = offset, rng.choice(alphabet)
-            change = {"range": {"start": _position(text, offset), "end": _position(text, end)}, "text": new}
+            change = {
+                "range": {"start": _position(text, offset), "end": _position(text, end)},
+                "text": new,
+            }
             text = text[:offset] + new + text[end:]
             version += 1
             state[uri] = [text, version]
-            client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                     "contentChanges": [change]})
+            client.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
+            )
             if i % 50 == 49:  # keep the client and the server in step (as a typing user is)
-                client.wait_notification("textDocument/publishDiagnostics", timeout=300,
-                                         predicate=lambda p, u=uri, v=version: p["uri"] == u and p.get("version") == v)
+                client.wait_notification(
+                    "textDocument/publishDiagnostics",
+                    timeout=300,
+                    predicate=lambda p, u=uri, v=version: p["uri"] == u and p.get("version") == v,
+                )
             if i % 1000 == 999:
-                print(f"  after {i + 1:>6,} edits ({time.perf_counter() - t0:5.0f} s): server RSS"
-                      f" {_status_kb(client.proc.pid, 'VmRSS') / 1024:.0f} MB", flush=True)
+                print(
+                    f"  after {i + 1:>6,} edits ({time.perf_counter() - t0:5.0f} s): server RSS"
+                    f" {_status_kb(client.proc.pid, 'VmRSS') / 1024:.0f} MB",
+                    flush=True,
+                )
         uri, (text, version) = next(iter(state.items()))
-        client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}},
-                       timeout=300)
+        client.request(
+            "textDocument/hover",
+            {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}},
+            timeout=300,
+        )
         elapsed = time.perf_counter() - t0
         rss = _status_kb(client.proc.pid, "VmRSS") * 1024
         hwm = _status_kb(client.proc.pid, "VmHWM") * 1024
-        print(f"server after {edits:,} random edits ({elapsed:.0f} s): RSS {rss / MB:.0f} MB"
-              f" (after open {start_rss / MB:.0f} MB, peak {hwm / MB:.0f} MB)", flush=True)
+        print(
+            f"server after {edits:,} random edits ({elapsed:.0f} s): RSS {rss / MB:.0f} MB"
+            f" (after open {start_rss / MB:.0f} MB, peak {hwm / MB:.0f} MB)",
+            flush=True,
+        )
     finally:
         client.close()
 
@@ -233,38 +276,61 @@ def bench_keystrokes(root: Path, keys: int = 40) -> None:
     (work / "migrations").mkdir()
     client = Client([sys.executable, "-m", "backend_architect", "serve"], env=ENV, cwd=str(work))
     try:
-        client.request("initialize", {"processId": os.getpid(), "rootUri": work.as_uri(), "capabilities": {}})
+        client.request(
+            "initialize", {"processId": os.getpid(), "rootUri": work.as_uri(), "capabilities": {}}
+        )
         client.notify("initialized", {})
-        client.wait_notification("backendArchitect/status", timeout=120,
-                                 predicate=lambda p: p.get("state") in ("ready", "error"))
+        client.wait_notification(
+            "backendArchitect/status",
+            timeout=120,
+            predicate=lambda p: p.get("state") in ("ready", "error"),
+        )
         conditions = "\n   OR ".join(f"(id = {i} AND name = 'name {i}')" for i in range(1500))
         big = f"SELECT id, name, created_at\n  FROM items\n WHERE {conditions}\n ORDER BY id;\n"
         path = work / "queries" / "report.sql"
         path.parent.mkdir(exist_ok=True)
         path.write_text(big)
         uri = path.as_uri()
-        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "sql", "version": 1,
-                                                                "text": big}})
-        client.wait_notification("textDocument/publishDiagnostics", timeout=300,
-                                 predicate=lambda p: p["uri"] == uri and p.get("version") == 1)
+        client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": big}},
+        )
+        client.wait_notification(
+            "textDocument/publishDiagnostics",
+            timeout=300,
+            predicate=lambda p: p["uri"] == uri and p.get("version") == 1,
+        )
         before = _status_kb(client.proc.pid, "VmRSS") * 1024
         line = big.count("\n") // 2
         col = big.split("\n")[line].index("= ") + 2  # inside a number: every version still parses
         t0 = time.perf_counter()
         for v in range(2, keys + 2):
-            change = {"range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col}},
-                      "text": "1"}
-            client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": v},
-                                                     "contentChanges": [change]})
-            client.wait_notification("textDocument/publishDiagnostics", timeout=300,
-                                     predicate=lambda p, v=v: p["uri"] == uri and p.get("version") == v)
+            change = {
+                "range": {
+                    "start": {"line": line, "character": col},
+                    "end": {"line": line, "character": col},
+                },
+                "text": "1",
+            }
+            client.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": v}, "contentChanges": [change]},
+            )
+            client.wait_notification(
+                "textDocument/publishDiagnostics",
+                timeout=300,
+                predicate=lambda p, v=v: p["uri"] == uri and p.get("version") == v,
+            )
         per_key = (time.perf_counter() - t0) / keys
         after = _status_kb(client.proc.pid, "VmRSS") * 1024
-        print(f"server: {keys} keystrokes inside one {len(big) // 1024} KB statement: {per_key * 1000:.0f} ms each,"
-              f" RSS {before / MB:.0f} -> {after / MB:.0f} MB ({(after - before) / keys / MB:+.2f} MB per keystroke)",
-              flush=True)
+        print(
+            f"server: {keys} keystrokes inside one {len(big) // 1024} KB statement: {per_key * 1000:.0f} ms each,"
+            f" RSS {before / MB:.0f} -> {after / MB:.0f} MB ({(after - before) / keys / MB:+.2f} MB per keystroke)",
+            flush=True,
+        )
     finally:
         client.close()
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()

@@ -80,16 +80,30 @@ def checkout(corpus: Path, name: str) -> Path:
 
 def run_one(path: Path, jobs1: bool, timeout: int) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "server"))
-    cmd = [sys.executable, "-m", "backend_architect", "check", "--output-format", "json", "--exit-zero"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "backend_architect",
+        "check",
+        "--output-format",
+        "json",
+        "--exit-zero",
+    ]
     if jobs1:
         cmd += ["--jobs", "1"]
     cmd.append(".")
     started = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=path, timeout=timeout)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, cwd=path, timeout=timeout
+        )
         code, out, err = proc.returncode, proc.stdout, proc.stderr
     except subprocess.TimeoutExpired as exc:
-        partial = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
+        partial = (
+            exc.stderr.decode(errors="replace")
+            if isinstance(exc.stderr, bytes)
+            else exc.stderr or ""
+        )
         code, out, err = "timeout", "", f"{partial}\ntimed out after {timeout}s"
     seconds = time.perf_counter() - started
     try:
@@ -120,7 +134,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     for row in rows:
         path = checkout(corpus, row["name"])
         if not path.is_dir():
-            print(f"{row['name']}: no checkout at {path}; run benchmarks/corpus.py first", file=sys.stderr)
+            print(
+                f"{row['name']}: no checkout at {path}; run benchmarks/corpus.py first",
+                file=sys.stderr,
+            )
             continue
         res = run_one(path, args.jobs1, args.timeout)
         stem = row["name"].replace("/", "+")
@@ -143,26 +160,41 @@ def cmd_run(args: argparse.Namespace) -> int:
             "per_rule": dict(per_rule),
         }
         summary_path.write_text(json.dumps(summary, indent=1, sort_keys=True))
-        state = "ok" if res["exit"] == 0 and not res["tracebacks"] else f"FAIL ({res['last_error'][:100]})"
+        state = (
+            "ok"
+            if res["exit"] == 0 and not res["tracebacks"]
+            else f"FAIL ({res['last_error'][:100]})"
+        )
         if internal:
             state += f"; {len(internal)} internal errors ({internal[0]['message'][:80]})"
-        print(f"{row['name']:<50} exit {res['exit']!s:<7} {res['seconds']:7.1f}s {len(res['findings']):6d} findings  {state}", flush=True)
+        print(
+            f"{row['name']:<50} exit {res['exit']!s:<7} {res['seconds']:7.1f}s {len(res['findings']):6d} findings  {state}",
+            flush=True,
+        )
     print_summary(summary)
     return 0
 
 
 def print_summary(summary: dict) -> None:
-    crashed = [n for n, s in summary.items() if s["exit"] != 0 or s["tracebacks"] or not s["json_ok"]
-               or s.get("internal_errors")]
+    crashed = [
+        n
+        for n, s in summary.items()
+        if s["exit"] != 0 or s["tracebacks"] or not s["json_ok"] or s.get("internal_errors")
+    ]
     total = sum(s["findings"] for s in summary.values())
     per_rule: collections.Counter = collections.Counter()
     for s in summary.values():
         per_rule.update(s["per_rule"])
-    print(f"\n{len(summary)} repositories, {len(crashed)} crashed, {total} findings, "
-          f"{sum(s['seconds'] for s in summary.values()):.0f}s")
+    print(
+        f"\n{len(summary)} repositories, {len(crashed)} crashed, {total} findings, "
+        f"{sum(s['seconds'] for s in summary.values()):.0f}s"
+    )
     for name in crashed:
         print(f"  crashed: {name}: exit {summary[name]['exit']}: {summary[name]['last_error']}")
-    print("findings per rule: " + ", ".join(f"{c} {n}" for c, n in sorted(per_rule.items(), key=lambda x: -x[1])))
+    print(
+        "findings per rule: "
+        + ", ".join(f"{c} {n}" for c, n in sorted(per_rule.items(), key=lambda x: -x[1]))
+    )
 
 
 # ---------------------------------------------------------------- sample
@@ -194,8 +226,19 @@ def load_findings(corpus: Path, results: Path) -> dict[str, dict]:
             rel = os.path.normpath(f["filename"])
             text = line_text(checkout(corpus, row["name"]) / rel, line)
             key = finding_id(row["name"], rel, f["code"], text, f["message"])
-            found.setdefault(key, {"id": key, "repo": row["name"], "path": rel, "line": str(line),
-                                   "code": f["code"], "message": f["message"], "verdict": "", "reason": ""})
+            found.setdefault(
+                key,
+                {
+                    "id": key,
+                    "repo": row["name"],
+                    "path": rel,
+                    "line": str(line),
+                    "code": f["code"],
+                    "message": f["message"],
+                    "verdict": "",
+                    "reason": "",
+                },
+            )
     return found
 
 
@@ -215,7 +258,9 @@ def write_table(path: Path, rows: list[dict[str, str]]) -> None:
             w.writerow({c: " ".join(str(r.get(c, "")).split()) for c in COLUMNS})
 
 
-def draw(ids_by_rule: dict[str, list[str]], size: int, per_rule: int, seed: int, uniform: int = 0) -> list[str]:
+def draw(
+    ids_by_rule: dict[str, list[str]], size: int, per_rule: int, seed: int, uniform: int = 0
+) -> list[str]:
     """The ``per_rule`` lowest-ranked findings of each rule, then the lowest-ranked of the rest.
 
     The rest fills the sample up to ``size`` and adds at least ``uniform``
@@ -266,8 +311,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
     write_table(TABLE, rows)
     write_table(GONE, sorted(gone_rows.values(), key=lambda r: r["id"]))
     kept = sum(1 for r in rows if r["verdict"])
-    print(f"{len(rows)} findings sampled from {len(found)} ({len(by_rule)} rules); "
-          f"{kept} verdicts kept, {len(newly_gone)} judged findings gone (see {GONE.relative_to(ROOT)})")
+    print(
+        f"{len(rows)} findings sampled from {len(found)} ({len(by_rule)} rules); "
+        f"{kept} verdicts kept, {len(newly_gone)} judged findings gone (see {GONE.relative_to(ROOT)})"
+    )
     return 0
 
 
@@ -318,61 +365,93 @@ def cmd_report(args: argparse.Namespace) -> int:
         v = r["verdict"] if r["verdict"] in VERDICTS else "unjudged"
         stats[r["code"]][v] += 1
         stats["ALL"][v] += 1
-    print(f"{'rule':<8} {'precision':>9} {'true':>5} {'false':>5} {'noise':>5} {'n':>4} {'unjudged':>8}")
+    print(
+        f"{'rule':<8} {'precision':>9} {'true':>5} {'false':>5} {'noise':>5} {'n':>4} {'unjudged':>8}"
+    )
     for code in sorted(stats, key=lambda c: (c == "ALL", c)):
         c = stats[code]
         p = precision(c["true"], c["false"])
         n = c["true"] + c["false"] + c["noise"]
         flag = "  < 70%" if p is not None and p < FLOOR and code != "ALL" else ""
         ps = f"{p:9.0%}" if p is not None else f"{'-':>9}"
-        print(f"{code:<8} {ps} {c['true']:5d} {c['false']:5d} {c['noise']:5d} {n:4d} {c['unjudged']:8d}{flag}")
+        print(
+            f"{code:<8} {ps} {c['true']:5d} {c['false']:5d} {c['noise']:5d} {n:4d} {c['unjudged']:8d}{flag}"
+        )
     a = stats["ALL"]
     n = a["true"] + a["false"] + a["noise"]
     if n:
         p = precision(a["true"], a["false"])
-        print(f"\noverall precision {p:.0%} (true/(true+false)), noise {a['noise'] / n:.0%} of {n} judged, "
-              f"true {a['true'] / n:.0%} of all judged; {a['unjudged']} unjudged")
+        print(
+            f"\noverall precision {p:.0%} (true/(true+false)), noise {a['noise'] / n:.0%} of {n} judged, "
+            f"true {a['true'] / n:.0%} of all judged; {a['unjudged']} unjudged"
+        )
     volume = rule_volume(args)
     if volume:
         # Each rule's verdict shares, weighted by how many findings it raised in the last run.
-        judged = {c: v for c, v in stats.items() if c != "ALL" and v["true"] + v["false"] + v["noise"]}
+        judged = {
+            c: v for c, v in stats.items() if c != "ALL" and v["true"] + v["false"] + v["noise"]
+        }
         total = sum(volume.get(c, 0) for c in judged)
         if total:
             share = {c: volume.get(c, 0) / total for c in judged}
+
             def part(c: str, key: str) -> float:
                 v = judged[c]
                 return v[key] / (v["true"] + v["false"] + v["noise"])
+
             t = sum(share[c] * part(c, "true") for c in judged)
             f = sum(share[c] * part(c, "false") for c in judged)
-            print(f"weighted by volume ({total} findings): precision {t / (t + f):.0%}, "
-                  f"worth raising {t:.0%}, noise {1 - t - f:.0%}")
+            print(
+                f"weighted by volume ({total} findings): precision {t / (t + f):.0%}, "
+                f"worth raising {t:.0%}, noise {1 - t - f:.0%}"
+            )
     gone = read_table(GONE)
     if gone:
-        print(f"{len(gone)} judged findings no longer occur ({GONE.relative_to(ROOT)}); not counted")
+        print(
+            f"{len(gone)} judged findings no longer occur ({GONE.relative_to(ROOT)}); not counted"
+        )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--corpus", help="corpus folder (default $BA_CORPUS or ~/.cache/backend-architect-corpus)")
-    p.add_argument("--results", help="raw results folder (default $BA_RESULTS or <corpus>/.results)")
+    p.add_argument(
+        "--corpus", help="corpus folder (default $BA_CORPUS or ~/.cache/backend-architect-corpus)"
+    )
+    p.add_argument(
+        "--results", help="raw results folder (default $BA_RESULTS or <corpus>/.results)"
+    )
     sub = p.add_subparsers(dest="mode", required=True)
     r = sub.add_parser("run", help="run check over the corpus and save raw findings")
-    r.add_argument("--jobs1", action="store_true", help="run check with --jobs 1 (no worker processes)")
+    r.add_argument(
+        "--jobs1", action="store_true", help="run check with --jobs 1 (no worker processes)"
+    )
     r.add_argument("--repo", action="append", help="only this owner/repo (repeatable)")
-    r.add_argument("--timeout", type=int, default=900, help="seconds per repository; a run that takes longer counts as a hang")
+    r.add_argument(
+        "--timeout",
+        type=int,
+        default=900,
+        help="seconds per repository; a run that takes longer counts as a hang",
+    )
     s = sub.add_parser("sample", help="draw the sample and update judgments.tsv")
     s.add_argument("--seed", type=int, default=10)
     s.add_argument("--size", type=int, default=250)
     s.add_argument("--per-rule", type=int, default=10)
-    s.add_argument("--uniform", type=int, default=200, help="at least this many findings drawn across all rules")
+    s.add_argument(
+        "--uniform",
+        type=int,
+        default=200,
+        help="at least this many findings drawn across all rules",
+    )
     sh = sub.add_parser("show", help="print unjudged findings with the lines around them")
     sh.add_argument("--limit", type=int, default=0)
     sh.add_argument("--code")
     sh.add_argument("--context", type=int, default=4)
     sub.add_parser("report", help="precision per rule and overall from judgments.tsv")
     args = p.parse_args(argv)
-    return {"run": cmd_run, "sample": cmd_sample, "show": cmd_show, "report": cmd_report}[args.mode](args)
+    return {"run": cmd_run, "sample": cmd_sample, "show": cmd_show, "report": cmd_report}[
+        args.mode
+    ](args)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,10 @@ def run_check(path: str) -> tuple[list[dict], float]:
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "backend_architect", "check", "--output-format", "json", path],
-        capture_output=True, text=True, env=env, cwd=path,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=path,
     )
     elapsed = time.perf_counter() - started
     try:
@@ -64,7 +67,12 @@ def count_routes(path: str) -> collections.Counter:
 
 def source_line(filename: str, row: int) -> str:
     try:
-        return Path(filename).read_text(encoding="utf-8", errors="replace").splitlines()[row - 1].strip()[:160]
+        return (
+            Path(filename)
+            .read_text(encoding="utf-8", errors="replace")
+            .splitlines()[row - 1]
+            .strip()[:160]
+        )
     except (OSError, IndexError):
         return ""
 
@@ -72,9 +80,15 @@ def source_line(filename: str, row: int) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("paths", nargs="+")
-    ap.add_argument("--sample", type=int, default=0, help="print N random handler findings to check by hand")
+    ap.add_argument(
+        "--sample", type=int, default=0, help="print N random handler findings to check by hand"
+    )
     ap.add_argument("--seed", type=int, default=5)
-    ap.add_argument("--codes", default="", help="comma-separated codes to sample from (default: every handler rule)")
+    ap.add_argument(
+        "--codes",
+        default="",
+        help="comma-separated codes to sample from (default: every handler rule)",
+    )
     args = ap.parse_args()
     totals: collections.Counter = collections.Counter()
     everything = []
@@ -86,8 +100,10 @@ def main() -> int:
         routes = count_routes(path)
         totals.update(per)
         everything.extend(mine)
-        print(f"{os.path.basename(path)}: {sum(routes.values())} routes {dict(routes)}; "
-              f"{len(mine)} handler findings in {elapsed:.1f}s: {dict(sorted(per.items()))}")
+        print(
+            f"{os.path.basename(path)}: {sum(routes.values())} routes {dict(routes)}; "
+            f"{len(mine)} handler findings in {elapsed:.1f}s: {dict(sorted(per.items()))}"
+        )
     print(f"\nTOTAL {sum(totals.values())}: {dict(sorted(totals.items()))}")
     if args.sample:
         pool = everything
@@ -97,9 +113,13 @@ def main() -> int:
         rng = random.Random(args.seed)
         sample = rng.sample(pool, min(args.sample, len(pool)))
         print(f"\nSAMPLE of {len(sample)}:")
-        for i, f in enumerate(sorted(sample, key=lambda f: (f["code"], f["filename"], f["location"]["row"])), 1):
+        for i, f in enumerate(
+            sorted(sample, key=lambda f: (f["code"], f["filename"], f["location"]["row"])), 1
+        ):
             row = f["location"]["row"]
-            print(f"{i:3}. {f['code']} {f['filename']}:{row}\n     {f['message']}\n     > {source_line(f['filename'], row)}")
+            print(
+                f"{i:3}. {f['code']} {f['filename']}:{row}\n     {f['message']}\n     > {source_line(f['filename'], row)}"
+            )
     return 0
 
 

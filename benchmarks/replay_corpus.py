@@ -21,7 +21,9 @@ import tempfile
 import time
 import uuid
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "server"))
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "server")
+)
 
 from backend_architect.cli import check_paths, write_fixes  # noqa: E402
 from backend_architect.db.apply import history_files, replay_history  # noqa: E402
@@ -34,21 +36,69 @@ NAMESPACE = '{{ index .Options "Namespace" }}'
 # name, corpus folder, migrations folder, manifests ({name: None to copy it, or its text}),
 # a file filter, a template rendering, SQL run before the first migration
 HISTORIES = [
-    ("lemmy (diesel)", "LemmyNet+lemmy", "migrations", {"Cargo.toml": None, "diesel.toml": None}, None, None, None),
-    ("harbor (golang-migrate)", "goharbor+harbor", "make/migrations/postgresql", {"go.mod": GOLANG_MIGRATE},
-     None, None, "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)"),
-    ("supabase auth (pop)", "supabase+auth", "migrations", {"go.mod": None}, None,
-     lambda t: t.replace(NAMESPACE, "auth"), "CREATE SCHEMA IF NOT EXISTS auth"),
-    ("river (own runner, one transaction per file)", "riverqueue+river", "riverdriver/riverpgxv5/migration/main",
-     {"go.mod": GOLANG_MIGRATE}, None, lambda t: t.replace("/* TEMPLATE: schema */", ""), None),
-    ("openfga (goose)", "openfga+openfga", "assets/migrations/postgres", {"go.mod": None}, None, None, None),
-    ("kratos (pop)", "ory+kratos", "persistence/sql/migrations/sql", {"go.mod": None},
-     lambda name: ".postgres." in name or not any(d in name for d in (".mysql.", ".sqlite3.", ".cockroach.", ".sqlite.")),
-     None, None),
+    (
+        "lemmy (diesel)",
+        "LemmyNet+lemmy",
+        "migrations",
+        {"Cargo.toml": None, "diesel.toml": None},
+        None,
+        None,
+        None,
+    ),
+    (
+        "harbor (golang-migrate)",
+        "goharbor+harbor",
+        "make/migrations/postgresql",
+        {"go.mod": GOLANG_MIGRATE},
+        None,
+        None,
+        "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)",
+    ),
+    (
+        "supabase auth (pop)",
+        "supabase+auth",
+        "migrations",
+        {"go.mod": None},
+        None,
+        lambda t: t.replace(NAMESPACE, "auth"),
+        "CREATE SCHEMA IF NOT EXISTS auth",
+    ),
+    (
+        "river (own runner, one transaction per file)",
+        "riverqueue+river",
+        "riverdriver/riverpgxv5/migration/main",
+        {"go.mod": GOLANG_MIGRATE},
+        None,
+        lambda t: t.replace("/* TEMPLATE: schema */", ""),
+        None,
+    ),
+    (
+        "openfga (goose)",
+        "openfga+openfga",
+        "assets/migrations/postgres",
+        {"go.mod": None},
+        None,
+        None,
+        None,
+    ),
+    (
+        "kratos (pop)",
+        "ory+kratos",
+        "persistence/sql/migrations/sql",
+        {"go.mod": None},
+        lambda name: (
+            ".postgres." in name
+            or not any(d in name for d in (".mysql.", ".sqlite3.", ".cockroach.", ".sqlite."))
+        ),
+        None,
+        None,
+    ),
 ]
 
 
-def _copy(corpus: str, repo: str, folder: str, manifests: dict, keep, dest: str, all_new: bool) -> str:
+def _copy(
+    corpus: str, repo: str, folder: str, manifests: dict, keep, dest: str, all_new: bool
+) -> str:
     src = os.path.join(corpus, repo)
     os.makedirs(dest, exist_ok=True)
     for name, text in manifests.items():
@@ -60,8 +110,10 @@ def _copy(corpus: str, repo: str, folder: str, manifests: dict, keep, dest: str,
     target = os.path.join(dest, folder)
     ignore = None
     if keep is not None:
+
         def ignore(_dir, names):
             return [n for n in names if n.endswith(".sql") and not keep(n)]
+
     shutil.copytree(os.path.join(src, folder), target, ignore=ignore)
     if all_new:
         with open(os.path.join(dest, "backend-architect.toml"), "w") as fh:
@@ -73,7 +125,9 @@ def _replay(server, folder: str, transform, prelude: str | None):
     import psycopg
 
     forget()
-    with psycopg.connect(server.create_database("r_" + uuid.uuid4().hex[:10]), autocommit=True) as conn:
+    with psycopg.connect(
+        server.create_database("r_" + uuid.uuid4().hex[:10]), autocommit=True
+    ) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")
         if prelude:
             conn.execute(prelude)
@@ -104,11 +158,23 @@ def main(argv=None) -> int:
                 continue
             started = time.time()
             row = {"history": name}
-            base = _copy(args.corpus, repo, folder, manifests, keep, os.path.join(tmp, repo, "original"), False)
+            base = _copy(
+                args.corpus,
+                repo,
+                folder,
+                manifests,
+                keep,
+                os.path.join(tmp, repo, "original"),
+                False,
+            )
             row["files"] = len(history_files(base))
             before = _replay(server, base, transform, prelude)
             row["original"] = before.applied
-            row["original_error"] = None if before.complete else f"{os.path.relpath(before.failed, base)}: {before.error}"
+            row["original_error"] = (
+                None
+                if before.complete
+                else f"{os.path.relpath(before.failed, base)}: {before.error}"
+            )
             for label, unsafe in (("safe", False), ("unsafe", True)):
                 dest = os.path.join(tmp, repo, label)
                 fixed_folder = _copy(args.corpus, repo, folder, manifests, keep, dest, True)
@@ -118,8 +184,11 @@ def main(argv=None) -> int:
                 row[f"{label}_new_files"] = len(history_files(fixed_folder)) - row["files"]
                 row[f"{label}_total"] = len(history_files(fixed_folder))
                 row[label] = after.applied
-                row[f"{label}_error"] = None if after.complete else \
-                    f"{os.path.relpath(after.failed, fixed_folder)}: {after.error}"
+                row[f"{label}_error"] = (
+                    None
+                    if after.complete
+                    else f"{os.path.relpath(after.failed, fixed_folder)}: {after.error}"
+                )
             row["seconds"] = round(time.time() - started, 1)
             rows.append(row)
             print(json.dumps(row), flush=True)
@@ -127,9 +196,11 @@ def main(argv=None) -> int:
     print("| history | migrations | original applies | after --fix | after --fix --unsafe-fixes |")
     print("|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['history']} | {r['files']} | {r['original']}/{r['files']} | "
-              f"{r['safe']}/{r['safe_total']} ({r['safe_changed_files']} changed, {r['safe_new_files']} new) | "
-              f"{r['unsafe']}/{r['unsafe_total']} ({r['unsafe_changed_files']} changed, {r['unsafe_new_files']} new) |")
+        print(
+            f"| {r['history']} | {r['files']} | {r['original']}/{r['files']} | "
+            f"{r['safe']}/{r['safe_total']} ({r['safe_changed_files']} changed, {r['safe_new_files']} new) | "
+            f"{r['unsafe']}/{r['unsafe_total']} ({r['unsafe_changed_files']} changed, {r['unsafe_new_files']} new) |"
+        )
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=2)

@@ -52,7 +52,9 @@ def fmt(values: list[float]) -> str:
 def initialize(cmd: list[str], root: Path) -> tuple[float, Client]:
     t0 = time.perf_counter()
     client = Client(cmd, env=ENV, cwd=str(root))
-    client.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}})
+    client.request(
+        "initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}}
+    )
     elapsed = time.perf_counter() - t0
     client.notify("initialized", {})
     return elapsed, client
@@ -70,7 +72,9 @@ def bench_initialize(root: Path, runs: int) -> None:
         bare.append(t)
         c.close()
     print(f"initialize (spawn -> response)   backend-architect {fmt(ours)}")
-    print(f"                                 bare pygls server  {fmt(bare)}   ratio {statistics.median(ours) / statistics.median(bare):.2f}x")
+    print(
+        f"                                 bare pygls server  {fmt(bare)}   ratio {statistics.median(ours) / statistics.median(bare):.2f}x"
+    )
 
 
 def bench_document(root: Path, lines: int, edits: int) -> None:
@@ -83,12 +87,20 @@ def bench_document(root: Path, lines: int, edits: int) -> None:
     try:
         # the schema indexer reads the workspace's migrations (this file too) in the background;
         # measure edits once it is done, as a user typing after start-up would see them
-        client.wait_notification("backendArchitect/status", timeout=120,
-                                 predicate=lambda p: p.get("state") in ("ready", "error"))
+        client.wait_notification(
+            "backendArchitect/status",
+            timeout=120,
+            predicate=lambda p: p.get("state") in ("ready", "error"),
+        )
         opens = []
         t0 = time.perf_counter()
-        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}})
-        t1, params = client.wait_notification("textDocument/publishDiagnostics", predicate=lambda p: p["uri"] == uri)
+        client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "sql", "version": 1, "text": text}},
+        )
+        t1, params = client.wait_notification(
+            "textDocument/publishDiagnostics", predicate=lambda p: p["uri"] == uri
+        )
         opens.append(t1 - t0)
         diags = params["diagnostics"]
         # one-character edits at a spot in the middle of the file, typed and deleted alternately
@@ -99,12 +111,21 @@ def bench_document(root: Path, lines: int, edits: int) -> None:
         for v in range(2, edits + 2):
             insert = v % 2 == 0
             change = {
-                "range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col if insert else col + 1}},
+                "range": {
+                    "start": {"line": line, "character": col},
+                    "end": {"line": line, "character": col if insert else col + 1},
+                },
                 "text": " " if insert else "",
             }
             t0 = time.perf_counter()
-            client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": v}, "contentChanges": [change]})
-            t1, _ = client.wait_notification("textDocument/publishDiagnostics", predicate=lambda p, v=v: p["uri"] == uri and p.get("version") == v)
+            client.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": v}, "contentChanges": [change]},
+            )
+            t1, _ = client.wait_notification(
+                "textDocument/publishDiagnostics",
+                predicate=lambda p, v=v: p["uri"] == uri and p.get("version") == v,
+            )
             changes.append(t1 - t0)
         actions, hovers = [], []
         target = diags[len(diags) // 2] if diags else None
@@ -112,12 +133,20 @@ def bench_document(root: Path, lines: int, edits: int) -> None:
             if target is None:
                 break
             t0 = time.perf_counter()
-            client.request("textDocument/codeAction", {
-                "textDocument": {"uri": uri}, "range": target["range"],
-                "context": {"diagnostics": [target], "only": ["quickfix"]}})
+            client.request(
+                "textDocument/codeAction",
+                {
+                    "textDocument": {"uri": uri},
+                    "range": target["range"],
+                    "context": {"diagnostics": [target], "only": ["quickfix"]},
+                },
+            )
             actions.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": target["range"]["start"]})
+            client.request(
+                "textDocument/hover",
+                {"textDocument": {"uri": uri}, "position": target["range"]["start"]},
+            )
             hovers.append(time.perf_counter() - t0)
         print(f"{lines:>6}-line SQL ({len(diags)} findings)")
         print(f"  diagnostics after open          {fmt(opens)}")
@@ -134,7 +163,14 @@ def timed(cmd: list[str], cwd: Path, runs: int = 3) -> float | None:
     for _ in range(runs):
         t0 = time.perf_counter()
         try:
-            subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
+            subprocess.run(
+                cmd,
+                cwd=cwd,
+                env=ENV,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=900,
+            )
         except (FileNotFoundError, subprocess.TimeoutExpired):
             return None
         t = time.perf_counter() - t0
@@ -155,22 +191,36 @@ def bench_check(root: Path, quick: bool) -> None:
     bin_dir = Path(sys.executable).parent
     squawk = shutil.which("squawk", path=str(bin_dir)) or shutil.which("squawk")
     sqlfluff = shutil.which("sqlfluff", path=str(bin_dir)) or shutil.which("sqlfluff")
-    ours = timed([sys.executable, "-m", "backend_architect", "check", "--exit-zero", str(folder)], root)
+    ours = timed(
+        [sys.executable, "-m", "backend_architect", "check", "--exit-zero", str(folder)], root
+    )
     print(f"check on {total} lines in 10 files")
     print(f"  backend-architect check   {ours:6.2f} s   {total / ours:>9,.0f} lines/s")
     if squawk:
-        sq = timed([squawk, *sorted(str(p) for p in folder.glob('*.sql'))], root)
-        print(f"  squawk                    {sq:6.2f} s   {total / sq:>9,.0f} lines/s   ours/squawk time ratio {ours / sq:.2f}x")
+        sq = timed([squawk, *sorted(str(p) for p in folder.glob("*.sql"))], root)
+        print(
+            f"  squawk                    {sq:6.2f} s   {total / sq:>9,.0f} lines/s   ours/squawk time ratio {ours / sq:.2f}x"
+        )
     else:
         print("  squawk: not installed (pip install squawk-cli)")
     if sqlfluff and not quick:
         # sqlfluff skips files over 20,000 bytes unless told otherwise: make it lint the file
-        (folder / ".sqlfluff").write_text("[sqlfluff]\ndialect = postgres\nlarge_file_skip_byte_limit = 0\n")
-        sf = timed([sqlfluff, "lint", "--dialect", "postgres", "--nofail", str(small)], folder, runs=1)
-        ours_small = timed([sys.executable, "-m", "backend_architect", "check", "--exit-zero", str(small)], root)
+        (folder / ".sqlfluff").write_text(
+            "[sqlfluff]\ndialect = postgres\nlarge_file_skip_byte_limit = 0\n"
+        )
+        sf = timed(
+            [sqlfluff, "lint", "--dialect", "postgres", "--nofail", str(small)], folder, runs=1
+        )
+        ours_small = timed(
+            [sys.executable, "-m", "backend_architect", "check", "--exit-zero", str(small)], root
+        )
         print(f"check on {small_lines} lines (one file)")
-        print(f"  backend-architect check   {ours_small:6.2f} s   {small_lines / ours_small:>9,.0f} lines/s")
-        print(f"  sqlfluff lint             {sf:6.2f} s   {small_lines / sf:>9,.0f} lines/s   sqlfluff/ours time ratio {sf / ours_small:.1f}x")
+        print(
+            f"  backend-architect check   {ours_small:6.2f} s   {small_lines / ours_small:>9,.0f} lines/s"
+        )
+        print(
+            f"  sqlfluff lint             {sf:6.2f} s   {small_lines / sf:>9,.0f} lines/s   sqlfluff/ours time ratio {sf / ours_small:.1f}x"
+        )
     elif not sqlfluff:
         print("  sqlfluff: not installed (pip install sqlfluff)")
 
@@ -178,7 +228,9 @@ def bench_check(root: Path, quick: bool) -> None:
 def run_measured(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one run of ``cmd`` (its own process, not its workers)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, _, usage = os.wait4(proc.pid, 0)
     proc.returncode = 0
     return time.perf_counter() - t0, usage.ru_maxrss / 1024
@@ -197,10 +249,20 @@ REAL_MIGRATIONS = (  # two large real PostgreSQL migration histories (diesel fol
 )
 
 
-def bench_migrations(root: Path, squawk: str | None, runs: int, real: list[Path], quick: bool) -> None:
+def bench_migrations(
+    root: Path, squawk: str | None, runs: int, real: list[Path], quick: bool
+) -> None:
     """Interleaved runs (squawk, ours cold, ours warm) on real migration histories and on
     generated SQL; medians, ratios to squawk's time in the same run, peak RSS."""
-    check = [sys.executable, "-m", "backend_architect", "check", "--exit-zero", "--output-format", "json"]
+    check = [
+        sys.executable,
+        "-m",
+        "backend_architect",
+        "check",
+        "--exit-zero",
+        "--output-format",
+        "json",
+    ]
     cases: list[tuple[str, Path, list[str]]] = []
     for folder in real:
         if folder.is_dir():
@@ -213,7 +275,9 @@ def bench_migrations(root: Path, squawk: str | None, runs: int, real: list[Path]
         one = root / f"gen_one_{total}"
         one.mkdir()
         (one / "all.sql").write_text(text)
-        (one / "backend-architect.toml").write_text("max-file-bytes = 100000000\n")  # checked, not skipped
+        (one / "backend-architect.toml").write_text(
+            "max-file-bytes = 100000000\n"
+        )  # checked, not skipped
         split = root / f"gen_split_{total}"
         split.mkdir()
         for i in range(max(1, total // 2000)):
@@ -221,9 +285,16 @@ def bench_migrations(root: Path, squawk: str | None, runs: int, real: list[Path]
         n = text.count("\n") + 1
         cases.append((f"generated {n:,} lines, one file", one, [str(one / "all.sql")]))
         if total > 2000:
-                cases.append((f"generated {n:,} lines, {total // 2000} files", split,
-                          sorted(str(p) for p in split.glob("*.sql"))))
-    print(f"check on migrations (medians of {runs}, interleaved; ratio = time / squawk's; RSS of the main process)")
+            cases.append(
+                (
+                    f"generated {n:,} lines, {total // 2000} files",
+                    split,
+                    sorted(str(p) for p in split.glob("*.sql")),
+                )
+            )
+    print(
+        f"check on migrations (medians of {runs}, interleaved; ratio = time / squawk's; RSS of the main process)"
+    )
     for label, folder, files in cases:
         big = sum(os.path.getsize(f) for f in files) > 5_000_000
         reps = 1 if big else runs
@@ -232,14 +303,20 @@ def bench_migrations(root: Path, squawk: str | None, runs: int, real: list[Path]
             cache = root / f"cache_{abs(hash(label))}_{rep}"
             env = dict(ENV, BACKEND_ARCHITECT_CACHE_DIR=str(cache))
             if squawk:
-                results.setdefault("squawk", []).append(run_measured([squawk, "--reporter", "json", *files], root, env))
+                results.setdefault("squawk", []).append(
+                    run_measured([squawk, "--reporter", "json", *files], root, env)
+                )
             for jobs in (None, "1"):
                 extra = ["--jobs", jobs] if jobs else []
                 name = "ours cold" + (" --jobs 1" if jobs else "")
                 shutil.rmtree(cache, ignore_errors=True)  # no results, no schema cache: cold
-                results.setdefault(name, []).append(run_measured([*check, *extra, str(folder)], root, env))
+                results.setdefault(name, []).append(
+                    run_measured([*check, *extra, str(folder)], root, env)
+                )
             # the cache the last cold run wrote: nothing changed, nothing to check again
-            results.setdefault("ours warm", []).append(run_measured([*check, str(folder)], root, env))
+            results.setdefault("ours warm", []).append(
+                run_measured([*check, str(folder)], root, env)
+            )
             shutil.rmtree(cache, ignore_errors=True)
         print(f"  {label}")
         base = statistics.median(t for t, _ in results["squawk"]) if "squawk" in results else None
@@ -252,10 +329,18 @@ def bench_migrations(root: Path, squawk: str | None, runs: int, real: list[Path]
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="fewer runs, skip sqlfluff and the 200k-line case")
-    ap.add_argument("--only-check", action="store_true", help="only the `check` comparisons (no server)")
-    ap.add_argument("--real", action="append", type=Path,
-                    help="a migrations folder to compare on (default: lemmy's and harbor's when checked out)")
+    ap.add_argument(
+        "--quick", action="store_true", help="fewer runs, skip sqlfluff and the 200k-line case"
+    )
+    ap.add_argument(
+        "--only-check", action="store_true", help="only the `check` comparisons (no server)"
+    )
+    ap.add_argument(
+        "--real",
+        action="append",
+        type=Path,
+        help="a migrations folder to compare on (default: lemmy's and harbor's when checked out)",
+    )
     args = ap.parse_args()
     runs = 3 if args.quick else 10
     bin_dir = Path(sys.executable).parent
@@ -267,8 +352,13 @@ def main() -> int:
             for lines in (2000, 10000):
                 bench_document(root, lines, 10 if args.quick else 40)
             bench_check(root, args.quick)
-        bench_migrations(root, squawk, 3 if args.quick else 5, args.real or [_corpus() / repo / sub for repo, sub in REAL_MIGRATIONS],
-                         args.quick)
+        bench_migrations(
+            root,
+            squawk,
+            3 if args.quick else 5,
+            args.real or [_corpus() / repo / sub for repo, sub in REAL_MIGRATIONS],
+            args.quick,
+        )
     return 0
 
 

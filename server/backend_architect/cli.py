@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from . import __version__
 from .config import Settings, from_mapping, settings_for_path
@@ -18,8 +18,23 @@ from .core.findings import Finding, NewFile
 from .core.registry import all_rules, rule_by_code
 
 SKIP_DIRS = {
-    ".git", ".hg", ".svn", ".venv", "venv", "env", "node_modules", "__pycache__", ".mypy_cache",
-    ".pytest_cache", ".ruff_cache", ".tox", "dist", "build", ".backend-architect", "vendor", "target",
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "env",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    "dist",
+    "build",
+    ".backend-architect",
+    "vendor",
+    "target",
 }
 SEVERITY_SARIF = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
 
@@ -49,7 +64,9 @@ class FileReport:
 
     path: str
     findings: list[Finding] = field(default_factory=list)
-    positions: dict[int, tuple[int, int]] = field(default_factory=dict)  # byte offset -> 1-based (line, column)
+    positions: dict[int, tuple[int, int]] = field(
+        default_factory=dict
+    )  # byte offset -> 1-based (line, column)
     skipped: str | None = None
     problems: list[Problem] = field(default_factory=list)
     # --fix / --diff: the file's text before and after its fixes (only when they differ)
@@ -74,7 +91,9 @@ def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
             yield path
             continue
         for dirpath, dirnames, filenames in os.walk(path, onerror=on_error):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
+            )
             for name in sorted(filenames):
                 full = os.path.normpath(os.path.join(dirpath, name))
                 if language_for_path(full):
@@ -87,7 +106,11 @@ def read_source(path: str, settings: Settings) -> tuple[Document | None, TextSty
     try:
         size = os.path.getsize(path)
         if size > settings.max_file_bytes:
-            return None, TextStyle(), f"larger than {settings.max_file_bytes} bytes (max-file-bytes)"
+            return (
+                None,
+                TextStyle(),
+                f"larger than {settings.max_file_bytes} bytes (max-file-bytes)",
+            )
         with open(path, "rb") as fh:
             raw = fh.read()
     except OSError as exc:
@@ -122,8 +145,9 @@ def build_catalog_for(paths: list[str], settings: Settings):
     if len(paths) == 1 and os.path.isdir(paths[0]):
         return build_catalog(os.path.abspath(paths[0]), settings)
     warnings: list[str] = []
-    catalog = build_for_paths(paths, settings, skip_projects=not any(is_project(p) for p in paths),
-                              warnings=warnings)
+    catalog = build_for_paths(
+        paths, settings, skip_projects=not any(is_project(p) for p in paths), warnings=warnings
+    )
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     return catalog
@@ -137,7 +161,9 @@ class _Job:
     size: int = 0
     info: object = None  # project.FileInfo
     catalog_before: object = None  # the schema as of this migration file (a function)
-    schema_root: str | None = None  # the project whose schema this file is checked against (built lazily)
+    schema_root: str | None = (
+        None  # the project whose schema this file is checked against (built lazily)
+    )
     project: str = ""
 
 
@@ -157,16 +183,25 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
     asked = os.path.commonpath(bases) if bases else os.getcwd()
 
     def unreadable(exc: OSError) -> None:
-        print(f"warning: {exc.filename}: cannot read this folder ({exc.strerror or exc}); "
-              "its files are not checked", file=sys.stderr)
+        print(
+            f"warning: {exc.filename}: cannot read this folder ({exc.strerror or exc}); "
+            "its files are not checked",
+            file=sys.stderr,
+        )
 
     model = project_model()
     files = list(iter_files(paths, unreadable))
     model.prefetch_ignored(files)
     named = {os.path.abspath(p) for p in paths if os.path.isfile(p)}
     # a folder named on the command line that is itself not own code (`check testdata/`) is checked
-    named_dirs = [os.path.abspath(p) for p in paths if os.path.isdir(p)
-                  and model.file_info(os.path.join(os.path.abspath(p), "_.sql"), None, check_git=False).not_own]
+    named_dirs = [
+        os.path.abspath(p)
+        for p in paths
+        if os.path.isdir(p)
+        and model.file_info(
+            os.path.join(os.path.abspath(p), "_.sql"), None, check_git=False
+        ).not_own
+    ]
     for path in files:
         folder = os.path.dirname(os.path.abspath(path))
         project = _project_of(folder, asked)
@@ -179,17 +214,29 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
         settings = settings_cache[folder]
         if settings.is_excluded(os.path.abspath(path)) and path not in paths:
             continue
-        explicit = os.path.abspath(path) in named or any(os.path.abspath(path).startswith(d + os.sep) for d in named_dirs)
+        explicit = os.path.abspath(path) in named or any(
+            os.path.abspath(path).startswith(d + os.sep) for d in named_dirs
+        )
         info = model.file_info(path, settings, explicit=explicit)
-        if info.not_own is not None and not explicit and info.not_own.kind not in settings.include_generated:
+        if (
+            info.not_own is not None
+            and not explicit
+            and info.not_own.kind not in settings.include_generated
+        ):
             if excluded is not None:
                 excluded.append((path, info))
             continue
         # the schema comes from the file's own project (the nearest manifest; a nested module has its own)
         schema_root = project if _wants_catalog(settings) else None
-        if info.not_own is not None and info.not_own.kind == "test data" or not info.may_be(("postgres",)):
-            schema_root = None  # test data is not checked against today's schema, nor another dialect's SQL
-                                # against the schema read from the PostgreSQL migrations
+        if (
+            info.not_own is not None
+            and info.not_own.kind == "test data"
+            or not info.may_be(("postgres",))
+        ):
+            schema_root = (
+                None  # test data is not checked against today's schema, nor another dialect's SQL
+            )
+            # against the schema read from the PostgreSQL migrations
         try:
             size = os.path.getsize(path)
         except OSError:
@@ -215,7 +262,9 @@ def _attach_catalogs(jobs: list[_Job]) -> None:
                 print(f"warning: {w}", file=sys.stderr)
         job.catalog = built[key]
         if job.catalog is not None and job.info.is_migration:
-            job.catalog_before = catalog_before(job.schema_root, os.path.abspath(job.path), job.settings)
+            job.catalog_before = catalog_before(
+                job.schema_root, os.path.abspath(job.path), job.settings
+            )
 
 
 _WANTS_CATALOG: dict[int, tuple[Settings, bool]] = {}
@@ -225,8 +274,13 @@ def _wants_catalog(settings: Settings) -> bool:
     """Whether any selected rule reads the schema (reading it costs a pass over the migrations)."""
     known = _WANTS_CATALOG.get(id(settings))
     if known is None or known[0] is not settings:
-        known = (settings, any(settings.rule_enabled(r.code) and (r.needs_catalog or r.code == "QO001")
-                               for r in all_rules()))
+        known = (
+            settings,
+            any(
+                settings.rule_enabled(r.code) and (r.needs_catalog or r.code == "QO001")
+                for r in all_rules()
+            ),
+        )
         _WANTS_CATALOG[id(settings)] = known
     return known[1]
 
@@ -244,7 +298,9 @@ def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
     try:
         return _analyse(job, fix, unsafe_fixes)
     except Exception as exc:  # a bug of ours must cost one file, not the run
-        return FileReport(job.path, problems=[Problem("internal-error", f"{type(exc).__name__}: {exc}")])
+        return FileReport(
+            job.path, problems=[Problem("internal-error", f"{type(exc).__name__}: {exc}")]
+        )
 
 
 def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
@@ -254,18 +310,28 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
         return FileReport(path, skipped=why)
     report = FileReport(path)
     if fix:
-        fixed = fix_document(doc, settings, catalog, safe_only=not unsafe_fixes, info=job.info,
-                             catalog_before=job.catalog_before)
+        fixed = fix_document(
+            doc,
+            settings,
+            catalog,
+            safe_only=not unsafe_fixes,
+            info=job.info,
+            catalog_before=job.catalog_before,
+        )
         folder = os.path.dirname(os.path.abspath(path))
         targets = [NewFile(os.path.join(folder, nf.path), nf.text) for nf in fixed.new_files]
-        report.new_files = [nf for nf in targets if not os.path.exists(nf.path)]  # never overwritten
+        report.new_files = [
+            nf for nf in targets if not os.path.exists(nf.path)
+        ]  # never overwritten
         if fixed.text != doc.text or report.new_files:
             report.fixed_codes = dict(fixed.codes)
         report.style = style  # for the fixed text and for the files the fixes create
         if fixed.text != doc.text:
             report.original, report.fixed = doc.text, fixed.text
             doc = Document(fixed.text, path=path)
-    result = lint(doc, settings, catalog, cache=False, info=job.info, catalog_before=job.catalog_before)
+    result = lint(
+        doc, settings, catalog, cache=False, info=job.info, catalog_before=job.catalog_before
+    )
     notes = []
     if settings.database.url or os.environ.get("DATABASE_URL"):  # only with a database configured
         from .db.advice import check_index_findings
@@ -273,7 +339,9 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
         notes = [Problem("note", note) for note in check_index_findings(result, settings)]
     report.skipped = result.skipped
     report.findings = result.findings
-    report.problems = [Problem("internal-error", f"rule {e.code} failed: {e.error}") for e in result.errors] + notes
+    report.problems = [
+        Problem("internal-error", f"rule {e.code} failed: {e.error}") for e in result.errors
+    ] + notes
     offsets = {0}
     for f in result.findings:
         offsets.update((f.start, f.end))
@@ -285,9 +353,14 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
         if stmt.error and stmt.error.startswith("unterminated") and stmt.region.kind == "file":
             start = stmt.doc_range()[0]
             line, col = doc.offset_to_position(start, "utf-32")
-            report.problems.append(Problem(
-                "parse-error", f"{stmt.error}; nothing from here to the end of the file was checked",
-                line + 1, col + 1))
+            report.problems.append(
+                Problem(
+                    "parse-error",
+                    f"{stmt.error}; nothing from here to the end of the file was checked",
+                    line + 1,
+                    col + 1,
+                )
+            )
     report.positions = {o: _pos(doc, o) for o in offsets}
     return report
 
@@ -305,8 +378,16 @@ PARALLEL_MIN_BYTES = 512 * 1024
 BATCH_MIN_BYTES = 64 * 1024
 
 
-def check_paths(paths: list[str], overrides: dict, *, fix: bool = False, unsafe_fixes: bool = False,
-                jobs: int | None = None, excluded: list | None = None, cache=None) -> list[FileReport]:
+def check_paths(
+    paths: list[str],
+    overrides: dict,
+    *,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    jobs: int | None = None,
+    excluded: list | None = None,
+    cache=None,
+) -> list[FileReport]:
     """Check every file under ``paths``, in parallel for large trees; reports in walk order.
 
     ``cache`` (a ResultsCache): reports of files whose key is unchanged come from it, and only
@@ -330,7 +411,9 @@ def check_paths(paths: list[str], overrides: dict, *, fix: bool = False, unsafe_
     return reports  # type: ignore[return-value]
 
 
-def _run_jobs(planned: list[_Job], jobs: int | None, fix: bool, unsafe_fixes: bool) -> list[FileReport]:
+def _run_jobs(
+    planned: list[_Job], jobs: int | None, fix: bool, unsafe_fixes: bool
+) -> list[FileReport]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     total = sum(job.size for job in planned)
     if workers > 1 and len(planned) > 1 and total >= PARALLEL_MIN_BYTES and _can_fork():
@@ -356,7 +439,9 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
             contents.append(None)
     groups: dict[tuple, list[str]] = {}
     for job, content in zip(planned, contents):
-        groups.setdefault((job.project, job.info.language), []).append(f"{os.path.abspath(job.path)}\0{content}")
+        groups.setdefault((job.project, job.info.language), []).append(
+            f"{os.path.abspath(job.path)}\0{content}"
+        )
     group_keys = {g: digest(*sorted(items)) for g, items in groups.items()}
     listings: dict[str, str] = {}
 
@@ -373,7 +458,9 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
             if folder not in listings:
                 try:
                     with os.scandir(folder) as entries:
-                        names = sorted(e.name for e in entries if e.name.lower().endswith(".sql") or e.is_dir())
+                        names = sorted(
+                            e.name for e in entries if e.name.lower().endswith(".sql") or e.is_dir()
+                        )
                     listings[folder] = digest(folder, *names)
                 except OSError:
                     listings[folder] = "-"
@@ -383,6 +470,7 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
                 break
             folder = parent
         return "/".join(out)
+
     schemas: dict[str, str] = {}
     settings_keys: dict[int, str] = {}
     keys: list[str | None] = []
@@ -397,11 +485,20 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
             schemas[job.schema_root] = schema_fingerprint(job.schema_root, job.settings)
         if id(job.settings) not in settings_keys:
             settings_keys[id(job.settings)] = digest(repr(job.settings))
-        keys.append(digest(code, os.path.abspath(job.path), content, settings_keys[id(job.settings)], repr(job.info),
-                           schemas.get(job.schema_root or "", "-"), group_keys[(job.project, job.info.language)],
-                           neighbourhood(job),
-                           # a migration becomes history when it reaches the main line, content unchanged
-                           str(history_of(job.path, job.settings).historical) if job.info.is_migration else ""))
+        keys.append(
+            digest(
+                code,
+                os.path.abspath(job.path),
+                content,
+                settings_keys[id(job.settings)],
+                repr(job.info),
+                schemas.get(job.schema_root or "", "-"),
+                group_keys[(job.project, job.info.language)],
+                neighbourhood(job),
+                # a migration becomes history when it reaches the main line, content unchanged
+                str(history_of(job.path, job.settings).historical) if job.info.is_migration else "",
+            )
+        )
     return keys
 
 
@@ -452,21 +549,31 @@ def _check_parallel(planned: list[_Job], workers: int, fix: bool, unsafe: bool) 
     # worker never walks those objects, so their memory pages stay shared with this process
     gc.freeze()
     try:
-        failed = _run_pool(batches([job.size for job in planned], workers), workers, context, fix, unsafe, results)
+        failed = _run_pool(
+            batches([job.size for job in planned], workers), workers, context, fix, unsafe, results
+        )
         if failed:
             failed = _run_pool([[i] for i in failed], workers, context, fix, unsafe, results)
         for i in failed:
             if not _run_pool([[i]], 1, context, fix, unsafe, results):
                 continue
-            results[i] = FileReport(planned[i].path, problems=[Problem(
-                "internal-error", "the process checking this file died (a crash in a parser); the file was not checked")])
+            results[i] = FileReport(
+                planned[i].path,
+                problems=[
+                    Problem(
+                        "internal-error",
+                        "the process checking this file died (a crash in a parser); the file was not checked",
+                    )
+                ],
+            )
     finally:
         _JOBS = []
     return [r for r in results if r is not None]
 
 
-def _run_pool(tasks: list[list[int]], workers: int, context, fix: bool, unsafe: bool,
-              results: list) -> list[int]:
+def _run_pool(
+    tasks: list[list[int]], workers: int, context, fix: bool, unsafe: bool, results: list
+) -> list[int]:
     """Run batches of job indices in a pool, filling ``results``; returns the indices
     whose batch was lost to a worker that died."""
     from concurrent.futures import ProcessPoolExecutor
@@ -493,15 +600,20 @@ def write_fixes(reports: list[FileReport]) -> list[str]:
     Called once the whole run's analysis is done. A file whose analysis had an internal
     error is not rewritten (its fixes may be incomplete)."""
     errors: list[str] = []
-    versions: set[tuple[str, tuple]] = set()  # (folder, version) of the migrations created in this run
+    versions: set[tuple[str, tuple]] = (
+        set()
+    )  # (folder, version) of the migrations created in this run
     for rep in reports:
         if rep.internal_errors or (rep.fixed is None and not rep.new_files):
             continue
         mine = _new_versions(rep.new_files)
         if mine & versions:
             # two files' fixes each made a migration with the same version: the second waits for the next run
-            print(f"{rep.path}: not fixed in this run (its new migration would share a version with another "
-                  "one created now); run --fix again", file=sys.stderr)
+            print(
+                f"{rep.path}: not fixed in this run (its new migration would share a version with another "
+                "one created now); run --fix again",
+                file=sys.stderr,
+            )
             continue
         versions |= mine
         try:
@@ -523,7 +635,12 @@ def _new_versions(files) -> set[tuple[str, tuple]]:
     out = set()
     for nf in files:
         path = nf.path
-        if os.path.basename(path).lower() in ("up.sql", "down.sql", "migration.sql", "metadata.toml"):
+        if os.path.basename(path).lower() in (
+            "up.sql",
+            "down.sql",
+            "migration.sql",
+            "metadata.toml",
+        ):
             path = os.path.dirname(path)
         v = _version_of(os.path.basename(path))
         if v is not None and not path.endswith((".conf", "metadata.toml")):
@@ -559,14 +676,27 @@ def unified_diffs(reports: list[FileReport]) -> str:
         if rep.internal_errors:
             continue
         if rep.fixed is not None and rep.original is not None:
-            out.extend(difflib.unified_diff(
-                rep.original.splitlines(keepends=True), rep.fixed.splitlines(keepends=True),
-                fromfile=f"a/{rep.path}", tofile=f"b/{rep.path}"))
+            out.extend(
+                difflib.unified_diff(
+                    rep.original.splitlines(keepends=True),
+                    rep.fixed.splitlines(keepends=True),
+                    fromfile=f"a/{rep.path}",
+                    tofile=f"b/{rep.path}",
+                )
+            )
         for nf in rep.new_files:
             if not os.path.exists(nf.path):
-                out.extend(difflib.unified_diff([], nf.text.splitlines(keepends=True),
-                                                fromfile="/dev/null", tofile=f"b/{os.path.relpath(nf.path)}"))
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
+                out.extend(
+                    difflib.unified_diff(
+                        [],
+                        nf.text.splitlines(keepends=True),
+                        fromfile="/dev/null",
+                        tofile=f"b/{os.path.relpath(nf.path)}",
+                    )
+                )
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out
+    )
 
 
 # -- output ---------------------------------------------------------------------------
@@ -599,7 +729,10 @@ def format_text(reports: list[FileReport], fixed: bool = False) -> str:
             mark = " [*]" if f.fix and f.fix.is_safe else ""
             out.append(f"{rep.path}:{line}:{col}: {f.code}{mark} {f.message}")
             if f.fix:
-                out.append(f"  help: {f.command}: {f.fix.title}" + ("" if f.fix.is_safe else " (unsafe fix)"))
+                out.append(
+                    f"  help: {f.command}: {f.fix.title}"
+                    + ("" if f.fix.is_safe else " (unsafe fix)")
+                )
             total += 1
             fixable += 1 if f.fix and f.fix.is_safe else 0
         for p in rep.problems:
@@ -607,18 +740,26 @@ def format_text(reports: list[FileReport], fixed: bool = False) -> str:
             out.append(f"{rep.path}:{p.line}:{p.column}: {label}: {p.message}")
     _, parse, internal = _counts(reports)
     if total:
-        out.append(f"Found {total} finding{'s' if total != 1 else ''}" + (
-            f" ({fixable} fixable with --fix)." if fixable and not fixed else "."))
+        out.append(
+            f"Found {total} finding{'s' if total != 1 else ''}"
+            + (f" ({fixable} fixable with --fix)." if fixable and not fixed else ".")
+        )
     elif not parse and not internal:
         skipped = sum(1 for rep in reports if rep.skipped)
         if skipped:  # no finding, but not everything was looked at: say so, never "all passed"
-            out.append(f"No findings; {skipped} file{'s' if skipped != 1 else ''} not checked (skipped above).")
+            out.append(
+                f"No findings; {skipped} file{'s' if skipped != 1 else ''} not checked (skipped above)."
+            )
         else:
             out.append("All checks passed!")
     if parse:
-        out.append(f"{parse} part{'s' if parse != 1 else ''} of SQL could not be parsed and {'were' if parse != 1 else 'was'} not checked.")
+        out.append(
+            f"{parse} part{'s' if parse != 1 else ''} of SQL could not be parsed and {'were' if parse != 1 else 'was'} not checked."
+        )
     if internal:
-        out.append(f"{internal} internal error{'s' if internal != 1 else ''}: the files named above were not fully checked.")
+        out.append(
+            f"{internal} internal error{'s' if internal != 1 else ''}: the files named above were not fully checked."
+        )
     return "\n".join(out)
 
 
@@ -677,7 +818,11 @@ def format_json(reports: list[FileReport]) -> str:
         items += [_finding_json(rep, f) for f in rep.findings]
         items += [_problem_json(rep, p) for p in rep.problems]
     # one finding per line: readable, and encoded by the C encoder (indent= would not be)
-    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]" if items else "[]"
+    return (
+        "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]"
+        if items
+        else "[]"
+    )
 
 
 def format_sarif(reports: list[FileReport]) -> str:
@@ -688,20 +833,30 @@ def format_sarif(reports: list[FileReport]) -> str:
     for rep in reports:
         uri = rep.path.replace(os.sep, "/")
         for p in rep.problems:
-            notifications.append({
-                "level": "error" if p.kind == "internal-error" else "warning",
-                "message": {"text": f"{rep.path}: {p.message}"},
-                "descriptor": {"id": p.kind},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri},
-                                                    "region": {"startLine": p.line, "startColumn": p.column}}}],
-            })
+            notifications.append(
+                {
+                    "level": "error" if p.kind == "internal-error" else "warning",
+                    "message": {"text": f"{rep.path}: {p.message}"},
+                    "descriptor": {"id": p.kind},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": uri},
+                                "region": {"startLine": p.line, "startColumn": p.column},
+                            }
+                        }
+                    ],
+                }
+            )
         if rep.skipped:
-            notifications.append({
-                "level": "note",
-                "message": {"text": f"{rep.path}: skipped: {rep.skipped}"},
-                "descriptor": {"id": "skipped"},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
-            })
+            notifications.append(
+                {
+                    "level": "note",
+                    "message": {"text": f"{rep.path}: skipped: {rep.skipped}"},
+                    "descriptor": {"id": "skipped"},
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
+                }
+            )
         for f in rep.findings:
             line, col = rep.pos(f.start)
             eline, ecol = rep.pos(f.end)
@@ -713,7 +868,12 @@ def format_sarif(reports: list[FileReport]) -> str:
                     {
                         "physicalLocation": {
                             "artifactLocation": {"uri": uri},
-                            "region": {"startLine": line, "startColumn": col, "endLine": eline, "endColumn": ecol},
+                            "region": {
+                                "startLine": line,
+                                "startColumn": col,
+                                "endLine": eline,
+                                "endColumn": ecol,
+                            },
                         }
                     }
                 ],
@@ -730,8 +890,15 @@ def format_sarif(reports: list[FileReport]) -> str:
                                 "replacements": [
                                     {
                                         "deletedRegion": dict(
-                                            zip(("startLine", "startColumn", "endLine", "endColumn"),
-                                                (*rep.pos(e.start), *rep.pos(e.end)))
+                                            zip(
+                                                (
+                                                    "startLine",
+                                                    "startColumn",
+                                                    "endLine",
+                                                    "endColumn",
+                                                ),
+                                                (*rep.pos(e.start), *rep.pos(e.end)),
+                                            )
                                         ),
                                         "insertedContent": {"text": e.new_text},
                                     }
@@ -796,8 +963,10 @@ def format_github(reports: list[FileReport]) -> str:
             )
         for p in rep.problems:
             label = _LABELS[p.kind]
-            out.append(f"::error title=backend-architect ({label}),file={rep.path},line={p.line},col={p.column}::"
-                       f"{label}: {_github_escape(p.message)}")
+            out.append(
+                f"::error title=backend-architect ({label}),file={rep.path},line={p.line},col={p.column}::"
+                f"{label}: {_github_escape(p.message)}"
+            )
     return "\n".join(out)
 
 
@@ -839,8 +1008,15 @@ def cmd_check(args) -> int:
 
         cache = ResultsCache()
     try:
-        reports = check_paths(paths, overrides, fix=fixing, unsafe_fixes=args.unsafe_fixes, jobs=args.jobs,
-                              excluded=excluded, cache=cache)
+        reports = check_paths(
+            paths,
+            overrides,
+            fix=fixing,
+            unsafe_fixes=args.unsafe_fixes,
+            jobs=args.jobs,
+            excluded=excluded,
+            cache=cache,
+        )
     except UsageError as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
@@ -854,7 +1030,9 @@ def cmd_check(args) -> int:
             sys.stdout.write(diff)
         for rep in reports:
             for p in rep.internal_errors:
-                print(f"{rep.path}:{p.line}:{p.column}: internal error: {p.message}", file=sys.stderr)
+                print(
+                    f"{rep.path}:{p.line}:{p.column}: internal error: {p.message}", file=sys.stderr
+                )
         if any(rep.internal_errors for rep in reports):
             return EXIT_ERROR
         return EXIT_FINDINGS if diff else EXIT_CLEAN
@@ -864,8 +1042,12 @@ def cmd_check(args) -> int:
         if summary:
             print(summary, file=sys.stderr)
     fmt = args.output_format
-    text = {"text": lambda: format_text(reports, args.fix), "json": lambda: format_json(reports),
-            "sarif": lambda: format_sarif(reports), "github": lambda: format_github(reports)}[fmt]()
+    text = {
+        "text": lambda: format_text(reports, args.fix),
+        "json": lambda: format_json(reports),
+        "sarif": lambda: format_sarif(reports),
+        "github": lambda: format_github(reports),
+    }[fmt]()
     if text:
         print(text)
     if fmt != "text":
@@ -887,15 +1069,20 @@ def excluded_summary(excluded: list) -> str:
         counts[info.not_own.kind] = counts.get(info.not_own.kind, 0) + 1
     parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     n = len(excluded)
-    return (f"note: {n} file{'s' if n != 1 else ''} not checked as not the project's own code ({parts}); "
-            "`backend-architect project --files PATH` lists them, `include-generated = true` or naming a file "
-            "checks them")
+    return (
+        f"note: {n} file{'s' if n != 1 else ''} not checked as not the project's own code ({parts}); "
+        "`backend-architect project --files PATH` lists them, `include-generated = true` or naming a file "
+        "checks them"
+    )
 
 
 def cmd_rule(args) -> int:
     rule = rule_by_code(args.code)
     if rule is None:
-        print(f"error: unknown rule {args.code!r}; `backend-architect rules` lists them", file=sys.stderr)
+        print(
+            f"error: unknown rule {args.code!r}; `backend-architect rules` lists them",
+            file=sys.stderr,
+        )
         return 2
     print(rule.markdown())
     return 0
@@ -912,12 +1099,22 @@ def rules_table() -> str:
 
 def rules_doc() -> str:
     """Every rule's documentation as one Markdown page (docs/rules.md)."""
-    parts = ["# Rules", "", "Generated from the rules' docstrings (`make rules-table`). "
-             "`backend-architect rule CODE` prints the same text.", ""]
+    parts = [
+        "# Rules",
+        "",
+        "Generated from the rules' docstrings (`make rules-table`). "
+        "`backend-architect rule CODE` prints the same text.",
+        "",
+    ]
     for r in all_rules():
-        parts += [f"## {r.code} {r.name}", "", f"Command: `{r.command}` · default severity: {r.severity.value}"
-                  + (f" · fix: {r.fix_title} ({r.fix_safety.value})" if r.fix_title else "")
-                  + ("" if r.default_enabled else f" · off by default: select `{r.code}` to run it"), ""]
+        parts += [
+            f"## {r.code} {r.name}",
+            "",
+            f"Command: `{r.command}` · default severity: {r.severity.value}"
+            + (f" · fix: {r.fix_title} ({r.fix_safety.value})" if r.fix_title else "")
+            + ("" if r.default_enabled else f" · off by default: select `{r.code}` to run it"),
+            "",
+        ]
         body = r.doc().replace("\n## ", "\n### ")
         body = body[3:] if body.startswith("## ") else body
         parts += ["### " + body if not body.startswith("### ") else body, ""]
@@ -928,12 +1125,26 @@ def cmd_rules(args) -> int:
     if args.format == "markdown":
         print(rules_table())
     elif args.format == "json":
-        print(json.dumps([
-            {"code": r.code, "name": r.name, "command": r.command, "severity": r.severity.value,
-             "languages": list(r.languages), "fix": r.fix_title, "fix_safety": r.fix_safety.value,
-             "dialects": list(r.dialects) if r.dialects else None,
-             "fix_dialects": list(r.fix_dialects) if r.fix_dialects else None,
-             "summary": r.summary()} for r in all_rules()], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "command": r.command,
+                        "severity": r.severity.value,
+                        "languages": list(r.languages),
+                        "fix": r.fix_title,
+                        "fix_safety": r.fix_safety.value,
+                        "dialects": list(r.dialects) if r.dialects else None,
+                        "fix_dialects": list(r.fix_dialects) if r.fix_dialects else None,
+                        "summary": r.summary(),
+                    }
+                    for r in all_rules()
+                ],
+                indent=2,
+            )
+        )
     else:
         for r in all_rules():
             print(f"{r.code:7} {r.name:40} {r.command}")
@@ -962,7 +1173,9 @@ def cmd_project(args) -> int:
         return settings_cache[folder]
 
     reports = describe(paths, list(iter_files(paths)), model(), settings_for)
-    base = os.path.abspath(paths[0] if os.path.isdir(paths[0]) else os.path.dirname(paths[0]) or ".")
+    base = os.path.abspath(
+        paths[0] if os.path.isdir(paths[0]) else os.path.dirname(paths[0]) or "."
+    )
     if args.output_format == "json":
         print(render_json(reports))  # JSON always lists the files
     else:
@@ -985,28 +1198,55 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"backend-architect {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("check", help="check files and folders (exit 1 when something is found)",
-                       description="Check files and folders. Exit status: 0 nothing found, 1 findings "
-                       "(or SQL that could not be parsed), 2 an error (usage, configuration, a file that "
-                       "could not be written, an internal error while checking a file).")
+    p = sub.add_parser(
+        "check",
+        help="check files and folders (exit 1 when something is found)",
+        description="Check files and folders. Exit status: 0 nothing found, 1 findings "
+        "(or SQL that could not be parsed), 2 an error (usage, configuration, a file that "
+        "could not be written, an internal error while checking a file).",
+    )
     p.add_argument("paths", nargs="*")
-    p.add_argument("--fix", action="store_true",
-                   help="apply safe fixes in place once every file is checked; what changed is printed on stderr")
-    p.add_argument("--diff", action="store_true",
-                   help="print what --fix would change as unified diffs, write nothing (exit 1 when there are changes)")
-    p.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too")
-    p.add_argument("--select", action="append", help="only these codes or prefixes (comma separated)")
-    p.add_argument("--include-history", action="store_true", dest="include_history",
-                   help="report MIGRATION findings on migrations already on the main line too (never fixed)")
+    p.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply safe fixes in place once every file is checked; what changed is printed on stderr",
+    )
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help="print what --fix would change as unified diffs, write nothing (exit 1 when there are changes)",
+    )
+    p.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too"
+    )
+    p.add_argument(
+        "--select", action="append", help="only these codes or prefixes (comma separated)"
+    )
+    p.add_argument(
+        "--include-history",
+        action="store_true",
+        dest="include_history",
+        help="report MIGRATION findings on migrations already on the main line too (never fixed)",
+    )
     p.add_argument("--extend-select", action="append", dest="extend_select")
     p.add_argument("--ignore", action="append", help="skip these codes or prefixes")
     p.add_argument("--output-format", choices=("text", "json", "sarif", "github"), default="text")
-    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
-    p.add_argument("--jobs", "-j", type=int, default=None,
-                   help="worker processes for large trees (default: one per CPU; 1 checks in this process)")
-    p.add_argument("--no-cache", action="store_true",
-                   help="check every file again: neither read nor write the results cache "
-                   "(~/.cache/backend-architect/results, or $BACKEND_ARCHITECT_CACHE_DIR/results)")
+    p.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when findings are reported"
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        help="worker processes for large trees (default: one per CPU; 1 checks in this process)",
+    )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check every file again: neither read nor write the results cache "
+        "(~/.cache/backend-architect/results, or $BACKEND_ARCHITECT_CACHE_DIR/results)",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("rule", help="print a rule's documentation")
@@ -1017,14 +1257,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.set_defaults(func=cmd_rules)
 
-    p = sub.add_parser("project", help="show what each file is: project, SQL dialect, migrations, not own code")
+    p = sub.add_parser(
+        "project", help="show what each file is: project, SQL dialect, migrations, not own code"
+    )
     p.add_argument("paths", nargs="*")
-    p.add_argument("--files", action="store_true", help="list every file with its classification and reason")
+    p.add_argument(
+        "--files", action="store_true", help="list every file with its classification and reason"
+    )
     p.add_argument("--output-format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_project)
 
     p = sub.add_parser("serve", help="run the language server on stdio")
-    p.add_argument("--stdio", action="store_true", help="accepted for editor compatibility (stdio is the default)")
+    p.add_argument(
+        "--stdio",
+        action="store_true",
+        help="accepted for editor compatibility (stdio is the default)",
+    )
     p.set_defaults(func=cmd_serve)
 
     from .db import cli as db_cli

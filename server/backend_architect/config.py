@@ -20,7 +20,17 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib  # type: ignore
 
-DIALECTS = ("auto", "postgres", "mysql", "sqlite", "cockroach", "clickhouse", "sqlserver", "unknown", "generic")
+DIALECTS = (
+    "auto",
+    "postgres",
+    "mysql",
+    "sqlite",
+    "cockroach",
+    "clickhouse",
+    "sqlserver",
+    "unknown",
+    "generic",
+)
 NOT_OWN_KINDS = ("gitignored", "generated", "vendored", "minified", "build output", "test data")
 SEVERITIES = ("error", "warning", "information", "hint")
 CONFIG_FILES = ("backend-architect.toml", ".backend-architect.toml", "pyproject.toml")
@@ -31,7 +41,9 @@ DEFAULT_MODEL = "claude-sonnet-4-5"
 class MigrationSettings:
     lock_timeout: str = "5s"
     baseline: str | None = None  # without git: this migration and the ones before it are history
-    pending: int = 1  # without git and baseline: the newest N migrations of a folder are not history
+    pending: int = (
+        1  # without git and baseline: the newest N migrations of a folder are not history
+    )
 
 
 @dataclass(frozen=True)
@@ -45,14 +57,18 @@ class DatabaseSettings:
     hypopg: bool = True  # check index advice with HypoPG when the extension is there
     explain_on_hover: bool = True
     verify_on_save: bool = False  # replay + trace a saved migration on a throwaway PostgreSQL
-    postgres_bin: str | None = None  # the folder of initdb/pg_ctl/postgres for verify (default: found)
+    postgres_bin: str | None = (
+        None  # the folder of initdb/pg_ctl/postgres for verify (default: found)
+    )
 
     def __repr__(self) -> str:  # never print the password
         from .db.devdb import mask_url
 
-        return (f"DatabaseSettings(url={mask_url(self.url)!r}, statement_timeout_ms={self.statement_timeout_ms}, "
-                f"lock_timeout_ms={self.lock_timeout_ms}, hypopg={self.hypopg}, explain_on_hover={self.explain_on_hover}, "
-                f"verify_on_save={self.verify_on_save}, postgres_bin={self.postgres_bin!r})")
+        return (
+            f"DatabaseSettings(url={mask_url(self.url)!r}, statement_timeout_ms={self.statement_timeout_ms}, "
+            f"lock_timeout_ms={self.lock_timeout_ms}, hypopg={self.hypopg}, explain_on_hover={self.explain_on_hover}, "
+            f"verify_on_save={self.verify_on_save}, postgres_bin={self.postgres_bin!r})"
+        )
 
 
 @dataclass(frozen=True)
@@ -75,7 +91,9 @@ class Settings:
     dialect_paths: tuple[tuple[str, str], ...] = ()  # (glob, dialect), from a `dialect` table
     include_generated: tuple[str, ...] = ()  # kinds of not-own code to check anyway (NOT_OWN_KINDS)
     postgres_version: int = 15
-    include_history: bool = False  # report MIGRATION findings on migrations already on the main line
+    include_history: bool = (
+        False  # report MIGRATION findings on migrations already on the main line
+    )
     severity: dict = field(default_factory=dict)
     schema: tuple[str, ...] = ()
     migration: MigrationSettings = field(default_factory=MigrationSettings)
@@ -163,7 +181,9 @@ def _snake(key: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
 
 
-def from_mapping(data: Any, base: Settings | None = None, source: str = "settings") -> tuple[Settings, list[str]]:
+def from_mapping(
+    data: Any, base: Settings | None = None, source: str = "settings"
+) -> tuple[Settings, list[str]]:
     """Settings from a mapping (toml table or client JSON); returns (settings, warnings)."""
     base = base or Settings()
     warnings: list[str] = []
@@ -182,14 +202,25 @@ def from_mapping(data: Any, base: Settings | None = None, source: str = "setting
             continue
         if key == "dialect" and isinstance(value, dict):  # per path glob: {"db/mysql/**" = "mysql"}
             try:
-                values["dialect_paths"] = tuple((str(k), _convert(key, v, None)) for k, v in value.items())
+                values["dialect_paths"] = tuple(
+                    (str(k), _convert(key, v, None)) for k, v in value.items()
+                )
             except (TypeError, ValueError) as exc:
-                warnings.append(f"{source}: invalid value for '{raw_key}': {exc}; using the default")
+                warnings.append(
+                    f"{source}: invalid value for '{raw_key}': {exc}; using the default"
+                )
             continue
-        if key == "database" and source != "editor settings" and isinstance(value, dict) and "url" in value:
+        if (
+            key == "database"
+            and source != "editor settings"
+            and isinstance(value, dict)
+            and "url" in value
+        ):
             # a committed file must not hold credentials: the URL comes from the editor or DATABASE_URL
-            warnings.append(f"{source}: database.url is never read from a file; set DATABASE_URL or the editor "
-                            "setting instead")
+            warnings.append(
+                f"{source}: database.url is never read from a file; set DATABASE_URL or the editor "
+                "setting instead"
+            )
             value = {k: v for k, v in value.items() if k != "url"}
         try:
             values[key] = _convert(key, value, getattr(base, key))
@@ -217,7 +248,9 @@ def _rule_selectors(value: Any) -> tuple[str, ...]:
     known = [r.code for r in all_rules()]
     unknown = [c for c in codes if c != "ALL" and not any(k.startswith(c) for k in known)]
     if unknown:
-        raise ValueError(f"no rule has the code or prefix {', '.join(unknown)} (`backend-architect rules` lists them)")
+        raise ValueError(
+            f"no rule has the code or prefix {', '.join(unknown)} (`backend-architect rules` lists them)"
+        )
     return codes
 
 
@@ -235,8 +268,15 @@ def _convert(key: str, value: Any, default: Any) -> Any:
             raise TypeError("expected a table of glob -> codes")
         return {str(k): _rule_selectors(v) for k, v in value.items()}
     if key == "dialect":
-        aliases = {"postgresql": "postgres", "pg": "postgres", "mariadb": "mysql", "sqlite3": "sqlite",
-                   "cockroachdb": "cockroach", "mssql": "sqlserver", "generic": "unknown"}
+        aliases = {
+            "postgresql": "postgres",
+            "pg": "postgres",
+            "mariadb": "mysql",
+            "sqlite3": "sqlite",
+            "cockroachdb": "cockroach",
+            "mssql": "sqlserver",
+            "generic": "unknown",
+        }
         low = value.lower() if isinstance(value, str) else value
         low = aliases.get(low, low) if isinstance(low, str) else low
         if not isinstance(low, str) or low not in DIALECTS:
@@ -248,11 +288,21 @@ def _convert(key: str, value: Any, default: Any) -> Any:
         if value is False:
             return ()
         kinds = tuple(k.replace("-", " ").replace("_", " ").lower() for k in _str_list(value))
-        kinds = tuple("gitignored" if k in ("git ignored", "ignored") else "test data" if k == "testdata"
-                      else "build output" if k == "build" else k for k in kinds)
+        kinds = tuple(
+            "gitignored"
+            if k in ("git ignored", "ignored")
+            else "test data"
+            if k == "testdata"
+            else "build output"
+            if k == "build"
+            else k
+            for k in kinds
+        )
         bad = [k for k in kinds if k not in NOT_OWN_KINDS]
         if bad:
-            raise ValueError(f"unknown kinds {', '.join(bad)} (known: true, or {', '.join(NOT_OWN_KINDS)})")
+            raise ValueError(
+                f"unknown kinds {', '.join(bad)} (known: true, or {', '.join(NOT_OWN_KINDS)})"
+            )
         return kinds
     if key == "postgres_version":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -281,7 +331,10 @@ def _convert(key: str, value: Any, default: Any) -> Any:
     if key == "migration":
         if not isinstance(value, dict):
             raise TypeError("expected a table")
-        lock = value.get("lock-timeout", value.get("lockTimeout", value.get("lock_timeout", default.lock_timeout)))
+        lock = value.get(
+            "lock-timeout",
+            value.get("lockTimeout", value.get("lock_timeout", default.lock_timeout)),
+        )
         if not isinstance(lock, str) or not re.fullmatch(r"\d+\s*(ms|s|min)?", lock.strip()):
             raise ValueError(f"lock timeout {lock!r} is not like '5s'")
         baseline = value.get("baseline", default.baseline)
@@ -290,8 +343,11 @@ def _convert(key: str, value: Any, default: Any) -> Any:
         pending = value.get("pending", default.pending)
         if isinstance(pending, bool) or not isinstance(pending, int) or pending < 0:
             raise TypeError("migration.pending must be a number of migrations (0 or more)")
-        return MigrationSettings(lock_timeout=lock.strip(), baseline=baseline.strip() if baseline else None,
-                                 pending=pending)
+        return MigrationSettings(
+            lock_timeout=lock.strip(),
+            baseline=baseline.strip() if baseline else None,
+            pending=pending,
+        )
     if key == "database":
         if not isinstance(value, dict):
             raise TypeError("expected a table")
@@ -326,13 +382,20 @@ def _convert(key: str, value: Any, default: Any) -> Any:
             raise TypeError("ai.model must be a model name")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise TypeError("ai.timeout must be a positive number of seconds")
-        return AISettings(enabled=enabled, model=model.strip(), timeout=float(timeout), max_tokens=default.max_tokens)
+        return AISettings(
+            enabled=enabled,
+            model=model.strip(),
+            timeout=float(timeout),
+            max_tokens=default.max_tokens,
+        )
     raise ValueError("unsupported")  # pragma: no cover
 
 
 def find_project_root(start: str) -> str | None:
     """The nearest folder at or above ``start`` holding a config file with our table."""
-    return _project_root(os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or "."))
+    return _project_root(
+        os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    )
 
 
 _ROOTS: dict[str, str | None] = {}

@@ -115,7 +115,9 @@ def ask(
                     raise Cancelled("cancelled.")
                 if event.type == "content_block_delta":
                     delta = event.delta
-                    received += len(getattr(delta, "partial_json", "") or getattr(delta, "text", "") or "")
+                    received += len(
+                        getattr(delta, "partial_json", "") or getattr(delta, "text", "") or ""
+                    )
                     if on_progress is not None:
                         on_progress(f"receiving the answer ({received} characters)")
             message = live.get_final_message()
@@ -152,17 +154,35 @@ def ask(
 
 def tool_input(message) -> dict:
     """The propose_changes input of an answer, checked for shape."""
-    blocks = [b for b in getattr(message, "content", []) or [] if getattr(b, "type", None) == "tool_use" and b.name == TOOL["name"]]
+    blocks = [
+        b
+        for b in getattr(message, "content", []) or []
+        if getattr(b, "type", None) == "tool_use" and b.name == TOOL["name"]
+    ]
     if not blocks:
         raise AIError("the answer was malformed (no propose_changes call).")
     data = blocks[0].input
-    if not isinstance(data, dict) or not isinstance(data.get("explanation"), str) or not isinstance(data.get("edits"), list):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("explanation"), str)
+        or not isinstance(data.get("edits"), list)
+    ):
         raise AIError("the answer was malformed (propose_changes without explanation and edits).")
     for e in data["edits"]:
-        if not (isinstance(e, dict) and isinstance(e.get("start_line"), int) and isinstance(e.get("end_line"), int) and isinstance(e.get("text"), str)):
-            raise AIError("the answer was malformed (an edit without start_line, end_line and text).")
+        if not (
+            isinstance(e, dict)
+            and isinstance(e.get("start_line"), int)
+            and isinstance(e.get("end_line"), int)
+            and isinstance(e.get("text"), str)
+        ):
+            raise AIError(
+                "the answer was malformed (an edit without start_line, end_line and text)."
+            )
     files = data.get("new_files") or []
-    if not isinstance(files, list) or not all(isinstance(f, dict) and isinstance(f.get("path"), str) and isinstance(f.get("content"), str) for f in files):
+    if not isinstance(files, list) or not all(
+        isinstance(f, dict) and isinstance(f.get("path"), str) and isinstance(f.get("content"), str)
+        for f in files
+    ):
         raise AIError("the answer was malformed (new_files).")
     data["new_files"] = files
     return data

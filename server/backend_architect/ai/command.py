@@ -31,7 +31,12 @@ def _facts(t) -> dict:
     snap = t.session.snapshot(doc.uri) if hasattr(t.session, "snapshot") else None
     if snap is not None and snap.document.version == doc.version:
         facts["findings"] = [
-            {"code": f.code, "line": doc.line_of(f.start) + 1, "message": f.message, "command": f.command}
+            {
+                "code": f.code,
+                "line": doc.line_of(f.start) + 1,
+                "message": f.message,
+                "command": f.command,
+            }
             for f in snap.result.findings
         ][:100]
     try:
@@ -41,17 +46,26 @@ def _facts(t) -> dict:
     if tables:
         facts["tables"] = {
             name: {
-                "columns": [f"{c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in tbl.columns],
+                "columns": [
+                    f"{c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in tbl.columns
+                ],
                 "primary_key": tbl.primary_key,
                 "unique": tbl.unique_keys,
-                "foreign_keys": [f"({', '.join(a)}) -> {b}({', '.join(c)})" for a, b, c in tbl.foreign_keys],
+                "foreign_keys": [
+                    f"({', '.join(a)}) -> {b}({', '.join(c)})" for a, b, c in tbl.foreign_keys
+                ],
             }
             for name, tbl in list(tables.items())[:40]
         }
     routes = routes_of(doc) if doc.language != "sql" else None
     if routes:
         facts["routes"] = [
-            {"method": r.method, "path": r.path, "handler": getattr(r, "handler", None), "guards": list(getattr(r, "guards", []) or [])}
+            {
+                "method": r.method,
+                "path": r.path,
+                "handler": getattr(r, "handler", None),
+                "guards": list(getattr(r, "guards", []) or []),
+            }
             for r in routes
         ][:100]
     return facts
@@ -133,17 +147,35 @@ async def run_ai_command(server, session, name: str, args) -> dict:
 
 
 async def _run(server, session, name: str, args, outer) -> dict:
-    from ..commands.base import CommandError, FileChange, Progress, send_edit, show, target, to_json, workspace_edit, write_report
+    from ..commands.base import (
+        CommandError,
+        FileChange,
+        Progress,
+        send_edit,
+        show,
+        target,
+        to_json,
+        workspace_edit,
+        write_report,
+    )
 
     label = f"{name} (ask Claude)"
     if not enabled(session.settings):
         message = f"{label}: AI is off; {why_disabled(session.settings)}."
-        server.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=f"Backend Architect: {message}"))
+        server.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Info, message=f"Backend Architect: {message}"
+            )
+        )
         return {"command": name, "message": message, "applied": False}
     missing = sdk_missing()
     if missing is not None:
         message = f"{label}: {missing}"
-        server.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"Backend Architect: {message}"))
+        server.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Error, message=f"Backend Architect: {message}"
+            )
+        )
         return {"command": name, "message": message, "applied": False}
     try:
         t = target(server, session, name, list(args or []))
@@ -173,7 +205,12 @@ async def _run(server, session, name: str, args, outer) -> dict:
             except Exception:
                 pass
 
-    worker = _start_worker(loop, functools.partial(ask, session.settings, text, cancel=cancel, on_progress=report, holder=holder))
+    worker = _start_worker(
+        loop,
+        functools.partial(
+            ask, session.settings, text, cancel=cancel, on_progress=report, holder=holder
+        ),
+    )
     deadline = time.monotonic() + session.settings.ai.timeout + 5
     reason = None
     try:
@@ -207,7 +244,14 @@ async def _run(server, session, name: str, args, outer) -> dict:
     progress.report("checking the proposed changes")
     checked = check(doc, _current_version(server, doc.uri), answer, t.root)
     explanation = answer["explanation"].strip()
-    md = [f"# {label}", "", f"File: `{os.path.relpath(doc.path, t.root)}` (version {doc.version})", "", explanation, ""]
+    md = [
+        f"# {label}",
+        "",
+        f"File: `{os.path.relpath(doc.path, t.root)}` (version {doc.version})",
+        "",
+        explanation,
+        "",
+    ]
     if checked.edits or checked.new_files:
         md += ["## Offered", ""]
         md += [f"- an edit of {len(checked.edits)} range(s) in this file"] if checked.edits else []
@@ -224,11 +268,17 @@ async def _run(server, session, name: str, args, outer) -> dict:
         "report": report_path,
     }
     if checked.edits or checked.new_files:
-        edit = workspace_edit(session, doc, checked.edits, [FileChange(p, c) for p, c in checked.new_files])
+        edit = workspace_edit(
+            session, doc, checked.edits, [FileChange(p, c) for p, c in checked.new_files]
+        )
         send_edit(t, edit, label)
         out["edit"] = to_json(edit)
         out["text"] = checked.text
-    summary = f"{label}: {len(checked.edits)} edit(s)" + (f" and {len(checked.new_files)} new file(s)" if checked.new_files else "") + " offered"
+    summary = (
+        f"{label}: {len(checked.edits)} edit(s)"
+        + (f" and {len(checked.new_files)} new file(s)" if checked.new_files else "")
+        + " offered"
+    )
     if checked.refused:
         summary += f"; refused: {'; '.join(checked.refused)}"
     out["message"] = summary + "."

@@ -64,7 +64,10 @@ TOOL = {
     "input_schema": {
         "type": "object",
         "properties": {
-            "explanation": {"type": "string", "description": "Markdown: what changed, why, and what the developer must still do."},
+            "explanation": {
+                "type": "string",
+                "description": "Markdown: what changed, why, and what the developer must still do.",
+            },
             "edits": {
                 "type": "array",
                 "items": {
@@ -72,7 +75,10 @@ TOOL = {
                     "properties": {
                         "start_line": {"type": "integer", "minimum": 1},
                         "end_line": {"type": "integer", "minimum": 0},
-                        "text": {"type": "string", "description": "The new lines (ending with a newline)."},
+                        "text": {
+                            "type": "string",
+                            "description": "The new lines (ending with a newline).",
+                        },
                     },
                     "required": ["start_line", "end_line", "text"],
                 },
@@ -107,7 +113,9 @@ def user_message(command: str, doc, sel_lines: tuple[int, int] | None, facts: di
 
     lines = max(1, len(split_lines(doc.text)))
     parts = [f"Command: {command}", COMMAND_GUIDANCE.get(command, ""), ""]
-    parts.append(f"Document: {doc.path} (language {doc.language}, version {doc.version}, {lines} lines)")
+    parts.append(
+        f"Document: {doc.path} (language {doc.language}, version {doc.version}, {lines} lines)"
+    )
     if sel_lines:
         parts.append(f"The developer selected lines {sel_lines[0]}-{sel_lines[1]}; focus there.")
     first, last = 1, lines

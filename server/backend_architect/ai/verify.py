@@ -55,7 +55,9 @@ def check(doc: Document, current_version, answer: dict, root: str) -> Checked:
     for i, e in enumerate(answer.get("edits", []), 1):
         s, t = e["start_line"], e["end_line"]
         if s < 1 or s > n_lines + 1 or t < s - 1 or t > n_lines:
-            out.refused.append(f"edit {i} (lines {s}-{t}) is outside the document ({n_lines} lines)")
+            out.refused.append(
+                f"edit {i} (lines {s}-{t}) is outside the document ({n_lines} lines)"
+            )
             continue
         ed = line_edit(doc, s, t, e["text"])
         if any(ed.start < b and a < ed.end or ed.start == a for a, b in spans):

@@ -67,7 +67,12 @@ def body_text(h: Handler, data: bytes) -> str:
 
 def is_test_path(path: str) -> bool:
     p = path.replace("\\", "/").lower()
-    return bool(re.search(r"(^|/)(tests?|__tests__|spec|testdata|fixtures?|e2e|mocks?)/|_test\.go$|\.(test|spec)\.[jt]sx?$|(^|/)test_[^/]*\.py$|conftest\.py$", p))
+    return bool(
+        re.search(
+            r"(^|/)(tests?|__tests__|spec|testdata|fixtures?|e2e|mocks?)/|_test\.go$|\.(test|spec)\.[jt]sx?$|(^|/)test_[^/]*\.py$|conftest\.py$",
+            p,
+        )
+    )
 
 
 def is_fixture_path(path: str) -> bool:
@@ -101,7 +106,12 @@ def python_import(data: bytes, tree: ts.Tree, line: str) -> Edit | None:
         if stmt.type in ("import_statement", "import_from_statement", "future_import_statement"):
             last = stmt
         elif last is not None or stmt.type not in ("expression_statement", "comment"):
-            if last is None and stmt.type == "expression_statement" and stmt.named_children and stmt.named_children[0].type == "string":
+            if (
+                last is None
+                and stmt.type == "expression_statement"
+                and stmt.named_children
+                and stmt.named_children[0].type == "string"
+            ):
                 continue  # module docstring
             break
     if last is None:
@@ -117,7 +127,11 @@ def js_import(data: bytes, tree: ts.Tree, esm_line: str, cjs_line: str) -> Edit 
         return None
     last = None
     for stmt in tree.root_node.named_children:
-        if stmt.type == "import_statement" or stmt.type in ("lexical_declaration", "variable_declaration") and b"require(" in data[stmt.start_byte:stmt.end_byte]:
+        if (
+            stmt.type == "import_statement"
+            or stmt.type in ("lexical_declaration", "variable_declaration")
+            and b"require(" in data[stmt.start_byte : stmt.end_byte]
+        ):
             last = stmt
         elif stmt.type in ("comment", "expression_statement") and last is None:
             continue
@@ -130,7 +144,9 @@ def js_import(data: bytes, tree: ts.Tree, esm_line: str, cjs_line: str) -> Edit 
 
 def js_import_names(data: bytes, tree: ts.Tree, module: str, names: list[str]) -> Edit | None:
     """``import { a, b } from "module"``: adds missing names to an existing import or a new one."""
-    m = re.search(rb"import\s*\{([^}]*)\}\s*from\s*['\"]" + re.escape(module.encode()) + rb"['\"]", data)
+    m = re.search(
+        rb"import\s*\{([^}]*)\}\s*from\s*['\"]" + re.escape(module.encode()) + rb"['\"]", data
+    )
     if m:
         have = {n.strip() for n in m.group(1).decode().split(",") if n.strip()}
         missing = [n for n in names if n not in have]
@@ -139,9 +155,19 @@ def js_import_names(data: bytes, tree: ts.Tree, module: str, names: list[str]) -
         inner = m.group(1).decode().rstrip()
         sep = ", " if inner.strip() else " "
         at = m.start(1) + len(inner.encode())
-        return Edit(at, at, sep + ", ".join(missing) + ("" if m.group(1).decode() != inner or not inner.strip() else " "))
-    return js_import(data, tree, f'import {{ {", ".join(names)} }} from "{module}";',
-                     f'const {{ {", ".join(names)} }} = require("{module}");')
+        return Edit(
+            at,
+            at,
+            sep
+            + ", ".join(missing)
+            + ("" if m.group(1).decode() != inner or not inner.strip() else " "),
+        )
+    return js_import(
+        data,
+        tree,
+        f'import {{ {", ".join(names)} }} from "{module}";',
+        f'const {{ {", ".join(names)} }} = require("{module}");',
+    )
 
 
 def go_import(data: bytes, tree: ts.Tree, path: str | list[str]) -> Edit | None:
@@ -159,7 +185,9 @@ def go_import(data: bytes, tree: ts.Tree, path: str | list[str]) -> Edit | None:
             return Edit(close.start_byte, close.start_byte, f'\t"{path}"\n')
         spec = next((c for c in decl.named_children if c.type == "import_spec"), None)
         if spec is not None:
-            return Edit(decl.start_byte, decl.end_byte, f'import (\n\t{text(spec, data)}\n\t"{path}"\n)')
+            return Edit(
+                decl.start_byte, decl.end_byte, f'import (\n\t{text(spec, data)}\n\t"{path}"\n)'
+            )
     pkg = next((c for c in tree.root_node.named_children if c.type == "package_clause"), None)
     at = pkg.end_byte if pkg is not None else 0
     return Edit(at, at, f'\n\nimport (\n\t"{path}"\n)')
@@ -167,7 +195,15 @@ def go_import(data: bytes, tree: ts.Tree, path: str | list[str]) -> Edit | None:
 
 # -- project manifests --------------------------------------------------------------------
 
-MANIFESTS = ("package.json", "requirements.txt", "pyproject.toml", "Pipfile", "go.mod", "setup.py", "setup.cfg")
+MANIFESTS = (
+    "package.json",
+    "requirements.txt",
+    "pyproject.toml",
+    "Pipfile",
+    "go.mod",
+    "setup.py",
+    "setup.cfg",
+)
 
 
 @byte_lru_cache(4 * MB, lambda text, folder: 2 * len(folder) + len(text) + 100)
@@ -203,7 +239,9 @@ JSON_MARKERS = re.compile(
     r"\.json\(|jsonify|JSONResponse|JsonResponse|\.JSON\(|IndentedJSON|PureJSON|json\.NewEncoder|json\.Marshal|"
     r"Response\(|reply\.send\(|\.send\(\s*\{|return\s+\{|return\s+\[|serializer|ctx\.body\s*=|WriteJSON|writeJSON|RespondJSON|respondJSON",
 )
-HTML_MARKERS = re.compile(r"render|template|HTMLResponse|\.HTML\(|redirect|Redirect|html/template|\.html['\"]", re.I)
+HTML_MARKERS = re.compile(
+    r"render|template|HTMLResponse|\.HTML\(|redirect|Redirect|html/template|\.html['\"]", re.I
+)
 
 
 def is_json_api(h: Handler, data: bytes) -> bool:
@@ -215,7 +253,7 @@ def is_json_api(h: Handler, data: bytes) -> bool:
     if re.search(r"(^|/)(api|v\d+)(/|$)", r.path):
         return True
     if r.framework in ("fastapi", "nestjs"):
-        decl = data[r.decl_start:r.decl_end].decode("utf-8", "replace")
+        decl = data[r.decl_start : r.decl_end].decode("utf-8", "replace")
         return not re.search(r"HTMLResponse|@Render\(", decl + body)
     if r.framework == "django" and "class" in h.extra:
         return True

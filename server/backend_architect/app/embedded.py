@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..core import languages
 from ..core.engine import DOCUMENT_FACTS, REGION_FINDERS, Context
@@ -37,7 +37,11 @@ PLACEHOLDER_IDENT = "__tmpl__"
 # (exponential time on an indented string that is not SQL).
 _LEAD = r"(?:\s|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*"
 SQL_START_RE = re.compile(
-    r"""\A""" + _LEAD + r"""(?:\(""" + _LEAD + r""")?
+    r"""\A"""
+    + _LEAD
+    + r"""(?:\("""
+    + _LEAD
+    + r""")?
     (SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|MERGE|UPSERT|REPLACE|
      EXPLAIN|COPY|GRANT|REVOKE|VACUUM|ANALY[SZ]E|REFRESH|LOCK|BEGIN|COMMIT|ROLLBACK|
      SAVEPOINT|RELEASE|SET|SHOW|RESET|LISTEN|NOTIFY|UNLISTEN|DECLARE|FETCH|CLOSE|PREPARE|
@@ -140,7 +144,9 @@ class SqlSite:
     receiver: str  # text of the object the method is called on ("" for plain functions)
     arg: object  # the argument node (may be an identifier)
     expr: object  # the string-valued expression (the assigned value when arg is a variable)
-    formatting: str | None  # fstring | percent | format | concat | template | sprintf | tagged | None
+    formatting: (
+        str | None
+    )  # fstring | percent | format | concat | template | sprintf | tagged | None
     holes: list[Hole]
     decoded: str  # the SQL as the program builds it, holes replaced by placeholders
     decode_map: OffsetMap  # decoded bytes -> host bytes
@@ -157,11 +163,30 @@ class SqlSite:
 
 # -- escape decoding -----------------------------------------------------------------------
 
-_PY_ESCAPE = re.compile(r"\\(?:\r\n|\n|[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}|.)", re.S)
-_JS_ESCAPE = re.compile(r"\\(?:\r\n|\n|x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|[0-7]{1,3}|.)", re.S)
+_PY_ESCAPE = re.compile(
+    r"\\(?:\r\n|\n|[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}|.)", re.S
+)
+_JS_ESCAPE = re.compile(
+    r"\\(?:\r\n|\n|x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|[0-7]{1,3}|.)", re.S
+)
 _GO_ESCAPE = re.compile(r"\\(?:[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
-_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "a": "\a", "0": "\0",
-           "\\": "\\", "'": "'", '"': '"', "`": "`", "$": "$", "{": "{", "}": "}"}
+_SIMPLE = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    "a": "\a",
+    "0": "\0",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "`": "`",
+    "$": "$",
+    "{": "{",
+    "}": "}",
+}
 
 
 def _decode_escape(esc: str, lang: str) -> str | None:
@@ -169,15 +194,11 @@ def _decode_escape(esc: str, lang: str) -> str | None:
     body = esc[1:]
     if body in ("\n", "\r\n"):
         return ""  # line continuation
-    if lang == "python":
+    if lang == "python" or lang == "go":
         if body in "ntrbfva\\'\"" and len(body) == 1:
             return _SIMPLE[body]
-    elif lang == "go":
-        if body in "ntrbfva\\'\"" and len(body) == 1:
-            return _SIMPLE[body]
-    else:
-        if len(body) == 1 and body in _SIMPLE:
-            return _SIMPLE[body]
+    elif len(body) == 1 and body in _SIMPLE:
+        return _SIMPLE[body]
     try:
         if body[0] == "x":
             return chr(int(body[1:], 16))
@@ -235,8 +256,9 @@ class _Text:
     copy: bool
 
 
-def _literal_segments(raw: str, host_start: int, lang: str, *, raw_string: bool,
-                      braces: bool = False) -> list[_Text]:
+def _literal_segments(
+    raw: str, host_start: int, lang: str, *, raw_string: bool, braces: bool = False
+) -> list[_Text]:
     """Segments of a literal's content (between its quotes)."""
     out: list[_Text] = []
     pattern = {"python": _PY_ESCAPE, "go": _GO_ESCAPE}.get(lang, _JS_ESCAPE)
@@ -252,7 +274,9 @@ def _literal_segments(raw: str, host_start: int, lang: str, *, raw_string: bool,
             for m in re.finditer(r"\{\{|\}\}", chunk):
                 before = chunk[i : m.start()]
                 if before:
-                    out.append(_Text(before, pos_byte, len(before.encode("utf-8", "surrogatepass")), True))
+                    out.append(
+                        _Text(before, pos_byte, len(before.encode("utf-8", "surrogatepass")), True)
+                    )
                     pos_byte += len(before.encode("utf-8", "surrogatepass"))
                 out.append(_Text(m.group(0)[0], pos_byte, 2, False))
                 pos_byte += 2
@@ -305,7 +329,9 @@ def _is_value(before: str, after: str) -> bool:
     if _VALUE_BEFORE.search(before):
         # BETWEEN a AND b: the AND belongs to BETWEEN
         return True
-    if re.search(r"\bAND\s*\Z", before, re.I) and re.search(r"\bBETWEEN\s+\S+\s+AND\s*\Z", before, re.I):
+    if re.search(r"\bAND\s*\Z", before, re.I) and re.search(
+        r"\bBETWEEN\s+\S+\s+AND\s*\Z", before, re.I
+    ):
         return True
     if re.search(r"[(,]\s*\Z", before):
         depth = 0
@@ -316,8 +342,11 @@ def _is_value(before: str, after: str) -> bool:
             elif c == "(":
                 if depth == 0:
                     head = before[:i]
-                    if re.search(r"\bIN\s*\Z", head, re.I) and re.match(r"\s*\(\s*\Z", before[i:]) \
-                            and re.match(r"\s*\)", after):
+                    if (
+                        re.search(r"\bIN\s*\Z", head, re.I)
+                        and re.match(r"\s*\(\s*\Z", before[i:])
+                        and re.match(r"\s*\)", after)
+                    ):
                         return False  # IN ({ids}): the hole is probably a whole list
                     return bool(_LIST_OPENERS.search(head))
                 depth -= 1
@@ -357,31 +386,128 @@ def _inside_sql_string(before: str) -> bool:
 # -- per-language call tables ---------------------------------------------------------------
 
 PY_METHODS = {
-    "execute", "executemany", "executescript", "mogrify", "fetch", "fetchrow", "fetchval",
-    "fetch_all", "fetch_one", "fetch_val", "iterate", "raw", "exec_driver_sql", "copy_expert",
-    "text", "execute_values", "execute_batch", "read_sql", "read_sql_query", "RawSQL", "copy", "run",
+    "execute",
+    "executemany",
+    "executescript",
+    "mogrify",
+    "fetch",
+    "fetchrow",
+    "fetchval",
+    "fetch_all",
+    "fetch_one",
+    "fetch_val",
+    "iterate",
+    "raw",
+    "exec_driver_sql",
+    "copy_expert",
+    "text",
+    "execute_values",
+    "execute_batch",
+    "read_sql",
+    "read_sql_query",
+    "RawSQL",
+    "copy",
+    "run",
 }
 PY_SECOND_ARG = {"execute_values", "execute_batch"}
 # Calls that take a piece of SQL (a condition, an expression, an ORDER BY) rather than a
 # statement. Their strings are no regions (they do not parse alone); IV010 reads their holes.
 PY_FRAGMENT_METHODS = {"extra", "literal_column", "text", "RawSQL", "raw", "run"}
-JS_FRAGMENT_METHODS = {"whereRaw", "orWhereRaw", "andWhereRaw", "havingRaw", "orHavingRaw", "orderByRaw",
-                       "groupByRaw", "joinRaw", "fromRaw", "literal", "raw", "where", "andWhere", "orWhere",
-                       "having", "andHaving", "orHaving", "orderBy", "addOrderBy", "query"}
-GO_FRAGMENT_METHODS = {"Where", "Or", "Not", "Having", "Order", "Joins", "Group", "Raw", "Exec", "And",
-                       "SQL", "OrderExpr", "WhereOr", "ColumnExpr", "TableExpr", "Query", "QueryOne"}
+JS_FRAGMENT_METHODS = {
+    "whereRaw",
+    "orWhereRaw",
+    "andWhereRaw",
+    "havingRaw",
+    "orHavingRaw",
+    "orderByRaw",
+    "groupByRaw",
+    "joinRaw",
+    "fromRaw",
+    "literal",
+    "raw",
+    "where",
+    "andWhere",
+    "orWhere",
+    "having",
+    "andHaving",
+    "orHaving",
+    "orderBy",
+    "addOrderBy",
+    "query",
+}
+GO_FRAGMENT_METHODS = {
+    "Where",
+    "Or",
+    "Not",
+    "Having",
+    "Order",
+    "Joins",
+    "Group",
+    "Raw",
+    "Exec",
+    "And",
+    "SQL",
+    "OrderExpr",
+    "WhereOr",
+    "ColumnExpr",
+    "TableExpr",
+    "Query",
+    "QueryOne",
+}
 JS_METHODS = {
-    "query", "execute", "raw", "$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe",
-    "sql", "unsafe", "prepare", "exec", "run", "all", "get", "each", "one", "oneOrNone", "many",
-    "manyOrNone", "any", "none", "result",
+    "query",
+    "execute",
+    "raw",
+    "$queryRaw",
+    "$executeRaw",
+    "$queryRawUnsafe",
+    "$executeRawUnsafe",
+    "sql",
+    "unsafe",
+    "prepare",
+    "exec",
+    "run",
+    "all",
+    "get",
+    "each",
+    "one",
+    "oneOrNone",
+    "many",
+    "manyOrNone",
+    "any",
+    "none",
+    "result",
 }
 JS_TAGGED = {"sql", "$queryRaw", "$executeRaw", "SQL"}
 GO_METHODS = {
-    "Query", "QueryRow", "QueryContext", "QueryRowContext", "Exec", "ExecContext", "Prepare",
-    "PrepareContext", "Get", "Select", "GetContext", "SelectContext", "NamedExec",
-    "NamedExecContext", "NamedQuery", "NamedQueryContext", "Queryx", "QueryRowx", "QueryxContext",
-    "QueryRowxContext", "MustExec", "MustExecContext", "Raw", "Queue", "Preparex", "PreparexContext",
-    "QueryOne", "RawQuery",
+    "Query",
+    "QueryRow",
+    "QueryContext",
+    "QueryRowContext",
+    "Exec",
+    "ExecContext",
+    "Prepare",
+    "PrepareContext",
+    "Get",
+    "Select",
+    "GetContext",
+    "SelectContext",
+    "NamedExec",
+    "NamedExecContext",
+    "NamedQuery",
+    "NamedQueryContext",
+    "Queryx",
+    "QueryRowx",
+    "QueryxContext",
+    "QueryRowxContext",
+    "MustExec",
+    "MustExecContext",
+    "Raw",
+    "Queue",
+    "Preparex",
+    "PreparexContext",
+    "QueryOne",
+    "RawQuery",
 }
 
 
@@ -407,10 +533,16 @@ GO_CALLS = f"""
   (#any-of? @method {_any_of(GO_METHODS | GO_FRAGMENT_METHODS)})) @call
 """
 
-_PY_IMPORT_QMARK = re.compile(r"^\s*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M)
+_PY_IMPORT_QMARK = re.compile(
+    r"^\s*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M
+)
 _PY_IMPORT_ASYNCPG = re.compile(r"^\s*(?:import|from)\s+asyncpg\b", re.M)
-_JS_QMARK = re.compile(r"""(?:require\(|from\s+)['"](?:mysql2?(?:/promise)?|sqlite3?|better-sqlite3|knex|mariadb|@databases/mysql|sql\.js)['"]""")
-_GO_QMARK = re.compile(r'"(?:github\.com/go-sql-driver/mysql|github\.com/mattn/go-sqlite3|modernc\.org/sqlite|gorm\.io/gorm|github\.com/jinzhu/gorm)"')
+_JS_QMARK = re.compile(
+    r"""(?:require\(|from\s+)['"](?:mysql2?(?:/promise)?|sqlite3?|better-sqlite3|knex|mariadb|@databases/mysql|sql\.js)['"]"""
+)
+_GO_QMARK = re.compile(
+    r'"(?:github\.com/go-sql-driver/mysql|github\.com/mattn/go-sqlite3|modernc\.org/sqlite|gorm\.io/gorm|github\.com/jinzhu/gorm)"'
+)
 
 
 # -- building sites -----------------------------------------------------------------------------
@@ -435,8 +567,14 @@ class _Finder:
         "python": ("function_definition", "lambda"),
         "go": ("function_declaration", "method_declaration", "func_literal"),
     }
-    _JS_SCOPES = ("function_declaration", "function_expression", "arrow_function", "method_definition",
-                  "generator_function_declaration", "function")
+    _JS_SCOPES = (
+        "function_declaration",
+        "function_expression",
+        "arrow_function",
+        "method_definition",
+        "generator_function_declaration",
+        "function",
+    )
 
     def scope_of(self, node):
         types = self._SCOPE_TYPES.get(self.lang, self._JS_SCOPES)
@@ -558,7 +696,11 @@ class _Finder:
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
                 if op is not None and op.type == "+":
                     return self._concat(left, right, formatting)
-                if op is not None and op.type == "%" and left.type in ("string", "concatenated_string"):
+                if (
+                    op is not None
+                    and op.type == "%"
+                    and left.type in ("string", "concatenated_string")
+                ):
                     base = self.segments(left, [])
                     if base is None:
                         return None
@@ -567,15 +709,31 @@ class _Finder:
                 return None
             if t == "call":
                 fn = node.child_by_field_name("function")
-                if fn is not None and fn.type == "attribute" and _text(fn.child_by_field_name("attribute"), data) == "join":
-                    joined = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
+                if (
+                    fn is not None
+                    and fn.type == "attribute"
+                    and _text(fn.child_by_field_name("attribute"), data) == "join"
+                ):
+                    joined = [
+                        a
+                        for a in node.child_by_field_name("arguments").named_children
+                        if a.type != "comment"
+                    ]
                     if len(joined) != 1:
                         return None
                     return self._join(fn.child_by_field_name("object"), joined[0], formatting)
-                if fn is not None and fn.type == "attribute" and _text(fn.child_by_field_name("attribute"), data) == "format":
+                if (
+                    fn is not None
+                    and fn.type == "attribute"
+                    and _text(fn.child_by_field_name("attribute"), data) == "format"
+                ):
                     obj = fn.child_by_field_name("object")
                     if obj.type in ("string", "concatenated_string"):
-                        base = self._py_string(obj, [], braces_fields=True) if obj.type == "string" else None
+                        base = (
+                            self._py_string(obj, [], braces_fields=True)
+                            if obj.type == "string"
+                            else None
+                        )
                         if base is None:
                             return None
                         formatting.append("format")
@@ -590,7 +748,11 @@ class _Finder:
             if t == "binary_expression":
                 op = node.child_by_field_name("operator")
                 if op is not None and op.type == "+":
-                    return self._concat(node.child_by_field_name("left"), node.child_by_field_name("right"), formatting)
+                    return self._concat(
+                        node.child_by_field_name("left"),
+                        node.child_by_field_name("right"),
+                        formatting,
+                    )
             if t == "call_expression":
                 return self._js_call(node, formatting)
             return None
@@ -604,11 +766,19 @@ class _Finder:
             if t == "binary_expression":
                 op = node.child_by_field_name("operator")
                 if op is not None and op.type == "+":
-                    return self._concat(node.child_by_field_name("left"), node.child_by_field_name("right"), formatting)
+                    return self._concat(
+                        node.child_by_field_name("left"),
+                        node.child_by_field_name("right"),
+                        formatting,
+                    )
             if t == "call_expression":
                 fn = node.child_by_field_name("function")
                 if fn is not None and _text(fn, data) == "fmt.Sprintf":
-                    args = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
+                    args = [
+                        a
+                        for a in node.child_by_field_name("arguments").named_children
+                        if a.type != "comment"
+                    ]
                     if not args:
                         return None
                     base = self.segments(args[0], [])
@@ -617,7 +787,11 @@ class _Finder:
                     formatting.append("sprintf")
                     return self._conversions(base, args[1:], "sprintf")
                 if fn is not None and _text(fn, data) == "strings.Join":
-                    args = [a for a in node.child_by_field_name("arguments").named_children if a.type != "comment"]
+                    args = [
+                        a
+                        for a in node.child_by_field_name("arguments").named_children
+                        if a.type != "comment"
+                    ]
                     if len(args) != 2:
                         return None
                     return self._join(args[1], args[0], formatting)
@@ -667,7 +841,11 @@ class _Finder:
             sep_segs = self.segments(sep, [])
             if sep_segs is None or any(isinstance(x, Hole) for x in sep_segs):
                 return None
-            sep_text, sep_start, sep_len = "".join(x.text for x in sep_segs), sep.start_byte, sep.end_byte - sep.start_byte
+            sep_text, sep_start, sep_len = (
+                "".join(x.text for x in sep_segs),
+                sep.start_byte,
+                sep.end_byte - sep.start_byte,
+            )
         else:
             sep_text, sep_start, sep_len = sep_default, items.end_byte, 0
         elements = self._list_items(items)
@@ -700,8 +878,11 @@ class _Finder:
                 body = node.child_by_field_name("body")
                 if body is None:
                     return None
-                return [c.named_children[0] if c.type == "literal_element" and c.named_children else c
-                        for c in body.named_children if c.type != "comment"]
+                return [
+                    c.named_children[0] if c.type == "literal_element" and c.named_children else c
+                    for c in body.named_children
+                    if c.type != "comment"
+                ]
             return [c for c in node.named_children if c.type != "comment"]
         if t != "identifier" or depth > 2:
             return None
@@ -715,9 +896,16 @@ class _Finder:
             if kind == "assign":
                 if value.type in self._LIST_TYPES:
                     items, found = list(self._list_items(value) or []), True
-                elif self.lang == "go" and value.type == "call_expression" and \
-                        _text(value.child_by_field_name("function"), self.data) == "append":
-                    args = [a for a in value.child_by_field_name("arguments").named_children if a.type != "comment"]
+                elif (
+                    self.lang == "go"
+                    and value.type == "call_expression"
+                    and _text(value.child_by_field_name("function"), self.data) == "append"
+                ):
+                    args = [
+                        a
+                        for a in value.child_by_field_name("arguments").named_children
+                        if a.type != "comment"
+                    ]
                     if args and _text(args[0], self.data) == name:
                         items += args[1:]
                         found = True
@@ -726,8 +914,13 @@ class _Finder:
             elif value.type in self._LIST_TYPES:  # parts += [...]
                 items += self._list_items(value) or []
         # parts.append(x) / parts.push(x) / parts.extend([...])
-        method_q = {"python": '(call function: (attribute object: (identifier) @o attribute: (identifier) @m) arguments: (argument_list) @a) @c',
-                    "go": None}.get(self.lang, '(call_expression function: (member_expression object: (identifier) @o property: (property_identifier) @m) arguments: (arguments) @a) @c')
+        method_q = {
+            "python": "(call function: (attribute object: (identifier) @o attribute: (identifier) @m) arguments: (argument_list) @a) @c",
+            "go": None,
+        }.get(
+            self.lang,
+            "(call_expression function: (member_expression object: (identifier) @o property: (property_identifier) @m) arguments: (arguments) @a) @c",
+        )
         if method_q is not None:
             calls = []
             for _, caps in languages.matches(self.lang, method_q, scope):
@@ -784,8 +977,11 @@ class _Finder:
             out += _literal_segments(raw, pos, "python", raw_string=raw_string, braces=fstring)
             if h is not None:
                 expr = h.named_children[0] if h.named_children else None
-                spec = "".join(_text(c, data) for c in h.named_children[1:]
-                               if c.type in ("type_conversion", "format_specifier"))
+                spec = "".join(
+                    _text(c, data)
+                    for c in h.named_children[1:]
+                    if c.type in ("type_conversion", "format_specifier")
+                )
                 out.append(Hole(expr, h.start_byte, h.end_byte, spec=spec))
                 pos = h.end_byte
         if holes:
@@ -813,7 +1009,7 @@ class _Finder:
                     out.append(_Text(m.group(0)[0], b, 2, False))
                 else:
                     field_name = m.group(1).split("!")[0].split(":")[0]
-                    spec = m.group(1)[len(field_name):]
+                    spec = m.group(1)[len(field_name) :]
                     hole = Hole(None, b, b + n, spec=spec)
                     hole.field = field_name  # type: ignore[attr-defined]
                     out.append(hole)
@@ -825,11 +1021,15 @@ class _Finder:
         return out
 
     def _format_fields(self, segs: list, arglist) -> list:
-        positional = [a for a in arglist.named_children if a.type not in ("keyword_argument", "comment")]
+        positional = [
+            a for a in arglist.named_children if a.type not in ("keyword_argument", "comment")
+        ]
         keywords = {}
         for a in arglist.named_children:
             if a.type == "keyword_argument":
-                keywords[_text(a.child_by_field_name("name"), self.data)] = a.child_by_field_name("value")
+                keywords[_text(a.child_by_field_name("name"), self.data)] = a.child_by_field_name(
+                    "value"
+                )
         if any(a.type in ("list_splat", "dictionary_splat") for a in arglist.named_children):
             positional, keywords = [], {}
         auto = 0
@@ -945,8 +1145,10 @@ class _Finder:
             try:
                 if lang == "python" and method == "extra":
                     if fragments and obj is not None:
-                        found = [self._site(call, method, obj, args, qmark, arg=a, fragments=True)
-                                 for a in self._extra_args(args)]
+                        found = [
+                            self._site(call, method, obj, args, qmark, arg=a, fragments=True)
+                            for a in self._extra_args(args)
+                        ]
                 else:
                     found = [self._site(call, method, obj, args, qmark, fragments=fragments)]
             except RecursionError:  # a pathologically deep concatenation
@@ -968,44 +1170,75 @@ class _Finder:
         for a in args.named_children:
             if a.type != "keyword_argument":
                 continue
-            if _text(a.child_by_field_name("name"), self.data) not in ("where", "select", "order_by", "tables"):
+            if _text(a.child_by_field_name("name"), self.data) not in (
+                "where",
+                "select",
+                "order_by",
+                "tables",
+            ):
                 continue
             value = a.child_by_field_name("value")
             if value.type in ("list", "tuple"):
                 out += [c for c in value.named_children if c.type != "comment"]
             elif value.type == "dictionary":
-                out += [p.child_by_field_name("value") for p in value.named_children if p.type == "pair"]
+                out += [
+                    p.child_by_field_name("value") for p in value.named_children if p.type == "pair"
+                ]
         return out
 
-    def _site(self, call, method, obj, args, qmark, arg=None, fragments: bool = False) -> SqlSite | None:
+    def _site(
+        self, call, method, obj, args, qmark, arg=None, fragments: bool = False
+    ) -> SqlSite | None:
         lang = self.lang
         data = self.data
         receiver = _text(obj, data) if obj is not None else ""
         tagged = False
-        statement_call = method in (PY_METHODS if lang == "python" else GO_METHODS if lang == "go" else JS_METHODS)
-        fragment_call = method in (PY_FRAGMENT_METHODS if lang == "python" else GO_FRAGMENT_METHODS if lang == "go"
-                                   else JS_FRAGMENT_METHODS)
+        statement_call = method in (
+            PY_METHODS if lang == "python" else GO_METHODS if lang == "go" else JS_METHODS
+        )
+        fragment_call = method in (
+            PY_FRAGMENT_METHODS
+            if lang == "python"
+            else GO_FRAGMENT_METHODS
+            if lang == "go"
+            else JS_FRAGMENT_METHODS
+        )
         if not statement_call and not fragments:
             return None
         if arg is not None:
             params: list = []
             index = 0
         elif lang == "python":
-            if method == "text" and obj is not None and receiver not in ("sa", "sqlalchemy", "sql", "expression"):
+            if (
+                method == "text"
+                and obj is not None
+                and receiver not in ("sa", "sqlalchemy", "sql", "expression")
+            ):
                 return None
             if method == "RawSQL" and obj is not None and receiver not in ("expressions", "models"):
                 return None
-            if obj is None and method not in ("text", "RawSQL", "execute_values", "execute_batch", "read_sql", "read_sql_query",
-                                              "literal_column"):
+            if obj is None and method not in (
+                "text",
+                "RawSQL",
+                "execute_values",
+                "execute_batch",
+                "read_sql",
+                "read_sql_query",
+                "literal_column",
+            ):
                 return None
-            positional = [a for a in args.named_children if a.type not in ("keyword_argument", "comment")]
+            positional = [
+                a for a in args.named_children if a.type not in ("keyword_argument", "comment")
+            ]
             index = 1 if method in PY_SECOND_ARG else 0
             if method in ("execute_values", "execute_batch") and obj is not None:
                 index = 1 if receiver in ("extras", "psycopg2.extras") else 0
             arg = positional[index] if index < len(positional) else None
             if arg is None:
                 for a in args.named_children:
-                    if a.type == "keyword_argument" and _text(a.child_by_field_name("name"), data) in ("query", "sql", "operation", "statement"):
+                    if a.type == "keyword_argument" and _text(
+                        a.child_by_field_name("name"), data
+                    ) in ("query", "sql", "operation", "statement"):
                         arg = a.child_by_field_name("value")
             if arg is None:
                 return None
@@ -1015,36 +1248,42 @@ class _Finder:
             arg = None
             index = 0
             for i, a in enumerate(positional[:3]):
-                if a.type in ("interpreted_string_literal", "raw_string_literal", "binary_expression", "identifier",
-                              "call_expression", "parenthesized_expression"):
+                if a.type in (
+                    "interpreted_string_literal",
+                    "raw_string_literal",
+                    "binary_expression",
+                    "identifier",
+                    "call_expression",
+                    "parenthesized_expression",
+                ):
                     if a.type == "identifier" and _text(a, data) in ("ctx", "nil"):
                         continue
-                    if a.type == "call_expression" and \
-                            _text(a.child_by_field_name("function"), data) not in ("fmt.Sprintf", "strings.Join"):
+                    if a.type == "call_expression" and _text(
+                        a.child_by_field_name("function"), data
+                    ) not in ("fmt.Sprintf", "strings.Join"):
                         continue
                     arg, index = a, i
                     break
             if arg is None:
                 return None
             params = positional[index + 1 :]
+        elif args.type == "template_string":
+            if method not in JS_TAGGED:
+                return None
+            tagged = True
+            arg = args
+            index = 0
+            params = []
         else:
-            if args.type == "template_string":
-                if method not in JS_TAGGED:
-                    return None
-                tagged = True
-                arg = args
-                index = 0
-                params = []
-            else:
-                if method == "sql" or method in ("$queryRaw", "$executeRaw") :
-                    return None
-                if obj is None and method != "literal":
-                    return None
-                positional = [a for a in args.named_children if a.type != "comment"]
-                if not positional:
-                    return None
-                arg, index = positional[0], 0
-                params = positional[1:]
+            if method == "sql" or method in ("$queryRaw", "$executeRaw"):
+                return None
+            if obj is None and method != "literal":
+                return None
+            positional = [a for a in args.named_children if a.type != "comment"]
+            if not positional:
+                return None
+            arg, index = positional[0], 0
+            params = positional[1:]
         expr = arg
         assignment = None
         formatting: list[str] = []
@@ -1074,10 +1313,21 @@ class _Finder:
         probe = "".join(s.text if isinstance(s, _Text) else " 0 " for s in segs)
         fragment = False
         if not statement_call or not looks_like_sql(probe):
-            if not fragments or not fragment_call or tagged or not any(isinstance(s, Hole) for s in segs) \
-                    or not formatting or not any(isinstance(s, _Text) and s.text.strip() for s in segs):
+            if (
+                not fragments
+                or not fragment_call
+                or tagged
+                or not any(isinstance(s, Hole) for s in segs)
+                or not formatting
+                or not any(isinstance(s, _Text) and s.text.strip() for s in segs)
+            ):
                 return None
-            if statement_call and SQL_START_RE.match(probe) is None and lang != "python" and method in ("query", "Query"):
+            if (
+                statement_call
+                and SQL_START_RE.match(probe) is None
+                and lang != "python"
+                and method in ("query", "Query")
+            ):
                 return None  # a query() that takes no SQL (an HTTP client, a search index)
             fragment = True
         style = self._style(method, probe, qmark, tagged)
@@ -1090,11 +1340,31 @@ class _Finder:
             kind = "text"
         else:
             kind = f"{receiver.rsplit('.', 1)[-1]}.{method}" if receiver else method
-        region = Region(clean, region_map, kind=kind, host_start=host_start, host_end=host_end,
-                        meta={"language": lang, "method": method})
-        site = SqlSite(lang, call, method, receiver, arg, expr,
-                       formatting[0] if formatting else None, holes, decoded, dmap, region, style,
-                       assignment, params, {"arg_index": index, "args": args})
+        region = Region(
+            clean,
+            region_map,
+            kind=kind,
+            host_start=host_start,
+            host_end=host_end,
+            meta={"language": lang, "method": method},
+        )
+        site = SqlSite(
+            lang,
+            call,
+            method,
+            receiver,
+            arg,
+            expr,
+            formatting[0] if formatting else None,
+            holes,
+            decoded,
+            dmap,
+            region,
+            style,
+            assignment,
+            params,
+            {"arg_index": index, "args": args},
+        )
         if "augmented" in formatting:
             site.extra["augmented"] = True
         if fragment:
@@ -1109,7 +1379,11 @@ class _Finder:
         if tagged:
             return "tagged"
         if lang == "python":
-            if method in ("fetch", "fetchrow", "fetchval") or _PY_IMPORT_ASYNCPG.search(self.doc.text) and "%s" not in sql:
+            if (
+                method in ("fetch", "fetchrow", "fetchval")
+                or _PY_IMPORT_ASYNCPG.search(self.doc.text)
+                and "%s" not in sql
+            ):
                 return "$"
             if method in ("text", "exec_driver_sql") and not re.search(r"%s|%\(", sql):
                 return ":name"

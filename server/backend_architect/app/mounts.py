@@ -31,15 +31,48 @@ from functools import lru_cache
 
 from ..core import languages
 
-ROOT_MARKERS = ("backend-architect.toml", "pyproject.toml", "setup.py", "setup.cfg", "manage.py", "package.json",
-                "go.mod", ".git")
-SKIP_DIRS = {"node_modules", ".git", "vendor", "dist", "build", ".venv", "venv", "env", "__pycache__", "site-packages",
-             "testdata", "fixtures", "coverage", ".next", ".nuxt", "tests", "test", "__tests__", "spec", "e2e",
-             "migrations", "static", ".tox", ".mypy_cache"}
+ROOT_MARKERS = (
+    "backend-architect.toml",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "manage.py",
+    "package.json",
+    "go.mod",
+    ".git",
+)
+SKIP_DIRS = {
+    "node_modules",
+    ".git",
+    "vendor",
+    "dist",
+    "build",
+    ".venv",
+    "venv",
+    "env",
+    "__pycache__",
+    "site-packages",
+    "testdata",
+    "fixtures",
+    "coverage",
+    ".next",
+    ".nuxt",
+    "tests",
+    "test",
+    "__tests__",
+    "spec",
+    "e2e",
+    "migrations",
+    "static",
+    ".tox",
+    ".mypy_cache",
+}
 MAX_FILES = 40_000
 MAX_BYTES = 400_000
 JS_EXTS = (".ts", ".tsx", ".js", ".mjs", ".cjs", ".jsx")
-CACHE_SECONDS = 120  # the editor sees a new mount within two minutes; a rescan of a large tree costs seconds
+CACHE_SECONDS = (
+    120  # the editor sees a new mount within two minutes; a rescan of a large tree costs seconds
+)
 
 # A before-request hook is a guard only when it turns the caller away.
 REJECTS_RE = re.compile(
@@ -62,7 +95,9 @@ class Index:
     py_router_classes: dict = field(default_factory=dict)
     # python: (module, variable) -> the router class it was built with (``UserAPIRouter``)
     py_router_ctor: dict = field(default_factory=dict)
-    drf_default: list = field(default_factory=list)  # DEFAULT_PERMISSION_CLASSES (AllowAny left out)
+    drf_default: list = field(
+        default_factory=list
+    )  # DEFAULT_PERMISSION_CLASSES (AllowAny left out)
     django_login_middleware: bool = False
     # js: target file -> [(mounting file, guard labels)]
     js_mounts: dict = field(default_factory=dict)
@@ -90,7 +125,9 @@ def inherited_guards(path: str, language: str, framework: str) -> dict[str, list
         if language == "python":
             return _python_guards(index, path, root)
         if language in ("javascript", "typescript", "tsx"):
-            labels = list(index.nest_global) if framework == "nestjs" else _js_guards(index, path, root)
+            labels = (
+                list(index.nest_global) if framework == "nestjs" else _js_guards(index, path, root)
+            )
             return {"*": labels} if labels else {}
     except (OSError, RecursionError, ValueError):
         return {}
@@ -142,12 +179,18 @@ def _files(root: str):
     count = 0
     in_fixture = "/tests/fixtures/" in root.replace("\\", "/") + "/"
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if in_fixture or d not in SKIP_DIRS and not d.startswith(".")]
+        dirnames[:] = [
+            d for d in dirnames if in_fixture or d not in SKIP_DIRS and not d.startswith(".")
+        ]
         for name in filenames:
             count += 1
             if count > MAX_FILES:
                 return
-            if name.endswith(".py") or name.endswith(JS_EXTS) and not name.endswith((".d.ts", ".min.js")):
+            if (
+                name.endswith(".py")
+                or name.endswith(JS_EXTS)
+                and not name.endswith((".d.ts", ".min.js"))
+            ):
                 yield os.path.join(dirpath, name)
 
 
@@ -163,7 +206,10 @@ def _index(root: str, epoch: int) -> Index:
         except OSError:
             continue
         if path.endswith(".py"):
-            if re.search(rb"include_router|before_(?:app_)?request|DEFAULT_PERMISSION_CLASSES|LoginRequiredMiddleware|\(APIRouter\)", data):
+            if re.search(
+                rb"include_router|before_(?:app_)?request|DEFAULT_PERMISSION_CLASSES|LoginRequiredMiddleware|\(APIRouter\)",
+                data,
+            ):
                 _index_python(index, path, data, root)
         elif re.search(rb"\.use\(|\.register\(|addHook|APP_GUARD|useGlobalGuards", data):
             _index_js(index, path, data)
@@ -171,7 +217,7 @@ def _index(root: str, epoch: int) -> Index:
 
 
 def _text(node, data: bytes) -> str:
-    return "" if node is None else data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+    return "" if node is None else data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
 # -- Python ---------------------------------------------------------------------------------
@@ -181,18 +227,24 @@ def py_module(path: str, root: str) -> str:
     """The dotted name of a Python file from the project root (``src.shop.views``); an import
     names the same module with fewer leading parts (``shop.views``), see :func:`same_module`."""
     rel = os.path.splitext(os.path.relpath(path, root))[0].replace(os.sep, ".")
-    return rel[: -len(".__init__")] if rel.endswith(".__init__") else "" if rel == "__init__" else rel
+    return (
+        rel[: -len(".__init__")] if rel.endswith(".__init__") else "" if rel == "__init__" else rel
+    )
 
 
 def same_module(a: str, b: str) -> bool:
     return a == b or a.endswith("." + b) or b.endswith("." + a)
 
 
-def _py_imports(tree, data: bytes, module: str, is_package: bool) -> dict[str, tuple[str, str | None]]:
+def _py_imports(
+    tree, data: bytes, module: str, is_package: bool
+) -> dict[str, tuple[str, str | None]]:
     """Local name -> (module, name) for ``from m import name [as alias]``; (module, None) for modules."""
     out: dict[str, tuple[str, str | None]] = {}
     package = module if is_package else module.rpartition(".")[0]
-    for node in languages.captures("python", "(import_from_statement) @i (import_statement) @i", tree.root_node).get("i", []):
+    for node in languages.captures(
+        "python", "(import_from_statement) @i (import_statement) @i", tree.root_node
+    ).get("i", []):
         if node.type == "import_from_statement":
             mod_node = node.child_by_field_name("module_name")
             mod = _text(mod_node, data)
@@ -213,7 +265,10 @@ def _py_imports(tree, data: bytes, module: str, is_package: bool) -> dict[str, t
         else:
             for name_node in node.named_children:
                 if name_node.type == "aliased_import":
-                    out[_text(name_node.child_by_field_name("alias"), data)] = (_text(name_node.child_by_field_name("name"), data), None)
+                    out[_text(name_node.child_by_field_name("alias"), data)] = (
+                        _text(name_node.child_by_field_name("name"), data),
+                        None,
+                    )
                 elif name_node.type == "dotted_name":
                     out[_text(name_node, data)] = (_text(name_node, data), None)
     return out
@@ -239,7 +294,11 @@ def _py_target(expr: str, imports: dict, module: str) -> list[tuple[str, str]]:
 def _dependency_guards(node, data: bytes) -> list[str]:
     from .routes import _is_guard
 
-    return [n for n in re.findall(r"(?:Depends|Security)\(\s*([\w.]+)", _text(node, data)) if _is_guard(n)]
+    return [
+        n
+        for n in re.findall(r"(?:Depends|Security)\(\s*([\w.]+)", _text(node, data))
+        if _is_guard(n)
+    ]
 
 
 def _index_python(index: Index, path: str, data: bytes, root: str) -> None:
@@ -252,7 +311,9 @@ def _index_python(index: Index, path: str, data: bytes, root: str) -> None:
         m = re.search(rb"['\"]DEFAULT_PERMISSION_CLASSES['\"]\s*:\s*[\[(]([^\])]*)", data)
         if m:
             classes = re.findall(r"[\w.]+", m.group(1).decode("utf-8", "replace"))
-            index.drf_default = [c.rsplit(".", 1)[-1] for c in classes if not c.endswith("AllowAny")]
+            index.drf_default = [
+                c.rsplit(".", 1)[-1] for c in classes if not c.endswith("AllowAny")
+            ]
         if re.search(rb"LoginRequiredMiddleware", data):
             index.django_login_middleware = True
     for cls in languages.captures("python", "(class_definition) @c", tree.root_node).get("c", []):
@@ -270,8 +331,15 @@ def _index_python(index: Index, path: str, data: bytes, root: str) -> None:
             if parent is not None and parent.type == "assignment":
                 var = _text(parent.child_by_field_name("left"), data)
                 index.py_router_ctor[(module, var)] = f.rsplit(".", 1)[-1]
-                deps = next((a.child_by_field_name("value") for a in args.named_children if a.type == "keyword_argument"
-                             and _text(a.child_by_field_name("name"), data) == "dependencies"), None)
+                deps = next(
+                    (
+                        a.child_by_field_name("value")
+                        for a in args.named_children
+                        if a.type == "keyword_argument"
+                        and _text(a.child_by_field_name("name"), data) == "dependencies"
+                    ),
+                    None,
+                )
                 if deps is not None:
                     index.py_router_guards[(module, var)] = _dependency_guards(deps, data)
         elif f.endswith(".include_router"):
@@ -279,8 +347,15 @@ def _index_python(index: Index, path: str, data: bytes, root: str) -> None:
             pos = [a for a in args.named_children if a.type not in ("keyword_argument", "comment")]
             if not pos:
                 continue
-            deps = next((a.child_by_field_name("value") for a in args.named_children if a.type == "keyword_argument"
-                         and _text(a.child_by_field_name("name"), data) == "dependencies"), None)
+            deps = next(
+                (
+                    a.child_by_field_name("value")
+                    for a in args.named_children
+                    if a.type == "keyword_argument"
+                    and _text(a.child_by_field_name("name"), data) == "dependencies"
+                ),
+                None,
+            )
             guards = _dependency_guards(deps, data) if deps is not None else []
             for target in _py_target(_text(pos[0], data), imports, module):
                 index.py_includes.setdefault(target, []).append((module, includer, guards))
@@ -299,7 +374,11 @@ def _index_python(index: Index, path: str, data: bytes, root: str) -> None:
 
 def _py_hook(index: Index, hook_call: str, label: str, imports: dict, module: str) -> None:
     obj = hook_call.rsplit(".", 1)[0]
-    if hook_call.endswith("before_app_request") or obj in ("app", "application") or obj.endswith(".app"):
+    if (
+        hook_call.endswith("before_app_request")
+        or obj in ("app", "application")
+        or obj.endswith(".app")
+    ):
         index.py_hooks.setdefault("*", []).append(label)
         return
     for mod, _ in _py_target(obj, imports, module):
@@ -332,7 +411,9 @@ def _python_guards(index: Index, path: str, root: str) -> dict[str, list[str]]:
         if not same_module(mod, module):
             continue
         for includer_module, includer, guards in includes:
-            out.setdefault(var, []).extend(guards or _py_router_guards(index, (includer_module, includer), {(mod, var)}))
+            out.setdefault(var, []).extend(
+                guards or _py_router_guards(index, (includer_module, includer), {(mod, var)})
+            )
     for mod, labels in index.py_hooks.items():
         if mod == "*" or same_module(mod, module):
             out.setdefault("*", []).extend(labels)
@@ -358,7 +439,10 @@ def _js_imports(data: bytes, path: str) -> dict[str, str]:
     """Local name -> file for relative imports and requires."""
     out: dict[str, str] = {}
     text = data.decode("utf-8", "replace")
-    for m in re.finditer(r"import\s+([\w$]+)?\s*,?\s*(?:\{([^}]*)\})?\s*(?:\*\s+as\s+([\w$]+))?\s*from\s*['\"]([^'\"]+)['\"]", text):
+    for m in re.finditer(
+        r"import\s+([\w$]+)?\s*,?\s*(?:\{([^}]*)\})?\s*(?:\*\s+as\s+([\w$]+))?\s*from\s*['\"]([^'\"]+)['\"]",
+        text,
+    ):
         target = resolve_js(m.group(4), path)
         if target is None:
             continue
@@ -369,7 +453,10 @@ def _js_imports(data: bytes, path: str) -> dict[str, str]:
             part = part.strip()
             if part:
                 out[part.split(" as ")[-1].strip()] = target
-    for m in re.finditer(r"(?:const|let|var)\s+(?:([\w$]+)|\{([^}]*)\})\s*=\s*require\(\s*['\"]([^'\"]+)['\"]\s*\)", text):
+    for m in re.finditer(
+        r"(?:const|let|var)\s+(?:([\w$]+)|\{([^}]*)\})\s*=\s*require\(\s*['\"]([^'\"]+)['\"]\s*\)",
+        text,
+    ):
         target = resolve_js(m.group(3), path)
         if target is None:
             continue
@@ -385,16 +472,25 @@ def _js_imports(data: bytes, path: str) -> dict[str, str]:
 def _js_guard_label(label: str) -> bool:
     from .routes import LIMITER_RE, _is_guard
 
-    return _is_guard(label) and not LIMITER_RE.search(label) or bool(re.search(r"jwtVerify|authenticate\(", label))
+    return (
+        _is_guard(label)
+        and not LIMITER_RE.search(label)
+        or bool(re.search(r"jwtVerify|authenticate\(", label))
+    )
 
 
 def _index_js(index: Index, path: str, data: bytes) -> None:
-    lang = "typescript" if path.endswith(".ts") else "tsx" if path.endswith(".tsx") else "javascript"
+    lang = (
+        "typescript" if path.endswith(".ts") else "tsx" if path.endswith(".tsx") else "javascript"
+    )
     tree = languages.parse(data, lang)
     imports = _js_imports(data, path)
     text = data.decode("utf-8", "replace")
     # NestJS global guards
-    for m in re.finditer(r"provide\s*:\s*APP_GUARD\s*,\s*useClass\s*:\s*([\w$]+)|useGlobalGuards\(\s*(?:new\s+)?([\w$]+)", text):
+    for m in re.finditer(
+        r"provide\s*:\s*APP_GUARD\s*,\s*useClass\s*:\s*([\w$]+)|useGlobalGuards\(\s*(?:new\s+)?([\w$]+)",
+        text,
+    ):
         name = m.group(1) or m.group(2)
         if not re.search(r"throttl|limit", name, re.I):
             index.nest_global.append(name)
@@ -409,7 +505,12 @@ def _index_js(index: Index, path: str, data: bytes) -> None:
         call = m["call"][0]
         if prop == "addHook" and len(args) >= 2:
             hook = _text(args[0], data).strip("'\"`")
-            if hook in ("onRequest", "preHandler", "preValidation", "preParsing") and _js_guard_label(_text(args[1], data)):
+            if hook in (
+                "onRequest",
+                "preHandler",
+                "preValidation",
+                "preParsing",
+            ) and _js_guard_label(_text(args[1], data)):
                 hooks.append(_text(args[1], data)[:60])
         elif prop in ("use", "register"):
             registrations.append((obj, args, call.start_byte))
@@ -431,16 +532,24 @@ def _index_js(index: Index, path: str, data: bytes) -> None:
                 if t:
                     targets.append(t)
             if a.type == "object":  # fastify autoload: { dir: path.join(__dirname, "routes") }
-                d = re.search(r"dir\s*:\s*(?:path\.)?(?:join|resolve)\(\s*__dirname\s*,\s*['\"]([^'\"]+)['\"]", at)
+                d = re.search(
+                    r"dir\s*:\s*(?:path\.)?(?:join|resolve)\(\s*__dirname\s*,\s*['\"]([^'\"]+)['\"]",
+                    at,
+                )
                 if d:
-                    index.js_dir_mounts.setdefault(os.path.normpath(os.path.join(os.path.dirname(path), d.group(1))), []).append(
-                        (path, hooks))
+                    index.js_dir_mounts.setdefault(
+                        os.path.normpath(os.path.join(os.path.dirname(path), d.group(1))), []
+                    ).append((path, hooks))
         if not targets:
             if guards:
                 uses.append((pos, obj, mount_path, guards))
             continue
-        earlier = [g for p, o, mp, gs in uses if o == obj and p < pos and (mp is None or (mount_path or "").startswith(mp))
-                   for g in gs]
+        earlier = [
+            g
+            for p, o, mp, gs in uses
+            if o == obj and p < pos and (mp is None or (mount_path or "").startswith(mp))
+            for g in gs
+        ]
         for t in targets:
             index.js_mounts.setdefault(t, []).append((path, guards + earlier + hooks))
     if hooks:
@@ -459,7 +568,9 @@ def _js_guards(index: Index, path: str, root: str, seen: set | None = None) -> l
     while True:
         for mounter, guards in index.js_dir_mounts.get(d, []):
             out += guards or _js_guards(index, mounter, root, seen)
-        for ext in JS_EXTS:  # fastify-autoload applies autohooks to the folder and (cascading) below
+        for (
+            ext
+        ) in JS_EXTS:  # fastify-autoload applies autohooks to the folder and (cascading) below
             hooks_file = os.path.join(d, "autohooks" + ext)
             if hooks_file != path and hooks_file in index.js_hooks:
                 out += index.js_hooks[hooks_file]

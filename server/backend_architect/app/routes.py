@@ -17,7 +17,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Iterable
+from collections.abc import Iterable
 
 import tree_sitter as ts
 
@@ -40,7 +40,9 @@ GUARD_RE = re.compile(
 )
 NOT_GUARD_RE = re.compile(r"optional|get_db|session\b|throttl|limit", re.I)
 LIMITER_RE = re.compile(r"rate_?limit|limiter|throttl|slow_?down|ratelimit|brute", re.I)
-SCHEMA_MW_RE = re.compile(r"validat|celebrate|schema|zValidator|checkSchema|\bbody\(|\bquery\(|\bcheck\(|\bparam\(", re.I)
+SCHEMA_MW_RE = re.compile(
+    r"validat|celebrate|schema|zValidator|checkSchema|\bbody\(|\bquery\(|\bcheck\(|\bparam\(", re.I
+)
 
 
 @dataclass
@@ -152,13 +154,19 @@ def string_value(node: ts.Node | None, data: bytes) -> str | None:
             return None
         return "".join(text(c, data) for c in node.children if c.type == "string_content")
     if t == "string":  # javascript
-        return "".join(text(c, data) for c in node.children if c.type in ("string_fragment", "escape_sequence"))
+        return "".join(
+            text(c, data) for c in node.children if c.type in ("string_fragment", "escape_sequence")
+        )
     if t == "template_string":
         if any(c.type == "template_substitution" for c in node.children):
             return None
         return text(node, data)[1:-1]
     if t == "interpreted_string_literal":
-        return "".join(text(c, data) for c in node.children if c.type in ("interpreted_string_literal_content", "escape_sequence"))
+        return "".join(
+            text(c, data)
+            for c in node.children
+            if c.type in ("interpreted_string_literal_content", "escape_sequence")
+        )
     if t == "raw_string_literal":
         return text(node, data)[1:-1]
     if t == "concatenated_string":
@@ -169,7 +177,11 @@ def string_value(node: ts.Node | None, data: bytes) -> str | None:
 
 def is_string(node: ts.Node | None) -> bool:
     return node is not None and node.type in (
-        "string", "template_string", "interpreted_string_literal", "raw_string_literal", "concatenated_string"
+        "string",
+        "template_string",
+        "interpreted_string_literal",
+        "raw_string_literal",
+        "concatenated_string",
     )
 
 
@@ -235,9 +247,14 @@ def _framework(language: str, data: bytes, path: str) -> str | None:
             return None  # Koa and Hono: `ctx.body = ...` is the response; not a supported framework
         if re.search(rb"@nestjs/common", head):
             return "nestjs"
-        if re.search(rb"""(from\s+|require\()\s*['"]fastify(-plugin)?['"]|FastifyInstance|FastifyPluginAsync|FastifyPluginCallback""", head):
+        if re.search(
+            rb"""(from\s+|require\()\s*['"]fastify(-plugin)?['"]|FastifyInstance|FastifyPluginAsync|FastifyPluginCallback""",
+            head,
+        ):
             return "fastify"
-        if re.search(rb"""(from\s+|require\()\s*['"]express['"]""", head) or re.search(rb"express\.Router\(|\bRouter\(\)", head):
+        if re.search(rb"""(from\s+|require\()\s*['"]express['"]""", head) or re.search(
+            rb"express\.Router\(|\bRouter\(\)", head
+        ):
             return "express"
         return None
     if language == "go":
@@ -311,21 +328,66 @@ PY_CALLS = "(call function: (_) @f arguments: (argument_list) @args) @call"
 PY_RETURNS = "(return_statement) @r"
 
 PY_ATTR_KIND = {
-    "json": "body", "get_json": "body", "data": "body", "body": "body",
-    "form": "form", "files": "form", "POST": "form", "FILES": "form",
-    "args": "query", "values": "query", "GET": "query", "query_params": "query",
-    "headers": "header", "cookies": "header", "META": "header", "COOKIES": "header",
+    "json": "body",
+    "get_json": "body",
+    "data": "body",
+    "body": "body",
+    "form": "form",
+    "files": "form",
+    "POST": "form",
+    "FILES": "form",
+    "args": "query",
+    "values": "query",
+    "GET": "query",
+    "query_params": "query",
+    "headers": "header",
+    "cookies": "header",
+    "META": "header",
+    "COOKIES": "header",
     "path_params": "path",
 }
-PY_PRIMITIVES = {"int", "str", "float", "bool", "UUID", "uuid.UUID", "datetime", "date", "Decimal", "EmailStr"}
+PY_PRIMITIVES = {
+    "int",
+    "str",
+    "float",
+    "bool",
+    "UUID",
+    "uuid.UUID",
+    "datetime",
+    "date",
+    "Decimal",
+    "EmailStr",
+}
 PY_NOT_MODELS = {
-    "Request", "Response", "BackgroundTasks", "Session", "AsyncSession", "WebSocket", "UploadFile",
-    "HTTPConnection", "SecurityScopes", "OAuth2PasswordRequestForm", "dict", "Dict", "Any", "list", "List",
-    "object", "Optional",
+    "Request",
+    "Response",
+    "BackgroundTasks",
+    "Session",
+    "AsyncSession",
+    "WebSocket",
+    "UploadFile",
+    "HTTPConnection",
+    "SecurityScopes",
+    "OAuth2PasswordRequestForm",
+    "dict",
+    "Dict",
+    "Any",
+    "list",
+    "List",
+    "object",
+    "Optional",
 }
 DJANGO_VIEW_METHODS = {
-    "get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE",
-    "list": "GET", "retrieve": "GET", "create": "POST", "update": "PUT", "partial_update": "PATCH",
+    "get": "GET",
+    "post": "POST",
+    "put": "PUT",
+    "patch": "PATCH",
+    "delete": "DELETE",
+    "list": "GET",
+    "retrieve": "GET",
+    "create": "POST",
+    "update": "PUT",
+    "partial_update": "PATCH",
     "destroy": "DELETE",
 }
 DRF_BASES_RE = re.compile(r"APIView|ViewSet|GenericAPIView|\w+APIView|View\b|\w+View\b")
@@ -348,7 +410,11 @@ def _kwarg(args: ts.Node | None, name: str, data: bytes) -> ts.Node | None:
 def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
     out = {}
     for stmt in tree.root_node.named_children:
-        if stmt.type == "expression_statement" and stmt.named_children and stmt.named_children[0].type == "assignment":
+        if (
+            stmt.type == "expression_statement"
+            and stmt.named_children
+            and stmt.named_children[0].type == "assignment"
+        ):
             a = stmt.named_children[0]
             left = a.child_by_field_name("left")
             if left is not None and left.type == "identifier":
@@ -370,23 +436,37 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
             continue
         callee = text(value.child_by_field_name("function"), data)
         args = value.child_by_field_name("arguments")
-        if fw == "fastapi" and callee.endswith("Router") and callee.rsplit(".", 1)[-1] != "APIRouter":
+        if (
+            fw == "fastapi"
+            and callee.endswith("Router")
+            and callee.rsplit(".", 1)[-1] != "APIRouter"
+        ):
             if router_classes is None:
                 from .mounts import guarded_router_classes
 
                 router_classes = guarded_router_classes(document.path)
-            group_guards.setdefault(name, []).extend(router_classes.get(callee.rsplit(".", 1)[-1], []))
+            group_guards.setdefault(name, []).extend(
+                router_classes.get(callee.rsplit(".", 1)[-1], [])
+            )
         if callee.endswith(("APIRouter", "FastAPI", "Blueprint", "Namespace", "Api")):
-            pre = _kwarg(args, "prefix", data) or _kwarg(args, "url_prefix", data) or _kwarg(args, "path", data)
+            pre = (
+                _kwarg(args, "prefix", data)
+                or _kwarg(args, "url_prefix", data)
+                or _kwarg(args, "path", data)
+            )
             if pre is not None and string_value(pre, data) is not None:
                 prefixes[name] = string_value(pre, data)
             deps = _kwarg(args, "dependencies", data)
             if deps is not None:
-                group_guards.setdefault(name, []).extend(g for g in _dependency_names(deps, data) if _is_guard(g))
+                group_guards.setdefault(name, []).extend(
+                    g for g in _dependency_names(deps, data) if _is_guard(g)
+                )
                 if any(LIMITER_RE.search(g) for g in _dependency_names(deps, data)):
                     group_limited.add(name)
     # app.include_router(router, dependencies=[...]) / app.add_middleware(SlowAPIMiddleware) in this file
-    for call in languages.captures("python", "(call function: (attribute) @f) @c", tree.root_node).get("c", []):
+    for call in languages.captures(
+        "python", "(call function: (attribute) @f) @c", tree.root_node
+    ).get("c", []):
         f = text(call.child_by_field_name("function"), data)
         args = call.child_by_field_name("arguments")
         if f.endswith(".include_router"):
@@ -394,10 +474,12 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
             deps = _kwarg(args, "dependencies", data)
             if first and deps is not None:
                 target = text(first[0], data)
-                group_guards.setdefault(target, []).extend(g for g in _dependency_names(deps, data) if _is_guard(g))
-        elif f.endswith(".add_middleware") and re.search(r"SlowAPI|RateLimit|Throttl", text(args, data)):
-            group_limited.add("*")
-        elif f.endswith("before_request") and re.search(r"limit", text(args, data), re.I):
+                group_guards.setdefault(target, []).extend(
+                    g for g in _dependency_names(deps, data) if _is_guard(g)
+                )
+        elif f.endswith(".add_middleware") and re.search(
+            r"SlowAPI|RateLimit|Throttl", text(args, data)
+        ) or f.endswith("before_request") and re.search(r"limit", text(args, data), re.I):
             group_limited.add("*")
 
     django_paths = _django_paths(document) if fw == "django" else {}
@@ -415,16 +497,33 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
             attr = text(func.child_by_field_name("attribute"), data)
             obj = text(func.child_by_field_name("object"), data)
             args = call.child_by_field_name("arguments")
-            if attr not in ("get", "post", "put", "patch", "delete", "head", "options", "route", "api_route", "websocket"):
+            if attr not in (
+                "get",
+                "post",
+                "put",
+                "patch",
+                "delete",
+                "head",
+                "options",
+                "route",
+                "api_route",
+                "websocket",
+            ):
                 continue
             first = named_args(args)[:1]
-            path_node = first[0] if first and first[0].type != "keyword_argument" else _kwarg(args, "path", data) or _kwarg(args, "rule", data)
+            path_node = (
+                first[0]
+                if first and first[0].type != "keyword_argument"
+                else _kwarg(args, "path", data) or _kwarg(args, "rule", data)
+            )
             raw = string_value(path_node, data)
             if raw is None:
                 continue
             if attr in ("route", "api_route"):
                 methods_node = _kwarg(args, "methods", data)
-                methods = [m.upper() for m in re.findall(r"['\"](\w+)['\"]", text(methods_node, data))] or ["GET"]
+                methods = [
+                    m.upper() for m in re.findall(r"['\"](\w+)['\"]", text(methods_node, data))
+                ] or ["GET"]
             elif attr == "websocket":
                 methods = ["GET"]
             else:
@@ -432,9 +531,15 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
             found = True
             for method in methods:
                 route = Route(
-                    framework=fw, language="python", method=method,
-                    path=normalise_path(raw, prefixes.get(obj, "")), handler=name,
-                    start=fn.start_byte, end=fn.end_byte, decl_start=dec.start_byte, decl_end=dec.end_byte,
+                    framework=fw,
+                    language="python",
+                    method=method,
+                    path=normalise_path(raw, prefixes.get(obj, "")),
+                    handler=name,
+                    start=fn.start_byte,
+                    end=fn.end_byte,
+                    decl_start=dec.start_byte,
+                    decl_end=dec.end_byte,
                     group=obj,
                 )
                 h = Handler(route, fn, dec, {"websocket": attr == "websocket"})
@@ -463,7 +568,9 @@ def _flask_class_paths(tree: ts.Tree, data: bytes) -> dict[str, list[tuple[str, 
     """Class name -> [(api / app object, raw path)] from ``api.add_resource(Cls, "/a", "/b")``
     and ``app.add_url_rule("/a", view_func=Cls.as_view("name"))`` calls of this file."""
     out: dict[str, list[tuple[str, str]]] = {}
-    for call in languages.captures("python", "(call function: (attribute) @f) @c", tree.root_node).get("c", []):
+    for call in languages.captures(
+        "python", "(call function: (attribute) @f) @c", tree.root_node
+    ).get("c", []):
         f = call.child_by_field_name("function")
         attr = text(f.child_by_field_name("attribute"), data)
         obj = text(f.child_by_field_name("object"), data)
@@ -478,16 +585,24 @@ def _flask_class_paths(tree: ts.Tree, data: bytes) -> dict[str, list[tuple[str, 
             view = _kwarg(args, "view_func", data) or (pos[2] if len(pos) > 2 else None)
             m = re.match(r"([\w.]+)\.as_view\(", text(view, data))
             if m:
-                out.setdefault(m.group(1).rsplit(".", 1)[-1], []).append((obj, string_value(pos[0], data) or ""))
+                out.setdefault(m.group(1).rsplit(".", 1)[-1], []).append(
+                    (obj, string_value(pos[0], data) or "")
+                )
     return out
 
 
-def _class_decorator_list(body: ts.Node, names: tuple[str, ...], data: bytes) -> dict[str, list[str]]:
+def _class_decorator_list(
+    body: ts.Node, names: tuple[str, ...], data: bytes
+) -> dict[str, list[str]]:
     """``method_decorators = [login_required]`` / ``decorators = [...]`` (or a dict by method):
     method name (or "*") -> decorator labels."""
     out: dict[str, list[str]] = {}
     for stmt in body.named_children:
-        if stmt.type != "expression_statement" or not stmt.named_children or stmt.named_children[0].type != "assignment":
+        if (
+            stmt.type != "expression_statement"
+            or not stmt.named_children
+            or stmt.named_children[0].type != "assignment"
+        ):
             continue
         a = stmt.named_children[0]
         if text(a.child_by_field_name("left"), data) not in names:
@@ -500,14 +615,20 @@ def _class_decorator_list(body: ts.Node, names: tuple[str, ...], data: bytes) ->
                 if pair.type == "pair":
                     key = string_value(pair.child_by_field_name("key"), data) or ""
                     out.setdefault(key.lower(), []).extend(
-                        text(c, data) for c in pair.child_by_field_name("value").named_children if c.type != "comment")
+                        text(c, data)
+                        for c in pair.child_by_field_name("value").named_children
+                        if c.type != "comment"
+                    )
         elif right.type in ("list", "tuple"):
-            out.setdefault("*", []).extend(text(c, data) for c in right.named_children if c.type != "comment")
+            out.setdefault("*", []).extend(
+                text(c, data) for c in right.named_children if c.type != "comment"
+            )
     return out
 
 
-def _flask_class_views(tree: ts.Tree, data: bytes, module: dict, prefixes: dict, group_guards: dict,
-                       group_limited: set) -> list[Handler]:
+def _flask_class_views(
+    tree: ts.Tree, data: bytes, module: dict, prefixes: dict, group_guards: dict, group_limited: set
+) -> list[Handler]:
     registered = _flask_class_paths(tree, data)
     handlers: list[Handler] = []
     for _, m in languages.matches("python", PY_CLASSES, tree.root_node):
@@ -520,11 +641,20 @@ def _flask_class_views(tree: ts.Tree, data: bytes, module: dict, prefixes: dict,
             if call is None or call.type != "call":
                 continue
             f = call.child_by_field_name("function")
-            if f is None or f.type != "attribute" or text(f.child_by_field_name("attribute"), data) not in ("route", "resource"):
+            if (
+                f is None
+                or f.type != "attribute"
+                or text(f.child_by_field_name("attribute"), data) not in ("route", "resource")
+            ):
                 continue
             first = named_args(call.child_by_field_name("arguments"))[:1]
             if first and is_string(first[0]):
-                places.append((text(f.child_by_field_name("object"), data), string_value(first[0], data) or ""))
+                places.append(
+                    (
+                        text(f.child_by_field_name("object"), data),
+                        string_value(first[0], data) or "",
+                    )
+                )
         if not places and not FLASK_CLASS_BASES_RE.search(bases):
             continue
         if not places:
@@ -544,10 +674,16 @@ def _flask_class_views(tree: ts.Tree, data: bytes, module: dict, prefixes: dict,
             for obj, raw in dict.fromkeys((o, normalise_path(p) if p else "") for o, p in places):
                 decl = decorators[0] if decorators else fn
                 route = Route(
-                    framework="flask", language="python", method=name.upper(),
-                    path=normalise_path(raw, prefixes.get(obj, "")) if raw else "", handler=f"{cname}.{name}",
-                    start=fn.start_byte, end=fn.end_byte, decl_start=decl.start_byte,
-                    decl_end=fn.child_by_field_name("parameters").end_byte, group=obj or cname,
+                    framework="flask",
+                    language="python",
+                    method=name.upper(),
+                    path=normalise_path(raw, prefixes.get(obj, "")) if raw else "",
+                    handler=f"{cname}.{name}",
+                    start=fn.start_byte,
+                    end=fn.end_byte,
+                    decl_start=decl.start_byte,
+                    decl_end=fn.child_by_field_name("parameters").end_byte,
+                    group=obj or cname,
                 )
                 h = Handler(route, fn, None, {"class": cls})
                 _python_details(h, data, decorators, None, "flask", module)
@@ -571,7 +707,14 @@ def _is_guard(name: str) -> bool:
     return bool(GUARD_RE.search(name)) and not NOT_GUARD_RE.search(name)
 
 
-def _python_details(h: Handler, data: bytes, decorators: list[ts.Node], route_call: ts.Node | None, fw: str, module: dict) -> None:
+def _python_details(
+    h: Handler,
+    data: bytes,
+    decorators: list[ts.Node],
+    route_call: ts.Node | None,
+    fw: str,
+    module: dict,
+) -> None:
     route, fn = h.route, h.node
     args = route_call.child_by_field_name("arguments") if route_call is not None else None
     # decorator arguments (FastAPI): status_code, response_model, dependencies
@@ -594,17 +737,32 @@ def _python_details(h: Handler, data: bytes, decorators: list[ts.Node], route_ca
         dt = text(dec, data)[1:]
         head = re.match(r"[\w.]+", dt)
         head_name = head.group(0) if head else dt
-        if LIMITER_RE.search(head_name) or head_name == "method_decorator" and LIMITER_RE.search(dt):
+        if (
+            LIMITER_RE.search(head_name)
+            or head_name == "method_decorator"
+            and LIMITER_RE.search(dt)
+        ):
             route.limiter = True
-        elif re.search(r"use_kwargs|use_args|validate|expects?\b|arguments|input|accepts|parser|body\b", head_name, re.I):
+        elif re.search(
+            r"use_kwargs|use_args|validate|expects?\b|arguments|input|accepts|parser|body\b",
+            head_name,
+            re.I,
+        ):
             m = re.search(r"\(\s*([\w.]+)", dt)
             route.schema = route.schema or (m.group(1) if m else head_name)
         elif re.search(r"marshal_with|response|output", head_name, re.I):
             m = re.search(r"\(\s*([\w.]+)", dt)
             route.response_model = route.response_model or (m.group(1) if m else None)
-        elif re.match(r"(api_view|require_http_methods|require_POST|require_GET|require_safe|csrf_exempt|method_decorator|permission_classes|authentication_classes)", head_name):
+        elif re.match(
+            r"(api_view|require_http_methods|require_POST|require_GET|require_safe|csrf_exempt|method_decorator|permission_classes|authentication_classes)",
+            head_name,
+        ):
             if head_name in ("permission_classes", "authentication_classes"):
-                route.guards += [p for p in re.findall(r"\w+", dt[len(head_name):]) if p not in ("AllowAny",) and p[:1].isupper()]
+                route.guards += [
+                    p
+                    for p in re.findall(r"\w+", dt[len(head_name) :])
+                    if p not in ("AllowAny",) and p[:1].isupper()
+                ]
         elif _is_guard(head_name):
             route.guards.append(head_name)
     ret = fn.child_by_field_name("return_type")
@@ -632,8 +790,15 @@ def _python_details(h: Handler, data: bytes, decorators: list[ts.Node], route_ca
             continue
         if re.search(r"Session|Dep$|Db\b|DB\b", ptype) and not _is_guard(ptype):
             continue
-        if "Depends(" in ptype + dtext or "Security(" in ptype + dtext or _is_guard(ptype) and ptype[:1].isupper():
-            dep = (_dependency_names(default, data) if default is not None else []) or re.findall(r"(?:Depends|Security)\(\s*([\w.]+)", ptype)
+        if (
+            "Depends(" in ptype + dtext
+            or "Security(" in ptype + dtext
+            or _is_guard(ptype)
+            and ptype[:1].isupper()
+        ):
+            dep = (_dependency_names(default, data) if default is not None else []) or re.findall(
+                r"(?:Depends|Security)\(\s*([\w.]+)", ptype
+            )
             label = dep[0] if dep else ptype
             if _is_guard(label) or _is_guard(pname) and not NOT_GUARD_RE.search(label):
                 route.guards.append(label)
@@ -645,16 +810,26 @@ def _python_details(h: Handler, data: bytes, decorators: list[ts.Node], route_ca
             kind = "body"
         elif dtext.startswith(("Form(", "File(")):
             kind = "form"
-        elif dtext.startswith("Header("):
-            kind = "header"
-        elif dtext.startswith("Cookie("):
+        elif dtext.startswith("Header(") or dtext.startswith("Cookie("):
             kind = "header"
         elif dtext.startswith("Path(") or pname in path_names:
             kind = "path"
         elif dtext.startswith("Query("):
             kind = "query"
-        base = re.sub(r"^(Optional\[|Annotated\[)", "", ptype).split("[")[0].split("|")[0].strip().rstrip("]")
-        if ptype in ("BackgroundTasks", "Response", "Session", "AsyncSession", "SecurityScopes") or base in ("BackgroundTasks", "Response", "Session", "AsyncSession"):
+        base = (
+            re.sub(r"^(Optional\[|Annotated\[)", "", ptype)
+            .split("[")[0]
+            .split("|")[0]
+            .strip()
+            .rstrip("]")
+        )
+        if ptype in (
+            "BackgroundTasks",
+            "Response",
+            "Session",
+            "AsyncSession",
+            "SecurityScopes",
+        ) or base in ("BackgroundTasks", "Response", "Session", "AsyncSession"):
             continue
         if kind is None:
             if base in PY_PRIMITIVES or not ptype:
@@ -668,7 +843,12 @@ def _python_details(h: Handler, data: bytes, decorators: list[ts.Node], route_ca
                 kind = "body"
         read = RequestRead(kind, pname, p.start_byte, p.end_byte)
         route.reads.append(read)
-        if kind in ("body", "form") and base not in ("dict", "Dict", "Any", "object", "Json", "list", "List") and base[:1].isupper() and base not in PY_PRIMITIVES:
+        if (
+            kind in ("body", "form")
+            and base not in ("dict", "Dict", "Any", "object", "Json", "list", "List")
+            and base[:1].isupper()
+            and base not in PY_PRIMITIVES
+        ):
             route.schema = route.schema or base
         elif kind == "body" and ptype and base not in ("dict", "Dict", "Any", "object", "Json"):
             inner = re.search(r"\[\s*([A-Z][\w.]*)", ptype)
@@ -693,14 +873,22 @@ def _py_param(p: ts.Node, data: bytes) -> tuple[str, str, ts.Node | None]:
     if p.type == "default_parameter":
         return text(p.child_by_field_name("name"), data), "", p.child_by_field_name("value")
     if p.type == "typed_default_parameter":
-        return text(p.child_by_field_name("name"), data), text(p.child_by_field_name("type"), data), p.child_by_field_name("value")
+        return (
+            text(p.child_by_field_name("name"), data),
+            text(p.child_by_field_name("type"), data),
+            p.child_by_field_name("value"),
+        )
     return "", "", None
 
 
 def _py_call_of(node: ts.Node) -> ts.Node | None:
     """For ``request.json`` in ``request.get_json()`` / ``await request.json()``: the call."""
     parent = node.parent
-    if parent is not None and parent.type == "call" and parent.child_by_field_name("function") == node:
+    if (
+        parent is not None
+        and parent.type == "call"
+        and parent.child_by_field_name("function") == node
+    ):
         return parent
     return None
 
@@ -729,9 +917,17 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
             expr, parent = parent, parent.parent
         name = None
         typed = False
-        if parent is not None and parent.type == "subscript" and parent.child_by_field_name("value") == expr:
+        if (
+            parent is not None
+            and parent.type == "subscript"
+            and parent.child_by_field_name("value") == expr
+        ):
             name = string_value(parent.child_by_field_name("subscript"), data)
-        elif parent is not None and parent.type == "attribute" and parent.child_by_field_name("object") == expr:
+        elif (
+            parent is not None
+            and parent.type == "attribute"
+            and parent.child_by_field_name("object") == expr
+        ):
             meth = text(parent.child_by_field_name("attribute"), data)
             call = _py_call_of(parent)
             if meth in ("get", "getlist", "get_all", "pop") and call is not None:
@@ -741,8 +937,12 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
                 typed = _kwarg(cargs, "type", data) is not None
                 if _py_flag_test(call, data):
                     continue  # `if request.GET.get("export")`, `.get("mode") == "csv"`: only tested
-        if parent is not None and parent.type == "comparison_operator" and expr.prev_sibling is not None \
-                and text(expr.prev_sibling, data) in ("in", "not in"):
+        if (
+            parent is not None
+            and parent.type == "comparison_operator"
+            and expr.prev_sibling is not None
+            and text(expr.prev_sibling, data) in ("in", "not in")
+        ):
             continue  # `"export" in request.GET`: a flag test, no value is used
         read = RequestRead(kind, name, expr.start_byte, expr.end_byte)
         variable = None
@@ -750,7 +950,12 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
         holder = expr
         if holder.parent is not None and holder.parent.type == "argument_list":
             outer = holder.parent.parent
-            if outer is not None and text(outer.child_by_field_name("function"), data) in ("json.loads", "loads", "orjson.loads", "ujson.loads"):
+            if outer is not None and text(outer.child_by_field_name("function"), data) in (
+                "json.loads",
+                "loads",
+                "orjson.loads",
+                "ujson.loads",
+            ):
                 holder = outer
         if holder.parent is not None and holder.parent.type == "assignment" and name is None:
             left = holder.parent.child_by_field_name("left")
@@ -764,7 +969,10 @@ def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: st
                 h.extra.setdefault("fields", []).append((read, fname, s, e, optional))
     # validation inside the body: Schema().load(...), Model(**data), serializer.is_valid(), form.is_valid()
     btext = text(body, data)
-    m = re.search(r"(\w+)\(\s*\)\.load\(|(\w+)\.load\(|(\w+)\.(?:model_validate|parse_obj|validate)\(|\b([A-Z]\w+)\(\s*\*\*|\b([A-Z]\w*(?:Serializer|Form|Schema))\(|\.is_valid\(|\.parse_args\(|\b(\w*validat\w*)\(|\b(\w*[Ff]ilter[Ss]et\w*)\(|\bself\.(form\w*)\(", btext)
+    m = re.search(
+        r"(\w+)\(\s*\)\.load\(|(\w+)\.load\(|(\w+)\.(?:model_validate|parse_obj|validate)\(|\b([A-Z]\w+)\(\s*\*\*|\b([A-Z]\w*(?:Serializer|Form|Schema))\(|\.is_valid\(|\.parse_args\(|\b(\w*validat\w*)\(|\b(\w*[Ff]ilter[Ss]et\w*)\(|\bself\.(form\w*)\(",
+        btext,
+    )
     if m and route.schema is None:
         route.schema = next((g for g in m.groups() if g), "validated")
 
@@ -776,7 +984,10 @@ def _py_flag_test(call: ts.Node, data: bytes) -> bool:
         return False
     if parent.type in ("boolean_operator", "not_operator"):
         return True
-    if parent.type in ("if_statement", "elif_clause", "while_statement") and parent.child_by_field_name("condition") == call:
+    if (
+        parent.type in ("if_statement", "elif_clause", "while_statement")
+        and parent.child_by_field_name("condition") == call
+    ):
         return True
     if parent.type == "comparison_operator":
         others = [c for c in parent.named_children if c != call]
@@ -784,7 +995,9 @@ def _py_flag_test(call: ts.Node, data: bytes) -> bool:
     return False
 
 
-def _py_fields_of(variable: str, body: ts.Node, data: bytes) -> Iterable[tuple[str, int, int, bool]]:
+def _py_fields_of(
+    variable: str, body: ts.Node, data: bytes
+) -> Iterable[tuple[str, int, int, bool]]:
     """Fields read from a dict variable: var["k"] (required), var.get("k") (optional)."""
     q = """
     (subscript value: (identifier) @v subscript: (string) @k) @s
@@ -823,17 +1036,33 @@ def _python_returns(h: Handler, data: bytes, fw: str) -> None:
                 route.returns_body = True
             continue
         vt = text(value, data)
-        if re.match(r"(Response|HttpResponse)\(\s*status(_code)?\s*=\s*(204|status\.HTTP_204|HTTPStatus\.NO_CONTENT)", vt):
+        if re.match(
+            r"(Response|HttpResponse)\(\s*status(_code)?\s*=\s*(204|status\.HTTP_204|HTTPStatus\.NO_CONTENT)",
+            vt,
+        ):
             continue
         route.returns_body = True
     for _, m in languages.matches("python", PY_CALLS, body):
         f = text(m["f"][0], data).rsplit(".", 1)[-1]
         args = m["args"][0]
-        if f in ("JSONResponse", "Response", "HttpResponse", "JsonResponse", "ORJSONResponse", "make_response", "HTTPException", "abort"):
+        if f in (
+            "JSONResponse",
+            "Response",
+            "HttpResponse",
+            "JsonResponse",
+            "ORJSONResponse",
+            "make_response",
+            "HTTPException",
+            "abort",
+        ):
             sc = _kwarg(args, "status_code", data) or _kwarg(args, "status", data)
             if sc is None and f in ("make_response", "abort", "HTTPException"):
                 pos = [a for a in named_args(args) if a.type != "keyword_argument"]
-                sc = pos[0] if f in ("abort", "HTTPException") and pos else (pos[1] if len(pos) > 1 else None)
+                sc = (
+                    pos[0]
+                    if f in ("abort", "HTTPException") and pos
+                    else (pos[1] if len(pos) > 1 else None)
+                )
             code = status_from_text(text(sc, data)) if sc is not None else None
             if code:
                 route.status_codes.append(code)
@@ -841,8 +1070,16 @@ def _python_returns(h: Handler, data: bytes, fw: str) -> None:
 
 def _enclosing_function(node: ts.Node) -> ts.Node | None:
     n = node.parent
-    while n is not None and n.type not in ("function_definition", "lambda", "function_declaration", "func_literal",
-                                            "method_declaration", "arrow_function", "function_expression", "method_definition"):
+    while n is not None and n.type not in (
+        "function_definition",
+        "lambda",
+        "function_declaration",
+        "func_literal",
+        "method_declaration",
+        "arrow_function",
+        "function_expression",
+        "method_definition",
+    ):
         n = n.parent
     return n
 
@@ -850,7 +1087,9 @@ def _enclosing_function(node: ts.Node) -> ts.Node | None:
 # -- Django ------------------------------------------------------------------------------
 
 
-def _django_view(fn: ts.Node, name: str, decorators: list[ts.Node], data: bytes, module: dict, django_paths: dict) -> Handler | None:
+def _django_view(
+    fn: ts.Node, name: str, decorators: list[ts.Node], data: bytes, module: dict, django_paths: dict
+) -> Handler | None:
     h = _django_view_inner(fn, name, decorators, data, module, django_paths)
     if h is not None:
         # URL keyword arguments arrive as parameters after `request`
@@ -859,17 +1098,25 @@ def _django_view(fn: ts.Node, name: str, decorators: list[ts.Node], data: bytes,
             if p.type == "identifier":
                 names.append(text(p, data))
             elif p.type in ("default_parameter", "typed_parameter", "typed_default_parameter"):
-                n = p.child_by_field_name("name") or next((c for c in p.named_children if c.type == "identifier"), None)
+                n = p.child_by_field_name("name") or next(
+                    (c for c in p.named_children if c.type == "identifier"), None
+                )
                 names.append(text(n, data))
         h.extra["url_args"] = [n for n in names if n not in ("self", "cls", "request", "req")]
     return h
 
 
-def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: bytes, module: dict, django_paths: dict) -> Handler | None:
+def _django_view_inner(
+    fn: ts.Node, name: str, decorators: list[ts.Node], data: bytes, module: dict, django_paths: dict
+) -> Handler | None:
     params = [c for c in fn.child_by_field_name("parameters").named_children]
     cls = fn.parent.parent if fn.parent is not None and fn.parent.type == "block" else None
     if cls is None and fn.parent is not None and fn.parent.type == "decorated_definition":
-        cls = fn.parent.parent.parent if fn.parent.parent is not None and fn.parent.parent.type == "block" else None
+        cls = (
+            fn.parent.parent.parent
+            if fn.parent.parent is not None and fn.parent.parent.type == "block"
+            else None
+        )
     if cls is not None and cls.type == "class_definition":
         method = DJANGO_VIEW_METHODS.get(name)
         bases = text(cls.child_by_field_name("superclasses"), data)
@@ -879,10 +1126,24 @@ def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: 
         path = django_paths.get(cname)
         if path is None:
             path = ""
-        if "ViewSet" in bases and name in ("retrieve", "update", "partial_update", "destroy") and "{" not in path:
+        if (
+            "ViewSet" in bases
+            and name in ("retrieve", "update", "partial_update", "destroy")
+            and "{" not in path
+        ):
             path = normalise_path(path + "/{pk}") if path else "/{pk}"
-        route = Route("django", "python", method, path or "", f"{cname}.{name}", fn.start_byte, fn.end_byte,
-                      fn.start_byte, fn.end_byte, group=cname)
+        route = Route(
+            "django",
+            "python",
+            method,
+            path or "",
+            f"{cname}.{name}",
+            fn.start_byte,
+            fn.end_byte,
+            fn.start_byte,
+            fn.end_byte,
+            group=cname,
+        )
         h = Handler(route, fn, None, {"class": cls})
         cbody = text(cls.child_by_field_name("body"), data)
         h.extra["drf"] = bool(re.search(r"APIView|ViewSet", bases))
@@ -900,7 +1161,11 @@ def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: 
         if "LoginRequiredMixin" in bases or "PermissionRequiredMixin" in bases:
             route.guards.append("LoginRequiredMixin")
         _python_details(h, data, decorators, None, "django", module)
-        route.request_names = [text(params[1], data)] if len(params) > 1 and params[1].type == "identifier" else ["request"]
+        route.request_names = (
+            [text(params[1], data)]
+            if len(params) > 1 and params[1].type == "identifier"
+            else ["request"]
+        )
         _python_body_reads(h, data, route.request_names, "django")
         return h
     if not params or text(params[0], data) != "request":
@@ -908,11 +1173,17 @@ def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: 
     # a helper that takes the request (a paginator, a sort lookup) is not a view: a view is routed
     # in urls.py, wears a view decorator or answers with a response
     decorated = " ".join(text(d, data) for d in decorators)
-    if name not in django_paths and not re.search(
+    if (
+        name not in django_paths
+        and not re.search(
             r"api_view|require_\w+|login_required|permission_required|csrf_exempt|cache_page|\bview\b|never_cache|vary_on",
-            decorated) and not re.search(
+            decorated,
+        )
+        and not re.search(
             r"\breturn\s+(?:render|redirect|HttpResponse\w*|JsonResponse|StreamingHttpResponse|FileResponse|Response|TemplateResponse)\(",
-            text(fn.child_by_field_name("body"), data)):
+            text(fn.child_by_field_name("body"), data),
+        )
+    ):
         return None
     methods = ["ANY"]
     for dec in decorators:
@@ -925,12 +1196,29 @@ def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: 
             found = [m.upper() for m in re.findall(r"['\"](\w+)['\"]", dt)]
             methods = found or ["GET"]
     path = django_paths.get(name, "")
-    route = Route("django", "python", methods[0], path, name, fn.start_byte, fn.end_byte,
-                  decorators[0].start_byte if decorators else fn.start_byte, fn.start_byte if not decorators else decorators[-1].end_byte)
+    route = Route(
+        "django",
+        "python",
+        methods[0],
+        path,
+        name,
+        fn.start_byte,
+        fn.end_byte,
+        decorators[0].start_byte if decorators else fn.start_byte,
+        fn.start_byte if not decorators else decorators[-1].end_byte,
+    )
     decorator_text = " ".join(text(d, data) for d in decorators)
-    h = Handler(route, fn, None, {"methods": methods, "drf": "api_view" in decorator_text,
-                                  "explicit_permissions": "permission_classes" in decorator_text,
-                                  "public": "login_not_required" in decorator_text})
+    h = Handler(
+        route,
+        fn,
+        None,
+        {
+            "methods": methods,
+            "drf": "api_view" in decorator_text,
+            "explicit_permissions": "permission_classes" in decorator_text,
+            "public": "login_not_required" in decorator_text,
+        },
+    )
     _python_details(h, data, decorators, None, "django", module)
     route.request_names = ["request"]
     _python_body_reads(h, data, ["request"], "django")
@@ -942,7 +1230,11 @@ def _django_view_inner(fn: ts.Node, name: str, decorators: list[ts.Node], data: 
 
 def _django_paths(document: Document) -> dict[str, str]:
     """View name -> path from path()/re_path() in the package's urls.py (beside the views)."""
-    folder = os.path.dirname(os.path.abspath(document.path)) if document.path and not document.path.startswith("<") else None
+    folder = (
+        os.path.dirname(os.path.abspath(document.path))
+        if document.path and not document.path.startswith("<")
+        else None
+    )
     if folder is None:
         return {}
     candidates = [os.path.join(folder, "urls.py")]
@@ -957,7 +1249,10 @@ def _django_paths(document: Document) -> dict[str, str]:
     return {}
 
 
-@byte_lru_cache(2 * MB, lambda found, path, mtime: 2 * len(path) + 100 + sum(100 + len(a) + len(b) for a, b in found))
+@byte_lru_cache(
+    2 * MB,
+    lambda found, path, mtime: 2 * len(path) + 100 + sum(100 + len(a) + len(b) for a, b in found),
+)
 def _urls_file(path: str, mtime: int) -> tuple[tuple[str, str], ...]:
     try:
         with open(path, "rb") as f:
@@ -980,7 +1275,12 @@ def django_url_patterns(data: bytes) -> list[tuple[str, str]]:
         if fname.endswith(".register"):
             args = named_args(m["args"][0])
             if len(args) >= 2 and string_value(args[0], data) is not None:
-                out.append((text(args[1], data).rsplit(".", 1)[-1], normalise_path(string_value(args[0], data))))
+                out.append(
+                    (
+                        text(args[1], data).rsplit(".", 1)[-1],
+                        normalise_path(string_value(args[0], data)),
+                    )
+                )
             continue
         if fname not in ("path", "re_path", "url"):
             continue
@@ -1009,9 +1309,23 @@ JS_FUNCS = """
 """
 JS_MEMBER = "(member_expression object: (identifier) @obj property: (property_identifier) @prop) @m"
 JS_VERBS = {"get", "post", "put", "patch", "delete", "del", "all", "head", "options"}
-JS_FUNCTION_TYPES = ("arrow_function", "function_expression", "function_declaration", "function", "method_definition")
-JS_READ_KIND = {"body": "body", "query": "query", "params": "path", "headers": "header", "cookies": "header",
-                "files": "form", "file": "form", "signedCookies": "header"}
+JS_FUNCTION_TYPES = (
+    "arrow_function",
+    "function_expression",
+    "function_declaration",
+    "function",
+    "method_definition",
+)
+JS_READ_KIND = {
+    "body": "body",
+    "query": "query",
+    "params": "path",
+    "headers": "header",
+    "cookies": "header",
+    "files": "form",
+    "file": "form",
+    "signedCookies": "header",
+}
 
 
 def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[Handler]:
@@ -1020,7 +1334,9 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
     for _, m in languages.matches(lang, JS_FUNCS, tree.root_node):
         functions.setdefault(text(m["name"][0], data), m["fn"][0])
     calls = languages.matches(lang, JS_CALLS, tree.root_node)
-    uses: list[tuple[int, str, list[ts.Node]]] = []  # (position, object, middleware args) from .use()/.addHook()
+    uses: list[
+        tuple[int, str, list[ts.Node]]
+    ] = []  # (position, object, middleware args) from .use()/.addHook()
     prefixes: dict[str, str] = {}
     handlers: list[Handler] = []
     registrations = []
@@ -1050,12 +1366,20 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
         handler_args = args
         while obj_node.type == "call_expression":  # router.route("/p").get(a).post(b)
             f = obj_node.child_by_field_name("function")
-            if f is None or f.type != "member_expression" or text(f.child_by_field_name("property"), data).lower() not in JS_VERBS:
+            if (
+                f is None
+                or f.type != "member_expression"
+                or text(f.child_by_field_name("property"), data).lower() not in JS_VERBS
+            ):
                 break
             obj_node = f.child_by_field_name("object")
         if obj_node.type == "call_expression":
             inner = obj_node.child_by_field_name("function")
-            if inner is not None and inner.type == "member_expression" and text(inner.child_by_field_name("property"), data) == "route":
+            if (
+                inner is not None
+                and inner.type == "member_expression"
+                and text(inner.child_by_field_name("property"), data) == "route"
+            ):
                 inner_args = named_args(obj_node.child_by_field_name("arguments"))
                 if inner_args and is_string(inner_args[0]):
                     path_node = inner_args[0]
@@ -1069,14 +1393,26 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
             continue
         if not handler_args:
             continue
-        registrations.append((prop.upper().replace("DEL", "DELETE") if prop != "delete" else "DELETE", call, obj, raw, handler_args))
+        registrations.append(
+            (
+                prop.upper().replace("DEL", "DELETE") if prop != "delete" else "DELETE",
+                call,
+                obj,
+                raw,
+                handler_args,
+            )
+        )
     for method, call, obj, raw, handler_args in registrations:
         options = None
         if method == "fastify-route":
             options = handler_args[0]
             props = _js_object_props(options, data)
             m_node = props.get("method")
-            method = (string_value(m_node, data) or text(m_node, data).strip("[]'\" ")).upper() if m_node is not None else "GET"
+            method = (
+                (string_value(m_node, data) or text(m_node, data).strip("[]'\" ")).upper()
+                if m_node is not None
+                else "GET"
+            )
             raw = _js_path(props.get("url") or props.get("path"), data) or ""
             handler_node = props.get("handler")
             middleware = []
@@ -1092,20 +1428,42 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
             method = "ANY"
         fn, name, in_file = _js_resolve_handler(handler_node, functions, data)
         route = Route(
-            framework=fw, language=document.language, method=method, path=normalise_path(raw, prefixes.get(obj, "")),
-            handler=name, start=(fn or handler_node or call).start_byte, end=(fn or handler_node or call).end_byte,
-            decl_start=call.start_byte, decl_end=call.end_byte, group=obj, handler_in_file=fn is not None,
+            framework=fw,
+            language=document.language,
+            method=method,
+            path=normalise_path(raw, prefixes.get(obj, "")),
+            handler=name,
+            start=(fn or handler_node or call).start_byte,
+            end=(fn or handler_node or call).end_byte,
+            decl_start=call.start_byte,
+            decl_end=call.end_byte,
+            group=obj,
+            handler_in_file=fn is not None,
         )
         h = Handler(route, fn, call, {"middleware": middleware, "options": options})
         for pos, uobj, mws in uses:
-            if pos < call.start_byte and (uobj == obj or uobj in ("app", "server", "fastify", "instance") and uobj != obj and False):
+            if pos < call.start_byte and (
+                uobj == obj
+                or uobj in ("app", "server", "fastify", "instance")
+                and uobj != obj
+                and False
+            ):
                 middleware = list(mws) + middleware
-        for pos, uobj, mws in uses:  # app-level middleware registered before the router in this file
+        for (
+            pos,
+            uobj,
+            mws,
+        ) in uses:  # app-level middleware registered before the router in this file
             if pos < call.start_byte and uobj != obj and any(text(a, data) == obj for a in mws):
                 middleware = [a for a in mws if text(a, data) != obj] + middleware
         for mw in middleware:
             label = text(mw, data)
-            if LIMITER_RE.search(label) or fw == "fastify" and mw.type == "identifier" and _js_is_limiter_var(mw, data, tree):
+            if (
+                LIMITER_RE.search(label)
+                or fw == "fastify"
+                and mw.type == "identifier"
+                and _js_is_limiter_var(mw, data, tree)
+            ):
                 route.limiter = True
             elif SCHEMA_MW_RE.search(label):
                 route.schema = route.schema or label[:60]
@@ -1116,10 +1474,16 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
         if options is not None:
             props = _js_object_props(options, data)
             if "schema" in props:
-                sp = _js_object_props(props["schema"], data) if props["schema"].type == "object" else {}
+                sp = (
+                    _js_object_props(props["schema"], data)
+                    if props["schema"].type == "object"
+                    else {}
+                )
                 if not sp or "body" in sp or "querystring" in sp or "params" in sp:
                     route.schema = text(props["schema"], data)[:60]
-                route.response_model = text(sp.get("response"), data)[:60] if sp.get("response") is not None else None
+                route.response_model = (
+                    text(sp.get("response"), data)[:60] if sp.get("response") is not None else None
+                )
             for hook in ("preHandler", "onRequest", "preValidation", "preParsing"):
                 if hook in props:
                     label = text(props[hook], data)
@@ -1141,7 +1505,14 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
                 if h.route.group == uobj and pos < h.route.decl_start and _is_guard(labels):
                     h.route.guards.append(labels[:60])
     src = data
-    if fw == "fastify" and re.search(rb"register\(\s*(import\(['\"]@fastify/rate-limit|rateLimit|fastifyRateLimit)[^)]*global\s*:\s*true", src) is None:
+    if (
+        fw == "fastify"
+        and re.search(
+            rb"register\(\s*(import\(['\"]@fastify/rate-limit|rateLimit|fastifyRateLimit)[^)]*global\s*:\s*true",
+            src,
+        )
+        is None
+    ):
         pass
     return handlers
 
@@ -1162,7 +1533,14 @@ def _js_path(node: ts.Node | None, data: bytes) -> str | None:
 def _js_is_limiter_var(node: ts.Node, data: bytes, tree: ts.Tree) -> bool:
     """``const x = rateLimit({...})`` declared in this file."""
     name = text(node, data)
-    return bool(re.search(rb"\b" + re.escape(name.encode()) + rb"\s*=\s*(rateLimit|slowDown|RateLimit|rateLimiter)\(", data))
+    return bool(
+        re.search(
+            rb"\b"
+            + re.escape(name.encode())
+            + rb"\s*=\s*(rateLimit|slowDown|RateLimit|rateLimiter)\(",
+            data,
+        )
+    )
 
 
 def _js_object_props(obj: ts.Node | None, data: bytes) -> dict[str, ts.Node]:
@@ -1181,7 +1559,9 @@ def _js_object_props(obj: ts.Node | None, data: bytes) -> dict[str, ts.Node]:
     return out
 
 
-def _js_resolve_handler(node: ts.Node | None, functions: dict, data: bytes) -> tuple[ts.Node | None, str, bool]:
+def _js_resolve_handler(
+    node: ts.Node | None, functions: dict, data: bytes
+) -> tuple[ts.Node | None, str, bool]:
     if node is None:
         return None, "", False
     # unwrap asyncHandler(fn) / catchAsync(fn) / wrap(fn)
@@ -1205,7 +1585,11 @@ def _js_params(fn: ts.Node, data: bytes) -> list[str]:
         return [text(p, data)] if p is not None else []
     out = []
     for p in params.named_children:
-        pat = p.child_by_field_name("pattern") if p.type in ("required_parameter", "optional_parameter") else p
+        pat = (
+            p.child_by_field_name("pattern")
+            if p.type in ("required_parameter", "optional_parameter")
+            else p
+        )
         out.append(text(pat, data) if pat is not None and pat.type == "identifier" else "")
     return out
 
@@ -1232,7 +1616,10 @@ def _js_details(h: Handler, data: bytes, lang: str) -> None:
                 route.reads.append(RequestRead(kind, name, s, e))
         # destructuring of the request itself: const { body } = req
     btext = text(body, data)
-    if re.search(r"\.(safeParse|parse|parseAsync|validate|validateAsync|validateSync|assert)\(|validationResult\(|plainToInstance|plainToClass|ajv|Joi\.|\bvalidate\w*\(", btext):
+    if re.search(
+        r"\.(safeParse|parse|parseAsync|validate|validateAsync|validateSync|assert)\(|validationResult\(|plainToInstance|plainToClass|ajv|Joi\.|\bvalidate\w*\(",
+        btext,
+    ):
         m = re.search(r"(\w+)\.(?:safeParse|parse|parseAsync|validate|validateAsync)\(", btext)
         route.schema = route.schema or (m.group(1) if m else "validated")
     # status codes and bodies
@@ -1240,7 +1627,14 @@ def _js_details(h: Handler, data: bytes, lang: str) -> None:
         code = status_from_text(m.group(2))
         if code:
             route.status_codes.append(code)
-    if res and re.search(r"\b" + re.escape(res) + r"(?:\.\w+\([^()]*\))*\.(json|send|jsonp|render)\(\s*[^)\s]", btext) or re.search(r"\breturn\s+(?!;|\)|res\b|reply\b|next\()[^\s;]", btext):
+    if (
+        res
+        and re.search(
+            r"\b" + re.escape(res) + r"(?:\.\w+\([^()]*\))*\.(json|send|jsonp|render)\(\s*[^)\s]",
+            btext,
+        )
+        or re.search(r"\breturn\s+(?!;|\)|res\b|reply\b|next\()[^\s;]", btext)
+    ):
         route.returns_body = True
 
 
@@ -1249,7 +1643,11 @@ def _js_fields(node: ts.Node, data: bytes) -> list[tuple[str | None, int, int]]:
     parent = node.parent
     names = []
     cur = node
-    while parent is not None and parent.type in ("member_expression", "subscript_expression") and parent.child_by_field_name("object") == cur:
+    while (
+        parent is not None
+        and parent.type in ("member_expression", "subscript_expression")
+        and parent.child_by_field_name("object") == cur
+    ):
         if parent.type == "member_expression":
             names.append(text(parent.child_by_field_name("property"), data))
         else:
@@ -1260,11 +1658,20 @@ def _js_fields(node: ts.Node, data: bytes) -> list[tuple[str | None, int, int]]:
         cur, parent = parent, parent.parent
         if len(names) >= 3:
             break
-    if names and parent is not None and parent.type == "call_expression" and parent.child_by_field_name("function") == cur:
+    if (
+        names
+        and parent is not None
+        and parent.type == "call_expression"
+        and parent.child_by_field_name("function") == cur
+    ):
         names.pop()  # req.body.user.toString(): the last name is a method
     if names:
         return [(".".join(names), node.start_byte, cur.end_byte)]
-    if parent is not None and parent.type == "variable_declarator" and parent.child_by_field_name("value") == node:
+    if (
+        parent is not None
+        and parent.type == "variable_declarator"
+        and parent.child_by_field_name("value") == node
+    ):
         pattern = parent.child_by_field_name("name")
         if pattern is not None and pattern.type == "object_pattern":
             out = []
@@ -1284,10 +1691,24 @@ def _js_fields(node: ts.Node, data: bytes) -> list[tuple[str | None, int, int]]:
 # =========================================================================================
 
 NEST_CLASSES = "(class_declaration name: (_) @name body: (class_body) @body) @cls"
-NEST_METHODS = {"Get": "GET", "Post": "POST", "Put": "PUT", "Patch": "PATCH", "Delete": "DELETE",
-                "All": "ANY", "Head": "HEAD", "Options": "OPTIONS"}
-NEST_PARAM_KIND = {"Body": "body", "Query": "query", "Param": "path", "Headers": "header", "UploadedFile": "form",
-                   "UploadedFiles": "form"}
+NEST_METHODS = {
+    "Get": "GET",
+    "Post": "POST",
+    "Put": "PUT",
+    "Patch": "PATCH",
+    "Delete": "DELETE",
+    "All": "ANY",
+    "Head": "HEAD",
+    "Options": "OPTIONS",
+}
+NEST_PARAM_KIND = {
+    "Body": "body",
+    "Query": "query",
+    "Param": "path",
+    "Headers": "header",
+    "UploadedFile": "form",
+    "UploadedFiles": "form",
+}
 
 
 def _decorator_parts(dec: ts.Node, data: bytes) -> tuple[str, ts.Node | None]:
@@ -1295,7 +1716,9 @@ def _decorator_parts(dec: ts.Node, data: bytes) -> tuple[str, ts.Node | None]:
     if expr is None:
         return "", None
     if expr.type == "call_expression":
-        return text(expr.child_by_field_name("function"), data), expr.child_by_field_name("arguments")
+        return text(expr.child_by_field_name("function"), data), expr.child_by_field_name(
+            "arguments"
+        )
     return text(expr, data), None
 
 
@@ -1339,7 +1762,11 @@ def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler
                 class_limited = dname == "Throttle"
             elif dname == "UsePipes" and "ValidationPipe" in text(dargs, data):
                 class_pipe = True
-            elif dname in ("Roles", "Auth", "Authorized", "Authenticated") or _is_guard(dname) and not dname.startswith("Api"):
+            elif (
+                dname in ("Roles", "Auth", "Authorized", "Authenticated")
+                or _is_guard(dname)
+                and not dname.startswith("Api")
+            ):
                 class_guards.append(dname)
         if prefix is None:
             continue
@@ -1367,7 +1794,9 @@ def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler
                 if dname in NEST_METHODS:
                     http = NEST_METHODS[dname]
                     first = named_args(dargs)[:1]
-                    sub = string_value(first[0], data) or "" if first and is_string(first[0]) else ""
+                    sub = (
+                        string_value(first[0], data) or "" if first and is_string(first[0]) else ""
+                    )
                     route_dec = d
                 elif dname == "UseGuards":
                     for a in named_args(dargs):
@@ -1388,17 +1817,38 @@ def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler
                     pipe = True
                 elif dname in ("Public", "AllowAnonymous", "SkipAuth"):
                     public = True
-                elif dname in ("Roles", "Auth", "Authorized") or _is_guard(dname) and not dname.startswith("Api"):
+                elif (
+                    dname in ("Roles", "Auth", "Authorized")
+                    or _is_guard(dname)
+                    and not dname.startswith("Api")
+                ):
                     guards.append(dname)
             if http is None:
                 continue
             if public:
                 guards = []
             name = text(child.child_by_field_name("name"), data)
-            route = Route("nestjs", lang, http, normalise_path(sub, prefix), f"{cname}.{name}",
-                          child.start_byte, child.end_byte, route_dec.start_byte, route_dec.end_byte,
-                          guards=guards, limiter=limited, status_codes=status, group=cname)
-            h = Handler(route, child, route_dec, {"pipe": pipe, "class": cls, "params": [], "public": public})
+            route = Route(
+                "nestjs",
+                lang,
+                http,
+                normalise_path(sub, prefix),
+                f"{cname}.{name}",
+                child.start_byte,
+                child.end_byte,
+                route_dec.start_byte,
+                route_dec.end_byte,
+                guards=guards,
+                limiter=limited,
+                status_codes=status,
+                group=cname,
+            )
+            h = Handler(
+                route,
+                child,
+                route_dec,
+                {"pipe": pipe, "class": cls, "params": [], "public": public},
+            )
             _nest_details(h, data, lang)
             handlers.append(h)
     return handlers
@@ -1428,7 +1878,12 @@ def _nest_details(h: Handler, data: bytes, lang: str) -> None:
             pipes = [a for a in named_args(dargs) if not is_string(a)]
             route.reads.append(RequestRead(kind, fname, p.start_byte, p.end_byte))
             h.extra["params"].append((kind, fname, text(pat, data), tname, p, bool(pipes)))
-            if kind in ("body", "query") and tname and tname[:1].isupper() and tname not in ("Record", "Object", "Any"):
+            if (
+                kind in ("body", "query")
+                and tname
+                and tname[:1].isupper()
+                and tname not in ("Record", "Object", "Any")
+            ):
                 route.schema = route.schema or tname.split("<")[0]
     ret = fn.child_by_field_name("return_type")
     if ret is not None:
@@ -1454,21 +1909,62 @@ GO_FUNCS = """
 (function_declaration name: (identifier) @name) @fn
 (method_declaration name: (field_identifier) @name) @fn
 """
-GO_VERBS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "Any", "Get", "Post", "Put", "Patch", "Delete",
-            "Head", "Options", "HandleFunc", "Handle", "Match"}
+GO_VERBS = {
+    "GET",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+    "HEAD",
+    "OPTIONS",
+    "Any",
+    "Get",
+    "Post",
+    "Put",
+    "Patch",
+    "Delete",
+    "Head",
+    "Options",
+    "HandleFunc",
+    "Handle",
+    "Match",
+}
 GO_GROUP_ASSIGN = "[(short_var_declaration left: (expression_list (identifier) @var) right: (expression_list (call_expression) @call)) (assignment_statement left: (expression_list (identifier) @var) right: (expression_list (call_expression) @call))]"
 GO_READS = {
     # gin
-    "Param": "path", "Query": "query", "DefaultQuery": "query", "GetQuery": "query", "QueryArray": "query",
-    "QueryMap": "query", "PostForm": "form", "DefaultPostForm": "form", "GetPostForm": "form", "PostFormArray": "form",
-    "FormFile": "form", "MultipartForm": "form", "GetHeader": "header", "GetRawData": "body",
-    "ShouldBindJSON": "body", "BindJSON": "body", "ShouldBind": "body", "Bind": "body", "ShouldBindWith": "body",
-    "ShouldBindQuery": "query", "BindQuery": "query", "ShouldBindUri": "path", "BindUri": "path",
+    "Param": "path",
+    "Query": "query",
+    "DefaultQuery": "query",
+    "GetQuery": "query",
+    "QueryArray": "query",
+    "QueryMap": "query",
+    "PostForm": "form",
+    "DefaultPostForm": "form",
+    "GetPostForm": "form",
+    "PostFormArray": "form",
+    "FormFile": "form",
+    "MultipartForm": "form",
+    "GetHeader": "header",
+    "GetRawData": "body",
+    "ShouldBindJSON": "body",
+    "BindJSON": "body",
+    "ShouldBind": "body",
+    "Bind": "body",
+    "ShouldBindWith": "body",
+    "ShouldBindQuery": "query",
+    "BindQuery": "query",
+    "ShouldBindUri": "path",
+    "BindUri": "path",
     "ShouldBindBodyWith": "body",
     # echo
-    "QueryParam": "query", "QueryParams": "query", "FormValue": "form", "FormParams": "form", "ParamValues": "path",
+    "QueryParam": "query",
+    "QueryParams": "query",
+    "FormValue": "form",
+    "FormParams": "form",
+    "ParamValues": "path",
     # net/http
-    "PostFormValue": "form", "PathValue": "path",
+    "PostFormValue": "form",
+    "PathValue": "path",
 }
 
 
@@ -1497,7 +1993,19 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
             if inner is not None and inner.type == "call_expression":
                 iargs = named_args(inner.child_by_field_name("arguments"))
                 if iargs and is_string(iargs[0]):
-                    base = prefixes.get(text(inner.child_by_field_name("function").child_by_field_name("operand"), data), "") if inner.child_by_field_name("function").type == "selector_expression" else ""
+                    base = (
+                        prefixes.get(
+                            text(
+                                inner.child_by_field_name("function").child_by_field_name(
+                                    "operand"
+                                ),
+                                data,
+                            ),
+                            "",
+                        )
+                        if inner.child_by_field_name("function").type == "selector_expression"
+                        else ""
+                    )
                     prefixes[var] = normalise_path(string_value(iargs[0], data) or "", base)
             continue
         if args and is_string(args[0]):
@@ -1526,7 +2034,18 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
             continue
         if fw == "net/http" and field_name not in ("HandleFunc", "Handle"):
             continue
-        if fw in ("gin", "echo") and field_name not in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "Any", "Handle", "Match"):
+        if fw in ("gin", "echo") and field_name not in (
+            "GET",
+            "POST",
+            "PUT",
+            "PATCH",
+            "DELETE",
+            "HEAD",
+            "OPTIONS",
+            "Any",
+            "Handle",
+            "Match",
+        ):
             continue
         raw = string_value(args[0], data) or ""
         method = field_name.upper() if field_name.upper() in HTTP_METHODS else "ANY"
@@ -1543,9 +2062,23 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
             outer = call.parent
             if outer is not None and outer.type == "selector_expression":
                 oc = outer.parent
-                if oc is not None and oc.type == "call_expression" and text(outer.child_by_field_name("field"), data) == "Methods":
-                    ms = [s.upper() for s in re.findall(r'"(\w+)"', text(oc.child_by_field_name("arguments"), data))]
-                    ms += [x.upper() for x in re.findall(r"http\.Method(\w+)", text(oc.child_by_field_name("arguments"), data))]
+                if (
+                    oc is not None
+                    and oc.type == "call_expression"
+                    and text(outer.child_by_field_name("field"), data) == "Methods"
+                ):
+                    ms = [
+                        s.upper()
+                        for s in re.findall(
+                            r'"(\w+)"', text(oc.child_by_field_name("arguments"), data)
+                        )
+                    ]
+                    ms += [
+                        x.upper()
+                        for x in re.findall(
+                            r"http\.Method(\w+)", text(oc.child_by_field_name("arguments"), data)
+                        )
+                    ]
                     if ms:
                         method = ms[0]
         if not raw.startswith("/") and raw != "":
@@ -1560,7 +2093,10 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
         # g.Group("/p", mw).Use(auth).POST(...): the chain names the group, its prefix and middleware
         chain_prefix, chain_mw = "", []
         base = m["obj"][0]
-        while base.type == "call_expression" and base.child_by_field_name("function").type == "selector_expression":
+        while (
+            base.type == "call_expression"
+            and base.child_by_field_name("function").type == "selector_expression"
+        ):
             sel = base.child_by_field_name("function")
             link = text(sel.child_by_field_name("field"), data)
             link_args = named_args(base.child_by_field_name("arguments"))
@@ -1568,7 +2104,9 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
                 chain_mw = link_args + chain_mw
             elif link == "Group":
                 if link_args and is_string(link_args[0]):
-                    chain_prefix = normalise_path(chain_prefix, string_value(link_args[0], data) or "")
+                    chain_prefix = normalise_path(
+                        chain_prefix, string_value(link_args[0], data) or ""
+                    )
                     link_args = link_args[1:]
                 chain_mw = link_args + chain_mw
             else:
@@ -1578,16 +2116,31 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
             obj = text(base, data)
             raw = normalise_path(raw, chain_prefix) if chain_prefix else raw
             middleware = chain_mw + middleware
-        route = Route(fw, "go", method, normalise_path(raw, prefixes.get(obj, "")), name,
-                      (fn or handler_node).start_byte, (fn or handler_node).end_byte, call.start_byte, call.end_byte,
-                      group=obj, handler_in_file=fn is not None)
+        route = Route(
+            fw,
+            "go",
+            method,
+            normalise_path(raw, prefixes.get(obj, "")),
+            name,
+            (fn or handler_node).start_byte,
+            (fn or handler_node).end_byte,
+            call.start_byte,
+            call.end_byte,
+            group=obj,
+            handler_in_file=fn is not None,
+        )
         h = Handler(route, fn, call, {"middleware": middleware})
         mws = [a for _, a in group_mw.get(obj, [])] + middleware
         lineage, cur = [obj], obj
         while cur in group_parent and group_parent[cur] not in lineage:
             cur = group_parent[cur]
             lineage.append(cur)
-        mws += [a for pos, uobj, args_ in uses if uobj in lineage and pos < call.start_byte for a in args_]
+        mws += [
+            a
+            for pos, uobj, args_ in uses
+            if uobj in lineage and pos < call.start_byte
+            for a in args_
+        ]
         for mw in mws:
             label = text(mw, data)
             if LIMITER_RE.search(label):
@@ -1614,7 +2167,9 @@ def _go_resolve_handler(node: ts.Node, functions: dict, data: bytes) -> tuple[ts
     if node.type == "selector_expression":
         name = text(node.child_by_field_name("field"), data)
         fn = functions.get(name)
-        return (fn if fn is not None and fn.type == "method_declaration" else None), text(node, data)
+        return (fn if fn is not None and fn.type == "method_declaration" else None), text(
+            node, data
+        )
     return None, text(node, data)
 
 
@@ -1640,9 +2195,17 @@ def _go_details(h: Handler, data: bytes, fw: str) -> None:
         args = named_args(m["args"][0])
         kind = GO_READS.get(field_name)
         # r.URL.Query().Get("x"), r.Header.Get("x")
-        if field_name == "Get" and re.match(r"\w+\.URL\.Query\(\)$", obj) and obj.split(".")[0] in ctx_names:
+        if (
+            field_name == "Get"
+            and re.match(r"\w+\.URL\.Query\(\)$", obj)
+            and obj.split(".")[0] in ctx_names
+        ):
             kind, obj = "query", obj.split(".")[0]
-        elif field_name == "Get" and re.match(r"\w+\.Header$", obj) and obj.split(".")[0] in ctx_names:
+        elif (
+            field_name == "Get"
+            and re.match(r"\w+\.Header$", obj)
+            and obj.split(".")[0] in ctx_names
+        ):
             kind, obj = "header", obj.split(".")[0]
         elif field_name == "Decode" and re.search(r"NewDecoder\(\s*\w+\.Body\s*\)", obj):
             kind, obj = "body", re.search(r"NewDecoder\(\s*(\w+)\.Body", obj).group(1)
@@ -1653,19 +2216,46 @@ def _go_details(h: Handler, data: bytes, fw: str) -> None:
             continue
         name = string_value(args[0], data) if args and is_string(args[0]) else None
         route.reads.append(RequestRead(kind, name, call.start_byte, call.end_byte))
-        if field_name in ("ShouldBindJSON", "BindJSON", "ShouldBind", "Bind", "ShouldBindWith", "ShouldBindQuery",
-                          "BindQuery", "ShouldBindUri", "Decode", "ShouldBindBodyWith") and args:
+        if (
+            field_name
+            in (
+                "ShouldBindJSON",
+                "BindJSON",
+                "ShouldBind",
+                "Bind",
+                "ShouldBindWith",
+                "ShouldBindQuery",
+                "BindQuery",
+                "ShouldBindUri",
+                "Decode",
+                "ShouldBindBodyWith",
+            )
+            and args
+        ):
             target = text(args[0], data).lstrip("&")
-            tm = re.search(r"\bvar\s+" + re.escape(target) + r"\s+\*?([\w.]+)", btext) or re.search(
-                re.escape(target) + r"\s*:?=\s*&?([\w.]+)\{", btext) or re.search(re.escape(target) + r"\s*:?=\s*new\(([\w.]+)\)", btext)
+            tm = (
+                re.search(r"\bvar\s+" + re.escape(target) + r"\s+\*?([\w.]+)", btext)
+                or re.search(re.escape(target) + r"\s*:?=\s*&?([\w.]+)\{", btext)
+                or re.search(re.escape(target) + r"\s*:?=\s*new\(([\w.]+)\)", btext)
+            )
             if tm:
                 route.schema = route.schema or tm.group(1)
                 h.extra.setdefault("bound", []).append((tm.group(1), call))
-    for m in re.finditer(r"\.(JSON|IndentedJSON|PureJSON|String|XML|YAML|Data|Render|NoContent|Status|AbortWithStatus|AbortWithStatusJSON|AbortWithError|WriteHeader|Redirect|Blob|HTML)\(\s*([\w.]+)", btext):
+    for m in re.finditer(
+        r"\.(JSON|IndentedJSON|PureJSON|String|XML|YAML|Data|Render|NoContent|Status|AbortWithStatus|AbortWithStatusJSON|AbortWithError|WriteHeader|Redirect|Blob|HTML)\(\s*([\w.]+)",
+        btext,
+    ):
         code = status_from_text(m.group(2))
         if code:
             route.status_codes.append(code)
-        if m.group(1) not in ("Status", "AbortWithStatus", "NoContent", "WriteHeader", "Redirect", "AbortWithError"):
+        if m.group(1) not in (
+            "Status",
+            "AbortWithStatus",
+            "NoContent",
+            "WriteHeader",
+            "Redirect",
+            "AbortWithError",
+        ):
             route.returns_body = True
     for m in re.finditer(r"http\.Error\([^,]+,[^,]+,\s*([\w.]+)\)", btext):
         code = status_from_text(m.group(1))

@@ -15,8 +15,14 @@ from .model import Catalog, Column, ForeignKey, Index, Table
 __all__ = ["Catalog", "Column", "ForeignKey", "Index", "Table", "build_for_paths"]
 
 
-def build_for_paths(paths: list[str], settings=None, progress=None, use_disk_cache: bool = True,
-                    skip_projects: bool = False, warnings: list[str] | None = None) -> Catalog | None:
+def build_for_paths(
+    paths: list[str],
+    settings=None,
+    progress=None,
+    use_disk_cache: bool = True,
+    skip_projects: bool = False,
+    warnings: list[str] | None = None,
+) -> Catalog | None:
     """The catalog of the schema sources under ``paths`` (folders or files); None when there are none.
 
     ``skip_projects``: the paths are not a project (no repository, manifest or config file):
@@ -30,11 +36,26 @@ def build_for_paths(paths: list[str], settings=None, progress=None, use_disk_cac
     roots = sorted(set(roots))
     globs = tuple(getattr(settings, "schema", ()) or ())
     base = getattr(settings, "root", None) or (roots[0] if roots else None)
-    excluded = getattr(settings, "is_excluded", None) if settings is not None and getattr(settings, "exclude", ()) else None
+    excluded = (
+        getattr(settings, "is_excluded", None)
+        if settings is not None and getattr(settings, "exclude", ())
+        else None
+    )
     if excluded is not None and any(excluded(os.path.join(r, "x.sql")) for r in roots):
         excluded = None  # asked for an excluded folder by name: read it anyway
-    limits = {name: getattr(settings, key) for name, key in (("max_files", "schema_max_files"),
-                                                              ("cache_max_bytes", "cache_max_bytes"))
-              if hasattr(settings, key)}
-    return build(roots, globs, base, excluded, progress=progress, use_disk_cache=use_disk_cache,
-                  skip_projects=skip_projects, warnings=warnings, **limits)
+    limits = {
+        name: getattr(settings, key)
+        for name, key in (("max_files", "schema_max_files"), ("cache_max_bytes", "cache_max_bytes"))
+        if hasattr(settings, key)
+    }
+    return build(
+        roots,
+        globs,
+        base,
+        excluded,
+        progress=progress,
+        use_disk_cache=use_disk_cache,
+        skip_projects=skip_projects,
+        warnings=warnings,
+        **limits,
+    )

@@ -61,14 +61,22 @@ class Need:
         if not wanted:
             return None
         for ix in self.table.all_indexes():
-            if ix.columns and not (ix.expressions and ix.expressions[0]) and ix.columns[0] in wanted:
+            if (
+                ix.columns
+                and not (ix.expressions and ix.expressions[0])
+                and ix.columns[0] in wanted
+            ):
                 return ix
         return None
 
     def ideal_columns(self) -> list[tuple[str, str]]:
         """(column, direction): equality columns, then the first range column, then the sort column."""
         out: list[tuple[str, str]] = []
-        base = self.eq + self.range[:1] if (self.eq or self.range) else (self.join if self.join and not self.driving else [])
+        base = (
+            self.eq + self.range[:1]
+            if (self.eq or self.range)
+            else (self.join if self.join and not self.driving else [])
+        )
         for u in base:
             if u.column not in [c for c, _ in out]:
                 out.append((u.column, "ASC"))
@@ -85,7 +93,9 @@ class Need:
         return f"CREATE INDEX CONCURRENTLY {self.index_name()} ON {self.source.name} ({cols});"
 
 
-def _sources(items: list, catalog: Catalog | None, quals: list, out: list[Source], outer: bool = False) -> None:
+def _sources(
+    items: list, catalog: Catalog | None, quals: list, out: list[Source], outer: bool = False
+) -> None:
     for item in items or []:
         if not item:
             continue
@@ -93,12 +103,24 @@ def _sources(items: list, catalog: Catalog | None, quals: list, out: list[Source
             rv = item["RangeVar"]
             name = relation_name(item)
             alias = (rv.get("alias") or {}).get("aliasname") or (name or "").rsplit(".", 1)[-1]
-            out.append(Source(name, alias, catalog.table(name) if catalog else None, rv.get("location", 0), outer))
+            out.append(
+                Source(
+                    name,
+                    alias,
+                    catalog.table(name) if catalog else None,
+                    rv.get("location", 0),
+                    outer,
+                )
+            )
         elif "JoinExpr" in item:
             j = item["JoinExpr"]
             jt = j.get("jointype", "JOIN_INNER")
-            _sources([j.get("larg")], catalog, quals, out, outer or jt in ("JOIN_RIGHT", "JOIN_FULL"))
-            _sources([j.get("rarg")], catalog, quals, out, outer or jt in ("JOIN_LEFT", "JOIN_FULL"))
+            _sources(
+                [j.get("larg")], catalog, quals, out, outer or jt in ("JOIN_RIGHT", "JOIN_FULL")
+            )
+            _sources(
+                [j.get("rarg")], catalog, quals, out, outer or jt in ("JOIN_LEFT", "JOIN_FULL")
+            )
             if j.get("quals"):
                 quals.append(j["quals"])
         else:
@@ -204,11 +226,18 @@ def needs_of(node: dict, catalog: Catalog) -> list[Need]:
         res = resolve_column(ref, sources) if ref else None
         if res:
             n = need(res[0])
-            n.sort = ColumnUse(res[1], "sort", ref.get("location", 0), "DESC" if sb.get("sortby_dir") == "SORTBY_DESC" else "ASC")
+            n.sort = ColumnUse(
+                res[1],
+                "sort",
+                ref.get("location", 0),
+                "DESC" if sb.get("sortby_dir") == "SORTBY_DESC" else "ASC",
+            )
     limited = bool(node.get("limitCount"))
     for n in needs.values():
         n.limited = limited
-    return [n for n in needs.values() if n.source.table is not None and n.source.table.kind == "table"]
+    return [
+        n for n in needs.values() if n.source.table is not None and n.source.table.kind == "table"
+    ]
 
 
 def _mentions_column(node) -> bool:
@@ -229,7 +258,9 @@ def query_nodes(stmt) -> list[dict]:
     if node is None:
         return []
     out: list[dict] = []
-    if stmt.kind in ("UpdateStmt", "DeleteStmt") or (stmt.kind == "SelectStmt" and node.get("fromClause")):
+    if stmt.kind in ("UpdateStmt", "DeleteStmt") or (
+        stmt.kind == "SelectStmt" and node.get("fromClause")
+    ):
         out.append(node)
     stack: list = [node]
     while stack:
@@ -242,8 +273,11 @@ def query_nodes(stmt) -> list[dict]:
         for key, value in cur.items():
             if not isinstance(value, (dict, list)):
                 continue
-            if isinstance(value, dict) and (key in ("UpdateStmt", "DeleteStmt") or value.get("fromClause") and (
-                    key == "SelectStmt" or key in ("larg", "rarg") and "limitOption" in value)):
+            if isinstance(value, dict) and (
+                key in ("UpdateStmt", "DeleteStmt")
+                or value.get("fromClause")
+                and (key == "SelectStmt" or key in ("larg", "rarg") and "limitOption" in value)
+            ):
                 out.append(value)
             stack.append(value)
     return out
@@ -251,9 +285,36 @@ def query_nodes(stmt) -> list[dict]:
 
 # -- positions in a statement's text ----------------------------------------------------
 
-_EXPR_STOP = {"AND", "OR", "ORDER", "GROUP", "LIMIT", "OFFSET", "HAVING", "WINDOW", "UNION", "EXCEPT", "INTERSECT",
-              "FETCH", "FOR", "RETURNING", "WHERE", "ON", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "THEN",
-              "ELSE", "END_P", "WHEN", "ASCII_44", "ASCII_59"}
+_EXPR_STOP = {
+    "AND",
+    "OR",
+    "ORDER",
+    "GROUP",
+    "LIMIT",
+    "OFFSET",
+    "HAVING",
+    "WINDOW",
+    "UNION",
+    "EXCEPT",
+    "INTERSECT",
+    "FETCH",
+    "FOR",
+    "RETURNING",
+    "WHERE",
+    "ON",
+    "JOIN",
+    "INNER",
+    "LEFT",
+    "RIGHT",
+    "FULL",
+    "CROSS",
+    "THEN",
+    "ELSE",
+    "END_P",
+    "WHEN",
+    "ASCII_44",
+    "ASCII_59",
+}
 
 
 def node_start(node) -> int | None:

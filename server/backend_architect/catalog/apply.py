@@ -15,10 +15,21 @@ from .model import DEFAULT_SCHEMA, Catalog, Column, ForeignKey, Index, Table
 
 # Statement kinds worth keeping from a schema file; everything else (INSERT seed
 # data, GRANT, COMMENT ...) is dropped when the file is read.
-DDL_KINDS = frozenset({
-    "CreateStmt", "AlterTableStmt", "IndexStmt", "DropStmt", "RenameStmt", "ViewStmt",
-    "VariableSetStmt", "CreateTableAsStmt", "DoStmt", "CreateFunctionStmt", "CreateSchemaStmt",
-})
+DDL_KINDS = frozenset(
+    {
+        "CreateStmt",
+        "AlterTableStmt",
+        "IndexStmt",
+        "DropStmt",
+        "RenameStmt",
+        "ViewStmt",
+        "VariableSetStmt",
+        "CreateTableAsStmt",
+        "DoStmt",
+        "CreateFunctionStmt",
+        "CreateSchemaStmt",
+    }
+)
 SKIPPED_WITH_NOTE = {
     "DoStmt": "a DO block (PL/pgSQL) was skipped",
     "CreateFunctionStmt": "a function body was skipped",
@@ -43,7 +54,7 @@ class Op:
         return [self.kind, self.node, self.line, self.newlines]
 
     @classmethod
-    def from_json(cls, data) -> "Op":
+    def from_json(cls, data) -> Op:
         kind, node, line, newlines = data
         return cls(kind, node, line, newlines)
 
@@ -151,7 +162,10 @@ class Applier:
                 else:
                     table.columns_known = False
         previous = self.catalog.tables_by_key.get(qualified)
-        if previous is not None and (previous.redefined or {c.name for c in previous.columns} != {c.name for c in table.columns}):
+        if previous is not None and (
+            previous.redefined
+            or {c.name for c in previous.columns} != {c.name for c in table.columns}
+        ):
             table.redefined = True
         self.catalog.tables_by_key[qualified] = table
         self.catalog.dropped.pop(qualified, None)
@@ -160,7 +174,14 @@ class Applier:
         name = coldef.get("colname")
         if not name:
             return
-        col = Column(name, type_text(coldef.get("typeName")), True, None, self.path, op.line_of(coldef.get("location")))
+        col = Column(
+            name,
+            type_text(coldef.get("typeName")),
+            True,
+            None,
+            self.path,
+            op.line_of(coldef.get("location")),
+        )
         if coldef.get("is_not_null"):
             col.nullable = False
         existing = table.column(name)
@@ -192,8 +213,16 @@ class Applier:
                     table.uniques.append([name])
             elif ct == "CONSTR_FOREIGN":
                 ref = self._ref_name(con.get("pktable"))
-                table.foreign_keys.append(ForeignKey(con.get("conname"), [name], ref, name_list(con.get("pk_attrs")) or self._ref_pk(con.get("pktable")),
-                                                     self.path, op.line_of(con.get("location"))))
+                table.foreign_keys.append(
+                    ForeignKey(
+                        con.get("conname"),
+                        [name],
+                        ref,
+                        name_list(con.get("pk_attrs")) or self._ref_pk(con.get("pktable")),
+                        self.path,
+                        op.line_of(con.get("location")),
+                    )
+                )
 
     def _ref_name(self, rangevar: dict | None) -> str:
         target = self.find(rangevar)
@@ -238,10 +267,19 @@ class Applier:
         elif ct == "CONSTR_FOREIGN":
             ref = self._ref_name(con.get("pktable"))
             cols = name_list(con.get("fk_attrs"))
-            table.foreign_keys = [f for f in table.foreign_keys if not (f.columns == cols and f.ref_table == ref)]
-            table.foreign_keys.append(ForeignKey(con.get("conname"), cols, ref,
-                                                 name_list(con.get("pk_attrs")) or self._ref_pk(con.get("pktable")),
-                                                 self.path, op.line_of(con.get("location"))))
+            table.foreign_keys = [
+                f for f in table.foreign_keys if not (f.columns == cols and f.ref_table == ref)
+            ]
+            table.foreign_keys.append(
+                ForeignKey(
+                    con.get("conname"),
+                    cols,
+                    ref,
+                    name_list(con.get("pk_attrs")) or self._ref_pk(con.get("pktable")),
+                    self.path,
+                    op.line_of(con.get("location")),
+                )
+            )
 
     def _AlterTableStmt(self, op: Op, node: dict) -> None:
         if node.get("objtype") not in (None, "OBJECT_TABLE"):
@@ -249,7 +287,10 @@ class Applier:
         table = self.find(node.get("relation"))
         if table is None:
             if not node.get("missing_ok"):
-                self.note(op, f"ALTER TABLE {relation_name(node.get('relation'))}: table not in the catalog; skipped")
+                self.note(
+                    op,
+                    f"ALTER TABLE {relation_name(node.get('relation'))}: table not in the catalog; skipped",
+                )
             return
         for cmd in node.get("cmds") or []:
             c = cmd.get("AlterTableCmd", {})
@@ -314,7 +355,10 @@ class Applier:
     def _IndexStmt(self, op: Op, node: dict) -> None:
         table = self.find(node.get("relation"))
         if table is None:
-            self.note(op, f"index on {relation_name(node.get('relation'))}: table not in the catalog; skipped")
+            self.note(
+                op,
+                f"index on {relation_name(node.get('relation'))}: table not in the catalog; skipped",
+            )
             return
         columns, orders, exprs = [], [], []
         for p in node.get("indexParams") or []:
@@ -335,8 +379,17 @@ class Applier:
         if predicate and predicate.startswith("(") and predicate.endswith(")"):
             predicate = predicate[1:-1]
         method = node.get("accessMethod") or "btree"
-        ix = Index(name, table.qualified, columns, orders, bool(node.get("unique")), predicate, self.path, op.line,
-                   exprs)
+        ix = Index(
+            name,
+            table.qualified,
+            columns,
+            orders,
+            bool(node.get("unique")),
+            predicate,
+            self.path,
+            op.line,
+            exprs,
+        )
         ix.method = method
         table.indexes.append(ix)
 
@@ -371,7 +424,9 @@ class Applier:
             for ix in table.indexes:
                 ix.table = table.qualified
             self.catalog.tables_by_key[table.qualified] = table
-            self.catalog.dropped.pop(table.qualified, None)  # a table rebuilt under a new name and renamed back
+            self.catalog.dropped.pop(
+                table.qualified, None
+            )  # a table rebuilt under a new name and renamed back
             for t in self.catalog.tables_by_key.values():
                 for fk in t.foreign_keys:
                     if fk.ref_table == old:
@@ -418,7 +473,9 @@ class Applier:
         if f"{schema}.{name}" in self.catalog.tables_by_key and node.get("if_not_exists"):
             return
         kind = "view" if node.get("objtype") == "OBJECT_MATVIEW" else "table"
-        table = Table(name, schema, source_path=self.path, line=op.line, kind=kind, columns_known=False)
+        table = Table(
+            name, schema, source_path=self.path, line=op.line, kind=kind, columns_known=False
+        )
         query = (node.get("query") or {}).get("SelectStmt") or {}
         for target in query.get("targetList") or []:
             rt = target.get("ResTarget", {})
@@ -459,7 +516,7 @@ class Applier:
                 break
             cols.append(name_list(fields)[-1])
         if aliases:
-            cols = aliases + cols[len(aliases):]
+            cols = aliases + cols[len(aliases) :]
         view.columns = [Column(c, "?", True, None, self.path, op.line) for c in cols]
         view.columns_known = known
         if node.get("replace") or f"{schema}.{name}" not in self.catalog.tables_by_key:

@@ -18,7 +18,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from ..core.document import Document
 from ..core import diskcache
@@ -42,12 +42,23 @@ class FileEntry:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"sha": self.sha, "size": self.size, "mtime_ns": self.mtime_ns,
-                "ops": [o.to_json() for o in self.ops], "notes": self.notes}
+        return {
+            "sha": self.sha,
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+            "ops": [o.to_json() for o in self.ops],
+            "notes": self.notes,
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "FileEntry":
-        return cls(data["sha"], data["size"], data["mtime_ns"], [Op.from_json(o) for o in data["ops"]], list(data.get("notes", [])))
+    def from_json(cls, data: dict) -> FileEntry:
+        return cls(
+            data["sha"],
+            data["size"],
+            data["mtime_ns"],
+            [Op.from_json(o) for o in data["ops"]],
+            list(data.get("notes", [])),
+        )
 
 
 # path -> FileEntry, shared by every build in this process (the server re-applies often);
@@ -67,8 +78,13 @@ def read_ops(text: str) -> tuple[list[Op], list[str]]:
     ops: list[Op] = []
     notes: list[str] = []
     # a rollback section in the file (-- +goose Down, -- migrate:down) never ran on the database
-    rollback = [(len(text[:lo].encode("utf-8", "surrogatepass")), len(text[:hi].encode("utf-8", "surrogatepass")))
-                for lo, hi in down_sections(text)]  # as byte offsets, like the statements'
+    rollback = [
+        (
+            len(text[:lo].encode("utf-8", "surrogatepass")),
+            len(text[:hi].encode("utf-8", "surrogatepass")),
+        )
+        for lo, hi in down_sections(text)
+    ]  # as byte offsets, like the statements'
     for stmt in split_statements(region):
         start = region.to_doc(stmt.start)
         if rollback and any(lo <= start < hi for lo, hi in rollback):
@@ -114,7 +130,9 @@ def _do_block_ops(node: dict, line: int) -> tuple[list[Op], str | None]:
     try:
         from pglast import parse_plpgsql
 
-        tree = parse_plpgsql(f"CREATE FUNCTION __ba_do() RETURNS void LANGUAGE plpgsql AS $__ba$ {body} $__ba$")
+        tree = parse_plpgsql(
+            f"CREATE FUNCTION __ba_do() RETURNS void LANGUAGE plpgsql AS $__ba$ {body} $__ba$"
+        )
     except Exception:
         return [], f"line {line}: a DO block that does not parse was skipped"
     ops: list[Op] = []
@@ -155,7 +173,9 @@ def _cache_file(roots: list[str]) -> str | None:
     d = cache_dir(roots)
     if not d:
         return None
-    key = hashlib.sha1("\0".join(sorted(os.path.abspath(r) for r in roots)).encode()).hexdigest()[:16]
+    key = hashlib.sha1("\0".join(sorted(os.path.abspath(r) for r in roots)).encode()).hexdigest()[
+        :16
+    ]
     return os.path.join(d, f"{key}.json")
 
 
@@ -176,13 +196,17 @@ def _load_disk(path: str | None) -> dict[str, FileEntry]:
         return {}
 
 
-def _save_disk(path: str | None, entries: dict[str, FileEntry], max_bytes: int = diskcache.DEFAULT_MAX_BYTES) -> None:
+def _save_disk(
+    path: str | None, entries: dict[str, FileEntry], max_bytes: int = diskcache.DEFAULT_MAX_BYTES
+) -> None:
     if not path:
         return
     try:
         # dumps (the C encoder) is several times faster than dump's streaming encoder
-        text = json.dumps({"version": CACHE_VERSION, "files": {p: e.to_json() for p, e in entries.items()}},
-                          separators=(",", ":"))
+        text = json.dumps(
+            {"version": CACHE_VERSION, "files": {p: e.to_json() for p, e in entries.items()}},
+            separators=(",", ":"),
+        )
     except (TypeError, ValueError) as exc:  # never fail because the cache cannot be written
         log.info("catalog cache %s not written (%s)", path, exc)
         return
@@ -212,10 +236,18 @@ def _entry_for(path: str, known: FileEntry | None) -> tuple[FileEntry | None, bo
     return FileEntry(sha, st.st_size, st.st_mtime_ns, ops, notes), False
 
 
-def build(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None = None, is_excluded=None,
-          progress: Callable[[int, int, str], None] | None = None, use_disk_cache: bool = True,
-          max_files: int = MAX_WALK_FILES, cache_max_bytes: int = diskcache.DEFAULT_MAX_BYTES,
-          skip_projects: bool = False, warnings: list[str] | None = None) -> Catalog | None:
+def build(
+    roots: list[str],
+    schema_globs: tuple[str, ...] = (),
+    base: str | None = None,
+    is_excluded=None,
+    progress: Callable[[int, int, str], None] | None = None,
+    use_disk_cache: bool = True,
+    max_files: int = MAX_WALK_FILES,
+    cache_max_bytes: int = diskcache.DEFAULT_MAX_BYTES,
+    skip_projects: bool = False,
+    warnings: list[str] | None = None,
+) -> Catalog | None:
     """A catalog from the schema sources under ``roots`` (None when there are none).
 
     ``max_files`` bounds the files the scan looks at; ``skip_projects`` keeps it out of
@@ -223,8 +255,15 @@ def build(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None
     What the scan had to leave out is added to ``warnings`` (and the catalog's)."""
     roots = [os.path.abspath(r) for r in roots]
     warnings = warnings if warnings is not None else []
-    dumps, migrations = discover(roots, schema_globs, base, is_excluded, max_files=max_files,
-                                 skip_projects=skip_projects, warnings=warnings)
+    dumps, migrations = discover(
+        roots,
+        schema_globs,
+        base,
+        is_excluded,
+        max_files=max_files,
+        skip_projects=skip_projects,
+        warnings=warnings,
+    )
     for w in warnings:
         log.info("catalog: %s", w)
     files = dumps + migrations

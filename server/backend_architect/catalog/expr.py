@@ -10,9 +10,19 @@ from __future__ import annotations
 from ..core.sql import name_list
 
 _TYPE_NAMES = {
-    "int2": "smallint", "int4": "integer", "int8": "bigint", "bool": "boolean", "float4": "real",
-    "float8": "double precision", "bpchar": "char", "varchar": "varchar", "timestamptz": "timestamptz",
-    "timestamp": "timestamp", "timetz": "timetz", "numeric": "numeric", "interval": "interval",
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "bool": "boolean",
+    "float4": "real",
+    "float8": "double precision",
+    "bpchar": "char",
+    "varchar": "varchar",
+    "timestamptz": "timestamptz",
+    "timestamp": "timestamp",
+    "timetz": "timetz",
+    "numeric": "numeric",
+    "interval": "interval",
 }
 
 
@@ -25,7 +35,11 @@ def type_text(type_name: dict | None) -> str:
     base = ".".join(names) or "?"
     base = _TYPE_NAMES.get(base, base)
     mods = [render(m) for m in tn.get("typmods") or []]
-    if tn.get("names") and name_list(tn["names"])[-1] in ("timestamp", "timestamptz", "time", "timetz") and mods == ["6"]:
+    if (
+        tn.get("names")
+        and name_list(tn["names"])[-1] in ("timestamp", "timestamptz", "time", "timetz")
+        and mods == ["6"]
+    ):
         mods = []
     text = base + (f"({', '.join(mods)})" if mods else "")
     if tn.get("arrayBounds"):
@@ -99,7 +113,7 @@ def render(node) -> str:
             return f"{left} {'IN' if op == '=' else 'NOT IN'} {rtext}"
         return f"{left} {op} {rtext}".strip()
     if kind == "BoolExpr":
-        op = {"AND_EXPR": " AND ", "OR_EXPR": " OR "}.get(body.get("boolop", ""), None)
+        op = {"AND_EXPR": " AND ", "OR_EXPR": " OR "}.get(body.get("boolop", ""))
         args = [render(a) for a in body.get("args") or []]
         if op is None:
             return "NOT " + (args[0] if args else "…")

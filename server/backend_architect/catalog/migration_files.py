@@ -54,7 +54,9 @@ def _listing(folder: str) -> tuple[list[str], list[str]]:
     found = _LISTINGS.get(key) if stamp is not None else None
     if found is None:
         try:
-            names = sorted((n for n in os.listdir(folder)), key=lambda n: order_key(os.path.join(folder, n)))
+            names = sorted(
+                (n for n in os.listdir(folder)), key=lambda n: order_key(os.path.join(folder, n))
+            )
         except OSError:
             names = []
         sql_names = [n for n in names if n.lower().endswith(".sql") and not is_down(n)]
@@ -67,7 +69,9 @@ def _listing(folder: str) -> tuple[list[str], list[str]]:
     return found
 
 
-def new_migration(catalog, slug: str, up_sql: str, down_sql: str | None = None, clock=None) -> tuple[NewFile, ...]:
+def new_migration(
+    catalog, slug: str, up_sql: str, down_sql: str | None = None, clock=None
+) -> tuple[NewFile, ...]:
     """Files for a new migration holding ``up_sql`` (and ``down_sql`` where the convention has a down side)."""
     folder = migration_folder(catalog)
     if folder is None:
@@ -80,7 +84,10 @@ def new_migration(catalog, slug: str, up_sql: str, down_sql: str | None = None, 
     if subdirs and (not sql_names or _DIESEL_RE.match(subdirs[-1])):
         stamp = now.strftime("%Y-%m-%d-%H%M%S")
         base = os.path.join(folder, f"{stamp}_{slug}")
-        files = (NewFile(os.path.join(base, "up.sql"), up_sql), NewFile(os.path.join(base, "down.sql"), down))
+        files = (
+            NewFile(os.path.join(base, "up.sql"), up_sql),
+            NewFile(os.path.join(base, "down.sql"), down),
+        )
         if concurrent:  # diesel runs each migration in a transaction unless told otherwise
             files += (NewFile(os.path.join(base, "metadata.toml"), "run_in_transaction = false\n"),)
         return files
@@ -93,18 +100,29 @@ def new_migration(catalog, slug: str, up_sql: str, down_sql: str | None = None, 
         name = f"V{max(versions) + 1}__{slug}.sql"
         # Flyway runs a script in a transaction unless told otherwise; CONCURRENTLY cannot
         conf = NewFile(os.path.join(folder, name + ".conf"), "executeInTransaction=false\n")
-        return (NewFile(os.path.join(folder, name), up_sql), conf) if "CONCURRENTLY" in up_sql else (
-            NewFile(os.path.join(folder, name), up_sql),)
+        return (
+            (NewFile(os.path.join(folder, name), up_sql), conf)
+            if "CONCURRENTLY" in up_sql
+            else (NewFile(os.path.join(folder, name), up_sql),)
+        )
     m = _NUM_RE.match(last) if last else None
     if m:
         number, sep = m.group(1), m.group(2)
         if len(number) >= 12:  # a timestamp
-            fmt = "%Y%m%d%H%M%S"[: {12: 10, 14: 12}.get(len(number), 12)] if len(number) < 14 else "%Y%m%d%H%M%S"
+            fmt = (
+                "%Y%m%d%H%M%S"[: {12: 10, 14: 12}.get(len(number), 12)]
+                if len(number) < 14
+                else "%Y%m%d%H%M%S"
+            )
             version = now.strftime(fmt)
             if int(version) <= int(number):
                 version = str(int(number) + 1)
         else:
-            used = [int(mm.group(1)) for mm in (_NUM_RE.match(n) for n in sql_names) if mm and len(mm.group(1)) < 12]
+            used = [
+                int(mm.group(1))
+                for mm in (_NUM_RE.match(n) for n in sql_names)
+                if mm and len(mm.group(1)) < 12
+            ]
             version = str(max(used) + 1).zfill(len(number))
     else:
         version, sep = ("0001", "_") if not last else (now.strftime("%Y%m%d%H%M%S"), "_")

@@ -35,7 +35,10 @@ class Index:
     method: str = "btree"
 
     def describe(self) -> str:
-        cols = ", ".join(c + (" DESC" if o == "DESC" else "") for c, o in zip(self.columns, self.orders or ["ASC"] * len(self.columns)))
+        cols = ", ".join(
+            c + (" DESC" if o == "DESC" else "")
+            for c, o in zip(self.columns, self.orders or ["ASC"] * len(self.columns))
+        )
         text = f"{'UNIQUE ' if self.unique and not self.constraint else ''}{self.name} ({cols})"
         if self.predicate:
             text += f" WHERE {self.predicate}"
@@ -67,7 +70,9 @@ class Table:
     columns_known: bool = True  # False for views whose columns could not be inferred
     # created again elsewhere with other columns (two schemas in one workspace): its columns are uncertain
     redefined: bool = False
-    constraint_names: dict = field(default_factory=dict, repr=False)  # name -> ("unique"|"primary", columns)
+    constraint_names: dict = field(
+        default_factory=dict, repr=False
+    )  # name -> ("unique"|"primary", columns)
 
     @property
     def qualified(self) -> str:
@@ -84,11 +89,35 @@ class Table:
         """Explicit indexes plus the implicit ones behind PRIMARY KEY and UNIQUE."""
         out: list[Index] = []
         if self.primary_key:
-            out.append(Index(f"{self.name}_pkey", self.qualified, list(self.primary_key), ["ASC"] * len(self.primary_key),
-                             True, None, self.source_path, self.line, [False] * len(self.primary_key), "primary key"))
+            out.append(
+                Index(
+                    f"{self.name}_pkey",
+                    self.qualified,
+                    list(self.primary_key),
+                    ["ASC"] * len(self.primary_key),
+                    True,
+                    None,
+                    self.source_path,
+                    self.line,
+                    [False] * len(self.primary_key),
+                    "primary key",
+                )
+            )
         for cols in self.uniques:
-            out.append(Index(f"{self.name}_{'_'.join(cols)}_key", self.qualified, list(cols), ["ASC"] * len(cols), True,
-                             None, self.source_path, self.line, [False] * len(cols), "unique"))
+            out.append(
+                Index(
+                    f"{self.name}_{'_'.join(cols)}_key",
+                    self.qualified,
+                    list(cols),
+                    ["ASC"] * len(cols),
+                    True,
+                    None,
+                    self.source_path,
+                    self.line,
+                    [False] * len(cols),
+                    "unique",
+                )
+            )
         return out + list(self.indexes)
 
 
@@ -180,7 +209,9 @@ class Catalog:
 
 
 def close_names(name: str, candidates: list[str]) -> list[str]:
-    return difflib.get_close_matches(name.lower(), [c.lower() for c in candidates], n=3, cutoff=0.75)
+    return difflib.get_close_matches(
+        name.lower(), [c.lower() for c in candidates], n=3, cutoff=0.75
+    )
 
 
 def _norm(name: str) -> str:
@@ -188,5 +219,11 @@ def _norm(name: str) -> str:
     parts = []
     for p in name.split(".")[-2:]:
         p = p.strip()
-        parts.append(p[1:-1].replace('""', '"') if len(p) > 1 and p[0] == p[-1] == '"' else p if not p.isupper() else p.lower())
+        parts.append(
+            p[1:-1].replace('""', '"')
+            if len(p) > 1 and p[0] == p[-1] == '"'
+            else p
+            if not p.isupper()
+            else p.lower()
+        )
     return ".".join(parts)

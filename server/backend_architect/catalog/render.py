@@ -36,12 +36,16 @@ def table_text(catalog: Catalog, t: Table) -> list[str]:
         method = f" USING {ix.method}" if ix.method != "btree" else ""
         out.append(f"  index {ix.describe()}{method}  ({_loc(catalog, ix.source_path, ix.line)})")
     for fk in t.foreign_keys:
-        out.append(f"  foreign key ({', '.join(fk.columns)}) -> {fk.ref_table} ({', '.join(fk.ref_columns)})")
+        out.append(
+            f"  foreign key ({', '.join(fk.columns)}) -> {fk.ref_table} ({', '.join(fk.ref_columns)})"
+        )
     return out
 
 
 def catalog_text(catalog: Catalog) -> str:
-    lines = [f"# {len(catalog.tables())} tables and views from {len(catalog.sources)} schema file(s)"]
+    lines = [
+        f"# {len(catalog.tables())} tables and views from {len(catalog.sources)} schema file(s)"
+    ]
     for t in catalog.tables():
         lines.append("")
         lines.extend(table_text(catalog, t))
@@ -84,13 +88,19 @@ def mermaid_er(catalog: Catalog) -> str:
                 keys.append("PK")
             if c.name in fk_cols:
                 keys.append("FK")
-            lines.append(f"        {_mermaid_type(c.type)} {_mermaid_id(c.name)}{' ' + ','.join(keys) if keys else ''}")
+            lines.append(
+                f"        {_mermaid_type(c.type)} {_mermaid_id(c.name)}{' ' + ','.join(keys) if keys else ''}"
+            )
         lines.append("    }")
     for t in tables:
         child = _mermaid_id(t.name if t.schema == "public" else t.qualified)
         for fk in t.foreign_keys:
             parent_table = catalog.table(fk.ref_table)
-            parent = _mermaid_id(parent_table.name if parent_table and parent_table.schema == "public" else fk.ref_table.replace("public.", ""))
+            parent = _mermaid_id(
+                parent_table.name
+                if parent_table and parent_table.schema == "public"
+                else fk.ref_table.replace("public.", "")
+            )
             nullable = any((t.column(c) or None) and t.column(c).nullable for c in fk.columns)
             unique = fk.columns == t.primary_key or fk.columns in t.uniques
             left = "|o" if nullable else "||"

@@ -7,12 +7,42 @@ import os
 import re
 
 SKIP_DIRS = {
-    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", "__pycache__", ".backend-architect",
-    ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "dist", "build", "target", ".idea", ".vscode",
-    "vendor", "bower_components", "site-packages", ".next", ".nuxt", "coverage", ".cache", ".gradle",
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".venv",
+    "venv",
+    "env",
+    "__pycache__",
+    ".backend-architect",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "dist",
+    "build",
+    "target",
+    ".idea",
+    ".vscode",
+    "vendor",
+    "bower_components",
+    "site-packages",
+    ".next",
+    ".nuxt",
+    "coverage",
+    ".cache",
+    ".gradle",
 }
 # a folder holding one of these is a project of its own
-PROJECT_MARKERS = (".git", "go.mod", "package.json", "pyproject.toml", "Cargo.toml", "backend-architect.toml")
+PROJECT_MARKERS = (
+    ".git",
+    "go.mod",
+    "package.json",
+    "pyproject.toml",
+    "Cargo.toml",
+    "backend-architect.toml",
+)
 MIGRATION_DIR_NAMES = {"migrations", "migration", "migrate", "db-migrations", "sql-migrations"}
 DUMP_NAMES = {"schema.sql", "structure.sql"}
 PG_DUMP_MARKER = b"PostgreSQL database dump"
@@ -80,9 +110,16 @@ def project_root(path: str) -> str | None:
         cur = parent
 
 
-def discover(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | None = None,
-             is_excluded=None, *, max_files: int = MAX_WALK_FILES, skip_projects: bool = False,
-             warnings: list[str] | None = None) -> tuple[list[str], list[str]]:
+def discover(
+    roots: list[str],
+    schema_globs: tuple[str, ...] = (),
+    base: str | None = None,
+    is_excluded=None,
+    *,
+    max_files: int = MAX_WALK_FILES,
+    skip_projects: bool = False,
+    warnings: list[str] | None = None,
+) -> tuple[list[str], list[str]]:
     """(dump files, migration files) under ``roots``; both in the order to apply them.
 
     Dumps (``schema.sql``, ``structure.sql``, pg_dump output) come first, then the
@@ -102,8 +139,13 @@ def discover(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | N
         if os.path.isfile(root):
             root = os.path.dirname(root)
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
-                                 and not (skip_projects and is_project(os.path.join(dirpath, d))))
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if d not in SKIP_DIRS
+                and not d.startswith(".")
+                and not (skip_projects and is_project(os.path.join(dirpath, d)))
+            )
             for fn in filenames:
                 if seen >= max_files:
                     stopped = True
@@ -127,7 +169,8 @@ def discover(roots: list[str], schema_globs: tuple[str, ...] = (), base: str | N
                     warnings.append(
                         f"the schema scan of {root} stopped after {max_files} files (schema-max-files = {max_files}):"
                         " schema files beyond them were not read; raise schema-max-files or list the schema"
-                        " files with the `schema` setting")
+                        " files with the `schema` setting"
+                    )
                 break
     for pattern in schema_globs:
         for full in _glob(pattern, base or (roots[0] if roots else ".")):
@@ -146,5 +189,10 @@ def _glob(pattern: str, base: str) -> list[str]:
     pat = pattern if os.path.isabs(pattern) else os.path.join(base, pattern)
     out = [os.path.abspath(p) for p in glob.glob(pat, recursive=True) if os.path.isfile(p)]
     if os.path.isdir(pat):
-        out += [os.path.join(dp, f) for dp, _, fs in os.walk(pat) for f in fs if fnmatch.fnmatch(f, "*.sql")]
+        out += [
+            os.path.join(dp, f)
+            for dp, _, fs in os.walk(pat)
+            for f in fs
+            if fnmatch.fnmatch(f, "*.sql")
+        ]
     return out

@@ -7,7 +7,7 @@ answers that it is not available yet.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..core.registry import COMMANDS
 

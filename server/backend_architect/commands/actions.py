@@ -25,9 +25,13 @@ def _wants(only, kind: str) -> bool:
     return any(kind == o or kind.startswith(o + ".") for o in only)
 
 
-def _action(title: str, kind: str, name: str, args: list, ai_variant: bool = False) -> types.CodeAction:
+def _action(
+    title: str, kind: str, name: str, args: list, ai_variant: bool = False
+) -> types.CodeAction:
     cid = command_id(name) + (".ai" if ai_variant else "")
-    return types.CodeAction(title=title, kind=kind, command=types.Command(title=title, command=cid, arguments=args))
+    return types.CodeAction(
+        title=title, kind=kind, command=types.Command(title=title, command=cid, arguments=args)
+    )
 
 
 def command_actions(session, snap, params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -43,7 +47,9 @@ def command_actions(session, snap, params: types.CodeActionParams) -> list[types
         if _wants(only, kind):
             out.append(_action(f"{name}: {title}", kind, name, args))
             if with_ai:
-                out.append(_action(f"{name} (ask Claude)", kind + ".ai", name, args, ai_variant=True))
+                out.append(
+                    _action(f"{name} (ask Claude)", kind + ".ai", name, args, ai_variant=True)
+                )
 
     # fix-alls: only for commands with a safe fix waiting in this file
     by_command: dict[str, int] = {}
@@ -58,20 +64,40 @@ def command_actions(session, snap, params: types.CodeActionParams) -> list[types
     if doc.language == "sql":
         table = table_at(doc, start, snap.result.statements)
         if table is not None:
-            add(f"generate the repository of {table.name}", f"{REFACTOR_PREFIX}.repository", "REPOSITORY")
-            add(f"generate the CRUD endpoints of {table.name}", f"{REFACTOR_PREFIX}.endpoint", "ENDPOINT")
+            add(
+                f"generate the repository of {table.name}",
+                f"{REFACTOR_PREFIX}.repository",
+                "REPOSITORY",
+            )
+            add(
+                f"generate the CRUD endpoints of {table.name}",
+                f"{REFACTOR_PREFIX}.endpoint",
+                "ENDPOINT",
+            )
     elif doc.language in ("python", "javascript", "typescript", "tsx", "go"):
         fw = framework_in_text(doc.text, doc.language)
         if fw is not None:
             from .service import handler_at
 
             if handler_at(doc, start) is not None:
-                add("move this handler's logic into a service", f"{REFACTOR_PREFIX}.service", "SERVICE")
+                add(
+                    "move this handler's logic into a service",
+                    f"{REFACTOR_PREFIX}.service",
+                    "SERVICE",
+                )
             from .scaffolds import app_setup_at
 
             if app_setup_at(doc, fw) is not None:
-                add("add the error handler, request ids and CORS", f"{SOURCE_PREFIX}.middleware", "MIDDLEWARE")
-                add("scaffold JWT access and refresh tokens", f"{SOURCE_PREFIX}.auth_system", "AUTH_SYSTEM")
+                add(
+                    "add the error handler, request ids and CORS",
+                    f"{SOURCE_PREFIX}.middleware",
+                    "MIDDLEWARE",
+                )
+                add(
+                    "scaffold JWT access and refresh tokens",
+                    f"{SOURCE_PREFIX}.auth_system",
+                    "AUTH_SYSTEM",
+                )
             add("add the missing CRUD endpoints", f"{REFACTOR_PREFIX}.endpoint", "ENDPOINT")
     # the finding under the cursor can be asked of Claude too
     if with_ai and _wants(only, types.CodeActionKind.QuickFix):
@@ -81,7 +107,15 @@ def command_actions(session, snap, params: types.CodeActionParams) -> list[types
             if rule is None or rule.command in seen:
                 continue
             seen.add(rule.command)
-            out.append(_action(f"{rule.command} (ask Claude)", types.CodeActionKind.QuickFix, rule.command, args, ai_variant=True))
+            out.append(
+                _action(
+                    f"{rule.command} (ask Claude)",
+                    types.CodeActionKind.QuickFix,
+                    rule.command,
+                    args,
+                    ai_variant=True,
+                )
+            )
     return out
 
 

@@ -60,7 +60,9 @@ def target(server, session, name: str, args: list, *, need_document: bool = True
     t = Target(name, server, session, options=arg)
     if not uri:
         if need_document:
-            raise CommandError(f"{name} needs a file: run it from an open editor (arguments: [{{\"uri\": ...}}]).")
+            raise CommandError(
+                f'{name} needs a file: run it from an open editor (arguments: [{{"uri": ...}}]).'
+            )
         return t
     text_doc = None
     workspace = getattr(server, "workspace", None)
@@ -85,8 +87,12 @@ def target(server, session, name: str, args: list, *, need_document: bool = True
     t.document = doc
     rng = arg.get("range")
     if isinstance(rng, dict):
-        t.start = doc.position_to_offset(rng["start"]["line"], rng["start"]["character"], session.position_encoding)
-        t.end = doc.position_to_offset(rng["end"]["line"], rng["end"]["character"], session.position_encoding)
+        t.start = doc.position_to_offset(
+            rng["start"]["line"], rng["start"]["character"], session.position_encoding
+        )
+        t.end = doc.position_to_offset(
+            rng["end"]["line"], rng["end"]["character"], session.position_encoding
+        )
         if t.end < t.start:
             t.start, t.end = t.end, t.start
     return t
@@ -94,7 +100,13 @@ def target(server, session, name: str, args: list, *, need_document: bool = True
 
 def invocation_args(session, doc: Document, start: int, end: int) -> list:
     """The arguments a code action passes to its command."""
-    return [{"uri": doc.uri, "range": _json_range(session.range(doc, start, end)), "version": doc.version}]
+    return [
+        {
+            "uri": doc.uri,
+            "range": _json_range(session.range(doc, start, end)),
+            "version": doc.version,
+        }
+    ]
 
 
 def _json_range(r: types.Range) -> dict:
@@ -112,7 +124,8 @@ def _unreadable_folder(exc: OSError) -> None:
     import logging
 
     logging.getLogger(__name__).warning(
-        "%s: cannot read this folder (%s); its files are skipped", exc.filename, exc.strerror or exc)
+        "%s: cannot read this folder (%s); its files are skipped", exc.filename, exc.strerror or exc
+    )
 
 
 def workspace_files(root: str, languages: tuple[str, ...] | None = None, limit: int = 5000):
@@ -206,24 +219,39 @@ def unique_path(path: str) -> str:
     return f"{stem}_{n}{ext}"
 
 
-def workspace_edit(session, doc: Document | None, doc_edits, changes: list[FileChange] = ()) -> types.WorkspaceEdit:
+def workspace_edit(
+    session, doc: Document | None, doc_edits, changes: list[FileChange] = ()
+) -> types.WorkspaceEdit:
     """A versioned edit of ``doc`` plus created or edited files."""
     out: list = []
     if doc is not None and doc_edits:
         out.append(
             types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=doc.uri, version=doc.version
+                ),
                 edits=session.text_edits(doc, doc_edits),
             )
         )
     for ch in changes:
         uri = path_to_uri(ch.path)
         if ch.create:
-            out.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False)))
+            out.append(
+                types.CreateFile(
+                    uri=uri,
+                    options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
+                )
+            )
             out.append(
                 types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-                    edits=[types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), ch.text)],
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=None
+                    ),
+                    edits=[
+                        types.TextEdit(
+                            types.Range(types.Position(0, 0), types.Position(0, 0)), ch.text
+                        )
+                    ],
                 )
             )
         else:
@@ -232,7 +260,9 @@ def workspace_edit(session, doc: Document | None, doc_edits, changes: list[FileC
 
             out.append(
                 types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=d.uri, version=d.version),
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=d.uri, version=d.version
+                    ),
                     edits=session.text_edits(d, [Edit(s, e, t) for s, e, t in ch.edits]),
                 )
             )
@@ -261,16 +291,22 @@ def write_report(t: Target, slug: str, markdown: str) -> str:
     from ..core.files import write_text
 
     path = os.path.join(t.root, REPORT_DIR, f"{slug}.md")
-    write_text(path, markdown if markdown.endswith("\n") else markdown + "\n")  # atomic; raises WriteError
+    write_text(
+        path, markdown if markdown.endswith("\n") else markdown + "\n"
+    )  # atomic; raises WriteError
     if client_can_show_document(t.server):
-        t.server.window_show_document(types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True))
+        t.server.window_show_document(
+            types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True)
+        )
     return path
 
 
 def client_can_show_document(server) -> bool:
     caps = getattr(server, "client_capabilities", None)
     window = getattr(caps, "window", None) if caps is not None else None
-    return bool(window is not None and window.show_document is not None and window.show_document.support)
+    return bool(
+        window is not None and window.show_document is not None and window.show_document.support
+    )
 
 
 class Progress:
@@ -285,7 +321,8 @@ class Progress:
             self.token = f"backend-architect/{uuid.uuid4()}"
             server.work_done_progress.create(self.token)
             server.work_done_progress.begin(
-                self.token, types.WorkDoneProgressBegin(title=title, cancellable=False, percentage=0)
+                self.token,
+                types.WorkDoneProgressBegin(title=title, cancellable=False, percentage=0),
             )
 
     def report(self, message: str, percentage: int | None = None) -> None:
@@ -296,7 +333,9 @@ class Progress:
 
     def end(self, message: str = "") -> None:
         if self.token is not None:
-            self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.server.work_done_progress.end(
+                self.token, types.WorkDoneProgressEnd(message=message)
+            )
             self.token = None
 
 

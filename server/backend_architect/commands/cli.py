@@ -82,7 +82,9 @@ GENERATORS = ("REPOSITORY", "ENDPOINT", "SERVICE", "MIDDLEWARE", "AUTH_SYSTEM")
 
 
 def configure_report(p) -> None:
-    p.add_argument("name", choices=[n.lower() for n in REPORTS] + list(REPORTS), help="which report")
+    p.add_argument(
+        "name", choices=[n.lower() for n in REPORTS] + list(REPORTS), help="which report"
+    )
     p.add_argument("path", nargs="?", default=".", help="the workspace folder (default: .)")
 
 
@@ -105,12 +107,22 @@ def run_report(args) -> int:
 
 
 def configure_generate(p) -> None:
-    p.add_argument("name", choices=[n.lower() for n in GENERATORS] + list(GENERATORS), help="which generator")
+    p.add_argument(
+        "name", choices=[n.lower() for n in GENERATORS] + list(GENERATORS), help="which generator"
+    )
     p.add_argument("file", help="the file to run it on (a schema .sql file, a route or app file)")
-    p.add_argument("--line", type=int, default=1, help="1-based line of the cursor (e.g. a CREATE TABLE)")
+    p.add_argument(
+        "--line", type=int, default=1, help="1-based line of the cursor (e.g. a CREATE TABLE)"
+    )
     p.add_argument("--table", help="the table, instead of a cursor position")
-    p.add_argument("--language", choices=("python", "typescript", "go"), help="REPOSITORY: the target language")
-    p.add_argument("--framework", choices=("fastapi", "flask", "express", "nestjs", "fastify", "gin", "echo"), help="ENDPOINT: the framework")
+    p.add_argument(
+        "--language", choices=("python", "typescript", "go"), help="REPOSITORY: the target language"
+    )
+    p.add_argument(
+        "--framework",
+        choices=("fastapi", "flask", "express", "nestjs", "fastify", "gin", "echo"),
+        help="ENDPOINT: the framework",
+    )
     p.add_argument("--root", help="the workspace folder (default: the project root of FILE)")
     p.add_argument("--write", action="store_true", help="write the files instead of printing them")
 
@@ -130,7 +142,13 @@ def run_generate(args) -> int:
             return 2
     else:
         root = find_project_root(path) or os.path.dirname(path)
-    arg = {"uri": path_to_uri(path), "range": {"start": {"line": args.line - 1, "character": 0}, "end": {"line": args.line - 1, "character": 0}}}
+    arg = {
+        "uri": path_to_uri(path),
+        "range": {
+            "start": {"line": args.line - 1, "character": 0},
+            "end": {"line": args.line - 1, "character": 0},
+        },
+    }
     for key in ("table", "language", "framework"):
         if getattr(args, key):
             arg[key] = getattr(args, key)
@@ -181,15 +199,25 @@ def _files_of(res: dict) -> dict[str, str]:
         doc = Document(out[p], path=p)
         out[p] = apply_edits(
             out[p],
-            [Edit(doc.position_to_offset(e.range.start.line, e.range.start.character), doc.position_to_offset(e.range.end.line, e.range.end.character), e.new_text) for e in change.edits],
+            [
+                Edit(
+                    doc.position_to_offset(e.range.start.line, e.range.start.character),
+                    doc.position_to_offset(e.range.end.line, e.range.end.character),
+                    e.new_text,
+                )
+                for e in change.edits
+            ],
         )
     return out
 
 
 # -- schema: print the catalog inferred from the workspace's migrations ----------------
 
+
 def _schema_configure(parser) -> None:
-    parser.add_argument("path", nargs="?", default=".", help="the project folder (default: the current one)")
+    parser.add_argument(
+        "path", nargs="?", default=".", help="the project folder (default: the current one)"
+    )
     parser.add_argument("--format", choices=("text", "json", "mermaid"), default="text")
 
 
@@ -209,8 +237,11 @@ def _schema_run(args) -> int:
         raise base_cli.UsageError("\n".join(problems))
     catalog = build_for_paths([path], settings)
     if catalog is None:
-        print(f"no schema sources found under {path} (looked for migrations/, db/migrate/, migrate/, "
-              "schema.sql, structure.sql, *.up.sql, pg_dump files and the `schema` setting)", file=sys.stderr)
+        print(
+            f"no schema sources found under {path} (looked for migrations/, db/migrate/, migrate/, "
+            "schema.sql, structure.sql, *.up.sql, pg_dump files and the `schema` setting)",
+            file=sys.stderr,
+        )
         return 1
     if args.format == "json":
         print(json.dumps(catalog_json(catalog), indent=2))
@@ -224,13 +255,41 @@ def _schema_run(args) -> int:
 def _register() -> None:
     names = {c[0] for c in base_cli.EXTRA_COMMANDS}
     if "schema" not in names:
-        base_cli.EXTRA_COMMANDS.append(("schema", "print the schema inferred from the workspace's migrations", _schema_configure, _schema_run))
+        base_cli.EXTRA_COMMANDS.append(
+            (
+                "schema",
+                "print the schema inferred from the workspace's migrations",
+                _schema_configure,
+                _schema_run,
+            )
+        )
     if "openapi" not in names:
-        base_cli.EXTRA_COMMANDS.append(("openapi", "print the OpenAPI 3.1 document of the workspace's routes", configure_openapi, run_openapi))
+        base_cli.EXTRA_COMMANDS.append(
+            (
+                "openapi",
+                "print the OpenAPI 3.1 document of the workspace's routes",
+                configure_openapi,
+                run_openapi,
+            )
+        )
     if "report" not in names:
-        base_cli.EXTRA_COMMANDS.append(("report", "write a DESIGN_API / AUTHZ_DESIGN / MICROSERVICE / EVENT_SYSTEM report", configure_report, run_report))
+        base_cli.EXTRA_COMMANDS.append(
+            (
+                "report",
+                "write a DESIGN_API / AUTHZ_DESIGN / MICROSERVICE / EVENT_SYSTEM report",
+                configure_report,
+                run_report,
+            )
+        )
     if "generate" not in names:
-        base_cli.EXTRA_COMMANDS.append(("generate", "run a generator (repository, endpoint, service, middleware, auth_system) on a file", configure_generate, run_generate))
+        base_cli.EXTRA_COMMANDS.append(
+            (
+                "generate",
+                "run a generator (repository, endpoint, service, middleware, auth_system) on a file",
+                configure_generate,
+                run_generate,
+            )
+        )
 
 
 _register()

@@ -12,8 +12,21 @@ from ..core.registry import all_rules
 from ..lsp.session import minimal_edit
 from .base import Target, handler, result, send_edit, show, to_json, workspace_edit
 
-FIX_ALL_COMMANDS = ("QUERY_OPTIMIZE", "INDEX_STRATEGY", "MIGRATION", "INPUT_VALIDATION", "RATE_LIMITING", "CONNECTION_POOL")
-FIX_ALL_HANDLED_HERE = ("QUERY_OPTIMIZE", "MIGRATION", "INPUT_VALIDATION", "RATE_LIMITING", "CONNECTION_POOL")
+FIX_ALL_COMMANDS = (
+    "QUERY_OPTIMIZE",
+    "INDEX_STRATEGY",
+    "MIGRATION",
+    "INPUT_VALIDATION",
+    "RATE_LIMITING",
+    "CONNECTION_POOL",
+)
+FIX_ALL_HANDLED_HERE = (
+    "QUERY_OPTIMIZE",
+    "MIGRATION",
+    "INPUT_VALIDATION",
+    "RATE_LIMITING",
+    "CONNECTION_POOL",
+)
 
 
 def codes_of(command: str) -> set[str]:
@@ -26,9 +39,18 @@ def run_fix_all(t: Target) -> dict:
     session = t.session
     codes = codes_of(t.name)
     if not codes:
-        return result(t.name, f"{t.name}: no rules of this command are installed yet.", applied=0, remaining=[])
+        return result(
+            t.name,
+            f"{t.name}: no rules of this command are installed yet.",
+            applied=0,
+            remaining=[],
+        )
     fixed = fix_document(doc, session.settings, session.catalog, safe_only=True, codes=codes)
-    remaining = [f for f in lint(_with_text(doc, fixed.text), session.settings, session.catalog).findings if f.code in codes]
+    remaining = [
+        f
+        for f in lint(_with_text(doc, fixed.text), session.settings, session.catalog).findings
+        if f.code in codes
+    ]
     lines = []
     for f in remaining:
         line = _line_of(fixed.text, f.start) + 1
@@ -47,7 +69,12 @@ def run_fix_all(t: Target) -> dict:
                 session,
                 doc,
                 [minimal_edit(doc.text, fixed.text)],
-                [FileChange(nf.path if os.path.isabs(nf.path) else os.path.join(base, nf.path), nf.text) for nf in fixed.new_files],
+                [
+                    FileChange(
+                        nf.path if os.path.isabs(nf.path) else os.path.join(base, nf.path), nf.text
+                    )
+                    for nf in fixed.new_files
+                ],
             )
         send_edit(t, edit, f"{t.name}: fix all")
         out["edit"] = to_json(edit)

@@ -20,7 +20,13 @@ _IMPORT_PATTERNS = (
     ("fastapi", "python", re.compile(r"^\s*(from\s+fastapi\b|import\s+fastapi\b)", re.M)),
     ("flask", "python", re.compile(r"^\s*(from\s+flask\b|import\s+flask\b)", re.M)),
     ("django", "python", re.compile(r"^\s*from\s+django\b", re.M)),
-    ("nestjs", "js", re.compile(r"""from\s+['"]@nestjs/(common|core)['"]|require\(\s*['"]@nestjs/(common|core)['"]\s*\)""")),
+    (
+        "nestjs",
+        "js",
+        re.compile(
+            r"""from\s+['"]@nestjs/(common|core)['"]|require\(\s*['"]@nestjs/(common|core)['"]\s*\)"""
+        ),
+    ),
     ("express", "js", re.compile(r"""require\(\s*['"]express['"]\s*\)|from\s+['"]express['"]""")),
     ("fastify", "js", re.compile(r"""require\(\s*['"]fastify['"]\s*\)|from\s+['"]fastify['"]""")),
     ("gin", "go", re.compile(r'"github\.com/gin-gonic/gin"')),
@@ -37,7 +43,13 @@ def routes_module():
 
 
 def framework_in_text(text: str, language: str | None) -> str | None:
-    family = {"python": "python", "javascript": "js", "typescript": "js", "tsx": "js", "go": "go"}.get(language or "")
+    family = {
+        "python": "python",
+        "javascript": "js",
+        "typescript": "js",
+        "tsx": "js",
+        "go": "go",
+    }.get(language or "")
     for name, fam, pattern in _IMPORT_PATTERNS:
         if (family is None or fam == family) and pattern.search(text):
             return name
@@ -58,7 +70,11 @@ def framework_of(doc) -> str | None:
 
 def workspace_framework(root: str) -> tuple[str | None, str | None]:
     """(framework, language) the workspace uses, judged by imports."""
-    for lang, langs in (("python", ("python",)), ("typescript", ("typescript", "tsx", "javascript")), ("go", ("go",))):
+    for lang, langs in (
+        ("python", ("python",)),
+        ("typescript", ("typescript", "tsx", "javascript")),
+        ("go", ("go",)),
+    ):
         fw = framework_in_text(workspace_text(root, langs), lang)
         if fw:
             if lang == "typescript":
@@ -79,7 +95,9 @@ def routes_of(doc) -> list | None:
         return []
 
 
-def workspace_routes(session, root: str, server=None, progress=None) -> tuple[list, list, str | None]:
+def workspace_routes(
+    session, root: str, server=None, progress=None
+) -> tuple[list, list, str | None]:
     """(routes, documents) of the whole workspace; the third item says why none when unavailable."""
     mod = routes_module()
     if mod is None:
@@ -92,7 +110,9 @@ def workspace_routes(session, root: str, server=None, progress=None) -> tuple[li
         if doc is None:
             continue
         if progress is not None and i % 25 == 0:
-            progress.report(f"reading routes: {i}/{len(paths)} files", int(100 * i / max(1, len(paths))))
+            progress.report(
+                f"reading routes: {i}/{len(paths)} files", int(100 * i / max(1, len(paths)))
+            )
         try:
             found = list(mod.extract_routes(doc))
         except Exception:

@@ -4,7 +4,55 @@ from __future__ import annotations
 
 import re
 
-PY_KEYWORDS = {"id", "type", "from", "class", "def", "import", "global", "pass", "in", "is", "not", "and", "or", "with", "as", "return", "yield", "lambda", "del", "raise", "try", "for", "while", "if", "else", "elif", "async", "await", "None", "True", "False", "list", "filter", "format", "hash", "input", "object", "open", "range", "set", "sum", "map", "min", "max", "dict", "str", "int"}
+PY_KEYWORDS = {
+    "id",
+    "type",
+    "from",
+    "class",
+    "def",
+    "import",
+    "global",
+    "pass",
+    "in",
+    "is",
+    "not",
+    "and",
+    "or",
+    "with",
+    "as",
+    "return",
+    "yield",
+    "lambda",
+    "del",
+    "raise",
+    "try",
+    "for",
+    "while",
+    "if",
+    "else",
+    "elif",
+    "async",
+    "await",
+    "None",
+    "True",
+    "False",
+    "list",
+    "filter",
+    "format",
+    "hash",
+    "input",
+    "object",
+    "open",
+    "range",
+    "set",
+    "sum",
+    "map",
+    "min",
+    "max",
+    "dict",
+    "str",
+    "int",
+}
 
 
 def singular(word: str) -> str:
@@ -51,7 +99,11 @@ def go_field(name: str) -> str:
     out = ""
     for w in words(name):
         lw = w.lower()
-        out += lw.upper() if lw in ("id", "url", "uuid", "ip", "api", "http", "json", "sql") else lw[:1].upper() + lw[1:]
+        out += (
+            lw.upper()
+            if lw in ("id", "url", "uuid", "ip", "api", "http", "json", "sql")
+            else lw[:1].upper() + lw[1:]
+        )
     return out or "Field"
 
 

@@ -13,7 +13,20 @@ from .frameworks import workspace_routes
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error"}
+REASONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -24,7 +37,13 @@ ERROR_SCHEMA = {
             "properties": {
                 "code": {"type": "string", "examples": ["VALIDATION_ERROR"]},
                 "message": {"type": "string"},
-                "details": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                },
             },
         }
     },
@@ -40,10 +59,16 @@ def _schema_name(value) -> str | None:
 
 
 def _param_schema(name: str) -> dict:
-    return {"type": "integer"} if name == "id" or name.endswith("_id") or name.endswith("Id") else {"type": "string"}
+    return (
+        {"type": "integer"}
+        if name == "id" or name.endswith("_id") or name.endswith("Id")
+        else {"type": "string"}
+    )
 
 
-def build_openapi(routes, title: str = "API", version: str = "0.1.0", root: str | None = None) -> dict:
+def build_openapi(
+    routes, title: str = "API", version: str = "0.1.0", root: str | None = None
+) -> dict:
     """An OpenAPI 3.1 document from (document, Route) pairs."""
     paths: dict = {}
     components: dict = {"schemas": {"Error": ERROR_SCHEMA}}
@@ -57,7 +82,10 @@ def build_openapi(routes, title: str = "API", version: str = "0.1.0", root: str 
         item = paths.setdefault(path, {})
         if method in item:
             continue
-        handler_name = getattr(r, "handler", None) or f"{method}_{re.sub(r'[^A-Za-z0-9]+', '_', path).strip('_')}"
+        handler_name = (
+            getattr(r, "handler", None)
+            or f"{method}_{re.sub(r'[^A-Za-z0-9]+', '_', path).strip('_')}"
+        )
         op_id = handler_name
         n = 2
         while op_id in op_ids:
@@ -65,13 +93,24 @@ def build_openapi(routes, title: str = "API", version: str = "0.1.0", root: str 
             n += 1
         op_ids.add(op_id)
         where = os.path.relpath(doc.path, root) if root else doc.path
-        op: dict = {"operationId": op_id, "summary": f"{handler_name} ({where}:{doc.line_of(r.start) + 1})"}
+        op: dict = {
+            "operationId": op_id,
+            "summary": f"{handler_name} ({where}:{doc.line_of(r.start) + 1})",
+        }
         segs = [s for s in path.split("/") if s and not s.startswith("{")]
         if segs:
-            op["tags"] = [segs[-1] if len(segs) == 1 else segs[0] if not re.fullmatch(r"v\d+|api", segs[0]) else (segs[1] if len(segs) > 1 else segs[0])]
+            op["tags"] = [
+                segs[-1]
+                if len(segs) == 1
+                else segs[0]
+                if not re.fullmatch(r"v\d+|api", segs[0])
+                else (segs[1] if len(segs) > 1 else segs[0])
+            ]
         params = []
         for name in PATH_PARAM.findall(path):
-            params.append({"name": name, "in": "path", "required": True, "schema": _param_schema(name)})
+            params.append(
+                {"name": name, "in": "path", "required": True, "schema": _param_schema(name)}
+            )
         seen = {("path", p["name"]) for p in params}
         body_fields = []
         for read in getattr(r, "reads", []) or []:
@@ -79,7 +118,9 @@ def build_openapi(routes, title: str = "API", version: str = "0.1.0", root: str 
             name = getattr(read, "name", None)
             if kind in ("query", "header", "cookie") and name and (kind, name) not in seen:
                 seen.add((kind, name))
-                params.append({"name": name, "in": kind, "required": False, "schema": {"type": "string"}})
+                params.append(
+                    {"name": name, "in": kind, "required": False, "schema": {"type": "string"}}
+                )
             elif kind in ("body", "json", "form") and name:
                 body_fields.append(name)
         if params:
@@ -87,13 +128,21 @@ def build_openapi(routes, title: str = "API", version: str = "0.1.0", root: str 
         schema = _schema_name(getattr(r, "schema", None))
         if method in ("post", "put", "patch"):
             if schema:
-                components["schemas"].setdefault(schema, {"type": "object", "description": f"{schema}, declared in {where}"})
+                components["schemas"].setdefault(
+                    schema, {"type": "object", "description": f"{schema}, declared in {where}"}
+                )
                 body_schema = {"$ref": f"#/components/schemas/{schema}"}
             elif body_fields:
-                body_schema = {"type": "object", "properties": {f: {} for f in dict.fromkeys(body_fields)}}
+                body_schema = {
+                    "type": "object",
+                    "properties": {f: {} for f in dict.fromkeys(body_fields)},
+                }
             else:
                 body_schema = {"type": "object"}
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
+            op["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": body_schema}},
+            }
         responses: dict = {}
         codes = sorted({int(c) for c in getattr(r, "status_codes", []) or [] if str(c).isdigit()})
         if not codes:
@@ -102,17 +151,26 @@ def build_openapi(routes, title: str = "API", version: str = "0.1.0", root: str 
         for code in codes:
             resp: dict = {"description": REASONS.get(code, "Response")}
             if code >= 400:
-                resp["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                resp["content"] = {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                }
             elif code != 204 and model:
-                components["schemas"].setdefault(model, {"type": "object", "description": f"{model}, declared in {where}"})
-                resp["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}
+                components["schemas"].setdefault(
+                    model, {"type": "object", "description": f"{model}, declared in {where}"}
+                )
+                resp["content"] = {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}
+                }
             elif code != 204 and getattr(r, "returns_body", True):
                 resp["content"] = {"application/json": {"schema": {"type": "object"}}}
             responses[str(code)] = resp
         op["responses"] = responses
         if getattr(r, "guards", None):
             op["security"] = [{"bearerAuth": []}]
-            components.setdefault("securitySchemes", {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}})
+            components.setdefault(
+                "securitySchemes",
+                {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            )
         item[method] = op
     return {
         "openapi": "3.1.0",
@@ -159,19 +217,30 @@ def design_api_command(t: Target) -> dict:
         write_text(spec_path, dump(spec))  # atomic; raises WriteError
         progress.report("summarising the REST findings", 90)
         findings = design_findings(t.session, docs)
-        md = [f"# DESIGN_API: {title}", "", f"{len(routes)} routes in {len(docs)} files. OpenAPI 3.1: `.backend-architect/openapi.yaml`.", ""]
+        md = [
+            f"# DESIGN_API: {title}",
+            "",
+            f"{len(routes)} routes in {len(docs)} files. OpenAPI 3.1: `.backend-architect/openapi.yaml`.",
+            "",
+        ]
         md += ["| method | path | handler | file |", "|---|---|---|---|"]
         for doc, r in routes:
-            md.append(f"| {r.method.upper()} | `{r.path}` | `{getattr(r, 'handler', '')}` | {os.path.relpath(doc.path, t.root)}:{doc.line_of(r.start) + 1} |")
+            md.append(
+                f"| {r.method.upper()} | `{r.path}` | `{getattr(r, 'handler', '')}` | {os.path.relpath(doc.path, t.root)}:{doc.line_of(r.start) + 1} |"
+            )
         md += ["", "## REST findings", ""]
         if findings:
             for doc, f in findings:
-                md.append(f"- {os.path.relpath(doc.path, t.root)}:{doc.line_of(f.start) + 1} **{f.code}** {f.message}")
+                md.append(
+                    f"- {os.path.relpath(doc.path, t.root)}:{doc.line_of(f.start) + 1} **{f.code}** {f.message}"
+                )
         else:
             md.append("None.")
         report = write_report(t, "design-api", "\n".join(md))
         message = f"DESIGN_API: {len(routes)} routes written to .backend-architect/openapi.yaml; {len(findings)} REST findings."
         show(t, message)
-        return result("DESIGN_API", message, routes=len(routes), openapi=spec_path, report=report, spec=spec)
+        return result(
+            "DESIGN_API", message, routes=len(routes), openapi=spec_path, report=report, spec=spec
+        )
     finally:
         progress.end()

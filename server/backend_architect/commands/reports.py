@@ -13,13 +13,26 @@ from collections import Counter, defaultdict
 from ..core.findings import Edit
 from . import naming
 from .base import (
-    CommandError, FileChange, Progress, Target, handler, open_or_read, result, send_edit, show, to_json,
-    workspace_edit, workspace_files, write_report,
+    FileChange,
+    Progress,
+    Target,
+    handler,
+    open_or_read,
+    result,
+    send_edit,
+    show,
+    to_json,
+    workspace_edit,
+    workspace_files,
+    write_report,
 )
 from .frameworks import workspace_routes
 from .tables import all_tables
 
-PUBLIC_PATH = re.compile(r"(^|/)(health|healthz|ready|readyz|live|livez|metrics|docs|openapi(\.json|\.yaml)?|login|signin|signup|register|logout|auth|token|refresh|password[-_]reset|forgot[-_]password|webhooks?|status|favicon\.ico)(/|$)", re.I)
+PUBLIC_PATH = re.compile(
+    r"(^|/)(health|healthz|ready|readyz|live|livez|metrics|docs|openapi(\.json|\.yaml)?|login|signin|signup|register|logout|auth|token|refresh|password[-_]reset|forgot[-_]password|webhooks?|status|favicon\.ico)(/|$)",
+    re.I,
+)
 
 
 def _rel(t: Target, path: str) -> str:
@@ -48,49 +61,105 @@ def authz_rows(routes):
 
 def permission_map(routes) -> dict[str, dict[str, list[str]]]:
     """resource -> action -> roles seen on its routes (or the admin default)."""
-    actions = {"GET": "read", "HEAD": "read", "POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+    actions = {
+        "GET": "read",
+        "HEAD": "read",
+        "POST": "create",
+        "PUT": "update",
+        "PATCH": "update",
+        "DELETE": "delete",
+    }
     out: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
     for _, r in routes:
-        segs = [s for s in r.path.split("/") if s and not s.startswith(("{", ":")) and not re.fullmatch(r"v\d+|api", s)]
+        segs = [
+            s
+            for s in r.path.split("/")
+            if s and not s.startswith(("{", ":")) and not re.fullmatch(r"v\d+|api", s)
+        ]
         if not segs or PUBLIC_PATH.search(r.path):
             continue
         res = segs[-1]
         act = actions.get(r.method.upper(), r.method.lower())
-        roles = {g.split(":", 1)[-1].strip("'\" ") for g in getattr(r, "guards", []) or [] if re.search(r"role|admin|staff|owner", g, re.I)}
+        roles = {
+            g.split(":", 1)[-1].strip("'\" ")
+            for g in getattr(r, "guards", []) or []
+            if re.search(r"role|admin|staff|owner", g, re.I)
+        }
         out[res][act] |= roles or ({"admin"} if act != "read" else {"member"})
-    return {res: {act: sorted(roles) for act, roles in acts.items()} for res, acts in sorted(out.items())}
+    return {
+        res: {act: sorted(roles) for act, roles in acts.items()}
+        for res, acts in sorted(out.items())
+    }
 
 
 def permission_module(perms: dict, language: str) -> tuple[str, str]:
     if language == "python":
-        lines = ['"""Who may do what: one map instead of role strings scattered over handlers."""', "", "PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {"]
+        lines = [
+            '"""Who may do what: one map instead of role strings scattered over handlers."""',
+            "",
+            "PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {",
+        ]
         for res, acts in perms.items():
             lines.append(f"    {res!r}: {{")
             for act, roles in acts.items():
                 lines.append(f"        {act!r}: frozenset({roles!r}),")
             lines.append("    },")
-        lines += ["}", "", "", "def allowed(roles, resource: str, action: str) -> bool:",
-                  '    """True when one of ``roles`` may do ``action`` on ``resource``."""',
-                  "    return bool(set(roles) & PERMISSIONS.get(resource, {}).get(action, frozenset()))", ""]
+        lines += [
+            "}",
+            "",
+            "",
+            "def allowed(roles, resource: str, action: str) -> bool:",
+            '    """True when one of ``roles`` may do ``action`` on ``resource``."""',
+            "    return bool(set(roles) & PERMISSIONS.get(resource, {}).get(action, frozenset()))",
+            "",
+        ]
         return "permissions.py", "\n".join(lines)
     if language == "go":
-        lines = ["// Package main: who may do what, one map instead of role strings scattered over handlers.", "package main", "", "var permissions = map[string]map[string][]string{"]
+        lines = [
+            "// Package main: who may do what, one map instead of role strings scattered over handlers.",
+            "package main",
+            "",
+            "var permissions = map[string]map[string][]string{",
+        ]
         for res, acts in perms.items():
             lines.append(f'\t"{res}": {{')
             for act, roles in acts.items():
                 lines.append(f'\t\t"{act}": {{{", ".join(chr(34) + r + chr(34) for r in roles)}}},')
             lines.append("\t},")
-        lines += ["}", "", "// Allowed reports whether one of roles may do action on resource.", "func Allowed(roles []string, resource, action string) bool {",
-                  "\tfor _, want := range permissions[resource][action] {", "\t\tfor _, r := range roles {", "\t\t\tif r == want {", "\t\t\t\treturn true", "\t\t\t}", "\t\t}", "\t}", "\treturn false", "}", ""]
+        lines += [
+            "}",
+            "",
+            "// Allowed reports whether one of roles may do action on resource.",
+            "func Allowed(roles []string, resource, action string) bool {",
+            "\tfor _, want := range permissions[resource][action] {",
+            "\t\tfor _, r := range roles {",
+            "\t\t\tif r == want {",
+            "\t\t\t\treturn true",
+            "\t\t\t}",
+            "\t\t}",
+            "\t}",
+            "\treturn false",
+            "}",
+            "",
+        ]
         return "permissions.go", "\n".join(lines)
-    lines = ["// Who may do what: one map instead of role strings scattered over handlers.", "export const PERMISSIONS: Record<string, Record<string, readonly string[]>> = {"]
+    lines = [
+        "// Who may do what: one map instead of role strings scattered over handlers.",
+        "export const PERMISSIONS: Record<string, Record<string, readonly string[]>> = {",
+    ]
     for res, acts in perms.items():
         lines.append(f"  {res}: {{")
         for act, roles in acts.items():
             lines.append(f"    {act}: [{', '.join(chr(34) + r + chr(34) for r in roles)}],")
         lines.append("  },")
-    lines += ["};", "", "export function allowed(roles: readonly string[], resource: string, action: string): boolean {",
-              "  return (PERMISSIONS[resource]?.[action] ?? []).some((r) => roles.includes(r));", "}", ""]
+    lines += [
+        "};",
+        "",
+        "export function allowed(roles: readonly string[], resource: string, action: string): boolean {",
+        "  return (PERMISSIONS[resource]?.[action] ?? []).some((r) => roles.includes(r));",
+        "}",
+        "",
+    ]
     return "permissions.ts", "\n".join(lines)
 
 
@@ -108,10 +177,18 @@ def authz_command(t: Target) -> dict:
         return result("AUTHZ_DESIGN", message, routes=0)
     rows = authz_rows(routes)
     unprotected = [x for x in rows if x[3].startswith("UNPROTECTED")]
-    md = ["# AUTHZ_DESIGN", "", f"{len(rows)} routes; {len(unprotected)} without a guard.", "",
-          "| method | path | handler | guard / role | verdict | file |", "|---|---|---|---|---|---|"]
+    md = [
+        "# AUTHZ_DESIGN",
+        "",
+        f"{len(rows)} routes; {len(unprotected)} without a guard.",
+        "",
+        "| method | path | handler | guard / role | verdict | file |",
+        "|---|---|---|---|---|---|",
+    ]
     for doc, r, guards, verdict in rows:
-        md.append(f"| {r.method.upper()} | `{r.path}` | `{getattr(r, 'handler', '')}` | {', '.join(f'`{g}`' for g in guards) or '—'} | {verdict} | {_rel(t, doc.path)}:{doc.line_of(r.start) + 1} |")
+        md.append(
+            f"| {r.method.upper()} | `{r.path}` | `{getattr(r, 'handler', '')}` | {', '.join(f'`{g}`' for g in guards) or '—'} | {verdict} | {_rel(t, doc.path)}:{doc.line_of(r.start) + 1} |"
+        )
     perms = permission_map(routes)
     langs = Counter(doc.language for doc, _ in routes)
     lang = "python" if not langs else langs.most_common(1)[0][0]
@@ -119,10 +196,21 @@ def authz_command(t: Target) -> dict:
     fname, code = permission_module(perms, lang)
     first_dir = os.path.dirname(routes[0][0].path) if routes else t.root
     target_path = os.path.join(first_dir, fname)
-    md += ["", "## Permission map", "", "One place that says which roles may do what; handlers ask it instead of comparing role strings.", ""]
+    md += [
+        "",
+        "## Permission map",
+        "",
+        "One place that says which roles may do what; handlers ask it instead of comparing role strings.",
+        "",
+    ]
     fence = {"python": "python", "go": "go"}.get(lang, "ts")
     md += [f"```{fence}", code.rstrip(), "```"]
-    out = result("AUTHZ_DESIGN", "", routes=len(rows), unprotected=[f"{r.method.upper()} {r.path}" for _, r, _, _ in unprotected])
+    out = result(
+        "AUTHZ_DESIGN",
+        "",
+        routes=len(rows),
+        unprotected=[f"{r.method.upper()} {r.path}" for _, r, _, _ in unprotected],
+    )
     if perms and not os.path.exists(target_path):
         edit = workspace_edit(t.session, None, [], [FileChange(target_path, code)])
         send_edit(t, edit, "AUTHZ_DESIGN: permission map")
@@ -137,7 +225,9 @@ def authz_command(t: Target) -> dict:
 
 # -- MICROSERVICE ---------------------------------------------------------------------------------------
 
-_TABLE_REF = re.compile(r"\b(FROM|JOIN|INTO|UPDATE|DELETE\s+FROM)\s+\"?(?:\w+\.)?\"?([A-Za-z_][A-Za-z0-9_]*)", re.I)
+_TABLE_REF = re.compile(
+    r"\b(FROM|JOIN|INTO|UPDATE|DELETE\s+FROM)\s+\"?(?:\w+\.)?\"?([A-Za-z_][A-Za-z0-9_]*)", re.I
+)
 _WRITE = {"INTO", "UPDATE", "DELETE FROM"}
 
 
@@ -152,7 +242,9 @@ def module_of(root: str, path: str) -> str:
 
 def table_usage(t: Target, tables: set[str]) -> dict[str, dict[str, Counter]]:
     """module -> {"read": Counter(table), "write": Counter(table)} from the SQL in application code."""
-    usage: dict[str, dict[str, Counter]] = defaultdict(lambda: {"read": Counter(), "write": Counter()})
+    usage: dict[str, dict[str, Counter]] = defaultdict(
+        lambda: {"read": Counter(), "write": Counter()}
+    )
     for path in workspace_files(t.root, ("python", "javascript", "typescript", "tsx", "go")):
         doc = open_or_read(t.session, path, t.server)
         if doc is None:
@@ -197,43 +289,88 @@ def microservice_command(t: Target) -> dict:
         for cols, ref, refcols in info.foreign_keys:
             if ref in owner and owner[ref] != owner.get(table):
                 crossing_fks.append((table, cols, owner.get(table), ref, refcols, owner[ref]))
-    md = ["# MICROSERVICE: candidate boundaries", "", "Each table belongs to the module that writes it most (or reads it, when nobody writes it).", ""]
+    md = [
+        "# MICROSERVICE: candidate boundaries",
+        "",
+        "Each table belongs to the module that writes it most (or reads it, when nobody writes it).",
+        "",
+    ]
     for mod, tbls in sorted(services.items()):
         mod_routes = [r for doc, r in routes if module_of(t.root, doc.path) == mod]
         md += [f"## {mod}", "", f"- tables: {', '.join(f'`{x}`' for x in tbls)}"]
         if mod_routes:
-            md.append(f"- routes: {', '.join(f'`{r.method.upper()} {r.path}`' for r in mod_routes[:30])}")
+            md.append(
+                f"- routes: {', '.join(f'`{r.method.upper()} {r.path}`' for r in mod_routes[:30])}"
+            )
         md.append("")
     md += ["## What crosses the lines", ""]
     if crossing_reads:
         md += ["| module | does | table | owned by | times |", "|---|---|---|---|---|"]
         md += [f"| {m} | {k} | `{tb}` | {o} | {n} |" for m, k, tb, o, n in crossing_reads]
-        md += ["", "Each of these becomes an API call or an event between services (or the boundary moves)."]
+        md += [
+            "",
+            "Each of these becomes an API call or an event between services (or the boundary moves).",
+        ]
     else:
         md.append("No module touches another's tables.")
     md += ["", "### Foreign keys between candidate services", ""]
     if crossing_fks:
-        md += [f"- `{a}({', '.join(c)})` in {oa} → `{b}({', '.join(rc)})` in {ob}: keep the id, drop the constraint, and sync by events" for a, c, oa, b, rc, ob in crossing_fks]
+        md += [
+            f"- `{a}({', '.join(c)})` in {oa} → `{b}({', '.join(rc)})` in {ob}: keep the id, drop the constraint, and sync by events"
+            for a, c, oa, b, rc, ob in crossing_fks
+        ]
     else:
         md.append("None.")
     if missing:
         md += ["", f"_Routes are not listed: {missing}._"]
-    md += ["", "## Outline", "", "1. Put each group's tables behind its own repository; other modules call its service, never its tables.",
-           "2. Replace the cross-boundary reads with API calls or read models fed by events.",
-           "3. Split the database last: one schema per service first, then separate databases."]
+    md += [
+        "",
+        "## Outline",
+        "",
+        "1. Put each group's tables behind its own repository; other modules call its service, never its tables.",
+        "2. Replace the cross-boundary reads with API calls or read models fed by events.",
+        "3. Split the database last: one schema per service first, then separate databases.",
+    ]
     report = write_report(t, "microservice", "\n".join(md))
     message = f"MICROSERVICE: {len(services)} candidate services for {len(tables)} tables; {len(crossing_reads)} cross-boundary uses, {len(crossing_fks)} foreign keys across."
     show(t, message)
-    return result("MICROSERVICE", message, report=report, services={k: v for k, v in services.items()}, crossing=len(crossing_reads), crossing_fks=len(crossing_fks))
+    return result(
+        "MICROSERVICE",
+        message,
+        report=report,
+        services={k: v for k, v in services.items()},
+        crossing=len(crossing_reads),
+        crossing_fks=len(crossing_fks),
+    )
 
 
 # -- EVENT_SYSTEM ------------------------------------------------------------------------------------------
 
 SLOW_CALLS = [
-    ("email", re.compile(r"\b(send_mail|send_email|sendmail|smtplib\.SMTP|\w*mail\w*\.send\w*|sendMail|ses\.send_email|sgMail\.send|mailer\.\w+)\s*\(")),
-    ("webhook / HTTP call", re.compile(r"\b(requests\.(post|put|get|patch)|httpx\.(post|put|get|patch)|urlopen|fetch|axios\.(post|put|get|patch)|http\.Post|http\.Get|client\.Do)\s*\(")),
-    ("report / file generation", re.compile(r"\b(render_pdf|generate_report|pdfkit\.\w+|HTML\(.*\)\.write_pdf|csv\.writer|to_excel|PDFDocument)\s*\(")),
-    ("image / media processing", re.compile(r"\b(Image\.open|sharp|ffmpeg\.\w+|subprocess\.(run|call|Popen)|exec\.Command)\s*\(")),
+    (
+        "email",
+        re.compile(
+            r"\b(send_mail|send_email|sendmail|smtplib\.SMTP|\w*mail\w*\.send\w*|sendMail|ses\.send_email|sgMail\.send|mailer\.\w+)\s*\("
+        ),
+    ),
+    (
+        "webhook / HTTP call",
+        re.compile(
+            r"\b(requests\.(post|put|get|patch)|httpx\.(post|put|get|patch)|urlopen|fetch|axios\.(post|put|get|patch)|http\.Post|http\.Get|client\.Do)\s*\("
+        ),
+    ),
+    (
+        "report / file generation",
+        re.compile(
+            r"\b(render_pdf|generate_report|pdfkit\.\w+|HTML\(.*\)\.write_pdf|csv\.writer|to_excel|PDFDocument)\s*\("
+        ),
+    ),
+    (
+        "image / media processing",
+        re.compile(
+            r"\b(Image\.open|sharp|ffmpeg\.\w+|subprocess\.(run|call|Popen)|exec\.Command)\s*\("
+        ),
+    ),
     ("sleep / retry loop", re.compile(r"\b(time\.sleep|setTimeout|time\.Sleep)\s*\(")),
 ]
 
@@ -293,7 +430,11 @@ def _python_call_statement(doc, offset: int):
     node = tree.root_node.descendant_for_byte_range(offset, offset)
     while node is not None and node.type != "call":
         node = node.parent
-    if node is None or node.parent is None or node.parent.type not in ("expression_statement", "await"):
+    if (
+        node is None
+        or node.parent is None
+        or node.parent.type not in ("expression_statement", "await")
+    ):
         return None
     stmt = node.parent if node.parent.type == "expression_statement" else node.parent.parent
     if stmt is None or stmt.type != "expression_statement":
@@ -364,9 +505,13 @@ def event_system_command(t: Target) -> dict:
     if found:
         md += ["| route | handler | slow work | call | where |", "|---|---|---|---|---|"]
         for doc, r, kind, cs, callee in found:
-            md.append(f"| {r.method.upper()} `{r.path}` | `{getattr(r, 'handler', '')}` | {kind} | `{callee}(…)` | {_rel(t, doc.path)}:{doc.line_of(cs) + 1} |")
+            md.append(
+                f"| {r.method.upper()} `{r.path}` | `{getattr(r, 'handler', '')}` | {kind} | `{callee}(…)` | {_rel(t, doc.path)}:{doc.line_of(cs) + 1} |"
+            )
     else:
-        md.append("No slow calls found inside request handlers." if not missing else f"_{missing}._")
+        md.append(
+            "No slow calls found inside request handlers." if not missing else f"_{missing}._"
+        )
     md += ["", "## Events and jobs", ""]
     by_route = defaultdict(list)
     for doc, r, kind, cs, callee in found:
@@ -374,14 +519,29 @@ def event_system_command(t: Target) -> dict:
     for (method, path, hname), calls in by_route.items():
         segs = [s for s in path.split("/") if s and not s.startswith(("{", ":"))]
         entity = naming.pascal(naming.singular(segs[-1])) if segs else "Request"
-        verb = {"POST": "Created", "PUT": "Updated", "PATCH": "Updated", "DELETE": "Deleted"}.get(method, "Requested")
-        md.append(f"- `{method} {path}` emits **{entity}{verb}**; jobs: " + ", ".join(f"`{c}` ({k})" for k, c in calls))
-    md += ["", "## Queue", "", "The handler commits its transaction, then enqueues (or writes an outbox row in the same transaction for at-least-once delivery). "
-           "Workers retry with backoff and are idempotent (a job id per event). Python: RQ or Celery; Node: BullMQ; Go: asynq or a cloud queue."]
+        verb = {"POST": "Created", "PUT": "Updated", "PATCH": "Updated", "DELETE": "Deleted"}.get(
+            method, "Requested"
+        )
+        md.append(
+            f"- `{method} {path}` emits **{entity}{verb}**; jobs: "
+            + ", ".join(f"`{c}` ({k})" for k, c in calls)
+        )
+    md += [
+        "",
+        "## Queue",
+        "",
+        "The handler commits its transaction, then enqueues (or writes an outbox row in the same transaction for at-least-once delivery). "
+        "Workers retry with backoff and are idempotent (a job id per event). Python: RQ or Celery; Node: BullMQ; Go: asynq or a cloud queue.",
+    ]
     if "moved" in out:
-        md += ["", f"`{out['moved']}(…)` at the cursor now goes through `enqueue` (jobs.py, an in-process queue to start with)."]
+        md += [
+            "",
+            f"`{out['moved']}(…)` at the cursor now goes through `enqueue` (jobs.py, an in-process queue to start with).",
+        ]
     out["report"] = write_report(t, "event-system", "\n".join(md))
     out["slow_calls"] = len(found)
-    out["message"] = f"EVENT_SYSTEM: {len(found)} slow calls inside {len(by_route)} routes" + (f"; moved {out['moved']} onto the job queue." if "moved" in out else ".")
+    out["message"] = f"EVENT_SYSTEM: {len(found)} slow calls inside {len(by_route)} routes" + (
+        f"; moved {out['moved']} onto the job queue." if "moved" in out else "."
+    )
     show(t, out["message"])
     return out

@@ -15,8 +15,18 @@ import re
 from ..core.sql import quote_ident
 from . import naming
 from .base import (
-    CommandError, FileChange, Target, handler, project_language, result, send_edit, show, to_json,
-    unique_path, workspace_edit, workspace_text,
+    CommandError,
+    FileChange,
+    Target,
+    handler,
+    project_language,
+    result,
+    send_edit,
+    show,
+    to_json,
+    unique_path,
+    workspace_edit,
+    workspace_text,
 )
 from .tables import TableInfo, resolve_table
 
@@ -29,7 +39,9 @@ PAGE_LIMIT_MAX = 100
 def python_style(root: str) -> str:
     """``sqlalchemy`` when the project imports it, else the DB-API style (psycopg)."""
     text = workspace_text(root, ("python",))
-    if re.search(r"^\s*(from|import)\s+sqlalchemy\b", text, re.M) or re.search(r"^\s*from\s+sqlmodel\b", text, re.M):
+    if re.search(r"^\s*(from|import)\s+sqlalchemy\b", text, re.M) or re.search(
+        r"^\s*from\s+sqlmodel\b", text, re.M
+    ):
         return "sqlalchemy"
     if re.search(r"^\s*import\s+sqlite3\b", text, re.M) and not re.search(r"psycopg", text):
         return "sqlite3"
@@ -38,7 +50,11 @@ def python_style(root: str) -> str:
 
 def go_style(root: str) -> str:
     text = workspace_text(root, ("go",))
-    if "github.com/jackc/pgx/v5/pgxpool" in text or re.search(r'"github.com/jackc/pgx/v5"', text) and "database/sql" not in text:
+    if (
+        "github.com/jackc/pgx/v5/pgxpool" in text
+        or re.search(r'"github.com/jackc/pgx/v5"', text)
+        and "database/sql" not in text
+    ):
         return "pgx"
     return "database/sql"
 
@@ -77,7 +93,7 @@ def python_repository(t: TableInfo, style: str = "dbapi") -> str:
     a("")
     a(f"COLUMNS = {tuple(c.name for c in t.columns)!r}")
     a(f"WRITABLE = {tuple(c.name for c in writable)!r}")
-    a(f"SORTABLE = frozenset(COLUMNS)")
+    a("SORTABLE = frozenset(COLUMNS)")
     a(f"MAX_LIMIT = {PAGE_LIMIT_MAX}")
     a(f"_SELECT = {('SELECT ' + cols + ' FROM ' + table)!r}")
     a(f"_QUOTED = {{{', '.join(f'{c.name!r}: {_q(c.name)!r}' for c in t.columns)}}}")
@@ -88,7 +104,7 @@ def python_repository(t: TableInfo, style: str = "dbapi") -> str:
     a("")
     if sqla:
         a("    def __init__(self, conn) -> None:")
-        a('        self.conn = conn  # a SQLAlchemy Connection or Session')
+        a("        self.conn = conn  # a SQLAlchemy Connection or Session")
         a("")
         a("    def _all(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:")
         a("        return [dict(row) for row in self.conn.execute(text(sql), params).mappings()]")
@@ -124,31 +140,43 @@ def python_repository(t: TableInfo, style: str = "dbapi") -> str:
     idp = naming.py_param(idc.name)
     a("")
     a(f"    def find_by_id(self, {idp}: {naming.py_type(idc.type)}) -> dict[str, Any] | None:")
-    a(f"        return self._one(_SELECT + {(' WHERE ' + _q(idc.name) + ' = ' + ph(idc.name))!r}, {params([(idc.name, idp)])})")
+    a(
+        f"        return self._one(_SELECT + {(' WHERE ' + _q(idc.name) + ' = ' + ph(idc.name))!r}, {params([(idc.name, idp)])})"
+    )
     for key in t.unique_keys:
         fname = "find_by_" + "_and_".join(naming.snake(k) for k in key)
         args = ", ".join(f"{naming.py_param(k)}: {naming.py_type(t.column(k).type)}" for k in key)
         where = " AND ".join(f"{_q(k)} = {ph(k)}" for k in key)
         a("")
         a(f"    def {fname}(self, {args}) -> dict[str, Any] | None:")
-        a(f"        return self._one(_SELECT + {(' WHERE ' + where)!r}, {params([(k, naming.py_param(k)) for k in key])})")
+        a(
+            f"        return self._one(_SELECT + {(' WHERE ' + where)!r}, {params([(k, naming.py_param(k)) for k in key])})"
+        )
     a("")
-    a(f"    def find_all(self, page: int = 1, limit: int = 20, sort: str = {idc.name!r}, order: str = \"asc\") -> tuple[list[dict[str, Any]], int]:")
+    a(
+        f'    def find_all(self, page: int = 1, limit: int = 20, sort: str = {idc.name!r}, order: str = "asc") -> tuple[list[dict[str, Any]], int]:'
+    )
     a('        """One page of rows (page numbers start at 1) and the total row count."""')
     a("        if sort not in SORTABLE:")
     a('            raise ValueError(f"cannot sort by {sort!r}; sortable: {sorted(SORTABLE)}")')
     a('        direction = "DESC" if str(order).lower() == "desc" else "ASC"')
     a("        limit = max(1, min(int(limit), MAX_LIMIT))")
     a("        page = max(1, int(page))")
-    a(f"        total_row = self._one({('SELECT count(*) AS total FROM ' + table)!r}, {'{}' if sqla else '()'})")
+    a(
+        f"        total_row = self._one({('SELECT count(*) AS total FROM ' + table)!r}, {'{}' if sqla else '()'})"
+    )
     a('        total = int(total_row["total"]) if total_row else 0')
     tiebreak = "" if sqla else ""
     if sqla:
-        a(f'        sql = f"{{_SELECT}} ORDER BY {{_QUOTED[sort]}} {{direction}}, {_q(idc.name)} LIMIT :limit OFFSET :offset"')
+        a(
+            f'        sql = f"{{_SELECT}} ORDER BY {{_QUOTED[sort]}} {{direction}}, {_q(idc.name)} LIMIT :limit OFFSET :offset"'
+        )
         a('        rows = self._all(sql, {"limit": limit, "offset": (page - 1) * limit})')
     else:
         p = "?" if style == "sqlite3" else "%s"
-        a(f'        sql = f"{{_SELECT}} ORDER BY {{_QUOTED[sort]}} {{direction}}, {_q(idc.name)} LIMIT {p} OFFSET {p}"')
+        a(
+            f'        sql = f"{{_SELECT}} ORDER BY {{_QUOTED[sort]}} {{direction}}, {_q(idc.name)} LIMIT {p} OFFSET {p}"'
+        )
         a("        rows = self._all(sql, (limit, (page - 1) * limit))")
     del tiebreak
     a("        return rows, total")
@@ -167,36 +195,48 @@ def python_repository(t: TableInfo, style: str = "dbapi") -> str:
     if ordered:
         a(f"    def create(self, *, {', '.join(sig)}) -> dict[str, Any]:")
         ins = f"INSERT INTO {table} ({', '.join(_q(c.name) for c in ordered)}) VALUES ({', '.join(ph(c.name) for c in ordered)}) RETURNING {cols}"
-        a(f"        row = self._one({ins!r}, {params([(c.name, naming.py_param(c.name)) for c in ordered])})")
+        a(
+            f"        row = self._one({ins!r}, {params([(c.name, naming.py_param(c.name)) for c in ordered])})"
+        )
     else:
         a("    def create(self) -> dict[str, Any]:")
-        a(f"        row = self._one({('INSERT INTO ' + table + ' DEFAULT VALUES RETURNING ' + cols)!r}, {'{}' if sqla else '()'})")
+        a(
+            f"        row = self._one({('INSERT INTO ' + table + ' DEFAULT VALUES RETURNING ' + cols)!r}, {'{}' if sqla else '()'})"
+        )
     a("        assert row is not None")
     a("        return row")
     # update
     a("")
-    a(f"    def update(self, {idp}: {naming.py_type(idc.type)}, /, **changes: Any) -> dict[str, Any] | None:")
+    a(
+        f"    def update(self, {idp}: {naming.py_type(idc.type)}, /, **changes: Any) -> dict[str, Any] | None:"
+    )
     a('        """Set the given columns (only those in WRITABLE); None when no row has that id."""')
     a("        unknown = sorted(set(changes) - set(WRITABLE))")
     a("        if unknown:")
     a('            raise ValueError(f"not writable columns of ' + t.name + ': {unknown}")')
     a("        if not changes:")
     a(f"            return self.find_by_id({idp})")
-    set_extra = ', updated_at = now()' if has_updated else ''
+    set_extra = ", updated_at = now()" if has_updated else ""
     if sqla:
         a('        assignments = ", ".join(f"{_QUOTED[c]} = :{c}" for c in changes)')
-        a(f'        sql = f"UPDATE {table} SET {{assignments}}{set_extra} WHERE {_q(idc.name)} = :__id RETURNING {cols}"')
+        a(
+            f'        sql = f"UPDATE {table} SET {{assignments}}{set_extra} WHERE {_q(idc.name)} = :__id RETURNING {cols}"'
+        )
         a(f'        return self._one(sql, {{**changes, "__id": {idp}}})')
     else:
         p = "?" if style == "sqlite3" else "%s"
         a(f'        assignments = ", ".join(f"{{_QUOTED[c]}} = {p}" for c in changes)')
-        a(f'        sql = f"UPDATE {table} SET {{assignments}}{set_extra} WHERE {_q(idc.name)} = {p} RETURNING {cols}"')
+        a(
+            f'        sql = f"UPDATE {table} SET {{assignments}}{set_extra} WHERE {_q(idc.name)} = {p} RETURNING {cols}"'
+        )
         a(f"        return self._one(sql, (*changes.values(), {idp}))")
     # delete
     a("")
     a(f"    def delete(self, {idp}: {naming.py_type(idc.type)}) -> bool:")
     a('        """True when a row was deleted."""')
-    a(f"        row = self._one({('DELETE FROM ' + table + ' WHERE ' + _q(idc.name) + ' = ' + ph(idc.name) + ' RETURNING ' + _q(idc.name))!r}, {params([(idc.name, idp)])})")
+    a(
+        f"        row = self._one({('DELETE FROM ' + table + ' WHERE ' + _q(idc.name) + ' = ' + ph(idc.name) + ' RETURNING ' + _q(idc.name))!r}, {params([(idc.name, idp)])})"
+    )
     a("        return row is not None")
     return "\n".join(lines) + "\n"
 
@@ -232,8 +272,12 @@ def typescript_repository(t: TableInfo) -> str:
     a(f"export type {ent}Changes = Partial<New{ent}>;")
     a("")
     a(f"const COLUMNS = {js(cols)};")
-    a(f"const QUOTED: Record<string, string> = {{ {', '.join(f'{c.name}: {js(_q(c.name))}' for c in t.columns)} }};")
-    a(f"const WRITABLE = [{', '.join(repr(c.name).replace(chr(39), chr(34)) for c in writable)}] as const;")
+    a(
+        f"const QUOTED: Record<string, string> = {{ {', '.join(f'{c.name}: {js(_q(c.name))}' for c in t.columns)} }};"
+    )
+    a(
+        f"const WRITABLE = [{', '.join(repr(c.name).replace(chr(39), chr(34)) for c in writable)}] as const;"
+    )
     a(f"const MAX_LIMIT = {PAGE_LIMIT_MAX};")
     a("")
     a("export interface Page<T> {")
@@ -246,7 +290,9 @@ def typescript_repository(t: TableInfo) -> str:
     a("")
     idt = naming.ts_type(idc.type)
     a(f"  async findById(id: {idt}): Promise<{ent} | null> {{")
-    a(f"    const {{ rows }} = await this.db.query<{ent}>({js(f'SELECT {cols} FROM {table} WHERE {_q(idc.name)} = $1')}, [id]);")
+    a(
+        f"    const {{ rows }} = await this.db.query<{ent}>({js(f'SELECT {cols} FROM {table} WHERE {_q(idc.name)} = $1')}, [id]);"
+    )
     a("    return rows[0] ?? null;")
     a("  }")
     for key in t.unique_keys:
@@ -255,11 +301,15 @@ def typescript_repository(t: TableInfo) -> str:
         where = " AND ".join(f"{_q(k)} = ${i + 1}" for i, k in enumerate(key))
         a("")
         a(f"  async {fname}({args}): Promise<{ent} | null> {{")
-        a(f"    const {{ rows }} = await this.db.query<{ent}>({js(f'SELECT {cols} FROM {table} WHERE {where}')}, [{', '.join(naming.camel(k) for k in key)}]);")
+        a(
+            f"    const {{ rows }} = await this.db.query<{ent}>({js(f'SELECT {cols} FROM {table} WHERE {where}')}, [{', '.join(naming.camel(k) for k in key)}]);"
+        )
         a("    return rows[0] ?? null;")
         a("  }")
     a("")
-    a(f'  async findAll({{ page = 1, limit = 20, sort = "{idc.name}", order = "asc" }}: {{ page?: number; limit?: number; sort?: string; order?: "asc" | "desc" }} = {{}}): Promise<Page<{ent}>> {{')
+    a(
+        f'  async findAll({{ page = 1, limit = 20, sort = "{idc.name}", order = "asc" }}: {{ page?: number; limit?: number; sort?: string; order?: "asc" | "desc" }} = {{}}): Promise<Page<{ent}>> {{'
+    )
     a("    const column = QUOTED[sort];")
     a("    if (column === undefined) {")
     a("      throw new Error(`cannot sort by ${sort}`);")
@@ -267,9 +317,13 @@ def typescript_repository(t: TableInfo) -> str:
     a('    const direction = order === "desc" ? "DESC" : "ASC";')
     a("    const size = Math.max(1, Math.min(Math.floor(limit), MAX_LIMIT));")
     a("    const offset = (Math.max(1, Math.floor(page)) - 1) * size;")
-    a(f"    const count = await this.db.query<{{ total: string }}>({js(f'SELECT count(*) AS total FROM {table}')});")
+    a(
+        f"    const count = await this.db.query<{{ total: string }}>({js(f'SELECT count(*) AS total FROM {table}')});"
+    )
     a(f"    const {{ rows }} = await this.db.query<{ent}>(")
-    a(f"      `SELECT ${{COLUMNS}} FROM {table.replace('`', '')} ORDER BY ${{column}} ${{direction}}, {_q(idc.name)} LIMIT $1 OFFSET $2`,")
+    a(
+        f"      `SELECT ${{COLUMNS}} FROM {table.replace('`', '')} ORDER BY ${{column}} ${{direction}}, {_q(idc.name)} LIMIT $1 OFFSET $2`,"
+    )
     a("      [size, offset],")
     a("    );")
     a("    return { rows, total: Number(count.rows[0]?.total ?? 0) };")
@@ -282,31 +336,41 @@ def typescript_repository(t: TableInfo) -> str:
             lit = naming.js_literal(c.default)
             vals.append(f"input.{c.name} ?? {lit if lit is not None else 'null'}")
         a(f"    const {{ rows }} = await this.db.query<{ent}>(")
-        a(f"      {js(f'INSERT INTO {table} (' + ', '.join(_q(c.name) for c in writable) + ') VALUES (' + ', '.join(f'${i + 1}' for i in range(len(writable))) + f') RETURNING {cols}')},")
+        a(
+            f"      {js(f'INSERT INTO {table} (' + ', '.join(_q(c.name) for c in writable) + ') VALUES (' + ', '.join(f'${i + 1}' for i in range(len(writable))) + f') RETURNING {cols}')},"
+        )
         a(f"      [{', '.join(vals)}],")
         a("    );")
     else:
-        a(f"    const {{ rows }} = await this.db.query<{ent}>({js(f'INSERT INTO {table} DEFAULT VALUES RETURNING {cols}')});")
+        a(
+            f"    const {{ rows }} = await this.db.query<{ent}>({js(f'INSERT INTO {table} DEFAULT VALUES RETURNING {cols}')});"
+        )
     a("    return rows[0];")
     a("  }")
     a("")
     a(f"  async update(id: {idt}, changes: {ent}Changes): Promise<{ent} | null> {{")
-    a("    const keys = Object.keys(changes).filter((k) => (WRITABLE as readonly string[]).includes(k));")
+    a(
+        "    const keys = Object.keys(changes).filter((k) => (WRITABLE as readonly string[]).includes(k));"
+    )
     a("    if (keys.length === 0) {")
     a("      return this.findById(id);")
     a("    }")
     a('    const assignments = keys.map((k, i) => `${QUOTED[k]} = $${i + 2}`).join(", ");')
-    a(f"    const values = keys.map((k) => (changes as Record<string, unknown>)[k]);")
+    a("    const values = keys.map((k) => (changes as Record<string, unknown>)[k]);")
     a(f"    const {{ rows }} = await this.db.query<{ent}>(")
     upd = ", updated_at = now()" if has_updated else ""
-    a(f"      `UPDATE {table} SET ${{assignments}}{upd} WHERE {_q(idc.name)} = $1 RETURNING ${{COLUMNS}}`,")
+    a(
+        f"      `UPDATE {table} SET ${{assignments}}{upd} WHERE {_q(idc.name)} = $1 RETURNING ${{COLUMNS}}`,"
+    )
     a("      [id, ...values],")
     a("    );")
     a("    return rows[0] ?? null;")
     a("  }")
     a("")
     a(f"  async delete(id: {idt}): Promise<boolean> {{")
-    a(f"    const result = await this.db.query({js(f'DELETE FROM {table} WHERE {_q(idc.name)} = $1')}, [id]);")
+    a(
+        f"    const result = await this.db.query({js(f'DELETE FROM {table} WHERE {_q(idc.name)} = $1')}, [id]);"
+    )
     a("    return (result.rowCount ?? 0) > 0;")
     a("  }")
     a("}")
@@ -328,7 +392,9 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
     uses_time = any("time.Time" in naming.go_type(c.type, c.nullable) for c in t.columns)
     L: list[str] = []
     a = L.append
-    a(f"// Package {package}: data access for the {t.name} table. Holds no HTTP; the caller owns the transaction.")
+    a(
+        f"// Package {package}: data access for the {t.name} table. Holds no HTTP; the caller owns the transaction."
+    )
     a(f"package {package}")
     a("")
     a("import (")
@@ -349,19 +415,25 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
     a(f"// {ent} is one row of {t.name}.")
     a(f"type {ent} struct {{")
     for c in t.columns:
-        a(f'\t{naming.go_field(c.name)} {naming.go_type(c.type, c.nullable)} `json:"{c.name}" db:"{c.name}"`')
+        a(
+            f'\t{naming.go_field(c.name)} {naming.go_type(c.type, c.nullable)} `json:"{c.name}" db:"{c.name}"`'
+        )
     a("}")
     a("")
     a(f"// {ent}Input holds the columns a create or a full update sets.")
     a(f"type {ent}Input struct {{")
     for c in writable:
-        a(f'\t{naming.go_field(c.name)} {naming.go_type(c.type, c.nullable or not c.required)} `json:"{c.name}"`')
+        a(
+            f'\t{naming.go_field(c.name)} {naming.go_type(c.type, c.nullable or not c.required)} `json:"{c.name}"`'
+        )
     a("}")
     a("")
     lc = naming.camel(t.name)
     a(f"const {lc}Columns = `{cols}`")
     a("")
-    a(f"var {lc}Sortable = map[string]string{{{', '.join(f'{chr(34)}{c.name}{chr(34)}: `{_q(c.name)}`' for c in t.columns)}}}")
+    a(
+        f"var {lc}Sortable = map[string]string{{{', '.join(f'{chr(34)}{c.name}{chr(34)}: `{_q(c.name)}`' for c in t.columns)}}}"
+    )
     a("")
     a(f"// {cls} reads and writes {t.name}.")
     a(f"type {cls} struct {{")
@@ -379,7 +451,9 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
     a("")
     a(f"func scan{ent}(row rowScanner) (*{ent}, error) {{")
     a(f"\tvar v {ent}")
-    a(f"\tif err := row.Scan({', '.join('&v.' + naming.go_field(c.name) for c in t.columns)}); err != nil {{")
+    a(
+        f"\tif err := row.Scan({', '.join('&v.' + naming.go_field(c.name) for c in t.columns)}); err != nil {{"
+    )
     a("\t\treturn nil, err")
     a("\t}")
     a("\treturn &v, nil")
@@ -393,7 +467,9 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
         a("")
         a(f"// {fname} returns the row or nil when there is none.")
         a(f"func (r *{cls}) {fname}(ctx context.Context, {args}) (*{ent}, error) {{")
-        a(f"\tv, err := scan{ent}(r.db.{qrow}(ctx, `SELECT {cols} FROM {table} WHERE {where}`, {params}))")
+        a(
+            f"\tv, err := scan{ent}(r.db.{qrow}(ctx, `SELECT {cols} FROM {table} WHERE {where}`, {params}))"
+        )
         a(f"\tif errors.Is(err, {norows}) {{")
         a("\t\treturn nil, nil")
         a("\t}")
@@ -404,12 +480,16 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
     one("FindByID", f"id {idt}", f"{_q(idc.name)} = $1", "id")
     for key in t.unique_keys:
         fname = "FindBy" + "And".join(naming.go_field(k) for k in key)
-        args = ", ".join(f"{naming.camel(k)} {naming.go_type(t.column(k).type, False)}" for k in key)
+        args = ", ".join(
+            f"{naming.camel(k)} {naming.go_type(t.column(k).type, False)}" for k in key
+        )
         where = " AND ".join(f"{_q(k)} = ${i + 1}" for i, k in enumerate(key))
         one(fname, args, where, ", ".join(naming.camel(k) for k in key))
     a("")
-    a(f"// FindAll returns one page (page numbers start at 1) and the total row count.")
-    a(f"func (r *{cls}) FindAll(ctx context.Context, page, limit int, sort, order string) ([]{ent}, int64, error) {{")
+    a("// FindAll returns one page (page numbers start at 1) and the total row count.")
+    a(
+        f"func (r *{cls}) FindAll(ctx context.Context, page, limit int, sort, order string) ([]{ent}, int64, error) {{"
+    )
     a(f"\tcolumn, ok := {lc}Sortable[sort]")
     a("\tif !ok {")
     a('\t\treturn nil, 0, fmt.Errorf("cannot sort by %q", sort)')
@@ -428,7 +508,9 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
     a(f"\tif err := r.db.{qrow}(ctx, `SELECT count(*) FROM {table}`).Scan(&total); err != nil {{")
     a("\t\treturn nil, 0, err")
     a("\t}")
-    a(f"\tquery := \"SELECT \" + {lc}Columns + ` FROM {table} ORDER BY ` + column + \" \" + direction + `, {_q(idc.name)} LIMIT $1 OFFSET $2`")
+    a(
+        f'\tquery := "SELECT " + {lc}Columns + ` FROM {table} ORDER BY ` + column + " " + direction + `, {_q(idc.name)} LIMIT $1 OFFSET $2`'
+    )
     a(f"\trows, err := r.db.{qmany}(ctx, query, limit, (page-1)*limit)")
     a("\tif err != nil {")
     a("\t\treturn nil, 0, err")
@@ -460,7 +542,9 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
         ins = f"INSERT INTO {table} ({', '.join(_q(c.name) for c in writable)}) VALUES ({', '.join(go_value(c, i + 1) for i, c in enumerate(writable))}) RETURNING "
         a(f"\treturn scan{ent}(r.db.{qrow}(ctx, `{ins}{cols}`, {fields}))")
     else:
-        a(f"\treturn scan{ent}(r.db.{qrow}(ctx, `INSERT INTO {table} DEFAULT VALUES RETURNING {cols}`))")
+        a(
+            f"\treturn scan{ent}(r.db.{qrow}(ctx, `INSERT INTO {table} DEFAULT VALUES RETURNING {cols}`))"
+        )
     a("}")
     a("")
     a("// Update replaces the writable columns of a row; nil when no row has that id.")
@@ -469,7 +553,9 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
         sets = ", ".join(f"{_q(c.name)} = {go_value(c, i + 2)}" for i, c in enumerate(writable))
         if has_updated:
             sets += ", updated_at = now()"
-        a(f"\tv, err := scan{ent}(r.db.{qrow}(ctx, `UPDATE {table} SET {sets} WHERE {_q(idc.name)} = $1 RETURNING {cols}`, id, {fields}))")
+        a(
+            f"\tv, err := scan{ent}(r.db.{qrow}(ctx, `UPDATE {table} SET {sets} WHERE {_q(idc.name)} = $1 RETURNING {cols}`, id, {fields}))"
+        )
         a(f"\tif errors.Is(err, {norows}) {{")
         a("\t\treturn nil, nil")
         a("\t}")
@@ -498,7 +584,12 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
 
 def _existing_dir(root: str, names: tuple[str, ...]) -> str | None:
     for dirpath, dirnames, _ in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in ("node_modules", "vendor", ".venv", "venv", "__pycache__")]
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if not d.startswith(".")
+            and d not in ("node_modules", "vendor", ".venv", "venv", "__pycache__")
+        ]
         for d in dirnames:
             if d in names:
                 return os.path.join(dirpath, d)
@@ -512,17 +603,27 @@ def generate(table: TableInfo, root: str, language: str | None = None) -> tuple[
     lang = project_language(root, language)
     if lang == "python":
         style = python_style(root)
-        folder = _existing_dir(root, ("repositories", "repository", "repos")) or os.path.join(root, "repositories")
+        folder = _existing_dir(root, ("repositories", "repository", "repos")) or os.path.join(
+            root, "repositories"
+        )
         path = os.path.join(folder, f"{naming.snake(table.name)}_repository.py")
-        return path, python_repository(table, style), f"Python ({'SQLAlchemy' if style == 'sqlalchemy' else style if style == 'sqlite3' else 'DB-API / psycopg'})"
+        return (
+            path,
+            python_repository(table, style),
+            f"Python ({'SQLAlchemy' if style == 'sqlalchemy' else style if style == 'sqlite3' else 'DB-API / psycopg'})",
+        )
     if lang in ("typescript", "tsx", "javascript"):
         src = os.path.join(root, "src")
-        folder = _existing_dir(root, ("repositories", "repository")) or os.path.join(src if os.path.isdir(src) else root, "repositories")
+        folder = _existing_dir(root, ("repositories", "repository")) or os.path.join(
+            src if os.path.isdir(src) else root, "repositories"
+        )
         path = os.path.join(folder, f"{naming.camel(table.name)}Repository.ts")
         return path, typescript_repository(table), "TypeScript (node-postgres)"
     if lang == "go":
         style = go_style(root)
-        folder = _existing_dir(root, ("repository",)) or os.path.join(root, "internal", "repository")
+        folder = _existing_dir(root, ("repository",)) or os.path.join(
+            root, "internal", "repository"
+        )
         path = os.path.join(folder, f"{naming.snake(table.name)}_repository.go")
         return path, go_repository(table, style, os.path.basename(folder)), f"Go ({style})"
     raise CommandError(f"REPOSITORY: no generator for {lang}")

@@ -169,7 +169,7 @@ def install_middleware(app: Flask) -> None:
         return jsonify(error_body("INTERNAL", "an unexpected error occurred")), 500
 '''
 
-EXPRESS_MIDDLEWARE_TS = '''// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
+EXPRESS_MIDDLEWARE_TS = """// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
 import { randomUUID } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 
@@ -219,9 +219,9 @@ export function errorHandler(err: unknown, req: Request, res: Response, next: Ne
   const message = status >= 500 ? "an unexpected error occurred" : String((err as Error).message ?? err);
   res.status(status).json({ error: { code: ERROR_CODES[status] ?? "INTERNAL", message, details: [] } });
 }
-'''
+"""
 
-GIN_MIDDLEWARE = '''// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
+GIN_MIDDLEWARE = """// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
 package {package}
 
 import (
@@ -288,7 +288,7 @@ func InstallMiddleware(r *gin.Engine) {
 		c.JSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "NOT_FOUND", "message": "no route for " + c.Request.Method + " " + c.Request.URL.Path, "details": []gin.H{}}})
 	})
 }
-'''
+"""
 
 PY_AUTH = '''"""JWT access and refresh tokens (PyJWT). Secrets come from the environment."""
 
@@ -412,7 +412,7 @@ def login_required(*roles: str):
     return decorate
 '''
 
-EXPRESS_AUTH_TS = '''// JWT access and refresh tokens (jsonwebtoken). Secrets come from the environment.
+EXPRESS_AUTH_TS = """// JWT access and refresh tokens (jsonwebtoken). Secrets come from the environment.
 import { randomUUID } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 import jwt from "jsonwebtoken";
@@ -483,9 +483,9 @@ export function requireAuth(...roles: string[]) {
     }
   };
 }
-'''
+"""
 
-GIN_AUTH = '''// JWT access and refresh tokens (golang-jwt). Secrets come from the environment.
+GIN_AUTH = """// JWT access and refresh tokens (golang-jwt). Secrets come from the environment.
 package {package}
 
 import (
@@ -593,9 +593,9 @@ func AuthRequired(roles ...string) gin.HandlerFunc {
 		c.Next()
 	}
 }
-'''
+"""
 
-FASTIFY_MIDDLEWARE_TS = '''// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
+FASTIFY_MIDDLEWARE_TS = """// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
 import { randomUUID } from "node:crypto";
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 
@@ -655,9 +655,9 @@ export function installMiddleware(app: FastifyInstance) {
     return reply.code(status).send({ error: { code: ERROR_CODES[status] ?? (status >= 500 ? "INTERNAL" : "BAD_REQUEST"), message, details: [] } });
   });
 }
-'''
+"""
 
-ECHO_MIDDLEWARE = '''// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
+ECHO_MIDDLEWARE = """// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
 package {package}
 
 import (
@@ -746,9 +746,9 @@ func InstallMiddleware(e *echo.Echo) {
 	})
 	e.Use(middleware.Recover()) // a panic becomes an error, answered by the handler above as INTERNAL
 }
-'''
+"""
 
-NESTJS_MIDDLEWARE_TS = '''// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
+NESTJS_MIDDLEWARE_TS = """// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
 import { randomUUID } from "node:crypto";
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter, type INestApplication } from "@nestjs/common";
 import type { NextFunction, Request, Response } from "express";
@@ -819,7 +819,7 @@ export function installMiddleware(app: INestApplication) {
   app.use(requestContext);
   app.useGlobalFilters(new ErrorFormatFilter());
 }
-'''
+"""
 
 DJANGO_MIDDLEWARE = '''"""Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
 

@@ -15,20 +15,44 @@ import re
 
 from ..core.findings import Edit
 from . import scaffold_templates as tpl
-from .base import CommandError, FileChange, Target, handler, result, send_edit, show, to_json, unique_path, workspace_edit
+from .base import (
+    CommandError,
+    FileChange,
+    Target,
+    handler,
+    result,
+    send_edit,
+    show,
+    to_json,
+    unique_path,
+    workspace_edit,
+)
 from .frameworks import framework_of
 from .service import _after_imports, _module_path
 
 _APP_CREATION = {
     "fastapi": re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:fastapi\.)?FastAPI\(", re.M),
     "flask": re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:flask\.)?Flask\(", re.M),
-    "express": re.compile(r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*express\(\s*\)", re.M),
+    "express": re.compile(
+        r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*express\(\s*\)", re.M
+    ),
     "gin": re.compile(r"^([ \t]*)(\w+)\s*:?=\s*gin\.(?:Default|New)\(\s*\)", re.M),
-    "fastify": re.compile(r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*(?:Fastify|fastify)\(", re.M),
-    "nestjs": re.compile(r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*[\w<>]+\s*)?=\s*await\s+NestFactory\.create(?:<[^>]*>)?\(", re.M),
+    "fastify": re.compile(
+        r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*(?:Fastify|fastify)\(", re.M
+    ),
+    "nestjs": re.compile(
+        r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*[\w<>]+\s*)?=\s*await\s+NestFactory\.create(?:<[^>]*>)?\(",
+        re.M,
+    ),
     "echo": re.compile(r"^([ \t]*)(\w+)\s*:?=\s*echo\.New\(\s*\)", re.M),
 }
-_STATEMENTS = {"expression_statement", "lexical_declaration", "variable_declaration", "short_var_declaration", "assignment_statement"}
+_STATEMENTS = {
+    "expression_statement",
+    "lexical_declaration",
+    "variable_declaration",
+    "short_var_declaration",
+    "assignment_statement",
+}
 
 
 def app_setup_at(doc, framework: str):
@@ -62,7 +86,9 @@ def _import_for(doc, module_file: str) -> str:
 
 
 def _ts_import_path(doc, module_file: str) -> str:
-    rel = os.path.relpath(os.path.splitext(module_file)[0], os.path.dirname(doc.path)).replace(os.sep, "/")
+    rel = os.path.relpath(os.path.splitext(module_file)[0], os.path.dirname(doc.path)).replace(
+        os.sep, "/"
+    )
     return rel if rel.startswith(".") else "./" + rel
 
 
@@ -75,7 +101,9 @@ def _setup(t: Target):
     doc = t.document
     fw = framework_of(doc)
     if fw not in _APP_CREATION:
-        raise CommandError(f"{t.name}: open the file that creates the app (FastAPI, Flask, Express, NestJS, Fastify, Gin or Echo); found {fw or 'no web framework'} here.")
+        raise CommandError(
+            f"{t.name}: open the file that creates the app (FastAPI, Flask, Express, NestJS, Fastify, Gin or Echo); found {fw or 'no web framework'} here."
+        )
     setup = app_setup_at(doc, fw)
     return doc, fw, setup
 
@@ -87,7 +115,9 @@ def middleware_command(t: Target) -> dict:
         return _django_middleware(t)
     doc, fw, setup = _setup(t)
     if setup is None:
-        raise CommandError("MIDDLEWARE: no app is created in this file (app = FastAPI() / Flask(__name__) / express() / await NestFactory.create() / Fastify() / gin.Default() / echo.New()).")
+        raise CommandError(
+            "MIDDLEWARE: no app is created in this file (app = FastAPI() / Flask(__name__) / express() / await NestFactory.create() / Fastify() / gin.Default() / echo.New())."
+        )
     var, after, indent = setup
     folder = os.path.dirname(doc.path)
     edits: list[Edit] = []
@@ -102,13 +132,21 @@ def middleware_command(t: Target) -> dict:
         edits.append(Edit(after, after, f"{indent}install_middleware({var})\n"))
     elif fw == "express":
         if doc.language not in ("typescript", "tsx"):
-            raise CommandError("MIDDLEWARE: the Express scaffold is written in TypeScript; run it from a .ts app file.")
+            raise CommandError(
+                "MIDDLEWARE: the Express scaffold is written in TypeScript; run it from a .ts app file."
+            )
         if "errorHandler" in doc.text:
             raise CommandError("MIDDLEWARE: an errorHandler is already wired into this app.")
         path = unique_path(os.path.join(folder, "middleware.ts"))
         text = tpl.EXPRESS_MIDDLEWARE_TS
         off = _ts_after_imports(doc)
-        edits.append(Edit(off, off, f'import {{ errorHandler, notFound, requestContext }} from "{_ts_import_path(doc, path)}";\n'))
+        edits.append(
+            Edit(
+                off,
+                off,
+                f'import {{ errorHandler, notFound, requestContext }} from "{_ts_import_path(doc, path)}";\n',
+            )
+        )
         edits.append(Edit(after, after, f"{indent}{var}.use(requestContext);\n"))
         m = re.search(rf"^[ \t]*{re.escape(var)}\.listen\(", doc.text, re.M)
         tail = f"{var}.use(notFound);\n{var}.use(errorHandler);\n"
@@ -120,13 +158,17 @@ def middleware_command(t: Target) -> dict:
             edits.append(Edit(end, end, ("" if doc.text.endswith("\n") else "\n") + tail))
     elif fw in ("nestjs", "fastify"):
         if fw == "fastify" and doc.language not in ("typescript", "tsx"):
-            raise CommandError("MIDDLEWARE: the Fastify scaffold is written in TypeScript; run it from a .ts app file.")
+            raise CommandError(
+                "MIDDLEWARE: the Fastify scaffold is written in TypeScript; run it from a .ts app file."
+            )
         if "installMiddleware(" in doc.text:
             raise CommandError("MIDDLEWARE: installMiddleware is already wired into this app.")
         path = unique_path(os.path.join(folder, "middleware.ts"))
         text = tpl.NESTJS_MIDDLEWARE_TS if fw == "nestjs" else tpl.FASTIFY_MIDDLEWARE_TS
         off = _ts_after_imports(doc)
-        edits.append(Edit(off, off, f'import {{ installMiddleware }} from "{_ts_import_path(doc, path)}";\n'))
+        edits.append(
+            Edit(off, off, f'import {{ installMiddleware }} from "{_ts_import_path(doc, path)}";\n')
+        )
         edits.append(Edit(after, after, f"{indent}installMiddleware({var});\n"))
     elif fw == "echo":
         if "InstallMiddleware(" in doc.text:
@@ -146,7 +188,15 @@ def middleware_command(t: Target) -> dict:
 
     message = f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) and wired it into {var}."
     show(t, message)
-    return result("MIDDLEWARE", message, path=path, text=text, app_text=apply_edits(doc.text, edits), framework=fw, edit=to_json(edit))
+    return result(
+        "MIDDLEWARE",
+        message,
+        path=path,
+        text=text,
+        app_text=apply_edits(doc.text, edits),
+        framework=fw,
+        edit=to_json(edit),
+    )
 
 
 _DJANGO_MIDDLEWARE_LIST = re.compile(r"^MIDDLEWARE\s*=\s*[\[(]", re.M)
@@ -172,7 +222,15 @@ def _django_middleware(t: Target) -> dict:
         f"and listed {module}.RequestContextMiddleware first in MIDDLEWARE."
     )
     show(t, message)
-    return result("MIDDLEWARE", message, path=path, text=text, app_text=apply_edits(doc.text, edits), framework="django", edit=to_json(edit))
+    return result(
+        "MIDDLEWARE",
+        message,
+        path=path,
+        text=text,
+        app_text=apply_edits(doc.text, edits),
+        framework="django",
+        edit=to_json(edit),
+    )
 
 
 def _ts_after_imports(doc) -> int:
@@ -195,19 +253,25 @@ def auth_command(t: Target) -> dict:
         path = unique_path(os.path.join(folder, "auth.py"))
         text = tpl.PY_AUTH + (tpl.FASTAPI_AUTH_DEPS if fw == "fastapi" else tpl.FLASK_AUTH_DEPS)
         lib = "PyJWT (pip install pyjwt)"
-        usage = "Depends(current_user) / Depends(require_roles(\"admin\"))" if fw == "fastapi" else "@login_required() / @login_required(\"admin\")"
+        usage = (
+            'Depends(current_user) / Depends(require_roles("admin"))'
+            if fw == "fastapi"
+            else '@login_required() / @login_required("admin")'
+        )
     elif fw == "express":
         path = unique_path(os.path.join(folder, "auth.ts"))
         text = tpl.EXPRESS_AUTH_TS
         lib = "jsonwebtoken (npm install jsonwebtoken @types/jsonwebtoken)"
-        usage = "router.get(path, requireAuth(), handler) / requireAuth(\"admin\")"
+        usage = 'router.get(path, requireAuth(), handler) / requireAuth("admin")'
     elif fw == "gin":
         path = unique_path(os.path.join(folder, "auth.go"))
         text = tpl.GIN_AUTH.replace("{package}", _go_package(doc))
         lib = "golang-jwt (go get github.com/golang-jwt/jwt/v5)"
-        usage = "r.GET(path, AuthRequired(), handler) / AuthRequired(\"admin\")"
+        usage = 'r.GET(path, AuthRequired(), handler) / AuthRequired("admin")'
     else:
-        raise CommandError(f"AUTH_SYSTEM: run it from a FastAPI, Flask, Express or Gin file (found {fw or 'no web framework'}).")
+        raise CommandError(
+            f"AUTH_SYSTEM: run it from a FastAPI, Flask, Express or Gin file (found {fw or 'no web framework'})."
+        )
     edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
     send_edit(t, edit, "AUTH_SYSTEM")
     message = (

@@ -43,7 +43,11 @@ def missing_indexes(snap, catalog) -> list[tuple[str, str, str]]:
     for stmt in snap.result.statements:
         for node in query_nodes(stmt):
             for need in needs_of(node, catalog):
-                if not need.lookup_columns() or need.serving_index() is not None or not need.ideal_columns():
+                if (
+                    not need.lookup_columns()
+                    or need.serving_index() is not None
+                    or not need.ideal_columns()
+                ):
                     continue
                 key = (need.table.qualified, tuple(need.ideal_columns()))
                 out.setdefault(key, (need.index_name(), need.index_sql(), need.table.qualified))
@@ -52,7 +56,10 @@ def missing_indexes(snap, catalog) -> list[tuple[str, str, str]]:
     keys = list(out)
     for key in keys:
         table, cols = key
-        if any(k != key and k[0] == table and len(k[1]) > len(cols) and k[1][: len(cols)] == cols for k in keys):
+        if any(
+            k != key and k[0] == table and len(k[1]) > len(cols) and k[1][: len(cols)] == cols
+            for k in keys
+        ):
             continue
         result.append(out[key])
     return result
@@ -63,27 +70,49 @@ def index_strategy(server, session, args) -> dict:
     """Every index the file's queries need, as one new migration."""
     uri = _uri_arg(args)
     if not uri:
-        return {"command": "INDEX_STRATEGY", "message": "INDEX_STRATEGY needs a file: pass [{\"uri\": ...}]"}
+        return {
+            "command": "INDEX_STRATEGY",
+            "message": 'INDEX_STRATEGY needs a file: pass [{"uri": ...}]',
+        }
     catalog = session.catalog
     if catalog is None:
-        return {"command": "INDEX_STRATEGY", "message": "No schema catalog yet: no migrations or schema files were found (or indexing is still running)."}
+        return {
+            "command": "INDEX_STRATEGY",
+            "message": "No schema catalog yet: no migrations or schema files were found (or indexing is still running).",
+        }
     snap = _snapshot(server, session, uri)
     if snap is None:
-        return {"command": "INDEX_STRATEGY", "message": f"{uri} is not a file Backend Architect analyses."}
+        return {
+            "command": "INDEX_STRATEGY",
+            "message": f"{uri} is not a file Backend Architect analyses.",
+        }
     needed = missing_indexes(snap, catalog)
     if not needed:
-        return {"command": "INDEX_STRATEGY", "indexes": [], "message": "Every lookup in this file is served by an existing index."}
+        return {
+            "command": "INDEX_STRATEGY",
+            "indexes": [],
+            "message": "Every lookup in this file is served by an existing index.",
+        }
     stem = os.path.splitext(os.path.basename(uri_to_path(uri)))[0]
-    up = ("-- Indexes the queries in " + os.path.basename(uri_to_path(uri)) + " need (Backend Architect INDEX_STRATEGY).\n"
-          "-- CREATE INDEX CONCURRENTLY cannot run inside a transaction: run these statements one by one.\n"
-          + "\n".join(sql for _, sql, _ in needed) + "\n")
+    up = (
+        "-- Indexes the queries in "
+        + os.path.basename(uri_to_path(uri))
+        + " need (Backend Architect INDEX_STRATEGY).\n"
+        "-- CREATE INDEX CONCURRENTLY cannot run inside a transaction: run these statements one by one.\n"
+        + "\n".join(sql for _, sql, _ in needed)
+        + "\n"
+    )
     down = "\n".join(f"DROP INDEX CONCURRENTLY IF EXISTS {name};" for name, _, _ in needed) + "\n"
     files = new_migration(catalog, f"add_indexes_for_{stem}", up, down)
     if not files:
         return {"command": "INDEX_STRATEGY", "message": "No migration folder to write to."}
-    fix = Fix(f"add {len(needed)} index(es) in a new migration", (), Applicability.UNSAFE, tuple(files))
+    fix = Fix(
+        f"add {len(needed)} index(es) in a new migration", (), Applicability.UNSAFE, tuple(files)
+    )
     edit = session.workspace_edit(snap.document, [], fix)
-    server.workspace_apply_edit(types.ApplyWorkspaceEditParams(edit=edit, label="INDEX_STRATEGY: new migration"))
+    server.workspace_apply_edit(
+        types.ApplyWorkspaceEditParams(edit=edit, label="INDEX_STRATEGY: new migration")
+    )
     names = [f.path for f in files]
     return {
         "command": "INDEX_STRATEGY",
@@ -116,7 +145,9 @@ def schema_design_markdown(catalog) -> str:
         "",
     ]
     if not remarks:
-        lines.append("Nothing to report: every table has a key, foreign keys are indexed, types are sound.")
+        lines.append(
+            "Nothing to report: every table has a key, foreign keys are indexed, types are sound."
+        )
     for r in remarks:
         where = f" ({catalog.display_path(r.path)}:{r.line})" if r.path else ""
         lines.append(f"- **{r.code}** `{r.table}`: {r.text}{where}")
@@ -134,7 +165,10 @@ def schema_design(server, session, args) -> dict:
     """A Markdown review of the whole schema with an ER diagram, opened in the editor."""
     catalog = session.catalog
     if catalog is None:
-        return {"command": "SCHEMA_DESIGN", "message": "No schema catalog yet: no migrations or schema files were found (or indexing is still running)."}
+        return {
+            "command": "SCHEMA_DESIGN",
+            "message": "No schema catalog yet: no migrations or schema files were found (or indexing is still running).",
+        }
     root = session.settings.root or session.root or catalog.roots[0]
     from ..core.files import write_text
 
@@ -143,19 +177,28 @@ def schema_design(server, session, args) -> dict:
     shown = False
     caps = getattr(getattr(server, "client_capabilities", None), "window", None)
     if getattr(getattr(caps, "show_document", None), "support", False):
-        server.window_show_document(types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True))
+        server.window_show_document(
+            types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True)
+        )
         shown = True
-    return {"command": "SCHEMA_DESIGN", "path": path, "shown": shown,
-            "message": f"Schema review written to {path}" + ("" if shown else " (open it to read it)")}
+    return {
+        "command": "SCHEMA_DESIGN",
+        "path": path,
+        "shown": shown,
+        "message": f"Schema review written to {path}" + ("" if shown else " (open it to read it)"),
+    }
 
 
 INDEX_STRATEGY_KIND = "source.backend-architect.indexStrategy"
 
 
 def source_actions(session, snap, params) -> list[types.CodeAction]:
-    """"Add the indexes this file needs" as a source action, when some are missing."""
+    """ "Add the indexes this file needs" as a source action, when some are missing."""
     only = params.context.only
-    if only and not any(INDEX_STRATEGY_KIND == o or INDEX_STRATEGY_KIND.startswith(o + ".") or o == "source" for o in only):
+    if only and not any(
+        o == INDEX_STRATEGY_KIND or INDEX_STRATEGY_KIND.startswith(o + ".") or o == "source"
+        for o in only
+    ):
         return []
     if session.catalog is None or not snap.result.statements:
         return []
@@ -164,9 +207,14 @@ def source_actions(session, snap, params) -> list[types.CodeAction]:
         return []
     from . import command_id
 
-    return [types.CodeAction(
-        title=f"INDEX_STRATEGY: add the {len(needed)} index(es) this file needs in a new migration",
-        kind=INDEX_STRATEGY_KIND,
-        command=types.Command(title="INDEX_STRATEGY", command=command_id("INDEX_STRATEGY"),
-                              arguments=[{"uri": snap.document.uri}]),
-    )]
+    return [
+        types.CodeAction(
+            title=f"INDEX_STRATEGY: add the {len(needed)} index(es) this file needs in a new migration",
+            kind=INDEX_STRATEGY_KIND,
+            command=types.Command(
+                title="INDEX_STRATEGY",
+                command=command_id("INDEX_STRATEGY"),
+                arguments=[{"uri": snap.document.uri}],
+            ),
+        )
+    ]

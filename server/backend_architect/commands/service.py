@@ -15,14 +15,40 @@ from ..core.document import Document
 from ..core.findings import Edit
 from ..core.languages import parse, query  # noqa: F401
 from . import naming
-from .base import CommandError, FileChange, Target, handler, open_or_read, result, send_edit, show, to_json, workspace_edit
+from .base import (
+    CommandError,
+    FileChange,
+    Target,
+    handler,
+    open_or_read,
+    result,
+    send_edit,
+    show,
+    to_json,
+    workspace_edit,
+)
 
 HTTP_NAMES = {
-    "request", "req", "res", "response", "jsonify", "abort", "make_response", "Response", "JSONResponse",
-    "HTTPException", "status", "redirect", "url_for", "g", "session",
+    "request",
+    "req",
+    "res",
+    "response",
+    "jsonify",
+    "abort",
+    "make_response",
+    "Response",
+    "JSONResponse",
+    "HTTPException",
+    "status",
+    "redirect",
+    "url_for",
+    "g",
+    "session",
 }
 RESPONSE_WRAPPERS = {"jsonify", "JSONResponse", "make_response"}
-ROUTE_DECORATOR_ANYWHERE = re.compile(r"^\s*@\w+(\.\w+)*\.(get|post|put|patch|delete|route|api_route)\(", re.M)
+ROUTE_DECORATOR_ANYWHERE = re.compile(
+    r"^\s*@\w+(\.\w+)*\.(get|post|put|patch|delete|route|api_route)\(", re.M
+)
 ROUTE_DECORATOR = re.compile(r"^@\w+(\.\w+)*\.(get|post|put|patch|delete|route|api_route)\b")
 
 _PY_FUNCS = "(function_definition) @fn"
@@ -42,7 +68,11 @@ def handler_at(doc: Document, offset: int):
 
     node = tree_of(doc, "python").root_node.descendant_for_byte_range(offset, offset)
     while node is not None:
-        if node.type == "function_definition" and node.parent is not None and node.parent.type == "decorated_definition":
+        if (
+            node.type == "function_definition"
+            and node.parent is not None
+            and node.parent.type == "decorated_definition"
+        ):
             decos = [c for c in node.parent.children if c.type == "decorator"]
             if any(ROUTE_DECORATOR.match(_text(d, doc.data)) for d in decos):
                 return node
@@ -59,7 +89,11 @@ def _identifiers(node, data: bytes) -> list[tuple[str, object]]:
 
 def _assigned(stmt, data: bytes) -> set[str]:
     names = set()
-    if stmt.type == "expression_statement" and stmt.named_children and stmt.named_children[0].type == "assignment":
+    if (
+        stmt.type == "expression_statement"
+        and stmt.named_children
+        and stmt.named_children[0].type == "assignment"
+    ):
         left = stmt.named_children[0].child_by_field_name("left")
         if left is not None:
             names |= {n for n, _ in _identifiers(left, data)}
@@ -73,7 +107,9 @@ def _params(fn, data: bytes) -> list[str]:
         if p.type == "identifier":
             out.append(_text(p, data))
         else:
-            name = p.child_by_field_name("name") or (p.named_children[0] if p.named_children else None)
+            name = p.child_by_field_name("name") or (
+                p.named_children[0] if p.named_children else None
+            )
             if name is not None and name.type == "identifier":
                 out.append(_text(name, data))
     return [p for p in out if p not in ("self", "cls")]
@@ -89,7 +125,9 @@ def _module_names(tree, data: bytes) -> tuple[dict[str, str], set[str]]:
             if text.startswith("from __future__"):
                 continue
             for alias in child.named_children:
-                if child.type == "import_from_statement" and alias == child.child_by_field_name("module_name"):
+                if child.type == "import_from_statement" and alias == child.child_by_field_name(
+                    "module_name"
+                ):
                     continue
                 if alias.type == "aliased_import":
                     name = alias.child_by_field_name("alias")
@@ -125,20 +163,33 @@ def default_services_path(handler_path: str) -> str:
     return os.path.join(base, "services", f"{naming.snake(parts[-1])}_service.py")
 
 
-def extract_python(doc: Document, fn, services_path: str | None = None, existing: Document | None = None):
+def extract_python(
+    doc: Document, fn, services_path: str | None = None, existing: Document | None = None
+):
     """(handler edit, services file change, service function name, notes) for a Python handler."""
     data = doc.data
     tree = parse(data, "python")
     body = fn.child_by_field_name("body")
     stmts = [s for s in body.named_children if s.type != "comment"]
-    if stmts and stmts[0].type == "expression_statement" and stmts[0].named_children and stmts[0].named_children[0].type == "string":
+    if (
+        stmts
+        and stmts[0].type == "expression_statement"
+        and stmts[0].named_children
+        and stmts[0].named_children[0].type == "string"
+    ):
         stmts = stmts[1:]  # keep the docstring
     if len(stmts) < 2:
-        raise CommandError("SERVICE: this handler has no inline logic to move (fewer than two statements).")
+        raise CommandError(
+            "SERVICE: this handler has no inline logic to move (fewer than two statements)."
+        )
     # leading statements that read the request stay in the handler
     kept = []
     i = 0
-    while i < len(stmts) - 1 and any(n in HTTP_NAMES for n, _ in _identifiers(stmts[i], data)) and stmts[i].type == "expression_statement":
+    while (
+        i < len(stmts) - 1
+        and any(n in HTTP_NAMES for n, _ in _identifiers(stmts[i], data))
+        and stmts[i].type == "expression_statement"
+    ):
         kept.append(stmts[i])
         i += 1
     moved = stmts[i:]
@@ -150,11 +201,20 @@ def extract_python(doc: Document, fn, services_path: str | None = None, existing
         if value is not None and value.type == "call":
             fname = _text(value.child_by_field_name("function"), data)
             args = value.child_by_field_name("arguments")
-            if fname in RESPONSE_WRAPPERS and args is not None and len(args.named_children) >= 1 and args.named_children[0].type != "keyword_argument":
+            if (
+                fname in RESPONSE_WRAPPERS
+                and args is not None
+                and len(args.named_children) >= 1
+                and args.named_children[0].type != "keyword_argument"
+            ):
                 wrapper = (fname, args.named_children[0], args)
         if value is not None and value.type == "dictionary":
             pairs = value.named_children
-            if len(pairs) == 1 and pairs[0].type == "pair" and _text(pairs[0].child_by_field_name("key"), data).strip("'\"") == "data":
+            if (
+                len(pairs) == 1
+                and pairs[0].type == "pair"
+                and _text(pairs[0].child_by_field_name("key"), data).strip("'\"") == "data"
+            ):
                 wrapper = ("{data}", pairs[0].child_by_field_name("value"), None)
         result_expr = wrapper[1] if wrapper else value
     if not moved or len(moved) == 1 and last.type == "return_statement" and wrapper is None:
@@ -170,16 +230,33 @@ def extract_python(doc: Document, fn, services_path: str | None = None, existing
         if moved_start <= node.start_byte < moved_end and name in available and name not in seen:
             # skip attribute names and keyword argument names
             parent = node.parent
-            if parent is not None and parent.type == "attribute" and parent.child_by_field_name("attribute") == node:
+            if (
+                parent is not None
+                and parent.type == "attribute"
+                and parent.child_by_field_name("attribute") == node
+            ):
                 continue
-            if parent is not None and parent.type == "keyword_argument" and parent.child_by_field_name("name") == node:
+            if (
+                parent is not None
+                and parent.type == "keyword_argument"
+                and parent.child_by_field_name("name") == node
+            ):
                 continue
             seen.add(name)
             used.append(name)
     notes = []
-    http_used = sorted({n for s in moved for n, _ in _identifiers(s, data) if n in HTTP_NAMES and n not in available})
+    http_used = sorted(
+        {
+            n
+            for s in moved
+            for n, _ in _identifiers(s, data)
+            if n in HTTP_NAMES and n not in available
+        }
+    )
     if http_used:
-        notes.append(f"the moved code still uses {', '.join(http_used)}; replace it with a domain error or value")
+        notes.append(
+            f"the moved code still uses {', '.join(http_used)}; replace it with a domain error or value"
+        )
     needed_imports = []
     module_refs = []
     for name, node in _identifiers(body, data):
@@ -187,7 +264,11 @@ def extract_python(doc: Document, fn, services_path: str | None = None, existing
             if name in imported:
                 stmt = imported[name]
                 m = re.match(r"from\s+(\S+)\s+import\s+", stmt)
-                line = f"from {m.group(1)} import {name}" if m and " as " not in stmt and "(" not in stmt else stmt
+                line = (
+                    f"from {m.group(1)} import {name}"
+                    if m and " as " not in stmt and "(" not in stmt
+                    else stmt
+                )
                 if line not in needed_imports:
                     needed_imports.append(line)
             elif name in defined and name not in available and name not in module_refs:
@@ -204,18 +285,26 @@ def extract_python(doc: Document, fn, services_path: str | None = None, existing
         del re_
     dedented = []
     for ln in lines_src.splitlines():
-        dedented.append(ln[len(indent):] if ln.startswith(indent) else ln.lstrip())
+        dedented.append(ln[len(indent) :] if ln.startswith(indent) else ln.lstrip())
     body_text = "\n".join("    " + ln if ln.strip() else "" for ln in dedented)
     folder_root, handler_module = _module_path(doc.path)
     if services_path is None:
         services_path = default_services_path(doc.path)
     svc_root, svc_module = _module_path(services_path)
     if not os.path.isfile(os.path.join(os.path.dirname(services_path), "__init__.py")):
-        svc_module = os.path.relpath(os.path.splitext(services_path)[0], folder_root).replace(os.sep, ".")
+        svc_module = os.path.relpath(os.path.splitext(services_path)[0], folder_root).replace(
+            os.sep, "."
+        )
     lazy = ""
     if module_refs:
         lazy = f"    from {handler_module} import {', '.join(module_refs)}  # defined beside the handler; move them here\n\n"
-    func = f"def {service_fn}({', '.join(used)}):\n" + f'    """{service_fn.replace("_", " ").capitalize()} (moved from the {handler_name} handler)."""\n' + lazy + body_text + "\n"
+    func = (
+        f"def {service_fn}({', '.join(used)}):\n"
+        + f'    """{service_fn.replace("_", " ").capitalize()} (moved from the {handler_name} handler)."""\n'
+        + lazy
+        + body_text
+        + "\n"
+    )
     svc_alias = svc_module.split(".")[-1]
     call = f"{svc_alias}.{service_fn}({', '.join(f'{u}={u}' for u in used)})"
     if wrapper is None and last.type != "return_statement":
@@ -230,22 +319,30 @@ def extract_python(doc: Document, fn, services_path: str | None = None, existing
     start = doc.line_starts[moved[0].start_point[0]]
     end_line = last.end_point[0]
     end = doc.line_starts[end_line + 1] if end_line + 1 < len(doc.line_starts) else len(data)
-    handler_edit = Edit(start, end, handler_tail if end < len(data) or data.endswith(b"\n") else handler_tail.rstrip("\n"))
-    import_line = f"import {svc_module} as {svc_alias}\n" if "." in svc_module else f"import {svc_module}\n"
+    handler_edit = Edit(
+        start,
+        end,
+        handler_tail if end < len(data) or data.endswith(b"\n") else handler_tail.rstrip("\n"),
+    )
+    import_line = (
+        f"import {svc_module} as {svc_alias}\n" if "." in svc_module else f"import {svc_module}\n"
+    )
     if import_line in doc.text:
         import_line = ""
     imp_off = _after_imports(doc)
     edits = ([Edit(imp_off, imp_off, import_line)] if import_line else []) + [handler_edit]
     header_imports = "\n".join(needed_imports)
     if existing is None:
-        text = f'"""Application services: business logic the handlers call; no HTTP here."""\n\nfrom __future__ import annotations\n\n'
+        text = '"""Application services: business logic the handlers call; no HTTP here."""\n\nfrom __future__ import annotations\n\n'
         if header_imports:
             text += header_imports + "\n"
         text += "\n\n" + func
         change = FileChange(services_path, text)
     else:
         if re.search(rf"^def {re.escape(service_fn)}\(", existing.text, re.M):
-            raise CommandError(f"SERVICE: {os.path.basename(services_path)} already has a function named {service_fn}.")
+            raise CommandError(
+                f"SERVICE: {os.path.basename(services_path)} already has a function named {service_fn}."
+            )
         ins = []
         missing = [ln for ln in needed_imports if ln not in existing.text]
         if missing:
@@ -278,8 +375,17 @@ def _after_imports(doc: Document) -> int:
 
 JS_LANGS = ("typescript", "tsx", "javascript")
 EXPRESS_ROUTE_CALL = re.compile(r"\b\w+\.(get|post|put|patch|delete|all)\s*\(")
-_JS_IDENTS = "[(identifier) (shorthand_property_identifier) (shorthand_property_identifier_pattern)] @id"
-_VERBS = {"get": "get", "post": "create", "put": "replace", "patch": "update", "delete": "delete", "all": "handle"}
+_JS_IDENTS = (
+    "[(identifier) (shorthand_property_identifier) (shorthand_property_identifier_pattern)] @id"
+)
+_VERBS = {
+    "get": "get",
+    "post": "create",
+    "put": "replace",
+    "patch": "update",
+    "delete": "delete",
+    "all": "handle",
+}
 
 
 def _js_identifiers(node, data: bytes, lang: str) -> list[tuple[str, object]]:
@@ -300,12 +406,25 @@ def express_handler_at(doc: Document, offset: int):
         if node.type == "call_expression":
             callee = node.child_by_field_name("function")
             args = node.child_by_field_name("arguments")
-            if callee is not None and callee.type == "member_expression" and args is not None and args.named_children:
+            if (
+                callee is not None
+                and callee.type == "member_expression"
+                and args is not None
+                and args.named_children
+            ):
                 method = _text(callee.child_by_field_name("property"), doc.data)
                 first, last = args.named_children[0], args.named_children[-1]
-                if method in _VERBS and first.type in ("string", "template_string") and last.type in ("arrow_function", "function_expression", "function"):
+                if (
+                    method in _VERBS
+                    and first.type in ("string", "template_string")
+                    and last.type in ("arrow_function", "function_expression", "function")
+                ):
                     body = last.child_by_field_name("body")
-                    if body is not None and body.type == "statement_block" and body.start_byte <= offset <= body.end_byte:
+                    if (
+                        body is not None
+                        and body.type == "statement_block"
+                        and body.start_byte <= offset <= body.end_byte
+                    ):
                         return node, last, method, _text(first, doc.data)[1:-1]
         node = node.parent
     return None
@@ -319,7 +438,11 @@ def _js_params(fn, data: bytes) -> list[str]:
         return [_text(params, data)]
     out = []
     for p in params.named_children:
-        name = p.child_by_field_name("pattern") if p.type in ("required_parameter", "optional_parameter") else p
+        name = (
+            p.child_by_field_name("pattern")
+            if p.type in ("required_parameter", "optional_parameter")
+            else p
+        )
         if name is not None and name.type == "identifier":
             out.append(_text(name, data))
     return out
@@ -334,15 +457,26 @@ def _js_declared(stmt, data: bytes, lang: str) -> set[str]:
         if d.type == "variable_declarator":
             target = d.child_by_field_name("name")
             if target is not None:
-                names |= {n for n, node in _js_identifiers(target, data, lang)
-                          if not (node.parent is not None and node.parent.type == "pair_pattern" and node.parent.child_by_field_name("key") == node)}
+                names |= {
+                    n
+                    for n, node in _js_identifiers(target, data, lang)
+                    if not (
+                        node.parent is not None
+                        and node.parent.type == "pair_pattern"
+                        and node.parent.child_by_field_name("key") == node
+                    )
+                }
     return names
 
 
 def _response_payload(stmt, data: bytes, res_name: str):
     """(payload node or None) when ``stmt`` answers through ``res`` (``return res.status(201).json(x)``,
     ``res.json({ data: x })``, ``res.status(204).end()``); False when it is not a response."""
-    expr = stmt.named_children[0] if stmt.type in ("return_statement", "expression_statement") and stmt.named_children else None
+    expr = (
+        stmt.named_children[0]
+        if stmt.type in ("return_statement", "expression_statement") and stmt.named_children
+        else None
+    )
     if expr is not None and expr.type == "await_expression":
         expr = expr.named_children[0] if expr.named_children else None
     if expr is None or expr.type != "call_expression":
@@ -350,15 +484,27 @@ def _response_payload(stmt, data: bytes, res_name: str):
     callee = expr.child_by_field_name("function")
     root = callee
     while root is not None and root.type in ("member_expression", "call_expression"):
-        root = root.child_by_field_name("object") if root.type == "member_expression" else root.child_by_field_name("function")
+        root = (
+            root.child_by_field_name("object")
+            if root.type == "member_expression"
+            else root.child_by_field_name("function")
+        )
     if root is None or root.type != "identifier" or _text(root, data) != res_name:
         return False
-    method = _text(callee.child_by_field_name("property"), data) if callee.type == "member_expression" else ""
+    method = (
+        _text(callee.child_by_field_name("property"), data)
+        if callee.type == "member_expression"
+        else ""
+    )
     args = expr.child_by_field_name("arguments")
     if method not in ("json", "send") or args is None or not args.named_children:
         return None
     value = args.named_children[0]
-    if value.type == "object" and len(value.named_children) == 1 and value.named_children[0].type == "pair":
+    if (
+        value.type == "object"
+        and len(value.named_children) == 1
+        and value.named_children[0].type == "pair"
+    ):
         pair = value.named_children[0]
         if _text(pair.child_by_field_name("key"), data).strip("'\"") == "data":
             return pair.child_by_field_name("value")
@@ -408,6 +554,7 @@ def default_js_services_path(handler_path: str) -> str:
 
 def _rewrite_specifier(stmt_text: str, from_dir: str, to_dir: str) -> str:
     """The import statement with a relative module path re-based from ``from_dir`` to ``to_dir``."""
+
     def fix(m):
         spec = m.group(2)
         if not spec.startswith("."):
@@ -434,11 +581,15 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
     body = fn.child_by_field_name("body")
     stmts = [s for s in body.named_children if s.type != "comment"]
     if len(stmts) < 2:
-        raise CommandError("SERVICE: this handler has no inline logic to move (fewer than two statements).")
+        raise CommandError(
+            "SERVICE: this handler has no inline logic to move (fewer than two statements)."
+        )
     kept = []
     i = 0
-    while i < len(stmts) - 1 and stmts[i].type in ("lexical_declaration", "variable_declaration") and any(
-        n == req_name for n, _ in _js_identifiers(stmts[i], data, lang)
+    while (
+        i < len(stmts) - 1
+        and stmts[i].type in ("lexical_declaration", "variable_declaration")
+        and any(n == req_name for n, _ in _js_identifiers(stmts[i], data, lang))
     ):
         kept.append(stmts[i])
         i += 1
@@ -447,7 +598,9 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
     payload = _response_payload(last, data, res_name)
     moved = rest[:-1] if payload is not False else rest
     if not moved:
-        raise CommandError("SERVICE: nothing to move: the handler only reads the request and answers.")
+        raise CommandError(
+            "SERVICE: nothing to move: the handler only reads the request and answers."
+        )
     available = set(params)
     for s in kept:
         available |= _js_declared(s, data, lang)
@@ -462,7 +615,9 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
     for s in moved:
         locally |= _js_declared(s, data, lang)
     for name, node in _js_identifiers(body, data, lang):
-        inside = scan_start <= node.start_byte < moved_end or (payload and payload.start_byte <= node.start_byte < payload.end_byte)
+        inside = scan_start <= node.start_byte < moved_end or (
+            payload and payload.start_byte <= node.start_byte < payload.end_byte
+        )
         if not inside or name in locally:
             continue
         if name in available and name not in used:
@@ -476,38 +631,60 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
     del scan_end
     if payload is not False:
         for name, node in _js_identifiers(last, data, lang):
-            if name in locally and not (payload and payload.start_byte <= node.start_byte < payload.end_byte):
+            if name in locally and not (
+                payload and payload.start_byte <= node.start_byte < payload.end_byte
+            ):
                 raise CommandError(
                     f"SERVICE: the response uses {name} outside its payload (e.g. in a header or status); "
                     "move that part by hand or return it from the service."
                 )
     notes = []
-    http_used = [n for n in used if n in (req_name, res_name) or n == (params[2] if len(params) > 2 else None)]
+    http_used = [
+        n
+        for n in used
+        if n in (req_name, res_name) or n == (params[2] if len(params) > 2 else None)
+    ]
     if http_used:
-        notes.append(f"the moved code still uses {', '.join(http_used)}; replace it with plain values or a domain error")
+        notes.append(
+            f"the moved code still uses {', '.join(http_used)}; replace it with plain values or a domain error"
+        )
     if module_refs:
-        notes.append(f"the moved code uses {', '.join(module_refs)} from the route file; export it from there or move it to the service")
+        notes.append(
+            f"the moved code uses {', '.join(module_refs)} from the route file; export it from there or move it to the service"
+        )
     # the service function
-    segs = [s for s in route.split("/") if s and not s.startswith(":") and not re.fullmatch(r"v\d+|api", s)]
+    segs = [
+        s
+        for s in route.split("/")
+        if s and not s.startswith(":") and not re.fullmatch(r"v\d+|api", s)
+    ]
     item = bool(re.search(r"/:\w+/?$", route))
     verb = "list" if method == "get" and not item else _VERBS[method]
     if segs and (item or method in ("post", "put", "patch", "delete")):
         segs = segs[:-1] + [naming.singular(segs[-1].replace("-", "_"))]
-    fname = verb + "".join(naming.pascal(s.replace("-", "_")) for s in segs) if segs else verb + "Root"
+    fname = (
+        verb + "".join(naming.pascal(s.replace("-", "_")) for s in segs) if segs else verb + "Root"
+    )
     fname = fname[0].lower() + fname[1:]
     indent = " " * moved[0].start_point[1]
     src = data[doc.line_starts[moved[0].start_point[0]] : moved_end].decode("utf-8")
     if payload:
         src += f"\n{indent}return {_text(payload, data)};"
-    lines = [ln[len(indent):] if ln.startswith(indent) else ln.lstrip() for ln in src.splitlines()]
+    lines = [ln[len(indent) :] if ln.startswith(indent) else ln.lstrip() for ln in src.splitlines()]
     fbody = "\n".join("  " + ln if ln.strip() else "" for ln in lines)
     ptype = ": any" if typescript else ""
     sig = ", ".join(f"{u}{ptype}" for u in used)
-    esm = typescript or bool(re.search(r"^\s*import\s", doc.text, re.M)) or (existing is not None and re.search(r"^\s*export\s", existing.text, re.M))
+    esm = (
+        typescript
+        or bool(re.search(r"^\s*import\s", doc.text, re.M))
+        or (existing is not None and re.search(r"^\s*export\s", existing.text, re.M))
+    )
     if esm:
         func = f"export async function {fname}({sig}) {{\n{fbody}\n}}\n"
     else:
-        func = f"async function {fname}({sig}) {{\n{fbody}\n}}\n\nmodule.exports.{fname} = {fname};\n"
+        func = (
+            f"async function {fname}({sig}) {{\n{fbody}\n}}\n\nmodule.exports.{fname} = {fname};\n"
+        )
     handler_dir = os.path.dirname(doc.path)
     svc_dir = os.path.dirname(services_path)
     svc_alias = os.path.splitext(os.path.basename(services_path))[0]
@@ -529,7 +706,11 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
     if not rel.startswith("."):
         rel = "./" + rel
     if esm:
-        spec = rel + (".js" if not typescript and re.search(r"""from\s+["']\.[^"']*\.js["']""", doc.text) else "")
+        spec = rel + (
+            ".js"
+            if not typescript and re.search(r"""from\s+["']\.[^"']*\.js["']""", doc.text)
+            else ""
+        )
         import_line = f'import * as {svc_alias} from "{spec}";\n'
     else:
         import_line = f'const {svc_alias} = require("{rel}");\n'
@@ -543,7 +724,9 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
         change = FileChange(services_path, text)
     else:
         if re.search(rf"\bfunction\s+{re.escape(fname)}\s*\(", existing.text):
-            raise CommandError(f"SERVICE: {os.path.basename(services_path)} already has a function named {fname}.")
+            raise CommandError(
+                f"SERVICE: {os.path.basename(services_path)} already has a function named {fname}."
+            )
         ins = []
         missing = [s for s in copied if s not in existing.text]
         if missing:
@@ -563,9 +746,16 @@ def _js_after_imports(tree, doc: Document) -> int:
     """Byte offset after the last top-level import / require statement (0 when there is none)."""
     last = 0
     for child in tree.root_node.named_children:
-        if child.type == "import_statement" or (child.type in ("lexical_declaration", "variable_declaration") and "require(" in _text(child, doc.data)):
+        if child.type == "import_statement" or (
+            child.type in ("lexical_declaration", "variable_declaration")
+            and "require(" in _text(child, doc.data)
+        ):
             end_line = child.end_point[0]
-            last = doc.line_starts[end_line + 1] if end_line + 1 < len(doc.line_starts) else len(doc.data)
+            last = (
+                doc.line_starts[end_line + 1]
+                if end_line + 1 < len(doc.line_starts)
+                else len(doc.data)
+            )
         elif last:
             break
     return last
@@ -579,10 +769,14 @@ def service_command(t: Target) -> dict:
         return _service_express(t)
     fn = handler_at(doc, t.start)
     if fn is None:
-        raise CommandError("SERVICE: put the cursor inside a route handler (a Python function with a route decorator, or an Express route callback).")
+        raise CommandError(
+            "SERVICE: put the cursor inside a route handler (a Python function with a route decorator, or an Express route callback)."
+        )
     folder_root, handler_module = _module_path(doc.path)
     services_path = t.options.get("services_path") or default_services_path(doc.path)
-    existing = open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
+    existing = (
+        open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
+    )
     edits, change, fname, notes = extract_python(doc, fn, services_path, existing)
     edit = workspace_edit(t.session, doc, edits, [change])
     send_edit(t, edit, "SERVICE: extract")
@@ -597,25 +791,47 @@ def service_command(t: Target) -> dict:
     if notes:
         message += " Note: " + "; ".join(notes) + "."
     show(t, message)
-    return result("SERVICE", message, services_path=services_path, services_text=services_text, handler_text=handler_text, edit=to_json(edit))
+    return result(
+        "SERVICE",
+        message,
+        services_path=services_path,
+        services_text=services_text,
+        handler_text=handler_text,
+        edit=to_json(edit),
+    )
 
 
 def _service_express(t: Target) -> dict:
     doc = t.document
     found = express_handler_at(doc, t.start)
     if found is None:
-        raise CommandError("SERVICE: put the cursor inside an Express route handler (router.post(\"/x\", async (req, res) => { ... })).")
+        raise CommandError(
+            'SERVICE: put the cursor inside an Express route handler (router.post("/x", async (req, res) => { ... })).'
+        )
     services_path = t.options.get("services_path") or default_js_services_path(doc.path)
-    existing = open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
+    existing = (
+        open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
+    )
     edits, change, fname, notes = extract_express(doc, found, services_path, existing)
     edit = workspace_edit(t.session, doc, edits, [change])
     send_edit(t, edit, "SERVICE: extract")
     from ..core.document import apply_edits
 
     handler_text = apply_edits(doc.text, edits)
-    services_text = change.text if change.create else apply_edits(existing.text, [Edit(s, e, x) for s, e, x in change.edits])
+    services_text = (
+        change.text
+        if change.create
+        else apply_edits(existing.text, [Edit(s, e, x) for s, e, x in change.edits])
+    )
     message = f"SERVICE: moved the logic of the {found[2].upper()} {found[3]} handler into {fname} in {os.path.relpath(services_path, t.root)}."
     if notes:
         message += " Note: " + "; ".join(notes) + "."
     show(t, message)
-    return result("SERVICE", message, services_path=services_path, services_text=services_text, handler_text=handler_text, edit=to_json(edit))
+    return result(
+        "SERVICE",
+        message,
+        services_path=services_path,
+        services_text=services_text,
+        handler_text=handler_text,
+        edit=to_json(edit),
+    )

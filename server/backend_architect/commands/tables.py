@@ -12,8 +12,15 @@ from .base import open_or_read, workspace_files
 
 AUTO_TYPES = {"serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"}
 TYPE_ALIASES = {
-    "int8": "bigint", "int4": "integer", "int2": "smallint", "bool": "boolean", "float8": "double precision",
-    "float4": "real", "varchar": "varchar", "bpchar": "char", "timestamptz": "timestamptz",
+    "int8": "bigint",
+    "int4": "integer",
+    "int2": "smallint",
+    "bool": "boolean",
+    "float8": "double precision",
+    "float4": "real",
+    "varchar": "varchar",
+    "bpchar": "char",
+    "timestamptz": "timestamptz",
 }
 
 
@@ -23,7 +30,9 @@ class Column:
     type: str
     nullable: bool = True
     default: str | None = None
-    auto: bool = False  # filled by the database (serial, identity, generated, now(), gen_random_uuid())
+    auto: bool = (
+        False  # filled by the database (serial, identity, generated, now(), gen_random_uuid())
+    )
 
     @property
     def required(self) -> bool:
@@ -122,7 +131,9 @@ def _is_constant_default(expr: dict) -> bool:
     return "A_Const" in expr
 
 
-def table_from_create(node: dict, source: str = "", start: int = 0, end: int = 0) -> TableInfo | None:
+def table_from_create(
+    node: dict, source: str = "", start: int = 0, end: int = 0
+) -> TableInfo | None:
     rel = node.get("relation") or {}
     name = rel.get("relname")
     if not name:
@@ -134,7 +145,11 @@ def table_from_create(node: dict, source: str = "", start: int = 0, end: int = 0
             ctype = _type_name(cd.get("typeName") or {})
             col = Column(cd.get("colname", "?"), ctype, nullable=True, auto=ctype in AUTO_TYPES)
             if ctype in AUTO_TYPES:
-                col.type = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}.get(ctype, "integer")
+                col.type = {
+                    "serial": "integer",
+                    "bigserial": "bigint",
+                    "smallserial": "smallint",
+                }.get(ctype, "integer")
             for c in cd.get("constraints") or []:
                 con = c.get("Constraint", {})
                 kind = con.get("contype")
@@ -170,7 +185,11 @@ def table_from_create(node: dict, source: str = "", start: int = 0, end: int = 0
             elif con.get("contype") == "CONSTR_FOREIGN":
                 ref = (con.get("pktable") or {}).get("relname", "")
                 t.foreign_keys.append(
-                    ([string_value(x) or "" for x in con.get("fk_attrs") or []], ref, [string_value(x) or "" for x in con.get("pk_attrs") or []])
+                    (
+                        [string_value(x) or "" for x in con.get("fk_attrs") or []],
+                        ref,
+                        [string_value(x) or "" for x in con.get("pk_attrs") or []],
+                    )
                 )
     return t if t.columns else None
 
@@ -191,13 +210,31 @@ def table_from_catalog(tbl) -> TableInfo:
     for c in getattr(tbl, "columns", []) or []:
         ctype = str(getattr(c, "type", "text") or "text")
         default = getattr(c, "default", None)
-        auto = ctype.lower() in AUTO_TYPES or bool(getattr(c, "identity", False)) or bool(getattr(c, "generated", False))
-        if default is not None and "(" in str(default) or str(default or "").upper() in ("CURRENT_TIMESTAMP", "NOW()"):
+        auto = (
+            ctype.lower() in AUTO_TYPES
+            or bool(getattr(c, "identity", False))
+            or bool(getattr(c, "generated", False))
+        )
+        if (
+            default is not None
+            and "(" in str(default)
+            or str(default or "").upper() in ("CURRENT_TIMESTAMP", "NOW()")
+        ):
             auto = True
-        cols.append(Column(c.name, ctype, bool(getattr(c, "nullable", True)), None if default is None else str(default), auto))
+        cols.append(
+            Column(
+                c.name,
+                ctype,
+                bool(getattr(c, "nullable", True)),
+                None if default is None else str(default),
+                auto,
+            )
+        )
     # tables are named as the code names them: unqualified in the default schema
-    fks = [(list(fk.columns), _unqualified_public(fk.ref_table), list(fk.ref_columns))
-           for fk in getattr(tbl, "foreign_keys", []) or []]
+    fks = [
+        (list(fk.columns), _unqualified_public(fk.ref_table), list(fk.ref_columns))
+        for fk in getattr(tbl, "foreign_keys", []) or []
+    ]
     return TableInfo(
         name=tbl.name,
         schema=getattr(tbl, "schema", None),
@@ -270,4 +307,4 @@ def resolve_table(t, name: str | None = None) -> TableInfo | None:
 
 
 def _unqualified_public(name: str) -> str:
-    return name[len("public."):] if name.startswith("public.") else name
+    return name[len("public.") :] if name.startswith("public.") else name

@@ -13,7 +13,8 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Hashable
+from typing import Any
+from collections.abc import Callable, Hashable
 
 MB = 1024 * 1024
 _MISSING = object()
@@ -66,8 +67,15 @@ class ByteLRU:
             self.bytes = 0
 
     def info(self) -> dict:
-        return {"name": self.name, "entries": len(self._data), "bytes": self.bytes, "max_bytes": self.max_bytes,
-                "hits": self.hits, "misses": self.misses, "evictions": self.evictions}
+        return {
+            "name": self.name,
+            "entries": len(self._data),
+            "bytes": self.bytes,
+            "max_bytes": self.max_bytes,
+            "hits": self.hits,
+            "misses": self.misses,
+            "evictions": self.evictions,
+        }
 
 
 def byte_lru_cache(max_bytes: int, size: Callable[..., int]):

@@ -52,7 +52,12 @@ def write(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
     folder is not writable."""
     folder = os.path.dirname(path)
     if len(data) > max_bytes:
-        log.info("cache file %s not written: %d bytes is over the cache cap of %d", path, len(data), max_bytes)
+        log.info(
+            "cache file %s not written: %d bytes is over the cache cap of %d",
+            path,
+            len(data),
+            max_bytes,
+        )
         return False
     tmp = None
     try:

@@ -12,7 +12,8 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from ..config import Settings
 from ..project import FileInfo, file_info
@@ -24,20 +25,22 @@ from .regions import DOWN_MARKER_RE, PLACEHOLDER_SCHEMA, Region, region_for_sql_
 from .sql import Statement, relation_name, split_range, split_statements
 
 UNUSED_NOQA = "BA001"
-MIGRATION_PATH_RE = re.compile(r"(^|/)(migrations?|migrate|db/migrate|alembic/versions|versions|schema)(/|$)|\.up\.sql$", re.I)
+MIGRATION_PATH_RE = re.compile(
+    r"(^|/)(migrations?|migrate|db/migrate|alembic/versions|versions|schema)(/|$)|\.up\.sql$", re.I
+)
 
 QUERY_PATH_RE = re.compile(r"(^|/)(queries|query|sql/queries)(/|$)", re.I)
 QUERY_HEADER_RE = re.compile(r"^[ \t]*--[ \t]*name:[ \t]*\w", re.M)
 
 # Extra region finders for application code register here (language -> function).
-REGION_FINDERS: dict[str, Callable[["Context"], list[Region]]] = {}
+REGION_FINDERS: dict[str, Callable[[Context], list[Region]]] = {}
 # SQL nested inside a statement (DO bodies, EXECUTE strings): fn(statement) -> regions.
 # The engine splits each nested region and runs the same rules over it; its
 # statements count as inside a transaction when ``meta["in_transaction"]``, and
 # fix text in a region with ``meta["escape_quotes"]`` gets its quotes doubled.
 NESTED_REGION_FINDERS: list[Callable[[Statement], list[Region]]] = []
 # Hooks that build document facts once per lint (e.g. the parsed tree of app code).
-DOCUMENT_FACTS: dict[str, Callable[["Context"], Any]] = {}
+DOCUMENT_FACTS: dict[str, Callable[[Context], Any]] = {}
 # schema.sql, structure.sql, db_schema.sql: the whole schema for a fresh install, or a dump
 SCHEMA_FILE_RE = re.compile(r"(?:^|[\\/_.-])(?:schema|structure)\.sql$", re.I)
 
@@ -61,8 +64,13 @@ class Context:
     @cached_property
     def file(self) -> FileInfo:
         if self.info is None:
-            self.info = file_info(self.document.path, self.settings, self.document.text,
-                                  language=self.document.language, check_git=False)
+            self.info = file_info(
+                self.document.path,
+                self.settings,
+                self.document.text,
+                language=self.document.language,
+                check_git=False,
+            )
         return self.info
 
     @cached_property
@@ -92,7 +100,11 @@ class Context:
         if QUERY_PATH_RE.search(path):
             return True
         text = self.document.text
-        return self.document.language == "sql" and "name:" in text and QUERY_HEADER_RE.search(text) is not None
+        return (
+            self.document.language == "sql"
+            and "name:" in text
+            and QUERY_HEADER_RE.search(text) is not None
+        )
 
     def fact(self, name: str):
         if name not in self.facts:
@@ -118,9 +130,15 @@ class SqlContext:
         """Whether migration rules apply here: a SQL file that is not a file of named
         queries, or SQL an ORM migration runs."""
         region = self.region
-        if region.kind == "file" and not self.ctx.is_migration and SCHEMA_FILE_RE.search(self.ctx.path or ""):
+        if (
+            region.kind == "file"
+            and not self.ctx.is_migration
+            and SCHEMA_FILE_RE.search(self.ctx.path or "")
+        ):
             return False  # a schema file (install script, dump) runs on an empty database, never on a live one
-        return (region.kind == "file" and not self.ctx.is_query_file) or bool(region.meta.get("migration", False))
+        return (region.kind == "file" and not self.ctx.is_query_file) or bool(
+            region.meta.get("migration", False)
+        )
 
     @property
     def document(self) -> Document:
@@ -144,7 +162,7 @@ class SqlContext:
         return created
 
     @property
-    def outer(self) -> tuple["SqlContext", Statement] | None:
+    def outer(self) -> tuple[SqlContext, Statement] | None:
         """For a nested region (a DO body): the enclosing region's context and statement."""
         return self.region.meta.get("outer")
 
@@ -194,7 +212,9 @@ class SqlContext:
             touched = _apply_ddl(stmt, current)
             for table in touched:
                 cols = current.get(table)
-                history.setdefault(table, []).append((stmt.index, tuple(cols) if cols is not None else None))
+                history.setdefault(table, []).append(
+                    (stmt.index, tuple(cols) if cols is not None else None)
+                )
         return history
 
     @cached_property
@@ -221,13 +241,30 @@ class SqlContext:
         s = stmt.region.to_doc(stmt.start + rel_offset)
         return Edit(s, s, new_text)
 
-    def finding(self, rule: Rule, stmt: Statement, rel_start: int, rel_end: int, message=None, fix=None, **fmt) -> Finding:
+    def finding(
+        self,
+        rule: Rule,
+        stmt: Statement,
+        rel_start: int,
+        rel_end: int,
+        message=None,
+        fix=None,
+        **fmt,
+    ) -> Finding:
         s, e = stmt.doc_range(rel_start, rel_end)
         return rule.finding(s, e, message, fix, **fmt)
 
 
 DDL_KINDS = frozenset(
-    {"CreateStmt", "CreateTableAsStmt", "AlterTableStmt", "RenameStmt", "DropStmt", "IndexStmt", "ViewStmt"}
+    {
+        "CreateStmt",
+        "CreateTableAsStmt",
+        "AlterTableStmt",
+        "RenameStmt",
+        "DropStmt",
+        "IndexStmt",
+        "ViewStmt",
+    }
 )
 
 
@@ -243,7 +280,9 @@ def _apply_ddl(stmt: Statement, current: dict[str, list[str] | None]) -> list[st
         if node.get("inhRelations") or node.get("ofTypename"):
             current[table] = None  # inherited columns are not visible here
         else:
-            current[table] = [e["ColumnDef"]["colname"] for e in node.get("tableElts", []) if "ColumnDef" in e]
+            current[table] = [
+                e["ColumnDef"]["colname"] for e in node.get("tableElts", []) if "ColumnDef" in e
+            ]
         return [table]
     if stmt.kind == "AlterTableStmt":
         table = _short(relation_name(node.get("relation")))
@@ -260,7 +299,11 @@ def _apply_ddl(stmt: Statement, current: dict[str, list[str] | None]) -> list[st
     if stmt.kind == "RenameStmt":
         table = _short(relation_name(node.get("relation")))
         cols = current.get(table)
-        if node.get("renameType") == "OBJECT_COLUMN" and cols is not None and node.get("subname") in cols:
+        if (
+            node.get("renameType") == "OBJECT_COLUMN"
+            and cols is not None
+            and node.get("subname") in cols
+        ):
             cols[cols.index(node["subname"])] = node.get("newname")
             return [table]
         if node.get("renameType") == "OBJECT_TABLE" and table in current:
@@ -271,7 +314,9 @@ def _apply_ddl(stmt: Statement, current: dict[str, list[str] | None]) -> list[st
     if stmt.kind == "DropStmt" and node.get("removeType") == "OBJECT_TABLE":
         touched = []
         for obj in node.get("objects", []):
-            names = [i.get("String", {}).get("sval", "") for i in obj.get("List", {}).get("items", [])]
+            names = [
+                i.get("String", {}).get("sval", "") for i in obj.get("List", {}).get("items", [])
+            ]
             if names and _short(names[-1]) in current:
                 current[_short(names[-1])] = None
                 touched.append(_short(names[-1]))
@@ -279,7 +324,9 @@ def _apply_ddl(stmt: Statement, current: dict[str, list[str] | None]) -> list[st
     return []
 
 
-def _check_statement(stmt, stmt_rules, sctx, region, cacheable, context_key, ddl_hashes, run, findings, result):
+def _check_statement(
+    stmt, stmt_rules, sctx, region, cacheable, context_key, ddl_hashes, run, findings, result
+):
     """Run the statement rules on ``stmt``, or reuse their findings from the statement cache.
 
     A statement's findings depend on its text, its own source text, the DDL before
@@ -290,8 +337,14 @@ def _check_statement(stmt, stmt_rules, sctx, region, cacheable, context_key, ddl
     key = None
     if cacheable:
         source = sctx.document.data[doc_start:doc_end]
-        key = (stmt.text, source, stmt.in_transaction, ddl_hashes[stmt.index], context_key,
-               tuple(type(r).code for r in stmt_rules))
+        key = (
+            stmt.text,
+            source,
+            stmt.in_transaction,
+            ddl_hashes[stmt.index],
+            context_key,
+            tuple(type(r).code for r in stmt_rules),
+        )
         cached = STATEMENT_CACHE.get(key)
         if cached is not None:
             mine = [_shift(f, doc_start) for f in cached]
@@ -313,8 +366,15 @@ STATEMENT_CACHE = ByteLRU(16 * MB, "statement findings")
 
 
 def _cache_put(key, value) -> None:
-    size = 2 * len(key[0]) + len(key[1]) + 300 + sum(
-        400 + len(f.message) + (sum(len(e.new_text) + 100 for e in f.fix.edits) if f.fix else 0) for f in value)
+    size = (
+        2 * len(key[0])
+        + len(key[1])
+        + 300
+        + sum(
+            400 + len(f.message) + (sum(len(e.new_text) + 100 for e in f.fix.edits) if f.fix else 0)
+            for f in value
+        )
+    )
     STATEMENT_CACHE.put(key, value, size)
 
 
@@ -322,8 +382,12 @@ def _shift(f: Finding, delta: int) -> Finding:
     """A copy of ``f`` with every offset moved by ``delta`` (for cached findings)."""
     fix = f.fix
     if fix is not None:
-        fix = Fix(fix.title, tuple(Edit(e.start + delta, e.end + delta, e.new_text) for e in fix.edits),
-                  fix.applicability, fix.new_files)
+        fix = Fix(
+            fix.title,
+            tuple(Edit(e.start + delta, e.end + delta, e.new_text) for e in fix.edits),
+            fix.applicability,
+            fix.new_files,
+        )
     return Finding(f.code, f.message, f.start + delta, f.end + delta, fix, related=list(f.related))
 
 
@@ -345,17 +409,27 @@ class LintResult:
     statements: list[Statement] = field(default_factory=list)
     elapsed: float = 0.0
     # for incremental re-analysis of SQL documents
-    stmt_findings: dict = field(default_factory=dict)  # statement index -> its statement-rule findings
+    stmt_findings: dict = field(
+        default_factory=dict
+    )  # statement index -> its statement-rule findings
     settings: Settings | None = None
     catalog: Any = None
     incremental: bool = False
     # what the whole file decides for each statement: re-used findings need the same answer
     file_facts: tuple = ()
-    stmt_in_up: dict = field(default_factory=dict)  # statement index -> before a down-migration marker
+    stmt_in_up: dict = field(
+        default_factory=dict
+    )  # statement index -> before a down-migration marker
 
 
-def _incremental_plan(previous: LintResult | None, region: Region, document: Document, settings, catalog,
-                      file_facts: tuple = ()):
+def _incremental_plan(
+    previous: LintResult | None,
+    region: Region,
+    document: Document,
+    settings,
+    catalog,
+    file_facts: tuple = (),
+):
     """Statements for ``region`` re-using ``previous``: (statements, {index: (findings, was_in_up)}) or None.
 
     Only the statements an edit touched are split and parsed again; those before
@@ -369,8 +443,12 @@ def _incremental_plan(previous: LintResult | None, region: Region, document: Doc
     if previous.file_facts != file_facts:
         return None
     old_doc = previous.document
-    if (old_doc.path != document.path or previous.settings is not settings or previous.catalog is not catalog
-            or len(previous.regions) != 1):
+    if (
+        old_doc.path != document.path
+        or previous.settings is not settings
+        or previous.catalog is not catalog
+        or len(previous.regions) != 1
+    ):
         return None
     old_region = previous.regions[0]
     if old_region.sql is not old_doc.text or region.sql is not document.text:
@@ -395,8 +473,10 @@ def _incremental_plan(previous: LintResult | None, region: Region, document: Doc
         in_tx = stmts[i - 1].in_transaction if i > 0 else False
         if i > 0 and stmts[i - 1].kind == "TransactionStmt" and stmts[i - 1].node:
             kind = stmts[i - 1].node.get("kind", "")
-            in_tx = kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START") or (in_tx and kind not in (
-                "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE"))
+            in_tx = kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START") or (
+                in_tx
+                and kind not in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE")
+            )
         middle, dangling = split_range(region, a, b + delta, i, in_tx)
         if not dangling or j + 1 >= len(stmts):
             break
@@ -437,20 +517,25 @@ def skip_reason(document: Document, settings: Settings) -> str | None:
         return f"file is larger than {settings.max_file_bytes} bytes (max-file-bytes); not analysed"
     if "\x00" in document.text[:8192] or "\x00" in document.text[-8192:]:
         return "file looks binary (contains NUL bytes); not analysed"
-    if document.language != "sql":  # application code is parsed with tree-sitter: check its limits first
+    if (
+        document.language != "sql"
+    ):  # application code is parsed with tree-sitter: check its limits first
         from . import languages
 
         return languages.parse_refusal(document.data, document.language or "")
     return None
 
 
-def enabled_rules(settings: Settings, document: Document, info: FileInfo | None = None) -> list[type[Rule]]:
+def enabled_rules(
+    settings: Settings, document: Document, info: FileInfo | None = None
+) -> list[type[Rule]]:
     """The rules that judge this document: enabled, for its language and (``info``) its SQL dialect."""
     lang = document.language
     return [
         r
         for r in all_rules()
-        if lang in r.languages and settings.rule_enabled(r.code, document.path)
+        if lang in r.languages
+        and settings.rule_enabled(r.code, document.path)
         and (info is None or info.may_be(r.dialects))
     ]
 
@@ -459,9 +544,17 @@ def _overrides(rule: type[Rule], hook: str) -> bool:
     return getattr(rule, hook) is not getattr(Rule, hook)
 
 
-def lint(document: Document, settings: Settings | None = None, catalog=None,
-         previous: LintResult | None = None, *, cache: bool = True, info: FileInfo | None = None,
-         catalog_before: Callable[[], Any] | None = None, history: str | None = None) -> LintResult:
+def lint(
+    document: Document,
+    settings: Settings | None = None,
+    catalog=None,
+    previous: LintResult | None = None,
+    *,
+    cache: bool = True,
+    info: FileInfo | None = None,
+    catalog_before: Callable[[], Any] | None = None,
+    history: str | None = None,
+) -> LintResult:
     """Findings of every enabled rule on ``document``.
 
     ``previous`` (the result for an earlier version of the same document)
@@ -488,7 +581,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     ctx = Context(document, settings, catalog, info=info, catalog_before=catalog_before)
     info = ctx.file
     if info.is_migration and info.runner and document.language == "sql":
-        info = ctx.info = _transaction_of_text(info, document.text)  # the text may differ from the disk's
+        info = ctx.info = _transaction_of_text(
+            info, document.text
+        )  # the text may differ from the disk's
         ctx.__dict__["file"] = info
     rules = [r() for r in enabled_rules(settings, document, info)]
     findings: list[Finding] = []
@@ -506,7 +601,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                 findings.extend(out)
         except Exception as exc:  # a broken rule must never take the others down
             result.errors.append(
-                RuleError(rule.code, document.path, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+                RuleError(
+                    rule.code, document.path, f"{type(exc).__name__}: {exc}", traceback.format_exc()
+                )
             )
 
     result.settings = settings
@@ -516,7 +613,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
     if document.language == "sql":
         regions = [region_for_sql_document(document.text)]
         result.file_facts = (ctx.is_query_file,)
-        plan = _incremental_plan(previous, regions[0], document, settings, catalog, result.file_facts)
+        plan = _incremental_plan(
+            previous, regions[0], document, settings, catalog, result.file_facts
+        )
     else:
         finder = REGION_FINDERS.get(document.language)
         regions = []
@@ -524,7 +623,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             try:
                 regions = finder(ctx)
             except Exception as exc:
-                result.errors.append(RuleError("regions", document.path, repr(exc), traceback.format_exc()))
+                result.errors.append(
+                    RuleError("regions", document.path, repr(exc), traceback.format_exc())
+                )
     result.regions = list(regions)
 
     sql_rules = [r for r in rules if r.statement_kinds != () or _overrides(type(r), "check_region")]
@@ -543,10 +644,21 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             result.incremental = True
         else:
             statements, reuse = split_statements(region), {}
-        if region.meta.get("in_transaction") or (region.kind == "file" and info.is_migration
-                                                 and info.in_transaction and not info.is_down
-                                                 and not _one_statement_query(info, region, statements)) or (
-                region.kind == "file" and info.is_migration and _batch_of_many(info, region, statements)):
+        if (
+            region.meta.get("in_transaction")
+            or (
+                region.kind == "file"
+                and info.is_migration
+                and info.in_transaction
+                and not info.is_down
+                and not _one_statement_query(info, region, statements)
+            )
+            or (
+                region.kind == "file"
+                and info.is_migration
+                and _batch_of_many(info, region, statements)
+            )
+        ):
             for stmt in statements:  # the runner wraps the file (or the region) in a transaction
                 stmt.in_transaction = True
         result.statements.extend(statements)
@@ -559,7 +671,11 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             down_from = _down_section_start(region, statements)
         else:
             down_from = len(statements)
-        up_sctx = sctx if down_from == len(statements) else SqlContext(ctx, region, statements[:down_from])
+        up_sctx = (
+            sctx
+            if down_from == len(statements)
+            else SqlContext(ctx, region, statements[:down_from])
+        )
         ddl_hashes = sctx.ddl_hashes
         public_meta = tuple(sorted((k, v) for k, v in region.meta.items() if not k.startswith("_")))
         try:
@@ -568,9 +684,18 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
         except TypeError:  # e.g. a nested region pointing at its outer statement
             cacheable = False
         cacheable = cacheable and cache
-        context_key = (document.path, region.kind, public_meta if cacheable else None, in_migration,
-                       settings.postgres_version, settings.migration, info.dialect, info.direction,
-                       getattr(catalog, "version", id(catalog)), catalog_before is not None)
+        context_key = (
+            document.path,
+            region.kind,
+            public_meta if cacheable else None,
+            in_migration,
+            settings.postgres_version,
+            settings.migration,
+            info.dialect,
+            info.direction,
+            getattr(catalog, "version", id(catalog)),
+            catalog_before is not None,
+        )
         track_up = region is regions[0] and region.kind == "file"
         for stmt in statements:
             in_up = stmt.index < down_from
@@ -584,18 +709,31 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             if stmt.kind is None:
                 continue
             stmt_rules = [
-                rule for rule in by_kind.get(stmt.kind, []) + by_kind.get(None, [])
+                rule
+                for rule in by_kind.get(stmt.kind, []) + by_kind.get(None, [])
                 if not (rule.sql_scope == "migration" and not (in_migration and in_up))
                 and not (rule.needs_catalog and catalog is None)
             ]
             if stmt_rules:
-                _check_statement(stmt, stmt_rules, sctx, region, cacheable, context_key, ddl_hashes, run,
-                                 findings, result)
+                _check_statement(
+                    stmt,
+                    stmt_rules,
+                    sctx,
+                    region,
+                    cacheable,
+                    context_key,
+                    ddl_hashes,
+                    run,
+                    findings,
+                    result,
+                )
             for finder in NESTED_REGION_FINDERS:
                 try:
                     nested = finder(stmt)
                 except Exception as exc:
-                    result.errors.append(RuleError("regions", document.path, repr(exc), traceback.format_exc()))
+                    result.errors.append(
+                        RuleError("regions", document.path, repr(exc), traceback.format_exc())
+                    )
                     continue
                 for sub in nested:
                     sub.meta.setdefault("migration", in_migration)
@@ -610,7 +748,12 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
                     continue
                 if rule.needs_catalog and catalog is None:
                     continue
-                run(rule, rule.check_region, up_sctx if rule.sql_scope == "migration" else sctx, region=region)
+                run(
+                    rule,
+                    rule.check_region,
+                    up_sctx if rule.sql_scope == "migration" else sctx,
+                    region=region,
+                )
         if not cache:
             for stmt in statements:
                 stmt.release()
@@ -628,7 +771,9 @@ def lint(document: Document, settings: Settings | None = None, catalog=None,
             f.fix = None  # the fix is written in another dialect's SQL
         if f.fix is not None and _has_placeholder(f.fix):
             f.fix = None  # the fix would write our stand-in for a templated name into the file
-        if PLACEHOLDER_SCHEMA in f.message:  # a templated name: show it as a template, not our stand-in
+        if (
+            PLACEHOLDER_SCHEMA in f.message
+        ):  # a templated name: show it as a template, not our stand-in
             f.message = f.message.replace(PLACEHOLDER_SCHEMA, "{{…}}")
         if meta is not None:
             f.command = meta.command
@@ -655,7 +800,11 @@ def _one_statement_query(info: FileInfo, region: Region, statements: list[Statem
 def _batch_of_many(info: FileInfo, region: Region, statements: list[Statement]) -> bool:
     """diesel, dbmate and sqlx send a file that opted out of their transaction as one query: with
     more than one statement that is still a transaction block."""
-    if info.runner not in ("diesel", "dbmate", "sqlx") or info.in_transaction is not False or info.is_down:
+    if (
+        info.runner not in ("diesel", "dbmate", "sqlx")
+        or info.in_transaction is not False
+        or info.is_down
+    ):
         return False
     end = _down_section_start(region, statements)
     return sum(1 for s in statements[:end] if s.kind is not None) > 1
@@ -676,15 +825,21 @@ def _transaction_of_text(info: FileInfo, text: str) -> FileInfo:
 
 
 def _has_placeholder(fix) -> bool:
-    marks = (PLACEHOLDER_SCHEMA, "__tmpl__")  # the stand-ins for templated names (regions, app.embedded)
-    return any(m in e.new_text for e in fix.edits for m in marks) or \
-        any(m in nf.text or m in nf.path for nf in fix.new_files for m in marks)
+    marks = (
+        PLACEHOLDER_SCHEMA,
+        "__tmpl__",
+    )  # the stand-ins for templated names (regions, app.embedded)
+    return any(m in e.new_text for e in fix.edits for m in marks) or any(
+        m in nf.text or m in nf.path for nf in fix.new_files for m in marks
+    )
 
 
 HISTORY_HIDDEN = ("MIGRATION", "SCHEMA_DESIGN")  # advice a historical migration cannot take
 
 
-def _history_findings(findings: list[Finding], path: str, settings: Settings, mode: str | None) -> list[Finding]:
+def _history_findings(
+    findings: list[Finding], path: str, settings: Settings, mode: str | None
+) -> list[Finding]:
     """A migration on the main line: never fixed; its MIGRATION and SCHEMA_DESIGN findings
     hidden (the file cannot change: a table's design is judged where it is written, in the
     migration not yet applied), shown, or hints."""
@@ -702,8 +857,6 @@ def _history_findings(findings: list[Finding], path: str, settings: Settings, mo
             f.severity = Severity.HINT
         out.append(f)
     return out
-
-
 
 
 def _down_section_start(region: Region, statements: list[Statement]) -> int:
@@ -769,12 +922,19 @@ def _string_lines(document: Document, regions: list[Region] | None, offset: int)
     """First and last line of the code string holding ``offset`` (a comment cannot go inside it)."""
     for region in regions or ():
         if region.kind != "file" and region.host_start <= offset < region.host_end:
-            return {document.line_of(region.host_start), document.line_of(max(region.host_start, region.host_end - 1))}
+            return {
+                document.line_of(region.host_start),
+                document.line_of(max(region.host_start, region.host_end - 1)),
+            }
     return set()
 
 
-def _apply_suppressions(document: Document, findings: list[Finding], settings: Settings,
-                        regions: list[Region] | None = None) -> list[Finding]:
+def _apply_suppressions(
+    document: Document,
+    findings: list[Finding],
+    settings: Settings,
+    regions: list[Region] | None = None,
+) -> list[Finding]:
     sups = find_suppressions(document)
     if not sups:
         return findings
@@ -797,7 +957,11 @@ def _apply_suppressions(document: Document, findings: list[Finding], settings: S
     for sup in sups.values():
         if sup.codes is None:
             continue
-        unused = [c for c in sup.codes if c in known and c not in sup.used and settings.rule_enabled(c, document.path)]
+        unused = [
+            c
+            for c in sup.codes
+            if c in known and c not in sup.used and settings.rule_enabled(c, document.path)
+        ]
         if not unused:
             continue
         remaining = [c for c in sup.codes if c not in unused]
@@ -826,7 +990,9 @@ def _apply_suppressions(document: Document, findings: list[Finding], settings: S
     return kept
 
 
-def suppression_edit(document: Document, finding: Finding, regions: list[Region] | None = None) -> Edit:
+def suppression_edit(
+    document: Document, finding: Finding, regions: list[Region] | None = None
+) -> Edit:
     """An edit that adds ``noqa: CODE`` on the finding's line (or extends an existing one).
 
     Inside a multi-line string in code the comment goes on the line where the string ends.
@@ -847,7 +1013,9 @@ def suppression_edit(document: Document, finding: Finding, regions: list[Region]
     if sup is not None and sup.codes is not None:
         comment = document.data[sup.start : sup.end].decode("utf-8", "surrogatepass")
         marker = re.match(r"--|#|//", comment).group(0)
-        return Edit(sup.start, sup.end, f"{marker} noqa: {', '.join(list(sup.codes) + [finding.code])}")
+        return Edit(
+            sup.start, sup.end, f"{marker} noqa: {', '.join(list(sup.codes) + [finding.code])}"
+        )
     marker = {"sql": "--", "python": "#"}.get(document.language or "", "//")
     line_text = document.line_text(line)
     end = document.line_starts[line] + len(line_text.encode("utf-8", "surrogatepass"))
@@ -857,7 +1025,9 @@ def suppression_edit(document: Document, finding: Finding, regions: list[Region]
 # -- fixing ------------------------------------------------------------------------------
 
 
-def select_fixes(findings: Iterable[Finding], *, safe_only: bool = True, codes: set[str] | None = None) -> list[Fix]:
+def select_fixes(
+    findings: Iterable[Finding], *, safe_only: bool = True, codes: set[str] | None = None
+) -> list[Fix]:
     """Non-overlapping fixes, first come first served."""
     chosen: list[Fix] = []
     taken: list[tuple[int, int]] = []
@@ -926,9 +1096,15 @@ def fix_document(
         doc = Document(text, path=document.path, language=document.language, uri=document.uri)
         if any(fx.new_files for fx in fixes) and new_text == document.text:
             # a fix that only creates files converges once those exist
-            return FixResult(text, applied, iteration, True,
-                             lint(doc, settings, catalog, info=info, catalog_before=catalog_before).findings,
-                             new_files, counts)
+            return FixResult(
+                text,
+                applied,
+                iteration,
+                True,
+                lint(doc, settings, catalog, info=info, catalog_before=catalog_before).findings,
+                new_files,
+                counts,
+            )
     remaining = lint(doc, settings, catalog, info=info, catalog_before=catalog_before).findings
     return FixResult(text, applied, max_iterations, False, remaining, new_files, counts)
 

@@ -106,7 +106,9 @@ def write_bytes(path: str, data: bytes) -> None:
         raise WriteError(path, "not a regular file")
     try:
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder
+        )
     except OSError as exc:
         raise WriteError(path, _reason(exc)) from None
     try:

@@ -33,7 +33,7 @@ class Edit:
         return [self.start, self.end, self.new_text]
 
     @classmethod
-    def from_json(cls, data) -> "Edit":
+    def from_json(cls, data) -> Edit:
         start, end, new_text = data
         return cls(int(start), int(end), str(new_text))
 
@@ -71,7 +71,7 @@ class Fix:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "Fix":
+    def from_json(cls, data: dict) -> Fix:
         return cls(
             title=data["title"],
             edits=tuple(Edit.from_json(e) for e in data.get("edits", ())),

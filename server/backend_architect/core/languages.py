@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
+from functools import cache
 
 import tree_sitter as ts
 
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=None)
+@cache
 def language(name: str) -> ts.Language:
     if name == "python":
         import tree_sitter_python as mod
@@ -95,8 +95,7 @@ def bracket_depth(data: bytes, limit: int = MAX_BRACKET_DEPTH) -> int:
     for ch in only:
         if ch in _OPEN:
             depth += 1
-            if depth > deepest:
-                deepest = depth
+            deepest = max(deepest, depth)
         elif depth:
             depth -= 1
     return deepest
@@ -117,8 +116,7 @@ def indent_levels(data: bytes) -> int:
             stack.pop()
         if width > stack[-1]:
             stack.append(width)
-            if len(stack) - 1 > deepest:
-                deepest = len(stack) - 1
+            deepest = max(deepest, len(stack) - 1)
     return deepest
 
 
@@ -130,8 +128,10 @@ def parse_refusal(text: str | bytes, name: str) -> str | None:
     if name == "python":
         levels = indent_levels(data)
         if levels >= MAX_INDENT_LEVELS:
-            return (f"blocks nested {levels} indentation levels deep (the limit for parsing is "
-                    f"{MAX_INDENT_LEVELS}); not analysed")
+            return (
+                f"blocks nested {levels} indentation levels deep (the limit for parsing is "
+                f"{MAX_INDENT_LEVELS}); not analysed"
+            )
     depth = bracket_depth(data)
     if depth >= MAX_BRACKET_DEPTH:
         return f"brackets nested {depth} deep (the limit for parsing is {MAX_BRACKET_DEPTH}); not analysed"
@@ -151,7 +151,7 @@ def parse(text: str | bytes, name: str, old_tree: ts.Tree | None = None) -> ts.T
     return parser(name).parse(data)
 
 
-@lru_cache(maxsize=None)
+@cache
 def query(name: str, source: str) -> ts.Query:
     """A compiled query (cached by language and source)."""
     return ts.Query(language(name), source)

@@ -32,8 +32,21 @@ _BLANK_WORD = {"BEGIN", "ELSE", "LOOP", "EXCEPTION"}
 _TO_THEN = {"IF", "ELSIF", "ELSEIF", "WHEN"}
 _TO_LOOP = {"FOR", "WHILE", "FOREACH"}
 _WHOLE = {
-    "RAISE", "RETURN", "PERFORM", "NULL", "EXIT", "CONTINUE", "GET", "OPEN", "FETCH", "CLOSE",
-    "ASSERT", "CALL", "MOVE", "COMMIT", "ROLLBACK",
+    "RAISE",
+    "RETURN",
+    "PERFORM",
+    "NULL",
+    "EXIT",
+    "CONTINUE",
+    "GET",
+    "OPEN",
+    "FETCH",
+    "CLOSE",
+    "ASSERT",
+    "CALL",
+    "MOVE",
+    "COMMIT",
+    "ROLLBACK",
 }
 _ASSIGN_RE = re.compile(r"[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*:?=(?!=)")
 _LABEL_RE = re.compile(r"<<\s*\w+\s*>>")
@@ -99,7 +112,11 @@ def plpgsql_to_sql(body: str) -> tuple[str, list[tuple[int, int]]]:
             if word == "END":
                 _blank(chars, s, e)
                 i += 1
-                if i < len(toks) and toks[i][0] == "word" and body[toks[i][1]:toks[i][2]].upper() in ("IF", "LOOP", "CASE"):
+                if (
+                    i < len(toks)
+                    and toks[i][0] == "word"
+                    and body[toks[i][1] : toks[i][2]].upper() in ("IF", "LOOP", "CASE")
+                ):
                     _blank(chars, toks[i][1], toks[i][2])
                     i += 1
                 continue
@@ -189,11 +206,11 @@ def execute_region_parts(text: str, start: int, end: int):
             end = m.start()
             break
         if m.group("concat"):
-            if text[pos:m.start()].strip():
+            if text[pos : m.start()].strip():
                 parts.append(("expr", pos, m.start()))
             pos = m.end()
         elif m.group("str") or m.group("estr") or m.group("dollar"):
-            if text[pos:m.start()].strip():
+            if text[pos : m.start()].strip():
                 parts.append(("expr", pos, m.start()))
             if m.group("dollar"):
                 tag_len = len(m.group("tag") or "") + 2
@@ -248,7 +265,11 @@ def execute_region(text: str, start: int, end: int, to_bytes) -> tuple[str, Offs
                     i += 2
                     continue
             j = i
-            while j < e and not (quote == "'" and text.startswith("''", j)) and not (is_format and text[j] == "%"):
+            while (
+                j < e
+                and not (quote == "'" and text.startswith("''", j))
+                and not (is_format and text[j] == "%")
+            ):
                 j += 1
             if j == i:
                 j = i + 1
@@ -292,7 +313,7 @@ def nested_regions(stmt: Statement) -> list[Region]:
     literal = stmt.slice(tok.start, tok.end)
     m = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", literal)
     if m:
-        body = literal[m.end(): len(literal) - m.end()]
+        body = literal[m.end() : len(literal) - m.end()]
         body_start = tok.start + len(m.group(0).encode())
         parts = None
     else:  # DO '...': single-quoted body
@@ -308,13 +329,19 @@ def nested_regions(stmt: Statement) -> list[Region]:
         if "{{" in body or "{%" in body or "{#" in body:
             body, tmap = clean_sql(body, stmt.start + body_start, placeholders=False)
         else:
-            tmap = OffsetMap.identity(len(body.encode("utf-8", "surrogatepass")), stmt.start + body_start)
+            tmap = OffsetMap.identity(
+                len(body.encode("utf-8", "surrogatepass")), stmt.start + body_start
+            )
         to_region = tmap.compose(region.map)
         to_b = _byte_index(body)
         sql, executes = plpgsql_to_sql(body)
         n = len(sql.encode("utf-8", "surrogatepass"))
         s_doc, e_doc = to_region(0), to_region(n, end=True)
-        out.append(Region(sql, to_region, kind="do", host_start=s_doc, host_end=e_doc, meta=dict(meta_base)))
+        out.append(
+            Region(
+                sql, to_region, kind="do", host_start=s_doc, host_end=e_doc, meta=dict(meta_base)
+            )
+        )
         for es, ee in executes:
             found = execute_region(body, es, ee, to_b)
             if found is None:
@@ -326,7 +353,16 @@ def nested_regions(stmt: Statement) -> list[Region]:
             # emap's sources are byte offsets in the (cleaned) body: through tmap to the region, then the document
             meta = dict(meta_base, nested="execute", escape_quotes=escaped)
             s_doc, e_doc = to_region(to_b(es)), to_region(to_b(ee), end=True)
-            out.append(Region(text, emap.compose(to_region), kind="execute", host_start=s_doc, host_end=e_doc, meta=meta))
+            out.append(
+                Region(
+                    text,
+                    emap.compose(to_region),
+                    kind="execute",
+                    host_start=s_doc,
+                    host_end=e_doc,
+                    meta=meta,
+                )
+            )
     else:
         # single-quoted DO body: unescape '' with replace pieces, then blank control words
         found = execute_region(literal, 0, len(literal), _byte_index(literal))
@@ -335,10 +371,20 @@ def nested_regions(stmt: Statement) -> list[Region]:
         text, emap, _ = found
         sql, _executes = plpgsql_to_sql(text)
         shifted = OffsetMap()
-        shifted._dst, shifted._pieces, shifted._len = emap._dst, [
-            (dl, ss + stmt.start + tok.start, sl, c) for dl, ss, sl, c in emap._pieces
-        ], emap._len
+        shifted._dst, shifted._pieces, shifted._len = (
+            emap._dst,
+            [(dl, ss + stmt.start + tok.start, sl, c) for dl, ss, sl, c in emap._pieces],
+            emap._len,
+        )
         s_doc, e_doc = stmt.doc_range(tok.start, tok.end)
-        out.append(Region(sql, shifted.compose(region.map), kind="do", host_start=s_doc, host_end=e_doc,
-                          meta=dict(meta_base, escape_quotes=True)))
+        out.append(
+            Region(
+                sql,
+                shifted.compose(region.map),
+                kind="do",
+                host_start=s_doc,
+                host_end=e_doc,
+                meta=dict(meta_base, escape_quotes=True),
+            )
+        )
     return out

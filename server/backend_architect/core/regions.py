@@ -23,16 +23,22 @@ PLACEHOLDER_SCHEMA = "__tmpl__"
 
 # Sections of one migration file that runs both ways: what follows a down marker is the
 # rollback, until an up marker (goose, dbmate, sql-migrate; Flyway's //@UNDO).
-DOWN_MARKER_RE = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down|//@UNDO)\b", re.I | re.M)
-UP_MARKER_RE = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Up|migrate:up|\+migrate[ \t]+Up)\b", re.I | re.M)
+DOWN_MARKER_RE = re.compile(
+    r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down|//@UNDO)\b", re.I | re.M
+)
+UP_MARKER_RE = re.compile(
+    r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Up|migrate:up|\+migrate[ \t]+Up)\b", re.I | re.M
+)
 
 
 def down_sections(sql: str) -> list[tuple[int, int]]:
     """Character ranges of ``sql`` that are rollback sections (empty when it has no down marker)."""
     if DOWN_MARKER_RE.search(sql) is None:
         return []
-    marks = sorted([(m.start(), True) for m in DOWN_MARKER_RE.finditer(sql)]
-                   + [(m.start(), False) for m in UP_MARKER_RE.finditer(sql)])
+    marks = sorted(
+        [(m.start(), True) for m in DOWN_MARKER_RE.finditer(sql)]
+        + [(m.start(), False) for m in UP_MARKER_RE.finditer(sql)]
+    )
     ranges: list[tuple[int, int]] = []
     start: int | None = None
     for pos, is_down in marks:
@@ -44,7 +50,6 @@ def down_sections(sql: str) -> list[tuple[int, int]]:
     if start is not None:
         ranges.append((start, len(sql)))
     return ranges
-
 
 
 class OffsetMap:
@@ -63,7 +68,7 @@ class OffsetMap:
         self._len = 0
 
     @classmethod
-    def identity(cls, length: int, base: int = 0) -> "OffsetMap":
+    def identity(cls, length: int, base: int = 0) -> OffsetMap:
         m = cls()
         m.copy(length, base)
         return m
@@ -103,7 +108,7 @@ class OffsetMap:
             return ss
         return ss + sl if (end or rel >= dl) else ss
 
-    def compose(self, outer: "OffsetMap") -> "OffsetMap":
+    def compose(self, outer: OffsetMap) -> OffsetMap:
         """A map that applies self, then outer (self's source is outer's derived text)."""
         composed = OffsetMap()
         for dst, (dl, ss, sl, is_copy) in zip(self._dst, self._pieces):

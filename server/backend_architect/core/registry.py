@@ -14,7 +14,8 @@ import pkgutil
 import re
 import textwrap
 from functools import lru_cache
-from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Iterable, Iterator
 
 from .findings import Applicability, Finding, Severity
 
@@ -102,13 +103,13 @@ class Rule:
 
     # -- hooks --------------------------------------------------------------
 
-    def check_statement(self, stmt: "Statement", ctx: "SqlContext") -> Iterable[Finding]:
+    def check_statement(self, stmt: Statement, ctx: SqlContext) -> Iterable[Finding]:
         return ()
 
-    def check_region(self, ctx: "SqlContext") -> Iterable[Finding]:
+    def check_region(self, ctx: SqlContext) -> Iterable[Finding]:
         return ()
 
-    def check_document(self, ctx: "Context") -> Iterable[Finding]:
+    def check_document(self, ctx: Context) -> Iterable[Finding]:
         return ()
 
     # -- helpers for rule authors -----------------------------------------------
@@ -119,7 +120,9 @@ class Rule:
             text = text.format(**fmt)
         return Finding(self.code, text, start, end, fix)
 
-    def fix(self, edits, title: str | None = None, safety: Applicability | None = None, new_files=()):
+    def fix(
+        self, edits, title: str | None = None, safety: Applicability | None = None, new_files=()
+    ):
         from .findings import Fix
 
         return Fix(
@@ -210,7 +213,9 @@ def all_rules() -> tuple[type[Rule], ...]:
             if not getattr(obj, "code", None):
                 continue
             if obj.code in found and found[obj.code] is not obj:
-                raise RegistryError(f"duplicate rule code {obj.code}: {found[obj.code].__module__} and {modname}")
+                raise RegistryError(
+                    f"duplicate rule code {obj.code}: {found[obj.code].__module__} and {modname}"
+                )
             found[obj.code] = obj
     for rule in found.values():
         _apply_group_defaults(rule)
@@ -219,7 +224,11 @@ def all_rules() -> tuple[type[Rule], ...]:
 
 def _apply_group_defaults(rule: type[Rule]) -> None:
     """A rule that does not set ``dialects`` / ``fix_dialects`` takes its group's."""
-    package = importlib.import_module(rule.__module__.rsplit(".", 1)[0]) if "." in rule.__module__ else None
+    package = (
+        importlib.import_module(rule.__module__.rsplit(".", 1)[0])
+        if "." in rule.__module__
+        else None
+    )
     own = {k for klass in rule.__mro__ if klass is not Rule for k in vars(klass)}
     for attr, default_name in (("dialects", "DIALECTS"), ("fix_dialects", "FIX_DIALECTS")):
         if attr not in own and package is not None and hasattr(package, default_name):

@@ -68,7 +68,9 @@ def code_fingerprint() -> str:
                         st = os.stat(full)
                     except OSError:
                         continue
-                    h.update(f"{os.path.relpath(full, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+                    h.update(
+                        f"{os.path.relpath(full, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode()
+                    )
         # the parsers: another version of one parses (and so reports) differently
         import importlib.util
 
@@ -78,13 +80,17 @@ def code_fingerprint() -> str:
                 st = os.stat(spec.origin) if spec and spec.origin else None
             except (ImportError, ValueError, OSError):
                 st = None
-            h.update(f"{module}\0{st.st_size if st else '-'}\0{st.st_mtime_ns if st else '-'}\0".encode())
+            h.update(
+                f"{module}\0{st.st_size if st else '-'}\0{st.st_mtime_ns if st else '-'}\0".encode()
+            )
         # project-specific rules ($BACKEND_ARCHITECT_LOCAL_RULES) count as the tool's source too
         for path in os.environ.get("BACKEND_ARCHITECT_LOCAL_RULES", "").split(os.pathsep):
             if path:
                 try:
                     st = os.stat(path)
-                    h.update(f"local\0{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+                    h.update(
+                        f"local\0{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode()
+                    )
                 except OSError:
                     h.update(f"local\0{path}\0missing\0".encode())
         _CODE = h.hexdigest()
@@ -128,7 +134,7 @@ class ResultsCache:
         try:
             if not data.startswith(_MAGIC):
                 raise ValueError("not an entry")
-            value = pickle.loads(data[len(_MAGIC):])
+            value = pickle.loads(data[len(_MAGIC) :])
         except Exception:  # a torn or corrupted entry is only a miss
             self.misses += 1
             try:

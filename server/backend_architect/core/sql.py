@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
+from collections.abc import Iterator
 
 from .bounded import MB, byte_lru_cache
 from .regions import Region
@@ -153,7 +154,9 @@ class Statement:
         seq = self.find_sequence(*names) if names else None
         if seq:
             return seq[0].start, seq[-1].end
-        return 0, min(len(self.data), self.data.find(b"\n") if b"\n" in self.data else len(self.data))
+        return 0, min(
+            len(self.data), self.data.find(b"\n") if b"\n" in self.data else len(self.data)
+        )
 
 
 def _parse_size(result, text: str) -> int:
@@ -230,11 +233,18 @@ def split_statements(region: Region) -> list[Statement]:
 
 
 _TX_BEGIN = ("TRANS_STMT_BEGIN", "TRANS_STMT_START")
-_TX_END = ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE",
-           "TRANS_STMT_COMMIT_PREPARED", "TRANS_STMT_ROLLBACK_PREPARED")
+_TX_END = (
+    "TRANS_STMT_COMMIT",
+    "TRANS_STMT_ROLLBACK",
+    "TRANS_STMT_PREPARE",
+    "TRANS_STMT_COMMIT_PREPARED",
+    "TRANS_STMT_ROLLBACK_PREPARED",
+)
 
 
-def split_range(region: Region, start: int, end: int, index_base: int, in_tx: bool) -> tuple[list[Statement], bool]:
+def split_range(
+    region: Region, start: int, end: int, index_base: int, in_tx: bool
+) -> tuple[list[Statement], bool]:
     """Statements of region bytes [start, end).
 
     Returns the statements and whether the range ends inside an unterminated
@@ -264,12 +274,25 @@ def split_range(region: Region, start: int, end: int, index_base: int, in_tx: bo
             dangling = True
         text = raw.decode("utf-8", "surrogatepass")
         kind, js, error = parse_statement(text)
-        parts = _recover(raw) if error is not None and b"\n" in raw and "unterminated" not in error else None
+        parts = (
+            _recover(raw)
+            if error is not None and b"\n" in raw and "unterminated" not in error
+            else None
+        )
         if parts is None:
             parts = [(0, len(raw), text, kind, js, error)]
         for rel_start, rel_end, part_text, kind, js, error in parts:
-            stmt = Statement(region, index_base + len(statements), s2 + rel_start, s2 + rel_end, part_text,
-                             terminated and rel_end == len(raw), kind=kind, raw=js, error=error)
+            stmt = Statement(
+                region,
+                index_base + len(statements),
+                s2 + rel_start,
+                s2 + rel_end,
+                part_text,
+                terminated and rel_end == len(raw),
+                kind=kind,
+                raw=js,
+                error=error,
+            )
             # statements recovered from one piece share its span: an edit re-splits all of them
             stmt.span_start, stmt.span_end = s, span_end
             in_tx = _transaction_state(stmt, in_tx)
@@ -473,14 +496,83 @@ def quote_ident(name: str) -> str:
 
 
 _RESERVED = {
-    "ALL", "ANALYSE", "ANALYZE", "AND", "ANY", "ARRAY", "AS", "ASC", "ASYMMETRIC", "BOTH", "CASE", "CAST",
-    "CHECK", "COLLATE", "COLUMN", "CONSTRAINT", "CREATE", "CURRENT_CATALOG", "CURRENT_DATE", "CURRENT_ROLE",
-    "CURRENT_TIME", "CURRENT_TIMESTAMP", "CURRENT_USER", "DEFAULT", "DEFERRABLE", "DESC", "DISTINCT", "DO",
-    "ELSE", "END", "EXCEPT", "FALSE", "FETCH", "FOR", "FOREIGN", "FROM", "GRANT", "GROUP", "HAVING", "IN",
-    "INITIALLY", "INTERSECT", "INTO", "LATERAL", "LEADING", "LIMIT", "LOCALTIME", "LOCALTIMESTAMP", "NOT",
-    "NULL", "OFFSET", "ON", "ONLY", "OR", "ORDER", "PLACING", "PRIMARY", "REFERENCES", "RETURNING", "SELECT",
-    "SESSION_USER", "SOME", "SYMMETRIC", "TABLE", "THEN", "TO", "TRAILING", "TRUE", "UNION", "UNIQUE", "USER",
-    "USING", "VARIADIC", "WHEN", "WHERE", "WINDOW", "WITH",
+    "ALL",
+    "ANALYSE",
+    "ANALYZE",
+    "AND",
+    "ANY",
+    "ARRAY",
+    "AS",
+    "ASC",
+    "ASYMMETRIC",
+    "BOTH",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLLATE",
+    "COLUMN",
+    "CONSTRAINT",
+    "CREATE",
+    "CURRENT_CATALOG",
+    "CURRENT_DATE",
+    "CURRENT_ROLE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "DEFAULT",
+    "DEFERRABLE",
+    "DESC",
+    "DISTINCT",
+    "DO",
+    "ELSE",
+    "END",
+    "EXCEPT",
+    "FALSE",
+    "FETCH",
+    "FOR",
+    "FOREIGN",
+    "FROM",
+    "GRANT",
+    "GROUP",
+    "HAVING",
+    "IN",
+    "INITIALLY",
+    "INTERSECT",
+    "INTO",
+    "LATERAL",
+    "LEADING",
+    "LIMIT",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "NOT",
+    "NULL",
+    "OFFSET",
+    "ON",
+    "ONLY",
+    "OR",
+    "ORDER",
+    "PLACING",
+    "PRIMARY",
+    "REFERENCES",
+    "RETURNING",
+    "SELECT",
+    "SESSION_USER",
+    "SOME",
+    "SYMMETRIC",
+    "TABLE",
+    "THEN",
+    "TO",
+    "TRAILING",
+    "TRUE",
+    "UNION",
+    "UNIQUE",
+    "USER",
+    "USING",
+    "VARIADIC",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
 }
 
 
@@ -498,7 +590,11 @@ def select_statements(node: dict | None) -> Iterator[dict]:
         if not isinstance(cur, dict):
             continue
         for key, value in cur.items():
-            if key == "SubLink" and isinstance(value, dict) and value.get("subLinkType") == "EXISTS_SUBLINK":
+            if (
+                key == "SubLink"
+                and isinstance(value, dict)
+                and value.get("subLinkType") == "EXISTS_SUBLINK"
+            ):
                 continue
             if (key == "SelectStmt" or _is_set_branch(key, value)) and isinstance(value, dict):
                 yield value

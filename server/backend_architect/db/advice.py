@@ -45,7 +45,9 @@ def check_index_findings(result, settings, db=None) -> list[str]:
         import psycopg  # noqa: F401
     except ImportError:
         _FAILED.add(db.url)
-        return ["index advice not verified: the database features need psycopg (pip install 'backend-architect[db]')"]
+        return [
+            "index advice not verified: the database features need psycopg (pip install 'backend-architect[db]')"
+        ]
     try:
         available = db.hypopg_available()
     except DevDatabaseError as exc:
@@ -58,10 +60,17 @@ def check_index_findings(result, settings, db=None) -> list[str]:
             kept.append(f)
             continue
         if not available:
-            kept.append(replace(f, message=f.message + " (unverified: HypoPG is not installed in the database)"))
+            kept.append(
+                replace(
+                    f, message=f.message + " (unverified: HypoPG is not installed in the database)"
+                )
+            )
             continue
         query = _statement_text(result, f.start)
-        ddl = next((m.group(0) for nf in f.fix.new_files for m in [_CREATE_INDEX.search(nf.text)] if m), None)
+        ddl = next(
+            (m.group(0) for nf in f.fix.new_files for m in [_CREATE_INDEX.search(nf.text)] if m),
+            None,
+        )
         if not query or not ddl:
             kept.append(f)
             continue
@@ -72,11 +81,17 @@ def check_index_findings(result, settings, db=None) -> list[str]:
             continue
         costs = f"estimated cost {before:,.2f} -> {after:,.2f} with the index (HypoPG)"
         if after <= before * MIN_DROP:
-            files = tuple(replace(nf, text=f"-- {costs}\n" + nf.text) if _CREATE_INDEX.search(nf.text) else nf
-                          for nf in f.fix.new_files)
-            kept.append(replace(f, message=f"{f.message}; {costs}", fix=replace(f.fix, new_files=files)))
+            files = tuple(
+                replace(nf, text=f"-- {costs}\n" + nf.text) if _CREATE_INDEX.search(nf.text) else nf
+                for nf in f.fix.new_files
+            )
+            kept.append(
+                replace(f, message=f"{f.message}; {costs}", fix=replace(f.fix, new_files=files))
+            )
         else:
-            notes.append(f"{f.code} suggestion dropped: {ddl.strip()} does not halve the query's cost "
-                         f"({before:,.2f} -> {after:,.2f}, HypoPG)")
+            notes.append(
+                f"{f.code} suggestion dropped: {ddl.strip()} does not halve the query's cost "
+                f"({before:,.2f} -> {after:,.2f}, HypoPG)"
+            )
     result.findings[:] = kept
     return notes

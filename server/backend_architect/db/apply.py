@@ -97,10 +97,9 @@ def apply_sql(conn, text: str, mode: str = STATEMENTS) -> Applied:
                 break
     if mode == TRANSACTION:
         conn.execute("ROLLBACK" if not result.ok else "COMMIT")
-    else:
-        # a file's own BEGIN left open by a failure: end it the way psql's end of input would
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            conn.execute("ROLLBACK")
+    # a file's own BEGIN left open by a failure: end it the way psql's end of input would
+    elif conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.execute("ROLLBACK")
     return result
 
 
@@ -112,9 +111,24 @@ def _msg(exc) -> str:
 def schema_dump(server, dbname: str) -> str:
     """``pg_dump --schema-only`` of ``dbname``, normalised: no comments, no SET lines, no blank lines."""
     exe = os.path.join(str(server.bin_dir), "pg_dump")
-    out = subprocess.run([exe, "--schema-only", "--no-owner", "--no-privileges", "-h", "127.0.0.1",
-                          "-p", str(server.port), "-U", "postgres", dbname],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            exe,
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(server.port),
+            "-U",
+            "postgres",
+            dbname,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip())
     return normalise_dump(out.stdout)
@@ -123,8 +137,13 @@ def schema_dump(server, dbname: str) -> str:
 def normalise_dump(text: str) -> str:
     lines = []
     for line in text.splitlines():
-        if not line.strip() or line.startswith("--") or line.startswith("SET ") or \
-                line.startswith("SELECT pg_catalog.set_config") or line.startswith("\\"):
+        if (
+            not line.strip()
+            or line.startswith("--")
+            or line.startswith("SET ")
+            or line.startswith("SELECT pg_catalog.set_config")
+            or line.startswith("\\")
+        ):
             continue
         lines.append(line.rstrip())
     return "\n".join(lines) + "\n"
@@ -174,7 +193,9 @@ def replay_history(conn, folder: str, files: list[str] | None = None, transform=
             out.failed, out.error = path, str(exc)
             break
         info = m.file_info(path, check_git=False)
-        done = apply_sql(conn, transform(text) if transform else text, mode_for(info.in_transaction, info.runner))
+        done = apply_sql(
+            conn, transform(text) if transform else text, mode_for(info.in_transaction, info.runner)
+        )
         out.skipped_statements += done.skipped
         if not done.ok:
             out.failed, out.error = path, done.first_error

@@ -10,18 +10,42 @@ EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
 
 def configure(sub) -> None:
-    p = sub.add_parser("verify", help="replay the migrations on a throwaway PostgreSQL and trace the pending ones")
-    p.add_argument("paths", nargs="*", help="project or migrations folder (default: .); files named are the pending ones")
-    p.add_argument("--postgres-bin", metavar="DIR", help="folder holding initdb, pg_ctl and postgres")
-    p.add_argument("--rows", type=int, default=2000, metavar="N", help="rows inserted into every table first (default 2000)")
-    p.add_argument("--pending", type=int, default=1, metavar="N",
-                   help="trace the newest N migrations of each folder (default 1)")
+    p = sub.add_parser(
+        "verify", help="replay the migrations on a throwaway PostgreSQL and trace the pending ones"
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        help="project or migrations folder (default: .); files named are the pending ones",
+    )
+    p.add_argument(
+        "--postgres-bin", metavar="DIR", help="folder holding initdb, pg_ctl and postgres"
+    )
+    p.add_argument(
+        "--rows",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="rows inserted into every table first (default 2000)",
+    )
+    p.add_argument(
+        "--pending",
+        type=int,
+        default=1,
+        metavar="N",
+        help="trace the newest N migrations of each folder (default 1)",
+    )
     p.add_argument("--output-format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("drift", help="compare the migrations' schema with the database at database.url / DATABASE_URL")
+    p = sub.add_parser(
+        "drift",
+        help="compare the migrations' schema with the database at database.url / DATABASE_URL",
+    )
     p.add_argument("paths", nargs="*", help="project folder (default: .)")
-    p.add_argument("--database-url", metavar="URL", help="default: the database.url setting, then DATABASE_URL")
+    p.add_argument(
+        "--database-url", metavar="URL", help="default: the database.url setting, then DATABASE_URL"
+    )
     p.add_argument("--output-format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_drift)
 
@@ -41,7 +65,9 @@ def cmd_verify(args) -> int:
         print("error: verify needs psycopg: pip install 'backend-architect[db]'", file=sys.stderr)
         return EXIT_ERROR
     try:
-        report = verify(paths, bin_dir=args.postgres_bin, rows=max(0, args.rows), pending=max(0, args.pending))
+        report = verify(
+            paths, bin_dir=args.postgres_bin, rows=max(0, args.rows), pending=max(0, args.pending)
+        )
     except PostgresUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -62,7 +88,10 @@ def cmd_drift(args) -> int:
         return EXIT_ERROR
     url = args.database_url or database_url(root)
     if not url:
-        print("error: no database configured: set DATABASE_URL or the database.url setting", file=sys.stderr)
+        print(
+            "error: no database configured: set DATABASE_URL or the database.url setting",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     try:
         result = drift(root, url)

@@ -24,7 +24,9 @@ class DevDatabaseError(RuntimeError):
     """The database could not be used; the message is safe to show (no password)."""
 
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)(?P<pw>[^@/?#\s]*)(?=@)", re.I)
+_URL_PASSWORD = re.compile(
+    r"(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)(?P<pw>[^@/?#\s]*)(?=@)", re.I
+)
 _KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.I)
 _QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<pw>[^&\s]+)", re.I)
 
@@ -67,7 +69,8 @@ def database_url(root: str | None = None, settings=None) -> str | None:
 
 _PLACEHOLDER = re.compile(
     r"(?P<dollar>\$\d+)|(?P<pyformat>%\((?P<pyname>\w+)\)s)|(?P<format>%s)|(?<![:\w]):(?P<colon>[A-Za-z_]\w*)"
-    r"|(?P<qmark>\?)(?![|&-])")
+    r"|(?P<qmark>\?)(?![|&-])"
+)
 
 
 def to_dollar_params(sql: str) -> tuple[str, int]:
@@ -98,7 +101,7 @@ def to_dollar_params(sql: str) -> tuple[str, int]:
         return _PLACEHOLDER.sub(sub, segment)
 
     for m in _SPLIT_RE.finditer(sql):
-        out.append(code(sql[pos:m.start()]))
+        out.append(code(sql[pos : m.start()]))
         out.append(m.group(0))
         pos = m.end()
     out.append(code(sql[pos:]))
@@ -106,6 +109,7 @@ def to_dollar_params(sql: str) -> tuple[str, int]:
 
 
 # -- plans --------------------------------------------------------------------------------------
+
 
 @dataclass
 class PlanStep:
@@ -130,20 +134,41 @@ class Plan:
         return [s for s in self.steps if s.node == "Seq Scan" and (s.table_rows or 0) >= min_rows]
 
     def summary(self, min_rows: float = 1000) -> str:
-        lines = [f"estimated rows {self.rows:,.0f}, cost {self.cost:,.2f}" + (" (generic plan)" if self.generic else "")]
+        lines = [
+            f"estimated rows {self.rows:,.0f}, cost {self.cost:,.2f}"
+            + (" (generic plan)" if self.generic else "")
+        ]
         for s in self.steps:
-            what = s.node + (f" on {s.relation}" if s.relation else "") + (f" using {s.index}" if s.index else "")
-            size = f", table ~{s.table_rows:,.0f} rows" if s.table_rows is not None and s.relation else ""
+            what = (
+                s.node
+                + (f" on {s.relation}" if s.relation else "")
+                + (f" using {s.index}" if s.index else "")
+            )
+            size = (
+                f", table ~{s.table_rows:,.0f} rows"
+                if s.table_rows is not None and s.relation
+                else ""
+            )
             lines.append(f"- {what}: rows {s.rows:,.0f}, cost {s.cost:,.2f}{size}")
         big = self.seq_scans(min_rows)
         if big:
-            lines.append("sequential scan of " + ", ".join(f"{s.relation} (~{s.table_rows:,.0f} rows)" for s in big))
+            lines.append(
+                "sequential scan of "
+                + ", ".join(f"{s.relation} (~{s.table_rows:,.0f} rows)" for s in big)
+            )
         return "\n".join(lines)
 
 
 def _steps(node: dict, out: list[PlanStep]) -> None:
-    out.append(PlanStep(node.get("Node Type", "?"), node.get("Relation Name"), node.get("Index Name"),
-                        float(node.get("Plan Rows", 0)), float(node.get("Total Cost", 0))))
+    out.append(
+        PlanStep(
+            node.get("Node Type", "?"),
+            node.get("Relation Name"),
+            node.get("Index Name"),
+            float(node.get("Plan Rows", 0)),
+            float(node.get("Total Cost", 0)),
+        )
+    )
     for child in node.get("Plans", []) or []:
         _steps(child, out)
 
@@ -151,8 +176,14 @@ def _steps(node: dict, out: list[PlanStep]) -> None:
 class DevDatabase:
     """One read-only session; reconnects when the connection drops. Thread-safe (one lock)."""
 
-    def __init__(self, url: str, *, statement_timeout_ms: int = 2000, lock_timeout_ms: int = 500,
-                 connect_timeout: int = 5) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        statement_timeout_ms: int = 2000,
+        lock_timeout_ms: int = 500,
+        connect_timeout: int = 5,
+    ) -> None:
         self.url = url
         self.statement_timeout_ms = statement_timeout_ms
         self.lock_timeout_ms = lock_timeout_ms
@@ -169,8 +200,11 @@ class DevDatabase:
         if not url:
             return None
         db = getattr(settings, "database", None)
-        return cls(url, statement_timeout_ms=getattr(db, "statement_timeout_ms", 2000),
-                   lock_timeout_ms=getattr(db, "lock_timeout_ms", 500))
+        return cls(
+            url,
+            statement_timeout_ms=getattr(db, "statement_timeout_ms", 2000),
+            lock_timeout_ms=getattr(db, "lock_timeout_ms", 500),
+        )
 
     @property
     def masked_url(self) -> str:
@@ -186,11 +220,21 @@ class DevDatabase:
             why = f"waited longer than {self.lock_timeout_ms} ms for a lock (database.lock_timeout_ms)"
         elif isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
             why = "refused: the session is read only"
-        elif isinstance(exc, psycopg.OperationalError) and re.search(r"password authentication failed|"
-                                                                        r"authentication failed", text, re.I):
-            why = "authentication failed: check the user and password of database.url / DATABASE_URL"
-        elif isinstance(exc, psycopg.OperationalError) and re.search(r"connection refused|could not connect|"
-                                                                        r"timeout expired|no such file", text, re.I):
+        elif isinstance(exc, psycopg.OperationalError) and re.search(
+            r"password authentication failed|"
+            r"authentication failed",
+            text,
+            re.I,
+        ):
+            why = (
+                "authentication failed: check the user and password of database.url / DATABASE_URL"
+            )
+        elif isinstance(exc, psycopg.OperationalError) and re.search(
+            r"connection refused|could not connect|"
+            r"timeout expired|no such file",
+            text,
+            re.I,
+        ):
             why = "the server is not reachable (is it running?)"
         else:
             why = text.splitlines()[0] if text else type(exc).__name__
@@ -203,11 +247,18 @@ class DevDatabase:
             if self._conn is not None and not self._conn.closed:
                 return self._conn
             started = time.perf_counter()
-            options = (f"-c default_transaction_read_only=on -c statement_timeout={int(self.statement_timeout_ms)} "
-                       f"-c lock_timeout={int(self.lock_timeout_ms)}")
+            options = (
+                f"-c default_transaction_read_only=on -c statement_timeout={int(self.statement_timeout_ms)} "
+                f"-c lock_timeout={int(self.lock_timeout_ms)}"
+            )
             try:
-                conn = psycopg.connect(self.url, autocommit=True, connect_timeout=self.connect_timeout,
-                                       options=options, application_name="backend-architect (read only)")
+                conn = psycopg.connect(
+                    self.url,
+                    autocommit=True,
+                    connect_timeout=self.connect_timeout,
+                    options=options,
+                    application_name="backend-architect (read only)",
+                )
                 # again as statements: a pooler may drop startup options
                 conn.execute("SET default_transaction_read_only = on")
                 conn.execute(f"SET statement_timeout = {int(self.statement_timeout_ms)}")
@@ -253,7 +304,9 @@ class DevDatabase:
                 return cur.fetchall() if cur.description else []
             except psycopg.OperationalError as exc:
                 self.close()
-                if retry and not isinstance(exc, (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable)):
+                if retry and not isinstance(
+                    exc, (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable)
+                ):
                     return self._run(sql, params, doing, retry=False)
                 raise self._error(exc, doing) from None
             except psycopg.Error as exc:
@@ -308,12 +361,19 @@ class DevDatabase:
             _steps(root, steps)
         names = sorted({s.relation for s in steps if s.relation})
         if names:
-            sizes = dict(self.catalog("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) AND relkind IN "
-                                      "('r', 'p', 'm')", (names,)))
+            sizes = dict(
+                self.catalog(
+                    "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) AND relkind IN "
+                    "('r', 'p', 'm')",
+                    (names,),
+                )
+            )
             for s in steps:
                 if s.relation in sizes:
                     s.table_rows = max(float(sizes[s.relation]), 0.0)
-        return Plan(float(root.get("Total Cost", 0)), float(root.get("Plan Rows", 0)), steps, generic)
+        return Plan(
+            float(root.get("Total Cost", 0)), float(root.get("Plan Rows", 0)), steps, generic
+        )
 
     # -- HypoPG -------------------------------------------------------------------------------
 
@@ -339,4 +399,3 @@ class DevDatabase:
         hypo = rows[0][0] if rows else ""
         used = any(s.index and s.index == hypo for s in after.steps)
         return before.cost, after.cost, used
-

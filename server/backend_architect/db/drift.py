@@ -14,11 +14,27 @@ from dataclasses import dataclass, field
 from .devdb import DevDatabase
 
 BOOKKEEPING = {
-    "goose_db_version", "schema_migrations", "__diesel_schema_migrations", "flyway_schema_history",
-    "alembic_version", "_prisma_migrations", "knex_migrations", "knex_migrations_lock", "migrations",
-    "typeorm_migrations", "sequelizemeta", "django_migrations", "gorp_migrations", "_sqlx_migrations",
-    "schema_version", "databasechangelog", "databasechangeloglock", "pgmigrations", "river_migration",
-    "seaql_migrations", "atlas_schema_revisions",
+    "goose_db_version",
+    "schema_migrations",
+    "__diesel_schema_migrations",
+    "flyway_schema_history",
+    "alembic_version",
+    "_prisma_migrations",
+    "knex_migrations",
+    "knex_migrations_lock",
+    "migrations",
+    "typeorm_migrations",
+    "sequelizemeta",
+    "django_migrations",
+    "gorp_migrations",
+    "_sqlx_migrations",
+    "schema_version",
+    "databasechangelog",
+    "databasechangeloglock",
+    "pgmigrations",
+    "river_migration",
+    "seaql_migrations",
+    "atlas_schema_revisions",
 }
 
 _TABLES_SQL = (
@@ -50,7 +66,9 @@ class DriftItem:
         return {"kind": self.kind, "name": self.name, "side": self.side, "declared_at": self.where}
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.name}: {self.side}" + (f" (declared at {self.where})" if self.where else "")
+        return f"{self.kind} {self.name}: {self.side}" + (
+            f" (declared at {self.where})" if self.where else ""
+        )
 
 
 MISSING = "missing in the database"
@@ -65,8 +83,12 @@ class DriftReport:
     schemas: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"root": self.root, "database": self.database, "schemas": self.schemas,
-                "drift": [i.to_json() for i in self.items]}
+        return {
+            "root": self.root,
+            "database": self.database,
+            "schemas": self.schemas,
+            "drift": [i.to_json() for i in self.items],
+        }
 
 
 def _where(path: str | None, line: int | None, root: str) -> str | None:
@@ -91,7 +113,9 @@ def compare(catalog, db: DevDatabase, root: str) -> DriftReport:
         live_columns.setdefault((s, n), set()).add(col)
     live_indexes: dict[tuple, list[tuple]] = {}
     for s, t, name, unique, expr, cols in db.catalog(_INDEXES_SQL, (schemas,)):
-        live_indexes.setdefault((s, t), []).append((name, bool(unique), bool(expr), tuple(cols or ())))
+        live_indexes.setdefault((s, t), []).append(
+            (name, bool(unique), bool(expr), tuple(cols or ()))
+        )
     items = report.items
     declared_keys = set()
     for t in declared:
@@ -100,15 +124,23 @@ def compare(catalog, db: DevDatabase, root: str) -> DriftReport:
         if t.name.lower() in BOOKKEEPING:
             continue
         if key not in live_tables:
-            items.append(DriftItem("table", t.qualified, MISSING, _where(t.source_path, t.line, root)))
+            items.append(
+                DriftItem("table", t.qualified, MISSING, _where(t.source_path, t.line, root))
+            )
             continue
         have = live_columns.get(key, set())
         if t.columns_known:
             names = {c.name for c in t.columns}
             for c in t.columns:
                 if c.name not in have:
-                    items.append(DriftItem("column", f"{t.qualified}.{c.name}", MISSING,
-                                           _where(c.source_path, c.line, root)))
+                    items.append(
+                        DriftItem(
+                            "column",
+                            f"{t.qualified}.{c.name}",
+                            MISSING,
+                            _where(c.source_path, c.line, root),
+                        )
+                    )
             for col in sorted(have - names):
                 items.append(DriftItem("column", f"{t.qualified}.{col}", EXTRA))
         live = live_indexes.get(key, [])
@@ -118,20 +150,38 @@ def compare(catalog, db: DevDatabase, root: str) -> DriftReport:
         for ix in t.all_indexes():
             if any(ix.expressions):
                 if ix.name not in live_names:
-                    items.append(DriftItem("index", ix.name, MISSING, _where(ix.source_path, ix.line, root)))
+                    items.append(
+                        DriftItem("index", ix.name, MISSING, _where(ix.source_path, ix.line, root))
+                    )
                 declared_sigs.add(ix.name)
                 continue
             sig = (tuple(ix.columns), bool(ix.unique))
             declared_sigs.add(sig)
             if sig not in live_sigs and ix.name not in live_names:
-                items.append(DriftItem("index", f"{ix.name} on {t.qualified} ({', '.join(ix.columns)})", MISSING,
-                                       _where(ix.source_path, ix.line, root)))
+                items.append(
+                    DriftItem(
+                        "index",
+                        f"{ix.name} on {t.qualified} ({', '.join(ix.columns)})",
+                        MISSING,
+                        _where(ix.source_path, ix.line, root),
+                    )
+                )
         for name, unique, expr, cols in live:
-            if expr and name not in declared_sigs or not expr and (cols, unique) not in declared_sigs:
+            if (
+                expr
+                and name not in declared_sigs
+                or not expr
+                and (cols, unique) not in declared_sigs
+            ):
                 if not any(ix.name == name for ix in t.all_indexes()):
-                    items.append(DriftItem("index", f"{name} on {t.qualified} ({', '.join(cols) or 'expression'})",
-                                           EXTRA))
-    for (s, n) in sorted(live_tables):
+                    items.append(
+                        DriftItem(
+                            "index",
+                            f"{name} on {t.qualified} ({', '.join(cols) or 'expression'})",
+                            EXTRA,
+                        )
+                    )
+    for s, n in sorted(live_tables):
         if (s, n) not in declared_keys and n.lower() not in BOOKKEEPING:
             items.append(DriftItem("table", f"{s}.{n}", EXTRA))
     return report
@@ -149,7 +199,9 @@ def drift(root: str, url: str, settings=None) -> DriftReport:
 
 def format_text(report: DriftReport) -> str:
     if not report.items:
-        return f"no drift: the migrations and {report.database} agree ({', '.join(report.schemas)})\n"
+        return (
+            f"no drift: the migrations and {report.database} agree ({', '.join(report.schemas)})\n"
+        )
     lines = [f"{len(report.items)} difference(s) between the migrations and {report.database}:"]
     lines += [f"  {i}" for i in report.items]
     return "\n".join(lines) + "\n"

@@ -17,12 +17,27 @@ from ..catalog.sources import order_key
 from ..core.sql import _SPLIT_RE
 from ..project.model import ProjectModel, model as _default_model
 
-_SKIP_DIRS = {".git", "node_modules", "vendor", "target", "dist", "build", "__pycache__", ".venv", "venv"}
+_SKIP_DIRS = {
+    ".git",
+    "node_modules",
+    "vendor",
+    "target",
+    "dist",
+    "build",
+    "__pycache__",
+    ".venv",
+    "venv",
+}
 # the marker that opens the down section, per two-section format
-_DOWN_MARK = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down)\b[^\n]*$",
-                        re.I | re.M)
-_UP_MARK = re.compile(r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Up|migrate:up|\+migrate[ \t]+Up)\b[^\n]*$", re.I | re.M)
-_TX_CONTROL = re.compile(r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK)\b\s*(?:TRANSACTION|WORK)?\s*$", re.I)
+_DOWN_MARK = re.compile(
+    r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down)\b[^\n]*$", re.I | re.M
+)
+_UP_MARK = re.compile(
+    r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Up|migrate:up|\+migrate[ \t]+Up)\b[^\n]*$", re.I | re.M
+)
+_TX_CONTROL = re.compile(
+    r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK)\b\s*(?:TRANSACTION|WORK)?\s*$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +90,15 @@ class ReplayError:
     not_applied: list[str] = field(default_factory=list)  # later files of the folder, never run
 
     def to_json(self) -> dict:
-        return {"path": self.path, "line": self.line, "column": self.column, "message": self.message,
-                "sqlstate": self.sqlstate, "statement": self.statement, "not_applied": self.not_applied}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "sqlstate": self.sqlstate,
+            "statement": self.statement,
+            "not_applied": self.not_applied,
+        }
 
 
 def up_text(text: str) -> str:
@@ -88,10 +110,10 @@ def up_text(text: str) -> str:
         if down is None:
             out.append(text[pos:])
             break
-        out.append(text[pos:down.start()])
+        out.append(text[pos : down.start()])
         up = _UP_MARK.search(text, down.end())
         stop = up.start() if up else len(text)
-        out.append(re.sub(r"[^\n]", " ", text[down.start():stop]))
+        out.append(re.sub(r"[^\n]", " ", text[down.start() : stop]))
         pos = stop
     return "".join(out)
 
@@ -120,7 +142,9 @@ def _add(pieces: list[Piece], text: str, start: int, end: int) -> None:
         pieces.append(Piece(s, s + len(body), body))
 
 
-def discover(paths: list[str], settings=None, m: ProjectModel | None = None) -> list[MigrationFolder]:
+def discover(
+    paths: list[str], settings=None, m: ProjectModel | None = None
+) -> list[MigrationFolder]:
     """The PostgreSQL migration folders under ``paths`` (a file names its own folder), each
     with its up files in the runner's order."""
     m = m or _default_model()
@@ -135,7 +159,9 @@ def discover(paths: list[str], settings=None, m: ProjectModel | None = None) -> 
                 files.append(p)
                 continue
         for dirpath, dirnames, filenames in os.walk(p):
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")
+            )
             files += [os.path.join(dirpath, n) for n in filenames if n.lower().endswith(".sql")]
     folders: dict[str, MigrationFolder] = {}
     seen = set()
@@ -146,7 +172,11 @@ def discover(paths: list[str], settings=None, m: ProjectModel | None = None) -> 
         info = m.file_info(path, settings, check_git=False)
         if not info.is_migration or info.direction == "down" or not info.may_be(("postgres",)):
             continue
-        if info.not_own is not None and not info.explicit and info.not_own.kind not in ("generated",):
+        if (
+            info.not_own is not None
+            and not info.explicit
+            and info.not_own.kind not in ("generated",)
+        ):
             continue
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
@@ -217,11 +247,18 @@ def apply_file(conn, mf: MigrationFile, *, statement_hook=None) -> ReplayError |
             pass
         start = current.start if current is not None else 0
         line, col = error_position(mf, start, exc)
-        return ReplayError(mf.path, line, col, error_message(exc),
-                           getattr(getattr(exc, "diag", None), "sqlstate", None),
-                           current.text if current is not None else "")
+        return ReplayError(
+            mf.path,
+            line,
+            col,
+            error_message(exc),
+            getattr(getattr(exc, "diag", None), "sqlstate", None),
+            current.text if current is not None else "",
+        )
     finally:
-        if not wrap and conn.info.transaction_status != 0:  # a file that opened a transaction and failed
+        if (
+            not wrap and conn.info.transaction_status != 0
+        ):  # a file that opened a transaction and failed
             try:
                 conn.execute("ROLLBACK")
             except psycopg.Error:
@@ -237,6 +274,6 @@ def replay(conn, files: list[MigrationFile], *, on_file=None) -> ReplayError | N
             on_file(mf)
         err = apply_file(conn, mf)
         if err is not None:
-            err.not_applied = [f.path for f in files[i + 1:]]
+            err.not_applied = [f.path for f in files[i + 1 :]]
             return err
     return None

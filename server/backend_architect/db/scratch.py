@@ -39,7 +39,9 @@ def find_server_binaries(explicit: str | os.PathLike | None = None) -> Path:
         pg_config = shutil.which("pg_config")
         if pg_config:
             try:
-                out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10)
+                out = subprocess.run(
+                    [pg_config, "--bindir"], capture_output=True, text=True, timeout=10
+                )
                 if out.returncode == 0 and out.stdout.strip():
                     candidates.append(Path(out.stdout.strip()))
             except (OSError, subprocess.TimeoutExpired):
@@ -75,8 +77,13 @@ class ScratchPostgres:
     Durability is off: the data is thrown away anyway.
     """
 
-    def __init__(self, bin_dir: str | os.PathLike | None = None, *, start_timeout: float = 60.0,
-                 host_auth: str = "trust") -> None:
+    def __init__(
+        self,
+        bin_dir: str | os.PathLike | None = None,
+        *,
+        start_timeout: float = 60.0,
+        host_auth: str = "trust",
+    ) -> None:
         """``host_auth``: how TCP connections authenticate (``trust``, or ``scram-sha-256`` to test
         passwords); the Unix socket in the temp folder always trusts (:meth:`socket_dsn`)."""
         self.bin_dir = find_server_binaries(bin_dir)
@@ -100,15 +107,42 @@ class ScratchPostgres:
         data = self.root / "data"
         if self._user is not None:
             os.chown(self.root, self._user.pw_uid, self._user.pw_gid)
-        self._run(["initdb", "-D", str(data), "-U", "postgres", "--auth-local=trust",
-                   f"--auth-host={self.host_auth}", "-E", "UTF8",
-                   "--locale=C", "--no-sync"])
+        self._run(
+            [
+                "initdb",
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                f"--auth-host={self.host_auth}",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]
+        )
         self.port = _free_port()
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=40")
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=40"
+        )
         try:
-            self._run(["pg_ctl", "-D", str(data), "-l", str(self.root / "server.log"), "-o", options,
-                       "-w", "-t", str(int(self.start_timeout)), "start"])
+            self._run(
+                [
+                    "pg_ctl",
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(self.root / "server.log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    str(int(self.start_timeout)),
+                    "start",
+                ]
+            )
         except PostgresUnavailable as exc:
             log = self.log_tail()
             self.stop()
@@ -153,7 +187,9 @@ class ScratchPostgres:
         if self.root is None:
             return ""
         try:
-            return "\n".join((self.root / "server.log").read_text(errors="replace").splitlines()[-lines:])
+            return "\n".join(
+                (self.root / "server.log").read_text(errors="replace").splitlines()[-lines:]
+            )
         except OSError:
             return ""
 
@@ -164,8 +200,14 @@ class ScratchPostgres:
             kwargs = {"user": self._user.pw_uid, "group": self._user.pw_gid, "extra_groups": []}
         started = time.monotonic()
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=self.start_timeout + 30,
-                                  cwd=str(self.root or "/"), **kwargs)
+            proc = subprocess.run(
+                argv,
+                capture_output=True,
+                text=True,
+                timeout=self.start_timeout + 30,
+                cwd=str(self.root or "/"),
+                **kwargs,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise PostgresUnavailable(f"{Path(argv[0]).name} failed: {exc}") from exc
         if proc.returncode != 0:

@@ -17,10 +17,20 @@ from dataclasses import dataclass, field
 
 from .replay import MigrationFile, Piece, ReplayError, error_message, error_position
 
-LOCK_ORDER = ["ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
-              "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"]
-_USER_REL = ("n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%' "
-             "AND n.nspname NOT LIKE 'pg\\_temp%%'")
+LOCK_ORDER = [
+    "ACCESS SHARE",
+    "ROW SHARE",
+    "ROW EXCLUSIVE",
+    "SHARE UPDATE EXCLUSIVE",
+    "SHARE",
+    "SHARE ROW EXCLUSIVE",
+    "EXCLUSIVE",
+    "ACCESS EXCLUSIVE",
+]
+_USER_REL = (
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%%' "
+    "AND n.nspname NOT LIKE 'pg\\_temp%%'"
+)
 _LOCKS_SQL = (
     "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind::text, l.mode "
     "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -57,8 +67,18 @@ class LockSeen:
         return {"relation": self.relation, "kind": self.kind, "mode": self.mode}
 
 
-_KINDS = {"r": "table", "p": "table", "i": "index", "I": "index", "S": "sequence", "v": "view", "m": "view",
-          "t": "toast", "f": "table", "c": "type"}
+_KINDS = {
+    "r": "table",
+    "p": "table",
+    "i": "index",
+    "I": "index",
+    "S": "sequence",
+    "v": "view",
+    "m": "view",
+    "t": "toast",
+    "f": "table",
+    "c": "type",
+}
 
 
 @dataclass
@@ -74,7 +94,9 @@ class StatementTrace:
     ms: float = 0.0
     in_transaction: bool = True  # False: ran on its own, locks sampled while it ran
     error: ReplayError | None = None
-    rows: dict[str, int] = field(default_factory=dict)  # table -> estimated rows before the statement
+    rows: dict[str, int] = field(
+        default_factory=dict
+    )  # table -> estimated rows before the statement
 
     def strongest(self, kinds=("table",)) -> LockSeen | None:
         best = None
@@ -84,10 +106,17 @@ class StatementTrace:
         return best
 
     def to_json(self) -> dict:
-        return {"path": self.path, "line": self.line, "statement": self.text[:500],
-                "locks": [lk.to_json() for lk in self.locks], "rewritten": self.rewritten,
-                "scanned": self.scanned, "ms": round(self.ms, 2), "in_transaction": self.in_transaction,
-                "error": self.error.to_json() if self.error else None}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "statement": self.text[:500],
+            "locks": [lk.to_json() for lk in self.locks],
+            "rewritten": self.rewritten,
+            "scanned": self.scanned,
+            "ms": round(self.ms, 2),
+            "in_transaction": self.in_transaction,
+            "error": self.error.to_json() if self.error else None,
+        }
 
 
 def _strongest_per_relation(rows) -> list[LockSeen]:
@@ -100,7 +129,10 @@ def _strongest_per_relation(rows) -> list[LockSeen]:
 
 
 def _filenodes(conn) -> dict[int, tuple[str, str, int, int]]:
-    return {oid: (name, kind, node, tuples) for oid, name, kind, node, tuples in conn.execute(_FILENODES_SQL)}
+    return {
+        oid: (name, kind, node, tuples)
+        for oid, name, kind, node, tuples in conn.execute(_FILENODES_SQL)
+    }
 
 
 def _rewrites(before: dict, after: dict) -> list[str]:
@@ -129,7 +161,9 @@ class _Sampler(threading.Thread):
             time.sleep(0.001)
 
 
-def trace_statement(conn, observer, mf: MigrationFile, piece: Piece, wrapped: bool | None = None) -> StatementTrace:
+def trace_statement(
+    conn, observer, mf: MigrationFile, piece: Piece, wrapped: bool | None = None
+) -> StatementTrace:
     """Run ``piece`` on ``conn`` (autocommit) and observe it from ``observer`` (autocommit).
 
     ``wrapped``: whether the statement runs inside a transaction when migrating (the
@@ -165,8 +199,14 @@ def trace_statement(conn, observer, mf: MigrationFile, piece: Piece, wrapped: bo
 
 def _failed(tr: StatementTrace, mf: MigrationFile, piece: Piece, exc) -> StatementTrace:
     line, col = error_position(mf, piece.start, exc)
-    tr.error = ReplayError(mf.path, line, col, error_message(exc),
-                           getattr(getattr(exc, "diag", None), "sqlstate", None), piece.text)
+    tr.error = ReplayError(
+        mf.path,
+        line,
+        col,
+        error_message(exc),
+        getattr(getattr(exc, "diag", None), "sqlstate", None),
+        piece.text,
+    )
     return tr
 
 
@@ -221,7 +261,9 @@ _COLUMNS_SQL = (
 def value_expr(type_sql: str, typtype: str, typname: str, category: str) -> str | None:
     """A SQL expression over ``g`` (1..N) giving a value of the column's type; None: no value to give."""
     if typtype == "e":
-        return f"(enum_range(NULL::{type_sql}))[1 + g % array_length(enum_range(NULL::{type_sql}), 1)]"
+        return (
+            f"(enum_range(NULL::{type_sql}))[1 + g % array_length(enum_range(NULL::{type_sql}), 1)]"
+        )
     name = typname.lower()
     if name in ("int2",):
         return f"(g % 32000)::{type_sql}"
@@ -256,8 +298,22 @@ def fill_tables(conn, rows: int) -> tuple[dict[str, int], dict[str, str]]:
     import psycopg
 
     tables: dict[str, list[tuple]] = {}
-    for _, table, col, type_sql, typtype, typname, category, hasdef, ident, gen, notnull in conn.execute(_COLUMNS_SQL):
-        tables.setdefault(table, []).append((col, type_sql, typtype, typname, category, hasdef, ident, gen, notnull))
+    for (
+        _,
+        table,
+        col,
+        type_sql,
+        typtype,
+        typname,
+        category,
+        hasdef,
+        ident,
+        gen,
+        notnull,
+    ) in conn.execute(_COLUMNS_SQL):
+        tables.setdefault(table, []).append(
+            (col, type_sql, typtype, typname, category, hasdef, ident, gen, notnull)
+        )
     filled: dict[str, int] = {}
     skipped: dict[str, str] = {}
     if rows <= 0:
@@ -279,8 +335,11 @@ def fill_tables(conn, rows: int) -> tuple[dict[str, int], dict[str, str]]:
         if why:
             skipped[table] = why
             continue
-        sql = (f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} FROM generate_series(1, {int(rows)}) g"
-               if names else f"INSERT INTO {table} SELECT FROM generate_series(1, {int(rows)}) g")
+        sql = (
+            f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} FROM generate_series(1, {int(rows)}) g"
+            if names
+            else f"INSERT INTO {table} SELECT FROM generate_series(1, {int(rows)}) g"
+        )
         try:
             conn.execute("BEGIN")
             conn.execute("SET LOCAL session_replication_role = replica")

@@ -35,10 +35,16 @@ class Claim:
 
 # The claim each MIGRATION rule's message makes, in PostgreSQL's terms.
 CLAIMS: dict[str, Claim] = {
-    "MG001": Claim(lock="SHARE", scan=True),  # CREATE INDEX: SHARE for the build (DROP INDEX: stronger)
-    "MG002": Claim(fails="25001"),  # active_sql_transaction: CONCURRENTLY inside the runner's transaction
+    "MG001": Claim(
+        lock="SHARE", scan=True
+    ),  # CREATE INDEX: SHARE for the build (DROP INDEX: stronger)
+    "MG002": Claim(
+        fails="25001"
+    ),  # active_sql_transaction: CONCURRENTLY inside the runner's transaction
     "MG003": Claim(fails="23502"),  # not_null_violation: the table has rows
-    "MG004": Claim(lock="SHARE ROW EXCLUSIVE", scan=True),  # a foreign key; a CHECK takes ACCESS EXCLUSIVE
+    "MG004": Claim(
+        lock="SHARE ROW EXCLUSIVE", scan=True
+    ),  # a foreign key; a CHECK takes ACCESS EXCLUSIVE
     "MG005": Claim(lock="ACCESS EXCLUSIVE", rewrite=True),
     "MG006": Claim(lock="ACCESS EXCLUSIVE", scan=True),
     "MG007": Claim(lock="ACCESS EXCLUSIVE", rewrite=True),
@@ -65,8 +71,13 @@ class Verdict:
     statement: int | None = None  # index of the traced statement
 
     def to_json(self) -> dict:
-        return {"code": self.code, "line": self.line, "message": self.message, "status": self.status,
-                "observed": self.observed}
+        return {
+            "code": self.code,
+            "line": self.line,
+            "message": self.message,
+            "status": self.status,
+            "observed": self.observed,
+        }
 
 
 @dataclass
@@ -81,10 +92,13 @@ class FileResult:
         return next((t.error for t in self.traces if t.error), None)
 
     def to_json(self) -> dict:
-        return {"path": self.path, "statements": [t.to_json() for t in self.traces],
-                "findings": [v.to_json() for v in self.verdicts],
-                "trace_only": [{"line": t.line, "observed": observed(t)} for t in self.trace_only],
-                "error": self.error.to_json() if self.error else None}
+        return {
+            "path": self.path,
+            "statements": [t.to_json() for t in self.traces],
+            "findings": [v.to_json() for v in self.verdicts],
+            "trace_only": [{"line": t.line, "observed": observed(t)} for t in self.trace_only],
+            "error": self.error.to_json() if self.error else None,
+        }
 
 
 @dataclass
@@ -98,9 +112,15 @@ class FolderResult:
     files: list[FileResult] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"folder": self.folder, "runner": self.runner, "applied": self.applied,
-                "error": self.error.to_json() if self.error else None, "rows": self.filled,
-                "tables_not_filled": self.skipped, "pending": [f.to_json() for f in self.files]}
+        return {
+            "folder": self.folder,
+            "runner": self.runner,
+            "applied": self.applied,
+            "error": self.error.to_json() if self.error else None,
+            "rows": self.filled,
+            "tables_not_filled": self.skipped,
+            "pending": [f.to_json() for f in self.files],
+        }
 
 
 def observed(t: StatementTrace) -> str:
@@ -110,8 +130,13 @@ def observed(t: StatementTrace) -> str:
     strongest = t.strongest(("table",))
     if strongest is not None:
         parts.append(f"{strongest.mode} on {strongest.relation}")
-    others = [lk for lk in t.locks if lk is not strongest and lk.kind == "table"
-              and lock_rank(lk.mode) >= lock_rank("SHARE UPDATE EXCLUSIVE")]
+    others = [
+        lk
+        for lk in t.locks
+        if lk is not strongest
+        and lk.kind == "table"
+        and lock_rank(lk.mode) >= lock_rank("SHARE UPDATE EXCLUSIVE")
+    ]
     parts += [f"{lk.mode} on {lk.relation}" for lk in others]
     if t.rewritten:
         parts.append("rewrote " + ", ".join(t.rewritten))
@@ -119,8 +144,14 @@ def observed(t: StatementTrace) -> str:
     if scanned:
         parts.append("scanned " + ", ".join(scanned))
     if not parts:
-        parts.append("no lock on an existing table" if t.in_transaction else "no lock seen while sampling")
-    where = "" if t.in_transaction else " (outside a transaction: locks sampled while it ran, short ones may be missed)"
+        parts.append(
+            "no lock on an existing table" if t.in_transaction else "no lock seen while sampling"
+        )
+    where = (
+        ""
+        if t.in_transaction
+        else " (outside a transaction: locks sampled while it ran, short ones may be missed)"
+    )
     return "; ".join(parts) + f"; {t.ms:.1f} ms{where}"
 
 
@@ -182,8 +213,11 @@ def examine(mf: MigrationFile, traces: list[StatementTrace]) -> FileResult:
         if i in flagged or t.error is not None:
             continue
         strongest = t.strongest(("table",))
-        busy = strongest is not None and lock_rank(strongest.mode) >= lock_rank(NOTABLE_LOCK) and \
-            t.rows.get(strongest.relation, 0) > 0
+        busy = (
+            strongest is not None
+            and lock_rank(strongest.mode) >= lock_rank(NOTABLE_LOCK)
+            and t.rows.get(strongest.relation, 0) > 0
+        )
         if busy or t.rewritten:
             result.trace_only.append(t)
     return result
@@ -199,13 +233,17 @@ class Cancelled(Exception):
     """The caller asked to stop (the editor cancelled the progress)."""
 
 
-def verify_folder(server, folder: MigrationFolder, dbname: str, *, pending: set[str], rows: int,
-                  cancelled=None) -> FolderResult:
+def verify_folder(
+    server, folder: MigrationFolder, dbname: str, *, pending: set[str], rows: int, cancelled=None
+) -> FolderResult:
     import psycopg
 
     result = FolderResult(folder.path, folder.runner)
     dsn = server.create_database(dbname)
-    with psycopg.connect(dsn, autocommit=True) as conn, psycopg.connect(dsn, autocommit=True) as observer:
+    with (
+        psycopg.connect(dsn, autocommit=True) as conn,
+        psycopg.connect(dsn, autocommit=True) as observer,
+    ):
         conn.execute("SET client_min_messages = error")
         filled = False
         last = max((i for i, mf in enumerate(folder.files) if mf.path in pending), default=-1)
@@ -217,7 +255,7 @@ def verify_folder(server, folder: MigrationFolder, dbname: str, *, pending: set[
             if mf.path not in pending:
                 err = apply_file(conn, mf)
                 if err is not None:
-                    err.not_applied = [f.path for f in folder.files[i + 1:]]
+                    err.not_applied = [f.path for f in folder.files[i + 1 :]]
                     result.error = err
                     return result
                 result.applied += 1
@@ -244,14 +282,25 @@ class VerifyReport:
 
     @property
     def contradicted(self) -> int:
-        return sum(v.status == "contradicted" for f in self.folders for r in f.files for v in r.verdicts)
+        return sum(
+            v.status == "contradicted" for f in self.folders for r in f.files for v in r.verdicts
+        )
 
     def to_json(self) -> dict:
         return {"server": self.server, "folders": [f.to_json() for f in self.folders]}
 
 
-def verify(paths: list[str], *, bin_dir=None, rows: int = 2000, pending: int = 1, settings=None,
-           server=None, progress=None, cancelled=None) -> VerifyReport:
+def verify(
+    paths: list[str],
+    *,
+    bin_dir=None,
+    rows: int = 2000,
+    pending: int = 1,
+    settings=None,
+    server=None,
+    progress=None,
+    cancelled=None,
+) -> VerifyReport:
     """Replay and trace every PostgreSQL migrations folder under ``paths``.
 
     ``server``: a running :class:`ScratchPostgres` to use (else one is started and removed).
@@ -268,9 +317,16 @@ def verify(paths: list[str], *, bin_dir=None, rows: int = 2000, pending: int = 1
         for i, folder in enumerate(folders):
             if progress is not None:
                 progress(folder)
-            report.folders.append(verify_folder(server, folder, f"verify_{os.getpid()}_{i}_{uuid.uuid4().hex[:12]}",
-                                                pending=pending_files(folder, named, pending), rows=rows,
-                                                cancelled=cancelled))
+            report.folders.append(
+                verify_folder(
+                    server,
+                    folder,
+                    f"verify_{os.getpid()}_{i}_{uuid.uuid4().hex[:12]}",
+                    pending=pending_files(folder, named, pending),
+                    rows=rows,
+                    cancelled=cancelled,
+                )
+            )
         return report
     finally:
         if own:
@@ -288,29 +344,40 @@ def format_text(report: VerifyReport, cwd: str | None = None) -> str:
     if not report.folders:
         return "no PostgreSQL migrations found\n"
     for f in report.folders:
-        lines.append(f"{rel(f.folder)}: {f.applied} migration(s) applied"
-                     + (f" ({f.runner})" if f.runner else ""))
+        lines.append(
+            f"{rel(f.folder)}: {f.applied} migration(s) applied"
+            + (f" ({f.runner})" if f.runner else "")
+        )
         if f.error:
             e = f.error
             lines.append(f"{rel(e.path)}:{e.line}:{e.column}: error: migration fails: {e.message}")
             if e.not_applied:
                 lines.append(f"  {len(e.not_applied)} later migration(s) not applied")
         if f.filled or f.skipped:
-            lines.append(f"  rows: {len(f.filled)} table(s) filled"
-                         + (f"; not filled: " + "; ".join(f"{t} ({why})" for t, why in f.skipped.items())
-                            if f.skipped else ""))
+            lines.append(
+                f"  rows: {len(f.filled)} table(s) filled"
+                + (
+                    "; not filled: " + "; ".join(f"{t} ({why})" for t, why in f.skipped.items())
+                    if f.skipped
+                    else ""
+                )
+            )
         for r in f.files:
             lines.append(f"{rel(r.path)}: traced {len(r.traces)} statement(s)")
             only = {id(t) for t in r.trace_only}
             for i, t in enumerate(r.traces):
                 if t.error:
                     e = t.error
-                    lines.append(f"{rel(e.path)}:{e.line}:{e.column}: error: migration fails: {e.message}")
+                    lines.append(
+                        f"{rel(e.path)}:{e.line}:{e.column}: error: migration fails: {e.message}"
+                    )
                 else:
                     lines.append(f"{rel(r.path)}:{t.line}: {observed(t)}")
                 for v in r.verdicts:
                     if v.statement == i and v.status != "no claim":
-                        lines.append(f"    {v.code} {v.status} ({CLAIMS[v.code].describe()} claimed)")
+                        lines.append(
+                            f"    {v.code} {v.status} ({CLAIMS[v.code].describe()} claimed)"
+                        )
                 if id(t) in only:
                     lines.append("    seen by the trace only: no rule flagged this statement")
             for v in r.verdicts:

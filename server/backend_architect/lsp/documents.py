@@ -48,7 +48,9 @@ class DocumentStore:
         self._docs[item.uri] = doc
         return doc
 
-    def change(self, params: types.DidChangeTextDocumentParams, encoding: str) -> OpenDocument | None:
+    def change(
+        self, params: types.DidChangeTextDocumentParams, encoding: str
+    ) -> OpenDocument | None:
         """The document after the changes, or None when it was never opened."""
         uri = params.text_document.uri
         old = self._docs.get(uri)

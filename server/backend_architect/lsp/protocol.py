@@ -47,7 +47,12 @@ class ArchitectProtocol(LanguageServerProtocol):
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
-            if isinstance(data, dict) and "jsonrpc" in data and "id" in data and isinstance(data.get("method"), str):
+            if (
+                isinstance(data, dict)
+                and "jsonrpc" in data
+                and "id" in data
+                and isinstance(data.get("method"), str)
+            ):
                 return _BadParams(data["id"], data["method"], _reason(exc))
             raise
 
@@ -56,19 +61,27 @@ class ArchitectProtocol(LanguageServerProtocol):
             log.warning("invalid params for %s: %s", message.method, message.reason)
             self._send_response(
                 message.id,
-                error=types.ResponseError(code=INVALID_PARAMS, message=f"invalid params for {message.method}: {message.reason}"),
+                error=types.ResponseError(
+                    code=INVALID_PARAMS,
+                    message=f"invalid params for {message.method}: {message.reason}",
+                ),
             )
             return
         if self._shutdown and isinstance(message, RPCRequest) and not hasattr(message, "result"):
             self._send_response(
                 message.id,
-                error=types.ResponseError(code=INVALID_REQUEST, message=f"{message.method}: the server is shut down"),
+                error=types.ResponseError(
+                    code=INVALID_REQUEST, message=f"{message.method}: the server is shut down"
+                ),
             )
             return
         super().handle_message(message)
 
     def _log(self, message: str) -> None:
-        self.notify(types.WINDOW_LOG_MESSAGE, types.LogMessageParams(type=types.MessageType.Log, message=message))
+        self.notify(
+            types.WINDOW_LOG_MESSAGE,
+            types.LogMessageParams(type=types.MessageType.Log, message=message),
+        )
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -80,7 +93,9 @@ class ArchitectProtocol(LanguageServerProtocol):
     # -- text synchronisation ---------------------------------------------------------
 
     def _mirror(self, doc) -> None:
-        self.workspace.put_text_document(types.TextDocumentItem(doc.uri, doc.language_id or "", doc.version or 0, doc.text))
+        self.workspace.put_text_document(
+            types.TextDocumentItem(doc.uri, doc.language_id or "", doc.version or 0, doc.text)
+        )
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):

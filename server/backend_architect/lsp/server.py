@@ -53,7 +53,11 @@ class ArchitectServer(LanguageServer):
         if source is FeatureRequestError:
             return
         try:
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"backend-architect: {error!r}"))
+            self.window_log_message(
+                types.LogMessageParams(
+                    type=types.MessageType.Error, message=f"backend-architect: {error!r}"
+                )
+            )
         except Exception:
             log.exception("could not log a server error")
 
@@ -63,7 +67,11 @@ server = ArchitectServer()
 
 def _show_warnings(ls: ArchitectServer, warnings: list[str]) -> None:
     for w in warnings:
-        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"Backend Architect: {w}"))
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Warning, message=f"Backend Architect: {w}"
+            )
+        )
 
 
 def _analyse_and_publish(ls: ArchitectServer, uri: str) -> None:
@@ -106,7 +114,11 @@ def _current_snapshot(ls: ArchitectServer, uri: str):
     if open_doc is None:
         return None
     snap = ls.session.snapshot(uri)
-    if snap is None or snap.document.version != open_doc.version or snap.document.text is not open_doc.text:
+    if (
+        snap is None
+        or snap.document.version != open_doc.version
+        or snap.document.text is not open_doc.text
+    ):
         _analyse_and_publish(ls, uri)
         snap = ls.session.snapshot(uri)
     return snap
@@ -152,7 +164,9 @@ def did_save(ls: ArchitectServer, params: types.DidSaveTextDocumentParams) -> No
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-def did_change_watched_files(ls: ArchitectServer, params: types.DidChangeWatchedFilesParams) -> None:
+def did_change_watched_files(
+    ls: ArchitectServer, params: types.DidChangeWatchedFilesParams
+) -> None:
     """Re-apply the schema when .sql files change on disk."""
     catalog_handler.watched_files_changed(ls.indexer, params)
 
@@ -161,11 +175,15 @@ def did_change_watched_files(ls: ArchitectServer, params: types.DidChangeWatched
 def did_close(ls: ArchitectServer, params: types.DidCloseTextDocumentParams) -> None:
     """Forget the document and clear its diagnostics."""
     ls.session.forget(params.text_document.uri)
-    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+    ls.text_document_publish_diagnostics(
+        types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+    )
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-def did_change_configuration(ls: ArchitectServer, params: types.DidChangeConfigurationParams) -> None:
+def did_change_configuration(
+    ls: ArchitectServer, params: types.DidChangeConfigurationParams
+) -> None:
     """Apply new settings and re-analyse every open document."""
     _show_warnings(ls, ls.session.configure(params.settings))
     _reanalyse_open(ls)
@@ -192,7 +210,9 @@ def code_action(ls: ArchitectServer, params: types.CodeActionParams):
     snap = _current_snapshot(ls, params.text_document.uri)
     if snap is None:
         return None
-    actions = code_actions_handler.code_actions(ls.session, snap, params, lazy_fix_all=_resolves_edits(ls))
+    actions = code_actions_handler.code_actions(
+        ls.session, snap, params, lazy_fix_all=_resolves_edits(ls)
+    )
     from ..commands import schema_commands  # loaded on first use: keeps start-up short
 
     actions += schema_commands.source_actions(ls.session, snap, params)
@@ -213,7 +233,9 @@ def code_action_resolve(ls: ArchitectServer, action: types.CodeAction):
     """The fix-all's edit, computed when the user picks it."""
     if not code_actions_handler.is_fix_all(action):
         return action
-    return code_actions_handler.resolve_fix_all(ls.session, _current_snapshot(ls, action.data["fixAll"]), action)
+    return code_actions_handler.resolve_fix_all(
+        ls.session, _current_snapshot(ls, action.data["fixAll"]), action
+    )
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -231,7 +253,11 @@ VIEW_FILE_TEXT = "backend-architect/viewFileText"
 @server.feature(VIEW_FILE_TEXT)
 def view_file_text(ls: ArchitectServer, params) -> str | None:
     """The server's copy of an open document (to check that it matches the editor's)."""
-    doc = params.get("textDocument") if isinstance(params, dict) else getattr(params, "textDocument", None)
+    doc = (
+        params.get("textDocument")
+        if isinstance(params, dict)
+        else getattr(params, "textDocument", None)
+    )
     uri = doc.get("uri") if isinstance(doc, dict) else getattr(doc, "uri", None)
     open_doc = ls.documents.get(uri) if isinstance(uri, str) else None
     return open_doc.text if open_doc is not None else None
@@ -239,7 +265,9 @@ def view_file_text(ls: ArchitectServer, params) -> str | None:
 
 def _make_command(name: str):
     def run(ls: ArchitectServer, *args):
-        return commands_handler.execute(ls, ls.session, name, args[0] if len(args) == 1 and isinstance(args[0], list) else args)
+        return commands_handler.execute(
+            ls, ls.session, name, args[0] if len(args) == 1 and isinstance(args[0], list) else args
+        )
 
     run.__doc__ = f"Run {name}."
     return run
@@ -253,7 +281,12 @@ def _make_ai_command(name: str):
     async def run_ai(ls: ArchitectServer, *args):
         from ..ai.command import run_ai_command  # the SDK loads only when asked
 
-        return await run_ai_command(ls, ls.session, name, args[0] if len(args) == 1 and isinstance(args[0], list) else list(args))
+        return await run_ai_command(
+            ls,
+            ls.session,
+            name,
+            args[0] if len(args) == 1 and isinstance(args[0], list) else list(args),
+        )
 
     run_ai.__doc__ = f"Ask Claude for {name}."
     return run_ai
@@ -272,5 +305,9 @@ def serve() -> None:
     server.start_io()
     server.verifier.shutdown()  # the throwaway PostgreSQL of verify on save, if one was started
     # LSP: exit after shutdown ends with 0, without it (or when the client went away) with 1
-    code = server.exit_code if server.exit_code is not None else (0 if server.protocol._shutdown else 1)
+    code = (
+        server.exit_code
+        if server.exit_code is not None
+        else (0 if server.protocol._shutdown else 1)
+    )
     sys.exit(code)

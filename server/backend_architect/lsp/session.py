@@ -37,12 +37,16 @@ class Session:
     settings: Settings = field(default_factory=Settings)
     position_encoding: str = "utf-16"
     catalog: object = None  # the workspace project's schema (built by the indexer)
-    catalogs: dict = field(default_factory=dict)  # nested project root -> its schema (built on first use)
+    catalogs: dict = field(
+        default_factory=dict
+    )  # nested project root -> its schema (built on first use)
     # builds a nested project's schema in the background (the server's indexer); None: build here
     catalog_requester: object = None
     snapshots: dict = field(default_factory=dict)  # uri -> Snapshot
     logged_errors: set = field(default_factory=set)
-    drift: dict = field(default_factory=dict)  # path -> schema drift diagnostics (with a database configured)
+    drift: dict = field(
+        default_factory=dict
+    )  # path -> schema drift diagnostics (with a database configured)
     verified: dict = field(default_factory=dict)  # path -> what PostgreSQL did (verify on save)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -58,7 +62,9 @@ class Session:
         self.settings, warnings = lsp_settings.resolve(self.editor_settings, self.root)
         return warnings
 
-    def document_for(self, uri: str, text: str, version: int | None, language_id: str | None) -> Document:
+    def document_for(
+        self, uri: str, text: str, version: int | None, language_id: str | None
+    ) -> Document:
         path = uri_to_path(uri)
         language = language_for_path(path) or LANGUAGE_ALIASES.get((language_id or "").lower())
         return Document(text, path=path, language=language, version=version, uri=uri)
@@ -78,7 +84,9 @@ class Session:
         if root is None or workspace is None or os.path.abspath(root) == os.path.abspath(workspace):
             return self.catalog
         if not os.path.abspath(root).startswith(os.path.abspath(workspace) + os.sep):
-            return self.catalog  # a file outside the workspace: the workspace's schema is the best guess
+            return (
+                self.catalog
+            )  # a file outside the workspace: the workspace's schema is the best guess
         if root not in self.catalogs and self.catalog_requester is not None:
             self.catalogs[root] = None  # until the background build publishes it
             self.catalog_requester(root)
@@ -98,19 +106,32 @@ class Session:
         if settings.is_excluded(document.path):
             result = LintResult(document)
         elif info.not_own is not None and info.not_own.kind not in settings.include_generated:
-            result = LintResult(document)  # not the project's own code: `include-generated` checks it
+            result = LintResult(
+                document
+            )  # not the project's own code: `include-generated` checks it
         else:
             old = self.snapshots.get(document.uri)
             catalog = self.catalog_for(info)
-            if info.not_own is not None and info.not_own.kind == "test data" or not info.may_be(("postgres",)):
+            if (
+                info.not_own is not None
+                and info.not_own.kind == "test data"
+                or not info.may_be(("postgres",))
+            ):
                 catalog = None  # test data, or SQL of another dialect than the schema's
             before = None
             if catalog is not None and info.is_migration and info.project_root:
                 from ..project.schema import catalog_before
 
                 before = catalog_before(info.project_root, info.path, settings)
-            result = lint(document, settings, catalog, previous=old.result if old else None, info=info,
-                          catalog_before=before, history="hint")
+            result = lint(
+                document,
+                settings,
+                catalog,
+                previous=old.result if old else None,
+                info=info,
+                catalog_before=before,
+                history="hint",
+            )
         snap = Snapshot(document, result, settings)
         with self.lock:
             self.snapshots[document.uri] = snap
@@ -141,20 +162,36 @@ class Session:
         """A versioned edit of the document, plus any files the fix creates."""
         changes: list = [
             types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=doc.uri, version=doc.version
+                ),
                 edits=self.text_edits(doc, edits),
             )
         ]
         if fix is not None:
             base = os.path.dirname(doc.path)
             for nf in fix.new_files:
-                target = nf.path if os.path.isabs(nf.path) else os.path.normpath(os.path.join(base, nf.path))
+                target = (
+                    nf.path
+                    if os.path.isabs(nf.path)
+                    else os.path.normpath(os.path.join(base, nf.path))
+                )
                 uri = Document("", path=target).uri
-                changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)))
+                changes.append(
+                    types.CreateFile(
+                        uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)
+                    )
+                )
                 changes.append(
                     types.TextDocumentEdit(
-                        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-                        edits=[types.TextEdit(types.Range(types.Position(0, 0), types.Position(0, 0)), nf.text)],
+                        text_document=types.OptionalVersionedTextDocumentIdentifier(
+                            uri=uri, version=None
+                        ),
+                        edits=[
+                            types.TextEdit(
+                                types.Range(types.Position(0, 0), types.Position(0, 0)), nf.text
+                            )
+                        ],
                     )
                 )
         return types.WorkspaceEdit(document_changes=changes)

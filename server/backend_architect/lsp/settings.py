@@ -44,7 +44,9 @@ def _resolve(editor_raw, root: str | None) -> tuple[Settings, list[str]]:
     if section is None:
         section = {}
     if not isinstance(section, dict):
-        warnings.append(f"settings: expected an object, got {type(section).__name__}; using defaults")
+        warnings.append(
+            f"settings: expected an object, got {type(section).__name__}; using defaults"
+        )
         section = {}
     editor, more = from_mapping(_drop_unset(section), Settings(), source="editor settings")
     warnings += more

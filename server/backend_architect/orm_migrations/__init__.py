@@ -53,7 +53,11 @@ def _chain(previous):
         if mine and regions:
             # app-code finders may also pick up the strings we read as migration SQL: keep ours
             spans = [(r.host_start, r.host_end) for r in mine]
-            regions = [r for r in regions if not any(s <= r.host_start and r.host_end <= e for s, e in spans)]
+            regions = [
+                r
+                for r in regions
+                if not any(s <= r.host_start and r.host_end <= e for s, e in spans)
+            ]
         return regions + mine
 
     setattr(finder, _MARK, True)

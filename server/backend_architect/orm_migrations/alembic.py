@@ -18,10 +18,24 @@ from .synthetic import Operation, build_region, created_by_sql, quote_name, stri
 AUTOCOMMIT = "with op.get_context().autocommit_block():"
 
 SA_TYPES = {
-    "Text": "text", "Integer": "integer", "BigInteger": "bigint", "SmallInteger": "smallint", "Boolean": "boolean",
-    "Date": "date", "Time": "time", "Interval": "interval", "Float": "double precision", "LargeBinary": "bytea",
-    "JSON": "json", "JSONB": "jsonb", "UUID": "uuid", "Uuid": "uuid", "INET": "inet", "ARRAY": "text[]",
-    "Enum": "text", "TIMESTAMP": "timestamptz",
+    "Text": "text",
+    "Integer": "integer",
+    "BigInteger": "bigint",
+    "SmallInteger": "smallint",
+    "Boolean": "boolean",
+    "Date": "date",
+    "Time": "time",
+    "Interval": "interval",
+    "Float": "double precision",
+    "LargeBinary": "bytea",
+    "JSON": "json",
+    "JSONB": "jsonb",
+    "UUID": "uuid",
+    "Uuid": "uuid",
+    "INET": "inet",
+    "ARRAY": "text[]",
+    "Enum": "text",
+    "TIMESTAMP": "timestamptz",
 }
 
 
@@ -63,7 +77,11 @@ class AlembicRevision:
             in_autocommit = self._in_autocommit(node)
             if meth == "execute":
                 sql_node = arg(node, d, 0, "sqltext")
-                if sql_node is not None and sql_node.type == "call" and call_name(sql_node, d).endswith("text"):
+                if (
+                    sql_node is not None
+                    and sql_node.type == "call"
+                    and call_name(sql_node, d).endswith("text")
+                ):
                     sql_node = arg(sql_node, d, 0, "text")
                 if sql_node is not None and is_string(sql_node):
                     got = literal_text(sql_node, d)
@@ -71,10 +89,21 @@ class AlembicRevision:
                         sql, omap, quote = got
                         before = set(created)
                         created.update(created_by_sql(sql))
-                        sql_regions.append(Region(sql, omap, kind="alembic.execute", host_start=sql_node.start_byte,
-                                                  host_end=sql_node.end_byte, meta={
-                            "migration": True, "in_transaction": self.transactional and not in_autocommit,
-                            "created_tables": before, "fix_hook": string_fix_hook(quote)}))
+                        sql_regions.append(
+                            Region(
+                                sql,
+                                omap,
+                                kind="alembic.execute",
+                                host_start=sql_node.start_byte,
+                                host_end=sql_node.end_byte,
+                                meta={
+                                    "migration": True,
+                                    "in_transaction": self.transactional and not in_autocommit,
+                                    "created_tables": before,
+                                    "fix_hook": string_fix_hook(quote),
+                                },
+                            )
+                        )
                 continue
             table_override = batch_tables.get(obj)
             op = self._operation(meth, node, table_override, in_autocommit)
@@ -89,8 +118,13 @@ class AlembicRevision:
         out = []
         for auto in (False, True):
             group = [o for o in ops if o.meta["autocommit"] == auto]
-            region = build_region(group, kind="alembic", in_transaction=self.transactional and not auto,
-                                  host_start=scope.start_byte, host_end=scope.end_byte)
+            region = build_region(
+                group,
+                kind="alembic",
+                in_transaction=self.transactional and not auto,
+                host_start=scope.start_byte,
+                host_end=scope.end_byte,
+            )
             if region is not None:
                 out.append(region)
         return out + sql_regions
@@ -101,7 +135,11 @@ class AlembicRevision:
             if item.type == "as_pattern":
                 value = item.named_children[0] if item.named_children else None
                 alias = item.child_by_field_name("alias")
-                if value is not None and value.type == "call" and call_name(value, d).endswith("batch_alter_table"):
+                if (
+                    value is not None
+                    and value.type == "call"
+                    and call_name(value, d).endswith("batch_alter_table")
+                ):
                     table = str_arg(value, d, 0, "table_name")
                     if alias is not None and table:
                         batch_tables[text(alias, d).strip()] = table
@@ -110,7 +148,10 @@ class AlembicRevision:
     def _in_autocommit(self, node) -> bool:
         p = node.parent
         while p is not None:
-            if p.type == "with_statement" and "autocommit_block" in text(p, self.data).split("\n", 1)[0]:
+            if (
+                p.type == "with_statement"
+                and "autocommit_block" in text(p, self.data).split("\n", 1)[0]
+            ):
                 return True
             p = p.parent
         return False
@@ -126,7 +167,13 @@ class AlembicRevision:
             return quote_name(table_override or str_arg(call, d, index, "table_name") or "__tmpl__")
 
         if meth == "create_index":
-            cols = ", ".join(quote_name(c) if c != "__tmpl__" else c for c in str_list(arg(call, d, 2 - shift, "columns"), d)) or "__tmpl__"
+            cols = (
+                ", ".join(
+                    quote_name(c) if c != "__tmpl__" else c
+                    for c in str_list(arg(call, d, 2 - shift, "columns"), d)
+                )
+                or "__tmpl__"
+            )
             conc = literal(kw.get("postgresql_concurrently"), d) is True
             unique = literal(kw.get("unique"), d) is True
             name = quote_name(str_arg(call, d, 0, "index_name") or "")
@@ -137,7 +184,10 @@ class AlembicRevision:
             return op
         if meth == "drop_index":
             conc = literal(kw.get("postgresql_concurrently"), d) is True
-            op = Operation(f"DROP INDEX{' CONCURRENTLY' if conc else ''} {quote_name(str_arg(call, d, 0, 'index_name') or '')}", *span)
+            op = Operation(
+                f"DROP INDEX{' CONCURRENTLY' if conc else ''} {quote_name(str_arg(call, d, 0, 'index_name') or '')}",
+                *span,
+            )
             if not conc:
                 op.fixes["MG001"] = lambda c=call, a=in_autocommit: self._concurrent_fix(c, a)
             return op
@@ -148,7 +198,9 @@ class AlembicRevision:
             col = quote_name(str_arg(call, d, 1 - shift, "column_name") or "")
             stmts = []
             if "type_" in kw:
-                stmts.append(f"ALTER TABLE {tbl(0)} ALTER COLUMN {col} TYPE {self._type_sql(kw['type_'])}")
+                stmts.append(
+                    f"ALTER TABLE {tbl(0)} ALTER COLUMN {col} TYPE {self._type_sql(kw['type_'])}"
+                )
             if literal(kw.get("nullable"), d) is False:
                 stmts.append(f"ALTER TABLE {tbl(0)} ALTER COLUMN {col} SET NOT NULL")
             if "new_column_name" in kw:
@@ -159,25 +211,44 @@ class AlembicRevision:
             name = quote_name(str_arg(call, d, 0, "constraint_name") or "")
             src = table_override or str_arg(call, d, 1, "source_table") or "__tmpl__"
             ref = str_arg(call, d, 2 - shift, "referent_table") or "__tmpl__"
-            local = ", ".join(quote_name(c) for c in str_list(arg(call, d, 3 - shift, "local_cols"), d)) or "__tmpl__"
-            remote = ", ".join(quote_name(c) for c in str_list(arg(call, d, 4 - shift, "remote_cols"), d)) or "__tmpl__"
-            return Operation(f"ALTER TABLE {quote_name(src)} ADD CONSTRAINT {name} FOREIGN KEY ({local}) "
-                             f"REFERENCES {quote_name(ref)} ({remote})", *span)
+            local = (
+                ", ".join(quote_name(c) for c in str_list(arg(call, d, 3 - shift, "local_cols"), d))
+                or "__tmpl__"
+            )
+            remote = (
+                ", ".join(
+                    quote_name(c) for c in str_list(arg(call, d, 4 - shift, "remote_cols"), d)
+                )
+                or "__tmpl__"
+            )
+            return Operation(
+                f"ALTER TABLE {quote_name(src)} ADD CONSTRAINT {name} FOREIGN KEY ({local}) "
+                f"REFERENCES {quote_name(ref)} ({remote})",
+                *span,
+            )
         if meth in ("create_unique_constraint", "create_primary_key"):
             name = quote_name(str_arg(call, d, 0, "constraint_name") or "")
-            cols = ", ".join(quote_name(c) for c in str_list(arg(call, d, 2 - shift, "columns"), d)) or "__tmpl__"
+            cols = (
+                ", ".join(quote_name(c) for c in str_list(arg(call, d, 2 - shift, "columns"), d))
+                or "__tmpl__"
+            )
             what = "UNIQUE" if meth == "create_unique_constraint" else "PRIMARY KEY"
             return Operation(f"ALTER TABLE {tbl(1)} ADD CONSTRAINT {name} {what} ({cols})", *span)
         if meth == "create_check_constraint":
             name = quote_name(str_arg(call, d, 0, "constraint_name") or "")
             return Operation(f"ALTER TABLE {tbl(1)} ADD CONSTRAINT {name} CHECK (__tmpl__)", *span)
         if meth == "drop_column":
-            return Operation(f"ALTER TABLE {tbl(0)} DROP COLUMN {quote_name(str_arg(call, d, 1 - shift, 'column_name') or '')}", *span)
+            return Operation(
+                f"ALTER TABLE {tbl(0)} DROP COLUMN {quote_name(str_arg(call, d, 1 - shift, 'column_name') or '')}",
+                *span,
+            )
         if meth == "drop_table":
             return Operation(f"DROP TABLE {tbl(0)}", *span)
         if meth == "rename_table":
             old, new = str_arg(call, d, 0, "old_table_name"), str_arg(call, d, 1, "new_table_name")
-            return Operation(f"ALTER TABLE {quote_name(old or '')} RENAME TO {quote_name(new or '')}", *span)
+            return Operation(
+                f"ALTER TABLE {quote_name(old or '')} RENAME TO {quote_name(new or '')}", *span
+            )
         if meth == "create_table":
             return Operation(f"CREATE TABLE {tbl(0)} ({self._primary_key_sql(call)})", *span)
         return None
@@ -197,10 +268,16 @@ class AlembicRevision:
                 keys.extend(string_value(a, d) or "__tmpl__" for a in item_pos if is_string(a))
                 keys = keys or ["__tmpl__"]
             elif name == "Column" and literal(item_kw.get("primary_key"), d) is True:
-                keys.append(string_value(item_pos[0], d) or "__tmpl__" if item_pos and is_string(item_pos[0]) else "__tmpl__")
+                keys.append(
+                    string_value(item_pos[0], d) or "__tmpl__"
+                    if item_pos and is_string(item_pos[0])
+                    else "__tmpl__"
+                )
         if not keys:
             return "id bigint"
-        cols = ", ".join(f"{quote_name(k) if k != '__tmpl__' else k} bigint" for k in dict.fromkeys(keys))
+        cols = ", ".join(
+            f"{quote_name(k) if k != '__tmpl__' else k} bigint" for k in dict.fromkeys(keys)
+        )
         return f"{cols}, PRIMARY KEY ({', '.join(quote_name(k) if k != '__tmpl__' else k for k in dict.fromkeys(keys))})"
 
     def _type_sql(self, node) -> str:
@@ -219,7 +296,13 @@ class AlembicRevision:
             s = literal(kw.get("scale") or (pos[1] if len(pos) > 1 else None), d)
             return f"numeric({p}, {s})" if isinstance(p, int) and isinstance(s, int) else "numeric"
         if short in ("DateTime", "TIMESTAMP"):
-            return "timestamptz" if literal(kw.get("timezone"), d) is True or short == "TIMESTAMP" and literal(kw.get("timezone"), d) is True else "timestamp"
+            return (
+                "timestamptz"
+                if literal(kw.get("timezone"), d) is True
+                or short == "TIMESTAMP"
+                and literal(kw.get("timezone"), d) is True
+                else "timestamp"
+            )
         return SA_TYPES.get(short, SA_TYPES.get(short.upper(), "text"))
 
     def _column_sql(self, column) -> str:
@@ -238,7 +321,9 @@ class AlembicRevision:
             elif is_string(default):
                 v = string_value(default, d) or ""
                 sql += " DEFAULT '" + v.replace("'", "''") + "'"
-            elif default.type == "call" and call_name(default, d).endswith(("func.now", "func.current_timestamp")):
+            elif default.type == "call" and call_name(default, d).endswith(
+                ("func.now", "func.current_timestamp")
+            ):
                 sql += " DEFAULT now()"
         if literal(kw.get("nullable"), d) is False or literal(kw.get("primary_key"), d) is True:
             sql += " NOT NULL"
@@ -248,9 +333,9 @@ class AlembicRevision:
         d = self.data
         args = call.child_by_field_name("arguments")
         close = args.end_byte - 1
-        inner = d[args.start_byte + 1:close].decode("utf-8", "surrogatepass")
+        inner = d[args.start_byte + 1 : close].decode("utf-8", "surrogatepass")
         before = inner.rstrip()
-        if "\n" in inner[len(before):] and before.endswith(","):
+        if "\n" in inner[len(before) :] and before.endswith(","):
             # one argument per line: add ours as the last line, same indentation
             last_line = before.rsplit("\n", 1)[-1]
             arg_indent = last_line[: len(last_line) - len(last_line.lstrip())]
@@ -260,15 +345,25 @@ class AlembicRevision:
             sep = "" if before.endswith(",") or not before else ", "
             kwarg = f"{sep}postgresql_concurrently=True"
         if in_autocommit:
-            return Fix("add postgresql_concurrently=True", (Edit(close, close, kwarg),), Applicability.SAFE)
+            return Fix(
+                "add postgresql_concurrently=True", (Edit(close, close, kwarg),), Applicability.SAFE
+            )
         stmt = call
         while stmt.parent is not None and stmt.type != "expression_statement":
             stmt = stmt.parent
         if stmt.type != "expression_statement":
-            return Fix("add postgresql_concurrently=True", (Edit(close, close, kwarg),), Applicability.UNSAFE)
+            return Fix(
+                "add postgresql_concurrently=True",
+                (Edit(close, close, kwarg),),
+                Applicability.UNSAFE,
+            )
         line_start = d.rfind(b"\n", 0, stmt.start_byte) + 1
-        indent = d[line_start:stmt.start_byte].decode()
-        body = d[stmt.start_byte:close].decode("utf-8", "surrogatepass") + kwarg + d[close:stmt.end_byte].decode("utf-8", "surrogatepass")
+        indent = d[line_start : stmt.start_byte].decode()
+        body = (
+            d[stmt.start_byte : close].decode("utf-8", "surrogatepass")
+            + kwarg
+            + d[close : stmt.end_byte].decode("utf-8", "surrogatepass")
+        )
         body = body.replace("\n", "\n    ")
         new = f"{indent}{AUTOCOMMIT}\n{indent}    {body}"
         return Fix(

@@ -24,21 +24,49 @@ from .synthetic import Operation, build_region, created_by_sql, quote_name, stri
 CONCURRENT_IMPORT = "from django.contrib.postgres.operations import AddIndexConcurrently"
 
 FIELD_TYPES = {
-    "TextField": "text", "IntegerField": "integer", "BigIntegerField": "bigint", "SmallIntegerField": "smallint",
-    "PositiveIntegerField": "integer", "PositiveBigIntegerField": "bigint", "PositiveSmallIntegerField": "smallint",
-    "BooleanField": "boolean", "NullBooleanField": "boolean", "DateTimeField": "timestamptz", "DateField": "date",
-    "TimeField": "time", "DurationField": "interval", "UUIDField": "uuid", "JSONField": "jsonb",
-    "FloatField": "double precision", "BinaryField": "bytea", "GenericIPAddressField": "inet",
-    "AutoField": "serial", "BigAutoField": "bigserial", "SmallAutoField": "smallserial", "ArrayField": "text[]",
+    "TextField": "text",
+    "IntegerField": "integer",
+    "BigIntegerField": "bigint",
+    "SmallIntegerField": "smallint",
+    "PositiveIntegerField": "integer",
+    "PositiveBigIntegerField": "bigint",
+    "PositiveSmallIntegerField": "smallint",
+    "BooleanField": "boolean",
+    "NullBooleanField": "boolean",
+    "DateTimeField": "timestamptz",
+    "DateField": "date",
+    "TimeField": "time",
+    "DurationField": "interval",
+    "UUIDField": "uuid",
+    "JSONField": "jsonb",
+    "FloatField": "double precision",
+    "BinaryField": "bytea",
+    "GenericIPAddressField": "inet",
+    "AutoField": "serial",
+    "BigAutoField": "bigserial",
+    "SmallAutoField": "smallserial",
+    "ArrayField": "text[]",
 }
-VARCHAR_FIELDS = {"CharField": 255, "EmailField": 254, "SlugField": 50, "URLField": 200, "FilePathField": 100,
-                  "FileField": 100, "ImageField": 100}
+VARCHAR_FIELDS = {
+    "CharField": 255,
+    "EmailField": 254,
+    "SlugField": 50,
+    "URLField": 200,
+    "FilePathField": 100,
+    "FileField": 100,
+    "ImageField": 100,
+}
 FK_FIELDS = {"ForeignKey", "OneToOneField"}
 
 
 def looks_like_django(path: str, text_: str) -> bool:
     p = path.replace("\\", "/")
-    return "/migrations/" in p and "operations" in text_ and "Migration" in text_ and "migrations" in text_
+    return (
+        "/migrations/" in p
+        and "operations" in text_
+        and "Migration" in text_
+        and "migrations" in text_
+    )
 
 
 def _app_label(path: str) -> str:
@@ -92,8 +120,14 @@ class DjangoMigration:
                 if left is None or right is None:
                     continue
                 key = text(left, self.data)
-                if key in ("initial", "replaces") and literal(right, self.data) not in (False, None, "[]"):
-                    self.fresh = True  # initial or squashed: runs on a database without these tables
+                if key in ("initial", "replaces") and literal(right, self.data) not in (
+                    False,
+                    None,
+                    "[]",
+                ):
+                    self.fresh = (
+                        True  # initial or squashed: runs on a database without these tables
+                    )
                 if key == "atomic":
                     self.atomic = literal(right, self.data) is not False
                     self.atomic_node = right
@@ -128,8 +162,12 @@ class DjangoMigration:
             ops.append(op)
         out = []
         region = build_region(
-            ops, kind="django", in_transaction=self.atomic, host_start=self.ops_list.start_byte,
-            host_end=self.ops_list.end_byte, meta={"all_tables_new": self.fresh},
+            ops,
+            kind="django",
+            in_transaction=self.atomic,
+            host_start=self.ops_list.start_byte,
+            host_end=self.ops_list.end_byte,
+            meta={"all_tables_new": self.fresh},
         )
         if region is not None:
             out.append(region)
@@ -151,7 +189,13 @@ class DjangoMigration:
         node = arg(call, self.data, 0, "sql")
         if node is None:
             return []
-        nodes = [node] if is_string(node) else [c for c in node.named_children if is_string(c)] if node.type in ("list", "tuple") else []
+        nodes = (
+            [node]
+            if is_string(node)
+            else [c for c in node.named_children if is_string(c)]
+            if node.type in ("list", "tuple")
+            else []
+        )
         out = []
         for n in nodes:
             got = literal_text(n, self.data)
@@ -160,10 +204,22 @@ class DjangoMigration:
             sql, omap, quote = got
             before = set(created)
             created.update(created_by_sql(sql))
-            out.append(Region(sql, omap, kind="django.RunSQL", host_start=n.start_byte, host_end=n.end_byte, meta={
-                "migration": True, "in_transaction": self.atomic, "created_tables": before, "all_tables_new": self.fresh,
-                "fix_hook": string_fix_hook(quote),
-            }))
+            out.append(
+                Region(
+                    sql,
+                    omap,
+                    kind="django.RunSQL",
+                    host_start=n.start_byte,
+                    host_end=n.end_byte,
+                    meta={
+                        "migration": True,
+                        "in_transaction": self.atomic,
+                        "created_tables": before,
+                        "all_tables_new": self.fresh,
+                        "fix_hook": string_fix_hook(quote),
+                    },
+                )
+            )
         return out
 
     def _operation(self, name: str, call) -> Operation | None:
@@ -183,9 +239,13 @@ class DjangoMigration:
             return op
         if name in ("RemoveIndex", "RemoveIndexConcurrently"):
             conc = " CONCURRENTLY" if name == "RemoveIndexConcurrently" else ""
-            op = Operation(f"DROP INDEX{conc} {quote_name(str_arg(call, d, 1, 'name') or '')}", *span)
+            op = Operation(
+                f"DROP INDEX{conc} {quote_name(str_arg(call, d, 1, 'name') or '')}", *span
+            )
             if not conc:
-                op.fixes["MG001"] = lambda c=call: self._concurrent_fix(c, "RemoveIndexConcurrently")
+                op.fixes["MG001"] = lambda c=call: self._concurrent_fix(
+                    c, "RemoveIndexConcurrently"
+                )
             return op
         if name == "AddField":
             field = arg(call, d, 2, "field")
@@ -200,7 +260,9 @@ class DjangoMigration:
             old = self.state.get(((model or "").lower(), fname))
             if ftype is None or old is None:
                 return None
-            col = fname + ("_id" if field is not None and _short(call_name(field, d)) in FK_FIELDS else "")
+            col = fname + (
+                "_id" if field is not None and _short(call_name(field, d)) in FK_FIELDS else ""
+            )
             stmts = []
             if old[0] != ftype:
                 stmts.append(f"ALTER TABLE {table} ALTER COLUMN {quote_name(col)} TYPE {ftype}")
@@ -209,18 +271,29 @@ class DjangoMigration:
             return Operation(";\n".join(stmts), *span) if stmts else None
         if name == "RenameField":
             old, new = str_arg(call, d, 1, "old_name"), str_arg(call, d, 2, "new_name")
-            return Operation(f"ALTER TABLE {table} RENAME COLUMN {quote_name(old or '')} TO {quote_name(new or '')}", *span)
+            return Operation(
+                f"ALTER TABLE {table} RENAME COLUMN {quote_name(old or '')} TO {quote_name(new or '')}",
+                *span,
+            )
         if name == "RemoveField":
             col = str_arg(call, d, 1, "name")
             return Operation(f"ALTER TABLE {table} DROP COLUMN {quote_name(col or '')}", *span)
         if name == "RenameModel":
             old, new = str_arg(call, d, 0, "old_name"), str_arg(call, d, 1, "new_name")
-            return Operation(f"ALTER TABLE {quote_name(self.table(old))} RENAME TO {quote_name(self.table(new))}", *span)
+            return Operation(
+                f"ALTER TABLE {quote_name(self.table(old))} RENAME TO {quote_name(self.table(new))}",
+                *span,
+            )
         if name == "DeleteModel":
-            return Operation(f"DROP TABLE {quote_name(self.table(str_arg(call, d, 0, 'name')))}", *span)
+            return Operation(
+                f"DROP TABLE {quote_name(self.table(str_arg(call, d, 0, 'name')))}", *span
+            )
         if name == "CreateModel":
             # every table Django creates has a primary key: a field with primary_key=True, else the implicit id
-            return Operation(f"CREATE TABLE {quote_name(self.table(str_arg(call, d, 0, 'name')))} (id bigint PRIMARY KEY)", *span)
+            return Operation(
+                f"CREATE TABLE {quote_name(self.table(str_arg(call, d, 0, 'name')))} (id bigint PRIMARY KEY)",
+                *span,
+            )
         if name == "AddConstraint":
             con = arg(call, d, 1, "constraint")
             if con is None or con.type != "call":
@@ -228,14 +301,25 @@ class DjangoMigration:
             kind = _short(call_name(con, d))
             cname = quote_name(str_arg(con, d, 99, "name") or "__tmpl__")
             if kind == "UniqueConstraint":
-                cols = ", ".join(quote_name(c) for c in str_list(arg(con, d, 99, "fields"), d)) or "__tmpl__"
+                cols = (
+                    ", ".join(quote_name(c) for c in str_list(arg(con, d, 99, "fields"), d))
+                    or "__tmpl__"
+                )
                 _, kw = call_args(con, d)
-                if "condition" in kw or "expressions" in kw or not str_list(arg(con, d, 99, "fields"), d):
+                if (
+                    "condition" in kw
+                    or "expressions" in kw
+                    or not str_list(arg(con, d, 99, "fields"), d)
+                ):
                     # a partial or expression unique constraint is a unique index
                     return Operation(f"CREATE UNIQUE INDEX {cname} ON {table} ({cols})", *span)
-                return Operation(f"ALTER TABLE {table} ADD CONSTRAINT {cname} UNIQUE ({cols})", *span)
+                return Operation(
+                    f"ALTER TABLE {table} ADD CONSTRAINT {cname} UNIQUE ({cols})", *span
+                )
             if kind == "CheckConstraint":
-                return Operation(f"ALTER TABLE {table} ADD CONSTRAINT {cname} CHECK (__tmpl__)", *span)
+                return Operation(
+                    f"ALTER TABLE {table} ADD CONSTRAINT {cname} CHECK (__tmpl__)", *span
+                )
             return None
         return None
 
@@ -256,9 +340,16 @@ class DjangoMigration:
         kind = _short(call_name(field, d))
         _, kw = call_args(field, d)
         null = literal(kw.get("null"), d) is True
-        has_default = "default" in kw and literal(kw["default"], d) is not None or "db_default" in kw
+        has_default = (
+            "default" in kw and literal(kw["default"], d) is not None or "db_default" in kw
+        )
         # Django's effective default: '' for blank string fields, now() for auto_now(_add)
-        stringy = kind in VARCHAR_FIELDS or kind == "TextField" or kind not in FIELD_TYPES and "max_length" in kw
+        stringy = (
+            kind in VARCHAR_FIELDS
+            or kind == "TextField"
+            or kind not in FIELD_TYPES
+            and "max_length" in kw
+        )
         if literal(kw.get("blank"), d) is True and stringy:
             has_default = True
         if literal(kw.get("auto_now"), d) is True or literal(kw.get("auto_now_add"), d) is True:
@@ -287,7 +378,11 @@ class DjangoMigration:
             col += "_id"
         parts = [f"ALTER TABLE {table} ADD COLUMN {quote_name(col)} {ftype or 'text'}"]
         if has_default:
-            parts[0] += " DEFAULT 0" if ftype not in ("text",) and not ftype.startswith("varchar") else " DEFAULT ''"
+            parts[0] += (
+                " DEFAULT 0"
+                if ftype not in ("text",) and not ftype.startswith("varchar")
+                else " DEFAULT ''"
+            )
         if not null:
             parts[0] += " NOT NULL"
         sql = parts[0]
@@ -295,8 +390,10 @@ class DjangoMigration:
         if literal(kw.get("unique"), d) is True or kind == "OneToOneField":
             sql += f";\nALTER TABLE {table} ADD CONSTRAINT {quote_name(short + '_' + col + '_key')} UNIQUE ({quote_name(col)})"
         if kind in FK_FIELDS:
-            sql += (f";\nALTER TABLE {table} ADD CONSTRAINT {quote_name(short + '_' + col + '_fk')} FOREIGN KEY "
-                    f"({quote_name(col)}) REFERENCES __tmpl__ (id) DEFERRABLE INITIALLY DEFERRED")
+            sql += (
+                f";\nALTER TABLE {table} ADD CONSTRAINT {quote_name(short + '_' + col + '_fk')} FOREIGN KEY "
+                f"({quote_name(col)}) REFERENCES __tmpl__ (id) DEFERRABLE INITIALLY DEFERRED"
+            )
             if literal(kw.get("db_index"), d) is not False and kind != "OneToOneField":
                 sql += f";\nCREATE INDEX {quote_name(short + '_' + col + '_idx')} ON {table} ({quote_name(col)})"
         elif literal(kw.get("db_index"), d) is True:
@@ -310,7 +407,9 @@ class DjangoMigration:
         if name == "CreateModel":
             model = (str_arg(call, d, 0, "name") or "").lower()
             fields = arg(call, d, 1, "fields")
-            for item in fields.named_children if fields is not None and fields.type == "list" else []:
+            for item in (
+                fields.named_children if fields is not None and fields.type == "list" else []
+            ):
                 if item.type == "tuple" and len(item.named_children) >= 2:
                     fname = literal(item.named_children[0], d)
                     ftype, null, _ = self._field(item.named_children[1])
@@ -323,7 +422,10 @@ class DjangoMigration:
             if fname and ftype:
                 state[(model, fname)] = (ftype, null)
         elif name == "RemoveField":
-            state.pop(((str_arg(call, d, 0, "model_name") or "").lower(), str_arg(call, d, 1, "name")), None)
+            state.pop(
+                ((str_arg(call, d, 0, "model_name") or "").lower(), str_arg(call, d, 1, "name")),
+                None,
+            )
         elif name == "RenameField":
             model = (str_arg(call, d, 0, "model_name") or "").lower()
             old = state.pop((model, str_arg(call, d, 1, "old_name")), None)
@@ -338,8 +440,12 @@ class DjangoMigration:
         edits = [Edit(fn.start_byte, fn.end_byte, new_name)]
         src = d.decode("utf-8", "surrogatepass")
         import_line = CONCURRENT_IMPORT.replace("AddIndexConcurrently", new_name)
-        if not re.search(rf"^\s*from django\.contrib\.postgres\.operations import .*\b{new_name}\b", src, re.M):
-            existing = re.search(r"^from django\.contrib\.postgres\.operations import ([^\n(]+)$", src, re.M)
+        if not re.search(
+            rf"^\s*from django\.contrib\.postgres\.operations import .*\b{new_name}\b", src, re.M
+        ):
+            existing = re.search(
+                r"^from django\.contrib\.postgres\.operations import ([^\n(]+)$", src, re.M
+            )
             if existing:
                 pos = len(src[: existing.end()].encode())
                 edits.append(Edit(pos, pos, f", {new_name}"))
@@ -351,21 +457,39 @@ class DjangoMigration:
                 edits.append(Edit(self.atomic_node.start_byte, self.atomic_node.end_byte, "False"))
             elif self.body is not None:
                 first = self.body.named_children[0] if self.body.named_children else None
-                line_start = d.rfind(b"\n", 0, first.start_byte) + 1 if first is not None else self.body.start_byte
-                indent = d[line_start:first.start_byte].decode() if first is not None else "    "
+                line_start = (
+                    d.rfind(b"\n", 0, first.start_byte) + 1
+                    if first is not None
+                    else self.body.start_byte
+                )
+                indent = d[line_start : first.start_byte].decode() if first is not None else "    "
                 edits.append(Edit(line_start, line_start, f"{indent}atomic = False\n\n"))
-        n_ops = len([c for c in self.ops_list.named_children if c.type == "call"]) if self.ops_list else 0
+        n_ops = (
+            len([c for c in self.ops_list.named_children if c.type == "call"])
+            if self.ops_list
+            else 0
+        )
         safety = Applicability.SAFE if n_ops == 1 else Applicability.UNSAFE
-        title = f"use {new_name} and atomic = False" + ("" if n_ops == 1 else " (the other operations lose atomicity)")
+        title = f"use {new_name} and atomic = False" + (
+            "" if n_ops == 1 else " (the other operations lose atomicity)"
+        )
         return Fix(title, tuple(edits), safety)
 
     def _import_insert_point(self) -> int:
         last = None
         for node in self.tree.root_node.named_children:
-            if node.type in ("import_statement", "import_from_statement", "future_import_statement"):
+            if node.type in (
+                "import_statement",
+                "import_from_statement",
+                "future_import_statement",
+            ):
                 last = node
-            elif node.type in ("expression_statement",) and last is None and node.named_children and \
-                    node.named_children[0].type == "string":
+            elif (
+                node.type in ("expression_statement",)
+                and last is None
+                and node.named_children
+                and node.named_children[0].type == "string"
+            ):
                 continue  # module docstring
             elif last is not None:
                 break
@@ -411,7 +535,9 @@ def app_state(path: str) -> dict:
     folder, name = os.path.split(os.path.abspath(path))
     state: dict = {}
     try:
-        siblings = sorted(f for f in os.listdir(folder) if f.endswith(".py") and f[:1].isdigit() and f < name)
+        siblings = sorted(
+            f for f in os.listdir(folder) if f.endswith(".py") and f[:1].isdigit() and f < name
+        )
     except OSError:
         return state
     for sib in siblings:
@@ -424,5 +550,3 @@ def django_regions(ctx) -> list[Region]:
     if not looks_like_django(doc.path, doc.text):
         return []
     return DjangoMigration(doc).regions()
-
-

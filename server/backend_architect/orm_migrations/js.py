@@ -14,7 +14,9 @@ from .strings import is_string, literal_text
 from .knex_schema import schema_operations
 from .synthetic import build_region, string_fix_hook
 
-_CALL_RE = re.compile(r"(queryRunner|knex|trx|db)\b.*\.(query|raw|schema\.raw)$|^(queryRunner|knex|trx)\.(query|raw)$")
+_CALL_RE = re.compile(
+    r"(queryRunner|knex|trx|db)\b.*\.(query|raw|schema\.raw)$|^(queryRunner|knex|trx)\.(query|raw)$"
+)
 
 
 def looks_like_js_migration(path: str, text: str) -> bool:
@@ -22,7 +24,8 @@ def looks_like_js_migration(path: str, text: str) -> bool:
     if "MigrationInterface" in text:
         return True
     return ("/migrations/" in p or "/migration/" in p) and (
-        "exports.up" in text or re.search(r"\bfunction\s+up\b|\bup\s*[:=(]|async\s+up\s*\(", text) is not None
+        "exports.up" in text
+        or re.search(r"\bfunction\s+up\b|\bup\s*[:=(]|async\s+up\s*\(", text) is not None
     )
 
 
@@ -31,11 +34,15 @@ def _in_down(node, data: bytes) -> bool:
     while p is not None:
         if p.type in ("method_definition", "function_declaration"):
             name = p.child_by_field_name("name")
-            if name is not None and data[name.start_byte:name.end_byte] == b"down":
+            if name is not None and data[name.start_byte : name.end_byte] == b"down":
                 return True
         if p.type in ("assignment_expression", "pair", "variable_declarator"):
-            left = p.child_by_field_name("left") or p.child_by_field_name("key") or p.child_by_field_name("name")
-            if left is not None and data[left.start_byte:left.end_byte].endswith(b"down"):
+            left = (
+                p.child_by_field_name("left")
+                or p.child_by_field_name("key")
+                or p.child_by_field_name("name")
+            )
+            if left is not None and data[left.start_byte : left.end_byte].endswith(b"down"):
                 return True
         p = p.parent
     return False
@@ -60,8 +67,16 @@ def js_regions(ctx) -> list[Region]:
         fn = node.child_by_field_name("function")
         if fn is None or fn.type != "member_expression":
             continue
-        name = data[fn.start_byte:fn.end_byte].decode("utf-8", "replace").replace(" ", "").replace("\n", "")
-        if re.search(r"\bschema\.(alterTable|table|createTable|createTableIfNotExists|dropTable|dropTableIfExists|renameTable)$", name):
+        name = (
+            data[fn.start_byte : fn.end_byte]
+            .decode("utf-8", "replace")
+            .replace(" ", "")
+            .replace("\n", "")
+        )
+        if re.search(
+            r"\bschema\.(alterTable|table|createTable|createTableIfNotExists|dropTable|dropTableIfExists|renameTable)$",
+            name,
+        ):
             if not _in_down(node, data):
                 ops.extend(schema_operations(node, data))
             continue
@@ -75,9 +90,23 @@ def js_regions(ctx) -> list[Region]:
         if got is None:
             continue
         sql, omap, quote = got
-        out.append(Region(sql, omap, kind="js.migration", host_start=first.start_byte, host_end=first.end_byte,
-                          meta={"migration": True, "in_transaction": in_tx, "fix_hook": string_fix_hook(quote)}))
+        out.append(
+            Region(
+                sql,
+                omap,
+                kind="js.migration",
+                host_start=first.start_byte,
+                host_end=first.end_byte,
+                meta={
+                    "migration": True,
+                    "in_transaction": in_tx,
+                    "fix_hook": string_fix_hook(quote),
+                },
+            )
+        )
     out.sort(key=lambda r: r.host_start)
     ops.sort(key=lambda o: o.start)
-    region = build_region(ops, kind="knex.schema", in_transaction=in_tx, host_start=0, host_end=len(data))
+    region = build_region(
+        ops, kind="knex.schema", in_transaction=in_tx, host_start=0, host_end=len(data)
+    )
     return ([region] if region is not None else []) + out

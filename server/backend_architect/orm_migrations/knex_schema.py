@@ -7,17 +7,35 @@ from .strings import is_string, string_value
 from .synthetic import Operation
 
 KNEX_TYPES = {
-    "string": "varchar", "text": "text", "integer": "integer", "bigInteger": "bigint", "bigint": "bigint",
-    "smallint": "smallint", "tinyint": "smallint", "boolean": "boolean", "timestamp": "timestamptz",
-    "datetime": "timestamptz", "date": "date", "time": "time", "uuid": "uuid", "json": "json",
-    "jsonb": "jsonb", "decimal": "numeric", "float": "real", "double": "double precision",
-    "binary": "bytea", "enu": "text", "enum": "text", "specificType": "text",
-    "increments": "serial", "bigIncrements": "bigserial",
+    "string": "varchar",
+    "text": "text",
+    "integer": "integer",
+    "bigInteger": "bigint",
+    "bigint": "bigint",
+    "smallint": "smallint",
+    "tinyint": "smallint",
+    "boolean": "boolean",
+    "timestamp": "timestamptz",
+    "datetime": "timestamptz",
+    "date": "date",
+    "time": "time",
+    "uuid": "uuid",
+    "json": "json",
+    "jsonb": "jsonb",
+    "decimal": "numeric",
+    "float": "real",
+    "double": "double precision",
+    "binary": "bytea",
+    "enu": "text",
+    "enum": "text",
+    "specificType": "text",
+    "increments": "serial",
+    "bigIncrements": "bigserial",
 }
 
 
 def _text(node, data):
-    return data[node.start_byte:node.end_byte].decode("utf-8", "surrogatepass")
+    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
 
 
 def _args(call, data):
@@ -62,7 +80,11 @@ def _q(name):
 def schema_operations(call, data) -> list[Operation]:
     """Operations of one ``knex.schema.<method>(...)`` call."""
     fn = call.child_by_field_name("function")
-    method = _text(fn.child_by_field_name("property"), data) if fn is not None and fn.type == "member_expression" else ""
+    method = (
+        _text(fn.child_by_field_name("property"), data)
+        if fn is not None and fn.type == "member_expression"
+        else ""
+    )
     args = _args(call, data)
     table = _str(args[0], data) if args else None
     span = (fn.start_byte, fn.end_byte)
@@ -72,16 +94,31 @@ def schema_operations(call, data) -> list[Operation]:
     if method in ("dropTable", "dropTableIfExists"):
         return [Operation(f"DROP TABLE {t}", *span, label=f"knex.schema.{method}")]
     if method == "renameTable" and len(args) > 1:
-        return [Operation(f"ALTER TABLE {t} RENAME TO {_q(_str(args[1], data) or '__tmpl__')}", *span,
-                          label="knex.schema.renameTable")]
+        return [
+            Operation(
+                f"ALTER TABLE {t} RENAME TO {_q(_str(args[1], data) or '__tmpl__')}",
+                *span,
+                label="knex.schema.renameTable",
+            )
+        ]
     if method not in ("alterTable", "table") or len(args) < 2:
         return []
     builder = args[1]
     params = builder.child_by_field_name("parameters") or builder.child_by_field_name("parameter")
     param = None
     if params is not None:
-        ident = params if params.type == "identifier" else next(
-            (c for c in params.named_children if c.type in ("identifier", "required_parameter")), None)
+        ident = (
+            params
+            if params.type == "identifier"
+            else next(
+                (
+                    c
+                    for c in params.named_children
+                    if c.type in ("identifier", "required_parameter")
+                ),
+                None,
+            )
+        )
         if ident is not None:
             param = _text(ident, data).split(":")[0].strip()
     body = builder.child_by_field_name("body")
@@ -91,7 +128,11 @@ def schema_operations(call, data) -> list[Operation]:
     stack = [body]
     while stack:
         node = stack.pop()
-        if node.type == "expression_statement" and node.named_children and node.named_children[0].type == "call_expression":
+        if (
+            node.type == "expression_statement"
+            and node.named_children
+            and node.named_children[0].type == "call_expression"
+        ):
             op = _column_statement(node.named_children[0], data, param, t)
             if op is not None:
                 ops.append(op)
@@ -113,20 +154,34 @@ def _column_statement(call, data, param, t) -> Operation | None:
     if first == "index":
         cols = ", ".join(_q(c) for c in _strs(a[0] if a else None, data)) or "__tmpl__"
         name = _str(a[1], data) if len(a) > 1 else None
-        return Operation(f"CREATE INDEX {_q(name or '__tmpl__')} ON {t} ({cols})", *span, label=label)
+        return Operation(
+            f"CREATE INDEX {_q(name or '__tmpl__')} ON {t} ({cols})", *span, label=label
+        )
     if first in ("unique", "primary"):
         cols = ", ".join(_q(c) for c in _strs(a[0] if a else None, data)) or "__tmpl__"
         what = "UNIQUE" if first == "unique" else "PRIMARY KEY"
         return Operation(f"ALTER TABLE {t} ADD {what} ({cols})", *span, label=label)
     if first in ("dropColumn", "dropColumns"):
         cols = [c for n in a for c in _strs(n, data)]
-        return Operation(";\n".join(f"ALTER TABLE {t} DROP COLUMN {_q(c)}" for c in cols), *span, label=label) if cols else None
+        return (
+            Operation(
+                ";\n".join(f"ALTER TABLE {t} DROP COLUMN {_q(c)}" for c in cols), *span, label=label
+            )
+            if cols
+            else None
+        )
     if first == "renameColumn" and len(a) > 1:
-        return Operation(f"ALTER TABLE {t} RENAME COLUMN {_q(_str(a[0], data) or '__tmpl__')} TO "
-                         f"{_q(_str(a[1], data) or '__tmpl__')}", *span, label=label)
+        return Operation(
+            f"ALTER TABLE {t} RENAME COLUMN {_q(_str(a[0], data) or '__tmpl__')} TO "
+            f"{_q(_str(a[1], data) or '__tmpl__')}",
+            *span,
+            label=label,
+        )
     if first == "foreign":
         cols = ", ".join(_q(c) for c in _strs(a[0] if a else None, data)) or "__tmpl__"
-        return Operation(f"ALTER TABLE {t} ADD FOREIGN KEY ({cols}) REFERENCES __tmpl__ (id)", *span, label=label)
+        return Operation(
+            f"ALTER TABLE {t} ADD FOREIGN KEY ({cols}) REFERENCES __tmpl__ (id)", *span, label=label
+        )
     if first not in KNEX_TYPES or not a:
         return None
     col = _q(_str(a[0], data) or "__tmpl__")
@@ -144,7 +199,11 @@ def _column_statement(call, data, param, t) -> Operation | None:
     sql = f"ALTER TABLE {t} ADD COLUMN {col} {sql_type}"
     if "defaultTo" in mods:
         d = _args(mods["defaultTo"], data)
-        if d and d[0].type == "call_expression" and _text(d[0], data).startswith(("knex.raw", "knex.fn")):
+        if (
+            d
+            and d[0].type == "call_expression"
+            and _text(d[0], data).startswith(("knex.raw", "knex.fn"))
+        ):
             inner = _args(d[0], data)
             expr = _str(inner[0], data) if inner else None
             if _text(d[0], data).startswith("knex.fn.now"):

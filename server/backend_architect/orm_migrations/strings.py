@@ -23,7 +23,11 @@ def literal_text(node, data: bytes) -> tuple[str, OffsetMap, str] | None:
     out: list[str] = []
     omap = OffsetMap()
     quote = ""
-    strings = [c for c in node.children if c.type == "string"] if node.type == "concatenated_string" else [node]
+    strings = (
+        [c for c in node.children if c.type == "string"]
+        if node.type == "concatenated_string"
+        else [node]
+    )
     for i, s in enumerate(strings):
         if i:
             out.append(" ")
@@ -40,11 +44,11 @@ def _emit_string(node, data: bytes, out: list[str], omap: OffsetMap) -> str | No
     if node.type == "template_string":
         quote, raw = "`", False
     elif start_tok is not None:  # python
-        prefix = data[start_tok.start_byte:start_tok.end_byte].decode()
+        prefix = data[start_tok.start_byte : start_tok.end_byte].decode()
         raw = "r" in prefix.lower()
         quote = prefix.lstrip("rRbBuUfF")
     else:  # javascript string: '...' or "..."
-        quote, raw = data[node.start_byte:node.start_byte + 1].decode(), False
+        quote, raw = data[node.start_byte : node.start_byte + 1].decode(), False
 
     def content(n):
         pos = n.start_byte
@@ -52,9 +56,13 @@ def _emit_string(node, data: bytes, out: list[str], omap: OffsetMap) -> str | No
             if c.type == "escape_sequence" and not raw:
                 if c.start_byte > pos:
                     _copy(data, pos, c.start_byte, out, omap)
-                decoded = _decode_escape(data[c.start_byte:c.end_byte].decode("utf-8", "replace"))
+                decoded = _decode_escape(data[c.start_byte : c.end_byte].decode("utf-8", "replace"))
                 out.append(decoded)
-                omap.replace(len(decoded.encode("utf-8", "surrogatepass")), c.start_byte, c.end_byte - c.start_byte)
+                omap.replace(
+                    len(decoded.encode("utf-8", "surrogatepass")),
+                    c.start_byte,
+                    c.end_byte - c.start_byte,
+                )
                 pos = c.end_byte
         if n.end_byte > pos:
             _copy(data, pos, n.end_byte, out, omap)
@@ -64,14 +72,22 @@ def _emit_string(node, data: bytes, out: list[str], omap: OffsetMap) -> str | No
         if t in ("string_content", "string_fragment"):
             content(child)
         elif t == "escape_sequence" and not raw:
-            decoded = _decode_escape(data[child.start_byte:child.end_byte].decode("utf-8", "replace"))
+            decoded = _decode_escape(
+                data[child.start_byte : child.end_byte].decode("utf-8", "replace")
+            )
             out.append(decoded)
-            omap.replace(len(decoded.encode("utf-8", "surrogatepass")), child.start_byte, child.end_byte - child.start_byte)
+            omap.replace(
+                len(decoded.encode("utf-8", "surrogatepass")),
+                child.start_byte,
+                child.end_byte - child.start_byte,
+            )
         elif t == "escape_sequence":
             _copy(data, child.start_byte, child.end_byte, out, omap)
         elif t in ("interpolation", "template_substitution"):
             out.append(PLACEHOLDER_SCHEMA)
-            omap.replace(len(PLACEHOLDER_SCHEMA), child.start_byte, child.end_byte - child.start_byte)
+            omap.replace(
+                len(PLACEHOLDER_SCHEMA), child.start_byte, child.end_byte - child.start_byte
+            )
     return quote
 
 

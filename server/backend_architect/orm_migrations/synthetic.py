@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from ..core.findings import Finding
 from ..core.regions import OffsetMap, Region
@@ -26,8 +26,15 @@ class Operation:
     label: str = ""  # the ORM operation, e.g. "AddField": prefixed to messages
 
 
-def build_region(ops: list[Operation], *, kind: str, in_transaction: bool, host_start: int, host_end: int,
-                 meta: dict | None = None) -> Region | None:
+def build_region(
+    ops: list[Operation],
+    *,
+    kind: str,
+    in_transaction: bool,
+    host_start: int,
+    host_end: int,
+    meta: dict | None = None,
+) -> Region | None:
     if not ops:
         return None
     parts: list[str] = []
@@ -55,7 +62,12 @@ def build_region(ops: list[Operation], *, kind: str, in_transaction: bool, host_
         finding.fix = None
         return finding
 
-    region_meta = {"migration": True, "in_transaction": in_transaction, "synthetic": True, "fix_hook": fix_hook}
+    region_meta = {
+        "migration": True,
+        "in_transaction": in_transaction,
+        "synthetic": True,
+        "fix_hook": fix_hook,
+    }
     region_meta.update(meta or {})
     return Region(sql, omap, kind=kind, host_start=host_start, host_end=host_end, meta=region_meta)
 
@@ -69,7 +81,12 @@ def string_fix_hook(quote: str) -> Callable[[Finding], Finding]:
             return f
         for e in f.fix.edits:
             t = e.new_text
-            if (quote[:1] and quote[:1] in t) or "\\" in t or ("\n" in t and not triple and quote != "`") or "${" in t:
+            if (
+                (quote[:1] and quote[:1] in t)
+                or "\\" in t
+                or ("\n" in t and not triple and quote != "`")
+                or "${" in t
+            ):
                 f.fix = None
                 break
         return f
@@ -83,7 +100,10 @@ def quote_name(name: str) -> str:
     return quote_ident(name) if name else "__tmpl__"
 
 
-_CREATE_RE = re.compile(r"\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:\"[^\"]+\"|\w+)(?:\.(?:\"[^\"]+\"|\w+))?)", re.I)
+_CREATE_RE = re.compile(
+    r"\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:\"[^\"]+\"|\w+)(?:\.(?:\"[^\"]+\"|\w+))?)",
+    re.I,
+)
 
 
 def created_by_sql(sql: str) -> set[str]:

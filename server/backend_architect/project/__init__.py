@@ -13,5 +13,17 @@ def build_catalog(root, settings=None, progress=None, use_disk_cache=True):
 
     return _build(root, settings, progress, use_disk_cache)
 
-__all__ = ["build_catalog", "DIALECTS", "Evidence", "FileInfo", "NOT_OWN_KINDS", "NotOwn", "Project", "ProjectModel", "file_info",
-           "forget", "model"]
+
+__all__ = [
+    "build_catalog",
+    "DIALECTS",
+    "Evidence",
+    "FileInfo",
+    "NOT_OWN_KINDS",
+    "NotOwn",
+    "Project",
+    "ProjectModel",
+    "file_info",
+    "forget",
+    "model",
+]

@@ -24,12 +24,22 @@ DIALECTS = ("postgres", "mysql", "sqlite", "cockroach", "clickhouse", "sqlserver
 
 # a name token or a folder name -> dialect
 _TOKENS = {
-    "postgres": "postgres", "postgresql": "postgres", "pg": "postgres", "pgsql": "postgres", "psql": "postgres",
-    "mysql": "mysql", "mariadb": "mysql",
-    "sqlite": "sqlite", "sqlite3": "sqlite",
-    "cockroach": "cockroach", "cockroachdb": "cockroach", "crdb": "cockroach",
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "pg": "postgres",
+    "pgsql": "postgres",
+    "psql": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "sqlite": "sqlite",
+    "sqlite3": "sqlite",
+    "cockroach": "cockroach",
+    "cockroachdb": "cockroach",
+    "crdb": "cockroach",
     "clickhouse": "clickhouse",
-    "mssql": "sqlserver", "sqlserver": "sqlserver", "tsql": "sqlserver",
+    "mssql": "sqlserver",
+    "sqlserver": "sqlserver",
+    "tsql": "sqlserver",
 }
 # file-name tokens: "pg" and "psql" are too short to trust inside a file name
 _NAME_TOKENS = {k: v for k, v in _TOKENS.items() if k not in ("pg", "psql")}
@@ -66,14 +76,18 @@ def from_folders(rel_parts: list[str]) -> Evidence | None:
     return None
 
 
-_CLICKHOUSE_ENGINE = re.compile(r"\bENGINE\s*=?\s*(?:Replicated)?\w*(?:MergeTree|Log|Kafka|Distributed)\b", re.I)
+_CLICKHOUSE_ENGINE = re.compile(
+    r"\bENGINE\s*=?\s*(?:Replicated)?\w*(?:MergeTree|Log|Kafka|Distributed)\b", re.I
+)
 _MYSQL_ENGINE = re.compile(r"\bENGINE\s*=\s*(?:InnoDB|MyISAM|Aria|MEMORY|ARCHIVE|NDB\w*)\b", re.I)
 _MYSQL_AUTO = re.compile(r"\bAUTO_INCREMENT\b", re.I)
 _MYSQL_CHARSET = re.compile(r"\bDEFAULT\s+(?:CHARSET|CHARACTER\s+SET)\s*=", re.I)
 _BACKTICK_DDL = re.compile(r"\b(?:CREATE|ALTER)\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`", re.I)
 _SQLITE_AUTO = re.compile(r"\bAUTOINCREMENT\b", re.I)
 _SQLITE_PRAGMA = re.compile(r"^\s*PRAGMA\s+\w+", re.I | re.M)
-_SQLSERVER = re.compile(r"^\s*GO\s*$|\bIDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)|\bNVARCHAR\s*\(\s*MAX\s*\)", re.I | re.M)
+_SQLSERVER = re.compile(
+    r"^\s*GO\s*$|\bIDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)|\bNVARCHAR\s*\(\s*MAX\s*\)", re.I | re.M
+)
 _CONTENT_SCAN = 64 * 1024
 
 
@@ -95,9 +109,12 @@ def from_content(text: str) -> Evidence | None:
 
 # (pattern, dialect, words of which the pattern needs one), in the order they are tried
 _CONTENT_PATTERNS = (
-    (_MYSQL_ENGINE, "mysql", ("engine",)), (_MYSQL_AUTO, "mysql", ("auto_increment",)),
-    (_MYSQL_CHARSET, "mysql", ("default",)), (_SQLITE_AUTO, "sqlite", ("autoincrement",)),
-    (_SQLITE_PRAGMA, "sqlite", ("pragma",)), (_BACKTICK_DDL, "mysql", ("`",)),
+    (_MYSQL_ENGINE, "mysql", ("engine",)),
+    (_MYSQL_AUTO, "mysql", ("auto_increment",)),
+    (_MYSQL_CHARSET, "mysql", ("default",)),
+    (_SQLITE_AUTO, "sqlite", ("autoincrement",)),
+    (_SQLITE_PRAGMA, "sqlite", ("pragma",)),
+    (_BACKTICK_DDL, "mysql", ("`",)),
     (_SQLSERVER, "sqlserver", ("go", "identity", "nvarchar")),
 )
 
@@ -105,41 +122,100 @@ _CONTENT_PATTERNS = (
 # -- project level: the migration tool's config and the database drivers ---------------------
 
 _GO_DRIVERS = (
-    ("github.com/lib/pq", POSTGRES), ("github.com/jackc/pgx", POSTGRES), ("gorm.io/driver/postgres", POSTGRES),
-    ("github.com/go-pg/pg", POSTGRES), ("github.com/uptrace/bun/driver/pgdriver", POSTGRES),
-    ("github.com/go-sql-driver/mysql", "mysql"), ("gorm.io/driver/mysql", "mysql"),
-    ("github.com/mattn/go-sqlite3", "sqlite"), ("modernc.org/sqlite", "sqlite"), ("gorm.io/driver/sqlite", "sqlite"),
-    ("github.com/glebarez/sqlite", "sqlite"), ("github.com/ncruces/go-sqlite3", "sqlite"),
+    ("github.com/lib/pq", POSTGRES),
+    ("github.com/jackc/pgx", POSTGRES),
+    ("gorm.io/driver/postgres", POSTGRES),
+    ("github.com/go-pg/pg", POSTGRES),
+    ("github.com/uptrace/bun/driver/pgdriver", POSTGRES),
+    ("github.com/go-sql-driver/mysql", "mysql"),
+    ("gorm.io/driver/mysql", "mysql"),
+    ("github.com/mattn/go-sqlite3", "sqlite"),
+    ("modernc.org/sqlite", "sqlite"),
+    ("gorm.io/driver/sqlite", "sqlite"),
+    ("github.com/glebarez/sqlite", "sqlite"),
+    ("github.com/ncruces/go-sqlite3", "sqlite"),
     ("github.com/ClickHouse/clickhouse-go", "clickhouse"),
-    ("github.com/denisenkom/go-mssqldb", "sqlserver"), ("github.com/microsoft/go-mssqldb", "sqlserver"),
+    ("github.com/denisenkom/go-mssqldb", "sqlserver"),
+    ("github.com/microsoft/go-mssqldb", "sqlserver"),
 )
 _JS_DRIVERS = {
-    "pg": POSTGRES, "postgres": POSTGRES, "pg-promise": POSTGRES, "@neondatabase/serverless": POSTGRES,
-    "@vercel/postgres": POSTGRES, "slonik": POSTGRES,
-    "mysql": "mysql", "mysql2": "mysql", "mariadb": "mysql",
-    "sqlite3": "sqlite", "better-sqlite3": "sqlite", "@libsql/client": "sqlite", "sqlite": "sqlite",
-    "mssql": "sqlserver", "tedious": "sqlserver", "@clickhouse/client": "clickhouse",
+    "pg": POSTGRES,
+    "postgres": POSTGRES,
+    "pg-promise": POSTGRES,
+    "@neondatabase/serverless": POSTGRES,
+    "@vercel/postgres": POSTGRES,
+    "slonik": POSTGRES,
+    "mysql": "mysql",
+    "mysql2": "mysql",
+    "mariadb": "mysql",
+    "sqlite3": "sqlite",
+    "better-sqlite3": "sqlite",
+    "@libsql/client": "sqlite",
+    "sqlite": "sqlite",
+    "mssql": "sqlserver",
+    "tedious": "sqlserver",
+    "@clickhouse/client": "clickhouse",
 }
 _PY_DRIVERS = {
-    "psycopg": POSTGRES, "psycopg2": POSTGRES, "psycopg2-binary": POSTGRES, "psycopg-binary": POSTGRES,
-    "asyncpg": POSTGRES, "pg8000": POSTGRES, "psycopg-pool": POSTGRES,
-    "pymysql": "mysql", "mysqlclient": "mysql", "aiomysql": "mysql", "mysql-connector-python": "mysql",
-    "asyncmy": "mysql", "aiosqlite": "sqlite", "clickhouse-driver": "clickhouse",
-    "clickhouse-connect": "clickhouse", "pymssql": "sqlserver", "pyodbc": "sqlserver",
+    "psycopg": POSTGRES,
+    "psycopg2": POSTGRES,
+    "psycopg2-binary": POSTGRES,
+    "psycopg-binary": POSTGRES,
+    "asyncpg": POSTGRES,
+    "pg8000": POSTGRES,
+    "psycopg-pool": POSTGRES,
+    "pymysql": "mysql",
+    "mysqlclient": "mysql",
+    "aiomysql": "mysql",
+    "mysql-connector-python": "mysql",
+    "asyncmy": "mysql",
+    "aiosqlite": "sqlite",
+    "clickhouse-driver": "clickhouse",
+    "clickhouse-connect": "clickhouse",
+    "pymssql": "sqlserver",
+    "pyodbc": "sqlserver",
 }
 _RUST_FEATURES = {"postgres": POSTGRES, "mysql": "mysql", "sqlite": "sqlite"}
-_RUST_CRATES = {"tokio-postgres": POSTGRES, "postgres": POSTGRES, "rusqlite": "sqlite", "mysql_async": "mysql",
-                "mysql": "mysql", "clickhouse": "clickhouse", "tiberius": "sqlserver"}
+_RUST_CRATES = {
+    "tokio-postgres": POSTGRES,
+    "postgres": POSTGRES,
+    "rusqlite": "sqlite",
+    "mysql_async": "mysql",
+    "mysql": "mysql",
+    "clickhouse": "clickhouse",
+    "tiberius": "sqlserver",
+}
 _URL_SCHEMES = (
-    ("postgres", POSTGRES), ("cockroach", "cockroach"), ("mysql", "mysql"), ("mariadb", "mysql"),
-    ("sqlite", "sqlite"), ("file:", "sqlite"), ("clickhouse", "clickhouse"), ("mssql", "sqlserver"),
+    ("postgres", POSTGRES),
+    ("cockroach", "cockroach"),
+    ("mysql", "mysql"),
+    ("mariadb", "mysql"),
+    ("sqlite", "sqlite"),
+    ("file:", "sqlite"),
+    ("clickhouse", "clickhouse"),
+    ("mssql", "sqlserver"),
     ("sqlserver", "sqlserver"),
 )
-_PROVIDERS = {"postgresql": POSTGRES, "postgres": POSTGRES, "mysql": "mysql", "sqlite": "sqlite",
-              "sqlserver": "sqlserver", "cockroachdb": "cockroach"}
-_KNEX_CLIENTS = {"pg": POSTGRES, "postgres": POSTGRES, "postgresql": POSTGRES, "pg-native": POSTGRES,
-                 "mysql": "mysql", "mysql2": "mysql", "sqlite3": "sqlite", "better-sqlite3": "sqlite",
-                 "mssql": "sqlserver", "cockroachdb": "cockroach"}
+_PROVIDERS = {
+    "postgresql": POSTGRES,
+    "postgres": POSTGRES,
+    "mysql": "mysql",
+    "sqlite": "sqlite",
+    "sqlserver": "sqlserver",
+    "cockroachdb": "cockroach",
+}
+_KNEX_CLIENTS = {
+    "pg": POSTGRES,
+    "postgres": POSTGRES,
+    "postgresql": POSTGRES,
+    "pg-native": POSTGRES,
+    "mysql": "mysql",
+    "mysql2": "mysql",
+    "sqlite3": "sqlite",
+    "better-sqlite3": "sqlite",
+    "mssql": "sqlserver",
+    "cockroachdb": "cockroach",
+}
 
 
 def _read(path: str, limit: int = 512 * 1024) -> str | None:
@@ -164,7 +240,9 @@ def tool_evidence(root: str) -> list[Evidence]:
     for name in ("sqlc.yaml", "sqlc.yml", "sqlc.json"):
         text = _read(os.path.join(root, name))
         if text:
-            for m in re.finditer(r"""["']?engine["']?\s*:\s*["']?(postgresql|mysql|sqlite)""", text):
+            for m in re.finditer(
+                r"""["']?engine["']?\s*:\s*["']?(postgresql|mysql|sqlite)""", text
+            ):
                 out.append(Evidence(_PROVIDERS[m.group(1)], f"{name} engine {m.group(1)}"))
     for rel in ("prisma/schema.prisma", "schema.prisma", "db/schema.prisma"):
         text = _read(os.path.join(root, rel))
@@ -176,7 +254,12 @@ def tool_evidence(root: str) -> list[Evidence]:
     if text:
         m = re.search(r"^\s*sqlalchemy\.url\s*=\s*(\S+)", text, re.M)
         if m and _url_dialect(m.group(1)):
-            out.append(Evidence(_url_dialect(m.group(1)), f"alembic.ini sqlalchemy.url {m.group(1).split(':')[0]}"))
+            out.append(
+                Evidence(
+                    _url_dialect(m.group(1)),
+                    f"alembic.ini sqlalchemy.url {m.group(1).split(':')[0]}",
+                )
+            )
     for name in ("knexfile.js", "knexfile.ts", "knexfile.cjs", "knexfile.mjs"):
         text = _read(os.path.join(root, name))
         if text:
@@ -193,7 +276,9 @@ def tool_evidence(root: str) -> list[Evidence]:
             if dialect:
                 out.append(Evidence(dialect, f"atlas.hcl {m.group(1)}://"))
         for m in re.finditer(r'"docker://(postgres|mysql|mariadb|sqlite)', text):
-            out.append(Evidence(_url_dialect(m.group(1)) or POSTGRES, f"atlas.hcl docker://{m.group(1)}"))
+            out.append(
+                Evidence(_url_dialect(m.group(1)) or POSTGRES, f"atlas.hcl docker://{m.group(1)}")
+            )
     if os.path.isfile(os.path.join(root, "diesel.toml")):
         features = _cargo_dialects(root, only="diesel")
         if not features:
@@ -203,7 +288,9 @@ def tool_evidence(root: str) -> list[Evidence]:
         if text:
             m = re.search(r"^\s*DATABASE_URL\s*=\s*[\"']?([a-z0-9+]+):", text, re.M)
             if m and _url_dialect(m.group(1)):
-                out.append(Evidence(_url_dialect(m.group(1)), f"{name} DATABASE_URL {m.group(1)}://"))
+                out.append(
+                    Evidence(_url_dialect(m.group(1)), f"{name} DATABASE_URL {m.group(1)}://")
+                )
     return _dedupe(out)
 
 
@@ -266,13 +353,25 @@ def _python_requirements(root: str) -> list[str]:
                 names.append(_req_name(spec))
         poetry = ((data.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
         names += [str(k).lower() for k in poetry]
-    for name in ("requirements.txt", "requirements/base.txt", "requirements/production.txt", "requirements/prod.txt"):
+    for name in (
+        "requirements.txt",
+        "requirements/base.txt",
+        "requirements/production.txt",
+        "requirements/prod.txt",
+    ):
         text = _read(os.path.join(root, name), 64 * 1024)
         if text:
-            names += [_req_name(line) for line in text.splitlines() if line.strip() and not line.lstrip().startswith(("#", "-"))]
+            names += [
+                _req_name(line)
+                for line in text.splitlines()
+                if line.strip() and not line.lstrip().startswith(("#", "-"))
+            ]
     text = _read(os.path.join(root, "setup.py"), 64 * 1024)
     if text:
-        names += [_req_name(m.group(1)) for m in re.finditer(r"""["']([A-Za-z0-9_.\-]+)\s*(?:[<>=!~\[;][^"']*)?["']""", text)]
+        names += [
+            _req_name(m.group(1))
+            for m in re.finditer(r"""["']([A-Za-z0-9_.\-]+)\s*(?:[<>=!~\[;][^"']*)?["']""", text)
+        ]
     # psycopg[binary] and friends
     return [n.split("[")[0] for n in names if n]
 
@@ -287,17 +386,30 @@ def _cargo_dialects(root: str, only: str | None = None) -> list[tuple[str, str]]
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return []
     out: list[tuple[str, str]] = []
-    tables = [data.get("dependencies") or {}, (data.get("workspace") or {}).get("dependencies") or {}]
+    tables = [
+        data.get("dependencies") or {},
+        (data.get("workspace") or {}).get("dependencies") or {},
+    ]
     for deps in tables:
         for crate, spec in deps.items():
             crate = str(crate)
             if only and crate != only:
                 continue
-            if crate in ("sqlx", "diesel", "diesel-async", "sea-orm", "diesel_migrations") and isinstance(spec, dict):
+            if crate in (
+                "sqlx",
+                "diesel",
+                "diesel-async",
+                "sea-orm",
+                "diesel_migrations",
+            ) and isinstance(spec, dict):
                 for feature in spec.get("features") or []:
                     base = str(feature).split("-")[0].replace("sqlx", "")
                     for key, dialect in _RUST_FEATURES.items():
-                        if str(feature) == key or base == key or str(feature).startswith(f"sqlx-{key}"):
+                        if (
+                            str(feature) == key
+                            or base == key
+                            or str(feature).startswith(f"sqlx-{key}")
+                        ):
                             out.append((dialect, f"Cargo.toml {crate} feature {feature}"))
             elif not only and crate in _RUST_CRATES:
                 out.append((_RUST_CRATES[crate], f"Cargo.toml depends on {crate}"))

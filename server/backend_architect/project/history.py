@@ -103,7 +103,10 @@ class HistoryIndex:
     def decide(self, path: str, repo: str | None, settings=None) -> History:
         path = os.path.abspath(path)
         unit = unit_of(path)
-        if order_key(unit)[0] != 0 or os.path.basename(path).lower() in ("schema.sql", "structure.sql"):
+        if order_key(unit)[0] != 0 or os.path.basename(path).lower() in (
+            "schema.sql",
+            "structure.sql",
+        ):
             return NOT_HISTORY
         if repo is not None:
             main = self._mainline(repo)
@@ -128,7 +131,10 @@ class HistoryIndex:
             base_key = order_key(os.path.join(os.path.dirname(unit), baseline))
             if base_key[0] == 0:
                 is_old = mine[1] <= base_key[1]
-                return History(is_old, f"{'at or before' if is_old else 'after'} migration.baseline {baseline!r}")
+                return History(
+                    is_old,
+                    f"{'at or before' if is_old else 'after'} migration.baseline {baseline!r}",
+                )
         folder = os.path.dirname(unit)
         try:
             names = os.listdir(folder)
@@ -145,8 +151,11 @@ class HistoryIndex:
             if key[0] == 0 and key[1] > mine[1]:
                 newer.add(key[1])
         if len(newer) >= max(pending, 0):
-            return History(True, f"{len(newer)} newer migrations in its folder (migration.pending = {pending}; "
-                                 "no git)")
+            return History(
+                True,
+                f"{len(newer)} newer migrations in its folder (migration.pending = {pending}; "
+                "no git)",
+            )
         return History(False, f"one of the newest {pending} migrations of its folder (no git)")
 
 

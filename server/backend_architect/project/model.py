@@ -19,17 +19,49 @@ from . import dialect as dialects
 from . import ownership
 from .dialect import POSTGRES, UNKNOWN, Evidence
 
-ROOT_MARKERS = ("go.mod", "package.json", "pyproject.toml", "setup.py", "requirements.txt", "Cargo.toml",
-                "backend-architect.toml", ".backend-architect.toml", ".git",
-                "sqlc.yaml", "sqlc.yml", "sqlc.json")  # an sqlc config names its own schema and queries
-MIGRATION_DIR_NAMES = {"migrations", "migration", "migrate", "db-migrations", "sql-migrations", "versions",
-                       "changelog", "changesets", "schema-migrations"}
-ROLLBACK_DIR_NAMES = {"rollback", "rollbacks", "down", "downs", "undo", "downgrade", "downgrades", "revert"}
-_DOWN_NAME = re.compile(r"(^|[._\-])(down|rollback|undo|revert)\.[a-z0-9]+$|^down\.sql$|^U\d+(?:[._]\d+)*__", re.I)
+ROOT_MARKERS = (
+    "go.mod",
+    "package.json",
+    "pyproject.toml",
+    "setup.py",
+    "requirements.txt",
+    "Cargo.toml",
+    "backend-architect.toml",
+    ".backend-architect.toml",
+    ".git",
+    "sqlc.yaml",
+    "sqlc.yml",
+    "sqlc.json",
+)  # an sqlc config names its own schema and queries
+MIGRATION_DIR_NAMES = {
+    "migrations",
+    "migration",
+    "migrate",
+    "db-migrations",
+    "sql-migrations",
+    "versions",
+    "changelog",
+    "changesets",
+    "schema-migrations",
+}
+ROLLBACK_DIR_NAMES = {
+    "rollback",
+    "rollbacks",
+    "down",
+    "downs",
+    "undo",
+    "downgrade",
+    "downgrades",
+    "revert",
+}
+_DOWN_NAME = re.compile(
+    r"(^|[._\-])(down|rollback|undo|revert)\.[a-z0-9]+$|^down\.sql$|^U\d+(?:[._]\d+)*__", re.I
+)
 _UP_NAME = re.compile(r"(^|[._\-])up\.[a-z0-9]+$|^up\.sql$", re.I)
 # the engine's historical notion of a migration path, kept so no file changes side by accident
 _LEGACY_MIGRATION_PATH = re.compile(
-    r"(^|/)(migrations?|migrate|db/migrate|alembic/versions|versions|schema)(/|$)|\.up\.sql$", re.I)
+    r"(^|/)(migrations?|migrate|db/migrate|alembic/versions|versions|schema)(/|$)|\.up\.sql$", re.I
+)
 
 
 @dataclass
@@ -44,9 +76,14 @@ class Project:
     parent: str | None = None  # the enclosing project's root (a nested module)
 
     def to_json(self) -> dict:
-        return {"root": self.root, "markers": list(self.markers), "dialect": self.dialect,
-                "candidates": list(self.candidates), "evidence": [str(e) for e in self.evidence],
-                "parent": self.parent}
+        return {
+            "root": self.root,
+            "markers": list(self.markers),
+            "dialect": self.dialect,
+            "candidates": list(self.candidates),
+            "evidence": [str(e) for e in self.evidence],
+            "parent": self.parent,
+        }
 
 
 @dataclass(frozen=True)
@@ -60,7 +97,9 @@ class FileInfo:
     dialect_source: str = "no evidence"
     candidates: tuple[str, ...] = ()  # for an unknown dialect: the dialects the project might use
     is_migration: bool = False
-    direction: str | None = None  # "up", "down", "up+down" (one file, two sections); None: not a migration
+    direction: str | None = (
+        None  # "up", "down", "up+down" (one file, two sections); None: not a migration
+    )
     not_own: ownership.NotOwn | None = None
     explicit: bool = False  # named on the command line: checked even when not the user's own code
     migration_folder: str | None = None  # the folder the migration tool is pointed at
@@ -84,13 +123,22 @@ class FileInfo:
         return self.direction == "down"
 
     def to_json(self) -> dict:
-        return {"path": self.path, "project": self.project_root, "language": self.language,
-                "dialect": self.dialect, "dialect_source": self.dialect_source,
-                "candidates": list(self.candidates), "migration": self.is_migration, "direction": self.direction,
-                "not_own": self.not_own.kind if self.not_own else None,
-                "reason": self.not_own.reason if self.not_own else None,
-                "migration_folder": self.migration_folder, "runner": self.runner,
-                "in_transaction": self.in_transaction, "transaction_source": self.transaction_source}
+        return {
+            "path": self.path,
+            "project": self.project_root,
+            "language": self.language,
+            "dialect": self.dialect,
+            "dialect_source": self.dialect_source,
+            "candidates": list(self.candidates),
+            "migration": self.is_migration,
+            "direction": self.direction,
+            "not_own": self.not_own.kind if self.not_own else None,
+            "reason": self.not_own.reason if self.not_own else None,
+            "migration_folder": self.migration_folder,
+            "runner": self.runner,
+            "in_transaction": self.in_transaction,
+            "transaction_source": self.transaction_source,
+        }
 
 
 class ProjectModel:
@@ -154,8 +202,10 @@ class ProjectModel:
         evidence = tools or drivers
         if not evidence and parent:  # a crate or package of a workspace: the workspace's drivers
             up = self.project(parent)
-            evidence = [Evidence(e.dialect, f"{e.source} in {os.path.basename(up.root) or up.root}")
-                        for e in up.evidence]
+            evidence = [
+                Evidence(e.dialect, f"{e.source} in {os.path.basename(up.root) or up.root}")
+                for e in up.evidence
+            ]
         dialect, candidates = dialects.resolve(evidence)
         proj = Project(root, markers, dialect, candidates, evidence, parent)
         with self._lock:
@@ -204,8 +254,16 @@ class ProjectModel:
 
     # -- files -------------------------------------------------------------------------------
 
-    def file_info(self, path: str, settings=None, text: str | None = None, *, language: str | None = None,
-                  explicit: bool = False, check_git: bool = True) -> FileInfo:
+    def file_info(
+        self,
+        path: str,
+        settings=None,
+        text: str | None = None,
+        *,
+        language: str | None = None,
+        explicit: bool = False,
+        check_git: bool = True,
+    ) -> FileInfo:
         """Everything the model knows about one file. ``text``: its content when at hand
         (read from disk for SQL files otherwise). ``check_git``: ask git whether it ignores
         the file (one process per repository and batch; see :meth:`prefetch_ignored`)."""
@@ -221,15 +279,28 @@ class ProjectModel:
             return cached
         return self._file_info(path, settings, text, language, explicit, check_git)
 
-    def _file_info(self, path: str, settings, text: str | None, language: str | None, explicit: bool,
-                   check_git: bool) -> FileInfo:
+    def _file_info(
+        self,
+        path: str,
+        settings,
+        text: str | None,
+        language: str | None,
+        explicit: bool,
+        check_git: bool,
+    ) -> FileInfo:
         language = language or language_for_path(path or "")
         if not path:
             ev = dialects.from_content(text) if text and language == "sql" else None
             setting = _setting_dialect(settings, "")
             chosen = setting or ev
-            return FileInfo(path, None, language, chosen.dialect if chosen else UNKNOWN,
-                            chosen.source if chosen else "no evidence", explicit=explicit)
+            return FileInfo(
+                path,
+                None,
+                language,
+                chosen.dialect if chosen else UNKNOWN,
+                chosen.source if chosen else "no evidence",
+                explicit=explicit,
+            )
         path = os.path.abspath(path)
         root = self.root_of(os.path.dirname(path))
         rel_parts = (os.path.relpath(path, root) if root else path).replace(os.sep, "/").split("/")
@@ -238,15 +309,22 @@ class ProjectModel:
         top = self.outermost(root)
         outer_parts = rel_parts
         if top and top != root:
-            outer_parts = [p for p in os.path.relpath(path, top).replace(os.sep, "/").split("/") if p not in ("", ".")]
+            outer_parts = [
+                p
+                for p in os.path.relpath(path, top).replace(os.sep, "/").split("/")
+                if p not in ("", ".")
+            ]
         name = rel_parts[-1] if rel_parts else os.path.basename(path)
         if text is None and language is not None:
             text = _read_head(path, 256 * 1024 if language == "sql" else 64 * 1024)
         # is it a migration, and which way does it run?
         low_rel = "/".join(rel_parts).lower()
         dirs = [p.lower() for p in rel_parts[:-1]]
-        in_migration_dir = any(d in MIGRATION_DIR_NAMES for d in dirs) or "db/migrate/" in low_rel or \
-            bool(_LEGACY_MIGRATION_PATH.search(low_rel))
+        in_migration_dir = (
+            any(d in MIGRATION_DIR_NAMES for d in dirs)
+            or "db/migrate/" in low_rel
+            or bool(_LEGACY_MIGRATION_PATH.search(low_rel))
+        )
         down_name = bool(_DOWN_NAME.search(name))
         up_name = bool(_UP_NAME.search(name))
         is_migration = in_migration_dir or ((down_name or up_name) and language == "sql")
@@ -261,7 +339,11 @@ class ProjectModel:
         # the dialect: settings, then the file itself, then its project
         proj = self.project(root) if root else None
         candidates: tuple[str, ...] = ()
-        chosen = _setting_dialect(settings, path) or dialects.from_name(name) or dialects.from_folders(outer_parts[:-1])
+        chosen = (
+            _setting_dialect(settings, path)
+            or dialects.from_name(name)
+            or dialects.from_folders(outer_parts[:-1])
+        )
         if chosen is None and language == "sql" and text:
             chosen = dialects.from_content(text)
         if chosen is not None:
@@ -287,8 +369,22 @@ class ProjectModel:
             runner = self.runner(folder)
             runner_name = runner.name if runner is not None else None
             in_tx, tx_source = file_transaction(runner, path, text)
-        return FileInfo(path, root, language, dialect, source, candidates, is_migration, direction, not_own,
-                        explicit, folder, runner_name, in_tx, tx_source)
+        return FileInfo(
+            path,
+            root,
+            language,
+            dialect,
+            source,
+            candidates,
+            is_migration,
+            direction,
+            not_own,
+            explicit,
+            folder,
+            runner_name,
+            in_tx,
+            tx_source,
+        )
 
     def runner(self, folder: str):
         """The migration tool of a migrations folder (cached; None when not known)."""
@@ -332,8 +428,11 @@ def _settings_key(settings) -> tuple:
     """What of the settings a file's facts depend on (a settings object exists per folder)."""
     if settings is None:
         return ()
-    return (getattr(settings, "root", None), getattr(settings, "dialect", None),
-            tuple(getattr(settings, "dialect_paths", ())))
+    return (
+        getattr(settings, "root", None),
+        getattr(settings, "dialect", None),
+        tuple(getattr(settings, "dialect_paths", ())),
+    )
 
 
 def _read_head(path: str, limit: int = 256 * 1024) -> str | None:

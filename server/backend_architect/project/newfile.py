@@ -60,8 +60,9 @@ def _version_of(name: str) -> tuple | None:
     return (int(m.group(1)),) if m else None
 
 
-def plan_after(source: str, runner: str | None, slug: str, up_sql: str, down_sql: str,
-               step: int = 1) -> Planned | None:
+def plan_after(
+    source: str, runner: str | None, slug: str, up_sql: str, down_sql: str, step: int = 1
+) -> Planned | None:
     """Files for a migration holding ``up_sql``, ordered right after migration ``source``
     (``step``: the n-th such file made for the same source). None when the folder's convention
     or the runner gives no way to run it outside a transaction."""
@@ -112,34 +113,62 @@ def plan_after(source: str, runner: str | None, slug: str, up_sql: str, down_sql
 
 def _files(folder, uname, runner, version, slug, up_sql, down_sql, per_folder, source):
     up_sql = up_sql.rstrip().rstrip(";") + ";\n"
-    down_sql = (down_sql.rstrip().rstrip(";") + ";\n") if down_sql.strip() else "SELECT 1; -- nothing to undo\n"
+    down_sql = (
+        (down_sql.rstrip().rstrip(";") + ";\n")
+        if down_sql.strip()
+        else "SELECT 1; -- nothing to undo\n"
+    )
     if per_folder:
         base = os.path.join(folder, f"{version}_{slug}")
         if runner == "diesel":
-            return (NewFile(os.path.join(base, "up.sql"), up_sql), NewFile(os.path.join(base, "down.sql"), down_sql),
-                    NewFile(os.path.join(base, "metadata.toml"), "run_in_transaction = false\n"))
+            return (
+                NewFile(os.path.join(base, "up.sql"), up_sql),
+                NewFile(os.path.join(base, "down.sql"), down_sql),
+                NewFile(os.path.join(base, "metadata.toml"), "run_in_transaction = false\n"),
+            )
         if runner == "prisma":
             return (NewFile(os.path.join(base, "migration.sql"), up_sql),)
         return None
     m = _FLYWAY.match(uname)
     if m:
         name = f"V{version}__{slug}.sql"
-        return (NewFile(os.path.join(folder, name), up_sql),
-                NewFile(os.path.join(folder, name + ".conf"), "executeInTransaction=false\n"))
-    sep = (_NUM.match(uname).group(2) or "_")
+        return (
+            NewFile(os.path.join(folder, name), up_sql),
+            NewFile(os.path.join(folder, name + ".conf"), "executeInTransaction=false\n"),
+        )
+    sep = _NUM.match(uname).group(2) or "_"
     ext = ".up.sql" if uname.lower().endswith(".up.sql") else os.path.splitext(uname)[1] or ".sql"
     stem = os.path.join(folder, f"{version}{sep}{slug}")
     if runner == "goose":
-        return (NewFile(stem + ext, "-- +goose NO TRANSACTION\n-- +goose Up\n" + up_sql + "\n-- +goose Down\n"
-                        + down_sql),)
+        return (
+            NewFile(
+                stem + ext,
+                "-- +goose NO TRANSACTION\n-- +goose Up\n"
+                + up_sql
+                + "\n-- +goose Down\n"
+                + down_sql,
+            ),
+        )
     if runner == "dbmate":
-        return (NewFile(stem + ext, "-- migrate:up transaction:false\n" + up_sql + "\n-- migrate:down\n" + down_sql),)
+        return (
+            NewFile(
+                stem + ext,
+                "-- migrate:up transaction:false\n" + up_sql + "\n-- migrate:down\n" + down_sql,
+            ),
+        )
     if runner == "sql-migrate":
-        return (NewFile(stem + ext, "-- +migrate Up notransaction\n" + up_sql + "\n-- +migrate Down\n" + down_sql),)
+        return (
+            NewFile(
+                stem + ext,
+                "-- +migrate Up notransaction\n" + up_sql + "\n-- +migrate Down\n" + down_sql,
+            ),
+        )
     if runner == "sqlx":
         if ext == ".up.sql":
-            return (NewFile(stem + ".up.sql", "-- no-transaction\n" + up_sql),
-                    NewFile(stem + ".down.sql", "-- no-transaction\n" + down_sql))
+            return (
+                NewFile(stem + ".up.sql", "-- no-transaction\n" + up_sql),
+                NewFile(stem + ".down.sql", "-- no-transaction\n" + down_sql),
+            )
         return (NewFile(stem + ext, "-- no-transaction\n" + up_sql),)
     if runner == "golang-migrate" or (runner is None and ext == ".up.sql"):
         return (NewFile(stem + ".up.sql", up_sql), NewFile(stem + ".down.sql", down_sql))

@@ -19,8 +19,12 @@ class MigrationFolder:
     runner: dict | None = None
 
     def to_json(self) -> dict:
-        out = {"path": self.path, "files": self.files, "dialects": dict(self.dialects),
-               "directions": dict(self.directions)}
+        out = {
+            "path": self.path,
+            "files": self.files,
+            "dialects": dict(self.dialects),
+            "directions": dict(self.directions),
+        }
         if self.runner is not None:
             out["runner"] = self.runner
         return out
@@ -36,15 +40,21 @@ class ProjectReport:
         out = self.project.to_json()
         langs = Counter(f.language or "other" for f in self.files)
         not_own = Counter(f.not_own.kind for f in self.files if f.not_own)
-        out["summary"] = {"files": len(self.files), "languages": dict(langs), "not_own": dict(not_own),
-                          "dialects": dict(Counter(f.dialect for f in self.files if f.language == "sql"))}
+        out["summary"] = {
+            "files": len(self.files),
+            "languages": dict(langs),
+            "not_own": dict(not_own),
+            "dialects": dict(Counter(f.dialect for f in self.files if f.language == "sql")),
+        }
         out["migration_folders"] = [m.to_json() for m in self.migrations.values()]
         if with_files:
             out["files"] = [f.to_json() for f in self.files]
         return out
 
 
-def describe(paths: list[str], files: list[str], model: ProjectModel, settings_for) -> list[ProjectReport]:
+def describe(
+    paths: list[str], files: list[str], model: ProjectModel, settings_for
+) -> list[ProjectReport]:
     """One report per project root found under ``paths``, in path order."""
     model.prefetch_ignored(files)
     reports: dict[str, ProjectReport] = {}
@@ -60,7 +70,9 @@ def describe(paths: list[str], files: list[str], model: ProjectModel, settings_f
             mf = rep.migrations.get(folder)
             if mf is None:
                 runner = model.runner(folder)
-                mf = rep.migrations[folder] = MigrationFolder(folder, runner=runner.to_json() if runner else None)
+                mf = rep.migrations[folder] = MigrationFolder(
+                    folder, runner=runner.to_json() if runner else None
+                )
             mf.files += 1
             mf.dialects[info.dialect] += 1
             mf.directions[info.direction or "up"] += 1
@@ -81,20 +93,33 @@ def render_text(reports: list[ProjectReport], base: str, with_files: bool = Fals
         p = rep.project
         where = _rel(p.root, base) if _rel(p.root, base) != "." else p.root
         markers = ", ".join(p.markers) or "no manifest"
-        out.append(f"project {where} ({markers})" + (f", inside {_rel(p.parent, base)}" if p.parent else ""))
+        out.append(
+            f"project {where} ({markers})"
+            + (f", inside {_rel(p.parent, base)}" if p.parent else "")
+        )
         if p.dialect == "unknown":
-            dialect = f"unknown (candidates: {', '.join(p.candidates)})" if p.candidates else "unknown (PostgreSQL rules apply)"
+            dialect = (
+                f"unknown (candidates: {', '.join(p.candidates)})"
+                if p.candidates
+                else "unknown (PostgreSQL rules apply)"
+            )
         else:
             dialect = p.dialect
         out.append(f"  dialect: {dialect}")
         for e in p.evidence:
             out.append(f"    evidence: {e.dialect}: {e.source}")
         langs = Counter(f.language or "other" for f in rep.files)
-        out.append(f"  files: {len(rep.files)} (" + ", ".join(f"{n} {k}" for k, n in langs.most_common()) + ")")
+        out.append(
+            f"  files: {len(rep.files)} ("
+            + ", ".join(f"{n} {k}" for k, n in langs.most_common())
+            + ")"
+        )
         not_own = Counter(f.not_own.kind for f in rep.files if f.not_own)
         if not_own:
-            out.append("  not the project's own code (not checked): " + ", ".join(
-                f"{n} {k}" for k, n in not_own.most_common()))
+            out.append(
+                "  not the project's own code (not checked): "
+                + ", ".join(f"{n} {k}" for k, n in not_own.most_common())
+            )
         for mf in rep.migrations.values():
             dialects = ", ".join(f"{n} {d}" for d, n in mf.dialects.most_common())
             dirs = ", ".join(f"{n} {d}" for d, n in mf.directions.most_common())
@@ -110,8 +135,10 @@ def render_text(reports: list[ProjectReport], base: str, with_files: bool = Fals
                 if f.is_migration:
                     parts.append(f"migration {f.direction}")
                     if f.in_transaction is not None:
-                        parts.append(("in a transaction" if f.in_transaction else "no transaction")
-                                     + f" ({f.transaction_source})")
+                        parts.append(
+                            ("in a transaction" if f.in_transaction else "no transaction")
+                            + f" ({f.transaction_source})"
+                        )
                 if f.not_own:
                     parts.append(f"NOT OWN CODE: {f.not_own.kind} ({f.not_own.reason})")
                 out.append(f"    {_rel(f.path, base)}: " + "; ".join(parts))
@@ -121,4 +148,6 @@ def render_text(reports: list[ProjectReport], base: str, with_files: bool = Fals
 
 
 def render_json(reports: list[ProjectReport], with_files: bool = True) -> str:
-    return json.dumps({"projects": [r.to_json(with_files) for r in reports]}, indent=2, ensure_ascii=False)
+    return json.dumps(
+        {"projects": [r.to_json(with_files) for r in reports]}, indent=2, ensure_ascii=False
+    )

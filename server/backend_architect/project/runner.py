@@ -64,8 +64,10 @@ def _head(path: str, limit: int = 8192) -> str:
 def _manifests(root: str | None) -> str:
     if not root:
         return ""
-    return "\n".join(_head(os.path.join(root, n), 256 * 1024) for n in
-                     ("go.mod", "Cargo.toml", "package.json", "pyproject.toml", "requirements.txt"))
+    return "\n".join(
+        _head(os.path.join(root, n), 256 * 1024)
+        for n in ("go.mod", "Cargo.toml", "package.json", "pyproject.toml", "requirements.txt")
+    )
 
 
 def detect_runner(folder: str, model=None) -> Runner | None:
@@ -80,15 +82,22 @@ def detect_runner(folder: str, model=None) -> Runner | None:
     sample = "\n".join(_head(os.path.join(folder, n), 2048) for n in sql[:20])
     code = [n for n in names if n.endswith((".py", ".js", ".ts", ".cjs", ".mjs"))]
     code_sample = "\n".join(_head(os.path.join(folder, n), 4096) for n in code[:10])
-    has_diesel = bool(root and os.path.isfile(os.path.join(root, "diesel.toml"))) or "diesel" in deps
+    has_diesel = (
+        bool(root and os.path.isfile(os.path.join(root, "diesel.toml"))) or "diesel" in deps
+    )
     if any(n.endswith("/up.sql") or n == "up.sql" for n in low) and has_diesel:
         return Runner("diesel", "up.sql/down.sql folders and diesel", IN_TRANSACTION)
-    if any(n.endswith("/migration.sql") for n in low) and ("prisma" in folder.lower() or "prisma" in deps):
+    if any(n.endswith("/migration.sql") for n in low) and (
+        "prisma" in folder.lower() or "prisma" in deps
+    ):
         # Prisma Migrate sends migration.sql as one script: a transaction block unless it is one statement
         return Runner("prisma", "<timestamp>_name/migration.sql folders", IMPLICIT)
     if re.search(r"^\s*--\s*\+goose\s+Up", sample, re.I | re.M) or "pressly/goose" in deps:
-        return Runner("goose", "-- +goose Up markers" if "goose" in sample.lower() else "go.mod requires goose",
-                      IN_TRANSACTION)
+        return Runner(
+            "goose",
+            "-- +goose Up markers" if "goose" in sample.lower() else "go.mod requires goose",
+            IN_TRANSACTION,
+        )
     if re.search(r"^\s*--\s*migrate:up", sample, re.M):
         return Runner("dbmate", "-- migrate:up markers", IN_TRANSACTION)
     if re.search(r"^\s*--\s*\+migrate\s+Up", sample, re.I | re.M):
@@ -97,17 +106,29 @@ def detect_runner(folder: str, model=None) -> Runner | None:
         return Runner("liquibase", "--liquibase formatted sql", IN_TRANSACTION)
     if any(re.match(r"v\d+(?:[._]\d+)*__", n.rsplit("/", 1)[-1]) for n in low):
         return Runner("flyway", "V<version>__name.sql files", IN_TRANSACTION)
-    if any(n.endswith(".fizz") for n in low) or "gobuffalo/pop" in deps or "ory/pop" in deps or "popx" in deps:
+    if (
+        any(n.endswith(".fizz") for n in low)
+        or "gobuffalo/pop" in deps
+        or "ory/pop" in deps
+        or "popx" in deps
+    ):
         return Runner("pop", "fizz files or pop in go.mod", IN_TRANSACTION)
     if "sqlx" in deps and sql and root and os.path.isfile(os.path.join(root, "Cargo.toml")):
         return Runner("sqlx", "Cargo.toml depends on sqlx", IN_TRANSACTION)
     if any(n.endswith((".up.sql", ".down.sql")) for n in low) and "golang-migrate" in deps:
         return Runner("golang-migrate", "go.mod requires golang-migrate", IMPLICIT)
-    if any(n.endswith(".up.sql") for n in low) and root and os.path.isfile(os.path.join(root, "go.mod")):
+    if (
+        any(n.endswith(".up.sql") for n in low)
+        and root
+        and os.path.isfile(os.path.join(root, "go.mod"))
+    ):
         return Runner("golang-migrate", "NNN_name.up.sql / .down.sql pairs", IMPLICIT)
     if "class Migration(migrations.Migration)" in code_sample:
         return Runner("django", "Django migration classes", IN_TRANSACTION)
-    if re.search(r"^(?:down_)?revision\s*(?::\s*\w+\s*)?=", code_sample, re.M) and "alembic" in code_sample:
+    if (
+        re.search(r"^(?:down_)?revision\s*(?::\s*\w+\s*)?=", code_sample, re.M)
+        and "alembic" in code_sample
+    ):
         return Runner("alembic", "Alembic revision files", IN_TRANSACTION)
     if "MigrationInterface" in code_sample:
         return Runner("typeorm", "TypeORM MigrationInterface classes", IN_TRANSACTION)
@@ -115,7 +136,9 @@ def detect_runner(folder: str, model=None) -> Runner | None:
         return Runner("node-pg-migrate", "pgm.* calls", IN_TRANSACTION)
     if "queryInterface" in code_sample:
         return Runner("sequelize", "queryInterface calls", NO_TRANSACTION)
-    if re.search(r"exports\.up\s*=|export\s+(?:async\s+)?function\s+up\b", code_sample) and "knex" in (code_sample + deps):
+    if re.search(
+        r"exports\.up\s*=|export\s+(?:async\s+)?function\s+up\b", code_sample
+    ) and "knex" in (code_sample + deps):
         return Runner("knex", "knex up/down functions", IN_TRANSACTION)
     return None
 
@@ -133,7 +156,12 @@ def file_transaction(runner: Runner | None, path: str, text: str | None) -> tupl
     if runner is None:
         return None, "migration tool not known"
     marker = _MARKERS.get(runner.name)
-    if marker is not None and text is not None and path.lower().endswith(".sql") and not marker.search(text):
+    if (
+        marker is not None
+        and text is not None
+        and path.lower().endswith(".sql")
+        and not marker.search(text)
+    ):
         return None, f"no {runner.name} marker in the file ({runner.name} would not run it)"
     opt_out = _OPT_OUTS.get(runner.name)
     if opt_out is not None and text and opt_out.search(text):

@@ -10,7 +10,7 @@ migration file can also see the schema as it was before it ran
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from ..catalog.sources import order_key
 from .model import ProjectModel, model as _default_model
@@ -21,7 +21,9 @@ def schema_file_filter(root: str, settings, m: ProjectModel | None = None) -> Ca
     """``is_excluded(path)`` for the catalog builder: True for files that are not this project's schema."""
     m = m or _default_model()
     root = os.path.abspath(root)
-    excluded_by_settings = settings.is_excluded if settings is not None and getattr(settings, "exclude", ()) else None
+    excluded_by_settings = (
+        settings.is_excluded if settings is not None and getattr(settings, "exclude", ()) else None
+    )
 
     def is_excluded(path: str) -> bool:
         if excluded_by_settings is not None and excluded_by_settings(path):
@@ -39,19 +41,35 @@ def schema_file_filter(root: str, settings, m: ProjectModel | None = None) -> Ca
     return is_excluded
 
 
-def build_catalog(root: str, settings=None, progress=None, use_disk_cache: bool = True,
-                  m: ProjectModel | None = None, warnings: list[str] | None = None):
+def build_catalog(
+    root: str,
+    settings=None,
+    progress=None,
+    use_disk_cache: bool = True,
+    m: ProjectModel | None = None,
+    warnings: list[str] | None = None,
+):
     """The catalog of project ``root`` (None when it has no schema files); what the scan had
     to leave out (its file limit) is added to ``warnings``."""
     from ..catalog.build import build
 
     globs = tuple(getattr(settings, "schema", ()) or ())
     base = getattr(settings, "root", None) or root
-    limits = {name: getattr(settings, key) for name, key in (("max_files", "schema_max_files"),
-                                                              ("cache_max_bytes", "cache_max_bytes"))
-              if hasattr(settings, key)}
-    return build([root], globs, base, schema_file_filter(root, settings, m), progress=progress,
-                 use_disk_cache=use_disk_cache, warnings=warnings, **limits)
+    limits = {
+        name: getattr(settings, key)
+        for name, key in (("max_files", "schema_max_files"), ("cache_max_bytes", "cache_max_bytes"))
+        if hasattr(settings, key)
+    }
+    return build(
+        [root],
+        globs,
+        base,
+        schema_file_filter(root, settings, m),
+        progress=progress,
+        use_disk_cache=use_disk_cache,
+        warnings=warnings,
+        **limits,
+    )
 
 
 def schema_fingerprint(root: str, settings=None) -> str:
@@ -114,7 +132,9 @@ def _fingerprint(settings) -> tuple:
     return (settings.root, tuple(settings.exclude), settings.dialect, tuple(settings.dialect_paths))
 
 
-def schema_history(root: str, settings=None, m: ProjectModel | None = None) -> dict[str, ColumnsAsOf]:
+def schema_history(
+    root: str, settings=None, m: ProjectModel | None = None
+) -> dict[str, ColumnsAsOf]:
     """For each migration file of project ``root``: the tables' columns before it ran.
 
     One replay of the project's migrations in order (the ops are cached by the catalog
@@ -147,8 +167,10 @@ def schema_history(root: str, settings=None, m: ProjectModel | None = None) -> d
         applier.begin_file(path)
         for op in entry.ops:
             applier.apply(op)
-        state = {t.qualified.lower(): tuple(c.name for c in t.columns) if t.columns_known else None
-                 for t in catalog.tables()}
+        state = {
+            t.qualified.lower(): tuple(c.name for c in t.columns) if t.columns_known else None
+            for t in catalog.tables()
+        }
     history[_FINAL] = ColumnsAsOf(state)
     if len(_HISTORIES) > 64:
         _HISTORIES.clear()
@@ -159,7 +181,9 @@ def schema_history(root: str, settings=None, m: ProjectModel | None = None) -> d
 _FINAL = "\0final"
 
 
-def catalog_before(root: str, path: str, settings=None, m: ProjectModel | None = None) -> Callable[[], object]:
+def catalog_before(
+    root: str, path: str, settings=None, m: ProjectModel | None = None
+) -> Callable[[], object]:
     """A function giving the schema as of migration ``path`` (the project's migrations ordered
     before it, without schema dumps, which show the final schema); None when ``path`` is not
     one of the project's migrations. Computed on first call, for every migration at once."""
@@ -170,7 +194,11 @@ def catalog_before(root: str, path: str, settings=None, m: ProjectModel | None =
         if found is None:  # not on disk yet: before the first migration that sorts after it
             mine = (order_key(path), path)
             later = [p for p in history if p != _FINAL and (order_key(p), p) > mine]
-            found = history[min(later, key=lambda p: (order_key(p), p))] if later else history.get(_FINAL)
+            found = (
+                history[min(later, key=lambda p: (order_key(p), p))]
+                if later
+                else history.get(_FINAL)
+            )
         return found
 
     return get

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from lsprotocol import types
 
@@ -57,7 +57,9 @@ class CatalogIndexer:
             self.loop = self.loop or asyncio.get_running_loop()
         except RuntimeError:
             pass
-        threading.Thread(target=self._run_nested, args=(root,), name="catalog-nested", daemon=True).start()
+        threading.Thread(
+            target=self._run_nested, args=(root,), name="catalog-nested", daemon=True
+        ).start()
 
     def _run_nested(self, root: str) -> None:
         from ...project import build_catalog
@@ -75,14 +77,24 @@ class CatalogIndexer:
             self.reanalyse()
 
     def register_watcher(self) -> None:
-        if not _capability(self.ls, "workspace", "did_change_watched_files", "dynamic_registration"):
+        if not _capability(
+            self.ls, "workspace", "did_change_watched_files", "dynamic_registration"
+        ):
             return
         options = types.DidChangeWatchedFilesRegistrationOptions(
             watchers=[types.FileSystemWatcher(glob_pattern="**/*.sql")]
         )
-        self.ls.client_register_capability(types.RegistrationParams(registrations=[
-            types.Registration(id=WATCHER_ID, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)
-        ]))
+        self.ls.client_register_capability(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id=WATCHER_ID,
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=options,
+                    )
+                ]
+            )
+        )
 
     # -- the build thread ------------------------------------------------------------------
 
@@ -94,7 +106,11 @@ class CatalogIndexer:
             fn(*args)
 
     def _status(self, state: str, done: int, total: int, message: str) -> None:
-        self._call(self.ls.protocol.notify, STATUS, {"state": state, "done": done, "total": total, "message": message})
+        self._call(
+            self.ls.protocol.notify,
+            STATUS,
+            {"state": state, "done": done, "total": total, "message": message},
+        )
 
     def _run(self) -> None:
         while True:
@@ -124,10 +140,20 @@ class CatalogIndexer:
         created = threading.Event()
         if _capability(self.ls, "window", "work_done_progress"):
             token = f"backend-architect-schema-{uuid.uuid4().hex[:8]}"
-            self._call(lambda: self.ls.work_done_progress.create(token, lambda *a, **k: created.set()))
+            self._call(
+                lambda: self.ls.work_done_progress.create(token, lambda *a, **k: created.set())
+            )
             created.wait(5)
-            self._call(self.ls.work_done_progress.begin, token, types.WorkDoneProgressBegin(
-                title="Indexing schema…", message="finding schema files", percentage=0, cancellable=False))
+            self._call(
+                self.ls.work_done_progress.begin,
+                token,
+                types.WorkDoneProgressBegin(
+                    title="Indexing schema…",
+                    message="finding schema files",
+                    percentage=0,
+                    cancellable=False,
+                ),
+            )
         self._status("indexing", 0, 0, "Indexing schema…")
         last = [0.0, -1]
 
@@ -139,8 +165,11 @@ class CatalogIndexer:
             last[0], last[1] = now, pct
             message = f"{done}/{total} files"
             if token is not None:
-                self._call(self.ls.work_done_progress.report, token,
-                           types.WorkDoneProgressReport(message=message, percentage=pct))
+                self._call(
+                    self.ls.work_done_progress.report,
+                    token,
+                    types.WorkDoneProgressReport(message=message, percentage=pct),
+                )
             self._status("indexing", done, total, f"Indexing schema… {message}")
 
         started = time.perf_counter()
@@ -152,11 +181,15 @@ class CatalogIndexer:
             total = 0
         else:
             total = len(catalog.sources)
-            message = (f"schema indexed: {len(catalog.tables())} tables from {total} files in {elapsed:.2f}s"
-                       f" ({catalog.from_cache} unchanged)")
+            message = (
+                f"schema indexed: {len(catalog.tables())} tables from {total} files in {elapsed:.2f}s"
+                f" ({catalog.from_cache} unchanged)"
+            )
         from .drift import compute
 
-        drift, drift_problem = compute(session, root, catalog)  # once per build; {} without a database
+        drift, drift_problem = compute(
+            session, root, catalog
+        )  # once per build; {} without a database
         if drift_problem:
             message += f"; {drift_problem}"
         self._call(self._finish, catalog, token, message, total, drift)
@@ -168,15 +201,22 @@ class CatalogIndexer:
         self.ls.session.catalogs.clear()  # nested projects' schemas are read again when next needed
         if token is not None:
             self.ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
-        self.ls.protocol.notify(STATUS, {"state": "ready", "done": total, "total": total, "message": message})
+        self.ls.protocol.notify(
+            STATUS, {"state": "ready", "done": total, "total": total, "message": message}
+        )
         notes = catalog.notes if catalog is not None else []
-        text = message + ("" if not notes else f"; {len(notes)} statement(s) skipped:\n" + "\n".join(
-            catalog.display_path(n) for n in notes[:200]))
-        for warning in getattr(catalog, "warnings", None) or ():  # e.g. the scan hit schema-max-files
+        text = message + (
+            ""
+            if not notes
+            else f"; {len(notes)} statement(s) skipped:\n"
+            + "\n".join(catalog.display_path(n) for n in notes[:200])
+        )
+        for warning in (
+            getattr(catalog, "warnings", None) or ()
+        ):  # e.g. the scan hit schema-max-files
             text += f"\nwarning: {warning}"
         self.ls.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=text))
         self.reanalyse()
-
 
     def _publish_drift(self, drift: dict) -> None:
         """Schema drift on files not open (open ones get it with their own diagnostics)."""
@@ -188,15 +228,29 @@ class CatalogIndexer:
         for path in set(old) | set(drift):
             if path in open_paths:
                 continue
-            self.ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=path_to_uri(path), diagnostics=[types.Diagnostic(
-                    range=types.Range(types.Position(d["range"]["start"]["line"], 0),
-                                      types.Position(d["range"]["start"]["line"], 0)),
-                    message=d["message"], severity=types.DiagnosticSeverity(d["severity"]), code=d["code"],
-                    source=d["source"]) for d in drift.get(path, [])]))
+            self.ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(
+                    uri=path_to_uri(path),
+                    diagnostics=[
+                        types.Diagnostic(
+                            range=types.Range(
+                                types.Position(d["range"]["start"]["line"], 0),
+                                types.Position(d["range"]["start"]["line"], 0),
+                            ),
+                            message=d["message"],
+                            severity=types.DiagnosticSeverity(d["severity"]),
+                            code=d["code"],
+                            source=d["source"],
+                        )
+                        for d in drift.get(path, [])
+                    ],
+                )
+            )
 
 
-def watched_files_changed(indexer: CatalogIndexer, params: types.DidChangeWatchedFilesParams) -> None:
+def watched_files_changed(
+    indexer: CatalogIndexer, params: types.DidChangeWatchedFilesParams
+) -> None:
     if any(c.uri.lower().endswith(".sql") for c in params.changes):
         indexer.start()
 

@@ -32,8 +32,9 @@ def _wants(only, kind: str) -> bool:
     return any(kind == o or kind.startswith(o + ".") for o in only)
 
 
-def code_actions(session: Session, snap: Snapshot, params: types.CodeActionParams,
-                 lazy_fix_all: bool = False) -> list[types.CodeAction]:
+def code_actions(
+    session: Session, snap: Snapshot, params: types.CodeActionParams, lazy_fix_all: bool = False
+) -> list[types.CodeAction]:
     doc = snap.document
     only = params.context.only
     actions: list[types.CodeAction] = []
@@ -48,8 +49,13 @@ def code_actions(session: Session, snap: Snapshot, params: types.CodeActionParam
     if only and _wants(only, FIX_ALL_KIND) or not only and snap.result.findings:
         if lazy_fix_all:
             if any(f.fix is not None and f.fix.is_safe for f in snap.result.findings):
-                actions.append(types.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND,
-                                                data={"fixAll": doc.uri, "version": doc.version}))
+                actions.append(
+                    types.CodeAction(
+                        title=FIX_ALL_TITLE,
+                        kind=FIX_ALL_KIND,
+                        data={"fixAll": doc.uri, "version": doc.version},
+                    )
+                )
         else:
             try:
                 fix_all = fix_all_action(session, snap)
@@ -71,7 +77,9 @@ def code_actions(session: Session, snap: Snapshot, params: types.CodeActionParam
     return actions
 
 
-def _quick_fixes(session: Session, snap: Snapshot, diag: types.Diagnostic) -> list[types.CodeAction]:
+def _quick_fixes(
+    session: Session, snap: Snapshot, diag: types.Diagnostic
+) -> list[types.CodeAction]:
     """The diagnostic's fix (from its data, or found again when the document changed) and its suppression."""
     doc = snap.document
     actions: list[types.CodeAction] = []
@@ -114,14 +122,18 @@ def fix_all_action(session: Session, snap: Snapshot) -> types.CodeAction | None:
     if fixed.text == doc.text:
         return None
     edit = minimal_edit(doc.text, fixed.text)
-    return types.CodeAction(title=FIX_ALL_TITLE, kind=FIX_ALL_KIND, edit=session.workspace_edit(doc, [edit]))
+    return types.CodeAction(
+        title=FIX_ALL_TITLE, kind=FIX_ALL_KIND, edit=session.workspace_edit(doc, [edit])
+    )
 
 
 def is_fix_all(action: types.CodeAction) -> bool:
     return isinstance(action.data, dict) and isinstance(action.data.get("fixAll"), str)
 
 
-def resolve_fix_all(session: Session, snap: Snapshot | None, action: types.CodeAction) -> types.CodeAction:
+def resolve_fix_all(
+    session: Session, snap: Snapshot | None, action: types.CodeAction
+) -> types.CodeAction:
     """The fix-all's edit, for the version it was offered on; a document changed (or closed)
     since answers ContentModified, so the client asks for code actions again."""
     if snap is None or action.data.get("version") != snap.document.version:

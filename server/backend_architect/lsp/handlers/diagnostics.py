@@ -66,7 +66,9 @@ def publish(server, session: Session, snap: Snapshot) -> None:
         params["version"] = snap.document.version
     # the message is plain JSON already: json.dumps writes it directly, with no
     # per-field conversion (a typed notification would walk every value)
-    server.protocol._send_data({"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
+    server.protocol._send_data(
+        {"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params}
+    )
     report_rule_errors(server, session, snap.result)
 
 
@@ -89,8 +91,12 @@ def skipped_notice(server, snap: Snapshot, notified: set) -> None:
     once, in the log and in a message."""
     if snap.result.skipped and snap.document.uri not in notified:
         notified.add(snap.document.uri)
-        server.window_log_message(types.LogMessageParams(
-            type=types.MessageType.Info, message=f"{snap.document.path}: skipped: {snap.result.skipped}"))
+        server.window_log_message(
+            types.LogMessageParams(
+                type=types.MessageType.Info,
+                message=f"{snap.document.path}: skipped: {snap.result.skipped}",
+            )
+        )
         server.window_show_message(
             types.ShowMessageParams(
                 type=types.MessageType.Info,

@@ -31,17 +31,30 @@ def compute(session, root: str, catalog) -> tuple[dict[str, list[dict]], str | N
         path, line = newest, 0
         if item.where:
             rel, _, num = item.where.rpartition(":")
-            path, line = (os.path.join(root, rel), int(num) - 1) if num.isdigit() else (os.path.join(root, item.where), 0)
+            path, line = (
+                (os.path.join(root, rel), int(num) - 1)
+                if num.isdigit()
+                else (os.path.join(root, item.where), 0)
+            )
         if path is None:
             continue
         missing = item.side == MISSING
-        out.setdefault(os.path.abspath(path), []).append({
-            "range": {"start": {"line": max(line, 0), "character": 0}, "end": {"line": max(line, 0), "character": 0}},
-            "severity": (types.DiagnosticSeverity.Warning if missing else types.DiagnosticSeverity.Information).value,
-            "code": "drift",
-            "source": SOURCE,
-            "message": f"schema drift: {item.kind} {item.name} is {item.side} ({report.database})",
-        })
+        out.setdefault(os.path.abspath(path), []).append(
+            {
+                "range": {
+                    "start": {"line": max(line, 0), "character": 0},
+                    "end": {"line": max(line, 0), "character": 0},
+                },
+                "severity": (
+                    types.DiagnosticSeverity.Warning
+                    if missing
+                    else types.DiagnosticSeverity.Information
+                ).value,
+                "code": "drift",
+                "source": SOURCE,
+                "message": f"schema drift: {item.kind} {item.name} is {item.side} ({report.database})",
+            }
+        )
     return out, None
 
 

@@ -12,7 +12,9 @@ def file_facts(session, snap, offset: int) -> str | None:
     info = session.file_info(snap.document)
     if not info.is_migration:
         return None
-    lines = [f"**This file**: {info.direction or 'up'} migration, dialect {info.dialect} ({info.dialect_source})"]
+    lines = [
+        f"**This file**: {info.direction or 'up'} migration, dialect {info.dialect} ({info.dialect_source})"
+    ]
     if info.runner:
         tx = "in a transaction" if info.in_transaction else "outside a transaction"
         lines.append(f"run by {info.runner} {tx} ({info.transaction_source})")

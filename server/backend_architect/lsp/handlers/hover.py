@@ -21,7 +21,9 @@ def hover(session: Session, snap: Snapshot, position: types.Position) -> types.H
             if rule is None:
                 continue
             parts.append(f"**{f.code}** {f.message}\n\n" + rule.markdown())
-            span = (f.start, f.end) if span is None else (min(span[0], f.start), max(span[1], f.end))
+            span = (
+                (f.start, f.end) if span is None else (min(span[0], f.start), max(span[1], f.end))
+            )
     from . import schema_hover  # noqa: F401  (registers the schema hover provider on first use)
     from . import file_hover  # noqa: F401  (registers the file facts provider on first use)
     from . import plan_hover  # noqa: F401  (registers the plan provider: only with a database configured)
@@ -33,6 +35,8 @@ def hover(session: Session, snap: Snapshot, position: types.Position) -> types.H
     if not parts:
         return None
     return types.Hover(
-        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
+        contents=types.MarkupContent(
+            kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)
+        ),
         range=session.range(doc, *span) if span else None,
     )

@@ -47,13 +47,20 @@ def _not_in_catalog(catalog, name: str) -> str:
     where = ", ".join(catalog.roots) or "the workspace"
     dropped = catalog.was_dropped(name)
     extra = f" It was dropped at {catalog.display_path(dropped)}." if dropped else ""
-    return (f"`{name}` is not in the catalog.{extra} The server looked in {len(catalog.sources)} schema file(s) "
-            f"under {where} (migrations/, db/migrate/, migrate/, schema.sql, structure.sql, *.up.sql, "
-            f"pg_dump files and the `schema` setting).")
+    return (
+        f"`{name}` is not in the catalog.{extra} The server looked in {len(catalog.sources)} schema file(s) "
+        f"under {where} (migrations/, db/migrate/, migrate/, schema.sql, structure.sql, *.up.sql, "
+        f"pg_dump files and the `schema` setting)."
+    )
 
 
 def table_markdown(catalog, table) -> str:
-    lines = [f"**{table.kind} {table.qualified}**, defined at {_link(catalog, table.source_path, table.line)}", "", "| column | type | |", "|---|---|---|"]
+    lines = [
+        f"**{table.kind} {table.qualified}**, defined at {_link(catalog, table.source_path, table.line)}",
+        "",
+        "| column | type | |",
+        "|---|---|---|",
+    ]
     for c in table.columns:
         flags = []
         if c.name in table.primary_key:
@@ -66,9 +73,13 @@ def table_markdown(catalog, table) -> str:
     if table.all_indexes() or table.foreign_keys:
         lines.append("")
     for ix in table.all_indexes():
-        lines.append(f"- index `{ix.describe()}`" + (f" ({ix.constraint})" if ix.constraint else ""))
+        lines.append(
+            f"- index `{ix.describe()}`" + (f" ({ix.constraint})" if ix.constraint else "")
+        )
     for fk in table.foreign_keys:
-        lines.append(f"- foreign key ({', '.join(fk.columns)}) → {fk.ref_table} ({', '.join(fk.ref_columns)})")
+        lines.append(
+            f"- foreign key ({', '.join(fk.columns)}) → {fk.ref_table} ({', '.join(fk.ref_columns)})"
+        )
     return "\n".join(lines)
 
 
@@ -81,7 +92,11 @@ def _identifier_hover(stmt, tok, catalog, sources) -> str | None:
             continue
         bare = src.name.rsplit(".", 1)[-1]
         text = stmt.slice(tok.start, tok.end).strip('"')
-        if src.location <= tok.start and text == bare and tok.start < src.location + len(src.name.encode()) + 4:
+        if (
+            src.location <= tok.start
+            and text == bare
+            and tok.start < src.location + len(src.name.encode()) + 4
+        ):
             if src.table is None:
                 return _not_in_catalog(catalog, src.name)
             return table_markdown(catalog, src.table)
@@ -107,8 +122,10 @@ def _identifier_hover(stmt, tok, catalog, sources) -> str | None:
         if col.default:
             flags.append(f"default `{col.default}`")
         indexes = [ix.describe() for ix in src.table.all_indexes() if col.name in ix.columns]
-        text = (f"**{src.table.qualified}.{col.name}** `{col.type}` ({', '.join(flags)}), defined at "
-                f"{_link(catalog, col.source_path, col.line)}")
+        text = (
+            f"**{src.table.qualified}.{col.name}** `{col.type}` ({', '.join(flags)}), defined at "
+            f"{_link(catalog, col.source_path, col.line)}"
+        )
         if indexes:
             text += "\n\nIndexes with this column: " + "; ".join(f"`{i}`" for i in indexes)
         return text
@@ -126,10 +143,19 @@ def query_markdown(stmt, catalog, findings) -> str | None:
         if src.table is None:
             parts.append(f"- {_not_in_catalog(catalog, src.name)}")
             continue
-        used = sorted({res[1] for kind, ref in walk(stmt.node) if kind == "ColumnRef"
-                       for res in [resolve_column(ref, sources)] if res and res[0] is src})
+        used = sorted(
+            {
+                res[1]
+                for kind, ref in walk(stmt.node)
+                if kind == "ColumnRef"
+                for res in [resolve_column(ref, sources)]
+                if res and res[0] is src
+            }
+        )
         cols = ", ".join(f"{c} `{src.table.column(c).type}`" for c in used) or "no columns by name"
-        parts.append(f"- **{src.table.qualified}** ({_link(catalog, src.table.source_path, src.table.line)}): {cols}")
+        parts.append(
+            f"- **{src.table.qualified}** ({_link(catalog, src.table.source_path, src.table.line)}): {cols}"
+        )
     lookups = []
     for node in query_nodes(stmt):
         for need in needs_of(node, catalog):

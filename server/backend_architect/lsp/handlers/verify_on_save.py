@@ -23,35 +23,69 @@ def diagnostics_of(report, path: str) -> list[dict]:
     out = []
 
     def diag(line: int, col: int, severity, message: str, code: str = "verify") -> None:
-        out.append({"range": {"start": {"line": max(line - 1, 0), "character": max(col - 1, 0)},
-                              "end": {"line": max(line - 1, 0), "character": max(col - 1, 0)}},
-                    "severity": severity.value, "code": code, "source": SOURCE, "message": message})
+        out.append(
+            {
+                "range": {
+                    "start": {"line": max(line - 1, 0), "character": max(col - 1, 0)},
+                    "end": {"line": max(line - 1, 0), "character": max(col - 1, 0)},
+                },
+                "severity": severity.value,
+                "code": code,
+                "source": SOURCE,
+                "message": message,
+            }
+        )
 
     path = os.path.abspath(path)
     for folder in report.folders:
         if folder.error is not None:
             e = folder.error
             if os.path.abspath(e.path) == path:
-                diag(e.line, e.column, types.DiagnosticSeverity.Error, f"fails on PostgreSQL: {e.message}")
+                diag(
+                    e.line,
+                    e.column,
+                    types.DiagnosticSeverity.Error,
+                    f"fails on PostgreSQL: {e.message}",
+                )
             else:  # an earlier migration fails: nothing of this one ran
-                diag(1, 1, types.DiagnosticSeverity.Warning,
-                     f"not verified: an earlier migration fails on PostgreSQL ({os.path.basename(e.path)}:{e.line}: "
-                     f"{e.message})")
+                diag(
+                    1,
+                    1,
+                    types.DiagnosticSeverity.Warning,
+                    f"not verified: an earlier migration fails on PostgreSQL ({os.path.basename(e.path)}:{e.line}: "
+                    f"{e.message})",
+                )
         for result in folder.files:
             if os.path.abspath(result.path) != path:
                 continue
             for i, t in enumerate(result.traces):
                 if t.error is not None:
-                    diag(t.error.line, t.error.column, types.DiagnosticSeverity.Error,
-                         f"fails on PostgreSQL: {t.error.message}")
+                    diag(
+                        t.error.line,
+                        t.error.column,
+                        types.DiagnosticSeverity.Error,
+                        f"fails on PostgreSQL: {t.error.message}",
+                    )
                     continue
-                verdicts = [f"{v.code} {v.status} ({CLAIMS[v.code].describe()} claimed)" for v in result.verdicts
-                            if v.statement == i and v.code in CLAIMS]
+                verdicts = [
+                    f"{v.code} {v.status} ({CLAIMS[v.code].describe()} claimed)"
+                    for v in result.verdicts
+                    if v.statement == i and v.code in CLAIMS
+                ]
                 only = " — no rule flagged this" if t in result.trace_only else ""
-                severity = types.DiagnosticSeverity.Warning if any("contradicted" in v for v in verdicts) \
+                severity = (
+                    types.DiagnosticSeverity.Warning
+                    if any("contradicted" in v for v in verdicts)
                     else types.DiagnosticSeverity.Information
-                diag(t.line, 1, severity, f"PostgreSQL: {observed(t)}" + (f"; {'; '.join(verdicts)}" if verdicts else "")
-                     + only)
+                )
+                diag(
+                    t.line,
+                    1,
+                    severity,
+                    f"PostgreSQL: {observed(t)}"
+                    + (f"; {'; '.join(verdicts)}" if verdicts else "")
+                    + only,
+                )
     return out
 
 
@@ -72,8 +106,12 @@ class SaveVerifier:
         from ...project import file_info
 
         info = file_info(path, settings, check_git=False)
-        if not info.is_migration or info.direction == "down" or not info.may_be(("postgres",)) \
-                or not path.endswith(".sql"):
+        if (
+            not info.is_migration
+            or info.direction == "down"
+            or not info.may_be(("postgres",))
+            or not path.endswith(".sql")
+        ):
             return False
         threading.Thread(target=self._run, args=(path,), name="verify-on-save", daemon=True).start()
         return True
@@ -103,15 +141,26 @@ class SaveVerifier:
         created = threading.Event()
         call(lambda: ls.work_done_progress.create(token, lambda *a, **k: created.set()))
         created.wait(5)
-        call(ls.work_done_progress.begin, token, types.WorkDoneProgressBegin(
-            title="Verifying migration on PostgreSQL…", message=os.path.basename(path), cancellable=True))
+        call(
+            ls.work_done_progress.begin,
+            token,
+            types.WorkDoneProgressBegin(
+                title="Verifying migration on PostgreSQL…",
+                message=os.path.basename(path),
+                cancellable=True,
+            ),
+        )
         message = "done"
         diags = None
         try:
             future = ls.work_done_progress.tokens.get(token)
             server = self._scratch()
-            report = verify([path], server=server, rows=2000,
-                            cancelled=lambda: future is not None and future.cancelled())
+            report = verify(
+                [path],
+                server=server,
+                rows=2000,
+                cancelled=lambda: future is not None and future.cancelled(),
+            )
             diags = diagnostics_of(report, path)
         except Cancelled:
             message = "cancelled"
@@ -119,8 +168,13 @@ class SaveVerifier:
             message = "PostgreSQL not available"
             if self.unavailable is None:
                 self.unavailable = str(exc)
-                call(ls.window_show_message, types.ShowMessageParams(
-                    type=types.MessageType.Warning, message=f"Backend Architect: verify on save: {exc}"))
+                call(
+                    ls.window_show_message,
+                    types.ShowMessageParams(
+                        type=types.MessageType.Warning,
+                        message=f"Backend Architect: verify on save: {exc}",
+                    ),
+                )
         except Exception as exc:  # a bug of ours costs this run, not the server
             message = f"failed: {type(exc).__name__}: {exc}"
         call(ls.work_done_progress.end, token, types.WorkDoneProgressEnd(message=message))

@@ -11,7 +11,10 @@ CREDENTIAL = re.compile(
 )
 # one-time links (email verification, password reset, invitations, OAuth callbacks) and
 # websockets (browsers cannot set headers on them) legitimately carry a token in the URL
-EXEMPT = re.compile(r"verif|confirm|reset|activat|invit|unsubscribe|callback|oauth|magic|ws\b|socket|download|share|preview", re.I)
+EXEMPT = re.compile(
+    r"verif|confirm|reset|activat|invit|unsubscribe|callback|oauth|magic|ws\b|socket|download|share|preview",
+    re.I,
+)
 
 
 class CredentialInQueryString(Rule):

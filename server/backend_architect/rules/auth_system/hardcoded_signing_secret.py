@@ -7,7 +7,9 @@ from backend_architect.core.registry import Rule
 SECRET_NAME = rb"[A-Za-z_]*(?:SECRET|Secret|secret|SIGNING_KEY|SigningKey|signingKey|JWT_KEY|JwtKey|jwtKey|PRIVATE_KEY|PrivateKey)[A-Za-z_0-9]*"
 # Names that hold where a secret lives or what it is called, not the secret: secrets_dir,
 # JWT_SECRET_FILE, GetSigningSecretProcedure, ..._FullMethodName.
-NOT_A_VALUE_NAME = re.compile(rb"(?i)(?:dir|directory|path|file|filename|url|uri|name|names|procedure|method|methodname|header|field|env|envvar|key_?id|type|length|len|size|charset|alphabet|chars|characters|pattern|regex|prefix)$")
+NOT_A_VALUE_NAME = re.compile(
+    rb"(?i)(?:dir|directory|path|file|filename|url|uri|name|names|procedure|method|methodname|header|field|env|envvar|key_?id|type|length|len|size|charset|alphabet|chars|characters|pattern|regex|prefix)$"
+)
 # The literal is the whole value (not the start of `"whsec_" + random()`).
 WHOLE = rb"(?=\s*(?:;|,|\)|\}|//|#|$))"
 PLACEHOLDER = re.compile(rb"^(|\$\{.*\}|<.*>|%\(.*\)s|\{\{.*\}\})$")
@@ -70,38 +72,80 @@ class HardcodedSigningSecret(Rule):
         q = rb"""(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`$]*`)"""
         if lang == "python":
             # NAME = "literal" / NAME = os.environ.get("X", "literal") / getenv("X", "literal")
-            for m in re.finditer(rb"^[ \t]*(" + SECRET_NAME + rb")\s*(?::\s*\w+\s*)?=\s*(" + q + rb")\s*(?:#.*)?$", data, re.M):
+            for m in re.finditer(
+                rb"^[ \t]*(" + SECRET_NAME + rb")\s*(?::\s*\w+\s*)?=\s*(" + q + rb")\s*(?:#.*)?$",
+                data,
+                re.M,
+            ):
                 if self._real(m.group(2), m.group(1)):
                     f = hit(m.start(2), m.end(2), f"`{m.group(1).decode()}` is a hard-coded secret")
                     if f:
                         yield f
-            for m in re.finditer(rb"(?:os\.environ\.get|os\.getenv|getenv|config|env)\(\s*['\"](" + SECRET_NAME + rb")['\"]\s*,\s*(?:default\s*=\s*)?(" + q + rb")", data):
+            for m in re.finditer(
+                rb"(?:os\.environ\.get|os\.getenv|getenv|config|env)\(\s*['\"]("
+                + SECRET_NAME
+                + rb")['\"]\s*,\s*(?:default\s*=\s*)?("
+                + q
+                + rb")",
+                data,
+            ):
                 if self._real(m.group(2)):
-                    f = hit(m.start(2), m.end(2), f"`{m.group(1).decode()}` falls back to a hard-coded secret")
+                    f = hit(
+                        m.start(2),
+                        m.end(2),
+                        f"`{m.group(1).decode()}` falls back to a hard-coded secret",
+                    )
                     if f:
                         yield f
-            for m in re.finditer(rb"\b(?:jwt|jose\.jwt)\.(?:encode|decode)\(\s*[^,()]+(?:\([^()]*\))?\s*,\s*(?:key\s*=\s*)?(" + q + rb")", data):
+            for m in re.finditer(
+                rb"\b(?:jwt|jose\.jwt)\.(?:encode|decode)\(\s*[^,()]+(?:\([^()]*\))?\s*,\s*(?:key\s*=\s*)?("
+                + q
+                + rb")",
+                data,
+            ):
                 if self._real(m.group(1)):
                     f = hit(m.start(1), m.end(1), "JWT key is a string literal")
                     if f:
                         yield f
         elif lang in checks.JS_LANGUAGES:
-            for m in re.finditer(rb"\b(?:const|let|var)\s+(" + SECRET_NAME + rb")\s*(?::\s*\w+\s*)?=\s*(" + q + rb")" + WHOLE, data, re.M):
+            for m in re.finditer(
+                rb"\b(?:const|let|var)\s+("
+                + SECRET_NAME
+                + rb")\s*(?::\s*\w+\s*)?=\s*("
+                + q
+                + rb")"
+                + WHOLE,
+                data,
+                re.M,
+            ):
                 if self._real(m.group(2), m.group(1)):
                     f = hit(m.start(2), m.end(2), f"`{m.group(1).decode()}` is a hard-coded secret")
                     if f:
                         yield f
-            for m in re.finditer(rb"process\.env\.(" + SECRET_NAME + rb")\s*(?:\|\||\?\?)\s*(" + q + rb")", data):
+            for m in re.finditer(
+                rb"process\.env\.(" + SECRET_NAME + rb")\s*(?:\|\||\?\?)\s*(" + q + rb")", data
+            ):
                 if self._real(m.group(2)):
-                    f = hit(m.start(2), m.end(2), f"`{m.group(1).decode()}` falls back to a hard-coded secret")
+                    f = hit(
+                        m.start(2),
+                        m.end(2),
+                        f"`{m.group(1).decode()}` falls back to a hard-coded secret",
+                    )
                     if f:
                         yield f
-            for m in re.finditer(rb"\b(?:secret|secretOrKey|secretOrPrivateKey|privateKey|jwtSecret)\s*:\s*(" + q + rb")", data):
+            for m in re.finditer(
+                rb"\b(?:secret|secretOrKey|secretOrPrivateKey|privateKey|jwtSecret)\s*:\s*("
+                + q
+                + rb")",
+                data,
+            ):
                 if self._real(m.group(1)):
                     f = hit(m.start(1), m.end(1), "signing secret is a string literal")
                     if f:
                         yield f
-            for m in re.finditer(rb"\bjwt\.(?:sign|verify)\(\s*[^,()]+(?:\([^()]*\))?\s*,\s*(" + q + rb")", data):
+            for m in re.finditer(
+                rb"\bjwt\.(?:sign|verify)\(\s*[^,()]+(?:\([^()]*\))?\s*,\s*(" + q + rb")", data
+            ):
                 if self._real(m.group(1)):
                     f = hit(m.start(1), m.end(1), "JWT key is a string literal")
                     if f:
@@ -109,7 +153,16 @@ class HardcodedSigningSecret(Rule):
         elif lang == "go":
             if not re.search(rb"jwt|SignedString|hmac", data, re.I):
                 return
-            for m in re.finditer(rb"\b(" + SECRET_NAME + rb")\s*(?:string\s*)?:?=\s*(?:\[\]byte\()?(" + q + rb")" + WHOLE, data, re.M):
+            for m in re.finditer(
+                rb"\b("
+                + SECRET_NAME
+                + rb")\s*(?:string\s*)?:?=\s*(?:\[\]byte\()?("
+                + q
+                + rb")"
+                + WHOLE,
+                data,
+                re.M,
+            ):
                 if self._real(m.group(2), m.group(1)):
                     f = hit(m.start(2), m.end(2), f"`{m.group(1).decode()}` is a hard-coded secret")
                     if f:
@@ -131,6 +184,8 @@ class HardcodedSigningSecret(Rule):
         if re.match(rb"(?:/|\./|~/|[a-z][a-z0-9+.-]*://)", inner):
             return False
         # names of environment variables or settings, not values
-        if re.fullmatch(rb"[A-Z][A-Z0-9_]+|[a-z][a-z0-9_.]*_(?:secret|key)", inner) and re.search(rb"(?i)secret|key", inner):
+        if re.fullmatch(rb"[A-Z][A-Z0-9_]+|[a-z][a-z0-9_.]*_(?:secret|key)", inner) and re.search(
+            rb"(?i)secret|key", inner
+        ):
             return False
         return True

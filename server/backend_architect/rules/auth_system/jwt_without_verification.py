@@ -72,32 +72,54 @@ class JwtWithoutVerification(Rule):
     def _python(self, data):
         for s, e, args in self._calls(data, rb"\b(?:jwt|pyjwt|jose\.jwt)\.decode\("):
             if re.search(rb"""['"]verify_signature['"]\s*:\s*False|\bverify\s*=\s*False""", args):
-                yield self.finding(s, e, what="JWT decoded without verifying its signature; anyone can forge this token")
+                yield self.finding(
+                    s,
+                    e,
+                    what="JWT decoded without verifying its signature; anyone can forge this token",
+                )
             elif re.search(rb"""algorithms\s*=\s*\[[^\]]*['"]none['"]""", args, re.I):
-                yield self.finding(s, e, what='JWT decode accepts algorithm "none"; tokens need no signature')
+                yield self.finding(
+                    s, e, what='JWT decode accepts algorithm "none"; tokens need no signature'
+                )
             elif re.search(rb"""['"]verify_exp['"]\s*:\s*False""", args):
-                yield self.finding(s, e, what="JWT decoded with expiry checks turned off; leaked tokens never expire")
+                yield self.finding(
+                    s,
+                    e,
+                    what="JWT decoded with expiry checks turned off; leaked tokens never expire",
+                )
             elif not re.search(rb"\balgorithms\s*=", args) and args.count(b",") >= 1:
-                yield self.finding(s, e, what="JWT decoded without `algorithms=[...]`; pin the algorithm to stop algorithm confusion")
+                yield self.finding(
+                    s,
+                    e,
+                    what="JWT decoded without `algorithms=[...]`; pin the algorithm to stop algorithm confusion",
+                )
         for s, e, args in self._calls(data, rb"\b(?:jwt|pyjwt|jose\.jwt)\.encode\("):
             stripped = args.lstrip()
             if stripped.startswith(b"{"):
                 close = _matching(args, len(args) - len(stripped), b"{", b"}")
-                literal = args[len(args) - len(stripped): close] if close else b""
+                literal = args[len(args) - len(stripped) : close] if close else b""
                 if literal and not re.search(rb"""['"]exp['"]|\*\*""", literal):
-                    yield self.finding(s, e, what="JWT issued without an `exp` claim; it stays valid forever")
+                    yield self.finding(
+                        s, e, what="JWT issued without an `exp` claim; it stays valid forever"
+                    )
             if re.search(rb"""algorithm\s*=\s*['"]none['"]""", args, re.I):
                 yield self.finding(s, e, what='JWT signed with algorithm "none"')
 
     def _js(self, data):
         if b"jsonwebtoken" in data and not re.search(rb"\bjwt\.verify\(", data):
             for s, e, args in self._calls(data, rb"\bjwt\.decode\("):
-                yield self.finding(s, e, what="jsonwebtoken's jwt.decode does not verify the signature; use jwt.verify")
+                yield self.finding(
+                    s,
+                    e,
+                    what="jsonwebtoken's jwt.decode does not verify the signature; use jwt.verify",
+                )
         for s, e, args in self._calls(data, rb"\bjwt\.verify\("):
             if re.search(rb"""algorithms\s*:\s*\[[^\]]*['"]none['"]""", args, re.I):
                 yield self.finding(s, e, what='JWT verification accepts algorithm "none"')
             elif re.search(rb"ignoreExpiration\s*:\s*true", args):
-                yield self.finding(s, e, what="JWT verified with ignoreExpiration; leaked tokens never expire")
+                yield self.finding(
+                    s, e, what="JWT verified with ignoreExpiration; leaked tokens never expire"
+                )
         for s, e, args in self._calls(data, rb"\bjwt\.sign\("):
             stripped = args.lstrip()
             if re.search(rb"expiresIn|algorithm\s*:\s*['\"]none", args):
@@ -106,25 +128,39 @@ class JwtWithoutVerification(Rule):
                 continue
             if stripped.startswith(b"{"):
                 close = _matching(args, len(args) - len(stripped), b"{", b"}")
-                literal = args[len(args) - len(stripped): close] if close else b""
+                literal = args[len(args) - len(stripped) : close] if close else b""
                 if literal and not re.search(rb"\bexp\b|\.\.\.", literal):
-                    yield self.finding(s, e, what="JWT signed without `expiresIn` or an `exp` claim; it stays valid forever")
+                    yield self.finding(
+                        s,
+                        e,
+                        what="JWT signed without `expiresIn` or an `exp` claim; it stays valid forever",
+                    )
 
     def _go(self, data):
         for m in re.finditer(rb"\bjwt\.ParseUnverified\(|\bParseUnverified\(", data):
-            yield self.finding(m.start(), m.end(), what="JWT parsed without verifying its signature (ParseUnverified)")
+            yield self.finding(
+                m.start(),
+                m.end(),
+                what="JWT parsed without verifying its signature (ParseUnverified)",
+            )
         for m in re.finditer(rb"jwt\.SigningMethodNone|UnsafeAllowNoneSignatureType", data):
-            yield self.finding(m.start(), m.end(), what='JWT with algorithm "none": tokens need no signature')
+            yield self.finding(
+                m.start(), m.end(), what='JWT with algorithm "none": tokens need no signature'
+            )
         for s, e, args in self._calls(data, rb"\bjwt\.NewWithClaims\("):
             lit = re.search(rb"jwt\.MapClaims\{", args)
             if lit:
                 close = _matching(args, lit.end() - 1, b"{", b"}")
-                body = args[lit.end(): close] if close else b""
+                body = args[lit.end() : close] if close else b""
                 if close and not re.search(rb"""['"]exp['"]""", body):
-                    yield self.finding(s, e, what="JWT issued without an `exp` claim; it stays valid forever")
+                    yield self.finding(
+                        s, e, what="JWT issued without an `exp` claim; it stays valid forever"
+                    )
 
 
-def _matching(data: bytes, open_at: int, open_ch: bytes = b"(", close_ch: bytes = b")") -> int | None:
+def _matching(
+    data: bytes, open_at: int, open_ch: bytes = b"(", close_ch: bytes = b")"
+) -> int | None:
     """Offset just past the bracket closing the one at ``open_at`` (strings skipped)."""
     depth = 0
     i = open_at

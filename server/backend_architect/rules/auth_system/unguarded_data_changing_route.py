@@ -6,7 +6,9 @@ from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 
 # permission helpers called in the handler: self.checks.can_manage(), authorize(...), ability.can(...)
-INLINE_CHECK_RE = re.compile(r"\bcan_\w+\(|\.can[A-Z]\w*\(|\.can\(|\bauthori[sz]e\w*\(|\bcheck_?permission|\bensure_\w+\(|\brequire_\w+\(|\bassert_\w+_(?:access|permission)")
+INLINE_CHECK_RE = re.compile(
+    r"\bcan_\w+\(|\.can[A-Z]\w*\(|\.can\(|\bauthori[sz]e\w*\(|\bcheck_?permission|\bensure_\w+\(|\brequire_\w+\(|\bassert_\w+_(?:access|permission)"
+)
 USER_COLLECTIONS = re.compile(r"/(users|accounts|members|customers|signups|registrations)$", re.I)
 
 
@@ -61,15 +63,27 @@ class UnguardedDataChangingRoute(Rule):
                 r = h.route
                 if r.guards or r.method not in ("POST", "PUT", "PATCH", "DELETE"):
                     continue
-                if checks.AUTH_ROUTE_RE.search(r.path + " " + r.handler) or r.method == "POST" and USER_COLLECTIONS.search(r.path):
+                if (
+                    checks.AUTH_ROUTE_RE.search(r.path + " " + r.handler)
+                    or r.method == "POST"
+                    and USER_COLLECTIONS.search(r.path)
+                ):
                     continue
                 body = checks.body_text(h, data)
                 if checks.USER_REF_RE.search(body) or INLINE_CHECK_RE.search(body):
                     continue  # checks the caller inline
-                if r.method == "POST" and re.search(r"create_?user|createAccount|create_account|register|sign_?up", body, re.I):
+                if r.method == "POST" and re.search(
+                    r"create_?user|createAccount|create_account|register|sign_?up", body, re.I
+                ):
                     continue  # account creation is public by design
-                yield self.finding(r.decl_start, _line_end(data, r.decl_start, r.decl_end), method=r.method,
-                                   path=r.path or r.handler, count=len(guarded), guard=guarded[0].route.guards[0])
+                yield self.finding(
+                    r.decl_start,
+                    _line_end(data, r.decl_start, r.decl_end),
+                    method=r.method,
+                    path=r.path or r.handler,
+                    count=len(guarded),
+                    guard=guarded[0].route.guards[0],
+                )
 
 
 def _line_end(data, s, e):

@@ -6,7 +6,9 @@ from backend_architect.core.registry import Rule
 
 # A value named as a password (not a reset token or one-time code derived from one).
 PASSWORD = rb"(?i:pass(?:word|wd|phrase)|pwd|\bpw\b|\bpass\b)"
-NOT_PASSWORD = rb"[Tt]oken|TOKEN|[Nn]once|\botp|_otp|Otp|\bcode\b|_code\b|[a-z]Code\b|reset_?key|ResetKey"
+NOT_PASSWORD = (
+    rb"[Tt]oken|TOKEN|[Nn]once|\botp|_otp|Otp|\bcode\b|_code\b|[a-z]Code\b|reset_?key|ResetKey"
+)
 # ... or the digest is stored in a password field: user.password_hash = ..., "password": ...
 STORED_IN_PASSWORD = rb"(?i:pass(?:word|wd)\w*['\"]?\s*(?::=|=|:)\s*$)"
 # The digest of a password sent to a k-anonymity range lookup (Have I Been Pwned) is not a stored hash.
@@ -65,12 +67,25 @@ class WeakPasswordHash(Rule):
             return
         lang = ctx.document.language
         if lang == "python":
-            calls = re.finditer(rb"\bhashlib\.(md5|sha1|sha224|sha256|sha384|sha512|new)\(" + ARG + rb"\)", data)
-            writes = re.finditer(rb"\b(\w+)\s*=\s*hashlib\.(md5|sha1|sha224|sha256|sha384|sha512)\(\s*\)", data)
+            calls = re.finditer(
+                rb"\bhashlib\.(md5|sha1|sha224|sha256|sha384|sha512|new)\(" + ARG + rb"\)", data
+            )
+            writes = re.finditer(
+                rb"\b(\w+)\s*=\s*hashlib\.(md5|sha1|sha224|sha256|sha384|sha512)\(\s*\)", data
+            )
             update = rb"\.update\("
         elif lang in checks.JS_LANGUAGES:
-            calls = re.finditer(rb"createHash\(\s*['\"](md5|sha1|sha256|sha512|sha384)['\"]\s*\)\s*\.update\(" + ARG + rb"\)", data)
-            writes = re.finditer(rb"\b(\w+)\s*=\s*(?:\w+\.)?createHash\(\s*['\"](md5|sha1|sha256|sha512|sha384)['\"]\s*\)\s*;?\s*$", data, re.M)
+            calls = re.finditer(
+                rb"createHash\(\s*['\"](md5|sha1|sha256|sha512|sha384)['\"]\s*\)\s*\.update\("
+                + ARG
+                + rb"\)",
+                data,
+            )
+            writes = re.finditer(
+                rb"\b(\w+)\s*=\s*(?:\w+\.)?createHash\(\s*['\"](md5|sha1|sha256|sha512|sha384)['\"]\s*\)\s*;?\s*$",
+                data,
+                re.M,
+            )
             update = rb"\.update\("
         elif lang == "go":
             calls = re.finditer(rb"\b(md5|sha1|sha256|sha512)\.Sum\w*\(" + ARG + rb"\)", data)
@@ -84,16 +99,20 @@ class WeakPasswordHash(Rule):
         # h = sha1.New(); h.Write([]byte(password))  /  h = hashlib.sha256(); h.update(password)
         for w in writes:
             var = re.escape(w.group(1))
-            for m in re.finditer(rb"\b" + var + update + ARG + rb"\)", data[w.end():w.end() + 2000]):
+            for m in re.finditer(
+                rb"\b" + var + update + ARG + rb"\)", data[w.end() : w.end() + 2000]
+            ):
                 at = w.end() + m.start()
-                if self._hashes_password(data, at, m.group(1)) and not self._reviewed(data, w.start()):
+                if self._hashes_password(data, at, m.group(1)) and not self._reviewed(
+                    data, w.start()
+                ):
                     yield self.finding(at, w.end() + m.end(), algo=w.group(2).decode())
 
     @staticmethod
     def _reviewed(data: bytes, at: int) -> bool:
         start = data.rfind(b"\n", 0, data.rfind(b"\n", 0, at)) + 1  # this line and the one above
         end = data.find(b"\n", at)
-        return bool(re.search(REVIEWED, data[start:end if end >= 0 else len(data)]))
+        return bool(re.search(REVIEWED, data[start : end if end >= 0 else len(data)]))
 
     def _hashes_password(self, data: bytes, at: int, arg: bytes) -> bool:
         if self._reviewed(data, at):

@@ -6,15 +6,22 @@ from backend_architect.core.registry import Rule
 
 ID_PARAM = re.compile(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
 # Reading another user's profile (and its followers, posts...) is what a social app is for.
-PROFILE_PATH = re.compile(r"/(users|members|profiles|people|persons|authors)/\{[^}]+\}(/[a-z_-]+)?/?$", re.I)
+PROFILE_PATH = re.compile(
+    r"/(users|members|profiles|people|persons|authors)/\{[^}]+\}(/[a-z_-]+)?/?$", re.I
+)
 _OWNER = r"\b(?:owner|user|author|creator)(?:_?id|Id|ID)?"
 OWNERSHIP_RE = re.compile(
     _OWNER + r"\s*(?:==|!=)|(?:==|!=)=?\s*[\w.]*" + _OWNER + r"\b|"  # owner_id == user.id
-    r"\b(?:filter|filter_by|where|Where|get|find|findOne|findFirst|findUnique|findMany|findAll|count)\([^)]*" + _OWNER + r"\s*[=:]|"
+    r"\b(?:filter|filter_by|where|Where|get|find|findOne|findFirst|findUnique|findMany|findAll|count)\([^)]*"
+    + _OWNER
+    + r"\s*[=:]|"
     r"where\s*:\s*\{[^}]*" + _OWNER + r"\b|"  # where: { userId }
     r"(?i:\b(?:owner|user|author|creator)_id\s*=\s*(?:\?|\$\d+|%s|:\w+))",  # WHERE user_id = $1
 )
-ROLE_GUARD = re.compile(r"role|admin|owner|permission|polic|abilit|can[A-Z_]|scope|superuser|staff|acl|casl|authoriz|IsOwner|ObjectPermission", re.I)
+ROLE_GUARD = re.compile(
+    r"role|admin|owner|permission|polic|abilit|can[A-Z_]|scope|superuser|staff|acl|casl|authoriz|IsOwner|ObjectPermission",
+    re.I,
+)
 
 
 class ObjectWithoutOwnershipCheck(Rule):
@@ -74,7 +81,9 @@ class ObjectWithoutOwnershipCheck(Rule):
                 continue  # public routes are a different question (AU001)
             if any(ROLE_GUARD.search(g) for g in r.guards):
                 continue
-            params = [p for p in (r.path_params or h.extra.get("url_args", [])) if ID_PARAM.search(p)]
+            params = [
+                p for p in (r.path_params or h.extra.get("url_args", [])) if ID_PARAM.search(p)
+            ]
             if not params:
                 continue
             if r.method in ("PUT", "PATCH", "DELETE"):
@@ -86,15 +95,21 @@ class ObjectWithoutOwnershipCheck(Rule):
             scope = checks.body_text(h, data) + _called_methods(h, data)
             cls = h.extra.get("class")
             if cls is not None and r.framework == "django":  # DRF: get_queryset may filter by user
-                scope = data[cls.start_byte:cls.end_byte].decode("utf-8", "replace")
+                scope = data[cls.start_byte : cls.end_byte].decode("utf-8", "replace")
                 scope = re.sub(r"(permission|authentication)_classes\s*=[^\n]*", "", scope)
             if checks.USER_REF_RE.search(scope) or h.extra.get("user_param"):
                 continue
             param = params[-1]
             if not re.search(r"\b" + re.escape(param) + r"\b|params\b|Param\(", scope):
                 continue
-            yield self.finding(r.decl_start, _line_end(data, r.decl_start, r.decl_end), method=r.method,
-                               path=r.path or r.handler, param=param, does=does)
+            yield self.finding(
+                r.decl_start,
+                _line_end(data, r.decl_start, r.decl_end),
+                method=r.method,
+                path=r.path or r.handler,
+                param=param,
+                does=does,
+            )
 
 
 def _line_end(data, s, e):
@@ -106,19 +121,29 @@ def _called_methods(h, data: bytes) -> str:
     """The bodies of this class's methods the handler calls (``self.set_rating(...)``): checks often live there."""
     node = h.node
     cls = node.parent if node is not None else None
-    while cls is not None and cls.type not in ("class_definition", "class_declaration", "class_body"):
+    while cls is not None and cls.type not in (
+        "class_definition",
+        "class_declaration",
+        "class_body",
+    ):
         cls = cls.parent
     if cls is None:
         return ""
-    body = data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+    body = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
     names = set(re.findall(r"\b(?:self|this)\.(\w+)\(", body))
     if not names:
         return ""
     out = []
-    ctext = data[cls.start_byte:cls.end_byte].decode("utf-8", "replace")
+    ctext = data[cls.start_byte : cls.end_byte].decode("utf-8", "replace")
     for name in names:
-        m = re.search(r"(?:def|async\s+def)\s+" + re.escape(name) + r"\([\s\S]*?(?=\n\s*(?:@|def |async def )|\Z)", ctext) or \
-            re.search(r"\n\s*(?:async\s+)?" + re.escape(name) + r"\([^)]*\)[^{;]*\{[\s\S]*?\n\s{0,4}\}", ctext)
+        m = re.search(
+            r"(?:def|async\s+def)\s+"
+            + re.escape(name)
+            + r"\([\s\S]*?(?=\n\s*(?:@|def |async def )|\Z)",
+            ctext,
+        ) or re.search(
+            r"\n\s*(?:async\s+)?" + re.escape(name) + r"\([^)]*\)[^{;]*\{[\s\S]*?\n\s{0,4}\}", ctext
+        )
         if m:
             out.append(m.group(0))
     return "\n".join(out)

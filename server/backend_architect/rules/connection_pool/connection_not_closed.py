@@ -98,14 +98,26 @@ class ConnectionNotClosed(Rule):
             var = text(m["v"][0], data)
             body = text(fn, data)
             v = re.escape(var)
-            if re.search(rf"\b(return|yield)\s+{v}\b|with\s+{v}\b|closing\(\s*{v}\s*\)|self\.\w+\s*=\s*{v}\b|\b{v}\s*,\s*\w+\s*=|return\s+\w+\({v}\b", body):
+            if re.search(
+                rf"\b(return|yield)\s+{v}\b|with\s+{v}\b|closing\(\s*{v}\s*\)|self\.\w+\s*=\s*{v}\b|\b{v}\s*,\s*\w+\s*=|return\s+\w+\({v}\b",
+                body,
+            ):
                 continue
-            if re.search(rf"finally\s*:(?:(?!\n\S)[\s\S])*?\b{v}\.(close|putconn|release|dispose)\(|putconn\(\s*{v}\b[^)]*\)", body) and "finally" in body:
+            if (
+                re.search(
+                    rf"finally\s*:(?:(?!\n\S)[\s\S])*?\b{v}\.(close|putconn|release|dispose)\(|putconn\(\s*{v}\b[^)]*\)",
+                    body,
+                )
+                and "finally" in body
+            ):
                 continue
             if re.search(rf"\bputconn\(\s*{v}\b", body) and "finally" in body:
                 continue
-            yield self.finding(assign.start_byte, assign.end_byte,
-                               what=f"`{var}` from `{fname}()` is not closed if an exception is raised; use `with` or close it in `finally`")
+            yield self.finding(
+                assign.start_byte,
+                assign.end_byte,
+                what=f"`{var}` from `{fname}()` is not closed if an exception is raised; use `with` or close it in `finally`",
+            )
 
     def _go(self, tree, data):
         q = """
@@ -122,18 +134,27 @@ class ConnectionNotClosed(Rule):
             fn = _enclosing(decl, ("function_declaration", "method_declaration", "func_literal"))
             if fn is None:
                 continue
-            rest = data[decl.end_byte:fn.end_byte].decode("utf-8", "replace")
+            rest = data[decl.end_byte : fn.end_byte].decode("utf-8", "replace")
             v = re.escape(var)
             if not re.search(rf"\b{v}\.(Next|NextResultSet)\(\)", rest):
                 continue  # not a rows cursor (url.Values, a DAO's list, ...)
             if re.search(rf"\breturn\s+(&?\w+\{{[^}}]*)?\b{v}\b", rest):
                 continue  # handed to the caller
-            if not re.search(rf"defer\s+(func\s*\(\)\s*\{{[^}}]*)?\b{v}\.Close\(\)|defer\s+\w+\(\s*{v}\s*\)", rest):
-                yield self.finding(decl.start_byte, decl.end_byte,
-                                   what=f"`{var}` is not closed on every path; add `defer {var}.Close()` after the error check")
+            if not re.search(
+                rf"defer\s+(func\s*\(\)\s*\{{[^}}]*)?\b{v}\.Close\(\)|defer\s+\w+\(\s*{v}\s*\)",
+                rest,
+            ):
+                yield self.finding(
+                    decl.start_byte,
+                    decl.end_byte,
+                    what=f"`{var}` is not closed on every path; add `defer {var}.Close()` after the error check",
+                )
             elif re.search(rf"\b{v}\.Next\(\)", rest) and not re.search(rf"\b{v}\.Err\(\)", rest):
-                yield self.finding(decl.start_byte, decl.end_byte,
-                                   what=f"`{var}.Err()` is never checked after iterating; an error mid-result looks like a short list")
+                yield self.finding(
+                    decl.start_byte,
+                    decl.end_byte,
+                    what=f"`{var}.Err()` is never checked after iterating; an error mid-result looks like a short list",
+                )
 
     def _js(self, tree, data, lang):
         q = "(variable_declarator name: (identifier) @v value: (await_expression (call_expression function: (member_expression property: (property_identifier) @p)))) @d"
@@ -144,15 +165,28 @@ class ConnectionNotClosed(Rule):
             if not re.search(r"pool|db", text(decl, data), re.I):
                 continue
             var = text(m["v"][0], data)
-            fn = _enclosing(decl, ("function_declaration", "arrow_function", "function_expression", "method_definition"))
+            fn = _enclosing(
+                decl,
+                (
+                    "function_declaration",
+                    "arrow_function",
+                    "function_expression",
+                    "method_definition",
+                ),
+            )
             if fn is None:
                 continue
             body = text(fn, data)
             v = re.escape(var)
-            if re.search(rf"finally\s*\{{[^}}]*\b{v}\.release\(", body) or re.search(rf"\breturn\s+{v}\b", body):
+            if re.search(rf"finally\s*\{{[^}}]*\b{v}\.release\(", body) or re.search(
+                rf"\breturn\s+{v}\b", body
+            ):
                 continue
-            yield self.finding(decl.start_byte, decl.end_byte,
-                               what=f"`{var}` is not released if a query throws; call `{var}.release()` in `finally`")
+            yield self.finding(
+                decl.start_byte,
+                decl.end_byte,
+                what=f"`{var}` is not released if a query throws; call `{var}.release()` in `finally`",
+            )
 
 
 def _enclosing(node, types):
@@ -164,7 +198,10 @@ def _enclosing(node, types):
 
 def _is_migration(path: str, data: bytes) -> bool:
     p = (path or "").replace("\\", "/")
-    return bool(re.search(r"/(migrations|versions|revisions)/", p) or re.search(rb"^from alembic import op|^\s*op\.get_bind\(\)", data, re.M))
+    return bool(
+        re.search(r"/(migrations|versions|revisions)/", p)
+        or re.search(rb"^from alembic import op|^\s*op\.get_bind\(\)", data, re.M)
+    )
 
 
 def _is_cli_command(fn, data: bytes) -> bool:
@@ -174,4 +211,6 @@ def _is_cli_command(fn, data: bytes) -> bool:
     if parent is None or parent.type != "decorated_definition":
         return False
     decorators = " ".join(text(c, data) for c in parent.children if c.type == "decorator")
-    return bool(re.search(r"@(?:click|typer)\.|@\w+\.command\b|@\w+\.group\b|@manager\.|@cli\.", decorators))
+    return bool(
+        re.search(r"@(?:click|typer)\.|@\w+\.command\b|@\w+\.group\b|@manager\.|@cli\.", decorators)
+    )

@@ -16,8 +16,12 @@ JS_FACTORIES = re.compile(
     r"^(new (?:pg\.)?Pool|new (?:pg\.)?Client|new PrismaClient|new MongoClient|new Sequelize|new Redis|"
     r"(?:mysql2?\.)?createConnection|(?:mysql2?\.)?createPool|createClient|knex|postgres)$"
 )
-GO_FACTORIES = re.compile(r"^(sql\.Open|sqlx\.Open|sqlx\.Connect|pgx\.Connect|pgxpool\.New|pgxpool\.Connect|gorm\.Open|mongo\.Connect|redis\.NewClient)$")
-POOL_LIKE = re.compile(r"create_engine|create_async_engine|create_pool|ConnectionPool|MongoClient|MotorClient|Redis|Pool|PrismaClient|Sequelize|createPool|knex|postgres")
+GO_FACTORIES = re.compile(
+    r"^(sql\.Open|sqlx\.Open|sqlx\.Connect|pgx\.Connect|pgxpool\.New|pgxpool\.Connect|gorm\.Open|mongo\.Connect|redis\.NewClient)$"
+)
+POOL_LIKE = re.compile(
+    r"create_engine|create_async_engine|create_pool|ConnectionPool|MongoClient|MotorClient|Redis|Pool|PrismaClient|Sequelize|createPool|knex|postgres"
+)
 
 
 class ConnectionPerRequest(Rule):
@@ -78,7 +82,10 @@ class ConnectionPerRequest(Rule):
             elif lang == "go":
                 q, factories = "(call_expression function: (_) @f) @c", GO_FACTORIES
             else:
-                q, factories = "[(call_expression function: (_) @f) (new_expression constructor: (_) @f)] @c", JS_FACTORIES
+                q, factories = (
+                    "[(call_expression function: (_) @f) (new_expression constructor: (_) @f)] @c",
+                    JS_FACTORIES,
+                )
             for _, m in languages.matches(lang, q, h.node):
                 call = m["c"][0]
                 name = text(m["f"][0], data)
@@ -86,7 +93,11 @@ class ConnectionPerRequest(Rule):
                     name = "new " + name
                 if not factories.match(name):
                     continue
-                if lang in checks.JS_LANGUAGES and name in ("new Client", "createClient", "postgres", "knex") and not re.search(rb"['\"](pg|redis|postgres|knex|@redis/client)['\"]", data):
+                if (
+                    lang in checks.JS_LANGUAGES
+                    and name in ("new Client", "createClient", "postgres", "knex")
+                    and not re.search(rb"['\"](pg|redis|postgres|knex|@redis/client)['\"]", data)
+                ):
                     continue
                 fix = self._hoist(a, h, call, name, data, lang) if POOL_LIKE.search(name) else None
                 yield self.finding(call.start_byte, call.end_byte, fix=fix, call=name)
@@ -98,10 +109,19 @@ class ConnectionPerRequest(Rule):
         if stmt is None:
             return None
         body = h.node.child_by_field_name("body")
-        btext = data[body.start_byte:body.end_byte]
-        if re.search(rb"\b" + re.escape(var.encode()) + rb"\.(close|dispose|end|\$disconnect|quit|disconnect)\(", btext):
+        btext = data[body.start_byte : body.end_byte]
+        if re.search(
+            rb"\b"
+            + re.escape(var.encode())
+            + rb"\.(close|dispose|end|\$disconnect|quit|disconnect)\(",
+            btext,
+        ):
             return None
-        if re.search(rb"^\s*(?:const|let|var)?\s*" + re.escape(var.encode()) + rb"\s*=", data[: h.node.start_byte], re.M):
+        if re.search(
+            rb"^\s*(?:const|let|var)?\s*" + re.escape(var.encode()) + rb"\s*=",
+            data[: h.node.start_byte],
+            re.M,
+        ):
             return None
         locals_ = _local_names(h.node, data, lang) - {var}
         used = set(re.findall(r"[A-Za-z_$][\w$]*", text(call, data)))
@@ -114,8 +134,12 @@ class ConnectionPerRequest(Rule):
         line_s = checks.line_start(data, stmt.start_byte)
         line_e = data.find(b"\n", stmt.end_byte)
         line_e = len(data) if line_e < 0 else line_e + 1
-        trailing = data[stmt.end_byte:line_e].strip(b" \t\r\n;")
-        if data[line_s:stmt.start_byte].strip() or trailing and not trailing.startswith((b"#", b"//")):
+        trailing = data[stmt.end_byte : line_e].strip(b" \t\r\n;")
+        if (
+            data[line_s : stmt.start_byte].strip()
+            or trailing
+            and not trailing.startswith((b"#", b"//"))
+        ):
             return None
         stmt_text = text(stmt, data)
         if lang in checks.JS_LANGUAGES and not stmt_text.rstrip().endswith(";"):
@@ -123,7 +147,10 @@ class ConnectionPerRequest(Rule):
         if trailing:
             stmt_text += "  " + trailing.decode("utf-8", "replace")
         gap = "\n\n\n" if lang == "python" else "\n\n"
-        return self.fix([Edit(start, start, stmt_text.strip() + gap), Edit(line_s, line_e, "")], title=self.fix_title.format(name=var))
+        return self.fix(
+            [Edit(start, start, stmt_text.strip() + gap), Edit(line_s, line_e, "")],
+            title=self.fix_title.format(name=var),
+        )
 
 
 def _assignment_of(call, data, lang):
@@ -132,12 +159,25 @@ def _assignment_of(call, data, lang):
         node = node.parent
     p = node.parent
     if lang == "python":
-        if p is not None and p.type == "assignment" and p.child_by_field_name("left").type == "identifier" and p.parent.type == "expression_statement":
+        if (
+            p is not None
+            and p.type == "assignment"
+            and p.child_by_field_name("left").type == "identifier"
+            and p.parent.type == "expression_statement"
+        ):
             return p.parent, text(p.child_by_field_name("left"), data)
         return None, None
-    if p is not None and p.type == "variable_declarator" and p.child_by_field_name("name").type == "identifier":
+    if (
+        p is not None
+        and p.type == "variable_declarator"
+        and p.child_by_field_name("name").type == "identifier"
+    ):
         decl = p.parent
-        if decl is not None and decl.type in ("lexical_declaration", "variable_declaration") and len(decl.named_children) == 1:
+        if (
+            decl is not None
+            and decl.type in ("lexical_declaration", "variable_declaration")
+            and len(decl.named_children) == 1
+        ):
             return decl, text(p.child_by_field_name("name"), data)
     return None, None
 

@@ -9,15 +9,25 @@ from backend_architect.core.registry import Rule
 # Pools whose defaults leave the size or the wait unbounded. SQLAlchemy's engine (5 + 10
 # overflow, 30 s timeout), psycopg_pool (4, 30 s) and pgxpool (max(4, CPUs)) are bounded.
 PY_POOLS = {
-    "create_pool": ("min_size", "max_size", "timeout", "command_timeout", "max_inactive_connection_lifetime"),
+    "create_pool": (
+        "min_size",
+        "max_size",
+        "timeout",
+        "command_timeout",
+        "max_inactive_connection_lifetime",
+    ),
 }
 PY_FIX = {
     "create_pool": "min_size=1, max_size=10, timeout=30, command_timeout=30",
 }
-JS_KEYS = re.compile(r"\b(max|min|idleTimeoutMillis|connectionTimeoutMillis|connectionLimit|acquireTimeout|pool|waitForConnections)\s*:")
+JS_KEYS = re.compile(
+    r"\b(max|min|idleTimeoutMillis|connectionTimeoutMillis|connectionLimit|acquireTimeout|pool|waitForConnections)\s*:"
+)
 # test support packages (sqltest, testfixtures, testutil): their databases live for one test
 TEST_SUPPORT = re.compile(r"/[\w-]*test[\w-]*/", re.I)
-GO_SETTINGS = re.compile(rb"SetMaxOpenConns|SetMaxIdleConns|SetConnMaxLifetime|SetConnMaxIdleTime|MaxConns|pool_max_conns")
+GO_SETTINGS = re.compile(
+    rb"SetMaxOpenConns|SetMaxIdleConns|SetConnMaxLifetime|SetConnMaxIdleTime|MaxConns|pool_max_conns"
+)
 
 
 class PoolWithoutLimits(Rule):
@@ -76,7 +86,9 @@ class PoolWithoutLimits(Rule):
             yield from self._go(tree, data, ctx.path)
 
     def _python(self, tree, data):
-        for _, m in languages.matches("python", "(call function: (_) @f arguments: (argument_list) @a) @c", tree.root_node):
+        for _, m in languages.matches(
+            "python", "(call function: (_) @f arguments: (argument_list) @a) @c", tree.root_node
+        ):
             fname = text(m["f"][0], data).rsplit(".", 1)[-1]
             if fname not in PY_POOLS:
                 continue
@@ -86,14 +98,20 @@ class PoolWithoutLimits(Rule):
                 continue
             if fname == "create_pool" and not re.search(rb"asyncpg|aiomysql|aiopg", data):
                 continue
-            kws = {text(a.child_by_field_name("name"), data) for a in named_args(args) if a.type == "keyword_argument"}
+            kws = {
+                text(a.child_by_field_name("name"), data)
+                for a in named_args(args)
+                if a.type == "keyword_argument"
+            }
             if kws & set(PY_POOLS[fname]):
                 continue
             call = m["c"][0]
             close = args.children[-1]
             prefix = ", " if named_args(args) else ""
             fix = self.fix([Edit(close.start_byte, close.start_byte, prefix + PY_FIX[fname])])
-            yield self.finding(call.start_byte, call.end_byte, fix=fix, call=text(m["f"][0], data) + "(...)")
+            yield self.finding(
+                call.start_byte, call.end_byte, fix=fix, call=text(m["f"][0], data) + "(...)"
+            )
 
     def _js(self, tree, data, lang):
         if not re.search(rb"['\"](pg|mysql2?|mysql2/promise|pg-pool)['\"]", data):
@@ -103,7 +121,12 @@ class PoolWithoutLimits(Rule):
             fname = text(m["f"][0], data)
             call = m["c"][0]
             is_new = call.type == "new_expression"
-            if not (is_new and fname.split(".")[-1] == "Pool" or not is_new and fname.split(".")[-1] == "createPool"):
+            if not (
+                is_new
+                and fname.split(".")[-1] == "Pool"
+                or not is_new
+                and fname.split(".")[-1] == "createPool"
+            ):
                 continue
             args = named_args(m["a"][0])
             if args and args[0].type != "object":
@@ -112,12 +135,15 @@ class PoolWithoutLimits(Rule):
                 continue  # a config built elsewhere: cannot tell
             if args and JS_KEYS.search(text(args[0], data)):
                 continue
-            settings = "connectionLimit: 10, waitForConnections: true, queueLimit: 100" if "createPool" in fname else \
-                "max: 10, idleTimeoutMillis: 30000, connectionTimeoutMillis: 5000"
+            settings = (
+                "connectionLimit: 10, waitForConnections: true, queueLimit: 100"
+                if "createPool" in fname
+                else "max: 10, idleTimeoutMillis: 30000, connectionTimeoutMillis: 5000"
+            )
             if args:
                 obj = args[0]
                 inner = text(obj, data)[1:-1].strip()
-                raw = data[obj.start_byte + 1:obj.end_byte - 1]
+                raw = data[obj.start_byte + 1 : obj.end_byte - 1]
                 at = obj.start_byte + 1 + len(raw.rstrip())
                 edit = Edit(at, at, (", " if inner and not inner.endswith(",") else " ") + settings)
                 if not inner:
@@ -125,13 +151,26 @@ class PoolWithoutLimits(Rule):
             else:
                 a = m["a"][0]
                 edit = Edit(a.start_byte + 1, a.start_byte + 1, "{ " + settings + " }")
-            yield self.finding(call.start_byte, call.end_byte, fix=self.fix([edit]), call=("new " if is_new else "") + fname + "(...)")
+            yield self.finding(
+                call.start_byte,
+                call.end_byte,
+                fix=self.fix([edit]),
+                call=("new " if is_new else "") + fname + "(...)",
+            )
 
     def _go(self, tree, data, path):
-        if GO_SETTINGS.search(data) or _package_sets_limits(path) or \
-                TEST_SUPPORT.search(path.replace("\\", "/")) and not checks.is_fixture_path(path):
+        if (
+            GO_SETTINGS.search(data)
+            or _package_sets_limits(path)
+            or TEST_SUPPORT.search(path.replace("\\", "/"))
+            and not checks.is_fixture_path(path)
+        ):
             return
-        for _, m in languages.matches("go", "(call_expression function: (selector_expression) @f arguments: (argument_list) @a) @c", tree.root_node):
+        for _, m in languages.matches(
+            "go",
+            "(call_expression function: (selector_expression) @f arguments: (argument_list) @a) @c",
+            tree.root_node,
+        ):
             fname = text(m["f"][0], data)
             if fname not in ("sql.Open", "sqlx.Open", "sqlx.Connect", "gorm.Open"):
                 continue
@@ -166,7 +205,11 @@ def _package_sets_limits(path: str) -> bool:
 
 def _closed_in_same_function(call, data: bytes) -> bool:
     fn = call.parent
-    while fn is not None and fn.type not in ("function_declaration", "method_declaration", "func_literal"):
+    while fn is not None and fn.type not in (
+        "function_declaration",
+        "method_declaration",
+        "func_literal",
+    ):
         fn = fn.parent
     if fn is None:
         return False
@@ -177,4 +220,11 @@ def _closed_in_same_function(call, data: bytes) -> bool:
         return False
     left = decl.child_by_field_name("left")
     var = text(left.named_children[0], data) if left is not None and left.named_children else ""
-    return bool(var) and re.search(rb"defer\s+" + re.escape(var.encode()) + rb"\.Close\(\)", data[fn.start_byte:fn.end_byte]) is not None
+    return (
+        bool(var)
+        and re.search(
+            rb"defer\s+" + re.escape(var.encode()) + rb"\.Close\(\)",
+            data[fn.start_byte : fn.end_byte],
+        )
+        is not None
+    )

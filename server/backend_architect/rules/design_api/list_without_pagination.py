@@ -11,12 +11,16 @@ LIST_EVIDENCE = re.compile(
 
 
 # Query parameters that size a page.
-PAGE_SIZE = re.compile(r"^(limit|per_?page|page_?size|pagesize|perpage|size|take|first|max_?results|top)$", re.I)
+PAGE_SIZE = re.compile(
+    r"^(limit|per_?page|page_?size|pagesize|perpage|size|take|first|max_?results|top)$", re.I
+)
 
 
 def _upper_bounded(names: set[str], scope: str) -> bool:
     """Whether the handler caps one of ``names`` (the parameter, the variables holding it)."""
-    if re.search(r"\b(?:min|Min|clamp|Clamp)\w*\(|Math\.min\(|\ble\s*=|\blt\s*=|\bmax\s*=|\blte\s*=", scope):
+    if re.search(
+        r"\b(?:min|Min|clamp|Clamp)\w*\(|Math\.min\(|\ble\s*=|\blt\s*=|\bmax\s*=|\blte\s*=", scope
+    ):
         return True
     for n in names:
         v = re.escape(n)
@@ -36,9 +40,14 @@ def _size_reads(h, data: bytes):
             continue
         names = {name}
         line_start = data.rfind(b"\n", 0, read.start) + 1
-        m = re.match(rb"\s*(?:const|let|var)?\s*([\w, ]+?)\s*(?::\s*\w+\s*)?:?=(?!=)", data[line_start:read.start])
+        m = re.match(
+            rb"\s*(?:const|let|var)?\s*([\w, ]+?)\s*(?::\s*\w+\s*)?:?=(?!=)",
+            data[line_start : read.start],
+        )
         if m:
-            names |= {v.strip() for v in m.group(1).decode().split(",") if v.strip() and v.strip() != "_"}
+            names |= {
+                v.strip() for v in m.group(1).decode().split(",") if v.strip() and v.strip() != "_"
+            }
         yield read, name, names
 
 
@@ -98,22 +107,43 @@ class ListWithoutPagination(Rule):
                 continue
             if not rest.is_collection_path(r.path):
                 continue
-            if any(read.name and rest.PAGINATION.match(read.name.split(".")[-1]) for read in r.reads):
+            if any(
+                read.name and rest.PAGINATION.match(read.name.split(".")[-1]) for read in r.reads
+            ):
                 continue
             scope = checks.body_text(h, data)
-            if re.search(r"paginat|\blimit\b|offset|cursor|\bpage\b|per_page|pageSize|\.Limit\(|\.limit\(|\.take\(|\bLIMIT\b|\[:\s*\d+\]|\[\s*\d*\s*:\s*\d+\s*\]", scope, re.I):
+            if re.search(
+                r"paginat|\blimit\b|offset|cursor|\bpage\b|per_page|pageSize|\.Limit\(|\.limit\(|\.take\(|\bLIMIT\b|\[:\s*\d+\]|\[\s*\d*\s*:\s*\d+\s*\]",
+                scope,
+                re.I,
+            ):
                 continue
             if any(read.kind == "query" and read.name is None for read in r.reads):
                 continue  # the whole query object is passed on: pagination may be inside
-            if "class" in h.extra and re.search(r"pagination_class|ListModelMixin|ListAPIView|ViewSet", data[h.extra["class"].start_byte:h.extra["class"].end_byte].decode("utf-8", "replace")) \
-                    and "pagination_class = None" not in data[h.extra["class"].start_byte:h.extra["class"].end_byte].decode("utf-8", "replace"):
+            if (
+                "class" in h.extra
+                and re.search(
+                    r"pagination_class|ListModelMixin|ListAPIView|ViewSet",
+                    data[h.extra["class"].start_byte : h.extra["class"].end_byte].decode(
+                        "utf-8", "replace"
+                    ),
+                )
+                and "pagination_class = None"
+                not in data[h.extra["class"].start_byte : h.extra["class"].end_byte].decode(
+                    "utf-8", "replace"
+                )
+            ):
                 continue  # DRF paginates through settings unless turned off
             rm = r.response_model or ""
-            if not (re.match(r"^(list|List|Sequence|Iterable)\[|\[\]$|^Array<", rm) or LIST_EVIDENCE.search(scope)):
+            if not (
+                re.match(r"^(list|List|Sequence|Iterable)\[|\[\]$|^Array<", rm)
+                or LIST_EVIDENCE.search(scope)
+            ):
                 continue
             end = data.find(b"\n", r.decl_start)
-            yield self.finding(r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end), path=r.path)
-
+            yield self.finding(
+                r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end), path=r.path
+            )
 
     def _unbounded_page_size(self, h, data: bytes):
         if h.route.schema is not None:
@@ -122,8 +152,16 @@ class ListWithoutPagination(Rule):
         for read, name, names in _size_reads(h, data):
             # strconv.Atoi(limit) / int(limit) / Number(limit): the converted variable counts too
             for n in list(names):
-                for m in re.finditer(r"(\w+)(?:\s*,\s*\w+)?\s*:?=\s*[\w.]*\(\s*" + re.escape(n) + r"\b", scope):
+                for m in re.finditer(
+                    r"(\w+)(?:\s*,\s*\w+)?\s*:?=\s*[\w.]*\(\s*" + re.escape(n) + r"\b", scope
+                ):
                     names.add(m.group(1))
             if _upper_bounded(names, scope):
                 continue
-            yield self.finding(read.start, read.end, message=self.unbounded_message.format(path=h.route.path or h.route.handler, name=name))
+            yield self.finding(
+                read.start,
+                read.end,
+                message=self.unbounded_message.format(
+                    path=h.route.path or h.route.handler, name=name
+                ),
+            )

@@ -39,7 +39,7 @@ class NonstandardErrorBody(Rule):
     command = "DESIGN_API"
     languages = checks.APP_LANGUAGES
     severity = Severity.INFORMATION
-    message = "error response body {shape} does not follow the error format {{\"error\": {{\"code\", \"message\", \"details\"}}}}"
+    message = 'error response body {shape} does not follow the error format {{"error": {{"code", "message", "details"}}}}'
 
     def check_document(self, ctx):
         if checks.skip_tests(ctx.path):
@@ -51,7 +51,7 @@ class NonstandardErrorBody(Rule):
             if h.node is None:
                 continue
             base = h.node.start_byte
-            body = data[h.node.start_byte:h.node.end_byte]
+            body = data[h.node.start_byte : h.node.end_byte]
             for s, e, literal in self._error_literals(body, lang, h.route.framework):
                 if base + s in seen:
                     continue
@@ -73,27 +73,40 @@ class NonstandardErrorBody(Rule):
                 rb"(?:JSONResponse|JsonResponse|Response|ORJSONResponse)\((?:[^(){}]*?content\s*=\s*|\s*)(\{)",
             ]
         elif lang in checks.JS_LANGUAGES:
-            pats = [rb"\.(?:status|code)\(\s*(?:4\d\d|5\d\d|HttpStatus\.\w+|StatusCodes\.\w+)\s*\)\s*\.(?:json|send)\(\s*(\{)"]
+            pats = [
+                rb"\.(?:status|code)\(\s*(?:4\d\d|5\d\d|HttpStatus\.\w+|StatusCodes\.\w+)\s*\)\s*\.(?:json|send)\(\s*(\{)"
+            ]
         elif lang == "go":
-            pats = [rb"\.(?:JSON|AbortWithStatusJSON|IndentedJSON)\(\s*" + code + rb"\s*,\s*(?:gin\.H|echo\.Map|map\[string\](?:string|any|interface\{\}))(\{)"]
+            pats = [
+                rb"\.(?:JSON|AbortWithStatusJSON|IndentedJSON)\(\s*"
+                + code
+                + rb"\s*,\s*(?:gin\.H|echo\.Map|map\[string\](?:string|any|interface\{\}))(\{)"
+            ]
         for pat in pats:
             for m in re.finditer(pat, body):
                 open_at = m.start(1)
                 close = _matching(body, open_at, b"{", b"}")
                 if close is None:
                     continue
-                call_text = body[m.start():close + 200]
-                if lang == "python" and m.group(0).lstrip().startswith((b"JSONResponse", b"JsonResponse", b"Response", b"ORJSONResponse")):
-                    tail = body[close:close + 200]
+                call_text = body[m.start() : close + 200]
+                if lang == "python" and m.group(0).lstrip().startswith(
+                    (b"JSONResponse", b"JsonResponse", b"Response", b"ORJSONResponse")
+                ):
+                    tail = body[close : close + 200]
                     st = re.match(rb"[^)]*?status(?:_code)?\s*=\s*([\w.]+)", tail)
                     if not st or not re.match(code, st.group(1)):
-                        head = body[m.start():open_at]
+                        head = body[m.start() : open_at]
                         st = re.search(rb"status(?:_code)?\s*=\s*([\w.]+)", head)
                         if not st or not re.match(code, st.group(1)):
                             continue
-                    if st and re.match(rb"HTTPStatus\.(OK|CREATED|ACCEPTED|NO_CONTENT)", st.group(1)):
+                    if st and re.match(
+                        rb"HTTPStatus\.(OK|CREATED|ACCEPTED|NO_CONTENT)", st.group(1)
+                    ):
                         continue
-                if re.search(rb"http\.Status(OK|Created|Accepted|NoContent)\b|HttpStatus\.(OK|CREATED)", call_text[: open_at - m.start()]):
+                if re.search(
+                    rb"http\.Status(OK|Created|Accepted|NoContent)\b|HttpStatus\.(OK|CREATED)",
+                    call_text[: open_at - m.start()],
+                ):
                     continue
                 yield m.start(), close, body[open_at:close]
 
@@ -109,11 +122,17 @@ def _shape(literal: bytes, lang: str) -> str | None:
         return None
     if top == [b"error"] or b"error" in top:
         value = re.search(rb"""['"]?error['"]?\s*:\s*(.)""", inner)
-        if value and value.group(1) in (b"{",) or re.search(rb"""['"]?error['"]?\s*:\s*(gin\.H|echo\.Map|map\[)""", inner):
+        if (
+            value
+            and value.group(1) in (b"{",)
+            or re.search(rb"""['"]?error['"]?\s*:\s*(gin\.H|echo\.Map|map\[)""", inner)
+        ):
             obj_start = inner.find(b"{", value.start(1)) if value else -1
             close = _matching(inner, obj_start, b"{", b"}") if obj_start >= 0 else None
             sub = inner[obj_start:close] if close else b""
-            if re.search(rb"""['"]?code['"]?\s*:""", sub) and re.search(rb"""['"]?message['"]?\s*:""", sub):
+            if re.search(rb"""['"]?code['"]?\s*:""", sub) and re.search(
+                rb"""['"]?message['"]?\s*:""", sub
+            ):
                 return None
             return '`{"error": {...}}` without code/message'
         if value and re.match(rb"[A-Za-z_]", value.group(1)):
@@ -128,7 +147,7 @@ def _top_level_keys(inner: bytes) -> list[bytes]:
     keys, depth, i, quote = [], 0, 0, None
     expecting_key = True
     while i < len(inner):
-        c = inner[i:i + 1]
+        c = inner[i : i + 1]
         if quote:
             if c == b"\\":
                 i += 2

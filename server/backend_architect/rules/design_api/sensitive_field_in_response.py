@@ -88,7 +88,10 @@ class SensitiveFieldInResponse(Rule):
             if "Serializer" in bases:
                 yield from self._serializer(name, body, data)
                 continue
-            if name not in used and not (RESPONSE_NAME.search(name) and re.search(r"BaseModel|Schema|SQLModel|TypedDict", bases)):
+            if name not in used and not (
+                RESPONSE_NAME.search(name)
+                and re.search(r"BaseModel|Schema|SQLModel|TypedDict", bases)
+            ):
                 continue
             if re.search(r"table\s*=\s*True", bases):
                 continue  # an ORM table, not a response model
@@ -100,23 +103,39 @@ class SensitiveFieldInResponse(Rule):
                     continue
                 field = text(node.child_by_field_name("left"), data)
                 rhs = text(node.child_by_field_name("right"), data)
-                if SENSITIVE.match(field) and "exclude=True" not in rhs and "SecretStr" not in text(node.child_by_field_name("type"), data) \
-                        and not ("efresh" in field and _is_token_pair(text(body, data))):
+                if (
+                    SENSITIVE.match(field)
+                    and "exclude=True" not in rhs
+                    and "SecretStr" not in text(node.child_by_field_name("type"), data)
+                    and not ("efresh" in field and _is_token_pair(text(body, data)))
+                ):
                     yield self.finding(node.start_byte, node.end_byte, model=name, field=field)
 
     def _serializer(self, name, body, data):
         btext = text(body, data)
         fields = re.search(r"fields\s*=\s*([\[(][^\])]*[\])]|['\"]__all__['\"])", btext)
-        write_only = set(re.findall(r"['\"](\w+)['\"]\s*:\s*\{[^}]*['\"]write_only['\"]\s*:\s*True", btext))
-        write_only |= set(re.findall(r"(\w+)\s*=\s*serializers\.\w+\([^)]*write_only\s*=\s*True", btext))
+        write_only = set(
+            re.findall(r"['\"](\w+)['\"]\s*:\s*\{[^}]*['\"]write_only['\"]\s*:\s*True", btext)
+        )
+        write_only |= set(
+            re.findall(r"(\w+)\s*=\s*serializers\.\w+\([^)]*write_only\s*=\s*True", btext)
+        )
         for m in re.finditer(r"^\s*(\w+)\s*=\s*serializers\.(\w+)\(([^)]*)\)", btext, re.M):
-            if SENSITIVE.match(m.group(1)) and "write_only" not in m.group(3) and m.group(2) != "HiddenField":
+            if (
+                SENSITIVE.match(m.group(1))
+                and "write_only" not in m.group(3)
+                and m.group(2) != "HiddenField"
+            ):
                 s = body.start_byte + len(btext[: m.start(1)].encode())
                 yield self.finding(s, s + len(m.group(1)), model=name, field=m.group(1))
                 write_only.add(m.group(1))
         if fields:
             for f in re.findall(r"['\"](\w+)['\"]", fields.group(1)):
-                if SENSITIVE.match(f) and f not in write_only and not re.search(rf"^\s*{f}\s*=", btext, re.M):
+                if (
+                    SENSITIVE.match(f)
+                    and f not in write_only
+                    and not re.search(rf"^\s*{f}\s*=", btext, re.M)
+                ):
                     s = body.start_byte + len(btext[: fields.start(1)].encode())
                     yield self.finding(s, s + len(fields.group(1).encode()), model=name, field=f)
 
@@ -133,7 +152,11 @@ class SensitiveFieldInResponse(Rule):
                     continue
                 pname = prop.child_by_field_name("name")
                 field = text(pname, data)
-                if SENSITIVE.match(field) and "@Exclude" not in text(prop, data) and not ("efresh" in field and _is_token_pair(text(m["b"][0], data))):
+                if (
+                    SENSITIVE.match(field)
+                    and "@Exclude" not in text(prop, data)
+                    and not ("efresh" in field and _is_token_pair(text(m["b"][0], data)))
+                ):
                     yield self.finding(prop.start_byte, prop.end_byte, model=name, field=field)
 
     def _go(self, tree, data):
@@ -144,14 +167,18 @@ class SensitiveFieldInResponse(Rule):
                 continue
             # a struct this program sends, not one it decodes from another service
             n = re.escape(name.encode())
-            if re.search(rb"(Decode|Unmarshal)\(\s*&?\w*" + n, data) or re.search(rb"var\s+\w+\s+\*?" + n + rb"\b[\s\S]{0,400}?(Decode|Unmarshal)\(", data):
+            if re.search(rb"(Decode|Unmarshal)\(\s*&?\w*" + n, data) or re.search(
+                rb"var\s+\w+\s+\*?" + n + rb"\b[\s\S]{0,400}?(Decode|Unmarshal)\(", data
+            ):
                 continue
             if not re.search(rb"\.JSON\(|Encode\(|json\.Marshal|WriteJSON|writeJSON", data):
                 continue
             # a JSON model has json tags or is itself handed to the encoder; a store's result struct is neither
             fields_text = text(m["f"][0], data)
             if 'json:"' not in fields_text and not re.search(
-                    rb"(?:\.JSON|Encode|json\.Marshal|WriteJSON|writeJSON)\([^()\n]*\b" + n + rb"\b", data):
+                rb"(?:\.JSON|Encode|json\.Marshal|WriteJSON|writeJSON)\([^()\n]*\b" + n + rb"\b",
+                data,
+            ):
                 continue
 
             for field in m["f"][0].named_children:
@@ -162,5 +189,9 @@ class SensitiveFieldInResponse(Rule):
                 json_name = tag.group(1).split(",")[0] if tag else fname
                 if json_name == "-":
                     continue
-                if (SENSITIVE.match(json_name) or SENSITIVE.match(fname)) and not (_is_token_pair(text(m["f"][0], data)) and "efresh" in json_name + fname):
-                    yield self.finding(field.start_byte, field.end_byte, model=name, field=json_name)
+                if (SENSITIVE.match(json_name) or SENSITIVE.match(fname)) and not (
+                    _is_token_pair(text(m["f"][0], data)) and "efresh" in json_name + fname
+                ):
+                    yield self.finding(
+                        field.start_byte, field.end_byte, model=name, field=json_name
+                    )

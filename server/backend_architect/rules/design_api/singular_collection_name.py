@@ -41,7 +41,9 @@ class SingularCollectionName(Rule):
     languages = checks.APP_LANGUAGES
     severity = Severity.INFORMATION
     default_enabled = False
-    message = "`/{segment}/{{...}}` names a collection with a singular noun; use `/{plural}/{{...}}`"
+    message = (
+        "`/{segment}/{{...}}` names a collection with a singular noun; use `/{plural}/{{...}}`"
+    )
 
     def check_document(self, ctx):
         if checks.skip_tests(ctx.path):
@@ -50,8 +52,15 @@ class SingularCollectionName(Rule):
         seen = set()
         hs = checks.handlers(ctx)
         # The file's own convention: most collections in front of an id are plural here.
-        before_ids = [seg for h in hs for seg, nxt in _pairs(h.route.path)
-                      if "{" in nxt and "{" not in seg and seg not in rest.SINGULAR_OK and seg not in rest.VERBS]
+        before_ids = [
+            seg
+            for h in hs
+            for seg, nxt in _pairs(h.route.path)
+            if "{" in nxt
+            and "{" not in seg
+            and seg not in rest.SINGULAR_OK
+            and seg not in rest.VERBS
+        ]
         plural = sum(1 for seg in before_ids if rest.is_plural(seg))
         mostly_plural = plural >= len(before_ids) - plural
         all_segments = {seg for h in hs for seg in h.route.path.split("/")}
@@ -75,8 +84,12 @@ class SingularCollectionName(Rule):
                     continue
                 seen.add((seg, r.decl_start))
                 end = data.find(b"\n", r.decl_start)
-                yield self.finding(r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end),
-                                   segment=seg, plural=_plural(seg))
+                yield self.finding(
+                    r.decl_start,
+                    r.decl_end if end < 0 else min(end, r.decl_end),
+                    segment=seg,
+                    plural=_plural(seg),
+                )
                 break
 
 

@@ -39,7 +39,9 @@ class VerbInPath(Rule):
     languages = checks.APP_LANGUAGES
     severity = Severity.INFORMATION
     default_enabled = False
-    message = "`{segment}` in {method} {path} is a verb; let the HTTP method carry the action ({suggest})"
+    message = (
+        "`{segment}` in {method} {path} is a verb; let the HTTP method carry the action ({suggest})"
+    )
 
     def check_document(self, ctx):
         if checks.skip_tests(ctx.path):
@@ -56,18 +58,51 @@ class VerbInPath(Rule):
                 ws = rest.words(seg)
                 after_id = i > 0 and "{" in segs[i - 1]
                 verbs = rest.CRUD_VERBS if after_id else rest.VERBS
-                if len(ws) >= 1 and ws[0] in verbs and not (len(ws) == 1 and ws[0] in ("post", "patch", "put", "list", "set", "get", "save", "make", "change")):
+                if (
+                    len(ws) >= 1
+                    and ws[0] in verbs
+                    and not (
+                        len(ws) == 1
+                        and ws[0]
+                        in ("post", "patch", "put", "list", "set", "get", "save", "make", "change")
+                    )
+                ):
                     replacement = "-".join(ws[1:])
-                    target = "/" + "/".join(s if j != i else replacement for j, s in enumerate(segs) if j != i or replacement)
+                    target = "/" + "/".join(
+                        s if j != i else replacement
+                        for j, s in enumerate(segs)
+                        if j != i or replacement
+                    )
                     suggest = f"{_method_for(ws[0], r.method)} {target}"
                     end = data.find(b"\n", r.decl_start)
-                    yield self.finding(r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end),
-                                       segment=seg, method=r.method, path=r.path, suggest=suggest)
+                    yield self.finding(
+                        r.decl_start,
+                        r.decl_end if end < 0 else min(end, r.decl_end),
+                        segment=seg,
+                        method=r.method,
+                        path=r.path,
+                        suggest=suggest,
+                    )
                     break
 
 
 def _method_for(verb: str, method: str) -> str:
-    return {"create": "POST", "add": "POST", "insert": "POST", "make": "POST", "save": "POST",
-            "update": "PUT/PATCH", "edit": "PATCH", "modify": "PATCH", "change": "PATCH", "set": "PUT",
-            "delete": "DELETE", "remove": "DELETE", "destroy": "DELETE",
-            "get": "GET", "fetch": "GET", "list": "GET", "retrieve": "GET"}.get(verb, method)
+    return {
+        "create": "POST",
+        "add": "POST",
+        "insert": "POST",
+        "make": "POST",
+        "save": "POST",
+        "update": "PUT/PATCH",
+        "edit": "PATCH",
+        "modify": "PATCH",
+        "change": "PATCH",
+        "set": "PUT",
+        "delete": "DELETE",
+        "remove": "DELETE",
+        "destroy": "DELETE",
+        "get": "GET",
+        "fetch": "GET",
+        "list": "GET",
+        "retrieve": "GET",
+    }.get(verb, method)

@@ -7,7 +7,10 @@ from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 
 CREATE_NAME = re.compile(r"^(create|add|insert|new|register|post)(_|[A-Z]|$)", re.I)
-CREATES_RE = re.compile(r"\b(create|insert|save|add|persist|register|Create|Insert|Save|Add|Register)\w*\(|INSERT\s+INTO|\.objects\.create|new\s+[A-Z]\w*\(|\bdb\.add\(", re.I)
+CREATES_RE = re.compile(
+    r"\b(create|insert|save|add|persist|register|Create|Insert|Save|Add|Register)\w*\(|INSERT\s+INTO|\.objects\.create|new\s+[A-Z]\w*\(|\bdb\.add\(",
+    re.I,
+)
 # frameworks whose success status is 200 unless the handler says otherwise
 DEFAULT_200 = {"fastapi", "flask", "express", "fastify", "django", "net/http", "chi", "gorilla"}
 
@@ -72,7 +75,11 @@ class WrongSuccessStatus(Rule):
                 continue
             success = [c for c in r.status_codes if 200 <= c < 300]
             explicit_200 = 200 in success and not any(c in (201, 202, 204) for c in success)
-            default_200 = not success and r.framework in DEFAULT_200 and not ("class" in h.extra and r.framework == "django")
+            default_200 = (
+                not success
+                and r.framework in DEFAULT_200
+                and not ("class" in h.extra and r.framework == "django")
+            )
             end = data.find(b"\n", r.decl_start)
             end = r.decl_end if end < 0 else min(end, r.decl_end)
             if r.framework == "django" and r.method == "POST":
@@ -80,31 +87,57 @@ class WrongSuccessStatus(Rule):
                 start = h.node.child_by_field_name("name").start_byte
             else:
                 start = r.decl_start
-            if r.method == "POST" and uses_201 and not r.path.endswith("}") and (explicit_200 or default_200 and r.returns_body):
+            if (
+                r.method == "POST"
+                and uses_201
+                and not r.path.endswith("}")
+                and (explicit_200 or default_200 and r.returns_body)
+            ):
                 last = [s for s in r.path.split("/") if s]
-                creates = CREATE_NAME.search(r.handler.rsplit(".", 1)[-1]) or rest.is_collection_path(r.path) and CREATES_RE.search(
-                    data[h.node.start_byte:h.node.end_byte].decode("utf-8", "replace"))
+                creates = (
+                    CREATE_NAME.search(r.handler.rsplit(".", 1)[-1])
+                    or rest.is_collection_path(r.path)
+                    and CREATES_RE.search(
+                        data[h.node.start_byte : h.node.end_byte].decode("utf-8", "replace")
+                    )
+                )
                 if not creates or last and last[-1].lower() in rest.ACTION_SEGMENTS:
                     continue
                 fix = self._fix(a, h, data)
-                yield self.finding(start, end, fix=fix,
-                                   what=f"POST {r.path} creates a resource but answers 200; answer 201 Created")
-            elif r.method == "DELETE" and uses_204 and r.returns_body and (explicit_200 or default_200 or r.framework == "nestjs" and not success) \
-                    and (r.path.endswith("}") or re.search(r"delete|remove|destroy", r.handler, re.I)) \
-                    and not (last_segment(r.path) in rest.ACTION_SEGMENTS):
+                yield self.finding(
+                    start,
+                    end,
+                    fix=fix,
+                    what=f"POST {r.path} creates a resource but answers 200; answer 201 Created",
+                )
+            elif (
+                r.method == "DELETE"
+                and uses_204
+                and r.returns_body
+                and (explicit_200 or default_200 or r.framework == "nestjs" and not success)
+                and (r.path.endswith("}") or re.search(r"delete|remove|destroy", r.handler, re.I))
+                and last_segment(r.path) not in rest.ACTION_SEGMENTS
+            ):
                 # DELETE of the resource itself; un-follow/un-favourite style actions answer the new state
-                yield self.finding(start, end, what=f"DELETE {r.path} answers 200 with a body; answer 204 No Content")
+                yield self.finding(
+                    start,
+                    end,
+                    what=f"DELETE {r.path} answers 200 with a body; answer 204 No Content",
+                )
 
     def _fix(self, a, h, data):
         fw = h.route.framework
         body = h.node.child_by_field_name("body")
-        btext = data[body.start_byte:body.end_byte] if body is not None else b""
+        btext = data[body.start_byte : body.end_byte] if body is not None else b""
         edits = []
         if fw == "fastapi":
             call = h.decl.named_children[0]
             args = call.child_by_field_name("arguments")
             for kw in named_args(args):
-                if kw.type == "keyword_argument" and text(kw.child_by_field_name("name"), data) == "status_code":
+                if (
+                    kw.type == "keyword_argument"
+                    and text(kw.child_by_field_name("name"), data) == "status_code"
+                ):
                     v = kw.child_by_field_name("value")
                     return self.fix([Edit(v.start_byte, v.end_byte, "201")])
             first = named_args(args)[0]
@@ -114,7 +147,10 @@ class WrongSuccessStatus(Rule):
             return self.fix(edits)
         if fw in ("express",):
             res = h.route.request_names[1] if len(h.route.request_names) > 1 else "res"
-            for m in re.finditer(rb"\b" + re.escape(res.encode()) + rb"\s*\.\s*(status\(\s*200\s*\)|json\(|send\()", btext):
+            for m in re.finditer(
+                rb"\b" + re.escape(res.encode()) + rb"\s*\.\s*(status\(\s*200\s*\)|json\(|send\()",
+                btext,
+            ):
                 s = body.start_byte + m.start(1)
                 if m.group(1).startswith(b"status"):
                     edits.append(Edit(s, body.start_byte + m.end(1), "status(201)"))
@@ -122,8 +158,16 @@ class WrongSuccessStatus(Rule):
                     edits.append(Edit(s, s, "status(201)."))
             return self.fix(edits) if edits else None
         if fw in ("gin", "echo"):
-            for m in re.finditer(rb"\.(JSON|IndentedJSON|PureJSON|String|XML)\(\s*(http\.StatusOK|200)\b", btext):
-                edits.append(Edit(body.start_byte + m.start(2), body.start_byte + m.end(2), "http.StatusCreated"))
+            for m in re.finditer(
+                rb"\.(JSON|IndentedJSON|PureJSON|String|XML)\(\s*(http\.StatusOK|200)\b", btext
+            ):
+                edits.append(
+                    Edit(
+                        body.start_byte + m.start(2),
+                        body.start_byte + m.end(2),
+                        "http.StatusCreated",
+                    )
+                )
             return self.fix(edits) if edits else None
         if fw == "flask":
             for r in languages.captures("python", "(return_statement) @r", body).get("r", []):
@@ -142,12 +186,22 @@ class WrongSuccessStatus(Rule):
                 close = _close(btext, m.end() - 1)
                 if close is None:
                     continue
-                inner = btext[m.end():close - 1]
+                inner = btext[m.end() : close - 1]
                 st = re.search(rb"status\s*=\s*(200|status\.HTTP_200_OK)", inner)
                 if st:
-                    edits.append(Edit(body.start_byte + m.end() + st.start(1), body.start_byte + m.end() + st.end(1), "201"))
+                    edits.append(
+                        Edit(
+                            body.start_byte + m.end() + st.start(1),
+                            body.start_byte + m.end() + st.end(1),
+                            "201",
+                        )
+                    )
                 elif not re.search(rb"status\s*=", inner):
-                    edits.append(Edit(body.start_byte + close - 1, body.start_byte + close - 1, ", status=201"))
+                    edits.append(
+                        Edit(
+                            body.start_byte + close - 1, body.start_byte + close - 1, ", status=201"
+                        )
+                    )
             return self.fix(edits) if edits else None
         return None
 
@@ -160,7 +214,7 @@ def last_segment(path: str) -> str:
 def _close(data, i):
     depth = 0
     for j in range(i, min(len(data), i + 20000)):
-        c = data[j:j + 1]
+        c = data[j : j + 1]
         if c == b"(":
             depth += 1
         elif c == b")":

@@ -8,14 +8,32 @@ from backend_architect.core.registry import Rule
 
 PY = [
     (re.compile(r"^(smtplib\.)?SMTP(_SSL)?$"), "sends email over SMTP"),
-    (re.compile(r"^(django\.core\.mail\.)?(send_mail|send_mass_mail)$|^\w*mail\.send$|^yag\.send$|^sg\.send$|^\w*sendgrid\w*\.send$"), "sends email"),
+    (
+        re.compile(
+            r"^(django\.core\.mail\.)?(send_mail|send_mass_mail)$|^\w*mail\.send$|^yag\.send$|^sg\.send$|^\w*sendgrid\w*\.send$"
+        ),
+        "sends email",
+    ),
     (re.compile(r"^(time\.)?sleep$"), "sleeps"),
-    (re.compile(r"^pdfkit\.from_\w+$|\.write_pdf$|^canvas\.Canvas$|^render_to_pdf$|^(generate|build|render|create)_(pdf|report|invoice|export)\w*$"), "generates a document"),
+    (
+        re.compile(
+            r"^pdfkit\.from_\w+$|\.write_pdf$|^canvas\.Canvas$|^render_to_pdf$|^(generate|build|render|create)_(pdf|report|invoice|export)\w*$"
+        ),
+        "generates a document",
+    ),
 ]
 PY_HTTP = re.compile(r"^(requests|httpx)\.(post|put|patch)$")
 JS = [
-    (re.compile(r"\.sendMail$|^sgMail\.send$|^resend\.emails\.send$|\.messages\.create$|^ses\.sendEmail$|^sendEmail$"), "sends email"),
-    (re.compile(r"^puppeteer\.launch$|^pdf\.create$|^generate(Pdf|PDF|Report|Invoice)\w*$"), "generates a document"),
+    (
+        re.compile(
+            r"\.sendMail$|^sgMail\.send$|^resend\.emails\.send$|\.messages\.create$|^ses\.sendEmail$|^sendEmail$"
+        ),
+        "sends email",
+    ),
+    (
+        re.compile(r"^puppeteer\.launch$|^pdf\.create$|^generate(Pdf|PDF|Report|Invoice)\w*$"),
+        "generates a document",
+    ),
 ]
 GO = [
     (re.compile(r"^smtp\.SendMail$"), "sends email over SMTP"),
@@ -23,7 +41,10 @@ GO = [
     (re.compile(r"^gofpdf\.New$|^wkhtmltopdf\.\w+$"), "generates a document"),
 ]
 HOOK_RE = re.compile(r"hook|callback|slack|discord|notify|teams|zapier|url", re.I)
-DEFERRED = re.compile(r"add_task|delay|apply_async|enqueue|send_task|background|defer|setImmediate|queue|schedule|run_in_executor|create_task|ensure_future|to_thread", re.I)
+DEFERRED = re.compile(
+    r"add_task|delay|apply_async|enqueue|send_task|background|defer|setImmediate|queue|schedule|run_in_executor|create_task|ensure_future|to_thread",
+    re.I,
+)
 
 
 class SlowWorkInRequest(Rule):
@@ -89,7 +110,12 @@ class SlowWorkInRequest(Rule):
                 if _deferred(call, h.node, data):
                     continue
                 what = next((w for pat, w in rules if pat.search(name)), None)
-                if what == "sleeps" and lang == "python" and name == "sleep" and b"from time import sleep" not in data:
+                if (
+                    what == "sleeps"
+                    and lang == "python"
+                    and name == "sleep"
+                    and b"from time import sleep" not in data
+                ):
                     what = None
                 if what is None:
                     what = self._external_call(lang, name, m["a"][0], data)
@@ -102,16 +128,33 @@ class SlowWorkInRequest(Rule):
         if not first:
             return None
         target = first[0]
-        if lang == "python" and PY_HTTP.match(name) or lang == "go" and name in ("http.Post", "http.PostForm") \
-                or lang in checks.JS_LANGUAGES and name in ("axios.post", "axios.put", "got.post", "superagent.post"):
+        if (
+            lang == "python"
+            and PY_HTTP.match(name)
+            or lang == "go"
+            and name in ("http.Post", "http.PostForm")
+            or lang in checks.JS_LANGUAGES
+            and name in ("axios.post", "axios.put", "got.post", "superagent.post")
+        ):
             return self._judge_url(target, data)
         if lang in checks.JS_LANGUAGES and name == "fetch":
             opts = named_args(args)[1:2]
-            if opts and re.search(r"method\s*:\s*['\"](POST|PUT|PATCH)['\"]", text(opts[0], data), re.I):
+            if opts and re.search(
+                r"method\s*:\s*['\"](POST|PUT|PATCH)['\"]", text(opts[0], data), re.I
+            ):
                 return self._judge_url(target, data)
         if lang in checks.JS_LANGUAGES and re.search(r"setTimeout$", name):
             p = args.parent.parent
-            if p is not None and "Promise" in text(p, data)[:200] or re.search(r"new Promise", text(args.parent.parent.parent, data)[:80] if args.parent.parent and args.parent.parent.parent else ""):
+            if (
+                p is not None
+                and "Promise" in text(p, data)[:200]
+                or re.search(
+                    r"new Promise",
+                    text(args.parent.parent.parent, data)[:80]
+                    if args.parent.parent and args.parent.parent.parent
+                    else "",
+                )
+            ):
                 return "sleeps"
         return None
 
@@ -119,7 +162,9 @@ class SlowWorkInRequest(Rule):
         lit = string_value(node, data)
         t = text(node, data)
         if lit is not None:
-            if re.match(r"https?://(localhost|127\.|0\.0\.0\.0|\[::1\]|[\w-]+:\d+/|[\w-]+/)", lit) or not lit.startswith("http"):
+            if re.match(
+                r"https?://(localhost|127\.|0\.0\.0\.0|\[::1\]|[\w-]+:\d+/|[\w-]+/)", lit
+            ) or not lit.startswith("http"):
                 return None
             return "calls an external URL"
         if HOOK_RE.search(t):
@@ -133,10 +178,20 @@ def _deferred(call, handler, data) -> bool:
     while n is not None and n != handler:
         if n.type == "go_statement":
             return True
-        if n.type in ("lambda", "function_definition", "arrow_function", "function_expression", "func_literal"):
+        if n.type in (
+            "lambda",
+            "function_definition",
+            "arrow_function",
+            "function_expression",
+            "func_literal",
+        ):
             outer = n.parent
             if outer is not None and outer.type in ("argument_list", "arguments"):
-                callee = outer.parent.child_by_field_name("function") if outer.parent is not None else None
+                callee = (
+                    outer.parent.child_by_field_name("function")
+                    if outer.parent is not None
+                    else None
+                )
                 if callee is not None and DEFERRED.search(text(callee, data)):
                     return True
         if n.type in ("argument_list", "arguments"):

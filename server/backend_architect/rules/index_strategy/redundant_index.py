@@ -57,14 +57,25 @@ class RedundantIndex(Rule):
         why, other = found[0]
         schema = "" if table.schema == "public" else f"{table.schema}."
         recreate = _recreate_sql(stmt)
-        files = new_migration(ctx.catalog, f"drop_{name}", f"DROP INDEX CONCURRENTLY IF EXISTS {schema}{name};\n", recreate)
-        fix = self.fix([], title=self.fix_title.format(index=name), new_files=files) if files else None
+        files = new_migration(
+            ctx.catalog,
+            f"drop_{name}",
+            f"DROP INDEX CONCURRENTLY IF EXISTS {schema}{name};\n",
+            recreate,
+        )
+        fix = (
+            self.fix([], title=self.fix_title.format(index=name), new_files=files)
+            if files
+            else None
+        )
         seq = stmt.find_sequence("INDEX")
         start, end = stmt.head_range("CREATE")
         tok = stmt.find_token("IDENT", start=seq[0].end) if seq else None
         if tok is not None:
             start, end = tok.start, tok.end
-        yield ctx.finding(self, stmt, start, end, fix=fix, index=name, why=why, other=other.describe())
+        yield ctx.finding(
+            self, stmt, start, end, fix=fix, index=name, why=why, other=other.describe()
+        )
 
 
 def _recreate_sql(stmt) -> str:

@@ -56,20 +56,40 @@ class UnindexedForeignKey(Rule):
             if fk is None:
                 continue  # dropped later or not understood
             n = len(columns)
-            if any(ix.columns[:n] == columns or sorted(ix.columns[:n]) == sorted(columns) for ix in table.all_indexes()
-                   if _serves_every_key(ix.predicate, columns)):
+            if any(
+                ix.columns[:n] == columns or sorted(ix.columns[:n]) == sorted(columns)
+                for ix in table.all_indexes()
+                if _serves_every_key(ix.predicate, columns)
+            ):
                 continue
             index = f"idx_{table.name}_{'_'.join(columns)}"[:63]
             target = relation_name(rel)
-            files = new_migration(ctx.catalog, f"add_{index}",
-                                  f"CREATE INDEX CONCURRENTLY {index} ON {target} ({', '.join(columns)});\n",
-                                  f"DROP INDEX CONCURRENTLY IF EXISTS {index};\n")
-            fix = self.fix([], title=self.fix_title.format(index=index), new_files=files) if files else None
-            tok = stmt.find_token("REFERENCES", "FOREIGN", start=location) or stmt.find_token("REFERENCES", "FOREIGN")
+            files = new_migration(
+                ctx.catalog,
+                f"add_{index}",
+                f"CREATE INDEX CONCURRENTLY {index} ON {target} ({', '.join(columns)});\n",
+                f"DROP INDEX CONCURRENTLY IF EXISTS {index};\n",
+            )
+            fix = (
+                self.fix([], title=self.fix_title.format(index=index), new_files=files)
+                if files
+                else None
+            )
+            tok = stmt.find_token("REFERENCES", "FOREIGN", start=location) or stmt.find_token(
+                "REFERENCES", "FOREIGN"
+            )
             start = location
             end = tok.end if tok is not None and tok.start >= location else location + 1
-            yield ctx.finding(self, stmt, start, end, fix=fix, table=table.name, columns=", ".join(columns),
-                              ref=fk.ref_table.rsplit(".", 1)[-1])
+            yield ctx.finding(
+                self,
+                stmt,
+                start,
+                end,
+                fix=fix,
+                table=table.name,
+                columns=", ".join(columns),
+                ref=fk.ref_table.rsplit(".", 1)[-1],
+            )
 
 
 def _foreign_keys(stmt):

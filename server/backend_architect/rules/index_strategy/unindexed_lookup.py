@@ -61,14 +61,30 @@ class UnindexedLookup(Rule):
                 first = min(uses, key=lambda u: u.location)
                 cols_text = ", ".join(c + (" DESC" if d == "DESC" else "") for c, d in ideal)
                 index = need.index_name()
-                files = new_migration(ctx.catalog, f"add_{index}", need.index_sql() + "\n",
-                                      f"DROP INDEX CONCURRENTLY IF EXISTS {index};\n")
-                fix = self.fix([], title=self.fix_title.format(index=index), new_files=files) if files else None
+                files = new_migration(
+                    ctx.catalog,
+                    f"add_{index}",
+                    need.index_sql() + "\n",
+                    f"DROP INDEX CONCURRENTLY IF EXISTS {index};\n",
+                )
+                fix = (
+                    self.fix([], title=self.fix_title.format(index=index), new_files=files)
+                    if files
+                    else None
+                )
                 columns = ", ".join(dict.fromkeys(u.column for u in uses))
                 name_end = first.location + len(first.column.encode())
                 ref_end = _ref_end(stmt, first.location, name_end)
-                yield ctx.finding(self, stmt, first.location, ref_end, fix=fix, table=need.table.name,
-                                  columns=columns, ideal=cols_text)
+                yield ctx.finding(
+                    self,
+                    stmt,
+                    first.location,
+                    ref_end,
+                    fix=fix,
+                    table=need.table.name,
+                    columns=columns,
+                    ideal=cols_text,
+                )
 
 
 def _ref_end(stmt, start: int, fallback: int) -> int:
@@ -80,7 +96,10 @@ def _ref_end(stmt, start: int, fallback: int) -> int:
         if tok.name in ("IDENT", "ASCII_46") or tok.kind != "NO_KEYWORD" and tok.start == start:
             end = tok.end
             continue
-        if tok.kind in ("UNRESERVED_KEYWORD", "COL_NAME_KEYWORD", "TYPE_FUNC_NAME_KEYWORD") and end == tok.start - 0:
+        if (
+            tok.kind in ("UNRESERVED_KEYWORD", "COL_NAME_KEYWORD", "TYPE_FUNC_NAME_KEYWORD")
+            and end == tok.start - 0
+        ):
             end = tok.end
             continue
         break

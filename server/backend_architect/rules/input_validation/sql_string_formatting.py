@@ -17,24 +17,33 @@ HOW = {
 }
 
 
-NAME_MESSAGE = ("SQL built with {how} from `{value}` where a name or clause goes; "
-                "map it through a whitelist of allowed names")
+NAME_MESSAGE = (
+    "SQL built with {how} from `{value}` where a name or clause goes; "
+    "map it through a whitelist of allowed names"
+)
 REQUEST_MESSAGE = "SQL injection: request data `{value}`{via} is spliced into SQL with {how}; pass it as a bind parameter"
-REQUEST_NAME_MESSAGE = ("SQL injection: request data `{value}`{via} is spliced into SQL with {how} where a name or "
-                        "clause goes; map it through a whitelist of allowed names")
+REQUEST_NAME_MESSAGE = (
+    "SQL injection: request data `{value}`{via} is spliced into SQL with {how} where a name or "
+    "clause goes; map it through a whitelist of allowed names"
+)
 
 
 # statements that take no bind parameters: a value spliced into them is a name or configuration
 _NO_PARAMETERS = re.compile(
     r"\s*\(?\s*(?:SET|SHOW|RESET|LISTEN|UNLISTEN|NOTIFY|KILL|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|VACUUM|ANALY[SZ]E|"
-    r"REINDEX|CLUSTER|REFRESH|COMMENT|LOCK|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|PRAGMA|ATTACH|DETACH|USE|DO)\b", re.I)
-_SYSTEM_CATALOG = re.compile(r"(?i)\b(?:pg_catalog|pg_class|pg_namespace|pg_database|pg_index|pg_indexes|pg_tables|"
-                             r"pg_stat_\w+|pg_roles|pg_settings|pg_type|pg_attribute|pg_constraint|pg_proc|pg_extension|"
-                             r"information_schema|sqlite_master|sqlite_schema)\b")
+    r"REINDEX|CLUSTER|REFRESH|COMMENT|LOCK|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|PRAGMA|ATTACH|DETACH|USE|DO)\b",
+    re.I,
+)
+_SYSTEM_CATALOG = re.compile(
+    r"(?i)\b(?:pg_catalog|pg_class|pg_namespace|pg_database|pg_index|pg_indexes|pg_tables|"
+    r"pg_stat_\w+|pg_roles|pg_settings|pg_type|pg_attribute|pg_constraint|pg_proc|pg_extension|"
+    r"information_schema|sqlite_master|sqlite_schema)\b"
+)
 # judged by the file's own folder: the project's location (a checkout under tests/) does not count
 _TEST_OR_MIGRATION_PATH = re.compile(
     r"(?:^|/)(?:[^/]*tests?|testdata|testutils?|__tests__|spec|migrations?|alembic|versions)/[^/]*$|_test\.go$|"
-    r"(?:^|/)test_[^/]*\.py$|_test\.py$|(?:^|/)conftest\.py$|\.(?:test|spec)\.[jt]sx?$|(?:^|/)[^/]*migrat[^/]*$")
+    r"(?:^|/)test_[^/]*\.py$|_test\.py$|(?:^|/)conftest\.py$|\.(?:test|spec)\.[jt]sx?$|(?:^|/)[^/]*migrat[^/]*$"
+)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -132,9 +141,17 @@ class SqlStringFormatting(Rule):
         for site in sorted(sites, key=lambda s: s.expr.start_byte):
             if site.formatting in (None, "tagged") or not site.holes:
                 continue
-            sources = {id(h): src for h in site.holes if h.node is not None and (src := taint.source(h.node))}
-            if site.extra.get("fragment") or quiet_file or _NO_PARAMETERS.match(site.decoded) or \
-                    _SYSTEM_CATALOG.search(site.decoded):
+            sources = {
+                id(h): src
+                for h in site.holes
+                if h.node is not None and (src := taint.source(h.node))
+            }
+            if (
+                site.extra.get("fragment")
+                or quiet_file
+                or _NO_PARAMETERS.match(site.decoded)
+                or _SYSTEM_CATALOG.search(site.decoded)
+            ):
                 # a condition handed to a query builder; a statement that takes no bind parameters
                 # (SET, LISTEN, DDL: the value is configuration or a name); admin queries over the
                 # system catalogs; tests and migrations: only request data spliced in is worth raising
@@ -143,8 +160,16 @@ class SqlStringFormatting(Rule):
                 # other values: only those whose origin this file cannot tell (a parameter of the
                 # function, maybe request data in a caller); a row's column, an object's field or
                 # a value computed here is the program's own data
-                flagged = [h for h in site.holes if id(h) in sources or not checker.constant(h) and (
-                    not (h.value or h.quoted or h.in_literal) or checker.unknown_origin(h.node, 0))]
+                flagged = [
+                    h
+                    for h in site.holes
+                    if id(h) in sources
+                    or not checker.constant(h)
+                    and (
+                        not (h.value or h.quoted or h.in_literal)
+                        or checker.unknown_origin(h.node, 0)
+                    )
+                ]
             if not flagged:
                 continue
             first, last = flagged[0], flagged[-1]
@@ -161,10 +186,18 @@ class SqlStringFormatting(Rule):
             how = HOW.get(site.formatting, "formatting")
             if origin is not None:
                 source = _short(sources[id(origin)])
-                via = "" if source in value or value.startswith(source.split("(")[0]) else f" (from `{source}`)"
-                message = (REQUEST_NAME_MESSAGE if name_position else REQUEST_MESSAGE).format(how=how, value=value, via=via)
+                via = (
+                    ""
+                    if source in value or value.startswith(source.split("(")[0])
+                    else f" (from `{source}`)"
+                )
+                message = (REQUEST_NAME_MESSAGE if name_position else REQUEST_MESSAGE).format(
+                    how=how, value=value, via=via
+                )
             else:
-                message = (NAME_MESSAGE if name_position else self.message).format(how=how, value=value)
+                message = (NAME_MESSAGE if name_position else self.message).format(
+                    how=how, value=value
+                )
             yield self.finding(first.host_start, last.host_end, message, fix=fix)
 
 
@@ -172,25 +205,53 @@ class SqlStringFormatting(Rule):
 
 _CAPS = re.compile(r"^_?[A-Z][A-Z0-9_]*$")
 _PLACEHOLDER_ONLY = re.compile(r"^(?:\s|,|\(|\)|%s|\?|\$\d*|:\w+|%\(\w+\)s|@p\d*)*$")
-_NUMERIC_CALLS = {"len", "int", "float", "bool", "Number", "parseInt", "parseFloat", "strconv.Itoa",
-                  "strconv.FormatInt", "strconv.FormatUint", "strconv.FormatFloat", "strconv.Quote"}
-_IDENT_CALLS = re.compile(r"(?:^|\.)(?:quote_name|quote_ident|quote_identifier|QuoteIdentifier|QuoteLiteral|"
-                          r"Identifier|escapeId|escapeIdentifier|escapeLiteral|format_ident)$")
-_CONVERTERS = {"str", "String", "repr", "string", "fmt.Sprint", "JSON.stringify", "strconv.Quote", "encodeURIComponent"}
+_NUMERIC_CALLS = {
+    "len",
+    "int",
+    "float",
+    "bool",
+    "Number",
+    "parseInt",
+    "parseFloat",
+    "strconv.Itoa",
+    "strconv.FormatInt",
+    "strconv.FormatUint",
+    "strconv.FormatFloat",
+    "strconv.Quote",
+}
+_IDENT_CALLS = re.compile(
+    r"(?:^|\.)(?:quote_name|quote_ident|quote_identifier|QuoteIdentifier|QuoteLiteral|"
+    r"Identifier|escapeId|escapeIdentifier|escapeLiteral|format_ident)$"
+)
+_CONVERTERS = {
+    "str",
+    "String",
+    "repr",
+    "string",
+    "fmt.Sprint",
+    "JSON.stringify",
+    "strconv.Quote",
+    "encodeURIComponent",
+}
 _REQUEST_CALL = re.compile(
     r"(?:^|\.)(?:request|req|r|c|ctx|context|self\.request)\.(?:args|form|json|values|GET|POST|query|params|body|"
     r"cookies|headers|get_json|Query|Param|Params|PostForm|FormValue|PostFormValue|DefaultQuery|GetQuery|QueryParam|"
-    r"FormValue|URL\.Query\(\)\.Get)|^input$|\.URL\.Query\(\)\.Get$")
+    r"FormValue|URL\.Query\(\)\.Get)|^input$|\.URL\.Query\(\)\.Get$"
+)
 _REQUEST_DATA = re.compile(
     r"(?:^|\b)(?:req|request|ctx\.request|self\.request)\.(?:args|form|json|values|GET|POST|query|params|body|data|"
     r"cookies|headers|get_json|query_params|path_params)\b|^(?:c|ctx)\.(?:Query|Param|PostForm|DefaultQuery|GetQuery|"
-    r"QueryParam|FormValue)\(|\br\.(?:FormValue|PostFormValue|URL\.Query\(\))|\bmux\.Vars\(")
+    r"QueryParam|FormValue)\(|\br\.(?:FormValue|PostFormValue|URL\.Query\(\))|\bmux\.Vars\("
+)
 _FRAGMENT_NAME = re.compile(
     r"(?i)(cond(ition)?|clause|where|filter|predicates?|criteria|order(_?by)?|sort_?sql|cols|columns?|fields|select|join|updates?|sets?|"
     r"sql|query|place_?holders?|limit|offset|table|tbl|schema|extension|expr(ession)?|fragment|stmt|statement|"
     r"dialect|returning|upsert|conflict|lock|suffix|prefix|ops?|operator|direction|dir)"
-    r"(_?(str|string|sql|name|list|clause|part|text))?s?$")
-_TABLE_ATTRS = re.compile(r"(?:^|\.)(?:_meta\.db_table|db_table|__tablename__|_table_name|table_name|tablename|TableName\(\))$")
+    r"(_?(str|string|sql|name|list|clause|part|text))?s?$"
+)
+_TABLE_ATTRS = re.compile(
+    r"(?:^|\.)(?:_meta\.db_table|db_table|__tablename__|_table_name|table_name|tablename|TableName\(\))$"
+)
 
 
 class _Constants:
@@ -236,8 +297,10 @@ class _Constants:
         params = scope.child_by_field_name("parameters") or scope.child_by_field_name("parameter")
         if params is None:
             return False
-        q = {"python": "(identifier) @p", "go": "(parameter_declaration name: (identifier) @p)"}.get(
-            self.lang, "[(identifier) @p (shorthand_property_identifier_pattern) @p]")
+        q = {
+            "python": "(identifier) @p",
+            "go": "(parameter_declaration name: (identifier) @p)",
+        }.get(self.lang, "[(identifier) @p (shorthand_property_identifier_pattern) @p]")
         names = {_text(n, self.data) for n in languages.captures(self.lang, q, params).get("p", [])}
         return _text(ident, self.data) in names
 
@@ -261,8 +324,21 @@ class _Constants:
         t = node.type
         text = _text(node, self.data)
         d = depth + 1
-        if t in ("integer", "float", "true", "false", "none", "number", "null", "undefined", "int_literal",
-                 "float_literal", "nil", "raw_string_literal", "interpreted_string_literal"):
+        if t in (
+            "integer",
+            "float",
+            "true",
+            "false",
+            "none",
+            "number",
+            "null",
+            "undefined",
+            "int_literal",
+            "float_literal",
+            "nil",
+            "raw_string_literal",
+            "interpreted_string_literal",
+        ):
             return True
         if t == "string":
             holes = [c for c in node.named_children if c.type == "interpolation"]
@@ -273,10 +349,16 @@ class _Constants:
                 return True
             literal = re.sub(r"\$\{[^}]*\}", "", text[1:-1])
             return _PLACEHOLDER_ONLY.match(literal) is not None or all(
-                self.expr(s.named_children[0], d) for s in subs if s.named_children)
+                self.expr(s.named_children[0], d) for s in subs if s.named_children
+            )
         if t == "concatenated_string":
             return all(self.expr(c, d) for c in node.named_children)
-        if t in ("parenthesized_expression", "await_expression", "non_null_expression", "as_expression"):
+        if t in (
+            "parenthesized_expression",
+            "await_expression",
+            "non_null_expression",
+            "as_expression",
+        ):
             inner = node.named_children[0] if node.named_children else None
             return inner is not None and self.expr(inner, d)
         if t == "identifier":
@@ -296,7 +378,11 @@ class _Constants:
             head = text.split(".", 1)[0]
             return bool(_CAPS.match(head))
         if t in ("subscript", "subscript_expression", "index_expression"):
-            obj = node.child_by_field_name("value") or node.child_by_field_name("object") or node.child_by_field_name("operand")
+            obj = (
+                node.child_by_field_name("value")
+                or node.child_by_field_name("object")
+                or node.child_by_field_name("operand")
+            )
             if obj is not None and _CAPS.match(_text(obj, self.data).rsplit(".", 1)[-1]):
                 return True  # a whitelist lookup
             return False
@@ -304,17 +390,27 @@ class _Constants:
             parts = [c for c in node.named_children]
             if t == "conditional_expression":  # a if cond else b
                 return len(parts) == 3 and self.expr(parts[0], d) and self.expr(parts[2], d)
-            cons, alt = node.child_by_field_name("consequence"), node.child_by_field_name("alternative")
+            cons, alt = (
+                node.child_by_field_name("consequence"),
+                node.child_by_field_name("alternative"),
+            )
             return cons is not None and alt is not None and self.expr(cons, d) and self.expr(alt, d)
         if t in ("binary_operator", "binary_expression"):
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             op = node.child_by_field_name("operator")
-            if op is not None and op.type in ("-", "/", "//", "<<", ">>", "&", "|") :
+            if op is not None and op.type in ("-", "/", "//", "<<", ">>", "&", "|"):
                 return True  # arithmetic yields numbers
             if op is not None and op.type == "*":
-                return (left.type in ("string", "list", "template_string", "interpreted_string_literal")
-                        and _PLACEHOLDER_ONLY.match(_strip_quotes(_text(left, self.data))) is not None) \
-                    or self.expr(left, d) and self.expr(right, d)
+                return (
+                    (
+                        left.type
+                        in ("string", "list", "template_string", "interpreted_string_literal")
+                        and _PLACEHOLDER_ONLY.match(_strip_quotes(_text(left, self.data)))
+                        is not None
+                    )
+                    or self.expr(left, d)
+                    and self.expr(right, d)
+                )
             return self.expr(left, d) and self.expr(right, d)
         if t in ("call", "call_expression"):
             fn = node.child_by_field_name("function")
@@ -322,33 +418,55 @@ class _Constants:
                 return False
             fname = _text(fn, self.data)
             args = node.child_by_field_name("arguments")
-            arg_nodes = [a for a in (args.named_children if args is not None else []) if a.type != "comment"]
-            if fname in _NUMERIC_CALLS or fname.rsplit(".", 1)[-1] in ("Itoa", "FormatInt", "QuoteIdentifier"):
+            arg_nodes = [
+                a for a in (args.named_children if args is not None else []) if a.type != "comment"
+            ]
+            if fname in _NUMERIC_CALLS or fname.rsplit(".", 1)[-1] in (
+                "Itoa",
+                "FormatInt",
+                "QuoteIdentifier",
+            ):
                 return True
             if _IDENT_CALLS.search(fname):
                 return True
             if _REQUEST_CALL.search(fname):
                 return False  # request data straight into SQL
             if fname in _CONVERTERS or fname.endswith(".toString") or fname.endswith(".String"):
-                inner = arg_nodes[0] if arg_nodes else fn.child_by_field_name("object") or fn.child_by_field_name("operand")
+                inner = (
+                    arg_nodes[0]
+                    if arg_nodes
+                    else fn.child_by_field_name("object") or fn.child_by_field_name("operand")
+                )
                 return inner is not None and self.expr(inner, d)
             if fname.endswith(".join") or fname.endswith(".Join") or fname == "strings.Join":
                 # a list joined inside quotes ("','") is a list of values spliced into a literal
-                sep = arg_nodes[-1] if fname == "strings.Join" and arg_nodes else fn.child_by_field_name("object")
+                sep = (
+                    arg_nodes[-1]
+                    if fname == "strings.Join" and arg_nodes
+                    else fn.child_by_field_name("object")
+                )
                 if sep is not None and "'" in _strip_quotes(_text(sep, self.data)):
                     listed = arg_nodes[0] if arg_nodes else None
                     return listed is not None and self.expr(listed, d)
                 return True
             if fname == "fmt.Sprintf" and arg_nodes:
-                verbs = re.findall(r"%[-+# 0]*\d*(?:\.\d+)?[a-zA-Z%]", _text(arg_nodes[0], self.data))
+                verbs = re.findall(
+                    r"%[-+# 0]*\d*(?:\.\d+)?[a-zA-Z%]", _text(arg_nodes[0], self.data)
+                )
                 verbs = [v for v in verbs if v != "%%"]
-                return all(v.endswith("d") or self.expr(a, d) for v, a in zip(verbs, arg_nodes[1:])) \
+                return (
+                    all(v.endswith("d") or self.expr(a, d) for v, a in zip(verbs, arg_nodes[1:]))
                     and len(verbs) >= len(arg_nodes) - 1
+                )
             if fname == "fmt.Sprint":
                 return all(self.expr(a, d) for a in arg_nodes)
             if fname.endswith(".format") and fn.type == "attribute":
-                return all(self.expr(a.child_by_field_name("value") if a.type == "keyword_argument" else a, d)
-                           for a in arg_nodes)
+                return all(
+                    self.expr(
+                        a.child_by_field_name("value") if a.type == "keyword_argument" else a, d
+                    )
+                    for a in arg_nodes
+                )
             # any other call: functions that return SQL text (db.now(), build_where()) compose
             # queries; their results are not request data
             return True
@@ -367,7 +485,11 @@ class _Constants:
             name = _text(node, self.data)
             scope = finder.scope_of(node)
             while True:
-                entries = [e for e in finder.assignments(scope).get(name, []) if e[2].start_byte < node.start_byte]
+                entries = [
+                    e
+                    for e in finder.assignments(scope).get(name, [])
+                    if e[2].start_byte < node.start_byte
+                ]
                 if entries:
                     return any(self.unknown_origin(v, d) for _, v, _ in entries)
                 if scope.parent is None:
@@ -375,25 +497,53 @@ class _Constants:
                 if name in self._declared(scope):
                     return True
                 scope = finder.scope_of(scope)
-        if t in ("parenthesized_expression", "await_expression", "await", "non_null_expression", "as_expression"):
+        if t in (
+            "parenthesized_expression",
+            "await_expression",
+            "await",
+            "non_null_expression",
+            "as_expression",
+        ):
             inner = [c for c in node.named_children if c.type != "comment"]
             return bool(inner) and self.unknown_origin(inner[0], d)
         if t in ("call", "call_expression"):
             fn = node.child_by_field_name("function")
             args = node.child_by_field_name("arguments")
             fname = _text(fn, self.data) if fn is not None else ""
-            arg_nodes = [a for a in (args.named_children if args is not None else []) if a.type != "comment"]
-            if fname in _CONVERTERS or fname in ("fmt.Sprint", "fmt.Sprintf", "strings.TrimSpace", "strings.ToLower"):
+            arg_nodes = [
+                a for a in (args.named_children if args is not None else []) if a.type != "comment"
+            ]
+            if fname in _CONVERTERS or fname in (
+                "fmt.Sprint",
+                "fmt.Sprintf",
+                "strings.TrimSpace",
+                "strings.ToLower",
+            ):
                 return any(self.unknown_origin(a, d) for a in arg_nodes)
-            if fn is not None and fn.type in ("attribute", "member_expression", "selector_expression") and \
-                    fname.rsplit(".", 1)[-1] in _STRING_METHODS:
+            if (
+                fn is not None
+                and fn.type in ("attribute", "member_expression", "selector_expression")
+                and fname.rsplit(".", 1)[-1] in _STRING_METHODS
+            ):
                 obj = fn.child_by_field_name("object") or fn.child_by_field_name("operand")
                 return obj is not None and self.unknown_origin(obj, d)
             return False
-        if t in ("binary_operator", "binary_expression", "string", "template_string", "concatenated_string",
-                 "interpolation", "template_substitution", "conditional_expression", "ternary_expression"):
-            return any(self.unknown_origin(c, d) for c in node.named_children
-                       if c.type not in ("string_start", "string_end", "string_content", "comment"))
+        if t in (
+            "binary_operator",
+            "binary_expression",
+            "string",
+            "template_string",
+            "concatenated_string",
+            "interpolation",
+            "template_substitution",
+            "conditional_expression",
+            "ternary_expression",
+        ):
+            return any(
+                self.unknown_origin(c, d)
+                for c in node.named_children
+                if c.type not in ("string_start", "string_end", "string_content", "comment")
+            )
         return False
 
     def _typed_number(self, ident) -> bool:
@@ -413,8 +563,12 @@ class _Constants:
         if param[1] and _SAFE_TYPES.match(param[1]):
             return True
         for h in self.ctx.fact("handlers") or []:
-            if h.node is not None and h.node.start_byte == scope.start_byte and h.decl is not None and \
-                    re.search(rf"<(?:int|float|uuid):{re.escape(name)}>", _text(h.decl, self.data)):
+            if (
+                h.node is not None
+                and h.node.start_byte == scope.start_byte
+                and h.decl is not None
+                and re.search(rf"<(?:int|float|uuid):{re.escape(name)}>", _text(h.decl, self.data))
+            ):
                 return True
         return False
 
@@ -473,11 +627,46 @@ _SAFE_TYPES = re.compile(
     r"^(?:Optional\[|Annotated\[)?\s*(?:int|float|bool|Decimal|UUID|uuid\.UUID|datetime|date|time|timedelta|"
     r"number|bigint|boolean|Date|int8|int16|int32|int64|uint|uint8|uint16|uint32|uint64|float32|float64|"
     r"uuid\.UUID|time\.Time|time\.Duration|PositiveInt|NonNegativeInt|conint\(.*\)|Literal\[.*\])\s*"
-    r"(?:\]|,.*|\|\s*None|\s*=.*)?$")
-_STRING_METHODS = {"strip", "lstrip", "rstrip", "lower", "upper", "title", "replace", "trim", "trimStart", "trimEnd",
-                   "toLowerCase", "toUpperCase", "toString", "String", "get", "getlist", "pop", "decode", "encode",
-                   "TrimSpace", "ToLower", "ToUpper", "Get", "split", "join", "capitalize", "casefold", "format",
-                   "slice", "substring", "substr", "TrimPrefix", "TrimSuffix", "Trim", "normalize", "concat"}
+    r"(?:\]|,.*|\|\s*None|\s*=.*)?$"
+)
+_STRING_METHODS = {
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "upper",
+    "title",
+    "replace",
+    "trim",
+    "trimStart",
+    "trimEnd",
+    "toLowerCase",
+    "toUpperCase",
+    "toString",
+    "String",
+    "get",
+    "getlist",
+    "pop",
+    "decode",
+    "encode",
+    "TrimSpace",
+    "ToLower",
+    "ToUpper",
+    "Get",
+    "split",
+    "join",
+    "capitalize",
+    "casefold",
+    "format",
+    "slice",
+    "substring",
+    "substr",
+    "TrimPrefix",
+    "TrimSuffix",
+    "Trim",
+    "normalize",
+    "concat",
+}
 
 
 class _Taint:
@@ -511,32 +700,69 @@ class _Taint:
     def _source(self, node, d: int) -> str | None:
         t = node.type
         text = _text(node, self.data)
-        if t in ("parenthesized_expression", "await_expression", "await", "non_null_expression", "as_expression",
-                 "type_assertion_expression", "unary_expression", "pointer_expression"):
+        if t in (
+            "parenthesized_expression",
+            "await_expression",
+            "await",
+            "non_null_expression",
+            "as_expression",
+            "type_assertion_expression",
+            "unary_expression",
+            "pointer_expression",
+        ):
             inner = [c for c in node.named_children if c.type != "comment"]
-            if t in ("unary_expression", "pointer_expression") and not text.lstrip().startswith("*"):
+            if t in ("unary_expression", "pointer_expression") and not text.lstrip().startswith(
+                "*"
+            ):
                 return None
             return self.source(inner[0], d + 1) if inner else None
         if t in ("call", "call_expression"):
             fn = node.child_by_field_name("function")
             fname = _text(fn, self.data) if fn is not None else ""
             last = re.split(r"[.\s]", fname)[-1]
-            if fname in _NUMERIC_CALLS or last in ("Atoi", "ParseInt", "ParseUint", "ParseFloat", "ParseBool",
-                                                   "Itoa", "FormatInt", "isdigit", "isnumeric") \
-                    or _IDENT_CALLS.search(fname) or re.search(r"\btype\s*=\s*(?:int|float|bool)\b", text):
+            if (
+                fname in _NUMERIC_CALLS
+                or last
+                in (
+                    "Atoi",
+                    "ParseInt",
+                    "ParseUint",
+                    "ParseFloat",
+                    "ParseBool",
+                    "Itoa",
+                    "FormatInt",
+                    "isdigit",
+                    "isnumeric",
+                )
+                or _IDENT_CALLS.search(fname)
+                or re.search(r"\btype\s*=\s*(?:int|float|bool)\b", text)
+            ):
                 return None
             if _REQUEST_SOURCE.match(text):
                 return _accessor(text)
             args = node.child_by_field_name("arguments")
-            arg_nodes = [a for a in (args.named_children if args is not None else []) if a.type not in ("comment",)]
-            if fname in _CONVERTERS or fname in ("fmt.Sprint", "fmt.Sprintf", "util.format", "escape", "html.escape"):
+            arg_nodes = [
+                a
+                for a in (args.named_children if args is not None else [])
+                if a.type not in ("comment",)
+            ]
+            if fname in _CONVERTERS or fname in (
+                "fmt.Sprint",
+                "fmt.Sprintf",
+                "util.format",
+                "escape",
+                "html.escape",
+            ):
                 for a in arg_nodes:
                     found = self.source(a, d + 1)
                     if found:
                         return found
                 return None
-            if fn is not None and fn.type in ("attribute", "member_expression", "selector_expression") and \
-                    last in _STRING_METHODS:
+            if (
+                fn is not None
+                and fn.type in ("attribute", "member_expression", "selector_expression")
+                and last in _STRING_METHODS
+            ):
                 obj = fn.child_by_field_name("object") or fn.child_by_field_name("operand")
                 found = self.source(obj, d + 1) if obj is not None else None
                 if found:
@@ -547,12 +773,21 @@ class _Taint:
                         if found:
                             return found
             return None
-        if t in ("attribute", "member_expression", "selector_expression", "subscript", "subscript_expression",
-                 "index_expression"):
+        if t in (
+            "attribute",
+            "member_expression",
+            "selector_expression",
+            "subscript",
+            "subscript_expression",
+            "index_expression",
+        ):
             if _REQUEST_SOURCE.match(text):
                 return _accessor(text)
-            base = (node.child_by_field_name("object") or node.child_by_field_name("value")
-                    or node.child_by_field_name("operand"))
+            base = (
+                node.child_by_field_name("object")
+                or node.child_by_field_name("value")
+                or node.child_by_field_name("operand")
+            )
             if base is None:
                 return None
             last = text.rsplit(".", 1)[-1]
@@ -561,9 +796,21 @@ class _Taint:
             return self.source(base, d + 1)
         if t == "identifier":
             return self._identifier(node, d)
-        if t in ("string", "template_string", "concatenated_string", "binary_operator", "binary_expression",
-                 "conditional_expression", "ternary_expression", "interpolation", "template_substitution",
-                 "boolean_operator", "list", "array", "tuple"):
+        if t in (
+            "string",
+            "template_string",
+            "concatenated_string",
+            "binary_operator",
+            "binary_expression",
+            "conditional_expression",
+            "ternary_expression",
+            "interpolation",
+            "template_substitution",
+            "boolean_operator",
+            "list",
+            "array",
+            "tuple",
+        ):
             if t in ("binary_operator", "binary_expression"):
                 op = node.child_by_field_name("operator")
                 if op is not None and op.type not in ("+", "or", "||", "??", "%"):
@@ -573,7 +820,13 @@ class _Taint:
                 if len(kids) == 3:
                     return self.source(kids[0], d + 1) or self.source(kids[2], d + 1)
             for c in node.named_children:
-                if c.type in ("string_start", "string_end", "string_content", "comment", "escape_sequence"):
+                if c.type in (
+                    "string_start",
+                    "string_end",
+                    "string_content",
+                    "comment",
+                    "escape_sequence",
+                ):
                     continue
                 found = self.source(c, d + 1)
                 if found:
@@ -617,7 +870,9 @@ class _Taint:
         for pat in patterns:
             for m in re.finditer(pat, before):
                 rhs = m.group(1).strip()
-                if _REQUEST_SOURCE.match(rhs) and not re.match(r"(?:int|float|len|Number|parseInt)\(", rhs):
+                if _REQUEST_SOURCE.match(rhs) and not re.match(
+                    r"(?:int|float|len|Number|parseInt)\(", rhs
+                ):
                     return _accessor(rhs)
         return None
 
@@ -639,17 +894,23 @@ class _Taint:
             return None
         fname = _text(fname_node, self.data)
         is_method = scope.type in ("method_declaration", "method_definition") or (
-            self.lang == "python" and next(iter(self._params(scope)), "") in ("self", "cls"))
+            self.lang == "python" and next(iter(self._params(scope)), "") in ("self", "cls")
+        )
         for call, args, receiver in self.calls().get(fname, []):
             if scope.start_byte <= call.start_byte < scope.end_byte:
                 continue  # recursion
-            if self.lang != "go" and (receiver not in ("self", "cls", "this") if is_method else receiver is not None):
+            if self.lang != "go" and (
+                receiver not in ("self", "cls", "this") if is_method else receiver is not None
+            ):
                 continue  # a function is called by its name, a method on self / this
             positional = [a for a in args if a.type not in ("keyword_argument", "comment")]
             pos = index - (1 if is_method and self.lang == "python" else 0)
             arg = None
             for a in args:
-                if a.type == "keyword_argument" and _text(a.child_by_field_name("name"), self.data) == name:
+                if (
+                    a.type == "keyword_argument"
+                    and _text(a.child_by_field_name("name"), self.data) == name
+                ):
                     arg = a.child_by_field_name("value")
             if arg is None and 0 <= pos < len(positional):
                 arg = positional[pos]
@@ -676,17 +937,24 @@ class _Taint:
                 names = [c for c in p.named_children if c.type == "identifier"]
                 typ = p.child_by_field_name("type")
                 for nm in names:
-                    out[_text(nm, self.data)] = (i, _text(typ, self.data) if typ is not None else "")
+                    out[_text(nm, self.data)] = (
+                        i,
+                        _text(typ, self.data) if typ is not None else "",
+                    )
                     i += 1
                 continue
             name_node = p
             typ = ""
             if p.type in ("typed_parameter", "typed_default_parameter", "default_parameter"):
-                name_node = p.child_by_field_name("name") or (p.named_children[0] if p.named_children else p)
+                name_node = p.child_by_field_name("name") or (
+                    p.named_children[0] if p.named_children else p
+                )
                 tnode = p.child_by_field_name("type")
                 typ = _text(tnode, self.data) if tnode is not None else ""
             elif p.type in ("required_parameter", "optional_parameter"):
-                name_node = p.child_by_field_name("pattern") or (p.named_children[0] if p.named_children else p)
+                name_node = p.child_by_field_name("pattern") or (
+                    p.named_children[0] if p.named_children else p
+                )
                 tnode = p.child_by_field_name("type")
                 typ = _text(tnode, self.data).lstrip(":").strip() if tnode is not None else ""
             elif p.type == "assignment_pattern":
@@ -725,22 +993,30 @@ class _Taint:
         if self._calls is None:
             from backend_architect.core import languages
 
-            q = {"python": "(call function: [(identifier) @f (attribute object: (_) @r attribute: (identifier) @f)] arguments: (argument_list) @a) @c",
-                 "go": "(call_expression function: [(identifier) @f (selector_expression operand: (_) @r field: (field_identifier) @f)] arguments: (argument_list) @a) @c"}.get(
-                self.lang, "(call_expression function: [(identifier) @f (member_expression object: (_) @r property: (property_identifier) @f)] arguments: (arguments) @a) @c")
+            q = {
+                "python": "(call function: [(identifier) @f (attribute object: (_) @r attribute: (identifier) @f)] arguments: (argument_list) @a) @c",
+                "go": "(call_expression function: [(identifier) @f (selector_expression operand: (_) @r field: (field_identifier) @f)] arguments: (argument_list) @a) @c",
+            }.get(
+                self.lang,
+                "(call_expression function: [(identifier) @f (member_expression object: (_) @r property: (property_identifier) @f)] arguments: (arguments) @a) @c",
+            )
             self._calls = {}
             tree = self.ctx.fact("app_tree")
             for _, caps in languages.matches(self.lang, q, tree.root_node):
                 args = [a for a in caps["a"][0].named_children if a.type != "comment"]
                 receiver = _text(caps["r"][0], self.data) if caps.get("r") else None
-                self._calls.setdefault(_text(caps["f"][0], self.data), []).append((caps["c"][0], args, receiver))
+                self._calls.setdefault(_text(caps["f"][0], self.data), []).append(
+                    (caps["c"][0], args, receiver)
+                )
         return self._calls
 
 
 def _accessor(text: str) -> str:
     """`request.args.get("q", "")` -> `request.args.get("q")`: the accessor, shortly."""
     text = " ".join(text.split())
-    m = re.match(r"[\w.]+(?:\(\s*\))?(?:\.\w+)*(?:\[[^\]]{0,30}\]|\(\s*['\"`][^'\"`]{0,30}['\"`])?", text)
+    m = re.match(
+        r"[\w.]+(?:\(\s*\))?(?:\.\w+)*(?:\[[^\]]{0,30}\]|\(\s*['\"`][^'\"`]{0,30}['\"`])?", text
+    )
     out = m.group(0) if m else text
     if out.count("(") > out.count(")"):
         out += ")"
@@ -791,13 +1067,19 @@ class _Fixer:
         kind = site.formatting
         if kind in ("percent", "format", "concat") and len(self.flagged) != len(site.holes):
             # these forms are rewritten whole: every hole must become a parameter
-            if not all(h.value and h.node is not None and _ALLOWED_SPECS.match(h.spec or "") for h in site.holes):
+            if not all(
+                h.value and h.node is not None and _ALLOWED_SPECS.match(h.spec or "")
+                for h in site.holes
+            ):
                 raise _NoFix
             self.flagged = list(site.holes)
         if kind == "percent" and any(h.spec.startswith("%(") for h in site.holes):
             raise _NoFix
         values = [self.src(self.unwrap(h.node)) for h in self.flagged]
-        if site.language in ("javascript", "typescript", "tsx") and site.method in ("$queryRawUnsafe", "$executeRawUnsafe"):
+        if site.language in ("javascript", "typescript", "tsx") and site.method in (
+            "$queryRawUnsafe",
+            "$executeRawUnsafe",
+        ):
             return self.prisma_tagged(values)
         placeholders = self.placeholders(values)
         self.rewrite_sql(placeholders)
@@ -812,7 +1094,12 @@ class _Fixer:
         if node.type in ("call", "call_expression"):
             fn = node.child_by_field_name("function")
             args = node.child_by_field_name("arguments")
-            if fn is not None and self.src(fn) in ("str", "String") and args is not None and len(args.named_children) == 1:
+            if (
+                fn is not None
+                and self.src(fn) in ("str", "String")
+                and args is not None
+                and len(args.named_children) == 1
+            ):
                 return args.named_children[0]
         return node
 
@@ -881,7 +1168,9 @@ class _Fixer:
             if kind == "format":
                 content = self.data[left.start_byte : left.end_byte]
                 for m in re.finditer(rb"\{\{|\}\}", content):
-                    self.edits.append(Edit(left.start_byte + m.start(), left.start_byte + m.start() + 1, ""))
+                    self.edits.append(
+                        Edit(left.start_byte + m.start(), left.start_byte + m.start() + 1, "")
+                    )
             if kind == "percent" and site.style != "%s":
                 self.unescape_percent()
         if kind == "fstring":
@@ -935,7 +1224,9 @@ class _Fixer:
 
     def drop_sprintf(self) -> None:
         call = self.site.expr
-        args = [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
+        args = [
+            a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"
+        ]
         flagged_nodes = {(h.node.start_byte, h.node.end_byte) for h in self.flagged}
         keep = [a for a in args[1:] if (a.start_byte, a.end_byte) not in flagged_nodes]
         fmt = args[0]
@@ -945,7 +1236,9 @@ class _Fixer:
             self.edits.append(Edit(fmt.end_byte, call.end_byte, ""))
             text = self.data[fmt.start_byte : fmt.end_byte]
             for m in re.finditer(rb"%%", text):
-                self.edits.append(Edit(fmt.start_byte + m.start(), fmt.start_byte + m.start() + 1, ""))
+                self.edits.append(
+                    Edit(fmt.start_byte + m.start(), fmt.start_byte + m.start() + 1, "")
+                )
         else:
             # remove the moved arguments from the Sprintf call
             for i, a in enumerate(args[1:], start=1):
@@ -961,7 +1254,7 @@ class _Fixer:
         sql = site.decoded
         pos = 0
         for h in site.holes:
-            text_parts.append(sql[pos:_char(sql, h.dec_start)])
+            text_parts.append(sql[pos : _char(sql, h.dec_start)])
             chunk = holes[id(h)]
             if h.quoted:
                 text_parts[-1] = text_parts[-1][:-1]
@@ -986,8 +1279,13 @@ class _Fixer:
         call = site.call
         if style == ":name":
             return self.add_named(values, placeholders)
-        if lang == "python" and style == "$" or lang == "go" or \
-                lang != "python" and site.method in ("$queryRawUnsafe", "$executeRawUnsafe"):
+        if (
+            lang == "python"
+            and style == "$"
+            or lang == "go"
+            or lang != "python"
+            and site.method in ("$queryRawUnsafe", "$executeRawUnsafe")
+        ):
             return self.add_varargs(values)
         if lang != "python" and re.search(r"(?i)sequelize$", site.receiver):
             return self.add_sequelize(values)
@@ -995,8 +1293,11 @@ class _Fixer:
         params = site.params
         if not params:
             if lang == "python":
-                seq = f"[{', '.join(values)}]" if site.method == "raw" else (
-                    f"({values[0]},)" if len(values) == 1 else f"({', '.join(values)})")
+                seq = (
+                    f"[{', '.join(values)}]"
+                    if site.method == "raw"
+                    else (f"({values[0]},)" if len(values) == 1 else f"({', '.join(values)})")
+                )
             else:
                 seq = f"[{', '.join(values)}]"
             self.edits.append(Edit(site.arg.end_byte, site.arg.end_byte, f", {seq}"))
@@ -1033,24 +1334,33 @@ class _Fixer:
         if site.style != "$":
             raise _NoFix
         if not site.params:
-            self.edits.append(Edit(site.arg.end_byte, site.arg.end_byte, f", {{ bind: [{', '.join(values)}] }}"))
+            self.edits.append(
+                Edit(site.arg.end_byte, site.arg.end_byte, f", {{ bind: [{', '.join(values)}] }}")
+            )
             return
         options = site.params[0]
         if options.type != "object" or re.search(r"\b(bind|replacements)\s*:", self.src(options)):
             raise _NoFix
-        self.edits.append(Edit(options.start_byte + 1, options.start_byte + 1, f" bind: [{', '.join(values)}],"))
+        self.edits.append(
+            Edit(options.start_byte + 1, options.start_byte + 1, f" bind: [{', '.join(values)}],")
+        )
 
     def add_varargs(self, values: list[str]) -> None:
         site = self.site
         if site.style == "?" and site.params:
             items = [self.src(p) for p in site.params]
-            if any(p.type in ("variadic_argument", "spread_element", "list_splat") for p in site.params):
+            if any(
+                p.type in ("variadic_argument", "spread_element", "list_splat") for p in site.params
+            ):
                 raise _NoFix
             merged = self.merge(items, values)
             start, end = site.params[0].start_byte, site.params[-1].end_byte
             self.edits.append(Edit(start, end, ", ".join(merged)))
             return
-        if any(p.type in ("variadic_argument", "spread_element", "list_splat", "keyword_argument") for p in site.params):
+        if any(
+            p.type in ("variadic_argument", "spread_element", "list_splat", "keyword_argument")
+            for p in site.params
+        ):
             if site.language != "python" or any(p.type != "keyword_argument" for p in site.params):
                 raise _NoFix
         last = site.params[-1] if site.params else site.arg
@@ -1062,18 +1372,24 @@ class _Fixer:
         outer = site.call.parent
         if outer is None or outer.type != "argument_list":
             raise _NoFix
-        positional = [a for a in outer.named_children if a.type not in ("keyword_argument", "comment")]
+        positional = [
+            a for a in outer.named_children if a.type not in ("keyword_argument", "comment")
+        ]
         if not positional or positional[0] != site.call:
             raise _NoFix
         pairs = [f'"{ph[1:]}": {v}' for ph, v in zip(placeholders, values)]
         if len(positional) == 1:
-            self.edits.append(Edit(site.call.end_byte, site.call.end_byte, ", {" + ", ".join(pairs) + "}"))
+            self.edits.append(
+                Edit(site.call.end_byte, site.call.end_byte, ", {" + ", ".join(pairs) + "}")
+            )
             return
         params = positional[1]
         if params.type != "dictionary":
             raise _NoFix
         inner = [self.src(c) for c in params.named_children if c.type != "comment"]
-        self.edits.append(Edit(params.start_byte, params.end_byte, "{" + ", ".join(inner + pairs) + "}"))
+        self.edits.append(
+            Edit(params.start_byte, params.end_byte, "{" + ", ".join(inner + pairs) + "}")
+        )
 
     def prisma_tagged(self, values):
         """prisma.$queryRawUnsafe(`... ${id}`) -> prisma.$queryRaw`... ${id}`."""
@@ -1091,10 +1407,14 @@ class _Fixer:
         self.edits.append(Edit(site.arg.end_byte, args.end_byte, ""))
         for h in self.flagged:
             if h.quoted:
-                self.edits.append(Edit(self.host(h.dec_start - 1), self.host(h.dec_start - 1) + 1, ""))
+                self.edits.append(
+                    Edit(self.host(h.dec_start - 1), self.host(h.dec_start - 1) + 1, "")
+                )
                 e = self.host(h.dec_end + 1, end=True)
                 self.edits.append(Edit(e - 1, e, ""))
-        return self.rule.fix(self.edits, title=f"use the tagged {new_name}`...` (values become parameters)")
+        return self.rule.fix(
+            self.edits, title=f"use the tagged {new_name}`...` (values become parameters)"
+        )
 
 
 def _char(text: str, byte_offset: int) -> int:

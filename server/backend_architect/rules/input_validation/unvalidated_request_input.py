@@ -5,9 +5,17 @@ from backend_architect.app.routes import Handler, named_args, string_value, text
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 
-INT_NAME_RE = re.compile(r"(^|_)(id|age|count|quantity|qty|limit|offset|page|size|year|amount|price|total|number|num)$|Id$|Count$", re.I)
-BOOL_NAME_RE = re.compile(r"^(is|has|can|should|enable|enabled|active|allow)[_A-Z]|^(active|enabled|published|private|public|admin)$", re.I)
-NEST_VALIDATOR_RE = re.compile(r"@(Is\w+|Min|Max|Length|MinLength|MaxLength|Matches|Validate\w*|Type|Allow|Equals|Contains|Array\w*|ValidateNested)\b")
+INT_NAME_RE = re.compile(
+    r"(^|_)(id|age|count|quantity|qty|limit|offset|page|size|year|amount|price|total|number|num)$|Id$|Count$",
+    re.I,
+)
+BOOL_NAME_RE = re.compile(
+    r"^(is|has|can|should|enable|enabled|active|allow)[_A-Z]|^(active|enabled|published|private|public|admin)$",
+    re.I,
+)
+NEST_VALIDATOR_RE = re.compile(
+    r"@(Is\w+|Min|Max|Length|MinLength|MaxLength|Matches|Validate\w*|Type|Allow|Equals|Contains|Array\w*|ValidateNested)\b"
+)
 
 
 # A query value converted to a type where it is read (int(...), Number(...)), or compared with an
@@ -18,7 +26,9 @@ CONVERTED_BEFORE = re.compile(
 )
 
 
-def _checked_inline(data: bytes, start: int, end: int, scope_end: int, name: str | None = None) -> bool:
+def _checked_inline(
+    data: bytes, start: int, end: int, scope_end: int, name: str | None = None
+) -> bool:
     line_start = data.rfind(b"\n", 0, start) + 1
     before = data[line_start:start]
     if CONVERTED_BEFORE.search(before):
@@ -28,10 +38,21 @@ def _checked_inline(data: bytes, start: int, end: int, scope_end: int, name: str
         return False
     var = re.escape(m.group(1))
     rest = data[end:scope_end]
-    return bool(re.search(
-        rb"\b" + var + rb"\s+(?:not\s+)?in\s+[\w.(\[{]|\.(?:includes|has|indexOf)\(\s*" + var + rb"\s*\)|"
-        rb"\b" + var + rb"\s*[!=]==?\s*['\"]|\b(?:\w*valid\w*|re\.(?:full)?match|fullmatch|\w+\.test)\([^)]*\b" + var + rb"\b",
-        rest))
+    return bool(
+        re.search(
+            rb"\b"
+            + var
+            + rb"\s+(?:not\s+)?in\s+[\w.(\[{]|\.(?:includes|has|indexOf)\(\s*"
+            + var
+            + rb"\s*\)|"
+            rb"\b"
+            + var
+            + rb"\s*[!=]==?\s*['\"]|\b(?:\w*valid\w*|re\.(?:full)?match|fullmatch|\w+\.test)\([^)]*\b"
+            + var
+            + rb"\b",
+            rest,
+        )
+    )
 
 
 def _kind_of(name: str) -> str:
@@ -52,14 +73,20 @@ def _py_model_name(h: Handler, suffix: str) -> str:
     """Like _model_name; a class-based view's ``OrderView.post`` gives ``OrderPost``."""
     cls, _, meth = h.route.handler.rpartition(".")
     if cls and meth.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-        return _camel(re.sub(r"(API)?View$", "", cls.rsplit(".", 1)[-1]) + " " + meth, True) + suffix
+        return (
+            _camel(re.sub(r"(API)?View$", "", cls.rsplit(".", 1)[-1]) + " " + meth, True) + suffix
+        )
     return _model_name(h, suffix)
 
 
 def _model_name(h: Handler, suffix: str, upper: bool = True) -> str:
     base = h.route.handler.rsplit(".", 1)[-1]
     if not base or base.startswith("<"):
-        base = h.route.method.lower() + " " + " ".join(s for s in h.route.path.split("/") if s and "{" not in s)
+        base = (
+            h.route.method.lower()
+            + " "
+            + " ".join(s for s in h.route.path.split("/") if s and "{" not in s)
+        )
     return _camel(base, upper) + suffix
 
 
@@ -143,8 +170,11 @@ class UnvalidatedRequestInput(Rule):
     def _python(self, ctx, a, h, data):
         route = h.route
         fw = route.framework
-        idiom = {"fastapi": "a Pydantic model", "flask": "a marshmallow/Pydantic schema",
-                 "django": "a Form or a DRF serializer"}.get(fw, "a schema")
+        idiom = {
+            "fastapi": "a Pydantic model",
+            "flask": "a marshmallow/Pydantic schema",
+            "django": "a Form or a DRF serializer",
+        }.get(fw, "a schema")
         # FastAPI: a parameter annotated dict / Any is a body nobody checks
         if fw == "fastapi":
             for p in named_args(h.node.child_by_field_name("parameters")):
@@ -157,33 +187,66 @@ class UnvalidatedRequestInput(Rule):
                 default = p.child_by_field_name("value")
                 if default is not None and re.match(r"(Depends|Security)\(", text(default, data)):
                     continue
-                pname_node = p.child_by_field_name("name") or next((c for c in p.named_children if c.type == "identifier"), None)
+                pname_node = p.child_by_field_name("name") or next(
+                    (c for c in p.named_children if c.type == "identifier"), None
+                )
                 pname = text(pname_node, data)
                 fields = list(self._py_param_fields(h, pname, data))
                 fix = self._fastapi_param_fix(ctx, a, h, p, ptype, pname, fields, data)
                 names = sorted({f[0] for f in fields})
-                yield self.finding(p.start_byte, p.end_byte, fix=fix, where=f"the body `{pname}: {tt}`",
-                                   fields=_fields_note(names), idiom=idiom)
+                yield self.finding(
+                    p.start_byte,
+                    p.end_byte,
+                    fix=fix,
+                    where=f"the body `{pname}: {tt}`",
+                    fields=_fields_note(names),
+                    idiom=idiom,
+                )
         if route.schema is not None:
             return
-        raw = [r for r in h.extra.get("raw_reads", []) if r[0].kind in ("body", "form", "query") and not r[3]]
-        unchecked = [r for r in raw if not (r[0].kind == "query" and r[0].name
-                                            and _checked_inline(data, r[0].start, r[0].end, h.node.end_byte, r[0].name))]
+        raw = [
+            r
+            for r in h.extra.get("raw_reads", [])
+            if r[0].kind in ("body", "form", "query") and not r[3]
+        ]
+        unchecked = [
+            r
+            for r in raw
+            if not (
+                r[0].kind == "query"
+                and r[0].name
+                and _checked_inline(data, r[0].start, r[0].end, h.node.end_byte, r[0].name)
+            )
+        ]
         if not unchecked:
             return
         first = unchecked[0]
         read, variable, holder, _ = first
-        names = sorted({r.name for r in route.reads if r.name and r.kind == read.kind} |
-                       {f[1] for f in h.extra.get("fields", []) if f[0] is read})
+        names = sorted(
+            {r.name for r in route.reads if r.name and r.kind == read.kind}
+            | {f[1] for f in h.extra.get("fields", []) if f[0] is read}
+        )
         fix = None
-        if fw == "fastapi" and read.kind == "body" and variable and len([r for r in raw if r[0].kind == "body"]) == 1:
+        if (
+            fw == "fastapi"
+            and read.kind == "body"
+            and variable
+            and len([r for r in raw if r[0].kind == "body"]) == 1
+        ):
             fix = self._fastapi_request_fix(ctx, a, h, first, data)
         elif fw == "flask":
             fix = self._flask_fix(a, h, raw, data)
         elif fw == "django":
             fix = self._django_fix(a, h, raw, data)
         where = text_of(data, read.start, read.end)
-        yield self.finding(read.start, read.end, fix=fix, where=f"`{where}`", fields=_fields_note(names), idiom=idiom)
+        yield self.finding(
+            read.start,
+            read.end,
+            fix=fix,
+            where=f"`{where}`",
+            fields=_fields_note(names),
+            idiom=idiom,
+        )
 
     def _py_param_fields(self, h, pname, data):
         body = h.node.child_by_field_name("body")
@@ -195,7 +258,12 @@ class UnvalidatedRequestInput(Rule):
         if not fields:
             return None
         body = h.node.child_by_field_name("body")
-        uses = [m.start() for m in re.finditer(rb"\b" + re.escape(pname.encode()) + rb"\b", data[body.start_byte:body.end_byte])]
+        uses = [
+            m.start()
+            for m in re.finditer(
+                rb"\b" + re.escape(pname.encode()) + rb"\b", data[body.start_byte : body.end_byte]
+            )
+        ]
         if len(uses) != len(fields):
             return None  # the dict is also used as a whole: rewriting accesses would not be enough
         model = self._unique(_model_name(h, "Body"), data)
@@ -212,11 +280,17 @@ class UnvalidatedRequestInput(Rule):
             return None
         model = self._unique(_model_name(h, "Body"), data)
         params = h.node.child_by_field_name("parameters")
-        param_name = "body" if not re.search(rb"\bbody\b", data[h.node.start_byte:h.node.end_byte]) else "payload"
+        param_name = (
+            "body"
+            if not re.search(rb"\bbody\b", data[h.node.start_byte : h.node.end_byte])
+            else "payload"
+        )
         existing = named_args(params)
         insert = f"{param_name}: {model}" + (", " if existing else "")
-        edits = [Edit(params.start_byte + 1, params.start_byte + 1, insert),
-                 Edit(holder.start_byte, holder.end_byte, f"{param_name}.model_dump()")]
+        edits = [
+            Edit(params.start_byte + 1, params.start_byte + 1, insert),
+            Edit(holder.start_byte, holder.end_byte, f"{param_name}.model_dump()"),
+        ]
         edits += self._pydantic_class(a, h, model, fields, data)
         return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
 
@@ -230,7 +304,11 @@ class UnvalidatedRequestInput(Rule):
             lines.append(f"    {fname}: {t} | None = None" if optional else f"    {fname}: {t}")
         start = checks.line_start(data, _module_statement(h.node).start_byte)
         edits = [Edit(start, start, "\n".join(lines) + "\n\n\n")]
-        imp = checks.python_import(data, a.tree, "from pydantic import BaseModel") if imports else None
+        imp = (
+            checks.python_import(data, a.tree, "from pydantic import BaseModel")
+            if imports
+            else None
+        )
         if imp is not None and not re.search(rb"from pydantic import[^\n]*\bBaseModel\b", data):
             edits.append(imp)
         return edits
@@ -240,29 +318,51 @@ class UnvalidatedRequestInput(Rule):
         req = h.route.request_names[0] if h.route.request_names else "request"
         kind, attrs = _one_kind(raw, data)
         if kind == "body" and attrs <= {"json", "get_json", "data"}:
-            source = f"{req}.get_json(force=True, silent=True) or {{}}" if "data" in attrs else f"{req}.get_json(silent=True) or {{}}"
+            source = (
+                f"{req}.get_json(force=True, silent=True) or {{}}"
+                if "data" in attrs
+                else f"{req}.get_json(silent=True) or {{}}"
+            )
         elif kind == "query" and attrs <= {"args", "values"}:
             source = f"{req}.values.to_dict()" if "values" in attrs else f"{req}.args.to_dict()"
         elif kind == "form" and attrs == {"form"}:
             source = f"{req}.form.to_dict()"
         else:
             return None  # several sources, request.files, ...: not one Pydantic model
-        var = _free_name(h, {"body": ("body", "payload"), "query": ("query", "params"), "form": ("form", "form_data")}[kind], data)
+        var = _free_name(
+            h,
+            {
+                "body": ("body", "payload"),
+                "query": ("query", "params"),
+                "form": ("form", "form_data"),
+            }[kind],
+            data,
+        )
         collected = _collect_py_fields(h, raw, data, lambda f: f"{var}.{f}")
         if var is None or collected is None:
             return None
         fields, edits, types = collected
-        model = self._unique(_py_model_name(h, {"body": "Body", "query": "Query", "form": "Form"}[kind]), data)
-        edits.append(_py_prologue(h, data, [
-            "try:",
-            f"    {var} = {model}.model_validate({source})",
-            "except ValidationError as e:",
-            '    return jsonify({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
-            '{"field": ".".join(map(str, err["loc"])), "message": err["msg"]} for err in e.errors()]}}), 422',
-        ]))
+        model = self._unique(
+            _py_model_name(h, {"body": "Body", "query": "Query", "form": "Form"}[kind]), data
+        )
+        edits.append(
+            _py_prologue(
+                h,
+                data,
+                [
+                    "try:",
+                    f"    {var} = {model}.model_validate({source})",
+                    "except ValidationError as e:",
+                    '    return jsonify({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
+                    '{"field": ".".join(map(str, err["loc"])), "message": err["msg"]} for err in e.errors()]}}), 422',
+                ],
+            )
+        )
         edits += self._pydantic_class(a, h, model, fields, data, types, imports=False)
-        for imp in (_py_import_names(data, a.tree, "pydantic", ["BaseModel", "ValidationError"]),
-                    _py_import_names(data, a.tree, "flask", ["jsonify"])):
+        for imp in (
+            _py_import_names(data, a.tree, "pydantic", ["BaseModel", "ValidationError"]),
+            _py_import_names(data, a.tree, "flask", ["jsonify"]),
+        ):
             if imp is not None:
                 edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
@@ -288,25 +388,37 @@ class UnvalidatedRequestInput(Rule):
         fields, edits, types = collected
         suffix = {"body": "Form", "form": "Form", "query": "QueryForm"}[kind]
         cls = self._unique(_py_model_name(h, suffix), data)
-        edits.append(_py_prologue(h, data, [
-            f"{var} = {cls}({source})",
-            f"if not {var}.is_valid():",
-            '    return JsonResponse({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
-            f'{{"field": field, "message": message}} for field, messages in {var}.errors.items() for message in messages]}}}}, status=422)',
-        ]))
+        edits.append(
+            _py_prologue(
+                h,
+                data,
+                [
+                    f"{var} = {cls}({source})",
+                    f"if not {var}.is_valid():",
+                    '    return JsonResponse({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
+                    f'{{"field": field, "message": message}} for field, messages in {var}.errors.items() for message in messages]}}}}, status=422)',
+                ],
+            )
+        )
         optional = {}
         for fname, _, _, opt in fields:
             optional[fname] = optional.get(fname, True) and opt
         lines = [f"class {cls}(forms.Form):"]
         for fname, opt in optional.items():
-            field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(types.get(fname), "CharField")
+            field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(
+                types.get(fname), "CharField"
+            )
             if field == "BooleanField":
                 opt = True  # a BooleanField is required to be true unless required=False
             lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
         at = checks.line_start(data, _module_statement(h.node).start_byte)
         edits.append(Edit(at, at, "\n".join(lines) + "\n\n\n"))
-        for imp in (None if re.search(rb"^from django import[^\n]*\bforms\b", data, re.M) else checks.python_import(data, a.tree, "from django import forms"),
-                    _py_import_names(data, a.tree, "django.http", ["JsonResponse"])):
+        for imp in (
+            None
+            if re.search(rb"^from django import[^\n]*\bforms\b", data, re.M)
+            else checks.python_import(data, a.tree, "from django import forms"),
+            _py_import_names(data, a.tree, "django.http", ["JsonResponse"]),
+        ):
             if imp is not None:
                 edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(schema=f"form {cls}"))
@@ -324,8 +436,16 @@ class UnvalidatedRequestInput(Rule):
         route = h.route
         if route.schema is not None:
             return
-        reads = [r for r in route.reads if r.kind in ("body", "query")
-                 and not (r.kind == "query" and r.name and _checked_inline(data, r.start, r.end, h.node.end_byte, r.name))]
+        reads = [
+            r
+            for r in route.reads
+            if r.kind in ("body", "query")
+            and not (
+                r.kind == "query"
+                and r.name
+                and _checked_inline(data, r.start, r.end, h.node.end_byte, r.name)
+            )
+        ]
         if not reads or all(_flag_test(data, r) for r in reads):
             return  # only `if (req.body.remember)`: a truthiness test, nothing reaches storage
         kind = reads[0].kind
@@ -337,8 +457,19 @@ class UnvalidatedRequestInput(Rule):
             fix = self._fastify_fix(a, h, data)
         else:
             fix = None
-        where = f"`{h.route.request_names[0]}.{kind}`" if h.route.request_names else f"the request {kind}"
-        yield self.finding(reads[0].start, reads[0].end, fix=fix, where=where, fields=_fields_note(names), idiom=idiom)
+        where = (
+            f"`{h.route.request_names[0]}.{kind}`"
+            if h.route.request_names
+            else f"the request {kind}"
+        )
+        yield self.finding(
+            reads[0].start,
+            reads[0].end,
+            fix=fix,
+            where=where,
+            fields=_fields_note(names),
+            idiom=idiom,
+        )
 
     def _zod_fix(self, a, h, kind, data):
         route = h.route
@@ -360,8 +491,8 @@ class UnvalidatedRequestInput(Rule):
                     break
             else:
                 node.setdefault(parts[-1], None)
-            before = data[max(0, r.start - 8):r.start]
-            after = data[r.end:r.end + 6]
+            before = data[max(0, r.start - 8) : r.start]
+            after = data[r.end : r.end + 6]
             if before.rstrip().endswith(b"typeof") or after.lstrip().startswith((b"??", b"||")):
                 optional.add(r.name)
 
@@ -373,13 +504,21 @@ class UnvalidatedRequestInput(Rule):
                     inner = render(v, path, indent + "  ")
                     parts.append(f"{indent}  {k}: z.object({{\n{inner}\n{indent}  }}),")
                 else:
-                    t = {"int": "z.coerce.number()" if kind == "query" else "z.number()", "bool": "z.boolean()", "str": "z.string()"}[_kind_of(k)]
+                    t = {
+                        "int": "z.coerce.number()" if kind == "query" else "z.number()",
+                        "bool": "z.boolean()",
+                        "str": "z.string()",
+                    }[_kind_of(k)]
                     parts.append(f"{indent}  {k}: {t}{'.optional()' if path in optional else ''},")
             return "\n".join(parts)
 
-        schema = self._unique(_model_name(h, "Body" if kind == "body" else "Query", upper=False), data)
+        schema = self._unique(
+            _model_name(h, "Body" if kind == "body" else "Query", upper=False), data
+        )
         local = "body" if kind == "body" else "query"
-        if re.search(rb"(?<![.\w])" + local.encode() + rb"\b", data[body.start_byte:body.end_byte]):
+        if re.search(
+            rb"(?<![.\w])" + local.encode() + rb"\b", data[body.start_byte : body.end_byte]
+        ):
             local = "valid" + local.capitalize()
         decl = h.decl
         stmt = decl
@@ -387,11 +526,23 @@ class UnvalidatedRequestInput(Rule):
             stmt = stmt.parent
         start = checks.line_start(data, stmt.start_byte)
         indent = checks.indent_at(data, stmt.start_byte)
-        schema_text = f"{indent}const {schema} = z.object({{\n{render(tree, '', indent)}\n{indent}}});\n\n"
+        schema_text = (
+            f"{indent}const {schema} = z.object({{\n{render(tree, '', indent)}\n{indent}}});\n\n"
+        )
         edits = [Edit(start, start, schema_text)]
         first_stmt = body.named_children[0] if body.named_children else None
-        inner_indent = checks.indent_at(data, first_stmt.start_byte) if first_stmt is not None else indent + "  "
-        edits.append(Edit(body.start_byte + 1, body.start_byte + 1, f"\n{inner_indent}const {local} = {schema}.parse({req}.{kind});"))
+        inner_indent = (
+            checks.indent_at(data, first_stmt.start_byte)
+            if first_stmt is not None
+            else indent + "  "
+        )
+        edits.append(
+            Edit(
+                body.start_byte + 1,
+                body.start_byte + 1,
+                f"\n{inner_indent}const {local} = {schema}.parse({req}.{kind});",
+            )
+        )
         done = set()
         for r in reads:
             # replace "req.body" (the first two names) with the parsed value
@@ -399,7 +550,7 @@ class UnvalidatedRequestInput(Rule):
             if s in done:
                 continue
             done.add(s)
-            seg = data[s:r.end]
+            seg = data[s : r.end]
             m = re.match(rb"\s*" + re.escape(req.encode()) + rb"\s*\.\s*" + kind.encode(), seg)
             if m:
                 edits.append(Edit(s, s + m.end(), local))
@@ -446,7 +597,9 @@ class UnvalidatedRequestInput(Rule):
                 if isinstance(v, dict):
                     props.append(f"{k}: {inline(v)}")  # nested objects stay on one line
                 else:
-                    props.append(f"{k}: {{ type: \"{ {'int': 'integer', 'bool': 'boolean', 'str': 'string'}[_kind_of(k)] }\" }}")
+                    props.append(
+                        f'{k}: {{ type: "{ {"int": "integer", "bool": "boolean", "str": "string"}[_kind_of(k)] }" }}'
+                    )
             return parts, props
 
         def inline(node):
@@ -455,14 +608,25 @@ class UnvalidatedRequestInput(Rule):
 
         def block(node, ind):
             parts, props = schema_parts(node)
-            lines = [f"{ind}  {p}," for p in parts] + [f"{ind}  properties: {{"] + [f"{ind}    {p}," for p in props] + [f"{ind}  }},"]
+            lines = (
+                [f"{ind}  {p}," for p in parts]
+                + [f"{ind}  properties: {{"]
+                + [f"{ind}    {p}," for p in props]
+                + [f"{ind}  }},"]
+            )
             return "{\n" + "\n".join(lines) + f"\n{ind}}}"
 
         keys = [("body", "body"), ("query", "querystring")]
         used = [(kind, key) for kind, key in keys if kind in trees]
 
         def schema_block(ind):
-            return "{\n" + "".join(f"{ind}  {key}: {block(trees[kind], ind + '  ')},\n" for kind, key in used) + f"{ind}}}"
+            return (
+                "{\n"
+                + "".join(
+                    f"{ind}  {key}: {block(trees[kind], ind + '  ')},\n" for kind, key in used
+                )
+                + f"{ind}}}"
+            )
 
         options = h.extra.get("options")
         stmt = call
@@ -474,7 +638,13 @@ class UnvalidatedRequestInput(Rule):
             if args is None or len(args.named_children) != 2:
                 return None
             handler_arg = args.named_children[1]
-            edits = [Edit(handler_arg.start_byte, handler_arg.start_byte, f"{{\n{ind}  schema: {schema_block(ind + '  ')},\n{ind}}}, ")]
+            edits = [
+                Edit(
+                    handler_arg.start_byte,
+                    handler_arg.start_byte,
+                    f"{{\n{ind}  schema: {schema_block(ind + '  ')},\n{ind}}}, ",
+                )
+            ]
         else:
             if options.type != "object":
                 return None
@@ -482,18 +652,25 @@ class UnvalidatedRequestInput(Rule):
             target = options if schema is None else schema
             if target.type != "object":
                 return None
-            multi = b"\n" in data[target.start_byte:target.end_byte]
+            multi = b"\n" in data[target.start_byte : target.end_byte]
             if multi:
                 members = [c for c in target.named_children if c.type != "comment"]
                 mind = checks.indent_at(data, members[0].start_byte) if members else ind + "  "
                 if schema is None:
                     prop = f"schema: {schema_block(mind)}"
                 else:
-                    prop = ",\n".join(f"{mind if i else ''}{key}: {block(trees[kind], mind)}" for i, (kind, key) in enumerate(used))
+                    prop = ",\n".join(
+                        f"{mind if i else ''}{key}: {block(trees[kind], mind)}"
+                        for i, (kind, key) in enumerate(used)
+                    )
                 edits = [_js_add_prop(target, prop, data, mind)]
             else:
                 inner = ", ".join(f"{key}: {inline(trees[kind])}" for kind, key in used)
-                edits = [_js_add_prop(target, inner if schema is not None else f"schema: {{ {inner} }}", data)]
+                edits = [
+                    _js_add_prop(
+                        target, inner if schema is not None else f"schema: {{ {inner} }}", data
+                    )
+                ]
         kinds = " and ".join(key for kind, key in keys if kind in trees)
         return self.fix(edits, title=f"add a route schema for the {kinds} the handler reads")
 
@@ -506,11 +683,19 @@ class UnvalidatedRequestInput(Rule):
             if fname is not None and (not tname or tname in ("string", "number", "boolean")):
                 continue  # one named primitive: not a DTO
             dto = None
-            if not tname or re.match(r"^(any|object|Object|unknown|Record<.*>|\{.*\})$", tname, re.S):
+            if not tname or re.match(
+                r"^(any|object|Object|unknown|Record<.*>|\{.*\})$", tname, re.S
+            ):
                 fields = self._nest_fields(h, pname, data)
                 fix = self._nest_new_dto(a, h, p, kind, fields, data) if fields else None
-                yield self.finding(p.start_byte, p.end_byte, fix=fix, where=f"`@{kind.capitalize()}() {pname}`",
-                                   fields=_fields_note(sorted(fields)), idiom="a class-validator DTO")
+                yield self.finding(
+                    p.start_byte,
+                    p.end_byte,
+                    fix=fix,
+                    where=f"`@{kind.capitalize()}() {pname}`",
+                    fields=_fields_note(sorted(fields)),
+                    idiom="a class-validator DTO",
+                )
                 continue
             dto = _find_class(a.tree, h.route.language, tname.split("<")[0], data)
             if dto is None:
@@ -522,12 +707,30 @@ class UnvalidatedRequestInput(Rule):
             if not props:
                 continue
             fix = self._nest_decorate(a, dto, props, data)
-            yield self.finding(p.start_byte, p.end_byte, fix=fix, where=f"`{tname}`",
-                               fields=" (its properties have no class-validator decorators)", idiom="class-validator decorators")
+            yield self.finding(
+                p.start_byte,
+                p.end_byte,
+                fix=fix,
+                where=f"`{tname}`",
+                fields=" (its properties have no class-validator decorators)",
+                idiom="class-validator decorators",
+            )
 
     def _nest_fields(self, h, pname, data):
         body = h.node.child_by_field_name("body")
-        return sorted(set(m.group(1).decode() for m in re.finditer(rb"\b" + re.escape(pname.encode()) + rb"\.(\w+)", data[body.start_byte:body.end_byte]))) if body else []
+        return (
+            sorted(
+                set(
+                    m.group(1).decode()
+                    for m in re.finditer(
+                        rb"\b" + re.escape(pname.encode()) + rb"\.(\w+)",
+                        data[body.start_byte : body.end_byte],
+                    )
+                )
+            )
+            if body
+            else []
+        )
 
     def _nest_new_dto(self, a, h, p, kind, fields, data):
         cls = h.extra["class"]
@@ -536,12 +739,18 @@ class UnvalidatedRequestInput(Rule):
         used = set()
         for f in fields:
             t = _kind_of(f)
-            deco, ts_type = {"int": ("IsInt", "number"), "bool": ("IsBoolean", "boolean"), "str": ("IsString", "string")}[t]
+            deco, ts_type = {
+                "int": ("IsInt", "number"),
+                "bool": ("IsBoolean", "boolean"),
+                "str": ("IsString", "string"),
+            }[t]
             used.add(deco)
             lines.append(f"  @{deco}()\n  {f}: {ts_type};\n")
         lines[-1] = lines[-1].rstrip("\n")
         lines.append("}")
-        top = cls.parent if cls.parent is not None and cls.parent.type == "export_statement" else cls
+        top = (
+            cls.parent if cls.parent is not None and cls.parent.type == "export_statement" else cls
+        )
         start = checks.line_start(data, top.start_byte)
         ptype = p.child_by_field_name("type")
         pat = p.child_by_field_name("pattern")
@@ -561,13 +770,17 @@ class UnvalidatedRequestInput(Rule):
             tnode = prop.child_by_field_name("type")
             t = text(tnode, data).lstrip(":").strip() if tnode is not None else ""
             optional = "?" in text(prop, data).split(":")[0]
-            deco = {"string": "IsString", "number": "IsNumber", "boolean": "IsBoolean"}.get(t, "IsNotEmpty" if not optional else "IsDefined")
+            deco = {"string": "IsString", "number": "IsNumber", "boolean": "IsBoolean"}.get(
+                t, "IsNotEmpty" if not optional else "IsDefined"
+            )
             if t.endswith("[]"):
                 deco = "IsArray"
             decos = (["IsOptional"] if optional else []) + [deco]
             used.update(decos)
             indent = checks.indent_at(data, prop.start_byte)
-            edits.append(Edit(prop.start_byte, prop.start_byte, "".join(f"@{d}()\n{indent}" for d in decos)))
+            edits.append(
+                Edit(prop.start_byte, prop.start_byte, "".join(f"@{d}()\n{indent}" for d in decos))
+            )
         imp = checks.js_import_names(data, a.tree, "class-validator", sorted(used))
         if imp is not None:
             edits.append(imp)
@@ -591,27 +804,61 @@ class UnvalidatedRequestInput(Rule):
                 continue
             if route.framework == "echo" and re.search(r"\.Validate\(", btext):
                 continue
-            fix = self._go_tags(fields, tag_key, data) if route.framework in ("gin", "echo") else None
-            yield self.finding(call.start_byte, call.end_byte, fix=fix, where=f"`{text_of(data, call.start_byte, call.end_byte)}`",
-                               fields=f" ({type_name} has no `{tag_key}` tags)",
-                               idiom=f'`{tag_key}:"required"` struct tags' if route.framework != "net/http" else "a validation step")
+            fix = (
+                self._go_tags(fields, tag_key, data) if route.framework in ("gin", "echo") else None
+            )
+            yield self.finding(
+                call.start_byte,
+                call.end_byte,
+                fix=fix,
+                where=f"`{text_of(data, call.start_byte, call.end_byte)}`",
+                fields=f" ({type_name} has no `{tag_key}` tags)",
+                idiom=f'`{tag_key}:"required"` struct tags'
+                if route.framework != "net/http"
+                else "a validation step",
+            )
         # uploaded files (c.FormFile) are checked by the handler, not by a struct schema
-        forms = [r for r in route.reads if r.kind == "form" and r.name
-                 and not re.match(rb"\w+\.(?:FormFile|MultipartForm)\(", data[r.start:r.end])]
+        forms = [
+            r
+            for r in route.reads
+            if r.kind == "form"
+            and r.name
+            and not re.match(rb"\w+\.(?:FormFile|MultipartForm)\(", data[r.start : r.end])
+        ]
         if forms and route.framework in ("gin", "echo", "net/http"):
             names = sorted({r.name for r in forms})
             fix = self._gin_form_fix(a, h, forms, data) if route.framework == "gin" else None
-            yield self.finding(forms[0].start, forms[0].end, fix=fix, where=f"`{text_of(data, forms[0].start, forms[0].end)}`",
-                               fields=_fields_note(names),
-                               idiom='a struct with `binding:"required"` tags and c.ShouldBind' if route.framework == "gin" else "a validated struct")
+            yield self.finding(
+                forms[0].start,
+                forms[0].end,
+                fix=fix,
+                where=f"`{text_of(data, forms[0].start, forms[0].end)}`",
+                fields=_fields_note(names),
+                idiom='a struct with `binding:"required"` tags and c.ShouldBind'
+                if route.framework == "gin"
+                else "a validated struct",
+            )
 
     def _go_tags(self, fields, tag_key, data):
         edits = []
         for f in fields:
-            tag = next((c for c in f.named_children if c.type in ("raw_string_literal", "interpreted_string_literal")), None)
+            tag = next(
+                (
+                    c
+                    for c in f.named_children
+                    if c.type in ("raw_string_literal", "interpreted_string_literal")
+                ),
+                None,
+            )
             if tag is not None:
                 inner = text(tag, data)[1:-1]
-                edits.append(Edit(tag.start_byte, tag.end_byte, "`" + (inner + " " if inner else "") + f'{tag_key}:"required"`'))
+                edits.append(
+                    Edit(
+                        tag.start_byte,
+                        tag.end_byte,
+                        "`" + (inner + " " if inner else "") + f'{tag_key}:"required"`',
+                    )
+                )
             else:
                 edits.append(Edit(f.end_byte, f.end_byte, f' `{tag_key}:"required"`'))
         return self.fix(edits, title=f'add {tag_key}:"required" tags')
@@ -622,7 +869,11 @@ class UnvalidatedRequestInput(Rule):
         if body is None:
             return None
         struct = self._unique(_model_name(h, "Form", upper=False), data)
-        var = "form" if not re.search(rb"\bform\b", data[body.start_byte:body.end_byte]) else "input"
+        var = (
+            "form"
+            if not re.search(rb"\bform\b", data[body.start_byte : body.end_byte])
+            else "input"
+        )
         fields = {}
         for r in forms:
             fields.setdefault(r.name, _camel(r.name, True))
@@ -640,14 +891,24 @@ class UnvalidatedRequestInput(Rule):
         start = checks.line_start(data, top.start_byte)
         edits = [Edit(start, start, "\n".join(lines) + "\n\n")]
         first = body.named_children[0] if body.named_children else None
-        indent = "\t" + checks.indent_at(data, h.node.start_byte) if h.node.type != "func_literal" else checks.indent_at(data, first.start_byte) if first is not None else "\t"
-        bind = (f"\n{indent}var {var} {struct}\n{indent}if err := {ctxname}.ShouldBind(&{var}); err != nil {{\n"
-                f'{indent}\t{ctxname}.AbortWithStatusJSON(400, gin.H{{"error": gin.H{{"code": "VALIDATION_ERROR", "message": err.Error()}}}})\n'
-                f"{indent}\treturn\n{indent}}}")
+        indent = (
+            "\t" + checks.indent_at(data, h.node.start_byte)
+            if h.node.type != "func_literal"
+            else checks.indent_at(data, first.start_byte)
+            if first is not None
+            else "\t"
+        )
+        bind = (
+            f"\n{indent}var {var} {struct}\n{indent}if err := {ctxname}.ShouldBind(&{var}); err != nil {{\n"
+            f'{indent}\t{ctxname}.AbortWithStatusJSON(400, gin.H{{"error": gin.H{{"code": "VALIDATION_ERROR", "message": err.Error()}}}})\n'
+            f"{indent}\treturn\n{indent}}}"
+        )
         edits.append(Edit(body.start_byte + 1, body.start_byte + 1, bind))
         for r in forms:
             edits.append(Edit(r.start, r.end, f"{var}.{fields[r.name]}"))
-        return self.fix(edits, title=self.fix_title.format(schema=f"struct {struct} with binding tags"))
+        return self.fix(
+            edits, title=self.fix_title.format(schema=f"struct {struct} with binding tags")
+        )
 
 
 def _module_statement(node):
@@ -660,13 +921,22 @@ def _module_statement(node):
 def _one_kind(raw, data: bytes):
     """The one kind of request data the reads take (None when several) and the request attributes used."""
     kinds = {r[0].kind for r in raw}
-    attrs = {re.sub(r"\W.*", "", text_of(data, r[0].start, r[0].end).split(".", 1)[-1]) for r in raw}
+    attrs = {
+        re.sub(r"\W.*", "", text_of(data, r[0].start, r[0].end).split(".", 1)[-1]) for r in raw
+    }
     return (kinds.pop() if len(kinds) == 1 else None), attrs
 
 
 def _free_name(h, candidates, data: bytes):
-    fn_text = data[h.node.start_byte:h.node.end_byte]
-    return next((v for v in tuple(candidates) + ("validated",) if not re.search(rb"\b" + v.encode() + rb"\b", fn_text)), None)
+    fn_text = data[h.node.start_byte : h.node.end_byte]
+    return next(
+        (
+            v
+            for v in tuple(candidates) + ("validated",)
+            if not re.search(rb"\b" + v.encode() + rb"\b", fn_text)
+        ),
+        None,
+    )
 
 
 def _collect_py_fields(h, raw, data: bytes, replacement):
@@ -679,7 +949,7 @@ def _collect_py_fields(h, raw, data: bytes, replacement):
     fn_body = h.node.child_by_field_name("body")
     if fn_body is None or fn_body.type != "block" or not fn_body.named_children:
         return None
-    fn_text = data[fn_body.start_byte:fn_body.end_byte]
+    fn_text = data[fn_body.start_byte : fn_body.end_byte]
     fields, edits = [], []
     for read, variable, holder, _ in raw:
         stmt = _top_statement(holder, fn_body)
@@ -689,7 +959,13 @@ def _collect_py_fields(h, raw, data: bytes, replacement):
             vf = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
             uses = len(re.findall(rb"(?<![.\w])" + re.escape(variable.encode()) + rb"\b", fn_text))
             assign = holder.parent
-            if not vf or uses != len(vf) + 1 or stmt.type != "expression_statement" or assign is None or assign.parent != stmt:
+            if (
+                not vf
+                or uses != len(vf) + 1
+                or stmt.type != "expression_statement"
+                or assign is None
+                or assign.parent != stmt
+            ):
                 return None
             fields += vf
             edits.append(_remove_statement(stmt, data))
@@ -697,7 +973,12 @@ def _collect_py_fields(h, raw, data: bytes, replacement):
             parent = holder.parent
             if parent is not None and parent.type == "subscript":
                 fields.append((read.name, parent.start_byte, parent.end_byte, False))
-            elif parent is not None and parent.type == "attribute" and parent.parent is not None and parent.parent.type == "call":
+            elif (
+                parent is not None
+                and parent.type == "attribute"
+                and parent.parent is not None
+                and parent.parent.type == "call"
+            ):
                 call = parent.parent
                 if len(named_args(call.child_by_field_name("arguments"))) != 1:
                     return None
@@ -709,8 +990,16 @@ def _collect_py_fields(h, raw, data: bytes, replacement):
     types = {}
     for fname, s, e, _ in fields:
         node = fn_body.descendant_for_byte_range(s, e)
-        conv = node.parent.parent if node is not None and node.parent is not None and node.parent.type == "argument_list" else None
-        if conv is not None and conv.type == "call" and text(conv.child_by_field_name("function"), data) in ("int", "float", "bool"):
+        conv = (
+            node.parent.parent
+            if node is not None and node.parent is not None and node.parent.type == "argument_list"
+            else None
+        )
+        if (
+            conv is not None
+            and conv.type == "call"
+            and text(conv.child_by_field_name("function"), data) in ("int", "float", "bool")
+        ):
             types[fname] = text(conv.child_by_field_name("function"), data)
         edits.append(Edit(s, e, replacement(fname)))
     return fields, edits, types
@@ -720,8 +1009,12 @@ def _py_prologue(h, data: bytes, lines: list[str]) -> Edit:
     """An edit inserting ``lines`` as the first statements of the view (after its docstring)."""
     fn_body = h.node.child_by_field_name("body")
     first = fn_body.named_children[0]
-    if first.type == "expression_statement" and first.named_children and first.named_children[0].type == "string" \
-            and len(fn_body.named_children) > 1:
+    if (
+        first.type == "expression_statement"
+        and first.named_children
+        and first.named_children[0].type == "string"
+        and len(fn_body.named_children) > 1
+    ):
         indent = checks.indent_at(data, fn_body.named_children[1].start_byte)
         return Edit(first.end_byte, first.end_byte, "".join(f"\n{indent}{line}" for line in lines))
     indent = checks.indent_at(data, first.start_byte)
@@ -743,7 +1036,7 @@ def _remove_statement(stmt, data: bytes) -> Edit:
     start = checks.line_start(data, stmt.start_byte)
     nl = data.find(b"\n", stmt.end_byte)
     nl = len(data) if nl < 0 else nl
-    rest = data[stmt.end_byte:nl]
+    rest = data[stmt.end_byte : nl]
     if rest.strip():
         return Edit(stmt.start_byte, stmt.end_byte + len(rest) - len(rest.lstrip()), "")
     return Edit(start, min(nl + 1, len(data)), "")
@@ -752,7 +1045,10 @@ def _remove_statement(stmt, data: bytes) -> Edit:
 def _py_import_names(data: bytes, tree, module: str, names: list[str]) -> Edit | None:
     """``from module import a, b``: adds missing names to an existing import or a new line."""
     for stmt in tree.root_node.named_children:
-        if stmt.type != "import_from_statement" or text(stmt.child_by_field_name("module_name"), data) != module:
+        if (
+            stmt.type != "import_from_statement"
+            or text(stmt.child_by_field_name("module_name"), data) != module
+        ):
             continue
         imported = stmt.children_by_field_name("name")
         have = {text(n, data).split(" as ")[-1].strip() for n in imported}
@@ -769,8 +1065,8 @@ def _py_import_names(data: bytes, tree, module: str, names: list[str]) -> Edit |
 
 
 def _optional_read(data: bytes, read) -> bool:
-    before = data[max(0, read.start - 8):read.start]
-    after = data[read.end:read.end + 6]
+    before = data[max(0, read.start - 8) : read.start]
+    after = data[read.end : read.end + 6]
     return before.rstrip().endswith(b"typeof") or after.lstrip().startswith((b"??", b"||", b"?."))
 
 
@@ -792,7 +1088,7 @@ def _js_add_prop(obj, prop: str, data: bytes, indent: str | None = None) -> Edit
     if not members:
         return Edit(obj.start_byte + 1, obj.end_byte - 1, f" {prop} ")
     last = members[-1]
-    between = data[last.end_byte:obj.end_byte - 1]
+    between = data[last.end_byte : obj.end_byte - 1]
     sep = f"\n{indent}" if indent is not None else " "
     if b"," in between:
         at = last.end_byte + between.index(b",") + 1
@@ -801,8 +1097,8 @@ def _js_add_prop(obj, prop: str, data: bytes, indent: str | None = None) -> Edit
 
 
 def _flag_test(data: bytes, read) -> bool:
-    before = data[max(0, read.start - 12):read.start]
-    after = data[read.end:read.end + 4]
+    before = data[max(0, read.start - 12) : read.start]
+    after = data[read.end : read.end + 4]
     return bool(re.search(rb"if\s*\(\s*!?\s*$", before) and re.match(rb"\s*\)", after))
 
 
@@ -821,7 +1117,9 @@ def text_of(data: bytes, s: int, e: int) -> str:
 def _find_class(tree, lang, name, data):
     from backend_architect.core import languages
 
-    for node in languages.captures(lang, "(class_declaration name: (_) @n) @c", tree.root_node).get("c", []):
+    for node in languages.captures(lang, "(class_declaration name: (_) @n) @c", tree.root_node).get(
+        "c", []
+    ):
         if text(node.child_by_field_name("name"), data) == name:
             return node
     return None
@@ -830,7 +1128,11 @@ def _find_class(tree, lang, name, data):
 def _find_go_struct(tree, name, data):
     from backend_architect.core import languages
 
-    for _, m in languages.matches("go", "(type_spec name: (type_identifier) @n type: (struct_type (field_declaration_list) @f))", tree.root_node):
+    for _, m in languages.matches(
+        "go",
+        "(type_spec name: (type_identifier) @n type: (struct_type (field_declaration_list) @f))",
+        tree.root_node,
+    ):
         if text(m["n"][0], data) == name.rsplit(".", 1)[-1]:
             return m["f"][0]
     return None

@@ -43,8 +43,27 @@ _ALTER_LOCKS = {
 }
 
 _CMD_START = {
-    "ADD_P", "ALTER", "DROP", "VALIDATE", "RENAME", "SET", "ENABLE_P", "DISABLE_P", "OWNER", "ATTACH",
-    "DETACH", "CLUSTER", "INHERIT", "NO", "REPLICA", "RESET", "OF", "NOT", "FORCE", "ENABLE", "DISABLE",
+    "ADD_P",
+    "ALTER",
+    "DROP",
+    "VALIDATE",
+    "RENAME",
+    "SET",
+    "ENABLE_P",
+    "DISABLE_P",
+    "OWNER",
+    "ATTACH",
+    "DETACH",
+    "CLUSTER",
+    "INHERIT",
+    "NO",
+    "REPLICA",
+    "RESET",
+    "OF",
+    "NOT",
+    "FORCE",
+    "ENABLE",
+    "DISABLE",
 }
 
 _STRONGER = [SHARE_UPDATE_EXCLUSIVE, SHARE, SHARE_ROW_EXCLUSIVE, ACCESS_EXCLUSIVE]
@@ -70,7 +89,9 @@ def relation_span(stmt: Statement) -> tuple[int, int]:
     return start, end
 
 
-def existing_table_cmds(stmt: Statement, ctx) -> tuple[str | None, list[tuple[dict, tuple[int, int]]]]:
+def existing_table_cmds(
+    stmt: Statement, ctx
+) -> tuple[str | None, list[tuple[dict, tuple[int, int]]]]:
     """(table, [(subcommand, its span)]) of an ALTER TABLE on a table that existed
     before this migration; (table, []) when the table is new (created earlier in it)."""
     from backend_architect.core.sql import relation_name
@@ -119,10 +140,22 @@ def stronger(a: str | None, b: str | None) -> str | None:
 
 
 # the statement kinds that take a lock reported here: any other statement's tree is not even decoded
-LOCK_KINDS = frozenset({
-    "AlterTableStmt", "CreateStmt", "RenameStmt", "DropStmt", "ViewStmt", "TruncateStmt", "IndexStmt",
-    "VacuumStmt", "ClusterStmt", "ReindexStmt", "LockStmt", "CreateTrigStmt",
-})
+LOCK_KINDS = frozenset(
+    {
+        "AlterTableStmt",
+        "CreateStmt",
+        "RenameStmt",
+        "DropStmt",
+        "ViewStmt",
+        "TruncateStmt",
+        "IndexStmt",
+        "VacuumStmt",
+        "ClusterStmt",
+        "ReindexStmt",
+        "LockStmt",
+        "CreateTrigStmt",
+    }
+)
 
 
 def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
@@ -143,8 +176,14 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
             sub = c.get("subtype")
             if sub == "AT_AddConstraint":
                 con = (c.get("def") or {}).get("Constraint", {})
-                sub_lock = SHARE_ROW_EXCLUSIVE if con.get("contype") == "CONSTR_FOREIGN" else ACCESS_EXCLUSIVE
-            elif sub == "AT_DetachPartition" and c.get("def", {}).get("PartitionCmd", {}).get("concurrent"):
+                sub_lock = (
+                    SHARE_ROW_EXCLUSIVE
+                    if con.get("contype") == "CONSTR_FOREIGN"
+                    else ACCESS_EXCLUSIVE
+                )
+            elif sub == "AT_DetachPartition" and c.get("def", {}).get("PartitionCmd", {}).get(
+                "concurrent"
+            ):
                 sub_lock = SHARE_UPDATE_EXCLUSIVE
             else:
                 sub_lock = _ALTER_LOCKS.get(sub, ACCESS_EXCLUSIVE)
@@ -152,7 +191,11 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
         if table and lock:
             out.append((table, lock))
         for c in alter_cmds(stmt):  # a foreign key also locks the table it references
-            con = (c.get("def") or {}).get("Constraint", {}) if c.get("subtype") == "AT_AddConstraint" else {}
+            con = (
+                (c.get("def") or {}).get("Constraint", {})
+                if c.get("subtype") == "AT_AddConstraint"
+                else {}
+            )
             if con.get("contype") == "CONSTR_FOREIGN" and relation_name(con.get("pktable")):
                 out.append((relation_name(con.get("pktable")), SHARE_ROW_EXCLUSIVE))
     elif kind == "CreateStmt":
@@ -161,18 +204,32 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
             if con.get("contype") == "CONSTR_FOREIGN" and relation_name(con.get("pktable")):
                 out.append((relation_name(con.get("pktable")), SHARE_ROW_EXCLUSIVE))
     elif kind == "RenameStmt":
-        if node.get("renameType") in ("OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT", "OBJECT_VIEW",
-                                      "OBJECT_MATVIEW", "OBJECT_INDEX"):
+        if node.get("renameType") in (
+            "OBJECT_TABLE",
+            "OBJECT_COLUMN",
+            "OBJECT_TABCONSTRAINT",
+            "OBJECT_VIEW",
+            "OBJECT_MATVIEW",
+            "OBJECT_INDEX",
+        ):
             table = relation_name(node.get("relation"))
             if table:
-                lock = SHARE_UPDATE_EXCLUSIVE if node.get("renameType") == "OBJECT_INDEX" else ACCESS_EXCLUSIVE
+                lock = (
+                    SHARE_UPDATE_EXCLUSIVE
+                    if node.get("renameType") == "OBJECT_INDEX"
+                    else ACCESS_EXCLUSIVE
+                )
                 out.append((table, lock))
     elif kind == "DropStmt" and node.get("removeType") == "OBJECT_TRIGGER":
         for obj in node.get("objects", []):
             names = name_list(obj.get("List", {}).get("items", []))
             if len(names) > 1:  # [schema.]table.trigger
                 out.append((".".join(names[:-1]), ACCESS_EXCLUSIVE))
-    elif kind == "DropStmt" and node.get("removeType") == "OBJECT_SCHEMA" and node.get("behavior") == "DROP_CASCADE":
+    elif (
+        kind == "DropStmt"
+        and node.get("removeType") == "OBJECT_SCHEMA"
+        and node.get("behavior") == "DROP_CASCADE"
+    ):
         for obj in node.get("objects", []):
             name = (obj.get("String") or {}).get("sval")
             if name:  # every table in the schema goes, each under ACCESS EXCLUSIVE
@@ -181,12 +238,20 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
         name = relation_name(node.get("view"))
         if name:  # CREATE OR REPLACE VIEW locks the existing view
             out.append((name, ACCESS_EXCLUSIVE))
-    elif kind == "DropStmt" and node.get("removeType") in ("OBJECT_TABLE", "OBJECT_MATVIEW", "OBJECT_VIEW"):
+    elif kind == "DropStmt" and node.get("removeType") in (
+        "OBJECT_TABLE",
+        "OBJECT_MATVIEW",
+        "OBJECT_VIEW",
+    ):
         for obj in node.get("objects", []):
             names = name_list(obj.get("List", {}).get("items", []))
             if names:
                 out.append((".".join(names), ACCESS_EXCLUSIVE))
-    elif kind == "DropStmt" and node.get("removeType") == "OBJECT_INDEX" and not node.get("concurrent"):
+    elif (
+        kind == "DropStmt"
+        and node.get("removeType") == "OBJECT_INDEX"
+        and not node.get("concurrent")
+    ):
         for obj in node.get("objects", []):
             names = name_list(obj.get("List", {}).get("items", []))
             if names:
@@ -213,7 +278,9 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
     elif kind == "ReindexStmt" and not is_concurrent_reindex(node):
         name = relation_name(node.get("relation"))
         if name:
-            out.append((name, SHARE if node.get("kind") == "REINDEX_OBJECT_TABLE" else ACCESS_EXCLUSIVE))
+            out.append(
+                (name, SHARE if node.get("kind") == "REINDEX_OBJECT_TABLE" else ACCESS_EXCLUSIVE)
+            )
     elif kind == "LockStmt":
         mode = node.get("mode", 8)
         lock = ACCESS_EXCLUSIVE if mode >= 8 else (SHARE_ROW_EXCLUSIVE if mode >= 5 else None)
@@ -256,7 +323,9 @@ def is_vacuum_full(node: dict) -> bool:
 
 
 def is_concurrent_reindex(node: dict) -> bool:
-    return any((p.get("DefElem") or {}).get("defname") == "concurrently" for p in node.get("params") or [])
+    return any(
+        (p.get("DefElem") or {}).get("defname") == "concurrently" for p in node.get("params") or []
+    )
 
 
 def type_names(type_name: dict | None) -> tuple[str, list]:
@@ -266,7 +335,7 @@ def type_names(type_name: dict | None) -> tuple[str, list]:
     names = [n for n in name_list(type_name.get("names")) if n != "pg_catalog"]
     mods = []
     for m in type_name.get("typmods") or []:
-        ival = ((m.get("A_Const") or {}).get("ival") or {})
+        ival = (m.get("A_Const") or {}).get("ival") or {}
         mods.append(ival.get("ival", 0) if isinstance(ival, dict) else None)
     name = (names[-1] if names else "").lower()
     if type_name.get("arrayBounds"):

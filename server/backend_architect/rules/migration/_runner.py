@@ -28,7 +28,12 @@ from backend_architect.project.newfile import plan_after
 _BATCH = {"diesel", "dbmate", "sqlx", "golang-migrate", "prisma"}
 _HARMLESS = {"VariableSetStmt", "IndexStmt", "ReindexStmt", "AlterEnumStmt"}
 _TX_BEGIN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
-_TX_END = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_COMMIT_PREPARED", "TRANS_STMT_ROLLBACK_PREPARED"}
+_TX_END = {
+    "TRANS_STMT_COMMIT",
+    "TRANS_STMT_ROLLBACK",
+    "TRANS_STMT_COMMIT_PREPARED",
+    "TRANS_STMT_ROLLBACK_PREPARED",
+}
 
 
 def _apply_rel(stmt, rel_edits) -> str:
@@ -52,7 +57,7 @@ def _explicit_commit(stmt, ctx):
             opened = False
     if not opened:
         return None
-    for other in ctx.statements[stmt.index + 1:]:
+    for other in ctx.statements[stmt.index + 1 :]:
         if _is_tx(other, _TX_END):
             return other if other.node.get("kind") in ("TRANS_STMT_COMMIT",) else None
         if _is_tx(other, _TX_BEGIN):
@@ -73,9 +78,9 @@ def delete_statement(stmt, ctx) -> Edit:
     s = region.to_doc(stmt.start)
     e = region.to_doc(stmt.span_end, end=True)
     data = ctx.document.data
-    while e < len(data) and data[e:e + 1] in (b" ", b"\t"):
+    while e < len(data) and data[e : e + 1] in (b" ", b"\t"):
         e += 1
-    if data[e:e + 1] == b"\n":
+    if data[e : e + 1] == b"\n":
         e += 1
     return Edit(s, e, "")
 
@@ -100,7 +105,11 @@ def _opt_out(runner: str, ctx) -> tuple[list[Edit], list[NewFile]] | None:
         line = "-- +goose NO TRANSACTION\n" if runner == "goose" else "-- no-transaction\n"
         return [Edit(0, 0, line)], []
     if runner in ("dbmate", "sql-migrate"):
-        marker = r"^[ \t]*--[ \t]*migrate:up\b[^\n]*" if runner == "dbmate" else r"^[ \t]*--[ \t]*\+migrate[ \t]+Up\b[^\n]*"
+        marker = (
+            r"^[ \t]*--[ \t]*migrate:up\b[^\n]*"
+            if runner == "dbmate"
+            else r"^[ \t]*--[ \t]*\+migrate[ \t]+Up\b[^\n]*"
+        )
         m = re.search(marker, text, re.I | re.M)
         if m is None:
             return None
@@ -125,8 +134,11 @@ def _alone(stmt, ctx, runner: str) -> bool:
     others = [s for s in _up_statements(ctx) if s.index != stmt.index]
     if runner in _BATCH:
         return not others
-    return all(s.kind in _HARMLESS or (s.kind == "DropStmt" and (s.node or {}).get("removeType") == "OBJECT_INDEX")
-               for s in others)
+    return all(
+        s.kind in _HARMLESS
+        or (s.kind == "DropStmt" and (s.node or {}).get("removeType") == "OBJECT_INDEX")
+        for s in others
+    )
 
 
 def _used_later(stmt, ctx, names, anywhere=()) -> bool:
@@ -138,7 +150,11 @@ def _used_later(stmt, ctx, names, anywhere=()) -> bool:
     def pattern(ns):
         # PostgreSQL cuts names to 63 bytes: a longer name and its cut spelling are one object
         short = {n.replace('"', "").lower().rsplit(".", 1)[-1][:63] for n in ns if n}
-        return _re.compile(r"\b(?:" + "|".join(_re.escape(n) for n in short) + r")", _re.I) if short else None
+        return (
+            _re.compile(r"\b(?:" + "|".join(_re.escape(n) for n in short) + r")", _re.I)
+            if short
+            else None
+        )
 
     later, both = pattern(names), pattern(anywhere)
     for s in _up_statements(ctx):
@@ -167,7 +183,9 @@ def _rank(stmt, ctx, kinds=None) -> int:
     return 1 + stmt.index
 
 
-def run_outside_transaction(rule, stmt, ctx, rel_edits, title: str, *, slug: str, down_sql: str = ""):
+def run_outside_transaction(
+    rule, stmt, ctx, rel_edits, title: str, *, slug: str, down_sql: str = ""
+):
     """A fix applying ``rel_edits`` (``(start, end, text)`` relative to ``stmt``) where the
     result runs outside a transaction block; None when the runner offers no way."""
     fixed = _apply_rel(stmt, rel_edits)
@@ -179,35 +197,67 @@ def run_outside_transaction(rule, stmt, ctx, rel_edits, title: str, *, slug: str
     info = ctx.ctx.file
     commit = _explicit_commit(stmt, ctx)
     # in a transaction the file did not open: the runner's (or its one multi-statement query)
-    wrapped = ctx.region.kind == "file" and info.is_migration and info.runner is not None and (
-        bool(info.in_transaction) or commit is None)
+    wrapped = (
+        ctx.region.kind == "file"
+        and info.is_migration
+        and info.runner is not None
+        and (bool(info.in_transaction) or commit is None)
+    )
     if not wrapped:
         if commit is not None and ctx.region.kind == "file":
-            return rule.fix(edits + _own_transaction(stmt, ctx), title=f"{title}, between COMMIT and BEGIN")
-        return rule.fix(edits, title=f"{title} (then move it out of the transaction block)",
-                        safety=Applicability.UNSAFE)
+            return rule.fix(
+                edits + _own_transaction(stmt, ctx), title=f"{title}, between COMMIT and BEGIN"
+            )
+        return rule.fix(
+            edits,
+            title=f"{title} (then move it out of the transaction block)",
+            safety=Applicability.UNSAFE,
+        )
     runner = info.runner
     if commit is None and _alone(stmt, ctx, runner):
         opt = _opt_out(runner, ctx)
         if opt is not None:
             extra, files = opt
-            how = {"golang-migrate": "the only statement of its file",
-                   "prisma": "the only statement of its migration"}.get(runner, f"{runner} runs this file outside a transaction")
+            how = {
+                "golang-migrate": "the only statement of its file",
+                "prisma": "the only statement of its migration",
+            }.get(runner, f"{runner} runs this file outside a transaction")
             return rule.fix(edits + extra, title=f"{title} ({how})", new_files=files)
     node = stmt.node or {}
-    index_names = [node.get("idxname")] if stmt.kind == "IndexStmt" else \
-        [n for n in _names_of(stmt)] if stmt.kind == "DropStmt" else []
+    index_names = (
+        [node.get("idxname")]
+        if stmt.kind == "IndexStmt"
+        else [n for n in _names_of(stmt)]
+        if stmt.kind == "DropStmt"
+        else []
+    )
     if _used_later(stmt, ctx, _names_of(stmt), index_names):
-        return None  # another statement of this file uses the table or index: it cannot move past them
-    planned = plan_after(os.path.abspath(ctx.document.path or "."), runner, slug, fixed, down_sql,
-                         step=_rank(stmt, ctx, (stmt.kind,)))
+        return (
+            None  # another statement of this file uses the table or index: it cannot move past them
+        )
+    planned = plan_after(
+        os.path.abspath(ctx.document.path or "."),
+        runner,
+        slug,
+        fixed,
+        down_sql,
+        step=_rank(stmt, ctx, (stmt.kind,)),
+    )
     if planned is None:
         return None
     name = os.path.relpath(planned.name, os.path.dirname(ctx.document.path or "."))
     if planned.directly_after:
-        return rule.fix([delete_statement(stmt, ctx)], title=f"{title} in a new migration {name}", new_files=planned.files)
-    return rule.fix([delete_statement(stmt, ctx)], title=f"{title} in a new migration {name} (later migrations run before it)",
-                    safety=Applicability.UNSAFE, new_files=planned.files)
+        return rule.fix(
+            [delete_statement(stmt, ctx)],
+            title=f"{title} in a new migration {name}",
+            new_files=planned.files,
+        )
+    return rule.fix(
+        [delete_statement(stmt, ctx)],
+        title=f"{title} in a new migration {name} (later migrations run before it)",
+        safety=Applicability.UNSAFE,
+        new_files=planned.files,
+    )
 
 
 def split_after_commit(rule, stmt, ctx, keep_sql: str, later_sql: str, title: str, *, slug: str):
@@ -219,25 +269,45 @@ def split_after_commit(rule, stmt, ctx, keep_sql: str, later_sql: str, title: st
     # a runner sending the file as one query runs the two parts in one (implicit) transaction
     one_query = ctx.region.kind == "file" and info.is_migration and info.runner in _BATCH
     if not stmt.in_transaction and not one_query:
-        return rule.fix([ctx.edit(stmt, 0, len(stmt.data), keep_sql + ";\n" + later_sql)], title=title)
+        return rule.fix(
+            [ctx.edit(stmt, 0, len(stmt.data), keep_sql + ";\n" + later_sql)], title=title
+        )
     commit = _explicit_commit(stmt, ctx)
-    wrapped = ctx.region.kind == "file" and info.is_migration and info.runner is not None and (
-        bool(info.in_transaction) or commit is None or one_query)
+    wrapped = (
+        ctx.region.kind == "file"
+        and info.is_migration
+        and info.runner is not None
+        and (bool(info.in_transaction) or commit is None or one_query)
+    )
     if not wrapped:
         if commit is not None and ctx.region.kind == "file":
-            return rule.fix([ctx.edit(stmt, 0, len(stmt.data), f"{keep_sql};\nCOMMIT;\nBEGIN;\n{later_sql}")],
-                            title=f"{title} (the second part in a transaction of its own)")
+            return rule.fix(
+                [ctx.edit(stmt, 0, len(stmt.data), f"{keep_sql};\nCOMMIT;\nBEGIN;\n{later_sql}")],
+                title=f"{title} (the second part in a transaction of its own)",
+            )
         # an ORM's or a DO block's transaction: the second part has to be moved by hand
-        return rule.fix([ctx.edit(stmt, 0, len(stmt.data), keep_sql + ";\n" + later_sql)],
-                        title=f"{title} (then move the second part out of this transaction)",
-                        safety=Applicability.UNSAFE)
+        return rule.fix(
+            [ctx.edit(stmt, 0, len(stmt.data), keep_sql + ";\n" + later_sql)],
+            title=f"{title} (then move the second part out of this transaction)",
+            safety=Applicability.UNSAFE,
+        )
     if _used_later(stmt, ctx, _names_of(stmt)):
         return None  # a later statement of this file uses the table: the second part cannot move after it
-    planned = plan_after(os.path.abspath(ctx.document.path or "."), info.runner, slug, later_sql, "",
-                         step=_rank(stmt, ctx, ("AlterTableStmt",)))
+    planned = plan_after(
+        os.path.abspath(ctx.document.path or "."),
+        info.runner,
+        slug,
+        later_sql,
+        "",
+        step=_rank(stmt, ctx, ("AlterTableStmt",)),
+    )
     if planned is None:
         return None
     name = os.path.relpath(planned.name, os.path.dirname(ctx.document.path or "."))
     safety = Applicability.SAFE if planned.directly_after else Applicability.UNSAFE
-    return rule.fix([whole], title=f"{title} (the second part in a new migration {name})", safety=safety,
-                    new_files=planned.files)
+    return rule.fix(
+        [whole],
+        title=f"{title} (the second part in a new migration {name})",
+        safety=safety,
+        new_files=planned.files,
+    )

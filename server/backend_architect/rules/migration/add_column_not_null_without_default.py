@@ -59,8 +59,18 @@ class AddColumnNotNullWithoutDefault(Rule):
                 continue
             if kinds & {"CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"}:
                 continue
-            type_names = [n.get("String", {}).get("sval", "") for n in (col.get("typeName") or {}).get("names", [])]
-            if type_names and type_names[-1].lower() in ("serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"):
+            type_names = [
+                n.get("String", {}).get("sval", "")
+                for n in (col.get("typeName") or {}).get("names", [])
+            ]
+            if type_names and type_names[-1].lower() in (
+                "serial",
+                "bigserial",
+                "smallserial",
+                "serial4",
+                "serial8",
+                "serial2",
+            ):
                 continue
             colname = col.get("colname", "?")
             loc = col.get("location", 0)

@@ -6,17 +6,62 @@ from ._locks import existing_table_cmds, relation_span, type_names
 
 # Functions whose value differs per row: a DEFAULT calling one fills every existing row, one by one.
 VOLATILE = {
-    "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "uuidv4", "uuidv7",
-    "uuid_generate_v7", "clock_timestamp", "timeofday", "nextval", "setseed", "txid_current", "gen_random_bytes",
-    "random_normal", "pg_current_xact_id",
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "uuidv4",
+    "uuidv7",
+    "uuid_generate_v7",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "setseed",
+    "txid_current",
+    "gen_random_bytes",
+    "random_normal",
+    "pg_current_xact_id",
 }
 # Functions evaluated once per statement (stable or immutable): no rewrite since PG 11.
 STABLE = {
-    "now", "statement_timestamp", "transaction_timestamp", "current_timestamp", "current_date", "localtimestamp",
-    "lower", "upper", "coalesce", "to_jsonb", "jsonb_build_object", "json_build_object", "jsonb_build_array",
-    "array", "to_timestamp", "make_interval", "timezone", "current_setting", "concat", "length", "abs",
-    "date_trunc", "encode", "decode", "md5", "trim", "btrim", "left", "right", "replace", "nullif", "greatest",
-    "least", "make_date", "current_user", "session_user", "cast",
+    "now",
+    "statement_timestamp",
+    "transaction_timestamp",
+    "current_timestamp",
+    "current_date",
+    "localtimestamp",
+    "lower",
+    "upper",
+    "coalesce",
+    "to_jsonb",
+    "jsonb_build_object",
+    "json_build_object",
+    "jsonb_build_array",
+    "array",
+    "to_timestamp",
+    "make_interval",
+    "timezone",
+    "current_setting",
+    "concat",
+    "length",
+    "abs",
+    "date_trunc",
+    "encode",
+    "decode",
+    "md5",
+    "trim",
+    "btrim",
+    "left",
+    "right",
+    "replace",
+    "nullif",
+    "greatest",
+    "least",
+    "make_date",
+    "current_user",
+    "session_user",
+    "cast",
 }
 SERIALS = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"}
 
@@ -77,7 +122,16 @@ class AddColumnVolatileDefault(Rule):
             fix = None
             if default is not None and len(cmds) == 1:
                 fix = self._fix(stmt, ctx, col, default)
-            yield ctx.finding(self, stmt, span[0], span[1], fix=fix, column=col.get("colname"), why=why, table=table)
+            yield ctx.finding(
+                self,
+                stmt,
+                span[0],
+                span[1],
+                fix=fix,
+                column=col.get("colname"),
+                why=why,
+                table=table,
+            )
 
     @staticmethod
     def _rewrite_reason(col: dict, pg: int):
@@ -96,12 +150,19 @@ class AddColumnVolatileDefault(Rule):
             expr = con.get("raw_expr")
             if expr is None or "A_Const" in expr and expr["A_Const"].get("isnull"):
                 return None, None
-            funcs = [name_list(n.get("funcname"))[-1].lower() for t, n in walk({"x": expr}) if t == "FuncCall"]
+            funcs = [
+                name_list(n.get("funcname"))[-1].lower()
+                for t, n in walk({"x": expr})
+                if t == "FuncCall"
+            ]
             volatile = [f for f in funcs if f in VOLATILE or f not in STABLE]
             if volatile:
                 return f"DEFAULT {volatile[0]}() (volatile: computed per row)", con
             if pg < 11:
-                return f"a DEFAULT (before PG 11 every default rewrites; postgres-version {pg})", con
+                return (
+                    f"a DEFAULT (before PG 11 every default rewrites; postgres-version {pg})",
+                    con,
+                )
         return None, None
 
     def _fix(self, stmt, ctx, col, con):
@@ -114,16 +175,18 @@ class AddColumnVolatileDefault(Rule):
             for k in col.get("constraints", [])
             if (k.get("Constraint") or {}).get("location", -1) > start
         ]
-        if any((k.get("Constraint") or {}).get("contype") in ("CONSTR_NOTNULL", "CONSTR_PRIMARY")
-               for k in col.get("constraints", [])):
+        if any(
+            (k.get("Constraint") or {}).get("contype") in ("CONSTR_NOTNULL", "CONSTR_PRIMARY")
+            for k in col.get("constraints", [])
+        ):
             return None  # NOT NULL would fail without the default: no mechanical split
         end = min(later) if later else len(stmt.data)
         clause = stmt.slice(start, end).rstrip()
-        expr_text = clause[len("DEFAULT"):].strip()
+        expr_text = clause[len("DEFAULT") :].strip()
         end = start + len(clause.encode())
         # drop the blank before DEFAULT too
         lead = start
-        while lead > 0 and stmt.data[lead - 1:lead] in (b" ", b"\t", b"\n"):
+        while lead > 0 and stmt.data[lead - 1 : lead] in (b" ", b"\t", b"\n"):
             lead -= 1
         rel = ctx.source(stmt, *relation_span(stmt))
         head = " ".join(stmt.slice(0, relation_span(stmt)[0]).split())

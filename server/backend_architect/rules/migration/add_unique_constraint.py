@@ -56,7 +56,11 @@ class AddUniqueConstraint(Rule):
                 for k in col.get("constraints", []):
                     contype = (k.get("Constraint") or {}).get("contype")
                     if contype in ("CONSTR_UNIQUE", "CONSTR_PRIMARY"):
-                        what = "COLUMN " + col.get("colname", "?") + (" UNIQUE" if contype == "CONSTR_UNIQUE" else " PRIMARY KEY")
+                        what = (
+                            "COLUMN "
+                            + col.get("colname", "?")
+                            + (" UNIQUE" if contype == "CONSTR_UNIQUE" else " PRIMARY KEY")
+                        )
                         yield ctx.finding(self, stmt, span[0], span[1], what=what, table=table)
                 continue
             if c.get("subtype") != "AT_AddConstraint":
@@ -71,11 +75,19 @@ class AddUniqueConstraint(Rule):
 
     def _fix(self, stmt, ctx, table, con, what):
         keys = name_list(con.get("keys"))
-        if not keys or con.get("including") or con.get("options") or con.get("nulls_not_distinct") \
-                or con.get("deferrable") or con.get("indexspace"):
+        if (
+            not keys
+            or con.get("including")
+            or con.get("options")
+            or con.get("nulls_not_distinct")
+            or con.get("deferrable")
+            or con.get("indexspace")
+        ):
             return None
         short = table.rsplit(".", 1)[-1]
-        name = con.get("conname") or (f"{short}_pkey" if what == "PRIMARY KEY" else f"{short}_{'_'.join(keys)}_key")
+        name = con.get("conname") or (
+            f"{short}_pkey" if what == "PRIMARY KEY" else f"{short}_{'_'.join(keys)}_key"
+        )
         name = quote_ident(name[:63])
         rel = ctx.source(stmt, *relation_span(stmt))
         head = " ".join(stmt.slice(0, relation_span(stmt)[0]).split())
@@ -86,5 +98,11 @@ class AddUniqueConstraint(Rule):
         )
         if ctx.region.kind == "file" and ctx.ctx.file.runner in _BATCH:
             return None  # the runner sends the file as one query: the two statements would share a transaction
-        return run_outside_transaction(self, stmt, ctx, [(0, len(stmt.data), new)], self.fix_title,
-                                       slug=f"unique_{name.strip(chr(34))}")
+        return run_outside_transaction(
+            self,
+            stmt,
+            ctx,
+            [(0, len(stmt.data), new)],
+            self.fix_title,
+            slug=f"unique_{name.strip(chr(34))}",
+        )

@@ -59,7 +59,9 @@ class BackfillInMigration(Rule):
         else:
             what = "every row" if where is None else "every NULL row"
         tok = stmt.find_token("UPDATE")
-        yield ctx.finding(self, stmt, tok.start if tok else 0, tok.end if tok else 6, what=what, table=table)
+        yield ctx.finding(
+            self, stmt, tok.start if tok else 0, tok.end if tok else 6, what=what, table=table
+        )
 
     @staticmethod
     def _whole_table(where: dict, joined: bool = False) -> bool:
@@ -73,8 +75,13 @@ class BackfillInMigration(Rule):
                 return False
             return bool(args) and all(BackfillInMigration._whole_table(a, joined) for a in args)
         expr = where.get("A_Expr")
-        if joined and expr and expr.get("kind") == "AEXPR_OP" and name_list(expr.get("name")) == ["="]:
-            return "ColumnRef" in (expr.get("lexpr") or {}) and "ColumnRef" in (expr.get("rexpr") or {})
+        if (
+            joined
+            and expr
+            and expr.get("kind") == "AEXPR_OP"
+            and name_list(expr.get("name")) == ["="]
+        ):
+            return "ColumnRef" in (expr.get("lexpr") or {}) and "ColumnRef" in (
+                expr.get("rexpr") or {}
+            )
         return False
-
-

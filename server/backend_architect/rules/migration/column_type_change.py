@@ -71,7 +71,9 @@ class ColumnTypeChange(Rule):
             shown = stmt.slice(*span)
             m = re.search(r"\bTYPE\s+(.*?)(?:\s+(?:USING|COLLATE)\b.*)?$", shown, re.I | re.S)
             type_text = " ".join(m.group(1).split()) if m else new_type
-            yield ctx.finding(self, stmt, span[0], span[1], column=c.get("name"), type=type_text, table=table)
+            yield ctx.finding(
+                self, stmt, span[0], span[1], column=c.get("name"), type=type_text, table=table
+            )
 
     @staticmethod
     def _old_type(ctx, table, column):
@@ -86,7 +88,9 @@ class ColumnTypeChange(Rule):
 
     @staticmethod
     def _is_widening(old, new_type: str, new_mods: list) -> bool:
-        new_type = {"character varying": "varchar", "bpchar": "char", "decimal": "numeric"}.get(new_type, new_type)
+        new_type = {"character varying": "varchar", "bpchar": "char", "decimal": "numeric"}.get(
+            new_type, new_type
+        )
         if old is None:
             return new_type in _WIDENING_TARGETS
         old_type, old_mods = old
@@ -96,13 +100,23 @@ class ColumnTypeChange(Rule):
         if old_type in ("varchar", "text") and new_type == "varchar":
             if not new_mods:
                 return True
-            if old_type == "varchar" and old_mods and old_mods[0] is not None and new_mods[0] >= old_mods[0]:
+            if (
+                old_type == "varchar"
+                and old_mods
+                and old_mods[0] is not None
+                and new_mods[0] >= old_mods[0]
+            ):
                 return True
             return False
         if old_type == "numeric" and new_type == "numeric":
             if not new_mods:
                 return True
-            if old_mods and len(old_mods) == len(new_mods) and new_mods[0] >= old_mods[0] and new_mods[1:] == old_mods[1:]:
+            if (
+                old_mods
+                and len(old_mods) == len(new_mods)
+                and new_mods[0] >= old_mods[0]
+                and new_mods[1:] == old_mods[1:]
+            ):
                 return True
         if old_type == "varbit" and new_type == "varbit":
             return not new_mods or bool(old_mods) and new_mods[0] >= old_mods[0]

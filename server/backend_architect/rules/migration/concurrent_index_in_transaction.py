@@ -61,8 +61,20 @@ class ConcurrentIndexInTransaction(Rule):
             what = "CREATE INDEX" if stmt.kind == "IndexStmt" else "DROP INDEX"
         tok = stmt.find_token("CONCURRENTLY")
         start, end = (0, tok.end) if tok else stmt.head_range()
-        fix = run_outside_transaction(self, stmt, ctx, [], "run it outside the transaction",
-                                      slug=f"concurrently_{node.get('idxname') or what.lower()}")
-        if fix is not None and not fix.edits and not fix.new_files or fix is not None and not fix.is_safe:
+        fix = run_outside_transaction(
+            self,
+            stmt,
+            ctx,
+            [],
+            "run it outside the transaction",
+            slug=f"concurrently_{node.get('idxname') or what.lower()}",
+        )
+        if (
+            fix is not None
+            and not fix.edits
+            and not fix.new_files
+            or fix is not None
+            and not fix.is_safe
+        ):
             fix = None  # nothing the runner can run differently
         yield ctx.finding(self, stmt, start, end, fix=fix, what=what)

@@ -67,8 +67,14 @@ class ConstraintWithoutNotValid(Rule):
                     if con.get("contype") == "CONSTR_FOREIGN" and not con.get("skip_validation"):
                         loc = con.get("location", 0)
                         kw = stmt.find_token("REFERENCES", start=loc)
-                        yield ctx.finding(self, stmt, loc, kw.end if kw else loc + 10,
-                                          what=f"COLUMN {col.get('colname', '?')} REFERENCES", table=table)
+                        yield ctx.finding(
+                            self,
+                            stmt,
+                            loc,
+                            kw.end if kw else loc + 10,
+                            what=f"COLUMN {col.get('colname', '?')} REFERENCES",
+                            table=table,
+                        )
                 continue
             if c.get("subtype") != "AT_AddConstraint":
                 continue
@@ -110,7 +116,9 @@ class ConstraintWithoutNotValid(Rule):
         rel_text = ctx.source(stmt, *self._relation_span(stmt))
         keep = _apply_rel(stmt, rel_edits)
         later = f"ALTER TABLE {rel_text} VALIDATE CONSTRAINT {quote_ident(name)}"
-        return split_after_commit(self, stmt, ctx, keep, later, self.fix_title, slug=f"validate_{name}")
+        return split_after_commit(
+            self, stmt, ctx, keep, later, self.fix_title, slug=f"validate_{name}"
+        )
 
     @staticmethod
     def _relation_span(stmt):
@@ -120,7 +128,17 @@ class ConstraintWithoutNotValid(Rule):
         for tok in stmt.tokens:
             if tok.start < start:
                 continue
-            if tok.name in ("ADD_P", "ALTER", "DROP", "VALIDATE", "RENAME", "SET", "ENABLE", "DISABLE", "OWNER"):
+            if tok.name in (
+                "ADD_P",
+                "ALTER",
+                "DROP",
+                "VALIDATE",
+                "RENAME",
+                "SET",
+                "ENABLE",
+                "DISABLE",
+                "OWNER",
+            ):
                 break
             end = tok.end
         return start, end

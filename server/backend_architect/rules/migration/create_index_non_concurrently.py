@@ -54,7 +54,9 @@ class CreateIndexNonConcurrently(Rule):
             table = relation_name(node.get("relation"))
             if ctx.is_new_table(table, stmt):
                 return
-            head = stmt.find_sequence("CREATE", "INDEX") or stmt.find_sequence("CREATE", "UNIQUE", "INDEX")
+            head = stmt.find_sequence("CREATE", "INDEX") or stmt.find_sequence(
+                "CREATE", "UNIQUE", "INDEX"
+            )
             verb, what = "CREATE", f"table {table}"
         else:
             if node.get("removeType") != "OBJECT_INDEX":
@@ -66,13 +68,28 @@ class CreateIndexNonConcurrently(Rule):
         if not head:
             return
         index_tok = head[-1]
-        title = "build the index CONCURRENTLY" if verb == "CREATE" else "drop the index CONCURRENTLY"
+        title = (
+            "build the index CONCURRENTLY" if verb == "CREATE" else "drop the index CONCURRENTLY"
+        )
         name = node.get("idxname") if verb == "CREATE" else None
         schema = (node.get("relation") or {}).get("schemaname")
-        down = f"DROP INDEX CONCURRENTLY IF EXISTS {schema + '.' if schema else ''}{name}" if name else ""
-        fix = run_outside_transaction(self, stmt, ctx, [(index_tok.end, index_tok.end, " CONCURRENTLY")], title,
-                                      slug=f"concurrently_{name or 'drop_index'}", down_sql=down)
-        if verb == "DROP" and (len(node.get("objects", [])) > 1 or node.get("behavior") == "DROP_CASCADE"):
+        down = (
+            f"DROP INDEX CONCURRENTLY IF EXISTS {schema + '.' if schema else ''}{name}"
+            if name
+            else ""
+        )
+        fix = run_outside_transaction(
+            self,
+            stmt,
+            ctx,
+            [(index_tok.end, index_tok.end, " CONCURRENTLY")],
+            title,
+            slug=f"concurrently_{name or 'drop_index'}",
+            down_sql=down,
+        )
+        if verb == "DROP" and (
+            len(node.get("objects", [])) > 1 or node.get("behavior") == "DROP_CASCADE"
+        ):
             fix = None  # DROP INDEX CONCURRENTLY drops one index, without CASCADE
         yield ctx.finding(self, stmt, head[0].start, index_tok.end, fix=fix, verb=verb, table=what)
 
@@ -83,7 +100,9 @@ class CreateIndexNonConcurrently(Rule):
             if other.kind == "IndexStmt" and other.node.get("idxname"):
                 created.add(other.node["idxname"].lower())
         for obj in stmt.node.get("objects", []):
-            names = [i.get("String", {}).get("sval", "") for i in obj.get("List", {}).get("items", [])]
+            names = [
+                i.get("String", {}).get("sval", "") for i in obj.get("List", {}).get("items", [])
+            ]
             if names and names[-1].lower() not in created:
                 return False
         return bool(created)

@@ -89,7 +89,13 @@ def _replaced_or_moved(ctx) -> set[str]:
         elif stmt.kind == "RenameStmt" and node.get("renameType") == "OBJECT_TABLE":
             out.add((relation_name(node.get("relation")) or "").rsplit(".", 1)[-1].lower())
             out.add((node.get("newname") or "").lower())
-        elif stmt.kind in ("InsertStmt", "UpdateStmt", "DeleteStmt", "SelectStmt", "CreateTableAsStmt"):
+        elif stmt.kind in (
+            "InsertStmt",
+            "UpdateStmt",
+            "DeleteStmt",
+            "SelectStmt",
+            "CreateTableAsStmt",
+        ):
             target = (relation_name(node.get("relation")) or "").rsplit(".", 1)[-1].lower()
             for kind, body in walk(node):
                 if kind == "RangeVar" and body.get("relname"):

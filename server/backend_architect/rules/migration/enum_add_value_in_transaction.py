@@ -53,24 +53,44 @@ class EnumAddValueInTransaction(Rule):
         head = stmt.find_sequence("ADD_P", "VALUE_P")
         s, e = (head[0].start, head[-1].end) if head else stmt.head_range()
         if pg < 12:
-            fix = run_outside_transaction(self, stmt, ctx, [], "run the ADD VALUE outside the transaction",
-                                          slug=f"add_value_{value}")
+            fix = run_outside_transaction(
+                self,
+                stmt,
+                ctx,
+                [],
+                "run the ADD VALUE outside the transaction",
+                slug=f"add_value_{value}",
+            )
             if fix is not None and (not fix.is_safe or not fix.edits and not fix.new_files):
                 fix = None
             yield ctx.finding(
-                self, stmt, s, e, fix=fix,
-                detail=(f"ALTER TYPE {type_name} ADD VALUE cannot run inside a transaction block before PG 12 "
-                        f"(postgres-version {pg}): this migration fails; run it outside a transaction"),
+                self,
+                stmt,
+                s,
+                e,
+                fix=fix,
+                detail=(
+                    f"ALTER TYPE {type_name} ADD VALUE cannot run inside a transaction block before PG 12 "
+                    f"(postgres-version {pg}): this migration fails; run it outside a transaction"
+                ),
             )
             return
         literal = "'" + value.replace("'", "''") + "'"
-        for other in ctx.statements[stmt.index + 1:]:
-            if other.kind == "TransactionStmt" and (other.node or {}).get("kind") in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
+        for other in ctx.statements[stmt.index + 1 :]:
+            if other.kind == "TransactionStmt" and (other.node or {}).get("kind") in (
+                "TRANS_STMT_COMMIT",
+                "TRANS_STMT_ROLLBACK",
+            ):
                 break
             if literal in other.text:
                 yield ctx.finding(
-                    self, stmt, s, e,
-                    detail=(f"the new {type_name} value {literal} is used later in the same transaction, before "
-                            "the ADD VALUE commits (unsafe use of new value); use it in the next migration"),
+                    self,
+                    stmt,
+                    s,
+                    e,
+                    detail=(
+                        f"the new {type_name} value {literal} is used later in the same transaction, before "
+                        "the ADD VALUE commits (unsafe use of new value); use it in the next migration"
+                    ),
                 )
                 return

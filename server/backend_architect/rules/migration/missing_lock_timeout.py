@@ -73,7 +73,11 @@ class MissingLockTimeout(Rule):
                 continue
             if self._sets_lock_timeout(stmt):
                 return
-            locks = [(t, lock) for t, lock in heavy_locks(stmt, ctx) if lock == ACCESS_EXCLUSIVE and not _drops(stmt, t)]
+            locks = [
+                (t, lock)
+                for t, lock in heavy_locks(stmt, ctx)
+                if lock == ACCESS_EXCLUSIVE and not _drops(stmt, t)
+            ]
             if locks:
                 first = (stmt, locks[0])
                 break
@@ -83,26 +87,43 @@ class MissingLockTimeout(Rule):
         top = next(s for s in ctx.statements)
         value = ctx.settings.migration.lock_timeout
         fix = self.fix([ctx.insert(top, 0, f"SET lock_timeout = '{value}';\n")])
-        what = " ".join(t.name.replace("_P", "") for t in stmt.tokens[:2]) if stmt.tokens else stmt.kind
+        what = (
+            " ".join(t.name.replace("_P", "") for t in stmt.tokens[:2])
+            if stmt.tokens
+            else stmt.kind
+        )
         s, e = stmt.head_range()
         if stmt.tokens:
             s, e = stmt.tokens[0].start, stmt.tokens[min(1, len(stmt.tokens) - 1)].end
         blocks = BLOCKS[lock].replace("every", "every new")
         article = "an" if lock.startswith("ACCESS") else "a"
-        yield ctx.finding(self, stmt, s, e, fix=fix, what=what, article=article, lock=lock, table=table, blocks=blocks)
+        yield ctx.finding(
+            self,
+            stmt,
+            s,
+            e,
+            fix=fix,
+            what=what,
+            article=article,
+            lock=lock,
+            table=table,
+            blocks=blocks,
+        )
 
     @staticmethod
     def _sets_lock_timeout(stmt) -> bool:
         node = stmt.node
         if stmt.kind == "VariableSetStmt":
             return (node.get("name") or "").lower() == "lock_timeout"
-        if stmt.kind == "SelectStmt" and "set_config" in stmt.text.lower() and "lock_timeout" in stmt.text.lower():
+        if (
+            stmt.kind == "SelectStmt"
+            and "set_config" in stmt.text.lower()
+            and "lock_timeout" in stmt.text.lower()
+        ):
             return True
         if stmt.kind in ("AlterRoleSetStmt", "AlterDatabaseSetStmt"):
             return "lock_timeout" in stmt.text.lower()
         return False
-
-
 
 
 def _drops(stmt, table: str) -> bool:
@@ -125,7 +146,10 @@ def _pending(path: str, settings) -> bool:
     if not path or not os.path.isfile(path):
         return True
     if not history_of(path, settings).historical:
-        return _newest_version_folder(os.path.dirname(unit_of(path))) or order_key(unit_of(path))[0] != 0
+        return (
+            _newest_version_folder(os.path.dirname(unit_of(path)))
+            or order_key(unit_of(path))[0] != 0
+        )
     unit = unit_of(path)
     folder = os.path.dirname(unit)
     siblings = []

@@ -52,7 +52,12 @@ class MultipleExclusiveLocks(Rule):
         for stmt in ctx.statements:
             if stmt.kind == "TransactionStmt" and not whole:
                 kind = (stmt.node or {}).get("kind", "")
-                if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
+                if kind in (
+                    "TRANS_STMT_BEGIN",
+                    "TRANS_STMT_START",
+                    "TRANS_STMT_COMMIT",
+                    "TRANS_STMT_ROLLBACK",
+                ):
                     held, reported = [], False
                 continue
             if stmt.kind is None or not (stmt.in_transaction or whole) or stmt.node is None:

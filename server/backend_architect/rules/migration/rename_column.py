@@ -44,11 +44,22 @@ class RenameColumn(Rule):
 
     def check_statement(self, stmt, ctx):
         node = stmt.node
-        if node.get("renameType") != "OBJECT_COLUMN" or node.get("relationType") not in (None, "OBJECT_TABLE"):
+        if node.get("renameType") != "OBJECT_COLUMN" or node.get("relationType") not in (
+            None,
+            "OBJECT_TABLE",
+        ):
             return
         table = relation_name(node.get("relation"))
         if ctx.is_new_table(table, stmt):
             return
         seq = stmt.find_sequence("RENAME", "COLUMN") or stmt.find_sequence("RENAME")
         start = seq[0].start if seq else 0
-        yield ctx.finding(self, stmt, start, len(stmt.data), table=table, old=node.get("subname"), new=node.get("newname"))
+        yield ctx.finding(
+            self,
+            stmt,
+            start,
+            len(stmt.data),
+            table=table,
+            old=node.get("subname"),
+            new=node.get("newname"),
+        )

@@ -49,4 +49,11 @@ class RenameTable(Rule):
         if ctx.is_new_table(table, stmt):
             return
         tok = stmt.find_token("RENAME")
-        yield ctx.finding(self, stmt, tok.start if tok else 0, len(stmt.data), table=table, new=node.get("newname"))
+        yield ctx.finding(
+            self,
+            stmt,
+            tok.start if tok else 0,
+            len(stmt.data),
+            table=table,
+            new=node.get("newname"),
+        )

@@ -55,12 +55,23 @@ class SetNotNull(Rule):
         table, cmds = existing_table_cmds(stmt, ctx)
         pg = ctx.settings.postgres_version
         for c, span in cmds:
-            con = (c.get("def") or {}).get("Constraint", {}) if c.get("subtype") == "AT_AddConstraint" else {}
+            con = (
+                (c.get("def") or {}).get("Constraint", {})
+                if c.get("subtype") == "AT_AddConstraint"
+                else {}
+            )
             if con.get("contype") == "CONSTR_NOTNULL" and not con.get("skip_validation"):
                 # PG 18: ADD CONSTRAINT name NOT NULL col -- the same scan; NOT VALID + VALIDATE avoids it
                 keys = [k.get("String", {}).get("sval", "?") for k in con.get("keys", [])]
-                yield ctx.finding(self, stmt, span[0], span[1], table=table, column=", ".join(keys) or "?",
-                                  advice="add it NOT VALID, then VALIDATE CONSTRAINT (PG 18+)")
+                yield ctx.finding(
+                    self,
+                    stmt,
+                    span[0],
+                    span[1],
+                    table=table,
+                    column=", ".join(keys) or "?",
+                    advice="add it NOT VALID, then VALIDATE CONSTRAINT (PG 18+)",
+                )
                 continue
             if c.get("subtype") != "AT_SetNotNull":
                 continue
@@ -76,7 +87,9 @@ class SetNotNull(Rule):
                     "use a CHECK (... IS NOT NULL) NOT VALID constraint + VALIDATE instead"
                 )
                 fix = None
-            yield ctx.finding(self, stmt, span[0], span[1], fix=fix, table=table, column=column, advice=advice)
+            yield ctx.finding(
+                self, stmt, span[0], span[1], fix=fix, table=table, column=column, advice=advice
+            )
 
     def _fix(self, stmt, ctx, table, column):
         short = table.rsplit(".", 1)[-1]
@@ -91,7 +104,9 @@ class SetNotNull(Rule):
             f"{head} {rel} ALTER COLUMN {col} SET NOT NULL;\n"
             f"{head} {rel} DROP CONSTRAINT {con}"
         )
-        return split_after_commit(self, stmt, ctx, keep, later, self.fix_title, slug=f"{short}_{column}_not_null")
+        return split_after_commit(
+            self, stmt, ctx, keep, later, self.fix_title, slug=f"{short}_{column}_not_null"
+        )
 
     @staticmethod
     def _proven_not_null(stmt, ctx, table, column) -> bool:
@@ -101,7 +116,9 @@ class SetNotNull(Rule):
         for other in _earlier_statements(ctx) + ctx.statements[: stmt.index]:
             if other.kind != "AlterTableStmt" or other.node is None:
                 continue
-            if (relation_name(other.node.get("relation")) or "").lower().rsplit(".", 1)[-1] != short:
+            if (relation_name(other.node.get("relation")) or "").lower().rsplit(".", 1)[
+                -1
+            ] != short:
                 continue
             for c in alter_cmds(other):
                 if c.get("subtype") == "AT_AddConstraint":
@@ -110,12 +127,22 @@ class SetNotNull(Rule):
                         continue
                     for kind, node in walk({"x": con.get("raw_expr")}):
                         if kind == "NullTest" and node.get("nulltesttype") == "IS_NOT_NULL":
-                            fields = ((node.get("arg") or {}).get("ColumnRef") or {}).get("fields", [])
+                            fields = ((node.get("arg") or {}).get("ColumnRef") or {}).get(
+                                "fields", []
+                            )
                             if fields and (fields[-1].get("String") or {}).get("sval") == column:
-                                pending[(con.get("conname") or "").lower()] = not con.get("skip_validation")
-                elif c.get("subtype") == "AT_ValidateConstraint" and (c.get("name") or "").lower() in pending:
+                                pending[(con.get("conname") or "").lower()] = not con.get(
+                                    "skip_validation"
+                                )
+                elif (
+                    c.get("subtype") == "AT_ValidateConstraint"
+                    and (c.get("name") or "").lower() in pending
+                ):
                     pending[c["name"].lower()] = True
-                elif c.get("subtype") == "AT_DropConstraint" and (c.get("name") or "").lower() in pending:
+                elif (
+                    c.get("subtype") == "AT_DropConstraint"
+                    and (c.get("name") or "").lower() in pending
+                ):
                     pending.pop(c["name"].lower())
         return any(pending.values())
 
@@ -141,7 +168,11 @@ def _earlier_statements(ctx) -> list:
     path = os.path.abspath(path)
     mine = (order_key(unit_of(path)), unit_of(path))
     try:
-        files = [f for f in history_files(info.migration_folder) if (order_key(unit_of(f)), unit_of(f)) < mine]
+        files = [
+            f
+            for f in history_files(info.migration_folder)
+            if (order_key(unit_of(f)), unit_of(f)) < mine
+        ]
         key = (path, tuple((f, os.path.getmtime(f)) for f in files))
     except OSError:
         return []
@@ -155,7 +186,11 @@ def _earlier_statements(ctx) -> list:
                 continue
             if "CONSTRAINT" not in text.upper():
                 continue
-            out += [st for st in split_statements(region_for_sql_document(text)) if st.kind == "AlterTableStmt"]
+            out += [
+                st
+                for st in split_statements(region_for_sql_document(text))
+                if st.kind == "AlterTableStmt"
+            ]
         if len(_EARLIER) > 256:
             _EARLIER.clear()
         _EARLIER[key] = out

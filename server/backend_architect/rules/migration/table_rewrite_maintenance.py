@@ -49,20 +49,27 @@ class TableRewriteMaintenance(Rule):
         if stmt.kind == "VacuumStmt":
             if not is_vacuum_full(node):
                 return
-            tables = [relation_name((r.get("VacuumRelation") or {}).get("relation")) for r in node.get("rels", [])]
+            tables = [
+                relation_name((r.get("VacuumRelation") or {}).get("relation"))
+                for r in node.get("rels", [])
+            ]
             tables = [t for t in tables if t and not ctx.is_new_table(t, stmt)]
             if node.get("rels") and not tables:
                 return
             what = "VACUUM FULL"
-            detail = (f"rewrites {', '.join(tables) or 'every table of the database'} under an ACCESS EXCLUSIVE lock, "
-                      "blocking every read and write until done; use pg_repack outside the migration")
+            detail = (
+                f"rewrites {', '.join(tables) or 'every table of the database'} under an ACCESS EXCLUSIVE lock, "
+                "blocking every read and write until done; use pg_repack outside the migration"
+            )
         elif stmt.kind == "ClusterStmt":
             table = relation_name(node.get("relation"))
             if ctx.is_new_table(table, stmt):
                 return
             what = "CLUSTER"
-            detail = (f"rewrites {table or 'every clustered table'} under an ACCESS EXCLUSIVE lock, blocking every "
-                      "read and write until done; use pg_repack outside the migration")
+            detail = (
+                f"rewrites {table or 'every clustered table'} under an ACCESS EXCLUSIVE lock, blocking every "
+                "read and write until done; use pg_repack outside the migration"
+            )
         else:
             if is_concurrent_reindex(node):
                 return
@@ -74,15 +81,27 @@ class TableRewriteMaintenance(Rule):
                 return
             what = "REINDEX"
             target = table or node.get("name") or "the objects"
-            detail = (f"of {target} blocks writes to the table (SHARE lock) and reads through the index (ACCESS "
-                      "EXCLUSIVE) while it rebuilds; " + ("use REINDEX ... CONCURRENTLY" if pg >= 12 else
-                                                          f"before PG 12 (postgres-version {pg}) build a new index "
-                                                          "CONCURRENTLY and drop the old one"))
+            detail = (
+                f"of {target} blocks writes to the table (SHARE lock) and reads through the index (ACCESS "
+                "EXCLUSIVE) while it rebuilds; "
+                + (
+                    "use REINDEX ... CONCURRENTLY"
+                    if pg >= 12
+                    else f"before PG 12 (postgres-version {pg}) build a new index "
+                    "CONCURRENTLY and drop the old one"
+                )
+            )
             if pg >= 12 and kind != "REINDEX_OBJECT_SYSTEM":
                 kw = stmt.find_token("INDEX", "TABLE", "SCHEMA", "DATABASE")
                 if kw is not None:
-                    fix = run_outside_transaction(self, stmt, ctx, [(kw.end, kw.end, " CONCURRENTLY")],
-                                                  "REINDEX CONCURRENTLY", slug="reindex_concurrently")
+                    fix = run_outside_transaction(
+                        self,
+                        stmt,
+                        ctx,
+                        [(kw.end, kw.end, " CONCURRENTLY")],
+                        "REINDEX CONCURRENTLY",
+                        slug="reindex_concurrently",
+                    )
         s, e = stmt.head_range()
         if stmt.tokens:
             s, e = stmt.tokens[0].start, stmt.tokens[0].end

@@ -61,13 +61,26 @@ class TransactionNesting(Rule):
             return  # one query per file: an explicit BEGIN ... COMMIT is how such a file gets a transaction
         kind = (stmt.node or {}).get("kind")
         if kind in _OPEN:
-            what, effect = "BEGIN", "it only warns, and the file's COMMIT would end the runner's transaction early"
+            what, effect = (
+                "BEGIN",
+                "it only warns, and the file's COMMIT would end the runner's transaction early",
+            )
         elif kind in _CLOSE:
             what = "COMMIT" if kind == "TRANS_STMT_COMMIT" else "ROLLBACK"
-            effect = "it ends the runner's transaction early; what follows runs outside any transaction"
+            effect = (
+                "it ends the runner's transaction early; what follows runs outside any transaction"
+            )
         else:
             return
         fix = self.fix([delete_statement(stmt, ctx)])
         head = stmt.tokens[0] if stmt.tokens else None
-        yield ctx.finding(self, stmt, 0, head.end if head else len(stmt.data), fix=fix, what=what,
-                          runner=info.runner, effect=effect)
+        yield ctx.finding(
+            self,
+            stmt,
+            0,
+            head.end if head else len(stmt.data),
+            fix=fix,
+            what=what,
+            runner=info.runner,
+            effect=effect,
+        )

@@ -43,4 +43,6 @@ class TruncateTable(Rule):
         names = [n for n in names if n and not ctx.is_new_table(n, stmt)]
         if names:
             tok = stmt.find_token("TRUNCATE")
-            yield ctx.finding(self, stmt, tok.start if tok else 0, tok.end if tok else 8, table=", ".join(names))
+            yield ctx.finding(
+                self, stmt, tok.start if tok else 0, tok.end if tok else 8, table=", ".join(names)
+            )

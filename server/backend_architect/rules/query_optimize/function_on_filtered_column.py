@@ -1,4 +1,11 @@
-from backend_architect.catalog.analysis import conjuncts, expr_end, node_start, query_nodes, resolve_column, sources_of
+from backend_architect.catalog.analysis import (
+    conjuncts,
+    expr_end,
+    node_start,
+    query_nodes,
+    resolve_column,
+    sources_of,
+)
 from backend_architect.catalog.expr import render, type_base
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
@@ -50,7 +57,9 @@ class FunctionOnFilteredColumn(Rule):
         seen = set()
         for node in query_nodes(stmt):
             sources, quals = sources_of(node, ctx.catalog)
-            for expr in conjuncts(node.get("whereClause")) + [c for q in quals for c in conjuncts(q)]:
+            for expr in conjuncts(node.get("whereClause")) + [
+                c for q in quals for c in conjuncts(q)
+            ]:
                 a = expr.get("A_Expr")
                 if not a or a.get("kind") not in ("AEXPR_OP", "AEXPR_IN", "AEXPR_BETWEEN"):
                     continue
@@ -75,26 +84,70 @@ class FunctionOnFilteredColumn(Rule):
                 seen.add(start)
                 wrapped_end = expr_end(stmt, start, stop=_OPERATOR_STOP)
                 fix = None
-                if _is_date_cast(wrapped) and op == "=" and a.get("kind") == "AEXPR_OP" and not _has_column(a.get("rexpr")):
+                if (
+                    _is_date_cast(wrapped)
+                    and op == "="
+                    and a.get("kind") == "AEXPR_OP"
+                    and not _has_column(a.get("rexpr"))
+                ):
                     rstart = node_start(a.get("rexpr"))
                     if rstart is not None:
                         rend = expr_end(stmt, rstart)
                         value = ctx.source(stmt, rstart, rend).strip()
-                        col_text = ctx.source(stmt, ref.get("location", start), _ref_end(stmt, ref.get("location", start)))
-                        new = f"({col_text} >= ({value})::date AND {col_text} < ({value})::date + 1)"
-                        fix = self.fix([ctx.edit(stmt, start, rend, new)], title=self.fix_title.format(column=column))
+                        col_text = ctx.source(
+                            stmt,
+                            ref.get("location", start),
+                            _ref_end(stmt, ref.get("location", start)),
+                        )
+                        new = (
+                            f"({col_text} >= ({value})::date AND {col_text} < ({value})::date + 1)"
+                        )
+                        fix = self.fix(
+                            [ctx.edit(stmt, start, rend, new)],
+                            title=self.fix_title.format(column=column),
+                        )
                 if _is_date_cast(wrapped):
                     advice = f"compare {column} with a range (>= the day, < the next day)"
                 else:
                     name = f"idx_{table.name}_{'_'.join(w for w in _words(text))}"[:63]
                     advice = f"add CREATE INDEX CONCURRENTLY {name} ON {src.name} ({text})"
-                yield ctx.finding(self, stmt, start, max(wrapped_end, start + 1), fix=fix, expr=text,
-                                  table=table.name, column=column, advice=advice)
+                yield ctx.finding(
+                    self,
+                    stmt,
+                    start,
+                    max(wrapped_end, start + 1),
+                    fix=fix,
+                    expr=text,
+                    table=table.name,
+                    column=column,
+                    advice=advice,
+                )
 
 
-_OPERATOR_STOP = {"AND", "OR", "ORDER", "GROUP", "LIMIT", "ASCII_44", "ASCII_59", "ASCII_60", "ASCII_61",
-                  "ASCII_62", "LESS_EQUALS", "GREATER_EQUALS", "NOT_EQUALS", "Op", "IN_P", "BETWEEN", "NOT", "LIKE",
-                  "ILIKE", "IS", "THEN", "WHERE"}
+_OPERATOR_STOP = {
+    "AND",
+    "OR",
+    "ORDER",
+    "GROUP",
+    "LIMIT",
+    "ASCII_44",
+    "ASCII_59",
+    "ASCII_60",
+    "ASCII_61",
+    "ASCII_62",
+    "LESS_EQUALS",
+    "GREATER_EQUALS",
+    "NOT_EQUALS",
+    "Op",
+    "IN_P",
+    "BETWEEN",
+    "NOT",
+    "LIKE",
+    "ILIKE",
+    "IS",
+    "THEN",
+    "WHERE",
+}
 
 
 def _wrapped_column(node) -> dict | None:
@@ -103,7 +156,10 @@ def _wrapped_column(node) -> dict | None:
         args = node["FuncCall"].get("args") or []
         refs = [a["ColumnRef"] for a in args if "ColumnRef" in a]
         others = [a for a in args if "ColumnRef" not in a]
-        if len(refs) == 1 and all("A_Const" in o or "TypeCast" in o and "A_Const" in o["TypeCast"].get("arg", {}) for o in others):
+        if len(refs) == 1 and all(
+            "A_Const" in o or "TypeCast" in o and "A_Const" in o["TypeCast"].get("arg", {})
+            for o in others
+        ):
             return refs[0]
     if "TypeCast" in node:
         arg = node["TypeCast"].get("arg") or {}

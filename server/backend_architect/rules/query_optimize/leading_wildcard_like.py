@@ -36,7 +36,15 @@ class LeadingWildcardLike(Rule):
     command = "QUERY_OPTIMIZE"
     severity = Severity.WARNING
     message = "{op} pattern starting with '%' cannot use a b-tree index: every row is scanned"
-    statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt", "MergeStmt", "ViewStmt", "CreateTableAsStmt")
+    statement_kinds = (
+        "SelectStmt",
+        "UpdateStmt",
+        "DeleteStmt",
+        "InsertStmt",
+        "MergeStmt",
+        "ViewStmt",
+        "CreateTableAsStmt",
+    )
 
     def check_statement(self, stmt, ctx):
         if not stmt.mentions(*LIKE_KINDS):

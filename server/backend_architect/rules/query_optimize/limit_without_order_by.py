@@ -35,9 +35,19 @@ class LimitWithoutOrderBy(Rule):
     name = "limit-without-order-by"
     command = "QUERY_OPTIMIZE"
     severity = Severity.WARNING
-    message = "{what} without ORDER BY returns rows in an arbitrary order; pages overlap and skip rows"
-    statement_kinds = ("SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CreateTableAsStmt", "ViewStmt",
-                       "DeclareCursorStmt")
+    message = (
+        "{what} without ORDER BY returns rows in an arbitrary order; pages overlap and skip rows"
+    )
+    statement_kinds = (
+        "SelectStmt",
+        "InsertStmt",
+        "UpdateStmt",
+        "DeleteStmt",
+        "MergeStmt",
+        "CreateTableAsStmt",
+        "ViewStmt",
+        "DeclareCursorStmt",
+    )
 
     def check_statement(self, stmt, ctx):
         if not stmt.mentions("limitCount", "limitOffset"):
@@ -56,12 +66,16 @@ class LimitWithoutOrderBy(Rule):
             word = "LIMIT" if count is not None else "OFFSET"
             node = count if count is not None else offset
             loc = _location(node)
-            tok = stmt.find_token("LIMIT" if count is not None else "OFFSET", start=max(loc - 12, 0) if loc else 0)
+            tok = stmt.find_token(
+                "LIMIT" if count is not None else "OFFSET", start=max(loc - 12, 0) if loc else 0
+            )
             if tok is None:
                 tok = stmt.find_token("LIMIT", "OFFSET", "FETCH")
             if tok is None:
                 continue
-            yield ctx.finding(self, stmt, tok.start, tok.end, what=word if offset is None else "LIMIT/OFFSET")
+            yield ctx.finding(
+                self, stmt, tok.start, tok.end, what=word if offset is None else "LIMIT/OFFSET"
+            )
 
 
 def _is_one(node) -> bool:

@@ -76,7 +76,11 @@ class NPlusOneQuery(Rule):
             return
         lang = ctx.document.language
         path = ctx.document.path.replace("\\", "/")
-        if ctx.is_migration or _is_test(path, ctx.document.text) or _MIGRATION_CODE.search(ctx.document.text):
+        if (
+            ctx.is_migration
+            or _is_test(path, ctx.document.text)
+            or _MIGRATION_CODE.search(ctx.document.text)
+        ):
             return  # one-off data migrations and tests are not request paths
         analysis = _Analysis(ctx, tree, self)
         if lang == "python":
@@ -117,7 +121,8 @@ _GO_LOOPS = """
 """
 
 _RAW_RESULT = re.compile(
-    r"\.(?:fetchall|fetchmany|fetch|fetch_all|fetchrows|execute|iterate|raw|exec_driver_sql|mappings|scalars|all)\s*\(")
+    r"\.(?:fetchall|fetchmany|fetch|fetch_all|fetchrows|execute|iterate|raw|exec_driver_sql|mappings|scalars|all)\s*\("
+)
 _DJANGO_QS = re.compile(r"\b([A-Z]\w*)\.objects\b")
 _SA_QUERY = re.compile(r"\.query\(\s*([A-Z]\w*)\s*\)|\bselect\(\s*([A-Z]\w*)\s*\)")
 _SCALAR_NAMES = re.compile(
@@ -125,18 +130,43 @@ _SCALAR_NAMES = re.compile(
     r"kind|slug|url|path|text|body|content|data|json|meta|_meta|value|values|year|month|day|hour|minute|"
     r"seconds|days|size|length|state|code|config|settings|info|details|address|location|point|file|image|photo|"
     r"avatar|description|summary|request|user_agent|headers|objects|query|errors|cleaned_data|fields|amount|balance|"
-    r"currency|phone|money|parameters|configuration|settings|options|metadata|private_metadata|attrs|extra|payload)$")
+    r"currency|phone|money|parameters|configuration|settings|options|metadata|private_metadata|attrs|extra|payload)$"
+)
 
 
-_WRITES = {"add", "create", "remove", "set", "clear", "update", "delete", "bulk_create", "get_or_create",
-           "update_or_create", "append", "extend", "pop", "insert", "setdefault", "discard"}
-_TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|_test\.go$|\.(test|spec)\.[jt]sx?$")
-_TEST_CODE = re.compile(r"^\s*(?:import pytest|from pytest|import unittest|from unittest|from django\.test)\b|"
-                        r"^\s*(?:describe|it|test)\(\s*['\"`]", re.M)
+_WRITES = {
+    "add",
+    "create",
+    "remove",
+    "set",
+    "clear",
+    "update",
+    "delete",
+    "bulk_create",
+    "get_or_create",
+    "update_or_create",
+    "append",
+    "extend",
+    "pop",
+    "insert",
+    "setdefault",
+    "discard",
+}
+_TEST_FILE = re.compile(
+    r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|_test\.go$|\.(test|spec)\.[jt]sx?$"
+)
+_TEST_CODE = re.compile(
+    r"^\s*(?:import pytest|from pytest|import unittest|from unittest|from django\.test)\b|"
+    r"^\s*(?:describe|it|test)\(\s*['\"`]",
+    re.M,
+)
 
 
-_MIGRATION_CODE = re.compile(r"^class Migration\(migrations\.Migration\)|^from alembic import op|"
-                             r"^\s*(?:async\s+)?up(?:\s*:\s*async)?\s*\(\s*queryInterface", re.M)
+_MIGRATION_CODE = re.compile(
+    r"^class Migration\(migrations\.Migration\)|^from alembic import op|"
+    r"^\s*(?:async\s+)?up(?:\s*:\s*async)?\s*\(\s*queryInterface",
+    re.M,
+)
 
 
 # test helpers in their own folder (`testutil/`, `riverdrivertest/`, `__tests__/`) and migration runners
@@ -145,12 +175,18 @@ _TEST_OR_MIGRATION_DIR = re.compile(r"(?i)test|^fixtures$|^migrat")
 
 def _is_test(path: str, text: str) -> bool:
     folder = os.path.basename(os.path.dirname(path))
-    return bool(_TEST_FILE.search(path) or _TEST_CODE.search(text) or _TEST_OR_MIGRATION_DIR.search(folder)
-                or re.search(r"(?i)migrat[^/]*$", os.path.basename(path)))
+    return bool(
+        _TEST_FILE.search(path)
+        or _TEST_CODE.search(text)
+        or _TEST_OR_MIGRATION_DIR.search(folder)
+        or re.search(r"(?i)migrat[^/]*$", os.path.basename(path))
+    )
 
 
-RAW_MESSAGE = ("This query runs once per row of {outer} (N+1); read all the rows with one query "
-               "(`{batch}`) before the loop")
+RAW_MESSAGE = (
+    "This query runs once per row of {outer} (N+1); read all the rows with one query "
+    "(`{batch}`) before the loop"
+)
 
 
 class _Analysis:
@@ -174,7 +210,9 @@ class _Analysis:
     def loops(self, query_src) -> list[_Loop]:
         out = []
         if "PARAM" in query_src:
-            query_src = query_src.replace("PARAM", "identifier" if self.lang == "javascript" else "required_parameter")
+            query_src = query_src.replace(
+                "PARAM", "identifier" if self.lang == "javascript" else "required_parameter"
+            )
         for _, caps in languages.matches(self.lang, query_src, self.tree.root_node):
             var = caps.get("var", [None])[0]
             name = self.src(var) if var is not None else ""
@@ -212,7 +250,11 @@ class _Analysis:
 
     def mentions(self, node, name: str) -> bool:
         """Does the node use the loop variable (any name of a destructuring pattern)?"""
-        names = [n for n in re.findall(r"[A-Za-z_$][\w$]*", name) if n not in ("const", "let", "var", "_")]
+        names = [
+            n
+            for n in re.findall(r"[A-Za-z_$][\w$]*", name)
+            if n not in ("const", "let", "var", "_")
+        ]
         text = self.src(node)
         return any(re.search(rf"(?<![\w.$]){re.escape(n)}\b", text) for n in names)
 
@@ -227,8 +269,12 @@ class _Analysis:
                     continue
                 origin = self.origin(loop.iterable)
                 if not is_rows(loop, origin) and not (
-                        re.match(r"\s*\(?\s*(?:SELECT|WITH)\b", site.decoded, re.I) and self.per_item(loop)
-                        and not re.search(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE)\b", site.decoded, re.I)):
+                    re.match(r"\s*\(?\s*(?:SELECT|WITH)\b", site.decoded, re.I)
+                    and self.per_item(loop)
+                    and not re.search(
+                        r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE)\b", site.decoded, re.I
+                    )
+                ):
                     continue
                 args = site.extra.get("args")
                 if self.lang == "go" and loop.var == "Next":
@@ -238,8 +284,15 @@ class _Analysis:
                     continue
                 reported.add(site.call.start_byte)
                 fix = self._raw_batch_fix(site, loop) if self.lang == "python" else None
-                yield self.rule.finding(site.call.start_byte, site.call.end_byte, message=RAW_MESSAGE.format(
-                    outer=f"`{_short(origin)}`", batch="= ANY($1)" if site.style == "$" else "IN (...)"), fix=fix)
+                yield self.rule.finding(
+                    site.call.start_byte,
+                    site.call.end_byte,
+                    message=RAW_MESSAGE.format(
+                        outer=f"`{_short(origin)}`",
+                        batch="= ANY($1)" if site.style == "$" else "IN (...)",
+                    ),
+                    fix=fix,
+                )
 
     # ---- a function that queries, called once per item -----------------------------------
 
@@ -250,17 +303,43 @@ class _Analysis:
         if loop.var == "Next":
             return True
         text = self.src(it).strip()
-        if it.type in ("list", "tuple", "array", "set", "dictionary", "string", "composite_literal",
-                       "interpreted_string_literal", "raw_string_literal", "list_comprehension", "object"):
+        if it.type in (
+            "list",
+            "tuple",
+            "array",
+            "set",
+            "dictionary",
+            "string",
+            "composite_literal",
+            "interpreted_string_literal",
+            "raw_string_literal",
+            "list_comprehension",
+            "object",
+        ):
             return False
-        if re.fullmatch(r"(?:self\.|this\.|\w+\.)?_?[A-Z][A-Z0-9_]*(?:\.(?:items|keys|values)\(\))?", text) or \
-                self.lang == "python" and re.fullmatch(r"(?:\w+\.)?[A-Z][a-z]\w*", text):
+        if (
+            re.fullmatch(
+                r"(?:self\.|this\.|\w+\.)?_?[A-Z][A-Z0-9_]*(?:\.(?:items|keys|values)\(\))?", text
+            )
+            or self.lang == "python"
+            and re.fullmatch(r"(?:\w+\.)?[A-Z][a-z]\w*", text)
+        ):
             return False  # a constant, or a class / enum of choices
-        if re.fullmatch(r"(?:range|enumerate|sorted|reversed|zip)\(\s*(?:\d+|\[[^\]]*\]|\([^)]*\)|_?[A-Z][A-Z0-9_]*)\s*\)", text):
+        if re.fullmatch(
+            r"(?:range|enumerate|sorted|reversed|zip)\(\s*(?:\d+|\[[^\]]*\]|\([^)]*\)|_?[A-Z][A-Z0-9_]*)\s*\)",
+            text,
+        ):
             return False
         if it.type == "identifier":
             values, _ = self.finder().resolve(it, it.start_byte)
-            if values and values[-1].type in ("list", "tuple", "array", "set", "composite_literal", "dictionary"):
+            if values and values[-1].type in (
+                "list",
+                "tuple",
+                "array",
+                "set",
+                "composite_literal",
+                "dictionary",
+            ):
                 return False
         body = loop.body
         stmts = body.named_children
@@ -278,8 +357,15 @@ class _Analysis:
                 p = n.parent
                 if p is not None and p.type == "go_statement":
                     return True
-                if p is not None and p.type == "argument_list" and p.parent is not None and re.search(
-                        r"(?:^|\.)(?:Go|Submit|Run|Spawn|Do)$", self.src(p.parent.child_by_field_name("function") or p)):
+                if (
+                    p is not None
+                    and p.type == "argument_list"
+                    and p.parent is not None
+                    and re.search(
+                        r"(?:^|\.)(?:Go|Submit|Run|Spawn|Do)$",
+                        self.src(p.parent.child_by_field_name("function") or p),
+                    )
+                ):
                     return True
             if n.type == "go_statement":
                 return True
@@ -290,7 +376,9 @@ class _Analysis:
         """`for u in users: repo.get_orders(u.id)` where `get_orders` (in this file, an imported module
         or another file of the package) runs a query."""
         sites = self.ctx.fact("embedded_sql") or []
-        local = _querying_functions(self.tree, self.data, self.lang, [s.call.start_byte for s in sites])
+        local = _querying_functions(
+            self.tree, self.data, self.lang, [s.call.start_byte for s in sites]
+        )
         imported = None
         package = None
         reported = set()
@@ -298,7 +386,12 @@ class _Analysis:
             call = caps["call"][0]
             name = self.src(caps["name"][0])
             recv = caps.get("recv", [None])[0]
-            if call.start_byte in reported or _BATCHED_NAME.search(name) or _writes(name) or name in _DB_API:
+            if (
+                call.start_byte in reported
+                or _BATCHED_NAME.search(name)
+                or _writes(name)
+                or name in _DB_API
+            ):
                 continue
             if self._concurrent(call, loops):
                 continue  # fanned out to goroutines / a worker pool: a deliberate concurrent walk
@@ -325,7 +418,11 @@ class _Analysis:
                 where = f"in `{name}`"
             else:
                 if imported is None:
-                    imported = _imported_functions(self.doc.path, self.doc.text, self.lang) if self.doc.path else {}
+                    imported = (
+                        _imported_functions(self.doc.path, self.doc.text, self.lang)
+                        if self.doc.path
+                        else {}
+                    )
                 if name in imported:
                     module, qs = imported[name]
                     if not qs or not all(qs):
@@ -333,7 +430,9 @@ class _Analysis:
                     where = f"in `{module}`"
                 else:
                     if package is None:
-                        package = _package_functions(self.doc.path, self.lang) if self.doc.path else {}
+                        package = (
+                            _package_functions(self.doc.path, self.lang) if self.doc.path else {}
+                        )
                     qs = package.get(name)
                     if not qs or not all(qs):
                         continue
@@ -341,9 +440,16 @@ class _Analysis:
             if not self.per_item(loop) or _INPUT_ITERABLE.match(self.src(loop.iterable).strip()):
                 continue
             reported.add(call.start_byte)
-            yield self.rule.finding(call.start_byte, call.end_byte, message=CALL_MESSAGE.format(
-                call=_short(self.src(call)), where=where, outer=f"`{_short(self.src(loop.iterable))}`",
-                batch="WHERE ... IN (...)"))
+            yield self.rule.finding(
+                call.start_byte,
+                call.end_byte,
+                message=CALL_MESSAGE.format(
+                    call=_short(self.src(call)),
+                    where=where,
+                    outer=f"`{_short(self.src(loop.iterable))}`",
+                    batch="WHERE ... IN (...)",
+                ),
+            )
 
     def _raw_batch_fix(self, site, loop):
         """`x = await conn.fetch("SELECT ... WHERE fk = $1", row["id"])` inside `for row in rows:`
@@ -358,11 +464,20 @@ class _Analysis:
             return None
         expr = call.parent if call.parent is not None and call.parent.type == "await" else call
         assign = expr.parent
-        if assign is None or assign.type != "assignment" or assign.child_by_field_name("right") != expr:
+        if (
+            assign is None
+            or assign.type != "assignment"
+            or assign.child_by_field_name("right") != expr
+        ):
             return None
         target = assign.child_by_field_name("left")
         stmt = assign.parent
-        if target is None or target.type != "identifier" or stmt is None or stmt.type != "expression_statement":
+        if (
+            target is None
+            or target.type != "identifier"
+            or stmt is None
+            or stmt.type != "expression_statement"
+        ):
             return None
         col = _single_key_select(site.decoded)
         if col is None:
@@ -371,7 +486,9 @@ class _Analysis:
         batched = re.sub(rf"(\b{re.escape(col)}\s*=\s*)\$1\b", r"\1ANY($1)", sql, count=1)
         if batched == sql:
             return None
-        if not re.match(r"\s*SELECT\s+\*", batched, re.I) and not re.match(rf"\s*SELECT\s+{re.escape(col)}\b", batched, re.I):
+        if not re.match(r"\s*SELECT\s+\*", batched, re.I) and not re.match(
+            rf"\s*SELECT\s+{re.escape(col)}\b", batched, re.I
+        ):
             batched = re.sub(r"^(\s*SELECT\s+)", rf"\g<1>{col}, ", batched, count=1, flags=re.I)
         import json as _json
 
@@ -379,18 +496,22 @@ class _Analysis:
         by = f"{name}_by_{col}"
         param = self.src(site.params[0])
         awaited = "await " if expr is not call else ""
-        indent = self.data[self.data.rfind(b"\n", 0, loop.node.start_byte) + 1 : loop.node.start_byte].decode()
+        indent = self.data[
+            self.data.rfind(b"\n", 0, loop.node.start_byte) + 1 : loop.node.start_byte
+        ].decode()
         if indent.strip():
             return None  # the loop does not start its line
         before = (
             f"{by} = {{}}\n"
             f"{indent}for _row in {awaited}{site.receiver}.fetch({_json.dumps(batched)}, "
             f"[{param} for {loop.var} in {self.src(loop.iterable)}]):\n"
-            f"{indent}    {by}.setdefault(_row[\"{col}\"], []).append(_row)\n{indent}"
+            f'{indent}    {by}.setdefault(_row["{col}"], []).append(_row)\n{indent}'
         )
         return self.rule.fix(
-            [Edit(loop.node.start_byte, loop.node.start_byte, before),
-             Edit(expr.start_byte, expr.end_byte, f"{by}.get({param}, [])")],
+            [
+                Edit(loop.node.start_byte, loop.node.start_byte, before),
+                Edit(expr.start_byte, expr.end_byte, f"{by}.get({param}, [])"),
+            ],
             title=f"read every row with one `{col} = ANY($1)` query before the loop",
             safety=Applicability.UNSAFE,
         )
@@ -410,9 +531,15 @@ class _Analysis:
         loops = self.loops(_PY_LOOPS)
         if not loops:
             return
-        yield from self.raw_sql(loops, lambda loop, origin: bool(_RAW_RESULT.search(origin))
-                                and not _DJANGO_QS.search(origin) and not _SA_QUERY.search(origin)
-                                or origin.strip() in ("cur", "cursor", "rows", "result", "records"))
+        yield from self.raw_sql(
+            loops,
+            lambda loop, origin: (
+                bool(_RAW_RESULT.search(origin))
+                and not _DJANGO_QS.search(origin)
+                and not _SA_QUERY.search(origin)
+                or origin.strip() in ("cur", "cursor", "rows", "result", "records")
+            ),
+        )
         models = _py_models(self)
         yield from self.django(loops, models)
         yield from self.sqlalchemy(loops, models)
@@ -427,7 +554,9 @@ class _Analysis:
                 continue
             outer = caps["acc"][0].parent
             called = outer is not None and outer.parent is not None and outer.parent.type == "call"
-            out.append((self.src(caps["rel"][0]), self.src(caps["attr"][0]), caps["acc"][0], called))
+            out.append(
+                (self.src(caps["rel"][0]), self.src(caps["attr"][0]), caps["acc"][0], called)
+            )
         return out
 
     def django(self, loops, models):
@@ -435,7 +564,9 @@ class _Analysis:
             origin_node = loop.iterable
             origin = self.origin(origin_node)
             m = _DJANGO_QS.search(origin)
-            if not m or re.search(r"\.(values|values_list|count|exists|aggregate|iterator)\(", origin):
+            if not m or re.search(
+                r"\.(values|values_list|count|exists|aggregate|iterator)\(", origin
+            ):
                 continue
             model = m.group(1)
             known = models.get(model)
@@ -444,7 +575,9 @@ class _Analysis:
             loaded = re.findall(r"""(?:select|prefetch)_related\(([^)]*)\)""", origin)
             # prefetch_related_objects(rows, "rel") earlier in the function loads them too
             scope = self.finder().scope_of(loop.node)
-            before = self.data[scope.start_byte : loop.node.start_byte].decode("utf-8", "surrogatepass")
+            before = self.data[scope.start_byte : loop.node.start_byte].decode(
+                "utf-8", "surrogatepass"
+            )
             loaded += re.findall(r"""prefetch_related_objects\(([^)]*)\)""", before)
             loaded_names = set()
             for group in loaded:
@@ -463,23 +596,60 @@ class _Analysis:
                     if kind in ("fk",):
                         how = "select_related"
                     elif kind in ("m2m", "reverse"):
-                        if attr in ("all", "count", "exists", "first", "last") or attr not in ("filter", "exclude", "order_by"):
+                        if attr in ("all", "count", "exists", "first", "last") or attr not in (
+                            "filter",
+                            "exclude",
+                            "order_by",
+                        ):
                             how = "prefetch_related"
                 elif rel.endswith("_set") and attr in ("all", "count"):
                     how = "prefetch_related"
-                elif not called and not _SCALAR_NAMES.search(rel) and re.fullmatch(r"[a-z_]+", attr) and \
-                        attr not in ("all", "filter", "exclude", "count", "exists", "get", "first", "last",
-                                     "order_by", "values", "strftime", "isoformat", "lower", "upper", "split",
-                                     "strip", "replace", "format", "startswith", "endswith", "items", "keys",
-                                     "url", "path", "pk") \
-                        and re.search(r"\bmodels\b|\.objects\b", self.doc.text):
+                elif (
+                    not called
+                    and not _SCALAR_NAMES.search(rel)
+                    and re.fullmatch(r"[a-z_]+", attr)
+                    and attr
+                    not in (
+                        "all",
+                        "filter",
+                        "exclude",
+                        "count",
+                        "exists",
+                        "get",
+                        "first",
+                        "last",
+                        "order_by",
+                        "values",
+                        "strftime",
+                        "isoformat",
+                        "lower",
+                        "upper",
+                        "split",
+                        "strip",
+                        "replace",
+                        "format",
+                        "startswith",
+                        "endswith",
+                        "items",
+                        "keys",
+                        "url",
+                        "path",
+                        "pk",
+                    )
+                    and re.search(r"\bmodels\b|\.objects\b", self.doc.text)
+                ):
                     how = "select_related"
                 if how is None:
                     continue
                 seen.add(rel)
                 fix = self._django_fix(origin_node, model, rel, how)
-                yield self.rule.finding(acc.start_byte, acc.end_byte, fix=fix,
-                                        what=f"`{self.src(acc)}`", outer=f"`{model}.objects`")
+                yield self.rule.finding(
+                    acc.start_byte,
+                    acc.end_byte,
+                    fix=fix,
+                    what=f"`{self.src(acc)}`",
+                    outer=f"`{model}.objects`",
+                )
 
     def _django_fix(self, iterable, model, rel, how):
         target = iterable
@@ -488,12 +658,14 @@ class _Analysis:
             if not values:
                 return None
             target = values[-1]
-        q = "(attribute object: (identifier) @m attribute: (identifier) @o (#eq? @o \"objects\")) @objs"
+        q = '(attribute object: (identifier) @m attribute: (identifier) @o (#eq? @o "objects")) @objs'
         for _, caps in languages.matches("python", q, target):
             if self.src(caps["m"][0]) == model:
                 end = caps["objs"][0].end_byte
-                return self.rule.fix([Edit(end, end, f'.{how}("{rel}")')],
-                                     title=self.rule.fix_title.format(rel=f"`{rel}`", how=f"{how}()"))
+                return self.rule.fix(
+                    [Edit(end, end, f'.{how}("{rel}")')],
+                    title=self.rule.fix_title.format(rel=f"`{rel}`", how=f"{how}()"),
+                )
         return None
 
     def sqlalchemy(self, loops, models):
@@ -523,8 +695,13 @@ class _Analysis:
                 seen.add(rel)
                 acc = caps["acc"][0]
                 fix = self._sa_fix(origin_node, model, rel)
-                yield self.rule.finding(acc.start_byte, acc.end_byte, fix=fix,
-                                        what=f"`{self.src(acc)}`", outer=f"the {model} query")
+                yield self.rule.finding(
+                    acc.start_byte,
+                    acc.end_byte,
+                    fix=fix,
+                    what=f"`{self.src(acc)}`",
+                    outer=f"the {model} query",
+                )
 
     def _sa_fix(self, iterable, model, rel):
         target = iterable
@@ -544,7 +721,10 @@ class _Analysis:
             imp = self._import_edit("sqlalchemy.orm", "selectinload")
             if imp is not None:
                 edits.append(imp)
-            return self.rule.fix(edits, title=self.rule.fix_title.format(rel=f"`{model}.{rel}`", how="selectinload()"))
+            return self.rule.fix(
+                edits,
+                title=self.rule.fix_title.format(rel=f"`{model}.{rel}`", how="selectinload()"),
+            )
         return None
 
     def _import_edit(self, module, name):
@@ -555,7 +735,9 @@ class _Analysis:
         if m:
             pos = self.doc.offset_of_char(m.end(1))
             return Edit(pos, pos, f", {name}")
-        imports = list(re.finditer(r"^(?:from\s+\S+\s+import\s+[^\n(]+|import\s+[^\n]+)$", text, re.M))
+        imports = list(
+            re.finditer(r"^(?:from\s+\S+\s+import\s+[^\n(]+|import\s+[^\n]+)$", text, re.M)
+        )
         pos = self.doc.offset_of_char(imports[-1].end()) if imports else 0
         prefix = "\n" if imports else ""
         return Edit(pos, pos, f"{prefix}from {module} import {name}" + ("" if imports else "\n"))
@@ -566,7 +748,12 @@ class _Analysis:
         loops = self.loops(_JS_LOOPS)
         if not loops:
             return
-        yield from self.raw_sql(loops, lambda loop, origin: bool(re.search(r"\.(?:query|execute|raw|any|many|manyOrNone)\(|\brows\b", origin)))
+        yield from self.raw_sql(
+            loops,
+            lambda loop, origin: bool(
+                re.search(r"\.(?:query|execute|raw|any|many|manyOrNone)\(|\brows\b", origin)
+            ),
+        )
         q = """(call_expression function: (member_expression object: (member_expression object: (_) @client property: (property_identifier) @model)
                                                        property: (property_identifier) @op)
                             arguments: (arguments) @args
@@ -581,15 +768,23 @@ class _Analysis:
                 if not self.inside(call, loop) or call.start_byte in seen:
                     continue
                 origin = self.origin(loop.iterable)
-                om = re.search(r"(\w+)\.(\w+)\.(findMany|findAll)\(|\.(find|findBy|findAll|findAndCount|getMany)\(", origin)
+                om = re.search(
+                    r"(\w+)\.(\w+)\.(findMany|findAll)\(|\.(find|findBy|findAll|findAndCount|getMany)\(",
+                    origin,
+                )
                 if not om or not self.mentions(caps["args"][0], loop.var):
                     continue
                 seen.add(call.start_byte)
                 fix = None
                 if "model" in caps and om.group(2):
                     fix = self._prisma_fix(loop, om, caps, call)
-                yield self.rule.finding(call.start_byte, call.end_byte, fix=fix, what="This query",
-                                        outer=f"`{_short(origin)}`")
+                yield self.rule.finding(
+                    call.start_byte,
+                    call.end_byte,
+                    fix=fix,
+                    what="This query",
+                    outer=f"`{_short(origin)}`",
+                )
         yield from self.per_item_calls(loops)
 
     def _prisma_fix(self, loop, om, caps, call):
@@ -600,7 +795,9 @@ class _Analysis:
         schema = _prisma_schema(self.doc.path)
         if not schema:
             return None
-        fields = schema.get(outer_model[:1].upper() + outer_model[1:]) or schema.get(outer_model) or {}
+        fields = (
+            schema.get(outer_model[:1].upper() + outer_model[1:]) or schema.get(outer_model) or {}
+        )
         target = inner_model[:1].upper() + inner_model[1:]
         rels = [name for name, typ in fields.items() if typ == target + "[]"]
         if len(rels) != 1:
@@ -622,21 +819,35 @@ class _Analysis:
             args = oc["args"][0]
             named = [a for a in args.named_children if a.type != "comment"]
             if not named:
-                edit = Edit(args.start_byte + 1, args.start_byte + 1, f"{{ include: {{ {rel}: true }} }}")
-            elif named[0].type == "object" and not re.search(r"\b(include|select)\s*:", self.src(named[0])):
-                edit = Edit(named[0].start_byte + 1, named[0].start_byte + 1, f" include: {{ {rel}: true }},")
+                edit = Edit(
+                    args.start_byte + 1, args.start_byte + 1, f"{{ include: {{ {rel}: true }} }}"
+                )
+            elif named[0].type == "object" and not re.search(
+                r"\b(include|select)\s*:", self.src(named[0])
+            ):
+                edit = Edit(
+                    named[0].start_byte + 1,
+                    named[0].start_byte + 1,
+                    f" include: {{ {rel}: true }},",
+                )
             else:
                 return None
             # the per-row query becomes the loaded relation when it only filters by the row
             inner_args = self.src(caps["args"][0])
-            if not re.fullmatch(rf"\(\s*\{{\s*where\s*:\s*\{{\s*\w+\s*:\s*{re.escape(loop.var)}\.id\s*,?\s*\}}\s*,?\s*\}}\s*\)", inner_args):
+            if not re.fullmatch(
+                rf"\(\s*\{{\s*where\s*:\s*\{{\s*\w+\s*:\s*{re.escape(loop.var)}\.id\s*,?\s*\}}\s*,?\s*\}}\s*\)",
+                inner_args,
+            ):
                 return None
             node = call
             if node.parent is not None and node.parent.type == "await_expression":
                 node = node.parent
             replace = Edit(node.start_byte, node.end_byte, f"{loop.var}.{rel}")
-            return self.rule.fix([edit, replace], title=self.rule.fix_title.format(rel=f"`{rel}`", how="include"),
-                                 safety=Applicability.UNSAFE)
+            return self.rule.fix(
+                [edit, replace],
+                title=self.rule.fix_title.format(rel=f"`{rel}`", how="include"),
+                safety=Applicability.UNSAFE,
+            )
         return None
 
     # ---- Go ---------------------------------------------------------------------------------
@@ -645,8 +856,13 @@ class _Analysis:
         loops = self.loops(_GO_LOOPS)
         if not loops:
             return
-        yield from self.raw_sql(loops, lambda loop, origin: loop.var == "Next" or bool(
-            re.search(r"\.(?:Query|QueryContext|Select|SelectContext)\(", origin)))
+        yield from self.raw_sql(
+            loops,
+            lambda loop, origin: (
+                loop.var == "Next"
+                or bool(re.search(r"\.(?:Query|QueryContext|Select|SelectContext)\(", origin))
+            ),
+        )
         yield from self.per_item_calls(loops)
         # GORM: db.Find(&users) then a per-row query in `for ... range users`
         q = """(call_expression function: (selector_expression field: (field_identifier) @op)
@@ -662,8 +878,15 @@ class _Analysis:
             scope = self.finder().scope_of(loop.node)
             for _, caps in finds:
                 call = caps["call"][0]
-                if scope.start_byte <= call.start_byte and call.end_byte <= loop.node.start_byte and re.fullmatch(
-                        rf"\(\s*&{re.escape(slice_name)}\s*(?:,.*)?\)", self.src(caps["args"][0]), re.S):
+                if (
+                    scope.start_byte <= call.start_byte
+                    and call.end_byte <= loop.node.start_byte
+                    and re.fullmatch(
+                        rf"\(\s*&{re.escape(slice_name)}\s*(?:,.*)?\)",
+                        self.src(caps["args"][0]),
+                        re.S,
+                    )
+                ):
                     outer = call
             if outer is None:
                 continue
@@ -678,12 +901,19 @@ class _Analysis:
                     continue
                 args = self.src(caps["args"][0])
                 row_refs = [loop.var] + ([f"{slice_name}[{index_var}]"] if index_var else [])
-                if not any(r in args or r + "." in self.src(call) for r in row_refs if r and r != "_"):
+                if not any(
+                    r in args or r + "." in self.src(call) for r in row_refs if r and r != "_"
+                ):
                     continue
                 seen.add(call.start_byte)
                 fix = self._gorm_fix(outer, call, caps, row_refs)
-                yield self.rule.finding(call.start_byte, call.end_byte, fix=fix, what="This query",
-                                        outer=f"`{_short(self.src(outer))}`")
+                yield self.rule.finding(
+                    call.start_byte,
+                    call.end_byte,
+                    fix=fix,
+                    what="This query",
+                    outer=f"`{_short(self.src(outer))}`",
+                )
 
     def _gorm_fix(self, outer, call, caps, row_refs):
         m = re.fullmatch(r"\(\s*&(.+)\.(\w+)\s*\)", self.src(caps["args"][0]))
@@ -694,8 +924,11 @@ class _Analysis:
         if stmt is None or stmt.type != "expression_statement":
             return None
         body = stmt.parent
-        if body is not None and body.type == "statement_list" and \
-                sum(1 for c in body.named_children if c.type != "comment") == 1:
+        if (
+            body is not None
+            and body.type == "statement_list"
+            and sum(1 for c in body.named_children if c.type != "comment") == 1
+        ):
             # the loop held only this query: remove the whole loop (an empty range loop
             # would leave an unused variable)
             loop = body.parent.parent if body.parent is not None else None
@@ -707,18 +940,23 @@ class _Analysis:
         # delete the per-row statement with its line
         line_start = self.data.rfind(b"\n", 0, stmt.start_byte) + 1
         line_end = self.data.find(b"\n", stmt.end_byte)
-        rest = self.data[stmt.end_byte:line_end].strip() if line_end != -1 else b""
-        if self.data[line_start:stmt.start_byte].strip() or rest and not rest.startswith(b"//"):
+        rest = self.data[stmt.end_byte : line_end].strip() if line_end != -1 else b""
+        if self.data[line_start : stmt.start_byte].strip() or rest and not rest.startswith(b"//"):
             return None
         remove = Edit(line_start, line_end + 1 if line_end != -1 else stmt.end_byte, "")
-        return self.rule.fix([preload, remove], title=self.rule.fix_title.format(rel=f"`{field}`", how="Preload"),
-                             safety=Applicability.UNSAFE)
+        return self.rule.fix(
+            [preload, remove],
+            title=self.rule.fix_title.format(rel=f"`{field}`", how="Preload"),
+            safety=Applicability.UNSAFE,
+        )
 
 
 # -- queries behind a function call: repositories, serializers -----------------------------------
 
-CALL_MESSAGE = ("`{call}` runs a query ({where}) once per item of {outer} (N+1); load every item's rows with one "
-                "query (`{batch}`) before the loop")
+CALL_MESSAGE = (
+    "`{call}` runs a query ({where}) once per item of {outer} (N+1); load every item's rows with one "
+    "query (`{batch}`) before the loop"
+)
 
 # what a function body does when it queries the database, by language (reads; a per-item
 # write is a different problem)
@@ -729,43 +967,173 @@ _QUERYING = {
         r"scalar_one_or_none|exec_driver_sql|get)\s*\(|\.query\(\s*[A-Z]\w*|"
         r"\b[A-Z]\w*\.objects(?:\.\w+\([^)]*\))*\.(?:get|filter|exclude|first|last|count|exists|aggregate|values|"
         r"values_list|raw|get_or_none|in_bulk|all)\s*\(|\bselect\(\s*[A-Z]\w*|\.(?:get_object_or_404|"
-        r"get_list_or_404)\("),
+        r"get_list_or_404)\("
+    ),
     "js": re.compile(
         r"\b(?:prisma|db|client|tx|this\.prisma)\.\w+\.(?:findMany|findUnique|findFirst|findUniqueOrThrow|"
         r"findFirstOrThrow|count|aggregate|groupBy)\s*\(|\.(?:findOne|findOneBy|findBy|findByPk|findAll|"
         r"findAndCount|findOneOrFail|getOne|getMany|getRawOne|getRawMany|\$queryRaw|\$queryRawUnsafe)\s*[(`]|"
         r"\b(?:pool|client|db|conn|connection|knex|pg|sql|trx|tx|this\.db|this\.pool)\.(?:query|oneOrNone|one|any|"
-        r"many|manyOrNone|raw)\s*\(|\bsql`|\bknex\(\s*['\"]"),
+        r"many|manyOrNone|raw)\s*\(|\bsql`|\bknex\(\s*['\"]"
+    ),
     "go": re.compile(
         r"\.(?:QueryRow|QueryRowContext|QueryContext|QueryRowx|QueryRowxContext|Queryx|QueryxContext|"
         r"NamedQuery)\s*\(|"
         r"\b(?:db|tx|conn|pool|DB|Tx|sqlx|gdb|orm|gormDB|r\.db|s\.db|repo\.db|store\.db|d\.db|q\.db)\s*\.\s*"
-        r"(?:Query|Get|Select|GetContext|SelectContext|First|Find|Take|Last|Raw|Model|Where|Preload|Count)\s*\("),
+        r"(?:Query|Get|Select|GetContext|SelectContext|First|Find|Take|Last|Raw|Model|Where|Preload|Count)\s*\("
+    ),
 }
 # per-item writes (create, update, send ...) are a different problem from N+1 reads
-_WRITE_WORDS = {"create", "update", "upsert", "save", "insert", "delete", "remove", "add", "set", "sync", "ensure",
-                "send", "notify", "publish", "emit", "make", "log", "write", "store", "put", "post", "patch", "mark",
-                "record", "assign", "attach", "detach", "grant", "revoke", "invite", "apply", "process", "handle",
-                "import", "export", "migrate", "register", "enqueue", "schedule", "refresh", "reset", "touch",
-                "duplicate", "copy", "move", "subscribe", "unsubscribe", "restore", "archive", "preserve", "lock",
-                "unlock", "publish", "unpublish", "link", "unlink", "increment", "decrement", "clear", "purge"}
+_WRITE_WORDS = {
+    "create",
+    "update",
+    "upsert",
+    "save",
+    "insert",
+    "delete",
+    "remove",
+    "add",
+    "set",
+    "sync",
+    "ensure",
+    "send",
+    "notify",
+    "publish",
+    "emit",
+    "make",
+    "log",
+    "write",
+    "store",
+    "put",
+    "post",
+    "patch",
+    "mark",
+    "record",
+    "assign",
+    "attach",
+    "detach",
+    "grant",
+    "revoke",
+    "invite",
+    "apply",
+    "process",
+    "handle",
+    "import",
+    "export",
+    "migrate",
+    "register",
+    "enqueue",
+    "schedule",
+    "refresh",
+    "reset",
+    "touch",
+    "duplicate",
+    "copy",
+    "move",
+    "subscribe",
+    "unsubscribe",
+    "restore",
+    "archive",
+    "preserve",
+    "lock",
+    "unlock",
+    "unpublish",
+    "link",
+    "unlink",
+    "increment",
+    "decrement",
+    "clear",
+    "purge",
+}
 
 
 def _writes(name: str) -> bool:
     words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)
     return any(w.lower() in _WRITE_WORDS for w in words)
+
+
 # loops over what the caller sent (a payload's list of tags): a handful of items, not table rows
-_INPUT_ITERABLE = re.compile(r"(?i)^(?:\w+_in|\w+_input|\w+_request|payload|body|data|params|args|kwargs|request|req|"
-                             r"form|options|opts|config|settings|cfg|conf|input|dto|cmd|command)(?:\.|\[|$)")
-_BATCHED_NAME = re.compile(r"(?i)batch|bulk|many|_in$|by_?ids$|multi|_all$|^all_|prefetch|preload|load_all|"
-                           r"cache|memo|warm")
-_GENERIC_METHODS = {"get", "find", "save", "create", "update", "delete", "all", "first", "list", "load", "fetch",
-                    "query", "run", "execute", "call", "send", "process", "handle", "add", "remove", "set", "put",
-                    "post", "render", "append", "push", "read", "write", "close", "open", "apply", "emit", "log",
-                    "validate", "check", "format", "parse", "build", "map", "filter", "reduce", "count", "exists",
-                    "Get", "Find", "Save", "Create", "Update", "Delete", "List", "Load", "Query", "Run", "Exec",
-                    "Execute", "Send", "Process", "Handle", "Add", "Remove", "Set", "Put", "Read", "Write", "Close",
-                    "Count", "First", "Scan", "Error", "String", "Validate"}
+_INPUT_ITERABLE = re.compile(
+    r"(?i)^(?:\w+_in|\w+_input|\w+_request|payload|body|data|params|args|kwargs|request|req|"
+    r"form|options|opts|config|settings|cfg|conf|input|dto|cmd|command)(?:\.|\[|$)"
+)
+_BATCHED_NAME = re.compile(
+    r"(?i)batch|bulk|many|_in$|by_?ids$|multi|_all$|^all_|prefetch|preload|load_all|"
+    r"cache|memo|warm"
+)
+_GENERIC_METHODS = {
+    "get",
+    "find",
+    "save",
+    "create",
+    "update",
+    "delete",
+    "all",
+    "first",
+    "list",
+    "load",
+    "fetch",
+    "query",
+    "run",
+    "execute",
+    "call",
+    "send",
+    "process",
+    "handle",
+    "add",
+    "remove",
+    "set",
+    "put",
+    "post",
+    "render",
+    "append",
+    "push",
+    "read",
+    "write",
+    "close",
+    "open",
+    "apply",
+    "emit",
+    "log",
+    "validate",
+    "check",
+    "format",
+    "parse",
+    "build",
+    "map",
+    "filter",
+    "reduce",
+    "count",
+    "exists",
+    "Get",
+    "Find",
+    "Save",
+    "Create",
+    "Update",
+    "Delete",
+    "List",
+    "Load",
+    "Query",
+    "Run",
+    "Exec",
+    "Execute",
+    "Send",
+    "Process",
+    "Handle",
+    "Add",
+    "Remove",
+    "Set",
+    "Put",
+    "Read",
+    "Write",
+    "Close",
+    "Count",
+    "First",
+    "Scan",
+    "Error",
+    "String",
+    "Validate",
+}
 _DEF_QUERIES = {
     "python": "(function_definition name: (identifier) @name body: (_) @body) @def",
     "go": """(function_declaration name: (identifier) @name body: (_) @body) @def
@@ -782,10 +1150,32 @@ _CALLS = {
     "go": "(call_expression function: [(identifier) @name (selector_expression operand: (_) @recv field: (field_identifier) @name)] arguments: (argument_list) @args) @call",
     "js": "(call_expression function: [(identifier) @name (member_expression object: (_) @recv property: (property_identifier) @name)] arguments: (arguments) @args) @call",
 }
-_DB_API = embedded.PY_METHODS | embedded.JS_METHODS | embedded.GO_METHODS | {
-    "GetContext", "SelectContext", "findByPk", "findOne", "findAll", "findMany", "findUnique", "findFirst",
-    "findOneBy", "findBy", "findAndCountAll", "findOrCreate", "scalars", "scalar"}
-_SOURCE_EXT = {"python": (".py",), "go": (".go",), "js": (".ts", ".js", ".tsx", ".mjs", ".cjs", ".jsx")}
+_DB_API = (
+    embedded.PY_METHODS
+    | embedded.JS_METHODS
+    | embedded.GO_METHODS
+    | {
+        "GetContext",
+        "SelectContext",
+        "findByPk",
+        "findOne",
+        "findAll",
+        "findMany",
+        "findUnique",
+        "findFirst",
+        "findOneBy",
+        "findBy",
+        "findAndCountAll",
+        "findOrCreate",
+        "scalars",
+        "scalar",
+    }
+)
+_SOURCE_EXT = {
+    "python": (".py",),
+    "go": (".go",),
+    "js": (".ts", ".js", ".tsx", ".mjs", ".cjs", ".jsx"),
+}
 _PACKAGE_FILES: dict[tuple, dict[str, list[bool]]] = {}
 
 
@@ -814,11 +1204,21 @@ def _querying_functions(tree, data: bytes, lang: str, extra_spans=()) -> dict[st
         inner = []
         if lang == "python":
             # a def inside the body is a closure handed to someone else, not run by this call
-            inner = [(n.start_byte, n.end_byte) for n in nested if body.start_byte <= n.start_byte and n.end_byte <= body.end_byte]
+            inner = [
+                (n.start_byte, n.end_byte)
+                for n in nested
+                if body.start_byte <= n.start_byte and n.end_byte <= body.end_byte
+            ]
             for start, end in sorted(inner, reverse=True):
-                text = text[: start - body.start_byte] + text[end - body.start_byte :] if text.isascii() else text
-        q = bool(pattern.search(text)) or any(body.start_byte <= s < body.end_byte and
-                                              not any(a <= s < b for a, b in inner) for s in extra_spans)
+                text = (
+                    text[: start - body.start_byte] + text[end - body.start_byte :]
+                    if text.isascii()
+                    else text
+                )
+        q = bool(pattern.search(text)) or any(
+            body.start_byte <= s < body.end_byte and not any(a <= s < b for a, b in inner)
+            for s in extra_spans
+        )
         direct.setdefault(name, []).append(q)
         bodies.append((name, text, q))
     querying = {n for n, qs in direct.items() if qs and all(qs)}
@@ -836,8 +1236,14 @@ def _package_functions(path: str, lang: str) -> dict[str, list[bool]]:
     folder = os.path.dirname(os.path.abspath(path))
     exts = _SOURCE_EXT[_qlang(lang)]
     try:
-        names = sorted(n for n in os.listdir(folder) if n.endswith(exts) and not _TEST_FILE.search(n)
-                       and not n.endswith((".d.ts", ".min.js")) and not n.startswith(("mock_", "mocks", "fake_")))
+        names = sorted(
+            n
+            for n in os.listdir(folder)
+            if n.endswith(exts)
+            and not _TEST_FILE.search(n)
+            and not n.endswith((".d.ts", ".min.js"))
+            and not n.startswith(("mock_", "mocks", "fake_"))
+        )
     except OSError:
         return {}
     if len(names) > 150:
@@ -864,9 +1270,18 @@ def _package_functions(path: str, lang: str) -> dict[str, list[bool]]:
                 data = fh.read()
         except OSError:
             continue
-        file_lang = lang if lang in ("python", "go") else "tsx" if n.endswith("x") else \
-            "typescript" if n.endswith(".ts") else "javascript"
-        for name, qs in _querying_functions(languages.parse(data, file_lang), data, file_lang).items():
+        file_lang = (
+            lang
+            if lang in ("python", "go")
+            else "tsx"
+            if n.endswith("x")
+            else "typescript"
+            if n.endswith(".ts")
+            else "javascript"
+        )
+        for name, qs in _querying_functions(
+            languages.parse(data, file_lang), data, file_lang
+        ).items():
             found.setdefault(name, []).extend(qs)
     if len(_PACKAGE_FILES) > 256:
         _PACKAGE_FILES.clear()
@@ -880,20 +1295,29 @@ def _imported_functions(path: str, text: str, lang: str) -> dict[str, tuple[str,
     folder = os.path.dirname(os.path.abspath(path))
     out: dict[str, tuple[str, list[bool]]] = {}
     if lang == "python":
-        imports = [(m.group(1), m.group(2), m.group(3)) for m in
-                   re.finditer(r"^\s*from\s+(\.+)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)", text, re.M)]
+        imports = [
+            (m.group(1), m.group(2), m.group(3))
+            for m in re.finditer(
+                r"^\s*from\s+(\.+)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)", text, re.M
+            )
+        ]
         for dots, module, names in imports:
             base = folder
             for _ in range(len(dots) - 1):
                 base = os.path.dirname(base)
             target = os.path.join(base, *module.split(".")) if module else base
             candidates = [target + ".py", os.path.join(target, "__init__.py")]
-            wanted = {alias or n: n for n, alias in re.findall(r"\b(\w+)\b(?:\s+as\s+(\w+))?", names.strip("()"))}
+            wanted = {
+                alias or n: n
+                for n, alias in re.findall(r"\b(\w+)\b(?:\s+as\s+(\w+))?", names.strip("()"))
+            }
             _read_candidates(candidates, wanted, lang, out)
     elif lang != "go":
         for m in re.finditer(r"""import\s*\{([^}]*)\}\s*from\s*['"](\.{1,2}/[^'"]+)['"]""", text):
             target = os.path.normpath(os.path.join(folder, m.group(2)))
-            candidates = [target + e for e in (".ts", ".js", ".tsx", "/index.ts", "/index.js")] + [target]
+            candidates = [target + e for e in (".ts", ".js", ".tsx", "/index.ts", "/index.js")] + [
+                target
+            ]
             wanted = {}
             for part in m.group(1).split(","):
                 bits = part.strip().split(" as ")
@@ -914,8 +1338,15 @@ def _read_candidates(candidates, wanted, lang, out) -> None:
             return
         if len(data) > 400_000:
             return
-        file_lang = lang if lang == "python" else "tsx" if c.endswith("x") else \
-            "typescript" if c.endswith(".ts") else "javascript"
+        file_lang = (
+            lang
+            if lang == "python"
+            else "tsx"
+            if c.endswith("x")
+            else "typescript"
+            if c.endswith(".ts")
+            else "javascript"
+        )
         funcs = _querying_functions(languages.parse(data, file_lang), data, file_lang)
         for local, original in wanted.items():
             if original in funcs:
@@ -932,17 +1363,29 @@ def _single_key_select(sql: str) -> str | None:
     if kind != "SelectStmt" or raw is None or '"FuncCall"' in raw or '"SubLink"' in raw:
         return None
     node = node_of(raw, kind)
-    if (len(node.get("fromClause") or []) != 1 or "RangeVar" not in node["fromClause"][0] or node.get("groupClause")
-            or node.get("limitCount") or node.get("distinctClause") or node.get("op", "SETOP_NONE") != "SETOP_NONE"):
+    if (
+        len(node.get("fromClause") or []) != 1
+        or "RangeVar" not in node["fromClause"][0]
+        or node.get("groupClause")
+        or node.get("limitCount")
+        or node.get("distinctClause")
+        or node.get("op", "SETOP_NONE") != "SETOP_NONE"
+    ):
         return None
     where = (node.get("whereClause") or {}).get("A_Expr") or {}
-    if where.get("kind") != "AEXPR_OP" or [n.get("String", {}).get("sval") for n in where.get("name", [])] != ["="]:
+    if where.get("kind") != "AEXPR_OP" or [
+        n.get("String", {}).get("sval") for n in where.get("name", [])
+    ] != ["="]:
         return None
     left, right = where.get("lexpr") or {}, where.get("rexpr") or {}
     if "ParamRef" in left:
         left, right = right, left
     fields = (left.get("ColumnRef") or {}).get("fields") or []
-    if (right.get("ParamRef") or {}).get("number") != 1 or len(fields) != 1 or "String" not in fields[0]:
+    if (
+        (right.get("ParamRef") or {}).get("number") != 1
+        or len(fields) != 1
+        or "String" not in fields[0]
+    ):
         return None
     return fields[0]["String"]["sval"]
 
@@ -974,7 +1417,9 @@ def _models_in_file(path: str) -> dict[str, dict[str, str]]:
             text = ""
         try:
             found = _models_in(text, languages.parse(text, "python")) if "class " in text else {}
-        except languages.ParseRefused:  # a file over the parsing limits defines no models we can read
+        except (
+            languages.ParseRefused
+        ):  # a file over the parsing limits defines no models we can read
             found = {}
         _MODEL_FILES.put(key, found, 200 + sum(100 + 80 * len(fields) for fields in found.values()))
     return found
@@ -1007,7 +1452,9 @@ def _imported_models(doc_path: str, text: str, name: str) -> dict[str, str] | No
             target = os.path.join(root, rel) if rel else root
             candidates = [target + ".py", os.path.join(target, "__init__.py")]
             if os.path.isdir(target):
-                candidates += sorted(os.path.join(target, f) for f in os.listdir(target) if f.endswith(".py"))
+                candidates += sorted(
+                    os.path.join(target, f) for f in os.listdir(target) if f.endswith(".py")
+                )
             for c in candidates:
                 if os.path.isfile(c):
                     models = _models_in_file(c)
@@ -1043,7 +1490,9 @@ def _models_in(text: str, tree) -> dict[str, dict[str, str]]:
             target = re.match(r"\(\s*['\"]?(?:\w+\.)?(\w+)", args)
             related = re.search(r"related_name\s*=\s*['\"](\w+)['\"]", args)
             if target:
-                reverse.append((target.group(1), related.group(1) if related else cls.lower() + "_set"))
+                reverse.append(
+                    (target.group(1), related.group(1) if related else cls.lower() + "_set")
+                )
         elif fn == "ManyToManyField":
             fields[field] = "m2m"
         elif fn == "relationship":

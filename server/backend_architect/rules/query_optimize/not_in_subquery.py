@@ -35,7 +35,15 @@ class NotInSubquery(Rule):
     message = "NOT IN (subquery) returns nothing when the subquery yields a NULL and cannot become an anti-join; use NOT EXISTS"
     fix_title = "rewrite to NOT EXISTS"
     fix_safety = Applicability.UNSAFE
-    statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt", "MergeStmt", "ViewStmt", "CreateTableAsStmt")
+    statement_kinds = (
+        "SelectStmt",
+        "UpdateStmt",
+        "DeleteStmt",
+        "InsertStmt",
+        "MergeStmt",
+        "ViewStmt",
+        "CreateTableAsStmt",
+    )
 
     def check_statement(self, stmt, ctx):
         if not (stmt.mentions("NOT_EXPR") and stmt.mentions("ANY_SUBLINK")):
@@ -58,8 +66,15 @@ class NotInSubquery(Rule):
         inner = sub.get("subselect", {}).get("SelectStmt", {})
         targets = inner.get("targetList") or []
         froms = inner.get("fromClause") or []
-        if (len(targets) != 1 or len(froms) != 1 or "RangeVar" not in froms[0] or inner.get("groupClause")
-                or inner.get("distinctClause") or inner.get("limitCount") or inner.get("op", "SETOP_NONE") != "SETOP_NONE"):
+        if (
+            len(targets) != 1
+            or len(froms) != 1
+            or "RangeVar" not in froms[0]
+            or inner.get("groupClause")
+            or inner.get("distinctClause")
+            or inner.get("limitCount")
+            or inner.get("op", "SETOP_NONE") != "SETOP_NONE"
+        ):
             return None
         test = sub.get("testexpr", {}).get("ColumnRef")
         target = (targets[0].get("ResTarget") or {}).get("val", {}).get("ColumnRef")
@@ -79,8 +94,11 @@ class NotInSubquery(Rule):
             test_fields = [outer_alias] + test_fields
         if len(target_fields) == 1:
             target_fields = [inner_alias] + target_fields
-        if outer_alias and len(test_fields) == 2 and test_fields[0].lower() == inner_alias.lower() and not (
-            (inner_rv.get("alias") or {}).get("aliasname")
+        if (
+            outer_alias
+            and len(test_fields) == 2
+            and test_fields[0].lower() == inner_alias.lower()
+            and not ((inner_rv.get("alias") or {}).get("aliasname"))
         ):
             return None  # same table on both sides without an alias: ambiguous
         from_start = inner_rv["location"]
@@ -119,7 +137,11 @@ def _not_in_sublinks(where):
             stack.extend(boolexpr.get("args", []))
         elif boolexpr.get("boolop") == "NOT_EXPR":
             args = boolexpr.get("args", [])
-            if len(args) == 1 and "SubLink" in args[0] and args[0]["SubLink"].get("subLinkType") == "ANY_SUBLINK":
+            if (
+                len(args) == 1
+                and "SubLink" in args[0]
+                and args[0]["SubLink"].get("subLinkType") == "ANY_SUBLINK"
+            ):
                 yield args[0]["SubLink"]
 
 

@@ -38,11 +38,20 @@ class OffsetPagination(Rule):
     name = "offset-pagination"
     command = "QUERY_OPTIMIZE"
     severity = Severity.WARNING
-    message = "OFFSET {offset} pagination reads and discards every skipped row; use keyset pagination"
+    message = (
+        "OFFSET {offset} pagination reads and discards every skipped row; use keyset pagination"
+    )
     fix_title = "rewrite as keyset pagination on ({keys})"
     fix_safety = Applicability.UNSAFE
-    statement_kinds = ("SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CreateTableAsStmt",
-                       "DeclareCursorStmt")
+    statement_kinds = (
+        "SelectStmt",
+        "InsertStmt",
+        "UpdateStmt",
+        "DeleteStmt",
+        "MergeStmt",
+        "CreateTableAsStmt",
+        "DeclareCursorStmt",
+    )
 
     def check_statement(self, stmt, ctx):
         if not stmt.mentions("limitOffset"):
@@ -50,7 +59,11 @@ class OffsetPagination(Rule):
         node = stmt.node
         for select in stmt.selects:
             offset = select.get("limitOffset")
-            if not offset or not select.get("sortClause") or select.get("op", "SETOP_NONE") != "SETOP_NONE":
+            if (
+                not offset
+                or not select.get("sortClause")
+                or select.get("op", "SETOP_NONE") != "SETOP_NONE"
+            ):
                 continue
             if _large_offset(offset) is None:
                 continue
@@ -58,13 +71,17 @@ class OffsetPagination(Rule):
                 tok = top_level_token(stmt, "OFFSET")
             else:  # a page inside a CTE, subquery, set-operation branch or INSERT ... SELECT
                 loc = _offset_location(offset)
-                toks = [t for t in stmt.tokens if t.name == "OFFSET" and (loc is None or t.start < loc)]
+                toks = [
+                    t for t in stmt.tokens if t.name == "OFFSET" and (loc is None or t.start < loc)
+                ]
                 tok = toks[-1] if toks else None
             if tok is None:
                 continue
             end = expr_end(stmt, tok.end)
             fix = self._keyset_fix(stmt, ctx, node, tok, end) if select is node else None
-            yield ctx.finding(self, stmt, tok.start, end, fix=fix, offset=ctx.source(stmt, tok.end, end).strip())
+            yield ctx.finding(
+                self, stmt, tok.start, end, fix=fix, offset=ctx.source(stmt, tok.end, end).strip()
+            )
 
     def _keyset_fix(self, stmt, ctx, node, offset_tok, offset_end):
         if ctx.catalog is None or ctx.source(stmt, 0, len(stmt.data)) != stmt.text:
@@ -78,7 +95,11 @@ class OffsetPagination(Rule):
         for sort in node.get("sortClause"):
             sb = sort.get("SortBy", {})
             names = name_list((sb.get("node") or {}).get("ColumnRef", {}).get("fields"))
-            if not names or not table.column(names[-1]) or sb.get("sortby_nulls", "SORTBY_NULLS_DEFAULT") != "SORTBY_NULLS_DEFAULT":
+            if (
+                not names
+                or not table.column(names[-1])
+                or sb.get("sortby_nulls", "SORTBY_NULLS_DEFAULT") != "SORTBY_NULLS_DEFAULT"
+            ):
                 return None
             d = "DESC" if sb.get("sortby_dir") == "SORTBY_DESC" else "ASC"
             if direction not in (None, d):
@@ -92,7 +113,9 @@ class OffsetPagination(Rule):
         if any(table.column(k).nullable for k in keys):
             return None  # NULLs never compare; keyset on a nullable key loses rows
         params = [b.get("number", 0) for kind, b in walk(node) if kind == "ParamRef"]
-        offset_params = [b.get("number", 0) for kind, b in walk(node.get("limitOffset")) if kind == "ParamRef"]
+        offset_params = [
+            b.get("number", 0) for kind, b in walk(node.get("limitOffset")) if kind == "ParamRef"
+        ]
         for k in offset_params:
             params.remove(k)
         first = max(params, default=0) + 1
@@ -117,18 +140,26 @@ class OffsetPagination(Rule):
             edits.append(ctx.edit(stmt, where_tok.start, wend, f"WHERE ({original}) AND {cond}\n"))
         else:
             edits.append(ctx.insert(stmt, order_tok.start, f"WHERE {cond}\n"))
-        order_text = "ORDER BY " + ", ".join(quote_ident(k) + (" DESC" if direction == "DESC" else "") for k in keys)
-        edits.append(ctx.edit(stmt, order_tok.start, clause_end.start if clause_end else len(stmt.data),
-                              order_text + (" " if clause_end else "")))
+        order_text = "ORDER BY " + ", ".join(
+            quote_ident(k) + (" DESC" if direction == "DESC" else "") for k in keys
+        )
+        edits.append(
+            ctx.edit(
+                stmt,
+                order_tok.start,
+                clause_end.start if clause_end else len(stmt.data),
+                order_text + (" " if clause_end else ""),
+            )
+        )
         # drop OFFSET ... and the blank before it
         data = stmt.data
         s = offset_tok.start
-        while s > 0 and data[s - 1:s] in (b" ", b"\t", b"\n"):
+        while s > 0 and data[s - 1 : s] in (b" ", b"\t", b"\n"):
             s -= 1
         if clause_end is not None and clause_end.start == offset_tok.start:
             s = offset_tok.start
             e = offset_end
-            while e < len(data) and data[e:e + 1] in (b" ", b"\t", b"\n"):
+            while e < len(data) and data[e : e + 1] in (b" ", b"\t", b"\n"):
                 e += 1
             edits[-1] = ctx.edit(stmt, order_tok.start, offset_tok.start, order_text + " ")
             edits.append(ctx.edit(stmt, s, e, ""))

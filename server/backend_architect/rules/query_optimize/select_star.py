@@ -93,8 +93,10 @@ class SelectStar(Rule):
             for c in columns
         ]
         label = ", ".join(n for n, _, _ in per_table)
-        return self.fix([ctx.edit(stmt, loc, end, ", ".join(parts))],
-                        title=self.fix_title.format(count=len(parts), table=label))
+        return self.fix(
+            [ctx.edit(stmt, loc, end, ", ".join(parts))],
+            title=self.fix_title.format(count=len(parts), table=label),
+        )
 
 
 _SQLC_HEADER_RE = re.compile(
@@ -144,7 +146,7 @@ def _output_stars(stmt, catalog):
             continue
         seen.add(id(select))
         scope = dict(ctes)
-        for cte in ((select.get("withClause") or {}).get("ctes") or []):
+        for cte in (select.get("withClause") or {}).get("ctes") or []:
             body = cte.get("CommonTableExpr") or {}
             query = (body.get("ctequery") or {}).get("SelectStmt")
             if body.get("ctename"):
@@ -159,7 +161,11 @@ def _output_stars(stmt, catalog):
             if not fields or "A_Star" not in fields[-1]:
                 continue
             qualifier = fields[0].get("String", {}).get("sval") if len(fields) > 1 else None
-            covered = [it for it in items if qualifier is None or (it[0] or "").lower() == qualifier.lower()]
+            covered = [
+                it
+                for it in items
+                if qualifier is None or (it[0] or "").lower() == qualifier.lower()
+            ]
             reads_table = False
             for _, item in covered:
                 if "RangeVar" in item:
@@ -226,7 +232,9 @@ def _from_tables(select: dict) -> list[tuple[str, str]]:
         item = stack.pop(0)
         if "RangeVar" in item:
             name = relation_name(item)
-            alias = (item["RangeVar"].get("alias") or {}).get("aliasname") or name.rsplit(".", 1)[-1]
+            alias = (item["RangeVar"].get("alias") or {}).get("aliasname") or name.rsplit(".", 1)[
+                -1
+            ]
             out.append((name, alias))
         elif "JoinExpr" in item:
             stack[:0] = [item["JoinExpr"].get("larg"), item["JoinExpr"].get("rarg")]

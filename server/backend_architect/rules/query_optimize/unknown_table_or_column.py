@@ -52,11 +52,20 @@ class UnknownTableOrColumn(Rule):
         catalog = ctx.catalog
         node = stmt.node
         scopes = list(_scopes(node, stmt.kind, catalog))
-        aliases = {body.get("name").lower() for kind, body in walk(node) if kind == "ResTarget" and body.get("name")}
+        aliases = {
+            body.get("name").lower()
+            for kind, body in walk(node)
+            if kind == "ResTarget" and body.get("name")
+        }
         seen: set[int] = set()
         for scope in scopes:
             for src in scope.own:
-                if src.name and src.table is None and not src.cte and PLACEHOLDER_SCHEMA not in src.name:
+                if (
+                    src.name
+                    and src.table is None
+                    and not src.cte
+                    and PLACEHOLDER_SCHEMA not in src.name
+                ):
                     finding = self._unknown_table(stmt, ctx, src)
                     if finding is not None:
                         yield finding
@@ -74,7 +83,9 @@ class UnknownTableOrColumn(Rule):
                 continue
             loc = target.get("location", 0)
             start, end = _name_range(stmt, loc, name)
-            yield self._column_finding(stmt, ctx, start, end, name, table.name, [c.name for c in table.columns])
+            yield self._column_finding(
+                stmt, ctx, start, end, name, table.name, [c.name for c in table.columns]
+            )
 
     def _unknown_table(self, stmt, ctx, src):
         """A table the schema does not have: only when a migration dropped it, or when the
@@ -85,10 +96,18 @@ class UnknownTableOrColumn(Rule):
         if "." in src.name and src.name.rsplit(".", 1)[0].lower() not in catalog_schemas(catalog):
             return None  # another schema (an extension's, another service's): not described here
         dropped = catalog.was_dropped(src.name)
-        if dropped and (_skipped_statements_in(catalog, dropped.rsplit(":", 1)[0])
-                        or _other_database(dropped, ctx.document.path)):
-            dropped = None  # the dropping file has unreadable statements, or migrates another database
-        close = [c for c in catalog.close_table_names(src.name) if _one_typo(unqualified(src.name).lower(), c.lower())]
+        if dropped and (
+            _skipped_statements_in(catalog, dropped.rsplit(":", 1)[0])
+            or _other_database(dropped, ctx.document.path)
+        ):
+            dropped = (
+                None  # the dropping file has unreadable statements, or migrates another database
+            )
+        close = [
+            c
+            for c in catalog.close_table_names(src.name)
+            if _one_typo(unqualified(src.name).lower(), c.lower())
+        ]
         if not dropped and (len(close) != 1 or not catalog_complete(catalog)):
             return None
         start, end = _name_range(stmt, src.location, src.name)
@@ -97,8 +116,10 @@ class UnknownTableOrColumn(Rule):
         if len(close) == 1:
             hint += f"; did you mean {close[0]}?"
             qual = src.name.rsplit(".", 1)[0] + "." if "." in src.name else ""
-            fix = self.fix([ctx.edit(stmt, start, end, qual + quote_ident(close[0]))],
-                           title=self.fix_title.format(old=src.name, new=close[0]))
+            fix = self.fix(
+                [ctx.edit(stmt, start, end, qual + quote_ident(close[0]))],
+                title=self.fix_title.format(old=src.name, new=close[0]),
+            )
         return ctx.finding(self, stmt, start, end, fix=fix, what="table", name=src.name, hint=hint)
 
     def _check_ref(self, stmt, ctx, scope, ref, aliases):
@@ -117,7 +138,11 @@ class UnknownTableOrColumn(Rule):
             where = src.table.name
         else:
             visible = scope.visible()
-            if col.lower() in aliases or not visible or not all(_checkable(s.table) for s in visible):
+            if (
+                col.lower() in aliases
+                or not visible
+                or not all(_checkable(s.table) for s in visible)
+            ):
                 return None
             if any(s.table.column(col) for s in visible):
                 return None
@@ -137,7 +162,10 @@ class UnknownTableOrColumn(Rule):
         hint = f" of {where}"
         if len(close) == 1:
             hint += f"; did you mean {close[0]}?"
-            fix = self.fix([ctx.edit(stmt, start, end, quote_ident(close[0]))], title=self.fix_title.format(old=col, new=close[0]))
+            fix = self.fix(
+                [ctx.edit(stmt, start, end, quote_ident(close[0]))],
+                title=self.fix_title.format(old=col, new=close[0]),
+            )
         return ctx.finding(self, stmt, start, end, fix=fix, what="column", name=col, hint=hint)
 
 
@@ -175,7 +203,10 @@ def _scopes(node, kind, catalog, outer=None, ctes=frozenset()):
     """Every query level of a statement (CTEs, set-operation branches, subqueries), with
     sources whose name is a CTE in scope marked as such."""
     with_clause = node.get("withClause") or {}
-    names = {(c.get("CommonTableExpr") or {}).get("ctename", "").lower() for c in with_clause.get("ctes") or []}
+    names = {
+        (c.get("CommonTableExpr") or {}).get("ctename", "").lower()
+        for c in with_clause.get("ctes") or []
+    }
     ctes = ctes | names
     for c in with_clause.get("ctes") or []:
         query = (c.get("CommonTableExpr") or {}).get("ctequery") or {}
@@ -196,7 +227,9 @@ def _scopes(node, kind, catalog, outer=None, ctes=frozenset()):
         rest = {k: v for k, v in node.items() if k in ("onConflictClause", "returningList")}
     else:
         own, _ = sources_of(node, catalog)
-        rest = {k: v for k, v in node.items() if k not in ("withClause", "larg", "rarg", "relation")}
+        rest = {
+            k: v for k, v in node.items() if k not in ("withClause", "larg", "rarg", "relation")
+        }
     for src in own:
         src.cte = bool(src.name) and "." not in src.name and src.name.lower() in ctes
         if src.cte or (src.name and PLACEHOLDER_SCHEMA in src.name):
@@ -230,7 +263,11 @@ def _collect(cur, refs: list, nested: list) -> None:
                 continue
             if key == "A_Expr" and isinstance(value, dict) and _is_named_parameter(value):
                 continue
-            if key == "FuncCall" and isinstance(value, dict) and name_list(value.get("funcname"))[:1] == ["sqlc"]:
+            if (
+                key == "FuncCall"
+                and isinstance(value, dict)
+                and name_list(value.get("funcname"))[:1] == ["sqlc"]
+            ):
                 continue
             if isinstance(value, (dict, list)):
                 stack.append(value)
@@ -247,8 +284,12 @@ def _is_named_parameter(expr: dict) -> bool:
 
 
 def _checkable(table) -> bool:
-    return (table is not None and table.columns_known and not table.redefined
-            and PLACEHOLDER_SCHEMA not in table.qualified)
+    return (
+        table is not None
+        and table.columns_known
+        and not table.redefined
+        and PLACEHOLDER_SCHEMA not in table.qualified
+    )
 
 
 def catalog_schemas(catalog) -> set[str]:
@@ -271,7 +312,9 @@ def catalog_complete(catalog) -> bool:
 _COMPLETE: dict[int, bool] = {}
 
 
-_OTHER_DATABASES = re.compile(r"(?<![a-z])(mysql|mariadb|sqlite3?|cockroach(?:db)?|clickhouse|mssql|sqlserver)(?![a-z])", re.I)
+_OTHER_DATABASES = re.compile(
+    r"(?<![a-z])(mysql|mariadb|sqlite3?|cockroach(?:db)?|clickhouse|mssql|sqlserver)(?![a-z])", re.I
+)
 
 
 def _other_database(drop_path: str, query_path: str) -> bool:
@@ -282,7 +325,10 @@ def _other_database(drop_path: str, query_path: str) -> bool:
 
 def _skipped_statements_in(catalog, path: str) -> bool:
     prefix = path + ":"
-    return any(note.startswith(prefix) and any(n in note for n in _INCOMPLETE_NOTES) for note in catalog.notes)
+    return any(
+        note.startswith(prefix) and any(n in note for n in _INCOMPLETE_NOTES)
+        for note in catalog.notes
+    )
 
 
 def _one_typo(a: str, b: str) -> bool:
@@ -291,9 +337,14 @@ def _one_typo(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _assigned_columns(stmt, node, catalog):
@@ -319,7 +370,11 @@ def _name_range(stmt, loc: int, name: str) -> tuple[int, int]:
             continue
         if end is not None and tok.start != end:
             break
-        if expect_name and not tok.name.startswith("ASCII_") and tok.name not in ("PARAM", "ICONST", "SCONST", "FCONST"):
+        if (
+            expect_name
+            and not tok.name.startswith("ASCII_")
+            and tok.name not in ("PARAM", "ICONST", "SCONST", "FCONST")
+        ):
             end = tok.end
             expect_name = False
         elif not expect_name and tok.name == "ASCII_46":

@@ -47,7 +47,12 @@ class UpdateDeleteWithoutWhere(Rule):
     statement_kinds = ("UpdateStmt", "DeleteStmt", "SelectStmt", "InsertStmt", "MergeStmt")
 
     def check_statement(self, stmt, ctx):
-        if ctx.ctx.is_migration or ctx.in_migration or skip_tests(ctx.document.path) or _schema_script(ctx):
+        if (
+            ctx.ctx.is_migration
+            or ctx.in_migration
+            or skip_tests(ctx.document.path)
+            or _schema_script(ctx)
+        ):
             return  # migrations, scripts and test clean-ups change whole tables on purpose
         if stmt.kind in ("UpdateStmt", "DeleteStmt"):
             yield from self._check(stmt, ctx, stmt.kind, stmt.node)
@@ -60,7 +65,11 @@ class UpdateDeleteWithoutWhere(Rule):
         if node.get("whereClause") is not None:
             return
         table = relation_name(node.get("relation"))
-        if ctx.is_new_table(table, stmt) or _is_temporary(table) or PLACEHOLDER_SCHEMA in (table or ""):
+        if (
+            ctx.is_new_table(table, stmt)
+            or _is_temporary(table)
+            or PLACEHOLDER_SCHEMA in (table or "")
+        ):
             return  # a scratch table, or a table name filled in at run time (a generic dump or reset helper)
         verb = "UPDATE" if kind == "UpdateStmt" else "DELETE"
         rel = node.get("relation", {}).get("location")
@@ -88,4 +97,8 @@ def _schema_script(ctx) -> bool:
 def _is_temporary(table: str | None) -> bool:
     """Scratch tables, named as such."""
     short = (table or "").rsplit(".", 1)[-1].lower()
-    return short.startswith(("tmp_", "temp_")) or short.endswith(("_tmp", "_temp")) or short in ("tmp", "temp")
+    return (
+        short.startswith(("tmp_", "temp_"))
+        or short.endswith(("_tmp", "_temp"))
+        or short in ("tmp", "temp")
+    )

@@ -1,7 +1,7 @@
 import re
 
 from backend_architect.app import checks
-from backend_architect.app.routes import named_args, text
+from backend_architect.app.routes import named_args
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 
@@ -12,7 +12,7 @@ LIMITER_PACKAGES = re.compile(
     re.I,
 )
 
-GIN_LIMITER = '''
+GIN_LIMITER = """
 
 // rateLimit allows perMinute requests per minute from each client IP.
 func rateLimit(perMinute int) gin.HandlerFunc {
@@ -33,7 +33,7 @@ func rateLimit(perMinute int) gin.HandlerFunc {
 		c.Next()
 	}
 }
-'''
+"""
 
 
 def _words(name: str) -> str:
@@ -102,12 +102,21 @@ class SensitiveRouteWithoutRateLimit(Rule):
             if r.limiter or r.method not in ("POST", "PUT", "PATCH", "ANY"):
                 continue
             # the handler's name speaks only when the path says nothing (mounted elsewhere: "/", "")
-            m = checks.SENSITIVE_ROUTE_RE.search(r.path) or not re.search(r"/[A-Za-z]", r.path) and checks.SENSITIVE_ROUTE_RE.search(
-                "/" + _words(r.handler.rsplit(".", 1)[-1]) + "/")
+            m = (
+                checks.SENSITIVE_ROUTE_RE.search(r.path)
+                or not re.search(r"/[A-Za-z]", r.path)
+                and checks.SENSITIVE_ROUTE_RE.search(
+                    "/" + _words(r.handler.rsplit(".", 1)[-1]) + "/"
+                )
+            )
             if not m:
                 continue
             what = m.group(2).lower().replace("_", "")
-            if what == "refresh" and not re.search(r"auth|token|session|jwt", r.path + " " + r.handler, re.I) and r.path.rstrip("/") != "/refresh":
+            if (
+                what == "refresh"
+                and not re.search(r"auth|token|session|jwt", r.path + " " + r.handler, re.I)
+                and r.path.rstrip("/") != "/refresh"
+            ):
                 continue  # refreshing feeds or caches, not tokens
             if r.guards and not re.search(r"/password/?$", r.path):
                 continue  # needs a valid session already: not a credential-guessing target
@@ -120,8 +129,9 @@ class SensitiveRouteWithoutRateLimit(Rule):
             if r.framework == "django":
                 name = h.node.child_by_field_name("name")
                 start, end = name.start_byte, name.end_byte
-            yield self.finding(start, end, fix=fix,
-                               method=r.method, path=r.path or r.handler, what=what)
+            yield self.finding(
+                start, end, fix=fix, method=r.method, path=r.path or r.handler, what=what
+            )
 
     # -- fixes ----------------------------------------------------------------------------
 
@@ -137,20 +147,36 @@ class SensitiveRouteWithoutRateLimit(Rule):
         edits.append(Edit(dec_end, dec_end, f'\n{indent}@limiter.limit("5/minute")'))
         params = fn.child_by_field_name("parameters")
         if not h.route.request_names:
-            edits.append(Edit(params.start_byte + 1, params.start_byte + 1, "request: Request" + (", " if named_args(params) else "")))
+            edits.append(
+                Edit(
+                    params.start_byte + 1,
+                    params.start_byte + 1,
+                    "request: Request" + (", " if named_args(params) else ""),
+                )
+            )
         imports = []
         if not re.search(rb"^\s*limiter\s*=", data, re.M):
-            imports += ["from slowapi import Limiter, _rate_limit_exceeded_handler", "from slowapi.errors import RateLimitExceeded",
-                        "from slowapi.util import get_remote_address"]
-        if not h.route.request_names and not re.search(rb"from fastapi import[^\n]*\bRequest\b", data):
+            imports += [
+                "from slowapi import Limiter, _rate_limit_exceeded_handler",
+                "from slowapi.errors import RateLimitExceeded",
+                "from slowapi.util import get_remote_address",
+            ]
+        if not h.route.request_names and not re.search(
+            rb"from fastapi import[^\n]*\bRequest\b", data
+        ):
             line = re.search(rb"^from fastapi import ([^\n(]+)$", data, re.M)
             if line:
                 edits.append(Edit(line.end(), line.end(), ", Request"))
             else:
                 imports.append("from fastapi import Request")
-        edits += self._python_setup(a, data, imports, "limiter = Limiter(key_func=get_remote_address)",
-                                    r"^(\w+)\s*=\s*FastAPI\(",
-                                    "{app}.state.limiter = limiter\n{app}.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)")
+        edits += self._python_setup(
+            a,
+            data,
+            imports,
+            "limiter = Limiter(key_func=get_remote_address)",
+            r"^(\w+)\s*=\s*FastAPI\(",
+            "{app}.state.limiter = limiter\n{app}.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)",
+        )
         return self.fix(edits, title=self.fix_title.format(limiter="slowapi"))
 
     def _fix_flask(self, a, h, data):
@@ -159,15 +185,27 @@ class SensitiveRouteWithoutRateLimit(Rule):
         edits = [Edit(dec_end, dec_end, f'\n{indent}@limiter.limit("5 per minute")')]
         imports = []
         if not re.search(rb"^\s*limiter\s*=", data, re.M):
-            imports += ["from flask_limiter import Limiter", "from flask_limiter.util import get_remote_address"]
+            imports += [
+                "from flask_limiter import Limiter",
+                "from flask_limiter.util import get_remote_address",
+            ]
         app = re.search(rb"^(\w+)\s*=\s*Flask\(", data, re.M)
         define = "limiter = Limiter(get_remote_address)" if app is None else None
-        edits += self._python_setup(a, data, imports, define, r"^(\w+)\s*=\s*Flask\(", "limiter = Limiter(get_remote_address, app={app})")
+        edits += self._python_setup(
+            a,
+            data,
+            imports,
+            define,
+            r"^(\w+)\s*=\s*Flask\(",
+            "limiter = Limiter(get_remote_address, app={app})",
+        )
         return self.fix(edits, title=self.fix_title.format(limiter="flask-limiter"))
 
     def _fix_django(self, a, h, data):
         fn = h.node
-        top = fn.parent if fn.parent is not None and fn.parent.type == "decorated_definition" else fn
+        top = (
+            fn.parent if fn.parent is not None and fn.parent.type == "decorated_definition" else fn
+        )
         indent = checks.indent_at(data, top.start_byte)
         start = checks.line_start(data, top.start_byte)
         in_class = "class" in h.extra
@@ -185,13 +223,21 @@ class SensitiveRouteWithoutRateLimit(Rule):
         edits = []
         app = re.search(app_re.encode(), data, re.M) if app_re else None
         block = "\n".join(lines)
-        if define and not re.search(rb"^\s*limiter\s*=", data, re.M) and not (app and app_line and app_line.startswith("limiter")):
+        if (
+            define
+            and not re.search(rb"^\s*limiter\s*=", data, re.M)
+            and not (app and app_line and app_line.startswith("limiter"))
+        ):
             block += ("\n\n" if block else "") + define
         if block:
             imp = checks.python_import(data, a.tree, block)
             if imp is not None:
                 edits.append(imp)
-        if app is not None and app_line and not re.search(rb"\.state\.limiter\s*=|^limiter\s*=", data, re.M):
+        if (
+            app is not None
+            and app_line
+            and not re.search(rb"\.state\.limiter\s*=|^limiter\s*=", data, re.M)
+        ):
             end = _statement_end(a.tree, app.start(), data)
             edits.append(Edit(end, end, "\n" + app_line.format(app=app.group(1).decode())))
         return edits
@@ -204,36 +250,62 @@ class SensitiveRouteWithoutRateLimit(Rule):
         edits = [Edit(args[0].end_byte, args[0].end_byte, ", authLimiter")]
         if not re.search(rb"\bauthLimiter\s*=", data):
             stmt = call
-            while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
+            while stmt.parent is not None and stmt.parent.type not in (
+                "program",
+                "statement_block",
+            ):
                 stmt = stmt.parent
             start = checks.line_start(data, stmt.start_byte)
             indent = checks.indent_at(data, stmt.start_byte)
-            edits.append(Edit(start, start, f"{indent}const authLimiter = rateLimit({{ windowMs: 15 * 60 * 1000, limit: 10 }});\n\n"))
-            imp = checks.js_import(data, a.tree, 'import rateLimit from "express-rate-limit";',
-                                   'const rateLimit = require("express-rate-limit");')
+            edits.append(
+                Edit(
+                    start,
+                    start,
+                    f"{indent}const authLimiter = rateLimit({{ windowMs: 15 * 60 * 1000, limit: 10 }});\n\n",
+                )
+            )
+            imp = checks.js_import(
+                data,
+                a.tree,
+                'import rateLimit from "express-rate-limit";',
+                'const rateLimit = require("express-rate-limit");',
+            )
             if imp is not None:
                 edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(limiter="express-rate-limit"))
 
     def _fix_fastify(self, a, h, data):
         options = h.extra.get("options")
-        cfg = "config: { rateLimit: { max: 5, timeWindow: \"1 minute\" } }"
+        cfg = 'config: { rateLimit: { max: 5, timeWindow: "1 minute" } }'
         if options is not None:
-            if re.search(rb"\bconfig\s*:", data[options.start_byte:options.end_byte]):
+            if re.search(rb"\bconfig\s*:", data[options.start_byte : options.end_byte]):
                 return None
-            return self.fix([Edit(options.start_byte + 1, options.start_byte + 1, f" {cfg},")],
-                            title=self.fix_title.format(limiter="@fastify/rate-limit"))
+            return self.fix(
+                [Edit(options.start_byte + 1, options.start_byte + 1, f" {cfg},")],
+                title=self.fix_title.format(limiter="@fastify/rate-limit"),
+            )
         args = named_args(h.decl.child_by_field_name("arguments"))
         if not args:
             return None
-        return self.fix([Edit(args[0].end_byte, args[0].end_byte, f", {{ {cfg} }}")],
-                        title=self.fix_title.format(limiter="@fastify/rate-limit"))
+        return self.fix(
+            [Edit(args[0].end_byte, args[0].end_byte, f", {{ {cfg} }}")],
+            title=self.fix_title.format(limiter="@fastify/rate-limit"),
+        )
 
     def _fix_nestjs(self, a, h, data):
         start = checks.line_start(data, h.decl.start_byte)
         indent = checks.indent_at(data, h.decl.start_byte)
-        edits = [Edit(start, start, f"{indent}@UseGuards(ThrottlerGuard)\n{indent}@Throttle({{ default: {{ limit: 5, ttl: 60000 }} }})\n")]
-        for module, names in (("@nestjs/throttler", ["Throttle", "ThrottlerGuard"]), ("@nestjs/common", ["UseGuards"])):
+        edits = [
+            Edit(
+                start,
+                start,
+                f"{indent}@UseGuards(ThrottlerGuard)\n{indent}@Throttle({{ default: {{ limit: 5, ttl: 60000 }} }})\n",
+            )
+        ]
+        for module, names in (
+            ("@nestjs/throttler", ["Throttle", "ThrottlerGuard"]),
+            ("@nestjs/common", ["UseGuards"]),
+        ):
             imp = checks.js_import_names(data, a.tree, module, names)
             if imp is not None:
                 edits.append(imp)
@@ -245,19 +317,39 @@ class SensitiveRouteWithoutRateLimit(Rule):
             return None
         edits = [Edit(args[0].end_byte, args[0].end_byte, ", rateLimit(5)")]
         if not re.search(rb"func rateLimit\(", data):
-            edits.append(Edit(len(data), len(data), GIN_LIMITER if data.endswith(b"\n") else "\n" + GIN_LIMITER))
-            imp = checks.go_import(data, a.tree, ["net/http", "sync", "time", "golang.org/x/time/rate"])
+            edits.append(
+                Edit(
+                    len(data),
+                    len(data),
+                    GIN_LIMITER if data.endswith(b"\n") else "\n" + GIN_LIMITER,
+                )
+            )
+            imp = checks.go_import(
+                data, a.tree, ["net/http", "sync", "time", "golang.org/x/time/rate"]
+            )
             if imp is not None:
                 edits.append(imp)
-        return self.fix(edits, title=self.fix_title.format(limiter="per-IP (golang.org/x/time/rate)"))
+        return self.fix(
+            edits, title=self.fix_title.format(limiter="per-IP (golang.org/x/time/rate)")
+        )
 
     def _fix_echo(self, a, h, data):
         args = named_args(h.decl.child_by_field_name("arguments"))
         if len(args) < 2:
             return None
         v4 = b"labstack/echo/v4" in data
-        mw = "github.com/labstack/echo/v4/middleware" if v4 else "github.com/labstack/echo/middleware"
-        edits = [Edit(args[1].end_byte, args[1].end_byte, ", middleware.RateLimiter(middleware.NewRateLimiterMemoryStore(rate.Limit(5)))")]
+        mw = (
+            "github.com/labstack/echo/v4/middleware"
+            if v4
+            else "github.com/labstack/echo/middleware"
+        )
+        edits = [
+            Edit(
+                args[1].end_byte,
+                args[1].end_byte,
+                ", middleware.RateLimiter(middleware.NewRateLimiterMemoryStore(rate.Limit(5)))",
+            )
+        ]
         imp = checks.go_import(data, a.tree, [mw, "golang.org/x/time/rate"])
         if imp is not None:
             edits.append(imp)

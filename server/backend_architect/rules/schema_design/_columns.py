@@ -9,8 +9,22 @@ from functools import lru_cache
 from backend_architect.catalog.expr import type_base
 from backend_architect.core.sql import name_list, relation_name
 
-_TYPE_STOP = {"NOT", "NULL_P", "DEFAULT", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "COLLATE",
-              "GENERATED", "ASCII_44", "ASCII_59", "COMPRESSION", "STORAGE"}
+_TYPE_STOP = {
+    "NOT",
+    "NULL_P",
+    "DEFAULT",
+    "PRIMARY",
+    "UNIQUE",
+    "REFERENCES",
+    "CHECK",
+    "CONSTRAINT",
+    "COLLATE",
+    "GENERATED",
+    "ASCII_44",
+    "ASCII_59",
+    "COMPRESSION",
+    "STORAGE",
+}
 
 
 def column_defs(stmt):
@@ -96,8 +110,19 @@ def table_gone(ctx, table: str | None) -> bool:
 
 _SOURCES: dict[int, set[str]] = {}
 
-_DIALECT_WORDS = ("postgres", "postgresql", "pg", "mysql", "sqlite", "sqlite3", "cockroach", "cockroachdb", "mssql",
-                  "sqlserver", "clickhouse")
+_DIALECT_WORDS = (
+    "postgres",
+    "postgresql",
+    "pg",
+    "mysql",
+    "sqlite",
+    "sqlite3",
+    "cockroach",
+    "cockroachdb",
+    "mssql",
+    "sqlserver",
+    "clickhouse",
+)
 _DIALECT_PART_RE = re.compile(r"(?<=[._-])(" + "|".join(_DIALECT_WORDS) + r")(?=[._-])", re.I)
 
 
@@ -111,7 +136,9 @@ def portable_migration(path: str) -> bool:
     m = _DIALECT_PART_RE.search(name)
     if m:
         for other in _DIALECT_WORDS:
-            if other != m.group(1).lower() and os.path.exists(os.path.join(folder, name[:m.start()] + other + name[m.end():])):
+            if other != m.group(1).lower() and os.path.exists(
+                os.path.join(folder, name[: m.start()] + other + name[m.end() :])
+            ):
                 return True
     elif _multi_dialect_folder(folder):
         return True  # beside per-database variants, a file without one runs on every database
@@ -133,4 +160,12 @@ def _multi_dialect_folder(folder: str) -> bool:
     return bool(found - {"postgres", "postgresql", "pg"})
 
 
-__all__ = ["table_gone", "portable_migration", "column_defs", "primary_key_columns", "type_range", "type_base", "final_type_differs"]
+__all__ = [
+    "table_gone",
+    "portable_migration",
+    "column_defs",
+    "primary_key_columns",
+    "type_range",
+    "type_base",
+    "final_type_differs",
+]

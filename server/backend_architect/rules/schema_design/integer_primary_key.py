@@ -3,7 +3,13 @@ from backend_architect.core.registry import Rule
 
 from ._columns import column_defs, primary_key_columns, table_gone, type_base, type_range
 
-SMALL_INTS = {"int4": "integer", "int2": "smallint", "int": "integer", "integer": "integer", "smallint": "smallint"}
+SMALL_INTS = {
+    "int4": "integer",
+    "int2": "smallint",
+    "int": "integer",
+    "integer": "integer",
+    "smallint": "smallint",
+}
 SMALL_SERIALS = {"serial", "serial4", "smallserial", "serial2"}
 
 
@@ -66,15 +72,22 @@ class IntegerPrimaryKey(Rule):
             rng = type_range(stmt, col)
             if rng is None:
                 continue
-            identity = any(c.get("Constraint", {}).get("contype") in ("CONSTR_IDENTITY", "CONSTR_DEFAULT")
-                           for c in col.get("constraints") or [])
+            identity = any(
+                c.get("Constraint", {}).get("contype") in ("CONSTR_IDENTITY", "CONSTR_DEFAULT")
+                for c in col.get("constraints") or []
+            )
             if identity and base in SMALL_SERIALS:
                 continue
             if identity:
                 replacement = "bigint"
-            fix = self.fix([ctx.edit(stmt, rng[0], rng[1], replacement)], title=self.fix_title.format(replacement=replacement))
+            fix = self.fix(
+                [ctx.edit(stmt, rng[0], rng[1], replacement)],
+                title=self.fix_title.format(replacement=replacement),
+            )
             limit = "32,767" if shown in ("smallint", "smallserial", "serial2") else "2,147,483,647"
-            yield ctx.finding(self, stmt, rng[0], rng[1], fix=fix, column=name, type=shown, limit=limit)
+            yield ctx.finding(
+                self, stmt, rng[0], rng[1], fix=fix, column=name, type=shown, limit=limit
+            )
 
 
 def _widened_later(ctx, table, column) -> bool:
@@ -86,4 +99,11 @@ def _widened_later(ctx, table, column) -> bool:
     if t is None:
         return table_gone(ctx, table)
     col = t.column(column)
-    return col is None or col.type not in ("integer", "smallint", "serial", "serial4", "smallserial", "serial2")
+    return col is None or col.type not in (
+        "integer",
+        "smallint",
+        "serial",
+        "serial4",
+        "smallserial",
+        "serial2",
+    )

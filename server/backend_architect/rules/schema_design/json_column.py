@@ -50,7 +50,9 @@ class JsonColumn(Rule):
 
     def check_statement(self, stmt, ctx):
         node = stmt.node
-        if portable_migration(ctx.document.path) or table_gone(ctx, relation_name(node.get("relation"))):
+        if portable_migration(ctx.document.path) or table_gone(
+            ctx, relation_name(node.get("relation"))
+        ):
             return
         if stmt.kind == "CreateStmt":
             for elt in node.get("tableElts", []):
@@ -76,7 +78,9 @@ class JsonColumn(Rule):
         tname, _ = type_names(type_name)
         if tname not in ("json", "json[]"):
             return
-        if _changed_later(ctx, relation_name(stmt.node.get("relation")), name or col.get("colname", "")):
+        if _changed_later(
+            ctx, relation_name(stmt.node.get("relation")), name or col.get("colname", "")
+        ):
             return  # a later migration made it jsonb (or dropped it)
         loc = type_name.get("location")
         if loc is None or loc < 0:
@@ -87,7 +91,9 @@ class JsonColumn(Rule):
         fix = self.fix(
             [ctx.edit(stmt, loc, loc + 4, "jsonb" if word == "json" else "JSONB")],
             safety=safety,
-            title="use jsonb" if safety is Applicability.SAFE else "use jsonb (rewrites the existing table)",
+            title="use jsonb"
+            if safety is Applicability.SAFE
+            else "use jsonb (rewrites the existing table)",
         )
         yield ctx.finding(self, stmt, loc, loc + 4, fix=fix, column=name or col.get("colname", "?"))
 

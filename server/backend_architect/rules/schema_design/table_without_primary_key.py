@@ -47,10 +47,17 @@ class TableWithoutPrimaryKey(Rule):
     def check_statement(self, stmt, ctx):
         node = stmt.node
         rel = node.get("relation") or {}
-        if rel.get("relpersistence") == "t" or node.get("partbound") or node.get("inhRelations") or node.get("ofTypename"):
+        if (
+            rel.get("relpersistence") == "t"
+            or node.get("partbound")
+            or node.get("inhRelations")
+            or node.get("ofTypename")
+        ):
             return
         if primary_key_columns(stmt, []) or any(
-                "Constraint" in e and e["Constraint"].get("contype") == "CONSTR_PRIMARY" for e in node.get("tableElts") or []):
+            "Constraint" in e and e["Constraint"].get("contype") == "CONSTR_PRIMARY"
+            for e in node.get("tableElts") or []
+        ):
             return
         name = relation_name(rel)
         if _added_later(stmt, ctx, name) or _has_candidate_key(stmt, ctx, name):
@@ -61,7 +68,10 @@ class TableWithoutPrimaryKey(Rule):
                 return  # dropped later, or a later migration added the key
         loc = rel.get("location", 0)
         tok = stmt.find_token("IDENT", start=loc) or stmt.find_token("TABLE")
-        end = max(loc + len((rel.get("relname") or "").encode()), tok.end if tok and tok.start == loc else loc + 1)
+        end = max(
+            loc + len((rel.get("relname") or "").encode()),
+            tok.end if tok and tok.start == loc else loc + 1,
+        )
         if rel.get("schemaname"):
             end = loc + len(name.encode()) if tok is None else max(end, loc + 1)
             dot = stmt.find_token("IDENT", start=loc + len(rel["schemaname"].encode()) + 1)
@@ -71,7 +81,7 @@ class TableWithoutPrimaryKey(Rule):
 
 def _added_later(stmt, ctx, name: str) -> bool:
     short = (name or "").rsplit(".", 1)[-1]
-    for other in ctx.statements[stmt.index + 1:]:
+    for other in ctx.statements[stmt.index + 1 :]:
         if other.kind != "AlterTableStmt" or not other.node:
             continue
         if (relation_name(other.node.get("relation")) or "").rsplit(".", 1)[-1] != short:
@@ -102,7 +112,7 @@ def _has_candidate_key(stmt, ctx, name: str) -> bool:
         if con and con.get("contype") == "CONSTR_UNIQUE":
             uniques.append(name_list(con.get("keys")))
     short = (name or "").rsplit(".", 1)[-1]
-    for other in ctx.statements[stmt.index + 1:]:
+    for other in ctx.statements[stmt.index + 1 :]:
         n = other.node
         if other.kind != "IndexStmt" or not n or not n.get("unique") or n.get("whereClause"):
             continue
@@ -115,6 +125,9 @@ def _has_candidate_key(stmt, ctx, name: str) -> bool:
     if table is not None:
         not_null |= {c.name for c in table.columns if not c.nullable}
         uniques += [list(u) for u in table.uniques]
-        uniques += [list(ix.columns) for ix in table.indexes
-                    if ix.unique and not ix.predicate and not any(ix.expressions or [])]
+        uniques += [
+            list(ix.columns)
+            for ix in table.indexes
+            if ix.unique and not ix.predicate and not any(ix.expressions or [])
+        ]
     return any(cols and all(c in not_null for c in cols) for cols in uniques)

@@ -45,7 +45,9 @@ class TimestampWithoutTimeZone(Rule):
             tn = col.get("typeName") or {}
             if type_base(tn) != "timestamp" or tn.get("arrayBounds"):
                 continue
-            if final_type_differs(ctx, table, col.get("colname"), "timestamp") or _now_timestamptz(ctx, table, col):
+            if final_type_differs(ctx, table, col.get("colname"), "timestamp") or _now_timestamptz(
+                ctx, table, col
+            ):
                 continue
             rng = type_range(stmt, col)
             if rng is None:
