@@ -477,9 +477,12 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
                 group_guards.setdefault(target, []).extend(
                     g for g in _dependency_names(deps, data) if _is_guard(g)
                 )
-        elif f.endswith(".add_middleware") and re.search(
-            r"SlowAPI|RateLimit|Throttl", text(args, data)
-        ) or f.endswith("before_request") and re.search(r"limit", text(args, data), re.I):
+        elif (
+            f.endswith(".add_middleware")
+            and re.search(r"SlowAPI|RateLimit|Throttl", text(args, data))
+            or f.endswith("before_request")
+            and re.search(r"limit", text(args, data), re.I)
+        ):
             group_limited.add("*")
 
     django_paths = _django_paths(document) if fw == "django" else {}
