@@ -44,6 +44,9 @@ class ArchitectServer(LanguageServer):
         from .handlers.verify_on_save import SaveVerifier
 
         self.verifier = SaveVerifier(self)  # starts nothing unless database.verify-on-save is on
+        from .handlers.index_advice import IndexAdvice
+
+        self.session.index_advice = IndexAdvice(self)  # connects only with a database configured
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log errors the client did not ask about (a malformed message, a failing
@@ -304,6 +307,7 @@ def serve() -> None:
     gc.freeze()
     server.start_io()
     server.verifier.shutdown()  # the throwaway PostgreSQL of verify on save, if one was started
+    server.session.index_advice.shutdown()  # index checks still queued are dropped
     # LSP: exit after shutdown ends with 0, without it (or when the client went away) with 1
     code = (
         server.exit_code

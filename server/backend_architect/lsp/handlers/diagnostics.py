@@ -29,7 +29,10 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
     to_pos = doc.offset_to_position
     version = doc.version
     out = []
-    for f in snap.result.findings:
+    findings = snap.result.findings
+    if session.index_advice is not None:  # IX001 checked with HypoPG (in the background)
+        findings = session.index_advice.findings(session, snap)
+    for f in findings:
         rule = rule_by_code(f.code)
         data = {"version": version}
         if f.fix is not None:

@@ -1,0 +1,180 @@
+"""Index advice checked with HypoPG in the editor, in the background.
+
+With a development database configured (``database.url`` / ``DATABASE_URL``) and
+``database.hypopg`` on, each IX001 finding is published at once as the rules found it, and
+its suggested index is checked on a worker thread the way ``check`` does it
+(``db/advice.py``): kept with the measured before/after cost in its message and migration,
+dropped when it does not halve the query's cost, labelled unverified without HypoPG or
+without a reachable database. When a check finishes, the document's diagnostics are
+published again. Verdicts are cached per database, query text, index and schema (the
+project's catalog; an entry also expires after ``TTL`` seconds, the database's statistics
+change too). The event loop never waits for the database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from lsprotocol import types
+
+from ...db import advice
+from ...db.devdb import DevDatabaseError, mask_text
+
+log = logging.getLogger(__name__)
+TTL = 300.0  # seconds a verdict is trusted (the database's statistics and indexes change)
+RETRY_DOWN = 30.0  # seconds before a database that could not be used is asked again
+
+
+class IndexAdvice:
+    """The verdicts of one server; ``findings`` runs on the event loop, ``_check`` on a worker."""
+
+    def __init__(self, ls=None, republish=None) -> None:
+        self.ls = ls
+        self._republish = republish  # fn(uri), called on the event loop (tests: on the worker)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.lock = threading.Lock()
+        self.cache: dict[tuple, tuple[float, advice.Verdict]] = {}
+        self.waiting: dict[tuple, set[str]] = {}  # key being checked -> documents to publish again
+        self.down: dict[tuple, tuple[float, str]] = {}  # database key -> (when, masked message)
+        self.catalog = None
+        self.checks = 0  # database checks run (each is one or two EXPLAINs)
+        self._pool: ThreadPoolExecutor | None = None
+        self._logged: set[str] = set()
+
+    # -- on the event loop --------------------------------------------------------------------
+
+    def findings(self, session, snap) -> list:
+        """The snapshot's findings with every verdict known so far applied; checks the rest in
+        the background. Never touches the database."""
+        findings = snap.result.findings
+        settings = snap.settings
+        if not any(f.code in advice.CHECKED for f in findings):
+            return findings
+        db_settings = getattr(settings, "database", None)
+        if not getattr(db_settings, "hypopg", True):
+            return findings
+        from .plan_hover import dev_database
+
+        db = dev_database(settings)
+        if db is None:
+            return findings  # no database configured: nothing connects
+        found = advice.candidates(snap.result)
+        if not found:
+            return findings
+        if session.catalog is not self.catalog:  # the schema changed: measure again
+            with self.lock:
+                self.catalog = session.catalog
+                self.cache.clear()
+        db_key = (db.url, db.statement_timeout_ms, db.lock_timeout_ms)
+        now = time.monotonic()
+        verdicts: dict[int, advice.Verdict] = {}
+        todo = []
+        with self.lock:
+            down = self.down.get(db_key)
+            if down is not None and now - down[0] >= RETRY_DOWN:
+                down = None
+                del self.down[db_key]
+            for c in found:
+                if down is not None:
+                    verdicts[id(c.finding)] = advice.Verdict(advice.UNVERIFIED, reason=down[1])
+                    continue
+                key = (db_key, c.query, c.ddl)
+                hit = self.cache.get(key)
+                if hit is not None and now - hit[0] < TTL:
+                    verdicts[id(c.finding)] = hit[1]
+                    continue
+                uri = snap.document.uri
+                if key in self.waiting:
+                    self.waiting[key].add(uri)
+                else:
+                    self.waiting[key] = {uri}
+                    todo.append((key, c))
+        if todo:
+            if self.loop is None:
+                with contextlib.suppress(RuntimeError):  # tests call this off any loop
+                    self.loop = asyncio.get_running_loop()
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="index-advice")
+            for key, c in todo:
+                self._pool.submit(self._check, db, db_key, key, c.query, c.ddl)
+        if not verdicts:
+            return findings
+        out = []
+        for f in findings:
+            verdict = verdicts.get(id(f))
+            if verdict is None:
+                out.append(f)
+            elif (g := advice.applied(f, verdict)) is not None:
+                out.append(g)
+            elif verdict.kind == advice.DROPPED:
+                self._log_once(
+                    f"{snap.document.path}: "
+                    + advice.drop_note(next(c for c in found if c.finding is f), verdict)
+                )
+        return out
+
+    # -- on the worker --------------------------------------------------------------------------
+
+    def _check(self, db, db_key: tuple, key: tuple, query: str, ddl: str) -> None:
+        try:
+            if advice.psycopg_missing():
+                verdict = advice.Verdict(advice.UNVERIFIED, reason=advice.NO_PSYCOPG)
+            else:
+                verdict = advice.measure(db, query, ddl)
+            with self.lock:
+                self.cache[key] = (time.monotonic(), verdict)
+                self.checks += 1
+        except DevDatabaseError as exc:  # the database cannot be used: every suggestion waits
+            with self.lock:
+                self.down[db_key] = (time.monotonic(), str(exc))
+            self._log_once(f"index advice not verified: {exc}")
+        except Exception as exc:  # a bug of ours costs the verdict, not the server
+            log.exception("index advice check failed")
+            with self.lock:
+                self.cache[key] = (
+                    time.monotonic(),
+                    advice.Verdict(
+                        advice.UNVERIFIED,
+                        reason=mask_text(f"{type(exc).__name__}: {exc}", db.url),
+                    ),
+                )
+        with self.lock:
+            uris = self.waiting.pop(key, set())
+        for uri in uris:
+            self._call(self._publish_again, uri)
+
+    def _call(self, fn, *args) -> None:
+        if self.loop is not None and self.loop.is_running():
+            self.loop.call_soon_threadsafe(fn, *args)
+        else:
+            fn(*args)
+
+    def _publish_again(self, uri: str) -> None:
+        if self._republish is not None:
+            self._republish(uri)
+            return
+        ls = self.ls
+        open_doc = ls.documents.get(uri)
+        snap = ls.session.snapshot(uri)
+        if open_doc is None or snap is None or snap.document.version != open_doc.version:
+            return  # closed, or an analysis of the newer text is on its way (it reads the cache)
+        from .diagnostics import publish
+
+        publish(ls, ls.session, snap)
+
+    def _log_once(self, message: str) -> None:
+        if message in self._logged or self.ls is None:
+            return
+        self._logged.add(message)
+        self._call(
+            self.ls.window_log_message,
+            types.LogMessageParams(type=types.MessageType.Info, message=message),
+        )
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
