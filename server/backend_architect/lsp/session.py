@@ -48,9 +48,7 @@ class Session:
         default_factory=dict
     )  # path -> schema drift diagnostics (with a database configured)
     verified: dict = field(default_factory=dict)  # path -> what PostgreSQL did (verify on save)
-    index_advice: object = (
-        None  # checks IX001 with HypoPG in the background (handlers/index_advice.py)
-    )
+    index_advice: object = None  # IX001 checked with HypoPG (handlers/index_advice.py)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, editor_raw=None) -> list[str]:
