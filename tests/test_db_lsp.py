@@ -64,3 +64,113 @@ async def test_saving_a_migration_verifies_it_with_progress_and_lock_diagnostics
     (reports,) = verify_progress
     assert reports[0].title.startswith("Verifying migration") and reports[0].cancellable
     assert reports[-1].kind == "end" and reports[-1].message == "done"
+
+
+def _ix_project(root: Path) -> Path:
+    (root / "migrations").mkdir(parents=True)
+    (root / "go.mod").write_text("module example.com/app\n")
+    (root / "migrations" / "001_init.sql").write_text(
+        "CREATE TABLE accounts (id bigserial PRIMARY KEY, email text NOT NULL, active boolean NOT NULL);\n")
+    queries = root / "queries.sql"
+    queries.write_text("SELECT id FROM accounts WHERE email = $1;\nSELECT id FROM accounts WHERE active = $1;\n")
+    return queries
+
+
+async def _wait_for(predicate, timeout: float = 60):
+    async def poll():
+        while True:
+            found = predicate()
+            if found:
+                return found
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
+async def _open(client: LanguageClient, root: Path, path: Path, database: dict):
+    await client.initialize_session(types.InitializeParams(
+        capabilities=types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True)),
+        root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="app")],
+        initialization_options={"backendArchitect": {"extendSelect": ["IX001"], "database": database}},
+    ))
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem(uri=uri, language_id="sql", version=1, text=path.read_text())))
+    return uri
+
+
+async def test_index_advice_is_published_again_with_the_hypopg_costs(client: LanguageClient, tmp_path: Path,
+                                                                      scratch_postgres):
+    import psycopg
+
+    dsn = scratch_postgres.create_database("lsp_hypo")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        try:
+            conn.execute("CREATE EXTENSION hypopg")
+        except psycopg.Error as exc:
+            pytest.skip(f"HypoPG is not installed: {exc}")
+        conn.execute("CREATE TABLE accounts (id bigserial PRIMARY KEY, email text NOT NULL, active boolean NOT NULL)")
+        conn.execute("INSERT INTO accounts (email, active) SELECT 'u' || g, g % 2 = 0 FROM generate_series(1, 50000) g")
+        conn.execute("ANALYZE")
+    root = tmp_path / "app"
+    queries = _ix_project(root)
+    uri = await _open(client, root, queries, {"url": dsn})  # the editor setting, not DATABASE_URL
+
+    def ix():
+        return [d for d in client.diagnostics.get(uri, []) if d.code == "IX001"]
+
+    # published once as the rules found them, then again when HypoPG has measured both
+    measured = await _wait_for(lambda: (found := ix()) and len(found) == 1 and found)
+    (kept,) = measured
+    assert kept.range.start.line == 0 and "with the index (HypoPG)" in kept.message
+    assert kept.data["fix"]["new_files"][0]["text"].startswith("-- estimated cost")
+    dropped = [m.message for m in client.log_messages if "suggestion dropped" in m.message]
+    assert dropped and "does not halve" in dropped[0] and "active" in dropped[0]
+
+
+@pytest.fixture(scope="module")
+def password_server():
+    from backend_architect.db.scratch import ScratchPostgres
+
+    server = ScratchPostgres(host_auth="scram-sha-256").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("problem", ["wrong password", "server down"])
+async def test_the_password_never_leaves_the_server(client: LanguageClient, tmp_path: Path, password_server,
+                                                    capfd, problem):
+    import socket
+
+    secret = "Zq8-never-shown-4711"
+    if problem == "wrong password":
+        url = f"postgresql://app:{secret}@127.0.0.1:{password_server.port}/postgres"
+        expect = "authentication failed"
+    else:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        url = f"postgresql://app:{secret}@127.0.0.1:{port}/postgres?connect_timeout=2"
+        expect = "not reachable"
+    root = tmp_path / "app"
+    queries = _ix_project(root)
+    uri = await _open(client, root, queries, {"url": url})
+    # the background index check fails and labels the advice; the schema build checks drift
+    labelled = await _wait_for(lambda: [d for d in client.diagnostics.get(uri, [])
+                                        if d.code == "IX001" and "unverified" in d.message])
+    await _wait_for(lambda: [m for m in client.log_messages if "schema drift not checked" in m.message])
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=20)))
+    said = [d.message for diags in client.diagnostics.values() for d in diags]
+    said += [m.message for m in client.log_messages] + [m.message for m in client.messages]
+    said.append(hover.contents.value if hover else "")
+    said += [str(r) for reports in client.progress_reports.values() for r in reports]
+    await asyncio.sleep(0.2)
+    said.append(capfd.readouterr().err)  # the server's stderr (its log)
+    assert all(expect in d.message for d in labelled)
+    assert hover is not None and expect in hover.contents.value
+    assert any("app:***@127.0.0.1" in text for text in said)
+    assert not [text for text in said if secret in text]
