@@ -185,6 +185,15 @@ def test_masking_covers_urls_key_values_and_query_strings():
     assert mask_url("host=h user=u password='a b' dbname=d") == "host=h user=u password=*** dbname=d"
     assert mask_url("postgresql://h/db?user=u&password=zz") == "postgresql://h/db?user=u&password=***"
     assert "hunter2" not in mask_text("FATAL: role x with hunter2", "postgresql://x:hunter2@h/db")
+    assert mask_url("app:pw9@host/db") == "app:***@host/db"  # no scheme: libpq reads it as key=value
+    assert mask_text("bad: p@ss", "postgresql://x:p%40ss@h/db") == "bad: ***"  # percent-decoded too
+
+
+def test_a_malformed_url_is_not_echoed():
+    with pytest.raises(DevDatabaseError) as info:
+        DevDatabase("app:s3cr3t-pw@host/db").connect()  # libpq's own message would quote it whole
+    msg = str(info.value)
+    assert "not a valid connection URL" in msg and "s3cr3t-pw" not in msg
 
 
 def test_database_url_is_never_read_from_a_committed_file(tmp_path, monkeypatch):

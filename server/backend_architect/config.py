@@ -52,6 +52,7 @@ class DatabaseSettings:
     ``DATABASE_URL``, never from a committed config file."""
 
     url: str | None = None
+    use_env: bool = True  # DATABASE_URL counts as the opt-in; false: only database.url does
     statement_timeout_ms: int = 2000
     lock_timeout_ms: int = 500
     hypopg: bool = True  # check index advice with HypoPG when the extension is there
@@ -65,7 +66,7 @@ class DatabaseSettings:
         from .db.devdb import mask_url
 
         return (
-            f"DatabaseSettings(url={mask_url(self.url)!r}, statement_timeout_ms={self.statement_timeout_ms}, "
+            f"DatabaseSettings(url={mask_url(self.url)!r}, use_env={self.use_env}, statement_timeout_ms={self.statement_timeout_ms}, "
             f"lock_timeout_ms={self.lock_timeout_ms}, hypopg={self.hypopg}, explain_on_hover={self.explain_on_hover}, "
             f"verify_on_save={self.verify_on_save}, postgres_bin={self.postgres_bin!r})"
         )
@@ -361,7 +362,7 @@ def _convert(key: str, value: Any, default: Any) -> Any:
             if isinstance(x, bool) or not isinstance(x, int) or x <= 0:
                 raise TypeError(f"database.{name}: expected a positive number of milliseconds")
             out[name] = x
-        for name in ("hypopg", "explain_on_hover", "verify_on_save"):
+        for name in ("use_env", "hypopg", "explain_on_hover", "verify_on_save"):
             x = v.get(name, getattr(default, name))
             if not isinstance(x, bool):
                 raise TypeError(f"database.{name}: expected true or false")

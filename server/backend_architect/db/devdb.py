@@ -15,6 +15,7 @@ import os
 import re
 import threading
 import time
+from urllib.parse import unquote
 from dataclasses import dataclass, field
 
 from ..core.sql import _SPLIT_RE
@@ -29,12 +30,16 @@ _URL_PASSWORD = re.compile(
 )
 _KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.I)
 _QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<pw>[^&\s]+)", re.I)
+# no scheme: libpq reads "user:password@host/db" as key=value text and would echo it in its error
+_BARE_PASSWORD = re.compile(r"^(?P<head>\s*[^\s:/?#@=]+:)(?P<pw>[^@\s]*)(?=@)")
 
 
 def mask_url(url: str | None) -> str | None:
     """``url`` with its password replaced by ``***`` (URL and key=value forms)."""
     if not url:
         return url
+    if "://" not in url:
+        url = _BARE_PASSWORD.sub(lambda m: m.group("head") + "***", url)
     url = _URL_PASSWORD.sub(lambda m: m.group("head") + "***", url)
     url = _QUERY_PASSWORD.sub(lambda m: m.group("head") + "***", url)
     return _KV_PASSWORD.sub(lambda m: m.group("head") + "***", url)
@@ -43,11 +48,11 @@ def mask_url(url: str | None) -> str | None:
 def mask_text(text: str, url: str | None) -> str:
     """``text`` with the password of ``url`` (and any password=... it holds) masked."""
     secrets = []
-    for rx in (_URL_PASSWORD, _QUERY_PASSWORD, _KV_PASSWORD):
+    for rx in (_URL_PASSWORD, _QUERY_PASSWORD, _KV_PASSWORD, _BARE_PASSWORD):
         for m in rx.finditer(url or ""):
             pw = m.group("pw").strip("'")
             if pw:
-                secrets.append(pw)
+                secrets += [pw, unquote(pw)]  # as written and percent-decoded
     for pw in sorted(set(secrets), key=len, reverse=True):
         text = text.replace(pw, "***")
     if url:
@@ -56,13 +61,20 @@ def mask_text(text: str, url: str | None) -> str:
 
 
 def database_url(root: str | None = None, settings=None) -> str | None:
-    """The configured database: the ``database.url`` setting, else ``DATABASE_URL``."""
+    """The configured database: the ``database.url`` setting, else ``DATABASE_URL`` (unless
+    ``database.use-env = false``). None: nothing connects. Never read from a file (``.env``
+    included)."""
     if settings is None and root is not None:
         from ..config import settings_for_path
 
         settings, _ = settings_for_path(os.path.join(root, "x"))
-    url = getattr(getattr(settings, "database", None), "url", None)
-    return url or os.environ.get("DATABASE_URL") or None
+    db = getattr(settings, "database", None)
+    url = getattr(db, "url", None)
+    if url:
+        return url
+    if not getattr(db, "use_env", True):
+        return None
+    return os.environ.get("DATABASE_URL") or None
 
 
 # -- placeholders ------------------------------------------------------------------------------
@@ -218,6 +230,9 @@ class DevDatabase:
             why = f"timed out after {self.statement_timeout_ms} ms (database.statement_timeout_ms)"
         elif isinstance(exc, psycopg.errors.LockNotAvailable):
             why = f"waited longer than {self.lock_timeout_ms} ms for a lock (database.lock_timeout_ms)"
+        elif isinstance(exc, psycopg.ProgrammingError) and doing == "cannot connect":
+            # libpq's message quotes the text it could not parse: never shown
+            why = "not a valid connection URL (postgresql://USER:PASSWORD@HOST:PORT/DBNAME)"
         elif isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
             why = "refused: the session is read only"
         elif isinstance(exc, psycopg.OperationalError) and re.search(
