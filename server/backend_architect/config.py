@@ -211,18 +211,21 @@ def from_mapping(
                     f"{source}: invalid value for '{raw_key}': {exc}; using the default"
                 )
             continue
-        if (
-            key == "database"
-            and source != "editor settings"
-            and isinstance(value, dict)
-            and "url" in value
-        ):
-            # a committed file must not hold credentials: the URL comes from the editor or DATABASE_URL
-            warnings.append(
-                f"{source}: database.url is never read from a file; set DATABASE_URL or the editor "
-                "setting instead"
-            )
-            value = {k: v for k, v in value.items() if k != "url"}
+        if key == "database" and source != "editor settings" and isinstance(value, dict):
+            # a committed file must not hold credentials (the URL comes from the editor or
+            # DATABASE_URL), nor choose programs to run (postgres-bin: the editor or --postgres-bin)
+            for name in sorted({_snake(str(k)) for k in value} & {"url", "postgres_bin"}):
+                where = (
+                    "set DATABASE_URL or the editor setting instead"
+                    if name == "url"
+                    else "use the editor setting or verify --postgres-bin instead"
+                )
+                warnings.append(
+                    f"{source}: database.{name.replace('_', '-')} is never read from a file; {where}"
+                )
+            value = {
+                k: v for k, v in value.items() if _snake(str(k)) not in ("url", "postgres_bin")
+            }
         try:
             values[key] = _convert(key, value, getattr(base, key))
         except (TypeError, ValueError) as exc:

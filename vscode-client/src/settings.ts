@@ -15,6 +15,21 @@ export const DIALECTS: readonly Dialect[] = ['auto', 'postgres', 'mysql', 'sqlit
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
 export const TRACE_LEVELS: readonly TraceLevel[] = ['off', 'messages', 'verbose'];
 
+/**
+ * The development database (read only) and verify on save. `url` is a secret: the setting is
+ * machine-scoped, and `DATABASE_URL` in the environment is the better place for it.
+ */
+export interface DatabaseSettings {
+    url: string;
+    useEnv: boolean;
+    statementTimeoutMs: number;
+    lockTimeoutMs: number;
+    hypopg: boolean;
+    explainOnHover: boolean;
+    verifyOnSave: boolean;
+    postgresBin: string;
+}
+
 export interface BackendArchitectSettings {
     enable: boolean;
     /** Executable followed by extra arguments; empty = not configured. */
@@ -28,6 +43,7 @@ export interface BackendArchitectSettings {
     dialect: Dialect;
     postgresVersion: number;
     migration: { lockTimeout: string };
+    database: DatabaseSettings;
     ai: { enabled: boolean; model: string };
     trace: { server: TraceLevel };
 }
@@ -44,6 +60,16 @@ export const DEFAULTS: Readonly<BackendArchitectSettings> = Object.freeze<Backen
     dialect: 'auto',
     postgresVersion: 15,
     migration: { lockTimeout: '5s' },
+    database: {
+        url: '',
+        useEnv: true,
+        statementTimeoutMs: 2000,
+        lockTimeoutMs: 500,
+        hypopg: true,
+        explainOnHover: true,
+        verifyOnSave: false,
+        postgresBin: '',
+    },
     ai: { enabled: false, model: 'claude-sonnet-4-5' },
     trace: { server: 'off' },
 });
@@ -91,6 +117,26 @@ function readNumber(get: SettingGetter, key: string, fallback: number): number {
         return Number(value);
     }
     return fallback;
+}
+
+/** A positive whole number of milliseconds, else the default. */
+function readMilliseconds(get: SettingGetter, key: string, fallback: number): number {
+    const value = Math.round(readNumber(get, key, fallback));
+    return value > 0 ? value : fallback;
+}
+
+function readDatabase(get: SettingGetter): DatabaseSettings {
+    const d = DEFAULTS.database;
+    return {
+        url: readString(get, 'database.url', d.url),
+        useEnv: readBoolean(get, 'database.useEnv', d.useEnv),
+        statementTimeoutMs: readMilliseconds(get, 'database.statementTimeoutMs', d.statementTimeoutMs),
+        lockTimeoutMs: readMilliseconds(get, 'database.lockTimeoutMs', d.lockTimeoutMs),
+        hypopg: readBoolean(get, 'database.hypopg', d.hypopg),
+        explainOnHover: readBoolean(get, 'database.explainOnHover', d.explainOnHover),
+        verifyOnSave: readBoolean(get, 'database.verifyOnSave', d.verifyOnSave),
+        postgresBin: readString(get, 'database.postgresBin', d.postgresBin),
+    };
 }
 
 function readSeverity(get: SettingGetter, key: string): Record<string, Severity> {
@@ -141,6 +187,7 @@ export function readSettings(get: SettingGetter): BackendArchitectSettings {
         dialect: readEnum(get, 'dialect', DIALECTS, DEFAULTS.dialect),
         postgresVersion: readNumber(get, 'postgresVersion', DEFAULTS.postgresVersion),
         migration: { lockTimeout: readString(get, 'migration.lockTimeout', DEFAULTS.migration.lockTimeout) },
+        database: readDatabase(get),
         ai: {
             enabled: readBoolean(get, 'ai.enabled', DEFAULTS.ai.enabled),
             model: readString(get, 'ai.model', DEFAULTS.ai.model),
@@ -162,13 +209,14 @@ export interface InitializationOptions {
     dialect: Dialect;
     postgresVersion: number;
     migration: { lockTimeout: string };
+    database: DatabaseSettings;
     ai: { enabled: boolean; model: string };
 }
 
 /**
  * The settings as the server receives them in `initializationOptions`:
  * camelCase keys without the `backendArchitect.` prefix, dotted keys nested
- * (`ai: {enabled, model}`, `migration: {lockTimeout}`) -- the same shape as
+ * (`ai: {enabled, model}`, `migration: {lockTimeout}`, `database: {...}`) -- the same shape as
  * `settings.backendArchitect` in `workspace/didChangeConfiguration`.
  */
 export function toInitializationOptions(settings: BackendArchitectSettings): InitializationOptions {
@@ -184,6 +232,7 @@ export function toInitializationOptions(settings: BackendArchitectSettings): Ini
         dialect: settings.dialect,
         postgresVersion: settings.postgresVersion,
         migration: { lockTimeout: settings.migration.lockTimeout },
+        database: { ...settings.database },
         ai: { enabled: settings.ai.enabled, model: settings.ai.model },
     };
 }

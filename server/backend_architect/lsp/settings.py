@@ -28,6 +28,18 @@ def _drop_unset(raw: dict) -> dict:
     return {k: v for k, v in raw.items() if v is not None and v != [] and v != {}}
 
 
+def _merge_keys(project, editor, default):
+    return replace(
+        default,
+        **{
+            f.name: getattr(project, f.name)
+            if getattr(project, f.name) != getattr(default, f.name)
+            else getattr(editor, f.name)
+            for f in fields(default)
+        },
+    )
+
+
 def resolve(editor_raw, root: str | None) -> tuple[Settings, list[str]]:
     """Settings for a workspace root from the editor's values and the project file.
 
@@ -60,5 +72,8 @@ def _resolve(editor_raw, root: str | None) -> tuple[Settings, list[str]]:
     for f in fields(Settings):
         pval = getattr(project, f.name)
         merged[f.name] = pval if pval != getattr(defaults, f.name) else getattr(editor, f.name)
+    # the database table key by key: the URL only ever comes from the editor (a file may not
+    # hold it), and a timeout set in the project must not drop the editor's URL
+    merged["database"] = _merge_keys(project.database, editor.database, defaults.database)
     merged["root"] = project_root
     return Settings(**merged), warnings

@@ -80,6 +80,14 @@ describe('package.json', () => {
         assert.deepEqual(keys.sort(), [
             'ai.enabled',
             'ai.model',
+            'database.explainOnHover',
+            'database.hypopg',
+            'database.lockTimeoutMs',
+            'database.postgresBin',
+            'database.statementTimeoutMs',
+            'database.url',
+            'database.useEnv',
+            'database.verifyOnSave',
             'dialect',
             'enable',
             'exclude',
@@ -102,5 +110,8 @@ describe('package.json', () => {
         assert.deepEqual(fromManifest, { ...DEFAULTS });
         assert.deepEqual(props['backendArchitect.dialect'].enum, ['auto', 'postgres', 'mysql', 'sqlite', 'cockroach', 'clickhouse', 'sqlserver', 'generic']);
         assert.deepEqual(props['backendArchitect.trace.server'].enum, ['off', 'messages', 'verbose']);
+        // secrets and programs to run cannot come from a workspace's settings
+        assert.equal((props['backendArchitect.database.url'] as { scope?: string }).scope, 'machine');
+        assert.equal((props['backendArchitect.database.postgresBin'] as { scope?: string }).scope, 'machine');
     });
 });

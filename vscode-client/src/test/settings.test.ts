@@ -29,6 +29,16 @@ describe('readSettings', () => {
             dialect: 'auto',
             postgresVersion: 15,
             migration: { lockTimeout: '5s' },
+            database: {
+                url: '',
+                useEnv: true,
+                statementTimeoutMs: 2000,
+                lockTimeoutMs: 500,
+                hypopg: true,
+                explainOnHover: true,
+                verifyOnSave: false,
+                postgresBin: '',
+            },
             ai: { enabled: false, model: 'claude-sonnet-4-5' },
             trace: { server: 'off' },
         });
@@ -141,10 +151,37 @@ describe('toInitializationOptions', () => {
             dialect: 'auto',
             postgresVersion: 15,
             migration: { lockTimeout: '5s' },
+            database: {
+                url: '',
+                useEnv: true,
+                statementTimeoutMs: 2000,
+                lockTimeoutMs: 500,
+                hypopg: true,
+                explainOnHover: true,
+                verifyOnSave: false,
+                postgresBin: '',
+            },
             ai: { enabled: true, model: 'claude-sonnet-4-5' },
         });
         assert.ok(!Object.keys(options).some((k) => k.startsWith('backendArchitect')));
         assert.ok(!('trace' in options));
+    });
+
+    it('nests the database settings; bad timeouts fall back to the defaults', () => {
+        const options = toInitializationOptions(
+            readSettings(
+                getterFrom({
+                    'database.url': ' postgresql://app:pw@localhost/app ',
+                    'database.verifyOnSave': true,
+                    'database.statementTimeoutMs': 750.4,
+                    'database.lockTimeoutMs': -1,
+                }),
+            ),
+        );
+        assert.equal(options.database.url, 'postgresql://app:pw@localhost/app');
+        assert.equal(options.database.verifyOnSave, true);
+        assert.equal(options.database.statementTimeoutMs, 750);
+        assert.equal(options.database.lockTimeoutMs, 500);
     });
 
     it('returns copies, not the settings objects', () => {
