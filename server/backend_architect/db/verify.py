@@ -9,6 +9,7 @@ of each migrations folder. Every earlier file is applied first, then every table
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -57,6 +58,33 @@ CLAIMS: dict[str, Claim] = {
     "MG017": Claim(lock="ACCESS EXCLUSIVE", rewrite=True),
     "MG018": Claim(lock="ROW EXCLUSIVE"),
 }
+# Where one rule covers statements PostgreSQL treats differently, the claim of its message for
+# that statement: (code, pattern on the statement) -> claim.
+STATEMENT_CLAIMS: list[tuple[str, re.Pattern, Claim]] = [
+    # "DROP INDEX without CONCURRENTLY locks the index's table": ACCESS EXCLUSIVE, no scan
+    ("MG001", re.compile(r"^\s*DROP\s+INDEX\b", re.I), Claim(lock="ACCESS EXCLUSIVE")),
+    # "REINDEX ... blocks writes to the table (SHARE lock) and reads through the index"
+    ("MG017", re.compile(r"^\s*REINDEX\b", re.I), Claim(lock="SHARE", scan=True)),
+    # timestamp -> timestamptz: PostgreSQL 12+ skips the rewrite when the session's TimeZone is
+    # UTC and only scans; a rewrite counts as a scan, so the claim holds in every time zone
+    (
+        "MG005",
+        re.compile(
+            r"\bTYPE\s+(?:timestamptz|timestamp(?:\s*\(\d+\))?\s+with\s+time\s+zone)\b", re.I
+        ),
+        Claim(lock="ACCESS EXCLUSIVE", scan=True),
+    ),
+]
+
+
+def claim_for(code: str, statement: str | None = None) -> Claim | None:
+    """What finding ``code`` claims about ``statement`` (the rule's general claim by default)."""
+    for c, pattern, claim in STATEMENT_CLAIMS:
+        if c == code and statement and pattern.search(statement):
+            return claim
+    return CLAIMS.get(code)
+
+
 # a lock at least this strong on a table with rows is worth reporting even when no rule said so
 NOTABLE_LOCK = "SHARE"
 
@@ -157,7 +185,7 @@ def observed(t: StatementTrace) -> str:
 
 def judge(code: str, trace: StatementTrace | None) -> tuple[str, str]:
     """(status, what was observed) of finding ``code`` on the statement ``trace``."""
-    claim = CLAIMS.get(code)
+    claim = claim_for(code, trace.text if trace is not None else None)
     if trace is None:
         return "not traced", "the statement did not run"
     seen = observed(trace)
@@ -376,7 +404,7 @@ def format_text(report: VerifyReport, cwd: str | None = None) -> str:
                 for v in r.verdicts:
                     if v.statement == i and v.status != "no claim":
                         lines.append(
-                            f"    {v.code} {v.status} ({CLAIMS[v.code].describe()} claimed)"
+                            f"    {v.code} {v.status} ({claim_for(v.code, t.text).describe()} claimed)"
                         )
                 if id(t) in only:
                     lines.append("    seen by the trace only: no rule flagged this statement")

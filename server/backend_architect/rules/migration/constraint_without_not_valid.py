@@ -5,13 +5,25 @@ from backend_architect.core.sql import name_list, quote_ident, relation_name, wa
 from ._runner import _apply_rel, split_after_commit
 
 
+def _has_default(c: dict) -> bool:
+    if c.get("subtype") != "AT_AddColumn":
+        return False
+    col = (c.get("def") or {}).get("ColumnDef", {})
+    kinds = {(k.get("Constraint") or {}).get("contype") for k in col.get("constraints", [])}
+    return col.get("raw_default") is not None or bool(
+        kinds & {"CONSTR_DEFAULT", "CONSTR_GENERATED"}
+    )
+
+
 class ConstraintWithoutNotValid(Rule):
     """
     ## What it does
     Flags `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` and `... CHECK`
     added to an existing table without `NOT VALID`, and `ADD COLUMN ...
-    REFERENCES` (validated the same way; no fix: add the column plain, then
-    the constraint NOT VALID).
+    REFERENCES` when the statement gives a new column a default (then the
+    key is validated the same way; no fix: add the column plain, then the
+    constraint NOT VALID). Without a default every new value is NULL and
+    PostgreSQL skips the validation.
 
     ## Why is this bad?
     Adding a foreign key or CHECK constraint validates every existing row while
@@ -57,10 +69,15 @@ class ConstraintWithoutNotValid(Rule):
         if ctx.is_new_table(table, stmt):
             return
         cmds = stmt.node.get("cmds", [])
+        # ADD COLUMN ... REFERENCES is validated by a scan only when a new column of the
+        # statement has a default (or a generated value): otherwise every new value is NULL and
+        # PostgreSQL skips the check (as the trace of a real server shows)
+        validated = any(_has_default(cmd.get("AlterTableCmd", {})) for cmd in cmds)
         for cmd in cmds:
             c = cmd.get("AlterTableCmd", {})
             if c.get("subtype") == "AT_AddColumn":
-                # ADD COLUMN ... REFERENCES: the new key is validated by a scan under the ADD's lock
+                if not validated:
+                    continue
                 col = (c.get("def") or {}).get("ColumnDef", {})
                 for k in col.get("constraints", []):
                     con = k.get("Constraint") or {}
