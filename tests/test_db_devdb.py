@@ -237,6 +237,31 @@ def test_hover_on_a_query_in_code_shows_the_generic_plan(dev_dsn, tmp_path, monk
     assert result is not None and "**Plan** (development database" in result.contents.value
 
 
+def test_a_slow_plan_never_holds_the_hover_and_shows_on_the_next_one(dev_dsn, tmp_path, monkeypatch):
+    import time
+
+    from backend_architect.core.document import Document
+    from backend_architect.lsp.handlers.plan_hover import HOVER_WAIT, plan_hover
+    from backend_architect.lsp.session import Session
+
+    monkeypatch.setenv("DATABASE_URL", dev_dsn)
+    path = tmp_path / "q.sql"
+    path.write_text("SELECT name FROM tiny WHERE id = $1;\n")
+    session = Session(root=str(tmp_path))
+    session.configure({"database": {"lockTimeoutMs": 5000}})
+    snap = session.analyse(Document(path.read_text(), path=str(path), version=1))
+    with psycopg.connect(dev_dsn) as holder:
+        holder.execute("LOCK TABLE tiny IN ACCESS EXCLUSIVE MODE")  # EXPLAIN waits for it
+        started = time.perf_counter()
+        text = plan_hover(session, snap, 5)
+        assert time.perf_counter() - started < HOVER_WAIT + 0.2
+        assert "still planning" in text
+        holder.rollback()
+    time.sleep(0.3)
+    text = plan_hover(session, snap, 5)  # the plan the first hover asked for
+    assert "**Plan** (development database, estimated" in text and "tiny" in text
+
+
 def test_hover_says_nothing_about_plans_without_a_database(tmp_path, monkeypatch):
     from backend_architect.core.document import Document
     from backend_architect.lsp.handlers.plan_hover import plan_hover
