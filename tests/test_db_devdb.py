@@ -330,3 +330,18 @@ def test_without_hypopg_the_advice_stays_labelled_unverified(dev_dsn, tmp_path, 
     kept = [f for f in json.loads(capsys.readouterr().out) if f["code"] == "IX001"]
     assert len(kept) == 2
     assert all("(unverified: HypoPG is not installed in the database)" in f["message"] for f in kept)
+
+
+def test_an_index_on_a_small_table_is_not_worth_it(hypo_dsn, tmp_path, monkeypatch, capsys):
+    from backend_architect.cli import main
+
+    proj = _ix_project(tmp_path)
+    with open(proj / "migrations" / "001_init.sql", "a") as fh:
+        fh.write("CREATE TABLE tiny (id int PRIMARY KEY, name text);\n")
+    (proj / "queries.sql").write_text("SELECT id FROM tiny WHERE name = $1;\n")
+    monkeypatch.setenv("DATABASE_URL", hypo_dsn)
+    main(["check", str(proj / "queries.sql"), "--select", "IX001", "--output-format", "json"])
+    items = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in items if f["code"] == "IX001"] == []  # 10 rows: the statistics say no
+    (note,) = [f["message"] for f in items if f["name"] == "note"]
+    assert "already cheap" in note and "tiny" in note

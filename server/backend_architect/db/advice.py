@@ -3,7 +3,8 @@
 Each index an INDEX_STRATEGY finding suggests for a query (IX001) is created hypothetically
 (in this session only) and the query is planned again: the suggestion is kept when the
 planner's cost drops by at least half, and its message and migration state the costs;
-otherwise it is dropped and a note says so. Without HypoPG, or without a reachable database,
+otherwise it is dropped and a note says so. A query the planner already costs under
+``MIN_COST`` (a small table, by its statistics) needs no index: dropped too. Without HypoPG, or without a reachable database,
 the advice stays, labelled unverified. Runs only when a database is configured
 (``database.url`` or ``DATABASE_URL``). ``check`` runs it inline; the language server runs the
 same steps in the background (``lsp/handlers/index_advice.py``).
@@ -18,6 +19,7 @@ from .devdb import DevDatabaseError
 
 CHECKED = ("IX001",)  # the INDEX_STRATEGY rules whose index serves a query that can be planned
 MIN_DROP = 0.5  # the cost must fall to at most half
+MIN_COST = 100.0  # a query the planner already costs below this (a small table) needs no index
 _CREATE_INDEX = re.compile(r"CREATE\s+(?:UNIQUE\s+)?INDEX\b[^;]*;?", re.I)
 _FAILED: set[str] = set()  # databases that could not be reached in this process: asked once
 
@@ -78,6 +80,8 @@ def measure(db, query: str, ddl: str) -> Verdict:
         return Verdict(UNVERIFIED, reason=NO_HYPOPG)
     try:
         before, after, _ = db.check_index(query, ddl)
+        if before < MIN_COST:
+            return Verdict(DROPPED, before, after)
     except ValueError as exc:
         return Verdict(UNVERIFIED, reason=str(exc))
     except DevDatabaseError as exc:  # this query (a timeout, an unknown table): the others go on
@@ -103,6 +107,11 @@ def applied(finding, verdict: Verdict):
 
 
 def drop_note(candidate: Candidate, verdict: Verdict) -> str:
+    if verdict.before < MIN_COST:
+        return (
+            f"{candidate.finding.code} suggestion dropped: {candidate.ddl.strip()}: the query is "
+            f"already cheap (estimated cost {verdict.before:,.2f}, under {MIN_COST:,.0f}: a small table)"
+        )
     return (
         f"{candidate.finding.code} suggestion dropped: {candidate.ddl.strip()} does not halve the "
         f"query's cost ({verdict.before:,.2f} -> {verdict.after:,.2f}, HypoPG)"
