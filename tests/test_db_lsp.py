@@ -174,3 +174,30 @@ async def test_the_password_never_leaves_the_server(client: LanguageClient, tmp_
     assert hover is not None and expect in hover.contents.value
     assert any("app:***@127.0.0.1" in text for text in said)
     assert not [text for text in said if secret in text]
+
+
+async def test_verify_on_save_can_be_cancelled(client: LanguageClient, tmp_path: Path):
+    root = tmp_path / "app"
+    (root / "migrations").mkdir(parents=True)
+    (root / "go.mod").write_text("module example.com/app\n")
+    (root / "migrations" / "001_init.sql").write_text(
+        "-- +goose Up\nCREATE TABLE users (id bigserial PRIMARY KEY, email text);\n")
+    mig = root / "migrations" / "002_email.sql"
+    mig.write_text("-- +goose Up\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n")
+    await client.initialize_session(types.InitializeParams(
+        capabilities=types.ClientCapabilities(window=types.WindowClientCapabilities(work_done_progress=True)),
+        root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="app")],
+        initialization_options={"backendArchitect": {"database": {"verifyOnSave": True}}},
+    ))
+    uri = mig.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem(uri=uri, language_id="sql", version=1, text=mig.read_text())))
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
+    # cancel as soon as the progress begins (the throwaway server is still starting)
+    token = await _wait_for(lambda: next((t for t in client.progress_reports if "verify" in str(t)), None))
+    client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+    reports = await _wait_for(lambda: (r := client.progress_reports[token]) and r[-1].kind == "end" and r, 120)
+    assert reports[-1].message == "cancelled"
+    await asyncio.sleep(0.3)
+    assert not [d for d in client.diagnostics.get(uri, []) if d.source == "backend-architect verify"]
