@@ -26,7 +26,7 @@ sys.path.insert(
 )
 
 from backend_architect.cli import check_paths, write_fixes  # noqa: E402
-from backend_architect.db.apply import history_files, replay_history  # noqa: E402
+from backend_architect.db.replay import history_files, replay_history  # noqa: E402
 from backend_architect.db.scratch import ScratchPostgres  # noqa: E402
 from backend_architect.project import forget  # noqa: E402
 

@@ -12,8 +12,14 @@ import pytest
 
 from backend_architect.core.document import Document
 from backend_architect.core.engine import lint
-from backend_architect.db.apply import STATEMENTS, apply_sql, runnable
-from backend_architect.db.replay import MigrationFile, split_sql, up_text
+from backend_architect.db.replay import (
+    STATEMENTS,
+    MigrationFile,
+    apply_sql,
+    runnable,
+    split_sql,
+    up_text,
+)
 from backend_architect.db.trace import trace_statement
 from backend_architect.db.verify import CLAIMS, claim_for, judge
 from harness import settings_for

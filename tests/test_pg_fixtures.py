@@ -18,7 +18,7 @@ import pytest
 
 from backend_architect.core.document import Document
 from backend_architect.core.engine import fix_document
-from backend_architect.db.apply import STATEMENTS, apply_sql
+from backend_architect.db.replay import STATEMENTS, apply_sql
 from harness import settings_for
 
 ROOT = Path(__file__).parent
@@ -79,6 +79,6 @@ def test_fixture_original_and_fixed_apply(scratch_postgres, path: Path):
 
 
 def _statements(text: str) -> list[str]:
-    from backend_architect.db.apply import statements
+    from backend_architect.db.replay import statements
 
     return statements(text)

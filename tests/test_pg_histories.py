@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from backend_architect.cli import check_paths, write_fixes
-from backend_architect.db.apply import history_files, replay_history, schema_dump
+from backend_architect.db.replay import history_files, replay_history, schema_dump
 from backend_architect.project import forget
 
 HISTORIES = Path(__file__).parent / "histories"

@@ -158,7 +158,7 @@ def _earlier_statements(ctx) -> list:
     from backend_architect.catalog.sources import order_key
     from backend_architect.core.regions import region_for_sql_document
     from backend_architect.core.sql import split_statements
-    from backend_architect.db.apply import history_files, up_part
+    from backend_architect.db.replay import history_files, up_part
     from backend_architect.project.history import unit_of
 
     info = ctx.ctx.file
