@@ -55,7 +55,10 @@ def find_server_binaries(explicit: str | os.PathLike | None = None) -> Path:
         if all((folder / name).is_file() for name in ("initdb", "pg_ctl", "postgres")):
             return folder
     if explicit:
-        raise PostgresUnavailable(f"{explicit}: no initdb, pg_ctl and postgres there")
+        raise PostgresUnavailable(
+            f"{explicit}: no initdb, pg_ctl and postgres there (Debian/Ubuntu: "
+            "`apt-get install postgresql-15` puts them in /usr/lib/postgresql/15/bin)"
+        )
     raise PostgresUnavailable(INSTALL_HINT)
 
 
