@@ -345,3 +345,19 @@ def test_an_index_on_a_small_table_is_not_worth_it(hypo_dsn, tmp_path, monkeypat
     assert [f["code"] for f in items if f["code"] == "IX001"] == []  # 10 rows: the statistics say no
     (note,) = [f["message"] for f in items if f["name"] == "note"]
     assert "already cheap" in note and "tiny" in note
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://app:Sec-ret 42@127.0.0.1:1/db",  # a space
+    "postgresql://app:Sec-ret%2042@127.0.0.1:1/db",  # percent-encoded
+    "postgresql://app:Sec-ret 42@127.0.0.1:99999999/db",  # a bad port: libpq's own message
+    "postgresql://app:Sec-ret 42@[::1/db",  # not a URL libpq can read
+    "app:Sec-ret 42@127.0.0.1/db",  # no scheme
+    "host=127.0.0.1 port=1 user=app password='Sec-ret 42' connect_timeout=1",
+    "postgresql://127.0.0.1:1/db?user=app&password=Sec-ret%2042",
+])
+def test_no_shape_of_url_lets_the_password_out(url):
+    with pytest.raises(DevDatabaseError) as info:
+        DevDatabase(url, connect_timeout=1).connect()
+    msg = str(info.value)
+    assert "cannot connect" in msg and "Sec-ret" not in msg, msg

@@ -26,12 +26,12 @@ class DevDatabaseError(RuntimeError):
 
 
 _URL_PASSWORD = re.compile(
-    r"(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)(?P<pw>[^@/?#\s]*)(?=@)", re.I
+    r"(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)(?P<pw>[^@/?#\n]*)(?=@)", re.I
 )
 _KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.I)
 _QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<pw>[^&\s]+)", re.I)
 # no scheme: libpq reads "user:password@host/db" as key=value text and would echo it in its error
-_BARE_PASSWORD = re.compile(r"^(?P<head>\s*[^\s:/?#@=]+:)(?P<pw>[^@\s]*)(?=@)")
+_BARE_PASSWORD = re.compile(r"^(?P<head>\s*[^\s:/?#@=]+:)(?P<pw>[^@\n]*)(?=@)")
 
 
 def mask_url(url: str | None) -> str | None:
