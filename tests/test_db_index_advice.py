@@ -187,3 +187,10 @@ def test_database_hypopg_false_skips_the_check(hypo_dsn, tmp_path, monkeypatch):
     snap = session.analyse(snap.document)
     assert len(_ix(diagnostics_for(session, snap))) == 2
     assert session.index_advice._pool is None
+
+
+def test_the_editor_checks_the_codes_check_does():
+    from backend_architect.db.advice import CHECKED
+    from backend_architect.lsp.handlers.index_advice import CODES
+
+    assert CODES == CHECKED

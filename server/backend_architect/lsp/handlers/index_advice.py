@@ -17,14 +17,9 @@ import contextlib
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-
-from lsprotocol import types
-
-from ...db import advice
-from ...db.devdb import DevDatabaseError, mask_text
 
 log = logging.getLogger(__name__)
+CODES = ("IX001",)  # db.advice.CHECKED, known here without importing the database layer
 TTL = 300.0  # seconds a verdict is trusted (the database's statistics and indexes change)
 RETRY_DOWN = 30.0  # seconds before a database that could not be used is asked again
 
@@ -37,12 +32,12 @@ class IndexAdvice:
         self._republish = republish  # fn(uri), called on the event loop (tests: on the worker)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.lock = threading.Lock()
-        self.cache: dict[tuple, tuple[float, advice.Verdict]] = {}
+        self.cache: dict[tuple, tuple] = {}  # key -> (when, db.advice.Verdict)
         self.waiting: dict[tuple, set[str]] = {}  # key being checked -> documents to publish again
         self.down: dict[tuple, tuple[float, str]] = {}  # database key -> (when, masked message)
         self.catalog = None
         self.checks = 0  # database checks run (each is one or two EXPLAINs)
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool = None  # a ThreadPoolExecutor of one worker, made on first use
         self._logged: set[str] = set()
 
     # -- on the event loop --------------------------------------------------------------------
@@ -52,11 +47,12 @@ class IndexAdvice:
         the background. Never touches the database."""
         findings = snap.result.findings
         settings = snap.settings
-        if not any(f.code in advice.CHECKED for f in findings):
-            return findings
+        if not any(f.code in CODES for f in findings):
+            return findings  # the common case: nothing to check, nothing imported
         db_settings = getattr(settings, "database", None)
         if not getattr(db_settings, "hypopg", True):
             return findings
+        from ...db import advice
         from .plan_hover import dev_database
 
         db = dev_database(settings)
@@ -71,7 +67,7 @@ class IndexAdvice:
                 self.cache.clear()
         db_key = (db.url, db.statement_timeout_ms, db.lock_timeout_ms)
         now = time.monotonic()
-        verdicts: dict[int, advice.Verdict] = {}
+        verdicts: dict = {}  # id(finding) -> Verdict
         todo = []
         with self.lock:
             down = self.down.get(db_key)
@@ -98,6 +94,8 @@ class IndexAdvice:
                 with contextlib.suppress(RuntimeError):  # tests call this off any loop
                     self.loop = asyncio.get_running_loop()
             if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="index-advice")
             for key, c in todo:
                 self._pool.submit(self._check, db, db_key, key, c.query, c.ddl)
@@ -120,6 +118,9 @@ class IndexAdvice:
     # -- on the worker --------------------------------------------------------------------------
 
     def _check(self, db, db_key: tuple, key: tuple, query: str, ddl: str) -> None:
+        from ...db import advice
+        from ...db.devdb import DevDatabaseError, mask_text
+
         try:
             if advice.psycopg_missing():
                 verdict = advice.Verdict(advice.UNVERIFIED, reason=advice.NO_PSYCOPG)
@@ -170,6 +171,8 @@ class IndexAdvice:
         if message in self._logged or self.ls is None:
             return
         self._logged.add(message)
+        from lsprotocol import types
+
         self._call(
             self.ls.window_log_message,
             types.LogMessageParams(type=types.MessageType.Info, message=message),
