@@ -10,13 +10,14 @@ calls, whose hypothetical indexes live only in this session.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import threading
 import time
-from urllib.parse import unquote
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from ..core.sql import _SPLIT_RE
 
@@ -288,10 +289,8 @@ class DevDatabase:
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
-                try:
+                with contextlib.suppress(Exception):
                     self._conn.close()
-                except Exception:
-                    pass
                 self._conn = None
 
     def __enter__(self) -> DevDatabase:

@@ -8,6 +8,7 @@ only by name.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -94,10 +95,8 @@ class DriftReport:
 def _where(path: str | None, line: int | None, root: str) -> str | None:
     if not path:
         return None
-    try:
+    with contextlib.suppress(ValueError):
         path = os.path.relpath(path, root)
-    except ValueError:
-        pass
     return f"{path}:{line}" if line else path
 
 

@@ -12,6 +12,7 @@ runner sends them (``apply_sql``, ``replay_history``), for the tests that prove 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 
 from ..catalog.sources import order_key
 from ..core.sql import _SPLIT_RE
-from ..project.model import ProjectModel, model as _default_model
+from ..project.model import ProjectModel
+from ..project.model import model as _default_model
 
 _SKIP_DIRS = {
     ".git",
@@ -153,16 +155,16 @@ def discover(
     with its up files in the runner's order."""
     m = m or _default_model()
     files: list[str] = []
-    for p in paths:
-        p = os.path.abspath(p)
-        if os.path.isfile(p):
-            info = m.file_info(p, settings, check_git=False)
+    for given in paths:
+        top = os.path.abspath(given)
+        if os.path.isfile(top):
+            info = m.file_info(top, settings, check_git=False)
             if info.migration_folder:
-                p = info.migration_folder
+                top = info.migration_folder
             else:
-                files.append(p)
+                files.append(top)
                 continue
-        for dirpath, dirnames, filenames in os.walk(p):
+        for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(
                 d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")
             )
@@ -206,10 +208,8 @@ def error_position(mf: MigrationFile, piece_start: int, exc) -> tuple[int, int]:
     pos = getattr(diag, "statement_position", None) if diag is not None else None
     offset = piece_start
     if pos:
-        try:
+        with contextlib.suppress(ValueError):
             offset = piece_start + int(pos) - 1
-        except ValueError:
-            pass
     return mf.position(offset)
 
 
@@ -245,10 +245,8 @@ def apply_file(conn, mf: MigrationFile, *, statement_hook=None) -> ReplayError |
         if wrap:
             conn.execute("COMMIT")
     except psycopg.Error as exc:
-        try:
+        with contextlib.suppress(psycopg.Error):
             conn.execute("ROLLBACK")
-        except psycopg.Error:
-            pass
         start = current.start if current is not None else 0
         line, col = error_position(mf, start, exc)
         return ReplayError(
@@ -263,10 +261,8 @@ def apply_file(conn, mf: MigrationFile, *, statement_hook=None) -> ReplayError |
         if (
             not wrap and conn.info.transaction_status != 0
         ):  # a file that opened a transaction and failed
-            try:
+            with contextlib.suppress(psycopg.Error):
                 conn.execute("ROLLBACK")
-            except psycopg.Error:
-                pass
     return None
 
 

@@ -6,6 +6,7 @@ database the user configured: the server is created, used and removed by the cal
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -157,10 +158,8 @@ class ScratchPostgres:
             return
         data = self.root / "data"
         if (data / "postmaster.pid").exists():
-            try:
+            with contextlib.suppress(PostgresUnavailable):
                 self._run(["pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop"])
-            except PostgresUnavailable:
-                pass
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
 
