@@ -194,3 +194,21 @@ def test_the_editor_checks_the_codes_check_does():
     from backend_architect.lsp.handlers.index_advice import CODES
 
     assert CODES == CHECKED
+
+
+def test_checks_for_text_typed_over_are_skipped(hypo_dsn, tmp_path, monkeypatch):
+    session, snap, republished = _setup(tmp_path, monkeypatch, hypo_dsn)
+    path = snap.document.path
+    with psycopg.connect(hypo_dsn) as holder:
+        holder.execute("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE")  # the first check waits
+        for n in range(1, 11):  # ten versions of the query while it is being typed
+            text = f"SELECT id, {n} AS n FROM accounts WHERE email = $1;\n"
+            snap = session.analyse(Document(text, path=path, version=n + 1))
+            assert len(_ix(diagnostics_for(session, snap))) == 1
+        holder.rollback()
+    _settle(session.index_advice, republished)
+    checker = session.index_advice
+    # the check that was running, and the last version's: the eight in between never ran
+    assert checker.checks == 2 and checker.skipped == 8, (checker.checks, checker.skipped)
+    (latest,) = _ix(diagnostics_for(session, snap))
+    assert COST.search(latest["message"])

@@ -35,8 +35,10 @@ class IndexAdvice:
         self.cache: dict[tuple, tuple] = {}  # key -> (when, db.advice.Verdict)
         self.waiting: dict[tuple, set[str]] = {}  # key being checked -> documents to publish again
         self.down: dict[tuple, tuple[float, str]] = {}  # database key -> (when, masked message)
+        self.wanted: dict[str, set] = {}  # document -> the keys its latest version needs
         self.catalog = None
         self.checks = 0  # database checks run (each is one or two EXPLAINs)
+        self.skipped = 0  # checks dropped before they ran: the text had changed again
         self._pool = None  # a ThreadPoolExecutor of one worker, made on first use
         self._logged: set[str] = set()
 
@@ -47,7 +49,9 @@ class IndexAdvice:
         the background. Never touches the database."""
         findings = snap.result.findings
         settings = snap.settings
+        uri = snap.document.uri
         if not any(f.code in CODES for f in findings):
+            self.wanted.pop(uri, None)
             return findings  # the common case: nothing to check, nothing imported
         db_settings = getattr(settings, "database", None)
         if not getattr(db_settings, "hypopg", True):
@@ -74,6 +78,8 @@ class IndexAdvice:
             if down is not None and now - down[0] >= RETRY_DOWN:
                 down = None
                 del self.down[db_key]
+            # typing changes the query text: checks queued for older versions are skipped
+            self.wanted[uri] = {(db_key, c.query, c.ddl) for c in found}
             for c in found:
                 if down is not None:
                     verdicts[id(c.finding)] = advice.Verdict(advice.UNVERIFIED, reason=down[1])
@@ -83,7 +89,6 @@ class IndexAdvice:
                 if hit is not None and now - hit[0] < TTL:
                     verdicts[id(c.finding)] = hit[1]
                     continue
-                uri = snap.document.uri
                 if key in self.waiting:
                     self.waiting[key].add(uri)
                 else:
@@ -121,6 +126,11 @@ class IndexAdvice:
         from ...db import advice
         from ...db.devdb import DevDatabaseError, mask_text
 
+        with self.lock:
+            if not any(key in self.wanted.get(uri, ()) for uri in self.waiting.get(key, ())):
+                self.waiting.pop(key, None)  # no open version needs it any more
+                self.skipped += 1
+                return
         try:
             if advice.psycopg_missing():
                 verdict = advice.Verdict(advice.UNVERIFIED, reason=advice.NO_PSYCOPG)
