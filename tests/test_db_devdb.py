@@ -361,3 +361,24 @@ def test_no_shape_of_url_lets_the_password_out(url):
         DevDatabase(url, connect_timeout=1).connect()
     msg = str(info.value)
     assert "cannot connect" in msg and "Sec-ret" not in msg, msg
+
+
+@pytest.mark.parametrize("problem", ["wrong password", "server down"])
+def test_the_cli_never_prints_the_password(password_server, tmp_path, monkeypatch, capsys, problem):
+    from backend_architect.cli import main
+
+    secret = "Cli-Secret-8841"
+    port = password_server.port if problem == "wrong password" else _free_port()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:{secret}@127.0.0.1:{port}/postgres?connect_timeout=2")
+    proj = _ix_project(tmp_path)
+    said = []
+    for fmt in ("text", "json", "sarif", "github"):
+        main(["check", str(proj / "queries.sql"), "--select", "IX001", "--output-format", fmt, "--no-cache"])
+        out = capsys.readouterr()
+        said += [out.out, out.err]
+    main(["drift", str(proj)])
+    out = capsys.readouterr()
+    said += [out.out, out.err]
+    expect = "authentication failed" if problem == "wrong password" else "not reachable"
+    assert any(expect in s for s in said) and any("app:***@127.0.0.1" in s for s in said)
+    assert not [s for s in said if secret in s]
