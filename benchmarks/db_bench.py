@@ -119,6 +119,10 @@ def _editor(server, dsn: str, hovers: int) -> dict:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
         except psycopg.Error:
             return out  # HypoPG not installed: no numbers for it
+        import concurrent.futures  # noqa: F401  (imported once per server, on the first IX001 document)
+
+        import backend_architect.db.advice  # noqa: F401
+
         done = []
         advice = IndexAdvice(republish=lambda uri: done.append(time.perf_counter()))
         session.index_advice = advice
