@@ -88,7 +88,8 @@ def _setup(tmp_path, monkeypatch, url: str | None):
 
 
 def _ix(diags):
-    return [d for d in diags if d["code"] == "IX001"]
+    """The IX001 suggestions (a dropped one leaves a hint, severity 4)."""
+    return [d for d in diags if d["code"] == "IX001" and d["severity"] != 4]
 
 
 def _settle(checker: IndexAdvice, republished: Republished, timeout: float = 30) -> None:
@@ -110,6 +111,11 @@ def test_published_at_once_then_again_with_the_hypopg_verdict(hypo_dsn, tmp_path
     assert republished.uris == [snap.document.uri] * 2  # one per checked suggestion
     second = _ix(diagnostics_for(session, snap))
     (kept,) = second  # `active` (half the rows) is not worth an index: dropped
+    # a hint where the dropped suggestion was says why, with HypoPG's costs
+    (hint,) = [d for d in diagnostics_for(session, snap) if d["code"] == "IX001" and d["severity"] == 4]
+    assert hint["range"]["start"]["line"] == 1 and hint["severity"] == 4
+    assert "does not halve" in hint["message"] and "active" in hint["message"] and "data" in hint
+    assert "fix" not in hint["data"]
     assert kept["range"]["start"]["line"] == 0 and COST.search(kept["message"])
     before, after = (
         float(x.replace(",", ""))

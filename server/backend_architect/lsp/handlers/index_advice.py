@@ -4,8 +4,8 @@ With a development database configured (``database.url`` / ``DATABASE_URL``) and
 ``database.hypopg`` on, each IX001 finding is published at once as the rules found it, and
 its suggested index is checked on a worker thread the way ``check`` does it
 (``db/advice.py``): kept with the measured before/after cost in its message and migration,
-dropped when it does not halve the query's cost, labelled unverified without HypoPG or
-without a reachable database. When a check finishes, the document's diagnostics are
+dropped when it does not halve the query's cost (a hint says so in its place), labelled
+unverified without HypoPG or without a reachable database. When a check finishes, the document's diagnostics are
 published again. Verdicts are cached per database, query text, index and schema (the
 project's catalog; an entry also expires after ``TTL`` seconds, the database's statistics
 change too). The event loop never waits for the database."""
@@ -56,6 +56,9 @@ class IndexAdvice:
         db_settings = getattr(settings, "database", None)
         if not getattr(db_settings, "hypopg", True):
             return findings
+        from dataclasses import replace
+
+        from ...core.findings import Severity
         from ...db import advice
         from .plan_hover import dev_database
 
@@ -114,10 +117,10 @@ class IndexAdvice:
             elif (g := advice.applied(f, verdict)) is not None:
                 out.append(g)
             elif verdict.kind == advice.DROPPED:
-                self._log_once(
-                    f"{snap.document.path}: "
-                    + advice.drop_note(next(c for c in found if c.finding is f), verdict)
-                )
+                # the suggestion goes; a hint in its place says why (the editor's "note")
+                note = advice.drop_note(next(c for c in found if c.finding is f), verdict)
+                out.append(replace(f, message=note, fix=None, severity=Severity.HINT))
+                self._log_once(f"{snap.document.path}: {note}")
         return out
 
     # -- on the worker --------------------------------------------------------------------------
