@@ -228,9 +228,9 @@ class DevDatabase:
 
         text = mask_text(str(exc).strip() or type(exc).__name__, self.url)
         if isinstance(exc, psycopg.errors.QueryCanceled):
-            why = f"timed out after {self.statement_timeout_ms} ms (database.statement_timeout_ms)"
+            why = f"timed out after {self.statement_timeout_ms} ms (database.statement-timeout-ms)"
         elif isinstance(exc, psycopg.errors.LockNotAvailable):
-            why = f"waited longer than {self.lock_timeout_ms} ms for a lock (database.lock_timeout_ms)"
+            why = f"waited longer than {self.lock_timeout_ms} ms for a lock (database.lock-timeout-ms)"
         elif isinstance(exc, psycopg.ProgrammingError) and doing == "cannot connect":
             # libpq's message quotes the text it could not parse: never shown
             why = "not a valid connection URL (postgresql://USER:PASSWORD@HOST:PORT/DBNAME)"
