@@ -36,6 +36,12 @@ _LOCKS_SQL = (
     "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
     f"WHERE l.pid = %s AND l.locktype = 'relation' AND l.granted AND {_USER_REL}"
 )
+# the locks the backend holds or waits for (a waiting request is the lock it is about to take)
+_REQUESTED_SQL = (
+    "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind::text, l.mode, l.granted "
+    "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+    f"WHERE l.pid = %s AND l.locktype = 'relation' AND {_USER_REL}"
+)
 _FILENODES_SQL = (
     "SELECT c.oid::bigint, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind::text, "
     "c.relfilenode::bigint, c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -211,21 +217,59 @@ def _failed(tr: StatementTrace, mf: MigrationFile, piece: Piece, exc) -> Stateme
 
 
 def _trace_outside(conn, observer, mf, piece, tr, before) -> StatementTrace:
+    """Run a statement that refuses a transaction block and observe its locks.
+
+    Sampling alone misses a lock held for a few milliseconds on a busy machine, so the
+    observer first holds ACCESS SHARE on every user table (in its own transaction): a
+    statement that needs ACCESS EXCLUSIVE then waits, and its request is read from
+    ``pg_locks`` before the gate opens. Weaker locks do not wait and are sampled."""
     import psycopg
 
     tr.in_transaction = False
-    sampler = _Sampler(observer, conn.info.backend_pid)
-    sampler.start()
+    tables = [name for name, kind, _, _ in before.values() if kind in ("r", "m")]
+    pid = conn.info.backend_pid
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            conn.execute(piece.text)
+        except psycopg.Error as exc:
+            outcome["error"] = exc
+
+    gated = False
+    if tables:
+        try:
+            observer.execute("BEGIN")
+            observer.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS SHARE MODE")
+            gated = True
+        except psycopg.Error:
+            observer.execute("ROLLBACK")
+    rows: list[tuple] = []
     started = time.perf_counter()
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
     try:
-        conn.execute(piece.text)
-    except psycopg.Error as exc:
-        return _failed(tr, mf, piece, exc)
+        if gated:  # until the statement waits on the gate, or clearly does not need to
+            deadline = time.monotonic() + 0.25
+            while worker.is_alive() and time.monotonic() < deadline:
+                waiting = observer.execute(_REQUESTED_SQL, (pid,)).fetchall()
+                rows += waiting
+                if any(not granted for *_, granted in waiting):
+                    break
+                time.sleep(0.001)
     finally:
-        tr.ms = (time.perf_counter() - started) * 1000
-        sampler.done.set()
-        sampler.join(5)
-    tr.locks = _strongest_per_relation(sampler.rows)
+        if gated:
+            observer.execute("COMMIT")
+    sampler = _Sampler(observer, pid)
+    sampler.start()
+    worker.join()
+    tr.ms = (time.perf_counter() - started) * 1000
+    sampler.done.set()
+    sampler.join(5)
+    if "error" in outcome:
+        return _failed(tr, mf, piece, outcome["error"])
+    requested = [(rel, kind, mode) for rel, kind, mode, _ in rows]
+    tr.locks = _strongest_per_relation(requested + sampler.rows)
     tr.rewritten = _rewrites(before, _filenodes(conn))
     return tr
 
