@@ -53,7 +53,7 @@ class AttachPartitionWithoutCheck(Rule):
     def check_statement(self, stmt, ctx):
         if not stmt.mentions("AT_AttachPartition"):
             return
-        for cmd, (s, e) in zip(alter_cmds(stmt), cmd_spans(stmt)):
+        for cmd, (s, e) in zip(alter_cmds(stmt), cmd_spans(stmt), strict=False):
             if cmd.get("subtype") != "AT_AttachPartition":
                 continue
             part = (cmd.get("def") or {}).get("PartitionCmd") or {}

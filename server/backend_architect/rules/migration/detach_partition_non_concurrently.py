@@ -61,7 +61,7 @@ class DetachPartitionNonConcurrently(Rule):
         if not table or ctx.is_new_table(table, stmt):
             return
         cmds = alter_cmds(stmt)
-        for cmd, (s, e) in zip(cmds, cmd_spans(stmt)):
+        for cmd, (s, e) in zip(cmds, cmd_spans(stmt), strict=False):
             if cmd.get("subtype") != "AT_DetachPartition":
                 continue
             part = (cmd.get("def") or {}).get("PartitionCmd") or {}

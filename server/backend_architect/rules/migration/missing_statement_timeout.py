@@ -23,15 +23,20 @@ def _long_under_lock(stmt) -> bool:
             if sub in ("AT_AlterColumnType", "AT_SetNotNull"):
                 return True
             con = (c.get("def") or {}).get("Constraint") or {}
-            if sub == "AT_AddConstraint" and con.get("contype") in (
-                "CONSTR_CHECK",
-                "CONSTR_FOREIGN",
-                "CONSTR_PRIMARY",
-                "CONSTR_UNIQUE",
-                "CONSTR_EXCLUSION",
+            if (
+                sub == "AT_AddConstraint"
+                and con.get("contype")
+                in (
+                    "CONSTR_CHECK",
+                    "CONSTR_FOREIGN",
+                    "CONSTR_PRIMARY",
+                    "CONSTR_UNIQUE",
+                    "CONSTR_EXCLUSION",
+                )
+                and not con.get("skip_validation")
+                and not con.get("indexname")
             ):
-                if not con.get("skip_validation") and not con.get("indexname"):
-                    return True
+                return True
     return False
 
 

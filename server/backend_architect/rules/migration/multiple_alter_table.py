@@ -15,9 +15,12 @@ def _scans(cmds) -> bool:
         if sub in ("AT_AlterColumnType", "AT_SetNotNull"):
             return True
         con = (c.get("def") or {}).get("Constraint") or {}
-        if sub == "AT_AddConstraint" and con.get("contype") == "CONSTR_CHECK":
-            if not con.get("skip_validation"):
-                return True
+        if (
+            sub == "AT_AddConstraint"
+            and con.get("contype") == "CONSTR_CHECK"
+            and not con.get("skip_validation")
+        ):
+            return True
     return False
 
 
