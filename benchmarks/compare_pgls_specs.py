@@ -49,7 +49,13 @@ OURS = {
     "requireConcurrentReindex": {"MG017"},
     "avoidWideLockWindow": {"MG016"},
     "runningStatementWhileHoldingAccessExclusive": {"MG016"},
-    "transactionNesting": {"MG019"},
+    "transactionNesting": {"MG019", "MG025"},
+    "banCharField": {"SD006"},
+    "avoidAttachingPartition": {"MG022"},
+    "requireConcurrentDetachPartition": {"MG021"},
+    "requireConcurrentRefreshMatview": {"MG020"},
+    "multipleAlterTable": {"MG023"},
+    "requireStatementTimeout": {"MG024"},
     "banDeleteWithoutWhere": {"QO002"},
     "banUpdateWithoutWhere": {"QO002", "MG018"},
     "preferBigInt": {"SD002"},
@@ -76,14 +82,13 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     repo, show = argv[0], "--list" in argv
-    git_dir = repo if os.path.isdir(os.path.join(repo, "refs")) else None
     files = [
         f
         for f in _git(repo, "ls-tree", "-r", "--name-only", "HEAD", SPECS).split()
         if f.endswith(".sql")
     ]
     settings = Settings(
-        extend_select=("SD004", "MG012"), include_history=True
+        extend_select=("SD004", "SD006", "MG012", "MG023", "MG024"), include_history=True
     )  # the mapped rules that are off by default
     tally: dict[str, Counter] = defaultdict(Counter)
     disagreements = []

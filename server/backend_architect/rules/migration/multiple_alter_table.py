@@ -97,7 +97,7 @@ class MultipleAlterTable(Rule):
             if not table or not heavy or ctx.is_new_table(table, stmt):
                 previous = stmt
                 continue
-            key = table.lower()
+            key = table.lower().removeprefix("public.")
             earlier = seen.get(key)
             seen[key] = stmt
             if earlier is not None:
