@@ -4,8 +4,9 @@ squawk keeps each rule's tests next to the rule (``crates/squawk_linter/src/rule
 a ``mod test`` of ``#[test]`` functions): a SQL string, then ``lint_errors(sql, ...)`` (the rule
 must report) or ``lint_ok(sql, ...)`` (it must not), sometimes with settings
 (``pg_version``, ``assume_in_transaction``), and ``fix(...)`` cases (which report too).
-Each case is linted as a new migration file; ``assume_in_transaction`` becomes a goose file
-(the runner wraps it in a transaction) and ``pg_version`` our ``postgres-version``.
+Each case is linted as a new migration file; ``assume_in_transaction`` becomes a goose
+migration in a temporary goose project (goose wraps each file in a transaction) and
+``pg_version`` our ``postgres-version``.
 Their rule is mapped to our codes (docs/migrations.md, "Parity"); a case agrees when one of
 the mapped codes is reported exactly when they expect their rule. Cases of rules we have no
 code for are counted apart. The repository is read from a local clone or bare mirror
@@ -20,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import replace
 
@@ -179,12 +181,34 @@ def _files(repo: str) -> list[str]:
     return [f for f in out if f.endswith(".rs") and not f.endswith("/mod.rs")]
 
 
+_GOOSE_DIR: list[str] = []
+
+
+def _goose_file(text: str) -> str:
+    """A goose migration on disk (goose wraps each file in a transaction): squawk's
+    ``assume_in_transaction``."""
+    if not _GOOSE_DIR:
+        root = tempfile.mkdtemp(prefix="squawk_specs_")
+        os.makedirs(os.path.join(root, "migrations"))
+        with open(os.path.join(root, "go.mod"), "w") as fh:
+            fh.write(
+                "module example.com/spec\n\ngo 1.22\n\nrequire github.com/pressly/goose/v3 v3.20.0\n"
+            )
+        _GOOSE_DIR.append(root)
+    path = os.path.join(_GOOSE_DIR[0], "migrations", "00001_spec.sql")
+    with open(path, "w") as fh:
+        fh.write(text)
+    return path
+
+
 def our_codes(sql: str, opts: dict, base: Settings) -> set[str]:
     settings = replace(base, postgres_version=opts.get("pg", 15))
-    text = sql
-    if opts.get("tx"):  # squawk's assume-in-transaction: a runner that wraps the file
+    if opts.get("tx") and "squawk-disable-assume-in-transaction" not in sql:
+        # squawk's assume-in-transaction (unless the file opts out): a runner that wraps the file
         text = "-- +goose Up\n" + sql
-    doc = Document(text, path="/spec/migrations/20260101000000_spec.sql")
+        doc = Document(text, path=_goose_file(text))
+    else:
+        doc = Document(sql, path="/spec/migrations/20260101000000_spec.sql")
     return {f.code for f in lint(doc, settings).findings}
 
 
