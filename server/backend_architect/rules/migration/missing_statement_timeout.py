@@ -1,11 +1,25 @@
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
-from ._locks import SHARE_UPDATE_EXCLUSIVE, alter_cmds, heavy_locks, is_vacuum_full
+from backend_architect.core.sql import relation_name
+
+from ._locks import SHARE_UPDATE_EXCLUSIVE, alter_cmds, heavy_locks, is_vacuum_full, type_names
+from .column_type_change import ColumnTypeChange
 from .missing_lock_timeout import _pending
 
 
-def _long_under_lock(stmt) -> bool:
+def _rewrites(stmt, cmd, ctx) -> bool:
+    """A type change PostgreSQL does by rewriting (or checking) the rows: MG005's judgement."""
+    col = (cmd.get("def") or {}).get("ColumnDef", {})
+    new_type, new_mods = type_names(col.get("typeName"))
+    if col.get("raw_default") is not None:
+        return True  # USING
+    table = relation_name((stmt.node or {}).get("relation"))
+    old = ColumnTypeChange._old_type(ctx, table, cmd.get("name"))
+    return not ColumnTypeChange._is_widening(old, new_type, new_mods)
+
+
+def _long_under_lock(stmt, ctx) -> bool:
     """Whether the statement reads or rewrites a whole table while holding its lock."""
     kind = stmt.kind
     node = stmt.node or {}
@@ -20,7 +34,7 @@ def _long_under_lock(stmt) -> bool:
     if kind == "AlterTableStmt":
         for c in alter_cmds(stmt):
             sub = c.get("subtype")
-            if sub in ("AT_AlterColumnType", "AT_SetNotNull"):
+            if sub == "AT_SetNotNull" or (sub == "AT_AlterColumnType" and _rewrites(stmt, c, ctx)):
                 return True
             con = (c.get("def") or {}).get("Constraint") or {}
             if (
@@ -105,14 +119,12 @@ class MissingStatementTimeout(Rule):
                 continue
             if _sets_statement_timeout(stmt):
                 return
-            if not _long_under_lock(stmt):
+            if not _long_under_lock(stmt, ctx):
                 continue
             locks = [
                 (t, lock) for t, lock in heavy_locks(stmt, ctx) if lock != SHARE_UPDATE_EXCLUSIVE
             ]
             if stmt.kind == "RefreshMatViewStmt":
-                from backend_architect.core.sql import relation_name
-
                 view = relation_name(stmt.node.get("relation"))
                 if view and not ctx.is_new_table(view, stmt):
                     locks = [(view, "ACCESS EXCLUSIVE")]

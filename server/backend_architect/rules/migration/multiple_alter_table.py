@@ -28,10 +28,12 @@ class MultipleAlterTable(Rule):
     """
     ## What it does
     Flags a second `ALTER TABLE` of the same existing table in one migration
-    when each statement takes the table's lock again: the file does not run
-    in one transaction (no `BEGIN ... COMMIT`, a runner that does not wrap it),
-    or both statements read or rewrite every row (a type change, `SET NOT
-    NULL`, a validated `CHECK`).
+    when each statement takes the table's lock again: the runner runs the
+    file statement by statement (goose `NO TRANSACTION`, dbmate
+    `transaction:false`, sqlx `-- no-transaction`, ... and no `BEGIN ...
+    COMMIT` around them), or both statements read or rewrite every row (a
+    type change, `SET NOT NULL`, a validated `CHECK`). Where the runner is
+    not known, only the second case is reported.
 
     ## Why is this bad?
     Outside a transaction every `ALTER TABLE` queues for its ACCESS EXCLUSIVE
@@ -82,6 +84,12 @@ class MultipleAlterTable(Rule):
         runner_wraps = ctx.region.kind != "file" or (
             info.is_migration and bool(info.in_transaction)
         )
+        # each statement its own transaction only where the runner is known not to wrap the file
+        # (an unknown runner may well run it in one transaction, as golang-migrate does)
+        known_autocommit = (
+            ctx.region.kind == "file" and info.runner is not None and info.in_transaction is False
+        )
+
         seen: dict[str, object] = {}
         previous = None
         for stmt in ctx.statements:
@@ -103,7 +111,7 @@ class MultipleAlterTable(Rule):
             if earlier is not None:
                 one_tx = runner_wraps or (stmt.in_transaction and earlier.in_transaction)
                 why = ""
-                if not one_tx:
+                if not one_tx and known_autocommit:
                     why = ", in a transaction of its own: it queues for the lock again"
                 elif _scans(alter_cmds(stmt)) and _scans(alter_cmds(earlier)):
                     why = ": it reads every row again under the lock"
