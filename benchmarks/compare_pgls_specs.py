@@ -51,6 +51,7 @@ OURS = {
     "runningStatementWhileHoldingAccessExclusive": {"MG016"},
     "transactionNesting": {"MG019", "MG025"},
     "banCharField": {"SD006"},
+    "avoidAddingExclusionConstraint": {"MG027"},
     "avoidAttachingPartition": {"MG022"},
     "requireConcurrentDetachPartition": {"MG021"},
     "requireConcurrentRefreshMatview": {"MG020"},
@@ -65,7 +66,7 @@ OURS = {
     "preferJsonb": {"SD005"},
     "preferTextField": {"SD004"},
     "preferTimestamptz": {"SD003"},
-    "requireSeparateConstraintValidation": {"MG004"},
+    "requireSeparateConstraintValidation": {"MG004", "MG026"},
     "avoidAlterEnumAddValue": {"MG014"},
 }
 EXPECT = re.compile(r"--\s*expect_lint/safety/(\w+)")

@@ -48,7 +48,7 @@ OURS = {
     "ban_truncate_cascade": {"MG013"},
     "ban_uncommitted_transaction": {"MG019", "MG025"},
     "changing_column_type": {"MG005"},
-    "constraint_missing_not_valid": {"MG004", "MG006", "MG008"},
+    "constraint_missing_not_valid": {"MG004", "MG006", "MG008", "MG026"},
     "disallow_unique_constraint": {"MG008"},
     "prefer_bigint_over_int": {"SD002"},
     "prefer_bigint_over_smallint": {"SD002"},
