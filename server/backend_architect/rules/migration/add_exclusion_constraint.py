@@ -25,10 +25,16 @@ class AddExclusionConstraint(Rule):
 
     ## Use instead
     Declare the constraint when the table is created, or add it while the
-    table is still small. For a large busy table, enforce the rule for new
-    rows first (a trigger, or the application), then move the data to a new
-    table created with the constraint and swap the names in one short
-    transaction.
+    table is still small. For a large busy table, build a copy that has the
+    constraint, keep it in step (a trigger, or the application writing
+    both), then swap the names in one short transaction:
+    ```sql
+    CREATE TABLE bookings_new (LIKE bookings INCLUDING ALL,
+      CONSTRAINT bookings_no_overlap EXCLUDE USING gist (room_id WITH =, during WITH &&));
+    -- copy the rows in batches, then:
+    ALTER TABLE bookings RENAME TO bookings_old;
+    ALTER TABLE bookings_new RENAME TO bookings;
+    ```
     """
 
     code = "MG027"

