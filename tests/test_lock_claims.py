@@ -28,10 +28,17 @@ CREATE UNIQUE INDEX daily_totals_id ON daily_totals (id);
 # (rule, statements run in one transaction, relation, the mode the rule names, the mode pg_locks shows)
 CLAIMS = [
     ("MG020", ["REFRESH MATERIALIZED VIEW daily_totals"], "daily_totals", "ACCESS EXCLUSIVE"),
-    ("MG021", ["ALTER TABLE measurements DETACH PARTITION measurements_2019"], "measurements", "ACCESS EXCLUSIVE"),
+    (
+        "MG021",
+        ["ALTER TABLE measurements DETACH PARTITION measurements_2019"],
+        "measurements",
+        "ACCESS EXCLUSIVE",
+    ),
     (
         "MG022",
-        ["ALTER TABLE measurements ATTACH PARTITION measurements_2026 FOR VALUES FROM (2026) TO (2027)"],
+        [
+            "ALTER TABLE measurements ATTACH PARTITION measurements_2026 FOR VALUES FROM (2026) TO (2027)"
+        ],
         "measurements_2026",
         "ACCESS EXCLUSIVE",
     ),
@@ -46,7 +53,9 @@ CLAIMS = [
     ),
     (
         "MG027",
-        ["ALTER TABLE orders ADD CONSTRAINT orders_no_overlap EXCLUDE USING gist (room_id WITH =, during WITH &&)"],
+        [
+            "ALTER TABLE orders ADD CONSTRAINT orders_no_overlap EXCLUDE USING gist (room_id WITH =, during WITH &&)"
+        ],
         "orders",
         "ACCESS EXCLUSIVE",
     ),
@@ -56,7 +65,9 @@ CLAIMS = [
 SAFE = [
     (["REFRESH MATERIALIZED VIEW CONCURRENTLY daily_totals"], "daily_totals"),
     (
-        ["ALTER TABLE measurements ATTACH PARTITION measurements_2026 FOR VALUES FROM (2026) TO (2027)"],
+        [
+            "ALTER TABLE measurements ATTACH PARTITION measurements_2026 FOR VALUES FROM (2026) TO (2027)"
+        ],
         "measurements",
     ),
 ]
@@ -69,7 +80,10 @@ _LOCKS = (
 
 def _held(server, statements: list[str], relation: str) -> set[str]:
     dsn = server.create_database("l_" + uuid.uuid4().hex[:10])
-    with psycopg.connect(dsn, autocommit=True) as conn, psycopg.connect(dsn, autocommit=True) as observer:
+    with (
+        psycopg.connect(dsn, autocommit=True) as conn,
+        psycopg.connect(dsn, autocommit=True) as observer,
+    ):
         conn.execute(SETUP)
         conn.execute("BEGIN")
         for sql in statements:
@@ -84,11 +98,16 @@ def _pg_mode(name: str) -> str:
 
 
 @pytest.mark.parametrize("code, statements, relation, lock", CLAIMS, ids=[c[0] for c in CLAIMS])
-def test_the_lock_a_rule_names_is_the_lock_postgres_takes(scratch_postgres, code, statements, relation, lock):
+def test_the_lock_a_rule_names_is_the_lock_postgres_takes(
+    scratch_postgres, code, statements, relation, lock
+):
     text = "BEGIN;\n" + ";\n".join(statements) + ";\nCOMMIT;\n"
     found = [
         f
-        for f in lint(Document(text, path="/ws/migrations/20260101000000_x.sql"), Settings(extend_select=(code,))).findings
+        for f in lint(
+            Document(text, path="/ws/migrations/20260101000000_x.sql"),
+            Settings(extend_select=(code,)),
+        ).findings
         if f.code == code
     ]
     assert found, f"{code} does not report {statements}"
@@ -96,7 +115,9 @@ def test_the_lock_a_rule_names_is_the_lock_postgres_takes(scratch_postgres, code
     assert _pg_mode(lock) in _held(scratch_postgres, statements, relation)
 
 
-@pytest.mark.parametrize("statements, relation", SAFE, ids=["refresh concurrently", "attach: the parent"])
+@pytest.mark.parametrize(
+    "statements, relation", SAFE, ids=["refresh concurrently", "attach: the parent"]
+)
 def test_the_advised_form_does_not_block_reads(scratch_postgres, statements, relation):
     held = _held(scratch_postgres, statements, relation)
     assert held, f"no lock seen on {relation}"
