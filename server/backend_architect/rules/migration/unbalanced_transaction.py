@@ -118,7 +118,7 @@ class UnbalancedTransaction(Rule):
             data = ctx.document.data
             nl = data.find(b"\n", at)
             line_end = len(data) if nl < 0 else nl
-            text = ("\n" if nl < 0 else "\n") + "COMMIT;"
+            text = "\nCOMMIT;"
             fix = self.fix([Edit(line_end, line_end, text)], title="add COMMIT at the end")
             head = opened.tokens[0] if opened.tokens else None
             yield ctx.finding(
