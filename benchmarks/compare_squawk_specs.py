@@ -37,6 +37,7 @@ RULES = "crates/squawk_linter/src/rules"
 # their rule (file name) -> our codes; absent: no rule of ours (see docs/migrations.md for why)
 OURS = {
     "adding_field_with_default": {"MG007"},
+    "ban_alter_domain_with_add_constraint": {"MG028"},
     "adding_foreign_key_constraint": {"MG004"},
     "adding_not_null_field": {"MG006"},
     "adding_primary_key_constraint": {"MG008"},

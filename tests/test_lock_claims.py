@@ -1,4 +1,4 @@
-"""The locks the partition, materialized view, exclusion constraint and validation rules name,
+"""The locks the partition, materialized view, exclusion constraint, validation and domain rules name,
 read from ``pg_locks`` of a real PostgreSQL: each statement runs in a transaction on one
 connection while a second connection reads the locks the first one holds."""
 
@@ -21,6 +21,9 @@ CREATE TABLE measurements_2026 (id bigint, year int);
 INSERT INTO measurements_2026 SELECT g, 2026 FROM generate_series(1, 500) g;
 CREATE TABLE orders (id bigint PRIMARY KEY, total int, room_id bigint, during tstzrange);
 INSERT INTO orders SELECT g, g, g, tstzrange(now(), now() + interval '1 hour') FROM generate_series(1, 500) g;
+CREATE DOMAIN positive_amount AS numeric;
+CREATE TABLE payments (id bigint PRIMARY KEY, amount positive_amount);
+INSERT INTO payments SELECT g, g FROM generate_series(1, 500) g;
 CREATE MATERIALIZED VIEW daily_totals AS SELECT id, total FROM orders;
 CREATE UNIQUE INDEX daily_totals_id ON daily_totals (id);
 """
@@ -50,6 +53,23 @@ CLAIMS = [
         ],
         "orders",
         "ACCESS EXCLUSIVE",
+    ),
+    (
+        "MG028",
+        ["ALTER DOMAIN positive_amount ADD CONSTRAINT positive_amount_check CHECK (VALUE > 0)"],
+        "payments",
+        "SHARE",
+    ),
+    (  # validating later takes the same lock: NOT VALID does not help a domain
+        "MG028",
+        [
+            "ALTER DOMAIN positive_amount ADD CONSTRAINT positive_amount_check CHECK (VALUE > 0) NOT VALID",
+            "COMMIT",
+            "BEGIN",
+            "ALTER DOMAIN positive_amount VALIDATE CONSTRAINT positive_amount_check",
+        ],
+        "payments",
+        "SHARE",
     ),
     (
         "MG027",
@@ -97,7 +117,9 @@ def _pg_mode(name: str) -> str:
     return "".join(w.capitalize() for w in name.split()) + "Lock"
 
 
-@pytest.mark.parametrize("code, statements, relation, lock", CLAIMS, ids=[c[0] for c in CLAIMS])
+@pytest.mark.parametrize(
+    "code, statements, relation, lock", CLAIMS, ids=[f"{c[0]}-{i}" for i, c in enumerate(CLAIMS)]
+)
 def test_the_lock_a_rule_names_is_the_lock_postgres_takes(
     scratch_postgres, code, statements, relation, lock
 ):
