@@ -37,8 +37,8 @@ class DetachPartitionNonConcurrently(Rule):
 
     ## Fix safety
     Unsafe: `CONCURRENTLY` is refused when the partitioned table has a
-    `DEFAULT` partition, and it must be the only subcommand of its
-    `ALTER TABLE`.
+    `DEFAULT` partition, and the detached table keeps the partition bound as
+    a `CHECK` constraint (PostgreSQL adds it; drop it if the table is reused).
     """
 
     code = "MG021"
