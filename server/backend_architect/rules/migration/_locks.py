@@ -316,15 +316,31 @@ def heavy_locks(stmt: Statement, ctx) -> list[tuple[str, str]]:
     ]
 
 
+def _option_on(defelem: dict) -> bool:
+    """Whether a boolean option is on: ``FULL``, ``FULL true``; not ``FULL false`` / ``off`` / ``0``."""
+    arg = defelem.get("arg")
+    if not arg:
+        return True
+    if "String" in arg:
+        return (arg["String"].get("sval") or "").lower() not in ("false", "off", "no", "0")
+    if "Integer" in arg:
+        return bool(arg["Integer"].get("ival", 0))
+    if "Boolean" in arg:
+        return bool(arg["Boolean"].get("boolval", False))
+    return True
+
+
 def is_vacuum_full(node: dict) -> bool:
     return node.get("is_vacuumcmd", True) and any(
-        (o.get("DefElem") or {}).get("defname") == "full" for o in node.get("options", [])
+        (o.get("DefElem") or {}).get("defname") == "full" and _option_on(o["DefElem"])
+        for o in node.get("options", [])
     )
 
 
 def is_concurrent_reindex(node: dict) -> bool:
     return any(
-        (p.get("DefElem") or {}).get("defname") == "concurrently" for p in node.get("params") or []
+        (p.get("DefElem") or {}).get("defname") == "concurrently" and _option_on(p["DefElem"])
+        for p in node.get("params") or []
     )
 
 
