@@ -363,6 +363,37 @@ def test_project_command_json(tree: Path):
     assert by_path["internal/testdata/q.sql"]["not_own"] == "test data"
 
 
+def test_project_command_shows_each_migrations_runner_transaction_and_history(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n\nrequire github.com/pressly/goose/v3 v3.20.0\n")
+    write(tmp_path, "migrations/0001_users.sql", "-- +goose Up\nCREATE TABLE users (id bigint PRIMARY KEY, name text);\n")
+    write(tmp_path, "migrations/0002_idx.sql",
+          "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY users_name ON users (name);\n")
+    write(tmp_path, "migrations/0003_email.sql", "-- +goose Up\nALTER TABLE users ADD COLUMN email text;\n")
+    r = run("project", ".", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = {ln.strip().split(":", 1)[0]: ln for ln in r.stdout.splitlines() if ln.startswith("    ")}
+    assert "runner goose" in lines["0001_users.sql"] and "in a transaction (goose runs each file" in lines["0001_users.sql"]
+    assert "no transaction (goose opt-out in the file)" in lines["0002_idx.sql"]
+    # no git: the newest migration.pending (1) files are pending, the others history
+    assert "history (2 newer migrations in its folder (migration.pending = 1; no git))" in lines["0001_users.sql"]
+    assert "pending (one of the newest 1 migrations of its folder (no git))" in lines["0003_email.sql"]
+    write(tmp_path, "backend-architect.toml", "[migration]\nbaseline = \"0001\"\n")
+    data = json.loads(run("project", ".", "--output-format", "json", cwd=tmp_path).stdout)
+    (folder,) = data["projects"][0]["migration_folders"]
+    by_name = {Path(m["path"]).name: m for m in folder["migrations"]}
+    assert by_name["0001_users.sql"]["history"] and "at or before migration.baseline" in by_name["0001_users.sql"]["history_reason"]
+    assert not by_name["0002_idx.sql"]["history"] and by_name["0002_idx.sql"]["in_transaction"] is False
+    # with git: what is committed on the main line is history
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "init"], cwd=tmp_path, check=True)
+    write(tmp_path, "migrations/0004_bio.sql", "-- +goose Up\nALTER TABLE users ADD COLUMN bio text;\n")
+    out = run("project", ".", cwd=tmp_path).stdout
+    lines = {ln.strip().split(":", 1)[0]: ln for ln in out.splitlines() if ln.startswith("    ")}
+    assert "history (committed on the main line (merge-base of HEAD and main" in lines["0003_email.sql"]
+    assert "pending (new: not on the main line (merge-base of HEAD and main))" in lines["0004_bio.sql"]
+
+
 def test_check_leaves_out_what_is_not_own_code_and_says_so(tree: Path):
     r = run("check", ".", "--output-format", "json", cwd=tree)
     found = {(Path(f["filename"]).as_posix(), f["code"]) for f in json.loads(r.stdout)}

@@ -17,6 +17,7 @@ class MigrationFolder:
     dialects: Counter = field(default_factory=Counter)
     directions: Counter = field(default_factory=Counter)
     runner: dict | None = None
+    migrations: list[dict] = field(default_factory=list)  # per file: transaction and history
 
     def to_json(self) -> dict:
         out = {
@@ -27,7 +28,40 @@ class MigrationFolder:
         }
         if self.runner is not None:
             out["runner"] = self.runner
+        out["migrations"] = self.migrations
         return out
+
+
+def migration_facts(info: FileInfo, settings, model: ProjectModel) -> dict:
+    """What a migration file is to its runner and to ``--fix``: the runner, whether it runs in a
+    transaction and why (the runner's default or the opt-out found), and whether it is history
+    (never rewritten, lock findings hidden) or pending, and why."""
+    from .history import history_of
+
+    past = history_of(info.path, settings, model)
+    return {
+        "path": info.path,
+        "direction": info.direction,
+        "runner": info.runner,
+        "in_transaction": info.in_transaction,
+        "transaction_source": info.transaction_source,
+        "history": past.historical,
+        "history_reason": past.reason,
+    }
+
+
+def describe_migration(facts: dict) -> str:
+    """One line: ``runner goose; in a transaction (...); pending (...)``."""
+    parts = [f"runner {facts['runner']}" if facts["runner"] else "runner not known"]
+    if facts["in_transaction"] is not None:
+        parts.append(
+            ("in a transaction" if facts["in_transaction"] else "no transaction")
+            + f" ({facts['transaction_source']})"
+        )
+    elif facts["transaction_source"]:
+        parts.append(f"transaction not known ({facts['transaction_source']})")
+    parts.append(("history" if facts["history"] else "pending") + f" ({facts['history_reason']})")
+    return "; ".join(parts)
 
 
 @dataclass
@@ -65,7 +99,7 @@ def describe(
         if rep is None:
             rep = reports[root] = ProjectReport(model.project(root))
         rep.files.append(info)
-        if info.is_migration and info.language == "sql" and info.not_own is None:
+        if info.is_migration and info.not_own is None:
             folder = info.migration_folder or os.path.dirname(info.path)
             mf = rep.migrations.get(folder)
             if mf is None:
@@ -76,6 +110,7 @@ def describe(
             mf.files += 1
             mf.dialects[info.dialect] += 1
             mf.directions[info.direction or "up"] += 1
+            mf.migrations.append(migration_facts(info, settings_for(path), model))
     return [reports[k] for k in sorted(reports)]
 
 
@@ -127,6 +162,8 @@ def render_text(reports: list[ProjectReport], base: str, with_files: bool = Fals
             if mf.runner:
                 line += f"; runner {mf.runner['name']} ({mf.runner['evidence']}): {mf.runner['transaction']}"
             out.append(line)
+            for facts in mf.migrations:
+                out.append(f"    {_rel(facts['path'], mf.path)}: {describe_migration(facts)}")
         if with_files:
             for f in rep.files:
                 parts = [f.language or "-"]
