@@ -1079,7 +1079,12 @@ def fix_document(
     doc = document
     for iteration in range(1, max_iterations + 1):
         result = lint(doc, settings, catalog, info=info, catalog_before=catalog_before)
-        fixes = select_fixes(result.findings, safe_only=safe_only, codes=codes)
+        made = {(nf.path, nf.text) for nf in new_files}
+        fixes = [  # a fix that only creates files made already (a Flyway .conf opt-out) is done
+            fx
+            for fx in select_fixes(result.findings, safe_only=safe_only, codes=codes)
+            if fx.edits or not all((nf.path, nf.text) in made for nf in fx.new_files)
+        ]
         if not fixes:
             return FixResult(text, applied, iteration, True, result.findings, new_files, counts)
         code_of = {id(f.fix): f.code for f in result.findings if f.fix is not None}

@@ -180,11 +180,28 @@ def history_files(folder: str) -> list[str]:
 def replay_history(conn, folder: str, files: list[str] | None = None, transform=None) -> Replay:
     """Apply every migration under ``folder`` in order on ``conn``, each the way its runner runs
     it (the project model's runner and transaction per file); stop at the first failure.
-    ``transform(text)``: what the runner does to a file first (e.g. render a template)."""
+    ``transform(text)``: what the runner does to a file first (e.g. render a template); by
+    default the runner's own placeholders (Flyway's ``${name}``) are substituted."""
     from ..project.model import model
+    from ..project.runner import placeholders, render_placeholders
 
     out = Replay(files=files if files is not None else history_files(folder))
     m = model()
+    if transform is None:
+        values: dict[str, dict[str, str]] = {}
+
+        def transform(text: str, path: str = "") -> str:
+            unit = os.path.dirname(path)
+            if unit not in values:
+                values[unit] = placeholders(m.runner(unit), unit, m.root_of(unit))
+            return render_placeholders(text, values[unit])
+
+    else:
+        given = transform
+
+        def transform(text: str, path: str = "") -> str:
+            return given(text)
+
     for path in out.files:
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
@@ -193,9 +210,7 @@ def replay_history(conn, folder: str, files: list[str] | None = None, transform=
             out.failed, out.error = path, str(exc)
             break
         info = m.file_info(path, check_git=False)
-        done = apply_sql(
-            conn, transform(text) if transform else text, mode_for(info.in_transaction, info.runner)
-        )
+        done = apply_sql(conn, transform(text, path), mode_for(info.in_transaction, info.runner))
         out.skipped_statements += done.skipped
         if not done.ok:
             out.failed, out.error = path, done.first_error
