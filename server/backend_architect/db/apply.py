@@ -217,3 +217,127 @@ def replay_history(conn, folder: str, files: list[str] | None = None, transform=
             break
         out.applied += 1
     return out
+
+
+# -- code migrations: run by the project's own tool ------------------------------------------
+
+_DJANGO_NAME = re.compile(r"^\d{4}_\w+\.py$")
+_ALEMBIC_REV = re.compile(r"^revision\s*(?::\s*[\w\[\], |]+)?=\s*['\"]([^'\"]+)['\"]", re.M)
+_ALEMBIC_DOWN = re.compile(
+    r"^down_revision\s*(?::\s*[\w\[\], |]+)?=\s*(None|['\"]([^'\"]+)['\"])", re.M
+)
+
+
+def code_runner(root: str) -> str | None:
+    """``django`` (a ``manage.py``), ``alembic`` (an ``alembic.ini``) or None (SQL files)."""
+    if os.path.isfile(os.path.join(root, "manage.py")):
+        return "django"
+    if os.path.isfile(os.path.join(root, "alembic.ini")):
+        return "alembic"
+    return None
+
+
+def django_migrations(root: str) -> dict[str, list[str]]:
+    """{app label: its migration files in name order} of the Django project at ``root``."""
+    out: dict[str, list[str]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
+        if os.path.basename(dirpath) != "migrations":
+            continue
+        names = sorted(n for n in filenames if _DJANGO_NAME.match(n))
+        if names:
+            app = os.path.basename(os.path.dirname(dirpath))
+            out[app] = [os.path.join(dirpath, n) for n in names]
+    return out
+
+
+def alembic_chain(root: str) -> list[tuple[str, str]]:
+    """[(revision, file)] of the Alembic project at ``root`` from the base revision to the head
+    (one line of ``down_revision`` links; a branch point follows its first child)."""
+    revs: dict[str, tuple[str | None, str]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith((".", "__"))]
+        if os.path.basename(dirpath) != "versions":
+            continue
+        for n in sorted(filenames):
+            if not n.endswith(".py"):
+                continue
+            path = os.path.join(dirpath, n)
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+            rev, down = _ALEMBIC_REV.search(text), _ALEMBIC_DOWN.search(text)
+            if rev:
+                revs[rev.group(1)] = (down.group(2) if down else None, path)
+    children: dict[str | None, list[str]] = {}
+    for rev, (down, _) in sorted(revs.items(), key=lambda kv: kv[1][1]):
+        children.setdefault(down, []).append(rev)
+    chain, current = [], None
+    while children.get(current):
+        current = children[current][0]
+        chain.append((current, revs[current][1]))
+    return chain
+
+
+def replay_code_migrations(server, dbname: str, root: str, timeout: int = 600) -> Replay:
+    """Apply the Django or Alembic project at ``root`` to database ``dbname`` of ``server`` with
+    the project's own tool (``manage.py migrate``; ``alembic upgrade head``), which runs each
+    migration the way it always does (Django: one transaction per migration unless ``atomic =
+    False``; Alembic: as ``env.py`` configures it, ``autocommit_block()`` honoured). The
+    database is passed in the environment: ``PGHOST``/``PGPORT``/``PGUSER``/``PGDATABASE`` and
+    ``DATABASE_URL`` (a SQLAlchemy URL for psycopg). Counts the migrations recorded as applied."""
+    import sys
+
+    import psycopg
+
+    kind = code_runner(root)
+    env = dict(
+        os.environ,
+        PGHOST="127.0.0.1",
+        PGPORT=str(server.port),
+        PGUSER="postgres",
+        PGDATABASE=dbname,
+        DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/{dbname}",
+        DJANGO_SETTINGS_MODULE=os.environ.get("BA_DJANGO_SETTINGS", "config.settings"),
+        PYTHONPATH=root,
+    )
+    if kind == "django":
+        apps = django_migrations(root)
+        files = [f for app in sorted(apps) for f in apps[app]]
+        argv = [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"]
+    elif kind == "alembic":
+        chain = alembic_chain(root)
+        files = [f for _, f in chain]
+        argv = [sys.executable, "-m", "alembic", "upgrade", "head"]
+    else:
+        raise ValueError(
+            f"{root}: neither a Django project (manage.py) nor an Alembic one (alembic.ini)"
+        )
+    out = Replay(files=files)
+    done = subprocess.run(
+        argv, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    with psycopg.connect(server.dsn(dbname), autocommit=True) as conn:
+        if kind == "django":
+            try:
+                rows = conn.execute("SELECT app, name FROM django_migrations").fetchall()
+            except psycopg.Error:
+                rows = []
+            applied = {(a, n) for a, n in rows}
+            out.applied = sum(
+                1
+                for f in files
+                if (os.path.basename(os.path.dirname(os.path.dirname(f))), os.path.basename(f)[:-3])
+                in applied
+            )
+        else:
+            try:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            except psycopg.Error:
+                row = None
+            revs = [r for r, _ in chain]
+            out.applied = revs.index(row[0]) + 1 if row and row[0] in revs else 0
+    if done.returncode != 0 or out.applied < len(files):
+        out.failed = files[out.applied] if out.applied < len(files) else root
+        lines = [ln for ln in (done.stderr or done.stdout).strip().splitlines() if ln.strip()]
+        out.error = lines[-1] if lines else f"exit status {done.returncode}"
+    return out
