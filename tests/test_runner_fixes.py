@@ -239,3 +239,27 @@ def test_flyway_placeholders_are_read_checked_and_kept_by_the_fix(tmp_path: Path
     assert result.converged and result.text == "CREATE INDEX CONCURRENTLY customers_email ON ${schema}.customers (email);\n"
     # the opt-out file is made once, however often the loop runs
     assert [nf.path for nf in result.new_files] == [str(new) + ".conf"]
+
+
+def test_concurrently_in_a_django_runsql_turns_the_migration_non_atomic(tmp_path: Path):
+    """Django runs a migration in one transaction unless ``atomic = False``: that is the only
+    way a CREATE INDEX CONCURRENTLY written into its RunSQL can run."""
+    write(tmp_path, "requirements.txt", "Django>=4.2\n")
+    write(tmp_path, "shop/migrations/0001_initial.py", "from django.db import migrations\n\n\n"
+          "class Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n"
+          "    operations = [migrations.RunSQL(\"CREATE TABLE shop_event (id bigint PRIMARY KEY, at timestamptz)\")]\n")
+    one = write(tmp_path, "shop/migrations/0002_event_at.py", "from django.db import migrations\n\n\n"
+                "class Migration(migrations.Migration):\n    dependencies = [(\"shop\", \"0001_initial\")]\n\n"
+                "    operations = [\n        migrations.RunSQL(\"CREATE INDEX shop_event_at ON shop_event (at)\"),\n    ]\n")
+    fix(tmp_path)
+    text = one.read_text()
+    assert "    atomic = False\n" in text and "CREATE INDEX CONCURRENTLY shop_event_at" in text
+    # with another operation the migration would lose its atomicity: unsafe fixes only
+    two = write(tmp_path, "shop/migrations/0003_event_kind.py", "from django.db import migrations\n\n\n"
+                "class Migration(migrations.Migration):\n    dependencies = [(\"shop\", \"0002_event_at\")]\n\n"
+                "    operations = [\n        migrations.RunSQL(\"ALTER TABLE shop_event ADD COLUMN kind text\"),\n"
+                "        migrations.RunSQL(\"CREATE INDEX shop_event_kind ON shop_event (kind)\"),\n    ]\n")
+    fix(tmp_path)
+    assert "atomic" not in two.read_text() and "CONCURRENTLY" not in two.read_text()
+    fix(tmp_path, unsafe=True)
+    assert "atomic = False" in two.read_text() and "CREATE INDEX CONCURRENTLY shop_event_kind" in two.read_text()
