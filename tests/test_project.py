@@ -318,6 +318,42 @@ def test_a_migration_sees_the_schema_as_of_itself(tmp_path: Path):
     assert not [f for f in lint(doc, Settings(), final, catalog_before=before).findings if f.code == "QO001"]
 
 
+def test_validated_checks_and_indexes_are_carried_to_later_migrations(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n")
+    write(tmp_path, "migrations/0001_users.sql",
+          "CREATE TABLE users (id bigint PRIMARY KEY, email text, nick text);\n"
+          "CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON users (email);\n")
+    write(tmp_path, "migrations/0002_checks.sql",
+          "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
+          "ALTER TABLE users ADD CONSTRAINT users_nick_nn CHECK (nick IS NOT NULL AND nick <> '') NOT VALID;\n")
+    third = write(tmp_path, "migrations/0003_validate.sql", "ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;\n")
+    fourth = write(tmp_path, "migrations/0004_rename.sql",
+                   "ALTER TABLE users RENAME COLUMN email TO mail;\nALTER TABLE users VALIDATE CONSTRAINT users_nick_nn;\n")
+    fifth = write(tmp_path, "migrations/0005_drop.sql", "ALTER TABLE users DROP CONSTRAINT users_nick_nn;\n")
+    last = write(tmp_path, "migrations/0006_not_null.sql", "ALTER TABLE users ALTER COLUMN mail SET NOT NULL;\n")
+    root = str(tmp_path)
+    assert catalog_before(root, str(third))().proven_not_null("users", "email") == []  # NOT VALID yet
+    at_fourth = catalog_before(root, str(fourth))()
+    assert at_fourth.proven_not_null("users", "email") == ["users_email_nn"]
+    assert at_fourth.unique_index_on("users", ["email"]) == "users_email_idx"
+    at_fifth = catalog_before(root, str(fifth))()
+    assert at_fifth.proven_not_null("public.users", "mail") == ["users_email_nn"]  # follows the rename
+    assert at_fifth.proven_not_null("users", "nick") == ["users_nick_nn"]  # ANDed with another test
+    assert at_fifth.has_index("users_email_idx", "users") and not at_fifth.has_index("users_mail_idx")
+    at_last = catalog_before(root, str(last))()
+    assert at_last.proven_not_null("users", "nick") == []  # dropped
+    doc = Document(last.read_text(), path=str(last))
+    final = build_catalog(root, Settings(), use_disk_cache=False)
+    assert "MG006" not in codes(lint(doc, Settings(), final, catalog_before=catalog_before(root, str(last))))
+    # without the validation the SET NOT NULL scans the table
+    third.write_text("SELECT 1;\n")
+    from backend_architect.project.schema import forget_histories
+
+    forget_histories()
+    final = build_catalog(root, Settings(), use_disk_cache=False)
+    assert "MG006" in codes(lint(doc, Settings(), final, catalog_before=catalog_before(root, str(last))))
+
+
 # -- command line -----------------------------------------------------------------------------------------
 
 

@@ -263,3 +263,17 @@ def test_concurrently_in_a_django_runsql_turns_the_migration_non_atomic(tmp_path
     assert "atomic" not in two.read_text() and "CONCURRENTLY" not in two.read_text()
     fix(tmp_path, unsafe=True)
     assert "atomic = False" in two.read_text() and "CREATE INDEX CONCURRENTLY shop_event_kind" in two.read_text()
+
+
+def test_check_validated_in_an_earlier_alembic_revision_counts_for_set_not_null(tmp_path: Path):
+    head = 'from alembic import op\n\nrevision = "{rev}"\ndown_revision = {down}\n\n\ndef upgrade():\n'
+    write(tmp_path, "migrations/versions/a1_tasks.py", head.format(rev="a1", down="None")
+          + '    op.execute("CREATE TABLE tasks (id bigint PRIMARY KEY, priority int)")\n')
+    check = write(tmp_path, "migrations/versions/b2_check.py", head.format(rev="b2", down='"a1"')
+                  + '    op.create_check_constraint("ck_tasks_priority", "tasks", "priority IS NOT NULL")\n')
+    # named so that it sorts first: the down_revision chain, not the name, gives the order
+    last = write(tmp_path, "migrations/versions/0c_not_null.py", head.format(rev="c3", down='"b2"')
+                 + '    op.alter_column("tasks", "priority", nullable=False)\n')
+    assert "MG006" not in codes(last, Settings(include_history=True))
+    check.write_text(check.read_text().replace("priority IS NOT NULL", "priority > 0"))
+    assert "MG006" in codes(last, Settings(include_history=True))
