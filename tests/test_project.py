@@ -555,3 +555,10 @@ def test_hover_on_a_migration_finding_says_what_the_file_is(tmp_path: Path):
     shown = hover(session, snap, types.Position(line=1, character=3)).contents.value
     assert "**This file**: up+down migration, dialect postgres (folder postgres/)" in shown
     assert "run by goose in a transaction" in shown
+    assert "pending: one of the newest 1 migrations of its folder (no git)" in shown
+    # an older migration is history: its findings are hints, and hover says why
+    old_text = "-- +goose Up\nCREATE INDEX idx_posts_title ON posts (title);\n"
+    old = write(tmp_path, "db/migrations/postgres/0001_title.sql", old_text)
+    snap = session.analyse(session.document_for(old.as_uri(), old_text, 1, None))
+    shown = hover(session, snap, types.Position(line=1, character=3)).contents.value
+    assert "history: 1 newer migrations in its folder" in shown and "never fixed" in shown
