@@ -430,6 +430,20 @@ def test_project_command_shows_each_migrations_runner_transaction_and_history(tm
     assert "pending (new: not on the main line (merge-base of HEAD and main))" in lines["0004_bio.sql"]
 
 
+def test_project_command_lists_code_migrations_not_their_neighbours(tmp_path: Path):
+    write(tmp_path, "requirements.txt", "Django>=4.2\npsycopg>=3\n")
+    write(tmp_path, "shop/migrations/__init__.py", "")
+    write(tmp_path, "shop/migrations/0001_initial.py", "from django.db import migrations\n\n\n"
+          "class Migration(migrations.Migration):\n    operations = []\n")
+    write(tmp_path, "shop/migrations/0002_idx.py", "from django.db import migrations\n\n\n"
+          "class Migration(migrations.Migration):\n    atomic = False\n    operations = []\n")
+    out = run("project", ".", cwd=tmp_path).stdout
+    listed = [ln.strip() for ln in out.splitlines() if ln.startswith("    ") and "evidence:" not in ln]
+    assert [ln.split(":", 1)[0] for ln in listed] == ["0001_initial.py", "0002_idx.py"], out
+    assert "runner django; in a transaction" in listed[0]
+    assert "runner django; no transaction (django opt-out in the file)" in listed[1]
+
+
 def test_check_leaves_out_what_is_not_own_code_and_says_so(tree: Path):
     r = run("check", ".", "--output-format", "json", cwd=tree)
     found = {(Path(f["filename"]).as_posix(), f["code"]) for f in json.loads(r.stdout)}

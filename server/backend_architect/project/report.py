@@ -50,9 +50,18 @@ def migration_facts(info: FileInfo, settings, model: ProjectModel) -> dict:
     }
 
 
+def _migration_order(facts: dict) -> tuple:
+    from ..catalog.sources import order_key
+    from .history import unit_of
+
+    unit = unit_of(facts["path"])
+    return (order_key(unit), unit, facts["path"])
+
+
 def describe_migration(facts: dict) -> str:
     """One line: ``runner goose; in a transaction (...); pending (...)``."""
-    parts = [f"runner {facts['runner']}" if facts["runner"] else "runner not known"]
+    parts = ["down migration"] if facts.get("direction") == "down" else []
+    parts.append(f"runner {facts['runner']}" if facts["runner"] else "runner not known")
     if facts["in_transaction"] is not None:
         parts.append(
             ("in a transaction" if facts["in_transaction"] else "no transaction")
@@ -99,7 +108,7 @@ def describe(
         if rep is None:
             rep = reports[root] = ProjectReport(model.project(root))
         rep.files.append(info)
-        if info.is_migration and info.not_own is None:
+        if info.is_migration and info.not_own is None and _reads_as_migration(info):
             folder = info.migration_folder or os.path.dirname(info.path)
             mf = rep.migrations.get(folder)
             if mf is None:
@@ -112,6 +121,25 @@ def describe(
             mf.directions[info.direction or "up"] += 1
             mf.migrations.append(migration_facts(info, settings_for(path), model))
     return [reports[k] for k in sorted(reports)]
+
+
+def _reads_as_migration(info: FileInfo) -> bool:
+    """SQL in a migrations folder, or code the MIGRATION rules read as a migration (a Django
+    migration class, an Alembic revision, a Knex/TypeORM/... migration): not ``env.py``,
+    ``__init__.py`` or templates that live next to them."""
+    if info.language == "sql":
+        return True
+    if info.language is None:
+        return False
+    from ..core.document import Document
+    from ..orm_migrations import is_orm_migration
+
+    try:
+        with open(info.path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(256 * 1024)
+    except OSError:
+        return False
+    return is_orm_migration(Document(text, path=info.path, language=info.language))
 
 
 def _rel(path: str, base: str) -> str:
@@ -162,7 +190,7 @@ def render_text(reports: list[ProjectReport], base: str, with_files: bool = Fals
             if mf.runner:
                 line += f"; runner {mf.runner['name']} ({mf.runner['evidence']}): {mf.runner['transaction']}"
             out.append(line)
-            for facts in mf.migrations:
+            for facts in sorted(mf.migrations, key=_migration_order):
                 out.append(f"    {_rel(facts['path'], mf.path)}: {describe_migration(facts)}")
         if with_files:
             for f in rep.files:
