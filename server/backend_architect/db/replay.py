@@ -185,6 +185,11 @@ def discover(
             continue
         text = up_text(raw) if info.direction == "up+down" else raw
         folder = info.migration_folder or os.path.dirname(path)
+        if "${" in text:  # the runner's placeholders (Flyway), substituted as it does (lines kept)
+            from ..project.runner import placeholders, render_placeholders
+
+            values = placeholders(m.runner(folder), folder, m.root_of(folder))
+            text = render_placeholders(text, values)
         mf = MigrationFile(path, folder, info.runner, info.in_transaction, text, split_sql(text))
         folders.setdefault(folder, MigrationFolder(folder, info.runner, [])).files.append(mf)
     out = []

@@ -191,7 +191,12 @@ def placeholders(runner: Runner | None, folder: str, root: str | None) -> dict[s
     if runner is None or runner.name != "flyway":
         return {}
     out: dict[str, str] = {}
-    for base in dict.fromkeys(b for b in (root, folder, os.path.dirname(folder)) if b):
+    bases = [folder]  # the folder and the folders above it, up to the project root (4 at most)
+    while len(bases) < 5 and os.path.dirname(bases[-1]) != bases[-1]:
+        if root and os.path.abspath(bases[-1]) == os.path.abspath(root):
+            break
+        bases.append(os.path.dirname(bases[-1]))
+    for base in dict.fromkeys([*bases, *([root] if root else [])]):
         for name in ("flyway.conf", os.path.join("conf", "flyway.conf")):
             for m in re.finditer(
                 r"^\s*flyway\.placeholders\.([\w.:-]+)\s*=\s*(.*?)\s*$",
