@@ -239,6 +239,13 @@ def test_flyway_placeholders_are_read_checked_and_kept_by_the_fix(tmp_path: Path
     assert result.converged and result.text == "CREATE INDEX CONCURRENTLY customers_email ON ${schema}.customers (email);\n"
     # the opt-out file is made once, however often the loop runs
     assert [nf.path for nf in result.new_files] == [str(new) + ".conf"]
+    # and `check --fix` does not report the file as still failing in a transaction it leaves
+    forget()
+    reports = check_paths([str(tmp_path)], {}, fix=True, jobs=1)
+    assert [nf.path for r in reports for nf in r.new_files] == [str(new) + ".conf"]
+    assert not [f.code for r in reports for f in r.findings if f.code in ("MG001", "MG002")]
+    assert not write_fixes(reports)
+    assert "MG002" not in codes(new) and (tmp_path / "db/migration/V2__idx.sql.conf").exists()
 
 
 def test_concurrently_in_a_django_runsql_turns_the_migration_non_atomic(tmp_path: Path):
