@@ -297,9 +297,9 @@ def replay_code_migrations(server, dbname: str, root: str, timeout: int = 600) -
         PGUSER="postgres",
         PGDATABASE=dbname,
         DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/{dbname}",
-        DJANGO_SETTINGS_MODULE=os.environ.get("BA_DJANGO_SETTINGS", "config.settings"),
         PYTHONPATH=root,
     )
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # manage.py names the project's own settings
     if kind == "django":
         apps = django_migrations(root)
         files = [f for app in sorted(apps) for f in apps[app]]
