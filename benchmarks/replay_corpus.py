@@ -8,6 +8,12 @@ per file, one query per file, or statement by statement); then `check --fix` (sa
 replayed too. Reported: how many migrations applied before the first failure, out of how many.
 
     python benchmarks/replay_corpus.py [--corpus /work/corpus] [--only lemmy,harbor] [--json out.json]
+                                       [--own]   # also the histories under tests/histories/
+                                       (--only own: those only)
+
+With ``--own`` the project's own test histories (goose, golang-migrate, diesel, dbmate, Prisma,
+Flyway with placeholders, Django, Alembic) are measured the same way; Django and Alembic ones
+are run by their own tool (``manage.py migrate``, ``alembic upgrade head``).
 """
 
 from __future__ import annotations
@@ -26,7 +32,14 @@ sys.path.insert(
 )
 
 from backend_architect.cli import check_paths, write_fixes  # noqa: E402
-from backend_architect.db.replay import history_files, replay_history  # noqa: E402
+from backend_architect.db.replay import (  # noqa: E402
+    alembic_chain,
+    code_runner,
+    django_migrations,
+    history_files,
+    replay_code_migrations,
+    replay_history,
+)
 from backend_architect.db.scratch import ScratchPostgres  # noqa: E402
 from backend_architect.project import forget  # noqa: E402
 
@@ -146,12 +159,13 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", default="/work/corpus")
     ap.add_argument("--only", default="")
     ap.add_argument("--json")
+    ap.add_argument("--own", action="store_true", help="also the histories under tests/histories/")
     args = ap.parse_args(argv)
     only = [o.strip().lower() for o in args.only.split(",") if o.strip()]
     rows = []
     with ScratchPostgres() as server, tempfile.TemporaryDirectory(prefix="ba-replay-") as tmp:
         for name, repo, folder, manifests, keep, transform, prelude in HISTORIES:
-            if only and not any(o in name.lower() for o in only):
+            if (only and not any(o in name.lower() for o in only)) or only == ["own"]:
                 continue
             if not os.path.isdir(os.path.join(args.corpus, repo, folder)):
                 print(f"{name}: not in the corpus, skipped", file=sys.stderr)
@@ -192,6 +206,8 @@ def main(argv=None) -> int:
             row["seconds"] = round(time.time() - started, 1)
             rows.append(row)
             print(json.dumps(row), flush=True)
+        if args.own or only == ["own"]:
+            rows += _own_histories(server, tmp, [] if only == ["own"] else only)
     print()
     print("| history | migrations | original applies | after --fix | after --fix --unsafe-fixes |")
     print("|---|---|---|---|---|")
@@ -205,6 +221,66 @@ def main(argv=None) -> int:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=2)
     return 0
+
+
+OWN = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "histories"
+)
+
+
+def _own_files(root: str) -> list[str]:
+    kind = code_runner(root)
+    if kind == "django":
+        return [f for files in django_migrations(root).values() for f in files]
+    if kind == "alembic":
+        return [f for _, f in alembic_chain(root)]
+    return history_files(root)
+
+
+def _own_replay(server, root: str):
+    import psycopg
+
+    forget()
+    db = "o_" + uuid.uuid4().hex[:10]
+    dsn = server.create_database(db)
+    if code_runner(root):
+        return replay_code_migrations(server, db, root)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return replay_history(conn, root)
+
+
+def _own_histories(server, tmp: str, only: list[str]) -> list[dict]:
+    """The project's own histories (tests/histories/<runner>), measured like the corpus."""
+    rows = []
+    for runner in sorted(os.listdir(OWN)):
+        src = os.path.join(OWN, runner)
+        if not os.path.isdir(src) or (only and not any(o in runner for o in only)):
+            continue
+        started = time.time()
+        row = {"history": f"tests/histories/{runner}"}
+        base = os.path.join(tmp, "own", runner, "original")
+        shutil.copytree(src, base)
+        row["files"] = len(_own_files(base))
+        before = _own_replay(server, base)
+        row["original"] = before.applied
+        row["original_error"] = None if before.complete else f"{before.failed}: {before.error}"
+        for label, unsafe in (("safe", False), ("unsafe", True)):
+            dest = os.path.join(tmp, "own", runner, label)
+            shutil.copytree(src, dest)
+            with open(os.path.join(dest, "backend-architect.toml"), "w") as fh:
+                fh.write("[migration]\npending = 1000000\n")
+            changed, _ = _fix(dest, unsafe)
+            after = _own_replay(server, dest)
+            total = len(_own_files(dest))
+            row[f"{label}_changed_files"] = changed
+            row[f"{label}_new_files"] = total - row["files"]
+            row[f"{label}_total"] = total
+            row[label] = after.applied
+            row[f"{label}_error"] = None if after.complete else f"{after.failed}: {after.error}"
+        row["seconds"] = round(time.time() - started, 1)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
 
 
 if __name__ == "__main__":

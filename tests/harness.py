@@ -48,6 +48,25 @@ class Fixture:
 
         return build_for_paths([str(root or self.workspace)], Settings(), use_disk_cache=False)
 
+    def catalog_before(self, root: Path, path: Path | None = None):
+        """The schema as of the fixture's migration (the workspace's earlier migrations only),
+        as ``check`` hands it to the rules of a migration; None for a plain fixture. ``root``: a
+        copy of the workspace (the project schema leaves test data under tests/ out), or a
+        folder to copy it into."""
+        if self.workspace is None:
+            return None
+        import shutil
+
+        from backend_architect.project.schema import catalog_before, forget_histories
+
+        if path is None:
+            root = root / self.workspace.name
+            if not root.exists():
+                shutil.copytree(self.workspace, root)
+            path = root / self.path.relative_to(self.workspace)
+        forget_histories()
+        return catalog_before(str(root), str(path), Settings())
+
 
 def _workspace_of(path: Path) -> Path | None:
     for parent in path.parents:

@@ -191,3 +191,18 @@ def test_a_concurrent_index_in_a_goose_transaction_fails_in_the_trace(tmp_path, 
     report = verify([str(proj)], server=scratch_postgres, rows=10)
     (result,) = report.folders[0].files
     assert result.error is not None and result.error.sqlstate == "25001" and result.error.line == 2
+
+
+def test_flyway_placeholders_are_substituted_before_the_replay(tmp_path, scratch_postgres):
+    (tmp_path / "flyway.conf").write_text("flyway.placeholders.schema=billing\n")
+    mig = tmp_path / "db" / "migration"
+    mig.mkdir(parents=True)
+    (mig / "V1__schema.sql").write_text("CREATE SCHEMA ${schema};\n")
+    (mig / "V2__invoices.sql").write_text("CREATE TABLE ${schema}.invoices (id bigint PRIMARY KEY);\n"
+                                         "CREATE INDEX invoices_id ON ${schema}.invoices (id);\n")
+    forget()
+    (folder,) = discover([str(tmp_path)])
+    assert folder.runner == "flyway"
+    assert folder.files[1].pieces[1].text == "CREATE INDEX invoices_id ON billing.invoices (id)"
+    report = verify([str(tmp_path)], server=scratch_postgres, rows=10)
+    assert report.folders and not report.folders[0].error, report.folders[0].error

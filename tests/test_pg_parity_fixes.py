@@ -19,7 +19,7 @@ from backend_architect.cli import check_paths, write_fixes
 from backend_architect.config import Settings
 from backend_architect.core.document import Document
 from backend_architect.core.engine import lint
-from backend_architect.db.apply import replay_history, schema_dump
+from backend_architect.db.replay import replay_history, schema_dump
 from backend_architect.project import forget
 
 CODES = ("MG020", "MG021", "MG025", "MG026")

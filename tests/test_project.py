@@ -318,6 +318,42 @@ def test_a_migration_sees_the_schema_as_of_itself(tmp_path: Path):
     assert not [f for f in lint(doc, Settings(), final, catalog_before=before).findings if f.code == "QO001"]
 
 
+def test_validated_checks_and_indexes_are_carried_to_later_migrations(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n")
+    write(tmp_path, "migrations/0001_users.sql",
+          "CREATE TABLE users (id bigint PRIMARY KEY, email text, nick text);\n"
+          "CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON users (email);\n")
+    write(tmp_path, "migrations/0002_checks.sql",
+          "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
+          "ALTER TABLE users ADD CONSTRAINT users_nick_nn CHECK (nick IS NOT NULL AND nick <> '') NOT VALID;\n")
+    third = write(tmp_path, "migrations/0003_validate.sql", "ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;\n")
+    fourth = write(tmp_path, "migrations/0004_rename.sql",
+                   "ALTER TABLE users RENAME COLUMN email TO mail;\nALTER TABLE users VALIDATE CONSTRAINT users_nick_nn;\n")
+    fifth = write(tmp_path, "migrations/0005_drop.sql", "ALTER TABLE users DROP CONSTRAINT users_nick_nn;\n")
+    last = write(tmp_path, "migrations/0006_not_null.sql", "ALTER TABLE users ALTER COLUMN mail SET NOT NULL;\n")
+    root = str(tmp_path)
+    assert catalog_before(root, str(third))().proven_not_null("users", "email") == []  # NOT VALID yet
+    at_fourth = catalog_before(root, str(fourth))()
+    assert at_fourth.proven_not_null("users", "email") == ["users_email_nn"]
+    assert at_fourth.unique_index_on("users", ["email"]) == "users_email_idx"
+    at_fifth = catalog_before(root, str(fifth))()
+    assert at_fifth.proven_not_null("public.users", "mail") == ["users_email_nn"]  # follows the rename
+    assert at_fifth.proven_not_null("users", "nick") == ["users_nick_nn"]  # ANDed with another test
+    assert at_fifth.has_index("users_email_idx", "users") and not at_fifth.has_index("users_mail_idx")
+    at_last = catalog_before(root, str(last))()
+    assert at_last.proven_not_null("users", "nick") == []  # dropped
+    doc = Document(last.read_text(), path=str(last))
+    final = build_catalog(root, Settings(), use_disk_cache=False)
+    assert "MG006" not in codes(lint(doc, Settings(), final, catalog_before=catalog_before(root, str(last))))
+    # without the validation the SET NOT NULL scans the table
+    third.write_text("SELECT 1;\n")
+    from backend_architect.project.schema import forget_histories
+
+    forget_histories()
+    final = build_catalog(root, Settings(), use_disk_cache=False)
+    assert "MG006" in codes(lint(doc, Settings(), final, catalog_before=catalog_before(root, str(last))))
+
+
 # -- command line -----------------------------------------------------------------------------------------
 
 
@@ -361,6 +397,51 @@ def test_project_command_json(tree: Path):
     assert by_path["migrations/mysql/0002_idx.sql"]["dialect"] == "mysql"
     assert by_path["migrations/0002_idx.down.sql"]["direction"] == "down"
     assert by_path["internal/testdata/q.sql"]["not_own"] == "test data"
+
+
+def test_project_command_shows_each_migrations_runner_transaction_and_history(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n\nrequire github.com/pressly/goose/v3 v3.20.0\n")
+    write(tmp_path, "migrations/0001_users.sql", "-- +goose Up\nCREATE TABLE users (id bigint PRIMARY KEY, name text);\n")
+    write(tmp_path, "migrations/0002_idx.sql",
+          "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY users_name ON users (name);\n")
+    write(tmp_path, "migrations/0003_email.sql", "-- +goose Up\nALTER TABLE users ADD COLUMN email text;\n")
+    r = run("project", ".", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = {ln.strip().split(":", 1)[0]: ln for ln in r.stdout.splitlines() if ln.startswith("    ")}
+    assert "runner goose" in lines["0001_users.sql"] and "in a transaction (goose runs each file" in lines["0001_users.sql"]
+    assert "no transaction (goose opt-out in the file)" in lines["0002_idx.sql"]
+    # no git: the newest migration.pending (1) files are pending, the others history
+    assert "history (2 newer migrations in its folder (migration.pending = 1; no git))" in lines["0001_users.sql"]
+    assert "pending (one of the newest 1 migrations of its folder (no git))" in lines["0003_email.sql"]
+    write(tmp_path, "backend-architect.toml", "[migration]\nbaseline = \"0001\"\n")
+    data = json.loads(run("project", ".", "--output-format", "json", cwd=tmp_path).stdout)
+    (folder,) = data["projects"][0]["migration_folders"]
+    by_name = {Path(m["path"]).name: m for m in folder["migrations"]}
+    assert by_name["0001_users.sql"]["history"] and "at or before migration.baseline" in by_name["0001_users.sql"]["history_reason"]
+    assert not by_name["0002_idx.sql"]["history"] and by_name["0002_idx.sql"]["in_transaction"] is False
+    # with git: what is committed on the main line is history
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "init"], cwd=tmp_path, check=True)
+    write(tmp_path, "migrations/0004_bio.sql", "-- +goose Up\nALTER TABLE users ADD COLUMN bio text;\n")
+    out = run("project", ".", cwd=tmp_path).stdout
+    lines = {ln.strip().split(":", 1)[0]: ln for ln in out.splitlines() if ln.startswith("    ")}
+    assert "history (committed on the main line (merge-base of HEAD and main" in lines["0003_email.sql"]
+    assert "pending (new: not on the main line (merge-base of HEAD and main))" in lines["0004_bio.sql"]
+
+
+def test_project_command_lists_code_migrations_not_their_neighbours(tmp_path: Path):
+    write(tmp_path, "requirements.txt", "Django>=4.2\npsycopg>=3\n")
+    write(tmp_path, "shop/migrations/__init__.py", "")
+    write(tmp_path, "shop/migrations/0001_initial.py", "from django.db import migrations\n\n\n"
+          "class Migration(migrations.Migration):\n    operations = []\n")
+    write(tmp_path, "shop/migrations/0002_idx.py", "from django.db import migrations\n\n\n"
+          "class Migration(migrations.Migration):\n    atomic = False\n    operations = []\n")
+    out = run("project", ".", cwd=tmp_path).stdout
+    listed = [ln.strip() for ln in out.splitlines() if ln.startswith("    ") and "evidence:" not in ln]
+    assert [ln.split(":", 1)[0] for ln in listed] == ["0001_initial.py", "0002_idx.py"], out
+    assert "runner django; in a transaction" in listed[0]
+    assert "runner django; no transaction (django opt-out in the file)" in listed[1]
 
 
 def test_check_leaves_out_what_is_not_own_code_and_says_so(tree: Path):
@@ -488,3 +569,10 @@ def test_hover_on_a_migration_finding_says_what_the_file_is(tmp_path: Path):
     shown = hover(session, snap, types.Position(line=1, character=3)).contents.value
     assert "**This file**: up+down migration, dialect postgres (folder postgres/)" in shown
     assert "run by goose in a transaction" in shown
+    assert "pending: one of the newest 1 migrations of its folder (no git)" in shown
+    # an older migration is history: its findings are hints, and hover says why
+    old_text = "-- +goose Up\nCREATE INDEX idx_posts_title ON posts (title);\n"
+    old = write(tmp_path, "db/migrations/postgres/0001_title.sql", old_text)
+    snap = session.analyse(session.document_for(old.as_uri(), old_text, 1, None))
+    shown = hover(session, snap, types.Position(line=1, character=3)).contents.value
+    assert "history: 1 newer migrations in its folder" in shown and "never fixed" in shown

@@ -24,21 +24,22 @@ WITH_FIX = [f for f in ALL if (rule_by_code(f.code) is not None and rule_by_code
 
 
 @pytest.mark.parametrize("fixture", ALL, ids=[f.id for f in ALL])
-def test_rule_fixture(fixture: Fixture):
+def test_rule_fixture(fixture: Fixture, tmp_path):
     rule = rule_by_code(fixture.code)
     assert rule is not None, f"fixture {fixture.id} names unknown rule {fixture.code}"
     text = fixture.path.read_text(encoding="utf-8")
     doc = Document(text, path=str(fixture.path))
     settings = settings_for(text, fixture.code)
     catalog = fixture.catalog()
-    result = lint(doc, settings, catalog)
+    before = fixture.catalog_before(tmp_path)
+    result = lint(doc, settings, catalog, catalog_before=before)
     assert not result.errors, result.errors
     mine = [f for f in result.findings if f.code == fixture.code]
     got = sorted(doc.line_of(f.start) + 1 for f in mine)
     assert got == expected_lines(doc, fixture.code), render(doc, mine)
 
     # snapshot of the rendered findings and of the fixed text
-    fixed = fix_document(doc, settings, catalog, safe_only=False, codes={fixture.code})
+    fixed = fix_document(doc, settings, catalog, safe_only=False, codes={fixture.code}, catalog_before=before)
     rendered = render(doc, mine) + "\n\n--- fixed ---\n" + fixed.text
     for nf in fixed.new_files:  # created files, named relative to the workspace
         rel = os.path.relpath(nf.path, fixture.workspace) if fixture.workspace and os.path.isabs(nf.path) else nf.path
@@ -125,11 +126,12 @@ def _check_workspace_fix(fixture: Fixture, tmp_path):
     text = path.read_text(encoding="utf-8")
     settings = settings_for(text, fixture.code)
     doc = Document(text, path=str(path))
-    before = lint(doc, settings, fixture.catalog(root))
+    before = lint(doc, settings, fixture.catalog(root), catalog_before=fixture.catalog_before(root, path))
     fixable = [f for f in before.findings if f.code == fixture.code and f.fix]
     if not fixable:
         return _assert_fix_changes_nothing(doc, settings, fixture, fixture.catalog(root))
-    fixed = fix_document(doc, settings, fixture.catalog(root), safe_only=False, codes={fixture.code})
+    fixed = fix_document(doc, settings, fixture.catalog(root), safe_only=False, codes={fixture.code},
+                         catalog_before=fixture.catalog_before(root, path))
     assert fixed.converged, f"fixes for {fixture.code} never converged"
     assert parse_errors(fixed.text, "sql") <= parse_errors(text, "sql"), fixed.text
     path.write_text(fixed.text, encoding="utf-8")
@@ -140,7 +142,8 @@ def _check_workspace_fix(fixture: Fixture, tmp_path):
         target.write_text(nf.text, encoding="utf-8")
         if target.suffix == ".sql":
             assert nf.text.strip() == "" and target.name.endswith("down.sql") or pglast_parses(nf.text), nf.text
-    after = lint(Document(fixed.text, path=str(path)), settings, fixture.catalog(root))
+    after = lint(Document(fixed.text, path=str(path)), settings, fixture.catalog(root),
+                 catalog_before=fixture.catalog_before(root, path))
     still = [f for f in after.findings if f.code == fixture.code and f.fix]
     assert not still, f"{fixture.code} still fires once its migration is in the catalog:\n" + render(Document(fixed.text), still)
     unfixable_before = len([f for f in before.findings if f.code == fixture.code and not f.fix])

@@ -339,6 +339,19 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
         notes = [Problem("note", note) for note in check_index_findings(result, settings)]
     report.skipped = result.skipped
     report.findings = result.findings
+    if (
+        fix and report.new_files
+    ):  # a finding whose fix only creates the files this run writes is fixed
+        folder = os.path.dirname(os.path.abspath(path))
+        made = {(nf.path, nf.text) for nf in report.new_files}
+        report.findings = [
+            f
+            for f in result.findings
+            if f.fix is None
+            or f.fix.edits
+            or not f.fix.new_files
+            or not all((os.path.join(folder, nf.path), nf.text) in made for nf in f.fix.new_files)
+        ]
     report.problems = [
         Problem("internal-error", f"rule {e.code} failed: {e.error}") for e in result.errors
     ] + notes

@@ -264,6 +264,10 @@ class Applier:
                 if ix is not None:
                     table.uniques.append(list(ix.columns))
                     table.indexes.remove(ix)
+        elif ct == "CONSTR_CHECK":
+            for column in not_null_columns(con.get("raw_expr")):
+                name = (con.get("conname") or f"{table.name}_{column}_check").lower()
+                table.not_null_checks[name] = (column, not con.get("skip_validation"))
         elif ct == "CONSTR_FOREIGN":
             ref = self._ref_name(con.get("pktable"))
             cols = name_list(con.get("fk_attrs"))
@@ -317,17 +321,25 @@ class Applier:
                     self._add_constraint(op, table, con)
             elif sub == "AT_DropConstraint":
                 self._drop_constraint(table, c.get("name") or "")
+            elif sub == "AT_ValidateConstraint":
+                check = table.not_null_checks.get((c.get("name") or "").lower())
+                if check is not None:
+                    table.not_null_checks[c["name"].lower()] = (check[0], True)
 
     def _forget_column(self, table: Table, name: str) -> None:
         # Postgres drops indexes and constraints that use a dropped column
         table.indexes = [i for i in table.indexes if name not in i.columns]
         table.uniques = [u for u in table.uniques if name not in u]
         table.foreign_keys = [f for f in table.foreign_keys if name not in f.columns]
+        table.not_null_checks = {
+            k: v for k, v in table.not_null_checks.items() if v[0].lower() != name.lower()
+        }
         if name in table.primary_key:
             table.primary_key = []
 
     def _drop_constraint(self, table: Table, name: str) -> None:
         low = name.lower()
+        table.not_null_checks.pop(low, None)
         before = len(table.foreign_keys)
         table.foreign_keys = [f for f in table.foreign_keys if (f.name or "").lower() != low]
         if len(table.foreign_keys) != before:
@@ -444,6 +456,10 @@ class Applier:
             table.uniques = [[new if c == old else c for c in u] for u in table.uniques]
             for fk in table.foreign_keys:
                 fk.columns = [new if c == old else c for c in fk.columns]
+            table.not_null_checks = {
+                k: ((new, ok) if c == old else (c, ok))
+                for k, (c, ok) in table.not_null_checks.items()
+            }
             for t in self.catalog.tables_by_key.values():
                 for fk in t.foreign_keys:
                     if fk.ref_table == table.qualified:
@@ -462,6 +478,9 @@ class Applier:
                 for fk in table.foreign_keys:
                     if fk.name == node.get("subname"):
                         fk.name = new
+                check = table.not_null_checks.pop((node.get("subname") or "").lower(), None)
+                if check is not None:
+                    table.not_null_checks[new.lower()] = check
 
     def _CreateTableAsStmt(self, op: Op, node: dict) -> None:
         """CREATE TABLE / MATERIALIZED VIEW ... AS: known by name, its columns only partly."""
@@ -521,6 +540,23 @@ class Applier:
         view.columns_known = known
         if node.get("replace") or f"{schema}.{name}" not in self.catalog.tables_by_key:
             self.catalog.tables_by_key[f"{schema}.{name}"] = view
+
+
+def not_null_columns(expr: dict | None) -> list[str]:
+    """The columns a CHECK expression proves NOT NULL: ``col IS NOT NULL``, alone or ANDed."""
+    if not expr:
+        return []
+    test = expr.get("NullTest")
+    if test is not None:
+        if test.get("nulltesttype") != "IS_NOT_NULL":
+            return []
+        fields = ((test.get("arg") or {}).get("ColumnRef") or {}).get("fields") or []
+        name = (fields[-1].get("String") or {}).get("sval") if fields else None
+        return [name] if name else []
+    boolean = expr.get("BoolExpr")
+    if boolean is not None and boolean.get("boolop") == "AND_EXPR":
+        return [c for arg in boolean.get("args") or [] for c in not_null_columns(arg)]
+    return []
 
 
 def _default_index_name(table: str, columns: list[str], exprs: list[bool]) -> str:

@@ -302,7 +302,7 @@ def build(
     dirs: list[str] = []
     for path in migrations:
         d = os.path.dirname(path)
-        if os.path.basename(path).lower() == "up.sql":
+        if os.path.basename(path).lower() in ("up.sql", "migration.sql"):  # a folder per migration
             d = os.path.dirname(d)
         if d not in dirs:
             dirs.append(d)

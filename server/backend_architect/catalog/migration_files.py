@@ -18,6 +18,7 @@ from .sources import is_down, order_key
 _NUM_RE = re.compile(r"^(\d+)([_-])")
 _FLYWAY_RE = re.compile(r"^[Vv](\d+)(?:[._]\d+)*__")
 _DIESEL_RE = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{6}_")
+_FOLDER_FILES = ("up.sql", "migration.sql")  # a folder per migration: diesel/sqlx, Prisma
 
 
 def migration_folder(catalog) -> str | None:
@@ -29,7 +30,7 @@ def migration_folder(catalog) -> str | None:
     newest = None
     for src in getattr(catalog, "sources", []):
         d = os.path.dirname(src)
-        if os.path.basename(src).lower() == "up.sql":
+        if os.path.basename(src).lower() in _FOLDER_FILES:
             d = os.path.dirname(d)
         if d in dirs:
             newest = d
@@ -60,7 +61,11 @@ def _listing(folder: str) -> tuple[list[str], list[str]]:
         except OSError:
             names = []
         sql_names = [n for n in names if n.lower().endswith(".sql") and not is_down(n)]
-        subdirs = [n for n in names if os.path.isfile(os.path.join(folder, n, "up.sql"))]
+        subdirs = [
+            n
+            for n in names
+            if any(os.path.isfile(os.path.join(folder, n, f)) for f in _FOLDER_FILES)
+        ]
         found = (sql_names, subdirs)
         if stamp is not None:
             if len(_LISTINGS) > 64:
@@ -81,6 +86,14 @@ def new_migration(
     now = _now(clock)
     down = down_sql or ""
     concurrent = "CONCURRENTLY" in up_sql.upper()
+    if subdirs and os.path.isfile(os.path.join(folder, subdirs[-1], "migration.sql")):
+        # Prisma Migrate: <timestamp>_name/migration.sql, sent as one query (a transaction block
+        # when it holds more than one statement), no down side
+        stamp = now.strftime("%Y%m%d%H%M%S")
+        last = re.match(r"\d{14}", subdirs[-1])
+        if last and int(stamp) <= int(last.group(0)):
+            stamp = str(int(last.group(0)) + 1)
+        return (NewFile(os.path.join(folder, f"{stamp}_{slug}", "migration.sql"), up_sql),)
     if subdirs and (not sql_names or _DIESEL_RE.match(subdirs[-1])):
         stamp = now.strftime("%Y-%m-%d-%H%M%S")
         base = os.path.join(folder, f"{stamp}_{slug}")

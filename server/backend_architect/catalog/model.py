@@ -73,6 +73,14 @@ class Table:
     constraint_names: dict = field(
         default_factory=dict, repr=False
     )  # name -> ("unique"|"primary", columns)
+    # CHECK constraints proving columns NOT NULL: lower-case name -> (column, validated); a
+    # validated one lets a later SET NOT NULL skip its table scan (PostgreSQL 12+)
+    not_null_checks: dict = field(default_factory=dict, repr=False)
+
+    def proven_not_null(self, column: str) -> bool:
+        """A validated CHECK (column IS NOT NULL) holds on this table."""
+        low = column.lower()
+        return any(c.lower() == low and ok for c, ok in self.not_null_checks.values())
 
     @property
     def qualified(self) -> str:

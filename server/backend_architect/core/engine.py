@@ -1079,9 +1079,24 @@ def fix_document(
     doc = document
     for iteration in range(1, max_iterations + 1):
         result = lint(doc, settings, catalog, info=info, catalog_before=catalog_before)
-        fixes = select_fixes(result.findings, safe_only=safe_only, codes=codes)
+        made = {(nf.path, nf.text) for nf in new_files}
+        done = {  # a fix that only creates files made already (a Flyway .conf opt-out) is done
+            id(f.fix)
+            for f in result.findings
+            if f.fix is not None
+            and new_files
+            and not f.fix.edits
+            and f.fix.new_files
+            and all((nf.path, nf.text) in made for nf in f.fix.new_files)
+        }
+        fixes = [
+            fx
+            for fx in select_fixes(result.findings, safe_only=safe_only, codes=codes)
+            if id(fx) not in done
+        ]
         if not fixes:
-            return FixResult(text, applied, iteration, True, result.findings, new_files, counts)
+            left = [f for f in result.findings if f.fix is None or id(f.fix) not in done]
+            return FixResult(text, applied, iteration, True, left, new_files, counts)
         code_of = {id(f.fix): f.code for f in result.findings if f.fix is not None}
         for fx in fixes:
             counts[code_of[id(fx)]] = counts.get(code_of[id(fx)], 0) + 1

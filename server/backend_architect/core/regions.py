@@ -6,7 +6,8 @@ holding SQL in Python, TypeScript or Go is another (its escapes decoded).
 
 Real SQL is messy, so the text handed to the parser is cleaned first:
 - ``{{ .Schema }}`` / ``{{ index .Options "x" }}`` (Go templates, Jinja
-  expressions) become the identifier ``__tmpl__`` (a placeholder name);
+  expressions) and ``${schema}`` (Flyway and Liquibase placeholders) become the
+  identifier ``__tmpl__`` (a placeholder name);
 - ``{% ... %}`` and ``{# ... #}`` blocks and psql meta-commands (``\\connect``)
   become blanks;
 - driver placeholders ``%s``, ``%(name)s``, ``:name``, ``?`` become ``$n``.
@@ -173,7 +174,7 @@ _CLEAN_RE = re.compile(
     | (?P<string>'(?:[^']|'')*(?:'|\Z))
     | (?P<dollar>\$(?P<tag>(?:[A-Za-z_][A-Za-z0-9_]*)?)\$(?:.|\n)*?(?:\$(?P=tag)\$|\Z))
     | (?P<ident>"(?:[^"]|"")*(?:"|\Z))
-    | (?P<tmpl_expr>\{\{(?:.|\n)*?\}\})
+    | (?P<tmpl_expr>\{\{(?:.|\n)*?\}\}|\$\{[A-Za-z_][\w.:-]*\})
     | (?P<tmpl_stmt>\{%(?:.|\n)*?%\}|\{\#(?:.|\n)*?\#\})
     | (?P<meta>(?m:^[ \t]*\\[A-Za-z!?][^\n]*))
     | (?P<pyformat>%\([A-Za-z_][A-Za-z0-9_]*\)s|%s\b|%s(?=\W|$))
@@ -265,7 +266,15 @@ _META_LINE = re.compile(r"^[ \t]*\\", re.M)
 
 def _needs_cleaning(text: str) -> bool:
     # plain substring tests first: most SQL has none of these
-    if "{{" in text or "{%" in text or "{#" in text or "%s" in text or "%(" in text or "?" in text:
+    if (
+        "{{" in text
+        or "{%" in text
+        or "{#" in text
+        or "${" in text
+        or "%s" in text
+        or "%(" in text
+        or "?" in text
+    ):
         return True
     if "\\" in text and _META_LINE.search(text):
         return True

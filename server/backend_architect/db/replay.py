@@ -191,6 +191,11 @@ def discover(
             continue
         text = up_text(raw) if info.direction == "up+down" else raw
         folder = info.migration_folder or os.path.dirname(path)
+        if "${" in text:  # the runner's placeholders (Flyway), substituted as it does (lines kept)
+            from ..project.runner import placeholders, render_placeholders
+
+            values = placeholders(m.runner(folder), folder, m.root_of(folder))
+            text = render_placeholders(text, values)
         mf = MigrationFile(path, folder, info.runner, info.in_transaction, text, split_sql(text))
         folders.setdefault(folder, MigrationFolder(folder, info.runner, [])).files.append(mf)
     out = []
@@ -453,11 +458,28 @@ def history_files(folder: str) -> list[str]:
 def replay_history(conn, folder: str, files: list[str] | None = None, transform=None) -> Replay:
     """Apply every migration under ``folder`` in order on ``conn``, each the way its runner runs
     it (the project model's runner and transaction per file); stop at the first failure.
-    ``transform(text)``: what the runner does to a file first (e.g. render a template)."""
+    ``transform(text)``: what the runner does to a file first (e.g. render a template); by
+    default the runner's own placeholders (Flyway's ``${name}``) are substituted."""
     from ..project.model import model
+    from ..project.runner import placeholders, render_placeholders
 
     out = Replay(files=files if files is not None else history_files(folder))
     m = model()
+    if transform is None:
+        values: dict[str, dict[str, str]] = {}
+
+        def transform(text: str, path: str = "") -> str:
+            unit = os.path.dirname(path)
+            if unit not in values:
+                values[unit] = placeholders(m.runner(unit), unit, m.root_of(unit))
+            return render_placeholders(text, values[unit])
+
+    else:
+        given = transform
+
+        def transform(text: str, path: str = "") -> str:
+            return given(text)
+
     for path in out.files:
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
@@ -466,12 +488,134 @@ def replay_history(conn, folder: str, files: list[str] | None = None, transform=
             out.failed, out.error = path, str(exc)
             break
         info = m.file_info(path, check_git=False)
-        done = apply_sql(
-            conn, transform(text) if transform else text, mode_for(info.in_transaction, info.runner)
-        )
+        done = apply_sql(conn, transform(text, path), mode_for(info.in_transaction, info.runner))
         out.skipped_statements += done.skipped
         if not done.ok:
             out.failed, out.error = path, done.first_error
             break
         out.applied += 1
+    return out
+
+
+# -- code migrations: run by the project's own tool ------------------------------------------
+
+_DJANGO_NAME = re.compile(r"^\d{4}_\w+\.py$")
+_ALEMBIC_REV = re.compile(r"^revision\s*(?::\s*[\w\[\], |]+)?=\s*['\"]([^'\"]+)['\"]", re.M)
+_ALEMBIC_DOWN = re.compile(
+    r"^down_revision\s*(?::\s*[\w\[\], |]+)?=\s*(None|['\"]([^'\"]+)['\"])", re.M
+)
+
+
+def code_runner(root: str) -> str | None:
+    """``django`` (a ``manage.py``), ``alembic`` (an ``alembic.ini``) or None (SQL files)."""
+    if os.path.isfile(os.path.join(root, "manage.py")):
+        return "django"
+    if os.path.isfile(os.path.join(root, "alembic.ini")):
+        return "alembic"
+    return None
+
+
+def django_migrations(root: str) -> dict[str, list[str]]:
+    """{app label: its migration files in name order} of the Django project at ``root``."""
+    out: dict[str, list[str]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
+        if os.path.basename(dirpath) != "migrations":
+            continue
+        names = sorted(n for n in filenames if _DJANGO_NAME.match(n))
+        if names:
+            app = os.path.basename(os.path.dirname(dirpath))
+            out[app] = [os.path.join(dirpath, n) for n in names]
+    return out
+
+
+def alembic_chain(root: str) -> list[tuple[str, str]]:
+    """[(revision, file)] of the Alembic project at ``root`` from the base revision to the head
+    (one line of ``down_revision`` links; a branch point follows its first child)."""
+    revs: dict[str, tuple[str | None, str]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith((".", "__"))]
+        if os.path.basename(dirpath) != "versions":
+            continue
+        for n in sorted(filenames):
+            if not n.endswith(".py"):
+                continue
+            path = os.path.join(dirpath, n)
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+            rev, down = _ALEMBIC_REV.search(text), _ALEMBIC_DOWN.search(text)
+            if rev:
+                revs[rev.group(1)] = (down.group(2) if down else None, path)
+    children: dict[str | None, list[str]] = {}
+    for rev, (down, _) in sorted(revs.items(), key=lambda kv: kv[1][1]):
+        children.setdefault(down, []).append(rev)
+    chain, current = [], None
+    while children.get(current):
+        current = children[current][0]
+        chain.append((current, revs[current][1]))
+    return chain
+
+
+def replay_code_migrations(server, dbname: str, root: str, timeout: int = 600) -> Replay:
+    """Apply the Django or Alembic project at ``root`` to database ``dbname`` of ``server`` with
+    the project's own tool (``manage.py migrate``; ``alembic upgrade head``), which runs each
+    migration the way it always does (Django: one transaction per migration unless ``atomic =
+    False``; Alembic: as ``env.py`` configures it, ``autocommit_block()`` honoured). The
+    database is passed in the environment: ``PGHOST``/``PGPORT``/``PGUSER``/``PGDATABASE`` and
+    ``DATABASE_URL`` (a SQLAlchemy URL for psycopg). Counts the migrations recorded as applied."""
+    import sys
+
+    import psycopg
+
+    kind = code_runner(root)
+    env = dict(
+        os.environ,
+        PGHOST="127.0.0.1",
+        PGPORT=str(server.port),
+        PGUSER="postgres",
+        PGDATABASE=dbname,
+        DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{server.port}/{dbname}",
+        PYTHONPATH=root,
+    )
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # manage.py names the project's own settings
+    if kind == "django":
+        apps = django_migrations(root)
+        files = [f for app in sorted(apps) for f in apps[app]]
+        argv = [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"]
+    elif kind == "alembic":
+        chain = alembic_chain(root)
+        files = [f for _, f in chain]
+        argv = [sys.executable, "-m", "alembic", "upgrade", "head"]
+    else:
+        raise ValueError(
+            f"{root}: neither a Django project (manage.py) nor an Alembic one (alembic.ini)"
+        )
+    out = Replay(files=files)
+    done = subprocess.run(
+        argv, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    with psycopg.connect(server.dsn(dbname), autocommit=True) as conn:
+        if kind == "django":
+            try:
+                rows = conn.execute("SELECT app, name FROM django_migrations").fetchall()
+            except psycopg.Error:
+                rows = []
+            applied = {(a, n) for a, n in rows}
+            out.applied = sum(
+                1
+                for f in files
+                if (os.path.basename(os.path.dirname(os.path.dirname(f))), os.path.basename(f)[:-3])
+                in applied
+            )
+        else:
+            try:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            except psycopg.Error:
+                row = None
+            revs = [r for r, _ in chain]
+            out.applied = revs.index(row[0]) + 1 if row and row[0] in revs else 0
+    if done.returncode != 0 or out.applied < len(files):
+        out.failed = files[out.applied] if out.applied < len(files) else root
+        lines = [ln for ln in (done.stderr or done.stdout).strip().splitlines() if ln.strip()]
+        out.error = lines[-1] if lines else f"exit status {done.returncode}"
     return out

@@ -39,6 +39,19 @@ SA_TYPES = {
 }
 
 
+def _sql_condition(text_: str | None) -> str:
+    """A CHECK condition given as a SQL string, when it parses as one (else a placeholder)."""
+    if not text_ or ";" in text_:
+        return "__tmpl__"
+    try:
+        import pglast
+
+        pglast.parse_sql(f"SELECT 1 WHERE {text_}")
+    except Exception:  # not SQL on its own (a Python expression, a template)
+        return "__tmpl__"
+    return text_
+
+
 def looks_like_alembic(path: str, text_: str) -> bool:
     return ("from alembic import op" in text_ or "alembic.op" in text_) and "op." in text_
 
@@ -236,7 +249,8 @@ class AlembicRevision:
             return Operation(f"ALTER TABLE {tbl(1)} ADD CONSTRAINT {name} {what} ({cols})", *span)
         if meth == "create_check_constraint":
             name = quote_name(str_arg(call, d, 0, "constraint_name") or "")
-            return Operation(f"ALTER TABLE {tbl(1)} ADD CONSTRAINT {name} CHECK (__tmpl__)", *span)
+            cond = _sql_condition(str_arg(call, d, 2 - shift, "condition"))
+            return Operation(f"ALTER TABLE {tbl(1)} ADD CONSTRAINT {name} CHECK ({cond})", *span)
         if meth == "drop_column":
             return Operation(
                 f"ALTER TABLE {tbl(0)} DROP COLUMN {quote_name(str_arg(call, d, 1 - shift, 'column_name') or '')}",

@@ -216,7 +216,16 @@ class DjangoMigration:
                         "in_transaction": self.atomic,
                         "created_tables": before,
                         "all_tables_new": self.fresh,
-                        "fix_hook": string_fix_hook(quote),
+                        "fix_hook": string_fix_hook(quote, (n.start_byte, n.end_byte)),
+                        # Django runs each RunSQL string as one query; atomic = False takes the
+                        # migration out of its transaction (the only way CONCURRENTLY can run)
+                        "opt_out": (
+                            tuple(self._atomic_off()),
+                            "atomic = False",
+                            self._n_ops() == 1 and len(nodes) == 1,
+                        )
+                        if self.atomic
+                        else None,
                     },
                 )
             )
@@ -452,28 +461,36 @@ class DjangoMigration:
             else:
                 pos = self._import_insert_point()
                 edits.append(Edit(pos, pos, import_line + "\n"))
-        if self.atomic:
-            if self.atomic_node is not None:
-                edits.append(Edit(self.atomic_node.start_byte, self.atomic_node.end_byte, "False"))
-            elif self.body is not None:
-                first = self.body.named_children[0] if self.body.named_children else None
-                line_start = (
-                    d.rfind(b"\n", 0, first.start_byte) + 1
-                    if first is not None
-                    else self.body.start_byte
-                )
-                indent = d[line_start : first.start_byte].decode() if first is not None else "    "
-                edits.append(Edit(line_start, line_start, f"{indent}atomic = False\n\n"))
-        n_ops = (
-            len([c for c in self.ops_list.named_children if c.type == "call"])
-            if self.ops_list
-            else 0
-        )
+        edits += self._atomic_off()
+        n_ops = self._n_ops()
         safety = Applicability.SAFE if n_ops == 1 else Applicability.UNSAFE
         title = f"use {new_name} and atomic = False" + (
             "" if n_ops == 1 else " (the other operations lose atomicity)"
         )
         return Fix(title, tuple(edits), safety)
+
+    def _n_ops(self) -> int:
+        return (
+            len([c for c in self.ops_list.named_children if c.type == "call"])
+            if self.ops_list
+            else 0
+        )
+
+    def _atomic_off(self) -> list[Edit]:
+        """The edits that make Django run this migration outside a transaction (``atomic = False``)."""
+        d = self.data
+        if not self.atomic:
+            return []
+        if self.atomic_node is not None:
+            return [Edit(self.atomic_node.start_byte, self.atomic_node.end_byte, "False")]
+        if self.body is None:
+            return []
+        first = self.body.named_children[0] if self.body.named_children else None
+        line_start = (
+            d.rfind(b"\n", 0, first.start_byte) + 1 if first is not None else self.body.start_byte
+        )
+        indent = d[line_start : first.start_byte].decode() if first is not None else "    "
+        return [Edit(line_start, line_start, f"{indent}atomic = False\n\n")]
 
     def _import_insert_point(self) -> int:
         last = None

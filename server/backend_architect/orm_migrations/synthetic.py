@@ -72,14 +72,19 @@ def build_region(
     return Region(sql, omap, kind=kind, host_start=host_start, host_end=host_end, meta=region_meta)
 
 
-def string_fix_hook(quote: str) -> Callable[[Finding], Finding]:
-    """Keep only fixes whose text can go into a string with this delimiter unchanged."""
+def string_fix_hook(
+    quote: str, span: tuple[int, int] | None = None
+) -> Callable[[Finding], Finding]:
+    """Keep only fixes whose text can go into a string with this delimiter unchanged (edits
+    outside the string's ``span``, such as the migration's own opt-out, are code)."""
     triple = len(quote) == 3
 
     def hook(f: Finding) -> Finding:
         if f.fix is None:
             return f
         for e in f.fix.edits:
+            if span is not None and (e.end < span[0] or e.start > span[1]):
+                continue
             t = e.new_text
             if (
                 (quote[:1] and quote[:1] in t)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -44,7 +45,9 @@ def unit_of(path: str) -> str:
 
 def _git(repo: str, *args: str) -> str | None:
     try:
-        out = subprocess.run(["git", "-C", repo, *args], capture_output=True, timeout=20)
+        out = subprocess.run(
+            ["git", "-C", repo, *args], check=False, capture_output=True, timeout=20
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if out.returncode != 0:
@@ -178,3 +181,50 @@ def history_of(path: str, settings=None, m=None) -> History:
 
 def forget() -> None:
     _INDEX.forget()
+
+
+_MENTIONS: dict[str, tuple[tuple, list[str], dict[str, int]]] = {}
+_MENTIONS_LOCK = threading.Lock()
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+
+def mentioned_later(path: str, folder: str | None, name: str) -> str | None:
+    """A migration of ``folder`` ordered after ``path`` whose up part names ``name`` (a table, a
+    column: a word, case-insensitive), or None. What a later migration was written against must
+    not change under it: a fix that changes a type or a name in an older migration is safe only
+    when nothing after it uses that object. One word index per folder (cached on file times)."""
+    from ..catalog.sources import order_key
+    from ..db.replay import history_files, up_part
+
+    if not path or not folder or not name:
+        return None
+    try:
+        files = history_files(folder)
+        signature = tuple((f, os.path.getmtime(f)) for f in files)
+    except OSError:
+        return None
+    with _MENTIONS_LOCK:
+        cached = _MENTIONS.get(folder)
+    if cached is None or cached[0] != signature:
+        last: dict[str, int] = {}
+        for i, f in enumerate(files):
+            try:
+                with open(f, encoding="utf-8", errors="replace") as fh:
+                    text = up_part(fh.read())
+            except OSError:
+                continue
+            for word in set(_WORD.findall(text.lower())):
+                last[word] = i
+        cached = (signature, files, last)
+        with _MENTIONS_LOCK:
+            if len(_MENTIONS) > 32:
+                _MENTIONS.clear()
+            _MENTIONS[folder] = cached
+    _, files, last = cached
+    word = name.lower().rsplit(".", 1)[-1].strip('"')
+    found = last.get(word)
+    if found is None:
+        return None
+    mine = (order_key(unit_of(os.path.abspath(path))), unit_of(os.path.abspath(path)))
+    later = files[found]
+    return later if (order_key(unit_of(later)), unit_of(later)) > mine else None

@@ -17,6 +17,7 @@ class MigrationFolder:
     dialects: Counter = field(default_factory=Counter)
     directions: Counter = field(default_factory=Counter)
     runner: dict | None = None
+    migrations: list[dict] = field(default_factory=list)  # per file: transaction and history
 
     def to_json(self) -> dict:
         out = {
@@ -27,7 +28,49 @@ class MigrationFolder:
         }
         if self.runner is not None:
             out["runner"] = self.runner
+        out["migrations"] = self.migrations
         return out
+
+
+def migration_facts(info: FileInfo, settings, model: ProjectModel) -> dict:
+    """What a migration file is to its runner and to ``--fix``: the runner, whether it runs in a
+    transaction and why (the runner's default or the opt-out found), and whether it is history
+    (never rewritten, lock findings hidden) or pending, and why."""
+    from .history import history_of
+
+    past = history_of(info.path, settings, model)
+    return {
+        "path": info.path,
+        "direction": info.direction,
+        "runner": info.runner,
+        "in_transaction": info.in_transaction,
+        "transaction_source": info.transaction_source,
+        "history": past.historical,
+        "history_reason": past.reason,
+    }
+
+
+def _migration_order(facts: dict) -> tuple:
+    from ..catalog.sources import order_key
+    from .history import unit_of
+
+    unit = unit_of(facts["path"])
+    return (order_key(unit), unit, facts["path"])
+
+
+def describe_migration(facts: dict) -> str:
+    """One line: ``runner goose; in a transaction (...); pending (...)``."""
+    parts = ["down migration"] if facts.get("direction") == "down" else []
+    parts.append(f"runner {facts['runner']}" if facts["runner"] else "runner not known")
+    if facts["in_transaction"] is not None:
+        parts.append(
+            ("in a transaction" if facts["in_transaction"] else "no transaction")
+            + f" ({facts['transaction_source']})"
+        )
+    elif facts["transaction_source"]:
+        parts.append(f"transaction not known ({facts['transaction_source']})")
+    parts.append(("history" if facts["history"] else "pending") + f" ({facts['history_reason']})")
+    return "; ".join(parts)
 
 
 @dataclass
@@ -65,7 +108,7 @@ def describe(
         if rep is None:
             rep = reports[root] = ProjectReport(model.project(root))
         rep.files.append(info)
-        if info.is_migration and info.language == "sql" and info.not_own is None:
+        if info.is_migration and info.not_own is None and _reads_as_migration(info):
             folder = info.migration_folder or os.path.dirname(info.path)
             mf = rep.migrations.get(folder)
             if mf is None:
@@ -76,7 +119,27 @@ def describe(
             mf.files += 1
             mf.dialects[info.dialect] += 1
             mf.directions[info.direction or "up"] += 1
+            mf.migrations.append(migration_facts(info, settings_for(path), model))
     return [reports[k] for k in sorted(reports)]
+
+
+def _reads_as_migration(info: FileInfo) -> bool:
+    """SQL in a migrations folder, or code the MIGRATION rules read as a migration (a Django
+    migration class, an Alembic revision, a Knex/TypeORM/... migration): not ``env.py``,
+    ``__init__.py`` or templates that live next to them."""
+    if info.language == "sql":
+        return True
+    if info.language is None:
+        return False
+    from ..core.document import Document
+    from ..orm_migrations import is_orm_migration
+
+    try:
+        with open(info.path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(256 * 1024)
+    except OSError:
+        return False
+    return is_orm_migration(Document(text, path=info.path, language=info.language))
 
 
 def _rel(path: str, base: str) -> str:
@@ -127,6 +190,8 @@ def render_text(reports: list[ProjectReport], base: str, with_files: bool = Fals
             if mf.runner:
                 line += f"; runner {mf.runner['name']} ({mf.runner['evidence']}): {mf.runner['transaction']}"
             out.append(line)
+            for facts in sorted(mf.migrations, key=_migration_order):
+                out.append(f"    {_rel(facts['path'], mf.path)}: {describe_migration(facts)}")
         if with_files:
             for f in rep.files:
                 parts = [f.language or "-"]

@@ -179,3 +179,57 @@ def file_transaction(runner: Runner | None, path: str, text: str | None) -> tupl
     if runner.transaction == IMPLICIT:
         return True, f"{runner.name} sends the file as one query (an implicit transaction)"
     return False, f"{runner.name} does not wrap files in a transaction"
+
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][\w.:-]*)\}")
+
+
+def placeholders(runner: Runner | None, folder: str, root: str | None) -> dict[str, str]:
+    """The values the runner substitutes for ``${name}`` in a migration before it runs it:
+    Flyway's ``flyway.placeholders.<name>`` (``flyway.conf``, ``conf/flyway.conf``) and
+    ``[flyway.placeholders]`` / ``[environments.*.flyway.placeholders]`` (``flyway.toml``)."""
+    if runner is None or runner.name != "flyway":
+        return {}
+    out: dict[str, str] = {}
+    bases = [folder]  # the folder and the folders above it, up to the project root (4 at most)
+    while len(bases) < 5 and os.path.dirname(bases[-1]) != bases[-1]:
+        if root and os.path.abspath(bases[-1]) == os.path.abspath(root):
+            break
+        bases.append(os.path.dirname(bases[-1]))
+    for base in dict.fromkeys([*bases, *([root] if root else [])]):
+        for name in ("flyway.conf", os.path.join("conf", "flyway.conf")):
+            for m in re.finditer(
+                r"^\s*flyway\.placeholders\.([\w.:-]+)\s*=\s*(.*?)\s*$",
+                _head(os.path.join(base, name), 256 * 1024),
+                re.M,
+            ):
+                out.setdefault(m.group(1), m.group(2))
+        toml = _head(os.path.join(base, "flyway.toml"), 256 * 1024)
+        if toml:
+            try:
+                import tomllib
+            except ImportError:  # Python 3.10
+                tomllib = None
+            data = {}
+            if tomllib is not None:
+                try:
+                    data = tomllib.loads(toml)
+                except ValueError:
+                    data = {}
+            tables = [data.get("flyway", {}).get("placeholders", {})] + [
+                env.get("flyway", {}).get("placeholders", {})
+                for env in (data.get("environments") or {}).values()
+                if isinstance(env, dict)
+            ]
+            for table in tables:
+                for k, v in (table or {}).items():
+                    out.setdefault(str(k), str(v))
+    return out
+
+
+def render_placeholders(text: str, values: dict[str, str]) -> str:
+    """``text`` with each ``${name}`` the runner knows replaced by its value (others kept: the
+    runner would refuse the file, and so does PostgreSQL)."""
+    if not values or "${" not in text:
+        return text
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)

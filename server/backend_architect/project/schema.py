@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..catalog.sources import order_key
 from .model import ProjectModel, model as _default_model
@@ -102,24 +103,62 @@ def schema_fingerprint(root: str, settings=None) -> str:
     return h.hexdigest()
 
 
-class ColumnsAsOf:
-    """The columns each table had before one migration ran: what ``known_columns`` asks of a
-    schema (``columns_of``), without a catalog per migration file."""
+@dataclass(frozen=True)
+class TableAsOf:
+    columns: tuple[str, ...] | None  # None: not known (a view whose columns were not inferred)
+    # validated CHECK (col IS NOT NULL) constraints: (lower-case name, lower-case column)
+    proven_not_null: frozenset[tuple[str, str]]
+    # its indexes: lower-case name -> (unique, columns, partial or not btree, backs a constraint)
+    indexes: dict[str, tuple[bool, tuple[str, ...], bool, bool]]
 
-    def __init__(self, tables: dict[str, tuple[str, ...] | None]) -> None:
+
+class ColumnsAsOf:
+    """The tables as they were before one migration ran, without a catalog per migration file:
+    their columns (``columns_of``, what ``known_columns`` asks of a schema), the validated
+    CHECK (col IS NOT NULL) constraints and the indexes carried over from earlier migrations."""
+
+    def __init__(self, tables: dict[str, TableAsOf]) -> None:
         self._tables = tables
 
-    def columns_of(self, table: str | None) -> list[str] | None:
+    def _table(self, table: str | None) -> TableAsOf | None:
         if not table:
             return None
         name = table.replace('"', "").lower()
         for key in (name, f"public.{name}"):
             if key in self._tables:
-                cols = self._tables[key]
-                return list(cols) if cols is not None else None
+                return self._tables[key]
         short = name.rsplit(".", 1)[-1]
-        found = [cols for key, cols in self._tables.items() if key.rsplit(".", 1)[-1] == short]
-        return list(found[0]) if len(found) == 1 and found[0] is not None else None
+        found = [t for key, t in self._tables.items() if key.rsplit(".", 1)[-1] == short]
+        return found[0] if len(found) == 1 else None
+
+    def columns_of(self, table: str | None) -> list[str] | None:
+        t = self._table(table)
+        return list(t.columns) if t is not None and t.columns is not None else None
+
+    def proven_not_null(self, table: str | None, column: str) -> list[str]:
+        """The CHECK (column IS NOT NULL) constraints validated by earlier migrations that
+        still hold (lower-case names)."""
+        t = self._table(table)
+        low = column.lower()
+        return sorted(n for n, c in t.proven_not_null if c == low) if t is not None else []
+
+    def unique_index_on(self, table: str | None, columns: list[str]) -> str | None:
+        """A plain unique index on exactly ``columns`` of ``table`` built by an earlier migration
+        and backing no constraint yet (one ``ADD CONSTRAINT ... USING INDEX`` can adopt it)."""
+        t = self._table(table)
+        want = tuple(c.lower() for c in columns)
+        for name, (unique, cols, special, taken) in sorted((t.indexes if t else {}).items()):
+            if unique and not special and not taken and tuple(c.lower() for c in cols) == want:
+                return name
+        return None
+
+    def has_index(self, name: str, table: str | None = None) -> bool:
+        """An index of that name exists (on ``table`` when given) after the earlier migrations."""
+        low = name.replace('"', "").lower().rsplit(".", 1)[-1]
+        if table is not None:
+            t = self._table(table)
+            return t is not None and low in t.indexes
+        return any(low in t.indexes for t in self._tables.values())
 
 
 _HISTORIES: dict[tuple, dict[str, ColumnsAsOf]] = {}
@@ -157,7 +196,7 @@ def schema_history(
     _, migrations = discover([os.path.abspath(root)], (), root, excluded)
     catalog = Catalog(roots=[root])
     applier = Applier(catalog)
-    state: dict[str, tuple[str, ...] | None] = {}
+    state: dict[str, TableAsOf] = {}
     history: dict[str, ColumnsAsOf] = {}
     for path in migrations:
         history[path] = ColumnsAsOf(state)
@@ -168,7 +207,19 @@ def schema_history(
         for op in entry.ops:
             applier.apply(op)
         state = {
-            t.qualified.lower(): tuple(c.name for c in t.columns) if t.columns_known else None
+            t.qualified.lower(): TableAsOf(
+                tuple(c.name for c in t.columns) if t.columns_known else None,
+                frozenset((n, c.lower()) for n, (c, ok) in t.not_null_checks.items() if ok),
+                {
+                    ix.name.lower(): (
+                        ix.unique,
+                        tuple(ix.columns),
+                        bool(ix.predicate or any(ix.expressions) or ix.method != "btree"),
+                        ix.constraint is not None,
+                    )
+                    for ix in t.all_indexes()
+                },
+            )
             for t in catalog.tables()
         }
     history[_FINAL] = ColumnsAsOf(state)

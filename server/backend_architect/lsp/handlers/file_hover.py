@@ -18,12 +18,16 @@ def file_facts(session, snap, offset: int) -> str | None:
     if info.runner:
         tx = "in a transaction" if info.in_transaction else "outside a transaction"
         lines.append(f"run by {info.runner} {tx} ({info.transaction_source})")
+    elif info.transaction_source:
+        lines.append(f"transaction not known ({info.transaction_source})")
     if info.path and info.not_own is None:
         from ...project.history import history_of
 
         past = history_of(info.path, snap.settings)
         if past.historical:
             lines.append(f"history: {past.reason}; its findings are hints and it is never fixed")
+        else:
+            lines.append(f"pending: {past.reason}; every rule and fix applies")
     return " · ".join(lines)
 
 

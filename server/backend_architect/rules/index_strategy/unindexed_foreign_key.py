@@ -3,7 +3,7 @@ import re
 from backend_architect.catalog.migration_files import new_migration
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
-from backend_architect.core.sql import name_list, relation_name
+from backend_architect.core.sql import name_list, quote_ident, relation_name
 
 
 class UnindexedForeignKey(Rule):
@@ -63,12 +63,13 @@ class UnindexedForeignKey(Rule):
             ):
                 continue
             index = f"idx_{table.name}_{'_'.join(columns)}"[:63]
-            target = relation_name(rel)
+            target = ".".join(quote_ident(p) for p in relation_name(rel).split("."))
             files = new_migration(
                 ctx.catalog,
                 f"add_{index}",
-                f"CREATE INDEX CONCURRENTLY {index} ON {target} ({', '.join(columns)});\n",
-                f"DROP INDEX CONCURRENTLY IF EXISTS {index};\n",
+                f"CREATE INDEX CONCURRENTLY {quote_ident(index)} ON {target} "
+                f"({', '.join(quote_ident(c) for c in columns)});\n",
+                f"DROP INDEX CONCURRENTLY IF EXISTS {quote_ident(index)};\n",
             )
             fix = (
                 self.fix([], title=self.fix_title.format(index=index), new_files=files)

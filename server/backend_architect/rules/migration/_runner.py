@@ -203,6 +203,19 @@ def run_outside_transaction(
         and info.runner is not None
         and (bool(info.in_transaction) or commit is None)
     )
+    opt_out = ctx.region.meta.get("opt_out")  # an ORM migration's own switch (Django atomic)
+    if (
+        not wrapped
+        and opt_out
+        and commit is None
+        and all(s.index == stmt.index for s in _up_statements(ctx))
+    ):
+        extra, how, alone = opt_out
+        return rule.fix(
+            edits + list(extra),
+            title=f"{title} ({how}" + (")" if alone else "; the other operations lose atomicity)"),
+            safety=Applicability.SAFE if alone else Applicability.UNSAFE,
+        )
     if not wrapped:
         if commit is not None and ctx.region.kind == "file":
             return rule.fix(

@@ -92,6 +92,23 @@ class AddUniqueConstraint(Rule):
         rel = ctx.source(stmt, *relation_span(stmt))
         head = " ".join(stmt.slice(0, relation_span(stmt)[0]).split())
         cols = ", ".join(quote_ident(k) for k in keys)
+        schema = ctx.ctx.schema_before  # the schema as of this migration (earlier migrations)
+        if hasattr(schema, "unique_index_on"):
+            built = schema.unique_index_on(table, keys)
+            if built is not None:  # built earlier (CONCURRENTLY, one hopes): adopt it, no new build
+                return self.fix(
+                    [
+                        ctx.edit(
+                            stmt,
+                            0,
+                            len(stmt.data),
+                            f"{head} {rel} ADD CONSTRAINT {name} {what} USING INDEX {quote_ident(built)}",
+                        )
+                    ],
+                    title=f"adopt the unique index {built} an earlier migration built (USING INDEX)",
+                )
+            if schema.has_index(name.strip('"')):
+                return None  # the name is taken: CREATE INDEX {name} would fail
         new = (
             f"CREATE UNIQUE INDEX CONCURRENTLY {name} ON {rel} ({cols});\n"
             f"{head} {rel} ADD CONSTRAINT {name} {what} USING INDEX {name}"

@@ -113,7 +113,13 @@ class SetNotNull(Rule):
         """A CHECK (column IS NOT NULL) on this table, validated before ``stmt``."""
         short = table.lower().rsplit(".", 1)[-1]
         pending: dict[str, bool] = {}  # constraint name -> validated
-        for other in _earlier_statements(ctx) + ctx.statements[: stmt.index]:
+        earlier = _schema_as_of(ctx)
+        if earlier is not None:  # the project's schema as of this migration carries them over
+            pending.update(dict.fromkeys(earlier.proven_not_null(table, column), True))
+            statements = ctx.statements[: stmt.index]
+        else:
+            statements = _earlier_statements(ctx) + ctx.statements[: stmt.index]
+        for other in statements:
             if other.kind != "AlterTableStmt" or other.node is None:
                 continue
             if (relation_name(other.node.get("relation")) or "").lower().rsplit(".", 1)[
@@ -147,6 +153,18 @@ class SetNotNull(Rule):
         return any(pending.values())
 
 
+def _schema_as_of(ctx):
+    """The schema as of this migration when the project's migrations built it (SQL files);
+    None otherwise (no project schema, or an ORM migration the schema is not built from)."""
+    import os
+
+    schema = ctx.ctx.schema_before
+    path = os.path.abspath(ctx.document.path) if ctx.document.path else ""
+    if not hasattr(schema, "proven_not_null") or not path.lower().endswith(".sql"):
+        return None
+    return schema
+
+
 _EARLIER: dict[tuple, list] = {}
 
 
@@ -163,15 +181,19 @@ def _earlier_statements(ctx) -> list:
 
     info = ctx.ctx.file
     path = ctx.document.path
+    if path and path.endswith(".py") and ctx.region.kind != "file":
+        return _earlier_code_statements(path)
     if not path or not info.is_migration or not info.migration_folder or ctx.region.kind != "file":
         return []
     path = os.path.abspath(path)
     mine = (order_key(unit_of(path)), unit_of(path))
     try:
-        files = [
+        folder = os.path.abspath(info.migration_folder)
+        files = [  # the folder's own migrations (not those of folders nested in it)
             f
-            for f in history_files(info.migration_folder)
+            for f in history_files(folder)
             if (order_key(unit_of(f)), unit_of(f)) < mine
+            and os.path.dirname(unit_of(os.path.abspath(f))) == folder
         ]
         key = (path, tuple((f, os.path.getmtime(f)) for f in files))
     except OSError:
@@ -191,6 +213,51 @@ def _earlier_statements(ctx) -> list:
                 for st in split_statements(region_for_sql_document(text))
                 if st.kind == "AlterTableStmt"
             ]
+        if len(_EARLIER) > 256:
+            _EARLIER.clear()
+        _EARLIER[key] = out
+    return _EARLIER[key]
+
+
+def _earlier_code_statements(path: str) -> list:
+    """The ALTER TABLE statements Django migrations or Alembic revisions of the same folder run
+    before ``path`` (Django: name order; Alembic: the down_revision chain)."""
+    import os
+    from types import SimpleNamespace
+
+    from backend_architect.core.document import Document
+    from backend_architect.core.sql import split_statements
+    from backend_architect.db.replay import alembic_chain
+    from backend_architect.orm_migrations import orm_regions
+
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".py") and n != "__init__.py")
+    except OSError:
+        return []
+    chain = [f for _, f in alembic_chain(folder)] if os.path.basename(folder) == "versions" else []
+    ordered = chain or [os.path.join(folder, n) for n in names]
+    if path not in ordered:
+        return []
+    files = ordered[: ordered.index(path)]
+    try:
+        key = (path, tuple((f, os.path.getmtime(f)) for f in files))
+    except OSError:
+        return []
+    if key not in _EARLIER:
+        out = []
+        for f in files:
+            try:
+                with open(f, encoding="utf-8", errors="replace") as fh:
+                    text = fh.read()
+            except OSError:
+                continue
+            if "onstraint" not in text and "CONSTRAINT" not in text.upper():
+                continue
+            doc = Document(text, path=f, language="python")
+            for region in orm_regions(SimpleNamespace(document=doc)):
+                out += [st for st in split_statements(region) if st.kind == "AlterTableStmt"]
         if len(_EARLIER) > 256:
             _EARLIER.clear()
         _EARLIER[key] = out

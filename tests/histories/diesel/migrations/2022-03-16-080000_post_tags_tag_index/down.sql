@@ -1,0 +1,1 @@
+DROP INDEX post_tags_tag_id_idx;

@@ -1,0 +1,1 @@
+CREATE INDEX post_tags_tag_id_idx ON post_tags (tag_id);

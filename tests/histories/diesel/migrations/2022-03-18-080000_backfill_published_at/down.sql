@@ -1,0 +1,1 @@
+UPDATE posts SET published_at = NULL;

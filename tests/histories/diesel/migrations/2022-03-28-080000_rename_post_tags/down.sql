@@ -1,0 +1,1 @@
+ALTER TABLE taggings RENAME TO post_tags;

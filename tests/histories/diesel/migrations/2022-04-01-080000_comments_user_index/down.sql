@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY comments_user_id_idx;

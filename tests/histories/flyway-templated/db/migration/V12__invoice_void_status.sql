@@ -1,0 +1,1 @@
+ALTER TYPE ${schema}.invoice_status ADD VALUE 'void';

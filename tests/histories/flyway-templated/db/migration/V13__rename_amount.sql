@@ -1,0 +1,1 @@
+ALTER TABLE ${schema}.line_items RENAME COLUMN amount TO amount_cents;

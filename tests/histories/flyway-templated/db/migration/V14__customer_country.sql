@@ -1,0 +1,1 @@
+ALTER TABLE ${schema}.customers ADD COLUMN country text;

@@ -1,0 +1,1 @@
+UPDATE ${schema}.customers SET country = 'GB' WHERE country IS NULL AND email LIKE '%@example.com';

@@ -1,0 +1,1 @@
+ALTER TABLE ${schema}.customers ADD CONSTRAINT customers_country_not_null CHECK (country IS NOT NULL) NOT VALID;

@@ -1,0 +1,1 @@
+UPDATE ${schema}.invoices SET total_cents = ${schema}.invoice_total(id);

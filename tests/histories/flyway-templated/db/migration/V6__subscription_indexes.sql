@@ -1,0 +1,1 @@
+CREATE INDEX subscriptions_customer_idx ON ${schema}.subscriptions (customer_id);

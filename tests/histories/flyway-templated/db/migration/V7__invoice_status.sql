@@ -1,0 +1,1 @@
+CREATE TYPE ${schema}.invoice_status AS ENUM ('draft', 'open', 'paid');

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "PostStatus" ADD VALUE 'SCHEDULED';

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE UNIQUE INDEX "Category_name_key" ON "Category"("name");
