@@ -372,14 +372,16 @@ def test_check_leaves_out_what_is_not_own_code_and_says_so(tree: Path):
     assert "2 files not checked as not the project's own code" in r.stderr
     assert "1 generated" in r.stderr and "1 test data" in r.stderr
     # naming the file checks it
-    r = run("check", "internal/testdata/q.sql", "--output-format", "json", cwd=tree)
+    # (QO001 is off by default: selected here as the canary)
+    star = ("--extend-select", "QO001")
+    r = run("check", "internal/testdata/q.sql", *star, "--output-format", "json", cwd=tree)
     assert [f["code"] for f in json.loads(r.stdout)] == ["QO001"]
     # and naming a folder that is itself test data
-    r = run("check", "internal/testdata", "--output-format", "json", cwd=tree)
+    r = run("check", "internal/testdata", *star, "--output-format", "json", cwd=tree)
     assert [f["code"] for f in json.loads(r.stdout)] == ["QO001"]
     # and so does the setting
     write(tree, "backend-architect.toml", 'include-generated = ["generated"]\n')
-    r = run("check", ".", "--output-format", "json", cwd=tree)
+    r = run("check", ".", *star, "--output-format", "json", cwd=tree)
     files = {Path(f["filename"]).as_posix() for f in json.loads(r.stdout)}
     assert "internal/db/models.go" in files and "internal/testdata/q.sql" not in files
 
