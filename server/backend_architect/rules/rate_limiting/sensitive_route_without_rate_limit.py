@@ -40,12 +40,34 @@ def _words(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
+_SELF_PATH_RE = re.compile(r"(^|/)(me|current|self|profile|settings|account)(/|$)", re.I)
+_CHANGE_RE = re.compile(r"(^|[/_.-])(change|update|set|edit)(_?password|$|[/_.-])", re.I)
+_AUTHENTICATOR_RE = re.compile(r"webauthn|passkey|fido|u2f", re.I)
+
+
+def _acts_on_signed_in_user(what: str, path: str, handler: str) -> bool:
+    """Routes only a signed-in user reaches, whatever guards this file shows: changing one's
+    own password (``/users/me/password``, ``ChangePassword``), registering or answering a
+    WebAuthn/passkey challenge (a signature over a server challenge: nothing to guess)."""
+    if _AUTHENTICATOR_RE.search(path):
+        return True
+    if what not in ("password", "passwd"):
+        return False
+    return bool(_SELF_PATH_RE.search(path) or _CHANGE_RE.search(_words(handler.rsplit(".", 1)[-1])))
+
+
 class SensitiveRouteWithoutRateLimit(Rule):
     """
     ## What it does
-    Flags login, signup/register, password reset/forgot, token/refresh and
+    Flags login, signup/register, password reset/forgot, token and
     OTP/verification routes that have no rate limiter (route decorator,
     middleware, guard or router-level limiter).
+
+    Not flagged: routes only a signed-in user reaches (behind an auth guard,
+    or changing the caller's own password: `/users/me/password`,
+    `ChangePassword`), token refresh (a refresh token is a long random
+    secret), and WebAuthn/passkey ceremonies (a signature over a server
+    challenge cannot be guessed).
 
     ## Why is this bad?
     These routes are what credential stuffing, password spraying, OTP brute
@@ -112,13 +134,9 @@ class SensitiveRouteWithoutRateLimit(Rule):
             if not m:
                 continue
             what = m.group(2).lower().replace("_", "")
-            if (
-                what == "refresh"
-                and not re.search(r"auth|token|session|jwt", r.path + " " + r.handler, re.I)
-                and r.path.rstrip("/") != "/refresh"
-            ):
-                continue  # refreshing feeds or caches, not tokens
-            if r.guards and not re.search(r"/password/?$", r.path):
+            if what == "refresh":
+                continue  # a refresh token is a long random secret: nothing to guess
+            if r.guards or _acts_on_signed_in_user(what, r.path, r.handler):
                 continue  # needs a valid session already: not a credential-guessing target
             fix = None
             try:
