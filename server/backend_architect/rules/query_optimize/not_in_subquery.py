@@ -26,6 +26,11 @@ class NotInSubquery(Rule):
     ```
     The rewrite changes the result when the subquery yields NULLs (that is the
     bug being fixed), so the fix is marked unsafe: review it.
+
+    Not flagged: a subquery that can never yield a NULL as the schema says: it
+    selects a primary-key or `NOT NULL` column of its one table, `count(...)`,
+    or `min`/`max` of such a column per `GROUP BY` group. There is no NULL trap
+    then, and Postgres hashes the (usually small) subquery result.
     """
 
     code = "QO005"
@@ -50,6 +55,8 @@ class NotInSubquery(Rule):
             return
         for select in _scopes(stmt):
             for sub in _not_in_sublinks(select.get("whereClause")):
+                if _never_null(sub, getattr(ctx, "catalog", None)):
+                    continue
                 not_tok = stmt.find_token("NOT", start=sub.get("location", 0))
                 if not_tok is None:
                     continue
@@ -114,6 +121,41 @@ class NotInSubquery(Rule):
         test_start = test.get("location", 0)
         replacement = f"NOT EXISTS (SELECT 1 FROM {from_text.strip()} WHERE {cond})"
         return self.fix([ctx.edit(stmt, test_start, close_tok.end, replacement)])
+
+
+def _never_null(sub, catalog) -> bool:
+    """The subquery's one output column is never NULL (from the schema)."""
+    inner = sub.get("subselect", {}).get("SelectStmt", {})
+    targets = inner.get("targetList") or []
+    froms = inner.get("fromClause") or []
+    if len(targets) != 1 or inner.get("op", "SETOP_NONE") != "SETOP_NONE":
+        return False
+    val = (targets[0].get("ResTarget") or {}).get("val") or {}
+    func = val.get("FuncCall")
+    if func is not None:
+        fname = [n.get("String", {}).get("sval", "") for n in func.get("funcname", [])]
+        fname = fname[-1].lower() if fname else ""
+        if fname == "count":
+            return True
+        args = func.get("args") or []
+        if fname not in ("min", "max") or not inner.get("groupClause") or len(args) != 1:
+            return False
+        val = args[0]
+    ref = val.get("ColumnRef")
+    if ref is None or catalog is None or len(froms) != 1 or "RangeVar" not in froms[0]:
+        return False
+    fields = [f.get("String", {}).get("sval") for f in ref.get("fields", [])]
+    if not fields or None in fields:
+        return False
+    rv = froms[0]["RangeVar"]
+    name = f"{rv['schemaname']}.{rv['relname']}" if rv.get("schemaname") else rv.get("relname")
+    table = catalog.table(name)
+    if table is None or table.kind != "table" or getattr(table, "redefined", False):
+        return False
+    column = fields[-1].lower()
+    if column in (c.lower() for c in table.primary_key):
+        return True
+    return any(c.name.lower() == column and not c.nullable for c in table.columns)
 
 
 def _scopes(stmt):
