@@ -89,6 +89,10 @@ class ConnectionNotClosed(Rule):
                 continue
             if re.search(r"API|Api|Http|HTTP|Client|requests\.|aiohttp", fname):
                 continue  # an HTTP client session, not a database connection
+            if fname.endswith("Session") and re.search(
+                r"\bbind\s*=\s*\w*(conn|connection)\b", text(m["rhs"][0], data)
+            ):
+                continue  # bound to a connection the caller holds: nothing is checked out of the pool
             assign = m["a"][0]
             fn = _enclosing(assign, ("function_definition",))
             if fn is None:
