@@ -73,6 +73,10 @@ def test_git_folder_is_a_project_root(tmp_path: Path):
     ("db/pg/001.sql", "postgres"),
     ("db/cockroach/001.sql", "cockroach"),
     ("db/clickhouse/migrations/001.sql", "clickhouse"),
+    # a folder whose name holds a dialect's full name: a driver per database
+    ("riverdriver/riversqlite/internal/dbsqlc/river_job.sql", "sqlite"),
+    ("store/mysqlstore/queries.sql", "mysql"),
+    ("internal/pkg/upgrade/001.sql", "postgres"),  # "pg" inside a word says nothing: go.mod decides
 ])
 def test_dialect_from_file_name_and_folders(tmp_path: Path, rel: str, dialect: str):
     write(tmp_path, "go.mod", "module x\n\nrequire github.com/lib/pq v1.10.0\n")

@@ -68,12 +68,27 @@ def from_name(name: str) -> Evidence | None:
 
 
 def from_folders(rel_parts: list[str]) -> Evidence | None:
-    """The nearest folder named after a dialect (``store/migration/mysql/0.1/x.sql``)."""
+    """The nearest folder named after a dialect (``store/migration/mysql/0.1/x.sql``), or whose
+    name holds a dialect's full name (``riversqlite/``, ``mysqlstore/``)."""
     for part in reversed(rel_parts):
-        dialect = _TOKENS.get(part.lower())
+        low = part.lower()
+        dialect = _TOKENS.get(low)
+        if dialect is None:
+            dialect = next((d for word, d in _FOLDER_WORDS if word in low), None)
         if dialect:
             return Evidence(dialect, f"folder {part}/")
     return None
+
+
+# names long enough to trust inside a folder name (not "pg": "pkg", "upgrade")
+_FOLDER_WORDS = (
+    ("sqlite", "sqlite"),
+    ("mysql", "mysql"),
+    ("mariadb", "mysql"),
+    ("cockroach", "cockroach"),
+    ("clickhouse", "clickhouse"),
+    ("postgres", "postgres"),
+)
 
 
 _CLICKHOUSE_ENGINE = re.compile(
