@@ -494,3 +494,18 @@ def test_hover_on_a_migration_finding_says_what_the_file_is(tmp_path: Path):
     shown = hover(session, snap, types.Position(line=1, character=3)).contents.value
     assert "**This file**: up+down migration, dialect postgres (folder postgres/)" in shown
     assert "run by goose in a transaction" in shown
+
+
+def test_test_code_is_not_held_to_todays_schema_nor_flagged_for_its_own_values(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n\nrequire github.com/lib/pq v1.10.0\n")
+    write(tmp_path, "migrations/0001_reaction.sql", "CREATE TABLE reaction (id bigint PRIMARY KEY, memo_id bigint);\n")
+    body = (
+        'package store\n\nfunc seed(db *sql.DB, name string) {\n'
+        '\tdb.Exec("INSERT INTO reaction (content_id) VALUES (1)")\n'
+        '\tdb.Exec("DELETE FROM reaction WHERE memo_id = " + name)\n}\n'
+    )
+    write(tmp_path, "store/test/helpers/legacy.go", body)  # a test helper builds a past schema on purpose
+    write(tmp_path, "store/seed.go", body)
+    r = run("check", ".", "--select", "QO006,IV010", "--output-format", "json", cwd=tmp_path)
+    found = sorted((Path(f["filename"]).as_posix(), f["code"]) for f in json.loads(r.stdout))
+    assert found == [("store/seed.go", "IV010"), ("store/seed.go", "QO006")], r.stderr

@@ -1,6 +1,6 @@
 import re
 
-from backend_architect.app import embedded
+from backend_architect.app import checks, embedded
 from backend_architect.app.embedded import Hole, SqlSite, _text
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
@@ -137,7 +137,9 @@ class SqlStringFormatting(Rule):
         checker = _Constants(ctx)
         taint = _Taint(ctx, checker)
         path = (ctx.document.path or "").replace("\\", "/")
-        quiet_file = bool(ctx.is_migration or _TEST_OR_MIGRATION_PATH.search(path))
+        quiet_file = bool(
+            ctx.is_migration or _TEST_OR_MIGRATION_PATH.search(path) or checks.skip_tests(path)
+        )
         for site in sorted(sites, key=lambda s: s.expr.start_byte):
             if site.formatting in (None, "tagged") or not site.holes:
                 continue
