@@ -32,6 +32,11 @@ class UnindexedForeignKey(Rule):
     ```
     An index added by a later migration counts; the finding goes away once
     that migration exists.
+
+    Not flagged: a key to a lookup table (`*_types`, `*_kinds`, `*_statuses`:
+    reference rows that are not deleted) or to a table whose rows are
+    soft-deleted (a `deleted` / `deleted_at` / `is_deleted` column): no
+    delete scans the child.
     """
 
     code = "IX002"
@@ -55,6 +60,8 @@ class UnindexedForeignKey(Rule):
             fk = next((f for f in table.foreign_keys if f.columns == columns), None)
             if fk is None:
                 continue  # dropped later or not understood
+            if _parent_rows_stay(ctx.catalog, fk.ref_table):
+                continue
             n = len(columns)
             if any(
                 ix.columns[:n] == columns or sorted(ix.columns[:n]) == sorted(columns)
@@ -110,6 +117,23 @@ def _foreign_keys(stmt):
             con = elt["Constraint"]
             if con.get("contype") == "CONSTR_FOREIGN":
                 yield name_list(con.get("fk_attrs")), con.get("location", 0)
+
+
+_LOOKUP_TABLE_RE = re.compile(
+    r"(?:^|_)(?:types?|kinds?|status(?:es)?|states|enums?|lookups?)$", re.I
+)
+_SOFT_DELETE_COLUMNS = {"deleted", "deleted_at", "is_deleted", "deleted_on", "deletedat"}
+
+
+def _parent_rows_stay(catalog, ref_table: str) -> bool:
+    """Rows of the referenced table are not deleted: a lookup table, or soft deletes."""
+    bare = ref_table.rsplit(".", 1)[-1]
+    if _LOOKUP_TABLE_RE.search(bare):
+        return True
+    parent = catalog.table(ref_table)
+    return parent is not None and any(
+        c.name.lower() in _SOFT_DELETE_COLUMNS for c in parent.columns
+    )
 
 
 _NOT_NULL_RE = re.compile(r'^\(*\s*"?([A-Za-z_][A-Za-z0-9_$]*)"?\s+IS\s+NOT\s+NULL\s*\)*$', re.I)
