@@ -509,3 +509,15 @@ def test_test_code_is_not_held_to_todays_schema_nor_flagged_for_its_own_values(t
     r = run("check", ".", "--select", "QO006,IV010", "--output-format", "json", cwd=tmp_path)
     found = sorted((Path(f["filename"]).as_posix(), f["code"]) for f in json.loads(r.stdout))
     assert found == [("store/seed.go", "IV010"), ("store/seed.go", "QO006")], r.stderr
+
+
+def test_a_generic_migration_with_a_postgres_variant_serves_the_other_databases(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n\nrequire github.com/lib/pq v1.10.0\n")
+    folder = "migrations/sql"
+    generic = write(tmp_path, f"{folder}/20260703000000_idx.autocommit.up.sql", "CREATE INDEX idx_a ON courier (a);\n")
+    write(tmp_path, f"{folder}/20260703000000_idx.postgres.autocommit.up.sql",
+          "CREATE INDEX CONCURRENTLY idx_a ON courier (a);\n")
+    alone = write(tmp_path, f"{folder}/20260704000000_idx_b.up.sql", "CREATE INDEX idx_b ON courier (b);\n")
+    assert not info(generic).may_be(("postgres",)) and info(alone).may_be(("postgres",))
+    r = run("check", ".", "--select", "MG001", "--include-history", "--output-format", "json", cwd=tmp_path)
+    assert [Path(f["filename"]).name for f in json.loads(r.stdout)] == [alone.name], r.stderr
