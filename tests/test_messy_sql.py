@@ -11,7 +11,8 @@ from backend_architect.core.engine import lint
 
 def findings(text: str, path: str = "/ws/migrations/0001.sql", settings: Settings | None = None):
     doc = Document(text, path=path)
-    result = lint(doc, settings) if settings else lint(doc)
+    # QO005 (NOT IN, off by default) is the canary of the query rules here
+    result = lint(doc, settings or Settings(extend_select=("QO005",)))
     assert not result.errors, result.errors
     # MG015 (no lock_timeout) would fire on most of these snippets; they are about parsing
     return [(f.code, doc.line_of(f.start) + 1, doc.data[f.start:f.end].decode()) for f in result.findings

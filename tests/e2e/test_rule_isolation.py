@@ -66,7 +66,7 @@ async def client(lsp_client: LanguageClient):
     await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=types.ClientCapabilities(),
-            initialization_options={"extendSelect": ["QO001"]},  # the canary, off by default
+            initialization_options={"extendSelect": ["QO001", "QO005"]},  # canaries, off by default
         )
     )
     yield
