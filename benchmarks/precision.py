@@ -57,6 +57,8 @@ def use_table(name: str | None) -> None:
     if name:
         TABLE = HERE / "precision" / f"{name}.tsv"
         GONE = HERE / "precision" / f"{name}.gone.tsv"
+
+
 COLUMNS = ["id", "repo", "path", "line", "code", "message", "verdict", "reason"]
 VERDICTS = ("true", "false", "noise")
 FLOOR = 0.70
@@ -159,9 +161,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         per_rule = collections.Counter(f["code"] for f in res["findings"])
         summary[row["name"]] = {
             "commit": row["commit"],
-            "mode": " ".join(
-                ["--jobs 1" if args.jobs1 else "default", *args.check_args.split()]
-            ),
+            "mode": " ".join(["--jobs 1" if args.jobs1 else "default", *args.check_args.split()]),
             "exit": res["exit"],
             "seconds": res["seconds"],
             "json_ok": res["json_ok"],
@@ -300,8 +300,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if not found:
         print("no saved findings: run `precision.py run` first", file=sys.stderr)
         return 1
-    old = {r["id"]: r for r in read_table(TABLE)}
     gone_rows = {r["id"]: r for r in read_table(GONE)}
+    # a judged finding that went and came back (a rule changed, then changed back) keeps its verdict
+    table_rows = {r["id"]: r for r in read_table(TABLE)}
+    old = {k: r for k, r in gone_rows.items() if r["verdict"]}
+    old.update(table_rows)
     by_rule: dict[str, list[str]] = collections.defaultdict(list)
     for key, f in found.items():
         by_rule[f["code"]].append(key)
@@ -314,7 +317,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         if key in old:
             row["verdict"], row["reason"] = old[key]["verdict"], old[key]["reason"]
         rows.append(row)
-    newly_gone = [r for k, r in old.items() if k not in found and r["verdict"]]
+    newly_gone = [r for k, r in table_rows.items() if k not in found and r["verdict"]]
     for r in newly_gone:
         gone_rows[r["id"]] = r
     for k in list(gone_rows):
