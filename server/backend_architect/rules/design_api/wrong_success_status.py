@@ -56,8 +56,8 @@ class WrongSuccessStatus(Rule):
     Django `status=201`).
 
     Off by default: on 25 real backend repositories (2026-11-27) 1 of 2
-    scored findings was right (1 true, 1 false, 1 noise; 7 true, 2 false over
-    all samples): an API whose published contract fixes 200 (a reference
+    scored findings was right (precision 50%: 1 true, 1 false, 1 noise; 7
+    true, 2 false over all samples): an API whose published contract fixes 200 (a reference
     implementation of a spec) cannot change it. Select `API003` to run it.
     """
 

@@ -35,7 +35,7 @@ class NotInSubquery(Rule):
     then, and Postgres hashes the (usually small) subquery result.
 
     Off by default: on 25 real backend repositories (2026-11-27, after the
-    NOT NULL resolution above) 1 of 2 scored findings was right (50%; 1 true,
+    NOT NULL resolution above) 1 of 2 scored findings was right (precision 50%; 1 true,
     1 false, 2 noise), and earlier samples found mostly one-off cleanups over
     small tables (1 true, 3 false, 19 noise in all). A schema the catalog
     cannot read (tables created in Go strings) leaves a primary key unknown.
