@@ -32,7 +32,7 @@ class LeadingWildcardLike(Rule):
 
     Off by default: on 25 real backend repositories (2026-11-27) none of 10
     sampled findings was worth raising (0 true, 0 false, 10 noise: precision
-    had nothing to score, the noise share was 100%): leading
+    0 of 0 scored, noise 100%): leading
     wildcards there are deliberate substring searches over small tables (queue
     or setting names, UI autocomplete) and one-off data migrations. Select
     `QO004` to run it.
