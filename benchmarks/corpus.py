@@ -1,6 +1,6 @@
 """Check out the real-code corpus of `benchmarks/corpus.tsv` outside the project.
 
-    python benchmarks/corpus.py [--mirrors DIR] [--into DIR] [--repo OWNER/NAME ...] [--force]
+    python benchmarks/corpus.py [--mirrors DIR] [--into DIR] [--repo OWNER/NAME ...] [--force] [--git]
 
 Each repository is written, at the commit pinned in ``corpus.tsv``, into
 ``<into>/<owner>+<name>/`` (``--into``, default ``$BA_CORPUS`` or
@@ -15,6 +15,15 @@ are skipped and counted, never fatal. Submodules become empty folders, as in a
 fresh clone; symbolic links are written as links. A checkout that already
 exists at the same commit is left alone (``--force`` rewrites it). Nothing is
 ever written inside the project.
+
+With ``--git`` each repository becomes a real git checkout, as a user's clone
+is: ``git clone --shared --no-checkout`` of the mirror (objects are borrowed,
+not copied), the pinned commit checked out on a ``main`` branch, and
+``origin/main`` and ``origin/HEAD`` pointing at that same commit, so the
+merge-base of ``HEAD`` with the default branch is the pinned commit and every
+committed migration counts as history (see ``project/history.py``). A mirror
+that lacks blobs cannot be checked out this way; the repository is then
+reported and skipped.
 """
 
 from __future__ import annotations
@@ -133,6 +142,27 @@ def materialise(git_dir: Path, commit: str, dest: Path) -> dict[str, int]:
     return counts
 
 
+def git_checkout(git_dir: Path, commit: str, dest: Path) -> dict[str, int]:
+    """Clone ``git_dir`` into ``dest`` with ``commit`` checked out as the default branch."""
+
+    def git(*args: str, cwd: Path | None = dest) -> None:
+        subprocess.run(
+            ["git", *(["-C", str(cwd)] if cwd else []), *args], check=True, capture_output=True
+        )
+
+    git("clone", "-q", "--shared", "--no-checkout", str(git_dir), str(dest), cwd=None)
+    git("checkout", "-q", "-B", "main", commit)
+    git("update-ref", "refs/remotes/origin/main", commit)
+    git("symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
+    # The stamp must not show up as an untracked change of the user's clone.
+    with (dest / ".git" / "info" / "exclude").open("a", encoding="utf-8") as fh:
+        fh.write(f"/{STAMP}\n")
+    files = subprocess.run(
+        ["git", "-C", str(dest), "ls-files", "-z"], capture_output=True, check=True
+    ).stdout.count(b"\0")
+    return {"files": files, "links": 0, "submodules": 0, "missing": 0}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
@@ -144,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--repo", action="append", help="only this owner/name (repeatable)")
     p.add_argument("--force", action="store_true", help="rewrite checkouts that already exist")
+    p.add_argument(
+        "--git",
+        action="store_true",
+        help="make real git checkouts (clone of the mirror, pinned commit on main)",
+    )
     args = p.parse_args(argv)
     mirrors = (
         Path(args.mirrors).expanduser()
@@ -170,7 +205,13 @@ def main(argv: list[str] | None = None) -> int:
         name, commit = row["name"], row["commit"]
         dest = into / name.replace("/", "+")
         stamp = dest / STAMP
-        if not args.force and stamp.exists() and stamp.read_text().strip() == commit:
+        is_git = (dest / ".git").is_dir()
+        if (
+            not args.force
+            and stamp.exists()
+            and stamp.read_text().strip() == commit
+            and is_git == args.git
+        ):
             print(f"{name}: already at {commit[:12]}")
             continue
         git_dir = find_mirror(mirrors, name)
@@ -187,9 +228,19 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
         try:
-            counts = materialise(git_dir, commit, dest)
+            if args.git:
+                dest.rmdir()
+                counts = git_checkout(git_dir, commit, dest)
+            else:
+                counts = materialise(git_dir, commit, dest)
         except (subprocess.CalledProcessError, ValueError, OSError) as exc:
-            print(f"{name}: could not check out {commit}: {exc}", file=sys.stderr)
+            detail = getattr(exc, "stderr", b"") or b""
+            if isinstance(detail, bytes):
+                detail = detail.decode(errors="replace")
+            print(
+                f"{name}: could not check out {commit}: {exc} {detail.strip()[-300:]}",
+                file=sys.stderr,
+            )
             failed += 1
             continue
         stamp.write_text(commit + "\n")

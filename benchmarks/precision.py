@@ -48,6 +48,17 @@ ROOT = HERE.parent
 CORPUS_TSV = HERE / "corpus.tsv"
 TABLE = HERE / "precision" / "judgments.tsv"
 GONE = HERE / "precision" / "gone.tsv"
+
+
+def use_table(name: str | None) -> None:
+    """Point the sample at another table (``--table NAME``: ``precision/NAME.tsv``, gone rows in
+    ``precision/NAME.gone.tsv``), e.g. a second measurement with other ``check`` options."""
+    global TABLE, GONE  # noqa: PLW0603 - the module's table paths, as the tests patch them
+    if name:
+        TABLE = HERE / "precision" / f"{name}.tsv"
+        GONE = HERE / "precision" / f"{name}.gone.tsv"
+
+
 COLUMNS = ["id", "repo", "path", "line", "code", "message", "verdict", "reason"]
 VERDICTS = ("true", "false", "noise")
 FLOOR = 0.70
@@ -78,7 +89,7 @@ def checkout(corpus: Path, name: str) -> Path:
 # ---------------------------------------------------------------- run
 
 
-def run_one(path: Path, jobs1: bool, timeout: int) -> dict:
+def run_one(path: Path, jobs1: bool, timeout: int, extra: list[str] | None = None) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "server"))
     cmd = [
         sys.executable,
@@ -91,6 +102,7 @@ def run_one(path: Path, jobs1: bool, timeout: int) -> dict:
     ]
     if jobs1:
         cmd += ["--jobs", "1"]
+    cmd += extra or []
     cmd.append(".")
     started = time.perf_counter()
     try:
@@ -139,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             continue
-        res = run_one(path, args.jobs1, args.timeout)
+        res = run_one(path, args.jobs1, args.timeout, args.check_args.split())
         stem = row["name"].replace("/", "+")
         (results / "findings" / f"{stem}.json").write_text(json.dumps(res["findings"]))
         (results / "findings" / f"{stem}.stderr").write_text(res["stderr"])
@@ -149,7 +161,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         per_rule = collections.Counter(f["code"] for f in res["findings"])
         summary[row["name"]] = {
             "commit": row["commit"],
-            "mode": "--jobs 1" if args.jobs1 else "default",
+            "mode": " ".join(["--jobs 1" if args.jobs1 else "default", *args.check_args.split()]),
             "exit": res["exit"],
             "seconds": res["seconds"],
             "json_ok": res["json_ok"],
@@ -288,8 +300,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if not found:
         print("no saved findings: run `precision.py run` first", file=sys.stderr)
         return 1
-    old = {r["id"]: r for r in read_table(TABLE)}
     gone_rows = {r["id"]: r for r in read_table(GONE)}
+    # a judged finding that went and came back (a rule changed, then changed back) keeps its verdict
+    table_rows = {r["id"]: r for r in read_table(TABLE)}
+    old = {k: r for k, r in gone_rows.items() if r["verdict"]}
+    old.update(table_rows)
     by_rule: dict[str, list[str]] = collections.defaultdict(list)
     for key, f in found.items():
         by_rule[f["code"]].append(key)
@@ -302,7 +317,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         if key in old:
             row["verdict"], row["reason"] = old[key]["verdict"], old[key]["reason"]
         rows.append(row)
-    newly_gone = [r for k, r in old.items() if k not in found and r["verdict"]]
+    newly_gone = [r for k, r in table_rows.items() if k not in found and r["verdict"]]
     for r in newly_gone:
         gone_rows[r["id"]] = r
     for k in list(gone_rows):
@@ -421,12 +436,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--results", help="raw results folder (default $BA_RESULTS or <corpus>/.results)"
     )
+    p.add_argument(
+        "--table",
+        help="judgments table name under benchmarks/precision/ (default judgments); "
+        "e.g. history-mg for the run with --include-history --select MG",
+    )
     sub = p.add_subparsers(dest="mode", required=True)
     r = sub.add_parser("run", help="run check over the corpus and save raw findings")
     r.add_argument(
         "--jobs1", action="store_true", help="run check with --jobs 1 (no worker processes)"
     )
     r.add_argument("--repo", action="append", help="only this owner/repo (repeatable)")
+    r.add_argument(
+        "--check-args",
+        default="",
+        help="more options for check, e.g. '--include-history --select MG'",
+    )
     r.add_argument(
         "--timeout",
         type=int,
@@ -449,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     sh.add_argument("--context", type=int, default=4)
     sub.add_parser("report", help="precision per rule and overall from judgments.tsv")
     args = p.parse_args(argv)
+    use_table(args.table)
     return {"run": cmd_run, "sample": cmd_sample, "show": cmd_show, "report": cmd_report}[
         args.mode
     ](args)

@@ -154,3 +154,60 @@ def test_draw_is_stable_when_findings_are_added():
     assert "b0" in second
     assert set(second) - {"b0"} <= set(first)  # nothing new but the new rule's finding
     assert len(precision.draw(after, size=10, per_rule=6, seed=3, uniform=20)) == 27
+
+
+def test_a_finding_that_comes_back_gets_its_verdict_back(measured):
+    _, save, base = measured
+    findings = [finding("IX002", "q.sql", i + 1, f"fk {i}") for i in range(3)]
+    save(findings)
+    precision.main([*base, "sample", "--size", "3", "--uniform", "0"])
+    rows = precision.read_table(precision.TABLE)
+    rows[0]["verdict"], rows[0]["reason"] = "true", "cascade deletes scan the child"
+    precision.write_table(precision.TABLE, rows)
+    gone = {k: v for k, v in rows[0].items()}
+    save([f for f in findings if f["message"] not in gone["message"]])  # a rule change hides it
+    precision.main([*base, "sample", "--size", "3", "--uniform", "0"])
+    assert [r["id"] for r in precision.read_table(precision.GONE)] == [gone["id"]]
+    save(findings)  # ... and the next change brings it back: same finding, same verdict
+    precision.main([*base, "sample", "--size", "3", "--uniform", "0"])
+    back = {r["id"]: r for r in precision.read_table(precision.TABLE)}
+    assert back[gone["id"]]["verdict"] == "true" and precision.read_table(precision.GONE) == []
+
+
+def test_a_second_table_and_check_options(measured, monkeypatch):
+    _, save, base = measured
+    precision.use_table("history-mg")
+    assert precision.TABLE.name == "history-mg.tsv" and precision.GONE.name == "history-mg.gone.tsv"
+    seen = {}
+
+    def fake_run(path, jobs1, timeout, extra=None):
+        seen["extra"] = extra
+        return {"exit": 0, "seconds": 0.1, "findings": [], "json_ok": True, "tracebacks": 0,
+                "stderr": "", "last_error": ""}
+
+    monkeypatch.setattr(precision, "run_one", fake_run)
+    assert precision.main([*base, "run", "--check-args", "--include-history --select MG"]) == 0
+    assert seen["extra"] == ["--include-history", "--select", "MG"]
+    runs = json.loads((Path(base[base.index("--results") + 1]) / "runs.json").read_text())
+    assert {s["mode"] for s in runs.values()} == {"default --include-history --select MG"}
+
+
+def test_git_checkout_puts_the_pinned_commit_on_the_default_branch(repo, tmp_path, monkeypatch):
+    git_dir, commit, _ = repo
+    src = git_dir.parent
+    (src / "later.sql").write_text("SELECT 1;\n")
+    git(src, "add", "-A")
+    git(src, "commit", "-qm", "later")  # the mirror moved on past the pinned commit
+    mirrors = tmp_path / "mirrors"
+    mirrors.mkdir()
+    (mirrors / "acme+shop").symlink_to(git_dir)
+    tsv = tmp_path / "corpus.tsv"
+    tsv.write_text(f"name\tcommit\tlanguages\tdialects\tnotes\nacme/shop\t{commit}\tGo\tpostgres\t\n")
+    monkeypatch.setattr(corpus, "CORPUS_TSV", tsv)
+    into = tmp_path / "c"
+    assert corpus.main(["--mirrors", str(mirrors), "--into", str(into), "--git"]) == 0
+    dest = into / "acme+shop"
+    assert git(dest, "rev-parse", "HEAD") == commit and not (dest / "later.sql").exists()
+    assert git(dest, "merge-base", "HEAD", "origin/HEAD") == commit
+    assert git(dest, "status", "--porcelain") == ""  # the stamp is not an untracked change
+    assert (dest / "db/migrations/001_init.sql").read_text() == "CREATE TABLE t (id int);\n"

@@ -10,9 +10,13 @@ from backend_architect.core.engine import Context, lint
 from backend_architect.app.embedded import embedded_sql
 
 
+# QO001 (SELECT *) is off by default; these tests select it as the canary
+STAR = Settings(extend_select=("QO001",))
+
+
 def _star_findings(text: str, path: str):
     doc = Document(text, path=path)
-    result = lint(doc, Settings())
+    result = lint(doc, STAR)
     assert not result.errors, result.errors
     return doc, [f for f in result.findings if f.code == "QO001"]
 
@@ -102,10 +106,10 @@ def test_strings_not_passed_to_database_calls_are_ignored():
 def test_noqa_on_the_closing_line_of_a_multiline_string_suppresses():
     src = 'cur.execute("""\n    SELECT *\n      FROM t\n""")  # noqa: QO001\n'
     doc = Document(src, path="s.py")
-    assert [f for f in lint(doc, Settings()).findings if f.code == "QO001"] == []
+    assert [f for f in lint(doc, STAR).findings if f.code == "QO001"] == []
     opening = 'cur.execute(  # noqa: QO001\n    """SELECT *\n      FROM t"""\n)\n'
     # a comment on a line that is neither the string's first nor last line does not count
-    findings = lint(Document(opening, path="s.py"), Settings()).findings
+    findings = lint(Document(opening, path="s.py"), STAR).findings
     assert [f.code for f in findings if f.code == "QO001"] == ["QO001"]
 
 
@@ -115,12 +119,12 @@ def test_disable_for_this_line_puts_the_comment_after_the_string():
 
     src = 'def f(cur):\n    cur.execute("""\n        SELECT *\n          FROM t\n    """)\n'
     doc = Document(src, path="s.py")
-    finding = next(f for f in lint(doc, Settings()).findings if f.code == "QO001")
+    finding = next(f for f in lint(doc, STAR).findings if f.code == "QO001")
     edit = suppression_edit(doc, finding)
     fixed = apply_edits(src, [edit])
     assert fixed.splitlines()[4] == '    """)  # noqa: QO001'
     assert "noqa" not in "\n".join(fixed.splitlines()[:4])
-    assert [f for f in lint(Document(fixed, path="s.py"), Settings()).findings if f.code == "QO001"] == []
+    assert [f for f in lint(Document(fixed, path="s.py"), STAR).findings if f.code == "QO001"] == []
 
 
 STATEMENTS = [

@@ -29,6 +29,7 @@ async def client(lsp_client: LanguageClient):
 def make_workspace(tmp_path: Path, extra_migrations: int) -> Path:
     root = tmp_path / "shop"
     shutil.copytree(FIXTURE, root)
+    (root / "backend-architect.toml").write_text('extend-select = ["IX001"]\n')  # off by default
     # enough unrelated migrations that indexing takes a moment, as in a real project
     for i in range(extra_migrations):
         (root / "migrations" / f"{i + 100:04d}_audit_{i}.sql").write_text(

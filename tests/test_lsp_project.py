@@ -55,7 +55,8 @@ async def test_nested_project_document_gets_its_own_schema(client: LanguageClien
     mysql = write(root, "migrations/mysql/0002_idx.sql", "CREATE INDEX users_name ON users (name);\nSELECT id FROM users WHERE id NOT IN (SELECT user_id FROM bans);\n")
     await client.initialize_session(types.InitializeParams(
         capabilities=types.ClientCapabilities(), root_uri=root.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="repo")]))
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="repo")],
+        initialization_options={"extendSelect": ["QO005"]}))  # NOT IN (off by default) as the canary
     for path in (query, mysql):
         client.text_document_did_open(types.DidOpenTextDocumentParams(
             types.TextDocumentItem(uri=path.as_uri(), language_id="sql", version=1, text=path.read_text())))

@@ -9,9 +9,10 @@ from backend_architect.core.document import Document
 from backend_architect.core.engine import lint
 
 
-def findings(text: str, path: str = "/ws/migrations/0001.sql"):
+def findings(text: str, path: str = "/ws/migrations/0001.sql", settings: Settings | None = None):
     doc = Document(text, path=path)
-    result = lint(doc)
+    # QO005 (NOT IN, off by default) is the canary of the query rules here
+    result = lint(doc, settings or Settings(extend_select=("QO005",)))
     assert not result.errors, result.errors
     # MG015 (no lock_timeout) would fire on most of these snippets; they are about parsing
     return [(f.code, doc.line_of(f.start) + 1, doc.data[f.start:f.end].decode()) for f in result.findings
@@ -42,7 +43,9 @@ def test_go_template_and_jinja_placeholders_stand_in_for_names():
 @pytest.mark.parametrize("placeholder", ["$1", ":user_id", "%s", "%(user_id)s"])
 def test_driver_placeholders_parse(placeholder: str):
     text = f"-- name: get-user\nSELECT * FROM users WHERE id = {placeholder};\n"
-    assert findings(text, "/ws/queries/users.sql") == [("QO001", 2, "*")]
+    # QO001 (off by default) is the canary: the statement parsed
+    star = Settings(extend_select=("QO001",))
+    assert findings(text, "/ws/queries/users.sql", star) == [("QO001", 2, "*")]
 
 
 def test_do_blocks_and_function_bodies_keep_their_semicolons():

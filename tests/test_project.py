@@ -73,6 +73,10 @@ def test_git_folder_is_a_project_root(tmp_path: Path):
     ("db/pg/001.sql", "postgres"),
     ("db/cockroach/001.sql", "cockroach"),
     ("db/clickhouse/migrations/001.sql", "clickhouse"),
+    # a folder whose name holds a dialect's full name: a driver per database
+    ("riverdriver/riversqlite/internal/dbsqlc/river_job.sql", "sqlite"),
+    ("store/mysqlstore/queries.sql", "mysql"),
+    ("internal/pkg/upgrade/001.sql", "postgres"),  # "pg" inside a word says nothing: go.mod decides
 ])
 def test_dialect_from_file_name_and_folders(tmp_path: Path, rel: str, dialect: str):
     write(tmp_path, "go.mod", "module x\n\nrequire github.com/lib/pq v1.10.0\n")
@@ -235,6 +239,10 @@ def test_files_git_ignores(tmp_path: Path):
 LOCKING = "CREATE INDEX idx_posts_user ON posts (user_id);\nSELECT id FROM posts WHERE id NOT IN (SELECT post_id FROM bans);\n"
 
 
+# QO005 (NOT IN, off by default) stands for the dialect-neutral rules
+NEUTRAL = Settings(extend_select=("QO005",))
+
+
 @pytest.mark.parametrize("rel", [
     "migrations/0002_index.mysql.sql",
     "store/migration/mysql/0002_index.sql",
@@ -246,7 +254,7 @@ LOCKING = "CREATE INDEX idx_posts_user ON posts (user_id);\nSELECT id FROM posts
 def test_migration_rules_skip_other_dialects_and_down_files(tmp_path: Path, rel: str):
     path = write(tmp_path, rel, LOCKING)
     doc = Document(LOCKING, path=str(path))
-    found = codes(lint(doc, Settings(), info=info(path)))
+    found = codes(lint(doc, NEUTRAL, info=info(path)))
     assert not [c for c in found if c.startswith("MG")], found
     assert "QO005" in found  # NOT IN (subquery) is not a Postgres matter
 
@@ -254,7 +262,7 @@ def test_migration_rules_skip_other_dialects_and_down_files(tmp_path: Path, rel:
 def test_migration_rules_still_run_on_postgres_and_unknown_dialects(tmp_path: Path):
     for rel in ("migrations/0002_index.sql", "migrations/0002_index.postgres.up.sql", "store/migration/postgres/2.sql"):
         path = write(tmp_path, rel, LOCKING)
-        found = codes(lint(Document(LOCKING, path=str(path)), Settings()))  # the engine asks the model itself
+        found = codes(lint(Document(LOCKING, path=str(path)), NEUTRAL))  # the engine asks the model itself
         assert "MG001" in found and "QO005" in found, (rel, found)
 
 
@@ -453,14 +461,16 @@ def test_check_leaves_out_what_is_not_own_code_and_says_so(tree: Path):
     assert "2 files not checked as not the project's own code" in r.stderr
     assert "1 generated" in r.stderr and "1 test data" in r.stderr
     # naming the file checks it
-    r = run("check", "internal/testdata/q.sql", "--output-format", "json", cwd=tree)
+    # (QO001 is off by default: selected here as the canary)
+    star = ("--extend-select", "QO001")
+    r = run("check", "internal/testdata/q.sql", *star, "--output-format", "json", cwd=tree)
     assert [f["code"] for f in json.loads(r.stdout)] == ["QO001"]
     # and naming a folder that is itself test data
-    r = run("check", "internal/testdata", "--output-format", "json", cwd=tree)
+    r = run("check", "internal/testdata", *star, "--output-format", "json", cwd=tree)
     assert [f["code"] for f in json.loads(r.stdout)] == ["QO001"]
     # and so does the setting
     write(tree, "backend-architect.toml", 'include-generated = ["generated"]\n')
-    r = run("check", ".", "--output-format", "json", cwd=tree)
+    r = run("check", ".", *star, "--output-format", "json", cwd=tree)
     files = {Path(f["filename"]).as_posix() for f in json.loads(r.stdout)}
     assert "internal/db/models.go" in files and "internal/testdata/q.sql" not in files
 
@@ -535,7 +545,7 @@ def test_session_judges_open_documents_with_the_model(tmp_path: Path):
     write(tmp_path, "svc/go.mod", "module svc\n")
     write(tmp_path, "svc/migrations/0001_jobs.sql", "CREATE TABLE jobs (id bigint PRIMARY KEY, name text);\n")
     session = Session(root=str(tmp_path), settings=Settings())
-    session.configure()
+    session.configure({"extendSelect": ["QO005"]})  # NOT IN (off by default) as the neutral rule
     session.catalog = project_catalog(str(tmp_path), session.settings, use_disk_cache=False)
 
     def found(rel: str, text: str) -> list[str]:
@@ -576,3 +586,30 @@ def test_hover_on_a_migration_finding_says_what_the_file_is(tmp_path: Path):
     snap = session.analyse(session.document_for(old.as_uri(), old_text, 1, None))
     shown = hover(session, snap, types.Position(line=1, character=3)).contents.value
     assert "history: 1 newer migrations in its folder" in shown and "never fixed" in shown
+
+
+def test_test_code_is_not_held_to_todays_schema_nor_flagged_for_its_own_values(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n\nrequire github.com/lib/pq v1.10.0\n")
+    write(tmp_path, "migrations/0001_reaction.sql", "CREATE TABLE reaction (id bigint PRIMARY KEY, memo_id bigint);\n")
+    body = (
+        'package store\n\nfunc seed(db *sql.DB, name string) {\n'
+        '\tdb.Exec("INSERT INTO reaction (content_id) VALUES (1)")\n'
+        '\tdb.Exec("DELETE FROM reaction WHERE memo_id = " + name)\n}\n'
+    )
+    write(tmp_path, "store/test/helpers/legacy.go", body)  # a test helper builds a past schema on purpose
+    write(tmp_path, "store/seed.go", body)
+    r = run("check", ".", "--select", "QO006,IV010", "--output-format", "json", cwd=tmp_path)
+    found = sorted((Path(f["filename"]).as_posix(), f["code"]) for f in json.loads(r.stdout))
+    assert found == [("store/seed.go", "IV010"), ("store/seed.go", "QO006")], r.stderr
+
+
+def test_a_generic_migration_with_a_postgres_variant_serves_the_other_databases(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n\nrequire github.com/lib/pq v1.10.0\n")
+    folder = "migrations/sql"
+    generic = write(tmp_path, f"{folder}/20260703000000_idx.autocommit.up.sql", "CREATE INDEX idx_a ON courier (a);\n")
+    write(tmp_path, f"{folder}/20260703000000_idx.postgres.autocommit.up.sql",
+          "CREATE INDEX CONCURRENTLY idx_a ON courier (a);\n")
+    alone = write(tmp_path, f"{folder}/20260704000000_idx_b.up.sql", "CREATE INDEX idx_b ON courier (b);\n")
+    assert not info(generic).may_be(("postgres",)) and info(alone).may_be(("postgres",))
+    r = run("check", ".", "--select", "MG001", "--include-history", "--output-format", "json", cwd=tmp_path)
+    assert [Path(f["filename"]).name for f in json.loads(r.stdout)] == [alone.name], r.stderr

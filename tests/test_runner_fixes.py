@@ -111,6 +111,16 @@ def test_pop_has_no_opt_out_so_no_fix(tmp_path: Path):
     assert fix(tmp_path, unsafe=True) == [] and "CONCURRENTLY" not in new.read_text()
 
 
+def test_pop_autocommit_files_run_outside_a_transaction(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\nrequire github.com/ory/pop/v6 v6.0.0\n")
+    sql = "CREATE INDEX CONCURRENTLY posts_user ON posts (user_id);\n"
+    wrapped = write(tmp_path, "migrations/20240101000000_idx.postgres.up.sql", sql)
+    auto = write(tmp_path, "migrations/20240201000000_idx.postgres.autocommit.up.sql", sql)
+    pending = Settings(migration=Settings().migration.__class__(pending=5))
+    assert "MG002" in codes(wrapped, pending)
+    assert "MG002" not in codes(auto, pending)
+
+
 def test_not_valid_and_validate_land_in_separate_migrations_when_the_runner_wraps_files(tmp_path: Path):
     write(tmp_path, "go.mod", "module app\nrequire github.com/golang-migrate/migrate/v4 v4.0.0\n")
     write(tmp_path, "migrations/000001_posts.up.sql", "CREATE TABLE posts (id bigint, user_id bigint);\n")

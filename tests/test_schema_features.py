@@ -40,6 +40,7 @@ def workspace(tmp_path):
     root = tmp_path / "shop"
     shutil.copytree(FIXTURE, root)
     session = Session(root=str(root))
+    session.configure({"extendSelect": ["IX001"]})  # off by default
     session.catalog = build_for_paths([str(root)], None, use_disk_cache=False)
     return root, session
 

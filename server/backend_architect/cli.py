@@ -277,7 +277,8 @@ def _wants_catalog(settings: Settings) -> bool:
         known = (
             settings,
             any(
-                settings.rule_enabled(r.code) and (r.needs_catalog or r.code == "QO001")
+                settings.rule_enabled(r.code)
+                and (r.needs_catalog or r.code == "QO001" or getattr(r, "reads_catalog", False))
                 for r in all_rules()
             ),
         )

@@ -32,6 +32,7 @@ async def test_migration_fix_all_applies_safe_fixes_and_reports_the_rest(client,
 
 async def test_query_optimize_fix_all_reports_findings_without_a_safe_fix(client, tmp_path):
     root = copy_project("shop", tmp_path)
+    (root / "backend-architect.toml").write_text('extend-select = ["QO001", "QO004"]\n')  # off by default
     edits = record_edits(client)
     await start(client, root)
     uri = open_file(client, root / "db" / "reports.sql", "sql")

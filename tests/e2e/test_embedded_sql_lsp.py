@@ -56,6 +56,7 @@ async def client(lsp_client: LanguageClient, tmp_path_factory):
             ),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+            initialization_options={"extendSelect": ["IV010"]},  # off by default; IV011 steps aside
         )
     )
     lsp_client.root = root

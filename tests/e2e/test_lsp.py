@@ -68,7 +68,8 @@ async def client(lsp_client: LanguageClient, tmp_path_factory):
             ),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="ws")],
-            initialization_options={"postgresVersion": 15},
+            # QO001 (off by default) is selected: the position tests use it as the canary
+            initialization_options={"postgresVersion": 15, "extendSelect": ["QO001"]},
         )
     )
     lsp_client.root = root
@@ -248,7 +249,8 @@ async def utf8_client(lsp_client: LanguageClient):
         types.InitializeParams(
             capabilities=types.ClientCapabilities(
                 general=types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf8])
-            )
+            ),
+            initialization_options={"extendSelect": ["QO001"]},  # the canary, off by default
         )
     )
     assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8

@@ -28,7 +28,13 @@ async def client(lsp_client: LanguageClient, tmp_path_factory):
             capabilities=types.ClientCapabilities(),
             root_uri=root.as_uri(),
             # the editor sends its own values; the project's file wins where it sets a key
-            initialization_options={"ignore": ["QO005"], "postgresVersion": 15, "severity": {"QO005": "hint"}},
+            # (QO005 is off by default: the editor selects it)
+            initialization_options={
+                "ignore": ["QO005"],
+                "extendSelect": ["QO005"],
+                "postgresVersion": 15,
+                "severity": {"QO005": "hint"},
+            },
         )
     )
     lsp_client.root = root

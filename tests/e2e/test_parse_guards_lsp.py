@@ -16,7 +16,12 @@ from test_parse_guards import deep_python  # noqa: E402
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_CMD, server_env=server_env()))
 async def client(lsp_client: LanguageClient):
-    await lsp_client.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            initialization_options={"extendSelect": ["QO005"]},  # the canary, off by default
+        )
+    )
     yield
     await lsp_client.shutdown_session()
 

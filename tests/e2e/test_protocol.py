@@ -119,7 +119,7 @@ def test_malformed_messages_are_logged_not_shown(server):
 
 def test_a_code_action_survives_a_character_the_fix_all_shares_bytes_with(server):
     uri = (server.root / "app.py").as_uri()
-    text = "表#noqa:IV010\n"
+    text = "表#noqa:IV011\n"  # a rule on by default: its unused suppression is reported
     diags = _open(server, uri, text, "python")
     assert [d["code"] for d in diags] == ["BA001"]  # the unused suppression, with a safe fix
     res = _code_action(server, uri, diags)

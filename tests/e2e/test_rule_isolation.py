@@ -63,7 +63,12 @@ def _local_rules_file() -> str:
     )
 )
 async def client(lsp_client: LanguageClient):
-    await lsp_client.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            initialization_options={"extendSelect": ["QO001", "QO005"]},  # canaries, off by default
+        )
+    )
     yield
     await lsp_client.shutdown_session()
 

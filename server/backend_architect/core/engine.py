@@ -834,7 +834,11 @@ def _has_placeholder(fix) -> bool:
     )
 
 
-HISTORY_HIDDEN = ("MIGRATION", "SCHEMA_DESIGN")  # advice a historical migration cannot take
+HISTORY_HIDDEN = (
+    "MIGRATION",
+    "SCHEMA_DESIGN",
+    "QUERY_OPTIMIZE",  # a statement of an applied migration ran once and never runs again
+)  # advice a historical migration cannot take
 
 
 def _history_findings(

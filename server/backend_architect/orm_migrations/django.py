@@ -258,6 +258,12 @@ class DjangoMigration:
             return op
         if name == "AddField":
             field = arg(call, d, 2, "field")
+            if (
+                field is not None
+                and field.type == "call"
+                and _short(call_name(field, d)) == "ManyToManyField"
+            ):
+                return None  # a join table of its own: no column on this table
             col = str_arg(call, d, 1, "name") or "__tmpl__"
             return Operation(self._add_field_sql(table, col, field), *span)
         if name == "AlterField":

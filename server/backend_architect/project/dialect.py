@@ -67,13 +67,48 @@ def from_name(name: str) -> Evidence | None:
     return None
 
 
+_VARIANT_TAIL = re.compile(r"(?:\.autocommit)?(?:\.(?:up|down))?\.sql$", re.I)
+
+
+def has_postgres_variant(path: str) -> bool:
+    """A generic migration next to its Postgres variant (``x.up.sql`` and ``x.postgres.up.sql``,
+    ``x.autocommit.up.sql`` and ``x.postgres.autocommit.up.sql``): the runner gives Postgres the
+    variant, so the generic file serves the other databases."""
+    folder, name = os.path.split(path)
+    if from_name(name) is not None:
+        return False
+    m = _VARIANT_TAIL.search(name)
+    if m is None or m.start() == 0:
+        return False
+    stem, tail = name[: m.start()], name[m.start() :]
+    return any(
+        os.path.exists(os.path.join(folder, f"{stem}.{token}{tail}"))
+        for token in ("postgres", "postgresql")
+    )
+
+
 def from_folders(rel_parts: list[str]) -> Evidence | None:
-    """The nearest folder named after a dialect (``store/migration/mysql/0.1/x.sql``)."""
+    """The nearest folder named after a dialect (``store/migration/mysql/0.1/x.sql``), or whose
+    name holds a dialect's full name (``riversqlite/``, ``mysqlstore/``)."""
     for part in reversed(rel_parts):
-        dialect = _TOKENS.get(part.lower())
+        low = part.lower()
+        dialect = _TOKENS.get(low)
+        if dialect is None:
+            dialect = next((d for word, d in _FOLDER_WORDS if word in low), None)
         if dialect:
             return Evidence(dialect, f"folder {part}/")
     return None
+
+
+# names long enough to trust inside a folder name (not "pg": "pkg", "upgrade")
+_FOLDER_WORDS = (
+    ("sqlite", "sqlite"),
+    ("mysql", "mysql"),
+    ("mariadb", "mysql"),
+    ("cockroach", "cockroach"),
+    ("clickhouse", "clickhouse"),
+    ("postgres", "postgres"),
+)
 
 
 _CLICKHOUSE_ENGINE = re.compile(

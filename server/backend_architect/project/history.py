@@ -5,8 +5,14 @@ With git: a migration file committed on the merge-base of ``HEAD`` with the defa
 (``origin/HEAD``, else ``main``, else ``master``, else ``HEAD`` itself) and unchanged since is
 history; new, changed, uncommitted and branch-only migrations are not. Without git: the
 ``migration.baseline`` setting (a migration's name or version: it and every migration ordered
-before it are history), else every migration of its folder but the newest
+before it are history), else every migration of its series but the newest
 ``migration.pending`` (default 1).
+
+A migration's order: its number, timestamp or Flyway version; for Alembic revisions (hash-named
+``.py`` files) its place in the ``down_revision`` chain; for release folders
+(``migrations/0.19/00__x.sql``, ``v2.1.0/``) the release's version, then the file's own order, and
+files named by a version (``v2.1.0.go``) by that version. The series is the folder, or for release
+folders the folder that holds them.
 
 Test data and vendored migrations are judged by their order only (their commits say nothing
 about a deployment). Only ordered migrations (numbered, timestamped, Flyway versions, diesel/Prisma folders) can be
@@ -34,6 +40,81 @@ class History:
 
 
 NOT_HISTORY = History(False, "not an ordered migration")
+
+_VERSION_RE = re.compile(r"^[vV]?(\d+(?:\.\d+)+)(?=$|[-_.][^\d])")
+_REVISION_RE = re.compile(r"""^revision\s*(?::[^=\n]+)?=\s*["']([^"']+)["']""", re.M)
+_DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=\n]+)?=\s*(.+(?:\n[ \t)].*)*)", re.M)
+_QUOTED_RE = re.compile(r"""["']([^"']+)["']""")
+
+
+def release_version(name: str) -> tuple[int, ...] | None:
+    """The version a release folder or file is named by: ``0.19``, ``v2.1.0``, ``v2.1.0.go``."""
+    m = _VERSION_RE.match(name)
+    return tuple(int(p) for p in m.group(1).split(".")) if m else None
+
+
+def alembic_chain(folder: str) -> dict[str, int]:
+    """Alembic revisions of ``folder``: file name (and revision id) -> depth in the
+    ``down_revision`` chain (the first revision is 0; a merge comes after all its parents)."""
+    parents: dict[str, list[str]] = {}
+    files: dict[str, str] = {}
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return {}
+    for name in names:
+        if not name.endswith(".py") or name.startswith("__"):
+            continue
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as fh:
+                text = fh.read(65536)
+        except OSError:
+            continue
+        rev = _REVISION_RE.search(text)
+        down = _DOWN_REVISION_RE.search(text)
+        if rev is None or down is None:
+            continue
+        parents[rev.group(1)] = _QUOTED_RE.findall(down.group(1).split("\n\n")[0])
+        files[name] = rev.group(1)
+    depth: dict[str, int] = {}
+
+    def depth_of(rev: str, seen: frozenset = frozenset()) -> int:
+        if rev in depth:
+            return depth[rev]
+        if rev in seen:  # a cycle: broken chain, stop here
+            return 0
+        ups = [r for r in parents.get(rev, ()) if r in parents]
+        value = 1 + max(depth_of(r, seen | {rev}) for r in ups) if ups else 0
+        depth[rev] = value
+        return value
+
+    out: dict[str, int] = {}
+    for name, rev in files.items():
+        out[name] = out[rev] = depth_of(rev)
+    return out
+
+
+def migration_order(unit: str, _chains: dict | None = None) -> tuple[str, tuple] | None:
+    """(series, key) of an ordered migration: migrations of one series are applied in key order.
+    None for a file with no order (a loose ``.sql`` file, ``schema.sql``)."""
+    folder, name = os.path.split(unit)
+    if name.endswith(".py"):
+        chains = _chains if _chains is not None else {}
+        if folder not in chains:
+            chains[folder] = alembic_chain(folder)
+        if name in chains[folder]:
+            return folder, (0, (chains[folder][name],), name)
+    own = order_key(unit)
+    if own[0] != 0:
+        version = release_version(name)
+        own = (0, version, name) if version is not None else None
+    release = release_version(os.path.basename(folder))
+    if release is not None:
+        # migrations/0.19/00__x.sql: the release first; loose files of a release by name
+        return os.path.dirname(folder), (0, release, own[1] if own else (), name)
+    if own is None:
+        return None
+    return folder, own
 
 
 def unit_of(path: str) -> str:
@@ -70,10 +151,16 @@ class HistoryIndex:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._repos: dict[str, tuple[str, str, dict[str, str]] | None] = {}
+        self._chains: dict[str, dict[str, int]] = {}
 
     def forget(self) -> None:
         with self._lock:
             self._repos.clear()
+            self._chains.clear()
+
+    def _order(self, unit: str) -> tuple[str, tuple] | None:
+        with self._lock:
+            return migration_order(unit, self._chains)
 
     def _mainline(self, repo: str) -> tuple[str, str, dict[str, str]] | None:
         """(commit, how it was found, {path relative to the repo: blob sha}) of the main line."""
@@ -106,7 +193,8 @@ class HistoryIndex:
     def decide(self, path: str, repo: str | None, settings=None) -> History:
         path = os.path.abspath(path)
         unit = unit_of(path)
-        if order_key(unit)[0] != 0 or os.path.basename(path).lower() in (
+        order = self._order(unit)
+        if order is None or os.path.basename(path).lower() in (
             "schema.sql",
             "structure.sql",
         ):
@@ -122,44 +210,59 @@ class HistoryIndex:
                 if _blob_sha(path) != blob:
                     return History(False, f"changed since the main line ({how})")
                 return History(True, f"committed on the main line ({how}, {commit[:10]})")
-        return self._by_order(path, unit, settings)
+        return self._by_order(path, unit, order, settings)
 
-    @staticmethod
-    def _by_order(path: str, unit: str, settings) -> History:
+    def _by_order(self, path: str, unit: str, order: tuple[str, tuple], settings) -> History:
         migration = getattr(settings, "migration", None)
         baseline = getattr(migration, "baseline", None)
         pending = getattr(migration, "pending", 1)
-        mine = order_key(unit)
+        series, mine = order
         if baseline:
-            base_key = order_key(os.path.join(os.path.dirname(unit), baseline))
-            if base_key[0] == 0:
-                is_old = mine[1] <= base_key[1]
+            base = self._order(os.path.join(os.path.dirname(unit), baseline)) or self._order(
+                os.path.join(series, baseline)
+            )
+            if base is None and os.path.dirname(unit) != series:
+                version = release_version(baseline)  # a release folder's name
+                base = (series, (0, version, (float("inf"),), "")) if version else None
+            if base is not None and base[0] == series:
+                is_old = mine[1:-1] <= base[1][1:-1]
                 return History(
                     is_old,
                     f"{'at or before' if is_old else 'after'} migration.baseline {baseline!r}",
                 )
-        folder = os.path.dirname(unit)
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            return History(False, "folder not readable")
+        # every migration of the series: the folder's, or each release folder's
+        folders = [os.path.dirname(unit)]
+        if series != folders[0]:
+            try:
+                folders = [
+                    os.path.join(series, d)
+                    for d in os.listdir(series)
+                    if release_version(d) is not None and os.path.isdir(os.path.join(series, d))
+                ]
+            except OSError:
+                return History(False, "folder not readable")
         newer = set()
-        for name in names:
-            full = os.path.join(folder, name)
-            if full == unit or is_down(name) or name.lower().endswith(".conf"):
+        for folder in folders:
+            try:
+                names = os.listdir(folder)
+            except OSError:
                 continue
-            if (unit != path) != os.path.isdir(full):
-                continue  # a folder per migration: compare folders; else files
-            key = order_key(full)
-            if key[0] == 0 and key[1] > mine[1]:
-                newer.add(key[1])
+            for name in names:
+                full = os.path.join(folder, name)
+                if full == unit or is_down(name) or name.lower().endswith(".conf"):
+                    continue
+                if (unit != path) != os.path.isdir(full):
+                    continue  # a folder per migration: compare folders; else files
+                other = self._order(full)
+                if other is not None and other[0] == series and other[1][1:-1] > mine[1:-1]:
+                    newer.add(other[1][1:-1])
         if len(newer) >= max(pending, 0):
             return History(
                 True,
-                f"{len(newer)} newer migrations in its folder (migration.pending = {pending}; "
+                f"{len(newer)} newer migrations in its series (migration.pending = {pending}; "
                 "no git)",
             )
-        return History(False, f"one of the newest {pending} migrations of its folder (no git)")
+        return History(False, f"one of the newest {pending} migrations of its series (no git)")
 
 
 _INDEX = HistoryIndex()

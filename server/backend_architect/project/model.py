@@ -348,6 +348,13 @@ class ProjectModel:
             chosen = dialects.from_content(text)
         if chosen is not None:
             dialect, source = chosen.dialect, chosen.source
+        elif is_migration and language == "sql" and dialects.has_postgres_variant(path):
+            # the runner gives Postgres the .postgres. variant: this file serves the others
+            others = tuple(
+                c for c in (proj.candidates if proj is not None else ()) if c != POSTGRES
+            )
+            dialect, candidates = UNKNOWN, others or ("mysql", "sqlite", "cockroach")
+            source = "a .postgres. variant of this migration exists: it serves the other databases"
         elif proj is not None and proj.evidence:
             dialect, candidates = proj.dialect, proj.candidates
             source = "; ".join(e.source for e in proj.evidence[:4])

@@ -174,6 +174,8 @@ def file_transaction(runner: Runner | None, path: str, text: str | None) -> tupl
         conf = _head(path + ".conf", 4096)
         if re.search(r"^\s*executeInTransaction\s*=\s*false", conf, re.M):
             return False, f"{os.path.basename(path)}.conf executeInTransaction=false"
+    if runner.name == "pop" and ".autocommit." in os.path.basename(path).lower():
+        return False, "popx runs .autocommit. migrations outside a transaction"
     if runner.transaction == IN_TRANSACTION:
         return True, f"{runner.name} runs each file in a transaction"
     if runner.transaction == IMPLICIT:

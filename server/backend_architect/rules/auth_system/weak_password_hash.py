@@ -11,6 +11,9 @@ NOT_PASSWORD = (
 )
 # ... or the digest is stored in a password field: user.password_hash = ..., "password": ...
 STORED_IN_PASSWORD = rb"(?i:pass(?:word|wd)\w*['\"]?\s*(?::=|=|:)\s*$)"
+# ... unless it becomes a token or API key a protocol defines (Fever: api_key = md5(user:password)):
+# a credential derived for a client, not the stored password hash
+STORED_AS_TOKEN = rb"(?i:(?:token|api_?key|apikey|signature)\w*['\"]?\s*(?::=|=|:)[^\n]*$)"
 # The digest of a password sent to a k-anonymity range lookup (Have I Been Pwned) is not a stored hash.
 K_ANONYMITY = rb"(?i:pwnedpasswords|haveibeenpwned|k-anonymity|k_anonymity|kanonymity|\bhibp)"
 # The author already reviewed the line (gosec / bandit), or told hashlib it is not for security.
@@ -116,6 +119,9 @@ class WeakPasswordHash(Rule):
 
     def _hashes_password(self, data: bytes, at: int, arg: bytes) -> bool:
         if self._reviewed(data, at):
+            return False
+        line_start = data.rfind(b"\n", 0, at) + 1
+        if re.search(STORED_AS_TOKEN, data[line_start:at]):
             return False
         if re.search(PASSWORD, arg) and not re.search(NOT_PASSWORD, arg):
             return True

@@ -8,7 +8,7 @@ from backend_architect.core.registry import Rule
 
 PY_OPEN = re.compile(
     r"^(psycopg2?\.connect|pymysql\.connect|MySQLdb\.connect|mysql\.connector\.connect|asyncpg\.connect|aiomysql\.connect|"
-    r"\w*engine\.connect|\w*engine\.raw_connection|\w*pool\.getconn|\w*pool\.acquire|SessionLocal|\w*Session|\w*session_factory|\w*session_maker|sqlite3\.connect)$"
+    r"\w*engine\.connect|\w*engine\.raw_connection|\w*pool\.getconn|\w*pool\.acquire|SessionLocal|\w*Session|\w*session_factory|\w*session_maker)$"
 )
 FUNCS = {
     "python": "[(function_definition) (lambda)] @fn",
@@ -24,6 +24,10 @@ class ConnectionNotClosed(Rule):
     and never closed in a `finally`, a node-postgres `pool.connect()` client not
     released in a `finally`, and Go `rows` from `Query` without
     `defer rows.Close()` or iterated without checking `rows.Err()`.
+
+    Not flagged: `sqlite3.connect()` (a local file, no pool slot to run out
+    of), a `Session(bind=connection)` on the caller's connection, HTTP client
+    sessions, and command-line commands (the process ends with them).
 
     ## Why is this bad?
     The first exception between open and close leaks the connection; after a few
@@ -89,6 +93,10 @@ class ConnectionNotClosed(Rule):
                 continue
             if re.search(r"API|Api|Http|HTTP|Client|requests\.|aiohttp", fname):
                 continue  # an HTTP client session, not a database connection
+            if fname.endswith("Session") and re.search(
+                r"\bbind\s*=\s*\w*(conn|connection)\b", text(m["rhs"][0], data)
+            ):
+                continue  # bound to a connection the caller holds: nothing is checked out of the pool
             assign = m["a"][0]
             fn = _enclosing(assign, ("function_definition",))
             if fn is None:

@@ -32,6 +32,11 @@ class UnindexedForeignKey(Rule):
     ```
     An index added by a later migration counts; the finding goes away once
     that migration exists.
+
+    Not flagged: a key to a lookup table (`*_types`, `*_kinds`, `*_statuses`:
+    reference rows that are not deleted) or, unless the key has an `ON DELETE`
+    action, to a table whose rows are soft-deleted (a `deleted` / `deleted_at`
+    / `is_deleted` column): no delete scans the child.
     """
 
     code = "IX002"
@@ -51,10 +56,12 @@ class UnindexedForeignKey(Rule):
         table = ctx.catalog.table(relation_name(rel))
         if table is None or table.kind != "table":
             return
-        for columns, location in _foreign_keys(stmt):
+        for columns, location, on_delete in _foreign_keys(stmt):
             fk = next((f for f in table.foreign_keys if f.columns == columns), None)
             if fk is None:
                 continue  # dropped later or not understood
+            if _parent_rows_stay(ctx.catalog, fk.ref_table, on_delete):
+                continue
             n = len(columns)
             if any(
                 ix.columns[:n] == columns or sorted(ix.columns[:n]) == sorted(columns)
@@ -94,7 +101,7 @@ class UnindexedForeignKey(Rule):
 
 
 def _foreign_keys(stmt):
-    """(columns, location) of each FOREIGN KEY / REFERENCES in a CREATE or ALTER TABLE."""
+    """(columns, location, ON DELETE action) of each FOREIGN KEY / REFERENCES in a CREATE or ALTER TABLE."""
     node = stmt.node
     if stmt.kind == "CreateStmt":
         elts = node.get("tableElts") or []
@@ -106,11 +113,35 @@ def _foreign_keys(stmt):
             for c in col.get("constraints") or []:
                 con = c.get("Constraint", {})
                 if con.get("contype") == "CONSTR_FOREIGN":
-                    yield [col.get("colname")], col.get("location", 0)
+                    yield [col.get("colname")], col.get("location", 0), con.get("fk_del_action")
         elif "Constraint" in elt:
             con = elt["Constraint"]
             if con.get("contype") == "CONSTR_FOREIGN":
-                yield name_list(con.get("fk_attrs")), con.get("location", 0)
+                yield (
+                    name_list(con.get("fk_attrs")),
+                    con.get("location", 0),
+                    con.get("fk_del_action"),
+                )
+
+
+_LOOKUP_TABLE_RE = re.compile(
+    r"(?:^|_)(?:types?|kinds?|status(?:es)?|states|enums?|lookups?)$", re.I
+)
+_SOFT_DELETE_COLUMNS = {"deleted", "deleted_at", "is_deleted", "deleted_on", "deletedat"}
+
+
+def _parent_rows_stay(catalog, ref_table: str, on_delete: str | None = None) -> bool:
+    """Rows of the referenced table are not deleted: a lookup table, or soft deletes (unless the
+    key says what deleting a parent does: ON DELETE CASCADE / SET NULL expects real deletes)."""
+    bare = ref_table.rsplit(".", 1)[-1]
+    if _LOOKUP_TABLE_RE.search(bare):
+        return True
+    if on_delete not in (None, "a", "r"):
+        return False
+    parent = catalog.table(ref_table)
+    return parent is not None and any(
+        c.name.lower() in _SOFT_DELETE_COLUMNS for c in parent.columns
+    )
 
 
 _NOT_NULL_RE = re.compile(r'^\(*\s*"?([A-Za-z_][A-Za-z0-9_$]*)"?\s+IS\s+NOT\s+NULL\s*\)*$', re.I)

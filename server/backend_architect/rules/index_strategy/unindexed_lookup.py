@@ -30,6 +30,13 @@ class UnindexedLookup(Rule):
     convention: equality columns first, then the first range column, then the
     sort column with its direction. Tables the catalog does not know are left
     alone.
+
+    Off by default: on 25 real backend repositories (2026-11-27) 2 of 16
+    sampled findings were worth raising (precision 29%: 2 true, 5 false, 9
+    noise). The schema alone does not tell a table of ten admin users from a
+    hot table, nor which index the planner reaches through a join, and it
+    suggests low-selectivity columns (`type`, `status`). Select
+    `IX001` to run it.
     """
 
     code = "IX001"
@@ -41,6 +48,7 @@ class UnindexedLookup(Rule):
     fix_safety = Applicability.UNSAFE
     statement_kinds = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt", "MergeStmt")
     needs_catalog = True
+    default_enabled = False
 
     def check_statement(self, stmt, ctx):
         if ctx.ctx.is_migration:

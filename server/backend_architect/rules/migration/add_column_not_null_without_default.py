@@ -47,7 +47,7 @@ class AddColumnNotNullWithoutDefault(Rule):
 
     def check_statement(self, stmt, ctx):
         table = relation_name(stmt.node.get("relation"))
-        if ctx.is_new_table(table, stmt):
+        if ctx.is_new_table(table, stmt) or _emptied_before(table, stmt, ctx):
             return
         for cmd in stmt.node.get("cmds", []):
             c = cmd.get("AlterTableCmd", {})
@@ -77,3 +77,22 @@ class AddColumnNotNullWithoutDefault(Rule):
             start, end = loc, loc + len(colname.encode())
             add = stmt.find_token("ADD_P", start=0, end=loc + 1)
             yield ctx.finding(self, stmt, add.start if add else start, end, column=colname)
+
+
+def _emptied_before(table: str | None, stmt, ctx) -> bool:
+    """An earlier statement of the file deletes every row (DELETE without WHERE, TRUNCATE)."""
+    if not table:
+        return False
+    short = table.lower().rsplit(".", 1)[-1]
+    for prev in getattr(ctx, "statements", None) or ():
+        if prev.index >= stmt.index or not prev.node:
+            continue
+        if prev.kind == "DeleteStmt" and not prev.node.get("whereClause"):
+            rels = [prev.node.get("relation")]
+        elif prev.kind == "TruncateStmt":
+            rels = [r.get("RangeVar") for r in prev.node.get("relations") or []]
+        else:
+            continue
+        if any((relation_name(r) or "").lower().rsplit(".", 1)[-1] == short for r in rels if r):
+            return True
+    return False

@@ -46,7 +46,7 @@ class RenameTable(Rule):
         if node.get("renameType") != "OBJECT_TABLE":
             return
         table = relation_name(node.get("relation"))
-        if ctx.is_new_table(table, stmt):
+        if ctx.is_new_table(table, stmt) or _is_sequence(table, ctx):
             return
         tok = stmt.find_token("RENAME")
         yield ctx.finding(
@@ -57,3 +57,12 @@ class RenameTable(Rule):
             table=table,
             new=node.get("newname"),
         )
+
+
+def _is_sequence(name: str | None, ctx) -> bool:
+    """``ALTER TABLE x_id_seq RENAME``: a sequence (Postgres accepts ALTER TABLE for it); no code
+    reads it by name and the lock is momentary. Known tables are never sequences."""
+    if not name or not name.lower().endswith("_seq"):
+        return False
+    catalog = getattr(ctx, "catalog", None)
+    return catalog is None or catalog.table(name) is None

@@ -29,6 +29,13 @@ class LeadingWildcardLike(Rule):
     -- or store the searched part (e.g. the email domain) in its own column
     SELECT id FROM users WHERE email_domain = 'example.com';
     ```
+
+    Off by default: on 25 real backend repositories (2026-11-27) none of 10
+    sampled findings was worth raising (0 true, 0 false, 10 noise: precision
+    0 of 0 scored, noise 100%): leading
+    wildcards there are deliberate substring searches over small tables (queue
+    or setting names, UI autocomplete) and one-off data migrations. Select
+    `QO004` to run it.
     """
 
     code = "QO004"
@@ -36,6 +43,7 @@ class LeadingWildcardLike(Rule):
     command = "QUERY_OPTIMIZE"
     severity = Severity.WARNING
     message = "{op} pattern starting with '%' cannot use a b-tree index: every row is scanned"
+    default_enabled = False
     statement_kinds = (
         "SelectStmt",
         "UpdateStmt",

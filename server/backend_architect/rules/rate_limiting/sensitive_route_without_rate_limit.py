@@ -40,12 +40,51 @@ def _words(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
+_SELF_PATH_RE = re.compile(r"(^|/)(me|current|self|profile|settings|account)(/|$)", re.I)
+_CHANGE_RE = re.compile(r"(^|[/_.-])(change|update|set|edit)(_?password|$|[/_.-])", re.I)
+_AUTHENTICATOR_RE = re.compile(r"webauthn|passkey|fido|u2f", re.I)
+
+
+_TOKEN_PARAM_RE = re.compile(r"[{<:]\w*token", re.I)
+_TOKEN_USE_RE = re.compile(rb"\.\s*token\b|\[\s*['\"]token['\"]\s*\]|\btoken\s*:", re.I)
+
+
+def _consumes_reset_token(r, h, data: bytes) -> bool:
+    """A password reset that takes the token sent by email (``/reset/{token}``, ``body.token``):
+    the token is a long signed secret; the limiter belongs on the step that sends the email."""
+    if _TOKEN_PARAM_RE.search(r.path):
+        return True
+    if any(rd.name and "token" in rd.name.lower() for rd in r.reads):
+        return True
+    node = getattr(h, "node", None)
+    return node is not None and bool(_TOKEN_USE_RE.search(data[node.start_byte : node.end_byte]))
+
+
+def _acts_on_signed_in_user(what: str, path: str, handler: str) -> bool:
+    """Routes only a signed-in user reaches, whatever guards this file shows: changing one's
+    own password (``/users/me/password``, ``ChangePassword``), registering or answering a
+    WebAuthn/passkey challenge (a signature over a server challenge: nothing to guess)."""
+    if _AUTHENTICATOR_RE.search(path):
+        return True
+    if what not in ("password", "passwd"):
+        return False
+    return bool(_SELF_PATH_RE.search(path) or _CHANGE_RE.search(_words(handler.rsplit(".", 1)[-1])))
+
+
 class SensitiveRouteWithoutRateLimit(Rule):
     """
     ## What it does
-    Flags login, signup/register, password reset/forgot, token/refresh and
+    Flags login, signup/register, password reset/forgot, token and
     OTP/verification routes that have no rate limiter (route decorator,
     middleware, guard or router-level limiter).
+
+    Not flagged: routes only a signed-in user reaches (behind an auth guard,
+    or changing the caller's own password: `/users/me/password`,
+    `ChangePassword`), token refresh (a refresh token is a long random
+    secret), the step of a password reset that takes the emailed token
+    (`/reset/{token}`, a `token` field: the limiter belongs on the step that
+    sends the email), and WebAuthn/passkey ceremonies (a signature over a server
+    challenge cannot be guessed).
 
     ## Why is this bad?
     These routes are what credential stuffing, password spraying, OTP brute
@@ -112,14 +151,12 @@ class SensitiveRouteWithoutRateLimit(Rule):
             if not m:
                 continue
             what = m.group(2).lower().replace("_", "")
-            if (
-                what == "refresh"
-                and not re.search(r"auth|token|session|jwt", r.path + " " + r.handler, re.I)
-                and r.path.rstrip("/") != "/refresh"
-            ):
-                continue  # refreshing feeds or caches, not tokens
-            if r.guards and not re.search(r"/password/?$", r.path):
+            if what == "refresh":
+                continue  # a refresh token is a long random secret: nothing to guess
+            if r.guards or _acts_on_signed_in_user(what, r.path, r.handler):
                 continue  # needs a valid session already: not a credential-guessing target
+            if what == "reset" and _consumes_reset_token(r, h, data):
+                continue  # the second step of a reset: it needs the emailed token, not a guess
             fix = None
             try:
                 fix = self._fix(a, h, data)
