@@ -419,8 +419,8 @@ def test_project_command_shows_each_migrations_runner_transaction_and_history(tm
     assert "runner goose" in lines["0001_users.sql"] and "in a transaction (goose runs each file" in lines["0001_users.sql"]
     assert "no transaction (goose opt-out in the file)" in lines["0002_idx.sql"]
     # no git: the newest migration.pending (1) files are pending, the others history
-    assert "history (2 newer migrations in its folder (migration.pending = 1; no git))" in lines["0001_users.sql"]
-    assert "pending (one of the newest 1 migrations of its folder (no git))" in lines["0003_email.sql"]
+    assert "history (2 newer migrations in its series (migration.pending = 1; no git))" in lines["0001_users.sql"]
+    assert "pending (one of the newest 1 migrations of its series (no git))" in lines["0003_email.sql"]
     write(tmp_path, "backend-architect.toml", "[migration]\nbaseline = \"0001\"\n")
     data = json.loads(run("project", ".", "--output-format", "json", cwd=tmp_path).stdout)
     (folder,) = data["projects"][0]["migration_folders"]
@@ -579,13 +579,13 @@ def test_hover_on_a_migration_finding_says_what_the_file_is(tmp_path: Path):
     shown = hover(session, snap, types.Position(line=1, character=3)).contents.value
     assert "**This file**: up+down migration, dialect postgres (folder postgres/)" in shown
     assert "run by goose in a transaction" in shown
-    assert "pending: one of the newest 1 migrations of its folder (no git)" in shown
+    assert "pending: one of the newest 1 migrations of its series (no git)" in shown
     # an older migration is history: its findings are hints, and hover says why
     old_text = "-- +goose Up\nCREATE INDEX idx_posts_title ON posts (title);\n"
     old = write(tmp_path, "db/migrations/postgres/0001_title.sql", old_text)
     snap = session.analyse(session.document_for(old.as_uri(), old_text, 1, None))
     shown = hover(session, snap, types.Position(line=1, character=3)).contents.value
-    assert "history: 1 newer migrations in its folder" in shown and "never fixed" in shown
+    assert "history: 1 newer migrations in its series" in shown and "never fixed" in shown
 
 
 def test_test_code_is_not_held_to_todays_schema_nor_flagged_for_its_own_values(tmp_path: Path):
