@@ -78,6 +78,15 @@ def test_begin_atomic_function_bodies_keep_their_semicolons():
     assert [f for f in findings(text) if f[0].startswith("MG")] == [("MG001", 8, "CREATE INDEX")]
 
 
+def test_a_half_typed_begin_atomic_body_does_not_hide_the_statements_after_it():
+    text = (
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n"
+        "CREATE INDEX idx_b ON posts (b);\nALTER TABLE posts ADD COLUMN x int NOT NULL;\n"
+    )
+    got = findings(text)
+    assert ("MG001", 4, "CREATE INDEX") in got and ("MG003", 5, "ADD COLUMN x") in got
+
+
 @pytest.mark.parametrize(
     "text",
     [
