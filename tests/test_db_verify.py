@@ -49,6 +49,59 @@ def test_split_keeps_dollar_quotes_and_strings_whole():
                                                 "SELECT ';' -- ;"]
 
 
+ATOMIC_FUNCTION = """\
+CREATE FUNCTION order_sign(total numeric) RETURNS int LANGUAGE sql
+BEGIN ATOMIC
+    SELECT CASE WHEN total IS NULL THEN NULL ELSE 0 END; -- end; of a comment
+    SELECT CASE WHEN total > 0 THEN 1 WHEN total < 0 THEN -1 ELSE 0 END;
+END;
+CREATE PROCEDURE close_orders() LANGUAGE sql
+begin atomic
+    UPDATE orders SET total = 0 WHERE total IS NULL;
+end;
+"""
+
+
+def test_split_keeps_a_begin_atomic_body_with_its_create_function():
+    sql = "BEGIN;\n" + ATOMIC_FUNCTION + "COMMIT;\nSELECT 'begin atomic;';\n"
+    texts = [p.text for p in split_sql(sql)]
+    assert len(texts) == 5, texts
+    assert texts[0] == "BEGIN" and texts[3:] == ["COMMIT", "SELECT 'begin atomic;'"]
+    assert texts[1].startswith("CREATE FUNCTION order_sign") and texts[1].endswith("ELSE 0 END;\nEND")
+    assert texts[2].startswith("CREATE PROCEDURE close_orders") and texts[2].endswith("\nend")
+
+
+def test_a_migration_with_a_begin_atomic_function_applies(tmp_path, scratch_postgres):
+    """Replayed the way goose runs it (the file in one transaction) and statement by statement
+    (no known runner): the function's body is sent whole, both times."""
+    import psycopg
+
+    from backend_architect.db.replay import replay
+
+    for goose in (True, False):
+        proj = tmp_path / ("goose" if goose else "plain")
+        proj.mkdir()
+        if not goose:
+            (proj / "pyproject.toml").write_text("[project]\nname='x'\n")
+            (proj / "migrations").mkdir()
+        files = {"001_init.sql": BASE, "002_fn.sql": ATOMIC_FUNCTION + "INSERT INTO orders (total) VALUES (-5), (NULL);\n"}
+        if goose:
+            _project(proj, files)
+        else:
+            for name, body in files.items():
+                (proj / "migrations" / name).write_text(body)
+            forget()
+        (folder,) = discover([str(proj)])
+        assert [mf.in_transaction for mf in folder.files] == ([True, True] if goose else [None, None])
+        assert len(folder.files[1].pieces) == 3
+        dsn = scratch_postgres.create_database(f"atomic_{'goose' if goose else 'plain'}")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            assert replay(conn, folder.files) is None
+            assert conn.execute("SELECT order_sign(-5), order_sign(2), order_sign(NULL)").fetchone() == (-1, 1, 0)
+            conn.execute("CALL close_orders()")
+            assert conn.execute("SELECT count(*) FROM orders WHERE total IS NULL").fetchone()[0] == 0
+
+
 def test_discover_orders_numbered_files_by_value_and_skips_down_files(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
     mig = tmp_path / "migrations"

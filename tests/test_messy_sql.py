@@ -57,6 +57,54 @@ def test_do_blocks_and_function_bodies_keep_their_semicolons():
     assert findings(text) == [("MG001", 12, "CREATE INDEX")]
 
 
+def test_begin_atomic_function_bodies_keep_their_semicolons():
+    from backend_architect.core.regions import region_for_sql_document
+    from backend_architect.core.sql import split_statements, statement_ends
+
+    text = (
+        "-- a function in SQL-standard form\n"
+        "CREATE OR REPLACE FUNCTION f(i int) RETURNS int LANGUAGE sql\n"
+        "BEGIN ATOMIC\n  SELECT CASE WHEN i > 0 THEN 1 ELSE CASE WHEN i < 0 THEN -1 END END;\n"
+        "  SELECT i /* end; */ + 1;\nEND;\n"
+        "BEGIN;\nCREATE INDEX idx_b ON posts (b);\nCOMMIT;\n"
+        "CREATE TABLE flags (atomic boolean, note text DEFAULT 'begin atomic');\n"
+        "SELECT atomic FROM flags; SELECT 2;\n"
+    )
+    stmts = split_statements(region_for_sql_document(text))
+    assert [s.kind for s in stmts] == [
+        "CreateFunctionStmt", "TransactionStmt", "IndexStmt", "TransactionStmt",
+        "CreateStmt", "SelectStmt", "SelectStmt",
+    ]
+    assert not any(s.error for s in stmts) and stmts[2].in_transaction
+    # str and bytes agree (the replay splits text, the linter bytes)
+    assert list(statement_ends(text)) == list(statement_ends(text.encode()))
+    assert [f for f in findings(text) if f[0].startswith("MG")] == [("MG001", 8, "CREATE INDEX")]
+
+
+def test_a_half_typed_begin_atomic_body_does_not_hide_the_statements_after_it():
+    text = (
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n"
+        "CREATE INDEX idx_b ON posts (b);\nALTER TABLE posts ADD COLUMN x int NOT NULL;\n"
+    )
+    got = findings(text)
+    assert ("MG001", 4, "CREATE INDEX") in got and ("MG003", 5, "ADD COLUMN x") in got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BEGIN;\nSELECT 1;\nCOMMIT;\n",  # a transaction's BEGIN opens no body
+        "SELECT 1 AS atomic; SELECT 2;",
+        "CREATE TABLE t (begin_at int, atomic int); SELECT 2;",
+        "CREATE FUNCTION g() RETURNS int AS $$ BEGIN ATOMIC; $$ LANGUAGE sql; SELECT 2;",
+    ],
+)
+def test_atomic_elsewhere_does_not_join_statements(text: str):
+    from backend_architect.core.sql import statement_ends
+
+    assert len(list(statement_ends(text))) == text.count(";") - text.count("$$ BEGIN ATOMIC;")
+
+
 def test_a_missing_semicolon_does_not_hide_the_next_statement():
     text = "SELECT id FROM users\nCREATE INDEX idx_posts_user ON posts (user_id);\n"
     assert findings(text) == [("MG001", 2, "CREATE INDEX")]

@@ -10,6 +10,7 @@ statements the fixes wrote all run.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 
 from backend_architect.core.document import Document
 from backend_architect.core.engine import fix_document
-from backend_architect.db.replay import STATEMENTS, apply_sql
+from backend_architect.db.replay import STATEMENTS, TRANSACTION, apply_sql
 from harness import settings_for
 
 ROOT = Path(__file__).parent
@@ -82,3 +83,30 @@ def _statements(text: str) -> list[str]:
     from backend_architect.db.replay import statements
 
     return statements(text)
+
+
+REINDEX_WITH_OPTIONS = [
+    "REINDEX (CONCURRENTLY false) TABLE events",
+    "REINDEX (VERBOSE, CONCURRENTLY off) INDEX idx_events_user",
+    "REINDEX (CONCURRENTLY 0, VERBOSE) TABLE events",
+]
+
+
+@pytest.mark.parametrize("statement", REINDEX_WITH_OPTIONS)
+def test_mg017_fix_rewrites_an_explicit_concurrently_option(scratch_postgres, statement: str):
+    """The fix leaves one CONCURRENTLY, as the keyword: the option saying false leaves the list
+    (PostgreSQL takes the last of the two, so the old text ran concurrently but said both). The
+    fixed statement applies, and is concurrent: PostgreSQL refuses it inside a transaction."""
+    text = statement + ";\n"
+    path = ROOT / "fixtures" / "migration" / "MG017_reindex_options.sql"
+    fixed = fix_document(Document(text, path=str(path)), settings_for(text, "MG017"), codes={"MG017"})
+    (written,) = _statements(fixed.text)
+    assert written != statement
+    assert len(re.findall(r"\bCONCURRENTLY\b", written, re.I)) == 1, written
+    assert re.search(r"\b(?:INDEX|TABLE) CONCURRENTLY\b", written), written
+    with _db(scratch_postgres) as conn:
+        assert apply_sql(conn, (SETUP / "_common.sql").read_text(), STATEMENTS).ok
+        assert apply_sql(conn, text, TRANSACTION).ok  # the original is not concurrent
+        assert apply_sql(conn, written, STATEMENTS).ok, written
+        refused = apply_sql(conn, written, TRANSACTION)
+        assert "cannot run inside a transaction block" in (refused.first_error or ""), refused.errors

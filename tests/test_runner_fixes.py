@@ -294,3 +294,106 @@ def test_check_validated_in_an_earlier_alembic_revision_counts_for_set_not_null(
     assert "MG006" not in codes(last, Settings(include_history=True))
     check.write_text(check.read_text().replace("priority IS NOT NULL", "priority > 0"))
     assert "MG006" in codes(last, Settings(include_history=True))
+
+
+# -- a statement moved into a new migration runs right after its source, or the fix says why not ----
+
+# (runner, the folder's files, the source, the later files): each convention, with room after the source
+ORDER_CASES = [
+    ("goose", ["00001_a.sql", "00010_src.sql", "00020_b.sql"], "00010_src.sql"),
+    ("golang-migrate", ["000001_a.up.sql", "000001_a.down.sql", "000004_src.up.sql", "000004_src.down.sql",
+                        "000009_b.up.sql", "000009_b.down.sql"], "000004_src.up.sql"),
+    ("goose", ["20240101000000_a.sql", "20240301120000_src.sql", "20240301120500_b.sql"], "20240301120000_src.sql"),
+    ("dbmate", ["202401010000_a.sql", "202403011200_src.sql", "202403011230_b.sql"], "202403011200_src.sql"),
+    ("diesel", ["2024-01-01-000000_a/up.sql", "2024-03-01-120000_src/up.sql", "2024-03-01-120003_b/up.sql"],
+     "2024-03-01-120000_src/up.sql"),
+    ("prisma", ["20240101000000_a/migration.sql", "20240301120000_src/migration.sql",
+                "20240301120004_b/migration.sql"], "20240301120000_src/migration.sql"),
+    ("flyway", ["V1__a.sql", "V12__src.sql", "V13__b.sql"], "V12__src.sql"),
+    ("flyway", ["V1__a.sql", "V12__src.sql", "V12_1__b.sql", "V12_2__c.sql"], "V12__src.sql"),
+    (None, ["0001_a.sql", "0005_src.sql", "0010_b.sql"], "0005_src.sql"),
+]
+
+
+def _runner_order(runner: str | None, paths: list[str]) -> list[str]:
+    """The runner's own order: diesel and Prisma sort their folders by name, the others by version."""
+    from backend_architect.catalog.sources import order_key
+
+    if runner in ("diesel", "prisma"):
+        return sorted(paths, key=lambda p: os.path.basename(os.path.dirname(p)))
+    return sorted(paths, key=order_key)
+
+
+def _ups(folder: Path) -> list[str]:
+    return [str(p) for p in folder.rglob("*.sql") if ".down." not in p.name and p.name != "down.sql"]
+
+
+@pytest.mark.parametrize(("runner", "files", "source"), ORDER_CASES,
+                         ids=[f"{c[0]}-{c[2]}-{len(c[1])}" for c in ORDER_CASES])
+@pytest.mark.parametrize("step", [1, 2])
+def test_new_migration_runs_right_after_its_source(tmp_path: Path, runner, files, source, step):
+    from backend_architect.project.newfile import plan_after
+
+    folder = tmp_path / "migrations"
+    for name in files:
+        write(folder, name, "SELECT 1;\n")
+    planned = plan_after(str(folder / source), runner, "validate_x", "ALTER TABLE t VALIDATE CONSTRAINT c", "",
+                         step=step)
+    assert planned is not None and planned.directly_after and planned.order_note == ""
+    for nf in planned.files:
+        write(tmp_path, os.path.relpath(nf.path, tmp_path), nf.text)
+    order = _runner_order(runner, _ups(folder))
+    new_up = next(nf.path for nf in planned.files if nf.path.endswith(".sql") and ".down." not in nf.path
+                  and not nf.path.endswith("down.sql"))
+    assert order.index(new_up) == order.index(str(folder / source)) + 1, order
+    # the same order by name and by version: a runner sorting either way agrees
+    from backend_architect.catalog.sources import order_key
+    assert sorted(order, key=order_key) == order or runner == "prisma"
+
+
+# no version between the source and the next migration: the fix is unsafe and names what runs first
+FULL_CASES = [
+    ("goose", ["00001_a.sql", "00004_src.sql", "00005_b.sql"], "00004_src.sql", "00005_b.sql"),
+    ("golang-migrate", ["000004_src.up.sql", "000004_src.down.sql", "000005_b.up.sql", "000005_b.down.sql"],
+     "000004_src.up.sql", "000005_b.up.sql"),
+    ("goose", ["20240301120000_src.sql", "20240301120001_b.sql"], "20240301120000_src.sql",
+     "20240301120001_b.sql"),
+]
+
+
+@pytest.mark.parametrize(("runner", "files", "source", "next_name"), FULL_CASES, ids=[c[2] for c in FULL_CASES])
+def test_new_migration_with_no_room_after_its_source_says_so(tmp_path: Path, runner, files, source, next_name):
+    from backend_architect.project.newfile import plan_after
+
+    folder = tmp_path / "migrations"
+    for name in files:
+        write(folder, name, "SELECT 1;\n")
+    planned = plan_after(str(folder / source), runner, "validate_x", "SELECT 1", "", step=1)
+    assert planned is not None and not planned.directly_after
+    assert planned.order_note.startswith(f"{next_name} and later migrations run before it")
+    names = {os.path.basename(n) for n in files}
+    assert not {os.path.basename(nf.path) for nf in planned.files} & names  # never an existing version
+
+
+def test_validate_moved_out_of_a_goose_sequence_is_unsafe_and_says_what_runs_first(tmp_path: Path):
+    """MG004's NOT VALID + VALIDATE split in 00004, with 00005 after it: goose's numbering has no
+    version between, so the new migration is numbered after 00005, and the fix says so."""
+    write(tmp_path, "go.mod", "module app\nrequire github.com/pressly/goose/v3 v3.0.0\n")
+    write(tmp_path, "backend-architect.toml", "[migration]\npending = 100\n")
+    write(tmp_path, "migrations/00001_orders.sql",
+          "-- +goose Up\nCREATE TABLE orders (id bigint PRIMARY KEY, total int);\n-- +goose Down\nDROP TABLE orders;\n")
+    src = write(tmp_path, "migrations/00004_check.sql",
+                "-- +goose Up\nSET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0);\n"
+                "-- +goose Down\nSELECT 1;\n")
+    write(tmp_path, "migrations/00005_later.sql", "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 1;\n")
+    forget()
+    pending = Settings(migration=type(Settings().migration)(pending=100))
+    (found,) = [f for f in lint(Document(src.read_text(), path=str(src)), pending).findings if f.code == "MG004"]
+    assert found.fix is not None and not found.fix.is_safe
+    assert "new migration 00007_validate_total_positive.sql; 00005_later.sql and later migrations run before it" \
+        in found.fix.title  # 00004's second statement: 00005 + 2
+    assert fix(tmp_path) == []  # the safe run leaves it alone
+    # with a gap after the source the same split is safe, numbered right after it
+    (tmp_path / "migrations/00005_later.sql").rename(tmp_path / "migrations/00009_later.sql")
+    assert fix(tmp_path) == ["migrations/00006_validate_total_positive.sql"]
+    assert src.read_text().count("NOT VALID") == 1

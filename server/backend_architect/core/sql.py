@@ -30,6 +30,59 @@ _SPLIT_RE = re.compile(
     r"""|"(?:[^"]|"")*(?:"|\Z)|\$(?P<tag>(?:[A-Za-z_][A-Za-z0-9_]*)?)\$(?:.|\n)*?(?:\$(?P=tag)\$|\Z)|;""",
 )
 _LEADING_RE = re.compile(r"(?:\s+|--[^\n]*|/\*(?:.|\n)*?\*/)*")
+# the scanner with words too: a routine body in SQL-standard form (BEGIN ATOMIC ... END)
+_SCAN_RE = re.compile(_SPLIT_RE.pattern + r"|(?P<word>[^\W\d][\w$]*)")
+_SCAN_RE_B = re.compile(
+    _SPLIT_RE.pattern.encode() + rb"|(?P<word>[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)"
+)
+_ATOMIC_RE = re.compile(r"\bATOMIC\b", re.I)
+_ATOMIC_RE_B = re.compile(rb"\bATOMIC\b", re.I)
+
+
+def statement_ends(text, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, end) of every ';' in ``text[start:end]`` (str or bytes) that ends a statement:
+    not inside a string, a quoted name, a comment or a dollar quote, and not inside the body of
+    a ``CREATE FUNCTION`` / ``CREATE PROCEDURE`` written in SQL-standard form
+    (``BEGIN ATOMIC ... END``), whose statements end with ';' too. Inside such a body every
+    ``CASE`` is closed by an ``END`` of its own, so only the ``END`` that balances the body's
+    ``BEGIN ATOMIC`` closes it (as psql reads it). ``start`` must be a statement's start."""
+    binary = isinstance(text, (bytes, bytearray))
+    end = len(text) if end is None else end
+    semicolon = b";" if binary else ";"
+    if not (_ATOMIC_RE_B if binary else _ATOMIC_RE).search(text, start, end):
+        for m in (_SPLIT_RE_B if binary else _SPLIT_RE).finditer(text, start, end):
+            if m.group(0) == semicolon:
+                yield m.start(), m.end()
+        return
+    first = prev = None  # the statement's first word and the last word seen (upper case)
+    depth = 0  # BEGIN ATOMIC and CASE blocks open in a routine body
+    for m in (_SCAN_RE_B if binary else _SCAN_RE).finditer(text, start, end):
+        word = m.group("word")
+        if word is None:
+            token = m.group(0)
+            if token == semicolon:
+                if depth == 0:
+                    yield m.start(), m.end()
+                    first = None
+                prev = None
+            elif not token.startswith(b"-" if binary else "-") and not token.startswith(
+                b"/" if binary else "/"
+            ):
+                prev = None  # a string or a quoted name; comments do not separate two words
+            continue
+        w = word.upper()
+        if isinstance(w, bytes):
+            w = w.decode("latin-1")
+        if first is None:
+            first = w
+        if depth:
+            if w == "CASE":
+                depth += 1
+            elif w == "END":
+                depth -= 1
+        elif w == "ATOMIC" and prev == "BEGIN" and first == "CREATE":
+            depth = 1
+        prev = w
 
 
 class Token(NamedTuple):  # a tuple: statements with findings scan thousands of these
@@ -254,10 +307,9 @@ def split_range(
     data = region.data
     pieces: list[tuple[int, int, int, bool]] = []  # piece start, text end, span end, terminated
     pos = start
-    for m in _SPLIT_RE_B.finditer(data, start, end):
-        if m.group(0) == b";":
-            pieces.append((pos, m.start(), m.end(), True))
-            pos = m.end()
+    for semi_start, semi_end in statement_ends(data, start, end):
+        pieces.append((pos, semi_start, semi_end, True))
+        pos = semi_end
     pieces.append((pos, end, end, False))
 
     statements: list[Statement] = []

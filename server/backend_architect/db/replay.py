@@ -19,7 +19,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from ..catalog.sources import order_key
-from ..core.sql import _SPLIT_RE
+from ..core.sql import statement_ends
 from ..project.model import ProjectModel
 from ..project.model import model as _default_model
 
@@ -125,14 +125,14 @@ def up_text(text: str) -> str:
 
 
 def split_sql(text: str) -> list[Piece]:
-    """The statements of a SQL text: ``;`` outside strings, quoted names, comments and
-    dollar quotes ends one. Comment-only pieces are dropped."""
+    """The statements of a SQL text: ``;`` outside strings, quoted names, comments, dollar
+    quotes and a routine's ``BEGIN ATOMIC ... END`` body ends one. Comment-only pieces are
+    dropped."""
     pieces = []
     start = 0
-    for m in _SPLIT_RE.finditer(text):
-        if m.group(0) == ";":
-            _add(pieces, text, start, m.start())
-            start = m.end()
+    for semi_start, semi_end in statement_ends(text):
+        _add(pieces, text, start, semi_start)
+        start = semi_end
     _add(pieces, text, start, len(text))
     return pieces
 

@@ -3,9 +3,13 @@ written so that its runner runs it outside a transaction.
 
 Used by fixes that move a statement which cannot run in a transaction (``CREATE INDEX
 CONCURRENTLY``, ``VALIDATE CONSTRAINT`` after the ``NOT VALID`` that must commit first) out of a
-migration the runner wraps in one. The version follows the source migration's: a timestamp one
-second later (diesel, Prisma, goose/dbmate/sqlx timestamps), ``V12_1`` after Flyway's ``V12``, the
-next free number of a numbered folder; never one that exists.
+migration the runner wraps in one. The version follows the source migration's, so that the new
+file runs right after it and before every later migration of the folder: a timestamp one second
+later (diesel, Prisma, goose/dbmate/sqlx timestamps), ``V12_1`` after Flyway's ``V12`` (``V12_0_1``
+when ``V12_1`` exists), the next number of a numbered folder when the numbering leaves a gap after
+the source; never one that exists. A sequence with no gap after the source (``00004`` followed by
+``00005``) cannot express "right after": the new file then takes the next number after the newest
+and the plan says which migration runs before it (the fixes using it are unsafe and say so).
 """
 
 from __future__ import annotations
@@ -31,6 +35,19 @@ class Planned:
     files: tuple[NewFile, ...]
     directly_after: bool  # no existing migration sorts between the source and the new one
     name: str
+    runs_first: str = (
+        ""  # when not directly after: the first existing migration that runs before it
+    )
+
+    @property
+    def order_note(self) -> str:
+        """Why the new migration does not run right after its source (empty when it does)."""
+        if self.directly_after:
+            return ""
+        return (
+            f"{self.runs_first} and later migrations run before it: the folder's numbering has no "
+            "free version between"
+        )
 
 
 def _stamp(version: str, fmt: str, step: int) -> str | None:
@@ -77,38 +94,63 @@ def plan_after(
     if mine is None:
         return None
     later = sorted(v for v in taken if v > mine)
-    new_version: str | None = None
-    new_key = None
+    chosen = fallback = None
     for extra in range(0, 50):
-        k = step + extra
-        m = _DIESEL.match(uname)
-        if m:
-            v = _stamp("".join(m.groups()[:3]) + m.group(4), "%Y%m%d%H%M%S", k)
-            cand = f"{v[:4]}-{v[4:6]}-{v[6:8]}-{v[8:]}" if v else None
-        elif _FLYWAY.match(uname):
-            base = _FLYWAY.match(uname).group(1)
-            cand = f"{base}_{k}"
-        else:
-            nm = _NUM.match(uname)
-            digits = nm.group(1)
-            if len(digits) in (12, 14):
-                cand = _stamp(digits, "%Y%m%d%H%M%S"[: 10 if len(digits) == 12 else 12], k)
-            else:
-                nums = [v[0] for v in taken if len(v) == 1]
-                cand = str(max(nums + [int(digits)]) + k).zfill(len(digits))
-        if cand is None:
-            return None
-        key = _version_of(("V" + cand + "__x") if _FLYWAY.match(uname) else cand + "_x")
-        if key not in taken:
-            new_version, new_key = cand, key
+        for cand, anywhere in _candidates(uname, taken, step + extra):
+            if cand is None:
+                return None
+            key = _version_of(("V" + cand + "__x") if _FLYWAY.match(uname) else cand + "_x")
+            if key in taken:
+                continue
+            if not later or key < later[0]:
+                chosen = (cand, key)
+                break
+            if anywhere:  # a version kept even when a later migration sorts first
+                fallback = fallback or (cand, key)
+        if chosen is not None:
             break
-    if new_version is None:
+    chosen = chosen or fallback
+    if chosen is None:
         return None
+    new_version, new_key = chosen
     directly_after = not later or new_key < later[0]
+    runs_first = ""
+    if not directly_after:
+        runs_first = next(
+            (
+                n
+                for n in sorted(names, key=lambda n: ".down." in n.lower())
+                if _version_of(n) == later[0]
+            ),
+            ".".join(map(str, later[0])),
+        )
     files = _files(folder, uname, runner, new_version, slug, up_sql, down_sql, per_folder, source)
     if files is None:
         return None
-    return Planned(files, directly_after, files[0].path)
+    return Planned(files, directly_after, files[0].path, runs_first)
+
+
+def _candidates(uname: str, taken: set, k: int):
+    """(version, kept when not right after) for the k-th new migration after ``uname``, the
+    preferred first; a None version cannot be computed (the caller gives up)."""
+    m = _DIESEL.match(uname)
+    if m:
+        v = _stamp("".join(m.groups()[:3]) + m.group(4), "%Y%m%d%H%M%S", k)
+        yield (f"{v[:4]}-{v[4:6]}-{v[6:8]}-{v[8:]}" if v else None), True
+        return
+    m = _FLYWAY.match(uname)
+    if m:
+        base = m.group(1)
+        yield f"{base}_{k}", True
+        yield f"{base}_0_{k}", False  # between V12 and an existing V12_1 (12 < 12.0.1 < 12.1)
+        return
+    digits = _NUM.match(uname).group(1)
+    if len(digits) in (12, 14):
+        yield _stamp(digits, "%Y%m%d%H%M%S"[: 10 if len(digits) == 12 else 12], k), True
+        return
+    yield str(int(digits) + k).zfill(len(digits)), False  # in a gap of the numbering
+    nums = [v[0] for v in taken if len(v) == 1]
+    yield str(max(nums + [int(digits)]) + k).zfill(len(digits)), True  # after the newest
 
 
 def _files(folder, uname, runner, version, slug, up_sql, down_sql, per_folder, source):

@@ -267,7 +267,7 @@ def run_outside_transaction(
         )
     return rule.fix(
         [delete_statement(stmt, ctx)],
-        title=f"{title} in a new migration {name} (later migrations run before it)",
+        title=f"{title} in a new migration {name} ({planned.order_note})",
         safety=Applicability.UNSAFE,
         new_files=planned.files,
     )
@@ -318,9 +318,10 @@ def split_after_commit(rule, stmt, ctx, keep_sql: str, later_sql: str, title: st
         return None
     name = os.path.relpath(planned.name, os.path.dirname(ctx.document.path or "."))
     safety = Applicability.SAFE if planned.directly_after else Applicability.UNSAFE
+    note = f"; {planned.order_note}" if planned.order_note else ""
     return rule.fix(
         [whole],
-        title=f"{title} (the second part in a new migration {name})",
+        title=f"{title} (the second part in a new migration {name}{note})",
         safety=safety,
         new_files=planned.files,
     )

@@ -30,6 +30,12 @@ class TableRewriteMaintenance(Rule):
     ```
     For `VACUUM FULL` and `CLUSTER`, use pg_repack or pg_squeeze, which rebuild
     the table online, and run them outside migrations.
+
+    ## Fix safety
+    The fix writes `CONCURRENTLY` after the object kind (an explicit
+    `CONCURRENTLY false` option leaves the option list). A statement inside a
+    transaction moves out of it the way the file's runner allows (its opt-out
+    or a new migration); unsafe when that changes the order it runs in.
     """
 
     code = "MG017"
@@ -94,11 +100,12 @@ class TableRewriteMaintenance(Rule):
             if pg >= 12 and kind != "REINDEX_OBJECT_SYSTEM":
                 kw = stmt.find_token("INDEX", "TABLE", "SCHEMA", "DATABASE")
                 if kw is not None:
+                    option = _concurrently_option(stmt)
                     fix = run_outside_transaction(
                         self,
                         stmt,
                         ctx,
-                        [(kw.end, kw.end, " CONCURRENTLY")],
+                        [(kw.end, kw.end, " CONCURRENTLY"), *([option] if option else [])],
                         "REINDEX CONCURRENTLY",
                         slug="reindex_concurrently",
                     )
@@ -116,3 +123,36 @@ class TableRewriteMaintenance(Rule):
             if other.kind == "IndexStmt" and (other.node.get("idxname") or "").lower() == short:
                 return ctx.is_new_table(relation_name(other.node.get("relation")), other)
         return False
+
+
+def _concurrently_option(stmt) -> tuple[int, int, str] | None:
+    """The edit taking ``CONCURRENTLY false`` (or ``off``, ``0``) out of REINDEX's option list
+    (PostgreSQL 14+), relative to the statement: PostgreSQL refuses the option together with the
+    ``CONCURRENTLY`` keyword the fix writes. A list left empty goes with its parentheses."""
+    toks = stmt.tokens
+    if len(toks) < 3 or toks[1].name != "ASCII_40":
+        return None
+    options: list[list] = [[]]
+    commas = []
+    close = None
+    for i in range(2, len(toks)):
+        tok = toks[i]
+        if tok.name == "ASCII_41":
+            close = i
+            break
+        if tok.name == "ASCII_44":
+            commas.append(tok)
+            options.append([])
+        else:
+            options[-1].append(tok)
+    if close is None or close + 1 >= len(toks):
+        return None
+    for n, option in enumerate(options):
+        if not option or option[0].name != "CONCURRENTLY":
+            continue
+        if len(options) == 1:  # the only option: the list goes, up to the object kind
+            return toks[1].start, toks[close + 1].start, ""
+        if n + 1 < len(options):  # the option and the comma after it
+            return option[0].start, options[n + 1][0].start if options[n + 1] else commas[n].end, ""
+        return commas[n - 1].start, option[-1].end, ""  # the last: the comma before it
+    return None

@@ -1,11 +1,8 @@
-import re
-
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 
 from ._runner import _up_statements, delete_statement
 
-_BEGIN_ATOMIC = re.compile(r"\bBEGIN\s+ATOMIC\b", re.I)
 _OPEN = {"TRANS_STMT_BEGIN", "TRANS_STMT_START"}
 _CLOSE = {"TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"}
 # runners that send the file as one query: a COMMIT there ends the implicit transaction block
@@ -68,18 +65,11 @@ class UnbalancedTransaction(Rule):
             return  # the runner wraps the file: MG019 reports its BEGIN and COMMIT
         statements = _up_statements(ctx)
         opened = None
-        atomic = False  # inside a function's BEGIN ATOMIC ... END body (END is not a COMMIT there)
         last = statements[-1].index if statements else -1
         for stmt in ctx.statements[: last + 1]:  # with those that do not parse alone
-            if _BEGIN_ATOMIC.search(stmt.text):
-                atomic = True
-                continue
             if stmt.kind != "TransactionStmt":
                 continue
             kind = (stmt.node or {}).get("kind")
-            if atomic:
-                atomic = not (stmt.tokens and stmt.tokens[0].name == "END_P")
-                continue
             head = stmt.tokens[0] if stmt.tokens else None
             end = head.end if head else len(stmt.data)
             if kind in _OPEN:
