@@ -420,6 +420,15 @@ class LintResult:
     stmt_in_up: dict = field(
         default_factory=dict
     )  # statement index -> before a down-migration marker
+    # application code: (start, end, maskable, name) of each top-level node (app_incremental)
+    chunks: tuple | None = None
+    # re-analysed incrementally in a way that may miss an effect on other definitions
+    # (app_incremental): the server runs the full analysis once the user pauses
+    approximate: bool = False
+
+
+class Cancelled(Exception):
+    """A newer version of the document arrived: this analysis was abandoned."""
 
 
 def _incremental_plan(
@@ -554,6 +563,7 @@ def lint(
     info: FileInfo | None = None,
     catalog_before: Callable[[], Any] | None = None,
     history: str | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> LintResult:
     """Findings of every enabled rule on ``document``.
 
@@ -569,6 +579,8 @@ def lint(
     (:mod:`backend_architect.project.history`): ``"hide"`` its MIGRATION findings (the
     default; ``"show"`` when the ``include-history`` setting is on), ``"hint"`` (the editor:
     every finding as a hint) — in every mode without fixes: history is never rewritten.
+    ``cancelled``: asked between steps of a full analysis; when it answers True the
+    analysis stops with :class:`Cancelled` (``previous`` is then left as it was).
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -585,6 +597,29 @@ def lint(
             info, document.text
         )  # the text may differ from the disk's
         ctx.__dict__["file"] = info
+    if (
+        previous is not None
+        and document.language != "sql"
+        and previous.settings is settings
+        and previous.catalog is catalog
+    ):
+        from .app_incremental import fast_path
+
+        def whole(doc: Document) -> LintResult:
+            return lint(
+                doc,
+                settings,
+                catalog,
+                cache=cache,
+                info=info,
+                catalog_before=catalog_before,
+                history=history,
+            )
+
+        quick = fast_path(document, previous, whole)
+        if quick is not None:
+            quick.elapsed = time.perf_counter() - started
+            return quick
     rules = [r() for r in enabled_rules(settings, document, info)]
     findings: list[Finding] = []
 
@@ -628,6 +663,11 @@ def lint(
                 )
     result.regions = list(regions)
 
+    def check_cancelled() -> None:
+        if cancelled is not None and plan is None and cancelled():
+            raise Cancelled(document.uri)
+
+    check_cancelled()
     sql_rules = [r for r in rules if r.statement_kinds != () or _overrides(type(r), "check_region")]
     by_kind: dict[str | None, list[Rule]] = {}
     for rule in sql_rules:
@@ -639,6 +679,7 @@ def lint(
     queue = list(regions)
     while queue:
         region = queue.pop(0)
+        check_cancelled()
         if plan is not None and region is regions[0]:
             statements, reuse = plan
             result.incremental = True
@@ -698,6 +739,8 @@ def lint(
         )
         track_up = region is regions[0] and region.kind == "file"
         for stmt in statements:
+            if stmt.index % 64 == 63:
+                check_cancelled()
             in_up = stmt.index < down_from
             if track_up:
                 result.stmt_in_up[stmt.index] = in_up
@@ -762,7 +805,14 @@ def lint(
         if _overrides(type(rule), "check_document"):
             if rule.needs_catalog and catalog is None:
                 continue
+            check_cancelled()
             run(rule, rule.check_document, ctx)
+    if document.language != "sql":
+        tree = ctx.facts.get("app_tree")
+        if tree is not None:
+            from .app_incremental import chunks_of
+
+            result.chunks = chunks_of(tree)
 
     by_code = {type(r).code: type(r) for r in rules}
     for f in findings:

@@ -100,7 +100,10 @@ class Session:
                 self.catalogs[root] = None
         return self.catalogs[root]
 
-    def analyse(self, document: Document) -> Snapshot:
+    def analyse(self, document: Document, cancelled=None, whole: bool = False) -> Snapshot:
+        """Lint ``document`` and keep the result as its snapshot. ``cancelled``: see
+        :func:`~backend_architect.core.engine.lint` (raises ``Cancelled``); ``whole``:
+        a full analysis, not an incremental one."""
         settings = self.settings
         info = self.file_info(document)
         if settings.is_excluded(document.path):
@@ -127,10 +130,11 @@ class Session:
                 document,
                 settings,
                 catalog,
-                previous=old.result if old else None,
+                previous=old.result if old and not whole else None,
                 info=info,
                 catalog_before=before,
                 history="hint",
+                cancelled=cancelled,
             )
         snap = Snapshot(document, result, settings)
         with self.lock:

@@ -1,0 +1,137 @@
+"""Reading the client's messages ahead of the handlers, to know which work is stale.
+
+A thread reads framed JSON-RPC messages from stdin as soon as they arrive, while the
+handlers run on the event loop one message at a time. For every document
+notification (didOpen, didChange, didClose) it counts, per URI, how many were read;
+the loop counts how many it has started to handle. When more were read than
+handled, a newer version of that document is already waiting: an analysis of the
+older version is stale. The server uses this to
+
+- debounce a burst of edits: a didChange with another one queued behind it is not
+  analysed (the newest one is, and its diagnostics are the ones published);
+- cancel stale work: a long analysis asks :meth:`Incoming.stale` between steps and
+  stops when a newer version arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from typing import BinaryIO
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_METHODS = (
+    b'"textDocument/didChange"',
+    b'"textDocument/didOpen"',
+    b'"textDocument/didClose"',
+)
+
+
+def _document_uri(body: bytes) -> str | None:
+    """The URI of a document notification (None for every other message)."""
+    if not any(m in body for m in DOCUMENT_METHODS):
+        return None
+    try:
+        msg = json.loads(body)
+        if msg.get("method") not in (
+            "textDocument/didChange",
+            "textDocument/didOpen",
+            "textDocument/didClose",
+        ):
+            return None
+        uri = msg["params"]["textDocument"]["uri"]
+    except Exception:  # malformed: the protocol answers it; nothing is stale because of it
+        return None
+    return uri if isinstance(uri, str) else None
+
+
+class Incoming:
+    """Framed messages from ``stream``, read by a thread into an asyncio queue."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.read: dict[str, int] = {}  # uri -> document notifications read (reader thread)
+        self.handled: dict[str, int] = {}  # uri -> document notifications handled (loop)
+        self.queue: asyncio.Queue | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.queue = asyncio.Queue()
+        threading.Thread(target=self._run, name="lsp-reader", daemon=True).start()
+
+    def _put(self, item) -> None:
+        assert self._loop is not None and self.queue is not None
+        try:
+            self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        except RuntimeError:  # the loop has closed (exit)
+            pass
+
+    def _run(self) -> None:
+        try:
+            while True:
+                body = self._read_message()
+                if body is None:
+                    break
+                uri = _document_uri(body)
+                if uri is not None:
+                    self.read[uri] = self.read.get(uri, 0) + 1
+                self._put((body, uri))
+        except Exception:  # a closed or broken stdin ends the session
+            log.exception("reading the client's messages failed")
+        self._put(None)
+
+    def _read_message(self) -> bytes | None:
+        """The body of the next framed message; None at the end of the stream."""
+        length = None
+        while True:
+            line = self.stream.readline()
+            if not line:
+                return None
+            if line in (b"\r\n", b"\n"):
+                if length is not None:
+                    break
+                continue  # blank line before any header
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                try:
+                    length = int(value.strip())
+                except ValueError:
+                    length = None
+        body = self.stream.read(length)
+        if len(body) < length:
+            return None
+        return body
+
+    def taken(self, uri: str | None) -> None:
+        """The loop starts handling a message (called before the handler runs)."""
+        if uri is not None:
+            self.handled[uri] = self.handled.get(uri, 0) + 1
+
+    def stale(self, uri: str) -> bool:
+        """Whether a newer notification about ``uri`` was read but not handled yet."""
+        return self.read.get(uri, 0) > self.handled.get(uri, 0)
+
+
+async def serve(server, incoming: Incoming) -> None:
+    """Hand each message to the protocol in order, as pygls's own loop does."""
+    from pygls.exceptions import JsonRpcException
+
+    incoming.start(asyncio.get_running_loop())
+    protocol = server.protocol
+    assert incoming.queue is not None
+    while not server._stop_event.is_set():
+        item = await incoming.queue.get()
+        if item is None:
+            break
+        body, uri = item
+        incoming.taken(uri)
+        try:
+            message = json.loads(body, object_hook=protocol.structure_message)
+            protocol.handle_message(message)
+        except Exception as exc:
+            log.exception("Unable to handle message")
+            server.report_server_error(exc, JsonRpcException)
