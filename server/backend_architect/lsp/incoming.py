@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 from typing import BinaryIO
 
@@ -53,6 +54,13 @@ class Incoming:
 
     def __init__(self, stream: BinaryIO) -> None:
         self.stream = stream
+        # read the file descriptor itself: a daemon thread blocked inside a buffered
+        # stream's read would abort the interpreter at exit
+        try:
+            self._fd: int | None = stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            self._fd = None
+        self._buf = bytearray()
         self.read: dict[str, int] = {}  # uri -> document notifications read (reader thread)
         self.handled: dict[str, int] = {}  # uri -> document notifications handled (loop)
         self.queue: asyncio.Queue | None = None
@@ -84,26 +92,41 @@ class Incoming:
             log.exception("reading the client's messages failed")
         self._put(None)
 
+    def _fill(self) -> bool:
+        """Read what is available from the stream into the buffer; False at its end."""
+        if self._fd is not None:
+            chunk = os.read(self._fd, 1 << 16)
+        else:
+            chunk = self.stream.read1(1 << 16) if hasattr(self.stream, "read1") else b""
+        if not chunk:
+            return False
+        self._buf += chunk
+        return True
+
     def _read_message(self) -> bytes | None:
         """The body of the next framed message; None at the end of the stream."""
-        length = None
         while True:
-            line = self.stream.readline()
-            if not line:
+            end = self._buf.find(b"\r\n\r\n")
+            if end >= 0:
+                break
+            if not self._fill():
                 return None
-            if line in (b"\r\n", b"\n"):
-                if length is not None:
-                    break
-                continue  # blank line before any header
+        length = None
+        for line in bytes(self._buf[:end]).split(b"\r\n"):
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
                 try:
                     length = int(value.strip())
                 except ValueError:
                     length = None
-        body = self.stream.read(length)
-        if len(body) < length:
-            return None
+        del self._buf[: end + 4]
+        if length is None:
+            return self._read_message()  # headers without a length: nothing to read
+        while len(self._buf) < length:
+            if not self._fill():
+                return None
+        body = bytes(self._buf[:length])
+        del self._buf[:length]
         return body
 
     def taken(self, uri: str | None) -> None:
