@@ -102,10 +102,12 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     hi = max(change_end, chunks[j][1]) if j >= 0 and j >= i else change_end
     touched = chunks[i : j + 1] if j >= i else ()
     if any(not c[2] for c in touched):
-        return None  # an import or a short statement: other definitions may depend on it
+        return _fallback(
+            "context chunk"
+        )  # an import or a short statement: other definitions may depend on it
     # neighbours: an edit at a chunk's very edge may join it with the next line
     if i > 0 and chunks[i - 1][1] >= lo - 1 or j + 1 < len(chunks) and chunks[j + 1][0] <= hi + 1:
-        return None
+        return _fallback("edge")
     new_lo, new_hi = lo, hi + delta
     edited = new[new_lo:new_hi]
     mentioned = set(re.findall(rb"[A-Za-z_]\w*", edited))
@@ -114,6 +116,7 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     pieces = []
     offsets = OffsetMap()
     at = 0  # in the new text
+    size = 0  # of the copy so far
     for k, (s, e, maskable, name) in enumerate(chunks):
         if i <= k <= j:
             continue
@@ -124,16 +127,17 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
         if names and _mentions(new, s, e, names):
             continue  # e.g. the function that registers the edited one as a handler
         if s < at:
-            return None
-        offsets.add(at, sum(len(x) for x in pieces))
+            return _fallback("overlap")
+        offsets.add(at, size)
         pieces.append(new[at:s])
+        size += s - at
         at = e
-    offsets.add(at, sum(len(x) for x in pieces))
+    offsets.add(at, size)
     pieces.append(new[at:])
     try:
         copy_text = b"".join(pieces).decode("utf-8", "surrogatepass")
     except UnicodeDecodeError:
-        return None
+        return _fallback("decode")
     copy = Document(
         copy_text,
         path=document.path,
@@ -143,16 +147,18 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     )
     part = run_full(copy)
     if part.errors or part.skipped or part.chunks is None:
-        return None
-    # the edited span must still hold whole definitions, none running past it
+        return _fallback("copy errors")
+    # what the edited span parses to must stay inside it (an unclosed bracket running into
+    # the next statement falls back). A half-typed definition may parse as an error or as
+    # short statements: they take the definition's place (nothing else refers to them).
     fresh = []
     for cs, ce, maskable, name in part.chunks:
         s, e = offsets.start(cs), offsets.end(ce)
         if e <= new_lo or s >= new_hi:
             continue
-        if s < new_lo or e > new_hi or not maskable:
-            return None
-        fresh.append((s, e, maskable, name))
+        if s < new_lo or e > new_hi:
+            return _fallback("structure")
+        fresh.append((s, e, True, name if maskable else None))
     findings: list[Finding] = []
     for f in previous.findings:
         if f.start < lo:
@@ -170,11 +176,33 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     part.document = document
     part.findings = findings
     part.chunks = tuple(new_chunks)
-    part.regions = []  # in the copy's offsets; code actions find them again when they need them
-    part.statements = []
+    # where the SQL strings are (a suppression comment goes after a multi-line one)
+    part.regions = (
+        [r for r in previous.regions if r.host_end <= lo]
+        + [
+            HostSpan(r.kind, offsets.start(r.host_start), offsets.end(r.host_end))
+            for r in part.regions
+            if new_lo <= offsets.start(r.host_start) < new_hi
+        ]
+        + [
+            HostSpan(r.kind, r.host_start + delta, r.host_end + delta)
+            for r in previous.regions
+            if r.host_start >= hi
+        ]
+    )
+    part.statements = []  # the copy's; only SQL documents' statements are read back
     part.approximate = True
     part.incremental = True
     return part
+
+
+@dataclasses.dataclass(frozen=True)
+class HostSpan:
+    """Where a SQL string sits in the document (all a region is needed for once checked)."""
+
+    kind: str
+    host_start: int
+    host_end: int
 
 
 class OffsetMap:
@@ -207,6 +235,14 @@ class OffsetMap:
                 ),
             )
         return dataclasses.replace(f, start=self.start(f.start), end=self.end(f.end), fix=fix)
+
+
+FALLBACKS: dict[str, int] = {}  # why the whole file was analysed instead (for the benchmarks)
+
+
+def _fallback(why: str) -> None:
+    FALLBACKS[why] = FALLBACKS.get(why, 0) + 1
+    return None
 
 
 def _mentions(data: bytes, start: int, end: int, names: set[bytes]) -> bool:

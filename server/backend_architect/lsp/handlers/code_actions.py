@@ -110,7 +110,7 @@ def _quick_fixes(
             title=f"Disable {diag.code} for this line",
             kind=types.CodeActionKind.QuickFix,
             diagnostics=[diag],
-            edit=session.workspace_edit(doc, [suppression_edit(doc, pseudo)]),
+            edit=session.workspace_edit(doc, [suppression_edit(doc, pseudo, _regions(snap))]),
         )
     )
     return actions
@@ -144,6 +144,16 @@ def resolve_fix_all(
     if resolved is not None:
         action.edit = resolved.edit
     return action
+
+
+def _regions(snap: Snapshot):
+    """The analysed SQL strings of application code (None: look for them again)."""
+    if snap.document.language == "sql" or snap.result.skipped:
+        return None
+    if not snap.result.regions and not snap.result.findings:
+        return None
+    # the strings themselves, not SQL nested inside their statements (DO bodies)
+    return [r for r in snap.result.regions if "outer" not in getattr(r, "meta", {})]
 
 
 def _finding_for(snap: Snapshot, diag: types.Diagnostic, session: Session) -> Finding | None:

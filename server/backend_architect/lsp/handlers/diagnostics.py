@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from ...core.engine import LintResult
-from ...core.findings import Severity
+from ...core.findings import Severity, common_prefix_len
 from ...core.registry import rule_by_code
 from ..session import SOURCE, Session, Snapshot
 
@@ -22,33 +22,44 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
 
     Built as plain JSON rather than lsprotocol objects: a large file can carry
     hundreds of findings, and converting each through attrs and cattrs would cost
-    more than finding them did.
+    more than finding them did. Each finding keeps the JSON made for it: an
+    incremental analysis hands the same finding objects on for the text before an
+    edit, whose positions did not move, so only the findings at or after the edit
+    are converted again.
     """
     doc = snap.document
     enc = session.position_encoding
     to_pos = doc.offset_to_position
     version = doc.version
+    token = object()
+    last = _PUBLISHED.get(doc.uri) if doc.uri else None
+    same_until = -1
+    if last is not None and last[2] == enc:
+        same_until = common_prefix_len(last[1], doc.data)
     out = []
     for f in snap.result.findings:
-        rule = rule_by_code(f.code)
+        cached = f.__dict__.get("_lsp")
+        if (
+            cached is not None
+            and last is not None
+            and cached[0] is last[0]
+            and f.end < same_until
+            and cached[2] is f.fix
+            and cached[3] is f.severity
+        ):
+            diag = cached[1]
+        else:
+            diag = _diagnostic(f, to_pos, enc)
+        f.__dict__["_lsp"] = (token, diag, f.fix, f.severity)
         data = {"version": version}
-        if f.fix is not None:
-            data["fix"] = f.fix.to_json()
-        sl, sc = to_pos(f.start, enc)
-        el, ec = to_pos(f.end, enc)
-        diag = {
-            "range": {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}},
-            "severity": LSP_SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning).value,
-            "code": f.code,
-            "source": SOURCE,
-            "message": f.message,
-            "data": data,
-        }
-        if rule is not None:
-            diag["codeDescription"] = {"href": rule.doc_url()}
-        if f.code == "BA001":
-            diag["tags"] = [types.DiagnosticTag.Unnecessary.value]
-        out.append(diag)
+        fix = diag.get("_fix")
+        if fix is not None:
+            data["fix"] = fix
+        out.append({k: v for k, v in diag.items() if k != "_fix"} | {"data": data})
+    if doc.uri:
+        _PUBLISHED[doc.uri] = (token, doc.data, enc)
+        while len(_PUBLISHED) > 64:
+            del _PUBLISHED[next(iter(_PUBLISHED))]
     if session.drift:
         from .drift import for_path
 
@@ -58,6 +69,30 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
 
         out += session.verified.get(os.path.abspath(doc.path), [])
     return out
+
+
+# uri -> (token of the last conversion, the text it was made for, position encoding)
+_PUBLISHED: dict[str, tuple] = {}
+
+
+def _diagnostic(f, to_pos, enc: str) -> dict:
+    rule = rule_by_code(f.code)
+    sl, sc = to_pos(f.start, enc)
+    el, ec = to_pos(f.end, enc)
+    diag = {
+        "range": {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}},
+        "severity": LSP_SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning).value,
+        "code": f.code,
+        "source": SOURCE,
+        "message": f.message,
+    }
+    if rule is not None:
+        diag["codeDescription"] = {"href": rule.doc_url()}
+    if f.code == "BA001":
+        diag["tags"] = [types.DiagnosticTag.Unnecessary.value]
+    if f.fix is not None:
+        diag["_fix"] = f.fix.to_json()
+    return diag
 
 
 def publish(server, session: Session, snap: Snapshot) -> None:
