@@ -117,11 +117,10 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     offsets = OffsetMap()
     at = 0  # in the new text
     size = 0  # of the copy so far
-    for k, (s, e, maskable, name) in enumerate(chunks):
+    for k, (start, end, maskable, name) in enumerate(chunks):
         if i <= k <= j:
             continue
-        if k > j:
-            s, e = s + delta, e + delta
+        s, e = (start + delta, end + delta) if k > j else (start, end)
         if not maskable or name is not None and name.encode() in mentioned:
             continue
         if names and _mentions(new, s, e, names):
@@ -161,10 +160,12 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
         fresh.append((s, e, True, name if maskable else None))
     findings: list[Finding] = []
     for f in previous.findings:
-        if f.start < lo:
-            findings.append(f)
-        elif f.start >= hi:
-            findings.append(_shifted(f, delta))
+        if lo <= f.start < hi:
+            continue
+        moved = _relocated(f, lo, hi, delta)
+        if moved is None:
+            return _fallback("fix into the edit")  # a fix elsewhere that rewrites the edited text
+        findings.append(moved)
     for f in part.findings:
         start = offsets.start(f.start)
         if new_lo <= start < new_hi:
@@ -242,7 +243,6 @@ FALLBACKS: dict[str, int] = {}  # why the whole file was analysed instead (for t
 
 def _fallback(why: str) -> None:
     FALLBACKS[why] = FALLBACKS.get(why, 0) + 1
-    return None
 
 
 def _mentions(data: bytes, start: int, end: int, names: set[bytes]) -> bool:
@@ -258,11 +258,30 @@ def _mentions(data: bytes, start: int, end: int, names: set[bytes]) -> bool:
     return False
 
 
-def _shifted(f: Finding, delta: int) -> Finding:
-    if not delta:
-        return f
-    from .engine import _shift
+def _relocated(f: Finding, lo: int, hi: int, delta: int) -> Finding | None:
+    """``f`` (outside the edited span [lo, hi)) with its offsets and its fix's moved by the
+    edit: those after the span by ``delta``; None when its fix edits text inside the span."""
 
-    g = _shift(f, delta)
-    g.severity, g.command, g.name = f.severity, f.command, f.name
-    return g
+    def move(o: int) -> int | None:
+        if o < lo or o == lo == hi:
+            return o if o < lo else o + delta
+        if o >= hi:
+            return o + delta
+        return None
+
+    fix = f.fix
+    if fix is not None:
+        edits = []
+        for e in fix.edits:
+            s, t = move(e.start), move(e.end)
+            if s is None or t is None:
+                return None
+            edits.append(Edit(s, t, e.new_text))
+        if edits != list(fix.edits):
+            fix = dataclasses.replace(fix, edits=tuple(edits))
+    start, end = move(f.start), move(f.end)
+    if start is None or end is None:
+        return None
+    if start == f.start and end == f.end and fix is f.fix:
+        return f  # the same object: its diagnostic JSON is reused
+    return dataclasses.replace(f, start=start, end=end, fix=fix)

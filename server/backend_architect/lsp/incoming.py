@@ -16,6 +16,7 @@ older version is stale. The server uses this to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -73,10 +74,8 @@ class Incoming:
 
     def _put(self, item) -> None:
         assert self._loop is not None and self.queue is not None
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop has closed (exit)
             self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
-        except RuntimeError:  # the loop has closed (exit)
-            pass
 
     def _run(self) -> None:
         try:
