@@ -489,7 +489,9 @@ def _incremental_plan(
         middle, dangling = split_range(region, a, b + delta, i, in_tx)
         if not dangling or j + 1 >= len(stmts):
             break
-        j += 1  # the edit ran into the next statement (a ';' removed, a quote opened)
+        # the edit ran into the next statement (a ';' removed, a quote opened): take in
+        # twice as many each time, so a run-away quote costs a few splits, not one per statement
+        j = min(len(stmts) - 1, j + max(1, j + 1 - i))
     touched = stmts[i : j + 1] + middle
     if any(st.kind in DDL_KINDS or st.kind == "TransactionStmt" for st in touched):
         return None
