@@ -84,9 +84,10 @@ _MYSQL_AUTO = re.compile(r"\bAUTO_INCREMENT\b", re.I)
 _MYSQL_CHARSET = re.compile(r"\bDEFAULT\s+(?:CHARSET|CHARACTER\s+SET)\s*=", re.I)
 _BACKTICK_DDL = re.compile(r"\b(?:CREATE|ALTER)\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`", re.I)
 _SQLITE_AUTO = re.compile(r"\bAUTOINCREMENT\b", re.I)
-_SQLITE_PRAGMA = re.compile(r"^\s*PRAGMA\s+\w+", re.I | re.M)
+# [^\S\n]: blanks within the line (a \s* at a line start can run over every blank line after it)
+_SQLITE_PRAGMA = re.compile(r"^[^\S\n]*PRAGMA\s+\w+", re.I | re.M)
 _SQLSERVER = re.compile(
-    r"^\s*GO\s*$|\bIDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)|\bNVARCHAR\s*\(\s*MAX\s*\)", re.I | re.M
+    r"^[^\S\n]*GO[^\S\n]*$|\bIDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)|\bNVARCHAR\s*\(\s*MAX\s*\)", re.I | re.M
 )
 _CONTENT_SCAN = 64 * 1024
 
