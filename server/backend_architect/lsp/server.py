@@ -49,6 +49,7 @@ class ArchitectServer(LanguageServer):
         # the messages read ahead of the handlers (set by serve(); None when driven another way)
         self.incoming = None
         self.full_timers: dict = {}  # uri -> pending full analysis after an approximate one
+        self.source_action_cache: dict = {}  # uri -> (key, snapshot, its source actions)
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log errors the client did not ask about (a malformed message, a failing
@@ -235,6 +236,7 @@ def did_change_watched_files(
 def did_close(ls: ArchitectServer, params: types.DidCloseTextDocumentParams) -> None:
     """Forget the document and clear its diagnostics."""
     ls.session.forget(params.text_document.uri)
+    ls.source_action_cache.pop(params.text_document.uri, None)
     timer = ls.full_timers.pop(params.text_document.uri, None)
     if timer is not None:
         timer.cancel()
@@ -276,10 +278,27 @@ def code_action(ls: ArchitectServer, params: types.CodeActionParams):
     actions = code_actions_handler.code_actions(
         ls.session, snap, params, lazy_fix_all=_resolves_edits(ls)
     )
+    actions += _source_actions(ls, snap, params)
+    return actions or None
+
+
+def _source_actions(ls: ArchitectServer, snap, params: types.CodeActionParams) -> list:
+    """The schema's source actions (indexes the file needs): they read every query of the
+    file, so they are made once per version, and not for the requests an editor sends by
+    itself as the cursor moves (it shows source actions only in its Source Action menu,
+    which asks with ``only`` or as an invoked request)."""
+    context = params.context
+    if context.trigger_kind == types.CodeActionTriggerKind.Automatic and not context.only:
+        return []
+    cached = ls.source_action_cache.get(snap.document.uri)
+    key = (id(snap), context.only and tuple(context.only))
+    if cached is not None and cached[0] == key and cached[1] is snap:
+        return list(cached[2])
     from ..commands import schema_commands  # loaded on first use: keeps start-up short
 
-    actions += schema_commands.source_actions(ls.session, snap, params)
-    return actions or None
+    found = schema_commands.source_actions(ls.session, snap, params)
+    ls.source_action_cache[snap.document.uri] = (key, snap, found)
+    return list(found)
 
 
 def _resolves_edits(ls: ArchitectServer) -> bool:
