@@ -73,9 +73,18 @@ class Session:
         """What the project model says the document is."""
         from ..project import file_info
 
+        key = ("file_info", id(self.settings))
+        cached = document._cache.get(key)  # hover and code actions ask again for the same text
+        if cached is not None and cached[0] is self.settings:
+            return cached[1]
         if not document.path or not os.path.isabs(document.path):
-            return file_info("", self.settings, document.text, language=document.language)
-        return file_info(document.path, self.settings, document.text, language=document.language)
+            info = file_info("", self.settings, document.text, language=document.language)
+        else:
+            info = file_info(
+                document.path, self.settings, document.text, language=document.language
+            )
+        document._cache[key] = (self.settings, info)
+        return info
 
     def catalog_for(self, info) -> object:
         """The schema of the document's own project: the workspace's, or a nested project's."""
