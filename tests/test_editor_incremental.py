@@ -184,3 +184,22 @@ def test_an_incremental_sql_analysis_is_never_cancelled_half_way(tmp_path):
     assert result.incremental
     with pytest.raises(Cancelled):
         lint(Document(edited, path=path, language="sql"), settings, cancelled=lambda: True)
+
+
+def test_findings_kept_across_an_edit_move_only_what_lies_after_it():
+    from backend_architect.core.app_incremental import relocated
+    from backend_architect.core.findings import Edit, Finding, Fix
+
+    # an edit replaced old bytes [100, 110) with 15 bytes (delta 5)
+    after = Finding("X1", "m", 200, 210, Fix("f", (Edit(5, 5, "top"), Edit(200, 210, "y"))))
+    moved = relocated(after, 100, 110, 5)
+    assert (moved.start, moved.end) == (205, 215)
+    assert [(e.start, e.end) for e in moved.fix.edits] == [(5, 5), (205, 215)]
+    before = Finding("X2", "m", 10, 20, Fix("f", (Edit(10, 20, "a"), Edit(300, 300, "b"))))
+    moved = relocated(before, 100, 110, 5)
+    assert (moved.start, moved.end) == (10, 20)
+    assert [(e.start, e.end) for e in moved.fix.edits] == [(10, 20), (305, 305)]
+    untouched = Finding("X3", "m", 10, 20)
+    assert relocated(untouched, 100, 110, 5) is untouched  # the same object: its JSON is reused
+    into_the_edit = Finding("X4", "m", 10, 20, Fix("f", (Edit(104, 106, "c"),)))
+    assert relocated(into_the_edit, 100, 110, 5) is None

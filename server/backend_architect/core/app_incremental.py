@@ -162,7 +162,7 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     for f in previous.findings:
         if lo <= f.start < hi:
             continue
-        moved = _relocated(f, lo, hi, delta)
+        moved = relocated(f, lo, hi, delta)
         if moved is None:
             return _fallback("fix into the edit")  # a fix elsewhere that rewrites the edited text
         findings.append(moved)
@@ -258,7 +258,7 @@ def _mentions(data: bytes, start: int, end: int, names: set[bytes]) -> bool:
     return False
 
 
-def _relocated(f: Finding, lo: int, hi: int, delta: int) -> Finding | None:
+def relocated(f: Finding, lo: int, hi: int, delta: int) -> Finding | None:
     """``f`` (outside the edited span [lo, hi)) with its offsets and its fix's moved by the
     edit: those after the span by ``delta``; None when its fix edits text inside the span."""
 

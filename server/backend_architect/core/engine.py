@@ -495,20 +495,35 @@ def _incremental_plan(
     touched = stmts[i : j + 1] + middle
     if any(st.kind in DDL_KINDS or st.kind == "TransactionStmt" for st in touched):
         return None
+    from .app_incremental import relocated
+
+    # the findings kept keep their offsets before the edit and move by delta after it (a
+    # fix may edit another statement: a COMMIT, an opt-out comment at the top)
+    moved: dict[int, list[Finding]] = {}
+    for st in stmts[:i] + stmts[j + 1 :]:
+        found = previous.stmt_findings.get(st.index)
+        if found is None:
+            continue
+        out = []
+        for f in found:
+            g = relocated(f, p, change_end, delta)
+            if g is None:
+                return None  # a fix of another statement rewrites the edited text
+            out.append(g)
+        moved[st.index] = out
     statements: list[Statement] = []
     reuse: dict[int, list[Finding]] = {}
     for st in stmts[:i]:
         st.region = region
         statements.append(st)
-        if st.index in previous.stmt_findings:
-            reuse[st.index] = (previous.stmt_findings[st.index], previous.stmt_in_up.get(st.index))
+        if st.index in moved:
+            reuse[st.index] = (moved[st.index], previous.stmt_in_up.get(st.index))
     statements.extend(middle)
     shift_index = i + len(middle) - (j + 1)
     # The statements after the edit move by delta. They are moved in place: the previous
     # result is superseded by this one (the session swaps snapshots after the lint).
-    old_findings = previous.stmt_findings
     for st in stmts[j + 1 :]:
-        found = old_findings.get(st.index)
+        found = moved.get(st.index)
         was_in_up = previous.stmt_in_up.get(st.index)
         st.region = region
         st.index += shift_index
@@ -519,7 +534,7 @@ def _incremental_plan(
             st.span_end += delta
         statements.append(st)
         if found is not None:
-            reuse[st.index] = ([_shift(f, delta) for f in found] if delta else found, was_in_up)
+            reuse[st.index] = (found, was_in_up)
     return statements, reuse
 
 
