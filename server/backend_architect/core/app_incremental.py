@@ -28,7 +28,7 @@ import re
 from typing import Any
 
 from .document import Document
-from .findings import Edit, Finding, common_prefix_len, common_suffix_len
+from .findings import Edit, Finding, Fix, common_prefix_len, common_suffix_len
 
 MIN_LINES = 400  # smaller files are analysed whole: it is fast, and always exact
 SHORT_LINES = 3  # top-level statements this short are context, always kept visible
@@ -261,27 +261,42 @@ def _mentions(data: bytes, start: int, end: int, names: set[bytes]) -> bool:
 def relocated(f: Finding, lo: int, hi: int, delta: int) -> Finding | None:
     """``f`` (outside the edited span [lo, hi)) with its offsets and its fix's moved by the
     edit: those after the span by ``delta``; None when its fix edits text inside the span."""
-
-    def move(o: int) -> int | None:
-        if o < lo or o == lo == hi:
-            return o if o < lo else o + delta
-        if o >= hi:
-            return o + delta
-        return None
-
     fix = f.fix
-    if fix is not None:
-        edits = []
-        for e in fix.edits:
-            s, t = move(e.start), move(e.end)
-            if s is None or t is None:
-                return None
-            edits.append(Edit(s, t, e.new_text))
-        if edits != list(fix.edits):
-            fix = dataclasses.replace(fix, edits=tuple(edits))
-    start, end = move(f.start), move(f.end)
-    if start is None or end is None:
-        return None
+    if fix is not None and fix.edits:
+        edits = fix.edits
+        if any(lo <= e.end and e.start < hi or e.start == lo == hi for e in edits):
+            moved = []
+            for e in edits:
+                s, t = _move(e.start, lo, hi, delta), _move(e.end, lo, hi, delta)
+                if s is None or t is None:
+                    return None
+                moved.append(Edit(s, t, e.new_text))
+            edits = tuple(moved)
+        elif any(e.start >= hi for e in edits):
+            edits = tuple(
+                Edit(e.start + delta, e.end + delta, e.new_text) if e.start >= hi else e
+                for e in edits
+            )
+        if edits is not fix.edits:
+            fix = Fix(fix.title, edits, fix.applicability, fix.new_files)
+    if f.start >= hi and not f.start == lo == hi:
+        start, end = f.start + delta, f.end + delta
+    elif f.end < lo:
+        start, end = f.start, f.end
+    else:
+        start, end = _move(f.start, lo, hi, delta), _move(f.end, lo, hi, delta)
+        if start is None or end is None:
+            return None
     if start == f.start and end == f.end and fix is f.fix:
         return f  # the same object: its diagnostic JSON is reused
-    return dataclasses.replace(f, start=start, end=end, fix=fix)
+    return Finding(
+        f.code, f.message, start, end, fix, f.severity, f.command, f.name, list(f.related)
+    )
+
+
+def _move(o: int, lo: int, hi: int, delta: int) -> int | None:
+    if o < lo:
+        return o
+    if o >= hi:  # (an insertion, lo == hi: what starts at it moves)
+        return o + delta
+    return None
