@@ -101,9 +101,13 @@ def publish(server, session: Session, snap: Snapshot) -> None:
         params["version"] = snap.document.version
     # the message is plain JSON already: json.dumps writes it directly, with no
     # per-field conversion (a typed notification would walk every value)
-    server.protocol._send_data(
-        {"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params}
-    )
+    message = {
+        "jsonrpc": "2.0",
+        "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        "params": params,
+    }
+    send = getattr(server.protocol, "send_plain", None) or server.protocol._send_data
+    send(message)
     report_rule_errors(server, session, snap.result)
 
 
