@@ -203,3 +203,38 @@ def test_findings_kept_across_an_edit_move_only_what_lies_after_it():
     assert relocated(untouched, 100, 110, 5) is untouched  # the same object: its JSON is reused
     into_the_edit = Finding("X4", "m", 10, 20, Fix("f", (Edit(104, 106, "c"),)))
     assert relocated(into_the_edit, 100, 110, 5) is None
+
+
+@pytest.mark.parametrize("lang", ["typescript", "python"])
+def test_diagnostics_reused_across_edits_equal_a_fresh_conversion(tmp_path, lang):
+    import dataclasses
+
+    from backend_architect.core.engine import LintResult
+    from backend_architect.lsp.handlers.diagnostics import diagnostics_for
+    from backend_architect.lsp.session import Snapshot
+
+    rel, text = _text(lang)
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    session = Session(root=str(tmp_path))
+    session.configure(None)
+    uri = path.as_uri()
+    rng = random.Random(9)
+    reused = 0
+    for version in range(1, 25):
+        if version > 1:
+            offset = rng.randrange(len(text) // 3, len(text) - 100)
+            text = text[:offset] + rng.choice(["x", "\n", "", " (", "'"]) + text[offset + 1 :]
+        snap = session.analyse(session.document_for(uri, text, version, lang))
+        reused += sum("_lsp_moved" in f.__dict__ for f in snap.result.findings)
+        got = diagnostics_for(session, snap)
+        doc = Document(
+            text, path=str(path), language=lang, version=version, uri=f"untitled:{version}"
+        )
+        copies = [dataclasses.replace(f) for f in snap.result.findings]
+        fresh = diagnostics_for(
+            session, Snapshot(doc, LintResult(doc, findings=copies), snap.settings)
+        )
+        assert got == fresh, version
+    assert reused > 0  # the moved findings' JSON was carried along, and it was right

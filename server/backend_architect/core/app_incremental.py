@@ -289,9 +289,11 @@ def relocated(f: Finding, lo: int, hi: int, delta: int) -> Finding | None:
             return None
     if start == f.start and end == f.end and fix is f.fix:
         return f  # the same object: its diagnostic JSON is reused
-    return Finding(
-        f.code, f.message, start, end, fix, f.severity, f.command, f.name, list(f.related)
-    )
+    g = Finding(f.code, f.message, start, end, fix, f.severity, f.command, f.name, list(f.related))
+    published = f.__dict__.get("_lsp")  # its diagnostic JSON: the server moves it along
+    if published is not None:
+        g.__dict__["_lsp_moved"] = published
+    return g
 
 
 def _move(o: int, lo: int, hi: int, delta: int) -> int | None:
