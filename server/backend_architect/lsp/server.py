@@ -14,7 +14,6 @@ from pygls.lsp.server import LanguageServer
 from .. import __version__
 from ..commands import command_id
 from ..core.document import uri_to_path
-from ..core.engine import Cancelled
 from ..core.registry import COMMANDS
 from .handlers import catalog as catalog_handler
 from .handlers import code_actions as code_actions_handler
@@ -96,6 +95,8 @@ def _analyse_and_publish(
     doc = ls.session.document_for(uri, open_doc.text, open_doc.version, open_doc.language_id)
     if doc.language is None:
         return
+    from ..core.engine import Cancelled
+
     try:
         snap = ls.session.analyse(
             doc, cancelled=(lambda: _stale(ls, uri)) if cancellable else None, whole=whole

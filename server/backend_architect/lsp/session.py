@@ -10,14 +10,17 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from ..config import Settings
 from ..core.document import Document, language_for_path, LANGUAGE_ALIASES, uri_to_path
-from ..core.engine import LintResult, lint
 from ..core.findings import Fix, minimal_edit  # noqa: F401  (minimal_edit: re-exported for the commands)
 from . import settings as lsp_settings
+
+if TYPE_CHECKING:
+    from ..core.engine import LintResult
 
 log = logging.getLogger(__name__)
 SOURCE = "backend-architect"
@@ -113,6 +116,11 @@ class Session:
         """Lint ``document`` and keep the result as its snapshot. ``cancelled``: see
         :func:`~backend_architect.core.engine.lint` (raises ``Cancelled``); ``whole``:
         a full analysis, not an incremental one."""
+        from ..core.engine import (
+            LintResult,
+            lint,
+        )  # loaded with the first document: initialize stays quick
+
         settings = self.settings
         info = self.file_info(document)
         if settings.is_excluded(document.path):

@@ -12,7 +12,6 @@ import logging
 
 from lsprotocol import types
 
-from ...core.engine import fix_document, suppression_edit
 from ...core.findings import Finding, Fix
 from ...core.registry import rule_by_code
 from ...core.findings import minimal_edit
@@ -103,6 +102,8 @@ def _quick_fixes(
                 edit=session.workspace_edit(doc, fix.edits, fix),
             )
         )
+    from ...core.engine import suppression_edit
+
     start = session.offset(doc, diag.range.start)
     pseudo = Finding(str(diag.code), diag.message, start, start)
     actions.append(
@@ -118,6 +119,8 @@ def _quick_fixes(
 
 def fix_all_action(session: Session, snap: Snapshot) -> types.CodeAction | None:
     doc = snap.document
+    from ...core.engine import fix_document
+
     fixed = fix_document(doc, snap.settings, session.catalog, safe_only=True)
     if fixed.text == doc.text:
         return None

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
-from ...core.engine import LintResult
 from ...core.findings import Severity, common_prefix_len, common_suffix_len
 from ...core.registry import rule_by_code
 from ..session import SOURCE, Session, Snapshot
+
+if TYPE_CHECKING:
+    from ...core.engine import LintResult
 
 LSP_SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
