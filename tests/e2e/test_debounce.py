@@ -55,3 +55,39 @@ def test_a_stale_fix_all_resolve_after_a_burst_answers_content_modified(tmp_path
         assert session.text(uri) == "SELECT * FROM orders5;\n"
     finally:
         session.close()
+
+
+def test_an_edit_that_breaks_a_definition_is_analysed_whole_once_the_user_pauses(tmp_path):
+    """In a large file only the edited definition is analysed at once; when it does not
+    parse, the whole file is analysed again after a pause and published for the same
+    version: then the diagnostics equal a fresh analysis."""
+    unit = (
+        '\n@router.get("/things/{n}")\nasync def thing_{n}(db, key: str):\n'
+        '    rows = db.execute(text("SELECT * FROM things WHERE id = :i"), {{"i": key}})\n'
+        "    db.execute(f\"DELETE FROM things WHERE owner = '{{key}}'\")\n"
+        "    return [dict(r) for r in rows]\n\n"
+    )
+    text = "from fastapi import APIRouter\nfrom sqlalchemy import text\nrouter = APIRouter()\n"
+    text += "".join(unit.format(n=i) for i in range(80))
+    session = SyncSession(tmp_path)
+    try:
+        uri = session.open("app/api.py", text)
+        session.diagnostics(uri, 1)
+        at = text.index("async def thing_40")
+        at = text.index("db.execute(f", at) + len("db.execute(")
+        broken = text[:at] + "(" + text[at:]  # an unclosed parenthesis inside one handler
+        line = text.count("\n", 0, at)
+        column = at - (text.rfind("\n", 0, at) + 1)
+        position = {"line": line, "character": column}
+        session.change(uri, 2, [{"range": {"start": position, "end": position}, "text": "("}])
+        first = session.diagnostics(uri, 2)
+        session.published.pop(uri)
+        again = session.diagnostics(uri, 2)  # the whole file, after the pause
+        session.close_doc(uri)
+        session.text(uri)
+        session.published.pop(uri, None)
+        session.open("app/api.py", broken, 2)
+        assert comparable(again) == comparable(session.diagnostics(uri, 2))
+        assert first  # the quick answer came first, for the same version
+    finally:
+        session.close()

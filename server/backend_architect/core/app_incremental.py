@@ -98,6 +98,25 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     if i < 0 or chunks[i][1] < p:
         i += 1  # the edit starts in a gap: from the next chunk on
     j = bisect.bisect_right(starts, change_end) - 1
+    # an edit that leaves something open (a bracket, a string) runs into what follows: the
+    # span then takes in the next definitions too, twice as many each round
+    for _ in range(6):
+        result = _attempt(document, previous, run_full, p, change_end, delta, i, j)
+        if result is not _GROW:
+            return result
+        if j + 1 >= len(chunks):
+            break
+        j = min(len(chunks) - 1, max(j, i) + max(1, j + 1 - i))
+    return _fallback("structure")
+
+
+_GROW = object()
+
+
+def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j):
+    """fast_path for the definitions i..j; _GROW when what they parse to runs past them."""
+    new = document.data
+    chunks = previous.chunks
     lo = min(p, chunks[i][0]) if i < len(chunks) else p
     hi = max(change_end, chunks[j][1]) if j >= 0 and j >= i else change_end
     touched = chunks[i : j + 1] if j >= i else ()
@@ -155,8 +174,15 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
         s, e = offsets.start(cs), offsets.end(ce)
         if e <= new_lo or s >= new_hi:
             continue
-        if s < new_lo or e > new_hi:
-            return _fallback("structure")
+        if e > new_hi and s < new_hi:
+            return _GROW
+        if s < new_lo:
+            # a syntax error whose recovery reaches back over what comes before: the span
+            # stays one definition until it parses again (the full analysis at the pause
+            # shows what the error does to the rest)
+            fresh = [(new_lo, new_hi, True, None)]
+            part.broken_syntax = True
+            break
         fresh.append((s, e, True, name if maskable else None))
     findings: list[Finding] = []
     for f in previous.findings:

@@ -425,6 +425,9 @@ class LintResult:
     # re-analysed incrementally in a way that may miss an effect on other definitions
     # (app_incremental): the server runs the full analysis once the user pauses
     approximate: bool = False
+    # approximate because the edited definition does not parse, and what the parser's
+    # recovery does to the rest of the file is left to the full analysis
+    broken_syntax: bool = False
 
 
 class Cancelled(Exception):
