@@ -87,7 +87,8 @@ _SQLITE_AUTO = re.compile(r"\bAUTOINCREMENT\b", re.I)
 # [^\S\n]: blanks within the line (a \s* at a line start can run over every blank line after it)
 _SQLITE_PRAGMA = re.compile(r"^[^\S\n]*PRAGMA\s+\w+", re.I | re.M)
 _SQLSERVER = re.compile(
-    r"^[^\S\n]*GO[^\S\n]*$|\bIDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)|\bNVARCHAR\s*\(\s*MAX\s*\)", re.I | re.M
+    r"^[^\S\n]*GO[^\S\n]*$|\bIDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)|\bNVARCHAR\s*\(\s*MAX\s*\)",
+    re.I | re.M,
 )
 # what _SQLSERVER needs besides a word, in lower case (a case-sensitive search is much faster):
 # "identity" is in every IDENTITY column, only SQL Server's takes numbers in parentheses
