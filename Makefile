@@ -39,6 +39,7 @@ sarif-schema:
 bench: compile
 	$(BIN)/python -m pip install --quiet squawk-cli sqlfluff
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/editor_latency.py --memory 10000
 	$(BIN)/python benchmarks/memory.py
 
 # Document sync and incremental == full, fuzzed against the real server (FUZZ_SECONDS=600 by default).

@@ -81,10 +81,10 @@ def test_a_changed_setting_misses(project: Path, tmp_path: Path):
 def test_a_changed_config_file_misses(project: Path, tmp_path: Path):
     cache_dir = tmp_path / "cache"
     first = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir)
-    assert len(list((cache_dir / "results").rglob("*.pickle"))) == files_of(project)
+    assert len(list((cache_dir / "results").rglob("*.json"))) == files_of(project)
     (project / "backend-architect.toml").write_text('ignore = ["MG"]\n')
     second = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir)
-    assert len(list((cache_dir / "results").rglob("*.pickle"))) == 2 * files_of(project)
+    assert len(list((cache_dir / "results").rglob("*.json"))) == 2 * files_of(project)
     assert any(f["code"].startswith("MG") for f in json.loads(first.stdout))
     assert not any(f["code"].startswith("MG") for f in json.loads(second.stdout))
 
@@ -106,7 +106,7 @@ def test_a_changed_schema_misses_for_files_that_read_it(project: Path, tmp_path:
 def test_corrupted_entries_are_ignored_and_replaced(project: Path, tmp_path: Path):
     folder = tmp_path / "cache"
     first = check(project, ResultsCache(str(folder)))
-    entries = [p for p in folder.rglob("*.pickle")]
+    entries = [p for p in folder.rglob("*.json")]
     assert len(entries) == files_of(project)
     for i, p in enumerate(entries):
         data = p.read_bytes()
@@ -128,7 +128,7 @@ def test_size_cap_evicts_least_recently_used(tmp_path: Path):
         os.utime(cache._path(f"{i:040x}"), ns=(i * 10**9, i * 10**9))  # entry i last used at time i
     cache.get(f"{0:040x}")  # used just now: kept
     cache.prune()
-    sizes = [p.stat().st_size for p in (tmp_path / "cache").rglob("*.pickle")]
+    sizes = [p.stat().st_size for p in (tmp_path / "cache").rglob("*.json")]
     assert sum(sizes) <= 20_000
     assert cache.get(f"{0:040x}") == payload
     assert cache.get(f"{1:040x}") is None and cache.get(f"{59:040x}") == payload
@@ -161,7 +161,7 @@ def test_another_tool_version_does_not_read_old_entries(project: Path, tmp_path:
     shutil.copytree(SERVER_DIR / "backend_architect", copy / "backend_architect",
                     ignore=shutil.ignore_patterns("__pycache__"))
     first = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir, pythonpath=copy)
-    entries = len(list((cache_dir / "results").rglob("*.pickle")))
+    entries = len(list((cache_dir / "results").rglob("*.json")))
     assert entries == files_of(project)
     init = copy / "backend_architect" / "__init__.py"
     text = init.read_text()
@@ -169,7 +169,7 @@ def test_another_tool_version_does_not_read_old_entries(project: Path, tmp_path:
     init.write_text(text + '\n__version__ = __version__ + ".dev1"\n')
     second = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir, pythonpath=copy)
     assert second.stdout == first.stdout
-    assert len(list((cache_dir / "results").rglob("*.pickle"))) == 2 * entries  # all checked again
+    assert len(list((cache_dir / "results").rglob("*.json"))) == 2 * entries  # all checked again
 
 
 def test_a_new_sibling_migration_misses_when_one_file_is_checked(project: Path, tmp_path: Path):
@@ -209,3 +209,63 @@ def test_a_migration_that_becomes_history_is_analysed_again(tmp_path: Path):
     history._INDEX.forget()  # what a new `check` process starts with
     cache = ResultsCache(str(tmp_path / "cache"))
     assert "MG001" not in codes(check(root, cache))
+
+
+class _Payload:
+    """Pickled, this object would create a file when loaded."""
+
+    def __init__(self, target: str):
+        self.target = target
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_reading_an_entry_never_runs_code(tmp_path: Path):
+    import pickle
+
+    cache = ResultsCache(str(tmp_path / "cache"))
+    target = tmp_path / "created-by-a-payload"
+    key = "ab" + "0" * 38
+    entry = Path(cache._path(key))
+    entry.parent.mkdir(parents=True)
+    for body in (
+        b"BARC" + pickle.dumps(_Payload(str(target))),  # the old format
+        b"BARC2\n" + pickle.dumps(_Payload(str(target))),
+        b'BARC2\n{"!c": "Popen", "f": {"args": ["touch", "%s"]}}' % str(target).encode(),
+        b'BARC2\n{"!e": "Path", "v": "%s"}' % str(target).encode(),
+    ):
+        entry.write_bytes(body)
+        assert cache.get(key) is None
+        assert not entry.exists()  # an unreadable entry is removed
+    assert not target.exists()
+
+
+def test_an_entry_keeps_every_field_of_a_report(tmp_path: Path):
+    from backend_architect.cli import FileReport, Problem
+    from backend_architect.core.files import TextStyle
+    from backend_architect.core.findings import Applicability, Edit, Finding, Fix, NewFile, Severity
+
+    report = FileReport(
+        "/p/a.sql",
+        [
+            Finding(
+                "MG001",
+                "message ✓",
+                3,
+                9,
+                Fix("t", (Edit(3, 9, "x"),), Applicability.UNSAFE, (NewFile("n.sql", "y"),)),
+                severity=Severity.ERROR,
+                command="MIGRATION",
+                name="n",
+            )
+        ],
+        {3: (1, 4), 9: (2, 1)},
+        None,
+        [Problem("parse-error", "bad", 2, 3)],
+        style=TextStyle(bom=True, newline="\r\n"),
+        fixed_codes={"MG001": 1},
+    )
+    cache = ResultsCache(str(tmp_path / "cache"))
+    cache.put("cd" + "1" * 38, report)
+    assert ResultsCache(str(tmp_path / "cache")).get("cd" + "1" * 38) == report

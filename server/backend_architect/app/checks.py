@@ -120,7 +120,7 @@ def python_import(data: bytes, tree: ts.Tree, line: str) -> Edit | None:
 
 
 def js_import(data: bytes, tree: ts.Tree, esm_line: str, cjs_line: str) -> Edit | None:
-    uses_require = b"require(" in data and not re.search(rb"^\s*import\s", data, re.M)
+    uses_require = b"require(" in data and not re.search(rb"^[^\S\n]*import\s", data, re.M)
     line = cjs_line if uses_require else esm_line
     module = re.search(r"['\"]([^'\"]+)['\"]", line).group(1)
     if re.search(rb"""['"]""" + re.escape(module.encode()) + rb"""['"]""", data):

@@ -534,9 +534,9 @@ GO_CALLS = f"""
 """
 
 _PY_IMPORT_QMARK = re.compile(
-    r"^\s*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M
+    r"^[^\S\n]*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M
 )
-_PY_IMPORT_ASYNCPG = re.compile(r"^\s*(?:import|from)\s+asyncpg\b", re.M)
+_PY_IMPORT_ASYNCPG = re.compile(r"^[^\S\n]*(?:import|from)\s+asyncpg\b", re.M)
 _JS_QMARK = re.compile(
     r"""(?:require\(|from\s+)['"](?:mysql2?(?:/promise)?|sqlite3?|better-sqlite3|knex|mariadb|@databases/mysql|sql\.js)['"]"""
 )
@@ -560,6 +560,15 @@ class _Finder:
         self.lang = ctx.document.language
         self.tree = tree
         self._scopes: dict[tuple[int, int], dict[str, list]] = {}
+        self._asyncpg: bool | None = None
+
+    @property
+    def _imports_asyncpg(self) -> bool:
+        """Whether the module imports asyncpg (looked up once per document, not per call)."""
+        if self._asyncpg is None:
+            text = self.doc.text
+            self._asyncpg = "asyncpg" in text and _PY_IMPORT_ASYNCPG.search(text) is not None
+        return self._asyncpg
 
     # ---- scopes and assignments -------------------------------------------------------
 
@@ -1381,7 +1390,7 @@ class _Finder:
         if lang == "python":
             if (
                 method in ("fetch", "fetchrow", "fetchval")
-                or _PY_IMPORT_ASYNCPG.search(self.doc.text)
+                or self._imports_asyncpg
                 and "%s" not in sql
             ):
                 return "$"

@@ -420,6 +420,18 @@ class LintResult:
     stmt_in_up: dict = field(
         default_factory=dict
     )  # statement index -> before a down-migration marker
+    # application code: (start, end, maskable, name) of each top-level node (app_incremental)
+    chunks: tuple | None = None
+    # re-analysed incrementally in a way that may miss an effect on other definitions
+    # (app_incremental): the server runs the full analysis once the user pauses
+    approximate: bool = False
+    # approximate because the edited definition does not parse, and what the parser's
+    # recovery does to the rest of the file is left to the full analysis
+    broken_syntax: bool = False
+
+
+class Cancelled(Exception):
+    """A newer version of the document arrived: this analysis was abandoned."""
 
 
 def _incremental_plan(
@@ -480,24 +492,41 @@ def _incremental_plan(
         middle, dangling = split_range(region, a, b + delta, i, in_tx)
         if not dangling or j + 1 >= len(stmts):
             break
-        j += 1  # the edit ran into the next statement (a ';' removed, a quote opened)
+        # the edit ran into the next statement (a ';' removed, a quote opened): take in
+        # twice as many each time, so a run-away quote costs a few splits, not one per statement
+        j = min(len(stmts) - 1, j + max(1, j + 1 - i))
     touched = stmts[i : j + 1] + middle
     if any(st.kind in DDL_KINDS or st.kind == "TransactionStmt" for st in touched):
         return None
+    from .app_incremental import relocated
+
+    # the findings kept keep their offsets before the edit and move by delta after it (a
+    # fix may edit another statement: a COMMIT, an opt-out comment at the top)
+    moved: dict[int, list[Finding]] = {}
+    for st in stmts[:i] + stmts[j + 1 :]:
+        found = previous.stmt_findings.get(st.index)
+        if found is None:
+            continue
+        out = []
+        for f in found:
+            g = relocated(f, p, change_end, delta)
+            if g is None:
+                return None  # a fix of another statement rewrites the edited text
+            out.append(g)
+        moved[st.index] = out
     statements: list[Statement] = []
     reuse: dict[int, list[Finding]] = {}
     for st in stmts[:i]:
         st.region = region
         statements.append(st)
-        if st.index in previous.stmt_findings:
-            reuse[st.index] = (previous.stmt_findings[st.index], previous.stmt_in_up.get(st.index))
+        if st.index in moved:
+            reuse[st.index] = (moved[st.index], previous.stmt_in_up.get(st.index))
     statements.extend(middle)
     shift_index = i + len(middle) - (j + 1)
     # The statements after the edit move by delta. They are moved in place: the previous
     # result is superseded by this one (the session swaps snapshots after the lint).
-    old_findings = previous.stmt_findings
     for st in stmts[j + 1 :]:
-        found = old_findings.get(st.index)
+        found = moved.get(st.index)
         was_in_up = previous.stmt_in_up.get(st.index)
         st.region = region
         st.index += shift_index
@@ -508,7 +537,7 @@ def _incremental_plan(
             st.span_end += delta
         statements.append(st)
         if found is not None:
-            reuse[st.index] = ([_shift(f, delta) for f in found] if delta else found, was_in_up)
+            reuse[st.index] = (found, was_in_up)
     return statements, reuse
 
 
@@ -554,6 +583,7 @@ def lint(
     info: FileInfo | None = None,
     catalog_before: Callable[[], Any] | None = None,
     history: str | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> LintResult:
     """Findings of every enabled rule on ``document``.
 
@@ -569,6 +599,8 @@ def lint(
     (:mod:`backend_architect.project.history`): ``"hide"`` its MIGRATION findings (the
     default; ``"show"`` when the ``include-history`` setting is on), ``"hint"`` (the editor:
     every finding as a hint) — in every mode without fixes: history is never rewritten.
+    ``cancelled``: asked between steps of a full analysis; when it answers True the
+    analysis stops with :class:`Cancelled` (``previous`` is then left as it was).
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -585,6 +617,29 @@ def lint(
             info, document.text
         )  # the text may differ from the disk's
         ctx.__dict__["file"] = info
+    if (
+        previous is not None
+        and document.language != "sql"
+        and previous.settings is settings
+        and previous.catalog is catalog
+    ):
+        from .app_incremental import fast_path
+
+        def whole(doc: Document) -> LintResult:
+            return lint(
+                doc,
+                settings,
+                catalog,
+                cache=cache,
+                info=info,
+                catalog_before=catalog_before,
+                history=history,
+            )
+
+        quick = fast_path(document, previous, whole)
+        if quick is not None:
+            quick.elapsed = time.perf_counter() - started
+            return quick
     rules = [r() for r in enabled_rules(settings, document, info)]
     findings: list[Finding] = []
 
@@ -628,6 +683,11 @@ def lint(
                 )
     result.regions = list(regions)
 
+    def check_cancelled() -> None:
+        if cancelled is not None and plan is None and cancelled():
+            raise Cancelled(document.uri)
+
+    check_cancelled()
     sql_rules = [r for r in rules if r.statement_kinds != () or _overrides(type(r), "check_region")]
     by_kind: dict[str | None, list[Rule]] = {}
     for rule in sql_rules:
@@ -639,6 +699,7 @@ def lint(
     queue = list(regions)
     while queue:
         region = queue.pop(0)
+        check_cancelled()
         if plan is not None and region is regions[0]:
             statements, reuse = plan
             result.incremental = True
@@ -698,6 +759,8 @@ def lint(
         )
         track_up = region is regions[0] and region.kind == "file"
         for stmt in statements:
+            if stmt.index % 64 == 63:
+                check_cancelled()
             in_up = stmt.index < down_from
             if track_up:
                 result.stmt_in_up[stmt.index] = in_up
@@ -762,7 +825,14 @@ def lint(
         if _overrides(type(rule), "check_document"):
             if rule.needs_catalog and catalog is None:
                 continue
+            check_cancelled()
             run(rule, rule.check_document, ctx)
+    if document.language != "sql":
+        tree = ctx.facts.get("app_tree")
+        if tree is not None:
+            from .app_incremental import chunks_of
+
+            result.chunks = chunks_of(tree)
 
     by_code = {type(r).code: type(r) for r in rules}
     for f in findings:

@@ -143,12 +143,29 @@ def parse(text: str | bytes, name: str, old_tree: ts.Tree | None = None) -> ts.T
 
     Every tree-sitter parse goes through here, so one bad file cannot take the process down."""
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if old_tree is None:
+        key = (name, data)
+        tree = _RECENT.get(key)
+        if tree is not None:  # the same text parsed again in one analysis (routes, SQL strings)
+            return tree
     reason = parse_refusal(data, name)
     if reason is not None:
         raise ParseRefused(reason)
     if old_tree is not None:
         return parser(name).parse(data, old_tree)
-    return parser(name).parse(data)
+    tree = parser(name).parse(data)
+    _RECENT[key] = tree
+    try:
+        while len(_RECENT) > 4:
+            del _RECENT[next(iter(_RECENT))]
+    except (KeyError, RuntimeError):  # another thread trimmed it at the same time
+        pass
+    return tree
+
+
+# the last few trees parsed, by (grammar, text): the analyses of one document ask for its
+# tree several times; a tree is never edited after parsing
+_RECENT: dict[tuple[str, bytes], ts.Tree] = {}
 
 
 @cache

@@ -213,8 +213,11 @@ def clean_sql(
             omap.copy(n, base + src_pos)
             src_pos += n
 
+    replaced = False
+
     def emit_replace(original: str, replacement: str) -> None:
-        nonlocal src_pos
+        nonlocal src_pos, replaced
+        replaced = replaced or original != replacement
         n = len(original.encode("utf-8", "surrogatepass"))
         out.append(replacement)
         omap.replace(len(replacement.encode()), base + src_pos, n)
@@ -257,6 +260,9 @@ def clean_sql(
             emit_copy(original)
         char_pos = m.end()
     emit_copy(text[char_pos:])
+    if not replaced:  # (a jsonb `?`, a `%s` in a string): the text itself, so that an
+        # editor's next analysis of it can be incremental (it needs offsets that map 1:1)
+        return text, OffsetMap.identity(src_pos, base)
     return "".join(out), omap
 
 

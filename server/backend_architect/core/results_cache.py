@@ -7,9 +7,10 @@ project's schema files) and the content of the project's other files of the same
 kind (rules compare a migration with its siblings, a handler with the modules it
 imports). A second run over an unchanged tree reads every report from here.
 
-Entries are written to a temporary file and renamed into place, so concurrent runs
-see a whole entry or none; an entry that cannot be read is ignored (and checked
-again). The folder is kept under a size cap: least recently used entries (by mtime,
+Entries are JSON: plain data, rebuilt only into the report classes registered here
+(reading an entry never runs code, whoever wrote the folder). They are written to a
+temporary file and renamed into place, so concurrent runs see a whole entry or none;
+an entry that cannot be read is ignored (and checked again). The folder is kept under a size cap: least recently used entries (by mtime,
 touched on every hit) go first.
 
 Where: ``$BACKEND_ARCHITECT_CACHE_DIR/results`` (default ``~/.cache/backend-architect``,
@@ -19,14 +20,90 @@ or ``$XDG_CACHE_HOME/backend-architect``); cap: ``$BACKEND_ARCHITECT_RESULTS_CAC
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import hashlib
+import json
 import os
-import pickle
 import sys
 
-FORMAT = 1  # bump when what an entry holds changes
+FORMAT = 2  # bump when what an entry holds changes
 DEFAULT_MAX_MB = 256
-_MAGIC = b"BARC"
+_MAGIC = b"BARC2\n"
+
+
+def _classes() -> dict[str, type]:
+    """The only types an entry may hold besides JSON's own: the report's dataclasses and enums."""
+    from ..cli import FileReport, Problem
+    from .files import TextStyle
+    from .findings import Applicability, Edit, Finding, Fix, NewFile, Severity
+
+    return {
+        c.__name__: c
+        for c in (
+            FileReport,
+            Problem,
+            TextStyle,
+            Finding,
+            Fix,
+            Edit,
+            NewFile,
+            Severity,
+            Applicability,
+        )
+    }
+
+
+def encode(value) -> object:
+    """``value`` as JSON data: dataclasses and enums tagged with their class name, tuples
+    and dicts with non-string keys tagged too (so that they come back as they were)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, enum.Enum):
+        return {"!e": type(value).__name__, "v": value.value}
+    if isinstance(value, str):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            "!c": type(value).__name__,
+            "f": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
+    if isinstance(value, tuple):
+        return {"!t": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {"!d": [[encode(k), encode(v)] for k, v in value.items()]}
+    raise TypeError(f"cannot store a {type(value).__name__} in the results cache")
+
+
+def decode(data, classes: dict[str, type]):
+    """The value :func:`encode` made; an unknown tag raises ValueError (the entry is a miss)."""
+    if isinstance(data, list):
+        return [decode(v, classes) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if "!c" in data:
+        cls = classes.get(data["!c"])
+        if cls is None or not dataclasses.is_dataclass(cls):
+            raise ValueError(f"unknown class {data['!c']!r}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        fields = {k: decode(v, classes) for k, v in data["f"].items() if k in names}
+        return cls(**fields)
+    if "!e" in data:
+        cls = classes.get(data["!e"])
+        if cls is None or not issubclass(cls, enum.Enum):
+            raise ValueError(f"unknown enum {data['!e']!r}")
+        return cls(data["v"])
+    if "!t" in data:
+        return tuple(decode(v, classes) for v in data["!t"])
+    if "!d" in data:
+        return {_hashable(decode(k, classes)): decode(v, classes) for k, v in data["!d"]}
+    raise ValueError("untagged object")
+
+
+def _hashable(key):
+    return tuple(key) if isinstance(key, list) else key
 
 
 def default_dir() -> str:
@@ -118,9 +195,15 @@ class ResultsCache:
         self.written = 0
         self._folders: set[str] = set()
         self._serial = 0
+        self._classes: dict[str, type] | None = None
+
+    def _types(self) -> dict[str, type]:
+        if self._classes is None:
+            self._classes = _classes()
+        return self._classes
 
     def _path(self, key: str) -> str:
-        return os.path.join(self.directory, key[:2], key + ".pickle")
+        return os.path.join(self.directory, key[:2], key + ".json")
 
     def get(self, key: str):
         """The stored report, or None (absent, unreadable, or from another format)."""
@@ -134,7 +217,7 @@ class ResultsCache:
         try:
             if not data.startswith(_MAGIC):
                 raise ValueError("not an entry")
-            value = pickle.loads(data[len(_MAGIC) :])
+            value = decode(json.loads(data[len(_MAGIC) :]), self._types())
         except Exception:  # a torn or corrupted entry is only a miss
             self.misses += 1
             try:
@@ -155,7 +238,7 @@ class ResultsCache:
             return
         path = self._path(key)
         try:
-            data = _MAGIC + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            data = _MAGIC + json.dumps(encode(value), separators=(",", ":")).encode()
             folder = os.path.dirname(path)
             if folder not in self._folders:
                 os.makedirs(folder, exist_ok=True)

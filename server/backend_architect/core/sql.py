@@ -359,6 +359,12 @@ _STATEMENT_START_B = re.compile(
 )
 
 
+def _recovered_size(parts, raw: bytes) -> int:
+    # the key, and each part's text and parse JSON (as parse_statement's cache counts them)
+    return 2 * len(raw) + 200 + sum(2 * len(p[2]) + len(p[4] or "") + 100 for p in parts or ())
+
+
+@byte_lru_cache(8 * MB, _recovered_size)
 def _recover(raw: bytes):
     """Split a piece that does not parse (a missing ';', a half-typed statement) into
     statements that do, so one error does not hide the findings around it.
@@ -366,6 +372,8 @@ def _recover(raw: bytes):
     tree-sitter-postgres recovers from the error and tells where statements start;
     when it sees only one, lines starting with a statement keyword are the cut points.
     Returns [(rel_start, rel_end, text, kind, node, error)] or None when nothing parses.
+    Cached by the piece's bytes: a broken statement is recovered again on every edit elsewhere
+    when the file is analysed whole.
     """
     from . import languages
 

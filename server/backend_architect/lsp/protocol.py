@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import RPCRequest
 from pygls.protocol.language_server import lsp_method
@@ -76,6 +76,32 @@ class ArchitectProtocol(LanguageServerProtocol):
             )
             return
         super().handle_message(message)
+
+    def send_plain(self, data: dict) -> None:
+        """Send a message that is plain JSON already (no lsprotocol objects in it), encoded
+        with orjson: a publishDiagnostics of a large file is hundreds of kilobytes."""
+        try:
+            import orjson
+
+            body = orjson.dumps(data)
+        except Exception:  # no orjson, or text it refuses (a lone surrogate): the usual way
+            self._send_data(data)
+            return
+        if self.writer is None:
+            log.error("unable to send data: no transport")
+            return
+        header = (
+            f"Content-Length: {len(body)}\r\n"
+            f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+        ).encode("ascii")
+        try:
+            self.writer.write(header + body)
+        except BrokenPipeError:
+            log.exception("sending data failed: broken pipe")
+            raise
+        except Exception as error:
+            log.exception("sending data failed")
+            self._server._report_server_error(error, JsonRpcInternalError)
 
     def _log(self, message: str) -> None:
         self.notify(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import itertools
 import logging
@@ -47,6 +48,10 @@ class ArchitectServer(LanguageServer):
         from .handlers.index_advice import IndexAdvice
 
         self.session.index_advice = IndexAdvice(self)  # connects only with a database configured
+        # the messages read ahead of the handlers (set by serve(); None when driven another way)
+        self.incoming = None
+        self.full_timers: dict = {}  # uri -> pending full analysis after an approximate one
+        self.source_action_cache: dict = {}  # uri -> (key, snapshot, its source actions)
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log errors the client did not ask about (a malformed message, a failing
@@ -77,17 +82,70 @@ def _show_warnings(ls: ArchitectServer, warnings: list[str]) -> None:
         )
 
 
-def _analyse_and_publish(ls: ArchitectServer, uri: str) -> None:
+def _stale(ls: ArchitectServer, uri: str) -> bool:
+    """Whether a newer notification about ``uri`` is already waiting to be handled."""
+    return ls.incoming is not None and ls.incoming.stale(uri)
+
+
+def _analyse_and_publish(
+    ls: ArchitectServer, uri: str, cancellable: bool = False, whole: bool = False
+) -> None:
+    """Analyse the open document and publish its diagnostics. ``cancellable``: stop (and
+    publish nothing) when a newer version arrives meanwhile; ``whole``: not incrementally."""
     open_doc = ls.documents.get(uri)
     if open_doc is None:
         return
     doc = ls.session.document_for(uri, open_doc.text, open_doc.version, open_doc.language_id)
     if doc.language is None:
         return
-    snap = ls.session.analyse(doc)
+    from ..core.engine import Cancelled
+
+    try:
+        snap = ls.session.analyse(
+            doc, cancelled=(lambda: _stale(ls, uri)) if cancellable else None, whole=whole
+        )
+    except Cancelled:
+        return  # the newer version's analysis publishes
+    if cancellable and _stale(ls, uri):
+        return  # analysed (the next edit starts from it), but outdated: publish the newer one
     diagnostics_handler.publish(ls, ls.session, snap)
     diagnostics_handler.skipped_notice(ls, snap, ls.skip_notified)
+    _after_approximate(ls, uri, snap)
     _collect_now_and_then()
+
+
+FULL_ANALYSIS_DELAY = 0.5  # seconds without edits before an approximate result is redone whole
+
+
+def _after_approximate(ls: ArchitectServer, uri: str, snap) -> None:
+    """An incremental analysis of application code re-checked only the edited definition;
+    once the user pauses, the whole file is analysed again (cancelled by the next edit)."""
+    timer = ls.full_timers.pop(uri, None)
+    if timer is not None:
+        timer.cancel()
+    if not snap.result.approximate:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not running under the event loop: analyse now
+        _analyse_and_publish(ls, uri, whole=True)
+        return
+    version = snap.document.version
+
+    def run() -> None:
+        ls.full_timers.pop(uri, None)
+        current = ls.session.snapshot(uri)
+        open_doc = ls.documents.get(uri)
+        if (
+            open_doc is None
+            or open_doc.version != version
+            or current is None
+            or not current.result.approximate
+        ):
+            return
+        _analyse_and_publish(ls, uri, cancellable=True, whole=True)
+
+    ls.full_timers[uri] = loop.call_later(FULL_ANALYSIS_DELAY, run)
 
 
 FULL_COLLECTION_EVERY = 50  # analyses
@@ -154,8 +212,12 @@ def did_open(ls: ArchitectServer, params: types.DidOpenTextDocumentParams) -> No
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: ArchitectServer, params: types.DidChangeTextDocumentParams) -> None:
-    """Analyse the changed document."""
-    _analyse_and_publish(ls, params.text_document.uri)
+    """Analyse the changed document, unless a newer change is already waiting (a burst of
+    edits is analysed once, for its last version); a newer change cancels the analysis."""
+    uri = params.text_document.uri
+    if _stale(ls, uri):
+        return
+    _analyse_and_publish(ls, uri, cancellable=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -178,6 +240,10 @@ def did_change_watched_files(
 def did_close(ls: ArchitectServer, params: types.DidCloseTextDocumentParams) -> None:
     """Forget the document and clear its diagnostics."""
     ls.session.forget(params.text_document.uri)
+    ls.source_action_cache.pop(params.text_document.uri, None)
+    timer = ls.full_timers.pop(params.text_document.uri, None)
+    if timer is not None:
+        timer.cancel()
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
@@ -216,10 +282,27 @@ def code_action(ls: ArchitectServer, params: types.CodeActionParams):
     actions = code_actions_handler.code_actions(
         ls.session, snap, params, lazy_fix_all=_resolves_edits(ls)
     )
+    actions += _source_actions(ls, snap, params)
+    return actions or None
+
+
+def _source_actions(ls: ArchitectServer, snap, params: types.CodeActionParams) -> list:
+    """The schema's source actions (indexes the file needs): they read every query of the
+    file, so they are made once per version, and not for the requests an editor sends by
+    itself as the cursor moves (it shows source actions only in its Source Action menu,
+    which asks with ``only`` or as an invoked request)."""
+    context = params.context
+    if context.trigger_kind == types.CodeActionTriggerKind.Automatic and not context.only:
+        return []
+    cached = ls.source_action_cache.get(snap.document.uri)
+    key = (id(snap), context.only and tuple(context.only))
+    if cached is not None and cached[0] == key and cached[1] is snap:
+        return list(cached[2])
     from ..commands import schema_commands  # loaded on first use: keeps start-up short
 
-    actions += schema_commands.source_actions(ls.session, snap, params)
-    return actions or None
+    found = schema_commands.source_actions(ls.session, snap, params)
+    ls.source_action_cache[snap.document.uri] = (key, snap, found)
+    return list(found)
 
 
 def _resolves_edits(ls: ArchitectServer) -> bool:
@@ -299,13 +382,35 @@ for _name in COMMANDS:
     server.command(command_id(_name) + ".ai")(_make_ai_command(_name))
 
 
+def _start_io(ls: ArchitectServer) -> None:
+    """pygls's stdio server, with the messages read ahead by :class:`~.incoming.Incoming`
+    (so that a handler knows when newer edits of its document are waiting)."""
+    import threading
+
+    from pygls.io_ import StdoutWriter
+
+    from .incoming import Incoming, serve as serve_messages
+
+    ls._stop_event = threading.Event()
+    ls.incoming = Incoming(sys.stdin.buffer)
+    ls.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+    try:
+        asyncio.run(serve_messages(ls, ls.incoming))
+    except BrokenPipeError:
+        log.error("the connection to the client is lost; shutting down")
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        ls.shutdown()
+
+
 def serve() -> None:
     logging.basicConfig(level=logging.WARNING)
     # Parse caches hold many small objects; full collections over them show up as
     # latency spikes while typing. Collect less often and keep start-up objects out.
     gc.set_threshold(50_000, 50, 100)
     gc.freeze()
-    server.start_io()
+    _start_io(server)
     server.verifier.shutdown()  # the throwaway PostgreSQL of verify on save, if one was started
     server.session.index_advice.shutdown()  # index checks still queued are dropped
     # LSP: exit after shutdown ends with 0, without it (or when the client went away) with 1

@@ -10,14 +10,17 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from ..config import Settings
 from ..core.document import Document, language_for_path, LANGUAGE_ALIASES, uri_to_path
-from ..core.engine import LintResult, lint
 from ..core.findings import Fix, minimal_edit  # noqa: F401  (minimal_edit: re-exported for the commands)
 from . import settings as lsp_settings
+
+if TYPE_CHECKING:
+    from ..core.engine import LintResult
 
 log = logging.getLogger(__name__)
 SOURCE = "backend-architect"
@@ -74,9 +77,18 @@ class Session:
         """What the project model says the document is."""
         from ..project import file_info
 
+        key = ("file_info", id(self.settings))
+        cached = document._cache.get(key)  # hover and code actions ask again for the same text
+        if cached is not None and cached[0] is self.settings:
+            return cached[1]
         if not document.path or not os.path.isabs(document.path):
-            return file_info("", self.settings, document.text, language=document.language)
-        return file_info(document.path, self.settings, document.text, language=document.language)
+            info = file_info("", self.settings, document.text, language=document.language)
+        else:
+            info = file_info(
+                document.path, self.settings, document.text, language=document.language
+            )
+        document._cache[key] = (self.settings, info)
+        return info
 
     def catalog_for(self, info) -> object:
         """The schema of the document's own project: the workspace's, or a nested project's."""
@@ -101,7 +113,15 @@ class Session:
                 self.catalogs[root] = None
         return self.catalogs[root]
 
-    def analyse(self, document: Document) -> Snapshot:
+    def analyse(self, document: Document, cancelled=None, whole: bool = False) -> Snapshot:
+        """Lint ``document`` and keep the result as its snapshot. ``cancelled``: see
+        :func:`~backend_architect.core.engine.lint` (raises ``Cancelled``); ``whole``:
+        a full analysis, not an incremental one."""
+        from ..core.engine import (
+            LintResult,
+            lint,
+        )  # loaded with the first document: initialize stays quick
+
         settings = self.settings
         info = self.file_info(document)
         if settings.is_excluded(document.path):
@@ -128,10 +148,11 @@ class Session:
                 document,
                 settings,
                 catalog,
-                previous=old.result if old else None,
+                previous=old.result if old and not whole else None,
                 info=info,
                 catalog_before=before,
                 history="hint",
+                cancelled=cancelled,
             )
         snap = Snapshot(document, result, settings)
         with self.lock:

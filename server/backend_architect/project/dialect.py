@@ -119,10 +119,15 @@ _MYSQL_AUTO = re.compile(r"\bAUTO_INCREMENT\b", re.I)
 _MYSQL_CHARSET = re.compile(r"\bDEFAULT\s+(?:CHARSET|CHARACTER\s+SET)\s*=", re.I)
 _BACKTICK_DDL = re.compile(r"\b(?:CREATE|ALTER)\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`", re.I)
 _SQLITE_AUTO = re.compile(r"\bAUTOINCREMENT\b", re.I)
-_SQLITE_PRAGMA = re.compile(r"^\s*PRAGMA\s+\w+", re.I | re.M)
+# [^\S\n]: blanks within the line (a \s* at a line start can run over every blank line after it)
+_SQLITE_PRAGMA = re.compile(r"^[^\S\n]*PRAGMA\s+\w+", re.I | re.M)
 _SQLSERVER = re.compile(
-    r"^\s*GO\s*$|\bIDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)|\bNVARCHAR\s*\(\s*MAX\s*\)", re.I | re.M
+    r"^[^\S\n]*GO[^\S\n]*$|\bIDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)|\bNVARCHAR\s*\(\s*MAX\s*\)",
+    re.I | re.M,
 )
+# what _SQLSERVER needs besides a word, in lower case (a case-sensitive search is much faster):
+# "identity" is in every IDENTITY column, only SQL Server's takes numbers in parentheses
+_SQLSERVER_HINT = re.compile(r"^[^\S\n]*go[^\S\n]*$|identity\s*\(\s*\d|nvarchar", re.M)
 _CONTENT_SCAN = 64 * 1024
 
 
@@ -136,6 +141,8 @@ def from_content(text: str) -> Evidence | None:
     for rx, dialect, words in _CONTENT_PATTERNS:
         if not any(w in low for w in words):
             continue
+        if rx is _SQLSERVER and not _SQLSERVER_HINT.search(low):
+            continue
         m = rx.search(head)
         if m:
             return Evidence(dialect, f"syntax {m.group(0).strip()!r}")
@@ -146,7 +153,7 @@ def from_content(text: str) -> Evidence | None:
 _CONTENT_PATTERNS = (
     (_MYSQL_ENGINE, "mysql", ("engine",)),
     (_MYSQL_AUTO, "mysql", ("auto_increment",)),
-    (_MYSQL_CHARSET, "mysql", ("default",)),
+    (_MYSQL_CHARSET, "mysql", ("charset", "character")),
     (_SQLITE_AUTO, "sqlite", ("autoincrement",)),
     (_SQLITE_PRAGMA, "sqlite", ("pragma",)),
     (_BACKTICK_DDL, "mysql", ("`",)),

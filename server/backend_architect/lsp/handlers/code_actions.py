@@ -12,7 +12,6 @@ import logging
 
 from lsprotocol import types
 
-from ...core.engine import fix_document, suppression_edit
 from ...core.findings import Finding, Fix
 from ...core.registry import rule_by_code
 from ...core.findings import minimal_edit
@@ -103,6 +102,8 @@ def _quick_fixes(
                 edit=session.workspace_edit(doc, fix.edits, fix),
             )
         )
+    from ...core.engine import suppression_edit
+
     start = session.offset(doc, diag.range.start)
     pseudo = Finding(str(diag.code), diag.message, start, start)
     actions.append(
@@ -110,7 +111,7 @@ def _quick_fixes(
             title=f"Disable {diag.code} for this line",
             kind=types.CodeActionKind.QuickFix,
             diagnostics=[diag],
-            edit=session.workspace_edit(doc, [suppression_edit(doc, pseudo)]),
+            edit=session.workspace_edit(doc, [suppression_edit(doc, pseudo, _regions(snap))]),
         )
     )
     return actions
@@ -118,6 +119,8 @@ def _quick_fixes(
 
 def fix_all_action(session: Session, snap: Snapshot) -> types.CodeAction | None:
     doc = snap.document
+    from ...core.engine import fix_document
+
     fixed = fix_document(doc, snap.settings, session.catalog, safe_only=True)
     if fixed.text == doc.text:
         return None
@@ -144,6 +147,16 @@ def resolve_fix_all(
     if resolved is not None:
         action.edit = resolved.edit
     return action
+
+
+def _regions(snap: Snapshot):
+    """The analysed SQL strings of application code (None: look for them again)."""
+    if snap.document.language == "sql" or snap.result.skipped:
+        return None
+    if not snap.result.regions and not snap.result.findings:
+        return None
+    # the strings themselves, not SQL nested inside their statements (DO bodies)
+    return [r for r in snap.result.regions if "outer" not in getattr(r, "meta", {})]
 
 
 def _finding_for(snap: Snapshot, diag: types.Diagnostic, session: Session) -> Finding | None:

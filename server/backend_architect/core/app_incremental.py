@@ -1,0 +1,330 @@
+"""Re-analysing only the top-level definition an edit touched in application code.
+
+A full analysis of a Python, TypeScript, JavaScript or Go file parses it and runs
+every rule over every handler and SQL string: hundreds of milliseconds for a file of
+a few thousand lines. After an edit inside one function (class, route
+registration), the findings elsewhere stay as they were; only the edited
+definition is analysed again, in a copy of the file without the other top-level
+definitions (the copy's offsets are mapped back to the file's). What the edited
+definition can depend on stays in the copy: imports and short
+top-level statements (``router = APIRouter()``, ``var db *sql.DB``), the
+definitions whose names it mentions, and those that mention its name (the Go
+function that registers it as a handler).
+
+Falls back to the full analysis (returns None) whenever the edit could change
+more than the definition: it touches an import or a short top-level statement, the
+edited text no longer parses as definitions inside the edited span (an unclosed
+bracket running into what follows), or the file is small (a full analysis is fast).
+A result made this way is marked ``approximate``: findings elsewhere that depend on
+the edited definition through something other than a name (rare) are refreshed by
+the full analysis the server runs once the user pauses.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+from typing import Any
+
+from .document import Document
+from .findings import Edit, Finding, Fix, common_prefix_len, common_suffix_len
+
+MIN_LINES = 400  # smaller files are analysed whole: it is fast, and always exact
+SHORT_LINES = 3  # top-level statements this short are context, always kept visible
+CONTEXT_TYPES = frozenset(
+    {
+        "import_statement",
+        "import_from_statement",
+        "future_import_statement",
+        "import_declaration",
+        "package_clause",
+        "ERROR",
+    }
+)
+_NAME_TYPES = ("identifier", "type_identifier", "field_identifier", "property_identifier")
+
+
+def chunk_name(node) -> str | None:
+    """The name a top-level definition introduces (function, class, variable), if any."""
+    n = node
+    for _ in range(4):
+        name = n.child_by_field_name("name") or n.child_by_field_name("left")
+        if name is not None:
+            return name.text.decode("utf-8", "surrogatepass") if name.type in _NAME_TYPES else None
+        nxt = n.child_by_field_name("definition") or n.child_by_field_name("declaration")
+        if nxt is None:
+            named = [c for c in n.named_children if c.type != "comment"]
+            nxt = named[0] if named else None
+        if nxt is None:
+            return None
+        n = nxt
+    return None
+
+
+def chunks_of(tree) -> tuple:
+    """(start, end, maskable, name) of each top-level node of a tree-sitter tree."""
+    out = []
+    for node in tree.root_node.children:
+        lines = node.end_point[0] - node.start_point[0] + 1
+        maskable = node.type not in CONTEXT_TYPES and lines > SHORT_LINES
+        out.append(
+            (node.start_byte, node.end_byte, maskable, chunk_name(node) if maskable else None)
+        )
+    return tuple(out)
+
+
+def fast_path(document: Document, previous, run_full) -> Any | None:
+    """The result for ``document`` from ``previous`` plus an analysis of the edited
+    definition alone, or None when the whole file has to be analysed.
+
+    ``run_full(doc)`` lints a document (here: the copy without the other definitions)."""
+    if previous is None or not previous.chunks or previous.errors or previous.skipped:
+        return None
+    old_doc = previous.document
+    if old_doc.path != document.path or old_doc.language != document.language:
+        return None
+    if document.text.count("\n") < MIN_LINES:
+        return None
+    old, new = old_doc.data, document.data
+    p = common_prefix_len(old, new)
+    q = common_suffix_len(old, new, min(len(old), len(new)) - p)
+    change_end = len(old) - q
+    delta = len(new) - len(old)
+    chunks = previous.chunks
+    starts = [c[0] for c in chunks]
+    # chunks the edit touches (or lies between): i .. j
+    i = bisect.bisect_right(starts, p) - 1
+    if i < 0 or chunks[i][1] < p:
+        i += 1  # the edit starts in a gap: from the next chunk on
+    j = bisect.bisect_right(starts, change_end) - 1
+    # an edit that leaves something open (a bracket, a string) runs into what follows: the
+    # span then takes in the next definitions too, twice as many each round
+    for _ in range(6):
+        result = _attempt(document, previous, run_full, p, change_end, delta, i, j)
+        if result is not _GROW:
+            return result
+        if j + 1 >= len(chunks):
+            break
+        j = min(len(chunks) - 1, max(j, i) + max(1, j + 1 - i))
+    return _fallback("structure")
+
+
+_GROW = object()
+
+
+def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j):
+    """fast_path for the definitions i..j; _GROW when what they parse to runs past them."""
+    new = document.data
+    chunks = previous.chunks
+    lo = min(p, chunks[i][0]) if i < len(chunks) else p
+    hi = max(change_end, chunks[j][1]) if j >= 0 and j >= i else change_end
+    touched = chunks[i : j + 1] if j >= i else ()
+    if any(not c[2] for c in touched):
+        return _fallback(
+            "context chunk"
+        )  # an import or a short statement: other definitions may depend on it
+    # neighbours: an edit at a chunk's very edge may join it with the next line
+    if i > 0 and chunks[i - 1][1] >= lo - 1 or j + 1 < len(chunks) and chunks[j + 1][0] <= hi + 1:
+        return _fallback("edge")
+    new_lo, new_hi = lo, hi + delta
+    edited = new[new_lo:new_hi]
+    mentioned = set(re.findall(rb"[A-Za-z_]\w*", edited))
+    names = {c[3].encode() for c in touched if c[3]}
+    # the copy: the new text without the definitions the edited one does not mention
+    pieces = []
+    offsets = OffsetMap()
+    at = 0  # in the new text
+    size = 0  # of the copy so far
+    for k, (start, end, maskable, name) in enumerate(chunks):
+        if i <= k <= j:
+            continue
+        s, e = (start + delta, end + delta) if k > j else (start, end)
+        if not maskable or name is not None and name.encode() in mentioned:
+            continue
+        if names and _mentions(new, s, e, names):
+            continue  # e.g. the function that registers the edited one as a handler
+        if s < at:
+            return _fallback("overlap")
+        offsets.add(at, size)
+        pieces.append(new[at:s])
+        size += s - at
+        at = e
+    offsets.add(at, size)
+    pieces.append(new[at:])
+    try:
+        copy_text = b"".join(pieces).decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return _fallback("decode")
+    copy = Document(
+        copy_text,
+        path=document.path,
+        language=document.language,
+        version=document.version,
+        uri=document.uri,
+    )
+    part = run_full(copy)
+    if part.errors or part.skipped or part.chunks is None:
+        return _fallback("copy errors")
+    # what the edited span parses to must stay inside it (an unclosed bracket running into
+    # the next statement falls back). A half-typed definition may parse as an error or as
+    # short statements: they take the definition's place (nothing else refers to them).
+    fresh = []
+    for cs, ce, maskable, name in part.chunks:
+        s, e = offsets.start(cs), offsets.end(ce)
+        if e <= new_lo or s >= new_hi:
+            continue
+        if e > new_hi and s < new_hi:
+            return _GROW
+        if s < new_lo:
+            # a syntax error whose recovery reaches back over what comes before: the span
+            # stays one definition until it parses again (the full analysis at the pause
+            # shows what the error does to the rest)
+            fresh = [(new_lo, new_hi, True, None)]
+            part.broken_syntax = True
+            break
+        fresh.append((s, e, True, name if maskable else None))
+    findings: list[Finding] = []
+    for f in previous.findings:
+        if lo <= f.start < hi:
+            continue
+        moved = relocated(f, lo, hi, delta)
+        if moved is None:
+            return _fallback("fix into the edit")  # a fix elsewhere that rewrites the edited text
+        findings.append(moved)
+    for f in part.findings:
+        start = offsets.start(f.start)
+        if new_lo <= start < new_hi:
+            findings.append(offsets.finding(f))
+    findings.sort(key=Finding.sort_key)
+    new_chunks = [c for c in chunks[:i]]
+    new_chunks += fresh
+    new_chunks += [(s + delta, e + delta, m, n) for s, e, m, n in chunks[j + 1 :]]
+    part.document = document
+    part.findings = findings
+    part.chunks = tuple(new_chunks)
+    # where the SQL strings are (a suppression comment goes after a multi-line one)
+    part.regions = (
+        [r for r in previous.regions if r.host_end <= lo]
+        + [
+            HostSpan(r.kind, offsets.start(r.host_start), offsets.end(r.host_end))
+            for r in part.regions
+            if new_lo <= offsets.start(r.host_start) < new_hi
+        ]
+        + [
+            HostSpan(r.kind, r.host_start + delta, r.host_end + delta)
+            for r in previous.regions
+            if r.host_start >= hi
+        ]
+    )
+    part.statements = []  # the copy's; only SQL documents' statements are read back
+    part.approximate = True
+    part.incremental = True
+    return part
+
+
+@dataclasses.dataclass(frozen=True)
+class HostSpan:
+    """Where a SQL string sits in the document (all a region is needed for once checked)."""
+
+    kind: str
+    host_start: int
+    host_end: int
+
+
+class OffsetMap:
+    """Offsets in the copy -> offsets in the document, one shift per kept piece."""
+
+    def __init__(self) -> None:
+        self.copy_starts: list[int] = []
+        self.shifts: list[int] = []
+
+    def add(self, doc_start: int, copy_start: int) -> None:
+        self.copy_starts.append(copy_start)
+        self.shifts.append(doc_start - copy_start)
+
+    def start(self, offset: int) -> int:
+        k = max(0, bisect.bisect_right(self.copy_starts, offset) - 1)
+        return offset + self.shifts[k]
+
+    def end(self, offset: int) -> int:
+        k = max(0, bisect.bisect_left(self.copy_starts, offset) - 1)
+        return offset + self.shifts[k]
+
+    def finding(self, f: Finding) -> Finding:
+        fix = f.fix
+        if fix is not None:
+            fix = dataclasses.replace(
+                fix,
+                edits=tuple(
+                    Edit(self.start(e.start), max(self.start(e.start), self.end(e.end)), e.new_text)
+                    for e in fix.edits
+                ),
+            )
+        return dataclasses.replace(f, start=self.start(f.start), end=self.end(f.end), fix=fix)
+
+
+FALLBACKS: dict[str, int] = {}  # why the whole file was analysed instead (for the benchmarks)
+
+
+def _fallback(why: str) -> None:
+    FALLBACKS[why] = FALLBACKS.get(why, 0) + 1
+
+
+def _mentions(data: bytes, start: int, end: int, names: set[bytes]) -> bool:
+    segment = data[start:end]
+    for name in names:
+        k = segment.find(name)
+        while k >= 0:
+            before = segment[k - 1 : k] if k else b""
+            after = segment[k + len(name) : k + len(name) + 1]
+            if not (before.isalnum() or before == b"_") and not (after.isalnum() or after == b"_"):
+                return True
+            k = segment.find(name, k + 1)
+    return False
+
+
+def relocated(f: Finding, lo: int, hi: int, delta: int) -> Finding | None:
+    """``f`` (outside the edited span [lo, hi)) with its offsets and its fix's moved by the
+    edit: those after the span by ``delta``; None when its fix edits text inside the span."""
+    fix = f.fix
+    if fix is not None and fix.edits:
+        edits = fix.edits
+        if any(lo <= e.end and e.start < hi or e.start == lo == hi for e in edits):
+            moved = []
+            for e in edits:
+                s, t = _move(e.start, lo, hi, delta), _move(e.end, lo, hi, delta)
+                if s is None or t is None:
+                    return None
+                moved.append(Edit(s, t, e.new_text))
+            edits = tuple(moved)
+        elif any(e.start >= hi for e in edits):
+            edits = tuple(
+                Edit(e.start + delta, e.end + delta, e.new_text) if e.start >= hi else e
+                for e in edits
+            )
+        if edits is not fix.edits:
+            fix = Fix(fix.title, edits, fix.applicability, fix.new_files)
+    if f.start >= hi and not f.start == lo == hi:
+        start, end = f.start + delta, f.end + delta
+    elif f.end < lo:
+        start, end = f.start, f.end
+    else:
+        start, end = _move(f.start, lo, hi, delta), _move(f.end, lo, hi, delta)
+        if start is None or end is None:
+            return None
+    if start == f.start and end == f.end and fix is f.fix:
+        return f  # the same object: its diagnostic JSON is reused
+    g = Finding(f.code, f.message, start, end, fix, f.severity, f.command, f.name, list(f.related))
+    published = f.__dict__.get("_lsp")  # its diagnostic JSON: the server moves it along
+    if published is not None:
+        g.__dict__["_lsp_moved"] = published
+    return g
+
+
+def _move(o: int, lo: int, hi: int, delta: int) -> int | None:
+    if o < lo:
+        return o
+    if o >= hi:  # (an insertion, lo == hi: what starts at it moves)
+        return o + delta
+    return None

@@ -1,0 +1,93 @@
+"""A burst of edits over stdio: the diagnostics that stay are the newest version's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "benchmarks"))
+from lsp_sync import SyncSession, comparable  # noqa: E402
+
+TEXT = 'import sqlite3\n\ndef f(cur, uid):\n    cur.execute("SELECT * FROM orders")\n'
+
+
+def test_after_a_burst_of_edits_the_newest_versions_diagnostics_are_published(tmp_path):
+    session = SyncSession(tmp_path)
+    try:
+        uri = session.open("app.py", TEXT)
+        session.diagnostics(uri, 1)
+        text = TEXT
+        last = 30
+        for version in range(2, last + 1):  # sent back to back, without waiting for anything
+            text += f'    cur.execute(f"DELETE FROM t{version} WHERE id = {{uid}}")\n'
+            session.change(uri, version, [{"text": text}])
+        newest = session.diagnostics(uri, last)
+        assert session.text(uri) == text  # a barrier: everything sent before it was handled
+        session._drain()
+        assert session.published[uri]["version"] == last  # nothing older came after it
+        # findings on the line the last edit added: these are the newest text's diagnostics
+        last_line = text.count("\n") - 1
+        assert any(d["range"]["start"]["line"] == last_line for d in newest), newest
+        # the same as a fresh analysis of the final text
+        session.close_doc(uri)
+        session.text(uri)
+        session.published.pop(uri, None)
+        session.open("app.py", text, last)
+        assert comparable(session.diagnostics(uri, last)) == comparable(newest)
+    finally:
+        session.close()
+
+
+def test_a_stale_fix_all_resolve_after_a_burst_answers_content_modified(tmp_path):
+    session = SyncSession(tmp_path)
+    try:
+        uri = session.open("q.sql", "SELECT * FROM orders WHERE id NOT IN (SELECT 1);\n")
+        session.diagnostics(uri, 1)
+        action = {
+            "title": "Backend Architect: fix all safe findings",
+            "kind": "source.fixAll.backend-architect",
+            "data": {"fixAll": uri, "version": 1},
+        }
+        for version in range(2, 6):
+            session.change(uri, version, [{"text": f"SELECT * FROM orders{version};\n"}])
+        answer = session.request("codeAction/resolve", action)
+        assert "result" not in answer and answer["error"]["code"] == -32801  # ContentModified
+        assert session.text(uri) == "SELECT * FROM orders5;\n"
+    finally:
+        session.close()
+
+
+def test_an_edit_that_breaks_a_definition_is_analysed_whole_once_the_user_pauses(tmp_path):
+    """In a large file only the edited definition is analysed at once; when it does not
+    parse, the whole file is analysed again after a pause and published for the same
+    version: then the diagnostics equal a fresh analysis."""
+    unit = (
+        '\n@router.get("/things/{n}")\nasync def thing_{n}(db, key: str):\n'
+        '    rows = db.execute(text("SELECT * FROM things WHERE id = :i"), {{"i": key}})\n'
+        "    db.execute(f\"DELETE FROM things WHERE owner = '{{key}}'\")\n"
+        "    return [dict(r) for r in rows]\n\n"
+    )
+    text = "from fastapi import APIRouter\nfrom sqlalchemy import text\nrouter = APIRouter()\n"
+    text += "".join(unit.format(n=i) for i in range(80))
+    session = SyncSession(tmp_path)
+    try:
+        uri = session.open("app/api.py", text)
+        session.diagnostics(uri, 1)
+        at = text.index("async def thing_40")
+        at = text.index("db.execute(f", at) + len("db.execute(")
+        broken = text[:at] + "(" + text[at:]  # an unclosed parenthesis inside one handler
+        line = text.count("\n", 0, at)
+        column = at - (text.rfind("\n", 0, at) + 1)
+        position = {"line": line, "character": column}
+        session.change(uri, 2, [{"range": {"start": position, "end": position}, "text": "("}])
+        first = session.diagnostics(uri, 2)
+        session.published.pop(uri)
+        again = session.diagnostics(uri, 2)  # the whole file, after the pause
+        session.close_doc(uri)
+        session.text(uri)
+        session.published.pop(uri, None)
+        session.open("app/api.py", broken, 2)
+        assert comparable(again) == comparable(session.diagnostics(uri, 2))
+        assert first  # the quick answer came first, for the same version
+    finally:
+        session.close()
