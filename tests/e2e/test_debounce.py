@@ -12,6 +12,7 @@ TEXT = 'import sqlite3\n\ndef f(cur, uid):\n    cur.execute("SELECT * FROM order
 
 
 def test_after_a_burst_of_edits_the_newest_versions_diagnostics_are_published(tmp_path):
+    (tmp_path / "backend-architect.toml").write_text('extend-select = ["IV010"]\n')  # off by default
     session = SyncSession(tmp_path)
     try:
         uri = session.open("app.py", TEXT)
