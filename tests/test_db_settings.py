@@ -55,6 +55,8 @@ def test_what_the_extension_sends_is_what_the_server_reads():
         "explainOnHover": False,
         "verifyOnSave": True,
         "postgresBin": "/opt/pg/bin",
+        "sizeMigrations": True,
+        "smallTableRows": 500,
     }
     assert set(changed) == set(defaults)
     settings, warnings = from_mapping({"database": changed}, source="editor settings")

@@ -338,6 +338,9 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
         from .db.advice import check_index_findings
 
         notes = [Problem("note", note) for note in check_index_findings(result, settings)]
+        from .db.sizes import size_migration_findings
+
+        notes += [Problem("note", note) for note in size_migration_findings(result, settings)]
     report.skipped = result.skipped
     report.findings = result.findings
     if (

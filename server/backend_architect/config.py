@@ -61,6 +61,8 @@ class DatabaseSettings:
     postgres_bin: str | None = (
         None  # the folder of initdb/pg_ctl/postgres for verify (default: found)
     )
+    size_migrations: bool = False  # MIGRATION findings on small tables (reltuples) become hints
+    small_table_rows: int = 10000  # the row count below which a table is small
 
     def __repr__(self) -> str:  # never print the password
         from .db.devdb import mask_url
@@ -68,7 +70,8 @@ class DatabaseSettings:
         return (
             f"DatabaseSettings(url={mask_url(self.url)!r}, use_env={self.use_env}, statement_timeout_ms={self.statement_timeout_ms}, "
             f"lock_timeout_ms={self.lock_timeout_ms}, hypopg={self.hypopg}, explain_on_hover={self.explain_on_hover}, "
-            f"verify_on_save={self.verify_on_save}, postgres_bin={self.postgres_bin!r})"
+            f"verify_on_save={self.verify_on_save}, postgres_bin={self.postgres_bin!r}, "
+            f"size_migrations={self.size_migrations}, small_table_rows={self.small_table_rows})"
         )
 
 
@@ -365,7 +368,11 @@ def _convert(key: str, value: Any, default: Any) -> Any:
             if isinstance(x, bool) or not isinstance(x, int) or x <= 0:
                 raise TypeError(f"database.{name}: expected a positive number of milliseconds")
             out[name] = x
-        for name in ("use_env", "hypopg", "explain_on_hover", "verify_on_save"):
+        x = v.get("small_table_rows", default.small_table_rows)
+        if isinstance(x, bool) or not isinstance(x, int) or x < 0:
+            raise TypeError("database.small-table-rows: expected a number of rows (0 or more)")
+        out["small_table_rows"] = x
+        for name in ("use_env", "hypopg", "explain_on_hover", "verify_on_save", "size_migrations"):
             x = v.get(name, getattr(default, name))
             if not isinstance(x, bool):
                 raise TypeError(f"database.{name}: expected true or false")

@@ -28,6 +28,8 @@ export interface DatabaseSettings {
     explainOnHover: boolean;
     verifyOnSave: boolean;
     postgresBin: string;
+    sizeMigrations: boolean;
+    smallTableRows: number;
 }
 
 export interface BackendArchitectSettings {
@@ -69,6 +71,8 @@ export const DEFAULTS: Readonly<BackendArchitectSettings> = Object.freeze<Backen
         explainOnHover: true,
         verifyOnSave: false,
         postgresBin: '',
+        sizeMigrations: false,
+        smallTableRows: 10000,
     },
     ai: { enabled: false, model: 'claude-sonnet-4-5' },
     trace: { server: 'off' },
@@ -125,6 +129,12 @@ function readMilliseconds(get: SettingGetter, key: string, fallback: number): nu
     return value > 0 ? value : fallback;
 }
 
+/** A whole number of rows (0 or more), else the default. */
+function readRows(get: SettingGetter, key: string, fallback: number): number {
+    const value = Math.round(readNumber(get, key, fallback));
+    return value >= 0 ? value : fallback;
+}
+
 function readDatabase(get: SettingGetter): DatabaseSettings {
     const d = DEFAULTS.database;
     return {
@@ -136,6 +146,8 @@ function readDatabase(get: SettingGetter): DatabaseSettings {
         explainOnHover: readBoolean(get, 'database.explainOnHover', d.explainOnHover),
         verifyOnSave: readBoolean(get, 'database.verifyOnSave', d.verifyOnSave),
         postgresBin: readString(get, 'database.postgresBin', d.postgresBin),
+        sizeMigrations: readBoolean(get, 'database.sizeMigrations', d.sizeMigrations),
+        smallTableRows: readRows(get, 'database.smallTableRows', d.smallTableRows),
     };
 }
 

@@ -48,6 +48,9 @@ class ArchitectServer(LanguageServer):
         from .handlers.index_advice import IndexAdvice
 
         self.session.index_advice = IndexAdvice(self)  # connects only with a database configured
+        from .handlers.table_sizes import TableSizes
+
+        self.session.table_sizes = TableSizes(self)  # only with database.size-migrations on
         # the messages read ahead of the handlers (set by serve(); None when driven another way)
         self.incoming = None
         self.full_timers: dict = {}  # uri -> pending full analysis after an approximate one
@@ -413,6 +416,7 @@ def serve() -> None:
     _start_io(server)
     server.verifier.shutdown()  # the throwaway PostgreSQL of verify on save, if one was started
     server.session.index_advice.shutdown()  # index checks still queued are dropped
+    server.session.table_sizes.shutdown()
     # LSP: exit after shutdown ends with 0, without it (or when the client went away) with 1
     code = (
         server.exit_code

@@ -52,6 +52,7 @@ class Session:
     )  # path -> schema drift diagnostics (with a database configured)
     verified: dict = field(default_factory=dict)  # path -> what PostgreSQL did (verify on save)
     index_advice: object = None  # IX001 checked with HypoPG (handlers/index_advice.py)
+    table_sizes: object = None  # MIGRATION findings sized (handlers/table_sizes.py)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, editor_raw=None) -> list[str]:

@@ -84,6 +84,8 @@ describe('package.json', () => {
             'database.hypopg',
             'database.lockTimeoutMs',
             'database.postgresBin',
+            'database.sizeMigrations',
+            'database.smallTableRows',
             'database.statementTimeoutMs',
             'database.url',
             'database.useEnv',

@@ -38,6 +38,8 @@ describe('readSettings', () => {
                 explainOnHover: true,
                 verifyOnSave: false,
                 postgresBin: '',
+                sizeMigrations: false,
+                smallTableRows: 10000,
             },
             ai: { enabled: false, model: 'claude-sonnet-4-5' },
             trace: { server: 'off' },
@@ -160,6 +162,8 @@ describe('toInitializationOptions', () => {
                 explainOnHover: true,
                 verifyOnSave: false,
                 postgresBin: '',
+                sizeMigrations: false,
+                smallTableRows: 10000,
             },
             ai: { enabled: true, model: 'claude-sonnet-4-5' },
         });

@@ -55,6 +55,8 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
     findings = snap.result.findings
     if session.index_advice is not None:  # IX001 checked with HypoPG (in the background)
         findings = session.index_advice.findings(session, snap)
+    if session.table_sizes is not None:  # MIGRATION findings sized (database.size-migrations)
+        findings = session.table_sizes.findings(snap, findings)
     for f in findings:
         cached = f.__dict__.get("_lsp")
         moved = None if cached is not None else f.__dict__.get("_lsp_moved")
