@@ -110,6 +110,7 @@ def _reset():
     from backend_architect.lsp.handlers import plan_hover
 
     sizes._FAILED.clear()
+    sizes._SESSIONS.clear()
     plan_hover._SESSIONS.clear()
 
 

@@ -37,11 +37,15 @@ NOT_SIZED = frozenset(
     }
 )
 _FAILED: set[str] = set()  # databases that could not be reached in this process: asked once
+_SESSIONS: dict[tuple, object] = {}  # the sessions ``check`` opened in this process
+# one catalog read for every table: [schema.]name, unqualified as the search path finds it
 _SIZES_SQL = (
-    "SELECT c.reltuples FROM pg_catalog.pg_class c "
+    "SELECT t.i, s.reltuples FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS t(nsp, rel, i) "
+    "LEFT JOIN LATERAL (SELECT c.reltuples FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE c.relkind IN ('r', 'p', 'm') AND c.relname = %(name)s "
-    "AND (n.nspname = %(schema)s OR (%(schema)s::text IS NULL AND pg_catalog.pg_table_is_visible(c.oid)))"
+    "WHERE c.relkind IN ('r', 'p', 'm') AND c.relname = t.rel "
+    "AND (n.nspname = t.nsp OR (t.nsp IS NULL AND pg_catalog.pg_table_is_visible(c.oid))) "
+    "LIMIT 1) s ON true"
 )
 
 
@@ -87,15 +91,20 @@ def targets(result) -> list[tuple[object, tuple[str, ...]]]:
     return out
 
 
-def table_rows(db, table: str) -> float | None:
-    """``reltuples`` of ``table`` ([schema.]name; unqualified: as the search path finds it).
-    None: no such table, or never analysed. Raises DevDatabaseError when the database cannot
-    be used."""
-    schema, _, name = table.rpartition(".")
-    rows = db.catalog(_SIZES_SQL, {"name": name, "schema": schema or None})
-    if not rows or rows[0][0] is None or float(rows[0][0]) < 0:
-        return None
-    return float(rows[0][0])
+def table_rows(db, tables) -> dict[str, float | None]:
+    """``reltuples`` of each of ``tables`` ([schema.]name; unqualified: as the search path finds
+    it), in one catalog read. None: no such table, or never analysed. Raises DevDatabaseError
+    when the database cannot be used."""
+    tables = list(dict.fromkeys(tables))
+    if not tables:
+        return {}
+    parts = [t.rpartition(".") for t in tables]
+    found = dict(db.catalog(_SIZES_SQL, ([p[0] or None for p in parts], [p[2] for p in parts])))
+    out: dict[str, float | None] = {}
+    for i, t in enumerate(tables, 1):
+        rows = found.get(i)
+        out[t] = None if rows is None or float(rows) < 0 else float(rows)
+    return out
 
 
 def sized(finding, table: str, rows: float, small: int):
@@ -131,6 +140,17 @@ def apply(findings: list, found: list, sizes: dict, small: int) -> list:
     return out
 
 
+def _database(settings):
+    """One session per database for the run (``check``: without the editor's modules)."""
+    from .devdb import DevDatabase
+
+    db = DevDatabase.from_settings(settings)
+    if db is None:
+        return None
+    key = (db.url, db.statement_timeout_ms, db.lock_timeout_ms)
+    return _SESSIONS.setdefault(key, db)
+
+
 def size_migration_findings(result, settings, db=None) -> list[str]:
     """Size the MIGRATION findings of ``result`` (a LintResult) in place; returns notes to show."""
     if not enabled(settings):
@@ -139,9 +159,7 @@ def size_migration_findings(result, settings, db=None) -> list[str]:
     if not found:
         return []
     if db is None:
-        from ..lsp.handlers.plan_hover import dev_database
-
-        db = dev_database(settings)
+        db = _database(settings)
         if db is None:
             return []
     if db.url in _FAILED:
@@ -151,12 +169,8 @@ def size_migration_findings(result, settings, db=None) -> list[str]:
     if psycopg_missing():
         _FAILED.add(db.url)
         return [f"migration findings not sized: {NO_PSYCOPG}"]
-    sizes: dict = {}
     try:
-        for _, tables in found:
-            for t in tables:
-                if t not in sizes:
-                    sizes[t] = table_rows(db, t)
+        sizes = table_rows(db, [t for _, tables in found for t in tables])
     except DevDatabaseError as exc:
         _FAILED.add(db.url)
         return [f"migration findings not sized: {exc}"]

@@ -32,7 +32,7 @@ class TableSizes:
         self.cache: dict[tuple, tuple[float, float | None]] = {}  # (db, table) -> (when, rows)
         self.waiting: dict[tuple, set[str]] = {}  # (db, table) being read -> documents
         self.down: dict[tuple, float] = {}  # database key -> when it could not be used
-        self.reads = 0  # catalog reads run
+        self.reads = 0  # catalog reads run (one per batch of tables)
         self._pool = None
         self._logged: set[str] = set()
 
@@ -87,15 +87,14 @@ class TableSizes:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="table-sizes")
-            for key in todo:
-                self._pool.submit(self._read, db, db_key, key)
+            self._pool.submit(self._read, db, db_key, todo)
         if not known:
             return findings
         return sizes.apply(findings, found, known, sizes.threshold(settings))
 
     # -- on the worker --------------------------------------------------------------------------
 
-    def _read(self, db, db_key: tuple, key: tuple) -> None:
+    def _read(self, db, db_key: tuple, keys: list[tuple]) -> None:
         from ...db import sizes
         from ...db.advice import NO_PSYCOPG, psycopg_missing
         from ...db.devdb import DevDatabaseError
@@ -104,9 +103,11 @@ class TableSizes:
         try:
             if psycopg_missing():
                 raise DevDatabaseError(NO_PSYCOPG)
-            rows = sizes.table_rows(db, key[1])
+            rows = sizes.table_rows(db, [key[1] for key in keys])  # one catalog read
             with self.lock:
-                self.cache[key] = (time.monotonic(), rows)
+                now = time.monotonic()
+                for key in keys:
+                    self.cache[key] = (now, rows[key[1]])
                 self.reads += 1
         except DevDatabaseError as exc:  # the database cannot be used: the findings stay
             publish = False
@@ -116,8 +117,10 @@ class TableSizes:
         except Exception:  # a bug of ours costs the size, not the server
             publish = False
             log.exception("reading a table's size failed")
+        uris: set[str] = set()
         with self.lock:
-            uris = self.waiting.pop(key, set())
+            for key in keys:
+                uris |= self.waiting.pop(key, set())
         if publish:
             for uri in uris:
                 self._call(self._publish_again, uri)
