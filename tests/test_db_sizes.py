@@ -251,3 +251,35 @@ def test_editor_with_the_database_down_leaves_the_findings(tmp_path, monkeypatch
     assert republished.uris == [] and session.table_sizes.down
     assert _by_line(diagnostics_for(session, snap)) == first
     assert not session.table_sizes.waiting  # down: not asked again until RETRY_DOWN
+
+
+# -- the table a statement works on (no database needed) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "tables"),
+    [
+        ("ALTER TABLE IF EXISTS ONLY invites ADD COLUMN note text", ("invites",)),
+        ("CREATE UNIQUE INDEX invites_email ON ONLY app.invites (email)", ("app.invites",)),
+        ('CREATE INDEX "I" ON "Invites" (email)', ("Invites",)),
+        ("VACUUM FULL invites", ("invites",)),
+        ("CLUSTER invites USING invites_pkey", ("invites",)),
+        ("REINDEX TABLE invites", ("invites",)),
+        ("DROP TABLE invites, accounts", ("invites", "accounts")),
+        ("ALTER TABLE invites RENAME COLUMN email TO mail", ("invites",)),
+        ("ALTER TABLE invites ADD FOREIGN KEY (a) REFERENCES accounts (id)", ("invites", "accounts")),
+        ("LOCK TABLE invites IN ACCESS EXCLUSIVE MODE", ("invites",)),
+        # nothing existing to size: a new table, a concurrent build, an index by name
+        ("CREATE TABLE fresh (id int)", ()),
+        ("CREATE INDEX CONCURRENTLY i ON invites (email)", ()),
+        ("DROP INDEX invites_email", ()),
+        ("SET lock_timeout = '5s'", ()),
+    ],
+)
+def test_the_tables_a_statement_works_on(sql, tables):
+    from backend_architect.core.regions import region_for_sql_document
+    from backend_architect.core.sql import split_statements
+    from backend_architect.db.sizes import tables_of
+
+    (stmt,) = split_statements(region_for_sql_document(sql + ";\n"))
+    assert tables_of(stmt) == tables
