@@ -1,10 +1,10 @@
 import re
 
 from backend_architect.app import checks, rest
-from backend_architect.app.routes import named_args, text
 from backend_architect.core import languages
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, named_args, text
 
 CREATE_NAME = re.compile(r"^(create|add|insert|new|register|post)(_|[A-Z]|$)", re.I)
 CREATES_RE = re.compile(
@@ -51,7 +51,7 @@ class WrongSuccessStatus(Rule):
     code = "API003"
     name = "wrong-success-status"
     command = "DESIGN_API"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.INFORMATION
     message = "{what}"
     fix_title = "answer 201 Created"

@@ -1,10 +1,21 @@
 import re
 
 from backend_architect.app import checks
-from backend_architect.app.routes import Handler, named_args, string_value, text
+from backend_architect.app.routes import Handler
 from backend_architect.frameworks.kit.python_views import py_fields_of
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import (
+    APP_LANGUAGES,
+    JS_LANGUAGES,
+    indent_at,
+    line_start,
+    named_args,
+    string_value,
+    text,
+)
+from backend_architect.lang import javascript as jslang
+from backend_architect.lang import python as pylang
 
 INT_NAME_RE = re.compile(
     r"(^|_)(id|age|count|quantity|qty|limit|offset|page|size|year|amount|price|total|number|num)$|Id$|Count$",
@@ -139,7 +150,7 @@ class UnvalidatedRequestInput(Rule):
     code = "IV001"
     name = "unvalidated-request-input"
     command = "INPUT_VALIDATION"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.WARNING
     message = "{where} is read without a schema{fields}; validate it with {idiom}"
     fix_title = "generate {schema} from the fields the handler reads"
@@ -161,7 +172,7 @@ class UnvalidatedRequestInput(Rule):
                 yield from self._python(ctx, a, h, data)
             elif fw == "nestjs":
                 yield from self._nest(ctx, a, h, data)
-            elif lang in checks.JS_LANGUAGES:
+            elif lang in JS_LANGUAGES:
                 yield from self._js(ctx, a, h, data)
             elif lang == "go":
                 yield from self._go(ctx, a, h, data)
@@ -301,13 +312,9 @@ class UnvalidatedRequestInput(Rule):
         for fname, optional in seen.items():
             t = types.get(fname, "str") if types is not None else _kind_of(fname)
             lines.append(f"    {fname}: {t} | None = None" if optional else f"    {fname}: {t}")
-        start = checks.line_start(data, _module_statement(h.node).start_byte)
+        start = line_start(data, _module_statement(h.node).start_byte)
         edits = [Edit(start, start, "\n".join(lines) + "\n\n\n")]
-        imp = (
-            checks.python_import(data, a.tree, "from pydantic import BaseModel")
-            if imports
-            else None
-        )
+        imp = pylang.add_import(data, a.tree, "from pydantic import BaseModel") if imports else None
         if imp is not None and not re.search(rb"from pydantic import[^\n]*\bBaseModel\b", data):
             edits.append(imp)
         return edits
@@ -359,8 +366,8 @@ class UnvalidatedRequestInput(Rule):
         )
         edits += self._pydantic_class(a, h, model, fields, data, types, imports=False)
         for imp in (
-            _py_import_names(data, a.tree, "pydantic", ["BaseModel", "ValidationError"]),
-            _py_import_names(data, a.tree, "flask", ["jsonify"]),
+            pylang.import_names(data, a.tree, "pydantic", ["BaseModel", "ValidationError"]),
+            pylang.import_names(data, a.tree, "flask", ["jsonify"]),
         ):
             if imp is not None:
                 edits.append(imp)
@@ -410,13 +417,13 @@ class UnvalidatedRequestInput(Rule):
             if field == "BooleanField":
                 opt = True  # a BooleanField is required to be true unless required=False
             lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
-        at = checks.line_start(data, _module_statement(h.node).start_byte)
+        at = line_start(data, _module_statement(h.node).start_byte)
         edits.append(Edit(at, at, "\n".join(lines) + "\n\n\n"))
         for imp in (
             None
             if re.search(rb"^from django import[^\n]*\bforms\b", data, re.M)
-            else checks.python_import(data, a.tree, "from django import forms"),
-            _py_import_names(data, a.tree, "django.http", ["JsonResponse"]),
+            else pylang.add_import(data, a.tree, "from django import forms"),
+            pylang.import_names(data, a.tree, "django.http", ["JsonResponse"]),
         ):
             if imp is not None:
                 edits.append(imp)
@@ -523,17 +530,15 @@ class UnvalidatedRequestInput(Rule):
         stmt = decl
         while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
             stmt = stmt.parent
-        start = checks.line_start(data, stmt.start_byte)
-        indent = checks.indent_at(data, stmt.start_byte)
+        start = line_start(data, stmt.start_byte)
+        indent = indent_at(data, stmt.start_byte)
         schema_text = (
             f"{indent}const {schema} = z.object({{\n{render(tree, '', indent)}\n{indent}}});\n\n"
         )
         edits = [Edit(start, start, schema_text)]
         first_stmt = body.named_children[0] if body.named_children else None
         inner_indent = (
-            checks.indent_at(data, first_stmt.start_byte)
-            if first_stmt is not None
-            else indent + "  "
+            indent_at(data, first_stmt.start_byte) if first_stmt is not None else indent + "  "
         )
         edits.append(
             Edit(
@@ -553,7 +558,7 @@ class UnvalidatedRequestInput(Rule):
             m = re.match(rb"\s*" + re.escape(req.encode()) + rb"\s*\.\s*" + kind.encode(), seg)
             if m:
                 edits.append(Edit(s, s + m.end(), local))
-        imp = checks.js_import_names(data, a.tree, "zod", ["z"])
+        imp = jslang.import_names(data, a.tree, "zod", ["z"])
         if imp is not None:
             edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(schema=f"zod schema {schema}"))
@@ -631,7 +636,7 @@ class UnvalidatedRequestInput(Rule):
         stmt = call
         while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
             stmt = stmt.parent
-        ind = checks.indent_at(data, stmt.start_byte)
+        ind = indent_at(data, stmt.start_byte)
         if options is None:
             args = call.child_by_field_name("arguments")
             if args is None or len(args.named_children) != 2:
@@ -654,7 +659,7 @@ class UnvalidatedRequestInput(Rule):
             multi = b"\n" in data[target.start_byte : target.end_byte]
             if multi:
                 members = [c for c in target.named_children if c.type != "comment"]
-                mind = checks.indent_at(data, members[0].start_byte) if members else ind + "  "
+                mind = indent_at(data, members[0].start_byte) if members else ind + "  "
                 if schema is None:
                     prop = f"schema: {schema_block(mind)}"
                 else:
@@ -750,7 +755,7 @@ class UnvalidatedRequestInput(Rule):
         top = (
             cls.parent if cls.parent is not None and cls.parent.type == "export_statement" else cls
         )
-        start = checks.line_start(data, top.start_byte)
+        start = line_start(data, top.start_byte)
         ptype = p.child_by_field_name("type")
         pat = p.child_by_field_name("pattern")
         edits = [Edit(start, start, "\n".join(lines) + "\n\n")]
@@ -758,7 +763,7 @@ class UnvalidatedRequestInput(Rule):
             edits.append(Edit(ptype.start_byte, ptype.end_byte, f": {dto}"))
         else:
             edits.append(Edit(pat.end_byte, pat.end_byte, f": {dto}"))
-        imp = checks.js_import_names(data, a.tree, "class-validator", sorted(used))
+        imp = jslang.import_names(data, a.tree, "class-validator", sorted(used))
         if imp is not None:
             edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(schema=f"class-validator DTO {dto}"))
@@ -776,11 +781,11 @@ class UnvalidatedRequestInput(Rule):
                 deco = "IsArray"
             decos = (["IsOptional"] if optional else []) + [deco]
             used.update(decos)
-            indent = checks.indent_at(data, prop.start_byte)
+            indent = indent_at(data, prop.start_byte)
             edits.append(
                 Edit(prop.start_byte, prop.start_byte, "".join(f"@{d}()\n{indent}" for d in decos))
             )
-        imp = checks.js_import_names(data, a.tree, "class-validator", sorted(used))
+        imp = jslang.import_names(data, a.tree, "class-validator", sorted(used))
         if imp is not None:
             edits.append(imp)
         name = text(dto.child_by_field_name("name"), data)
@@ -887,13 +892,13 @@ class UnvalidatedRequestInput(Rule):
             while stmt.parent is not None and stmt.parent.type not in ("source_file",):
                 stmt = stmt.parent
             top = stmt
-        start = checks.line_start(data, top.start_byte)
+        start = line_start(data, top.start_byte)
         edits = [Edit(start, start, "\n".join(lines) + "\n\n")]
         first = body.named_children[0] if body.named_children else None
         indent = (
-            "\t" + checks.indent_at(data, h.node.start_byte)
+            "\t" + indent_at(data, h.node.start_byte)
             if h.node.type != "func_literal"
-            else checks.indent_at(data, first.start_byte)
+            else indent_at(data, first.start_byte)
             if first is not None
             else "\t"
         )
@@ -1014,10 +1019,10 @@ def _py_prologue(h, data: bytes, lines: list[str]) -> Edit:
         and first.named_children[0].type == "string"
         and len(fn_body.named_children) > 1
     ):
-        indent = checks.indent_at(data, fn_body.named_children[1].start_byte)
+        indent = indent_at(data, fn_body.named_children[1].start_byte)
         return Edit(first.end_byte, first.end_byte, "".join(f"\n{indent}{line}" for line in lines))
-    indent = checks.indent_at(data, first.start_byte)
-    at = checks.line_start(data, first.start_byte)
+    indent = indent_at(data, first.start_byte)
+    at = line_start(data, first.start_byte)
     return Edit(at, at, "".join(f"{indent}{line}\n" for line in lines))
 
 
@@ -1032,35 +1037,13 @@ def _top_statement(node, block):
 
 def _remove_statement(stmt, data: bytes) -> Edit:
     """Delete a statement on a line of its own; a trailing comment stays on its line."""
-    start = checks.line_start(data, stmt.start_byte)
+    start = line_start(data, stmt.start_byte)
     nl = data.find(b"\n", stmt.end_byte)
     nl = len(data) if nl < 0 else nl
     rest = data[stmt.end_byte : nl]
     if rest.strip():
         return Edit(stmt.start_byte, stmt.end_byte + len(rest) - len(rest.lstrip()), "")
     return Edit(start, min(nl + 1, len(data)), "")
-
-
-def _py_import_names(data: bytes, tree, module: str, names: list[str]) -> Edit | None:
-    """``from module import a, b``: adds missing names to an existing import or a new line."""
-    for stmt in tree.root_node.named_children:
-        if (
-            stmt.type != "import_from_statement"
-            or text(stmt.child_by_field_name("module_name"), data) != module
-        ):
-            continue
-        imported = stmt.children_by_field_name("name")
-        have = {text(n, data).split(" as ")[-1].strip() for n in imported}
-        if "*" in text(stmt, data).split("import", 1)[-1]:
-            return None
-        missing = [n for n in names if n not in have]
-        if not missing:
-            return None
-        if not imported:
-            continue
-        last = imported[-1]
-        return Edit(last.end_byte, last.end_byte, "".join(", " + n for n in missing))
-    return checks.python_import(data, tree, f"from {module} import {', '.join(names)}")
 
 
 def _optional_read(data: bytes, read) -> bool:

@@ -1,9 +1,12 @@
 import re
 
 from backend_architect.app import checks
-from backend_architect.app.routes import named_args
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, indent_at, line_start, named_args
+from backend_architect.lang import go as golang
+from backend_architect.lang import javascript as jslang
+from backend_architect.lang import python as pylang
 
 LIMITER_PACKAGES = re.compile(
     r"slowapi|flask[-_]limiter|django[-_]ratelimit|express-rate-limit|rate-limiter-flexible|@fastify/rate-limit|"
@@ -80,7 +83,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
     code = "RL001"
     name = "sensitive-route-without-rate-limit"
     command = "RATE_LIMITING"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.WARNING
     message = "{method} {path} ({what}) has no rate limiter; brute force and abuse go unchecked"
     fix_title = "add a rate limit to this route ({limiter})"
@@ -143,7 +146,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
         edits = []
         fn = h.node
         dec_end = _line_end(data, h.decl.end_byte)
-        indent = checks.indent_at(data, h.decl.start_byte)
+        indent = indent_at(data, h.decl.start_byte)
         edits.append(Edit(dec_end, dec_end, f'\n{indent}@limiter.limit("5/minute")'))
         params = fn.child_by_field_name("parameters")
         if not h.route.request_names:
@@ -181,7 +184,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
 
     def _fix_flask(self, a, h, data):
         dec_end = _line_end(data, h.decl.end_byte)
-        indent = checks.indent_at(data, h.decl.start_byte)
+        indent = indent_at(data, h.decl.start_byte)
         edits = [Edit(dec_end, dec_end, f'\n{indent}@limiter.limit("5 per minute")')]
         imports = []
         if not re.search(rb"^\s*limiter\s*=", data, re.M):
@@ -206,8 +209,8 @@ class SensitiveRouteWithoutRateLimit(Rule):
         top = (
             fn.parent if fn.parent is not None and fn.parent.type == "decorated_definition" else fn
         )
-        indent = checks.indent_at(data, top.start_byte)
-        start = checks.line_start(data, top.start_byte)
+        indent = indent_at(data, top.start_byte)
+        start = line_start(data, top.start_byte)
         in_class = "class" in h.extra
         deco = 'ratelimit(key="ip", rate="5/m", block=True)'
         line = f"{indent}@method_decorator({deco})\n" if in_class else f"{indent}@{deco}\n"
@@ -230,7 +233,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
         ):
             block += ("\n\n" if block else "") + define
         if block:
-            imp = checks.python_import(data, a.tree, block)
+            imp = pylang.add_import(data, a.tree, block)
             if imp is not None:
                 edits.append(imp)
         if (
@@ -255,8 +258,8 @@ class SensitiveRouteWithoutRateLimit(Rule):
                 "statement_block",
             ):
                 stmt = stmt.parent
-            start = checks.line_start(data, stmt.start_byte)
-            indent = checks.indent_at(data, stmt.start_byte)
+            start = line_start(data, stmt.start_byte)
+            indent = indent_at(data, stmt.start_byte)
             edits.append(
                 Edit(
                     start,
@@ -264,7 +267,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
                     f"{indent}const authLimiter = rateLimit({{ windowMs: 15 * 60 * 1000, limit: 10 }});\n\n",
                 )
             )
-            imp = checks.js_import(
+            imp = jslang.add_import(
                 data,
                 a.tree,
                 'import rateLimit from "express-rate-limit";',
@@ -293,8 +296,8 @@ class SensitiveRouteWithoutRateLimit(Rule):
         )
 
     def _fix_nestjs(self, a, h, data):
-        start = checks.line_start(data, h.decl.start_byte)
-        indent = checks.indent_at(data, h.decl.start_byte)
+        start = line_start(data, h.decl.start_byte)
+        indent = indent_at(data, h.decl.start_byte)
         edits = [
             Edit(
                 start,
@@ -306,7 +309,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
             ("@nestjs/throttler", ["Throttle", "ThrottlerGuard"]),
             ("@nestjs/common", ["UseGuards"]),
         ):
-            imp = checks.js_import_names(data, a.tree, module, names)
+            imp = jslang.import_names(data, a.tree, module, names)
             if imp is not None:
                 edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(limiter="@nestjs/throttler"))
@@ -324,7 +327,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
                     GIN_LIMITER if data.endswith(b"\n") else "\n" + GIN_LIMITER,
                 )
             )
-            imp = checks.go_import(
+            imp = golang.add_import(
                 data, a.tree, ["net/http", "sync", "time", "golang.org/x/time/rate"]
             )
             if imp is not None:
@@ -350,7 +353,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
                 ", middleware.RateLimiter(middleware.NewRateLimiterMemoryStore(rate.Limit(5)))",
             )
         ]
-        imp = checks.go_import(data, a.tree, [mw, "golang.org/x/time/rate"])
+        imp = golang.add_import(data, a.tree, [mw, "golang.org/x/time/rate"])
         if imp is not None:
             edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(limiter="echo middleware.RateLimiter"))
