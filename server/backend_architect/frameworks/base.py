@@ -29,6 +29,13 @@ class Generated:
     note: str = ""  # what the user still has to do (install a package, set a variable)
 
 
+def declaration_span(h: Handler, data: bytes) -> tuple[int, int]:
+    """The first line of a route's declaration (decorator, registration call)."""
+    r = h.route
+    end = data.find(b"\n", r.decl_start)
+    return r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end)
+
+
 class Framework:
     """One web framework: everything the product knows about it.
 
@@ -106,10 +113,8 @@ class Framework:
         return []
 
     def finding_span(self, h: Handler, data: bytes) -> tuple[int, int]:
-        """Where a route-level finding goes: the first line of the route declaration."""
-        r = h.route
-        end = data.find(b"\n", r.decl_start)
-        return r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end)
+        """Where a route-level finding goes (default: the first line of the declaration)."""
+        return declaration_span(h, data)
 
     # -- generators (ENDPOINT, MIDDLEWARE) -----------------------------------------------------
 

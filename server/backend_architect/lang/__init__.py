@@ -100,3 +100,17 @@ def indent_at(data: bytes, offset: int) -> str:
     s = line_start(data, offset)
     m = re.match(rb"[ \t]*", data[s:offset])
     return m.group(0).decode()
+
+
+def line_end(data: bytes, offset: int) -> int:
+    """The offset of the line break ending the line of ``offset`` (or the end of the data)."""
+    end = data.find(b"\n", offset)
+    return len(data) if end < 0 else end
+
+
+def top_level_statement_end(tree: ts.Tree, offset: int, data: bytes) -> int:
+    """The end of the top-level statement holding ``offset`` (else the end of its line)."""
+    for stmt in tree.root_node.named_children:
+        if stmt.start_byte <= offset < stmt.end_byte:
+            return stmt.end_byte
+    return line_end(data, offset)
