@@ -64,6 +64,12 @@ class Framework:
     input_style: str = "request"
     #: Go: the struct tag key validation reads ("binding" for Gin, "validate" elsewhere)
     tag_key: str = "validate"
+    #: Go: IV001 may fix a bound struct by adding ``tag_key:"required"`` tags
+    struct_tag_fix: bool = False
+    #: Go: form fields read one by one (c.PostForm) are IV001 findings
+    checks_form_reads: bool = False
+    #: Go: how IV001 names the idiom for form fields read one by one
+    form_idiom: str = "a validated struct"
 
     # -- rate limiting (RL001) -------------------------------------------------------------
     #: the limiter the fix installs, for the fix title ("express-rate-limit")
@@ -98,6 +104,12 @@ class Framework:
     ) -> tuple[list[Edit], str] | None:
         """IV001 for a ``request``-style handler reading ``kind`` (body/query) unchecked:
         (edits wiring a schema in the framework's idiom, fix title) or None."""
+        return None
+
+    def form_validation_fix(
+        self, a, h: Handler, forms: list, data: bytes
+    ) -> tuple[list[Edit], str] | None:
+        """IV001 for form fields read one by one (Go): (edits binding a struct, fix title)."""
         return None
 
     def rate_limit_fix(self, a, h: Handler, data: bytes) -> tuple[list[Edit], str] | None:

@@ -16,6 +16,8 @@ class Echo(GoRouter):
     title = "Echo"
     scaffolds = True
     validation_idiom = '`validate:"required"` struct tags'
+    struct_tag_fix = True
+    checks_form_reads = True
     limiter = "echo middleware.RateLimiter"
     route_methods = frozenset(
         ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "Any", "Handle", "Match")

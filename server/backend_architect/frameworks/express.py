@@ -7,6 +7,7 @@ import re
 from ..core.findings import Edit
 from ..lang import indent_at, line_start, named_args
 from ..lang import javascript as jslang
+from .kit.zod import zod_fix
 from .base import Framework
 from .kit.node_router import KOA, js_routes
 
@@ -79,6 +80,9 @@ class Express(Framework):
             else:
                 edits.append(Edit(s, s, "status(201)."))
         return edits
+
+    def validation_fix(self, a, h, kind, data):
+        return zod_fix(a, h, kind, data)
 
 
 FRAMEWORK = Express()
