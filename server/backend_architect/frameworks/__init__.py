@@ -32,10 +32,13 @@ Rate limiting — ``limiter`` and ``rate_limit_fix(a, h, data) -> (edits, limite
 Status conventions — ``default_status(h)`` (what a handler answers when it says
     nothing; None when it must always say) and ``created_status_edits(h, data)``
     (API003's fix), ``finding_span(h, data)`` (where route findings go).
-App setup — ``app_creation`` (regex: indent, app variable) and
-    ``middleware(doc, app, after, indent) -> Generated | None`` (MIDDLEWARE).
-Generators — ``endpoint_file(table, ops, language, package)`` and
-    ``endpoint_location(table, language)`` (ENDPOINT); templates are files under
+App setup — ``app_creation`` (regex: indent, app variable), used by MIDDLEWARE and
+    the code actions to find where the app is created.
+Generators — ``endpoint_file(table, ops, base, language, package)`` and
+    ``endpoint_location(root, stem, camel, language)`` (ENDPOINT),
+    ``middleware_filename`` + ``middleware(doc, app, after, indent, path)`` (MIDDLEWARE),
+    ``auth_system(doc)`` (AUTH_SYSTEM); they return :class:`Generated` or None, and raise
+    :class:`Unsupported` with a message for the user. Templates are files under
     ``templates/<name>/`` read with ``self.template(name, **placeholders)``
     (``{{placeholder}}`` syntax; every template is parse-checked by the tests).
 
@@ -48,7 +51,7 @@ from __future__ import annotations
 
 from ..core.document import Document
 from . import chi, django, echo, express, fastapi, fastify, flask, gin, gorilla, nestjs, nethttp
-from .base import Framework, Generated, GoRouter
+from .base import Framework, Generated, GoRouter, Unsupported
 
 # Order matters within a language family: the first framework that detects a file owns it.
 FRAMEWORKS: tuple[Framework, ...] = (
@@ -84,6 +87,7 @@ __all__ = [
     "Framework",
     "Generated",
     "GoRouter",
+    "Unsupported",
     "by_name",
     "detect",
     "of_document",
