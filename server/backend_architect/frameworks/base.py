@@ -11,6 +11,7 @@ from ..app.model import Handler
 from ..core.document import Document
 from ..core.findings import Edit
 from .kit.output import Generated, Unsupported, read_template
+from .kit.schemas import struct_tag_edits
 from .kit.go_router import GO_READS, go_routes, install_middleware
 
 __all__ = [
@@ -99,6 +100,21 @@ class Framework:
         """IV001 for a ``request``-style handler reading ``kind`` (body/query) unchecked:
         (edits wiring a schema in the framework's idiom, fix title) or None."""
         return None
+
+    def input_label(self, h: Handler, kind: str) -> str:
+        """How IV001 names the request data of ``kind`` a handler reads (``req.body``)."""
+        names = h.route.request_names
+        return f"`{names[0]}.{kind}`" if names else f"the request {kind}"
+
+    def bound_struct_fix(
+        self, a, h: Handler, call, fields: list, data: bytes
+    ) -> tuple[list[Edit], str] | None:
+        """IV001 (Go): the request is decoded by ``call`` into a struct whose ``fields`` carry no
+        validation tags: (edits, fix title) or None."""
+        if not self.struct_tag_fix:
+            return None
+        edits = struct_tag_edits(fields, self.tag_key, data)
+        return edits, f'add {self.tag_key}:"required" tags'
 
     def form_validation_fix(
         self, a, h: Handler, forms: list, data: bytes
