@@ -14,13 +14,15 @@ from backend_architect.core import languages
 TEMPLATES = resources.files("backend_architect.frameworks").joinpath("templates")
 GRAMMAR = {".py": "python", ".ts": "typescript", ".js": "javascript", ".go": "go"}
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
-VALUES = {"package": "handlers"}
 
 
 def _template_files():
+    by_folder = {f.name.replace("/", "_"): f for f in frameworks.FRAMEWORKS}
     for folder in sorted(TEMPLATES.iterdir(), key=lambda p: p.name):
+        fw = by_folder.get(folder.name)
+        samples = fw.template_samples if fw is not None else frameworks.Framework.template_samples
         for f in sorted(folder.iterdir(), key=lambda p: p.name):
-            yield f"{folder.name}/{f.name}", f
+            yield f"{folder.name}/{f.name}", f, samples
 
 
 def _errors(node, out):
@@ -31,14 +33,16 @@ def _errors(node, out):
     return out
 
 
-@pytest.mark.parametrize(("name", "path"), list(_template_files()), ids=lambda v: str(v))
-def test_template_parses_with_its_grammar(name, path):
+@pytest.mark.parametrize(
+    ("name", "path", "samples"), list(_template_files()), ids=[t[0] for t in _template_files()]
+)
+def test_template_parses_with_its_grammar(name, path, samples):
     ext = "." + path.name.rsplit(".", 1)[-1]
     assert ext in GRAMMAR, f"{name}: no grammar for {ext}"
     raw = path.read_text("utf-8")
-    unknown = set(PLACEHOLDER.findall(raw)) - set(VALUES)
-    assert not unknown, f"{name}: placeholders without a value in this test: {unknown}"
-    filled = PLACEHOLDER.sub(lambda m: VALUES[m.group(1)], raw)
+    unknown = set(PLACEHOLDER.findall(raw)) - set(samples)
+    assert not unknown, f"{name}: placeholders without a sample value (template_samples): {unknown}"
+    filled = PLACEHOLDER.sub(lambda m: samples[m.group(1)], raw)
     tree = languages.parse(filled.encode(), GRAMMAR[ext])
     assert _errors(tree.root_node, []) == [], f"{name} does not parse as {GRAMMAR[ext]}"
 

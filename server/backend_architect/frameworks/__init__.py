@@ -40,7 +40,8 @@ Generators — ``endpoint_file(table, ops, base, language, package)`` and
     ``auth_system(doc)`` (AUTH_SYSTEM); they return :class:`Generated` or None, and raise
     :class:`Unsupported` with a message for the user. Templates are files under
     ``templates/<name>/`` read with ``self.template(name, **placeholders)``
-    (``{{placeholder}}`` syntax; every template is parse-checked by the tests).
+    (``{{placeholder}}`` syntax); ``template_samples`` gives a sample value for each
+    placeholder, and the tests parse every template filled with them.
 
 Adding a framework: write its module, add it to :data:`FRAMEWORKS` (the one list),
 put its templates under ``templates/<name>/`` and its fixtures under ``tests/fixtures``.

@@ -169,6 +169,9 @@ class Framework:
 
     # -- templates --------------------------------------------------------------------------------
 
+    #: a sample value for every placeholder its templates use (the tests fill them in and parse)
+    template_samples: dict[str, str] = {"package": "handlers"}
+
     def template(self, name: str, **values: str) -> str:
         """``templates/<framework>/<name>`` with its ``{{placeholders}}`` filled."""
         return read_template(self.name.replace("/", "_"), name, **values)
