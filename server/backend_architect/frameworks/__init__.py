@@ -51,7 +51,20 @@ Nothing registers itself on import.
 from __future__ import annotations
 
 from ..core.document import Document
-from . import chi, django, echo, express, fastapi, fastify, flask, gin, gorilla, nestjs, nethttp
+from . import (
+    chi,
+    django,
+    echo,
+    express,
+    fastapi,
+    fastify,
+    fiber,
+    flask,
+    gin,
+    gorilla,
+    nestjs,
+    nethttp,
+)
 from .base import Framework, Generated, GoRouter, Unsupported
 
 # Order matters within a language family: the first framework that detects a file owns it.
@@ -64,6 +77,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     express.FRAMEWORK,
     gin.FRAMEWORK,
     echo.FRAMEWORK,
+    fiber.FRAMEWORK,
     chi.FRAMEWORK,
     gorilla.FRAMEWORK,
     nethttp.FRAMEWORK,
