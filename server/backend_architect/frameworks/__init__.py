@@ -62,6 +62,7 @@ from . import (
     flask,
     gin,
     gorilla,
+    hono,
     nestjs,
     nethttp,
 )
@@ -72,6 +73,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     fastapi.FRAMEWORK,
     flask.FRAMEWORK,
     django.FRAMEWORK,
+    hono.FRAMEWORK,
     nestjs.FRAMEWORK,
     fastify.FRAMEWORK,
     express.FRAMEWORK,
