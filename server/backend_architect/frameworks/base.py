@@ -96,6 +96,21 @@ class Framework:
 
     # -- hooks for rules ---------------------------------------------------------------------
 
+    #: the error body the framework itself answers (API005 leaves it alone), e.g. `{"detail"}`
+    native_error_shape: str | None = None
+    #: an object check may live anywhere in the view's class (DRF's get_queryset), not only
+    #: in the handler method (AZ001)
+    class_scoped_access_checks: bool = False
+
+    def serves_json(self, h: Handler, data: bytes) -> bool | None:
+        """True/False when the framework says whether the route answers JSON (FastAPI unless it
+        declares an HTML response); None: judge by what the handler returns."""
+        return None
+
+    def request_parameters(self, h: Handler, data: bytes) -> dict[str, str]:
+        """Handler parameters that carry request data: name -> what it is ("query parameter q")."""
+        return {}
+
     def validation_fix(
         self, a, h: Handler, kind: str, data: bytes
     ) -> tuple[list[Edit], str] | None:

@@ -35,6 +35,12 @@ class Django(Framework):
     validation_idiom = "a Form or a DRF serializer"
     limiter = "django-ratelimit"
 
+    native_error_shape = '`{"detail"}`'
+    class_scoped_access_checks = True
+
+    def serves_json(self, h, data):
+        return True if "class" in h.extra else None
+
     def detects(self, head):
         return bool(_IMPORT.search(head))
 

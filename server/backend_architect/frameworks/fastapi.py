@@ -31,6 +31,23 @@ class FastAPI(Framework):
 
     typed_body_params = True
 
+    native_error_shape = '`{"detail"}`'
+
+    def serves_json(self, h, data):
+        r = h.route
+        return not re.search(
+            r"HTMLResponse|@Render\(",
+            data[r.decl_start : r.decl_end].decode("utf-8", "replace") + text(h.node, data),
+        )
+
+    def request_parameters(self, h, data):
+        node = h.node
+        return {
+            read.name: f"{read.kind} parameter {read.name}"
+            for read in h.route.reads
+            if read.name and node is not None and node.start_byte <= read.start < node.end_byte
+        }
+
     def detects(self, head):
         return bool(_IMPORT.search(head))
 

@@ -39,6 +39,14 @@ class Flask(Framework):
 
     middleware_filename = "middleware.py"
 
+    def request_parameters(self, h, data):
+        decl = text(h.decl, data) if h.decl is not None else ""
+        return {
+            p: f"path parameter {p}"
+            for p in h.route.path_params
+            if not re.search(rf"<(?:int|float|uuid):{re.escape(p)}>", decl)
+        }
+
     def detects(self, head):
         return bool(_IMPORT.search(head))
 

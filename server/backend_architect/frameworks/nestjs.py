@@ -255,6 +255,13 @@ class NestJS(Framework):
 
     middleware_filename = "middleware.ts"
 
+    def serves_json(self, h, data):
+        r = h.route
+        return not re.search(
+            r"HTMLResponse|@Render\(",
+            data[r.decl_start : r.decl_end].decode("utf-8", "replace") + text(h.node, data),
+        )
+
     def detects(self, head):
         return not KOA.search(head) and bool(_IMPORT.search(head))
 

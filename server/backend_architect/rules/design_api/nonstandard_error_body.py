@@ -1,5 +1,6 @@
 import re
 
+from backend_architect import frameworks
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
@@ -60,8 +61,9 @@ class NonstandardErrorBody(Rule):
                 shape = _shape(literal, lang)
                 if shape is None:
                     continue
-                if shape == '`{"detail"}`' and h.route.framework in ("django", "fastapi"):
-                    continue  # Django REST framework's and FastAPI's own error body: the project's convention
+                fw = frameworks.by_name(h.route.framework)
+                if fw is not None and shape == fw.native_error_shape:
+                    continue  # the framework's own error body (DRF, FastAPI): the project's convention
                 yield self.finding(base + s, base + e, shape=shape)
 
     def _error_literals(self, body, lang, fw):
