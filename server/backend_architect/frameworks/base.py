@@ -88,7 +88,7 @@ class Framework:
 
     def inherit_guards(self, document: Document, handlers: list[Handler]) -> None:
         """Add guards applied where the file's routers are mounted (other files, app hooks)."""
-        inherited = mounts.inherited_guards(document.path, document.language, self.name)
+        inherited = mounts.inherited_guards(document.path, document.language)
         if inherited:
             for h in handlers:
                 if not h.extra.get("public"):
@@ -176,6 +176,17 @@ class Framework:
         table ``stem`` (snake case; ``camel``: camel case)."""
         return None
 
+    def endpoint_placed(self, text: str, path: str, root: str, stem: str) -> str:
+        """ENDPOINT: the new module's text once its ``path`` is known (imports naming it)."""
+        return text
+
+    def endpoint_append(
+        self, doc: Document, table, ops, base: str, router_var: str | None
+    ) -> list[tuple[int, int, str]] | None:
+        """ENDPOINT on a route file: edits adding the missing ``ops`` of ``table`` at ``base`` on
+        the router ``router_var`` (None: not supported; :class:`Unsupported`: a reason)."""
+        return None
+
     #: MIDDLEWARE: the module it writes beside the app file
     middleware_filename: str = ""
 
@@ -226,6 +237,9 @@ class GoRouter(Framework):
 
     def extract(self, document, tree, data):
         return go_routes(document, tree, data, self)
+
+    def endpoint_location(self, root, stem, camel, language):
+        return "internal/handlers", f"{stem}.go"
 
     def middleware(self, doc, app, after, indent, path):
         if not self.scaffolds:

@@ -166,8 +166,5 @@ class Fiber(GoRouter):
             extra_imports=extra,
         )
 
-    def endpoint_location(self, root, stem, camel, language):
-        return "internal/handlers", f"{stem}.go"
-
 
 FRAMEWORK = Fiber()
