@@ -9,7 +9,7 @@ import re
 from ..core.findings import Edit
 from ..lang import go as golang
 from ..lang import named_args
-from .kit.endpoint_code import go_body_and_store
+from .kit.endpoint_code import go_body_and_store, go_file
 from ..lang import naming
 from .base import GoRouter
 from .kit.go_router import GO_BIND_METHODS, created_status_edits
@@ -65,8 +65,7 @@ class Echo(GoRouter):
         return created_status_edits(h, data)
 
     def endpoint_file(self, table, ops, base, language, package):
-        imports, body = endpoint_code(table, ops, base)
-        return f"// Package {package}: HTTP endpoints for {table.name}.\npackage {package}\n\nimport (\n{imports}\n)\n\n{body}"
+        return go_file(endpoint_code, table, ops, base, package)
 
 
 def endpoint_code(

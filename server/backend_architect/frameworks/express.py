@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import os
 import re
 
 from ..core.findings import Edit
@@ -12,7 +11,7 @@ from ..lang import indent_at, line_start, named_args
 from ..lang import javascript as jslang
 from .kit.zod import zod_fix
 from .kit.node_app import require_typescript
-from .kit.endpoint_code import max_len
+from .kit.endpoint_code import max_len, node_location
 from ..lang import naming
 from .base import Framework, Generated, Unsupported
 from .kit.node_router import KOA, js_routes
@@ -51,12 +50,7 @@ class Express(Framework):
             return None
         edits = [Edit(args[0].end_byte, args[0].end_byte, ", authLimiter")]
         if not re.search(rb"\bauthLimiter\s*=", data):
-            stmt = call
-            while stmt.parent is not None and stmt.parent.type not in (
-                "program",
-                "statement_block",
-            ):
-                stmt = stmt.parent
+            stmt = jslang.statement_of(call)
             start = line_start(data, stmt.start_byte)
             indent = indent_at(data, stmt.start_byte)
             edits.append(
@@ -141,10 +135,7 @@ class Express(Framework):
         return [(end, end, "\n" + body)]
 
     def endpoint_location(self, root, stem, camel, language):
-        folder = (
-            os.path.join("src", "routes") if os.path.isdir(os.path.join(root, "src")) else "routes"
-        )
-        return folder, f"{camel}.{'ts' if language in ('typescript', 'tsx') else 'js'}"
+        return node_location(root, camel, language)
 
 
 def endpoint_code(

@@ -12,7 +12,7 @@ from ..lang import text
 from .kit.python_app import install_middleware, jwt_auth
 from .kit.python_validation import pydantic_class, raw_reads
 from .kit.schemas import model_name, unique_name
-from .kit.endpoint_code import insert_python_imports, max_len
+from .kit.endpoint_code import append_python, max_len
 from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
@@ -177,15 +177,7 @@ class FastAPI(Framework):
         return f'"""HTTP endpoints for {table.name}."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
 
     def endpoint_append(self, doc, table, ops, base, router_var):
-        imports, body = endpoint_code(table, ops, base, router_var or "router")
-        edits = []
-        off, text = insert_python_imports(doc.text, imports)
-        if text:
-            edits.append((off, off, text))
-        end = len(doc.data)
-        sep = "\n\n" if doc.text.endswith("\n") else "\n\n\n"
-        edits.append((end, end, sep + body))
-        return edits
+        return append_python(endpoint_code, doc, table, ops, base, router_var or "router")
 
     def endpoint_location(self, root, stem, camel, language):
         return "routes", f"{stem}.py"

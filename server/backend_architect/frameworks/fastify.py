@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import os
 import re
 
 from ..core.findings import Edit
+from ..lang import javascript as jslang
 from ..lang import named_args
 from ..lang import indent_at
 from .kit.schemas import js_add_prop, js_props, kind_of, optional_read
 from .kit.node_app import install_middleware, require_typescript
-from .kit.endpoint_code import max_len
+from .kit.endpoint_code import max_len, node_location
 from ..lang import naming
 from .base import Framework
 from .kit.node_router import KOA, js_routes
@@ -128,9 +128,7 @@ class Fastify(Framework):
             )
 
         options = h.extra.get("options")
-        stmt = call
-        while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
-            stmt = stmt.parent
+        stmt = jslang.statement_of(call)
         ind = indent_at(data, stmt.start_byte)
         if options is None:
             args = call.child_by_field_name("arguments")
@@ -199,10 +197,7 @@ class Fastify(Framework):
         return edits
 
     def endpoint_location(self, root, stem, camel, language):
-        folder = (
-            os.path.join("src", "routes") if os.path.isdir(os.path.join(root, "src")) else "routes"
-        )
-        return folder, f"{camel}.{'ts' if language in ('typescript', 'tsx') else 'js'}"
+        return node_location(root, camel, language)
 
 
 def _json_schema_type(c) -> dict:

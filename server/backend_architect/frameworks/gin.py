@@ -11,7 +11,7 @@ from ..lang import go as golang
 from ..lang import named_args
 from ..lang import indent_at, line_start
 from .kit.schemas import camel, model_name, unique_name
-from .kit.endpoint_code import go_body_and_store
+from .kit.endpoint_code import go_body_and_store, go_file
 from ..lang import naming
 from .base import Generated
 from .base import GoRouter
@@ -125,8 +125,7 @@ class Gin(GoRouter):
         )
 
     def endpoint_file(self, table, ops, base, language, package):
-        imports, body = endpoint_code(table, ops, base)
-        return f"// Package {package}: HTTP endpoints for {table.name}.\npackage {package}\n\nimport (\n{imports}\n)\n\n{body}"
+        return go_file(endpoint_code, table, ops, base, package)
 
 
 def endpoint_code(

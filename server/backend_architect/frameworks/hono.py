@@ -187,9 +187,7 @@ class Hono(Framework):
         schema = unique_name(
             model_name(h, "Body" if kind == "body" else "Query", upper=False), data
         )
-        stmt = h.decl
-        while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
-            stmt = stmt.parent
+        stmt = jslang.statement_of(h.decl)
         indent = indent_at(data, stmt.start_byte)
         start = line_start(data, stmt.start_byte)
         decl = f"{indent}const {schema} = z.object({{\n{zod_fields(tree, optional, kind, indent)}\n{indent}}});\n\n"
@@ -220,12 +218,7 @@ class Hono(Framework):
             return None
         edits = [Edit(args[0].end_byte, args[0].end_byte, ", authLimiter")]
         if not re.search(rb"\bauthLimiter\s*=", data):
-            stmt = h.decl
-            while stmt.parent is not None and stmt.parent.type not in (
-                "program",
-                "statement_block",
-            ):
-                stmt = stmt.parent
+            stmt = jslang.statement_of(h.decl)
             start = line_start(data, stmt.start_byte)
             indent = indent_at(data, stmt.start_byte)
             edits.append(

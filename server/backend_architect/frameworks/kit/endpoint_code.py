@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -120,3 +121,32 @@ def insert_python_imports(doc_text: str, imports: str) -> tuple[int, str]:
         )
         last = m.end() if m else 0
     return last, "\n".join(needed) + "\n"
+
+
+def append_python(code, doc, table, ops, base: str, router_var: str) -> list[tuple[int, int, str]]:
+    """Edits appending the routes ``code(table, ops, base, router_var)`` generates to a Python
+    route module, with the imports it lacks."""
+    imports, body = code(table, ops, base, router_var)
+    edits = []
+    off, text = insert_python_imports(doc.text, imports)
+    if text:
+        edits.append((off, off, text))
+    end = len(doc.data)
+    sep = "\n\n" if doc.text.endswith("\n") else "\n\n\n"
+    edits.append((end, end, sep + body))
+    return edits
+
+
+def go_file(code, table, ops, base: str, package: str) -> str:
+    """A Go file of package ``package`` holding the routes ``code(table, ops, base)`` generates."""
+    imports, body = code(table, ops, base)
+    return (
+        f"// Package {package}: HTTP endpoints for {table.name}.\npackage {package}\n\n"
+        f"import (\n{imports}\n)\n\n{body}"
+    )
+
+
+def node_location(root: str, camel: str, language: str) -> tuple[str, str]:
+    """Where a new Node route module goes: src/routes (or routes) / <camelName>.ts|js."""
+    folder = os.path.join("src", "routes") if os.path.isdir(os.path.join(root, "src")) else "routes"
+    return folder, f"{camel}.{'ts' if language in ('typescript', 'tsx') else 'js'}"
