@@ -107,6 +107,11 @@ class Framework:
         declares an HTML response); None: judge by what the handler returns."""
         return None
 
+    def error_literals(self, body: bytes) -> list[tuple[int, int, bytes]] | None:
+        """API005: (start, end, literal) of the literal bodies a handler answers with a 4xx/5xx
+        status, offsets in ``body``; None: the rule's patterns for the language apply."""
+        return None
+
     def request_parameters(self, h: Handler, data: bytes) -> dict[str, str]:
         """Handler parameters that carry request data: name -> what it is ("query parameter q")."""
         return {}
