@@ -88,7 +88,7 @@ class Framework:
 
     def inherit_guards(self, document: Document, handlers: list[Handler]) -> None:
         """Add guards applied where the file's routers are mounted (other files, app hooks)."""
-        inherited = mounts.inherited_guards(document.path, document.language)
+        inherited = mounts.inherited_guards(document.path, document.language or "")
         if inherited:
             for h in handlers:
                 if not h.extra.get("public"):
