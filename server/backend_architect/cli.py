@@ -16,26 +16,8 @@ from .core.engine import fix_document, lint
 from .core.files import TextStyle, WriteError, decode, write_text
 from .core.findings import Finding, NewFile
 from .core.registry import all_rules, rule_by_code
+from .core.workspace import SKIP_DIRS, read_document, read_source
 
-SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".svn",
-    ".venv",
-    "venv",
-    "env",
-    "node_modules",
-    "__pycache__",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".tox",
-    "dist",
-    "build",
-    ".backend-architect",
-    "vendor",
-    "target",
-}
 SEVERITY_SARIF = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
 
 # exit codes of `check` (as ruff): 0 clean, 1 findings, 2 usage, configuration, write or internal error
@@ -98,38 +80,6 @@ def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
                 full = os.path.normpath(os.path.join(dirpath, name))
                 if language_for_path(full):
                     yield full
-
-
-def read_source(path: str, settings: Settings) -> tuple[Document | None, TextStyle, str | None]:
-    """(document, the file's style, why it was not read). A CRLF file is analysed with
-    LF line breaks (same lines and columns) and written back with CRLF."""
-    try:
-        size = os.path.getsize(path)
-        if size > settings.max_file_bytes:
-            return (
-                None,
-                TextStyle(),
-                f"larger than {settings.max_file_bytes} bytes (max-file-bytes)",
-            )
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        return None, TextStyle(), f"cannot read: {exc.strerror or exc}"
-    if b"\x00" in raw[:8192]:
-        return None, TextStyle(), "binary file (contains NUL bytes)"
-    try:
-        text, style = decode(raw)
-    except UnicodeDecodeError as exc:
-        return None, TextStyle(), f"not valid UTF-8 (byte {exc.start})"
-    return Document(text, path=path), style, None
-
-
-def read_document(path: str, settings: Settings) -> tuple[Document | None, str | None]:
-    """The file as a document with its own line endings (a UTF-8 BOM dropped)."""
-    doc, style, why = read_source(path, settings)
-    if doc is not None and style.newline != "\n":
-        doc = Document(doc.text.replace("\n", style.newline), path=path)
-    return doc, why
 
 
 def build_catalog_for(paths: list[str], settings: Settings):
@@ -1190,9 +1140,6 @@ def cmd_serve(args) -> int:
     return 0
 
 
-EXTRA_COMMANDS: list = []  # (name, help, configure(parser), run(args)) added by other modules
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="backend-architect", description=__doc__)
     parser.add_argument("--version", action="version", version=f"backend-architect {__version__}")
@@ -1279,22 +1226,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     db_cli.configure(sub)
 
-    _load_extra_commands()
-    for name, help_text, configure, run in EXTRA_COMMANDS:
+    from .cli_commands import SUBCOMMANDS
+
+    for name, help_text, configure, run in SUBCOMMANDS:
         p = sub.add_parser(name, help=help_text)
         configure(p)
         p.set_defaults(func=run)
     parser.set_defaults(subparsers=sub.choices)
     return parser
-
-
-def _load_extra_commands() -> None:
-    if EXTRA_COMMANDS:
-        return
-    try:
-        from .commands import cli as commands_cli  # noqa: F401  (registers subcommands)
-    except ImportError:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,6 @@ from .base import (
     result,
     send_edit,
     show,
-    to_json,
     unique_path,
     workspace_edit,
 )
@@ -1909,20 +1908,18 @@ def endpoint_command(t: Target) -> dict:
     table = resolve_table(t, t.options.get("table"))
     fw = framework_of(doc) if doc.language != "sql" else None
     if table is None and fw is not None:
-        tables = all_tables(t.session, t.root, t.server, doc)
+        tables = all_tables(t.workspace, doc)
         edits, what = append_to_route_file(doc, fw, tables)
         from ..core.findings import Edit
 
-        edit = workspace_edit(t.session, doc, [Edit(s, e, x) for s, e, x in edits])
+        edit = workspace_edit(doc, [Edit(s, e, x) for s, e, x in edits])
         send_edit(t, edit, "ENDPOINT")
         from ..core.document import apply_edits
 
         new_text = apply_edits(doc.text, [Edit(s, e, x) for s, e, x in edits])
         message = f"ENDPOINT: added {what} ({fw})."
         show(t, message)
-        return result(
-            "ENDPOINT", message, path=doc.path, text=new_text, framework=fw, edit=to_json(edit)
-        )
+        return result("ENDPOINT", message, path=doc.path, text=new_text, framework=fw)
     if table is None:
         raise CommandError(
             "ENDPOINT: put the cursor on a CREATE TABLE (or select a table name), or run it in a route file."
@@ -1964,10 +1961,8 @@ def endpoint_command(t: Target) -> dict:
     if framework == "django":
         dotted = os.path.relpath(os.path.splitext(path)[0], t.root).replace(os.sep, ".").lstrip(".")
         text = text.replace(f'include("<package>.{stem}_views")', f'include("{dotted}")')
-    edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
+    edit = workspace_edit(None, [], [FileChange(path, text)])
     send_edit(t, edit, f"ENDPOINT: {table.name}")
     message = f"ENDPOINT: generated {os.path.relpath(path, t.root)} with the CRUD endpoints of {table.name} ({framework})."
     show(t, message)
-    return result(
-        "ENDPOINT", message, path=path, text=text, framework=framework, edit=to_json(edit)
-    )
+    return result("ENDPOINT", message, path=path, text=text, framework=framework)

@@ -14,14 +14,11 @@ from ..core.findings import Edit
 from . import naming
 from .base import (
     FileChange,
-    Progress,
     Target,
     handler,
-    open_or_read,
     result,
     send_edit,
     show,
-    to_json,
     workspace_edit,
     workspace_files,
     write_report,
@@ -166,9 +163,9 @@ def permission_module(perms: dict, language: str) -> tuple[str, str]:
 @handler("AUTHZ_DESIGN", need_document=False)
 def authz_command(t: Target) -> dict:
     """Report each route's guard, flag the unprotected ones, scaffold a permission map."""
-    progress = Progress(t.server, "AUTHZ_DESIGN")
+    progress = t.progress
     try:
-        routes, _, missing = workspace_routes(t.session, t.root, t.server, progress)
+        routes, _, missing = workspace_routes(t.workspace, t.root, None, t.progress)
     finally:
         progress.end()
     if missing:
@@ -212,9 +209,8 @@ def authz_command(t: Target) -> dict:
         unprotected=[f"{r.method.upper()} {r.path}" for _, r, _, _ in unprotected],
     )
     if perms and not os.path.exists(target_path):
-        edit = workspace_edit(t.session, None, [], [FileChange(target_path, code)])
+        edit = workspace_edit(None, [], [FileChange(target_path, code)])
         send_edit(t, edit, "AUTHZ_DESIGN: permission map")
-        out["edit"] = to_json(edit)
         out["permissions_path"] = target_path
         md += ["", f"Written to `{_rel(t, target_path)}`."]
     out["report"] = write_report(t, "authz-design", "\n".join(md))
@@ -246,7 +242,7 @@ def table_usage(t: Target, tables: set[str]) -> dict[str, dict[str, Counter]]:
         lambda: {"read": Counter(), "write": Counter()}
     )
     for path in workspace_files(t.root, ("python", "javascript", "typescript", "tsx", "go")):
-        doc = open_or_read(t.session, path, t.server)
+        doc = t.workspace.read(path)
         if doc is None:
             continue
         mod = module_of(t.root, path)
@@ -261,12 +257,12 @@ def table_usage(t: Target, tables: set[str]) -> dict[str, dict[str, Counter]]:
 @handler("MICROSERVICE", need_document=False)
 def microservice_command(t: Target) -> dict:
     """Candidate service boundaries from which modules read and write which tables."""
-    progress = Progress(t.server, "MICROSERVICE")
+    progress = t.progress
     try:
-        tables = all_tables(t.session, t.root, t.server, t.document)
+        tables = all_tables(t.workspace, t.document)
         progress.report("reading the SQL in the code", 30)
         usage = table_usage(t, set(tables))
-        routes, _, missing = workspace_routes(t.session, t.root, t.server, None)
+        routes, _, missing = workspace_routes(t.workspace, t.root)
     finally:
         progress.end()
     owner: dict[str, str] = {}
@@ -480,14 +476,14 @@ def event_system_command(t: Target) -> dict:
     change = enqueue_change(t) if t.document is not None and t.end >= t.start else None
     if change is not None:
         edits, files, callee = change
-        edit = workspace_edit(t.session, t.document, edits, files)
-        send_edit(t, edit, "EVENT_SYSTEM: enqueue")
+        edit = workspace_edit(t.document, edits, files)
+        send_edit(t, edit, "EVENT_SYSTEM: enqueue", confirm=True)
         from ..core.document import apply_edits
 
-        out.update(edit=to_json(edit), text=apply_edits(t.document.text, edits), moved=callee)
-    progress = Progress(t.server, "EVENT_SYSTEM")
+        out.update(text=apply_edits(t.document.text, edits), moved=callee)
+    progress = t.progress
     try:
-        routes, _, missing = workspace_routes(t.session, t.root, t.server, progress)
+        routes, _, missing = workspace_routes(t.workspace, t.root, None, t.progress)
     finally:
         progress.end()
     if missing and change is None:

@@ -23,7 +23,6 @@ from .base import (
     result,
     send_edit,
     show,
-    to_json,
     unique_path,
     workspace_edit,
     workspace_text,
@@ -640,9 +639,9 @@ def repository_command(t: Target) -> dict:
         )
     path, text, what = generate(table, t.root, t.options.get("language"))
     path = unique_path(path)
-    edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
+    edit = workspace_edit(None, [], [FileChange(path, text)])
     send_edit(t, edit, f"REPOSITORY: {table.name}")
     rel = os.path.relpath(path, t.root)
     message = f"REPOSITORY: generated {rel} for {table.name} ({what})."
     show(t, message)
-    return result("REPOSITORY", message, path=path, text=text, table=table.name, edit=to_json(edit))
+    return result("REPOSITORY", message, path=path, text=text, table=table.name)

@@ -20,10 +20,10 @@ from .base import (
     FileChange,
     Target,
     handler,
+    next_line_start,
     result,
     send_edit,
     show,
-    to_json,
     unique_path,
     workspace_edit,
 )
@@ -71,8 +71,7 @@ def app_setup_at(doc, framework: str):
         node = node.parent
     if node is None:
         return None
-    line = node.end_point[0]
-    end = doc.line_starts[line + 1] if line + 1 < len(doc.line_starts) else len(doc.data)
+    end = next_line_start(doc, node.end_byte)
     return m.group(2), end, m.group(1)
 
 
@@ -182,7 +181,7 @@ def middleware_command(t: Target) -> dict:
         path = unique_path(os.path.join(folder, "middleware.go"))
         text = tpl.GIN_MIDDLEWARE.replace("{package}", _go_package(doc))
         edits.append(Edit(after, after, f"{indent}InstallMiddleware({var})\n"))
-    edit = workspace_edit(t.session, doc, edits, [FileChange(path, text)])
+    edit = workspace_edit(doc, edits, [FileChange(path, text)])
     send_edit(t, edit, "MIDDLEWARE")
     from ..core.document import apply_edits
 
@@ -195,7 +194,6 @@ def middleware_command(t: Target) -> dict:
         text=text,
         app_text=apply_edits(doc.text, edits),
         framework=fw,
-        edit=to_json(edit),
     )
 
 
@@ -213,7 +211,7 @@ def _django_middleware(t: Target) -> dict:
     pos = len(doc.text[: m.end()].encode("utf-8"))
     edits = [Edit(pos, pos, f'\n    "{module}.RequestContextMiddleware",')]
     text = tpl.DJANGO_MIDDLEWARE
-    edit = workspace_edit(t.session, doc, edits, [FileChange(path, text)])
+    edit = workspace_edit(doc, edits, [FileChange(path, text)])
     send_edit(t, edit, "MIDDLEWARE")
     from ..core.document import apply_edits
 
@@ -229,7 +227,6 @@ def _django_middleware(t: Target) -> dict:
         text=text,
         app_text=apply_edits(doc.text, edits),
         framework="django",
-        edit=to_json(edit),
     )
 
 
@@ -272,11 +269,11 @@ def auth_command(t: Target) -> dict:
         raise CommandError(
             f"AUTH_SYSTEM: run it from a FastAPI, Flask, Express or Gin file (found {fw or 'no web framework'})."
         )
-    edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
+    edit = workspace_edit(None, [], [FileChange(path, text)])
     send_edit(t, edit, "AUTH_SYSTEM")
     message = (
         f"AUTH_SYSTEM: wrote {os.path.relpath(path, t.root)} with {lib}: access tokens (sub, email, roles, iat, exp) "
         f"and refresh tokens; set JWT_SECRET and JWT_REFRESH_SECRET; protect routes with {usage}."
     )
     show(t, message)
-    return result("AUTH_SYSTEM", message, path=path, text=text, framework=fw, edit=to_json(edit))
+    return result("AUTH_SYSTEM", message, path=path, text=text, framework=fw)

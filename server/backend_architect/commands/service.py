@@ -20,11 +20,11 @@ from .base import (
     FileChange,
     Target,
     handler,
-    open_or_read,
+    line_start,
+    next_line_start,
     result,
     send_edit,
     show,
-    to_json,
     workspace_edit,
 )
 
@@ -275,12 +275,12 @@ def extract_python(
                 module_refs.append(name)
     handler_name = _text(fn.child_by_field_name("name"), data)
     service_fn = handler_name
-    indent = " " * (moved[0].start_point[1])
+    indent = " " * (moved[0].start_byte - line_start(doc, moved[0].start_byte))
     # the moved code, re-indented to the service function's body
-    lines_src = data[doc.line_starts[moved[0].start_point[0]] : moved_end].decode("utf-8")
+    lines_src = data[line_start(doc, moved[0].start_byte) : moved_end].decode("utf-8")
     if wrapper is not None:
         rs, re_ = last.start_byte, last.end_byte
-        before = data[doc.line_starts[moved[0].start_point[0]] : rs].decode("utf-8")
+        before = data[line_start(doc, moved[0].start_byte) : rs].decode("utf-8")
         lines_src = before + "return " + _text(wrapper[1], data)
         del re_
     dedented = []
@@ -316,9 +316,8 @@ def extract_python(
     else:
         rest = data[wrapper[1].end_byte : wrapper[2].end_byte - 1].decode("utf-8")
         handler_tail = f"{indent}return {wrapper[0]}({call}{rest})\n"
-    start = doc.line_starts[moved[0].start_point[0]]
-    end_line = last.end_point[0]
-    end = doc.line_starts[end_line + 1] if end_line + 1 < len(doc.line_starts) else len(data)
+    start = line_start(doc, moved[0].start_byte)
+    end = next_line_start(doc, last.end_byte)
     handler_edit = Edit(
         start,
         end,
@@ -666,8 +665,8 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
         verb + "".join(naming.pascal(s.replace("-", "_")) for s in segs) if segs else verb + "Root"
     )
     fname = fname[0].lower() + fname[1:]
-    indent = " " * moved[0].start_point[1]
-    src = data[doc.line_starts[moved[0].start_point[0]] : moved_end].decode("utf-8")
+    indent = " " * (moved[0].start_byte - line_start(doc, moved[0].start_byte))
+    src = data[line_start(doc, moved[0].start_byte) : moved_end].decode("utf-8")
     if payload:
         src += f"\n{indent}return {_text(payload, data)};"
     lines = [ln[len(indent) :] if ln.startswith(indent) else ln.lstrip() for ln in src.splitlines()]
@@ -690,14 +689,13 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
     svc_alias = os.path.splitext(os.path.basename(services_path))[0]
     call_text = f"await {svc_alias}.{fname}({', '.join(used)})"
     # the handler: the moved statements become the call; the answer keeps its wrapper
-    start = doc.line_starts[moved[0].start_point[0]]
+    start = line_start(doc, moved[0].start_byte)
     if payload:
         end = payload.start_byte
         tail_edits = [Edit(payload.start_byte, payload.end_byte, call_text)]
-        handler_edits = [Edit(start, doc.line_starts[last.start_point[0]], "")] + tail_edits
+        handler_edits = [Edit(start, line_start(doc, last.start_byte), "")] + tail_edits
     else:
-        end_line = moved[-1].end_point[0]
-        end = doc.line_starts[end_line + 1] if end_line + 1 < len(doc.line_starts) else len(data)
+        end = next_line_start(doc, moved[-1].end_byte)
         ret = "return " if payload is False and last.type == "return_statement" else ""
         handler_edits = [Edit(start, end, f"{indent}{ret}{call_text};\n")]
     if not _is_async(fn, data):
@@ -750,12 +748,7 @@ def _js_after_imports(tree, doc: Document) -> int:
             child.type in ("lexical_declaration", "variable_declaration")
             and "require(" in _text(child, doc.data)
         ):
-            end_line = child.end_point[0]
-            last = (
-                doc.line_starts[end_line + 1]
-                if end_line + 1 < len(doc.line_starts)
-                else len(doc.data)
-            )
+            last = next_line_start(doc, child.end_byte)
         elif last:
             break
     return last
@@ -774,12 +767,10 @@ def service_command(t: Target) -> dict:
         )
     folder_root, handler_module = _module_path(doc.path)
     services_path = t.options.get("services_path") or default_services_path(doc.path)
-    existing = (
-        open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
-    )
+    existing = t.workspace.read(services_path) if os.path.isfile(services_path) else None
     edits, change, fname, notes = extract_python(doc, fn, services_path, existing)
-    edit = workspace_edit(t.session, doc, edits, [change])
-    send_edit(t, edit, "SERVICE: extract")
+    edit = workspace_edit(doc, edits, [change])
+    send_edit(t, edit, "SERVICE: extract", confirm=True)
     from ..core.document import apply_edits
 
     handler_text = apply_edits(doc.text, edits)
@@ -797,7 +788,6 @@ def service_command(t: Target) -> dict:
         services_path=services_path,
         services_text=services_text,
         handler_text=handler_text,
-        edit=to_json(edit),
     )
 
 
@@ -809,12 +799,10 @@ def _service_express(t: Target) -> dict:
             'SERVICE: put the cursor inside an Express route handler (router.post("/x", async (req, res) => { ... })).'
         )
     services_path = t.options.get("services_path") or default_js_services_path(doc.path)
-    existing = (
-        open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
-    )
+    existing = t.workspace.read(services_path) if os.path.isfile(services_path) else None
     edits, change, fname, notes = extract_express(doc, found, services_path, existing)
-    edit = workspace_edit(t.session, doc, edits, [change])
-    send_edit(t, edit, "SERVICE: extract")
+    edit = workspace_edit(doc, edits, [change])
+    send_edit(t, edit, "SERVICE: extract", confirm=True)
     from ..core.document import apply_edits
 
     handler_text = apply_edits(doc.text, edits)
@@ -833,5 +821,4 @@ def _service_express(t: Target) -> dict:
         services_path=services_path,
         services_text=services_text,
         handler_text=handler_text,
-        edit=to_json(edit),
     )

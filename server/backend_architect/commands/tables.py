@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from ..core.regions import region_for_sql_document
 from ..core.sql import split_statements, string_value
-from .base import open_or_read, workspace_files
+from ..core.document import Document
+from .base import Workspace, workspace_files
 
 AUTO_TYPES = {"serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"}
 TYPE_ALIASES = {
@@ -265,10 +266,11 @@ def table_at(doc, offset: int, statements=None) -> TableInfo | None:
     return None
 
 
-def all_tables(session, root: str, server=None, current=None) -> dict[str, TableInfo]:
+def all_tables(workspace: Workspace, current: Document | None = None) -> dict[str, TableInfo]:
     """Every known table by name: catalog first, then the current file and the workspace's .sql files."""
     out: dict[str, TableInfo] = {}
-    catalog = getattr(session, "catalog", None)
+    catalog = workspace.catalog
+    root = workspace.root
     if catalog is not None:
         try:
             for tbl in catalog.tables():
@@ -282,7 +284,7 @@ def all_tables(session, root: str, server=None, current=None) -> dict[str, Table
             out.setdefault(t.name, t)
     if root and os.path.isdir(root):
         for path in workspace_files(root, ("sql",), limit=500):
-            doc = open_or_read(session, path, server)
+            doc = workspace.read(path)
             if doc is None:
                 continue
             for t in tables_in_sql(doc.text, path):
@@ -303,7 +305,7 @@ def resolve_table(t, name: str | None = None) -> TableInfo | None:
             name = sel.split(".")[-1]
     if not name:
         return None
-    return all_tables(t.session, t.root, t.server, doc).get(name)
+    return all_tables(t.workspace, doc).get(name)
 
 
 def _unqualified_public(name: str) -> str:

@@ -196,7 +196,7 @@ def did_change_configuration(
             types.CodeActionKind.QuickFix,
             types.CodeActionKind.SourceFixAll,
             code_actions_handler.FIX_ALL_KIND,
-            "source.backend-architect.indexStrategy",  # commands.schema_commands.INDEX_STRATEGY_KIND
+            "source.backend-architect.indexStrategy",  # command_actions.INDEX_STRATEGY_KIND
             types.CodeActionKind.Source,
             types.CodeActionKind.Refactor,
             types.CodeActionKind.RefactorExtract,
@@ -213,9 +213,6 @@ def code_action(ls: ArchitectServer, params: types.CodeActionParams):
     actions = code_actions_handler.code_actions(
         ls.session, snap, params, lazy_fix_all=_resolves_edits(ls)
     )
-    from ..commands import schema_commands  # loaded on first use: keeps start-up short
-
-    actions += schema_commands.source_actions(ls.session, snap, params)
     return actions or None
 
 
@@ -279,7 +276,7 @@ for _name in COMMANDS:
 
 def _make_ai_command(name: str):
     async def run_ai(ls: ArchitectServer, *args):
-        from ..ai.command import run_ai_command  # the SDK loads only when asked
+        from .handlers.ai_command import run_ai_command  # the SDK loads only when asked
 
         return await run_ai_command(
             ls,

@@ -4,16 +4,10 @@ each lookup; the definition of a table or column under the cursor."""
 from __future__ import annotations
 
 from ...catalog.analysis import needs_of, query_nodes, resolve_column, sources_of
-from ...core.document import path_to_uri
+from ...catalog.render import source_link as _link
+from ...catalog.render import table_markdown
 from ...core.sql import name_list, walk
 from . import hover as hover_handler
-
-
-def _link(catalog, path: str | None, line: int | None) -> str:
-    if not path:
-        return "unknown location"
-    shown = catalog.display_path(path) + (f":{line}" if line else "")
-    return f"[{shown}]({path_to_uri(path)}{f'#L{line}' if line else ''})"
 
 
 def _statement_at(snap, offset: int):
@@ -52,35 +46,6 @@ def _not_in_catalog(catalog, name: str) -> str:
         f"under {where} (migrations/, db/migrate/, migrate/, schema.sql, structure.sql, *.up.sql, "
         f"pg_dump files and the `schema` setting)."
     )
-
-
-def table_markdown(catalog, table) -> str:
-    lines = [
-        f"**{table.kind} {table.qualified}**, defined at {_link(catalog, table.source_path, table.line)}",
-        "",
-        "| column | type | |",
-        "|---|---|---|",
-    ]
-    for c in table.columns:
-        flags = []
-        if c.name in table.primary_key:
-            flags.append("PK")
-        if not c.nullable and c.name not in table.primary_key:
-            flags.append("NOT NULL")
-        if c.default:
-            flags.append(f"DEFAULT `{c.default}`")
-        lines.append(f"| {c.name} | {c.type} | {' '.join(flags)} |")
-    if table.all_indexes() or table.foreign_keys:
-        lines.append("")
-    for ix in table.all_indexes():
-        lines.append(
-            f"- index `{ix.describe()}`" + (f" ({ix.constraint})" if ix.constraint else "")
-        )
-    for fk in table.foreign_keys:
-        lines.append(
-            f"- foreign key ({', '.join(fk.columns)}) → {fk.ref_table} ({', '.join(fk.ref_columns)})"
-        )
-    return "\n".join(lines)
 
 
 def _identifier_hover(stmt, tok, catalog, sources) -> str | None:
