@@ -227,7 +227,7 @@ def _wants_catalog(settings: Settings) -> bool:
         known = (
             settings,
             any(
-                settings.rule_enabled(r.code) and (r.needs_catalog or r.code == "QO001")
+                settings.rule_enabled(r.code) and (r.needs_catalog or r.reads_schema)
                 for r in all_rules()
             ),
         )

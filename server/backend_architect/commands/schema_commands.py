@@ -6,7 +6,9 @@ import os
 
 from ..catalog.analysis import needs_of, query_nodes
 from ..catalog.migration_files import new_migration
-from .base import FileChange, Report, Target, result, send_edit, workspace_edit
+from ..core.engine import lint
+from ..core.findings import Finding
+from .base import FileChange, Report, Target, Workspace, result, send_edit, workspace_edit
 
 NO_CATALOG = (
     "No schema catalog yet: no migrations or schema files were found "
@@ -84,12 +86,30 @@ def index_strategy(t: Target) -> dict:
     )
 
 
-def schema_design_markdown(catalog) -> str:
-    from ..catalog.render import mermaid_er
-    from ..catalog.review import review
-    from ..catalog.render import table_markdown
+# the commands whose rules judge the schema itself (the SCHEMA_DESIGN report lists their findings)
+SCHEMA_RULE_COMMANDS = ("SCHEMA_DESIGN", "INDEX_STRATEGY")
 
-    remarks = review(catalog)
+
+def schema_findings(workspace: Workspace, catalog) -> list[tuple[str, int, Finding]]:
+    """(schema file, 1-based line, finding) of the schema rules over every file the catalog
+    was read from: the diagnostics the editor shows, so the report never disagrees with them."""
+    from ..core.registry import rule_by_code
+
+    out: list[tuple[str, int, Finding]] = []
+    for path in catalog.sources:
+        doc = workspace.read(path)
+        if doc is None:
+            continue
+        for f in lint(doc, workspace.settings, catalog).findings:
+            rule = rule_by_code(f.code)
+            if rule is not None and rule.command in SCHEMA_RULE_COMMANDS:
+                out.append((path, doc.line_of(f.start) + 1, f))
+    return out
+
+
+def schema_design_markdown(catalog, findings: list[tuple[str, int, Finding]]) -> str:
+    from ..catalog.render import mermaid_er, table_markdown
+
     tables = [t for t in catalog.tables()]
     lines = [
         "# Schema design review",
@@ -103,16 +123,15 @@ def schema_design_markdown(catalog) -> str:
         mermaid_er(catalog),
         "```",
         "",
-        f"## Findings ({len(remarks)})",
+        f"## Findings ({len(findings)})",
         "",
     ]
-    if not remarks:
+    if not findings:
         lines.append(
             "Nothing to report: every table has a key, foreign keys are indexed, types are sound."
         )
-    for r in remarks:
-        where = f" ({catalog.display_path(r.path)}:{r.line})" if r.path else ""
-        lines.append(f"- **{r.code}** `{r.table}`: {r.text}{where}")
+    for path, line, f in findings:
+        lines.append(f"- **{f.code}** {f.message} ({catalog.display_path(path)}:{line})")
     lines += ["", "## Tables", ""]
     for t in tables:
         lines += [table_markdown(catalog, t), ""]
@@ -129,5 +148,8 @@ def schema_design(t: Target) -> dict:
         return result("SCHEMA_DESIGN", NO_CATALOG)
     root = t.settings.root or t.workspace.root or catalog.roots[0]
     path = os.path.join(root, ".backend-architect", "schema-design.md")
-    t.reports.append(Report(path, schema_design_markdown(catalog)))
-    return result("SCHEMA_DESIGN", f"Schema review written to {path}", path=path)
+    findings = schema_findings(t.workspace, catalog)
+    t.reports.append(Report(path, schema_design_markdown(catalog, findings)))
+    return result(
+        "SCHEMA_DESIGN", f"Schema review written to {path}", path=path, findings=len(findings)
+    )

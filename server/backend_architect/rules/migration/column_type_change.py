@@ -47,6 +47,7 @@ class ColumnTypeChange(Rule):
     """
 
     code = "MG005"
+    reads_schema = True
     name = "column-type-change"
     command = "MIGRATION"
     severity = Severity.WARNING

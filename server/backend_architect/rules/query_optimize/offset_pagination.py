@@ -35,6 +35,7 @@ class OffsetPagination(Rule):
     """
 
     code = "QO007"
+    reads_schema = True
     name = "offset-pagination"
     command = "QUERY_OPTIMIZE"
     severity = Severity.WARNING

@@ -41,6 +41,7 @@ class SelectStar(Rule):
     """
 
     code = "QO001"
+    reads_schema = True
     name = "select-star"
     command = "QUERY_OPTIMIZE"
     severity = Severity.WARNING

@@ -36,6 +36,7 @@ class TableWithoutPrimaryKey(Rule):
     """
 
     code = "SD001"
+    reads_schema = True
     name = "table-without-primary-key"
     command = "SCHEMA_DESIGN"
     severity = Severity.WARNING
