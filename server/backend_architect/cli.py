@@ -13,10 +13,10 @@ from . import __version__
 from .config import Settings, from_mapping, settings_for_path
 from .core.document import Document, language_for_path
 from .core.engine import fix_document, lint
-from .core.files import TextStyle, WriteError, decode, write_text
+from .core.files import TextStyle, WriteError, write_text
 from .core.findings import Finding, NewFile
 from .core.registry import all_rules, rule_by_code
-from .core.workspace import SKIP_DIRS, read_document, read_source
+from .core.workspace import SKIP_DIRS, read_source
 
 SEVERITY_SARIF = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
 
@@ -352,7 +352,7 @@ def check_paths(
     if todo:
         missing = [planned[i] for i in todo]
         _attach_catalogs(missing)
-        for i, rep in zip(todo, _run_jobs(missing, jobs, fix, unsafe_fixes)):
+        for i, rep in zip(todo, _run_jobs(missing, jobs, fix, unsafe_fixes), strict=False):
             reports[i] = rep
             if keys[i] and not rep.problems and not (rep.skipped or "").startswith("cannot read"):
                 cache.put(keys[i], rep)  # a crash or an unreadable file is tried again next time
@@ -388,7 +388,7 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
         except OSError:
             contents.append(None)
     groups: dict[tuple, list[str]] = {}
-    for job, content in zip(planned, contents):
+    for job, content in zip(planned, contents, strict=False):
         groups.setdefault((job.project, job.info.language), []).append(
             f"{os.path.abspath(job.path)}\0{content}"
         )
@@ -416,7 +416,7 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
                     listings[folder] = "-"
             out.append(listings[folder])
             parent = os.path.dirname(folder)
-            if parent == folder or folder == top or not parent.startswith(top):
+            if folder in (parent, top) or not parent.startswith(top):
                 break
             folder = parent
         return "/".join(out)
@@ -427,7 +427,7 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
     from .project.history import history_of
 
     database = bool(os.environ.get("DATABASE_URL"))
-    for job, content in zip(planned, contents):
+    for job, content in zip(planned, contents, strict=False):
         if content is None or database or job.settings.database.url:
             keys.append(None)  # with a database, what is reported depends on the database too
             continue
@@ -491,7 +491,7 @@ def _check_parallel(planned: list[_Job], workers: int, fix: bool, unsafe: bool) 
     import gc
     import multiprocessing
 
-    global _JOBS
+    global _JOBS  # noqa: PLW0603  (forked workers read the jobs by memory, not by pickling)
     _JOBS = planned
     context = multiprocessing.get_context("fork")
     results: list[FileReport | None] = [None] * len(planned)
@@ -534,7 +534,7 @@ def _run_pool(
         futures = [(batch, pool.submit(_check_batch, (batch, fix, unsafe))) for batch in tasks]
         for batch, future in futures:
             try:
-                for i, rep in zip(batch, future.result()):
+                for i, rep in zip(batch, future.result(), strict=False):
                     results[i] = rep
             except BrokenProcessPool:
                 lost.extend(batch)
@@ -736,8 +736,8 @@ def _finding_json(rep: FileReport, f: Finding) -> dict:
             "edits": [
                 {
                     "content": e.new_text,
-                    "location": dict(zip(("row", "column"), rep.pos(e.start))),
-                    "end_location": dict(zip(("row", "column"), rep.pos(e.end))),
+                    "location": dict(zip(("row", "column"), rep.pos(e.start), strict=False)),
+                    "end_location": dict(zip(("row", "column"), rep.pos(e.end), strict=False)),
                 }
                 for e in f.fix.edits
             ],
@@ -848,6 +848,7 @@ def format_sarif(reports: list[FileReport]) -> str:
                                                     "endColumn",
                                                 ),
                                                 (*rep.pos(e.start), *rep.pos(e.end)),
+                                                strict=False,
                                             )
                                         ),
                                         "insertedContent": {"text": e.new_text},

@@ -9,6 +9,7 @@ command line treats the same messages as errors (exit 2).
 
 from __future__ import annotations
 
+import functools
 import fnmatch
 import os
 import re
@@ -141,23 +142,15 @@ class Settings:
         return best[1] if best else default
 
 
-_OFF_BY_DEFAULT: frozenset[str] | None = None
-
-
+@functools.cache  # asked for every rule of every file: computed once
 def _off_by_default() -> frozenset[str]:
-    global _OFF_BY_DEFAULT
-    if _OFF_BY_DEFAULT is None:  # asked for every rule of every file: imported once
-        from .core.registry import off_by_default
+    from .core.registry import off_by_default
 
-        _OFF_BY_DEFAULT = off_by_default()
-    return _OFF_BY_DEFAULT
+    return off_by_default()
 
 
 def _matches(code: str, selectors) -> bool:
-    for sel in selectors:
-        if sel == "ALL" or code.startswith(sel):
-            return True
-    return False
+    return any(sel == "ALL" or code.startswith(sel) for sel in selectors)
 
 
 def _glob_match(rel: str, pattern: str) -> bool:
@@ -193,9 +186,10 @@ def from_mapping(
         return base, [f"{source}: expected a table of settings, got {type(data).__name__}"]
     values: dict[str, Any] = {}
     known = {f.name for f in fields(Settings)}
-    for raw_key, value in data.items():
+    for raw_key, given in data.items():
         key = _snake(str(raw_key))
-        if key == "trace" or key == "interpreter":
+        value = given
+        if key in {"trace", "interpreter"}:
             continue  # client-side settings
         if key not in known or key in ("root", "dialect_paths"):
             warnings.append(f"{source}: unknown setting '{raw_key}'")

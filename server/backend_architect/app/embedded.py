@@ -194,7 +194,7 @@ def _decode_escape(esc: str, lang: str) -> str | None:
     body = esc[1:]
     if body in ("\n", "\r\n"):
         return ""  # line continuation
-    if lang == "python" or lang == "go":
+    if lang in {"python", "go"}:
         if body in "ntrbfva\\'\"" and len(body) == 1:
             return _SIMPLE[body]
     elif len(body) == 1 and body in _SIMPLE:
@@ -214,7 +214,7 @@ def _decode_escape(esc: str, lang: str) -> str | None:
             return unicodedata.lookup(body[2:-1])
     except (ValueError, KeyError, OverflowError):
         return None
-    if lang == "python" or lang == "go":
+    if lang in {"python", "go"}:
         return None  # unknown escapes keep the backslash in Python (and are errors in Go)
     return body  # JavaScript: a needless escape is the character itself
 

@@ -30,8 +30,8 @@ def build_for_paths(
     from .build import build
 
     roots = []
-    for p in paths or ["."]:
-        p = os.path.abspath(p)
+    for given in paths or ["."]:
+        p = os.path.abspath(given)
         roots.append(p if os.path.isdir(p) else os.path.dirname(p))
     roots = sorted(set(roots))
     globs = tuple(getattr(settings, "schema", ()) or ())

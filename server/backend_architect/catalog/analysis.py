@@ -198,10 +198,10 @@ def needs_of(node: dict, catalog: Catalog) -> list[Need]:
         left, right = _column(a.get("lexpr")), a.get("rexpr")
         rcol = _column(right) if isinstance(right, dict) else None
         if kind == "AEXPR_OP" and op in EQ_OPS and left and rcol:
-            l, r = resolve_column(left, sources), resolve_column(rcol, sources)
-            if l and r and l[0] is not r[0]:
-                need(l[0]).join.append(ColumnUse(l[1], "join", left.get("location", 0)))
-                need(r[0]).join.append(ColumnUse(r[1], "join", rcol.get("location", 0)))
+            lhs, rhs = resolve_column(left, sources), resolve_column(rcol, sources)
+            if lhs and rhs and lhs[0] is not rhs[0]:
+                need(lhs[0]).join.append(ColumnUse(lhs[1], "join", left.get("location", 0)))
+                need(rhs[0]).join.append(ColumnUse(rhs[1], "join", rcol.get("location", 0)))
             continue
         if not left and rcol and kind == "AEXPR_OP" and op in EQ_OPS | RANGE_OPS:
             left, right, rcol = rcol, a.get("lexpr"), None

@@ -524,5 +524,5 @@ class Applier:
 
 
 def _default_index_name(table: str, columns: list[str], exprs: list[bool]) -> str:
-    parts = [c if not e else "expr" for c, e in zip(columns, exprs)]
+    parts = [c if not e else "expr" for c, e in zip(columns, exprs, strict=False)]
     return f"{table}_{'_'.join(parts)}_idx"

@@ -37,7 +37,7 @@ class Index:
     def describe(self) -> str:
         cols = ", ".join(
             c + (" DESC" if o == "DESC" else "")
-            for c, o in zip(self.columns, self.orders or ["ASC"] * len(self.columns))
+            for c, o in zip(self.columns, self.orders or ["ASC"] * len(self.columns), strict=False)
         )
         text = f"{'UNIQUE ' if self.unique and not self.constraint else ''}{self.name} ({cols})"
         if self.predicate:
@@ -217,8 +217,8 @@ def close_names(name: str, candidates: list[str]) -> list[str]:
 def _norm(name: str) -> str:
     """Names as the parser gives them are already folded; fold unquoted text typed by a user."""
     parts = []
-    for p in name.split(".")[-2:]:
-        p = p.strip()
+    for raw in name.split(".")[-2:]:
+        p = raw.strip()
         parts.append(
             p[1:-1].replace('""', '"')
             if len(p) > 1 and p[0] == p[-1] == '"'

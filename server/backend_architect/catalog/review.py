@@ -35,7 +35,7 @@ def redundant_indexes(table: Table):
                 and other.columns[:n] == mine.columns
                 and (
                     other.orders[:n] == mine.orders
-                    or all(a != b for a, b in zip(other.orders[:n], mine.orders))
+                    or all(a != b for a, b in zip(other.orders[:n], mine.orders, strict=False))
                 )
             ):
                 out.append((mine, "a prefix of", other))

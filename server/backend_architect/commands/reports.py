@@ -500,7 +500,7 @@ def event_system_command(t: Target) -> dict:
     md = ["# EVENT_SYSTEM: slow work inside requests", ""]
     if found:
         md += ["| route | handler | slow work | call | where |", "|---|---|---|---|---|"]
-        for doc, r, kind, cs, callee in found:
+        for _doc, r, kind, _call, callee in found:
             md.append(
                 f"| {r.method.upper()} `{r.path}` | `{getattr(r, 'handler', '')}` | {kind} | `{callee}(…)` | {_rel(t, doc.path)}:{doc.line_of(cs) + 1} |"
             )
@@ -510,9 +510,9 @@ def event_system_command(t: Target) -> dict:
         )
     md += ["", "## Events and jobs", ""]
     by_route = defaultdict(list)
-    for doc, r, kind, cs, callee in found:
+    for _doc, r, kind, _call, callee in found:
         by_route[(r.method.upper(), r.path, getattr(r, "handler", ""))].append((kind, callee))
-    for (method, path, hname), calls in by_route.items():
+    for (method, path, _hname), calls in by_route.items():
         segs = [s for s in path.split("/") if s and not s.startswith(("{", ":"))]
         entity = naming.pascal(naming.singular(segs[-1])) if segs else "Request"
         verb = {"POST": "Created", "PUT": "Updated", "PATCH": "Updated", "DELETE": "Deleted"}.get(

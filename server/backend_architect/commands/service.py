@@ -195,7 +195,6 @@ def extract_python(
     moved = stmts[i:]
     last = moved[-1]
     wrapper = None
-    result_expr = None
     if last.type == "return_statement":
         value = last.named_children[0] if last.named_children else None
         if value is not None and value.type == "call":
@@ -216,7 +215,6 @@ def extract_python(
                 and _text(pairs[0].child_by_field_name("key"), data).strip("'\"") == "data"
             ):
                 wrapper = ("{data}", pairs[0].child_by_field_name("value"), None)
-        result_expr = wrapper[1] if wrapper else value
     if not moved or len(moved) == 1 and last.type == "return_statement" and wrapper is None:
         raise CommandError("SERVICE: nothing to move: the handler only returns.")
     imported, defined = _module_names(tree, data)
@@ -518,7 +516,7 @@ def _js_module_names(tree, data: bytes, lang: str) -> tuple[dict[str, object], s
         if child.type == "import_statement":
             clause = next((c for c in child.named_children if c.type == "import_clause"), None)
             if clause is not None:
-                for n, node in _js_identifiers(clause, data, lang):
+                for n, _node in _js_identifiers(clause, data, lang):
                     imported[n] = child
         elif child.type in ("lexical_declaration", "variable_declaration"):
             is_require = "require(" in _text(child, data)

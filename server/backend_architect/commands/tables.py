@@ -273,8 +273,8 @@ def all_tables(workspace: Workspace, current: Document | None = None) -> dict[st
     root = workspace.root
     if catalog is not None:
         try:
-            for tbl in catalog.tables():
-                tbl = catalog.table(tbl) if isinstance(tbl, str) else tbl
+            for entry in catalog.tables():
+                tbl = catalog.table(entry) if isinstance(entry, str) else entry
                 if tbl is not None:
                     out.setdefault(tbl.name, table_from_catalog(tbl))
         except Exception:

@@ -34,11 +34,19 @@ QUERY_HEADER_RE = re.compile(r"^[ \t]*--[ \t]*name:[ \t]*\w", re.M)
 
 # Extra region finders for application code register here (language -> function).
 REGION_FINDERS: dict[str, Callable[[Context], list[Region]]] = {}
-# SQL nested inside a statement (DO bodies, EXECUTE strings): fn(statement) -> regions.
-# The engine splits each nested region and runs the same rules over it; its
-# statements count as inside a transaction when ``meta["in_transaction"]``, and
-# fix text in a region with ``meta["escape_quotes"]`` gets its quotes doubled.
-NESTED_REGION_FINDERS: list[Callable[[Statement], list[Region]]] = []
+
+
+def nested_region_finders() -> list[Callable[[Statement], list[Region]]]:
+    """SQL nested inside a statement (DO bodies, EXECUTE strings): fn(statement) -> regions.
+
+    The engine splits each nested region and runs the same rules over it; its
+    statements count as inside a transaction when ``meta["in_transaction"]``, and
+    fix text in a region with ``meta["escape_quotes"]`` gets its quotes doubled."""
+    from .plpgsql import nested_regions
+
+    return [nested_regions]
+
+
 # Hooks that build document facts once per lint (e.g. the parsed tree of app code).
 DOCUMENT_FACTS: dict[str, Callable[[Context], Any]] = {}
 # schema.sql, structure.sql, db_schema.sql: the whole schema for a fresh install, or a dump
@@ -727,9 +735,9 @@ def lint(
                     findings,
                     result,
                 )
-            for finder in NESTED_REGION_FINDERS:
+            for find_nested in nested_region_finders():
                 try:
-                    nested = finder(stmt)
+                    nested = find_nested(stmt)
                 except Exception as exc:
                     result.errors.append(
                         RuleError("regions", document.path, repr(exc), traceback.format_exc())
@@ -1107,13 +1115,3 @@ def fix_document(
             )
     remaining = lint(doc, settings, catalog, info=info, catalog_before=catalog_before).findings
     return FixResult(text, applied, max_iterations, False, remaining, new_files, counts)
-
-
-def _register_builtin_finders() -> None:
-    from .plpgsql import nested_regions
-
-    if nested_regions not in NESTED_REGION_FINDERS:
-        NESTED_REGION_FINDERS.append(nested_regions)
-
-
-_register_builtin_finders()

@@ -97,9 +97,10 @@ class DjangoMigration:
         self._find_class()
 
     def _find_class(self):
-        for node in self.tree.root_node.named_children:
-            if node.type == "decorated_definition":
-                node = node.child_by_field_name("definition") or node
+        for child in self.tree.root_node.named_children:
+            node = child
+            if child.type == "decorated_definition":
+                node = child.child_by_field_name("definition") or child
             if node.type != "class_definition":
                 continue
             name = node.child_by_field_name("name")

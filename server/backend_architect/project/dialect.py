@@ -391,8 +391,8 @@ def _cargo_dialects(root: str, only: str | None = None) -> list[tuple[str, str]]
         (data.get("workspace") or {}).get("dependencies") or {},
     ]
     for deps in tables:
-        for crate, spec in deps.items():
-            crate = str(crate)
+        for name, spec in deps.items():
+            crate = str(name)
             if only and crate != only:
                 continue
             if crate in (

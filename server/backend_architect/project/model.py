@@ -228,8 +228,8 @@ class ProjectModel:
     def prefetch_ignored(self, paths: list[str]) -> None:
         """Ask git once per repository which of ``paths`` it ignores."""
         by_repo: dict[str, list[str]] = {}
-        for p in paths:
-            p = os.path.abspath(p)
+        for given in paths:
+            p = os.path.abspath(given)
             repo = self._repo_of(self.root_of(os.path.dirname(p)))
             if repo is not None and p not in self._asked.get(repo, ()):
                 by_repo.setdefault(repo, []).append(p)

@@ -7,6 +7,7 @@ sets the cancel flag and closes the stream, and the worker stops.
 
 from __future__ import annotations
 
+import contextlib
 import asyncio
 import functools
 import logging
@@ -141,10 +142,8 @@ async def _run(server, session, name: str, args, outer) -> dict:
         cancel.set()
         stream = holder.get("stream")
         if stream is not None:
-            try:
+            with contextlib.suppress(Exception):
                 stream.close()
-            except Exception:
-                pass
 
     worker = _start_worker(
         loop,

@@ -7,7 +7,6 @@ from ...catalog.analysis import needs_of, query_nodes, resolve_column, sources_o
 from ...catalog.render import source_link as _link
 from ...catalog.render import table_markdown
 from ...core.sql import name_list, walk
-from . import hover as hover_handler
 
 
 def _statement_at(snap, offset: int):
@@ -167,7 +166,3 @@ def schema_hover(session, snap, offset: int) -> str | None:
     s, e = stmt.doc_range(0, len(stmt.data))
     findings = [f for f in snap.result.findings if s <= f.start <= e]
     return query_markdown(stmt, catalog, findings)
-
-
-if schema_hover not in hover_handler.HOVER_PROVIDERS:
-    hover_handler.HOVER_PROVIDERS.append(schema_hover)

@@ -99,7 +99,7 @@ def existing_table_cmds(
     table = relation_name(stmt.node.get("relation"))
     if ctx.is_new_table(table, stmt):
         return table, []
-    return table, list(zip(alter_cmds(stmt), cmd_spans(stmt)))
+    return table, list(zip(alter_cmds(stmt), cmd_spans(stmt), strict=False))
 
 
 def cmd_spans(stmt: Statement) -> list[tuple[int, int]]:

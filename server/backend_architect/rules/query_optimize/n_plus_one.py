@@ -238,11 +238,11 @@ class _Analysis:
             # destructuring / multi-assignment: `const { rows } = await pool.query(...)`
             scope = self.finder().scope_of(node)
             before = self.data[scope.start_byte : node.start_byte].decode("utf-8", "surrogatepass")
-            m = None
-            for m in re.finditer(rf"\b{re.escape(text)}\b[^=\n;]*?(?::=|=)\s*([^\n;]+)", before):
-                pass
-            if m is not None:
-                return m.group(1)
+            found = list(
+                re.finditer(rf"\b{re.escape(text)}\b[^=\n;]*?(?::=|=)\s*([^\n;]+)", before)
+            )
+            if found:  # the last assignment before the use
+                return found[-1].group(1)
         return text
 
     def inside(self, node, loop: _Loop) -> bool:
@@ -345,9 +345,8 @@ class _Analysis:
         stmts = body.named_children
         if len(stmts) == 1 and stmts[0].type == "statement_list":
             stmts = stmts[0].named_children
-        if any(c.type in ("break_statement", "return_statement") for c in stmts):
-            return False  # stops at the first item
-        return True
+        # a loop that stops at the first item is no loop of queries
+        return not any(c.type in ("break_statement", "return_statement") for c in stmts)
 
     def _concurrent(self, call, loops) -> bool:
         """Is the call inside a function literal passed to `go` / `pool.Go(...)` within the loop?"""
@@ -595,13 +594,11 @@ class _Analysis:
                     kind = known.get(rel)
                     if kind in ("fk",):
                         how = "select_related"
-                    elif kind in ("m2m", "reverse"):
-                        if attr in ("all", "count", "exists", "first", "last") or attr not in (
-                            "filter",
-                            "exclude",
-                            "order_by",
-                        ):
-                            how = "prefetch_related"
+                    elif kind in ("m2m", "reverse") and (
+                        attr in ("all", "count", "exists", "first", "last")
+                        or attr not in ("filter", "exclude", "order_by")
+                    ):
+                        how = "prefetch_related"
                 elif rel.endswith("_set") and attr in ("all", "count"):
                     how = "prefetch_related"
                 elif (
@@ -1199,7 +1196,7 @@ def _querying_functions(tree, data: bytes, lang: str, extra_spans=()) -> dict[st
     direct: dict[str, list[bool]] = {}
     bodies = []
     nested = [node for _, node, _ in defs]
-    for name, node, body in defs:
+    for name, _node, body in defs:
         text = _text(body, data)
         inner = []
         if lang == "python":
@@ -1223,7 +1220,8 @@ def _querying_functions(tree, data: bytes, lang: str, extra_spans=()) -> dict[st
         bodies.append((name, text, q))
     querying = {n for n, qs in direct.items() if qs and all(qs)}
     out: dict[str, list[bool]] = {}
-    for name, text, q in bodies:
+    for name, text, queries in bodies:
+        q = queries
         if not q and querying:
             calls = set(re.findall(r"(?<![\w$])(?:[\w$]+\s*\.\s*)?([\w$]+)\s*\(", text)) - {name}
             q = bool(calls & querying - set(_GENERIC_METHODS))
@@ -1429,7 +1427,7 @@ def _imported_models(doc_path: str, text: str, name: str) -> dict[str, str] | No
     """Fields of model ``name`` defined in the module it is imported from (None when not found)."""
     for m in re.finditer(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)", text, re.M):
         names = re.findall(r"\b(\w+)\b(?:\s+as\s+(\w+))?", m.group(3))
-        if not any(n == name or alias == name for n, alias in names):
+        if not any(name in (n, alias) for n, alias in names):
             continue
         dots, module = m.group(1), m.group(2)
         folder = os.path.dirname(os.path.abspath(doc_path))

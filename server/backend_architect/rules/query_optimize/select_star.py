@@ -106,18 +106,14 @@ _SQLC_HEADER_RE = re.compile(
 )
 
 
-_SQLC_LAST: tuple[str, bool] = ("", False)
-
-
 def _sqlc_file(ctx) -> bool:
     """sqlc rewrites ``*`` into the column list when it generates code: the query that runs names its columns."""
-    global _SQLC_LAST
     if ctx.document.language != "sql":
         return False
-    text = ctx.document.text
-    if _SQLC_LAST[0] is not text:  # asked once per star: the file is searched once
-        _SQLC_LAST = (text, _SQLC_HEADER_RE.search(text) is not None)
-    return _SQLC_LAST[1]
+    cache = ctx.document._cache  # asked once per star: the file is searched once per version
+    if "sqlc" not in cache:
+        cache["sqlc"] = _SQLC_HEADER_RE.search(ctx.document.text) is not None
+    return bool(cache["sqlc"])
 
 
 def _output_stars(stmt, catalog):
