@@ -19,7 +19,7 @@ from typing import Any
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore
+    import tomli as tomllib
 
 DIALECTS = (
     "auto",
@@ -308,12 +308,12 @@ def _convert(key: str, value: Any, default: Any) -> Any:
     if key == "severity":
         if not isinstance(value, dict):
             raise TypeError("expected a table of code -> severity")
-        out = {}
+        severities: dict[str, str] = {}
         for code, sev in value.items():
             if not isinstance(sev, str) or sev.lower() not in SEVERITIES:
                 raise ValueError(f"severity for {code} must be one of {', '.join(SEVERITIES)}")
-            out[str(code)] = sev.lower()
-        return out
+            severities[str(code)] = sev.lower()
+        return severities
     if key in ("max_file_bytes", "cache_max_bytes"):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise TypeError("expected a positive number of bytes")
@@ -349,7 +349,7 @@ def _convert(key: str, value: Any, default: Any) -> Any:
         url = v.get("url", default.url)
         if url is not None and not isinstance(url, str):
             raise TypeError("database.url: expected a string")
-        out = {}
+        out: dict[str, Any] = {}  # milliseconds (int) and switches (bool), checked here
         for name in ("statement_timeout_ms", "lock_timeout_ms"):
             x = v.get(name, getattr(default, name))
             if isinstance(x, bool) or not isinstance(x, int) or x <= 0:

@@ -11,7 +11,7 @@ from ..commands.tables import all_tables
 def facts_of(t: Target) -> dict:
     """What the server knows that helps: findings in the file, tables, routes."""
     facts: dict = {}
-    doc = t.document
+    doc = t.doc
     try:
         findings = t.workspace.lint(doc).findings
     except Exception:
@@ -39,7 +39,8 @@ def facts_of(t: Target) -> dict:
                 "primary_key": tbl.primary_key,
                 "unique": tbl.unique_keys,
                 "foreign_keys": [
-                    f"({', '.join(a)}) -> {b}({', '.join(c)})" for a, b, c in tbl.foreign_keys
+                    f"({', '.join(fk.columns)}) -> {fk.ref_table}({', '.join(fk.ref_columns)})"
+                    for fk in tbl.foreign_keys
                 ],
             }
             for name, tbl in list(tables.items())[:40]

@@ -38,7 +38,7 @@ def build_for_paths(
     base = getattr(settings, "root", None) or (roots[0] if roots else None)
     excluded = (
         getattr(settings, "is_excluded", None)
-        if settings is not None and getattr(settings, "exclude", ())
+        if settings is not None and getattr(settings, "exclude", None)
         else None
     )
     if excluded is not None and any(excluded(os.path.join(r, "x.sql")) for r in roots):

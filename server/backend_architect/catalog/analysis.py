@@ -166,9 +166,13 @@ def resolve_column(ref: dict, sources: list[Source]) -> tuple[Source, str] | Non
             if s.alias and s.alias.lower() == qual:
                 return (s, col) if s.table is not None and s.table.column(col) else None
         return None
-    holders = [s for s in sources if s.table is not None and s.table.column(col)]
+    holders = [
+        (s, found)
+        for s in sources
+        if s.table is not None and (found := s.table.column(col)) is not None
+    ]
     if len(holders) == 1 and all(s.table is not None for s in sources):
-        return holders[0], holders[0].table.column(col).name
+        return holders[0][0], holders[0][1].name
     return None
 
 
@@ -224,7 +228,7 @@ def needs_of(node: dict, catalog: Catalog) -> list[Need]:
         sb = sort[0].get("SortBy", {})
         ref = _column(sb.get("node"))
         res = resolve_column(ref, sources) if ref else None
-        if res:
+        if res and ref:
             n = need(res[0])
             n.sort = ColumnUse(
                 res[1],

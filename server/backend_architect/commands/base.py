@@ -154,6 +154,13 @@ class Target:
         return os.getcwd()
 
     @property
+    def doc(self) -> Document:
+        """The document of a command that works on one (``commands.run`` checks there is one)."""
+        if self.document is None:
+            raise CommandError(f"{self.name} needs a file: run it from an open editor.")
+        return self.document
+
+    @property
     def settings(self) -> Settings:
         return self.workspace.settings
 
@@ -323,6 +330,8 @@ def tree_of(doc: Document, language: str | None = None):
     from ..core.languages import parse
 
     lang = language or doc.language
+    if lang is None:
+        raise CommandError(f"{doc.path}: not a language Backend Architect parses.")
     key = ("tree", lang)
     cache = doc._cache
     if key not in cache:

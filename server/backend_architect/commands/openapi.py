@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import Any
 
 from .base import REPORT_DIR, Report, Target, handler, result, show, write_report
 from .frameworks import workspace_routes
@@ -126,6 +127,7 @@ def build_openapi(
             op["parameters"] = params
         schema = _schema_name(getattr(r, "schema", None))
         if method in ("post", "put", "patch"):
+            body_schema: dict[str, Any]
             if schema:
                 components["schemas"].setdefault(
                     schema, {"type": "object", "description": f"{schema}, declared in {where}"}

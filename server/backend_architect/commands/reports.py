@@ -282,7 +282,8 @@ def microservice_command(t: Target) -> dict:
                     crossing_reads.append((mod, kind, table, owner[table], n))
     crossing_fks = []
     for table, info in sorted(tables.items()):
-        for cols, ref, refcols in info.foreign_keys:
+        for fk in info.foreign_keys:
+            cols, ref, refcols = fk.columns, fk.ref_table, fk.ref_columns
             if ref in owner and owner[ref] != owner.get(table):
                 crossing_fks.append((table, cols, owner.get(table), ref, refcols, owner[ref]))
     md = [
@@ -476,11 +477,11 @@ def event_system_command(t: Target) -> dict:
     change = enqueue_change(t) if t.document is not None and t.end >= t.start else None
     if change is not None:
         edits, files, callee = change
-        edit = workspace_edit(t.document, edits, files)
+        edit = workspace_edit(t.doc, edits, files)
         send_edit(t, edit, "EVENT_SYSTEM: enqueue", confirm=True)
         from ..core.document import apply_edits
 
-        out.update(text=apply_edits(t.document.text, edits), moved=callee)
+        out.update(text=apply_edits(t.doc.text, edits), moved=callee)
     progress = t.progress
     try:
         routes, _, missing = workspace_routes(t.workspace, t.root, None, t.progress)

@@ -97,7 +97,7 @@ def _go_package(doc) -> str:
 
 
 def _setup(t: Target):
-    doc = t.document
+    doc = t.doc
     fw = framework_of(doc)
     if fw not in _APP_CREATION:
         raise CommandError(
@@ -110,7 +110,7 @@ def _setup(t: Target):
 @handler("MIDDLEWARE")
 def middleware_command(t: Target) -> dict:
     """Scaffold the error handler, request ids + JSON logs and CORS, wired into the app."""
-    if t.document.language == "python" and _DJANGO_MIDDLEWARE_LIST.search(t.document.text):
+    if t.doc.language == "python" and _DJANGO_MIDDLEWARE_LIST.search(t.doc.text):
         return _django_middleware(t)
     doc, fw, setup = _setup(t)
     if setup is None:
@@ -202,12 +202,14 @@ _DJANGO_MIDDLEWARE_LIST = re.compile(r"^MIDDLEWARE\s*=\s*[\[(]", re.M)
 
 def _django_middleware(t: Target) -> dict:
     """Django: the settings module lists the middleware; ours goes first so it sees every response."""
-    doc = t.document
+    doc = t.doc
     if "RequestContextMiddleware" in doc.text:
         raise CommandError("MIDDLEWARE: RequestContextMiddleware is already listed in MIDDLEWARE.")
     path = unique_path(os.path.join(os.path.dirname(doc.path), "middleware.py"))
     _, module = _module_path(path)
     m = _DJANGO_MIDDLEWARE_LIST.search(doc.text)
+    if m is None:
+        raise CommandError("MIDDLEWARE: this settings module has no MIDDLEWARE list.")
     pos = len(doc.text[: m.end()].encode("utf-8"))
     edits = [Edit(pos, pos, f'\n    "{module}.RequestContextMiddleware",')]
     text = tpl.DJANGO_MIDDLEWARE
@@ -243,7 +245,7 @@ def _ts_after_imports(doc) -> int:
 @handler("AUTH_SYSTEM")
 def auth_command(t: Target) -> dict:
     """Scaffold JWT access + refresh tokens for the framework in use."""
-    doc = t.document
+    doc = t.doc
     fw = framework_of(doc)
     folder = os.path.dirname(doc.path)
     if fw in ("fastapi", "flask"):

@@ -47,8 +47,7 @@ def missing_indexes(statements, catalog) -> list[tuple[str, str, str]]:
 
 def index_strategy(t: Target) -> dict:
     """Every index the file's queries need, as one new migration."""
-    doc = t.document
-    assert doc is not None  # a document command (commands.run checks)
+    doc = t.doc
     catalog = t.catalog
     if catalog is None:
         return result("INDEX_STRATEGY", NO_CATALOG)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import re
 
+from tree_sitter import Node
+
 from ..core.document import Document
 from ..core.findings import Edit
-from ..core.languages import parse, query  # noqa: F401
+from ..core.languages import parse, query
 from . import naming
 from .base import (
     CommandError,
@@ -80,7 +82,7 @@ def handler_at(doc: Document, offset: int):
     return None
 
 
-def _identifiers(node, data: bytes) -> list[tuple[str, object]]:
+def _identifiers(node, data: bytes) -> list[tuple[str, Node]]:
     from tree_sitter import QueryCursor
 
     caps = QueryCursor(query("python", _PY_IDENTS)).captures(node)
@@ -385,7 +387,7 @@ _VERBS = {
 }
 
 
-def _js_identifiers(node, data: bytes, lang: str) -> list[tuple[str, object]]:
+def _js_identifiers(node, data: bytes, lang: str) -> list[tuple[str, Node]]:
     from tree_sitter import QueryCursor
 
     caps = QueryCursor(query(lang, _JS_IDENTS)).captures(node)
@@ -569,7 +571,7 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
     """(handler edits, services file change, service function name, notes) for an Express route handler."""
     call, fn, method, route = found
     data = doc.data
-    lang = doc.language
+    lang = doc.language or "javascript"  # only called on JavaScript and TypeScript documents
     typescript = lang in ("typescript", "tsx")
     tree = parse(data, lang)
     params = _js_params(fn, data)
@@ -726,7 +728,7 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
         ins = []
         missing = [s for s in copied if s not in existing.text]
         if missing:
-            off = _js_after_imports(parse(existing.data, existing.language), existing)
+            off = _js_after_imports(parse(existing.data, existing.language or lang), existing)
             ins.append((off, off, "\n".join(missing) + "\n"))
         end_off = len(existing.data)
         ins.append((end_off, end_off, ("\n" if existing.text.endswith("\n") else "\n\n") + func))
@@ -755,7 +757,7 @@ def _js_after_imports(tree, doc: Document) -> int:
 @handler("SERVICE")
 def service_command(t: Target) -> dict:
     """Move the inline logic of the handler under the cursor into a service function."""
-    doc = t.document
+    doc = t.doc
     if doc.language in JS_LANGS:
         return _service_express(t)
     fn = handler_at(doc, t.start)
@@ -769,13 +771,8 @@ def service_command(t: Target) -> dict:
     edits, change, fname, notes = extract_python(doc, fn, services_path, existing)
     edit = workspace_edit(doc, edits, [change])
     send_edit(t, edit, "SERVICE: extract", confirm=True)
-    from ..core.document import apply_edits
-
-    handler_text = apply_edits(doc.text, edits)
-    if change.create:
-        services_text = change.text
-    else:
-        services_text = apply_edits(existing.text, [Edit(s, e, x) for s, e, x in change.edits])
+    texts = edit.texts()
+    handler_text, services_text = texts[doc.path], texts[services_path]
     message = f"SERVICE: moved the logic of {fname} into {os.path.relpath(services_path, t.root)}."
     if notes:
         message += " Note: " + "; ".join(notes) + "."
@@ -790,7 +787,7 @@ def service_command(t: Target) -> dict:
 
 
 def _service_express(t: Target) -> dict:
-    doc = t.document
+    doc = t.doc
     found = express_handler_at(doc, t.start)
     if found is None:
         raise CommandError(
@@ -801,14 +798,8 @@ def _service_express(t: Target) -> dict:
     edits, change, fname, notes = extract_express(doc, found, services_path, existing)
     edit = workspace_edit(doc, edits, [change])
     send_edit(t, edit, "SERVICE: extract", confirm=True)
-    from ..core.document import apply_edits
-
-    handler_text = apply_edits(doc.text, edits)
-    services_text = (
-        change.text
-        if change.create
-        else apply_edits(existing.text, [Edit(s, e, x) for s, e, x in change.edits])
-    )
+    texts = edit.texts()
+    handler_text, services_text = texts[doc.path], texts[services_path]
     message = f"SERVICE: moved the logic of the {found[2].upper()} {found[3]} handler into {fname} in {os.path.relpath(services_path, t.root)}."
     if notes:
         message += " Note: " + "; ".join(notes) + "."

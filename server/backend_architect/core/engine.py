@@ -282,7 +282,7 @@ def _short(name: str | None) -> str:
 
 def _apply_ddl(stmt: Statement, current: dict[str, list[str] | None]) -> list[str]:
     """Apply one DDL statement to ``current`` (table -> columns); returns the tables it touched."""
-    node = stmt.node
+    node = stmt.node or {}
     if stmt.kind == "CreateStmt":
         table = _short(relation_name(node.get("relation")))
         if node.get("inhRelations") or node.get("ofTypename"):
@@ -312,7 +312,7 @@ def _apply_ddl(stmt: Statement, current: dict[str, list[str] | None]) -> list[st
             and cols is not None
             and node.get("subname") in cols
         ):
-            cols[cols.index(node["subname"])] = node.get("newname")
+            cols[cols.index(node["subname"])] = node.get("newname") or ""
             return [table]
         if node.get("renameType") == "OBJECT_TABLE" and table in current:
             new = _short(node.get("newname"))
@@ -479,8 +479,9 @@ def _incremental_plan(
         a = stmts[i - 1].span_end if i > 0 else 0
         b = stmts[j + 1].span_start if j + 1 < len(stmts) else len(old)
         in_tx = stmts[i - 1].in_transaction if i > 0 else False
-        if i > 0 and stmts[i - 1].kind == "TransactionStmt" and stmts[i - 1].node:
-            kind = stmts[i - 1].node.get("kind", "")
+        before = stmts[i - 1].node if i > 0 else None
+        if before and stmts[i - 1].kind == "TransactionStmt":
+            kind = before.get("kind", "")
             in_tx = kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START") or (
                 in_tx
                 and kind not in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE")
@@ -493,7 +494,7 @@ def _incremental_plan(
     if any(st.kind in DDL_KINDS or st.kind == "TransactionStmt" for st in touched):
         return None
     statements: list[Statement] = []
-    reuse: dict[int, list[Finding]] = {}
+    reuse: dict[int, tuple[list[Finding], Any]] = {}  # index -> (findings, in the up section)
     for st in stmts[:i]:
         st.region = region
         statements.append(st)
@@ -974,7 +975,7 @@ def _apply_suppressions(
             continue
         remaining = [c for c in sup.codes if c not in unused]
         comment = document.data[sup.start : sup.end].decode("utf-8", "surrogatepass")
-        marker = re.match(r"--|#|//", comment).group(0)
+        marker = _comment_marker(comment)
         if remaining:
             new_text = f"{marker} noqa: {', '.join(remaining)}"
             edit = Edit(sup.start, sup.end, new_text)
@@ -1020,7 +1021,7 @@ def suppression_edit(
     sup = sups.get(line)
     if sup is not None and sup.codes is not None:
         comment = document.data[sup.start : sup.end].decode("utf-8", "surrogatepass")
-        marker = re.match(r"--|#|//", comment).group(0)
+        marker = _comment_marker(comment)
         return Edit(
             sup.start, sup.end, f"{marker} noqa: {', '.join(list(sup.codes) + [finding.code])}"
         )
@@ -1115,3 +1116,9 @@ def fix_document(
             )
     remaining = lint(doc, settings, catalog, info=info, catalog_before=catalog_before).findings
     return FixResult(text, applied, max_iterations, False, remaining, new_files, counts)
+
+
+def _comment_marker(comment: str) -> str:
+    """The line-comment marker a noqa comment starts with."""
+    m = re.match(r"--|#|//", comment)
+    return m.group(0) if m else "--"

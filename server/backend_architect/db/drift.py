@@ -190,7 +190,9 @@ def drift(root: str, url: str, settings=None) -> DriftReport:
     from ..project import build_catalog
 
     catalog = build_catalog(root, settings, use_disk_cache=False)
-    db = DevDatabase.from_settings(settings, url) if settings is not None else DevDatabase(url)
+    db = (
+        DevDatabase.from_settings(settings, url) if settings is not None else None
+    ) or DevDatabase(url)  # from_settings has a URL to work with, so it gives a database
     with db:
         return compare(catalog, db, root)
 

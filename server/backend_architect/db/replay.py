@@ -112,7 +112,7 @@ def up_text(text: str) -> str:
 def split_sql(text: str) -> list[Piece]:
     """The statements of a SQL text: ``;`` outside strings, quoted names, comments and
     dollar quotes ends one. Comment-only pieces are dropped."""
-    pieces = []
+    pieces: list[Piece] = []
     start = 0
     for m in _SPLIT_RE.finditer(text):
         if m.group(0) == ";":

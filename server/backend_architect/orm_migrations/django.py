@@ -277,8 +277,8 @@ class DjangoMigration:
                 *span,
             )
         if name == "RemoveField":
-            col = str_arg(call, d, 1, "name")
-            return Operation(f"ALTER TABLE {table} DROP COLUMN {quote_name(col or '')}", *span)
+            dropped = str_arg(call, d, 1, "name")
+            return Operation(f"ALTER TABLE {table} DROP COLUMN {quote_name(dropped or '')}", *span)
         if name == "RenameModel":
             old, new = str_arg(call, d, 0, "old_name"), str_arg(call, d, 1, "new_name")
             return Operation(

@@ -414,7 +414,9 @@ def migration_folder(path: str, root: str | None) -> str:
     folder = os.path.dirname(path)
     if os.path.basename(path).lower() in ("up.sql", "down.sql", "migration.sql", "metadata.toml"):
         folder = os.path.dirname(folder)  # diesel, sqlx, Prisma: one folder per migration
-    rel = os.path.relpath(folder, root).replace(os.sep, "/").split("/") if root else []
+    if not root:
+        return folder
+    rel = os.path.relpath(folder, root).replace(os.sep, "/").split("/")
     for i, part in enumerate(rel):
         if part.lower() in MIGRATION_DIR_NAMES:
             end = i + 1

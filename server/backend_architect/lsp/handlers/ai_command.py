@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 def _selected_lines(t):
     if t.end <= t.start:
         return None
-    doc = t.document
+    doc = t.doc
     return doc.line_of(t.start) + 1, doc.line_of(max(t.start, t.end - 1)) + 1
 
 
@@ -127,7 +127,7 @@ async def _run(server, session, name: str, args, outer) -> dict:
     from ...ai.prompt import user_message
     from ...ai.verify import check
 
-    doc = t.document
+    doc = t.doc
     text = user_message(name, doc, _selected_lines(t), facts_of(t))
     progress = LspProgress(server, label)
     progress.report(f"asking {session.settings.ai.model}")
@@ -199,8 +199,10 @@ async def _run(server, session, name: str, args, outer) -> dict:
         md.append("")
     if checked.refused:
         md += ["## Refused", ""] + [f"- {r}" for r in checked.refused] + [""]
-    report = Report(os.path.join(t.root, REPORT_DIR, f"ai-{name.lower()}.md"), "\n".join(md) + "\n")
-    report_path = report.path
+    ai_report = Report(
+        os.path.join(t.root, REPORT_DIR, f"ai-{name.lower()}.md"), "\n".join(md) + "\n"
+    )
+    report_path = ai_report.path
     out = {
         "command": name,
         "applied": bool(checked.edits or checked.new_files),
@@ -224,4 +226,6 @@ async def _run(server, session, name: str, args, outer) -> dict:
     out["message"] = summary + "."
     progress.end("done")
     error = bool(checked.refused) and not out["applied"]
-    return deliver(server, session, CommandResult(out, edit, [report], [(out["message"], error)]))
+    return deliver(
+        server, session, CommandResult(out, edit, [ai_report], [(out["message"], error)])
+    )
