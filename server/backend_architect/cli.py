@@ -7,7 +7,8 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import Settings, from_mapping, settings_for_path
@@ -17,6 +18,10 @@ from .core.files import TextStyle, WriteError, write_text
 from .core.findings import Finding, NewFile
 from .core.registry import all_rules, rule_by_code
 from .core.workspace import SKIP_DIRS, read_source
+
+if TYPE_CHECKING:
+    from .catalog.model import Catalog
+    from .project.model import FileInfo
 
 SEVERITY_SARIF = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
 
@@ -107,10 +112,10 @@ def build_catalog_for(paths: list[str], settings: Settings):
 class _Job:
     path: str
     settings: Settings
-    catalog: object
-    size: int = 0
-    info: object = None  # project.FileInfo
-    catalog_before: object = None  # the schema as of this migration file (a function)
+    catalog: Catalog | None
+    size: int
+    info: FileInfo
+    catalog_before: Callable[[], Any] | None = None  # the schema as of this migration file
     schema_root: str | None = (
         None  # the project whose schema this file is checked against (built lazily)
     )
@@ -200,7 +205,7 @@ def _attach_catalogs(jobs: list[_Job]) -> None:
     has its own disk cache) and, for a migration, the schema as of that migration."""
     from .project.schema import build_catalog, catalog_before
 
-    built: dict[str, object] = {}
+    built: dict[str, Catalog | None] = {}
     for job in jobs:
         if job.schema_root is None:
             continue
@@ -717,7 +722,7 @@ def _finding_json(rep: FileReport, f: Finding) -> dict:
     line, col = rep.pos(f.start)
     eline, ecol = rep.pos(f.end)
     rule = rule_by_code(f.code)
-    data = {
+    data: dict[str, Any] = {
         "code": f.code,
         "name": f.name,
         "command": f.command,
@@ -810,7 +815,7 @@ def format_sarif(reports: list[FileReport]) -> str:
         for f in rep.findings:
             line, col = rep.pos(f.start)
             eline, ecol = rep.pos(f.end)
-            res = {
+            res: dict[str, Any] = {
                 "ruleId": f.code,
                 "level": SEVERITY_SARIF[f.severity.value if f.severity else "warning"],
                 "message": {"text": f.message},

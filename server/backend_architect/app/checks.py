@@ -91,7 +91,7 @@ def line_start(data: bytes, offset: int) -> int:
 def indent_at(data: bytes, offset: int) -> str:
     s = line_start(data, offset)
     m = re.match(rb"[ \t]*", data[s:offset])
-    return m.group(0).decode()
+    return m.group(0).decode() if m else ""
 
 
 # -- imports ------------------------------------------------------------------------------
@@ -122,7 +122,10 @@ def python_import(data: bytes, tree: ts.Tree, line: str) -> Edit | None:
 def js_import(data: bytes, tree: ts.Tree, esm_line: str, cjs_line: str) -> Edit | None:
     uses_require = b"require(" in data and not re.search(rb"^\s*import\s", data, re.M)
     line = cjs_line if uses_require else esm_line
-    module = re.search(r"['\"]([^'\"]+)['\"]", line).group(1)
+    quoted = re.search(r"['\"]([^'\"]+)['\"]", line)
+    if quoted is None:  # an import line always names its module in quotes
+        return None
+    module = quoted.group(1)
     if re.search(rb"""['"]""" + re.escape(module.encode()) + rb"""['"]""", data):
         return None
     last = None

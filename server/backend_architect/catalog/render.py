@@ -102,7 +102,9 @@ def mermaid_er(catalog: Catalog) -> str:
                 if parent_table and parent_table.schema == "public"
                 else fk.ref_table.replace("public.", "")
             )
-            nullable = any((col := t.column(c)) is not None and col.nullable for c in fk.columns)
+            nullable = any(
+                (fk_col := t.column(c)) is not None and fk_col.nullable for c in fk.columns
+            )
             unique = fk.columns == t.primary_key or fk.columns in t.uniques
             left = "|o" if nullable else "||"
             right = "o|" if unique else "o{"

@@ -1904,7 +1904,7 @@ def _django_package(root: str) -> str:
 @handler("ENDPOINT")
 def endpoint_command(t: Target) -> dict:
     """Generate the missing CRUD endpoints of the resource under the cursor."""
-    doc = t.document
+    doc = t.doc
     table = resolve_table(t, t.options.get("table"))
     fw = framework_of(doc) if doc.language != "sql" else None
     if table is None and fw is not None:
@@ -1939,7 +1939,7 @@ def endpoint_command(t: Target) -> dict:
         "fastify": "typescript",
         "gin": "go",
         "echo": "go",
-    }.get(framework)
+    }.get(framework, "")
     text = new_file(framework, language, table)
     stem = naming.snake(table.name)
     if framework in ("fastapi", "flask"):

@@ -36,7 +36,7 @@ _IMPORT_PATTERNS = (
 
 def routes_module():
     try:
-        from ..app import routes  # type: ignore[attr-defined]
+        from ..app import routes
     except ImportError:
         return None
     return routes

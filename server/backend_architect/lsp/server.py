@@ -218,10 +218,9 @@ def code_action(ls: ArchitectServer, params: types.CodeActionParams):
 
 def _resolves_edits(ls: ArchitectServer) -> bool:
     """Whether the client fills in an action's edit through codeAction/resolve."""
-    try:
-        support = ls.client_capabilities.text_document.code_action.resolve_support
-    except AttributeError:
-        return False
+    text_document = ls.client_capabilities.text_document
+    code_action = text_document.code_action if text_document is not None else None
+    support = code_action.resolve_support if code_action is not None else None
     return support is not None and "edit" in (support.properties or [])
 
 
@@ -230,9 +229,8 @@ def code_action_resolve(ls: ArchitectServer, action: types.CodeAction):
     """The fix-all's edit, computed when the user picks it."""
     if not code_actions_handler.is_fix_all(action):
         return action
-    return code_actions_handler.resolve_fix_all(
-        ls.session, _current_snapshot(ls, action.data["fixAll"]), action
-    )
+    uri = (action.data or {}).get("fixAll", "")
+    return code_actions_handler.resolve_fix_all(ls.session, _current_snapshot(ls, uri), action)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)

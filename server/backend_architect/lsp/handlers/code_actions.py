@@ -137,7 +137,7 @@ def resolve_fix_all(
 ) -> types.CodeAction:
     """The fix-all's edit, for the version it was offered on; a document changed (or closed)
     since answers ContentModified, so the client asks for code actions again."""
-    if snap is None or action.data.get("version") != snap.document.version:
+    if snap is None or (action.data or {}).get("version") != snap.document.version:
         from pygls.exceptions import JsonRpcContentModified
 
         raise JsonRpcContentModified("the document changed since this fix-all was offered")

@@ -12,7 +12,9 @@ from ...db.devdb import DevDatabase, DevDatabaseError, database_url
 from .schema_hover import _statement_at
 
 _QUERY_KINDS = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt")
-_SESSIONS: dict[tuple, DevDatabase] = {}  # one read-only session per (url, timeouts), kept warm
+_SESSIONS: dict[
+    tuple, DevDatabase | None
+] = {}  # one read-only session per (url, timeouts), kept warm
 _LOCK = threading.Lock()
 
 

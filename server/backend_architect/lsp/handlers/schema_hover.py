@@ -78,16 +78,19 @@ def _identifier_hover(stmt, tok, catalog, sources) -> str | None:
         if res is None:
             return None
         src, col_name = res
-        col = src.table.column(col_name)
+        table = src.table
+        col = table.column(col_name) if table is not None else None
+        if table is None or col is None:
+            return None
         flags = []
-        if col.name in src.table.primary_key:
+        if col.name in table.primary_key:
             flags.append("primary key")
         flags.append("NULL allowed" if col.nullable else "NOT NULL")
         if col.default:
             flags.append(f"default `{col.default}`")
-        indexes = [ix.describe() for ix in src.table.all_indexes() if col.name in ix.columns]
+        indexes = [ix.describe() for ix in table.all_indexes() if col.name in ix.columns]
         text = (
-            f"**{src.table.qualified}.{col.name}** `{col.type}` ({', '.join(flags)}), defined at "
+            f"**{table.qualified}.{col.name}** `{col.type}` ({', '.join(flags)}), defined at "
             f"{_link(catalog, col.source_path, col.line)}"
         )
         if indexes:

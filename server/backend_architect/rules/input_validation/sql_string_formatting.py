@@ -1165,7 +1165,10 @@ class _Fixer:
             if kind == "percent":
                 left = expr.child_by_field_name("left")
             else:
-                left = expr.child_by_field_name("function").child_by_field_name("object")
+                function = expr.child_by_field_name("function")
+                left = function.child_by_field_name("object") if function is not None else None
+            if left is None:  # the parse always has these fields; no fix without them
+                return
             self.edits.append(Edit(left.end_byte, expr.end_byte, ""))
             if kind == "format":
                 content = self.data[left.start_byte : left.end_byte]
@@ -1226,10 +1229,15 @@ class _Fixer:
 
     def drop_sprintf(self) -> None:
         call = self.site.expr
+        arguments = call.child_by_field_name("arguments")
         args = [
-            a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"
+            a
+            for a in (arguments.named_children if arguments is not None else [])
+            if a.type != "comment"
         ]
-        flagged_nodes = {(h.node.start_byte, h.node.end_byte) for h in self.flagged}
+        flagged_nodes = {
+            (h.node.start_byte, h.node.end_byte) for h in self.flagged if h.node is not None
+        }
         keep = [a for a in args[1:] if (a.start_byte, a.end_byte) not in flagged_nodes]
         fmt = args[0]
         if not keep:

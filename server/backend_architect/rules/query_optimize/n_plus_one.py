@@ -2,6 +2,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from backend_architect.app import embedded  # noqa: F401  (registers the embedded_sql fact)
 from backend_architect.app.embedded import _text
 from backend_architect.core import languages
@@ -99,10 +101,10 @@ class NPlusOneQuery(Rule):
 
 @dataclass
 class _Loop:
-    node: object  # the loop statement (or the callback of .map/.forEach)
+    node: Node  # the loop statement (or the callback of .map/.forEach)
     var: str  # loop variable name
-    iterable: object  # the expression looped over
-    body: object
+    iterable: Node  # the expression looped over
+    body: Node
 
 
 _PY_LOOPS = "(for_statement left: (_) @var right: (_) @iter body: (_) @body) @loop"
@@ -1180,7 +1182,7 @@ def _qlang(lang: str) -> str:
     return "js" if lang in ("javascript", "typescript", "tsx") else lang
 
 
-def _definitions(tree, data: bytes, lang: str) -> list[tuple[str, object, object]]:
+def _definitions(tree, data: bytes, lang: str) -> list[tuple[str, Node, Node]]:
     """(name, definition node, body node) of every function and method."""
     out = []
     for _, caps in languages.matches(lang, _DEF_QUERIES[_qlang(lang)], tree.root_node):
@@ -1497,9 +1499,9 @@ def _models_in(text: str, tree) -> dict[str, dict[str, str]]:
             lazy = re.search(r"lazy\s*=\s*['\"](\w+)['\"]", args)
             if not lazy or lazy.group(1) in ("select", "True", "dynamic"):
                 fields[field] = "relationship"
-    for target, name in reverse:
-        if target in models:
-            models[target].setdefault(name, "reverse")
+    for model, name in reverse:
+        if model in models:
+            models[model].setdefault(name, "reverse")
     return models
 
 

@@ -221,7 +221,7 @@ def _merges_columns(select: dict) -> bool:
     return False
 
 
-def _from_tables(select: dict) -> list[tuple[str, str]]:
+def _from_tables(select: dict) -> list[tuple[str | None, str | None]]:
     """(table name, alias or name) of plain tables in FROM, including joins."""
     out = []
     stack = list(select.get("fromClause") or [])
@@ -229,9 +229,9 @@ def _from_tables(select: dict) -> list[tuple[str, str]]:
         item = stack.pop(0)
         if "RangeVar" in item:
             name = relation_name(item)
-            alias = (item["RangeVar"].get("alias") or {}).get("aliasname") or name.rsplit(".", 1)[
-                -1
-            ]
+            alias = (item["RangeVar"].get("alias") or {}).get("aliasname") or (name or "").rsplit(
+                ".", 1
+            )[-1]
             out.append((name, alias))
         elif "JoinExpr" in item:
             stack[:0] = [item["JoinExpr"].get("larg"), item["JoinExpr"].get("rarg")]
