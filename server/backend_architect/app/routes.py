@@ -171,7 +171,8 @@ def string_value(node: ts.Node | None, data: bytes) -> str | None:
         return text(node, data)[1:-1]
     if t == "concatenated_string":
         parts = [string_value(c, data) for c in node.children if c.type == "string"]
-        return None if any(p is None for p in parts) else "".join(parts)
+        known = [p for p in parts if p is not None]
+        return "".join(known) if len(known) == len(parts) else None
     return None
 
 
@@ -183,6 +184,11 @@ def is_string(node: ts.Node | None) -> bool:
         "raw_string_literal",
         "concatenated_string",
     )
+
+
+def children(node: ts.Node | None) -> list[ts.Node]:
+    """A node's named children (none for a missing node)."""
+    return list(node.named_children) if node is not None else []
 
 
 def named_args(args: ts.Node | None) -> list[ts.Node]:
@@ -311,7 +317,7 @@ def _inherit_guards(document: Document, fw: str, handlers: list[Handler]) -> Non
             if drf_default and h.extra.get("drf") and not h.extra.get("explicit_permissions"):
                 h.route.guards += drf_default
         return
-    inherited = mounts.inherited_guards(document.path, document.language, fw)
+    inherited = mounts.inherited_guards(document.path, document.language or "", fw)
     if inherited:
         for h in handlers:
             if not h.extra.get("public"):
@@ -416,9 +422,9 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
             and stmt.named_children[0].type == "assignment"
         ):
             a = stmt.named_children[0]
-            left = a.child_by_field_name("left")
-            if left is not None and left.type == "identifier":
-                out[text(left, data)] = a.child_by_field_name("right")
+            left, right = a.child_by_field_name("left"), a.child_by_field_name("right")
+            if left is not None and left.type == "identifier" and right is not None:
+                out[text(left, data)] = right
     return out
 
 
@@ -454,8 +460,9 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
                 or _kwarg(args, "url_prefix", data)
                 or _kwarg(args, "path", data)
             )
-            if pre is not None and string_value(pre, data) is not None:
-                prefixes[name] = string_value(pre, data)
+            prefix = string_value(pre, data) if pre is not None else None
+            if prefix is not None:
+                prefixes[name] = prefix
             deps = _kwarg(args, "dependencies", data)
             if deps is not None:
                 group_guards.setdefault(name, []).extend(
@@ -491,9 +498,9 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
         decorators = _decorators(fn)
         found = False
         for dec in decorators:
-            call = dec.named_children[0] if dec.named_children else None
-            if call is None or call.type != "call":
+            if not dec.named_children or dec.named_children[0].type != "call":
                 continue
+            call = dec.named_children[0]
             func = call.child_by_field_name("function")
             if func is None or func.type != "attribute":
                 continue
@@ -552,9 +559,9 @@ def _python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> l
                 handlers.append(h)
         if found or fw != "django":
             continue
-        h = _django_view(fn, name, decorators, data, module, django_paths)
-        if h is not None:
-            handlers.append(h)
+        view = _django_view(fn, name, decorators, data, module, django_paths)
+        if view is not None:
+            handlers.append(view)
     if fw == "flask":
         handlers += _flask_class_views(tree, data, module, prefixes, group_guards, group_limited)
     return handlers
@@ -575,6 +582,8 @@ def _flask_class_paths(tree: ts.Tree, data: bytes) -> dict[str, list[tuple[str, 
         "python", "(call function: (attribute) @f) @c", tree.root_node
     ).get("c", []):
         f = call.child_by_field_name("function")
+        if f is None:
+            continue
         attr = text(f.child_by_field_name("attribute"), data)
         obj = text(f.child_by_field_name("object"), data)
         args = call.child_by_field_name("arguments")
@@ -617,9 +626,10 @@ def _class_decorator_list(
             for pair in right.named_children:
                 if pair.type == "pair":
                     key = string_value(pair.child_by_field_name("key"), data) or ""
+                    value = pair.child_by_field_name("value")
                     out.setdefault(key.lower(), []).extend(
                         text(c, data)
-                        for c in pair.child_by_field_name("value").named_children
+                        for c in (value.named_children if value is not None else [])
                         if c.type != "comment"
                     )
         elif right.type in ("list", "tuple"):
@@ -719,12 +729,15 @@ def _python_details(
     module: dict,
 ) -> None:
     route, fn = h.route, h.node
+    if fn is None:  # a Python handler is always the decorated function of this file
+        return
     args = route_call.child_by_field_name("arguments") if route_call is not None else None
     # decorator arguments (FastAPI): status_code, response_model, dependencies
     if args is not None:
         sc = _kwarg(args, "status_code", data)
-        if sc is not None and status_from_text(text(sc, data)):
-            route.status_codes.append(status_from_text(text(sc, data)))
+        status = status_from_text(text(sc, data)) if sc is not None else None
+        if status:
+            route.status_codes.append(status)
         rm = _kwarg(args, "response_model", data)
         if rm is not None:
             route.response_model = text(rm, data)
@@ -898,7 +911,7 @@ def _py_call_of(node: ts.Node) -> ts.Node | None:
 
 def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: str) -> None:
     route, fn = h.route, h.node
-    body = fn.child_by_field_name("body")
+    body = fn.child_by_field_name("body") if fn is not None else None
     if body is None or not request_names:
         return
     caps = languages.matches("python", PY_ATTR, body)
@@ -1022,7 +1035,7 @@ def _py_fields_of(
 
 def _python_returns(h: Handler, data: bytes, fw: str) -> None:
     route, fn = h.route, h.node
-    body = fn.child_by_field_name("body")
+    body = fn.child_by_field_name("body") if fn is not None else None
     if body is None:
         return
     for r in languages.captures("python", PY_RETURNS, body).get("r", []):
@@ -1097,7 +1110,7 @@ def _django_view(
     if h is not None:
         # URL keyword arguments arrive as parameters after `request`
         names = []
-        for p in fn.child_by_field_name("parameters").named_children:
+        for p in children(fn.child_by_field_name("parameters")):
             if p.type == "identifier":
                 names.append(text(p, data))
             elif p.type in ("default_parameter", "typed_parameter", "typed_default_parameter"):
@@ -1112,7 +1125,7 @@ def _django_view(
 def _django_view_inner(
     fn: ts.Node, name: str, decorators: list[ts.Node], data: bytes, module: dict, django_paths: dict
 ) -> Handler | None:
-    params = [c for c in fn.child_by_field_name("parameters").named_children]
+    params = children(fn.child_by_field_name("parameters"))
     cls = fn.parent.parent if fn.parent is not None and fn.parent.type == "block" else None
     if cls is None and fn.parent is not None and fn.parent.type == "decorated_definition":
         cls = (
@@ -1277,11 +1290,12 @@ def django_url_patterns(data: bytes) -> list[tuple[str, str]]:
         fname = text(m["f"][0], data)
         if fname.endswith(".register"):
             args = named_args(m["args"][0])
-            if len(args) >= 2 and string_value(args[0], data) is not None:
+            prefix = string_value(args[0], data) if len(args) >= 2 else None
+            if prefix is not None:
                 out.append(
                     (
                         text(args[1], data).rsplit(".", 1)[-1],
-                        normalise_path(string_value(args[0], data)),
+                        normalise_path(prefix),
                     )
                 )
             continue
@@ -1332,7 +1346,7 @@ JS_READ_KIND = {
 
 
 def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[Handler]:
-    lang = document.language
+    lang = document.language or "javascript"  # called for JavaScript and TypeScript files
     functions: dict[str, ts.Node] = {}
     for _, m in languages.matches(lang, JS_FUNCS, tree.root_node):
         functions.setdefault(text(m["name"][0], data), m["fn"][0])
@@ -1342,7 +1356,8 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
     ] = []  # (position, object, middleware args) from .use()/.addHook()
     prefixes: dict[str, str] = {}
     handlers: list[Handler] = []
-    registrations = []
+    # (method, call, router object, path, handler arguments)
+    registrations: list[tuple[str, ts.Node, str, str | None, list[ts.Node]]] = []
     for _, m in calls:
         prop = text(m["prop"][0], data)
         obj_node = m["obj"][0]
@@ -1405,7 +1420,8 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
                 handler_args,
             )
         )
-    for method, call, obj, raw, handler_args in registrations:
+    for verb, call, obj, given_path, handler_args in registrations:
+        method, raw = verb, given_path
         options = None
         if method == "fastify-route":
             options = handler_args[0]
@@ -1432,9 +1448,9 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
         fn, name, in_file = _js_resolve_handler(handler_node, functions, data)
         route = Route(
             framework=fw,
-            language=document.language,
+            language=lang,
             method=method,
-            path=normalise_path(raw, prefixes.get(obj, "")),
+            path=normalise_path(raw or "", prefixes.get(obj, "")),
             handler=name,
             start=(fn or handler_node or call).start_byte,
             end=(fn or handler_node or call).end_byte,
@@ -1445,12 +1461,7 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
         )
         h = Handler(route, fn, call, {"middleware": middleware, "options": options})
         for pos, uobj, mws in uses:
-            if pos < call.start_byte and (
-                uobj == obj
-                or uobj in ("app", "server", "fastify", "instance")
-                and uobj != obj
-                and False
-            ):
+            if pos < call.start_byte and uobj == obj:
                 middleware = list(mws) + middleware
         for (
             pos,
@@ -1498,7 +1509,7 @@ def _js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
             if cfg is not None and re.search(r"rateLimit", text(cfg, data)):
                 route.limiter = True
         if fn is not None:
-            _js_details(h, data, document.language)
+            _js_details(h, data, lang)
         handlers.append(h)
     # fastify: fastify.register(rateLimit) / addHook('onRequest', fastify.authenticate) in this plugin
     if fw == "fastify":
@@ -1547,14 +1558,15 @@ def _js_is_limiter_var(node: ts.Node, data: bytes, tree: ts.Tree) -> bool:
 
 
 def _js_object_props(obj: ts.Node | None, data: bytes) -> dict[str, ts.Node]:
-    out = {}
+    out: dict[str, ts.Node] = {}
     if obj is None or obj.type != "object":
         return out
     for c in obj.named_children:
         if c.type == "pair":
-            key = c.child_by_field_name("key")
+            key, value = c.child_by_field_name("key"), c.child_by_field_name("value")
             k = string_value(key, data) if is_string(key) else text(key, data)
-            out[k] = c.child_by_field_name("value")
+            if k is not None and value is not None:
+                out[k] = value
         elif c.type == "shorthand_property_identifier":
             out[text(c, data)] = c
         elif c.type == "method_definition":
@@ -1599,6 +1611,8 @@ def _js_params(fn: ts.Node, data: bytes) -> list[str]:
 
 def _js_details(h: Handler, data: bytes, lang: str) -> None:
     route, fn = h.route, h.node
+    if fn is None:  # only called for a handler defined in this file
+        return
     params = _js_params(fn, data)
     req = params[0] if params else ""
     res = params[1] if len(params) > 1 else ""
@@ -1677,7 +1691,7 @@ def _js_fields(node: ts.Node, data: bytes) -> list[tuple[str | None, int, int]]:
     ):
         pattern = parent.child_by_field_name("name")
         if pattern is not None and pattern.type == "object_pattern":
-            out = []
+            out: list[tuple[str | None, int, int]] = []
             for c in pattern.named_children:
                 if c.type == "shorthand_property_identifier_pattern":
                     out.append((text(c, data), node.start_byte, node.end_byte))
@@ -1734,7 +1748,7 @@ def _class_decorators(cls: ts.Node) -> list[ts.Node]:
 
 
 def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler]:
-    lang = document.language
+    lang = document.language or "typescript"  # called for TypeScript files
     handlers = []
     for _, m in languages.matches(lang, NEST_CLASSES, tree.root_node):
         cls = m["cls"][0]
@@ -1826,7 +1840,7 @@ def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler
                     and not dname.startswith("Api")
                 ):
                     guards.append(dname)
-            if http is None:
+            if http is None or route_dec is None:  # the route decorator sets both
                 continue
             if public:
                 guards = []
@@ -1859,6 +1873,8 @@ def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler
 
 def _nest_details(h: Handler, data: bytes, lang: str) -> None:
     route, fn = h.route, h.node
+    if fn is None:  # a NestJS handler is always a method of this file
+        return
     params = fn.child_by_field_name("parameters")
     for p in named_args(params):
         decs = [c for c in p.children if c.type == "decorator"]
@@ -2017,10 +2033,12 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
         group_parent[var] = parent
     handlers = []
     calls = languages.matches("go", GO_CALLS, tree.root_node)
-    uses = []
+    uses: list[tuple[int, str, list[ts.Node]]] = []  # (position, group, middleware)
     # setupRateLimit(api, cfg) / ratelimit.Apply(g): a limiter installed on a group by a helper
     for call in languages.captures("go", "(call_expression) @c", tree.root_node).get("c", []):
         f = call.child_by_field_name("function")
+        if f is None:
+            continue
         fname = text(f, data).rsplit(".", 1)[-1]
         args = named_args(call.child_by_field_name("arguments"))
         if LIMITER_RE.search(fname) and args and args[0].type == "identifier":
@@ -2094,7 +2112,8 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
             handler_node, middleware = rest[-1], list(rest[:-1])
         fn, name = _go_resolve_handler(handler_node, functions, data)
         # g.Group("/p", mw).Use(auth).POST(...): the chain names the group, its prefix and middleware
-        chain_prefix, chain_mw = "", []
+        chain_prefix = ""
+        chain_mw: list[ts.Node] = []
         base = m["obj"][0]
         while (
             base.type == "call_expression"
@@ -2148,9 +2167,10 @@ def _go_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[
             label = text(mw, data)
             if LIMITER_RE.search(label):
                 route.limiter = True
-            elif _is_guard(label) or re.search(r"Auth|JWT|Jwt", label):
-                if not re.search(r"\(\s*false\s*\)|Optional", label):
-                    route.guards.append(label[:60])
+            elif (_is_guard(label) or re.search(r"Auth|JWT|Jwt", label)) and not re.search(
+                r"\(\s*false\s*\)|Optional", label
+            ):
+                route.guards.append(label[:60])
         if fn is not None:
             _go_details(h, data, fw)
         handlers.append(h)
@@ -2178,6 +2198,8 @@ def _go_resolve_handler(node: ts.Node, functions: dict, data: bytes) -> tuple[ts
 
 def _go_details(h: Handler, data: bytes, fw: str) -> None:
     route, fn = h.route, h.node
+    if fn is None:  # only called for a handler defined in this file
+        return
     params = fn.child_by_field_name("parameters")
     names = []
     for p in named_args(params):
@@ -2210,8 +2232,10 @@ def _go_details(h: Handler, data: bytes, fw: str) -> None:
             and obj.split(".")[0] in ctx_names
         ):
             kind, obj = "header", obj.split(".")[0]
-        elif field_name == "Decode" and re.search(r"NewDecoder\(\s*\w+\.Body\s*\)", obj):
-            kind, obj = "body", re.search(r"NewDecoder\(\s*(\w+)\.Body", obj).group(1)
+        elif field_name == "Decode" and (
+            decoder := re.search(r"NewDecoder\(\s*(\w+)\.Body\s*\)", obj)
+        ):
+            kind, obj = "body", decoder.group(1)
         elif field_name == "URLParam" and obj == "chi" and args:
             kind, obj = "path", text(args[0], data)
             args = args[1:]

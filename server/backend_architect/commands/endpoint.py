@@ -253,7 +253,6 @@ def _py_validator(one: str, up: str) -> list[str]:
 
 
 def flask_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
-    ent = naming.pascal(naming.singular(t.name))
     res = naming.snake(t.name)
     one = naming.snake(naming.singular(t.name))
     idc = t.id_column
@@ -624,7 +623,6 @@ def gin_code(
     ent = naming.pascal(naming.singular(t.name))
     res = naming.pascal(t.name)
     idc = t.id_column
-    writable = t.writable
     imports = '\t"context"\n\t"fmt"\n\t"net/http"\n\t"strconv"\n\n\t"github.com/gin-gonic/gin"'
     L: list[str] = []
     a = L.append
@@ -1302,7 +1300,6 @@ def echo_code(
     lo = naming.camel(ent)
     one = naming.singular(t.name)
     idc = t.id_column
-    writable = t.writable
     imports = '\t"context"\n\t"errors"\n\t"fmt"\n\t"net/http"\n\t"strconv"\n\n\t"github.com/go-playground/validator/v10"\n\t"github.com/labstack/echo/v4"'
     L: list[str] = []
     a = L.append

@@ -268,7 +268,7 @@ class UnvalidatedRequestInput(Rule):
             return None  # the dict is also used as a whole: rewriting accesses would not be enough
         model = self._unique(_model_name(h, "Body"), data)
         edits = [Edit(ptype.start_byte, ptype.end_byte, model)]
-        for fname, s, e, optional in fields:
+        for fname, s, e, _optional in fields:
             edits.append(Edit(s, e, f"{pname}.{fname}"))
         edits += self._pydantic_class(a, h, model, fields, data)
         return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
@@ -296,7 +296,7 @@ class UnvalidatedRequestInput(Rule):
 
     def _pydantic_class(self, a, h, model, fields, data, types=None, imports=True):
         seen = {}
-        for fname, s, e, optional in fields:
+        for fname, _start, _end, optional in fields:
             seen[fname] = seen.get(fname, True) and optional
         lines = [f"class {model}(BaseModel):"]
         for fname, optional in seen.items():
@@ -404,10 +404,11 @@ class UnvalidatedRequestInput(Rule):
         for fname, _, _, opt in fields:
             optional[fname] = optional.get(fname, True) and opt
         lines = [f"class {cls}(forms.Form):"]
-        for fname, opt in optional.items():
+        for fname, is_optional in optional.items():
             field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(
                 types.get(fname), "CharField"
             )
+            opt = is_optional
             if field == "BooleanField":
                 opt = True  # a BooleanField is required to be true unless required=False
             lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
