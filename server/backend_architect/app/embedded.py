@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from tree_sitter import Node
 
 from ..core import languages
-from ..core.engine import DOCUMENT_FACTS, REGION_FINDERS, Context
+from ..core.engine import Context
 from ..core.regions import OffsetMap, Region, clean_sql
 
 APP_LANGUAGES = ("python", "javascript", "typescript", "tsx", "go")
@@ -559,7 +559,7 @@ class _Finder:
         self.ctx = ctx
         self.doc = ctx.document
         self.data = ctx.document.data
-        # only built for application code (``_tree`` parses APP_LANGUAGES only)
+        # only built for application code (``app_tree`` parses APP_LANGUAGES only)
         self.lang: str = ctx.document.language or ""
         self.tree = tree
         self._scopes: dict[tuple[int, int], dict[str, list]] = {}
@@ -1444,7 +1444,8 @@ class _Finder:
         return b.text, b.map, holes
 
 
-def _tree(ctx: Context):
+def app_tree(ctx: Context):
+    """The parsed tree of a file of application code (None for other files)."""
     lang = ctx.document.language
     if lang is None or lang not in APP_LANGUAGES:
         return None
@@ -1469,14 +1470,3 @@ def embedded_sql_fragments(ctx: Context) -> list[SqlSite]:
 
 def find_regions(ctx: Context) -> list[Region]:
     return [site.region for site in ctx.fact("embedded_sql") or []]
-
-
-DOCUMENT_FACTS.setdefault("app_tree", _tree)
-DOCUMENT_FACTS["embedded_sql"] = embedded_sql
-DOCUMENT_FACTS["embedded_sql_fragments"] = embedded_sql_fragments
-for _lang in APP_LANGUAGES:
-    _existing = REGION_FINDERS.get(_lang)
-    if _existing is not None and hasattr(_existing, "previous"):
-        _existing.previous = find_regions  # an ORM-migration finder came first: run under it
-    else:
-        REGION_FINDERS[_lang] = find_regions

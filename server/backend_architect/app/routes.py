@@ -24,7 +24,6 @@ import tree_sitter as ts
 from ..core import languages
 from ..core.bounded import MB, byte_lru_cache
 from ..core.document import Document
-from ..core.engine import DOCUMENT_FACTS
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 CHANGING_METHODS = ("POST", "PUT", "PATCH", "DELETE", "ANY")
@@ -128,10 +127,6 @@ def handlers_fact(ctx) -> list[Handler]:
 
 def routes_fact(ctx) -> list[Route]:
     return [h.route for h in analyse(ctx.document).handlers]
-
-
-DOCUMENT_FACTS["routes"] = routes_fact
-DOCUMENT_FACTS["handlers"] = handlers_fact
 
 
 # -- helpers -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ The engine isolates rules: one that raises is recorded in ``LintResult.errors``
 
 from __future__ import annotations
 
+import functools
 import bisect
 import re
 import time
@@ -32,9 +33,6 @@ MIGRATION_PATH_RE = re.compile(
 QUERY_PATH_RE = re.compile(r"(^|/)(queries|query|sql/queries)(/|$)", re.I)
 QUERY_HEADER_RE = re.compile(r"^[ \t]*--[ \t]*name:[ \t]*\w", re.M)
 
-# Extra region finders for application code register here (language -> function).
-REGION_FINDERS: dict[str, Callable[[Context], list[Region]]] = {}
-
 
 def nested_region_finders() -> list[Callable[[Statement], list[Region]]]:
     """SQL nested inside a statement (DO bodies, EXECUTE strings): fn(statement) -> regions.
@@ -47,8 +45,35 @@ def nested_region_finders() -> list[Callable[[Statement], list[Region]]]:
     return [nested_regions]
 
 
-# Hooks that build document facts once per lint (e.g. the parsed tree of app code).
-DOCUMENT_FACTS: dict[str, Callable[[Context], Any]] = {}
+@functools.cache
+def document_facts() -> dict[str, Callable[[Context], Any]]:
+    """What a rule can ask of a document with ``ctx.fact(name)``, built once per lint: the
+    parsed tree of application code, the SQL strings it passes to database calls (whole
+    statements and query-builder fragments), its routes and their handlers."""
+    from ..app import embedded, routes
+
+    return {
+        "app_tree": embedded.app_tree,
+        "embedded_sql": embedded.embedded_sql,
+        "embedded_sql_fragments": embedded.embedded_sql_fragments,
+        "routes": routes.routes_fact,
+        "handlers": routes.handlers_fact,
+    }
+
+
+def region_finder(language: str | None) -> Callable[[Context], list[Region]] | None:
+    """How the SQL of a file that is not SQL itself is found: the strings application code
+    passes to database calls and, for Python and JavaScript/TypeScript, the operations of
+    ORM migrations (Django, Alembic, Knex, TypeORM)."""
+    from ..app.embedded import APP_LANGUAGES, find_regions
+    from ..orm_migrations import ORM_LANGUAGES, with_orm_regions
+
+    app_finder = find_regions if language in APP_LANGUAGES else None
+    if language in ORM_LANGUAGES:
+        return with_orm_regions(app_finder)
+    return app_finder
+
+
 # schema.sql, structure.sql, db_schema.sql: the whole schema for a fresh install, or a dump
 SCHEMA_FILE_RE = re.compile(r"(?:^|[\\/_.-])(?:schema|structure)\.sql$", re.I)
 
@@ -116,7 +141,7 @@ class Context:
 
     def fact(self, name: str):
         if name not in self.facts:
-            builder = DOCUMENT_FACTS.get(name)
+            builder = document_facts().get(name)
             self.facts[name] = builder(self) if builder else None
         return self.facts[name]
 
@@ -626,7 +651,7 @@ def lint(
             previous, regions[0], document, settings, catalog, result.file_facts
         )
     else:
-        finder = REGION_FINDERS.get(document.language)
+        finder = region_finder(document.language)
         regions = []
         if finder is not None:
             try:
@@ -1009,9 +1034,10 @@ def suppression_edit(
     sups = find_suppressions(document)
     line = document.line_of(finding.start)
     if document.language != "sql":
-        if regions is None and document.language in REGION_FINDERS:
+        finder = region_finder(document.language) if regions is None else None
+        if finder is not None:
             try:
-                regions = REGION_FINDERS[document.language](Context(document, Settings()))
+                regions = finder(Context(document, Settings()))
             except Exception:
                 regions = []
         for region in regions or ():

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from backend_architect.app import embedded  # noqa: F401  (registers the embedded_sql fact)
+from backend_architect.app import embedded
 from backend_architect.app.embedded import _text
 from backend_architect.core import languages
 from backend_architect.core.bounded import MB, ByteLRU
