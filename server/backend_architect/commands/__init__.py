@@ -33,10 +33,6 @@ COMMAND_HANDLERS: dict[str, str] = {
     "MICROSERVICE": "reports:microservice_command",
     "EVENT_SYSTEM": "reports:event_system_command",
 }
-# commands that run on the whole workspace (a document is optional)
-WORKSPACE_COMMANDS = frozenset(
-    {"SCHEMA_DESIGN", "DESIGN_API", "AUTHZ_DESIGN", "MICROSERVICE", "EVENT_SYSTEM"}
-)
 
 
 def command_id(name: str) -> str:
@@ -64,7 +60,10 @@ def not_available(name: str) -> dict:
 
 
 def needs_document(name: str) -> bool:
-    return name not in WORKSPACE_COMMANDS
+    """Whether the command works on a document (its ``@handler(..., need_document=)``);
+    the others run on the whole workspace."""
+    fn = handler_of(name)
+    return bool(getattr(fn, "need_document", True)) if fn is not None else False
 
 
 def run(name: str, target: Target) -> CommandResult:
@@ -75,7 +74,7 @@ def run(name: str, target: Target) -> CommandResult:
         data = not_available(name)
         return CommandResult(data, messages=[(data["message"], False)])
     try:
-        if target.document is None and needs_document(name):
+        if target.document is None and getattr(fn, "need_document", True):
             raise CommandError(
                 f'{name} needs a file: run it from an open editor (arguments: [{{"uri": ...}}]).'
             )

@@ -304,8 +304,9 @@ def handler(name: str, *, need_document: bool = True) -> Callable:
     commands is ``commands.registry.COMMAND_HANDLERS``."""
 
     def wrap(fn: Callable) -> Callable:
-        fn.command_name = name  # type: ignore[attr-defined]  # read by the registry's test
-        fn.need_document = need_document  # type: ignore[attr-defined]
+        # read by commands.run / needs_document and by the registry's test
+        fn.command_name = name  # type: ignore[attr-defined]  # a function attribute
+        fn.need_document = need_document  # type: ignore[attr-defined]  # a function attribute
         return fn
 
     return wrap

@@ -8,7 +8,16 @@ from ..catalog.analysis import needs_of, query_nodes
 from ..catalog.migration_files import new_migration
 from ..core.engine import lint
 from ..core.findings import Finding
-from .base import FileChange, Report, Target, Workspace, result, send_edit, workspace_edit
+from .base import (
+    FileChange,
+    Report,
+    Target,
+    Workspace,
+    handler,
+    result,
+    send_edit,
+    workspace_edit,
+)
 
 NO_CATALOG = (
     "No schema catalog yet: no migrations or schema files were found "
@@ -45,6 +54,7 @@ def missing_indexes(statements, catalog) -> list[tuple[str, str, str]]:
     return result
 
 
+@handler("INDEX_STRATEGY")
 def index_strategy(t: Target) -> dict:
     """Every index the file's queries need, as one new migration."""
     doc = t.doc
@@ -140,6 +150,7 @@ def schema_design_markdown(catalog, findings: list[tuple[str, int, Finding]]) ->
     return "\n".join(lines) + "\n"
 
 
+@handler("SCHEMA_DESIGN", need_document=False)
 def schema_design(t: Target) -> dict:
     """A Markdown review of the whole schema with an ER diagram, opened in the editor."""
     catalog = t.catalog
