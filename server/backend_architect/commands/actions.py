@@ -12,6 +12,8 @@ from ..core.findings import Finding
 from ..core.registry import rule_by_code
 from .fix_all import FIX_ALL_HANDLED_HERE
 from .frameworks import framework_in_text
+from .scaffolds import app_setup_at
+from .service import handler_at
 from .tables import table_at
 
 SOURCE_PREFIX = "source.backend-architect"
@@ -61,9 +63,6 @@ def offers(doc: Document, start: int, findings: list[Finding], statements=None) 
     elif doc.language in APP_LANGUAGES:
         fw = framework_in_text(doc.text, doc.language)
         if fw is not None:
-            from .scaffolds import app_setup_at
-            from .service import handler_at
-
             if handler_at(doc, start) is not None:
                 out.append(
                     Offer(

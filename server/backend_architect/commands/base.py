@@ -8,19 +8,21 @@ into a ``WorkspaceEdit`` and ``cli_commands.py`` writes it to disk.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.document import Document, apply_edits, language_for_path
+from ..core.engine import LintResult, lint
 from ..core.findings import Edit
+from ..core.languages import parse
 from ..core.workspace import read_document, walk_files
 
 if TYPE_CHECKING:
     from ..catalog.model import Catalog
     from ..config import Settings
-    from ..core.engine import LintResult
 
 REPORT_DIR = ".backend-architect"
 APP_LANGUAGES = ("python", "typescript", "tsx", "javascript", "go")
@@ -71,8 +73,6 @@ class Workspace:
     def lint(self, doc: Document) -> LintResult:
         if self.analyse is not None:
             return self.analyse(doc)
-        from ..core.engine import lint
-
         return lint(doc, self.settings, self.catalog)
 
 
@@ -195,8 +195,6 @@ class CommandResult:
 
 def _unreadable_folder(exc: OSError) -> None:
     # the server's log, or stderr on the command line (logging's last-resort handler)
-    import logging
-
     logging.getLogger(__name__).warning(
         "%s: cannot read this folder (%s); its files are skipped", exc.filename, exc.strerror or exc
     )
@@ -328,8 +326,6 @@ def next_line_start(doc: Document, offset: int) -> int:
 
 def tree_of(doc: Document, language: str | None = None):
     """The document's tree-sitter tree, parsed once per document version."""
-    from ..core.languages import parse
-
     lang = language or doc.language
     if lang is None:
         raise CommandError(f"{doc.path}: not a language Backend Architect parses.")

@@ -10,7 +10,9 @@ import os
 import re
 from collections import Counter, defaultdict
 
+from ..core.document import apply_edits
 from ..core.findings import Edit
+from ..core.languages import parse
 from . import naming
 from .base import (
     FileChange,
@@ -24,6 +26,7 @@ from .base import (
     write_report,
 )
 from .frameworks import workspace_routes
+from .service import _after_imports, _module_path
 from .tables import all_tables
 
 PUBLIC_PATH = re.compile(
@@ -421,8 +424,6 @@ threading.Thread(target=_work, name="jobs", daemon=True).start()
 
 def _python_call_statement(doc, offset: int):
     """(start, end, callee text, args text) of the call expression statement at ``offset``."""
-    from ..core.languages import parse
-
     tree = parse(doc.data, "python")
     node = tree.root_node.descendant_for_byte_range(offset, offset)
     while node is not None and node.type != "call":
@@ -454,8 +455,6 @@ def enqueue_change(t: Target):
     start, end, callee, args = found
     if not any(p.search(callee + "(") for _, p in SLOW_CALLS):
         return None
-    from .service import _after_imports, _module_path
-
     jobs_path = os.path.join(os.path.dirname(doc.path), "jobs.py")
     _, handler_mod = _module_path(doc.path)
     _, jobs_mod = _module_path(jobs_path)
@@ -479,8 +478,6 @@ def event_system_command(t: Target) -> dict:
         edits, files, callee = change
         edit = workspace_edit(t.doc, edits, files)
         send_edit(t, edit, "EVENT_SYSTEM: enqueue", confirm=True)
-        from ..core.document import apply_edits
-
         out.update(text=apply_edits(t.doc.text, edits), moved=callee)
     progress = t.progress
     try:

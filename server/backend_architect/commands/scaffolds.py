@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 
+from ..core.document import apply_edits
 from ..core.findings import Edit
 from . import scaffold_templates as tpl
 from .base import (
@@ -24,6 +25,7 @@ from .base import (
     result,
     send_edit,
     show,
+    tree_of,
     unique_path,
     workspace_edit,
 )
@@ -63,8 +65,6 @@ def app_setup_at(doc, framework: str):
     m = pattern.search(doc.text)
     if m is None:
         return None
-    from .base import tree_of
-
     start = len(doc.text[: m.start(2)].encode("utf-8"))
     node = tree_of(doc).root_node.descendant_for_byte_range(start, start)
     while node is not None and node.type not in _STATEMENTS:
@@ -183,8 +183,6 @@ def middleware_command(t: Target) -> dict:
         edits.append(Edit(after, after, f"{indent}InstallMiddleware({var})\n"))
     edit = workspace_edit(doc, edits, [FileChange(path, text)])
     send_edit(t, edit, "MIDDLEWARE")
-    from ..core.document import apply_edits
-
     message = f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) and wired it into {var}."
     show(t, message)
     return result(
@@ -215,8 +213,6 @@ def _django_middleware(t: Target) -> dict:
     text = tpl.DJANGO_MIDDLEWARE
     edit = workspace_edit(doc, edits, [FileChange(path, text)])
     send_edit(t, edit, "MIDDLEWARE")
-    from ..core.document import apply_edits
-
     message = (
         f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) "
         f"and listed {module}.RequestContextMiddleware first in MIDDLEWARE."

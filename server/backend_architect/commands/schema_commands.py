@@ -6,8 +6,10 @@ import os
 
 from ..catalog.analysis import needs_of, query_nodes
 from ..catalog.migration_files import new_migration
+from ..catalog.render import mermaid_er, table_markdown
 from ..core.engine import lint
 from ..core.findings import Finding
+from ..core.registry import rule_by_code
 from .base import (
     FileChange,
     Report,
@@ -102,8 +104,6 @@ SCHEMA_RULE_COMMANDS = ("SCHEMA_DESIGN", "INDEX_STRATEGY")
 def schema_findings(workspace: Workspace, catalog) -> list[tuple[str, int, Finding]]:
     """(schema file, 1-based line, finding) of the schema rules over every file the catalog
     was read from: the diagnostics the editor shows, so the report never disagrees with them."""
-    from ..core.registry import rule_by_code
-
     out: list[tuple[str, int, Finding]] = []
     for path in catalog.sources:
         doc = workspace.read(path)
@@ -117,8 +117,6 @@ def schema_findings(workspace: Workspace, catalog) -> list[tuple[str, int, Findi
 
 
 def schema_design_markdown(catalog, findings: list[tuple[str, int, Finding]]) -> str:
-    from ..catalog.render import mermaid_er, table_markdown
-
     tables = [t for t in catalog.tables()]
     lines = [
         "# Schema design review",

@@ -27,6 +27,7 @@ from .base import (
     result,
     send_edit,
     show,
+    tree_of,
     workspace_edit,
 )
 
@@ -66,8 +67,6 @@ def handler_at(doc: Document, offset: int):
     """The route handler function around ``offset`` (Python: a decorated route function), or None."""
     if doc.language != "python" or not ROUTE_DECORATOR_ANYWHERE.search(doc.text):
         return None
-    from .base import tree_of
-
     node = tree_of(doc, "python").root_node.descendant_for_byte_range(offset, offset)
     while node is not None:
         if (
@@ -398,8 +397,6 @@ def express_handler_at(doc: Document, offset: int):
     """(route call, handler function, method, path) of the Express route around ``offset``, or None."""
     if doc.language not in JS_LANGS or not EXPRESS_ROUTE_CALL.search(doc.text):
         return None
-    from .base import tree_of
-
     node = tree_of(doc).root_node.descendant_for_byte_range(offset, offset)
     while node is not None:
         if node.type == "call_expression":

@@ -9,6 +9,7 @@ from lsprotocol import types
 from ... import ai
 from ...commands import command_id
 from ...commands.actions import offers
+from ...commands.schema_commands import missing_indexes
 from ...core.registry import rule_by_code
 from .commands import invocation_args
 
@@ -81,8 +82,6 @@ def index_strategy_actions(session, snap, params) -> list[types.CodeAction]:
         return []
     if session.catalog is None or not snap.result.statements:
         return []
-    from ...commands.schema_commands import missing_indexes
-
     needed = missing_indexes(snap.result.statements, session.catalog)
     if not needed:
         return []

@@ -18,7 +18,7 @@ from lsprotocol import types
 from ...commands import needs_document, run
 from ...commands.base import CommandError, CommandResult, EditSet, Target, Workspace
 from ...core.document import Document, path_to_uri, uri_to_path
-from ...core.engine import LintResult
+from ...core.engine import LintResult, lint
 from ...core.files import write_text
 from ...core.findings import Edit
 from ...core.workspace import read_document
@@ -75,8 +75,6 @@ def workspace_of(server, session) -> Workspace:
             and snap.document.text == doc.text
         ):
             return snap.result
-        from ...core.engine import lint
-
         return lint(doc, session.settings, session.catalog)
 
     root = session.root or session.settings.root or ""
