@@ -14,6 +14,12 @@ from backend_architect.core.workspace import read_document
 def run(root: Path, name: str, path: Path | None = None, at: dict | None = None, **options):
     """(the command's answer, its EditSet or None) for ``name`` on ``path`` with the cursor
     at ``at`` ({"line", "character"}, UTF-16 as in LSP)."""
+    res = result(root, name, path, at, **options)
+    return res.data, res.edit
+
+
+def result(root: Path, name: str, path: Path | None = None, at: dict | None = None, **options):
+    """The whole CommandResult: answer, edit, reports and messages."""
     workspace = headless_workspace(str(root))
     doc = None
     if path is not None:
@@ -22,8 +28,13 @@ def run(root: Path, name: str, path: Path | None = None, at: dict | None = None,
     target = Target(name, workspace, doc, options=dict(options))
     if doc is not None and at is not None:
         target.start = target.end = doc.position_to_offset(at["line"], at["character"])
-    res = run_command(name, target)
-    return res.data, res.edit
+    return run_command(name, target)
+
+
+def report_text(res, suffix: str) -> str:
+    """The text of the report the command produced whose path ends with ``suffix``."""
+    (text,) = [r.text for r in res.reports if r.path.endswith(suffix)]
+    return text
 
 
 def created_files(edit: EditSet) -> list[str]:

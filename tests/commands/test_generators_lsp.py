@@ -3,12 +3,8 @@ edit arrives as a versioned WorkspaceEdit (CreateFile for new files), and an edi
 rewrites the user's code asks for confirmation when the client supports change
 annotations. The generators themselves are tested without a server (test_generators.py)."""
 
-import os
-import sqlite3
 import subprocess
 import sys
-import textwrap
-from pathlib import Path
 
 import pglast
 import pytest
