@@ -299,7 +299,7 @@ def show(t: Target, message: str, error: bool = False) -> None:
 
 def handler(name: str, *, need_document: bool = True) -> Callable:
     """Mark ``fn(target) -> dict`` as the implementation of command ``name``; the list of
-    commands is ``commands.registry.COMMAND_HANDLERS``."""
+    commands is ``commands.COMMAND_HANDLERS``."""
 
     def wrap(fn: Callable) -> Callable:
         # read by commands.run / needs_document and by the registry's test
