@@ -1,27 +1,22 @@
-"""The command-scoped fix-alls through the real server: the edit sent with
-workspace/applyEdit, and the report of what remains."""
+"""The command-scoped fix-alls: the edit and the report of what remains (as the pure
+command), and through the real server the versioned edit, the stale-version refusal
+and the source actions."""
 
-from pathlib import Path
 
 import pglast
 from lsprotocol import types
 
-from .lsp_helpers import apply_workspace_edit, copy_project, open_file, record_edits, run, start
+from . import pure
+from .lsp_helpers import copy_project, open_file, record_edits, run, start
 
 
-async def test_migration_fix_all_applies_safe_fixes_and_reports_the_rest(client, tmp_path):
+def test_migration_fix_all_applies_safe_fixes_and_reports_the_rest(tmp_path):
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
     path = root / "migrations" / "002_orders_indexes.sql"
-    uri = open_file(client, path, "sql")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    result = await run(client, "MIGRATION", uri)
+    result, edit = pure.run(root, "MIGRATION", path)
     assert result["applied"] == 3, result  # MG001, MG004 and MG015
-    assert len(edits) == 1
-    (params,) = edits
-    assert params.edit.document_changes[0].text_document.version == 1
-    fixed = apply_workspace_edit(params.edit)[str(path)]
+    assert not edit.needs_confirmation  # safe fixes only
+    fixed = edit.texts()[str(path)]
     assert "CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id)" in fixed
     assert "NOT VALID" in fixed and "VALIDATE CONSTRAINT orders_total_positive" in fixed
     assert fixed.startswith("SET lock_timeout = '5s';\n")
@@ -30,17 +25,13 @@ async def test_migration_fix_all_applies_safe_fixes_and_reports_the_rest(client,
     assert "applied 3 fixes" in result["message"]
 
 
-async def test_query_optimize_fix_all_reports_findings_without_a_safe_fix(client, tmp_path):
+def test_query_optimize_fix_all_reports_findings_without_a_safe_fix(tmp_path):
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
-    uri = open_file(client, root / "db" / "reports.sql", "sql")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    result = await run(client, "QUERY_OPTIMIZE", uri)
+    result, edit = pure.run(root, "QUERY_OPTIMIZE", root / "db" / "reports.sql")
     codes = sorted(r["code"] for r in result["remaining"])
     assert codes == ["QO004"], result  # QO001 is fixed: the catalog knows the columns of orders
-    assert result["applied"] == 1 and len(edits) == 1
-    fixed = apply_workspace_edit(edits[0].edit)[str(root / "db" / "reports.sql")]
+    assert result["applied"] == 1 and edit is not None
+    fixed = edit.texts()[str(root / "db" / "reports.sql")]
     assert "SELECT *" not in fixed
     assert "line 2 QO004" in result["message"]
 

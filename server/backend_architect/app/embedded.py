@@ -25,8 +25,10 @@ import re
 from dataclasses import dataclass, field
 from collections.abc import Iterable
 
+from tree_sitter import Node
+
 from ..core import languages
-from ..core.engine import DOCUMENT_FACTS, REGION_FINDERS, Context
+from ..core.engine import Context
 from ..core.regions import OffsetMap, Region, clean_sql
 from ..lang import APP_LANGUAGES
 from ..lang import text as _text
@@ -124,7 +126,7 @@ def looks_like_sql(text: str) -> bool:
 class Hole:
     """A value spliced into SQL text: ``{expr}``, ``${expr}``, ``%s`` + operand, ``+ expr``."""
 
-    node: object | None  # the expression supplying the value (None when it cannot be told)
+    node: Node | None  # the expression supplying the value (None when it cannot be told)
     host_start: int  # what the hole occupies in the host file
     host_end: int
     dec_start: int = 0  # its placeholder in the decoded SQL (bytes)
@@ -140,11 +142,11 @@ class SqlSite:
     """One SQL string passed to a database call."""
 
     language: str
-    call: object  # tree-sitter node of the call
+    call: Node  # tree-sitter node of the call
     method: str  # the called name: execute, fetch, query, $queryRaw, QueryContext, text ...
     receiver: str  # text of the object the method is called on ("" for plain functions)
-    arg: object  # the argument node (may be an identifier)
-    expr: object  # the string-valued expression (the assigned value when arg is a variable)
+    arg: Node  # the argument node (may be an identifier)
+    expr: Node  # the string-valued expression (the assigned value when arg is a variable)
     formatting: (
         str | None
     )  # fstring | percent | format | concat | template | sprintf | tagged | None
@@ -153,7 +155,7 @@ class SqlSite:
     decode_map: OffsetMap  # decoded bytes -> host bytes
     region: Region
     style: str  # placeholder style for new parameters: %s | $ | ? | :name
-    assignment: object | None = None  # the assignment node when arg is a variable
+    assignment: Node | None = None  # the assignment node when arg is a variable
     params: list = field(default_factory=list)  # parameter argument nodes after the SQL
     extra: dict = field(default_factory=dict)
 
@@ -195,7 +197,7 @@ def _decode_escape(esc: str, lang: str) -> str | None:
     body = esc[1:]
     if body in ("\n", "\r\n"):
         return ""  # line continuation
-    if lang == "python" or lang == "go":
+    if lang in {"python", "go"}:
         if body in "ntrbfva\\'\"" and len(body) == 1:
             return _SIMPLE[body]
     elif len(body) == 1 and body in _SIMPLE:
@@ -215,7 +217,7 @@ def _decode_escape(esc: str, lang: str) -> str | None:
             return unicodedata.lookup(body[2:-1])
     except (ValueError, KeyError, OverflowError):
         return None
-    if lang == "python" or lang == "go":
+    if lang in {"python", "go"}:
         return None  # unknown escapes keep the backslash in Python (and are errors in Go)
     return body  # JavaScript: a needless escape is the character itself
 
@@ -554,7 +556,8 @@ class _Finder:
         self.ctx = ctx
         self.doc = ctx.document
         self.data = ctx.document.data
-        self.lang = ctx.document.language
+        # only built for application code (``app_tree`` parses APP_LANGUAGES only)
+        self.lang: str = ctx.document.language or ""
         self.tree = tree
         self._scopes: dict[tuple[int, int], dict[str, list]] = {}
 
@@ -602,14 +605,14 @@ class _Finder:
         """,
     }
 
-    def assignments(self, scope) -> dict[str, list[tuple[str, object, object]]]:
+    def assignments(self, scope) -> dict[str, list[tuple[str, Node, Node]]]:
         """name -> [(assign|augment, value node, statement node)] in source order, for one scope."""
         key = (scope.start_byte, scope.end_byte)
-        found = self._scopes.get(key)
-        if found is not None:
-            return found
+        cached = self._scopes.get(key)
+        if cached is not None:
+            return cached
         qlang = "js" if self.lang in ("javascript", "typescript", "tsx") else self.lang
-        found = {}
+        found: dict[str, list] = {}
         for _, caps in languages.matches(self.lang, self._ASSIGN_Q[qlang], scope):
             kind = "augment" if "augment" in caps else "assign"
             stmt = caps[kind][0]
@@ -653,7 +656,7 @@ class _Finder:
 
     def _self_concat(self, value, name: str) -> list | None:
         """The operands after ``name`` in ``name + a + b`` (None when the value does not extend itself)."""
-        operands = []
+        operands: list = []
         node = value
         while node.type in ("binary_operator", "binary_expression"):
             op = node.child_by_field_name("operator")
@@ -898,9 +901,10 @@ class _Finder:
                     and value.type == "call_expression"
                     and _text(value.child_by_field_name("function"), self.data) == "append"
                 ):
+                    arguments = value.child_by_field_name("arguments")
                     args = [
                         a
-                        for a in value.child_by_field_name("arguments").named_children
+                        for a in (arguments.named_children if arguments is not None else [])
                         if a.type != "comment"
                     ]
                     if args and _text(args[0], self.data) == name:
@@ -1032,7 +1036,7 @@ class _Finder:
         auto = 0
         for s in segs:
             if isinstance(s, Hole) and hasattr(s, "field"):
-                name = s.field  # type: ignore[attr-defined]
+                name = s.field
                 if name == "":
                     s.node = positional[auto] if auto < len(positional) else None
                     auto += 1
@@ -1288,7 +1292,7 @@ class _Finder:
             values, assignment = self.resolve(arg, call.start_byte)
             if not values:
                 return None
-            segs = []
+            collected: list = []
             for i, v in enumerate(values):
                 part = self.segments(v, formatting)
                 if part is None:
@@ -1297,14 +1301,16 @@ class _Finder:
                     part = [Hole(v, v.start_byte, v.end_byte)]  # sql += where_clause
                     if "concat" not in formatting:
                         formatting.append("concat")
-                segs += part
+                collected += part
+            segs = collected
             expr = values[0] if len(values) == 1 else values[0]
             if len(values) > 1:
                 formatting.append("augmented")
         else:
-            segs = self.segments(arg, formatting)
-            if segs is None:
+            parsed = self.segments(arg, formatting)
+            if parsed is None:
                 return None
+            segs = parsed
         if tagged:
             formatting = ["tagged"]
         probe = "".join(s.text if isinstance(s, _Text) else " 0 " for s in segs)
@@ -1435,9 +1441,10 @@ class _Finder:
         return b.text, b.map, holes
 
 
-def _tree(ctx: Context):
+def app_tree(ctx: Context):
+    """The parsed tree of a file of application code (None for other files)."""
     lang = ctx.document.language
-    if lang not in APP_LANGUAGES:
+    if lang is None or lang not in APP_LANGUAGES:
         return None
     return languages.parse(ctx.document.data, lang)
 
@@ -1460,14 +1467,3 @@ def embedded_sql_fragments(ctx: Context) -> list[SqlSite]:
 
 def find_regions(ctx: Context) -> list[Region]:
     return [site.region for site in ctx.fact("embedded_sql") or []]
-
-
-DOCUMENT_FACTS.setdefault("app_tree", _tree)
-DOCUMENT_FACTS["embedded_sql"] = embedded_sql
-DOCUMENT_FACTS["embedded_sql_fragments"] = embedded_sql_fragments
-for _lang in APP_LANGUAGES:
-    _existing = REGION_FINDERS.get(_lang)
-    if _existing is not None and hasattr(_existing, "previous"):
-        _existing.previous = find_regions  # an ORM-migration finder came first: run under it
-    else:
-        REGION_FINDERS[_lang] = find_regions

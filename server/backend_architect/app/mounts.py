@@ -457,8 +457,8 @@ def _js_imports(data: bytes, path: str) -> dict[str, str]:
         for name in (m.group(1), m.group(3)):
             if name:
                 out[name] = target
-        for part in (m.group(2) or "").split(","):
-            part = part.strip()
+        for raw in (m.group(2) or "").split(","):
+            part = raw.strip()
             if part:
                 out[part.split(" as ")[-1].strip()] = target
     for m in re.finditer(
@@ -470,8 +470,8 @@ def _js_imports(data: bytes, path: str) -> dict[str, str]:
             continue
         if m.group(1):
             out[m.group(1)] = target
-        for part in (m.group(2) or "").split(","):
-            part = part.strip()
+        for raw in (m.group(2) or "").split(","):
+            part = raw.strip()
             if part:
                 out[part.split(":")[-1].strip()] = target
     return out

@@ -12,7 +12,6 @@ from __future__ import annotations
 from .. import frameworks
 from ..core import languages
 from ..core.document import Document
-from ..core.engine import DOCUMENT_FACTS
 from ..lang import is_string, named_args, string_value, text
 from .model import (
     CHANGING_METHODS,
@@ -83,10 +82,6 @@ def handlers_fact(ctx) -> list[Handler]:
 
 def routes_fact(ctx) -> list[Route]:
     return [h.route for h in analyse(ctx.document).handlers]
-
-
-DOCUMENT_FACTS["routes"] = routes_fact
-DOCUMENT_FACTS["handlers"] = handlers_fact
 
 
 def _analyse(document: Document) -> Analysis:

@@ -22,7 +22,6 @@ from .base import (
     result,
     send_edit,
     show,
-    to_json,
     unique_path,
     workspace_edit,
 )
@@ -167,24 +166,22 @@ def append_to_route_file(doc, framework: str, tables: dict) -> tuple[list, str]:
 @handler("ENDPOINT")
 def endpoint_command(t: Target) -> dict:
     """Generate the missing CRUD endpoints of the resource under the cursor."""
-    doc = t.document
+    doc = t.doc
     table = resolve_table(t, t.options.get("table"))
     fw = framework_of(doc) if doc.language != "sql" else None
     if table is None and fw is not None:
-        tables = all_tables(t.session, t.root, t.server, doc)
+        tables = all_tables(t.workspace, doc)
         edits, what = append_to_route_file(doc, fw, tables)
         from ..core.findings import Edit
 
-        edit = workspace_edit(t.session, doc, [Edit(s, e, x) for s, e, x in edits])
+        edit = workspace_edit(doc, [Edit(s, e, x) for s, e, x in edits])
         send_edit(t, edit, "ENDPOINT")
         from ..core.document import apply_edits
 
         new_text = apply_edits(doc.text, [Edit(s, e, x) for s, e, x in edits])
         message = f"ENDPOINT: added {what} ({fw})."
         show(t, message)
-        return result(
-            "ENDPOINT", message, path=doc.path, text=new_text, framework=fw, edit=to_json(edit)
-        )
+        return result("ENDPOINT", message, path=doc.path, text=new_text, framework=fw)
     if table is None:
         raise CommandError(
             "ENDPOINT: put the cursor on a CREATE TABLE (or select a table name), or run it in a route file."
@@ -195,25 +192,22 @@ def endpoint_command(t: Target) -> dict:
         framework, language = workspace_framework(t.root)
     if not framework:
         framework, language = "fastapi", "python"
-    fw = frameworks.by_name(framework)
-    language = language or (fw.default_language if fw is not None else None)
-    text = new_file(framework, language, table)
+    module = frameworks.by_name(framework)
+    language = language or (module.default_language if module is not None else "")
+    text = new_file(framework, language, table)  # says which frameworks have a generator
     stem = naming.snake(table.name)
     place = (
-        fw.endpoint_location(t.root, stem, naming.camel(table.name), language)
-        if fw is not None
+        module.endpoint_location(t.root, stem, naming.camel(table.name), language)
+        if module is not None
         else None
     )
-    if place is None:
+    if module is None or place is None:
         raise CommandError(f"ENDPOINT: no generator for the {framework} framework yet.")
     folder, name = place
     path = unique_path(os.path.join(t.root, folder, name))
-    if fw is not None:
-        text = fw.endpoint_placed(text, path, t.root, stem)
-    edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
+    text = module.endpoint_placed(text, path, t.root, stem)
+    edit = workspace_edit(None, [], [FileChange(path, text)])
     send_edit(t, edit, f"ENDPOINT: {table.name}")
     message = f"ENDPOINT: generated {os.path.relpath(path, t.root)} with the CRUD endpoints of {table.name} ({framework})."
     show(t, message)
-    return result(
-        "ENDPOINT", message, path=path, text=text, framework=framework, edit=to_json(edit)
-    )
+    return result("ENDPOINT", message, path=path, text=text, framework=framework)

@@ -7,10 +7,13 @@ report what is left: findings with only an unsafe fix or none.
 
 from __future__ import annotations
 
+import os
+
+from ..core.document import Document
 from ..core.engine import fix_document, lint
+from ..core.findings import minimal_edit
 from ..core.registry import all_rules
-from ..lsp.session import minimal_edit
-from .base import Target, handler, result, send_edit, show, to_json, workspace_edit
+from .base import FileChange, Target, result, send_edit, show, workspace_edit
 
 FIX_ALL_COMMANDS = (
     "QUERY_OPTIMIZE",
@@ -35,8 +38,7 @@ def codes_of(command: str) -> set[str]:
 
 def run_fix_all(t: Target) -> dict:
     """Apply the command's safe fixes to the file and report the rest."""
-    doc = t.document
-    session = t.session
+    doc = t.doc
     codes = codes_of(t.name)
     if not codes:
         return result(
@@ -45,39 +47,27 @@ def run_fix_all(t: Target) -> dict:
             applied=0,
             remaining=[],
         )
-    fixed = fix_document(doc, session.settings, session.catalog, safe_only=True, codes=codes)
-    remaining = [
-        f
-        for f in lint(_with_text(doc, fixed.text), session.settings, session.catalog).findings
-        if f.code in codes
-    ]
+    fixed = fix_document(doc, t.settings, t.catalog, safe_only=True, codes=codes)
+    after = Document(fixed.text, path=doc.path, language=doc.language, uri=doc.uri)
+    remaining = [f for f in lint(after, t.settings, t.catalog).findings if f.code in codes]
     lines = []
     for f in remaining:
-        line = _line_of(fixed.text, f.start) + 1
+        line = after.line_of(f.start) + 1
         why = "needs review (unsafe fix)" if f.fix is not None else "no automatic fix"
         lines.append({"code": f.code, "line": line, "message": f.message, "why": why})
     applied = fixed.applied if fixed.text != doc.text else 0
     out = result(t.name, "", applied=applied, remaining=lines)
     if applied:
-        edit = workspace_edit(session, doc, [minimal_edit(doc.text, fixed.text)])
-        if fixed.new_files:
-            from .base import FileChange
-            import os
-
-            base = os.path.dirname(doc.path)
-            edit = workspace_edit(
-                session,
-                doc,
-                [minimal_edit(doc.text, fixed.text)],
-                [
-                    FileChange(
-                        nf.path if os.path.isabs(nf.path) else os.path.join(base, nf.path), nf.text
-                    )
-                    for nf in fixed.new_files
-                ],
-            )
-        send_edit(t, edit, f"{t.name}: fix all")
-        out["edit"] = to_json(edit)
+        base = os.path.dirname(doc.path)
+        files = [
+            FileChange(nf.path if os.path.isabs(nf.path) else os.path.join(base, nf.path), nf.text)
+            for nf in fixed.new_files
+        ]
+        send_edit(
+            t,
+            workspace_edit(doc, [minimal_edit(doc.text, fixed.text)], files),
+            f"{t.name}: fix all",
+        )
         out["text"] = fixed.text
     summary = f"{t.name}: applied {applied} fix{'es' if applied != 1 else ''}"
     if lines:
@@ -93,17 +83,3 @@ def run_fix_all(t: Target) -> dict:
     out["message"] = summary
     show(t, summary)
     return out
-
-
-def _with_text(doc, text):
-    from ..core.document import Document
-
-    return Document(text, path=doc.path, language=doc.language, uri=doc.uri)
-
-
-def _line_of(text: str, offset: int) -> int:
-    return text.encode("utf-8", "surrogatepass")[:offset].count(b"\n")
-
-
-for _name in FIX_ALL_HANDLED_HERE:
-    handler(_name)(run_fix_all)

@@ -19,7 +19,7 @@ ROUTES_MISSING = (
 
 def routes_module():
     try:
-        from ..app import routes  # type: ignore[attr-defined]
+        from ..app import routes
     except ImportError:
         return None
     return routes

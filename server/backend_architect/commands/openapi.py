@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import Any
 
-from ..core.engine import lint
-from .base import Progress, Target, handler, result, show, write_report
+from .base import REPORT_DIR, Report, Target, handler, result, show, write_report
 from .frameworks import workspace_routes
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -127,6 +127,7 @@ def build_openapi(
             op["parameters"] = params
         schema = _schema_name(getattr(r, "schema", None))
         if method in ("post", "put", "patch"):
+            body_schema: dict[str, Any]
             if schema:
                 components["schemas"].setdefault(
                     schema, {"type": "object", "description": f"{schema}, declared in {where}"}
@@ -190,10 +191,10 @@ def dump(spec: dict, fmt: str = "yaml") -> str:
     return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
 
 
-def design_findings(session, docs) -> list:
+def design_findings(workspace, docs) -> list:
     out = []
     for doc in docs:
-        for f in lint(doc, session.settings, session.catalog).findings:
+        for f in workspace.lint(doc).findings:
             if f.command == "DESIGN_API":
                 out.append((doc, f))
     return out
@@ -202,21 +203,19 @@ def design_findings(session, docs) -> list:
 @handler("DESIGN_API", need_document=False)
 def design_api_command(t: Target) -> dict:
     """Write openapi.yaml of the workspace's routes and a report of the REST findings."""
-    progress = Progress(t.server, "DESIGN_API")
+    progress = t.progress
     try:
-        routes, docs, missing = workspace_routes(t.session, t.root, t.server, progress)
+        routes, docs, missing = workspace_routes(t.workspace, t.root, None, t.progress)
         if missing:
             message = f"DESIGN_API: {missing}; no OpenAPI document was written."
             show(t, message)
             return result("DESIGN_API", message, routes=0)
         title = os.path.basename(os.path.abspath(t.root)) or "API"
         spec = build_openapi(routes, title=title, root=t.root)
-        from ..core.files import write_text
-
-        spec_path = os.path.join(t.root, ".backend-architect", "openapi.yaml")
-        write_text(spec_path, dump(spec))  # atomic; raises WriteError
+        spec_path = os.path.join(t.root, REPORT_DIR, "openapi.yaml")
+        t.reports.append(Report(spec_path, dump(spec), show=False))
         progress.report("summarising the REST findings", 90)
-        findings = design_findings(t.session, docs)
+        findings = design_findings(t.workspace, docs)
         md = [
             f"# DESIGN_API: {title}",
             "",

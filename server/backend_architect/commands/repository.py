@@ -23,12 +23,12 @@ from .base import (
     result,
     send_edit,
     show,
-    to_json,
     unique_path,
     workspace_edit,
     workspace_text,
 )
-from .tables import TableInfo, resolve_table
+from ..catalog.model import Table
+from .tables import resolve_table
 
 PAGE_LIMIT_MAX = 100
 
@@ -66,13 +66,19 @@ def _q(name: str) -> str:
     return quote_ident(name)
 
 
-def python_repository(t: TableInfo, style: str = "dbapi") -> str:
+def _type_of(t: Table, column: str) -> str:
+    """The type of a column of a unique key (``Table.unique_keys`` has known columns only)."""
+    col = t.column(column)
+    return col.type if col is not None else "text"
+
+
+def python_repository(t: Table, style: str = "dbapi") -> str:
     cls = naming.pascal(t.name) + "Repository"
     idc = t.id_column
     cols = ", ".join(_q(c.name) for c in t.columns)
     table = _q(t.name) if not t.schema or t.schema == "public" else f"{_q(t.schema)}.{_q(t.name)}"
     writable = [c for c in t.writable]
-    has_updated = t.column("updated_at") is not None and t.column("updated_at").auto
+    has_updated = (updated := t.column("updated_at")) is not None and updated.auto
     sqla = style == "sqlalchemy"
     ph = (lambda n: f":{n}") if sqla else (lambda n: "?" if style == "sqlite3" else "%s")
     lines: list[str] = []
@@ -145,7 +151,7 @@ def python_repository(t: TableInfo, style: str = "dbapi") -> str:
     )
     for key in t.unique_keys:
         fname = "find_by_" + "_and_".join(naming.snake(k) for k in key)
-        args = ", ".join(f"{naming.py_param(k)}: {naming.py_type(t.column(k).type)}" for k in key)
+        args = ", ".join(f"{naming.py_param(k)}: {naming.py_type(_type_of(t, k))}" for k in key)
         where = " AND ".join(f"{_q(k)} = {ph(k)}" for k in key)
         a("")
         a(f"    def {fname}(self, {args}) -> dict[str, Any] | None:")
@@ -244,14 +250,14 @@ def python_repository(t: TableInfo, style: str = "dbapi") -> str:
 # -- TypeScript (node-postgres) -------------------------------------------------------------------
 
 
-def typescript_repository(t: TableInfo) -> str:
+def typescript_repository(t: Table) -> str:
     ent = naming.pascal(naming.singular(t.name))
     cls = naming.pascal(t.name) + "Repository"
     idc = t.id_column
     cols = ", ".join(_q(c.name) for c in t.columns)
     table = _q(t.name) if not t.schema or t.schema == "public" else f"{_q(t.schema)}.{_q(t.name)}"
     writable = t.writable
-    has_updated = t.column("updated_at") is not None and t.column("updated_at").auto
+    has_updated = (updated := t.column("updated_at")) is not None and updated.auto
     js = lambda s: "`" + s.replace("`", "\\`") + "`"  # noqa: E731
     L: list[str] = []
     a = L.append
@@ -297,7 +303,7 @@ def typescript_repository(t: TableInfo) -> str:
     a("  }")
     for key in t.unique_keys:
         fname = "findBy" + "And".join(naming.pascal(k) for k in key)
-        args = ", ".join(f"{naming.camel(k)}: {naming.ts_type(t.column(k).type)}" for k in key)
+        args = ", ".join(f"{naming.camel(k)}: {naming.ts_type(_type_of(t, k))}" for k in key)
         where = " AND ".join(f"{_q(k)} = ${i + 1}" for i, k in enumerate(key))
         a("")
         a(f"  async {fname}({args}): Promise<{ent} | null> {{")
@@ -380,14 +386,14 @@ def typescript_repository(t: TableInfo) -> str:
 # -- Go (database/sql or pgx) ---------------------------------------------------------------------
 
 
-def go_repository(t: TableInfo, style: str = "database/sql", package: str = "repository") -> str:
+def go_repository(t: Table, style: str = "database/sql", package: str = "repository") -> str:
     ent = naming.pascal(naming.singular(t.name))
     cls = naming.pascal(t.name) + "Repository"
     idc = t.id_column
     cols = ", ".join(_q(c.name) for c in t.columns)
     table = _q(t.name) if not t.schema or t.schema == "public" else f"{_q(t.schema)}.{_q(t.name)}"
     writable = t.writable
-    has_updated = t.column("updated_at") is not None and t.column("updated_at").auto
+    has_updated = (updated := t.column("updated_at")) is not None and updated.auto
     pgx = style == "pgx"
     uses_time = any("time.Time" in naming.go_type(c.type, c.nullable) for c in t.columns)
     L: list[str] = []
@@ -480,9 +486,7 @@ def go_repository(t: TableInfo, style: str = "database/sql", package: str = "rep
     one("FindByID", f"id {idt}", f"{_q(idc.name)} = $1", "id")
     for key in t.unique_keys:
         fname = "FindBy" + "And".join(naming.go_field(k) for k in key)
-        args = ", ".join(
-            f"{naming.camel(k)} {naming.go_type(t.column(k).type, False)}" for k in key
-        )
+        args = ", ".join(f"{naming.camel(k)} {naming.go_type(_type_of(t, k), False)}" for k in key)
         where = " AND ".join(f"{_q(k)} = ${i + 1}" for i, k in enumerate(key))
         one(fname, args, where, ", ".join(naming.camel(k) for k in key))
     a("")
@@ -598,7 +602,7 @@ def _existing_dir(root: str, names: tuple[str, ...]) -> str | None:
     return None
 
 
-def generate(table: TableInfo, root: str, language: str | None = None) -> tuple[str, str, str]:
+def generate(table: Table, root: str, language: str | None = None) -> tuple[str, str, str]:
     """(path, text, description) of the repository for ``table``."""
     lang = project_language(root, language)
     if lang == "python":
@@ -640,9 +644,9 @@ def repository_command(t: Target) -> dict:
         )
     path, text, what = generate(table, t.root, t.options.get("language"))
     path = unique_path(path)
-    edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
+    edit = workspace_edit(None, [], [FileChange(path, text)])
     send_edit(t, edit, f"REPOSITORY: {table.name}")
     rel = os.path.relpath(path, t.root)
     message = f"REPOSITORY: generated {rel} for {table.name} ({what})."
     show(t, message)
-    return result("REPOSITORY", message, path=path, text=text, table=table.name, edit=to_json(edit))
+    return result("REPOSITORY", message, path=path, text=text, table=table.name)

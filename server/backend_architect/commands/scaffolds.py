@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 
+from ..core.document import apply_edits
 from ..core.findings import Edit
 from .. import frameworks
 from ..lang import APP_LANGUAGES
@@ -21,10 +22,11 @@ from .base import (
     FileChange,
     Target,
     handler,
+    next_line_start,
     result,
     send_edit,
     show,
-    to_json,
+    tree_of,
     unique_path,
     workspace_edit,
 )
@@ -48,21 +50,18 @@ def app_setup_at(doc, framework: str):
     m = pattern.search(doc.text)
     if m is None:
         return None
-    from .base import tree_of
-
     start = len(doc.text[: m.start(2)].encode("utf-8"))
     node = tree_of(doc).root_node.descendant_for_byte_range(start, start)
     while node is not None and node.type not in _STATEMENTS:
         node = node.parent
     if node is None:
         return None
-    line = node.end_point[0]
-    end = doc.line_starts[line + 1] if line + 1 < len(doc.line_starts) else len(doc.data)
+    end = next_line_start(doc, node.end_byte)
     return m.group(2), end, m.group(1)
 
 
 def _setup(t: Target):
-    doc = t.document
+    doc = t.doc
     fw = frameworks.of_document(doc)
     if fw is None or fw.app_creation is None:
         names = _titles(f for f in frameworks.FRAMEWORKS if f.app_creation is not None)
@@ -81,7 +80,7 @@ def _titles(fws) -> str:
 @handler("MIDDLEWARE")
 def middleware_command(t: Target) -> dict:
     """Scaffold the error handler, request ids + JSON logs and CORS, wired into the app."""
-    if t.document.language == "python" and _DJANGO_MIDDLEWARE_LIST.search(t.document.text):
+    if t.doc.language == "python" and _DJANGO_MIDDLEWARE_LIST.search(t.doc.text):
         return _django_middleware(t)
     doc, fw, setup = _setup(t)
     if setup is None:
@@ -97,10 +96,8 @@ def middleware_command(t: Target) -> dict:
     if made is None:
         raise CommandError(f"MIDDLEWARE: no middleware scaffold for {fw.title} yet.")
     text, edits = made.text, made.edits
-    edit = workspace_edit(t.session, doc, edits, [FileChange(path, text)])
+    edit = workspace_edit(doc, edits, [FileChange(path, text)])
     send_edit(t, edit, "MIDDLEWARE")
-    from ..core.document import apply_edits
-
     message = f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) and wired it into {var}."
     show(t, message)
     return result(
@@ -110,7 +107,6 @@ def middleware_command(t: Target) -> dict:
         text=text,
         app_text=apply_edits(doc.text, edits),
         framework=fw.name,
-        edit=to_json(edit),
     )
 
 
@@ -119,19 +115,19 @@ _DJANGO_MIDDLEWARE_LIST = re.compile(r"^MIDDLEWARE\s*=\s*[\[(]", re.M)
 
 def _django_middleware(t: Target) -> dict:
     """Django: the settings module lists the middleware; ours goes first so it sees every response."""
-    doc = t.document
+    doc = t.doc
     if "RequestContextMiddleware" in doc.text:
         raise CommandError("MIDDLEWARE: RequestContextMiddleware is already listed in MIDDLEWARE.")
     path = unique_path(os.path.join(os.path.dirname(doc.path), "middleware.py"))
     _, module = _module_path(path)
     m = _DJANGO_MIDDLEWARE_LIST.search(doc.text)
+    if m is None:
+        raise CommandError("MIDDLEWARE: this settings module has no MIDDLEWARE list.")
     pos = len(doc.text[: m.end()].encode("utf-8"))
     edits = [Edit(pos, pos, f'\n    "{module}.RequestContextMiddleware",')]
-    text = frameworks.by_name("django").template("middleware.py")
-    edit = workspace_edit(t.session, doc, edits, [FileChange(path, text)])
+    text = frameworks.django.FRAMEWORK.template("middleware.py")
+    edit = workspace_edit(doc, edits, [FileChange(path, text)])
     send_edit(t, edit, "MIDDLEWARE")
-    from ..core.document import apply_edits
-
     message = (
         f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) "
         f"and listed {module}.RequestContextMiddleware first in MIDDLEWARE."
@@ -144,30 +140,27 @@ def _django_middleware(t: Target) -> dict:
         text=text,
         app_text=apply_edits(doc.text, edits),
         framework="django",
-        edit=to_json(edit),
     )
 
 
 @handler("AUTH_SYSTEM")
 def auth_command(t: Target) -> dict:
     """Scaffold JWT access + refresh tokens for the framework in use."""
-    doc = t.document
+    doc = t.doc
     fw = frameworks.of_document(doc)
     made = fw.auth_system(doc) if fw is not None else None
-    if made is None:
+    if fw is None or made is None:
         names = _titles(f for f in frameworks.FRAMEWORKS if f.auth_system(doc) is not None)
         raise CommandError(
             f"AUTH_SYSTEM: run it from a {names} file (found {fw.title if fw else 'no web framework'})."
         )
     path = unique_path(os.path.join(os.path.dirname(doc.path), made.filename))
     text, lib, usage = made.text, made.library, made.usage
-    edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
+    edit = workspace_edit(None, [], [FileChange(path, text)])
     send_edit(t, edit, "AUTH_SYSTEM")
     message = (
         f"AUTH_SYSTEM: wrote {os.path.relpath(path, t.root)} with {lib}: access tokens (sub, email, roles, iat, exp) "
         f"and refresh tokens; set JWT_SECRET and JWT_REFRESH_SECRET; protect routes with {usage}."
     )
     show(t, message)
-    return result(
-        "AUTH_SYSTEM", message, path=path, text=text, framework=fw.name, edit=to_json(edit)
-    )
+    return result("AUTH_SYSTEM", message, path=path, text=text, framework=fw.name)

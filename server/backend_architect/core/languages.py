@@ -19,29 +19,27 @@ _lock = threading.Lock()
 @cache
 def language(name: str) -> ts.Language:
     if name == "python":
-        import tree_sitter_python as mod
+        import tree_sitter_python
 
-        return ts.Language(mod.language())
+        return ts.Language(tree_sitter_python.language())
     if name == "javascript":
-        import tree_sitter_javascript as mod
+        import tree_sitter_javascript
 
-        return ts.Language(mod.language())
-    if name == "typescript":
-        import tree_sitter_typescript as mod
+        return ts.Language(tree_sitter_javascript.language())
+    if name in ("typescript", "tsx"):
+        import tree_sitter_typescript
 
-        return ts.Language(mod.language_typescript())
-    if name == "tsx":
-        import tree_sitter_typescript as mod
-
-        return ts.Language(mod.language_tsx())
+        if name == "tsx":
+            return ts.Language(tree_sitter_typescript.language_tsx())
+        return ts.Language(tree_sitter_typescript.language_typescript())
     if name == "go":
-        import tree_sitter_go as mod
+        import tree_sitter_go
 
-        return ts.Language(mod.language())
+        return ts.Language(tree_sitter_go.language())
     if name == "sql":
-        import tree_sitter_postgres as mod
+        import tree_sitter_postgres
 
-        return ts.Language(mod.language())
+        return ts.Language(tree_sitter_postgres.language())
     raise KeyError(f"no tree-sitter grammar for {name!r}")
 
 

@@ -128,6 +128,7 @@ def schema_dump(server, dbname: str) -> str:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,  # the return code is read below, with the output
     )
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip())

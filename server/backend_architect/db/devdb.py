@@ -10,6 +10,7 @@ calls, whose hypothetical indexes live only in this session.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -273,10 +274,8 @@ class DevDatabase:
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
-                try:
+                with contextlib.suppress(Exception):
                     self._conn.close()
-                except Exception:
-                    pass
                 self._conn = None
 
     def __enter__(self) -> DevDatabase:

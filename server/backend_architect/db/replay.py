@@ -9,25 +9,16 @@ Postgres's error positions map back to the file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
 
 from ..catalog.sources import order_key
 from ..core.sql import _SPLIT_RE
+from ..core.workspace import SKIP_DIRS
 from ..project.model import ProjectModel, model as _default_model
 
-_SKIP_DIRS = {
-    ".git",
-    "node_modules",
-    "vendor",
-    "target",
-    "dist",
-    "build",
-    "__pycache__",
-    ".venv",
-    "venv",
-}
 # the marker that opens the down section, per two-section format
 _DOWN_MARK = re.compile(
     r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down)\b[^\n]*$", re.I | re.M
@@ -121,7 +112,7 @@ def up_text(text: str) -> str:
 def split_sql(text: str) -> list[Piece]:
     """The statements of a SQL text: ``;`` outside strings, quoted names, comments and
     dollar quotes ends one. Comment-only pieces are dropped."""
-    pieces = []
+    pieces: list[Piece] = []
     start = 0
     for m in _SPLIT_RE.finditer(text):
         if m.group(0) == ";":
@@ -149,8 +140,8 @@ def discover(
     with its up files in the runner's order."""
     m = m or _default_model()
     files: list[str] = []
-    for p in paths:
-        p = os.path.abspath(p)
+    for given in paths:
+        p = os.path.abspath(given)
         if os.path.isfile(p):
             info = m.file_info(p, settings, check_git=False)
             if info.migration_folder:
@@ -160,7 +151,7 @@ def discover(
                 continue
         for dirpath, dirnames, filenames in os.walk(p):
             dirnames[:] = sorted(
-                d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")
+                d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
             )
             files += [os.path.join(dirpath, n) for n in filenames if n.lower().endswith(".sql")]
     folders: dict[str, MigrationFolder] = {}
@@ -202,10 +193,8 @@ def error_position(mf: MigrationFile, piece_start: int, exc) -> tuple[int, int]:
     pos = getattr(diag, "statement_position", None) if diag is not None else None
     offset = piece_start
     if pos:
-        try:
+        with contextlib.suppress(ValueError):
             offset = piece_start + int(pos) - 1
-        except ValueError:
-            pass
     return mf.position(offset)
 
 
@@ -241,10 +230,8 @@ def apply_file(conn, mf: MigrationFile, *, statement_hook=None) -> ReplayError |
         if wrap:
             conn.execute("COMMIT")
     except psycopg.Error as exc:
-        try:
+        with contextlib.suppress(psycopg.Error):
             conn.execute("ROLLBACK")
-        except psycopg.Error:
-            pass
         start = current.start if current is not None else 0
         line, col = error_position(mf, start, exc)
         return ReplayError(
@@ -259,10 +246,8 @@ def apply_file(conn, mf: MigrationFile, *, statement_hook=None) -> ReplayError |
         if (
             not wrap and conn.info.transaction_status != 0
         ):  # a file that opened a transaction and failed
-            try:
+            with contextlib.suppress(psycopg.Error):
                 conn.execute("ROLLBACK")
-            except psycopg.Error:
-                pass
     return None
 
 

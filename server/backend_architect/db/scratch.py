@@ -6,6 +6,7 @@ database the user configured: the server is created, used and removed by the cal
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -40,7 +41,7 @@ def find_server_binaries(explicit: str | os.PathLike | None = None) -> Path:
         if pg_config:
             try:
                 out = subprocess.run(
-                    [pg_config, "--bindir"], capture_output=True, text=True, timeout=10
+                    [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=False
                 )
                 if out.returncode == 0 and out.stdout.strip():
                     candidates.append(Path(out.stdout.strip()))
@@ -154,10 +155,8 @@ class ScratchPostgres:
             return
         data = self.root / "data"
         if (data / "postmaster.pid").exists():
-            try:
+            with contextlib.suppress(PostgresUnavailable):
                 self._run(["pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop"])
-            except PostgresUnavailable:
-                pass
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
 
@@ -206,6 +205,7 @@ class ScratchPostgres:
                 text=True,
                 timeout=self.start_timeout + 30,
                 cwd=str(self.root or "/"),
+                check=False,  # the return code is read below, with the output
                 **kwargs,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:

@@ -155,10 +155,11 @@ class Django(Framework):
         for fname, _, _, opt in fields:
             optional[fname] = optional.get(fname, True) and opt
         lines = [f"class {cls}(forms.Form):"]
-        for fname, opt in optional.items():
+        for fname, is_optional in optional.items():
             field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(
                 types.get(fname), "CharField"
             )
+            opt = is_optional
             if field == "BooleanField":
                 opt = True  # a BooleanField is required to be true unless required=False
             lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")

@@ -80,7 +80,7 @@ def _class_decorators(cls: ts.Node) -> list[ts.Node]:
 
 
 def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler]:
-    lang = document.language
+    lang = document.language or "typescript"  # called for TypeScript files
     handlers = []
     for _, m in languages.matches(lang, NEST_CLASSES, tree.root_node):
         cls = m["cls"][0]
@@ -172,7 +172,7 @@ def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler
                     and not dname.startswith("Api")
                 ):
                     guards.append(dname)
-            if http is None:
+            if http is None or route_dec is None:  # the route decorator sets both
                 continue
             if public:
                 guards = []
@@ -205,6 +205,8 @@ def _nest_routes(document: Document, tree: ts.Tree, data: bytes) -> list[Handler
 
 def _nest_details(h: Handler, data: bytes, lang: str) -> None:
     route, fn = h.route, h.node
+    if fn is None:  # a NestJS handler is always a method of this file
+        return
     params = fn.child_by_field_name("parameters")
     for p in named_args(params):
         decs = [c for c in p.children if c.type == "decorator"]

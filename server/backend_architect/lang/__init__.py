@@ -78,6 +78,11 @@ def is_string(node: ts.Node | None) -> bool:
     )
 
 
+def children(node: ts.Node | None) -> list[ts.Node]:
+    """A node's named children (none for a missing node)."""
+    return list(node.named_children) if node is not None else []
+
+
 def named_args(args: ts.Node | None) -> list[ts.Node]:
     if args is None:
         return []

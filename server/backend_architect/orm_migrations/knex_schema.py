@@ -159,12 +159,14 @@ def _column_statement(call, data, param, t) -> Operation | None:
         what = "UNIQUE" if first == "unique" else "PRIMARY KEY"
         return Operation(f"ALTER TABLE {t} ADD {what} ({cols})", *span, label=label)
     if first in ("dropColumn", "dropColumns"):
-        cols = [c for n in a for c in _strs(n, data)]
+        dropped = [c for n in a for c in _strs(n, data)]
         return (
             Operation(
-                ";\n".join(f"ALTER TABLE {t} DROP COLUMN {_q(c)}" for c in cols), *span, label=label
+                ";\n".join(f"ALTER TABLE {t} DROP COLUMN {_q(c)}" for c in dropped),
+                *span,
+                label=label,
             )
-            if cols
+            if dropped
             else None
         )
     if first == "renameColumn" and len(a) > 1:

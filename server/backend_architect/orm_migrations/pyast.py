@@ -14,7 +14,8 @@ def call_name(call, data: bytes) -> str:
 def call_args(call, data: bytes) -> tuple[list, dict]:
     """(positional argument nodes, keyword name -> value node)."""
     args = call.child_by_field_name("arguments")
-    pos, kw = [], {}
+    pos: list = []
+    kw: dict = {}
     if args is None:
         return pos, kw
     for child in args.named_children:

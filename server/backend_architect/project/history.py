@@ -44,7 +44,9 @@ def unit_of(path: str) -> str:
 
 def _git(repo: str, *args: str) -> str | None:
     try:
-        out = subprocess.run(["git", "-C", repo, *args], capture_output=True, timeout=20)
+        out = subprocess.run(
+            ["git", "-C", repo, *args], capture_output=True, timeout=20, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if out.returncode != 0:

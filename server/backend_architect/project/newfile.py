@@ -72,24 +72,25 @@ def plan_after(
     folder = os.path.dirname(unit)
     uname = os.path.basename(unit)
     names = _existing_versions(folder)
-    taken = {_version_of(n) for n in names} - {None}
+    taken = {version for n in names if (version := _version_of(n)) is not None}
     mine = _version_of(uname)
     if mine is None:
         return None
     later = sorted(v for v in taken if v > mine)
     new_version: str | None = None
-    new_key = None
+    new_key: tuple | None = None
     for extra in range(0, 50):
         k = step + extra
         m = _DIESEL.match(uname)
         if m:
             v = _stamp("".join(m.groups()[:3]) + m.group(4), "%Y%m%d%H%M%S", k)
             cand = f"{v[:4]}-{v[4:6]}-{v[6:8]}-{v[8:]}" if v else None
-        elif _FLYWAY.match(uname):
-            base = _FLYWAY.match(uname).group(1)
-            cand = f"{base}_{k}"
+        elif (flyway := _FLYWAY.match(uname)) is not None:
+            cand = f"{flyway.group(1)}_{k}"
         else:
             nm = _NUM.match(uname)
+            if nm is None:  # a version _version_of reads has one of these shapes
+                return None
             digits = nm.group(1)
             if len(digits) in (12, 14):
                 cand = _stamp(digits, "%Y%m%d%H%M%S"[: 10 if len(digits) == 12 else 12], k)
@@ -104,7 +105,7 @@ def plan_after(
             break
     if new_version is None:
         return None
-    directly_after = not later or new_key < later[0]
+    directly_after = not later or new_key is not None and new_key < later[0]
     files = _files(folder, uname, runner, new_version, slug, up_sql, down_sql, per_folder, source)
     if files is None:
         return None

@@ -151,10 +151,12 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
         group_parent[var] = parent
     handlers = []
     calls = languages.matches("go", GO_CALLS, tree.root_node)
-    uses = []
+    uses: list[tuple[int, str, list[ts.Node]]] = []  # (position, group, middleware)
     # setupRateLimit(api, cfg) / ratelimit.Apply(g): a limiter installed on a group by a helper
     for call in languages.captures("go", "(call_expression) @c", tree.root_node).get("c", []):
         f = call.child_by_field_name("function")
+        if f is None:
+            continue
         fname = text(f, data).rsplit(".", 1)[-1]
         args = named_args(call.child_by_field_name("arguments"))
         if LIMITER_RE.search(fname) and args and args[0].type == "identifier":
@@ -215,7 +217,8 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             handler_node, middleware = rest[-1], list(rest[:-1])
         fn, name = _go_resolve_handler(handler_node, functions, data)
         # g.Group("/p", mw).Use(auth).POST(...): the chain names the group, its prefix and middleware
-        chain_prefix, chain_mw = "", []
+        chain_prefix = ""
+        chain_mw: list[ts.Node] = []
         base = m["obj"][0]
         while (
             base.type == "call_expression"
@@ -269,9 +272,10 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             label = text(mw, data)
             if LIMITER_RE.search(label):
                 route.limiter = True
-            elif is_guard(label) or re.search(r"Auth|JWT|Jwt", label):
-                if not re.search(r"\(\s*false\s*\)|Optional", label):
-                    route.guards.append(label[:60])
+            elif (is_guard(label) or re.search(r"Auth|JWT|Jwt", label)) and not re.search(
+                r"\(\s*false\s*\)|Optional", label
+            ):
+                route.guards.append(label[:60])
         if fn is not None:
             _go_details(h, data, fw)
         handlers.append(h)
@@ -299,6 +303,8 @@ def _go_resolve_handler(node: ts.Node, functions: dict, data: bytes) -> tuple[ts
 
 def _go_details(h: Handler, data: bytes, fw) -> None:
     route, fn = h.route, h.node
+    if fn is None:  # only called for a handler defined in this file
+        return
     params = fn.child_by_field_name("parameters")
     names = []
     for p in named_args(params):
@@ -331,8 +337,10 @@ def _go_details(h: Handler, data: bytes, fw) -> None:
             and obj.split(".")[0] in ctx_names
         ):
             kind, obj = "header", obj.split(".")[0]
-        elif field_name == "Decode" and re.search(r"NewDecoder\(\s*\w+\.Body\s*\)", obj):
-            kind, obj = "body", re.search(r"NewDecoder\(\s*(\w+)\.Body", obj).group(1)
+        elif field_name == "Decode" and (
+            decoder := re.search(r"NewDecoder\(\s*(\w+)\.Body\s*\)", obj)
+        ):
+            kind, obj = "body", decoder.group(1)
         elif field_name == "URLParam" and obj == "chi" and args:
             kind, obj = "path", text(args[0], data)
             args = args[1:]
@@ -377,8 +385,10 @@ def _go_details(h: Handler, data: bytes, fw) -> None:
 
 def created_status_edits(h: Handler, data: bytes) -> list:
     """Gin/Echo: ``c.JSON(http.StatusOK, ...)`` in a POST handler answers 201 instead."""
-    body = h.node.child_by_field_name("body")
-    btext = data[body.start_byte : body.end_byte] if body is not None else b""
+    body = h.node.child_by_field_name("body") if h.node is not None else None
+    if body is None:
+        return []
+    btext = data[body.start_byte : body.end_byte]
     edits = []
     for m in re.finditer(
         rb"\.(JSON|IndentedJSON|PureJSON|String|XML)\(\s*(http\.StatusOK|200)\b", btext

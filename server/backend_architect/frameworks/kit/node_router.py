@@ -57,7 +57,7 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
     ``app.route({...})`` declares one) and ``hook_method`` (``addHook``: hooks registered on
     the instance guard the routes declared after them) when it has them."""
     route_options, hook_method = fw.route_options, fw.hook_method
-    lang = document.language
+    lang = document.language or "javascript"  # called for JavaScript and TypeScript files
     functions: dict[str, ts.Node] = {}
     for _, m in languages.matches(lang, JS_FUNCS, tree.root_node):
         functions.setdefault(text(m["name"][0], data), m["fn"][0])
@@ -67,7 +67,8 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
     ] = []  # (position, object, middleware args) from .use()/.addHook()
     prefixes: dict[str, str] = {}
     handlers: list[Handler] = []
-    registrations = []
+    # (method, call, router object, path, handler arguments)
+    registrations: list[tuple[str, ts.Node, str, str | None, list[ts.Node]]] = []
     for _, m in calls:
         prop = text(m["prop"][0], data)
         obj_node = m["obj"][0]
@@ -130,7 +131,8 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
                 handler_args,
             )
         )
-    for method, call, obj, raw, handler_args in registrations:
+    for verb, call, obj, given_path, handler_args in registrations:
+        method, raw = verb, given_path
         options = None
         if method == "fastify-route":
             options = handler_args[0]
@@ -157,9 +159,9 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
         fn, name, in_file = _js_resolve_handler(handler_node, functions, data)
         route = Route(
             framework=fw.name,
-            language=document.language,
+            language=lang,
             method=method,
-            path=normalise_path(raw, prefixes.get(obj, "")),
+            path=normalise_path(raw or "", prefixes.get(obj, "")),
             handler=name,
             start=(fn or handler_node or call).start_byte,
             end=(fn or handler_node or call).end_byte,
@@ -215,7 +217,7 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             if cfg is not None and re.search(r"rateLimit", text(cfg, data)):
                 route.limiter = True
         if fn is not None:
-            _js_details(h, data, document.language)
+            _js_details(h, data, lang)
         handlers.append(h)
     # hooks of the instance (fastify.addHook('onRequest', fastify.authenticate)) guard its routes
     if hook_method is not None:
@@ -254,14 +256,15 @@ def _js_is_limiter_var(node: ts.Node, data: bytes, tree: ts.Tree) -> bool:
 
 
 def _js_object_props(obj: ts.Node | None, data: bytes) -> dict[str, ts.Node]:
-    out = {}
+    out: dict[str, ts.Node] = {}
     if obj is None or obj.type != "object":
         return out
     for c in obj.named_children:
         if c.type == "pair":
-            key = c.child_by_field_name("key")
+            key, value = c.child_by_field_name("key"), c.child_by_field_name("value")
             k = string_value(key, data) if is_string(key) else text(key, data)
-            out[k] = c.child_by_field_name("value")
+            if k is not None and value is not None:
+                out[k] = value
         elif c.type == "shorthand_property_identifier":
             out[text(c, data)] = c
         elif c.type == "method_definition":
@@ -306,6 +309,8 @@ def _js_params(fn: ts.Node, data: bytes) -> list[str]:
 
 def _js_details(h: Handler, data: bytes, lang: str) -> None:
     route, fn = h.route, h.node
+    if fn is None:  # only called for a handler defined in this file
+        return
     params = _js_params(fn, data)
     req = params[0] if params else ""
     res = params[1] if len(params) > 1 else ""
@@ -384,7 +389,7 @@ def _js_fields(node: ts.Node, data: bytes) -> list[tuple[str | None, int, int]]:
     ):
         pattern = parent.child_by_field_name("name")
         if pattern is not None and pattern.type == "object_pattern":
-            out = []
+            out: list[tuple[str | None, int, int]] = []
             for c in pattern.named_children:
                 if c.type == "shorthand_property_identifier_pattern":
                     out.append((text(c, data), node.start_byte, node.end_byte))

@@ -31,9 +31,7 @@ class Generated:
 def read_template(folder: str, name: str, **values: str) -> str:
     """``templates/<folder>/<name>`` with its ``{{placeholders}}`` filled (``_shared`` holds
     templates several frameworks use)."""
-    raw = (
-        resources.files("backend_architect.frameworks")
-        .joinpath("templates", folder, name)
-        .read_text("utf-8")
+    raw = (resources.files("backend_architect.frameworks") / "templates" / folder / name).read_text(
+        "utf-8"
     )
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], raw)

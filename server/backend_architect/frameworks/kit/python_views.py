@@ -23,7 +23,7 @@ from ...app.model import (
 from ...core import languages
 from ...core.bounded import MB, byte_lru_cache
 from ...core.document import Document
-from ...lang import enclosing_function, is_string, named_args, string_value, text
+from ...lang import children, enclosing_function, is_string, named_args, string_value, text
 
 PY_FUNCS = "(function_definition name: (identifier) @name) @fn"
 PY_ATTR = "(attribute object: (identifier) @obj attribute: (identifier) @attr) @a"
@@ -119,9 +119,9 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
             and stmt.named_children[0].type == "assignment"
         ):
             a = stmt.named_children[0]
-            left = a.child_by_field_name("left")
-            if left is not None and left.type == "identifier":
-                out[text(left, data)] = a.child_by_field_name("right")
+            left, right = a.child_by_field_name("left"), a.child_by_field_name("right")
+            if left is not None and left.type == "identifier" and right is not None:
+                out[text(left, data)] = right
     return out
 
 
@@ -157,8 +157,9 @@ def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> li
                 or _kwarg(args, "url_prefix", data)
                 or _kwarg(args, "path", data)
             )
-            if pre is not None and string_value(pre, data) is not None:
-                prefixes[name] = string_value(pre, data)
+            prefix = string_value(pre, data) if pre is not None else None
+            if prefix is not None:
+                prefixes[name] = prefix
             deps = _kwarg(args, "dependencies", data)
             if deps is not None:
                 group_guards.setdefault(name, []).extend(
@@ -194,9 +195,9 @@ def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> li
         decorators = _decorators(fn)
         found = False
         for dec in decorators:
-            call = dec.named_children[0] if dec.named_children else None
-            if call is None or call.type != "call":
+            if not dec.named_children or dec.named_children[0].type != "call":
                 continue
+            call = dec.named_children[0]
             func = call.child_by_field_name("function")
             if func is None or func.type != "attribute":
                 continue
@@ -255,9 +256,9 @@ def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> li
                 handlers.append(h)
         if found or fw != "django":
             continue
-        h = _django_view(fn, name, decorators, data, module, django_paths)
-        if h is not None:
-            handlers.append(h)
+        view = _django_view(fn, name, decorators, data, module, django_paths)
+        if view is not None:
+            handlers.append(view)
     if fw == "flask":
         handlers += _flask_class_views(tree, data, module, prefixes, group_guards, group_limited)
     return handlers
@@ -278,6 +279,8 @@ def _flask_class_paths(tree: ts.Tree, data: bytes) -> dict[str, list[tuple[str, 
         "python", "(call function: (attribute) @f) @c", tree.root_node
     ).get("c", []):
         f = call.child_by_field_name("function")
+        if f is None:
+            continue
         attr = text(f.child_by_field_name("attribute"), data)
         obj = text(f.child_by_field_name("object"), data)
         args = call.child_by_field_name("arguments")
@@ -320,9 +323,10 @@ def _class_decorator_list(
             for pair in right.named_children:
                 if pair.type == "pair":
                     key = string_value(pair.child_by_field_name("key"), data) or ""
+                    value = pair.child_by_field_name("value")
                     out.setdefault(key.lower(), []).extend(
                         text(c, data)
-                        for c in pair.child_by_field_name("value").named_children
+                        for c in (value.named_children if value is not None else [])
                         if c.type != "comment"
                     )
         elif right.type in ("list", "tuple"):
@@ -343,9 +347,9 @@ def _flask_class_views(
         bases = text(cls.child_by_field_name("superclasses"), data)
         places = list(registered.get(cname, []))
         for dec in _decorators(cls):  # @ns.route("/todos/<int:id>") / @api.resource("/todos")
-            call = dec.named_children[0] if dec.named_children else None
-            if call is None or call.type != "call":
+            if not dec.named_children or dec.named_children[0].type != "call":
                 continue
+            call = dec.named_children[0]
             f = call.child_by_field_name("function")
             if (
                 f is None
@@ -418,12 +422,15 @@ def _python_details(
     module: dict,
 ) -> None:
     route, fn = h.route, h.node
+    if fn is None:  # a Python handler is always the decorated function of this file
+        return
     args = route_call.child_by_field_name("arguments") if route_call is not None else None
     # decorator arguments (FastAPI): status_code, response_model, dependencies
     if args is not None:
         sc = _kwarg(args, "status_code", data)
-        if sc is not None and status_from_text(text(sc, data)):
-            route.status_codes.append(status_from_text(text(sc, data)))
+        status = status_from_text(text(sc, data)) if sc is not None else None
+        if status:
+            route.status_codes.append(status)
         rm = _kwarg(args, "response_model", data)
         if rm is not None:
             route.response_model = text(rm, data)
@@ -597,7 +604,7 @@ def _py_call_of(node: ts.Node) -> ts.Node | None:
 
 def _python_body_reads(h: Handler, data: bytes, request_names: list[str], fw: str) -> None:
     route, fn = h.route, h.node
-    body = fn.child_by_field_name("body")
+    body = fn.child_by_field_name("body") if fn is not None else None
     if body is None or not request_names:
         return
     caps = languages.matches("python", PY_ATTR, body)
@@ -719,7 +726,7 @@ def py_fields_of(variable: str, body: ts.Node, data: bytes) -> Iterable[tuple[st
 
 def _python_returns(h: Handler, data: bytes, fw: str) -> None:
     route, fn = h.route, h.node
-    body = fn.child_by_field_name("body")
+    body = fn.child_by_field_name("body") if fn is not None else None
     if body is None:
         return
     for r in languages.captures("python", PY_RETURNS, body).get("r", []):
@@ -778,7 +785,7 @@ def _django_view(
     if h is not None:
         # URL keyword arguments arrive as parameters after `request`
         names = []
-        for p in fn.child_by_field_name("parameters").named_children:
+        for p in children(fn.child_by_field_name("parameters")):
             if p.type == "identifier":
                 names.append(text(p, data))
             elif p.type in ("default_parameter", "typed_parameter", "typed_default_parameter"):
@@ -793,7 +800,7 @@ def _django_view(
 def _django_view_inner(
     fn: ts.Node, name: str, decorators: list[ts.Node], data: bytes, module: dict, django_paths: dict
 ) -> Handler | None:
-    params = [c for c in fn.child_by_field_name("parameters").named_children]
+    params = children(fn.child_by_field_name("parameters"))
     cls = fn.parent.parent if fn.parent is not None and fn.parent.type == "block" else None
     if cls is None and fn.parent is not None and fn.parent.type == "decorated_definition":
         cls = (
@@ -958,11 +965,12 @@ def django_url_patterns(data: bytes) -> list[tuple[str, str]]:
         fname = text(m["f"][0], data)
         if fname.endswith(".register"):
             args = named_args(m["args"][0])
-            if len(args) >= 2 and string_value(args[0], data) is not None:
+            prefix = string_value(args[0], data) if len(args) >= 2 else None
+            if prefix is not None:
                 out.append(
                     (
                         text(args[1], data).rsplit(".", 1)[-1],
-                        normalise_path(string_value(args[0], data)),
+                        normalise_path(prefix),
                     )
                 )
             continue

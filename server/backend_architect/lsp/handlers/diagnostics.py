@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lsprotocol import types
 
 from ...core.engine import LintResult
@@ -31,14 +33,15 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
     out = []
     for f in snap.result.findings:
         rule = rule_by_code(f.code)
-        data = {"version": version}
+        data: dict[str, Any] = {"version": version}
         if f.fix is not None:
             data["fix"] = f.fix.to_json()
         sl, sc = to_pos(f.start, enc)
         el, ec = to_pos(f.end, enc)
-        diag = {
+        severity = LSP_SEVERITY.get(f.severity) if f.severity is not None else None
+        diag: dict[str, Any] = {
             "range": {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}},
-            "severity": LSP_SEVERITY.get(f.severity, types.DiagnosticSeverity.Warning).value,
+            "severity": (severity or types.DiagnosticSeverity.Warning).value,
             "code": f.code,
             "source": SOURCE,
             "message": f.message,
@@ -61,7 +64,10 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
 
 
 def publish(server, session: Session, snap: Snapshot) -> None:
-    params = {"uri": snap.document.uri, "diagnostics": diagnostics_for(session, snap)}
+    params: dict[str, Any] = {
+        "uri": snap.document.uri,
+        "diagnostics": diagnostics_for(session, snap),
+    }
     if snap.document.version is not None:
         params["version"] = snap.document.version
     # the message is plain JSON already: json.dumps writes it directly, with no

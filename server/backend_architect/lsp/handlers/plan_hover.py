@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 
 from ...db.devdb import DevDatabase, DevDatabaseError, database_url
-from . import hover as hover_handler
 from .schema_hover import _statement_at
 
 _QUERY_KINDS = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt")
-_SESSIONS: dict[tuple, DevDatabase] = {}  # one read-only session per (url, timeouts), kept warm
+_SESSIONS: dict[
+    tuple, DevDatabase | None
+] = {}  # one read-only session per (url, timeouts), kept warm
 _LOCK = threading.Lock()
 
 
@@ -51,7 +52,3 @@ def plan_hover(session, snap, offset: int) -> str | None:
     except (DevDatabaseError, ValueError) as exc:
         return f"**Plan** (development database): not available — {exc}"
     return f"**Plan** (development database, estimated, not executed)\n\n```\n{plan.summary()}\n```"
-
-
-if plan_hover not in hover_handler.HOVER_PROVIDERS:
-    hover_handler.HOVER_PROVIDERS.append(plan_hover)

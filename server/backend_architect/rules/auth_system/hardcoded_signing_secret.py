@@ -185,8 +185,7 @@ class HardcodedSigningSecret(Rule):
         if re.match(rb"(?:/|\./|~/|[a-z][a-z0-9+.-]*://)", inner):
             return False
         # names of environment variables or settings, not values
-        if re.fullmatch(rb"[A-Z][A-Z0-9_]+|[a-z][a-z0-9_.]*_(?:secret|key)", inner) and re.search(
-            rb"(?i)secret|key", inner
-        ):
-            return False
-        return True
+        return not (
+            re.fullmatch(rb"[A-Z][A-Z0-9_]+|[a-z][a-z0-9_.]*_(?:secret|key)", inner)
+            and re.search(rb"(?i)secret|key", inner)
+        )

@@ -109,7 +109,7 @@ class JwtWithoutVerification(Rule):
 
     def _js(self, data):
         if b"jsonwebtoken" in data and not re.search(rb"\bjwt\.verify\(", data):
-            for s, e, args in self._calls(data, rb"\bjwt\.decode\("):
+            for s, e, _args in self._calls(data, rb"\bjwt\.decode\("):
                 yield self.finding(
                     s,
                     e,

@@ -56,7 +56,7 @@ class UnguardedDataChangingRoute(Rule):
         groups = defaultdict(list)
         for h in checks.handlers(ctx):
             groups[h.route.group].append(h)
-        for group, hs in groups.items():
+        for _group, hs in groups.items():
             guarded = [h for h in hs if h.route.guards]
             if not guarded:
                 continue

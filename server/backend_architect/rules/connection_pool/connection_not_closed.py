@@ -83,7 +83,7 @@ class ConnectionNotClosed(Rule):
         q = "(assignment left: (identifier) @v right: [(call function: (_) @f) (await (call function: (_) @f))] @rhs) @a"
         for _, m in languages.matches("python", q, tree.root_node):
             fname = text(m["f"][0], data)
-            if not PY_OPEN.match(fname) or fname in ("Session",) and False:
+            if not PY_OPEN.match(fname):
                 continue
             if fname.endswith("Session") and not re.search(r"Session(Local)?$", fname):
                 continue

@@ -104,4 +104,4 @@ def _plural(word: str) -> str:
 
 def _pairs(path: str):
     segs = [s for s in path.split("/") if s]
-    return zip(segs, segs[1:])
+    return zip(segs, segs[1:], strict=False)

@@ -386,9 +386,8 @@ class _Constants:
                 or node.child_by_field_name("object")
                 or node.child_by_field_name("operand")
             )
-            if obj is not None and _CAPS.match(_text(obj, self.data).rsplit(".", 1)[-1]):
-                return True  # a whitelist lookup
-            return False
+            # a whitelist lookup
+            return obj is not None and bool(_CAPS.match(_text(obj, self.data).rsplit(".", 1)[-1]))
         if t in ("conditional_expression", "ternary_expression"):
             parts = [c for c in node.named_children]
             if t == "conditional_expression":  # a if cond else b
@@ -458,7 +457,10 @@ class _Constants:
                 )
                 verbs = [v for v in verbs if v != "%%"]
                 return (
-                    all(v.endswith("d") or self.expr(a, d) for v, a in zip(verbs, arg_nodes[1:]))
+                    all(
+                        v.endswith("d") or self.expr(a, d)
+                        for v, a in zip(verbs, arg_nodes[1:], strict=False)
+                    )
                     and len(verbs) >= len(arg_nodes) - 1
                 )
             if fname == "fmt.Sprint":
@@ -473,7 +475,7 @@ class _Constants:
             # any other call: functions that return SQL text (db.now(), build_where()) compose
             # queries; their results are not request data
             return True
-        if t == "list" or t == "array" or t == "tuple":
+        if t in {"list", "array", "tuple"}:
             return all(self.expr(c, d) for c in node.named_children)
         return False
 
@@ -1145,19 +1147,22 @@ class _Fixer:
         kind = site.formatting
         if kind == "concat":
             return self.rebuild_concat(placeholders)
-        for h, ph in zip(self.flagged, placeholders):
+        for h, ph in zip(self.flagged, placeholders, strict=False):
             s, e = h.host_start, h.host_end
             if h.quoted:  # '{x}' -> %s : the quotes go with the value
                 s = self.host(h.dec_start - 1)
                 e = self.host(h.dec_end + 1, end=True)
             self.edits.append(Edit(s, e, ph))
-        if kind == "percent" or kind == "format":
+        if kind in {"percent", "format"}:
             # drop the % operand / .format(...) call
             expr = site.expr
             if kind == "percent":
                 left = expr.child_by_field_name("left")
             else:
-                left = expr.child_by_field_name("function").child_by_field_name("object")
+                function = expr.child_by_field_name("function")
+                left = function.child_by_field_name("object") if function is not None else None
+            if left is None:  # the parse always has these fields; no fix without them
+                return
             self.edits.append(Edit(left.end_byte, expr.end_byte, ""))
             if kind == "format":
                 content = self.data[left.start_byte : left.end_byte]
@@ -1218,10 +1223,15 @@ class _Fixer:
 
     def drop_sprintf(self) -> None:
         call = self.site.expr
+        arguments = call.child_by_field_name("arguments")
         args = [
-            a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"
+            a
+            for a in (arguments.named_children if arguments is not None else [])
+            if a.type != "comment"
         ]
-        flagged_nodes = {(h.node.start_byte, h.node.end_byte) for h in self.flagged}
+        flagged_nodes = {
+            (h.node.start_byte, h.node.end_byte) for h in self.flagged if h.node is not None
+        }
         keep = [a for a in args[1:] if (a.start_byte, a.end_byte) not in flagged_nodes]
         fmt = args[0]
         if not keep:
@@ -1244,7 +1254,7 @@ class _Fixer:
         """'a' + x + 'b' -> one literal with placeholders."""
         site = self.site
         text_parts = []
-        holes = {id(h): ph for h, ph in zip(self.flagged, placeholders)}
+        holes = {id(h): ph for h, ph in zip(self.flagged, placeholders, strict=False)}
         sql = site.decoded
         pos = 0
         for h in site.holes:
@@ -1258,9 +1268,12 @@ class _Fixer:
             text_parts.append(chunk)
         text_parts.append(sql[pos:])
         new_sql = "".join(text_parts)
-        if site.style == "%s" and not site.params:
-            if re.search(r"%(?!s)", new_sql.replace("%s", "")):
-                new_sql = new_sql.replace("%", "%%").replace("%%s", "%s")
+        if (
+            site.style == "%s"
+            and not site.params
+            and re.search(r"%(?!s)", new_sql.replace("%s", ""))
+        ):
+            new_sql = new_sql.replace("%", "%%").replace("%%s", "%s")
         literal = _quote(new_sql, site.language, self.src(site.expr))
         self.edits.append(Edit(site.expr.start_byte, site.expr.end_byte, literal))
 
@@ -1270,7 +1283,6 @@ class _Fixer:
         site = self.site
         style = site.style
         lang = site.language
-        call = site.call
         if style == ":name":
             return self.add_named(values, placeholders)
         if (
@@ -1354,9 +1366,8 @@ class _Fixer:
         if any(
             p.type in ("variadic_argument", "spread_element", "list_splat", "keyword_argument")
             for p in site.params
-        ):
-            if site.language != "python" or any(p.type != "keyword_argument" for p in site.params):
-                raise _NoFix
+        ) and (site.language != "python" or any(p.type != "keyword_argument" for p in site.params)):
+            raise _NoFix
         last = site.params[-1] if site.params else site.arg
         self.edits.append(Edit(last.end_byte, last.end_byte, ", " + ", ".join(values)))
 
@@ -1371,7 +1382,7 @@ class _Fixer:
         ]
         if not positional or positional[0] != site.call:
             raise _NoFix
-        pairs = [f'"{ph[1:]}": {v}' for ph, v in zip(placeholders, values)]
+        pairs = [f'"{ph[1:]}": {v}' for ph, v in zip(placeholders, values, strict=False)]
         if len(positional) == 1:
             self.edits.append(
                 Edit(site.call.end_byte, site.call.end_byte, ", {" + ", ".join(pairs) + "}")
@@ -1418,9 +1429,8 @@ def _char(text: str, byte_offset: int) -> int:
 def _quote(sql: str, language: str, original: str) -> str:
     """A literal holding ``sql`` in the host language, in the original's quote style when possible."""
     if language == "python":
-        if "\n" in sql:
-            if '"""' not in sql and not sql.endswith('"'):
-                return '"""' + sql.replace("\\", "\\\\") + '"""'
+        if "\n" in sql and '"""' not in sql and not sql.endswith('"'):
+            return '"""' + sql.replace("\\", "\\\\") + '"""'
         q = "'" if original.lstrip("rRbBuU").startswith("'") and "'" not in sql else '"'
         body = sql.replace("\\", "\\\\").replace(q, "\\" + q).replace("\n", "\\n")
         return f"{q}{body}{q}"

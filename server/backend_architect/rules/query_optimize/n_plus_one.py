@@ -2,7 +2,9 @@ import os
 import re
 from dataclasses import dataclass
 
-from backend_architect.app import embedded  # noqa: F401  (registers the embedded_sql fact)
+from tree_sitter import Node
+
+from backend_architect.app import embedded
 from backend_architect.lang import APP_LANGUAGES
 from backend_architect.lang import text as _text
 from backend_architect.core import languages
@@ -100,10 +102,10 @@ class NPlusOneQuery(Rule):
 
 @dataclass
 class _Loop:
-    node: object  # the loop statement (or the callback of .map/.forEach)
+    node: Node  # the loop statement (or the callback of .map/.forEach)
     var: str  # loop variable name
-    iterable: object  # the expression looped over
-    body: object
+    iterable: Node  # the expression looped over
+    body: Node
 
 
 _PY_LOOPS = "(for_statement left: (_) @var right: (_) @iter body: (_) @body) @loop"
@@ -239,11 +241,11 @@ class _Analysis:
             # destructuring / multi-assignment: `const { rows } = await pool.query(...)`
             scope = self.finder().scope_of(node)
             before = self.data[scope.start_byte : node.start_byte].decode("utf-8", "surrogatepass")
-            m = None
-            for m in re.finditer(rf"\b{re.escape(text)}\b[^=\n;]*?(?::=|=)\s*([^\n;]+)", before):
-                pass
-            if m is not None:
-                return m.group(1)
+            found = list(
+                re.finditer(rf"\b{re.escape(text)}\b[^=\n;]*?(?::=|=)\s*([^\n;]+)", before)
+            )
+            if found:  # the last assignment before the use
+                return found[-1].group(1)
         return text
 
     def inside(self, node, loop: _Loop) -> bool:
@@ -346,9 +348,8 @@ class _Analysis:
         stmts = body.named_children
         if len(stmts) == 1 and stmts[0].type == "statement_list":
             stmts = stmts[0].named_children
-        if any(c.type in ("break_statement", "return_statement") for c in stmts):
-            return False  # stops at the first item
-        return True
+        # a loop that stops at the first item is no loop of queries
+        return not any(c.type in ("break_statement", "return_statement") for c in stmts)
 
     def _concurrent(self, call, loops) -> bool:
         """Is the call inside a function literal passed to `go` / `pool.Go(...)` within the loop?"""
@@ -596,13 +597,11 @@ class _Analysis:
                     kind = known.get(rel)
                     if kind in ("fk",):
                         how = "select_related"
-                    elif kind in ("m2m", "reverse"):
-                        if attr in ("all", "count", "exists", "first", "last") or attr not in (
-                            "filter",
-                            "exclude",
-                            "order_by",
-                        ):
-                            how = "prefetch_related"
+                    elif kind in ("m2m", "reverse") and (
+                        attr in ("all", "count", "exists", "first", "last")
+                        or attr not in ("filter", "exclude", "order_by")
+                    ):
+                        how = "prefetch_related"
                 elif rel.endswith("_set") and attr in ("all", "count"):
                     how = "prefetch_related"
                 elif (
@@ -1184,7 +1183,7 @@ def _qlang(lang: str) -> str:
     return "js" if lang in ("javascript", "typescript", "tsx") else lang
 
 
-def _definitions(tree, data: bytes, lang: str) -> list[tuple[str, object, object]]:
+def _definitions(tree, data: bytes, lang: str) -> list[tuple[str, Node, Node]]:
     """(name, definition node, body node) of every function and method."""
     out = []
     for _, caps in languages.matches(lang, _DEF_QUERIES[_qlang(lang)], tree.root_node):
@@ -1200,7 +1199,7 @@ def _querying_functions(tree, data: bytes, lang: str, extra_spans=()) -> dict[st
     direct: dict[str, list[bool]] = {}
     bodies = []
     nested = [node for _, node, _ in defs]
-    for name, node, body in defs:
+    for name, _node, body in defs:
         text = _text(body, data)
         inner = []
         if lang == "python":
@@ -1224,7 +1223,8 @@ def _querying_functions(tree, data: bytes, lang: str, extra_spans=()) -> dict[st
         bodies.append((name, text, q))
     querying = {n for n, qs in direct.items() if qs and all(qs)}
     out: dict[str, list[bool]] = {}
-    for name, text, q in bodies:
+    for name, text, queries in bodies:
+        q = queries
         if not q and querying:
             calls = set(re.findall(r"(?<![\w$])(?:[\w$]+\s*\.\s*)?([\w$]+)\s*\(", text)) - {name}
             q = bool(calls & querying - set(_GENERIC_METHODS))
@@ -1430,7 +1430,7 @@ def _imported_models(doc_path: str, text: str, name: str) -> dict[str, str] | No
     """Fields of model ``name`` defined in the module it is imported from (None when not found)."""
     for m in re.finditer(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)", text, re.M):
         names = re.findall(r"\b(\w+)\b(?:\s+as\s+(\w+))?", m.group(3))
-        if not any(n == name or alias == name for n, alias in names):
+        if not any(name in (n, alias) for n, alias in names):
             continue
         dots, module = m.group(1), m.group(2)
         folder = os.path.dirname(os.path.abspath(doc_path))
@@ -1500,9 +1500,9 @@ def _models_in(text: str, tree) -> dict[str, dict[str, str]]:
             lazy = re.search(r"lazy\s*=\s*['\"](\w+)['\"]", args)
             if not lazy or lazy.group(1) in ("select", "True", "dynamic"):
                 fields[field] = "relationship"
-    for target, name in reverse:
-        if target in models:
-            models[target].setdefault(name, "reverse")
+    for model, name in reverse:
+        if model in models:
+            models[model].setdefault(name, "reverse")
     return models
 
 
