@@ -207,11 +207,6 @@ def workspace_files(
     return walk_files(root, languages, limit, on_error=_unreadable_folder)
 
 
-def open_or_read(workspace: Workspace, path: str, server: object = None) -> Document | None:
-    """The editor's copy of a file when it is open, else the file on disk."""
-    return workspace.read(path)
-
-
 def project_language(root: str, prefer: str | None = None) -> str:
     """The workspace's main application language (most files), ``python`` when unsure."""
     if prefer in APP_LANGUAGES:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import frameworks
 from ..lang import APP_LANGUAGES
-from .base import open_or_read, workspace_files
+from .base import Progress, Workspace, workspace_files
 
 ROUTES_MISSING = (
     "route extraction is not available in this build (backend_architect.app.routes is missing), "
@@ -76,7 +76,7 @@ def routes_of(doc) -> list | None:
 
 
 def workspace_routes(
-    session, root: str, server=None, progress=None
+    workspace: Workspace, root: str, progress: Progress | None = None
 ) -> tuple[list, list, str | None]:
     """(routes, documents) of the whole workspace; the third item says why none when unavailable."""
     mod = routes_module()
@@ -86,7 +86,7 @@ def workspace_routes(
     docs: list = []
     paths = list(workspace_files(root, APP_LANGUAGES))
     for i, path in enumerate(paths):
-        doc = open_or_read(session, path, server)
+        doc = workspace.read(path)
         if doc is None:
             continue
         if progress is not None and i % 25 == 0:

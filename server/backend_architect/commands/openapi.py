@@ -205,7 +205,7 @@ def design_api_command(t: Target) -> dict:
     """Write openapi.yaml of the workspace's routes and a report of the REST findings."""
     progress = t.progress
     try:
-        routes, docs, missing = workspace_routes(t.workspace, t.root, None, t.progress)
+        routes, docs, missing = workspace_routes(t.workspace, t.root, t.progress)
         if missing:
             message = f"DESIGN_API: {missing}; no OpenAPI document was written."
             show(t, message)

@@ -168,7 +168,7 @@ def authz_command(t: Target) -> dict:
     """Report each route's guard, flag the unprotected ones, scaffold a permission map."""
     progress = t.progress
     try:
-        routes, _, missing = workspace_routes(t.workspace, t.root, None, t.progress)
+        routes, _, missing = workspace_routes(t.workspace, t.root, t.progress)
     finally:
         progress.end()
     if missing:
@@ -481,7 +481,7 @@ def event_system_command(t: Target) -> dict:
         out.update(text=apply_edits(t.doc.text, edits), moved=callee)
     progress = t.progress
     try:
-        routes, _, missing = workspace_routes(t.workspace, t.root, None, t.progress)
+        routes, _, missing = workspace_routes(t.workspace, t.root, t.progress)
     finally:
         progress.end()
     if missing and change is None:
