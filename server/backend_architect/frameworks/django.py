@@ -155,14 +155,13 @@ class Django(Framework):
         for fname, _, _, opt in fields:
             optional[fname] = optional.get(fname, True) and opt
         lines = [f"class {cls}(forms.Form):"]
-        for fname, is_optional in optional.items():
+        for fname, opt in optional.items():
             field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(
                 types.get(fname), "CharField"
             )
-            opt = is_optional
-            if field == "BooleanField":
-                opt = True  # a BooleanField is required to be true unless required=False
-            lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
+            # a BooleanField is required to be true unless required=False
+            not_required = opt or field == "BooleanField"
+            lines.append(f"    {fname} = forms.{field}({'required=False' if not_required else ''})")
         at = line_start(data, module_statement(h.node).start_byte)
         edits.append(Edit(at, at, "\n".join(lines) + "\n\n\n"))
         for imp in (

@@ -131,9 +131,9 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
                 handler_args,
             )
         )
-    for verb, call, obj, given_path, handler_args in registrations:
-        method, raw = verb, given_path
+    for declared, call, obj, declared_path, handler_args in registrations:
         options = None
+        method, raw = declared, declared_path
         if method == "fastify-route":
             options = handler_args[0]
             props = _js_object_props(options, data)

@@ -168,7 +168,7 @@ def remove_statement(stmt, data: bytes) -> Edit:
 def pydantic_class(a, h, model, fields, data, types=None, imports=True):
     """A Pydantic model of ``fields`` declared before the handler's module statement."""
     seen = {}
-    for fname, _start, _end, optional in fields:
+    for fname, _s, _e, optional in fields:
         seen[fname] = seen.get(fname, True) and optional
     lines = [f"class {model}(BaseModel):"]
     for fname, optional in seen.items():
