@@ -222,6 +222,16 @@ def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file(tmp_p
         ("fastify", 'const fastify = require("fastify");\nconst app = fastify();\n', "js", "javascript", "src/routes/users.js", [
             'app.get("/", { schema: { querystring: USER_LIST_QUERY } }', "reply.code(201).send(", "reply.code(204).send()", "module.exports = { usersRoutes };",
         ]),
+        ("hono", 'import { Hono } from "hono";\nconst app = new Hono();\n', "ts", "typescript", "src/routes/users.ts", [
+            'app.post("/users", zValidator("json", userSchema, invalid)', "return c.json({ data: row }, 201);", "email: z.string(),",
+            "name: z.string().max(80).nullable().optional(),", "limit: z.coerce.number().int().min(1).max(100).default(20)",
+            "meta: { page, limit, total }", "return { error: { code, message, details } };", '"VALIDATION_ERROR"', '"NOT_FOUND"',
+        ]),
+        ("fiber", 'package main\n\nimport "github.com/gofiber/fiber/v2"\n\nfunc main() { fiber.New() }\n', "go", "go", "internal/handlers/users.go", [
+            'Email string `json:"email" validate:"required"`', 'Name *string `json:"name" validate:"omitempty,max=80"`',
+            "return c.Status(fiber.StatusCreated).JSON(fiber.Map{\"data\": row})", "return c.SendStatus(fiber.StatusNoContent)",
+            'fiber.Map{"error": fiber.Map{"code": code, "message": message, "details": details}}',
+        ]),
         ("nestjs", 'import { Module } from "@nestjs/common";\n\n@Module({})\nexport class AppModule {}\n', "ts", "typescript", "src/users/users.controller.ts", [
             '@Controller("users")', "@Get()\n  async list(@Query() query: ListUsersQuery)", '@Get(":id")', "@Post()\n  @HttpCode(201)", '@Put(":id")', '@Patch(":id")',
             '@Delete(":id")\n  @HttpCode(204)', "@IsString()\n  @MaxLength(80)\n  name?: string | null;", "@IsString()\n  email!: string;",
@@ -403,6 +413,23 @@ def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_routes(tmp
              'res.setHeader("X-Request-ID", requestId);', 'filter((o) => o && o !== "*")', '"Access-Control-Allow-Credentials", "true"', 'log("info", "request", { request_id: requestId'],
         ),
         (
+            "hono", "src/index.ts", "typescript",
+            'import { Hono } from "hono";\n\nconst app = new Hono();\n\napp.get("/health", (c) => c.json({ ok: true }));\n\nexport default app;\n',
+            "src/middleware.ts",
+            ['import { Hono } from "hono";\nimport { installMiddleware } from "./middleware";\n', "const app = new Hono();\ninstallMiddleware(app);\n"],
+            ['requestId({ headerName: "X-Request-ID" })', "app.onError((err, c) => {", "return { error: { code, message, details } };",
+             'filter((o) => o !== "" && o !== "*")', "cors({ origin: allowed, credentials: true })", 'log("info", "request", {'],
+        ),
+        (
+            "fiber", "main.go", "go",
+            'package main\n\nimport "github.com/gofiber/fiber/v2"\n\nfunc main() {\n\tapp := fiber.New()\n\tapp.Listen(":3000")\n}\n',
+            "middleware.go",
+            ["\tapp := fiber.New()\n\tInstallMiddleware(app)\n"],
+            ["package main", "func InstallMiddleware(app *fiber.App)", 'requestid.New(requestid.Config{Header: "X-Request-ID"})',
+             'origins != "" && origins != "*"', "AllowCredentials: true", "slog.NewJSONHandler",
+             'fiber.Map{"error": fiber.Map{"code": code, "message": message, "details": []fiber.Map{}}}'],
+        ),
+        (
             "echo", "main.go", "go",
             'package main\n\nimport "github.com/labstack/echo/v4"\n\nfunc main() {\n\te := echo.New()\n\te.Logger.Fatal(e.Start(":8080"))\n}\n',
             "middleware.go",
@@ -413,7 +440,7 @@ def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_routes(tmp
         ),
     ],
 )
-def test_middleware_is_written_and_wired_for_nestjs_fastify_and_echo(tmp_path, framework, app_file, language, app_text, mw_file, wired, needles):
+def test_middleware_is_written_and_wired_in_other_frameworks(tmp_path, framework, app_file, language, app_text, mw_file, wired, needles):
     root = tmp_path / "svc"
     path = root / app_file
     path.parent.mkdir(parents=True)
