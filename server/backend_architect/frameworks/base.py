@@ -178,7 +178,7 @@ class Framework:
 
     def endpoint_file(self, table, ops, base: str, language: str, package: str) -> str | None:
         """ENDPOINT: a new route module with the CRUD ``ops`` of ``table`` (a
-        ``commands.tables.TableInfo``) under the path ``base`` ("/users"); None: not here."""
+        ``catalog.model.Table``) under the path ``base`` ("/users"); None: not here."""
         return None
 
     def endpoint_location(

@@ -15,7 +15,7 @@ from .base import GoRouter
 from .kit.go_router import GO_BIND_METHODS, created_status_edits
 
 if TYPE_CHECKING:
-    from ..commands.tables import TableInfo
+    from ..catalog.model import Table as TableInfo
 
 
 class Echo(GoRouter):

@@ -20,7 +20,7 @@ _IMPORT = re.compile(rb"""(from\s+|require\()\s*['"]express['"]""")
 _ROUTER = re.compile(rb"express\.Router\(|\bRouter\(\)")
 
 if TYPE_CHECKING:
-    from ..commands.tables import TableInfo
+    from ..catalog.model import Table as TableInfo
 
 
 class Express(Framework):

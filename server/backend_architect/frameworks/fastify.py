@@ -23,7 +23,7 @@ _IMPORT = re.compile(
 )
 
 if TYPE_CHECKING:
-    from ..commands.tables import TableInfo
+    from ..catalog.model import Table as TableInfo
 
 
 class Fastify(Framework):

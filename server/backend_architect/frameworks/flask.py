@@ -31,7 +31,7 @@ from .kit.python_views import python_routes
 _IMPORT = re.compile(rb"^\s*(from|import)\s+flask\w*\b", re.M)
 
 if TYPE_CHECKING:
-    from ..commands.tables import TableInfo
+    from ..catalog.model import Table as TableInfo
 
 
 class Flask(Framework):

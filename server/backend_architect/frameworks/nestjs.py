@@ -36,7 +36,7 @@ from .kit.node_router import KOA, _js_object_props
 _IMPORT = re.compile(rb"@nestjs/(common|core)")
 
 if TYPE_CHECKING:
-    from ..commands.tables import TableInfo
+    from ..catalog.model import Table as TableInfo
 
 
 NEST_CLASSES = "(class_declaration name: (_) @name body: (class_body) @body) @cls"

@@ -10,7 +10,7 @@ from ...lang import naming
 from ...lang import python as pylang
 
 if TYPE_CHECKING:
-    from ...commands.tables import TableInfo
+    from ...catalog.model import Table as TableInfo
 
 OPERATIONS = ("list", "get", "create", "replace", "update", "delete")
 
