@@ -17,6 +17,7 @@ from ..core.document import Document
 from ..core.findings import Edit
 from ..core.languages import parse, query
 from ..lang import text as _text
+from ..lang.javascript import parameter_names
 from ..lang.python import after_imports as python_after_imports
 from ..lang.python import module_path as _module_path
 from . import naming
@@ -403,24 +404,6 @@ def express_handler_at(doc: Document, offset: int):
     return None
 
 
-def _js_params(fn, data: bytes) -> list[str]:
-    params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
-    if params is None:
-        return []
-    if params.type == "identifier":
-        return [_text(params, data)]
-    out = []
-    for p in params.named_children:
-        name = (
-            p.child_by_field_name("pattern")
-            if p.type in ("required_parameter", "optional_parameter")
-            else p
-        )
-        if name is not None and name.type == "identifier":
-            out.append(_text(name, data))
-    return out
-
-
 def _js_declared(stmt, data: bytes, lang: str) -> set[str]:
     """Names a ``const``/``let``/``var`` statement declares (destructuring included)."""
     names: set[str] = set()
@@ -548,7 +531,7 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
     lang = doc.language or "javascript"  # only called on JavaScript and TypeScript documents
     typescript = lang in ("typescript", "tsx")
     tree = parse(data, lang)
-    params = _js_params(fn, data)
+    params = [n for n in parameter_names(fn, data) if n]  # destructured ones left out
     req_name = params[0] if params else "req"
     res_name = params[1] if len(params) > 1 else "res"
     body = fn.child_by_field_name("body")

@@ -8,6 +8,7 @@ import re
 import tree_sitter as ts
 
 from ..core.findings import Edit
+from . import text
 
 
 def add_import(data: bytes, tree: ts.Tree, esm_line: str, cjs_line: str) -> Edit | None:
@@ -86,3 +87,21 @@ def statement_of(node: ts.Node) -> ts.Node:
     while node.parent is not None and node.parent.type not in ("program", "statement_block"):
         node = node.parent
     return node
+
+
+def parameter_names(fn: ts.Node, data: bytes) -> list[str]:
+    """The names of a function's parameters by position ("" for a destructured one); an
+    arrow function's single bare parameter too."""
+    params = fn.child_by_field_name("parameters")
+    if params is None:
+        p = fn.child_by_field_name("parameter")
+        return [text(p, data)] if p is not None else []
+    out = []
+    for p in params.named_children:
+        pat = (
+            p.child_by_field_name("pattern")
+            if p.type in ("required_parameter", "optional_parameter")
+            else p
+        )
+        out.append(text(pat, data) if pat is not None and pat.type == "identifier" else "")
+    return out

@@ -20,6 +20,7 @@ from ...app.model import (
 from ...core import languages
 from ...core.document import Document
 from ...lang import is_string, named_args, string_value, text
+from ...lang.javascript import parameter_names
 
 
 # Koa: `ctx.body = ...` is the response; not a supported framework
@@ -291,27 +292,11 @@ def _js_resolve_handler(
     return None, text(node, data), False
 
 
-def _js_params(fn: ts.Node, data: bytes) -> list[str]:
-    params = fn.child_by_field_name("parameters")
-    if params is None:
-        p = fn.child_by_field_name("parameter")
-        return [text(p, data)] if p is not None else []
-    out = []
-    for p in params.named_children:
-        pat = (
-            p.child_by_field_name("pattern")
-            if p.type in ("required_parameter", "optional_parameter")
-            else p
-        )
-        out.append(text(pat, data) if pat is not None and pat.type == "identifier" else "")
-    return out
-
-
 def _js_details(h: Handler, data: bytes, lang: str) -> None:
     route, fn = h.route, h.node
     if fn is None:  # only called for a handler defined in this file
         return
-    params = _js_params(fn, data)
+    params = parameter_names(fn, data)
     req = params[0] if params else ""
     res = params[1] if len(params) > 1 else ""
     route.request_names = [n for n in (req, res) if n]
