@@ -1,7 +1,7 @@
 """tree-sitter parsers and queries per language, created once and shared.
 
 Grammars come from the official wheels (tree-sitter-python, -javascript,
--typescript, -go) and tree-sitter-postgres. Parsers are built lazily so that a
+-typescript, -go, -rust) and tree-sitter-postgres. Parsers are built lazily so that a
 SQL-only session never loads the others.
 """
 
@@ -36,6 +36,10 @@ def language(name: str) -> ts.Language:
         return ts.Language(mod.language_tsx())
     if name == "go":
         import tree_sitter_go as mod
+
+        return ts.Language(mod.language())
+    if name == "rust":
+        import tree_sitter_rust as mod
 
         return ts.Language(mod.language())
     if name == "sql":

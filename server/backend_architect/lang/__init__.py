@@ -1,0 +1,1 @@
+"""Syntax helpers, once per language."""
