@@ -17,7 +17,7 @@ import re
 
 from ..app.embedded import Hole, SqlSite, _Text, looks_like_sql
 from ..core import languages
-from ..core.regions import OffsetMap, Region, clean_sql
+from ..core.regions import Region, clean_sql
 
 # sqlx's checked macros take one literal (query_as! a type first)
 SQL_MACROS = {
@@ -597,4 +597,104 @@ def sql_sites(ctx, tree, fragments: bool = False) -> list[SqlSite]:
     return RustSql(ctx, tree).sites(fragments)
 
 
-__all__ = ["OffsetMap", "RustSql", "sql_sites", "scope_of", "literal_segments", "format_segments"]
+# -- parameters and where values come from ----------------------------------------------------------
+
+# extractors that hand a handler what the client sent (Axum, Actix)
+REQUEST_EXTRACTORS = {
+    "Query",
+    "Json",
+    "Path",
+    "Form",
+    "Multipart",
+    "RawQuery",
+    "TypedHeader",
+    "HeaderMap",
+    "HttpRequest",
+    "Request",
+    "Bytes",
+    "RawForm",
+}
+# types that cannot carry SQL text
+SAFE_TYPE_RE = re.compile(
+    r"^&?(?:'\w+\s+)?(?:mut\s+)?(?:Option<\s*)?(?:(?:\w+::)*(?:[iu](?:8|16|32|64|128|size)|f32|f64|bool|char|"
+    r"Uuid|\w*Id|\w*ID|NaiveDate\w*|DateTime<[^>]*>|Date|Time|OffsetDateTime|Duration|Decimal))(?:\s*>)?$"
+)
+
+
+def type_head(type_text: str) -> str:
+    """``web::Json<Body>`` -> ``Json``."""
+    return type_text.lstrip("&").split("<", 1)[0].strip().removeprefix("mut ").rsplit("::", 1)[-1]
+
+
+def type_inner(type_text: str) -> str:
+    """``Path<(i32, String)>`` -> ``(i32, String)``."""
+    if "<" not in type_text:
+        return ""
+    return type_text.split("<", 1)[1].rsplit(">", 1)[0].strip()
+
+
+def parameters(fn, data: bytes) -> dict[str, str]:
+    """name -> declared type of a function's parameters (every name of a destructuring pattern;
+    a tuple pattern's names get the tuple's element types)."""
+    params = fn.child_by_field_name("parameters") if fn is not None else None
+    out: dict[str, str] = {}
+    if params is None:
+        return out
+    for p in params.named_children:
+        if p.type == "closure_parameters" or p.type not in ("parameter", "identifier"):
+            continue
+        if p.type == "identifier":  # a closure's untyped parameter
+            out[text(p, data)] = ""
+            continue
+        pattern = p.child_by_field_name("pattern")
+        ptype = p.child_by_field_name("type")
+        type_text = text(ptype, data) if ptype is not None else ""
+        if pattern is None:
+            continue
+        if pattern.type == "identifier":
+            out[text(pattern, data)] = type_text
+            continue
+        # Query(params): Query<T>, Path((a, b)): Path<(i32, String)>
+        inner = type_inner(type_text)
+        elements = (
+            [e.strip() for e in inner[1:-1].split(",")]
+            if inner.startswith("(") and inner.endswith(")")
+            else []
+        )
+        names = [n for n in _pattern_names(pattern, data)]
+        for i, n in enumerate(names):
+            element = elements[i] if i < len(elements) and len(names) == len(elements) else inner
+            out[n] = f"{type_head(type_text)}<{element}>" if element else type_text
+    if fn.type == "closure_expression":
+        for p in params.named_children:
+            if p.type == "identifier":
+                out[text(p, data)] = ""
+    return out
+
+
+def _pattern_names(pattern, data: bytes) -> list[str]:
+    names = []
+    for c in pattern.named_children:
+        if c.type == "identifier" and pattern.child_by_field_name("type") != c:
+            names.append(text(c, data))
+        elif c.type in (
+            "tuple_pattern",
+            "tuple_struct_pattern",
+            "struct_pattern",
+            "mut_pattern",
+            "ref_pattern",
+        ):
+            names += _pattern_names(c, data)
+        elif c.type == "field_pattern":
+            name = c.child_by_field_name("pattern") or c.child_by_field_name("name")
+            if name is not None and name.type in ("identifier", "shorthand_field_identifier"):
+                names.append(text(name, data))
+    return names
+
+
+def is_request_type(type_text: str) -> bool:
+    """An extractor of client data whose value can hold text (``Path<i64>`` cannot)."""
+    if type_head(type_text) not in REQUEST_EXTRACTORS:
+        return False
+    inner = type_inner(type_text)
+    return not (inner and SAFE_TYPE_RE.match(inner))
