@@ -354,8 +354,12 @@ def _rust_fix(rule, ctx, site, flagged):
     from backend_architect.lang import rust
 
     data = ctx.document.data
+    function = site.call.child_by_field_name("function")
     if (
         site.method not in ("query", "query_as", "query_scalar")
+        or function is None
+        or function.type == "field_expression"  # tokio-postgres' client.query: no .bind
+        or site.receiver not in ("", "sqlx")
         or len(flagged) != len(site.holes)
         or any(not (h.value or h.quoted) or (h.in_literal and not h.quoted) for h in site.holes)
     ):
