@@ -698,3 +698,32 @@ def is_request_type(type_text: str) -> bool:
         return False
     inner = type_inner(type_text)
     return not (inner and SAFE_TYPE_RE.match(inner))
+
+
+# -- test code ------------------------------------------------------------------------------------
+
+_TEST_ATTR = re.compile(r"^#\[\s*(?:cfg\(\s*test\s*\)|(?:\w+::)*test\b)")
+# cargo's integration tests, benchmarks and examples (judged by the file's own folder: a
+# project checked out under a tests/ folder is still a project)
+TEST_PATH = re.compile(r"(?:^|/)(?:tests|benches|examples)/[^/]*$|(?:^|/)[^/]*_tests?\.rs$")
+
+
+def _attributes(node, data: bytes):
+    """The ``#[...]`` attribute items right before ``node``."""
+    prev = node.prev_named_sibling
+    while prev is not None and prev.type in ("attribute_item", "line_comment", "block_comment"):
+        if prev.type == "attribute_item":
+            yield text(prev, data)
+        prev = prev.prev_named_sibling
+
+
+def in_test_code(node, data: bytes) -> bool:
+    """Inside a ``#[cfg(test)]`` module or a ``#[test]`` / ``#[tokio::test]`` function."""
+    n = node
+    while n is not None:
+        if n.type in ("mod_item", "function_item") and any(
+            _TEST_ATTR.match(a) for a in _attributes(n, data)
+        ):
+            return True
+        n = n.parent
+    return False

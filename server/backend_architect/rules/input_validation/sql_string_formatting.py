@@ -224,7 +224,9 @@ def _rust_findings(rule, ctx, sites):
 
     data = ctx.document.data
     path = (ctx.document.path or "").replace("\\", "/")
-    quiet_file = bool(ctx.is_migration or _TEST_OR_MIGRATION_PATH.search(path))
+    quiet_file = bool(
+        ctx.is_migration or _TEST_OR_MIGRATION_PATH.search(path) or rust.TEST_PATH.search(path)
+    )
     params_of: dict[tuple[int, int], dict[str, str]] = {}
 
     def params(node) -> dict[str, str]:
@@ -305,6 +307,7 @@ def _rust_findings(rule, ctx, sites):
         quiet = bool(
             site.extra.get("fragment")
             or quiet_file
+            or rust.in_test_code(site.call, data)
             or _NO_PARAMETERS.match(site.decoded)
             or _SYSTEM_CATALOG.search(site.decoded)
         )
