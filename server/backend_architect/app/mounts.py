@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..core import languages
+from .model import LIMITER_RE, is_guard
 
 ROOT_MARKERS = (
     "backend-architect.toml",
@@ -292,12 +293,11 @@ def _py_target(expr: str, imports: dict, module: str) -> list[tuple[str, str]]:
 
 
 def _dependency_guards(node, data: bytes) -> list[str]:
-    from .routes import _is_guard
 
     return [
         n
         for n in re.findall(r"(?:Depends|Security)\(\s*([\w.]+)", _text(node, data))
-        if _is_guard(n)
+        if is_guard(n)
     ]
 
 
@@ -470,10 +470,9 @@ def _js_imports(data: bytes, path: str) -> dict[str, str]:
 
 
 def _js_guard_label(label: str) -> bool:
-    from .routes import LIMITER_RE, _is_guard
 
     return (
-        _is_guard(label)
+        is_guard(label)
         and not LIMITER_RE.search(label)
         or bool(re.search(r"jwtVerify|authenticate\(", label))
     )

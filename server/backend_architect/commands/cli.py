@@ -9,6 +9,7 @@ import os
 import sys
 
 from .. import cli as base_cli
+from .. import frameworks
 
 
 def _existing(path: str, *, folder: bool = False, file: bool = False) -> str | None:
@@ -120,7 +121,7 @@ def configure_generate(p) -> None:
     )
     p.add_argument(
         "--framework",
-        choices=("fastapi", "flask", "express", "nestjs", "fastify", "gin", "echo"),
+        choices=[f.name for f in frameworks.scaffolded()],
         help="ENDPOINT: the framework",
     )
     p.add_argument("--root", help="the workspace folder (default: the project root of FILE)")

@@ -1,1 +1,85 @@
-"""Syntax helpers, once per language."""
+"""Syntax helpers shared by every language: node text, string literal values, call
+arguments, the enclosing function. Language specifics (imports) live in
+:mod:`.python`, :mod:`.javascript` and :mod:`.go`.
+"""
+
+from __future__ import annotations
+
+import tree_sitter as ts
+
+# Languages whose files hold HTTP handlers (the document languages of the handler rules).
+APP_LANGUAGES = ("python", "javascript", "typescript", "tsx", "go")
+JS_LANGUAGES = ("javascript", "typescript", "tsx")
+
+FUNCTION_TYPES = (
+    "function_definition",
+    "lambda",
+    "function_declaration",
+    "func_literal",
+    "method_declaration",
+    "arrow_function",
+    "function_expression",
+    "method_definition",
+)
+
+
+def text(node: ts.Node | None, data: bytes) -> str:
+    if node is None:
+        return ""
+    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
+
+
+def string_value(node: ts.Node | None, data: bytes) -> str | None:
+    """The value of a plain string literal (no interpolation), else None."""
+    if node is None:
+        return None
+    t = node.type
+    if t == "string" and node.children and node.children[0].type == "string_start":  # python
+        start = text(node.children[0], data)
+        if "f" in start.lower() or any(c.type == "interpolation" for c in node.children):
+            return None
+        return "".join(text(c, data) for c in node.children if c.type == "string_content")
+    if t == "string":  # javascript
+        return "".join(
+            text(c, data) for c in node.children if c.type in ("string_fragment", "escape_sequence")
+        )
+    if t == "template_string":
+        if any(c.type == "template_substitution" for c in node.children):
+            return None
+        return text(node, data)[1:-1]
+    if t == "interpreted_string_literal":
+        return "".join(
+            text(c, data)
+            for c in node.children
+            if c.type in ("interpreted_string_literal_content", "escape_sequence")
+        )
+    if t == "raw_string_literal":
+        return text(node, data)[1:-1]
+    if t == "concatenated_string":
+        parts = [string_value(c, data) for c in node.children if c.type == "string"]
+        return None if any(p is None for p in parts) else "".join(parts)
+    return None
+
+
+def is_string(node: ts.Node | None) -> bool:
+    return node is not None and node.type in (
+        "string",
+        "template_string",
+        "interpreted_string_literal",
+        "raw_string_literal",
+        "concatenated_string",
+    )
+
+
+def named_args(args: ts.Node | None) -> list[ts.Node]:
+    if args is None:
+        return []
+    return [c for c in args.named_children if c.type not in ("comment",)]
+
+
+def enclosing_function(node: ts.Node) -> ts.Node | None:
+    """The nearest function (def, lambda, func, arrow, method) around ``node``."""
+    n = node.parent
+    while n is not None and n.type not in FUNCTION_TYPES:
+        n = n.parent
+    return n

@@ -2,6 +2,7 @@ import re
 
 from backend_architect.app import checks
 from backend_architect.app.routes import Handler, named_args, string_value, text
+from backend_architect.frameworks.kit.python_views import py_fields_of
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 
@@ -250,9 +251,7 @@ class UnvalidatedRequestInput(Rule):
 
     def _py_param_fields(self, h, pname, data):
         body = h.node.child_by_field_name("body")
-        from backend_architect.app.routes import _py_fields_of
-
-        return list(_py_fields_of(pname, body, data))
+        return list(py_fields_of(pname, body, data))
 
     def _fastapi_param_fix(self, ctx, a, h, p, ptype, pname, fields, data):
         if not fields:

@@ -1,0 +1,118 @@
+"""Web frameworks: one module per framework, one explicit list.
+
+Everything the product knows about a framework lives in its module
+(``frameworks/<name>.py``) and its templates (``frameworks/templates/<name>/``);
+rules and generators ask the framework object and never switch on its name.
+
+The interface (:class:`~.base.Framework`, in ``base.py``)
+----------------------------------------------------------
+A module defines a subclass of :class:`Framework` (or of :class:`GoRouter` for Go
+routers declared ``r.VERB(path, handlers...)``) and one instance, ``FRAMEWORK``.
+
+Identity
+    ``name`` (``Route.framework``, ``--framework``), ``title``, ``language`` (the
+    family of its files: ``"python"``, ``"javascript"`` for JS/TS/TSX, ``"go"``;
+    new families such as ``"rust"`` also add their document languages to
+    :data:`LANGUAGE_FAMILIES`), ``default_language`` (generated files),
+    ``scaffolds`` (ENDPOINT/MIDDLEWARE generate for it).
+Detection — ``detects(head: bytes) -> bool``
+    the only detector: called with the first 20,000 bytes of a file of the
+    framework's language family; the first framework in :data:`FRAMEWORKS` that
+    says yes owns the file (so more specific frameworks come first).
+Routes — ``extract(document, tree, data) -> list[Handler]``
+    the routes of the file (``app.model.Route`` wrapped in a ``Handler`` with the
+    handler's syntax node and ``extra`` facts for rules); then
+    ``inherit_guards(document, handlers)`` adds guards applied elsewhere.
+    ``app/routes.py`` only dispatches here. Shared machinery for a family is in
+    ``frameworks/kit/`` (a framework may use it or not).
+Input validation — ``validation_idiom`` (IV001's message), ``input_style``
+    (``"request"``/``"dto"``/``"bind"``), ``tag_key`` (Go struct tags),
+    ``validation_fix(a, h, kind, data) -> (edits, title) | None`` (IV001's fix).
+Rate limiting — ``limiter`` and ``rate_limit_fix(a, h, data) -> (edits, limiter) | None``.
+Status conventions — ``default_status(h)`` (what a handler answers when it says
+    nothing; None when it must always say) and ``created_status_edits(h, data)``
+    (API003's fix), ``finding_span(h, data)`` (where route findings go).
+App setup — ``app_creation`` (regex: indent, app variable) and
+    ``middleware(doc, app, after, indent) -> Generated | None`` (MIDDLEWARE).
+Generators — ``endpoint_file(table, ops, language, package)`` and
+    ``endpoint_location(table, language)`` (ENDPOINT); templates are files under
+    ``templates/<name>/`` read with ``self.template(name, **placeholders)``
+    (``{{placeholder}}`` syntax; every template is parse-checked by the tests).
+
+Adding a framework: write its module, add it to :data:`FRAMEWORKS` (the one list),
+put its templates under ``templates/<name>/`` and its fixtures under ``tests/fixtures``.
+Nothing registers itself on import.
+"""
+
+from __future__ import annotations
+
+from ..core.document import Document
+from . import chi, django, echo, express, fastapi, fastify, flask, gin, gorilla, nestjs, nethttp
+from .base import Framework, Generated, GoRouter
+
+# Order matters within a language family: the first framework that detects a file owns it.
+FRAMEWORKS: tuple[Framework, ...] = (
+    fastapi.FRAMEWORK,
+    flask.FRAMEWORK,
+    django.FRAMEWORK,
+    nestjs.FRAMEWORK,
+    fastify.FRAMEWORK,
+    express.FRAMEWORK,
+    gin.FRAMEWORK,
+    echo.FRAMEWORK,
+    chi.FRAMEWORK,
+    gorilla.FRAMEWORK,
+    nethttp.FRAMEWORK,
+)
+
+# document language -> framework language family
+LANGUAGE_FAMILIES = {
+    "python": "python",
+    "javascript": "javascript",
+    "typescript": "javascript",
+    "tsx": "javascript",
+    "go": "go",
+}
+
+DETECTION_BYTES = 20000
+
+_BY_NAME = {f.name: f for f in FRAMEWORKS}
+
+__all__ = [
+    "FRAMEWORKS",
+    "LANGUAGE_FAMILIES",
+    "Framework",
+    "Generated",
+    "GoRouter",
+    "by_name",
+    "detect",
+    "of_document",
+    "scaffolded",
+]
+
+
+def by_name(name: str | None) -> Framework | None:
+    """The framework called ``name`` ("express", "net/http"), or None."""
+    return _BY_NAME.get(name or "")
+
+
+def detect(language: str | None, data: bytes) -> Framework | None:
+    """The framework a file of ``language`` is written against (from its start), or None."""
+    family = LANGUAGE_FAMILIES.get(language or "")
+    if family is None:
+        return None
+    head = data[:DETECTION_BYTES]
+    for fw in FRAMEWORKS:
+        if fw.language == family and fw.detects(head):
+            return fw
+    return None
+
+
+def of_document(document: Document) -> Framework | None:
+    """The framework of an open document, or None."""
+    return detect(document.language, document.data)
+
+
+def scaffolded() -> tuple[Framework, ...]:
+    """The frameworks ENDPOINT and MIDDLEWARE generate code for (``--framework`` choices)."""
+    return tuple(f for f in FRAMEWORKS if f.scaffolds)

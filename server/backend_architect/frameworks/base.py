@@ -1,0 +1,159 @@
+"""The :class:`Framework` every framework module defines (see the package docstring)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+import tree_sitter as ts
+
+from ..app import mounts
+from ..app.model import Handler
+from ..core.document import Document
+from ..core.findings import Edit
+from .kit.go_router import GO_READS, go_routes
+
+# Placeholders in template files are written ``{{name}}`` so that the braces of the target
+# language need no escaping.
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+@dataclass
+class Generated:
+    """What a generator produces: a new file (relative name, text) and edits to the open file."""
+
+    filename: str
+    text: str
+    edits: list[Edit] = field(default_factory=list)
+    note: str = ""  # what the user still has to do (install a package, set a variable)
+
+
+class Framework:
+    """One web framework: everything the product knows about it.
+
+    Subclasses set the class attributes and override the hooks they support; a hook that
+    returns None means "not supported for this framework" and callers degrade (a finding
+    without a fix, a command that says which frameworks it supports).
+    """
+
+    #: identifier used in Route.framework, ``--framework`` and messages ("express")
+    name: str = ""
+    #: display name ("Express")
+    title: str = ""
+    #: the language family of its files: "python", "javascript" (JS/TS/TSX) or "go"
+    language: str = ""
+    #: language of generated files when the workspace does not say ("typescript")
+    default_language: str = ""
+    #: True when ENDPOINT / MIDDLEWARE can generate code for it (``--framework`` choices)
+    scaffolds: bool = False
+
+    # -- input validation (IV001 message and fix, ENDPOINT) -------------------------------
+    #: how the framework validates input, as the IV001 message names it ("a zod/joi schema")
+    validation_idiom: str = "a schema"
+    #: how handlers receive input, for IV001's reading strategy: "request" (a request
+    #: object is read: req.body, request.json, c.Query), "dto" (typed, decorated
+    #: parameters: NestJS) or "bind" (Go: decoded into a struct)
+    input_style: str = "request"
+    #: Go: the struct tag key validation reads ("binding" for Gin, "validate" elsewhere)
+    tag_key: str = "validate"
+
+    # -- rate limiting (RL001) -------------------------------------------------------------
+    #: the limiter the fix installs, for the fix title ("express-rate-limit")
+    limiter: str = ""
+
+    # -- app setup (MIDDLEWARE, AUTH_SYSTEM) -----------------------------------------------
+    #: the statement creating the app; group 1 is the indent, group 2 the variable
+    app_creation: re.Pattern[str] | None = None
+
+    # -- detection and routes --------------------------------------------------------------
+
+    def detects(self, head: bytes) -> bool:
+        """True when a file of :attr:`language` with this start is written against it."""
+        return False
+
+    def extract(self, document: Document, tree: ts.Tree, data: bytes) -> list[Handler]:
+        """The routes the file declares, as handlers (route + the syntax rules look at)."""
+        return []
+
+    def inherit_guards(self, document: Document, handlers: list[Handler]) -> None:
+        """Add guards applied where the file's routers are mounted (other files, app hooks)."""
+        inherited = mounts.inherited_guards(document.path, document.language, self.name)
+        if inherited:
+            for h in handlers:
+                if not h.extra.get("public"):
+                    h.route.guards += inherited.get(h.route.group, []) + inherited.get("*", [])
+
+    # -- hooks for rules ---------------------------------------------------------------------
+
+    def validation_fix(
+        self, a, h: Handler, kind: str, data: bytes
+    ) -> tuple[list[Edit], str] | None:
+        """IV001 for a ``request``-style handler reading ``kind`` (body/query) unchecked:
+        (edits wiring a schema in the framework's idiom, fix title) or None."""
+        return None
+
+    def rate_limit_fix(self, a, h: Handler, data: bytes) -> tuple[list[Edit], str] | None:
+        """RL001: (edits adding the framework's usual limiter to this route, limiter name)."""
+        return None
+
+    def default_status(self, h: Handler) -> int | None:
+        """API003: the status a handler answers when it sets none (None: it must set one)."""
+        return 200
+
+    def created_status_edits(self, h: Handler, data: bytes) -> list[Edit]:
+        """API003: edits making a POST handler answer 201 instead of 200."""
+        return []
+
+    def finding_span(self, h: Handler, data: bytes) -> tuple[int, int]:
+        """Where a route-level finding goes: the first line of the route declaration."""
+        r = h.route
+        end = data.find(b"\n", r.decl_start)
+        return r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end)
+
+    # -- generators (ENDPOINT, MIDDLEWARE) -----------------------------------------------------
+
+    def endpoint_file(self, table, ops, language: str, package: str) -> str | None:
+        """ENDPOINT: a new route module with the CRUD ``ops`` of ``table`` (None: not here)."""
+        return None
+
+    def endpoint_location(self, table, language: str) -> tuple[str, str] | None:
+        """ENDPOINT: (folder relative to the workspace, file name) of the new route module."""
+        return None
+
+    def middleware(self, doc: Document, app: str, after: int, indent: str) -> Generated | None:
+        """MIDDLEWARE: the middleware module and the edits wiring it into ``app`` (created in
+        ``doc`` by the statement ending at byte ``after``, indented ``indent``)."""
+        return None
+
+    # -- templates --------------------------------------------------------------------------------
+
+    def template(self, name: str, **values: str) -> str:
+        """``templates/<framework>/<name>`` with its ``{{placeholders}}`` filled."""
+        folder = self.name.replace("/", "_")
+        raw = resources.files(__package__).joinpath("templates", folder, name).read_text("utf-8")
+        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], raw)
+
+    def __repr__(self) -> str:
+        return f"<framework {self.name}>"
+
+
+class GoRouter(Framework):
+    """A Go router declared ``r.VERB(path, handlers...)`` with groups and ``Use``."""
+
+    language = "go"
+    default_language = "go"
+    input_style = "bind"
+    #: the method names that declare a route (None: every verb-like name)
+    route_methods: frozenset[str] | None = None
+    #: ``r.Handle("GET", "/p", h)`` (Gin) rather than ``r.Handle("/p", h)``
+    handle_takes_method: bool = False
+    #: the handler comes first and middleware after it (Echo)
+    handler_first: bool = False
+    #: context method -> what it reads (body, query, path, header, form)
+    reads: dict[str, str] = GO_READS
+    #: context methods that decode the request into a struct
+    bind_methods: frozenset[str] = frozenset()
+
+    def extract(self, document, tree, data):
+        return go_routes(document, tree, data, self)
