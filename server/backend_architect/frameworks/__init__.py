@@ -47,7 +47,21 @@ Nothing registers itself on import.
 from __future__ import annotations
 
 from ..core.document import Document
-from . import chi, django, echo, express, fastapi, fastify, flask, gin, gorilla, nestjs, nethttp
+from . import (
+    actix,
+    axum,
+    chi,
+    django,
+    echo,
+    express,
+    fastapi,
+    fastify,
+    flask,
+    gin,
+    gorilla,
+    nestjs,
+    nethttp,
+)
 from .base import Framework, Generated, GoRouter
 
 # Order matters within a language family: the first framework that detects a file owns it.
@@ -63,6 +77,8 @@ FRAMEWORKS: tuple[Framework, ...] = (
     chi.FRAMEWORK,
     gorilla.FRAMEWORK,
     nethttp.FRAMEWORK,
+    axum.FRAMEWORK,
+    actix.FRAMEWORK,
 )
 
 # document language -> framework language family
@@ -72,6 +88,7 @@ LANGUAGE_FAMILIES = {
     "typescript": "javascript",
     "tsx": "javascript",
     "go": "go",
+    "rust": "rust",
 }
 
 DETECTION_BYTES = 20000
