@@ -280,21 +280,18 @@ class Actix(Framework):
         return rust_app.endpoint_file(self, table, ops)
 
     def middleware(self, doc, app, after, indent):
+        wiring = (
+            ".wrap(middleware::cors())",
+            ".wrap(middleware::request_log())",
+            ".wrap(actix_web::middleware::from_fn(middleware::request_id))",
+            ".app_data(middleware::json_config())",
+            ".app_data(middleware::query_config())",
+        )
         return Generated(
             "src/middleware.rs",
             self.template("middleware.rs"),
-            [
-                Edit(
-                    after,
-                    after,
-                    "\n"
-                    + indent
-                    + "    .wrap(middleware::request_id())\n"
-                    + indent
-                    + "    .wrap(middleware::cors())",
-                )
-            ],
-            note="add `mod middleware;` to main.rs; needs actix-cors, uuid and tracing",
+            [Edit(after, after, "".join(f"\n{indent}    {line}" for line in wiring))],
+            note="add `mod middleware;` to main.rs; needs actix-web 4.9+, actix-cors and uuid",
         )
 
 
