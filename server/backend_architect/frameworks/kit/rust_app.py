@@ -152,15 +152,16 @@ def validation_fix(fw, a, h, kind, data):
     if check is None:
         return None
     block = h.node.child_by_field_name("body")
-    indent = _indent(data, block.named_children[0].start_byte) if block.named_children else "    "
-    edits.append(
-        Edit(
-            block.start_byte + 1,
-            block.start_byte + 1,
-            "\n" + indent + check.replace("\n", "\n" + indent),
-        )
-    )
-    return edits, f"`#[derive(Validate)]` on {model} and a `.validate()` call"
+    first = next((c for c in block.named_children if "comment" not in c.type), None)
+    if first is not None and data.rfind(b"\n", block.start_byte, first.start_byte) >= 0:
+        at = data.rfind(b"\n", 0, first.start_byte) + 1  # the first statement's line
+        indent = _indent(data, first.start_byte)
+        edits.append(Edit(at, at, indent + check.replace("\n", "\n" + indent) + "\n"))
+    else:
+        end = block.end_byte - 1
+        indent = _indent(data, h.node.start_byte) + "    "
+        edits.append(Edit(end, end, "\n" + indent + check.replace("\n", "\n" + indent) + "\n"))
+    return edits, f"validator rules on {model}"
 
 
 def _attribute_nodes(node: ts.Node):

@@ -38,7 +38,7 @@ class SingularCollectionName(Rule):
     code = "API002"
     name = "singular-collection-name"
     command = "DESIGN_API"
-    languages = checks.APP_LANGUAGES
+    languages = (*checks.APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     default_enabled = False
     message = (

@@ -36,7 +36,7 @@ class VerbInPath(Rule):
     code = "API001"
     name = "verb-in-path"
     command = "DESIGN_API"
-    languages = checks.APP_LANGUAGES
+    languages = (*checks.APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     default_enabled = False
     message = (

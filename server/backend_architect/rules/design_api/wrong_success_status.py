@@ -1,5 +1,6 @@
 import re
 
+from backend_architect import frameworks
 from backend_architect.app import checks, rest
 from backend_architect.app.routes import named_args, text
 from backend_architect.core import languages
@@ -12,7 +13,18 @@ CREATES_RE = re.compile(
     re.I,
 )
 # frameworks whose success status is 200 unless the handler says otherwise
-DEFAULT_200 = {"fastapi", "flask", "express", "fastify", "django", "net/http", "chi", "gorilla"}
+DEFAULT_200 = {
+    "fastapi",
+    "flask",
+    "express",
+    "fastify",
+    "django",
+    "net/http",
+    "chi",
+    "gorilla",
+    "axum",
+    "actix",
+}
 
 
 class WrongSuccessStatus(Rule):
@@ -51,7 +63,7 @@ class WrongSuccessStatus(Rule):
     code = "API003"
     name = "wrong-success-status"
     command = "DESIGN_API"
-    languages = checks.APP_LANGUAGES
+    languages = (*checks.APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     message = "{what}"
     fix_title = "answer 201 Created"
@@ -127,6 +139,10 @@ class WrongSuccessStatus(Rule):
 
     def _fix(self, a, h, data):
         fw = h.route.framework
+        module = frameworks.by_name(fw)
+        edits = module.created_status_edits(h, data) if module is not None else []
+        if edits:
+            return self.fix(edits)
         body = h.node.child_by_field_name("body")
         btext = data[body.start_byte : body.end_byte] if body is not None else b""
         edits = []

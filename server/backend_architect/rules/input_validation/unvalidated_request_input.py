@@ -139,7 +139,7 @@ class UnvalidatedRequestInput(Rule):
     code = "IV001"
     name = "unvalidated-request-input"
     command = "INPUT_VALIDATION"
-    languages = checks.APP_LANGUAGES
+    languages = (*checks.APP_LANGUAGES, "rust")
     severity = Severity.WARNING
     message = "{where} is read without a schema{fields}; validate it with {idiom}"
     fix_title = "generate {schema} from the fields the handler reads"
@@ -165,6 +165,49 @@ class UnvalidatedRequestInput(Rule):
                 yield from self._js(ctx, a, h, data)
             elif lang == "go":
                 yield from self._go(ctx, a, h, data)
+            elif lang == "rust":
+                yield from self._rust(a, h, data)
+
+    # -- Rust (Axum, Actix) -------------------------------------------------------------------
+
+    def _rust(self, a, h, data):
+        """A ``Json<T>`` / ``Query<T>`` / ``Form<T>`` whose struct (in this file) has text or list
+        fields and no ``validator`` rules, or whose ``.validate()`` is never called; an untyped
+        ``Json<Value>`` / ``HashMap`` body."""
+        from backend_architect import frameworks
+        from backend_architect.frameworks.kit import rust_app, rust_router
+
+        fw = frameworks.by_name(h.route.framework)
+        structs = rust_router.structs(a.tree, data)
+        for p, kind, model, struct, why in rust_app.unvalidated(h, structs, data):
+            fix = None
+            if fw is not None and struct is not None:
+                got = fw.validation_fix(a, h, kind, data)
+                if got is not None:
+                    edits, schema = got
+                    fix = self.fix(edits, title=self.fix_title.format(schema=schema))
+            names = (
+                sorted(
+                    n
+                    for _, n, t, _ in rust_app.struct_fields(struct, data)
+                    if rust_app.field_rule(n, t)
+                )
+                if struct is not None
+                else []
+            )
+            what = {
+                "untyped": f"the {kind} `{text(p.node, data)}` is an untyped map",
+                "not-called": f"the {kind} `{text(p.node, data)}` derives `Validate` but `.validate()` is never called",
+            }.get(
+                why, f"the {kind} `{text(p.node, data)}` is deserialized without validation rules"
+            )
+            idiom = fw.validation_idiom if fw is not None else "the validator crate"
+            yield self.finding(
+                p.node.start_byte,
+                p.node.end_byte,
+                message=f"{what}{_fields_note(names)}; validate it with {idiom}",
+                fix=fix,
+            )
 
     # -- Python ---------------------------------------------------------------------------
 

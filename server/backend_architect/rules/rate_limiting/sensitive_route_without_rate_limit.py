@@ -1,5 +1,6 @@
 import re
 
+from backend_architect import frameworks
 from backend_architect.app import checks
 from backend_architect.app.routes import named_args
 from backend_architect.core.findings import Applicability, Edit, Severity
@@ -8,7 +9,7 @@ from backend_architect.core.registry import Rule
 LIMITER_PACKAGES = re.compile(
     r"slowapi|flask[-_]limiter|django[-_]ratelimit|express-rate-limit|rate-limiter-flexible|@fastify/rate-limit|"
     r"fastify-rate-limit|@nestjs/throttler|ulule/limiter|tollbooth|golang\.org/x/time|throttled/throttled|"
-    r"express-slow-down|express-brute|limiter",
+    r"express-slow-down|express-brute|limiter|tower_governor|actix[-_]governor|actix[-_]limitation",
     re.I,
 )
 
@@ -80,7 +81,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
     code = "RL001"
     name = "sensitive-route-without-rate-limit"
     command = "RATE_LIMITING"
-    languages = checks.APP_LANGUAGES
+    languages = (*checks.APP_LANGUAGES, "rust")
     severity = Severity.WARNING
     message = "{method} {path} ({what}) has no rate limiter; brute force and abuse go unchecked"
     fix_title = "add a rate limit to this route ({limiter})"
@@ -137,6 +138,11 @@ class SensitiveRouteWithoutRateLimit(Rule):
 
     def _fix(self, a, h, data):
         fw = h.route.framework
+        module = frameworks.by_name(fw)
+        found = module.rate_limit_fix(a, h, data) if module is not None else None
+        if found is not None:
+            edits, limiter = found
+            return self.fix(edits, title=self.fix_title.format(limiter=limiter))
         return getattr(self, "_fix_" + fw.replace("/", "_"), lambda *_: None)(a, h, data)
 
     def _fix_fastapi(self, a, h, data):
