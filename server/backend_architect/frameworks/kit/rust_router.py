@@ -291,6 +291,18 @@ def outer_chain_top(node: ts.Node) -> ts.Node:
     return n
 
 
+def decl_start(decl: ts.Node) -> int:
+    """Where a route declaration starts: ``route(`` of a chained ``.route(...)`` call (the
+    chain before it declares other things), else the node itself."""
+    if decl.type == "call_expression":
+        fn = decl.child_by_field_name("function")
+        if fn is not None and fn.type == "field_expression":
+            field = fn.child_by_field_name("field")
+            if field is not None:
+                return field.start_byte
+    return decl.start_byte
+
+
 def make_route(fw, method, path, handler_node, funcs, data, decl, group, structs_) -> Handler:
     fn, name = resolve_handler(handler_node, funcs, data)
     target = fn if fn is not None else handler_node
@@ -302,7 +314,7 @@ def make_route(fw, method, path, handler_node, funcs, data, decl, group, structs
         name,
         target.start_byte,
         target.end_byte,
-        decl.start_byte,
+        decl_start(decl),
         decl.end_byte,
         group=group,
         handler_in_file=fn is not None,
