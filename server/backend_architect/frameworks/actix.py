@@ -110,7 +110,7 @@ class Actix(Framework):
     validation_idiom = "`#[derive(Validate)]` (validator crate) and a `.validate()` call"
     input_style = "extractor"
     limiter = "actix-governor"
-    app_creation = re.compile(r"^([ \t]*)(App)::new\(\)", re.M)
+    app_creation = re.compile(r"^([ \t]*)[^\n]*?\b(App)::new\(\)", re.M)
 
     def detects(self, head):
         return re.search(rb"\bactix_web\b", head) is not None
