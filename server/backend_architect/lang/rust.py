@@ -727,3 +727,78 @@ def in_test_code(node, data: bytes) -> bool:
             return True
         n = n.parent
     return False
+
+
+# -- values the callers pass ------------------------------------------------------------------------
+
+_CONST_VALUE = re.compile(
+    r'^&?(?:(?:\w+::)*_?[A-Z][A-Z0-9_]*|-?\d[\d_.]*\w*|true|false|"[^"\\]*"|\((?:\s*"[^"\\]*"\s*,?)+\))$'
+)
+_CALLS_Q = "(call_expression function: [(identifier) @f (scoped_identifier name: (identifier) @f)] arguments: (arguments) @a) @c"
+
+
+def parameter_index(fn, name: str, data: bytes) -> int | None:
+    params = fn.child_by_field_name("parameters")
+    if params is None:
+        return None
+    i = 0
+    for p in params.named_children:
+        if p.type == "self_parameter":
+            return None  # a method: its callers are harder to tell apart
+        if p.type != "parameter":
+            continue
+        pattern = p.child_by_field_name("pattern")
+        if pattern is not None and text(pattern, data).removeprefix("mut ").strip() == name:
+            return i
+        i += 1
+    return None
+
+
+def fed_constants(fn, index: int, tree, data: bytes, depth: int = 0) -> bool:
+    """Is parameter ``index`` of the private function ``fn`` given only constants by the calls
+    in this file (literals, ``ALL_CAPS`` constants, loop variables over them, or the same
+    parameter of a caller that is itself fed constants)?"""
+    if depth > 3 or fn is None or fn.type != "function_item":
+        return False
+    if any(c.type == "visibility_modifier" for c in fn.children):
+        return False  # pub: callers elsewhere
+    name = text(fn.child_by_field_name("name"), data)
+    calls = [
+        caps
+        for _, caps in languages.matches("rust", _CALLS_Q, tree.root_node)
+        if text(caps["f"][0], data) == name
+    ]
+    if not calls:
+        return False
+    for caps in calls:
+        args = [a for a in caps["a"][0].named_children if "comment" not in a.type]
+        if index >= len(args):
+            return False
+        arg = args[index]
+        value = text(arg, data).strip()
+        if _CONST_VALUE.match(value):
+            continue
+        bare = value.lstrip("&").removeprefix("mut ").strip()
+        if not re.fullmatch(r"[a-z_]\w*", bare):
+            return False
+        caller = scope_of(caps["c"][0])
+        k = parameter_index(caller, bare, data) if caller.type == "function_item" else None
+        if k is not None:
+            if fed_constants(caller, k, tree, data, depth + 1):
+                continue
+            return False
+        if not _loop_over_constant(caps["c"][0], bare, data):
+            return False
+    return True
+
+
+def _loop_over_constant(node, name: str, data: bytes) -> bool:
+    n = node.parent
+    while n is not None and n.type not in _SCOPES:
+        if n.type == "for_expression":
+            pattern = n.child_by_field_name("pattern")
+            value = n.child_by_field_name("value")
+            if pattern is not None and text(pattern, data) == name and value is not None:
+                return bool(_CONST_VALUE.match(text(value, data).strip()))
+        n = n.parent
+    return False

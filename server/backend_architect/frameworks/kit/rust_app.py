@@ -102,12 +102,44 @@ def unvalidated(h, structs: dict[str, ts.Node], data: bytes):
         checkable = [f for f in fields if field_rule(f[1], f[2])]
         if not checkable:
             continue  # numbers and flags only: the types already constrain them
+        if _parsed_inline(names, [f[1] for f in checkable], body_text):
+            continue  # every text field goes through a parser or checker first
         derived = kit.derives(struct, data)
         if "Validate" in derived and any(f[3] for f in fields):
             out.append((p, kind, model, struct, "not-called"))
         else:
             out.append((p, kind, model, struct, "no-rules"))
     return out
+
+
+_CHECKER = r"(?i)\b\w*(?:parse|extract|valid|check|verify|sanitiz|normali[sz])\w*\s*\(\s*&?\s*"
+
+
+def _parsed_inline(names: str, fields: list[str], body: str) -> bool:
+    """Is each text field of the struct handed to a parser or checker where the handler first
+    uses it (``extract_name(&info.resource)?``, ``info.url.parse::<Url>()``), and the struct
+    never used whole?"""
+    uses = list(re.finditer(rf"\b(?:{names})(?:\.0)?\b", body))
+    if not uses:
+        return False
+    seen: set[str] = set()
+    for m in uses:
+        rest = body[m.end() :]
+        field = re.match(r"\.\s*(\w+)", rest)
+        if field is None or field.group(1) not in fields:
+            return False  # the whole struct, or another field, is used
+        name = field.group(1)
+        if name in seen:
+            continue  # checked where it was first used
+        seen.add(name)
+        access = re.escape(m.group(0)) + r"\s*\.\s*" + name
+        before = body[: m.end() + field.end()]
+        if re.search(_CHECKER + access + r"$", before):
+            continue
+        if re.match(r"\s*\.\s*(?:parse|trim\(\)\s*\.\s*parse)\b", rest[field.end() :]):
+            continue
+        return False
+    return True
 
 
 def validation_fix(fw, a, h, kind, data):

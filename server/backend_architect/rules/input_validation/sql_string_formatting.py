@@ -223,6 +223,7 @@ def _rust_findings(rule, ctx, sites):
     from backend_architect.lang import rust
 
     data = ctx.document.data
+    tree = ctx.fact("app_tree")
     path = (ctx.document.path or "").replace("\\", "/")
     quiet_file = bool(
         ctx.is_migration or _TEST_OR_MIGRATION_PATH.search(path) or rust.TEST_PATH.search(path)
@@ -286,6 +287,10 @@ def _rust_findings(rule, ctx, sites):
                 "Request",
             ):
                 return False, True, ""
+            fn = rust.scope_of(site.call)
+            index = rust.parameter_index(fn, name, data) if fn.type == "function_item" else None
+            if index is not None and rust.fed_constants(fn, index, tree, data):
+                return True, False, ""  # a private helper its callers give constants
             return False, False, "param"
         local = local_value(name, site) if name else None
         if local == "":
