@@ -28,8 +28,10 @@ from collections.abc import Iterable
 from ..core import languages
 from ..core.engine import DOCUMENT_FACTS, REGION_FINDERS, Context
 from ..core.regions import OffsetMap, Region, clean_sql
+from ..lang import APP_LANGUAGES as HANDLER_LANGUAGES
+from ..lang import text as _text
 
-APP_LANGUAGES = ("python", "javascript", "typescript", "tsx", "go", "rust")
+APP_LANGUAGES = (*HANDLER_LANGUAGES, "rust")  # SQL is also read from Rust strings
 PLACEHOLDER_IDENT = "__tmpl__"
 
 # Blanks and comments before the keyword, then an optional "(" and more of them. One
@@ -546,10 +548,6 @@ _GO_QMARK = re.compile(
 
 
 # -- building sites -----------------------------------------------------------------------------
-
-
-def _text(node, data: bytes) -> str:
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
 
 
 class _Finder:

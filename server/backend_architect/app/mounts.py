@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..core import languages
+from ..lang import text as _text
 from .model import LIMITER_RE, is_guard
 
 ROOT_MARKERS = (
@@ -215,10 +216,6 @@ def _index(root: str, epoch: int) -> Index:
         elif re.search(rb"\.use\(|\.register\(|addHook|APP_GUARD|useGlobalGuards", data):
             _index_js(index, path, data)
     return index
-
-
-def _text(node, data: bytes) -> str:
-    return "" if node is None else data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
 # -- Python ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ it is not installed, saying so in the command's message.
 from __future__ import annotations
 
 from .. import frameworks
+from ..lang import APP_LANGUAGES
 from .base import open_or_read, workspace_files
 
 ROUTES_MISSING = (
@@ -83,7 +84,7 @@ def workspace_routes(
         return [], [], ROUTES_MISSING
     routes: list = []
     docs: list = []
-    paths = list(workspace_files(root, ("python", "javascript", "typescript", "tsx", "go")))
+    paths = list(workspace_files(root, APP_LANGUAGES))
     for i, path in enumerate(paths):
         doc = open_or_read(session, path, server)
         if doc is None:

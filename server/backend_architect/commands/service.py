@@ -14,6 +14,7 @@ import re
 from ..core.document import Document
 from ..core.findings import Edit
 from ..core.languages import parse, query  # noqa: F401
+from ..lang import text as _text
 from . import naming
 from .base import (
     CommandError,
@@ -54,10 +55,6 @@ ROUTE_DECORATOR = re.compile(r"^@\w+(\.\w+)*\.(get|post|put|patch|delete|route|a
 _PY_FUNCS = "(function_definition) @fn"
 _PY_IDENTS = "(identifier) @id"
 _PY_IMPORTS = "[(import_statement) (import_from_statement)] @imp"
-
-
-def _text(node, data: bytes) -> str:
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
 
 
 def handler_at(doc: Document, offset: int):

@@ -177,7 +177,3 @@ def error_count(text: str, name: str) -> int:
     q = query(name, "(ERROR) @e (MISSING) @m") if name != "sql" else query(name, "(ERROR) @e")
     caps = ts.QueryCursor(q).captures(tree.root_node)
     return sum(len(v) for v in caps.values())
-
-
-def node_text(node: ts.Node, data: bytes) -> str:
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")

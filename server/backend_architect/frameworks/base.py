@@ -29,6 +29,13 @@ class Generated:
     note: str = ""  # what the user still has to do (install a package, set a variable)
 
 
+def declaration_span(h: Handler, data: bytes) -> tuple[int, int]:
+    """The first line of a route's declaration (decorator, registration call)."""
+    r = h.route
+    end = data.find(b"\n", r.decl_start)
+    return r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end)
+
+
 class Framework:
     """One web framework: everything the product knows about it.
 
@@ -57,6 +64,12 @@ class Framework:
     input_style: str = "request"
     #: Go: the struct tag key validation reads ("binding" for Gin, "validate" elsewhere)
     tag_key: str = "validate"
+    #: Go: IV001 may fix a bound struct by adding ``tag_key:"required"`` tags
+    struct_tag_fix: bool = False
+    #: Go: form fields read one by one (c.PostForm) are IV001 findings
+    checks_form_reads: bool = False
+    #: Go: how IV001 names the idiom for form fields read one by one
+    form_idiom: str = "a validated struct"
 
     # -- rate limiting (RL001) -------------------------------------------------------------
     #: the limiter the fix installs, for the fix title ("express-rate-limit")
@@ -93,6 +106,12 @@ class Framework:
         (edits wiring a schema in the framework's idiom, fix title) or None."""
         return None
 
+    def form_validation_fix(
+        self, a, h: Handler, forms: list, data: bytes
+    ) -> tuple[list[Edit], str] | None:
+        """IV001 for form fields read one by one (Go): (edits binding a struct, fix title)."""
+        return None
+
     def rate_limit_fix(self, a, h: Handler, data: bytes) -> tuple[list[Edit], str] | None:
         """RL001: (edits adding the framework's usual limiter to this route, limiter name)."""
         return None
@@ -106,10 +125,8 @@ class Framework:
         return []
 
     def finding_span(self, h: Handler, data: bytes) -> tuple[int, int]:
-        """Where a route-level finding goes: the first line of the route declaration."""
-        r = h.route
-        end = data.find(b"\n", r.decl_start)
-        return r.decl_start, r.decl_end if end < 0 else min(end, r.decl_end)
+        """Where a route-level finding goes (default: the first line of the declaration)."""
+        return declaration_span(h, data)
 
     # -- generators (ENDPOINT, MIDDLEWARE) -----------------------------------------------------
 

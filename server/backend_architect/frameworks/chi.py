@@ -9,7 +9,7 @@ from .kit.go_router import GO_BIND_METHODS
 class Chi(GoRouter):
     name = "chi"
     title = "chi"
-    validation_idiom = "a validation step"
+    validation_idiom = '`validate:"required"` struct tags'
     bind_methods = GO_BIND_METHODS
 
     def detects(self, head):

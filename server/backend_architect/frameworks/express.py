@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from ..core.findings import Edit
+from ..lang import indent_at, line_start, named_args
+from ..lang import javascript as jslang
+from .kit.zod import zod_fix
 from .base import Framework
 from .kit.node_router import KOA, js_routes
 
@@ -28,6 +32,57 @@ class Express(Framework):
 
     def extract(self, document, tree, data):
         return js_routes(document, tree, data, self.name)
+
+    def rate_limit_fix(self, a, h, data):
+        call = h.decl
+        args = named_args(call.child_by_field_name("arguments"))
+        if not args:
+            return None
+        edits = [Edit(args[0].end_byte, args[0].end_byte, ", authLimiter")]
+        if not re.search(rb"\bauthLimiter\s*=", data):
+            stmt = call
+            while stmt.parent is not None and stmt.parent.type not in (
+                "program",
+                "statement_block",
+            ):
+                stmt = stmt.parent
+            start = line_start(data, stmt.start_byte)
+            indent = indent_at(data, stmt.start_byte)
+            edits.append(
+                Edit(
+                    start,
+                    start,
+                    f"{indent}const authLimiter = rateLimit({{ windowMs: 15 * 60 * 1000, limit: 10 }});\n\n",
+                )
+            )
+            imp = jslang.add_import(
+                data,
+                a.tree,
+                'import rateLimit from "express-rate-limit";',
+                'const rateLimit = require("express-rate-limit");',
+            )
+            if imp is not None:
+                edits.append(imp)
+        return edits, self.limiter
+
+    def created_status_edits(self, h, data):
+        body = h.node.child_by_field_name("body")
+        btext = data[body.start_byte : body.end_byte] if body is not None else b""
+        edits = []
+        res = h.route.request_names[1] if len(h.route.request_names) > 1 else "res"
+        for m in re.finditer(
+            rb"\b" + re.escape(res.encode()) + rb"\s*\.\s*(status\(\s*200\s*\)|json\(|send\()",
+            btext,
+        ):
+            s = body.start_byte + m.start(1)
+            if m.group(1).startswith(b"status"):
+                edits.append(Edit(s, body.start_byte + m.end(1), "status(201)"))
+            else:
+                edits.append(Edit(s, s, "status(201)."))
+        return edits
+
+    def validation_fix(self, a, h, kind, data):
+        return zod_fix(a, h, kind, data)
 
 
 FRAMEWORK = Express()

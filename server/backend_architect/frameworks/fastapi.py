@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+from ..core.findings import Edit
+from ..lang import indent_at, line_end, named_args
+from ..lang import text
 from .base import Framework
+from .kit.python_app import python_setup
 from .kit.python_views import python_routes
 
 _IMPORT = re.compile(rb"^\s*(from|import)\s+fastapi\b", re.M)
@@ -25,6 +29,65 @@ class FastAPI(Framework):
 
     def extract(self, document, tree, data):
         return python_routes(document, tree, data, self.name)
+
+    def rate_limit_fix(self, a, h, data):
+        edits = []
+        fn = h.node
+        dec_end = line_end(data, h.decl.end_byte)
+        indent = indent_at(data, h.decl.start_byte)
+        edits.append(Edit(dec_end, dec_end, f'\n{indent}@limiter.limit("5/minute")'))
+        params = fn.child_by_field_name("parameters")
+        if not h.route.request_names:
+            edits.append(
+                Edit(
+                    params.start_byte + 1,
+                    params.start_byte + 1,
+                    "request: Request" + (", " if named_args(params) else ""),
+                )
+            )
+        imports = []
+        if not re.search(rb"^\s*limiter\s*=", data, re.M):
+            imports += [
+                "from slowapi import Limiter, _rate_limit_exceeded_handler",
+                "from slowapi.errors import RateLimitExceeded",
+                "from slowapi.util import get_remote_address",
+            ]
+        if not h.route.request_names and not re.search(
+            rb"from fastapi import[^\n]*\bRequest\b", data
+        ):
+            line = re.search(rb"^from fastapi import ([^\n(]+)$", data, re.M)
+            if line:
+                edits.append(Edit(line.end(), line.end(), ", Request"))
+            else:
+                imports.append("from fastapi import Request")
+        edits += python_setup(
+            a,
+            data,
+            imports,
+            "limiter = Limiter(key_func=get_remote_address)",
+            r"^(\w+)\s*=\s*FastAPI\(",
+            "{app}.state.limiter = limiter\n{app}.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)",
+        )
+        return edits, self.limiter
+
+    def created_status_edits(self, h, data):
+        body = h.node.child_by_field_name("body")
+        btext = data[body.start_byte : body.end_byte] if body is not None else b""
+        edits = []
+        call = h.decl.named_children[0]
+        args = call.child_by_field_name("arguments")
+        for kw in named_args(args):
+            if (
+                kw.type == "keyword_argument"
+                and text(kw.child_by_field_name("name"), data) == "status_code"
+            ):
+                v = kw.child_by_field_name("value")
+                return [Edit(v.start_byte, v.end_byte, "201")]
+        first = named_args(args)[0]
+        edits.append(Edit(first.end_byte, first.end_byte, ", status_code=201"))
+        for m in re.finditer(rb"status_code\s*=\s*(200|status\.HTTP_200_OK)", btext):
+            edits.append(Edit(body.start_byte + m.start(1), body.start_byte + m.end(1), "201"))
+        return edits
 
 
 FRAMEWORK = FastAPI()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
+from ..core.findings import Edit
+from ..lang import indent_at, line_end
+from ..core import languages
+from ..lang import text
 from .base import Framework
+from .kit.python_app import python_setup
 from .kit.python_views import python_routes
 
 _IMPORT = re.compile(rb"^\s*(from|import)\s+flask\w*\b", re.M)
@@ -25,6 +30,43 @@ class Flask(Framework):
 
     def extract(self, document, tree, data):
         return python_routes(document, tree, data, self.name)
+
+    def rate_limit_fix(self, a, h, data):
+        dec_end = line_end(data, h.decl.end_byte)
+        indent = indent_at(data, h.decl.start_byte)
+        edits = [Edit(dec_end, dec_end, f'\n{indent}@limiter.limit("5 per minute")')]
+        imports = []
+        if not re.search(rb"^\s*limiter\s*=", data, re.M):
+            imports += [
+                "from flask_limiter import Limiter",
+                "from flask_limiter.util import get_remote_address",
+            ]
+        app = re.search(rb"^(\w+)\s*=\s*Flask\(", data, re.M)
+        define = "limiter = Limiter(get_remote_address)" if app is None else None
+        edits += python_setup(
+            a,
+            data,
+            imports,
+            define,
+            r"^(\w+)\s*=\s*Flask\(",
+            "limiter = Limiter(get_remote_address, app={app})",
+        )
+        return edits, self.limiter
+
+    def created_status_edits(self, h, data):
+        body = h.node.child_by_field_name("body")
+        edits = []
+        for r in languages.captures("python", "(return_statement) @r", body).get("r", []):
+            v = r.named_children[0] if r.named_children else None
+            if v is None:
+                continue
+            if v.type in ("expression_list", "tuple") and len(v.named_children) >= 2:
+                code = v.named_children[1]
+                if text(code, data) in ("200", "HTTPStatus.OK"):
+                    edits.append(Edit(code.start_byte, code.end_byte, "201"))
+                continue
+            edits.append(Edit(v.end_byte, v.end_byte, ", 201"))
+        return edits
 
 
 FRAMEWORK = Flask()

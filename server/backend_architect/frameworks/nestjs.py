@@ -19,6 +19,9 @@ from ..app.model import (
 from ..core import languages
 from ..core.document import Document
 from ..lang import is_string, named_args, string_value, text
+from ..core.findings import Edit
+from ..lang import indent_at, line_start
+from ..lang import javascript as jslang
 from .base import Framework
 from .kit.node_router import KOA, _js_object_props
 
@@ -254,6 +257,28 @@ class NestJS(Framework):
 
     def extract(self, document, tree, data):
         return _nest_routes(document, tree, data)
+
+    def rate_limit_fix(self, a, h, data):
+        start = line_start(data, h.decl.start_byte)
+        indent = indent_at(data, h.decl.start_byte)
+        edits = [
+            Edit(
+                start,
+                start,
+                f"{indent}@UseGuards(ThrottlerGuard)\n{indent}@Throttle({{ default: {{ limit: 5, ttl: 60000 }} }})\n",
+            )
+        ]
+        for module, names in (
+            ("@nestjs/throttler", ["Throttle", "ThrottlerGuard"]),
+            ("@nestjs/common", ["UseGuards"]),
+        ):
+            imp = jslang.import_names(data, a.tree, module, names)
+            if imp is not None:
+                edits.append(imp)
+        return edits, self.limiter
+
+    def default_status(self, h):
+        return 201 if h.route.method == "POST" else 200
 
 
 FRAMEWORK = NestJS()

@@ -10,6 +10,7 @@ class NetHTTP(GoRouter):
     name = "net/http"
     title = "net/http"
     validation_idiom = "a validation step"
+    checks_form_reads = True
     route_methods = frozenset(("HandleFunc", "Handle"))
     bind_methods = GO_BIND_METHODS
 

@@ -5,6 +5,8 @@ arguments, the enclosing function. Language specifics (imports) live in
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter as ts
 
 # Languages whose files hold HTTP handlers (the document languages of the handler rules).
@@ -24,9 +26,14 @@ FUNCTION_TYPES = (
 
 
 def text(node: ts.Node | None, data: bytes) -> str:
+    """The source text of ``node`` ("" for None); bytes that are not UTF-8 become U+FFFD."""
     if node is None:
         return ""
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
+    raw = data[node.start_byte : node.end_byte]
+    try:
+        return raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
 
 
 def string_value(node: ts.Node | None, data: bytes) -> str | None:
@@ -83,3 +90,27 @@ def enclosing_function(node: ts.Node) -> ts.Node | None:
     while n is not None and n.type not in FUNCTION_TYPES:
         n = n.parent
     return n
+
+
+def line_start(data: bytes, offset: int) -> int:
+    return data.rfind(b"\n", 0, offset) + 1
+
+
+def indent_at(data: bytes, offset: int) -> str:
+    s = line_start(data, offset)
+    m = re.match(rb"[ \t]*", data[s:offset])
+    return m.group(0).decode()
+
+
+def line_end(data: bytes, offset: int) -> int:
+    """The offset of the line break ending the line of ``offset`` (or the end of the data)."""
+    end = data.find(b"\n", offset)
+    return len(data) if end < 0 else end
+
+
+def top_level_statement_end(tree: ts.Tree, offset: int, data: bytes) -> int:
+    """The end of the top-level statement holding ``offset`` (else the end of its line)."""
+    for stmt in tree.root_node.named_children:
+        if stmt.start_byte <= offset < stmt.end_byte:
+            return stmt.end_byte
+    return line_end(data, offset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.sql import quote_ident
+from ..lang import text as _text
 from .strings import is_string, string_value
 from .synthetic import Operation
 
@@ -32,10 +33,6 @@ KNEX_TYPES = {
     "increments": "serial",
     "bigIncrements": "bigserial",
 }
-
-
-def _text(node, data):
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
 
 
 def _args(call, data):

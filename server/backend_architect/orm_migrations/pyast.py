@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from ..lang import text
 from .strings import is_string, string_value
-
-
-def text(node, data: bytes) -> str:
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
 
 
 def call_name(call, data: bytes) -> str:

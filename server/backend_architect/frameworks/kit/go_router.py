@@ -20,6 +20,7 @@ from ...app.model import (
 )
 from ...core import languages
 from ...core.document import Document
+from ...core.findings import Edit
 from ...lang import is_string, named_args, string_value, text
 
 
@@ -370,3 +371,21 @@ def _go_details(h: Handler, data: bytes, fw) -> None:
             route.status_codes.append(code)
     if re.search(r"json\.NewEncoder\(\s*\w+\s*\)\.Encode\(|\.Write\(", btext):
         route.returns_body = True
+
+
+def created_status_edits(h: Handler, data: bytes) -> list:
+    """Gin/Echo: ``c.JSON(http.StatusOK, ...)`` in a POST handler answers 201 instead."""
+    body = h.node.child_by_field_name("body")
+    btext = data[body.start_byte : body.end_byte] if body is not None else b""
+    edits = []
+    for m in re.finditer(
+        rb"\.(JSON|IndentedJSON|PureJSON|String|XML)\(\s*(http\.StatusOK|200)\b", btext
+    ):
+        edits.append(
+            Edit(
+                body.start_byte + m.start(2),
+                body.start_byte + m.end(2),
+                "http.StatusCreated",
+            )
+        )
+    return edits

@@ -3,6 +3,7 @@ import re
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES
 
 
 class JwtWithoutVerification(Rule):
@@ -42,7 +43,7 @@ class JwtWithoutVerification(Rule):
     default_enabled = False
     name = "jwt-without-verification"
     command = "AUTH_SYSTEM"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.ERROR
     message = "{what}"
 
@@ -55,7 +56,7 @@ class JwtWithoutVerification(Rule):
         lang = ctx.document.language
         if lang == "python":
             yield from self._python(data)
-        elif lang in checks.JS_LANGUAGES:
+        elif lang in JS_LANGUAGES:
             yield from self._js(data)
         elif lang == "go":
             yield from self._go(data)

@@ -4,6 +4,7 @@ from collections import defaultdict
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES
 
 # permission helpers called in the handler: self.checks.can_manage(), authorize(...), ability.can(...)
 INLINE_CHECK_RE = re.compile(
@@ -44,7 +45,7 @@ class UnguardedDataChangingRoute(Rule):
     code = "AU001"
     name = "unguarded-data-changing-route"
     command = "AUTH_SYSTEM"
-    languages = (*checks.APP_LANGUAGES, "rust")
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.ERROR
     message = "{method} {path} changes data without an auth guard, while {count} sibling route(s) use {guard}"
 

@@ -3,6 +3,7 @@ import re
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES
 
 ID_PARAM = re.compile(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
 # Reading another user's profile (and its followers, posts...) is what a social app is for.
@@ -61,7 +62,7 @@ class ObjectWithoutOwnershipCheck(Rule):
     code = "AZ001"
     name = "object-without-ownership-check"
     command = "AUTHZ_DESIGN"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.WARNING
     message = "{method} {path} loads the object `{param}` names and {does} it without checking that the caller owns it or may access it"
 

@@ -1,10 +1,10 @@
 import re
 
 from backend_architect.app import checks
-from backend_architect.app.routes import text
 from backend_architect.core import languages
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, text
 
 PY_OPEN = re.compile(
     r"^(psycopg2?\.connect|pymysql\.connect|MySQLdb\.connect|mysql\.connector\.connect|asyncpg\.connect|aiomysql\.connect|"
@@ -55,7 +55,7 @@ class ConnectionNotClosed(Rule):
     code = "CP003"
     name = "connection-not-closed"
     command = "CONNECTION_POOL"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.WARNING
     message = "{what}"
 
@@ -74,7 +74,7 @@ class ConnectionNotClosed(Rule):
             if not re.search(rb"\.Query(Context|x|xContext)?\(", data):
                 return
             yield from self._go(checks.tree(ctx), data)
-        elif lang in checks.JS_LANGUAGES:
+        elif lang in JS_LANGUAGES:
             if not re.search(rb"\.connect\(\)", data):
                 return
             yield from self._js(checks.tree(ctx), data, lang)

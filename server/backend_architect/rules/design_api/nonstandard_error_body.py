@@ -5,6 +5,7 @@ from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 
 from backend_architect.rules.auth_system.jwt_without_verification import _matching
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES
 
 
 class NonstandardErrorBody(Rule):
@@ -37,7 +38,7 @@ class NonstandardErrorBody(Rule):
     code = "API005"
     name = "nonstandard-error-body"
     command = "DESIGN_API"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.INFORMATION
     message = 'error response body {shape} does not follow the error format {{"error": {{"code", "message", "details"}}}}'
 
@@ -72,7 +73,7 @@ class NonstandardErrorBody(Rule):
                 rb"return\s+(?:jsonify\()?(\{)[\s\S]*?\}\)?\s*,\s*" + code,
                 rb"(?:JSONResponse|JsonResponse|Response|ORJSONResponse)\((?:[^(){}]*?content\s*=\s*|\s*)(\{)",
             ]
-        elif lang in checks.JS_LANGUAGES:
+        elif lang in JS_LANGUAGES:
             pats = [
                 rb"\.(?:status|code)\(\s*(?:4\d\d|5\d\d|HttpStatus\.\w+|StatusCodes\.\w+)\s*\)\s*\.(?:json|send)\(\s*(\{)"
             ]

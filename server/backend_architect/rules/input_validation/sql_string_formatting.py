@@ -1,7 +1,9 @@
 import re
 
 from backend_architect.app import embedded
-from backend_architect.app.embedded import Hole, SqlSite, _text
+from backend_architect.app.embedded import Hole, SqlSite
+from backend_architect.lang import APP_LANGUAGES
+from backend_architect.lang import text as _text
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 
@@ -123,7 +125,7 @@ class SqlStringFormatting(Rule):
     code = "IV010"
     name = "sql-string-formatting"
     command = "INPUT_VALIDATION"
-    languages = ("python", "javascript", "typescript", "tsx", "go", "rust")
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.ERROR
     message = "SQL built with {how} from `{value}`; pass it as a bind parameter"
     fix_title = "pass {values} as bind parameters"

@@ -3,7 +3,8 @@ import re
 from dataclasses import dataclass
 
 from backend_architect.app import embedded  # noqa: F401  (registers the embedded_sql fact)
-from backend_architect.app.embedded import _text
+from backend_architect.lang import APP_LANGUAGES
+from backend_architect.lang import text as _text
 from backend_architect.core import languages
 from backend_architect.core.bounded import MB, ByteLRU
 from backend_architect.core.findings import Applicability, Edit, Severity
@@ -64,7 +65,7 @@ class NPlusOneQuery(Rule):
     default_enabled = False
     name = "n-plus-one-query"
     command = "QUERY_OPTIMIZE"
-    languages = ("python", "javascript", "typescript", "tsx", "go", "rust")
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.WARNING
     message = "{what} loads once per row of {outer} (N+1); load it with the outer query"
     fix_title = "load {rel} with {how}"

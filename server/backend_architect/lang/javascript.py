@@ -1,0 +1,60 @@
+"""JavaScript / TypeScript syntax helpers: imports (ES modules or CommonJS, as the file does)."""
+
+from __future__ import annotations
+
+import re
+
+import tree_sitter as ts
+
+from ..core.findings import Edit
+
+
+def add_import(data: bytes, tree: ts.Tree, esm_line: str, cjs_line: str) -> Edit | None:
+    uses_require = b"require(" in data and not re.search(rb"^\s*import\s", data, re.M)
+    line = cjs_line if uses_require else esm_line
+    module = re.search(r"['\"]([^'\"]+)['\"]", line).group(1)
+    if re.search(rb"""['"]""" + re.escape(module.encode()) + rb"""['"]""", data):
+        return None
+    last = None
+    for stmt in tree.root_node.named_children:
+        if (
+            stmt.type == "import_statement"
+            or stmt.type in ("lexical_declaration", "variable_declaration")
+            and b"require(" in data[stmt.start_byte : stmt.end_byte]
+        ):
+            last = stmt
+        elif stmt.type in ("comment", "expression_statement") and last is None:
+            continue
+        else:
+            break
+    if last is None:
+        return Edit(0, 0, line + "\n")
+    return Edit(last.end_byte, last.end_byte, "\n" + line)
+
+
+def import_names(data: bytes, tree: ts.Tree, module: str, names: list[str]) -> Edit | None:
+    """``import { a, b } from "module"``: adds missing names to an existing import or a new one."""
+    m = re.search(
+        rb"import\s*\{([^}]*)\}\s*from\s*['\"]" + re.escape(module.encode()) + rb"['\"]", data
+    )
+    if m:
+        have = {n.strip() for n in m.group(1).decode().split(",") if n.strip()}
+        missing = [n for n in names if n not in have]
+        if not missing:
+            return None
+        inner = m.group(1).decode().rstrip()
+        sep = ", " if inner.strip() else " "
+        at = m.start(1) + len(inner.encode())
+        return Edit(
+            at,
+            at,
+            sep
+            + ", ".join(missing)
+            + ("" if m.group(1).decode() != inner or not inner.strip() else " "),
+        )
+    return add_import(
+        data,
+        tree,
+        f'import {{ {", ".join(names)} }} from "{module}";',
+        f'const {{ {", ".join(names)} }} = require("{module}");',
+    )

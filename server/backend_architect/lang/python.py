@@ -1,0 +1,52 @@
+"""Python syntax helpers: imports."""
+
+from __future__ import annotations
+
+import tree_sitter as ts
+
+from ..core.findings import Edit
+from . import text
+
+
+def add_import(data: bytes, tree: ts.Tree, line: str) -> Edit | None:
+    """An edit adding ``line`` after the module's top-level imports (None when present)."""
+    if line.encode() in data:
+        return None
+    last = None
+    for stmt in tree.root_node.named_children:
+        if stmt.type in ("import_statement", "import_from_statement", "future_import_statement"):
+            last = stmt
+        elif last is not None or stmt.type not in ("expression_statement", "comment"):
+            if (
+                last is None
+                and stmt.type == "expression_statement"
+                and stmt.named_children
+                and stmt.named_children[0].type == "string"
+            ):
+                continue  # module docstring
+            break
+    if last is None:
+        return Edit(0, 0, line + "\n")
+    return Edit(last.end_byte, last.end_byte, "\n" + line)
+
+
+def import_names(data: bytes, tree, module: str, names: list[str]) -> Edit | None:
+    """``from module import a, b``: adds missing names to an existing import or a new line."""
+    for stmt in tree.root_node.named_children:
+        if (
+            stmt.type != "import_from_statement"
+            or text(stmt.child_by_field_name("module_name"), data) != module
+        ):
+            continue
+        imported = stmt.children_by_field_name("name")
+        have = {text(n, data).split(" as ")[-1].strip() for n in imported}
+        if "*" in text(stmt, data).split("import", 1)[-1]:
+            return None
+        missing = [n for n in names if n not in have]
+        if not missing:
+            return None
+        if not imported:
+            continue
+        last = imported[-1]
+        return Edit(last.end_byte, last.end_byte, "".join(", " + n for n in missing))
+    return add_import(data, tree, f"from {module} import {', '.join(names)}")
