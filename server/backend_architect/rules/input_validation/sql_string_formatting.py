@@ -60,10 +60,11 @@ class SqlStringFormatting(Rule):
     `session.execute(text(...))`, `exec_driver_sql`, `Model.objects.raw`,
     `RawSQL`, pg8000 `run`, `pool.query`, `knex.raw`, Sequelize and TypeORM
     `query`, `prisma.$queryRawUnsafe`, `db.QueryContext`, GORM `Raw`/`Exec`,
-    sqlx, go-pg `Query` ...) that is built by formatting or concatenating a
+    sqlx, go-pg `Query`, Rust sqlx `query` / diesel `sql_query` / tokio-postgres
+    `client.query` ...) that is built by formatting or concatenating a
     non-constant value into the text: f-strings, `%`, `.format`, `+`, `+=` and
     `sql = sql + ...` across statements, `.concat`, `util.format`, template
-    literals, `fmt.Sprintf`, and lists of pieces joined with `" ".join(parts)`,
+    literals, `fmt.Sprintf`, Rust `format!` and `push_str`, and lists of pieces joined with `" ".join(parts)`,
     `parts.join(" ")` or `strings.Join`.
 
     Values that come from the request are reported as SQL injection wherever
@@ -112,7 +113,9 @@ class SqlStringFormatting(Rule):
     SQLAlchemy `text()` `:name`, Go `$1` for pgx/lib/pq and `?` for MySQL and
     GORM) and moves the values into the parameters argument, creating it or
     extending it. `prisma.$queryRawUnsafe(`...${id}`)` becomes the tagged
-    `prisma.$queryRaw`...${id}``.
+    `prisma.$queryRaw`...${id}``. Rust's `sqlx::query(&format!(...))` becomes
+    the literal with `$1` placeholders and `.bind(value)` calls; other Rust
+    calls get no fix.
 
     ## Fix safety
     The fix is offered only when every spliced value sits where a SQL value

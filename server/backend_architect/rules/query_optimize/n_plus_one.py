@@ -21,7 +21,10 @@ class NPlusOneQuery(Rule):
     GORM where the loop and the relation are visible in the file), and a call
     per item to a function that runs a query: a repository finder or a
     serializer defined in the same file, imported from a relative module, or
-    defined in another file of the same folder (Go package).
+    defined in another file of the same folder (Go package, Rust module
+    folder). Rust: sqlx / tokio-postgres statements and diesel
+    `.filter(...).load(conn)` chains run per item of a `for` or `while let`
+    loop; test modules and functions are skipped.
 
     Loops over a constant (a literal list, an `ALL_CAPS` name, `range(3)`),
     loops that stop at the first item (`break` / `return` in the body) and

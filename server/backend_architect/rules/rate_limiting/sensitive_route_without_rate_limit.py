@@ -51,7 +51,8 @@ class SensitiveRouteWithoutRateLimit(Rule):
     The fix adds the usual limiter of the framework: slowapi (FastAPI),
     flask-limiter, django-ratelimit, express-rate-limit, @fastify/rate-limit's
     route `config`, @nestjs/throttler, or a small per-IP middleware built on
-    `golang.org/x/time/rate` for Gin and Echo's `middleware.RateLimiter`.
+    `golang.org/x/time/rate` for Gin and Echo's `middleware.RateLimiter`,
+    tower_governor's `GovernorLayer` (Axum) or actix-governor (Actix Web).
     Projects that already depend on a limiter package and apply it elsewhere
     (globally) are not flagged.
     """
