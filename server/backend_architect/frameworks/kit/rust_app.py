@@ -85,7 +85,9 @@ def unvalidated(h, structs: dict[str, ts.Node], data: bytes):
     body = h.node.child_by_field_name("body") if h.node is not None else None
     body_text = text(body, data) if body is not None else ""
     for p, kind, model, validated in h.extra.get("extracted", []):
-        if kind not in ("body", "query", "form") or validated:
+        # a typed query struct is judged like FastAPI's typed query parameters: its types are
+        # its schema; a body or form struct stores what it is given, so it needs bounds
+        if kind not in ("body", "form") or validated:
             continue
         names = "|".join(re.escape(n) for n in p.names) or "_"
         if re.search(rf"\b(?:{names})(?:\.0)?\s*\.\s*validate\s*\(", body_text):

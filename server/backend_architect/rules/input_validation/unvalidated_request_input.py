@@ -82,7 +82,7 @@ class UnvalidatedRequestInput(Rule):
     `json.loads(request.body)`, a FastAPI `dict` body, `req.body` / `req.query`
     in Express or Fastify without zod/joi/a route schema, a NestJS DTO without
     class-validator decorators, Gin `c.PostForm` or a bind into a struct without
-    `binding` tags, an Axum/Actix `Json<T>` / `Query<T>` / `Form<T>` whose
+    `binding` tags, an Axum/Actix `Json<T>` / `Form<T>` whose
     struct has text fields and no `validator` rules or is never `.validate()`d).
 
     ## Why is this bad?
@@ -158,7 +158,7 @@ class UnvalidatedRequestInput(Rule):
     # -- Rust (Axum, Actix) -------------------------------------------------------------------
 
     def _rust(self, a, h, data):
-        """A ``Json<T>`` / ``Query<T>`` / ``Form<T>`` whose struct (in this file) has text or list
+        """A ``Json<T>`` / ``Form<T>`` whose struct (in this file) has text or list
         fields and no ``validator`` rules, or whose ``.validate()`` is never called; an untyped
         ``Json<Value>`` / ``HashMap`` body."""
         from backend_architect import frameworks
