@@ -301,3 +301,69 @@ def test_middleware_wiring_keeps_the_app_parsing():
     wired = _apply(actix_main, gen.edits)
     assert ".wrap(middleware::cors())" in wired
     assert languages.error_count(wired, "rust") == 0
+
+
+# -- the generate command -------------------------------------------------------------------------------
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "Cargo.toml").write_text('[package]\nname = "demo"\n')
+    (tmp_path / "src").mkdir()
+    (tmp_path / "schema.sql").write_text(
+        "CREATE TABLE blog_posts (\n  id bigserial PRIMARY KEY,\n  title varchar(200) NOT NULL\n);\n"
+    )
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", ["axum", "actix"])
+def test_generate_endpoint_writes_a_parsing_rust_module(tmp_path, capsys, name):
+    from backend_architect.cli import main
+
+    root = _project(tmp_path)
+    code = main(
+        [
+            "generate",
+            "endpoint",
+            "--framework",
+            name,
+            "--line",
+            "1",
+            "--root",
+            str(root),
+            "--write",
+            str(root / "schema.sql"),
+        ]
+    )
+    assert code == 0, capsys.readouterr()
+    written = root / "src" / "handlers" / "blog_posts.rs"
+    assert languages.error_count(written.read_text(), "rust") == 0
+    assert "pub struct BlogPostBody" in written.read_text()
+
+
+@pytest.mark.parametrize(
+    "main_rs,wired",
+    [
+        (
+            'use axum::Router;\n\nasync fn main() {\n    let app = Router::new().route("/", get(root));\n    serve(app).await;\n}\n',
+            "let app = middleware::apply(app);",
+        ),
+        (
+            "use actix_web::{App, HttpServer};\n\nasync fn main() {\n    HttpServer::new(|| {\n        App::new()\n            .service(index)\n    });\n}\n",
+            ".wrap(middleware::cors())",
+        ),
+    ],
+    ids=["axum", "actix"],
+)
+def test_generate_middleware_writes_the_module_beside_main_and_wires_it(
+    tmp_path, capsys, main_rs, wired
+):
+    from backend_architect.cli import main
+
+    root = _project(tmp_path)
+    app = root / "src" / "main.rs"
+    app.write_text(main_rs)
+    assert main(["generate", "middleware", "--root", str(root), "--write", str(app)]) == 0, (
+        capsys.readouterr()
+    )
+    assert wired in app.read_text() and languages.error_count(app.read_text(), "rust") == 0
+    assert languages.error_count((root / "src" / "middleware.rs").read_text(), "rust") == 0

@@ -1693,6 +1693,12 @@ def new_file(
     if framework == "django":
         imports, body = django_code(t, ops, base)
         return f'"""HTTP endpoints for {t.name} (Django views, JSON in and out)."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
+    from .. import frameworks
+
+    module = frameworks.by_name(framework)
+    generated = module.endpoint_file(t, ops, language, package) if module is not None else None
+    if generated is not None:
+        return generated
     raise CommandError(
         f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Django, Express, NestJS, Fastify, Gin and Echo are supported)."
     )
@@ -1958,8 +1964,14 @@ def endpoint_command(t: Target) -> dict:
             os.path.join("src", stem.replace("_", "-")),
             f"{stem.replace('_', '-')}.controller.ts",
         )
-    else:
+    elif framework in ("gin", "echo"):
         folder, name = os.path.join("internal", "handlers"), f"{stem}.go"
+    else:
+        from .. import frameworks
+
+        module = frameworks.by_name(framework)
+        location = module.endpoint_location(table, language) if module is not None else None
+        folder, name = location or (os.path.join("internal", "handlers"), f"{stem}.go")
     path = unique_path(os.path.join(t.root, folder, name))
     if framework == "django":
         dotted = os.path.relpath(os.path.splitext(path)[0], t.root).replace(os.sep, ".").lstrip(".")

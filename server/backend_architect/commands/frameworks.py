@@ -44,6 +44,7 @@ def workspace_framework(root: str) -> tuple[str | None, str | None]:
         ("python", ("python",)),
         ("javascript", ("typescript", "tsx", "javascript")),
         ("go", ("go",)),
+        ("rust", ("rust",)),
     ):
         found: set[str] = set()
         for path in workspace_files(root, langs, limit=1000):

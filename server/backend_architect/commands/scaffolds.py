@@ -113,6 +113,8 @@ def middleware_command(t: Target) -> dict:
     """Scaffold the error handler, request ids + JSON logs and CORS, wired into the app."""
     if t.document.language == "python" and _DJANGO_MIDDLEWARE_LIST.search(t.document.text):
         return _django_middleware(t)
+    if framework_of(t.document) not in _APP_CREATION:
+        return _module_middleware(t)
     doc, fw, setup = _setup(t)
     if setup is None:
         raise CommandError(
@@ -195,6 +197,43 @@ def middleware_command(t: Target) -> dict:
         text=text,
         app_text=apply_edits(doc.text, edits),
         framework=fw,
+        edit=to_json(edit),
+    )
+
+
+def _module_middleware(t: Target) -> dict:
+    """A framework whose module generates its own middleware (``Framework.middleware``)."""
+    from .. import frameworks
+
+    doc = t.document
+    fw = frameworks.of_document(doc)
+    m = fw.app_creation.search(doc.text) if fw is not None and fw.app_creation else None
+    if fw is None or m is None:
+        raise CommandError(
+            f"{t.name}: open the file that creates the app; found {fw.title if fw else 'no web framework'} here."
+        )
+    start = len(doc.text[: m.end()].encode("utf-8"))
+    statement_end = doc.data.find(b";", start)
+    after = start if fw.name == "actix" or statement_end < 0 else statement_end + 1
+    gen = fw.middleware(doc, m.group(2), after, m.group(1))
+    if gen is None:
+        raise CommandError(f"{t.name}: no middleware generator for {fw.title}.")
+    root = t.root or os.path.dirname(doc.path)
+    # the module goes beside the file that creates the app (src/main.rs -> src/middleware.rs)
+    path = unique_path(os.path.join(os.path.dirname(doc.path), os.path.basename(gen.filename)))
+    edit = workspace_edit(t.session, doc, gen.edits, [FileChange(path, gen.text)])
+    send_edit(t, edit, "MIDDLEWARE")
+    from ..core.document import apply_edits
+
+    message = f"MIDDLEWARE: wrote {os.path.relpath(path, root)} (error format, request ids, logs, CORS from CORS_ORIGINS) and wired it into the app; {gen.note}."
+    show(t, message)
+    return result(
+        "MIDDLEWARE",
+        message,
+        path=path,
+        text=gen.text,
+        app_text=apply_edits(doc.text, gen.edits),
+        framework=fw.name,
         edit=to_json(edit),
     )
 
