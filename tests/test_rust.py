@@ -253,14 +253,17 @@ TABLE = TableInfo(
 def test_generated_endpoint_parses_with_tree_sitter_rust(name):
     fw = frameworks.by_name(name)
     code = fw.endpoint_file(
-        TABLE, {"list", "get", "create", "replace", "update", "delete"}, "rust", ""
+        TABLE, {"list", "get", "create", "replace", "update", "delete"}, "/blog-posts", "rust", ""
     )
     assert languages.error_count(code, "rust") == 0, code
     assert "pub struct BlogPostBody" in code
     assert "#[validate(length(min = 1, max = 200))]\n    pub title: String," in code
     assert "#[validate(email)]\n    pub author_email: String," in code
     assert "pub views: Option<i32>," in code and "{{" not in code
-    assert fw.endpoint_location(TABLE, "rust") == ("src/handlers", "blog_posts.rs")
+    assert fw.endpoint_location("/w", "blog_posts", "blogPosts", "rust") == (
+        "src/handlers",
+        "blog_posts.rs",
+    )
 
 
 @pytest.mark.parametrize(
@@ -289,7 +292,9 @@ def test_middleware_wiring_keeps_the_app_parsing():
     fw = frameworks.by_name("axum")
     m = fw.app_creation.search(axum_main)
     after = axum_main.index(";", m.end()) + 1
-    gen = fw.middleware(Document(axum_main, path="src/main.rs"), m.group(2), after, m.group(1))
+    gen = fw.middleware(
+        Document(axum_main, path="src/main.rs"), m.group(2), after, m.group(1), "src/middleware.rs"
+    )
     wired = _apply(axum_main, gen.edits)
     assert "let app = middleware::apply(app);" in wired
     assert languages.error_count(wired, "rust") == 0
@@ -297,7 +302,9 @@ def test_middleware_wiring_keeps_the_app_parsing():
     actix_main = "use actix_web::{App, HttpServer};\n\nasync fn main() {\n    HttpServer::new(|| App::new().service(index)).run().await;\n}\n"
     fw = frameworks.by_name("actix")
     m = fw.app_creation.search(actix_main)
-    gen = fw.middleware(Document(actix_main, path="src/main.rs"), m.group(2), m.end(), m.group(1))
+    gen = fw.middleware(
+        Document(actix_main, path="src/main.rs"), m.group(2), 0, m.group(1), "src/middleware.rs"
+    )
     wired = _apply(actix_main, gen.edits)
     assert ".wrap(middleware::cors())" in wired
     assert languages.error_count(wired, "rust") == 0

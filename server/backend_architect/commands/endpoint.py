@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 
+from .. import frameworks
 from . import naming
 from .base import (
     CommandError,
@@ -1663,6 +1664,10 @@ def new_file(
     framework: str, language: str, t: TableInfo, ops=OPERATIONS, package: str = "handlers"
 ) -> str:
     base = "/" + naming.snake(t.name).replace("_", "-")
+    fw = frameworks.by_name(framework)
+    made = fw.endpoint_file(t, ops, base, language, package) if fw is not None else None
+    if made is not None:
+        return made
     if framework == "fastapi":
         imports, body = fastapi_code(t, ops, base)
         return f'"""HTTP endpoints for {t.name}."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
@@ -1693,49 +1698,15 @@ def new_file(
     if framework == "django":
         imports, body = django_code(t, ops, base)
         return f'"""HTTP endpoints for {t.name} (Django views, JSON in and out)."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
-    from .. import frameworks
-
-    module = frameworks.by_name(framework)
-    generated = module.endpoint_file(t, ops, language, package) if module is not None else None
-    if generated is not None:
-        return generated
+    supported = ", ".join(f.title for f in frameworks.scaffolded())
     raise CommandError(
-        f"ENDPOINT: no generator for the {framework} framework yet (FastAPI, Flask, Django, Express, NestJS, Fastify, Gin and Echo are supported)."
+        f"ENDPOINT: no generator for the {framework} framework yet ({supported} are supported)."
     )
 
 
-_ROUTE_RE = {
-    "fastapi": re.compile(r"@(\w+)\.(get|post|put|patch|delete)\(\s*[\"']([^\"']*)[\"']"),
-    "flask": re.compile(
-        r"@(\w+)\.(get|post|put|patch|delete|route)\(\s*[\"']([^\"']*)[\"'](?:[^)]*methods=\[([^\]]*)\])?"
-    ),
-    "express": re.compile(r"\b(\w+)\.(get|post|put|patch|delete)\(\s*[\"'`]([^\"'`]*)[\"'`]"),
-    "gin": re.compile(r"\b(\w+)\.(GET|POST|PUT|PATCH|DELETE)\(\s*\"([^\"]*)\""),
-}
-_ROUTE_RE["echo"] = _ROUTE_RE["gin"]
-_ROUTE_RE["fastify"] = re.compile(
-    r"\b(\w+)\.(get|post|put|patch|delete)(?:<[^()]*?>)?\(\s*[\"'`]([^\"'`]*)[\"'`]"
-)
-
-
 def declared_routes(doc, framework: str) -> list[tuple[str, str, str]]:
-    """(router variable, METHOD, path) of the file: from route extraction when available,
-    else from the decorators / router calls the framework uses."""
-    routes = routes_of(doc)
-    if routes:
-        return [("", r.method.upper(), r.path) for r in routes]
-    pattern = _ROUTE_RE.get(framework)
-    if pattern is None:
-        return []
-    out = []
-    for m in pattern.finditer(doc.text):
-        method = m.group(2).upper()
-        if method == "ROUTE":
-            methods = re.findall(r"[A-Za-z]+", m.group(4) or "GET")
-            out += [(m.group(1), x.upper(), m.group(3)) for x in methods]
-        else:
-            out.append((m.group(1), method, m.group(3)))
-    return out
+    """(router variable, METHOD, path) of the file's routes (see app.routes)."""
+    return [(r.group, r.method.upper(), r.path) for r in routes_of(doc) or []]
 
 
 _ROUTER_ASSIGN = re.compile(
@@ -1744,13 +1715,11 @@ _ROUTER_ASSIGN = re.compile(
 )
 
 
-def _router_var(doc, framework: str) -> str | None:
+def _router_var(doc, routes) -> str | None:
     """The object the file's routes hang on: the most used one in route declarations, else the app/router created."""
-    pattern = _ROUTE_RE.get(framework)
-    if pattern is not None:
-        used = [m.group(1) for m in pattern.finditer(doc.text)]
-        if used:
-            return max(sorted(set(used)), key=used.count)
+    used = [v for v, _, _ in routes if re.fullmatch(r"\w+", v)]
+    if used:
+        return max(sorted(set(used)), key=used.count)
     m = _ROUTER_ASSIGN.search(doc.text)
     return m.group(1) if m else None
 
@@ -1852,7 +1821,7 @@ def append_to_route_file(doc, framework: str, tables: dict) -> tuple[list, str]:
         raise CommandError(
             f"ENDPOINT: {base} already has list, get, create, replace, update and delete."
         )
-    router_var = next((v for v, _, _ in routes if v), None) or _router_var(doc, framework)
+    router_var = _router_var(doc, routes)
     if framework in ("fastapi", "flask"):
         gen = fastapi_code if framework == "fastapi" else flask_code
         imports, body = gen(
@@ -1939,19 +1908,18 @@ def endpoint_command(t: Target) -> dict:
         framework, language = workspace_framework(t.root)
     if not framework:
         framework, language = "fastapi", "python"
-    language = language or {
-        "fastapi": "python",
-        "flask": "python",
-        "django": "python",
-        "express": "typescript",
-        "nestjs": "typescript",
-        "fastify": "typescript",
-        "gin": "go",
-        "echo": "go",
-    }.get(framework)
+    fw = frameworks.by_name(framework)
+    language = language or (fw.default_language if fw is not None else None)
     text = new_file(framework, language, table)
     stem = naming.snake(table.name)
-    if framework in ("fastapi", "flask"):
+    place = (
+        fw.endpoint_location(t.root, stem, naming.camel(table.name), language)
+        if fw is not None
+        else None
+    )
+    if place is not None:
+        folder, name = place
+    elif framework in ("fastapi", "flask"):
         folder, name = "routes", f"{stem}.py"
     elif framework == "django":
         folder, name = _django_package(t.root), f"{stem}_views.py"
@@ -1964,14 +1932,8 @@ def endpoint_command(t: Target) -> dict:
             os.path.join("src", stem.replace("_", "-")),
             f"{stem.replace('_', '-')}.controller.ts",
         )
-    elif framework in ("gin", "echo"):
-        folder, name = os.path.join("internal", "handlers"), f"{stem}.go"
     else:
-        from .. import frameworks
-
-        module = frameworks.by_name(framework)
-        location = module.endpoint_location(table, language) if module is not None else None
-        folder, name = location or (os.path.join("internal", "handlers"), f"{stem}.go")
+        folder, name = os.path.join("internal", "handlers"), f"{stem}.go"
     path = unique_path(os.path.join(t.root, folder, name))
     if framework == "django":
         dotted = os.path.relpath(os.path.splitext(path)[0], t.root).replace(os.sep, ".").lstrip(".")

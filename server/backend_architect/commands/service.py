@@ -15,6 +15,8 @@ from ..core.document import Document
 from ..core.findings import Edit
 from ..core.languages import parse, query  # noqa: F401
 from ..lang import text as _text
+from ..lang.python import after_imports as python_after_imports
+from ..lang.python import module_path as _module_path
 from . import naming
 from .base import (
     CommandError,
@@ -140,16 +142,6 @@ def _module_names(tree, data: bytes) -> tuple[dict[str, str], set[str]]:
         elif child.type == "expression_statement":
             defined |= _assigned(child, data)
     return imported, defined
-
-
-def _module_path(path: str) -> tuple[str, str]:
-    """(package root folder, dotted module of ``path``) walking up through __init__.py files."""
-    folder = os.path.dirname(path)
-    parts = [os.path.splitext(os.path.basename(path))[0]]
-    while os.path.isfile(os.path.join(folder, "__init__.py")):
-        parts.insert(0, os.path.basename(folder))
-        folder = os.path.dirname(folder)
-    return folder, ".".join(parts)
 
 
 def default_services_path(handler_path: str) -> str:
@@ -353,19 +345,7 @@ def extract_python(
 
 
 def _after_imports(doc: Document) -> int:
-    last = 0
-    offset = 0
-    in_doc = False
-    for line in doc.text.splitlines(keepends=True):
-        offset += len(line.encode("utf-8"))
-        if re.match(r"(from\s+\S+\s+import\b|import\s+\S)", line) and not in_doc:
-            last = offset
-        if line.count('"""') == 1:
-            in_doc = not in_doc
-    if last == 0:
-        m = re.match(rb'\s*(?:"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\')[^\n]*\n', doc.data)
-        last = m.end() if m else 0
-    return last
+    return python_after_imports(doc.text)
 
 
 # -- Express (TypeScript / JavaScript) ------------------------------------------------------------------

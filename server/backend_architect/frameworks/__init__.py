@@ -32,12 +32,16 @@ Rate limiting — ``limiter`` and ``rate_limit_fix(a, h, data) -> (edits, limite
 Status conventions — ``default_status(h)`` (what a handler answers when it says
     nothing; None when it must always say) and ``created_status_edits(h, data)``
     (API003's fix), ``finding_span(h, data)`` (where route findings go).
-App setup — ``app_creation`` (regex: indent, app variable) and
-    ``middleware(doc, app, after, indent) -> Generated | None`` (MIDDLEWARE).
-Generators — ``endpoint_file(table, ops, language, package)`` and
-    ``endpoint_location(table, language)`` (ENDPOINT); templates are files under
+App setup — ``app_creation`` (regex: indent, app variable), used by MIDDLEWARE and
+    the code actions to find where the app is created.
+Generators — ``endpoint_file(table, ops, base, language, package)`` and
+    ``endpoint_location(root, stem, camel, language)`` (ENDPOINT),
+    ``middleware_filename`` + ``middleware(doc, app, after, indent, path)`` (MIDDLEWARE),
+    ``auth_system(doc)`` (AUTH_SYSTEM); they return :class:`Generated` or None, and raise
+    :class:`Unsupported` with a message for the user. Templates are files under
     ``templates/<name>/`` read with ``self.template(name, **placeholders)``
-    (``{{placeholder}}`` syntax; every template is parse-checked by the tests).
+    (``{{placeholder}}`` syntax); ``template_samples`` gives a sample value for each
+    placeholder, and the tests parse every template filled with them.
 
 Adding a framework: write its module, add it to :data:`FRAMEWORKS` (the one list),
 put its templates under ``templates/<name>/`` and its fixtures under ``tests/fixtures``.
@@ -56,13 +60,14 @@ from . import (
     express,
     fastapi,
     fastify,
+    fiber,
     flask,
     gin,
     gorilla,
     nestjs,
     nethttp,
 )
-from .base import Framework, Generated, GoRouter
+from .base import Framework, Generated, GoRouter, Unsupported
 
 # Order matters within a language family: the first framework that detects a file owns it.
 FRAMEWORKS: tuple[Framework, ...] = (
@@ -74,6 +79,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     express.FRAMEWORK,
     gin.FRAMEWORK,
     echo.FRAMEWORK,
+    fiber.FRAMEWORK,
     chi.FRAMEWORK,
     gorilla.FRAMEWORK,
     nethttp.FRAMEWORK,
@@ -101,6 +107,7 @@ __all__ = [
     "Framework",
     "Generated",
     "GoRouter",
+    "Unsupported",
     "by_name",
     "detect",
     "of_document",

@@ -273,13 +273,22 @@ class Actix(Framework):
 
     # -- generators ------------------------------------------------------------------------
 
-    def endpoint_location(self, table, language):
-        return rust_app.endpoint_location(table)
+    def endpoint_location(self, root, stem, camel, language):
+        return "src/handlers", f"{stem}.rs"
 
-    def endpoint_file(self, table, ops, language, package):
-        return rust_app.endpoint_file(self, table, ops)
+    def endpoint_file(self, table, ops, base, language, package):
+        return rust_app.endpoint_file(self, table, ops, base)
 
-    def middleware(self, doc, app, after, indent):
+    middleware_filename = "middleware.rs"
+    template_samples = rust_app.TEMPLATE_SAMPLES
+
+    def middleware(self, doc, app, after, indent, path=None):
+        # the wrap calls go right after App::new() (the statement ends after the whole server)
+        m = self.app_creation.search(doc.text)
+        if m is None:
+            return None
+        after = len(doc.text[: m.end()].encode("utf-8"))
+        indent = m.group(1)
         wiring = (
             ".wrap(middleware::cors())",
             ".wrap(middleware::request_log())",
@@ -291,7 +300,8 @@ class Actix(Framework):
             "src/middleware.rs",
             self.template("middleware.rs"),
             [Edit(after, after, "".join(f"\n{indent}    {line}" for line in wiring))],
-            note="add `mod middleware;` to main.rs; needs actix-web 4.9+, actix-cors and uuid",
+            library="actix-web 4.9+, actix-cors, uuid (v4), serde_json",
+            usage="add `mod middleware;` to main.rs",
         )
 
 

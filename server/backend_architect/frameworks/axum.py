@@ -211,26 +211,26 @@ class Axum(Framework):
 
     # -- generators ------------------------------------------------------------------------
 
-    def endpoint_location(self, table, language):
-        return rust_app.endpoint_location(table)
+    def endpoint_location(self, root, stem, camel, language):
+        return "src/handlers", f"{stem}.rs"
 
-    def endpoint_file(self, table, ops, language, package):
-        return rust_app.endpoint_file(self, table, ops)
+    def endpoint_file(self, table, ops, base, language, package):
+        return rust_app.endpoint_file(self, table, ops, base)
 
-    def middleware(self, doc, app, after, indent):
+    middleware_filename = "middleware.rs"
+    template_samples = rust_app.TEMPLATE_SAMPLES
+
+    def middleware(self, doc, app, after, indent, path=None):
         text_ = self.template("middleware.rs")
-        edits = [
-            Edit(
-                after,
-                after,
-                f"\n{indent}let {app} = middleware::apply({app});",
-            )
-        ]
+        line = f"{indent}let {app} = middleware::apply({app});"
+        at_line_start = after == 0 or doc.data[after - 1 : after] == b"\n"
+        edits = [Edit(after, after, line + "\n" if at_line_start else "\n" + line)]
         return Generated(
             "src/middleware.rs",
             text_,
             edits,
-            note="add `mod middleware;` to main.rs; needs tower-http (cors, trace, request-id) and uuid",
+            library="tower-http (features cors, trace, request-id), tracing, serde_json, validator",
+            usage="add `mod middleware;` to main.rs",
         )
 
 

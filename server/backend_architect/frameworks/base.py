@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from importlib import resources
 
 import tree_sitter as ts
 
@@ -12,21 +10,18 @@ from ..app import mounts
 from ..app.model import Handler
 from ..core.document import Document
 from ..core.findings import Edit
-from .kit.go_router import GO_READS, go_routes
+from .kit.output import Generated, Unsupported, read_template
+from .kit.schemas import struct_tag_edits
+from .kit.go_router import GO_READS, go_routes, install_middleware
 
-# Placeholders in template files are written ``{{name}}`` so that the braces of the target
-# language need no escaping.
-_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
-
-
-@dataclass
-class Generated:
-    """What a generator produces: a new file (relative name, text) and edits to the open file."""
-
-    filename: str
-    text: str
-    edits: list[Edit] = field(default_factory=list)
-    note: str = ""  # what the user still has to do (install a package, set a variable)
+__all__ = [
+    "Framework",
+    "Generated",
+    "GoRouter",
+    "Unsupported",
+    "declaration_span",
+    "read_template",
+]
 
 
 def declaration_span(h: Handler, data: bytes) -> tuple[int, int]:
@@ -106,6 +101,21 @@ class Framework:
         (edits wiring a schema in the framework's idiom, fix title) or None."""
         return None
 
+    def input_label(self, h: Handler, kind: str) -> str:
+        """How IV001 names the request data of ``kind`` a handler reads (``req.body``)."""
+        names = h.route.request_names
+        return f"`{names[0]}.{kind}`" if names else f"the request {kind}"
+
+    def bound_struct_fix(
+        self, a, h: Handler, call, fields: list, data: bytes
+    ) -> tuple[list[Edit], str] | None:
+        """IV001 (Go): the request is decoded by ``call`` into a struct whose ``fields`` carry no
+        validation tags: (edits, fix title) or None."""
+        if not self.struct_tag_fix:
+            return None
+        edits = struct_tag_edits(fields, self.tag_key, data)
+        return edits, f'add {self.tag_key}:"required" tags'
+
     def form_validation_fix(
         self, a, h: Handler, forms: list, data: bytes
     ) -> tuple[list[Edit], str] | None:
@@ -130,26 +140,41 @@ class Framework:
 
     # -- generators (ENDPOINT, MIDDLEWARE) -----------------------------------------------------
 
-    def endpoint_file(self, table, ops, language: str, package: str) -> str | None:
-        """ENDPOINT: a new route module with the CRUD ``ops`` of ``table`` (None: not here)."""
+    def endpoint_file(self, table, ops, base: str, language: str, package: str) -> str | None:
+        """ENDPOINT: a new route module with the CRUD ``ops`` of ``table`` (a
+        ``commands.tables.TableInfo``) under the path ``base`` ("/users"); None: not here."""
         return None
 
-    def endpoint_location(self, table, language: str) -> tuple[str, str] | None:
-        """ENDPOINT: (folder relative to the workspace, file name) of the new route module."""
+    def endpoint_location(
+        self, root: str, stem: str, camel: str, language: str
+    ) -> tuple[str, str] | None:
+        """ENDPOINT: (folder relative to ``root``, file name) of the new route module of the
+        table ``stem`` (snake case; ``camel``: camel case)."""
         return None
 
-    def middleware(self, doc: Document, app: str, after: int, indent: str) -> Generated | None:
-        """MIDDLEWARE: the middleware module and the edits wiring it into ``app`` (created in
-        ``doc`` by the statement ending at byte ``after``, indented ``indent``)."""
+    #: MIDDLEWARE: the module it writes beside the app file
+    middleware_filename: str = ""
+
+    def middleware(
+        self, doc: Document, app: str, after: int, indent: str, path: str
+    ) -> Generated | None:
+        """MIDDLEWARE: the text of the module written at ``path`` and the edits wiring it into
+        ``app`` (created in ``doc`` by the statement ending at byte ``after``, indented
+        ``indent``); raises :class:`Unsupported` with a reason."""
+        return None
+
+    def auth_system(self, doc: Document) -> Generated | None:
+        """AUTH_SYSTEM: the JWT access + refresh token module (``filename``: its file name)."""
         return None
 
     # -- templates --------------------------------------------------------------------------------
 
+    #: a sample value for every placeholder its templates use (the tests fill them in and parse)
+    template_samples: dict[str, str] = {"package": "handlers"}
+
     def template(self, name: str, **values: str) -> str:
         """``templates/<framework>/<name>`` with its ``{{placeholders}}`` filled."""
-        folder = self.name.replace("/", "_")
-        raw = resources.files(__package__).joinpath("templates", folder, name).read_text("utf-8")
-        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], raw)
+        return read_template(self.name.replace("/", "_"), name, **values)
 
     def __repr__(self) -> str:
         return f"<framework {self.name}>"
@@ -172,5 +197,13 @@ class GoRouter(Framework):
     #: context methods that decode the request into a struct
     bind_methods: frozenset[str] = frozenset()
 
+    #: MIDDLEWARE writes middleware.go into the app's package
+    middleware_filename = "middleware.go"
+
     def extract(self, document, tree, data):
         return go_routes(document, tree, data, self)
+
+    def middleware(self, doc, app, after, indent, path):
+        if not self.scaffolds:
+            return None
+        return install_middleware(self, doc, app, after, indent, path)

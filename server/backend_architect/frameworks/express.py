@@ -8,7 +8,8 @@ from ..core.findings import Edit
 from ..lang import indent_at, line_start, named_args
 from ..lang import javascript as jslang
 from .kit.zod import zod_fix
-from .base import Framework
+from .kit.node_app import require_typescript
+from .base import Framework, Generated, Unsupported
 from .kit.node_router import KOA, js_routes
 
 _IMPORT = re.compile(rb"""(from\s+|require\()\s*['"]express['"]""")
@@ -26,6 +27,8 @@ class Express(Framework):
     app_creation = re.compile(
         r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*express\(\s*\)", re.M
     )
+
+    middleware_filename = "middleware.ts"
 
     def detects(self, head):
         return not KOA.search(head) and bool(_IMPORT.search(head) or _ROUTER.search(head))
@@ -83,6 +86,34 @@ class Express(Framework):
 
     def validation_fix(self, a, h, kind, data):
         return zod_fix(a, h, kind, data)
+
+    def middleware(self, doc, app, after, indent, path):
+        require_typescript(self, doc)
+        if "errorHandler" in doc.text:
+            raise Unsupported("MIDDLEWARE: an errorHandler is already wired into this app.")
+        off = jslang.after_imports(doc.text)
+        spec = jslang.relative_import(doc.path, path)
+        edits = [
+            Edit(off, off, f'import {{ errorHandler, notFound, requestContext }} from "{spec}";\n'),
+            Edit(after, after, f"{indent}{app}.use(requestContext);\n"),
+        ]
+        m = re.search(rf"^[ \t]*{re.escape(app)}\.listen\(", doc.text, re.M)
+        tail = f"{app}.use(notFound);\n{app}.use(errorHandler);\n"
+        if m:
+            pos = len(doc.text[: m.start()].encode("utf-8"))
+            edits.append(Edit(pos, pos, tail + "\n"))
+        else:
+            end = len(doc.data)
+            edits.append(Edit(end, end, ("" if doc.text.endswith("\n") else "\n") + tail))
+        return Generated(path, self.template("middleware.ts"), edits)
+
+    def auth_system(self, doc):
+        return Generated(
+            "auth.ts",
+            self.template("auth.ts"),
+            library="jsonwebtoken (npm install jsonwebtoken @types/jsonwebtoken)",
+            usage='router.get(path, requireAuth(), handler) / requireAuth("admin")',
+        )
 
 
 FRAMEWORK = Express()

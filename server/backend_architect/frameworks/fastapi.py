@@ -7,6 +7,7 @@ import re
 from ..core.findings import Edit
 from ..lang import indent_at, line_end, named_args
 from ..lang import text
+from .kit.python_app import install_middleware, jwt_auth
 from .base import Framework
 from .kit.python_app import python_setup
 from .kit.python_views import python_routes
@@ -23,6 +24,8 @@ class FastAPI(Framework):
     validation_idiom = "a Pydantic model"
     limiter = "slowapi"
     app_creation = re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:fastapi\.)?FastAPI\(", re.M)
+
+    middleware_filename = "middleware.py"
 
     def detects(self, head):
         return bool(_IMPORT.search(head))
@@ -88,6 +91,12 @@ class FastAPI(Framework):
         for m in re.finditer(rb"status_code\s*=\s*(200|status\.HTTP_200_OK)", btext):
             edits.append(Edit(body.start_byte + m.start(1), body.start_byte + m.end(1), "201"))
         return edits
+
+    def middleware(self, doc, app, after, indent, path):
+        return install_middleware(self, doc, app, after, indent, path)
+
+    def auth_system(self, doc):
+        return jwt_auth(self, 'Depends(current_user) / Depends(require_roles("admin"))')
 
 
 FRAMEWORK = FastAPI()

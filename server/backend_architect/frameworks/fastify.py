@@ -9,6 +9,7 @@ from ..core.findings import Edit
 from ..lang import named_args
 from ..lang import indent_at
 from .kit.schemas import js_add_prop, js_props, kind_of, optional_read
+from .kit.node_app import install_middleware, require_typescript
 from .base import Framework
 from .kit.node_router import KOA, js_routes
 
@@ -28,6 +29,8 @@ class Fastify(Framework):
     app_creation = re.compile(
         r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*(?:Fastify|fastify)\(", re.M
     )
+
+    middleware_filename = "middleware.ts"
 
     def detects(self, head):
         return not KOA.search(head) and bool(_IMPORT.search(head))
@@ -161,6 +164,10 @@ class Fastify(Framework):
                 ]
         kinds = " and ".join(key for kind, key in keys if kind in trees)
         return edits, f"add a route schema for the {kinds} the handler reads"
+
+    def middleware(self, doc, app, after, indent, path):
+        require_typescript(self, doc)
+        return install_middleware(self, doc, app, after, indent, path)
 
 
 FRAMEWORK = Fastify()

@@ -8,6 +8,7 @@ from ..core.findings import Edit
 from ..lang import indent_at, line_end
 from ..core import languages
 from ..lang import text
+from .kit.python_app import install_middleware, jwt_auth
 from .base import Framework
 from .kit.python_app import python_setup
 from .kit.python_views import python_routes
@@ -24,6 +25,8 @@ class Flask(Framework):
     validation_idiom = "a marshmallow/Pydantic schema"
     limiter = "flask-limiter"
     app_creation = re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:flask\.)?Flask\(", re.M)
+
+    middleware_filename = "middleware.py"
 
     def detects(self, head):
         return bool(_IMPORT.search(head))
@@ -67,6 +70,12 @@ class Flask(Framework):
                 continue
             edits.append(Edit(v.end_byte, v.end_byte, ", 201"))
         return edits
+
+    def middleware(self, doc, app, after, indent, path):
+        return install_middleware(self, doc, app, after, indent, path)
+
+    def auth_system(self, doc):
+        return jwt_auth(self, '@login_required() / @login_required("admin")')
 
 
 FRAMEWORK = Flask()

@@ -9,6 +9,7 @@ from ..lang import go as golang
 from ..lang import named_args
 from ..lang import indent_at, line_start
 from .kit.schemas import camel, model_name, unique_name
+from .base import Generated
 from .base import GoRouter
 from .kit.go_router import GO_BIND_METHODS, created_status_edits
 
@@ -106,6 +107,14 @@ class Gin(GoRouter):
         return (
             edits,
             f"generate struct {struct} with binding tags from the fields the handler reads",
+        )
+
+    def auth_system(self, doc):
+        return Generated(
+            "auth.go",
+            self.template("auth.go", package=golang.package_name(doc.text)),
+            library="golang-jwt (go get github.com/golang-jwt/jwt/v5)",
+            usage='r.GET(path, AuthRequired(), handler) / AuthRequired("admin")',
         )
 
 

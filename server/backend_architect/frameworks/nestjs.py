@@ -22,6 +22,7 @@ from ..lang import is_string, named_args, string_value, text
 from ..core.findings import Edit
 from ..lang import indent_at, line_start
 from ..lang import javascript as jslang
+from .kit.node_app import install_middleware
 from .base import Framework
 from .kit.node_router import KOA, _js_object_props
 
@@ -252,6 +253,8 @@ class NestJS(Framework):
         re.M,
     )
 
+    middleware_filename = "middleware.ts"
+
     def detects(self, head):
         return not KOA.search(head) and bool(_IMPORT.search(head))
 
@@ -279,6 +282,9 @@ class NestJS(Framework):
 
     def default_status(self, h):
         return 201 if h.route.method == "POST" else 200
+
+    def middleware(self, doc, app, after, indent, path):
+        return install_middleware(self, doc, app, after, indent, path)
 
 
 FRAMEWORK = NestJS()

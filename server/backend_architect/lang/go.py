@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import tree_sitter as ts
 
 from ..core.findings import Edit
@@ -29,3 +31,9 @@ def add_import(data: bytes, tree: ts.Tree, path: str | list[str]) -> Edit | None
     pkg = next((c for c in tree.root_node.named_children if c.type == "package_clause"), None)
     at = pkg.end_byte if pkg is not None else 0
     return Edit(at, at, f'\n\nimport (\n\t"{path}"\n)')
+
+
+def package_name(source: str) -> str:
+    """The package a Go file declares ("main" when it declares none)."""
+    m = re.search(r"^package\s+(\w+)", source, re.M)
+    return m.group(1) if m else "main"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import tree_sitter as ts
@@ -58,3 +59,22 @@ def import_names(data: bytes, tree: ts.Tree, module: str, names: list[str]) -> E
         f'import {{ {", ".join(names)} }} from "{module}";',
         f'const {{ {", ".join(names)} }} = require("{module}");',
     )
+
+
+def after_imports(source: str) -> int:
+    """The byte offset after the last ``import`` / ``require`` line."""
+    last = 0
+    offset = 0
+    for line in source.splitlines(keepends=True):
+        offset += len(line.encode("utf-8"))
+        if re.match(r"\s*(import\s|const\s+\w+\s*=\s*require\()", line):
+            last = offset
+    return last
+
+
+def relative_import(importer: str, module_file: str) -> str:
+    """The specifier ``importer`` uses for ``module_file`` ("./middleware")."""
+    rel = os.path.relpath(os.path.splitext(module_file)[0], os.path.dirname(importer)).replace(
+        os.sep, "/"
+    )
+    return rel if rel.startswith(".") else "./" + rel

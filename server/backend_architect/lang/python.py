@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 import tree_sitter as ts
 
 from ..core.findings import Edit
@@ -50,3 +53,39 @@ def import_names(data: bytes, tree, module: str, names: list[str]) -> Edit | Non
         last = imported[-1]
         return Edit(last.end_byte, last.end_byte, "".join(", " + n for n in missing))
     return add_import(data, tree, f"from {module} import {', '.join(names)}")
+
+
+def after_imports(source: str) -> int:
+    """The byte offset after a module's last top-level import (after its docstring when none)."""
+    last = 0
+    offset = 0
+    in_doc = False
+    for line in source.splitlines(keepends=True):
+        offset += len(line.encode("utf-8"))
+        if re.match(r"(from\s+\S+\s+import\b|import\s+\S)", line) and not in_doc:
+            last = offset
+        if line.count('"""') == 1:
+            in_doc = not in_doc
+    if last == 0:
+        m = re.match(rb'\s*(?:"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\')[^\n]*\n', source.encode("utf-8"))
+        last = m.end() if m else 0
+    return last
+
+
+def module_path(path: str) -> tuple[str, str]:
+    """(package root folder, dotted module of ``path``) walking up through __init__.py files."""
+    folder = os.path.dirname(path)
+    parts = [os.path.splitext(os.path.basename(path))[0]]
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parts.insert(0, os.path.basename(folder))
+        folder = os.path.dirname(folder)
+    return folder, ".".join(parts)
+
+
+def import_name(importer: str, module_file: str) -> str:
+    """How the Python file ``importer`` imports ``module_file`` (a module beside it or in its package)."""
+    _, app_module = module_path(importer)
+    _, mod = module_path(module_file)
+    if "." not in app_module:
+        mod = os.path.splitext(os.path.basename(module_file))[0]
+    return mod

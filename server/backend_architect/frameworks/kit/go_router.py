@@ -21,7 +21,9 @@ from ...app.model import (
 from ...core import languages
 from ...core.document import Document
 from ...core.findings import Edit
+from ...lang import go as golang
 from ...lang import is_string, named_args, string_value, text
+from .output import Generated, Unsupported
 
 
 GO_CALLS = "(call_expression function: (selector_expression operand: (_) @obj field: (field_identifier) @field) arguments: (argument_list) @args) @call"
@@ -389,3 +391,11 @@ def created_status_edits(h: Handler, data: bytes) -> list:
             )
         )
     return edits
+
+
+def install_middleware(fw, doc, app: str, after: int, indent: str, path: str):
+    """Gin / Echo / Fiber: ``InstallMiddleware(app)`` from a file of the same package."""
+    if "InstallMiddleware(" in doc.text:
+        raise Unsupported("MIDDLEWARE: InstallMiddleware is already wired into this app.")
+    text = fw.template("middleware.go", package=golang.package_name(doc.text))
+    return Generated(path, text, [Edit(after, after, f"{indent}InstallMiddleware({app})\n")])

@@ -7,6 +7,7 @@ import re
 
 from ...core.findings import Edit
 from ...lang import python as pylang
+from .output import Generated, Unsupported, read_template
 from ...lang import top_level_statement_end
 
 
@@ -33,3 +34,22 @@ def python_setup(a, data, imports, define, app_re, app_line):
         end = top_level_statement_end(a.tree, app.start(), data)
         edits.append(Edit(end, end, "\n" + app_line.format(app=app.group(1).decode())))
     return edits
+
+
+def install_middleware(fw, doc, app: str, after: int, indent: str, path: str) -> Generated:
+    """FastAPI / Flask: ``install_middleware(app)`` from a module beside the app."""
+    if "install_middleware(" in doc.text:
+        raise Unsupported("MIDDLEWARE: install_middleware is already wired into this app.")
+    mod = pylang.import_name(doc.path, path)
+    off = pylang.after_imports(doc.text)
+    edits = [
+        Edit(off, off, f"from {mod} import install_middleware\n"),
+        Edit(after, after, f"{indent}install_middleware({app})\n"),
+    ]
+    return Generated(path, fw.template("middleware.py"), edits)
+
+
+def jwt_auth(fw, usage: str) -> Generated:
+    """FastAPI / Flask: the shared token functions plus the framework's dependencies."""
+    text = read_template("_shared", "jwt_tokens.py") + fw.template("auth_dependencies.py")
+    return Generated("auth.py", text, library="PyJWT (pip install pyjwt)", usage=usage)

@@ -237,13 +237,7 @@ def rust_type(sql_type: str) -> str:
     return "String"  # text, varchar, uuid, dates: sent as strings
 
 
-def endpoint_location(table) -> tuple[str, str]:
-    from ...commands import naming
-
-    return "src/handlers", f"{naming.snake(table.name)}.rs"
-
-
-def endpoint_values(table, ops) -> dict[str, str]:
+def endpoint_values(table, ops, base: str | None = None) -> dict[str, str]:
     from ...commands import naming
 
     ent = naming.pascal(naming.singular(table.name))
@@ -262,11 +256,22 @@ def endpoint_values(table, ops) -> dict[str, str]:
         "Entity": ent,
         "entity": naming.snake(naming.singular(table.name)),
         "table": table.name,
-        "base": "/" + naming.snake(table.name).replace("_", "-"),
+        "base": base or "/" + naming.snake(table.name).replace("_", "-"),
         "body_fields": "\n".join(body) if body else "    // no writable columns",
         "sortable": sortable,
     }
 
 
-def endpoint_file(fw, table, ops) -> str:
-    return fw.template("endpoint.rs", **endpoint_values(table, ops))
+def endpoint_file(fw, table, ops, base: str | None = None) -> str:
+    return fw.template("endpoint.rs", **endpoint_values(table, ops, base))
+
+
+# a value for each placeholder of the Rust templates (the template tests fill them and parse)
+TEMPLATE_SAMPLES = {
+    "Entity": "BlogPost",
+    "entity": "blog_post",
+    "table": "blog_posts",
+    "base": "/blog-posts",
+    "body_fields": "    #[validate(length(min = 1, max = 200))]\n    pub title: String,",
+    "sortable": '"id", "title"',
+}

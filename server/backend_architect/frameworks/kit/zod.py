@@ -22,37 +22,7 @@ def zod_fix(a, h: Handler, kind: str, data: bytes) -> tuple[list[Edit], str] | N
     if body is None or body.type != "statement_block":
         return None
     req = route.request_names[0]
-    tree = {}
-    optional = set()
-    for r in reads:
-        node = tree
-        parts = r.name.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                break
-        else:
-            node.setdefault(parts[-1], None)
-        before = data[max(0, r.start - 8) : r.start]
-        after = data[r.end : r.end + 6]
-        if before.rstrip().endswith(b"typeof") or after.lstrip().startswith((b"??", b"||")):
-            optional.add(r.name)
-
-    def render(node, prefix, indent):
-        parts = []
-        for k, v in node.items():
-            path = f"{prefix}.{k}" if prefix else k
-            if isinstance(v, dict):
-                inner = render(v, path, indent + "  ")
-                parts.append(f"{indent}  {k}: z.object({{\n{inner}\n{indent}  }}),")
-            else:
-                t = {
-                    "int": "z.coerce.number()" if kind == "query" else "z.number()",
-                    "bool": "z.boolean()",
-                    "str": "z.string()",
-                }[kind_of(k)]
-                parts.append(f"{indent}  {k}: {t}{'.optional()' if path in optional else ''},")
-        return "\n".join(parts)
+    tree, optional = field_tree(reads, data)
 
     schema = unique_name(model_name(h, "Body" if kind == "body" else "Query", upper=False), data)
     local = "body" if kind == "body" else "query"
@@ -64,9 +34,7 @@ def zod_fix(a, h: Handler, kind: str, data: bytes) -> tuple[list[Edit], str] | N
         stmt = stmt.parent
     start = line_start(data, stmt.start_byte)
     indent = indent_at(data, stmt.start_byte)
-    schema_text = (
-        f"{indent}const {schema} = z.object({{\n{render(tree, '', indent)}\n{indent}}});\n\n"
-    )
+    schema_text = f"{indent}const {schema} = z.object({{\n{zod_fields(tree, optional, kind, indent)}\n{indent}}});\n\n"
     edits = [Edit(start, start, schema_text)]
     first_stmt = body.named_children[0] if body.named_children else None
     inner_indent = (
@@ -94,3 +62,43 @@ def zod_fix(a, h: Handler, kind: str, data: bytes) -> tuple[list[Edit], str] | N
     if imp is not None:
         edits.append(imp)
     return edits, f"generate zod schema {schema} from the fields the handler reads"
+
+
+def field_tree(reads, data: bytes) -> tuple[dict, set[str]]:
+    """The dotted field names of ``reads`` as a tree ({"user": {"email": None}}), and the names
+    read as optional (``typeof x``, ``x ?? d``, ``x || d``)."""
+    tree: dict = {}
+    optional = set()
+    for r in reads:
+        node = tree
+        parts = r.name.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node.setdefault(parts[-1], None)
+        before = data[max(0, r.start - 8) : r.start]
+        after = data[r.end : r.end + 6]
+        if before.rstrip().endswith(b"typeof") or after.lstrip().startswith((b"??", b"||")):
+            optional.add(r.name)
+    return tree, optional
+
+
+def zod_fields(tree: dict, optional: set[str], kind: str, indent: str, prefix: str = "") -> str:
+    """The lines inside ``z.object({...})`` for a field tree (types guessed from the names;
+    query values are strings, so numbers are coerced)."""
+    parts = []
+    for k, v in tree.items():
+        path = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, dict):
+            inner = zod_fields(v, optional, kind, indent + "  ", path)
+            parts.append(f"{indent}  {k}: z.object({{\n{inner}\n{indent}  }}),")
+        else:
+            t = {
+                "int": "z.coerce.number()" if kind == "query" else "z.number()",
+                "bool": "z.boolean()",
+                "str": "z.string()",
+            }[kind_of(k)]
+            parts.append(f"{indent}  {k}: {t}{'.optional()' if path in optional else ''},")
+    return "\n".join(parts)

@@ -7,7 +7,6 @@ from backend_architect.frameworks.kit.schemas import (
     find_go_struct,
     kind_of,
     model_name,
-    struct_tag_edits,
     unique_name,
 )
 from backend_architect.app.routes import Handler
@@ -467,11 +466,7 @@ class UnvalidatedRequestInput(Rule):
         idiom = fw.validation_idiom
         made = fw.validation_fix(a, h, kind, data)
         fix = self.fix(made[0], title=made[1]) if made else None
-        where = (
-            f"`{h.route.request_names[0]}.{kind}`"
-            if h.route.request_names
-            else f"the request {kind}"
-        )
+        where = fw.input_label(h, kind)
         yield self.finding(
             reads[0].start,
             reads[0].end,
@@ -609,13 +604,8 @@ class UnvalidatedRequestInput(Rule):
             fields = [f for f in struct.named_children if f.type == "field_declaration"]
             if not fields or any(re.search(tag_key + r":", text(f, data)) for f in fields):
                 continue
-            fix = (
-                self.fix(
-                    struct_tag_edits(fields, tag_key, data), title=f'add {tag_key}:"required" tags'
-                )
-                if fw.struct_tag_fix
-                else None
-            )
+            made = fw.bound_struct_fix(a, h, call, fields, data)
+            fix = self.fix(made[0], title=made[1]) if made else None
             yield self.finding(
                 call.start_byte,
                 call.end_byte,
