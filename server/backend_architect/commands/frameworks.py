@@ -85,7 +85,7 @@ def workspace_routes(
         return [], [], ROUTES_MISSING
     routes: list = []
     docs: list = []
-    paths = list(workspace_files(root, APP_LANGUAGES))
+    paths = list(workspace_files(root, (*APP_LANGUAGES, "rust")))  # Axum / Actix routes too
     for i, path in enumerate(paths):
         doc = open_or_read(session, path, server)
         if doc is None:
