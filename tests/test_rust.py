@@ -374,3 +374,22 @@ def test_generate_middleware_writes_the_module_beside_main_and_wires_it(
     )
     assert wired in app.read_text() and languages.error_count(app.read_text(), "rust") == 0
     assert languages.error_count((root / "src" / "middleware.rs").read_text(), "rust") == 0
+
+
+def test_a_fix_inside_a_rust_string_escapes_its_quotes(tmp_path, capsys):
+    from backend_architect.cli import main
+
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "001_init.sql").write_text(
+        'CREATE TABLE accounts (id bigint PRIMARY KEY, "Full Name" text, email text);\n'
+    )
+    src = tmp_path / "db.rs"
+    src.write_text(
+        'fn f() {\n    sqlx::query!("SELECT * FROM accounts");\n    sqlx::query!(r#"SELECT * FROM accounts"#);\n}\n'
+    )
+    main(["check", "--select", "QO001", "--fix", "--no-cache", str(tmp_path)])
+    capsys.readouterr()
+    fixed = src.read_text()
+    assert 'sqlx::query!("SELECT id, \\"Full Name\\", email FROM accounts");' in fixed
+    assert 'sqlx::query!(r#"SELECT id, "Full Name", email FROM accounts"#);' in fixed
+    assert languages.error_count(fixed, "rust") == 0

@@ -529,7 +529,39 @@ class RustSql:
         if fragment:
             site.extra["fragment"] = True
         region.meta["site"] = site
+        region.meta["fix_hook"] = self._escape_fix
         return site
+
+    def _escape_fix(self, finding):
+        """SQL a fix writes into a ``"..."`` literal gets its ``"`` and ``\\`` escaped (a quoted
+        identifier would otherwise end the Rust string); a raw string that cannot hold the text
+        loses the fix."""
+        fix = finding.fix
+        if fix is None:
+            return finding
+        from dataclasses import replace
+
+        from ..core.findings import Edit
+
+        edits = []
+        for e in fix.edits:
+            node = self.tree.root_node.descendant_for_byte_range(e.start, e.end)
+            while node is not None and node.type not in ("string_literal", "raw_string_literal"):
+                node = node.parent
+            if node is None or not node.start_byte < e.start <= e.end < node.end_byte:
+                edits.append(e)
+            elif node.type == "string_literal":
+                edits.append(
+                    Edit(e.start, e.end, e.new_text.replace("\\", "\\\\").replace('"', '\\"'))
+                )
+            else:
+                hashes = text(node, self.data).split('"', 1)[0].count("#")
+                if '"' + "#" * hashes in e.new_text:
+                    finding.fix = None
+                    return finding
+                edits.append(e)
+        finding.fix = replace(fix, edits=tuple(edits))
+        return finding
 
 
 def chain_top(call):
