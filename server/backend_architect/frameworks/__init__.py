@@ -64,6 +64,7 @@ from . import (
     flask,
     gin,
     gorilla,
+    hono,
     nestjs,
     nethttp,
 )
@@ -74,6 +75,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     fastapi.FRAMEWORK,
     flask.FRAMEWORK,
     django.FRAMEWORK,
+    hono.FRAMEWORK,
     nestjs.FRAMEWORK,
     fastify.FRAMEWORK,
     express.FRAMEWORK,

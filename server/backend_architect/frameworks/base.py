@@ -57,6 +57,8 @@ class Framework:
     #: object is read: req.body, request.json, c.Query), "dto" (typed, decorated
     #: parameters: NestJS) or "bind" (Go: decoded into a struct)
     input_style: str = "request"
+    #: Python: a handler parameter annotated ``dict`` / ``Any`` is the request body (FastAPI)
+    typed_body_params: bool = False
     #: Go: the struct tag key validation reads ("binding" for Gin, "validate" elsewhere)
     tag_key: str = "validate"
     #: Go: IV001 may fix a bound struct by adding ``tag_key:"required"`` tags
@@ -99,6 +101,13 @@ class Framework:
     ) -> tuple[list[Edit], str] | None:
         """IV001 for a ``request``-style handler reading ``kind`` (body/query) unchecked:
         (edits wiring a schema in the framework's idiom, fix title) or None."""
+        return None
+
+    def body_param_fix(
+        self, a, h: Handler, p, ptype, pname: str, fields: list, data: bytes
+    ) -> tuple[list[Edit], str] | None:
+        """IV001 (``typed_body_params``): the body parameter ``p`` annotated ``ptype`` is read
+        field by field (``fields``): (edits typing it with a model, fix title) or None."""
         return None
 
     def input_label(self, h: Handler, kind: str) -> str:

@@ -8,6 +8,17 @@ import re
 from ..app import mounts
 from ..core.findings import Edit
 from ..lang import indent_at, line_start
+from ..lang import python as pylang
+from .kit.python_validation import (
+    collect_fields,
+    free_name,
+    module_statement,
+    one_kind,
+    prologue,
+    py_model_name,
+    raw_reads,
+)
+from .kit.schemas import unique_name
 from .base import Framework
 from .kit.python_app import python_setup
 from .kit.python_views import python_routes
@@ -89,6 +100,65 @@ class Django(Framework):
                     Edit(body.start_byte + close - 1, body.start_byte + close - 1, ", status=201")
                 )
         return edits
+
+    def validation_fix(self, a, h, kind, data):
+        return self._request_fix(a, h, raw_reads(h), data)
+
+    def _request_fix(self, a, h, raw, data):
+        """Validate with a ``forms.Form`` at the top of a Django view; reads become ``form.cleaned_data[...]``."""
+        req = h.route.request_names[0] if h.route.request_names else "request"
+        kind, attrs = one_kind(raw, data)
+        if kind == "body" and attrs == {"body"} and all(r[2].type == "call" for r in raw):
+            source = f"json.loads({req}.body)"  # only json.loads(request.body): the holder is the loads call
+        elif kind == "form" and attrs == {"POST"}:
+            source = f"{req}.POST"
+        elif kind == "query" and attrs == {"GET"}:
+            source = f"{req}.GET"
+        else:
+            return None  # request.data (DRF: a serializer is the idiom), request.FILES, several sources
+        var = free_name(h, ("form", "input_form"), data)
+        if var is None:
+            return None
+        collected = collect_fields(h, raw, data, lambda f: f'{var}.cleaned_data["{f}"]')
+        if collected is None:
+            return None
+        fields, edits, types = collected
+        suffix = {"body": "Form", "form": "Form", "query": "QueryForm"}[kind]
+        cls = unique_name(py_model_name(h, suffix), data)
+        edits.append(
+            prologue(
+                h,
+                data,
+                [
+                    f"{var} = {cls}({source})",
+                    f"if not {var}.is_valid():",
+                    '    return JsonResponse({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
+                    f'{{"field": field, "message": message}} for field, messages in {var}.errors.items() for message in messages]}}}}, status=422)',
+                ],
+            )
+        )
+        optional = {}
+        for fname, _, _, opt in fields:
+            optional[fname] = optional.get(fname, True) and opt
+        lines = [f"class {cls}(forms.Form):"]
+        for fname, opt in optional.items():
+            field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(
+                types.get(fname), "CharField"
+            )
+            if field == "BooleanField":
+                opt = True  # a BooleanField is required to be true unless required=False
+            lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
+        at = line_start(data, module_statement(h.node).start_byte)
+        edits.append(Edit(at, at, "\n".join(lines) + "\n\n\n"))
+        for imp in (
+            None
+            if re.search(rb"^from django import[^\n]*\bforms\b", data, re.M)
+            else pylang.add_import(data, a.tree, "from django import forms"),
+            pylang.import_names(data, a.tree, "django.http", ["JsonResponse"]),
+        ):
+            if imp is not None:
+                edits.append(imp)
+        return edits, f"generate form {cls} from the fields the handler reads"
 
 
 def _close(data, i):

@@ -8,6 +8,8 @@ from ..core.findings import Edit
 from ..lang import indent_at, line_end, named_args
 from ..lang import text
 from .kit.python_app import install_middleware, jwt_auth
+from .kit.python_validation import pydantic_class, raw_reads
+from .kit.schemas import model_name, unique_name
 from .base import Framework
 from .kit.python_app import python_setup
 from .kit.python_views import python_routes
@@ -26,6 +28,8 @@ class FastAPI(Framework):
     app_creation = re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:fastapi\.)?FastAPI\(", re.M)
 
     middleware_filename = "middleware.py"
+
+    typed_body_params = True
 
     def detects(self, head):
         return bool(_IMPORT.search(head))
@@ -97,6 +101,52 @@ class FastAPI(Framework):
 
     def auth_system(self, doc):
         return jwt_auth(self, 'Depends(current_user) / Depends(require_roles("admin"))')
+
+    def validation_fix(self, a, h, kind, data):
+        bodies = [r for r in raw_reads(h) if r[0].kind == "body"]
+        if kind != "body" or len(bodies) != 1 or not bodies[0][1]:
+            return None
+        return self._request_fix(a, h, bodies[0], data)
+
+    def _request_fix(self, a, h, raw, data):
+        read, variable, holder, _ = raw
+        fields = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
+        if not fields:
+            return None
+        model = unique_name(model_name(h, "Body"), data)
+        params = h.node.child_by_field_name("parameters")
+        param_name = (
+            "body"
+            if not re.search(rb"\bbody\b", data[h.node.start_byte : h.node.end_byte])
+            else "payload"
+        )
+        existing = named_args(params)
+        insert = f"{param_name}: {model}" + (", " if existing else "")
+        edits = [
+            Edit(params.start_byte + 1, params.start_byte + 1, insert),
+            Edit(holder.start_byte, holder.end_byte, f"{param_name}.model_dump()"),
+        ]
+        edits += pydantic_class(a, h, model, fields, data)
+        return edits, f"generate Pydantic model {model} from the fields the handler reads"
+
+    def body_param_fix(self, a, h, p, ptype, pname, fields, data):
+        if not fields:
+            return None
+        body = h.node.child_by_field_name("body")
+        uses = [
+            m.start()
+            for m in re.finditer(
+                rb"\b" + re.escape(pname.encode()) + rb"\b", data[body.start_byte : body.end_byte]
+            )
+        ]
+        if len(uses) != len(fields):
+            return None  # the dict is also used as a whole: rewriting accesses would not be enough
+        model = unique_name(model_name(h, "Body"), data)
+        edits = [Edit(ptype.start_byte, ptype.end_byte, model)]
+        for fname, s, e, optional in fields:
+            edits.append(Edit(s, e, f"{pname}.{fname}"))
+        edits += pydantic_class(a, h, model, fields, data)
+        return edits, f"generate Pydantic model {model} from the fields the handler reads"
 
 
 FRAMEWORK = FastAPI()

@@ -3,13 +3,11 @@ import re
 from backend_architect import frameworks
 from backend_architect.app import checks
 from backend_architect.frameworks.kit.schemas import (
-    camel,
     find_go_struct,
     kind_of,
     model_name,
     unique_name,
 )
-from backend_architect.app.routes import Handler
 from backend_architect.frameworks.kit.python_views import py_fields_of
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
@@ -21,7 +19,6 @@ from backend_architect.lang import (
     text,
 )
 from backend_architect.lang import javascript as jslang
-from backend_architect.lang import python as pylang
 
 NEST_VALIDATOR_RE = re.compile(
     r"@(Is\w+|Min|Max|Length|MinLength|MaxLength|Matches|Validate\w*|Type|Allow|Equals|Contains|Array\w*|ValidateNested)\b"
@@ -63,14 +60,6 @@ def _checked_inline(
             rest,
         )
     )
-
-
-def _py_model_name(h: Handler, suffix: str) -> str:
-    """Like _model_name; a class-based view's ``OrderView.post`` gives ``OrderPost``."""
-    cls, _, meth = h.route.handler.rpartition(".")
-    if cls and meth.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-        return camel(re.sub(r"(API)?View$", "", cls.rsplit(".", 1)[-1]) + " " + meth, True) + suffix
-    return model_name(h, suffix)
 
 
 class UnvalidatedRequestInput(Rule):
@@ -199,10 +188,9 @@ class UnvalidatedRequestInput(Rule):
 
     def _python(self, ctx, a, h, data, framework):
         route = h.route
-        fw = route.framework
         idiom = framework.validation_idiom
-        # FastAPI: a parameter annotated dict / Any is a body nobody checks
-        if fw == "fastapi":
+        # a parameter annotated dict / Any is a body nobody checks (FastAPI)
+        if framework.typed_body_params:
             for p in named_args(h.node.child_by_field_name("parameters")):
                 ptype = p.child_by_field_name("type")
                 if ptype is None or p.type not in ("typed_parameter", "typed_default_parameter"):
@@ -217,8 +205,9 @@ class UnvalidatedRequestInput(Rule):
                     (c for c in p.named_children if c.type == "identifier"), None
                 )
                 pname = text(pname_node, data)
-                fields = list(self._py_param_fields(h, pname, data))
-                fix = self._fastapi_param_fix(ctx, a, h, p, ptype, pname, fields, data)
+                fields = list(py_fields_of(pname, h.node.child_by_field_name("body"), data))
+                made = framework.body_param_fix(a, h, p, ptype, pname, fields, data)
+                fix = self.fix(made[0], title=made[1]) if made else None
                 names = sorted({f[0] for f in fields})
                 yield self.finding(
                     p.start_byte,
@@ -252,18 +241,8 @@ class UnvalidatedRequestInput(Rule):
             {r.name for r in route.reads if r.name and r.kind == read.kind}
             | {f[1] for f in h.extra.get("fields", []) if f[0] is read}
         )
-        fix = None
-        if (
-            fw == "fastapi"
-            and read.kind == "body"
-            and variable
-            and len([r for r in raw if r[0].kind == "body"]) == 1
-        ):
-            fix = self._fastapi_request_fix(ctx, a, h, first, data)
-        elif fw == "flask":
-            fix = self._flask_fix(a, h, raw, data)
-        elif fw == "django":
-            fix = self._django_fix(a, h, raw, data)
+        made = framework.validation_fix(a, h, read.kind, data)
+        fix = self.fix(made[0], title=made[1]) if made else None
         where = text_of(data, read.start, read.end)
         yield self.finding(
             read.start,
@@ -273,175 +252,6 @@ class UnvalidatedRequestInput(Rule):
             fields=_fields_note(names),
             idiom=idiom,
         )
-
-    def _py_param_fields(self, h, pname, data):
-        body = h.node.child_by_field_name("body")
-        return list(py_fields_of(pname, body, data))
-
-    def _fastapi_param_fix(self, ctx, a, h, p, ptype, pname, fields, data):
-        if not fields:
-            return None
-        body = h.node.child_by_field_name("body")
-        uses = [
-            m.start()
-            for m in re.finditer(
-                rb"\b" + re.escape(pname.encode()) + rb"\b", data[body.start_byte : body.end_byte]
-            )
-        ]
-        if len(uses) != len(fields):
-            return None  # the dict is also used as a whole: rewriting accesses would not be enough
-        model = unique_name(model_name(h, "Body"), data)
-        edits = [Edit(ptype.start_byte, ptype.end_byte, model)]
-        for fname, s, e, optional in fields:
-            edits.append(Edit(s, e, f"{pname}.{fname}"))
-        edits += self._pydantic_class(a, h, model, fields, data)
-        return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
-
-    def _fastapi_request_fix(self, ctx, a, h, raw, data):
-        read, variable, holder, _ = raw
-        fields = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
-        if not fields:
-            return None
-        model = unique_name(model_name(h, "Body"), data)
-        params = h.node.child_by_field_name("parameters")
-        param_name = (
-            "body"
-            if not re.search(rb"\bbody\b", data[h.node.start_byte : h.node.end_byte])
-            else "payload"
-        )
-        existing = named_args(params)
-        insert = f"{param_name}: {model}" + (", " if existing else "")
-        edits = [
-            Edit(params.start_byte + 1, params.start_byte + 1, insert),
-            Edit(holder.start_byte, holder.end_byte, f"{param_name}.model_dump()"),
-        ]
-        edits += self._pydantic_class(a, h, model, fields, data)
-        return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
-
-    def _pydantic_class(self, a, h, model, fields, data, types=None, imports=True):
-        seen = {}
-        for fname, s, e, optional in fields:
-            seen[fname] = seen.get(fname, True) and optional
-        lines = [f"class {model}(BaseModel):"]
-        for fname, optional in seen.items():
-            t = types.get(fname, "str") if types is not None else kind_of(fname)
-            lines.append(f"    {fname}: {t} | None = None" if optional else f"    {fname}: {t}")
-        start = line_start(data, _module_statement(h.node).start_byte)
-        edits = [Edit(start, start, "\n".join(lines) + "\n\n\n")]
-        imp = pylang.add_import(data, a.tree, "from pydantic import BaseModel") if imports else None
-        if imp is not None and not re.search(rb"from pydantic import[^\n]*\bBaseModel\b", data):
-            edits.append(imp)
-        return edits
-
-    def _flask_fix(self, a, h, raw, data):
-        """Validate with a Pydantic model at the top of a Flask view; reads become ``body.<field>``."""
-        req = h.route.request_names[0] if h.route.request_names else "request"
-        kind, attrs = _one_kind(raw, data)
-        if kind == "body" and attrs <= {"json", "get_json", "data"}:
-            source = (
-                f"{req}.get_json(force=True, silent=True) or {{}}"
-                if "data" in attrs
-                else f"{req}.get_json(silent=True) or {{}}"
-            )
-        elif kind == "query" and attrs <= {"args", "values"}:
-            source = f"{req}.values.to_dict()" if "values" in attrs else f"{req}.args.to_dict()"
-        elif kind == "form" and attrs == {"form"}:
-            source = f"{req}.form.to_dict()"
-        else:
-            return None  # several sources, request.files, ...: not one Pydantic model
-        var = _free_name(
-            h,
-            {
-                "body": ("body", "payload"),
-                "query": ("query", "params"),
-                "form": ("form", "form_data"),
-            }[kind],
-            data,
-        )
-        collected = _collect_py_fields(h, raw, data, lambda f: f"{var}.{f}")
-        if var is None or collected is None:
-            return None
-        fields, edits, types = collected
-        model = unique_name(
-            _py_model_name(h, {"body": "Body", "query": "Query", "form": "Form"}[kind]), data
-        )
-        edits.append(
-            _py_prologue(
-                h,
-                data,
-                [
-                    "try:",
-                    f"    {var} = {model}.model_validate({source})",
-                    "except ValidationError as e:",
-                    '    return jsonify({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
-                    '{"field": ".".join(map(str, err["loc"])), "message": err["msg"]} for err in e.errors()]}}), 422',
-                ],
-            )
-        )
-        edits += self._pydantic_class(a, h, model, fields, data, types, imports=False)
-        for imp in (
-            pylang.import_names(data, a.tree, "pydantic", ["BaseModel", "ValidationError"]),
-            pylang.import_names(data, a.tree, "flask", ["jsonify"]),
-        ):
-            if imp is not None:
-                edits.append(imp)
-        return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
-
-    def _django_fix(self, a, h, raw, data):
-        """Validate with a ``forms.Form`` at the top of a Django view; reads become ``form.cleaned_data[...]``."""
-        req = h.route.request_names[0] if h.route.request_names else "request"
-        kind, attrs = _one_kind(raw, data)
-        if kind == "body" and attrs == {"body"} and all(r[2].type == "call" for r in raw):
-            source = f"json.loads({req}.body)"  # only json.loads(request.body): the holder is the loads call
-        elif kind == "form" and attrs == {"POST"}:
-            source = f"{req}.POST"
-        elif kind == "query" and attrs == {"GET"}:
-            source = f"{req}.GET"
-        else:
-            return None  # request.data (DRF: a serializer is the idiom), request.FILES, several sources
-        var = _free_name(h, ("form", "input_form"), data)
-        if var is None:
-            return None
-        collected = _collect_py_fields(h, raw, data, lambda f: f'{var}.cleaned_data["{f}"]')
-        if collected is None:
-            return None
-        fields, edits, types = collected
-        suffix = {"body": "Form", "form": "Form", "query": "QueryForm"}[kind]
-        cls = unique_name(_py_model_name(h, suffix), data)
-        edits.append(
-            _py_prologue(
-                h,
-                data,
-                [
-                    f"{var} = {cls}({source})",
-                    f"if not {var}.is_valid():",
-                    '    return JsonResponse({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
-                    f'{{"field": field, "message": message}} for field, messages in {var}.errors.items() for message in messages]}}}}, status=422)',
-                ],
-            )
-        )
-        optional = {}
-        for fname, _, _, opt in fields:
-            optional[fname] = optional.get(fname, True) and opt
-        lines = [f"class {cls}(forms.Form):"]
-        for fname, opt in optional.items():
-            field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(
-                types.get(fname), "CharField"
-            )
-            if field == "BooleanField":
-                opt = True  # a BooleanField is required to be true unless required=False
-            lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
-        at = line_start(data, _module_statement(h.node).start_byte)
-        edits.append(Edit(at, at, "\n".join(lines) + "\n\n\n"))
-        for imp in (
-            None
-            if re.search(rb"^from django import[^\n]*\bforms\b", data, re.M)
-            else pylang.add_import(data, a.tree, "from django import forms"),
-            pylang.import_names(data, a.tree, "django.http", ["JsonResponse"]),
-        ):
-            if imp is not None:
-                edits.append(imp)
-        return self.fix(edits, title=self.fix_title.format(schema=f"form {cls}"))
 
     # -- Express / Fastify ----------------------------------------------------------------
 
@@ -634,137 +444,6 @@ class UnvalidatedRequestInput(Rule):
                 fields=_fields_note(names),
                 idiom=fw.form_idiom,
             )
-
-
-def _module_statement(node):
-    """The top-level statement holding ``node`` (a decorated view, the class of a method, a factory function)."""
-    while node.parent is not None and node.parent.type != "module":
-        node = node.parent
-    return node
-
-
-def _one_kind(raw, data: bytes):
-    """The one kind of request data the reads take (None when several) and the request attributes used."""
-    kinds = {r[0].kind for r in raw}
-    attrs = {
-        re.sub(r"\W.*", "", text_of(data, r[0].start, r[0].end).split(".", 1)[-1]) for r in raw
-    }
-    return (kinds.pop() if len(kinds) == 1 else None), attrs
-
-
-def _free_name(h, candidates, data: bytes):
-    fn_text = data[h.node.start_byte : h.node.end_byte]
-    return next(
-        (
-            v
-            for v in tuple(candidates) + ("validated",)
-            if not re.search(rb"\b" + v.encode() + rb"\b", fn_text)
-        ),
-        None,
-    )
-
-
-def _collect_py_fields(h, raw, data: bytes, replacement):
-    """The fields a Python view reads from its request data, each replaced by ``replacement(field)``.
-
-    Returns (fields, edits, types) or None when the reads cannot all be rewritten: a read inside a
-    branch or nested function (validating first would change the other paths), the payload passed on
-    whole (its fields are unknown, and a schema would drop the ones nobody names), or a default value.
-    """
-    fn_body = h.node.child_by_field_name("body")
-    if fn_body is None or fn_body.type != "block" or not fn_body.named_children:
-        return None
-    fn_text = data[fn_body.start_byte : fn_body.end_byte]
-    fields, edits = [], []
-    for read, variable, holder, _ in raw:
-        stmt = _top_statement(holder, fn_body)
-        if stmt is None:
-            return None
-        if variable:
-            vf = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
-            uses = len(re.findall(rb"(?<![.\w])" + re.escape(variable.encode()) + rb"\b", fn_text))
-            assign = holder.parent
-            if (
-                not vf
-                or uses != len(vf) + 1
-                or stmt.type != "expression_statement"
-                or assign is None
-                or assign.parent != stmt
-            ):
-                return None
-            fields += vf
-            edits.append(_remove_statement(stmt, data))
-        elif read.name and read.name.isidentifier():
-            parent = holder.parent
-            if parent is not None and parent.type == "subscript":
-                fields.append((read.name, parent.start_byte, parent.end_byte, False))
-            elif (
-                parent is not None
-                and parent.type == "attribute"
-                and parent.parent is not None
-                and parent.parent.type == "call"
-            ):
-                call = parent.parent
-                if len(named_args(call.child_by_field_name("arguments"))) != 1:
-                    return None
-                fields.append((read.name, call.start_byte, call.end_byte, True))
-            else:
-                return None
-        else:
-            return None
-    types = {}
-    for fname, s, e, _ in fields:
-        node = fn_body.descendant_for_byte_range(s, e)
-        conv = (
-            node.parent.parent
-            if node is not None and node.parent is not None and node.parent.type == "argument_list"
-            else None
-        )
-        if (
-            conv is not None
-            and conv.type == "call"
-            and text(conv.child_by_field_name("function"), data) in ("int", "float", "bool")
-        ):
-            types[fname] = text(conv.child_by_field_name("function"), data)
-        edits.append(Edit(s, e, replacement(fname)))
-    return fields, edits, types
-
-
-def _py_prologue(h, data: bytes, lines: list[str]) -> Edit:
-    """An edit inserting ``lines`` as the first statements of the view (after its docstring)."""
-    fn_body = h.node.child_by_field_name("body")
-    first = fn_body.named_children[0]
-    if (
-        first.type == "expression_statement"
-        and first.named_children
-        and first.named_children[0].type == "string"
-        and len(fn_body.named_children) > 1
-    ):
-        indent = indent_at(data, fn_body.named_children[1].start_byte)
-        return Edit(first.end_byte, first.end_byte, "".join(f"\n{indent}{line}" for line in lines))
-    indent = indent_at(data, first.start_byte)
-    at = line_start(data, first.start_byte)
-    return Edit(at, at, "".join(f"{indent}{line}\n" for line in lines))
-
-
-def _top_statement(node, block):
-    """The statement of ``block`` holding ``node``; None when ``node`` sits in a nested block or function."""
-    while node is not None and node.parent != block:
-        node = node.parent
-        if node is None or node.type in ("block", "lambda"):
-            return None
-    return node
-
-
-def _remove_statement(stmt, data: bytes) -> Edit:
-    """Delete a statement on a line of its own; a trailing comment stays on its line."""
-    start = line_start(data, stmt.start_byte)
-    nl = data.find(b"\n", stmt.end_byte)
-    nl = len(data) if nl < 0 else nl
-    rest = data[stmt.end_byte : nl]
-    if rest.strip():
-        return Edit(stmt.start_byte, stmt.end_byte + len(rest) - len(rest.lstrip()), "")
-    return Edit(start, min(nl + 1, len(data)), "")
 
 
 def _flag_test(data: bytes, read) -> bool:
