@@ -1406,7 +1406,8 @@ class _Finder:
             return "$"
         return "$"
 
-    def _materialise(self, segs: list, tagged: bool) -> tuple[str, OffsetMap, list[Hole]]:
+    @staticmethod
+    def _materialise(segs: list, tagged: bool) -> tuple[str, OffsetMap, list[Hole]]:
         marker = "\ue000"
         probe_parts = []
         for s in segs:

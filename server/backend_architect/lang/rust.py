@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+import tree_sitter as ts
+
 from ..app.embedded import Hole, SqlSite, _Text, looks_like_sql
 from ..core import languages
 from ..core.regions import Region, clean_sql
@@ -422,12 +424,13 @@ class RustSql:
                 site = None
             if site is None:
                 continue
-            key = (site.expr.start_byte, site.expr.end_byte)
+            expr: ts.Node = site.expr  # type: ignore[assignment]  # SqlSite holds tree-sitter nodes
+            key = (expr.start_byte, expr.end_byte)
             if key in seen:
                 continue
             seen.add(key)
             out.append(site)
-        out.sort(key=lambda s: s.expr.start_byte)
+        out.sort(key=lambda s: s.expr.start_byte)  # type: ignore[attr-defined]
         return out
 
     def _site(self, caps, fragments: bool) -> SqlSite | None:
@@ -492,7 +495,7 @@ class RustSql:
         style = "?" if self.qmark and "$1" not in probe else "$"
         from ..app.embedded import _Finder
 
-        decoded, dmap, holes = _Finder._materialise(None, segs, False)  # type: ignore[arg-type]
+        decoded, dmap, holes = _Finder._materialise(segs, False)
         clean, cmap = clean_sql(decoded, 0, qmark=(style == "?"))
         region_map = cmap.compose(dmap)
         host_start, host_end = expr.start_byte, expr.end_byte

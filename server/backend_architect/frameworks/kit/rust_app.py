@@ -59,7 +59,7 @@ def field_rule(name: str, type_text: str) -> str | None:
 def struct_fields(struct: ts.Node, data: bytes) -> list[tuple[ts.Node, str, str, bool]]:
     """(field node, name, type, has a #[validate] attribute) of a struct's named fields."""
     body = struct.child_by_field_name("body")
-    out = []
+    out: list[tuple[ts.Node, str, str, bool]] = []
     if body is None or body.type != "field_declaration_list":
         return out
     validated = False
@@ -81,7 +81,7 @@ def struct_fields(struct: ts.Node, data: bytes) -> list[tuple[ts.Node, str, str,
 def unvalidated(h, structs: dict[str, ts.Node], data: bytes):
     """The body/query/form extractors of a handler that nobody validates:
     [(param, kind, model name, struct node or None, why)]."""
-    out = []
+    out: list[tuple[kit.Param, str, str, ts.Node | None, str]] = []
     body = h.node.child_by_field_name("body") if h.node is not None else None
     body_text = text(body, data) if body is not None else ""
     for p, kind, model, validated in h.extra.get("extracted", []):

@@ -126,7 +126,7 @@ class Param:
 
 def params(fn: ts.Node, data: bytes) -> list[Param]:
     ps = fn.child_by_field_name("parameters")
-    out = []
+    out: list[Param] = []
     if ps is None:
         return out
     for p in ps.named_children:
@@ -230,8 +230,8 @@ def layer_names(expr_text: str) -> tuple[list[str], bool]:
 def chain(node: ts.Node) -> list[ts.Node]:
     """The method calls of a chain from the outermost down to the root expression:
     ``a.b(x).c(y)`` -> [c-call, b-call, a]."""
-    out = []
-    n = node
+    out: list[ts.Node] = []
+    n: ts.Node | None = node
     while n is not None and n.type == "call_expression":
         fn = n.child_by_field_name("function")
         if fn is None:
