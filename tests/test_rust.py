@@ -393,3 +393,12 @@ def test_a_fix_inside_a_rust_string_escapes_its_quotes(tmp_path, capsys):
     assert 'sqlx::query!("SELECT id, \\"Full Name\\", email FROM accounts");' in fixed
     assert 'sqlx::query!(r#"SELECT id, "Full Name", email FROM accounts"#);' in fixed
     assert languages.error_count(fixed, "rust") == 0
+
+
+def test_routers_built_in_tests_are_not_routes():
+    src = (
+        AXUM
+        + '\n#[cfg(test)]\nmod tests {\n    #[tokio::test]\n    async fn login_works() {\n        let app = Router::new().route("/test-login", post(login));\n    }\n}\n'
+    )
+    _, routes = _routes(src)
+    assert ("POST", "/test-login") not in routes and ("POST", "/api/v1/login") in routes

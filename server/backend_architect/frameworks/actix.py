@@ -135,7 +135,7 @@ class Actix(Framework):
             fn = attr.next_named_sibling
             while fn is not None and fn.type in ("attribute_item", "line_comment", "block_comment"):
                 fn = fn.next_named_sibling
-            if fn is None or fn.type != "function_item":
+            if fn is None or fn.type != "function_item" or rust.in_test_code(fn, data):
                 continue
             margs = rust.macro_args(caps["args"][0], data)
             if not margs or len(margs[0].tokens) != 1:
@@ -174,6 +174,8 @@ class Actix(Framework):
         # .route("/x", web::get().to(h)) on an App / scope; web::resource("/x").route(web::get().to(h))
         for _, caps in languages.matches("rust", ROUTE_Q, tree.root_node):
             call = caps["call"][0]
+            if rust.in_test_code(call, data):
+                continue  # an app built by a test is not the application's
             args = kit.call_args(call)
             path = None
             if len(args) == 2:

@@ -8,6 +8,7 @@ import re
 from ..app.model import Handler
 from ..core import languages
 from ..core.findings import Edit
+from ..lang import rust
 from ..lang.rust import text
 from .base import Framework, Generated
 from .kit import rust_app
@@ -92,8 +93,8 @@ class Axum(Framework):
         for _, caps in languages.matches("rust", ROUTE_Q, tree.root_node):
             call = caps["call"][0]
             path = kit.string_arg(caps["path"][0], data)
-            if path is None:
-                continue
+            if path is None or rust.in_test_code(call, data):
+                continue  # a router built by a test is not the application's
             top = kit.outer_chain_top(call)
             prefix, group, outer_layers = self._mount(top, tree, data, funcs, 0)
             layers = _layers_after(call, data) + outer_layers
