@@ -356,6 +356,18 @@ class RustSql:
                 return out if literal else None
         if t == "identifier":
             return self.variable(node, formatting, before, depth)
+        if t == "scoped_identifier":  # Self::QUERY, queries::LIST_USERS
+            name = node.child_by_field_name("name")
+            return self.constant(text(name, self.data), formatting, depth) if name else None
+        return None
+
+    def constant(self, name: str, formatting: list, depth: int) -> list | None:
+        """A ``const`` / ``static`` string of the file."""
+        for _, caps in languages.matches("rust", _CONST_Q, self.tree.root_node):
+            if text(caps["name"][0], self.data) == name:
+                return self.segments(
+                    caps["value"][0], formatting, caps["item"][0].end_byte, depth + 1
+                )
         return None
 
     def _hole(self, node) -> Hole:
@@ -374,7 +386,7 @@ class RustSql:
             if c.end_byte <= before and scope_of(c) == scope
         ]
         if not lets:
-            return None
+            return self.constant(name, formatting, depth)
         decl = lets[-1]
         value = decl.child_by_field_name("value")
         if value is None:
@@ -584,6 +596,10 @@ def chain_top(call):
     return node
 
 
+_CONST_Q = """
+(const_item name: (identifier) @name value: (_) @value) @item
+(static_item name: (identifier) @name value: (_) @value) @item
+"""
 _LET_Q = "(let_declaration pattern: [(identifier) @name (mut_pattern (identifier) @name)]) @let"
 _APPEND_Q = """
 (call_expression function: (field_expression value: (identifier) @name field: (field_identifier) @m)
