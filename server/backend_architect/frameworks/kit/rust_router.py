@@ -59,9 +59,10 @@ _PLUMBING = {
     "Result",
     "ReqData",
 }
-# a type that authenticates when it is extracted
+# a type that authenticates when it is extracted (a session or a CSRF token does not: anonymous
+# callers have those too)
 _AUTH_TYPE = re.compile(
-    r"(?i)auth|claims|identity|session|principal|bearer|jwt|token|(?:^|[a-z])User(?:View|Info|Context|Claims)?$|"
+    r"(?i)auth(?!or)|claims|identity|principal|bearer|jwt|(?:^|[a-z])User(?:View|Info|Context|Claims)?$|"
     r"^(?:Current|Logged|Local|Admin|Api)\w*User|^User$"
 )
 # validated extractor wrappers: axum-valid, axum-garde, actix-web-validator, custom ValidatedJson
