@@ -210,6 +210,57 @@ class Axum(Framework):
     def default_status(self, h):
         return 200
 
+    def created_status_edits(self, h, data):
+        """``-> Json<T>`` / ``-> Result<Json<T>, E>`` with one ``Json(...)`` answer: the answer
+        becomes ``(StatusCode::CREATED, Json(...))`` and the return type says so."""
+        fn = h.node
+        rt = fn.child_by_field_name("return_type") if fn is not None else None
+        body = fn.child_by_field_name("body") if fn is not None else None
+        if rt is None or body is None:
+            return []
+        rt_text = text(rt, data)
+        json_start, json_type = 0, rt_text
+        if rt_text.startswith("Result<") and rt_text.endswith(">"):
+            inner = rt_text[len("Result<") : -1]
+            depth = 0
+            for i, ch in enumerate(inner):
+                depth += ch in "<(["
+                depth -= ch in ">)]"
+                if ch == "," and depth == 0:
+                    json_type = inner[:i].strip()
+                    json_start = len("Result<") + inner.index(json_type)
+                    break
+            else:
+                return []
+        if not re.fullmatch(r"(?:axum::)?Json<.*>", json_type, re.S):
+            return []
+        json_start = len(rt_text[:json_start].encode())
+        answers = [
+            c
+            for c in languages.captures(
+                "rust", "(call_expression function: [(identifier) (scoped_identifier)] @f) @c", body
+            ).get("c", [])
+            if text(c.child_by_field_name("function"), data) in ("Json", "axum::Json")
+        ]
+        if len(answers) != 1:
+            return []
+        answer = answers[0]
+        edits = [
+            Edit(
+                rt.start_byte + json_start,
+                rt.start_byte + json_start + len(json_type.encode()),
+                f"(StatusCode, {json_type})",
+            ),
+            Edit(answer.start_byte, answer.start_byte, "(StatusCode::CREATED, "),
+            Edit(answer.end_byte, answer.end_byte, ")"),
+        ]
+        if not re.search(rb"\buse\s[^;]*\bStatusCode\b[^;]*;", data):
+            tree = languages.parse(data, "rust")
+            imp = rust_app.use_edit(data, tree, "use axum::http::StatusCode;")
+            if imp is not None:
+                edits.append(imp)
+        return edits
+
     # -- generators ------------------------------------------------------------------------
 
     def endpoint_location(self, root, stem, camel, language):
