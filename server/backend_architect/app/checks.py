@@ -9,6 +9,7 @@ import tree_sitter as ts
 
 from ..core import languages
 from ..core.bounded import MB, byte_lru_cache
+from .. import frameworks
 from ..lang import text
 from .routes import Analysis, Handler, analyse
 
@@ -142,9 +143,8 @@ def is_json_api(h: Handler, data: bytes) -> bool:
         return False
     if re.search(r"(^|/)(api|v\d+)(/|$)", r.path):
         return True
-    if r.framework in ("fastapi", "nestjs"):
-        decl = data[r.decl_start : r.decl_end].decode("utf-8", "replace")
-        return not re.search(r"HTMLResponse|@Render\(", decl + body)
-    if r.framework == "django" and "class" in h.extra:
-        return True
+    fw = frameworks.by_name(r.framework)
+    said = fw.serves_json(h, data) if fw is not None else None
+    if said is not None:
+        return said
     return bool(body and JSON_MARKERS.search(body))

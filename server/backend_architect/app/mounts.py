@@ -113,7 +113,7 @@ class Index:
 # -- public API -----------------------------------------------------------------------------
 
 
-def inherited_guards(path: str, language: str, framework: str) -> dict[str, list[str]]:
+def inherited_guards(path: str, language: str) -> dict[str, list[str]]:
     """Guard labels that routes of the file at ``path`` get from elsewhere in the project, by
     the router variable they hang on ("*": every route of the file)."""
     if not path or path.startswith("<"):
@@ -127,13 +127,24 @@ def inherited_guards(path: str, language: str, framework: str) -> dict[str, list
         if language == "python":
             return _python_guards(index, path, root)
         if language in ("javascript", "typescript", "tsx"):
-            labels = (
-                list(index.nest_global) if framework == "nestjs" else _js_guards(index, path, root)
-            )
+            labels = _js_guards(index, path, root)
             return {"*": labels} if labels else {}
     except (OSError, RecursionError, ValueError):
         return {}
     return {}
+
+
+def nest_global_guards(path: str) -> list[str]:
+    """NestJS guards registered for the whole app (``APP_GUARD`` providers, ``useGlobalGuards``)."""
+    if not path or path.startswith("<"):
+        return []
+    root = project_root(os.path.abspath(path))
+    if root is None:
+        return []
+    try:
+        return list(_index(root, int(time.time() // CACHE_SECONDS)).nest_global)
+    except (OSError, RecursionError, ValueError):
+        return []
 
 
 def django_defaults(path: str) -> tuple[list[str], bool]:

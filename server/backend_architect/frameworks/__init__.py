@@ -25,23 +25,36 @@ Routes — ``extract(document, tree, data) -> list[Handler]``
     ``inherit_guards(document, handlers)`` adds guards applied elsewhere.
     ``app/routes.py`` only dispatches here. Shared machinery for a family is in
     ``frameworks/kit/`` (a framework may use it or not).
-Input validation — ``validation_idiom`` (IV001's message), ``input_style``
-    (``"request"``/``"dto"``/``"bind"``), ``tag_key`` (Go struct tags),
-    ``validation_fix(a, h, kind, data) -> (edits, title) | None`` (IV001's fix).
-Rate limiting — ``limiter`` and ``rate_limit_fix(a, h, data) -> (edits, limiter) | None``.
-Status conventions — ``default_status(h)`` (what a handler answers when it says
-    nothing; None when it must always say) and ``created_status_edits(h, data)``
-    (API003's fix), ``finding_span(h, data)`` (where route findings go).
+Input validation (IV001, ENDPOINT) — ``validation_idiom`` (IV001's message),
+    ``input_style`` (``"request"``: a request object is read; ``"dto"``: decorated
+    parameters; ``"bind"``: Go, decoded into a struct), ``input_label(h, kind)`` (how
+    the message names the data read), ``validation_fix(a, h, kind, data)``;
+    Python: ``typed_body_params`` + ``body_param_fix(...)`` (FastAPI ``dict`` bodies);
+    Go: ``tag_key``, ``struct_tag_fix`` / ``bound_struct_fix(a, h, call, fields, data)``,
+    ``checks_form_reads``, ``form_idiom``, ``form_validation_fix(a, h, forms, data)``.
+    Fixes return ``(edits, title)`` or None.
+Rate limiting (RL001) — ``limiter`` and ``rate_limit_fix(a, h, data) -> (edits, limiter)``.
+Status conventions (API003) — ``default_status(h)`` (what a handler answers when it
+    says nothing; None when it must always say), ``created_status_edits(h, data)``,
+    ``finding_span(h, data)`` (where route findings go).
+Other rule facts — ``native_error_shape`` (API005), ``class_scoped_access_checks``
+    (AZ001), ``serves_json(h, data)`` (REST rules), ``request_parameters(h, data)``
+    (IV010: handler parameters that carry request data).
 App setup — ``app_creation`` (regex: indent, app variable), used by MIDDLEWARE and
     the code actions to find where the app is created.
-Generators — ``endpoint_file(table, ops, base, language, package)`` and
-    ``endpoint_location(root, stem, camel, language)`` (ENDPOINT),
-    ``middleware_filename`` + ``middleware(doc, app, after, indent, path)`` (MIDDLEWARE),
-    ``auth_system(doc)`` (AUTH_SYSTEM); they return :class:`Generated` or None, and raise
-    :class:`Unsupported` with a message for the user. Templates are files under
-    ``templates/<name>/`` read with ``self.template(name, **placeholders)``
-    (``{{placeholder}}`` syntax); ``template_samples`` gives a sample value for each
-    placeholder, and the tests parse every template filled with them.
+Generators — ENDPOINT: ``endpoint_file(table, ops, base, language, package)``,
+    ``endpoint_location(root, stem, camel, language)``, ``endpoint_placed(text, path,
+    root, stem)``, ``endpoint_append(doc, table, ops, base, router_var)``; MIDDLEWARE:
+    ``middleware_filename`` + ``middleware(doc, app, after, indent, path)``;
+    AUTH_SYSTEM: ``auth_system(doc)``. They return text, edits or :class:`Generated`, or
+    None (not supported), and raise :class:`Unsupported` with a message for the user.
+Templates — files under ``templates/<name>/`` read with ``self.template(file,
+    **placeholders)`` (``{{placeholder}}`` syntax; ``templates/_shared`` via
+    ``read_template``); ``template_samples`` gives a sample value for each placeholder,
+    and ``tests/test_frameworks.py`` parses every template filled with them.
+
+Every hook has a default in :class:`Framework` that means "nothing to add" (no fix,
+no generator), so a new framework implements only what it supports.
 
 Adding a framework: write its module, add it to :data:`FRAMEWORKS` (the one list),
 put its templates under ``templates/<name>/`` and its fixtures under ``tests/fixtures``.

@@ -88,13 +88,33 @@ class Framework:
 
     def inherit_guards(self, document: Document, handlers: list[Handler]) -> None:
         """Add guards applied where the file's routers are mounted (other files, app hooks)."""
-        inherited = mounts.inherited_guards(document.path, document.language, self.name)
+        inherited = mounts.inherited_guards(document.path, document.language)
         if inherited:
             for h in handlers:
                 if not h.extra.get("public"):
                     h.route.guards += inherited.get(h.route.group, []) + inherited.get("*", [])
 
     # -- hooks for rules ---------------------------------------------------------------------
+
+    #: the error body the framework itself answers (API005 leaves it alone), e.g. `{"detail"}`
+    native_error_shape: str | None = None
+    #: an object check may live anywhere in the view's class (DRF's get_queryset), not only
+    #: in the handler method (AZ001)
+    class_scoped_access_checks: bool = False
+
+    def serves_json(self, h: Handler, data: bytes) -> bool | None:
+        """True/False when the framework says whether the route answers JSON (FastAPI unless it
+        declares an HTML response); None: judge by what the handler returns."""
+        return None
+
+    def error_literals(self, body: bytes) -> list[tuple[int, int, bytes]] | None:
+        """API005: (start, end, literal) of the literal bodies a handler answers with a 4xx/5xx
+        status, offsets in ``body``; None: the rule's patterns for the language apply."""
+        return None
+
+    def request_parameters(self, h: Handler, data: bytes) -> dict[str, str]:
+        """Handler parameters that carry request data: name -> what it is ("query parameter q")."""
+        return {}
 
     def validation_fix(
         self, a, h: Handler, kind: str, data: bytes
@@ -161,6 +181,17 @@ class Framework:
         table ``stem`` (snake case; ``camel``: camel case)."""
         return None
 
+    def endpoint_placed(self, text: str, path: str, root: str, stem: str) -> str:
+        """ENDPOINT: the new module's text once its ``path`` is known (imports naming it)."""
+        return text
+
+    def endpoint_append(
+        self, doc: Document, table, ops, base: str, router_var: str | None
+    ) -> list[tuple[int, int, str]] | None:
+        """ENDPOINT on a route file: edits adding the missing ``ops`` of ``table`` at ``base`` on
+        the router ``router_var`` (None: not supported; :class:`Unsupported`: a reason)."""
+        return None
+
     #: MIDDLEWARE: the module it writes beside the app file
     middleware_filename: str = ""
 
@@ -211,6 +242,9 @@ class GoRouter(Framework):
 
     def extract(self, document, tree, data):
         return go_routes(document, tree, data, self)
+
+    def endpoint_location(self, root, stem, camel, language):
+        return "internal/handlers", f"{stem}.go"
 
     def middleware(self, doc, app, after, indent, path):
         if not self.scaffolds:

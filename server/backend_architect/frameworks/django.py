@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import os
 import re
 
 from ..app import mounts
@@ -19,11 +22,16 @@ from .kit.python_validation import (
     raw_reads,
 )
 from .kit.schemas import unique_name
+from .kit.endpoint_code import max_len, py_validator
+from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
 from .kit.python_views import python_routes
 
 _IMPORT = re.compile(rb"^\s*(from|import)\s+(django|rest_framework)\b", re.M)
+
+if TYPE_CHECKING:
+    from ..commands.tables import TableInfo
 
 
 class Django(Framework):
@@ -34,6 +42,12 @@ class Django(Framework):
     scaffolds = True
     validation_idiom = "a Form or a DRF serializer"
     limiter = "django-ratelimit"
+
+    native_error_shape = '`{"detail"}`'
+    class_scoped_access_checks = True
+
+    def serves_json(self, h, data):
+        return True if "class" in h.extra else None
 
     def detects(self, head):
         return bool(_IMPORT.search(head))
@@ -160,6 +174,17 @@ class Django(Framework):
                 edits.append(imp)
         return edits, f"generate form {cls} from the fields the handler reads"
 
+    def endpoint_file(self, table, ops, base, language, package):
+        imports, body = endpoint_code(table, ops, base)
+        return f'"""HTTP endpoints for {table.name} (Django views, JSON in and out)."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
+
+    def endpoint_location(self, root, stem, camel, language):
+        return _django_package(root), f"{stem}_views.py"
+
+    def endpoint_placed(self, text, path, root, stem):
+        dotted = os.path.relpath(os.path.splitext(path)[0], root).replace(os.sep, ".").lstrip(".")
+        return text.replace(f'include("<package>.{stem}_views")', f'include("{dotted}")')
+
 
 def _close(data, i):
     depth = 0
@@ -172,6 +197,203 @@ def _close(data, i):
             if depth == 0:
                 return j + 1
     return None
+
+
+def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
+    """Function views with JsonResponse (no DRF), explicit validation and the module's ``urlpatterns``."""
+    res = naming.snake(t.name)
+    one = naming.snake(naming.singular(t.name))
+    up = one.upper()
+    idc = t.id_column
+    conv = "int" if naming.py_type(idc.type) == "int" else "str"
+    writable = t.writable
+    imports = [
+        "import json",
+        "from typing import Any",
+        "from urllib.parse import urlencode",
+        "",
+        "from django.http import HttpRequest, HttpResponse, JsonResponse",
+        "from django.urls import path",
+        "from django.views.decorators.csrf import csrf_exempt",
+    ]
+    L: list[str] = []
+    a = L.append
+    py_checks = {"int": "int", "float": "(int, float)", "bool": "bool", "str": "str"}
+    a(f"{up}_SORTABLE = {tuple(c.name for c in t.columns)!r}")
+    a(f"{up}_FIELDS = {{")
+    for c in writable:
+        check = py_checks.get(naming.py_type(c.type), "object")
+        a(
+            f"    {c.name!r}: ({check}, {c.required!r}, {c.nullable!r}, {max_len(c.type)!r}),  # type, required, nullable, max length"
+        )
+    a("}")
+    a("")
+    a("")
+    a(
+        f"def {one}_error(status: int, code: str, message: str, details: list | None = None) -> JsonResponse:"
+    )
+    a(
+        '    return JsonResponse({"error": {"code": code, "message": message, "details": details or []}}, status=status)'
+    )
+    a("")
+    a("")
+    L += py_validator(one, up)
+    a("")
+    a("")
+    a("def _json_body(request: HttpRequest) -> Any:")
+    a("    try:")
+    a('        return json.loads(request.body or b"null")')
+    a("    except ValueError:")
+    a("        return None")
+    a("")
+    a("")
+    a(f"def get_{res}_store():")
+    a(
+        f'    """Wire the {t.name} repository here (find_by_id, find_all, create, update, delete)."""'
+    )
+    a(f'    raise NotImplementedError("get_{res}_store is not wired to a {t.name} repository yet")')
+    coll_methods = [m for op, m in (("list", "GET"), ("create", "POST")) if op in ops]
+    item_methods = [
+        m
+        for op, m in (("get", "GET"), ("replace", "PUT"), ("update", "PATCH"), ("delete", "DELETE"))
+        if op in ops
+    ]
+    if "list" in ops:
+        a("")
+        a("")
+        a(f"def list_{res}(request: HttpRequest) -> JsonResponse:")
+        a("    try:")
+        a('        page = int(request.GET.get("page", 1))')
+        a('        limit = int(request.GET.get("limit", 20))')
+        a("    except ValueError:")
+        a(f'        return {one}_error(400, "VALIDATION_ERROR", "page and limit must be integers")')
+        a(f'    sort = request.GET.get("sort", {idc.name!r})')
+        a('    order = request.GET.get("order", "asc")')
+        a("    details = []")
+        a("    if page < 1:")
+        a('        details.append({"field": "page", "message": "must be >= 1"})')
+        a("    if not 1 <= limit <= 100:")
+        a('        details.append({"field": "limit", "message": "must be between 1 and 100"})')
+        a(f"    if sort not in {up}_SORTABLE:")
+        a(
+            f'        details.append({{"field": "sort", "message": f"one of {{\', \'.join({up}_SORTABLE)}}"}})'
+        )
+        a('    if order not in ("asc", "desc"):')
+        a('        details.append({"field": "order", "message": "asc or desc"})')
+        a("    if details:")
+        a(
+            f'        return {one}_error(400, "VALIDATION_ERROR", "invalid list parameters", details)'
+        )
+        a(
+            f"    rows, total = get_{res}_store().find_all(page=page, limit=limit, sort=sort, order=order)"
+        )
+        a("")
+        a("    def at(p: int) -> str:")
+        a(
+            '        return request.build_absolute_uri(request.path + "?" + urlencode({"page": p, "limit": limit, "sort": sort, "order": order}))'
+        )
+        a("")
+        a(
+            '    links = {"self": at(page), "next": at(page + 1) if page * limit < total else None, "prev": at(page - 1) if page > 1 else None}'
+        )
+        a(
+            '    return JsonResponse({"data": list(rows), "meta": {"page": page, "limit": limit, "total": total}, "links": links})'
+        )
+    if "get" in ops:
+        a("")
+        a("")
+        a(f"def get_{one}(request: HttpRequest, id) -> JsonResponse:")
+        a(f"    row = get_{res}_store().find_by_id(id)")
+        a("    if row is None:")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return JsonResponse({"data": row})')
+    for op, partial in (("create", False), ("replace", False), ("update", True)):
+        if op not in ops:
+            continue
+        a("")
+        a("")
+        a(
+            f"def {op}_{one}(request: HttpRequest{'' if op == 'create' else ', id'}) -> JsonResponse:"
+        )
+        a(f"    values, details = validate_{one}(_json_body(request), partial={partial})")
+        a("    if details:")
+        a(
+            f'        return {one}_error(422, "VALIDATION_ERROR", "the request body is not valid", details)'
+        )
+        if op == "create":
+            a(
+                f'    return JsonResponse({{"data": get_{res}_store().create(**values)}}, status=201)'
+            )
+        else:
+            a(f"    row = get_{res}_store().update(id, **values)")
+            a("    if row is None:")
+            a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+            a('    return JsonResponse({"data": row})')
+    if "delete" in ops:
+        a("")
+        a("")
+        a(f"def delete_{one}(request: HttpRequest, id) -> HttpResponse:")
+        a(f"    if not get_{res}_store().delete(id):")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a("    return HttpResponse(status=204)")
+    dispatch = {
+        "GET": None,
+        "POST": f"create_{one}(request)",
+        "PUT": f"replace_{one}(request, id)",
+        "PATCH": f"update_{one}(request, id)",
+        "DELETE": f"delete_{one}(request, id)",
+    }
+    for kind, methods, sig in (
+        ("collection", coll_methods, "request: HttpRequest"),
+        ("item", item_methods, "request: HttpRequest, id"),
+    ):
+        if not methods:
+            continue
+        name = f"{res}_collection" if kind == "collection" else f"{one}_item"
+        a("")
+        a("")
+        a("@csrf_exempt")
+        a(f"def {name}({sig}) -> HttpResponse:")
+        a(f'    """{" | ".join(methods)} {base}/{"" if kind == "collection" else "<id>/"}"""')
+        for m in methods:
+            call = (
+                (f"list_{res}(request)" if kind == "collection" else f"get_{one}(request, id)")
+                if m == "GET"
+                else dispatch[m]
+            )
+            a(f'    if request.method == "{m}":')
+            a(f"        return {call}")
+        a(
+            f'    return {one}_error(405, "METHOD_NOT_ALLOWED", f"{{request.method}} is not allowed here")'
+        )
+    seg = base.strip("/")
+    a("")
+    a("")
+    a(
+        f'# include() this module from the project\'s urls.py: path("", include("<package>.{res}_views"))'
+    )
+    a("urlpatterns = [")
+    if coll_methods:
+        a(f'    path("{seg}/", {res}_collection, name="{res}"),')
+    if item_methods:
+        a(f'    path("{seg}/<{conv}:id>/", {one}_item, name="{one}"),')
+    a("]")
+    return "\n".join(imports), "\n".join(L) + "\n"
+
+
+def _django_package(root: str) -> str:
+    """The folder (relative to root) of the project's package: where settings.py or urls.py lives."""
+    for name in ("settings.py", "urls.py"):
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if not d.startswith(".")
+                and d not in ("node_modules", "venv", ".venv", "__pycache__")
+            )
+            if name in filenames and "__init__.py" in filenames:
+                return os.path.relpath(dirpath, root)
+    return "."
 
 
 FRAMEWORK = Django()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 
 from ..core.findings import Edit
@@ -9,11 +11,16 @@ from ..lang import indent_at, line_start, named_args
 from ..lang import javascript as jslang
 from .kit.zod import zod_fix
 from .kit.node_app import require_typescript
+from .kit.endpoint_code import max_len, node_location
+from ..lang import naming
 from .base import Framework, Generated, Unsupported
 from .kit.node_router import KOA, js_routes
 
 _IMPORT = re.compile(rb"""(from\s+|require\()\s*['"]express['"]""")
 _ROUTER = re.compile(rb"express\.Router\(|\bRouter\(\)")
+
+if TYPE_CHECKING:
+    from ..commands.tables import TableInfo
 
 
 class Express(Framework):
@@ -43,12 +50,7 @@ class Express(Framework):
             return None
         edits = [Edit(args[0].end_byte, args[0].end_byte, ", authLimiter")]
         if not re.search(rb"\bauthLimiter\s*=", data):
-            stmt = call
-            while stmt.parent is not None and stmt.parent.type not in (
-                "program",
-                "statement_block",
-            ):
-                stmt = stmt.parent
+            stmt = jslang.statement_of(call)
             start = line_start(data, stmt.start_byte)
             indent = indent_at(data, stmt.start_byte)
             edits.append(
@@ -114,6 +116,227 @@ class Express(Framework):
             library="jsonwebtoken (npm install jsonwebtoken @types/jsonwebtoken)",
             usage='router.get(path, requireAuth(), handler) / requireAuth("admin")',
         )
+
+    def endpoint_file(self, table, ops, base, language, package):
+        imports, body = endpoint_code(
+            table, ops, base, typescript=language in ("typescript", "tsx")
+        )
+        return f"// HTTP endpoints for {table.name}.\n{imports}\n\n{body}"
+
+    def endpoint_append(self, doc, table, ops, base, router_var):
+        _, body = endpoint_code(
+            table,
+            ops,
+            base,
+            router_var or "router",
+            typescript=doc.language in ("typescript", "tsx"),
+        )
+        end = len(doc.data)
+        return [(end, end, "\n" + body)]
+
+    def endpoint_location(self, root, stem, camel, language):
+        return node_location(root, camel, language)
+
+
+def endpoint_code(
+    t: TableInfo, ops, base: str, router_var: str | None = None, typescript: bool = True
+) -> tuple[str, str]:
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.camel(t.name)
+    one = naming.camel(naming.singular(t.name))
+    idc = t.id_column
+    numeric_id = (
+        naming.ts_type(idc.type) in ("number", "string") and naming.py_type(idc.type) == "int"
+    )
+    writable = t.writable
+    standalone = router_var is None
+    rv = router_var or "router"
+    prefix = "" if standalone else base
+    T = (lambda s: s) if typescript else (lambda s: "")
+    if typescript:
+        imports = 'import { Router, type Request, type Response } from "express";'
+    else:
+        imports = 'const { Router } = require("express");'
+    L: list[str] = []
+    a = L.append
+    if typescript:
+        a(f"export interface {ent}Store {{")
+        a("  findById(id: number): Promise<Record<string, unknown> | null>;")
+        a(
+            '  findAll(opts: { page: number; limit: number; sort: string; order: "asc" | "desc" }): Promise<{ rows: unknown[]; total: number }>;'
+        )
+        a("  create(input: Record<string, unknown>): Promise<Record<string, unknown>>;")
+        a(
+            "  update(id: number, changes: Record<string, unknown>): Promise<Record<string, unknown> | null>;"
+        )
+        a("  delete(id: number): Promise<boolean>;")
+        a("}")
+        a("")
+    js_kind = {"int": "number", "float": "number", "bool": "boolean", "str": "string"}
+    a(
+        f"const {one.upper()}_FIELDS{T(': Record<string, { type: string; required: boolean; nullable: boolean; maxLength?: number }>')} = {{"
+    )
+    for c in writable:
+        ml = max_len(c.type)
+        kind = js_kind.get(naming.py_type(c.type), "object")
+        a(
+            f'  {c.name}: {{ type: "{kind}", required: {str(c.required).lower()}, nullable: {str(c.nullable).lower()}{f", maxLength: {ml}" if ml else ""} }},'
+        )
+    a("};")
+    a(
+        f"const {one.upper()}_SORTABLE = [{', '.join(chr(34) + c.name + chr(34) for c in t.columns)}];"
+    )
+    a("")
+    a(
+        f"function {one}Error(res{T(': Response')}, status{T(': number')}, code{T(': string')}, message{T(': string')}, details{T(': { field: string; message: string }[]')} = []) {{"
+    )
+    a("  return res.status(status).json({ error: { code, message, details } });")
+    a("}")
+    a("")
+    a(f"function validate{ent}(body{T(': unknown')}, partial{T(': boolean')}) {{")
+    a(f"  const details{T(': { field: string; message: string }[]')} = [];")
+    a(f"  const values{T(': Record<string, unknown>')} = {{}};")
+    a('  if (typeof body !== "object" || body === null || Array.isArray(body)) {')
+    a('    return { values, details: [{ field: "", message: "expected a JSON object" }] };')
+    a("  }")
+    a(f"  const input = body{T(' as Record<string, unknown>')};")
+    a("  for (const name of Object.keys(input)) {")
+    a(
+        f'    if (!Object.prototype.hasOwnProperty.call({one.upper()}_FIELDS, name)) details.push({{ field: name, message: "unknown field" }});'
+    )
+    a("  }")
+    a(f"  for (const [name, rule] of Object.entries({one.upper()}_FIELDS)) {{")
+    a("    if (!(name in input)) {")
+    a('      if (rule.required && !partial) details.push({ field: name, message: "is required" });')
+    a("      continue;")
+    a("    }")
+    a("    const value = input[name];")
+    a("    if (value === null) {")
+    a('      if (!rule.nullable) details.push({ field: name, message: "must not be null" });')
+    a("      else values[name] = null;")
+    a("      continue;")
+    a("    }")
+    a("    if (typeof value !== rule.type) {")
+    a("      details.push({ field: name, message: `must be a ${rule.type}` });")
+    a("      continue;")
+    a("    }")
+    a(
+        '    if (rule.maxLength !== undefined && typeof value === "string" && value.length > rule.maxLength) {'
+    )
+    a(
+        "      details.push({ field: name, message: `is longer than ${rule.maxLength} characters` });"
+    )
+    a("      continue;")
+    a("    }")
+    a("    values[name] = value;")
+    a("  }")
+    a("  return { values, details };")
+    a("}")
+    a("")
+    a(f"function parse{ent}Id(raw{T(': string')}) {{")
+    a("  const id = Number(raw);" if numeric_id else "  const id = raw;")
+    a("  return Number.isInteger(id) && id > 0 ? id : null;" if numeric_id else "  return id;")
+    a("}")
+    a("")
+    if standalone:
+        a(
+            f"export function {res}Router(store{T(f': {ent}Store')}){T(': Router')} {{"
+            if typescript
+            else f"function {res}Router(store) {{"
+        )
+        a(f"  const {rv} = Router();")
+    else:
+        a(
+            f"export function mount{naming.pascal(t.name)}Routes(store{T(f': {ent}Store')}) {{"
+            if typescript
+            else f"function mount{naming.pascal(t.name)}Routes(store) {{"
+        )
+    req = T(": Request")
+    rs = T(": Response")
+    item = f"{prefix}/:id"
+    if "list" in ops:
+        a(f'  {rv}.get("{prefix or "/"}", async (req{req}, res{rs}) => {{')
+        a("    const page = Number(req.query.page ?? 1);")
+        a("    const limit = Number(req.query.limit ?? 20);")
+        a(f'    const sort = String(req.query.sort ?? "{idc.name}");')
+        a('    const order = String(req.query.order ?? "asc");')
+        a(
+            "    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(limit) || limit < 1 || limit > 100) {"
+        )
+        a(
+            f'      return {one}Error(res, 400, "VALIDATION_ERROR", "page must be >= 1 and limit between 1 and 100");'
+        )
+        a("    }")
+        a(
+            f'    if (!{one.upper()}_SORTABLE.includes(sort) || (order !== "asc" && order !== "desc")) {{'
+        )
+        a(
+            f'      return {one}Error(res, 400, "VALIDATION_ERROR", "invalid sort or order", [{{ field: "sort", message: `one of ${{{one.upper()}_SORTABLE.join(", ")}}` }}]);'
+        )
+        a("    }")
+        cast = T(' as "asc" | "desc"')
+        a(
+            f"    const {{ rows, total }} = await store.findAll({{ page, limit, sort, order: order{cast} }});"
+        )
+        a(
+            f"    const at = (p{T(': number')}) => `${{req.baseUrl}}${{req.path}}?page=${{p}}&limit=${{limit}}&sort=${{sort}}&order=${{order}}`;"
+        )
+        a("    return res.json({")
+        a("      data: rows,")
+        a("      meta: { page, limit, total },")
+        a(
+            "      links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },"
+        )
+        a("    });")
+        a("  });")
+    if "get" in ops:
+        a(f'  {rv}.get("{item}", async (req{req}, res{rs}) => {{')
+        a(f"    const id = parse{ent}Id(req.params.id);")
+        a("    const row = id === null ? null : await store.findById(id);")
+        a(
+            f'    if (row === null) return {one}Error(res, 404, "NOT_FOUND", `{one} ${{req.params.id}} not found`);'
+        )
+        a("    return res.json({ data: row });")
+        a("  });")
+    for op, method, partial in (
+        ("create", "post", False),
+        ("replace", "put", False),
+        ("update", "patch", True),
+    ):
+        if op not in ops:
+            continue
+        a(
+            f'  {rv}.{method}("{item if op != "create" else (prefix or "/")}", async (req{req}, res{rs}) => {{'
+        )
+        a(f"    const {{ values, details }} = validate{ent}(req.body, {str(partial).lower()});")
+        a(
+            f'    if (details.length > 0) return {one}Error(res, 422, "VALIDATION_ERROR", "the request body is not valid", details);'
+        )
+        if op == "create":
+            a("    return res.status(201).json({ data: await store.create(values) });")
+        else:
+            a(f"    const id = parse{ent}Id(req.params.id);")
+            a("    const row = id === null ? null : await store.update(id, values);")
+            a(
+                f'    if (row === null) return {one}Error(res, 404, "NOT_FOUND", `{one} ${{req.params.id}} not found`);'
+            )
+            a("    return res.json({ data: row });")
+        a("  });")
+    if "delete" in ops:
+        a(f'  {rv}.delete("{item}", async (req{req}, res{rs}) => {{')
+        a(f"    const id = parse{ent}Id(req.params.id);")
+        a(
+            f'    if (id === null || !(await store.delete(id))) return {one}Error(res, 404, "NOT_FOUND", `{one} ${{req.params.id}} not found`);'
+        )
+        a("    return res.status(204).end();")
+        a("  });")
+    if standalone:
+        a(f"  return {rv};")
+    a("}")
+    if not typescript and standalone:
+        a("")
+        a(f"module.exports = {{ {res}Router }};")
+    return imports, "\n".join(L) + "\n"
 
 
 FRAMEWORK = Express()

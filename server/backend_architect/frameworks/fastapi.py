@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 
 from ..core.findings import Edit
@@ -10,11 +12,16 @@ from ..lang import text
 from .kit.python_app import install_middleware, jwt_auth
 from .kit.python_validation import pydantic_class, raw_reads
 from .kit.schemas import model_name, unique_name
+from .kit.endpoint_code import append_python, max_len
+from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
 from .kit.python_views import python_routes
 
 _IMPORT = re.compile(rb"^\s*(from|import)\s+fastapi\b", re.M)
+
+if TYPE_CHECKING:
+    from ..commands.tables import TableInfo
 
 
 class FastAPI(Framework):
@@ -30,6 +37,23 @@ class FastAPI(Framework):
     middleware_filename = "middleware.py"
 
     typed_body_params = True
+
+    native_error_shape = '`{"detail"}`'
+
+    def serves_json(self, h, data):
+        r = h.route
+        return not re.search(
+            r"HTMLResponse|@Render\(",
+            data[r.decl_start : r.decl_end].decode("utf-8", "replace") + text(h.node, data),
+        )
+
+    def request_parameters(self, h, data):
+        node = h.node
+        return {
+            read.name: f"{read.kind} parameter {read.name}"
+            for read in h.route.reads
+            if read.name and node is not None and node.start_byte <= read.start < node.end_byte
+        }
 
     def detects(self, head):
         return bool(_IMPORT.search(head))
@@ -147,6 +171,174 @@ class FastAPI(Framework):
             edits.append(Edit(s, e, f"{pname}.{fname}"))
         edits += pydantic_class(a, h, model, fields, data)
         return edits, f"generate Pydantic model {model} from the fields the handler reads"
+
+    def endpoint_file(self, table, ops, base, language, package):
+        imports, body = endpoint_code(table, ops, base)
+        return f'"""HTTP endpoints for {table.name}."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
+
+    def endpoint_append(self, doc, table, ops, base, router_var):
+        return append_python(endpoint_code, doc, table, ops, base, router_var or "router")
+
+    def endpoint_location(self, root, stem, camel, language):
+        return "routes", f"{stem}.py"
+
+
+def _py_field(c, partial: bool) -> str:
+    ptype = naming.py_type(c.type)
+    ml = max_len(c.type)
+    extra = f", max_length={ml}" if ml else ""
+    if partial:
+        return f"    {naming.py_param(c.name)}: {ptype} | None = Field(default=None{extra})"
+    if c.required:
+        return f"    {naming.py_param(c.name)}: {ptype}" + (
+            f" = Field({extra[2:]})" if extra else ""
+        )
+    lit = naming.py_literal(c.default)
+    opt = "" if (lit is not None and not c.nullable) else " | None"
+    return f"    {naming.py_param(c.name)}: {ptype}{opt} = Field(default={lit if lit is not None else 'None'}{extra})"
+
+
+def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
+    """(imports, body). ``router_var`` set: append to an existing router/app with full paths."""
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.snake(t.name)
+    one = naming.snake(naming.singular(t.name))
+    idc = t.id_column
+    idt = naming.py_type(idc.type)
+    writable = t.writable
+    standalone = router_var is None
+    rv = router_var or "router"
+    prefix = "" if standalone else base
+    sortable = ", ".join(repr(c.name) for c in t.columns)
+    imports = [
+        "from datetime import date, datetime  # noqa: F401",
+        "from typing import Any, Literal, Protocol",
+        "",
+        "from fastapi import APIRouter, Depends, Query, Request, Response",
+        "from fastapi.responses import JSONResponse",
+        "from pydantic import BaseModel, ConfigDict, Field",
+    ]
+    L: list[str] = []
+    a = L.append
+    if standalone:
+        a(f'router = APIRouter(prefix="{base}", tags=["{res}"])')
+        a("")
+        a("")
+    a(f"class {ent}Create(BaseModel):")
+    a(f'    """Body of POST {base} and PUT {base}/{{id}}."""')
+    a("")
+    a('    model_config = ConfigDict(extra="forbid")')
+    a("")
+    for c in writable:
+        a(_py_field(c, False))
+    if not writable:
+        a("    pass")
+    a("")
+    a("")
+    a(f"class {ent}Update(BaseModel):")
+    a(f'    """Body of PATCH {base}/{{id}}: only the fields sent change."""')
+    a("")
+    a('    model_config = ConfigDict(extra="forbid")')
+    a("")
+    for c in writable:
+        a(_py_field(c, True))
+    if not writable:
+        a("    pass")
+    a("")
+    a("")
+    a(f"class {ent}Store(Protocol):")
+    a(f'    """What these endpoints need from the {t.name} repository."""')
+    a("")
+    a(f"    def find_by_id(self, id: {idt}) -> dict[str, Any] | None: ...")
+    a(
+        "    def find_all(self, page: int, limit: int, sort: str, order: str) -> tuple[list[dict[str, Any]], int]: ..."
+    )
+    a("    def create(self, **values: Any) -> dict[str, Any]: ...")
+    a(f"    def update(self, id: {idt}, **changes: Any) -> dict[str, Any] | None: ...")
+    a(f"    def delete(self, id: {idt}) -> bool: ...")
+    a("")
+    a("")
+    a(f"def get_{res}_store() -> {ent}Store:")
+    a(f'    """Wire the {t.name} repository here (or with app.dependency_overrides)."""')
+    a(f'    raise NotImplementedError("get_{res}_store is not wired to a {t.name} repository yet")')
+    a("")
+    a("")
+    a(
+        f"def {one}_error(status_code: int, code: str, message: str, details: list | None = None) -> JSONResponse:"
+    )
+    a(
+        '    return JSONResponse(status_code=status_code, content={"error": {"code": code, "message": message, "details": details or []}})'
+    )
+    a("")
+    a("")
+    a(
+        f"def {one}_links(request: Request, page: int, limit: int, total: int) -> dict[str, str | None]:"
+    )
+    a("    def at(p: int) -> str:")
+    a("        return str(request.url.include_query_params(page=p, limit=limit))")
+    a("")
+    a(
+        '    return {"self": at(page), "next": at(page + 1) if page * limit < total else None, "prev": at(page - 1) if page > 1 else None}'
+    )
+    store = f"store: {ent}Store = Depends(get_{res}_store)"
+    if "list" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.get("{prefix}")')
+        a(f"def list_{res}(")
+        a("    request: Request,")
+        a("    page: int = Query(1, ge=1),")
+        a("    limit: int = Query(20, ge=1, le=100),")
+        a(f"    sort: Literal[{sortable}] = {idc.name!r},")
+        a('    order: Literal["asc", "desc"] = "asc",')
+        a(f"    {store},")
+        a(") -> dict[str, Any]:")
+        a("    rows, total = store.find_all(page=page, limit=limit, sort=sort, order=order)")
+        a(
+            f'    return {{"data": rows, "meta": {{"page": page, "limit": limit, "total": total}}, "links": {one}_links(request, page, limit, total)}}'
+        )
+    if "get" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.get("{prefix}/{{id}}")')
+        a(f"def get_{one}(id: {idt}, {store}) -> Any:")
+        a("    row = store.find_by_id(id)")
+        a("    if row is None:")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return {"data": row}')
+    if "create" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.post("{prefix}", status_code=201)')
+        a(f"def create_{one}(body: {ent}Create, {store}) -> dict[str, Any]:")
+        a('    return {"data": store.create(**body.model_dump())}')
+    if "replace" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.put("{prefix}/{{id}}")')
+        a(f"def replace_{one}(id: {idt}, body: {ent}Create, {store}) -> Any:")
+        a("    row = store.update(id, **body.model_dump())")
+        a("    if row is None:")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return {"data": row}')
+    if "update" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.patch("{prefix}/{{id}}")')
+        a(f"def update_{one}(id: {idt}, body: {ent}Update, {store}) -> Any:")
+        a("    row = store.update(id, **body.model_dump(exclude_unset=True))")
+        a("    if row is None:")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return {"data": row}')
+    if "delete" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.delete("{prefix}/{{id}}", status_code=204, response_class=Response)')
+        a(f"def delete_{one}(id: {idt}, {store}) -> Response:")
+        a("    if not store.delete(id):")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a("    return Response(status_code=204)")
+    return "\n".join(imports), "\n".join(L) + "\n"
 
 
 FRAMEWORK = FastAPI()

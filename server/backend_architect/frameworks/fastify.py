@@ -3,19 +3,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 
 from ..core.findings import Edit
+from ..lang import javascript as jslang
 from ..lang import named_args
 from ..lang import indent_at
 from .kit.schemas import js_add_prop, js_props, kind_of, optional_read
 from .kit.node_app import install_middleware, require_typescript
+from .kit.endpoint_code import max_len, node_location
+from ..lang import naming
 from .base import Framework
 from .kit.node_router import KOA, js_routes
 
 _IMPORT = re.compile(
     rb"""(from\s+|require\()\s*['"]fastify(-plugin)?['"]|FastifyInstance|FastifyPluginAsync|FastifyPluginCallback"""
 )
+
+if TYPE_CHECKING:
+    from ..commands.tables import TableInfo
 
 
 class Fastify(Framework):
@@ -120,9 +128,7 @@ class Fastify(Framework):
             )
 
         options = h.extra.get("options")
-        stmt = call
-        while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
-            stmt = stmt.parent
+        stmt = jslang.statement_of(call)
         ind = indent_at(data, stmt.start_byte)
         if options is None:
             args = call.child_by_field_name("arguments")
@@ -168,6 +174,285 @@ class Fastify(Framework):
     def middleware(self, doc, app, after, indent, path):
         require_typescript(self, doc)
         return install_middleware(self, doc, app, after, indent, path)
+
+    def endpoint_file(self, table, ops, base, language, package):
+        imports, body = endpoint_code(
+            table, ops, base, typescript=language in ("typescript", "tsx")
+        )
+        if imports:
+            return f"// HTTP endpoints for {table.name}.\n{imports}\n\n{body}"
+        return f"// HTTP endpoints for {table.name}.\n{body}"
+
+    def endpoint_append(self, doc, table, ops, base, router_var):
+        ts = doc.language in ("typescript", "tsx")
+        _, body = endpoint_code(table, ops, base, router_var or "app", typescript=ts)
+        end = len(doc.data)
+        edits = []
+        if ts and not re.search(r"\bFastifyReply\b", doc.text):
+            last = 0
+            for m in re.finditer(r"^import\b[^;]*;[ \t]*\n", doc.text, re.M):
+                last = len(doc.text[: m.end()].encode("utf-8"))
+            edits.append((last, last, 'import type { FastifyReply } from "fastify";\n'))
+        edits.append((end, end, ("\n" if doc.text.endswith("\n") else "\n\n") + body))
+        return edits
+
+    def endpoint_location(self, root, stem, camel, language):
+        return node_location(root, camel, language)
+
+
+def _json_schema_type(c) -> dict:
+    kind = naming.py_type(c.type)
+    out: dict = {
+        "int": {"type": "integer"},
+        "float": {"type": "number"},
+        "bool": {"type": "boolean"},
+        "str": {"type": "string"},
+        "datetime": {"type": "string", "format": "date-time"},
+        "date": {"type": "string", "format": "date"},
+    }.get(kind, {})
+    ml = max_len(c.type)
+    if ml and kind == "str":
+        out["maxLength"] = ml
+    if c.nullable and "type" in out:
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+_JS_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+
+
+def _js_object(value) -> str:
+    """A JSON value written as a JavaScript literal with unquoted identifier keys."""
+    import json
+
+    if isinstance(value, dict):
+        parts = [
+            (k if _JS_IDENT.fullmatch(k) else json.dumps(k)) + ": " + _js_object(v)
+            for k, v in value.items()
+        ]
+        return "{ " + ", ".join(parts) + " }" if parts else "{}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_js_object(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def endpoint_code(
+    t: TableInfo, ops, base: str, router_var: str | None = None, typescript: bool = True
+) -> tuple[str, str]:
+    """(imports, body) of a Fastify plugin whose routes validate with JSON schema."""
+    ent = naming.pascal(naming.singular(t.name))
+    res = naming.camel(t.name)
+    one = naming.camel(naming.singular(t.name))
+    up = naming.snake(naming.singular(t.name)).upper()
+    idc = t.id_column
+    numeric_id = naming.py_type(idc.type) == "int"
+    idt = "number" if numeric_id else "string"
+    writable = t.writable
+    T = (lambda s: s) if typescript else (lambda s: "")
+    if typescript:
+        imports = 'import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";'
+    else:
+        imports = ""
+    L: list[str] = []
+    a = L.append
+    if typescript:
+        a(f"export interface {ent}Store {{")
+        a(f"  findById(id: {idt}): Promise<Record<string, unknown> | null>;")
+        a(
+            '  findAll(opts: { page: number; limit: number; sort: string; order: "asc" | "desc" }): Promise<{ rows: unknown[]; total: number }>;'
+        )
+        a("  create(input: Record<string, unknown>): Promise<Record<string, unknown>>;")
+        a(
+            f"  update(id: {idt}, changes: Record<string, unknown>): Promise<Record<string, unknown> | null>;"
+        )
+        a(f"  delete(id: {idt}): Promise<boolean>;")
+        a("}")
+        a("")
+        a(
+            f'type {ent}ListQuery = {{ page: number; limit: number; sort: string; order: "asc" | "desc" }};'
+        )
+        a(f"type {ent}Params = {{ id: {idt} }};")
+        a("")
+    props = {c.name: _json_schema_type(c) for c in writable}
+    body = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [c.name for c in writable if c.required],
+        "properties": props,
+    }
+    if not body["required"]:
+        del body["required"]
+    patch = {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": props,
+    }
+    query = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "page": {"type": "integer", "minimum": 1, "default": 1},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+            "sort": {"type": "string", "enum": [c.name for c in t.columns], "default": idc.name},
+            "order": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+        },
+    }
+    params = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "integer", "minimum": 1} if numeric_id else {"type": "string"}
+        },
+    }
+    a(f"export const {up}_BODY = {_js_object(body)};")
+    a(f"export const {up}_PATCH = {_js_object(patch)};")
+    a(f"export const {up}_LIST_QUERY = {_js_object(query)};")
+    a(f"export const {up}_PARAMS = {_js_object(params)};")
+    a("")
+    a(
+        f"function {one}Error(reply{T(': FastifyReply')}, status{T(': number')}, code{T(': string')}, message{T(': string')}, details{T(': { field: string; message: string }[]')} = []) {{"
+    )
+    a("  return reply.code(status).send({ error: { code, message, details } });")
+    a("}")
+    a("")
+    standalone = router_var is None
+    rv = router_var or "app"
+    prefix = "" if standalone else base
+    if standalone:
+        sig = (
+            f"export function {res}Routes(store{T(f': {ent}Store')}) {{"
+            if typescript
+            else f"function {res}Routes(store) {{"
+        )
+        a(f'/** Register with app.register({res}Routes(store), {{ prefix: "{base}" }}). */')
+    else:
+        mount = f"mount{naming.pascal(t.name)}Routes"
+        sig = (
+            f"export function {mount}(store{T(f': {ent}Store')}) {{"
+            if typescript
+            else f"function {mount}(store) {{"
+        )
+        a(
+            f"/** Call {mount}(store) once the {t.name} repository exists; validation errors go to the app's error handler. */"
+        )
+    a(sig)
+    body_start = len(L)
+    a(f"  return async function {res}Plugin(app{T(': FastifyInstance')}) {{")
+    a(f"    app.setErrorHandler((err{T(': FastifyError')}, request, reply) => {{")
+    a("      if (err.validation) {")
+    a("        const details = err.validation.map((v) => ({")
+    a(
+        '          field: String(v.params?.missingProperty ?? v.params?.additionalProperty ?? v.instancePath.replace(/^\\//, "")),'
+    )
+    a('          message: v.message ?? "is not valid",')
+    a("        }));")
+    a('        const status = err.validationContext === "body" ? 422 : 400;')
+    a(
+        f'        return {one}Error(reply, status, "VALIDATION_ERROR", "the request is not valid", details);'
+    )
+    a("      }")
+    a("      request.log.error(err);")
+    a("      const status = err.statusCode ?? 500;")
+    a(
+        f'      return {one}Error(reply, status, status >= 500 ? "INTERNAL" : err.code ?? "ERROR", status >= 500 ? "internal error" : err.message);'
+    )
+    a("    });")
+    a("")
+    route_sep = False
+
+    def route(method, path, schema, generic, lines):
+        nonlocal route_sep
+        if route_sep:
+            a("")
+        route_sep = True
+        g = f"<{generic}>" if typescript and generic else ""
+        full = (prefix + path.rstrip("/")) or "/" if not standalone else path
+        a(f'    {rv}.{method}{g}("{full}", {{ schema: {schema} }}, async (request, reply) => {{')
+        L.extend("      " + x for x in lines)
+        a("    });")
+
+    not_found = f'return {one}Error(reply, 404, "NOT_FOUND", `{naming.singular(t.name)} ${{request.params.id}} not found`);'
+    if "list" in ops:
+        route(
+            "get",
+            "/",
+            f"{{ querystring: {up}_LIST_QUERY }}",
+            f"{{ Querystring: {ent}ListQuery }}",
+            [
+                "const { page, limit, sort, order } = request.query;",
+                "const { rows, total } = await store.findAll({ page, limit, sort, order });",
+                f'const at = (p{T(": number")}) => `${{request.url.split("?")[0]}}?page=${{p}}&limit=${{limit}}&sort=${{sort}}&order=${{order}}`;',
+                "return {",
+                "  data: rows,",
+                "  meta: { page, limit, total },",
+                "  links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },",
+                "};",
+            ],
+        )
+    if "get" in ops:
+        route(
+            "get",
+            "/:id",
+            f"{{ params: {up}_PARAMS }}",
+            f"{{ Params: {ent}Params }}",
+            [
+                "const row = await store.findById(request.params.id);",
+                f"if (row === null) {not_found}",
+                "return { data: row };",
+            ],
+        )
+    if "create" in ops:
+        route(
+            "post",
+            "/",
+            f"{{ body: {up}_BODY }}",
+            "{ Body: Record<string, unknown> }",
+            [
+                "return reply.code(201).send({ data: await store.create(request.body) });",
+            ],
+        )
+    for op, method, schema in (
+        ("replace", "put", f"{up}_BODY"),
+        ("update", "patch", f"{up}_PATCH"),
+    ):
+        if op in ops:
+            route(
+                method,
+                "/:id",
+                f"{{ params: {up}_PARAMS, body: {schema} }}",
+                f"{{ Params: {ent}Params; Body: Record<string, unknown> }}",
+                [
+                    "const row = await store.update(request.params.id, request.body);",
+                    f"if (row === null) {not_found}",
+                    "return { data: row };",
+                ],
+            )
+    if "delete" in ops:
+        route(
+            "delete",
+            "/:id",
+            f"{{ params: {up}_PARAMS }}",
+            f"{{ Params: {ent}Params }}",
+            [
+                f"if (!(await store.delete(request.params.id))) {not_found}",
+                "return reply.code(204).send();",
+            ],
+        )
+    if standalone:
+        a("  };")
+    else:
+        # no plugin wrapper and no error handler of its own: the routes hang on the file's app
+        end_handler = next(k for k in range(body_start, len(L)) if L[k] == "    });")
+        L[body_start:] = [x[2:] if x.startswith("  ") else x for x in L[end_handler + 2 :]]
+    a("}")
+    if not typescript and standalone:
+        a("")
+        a(f"module.exports = {{ {res}Routes }};")
+    text = "\n".join(L) + "\n"
+    if not typescript:
+        text = text.replace("export const ", "const ")
+    return imports, text
 
 
 FRAMEWORK = Fastify()

@@ -8,12 +8,17 @@ import re
 
 from ..core.findings import Edit
 from ..lang import go as golang
-from ..lang import indent_at, line_start, named_args, naming, text
+from ..lang import indent_at, line_start, matching_close, named_args, naming, text
 from .base import GoRouter
 from .kit.go_router import GO_READS
 from .kit.schemas import struct_tag_edits
 
 _STATEMENT_PARENTS = ("block", "statement_list")
+# an error status (4xx/5xx, never fiber.StatusOK...) then a map literal body
+_ERROR_RESPONSE = re.compile(
+    rb"\.Status\(\s*(?:[45]\d\d|(?:fiber|http)\.Status(?!OK\b|Created\b|Accepted\b|NoContent\b)\w+)\s*\)"
+    rb"\s*\.JSON\(\s*(?:fiber\.Map|map\[string\](?:string|any|interface\{\}))(\{)"
+)
 _VALIDATOR = "github.com/go-playground/validator/v10"
 
 
@@ -135,6 +140,16 @@ class Fiber(GoRouter):
                 edits.append(Edit(s, s, "Status(fiber.StatusCreated)."))
         return edits
 
+    # -- API005: c.Status(4xx).JSON(fiber.Map{...}) ------------------------------------------
+
+    def error_literals(self, body):
+        out = []
+        for m in _ERROR_RESPONSE.finditer(body):
+            close = matching_close(body, m.start(1), b"{", b"}")
+            if close is not None:
+                out.append((m.start(), close, body[m.start(1) : close]))
+        return out
+
     # -- ENDPOINT -------------------------------------------------------------------------------
 
     def endpoint_file(self, table, ops, base, language, package):
@@ -165,9 +180,6 @@ class Fiber(GoRouter):
             id_column=table.id_column.name,
             extra_imports=extra,
         )
-
-    def endpoint_location(self, root, stem, camel, language):
-        return "internal/handlers", f"{stem}.go"
 
 
 FRAMEWORK = Fiber()

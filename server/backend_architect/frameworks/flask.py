@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 
 from ..core.findings import Edit
@@ -20,11 +22,16 @@ from .kit.python_validation import (
     raw_reads,
 )
 from .kit.schemas import unique_name
+from .kit.endpoint_code import append_python, max_len, py_validator
+from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
 from .kit.python_views import python_routes
 
 _IMPORT = re.compile(rb"^\s*(from|import)\s+flask\w*\b", re.M)
+
+if TYPE_CHECKING:
+    from ..commands.tables import TableInfo
 
 
 class Flask(Framework):
@@ -38,6 +45,14 @@ class Flask(Framework):
     app_creation = re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:flask\.)?Flask\(", re.M)
 
     middleware_filename = "middleware.py"
+
+    def request_parameters(self, h, data):
+        decl = text(h.decl, data) if h.decl is not None else ""
+        return {
+            p: f"path parameter {p}"
+            for p in h.route.path_params
+            if not re.search(rf"<(?:int|float|uuid):{re.escape(p)}>", decl)
+        }
 
     def detects(self, head):
         return bool(_IMPORT.search(head))
@@ -144,6 +159,135 @@ class Flask(Framework):
             if imp is not None:
                 edits.append(imp)
         return edits, f"generate Pydantic model {model} from the fields the handler reads"
+
+    def endpoint_file(self, table, ops, base, language, package):
+        imports, body = endpoint_code(table, ops, base)
+        return f'"""HTTP endpoints for {table.name}."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
+
+    def endpoint_append(self, doc, table, ops, base, router_var):
+        return append_python(endpoint_code, doc, table, ops, base, router_var or "app")
+
+    def endpoint_location(self, root, stem, camel, language):
+        return "routes", f"{stem}.py"
+
+
+def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
+    res = naming.snake(t.name)
+    one = naming.snake(naming.singular(t.name))
+    idc = t.id_column
+    conv = "int:" if naming.py_type(idc.type) == "int" else ""
+    writable = t.writable
+    standalone = router_var is None
+    rv = router_var or f"{res}_bp"
+    prefix = "" if standalone else base
+    imports = [
+        "from typing import Any",
+        "",
+        "from flask import Blueprint, jsonify, request, url_for",
+    ]
+    L: list[str] = []
+    a = L.append
+    if standalone:
+        a(f'{rv} = Blueprint("{res}", __name__, url_prefix="{base}")')
+        a("")
+    py_checks = {"int": "int", "float": "(int, float)", "bool": "bool", "str": "str"}
+    a(f"{one.upper()}_SORTABLE = {tuple(c.name for c in t.columns)!r}")
+    a(f"{one.upper()}_FIELDS = {{")
+    for c in writable:
+        check = py_checks.get(naming.py_type(c.type), "object")
+        a(
+            f"    {c.name!r}: ({check}, {c.required!r}, {c.nullable!r}, {max_len(c.type)!r}),  # type, required, nullable, max length"
+        )
+    a("}")
+    a("")
+    a("")
+    a(f"def {one}_error(status: int, code: str, message: str, details: list | None = None):")
+    a(
+        '    return jsonify({"error": {"code": code, "message": message, "details": details or []}}), status'
+    )
+    a("")
+    a("")
+    L += py_validator(one, one.upper())
+    a("")
+    a("")
+    a(f"def get_{res}_store():")
+    a(
+        f'    """Wire the {t.name} repository here (find_by_id, find_all, create, update, delete)."""'
+    )
+    a(f'    raise NotImplementedError("get_{res}_store is not wired to a {t.name} repository yet")')
+    item = f"{prefix}/<{conv}id>"
+    if "list" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.get("{prefix or "/"}")')
+        a(f"def list_{res}():")
+        a("    try:")
+        a('        page = max(1, int(request.args.get("page", 1)))')
+        a('        limit = min(100, max(1, int(request.args.get("limit", 20))))')
+        a("    except ValueError:")
+        a(f'        return {one}_error(400, "VALIDATION_ERROR", "page and limit must be integers")')
+        a(f'    sort = request.args.get("sort", {idc.name!r})')
+        a('    order = request.args.get("order", "asc")')
+        a(f'    if sort not in {one.upper()}_SORTABLE or order not in ("asc", "desc"):')
+        a(
+            f'        return {one}_error(400, "VALIDATION_ERROR", "invalid sort or order", [{{"field": "sort", "message": f"one of {{{one.upper()}_SORTABLE}}"}}])'
+        )
+        a(
+            f"    rows, total = get_{res}_store().find_all(page=page, limit=limit, sort=sort, order=order)"
+        )
+        a("")
+        a("    def at(p: int) -> str:")
+        a(
+            "        return url_for(request.endpoint, page=p, limit=limit, sort=sort, order=order, _external=True)"
+        )
+        a("")
+        a(
+            '    links = {"self": at(page), "next": at(page + 1) if page * limit < total else None, "prev": at(page - 1) if page > 1 else None}'
+        )
+        a(
+            '    return jsonify({"data": rows, "meta": {"page": page, "limit": limit, "total": total}, "links": links})'
+        )
+    if "get" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.get("{item}")')
+        a(f"def get_{one}(id):")
+        a(f"    row = get_{res}_store().find_by_id(id)")
+        a("    if row is None:")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return jsonify({"data": row})')
+    for op, method, partial in (
+        ("create", "post", False),
+        ("replace", "put", False),
+        ("update", "patch", True),
+    ):
+        if op not in ops:
+            continue
+        a("")
+        a("")
+        a(f'@{rv}.{method}("{item if op != "create" else (prefix or "/")}")')
+        a(f"def {op}_{one}({'' if op == 'create' else 'id'}):")
+        a(f"    values, details = validate_{one}(request.get_json(silent=True), partial={partial})")
+        a("    if details:")
+        a(
+            f'        return {one}_error(422, "VALIDATION_ERROR", "the request body is not valid", details)'
+        )
+        if op == "create":
+            a(f'    return jsonify({{"data": get_{res}_store().create(**values)}}), 201')
+        else:
+            a(f"    row = get_{res}_store().update(id, **values)")
+            a("    if row is None:")
+            a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+            a('    return jsonify({"data": row})')
+    if "delete" in ops:
+        a("")
+        a("")
+        a(f'@{rv}.delete("{item}")')
+        a(f"def delete_{one}(id):")
+        a(f"    if not get_{res}_store().delete(id):")
+        a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
+        a('    return "", 204')
+    return "\n".join(imports), "\n".join(L) + "\n"
 
 
 FRAMEWORK = Flask()

@@ -16,7 +16,7 @@ from ..app.model import normalise_path, status_from_text
 from ..core import languages
 from ..core.document import Document
 from ..core.findings import Edit
-from ..lang import indent_at, line_start, named_args, naming, string_value, text
+from ..lang import indent_at, line_start, matching_close, named_args, naming, string_value, text
 from ..lang import javascript as jslang
 from .base import Framework, Unsupported
 from .kit.node_app import install_middleware, require_typescript
@@ -187,9 +187,7 @@ class Hono(Framework):
         schema = unique_name(
             model_name(h, "Body" if kind == "body" else "Query", upper=False), data
         )
-        stmt = h.decl
-        while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
-            stmt = stmt.parent
+        stmt = jslang.statement_of(h.decl)
         indent = indent_at(data, stmt.start_byte)
         start = line_start(data, stmt.start_byte)
         decl = f"{indent}const {schema} = z.object({{\n{zod_fields(tree, optional, kind, indent)}\n{indent}}});\n\n"
@@ -220,12 +218,7 @@ class Hono(Framework):
             return None
         edits = [Edit(args[0].end_byte, args[0].end_byte, ", authLimiter")]
         if not re.search(rb"\bauthLimiter\s*=", data):
-            stmt = h.decl
-            while stmt.parent is not None and stmt.parent.type not in (
-                "program",
-                "statement_block",
-            ):
-                stmt = stmt.parent
+            stmt = jslang.statement_of(h.decl)
             start = line_start(data, stmt.start_byte)
             indent = indent_at(data, stmt.start_byte)
             edits.append(
@@ -256,6 +249,19 @@ class Hono(Framework):
             elif status_from_text(text(args[1], data)) == 200:
                 edits.append(Edit(args[1].start_byte, args[1].end_byte, "201"))
         return edits
+
+    # -- API005: c.json({...}, 4xx) -------------------------------------------------------------
+
+    def error_literals(self, body):
+        out = []
+        for m in re.finditer(rb"\b\w+\.json\(\s*(\{)", body):
+            close = matching_close(body, m.start(1), b"{", b"}")
+            if close is None:
+                continue
+            status = re.match(rb"\s*,\s*([\w.]+)\s*\)", body[close : close + 40])
+            if status and re.fullmatch(rb"[45]\d\d", status.group(1)):
+                out.append((m.start(), close, body[m.start(1) : close]))
+        return out
 
     # -- MIDDLEWARE, ENDPOINT -----------------------------------------------------------------
 

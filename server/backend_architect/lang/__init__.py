@@ -115,3 +115,33 @@ def top_level_statement_end(tree: ts.Tree, offset: int, data: bytes) -> int:
         if stmt.start_byte <= offset < stmt.end_byte:
             return stmt.end_byte
     return line_end(data, offset)
+
+
+def matching_close(
+    data: bytes, open_at: int, open_ch: bytes = b"(", close_ch: bytes = b")"
+) -> int | None:
+    """Offset just past the bracket closing the one at ``open_at`` (strings skipped)."""
+    depth = 0
+    i = open_at
+    n = len(data)
+    quote = None
+    while i < n:
+        ch = data[i : i + 1]
+        if quote:
+            if ch == b"\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in (b'"', b"'", b"`"):
+            quote = ch
+        elif ch == open_ch:
+            depth += 1
+        elif ch == close_ch:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+        if i - open_at > 20000:
+            return None
+    return None

@@ -78,3 +78,10 @@ def relative_import(importer: str, module_file: str) -> str:
         os.sep, "/"
     )
     return rel if rel.startswith(".") else "./" + rel
+
+
+def statement_of(node: ts.Node) -> ts.Node:
+    """The statement holding ``node`` (the ancestor whose parent is the program or a block)."""
+    while node.parent is not None and node.parent.type not in ("program", "statement_block"):
+        node = node.parent
+    return node

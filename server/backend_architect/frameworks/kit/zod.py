@@ -29,9 +29,7 @@ def zod_fix(a, h: Handler, kind: str, data: bytes) -> tuple[list[Edit], str] | N
     if re.search(rb"(?<![.\w])" + local.encode() + rb"\b", data[body.start_byte : body.end_byte]):
         local = "valid" + local.capitalize()
     decl = h.decl
-    stmt = decl
-    while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
-        stmt = stmt.parent
+    stmt = jslang.statement_of(decl)
     start = line_start(data, stmt.start_byte)
     indent = indent_at(data, stmt.start_byte)
     schema_text = f"{indent}const {schema} = z.object({{\n{zod_fields(tree, optional, kind, indent)}\n{indent}}});\n\n"

@@ -1,5 +1,6 @@
 import re
 
+from backend_architect import frameworks
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
@@ -95,7 +96,9 @@ class ObjectWithoutOwnershipCheck(Rule):
                 continue
             scope = checks.body_text(h, data) + _called_methods(h, data)
             cls = h.extra.get("class")
-            if cls is not None and r.framework == "django":  # DRF: get_queryset may filter by user
+            fw = frameworks.by_name(r.framework)
+            if cls is not None and fw is not None and fw.class_scoped_access_checks:
+                # DRF: get_queryset may filter by user
                 scope = data[cls.start_byte : cls.end_byte].decode("utf-8", "replace")
                 scope = re.sub(r"(permission|authentication)_classes\s*=[^\n]*", "", scope)
             if checks.USER_REF_RE.search(scope) or h.extra.get("user_param"):

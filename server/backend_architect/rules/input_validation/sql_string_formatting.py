@@ -1,5 +1,6 @@
 import re
 
+from backend_architect import frameworks
 from backend_architect.app import embedded
 from backend_architect.app.embedded import Hole, SqlSite
 from backend_architect.lang import APP_LANGUAGES
@@ -1202,17 +1203,8 @@ class _Taint:
                 node = h.node
                 if node is None:
                     continue
-                names: dict[str, str] = {}
-                route = h.route
-                if route.framework == "fastapi":
-                    for read in route.reads:
-                        if read.name and node.start_byte <= read.start < node.end_byte:
-                            names[read.name] = f"{read.kind} parameter {read.name}"
-                elif route.framework == "flask":
-                    decl = _text(h.decl, self.data) if h.decl is not None else ""
-                    for pname in route.path_params:
-                        if not re.search(rf"<(?:int|float|uuid):{re.escape(pname)}>", decl):
-                            names[pname] = f"path parameter {pname}"
+                fw = frameworks.by_name(h.route.framework)
+                names = fw.request_parameters(h, self.data) if fw is not None else {}
                 if names:
                     self._handler_params[(node.start_byte, node.end_byte)] = names
         return self._handler_params

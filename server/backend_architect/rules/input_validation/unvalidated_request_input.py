@@ -68,7 +68,8 @@ class UnvalidatedRequestInput(Rule):
     Flags handlers that read the request body, query string or form fields
     directly (`request.json`, `request.args`, `request.POST`,
     `json.loads(request.body)`, a FastAPI `dict` body, `req.body` / `req.query`
-    in Express or Fastify without zod/joi/a route schema, a NestJS DTO without
+    in Express or Fastify without zod/joi/a route schema, `c.req.json()` in Hono
+    without a validator middleware, a NestJS DTO without
     class-validator decorators, Gin `c.PostForm` or a bind into a struct without
     `binding` tags, an Axum/Actix `Json<T>` / `Form<T>` whose
     struct has text fields and no `validator` rules or is never `.validate()`d).
@@ -100,10 +101,11 @@ class UnvalidatedRequestInput(Rule):
     handler reads and wires it in: a Pydantic model (FastAPI, and Flask, where
     the view validates first and answers 422 `VALIDATION_ERROR` with the
     failing fields), a zod schema (Express), a class-validator DTO (NestJS), a
-    JSON `schema` in the route options (Fastify), a `forms.Form` checked with
-    `is_valid()` (Django), Go struct tags, or for Axum and Actix Web
-    `#[derive(Validate)]` with `#[validate(...)]` field rules (validator
-    crate) and a `.validate()` call first thing in the handler. It is unsafe: requests that were
+    JSON `schema` in the route options (Fastify), a zod schema checked by
+    `zValidator` (Hono), a `forms.Form` checked with `is_valid()` (Django), Go
+    struct tags (with a go-playground/validator check for Fiber), or for Axum
+    and Actix Web `#[derive(Validate)]` with `#[validate(...)]` field rules
+    (validator crate) and a `.validate()` call first thing in the handler. It is unsafe: requests that were
     accepted before can now be rejected. Review the field types it guessed.
     There is no fix when a read happens only in a branch, when the payload is
     also passed on whole (a schema would drop the fields nobody names) or when

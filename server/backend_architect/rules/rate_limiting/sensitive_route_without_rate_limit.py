@@ -51,8 +51,9 @@ class SensitiveRouteWithoutRateLimit(Rule):
     The fix adds the usual limiter of the framework: slowapi (FastAPI),
     flask-limiter, django-ratelimit, express-rate-limit, @fastify/rate-limit's
     route `config`, @nestjs/throttler, or a small per-IP middleware built on
-    `golang.org/x/time/rate` for Gin and Echo's `middleware.RateLimiter`,
-    tower_governor's `GovernorLayer` (Axum) or actix-governor (Actix Web).
+    `golang.org/x/time/rate` for Gin, Echo's `middleware.RateLimiter`,
+    hono-rate-limiter (Hono), Fiber's limiter middleware, tower_governor's
+    `GovernorLayer` (Axum) and actix-governor (Actix Web).
     Projects that already depend on a limiter package and apply it elsewhere
     (globally) are not flagged.
     """

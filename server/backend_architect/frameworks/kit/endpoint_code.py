@@ -1,0 +1,152 @@
+"""Code generation shared by the frameworks' ENDPOINT generators."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from ...lang import naming
+
+if TYPE_CHECKING:
+    from ...commands.tables import TableInfo
+
+OPERATIONS = ("list", "get", "create", "replace", "update", "delete")
+
+
+def max_len(sql_type: str) -> int | None:
+    m = re.search(r"\((\d+)\)", sql_type)
+    return (
+        int(m.group(1))
+        if m and naming.base_type(sql_type) in ("varchar", "char", "character varying")
+        else None
+    )
+
+
+def py_validator(one: str, up: str) -> list[str]:
+    """`validate_<one>(payload, partial)`: checks a JSON body against `<UP>_FIELDS` (the
+    Flask and Django modules share it; FastAPI validates with Pydantic instead)."""
+    L: list[str] = []
+    a = L.append
+    a(
+        f"def validate_{one}(payload: Any, partial: bool) -> tuple[dict[str, Any], list[dict[str, str]]]:"
+    )
+    a('    """The accepted fields and a list of {field, message} problems."""')
+    a("    if not isinstance(payload, dict):")
+    a('        return {}, [{"field": "", "message": "expected a JSON object"}]')
+    a("    details = []")
+    a(f"    for name in sorted(set(payload) - set({up}_FIELDS)):")
+    a('        details.append({"field": name, "message": "unknown field"})')
+    a("    values = {}")
+    a(f"    for name, (kind, required, nullable, max_len) in {up}_FIELDS.items():")
+    a("        if name not in payload:")
+    a("            if required and not partial:")
+    a('                details.append({"field": name, "message": "is required"})')
+    a("            continue")
+    a("        value = payload[name]")
+    a("        if value is None:")
+    a("            if not nullable:")
+    a('                details.append({"field": name, "message": "must not be null"})')
+    a("                continue")
+    a("        elif not isinstance(value, kind) or kind is int and isinstance(value, bool):")
+    a('            details.append({"field": name, "message": "has the wrong type"})')
+    a("            continue")
+    a("        elif max_len is not None and len(value) > max_len:")
+    a(
+        '            details.append({"field": name, "message": f"is longer than {max_len} characters"})'
+    )
+    a("            continue")
+    a("        values[name] = value")
+    a("    return values, details")
+    return L
+
+
+def go_body_and_store(t: TableInfo, ent: str, base: str, tag_key: str) -> list[str]:
+    """The Go request body struct (validation tags under ``tag_key``), the store interface
+    and the sortable-columns map that the Gin and Echo handlers share."""
+    L: list[str] = []
+    a = L.append
+    a(f"// {ent}Body is the validated body of POST and PUT {base}.")
+    a(f"type {ent}Body struct {{")
+    for c in t.writable:
+        gt = (
+            naming.go_type(c.type, True).lstrip("*")
+            if "time.Time" not in naming.go_type(c.type, True)
+            else "string"
+        )
+        ml = max_len(c.type)
+        tags = ["required"] if c.required else ["omitempty"]
+        if ml:
+            tags.append(f"max={ml}")
+        ptr = "" if c.required else "*"
+        a(f'\t{naming.go_field(c.name)} {ptr}{gt} `json:"{c.name}" {tag_key}:"{",".join(tags)}"`')
+    a("}")
+    a("")
+    a(f"// {ent}Store is what these handlers need from the {t.name} repository.")
+    a(f"type {ent}Store interface {{")
+    a("\tFindByID(ctx context.Context, id int64) (row any, found bool, err error)")
+    a(
+        "\tFindAll(ctx context.Context, page, limit int, sort, order string) (rows any, total int64, err error)"
+    )
+    a(f"\tCreate(ctx context.Context, in {ent}Body) (any, error)")
+    a(f"\tUpdate(ctx context.Context, id int64, in {ent}Body) (row any, found bool, err error)")
+    a("\tDelete(ctx context.Context, id int64) (bool, error)")
+    a("}")
+    a("")
+    a(
+        f"var {naming.camel(t.name)}Sortable = map[string]bool{{{', '.join(chr(34) + c.name + chr(34) + ': true' for c in t.columns)}}}"
+    )
+    a("")
+    return L
+
+
+def insert_python_imports(doc_text: str, imports: str) -> tuple[int, str]:
+    """(byte offset, text) adding the import lines the file lacks, after its last top-level import."""
+    have = set(doc_text.splitlines())
+    needed = [ln for ln in imports.splitlines() if ln.strip() and ln not in have]
+    if not needed:
+        return 0, ""
+    data = doc_text.encode("utf-8")
+    last = 0
+    offset = 0
+    for line in doc_text.splitlines(keepends=True):
+        offset += len(line.encode("utf-8"))
+        if re.match(r"(from\s+\S+\s+import\b|import\s+\S)", line) and not line.startswith(
+            "from __future__"
+        ):
+            last = offset
+    if last == 0:
+        m = re.match(
+            rb'(\s*("""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\')\s*\n)?(from __future__[^\n]*\n)?', data
+        )
+        last = m.end() if m else 0
+    return last, "\n".join(needed) + "\n"
+
+
+def append_python(code, doc, table, ops, base: str, router_var: str) -> list[tuple[int, int, str]]:
+    """Edits appending the routes ``code(table, ops, base, router_var)`` generates to a Python
+    route module, with the imports it lacks."""
+    imports, body = code(table, ops, base, router_var)
+    edits = []
+    off, text = insert_python_imports(doc.text, imports)
+    if text:
+        edits.append((off, off, text))
+    end = len(doc.data)
+    sep = "\n\n" if doc.text.endswith("\n") else "\n\n\n"
+    edits.append((end, end, sep + body))
+    return edits
+
+
+def go_file(code, table, ops, base: str, package: str) -> str:
+    """A Go file of package ``package`` holding the routes ``code(table, ops, base)`` generates."""
+    imports, body = code(table, ops, base)
+    return (
+        f"// Package {package}: HTTP endpoints for {table.name}.\npackage {package}\n\n"
+        f"import (\n{imports}\n)\n\n{body}"
+    )
+
+
+def node_location(root: str, camel: str, language: str) -> tuple[str, str]:
+    """Where a new Node route module goes: src/routes (or routes) / <camelName>.ts|js."""
+    folder = os.path.join("src", "routes") if os.path.isdir(os.path.join(root, "src")) else "routes"
+    return folder, f"{camel}.{'ts' if language in ('typescript', 'tsx') else 'js'}"
