@@ -281,6 +281,9 @@ class Actix(Framework):
     def endpoint_file(self, table, ops, base, language, package):
         return rust_app.endpoint_file(self, table, ops, base)
 
+    def error_literals(self, body):
+        return rust_app.error_literals(body)
+
     middleware_filename = "middleware.rs"
     template_samples = rust_app.TEMPLATE_SAMPLES
 

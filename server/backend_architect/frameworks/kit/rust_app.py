@@ -275,3 +275,45 @@ TEMPLATE_SAMPLES = {
     "body_fields": "    #[validate(length(min = 1, max = 200))]\n    pub title: String,",
     "sortable": '"id", "title"',
 }
+
+
+# -- API005: error bodies ----------------------------------------------------------------------------
+
+_JSON_LITERAL = rb"(?:(?:axum::)?Json\(\s*)?(?:serde_json::)?json!\(\s*(\{)"
+_AXUM_ERROR = re.compile(rb"StatusCode::([A-Z_]+)\s*,\s*" + _JSON_LITERAL)
+_ACTIX_ERROR = re.compile(
+    rb"HttpResponse::([A-Z][A-Za-z]+)\(\)\s*\.json\(\s*"
+    + _JSON_LITERAL
+    + rb"|HttpResponse::build\(\s*StatusCode::([A-Z_]+)\s*\)\s*\.json\(\s*"
+    + _JSON_LITERAL
+)
+
+
+def _status_of(name: str) -> int | None:
+    from ...app.model import status_from_text
+
+    if not name.isupper():  # actix builder methods: NotFound -> NOT_FOUND
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
+    return status_from_text(name)
+
+
+def error_literals(body: bytes) -> list[tuple[int, int, bytes]]:
+    """(start, end, literal) of the ``json!({...})`` bodies answered with a 4xx/5xx status:
+    ``(StatusCode::NOT_FOUND, Json(json!({...})))`` and ``HttpResponse::NotFound().json(json!({...}))``."""
+    from ...lang import matching_close
+
+    out = []
+    for pattern in (_AXUM_ERROR, _ACTIX_ERROR):
+        for m in pattern.finditer(body):
+            groups = [g for g in m.groups()]
+            name = next((g for g in groups if g is not None and not g.startswith(b"{")), None)
+            opening = next(i for i in range(len(groups), 0, -1) if m.group(i) == b"{")
+            status = _status_of(name.decode()) if name else None
+            if status is None or status < 400:
+                continue
+            open_at = m.start(opening)
+            close = matching_close(body, open_at, b"{", b"}")
+            if close is None:
+                continue
+            out.append((m.start(), close, body[open_at:close]))
+    return out
