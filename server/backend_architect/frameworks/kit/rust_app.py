@@ -108,10 +108,31 @@ def unvalidated(h, structs: dict[str, ts.Node], data: bytes):
             continue  # every text field goes through a parser or checker first
         derived = kit.derives(struct, data)
         if "Validate" in derived and any(f[3] for f in fields):
+            if _validated_by_helper(names, body_text, h.node, data):
+                continue  # handed whole to a function of the file that validates it
             out.append((p, kind, model, struct, "not-called"))
         else:
             out.append((p, kind, model, struct, "no-rules"))
     return out
+
+
+def _validated_by_helper(names: str, body: str, fn: ts.Node, data: bytes) -> bool:
+    """Is the value passed whole (``x``, ``x.into_inner()``, ``&x``) to a function of this file
+    that calls ``.validate()`` on its parameter?"""
+    root = fn
+    while root.parent is not None:
+        root = root.parent
+    helpers = {
+        name
+        for name, node in kit.functions_of(root, data).items()
+        if node is not fn and re.search(r"\.\s*validate\s*\(", text(node, data))
+    }
+    for m in re.finditer(r"\b(\w+)\s*\(([^()]*(?:\([^()]*\))?[^()]*)\)", body):
+        if m.group(1) in helpers and re.search(
+            rf"(?:^|,)\s*&?\s*(?:{names})(?:\.into_inner\(\)|\.0)?\s*(?:,|$)", m.group(2)
+        ):
+            return True
+    return False
 
 
 _CHECKER = r"(?i)\b\w*(?:parse|extract|valid|check|verify|sanitiz|normali[sz])\w*\s*\(\s*&?\s*"

@@ -72,8 +72,13 @@ FUNCTIONS_Q = "(function_item name: (identifier) @name) @fn"
 
 
 def functions(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
+    return functions_of(tree.root_node, data)
+
+
+def functions_of(root: ts.Node, data: bytes) -> dict[str, ts.Node]:
+    """name -> the first ``fn`` of that name under ``root``."""
     out: dict[str, ts.Node] = {}
-    for _, caps in languages.matches("rust", FUNCTIONS_Q, tree.root_node):
+    for _, caps in languages.matches("rust", FUNCTIONS_Q, root):
         out.setdefault(text(caps["name"][0], data), caps["fn"][0])
     return out
 
