@@ -65,6 +65,7 @@ _AUTH_TYPE = re.compile(
     r"(?i)auth(?!or)|claims|identity|principal|bearer|jwt|(?:^|[a-z])User(?:View|Info|Context|Claims)?$|"
     r"^(?:Current|Logged|Local|Admin|Api)\w*User|^User$"
 )
+_OPTIONAL_AUTH = re.compile(r"(?i)^(?:maybe|optional|opt)_?[A-Z]?")
 # validated extractor wrappers: axum-valid, axum-garde, actix-web-validator, custom ValidatedJson
 _VALIDATED = re.compile(r"^(?:Valid|Validated\w*|Garde|WithValidation)$")
 
@@ -185,8 +186,8 @@ def fill_from_signature(route: Route, h: Handler, fn: ts.Node | None, data: byte
             continue
         if head in ("HttpRequest", "Request"):
             route.request_names += p.names
-        if head in _PLUMBING or p.optional:
-            continue
+        if head in _PLUMBING or p.optional or _OPTIONAL_AUTH.match(head):
+            continue  # anonymous callers get through an optional extractor
         if _AUTH_TYPE.search(head) or is_guard(head):
             route.guards.append(head)
     h.extra["extracted"] = extracted
