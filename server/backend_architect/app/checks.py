@@ -127,8 +127,7 @@ def project_dependencies(path: str) -> str:
 
 JSON_MARKERS = re.compile(
     r"\.json\(|jsonify|JSONResponse|JsonResponse|\.JSON\(|IndentedJSON|PureJSON|json\.NewEncoder|json\.Marshal|"
-    r"Response\(|reply\.send\(|\.send\(\s*\{|return\s+\{|return\s+\[|serializer|ctx\.body\s*=|WriteJSON|writeJSON|RespondJSON|respondJSON|"
-    r"\bJson\s*\(",  # Axum's Json(value)
+    r"Response\(|reply\.send\(|\.send\(\s*\{|return\s+\{|return\s+\[|serializer|ctx\.body\s*=|WriteJSON|writeJSON|RespondJSON|respondJSON",
 )
 HTML_MARKERS = re.compile(
     r"render|template|HTMLResponse|\.HTML\(|redirect|Redirect|html/template|\.html['\"]", re.I

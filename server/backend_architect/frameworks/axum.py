@@ -269,6 +269,9 @@ class Axum(Framework):
     def endpoint_file(self, table, ops, base, language, package):
         return rust_app.endpoint_file(self, table, ops, base)
 
+    def serves_json(self, h, data):
+        return True if h.route.returns_body else None  # Json(...) / .json(...) answers
+
     def error_literals(self, body):
         return rust_app.error_literals(body)
 
