@@ -10,7 +10,7 @@ from backend_architect.lang import APP_LANGUAGES
 LIMITER_PACKAGES = re.compile(
     r"slowapi|flask[-_]limiter|django[-_]ratelimit|express-rate-limit|rate-limiter-flexible|@fastify/rate-limit|"
     r"fastify-rate-limit|@nestjs/throttler|ulule/limiter|tollbooth|golang\.org/x/time|throttled/throttled|"
-    r"express-slow-down|express-brute|limiter|tower_governor|actix[-_]governor|actix[-_]limitation",
+    r"express-slow-down|express-brute|limiter",
     re.I,
 )
 
