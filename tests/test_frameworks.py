@@ -12,7 +12,7 @@ from backend_architect import frameworks
 from backend_architect.core import languages
 
 TEMPLATES = resources.files("backend_architect.frameworks").joinpath("templates")
-GRAMMAR = {".py": "python", ".ts": "typescript", ".js": "javascript", ".go": "go"}
+GRAMMAR = {".py": "python", ".ts": "typescript", ".js": "javascript", ".go": "go", ".rs": "rust"}
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 

@@ -30,9 +30,10 @@ from tree_sitter import Node
 from ..core import languages
 from ..core.engine import Context
 from ..core.regions import OffsetMap, Region, clean_sql
-from ..lang import APP_LANGUAGES
+from ..lang import APP_LANGUAGES as HANDLER_LANGUAGES
 from ..lang import text as _text
 
+APP_LANGUAGES = (*HANDLER_LANGUAGES, "rust")  # SQL is also read from Rust strings
 PLACEHOLDER_IDENT = "__tmpl__"
 
 # Blanks and comments before the keyword, then an optional "(" and more of them. One
@@ -566,6 +567,7 @@ class _Finder:
     _SCOPE_TYPES = {
         "python": ("function_definition", "lambda"),
         "go": ("function_declaration", "method_declaration", "func_literal"),
+        "rust": ("function_item", "closure_expression"),
     }
     _JS_SCOPES = (
         "function_declaration",
@@ -602,6 +604,11 @@ class _Finder:
             (assignment_statement left: (expression_list . (identifier) @name .) operator: "+=" right: (expression_list . (_) @value .)) @augment
             (var_spec name: (identifier) @name value: (expression_list . (_) @value .)) @assign
             (const_spec name: (identifier) @name value: (expression_list . (_) @value .)) @assign
+        """,
+        "rust": """
+            (let_declaration pattern: [(identifier) @name (mut_pattern (identifier) @name)] value: (_) @value) @assign
+            (assignment_expression left: (identifier) @name right: (_) @value) @assign
+            (compound_assignment_expr left: (identifier) @name operator: "+=" right: (_) @value) @augment
         """,
     }
 
@@ -1405,7 +1412,8 @@ class _Finder:
             return "$"
         return "$"
 
-    def _materialise(self, segs: list, tagged: bool) -> tuple[str, OffsetMap, list[Hole]]:
+    @staticmethod
+    def _materialise(segs: list, tagged: bool) -> tuple[str, OffsetMap, list[Hole]]:
         marker = "\ue000"
         probe_parts = []
         for s in segs:
@@ -1454,6 +1462,10 @@ def embedded_sql(ctx: Context) -> list[SqlSite]:
     tree = ctx.fact("app_tree")
     if tree is None:
         return []
+    if ctx.document.language == "rust":
+        from ..lang import rust
+
+        return rust.sql_sites(ctx, tree)
     return _Finder(ctx, tree).sites()
 
 
@@ -1462,6 +1474,10 @@ def embedded_sql_fragments(ctx: Context) -> list[SqlSite]:
     tree = ctx.fact("app_tree")
     if tree is None:
         return []
+    if ctx.document.language == "rust":
+        from ..lang import rust
+
+        return rust.sql_sites(ctx, tree, fragments=True)
     return _Finder(ctx, tree).sites(fragments=True)
 
 

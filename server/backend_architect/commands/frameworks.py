@@ -44,6 +44,7 @@ def workspace_framework(root: str) -> tuple[str | None, str | None]:
         ("python", ("python",)),
         ("javascript", ("typescript", "tsx", "javascript")),
         ("go", ("go",)),
+        ("rust", ("rust",)),
     ):
         found: set[str] = set()
         for path in workspace_files(root, langs, limit=1000):
@@ -84,7 +85,7 @@ def workspace_routes(
         return [], [], ROUTES_MISSING
     routes: list = []
     docs: list = []
-    paths = list(workspace_files(root, APP_LANGUAGES))
+    paths = list(workspace_files(root, (*APP_LANGUAGES, "rust")))  # Axum / Actix routes too
     for i, path in enumerate(paths):
         doc = workspace.read(path)
         if doc is None:

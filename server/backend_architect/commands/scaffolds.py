@@ -38,6 +38,7 @@ _STATEMENTS = {
     "variable_declaration",
     "short_var_declaration",
     "assignment_statement",
+    "let_declaration",
 }
 
 
@@ -45,7 +46,7 @@ def app_setup_at(doc, framework: str):
     """(app variable, byte offset after the statement creating the app, its indent) or None."""
     fw = frameworks.by_name(framework)
     pattern = fw.app_creation if fw is not None else None
-    if pattern is None or doc.language not in APP_LANGUAGES:
+    if pattern is None or doc.language not in (*APP_LANGUAGES, "rust"):
         return None
     m = pattern.search(doc.text)
     if m is None:

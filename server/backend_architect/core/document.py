@@ -39,6 +39,7 @@ LANGUAGE_BY_SUFFIX = {
     ".cts": "typescript",
     ".tsx": "tsx",
     ".go": "go",
+    ".rs": "rust",
 }
 
 LANGUAGE_ALIASES = {
@@ -52,6 +53,7 @@ LANGUAGE_ALIASES = {
     "typescript": "typescript",
     "typescriptreact": "tsx",
     "go": "go",
+    "rust": "rust",
 }
 
 

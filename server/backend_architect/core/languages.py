@@ -1,7 +1,7 @@
 """tree-sitter parsers and queries per language, created once and shared.
 
 Grammars come from the official wheels (tree-sitter-python, -javascript,
--typescript, -go) and tree-sitter-postgres. Parsers are built lazily so that a
+-typescript, -go, -rust) and tree-sitter-postgres. Parsers are built lazily so that a
 SQL-only session never loads the others.
 """
 
@@ -36,6 +36,10 @@ def language(name: str) -> ts.Language:
         import tree_sitter_go
 
         return ts.Language(tree_sitter_go.language())
+    if name == "rust":
+        import tree_sitter_rust
+
+        return ts.Language(tree_sitter_rust.language())
     if name == "sql":
         import tree_sitter_postgres
 

@@ -66,7 +66,7 @@ PREFIXES = {
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
 DOCS_URL = "https://github.com/backend-architect/backend-architect/blob/main/docs/rules.md#{anchor}"
 
-SQL_LANGUAGES = ("sql", "python", "javascript", "typescript", "tsx", "go")
+SQL_LANGUAGES = ("sql", "python", "javascript", "typescript", "tsx", "go", "rust")
 
 
 class Rule:

@@ -65,6 +65,8 @@ from __future__ import annotations
 
 from ..core.document import Document
 from . import (
+    actix,
+    axum,
     chi,
     django,
     echo,
@@ -96,6 +98,8 @@ FRAMEWORKS: tuple[Framework, ...] = (
     chi.FRAMEWORK,
     gorilla.FRAMEWORK,
     nethttp.FRAMEWORK,
+    axum.FRAMEWORK,
+    actix.FRAMEWORK,
 )
 
 # document language -> framework language family
@@ -105,6 +109,7 @@ LANGUAGE_FAMILIES = {
     "typescript": "javascript",
     "tsx": "javascript",
     "go": "go",
+    "rust": "rust",
 }
 
 DETECTION_BYTES = 20000

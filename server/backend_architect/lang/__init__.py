@@ -1,6 +1,7 @@
 """Syntax helpers shared by every language: node text, string literal values, call
 arguments, the enclosing function. Language specifics (imports) live in
-:mod:`.python`, :mod:`.javascript` and :mod:`.go`.
+:mod:`.python`, :mod:`.javascript`, :mod:`.go` and :mod:`.rust` (Rust string literals,
+``format!`` strings and the SQL handed to Rust database crates).
 """
 
 from __future__ import annotations

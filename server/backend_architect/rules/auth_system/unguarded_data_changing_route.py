@@ -45,7 +45,7 @@ class UnguardedDataChangingRoute(Rule):
     code = "AU001"
     name = "unguarded-data-changing-route"
     command = "AUTH_SYSTEM"
-    languages = APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.ERROR
     message = "{method} {path} changes data without an auth guard, while {count} sibling route(s) use {guard}"
 

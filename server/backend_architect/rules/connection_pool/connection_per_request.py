@@ -19,6 +19,12 @@ JS_FACTORIES = re.compile(
 GO_FACTORIES = re.compile(
     r"^(sql\.Open|sqlx\.Open|sqlx\.Connect|pgx\.Connect|pgxpool\.New|pgxpool\.Connect|gorm\.Open|mongo\.Connect|redis\.NewClient)$"
 )
+RUST_FACTORIES = re.compile(
+    r"^(?:sqlx::)?(?:Pg|MySql|Sqlite|Any)?(?:Pool|Connection)::connect(?:_with|_lazy)?$|"
+    r"^(?:sqlx::)?(?:\w+::)*(?:Pg|MySql|Sqlite|Any)?PoolOptions::new\(\)(?:\s*\.\s*\w+\([^()]*\))*\s*\.\s*connect(?:_with|_lazy)?$|"
+    r"^tokio_postgres::connect$|^(?:diesel::)?(?:\w+::)*(?:Pg|Mysql|Sqlite|AsyncPg|AsyncMysql)Connection::establish$|"
+    r"^(?:redis::)?Client::open$|^(?:mongodb::)?Client::with_uri_str$"
+)
 POOL_LIKE = re.compile(
     r"create_engine|create_async_engine|create_pool|ConnectionPool|MongoClient|MotorClient|Redis|Pool|PrismaClient|Sequelize|createPool|knex|postgres"
 )
@@ -29,7 +35,8 @@ class ConnectionPerRequest(Rule):
     ## What it does
     Flags a database connection, client, pool or engine created inside a request
     handler (`psycopg.connect`, `create_engine`, `new Pool`, `new PrismaClient`,
-    `sql.Open`, `gorm.Open` ...).
+    `sql.Open`, `gorm.Open`, sqlx `PgPool::connect` / `PgConnection::connect`, diesel
+    `PgConnection::establish`, `tokio_postgres::connect` ...).
 
     ## Why is this bad?
     Every request pays a TCP and TLS handshake plus authentication (often more
@@ -62,7 +69,7 @@ class ConnectionPerRequest(Rule):
     code = "CP001"
     name = "connection-per-request"
     command = "CONNECTION_POOL"
-    languages = APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.WARNING
     message = "`{call}` runs on every request; create the pool/client once at startup and share it"
     fix_title = "move `{name}` to module level (created once)"
@@ -81,6 +88,8 @@ class ConnectionPerRequest(Rule):
                 q, factories = "(call function: (_) @f) @c", PY_FACTORIES
             elif lang == "go":
                 q, factories = "(call_expression function: (_) @f) @c", GO_FACTORIES
+            elif lang == "rust":
+                q, factories = "(call_expression function: (_) @f) @c", RUST_FACTORIES
             else:
                 q, factories = (
                     "[(call_expression function: (_) @f) (new_expression constructor: (_) @f)] @c",
@@ -103,7 +112,7 @@ class ConnectionPerRequest(Rule):
                 yield self.finding(call.start_byte, call.end_byte, fix=fix, call=name)
 
     def _hoist(self, a, h, call, name, data, lang):
-        if lang == "go":
+        if lang in ("go", "rust"):
             return None
         stmt, var = _assignment_of(call, data, lang)
         if stmt is None:

@@ -7,7 +7,8 @@ from backend_architect.lang import APP_LANGUAGES
 
 LIST_EVIDENCE = re.compile(
     r"\.all\(\)|\.filter\(|\.filter_by\(|fetchall\(|\.scalars\(|objects\.|\.find\(\s*\{?|findMany\(|findAll\(|\.findAndCount\(|"
-    r"\.Find\(&|\.Select\(|\bSELECT\b|\.list\(|\.scan\(|ListAll|\.query\(|\.Query\(|\.QueryContext\(|getMany\(|\.where\(",
+    r"\.Find\(&|\.Select\(|\bSELECT\b|\.list\(|\.scan\(|ListAll|\.query\(|\.Query\(|\.QueryContext\(|getMany\(|\.where\(|"
+    r"\.fetch_all\(|\.load(?:::<[^>]*>)?\(",
 )
 
 
@@ -89,7 +90,7 @@ class ListWithoutPagination(Rule):
     code = "API004"
     name = "list-without-pagination"
     command = "DESIGN_API"
-    languages = APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     message = "GET {path} returns a list with no pagination parameters; add limit/cursor (or page/per_page) with a maximum"
     unbounded_message = "GET {path} reads the page size `{name}` from the query with no upper bound; cap it (e.g. at 100)"

@@ -39,7 +39,7 @@ class NonstandardErrorBody(Rule):
     code = "API005"
     name = "nonstandard-error-body"
     command = "DESIGN_API"
-    languages = APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     message = 'error response body {shape} does not follow the error format {{"error": {{"code", "message", "details"}}}}'
 

@@ -39,7 +39,7 @@ class SingularCollectionName(Rule):
     code = "API002"
     name = "singular-collection-name"
     command = "DESIGN_API"
-    languages = APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     default_enabled = False
     message = (

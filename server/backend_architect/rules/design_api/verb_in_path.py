@@ -37,7 +37,7 @@ class VerbInPath(Rule):
     code = "API001"
     name = "verb-in-path"
     command = "DESIGN_API"
-    languages = APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     default_enabled = False
     message = (

@@ -50,7 +50,7 @@ class WrongSuccessStatus(Rule):
     code = "API003"
     name = "wrong-success-status"
     command = "DESIGN_API"
-    languages = APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     message = "{what}"
     fix_title = "answer 201 Created"

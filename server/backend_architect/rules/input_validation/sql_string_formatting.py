@@ -61,10 +61,11 @@ class SqlStringFormatting(Rule):
     `session.execute(text(...))`, `exec_driver_sql`, `Model.objects.raw`,
     `RawSQL`, pg8000 `run`, `pool.query`, `knex.raw`, Sequelize and TypeORM
     `query`, `prisma.$queryRawUnsafe`, `db.QueryContext`, GORM `Raw`/`Exec`,
-    sqlx, go-pg `Query` ...) that is built by formatting or concatenating a
+    sqlx, go-pg `Query`, Rust sqlx `query` / diesel `sql_query` / tokio-postgres
+    `client.query` ...) that is built by formatting or concatenating a
     non-constant value into the text: f-strings, `%`, `.format`, `+`, `+=` and
     `sql = sql + ...` across statements, `.concat`, `util.format`, template
-    literals, `fmt.Sprintf`, and lists of pieces joined with `" ".join(parts)`,
+    literals, `fmt.Sprintf`, Rust `format!` and `push_str`, and lists of pieces joined with `" ".join(parts)`,
     `parts.join(" ")` or `strings.Join`.
 
     Values that come from the request are reported as SQL injection wherever
@@ -113,7 +114,9 @@ class SqlStringFormatting(Rule):
     SQLAlchemy `text()` `:name`, Go `$1` for pgx/lib/pq and `?` for MySQL and
     GORM) and moves the values into the parameters argument, creating it or
     extending it. `prisma.$queryRawUnsafe(`...${id}`)` becomes the tagged
-    `prisma.$queryRaw`...${id}``.
+    `prisma.$queryRaw`...${id}``. Rust's `sqlx::query(&format!(...))` becomes
+    the literal with `$1` placeholders and `.bind(value)` calls; other Rust
+    calls get no fix.
 
     ## Fix safety
     The fix is offered only when every spliced value sits where a SQL value
@@ -126,7 +129,7 @@ class SqlStringFormatting(Rule):
     code = "IV010"
     name = "sql-string-formatting"
     command = "INPUT_VALIDATION"
-    languages = APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.ERROR
     message = "SQL built with {how} from `{value}`; pass it as a bind parameter"
     fix_title = "pass {values} as bind parameters"
@@ -136,6 +139,9 @@ class SqlStringFormatting(Rule):
         sites = list(ctx.fact("embedded_sql") or [])
         sites += ctx.fact("embedded_sql_fragments") or []
         if not sites:
+            return
+        if ctx.document.language == "rust":
+            yield from _rust_findings(self, ctx, sites)
             return
         checker = _Constants(ctx)
         taint = _Taint(ctx, checker)
@@ -202,6 +208,227 @@ class SqlStringFormatting(Rule):
                     how=how, value=value
                 )
             yield self.finding(first.host_start, last.host_end, message, fix=fix)
+
+
+# -- Rust ----------------------------------------------------------------------------------------
+
+_RUST_HOW = {"format": "format!", "push_str": "push_str", "concat": "string concatenation"}
+_RUST_CONSTANT = re.compile(
+    r'^(?:(?:\w+::)*_?[A-Z][A-Z0-9_]*|-?\d[\d_]*(?:\.\d+)?(?:[iuf]\d+|usize|isize)?|true|false|"[^"]*"|'
+    r"[\w.]+\.(?:len|count)\(\)|.+\bas\s+(?:[iu](?:8|16|32|64|128|size)|f32|f64))$"
+)
+_RUST_REQUEST_TEXT = re.compile(
+    r"\b(?:match_info\(\)|query_string\(\)|headers\(\)|uri\(\)|cookie\()"
+)
+
+
+def _rust_findings(rule, ctx, sites):
+    """IV010 on Rust: ``format!`` / ``push_str`` / ``+`` SQL handed to sqlx, diesel, tokio-postgres
+    or rusqlite. Request data (an Axum/Actix extractor) is reported wherever it sits; other values
+    only when they come from a parameter of the function and are not typed as numbers or ids."""
+    from backend_architect.lang import rust
+
+    data = ctx.document.data
+    tree = ctx.fact("app_tree")
+    path = (ctx.document.path or "").replace("\\", "/")
+    quiet_file = bool(
+        ctx.is_migration or _TEST_OR_MIGRATION_PATH.search(path) or rust.TEST_PATH.search(path)
+    )
+    params_of: dict[tuple[int, int], dict[str, str]] = {}
+
+    def params(node) -> dict[str, str]:
+        out: dict[str, str] = {}
+        scope = rust.scope_of(node)
+        while scope.parent is not None:
+            key = (scope.start_byte, scope.end_byte)
+            if key not in params_of:
+                params_of[key] = rust.parameters(scope, data)
+            for k, v in params_of[key].items():
+                out.setdefault(k, v)
+            if scope.type != "closure_expression":
+                break
+            scope = rust.scope_of(scope)
+        return out
+
+    def base(hole) -> tuple[str, str]:
+        arg, _tokens = getattr(hole, "rust_arg", ("", []))
+        value = arg.strip().lstrip("&*").strip()
+        m = re.match(r"(?:mut\s+)?([A-Za-z_]\w*)", value)
+        return value, (m.group(1) if m else "")
+
+    def local_value(name: str, site) -> str | None:
+        scope = rust.scope_of(site.call)
+        values = [
+            decl
+            for _, decl in rust._lets(scope, name, data)
+            if decl.end_byte <= site.call.start_byte and rust.scope_of(decl) == scope
+        ]
+        if not values:
+            return None
+        decl = values[-1]
+        declared = decl.child_by_field_name("type")
+        if declared is not None and rust.SAFE_TYPE_RE.match(_text(declared, data)):
+            return ""
+        value = decl.child_by_field_name("value")
+        return _text(value, data) if value is not None else None
+
+    def judge(hole, site) -> tuple[bool, bool, str]:
+        """(constant, request data, origin: "param" | "local-param" | "")"""
+        value, name = base(hole)
+        if not value or _RUST_CONSTANT.match(value):
+            return True, False, ""
+        if name == "self":
+            return False, False, ""  # the program's own data
+        declared = params(site.call)
+        if name in declared:
+            type_text = declared[name]
+            if rust.is_request_type(type_text):
+                return False, True, ""
+            if rust.type_head(type_text) in rust.REQUEST_EXTRACTORS:
+                return True, False, ""  # Path<i64>: a number
+            if rust.SAFE_TYPE_RE.match(type_text):
+                return True, False, ""
+            if _RUST_REQUEST_TEXT.search(value) and rust.type_head(type_text) in (
+                "HttpRequest",
+                "Request",
+            ):
+                return False, True, ""
+            fn = rust.scope_of(site.call)
+            index = rust.parameter_index(fn, name, data) if fn.type == "function_item" else None
+            if index is not None and rust.fed_constants(fn, index, tree, data):
+                return True, False, ""  # a private helper its callers give constants
+            return False, False, "param"
+        local = local_value(name, site) if name else None
+        if local == "":
+            return True, False, ""
+        if local is not None:
+            if _RUST_CONSTANT.match(local.strip()):
+                return True, False, ""
+            for pname, ptype in declared.items():
+                if re.search(rf"(?<![\w.]){re.escape(pname)}\b", local):
+                    if rust.is_request_type(ptype):
+                        return False, True, ""
+                    if not rust.SAFE_TYPE_RE.match(ptype):
+                        return False, False, "local-param"
+        return False, False, ""
+
+    for site in sorted(sites, key=lambda s: s.expr.start_byte):
+        if site.formatting is None or not site.holes:
+            continue
+        quiet = bool(
+            site.extra.get("fragment")
+            or quiet_file
+            or rust.in_test_code(site.call, data)
+            or _NO_PARAMETERS.match(site.decoded)
+            or _SYSTEM_CATALOG.search(site.decoded)
+        )
+        flagged = []
+        request = set()
+        for h in site.holes:
+            constant, from_request, origin = judge(h, site)
+            if from_request:
+                request.add(id(h))
+                flagged.append(h)
+                continue
+            if quiet or constant or not origin:
+                continue
+            if not (h.value or h.quoted or h.in_literal):
+                # a name or clause: flag only a bare parameter that is not named like one
+                value, name = base(h)
+                if (
+                    value != name
+                    or origin != "param"
+                    or _FRAGMENT_NAME.search(name)
+                    or name.endswith("name")
+                ):
+                    continue
+            flagged.append(h)
+        if not flagged:
+            continue
+        first, last = flagged[0], flagged[-1]
+        shown = next((h for h in flagged if id(h) in request), first)
+        value = _short(base(shown)[0] or "?")
+        how = _RUST_HOW.get(site.formatting or "", "formatting")
+        name_position = not any(h.value or h.quoted or h.in_literal for h in flagged)
+        if id(shown) in request:
+            message = (REQUEST_NAME_MESSAGE if name_position else REQUEST_MESSAGE).format(
+                how=how, value=value, via=""
+            )
+        else:
+            message = (NAME_MESSAGE if name_position else rule.message).format(how=how, value=value)
+        yield rule.finding(
+            first.host_start, last.host_end, message, fix=_rust_fix(rule, ctx, site, flagged)
+        )
+
+
+def _rust_fix(rule, ctx, site, flagged):
+    """``sqlx::query(&format!("... = '{}'", x))`` -> ``sqlx::query("... = $1").bind(x)``: only for
+    sqlx's query functions with the format! string written in the call, every spliced value in
+    a value position."""
+    from backend_architect.lang import rust
+
+    data = ctx.document.data
+    function = site.call.child_by_field_name("function")
+    if (
+        site.method not in ("query", "query_as", "query_scalar")
+        or function is None
+        or function.type == "field_expression"  # tokio-postgres' client.query: no .bind
+        or site.receiver not in ("", "sqlx")
+        or len(flagged) != len(site.holes)
+        or any(not (h.value or h.quoted) or (h.in_literal and not h.quoted) for h in site.holes)
+    ):
+        return None
+    macro = rust._unwrap(site.arg, data)
+    if (
+        macro is None
+        or macro.type != "macro_invocation"
+        or rust._macro_name(macro, data) != "format"
+    ):
+        return None
+    segs = rust.format_segments(macro, data)
+    if segs is None:
+        return None
+    literal = next(c for c in macro.named_children if c.type == "token_tree")
+    fmt = rust.macro_args(literal, data)[0].tokens[0]
+    holes = [s for s in segs if isinstance(s, Hole)]
+    if len(holes) != len(site.holes) or any(not getattr(h, "rust_arg", ("", []))[1] for h in holes):
+        return None  # an inline `{name}` capture: bind it by name below
+    existing = [int(n) for n in re.findall(r"\$(\d+)", site.decoded) if int(n) < 900]
+    n = max(existing, default=0)
+    raw = data[fmt.start_byte : fmt.end_byte]
+    pieces = []
+    pos = fmt.start_byte
+    binds = []
+    judged = iter(site.holes)
+    for s in segs:
+        if isinstance(s, Hole):
+            start, end = s.host_start, s.host_end
+            if next(judged).quoted:
+                start, end = start - 1, end + 1  # '{}' -> $1
+            pieces.append(data[pos:start].decode("utf-8", "surrogatepass"))
+            n += 1
+            pieces.append(f"${n}" if site.style == "$" else "?")
+            bound = s.rust_arg[0].strip()
+            # a field is borrowed, not moved out of its struct
+            binds.append(f"&{bound}" if re.fullmatch(r"[A-Za-z_]\w*(?:\.\w+)+", bound) else bound)
+            pos = end
+        elif not s.copy and s.text in ("{", "}") and s.host_len == 2:
+            pieces.append(data[pos : s.host_start].decode("utf-8", "surrogatepass"))
+            pieces.append(s.text)
+            pos = s.host_start + 2
+    pieces.append(data[pos : fmt.end_byte].decode("utf-8", "surrogatepass"))
+    new_literal = "".join(pieces)
+    if not raw:
+        return None
+    top = site.call
+    bind_text = "".join(f".bind({b})" for b in binds)
+    return rule.fix(
+        [
+            Edit(site.arg.start_byte, site.arg.end_byte, new_literal),
+            Edit(top.end_byte, top.end_byte, bind_text),
+        ],
+        title=rule.fix_title.format(values=", ".join(f"`{_short(b, 20)}`" for b in binds)),
+    )
 
 
 # -- constants -------------------------------------------------------------------------------

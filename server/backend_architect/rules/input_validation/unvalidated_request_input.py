@@ -71,7 +71,8 @@ class UnvalidatedRequestInput(Rule):
     in Express or Fastify without zod/joi/a route schema, `c.req.json()` in Hono
     without a validator middleware, a NestJS DTO without
     class-validator decorators, Gin `c.PostForm` or a bind into a struct without
-    `binding` tags).
+    `binding` tags, an Axum/Actix `Json<T>` / `Form<T>` whose
+    struct has text fields and no `validator` rules or is never `.validate()`d).
 
     ## Why is this bad?
     Unvalidated input reaches the database and the business logic with the
@@ -101,8 +102,10 @@ class UnvalidatedRequestInput(Rule):
     the view validates first and answers 422 `VALIDATION_ERROR` with the
     failing fields), a zod schema (Express), a class-validator DTO (NestJS), a
     JSON `schema` in the route options (Fastify), a zod schema checked by
-    `zValidator` (Hono), a `forms.Form` checked with `is_valid()` (Django), or Go
-    struct tags (with a go-playground/validator check for Fiber). It is unsafe: requests that were
+    `zValidator` (Hono), a `forms.Form` checked with `is_valid()` (Django), Go
+    struct tags (with a go-playground/validator check for Fiber), or for Axum
+    and Actix Web `#[derive(Validate)]` with `#[validate(...)]` field rules
+    (validator crate) and a `.validate()` call first thing in the handler. It is unsafe: requests that were
     accepted before can now be rejected. Review the field types it guessed.
     There is no fix when a read happens only in a branch, when the payload is
     also passed on whole (a schema would drop the fields nobody names) or when
@@ -112,7 +115,7 @@ class UnvalidatedRequestInput(Rule):
     code = "IV001"
     name = "unvalidated-request-input"
     command = "INPUT_VALIDATION"
-    languages = APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.WARNING
     message = "{where} is read without a schema{fields}; validate it with {idiom}"
     fix_title = "generate {schema} from the fields the handler reads"
@@ -139,6 +142,49 @@ class UnvalidatedRequestInput(Rule):
                 yield from self._js(ctx, a, h, data, fw)
             elif fw.input_style == "bind":
                 yield from self._go(ctx, a, h, data, fw)
+            elif fw.language == "rust":
+                yield from self._rust(a, h, data)
+
+    # -- Rust (Axum, Actix) -------------------------------------------------------------------
+
+    def _rust(self, a, h, data):
+        """A ``Json<T>`` / ``Form<T>`` whose struct (in this file) has text or list
+        fields and no ``validator`` rules, or whose ``.validate()`` is never called; an untyped
+        ``Json<Value>`` / ``HashMap`` body."""
+        from backend_architect import frameworks
+        from backend_architect.frameworks.kit import rust_app, rust_router
+
+        fw = frameworks.by_name(h.route.framework)
+        structs = rust_router.structs(a.tree, data)
+        for p, kind, _model, struct, why in rust_app.unvalidated(h, structs, data):
+            fix = None
+            if fw is not None and struct is not None:
+                got = fw.validation_fix(a, h, kind, data)
+                if got is not None:
+                    edits, schema = got
+                    fix = self.fix(edits, title=self.fix_title.format(schema=schema))
+            names = (
+                sorted(
+                    n
+                    for _, n, t, _ in rust_app.struct_fields(struct, data)
+                    if rust_app.field_rule(n, t)
+                )
+                if struct is not None
+                else []
+            )
+            what = {
+                "untyped": f"the {kind} `{text(p.node, data)}` is an untyped map",
+                "not-called": f"the {kind} `{text(p.node, data)}` derives `Validate` but `.validate()` is never called",
+            }.get(
+                why, f"the {kind} `{text(p.node, data)}` is deserialized without validation rules"
+            )
+            idiom = fw.validation_idiom if fw is not None else "the validator crate"
+            yield self.finding(
+                p.node.start_byte,
+                p.node.end_byte,
+                message=f"{what}{_fields_note(names)}; validate it with {idiom}",
+                fix=fix,
+            )
 
     # -- Python ---------------------------------------------------------------------------
 

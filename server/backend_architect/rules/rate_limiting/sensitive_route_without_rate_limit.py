@@ -52,7 +52,8 @@ class SensitiveRouteWithoutRateLimit(Rule):
     flask-limiter, django-ratelimit, express-rate-limit, @fastify/rate-limit's
     route `config`, @nestjs/throttler, or a small per-IP middleware built on
     `golang.org/x/time/rate` for Gin, Echo's `middleware.RateLimiter`,
-    hono-rate-limiter (Hono) and Fiber's limiter middleware.
+    hono-rate-limiter (Hono), Fiber's limiter middleware, tower_governor's
+    `GovernorLayer` (Axum) and actix-governor (Actix Web).
     Projects that already depend on a limiter package and apply it elsewhere
     (globally) are not flagged.
     """
@@ -60,7 +61,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
     code = "RL001"
     name = "sensitive-route-without-rate-limit"
     command = "RATE_LIMITING"
-    languages = APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.WARNING
     message = "{method} {path} ({what}) has no rate limiter; brute force and abuse go unchecked"
     fix_title = "add a rate limit to this route ({limiter})"
