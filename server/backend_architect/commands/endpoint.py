@@ -27,7 +27,7 @@ from .base import (
     workspace_edit,
 )
 from .frameworks import framework_of, routes_of, workspace_framework
-from .tables import TableInfo, all_tables, resolve_table
+from .tables import TableInfo, all_tables, no_table_message, resolve_table
 
 OPERATIONS = ("list", "get", "create", "replace", "update", "delete")
 OP_ROUTES = {  # operation -> (method, item path?)
@@ -187,7 +187,11 @@ def endpoint_command(t: Target) -> dict:
         )
     if table is None:
         raise CommandError(
-            "ENDPOINT: put the cursor on a CREATE TABLE (or select a table name), or run it in a route file."
+            no_table_message(
+                t,
+                "ENDPOINT",
+                "ENDPOINT: put the cursor on a CREATE TABLE (or select a table name), or run it in a route file.",
+            )
         )
     framework = t.options.get("framework")
     language = t.options.get("language")

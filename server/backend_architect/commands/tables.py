@@ -4,6 +4,7 @@ CREATE TABLE statements of the current file and the workspace's .sql files."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from ..core.regions import region_for_sql_document
@@ -33,6 +34,7 @@ class Column:
     auto: bool = (
         False  # filled by the database (serial, identity, generated, now(), gen_random_uuid())
     )
+    generated: bool = False  # an identity, serial, rowid or GENERATED column: never written
 
     @property
     def required(self) -> bool:
@@ -48,6 +50,7 @@ class TableInfo:
     uniques: list[list[str]] = field(default_factory=list)
     foreign_keys: list[tuple[list[str], str, list[str]]] = field(default_factory=list)
     source: str = ""  # where it was read: "catalog" or a file path
+    dialect: str | None = None  # "sqlite" when read from SQLite DDL; None: PostgreSQL
     start: int = 0  # byte range of the CREATE TABLE in its file
     end: int = 0
 
@@ -143,7 +146,13 @@ def table_from_create(
         if "ColumnDef" in elt:
             cd = elt["ColumnDef"]
             ctype = _type_name(cd.get("typeName") or {})
-            col = Column(cd.get("colname", "?"), ctype, nullable=True, auto=ctype in AUTO_TYPES)
+            col = Column(
+                cd.get("colname", "?"),
+                ctype,
+                nullable=True,
+                auto=ctype in AUTO_TYPES,
+                generated=ctype in AUTO_TYPES,
+            )
             if ctype in AUTO_TYPES:
                 col.type = {
                     "serial": "integer",
@@ -167,6 +176,7 @@ def table_from_create(
                         col.auto = True
                 elif kind in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
                     col.auto = True
+                    col.generated = True
                 elif kind == "CONSTR_FOREIGN":
                     ref = (con.get("pktable") or {}).get("relname", "")
                     refcols = [string_value(x) or "" for x in con.get("pk_attrs") or []]
@@ -194,14 +204,34 @@ def table_from_create(
     return t if t.columns else None
 
 
-def tables_in_sql(text: str, source: str = "") -> list[TableInfo]:
+# SQLite's AUTOINCREMENT is not PostgreSQL syntax: blanked (same length, so offsets hold)
+# before parsing; an INTEGER PRIMARY KEY column is SQLite's rowid and filled by the database.
+_SQLITE_AUTOINCREMENT = re.compile(r"\bAUTOINCREMENT\b", re.I)
+_SQLITE_ROWID_COLUMN = re.compile(r"\b(\w+)\s+INTEGER\s+PRIMARY\s+KEY\b", re.I)
+
+
+def _sqlite_rowid_columns(text: str) -> set[str]:
+    return {m.group(1).strip('"`').lower() for m in _SQLITE_ROWID_COLUMN.finditer(text)}
+
+
+def tables_in_sql(text: str, source: str = "", dialect: str | None = None) -> list[TableInfo]:
+    sqlite = dialect == "sqlite" or bool(_SQLITE_AUTOINCREMENT.search(text))
+    parsed = _SQLITE_AUTOINCREMENT.sub(lambda m: " " * len(m.group(0)), text) if sqlite else text
     out = []
-    for stmt in split_statements(region_for_sql_document(text)):
+    for stmt in split_statements(region_for_sql_document(parsed)):
         if stmt.kind == "CreateStmt" and stmt.node:
             s, e = stmt.doc_range()
             t = table_from_create(stmt.node, source, s, e)
-            if t is not None:
-                out.append(t)
+            if t is None:
+                continue
+            if sqlite:
+                t.dialect = "sqlite"
+                rowid = _sqlite_rowid_columns(text[s:e])
+                for c in t.columns:
+                    if c.name.lower() in rowid and t.primary_key == [c.name]:
+                        c.auto = True
+                        c.generated = True
+            out.append(t)
     return out
 
 
@@ -210,11 +240,17 @@ def table_from_catalog(tbl) -> TableInfo:
     for c in getattr(tbl, "columns", []) or []:
         ctype = str(getattr(c, "type", "text") or "text")
         default = getattr(c, "default", None)
-        auto = (
+        # the catalog records identity columns with the default "identity", serial ones
+        # as nextval(...), stored generated columns as "generated": all filled by the database
+        generated = (
             ctype.lower() in AUTO_TYPES
             or bool(getattr(c, "identity", False))
             or bool(getattr(c, "generated", False))
+            or str(default or "").lower() == "identity"
+            or str(default or "").lower().startswith("generated")
+            or str(default or "").lower().startswith("nextval(")
         )
+        auto = generated
         if (
             default is not None
             and "(" in str(default)
@@ -226,8 +262,9 @@ def table_from_catalog(tbl) -> TableInfo:
                 c.name,
                 ctype,
                 bool(getattr(c, "nullable", True)),
-                None if default is None else str(default),
+                None if default is None or generated else str(default),
                 auto,
+                generated,
             )
         )
     # tables are named as the code names them: unqualified in the default schema
@@ -255,7 +292,10 @@ def table_at(doc, offset: int, statements=None) -> TableInfo | None:
     if doc.language != "sql":
         return None
     if statements is None:
-        statements = split_statements(region_for_sql_document(doc.text))
+        for t in tables_in_sql(doc.text, doc.path):
+            if t.start <= offset <= t.end:
+                return t
+        return None
     for stmt in statements:
         if stmt.kind != "CreateStmt" or not stmt.node:
             continue
@@ -304,6 +344,21 @@ def resolve_table(t, name: str | None = None) -> TableInfo | None:
     if not name:
         return None
     return all_tables(t.session, t.root, t.server, doc).get(name)
+
+
+def schema_indexing(t) -> bool:
+    """True while the language server is still reading the workspace's schema: a command
+    that found no table then says so instead of answering as if there were none."""
+    indexer = getattr(t.server, "indexer", None)
+    return bool(getattr(indexer, "running", False)) and getattr(t.session, "catalog", None) is None
+
+
+def no_table_message(t, command: str, what: str) -> str:
+    if schema_indexing(t):
+        return (
+            f"{command}: the workspace's schema is still being indexed; run it again in a moment."
+        )
+    return what
 
 
 def _unqualified_public(name: str) -> str:

@@ -23,6 +23,59 @@ def max_len(sql_type: str) -> int | None:
     )
 
 
+def py_annotation(f) -> str:
+    """The Python type of a resource field as a client sends it."""
+    if f.json:
+        return "dict[str, Any] | list[Any]"
+    if f.array:
+        return f"list[{naming.py_type(f.sql_type[:-2])}]"
+    return f.py_type
+
+
+_PY_CHECKS = {"int": "int", "float": "(int, float)", "bool": "bool", "str": "str"}
+
+
+def py_check(f) -> str:
+    """The isinstance() check of a field in the Flask/Django validators."""
+    if f.json:
+        return "(dict, list)"
+    if f.array:
+        return "list"
+    return _PY_CHECKS.get(f.py_type, "str" if f.py_type in ("date", "datetime") else "object")
+
+
+def py_fields_table(r, up: str) -> list[str]:
+    """``<UP>_FIELDS``: what a client may send (never generated, server-filled or sensitive
+    columns), and ``<UP>_OUTPUT``: what a response carries."""
+    L = [f"{up}_FIELDS = {{"]
+    for f in r.input_fields:
+        L.append(
+            f"    {f.name!r}: ({py_check(f)}, {f.required!r}, {f.nullable!r}, {max_len(f.sql_type)!r}),  # type, required, nullable, max length"
+        )
+    L.append("}")
+    L += py_output(r, up)
+    return L
+
+
+def py_output(r, up: str) -> list[str]:
+    L = [f"{up}_OUTPUT = {tuple(f.name for f in r.output_fields)!r}"]
+    if r.required_hidden:
+        names = ", ".join(f.name for f in r.required_hidden)
+        L.append(
+            f"# {names}: required by the table but never taken from clients nor returned; "
+            "fill it in the create handler (e.g. hash a password the client sends)."
+        )
+    return L
+
+
+def py_public(one: str, up: str) -> list[str]:
+    """``<one>_public(row)``: the row without the fields a response must not carry."""
+    return [
+        f"def {one}_public(row: dict[str, Any]) -> dict[str, Any]:",
+        f"    return {{k: row[k] for k in {up}_OUTPUT if k in row}}",
+    ]
+
+
 def py_validator(one: str, up: str) -> list[str]:
     """`validate_<one>(payload, partial)`: checks a JSON body against `<UP>_FIELDS` (the
     Flask and Django modules share it; FastAPI validates with Pydantic instead)."""
