@@ -23,6 +23,7 @@ from .kit.python_validation import (
 )
 from .kit.schemas import unique_name
 from ..resources import from_table
+from .kit.python_app import jwt_auth
 from .kit.endpoint_code import py_fields_table, py_public, py_validator
 from ..lang import naming
 from .base import Framework
@@ -174,6 +175,9 @@ class Django(Framework):
             if imp is not None:
                 edits.append(imp)
         return edits, f"generate form {cls} from the fields the handler reads"
+
+    def auth_system(self, doc):
+        return jwt_auth(self, '@login_required() / @login_required("admin") on a view')
 
     def endpoint_file(self, table, ops, base, language, package):
         imports, body = endpoint_code(table, ops, base)

@@ -216,7 +216,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     if "list" in ops:
         a("")
         a("")
-        a(f'@{rv}.get("{prefix or "/"}")')
+        a(f'@{rv}.get("{prefix}")')
         a(f"def list_{res}():")
         a("    try:")
         a('        page = max(1, int(request.args.get("page", 1)))')
@@ -262,7 +262,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
             continue
         a("")
         a("")
-        a(f'@{rv}.{method}("{item if op != "create" else (prefix or "/")}")')
+        a(f'@{rv}.{method}("{item if op != "create" else prefix}")')
         a(f"def {op}_{one}({'' if op == 'create' else 'id'}):")
         a(f"    values, details = validate_{one}(request.get_json(silent=True), partial={partial})")
         a("    if details:")
