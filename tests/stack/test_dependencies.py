@@ -107,3 +107,23 @@ def test_rate_limit_fix_title_says_when_the_limiter_is_new(tmp_path):
     (other / "requirements.txt").write_text("flask>=3\nFlask-Limiter>=3\n")
     (other / "app.py").write_text(LOGIN)
     assert _rl001_titles(other) in ([], ["RATE_LIMITING: add a rate limit to this route (flask-limiter)"])
+
+
+@pytest.mark.parametrize("pin,v1", [("pydantic<2", True), ("pydantic>=2.5", False)])
+def test_fastapi_endpoint_follows_the_pydantic_major(tmp_path, pin, v1):
+    import contextlib
+    import io
+
+    from backend_architect.cli import main
+
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "x"\ndependencies = ["fastapi", "{pin}"]\n')
+    (tmp_path / "app.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE tags (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n")
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["generate", "endpoint", str(schema), "--table", "tags", "--root", str(tmp_path), "--write"]) == 0
+    text = (tmp_path / "routes" / "tags.py").read_text()
+    assert ('class Config:\n        extra = "forbid"' in text) is v1
+    assert (".dict(exclude_unset=True)" in text) is v1
+    assert ("ConfigDict" in text) is not v1 and (".model_dump(exclude_unset=True)" in text) is not v1
+    compile(text, "tags.py", "exec")
