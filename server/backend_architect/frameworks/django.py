@@ -167,9 +167,9 @@ class Django(Framework):
             field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(
                 types.get(fname), "CharField"
             )
-            if field == "BooleanField":
-                opt = True  # a BooleanField is required to be true unless required=False
-            lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
+            # a BooleanField is required to be true unless required=False
+            not_required = opt or field == "BooleanField"
+            lines.append(f"    {fname} = forms.{field}({'required=False' if not_required else ''})")
         at = line_start(data, module_statement(h.node).start_byte)
         edits.append(Edit(at, at, "\n".join(lines) + "\n\n\n"))
         for imp in (

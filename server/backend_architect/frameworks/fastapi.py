@@ -176,7 +176,7 @@ class FastAPI(Framework):
             return None  # the dict is also used as a whole: rewriting accesses would not be enough
         model = unique_name(model_name(h, "Body"), data)
         edits = [Edit(ptype.start_byte, ptype.end_byte, model)]
-        for fname, s, e, optional in fields:
+        for fname, s, e, _optional in fields:
             edits.append(Edit(s, e, f"{pname}.{fname}"))
         edits += pydantic_class(a, h, model, fields, data)
         return edits, f"generate Pydantic model {model} from the fields the handler reads"
