@@ -81,11 +81,19 @@ def run_openapi(args) -> int:
     root = _existing(args.path, folder=True)
     if root is None:
         return 2
-    routes, _, missing = workspace_routes(headless_workspace(root), root)
+    from .commands.tables import all_tables
+
+    workspace = headless_workspace(root)
+    routes, _, missing = workspace_routes(workspace, root)
     if missing:
         print(f"backend-architect openapi: {missing}", file=sys.stderr)
         return 2
-    spec = build_openapi(routes, title=os.path.basename(root) or "API", root=root)
+    spec = build_openapi(
+        routes,
+        title=os.path.basename(root) or "API",
+        root=root,
+        tables=all_tables(workspace),
+    )
     sys.stdout.write(dump(spec, args.format))
     return 0
 

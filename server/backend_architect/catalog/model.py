@@ -21,6 +21,7 @@ class Column:
     # filled by the database (serial, identity, generated, a default such as now()): the
     # generators never write it
     auto: bool = False
+    generated: bool = False  # an identity, serial, rowid or GENERATED column: never written
 
     @property
     def required(self) -> bool:
@@ -81,6 +82,10 @@ class Table:
     constraint_names: dict = field(
         default_factory=dict, repr=False
     )  # name -> ("unique"|"primary", columns)
+    dialect: str | None = None  # "sqlite" when read from SQLite DDL; None: PostgreSQL
+    # the project's dependencies (project.dependencies.Dependencies) when a generator knows
+    # the project: generated code then fits them (e.g. pydantic 1 or 2)
+    dependencies: object = field(default=None, repr=False, compare=False)
 
     @property
     def qualified(self) -> str:

@@ -60,6 +60,11 @@ class Workspace:
     open_document: Callable[[str], Document | None] | None = None
     # the findings of a document (the server reuses what it already computed)
     analyse: Callable[[Document], LintResult] | None = None
+    # the language server is still reading the schema (no catalog yet): a command that
+    # found no table says so instead of answering as if there were none
+    indexing: bool = False
+    # the editor asks the user before applying an edit marked ``needs_confirmation``
+    confirms_edits: bool = False
 
     def read(self, path: str) -> Document | None:
         """The editor's copy of a file when it is open, else the file on disk."""

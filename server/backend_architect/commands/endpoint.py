@@ -26,7 +26,7 @@ from .base import (
     workspace_edit,
 )
 from .frameworks import framework_of, routes_of, workspace_framework
-from .tables import TableInfo, all_tables, resolve_table
+from .tables import TableInfo, all_tables, no_table_message, resolve_table
 
 OPERATIONS = ("list", "get", "create", "replace", "update", "delete")
 OP_ROUTES = {  # operation -> (method, item path?)
@@ -171,7 +171,12 @@ def endpoint_command(t: Target) -> dict:
     fw = framework_of(doc) if doc.language != "sql" else None
     if table is None and fw is not None:
         tables = all_tables(t.workspace, doc)
-        edits, what = append_to_route_file(doc, fw, tables)
+        try:
+            edits, what = append_to_route_file(doc, fw, tables)
+        except CommandError as exc:
+            if "no table named" in str(exc):
+                raise CommandError(no_table_message(t, "ENDPOINT", str(exc))) from None
+            raise
         from ..core.findings import Edit
 
         edit = workspace_edit(doc, [Edit(s, e, x) for s, e, x in edits])
@@ -184,7 +189,11 @@ def endpoint_command(t: Target) -> dict:
         return result("ENDPOINT", message, path=doc.path, text=new_text, framework=fw)
     if table is None:
         raise CommandError(
-            "ENDPOINT: put the cursor on a CREATE TABLE (or select a table name), or run it in a route file."
+            no_table_message(
+                t,
+                "ENDPOINT",
+                "ENDPOINT: put the cursor on a CREATE TABLE (or select a table name), or run it in a route file.",
+            )
         )
     framework = t.options.get("framework")
     language = t.options.get("language")
@@ -194,6 +203,9 @@ def endpoint_command(t: Target) -> dict:
         framework, language = "fastapi", "python"
     module = frameworks.by_name(framework)
     language = language or (module.default_language if module is not None else "")
+    from ..project.dependencies import for_path
+
+    table.dependencies = for_path(os.path.join(t.root, "x"))
     text = new_file(framework, language, table)  # says which frameworks have a generator
     stem = naming.snake(table.name)
     place = (

@@ -28,7 +28,8 @@ from .base import (
     workspace_text,
 )
 from ..catalog.model import Table
-from .tables import resolve_table
+from ..resources import from_table, python_store_methods
+from .tables import no_table_message, resolve_table
 
 PAGE_LIMIT_MAX = 100
 
@@ -46,6 +47,16 @@ def python_style(root: str) -> str:
     if re.search(r"^\s*import\s+sqlite3\b", text, re.M) and not re.search(r"psycopg", text):
         return "sqlite3"
     return "dbapi"
+
+
+def python_driver(root: str) -> str:
+    """psycopg2 when the project uses it and not psycopg 3, else psycopg."""
+    text = workspace_text(root, ("python",))
+    if re.search(r"^\s*(from|import)\s+psycopg2\b", text, re.M) and not re.search(
+        r"^\s*(from|import)\s+psycopg\b", text, re.M
+    ):
+        return "psycopg2"
+    return "psycopg"
 
 
 def go_style(root: str) -> str:
@@ -72,37 +83,96 @@ def _type_of(t: Table, column: str) -> str:
     return col.type if col is not None else "text"
 
 
-def python_repository(t: Table, style: str = "dbapi") -> str:
+def _field_py_type(r, name: str) -> str:
+    """The Python type of a field of a unique key (unique keys name known columns only)."""
+    f = r.field(name)
+    return f.py_type if f is not None else "Any"
+
+
+def python_repository(t: Table, style: str = "dbapi", driver: str = "psycopg") -> str:
+    """``style``: dbapi (psycopg/psycopg2 placeholders), sqlite3 or sqlalchemy;
+    ``driver``: psycopg or psycopg2 (how JSON values are passed to PostgreSQL)."""
+    r = from_table(t, include_sensitive=True)  # the repository reads and writes every column
     cls = naming.pascal(t.name) + "Repository"
-    idc = t.id_column
-    cols = ", ".join(_q(c.name) for c in t.columns)
+    idc = r.id
+    cols = ", ".join(_q(c.name) for c in r.fields)
     table = _q(t.name) if not t.schema or t.schema == "public" else f"{_q(t.schema)}.{_q(t.name)}"
-    writable = [c for c in t.writable]
-    has_updated = (updated := t.column("updated_at")) is not None and updated.auto
+    writable = r.writable
+    has_updated = r.updated_at is not None
     sqla = style == "sqlalchemy"
-    ph = (lambda n: f":{n}") if sqla else (lambda n: "?" if style == "sqlite3" else "%s")
+    sqlite = style == "sqlite3" or r.dialect == "sqlite"
+    json_cols = [c.name for c in r.json_fields]
+    mark = "?" if style == "sqlite3" else "%s"
+    sigs = python_store_methods(r)
     lines: list[str] = []
     a = lines.append
     a(f'"""Data access for the {t.name} table. Holds no HTTP; the caller owns the transaction."""')
     a("")
     a("from __future__ import annotations")
     a("")
-    imports = {"Any"}
-    needs_dt = any(naming.py_type(c.type) in ("datetime", "date") for c in t.columns)
+    if json_cols and (sqlite or sqla or driver != "psycopg"):
+        a("import json")
     a("from typing import Any")
-    if needs_dt:
-        a("from datetime import date, datetime  # noqa: F401")
     if sqla:
         a("")
         a("from sqlalchemy import text")
-    del imports
+    elif json_cols and not sqlite:
+        a("")
+        a(
+            "from psycopg.types.json import Jsonb"
+            if driver == "psycopg"
+            else "from psycopg2.extras import Json as Jsonb"
+        )
     a("")
-    a(f"COLUMNS = {tuple(c.name for c in t.columns)!r}")
+    a(f"COLUMNS = {tuple(c.name for c in r.fields)!r}")
     a(f"WRITABLE = {tuple(c.name for c in writable)!r}")
+    a(f"REQUIRED = {tuple(c.name for c in writable if c.required)!r}")
+    a(
+        f"JSON_COLUMNS = frozenset({set(json_cols)!r})"
+        if json_cols
+        else "JSON_COLUMNS: frozenset[str] = frozenset()"
+    )
     a("SORTABLE = frozenset(COLUMNS)")
     a(f"MAX_LIMIT = {PAGE_LIMIT_MAX}")
     a(f"_SELECT = {('SELECT ' + cols + ' FROM ' + table)!r}")
-    a(f"_QUOTED = {{{', '.join(f'{c.name!r}: {_q(c.name)!r}' for c in t.columns)}}}")
+    a(f"_QUOTED = {{{', '.join(f'{c.name!r}: {_q(c.name)!r}' for c in r.fields)}}}")
+    a("")
+    a("")
+    a("def _encode(column: str, value: Any) -> Any:")
+    a('    """A value as the driver takes it: JSON columns are serialised."""')
+    a("    if column in JSON_COLUMNS and value is not None:")
+    if sqla and not sqlite:
+        a("        return json.dumps(value)  # the SQL casts it to jsonb")
+    elif sqlite or sqla:
+        a("        return json.dumps(value)  # SQLite stores JSON as text")
+    else:
+        a("        return Jsonb(value)")
+    a("    return value")
+    a("")
+    a("")
+    a("def _decode(row: dict[str, Any]) -> dict[str, Any]:")
+    if sqlite:
+        a('    """JSON columns back from their text form."""')
+        a("    for column in JSON_COLUMNS:")
+        a("        if isinstance(row.get(column), str):")
+        a("            row[column] = json.loads(row[column])")
+    else:
+        a('    """Rows as the driver returns them (it decodes JSON itself)."""')
+    a("    return row")
+    a("")
+    a("")
+    a("def _mark(column: str) -> str:")
+    a('    """The placeholder of a column\'s value."""')
+    if sqla:
+        cast = "" if sqlite else " AS jsonb"
+        if cast:
+            a(
+                f'    return f"CAST(:{{column}}{cast})" if column in JSON_COLUMNS else f":{{column}}"'
+            )
+        else:
+            a('    return f":{column}"')
+    else:
+        a(f"    return {mark!r}")
     a("")
     a("")
     a(f"class {cls}:")
@@ -113,14 +183,16 @@ def python_repository(t: Table, style: str = "dbapi") -> str:
         a("        self.conn = conn  # a SQLAlchemy Connection or Session")
         a("")
         a("    def _all(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:")
-        a("        return [dict(row) for row in self.conn.execute(text(sql), params).mappings()]")
-        a("")
-        a("    def _one(self, sql: str, params: dict[str, Any]) -> dict[str, Any] | None:")
-        a("        rows = self._all(sql, params)")
-        a("        return rows[0] if rows else None")
+        a(
+            "        return [_decode(dict(row)) for row in self.conn.execute(text(sql), params).mappings()]"
+        )
     else:
         a("    def __init__(self, conn) -> None:")
-        a("        self.conn = conn  # a DB-API connection (psycopg, psycopg2)")
+        a(
+            "        self.conn = conn  # a sqlite3 connection"
+            if style == "sqlite3"
+            else "        self.conn = conn  # a DB-API connection (psycopg, psycopg2)"
+        )
         a("")
         a("    def _all(self, sql: str, params: tuple) -> list[dict[str, Any]]:")
         a("        cur = self.conn.cursor()")
@@ -129,13 +201,18 @@ def python_repository(t: Table, style: str = "dbapi") -> str:
         a("            if cur.description is None:")
         a("                return []")
         a("            names = [d[0] for d in cur.description]")
-        a("            return [dict(zip(names, row)) for row in cur.fetchall()]")
+        a("            return [_decode(dict(zip(names, row))) for row in cur.fetchall()]")
         a("        finally:")
         a("            cur.close()")
-        a("")
-        a("    def _one(self, sql: str, params: tuple) -> dict[str, Any] | None:")
-        a("        rows = self._all(sql, params)")
-        a("        return rows[0] if rows else None")
+    a("")
+    a(
+        f"    def _one(self, sql: str, params: {'dict[str, Any]' if sqla else 'tuple'}) -> dict[str, Any] | None:"
+    )
+    a("        rows = self._all(sql, params)")
+    a("        return rows[0] if rows else None")
+
+    def ph(name: str) -> str:
+        return f":{name}" if sqla else mark
 
     def params(pairs):
         if sqla:
@@ -145,13 +222,13 @@ def python_repository(t: Table, style: str = "dbapi") -> str:
 
     idp = naming.py_param(idc.name)
     a("")
-    a(f"    def find_by_id(self, {idp}: {naming.py_type(idc.type)}) -> dict[str, Any] | None:")
+    a(f"    {sigs['find_by_id']}:")
     a(
         f"        return self._one(_SELECT + {(' WHERE ' + _q(idc.name) + ' = ' + ph(idc.name))!r}, {params([(idc.name, idp)])})"
     )
-    for key in t.unique_keys:
+    for key in r.unique_keys:
         fname = "find_by_" + "_and_".join(naming.snake(k) for k in key)
-        args = ", ".join(f"{naming.py_param(k)}: {naming.py_type(_type_of(t, k))}" for k in key)
+        args = ", ".join(f"{naming.py_param(k)}: {_field_py_type(r, k)}" for k in key)
         where = " AND ".join(f"{_q(k)} = {ph(k)}" for k in key)
         a("")
         a(f"    def {fname}(self, {args}) -> dict[str, Any] | None:")
@@ -159,9 +236,7 @@ def python_repository(t: Table, style: str = "dbapi") -> str:
             f"        return self._one(_SELECT + {(' WHERE ' + where)!r}, {params([(k, naming.py_param(k)) for k in key])})"
         )
     a("")
-    a(
-        f'    def find_all(self, page: int = 1, limit: int = 20, sort: str = {idc.name!r}, order: str = "asc") -> tuple[list[dict[str, Any]], int]:'
-    )
+    a(f"    {sigs['find_all']}:")
     a('        """One page of rows (page numbers start at 1) and the total row count."""')
     a("        if sort not in SORTABLE:")
     a('            raise ValueError(f"cannot sort by {sort!r}; sortable: {sorted(SORTABLE)}")')
@@ -172,73 +247,70 @@ def python_repository(t: Table, style: str = "dbapi") -> str:
         f"        total_row = self._one({('SELECT count(*) AS total FROM ' + table)!r}, {'{}' if sqla else '()'})"
     )
     a('        total = int(total_row["total"]) if total_row else 0')
-    tiebreak = "" if sqla else ""
     if sqla:
         a(
             f'        sql = f"{{_SELECT}} ORDER BY {{_QUOTED[sort]}} {{direction}}, {_q(idc.name)} LIMIT :limit OFFSET :offset"'
         )
         a('        rows = self._all(sql, {"limit": limit, "offset": (page - 1) * limit})')
     else:
-        p = "?" if style == "sqlite3" else "%s"
         a(
-            f'        sql = f"{{_SELECT}} ORDER BY {{_QUOTED[sort]}} {{direction}}, {_q(idc.name)} LIMIT {p} OFFSET {p}"'
+            f'        sql = f"{{_SELECT}} ORDER BY {{_QUOTED[sort]}} {{direction}}, {_q(idc.name)} LIMIT {mark} OFFSET {mark}"'
         )
         a("        rows = self._all(sql, (limit, (page - 1) * limit))")
-    del tiebreak
     a("        return rows, total")
-    # create
-    req = [c for c in writable if c.required]
-    opt = [c for c in writable if not c.required]
-    sig = []
-    for c in req:
-        sig.append(f"{naming.py_param(c.name)}: {naming.py_type(c.type)}")
-    for c in opt:
-        lit = naming.py_literal(c.default)
-        opt_type = naming.py_type(c.type) + (" | None" if c.nullable or lit is None else "")
-        sig.append(f"{naming.py_param(c.name)}: {opt_type} = {lit if lit is not None else 'None'}")
-    ordered = req + opt
+    # create: only the given columns, the others take the database's defaults
     a("")
-    if ordered:
-        a(f"    def create(self, *, {', '.join(sig)}) -> dict[str, Any]:")
-        ins = f"INSERT INTO {table} ({', '.join(_q(c.name) for c in ordered)}) VALUES ({', '.join(ph(c.name) for c in ordered)}) RETURNING {cols}"
-        a(
-            f"        row = self._one({ins!r}, {params([(c.name, naming.py_param(c.name)) for c in ordered])})"
-        )
+    a(f"    {sigs['create']}:")
+    req = [c.name for c in writable if c.required]
+    opt = [c.name for c in writable if not c.required]
+    a(
+        f'        """Insert a row and return it as stored. Required: {", ".join(req) or "none"}; '
+        f'optional (database default when left out): {", ".join(opt) or "none"}."""'
+    )
+    a("        unknown = sorted(set(values) - set(WRITABLE))")
+    a("        if unknown:")
+    a('            raise ValueError(f"not writable columns of ' + t.name + ': {unknown}")')
+    a("        missing = [c for c in REQUIRED if c not in values]")
+    a("        if missing:")
+    a('            raise ValueError(f"missing required columns of ' + t.name + ': {missing}")')
+    a("        if values:")
+    a('            names = ", ".join(_QUOTED[c] for c in values)')
+    a('            marks = ", ".join(_mark(c) for c in values)')
+    a(f'            sql = f"INSERT INTO {table} ({{names}}) VALUES ({{marks}}) RETURNING {cols}"')
+    a("        else:")
+    a(f"            sql = {('INSERT INTO ' + table + ' DEFAULT VALUES RETURNING ' + cols)!r}")
+    if sqla:
+        a("        row = self._one(sql, {c: _encode(c, v) for c, v in values.items()})")
     else:
-        a("    def create(self) -> dict[str, Any]:")
-        a(
-            f"        row = self._one({('INSERT INTO ' + table + ' DEFAULT VALUES RETURNING ' + cols)!r}, {'{}' if sqla else '()'})"
-        )
+        a("        row = self._one(sql, tuple(_encode(c, v) for c, v in values.items()))")
     a("        assert row is not None")
     a("        return row")
     # update
     a("")
-    a(
-        f"    def update(self, {idp}: {naming.py_type(idc.type)}, /, **changes: Any) -> dict[str, Any] | None:"
-    )
+    a(f"    {sigs['update']}:")
     a('        """Set the given columns (only those in WRITABLE); None when no row has that id."""')
     a("        unknown = sorted(set(changes) - set(WRITABLE))")
     a("        if unknown:")
     a('            raise ValueError(f"not writable columns of ' + t.name + ': {unknown}")')
     a("        if not changes:")
     a(f"            return self.find_by_id({idp})")
-    set_extra = ", updated_at = now()" if has_updated else ""
+    set_extra = f", {_q('updated_at')} = {r.now_sql}" if has_updated else ""
+    a('        assignments = ", ".join(f"{_QUOTED[c]} = {_mark(c)}" for c in changes)')
     if sqla:
-        a('        assignments = ", ".join(f"{_QUOTED[c]} = :{c}" for c in changes)')
         a(
             f'        sql = f"UPDATE {table} SET {{assignments}}{set_extra} WHERE {_q(idc.name)} = :__id RETURNING {cols}"'
         )
-        a(f'        return self._one(sql, {{**changes, "__id": {idp}}})')
-    else:
-        p = "?" if style == "sqlite3" else "%s"
-        a(f'        assignments = ", ".join(f"{{_QUOTED[c]}} = {p}" for c in changes)')
         a(
-            f'        sql = f"UPDATE {table} SET {{assignments}}{set_extra} WHERE {_q(idc.name)} = {p} RETURNING {cols}"'
+            f'        return self._one(sql, {{**{{c: _encode(c, v) for c, v in changes.items()}}, "__id": {idp}}})'
         )
-        a(f"        return self._one(sql, (*changes.values(), {idp}))")
+    else:
+        a(
+            f'        sql = f"UPDATE {table} SET {{assignments}}{set_extra} WHERE {_q(idc.name)} = {mark} RETURNING {cols}"'
+        )
+        a(f"        return self._one(sql, (*(_encode(c, v) for c, v in changes.items()), {idp}))")
     # delete
     a("")
-    a(f"    def delete(self, {idp}: {naming.py_type(idc.type)}) -> bool:")
+    a(f"    {sigs['delete']}:")
     a('        """True when a row was deleted."""')
     a(
         f"        row = self._one({('DELETE FROM ' + table + ' WHERE ' + _q(idc.name) + ' = ' + ph(idc.name) + ' RETURNING ' + _q(idc.name))!r}, {params([(idc.name, idp)])})"
@@ -607,13 +679,16 @@ def generate(table: Table, root: str, language: str | None = None) -> tuple[str,
     lang = project_language(root, language)
     if lang == "python":
         style = python_style(root)
+        if style == "dbapi" and getattr(table, "dialect", None) == "sqlite":
+            style = "sqlite3"
+        driver = python_driver(root)
         folder = _existing_dir(root, ("repositories", "repository", "repos")) or os.path.join(
             root, "repositories"
         )
         path = os.path.join(folder, f"{naming.snake(table.name)}_repository.py")
         return (
             path,
-            python_repository(table, style),
+            python_repository(table, style, driver),
             f"Python ({'SQLAlchemy' if style == 'sqlalchemy' else style if style == 'sqlite3' else 'DB-API / psycopg'})",
         )
     if lang in ("typescript", "tsx", "javascript"):
@@ -639,8 +714,12 @@ def repository_command(t: Target) -> dict:
     table = resolve_table(t, t.options.get("table"))
     if table is None:
         raise CommandError(
-            "REPOSITORY: put the cursor on a CREATE TABLE statement or select a table name "
-            "(no table found in the catalog or the workspace's .sql files)."
+            no_table_message(
+                t,
+                "REPOSITORY",
+                "REPOSITORY: put the cursor on a CREATE TABLE statement or select a table name "
+                "(no table found in the catalog or the workspace's .sql files).",
+            )
         )
     path, text, what = generate(table, t.root, t.options.get("language"))
     path = unique_path(path)

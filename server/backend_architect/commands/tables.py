@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 
 from ..catalog.model import DEFAULT_SCHEMA, Column, ForeignKey, Table
 from ..core.regions import region_for_sql_document
@@ -102,9 +103,14 @@ def table_from_create(node: dict, source: str = "", line: int | None = None) -> 
             cd = elt["ColumnDef"]
             ctype = _type_name(cd.get("typeName") or {})
             col = Column(
-                cd.get("colname", "?"), ctype, nullable=True, source_path=t.source_path, line=line
+                cd.get("colname", "?"),
+                ctype,
+                nullable=True,
+                source_path=t.source_path,
+                line=line,
+                auto=ctype in AUTO_TYPES,
+                generated=ctype in AUTO_TYPES,
             )
-            col.auto = ctype in AUTO_TYPES
             if ctype in AUTO_TYPES:
                 col.type = {
                     "serial": "integer",
@@ -128,6 +134,7 @@ def table_from_create(node: dict, source: str = "", line: int | None = None) -> 
                         col.auto = True
                 elif kind in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
                     col.auto = True
+                    col.generated = True
                 elif kind == "CONSTR_FOREIGN":
                     ref = (con.get("pktable") or {}).get("relname", "")
                     refcols = [string_value(x) or "" for x in con.get("pk_attrs") or []]
@@ -157,15 +164,42 @@ def table_from_create(node: dict, source: str = "", line: int | None = None) -> 
     return t if t.columns else None
 
 
-def tables_in_sql(text: str, source: str = "") -> list[Table]:
+# SQLite's AUTOINCREMENT is not PostgreSQL syntax: blanked (same length, so offsets hold)
+# before parsing; an INTEGER PRIMARY KEY column is SQLite's rowid and filled by the database.
+_SQLITE_AUTOINCREMENT = re.compile(r"\bAUTOINCREMENT\b", re.I)
+_SQLITE_ROWID_COLUMN = re.compile(r"\b(\w+)\s+INTEGER\s+PRIMARY\s+KEY\b", re.I)
+
+
+def _sqlite_rowid_columns(text: str) -> set[str]:
+    return {m.group(1).strip('"`').lower() for m in _SQLITE_ROWID_COLUMN.finditer(text)}
+
+
+def tables_in_sql(text: str, source: str = "", dialect: str | None = None) -> list[Table]:
+    return [t for t, _, _ in _created_tables(text, source, dialect)]
+
+
+def _created_tables(
+    text: str, source: str = "", dialect: str | None = None
+) -> list[tuple[Table, int, int]]:
+    """The tables the CREATE TABLEs of ``text`` declare, with each statement's byte range."""
+    sqlite = dialect == "sqlite" or bool(_SQLITE_AUTOINCREMENT.search(text))
+    parsed = _SQLITE_AUTOINCREMENT.sub(lambda m: " " * len(m.group(0)), text) if sqlite else text
     out = []
-    doc = Document(text, path=source or "<memory>", language="sql")
-    for stmt in split_statements(region_for_sql_document(text)):
+    doc = Document(parsed, path=source or "<memory>", language="sql")
+    for stmt in split_statements(region_for_sql_document(parsed)):
         if stmt.kind == "CreateStmt" and stmt.node:
-            s, _ = stmt.doc_range()
+            s, e = stmt.doc_range()
             t = table_from_create(stmt.node, source, doc.line_of(s) + 1)
-            if t is not None:
-                out.append(t)
+            if t is None:
+                continue
+            if sqlite:
+                t.dialect = "sqlite"
+                rowid = _sqlite_rowid_columns(doc.data[s:e].decode("utf-8", "replace"))
+                for c in t.columns:
+                    if c.name.lower() in rowid and t.primary_key == [c.name]:
+                        c.auto = True
+                        c.generated = True
+            out.append((t, s, e))
     return out
 
 
@@ -175,15 +209,34 @@ def table_from_catalog(tbl: Table) -> Table:
     the code names them (unqualified)."""
     cols = []
     for c in tbl.columns:
+        ctype = c.type or "text"
         default = c.default
+        low = (default or "").lower()
+        # the catalog records identity columns with the default "identity", serial ones
+        # as nextval(...), stored generated columns as "generated": all filled by the database
+        generated = (
+            c.generated
+            or ctype.lower() in AUTO_TYPES
+            or low == "identity"
+            or low.startswith("generated")
+            or low.startswith("nextval(")
+        )
         auto = (
             c.auto
-            or (c.type or "").lower() in AUTO_TYPES
+            or generated
             or default is not None
             and "(" in default
-            or (default or "").upper() in ("CURRENT_TIMESTAMP", "NOW()")
+            or low.upper() in ("CURRENT_TIMESTAMP", "NOW()")
         )
-        cols.append(dataclasses.replace(c, type=c.type or "text", auto=bool(auto)))
+        cols.append(
+            dataclasses.replace(
+                c,
+                type=ctype,
+                default=None if generated else default,
+                auto=bool(auto),
+                generated=bool(generated),
+            )
+        )
     fks = [
         dataclasses.replace(fk, ref_table=_unqualified_public(fk.ref_table))
         for fk in tbl.foreign_keys
@@ -207,7 +260,10 @@ def table_at(doc: Document, offset: int, statements=None) -> Table | None:
     if doc.language != "sql":
         return None
     if statements is None:
-        statements = split_statements(region_for_sql_document(doc.text))
+        for t, s, e in _created_tables(doc.text, doc.path):
+            if s <= offset <= e:
+                return t
+        return None
     for stmt in statements:
         if stmt.kind != "CreateStmt" or not stmt.node:
             continue
@@ -257,6 +313,20 @@ def resolve_table(t, name: str | None = None) -> Table | None:
     if not name:
         return None
     return all_tables(t.workspace, doc).get(name)
+
+
+def schema_indexing(t) -> bool:
+    """True while the language server is still reading the workspace's schema: a command
+    that found no table then says so instead of answering as if there were none."""
+    return t.workspace.indexing
+
+
+def no_table_message(t, command: str, what: str) -> str:
+    if schema_indexing(t):
+        return (
+            f"{command}: the workspace's schema is still being indexed; run it again in a moment."
+        )
+    return what
 
 
 def _unqualified_public(name: str) -> str:

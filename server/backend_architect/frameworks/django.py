@@ -22,7 +22,15 @@ from .kit.python_validation import (
     raw_reads,
 )
 from .kit.schemas import unique_name
-from .kit.endpoint_code import max_len, py_validator
+from ..resources import from_table
+from .kit.python_app import jwt_auth
+from .kit.endpoint_code import (
+    py_fields_table,
+    py_hash_password_lines,
+    py_password,
+    py_public,
+    py_validator,
+)
 from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
@@ -174,6 +182,9 @@ class Django(Framework):
                 edits.append(imp)
         return edits, f"generate form {cls} from the fields the handler reads"
 
+    def auth_system(self, doc):
+        return jwt_auth(self, '@login_required() / @login_required("admin") on a view')
+
     def endpoint_file(self, table, ops, base, language, package):
         imports, body = endpoint_code(table, ops, base)
         return f'"""HTTP endpoints for {table.name} (Django views, JSON in and out)."""\n\nfrom __future__ import annotations\n\n{imports}\n\n{body}'
@@ -204,10 +215,11 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     res = naming.snake(t.name)
     one = naming.snake(naming.singular(t.name))
     up = one.upper()
-    idc = t.id_column
-    conv = "int" if naming.py_type(idc.type) == "int" else "str"
-    writable = t.writable
+    r = from_table(t)
+    idc = r.id
+    conv = "int" if idc.py_type == "int" else "str"
     imports = [
+        *(["import hashlib", "import os"] if r.password_hash is not None else []),
         "import json",
         "from typing import Any",
         "from urllib.parse import urlencode",
@@ -218,15 +230,8 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     ]
     L: list[str] = []
     a = L.append
-    py_checks = {"int": "int", "float": "(int, float)", "bool": "bool", "str": "str"}
-    a(f"{up}_SORTABLE = {tuple(c.name for c in t.columns)!r}")
-    a(f"{up}_FIELDS = {{")
-    for c in writable:
-        check = py_checks.get(naming.py_type(c.type), "object")
-        a(
-            f"    {c.name!r}: ({check}, {c.required!r}, {c.nullable!r}, {max_len(c.type)!r}),  # type, required, nullable, max length"
-        )
-    a("}")
+    a(f"{up}_SORTABLE = {tuple(f.name for f in r.output_fields)!r}")
+    L.extend(py_fields_table(r, up))
     a("")
     a("")
     a(
@@ -240,6 +245,10 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     L += py_validator(one, up)
     a("")
     a("")
+    L.extend(py_public(one, up))
+    a("")
+    a("")
+    L.extend(py_password(r))
     a("def _json_body(request: HttpRequest) -> Any:")
     a("    try:")
     a('        return json.loads(request.body or b"null")')
@@ -297,7 +306,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
             '    links = {"self": at(page), "next": at(page + 1) if page * limit < total else None, "prev": at(page - 1) if page > 1 else None}'
         )
         a(
-            '    return JsonResponse({"data": list(rows), "meta": {"page": page, "limit": limit, "total": total}, "links": links})'
+            f'    return JsonResponse({{"data": [{one}_public(row) for row in rows], "meta": {{"page": page, "limit": limit, "total": total}}, "links": links}})'
         )
     if "get" in ops:
         a("")
@@ -306,7 +315,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a(f"    row = get_{res}_store().find_by_id(id)")
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
-        a('    return JsonResponse({"data": row})')
+        a(f'    return JsonResponse({{"data": {one}_public(row)}})')
     for op, partial in (("create", False), ("replace", False), ("update", True)):
         if op not in ops:
             continue
@@ -321,14 +330,19 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
             f'        return {one}_error(422, "VALIDATION_ERROR", "the request body is not valid", details)'
         )
         if op == "create":
+            L.extend(py_hash_password_lines(r))
+            a(f"    row = get_{res}_store().create(**values)")
+            a(f'    response = JsonResponse({{"data": {one}_public(row)}}, status=201)')
             a(
-                f'    return JsonResponse({{"data": get_{res}_store().create(**values)}}, status=201)'
+                f'    response["Location"] = request.build_absolute_uri(f"{{request.path.rstrip(\'/\')}}/{{row[{r.id.name!r}]}}/")'
             )
+            a("    return response")
         else:
+            L.extend(py_hash_password_lines(r))
             a(f"    row = get_{res}_store().update(id, **values)")
             a("    if row is None:")
             a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
-            a('    return JsonResponse({"data": row})')
+            a(f'    return JsonResponse({{"data": {one}_public(row)}})')
     if "delete" in ops:
         a("")
         a("")

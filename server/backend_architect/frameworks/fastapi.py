@@ -12,7 +12,16 @@ from ..lang import text
 from .kit.python_app import install_middleware, jwt_auth
 from .kit.python_validation import pydantic_class, raw_reads
 from .kit.schemas import model_name, unique_name
-from .kit.endpoint_code import append_python, max_len
+from ..resources import from_table, python_store_methods
+from .kit.endpoint_code import (
+    append_python,
+    max_len,
+    py_annotation,
+    py_hash_password_lines,
+    py_output,
+    py_password,
+    py_public,
+)
 from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
@@ -183,79 +192,97 @@ class FastAPI(Framework):
         return "routes", f"{stem}.py"
 
 
-def _py_field(c, partial: bool) -> str:
-    ptype = naming.py_type(c.type)
-    ml = max_len(c.type)
+def _py_field(f, partial: bool) -> str:
+    ptype = py_annotation(f)
+    ml = max_len(f.sql_type)
     extra = f", max_length={ml}" if ml else ""
+    name = naming.py_param(f.name)
     if partial:
-        return f"    {naming.py_param(c.name)}: {ptype} | None = Field(default=None{extra})"
-    if c.required:
-        return f"    {naming.py_param(c.name)}: {ptype}" + (
-            f" = Field({extra[2:]})" if extra else ""
-        )
-    lit = naming.py_literal(c.default)
-    opt = "" if (lit is not None and not c.nullable) else " | None"
-    return f"    {naming.py_param(c.name)}: {ptype}{opt} = Field(default={lit if lit is not None else 'None'}{extra})"
+        return f"    {name}: {ptype} | None = Field(default=None{extra})"
+    if f.required:
+        return f"    {name}: {ptype}" + (f" = Field({extra[2:]})" if extra else "")
+    if f.nullable:
+        return f"    {name}: {ptype} | None = Field(default=None{extra})"
+    # NOT NULL with a database default: optional, but never null; left out, the
+    # database's default applies (only the fields sent are written)
+    lit = None if f.json else naming.py_literal(f.default)
+    if lit is not None:
+        return f"    {name}: {ptype} = Field(default={lit}{extra})"
+    return f"    {name}: {ptype} = Field(default=None{extra})  # type: ignore[assignment]"
 
 
 def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
     """(imports, body). ``router_var`` set: append to an existing router/app with full paths."""
+    r = from_table(t)
+    deps = getattr(t, "dependencies", None)
+    v1 = deps is not None and deps.pydantic_major() == 1  # the project pins pydantic 1
+    forbid = (
+        '    class Config:\n        extra = "forbid"'
+        if v1
+        else '    model_config = ConfigDict(extra="forbid")'
+    )
+    dump = "dict" if v1 else "model_dump"
     ent = naming.pascal(naming.singular(t.name))
     res = naming.snake(t.name)
     one = naming.snake(naming.singular(t.name))
-    idc = t.id_column
-    idt = naming.py_type(idc.type)
-    writable = t.writable
+    up = one.upper()
+    idc = r.id
+    idt = idc.py_type
+    fields = r.input_fields
     standalone = router_var is None
     rv = router_var or "router"
     prefix = "" if standalone else base
-    sortable = ", ".join(repr(c.name) for c in t.columns)
+    sortable = ", ".join(repr(f.name) for f in r.output_fields)
     imports = [
+        *(["import hashlib", "import os"] if r.password_hash is not None else []),
         "from datetime import date, datetime  # noqa: F401",
         "from typing import Any, Literal, Protocol",
         "",
         "from fastapi import APIRouter, Depends, Query, Request, Response",
         "from fastapi.responses import JSONResponse",
-        "from pydantic import BaseModel, ConfigDict, Field",
+        "from pydantic import BaseModel, Field"
+        if v1
+        else "from pydantic import BaseModel, ConfigDict, Field",
     ]
     L: list[str] = []
     a = L.append
     if standalone:
         a(f'router = APIRouter(prefix="{base}", tags=["{res}"])')
         a("")
-        a("")
+    L.extend(py_output(r, up))
+    a("")
+    a("")
     a(f"class {ent}Create(BaseModel):")
     a(f'    """Body of POST {base} and PUT {base}/{{id}}."""')
     a("")
-    a('    model_config = ConfigDict(extra="forbid")')
+    a(forbid)
     a("")
-    for c in writable:
-        a(_py_field(c, False))
-    if not writable:
-        a("    pass")
+    for f in fields:
+        a(_py_field(f, False))
+    if r.password_hash is not None:  # write-only: stored as its hash, never returned
+        a(
+            "    password: str = Field(min_length=8, max_length=256)"
+            if r.password_hash.required
+            else "    password: str | None = Field(default=None, min_length=8, max_length=256)"
+        )
     a("")
     a("")
     a(f"class {ent}Update(BaseModel):")
     a(f'    """Body of PATCH {base}/{{id}}: only the fields sent change."""')
     a("")
-    a('    model_config = ConfigDict(extra="forbid")')
+    a(forbid)
     a("")
-    for c in writable:
-        a(_py_field(c, True))
-    if not writable:
-        a("    pass")
+    for f in fields:
+        a(_py_field(f, True))
+    if r.password_hash is not None:
+        a("    password: str | None = Field(default=None, min_length=8, max_length=256)")
     a("")
     a("")
     a(f"class {ent}Store(Protocol):")
-    a(f'    """What these endpoints need from the {t.name} repository."""')
+    a(f'    """What these endpoints need from the {t.name} repository (its exact signatures)."""')
     a("")
-    a(f"    def find_by_id(self, id: {idt}) -> dict[str, Any] | None: ...")
-    a(
-        "    def find_all(self, page: int, limit: int, sort: str, order: str) -> tuple[list[dict[str, Any]], int]: ..."
-    )
-    a("    def create(self, **values: Any) -> dict[str, Any]: ...")
-    a(f"    def update(self, id: {idt}, **changes: Any) -> dict[str, Any] | None: ...")
-    a(f"    def delete(self, id: {idt}) -> bool: ...")
+    for sig in python_store_methods(r).values():
+        a(f"    {sig}: ...")
     a("")
     a("")
     a(f"def get_{res}_store() -> {ent}Store:")
@@ -263,6 +290,10 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     a(f'    raise NotImplementedError("get_{res}_store is not wired to a {t.name} repository yet")')
     a("")
     a("")
+    L.extend(py_public(one, up))
+    a("")
+    a("")
+    L.extend(py_password(r))
     a(
         f"def {one}_error(status_code: int, code: str, message: str, details: list | None = None) -> JSONResponse:"
     )
@@ -295,7 +326,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a(") -> dict[str, Any]:")
         a("    rows, total = store.find_all(page=page, limit=limit, sort=sort, order=order)")
         a(
-            f'    return {{"data": rows, "meta": {{"page": page, "limit": limit, "total": total}}, "links": {one}_links(request, page, limit, total)}}'
+            f'    return {{"data": [{one}_public(row) for row in rows], "meta": {{"page": page, "limit": limit, "total": total}}, "links": {one}_links(request, page, limit, total)}}'
         )
     if "get" in ops:
         a("")
@@ -305,31 +336,43 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a("    row = store.find_by_id(id)")
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
-        a('    return {"data": row}')
+        a(f'    return {{"data": {one}_public(row)}}')
     if "create" in ops:
         a("")
         a("")
         a(f'@{rv}.post("{prefix}", status_code=201)')
-        a(f"def create_{one}(body: {ent}Create, {store}) -> dict[str, Any]:")
-        a('    return {"data": store.create(**body.model_dump())}')
+        a(
+            f"def create_{one}(request: Request, response: Response, body: {ent}Create, {store}) -> dict[str, Any]:"
+        )
+        a(f"    values = body.{dump}(exclude_unset=True)")
+        L.extend(py_hash_password_lines(r))
+        a("    row = store.create(**values)")
+        a(
+            f'    response.headers["Location"] = f"{{request.url.path.rstrip(\'/\')}}/{{row[{idc.name!r}]}}"'
+        )
+        a(f'    return {{"data": {one}_public(row)}}')
     if "replace" in ops:
         a("")
         a("")
         a(f'@{rv}.put("{prefix}/{{id}}")')
         a(f"def replace_{one}(id: {idt}, body: {ent}Create, {store}) -> Any:")
-        a("    row = store.update(id, **body.model_dump())")
+        a(f"    values = body.{dump}(exclude_unset=True)")
+        L.extend(py_hash_password_lines(r))
+        a("    row = store.update(id, **values)")
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
-        a('    return {"data": row}')
+        a(f'    return {{"data": {one}_public(row)}}')
     if "update" in ops:
         a("")
         a("")
         a(f'@{rv}.patch("{prefix}/{{id}}")')
         a(f"def update_{one}(id: {idt}, body: {ent}Update, {store}) -> Any:")
-        a("    row = store.update(id, **body.model_dump(exclude_unset=True))")
+        a(f"    values = body.{dump}(exclude_unset=True)")
+        L.extend(py_hash_password_lines(r))
+        a("    row = store.update(id, **values)")
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
-        a('    return {"data": row}')
+        a(f'    return {{"data": {one}_public(row)}}')
     if "delete" in ops:
         a("")
         a("")

@@ -22,7 +22,15 @@ from .kit.python_validation import (
     raw_reads,
 )
 from .kit.schemas import unique_name
-from .kit.endpoint_code import append_python, max_len, py_validator
+from ..resources import from_table
+from .kit.endpoint_code import (
+    py_fields_table,
+    py_hash_password_lines,
+    py_password,
+    py_public,
+    append_python,
+    py_validator,
+)
 from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
@@ -174,13 +182,14 @@ class Flask(Framework):
 def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
     res = naming.snake(t.name)
     one = naming.snake(naming.singular(t.name))
-    idc = t.id_column
-    conv = "int:" if naming.py_type(idc.type) == "int" else ""
-    writable = t.writable
+    r = from_table(t)
+    idc = r.id
+    conv = "int:" if idc.py_type == "int" else ""
     standalone = router_var is None
     rv = router_var or f"{res}_bp"
     prefix = "" if standalone else base
     imports = [
+        *(["import hashlib", "import os"] if r.password_hash is not None else []),
         "from typing import Any",
         "",
         "from flask import Blueprint, jsonify, request, url_for",
@@ -190,15 +199,8 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     if standalone:
         a(f'{rv} = Blueprint("{res}", __name__, url_prefix="{base}")')
         a("")
-    py_checks = {"int": "int", "float": "(int, float)", "bool": "bool", "str": "str"}
-    a(f"{one.upper()}_SORTABLE = {tuple(c.name for c in t.columns)!r}")
-    a(f"{one.upper()}_FIELDS = {{")
-    for c in writable:
-        check = py_checks.get(naming.py_type(c.type), "object")
-        a(
-            f"    {c.name!r}: ({check}, {c.required!r}, {c.nullable!r}, {max_len(c.type)!r}),  # type, required, nullable, max length"
-        )
-    a("}")
+    a(f"{one.upper()}_SORTABLE = {tuple(f.name for f in r.output_fields)!r}")
+    L.extend(py_fields_table(r, one.upper()))
     a("")
     a("")
     a(f"def {one}_error(status: int, code: str, message: str, details: list | None = None):")
@@ -210,6 +212,10 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     L += py_validator(one, one.upper())
     a("")
     a("")
+    L.extend(py_public(one, one.upper()))
+    a("")
+    a("")
+    L.extend(py_password(r))
     a(f"def get_{res}_store():")
     a(
         f'    """Wire the {t.name} repository here (find_by_id, find_all, create, update, delete)."""'
@@ -219,7 +225,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     if "list" in ops:
         a("")
         a("")
-        a(f'@{rv}.get("{prefix or "/"}")')
+        a(f'@{rv}.get("{prefix}")')
         a(f"def list_{res}():")
         a("    try:")
         a('        page = max(1, int(request.args.get("page", 1)))')
@@ -245,7 +251,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
             '    links = {"self": at(page), "next": at(page + 1) if page * limit < total else None, "prev": at(page - 1) if page > 1 else None}'
         )
         a(
-            '    return jsonify({"data": rows, "meta": {"page": page, "limit": limit, "total": total}, "links": links})'
+            f'    return jsonify({{"data": [{one}_public(row) for row in rows], "meta": {{"page": page, "limit": limit, "total": total}}, "links": links}})'
         )
     if "get" in ops:
         a("")
@@ -255,7 +261,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a(f"    row = get_{res}_store().find_by_id(id)")
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
-        a('    return jsonify({"data": row})')
+        a(f'    return jsonify({{"data": {one}_public(row)}})')
     for op, method, partial in (
         ("create", "post", False),
         ("replace", "put", False),
@@ -265,7 +271,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
             continue
         a("")
         a("")
-        a(f'@{rv}.{method}("{item if op != "create" else (prefix or "/")}")')
+        a(f'@{rv}.{method}("{item if op != "create" else prefix}")')
         a(f"def {op}_{one}({'' if op == 'create' else 'id'}):")
         a(f"    values, details = validate_{one}(request.get_json(silent=True), partial={partial})")
         a("    if details:")
@@ -273,12 +279,16 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
             f'        return {one}_error(422, "VALIDATION_ERROR", "the request body is not valid", details)'
         )
         if op == "create":
-            a(f'    return jsonify({{"data": get_{res}_store().create(**values)}}), 201')
+            L.extend(py_hash_password_lines(r))
+            a(f"    row = get_{res}_store().create(**values)")
+            a(f"    location = f\"{{request.path.rstrip('/')}}/{{row[{r.id.name!r}]}}\"")
+            a(f'    return jsonify({{"data": {one}_public(row)}}), 201, {{"Location": location}}')
         else:
+            L.extend(py_hash_password_lines(r))
             a(f"    row = get_{res}_store().update(id, **values)")
             a("    if row is None:")
             a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
-            a('    return jsonify({"data": row})')
+            a(f'    return jsonify({{"data": {one}_public(row)}})')
     if "delete" in ops:
         a("")
         a("")

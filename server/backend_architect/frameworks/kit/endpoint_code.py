@@ -24,6 +24,87 @@ def max_len(sql_type: str) -> int | None:
     )
 
 
+def py_annotation(f) -> str:
+    """The Python type of a resource field as a client sends it."""
+    if f.json:
+        return "dict[str, Any] | list[Any]"
+    if f.array:
+        return f"list[{naming.py_type(f.sql_type[:-2])}]"
+    return f.py_type
+
+
+_PY_CHECKS = {"int": "int", "float": "(int, float)", "bool": "bool", "str": "str"}
+
+
+def py_check(f) -> str:
+    """The isinstance() check of a field in the Flask/Django validators."""
+    if f.json:
+        return "(dict, list)"
+    if f.array:
+        return "list"
+    return _PY_CHECKS.get(f.py_type, "str" if f.py_type in ("date", "datetime") else "object")
+
+
+def py_fields_table(r, up: str) -> list[str]:
+    """``<UP>_FIELDS``: what a client may send (never generated, server-filled or sensitive
+    columns), and ``<UP>_OUTPUT``: what a response carries."""
+    L = [f"{up}_FIELDS = {{"]
+    for f in r.input_fields:
+        L.append(
+            f"    {f.name!r}: ({py_check(f)}, {f.required!r}, {f.nullable!r}, {max_len(f.sql_type)!r}),  # type, required, nullable, max length"
+        )
+    if r.password_hash is not None:  # write-only; stored hashed
+        L.append(f"    'password': (str, {r.password_hash.required!r}, False, 256),")
+    L.append("}")
+    L += py_output(r, up)
+    return L
+
+
+def py_output(r, up: str) -> list[str]:
+    L = [f"{up}_OUTPUT = {tuple(f.name for f in r.output_fields)!r}"]
+    if r.required_hidden:
+        names = ", ".join(f.name for f in r.required_hidden)
+        L.append(
+            f"# {names}: required by the table but never taken from clients nor returned; "
+            "fill it in the create handler (e.g. hash a password the client sends)."
+        )
+    return L
+
+
+def py_password(r) -> list[str]:
+    """``hash_password()`` (standard library scrypt) when the table keeps a password hash:
+    the endpoints take a write-only ``password`` and store only its hash."""
+    if r.password_hash is None:
+        return []
+    return [
+        "def hash_password(password: str) -> str:",
+        '    """scrypt with a random salt: ``scrypt$n$r$p$salt$hash`` (hex)."""',
+        "    salt = os.urandom(16)",
+        "    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)",
+        '    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"',
+        "",
+        "",
+    ]
+
+
+def py_hash_password_lines(r, values: str = "values", indent: str = "    ") -> list[str]:
+    """Replace a sent ``password`` by the hash column's value."""
+    if r.password_hash is None:
+        return []
+    return [
+        f'{indent}if "password" in {values}:',
+        f'{indent}    {values}[{r.password_hash.name!r}] = hash_password({values}.pop("password"))',
+    ]
+
+
+def py_public(one: str, up: str) -> list[str]:
+    """``<one>_public(row)``: the row without the fields a response must not carry."""
+    return [
+        f"def {one}_public(row: dict[str, Any]) -> dict[str, Any]:",
+        f"    return {{k: row[k] for k in {up}_OUTPUT if k in row}}",
+    ]
+
+
 def py_validator(one: str, up: str) -> list[str]:
     """`validate_<one>(payload, partial)`: checks a JSON body against `<UP>_FIELDS` (the
     Flask and Django modules share it; FastAPI validates with Pydantic instead)."""
@@ -69,17 +150,22 @@ def go_body_and_store(t: TableInfo, ent: str, base: str, tag_key: str) -> list[s
     a = L.append
     a(f"// {ent}Body is the validated body of POST and PUT {base}.")
     a(f"type {ent}Body struct {{")
-    for c in t.writable:
+    from ...resources import from_table
+
+    for c in from_table(t).input_fields:  # never generated, server-filled or sensitive
         gt = (
-            naming.go_type(c.type, True).lstrip("*")
-            if "time.Time" not in naming.go_type(c.type, True)
+            naming.go_type(c.sql_type, True).lstrip("*")
+            if "time.Time" not in naming.go_type(c.sql_type, True)
             else "string"
         )
-        ml = max_len(c.type)
+        ml = max_len(c.sql_type)
         tags = ["required"] if c.required else ["omitempty"]
         if ml:
             tags.append(f"max={ml}")
-        ptr = "" if c.required else "*"
+        # `required` rejects a type's zero value: a required number or bool is a pointer,
+        # so 0 and false are accepted and only a missing field is refused
+        zero_ok = gt in ("int", "int16", "int32", "int64", "float32", "float64", "bool")
+        ptr = "" if c.required and not zero_ok else "*"
         a(f'\t{naming.go_field(c.name)} {ptr}{gt} `json:"{c.name}" {tag_key}:"{",".join(tags)}"`')
     a("}")
     a("")

@@ -11,6 +11,9 @@ from ...core.findings import Edit
 # Placeholders in template files are written ``{{name}}`` so that the braces of the target
 # language need no escaping.
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# a line ``# include: _shared/<file>`` stands for that shared template (one copy of code
+# several frameworks' files carry, e.g. the database constraint errors)
+_INCLUDE = re.compile(r"^# include: _shared/([\w.]+)$", re.M)
 
 
 class Unsupported(Exception):
@@ -34,4 +37,5 @@ def read_template(folder: str, name: str, **values: str) -> str:
     raw = (resources.files("backend_architect.frameworks") / "templates" / folder / name).read_text(
         "utf-8"
     )
+    raw = _INCLUDE.sub(lambda m: read_template("_shared", m.group(1)).rstrip("\n"), raw)
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], raw)

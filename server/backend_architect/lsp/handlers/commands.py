@@ -78,7 +78,17 @@ def workspace_of(server, session) -> Workspace:
         return lint(doc, session.settings, session.catalog)
 
     root = session.root or session.settings.root or ""
-    return Workspace(root, session.settings, session.catalog, open_document, analyse)
+    indexer = getattr(server, "indexer", None)
+    indexing = bool(getattr(indexer, "running", False)) and session.catalog is None
+    return Workspace(
+        root,
+        session.settings,
+        session.catalog,
+        open_document,
+        analyse,
+        indexing=indexing,
+        confirms_edits=annotations_supported(server),
+    )
 
 
 def request(server, session, name: str, args: list) -> Target:

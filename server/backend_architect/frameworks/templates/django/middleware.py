@@ -26,6 +26,9 @@ if not logger.handlers:
     logger.propagate = False
 
 
+# include: _shared/db_errors.py
+
+
 def allowed_origins() -> list[str]:
     """CORS origins from CORS_ORIGINS (comma separated); never "*" since credentials are allowed."""
     return [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip() and o.strip() != "*"]
@@ -84,5 +87,8 @@ class RequestContextMiddleware:
             else:
                 details = [{"field": "", "message": m} for m in exc.messages]
             return error_response(422, "VALIDATION_ERROR", "the request is not valid", details)
+        mapped = constraint_error(exc, request.method)
+        if mapped is not None:
+            return error_response(*mapped)
         log(logging.ERROR, "unhandled error", request_id=getattr(request, "request_id", None), error=repr(exc))
         return error_response(500, "INTERNAL", "an unexpected error occurred")

@@ -36,6 +36,9 @@ def error_body(code: str, message: str, details: list | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or []}}
 
 
+# include: _shared/db_errors.py
+
+
 def allowed_origins() -> list[str]:
     """CORS origins from CORS_ORIGINS (comma separated); never "*" since credentials are allowed."""
     origins = [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()]
@@ -65,6 +68,12 @@ def install_middleware(app: FastAPI) -> None:
         started = time.perf_counter()
         try:
             response = await call_next(request)
+        except Exception as exc:
+            mapped = constraint_error(exc, request.method)
+            if mapped is None:
+                raise
+            status, code, message, details = mapped
+            response = JSONResponse(status_code=status, content=error_body(code, message, details))
         finally:
             request_id_var.reset(token)
         response.headers["X-Request-ID"] = request_id

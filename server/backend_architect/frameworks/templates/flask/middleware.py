@@ -34,6 +34,9 @@ def error_body(code: str, message: str, details: list | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or []}}
 
 
+# include: _shared/db_errors.py
+
+
 def allowed_origins() -> set[str]:
     """CORS origins from CORS_ORIGINS (comma separated); never "*" since credentials are allowed."""
     return {o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip() and o.strip() != "*"}
@@ -73,5 +76,9 @@ def install_middleware(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
+        mapped = constraint_error(exc, request.method)
+        if mapped is not None:
+            status, code, message, details = mapped
+            return jsonify(error_body(code, message, details)), status
         log.exception("unhandled error")
         return jsonify(error_body("INTERNAL", "an unexpected error occurred")), 500
