@@ -186,3 +186,31 @@ def python_store_methods(r: Resource) -> dict[str, str]:
         "update": f"def update(self, {idp}: {idt}, /, **changes: Any) -> {row} | None",
         "delete": f"def delete(self, {idp}: {idt}, /) -> bool",
     }
+
+
+# -- TypeScript (node-postgres) -------------------------------------------------------------------
+
+
+def ts_type(f: Field) -> str:
+    """The TypeScript type of a field as the repository hands it out: int8 ids and
+    counts as numbers (the repository converts them), JSON as any JSON value."""
+    if naming.base_type(f.sql_type) == "bigint":
+        return "number"
+    return naming.ts_type(f.sql_type)
+
+
+def ts_entity(r: Resource) -> str:
+    return naming.pascal(naming.singular(r.table))
+
+
+def typescript_store_methods(r: Resource) -> dict[str, str]:
+    """The repository's method signatures; ENDPOINT's store interface is the same text."""
+    ent = ts_entity(r)
+    idt = ts_type(r.id)
+    return {
+        "findById": f"findById(id: {idt}): Promise<{ent} | null>",
+        "findAll": f'findAll(opts?: {{ page?: number; limit?: number; sort?: string; order?: "asc" | "desc" }}): Promise<Page<{ent}>>',
+        "create": f"create(input: New{ent}): Promise<{ent}>",
+        "update": f"update(id: {idt}, changes: {ent}Changes): Promise<{ent} | null>",
+        "delete": f"delete(id: {idt}): Promise<boolean>",
+    }

@@ -28,7 +28,13 @@ from .base import (
     workspace_edit,
     workspace_text,
 )
-from ..resources import from_table, python_store_methods
+from ..resources import (
+    from_table,
+    python_store_methods,
+    ts_entity,
+    ts_type,
+    typescript_store_methods,
+)
 from .tables import TableInfo, no_table_message, resolve_table
 
 PAGE_LIMIT_MAX = 100
@@ -311,38 +317,42 @@ def python_repository(t: TableInfo, style: str = "dbapi", driver: str = "psycopg
 
 
 def typescript_repository(t: TableInfo) -> str:
-    ent = naming.pascal(naming.singular(t.name))
+    r = from_table(t)
+    ent = ts_entity(r)
     cls = naming.pascal(t.name) + "Repository"
-    idc = t.id_column
-    cols = ", ".join(_q(c.name) for c in t.columns)
+    idc = r.id
+    cols = ", ".join(_q(f.name) for f in r.fields)
     table = _q(t.name) if not t.schema or t.schema == "public" else f"{_q(t.schema)}.{_q(t.name)}"
-    writable = t.writable
-    has_updated = t.column("updated_at") is not None and t.column("updated_at").auto
+    writable = r.writable
+    has_updated = r.updated_at is not None
+    sigs = typescript_store_methods(r)
+    int8 = [f.name for f in r.fields if naming.base_type(f.sql_type) == "bigint"]
     js = lambda s: "`" + s.replace("`", "\\`") + "`"  # noqa: E731
     L: list[str] = []
     a = L.append
     a(f"// Data access for the {t.name} table. Holds no HTTP; the caller owns the transaction.")
     a('import type { Pool, PoolClient } from "pg";')
     a("")
-    a(f"export interface {ent} {{")
-    for c in t.columns:
-        a(f"  {c.name}: {naming.ts_type(c.type)}{' | null' if c.nullable else ''};")
-    a("}")
+    a(f"export type {ent} = {{")
+    for f in r.fields:
+        a(f"  {f.name}: {ts_type(f)}{' | null' if f.nullable else ''};")
+    a("};")
     a("")
-    a(f"export interface New{ent} {{")
-    for c in writable:
-        opt = "" if c.required else "?"
-        a(f"  {c.name}{opt}: {naming.ts_type(c.type)}{' | null' if c.nullable else ''};")
-    a("}")
+    a(f"export type New{ent} = {{")
+    for f in writable:
+        opt = "" if f.required else "?"
+        a(f"  {f.name}{opt}: {ts_type(f)}{' | null' if f.nullable else ''};")
+    a("};")
     a("")
     a(f"export type {ent}Changes = Partial<New{ent}>;")
     a("")
     a(f"const COLUMNS = {js(cols)};")
     a(
-        f"const QUOTED: Record<string, string> = {{ {', '.join(f'{c.name}: {js(_q(c.name))}' for c in t.columns)} }};"
+        f"const QUOTED: Record<string, string> = {{ {', '.join(f'{f.name}: {js(_q(f.name))}' for f in r.fields)} }};"
     )
+    a(f"const WRITABLE = [{', '.join(chr(34) + f.name + chr(34) for f in writable)}] as const;")
     a(
-        f"const WRITABLE = [{', '.join(repr(c.name).replace(chr(39), chr(34)) for c in writable)}] as const;"
+        f"const JSON_COLUMNS: string[] = [{', '.join(chr(34) + f.name + chr(34) for f in r.json_fields)}];"
     )
     a(f"const MAX_LIMIT = {PAGE_LIMIT_MAX};")
     a("")
@@ -351,26 +361,43 @@ def typescript_repository(t: TableInfo) -> str:
     a("  total: number;")
     a("}")
     a("")
+    a("// node-postgres reads int8 as a string: the ids and counts of this table fit a number.")
+    a(f"function fromRow(row: Record<string, unknown>): {ent} {{")
+    for name in int8:
+        a(
+            f"  if (row.{name} !== null && row.{name} !== undefined) row.{name} = Number(row.{name});"
+        )
+    a(f"  return row as {ent};")
+    a("}")
+    a("")
+    a(
+        "// JSON columns are sent as JSON text (node-postgres would send a JS array as a Postgres array)."
+    )
+    a("function toParam(column: string, value: unknown): unknown {")
+    a(
+        "  return JSON_COLUMNS.includes(column) && value !== null && value !== undefined ? JSON.stringify(value) : value;"
+    )
+    a("}")
+    a("")
     a(f"export class {cls} {{")
     a("  constructor(private readonly db: Pool | PoolClient) {}")
     a("")
-    idt = naming.ts_type(idc.type)
-    a(f"  async findById(id: {idt}): Promise<{ent} | null> {{")
+    a(f"  async {sigs['findById']} {{")
     a(
-        f"    const {{ rows }} = await this.db.query<{ent}>({js(f'SELECT {cols} FROM {table} WHERE {_q(idc.name)} = $1')}, [id]);"
+        f"    const {{ rows }} = await this.db.query({js(f'SELECT {cols} FROM {table} WHERE {_q(idc.name)} = $1')}, [id]);"
     )
-    a("    return rows[0] ?? null;")
+    a("    return rows[0] ? fromRow(rows[0]) : null;")
     a("  }")
-    for key in t.unique_keys:
+    for key in r.unique_keys:
         fname = "findBy" + "And".join(naming.pascal(k) for k in key)
-        args = ", ".join(f"{naming.camel(k)}: {naming.ts_type(t.column(k).type)}" for k in key)
+        args = ", ".join(f"{naming.camel(k)}: {ts_type(r.field(k))}" for k in key)
         where = " AND ".join(f"{_q(k)} = ${i + 1}" for i, k in enumerate(key))
         a("")
         a(f"  async {fname}({args}): Promise<{ent} | null> {{")
         a(
-            f"    const {{ rows }} = await this.db.query<{ent}>({js(f'SELECT {cols} FROM {table} WHERE {where}')}, [{', '.join(naming.camel(k) for k in key)}]);"
+            f"    const {{ rows }} = await this.db.query({js(f'SELECT {cols} FROM {table} WHERE {where}')}, [{', '.join(naming.camel(k) for k in key)}]);"
         )
-        a("    return rows[0] ?? null;")
+        a("    return rows[0] ? fromRow(rows[0]) : null;")
         a("  }")
     a("")
     a(
@@ -386,54 +413,60 @@ def typescript_repository(t: TableInfo) -> str:
     a(
         f"    const count = await this.db.query<{{ total: string }}>({js(f'SELECT count(*) AS total FROM {table}')});"
     )
-    a(f"    const {{ rows }} = await this.db.query<{ent}>(")
+    a("    const { rows } = await this.db.query(")
     a(
         f"      `SELECT ${{COLUMNS}} FROM {table.replace('`', '')} ORDER BY ${{column}} ${{direction}}, {_q(idc.name)} LIMIT $1 OFFSET $2`,"
     )
     a("      [size, offset],")
     a("    );")
-    a("    return { rows, total: Number(count.rows[0]?.total ?? 0) };")
+    a("    return { rows: rows.map(fromRow), total: Number(count.rows[0]?.total ?? 0) };")
     a("  }")
     a("")
-    a(f"  async create(input: New{ent}): Promise<{ent}> {{")
+    a(f"  async {sigs['create']} {{")
     if writable:
         vals = []
-        for c in writable:
-            lit = naming.js_literal(c.default)
-            vals.append(f"input.{c.name} ?? {lit if lit is not None else 'null'}")
-        a(f"    const {{ rows }} = await this.db.query<{ent}>(")
+        for f in writable:
+            lit = naming.js_literal(f.default)
+            given = f'toParam("{f.name}", input.{f.name})'
+            vals.append(
+                f"input.{f.name} === undefined ? {lit if lit is not None else 'null'} : {given}"
+            )
+        a("    const { rows } = await this.db.query(")
         a(
-            f"      {js(f'INSERT INTO {table} (' + ', '.join(_q(c.name) for c in writable) + ') VALUES (' + ', '.join(f'${i + 1}' for i in range(len(writable))) + f') RETURNING {cols}')},"
+            f"      {js(f'INSERT INTO {table} (' + ', '.join(_q(f.name) for f in writable) + ') VALUES (' + ', '.join(f'${i + 1}' for i in range(len(writable))) + f') RETURNING {cols}')},"
         )
-        a(f"      [{', '.join(vals)}],")
+        a("      [")
+        for v in vals:
+            a(f"        {v},")
+        a("      ],")
         a("    );")
     else:
         a(
-            f"    const {{ rows }} = await this.db.query<{ent}>({js(f'INSERT INTO {table} DEFAULT VALUES RETURNING {cols}')});"
+            f"    const {{ rows }} = await this.db.query({js(f'INSERT INTO {table} DEFAULT VALUES RETURNING {cols}')});"
         )
-    a("    return rows[0];")
+    a("    return fromRow(rows[0]);")
     a("  }")
     a("")
-    a(f"  async update(id: {idt}, changes: {ent}Changes): Promise<{ent} | null> {{")
+    a(f"  async {sigs['update']} {{")
     a(
-        "    const keys = Object.keys(changes).filter((k) => (WRITABLE as readonly string[]).includes(k));"
+        "    const keys = Object.keys(changes).filter((k) => (WRITABLE as readonly string[]).includes(k) && (changes as Record<string, unknown>)[k] !== undefined);"
     )
     a("    if (keys.length === 0) {")
     a("      return this.findById(id);")
     a("    }")
     a('    const assignments = keys.map((k, i) => `${QUOTED[k]} = $${i + 2}`).join(", ");')
-    a("    const values = keys.map((k) => (changes as Record<string, unknown>)[k]);")
-    a(f"    const {{ rows }} = await this.db.query<{ent}>(")
-    upd = ", updated_at = now()" if has_updated else ""
+    a("    const values = keys.map((k) => toParam(k, (changes as Record<string, unknown>)[k]));")
+    a("    const { rows } = await this.db.query(")
+    upd = f", {_q('updated_at')} = {r.now_sql}" if has_updated else ""
     a(
         f"      `UPDATE {table} SET ${{assignments}}{upd} WHERE {_q(idc.name)} = $1 RETURNING ${{COLUMNS}}`,"
     )
     a("      [id, ...values],")
     a("    );")
-    a("    return rows[0] ?? null;")
+    a("    return rows[0] ? fromRow(rows[0]) : null;")
     a("  }")
     a("")
-    a(f"  async delete(id: {idt}): Promise<boolean> {{")
+    a(f"  async {sigs['delete']} {{")
     a(
         f"    const result = await this.db.query({js(f'DELETE FROM {table} WHERE {_q(idc.name)} = $1')}, [id]);"
     )
