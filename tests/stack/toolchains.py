@@ -60,7 +60,9 @@ def go_env(*packages: str) -> dict[str, str]:
 
 
 def run(cmd: list[str], cwd: Path, env: dict | None = None, timeout: int = 600) -> str:
-    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(
+        cmd, check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert p.returncode == 0, (
         f"{' '.join(map(str, cmd))} failed:\n{p.stdout[-4000:]}\n{p.stderr[-4000:]}"
     )
@@ -79,7 +81,7 @@ class Server:
     def __init__(self, cmd: list[str], cwd: Path, env: dict, port: int, log: Path):
         self.port = port
         self.log = log
-        self._out = open(log, "w")
+        self._out = open(log, "w")  # noqa: SIM115 (closed by stop())
         self.proc = subprocess.Popen(
             cmd, cwd=cwd, env=env, stdout=self._out, stderr=subprocess.STDOUT
         )
