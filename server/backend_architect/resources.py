@@ -214,3 +214,32 @@ def typescript_store_methods(r: Resource) -> dict[str, str]:
         "update": f"update(id: {idt}, changes: {ent}Changes): Promise<{ent} | null>",
         "delete": f"delete(id: {idt}): Promise<boolean>",
     }
+
+
+# -- Go (database/sql or pgx) ---------------------------------------------------------------------
+
+
+def go_type(f: Field, nullable: bool | None = None) -> str:
+    """The Go type of a field; JSON columns are ``json.RawMessage`` (any JSON value, sent
+    back as JSON rather than base64)."""
+    if f.json:
+        return "json.RawMessage"
+    return naming.go_type(f.sql_type, f.nullable if nullable is None else nullable)
+
+
+def go_entity(r: Resource) -> str:
+    return naming.pascal(naming.singular(r.table))
+
+
+def go_store_methods(r: Resource, qualifier: str = "") -> dict[str, str]:
+    """The repository's method signatures (``qualifier``: the package prefix of its types
+    as seen from the caller); ENDPOINT's store interface is the same text."""
+    ent = qualifier + go_entity(r)
+    idt = go_type(r.id, False)
+    return {
+        "FindByID": f"FindByID(ctx context.Context, id {idt}) (*{ent}, error)",
+        "FindAll": f"FindAll(ctx context.Context, page, limit int, sort, order string) ([]{ent}, int64, error)",
+        "Create": f"Create(ctx context.Context, in {ent}Input) (*{ent}, error)",
+        "Update": f"Update(ctx context.Context, id {idt}, in {ent}Input) (*{ent}, error)",
+        "Delete": f"Delete(ctx context.Context, id {idt}) (bool, error)",
+    }

@@ -11,6 +11,7 @@ from ..lang import go as golang
 from ..lang import named_args
 from ..lang import indent_at, line_start
 from .kit.schemas import camel, model_name, unique_name
+from .kit import go_crud
 from .kit.endpoint_code import go_body_and_store, go_file
 from ..lang import naming
 from .base import Generated
@@ -125,7 +126,34 @@ class Gin(GoRouter):
         )
 
     def endpoint_file(self, table, ops, base, language, package):
-        return go_file(endpoint_code, table, ops, base, package)
+        return go_file(
+            lambda t, o, b: go_crud.go_handlers(t, o, b, GIN_IDIOMS), table, ops, base, package
+        )
+
+    def endpoint_placed(self, text, path, root, stem):
+        return go_crud.place(text, root)
+
+
+GIN_IDIOMS = go_crud.Idioms(
+    imports=("github.com/gin-gonic/gin",),
+    handler="func(c *gin.Context)",
+    ctx="c.Request.Context()",
+    param='c.Param("{name}")',
+    query='c.DefaultQuery("{name}", "{default}")',
+    body="c.Request.Body",
+    path="c.Request.URL.Path",
+    method="c.Request.Method",
+    set_header="c.Header({name}, {value})",
+    reply="c.JSON({status}, {value})\x00return",
+    no_content="c.Status(http.StatusNoContent)",
+    mount=[
+        "// Register{res}Routes mounts the {table} endpoints on r.",
+        "func Register{res}Routes(r gin.IRouter, store {ent}Store) {{",
+        '\tg := r.Group("{base}")',
+    ],
+    route='g.{method}("{path}", {fn}',
+    id_path="/:id",
+)
 
 
 def endpoint_code(
