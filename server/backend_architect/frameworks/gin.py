@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import os
 import re
 
 from ..core.findings import Edit
@@ -29,6 +30,7 @@ class Gin(GoRouter):
     validation_idiom = '`binding:"required"` struct tags'
     tag_key = "binding"
     struct_tag_fix = True
+    template_samples = {"package": "handlers", "jwt_import": "github.com/golang-jwt/jwt/v5"}
     checks_form_reads = True
     form_idiom = 'a struct with `binding:"required"` tags and c.ShouldBind'
     limiter = "per-IP (golang.org/x/time/rate)"
@@ -120,8 +122,10 @@ class Gin(GoRouter):
     def auth_system(self, doc):
         return Generated(
             "auth.go",
-            self.template("auth.go", package=golang.package_name(doc.text)),
-            library="golang-jwt (go get github.com/golang-jwt/jwt/v5)",
+            self.template(
+                "auth.go", package=golang.package_name(doc.text), jwt_import=jwt_import(doc.path)
+            ),
+            library=f"golang-jwt (go get {jwt_import(doc.path)})",
             usage='r.GET(path, AuthRequired(), handler) / AuthRequired("admin")',
         )
 
@@ -132,6 +136,21 @@ class Gin(GoRouter):
 
     def endpoint_placed(self, text, path, root, stem):
         return go_crud.place(text, root)
+
+
+def jwt_import(path: str) -> str:
+    """golang-jwt's import path in the major version the module already requires (v5 when none)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while True:
+        try:
+            with open(os.path.join(folder, "go.mod"), encoding="utf-8") as fh:
+                m = re.search(r"github\.com/golang-jwt/jwt/v(\d+)", fh.read())
+            return f"github.com/golang-jwt/jwt/v{m.group(1) if m else 5}"
+        except OSError:
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return "github.com/golang-jwt/jwt/v5"
+            folder = parent
 
 
 GIN_IDIOMS = go_crud.Idioms(
