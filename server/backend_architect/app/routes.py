@@ -94,7 +94,7 @@ def _analyse(document: Document) -> Analysis:
     fw = frameworks.of_document(document)
     if fw is None:
         return Analysis(None, None, [], data)
-    tree = languages.parse(data, document.language)
+    tree = languages.parse(data, document.language or "")
     handlers = fw.extract(document, tree, data)
     if handlers:
         fw.inherit_guards(document, handlers)

@@ -201,6 +201,9 @@ def endpoint_command(t: Target) -> dict:
         framework, language = "fastapi", "python"
     fw = frameworks.by_name(framework)
     language = language or (fw.default_language if fw is not None else None)
+    from ..project.dependencies import for_path
+
+    table.dependencies = for_path(os.path.join(t.root, "x"))
     text = new_file(framework, language, table)
     stem = naming.snake(table.name)
     place = (

@@ -15,6 +15,7 @@ import re
 
 from ..core.findings import Edit
 from .. import frameworks
+from ..lang import APP_LANGUAGES
 from .base import (
     CommandError,
     FileChange,
@@ -42,7 +43,7 @@ def app_setup_at(doc, framework: str):
     """(app variable, byte offset after the statement creating the app, its indent) or None."""
     fw = frameworks.by_name(framework)
     pattern = fw.app_creation if fw is not None else None
-    if pattern is None or doc.language not in ("python", "javascript", "typescript", "tsx", "go"):
+    if pattern is None or doc.language not in APP_LANGUAGES:
         return None
     m = pattern.search(doc.text)
     if m is None:

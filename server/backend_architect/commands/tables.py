@@ -51,6 +51,9 @@ class TableInfo:
     foreign_keys: list[tuple[list[str], str, list[str]]] = field(default_factory=list)
     source: str = ""  # where it was read: "catalog" or a file path
     dialect: str | None = None  # "sqlite" when read from SQLite DDL; None: PostgreSQL
+    # the project's dependencies (project.dependencies.Dependencies) when the command knows
+    # the project: generated code then fits them (e.g. pydantic 1 or 2)
+    dependencies: object = None
     start: int = 0  # byte range of the CREATE TABLE in its file
     end: int = 0
 

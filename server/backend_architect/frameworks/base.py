@@ -50,6 +50,13 @@ class Framework:
     #: True when ENDPOINT / MIDDLEWARE can generate code for it (``--framework`` choices)
     scaffolds: bool = False
 
+    # -- route declarations (read by the shared extractors in kit/) ----------------------
+    #: Node: a route takes an options object (``schema``, hooks, ``config``) and
+    #: ``app.route({...})`` declares one (Fastify)
+    route_options: bool = False
+    #: Node: the instance method registering hooks that guard the routes after them
+    hook_method: str | None = None
+
     # -- input validation (IV001 message and fix, ENDPOINT) -------------------------------
     #: how the framework validates input, as the IV001 message names it ("a zod/joi schema")
     validation_idiom: str = "a schema"
@@ -88,7 +95,7 @@ class Framework:
 
     def inherit_guards(self, document: Document, handlers: list[Handler]) -> None:
         """Add guards applied where the file's routers are mounted (other files, app hooks)."""
-        inherited = mounts.inherited_guards(document.path, document.language)
+        inherited = mounts.inherited_guards(document.path, document.language or "")
         if inherited:
             for h in handlers:
                 if not h.extra.get("public"):

@@ -42,7 +42,7 @@ class Express(Framework):
         return not KOA.search(head) and bool(_IMPORT.search(head) or _ROUTER.search(head))
 
     def extract(self, document, tree, data):
-        return js_routes(document, tree, data, self.name)
+        return js_routes(document, tree, data, self)
 
     def rate_limit_fix(self, a, h, data):
         call = h.decl

@@ -206,6 +206,14 @@ def _py_field(f, partial: bool) -> str:
 def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
     """(imports, body). ``router_var`` set: append to an existing router/app with full paths."""
     r = from_table(t)
+    deps = getattr(t, "dependencies", None)
+    v1 = deps is not None and deps.pydantic_major() == 1  # the project pins pydantic 1
+    forbid = (
+        '    class Config:\n        extra = "forbid"'
+        if v1
+        else '    model_config = ConfigDict(extra="forbid")'
+    )
+    dump = "dict" if v1 else "model_dump"
     ent = naming.pascal(naming.singular(t.name))
     res = naming.snake(t.name)
     one = naming.snake(naming.singular(t.name))
@@ -223,7 +231,9 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         "",
         "from fastapi import APIRouter, Depends, Query, Request, Response",
         "from fastapi.responses import JSONResponse",
-        "from pydantic import BaseModel, ConfigDict, Field",
+        "from pydantic import BaseModel, Field"
+        if v1
+        else "from pydantic import BaseModel, ConfigDict, Field",
     ]
     L: list[str] = []
     a = L.append
@@ -236,7 +246,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     a(f"class {ent}Create(BaseModel):")
     a(f'    """Body of POST {base} and PUT {base}/{{id}}."""')
     a("")
-    a('    model_config = ConfigDict(extra="forbid")')
+    a(forbid)
     a("")
     for f in fields:
         a(_py_field(f, False))
@@ -245,7 +255,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     a(f"class {ent}Update(BaseModel):")
     a(f'    """Body of PATCH {base}/{{id}}: only the fields sent change."""')
     a("")
-    a('    model_config = ConfigDict(extra="forbid")')
+    a(forbid)
     a("")
     for f in fields:
         a(_py_field(f, True))
@@ -316,7 +326,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a(
             f"def create_{one}(request: Request, response: Response, body: {ent}Create, {store}) -> dict[str, Any]:"
         )
-        a("    row = store.create(**body.model_dump(exclude_unset=True))")
+        a(f"    row = store.create(**body.{dump}(exclude_unset=True))")
         a(
             f'    response.headers["Location"] = f"{{request.url.path.rstrip(\'/\')}}/{{row[{idc.name!r}]}}"'
         )
@@ -326,7 +336,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a("")
         a(f'@{rv}.put("{prefix}/{{id}}")')
         a(f"def replace_{one}(id: {idt}, body: {ent}Create, {store}) -> Any:")
-        a("    row = store.update(id, **body.model_dump(exclude_unset=True))")
+        a(f"    row = store.update(id, **body.{dump}(exclude_unset=True))")
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
         a(f'    return {{"data": {one}_public(row)}}')
@@ -335,7 +345,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a("")
         a(f'@{rv}.patch("{prefix}/{{id}}")')
         a(f"def update_{one}(id: {idt}, body: {ent}Update, {store}) -> Any:")
-        a("    row = store.update(id, **body.model_dump(exclude_unset=True))")
+        a(f"    row = store.update(id, **body.{dump}(exclude_unset=True))")
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
         a(f'    return {{"data": {one}_public(row)}}')

@@ -34,6 +34,8 @@ class Fastify(Framework):
     scaffolds = True
     validation_idiom = "a route `schema`"
     limiter = "@fastify/rate-limit"
+    route_options = True
+    hook_method = "addHook"
     app_creation = re.compile(
         r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*(?:Fastify|fastify)\(", re.M
     )
@@ -44,7 +46,7 @@ class Fastify(Framework):
         return not KOA.search(head) and bool(_IMPORT.search(head))
 
     def extract(self, document, tree, data):
-        return js_routes(document, tree, data, self.name)
+        return js_routes(document, tree, data, self)
 
     def rate_limit_fix(self, a, h, data):
         options = h.extra.get("options")

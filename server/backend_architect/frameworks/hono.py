@@ -74,7 +74,7 @@ class Hono(Framework):
     # -- routes ---------------------------------------------------------------------------------
 
     def extract(self, document: Document, tree: ts.Tree, data: bytes) -> list[Handler]:
-        lang = document.language
+        lang = document.language or "typescript"
         root = tree.root_node
         functions: dict[str, ts.Node] = {}
         for _, m in languages.matches(lang, JS_FUNCS, root):
@@ -128,7 +128,7 @@ class Hono(Framework):
 
         handlers = []
         for call, obj, methods, raw, rest in registrations:
-            path = normalise_path(raw, full_prefix(obj))
+            path = normalise_path(raw or "", full_prefix(obj))
             handler_node, middleware = rest[-1], list(rest[:-1])
             for pos, app, pattern, mws in uses:
                 if app not in lineage(obj) or app == obj and pos > call.start_byte:
@@ -142,7 +142,7 @@ class Hono(Framework):
             for method in methods:
                 route = Route(
                     framework=self.name,
-                    language=document.language,
+                    language=lang,
                     method=method.upper(),
                     path=path,
                     handler=name,
@@ -318,8 +318,11 @@ def _app_expression(node: ts.Node, data: bytes) -> tuple[str | None, str]:
         if text(fn.child_by_field_name("property"), data) != "basePath":
             return None, ""
         args = named_args(node.child_by_field_name("arguments"))
-        path = normalise_path(string_value(args[0], data) or "" if args else "", "") + path
-        node = fn.child_by_field_name("object")
+        path = normalise_path((string_value(args[0], data) or "") if args else "", "") + path
+        inner = fn.child_by_field_name("object")
+        if inner is None:
+            return None, ""
+        node = inner
     if node.type == "new_expression":
         ctor = text(node.child_by_field_name("constructor"), data)
         return (
@@ -334,9 +337,10 @@ def _chain_base(node: ts.Node, data: bytes) -> str:
     """``app`` for ``app.get(...).post(...)``: Hono's route methods return the app."""
     while node.type == "call_expression":
         fn = node.child_by_field_name("function")
-        if fn is None or fn.type != "member_expression":
+        inner = fn.child_by_field_name("object") if fn is not None else None
+        if fn is None or fn.type != "member_expression" or inner is None:
             break
-        node = fn.child_by_field_name("object")
+        node = inner
     return text(node, data)
 
 
@@ -356,6 +360,8 @@ def _context_calls(h: Handler, data: bytes):
 def _details(h: Handler, lang: str, data: bytes) -> None:
     """What a ``(c) => ...`` handler reads, its status codes and whether it answers a body."""
     route, fn = h.route, h.node
+    if fn is None:
+        return
     params = fn.child_by_field_name("parameters")
     if params is None:
         p = fn.child_by_field_name("parameter")
@@ -427,6 +433,8 @@ def _fields_of_body(read: ts.Node, fn: ts.Node, lang: str, data: bytes):
     ):
         return []
     pattern = decl.child_by_field_name("name")
+    if pattern is None:
+        return []
     if pattern.type == "object_pattern":
         out = []
         for p in pattern.named_children:

@@ -64,7 +64,7 @@ def string_value(node: ts.Node | None, data: bytes) -> str | None:
         return text(node, data)[1:-1]
     if t == "concatenated_string":
         parts = [string_value(c, data) for c in node.children if c.type == "string"]
-        return None if any(p is None for p in parts) else "".join(parts)
+        return "".join(p for p in parts if p is not None) if None not in parts else None
     return None
 
 
@@ -99,7 +99,7 @@ def line_start(data: bytes, offset: int) -> int:
 def indent_at(data: bytes, offset: int) -> str:
     s = line_start(data, offset)
     m = re.match(rb"[ \t]*", data[s:offset])
-    return m.group(0).decode()
+    return m.group(0).decode() if m else ""
 
 
 def line_end(data: bytes, offset: int) -> int:

@@ -13,7 +13,8 @@ from ..core.findings import Edit
 def add_import(data: bytes, tree: ts.Tree, esm_line: str, cjs_line: str) -> Edit | None:
     uses_require = b"require(" in data and not re.search(rb"^\s*import\s", data, re.M)
     line = cjs_line if uses_require else esm_line
-    module = re.search(r"['\"]([^'\"]+)['\"]", line).group(1)
+    quoted = re.search(r"['\"]([^'\"]+)['\"]", line)
+    module = quoted.group(1) if quoted else line
     if re.search(rb"""['"]""" + re.escape(module.encode()) + rb"""['"]""", data):
         return None
     last = None

@@ -89,3 +89,26 @@ def import_name(importer: str, module_file: str) -> str:
     if "." not in app_module:
         mod = os.path.splitext(os.path.basename(module_file))[0]
     return mod
+
+
+def missing_imports(doc_text: str, imports: str) -> tuple[int, str]:
+    """(byte offset, text) adding the import lines the file lacks, after its last top-level import."""
+    have = set(doc_text.splitlines())
+    needed = [ln for ln in imports.splitlines() if ln.strip() and ln not in have]
+    if not needed:
+        return 0, ""
+    data = doc_text.encode("utf-8")
+    last = 0
+    offset = 0
+    for line in doc_text.splitlines(keepends=True):
+        offset += len(line.encode("utf-8"))
+        if re.match(r"(from\s+\S+\s+import\b|import\s+\S)", line) and not line.startswith(
+            "from __future__"
+        ):
+            last = offset
+    if last == 0:
+        m = re.match(
+            rb'(\s*("""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\')\s*\n)?(from __future__[^\n]*\n)?', data
+        )
+        last = m.end() if m else 0
+    return last, "\n".join(needed) + "\n"

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ...lang import naming
+from ...lang import python as pylang
 
 if TYPE_CHECKING:
     from ...commands.tables import TableInfo
@@ -153,35 +154,12 @@ def go_body_and_store(t: TableInfo, ent: str, base: str, tag_key: str) -> list[s
     return L
 
 
-def insert_python_imports(doc_text: str, imports: str) -> tuple[int, str]:
-    """(byte offset, text) adding the import lines the file lacks, after its last top-level import."""
-    have = set(doc_text.splitlines())
-    needed = [ln for ln in imports.splitlines() if ln.strip() and ln not in have]
-    if not needed:
-        return 0, ""
-    data = doc_text.encode("utf-8")
-    last = 0
-    offset = 0
-    for line in doc_text.splitlines(keepends=True):
-        offset += len(line.encode("utf-8"))
-        if re.match(r"(from\s+\S+\s+import\b|import\s+\S)", line) and not line.startswith(
-            "from __future__"
-        ):
-            last = offset
-    if last == 0:
-        m = re.match(
-            rb'(\s*("""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\')\s*\n)?(from __future__[^\n]*\n)?', data
-        )
-        last = m.end() if m else 0
-    return last, "\n".join(needed) + "\n"
-
-
 def append_python(code, doc, table, ops, base: str, router_var: str) -> list[tuple[int, int, str]]:
     """Edits appending the routes ``code(table, ops, base, router_var)`` generates to a Python
     route module, with the imports it lacks."""
     imports, body = code(table, ops, base, router_var)
     edits = []
-    off, text = insert_python_imports(doc.text, imports)
+    off, text = pylang.missing_imports(doc.text, imports)
     if text:
         edits.append((off, off, text))
     end = len(doc.data)

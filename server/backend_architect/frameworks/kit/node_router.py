@@ -51,7 +51,12 @@ JS_READ_KIND = {
 }
 
 
-def js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[Handler]:
+def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handler]:
+    """The routes of an Express-style file. ``fw`` is the framework: its ``name``, and
+    ``route_options`` (a route takes an options object: ``schema``, hooks, ``config``, and
+    ``app.route({...})`` declares one) and ``hook_method`` (``addHook``: hooks registered on
+    the instance guard the routes declared after them) when it has them."""
+    route_options, hook_method = fw.route_options, fw.hook_method
     lang = document.language
     functions: dict[str, ts.Node] = {}
     for _, m in languages.matches(lang, JS_FUNCS, tree.root_node):
@@ -69,7 +74,7 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[H
         obj = text(obj_node, data)
         args = named_args(m["args"][0])
         call = m["call"][0]
-        if prop == "use" or prop == "addHook" and fw == "fastify":
+        if prop == "use" or hook_method is not None and prop == hook_method:
             mws = args
             if args and is_string(args[0]):
                 mws = args[1:]
@@ -79,7 +84,7 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[H
                         prefixes[text(a, data)] = string_value(args[0], data) or ""
             uses.append((call.start_byte, obj, mws))
             continue
-        if prop == "route" and fw == "fastify" and args and args[0].type == "object":
+        if prop == "route" and route_options and args and args[0].type == "object":
             registrations.append(("fastify-route", call, obj, None, args))
             continue
         if prop.lower() not in JS_VERBS:
@@ -142,16 +147,16 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[H
         else:
             handler_node = handler_args[-1]
             middleware = list(handler_args[:-1])
-            if fw == "fastify" and middleware and middleware[-1].type == "object":
+            if route_options and middleware and middleware[-1].type == "object":
                 options = middleware.pop()
-            elif fw == "fastify" and handler_node.type == "object":
+            elif route_options and handler_node.type == "object":
                 options = handler_node
                 handler_node = _js_object_props(options, data).get("handler")
         if method == "ALL":
             method = "ANY"
         fn, name, in_file = _js_resolve_handler(handler_node, functions, data)
         route = Route(
-            framework=fw,
+            framework=fw.name,
             language=document.language,
             method=method,
             path=normalise_path(raw, prefixes.get(obj, "")),
@@ -175,7 +180,7 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[H
             label = text(mw, data)
             if (
                 LIMITER_RE.search(label)
-                or fw == "fastify"
+                or route_options
                 and mw.type == "identifier"
                 and _js_is_limiter_var(mw, data, tree)
             ):
@@ -212,8 +217,8 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[H
         if fn is not None:
             _js_details(h, data, document.language)
         handlers.append(h)
-    # fastify: fastify.register(rateLimit) / addHook('onRequest', fastify.authenticate) in this plugin
-    if fw == "fastify":
+    # hooks of the instance (fastify.addHook('onRequest', fastify.authenticate)) guard its routes
+    if hook_method is not None:
         for pos, uobj, mws in uses:
             labels = " ".join(text(a, data) for a in mws)
             for h in handlers:

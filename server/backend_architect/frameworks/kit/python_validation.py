@@ -165,18 +165,82 @@ def remove_statement(stmt, data: bytes) -> Edit:
     return Edit(start, min(nl + 1, len(data)), "")
 
 
+_LIST_USE = re.compile(
+    rb"for\s+\w+(?:\s*,\s*\w+)*\s+in\s+$|(?:len|sum|sorted|min|max|any|all|enumerate|set|tuple)\(\s*$|\.join\(\s*$"
+)
+_NUMBER_AFTER = re.compile(rb"^\s*(?:[*/%]|[-+]\s*\d|[<>]=?\s*-?\d|==\s*-?\d)")
+_NUMBER_BEFORE = re.compile(rb"(?:-?\d+(?:\.\d+)?\s*(?:[*/%+\-]|[<>]=?|==)|round\(|abs\()\s*$")
+_STR_AFTER = re.compile(
+    rb"^\.(?:lower|upper|strip|lstrip|rstrip|split|startswith|endswith|encode|replace|format)\("
+)
+_DICT_AFTER = re.compile(rb"^(?:\.(?:items|keys|values|get)\(|\[\s*['\"])")
+_LIST_AFTER = re.compile(rb"^(?:\[\s*-?\d+\s*\]|\.(?:index|count)\()")
+_ASSIGNED = re.compile(rb"(\w+)\s*=\s*$")
+
+
+def _kind_at(body: bytes, s: int, e: int) -> str | None:
+    before, after = body[max(0, s - 60) : s], body[e : e + 40]
+    if _LIST_USE.search(before) or _LIST_AFTER.search(after):
+        return "list"
+    if _DICT_AFTER.search(after):
+        return "dict"
+    if re.search(rb"float\(\s*$", before):
+        return "float"
+    if (
+        _NUMBER_AFTER.search(after)
+        or _NUMBER_BEFORE.search(before)
+        or re.search(rb"int\(\s*$", before)
+    ):
+        return "int"
+    if _STR_AFTER.search(after):
+        return "str"
+    return None
+
+
+def usage_kind(h, data: bytes, fname: str, s: int, e: int) -> str:
+    """The type of a request field from how the handler uses the value (iterated or passed
+    to len(): a list; compared with or multiplied by numbers: a number; .lower(): a
+    string), following one assignment (``tags = body["tags"]``); else from its name."""
+    node = h.node
+    lo, hi = (node.start_byte, node.end_byte) if node is not None else (0, len(data))
+    kind = _kind_at(data, s, e)
+    if kind is None:
+        m = _ASSIGNED.search(data[max(lo, s - 40) : s])
+        if m:
+            name = m.group(1)
+            for use in re.finditer(rb"\b" + re.escape(name) + rb"\b", data[e:hi]):
+                kind = _kind_at(data, e + use.start(), e + use.end())
+                if kind is not None:
+                    break
+    if kind == "list":
+        return "list[Any]"
+    if kind == "dict":
+        return "dict[str, Any]"
+    return kind or kind_of(fname)
+
+
 def pydantic_class(a, h, model, fields, data, types=None, imports=True):
     """A Pydantic model of ``fields`` declared before the handler's module statement."""
     seen = {}
+    inferred: dict[str, str] = {}
     for fname, s, e, optional in fields:
         seen[fname] = seen.get(fname, True) and optional
+        if types is None and fname not in inferred:
+            inferred[fname] = usage_kind(h, data, fname, s, e)
     lines = [f"class {model}(BaseModel):"]
     for fname, optional in seen.items():
-        t = types.get(fname, "str") if types is not None else kind_of(fname)
+        t = types.get(fname, "str") if types is not None else inferred[fname]
         lines.append(f"    {fname}: {t} | None = None" if optional else f"    {fname}: {t}")
     start = line_start(data, module_statement(h.node).start_byte)
     edits = [Edit(start, start, "\n".join(lines) + "\n\n\n")]
-    imp = pylang.add_import(data, a.tree, "from pydantic import BaseModel") if imports else None
-    if imp is not None and not re.search(rb"from pydantic import[^\n]*\bBaseModel\b", data):
+    needed = []
+    if imports and not re.search(rb"from pydantic import[^\n]*\bBaseModel\b", data):
+        needed.append("from pydantic import BaseModel")
+    if any("Any" in t for t in inferred.values()) and not re.search(
+        rb"from typing import[^\n]*\bAny\b", data
+    ):
+        needed.append("from typing import Any")
+    imp = pylang.add_import(data, a.tree, "\n".join(needed)) if needed else None
+    if imp is not None:
         edits.append(imp)
     return edits

@@ -18,8 +18,8 @@ def zod_fix(a, h: Handler, kind: str, data: bytes) -> tuple[list[Edit], str] | N
     reads = [r for r in route.reads if r.kind == kind]
     if any(r.name is None for r in reads) or not reads:
         return None
-    body = h.node.child_by_field_name("body")
-    if body is None or body.type != "statement_block":
+    body = h.node.child_by_field_name("body") if h.node is not None else None
+    if body is None or body.type != "statement_block" or h.decl is None:
         return None
     req = route.request_names[0]
     tree, optional = field_tree(reads, data)

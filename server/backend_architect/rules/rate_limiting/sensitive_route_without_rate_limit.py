@@ -1,3 +1,4 @@
+import os
 import re
 
 from backend_architect import frameworks
@@ -102,7 +103,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
                 continue  # needs a valid session already: not a credential-guessing target
             fix = None
             try:
-                fix = self._fix(a, h, data)
+                fix = self._fix(a, h, data, ctx.path)
             except Exception:  # a fix we cannot build must not hide the finding
                 fix = None
             fw = frameworks.by_name(r.framework)
@@ -113,10 +114,45 @@ class SensitiveRouteWithoutRateLimit(Rule):
 
     # -- fixes ----------------------------------------------------------------------------
 
-    def _fix(self, a, h, data):
+    def _fix(self, a, h, data, path=""):
         fw = frameworks.by_name(h.route.framework)
         made = fw.rate_limit_fix(a, h, data) if fw is not None else None
         if not made:
             return None
         edits, limiter = made
-        return self.fix(edits, title=self.fix_title.format(limiter=limiter))
+        return self.fix(edits, title=self.fix_title.format(limiter=_with_dependency(limiter, path)))
+
+
+# limiters that are packages of their own (the others are part of the framework or the
+# standard library): a fix using one the project lacks says it adds a dependency
+_LIMITER_PACKAGES = {
+    "slowapi": "python",
+    "flask-limiter": "python",
+    "django-ratelimit": "python",
+    "express-rate-limit": "npm",
+    "@fastify/rate-limit": "npm",
+    "@nestjs/throttler": "npm",
+    "hono-rate-limiter": "npm",
+}
+
+
+def _with_dependency(limiter: str, path: str) -> str:
+    """``limiter``, or ``limiter, a new dependency: add it to <manifest>`` when the project
+    declares its dependencies and this limiter is not among them."""
+    if limiter not in _LIMITER_PACKAGES:
+        return limiter
+    from ...project.dependencies import for_path
+
+    deps = for_path(path)
+    if deps is None or not deps.items or deps.has(limiter):
+        return limiter
+    ecosystem = _LIMITER_PACKAGES[limiter]
+    manifests = [
+        os.path.basename(m)
+        for m in deps.manifests
+        if m.endswith("package.json") == (ecosystem == "npm") and not m.endswith("go.mod")
+    ]
+    if not manifests:  # the project declares no dependencies of that language
+        return limiter
+    where = manifests[0]
+    return f"{limiter}, a new dependency: add {limiter} to {where}"
