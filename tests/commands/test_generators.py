@@ -236,7 +236,7 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file
     [
         ("flask", "from flask import Flask\napp = Flask(__name__)\n", "py", "python", "routes/users.py", ['@users_bp.post("")', 'return "", 204', "validate_user("]),
         ("express", 'import express from "express";\nconst app = express();\n', "ts", "typescript", "src/routes/users.ts", ["res.status(201)", "res.status(204).end()", "links: { self: at(page)"]),
-        ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", 'binding:"required"']),
+        ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", '"is required"', "repository.UserInput"]),
         ("echo", 'package main\n\nimport "github.com/labstack/echo/v4"\n\nfunc main() { echo.New() }\n', "go", "go", "internal/handlers/users.go", [
             'g := e.Group("/users")', 'g.GET("", func(c echo.Context) error {', 'g.GET("/:id"', 'g.POST(""', 'g.PUT("/:id"', 'g.PATCH("/:id"', 'g.DELETE("/:id"',
             'return c.JSON(http.StatusCreated, echo.Map{"data": row})', "return c.NoContent(http.StatusNoContent)",
