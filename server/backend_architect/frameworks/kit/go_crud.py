@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import dataclasses
 from dataclasses import dataclass
 
 from ...lang import naming
@@ -171,6 +172,7 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
     a("")
     I = idioms  # noqa: E741
     ctx = I.ctx
+    I = dataclasses.replace(I, query=I.query.replace("{one}", one))  # noqa: E741
     notfound = lambda what: _reply(  # noqa: E731
         I,
         "http.StatusNotFound",
@@ -318,9 +320,9 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
             ),
         )
     a("}")
-    for extra in I.extra:
+    if I.extra:
         a("")
-        a(extra)
+        L.extend(line.format(one=one) for line in I.extra)
     out: list[str] = []
     for i, line in enumerate(L):
         if "\x00" not in line:
@@ -367,3 +369,18 @@ def repository_import(root: str) -> str:
 
 def place(text: str, root: str) -> str:
     return text.replace(REPOSITORY_IMPORT, repository_import(root))
+
+
+def jwt_import(path: str) -> str:
+    """golang-jwt's import path in the major version the module already requires (v5 when none)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while True:
+        try:
+            with open(os.path.join(folder, "go.mod"), encoding="utf-8") as fh:
+                m = re.search(r"github\.com/golang-jwt/jwt/v(\d+)", fh.read())
+            return f"github.com/golang-jwt/jwt/v{m.group(1) if m else 5}"
+        except OSError:
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return "github.com/golang-jwt/jwt/v5"
+            folder = parent
