@@ -126,13 +126,7 @@ def test_sqlite_repository_has_no_postgres_only_sql():
 
 
 def test_a_command_during_indexing_says_so():
-    indexing = SimpleNamespace(
-        server=SimpleNamespace(indexer=SimpleNamespace(running=True)),
-        session=SimpleNamespace(catalog=None),
-    )
-    done = SimpleNamespace(
-        server=SimpleNamespace(indexer=SimpleNamespace(running=False)),
-        session=SimpleNamespace(catalog=None),
-    )
+    indexing = SimpleNamespace(server=SimpleNamespace(indexer=SimpleNamespace(running=True)), session=SimpleNamespace(catalog=None))
+    done = SimpleNamespace(server=SimpleNamespace(indexer=SimpleNamespace(running=False)), session=SimpleNamespace(catalog=None))
     assert "still being indexed" in no_table_message(indexing, "REPOSITORY", "no table")
     assert no_table_message(done, "REPOSITORY", "no table") == "no table"
