@@ -243,3 +243,47 @@ def go_store_methods(r: Resource, qualifier: str = "") -> dict[str, str]:
         "Update": f"Update(ctx context.Context, id {idt}, in {ent}Input) (*{ent}, error)",
         "Delete": f"Delete(ctx context.Context, id {idt}) (bool, error)",
     }
+
+
+def json_schema(f: Field) -> dict:
+    """The JSON Schema of a field's value (OpenAPI 3.1)."""
+    if f.json:
+        schema: dict = {"type": ["object", "array"]}
+    elif f.array:
+        item = json_schema(Field(f.name, f.sql_type[:-2], nullable=False))
+        schema = {"type": "array", "items": item}
+    else:
+        schema = {
+            "int": {"type": "integer"},
+            "float": {"type": "number"},
+            "bool": {"type": "boolean"},
+            "datetime": {"type": "string", "format": "date-time"},
+            "date": {"type": "string", "format": "date"},
+            "bytes": {"type": "string", "contentEncoding": "base64"},
+        }.get(f.py_type, {"type": "string"})
+    if f.nullable and not f.primary_key:
+        t = schema.get("type")
+        schema = {**schema, "type": [*t, "null"] if isinstance(t, list) else [t, "null"]}
+    return schema
+
+
+def object_schemas(r: Resource) -> dict[str, dict]:
+    """``{Entity, EntityInput, EntityPatch}`` JSON Schemas: what a response carries, what a
+    create or replace takes, what a PATCH takes (any subset)."""
+    ent = naming.pascal(naming.singular(r.table))
+    out = {f.name: json_schema(f) for f in r.output_fields}
+    inp = {f.name: json_schema(f) for f in r.input_fields}
+    return {
+        ent: {
+            "type": "object",
+            "properties": out,
+            "required": [f.name for f in r.output_fields if not f.nullable],
+        },
+        f"{ent}Input": {
+            "type": "object",
+            "properties": inp,
+            "required": [f.name for f in r.input_fields if f.required],
+            "additionalProperties": False,
+        },
+        f"{ent}Patch": {"type": "object", "properties": inp, "additionalProperties": False},
+    }

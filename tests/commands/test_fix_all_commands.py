@@ -100,3 +100,61 @@ async def test_ai_variant_without_a_key_says_how_to_enable_it(client, tmp_path):
         types.ExecuteCommandParams(command="backend-architect.QUERY_OPTIMIZE.ai", arguments=[{"uri": uri, "version": 1}])
     )
     assert result["message"] == "QUERY_OPTIMIZE (ask Claude): AI is off; set ANTHROPIC_API_KEY in the environment the server runs in."
+
+
+def _caps(annotations: bool) -> types.ClientCapabilities:
+    return types.ClientCapabilities(
+        workspace=types.WorkspaceClientCapabilities(
+            apply_edit=True,
+            workspace_edit=types.WorkspaceEditClientCapabilities(
+                document_changes=True,
+                change_annotation_support=(
+                    types.ChangeAnnotationsSupportOptions(groups_on_label=True) if annotations else None
+                ),
+            ),
+        ),
+    )
+
+
+UNVALIDATED = (
+    "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+    '@app.post("/carts")\nasync def create_cart(payload: dict):\n'
+    '    return {"count": len(payload["items"]), "owner": payload["owner"]}\n'
+)
+
+
+async def test_input_validation_applies_unsafe_fixes_as_a_preview(client, tmp_path):
+    """Invoked explicitly, INPUT_VALIDATION applies its (unsafe) fixes in an edit the
+    client must confirm: every text edit carries an annotation needing confirmation."""
+    root = tmp_path / "api"
+    root.mkdir()
+    path = root / "main.py"
+    path.write_text(UNVALIDATED)
+    edits = record_edits(client)
+    await start(client, root, capabilities=_caps(annotations=True))
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await run(client, "INPUT_VALIDATION", uri)
+    assert result["applied"] >= 1 and result["needs_confirmation"] is True, result
+    (params,) = edits
+    (annotation,) = params.edit.change_annotations.values()
+    assert annotation.needs_confirmation is True
+    changes = params.edit.document_changes[0].edits
+    assert changes and all(isinstance(e, types.AnnotatedTextEdit) for e in changes)
+    fixed = apply_workspace_edit(params.edit)[str(path)]
+    assert "class CreateCartBody(BaseModel):" in fixed and "items: list[Any]" in fixed
+    compile(fixed, "main.py", "exec")
+
+
+async def test_input_validation_without_annotation_support_applies_safe_fixes_only(client, tmp_path):
+    root = tmp_path / "api"
+    root.mkdir()
+    path = root / "main.py"
+    path.write_text(UNVALIDATED)
+    edits = record_edits(client)
+    await start(client, root, capabilities=_caps(annotations=False))
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await run(client, "INPUT_VALIDATION", uri)
+    assert result["applied"] == 0 and not edits
+    assert [r["code"] for r in result["remaining"]] == ["IV001"]

@@ -71,7 +71,14 @@ def run_openapi(args) -> int:
     if missing:
         print(f"backend-architect openapi: {missing}", file=sys.stderr)
         return 2
-    spec = build_openapi(routes, title=os.path.basename(root) or "API", root=root)
+    from .tables import all_tables
+
+    spec = build_openapi(
+        routes,
+        title=os.path.basename(root) or "API",
+        root=root,
+        tables=all_tables(session, root),
+    )
     sys.stdout.write(dump(spec, args.format))
     return 0
 

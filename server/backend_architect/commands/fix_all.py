@@ -3,6 +3,13 @@
 RATE_LIMITING, INPUT_VALIDATION, QUERY_OPTIMIZE, MIGRATION and CONNECTION_POOL
 (INDEX_STRATEGY joins them when its rules exist) send one versioned edit and
 report what is left: findings with only an unsafe fix or none.
+
+INPUT_VALIDATION, RATE_LIMITING and CONNECTION_POOL fixes are nearly all unsafe (they
+change what a handler accepts or how the app is set up): invoked explicitly, those
+commands apply them too, as a preview — the edit carries a change annotation that
+needs confirmation, so the client shows it before applying. A client without
+change-annotation support gets the safe fixes only (the CLI: ``check --fix
+--unsafe-fixes``).
 """
 
 from __future__ import annotations
@@ -33,11 +40,45 @@ def codes_of(command: str) -> set[str]:
     return {r.code for r in all_rules() if r.command == command}
 
 
+UNSAFE_AFTER_PREVIEW = ("INPUT_VALIDATION", "RATE_LIMITING", "CONNECTION_POOL")
+UNSAFE_ANNOTATION = "backend-architect.unsafe-fixes"
+
+
+def supports_change_annotations(server) -> bool:
+    caps = getattr(server, "client_capabilities", None)
+    ws = getattr(caps, "workspace", None)
+    we = getattr(ws, "workspace_edit", None)
+    return getattr(we, "change_annotation_support", None) is not None
+
+
+def annotate_for_confirmation(edit, label: str):
+    """``edit`` with every text edit annotated as needing the user's confirmation."""
+    from lsprotocol import types
+
+    for change in edit.document_changes or []:
+        if isinstance(change, types.TextDocumentEdit):
+            change.edits = [
+                types.AnnotatedTextEdit(
+                    range=e.range, new_text=e.new_text, annotation_id=UNSAFE_ANNOTATION
+                )
+                for e in change.edits
+            ]
+    edit.change_annotations = {
+        UNSAFE_ANNOTATION: types.ChangeAnnotation(
+            label=label,
+            needs_confirmation=True,
+            description="These fixes change behaviour (what a handler accepts, how the app is set up): review them before applying.",
+        )
+    }
+    return edit
+
+
 def run_fix_all(t: Target) -> dict:
-    """Apply the command's safe fixes to the file and report the rest."""
+    """Apply the command's safe fixes (and, after a preview, its unsafe ones) and report the rest."""
     doc = t.document
     session = t.session
     codes = codes_of(t.name)
+    preview = t.name in UNSAFE_AFTER_PREVIEW and supports_change_annotations(t.server)
     if not codes:
         return result(
             t.name,
@@ -45,7 +86,7 @@ def run_fix_all(t: Target) -> dict:
             applied=0,
             remaining=[],
         )
-    fixed = fix_document(doc, session.settings, session.catalog, safe_only=True, codes=codes)
+    fixed = fix_document(doc, session.settings, session.catalog, safe_only=not preview, codes=codes)
     remaining = [
         f
         for f in lint(_with_text(doc, fixed.text), session.settings, session.catalog).findings
@@ -76,8 +117,11 @@ def run_fix_all(t: Target) -> dict:
                     for nf in fixed.new_files
                 ],
             )
+        if preview:
+            edit = annotate_for_confirmation(edit, f"{t.name}: fixes to review")
         send_edit(t, edit, f"{t.name}: fix all")
         out["edit"] = to_json(edit)
+        out["needs_confirmation"] = preview
         out["text"] = fixed.text
     summary = f"{t.name}: applied {applied} fix{'es' if applied != 1 else ''}"
     if lines:
