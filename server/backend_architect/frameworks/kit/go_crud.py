@@ -172,7 +172,12 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
     a("")
     I = idioms  # noqa: E741
     ctx = I.ctx
-    I = dataclasses.replace(I, query=I.query.replace("{one}", one))  # noqa: E741
+    I = dataclasses.replace(  # noqa: E741
+        I,
+        query=I.query.replace("{one}", one),
+        reply=I.reply.replace("{one}", one),
+        no_content=I.no_content.replace("{one}", one),
+    )
     notfound = lambda what: _reply(  # noqa: E731
         I,
         "http.StatusNotFound",
@@ -191,7 +196,7 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
         a(line.format(res=res, base=base, ent=ent, table=t.name))
 
     def route(method, path, body_lines):
-        a("\t" + I.route.format(method=method, path=path, fn=I.handler + " {"))
+        a("\t" + I.route.format(method=method, path=path, fn=I.handler + " {", base=base))
         L.extend(body_lines)
         a("\t})")
 
