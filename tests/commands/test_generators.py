@@ -246,7 +246,7 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file
             'http.StatusUnprocessableEntity, userProblem("VALIDATION_ERROR"', "http.StatusConflict",
         ]),
         ("fastify", 'import Fastify from "fastify";\nconst app = Fastify({ logger: true });\n', "ts", "typescript", "src/routes/users.ts", [
-            'app.get<{ Querystring: UserListQuery }>("/", { schema: { querystring: USER_LIST_QUERY } }', 'app.post<{ Body: Record<string, unknown> }>("/", { schema: { body: USER_BODY } }',
+            'app.get<{ Querystring: UserListQuery }>("/", { schema: { querystring: USER_LIST_QUERY } }', 'app.post<{ Body: NewUser }>("/", { schema: { body: USER_BODY } }',
             'app.put<', 'app.patch<', 'app.delete<', "reply.code(201).send(", "reply.code(204).send()", 'required: ["email"]',
             'name: { type: ["string", "null"], maxLength: 80 }', "limit: { type: \"integer\", minimum: 1, maximum: 100, default: 20 }",
             "meta: { page, limit, total }", "return reply.code(status).send({ error: { code, message, details } });", '"VALIDATION_ERROR"', '404, "NOT_FOUND"',

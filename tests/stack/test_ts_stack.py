@@ -1,4 +1,4 @@
-"""The TypeScript generators working together on a real stack (Express 4 and 5).
+"""The TypeScript generators working together on a real stack (Express 4 and 5, Fastify).
 
 A fresh project per framework: the migration applied to a real PostgreSQL
 (``scratch_postgres``), REPOSITORY and ENDPOINT on every table, then MIDDLEWARE and
@@ -30,7 +30,9 @@ PATHS = {
 PACKAGES = {
     "express4": {"express": "^4.19.0", "@types/express": "^4.17.0"},
     "express5": {"express": "^5.0.0", "@types/express": "^5.0.0"},
+    "fastify": {"fastify": "^4.26.0"},
 }
+FRAMEWORK = {"express4": "express", "express5": "express", "fastify": "fastify"}
 TSCONFIG = {
     "compilerOptions": {
         "target": "es2022",
@@ -87,6 +89,40 @@ def express_app() -> str:
     )
 
 
+def fastify_app() -> str:
+    """The user's app: each resource's plugin under its prefix, in a scope that checks tokens."""
+    imports = [
+        'import Fastify from "fastify";',
+        'import { Pool } from "pg";',
+        'import { requireAuth } from "./auth";',
+    ]
+    mounts = []
+    for t in TABLES:
+        imports.append(f'import {{ {camel(t)}Routes }} from "./routes/{camel(t)}";')
+        imports.append(
+            f'import {{ {pascal(t)}Repository }} from "./repositories/{camel(t)}Repository";'
+        )
+        guard = 'requireAuth("admin")' if t == "users" else "requireAuth()"
+        mounts += [
+            "app.register(async (scope) => {",
+            f'  scope.addHook("onRequest", {guard});',
+            f'  await scope.register({camel(t)}Routes(new {pascal(t)}Repository(pool)), {{ prefix: "{PATHS[t]}" }});',
+            "});",
+        ]
+    return "\n".join(
+        [
+            *imports,
+            "",
+            "const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10, idleTimeoutMillis: 30000, connectionTimeoutMillis: 5000 });",
+            "const app = Fastify();",
+            *mounts,
+            "",
+            'app.listen({ port: Number(process.env.PORT), host: "127.0.0.1" });',
+            "",
+        ]
+    )
+
+
 def make_project(root: Path, profile: str) -> Path:
     (root / "src").mkdir(parents=True)
     (root / "migrations").mkdir()
@@ -99,16 +135,16 @@ def make_project(root: Path, profile: str) -> Path:
     schema.write_text(SCHEMA["postgres"].lstrip())
     for t in TABLES:
         generate(root, "repository", schema, "--table", t)
-        generate(root, "endpoint", schema, "--table", t, "--framework", "express")
+        generate(root, "endpoint", schema, "--table", t, "--framework", FRAMEWORK[profile])
     app = root / "src" / "app.ts"
-    app.write_text(express_app())
+    app.write_text(fastify_app() if profile == "fastify" else express_app())
     generate(root, "middleware", app)
     generate(root, "auth_system", app)
     return app
 
 
-@pytest.mark.parametrize("profile", ["express4", "express5"])
-def test_generated_express_stack_runs(profile, tmp_path, request):
+@pytest.mark.parametrize("profile", ["express4", "express5", "fastify"])
+def test_generated_ts_stack_runs(profile, tmp_path, request):
     mods = node_modules(profile)
     scratch = request.getfixturevalue("scratch_postgres")
     root = tmp_path / "shop"

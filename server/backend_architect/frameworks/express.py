@@ -9,11 +9,12 @@ import re
 from ..core.findings import Edit
 from ..lang import indent_at, line_start, named_args
 from ..lang import javascript as jslang
+from .kit import ts_store
 from .kit.zod import zod_fix
 from .kit.node_app import require_typescript
 from .kit.endpoint_code import max_len, node_location
 from ..lang import naming
-from ..resources import from_table, ts_entity, ts_type, typescript_store_methods
+from ..resources import from_table, ts_entity, ts_type
 from .base import Framework, Generated, Unsupported
 from .kit.node_router import KOA, js_routes
 
@@ -162,36 +163,8 @@ def endpoint_code(
     L: list[str] = []
     a = L.append
     if typescript:
-        # the repository's types and signatures, so a repository is a store as it is
-        a(f"export type {ent} = {{")
-        for f in r.fields:
-            a(f"  {f.name}: {ts_type(f)}{' | null' if f.nullable else ''};")
-        a("};")
-        a(f"export type New{ent} = {{")
-        for f in r.writable:
-            a(
-                f"  {f.name}{'' if f.required else '?'}: {ts_type(f)}{' | null' if f.nullable else ''};"
-            )
-        a("};")
-        a(f"export type {ent}Changes = Partial<New{ent}>;")
-        a("")
-        a(f"export interface {ent}Store {{")
-        for sig in typescript_store_methods(r).values():
-            a(f"  {sig.replace('Page<' + ent + '>', '{ rows: ' + ent + '[]; total: number }')};")
-        a("}")
-        a("")
-    a(
-        f"const {one.upper()}_OUTPUT = [{', '.join(chr(34) + f.name + chr(34) for f in r.output_fields)}];"
-    )
-    a("")
-    a(f"function {one}Public(row{T(f': {ent}')}) {{")
-    a(f"  const out{T(': Record<string, unknown>')} = {{}};")
-    a(
-        f"  for (const name of {one.upper()}_OUTPUT) out[name] = (row{T(' as Record<string, unknown>')})[name];"
-    )
-    a("  return out;")
-    a("}")
-    a("")
+        L += ts_store.declarations(r)  # the repository's types and signatures
+    L += ts_store.output_picker(r, one, typescript)
     a("// Express 4 does not pass a rejected promise to the error handler: forward it.")
     a(f"function {one}Route(fn{T(': (req: Request, res: Response) => Promise<unknown>')}) {{")
     a(f"  return (req{T(': Request')}, res{T(': Response')}, next{T(': NextFunction')}) => {{")
