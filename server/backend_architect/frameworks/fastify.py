@@ -273,10 +273,18 @@ def endpoint_code(
     idt = "number" if numeric_id else "string"
     writable = r.input_fields
     T = (lambda s: s) if typescript else (lambda s: "")
+    standalone = router_var is None
+    ajv = (
+        ('import Ajv from "ajv";\n' if typescript else 'const Ajv = require("ajv");')
+        if standalone
+        else ""
+    )
     if typescript:
-        imports = 'import Ajv from "ajv";\nimport type { FastifyError, FastifyInstance, FastifyReply } from "fastify";'
+        imports = (
+            ajv + 'import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";'
+        )
     else:
-        imports = 'const Ajv = require("ajv");'
+        imports = ajv
     L: list[str] = []
     a = L.append
     if typescript:
@@ -287,15 +295,18 @@ def endpoint_code(
         a(f"type {ent}Params = {{ id: {idt} }};")
         a("")
     L += ts_store.output_picker(r, one, typescript)
-    a("// Bodies are checked as sent (no coercion, unknown fields rejected, every error reported);")
-    a("// the query string and path parameters are coerced from text.")
-    a(
-        "const BODY_AJV = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false });"
-    )
-    a(
-        "const QUERY_AJV = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true });"
-    )
-    a("")
+    if standalone:
+        a(
+            "// Bodies are checked as sent (no coercion, unknown fields rejected, every error reported);"
+        )
+        a("// the query string and path parameters are coerced from text.")
+        a(
+            "const BODY_AJV = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false });"
+        )
+        a(
+            "const QUERY_AJV = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true });"
+        )
+        a("")
     props = {f.name: _input_schema(f) for f in writable}
     body = {
         "type": "object",
@@ -382,7 +393,7 @@ def endpoint_code(
         f'        return {one}Error(reply, status, "VALIDATION_ERROR", "the request is not valid", details);'
     )
     a("      }")
-    a("      const state = (err as { code?: unknown }).code;")
+    a(f"      const state = (err{T(' as { code?: unknown }')}).code;")
     a('      if (state === "23505") {')
     a(
         f'        return {one}Error(reply, 409, "CONFLICT", "a row with the same unique value already exists");'
