@@ -23,6 +23,10 @@ _SENSITIVE = re.compile(
     r"|roles?|permissions?|scopes?|is_(admin|superuser|staff)|privileges?)$",
     re.I,
 )
+# a column holding a password hash: the endpoints take a write-only ``password`` and hash it
+_PASSWORD_HASH = re.compile(
+    r"^(password_hash|password_digest|hashed_password|encrypted_password|passwd_hash)$", re.I
+)
 _SERVER_FILLED_NAMES = {"created_at", "updated_at", "inserted_at", "modified_at"}
 _JSON_TYPES = {"json", "jsonb"}
 
@@ -107,9 +111,15 @@ class Resource:
 
     @property
     def required_hidden(self) -> list[Field]:
-        """Sensitive columns a create cannot do without: the endpoint cannot create rows
-        until the user decides how they are filled (e.g. hashing a password)."""
-        return [f for f in self.hidden if f.required]
+        """Sensitive columns a create cannot do without and the endpoints do not fill: the
+        user decides how (the password hash is filled from a write-only ``password``)."""
+        return [f for f in self.hidden if f.required and f is not self.password_hash]
+
+    @property
+    def password_hash(self) -> Field | None:
+        """The hidden password-hash column the endpoints fill from a write-only
+        ``password`` (None when there is none, or the user asked for sensitive fields)."""
+        return next((f for f in self.hidden if _PASSWORD_HASH.match(f.name)), None)
 
     @property
     def id_py_type(self) -> str:

@@ -400,6 +400,17 @@ def exercise(call: Client, repos, auth) -> None:
     )
     assert status == 422 and {"role", "password_hash"} <= fields_of(body), body
     assert repos["users"].find_by_id(member["id"])["role"] == "member"
+    # a user created over HTTP: the password is write-only and stored hashed
+    status, _, body = call(
+        "POST", "/users", {"email": "new@example.com", "name": "Nia", "password": "correct horse"}, token=admin_t
+    )
+    assert status == 201, body
+    assert set(body["data"]) == {"id", "email", "name", "created_at"}
+    stored = repos["users"].find_by_id(body["data"]["id"])
+    assert stored["password_hash"].startswith("scrypt$") and "correct horse" not in stored["password_hash"]
+    assert stored["role"] == "member"
+    status, _, body = call("POST", "/users", {"email": "x@example.com", "name": "X"}, token=admin_t)
+    assert status == 422 and "password" in fields_of(body), body
 
     # create: 201, Location, database defaults for what was left out; the id is not input
     status, headers, body = call(

@@ -172,7 +172,12 @@ def endpoint_command(t: Target) -> dict:
     fw = framework_of(doc) if doc.language != "sql" else None
     if table is None and fw is not None:
         tables = all_tables(t.session, t.root, t.server, doc)
-        edits, what = append_to_route_file(doc, fw, tables)
+        try:
+            edits, what = append_to_route_file(doc, fw, tables)
+        except CommandError as exc:
+            if "no table named" in str(exc):
+                raise CommandError(no_table_message(t, "ENDPOINT", str(exc))) from None
+            raise
         from ..core.findings import Edit
 
         edit = workspace_edit(t.session, doc, [Edit(s, e, x) for s, e, x in edits])

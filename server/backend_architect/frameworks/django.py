@@ -24,7 +24,13 @@ from .kit.python_validation import (
 from .kit.schemas import unique_name
 from ..resources import from_table
 from .kit.python_app import jwt_auth
-from .kit.endpoint_code import py_fields_table, py_public, py_validator
+from .kit.endpoint_code import (
+    py_fields_table,
+    py_hash_password_lines,
+    py_password,
+    py_public,
+    py_validator,
+)
 from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
@@ -161,9 +167,9 @@ class Django(Framework):
             field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(
                 types.get(fname), "CharField"
             )
-            if field == "BooleanField":
-                opt = True  # a BooleanField is required to be true unless required=False
-            lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
+            # a BooleanField is required to be true unless required=False
+            not_required = opt or field == "BooleanField"
+            lines.append(f"    {fname} = forms.{field}({'required=False' if not_required else ''})")
         at = line_start(data, module_statement(h.node).start_byte)
         edits.append(Edit(at, at, "\n".join(lines) + "\n\n\n"))
         for imp in (
@@ -213,6 +219,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     idc = r.id
     conv = "int" if idc.py_type == "int" else "str"
     imports = [
+        *(["import hashlib", "import os"] if r.password_hash is not None else []),
         "import json",
         "from typing import Any",
         "from urllib.parse import urlencode",
@@ -241,6 +248,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     L.extend(py_public(one, up))
     a("")
     a("")
+    L.extend(py_password(r))
     a("def _json_body(request: HttpRequest) -> Any:")
     a("    try:")
     a('        return json.loads(request.body or b"null")')
@@ -322,6 +330,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
             f'        return {one}_error(422, "VALIDATION_ERROR", "the request body is not valid", details)'
         )
         if op == "create":
+            L.extend(py_hash_password_lines(r))
             a(f"    row = get_{res}_store().create(**values)")
             a(f'    response = JsonResponse({{"data": {one}_public(row)}}, status=201)')
             a(
@@ -329,6 +338,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
             )
             a("    return response")
         else:
+            L.extend(py_hash_password_lines(r))
             a(f"    row = get_{res}_store().update(id, **values)")
             a("    if row is None:")
             a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')

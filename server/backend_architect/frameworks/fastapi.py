@@ -13,7 +13,15 @@ from .kit.python_app import install_middleware, jwt_auth
 from .kit.python_validation import pydantic_class, raw_reads
 from .kit.schemas import model_name, unique_name
 from ..resources import from_table, python_store_methods
-from .kit.endpoint_code import append_python, max_len, py_annotation, py_output, py_public
+from .kit.endpoint_code import (
+    append_python,
+    max_len,
+    py_annotation,
+    py_hash_password_lines,
+    py_output,
+    py_password,
+    py_public,
+)
 from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
@@ -168,7 +176,7 @@ class FastAPI(Framework):
             return None  # the dict is also used as a whole: rewriting accesses would not be enough
         model = unique_name(model_name(h, "Body"), data)
         edits = [Edit(ptype.start_byte, ptype.end_byte, model)]
-        for fname, s, e, optional in fields:
+        for fname, s, e, _optional in fields:
             edits.append(Edit(s, e, f"{pname}.{fname}"))
         edits += pydantic_class(a, h, model, fields, data)
         return edits, f"generate Pydantic model {model} from the fields the handler reads"
@@ -226,6 +234,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     prefix = "" if standalone else base
     sortable = ", ".join(repr(f.name) for f in r.output_fields)
     imports = [
+        *(["import hashlib", "import os"] if r.password_hash is not None else []),
         "from datetime import date, datetime  # noqa: F401",
         "from typing import Any, Literal, Protocol",
         "",
@@ -250,6 +259,12 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     a("")
     for f in fields:
         a(_py_field(f, False))
+    if r.password_hash is not None:  # write-only: stored as its hash, never returned
+        a(
+            "    password: str = Field(min_length=8, max_length=256)"
+            if r.password_hash.required
+            else "    password: str | None = Field(default=None, min_length=8, max_length=256)"
+        )
     a("")
     a("")
     a(f"class {ent}Update(BaseModel):")
@@ -259,6 +274,8 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     a("")
     for f in fields:
         a(_py_field(f, True))
+    if r.password_hash is not None:
+        a("    password: str | None = Field(default=None, min_length=8, max_length=256)")
     a("")
     a("")
     a(f"class {ent}Store(Protocol):")
@@ -276,6 +293,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     L.extend(py_public(one, up))
     a("")
     a("")
+    L.extend(py_password(r))
     a(
         f"def {one}_error(status_code: int, code: str, message: str, details: list | None = None) -> JSONResponse:"
     )
@@ -326,7 +344,9 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a(
             f"def create_{one}(request: Request, response: Response, body: {ent}Create, {store}) -> dict[str, Any]:"
         )
-        a(f"    row = store.create(**body.{dump}(exclude_unset=True))")
+        a(f"    values = body.{dump}(exclude_unset=True)")
+        L.extend(py_hash_password_lines(r))
+        a("    row = store.create(**values)")
         a(
             f'    response.headers["Location"] = f"{{request.url.path.rstrip(\'/\')}}/{{row[{idc.name!r}]}}"'
         )
@@ -336,7 +356,9 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a("")
         a(f'@{rv}.put("{prefix}/{{id}}")')
         a(f"def replace_{one}(id: {idt}, body: {ent}Create, {store}) -> Any:")
-        a(f"    row = store.update(id, **body.{dump}(exclude_unset=True))")
+        a(f"    values = body.{dump}(exclude_unset=True)")
+        L.extend(py_hash_password_lines(r))
+        a("    row = store.update(id, **values)")
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
         a(f'    return {{"data": {one}_public(row)}}')
@@ -345,7 +367,9 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a("")
         a(f'@{rv}.patch("{prefix}/{{id}}")')
         a(f"def update_{one}(id: {idt}, body: {ent}Update, {store}) -> Any:")
-        a(f"    row = store.update(id, **body.{dump}(exclude_unset=True))")
+        a(f"    values = body.{dump}(exclude_unset=True)")
+        L.extend(py_hash_password_lines(r))
+        a("    row = store.update(id, **values)")
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
         a(f'    return {{"data": {one}_public(row)}}')

@@ -23,7 +23,14 @@ from .kit.python_validation import (
 )
 from .kit.schemas import unique_name
 from ..resources import from_table
-from .kit.endpoint_code import py_fields_table, py_public, append_python, py_validator
+from .kit.endpoint_code import (
+    py_fields_table,
+    py_hash_password_lines,
+    py_password,
+    py_public,
+    append_python,
+    py_validator,
+)
 from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
@@ -182,6 +189,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     rv = router_var or f"{res}_bp"
     prefix = "" if standalone else base
     imports = [
+        *(["import hashlib", "import os"] if r.password_hash is not None else []),
         "from typing import Any",
         "",
         "from flask import Blueprint, jsonify, request, url_for",
@@ -207,6 +215,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     L.extend(py_public(one, one.upper()))
     a("")
     a("")
+    L.extend(py_password(r))
     a(f"def get_{res}_store():")
     a(
         f'    """Wire the {t.name} repository here (find_by_id, find_all, create, update, delete)."""'
@@ -270,10 +279,12 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
             f'        return {one}_error(422, "VALIDATION_ERROR", "the request body is not valid", details)'
         )
         if op == "create":
+            L.extend(py_hash_password_lines(r))
             a(f"    row = get_{res}_store().create(**values)")
             a(f"    location = f\"{{request.path.rstrip('/')}}/{{row[{r.id.name!r}]}}\"")
             a(f'    return jsonify({{"data": {one}_public(row)}}), 201, {{"Location": location}}')
         else:
+            L.extend(py_hash_password_lines(r))
             a(f"    row = get_{res}_store().update(id, **values)")
             a("    if row is None:")
             a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')

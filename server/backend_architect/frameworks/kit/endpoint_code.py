@@ -53,6 +53,8 @@ def py_fields_table(r, up: str) -> list[str]:
         L.append(
             f"    {f.name!r}: ({py_check(f)}, {f.required!r}, {f.nullable!r}, {max_len(f.sql_type)!r}),  # type, required, nullable, max length"
         )
+    if r.password_hash is not None:  # write-only; stored hashed
+        L.append(f"    'password': (str, {r.password_hash.required!r}, False, 256),")
     L.append("}")
     L += py_output(r, up)
     return L
@@ -67,6 +69,32 @@ def py_output(r, up: str) -> list[str]:
             "fill it in the create handler (e.g. hash a password the client sends)."
         )
     return L
+
+
+def py_password(r) -> list[str]:
+    """``hash_password()`` (standard library scrypt) when the table keeps a password hash:
+    the endpoints take a write-only ``password`` and store only its hash."""
+    if r.password_hash is None:
+        return []
+    return [
+        "def hash_password(password: str) -> str:",
+        '    """scrypt with a random salt: ``scrypt$n$r$p$salt$hash`` (hex)."""',
+        "    salt = os.urandom(16)",
+        "    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)",
+        '    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"',
+        "",
+        "",
+    ]
+
+
+def py_hash_password_lines(r, values: str = "values", indent: str = "    ") -> list[str]:
+    """Replace a sent ``password`` by the hash column's value."""
+    if r.password_hash is None:
+        return []
+    return [
+        f'{indent}if "password" in {values}:',
+        f'{indent}    {values}[{r.password_hash.name!r}] = hash_password({values}.pop("password"))',
+    ]
 
 
 def py_public(one: str, up: str) -> list[str]:

@@ -269,9 +269,10 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             label = text(mw, data)
             if LIMITER_RE.search(label):
                 route.limiter = True
-            elif is_guard(label) or re.search(r"Auth|JWT|Jwt", label):
-                if not re.search(r"\(\s*false\s*\)|Optional", label):
-                    route.guards.append(label[:60])
+            elif (is_guard(label) or re.search(r"Auth|JWT|Jwt", label)) and not re.search(
+                r"\(\s*false\s*\)|Optional", label
+            ):
+                route.guards.append(label[:60])
         if fn is not None:
             _go_details(h, data, fw)
         handlers.append(h)

@@ -130,8 +130,9 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
                 handler_args,
             )
         )
-    for method, call, obj, raw, handler_args in registrations:
+    for declared, call, obj, declared_path, handler_args in registrations:
         options = None
+        method, raw = declared, declared_path
         if method == "fastify-route":
             options = handler_args[0]
             props = _js_object_props(options, data)
