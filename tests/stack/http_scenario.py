@@ -76,8 +76,9 @@ def people(conn) -> tuple[dict, dict]:
     return rows[0], rows[1]
 
 
-def exercise(call: Http, conn, paths: dict[str, str]) -> None:
-    """``paths``: table -> its collection path as mounted (e.g. ``/order-items``)."""
+def exercise(call: Http, conn, paths: dict[str, str], *, creates_users: bool = True) -> None:
+    """``paths``: table -> its collection path as mounted (e.g. ``/order-items``);
+    ``creates_users``: the users endpoint takes a write-only ``password`` and stores its hash."""
     P = paths
     admin, member = people(conn)
     assert member["role"] == "member"
@@ -110,6 +111,20 @@ def exercise(call: Http, conn, paths: dict[str, str]) -> None:
         conn.execute("SELECT role FROM users WHERE id = %s", [member["id"]]).fetchone()[0]
         == "member"
     )
+    if creates_users:
+        new = {"email": "nia@example.com", "name": "Nia", "password": "correct horse"}
+        status, _, body = call("POST", P["users"], new, token=admin_t)
+        assert status == 201, body
+        assert body["data"]["email"] == new["email"], body
+        assert not {"password", "password_hash", "role"} & set(body["data"]), body
+        stored, role = conn.execute(
+            "SELECT password_hash, role FROM users WHERE email = %s", [new["email"]]
+        ).fetchone()
+        assert stored and "correct horse" not in stored and role == "member", stored
+        status, _, body = call(
+            "POST", P["users"], {"email": "x@example.com", "name": "X"}, token=admin_t
+        )
+        assert status == 422 and "password" in fields_of(body), body
 
     status, headers, body = call(
         "POST",

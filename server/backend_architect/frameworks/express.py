@@ -160,11 +160,30 @@ def endpoint_code(
         )
     else:
         imports = 'const { Router } = require("express");'
+    if r.password_hash is not None:
+        imports = (
+            'import { randomBytes, scrypt } from "node:crypto";\n'
+            if typescript
+            else 'const { randomBytes, scrypt } = require("node:crypto");\n'
+        ) + imports
     L: list[str] = []
     a = L.append
     if typescript:
         L += ts_store.declarations(r)  # the repository's types and signatures
     L += ts_store.output_picker(r, one, typescript)
+    if r.password_hash is not None:
+        a("// scrypt with a random salt: scrypt$n$r$p$salt$hash (hex).")
+        a(f"function {one}HashPassword(password{T(': string')}){T(': Promise<string>')} {{")
+        a("  const salt = randomBytes(16);")
+        a("  return new Promise((resolve, reject) =>")
+        a("    scrypt(password, salt, 64, { N: 16384, r: 8, p: 1 }, (err, key) =>")
+        a(
+            '      err ? reject(err) : resolve(`scrypt$16384$8$1$${salt.toString("hex")}$${key.toString("hex")}`),'
+        )
+        a("    ),")
+        a("  );")
+        a("}")
+        a("")
     a("// Express 4 does not pass a rejected promise to the error handler: forward it.")
     a(f"function {one}Route(fn{T(': (req: Request, res: Response) => Promise<unknown>')}) {{")
     a(f"  return (req{T(': Request')}, res{T(': Response')}, next{T(': NextFunction')}) => {{")
@@ -181,6 +200,11 @@ def endpoint_code(
         kind = "json" if c.json else "array" if c.array else js_kind.get(c.py_type, "string")
         a(
             f'  {c.name}: {{ type: "{kind}", required: {str(c.required).lower()}, nullable: {str(c.nullable).lower()}{f", maxLength: {ml}" if ml else ""} }},'
+        )
+    pw = r.password_hash
+    if pw is not None:  # write-only; stored hashed
+        a(
+            f'  password: {{ type: "string", required: {str(pw.required).lower()}, nullable: false, maxLength: 256 }},'
         )
     a("};")
     a(
@@ -315,6 +339,11 @@ def endpoint_code(
         a(
             f'    if (details.length > 0) return {one}Error(res, 422, "VALIDATION_ERROR", "the request body is not valid", details);'
         )
+        if pw is not None:
+            a('    if (typeof values.password === "string") {')
+            a(f"      values.{pw.name} = await {one}HashPassword(values.password);")
+            a("      delete values.password;")
+            a("    }")
         cast = T(f" as New{ent}") if op != "update" else T(f" as {ent}Changes")
         if op == "create":
             a(f"    const row = await store.create(values{cast});")

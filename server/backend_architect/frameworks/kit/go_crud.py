@@ -113,21 +113,50 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
         )
         a(f'\t\t\t\tbad(name, "must be {kind}")')
         a("\t\t\t}")
+    pw = r.password_hash
+    if pw is not None:  # write-only; stored hashed
+        a('\t\tcase "password":')
+        a("\t\t\tvar password string")
+        a("\t\t\tif err := json.Unmarshal(value, &password); err != nil || len(password) < 8 {")
+        a('\t\t\t\tbad(name, "must be a string of at least 8 characters")')
+        a(f"\t\t\t}} else if hashed, err := {one}HashPassword(password); err != nil {{")
+        a('\t\t\t\tbad(name, "could not be hashed")')
+        a("\t\t\t} else {")
+        a(f"\t\t\t\tin.{naming.go_field(pw.name)} = &hashed")
+        a("\t\t\t}")
     a("\t\tdefault:")
     a('\t\t\tbad(name, "is not a field that can be set")')
     a("\t\t}")
     a("\t}")
-    required = [f for f in r.input_fields if f.required]
+    required = [f.name for f in r.input_fields if f.required]
+    if pw is not None and pw.required:
+        required.append("password")
     if required:
         a("\tif !partial {")
-        for f in required:
-            a(f'\t\tif _, given := raw["{f.name}"]; !given {{')
-            a(f'\t\t\tbad("{f.name}", "is required")')
+        for name in required:
+            a(f'\t\tif _, given := raw["{name}"]; !given {{')
+            a(f'\t\t\tbad("{name}", "is required")')
             a("\t\t}")
         a("\t}")
     a("\treturn in, details")
     a("}")
     a("")
+    if pw is not None:
+        a(
+            f'// {one}HashPassword: PBKDF2-SHA256 with a random salt, "pbkdf2-sha256$600000$salt$hash" (hex).'
+        )
+        a(f"func {one}HashPassword(password string) (string, error) {{")
+        a("\tsalt := make([]byte, 16)")
+        a("\tif _, err := rand.Read(salt); err != nil {")
+        a('\t\treturn "", err')
+        a("\t}")
+        a("\tkey, err := pbkdf2.Key(sha256.New, password, salt, 600000, 32)")
+        a("\tif err != nil {")
+        a('\t\treturn "", err')
+        a("\t}")
+        a('\treturn fmt.Sprintf("pbkdf2-sha256$600000$%x$%x", salt, key), nil')
+        a("}")
+        a("")
     a(
         f"// {one}StoreError answers a store error: a constraint violation is the client's (a duplicate"
     )
@@ -339,7 +368,15 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
         if not last:
             out.append(re.match(r"\t*", head).group(0) + tail)
     L = out
-    std = ["context", "encoding/json", "errors", "fmt", "io", "net/http", "strings"]
+    std = (["crypto/pbkdf2", "crypto/rand", "crypto/sha256"] if pw is not None else []) + [
+        "context",
+        "encoding/json",
+        "errors",
+        "fmt",
+        "io",
+        "net/http",
+        "strings",
+    ]
     if numeric or "list" in ops:
         std.append("strconv")
     imports = "\n".join(f'\t"{p}"' for p in sorted(std))
