@@ -169,7 +169,7 @@ def test_generated_ts_stack_runs(profile, tmp_path, request):
     )
     server = Server(["node", "dist/app.js"], root, env, port, tmp_path / "server.log")
     try:
-        exercise(Http(f"http://127.0.0.1:{port}"), conn, PATHS, creates_users=profile != "fastify")
+        exercise(Http(f"http://127.0.0.1:{port}"), conn, PATHS)
         assert server.alive(), server.output()
     except AssertionError as e:
         raise AssertionError(f"{e}\n--- server output ---\n{server.output()}") from None

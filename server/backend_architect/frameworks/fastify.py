@@ -295,6 +295,31 @@ def endpoint_code(
         a(f"type {ent}Params = {{ id: {idt} }};")
         a("")
     L += ts_store.output_picker(r, one, typescript)
+    pw = r.password_hash
+    new_body, changes_body = f"New{ent}", f"{ent}Changes"
+    if pw is not None:
+        if typescript:
+            opt = "" if pw.required else "?"
+            a(f'type {ent}Body = Omit<New{ent}, "{pw.name}"> & {{ password{opt}: string }};')
+            a("")
+            new_body, changes_body = f"{ent}Body", f"Partial<{ent}Body>"
+        a("// scrypt with a random salt: scrypt$n$r$p$salt$hash (hex).")
+        a(f"function {one}HashPassword(password{T(': string')}){T(': Promise<string>')} {{")
+        a("  const salt = randomBytes(16);")
+        a("  return new Promise((resolve, reject) =>")
+        a("    scrypt(password, salt, 64, { N: 16384, r: 8, p: 1 }, (err, key) =>")
+        a(
+            '      err ? reject(err) : resolve(`scrypt$16384$8$1$${salt.toString("hex")}$${key.toString("hex")}`),'
+        )
+        a("    ),")
+        a("  );")
+        a("}")
+        a("")
+        imports = (
+            'import { randomBytes, scrypt } from "node:crypto";\n'
+            if typescript
+            else 'const { randomBytes, scrypt } = require("node:crypto");\n'
+        ) + imports
     if standalone:
         a(
             "// Bodies are checked as sent (no coercion, unknown fields rejected, every error reported);"
@@ -308,10 +333,14 @@ def endpoint_code(
         )
         a("")
     props = {f.name: _input_schema(f) for f in writable}
+    pw = r.password_hash
+    if pw is not None:  # write-only; stored hashed
+        props["password"] = {"type": "string", "minLength": 8, "maxLength": 256}
     body = {
         "type": "object",
         "additionalProperties": False,
-        "required": [c.name for c in writable if c.required],
+        "required": [c.name for c in writable if c.required]
+        + (["password"] if pw is not None and pw.required else []),
         "properties": props,
     }
     if not body["required"]:
@@ -460,9 +489,16 @@ def endpoint_code(
             "post",
             "/",
             f"{{ body: {up}_BODY }}",
-            f"{{ Body: New{ent} }}",
+            f"{{ Body: {new_body} }}",
             [
-                "const row = await store.create(request.body);",
+                *(
+                    [
+                        "const { password, ...fields } = request.body;",
+                        f"const row = await store.create({{ ...fields, {pw.name}: await {one}HashPassword(password) }});",
+                    ]
+                    if pw is not None and pw.required
+                    else ["const row = await store.create(request.body);"]
+                ),
                 f'reply.header("Location", `${{request.url.split("?")[0].replace(/\\/$/, "")}}/${{row.{idc.name}}}`);',
                 f"return reply.code(201).send({{ data: {one}Public(row) }});",
             ],
@@ -476,9 +512,17 @@ def endpoint_code(
                 method,
                 "/:id",
                 f"{{ params: {up}_PARAMS, body: {schema} }}",
-                f"{{ Params: {ent}Params; Body: {ent}Changes }}",
+                f"{{ Params: {ent}Params; Body: {changes_body} }}",
                 [
-                    "const row = await store.update(request.params.id, request.body);",
+                    *(
+                        [
+                            "const { password, ...fields } = request.body;",
+                            f"const changes{T(f': {ent}Changes')} = password === undefined ? fields : {{ ...fields, {pw.name}: await {one}HashPassword(password) }};",
+                            "const row = await store.update(request.params.id, changes);",
+                        ]
+                        if pw is not None
+                        else ["const row = await store.update(request.params.id, request.body);"]
+                    ),
                     f"if (row === null) {not_found}",
                     f"return {{ data: {one}Public(row) }};",
                 ],
