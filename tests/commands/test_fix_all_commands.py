@@ -158,3 +158,30 @@ async def test_input_validation_without_annotation_support_applies_safe_fixes_on
     result = await run(client, "INPUT_VALIDATION", uri)
     assert result["applied"] == 0 and not edits
     assert [r["code"] for r in result["remaining"]] == ["IV001"]
+
+
+LOGIN = (
+    "from flask import Flask, request\n\napp = Flask(__name__)\n\n\n"
+    '@app.post("/login")\ndef login():\n    return {"user": request.get_json()["user"]}\n'
+)
+
+
+async def test_rate_limiting_adds_the_limiter_to_the_manifest(client, tmp_path):
+    """The limiter the fix brings in is declared in the project's manifest, in the same
+    previewed edit."""
+    root = tmp_path / "api"
+    root.mkdir()
+    (root / "requirements.txt").write_text("flask>=3\n")
+    path = root / "app.py"
+    path.write_text(LOGIN)
+    edits = record_edits(client)
+    await start(client, root, capabilities=_caps(annotations=True))
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await run(client, "RATE_LIMITING", uri)
+    assert result["applied"] >= 1, result
+    (params,) = edits
+    files = apply_workspace_edit(params.edit)
+    assert files[str(root / "requirements.txt")] == "flask>=3\nflask-limiter\n"
+    assert "@limiter.limit(" in files[str(path)]
+    compile(files[str(path)], "app.py", "exec")

@@ -131,3 +131,21 @@ def test_a_command_during_indexing_says_so():
     done = SimpleNamespace(server=SimpleNamespace(indexer=SimpleNamespace(running=False)), session=SimpleNamespace(catalog=None))
     assert "still being indexed" in no_table_message(indexing, "REPOSITORY", "no table")
     assert no_table_message(done, "REPOSITORY", "no table") == "no table"
+
+
+def test_go_endpoint_body_accepts_zero_for_required_numbers():
+    """`binding:"required"` refuses a zero value: a required number or bool is a pointer
+    (0 and false accepted, only a missing field refused); sensitive and database-filled
+    columns are not in the body."""
+    from backend_architect.frameworks.kit.endpoint_code import go_body_and_store
+
+    (t,) = tables_in_sql(
+        "CREATE TABLE products (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, sku text NOT NULL,"
+        " price_cents integer NOT NULL, active boolean NOT NULL, api_token text,"
+        " created_at timestamptz NOT NULL DEFAULT now());"
+    )
+    body = "\n".join(go_body_and_store(t, "Product", "/products", "binding"))
+    assert 'Sku string `json:"sku" binding:"required"`' in body
+    assert 'PriceCents *int32 `json:"price_cents" binding:"required"`' in body
+    assert 'Active *bool `json:"active" binding:"required"`' in body
+    assert "ApiToken" not in body and "CreatedAt" not in body and "json:\"id\"" not in body

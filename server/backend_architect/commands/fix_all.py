@@ -14,6 +14,8 @@ change-annotation support gets the safe fixes only (the CLI: ``check --fix
 
 from __future__ import annotations
 
+import re
+
 from ..core.engine import fix_document, lint
 from ..core.registry import all_rules
 from ..lsp.session import minimal_edit
@@ -117,6 +119,11 @@ def run_fix_all(t: Target) -> dict:
                     for nf in fixed.new_files
                 ],
             )
+        manifests = _new_dependencies(t, doc) if preview else []
+        if manifests:
+            edit.document_changes = list(edit.document_changes or []) + list(
+                workspace_edit(session, None, [], manifests).document_changes or []
+            )
         if preview:
             edit = annotate_for_confirmation(edit, f"{t.name}: fixes to review")
         send_edit(t, edit, f"{t.name}: fix all")
@@ -136,6 +143,51 @@ def run_fix_all(t: Target) -> dict:
         summary = f"{t.name}: nothing to fix in this file."
     out["message"] = summary
     show(t, summary)
+    return out
+
+
+_NEW_DEPENDENCY = re.compile(r"a new dependency: add (\S+) to (\S+)\)")
+
+
+def _new_dependencies(t: Target, doc) -> list:
+    """Manifest edits declaring the libraries the applied fixes bring in (their titles
+    say "a new dependency: add X to M")."""
+    from ..project.dependencies import add_dependency, for_path
+    from .base import FileChange, open_or_read
+
+    wanted = []
+    for f in lint(doc, t.session.settings, t.session.catalog).findings:
+        m = _NEW_DEPENDENCY.search(f.fix.title) if f.fix is not None else None
+        if m and m.group(1) not in wanted:
+            wanted.append(m.group(1))
+    deps = for_path(doc.path)
+    if not wanted or deps is None:
+        return []
+    changes: dict[str, str] = {}
+    for name in wanted:
+        ecosystem = (
+            "npm"
+            if any(m.endswith("package.json") for m in deps.manifests)
+            and not any(m.endswith((".toml", ".txt", ".cfg", "Pipfile")) for m in deps.manifests)
+            else "python"
+        )
+        made = add_dependency(deps, name, "", ecosystem)
+        if made is None:
+            continue
+        path, text = made
+        if path in changes:  # one library per manifest and run (one limiter per app)
+            continue
+        changes[path] = text
+    out = []
+    for path, text in changes.items():
+        current = open_or_read(t.session, path, t.server)
+        if current is None:
+            continue
+        out.append(
+            FileChange(
+                path, text, create=False, edits=[(0, len(current.data), text)], document=current
+            )
+        )
     return out
 
 

@@ -150,17 +150,22 @@ def go_body_and_store(t: TableInfo, ent: str, base: str, tag_key: str) -> list[s
     a = L.append
     a(f"// {ent}Body is the validated body of POST and PUT {base}.")
     a(f"type {ent}Body struct {{")
-    for c in t.writable:
+    from ...resources import from_table
+
+    for c in from_table(t).input_fields:  # never generated, server-filled or sensitive
         gt = (
-            naming.go_type(c.type, True).lstrip("*")
-            if "time.Time" not in naming.go_type(c.type, True)
+            naming.go_type(c.sql_type, True).lstrip("*")
+            if "time.Time" not in naming.go_type(c.sql_type, True)
             else "string"
         )
-        ml = max_len(c.type)
+        ml = max_len(c.sql_type)
         tags = ["required"] if c.required else ["omitempty"]
         if ml:
             tags.append(f"max={ml}")
-        ptr = "" if c.required else "*"
+        # `required` rejects a type's zero value: a required number or bool is a pointer,
+        # so 0 and false are accepted and only a missing field is refused
+        zero_ok = gt in ("int", "int16", "int32", "int64", "float32", "float64", "bool")
+        ptr = "" if c.required and not zero_ok else "*"
         a(f'\t{naming.go_field(c.name)} {ptr}{gt} `json:"{c.name}" {tag_key}:"{",".join(tags)}"`')
     a("}")
     a("")
