@@ -307,9 +307,7 @@ def django_client(root: Path, repos) -> Client:
         setattr(views, f"get_{table}_store", lambda repo=repos[table]: repo)
         roles = ("admin",) if table == "users" else ()
         for p in views.urlpatterns:
-            patterns.append(
-                path(str(p.pattern), auth.login_required(*roles)(p.callback), name=p.name)
-            )
+            patterns.append(path(str(p.pattern), auth.login_required(*roles)(p.callback), name=p.name))
     urls.urlpatterns = [path("", include(patterns))]
     from django.test import Client as DjangoClient
 
@@ -350,14 +348,7 @@ def token(auth, sub, email, roles, *, secret: str | None = None, expired: bool =
     if secret is None and not expired:
         return auth.issue_tokens(str(sub), email, roles)["access_token"]
     now = int(time.time()) - (7200 if expired else 0)
-    claims = {
-        "sub": str(sub),
-        "email": email,
-        "roles": roles,
-        "iat": now,
-        "exp": now + 60,
-        "type": "access",
-    }
+    claims = {"sub": str(sub), "email": email, "roles": roles, "iat": now, "exp": now + 60, "type": "access"}
     return jwt.encode(claims, secret or SECRET, algorithm="HS256")
 
 
@@ -367,9 +358,7 @@ def fields_of(body) -> set[str]:
 
 def exercise(call: Client, repos, auth) -> None:
     # people come from a registration flow (not an endpoint): through the repository
-    admin = repos["users"].create(
-        email="admin@example.com", name="Ada", password_hash="x" * 20, role="admin"
-    )
+    admin = repos["users"].create(email="admin@example.com", name="Ada", password_hash="x" * 20, role="admin")
     member = repos["users"].create(email="m@example.com", name="Max", password_hash="y" * 20)
     assert member["role"] == "member" and member["id"] != admin["id"]
     admin_t = token(auth, admin["id"], admin["email"], ["admin"])
@@ -378,13 +367,8 @@ def exercise(call: Client, repos, auth) -> None:
     # auth: missing, expired and forged tokens are 401; a member on an admin route is 403
     status, _, body = call("GET", "/products")
     assert status == 401 and body["error"]["code"] == "UNAUTHORIZED", body
-    assert (
-        call("GET", "/products", token=token(auth, 1, "a@b.c", ["admin"], expired=True))[0] == 401
-    )
-    assert (
-        call("GET", "/products", token=token(auth, 1, "a@b.c", ["admin"], secret="f" * 40))[0]
-        == 401
-    )
+    assert call("GET", "/products", token=token(auth, 1, "a@b.c", ["admin"], expired=True))[0] == 401
+    assert call("GET", "/products", token=token(auth, 1, "a@b.c", ["admin"], secret="f" * 40))[0] == 401
     status, _, body = call("GET", "/users", token=member_t)
     assert status == 403 and body["error"]["code"] == "FORBIDDEN", body
 
@@ -414,10 +398,7 @@ def exercise(call: Client, repos, auth) -> None:
 
     # create: 201, Location, database defaults for what was left out; the id is not input
     status, headers, body = call(
-        "POST",
-        "/products",
-        {"sku": "A-1", "name": "Anvil", "price_cents": 0, "tags": ["iron", "heavy"]},
-        token=member_t,
+        "POST", "/products", {"sku": "A-1", "name": "Anvil", "price_cents": 0, "tags": ["iron", "heavy"]}, token=member_t
     )
     assert status == 201, body
     anvil = body["data"]
@@ -427,9 +408,7 @@ def exercise(call: Client, repos, auth) -> None:
     status, _, body = call("POST", "/products", {"sku": "B-2", "name": "Bell"}, token=member_t)
     assert status == 201 and body["data"]["price_cents"] == 0, body
     bell = body["data"]
-    status, _, body = call(
-        "POST", "/products", {"id": 99, "sku": "C-3", "name": "Cog"}, token=member_t
-    )
+    status, _, body = call("POST", "/products", {"id": 99, "sku": "C-3", "name": "Cog"}, token=member_t)
     assert status == 422 and "id" in fields_of(body), body
 
     # validation: 422 with field details
@@ -446,11 +425,7 @@ def exercise(call: Client, repos, auth) -> None:
     assert status == 200, body
     assert [p["sku"] for p in body["data"]] == ["B-2"]
     assert body["meta"] == {"page": 1, "limit": 1, "total": 2}
-    assert (
-        body["links"]["next"]
-        and "page=2" in body["links"]["next"]
-        and body["links"]["prev"] is None
-    )
+    assert body["links"]["next"] and "page=2" in body["links"]["next"] and body["links"]["prev"] is None
     status, _, body = call("GET", "/products?page=2&limit=1&sort=sku&order=desc", token=member_t)
     assert [p["sku"] for p in body["data"]] == ["A-1"] and body["links"]["next"] is None
     assert body["links"]["prev"] and "page=1" in body["links"]["prev"]
@@ -462,9 +437,7 @@ def exercise(call: Client, repos, auth) -> None:
     assert status == 404 and body["error"]["code"] == "NOT_FOUND", body
 
     # partial update: only what was sent changes
-    status, _, body = call(
-        "PATCH", f"/products/{anvil['id']}", {"price_cents": 250}, token=member_t
-    )
+    status, _, body = call("PATCH", f"/products/{anvil['id']}", {"price_cents": 250}, token=member_t)
     assert status == 200, body
     assert body["data"]["price_cents"] == 250 and body["data"]["name"] == "Anvil"
     assert body["data"]["tags"] == ["iron", "heavy"]
@@ -475,17 +448,13 @@ def exercise(call: Client, repos, auth) -> None:
 
     # JSON column round-trips; an FK to a missing user is 422
     details = {"gift": True, "note": "ring twice", "lines": [1, 2, 3]}
-    status, _, body = call(
-        "POST", "/orders", {"user_id": member["id"], "details": details}, token=member_t
-    )
+    status, _, body = call("POST", "/orders", {"user_id": member["id"], "details": details}, token=member_t)
     assert status == 201, body
     order = body["data"]
     assert order["details"] == details and order["status"] == "new"
     status, _, body = call("GET", f"/orders/{order['id']}", token=member_t)
     assert body["data"]["details"] == details
-    status, _, body = call(
-        "PATCH", f"/orders/{order['id']}", {"details": [1, "two"]}, token=member_t
-    )
+    status, _, body = call("PATCH", f"/orders/{order['id']}", {"details": [1, "two"]}, token=member_t)
     assert status == 200 and body["data"]["details"] == [1, "two"], body
     status, _, body = call("POST", "/orders", {"user_id": 987654}, token=member_t)
     assert status == 422 and body["error"]["code"] == "VALIDATION_ERROR", body
