@@ -199,6 +199,63 @@ def python_store_methods(r: Resource) -> dict[str, str]:
     }
 
 
+# -- TypeScript (node-postgres) -------------------------------------------------------------------
+
+
+def ts_type(f: Field) -> str:
+    """The TypeScript type of a field as the repository hands it out: int8 ids and
+    counts as numbers (the repository converts them), JSON as any JSON value."""
+    if naming.base_type(f.sql_type) == "bigint":
+        return "number"
+    return naming.ts_type(f.sql_type)
+
+
+def ts_entity(r: Resource) -> str:
+    return naming.pascal(naming.singular(r.table))
+
+
+def typescript_store_methods(r: Resource) -> dict[str, str]:
+    """The repository's method signatures; ENDPOINT's store interface is the same text."""
+    ent = ts_entity(r)
+    idt = ts_type(r.id)
+    return {
+        "findById": f"findById(id: {idt}): Promise<{ent} | null>",
+        "findAll": f'findAll(opts?: {{ page?: number; limit?: number; sort?: string; order?: "asc" | "desc" }}): Promise<Page<{ent}>>',
+        "create": f"create(input: New{ent}): Promise<{ent}>",
+        "update": f"update(id: {idt}, changes: {ent}Changes): Promise<{ent} | null>",
+        "delete": f"delete(id: {idt}): Promise<boolean>",
+    }
+
+
+# -- Go (database/sql or pgx) ---------------------------------------------------------------------
+
+
+def go_type(f: Field, nullable: bool | None = None) -> str:
+    """The Go type of a field; JSON columns are ``json.RawMessage`` (any JSON value, sent
+    back as JSON rather than base64)."""
+    if f.json:
+        return "json.RawMessage"
+    return naming.go_type(f.sql_type, f.nullable if nullable is None else nullable)
+
+
+def go_entity(r: Resource) -> str:
+    return naming.pascal(naming.singular(r.table))
+
+
+def go_store_methods(r: Resource, qualifier: str = "") -> dict[str, str]:
+    """The repository's method signatures (``qualifier``: the package prefix of its types
+    as seen from the caller); ENDPOINT's store interface is the same text."""
+    ent = qualifier + go_entity(r)
+    idt = go_type(r.id, False)
+    return {
+        "FindByID": f"FindByID(ctx context.Context, id {idt}) (*{ent}, error)",
+        "FindAll": f"FindAll(ctx context.Context, page, limit int, sort, order string) ([]{ent}, int64, error)",
+        "Create": f"Create(ctx context.Context, in {ent}Input) (*{ent}, error)",
+        "Update": f"Update(ctx context.Context, id {idt}, in {ent}Input) (*{ent}, error)",
+        "Delete": f"Delete(ctx context.Context, id {idt}) (bool, error)",
+    }
+
+
 def json_schema(f: Field) -> dict:
     """The JSON Schema of a field's value (OpenAPI 3.1)."""
     if f.json:

@@ -64,7 +64,8 @@ REPOSITORIES = [
 ]
 
 def _tpl(framework: str, name: str) -> str:
-    return frameworks.by_name(framework).template(name, package="handlers")
+    fw = frameworks.by_name(framework)
+    return fw.template(name, **{**fw.template_samples, "package": "handlers"})
 
 
 SCAFFOLDS = [  # MIDDLEWARE and AUTH_SYSTEM output

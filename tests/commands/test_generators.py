@@ -205,17 +205,17 @@ def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file(tmp_p
     [
         ("flask", "from flask import Flask\napp = Flask(__name__)\n", "py", "python", "routes/users.py", ['@users_bp.post("")', 'return "", 204', "validate_user("]),
         ("express", 'import express from "express";\nconst app = express();\n', "ts", "typescript", "src/routes/users.ts", ["res.status(201)", "res.status(204).end()", "links: { self: at(page)"]),
-        ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", 'binding:"required"']),
+        ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", '"is required"', "repository.UserInput"]),
         ("echo", 'package main\n\nimport "github.com/labstack/echo/v4"\n\nfunc main() { echo.New() }\n', "go", "go", "internal/handlers/users.go", [
             'g := e.Group("/users")', 'g.GET("", func(c echo.Context) error {', 'g.GET("/:id"', 'g.POST(""', 'g.PUT("/:id"', 'g.PATCH("/:id"', 'g.DELETE("/:id"',
-            'return c.JSON(http.StatusCreated, echo.Map{"data": row})', "return c.NoContent(http.StatusNoContent)",
-            'Email string `json:"email" validate:"required"`', 'Name *string `json:"name" validate:"omitempty,max=80"`', "limit > 100",
-            '"meta": echo.Map{"page": page, "limit": limit, "total": total}', '"links": echo.Map{"self": at(page), "next": next, "prev": prev}',
-            'echo.Map{"error": echo.Map{"code": code, "message": message, "details": details}}', 'http.StatusNotFound, "NOT_FOUND"',
-            'http.StatusUnprocessableEntity, "VALIDATION_ERROR"', "validator.ValidationErrors",
+            'return c.JSON(http.StatusCreated, map[string]any{"data": row})', "return c.NoContent(http.StatusNoContent)",
+            'bad("email", "is required")', "repository.UserInput", "limit > 100",
+            '"meta": map[string]any{"page": page, "limit": limit, "total": total}', '"links": map[string]any{"self": at(page), "next": next, "prev": prev}',
+            'map[string]any{"error": map[string]any{"code": code, "message": message, "details": details}}', 'http.StatusNotFound, userProblem("NOT_FOUND"',
+            'http.StatusUnprocessableEntity, userProblem("VALIDATION_ERROR"', "http.StatusConflict",
         ]),
         ("fastify", 'import Fastify from "fastify";\nconst app = Fastify({ logger: true });\n', "ts", "typescript", "src/routes/users.ts", [
-            'app.get<{ Querystring: UserListQuery }>("/", { schema: { querystring: USER_LIST_QUERY } }', 'app.post<{ Body: Record<string, unknown> }>("/", { schema: { body: USER_BODY } }',
+            'app.get<{ Querystring: UserListQuery }>("/", { schema: { querystring: USER_LIST_QUERY } }', 'app.post<{ Body: NewUser }>("/", { schema: { body: USER_BODY } }',
             'app.put<', 'app.patch<', 'app.delete<', "reply.code(201).send(", "reply.code(204).send()", 'required: ["email"]',
             'name: { type: ["string", "null"], maxLength: 80 }', "limit: { type: \"integer\", minimum: 1, maximum: 100, default: 20 }",
             "meta: { page, limit, total }", "return reply.code(status).send({ error: { code, message, details } });", '"VALIDATION_ERROR"', '404, "NOT_FOUND"',
@@ -535,7 +535,7 @@ def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastify_file(tmp_p
     assert text.count('app.get("/users/:id"') == 1 and 'app.get<{ Params: UserParams }>("/users/:id"' not in text  # kept, not duplicated
     assert 'import Fastify from "fastify";\nimport type { FastifyReply } from "fastify";\n' in text
     for needle in ('app.get<{ Querystring: UserListQuery }>("/users", { schema: { querystring: USER_LIST_QUERY } }',
-                   'app.post<{ Body: Record<string, unknown> }>("/users", { schema: { body: USER_BODY } }',
+                   'app.post<{ Body: NewUser }>("/users", { schema: { body: USER_BODY } }',
                    'app.put<', 'app.patch<', 'app.delete<{ Params: UserParams }>("/users/:id"', "reply.code(201)", "reply.code(204)",
                    "export function mountUsersRoutes(store: UserStore) {"):
         assert needle in text, needle

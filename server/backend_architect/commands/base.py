@@ -221,7 +221,13 @@ def project_language(root: str, prefer: str | None = None) -> str:
         lang = language_for_path(path) or ""
         lang = "typescript" if lang == "tsx" else lang
         counts[lang] = counts.get(lang, 0) + 1
-    if not counts:
+    if not counts:  # nothing written yet: the manifest says
+        if os.path.isfile(os.path.join(root, "go.mod")):
+            return "go"
+        if os.path.isfile(os.path.join(root, "tsconfig.json")):
+            return "typescript"
+        if os.path.isfile(os.path.join(root, "package.json")):
+            return "javascript"
         return "python"
     return max(sorted(counts), key=lambda k: counts[k])
 

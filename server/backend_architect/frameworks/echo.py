@@ -9,9 +9,10 @@ import re
 from ..core.findings import Edit
 from ..lang import go as golang
 from ..lang import named_args
+from .kit import go_crud
 from .kit.endpoint_code import go_body_and_store, go_file
 from ..lang import naming
-from .base import GoRouter
+from .base import Generated, GoRouter
 from .kit.go_router import GO_BIND_METHODS, created_status_edits
 
 if TYPE_CHECKING:
@@ -64,8 +65,54 @@ class Echo(GoRouter):
     def created_status_edits(self, h, data):
         return created_status_edits(h, data)
 
+    template_samples = {"package": "handlers", "jwt_import": "github.com/golang-jwt/jwt/v5"}
+
     def endpoint_file(self, table, ops, base, language, package):
-        return go_file(endpoint_code, table, ops, base, package)
+        return go_file(
+            lambda t, o, b: go_crud.go_handlers(t, o, b, ECHO_IDIOMS), table, ops, base, package
+        )
+
+    def endpoint_placed(self, text, path, root, stem):
+        return go_crud.place(text, root)
+
+    def auth_system(self, doc):
+        jwt = go_crud.jwt_import(doc.path)
+        return Generated(
+            "auth.go",
+            self.template("auth.go", package=golang.package_name(doc.text), jwt_import=jwt),
+            library=f"golang-jwt (go get {jwt})",
+            usage='e.GET(path, handler, AuthRequired()) / AuthRequired("admin")',
+        )
+
+
+ECHO_IDIOMS = go_crud.Idioms(
+    imports=("github.com/labstack/echo/v4",),
+    handler="func(c echo.Context) error",
+    ctx="c.Request().Context()",
+    param='c.Param("{name}")',
+    query='{one}Query(c, "{name}", "{default}")',
+    body="c.Request().Body",
+    path="c.Request().URL.Path",
+    method="c.Request().Method",
+    set_header="c.Response().Header().Set({name}, {value})",
+    reply="return c.JSON({status}, {value})",
+    no_content="return c.NoContent(http.StatusNoContent)",
+    mount=[
+        "// Register{res}Routes mounts the {table} endpoints on e.",
+        "func Register{res}Routes(e *echo.Group, store {ent}Store) {{",
+        '\tg := e.Group("{base}")',
+    ],
+    route='g.{method}("{path}", {fn}',
+    id_path="/:id",
+    extra=(
+        "func {one}Query(c echo.Context, name, fallback string) string {{",
+        '\tif v := c.QueryParam(name); v != "" {{',
+        "\t\treturn v",
+        "\t}}",
+        "\treturn fallback",
+        "}}",
+    ),
+)
 
 
 def endpoint_code(

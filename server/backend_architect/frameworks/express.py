@@ -9,10 +9,12 @@ import re
 from ..core.findings import Edit
 from ..lang import indent_at, line_start, named_args
 from ..lang import javascript as jslang
+from .kit import ts_store
 from .kit.zod import zod_fix
 from .kit.node_app import require_typescript
 from .kit.endpoint_code import max_len, node_location
 from ..lang import naming
+from ..resources import from_table, ts_entity, ts_type
 from .base import Framework, Generated, Unsupported
 from .kit.node_router import KOA, js_routes
 
@@ -141,50 +143,72 @@ class Express(Framework):
 def endpoint_code(
     t: TableInfo, ops, base: str, router_var: str | None = None, typescript: bool = True
 ) -> tuple[str, str]:
-    ent = naming.pascal(naming.singular(t.name))
+    r = from_table(t)
+    ent = ts_entity(r)
     res = naming.camel(t.name)
     one = naming.camel(naming.singular(t.name))
-    idc = t.id_column
-    numeric_id = (
-        naming.ts_type(idc.type) in ("number", "string") and naming.py_type(idc.type) == "int"
-    )
-    writable = t.writable
+    idc = r.id
+    numeric_id = ts_type(idc) == "number"
+    writable = r.input_fields
     standalone = router_var is None
     rv = router_var or "router"
     prefix = "" if standalone else base
     T = (lambda s: s) if typescript else (lambda s: "")
     if typescript:
-        imports = 'import { Router, type Request, type Response } from "express";'
+        imports = (
+            'import { Router, type NextFunction, type Request, type Response } from "express";'
+        )
     else:
         imports = 'const { Router } = require("express");'
+    if r.password_hash is not None:
+        imports = (
+            'import { randomBytes, scrypt } from "node:crypto";\n'
+            if typescript
+            else 'const { randomBytes, scrypt } = require("node:crypto");\n'
+        ) + imports
     L: list[str] = []
     a = L.append
     if typescript:
-        a(f"export interface {ent}Store {{")
-        a("  findById(id: number): Promise<Record<string, unknown> | null>;")
+        L += ts_store.declarations(r)  # the repository's types and signatures
+    L += ts_store.output_picker(r, one, typescript)
+    if r.password_hash is not None:
+        a("// scrypt with a random salt: scrypt$n$r$p$salt$hash (hex).")
+        a(f"function {one}HashPassword(password{T(': string')}){T(': Promise<string>')} {{")
+        a("  const salt = randomBytes(16);")
+        a("  return new Promise((resolve, reject) =>")
+        a("    scrypt(password, salt, 64, { N: 16384, r: 8, p: 1 }, (err, key) =>")
         a(
-            '  findAll(opts: { page: number; limit: number; sort: string; order: "asc" | "desc" }): Promise<{ rows: unknown[]; total: number }>;'
+            '      err ? reject(err) : resolve(`scrypt$16384$8$1$${salt.toString("hex")}$${key.toString("hex")}`),'
         )
-        a("  create(input: Record<string, unknown>): Promise<Record<string, unknown>>;")
-        a(
-            "  update(id: number, changes: Record<string, unknown>): Promise<Record<string, unknown> | null>;"
-        )
-        a("  delete(id: number): Promise<boolean>;")
+        a("    ),")
+        a("  );")
         a("}")
         a("")
-    js_kind = {"int": "number", "float": "number", "bool": "boolean", "str": "string"}
+    a("// Express 4 does not pass a rejected promise to the error handler: forward it.")
+    a(f"function {one}Route(fn{T(': (req: Request, res: Response) => Promise<unknown>')}) {{")
+    a(f"  return (req{T(': Request')}, res{T(': Response')}, next{T(': NextFunction')}) => {{")
+    a("    fn(req, res).catch(next);")
+    a("  };")
+    a("}")
+    a("")
+    js_kind = {"int": "integer", "float": "number", "bool": "boolean", "str": "string"}
     a(
         f"const {one.upper()}_FIELDS{T(': Record<string, { type: string; required: boolean; nullable: boolean; maxLength?: number }>')} = {{"
     )
     for c in writable:
-        ml = max_len(c.type)
-        kind = js_kind.get(naming.py_type(c.type), "object")
+        ml = max_len(c.sql_type)
+        kind = "json" if c.json else "array" if c.array else js_kind.get(c.py_type, "string")
         a(
             f'  {c.name}: {{ type: "{kind}", required: {str(c.required).lower()}, nullable: {str(c.nullable).lower()}{f", maxLength: {ml}" if ml else ""} }},'
         )
+    pw = r.password_hash
+    if pw is not None:  # write-only; stored hashed
+        a(
+            f'  password: {{ type: "string", required: {str(pw.required).lower()}, nullable: false, maxLength: 256 }},'
+        )
     a("};")
     a(
-        f"const {one.upper()}_SORTABLE = [{', '.join(chr(34) + c.name + chr(34) for c in t.columns)}];"
+        f"const {one.upper()}_SORTABLE = [{', '.join(chr(34) + f.name + chr(34) for f in r.output_fields)}];"
     )
     a("")
     a(
@@ -216,7 +240,10 @@ def endpoint_code(
     a("      else values[name] = null;")
     a("      continue;")
     a("    }")
-    a("    if (typeof value !== rule.type) {")
+    a(
+        '    const ok = rule.type === "json" || (rule.type === "array" ? Array.isArray(value) : rule.type === "integer" ? Number.isInteger(value) : typeof value === rule.type);'
+    )
+    a("    if (!ok) {")
     a("      details.push({ field: name, message: `must be a ${rule.type}` });")
     a("      continue;")
     a("    }")
@@ -233,8 +260,8 @@ def endpoint_code(
     a("  return { values, details };")
     a("}")
     a("")
-    a(f"function parse{ent}Id(raw{T(': string')}) {{")
-    a("  const id = Number(raw);" if numeric_id else "  const id = raw;")
+    a(f"function parse{ent}Id(raw{T(': unknown')}) {{")
+    a("  const id = Number(raw);" if numeric_id else "  const id = String(raw);")
     a("  return Number.isInteger(id) && id > 0 ? id : null;" if numeric_id else "  return id;")
     a("}")
     a("")
@@ -255,7 +282,7 @@ def endpoint_code(
     rs = T(": Response")
     item = f"{prefix}/:id"
     if "list" in ops:
-        a(f'  {rv}.get("{prefix or "/"}", async (req{req}, res{rs}) => {{')
+        a(f'  {rv}.get("{prefix or "/"}", {one}Route(async (req{req}, res{rs}) => {{')
         a("    const page = Number(req.query.page ?? 1);")
         a("    const limit = Number(req.query.limit ?? 20);")
         a(f'    const sort = String(req.query.sort ?? "{idc.name}");')
@@ -282,22 +309,22 @@ def endpoint_code(
             f"    const at = (p{T(': number')}) => `${{req.baseUrl}}${{req.path}}?page=${{p}}&limit=${{limit}}&sort=${{sort}}&order=${{order}}`;"
         )
         a("    return res.json({")
-        a("      data: rows,")
+        a(f"      data: rows.map({one}Public),")
         a("      meta: { page, limit, total },")
         a(
             "      links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },"
         )
         a("    });")
-        a("  });")
+        a("  }));")
     if "get" in ops:
-        a(f'  {rv}.get("{item}", async (req{req}, res{rs}) => {{')
+        a(f'  {rv}.get("{item}", {one}Route(async (req{req}, res{rs}) => {{')
         a(f"    const id = parse{ent}Id(req.params.id);")
         a("    const row = id === null ? null : await store.findById(id);")
         a(
             f'    if (row === null) return {one}Error(res, 404, "NOT_FOUND", `{one} ${{req.params.id}} not found`);'
         )
-        a("    return res.json({ data: row });")
-        a("  });")
+        a(f"    return res.json({{ data: {one}Public(row) }});")
+        a("  }));")
     for op, method, partial in (
         ("create", "post", False),
         ("replace", "put", False),
@@ -306,30 +333,38 @@ def endpoint_code(
         if op not in ops:
             continue
         a(
-            f'  {rv}.{method}("{item if op != "create" else (prefix or "/")}", async (req{req}, res{rs}) => {{'
+            f'  {rv}.{method}("{item if op != "create" else (prefix or "/")}", {one}Route(async (req{req}, res{rs}) => {{'
         )
         a(f"    const {{ values, details }} = validate{ent}(req.body, {str(partial).lower()});")
         a(
             f'    if (details.length > 0) return {one}Error(res, 422, "VALIDATION_ERROR", "the request body is not valid", details);'
         )
+        if pw is not None:
+            a('    if (typeof values.password === "string") {')
+            a(f"      values.{pw.name} = await {one}HashPassword(values.password);")
+            a("      delete values.password;")
+            a("    }")
+        cast = T(f" as New{ent}") if op != "update" else T(f" as {ent}Changes")
         if op == "create":
-            a("    return res.status(201).json({ data: await store.create(values) });")
+            a(f"    const row = await store.create(values{cast});")
+            a("    res.location(`${req.baseUrl}" + (prefix or "") + "/${row." + idc.name + "}`);")
+            a(f"    return res.status(201).json({{ data: {one}Public(row) }});")
         else:
             a(f"    const id = parse{ent}Id(req.params.id);")
-            a("    const row = id === null ? null : await store.update(id, values);")
+            a(f"    const row = id === null ? null : await store.update(id, values{cast});")
             a(
                 f'    if (row === null) return {one}Error(res, 404, "NOT_FOUND", `{one} ${{req.params.id}} not found`);'
             )
-            a("    return res.json({ data: row });")
-        a("  });")
+            a(f"    return res.json({{ data: {one}Public(row) }});")
+        a("  }));")
     if "delete" in ops:
-        a(f'  {rv}.delete("{item}", async (req{req}, res{rs}) => {{')
+        a(f'  {rv}.delete("{item}", {one}Route(async (req{req}, res{rs}) => {{')
         a(f"    const id = parse{ent}Id(req.params.id);")
         a(
             f'    if (id === null || !(await store.delete(id))) return {one}Error(res, 404, "NOT_FOUND", `{one} ${{req.params.id}} not found`);'
         )
         a("    return res.status(204).end();")
-        a("  });")
+        a("  }));")
     if standalone:
         a(f"  return {rv};")
     a("}")

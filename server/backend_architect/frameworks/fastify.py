@@ -15,7 +15,9 @@ from .kit.schemas import js_add_prop, js_props, kind_of, optional_read
 from .kit.node_app import install_middleware, require_typescript
 from .kit.endpoint_code import max_len, node_location
 from ..lang import naming
-from .base import Framework
+from ..resources import from_table, json_schema, ts_entity, ts_type
+from .kit import ts_store
+from .base import Framework, Generated
 from .kit.node_router import KOA, js_routes
 
 _IMPORT = re.compile(
@@ -177,6 +179,14 @@ class Fastify(Framework):
         require_typescript(self, doc)
         return install_middleware(self, doc, app, after, indent, path)
 
+    def auth_system(self, doc):
+        return Generated(
+            "auth.ts",
+            self.template("auth.ts"),
+            library="jsonwebtoken (npm install jsonwebtoken @types/jsonwebtoken)",
+            usage='app.addHook("preHandler", requireAuth()) in a scope / requireAuth("admin")',
+        )
+
     def endpoint_file(self, table, ops, base, language, package):
         imports, body = endpoint_code(
             table, ops, base, typescript=language in ("typescript", "tsx")
@@ -200,6 +210,17 @@ class Fastify(Framework):
 
     def endpoint_location(self, root, stem, camel, language):
         return node_location(root, camel, language)
+
+
+def _input_schema(f) -> dict:
+    """The JSON Schema of a field a client sends (JSON columns: any JSON value)."""
+    if f.json:
+        return {}
+    out = json_schema(f)
+    ml = max_len(f.sql_type)
+    if ml and not f.array and out.get("type") in ("string", ["string", "null"]):
+        out["maxLength"] = ml
+    return out
 
 
 def _json_schema_type(c) -> dict:
@@ -242,44 +263,84 @@ def endpoint_code(
     t: TableInfo, ops, base: str, router_var: str | None = None, typescript: bool = True
 ) -> tuple[str, str]:
     """(imports, body) of a Fastify plugin whose routes validate with JSON schema."""
-    ent = naming.pascal(naming.singular(t.name))
+    r = from_table(t)
+    ent = ts_entity(r)
     res = naming.camel(t.name)
     one = naming.camel(naming.singular(t.name))
     up = naming.snake(naming.singular(t.name)).upper()
-    idc = t.id_column
-    numeric_id = naming.py_type(idc.type) == "int"
+    idc = r.id
+    numeric_id = ts_type(idc) == "number"
     idt = "number" if numeric_id else "string"
-    writable = t.writable
+    writable = r.input_fields
     T = (lambda s: s) if typescript else (lambda s: "")
+    standalone = router_var is None
+    ajv = (
+        ('import Ajv from "ajv";\n' if typescript else 'const Ajv = require("ajv");')
+        if standalone
+        else ""
+    )
     if typescript:
-        imports = 'import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";'
+        imports = (
+            ajv + 'import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";'
+        )
     else:
-        imports = ""
+        imports = ajv
     L: list[str] = []
     a = L.append
     if typescript:
-        a(f"export interface {ent}Store {{")
-        a(f"  findById(id: {idt}): Promise<Record<string, unknown> | null>;")
-        a(
-            '  findAll(opts: { page: number; limit: number; sort: string; order: "asc" | "desc" }): Promise<{ rows: unknown[]; total: number }>;'
-        )
-        a("  create(input: Record<string, unknown>): Promise<Record<string, unknown>>;")
-        a(
-            f"  update(id: {idt}, changes: Record<string, unknown>): Promise<Record<string, unknown> | null>;"
-        )
-        a(f"  delete(id: {idt}): Promise<boolean>;")
-        a("}")
-        a("")
+        L += ts_store.declarations(r)
         a(
             f'type {ent}ListQuery = {{ page: number; limit: number; sort: string; order: "asc" | "desc" }};'
         )
         a(f"type {ent}Params = {{ id: {idt} }};")
         a("")
-    props = {c.name: _json_schema_type(c) for c in writable}
+    L += ts_store.output_picker(r, one, typescript)
+    pw = r.password_hash
+    new_body, changes_body = f"New{ent}", f"{ent}Changes"
+    if pw is not None:
+        if typescript:
+            opt = "" if pw.required else "?"
+            a(f'type {ent}Body = Omit<New{ent}, "{pw.name}"> & {{ password{opt}: string }};')
+            a("")
+            new_body, changes_body = f"{ent}Body", f"Partial<{ent}Body>"
+        a("// scrypt with a random salt: scrypt$n$r$p$salt$hash (hex).")
+        a(f"function {one}HashPassword(password{T(': string')}){T(': Promise<string>')} {{")
+        a("  const salt = randomBytes(16);")
+        a("  return new Promise((resolve, reject) =>")
+        a("    scrypt(password, salt, 64, { N: 16384, r: 8, p: 1 }, (err, key) =>")
+        a(
+            '      err ? reject(err) : resolve(`scrypt$16384$8$1$${salt.toString("hex")}$${key.toString("hex")}`),'
+        )
+        a("    ),")
+        a("  );")
+        a("}")
+        a("")
+        imports = (
+            'import { randomBytes, scrypt } from "node:crypto";\n'
+            if typescript
+            else 'const { randomBytes, scrypt } = require("node:crypto");\n'
+        ) + imports
+    if standalone:
+        a(
+            "// Bodies are checked as sent (no coercion, unknown fields rejected, every error reported);"
+        )
+        a("// the query string and path parameters are coerced from text.")
+        a(
+            "const BODY_AJV = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false });"
+        )
+        a(
+            "const QUERY_AJV = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true });"
+        )
+        a("")
+    props = {f.name: _input_schema(f) for f in writable}
+    pw = r.password_hash
+    if pw is not None:  # write-only; stored hashed
+        props["password"] = {"type": "string", "minLength": 8, "maxLength": 256}
     body = {
         "type": "object",
         "additionalProperties": False,
-        "required": [c.name for c in writable if c.required],
+        "required": [c.name for c in writable if c.required]
+        + (["password"] if pw is not None and pw.required else []),
         "properties": props,
     }
     if not body["required"]:
@@ -296,7 +357,11 @@ def endpoint_code(
         "properties": {
             "page": {"type": "integer", "minimum": 1, "default": 1},
             "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-            "sort": {"type": "string", "enum": [c.name for c in t.columns], "default": idc.name},
+            "sort": {
+                "type": "string",
+                "enum": [f.name for f in r.output_fields],
+                "default": idc.name,
+            },
             "order": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
         },
     }
@@ -341,6 +406,9 @@ def endpoint_code(
     a(sig)
     body_start = len(L)
     a(f"  return async function {res}Plugin(app{T(': FastifyInstance')}) {{")
+    a(
+        '    app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? BODY_AJV : QUERY_AJV).compile(schema));'
+    )
     a(f"    app.setErrorHandler((err{T(': FastifyError')}, request, reply) => {{")
     a("      if (err.validation) {")
     a("        const details = err.validation.map((v) => ({")
@@ -354,11 +422,23 @@ def endpoint_code(
         f'        return {one}Error(reply, status, "VALIDATION_ERROR", "the request is not valid", details);'
     )
     a("      }")
-    a("      request.log.error(err);")
-    a("      const status = err.statusCode ?? 500;")
+    a(f"      const state = (err{T(' as { code?: unknown }')}).code;")
+    a('      if (state === "23505") {')
     a(
-        f'      return {one}Error(reply, status, status >= 500 ? "INTERNAL" : err.code ?? "ERROR", status >= 500 ? "internal error" : err.message);'
+        f'        return {one}Error(reply, 409, "CONFLICT", "a row with the same unique value already exists");'
     )
+    a("      }")
+    a('      if (state === "23503") {')
+    a(
+        f'        return request.method === "DELETE" ? {one}Error(reply, 409, "CONFLICT", "other rows still refer to this one") : {one}Error(reply, 422, "VALIDATION_ERROR", "a referenced row does not exist");'
+    )
+    a("      }")
+    a('      if (state === "23502" || state === "23514") {')
+    a(
+        f'        return {one}Error(reply, 422, "VALIDATION_ERROR", "a value breaks a rule of the table");'
+    )
+    a("      }")
+    a("      throw err; // the app's error handler answers the rest")
     a("    });")
     a("")
     route_sep = False
@@ -386,7 +466,7 @@ def endpoint_code(
                 "const { rows, total } = await store.findAll({ page, limit, sort, order });",
                 f'const at = (p{T(": number")}) => `${{request.url.split("?")[0]}}?page=${{p}}&limit=${{limit}}&sort=${{sort}}&order=${{order}}`;',
                 "return {",
-                "  data: rows,",
+                f"  data: rows.map({one}Public),",
                 "  meta: { page, limit, total },",
                 "  links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },",
                 "};",
@@ -401,7 +481,7 @@ def endpoint_code(
             [
                 "const row = await store.findById(request.params.id);",
                 f"if (row === null) {not_found}",
-                "return { data: row };",
+                f"return {{ data: {one}Public(row) }};",
             ],
         )
     if "create" in ops:
@@ -409,9 +489,18 @@ def endpoint_code(
             "post",
             "/",
             f"{{ body: {up}_BODY }}",
-            "{ Body: Record<string, unknown> }",
+            f"{{ Body: {new_body} }}",
             [
-                "return reply.code(201).send({ data: await store.create(request.body) });",
+                *(
+                    [
+                        "const { password, ...fields } = request.body;",
+                        f"const row = await store.create({{ ...fields, {pw.name}: await {one}HashPassword(password) }});",
+                    ]
+                    if pw is not None and pw.required
+                    else ["const row = await store.create(request.body);"]
+                ),
+                f'reply.header("Location", `${{request.url.split("?")[0].replace(/\\/$/, "")}}/${{row.{idc.name}}}`);',
+                f"return reply.code(201).send({{ data: {one}Public(row) }});",
             ],
         )
     for op, method, schema in (
@@ -423,11 +512,19 @@ def endpoint_code(
                 method,
                 "/:id",
                 f"{{ params: {up}_PARAMS, body: {schema} }}",
-                f"{{ Params: {ent}Params; Body: Record<string, unknown> }}",
+                f"{{ Params: {ent}Params; Body: {changes_body} }}",
                 [
-                    "const row = await store.update(request.params.id, request.body);",
+                    *(
+                        [
+                            "const { password, ...fields } = request.body;",
+                            f"const changes{T(f': {ent}Changes')} = password === undefined ? fields : {{ ...fields, {pw.name}: await {one}HashPassword(password) }};",
+                            "const row = await store.update(request.params.id, changes);",
+                        ]
+                        if pw is not None
+                        else ["const row = await store.update(request.params.id, request.body);"]
+                    ),
                     f"if (row === null) {not_found}",
-                    "return { data: row };",
+                    f"return {{ data: {one}Public(row) }};",
                 ],
             )
     if "delete" in ops:

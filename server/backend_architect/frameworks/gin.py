@@ -11,6 +11,7 @@ from ..lang import go as golang
 from ..lang import named_args
 from ..lang import indent_at, line_start
 from .kit.schemas import camel, model_name, unique_name
+from .kit import go_crud
 from .kit.endpoint_code import go_body_and_store, go_file
 from ..lang import naming
 from .base import Generated
@@ -28,6 +29,7 @@ class Gin(GoRouter):
     validation_idiom = '`binding:"required"` struct tags'
     tag_key = "binding"
     struct_tag_fix = True
+    template_samples = {"package": "handlers", "jwt_import": "github.com/golang-jwt/jwt/v5"}
     checks_form_reads = True
     form_idiom = 'a struct with `binding:"required"` tags and c.ShouldBind'
     limiter = "per-IP (golang.org/x/time/rate)"
@@ -119,13 +121,44 @@ class Gin(GoRouter):
     def auth_system(self, doc):
         return Generated(
             "auth.go",
-            self.template("auth.go", package=golang.package_name(doc.text)),
-            library="golang-jwt (go get github.com/golang-jwt/jwt/v5)",
+            self.template(
+                "auth.go",
+                package=golang.package_name(doc.text),
+                jwt_import=go_crud.jwt_import(doc.path),
+            ),
+            library=f"golang-jwt (go get {go_crud.jwt_import(doc.path)})",
             usage='r.GET(path, AuthRequired(), handler) / AuthRequired("admin")',
         )
 
     def endpoint_file(self, table, ops, base, language, package):
-        return go_file(endpoint_code, table, ops, base, package)
+        return go_file(
+            lambda t, o, b: go_crud.go_handlers(t, o, b, GIN_IDIOMS), table, ops, base, package
+        )
+
+    def endpoint_placed(self, text, path, root, stem):
+        return go_crud.place(text, root)
+
+
+GIN_IDIOMS = go_crud.Idioms(
+    imports=("github.com/gin-gonic/gin",),
+    handler="func(c *gin.Context)",
+    ctx="c.Request.Context()",
+    param='c.Param("{name}")',
+    query='c.DefaultQuery("{name}", "{default}")',
+    body="c.Request.Body",
+    path="c.Request.URL.Path",
+    method="c.Request.Method",
+    set_header="c.Header({name}, {value})",
+    reply="c.JSON({status}, {value})\x00return",
+    no_content="c.Status(http.StatusNoContent)",
+    mount=[
+        "// Register{res}Routes mounts the {table} endpoints on r.",
+        "func Register{res}Routes(r gin.IRouter, store {ent}Store) {{",
+        '\tg := r.Group("{base}")',
+    ],
+    route='g.{method}("{path}", {fn}',
+    id_path="/:id",
+)
 
 
 def endpoint_code(
