@@ -28,6 +28,12 @@ demo: compile
 test: compile
 	$(BIN)/python -m pytest -q
 
+# ruff (lint and format) and mypy over the package
+lint: $(STAMP)
+	$(BIN)/ruff check server/
+	$(BIN)/ruff format --check server/
+	$(BIN)/mypy
+
 # The SARIF 2.1.0 JSON schema for the SARIF output test, taken from an npm package.
 sarif-schema:
 	@mkdir -p .cache

@@ -20,7 +20,7 @@ DOCS = ROOT / "README.md"
 EDITORS = ROOT / "editors"
 MARKED_BLOCK = re.compile(r"<!-- file: (?P<path>[^ ]+) -->\n```[\w-]*\n(?P<body>.*?)```\n", re.S)
 SERVER_COMMAND = ["backend-architect", "serve"]
-LANGUAGES = {"sql", "python", "typescript", "tsx", "javascript", "go"}
+LANGUAGES = {"sql", "python", "typescript", "tsx", "javascript", "go", "rust"}
 
 
 def _marked_blocks(path: Path) -> dict[str, str]:
@@ -72,7 +72,7 @@ def test_sublime_lsp_settings():
     assert client["command"] == SERVER_COMMAND and client["enabled"] is True
     assert from_mapping(client["initializationOptions"], source="sublime")[1] == []
     scopes = {s.strip() for s in client["selector"].split("|")}
-    assert {"source.sql", "source.python", "source.ts", "source.js", "source.go"} <= scopes
+    assert {"source.sql", "source.python", "source.ts", "source.js", "source.go", "source.rust"} <= scopes
 
 
 def test_neovim_and_emacs_snippets_run_the_server_command():

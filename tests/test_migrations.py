@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend_architect.config import Settings, from_mapping
-from backend_architect.core import engine
 from backend_architect.core.document import Document
 from backend_architect.core.engine import fix_document, lint
 
@@ -69,27 +68,28 @@ def test_postgres_version_changes_the_answer():
     assert "MG007" in codes(text, settings=pg10)
 
 
-def test_orm_finder_chains_to_an_existing_finder(monkeypatch):
-    from backend_architect import orm_migrations
-    from backend_architect.core.regions import Region, OffsetMap
+def test_orm_regions_come_with_the_application_code_regions():
+    """For Python and JS/TS, the engine's region finder reads both: the SQL strings of
+    application code and the ORM migration's operations."""
+    from backend_architect.core.engine import Context, region_finder
+    from backend_architect.core.regions import OffsetMap, Region
+    from backend_architect.orm_migrations import with_orm_regions
 
+    text = (FIXTURES / "django/blog/migrations/MG001_add_index.py").read_text()
+    doc = Document(text, path="app/blog/migrations/0002_x.py")
     calls = []
 
     def app_finder(ctx):
-        calls.append(ctx.path)
+        calls.append(ctx.document.path)
         return [Region("SELECT 1", OffsetMap.identity(8), kind="app")]
 
-    monkeypatch.setitem(engine.REGION_FINDERS, "python", app_finder)
-    orm_migrations.register()
-    try:
-        text = (FIXTURES / "django/blog/migrations/MG001_add_index.py").read_text()
-        result = lint(Document(text, path="app/blog/migrations/0002_x.py"))
-        assert calls, "the earlier finder was not called"
-        assert [f.code for f in result.findings if f.code == "MG001"] == ["MG001"]
-        assert any(r.kind == "app" for r in result.regions)
-    finally:
-        monkeypatch.undo()
-        orm_migrations.register()
+    regions = with_orm_regions(app_finder)(Context(doc, Settings()))
+    assert calls == [doc.path]
+    assert any(r.kind == "app" for r in regions) and any(r.kind != "app" for r in regions)
+    # the engine's own finder for Python reads the ORM operation
+    result = lint(doc)
+    assert [f.code for f in result.findings if f.code == "MG001"] == ["MG001"]
+    assert region_finder("python") is not None and region_finder("sql") is None
 
 
 def test_plain_python_files_are_not_migrations():

@@ -47,3 +47,18 @@ def test_lint_honours_the_default():
     doc = Document(VERB_ROUTE, path="app/users.py")
     assert "API001" not in {f.code for f in lint(doc, Settings()).findings}
     assert "API001" in {f.code for f in lint(doc, Settings(select=("API001",))).findings}
+
+
+def test_check_reads_the_schema_exactly_when_a_selected_rule_declares_it():
+    """A rule says it reads the schema (``needs_catalog`` / ``reads_schema``); nothing
+    else needs to know its code."""
+    from backend_architect.cli import _wants_catalog
+    from backend_architect.config import Settings, from_mapping
+    from backend_architect.core.registry import all_rules
+
+    readers = {r.code for r in all_rules() if r.needs_catalog or r.reads_schema}
+    assert {"QO001", "IX001", "SD003"} <= readers and "MG001" not in readers
+    for code, expected in (("QO001", True), ("SD003", True), ("MG001", False)):
+        settings, warnings = from_mapping({"select": [code]}, Settings())
+        assert not warnings
+        assert _wants_catalog(settings) is expected, code

@@ -11,8 +11,10 @@ import pytest
 from lsprotocol import types
 
 from backend_architect.catalog import build_for_paths
-from backend_architect.commands import HANDLERS
-from backend_architect.commands import schema_commands  # noqa: F401
+from backend_architect.commands import run
+from backend_architect.commands.base import Target, Workspace
+from backend_architect.lsp.handlers.command_actions import index_strategy_actions
+from backend_architect.lsp.handlers.commands import execute
 from backend_architect.core.document import Document
 from backend_architect.lsp.handlers.schema_hover import schema_hover
 from backend_architect.lsp.session import Session
@@ -24,9 +26,16 @@ class FakeServer:
     def __init__(self, show_document: bool):
         self.applied = []
         self.shown = []
+        self.messages = []
         window = types.WindowClientCapabilities(show_document=types.ShowDocumentClientCapabilities(support=show_document))
         self.client_capabilities = types.ClientCapabilities(window=window)
         self.workspace = pytypes.SimpleNamespace(get_text_document=lambda uri: None)
+
+    def window_show_message(self, params):
+        self.messages.append(params)
+
+    def window_log_message(self, params):
+        self.messages.append(params)
 
     def workspace_apply_edit(self, params):
         self.applied.append(params)
@@ -91,7 +100,7 @@ def test_index_strategy_writes_one_migration_with_every_missing_index(workspace)
     root, session = workspace
     snap = analyse(session, root / "IX001_queries.sql")
     server = FakeServer(show_document=True)
-    result = HANDLERS["INDEX_STRATEGY"](server, session, [{"uri": snap.document.uri}])
+    result = execute(server, session, "INDEX_STRATEGY", [{"uri": snap.document.uri}])
     assert result["files"] == [str(root / "migrations" / "0003_add_indexes_for_ix001_queries.sql")]
     # posts (user_id) is dropped: posts (user_id, created_at DESC) serves it
     assert result["indexes"] == [
@@ -112,28 +121,47 @@ def test_index_strategy_writes_one_migration_with_every_missing_index(workspace)
     session.catalog = build_for_paths([str(root)], None, use_disk_cache=False)
     snap = analyse(session, root / "IX001_queries.sql")
     assert not [f for f in snap.result.findings if f.code == "IX001"]
-    assert HANDLERS["INDEX_STRATEGY"](server, session, [{"uri": snap.document.uri}])["indexes"] == []
+    assert execute(server, session, "INDEX_STRATEGY", [{"uri": snap.document.uri}])["indexes"] == []
+
+
+def test_index_strategy_is_a_pure_command(workspace):
+    """No server: the request in, the new migration out (nothing written)."""
+    root, session = workspace
+    path = root / "IX001_queries.sql"
+    doc = Document(path.read_text(), path=str(path))
+    ws = Workspace(str(root), session.settings, session.catalog)
+    res = run("INDEX_STRATEGY", Target("INDEX_STRATEGY", ws, doc))
+    target = root / "migrations" / "0003_add_indexes_for_ix001_queries.sql"
+    assert res.data["files"] == [str(target)] and not target.exists()
+    (change,) = res.edit.files
+    assert change.create and change.path == str(target)
+    assert len(pglast.parse_sql(change.text)) == 3
+    assert res.edit.texts() == {str(target): change.text}
 
 
 def test_schema_design_report_with_er_diagram_shown_or_written(workspace):
     root, session = workspace
     server = FakeServer(show_document=True)
-    result = HANDLERS["SCHEMA_DESIGN"](server, session, [])
+    result = execute(server, session, "SCHEMA_DESIGN", [])
     report = Path(result["path"]).read_text()
     assert result["path"] == str(root / ".backend-architect" / "schema-design.md")
     assert "```mermaid\nerDiagram" in report and "users ||--o{ posts : \"user_id\"" in report
-    assert "**IX002** `public.posts`: foreign key (user_id) → public.users has no index" in report
+    # the findings are the rules' own diagnostics of the schema files, word for word
+    migration = analyse(session, root / "migrations" / "0001_init.sql")
+    (ix002,) = [f for f in migration.result.findings if f.code == "IX002"]
+    assert f"- **IX002** {ix002.message} (" in report and result["findings"] == 1
     assert server.shown[0].uri == Path(result["path"]).as_uri() and result["shown"]
     quiet = FakeServer(show_document=False)
-    result = HANDLERS["SCHEMA_DESIGN"](quiet, session, [])
+    result = execute(quiet, session, "SCHEMA_DESIGN", [])
     assert quiet.shown == [] and not result["shown"] and Path(result["path"]).exists()
 
 
 def test_commands_without_a_catalog_explain_why(tmp_path):
     session = Session(root=str(tmp_path))
     server = FakeServer(show_document=True)
-    assert "No schema catalog" in HANDLERS["SCHEMA_DESIGN"](server, session, [])["message"]
-    assert "No schema catalog" in HANDLERS["INDEX_STRATEGY"](server, session, [{"uri": (tmp_path / "q.sql").as_uri()}])["message"]
+    assert "No schema catalog" in execute(server, session, "SCHEMA_DESIGN", [])["message"]
+    (tmp_path / "q.sql").write_text("SELECT id FROM users WHERE email = 'a';\n")
+    assert "No schema catalog" in execute(server, session, "INDEX_STRATEGY", [{"uri": (tmp_path / "q.sql").as_uri()}])["message"]
 
 
 def test_index_strategy_source_action_runs_the_command(workspace):
@@ -143,10 +171,10 @@ def test_index_strategy_source_action_runs_the_command(workspace):
         text_document=types.TextDocumentIdentifier(uri=snap.document.uri),
         range=types.Range(types.Position(0, 0), types.Position(0, 0)),
         context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.Source]))
-    (action,) = schema_commands.source_actions(session, snap, params)
+    (action,) = index_strategy_actions(session, snap, params)
     assert action.kind == "source.backend-architect.indexStrategy" and "3 index(es)" in action.title
     assert action.command.command == "backend-architect.INDEX_STRATEGY"
     assert action.command.arguments == [{"uri": snap.document.uri}]
     quick_only = types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.QuickFix])
-    assert schema_commands.source_actions(session, snap, types.CodeActionParams(
+    assert index_strategy_actions(session, snap, types.CodeActionParams(
         text_document=params.text_document, range=params.range, context=quick_only)) == []

@@ -7,7 +7,7 @@ if not configs.backend_architect then
   configs.backend_architect = {
     default_config = {
       cmd = { "backend-architect", "serve" },
-      filetypes = { "sql", "python", "typescript", "typescriptreact", "javascript", "javascriptreact", "go" },
+      filetypes = { "sql", "python", "typescript", "typescriptreact", "javascript", "javascriptreact", "go", "rust" },
       root_dir = lspconfig.util.root_pattern("backend-architect.toml", "pyproject.toml", "package.json", "go.mod", ".git"),
       single_file_support = true,
       init_options = {

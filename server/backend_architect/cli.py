@@ -7,35 +7,22 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import Settings, from_mapping, settings_for_path
 from .core.document import Document, language_for_path
 from .core.engine import fix_document, lint
-from .core.files import TextStyle, WriteError, decode, write_text
+from .core.files import TextStyle, WriteError, write_text
 from .core.findings import Finding, NewFile
 from .core.registry import all_rules, rule_by_code
+from .core.workspace import SKIP_DIRS, read_source
 
-SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".svn",
-    ".venv",
-    "venv",
-    "env",
-    "node_modules",
-    "__pycache__",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".tox",
-    "dist",
-    "build",
-    ".backend-architect",
-    "vendor",
-    "target",
-}
+if TYPE_CHECKING:
+    from .catalog.model import Catalog
+    from .project.model import FileInfo
+
 SEVERITY_SARIF = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
 
 # exit codes of `check` (as ruff): 0 clean, 1 findings, 2 usage, configuration, write or internal error
@@ -100,38 +87,6 @@ def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
                     yield full
 
 
-def read_source(path: str, settings: Settings) -> tuple[Document | None, TextStyle, str | None]:
-    """(document, the file's style, why it was not read). A CRLF file is analysed with
-    LF line breaks (same lines and columns) and written back with CRLF."""
-    try:
-        size = os.path.getsize(path)
-        if size > settings.max_file_bytes:
-            return (
-                None,
-                TextStyle(),
-                f"larger than {settings.max_file_bytes} bytes (max-file-bytes)",
-            )
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        return None, TextStyle(), f"cannot read: {exc.strerror or exc}"
-    if b"\x00" in raw[:8192]:
-        return None, TextStyle(), "binary file (contains NUL bytes)"
-    try:
-        text, style = decode(raw)
-    except UnicodeDecodeError as exc:
-        return None, TextStyle(), f"not valid UTF-8 (byte {exc.start})"
-    return Document(text, path=path), style, None
-
-
-def read_document(path: str, settings: Settings) -> tuple[Document | None, str | None]:
-    """The file as a document with its own line endings (a UTF-8 BOM dropped)."""
-    doc, style, why = read_source(path, settings)
-    if doc is not None and style.newline != "\n":
-        doc = Document(doc.text.replace("\n", style.newline), path=path)
-    return doc, why
-
-
 def build_catalog_for(paths: list[str], settings: Settings):
     """The workspace schema for these paths (None when no catalog support is installed).
     One folder: its project's own schema files (project model); else every schema file,
@@ -157,10 +112,10 @@ def build_catalog_for(paths: list[str], settings: Settings):
 class _Job:
     path: str
     settings: Settings
-    catalog: object
-    size: int = 0
-    info: object = None  # project.FileInfo
-    catalog_before: object = None  # the schema as of this migration file (a function)
+    catalog: Catalog | None
+    size: int
+    info: FileInfo
+    catalog_before: Callable[[], Any] | None = None  # the schema as of this migration file
     schema_root: str | None = (
         None  # the project whose schema this file is checked against (built lazily)
     )
@@ -250,7 +205,7 @@ def _attach_catalogs(jobs: list[_Job]) -> None:
     has its own disk cache) and, for a migration, the schema as of that migration."""
     from .project.schema import build_catalog, catalog_before
 
-    built: dict[str, object] = {}
+    built: dict[str, Catalog | None] = {}
     for job in jobs:
         if job.schema_root is None:
             continue
@@ -277,8 +232,7 @@ def _wants_catalog(settings: Settings) -> bool:
         known = (
             settings,
             any(
-                settings.rule_enabled(r.code)
-                and (r.needs_catalog or r.code == "QO001" or getattr(r, "reads_catalog", False))
+                settings.rule_enabled(r.code) and (r.needs_catalog or r.reads_schema)
                 for r in all_rules()
             ),
         )
@@ -419,7 +373,7 @@ def check_paths(
     if todo:
         missing = [planned[i] for i in todo]
         _attach_catalogs(missing)
-        for i, rep in zip(todo, _run_jobs(missing, jobs, fix, unsafe_fixes)):
+        for i, rep in zip(todo, _run_jobs(missing, jobs, fix, unsafe_fixes), strict=False):
             reports[i] = rep
             if keys[i] and not rep.problems and not (rep.skipped or "").startswith("cannot read"):
                 cache.put(keys[i], rep)  # a crash or an unreadable file is tried again next time
@@ -455,7 +409,7 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
         except OSError:
             contents.append(None)
     groups: dict[tuple, list[str]] = {}
-    for job, content in zip(planned, contents):
+    for job, content in zip(planned, contents, strict=False):
         groups.setdefault((job.project, job.info.language), []).append(
             f"{os.path.abspath(job.path)}\0{content}"
         )
@@ -483,7 +437,7 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
                     listings[folder] = "-"
             out.append(listings[folder])
             parent = os.path.dirname(folder)
-            if parent == folder or folder == top or not parent.startswith(top):
+            if folder in (parent, top) or not parent.startswith(top):
                 break
             folder = parent
         return "/".join(out)
@@ -494,7 +448,7 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
     from .project.history import history_of
 
     database = bool(os.environ.get("DATABASE_URL"))
-    for job, content in zip(planned, contents):
+    for job, content in zip(planned, contents, strict=False):
         if content is None or database or job.settings.database.url:
             keys.append(None)  # with a database, what is reported depends on the database too
             continue
@@ -558,7 +512,7 @@ def _check_parallel(planned: list[_Job], workers: int, fix: bool, unsafe: bool) 
     import gc
     import multiprocessing
 
-    global _JOBS
+    global _JOBS  # noqa: PLW0603  (forked workers read the jobs by memory, not by pickling)
     _JOBS = planned
     context = multiprocessing.get_context("fork")
     results: list[FileReport | None] = [None] * len(planned)
@@ -601,7 +555,7 @@ def _run_pool(
         futures = [(batch, pool.submit(_check_batch, (batch, fix, unsafe))) for batch in tasks]
         for batch, future in futures:
             try:
-                for i, rep in zip(batch, future.result()):
+                for i, rep in zip(batch, future.result(), strict=False):
                     results[i] = rep
             except BrokenProcessPool:
                 lost.extend(batch)
@@ -784,7 +738,7 @@ def _finding_json(rep: FileReport, f: Finding) -> dict:
     line, col = rep.pos(f.start)
     eline, ecol = rep.pos(f.end)
     rule = rule_by_code(f.code)
-    data = {
+    data: dict[str, Any] = {
         "code": f.code,
         "name": f.name,
         "command": f.command,
@@ -803,8 +757,8 @@ def _finding_json(rep: FileReport, f: Finding) -> dict:
             "edits": [
                 {
                     "content": e.new_text,
-                    "location": dict(zip(("row", "column"), rep.pos(e.start))),
-                    "end_location": dict(zip(("row", "column"), rep.pos(e.end))),
+                    "location": dict(zip(("row", "column"), rep.pos(e.start), strict=False)),
+                    "end_location": dict(zip(("row", "column"), rep.pos(e.end), strict=False)),
                 }
                 for e in f.fix.edits
             ],
@@ -877,7 +831,7 @@ def format_sarif(reports: list[FileReport]) -> str:
         for f in rep.findings:
             line, col = rep.pos(f.start)
             eline, ecol = rep.pos(f.end)
-            res = {
+            res: dict[str, Any] = {
                 "ruleId": f.code,
                 "level": SEVERITY_SARIF[f.severity.value if f.severity else "warning"],
                 "message": {"text": f.message},
@@ -915,6 +869,7 @@ def format_sarif(reports: list[FileReport]) -> str:
                                                     "endColumn",
                                                 ),
                                                 (*rep.pos(e.start), *rep.pos(e.end)),
+                                                strict=False,
                                             )
                                         ),
                                         "insertedContent": {"text": e.new_text},
@@ -1207,9 +1162,6 @@ def cmd_serve(args) -> int:
     return 0
 
 
-EXTRA_COMMANDS: list = []  # (name, help, configure(parser), run(args)) added by other modules
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="backend-architect", description=__doc__)
     parser.add_argument("--version", action="version", version=f"backend-architect {__version__}")
@@ -1296,22 +1248,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     db_cli.configure(sub)
 
-    _load_extra_commands()
-    for name, help_text, configure, run in EXTRA_COMMANDS:
+    from .cli_commands import SUBCOMMANDS
+
+    for name, help_text, configure, run in SUBCOMMANDS:
         p = sub.add_parser(name, help=help_text)
         configure(p)
         p.set_defaults(func=run)
     parser.set_defaults(subparsers=sub.choices)
     return parser
-
-
-def _load_extra_commands() -> None:
-    if EXTRA_COMMANDS:
-        return
-    try:
-        from .commands import cli as commands_cli  # noqa: F401  (registers subcommands)
-    except ImportError:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ command line treats the same messages as errors (exit 2).
 
 from __future__ import annotations
 
+import functools
 import fnmatch
 import os
 import re
@@ -18,7 +19,7 @@ from typing import Any
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore
+    import tomli as tomllib
 
 DIALECTS = (
     "auto",
@@ -145,23 +146,15 @@ class Settings:
         return best[1] if best else default
 
 
-_OFF_BY_DEFAULT: frozenset[str] | None = None
-
-
+@functools.cache  # asked for every rule of every file: computed once
 def _off_by_default() -> frozenset[str]:
-    global _OFF_BY_DEFAULT
-    if _OFF_BY_DEFAULT is None:  # asked for every rule of every file: imported once
-        from .core.registry import off_by_default
+    from .core.registry import off_by_default
 
-        _OFF_BY_DEFAULT = off_by_default()
-    return _OFF_BY_DEFAULT
+    return off_by_default()
 
 
 def _matches(code: str, selectors) -> bool:
-    for sel in selectors:
-        if sel == "ALL" or code.startswith(sel):
-            return True
-    return False
+    return any(sel == "ALL" or code.startswith(sel) for sel in selectors)
 
 
 def _glob_match(rel: str, pattern: str) -> bool:
@@ -197,9 +190,10 @@ def from_mapping(
         return base, [f"{source}: expected a table of settings, got {type(data).__name__}"]
     values: dict[str, Any] = {}
     known = {f.name for f in fields(Settings)}
-    for raw_key, value in data.items():
+    for raw_key, given in data.items():
         key = _snake(str(raw_key))
-        if key == "trace" or key == "interpreter":
+        value = given
+        if key in {"trace", "interpreter"}:
             continue  # client-side settings
         if key not in known or key in ("root", "dialect_paths"):
             warnings.append(f"{source}: unknown setting '{raw_key}'")
@@ -321,12 +315,12 @@ def _convert(key: str, value: Any, default: Any) -> Any:
     if key == "severity":
         if not isinstance(value, dict):
             raise TypeError("expected a table of code -> severity")
-        out = {}
+        severities: dict[str, str] = {}
         for code, sev in value.items():
             if not isinstance(sev, str) or sev.lower() not in SEVERITIES:
                 raise ValueError(f"severity for {code} must be one of {', '.join(SEVERITIES)}")
-            out[str(code)] = sev.lower()
-        return out
+            severities[str(code)] = sev.lower()
+        return severities
     if key in ("max_file_bytes", "cache_max_bytes"):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise TypeError("expected a positive number of bytes")
@@ -362,7 +356,7 @@ def _convert(key: str, value: Any, default: Any) -> Any:
         url = v.get("url", default.url)
         if url is not None and not isinstance(url, str):
             raise TypeError("database.url: expected a string")
-        out = {}
+        out: dict[str, Any] = {}  # milliseconds (int) and switches (bool), checked here
         for name in ("statement_timeout_ms", "lock_timeout_ms"):
             x = v.get(name, getattr(default, name))
             if isinstance(x, bool) or not isinstance(x, int) or x <= 0:

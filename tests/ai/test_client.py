@@ -118,7 +118,7 @@ def test_the_sdk_is_not_imported_by_the_server_modules():
     import subprocess
     import sys
 
-    code = "import sys; import backend_architect.lsp.server, backend_architect.commands as c; c.load_all(); print('anthropic' in sys.modules)"
+    code = "import sys; import backend_architect.lsp.server, backend_architect.commands as c; [c.handler_of(n) for n in c.COMMAND_HANDLERS]; print('anthropic' in sys.modules)"
     from conftest import server_env
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=server_env())

@@ -1,27 +1,22 @@
-"""The command-scoped fix-alls through the real server: the edit sent with
-workspace/applyEdit, and the report of what remains."""
+"""The command-scoped fix-alls: the edit and the report of what remains (as the pure
+command), and through the real server the versioned edit, the stale-version refusal
+and the source actions."""
 
-from pathlib import Path
 
 import pglast
 from lsprotocol import types
 
+from . import pure
 from .lsp_helpers import apply_workspace_edit, copy_project, open_file, record_edits, run, start
 
 
-async def test_migration_fix_all_applies_safe_fixes_and_reports_the_rest(client, tmp_path):
+def test_migration_fix_all_applies_safe_fixes_and_reports_the_rest(tmp_path):
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
     path = root / "migrations" / "002_orders_indexes.sql"
-    uri = open_file(client, path, "sql")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    result = await run(client, "MIGRATION", uri)
+    result, edit = pure.run(root, "MIGRATION", path)
     assert result["applied"] == 3, result  # MG001, MG004 and MG015
-    assert len(edits) == 1
-    (params,) = edits
-    assert params.edit.document_changes[0].text_document.version == 1
-    fixed = apply_workspace_edit(params.edit)[str(path)]
+    assert not edit.needs_confirmation  # safe fixes only
+    fixed = edit.texts()[str(path)]
     assert "CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id)" in fixed
     assert "NOT VALID" in fixed and "VALIDATE CONSTRAINT orders_total_positive" in fixed
     assert fixed.startswith("SET lock_timeout = '5s';\n")
@@ -30,18 +25,14 @@ async def test_migration_fix_all_applies_safe_fixes_and_reports_the_rest(client,
     assert "applied 3 fixes" in result["message"]
 
 
-async def test_query_optimize_fix_all_reports_findings_without_a_safe_fix(client, tmp_path):
+def test_query_optimize_fix_all_reports_findings_without_a_safe_fix(tmp_path):
     root = copy_project("shop", tmp_path)
     (root / "backend-architect.toml").write_text('extend-select = ["QO001", "QO004"]\n')  # off by default
-    edits = record_edits(client)
-    await start(client, root)
-    uri = open_file(client, root / "db" / "reports.sql", "sql")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    result = await run(client, "QUERY_OPTIMIZE", uri)
+    result, edit = pure.run(root, "QUERY_OPTIMIZE", root / "db" / "reports.sql")
     codes = sorted(r["code"] for r in result["remaining"])
     assert codes == ["QO004"], result  # QO001 is fixed: the catalog knows the columns of orders
-    assert result["applied"] == 1 and len(edits) == 1
-    fixed = apply_workspace_edit(edits[0].edit)[str(root / "db" / "reports.sql")]
+    assert result["applied"] == 1 and edit is not None
+    fixed = edit.texts()[str(root / "db" / "reports.sql")]
     assert "SELECT *" not in fixed
     assert "line 2 QO004" in result["message"]
 
@@ -101,3 +92,88 @@ async def test_ai_variant_without_a_key_says_how_to_enable_it(client, tmp_path):
         types.ExecuteCommandParams(command="backend-architect.QUERY_OPTIMIZE.ai", arguments=[{"uri": uri, "version": 1}])
     )
     assert result["message"] == "QUERY_OPTIMIZE (ask Claude): AI is off; set ANTHROPIC_API_KEY in the environment the server runs in."
+
+
+def _caps(annotations: bool) -> types.ClientCapabilities:
+    return types.ClientCapabilities(
+        workspace=types.WorkspaceClientCapabilities(
+            apply_edit=True,
+            workspace_edit=types.WorkspaceEditClientCapabilities(
+                document_changes=True,
+                change_annotation_support=(
+                    types.ChangeAnnotationsSupportOptions(groups_on_label=True) if annotations else None
+                ),
+            ),
+        ),
+    )
+
+
+UNVALIDATED = (
+    "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+    '@app.post("/carts")\nasync def create_cart(payload: dict):\n'
+    '    return {"count": len(payload["items"]), "owner": payload["owner"]}\n'
+)
+
+
+async def test_input_validation_applies_unsafe_fixes_as_a_preview(client, tmp_path):
+    """Invoked explicitly, INPUT_VALIDATION applies its (unsafe) fixes in an edit the
+    client must confirm: every text edit carries an annotation needing confirmation."""
+    root = tmp_path / "api"
+    root.mkdir()
+    path = root / "main.py"
+    path.write_text(UNVALIDATED)
+    edits = record_edits(client)
+    await start(client, root, capabilities=_caps(annotations=True))
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await run(client, "INPUT_VALIDATION", uri)
+    assert result["applied"] >= 1 and result["needs_confirmation"] is True, result
+    (params,) = edits
+    (annotation,) = params.edit.change_annotations.values()
+    assert annotation.needs_confirmation is True
+    changes = params.edit.document_changes[0].edits
+    assert changes and all(isinstance(e, types.AnnotatedTextEdit) for e in changes)
+    fixed = apply_workspace_edit(params.edit)[str(path)]
+    assert "class CreateCartBody(BaseModel):" in fixed and "items: list[Any]" in fixed
+    compile(fixed, "main.py", "exec")
+
+
+async def test_input_validation_without_annotation_support_applies_safe_fixes_only(client, tmp_path):
+    root = tmp_path / "api"
+    root.mkdir()
+    path = root / "main.py"
+    path.write_text(UNVALIDATED)
+    edits = record_edits(client)
+    await start(client, root, capabilities=_caps(annotations=False))
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await run(client, "INPUT_VALIDATION", uri)
+    assert result["applied"] == 0 and not edits
+    assert [r["code"] for r in result["remaining"]] == ["IV001"]
+
+
+LOGIN = (
+    "from flask import Flask, request\n\napp = Flask(__name__)\n\n\n"
+    '@app.post("/login")\ndef login():\n    return {"user": request.get_json()["user"]}\n'
+)
+
+
+async def test_rate_limiting_adds_the_limiter_to_the_manifest(client, tmp_path):
+    """The limiter the fix brings in is declared in the project's manifest, in the same
+    previewed edit."""
+    root = tmp_path / "api"
+    root.mkdir()
+    (root / "requirements.txt").write_text("flask>=3\n")
+    path = root / "app.py"
+    path.write_text(LOGIN)
+    edits = record_edits(client)
+    await start(client, root, capabilities=_caps(annotations=True))
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await run(client, "RATE_LIMITING", uri)
+    assert result["applied"] >= 1, result
+    (params,) = edits
+    files = apply_workspace_edit(params.edit)
+    assert files[str(root / "requirements.txt")] == "flask>=3\nflask-limiter\n"
+    assert "@limiter.limit(" in files[str(path)]
+    compile(files[str(path)], "app.py", "exec")

@@ -13,7 +13,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from backend_architect.commands import endpoint, repository, scaffold_templates as tpl
+from backend_architect import frameworks
+from backend_architect.commands import endpoint, repository
+from backend_architect.frameworks.base import read_template
 from backend_architect.commands.service import express_handler_at, extract_express, extract_python, handler_at
 from backend_architect.commands.tables import tables_in_sql
 from backend_architect.core.document import Document, apply_edits
@@ -61,19 +63,24 @@ REPOSITORIES = [
     ("go_repo_pgx/orders_repository.go", lambda t: repository.go_repository(t, "pgx")),
 ]
 
+def _tpl(framework: str, name: str) -> str:
+    fw = frameworks.by_name(framework)
+    return fw.template(name, **{**fw.template_samples, "package": "handlers"})
+
+
 SCAFFOLDS = [  # MIDDLEWARE and AUTH_SYSTEM output
-    ("py_fastapi/middleware.py", tpl.FASTAPI_MIDDLEWARE),
-    ("py_flask/middleware.py", tpl.FLASK_MIDDLEWARE),
-    ("py_django/middleware.py", tpl.DJANGO_MIDDLEWARE),
-    ("ts_express/middleware.ts", tpl.EXPRESS_MIDDLEWARE_TS),
-    ("ts_nest/middleware.ts", tpl.NESTJS_MIDDLEWARE_TS),
-    ("ts_fastify/middleware.ts", tpl.FASTIFY_MIDDLEWARE_TS),
-    ("go_gin/middleware.go", tpl.GIN_MIDDLEWARE.replace("{package}", "handlers")),
-    ("go_echo/middleware.go", tpl.ECHO_MIDDLEWARE.replace("{package}", "handlers")),
-    ("py_fastapi/auth.py", tpl.PY_AUTH + tpl.FASTAPI_AUTH_DEPS),
-    ("py_flask/auth.py", tpl.PY_AUTH + tpl.FLASK_AUTH_DEPS),
-    ("ts_express/auth.ts", tpl.EXPRESS_AUTH_TS),
-    ("go_gin/auth.go", tpl.GIN_AUTH.replace("{package}", "handlers")),
+    ("py_fastapi/middleware.py", _tpl("fastapi", "middleware.py")),
+    ("py_flask/middleware.py", _tpl("flask", "middleware.py")),
+    ("py_django/middleware.py", _tpl("django", "middleware.py")),
+    ("ts_express/middleware.ts", _tpl("express", "middleware.ts")),
+    ("ts_nest/middleware.ts", _tpl("nestjs", "middleware.ts")),
+    ("ts_fastify/middleware.ts", _tpl("fastify", "middleware.ts")),
+    ("go_gin/middleware.go", _tpl("gin", "middleware.go")),
+    ("go_echo/middleware.go", _tpl("echo", "middleware.go")),
+    ("py_fastapi/auth.py", read_template("_shared", "jwt_tokens.py") + _tpl("fastapi", "auth_dependencies.py")),
+    ("py_flask/auth.py", read_template("_shared", "jwt_tokens.py") + _tpl("flask", "auth_dependencies.py")),
+    ("ts_express/auth.ts", _tpl("express", "auth.ts")),
+    ("go_gin/auth.go", _tpl("gin", "auth.go")),
 ]
 
 # Handlers with inline logic for SERVICE to move out.

@@ -1,6 +1,6 @@
-"""REPOSITORY, ENDPOINT, SERVICE, MIDDLEWARE and AUTH_SYSTEM through the real server:
-the files they create or edit, that they parse, and for Python that they import
-and behave."""
+"""REPOSITORY, ENDPOINT, SERVICE, MIDDLEWARE and AUTH_SYSTEM as pure functions (no
+server): the files they create or edit, that they parse, and for Python that they
+import and behave. ``test_generators_lsp.py`` runs a few of them through the server."""
 
 import os
 import sqlite3
@@ -11,15 +11,11 @@ from pathlib import Path
 
 import pglast
 import pytest
-from lsprotocol import types
-
+from backend_architect.core.document import Document
 from backend_architect.core.languages import error_count
 
-from .lsp_helpers import apply_workspace_edit, copy_project, open_file, position_of, record_edits, run, start
-
-
-def created_files(edit: types.WorkspaceEdit) -> list[str]:
-    return [c.uri[len("file://"):] for c in edit.document_changes if isinstance(c, types.CreateFile)]
+from .lsp_helpers import copy_project, position_of
+from .pure import created_files, run
 
 
 def sql_strings(text: str) -> list[str]:
@@ -29,24 +25,15 @@ def sql_strings(text: str) -> list[str]:
     return [m.group(2) for m in re.finditer(r"(['`])((?:SELECT|INSERT|DELETE|UPDATE) [^'`$]*?)\1", text)]
 
 
-async def _open_schema(client, root):
-    path = root / "db" / "schema.sql"
-    uri = open_file(client, path, "sql")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    return path, uri
-
-
-async def test_repository_python_dbapi_from_create_table(client, tmp_path):
+def test_repository_python_dbapi_from_create_table(tmp_path):
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
-    path, uri = await _open_schema(client, root)
-    res = await run(client, "REPOSITORY", uri, at=position_of(path.read_text(), "orders ("))
+    path = root / "db" / "schema.sql"
+    res, edit = run(root, "REPOSITORY", path, at=position_of(path.read_text(), "orders ("))
     assert res["table"] == "orders", res
-    (params,) = edits
-    (created,) = created_files(params.edit)
+    (created,) = created_files(edit)
     assert created == str(root / "repositories" / "orders_repository.py")
-    text = apply_workspace_edit(params.edit)[created]
+    assert not os.path.exists(created)  # a pure command writes nothing
+    text = edit.texts()[created]
     assert text == res["text"]
     assert error_count(text, "python") == 0
     # columns match the table; a method per unique key; the writable columns exclude serial and now() defaults
@@ -55,12 +42,13 @@ async def test_repository_python_dbapi_from_create_table(client, tmp_path):
     assert "def find_by_user_id_and_number(self, user_id: int, number: str)" in text
     for name in ("def find_by_id(", "def find_all(", "def create(", "def update(", "def delete("):
         assert name in text
-    assert "status: str = 'new'" in text
+    # create writes only the columns given: the others take the table's own defaults
+    assert "REQUIRED = ('user_id', 'number', 'total_cents')" in text
     for sql in sql_strings(text):
         pglast.parse_sql(sql.replace("%s", "$1"))
 
 
-async def test_repository_python_runs_against_sqlite(client, tmp_path):
+def test_repository_python_runs_against_sqlite(tmp_path):
     """The sqlite3 style of the Python repository, executed for real."""
     root = tmp_path / "tags"
     (root / "db").mkdir(parents=True)
@@ -68,12 +56,9 @@ async def test_repository_python_runs_against_sqlite(client, tmp_path):
         "CREATE TABLE tags (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL UNIQUE, color text, weight integer NOT NULL DEFAULT 1);\n"
     )
     (root / "app.py").write_text("import sqlite3\n\nconn = sqlite3.connect(':memory:')\n")
-    edits = record_edits(client)
-    await start(client, root)
-    uri = open_file(client, root / "db" / "schema.sql", "sql")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "REPOSITORY", uri, at={"line": 0, "character": 14})
-    text = apply_workspace_edit(edits[0].edit)[res["path"]]
+    uri = root / "db" / "schema.sql"
+    res, edit = run(root, "REPOSITORY", uri, at={"line": 0, "character": 14})
+    text = edit.texts()[res["path"]]
     namespace: dict = {}
     exec(compile(text, res["path"], "exec"), namespace)
     conn = sqlite3.connect(":memory:")
@@ -104,7 +89,7 @@ async def test_repository_python_runs_against_sqlite(client, tmp_path):
         ('package main\n\nimport "github.com/jackc/pgx/v5/pgxpool"\n\nvar pool *pgxpool.Pool\n', "go", "internal/repository/users_repository.go", "go", ["db *pgxpool.Pool", "pgx.ErrNoRows", "res.RowsAffected() > 0"]),
     ],
 )
-async def test_repository_follows_the_project_language_and_client(client, tmp_path, marker, language, expected_file, parse_as, needles):
+def test_repository_follows_the_project_language_and_client(tmp_path, marker, language, expected_file, parse_as, needles):
     root = copy_project("shop", tmp_path)
     # make the project a TypeScript / Go / SQLAlchemy one
     for py in (root / "app").glob("*.py"):
@@ -114,56 +99,44 @@ async def test_repository_follows_the_project_language_and_client(client, tmp_pa
     target = root / ("src" if language == "typescript" else ".") / f"main.{ext}"
     target.parent.mkdir(exist_ok=True)
     target.write_text(marker)
-    edits = record_edits(client)
-    await start(client, root)
-    path, uri = await _open_schema(client, root)
-    res = await run(client, "REPOSITORY", uri, at=position_of(path.read_text(), "users ("))
-    created = created_files(edits[0].edit)
+    path = root / "db" / "schema.sql"
+    res, edit = run(root, "REPOSITORY", path, at=position_of(path.read_text(), "users ("))
+    created = created_files(edit)
     assert created == [str(root / expected_file)], res
-    text = apply_workspace_edit(edits[0].edit)[created[0]]
+    text = edit.texts()[created[0]]
     assert error_count(text, parse_as) == 0
     for n in needles:
         assert n in text, n
 
 
-async def test_repository_on_a_selected_table_name_outside_sql(client, tmp_path):
+def test_repository_on_a_selected_table_name_outside_sql(tmp_path):
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
     path = root / "app" / "db.py"
-    uri = open_file(client, path, "python")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command="backend-architect.REPOSITORY", arguments=[{"uri": uri, "version": 1, "table": "users"}])
-    )
-    assert res["table"] == "users" and "find_by_email" in res["text"] and edits
+    uri = path
+    res, edit = run(root, "REPOSITORY", uri, table="users")
+    assert res["table"] == "users" and "find_by_email" in res["text"] and edit is not None
 
 
-async def test_repository_without_a_table_says_what_to_do(client, tmp_path):
+def test_repository_without_a_table_says_what_to_do(tmp_path):
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
-    uri = open_file(client, root / "db" / "reports.sql", "sql")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "REPOSITORY", uri, at={"line": 0, "character": 0})
-    assert "CREATE TABLE" in res["message"] and not edits
+    uri = root / "db" / "reports.sql"
+    res, edit = run(root, "REPOSITORY", uri, at={"line": 0, "character": 0})
+    assert "CREATE TABLE" in res["message"] and edit is None
 
 
 def _import_generated(module_path: Path, code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=module_path.parent, capture_output=True, text=True, timeout=60)
 
 
-async def test_endpoint_fastapi_module_imports_and_serves_the_conventions(client, tmp_path):
+def test_endpoint_fastapi_module_imports_and_serves_the_conventions(tmp_path):
     pytest.importorskip("fastapi")
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
-    path, uri = await _open_schema(client, root)
-    res = await run(client, "ENDPOINT", uri, at=position_of(path.read_text(), "users ("))
+    path = root / "db" / "schema.sql"
+    res, edit = run(root, "ENDPOINT", path, at=position_of(path.read_text(), "users ("))
     assert res["framework"] == "fastapi"
-    created = created_files(edits[0].edit)
+    created = created_files(edit)
     assert created == [str(root / "routes" / "users.py")]
-    text = apply_workspace_edit(edits[0].edit)[created[0]]
+    text = edit.texts()[created[0]]
     assert error_count(text, "python") == 0
     out = root / "routes" / "users.py"
     out.parent.mkdir()
@@ -205,17 +178,14 @@ async def test_endpoint_fastapi_module_imports_and_serves_the_conventions(client
     assert '{"error": {"code": code, "message": message, "details": details or []}}' in text
 
 
-async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file(client, tmp_path):
+def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file(tmp_path):
     pytest.importorskip("fastapi")
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
     path = root / "app" / "main.py"
-    uri = open_file(client, path, "python")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "ENDPOINT", uri, at={"line": 0, "character": 0})
+    uri = path
+    res, edit = run(root, "ENDPOINT", uri, at={"line": 0, "character": 0})
     assert "list, replace, update, delete for /users" in res["message"], res
-    text = apply_workspace_edit(edits[0].edit)[str(path)]
+    text = edit.texts()[str(path)]
     assert error_count(text, "python") == 0
     assert text.count('@app.get("/users/{id}")') == 1  # the existing one is kept, not duplicated
     assert '@app.delete("/users/{id}", status_code=204' in text
@@ -233,25 +203,35 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file
 @pytest.mark.parametrize(
     "framework,marker,ext,parse_as,expected,needles",
     [
-        ("flask", "from flask import Flask\napp = Flask(__name__)\n", "py", "python", "routes/users.py", ['@users_bp.post("/")', 'return "", 204', "validate_user("]),
+        ("flask", "from flask import Flask\napp = Flask(__name__)\n", "py", "python", "routes/users.py", ['@users_bp.post("")', 'return "", 204', "validate_user("]),
         ("express", 'import express from "express";\nconst app = express();\n', "ts", "typescript", "src/routes/users.ts", ["res.status(201)", "res.status(204).end()", "links: { self: at(page)"]),
-        ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", 'binding:"required"']),
+        ("gin", 'package main\n\nimport "github.com/gin-gonic/gin"\n\nfunc main() { gin.Default() }\n', "go", "go", "internal/handlers/users.go", ["http.StatusCreated", "http.StatusNoContent", '"is required"', "repository.UserInput"]),
         ("echo", 'package main\n\nimport "github.com/labstack/echo/v4"\n\nfunc main() { echo.New() }\n', "go", "go", "internal/handlers/users.go", [
             'g := e.Group("/users")', 'g.GET("", func(c echo.Context) error {', 'g.GET("/:id"', 'g.POST(""', 'g.PUT("/:id"', 'g.PATCH("/:id"', 'g.DELETE("/:id"',
-            'return c.JSON(http.StatusCreated, echo.Map{"data": row})', "return c.NoContent(http.StatusNoContent)",
-            'Email string `json:"email" validate:"required"`', 'Name *string `json:"name" validate:"omitempty,max=80"`', "limit > 100",
-            '"meta": echo.Map{"page": page, "limit": limit, "total": total}', '"links": echo.Map{"self": at(page), "next": next, "prev": prev}',
-            'echo.Map{"error": echo.Map{"code": code, "message": message, "details": details}}', 'http.StatusNotFound, "NOT_FOUND"',
-            'http.StatusUnprocessableEntity, "VALIDATION_ERROR"', "validator.ValidationErrors",
+            'return c.JSON(http.StatusCreated, map[string]any{"data": row})', "return c.NoContent(http.StatusNoContent)",
+            'bad("email", "is required")', "repository.UserInput", "limit > 100",
+            '"meta": map[string]any{"page": page, "limit": limit, "total": total}', '"links": map[string]any{"self": at(page), "next": next, "prev": prev}',
+            'map[string]any{"error": map[string]any{"code": code, "message": message, "details": details}}', 'http.StatusNotFound, userProblem("NOT_FOUND"',
+            'http.StatusUnprocessableEntity, userProblem("VALIDATION_ERROR"', "http.StatusConflict",
         ]),
         ("fastify", 'import Fastify from "fastify";\nconst app = Fastify({ logger: true });\n', "ts", "typescript", "src/routes/users.ts", [
-            'app.get<{ Querystring: UserListQuery }>("/", { schema: { querystring: USER_LIST_QUERY } }', 'app.post<{ Body: Record<string, unknown> }>("/", { schema: { body: USER_BODY } }',
+            'app.get<{ Querystring: UserListQuery }>("/", { schema: { querystring: USER_LIST_QUERY } }', 'app.post<{ Body: NewUser }>("/", { schema: { body: USER_BODY } }',
             'app.put<', 'app.patch<', 'app.delete<', "reply.code(201).send(", "reply.code(204).send()", 'required: ["email"]',
             'name: { type: ["string", "null"], maxLength: 80 }', "limit: { type: \"integer\", minimum: 1, maximum: 100, default: 20 }",
             "meta: { page, limit, total }", "return reply.code(status).send({ error: { code, message, details } });", '"VALIDATION_ERROR"', '404, "NOT_FOUND"',
         ]),
         ("fastify", 'const fastify = require("fastify");\nconst app = fastify();\n', "js", "javascript", "src/routes/users.js", [
             'app.get("/", { schema: { querystring: USER_LIST_QUERY } }', "reply.code(201).send(", "reply.code(204).send()", "module.exports = { usersRoutes };",
+        ]),
+        ("hono", 'import { Hono } from "hono";\nconst app = new Hono();\n', "ts", "typescript", "src/routes/users.ts", [
+            'app.post("/users", zValidator("json", userSchema, invalid)', "return c.json({ data: row }, 201);", "email: z.string(),",
+            "name: z.string().max(80).nullable().optional(),", "limit: z.coerce.number().int().min(1).max(100).default(20)",
+            "meta: { page, limit, total }", "return { error: { code, message, details } };", '"VALIDATION_ERROR"', '"NOT_FOUND"',
+        ]),
+        ("fiber", 'package main\n\nimport "github.com/gofiber/fiber/v2"\n\nfunc main() { fiber.New() }\n', "go", "go", "internal/handlers/users.go", [
+            'Email string `json:"email" validate:"required"`', 'Name *string `json:"name" validate:"omitempty,max=80"`',
+            "return c.Status(fiber.StatusCreated).JSON(fiber.Map{\"data\": row})", "return c.SendStatus(fiber.StatusNoContent)",
+            'fiber.Map{"error": fiber.Map{"code": code, "message": message, "details": details}}',
         ]),
         ("nestjs", 'import { Module } from "@nestjs/common";\n\n@Module({})\nexport class AppModule {}\n', "ts", "typescript", "src/users/users.controller.ts", [
             '@Controller("users")', "@Get()\n  async list(@Query() query: ListUsersQuery)", '@Get(":id")', "@Post()\n  @HttpCode(201)", '@Put(":id")', '@Patch(":id")',
@@ -261,21 +241,19 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file
         ]),
     ],
 )
-async def test_endpoint_in_other_frameworks(client, tmp_path, framework, marker, ext, parse_as, expected, needles):
+def test_endpoint_in_other_frameworks(tmp_path, framework, marker, ext, parse_as, expected, needles):
     root = copy_project("shop", tmp_path)
     for py in (root / "app").glob("*.py"):
         py.unlink()
     target = root / ("src" if ext in ("ts", "js") else ".") / f"server.{ext}"
     target.parent.mkdir(exist_ok=True)
     target.write_text(marker)
-    edits = record_edits(client)
-    await start(client, root)
-    path, uri = await _open_schema(client, root)
-    res = await run(client, "ENDPOINT", uri, at=position_of(path.read_text(), "users ("))
+    path = root / "db" / "schema.sql"
+    res, edit = run(root, "ENDPOINT", path, at=position_of(path.read_text(), "users ("))
     assert res["framework"] == framework, res
-    created = created_files(edits[0].edit)
+    created = created_files(edit)
     assert created == [str(root / expected)]
-    text = apply_workspace_edit(edits[0].edit)[created[0]]
+    text = edit.texts()[created[0]]
     assert error_count(text, parse_as) == 0
     for n in needles:
         assert n in text, n
@@ -288,7 +266,7 @@ async def test_endpoint_in_other_frameworks(client, tmp_path, framework, marker,
             "import users, flask\n"
             "app = flask.Flask(__name__); app.register_blueprint(users.users_bp)\n"
             "c = app.test_client()\n"
-            "r = c.post('/users/', json={'name': 'x' * 81, 'nope': 1})\n"
+            "r = c.post('/users', json={'name': 'x' * 81, 'nope': 1})\n"
             "print(r.status_code, sorted(d['field'] for d in r.get_json()['error']['details']))\n"
         )
         proc = _import_generated(out, probe)
@@ -296,15 +274,12 @@ async def test_endpoint_in_other_frameworks(client, tmp_path, framework, marker,
         assert proc.stdout.strip() == "422 ['email', 'name', 'nope']"
 
 
-async def test_service_extracts_handler_logic_across_two_files(client, tmp_path):
+def test_service_extracts_handler_logic_across_two_files(tmp_path):
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
     path = root / "app" / "main.py"
-    uri = open_file(client, path, "python")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "SERVICE", uri, at=position_of(path.read_text(), "digest ="))
-    files = apply_workspace_edit(edits[0].edit)
+    uri = path
+    res, edit = run(root, "SERVICE", uri, at=position_of(path.read_text(), "digest ="))
+    files = edit.texts()
     services = root / "app" / "services" / "main_service.py"
     assert set(files) == {str(path), str(services)}
     handler, service = files[str(path)], files[str(services)]
@@ -327,16 +302,13 @@ async def test_service_extracts_handler_logic_across_two_files(client, tmp_path)
     assert proc.stdout.strip() == "a@b.c"
 
 
-async def test_middleware_is_written_and_wired_into_the_fastapi_app(client, tmp_path):
+def test_middleware_is_written_and_wired_into_the_fastapi_app(tmp_path):
     pytest.importorskip("fastapi")
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
     path = root / "app" / "main.py"
-    uri = open_file(client, path, "python")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    await run(client, "MIDDLEWARE", uri)
-    files = apply_workspace_edit(edits[0].edit)
+    uri = path
+    _, edit = run(root, "MIDDLEWARE", uri)
+    files = edit.texts()
     app_text = files[str(path)]
     mw = files[str(root / "app" / "middleware.py")]
     assert "from app.middleware import install_middleware" in app_text
@@ -380,17 +352,14 @@ async def test_middleware_is_written_and_wired_into_the_fastapi_app(client, tmp_
     assert '"request_id": "req-1"' in proc.stderr  # the structured log line carries the request id
 
 
-async def test_auth_system_issues_and_verifies_tokens(client, tmp_path):
+def test_auth_system_issues_and_verifies_tokens(tmp_path):
     jwt = pytest.importorskip("jwt")
     root = copy_project("shop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
     path = root / "app" / "main.py"
-    uri = open_file(client, path, "python")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "AUTH_SYSTEM", uri)
+    uri = path
+    res, edit = run(root, "AUTH_SYSTEM", uri)
     assert "JWT_SECRET" in res["message"]
-    files = apply_workspace_edit(edits[0].edit)
+    files = edit.texts()
     text = files[str(root / "app" / "auth.py")]
     assert error_count(text, "python") == 0
     ns: dict = {}
@@ -412,18 +381,15 @@ async def test_auth_system_issues_and_verifies_tokens(client, tmp_path):
         del os.environ["JWT_SECRET"], os.environ["JWT_REFRESH_SECRET"]
 
 
-async def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_routes(client, tmp_path):
+def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_routes(tmp_path):
     root = copy_project("shop", tmp_path)
     path = root / "src" / "users.controller.ts"
     path.parent.mkdir()
     path.write_text('import { Controller, Get } from "@nestjs/common";\n\n@Controller("users")\nexport class UsersController {\n  @Get()\n  list() {\n    return [];\n  }\n}\n')
-    edits = record_edits(client)
-    await start(client, root)
-    uri = open_file(client, path, "typescript")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "ENDPOINT", uri, at={"line": 0, "character": 0})
+    uri = path
+    res, edit = run(root, "ENDPOINT", uri, at={"line": 0, "character": 0})
     assert "existing NestJS controller is not supported" in res["message"] and "CREATE TABLE" in res["message"], res
-    assert not edits
+    assert edit is None
 
 
 @pytest.mark.parametrize(
@@ -448,6 +414,23 @@ async def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_rout
              'res.setHeader("X-Request-ID", requestId);', 'filter((o) => o && o !== "*")', '"Access-Control-Allow-Credentials", "true"', 'log("info", "request", { request_id: requestId'],
         ),
         (
+            "hono", "src/index.ts", "typescript",
+            'import { Hono } from "hono";\n\nconst app = new Hono();\n\napp.get("/health", (c) => c.json({ ok: true }));\n\nexport default app;\n',
+            "src/middleware.ts",
+            ['import { Hono } from "hono";\nimport { installMiddleware } from "./middleware";\n', "const app = new Hono();\ninstallMiddleware(app);\n"],
+            ['requestId({ headerName: "X-Request-ID" })', "app.onError((err, c) => {", "return { error: { code, message, details } };",
+             'filter((o) => o !== "" && o !== "*")', "cors({ origin: allowed, credentials: true })", 'log("info", "request", {'],
+        ),
+        (
+            "fiber", "main.go", "go",
+            'package main\n\nimport "github.com/gofiber/fiber/v2"\n\nfunc main() {\n\tapp := fiber.New()\n\tapp.Listen(":3000")\n}\n',
+            "middleware.go",
+            ["\tapp := fiber.New()\n\tInstallMiddleware(app)\n"],
+            ["package main", "func InstallMiddleware(app *fiber.App)", 'requestid.New(requestid.Config{Header: "X-Request-ID"})',
+             'origins != "" && origins != "*"', "AllowCredentials: true", "slog.NewJSONHandler",
+             'fiber.Map{"error": fiber.Map{"code": code, "message": message, "details": []fiber.Map{}}}'],
+        ),
+        (
             "echo", "main.go", "go",
             'package main\n\nimport "github.com/labstack/echo/v4"\n\nfunc main() {\n\te := echo.New()\n\te.Logger.Fatal(e.Start(":8080"))\n}\n',
             "middleware.go",
@@ -458,18 +441,15 @@ async def test_endpoint_on_an_existing_nestjs_controller_says_it_cannot_add_rout
         ),
     ],
 )
-async def test_middleware_is_written_and_wired_for_nestjs_fastify_and_echo(client, tmp_path, framework, app_file, language, app_text, mw_file, wired, needles):
+def test_middleware_is_written_and_wired_in_other_frameworks(tmp_path, framework, app_file, language, app_text, mw_file, wired, needles):
     root = tmp_path / "svc"
     path = root / app_file
     path.parent.mkdir(parents=True)
     path.write_text(app_text)
-    edits = record_edits(client)
-    await start(client, root)
-    uri = open_file(client, path, language)
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "MIDDLEWARE", uri)
+    uri = path
+    res, edit = run(root, "MIDDLEWARE", uri)
     assert res["framework"] == framework, res
-    files = apply_workspace_edit(edits[0].edit)
+    files = edit.texts()
     assert set(files) == {str(path), str(root / mw_file)}
     app, mw = files[str(path)], files[str(root / mw_file)]
     for w in wired:
@@ -506,16 +486,13 @@ DJANGO_PROBE = textwrap.dedent(
 )
 
 
-async def test_middleware_is_written_and_listed_in_django_settings(client, tmp_path):
+def test_middleware_is_written_and_listed_in_django_settings(tmp_path):
     root = copy_project("djshop", tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
     path = root / "djshop" / "settings.py"
-    uri = open_file(client, path, "python")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "MIDDLEWARE", uri)
+    uri = path
+    res, edit = run(root, "MIDDLEWARE", uri)
     assert res["framework"] == "django", res
-    files = apply_workspace_edit(edits[0].edit)
+    files = edit.texts()
     settings, mw = files[str(path)], files[str(root / "djshop" / "middleware.py")]
     assert 'MIDDLEWARE = [\n    "djshop.middleware.RequestContextMiddleware",\n    "django.middleware.common.CommonMiddleware",\n]' in settings
     assert error_count(settings, "python") == 0 and error_count(mw, "python") == 0
@@ -540,7 +517,7 @@ async def test_middleware_is_written_and_listed_in_django_settings(client, tmp_p
     assert '"request_id": "req-1"' in proc.stderr
 
 
-async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastify_file(client, tmp_path):
+def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastify_file(tmp_path):
     root = copy_project("shop", tmp_path)
     for py in (root / "app").glob("*.py"):
         py.unlink()
@@ -550,18 +527,15 @@ async def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastify_file
         'import Fastify from "fastify";\n\nconst app = Fastify();\n\n'
         'app.get("/users/:id", async (request, reply) => {\n  return { data: null };\n});\n\napp.listen({ port: 3000 });\n'
     )
-    edits = record_edits(client)
-    await start(client, root)
-    uri = open_file(client, path, "typescript")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "ENDPOINT", uri, at={"line": 0, "character": 0})
+    uri = path
+    res, edit = run(root, "ENDPOINT", uri, at={"line": 0, "character": 0})
     assert "list, create, replace, update, delete for /users (fastify)" in res["message"], res
-    text = apply_workspace_edit(edits[0].edit)[str(path)]
+    text = edit.texts()[str(path)]
     assert error_count(text, "typescript") == 0
     assert text.count('app.get("/users/:id"') == 1 and 'app.get<{ Params: UserParams }>("/users/:id"' not in text  # kept, not duplicated
     assert 'import Fastify from "fastify";\nimport type { FastifyReply } from "fastify";\n' in text
     for needle in ('app.get<{ Querystring: UserListQuery }>("/users", { schema: { querystring: USER_LIST_QUERY } }',
-                   'app.post<{ Body: Record<string, unknown> }>("/users", { schema: { body: USER_BODY } }',
+                   'app.post<{ Body: NewUser }>("/users", { schema: { body: USER_BODY } }',
                    'app.put<', 'app.patch<', 'app.delete<{ Params: UserParams }>("/users/:id"', "reply.code(201)", "reply.code(204)",
                    "export function mountUsersRoutes(store: UserStore) {"):
         assert needle in text, needle
@@ -622,19 +596,17 @@ DJANGO_ENDPOINT_PROBE = textwrap.dedent(
 )
 
 
-async def test_endpoint_django_views_serve_the_conventions(client, tmp_path):
+def test_endpoint_django_views_serve_the_conventions(tmp_path):
     root = copy_project("djshop", tmp_path)
     (root / "db").mkdir()
     (root / "db" / "schema.sql").write_text((Path(__file__).parent.parent / "projects" / "shop" / "db" / "schema.sql").read_text())
-    edits = record_edits(client)
-    await start(client, root)
-    path, uri = await _open_schema(client, root)
-    res = await run(client, "ENDPOINT", uri, at=position_of(path.read_text(), "users ("))
+    path = root / "db" / "schema.sql"
+    res, edit = run(root, "ENDPOINT", path, at=position_of(path.read_text(), "users ("))
     assert res["framework"] == "django", res
-    created = created_files(edits[0].edit)
+    created = created_files(edit)
     out = root / "djshop" / "users_views.py"
     assert created == [str(out)]
-    text = apply_workspace_edit(edits[0].edit)[created[0]]
+    text = edit.texts()[created[0]]
     assert error_count(text, "python") == 0
     assert 'path("users/", users_collection, name="users")' in text
     assert 'path("users/<int:id>/", user_item, name="user")' in text
@@ -647,7 +619,8 @@ async def test_endpoint_django_views_serve_the_conventions(client, tmp_path):
     import json
 
     info = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert info["create"] == {"status": 201, "body": {"data": {"id": 1, "name": "Ann", "role": "member", "email": "a@b.c"}}}
+    # role is a sensitive column: filled by the table's default, never sent back
+    assert info["create"] == {"status": 201, "body": {"data": {"id": 1, "email": "a@b.c", "name": "Ann"}}}
     assert info["invalid"]["status"] == 422
     err = info["invalid"]["body"]["error"]
     assert err["code"] == "VALIDATION_ERROR"
@@ -705,17 +678,14 @@ module.exports = router;
 """
 
 
-async def test_service_extracts_an_express_typescript_handler(client, tmp_path):
+def test_service_extracts_an_express_typescript_handler(tmp_path):
     root = tmp_path / "api"
     (root / "src" / "routes").mkdir(parents=True)
     path = root / "src" / "routes" / "users.ts"
     path.write_text(EXPRESS_TS_ROUTES)
-    edits = record_edits(client)
-    await start(client, root)
-    uri = open_file(client, path, "typescript")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "SERVICE", uri, at=position_of(EXPRESS_TS_ROUTES, "existing ="))
-    files = apply_workspace_edit(edits[0].edit)
+    uri = path
+    res, edit = run(root, "SERVICE", uri, at=position_of(EXPRESS_TS_ROUTES, "existing ="))
+    files = edit.texts()
     services = root / "src" / "services" / "usersService.ts"
     assert set(files) == {str(path), str(services)}, res
     handler, service = files[str(path)], files[str(services)]
@@ -731,7 +701,7 @@ async def test_service_extracts_an_express_typescript_handler(client, tmp_path):
     assert res["services_text"] == service and res["handler_text"] == handler
 
 
-async def test_service_extracts_an_express_javascript_handler_and_it_runs(client, tmp_path):
+def test_service_extracts_an_express_javascript_handler_and_it_runs(tmp_path):
     root = tmp_path / "api"
     (root / "routes").mkdir(parents=True)
     path = root / "routes" / "users.js"
@@ -740,12 +710,9 @@ async def test_service_extracts_an_express_javascript_handler_and_it_runs(client
     services.parent.mkdir()
     existing = 'const db = require("../db");\n\nasync function ping() {\n  return db.log.length;\n}\n\nmodule.exports.ping = ping;\n'
     services.write_text(existing)
-    edits = record_edits(client)
-    await start(client, root)
-    uri = open_file(client, path, "javascript")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "SERVICE", uri, at=position_of(EXPRESS_JS_ROUTES, "db.remove"))
-    files = apply_workspace_edit(edits[0].edit)
+    uri = path
+    res, edit = run(root, "SERVICE", uri, at=position_of(EXPRESS_JS_ROUTES, "db.remove"))
+    files = edit.texts()
     assert set(files) == {str(path), str(services)}, res
     handler, service = files[str(path)], files[str(services)]
     assert error_count(handler, "javascript") == 0 and error_count(service, "javascript") == 0
@@ -783,3 +750,30 @@ async def test_service_extracts_an_express_javascript_handler_and_it_runs(client
     proc = subprocess.run(["node", "-e", probe], cwd=root, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"code": 204, "ended": True, "log": ["deleted a@b.c"], "left": 0}
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_service_follows_the_documents_own_line_breaks(tmp_path, newline):
+    """Tree-sitter counts rows by \\n only; the moved lines are found by the document's
+    own line breaks, so a file with lone \\r (or CRLF) gives the same result as with \\n."""
+    results = {}
+    for i, nl in enumerate(("\n", newline)):
+        root = tmp_path / f"api{i}"
+        (root / "routes").mkdir(parents=True)
+        path = root / "routes" / "users.js"
+        text = EXPRESS_JS_ROUTES.replace("\n", nl)
+        path.write_bytes(text.encode())
+        doc = Document(text)
+        line, col = doc.offset_to_position(doc.offset_of_char(text.index("db.remove")))
+        res, edit = run(root, "SERVICE", path, at={"line": line, "character": col})
+        assert edit is not None, res
+        texts = edit.texts()
+        assert error_count(texts[str(path)], "javascript") == 0
+        results[nl] = {
+            os.path.relpath(p, root): t.replace("\r\n", "\n").replace("\r", "\n")
+            for p, t in texts.items()
+        }
+    assert results["\n"] == results[newline]
+    assert "  await usersService.deleteUser(id);\n  res.status(204).end();" in results[newline][
+        os.path.join("routes", "users.js")
+    ]

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from lsprotocol import types
 
 from conftest import server_env
 
@@ -21,7 +20,8 @@ from backend_architect.commands.openapi import build_openapi, dump
 from backend_architect.core.document import Document
 from backend_architect.core.languages import error_count
 
-from .lsp_helpers import apply_workspace_edit, copy_project, open_file, position_of, record_edits, run, start
+from . import pure
+from .lsp_helpers import copy_project, position_of, run, start
 
 
 
@@ -127,22 +127,22 @@ async def test_design_api_writes_a_valid_openapi_document(client, tmp_path):
     validator.validate(json.loads(proc.stdout))
 
 
-async def test_authz_design_flags_unprotected_routes_and_scaffolds_a_permission_map(client, tmp_path):
+def test_authz_design_flags_unprotected_routes_and_scaffolds_a_permission_map(tmp_path):
     root = _route_project(tmp_path)
-    edits = record_edits(client)
-    await start(client, root)
-    res = await run(client, "AUTHZ_DESIGN")
+    out = pure.result(root, "AUTHZ_DESIGN")
+    res = out.data
     assert "DELETE /orders/{id}" in res["unprotected"]
     assert "GET /health" not in res["unprotected"]
     assert not any(u.startswith("GET /admin") for u in res["unprotected"])
-    md = Path(res["report"]).read_text()
+    md = pure.report_text(out, "authz-design.md")
+    assert res["report"].endswith("authz-design.md") and not Path(res["report"]).exists()
     assert "object access by id without a guard" in md
-    files = apply_workspace_edit(edits[0].edit)
+    files = out.edit.texts()
     (perm,) = [t for p, t in files.items() if p.endswith("permissions.py")]
     assert error_count(perm, "python") == 0 and "'orders': {" in perm
 
 
-async def test_microservice_boundaries_from_table_usage(client, tmp_path):
+def test_microservice_boundaries_from_table_usage(tmp_path):
     root = copy_project("shop", tmp_path)
     for mod, text in {
         "accounts/users_repo.py": 'SQL_CREATE = "INSERT INTO users (email) VALUES (%s)"\nSQL_GET = "SELECT id, email FROM users WHERE id = %s"\n',
@@ -150,17 +150,16 @@ async def test_microservice_boundaries_from_table_usage(client, tmp_path):
     }.items():
         (root / mod).parent.mkdir(exist_ok=True)
         (root / mod).write_text(text)
-    await start(client, root)
-    res = await run(client, "MICROSERVICE")
+    out = pure.result(root, "MICROSERVICE")
+    res = out.data
     assert res["services"] == {"accounts": ["users"], "billing": ["orders"]}
     assert res["crossing"] == 1 and res["crossing_fks"] == 1
-    md = Path(res["report"]).read_text()
+    md = pure.report_text(out, "/.backend-architect/microservice.md")
     assert "| billing | read | `users` | accounts | 1 |" in md
     assert "`orders(user_id)` in billing → `users(id)` in accounts" in md
-    assert client.shown_documents[-1].uri.endswith("/.backend-architect/microservice.md")
 
 
-async def test_event_system_moves_the_selected_slow_call_to_a_job_queue(client, tmp_path):
+def test_event_system_moves_the_selected_slow_call_to_a_job_queue(tmp_path):
     root = copy_project("shop", tmp_path)
     path = root / "app" / "signup.py"
     path.write_text(
@@ -181,13 +180,10 @@ async def test_event_system_moves_the_selected_slow_call_to_a_job_queue(client, 
         ).lstrip()
     )
     (root / "app" / "mail.py").write_text("SENT = []\n\n\ndef send_email(to, subject):\n    SENT.append((to, subject))\n")
-    edits = record_edits(client)
-    await start(client, root)
-    uri = open_file(client, path, "python")
-    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    res = await run(client, "EVENT_SYSTEM", uri, at=position_of(path.read_text(), "send_email(body"))
+    res, edit = pure.run(root, "EVENT_SYSTEM", path, at=position_of(path.read_text(), "send_email(body"))
     assert res["moved"] == "send_email", res
-    files = apply_workspace_edit(edits[0].edit)
+    assert edit.needs_confirmation  # it rewrites the handler: the editor asks first
+    files = edit.texts()
     handler = files[str(path)]
     assert 'enqueue(send_email, body["email"], subject="Welcome")' in handler
     assert "from app.jobs import enqueue" in handler

@@ -59,7 +59,7 @@ import {
 
 const CLIENT_ID = 'backendArchitect'; // also the prefix of `backendArchitect.trace.server`
 const CLIENT_NAME = 'Backend Architect';
-const LANGUAGES = ['sql', 'python', 'typescript', 'javascript', 'go'];
+const LANGUAGES = ['sql', 'python', 'typescript', 'javascript', 'go', 'rust'];
 const OPEN_SETTINGS = 'Open settings';
 const SHOW_OUTPUT = 'Show output';
 

@@ -3,6 +3,7 @@ clear messages for every failure. The SDK is imported here and only here."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 
@@ -89,10 +90,8 @@ def ask(
         cancel.set()
         live = holder.get("stream")
         if live is not None:
-            try:
+            with contextlib.suppress(Exception):
                 live.close()
-            except Exception:
-                pass
 
     timer = threading.Timer(ai.timeout, expire)
     timer.daemon = True

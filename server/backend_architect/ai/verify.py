@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ..core.document import Document, apply_edits, language_for_path, split_lines
 from ..core.findings import Edit
+from ..lang import APP_LANGUAGES
 
 
 @dataclass
@@ -25,7 +26,7 @@ def parse_errors(text: str, language: str | None) -> int:
         from ..core.sql import split_statements
 
         return sum(1 for s in split_statements(region_for_sql_document(text)) if s.error)
-    if language in ("python", "javascript", "typescript", "tsx", "go"):
+    if language in APP_LANGUAGES:
         from ..core.languages import error_count
 
         return error_count(text, language)

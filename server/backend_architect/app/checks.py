@@ -9,11 +9,10 @@ import tree_sitter as ts
 
 from ..core import languages
 from ..core.bounded import MB, byte_lru_cache
-from ..core.findings import Edit
-from .routes import Analysis, Handler, analyse, text
+from .. import frameworks
+from ..lang import text
+from .routes import Analysis, Handler, analyse
 
-APP_LANGUAGES = ("python", "javascript", "typescript", "tsx", "go")
-JS_LANGUAGES = ("javascript", "typescript", "tsx")
 
 # Routes whose whole purpose is authentication (they cannot require it).
 AUTH_ROUTE_RE = re.compile(
@@ -84,115 +83,6 @@ def skip_tests(path: str) -> bool:
     return is_test_path(path) and not is_fixture_path(path)
 
 
-def line_start(data: bytes, offset: int) -> int:
-    return data.rfind(b"\n", 0, offset) + 1
-
-
-def indent_at(data: bytes, offset: int) -> str:
-    s = line_start(data, offset)
-    m = re.match(rb"[ \t]*", data[s:offset])
-    return m.group(0).decode()
-
-
-# -- imports ------------------------------------------------------------------------------
-
-
-def python_import(data: bytes, tree: ts.Tree, line: str) -> Edit | None:
-    """An edit adding ``line`` after the module's top-level imports (None when present)."""
-    if line.encode() in data:
-        return None
-    last = None
-    for stmt in tree.root_node.named_children:
-        if stmt.type in ("import_statement", "import_from_statement", "future_import_statement"):
-            last = stmt
-        elif last is not None or stmt.type not in ("expression_statement", "comment"):
-            if (
-                last is None
-                and stmt.type == "expression_statement"
-                and stmt.named_children
-                and stmt.named_children[0].type == "string"
-            ):
-                continue  # module docstring
-            break
-    if last is None:
-        return Edit(0, 0, line + "\n")
-    return Edit(last.end_byte, last.end_byte, "\n" + line)
-
-
-def js_import(data: bytes, tree: ts.Tree, esm_line: str, cjs_line: str) -> Edit | None:
-    uses_require = b"require(" in data and not re.search(rb"^[^\S\n]*import\s", data, re.M)
-    line = cjs_line if uses_require else esm_line
-    module = re.search(r"['\"]([^'\"]+)['\"]", line).group(1)
-    if re.search(rb"""['"]""" + re.escape(module.encode()) + rb"""['"]""", data):
-        return None
-    last = None
-    for stmt in tree.root_node.named_children:
-        if (
-            stmt.type == "import_statement"
-            or stmt.type in ("lexical_declaration", "variable_declaration")
-            and b"require(" in data[stmt.start_byte : stmt.end_byte]
-        ):
-            last = stmt
-        elif stmt.type in ("comment", "expression_statement") and last is None:
-            continue
-        else:
-            break
-    if last is None:
-        return Edit(0, 0, line + "\n")
-    return Edit(last.end_byte, last.end_byte, "\n" + line)
-
-
-def js_import_names(data: bytes, tree: ts.Tree, module: str, names: list[str]) -> Edit | None:
-    """``import { a, b } from "module"``: adds missing names to an existing import or a new one."""
-    m = re.search(
-        rb"import\s*\{([^}]*)\}\s*from\s*['\"]" + re.escape(module.encode()) + rb"['\"]", data
-    )
-    if m:
-        have = {n.strip() for n in m.group(1).decode().split(",") if n.strip()}
-        missing = [n for n in names if n not in have]
-        if not missing:
-            return None
-        inner = m.group(1).decode().rstrip()
-        sep = ", " if inner.strip() else " "
-        at = m.start(1) + len(inner.encode())
-        return Edit(
-            at,
-            at,
-            sep
-            + ", ".join(missing)
-            + ("" if m.group(1).decode() != inner or not inner.strip() else " "),
-        )
-    return js_import(
-        data,
-        tree,
-        f'import {{ {", ".join(names)} }} from "{module}";',
-        f'const {{ {", ".join(names)} }} = require("{module}");',
-    )
-
-
-def go_import(data: bytes, tree: ts.Tree, path: str | list[str]) -> Edit | None:
-    paths = [path] if isinstance(path, str) else list(path)
-    paths = [p for p in paths if f'"{p}"'.encode() not in data]
-    if not paths:
-        return None
-    path = '"\n\t"'.join(paths)
-    for decl in tree.root_node.named_children:
-        if decl.type != "import_declaration":
-            continue
-        spec_list = next((c for c in decl.named_children if c.type == "import_spec_list"), None)
-        if spec_list is not None:
-            close = spec_list.children[-1]
-            return Edit(close.start_byte, close.start_byte, f'\t"{path}"\n')
-        spec = next((c for c in decl.named_children if c.type == "import_spec"), None)
-        if spec is not None:
-            return Edit(
-                decl.start_byte, decl.end_byte, f'import (\n\t{text(spec, data)}\n\t"{path}"\n)'
-            )
-    pkg = next((c for c in tree.root_node.named_children if c.type == "package_clause"), None)
-    at = pkg.end_byte if pkg is not None else 0
-    return Edit(at, at, f'\n\nimport (\n\t"{path}"\n)')
-
-
 # -- project manifests --------------------------------------------------------------------
 
 MANIFESTS = (
@@ -252,9 +142,8 @@ def is_json_api(h: Handler, data: bytes) -> bool:
         return False
     if re.search(r"(^|/)(api|v\d+)(/|$)", r.path):
         return True
-    if r.framework in ("fastapi", "nestjs"):
-        decl = data[r.decl_start : r.decl_end].decode("utf-8", "replace")
-        return not re.search(r"HTMLResponse|@Render\(", decl + body)
-    if r.framework == "django" and "class" in h.extra:
-        return True
+    fw = frameworks.by_name(r.framework)
+    said = fw.serves_json(h, data) if fw is not None else None
+    if said is not None:
+        return said
     return bool(body and JSON_MARKERS.search(body))

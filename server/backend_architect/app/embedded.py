@@ -25,11 +25,15 @@ import re
 from dataclasses import dataclass, field
 from collections.abc import Iterable
 
-from ..core import languages
-from ..core.engine import DOCUMENT_FACTS, REGION_FINDERS, Context
-from ..core.regions import OffsetMap, Region, clean_sql
+from tree_sitter import Node
 
-APP_LANGUAGES = ("python", "javascript", "typescript", "tsx", "go")
+from ..core import languages
+from ..core.engine import Context
+from ..core.regions import OffsetMap, Region, clean_sql
+from ..lang import APP_LANGUAGES as HANDLER_LANGUAGES
+from ..lang import text as _text
+
+APP_LANGUAGES = (*HANDLER_LANGUAGES, "rust")  # SQL is also read from Rust strings
 PLACEHOLDER_IDENT = "__tmpl__"
 
 # Blanks and comments before the keyword, then an optional "(" and more of them. One
@@ -123,7 +127,7 @@ def looks_like_sql(text: str) -> bool:
 class Hole:
     """A value spliced into SQL text: ``{expr}``, ``${expr}``, ``%s`` + operand, ``+ expr``."""
 
-    node: object | None  # the expression supplying the value (None when it cannot be told)
+    node: Node | None  # the expression supplying the value (None when it cannot be told)
     host_start: int  # what the hole occupies in the host file
     host_end: int
     dec_start: int = 0  # its placeholder in the decoded SQL (bytes)
@@ -139,11 +143,11 @@ class SqlSite:
     """One SQL string passed to a database call."""
 
     language: str
-    call: object  # tree-sitter node of the call
+    call: Node  # tree-sitter node of the call
     method: str  # the called name: execute, fetch, query, $queryRaw, QueryContext, text ...
     receiver: str  # text of the object the method is called on ("" for plain functions)
-    arg: object  # the argument node (may be an identifier)
-    expr: object  # the string-valued expression (the assigned value when arg is a variable)
+    arg: Node  # the argument node (may be an identifier)
+    expr: Node  # the string-valued expression (the assigned value when arg is a variable)
     formatting: (
         str | None
     )  # fstring | percent | format | concat | template | sprintf | tagged | None
@@ -152,7 +156,7 @@ class SqlSite:
     decode_map: OffsetMap  # decoded bytes -> host bytes
     region: Region
     style: str  # placeholder style for new parameters: %s | $ | ? | :name
-    assignment: object | None = None  # the assignment node when arg is a variable
+    assignment: Node | None = None  # the assignment node when arg is a variable
     params: list = field(default_factory=list)  # parameter argument nodes after the SQL
     extra: dict = field(default_factory=dict)
 
@@ -194,7 +198,7 @@ def _decode_escape(esc: str, lang: str) -> str | None:
     body = esc[1:]
     if body in ("\n", "\r\n"):
         return ""  # line continuation
-    if lang == "python" or lang == "go":
+    if lang in {"python", "go"}:
         if body in "ntrbfva\\'\"" and len(body) == 1:
             return _SIMPLE[body]
     elif len(body) == 1 and body in _SIMPLE:
@@ -214,7 +218,7 @@ def _decode_escape(esc: str, lang: str) -> str | None:
             return unicodedata.lookup(body[2:-1])
     except (ValueError, KeyError, OverflowError):
         return None
-    if lang == "python" or lang == "go":
+    if lang in {"python", "go"}:
         return None  # unknown escapes keep the backslash in Python (and are errors in Go)
     return body  # JavaScript: a needless escape is the character itself
 
@@ -548,16 +552,13 @@ _GO_QMARK = re.compile(
 # -- building sites -----------------------------------------------------------------------------
 
 
-def _text(node, data: bytes) -> str:
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
-
-
 class _Finder:
     def __init__(self, ctx: Context, tree):
         self.ctx = ctx
         self.doc = ctx.document
         self.data = ctx.document.data
-        self.lang = ctx.document.language
+        # only built for application code (``app_tree`` parses APP_LANGUAGES only)
+        self.lang: str = ctx.document.language or ""
         self.tree = tree
         self._scopes: dict[tuple[int, int], dict[str, list]] = {}
         self._asyncpg: bool | None = None
@@ -575,6 +576,7 @@ class _Finder:
     _SCOPE_TYPES = {
         "python": ("function_definition", "lambda"),
         "go": ("function_declaration", "method_declaration", "func_literal"),
+        "rust": ("function_item", "closure_expression"),
     }
     _JS_SCOPES = (
         "function_declaration",
@@ -612,16 +614,21 @@ class _Finder:
             (var_spec name: (identifier) @name value: (expression_list . (_) @value .)) @assign
             (const_spec name: (identifier) @name value: (expression_list . (_) @value .)) @assign
         """,
+        "rust": """
+            (let_declaration pattern: [(identifier) @name (mut_pattern (identifier) @name)] value: (_) @value) @assign
+            (assignment_expression left: (identifier) @name right: (_) @value) @assign
+            (compound_assignment_expr left: (identifier) @name operator: "+=" right: (_) @value) @augment
+        """,
     }
 
-    def assignments(self, scope) -> dict[str, list[tuple[str, object, object]]]:
+    def assignments(self, scope) -> dict[str, list[tuple[str, Node, Node]]]:
         """name -> [(assign|augment, value node, statement node)] in source order, for one scope."""
         key = (scope.start_byte, scope.end_byte)
-        found = self._scopes.get(key)
-        if found is not None:
-            return found
+        cached = self._scopes.get(key)
+        if cached is not None:
+            return cached
         qlang = "js" if self.lang in ("javascript", "typescript", "tsx") else self.lang
-        found = {}
+        found: dict[str, list] = {}
         for _, caps in languages.matches(self.lang, self._ASSIGN_Q[qlang], scope):
             kind = "augment" if "augment" in caps else "assign"
             stmt = caps[kind][0]
@@ -665,7 +672,7 @@ class _Finder:
 
     def _self_concat(self, value, name: str) -> list | None:
         """The operands after ``name`` in ``name + a + b`` (None when the value does not extend itself)."""
-        operands = []
+        operands: list = []
         node = value
         while node.type in ("binary_operator", "binary_expression"):
             op = node.child_by_field_name("operator")
@@ -910,9 +917,10 @@ class _Finder:
                     and value.type == "call_expression"
                     and _text(value.child_by_field_name("function"), self.data) == "append"
                 ):
+                    arguments = value.child_by_field_name("arguments")
                     args = [
                         a
-                        for a in value.child_by_field_name("arguments").named_children
+                        for a in (arguments.named_children if arguments is not None else [])
                         if a.type != "comment"
                     ]
                     if args and _text(args[0], self.data) == name:
@@ -1044,7 +1052,7 @@ class _Finder:
         auto = 0
         for s in segs:
             if isinstance(s, Hole) and hasattr(s, "field"):
-                name = s.field  # type: ignore[attr-defined]
+                name = s.field
                 if name == "":
                     s.node = positional[auto] if auto < len(positional) else None
                     auto += 1
@@ -1300,7 +1308,7 @@ class _Finder:
             values, assignment = self.resolve(arg, call.start_byte)
             if not values:
                 return None
-            segs = []
+            collected: list = []
             for i, v in enumerate(values):
                 part = self.segments(v, formatting)
                 if part is None:
@@ -1309,14 +1317,16 @@ class _Finder:
                     part = [Hole(v, v.start_byte, v.end_byte)]  # sql += where_clause
                     if "concat" not in formatting:
                         formatting.append("concat")
-                segs += part
+                collected += part
+            segs = collected
             expr = values[0] if len(values) == 1 else values[0]
             if len(values) > 1:
                 formatting.append("augmented")
         else:
-            segs = self.segments(arg, formatting)
-            if segs is None:
+            parsed = self.segments(arg, formatting)
+            if parsed is None:
                 return None
+            segs = parsed
         if tagged:
             formatting = ["tagged"]
         probe = "".join(s.text if isinstance(s, _Text) else " 0 " for s in segs)
@@ -1411,7 +1421,8 @@ class _Finder:
             return "$"
         return "$"
 
-    def _materialise(self, segs: list, tagged: bool) -> tuple[str, OffsetMap, list[Hole]]:
+    @staticmethod
+    def _materialise(segs: list, tagged: bool) -> tuple[str, OffsetMap, list[Hole]]:
         marker = "\ue000"
         probe_parts = []
         for s in segs:
@@ -1447,9 +1458,10 @@ class _Finder:
         return b.text, b.map, holes
 
 
-def _tree(ctx: Context):
+def app_tree(ctx: Context):
+    """The parsed tree of a file of application code (None for other files)."""
     lang = ctx.document.language
-    if lang not in APP_LANGUAGES:
+    if lang is None or lang not in APP_LANGUAGES:
         return None
     return languages.parse(ctx.document.data, lang)
 
@@ -1459,6 +1471,10 @@ def embedded_sql(ctx: Context) -> list[SqlSite]:
     tree = ctx.fact("app_tree")
     if tree is None:
         return []
+    if ctx.document.language == "rust":
+        from ..lang import rust
+
+        return rust.sql_sites(ctx, tree)
     return _Finder(ctx, tree).sites()
 
 
@@ -1467,19 +1483,12 @@ def embedded_sql_fragments(ctx: Context) -> list[SqlSite]:
     tree = ctx.fact("app_tree")
     if tree is None:
         return []
+    if ctx.document.language == "rust":
+        from ..lang import rust
+
+        return rust.sql_sites(ctx, tree, fragments=True)
     return _Finder(ctx, tree).sites(fragments=True)
 
 
 def find_regions(ctx: Context) -> list[Region]:
     return [site.region for site in ctx.fact("embedded_sql") or []]
-
-
-DOCUMENT_FACTS.setdefault("app_tree", _tree)
-DOCUMENT_FACTS["embedded_sql"] = embedded_sql
-DOCUMENT_FACTS["embedded_sql_fragments"] = embedded_sql_fragments
-for _lang in APP_LANGUAGES:
-    _existing = REGION_FINDERS.get(_lang)
-    if _existing is not None and hasattr(_existing, "previous"):
-        _existing.previous = find_regions  # an ORM-migration finder came first: run under it
-    else:
-        REGION_FINDERS[_lang] = find_regions

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..core import languages
+from ..lang import text as _text
+from .model import LIMITER_RE, is_guard
 
 ROOT_MARKERS = (
     "backend-architect.toml",
@@ -111,7 +113,7 @@ class Index:
 # -- public API -----------------------------------------------------------------------------
 
 
-def inherited_guards(path: str, language: str, framework: str) -> dict[str, list[str]]:
+def inherited_guards(path: str, language: str) -> dict[str, list[str]]:
     """Guard labels that routes of the file at ``path`` get from elsewhere in the project, by
     the router variable they hang on ("*": every route of the file)."""
     if not path or path.startswith("<"):
@@ -125,13 +127,24 @@ def inherited_guards(path: str, language: str, framework: str) -> dict[str, list
         if language == "python":
             return _python_guards(index, path, root)
         if language in ("javascript", "typescript", "tsx"):
-            labels = (
-                list(index.nest_global) if framework == "nestjs" else _js_guards(index, path, root)
-            )
+            labels = _js_guards(index, path, root)
             return {"*": labels} if labels else {}
     except (OSError, RecursionError, ValueError):
         return {}
     return {}
+
+
+def nest_global_guards(path: str) -> list[str]:
+    """NestJS guards registered for the whole app (``APP_GUARD`` providers, ``useGlobalGuards``)."""
+    if not path or path.startswith("<"):
+        return []
+    root = project_root(os.path.abspath(path))
+    if root is None:
+        return []
+    try:
+        return list(_index(root, int(time.time() // CACHE_SECONDS)).nest_global)
+    except (OSError, RecursionError, ValueError):
+        return []
 
 
 def django_defaults(path: str) -> tuple[list[str], bool]:
@@ -216,10 +229,6 @@ def _index(root: str, epoch: int) -> Index:
     return index
 
 
-def _text(node, data: bytes) -> str:
-    return "" if node is None else data[node.start_byte : node.end_byte].decode("utf-8", "replace")
-
-
 # -- Python ---------------------------------------------------------------------------------
 
 
@@ -292,12 +301,11 @@ def _py_target(expr: str, imports: dict, module: str) -> list[tuple[str, str]]:
 
 
 def _dependency_guards(node, data: bytes) -> list[str]:
-    from .routes import _is_guard
 
     return [
         n
         for n in re.findall(r"(?:Depends|Security)\(\s*([\w.]+)", _text(node, data))
-        if _is_guard(n)
+        if is_guard(n)
     ]
 
 
@@ -449,8 +457,8 @@ def _js_imports(data: bytes, path: str) -> dict[str, str]:
         for name in (m.group(1), m.group(3)):
             if name:
                 out[name] = target
-        for part in (m.group(2) or "").split(","):
-            part = part.strip()
+        for raw in (m.group(2) or "").split(","):
+            part = raw.strip()
             if part:
                 out[part.split(" as ")[-1].strip()] = target
     for m in re.finditer(
@@ -462,18 +470,17 @@ def _js_imports(data: bytes, path: str) -> dict[str, str]:
             continue
         if m.group(1):
             out[m.group(1)] = target
-        for part in (m.group(2) or "").split(","):
-            part = part.strip()
+        for raw in (m.group(2) or "").split(","):
+            part = raw.strip()
             if part:
                 out[part.split(":")[-1].strip()] = target
     return out
 
 
 def _js_guard_label(label: str) -> bool:
-    from .routes import LIMITER_RE, _is_guard
 
     return (
-        _is_guard(label)
+        is_guard(label)
         and not LIMITER_RE.search(label)
         or bool(re.search(r"jwtVerify|authenticate\(", label))
     )

@@ -30,15 +30,15 @@ def build_for_paths(
     from .build import build
 
     roots = []
-    for p in paths or ["."]:
-        p = os.path.abspath(p)
+    for given in paths or ["."]:
+        p = os.path.abspath(given)
         roots.append(p if os.path.isdir(p) else os.path.dirname(p))
     roots = sorted(set(roots))
     globs = tuple(getattr(settings, "schema", ()) or ())
     base = getattr(settings, "root", None) or (roots[0] if roots else None)
     excluded = (
         getattr(settings, "is_excluded", None)
-        if settings is not None and getattr(settings, "exclude", ())
+        if settings is not None and getattr(settings, "exclude", None)
         else None
     )
     if excluded is not None and any(excluded(os.path.join(r, "x.sql")) for r in roots):

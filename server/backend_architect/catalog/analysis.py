@@ -166,9 +166,13 @@ def resolve_column(ref: dict, sources: list[Source]) -> tuple[Source, str] | Non
             if s.alias and s.alias.lower() == qual:
                 return (s, col) if s.table is not None and s.table.column(col) else None
         return None
-    holders = [s for s in sources if s.table is not None and s.table.column(col)]
+    holders = [
+        (s, found)
+        for s in sources
+        if s.table is not None and (found := s.table.column(col)) is not None
+    ]
     if len(holders) == 1 and all(s.table is not None for s in sources):
-        return holders[0], holders[0].table.column(col).name
+        return holders[0][0], holders[0][1].name
     return None
 
 
@@ -198,10 +202,10 @@ def needs_of(node: dict, catalog: Catalog) -> list[Need]:
         left, right = _column(a.get("lexpr")), a.get("rexpr")
         rcol = _column(right) if isinstance(right, dict) else None
         if kind == "AEXPR_OP" and op in EQ_OPS and left and rcol:
-            l, r = resolve_column(left, sources), resolve_column(rcol, sources)
-            if l and r and l[0] is not r[0]:
-                need(l[0]).join.append(ColumnUse(l[1], "join", left.get("location", 0)))
-                need(r[0]).join.append(ColumnUse(r[1], "join", rcol.get("location", 0)))
+            lhs, rhs = resolve_column(left, sources), resolve_column(rcol, sources)
+            if lhs and rhs and lhs[0] is not rhs[0]:
+                need(lhs[0]).join.append(ColumnUse(lhs[1], "join", left.get("location", 0)))
+                need(rhs[0]).join.append(ColumnUse(rhs[1], "join", rcol.get("location", 0)))
             continue
         if not left and rcol and kind == "AEXPR_OP" and op in EQ_OPS | RANGE_OPS:
             left, right, rcol = rcol, a.get("lexpr"), None
@@ -224,7 +228,7 @@ def needs_of(node: dict, catalog: Catalog) -> list[Need]:
         sb = sort[0].get("SortBy", {})
         ref = _column(sb.get("node"))
         res = resolve_column(ref, sources) if ref else None
-        if res:
+        if res and ref:
             n = need(res[0])
             n.sort = ColumnUse(
                 res[1],

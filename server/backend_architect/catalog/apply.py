@@ -445,31 +445,31 @@ class Applier:
                         fk.ref_table = table.qualified
         elif kind == "OBJECT_COLUMN":
             table = self.find(node.get("relation"))
-            old = node.get("subname")
-            col = table.column(old) if table is not None and old else None
-            if col is None:
+            old_name = node.get("subname")
+            col = table.column(old_name) if table is not None and old_name else None
+            if table is None or col is None:
                 return
             col.name = new
             for ix in table.indexes:
-                ix.columns = [new if c == old else c for c in ix.columns]
-            table.primary_key = [new if c == old else c for c in table.primary_key]
-            table.uniques = [[new if c == old else c for c in u] for u in table.uniques]
+                ix.columns = [new if c == old_name else c for c in ix.columns]
+            table.primary_key = [new if c == old_name else c for c in table.primary_key]
+            table.uniques = [[new if c == old_name else c for c in u] for u in table.uniques]
             for fk in table.foreign_keys:
-                fk.columns = [new if c == old else c for c in fk.columns]
+                fk.columns = [new if c == old_name else c for c in fk.columns]
             table.not_null_checks = {
-                k: ((new, ok) if c == old else (c, ok))
+                k: ((new, ok) if c == old_name else (c, ok))
                 for k, (c, ok) in table.not_null_checks.items()
             }
             for t in self.catalog.tables_by_key.values():
                 for fk in t.foreign_keys:
                     if fk.ref_table == table.qualified:
-                        fk.ref_columns = [new if c == old else c for c in fk.ref_columns]
+                        fk.ref_columns = [new if c == old_name else c for c in fk.ref_columns]
         elif kind == "OBJECT_INDEX":
             rel = node.get("relation") or {}
-            old = rel.get("relname")
+            old_index = rel.get("relname")
             for t in self.catalog.tables_by_key.values():
                 for ix in t.indexes:
-                    if ix.name == old:
+                    if ix.name == old_index:
                         ix.name = new
                         return
         elif kind == "OBJECT_TABCONSTRAINT":
@@ -560,5 +560,5 @@ def not_null_columns(expr: dict | None) -> list[str]:
 
 
 def _default_index_name(table: str, columns: list[str], exprs: list[bool]) -> str:
-    parts = [c if not e else "expr" for c, e in zip(columns, exprs)]
+    parts = [c if not e else "expr" for c, e in zip(columns, exprs, strict=False)]
     return f"{table}_{'_'.join(parts)}_idx"

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Any
 from collections.abc import Callable
 
 from ..core.document import Document
@@ -137,7 +138,7 @@ def _do_block_ops(node: dict, line: int) -> tuple[list[Op], str | None]:
         return [], f"line {line}: a DO block that does not parse was skipped"
     ops: list[Op] = []
     dynamic = False
-    stack = [tree]
+    stack: list[Any] = [tree]
     found: list[tuple[int, str]] = []
     while stack:
         cur = stack.pop()

@@ -113,11 +113,11 @@ def render(node) -> str:
             return f"{left} {'IN' if op == '=' else 'NOT IN'} {rtext}"
         return f"{left} {op} {rtext}".strip()
     if kind == "BoolExpr":
-        op = {"AND_EXPR": " AND ", "OR_EXPR": " OR "}.get(body.get("boolop", ""))
-        args = [render(a) for a in body.get("args") or []]
-        if op is None:
-            return "NOT " + (args[0] if args else "…")
-        return "(" + op.join(args) + ")"
+        joiner = {"AND_EXPR": " AND ", "OR_EXPR": " OR "}.get(body.get("boolop", ""))
+        operands = [render(a) for a in body.get("args") or []]
+        if joiner is None:
+            return "NOT " + (operands[0] if operands else "…")
+        return "(" + joiner.join(operands) + ")"
     if kind == "NullTest":
         return f"{render(body.get('arg'))} IS {'NOT ' if body.get('nulltesttype') == 'IS_NOT_NULL' else ''}NULL"
     if kind == "ParamRef":

@@ -97,7 +97,7 @@ def new_migration(
     if subdirs and (not sql_names or _DIESEL_RE.match(subdirs[-1])):
         stamp = now.strftime("%Y-%m-%d-%H%M%S")
         base = os.path.join(folder, f"{stamp}_{slug}")
-        files = (
+        files: tuple[NewFile, ...] = (
             NewFile(os.path.join(base, "up.sql"), up_sql),
             NewFile(os.path.join(base, "down.sql"), down),
         )

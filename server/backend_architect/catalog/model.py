@@ -18,6 +18,15 @@ class Column:
     default: str | None = None
     source_path: str | None = None
     line: int | None = None  # 1-based
+    # filled by the database (serial, identity, generated, a default such as now()): the
+    # generators never write it
+    auto: bool = False
+    generated: bool = False  # an identity, serial, rowid or GENERATED column: never written
+
+    @property
+    def required(self) -> bool:
+        """An insert must give it: NOT NULL, no default, not filled by the database."""
+        return not self.nullable and self.default is None and not self.auto
 
 
 @dataclass
@@ -37,7 +46,7 @@ class Index:
     def describe(self) -> str:
         cols = ", ".join(
             c + (" DESC" if o == "DESC" else "")
-            for c, o in zip(self.columns, self.orders or ["ASC"] * len(self.columns))
+            for c, o in zip(self.columns, self.orders or ["ASC"] * len(self.columns), strict=False)
         )
         text = f"{'UNIQUE ' if self.unique and not self.constraint else ''}{self.name} ({cols})"
         if self.predicate:
@@ -77,6 +86,11 @@ class Table:
     # validated one lets a later SET NOT NULL skip its table scan (PostgreSQL 12+)
     not_null_checks: dict = field(default_factory=dict, repr=False)
 
+    dialect: str | None = None  # "sqlite" when read from SQLite DDL; None: PostgreSQL
+    # the project's dependencies (project.dependencies.Dependencies) when a generator knows
+    # the project: generated code then fits them (e.g. pydantic 1 or 2)
+    dependencies: object = field(default=None, repr=False, compare=False)
+
     def proven_not_null(self, column: str) -> bool:
         """A validated CHECK (column IS NOT NULL) holds on this table."""
         low = column.lower()
@@ -92,6 +106,29 @@ class Table:
             if c.name == name or c.name.lower() == low:
                 return c
         return None
+
+    @property
+    def id_column(self) -> Column:
+        """The column a row is found by: the primary key's first column, else ``id``, else the first."""
+        if self.primary_key:
+            key = self.column(self.primary_key[0])
+            if key is not None:
+                return key
+        return self.column("id") or self.columns[0]
+
+    @property
+    def writable(self) -> list[Column]:
+        """Columns a create or update sets (not filled by the database)."""
+        return [c for c in self.columns if not c.auto]
+
+    @property
+    def unique_keys(self) -> list[list[str]]:
+        """Unique keys other than the primary key whose columns are known, in declaration order."""
+        seen: list[list[str]] = []
+        for u in self.uniques:
+            if u != self.primary_key and u not in seen and all(self.column(c) for c in u):
+                seen.append(u)
+        return seen
 
     def all_indexes(self) -> list[Index]:
         """Explicit indexes plus the implicit ones behind PRIMARY KEY and UNIQUE."""
@@ -225,8 +262,8 @@ def close_names(name: str, candidates: list[str]) -> list[str]:
 def _norm(name: str) -> str:
     """Names as the parser gives them are already folded; fold unquoted text typed by a user."""
     parts = []
-    for p in name.split(".")[-2:]:
-        p = p.strip()
+    for raw in name.split(".")[-2:]:
+        p = raw.strip()
         parts.append(
             p[1:-1].replace('""', '"')
             if len(p) > 1 and p[0] == p[-1] == '"'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..core.document import path_to_uri
 from .model import Catalog, Table
 
 
@@ -101,9 +102,49 @@ def mermaid_er(catalog: Catalog) -> str:
                 if parent_table and parent_table.schema == "public"
                 else fk.ref_table.replace("public.", "")
             )
-            nullable = any((t.column(c) or None) and t.column(c).nullable for c in fk.columns)
+            nullable = any(
+                (fk_col := t.column(c)) is not None and fk_col.nullable for c in fk.columns
+            )
             unique = fk.columns == t.primary_key or fk.columns in t.uniques
             left = "|o" if nullable else "||"
             right = "o|" if unique else "o{"
             lines.append(f'    {parent} {left}--{right} {child} : "{", ".join(fk.columns)}"')
+    return "\n".join(lines)
+
+
+def source_link(catalog: Catalog, path: str | None, line: int | None) -> str:
+    """A Markdown link to a line of a schema file, shown relative to the schema's roots."""
+    if not path:
+        return "unknown location"
+    shown = catalog.display_path(path) + (f":{line}" if line else "")
+    return f"[{shown}]({path_to_uri(path)}{f'#L{line}' if line else ''})"
+
+
+def table_markdown(catalog: Catalog, table: Table) -> str:
+    """A table as Markdown: its columns, indexes and foreign keys (hover and reports)."""
+    lines = [
+        f"**{table.kind} {table.qualified}**, defined at {source_link(catalog, table.source_path, table.line)}",
+        "",
+        "| column | type | |",
+        "|---|---|---|",
+    ]
+    for c in table.columns:
+        flags = []
+        if c.name in table.primary_key:
+            flags.append("PK")
+        if not c.nullable and c.name not in table.primary_key:
+            flags.append("NOT NULL")
+        if c.default:
+            flags.append(f"DEFAULT `{c.default}`")
+        lines.append(f"| {c.name} | {c.type} | {' '.join(flags)} |")
+    if table.all_indexes() or table.foreign_keys:
+        lines.append("")
+    for ix in table.all_indexes():
+        lines.append(
+            f"- index `{ix.describe()}`" + (f" ({ix.constraint})" if ix.constraint else "")
+        )
+    for fk in table.foreign_keys:
+        lines.append(
+            f"- foreign key ({', '.join(fk.columns)}) → {fk.ref_table} ({', '.join(fk.ref_columns)})"
+        )
     return "\n".join(lines)

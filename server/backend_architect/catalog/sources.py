@@ -6,34 +6,10 @@ import fnmatch
 import os
 import re
 
-SKIP_DIRS = {
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    ".venv",
-    "venv",
-    "env",
-    "__pycache__",
-    ".backend-architect",
-    ".tox",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    "dist",
-    "build",
-    "target",
-    ".idea",
-    ".vscode",
-    "vendor",
-    "bower_components",
-    "site-packages",
-    ".next",
-    ".nuxt",
-    "coverage",
-    ".cache",
-    ".gradle",
-}
+from ..core.workspace import SKIP_DIRS as WORKSPACE_SKIP_DIRS
+
+# the workspace's skipped folders, and build output that never holds a schema
+SKIP_DIRS = WORKSPACE_SKIP_DIRS | {"bower_components", "coverage", "site-packages"}
 # a folder holding one of these is a project of its own
 PROJECT_MARKERS = (
     ".git",
@@ -82,7 +58,7 @@ def _in_migration_dir(rel_parts: list[str]) -> bool:
     dirs = [p.lower() for p in rel_parts[:-1]]
     if any(d in MIGRATION_DIR_NAMES for d in dirs):
         return True
-    return any(a == "db" and b == "migrate" for a, b in zip(dirs, dirs[1:]))
+    return any(a == "db" and b == "migrate" for a, b in zip(dirs, dirs[1:], strict=False))
 
 
 def _looks_like_dump(path: str) -> bool:
@@ -132,10 +108,10 @@ def discover(
     migrations: set[str] = set()
     seen = 0
     stopped = False
-    for root in roots:
+    for given in roots:
         if stopped:
             break
-        root = os.path.abspath(root)
+        root = os.path.abspath(given)
         if os.path.isfile(root):
             root = os.path.dirname(root)
         for dirpath, dirnames, filenames in os.walk(root):

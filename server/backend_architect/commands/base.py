@@ -1,50 +1,177 @@
-"""What every command shares: its target, edits sent with workspace/applyEdit,
-Markdown reports opened with window/showDocument, and $/progress.
+"""What every command shares: its request (a document and a range in it, the workspace
+around it) and its result (edits, new files, a Markdown report, messages).
 
-Handlers run on the server's event loop, so they never wait for the client's
-answer to a request they send (that would deadlock); the edit or report is
-also returned in the command's result so the CLI and tests can read it.
+Commands are pure: they read the request and return what they would change. They
+never talk to an editor or write a file; ``lsp/handlers/commands.py`` turns a result
+into a ``WorkspaceEdit`` and ``cli_commands.py`` writes it to disk.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
-from lsprotocol import types
+from ..core.document import Document, apply_edits, language_for_path
+from ..core.engine import LintResult, lint
+from ..core.findings import Edit
+from ..core.languages import parse
+from ..core.workspace import read_document, walk_files
+from ..lang import APP_LANGUAGES
 
-from ..cli import SKIP_DIRS, read_document
-from ..core.document import Document, language_for_path, path_to_uri, uri_to_path
+if TYPE_CHECKING:
+    from ..catalog.model import Catalog
+    from ..config import Settings
 
 REPORT_DIR = ".backend-architect"
-APP_LANGUAGES = ("python", "typescript", "tsx", "javascript", "go")
 
 
 class CommandError(Exception):
     """A command cannot run on this target; the message says why and what to do."""
 
 
+class Progress(Protocol):
+    """Where a long command reports how far it is (the editor's $/progress, or nothing)."""
+
+    def report(self, message: str, percentage: int | None = None) -> None: ...
+
+    def end(self, message: str = "") -> None: ...
+
+
+class NoProgress:
+    def report(self, message: str, percentage: int | None = None) -> None:
+        pass
+
+    def end(self, message: str = "") -> None:
+        pass
+
+
+@dataclass
+class Workspace:
+    """What a command may read besides its target: the project root, its settings and
+    schema, the editor's unsaved copies of files, and the findings of a document."""
+
+    root: str
+    settings: Settings
+    catalog: Catalog | None = None
+    # the editor's copy of an open file by path (None: the file on disk is read)
+    open_document: Callable[[str], Document | None] | None = None
+    # the findings of a document (the server reuses what it already computed)
+    analyse: Callable[[Document], LintResult] | None = None
+    # the language server is still reading the schema (no catalog yet): a command that
+    # found no table says so instead of answering as if there were none
+    indexing: bool = False
+    # the editor asks the user before applying an edit marked ``needs_confirmation``
+    confirms_edits: bool = False
+
+    def read(self, path: str) -> Document | None:
+        """The editor's copy of a file when it is open, else the file on disk."""
+        if self.open_document is not None:
+            doc = self.open_document(path)
+            if doc is not None:
+                return doc
+        doc, _ = read_document(path, self.settings)
+        return doc
+
+    def lint(self, doc: Document) -> LintResult:
+        if self.analyse is not None:
+            return self.analyse(doc)
+        return lint(doc, self.settings, self.catalog)
+
+
+@dataclass
+class FileChange:
+    """A whole new file, or byte-range edits of an existing one."""
+
+    path: str
+    text: str
+    create: bool = True
+    edits: list = field(default_factory=list)  # (start, end, text) byte ranges for existing files
+    document: Document | None = None
+
+
+@dataclass
+class EditSet:
+    """Edits of the target document plus created or edited files."""
+
+    document: Document | None
+    edits: list[Edit]
+    files: list[FileChange] = field(default_factory=list)
+    label: str = ""
+    # the change rewrites code the user wrote (not only adds files or the command's own
+    # safe fixes): an editor that supports change annotations asks before applying it
+    needs_confirmation: bool = False
+
+    def texts(self, base: Callable[[str], str] | None = None) -> dict[str, str]:
+        """The complete new text of every file the edit creates or changes."""
+        out: dict[str, str] = {}
+        if self.document is not None and self.edits:
+            out[self.document.path] = apply_edits(self.document.text, self.edits)
+        for ch in self.files:
+            if ch.create:
+                out[ch.path] = ch.text
+                continue
+            if ch.document is not None:
+                old = out.get(ch.path, ch.document.text)
+            elif base is not None:
+                old = out.get(ch.path) or base(ch.path)
+            else:
+                continue
+            out[ch.path] = apply_edits(old, [Edit(s, e, t) for s, e, t in ch.edits])
+        return out
+
+
+@dataclass
+class Report:
+    """A file the command produced under ``.backend-architect/`` (a Markdown report, an
+    OpenAPI document): written as a whole, and opened in the editor when ``show``."""
+
+    path: str
+    text: str
+    show: bool = True
+
+
 @dataclass
 class Target:
-    """What the command was invoked on: a document and a byte range in it (or none)."""
+    """A command's request (what it was invoked on) and, as it runs, what it produces."""
 
     name: str
-    server: object
-    session: object
+    workspace: Workspace
     document: Document | None = None
     start: int = 0
     end: int = 0
     options: dict = field(default_factory=dict)
+    progress: Progress = field(default_factory=NoProgress)
+    # what the command produced
+    edit: EditSet | None = None
+    reports: list[Report] = field(default_factory=list)
+    messages: list[tuple[str, bool]] = field(default_factory=list)  # (text, is an error)
 
     @property
     def root(self) -> str:
-        root = getattr(self.session, "root", None) or getattr(self.session.settings, "root", None)
+        root = self.workspace.root
         if root:
             return root
         if self.document is not None and self.document.path != "<memory>":
             return os.path.dirname(self.document.path)
         return os.getcwd()
+
+    @property
+    def doc(self) -> Document:
+        """The document of a command that works on one (``commands.run`` checks there is one)."""
+        if self.document is None:
+            raise CommandError(f"{self.name} needs a file: run it from an open editor.")
+        return self.document
+
+    @property
+    def settings(self) -> Settings:
+        return self.workspace.settings
+
+    @property
+    def catalog(self) -> Catalog | None:
+        return self.workspace.catalog
 
     @property
     def selection(self) -> str:
@@ -53,67 +180,19 @@ class Target:
         return self.document.data[self.start : self.end].decode("utf-8", "replace")
 
 
-def target(server, session, name: str, args: list, *, need_document: bool = True) -> Target:
-    """The command's target from ``[{"uri", "range", "version"}]`` (range and version optional)."""
-    arg = args[0] if args and isinstance(args[0], dict) else {}
-    uri = arg.get("uri") or arg.get("textDocument", {}).get("uri")
-    t = Target(name, server, session, options=arg)
-    if not uri:
-        if need_document:
-            raise CommandError(
-                f'{name} needs a file: run it from an open editor (arguments: [{{"uri": ...}}]).'
-            )
-        return t
-    text_doc = None
-    workspace = getattr(server, "workspace", None)
-    if workspace is not None:
-        try:
-            text_doc = workspace.get_text_document(uri)
-            source = text_doc.source
-        except Exception:
-            text_doc = None
-    if text_doc is not None:
-        doc = session.document_for(uri, source, text_doc.version, text_doc.language_id)
-    else:
-        path = uri_to_path(uri)
-        doc, why = read_document(path, session.settings)
-        if doc is None:
-            raise CommandError(f"{name}: cannot read {path}: {why}")
-    version = arg.get("version")
-    if version is not None and doc.version is not None and version != doc.version:
-        raise CommandError(
-            f"{name}: the document changed (version {doc.version}, the request was made for {version}); run it again."
-        )
-    t.document = doc
-    rng = arg.get("range")
-    if isinstance(rng, dict):
-        t.start = doc.position_to_offset(
-            rng["start"]["line"], rng["start"]["character"], session.position_encoding
-        )
-        t.end = doc.position_to_offset(
-            rng["end"]["line"], rng["end"]["character"], session.position_encoding
-        )
-        if t.end < t.start:
-            t.start, t.end = t.end, t.start
-    return t
+@dataclass
+class CommandResult:
+    """What running a command gave: its JSON answer, the edit to offer, the reports to
+    write and the messages to show."""
 
+    data: dict[str, Any]
+    edit: EditSet | None = None
+    reports: list[Report] = field(default_factory=list)
+    messages: list[tuple[str, bool]] = field(default_factory=list)
 
-def invocation_args(session, doc: Document, start: int, end: int) -> list:
-    """The arguments a code action passes to its command."""
-    return [
-        {
-            "uri": doc.uri,
-            "range": _json_range(session.range(doc, start, end)),
-            "version": doc.version,
-        }
-    ]
-
-
-def _json_range(r: types.Range) -> dict:
-    return {
-        "start": {"line": r.start.line, "character": r.start.character},
-        "end": {"line": r.end.line, "character": r.end.character},
-    }
+    @property
+    def message(self) -> str:
+        return str(self.data.get("message", ""))
 
 
 # -- workspace files ----------------------------------------------------------------------
@@ -121,38 +200,16 @@ def _json_range(r: types.Range) -> dict:
 
 def _unreadable_folder(exc: OSError) -> None:
     # the server's log, or stderr on the command line (logging's last-resort handler)
-    import logging
-
     logging.getLogger(__name__).warning(
         "%s: cannot read this folder (%s); its files are skipped", exc.filename, exc.strerror or exc
     )
 
 
-def workspace_files(root: str, languages: tuple[str, ...] | None = None, limit: int = 5000):
+def workspace_files(
+    root: str, languages: tuple[str, ...] | None = None, limit: int = 5000
+) -> Iterator[str]:
     """Paths of analysable files under ``root`` (skipping vendored and hidden folders)."""
-    count = 0
-    for dirpath, dirnames, filenames in os.walk(root, onerror=_unreadable_folder):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        for fname in sorted(filenames):
-            path = os.path.join(dirpath, fname)
-            lang = language_for_path(path)
-            if lang is None or languages is not None and lang not in languages:
-                continue
-            yield path
-            count += 1
-            if count >= limit:
-                return
-
-
-def open_or_read(session, path: str, server=None) -> Document | None:
-    """The editor's copy of a file when it is open, else the file on disk."""
-    uri = path_to_uri(path)
-    workspace = getattr(server, "workspace", None) if server is not None else None
-    if workspace is not None and uri in getattr(workspace, "text_documents", {}):
-        td = workspace.get_text_document(uri)
-        return session.document_for(uri, td.source, td.version, td.language_id)
-    doc, _ = read_document(path, session.settings)
-    return doc
+    return walk_files(root, languages, limit, on_error=_unreadable_folder)
 
 
 def project_language(root: str, prefer: str | None = None) -> str:
@@ -161,10 +218,16 @@ def project_language(root: str, prefer: str | None = None) -> str:
         return prefer
     counts: dict[str, int] = {}
     for path in workspace_files(root, APP_LANGUAGES, limit=2000):
-        lang = language_for_path(path)
+        lang = language_for_path(path) or ""
         lang = "typescript" if lang == "tsx" else lang
         counts[lang] = counts.get(lang, 0) + 1
-    if not counts:
+    if not counts:  # nothing written yet: the manifest says
+        if os.path.isfile(os.path.join(root, "go.mod")):
+            return "go"
+        if os.path.isfile(os.path.join(root, "tsconfig.json")):
+            return "typescript"
+        if os.path.isfile(os.path.join(root, "package.json")):
+            return "javascript"
         return "python"
     return max(sorted(counts), key=lambda k: counts[k])
 
@@ -194,18 +257,7 @@ def workspace_text(root: str, languages: tuple[str, ...], limit_bytes: int = 4_0
     return "\n".join(parts)
 
 
-# -- edits -----------------------------------------------------------------------------------
-
-
-@dataclass
-class FileChange:
-    """A whole new file, or text appended to / replacing a range of an existing one."""
-
-    path: str
-    text: str
-    create: bool = True
-    edits: list = field(default_factory=list)  # (start, end, text) byte ranges for existing files
-    document: Document | None = None
+# -- what a command produces ------------------------------------------------------------------
 
 
 def unique_path(path: str) -> str:
@@ -220,169 +272,69 @@ def unique_path(path: str) -> str:
 
 
 def workspace_edit(
-    session, doc: Document | None, doc_edits, changes: list[FileChange] = ()
-) -> types.WorkspaceEdit:
-    """A versioned edit of ``doc`` plus created or edited files."""
-    out: list = []
-    if doc is not None and doc_edits:
-        out.append(
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(
-                    uri=doc.uri, version=doc.version
-                ),
-                edits=session.text_edits(doc, doc_edits),
-            )
-        )
-    for ch in changes:
-        uri = path_to_uri(ch.path)
-        if ch.create:
-            out.append(
-                types.CreateFile(
-                    uri=uri,
-                    options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
-                )
-            )
-            out.append(
-                types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(
-                        uri=uri, version=None
-                    ),
-                    edits=[
-                        types.TextEdit(
-                            types.Range(types.Position(0, 0), types.Position(0, 0)), ch.text
-                        )
-                    ],
-                )
-            )
-        else:
-            d = ch.document
-            from ..core.findings import Edit
-
-            out.append(
-                types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(
-                        uri=d.uri, version=d.version
-                    ),
-                    edits=session.text_edits(d, [Edit(s, e, t) for s, e, t in ch.edits]),
-                )
-            )
-    return types.WorkspaceEdit(document_changes=out)
+    doc: Document | None, doc_edits: list[Edit], changes: list[FileChange] | tuple = ()
+) -> EditSet:
+    """An edit of ``doc`` plus created or edited files."""
+    return EditSet(doc, list(doc_edits or []), list(changes))
 
 
-def to_json(obj):
-    from lsprotocol.converters import get_converter
-
-    return get_converter().unstructure(obj)
-
-
-def send_edit(t: Target, edit: types.WorkspaceEdit, label: str) -> None:
-    """workspace/applyEdit without waiting for the answer (see the module docstring)."""
-    server = t.server
-    if server is None or not hasattr(server, "workspace_apply_edit"):
-        return
-    server.workspace_apply_edit(types.ApplyWorkspaceEditParams(edit=edit, label=label))
-
-
-# -- reports -----------------------------------------------------------------------------------
+def send_edit(t: Target, edit: EditSet, label: str, *, confirm: bool = False) -> None:
+    """Offer ``edit`` as the command's change (the editor applies it, the CLI writes it)."""
+    edit.label = label
+    edit.needs_confirmation = confirm
+    t.edit = edit
 
 
 def write_report(t: Target, slug: str, markdown: str) -> str:
-    """Write ``<root>/.backend-architect/<slug>.md`` and open it in the editor when it can."""
-    from ..core.files import write_text
-
+    """The report ``<root>/.backend-architect/<slug>.md`` (written and opened by the caller)."""
     path = os.path.join(t.root, REPORT_DIR, f"{slug}.md")
-    write_text(
-        path, markdown if markdown.endswith("\n") else markdown + "\n"
-    )  # atomic; raises WriteError
-    if client_can_show_document(t.server):
-        t.server.window_show_document(
-            types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True)
-        )
+    t.reports.append(Report(path, markdown if markdown.endswith("\n") else markdown + "\n"))
     return path
 
 
-def client_can_show_document(server) -> bool:
-    caps = getattr(server, "client_capabilities", None)
-    window = getattr(caps, "window", None) if caps is not None else None
-    return bool(
-        window is not None and window.show_document is not None and window.show_document.support
-    )
-
-
-class Progress:
-    """$/progress for a long command; silent when the client cannot show it."""
-
-    def __init__(self, server, title: str) -> None:
-        self.server = server
-        self.token = None
-        caps = getattr(server, "client_capabilities", None)
-        window = getattr(caps, "window", None) if caps is not None else None
-        if window is not None and window.work_done_progress:
-            self.token = f"backend-architect/{uuid.uuid4()}"
-            server.work_done_progress.create(self.token)
-            server.work_done_progress.begin(
-                self.token,
-                types.WorkDoneProgressBegin(title=title, cancellable=False, percentage=0),
-            )
-
-    def report(self, message: str, percentage: int | None = None) -> None:
-        if self.token is not None:
-            self.server.work_done_progress.report(
-                self.token, types.WorkDoneProgressReport(message=message, percentage=percentage)
-            )
-
-    def end(self, message: str = "") -> None:
-        if self.token is not None:
-            self.server.work_done_progress.end(
-                self.token, types.WorkDoneProgressEnd(message=message)
-            )
-            self.token = None
-
-
-def result(name: str, message: str, **extra) -> dict:
-    out = {"command": name, "message": message}
+def result(name: str, message: str, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"command": name, "message": message}
     out.update(extra)
     return out
 
 
 def show(t: Target, message: str, error: bool = False) -> None:
-    server = t.server
-    if server is not None and hasattr(server, "window_show_message"):
-        server.window_show_message(
-            types.ShowMessageParams(
-                type=types.MessageType.Error if error else types.MessageType.Info,
-                message=f"Backend Architect: {message}",
-            )
-        )
+    """A message for the user (a notification in the editor, stderr on the command line)."""
+    t.messages.append((message, error))
 
 
-def handler(name: str, *, need_document: bool = True):
-    """Register ``fn(target) -> dict`` as the workspace/executeCommand handler of ``name``."""
-    from . import register
+def handler(name: str, *, need_document: bool = True) -> Callable:
+    """Mark ``fn(target) -> dict`` as the implementation of command ``name``; the list of
+    commands is ``commands.COMMAND_HANDLERS``."""
 
-    def wrap(fn):
-        def run(server, session, args):
-            try:
-                t = target(server, session, name, list(args or []), need_document=need_document)
-                return fn(t)
-            except CommandError as exc:
-                t = Target(name, server, session)
-                show(t, str(exc))
-                return result(name, str(exc), applied=False)
-
-        run.__doc__ = fn.__doc__
-        register(name)(run)
-        fn.run = run
+    def wrap(fn: Callable) -> Callable:
+        # read by commands.run / needs_document and by the registry's test
+        fn.command_name = name  # type: ignore[attr-defined]  # a function attribute
+        fn.need_document = need_document  # type: ignore[attr-defined]  # a function attribute
         return fn
 
     return wrap
 
 
+def line_start(doc: Document, offset: int) -> int:
+    """Byte offset where the line holding ``offset`` starts, by the document's own line
+    breaks (``\n``, ``\r\n`` or ``\r``; tree-sitter's rows count ``\n`` only)."""
+    return doc.line_starts[doc.line_of(offset)]
+
+
+def next_line_start(doc: Document, offset: int) -> int:
+    """Byte offset where the line after the one holding ``offset`` starts (the end of the
+    document on its last line)."""
+    line = doc.line_of(offset)
+    starts = doc.line_starts
+    return starts[line + 1] if line + 1 < len(starts) else len(doc.data)
+
+
 def tree_of(doc: Document, language: str | None = None):
     """The document's tree-sitter tree, parsed once per document version."""
-    from ..core.languages import parse
-
     lang = language or doc.language
+    if lang is None:
+        raise CommandError(f"{doc.path}: not a language Backend Architect parses.")
     key = ("tree", lang)
     cache = doc._cache
     if key not in cache:

@@ -7,80 +7,61 @@ it is not installed, saying so in the command's message.
 
 from __future__ import annotations
 
-import re
-
-from .base import open_or_read, workspace_files, workspace_text
+from .. import frameworks
+from ..lang import APP_LANGUAGES
+from .base import Progress, Workspace, workspace_files
 
 ROUTES_MISSING = (
     "route extraction is not available in this build (backend_architect.app.routes is missing), "
     "so no routes were read"
 )
 
-_IMPORT_PATTERNS = (
-    ("fastapi", "python", re.compile(r"^\s*(from\s+fastapi\b|import\s+fastapi\b)", re.M)),
-    ("flask", "python", re.compile(r"^\s*(from\s+flask\b|import\s+flask\b)", re.M)),
-    ("django", "python", re.compile(r"^\s*from\s+django\b", re.M)),
-    (
-        "nestjs",
-        "js",
-        re.compile(
-            r"""from\s+['"]@nestjs/(common|core)['"]|require\(\s*['"]@nestjs/(common|core)['"]\s*\)"""
-        ),
-    ),
-    ("express", "js", re.compile(r"""require\(\s*['"]express['"]\s*\)|from\s+['"]express['"]""")),
-    ("fastify", "js", re.compile(r"""require\(\s*['"]fastify['"]\s*\)|from\s+['"]fastify['"]""")),
-    ("gin", "go", re.compile(r'"github\.com/gin-gonic/gin"')),
-    ("echo", "go", re.compile(r'"github\.com/labstack/echo(/v4)?"')),
-)
-
 
 def routes_module():
     try:
-        from ..app import routes  # type: ignore[attr-defined]
+        from ..app import routes
     except ImportError:
         return None
     return routes
 
 
 def framework_in_text(text: str, language: str | None) -> str | None:
-    family = {
-        "python": "python",
-        "javascript": "js",
-        "typescript": "js",
-        "tsx": "js",
-        "go": "go",
-    }.get(language or "")
-    for name, fam, pattern in _IMPORT_PATTERNS:
-        if (family is None or fam == family) and pattern.search(text):
-            return name
-    return None
+    """The framework a source text of ``language`` is written against (see ``frameworks.detect``)."""
+    fw = frameworks.detect(language, text.encode("utf-8", "surrogatepass"))
+    return fw.name if fw is not None else None
 
 
 def framework_of(doc) -> str | None:
-    mod = routes_module()
-    if mod is not None and hasattr(mod, "framework_of"):
-        try:
-            found = mod.framework_of(doc)
-            if found:
-                return found
-        except Exception:
-            pass
-    return framework_in_text(doc.text, doc.language)
+    fw = frameworks.of_document(doc)
+    return fw.name if fw is not None else None
 
 
 def workspace_framework(root: str) -> tuple[str | None, str | None]:
-    """(framework, language) the workspace uses, judged by imports."""
-    for lang, langs in (
+    """(framework, language) the workspace uses, judged by its files' imports: the first
+    framework of the list that ENDPOINT and MIDDLEWARE support and some file uses."""
+    scaffolded = frameworks.scaffolded()
+    for family, langs in (
         ("python", ("python",)),
-        ("typescript", ("typescript", "tsx", "javascript")),
+        ("javascript", ("typescript", "tsx", "javascript")),
         ("go", ("go",)),
+        ("rust", ("rust",)),
     ):
-        fw = framework_in_text(workspace_text(root, langs), lang)
-        if fw:
-            if lang == "typescript":
+        found: set[str] = set()
+        for path in workspace_files(root, langs, limit=1000):
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(frameworks.DETECTION_BYTES)
+            except OSError:
+                continue
+            fw = frameworks.detect(family, head)
+            if fw is not None:
+                found.add(fw.name)
+        fw = next((f for f in scaffolded if f.name in found), None)
+        if fw is not None:
+            if family == "javascript":
                 has_ts = any(True for _ in workspace_files(root, ("typescript", "tsx"), limit=1))
-                return fw, "typescript" if has_ts else "javascript"
-            return fw, lang
+                return fw.name, "typescript" if has_ts else "javascript"
+            return fw.name, family
     return None, None
 
 
@@ -96,7 +77,7 @@ def routes_of(doc) -> list | None:
 
 
 def workspace_routes(
-    session, root: str, server=None, progress=None
+    workspace: Workspace, root: str, progress: Progress | None = None
 ) -> tuple[list, list, str | None]:
     """(routes, documents) of the whole workspace; the third item says why none when unavailable."""
     mod = routes_module()
@@ -104,9 +85,9 @@ def workspace_routes(
         return [], [], ROUTES_MISSING
     routes: list = []
     docs: list = []
-    paths = list(workspace_files(root, ("python", "javascript", "typescript", "tsx", "go")))
+    paths = list(workspace_files(root, (*APP_LANGUAGES, "rust")))  # Axum / Actix routes too
     for i, path in enumerate(paths):
-        doc = open_or_read(session, path, server)
+        doc = workspace.read(path)
         if doc is None:
             continue
         if progress is not None and i % 25 == 0:

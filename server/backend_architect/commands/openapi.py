@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import Any
 
-from ..core.engine import lint
-from .base import Progress, Target, handler, result, show, write_report
+from .base import REPORT_DIR, Report, Target, handler, result, show, write_report
 from .frameworks import workspace_routes
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -66,10 +66,34 @@ def _param_schema(name: str) -> dict:
     )
 
 
+def _resource_for(path: str, tables: dict | None):
+    """The resource a path serves (its first non-version segment names a table)."""
+    if not tables:
+        return None
+    from ..lang import naming
+    from ..resources import from_table
+
+    for seg in path.split("/"):
+        if not seg or seg.startswith("{") or re.fullmatch(r"v\d+|api", seg):
+            continue
+        name = seg.replace("-", "_")
+        table = tables.get(name) or tables.get(naming.plural(name))
+        return from_table(table) if table is not None else None
+    return None
+
+
 def build_openapi(
-    routes, title: str = "API", version: str = "0.1.0", root: str | None = None
+    routes,
+    title: str = "API",
+    version: str = "0.1.0",
+    root: str | None = None,
+    tables: dict | None = None,
 ) -> dict:
-    """An OpenAPI 3.1 document from (document, Route) pairs."""
+    """An OpenAPI 3.1 document from (document, Route) pairs; ``tables`` (name -> TableInfo)
+    types the bodies of the routes serving a known table, from the same resource model
+    the generators use."""
+    from ..resources import object_schemas
+
     paths: dict = {}
     components: dict = {"schemas": {"Error": ERROR_SCHEMA}}
     op_ids: set[str] = set()
@@ -126,8 +150,17 @@ def build_openapi(
         if params:
             op["parameters"] = params
         schema = _schema_name(getattr(r, "schema", None))
+        resource = _resource_for(path, tables)
+        ent = None
+        if resource is not None:
+            shapes = object_schemas(resource)
+            ent = next(iter(shapes))
+            for name, shape in shapes.items():
+                components["schemas"].setdefault(name, shape)
+        item_path = bool(PATH_PARAM.search(path))
         if method in ("post", "put", "patch"):
-            if schema:
+            body_schema: dict[str, Any]
+            if schema and not ent:
                 components["schemas"].setdefault(
                     schema, {"type": "object", "description": f"{schema}, declared in {where}"}
                 )
@@ -139,6 +172,10 @@ def build_openapi(
                 }
             else:
                 body_schema = {"type": "object"}
+            if ent:  # the table's own shape (a declared model of it has the same fields)
+                body_schema = {
+                    "$ref": f"#/components/schemas/{ent}{'Patch' if method == 'patch' else 'Input'}"
+                }
             op["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": body_schema}},
@@ -147,6 +184,13 @@ def build_openapi(
         codes = sorted({int(c) for c in getattr(r, "status_codes", []) or [] if str(c).isdigit()})
         if not codes:
             codes = [201 if method == "post" else 204 if method == "delete" else 200]
+        if ent:  # the error format's answers of a generated resource endpoint
+            extra = {404} if item_path else set()
+            if method in ("post", "put", "patch"):
+                extra |= {409, 422}
+            if getattr(r, "guards", None):
+                extra |= {401, 403}
+            codes = sorted(set(codes) | extra)
         model = _schema_name(getattr(r, "response_model", None))
         for code in codes:
             resp: dict = {"description": REASONS.get(code, "Response")}
@@ -154,6 +198,33 @@ def build_openapi(
                 resp["content"] = {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                 }
+            elif code != 204 and ent:
+                data: dict[str, Any] = {"$ref": f"#/components/schemas/{ent}"}
+                if method == "get" and not item_path:
+                    data = {"type": "array", "items": data}
+                    body = {
+                        "type": "object",
+                        "required": ["data", "meta", "links"],
+                        "properties": {
+                            "data": data,
+                            "meta": {
+                                "type": "object",
+                                "properties": {
+                                    k: {"type": "integer"} for k in ("page", "limit", "total")
+                                },
+                            },
+                            "links": {
+                                "type": "object",
+                                "properties": {
+                                    k: {"type": ["string", "null"]}
+                                    for k in ("self", "next", "prev")
+                                },
+                            },
+                        },
+                    }
+                else:
+                    body = {"type": "object", "required": ["data"], "properties": {"data": data}}
+                resp["content"] = {"application/json": {"schema": body}}
             elif code != 204 and model:
                 components["schemas"].setdefault(
                     model, {"type": "object", "description": f"{model}, declared in {where}"}
@@ -190,10 +261,10 @@ def dump(spec: dict, fmt: str = "yaml") -> str:
     return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
 
 
-def design_findings(session, docs) -> list:
+def design_findings(workspace, docs) -> list:
     out = []
     for doc in docs:
-        for f in lint(doc, session.settings, session.catalog).findings:
+        for f in workspace.lint(doc).findings:
             if f.command == "DESIGN_API":
                 out.append((doc, f))
     return out
@@ -202,21 +273,21 @@ def design_findings(session, docs) -> list:
 @handler("DESIGN_API", need_document=False)
 def design_api_command(t: Target) -> dict:
     """Write openapi.yaml of the workspace's routes and a report of the REST findings."""
-    progress = Progress(t.server, "DESIGN_API")
+    progress = t.progress
     try:
-        routes, docs, missing = workspace_routes(t.session, t.root, t.server, progress)
+        routes, docs, missing = workspace_routes(t.workspace, t.root, t.progress)
         if missing:
             message = f"DESIGN_API: {missing}; no OpenAPI document was written."
             show(t, message)
             return result("DESIGN_API", message, routes=0)
         title = os.path.basename(os.path.abspath(t.root)) or "API"
-        spec = build_openapi(routes, title=title, root=t.root)
-        from ..core.files import write_text
+        from .tables import all_tables
 
-        spec_path = os.path.join(t.root, ".backend-architect", "openapi.yaml")
-        write_text(spec_path, dump(spec))  # atomic; raises WriteError
+        spec = build_openapi(routes, title=title, root=t.root, tables=all_tables(t.workspace))
+        spec_path = os.path.join(t.root, REPORT_DIR, "openapi.yaml")
+        t.reports.append(Report(spec_path, dump(spec), show=False))
         progress.report("summarising the REST findings", 90)
-        findings = design_findings(t.session, docs)
+        findings = design_findings(t.workspace, docs)
         md = [
             f"# DESIGN_API: {title}",
             "",

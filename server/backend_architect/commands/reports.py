@@ -10,23 +10,23 @@ import os
 import re
 from collections import Counter, defaultdict
 
+from ..core.document import apply_edits
 from ..core.findings import Edit
+from ..core.languages import parse
 from . import naming
 from .base import (
     FileChange,
-    Progress,
     Target,
     handler,
-    open_or_read,
     result,
     send_edit,
     show,
-    to_json,
     workspace_edit,
     workspace_files,
     write_report,
 )
 from .frameworks import workspace_routes
+from .service import _after_imports, _module_path
 from .tables import all_tables
 
 PUBLIC_PATH = re.compile(
@@ -166,9 +166,9 @@ def permission_module(perms: dict, language: str) -> tuple[str, str]:
 @handler("AUTHZ_DESIGN", need_document=False)
 def authz_command(t: Target) -> dict:
     """Report each route's guard, flag the unprotected ones, scaffold a permission map."""
-    progress = Progress(t.server, "AUTHZ_DESIGN")
+    progress = t.progress
     try:
-        routes, _, missing = workspace_routes(t.session, t.root, t.server, progress)
+        routes, _, missing = workspace_routes(t.workspace, t.root, t.progress)
     finally:
         progress.end()
     if missing:
@@ -212,9 +212,8 @@ def authz_command(t: Target) -> dict:
         unprotected=[f"{r.method.upper()} {r.path}" for _, r, _, _ in unprotected],
     )
     if perms and not os.path.exists(target_path):
-        edit = workspace_edit(t.session, None, [], [FileChange(target_path, code)])
+        edit = workspace_edit(None, [], [FileChange(target_path, code)])
         send_edit(t, edit, "AUTHZ_DESIGN: permission map")
-        out["edit"] = to_json(edit)
         out["permissions_path"] = target_path
         md += ["", f"Written to `{_rel(t, target_path)}`."]
     out["report"] = write_report(t, "authz-design", "\n".join(md))
@@ -246,7 +245,7 @@ def table_usage(t: Target, tables: set[str]) -> dict[str, dict[str, Counter]]:
         lambda: {"read": Counter(), "write": Counter()}
     )
     for path in workspace_files(t.root, ("python", "javascript", "typescript", "tsx", "go")):
-        doc = open_or_read(t.session, path, t.server)
+        doc = t.workspace.read(path)
         if doc is None:
             continue
         mod = module_of(t.root, path)
@@ -261,12 +260,12 @@ def table_usage(t: Target, tables: set[str]) -> dict[str, dict[str, Counter]]:
 @handler("MICROSERVICE", need_document=False)
 def microservice_command(t: Target) -> dict:
     """Candidate service boundaries from which modules read and write which tables."""
-    progress = Progress(t.server, "MICROSERVICE")
+    progress = t.progress
     try:
-        tables = all_tables(t.session, t.root, t.server, t.document)
+        tables = all_tables(t.workspace, t.document)
         progress.report("reading the SQL in the code", 30)
         usage = table_usage(t, set(tables))
-        routes, _, missing = workspace_routes(t.session, t.root, t.server, None)
+        routes, _, missing = workspace_routes(t.workspace, t.root)
     finally:
         progress.end()
     owner: dict[str, str] = {}
@@ -286,7 +285,8 @@ def microservice_command(t: Target) -> dict:
                     crossing_reads.append((mod, kind, table, owner[table], n))
     crossing_fks = []
     for table, info in sorted(tables.items()):
-        for cols, ref, refcols in info.foreign_keys:
+        for fk in info.foreign_keys:
+            cols, ref, refcols = fk.columns, fk.ref_table, fk.ref_columns
             if ref in owner and owner[ref] != owner.get(table):
                 crossing_fks.append((table, cols, owner.get(table), ref, refcols, owner[ref]))
     md = [
@@ -424,8 +424,6 @@ threading.Thread(target=_work, name="jobs", daemon=True).start()
 
 def _python_call_statement(doc, offset: int):
     """(start, end, callee text, args text) of the call expression statement at ``offset``."""
-    from ..core.languages import parse
-
     tree = parse(doc.data, "python")
     node = tree.root_node.descendant_for_byte_range(offset, offset)
     while node is not None and node.type != "call":
@@ -457,8 +455,6 @@ def enqueue_change(t: Target):
     start, end, callee, args = found
     if not any(p.search(callee + "(") for _, p in SLOW_CALLS):
         return None
-    from .service import _after_imports, _module_path
-
     jobs_path = os.path.join(os.path.dirname(doc.path), "jobs.py")
     _, handler_mod = _module_path(doc.path)
     _, jobs_mod = _module_path(jobs_path)
@@ -480,14 +476,12 @@ def event_system_command(t: Target) -> dict:
     change = enqueue_change(t) if t.document is not None and t.end >= t.start else None
     if change is not None:
         edits, files, callee = change
-        edit = workspace_edit(t.session, t.document, edits, files)
-        send_edit(t, edit, "EVENT_SYSTEM: enqueue")
-        from ..core.document import apply_edits
-
-        out.update(edit=to_json(edit), text=apply_edits(t.document.text, edits), moved=callee)
-    progress = Progress(t.server, "EVENT_SYSTEM")
+        edit = workspace_edit(t.doc, edits, files)
+        send_edit(t, edit, "EVENT_SYSTEM: enqueue", confirm=True)
+        out.update(text=apply_edits(t.doc.text, edits), moved=callee)
+    progress = t.progress
     try:
-        routes, _, missing = workspace_routes(t.session, t.root, t.server, progress)
+        routes, _, missing = workspace_routes(t.workspace, t.root, t.progress)
     finally:
         progress.end()
     if missing and change is None:
@@ -504,7 +498,7 @@ def event_system_command(t: Target) -> dict:
     md = ["# EVENT_SYSTEM: slow work inside requests", ""]
     if found:
         md += ["| route | handler | slow work | call | where |", "|---|---|---|---|---|"]
-        for doc, r, kind, cs, callee in found:
+        for _doc, r, kind, _call, callee in found:
             md.append(
                 f"| {r.method.upper()} `{r.path}` | `{getattr(r, 'handler', '')}` | {kind} | `{callee}(…)` | {_rel(t, doc.path)}:{doc.line_of(cs) + 1} |"
             )
@@ -514,9 +508,9 @@ def event_system_command(t: Target) -> dict:
         )
     md += ["", "## Events and jobs", ""]
     by_route = defaultdict(list)
-    for doc, r, kind, cs, callee in found:
+    for _doc, r, kind, _call, callee in found:
         by_route[(r.method.upper(), r.path, getattr(r, "handler", ""))].append((kind, callee))
-    for (method, path, hname), calls in by_route.items():
+    for (method, path, _hname), calls in by_route.items():
         segs = [s for s in path.split("/") if s and not s.startswith(("{", ":"))]
         entity = naming.pascal(naming.singular(segs[-1])) if segs else "Request"
         verb = {"POST": "Created", "PUT": "Updated", "PATCH": "Updated", "DELETE": "Deleted"}.get(

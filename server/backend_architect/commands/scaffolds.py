@@ -13,105 +13,75 @@ from __future__ import annotations
 import os
 import re
 
+from ..core.document import apply_edits
 from ..core.findings import Edit
-from . import scaffold_templates as tpl
+from .. import frameworks
+from ..lang import APP_LANGUAGES
 from .base import (
     CommandError,
     FileChange,
     Target,
     handler,
+    next_line_start,
     result,
     send_edit,
     show,
-    to_json,
+    tree_of,
     unique_path,
     workspace_edit,
 )
-from .frameworks import framework_of
-from .service import _after_imports, _module_path
+from .service import _module_path
 
-_APP_CREATION = {
-    "fastapi": re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:fastapi\.)?FastAPI\(", re.M),
-    "flask": re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:flask\.)?Flask\(", re.M),
-    "express": re.compile(
-        r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*express\(\s*\)", re.M
-    ),
-    "gin": re.compile(r"^([ \t]*)(\w+)\s*:?=\s*gin\.(?:Default|New)\(\s*\)", re.M),
-    "fastify": re.compile(
-        r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*(?:Fastify|fastify)\(", re.M
-    ),
-    "nestjs": re.compile(
-        r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*[\w<>]+\s*)?=\s*await\s+NestFactory\.create(?:<[^>]*>)?\(",
-        re.M,
-    ),
-    "echo": re.compile(r"^([ \t]*)(\w+)\s*:?=\s*echo\.New\(\s*\)", re.M),
-}
 _STATEMENTS = {
     "expression_statement",
     "lexical_declaration",
     "variable_declaration",
     "short_var_declaration",
     "assignment_statement",
+    "let_declaration",
 }
 
 
 def app_setup_at(doc, framework: str):
     """(app variable, byte offset after the statement creating the app, its indent) or None."""
-    pattern = _APP_CREATION.get(framework)
-    if pattern is None or doc.language not in ("python", "javascript", "typescript", "tsx", "go"):
+    fw = frameworks.by_name(framework)
+    pattern = fw.app_creation if fw is not None else None
+    if pattern is None or doc.language not in (*APP_LANGUAGES, "rust"):
         return None
     m = pattern.search(doc.text)
     if m is None:
         return None
-    from .base import tree_of
-
     start = len(doc.text[: m.start(2)].encode("utf-8"))
     node = tree_of(doc).root_node.descendant_for_byte_range(start, start)
     while node is not None and node.type not in _STATEMENTS:
         node = node.parent
     if node is None:
         return None
-    line = node.end_point[0]
-    end = doc.line_starts[line + 1] if line + 1 < len(doc.line_starts) else len(doc.data)
+    end = next_line_start(doc, node.end_byte)
     return m.group(2), end, m.group(1)
 
 
-def _import_for(doc, module_file: str) -> str:
-    """How the app file imports the new Python module beside it."""
-    _, app_module = _module_path(doc.path)
-    _, mod = _module_path(module_file)
-    if "." not in app_module:
-        mod = os.path.splitext(os.path.basename(module_file))[0]
-    return mod
-
-
-def _ts_import_path(doc, module_file: str) -> str:
-    rel = os.path.relpath(os.path.splitext(module_file)[0], os.path.dirname(doc.path)).replace(
-        os.sep, "/"
-    )
-    return rel if rel.startswith(".") else "./" + rel
-
-
-def _go_package(doc) -> str:
-    m = re.search(r"^package\s+(\w+)", doc.text, re.M)
-    return m.group(1) if m else "main"
-
-
 def _setup(t: Target):
-    doc = t.document
-    fw = framework_of(doc)
-    if fw not in _APP_CREATION:
+    doc = t.doc
+    fw = frameworks.of_document(doc)
+    if fw is None or fw.app_creation is None:
+        names = _titles(f for f in frameworks.FRAMEWORKS if f.app_creation is not None)
         raise CommandError(
-            f"{t.name}: open the file that creates the app (FastAPI, Flask, Express, NestJS, Fastify, Gin or Echo); found {fw or 'no web framework'} here."
+            f"{t.name}: open the file that creates the app ({names}); found {fw.title if fw else 'no web framework'} here."
         )
-    setup = app_setup_at(doc, fw)
+    setup = app_setup_at(doc, fw.name)
     return doc, fw, setup
+
+
+def _titles(fws) -> str:
+    titles = [f.title for f in fws]
+    return ", ".join(titles[:-1]) + " or " + titles[-1] if len(titles) > 1 else "".join(titles)
 
 
 @handler("MIDDLEWARE")
 def middleware_command(t: Target) -> dict:
     """Scaffold the error handler, request ids + JSON logs and CORS, wired into the app."""
-    if t.document.language == "python" and _DJANGO_MIDDLEWARE_LIST.search(t.document.text):
+    if t.doc.language == "python" and _DJANGO_MIDDLEWARE_LIST.search(t.doc.text):
         return _django_middleware(t)
     doc, fw, setup = _setup(t)
     if setup is None:
@@ -119,73 +89,16 @@ def middleware_command(t: Target) -> dict:
             "MIDDLEWARE: no app is created in this file (app = FastAPI() / Flask(__name__) / express() / await NestFactory.create() / Fastify() / gin.Default() / echo.New())."
         )
     var, after, indent = setup
-    folder = os.path.dirname(doc.path)
-    edits: list[Edit] = []
-    if fw in ("fastapi", "flask"):
-        if "install_middleware(" in doc.text:
-            raise CommandError("MIDDLEWARE: install_middleware is already wired into this app.")
-        path = unique_path(os.path.join(folder, "middleware.py"))
-        text = tpl.FASTAPI_MIDDLEWARE if fw == "fastapi" else tpl.FLASK_MIDDLEWARE
-        mod = _import_for(doc, path)
-        off = _after_imports(doc)
-        edits.append(Edit(off, off, f"from {mod} import install_middleware\n"))
-        edits.append(Edit(after, after, f"{indent}install_middleware({var})\n"))
-    elif fw == "express":
-        if doc.language not in ("typescript", "tsx"):
-            raise CommandError(
-                "MIDDLEWARE: the Express scaffold is written in TypeScript; run it from a .ts app file."
-            )
-        if "errorHandler" in doc.text:
-            raise CommandError("MIDDLEWARE: an errorHandler is already wired into this app.")
-        path = unique_path(os.path.join(folder, "middleware.ts"))
-        text = tpl.EXPRESS_MIDDLEWARE_TS
-        off = _ts_after_imports(doc)
-        edits.append(
-            Edit(
-                off,
-                off,
-                f'import {{ errorHandler, notFound, requestContext }} from "{_ts_import_path(doc, path)}";\n',
-            )
-        )
-        edits.append(Edit(after, after, f"{indent}{var}.use(requestContext);\n"))
-        m = re.search(rf"^[ \t]*{re.escape(var)}\.listen\(", doc.text, re.M)
-        tail = f"{var}.use(notFound);\n{var}.use(errorHandler);\n"
-        if m:
-            pos = len(doc.text[: m.start()].encode("utf-8"))
-            edits.append(Edit(pos, pos, tail + "\n"))
-        else:
-            end = len(doc.data)
-            edits.append(Edit(end, end, ("" if doc.text.endswith("\n") else "\n") + tail))
-    elif fw in ("nestjs", "fastify"):
-        if fw == "fastify" and doc.language not in ("typescript", "tsx"):
-            raise CommandError(
-                "MIDDLEWARE: the Fastify scaffold is written in TypeScript; run it from a .ts app file."
-            )
-        if "installMiddleware(" in doc.text:
-            raise CommandError("MIDDLEWARE: installMiddleware is already wired into this app.")
-        path = unique_path(os.path.join(folder, "middleware.ts"))
-        text = tpl.NESTJS_MIDDLEWARE_TS if fw == "nestjs" else tpl.FASTIFY_MIDDLEWARE_TS
-        off = _ts_after_imports(doc)
-        edits.append(
-            Edit(off, off, f'import {{ installMiddleware }} from "{_ts_import_path(doc, path)}";\n')
-        )
-        edits.append(Edit(after, after, f"{indent}installMiddleware({var});\n"))
-    elif fw == "echo":
-        if "InstallMiddleware(" in doc.text:
-            raise CommandError("MIDDLEWARE: InstallMiddleware is already wired into this app.")
-        path = unique_path(os.path.join(folder, "middleware.go"))
-        text = tpl.ECHO_MIDDLEWARE.replace("{package}", _go_package(doc))
-        edits.append(Edit(after, after, f"{indent}InstallMiddleware({var})\n"))
-    else:  # gin
-        if "InstallMiddleware(" in doc.text:
-            raise CommandError("MIDDLEWARE: InstallMiddleware is already wired into this app.")
-        path = unique_path(os.path.join(folder, "middleware.go"))
-        text = tpl.GIN_MIDDLEWARE.replace("{package}", _go_package(doc))
-        edits.append(Edit(after, after, f"{indent}InstallMiddleware({var})\n"))
-    edit = workspace_edit(t.session, doc, edits, [FileChange(path, text)])
+    path = unique_path(os.path.join(os.path.dirname(doc.path), fw.middleware_filename or "x"))
+    try:
+        made = fw.middleware(doc, var, after, indent, path)
+    except frameworks.Unsupported as e:
+        raise CommandError(str(e)) from None
+    if made is None:
+        raise CommandError(f"MIDDLEWARE: no middleware scaffold for {fw.title} yet.")
+    text, edits = made.text, made.edits
+    edit = workspace_edit(doc, edits, [FileChange(path, text)])
     send_edit(t, edit, "MIDDLEWARE")
-    from ..core.document import apply_edits
-
     message = f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) and wired it into {var}."
     show(t, message)
     return result(
@@ -194,8 +107,7 @@ def middleware_command(t: Target) -> dict:
         path=path,
         text=text,
         app_text=apply_edits(doc.text, edits),
-        framework=fw,
-        edit=to_json(edit),
+        framework=fw.name,
     )
 
 
@@ -204,19 +116,19 @@ _DJANGO_MIDDLEWARE_LIST = re.compile(r"^MIDDLEWARE\s*=\s*[\[(]", re.M)
 
 def _django_middleware(t: Target) -> dict:
     """Django: the settings module lists the middleware; ours goes first so it sees every response."""
-    doc = t.document
+    doc = t.doc
     if "RequestContextMiddleware" in doc.text:
         raise CommandError("MIDDLEWARE: RequestContextMiddleware is already listed in MIDDLEWARE.")
     path = unique_path(os.path.join(os.path.dirname(doc.path), "middleware.py"))
     _, module = _module_path(path)
     m = _DJANGO_MIDDLEWARE_LIST.search(doc.text)
+    if m is None:
+        raise CommandError("MIDDLEWARE: this settings module has no MIDDLEWARE list.")
     pos = len(doc.text[: m.end()].encode("utf-8"))
     edits = [Edit(pos, pos, f'\n    "{module}.RequestContextMiddleware",')]
-    text = tpl.DJANGO_MIDDLEWARE
-    edit = workspace_edit(t.session, doc, edits, [FileChange(path, text)])
+    text = frameworks.django.FRAMEWORK.template("middleware.py")
+    edit = workspace_edit(doc, edits, [FileChange(path, text)])
     send_edit(t, edit, "MIDDLEWARE")
-    from ..core.document import apply_edits
-
     message = (
         f"MIDDLEWARE: wrote {os.path.relpath(path, t.root)} (error format, request ids with JSON logs, CORS from CORS_ORIGINS) "
         f"and listed {module}.RequestContextMiddleware first in MIDDLEWARE."
@@ -229,54 +141,27 @@ def _django_middleware(t: Target) -> dict:
         text=text,
         app_text=apply_edits(doc.text, edits),
         framework="django",
-        edit=to_json(edit),
     )
-
-
-def _ts_after_imports(doc) -> int:
-    last = 0
-    offset = 0
-    for line in doc.text.splitlines(keepends=True):
-        offset += len(line.encode("utf-8"))
-        if re.match(r"\s*(import\s|const\s+\w+\s*=\s*require\()", line):
-            last = offset
-    return last
 
 
 @handler("AUTH_SYSTEM")
 def auth_command(t: Target) -> dict:
     """Scaffold JWT access + refresh tokens for the framework in use."""
-    doc = t.document
-    fw = framework_of(doc)
-    folder = os.path.dirname(doc.path)
-    if fw in ("fastapi", "flask"):
-        path = unique_path(os.path.join(folder, "auth.py"))
-        text = tpl.PY_AUTH + (tpl.FASTAPI_AUTH_DEPS if fw == "fastapi" else tpl.FLASK_AUTH_DEPS)
-        lib = "PyJWT (pip install pyjwt)"
-        usage = (
-            'Depends(current_user) / Depends(require_roles("admin"))'
-            if fw == "fastapi"
-            else '@login_required() / @login_required("admin")'
-        )
-    elif fw == "express":
-        path = unique_path(os.path.join(folder, "auth.ts"))
-        text = tpl.EXPRESS_AUTH_TS
-        lib = "jsonwebtoken (npm install jsonwebtoken @types/jsonwebtoken)"
-        usage = 'router.get(path, requireAuth(), handler) / requireAuth("admin")'
-    elif fw == "gin":
-        path = unique_path(os.path.join(folder, "auth.go"))
-        text = tpl.GIN_AUTH.replace("{package}", _go_package(doc))
-        lib = "golang-jwt (go get github.com/golang-jwt/jwt/v5)"
-        usage = 'r.GET(path, AuthRequired(), handler) / AuthRequired("admin")'
-    else:
+    doc = t.doc
+    fw = frameworks.of_document(doc)
+    made = fw.auth_system(doc) if fw is not None else None
+    if fw is None or made is None:
+        names = _titles(f for f in frameworks.FRAMEWORKS if f.auth_system(doc) is not None)
         raise CommandError(
-            f"AUTH_SYSTEM: run it from a FastAPI, Flask, Express or Gin file (found {fw or 'no web framework'})."
+            f"AUTH_SYSTEM: run it from a {names} file (found {fw.title if fw else 'no web framework'})."
         )
-    edit = workspace_edit(t.session, None, [], [FileChange(path, text)])
+    path = unique_path(os.path.join(os.path.dirname(doc.path), made.filename))
+    text, lib, usage = made.text, made.library, made.usage
+    edit = workspace_edit(None, [], [FileChange(path, text)])
     send_edit(t, edit, "AUTH_SYSTEM")
     message = (
         f"AUTH_SYSTEM: wrote {os.path.relpath(path, t.root)} with {lib}: access tokens (sub, email, roles, iat, exp) "
         f"and refresh tokens; set JWT_SECRET and JWT_REFRESH_SECRET; protect routes with {usage}."
     )
     show(t, message)
-    return result("AUTH_SYSTEM", message, path=path, text=text, framework=fw, edit=to_json(edit))
+    return result("AUTH_SYSTEM", message, path=path, text=text, framework=fw.name)

@@ -2,45 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
-
-from lsprotocol import types
 
 from ..catalog.analysis import needs_of, query_nodes
 from ..catalog.migration_files import new_migration
-from ..core.document import path_to_uri, uri_to_path
-from ..core.findings import Applicability, Fix
-from . import register
+from ..catalog.render import mermaid_er, table_markdown
+from ..core.engine import lint
+from ..core.findings import Finding
+from ..core.registry import all_rules, rule_by_code
+from .base import (
+    FileChange,
+    Report,
+    Target,
+    Workspace,
+    handler,
+    result,
+    send_edit,
+    workspace_edit,
+)
+
+NO_CATALOG = (
+    "No schema catalog yet: no migrations or schema files were found "
+    "(or indexing is still running)."
+)
 
 
-def _uri_arg(args) -> str | None:
-    for a in args or []:
-        if isinstance(a, dict) and a.get("uri"):
-            return a["uri"]
-        if isinstance(a, str):
-            return a
-        uri = getattr(a, "uri", None)
-        if uri:
-            return uri
-    return None
-
-
-def _snapshot(server, session, uri: str):
-    snap = session.snapshot(uri)
-    if snap is not None:
-        return snap
-    try:
-        text_doc = server.workspace.get_text_document(uri)
-        doc = session.document_for(uri, text_doc.source, text_doc.version, text_doc.language_id)
-    except Exception:
-        return None
-    return session.analyse(doc) if doc.language else None
-
-
-def missing_indexes(snap, catalog) -> list[tuple[str, str, str]]:
-    """(index name, CREATE INDEX statement, table) for every lookup of the file no index serves, deduplicated."""
+def missing_indexes(statements, catalog) -> list[tuple[str, str, str]]:
+    """(index name, CREATE INDEX statement, table) for every lookup of the file's
+    statements no index serves, deduplicated."""
     out: dict[tuple, tuple[str, str, str]] = {}
-    for stmt in snap.result.statements:
+    for stmt in statements:
         for node in query_nodes(stmt):
             for need in needs_of(node, catalog):
                 if (
@@ -65,69 +57,70 @@ def missing_indexes(snap, catalog) -> list[tuple[str, str, str]]:
     return result
 
 
-@register("INDEX_STRATEGY")
-def index_strategy(server, session, args) -> dict:
+@handler("INDEX_STRATEGY")
+def index_strategy(t: Target) -> dict:
     """Every index the file's queries need, as one new migration."""
-    uri = _uri_arg(args)
-    if not uri:
-        return {
-            "command": "INDEX_STRATEGY",
-            "message": 'INDEX_STRATEGY needs a file: pass [{"uri": ...}]',
-        }
-    catalog = session.catalog
+    doc = t.doc
+    catalog = t.catalog
     if catalog is None:
-        return {
-            "command": "INDEX_STRATEGY",
-            "message": "No schema catalog yet: no migrations or schema files were found (or indexing is still running).",
-        }
-    snap = _snapshot(server, session, uri)
-    if snap is None:
-        return {
-            "command": "INDEX_STRATEGY",
-            "message": f"{uri} is not a file Backend Architect analyses.",
-        }
-    needed = missing_indexes(snap, catalog)
+        return result("INDEX_STRATEGY", NO_CATALOG)
+    if not doc.language:
+        return result("INDEX_STRATEGY", f"{doc.path} is not a file Backend Architect analyses.")
+    needed = missing_indexes(t.workspace.lint(doc).statements, catalog)
     if not needed:
-        return {
-            "command": "INDEX_STRATEGY",
-            "indexes": [],
-            "message": "Every lookup in this file is served by an existing index.",
-        }
-    stem = os.path.splitext(os.path.basename(uri_to_path(uri)))[0]
+        return result(
+            "INDEX_STRATEGY",
+            "Every lookup in this file is served by an existing index.",
+            indexes=[],
+        )
+    name = os.path.basename(doc.path)
     up = (
-        "-- Indexes the queries in "
-        + os.path.basename(uri_to_path(uri))
-        + " need (Backend Architect INDEX_STRATEGY).\n"
+        f"-- Indexes the queries in {name} need (Backend Architect INDEX_STRATEGY).\n"
         "-- CREATE INDEX CONCURRENTLY cannot run inside a transaction: run these statements one by one.\n"
         + "\n".join(sql for _, sql, _ in needed)
         + "\n"
     )
-    down = "\n".join(f"DROP INDEX CONCURRENTLY IF EXISTS {name};" for name, _, _ in needed) + "\n"
-    files = new_migration(catalog, f"add_indexes_for_{stem}", up, down)
+    down = "\n".join(f"DROP INDEX CONCURRENTLY IF EXISTS {n};" for n, _, _ in needed) + "\n"
+    files = new_migration(catalog, f"add_indexes_for_{os.path.splitext(name)[0]}", up, down)
     if not files:
-        return {"command": "INDEX_STRATEGY", "message": "No migration folder to write to."}
-    fix = Fix(
-        f"add {len(needed)} index(es) in a new migration", (), Applicability.UNSAFE, tuple(files)
-    )
-    edit = session.workspace_edit(snap.document, [], fix)
-    server.workspace_apply_edit(
-        types.ApplyWorkspaceEditParams(edit=edit, label="INDEX_STRATEGY: new migration")
-    )
+        return result("INDEX_STRATEGY", "No migration folder to write to.")
+    base = os.path.dirname(doc.path)
+    changes = [
+        FileChange(os.path.normpath(os.path.join(base, f.path)), f.text) for f in files
+    ]  # an absolute path stays as it is
+    send_edit(t, workspace_edit(doc, [], changes), "INDEX_STRATEGY: new migration")
     names = [f.path for f in files]
-    return {
-        "command": "INDEX_STRATEGY",
-        "indexes": [sql for _, sql, _ in needed],
-        "files": names,
-        "message": f"{len(needed)} index(es) in a new migration: {catalog.display_path(names[0])}",
-    }
+    return result(
+        "INDEX_STRATEGY",
+        f"{len(needed)} index(es) in a new migration: {catalog.display_path(names[0])}",
+        indexes=[sql for _, sql, _ in needed],
+        files=names,
+    )
 
 
-def schema_design_markdown(catalog) -> str:
-    from ..catalog.render import mermaid_er
-    from ..catalog.review import review
-    from ..lsp.handlers.schema_hover import table_markdown
+# the commands whose rules judge the schema itself (the SCHEMA_DESIGN report lists their findings)
+SCHEMA_RULE_COMMANDS = ("SCHEMA_DESIGN", "INDEX_STRATEGY")
 
-    remarks = review(catalog)
+
+def schema_findings(workspace: Workspace, catalog) -> list[tuple[str, int, Finding]]:
+    """(schema file, 1-based line, finding) of the schema rules over every file the catalog
+    was read from: the diagnostics the editor shows, so the report never disagrees with them."""
+    # only the schema rules run (the others are ignored): the same findings, a fraction of the work
+    others = tuple(r.code for r in all_rules() if r.command not in SCHEMA_RULE_COMMANDS)
+    settings = dataclasses.replace(workspace.settings, ignore=workspace.settings.ignore + others)
+    out: list[tuple[str, int, Finding]] = []
+    for path in catalog.sources:
+        doc = workspace.read(path)
+        if doc is None:
+            continue
+        for f in lint(doc, settings, catalog).findings:
+            rule = rule_by_code(f.code)
+            if rule is not None and rule.command in SCHEMA_RULE_COMMANDS:
+                out.append((path, doc.line_of(f.start) + 1, f))
+    return out
+
+
+def schema_design_markdown(catalog, findings: list[tuple[str, int, Finding]]) -> str:
     tables = [t for t in catalog.tables()]
     lines = [
         "# Schema design review",
@@ -141,16 +134,15 @@ def schema_design_markdown(catalog) -> str:
         mermaid_er(catalog),
         "```",
         "",
-        f"## Findings ({len(remarks)})",
+        f"## Findings ({len(findings)})",
         "",
     ]
-    if not remarks:
+    if not findings:
         lines.append(
             "Nothing to report: every table has a key, foreign keys are indexed, types are sound."
         )
-    for r in remarks:
-        where = f" ({catalog.display_path(r.path)}:{r.line})" if r.path else ""
-        lines.append(f"- **{r.code}** `{r.table}`: {r.text}{where}")
+    for path, line, f in findings:
+        lines.append(f"- **{f.code}** {f.message} ({catalog.display_path(path)}:{line})")
     lines += ["", "## Tables", ""]
     for t in tables:
         lines += [table_markdown(catalog, t), ""]
@@ -160,61 +152,16 @@ def schema_design_markdown(catalog) -> str:
     return "\n".join(lines) + "\n"
 
 
-@register("SCHEMA_DESIGN")
-def schema_design(server, session, args) -> dict:
+@handler("SCHEMA_DESIGN", need_document=False)
+def schema_design(t: Target) -> dict:
     """A Markdown review of the whole schema with an ER diagram, opened in the editor."""
-    catalog = session.catalog
+    catalog = t.catalog
     if catalog is None:
-        return {
-            "command": "SCHEMA_DESIGN",
-            "message": "No schema catalog yet: no migrations or schema files were found (or indexing is still running).",
-        }
-    root = session.settings.root or session.root or catalog.roots[0]
-    from ..core.files import write_text
-
+        return result("SCHEMA_DESIGN", NO_CATALOG)
+    root = t.settings.root or t.workspace.root or catalog.roots[0]
     path = os.path.join(root, ".backend-architect", "schema-design.md")
-    write_text(path, schema_design_markdown(catalog))  # atomic; raises WriteError
-    shown = False
-    caps = getattr(getattr(server, "client_capabilities", None), "window", None)
-    if getattr(getattr(caps, "show_document", None), "support", False):
-        server.window_show_document(
-            types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True)
-        )
-        shown = True
-    return {
-        "command": "SCHEMA_DESIGN",
-        "path": path,
-        "shown": shown,
-        "message": f"Schema review written to {path}" + ("" if shown else " (open it to read it)"),
-    }
-
-
-INDEX_STRATEGY_KIND = "source.backend-architect.indexStrategy"
-
-
-def source_actions(session, snap, params) -> list[types.CodeAction]:
-    """ "Add the indexes this file needs" as a source action, when some are missing."""
-    only = params.context.only
-    if only and not any(
-        o == INDEX_STRATEGY_KIND or INDEX_STRATEGY_KIND.startswith(o + ".") or o == "source"
-        for o in only
-    ):
-        return []
-    if session.catalog is None or not snap.result.statements:
-        return []
-    needed = missing_indexes(snap, session.catalog)
-    if not needed:
-        return []
-    from . import command_id
-
-    return [
-        types.CodeAction(
-            title=f"INDEX_STRATEGY: add the {len(needed)} index(es) this file needs in a new migration",
-            kind=INDEX_STRATEGY_KIND,
-            command=types.Command(
-                title="INDEX_STRATEGY",
-                command=command_id("INDEX_STRATEGY"),
-                arguments=[{"uri": snap.document.uri}],
-            ),
-        )
-    ]
+    findings = schema_findings(t.workspace, catalog)
+    t.reports.append(Report(path, schema_design_markdown(catalog, findings)))
+    return result(
+        "SCHEMA_DESIGN", f"Schema review written to {path}", path=path, findings=len(findings)
+    )

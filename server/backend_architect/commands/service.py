@@ -11,20 +11,27 @@ from __future__ import annotations
 import os
 import re
 
+from tree_sitter import Node
+
 from ..core.document import Document
 from ..core.findings import Edit
-from ..core.languages import parse, query  # noqa: F401
+from ..core.languages import parse, query
+from ..lang import text as _text
+from ..lang.javascript import parameter_names
+from ..lang.python import after_imports as python_after_imports
+from ..lang.python import module_path as _module_path
 from . import naming
 from .base import (
     CommandError,
     FileChange,
     Target,
     handler,
-    open_or_read,
+    line_start,
+    next_line_start,
     result,
     send_edit,
     show,
-    to_json,
+    tree_of,
     workspace_edit,
 )
 
@@ -56,16 +63,10 @@ _PY_IDENTS = "(identifier) @id"
 _PY_IMPORTS = "[(import_statement) (import_from_statement)] @imp"
 
 
-def _text(node, data: bytes) -> str:
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
-
-
 def handler_at(doc: Document, offset: int):
     """The route handler function around ``offset`` (Python: a decorated route function), or None."""
     if doc.language != "python" or not ROUTE_DECORATOR_ANYWHERE.search(doc.text):
         return None
-    from .base import tree_of
-
     node = tree_of(doc, "python").root_node.descendant_for_byte_range(offset, offset)
     while node is not None:
         if (
@@ -80,7 +81,7 @@ def handler_at(doc: Document, offset: int):
     return None
 
 
-def _identifiers(node, data: bytes) -> list[tuple[str, object]]:
+def _identifiers(node, data: bytes) -> list[tuple[str, Node]]:
     from tree_sitter import QueryCursor
 
     caps = QueryCursor(query("python", _PY_IDENTS)).captures(node)
@@ -145,16 +146,6 @@ def _module_names(tree, data: bytes) -> tuple[dict[str, str], set[str]]:
     return imported, defined
 
 
-def _module_path(path: str) -> tuple[str, str]:
-    """(package root folder, dotted module of ``path``) walking up through __init__.py files."""
-    folder = os.path.dirname(path)
-    parts = [os.path.splitext(os.path.basename(path))[0]]
-    while os.path.isfile(os.path.join(folder, "__init__.py")):
-        parts.insert(0, os.path.basename(folder))
-        folder = os.path.dirname(folder)
-    return folder, ".".join(parts)
-
-
 def default_services_path(handler_path: str) -> str:
     """``<top package>/services/<module>_service.py`` (or ``services/`` beside a loose module)."""
     folder_root, handler_module = _module_path(handler_path)
@@ -195,7 +186,6 @@ def extract_python(
     moved = stmts[i:]
     last = moved[-1]
     wrapper = None
-    result_expr = None
     if last.type == "return_statement":
         value = last.named_children[0] if last.named_children else None
         if value is not None and value.type == "call":
@@ -216,7 +206,6 @@ def extract_python(
                 and _text(pairs[0].child_by_field_name("key"), data).strip("'\"") == "data"
             ):
                 wrapper = ("{data}", pairs[0].child_by_field_name("value"), None)
-        result_expr = wrapper[1] if wrapper else value
     if not moved or len(moved) == 1 and last.type == "return_statement" and wrapper is None:
         raise CommandError("SERVICE: nothing to move: the handler only returns.")
     imported, defined = _module_names(tree, data)
@@ -275,12 +264,12 @@ def extract_python(
                 module_refs.append(name)
     handler_name = _text(fn.child_by_field_name("name"), data)
     service_fn = handler_name
-    indent = " " * (moved[0].start_point[1])
+    indent = " " * (moved[0].start_byte - line_start(doc, moved[0].start_byte))
     # the moved code, re-indented to the service function's body
-    lines_src = data[doc.line_starts[moved[0].start_point[0]] : moved_end].decode("utf-8")
+    lines_src = data[line_start(doc, moved[0].start_byte) : moved_end].decode("utf-8")
     if wrapper is not None:
         rs, re_ = last.start_byte, last.end_byte
-        before = data[doc.line_starts[moved[0].start_point[0]] : rs].decode("utf-8")
+        before = data[line_start(doc, moved[0].start_byte) : rs].decode("utf-8")
         lines_src = before + "return " + _text(wrapper[1], data)
         del re_
     dedented = []
@@ -316,9 +305,8 @@ def extract_python(
     else:
         rest = data[wrapper[1].end_byte : wrapper[2].end_byte - 1].decode("utf-8")
         handler_tail = f"{indent}return {wrapper[0]}({call}{rest})\n"
-    start = doc.line_starts[moved[0].start_point[0]]
-    end_line = last.end_point[0]
-    end = doc.line_starts[end_line + 1] if end_line + 1 < len(doc.line_starts) else len(data)
+    start = line_start(doc, moved[0].start_byte)
+    end = next_line_start(doc, last.end_byte)
     handler_edit = Edit(
         start,
         end,
@@ -356,19 +344,7 @@ def extract_python(
 
 
 def _after_imports(doc: Document) -> int:
-    last = 0
-    offset = 0
-    in_doc = False
-    for line in doc.text.splitlines(keepends=True):
-        offset += len(line.encode("utf-8"))
-        if re.match(r"(from\s+\S+\s+import\b|import\s+\S)", line) and not in_doc:
-            last = offset
-        if line.count('"""') == 1:
-            in_doc = not in_doc
-    if last == 0:
-        m = re.match(rb'\s*(?:"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\')[^\n]*\n', doc.data)
-        last = m.end() if m else 0
-    return last
+    return python_after_imports(doc.text)
 
 
 # -- Express (TypeScript / JavaScript) ------------------------------------------------------------------
@@ -388,7 +364,7 @@ _VERBS = {
 }
 
 
-def _js_identifiers(node, data: bytes, lang: str) -> list[tuple[str, object]]:
+def _js_identifiers(node, data: bytes, lang: str) -> list[tuple[str, Node]]:
     from tree_sitter import QueryCursor
 
     caps = QueryCursor(query(lang, _JS_IDENTS)).captures(node)
@@ -399,8 +375,6 @@ def express_handler_at(doc: Document, offset: int):
     """(route call, handler function, method, path) of the Express route around ``offset``, or None."""
     if doc.language not in JS_LANGS or not EXPRESS_ROUTE_CALL.search(doc.text):
         return None
-    from .base import tree_of
-
     node = tree_of(doc).root_node.descendant_for_byte_range(offset, offset)
     while node is not None:
         if node.type == "call_expression":
@@ -428,24 +402,6 @@ def express_handler_at(doc: Document, offset: int):
                         return node, last, method, _text(first, doc.data)[1:-1]
         node = node.parent
     return None
-
-
-def _js_params(fn, data: bytes) -> list[str]:
-    params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
-    if params is None:
-        return []
-    if params.type == "identifier":
-        return [_text(params, data)]
-    out = []
-    for p in params.named_children:
-        name = (
-            p.child_by_field_name("pattern")
-            if p.type in ("required_parameter", "optional_parameter")
-            else p
-        )
-        if name is not None and name.type == "identifier":
-            out.append(_text(name, data))
-    return out
 
 
 def _js_declared(stmt, data: bytes, lang: str) -> set[str]:
@@ -511,15 +467,15 @@ def _response_payload(stmt, data: bytes, res_name: str):
     return value
 
 
-def _js_module_names(tree, data: bytes, lang: str) -> tuple[dict[str, object], set[str]]:
+def _js_module_names(tree, data: bytes, lang: str) -> tuple[dict[str, Node], set[str]]:
     """(name -> the import/require statement node declaring it, other top-level names)."""
-    imported: dict[str, object] = {}
+    imported: dict[str, Node] = {}
     defined: set[str] = set()
     for child in tree.root_node.named_children:
         if child.type == "import_statement":
             clause = next((c for c in child.named_children if c.type == "import_clause"), None)
             if clause is not None:
-                for n, node in _js_identifiers(clause, data, lang):
+                for n, _node in _js_identifiers(clause, data, lang):
                     imported[n] = child
         elif child.type in ("lexical_declaration", "variable_declaration"):
             is_require = "require(" in _text(child, data)
@@ -572,10 +528,10 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
     """(handler edits, services file change, service function name, notes) for an Express route handler."""
     call, fn, method, route = found
     data = doc.data
-    lang = doc.language
+    lang = doc.language or "javascript"  # only called on JavaScript and TypeScript documents
     typescript = lang in ("typescript", "tsx")
     tree = parse(data, lang)
-    params = _js_params(fn, data)
+    params = [n for n in parameter_names(fn, data) if n]  # destructured ones left out
     req_name = params[0] if params else "req"
     res_name = params[1] if len(params) > 1 else "res"
     body = fn.child_by_field_name("body")
@@ -666,8 +622,8 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
         verb + "".join(naming.pascal(s.replace("-", "_")) for s in segs) if segs else verb + "Root"
     )
     fname = fname[0].lower() + fname[1:]
-    indent = " " * moved[0].start_point[1]
-    src = data[doc.line_starts[moved[0].start_point[0]] : moved_end].decode("utf-8")
+    indent = " " * (moved[0].start_byte - line_start(doc, moved[0].start_byte))
+    src = data[line_start(doc, moved[0].start_byte) : moved_end].decode("utf-8")
     if payload:
         src += f"\n{indent}return {_text(payload, data)};"
     lines = [ln[len(indent) :] if ln.startswith(indent) else ln.lstrip() for ln in src.splitlines()]
@@ -690,14 +646,13 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
     svc_alias = os.path.splitext(os.path.basename(services_path))[0]
     call_text = f"await {svc_alias}.{fname}({', '.join(used)})"
     # the handler: the moved statements become the call; the answer keeps its wrapper
-    start = doc.line_starts[moved[0].start_point[0]]
+    start = line_start(doc, moved[0].start_byte)
     if payload:
         end = payload.start_byte
         tail_edits = [Edit(payload.start_byte, payload.end_byte, call_text)]
-        handler_edits = [Edit(start, doc.line_starts[last.start_point[0]], "")] + tail_edits
+        handler_edits = [Edit(start, line_start(doc, last.start_byte), "")] + tail_edits
     else:
-        end_line = moved[-1].end_point[0]
-        end = doc.line_starts[end_line + 1] if end_line + 1 < len(doc.line_starts) else len(data)
+        end = next_line_start(doc, moved[-1].end_byte)
         ret = "return " if payload is False and last.type == "return_statement" else ""
         handler_edits = [Edit(start, end, f"{indent}{ret}{call_text};\n")]
     if not _is_async(fn, data):
@@ -730,7 +685,7 @@ def extract_express(doc: Document, found, services_path: str, existing: Document
         ins = []
         missing = [s for s in copied if s not in existing.text]
         if missing:
-            off = _js_after_imports(parse(existing.data, existing.language), existing)
+            off = _js_after_imports(parse(existing.data, existing.language or lang), existing)
             ins.append((off, off, "\n".join(missing) + "\n"))
         end_off = len(existing.data)
         ins.append((end_off, end_off, ("\n" if existing.text.endswith("\n") else "\n\n") + func))
@@ -750,12 +705,7 @@ def _js_after_imports(tree, doc: Document) -> int:
             child.type in ("lexical_declaration", "variable_declaration")
             and "require(" in _text(child, doc.data)
         ):
-            end_line = child.end_point[0]
-            last = (
-                doc.line_starts[end_line + 1]
-                if end_line + 1 < len(doc.line_starts)
-                else len(doc.data)
-            )
+            last = next_line_start(doc, child.end_byte)
         elif last:
             break
     return last
@@ -764,7 +714,7 @@ def _js_after_imports(tree, doc: Document) -> int:
 @handler("SERVICE")
 def service_command(t: Target) -> dict:
     """Move the inline logic of the handler under the cursor into a service function."""
-    doc = t.document
+    doc = t.doc
     if doc.language in JS_LANGS:
         return _service_express(t)
     fn = handler_at(doc, t.start)
@@ -774,19 +724,12 @@ def service_command(t: Target) -> dict:
         )
     folder_root, handler_module = _module_path(doc.path)
     services_path = t.options.get("services_path") or default_services_path(doc.path)
-    existing = (
-        open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
-    )
+    existing = t.workspace.read(services_path) if os.path.isfile(services_path) else None
     edits, change, fname, notes = extract_python(doc, fn, services_path, existing)
-    edit = workspace_edit(t.session, doc, edits, [change])
-    send_edit(t, edit, "SERVICE: extract")
-    from ..core.document import apply_edits
-
-    handler_text = apply_edits(doc.text, edits)
-    if change.create:
-        services_text = change.text
-    else:
-        services_text = apply_edits(existing.text, [Edit(s, e, x) for s, e, x in change.edits])
+    edit = workspace_edit(doc, edits, [change])
+    send_edit(t, edit, "SERVICE: extract", confirm=True)
+    texts = edit.texts()
+    handler_text, services_text = texts[doc.path], texts[services_path]
     message = f"SERVICE: moved the logic of {fname} into {os.path.relpath(services_path, t.root)}."
     if notes:
         message += " Note: " + "; ".join(notes) + "."
@@ -797,32 +740,23 @@ def service_command(t: Target) -> dict:
         services_path=services_path,
         services_text=services_text,
         handler_text=handler_text,
-        edit=to_json(edit),
     )
 
 
 def _service_express(t: Target) -> dict:
-    doc = t.document
+    doc = t.doc
     found = express_handler_at(doc, t.start)
     if found is None:
         raise CommandError(
             'SERVICE: put the cursor inside an Express route handler (router.post("/x", async (req, res) => { ... })).'
         )
     services_path = t.options.get("services_path") or default_js_services_path(doc.path)
-    existing = (
-        open_or_read(t.session, services_path, t.server) if os.path.isfile(services_path) else None
-    )
+    existing = t.workspace.read(services_path) if os.path.isfile(services_path) else None
     edits, change, fname, notes = extract_express(doc, found, services_path, existing)
-    edit = workspace_edit(t.session, doc, edits, [change])
-    send_edit(t, edit, "SERVICE: extract")
-    from ..core.document import apply_edits
-
-    handler_text = apply_edits(doc.text, edits)
-    services_text = (
-        change.text
-        if change.create
-        else apply_edits(existing.text, [Edit(s, e, x) for s, e, x in change.edits])
-    )
+    edit = workspace_edit(doc, edits, [change])
+    send_edit(t, edit, "SERVICE: extract", confirm=True)
+    texts = edit.texts()
+    handler_text, services_text = texts[doc.path], texts[services_path]
     message = f"SERVICE: moved the logic of the {found[2].upper()} {found[3]} handler into {fname} in {os.path.relpath(services_path, t.root)}."
     if notes:
         message += " Note: " + "; ".join(notes) + "."
@@ -833,5 +767,4 @@ def _service_express(t: Target) -> dict:
         services_path=services_path,
         services_text=services_text,
         handler_text=handler_text,
-        edit=to_json(edit),
     )

@@ -1,14 +1,18 @@
 """Tables for the generators: the workspace catalog when there is one, else the
-CREATE TABLE statements of the current file and the workspace's .sql files."""
+CREATE TABLE statements of the current file and the workspace's .sql files. Both are
+the catalog's :class:`~backend_architect.catalog.model.Table`."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass, field
+import re
 
+from ..catalog.model import DEFAULT_SCHEMA, Column, ForeignKey, Table
 from ..core.regions import region_for_sql_document
 from ..core.sql import split_statements, string_value
-from .base import open_or_read, workspace_files
+from ..core.document import Document
+from .base import Workspace, workspace_files
 
 AUTO_TYPES = {"serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"}
 TYPE_ALIASES = {
@@ -24,58 +28,9 @@ TYPE_ALIASES = {
 }
 
 
-@dataclass
-class Column:
-    name: str
-    type: str
-    nullable: bool = True
-    default: str | None = None
-    auto: bool = (
-        False  # filled by the database (serial, identity, generated, now(), gen_random_uuid())
-    )
-
-    @property
-    def required(self) -> bool:
-        return not self.nullable and self.default is None and not self.auto
-
-
-@dataclass
-class TableInfo:
-    name: str
-    schema: str | None = None
-    columns: list[Column] = field(default_factory=list)
-    primary_key: list[str] = field(default_factory=list)
-    uniques: list[list[str]] = field(default_factory=list)
-    foreign_keys: list[tuple[list[str], str, list[str]]] = field(default_factory=list)
-    source: str = ""  # where it was read: "catalog" or a file path
-    start: int = 0  # byte range of the CREATE TABLE in its file
-    end: int = 0
-
-    def column(self, name: str) -> Column | None:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        return None
-
-    @property
-    def id_column(self) -> Column:
-        if self.primary_key and self.column(self.primary_key[0]):
-            return self.column(self.primary_key[0])
-        return self.column("id") or self.columns[0]
-
-    @property
-    def writable(self) -> list[Column]:
-        """Columns a create/update sets (not filled by the database)."""
-        return [c for c in self.columns if not c.auto]
-
-    @property
-    def unique_keys(self) -> list[list[str]]:
-        """Unique keys other than the primary key, in declaration order."""
-        seen = []
-        for u in self.uniques:
-            if u != self.primary_key and u not in seen and all(self.column(c) for c in u):
-                seen.append(u)
-        return seen
+# The generators use the catalog's own table model; a table read from a CREATE TABLE of the
+# current file is one too. ``TableInfo`` is its name in the generators' signatures.
+TableInfo = Table
 
 
 # -- reading CREATE TABLE ------------------------------------------------------------------
@@ -131,19 +86,31 @@ def _is_constant_default(expr: dict) -> bool:
     return "A_Const" in expr
 
 
-def table_from_create(
-    node: dict, source: str = "", start: int = 0, end: int = 0
-) -> TableInfo | None:
+def table_from_create(node: dict, source: str = "", line: int | None = None) -> Table | None:
+    """The table a CREATE TABLE statement declares (``source``: its file, ``line``: 1-based)."""
     rel = node.get("relation") or {}
     name = rel.get("relname")
     if not name:
         return None
-    t = TableInfo(name=name, schema=rel.get("schemaname"), source=source, start=start, end=end)
+    t = Table(
+        name=name,
+        schema=rel.get("schemaname") or DEFAULT_SCHEMA,
+        source_path=source or None,
+        line=line,
+    )
     for elt in node.get("tableElts") or []:
         if "ColumnDef" in elt:
             cd = elt["ColumnDef"]
             ctype = _type_name(cd.get("typeName") or {})
-            col = Column(cd.get("colname", "?"), ctype, nullable=True, auto=ctype in AUTO_TYPES)
+            col = Column(
+                cd.get("colname", "?"),
+                ctype,
+                nullable=True,
+                source_path=t.source_path,
+                line=line,
+                auto=ctype in AUTO_TYPES,
+                generated=ctype in AUTO_TYPES,
+            )
             if ctype in AUTO_TYPES:
                 col.type = {
                     "serial": "integer",
@@ -167,10 +134,11 @@ def table_from_create(
                         col.auto = True
                 elif kind in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
                     col.auto = True
+                    col.generated = True
                 elif kind == "CONSTR_FOREIGN":
                     ref = (con.get("pktable") or {}).get("relname", "")
                     refcols = [string_value(x) or "" for x in con.get("pk_attrs") or []]
-                    t.foreign_keys.append(([col.name], ref, refcols))
+                    t.foreign_keys.append(ForeignKey(None, [col.name], ref, refcols))
             t.columns.append(col)
         elif "Constraint" in elt:
             con = elt["Constraint"]
@@ -178,14 +146,16 @@ def table_from_create(
             if con.get("contype") == "CONSTR_PRIMARY":
                 t.primary_key = keys
                 for k in keys:
-                    if t.column(k):
-                        t.column(k).nullable = False
+                    key_col = t.column(k)
+                    if key_col is not None:
+                        key_col.nullable = False
             elif con.get("contype") == "CONSTR_UNIQUE":
                 t.uniques.append(keys)
             elif con.get("contype") == "CONSTR_FOREIGN":
                 ref = (con.get("pktable") or {}).get("relname", "")
                 t.foreign_keys.append(
-                    (
+                    ForeignKey(
+                        con.get("conname"),
                         [string_value(x) or "" for x in con.get("fk_attrs") or []],
                         ref,
                         [string_value(x) or "" for x in con.get("pk_attrs") or []],
@@ -194,85 +164,124 @@ def table_from_create(
     return t if t.columns else None
 
 
-def tables_in_sql(text: str, source: str = "") -> list[TableInfo]:
+# SQLite's AUTOINCREMENT is not PostgreSQL syntax: blanked (same length, so offsets hold)
+# before parsing; an INTEGER PRIMARY KEY column is SQLite's rowid and filled by the database.
+_SQLITE_AUTOINCREMENT = re.compile(r"\bAUTOINCREMENT\b", re.I)
+_SQLITE_ROWID_COLUMN = re.compile(r"\b(\w+)\s+INTEGER\s+PRIMARY\s+KEY\b", re.I)
+
+
+def _sqlite_rowid_columns(text: str) -> set[str]:
+    return {m.group(1).strip('"`').lower() for m in _SQLITE_ROWID_COLUMN.finditer(text)}
+
+
+def tables_in_sql(text: str, source: str = "", dialect: str | None = None) -> list[Table]:
+    return [t for t, _, _ in _created_tables(text, source, dialect)]
+
+
+def _created_tables(
+    text: str, source: str = "", dialect: str | None = None
+) -> list[tuple[Table, int, int]]:
+    """The tables the CREATE TABLEs of ``text`` declare, with each statement's byte range."""
+    sqlite = dialect == "sqlite" or bool(_SQLITE_AUTOINCREMENT.search(text))
+    parsed = _SQLITE_AUTOINCREMENT.sub(lambda m: " " * len(m.group(0)), text) if sqlite else text
     out = []
-    for stmt in split_statements(region_for_sql_document(text)):
+    doc = Document(parsed, path=source or "<memory>", language="sql")
+    for stmt in split_statements(region_for_sql_document(parsed)):
         if stmt.kind == "CreateStmt" and stmt.node:
             s, e = stmt.doc_range()
-            t = table_from_create(stmt.node, source, s, e)
-            if t is not None:
-                out.append(t)
+            t = table_from_create(stmt.node, source, doc.line_of(s) + 1)
+            if t is None:
+                continue
+            if sqlite:
+                t.dialect = "sqlite"
+                rowid = _sqlite_rowid_columns(doc.data[s:e].decode("utf-8", "replace"))
+                for c in t.columns:
+                    if c.name.lower() in rowid and t.primary_key == [c.name]:
+                        c.auto = True
+                        c.generated = True
+            out.append((t, s, e))
     return out
 
 
-def table_from_catalog(tbl) -> TableInfo:
+def table_from_catalog(tbl: Table) -> Table:
+    """The catalog's table as the generators see it (a copy: the catalog is shared): which
+    columns the database fills, and foreign keys to tables of the default schema named as
+    the code names them (unqualified)."""
     cols = []
-    for c in getattr(tbl, "columns", []) or []:
-        ctype = str(getattr(c, "type", "text") or "text")
-        default = getattr(c, "default", None)
-        auto = (
-            ctype.lower() in AUTO_TYPES
-            or bool(getattr(c, "identity", False))
-            or bool(getattr(c, "generated", False))
+    for c in tbl.columns:
+        ctype = c.type or "text"
+        default = c.default
+        low = (default or "").lower()
+        # the catalog records identity columns with the default "identity", serial ones
+        # as nextval(...), stored generated columns as "generated": all filled by the database
+        generated = (
+            c.generated
+            or ctype.lower() in AUTO_TYPES
+            or low == "identity"
+            or low.startswith("generated")
+            or low.startswith("nextval(")
         )
-        if (
-            default is not None
-            and "(" in str(default)
-            or str(default or "").upper() in ("CURRENT_TIMESTAMP", "NOW()")
-        ):
-            auto = True
+        auto = (
+            c.auto
+            or generated
+            or default is not None
+            and "(" in default
+            or low.upper() in ("CURRENT_TIMESTAMP", "NOW()")
+        )
         cols.append(
-            Column(
-                c.name,
-                ctype,
-                bool(getattr(c, "nullable", True)),
-                None if default is None else str(default),
-                auto,
+            dataclasses.replace(
+                c,
+                type=ctype,
+                default=None if generated else default,
+                auto=bool(auto),
+                generated=bool(generated),
             )
         )
-    # tables are named as the code names them: unqualified in the default schema
     fks = [
-        (list(fk.columns), _unqualified_public(fk.ref_table), list(fk.ref_columns))
-        for fk in getattr(tbl, "foreign_keys", []) or []
+        dataclasses.replace(fk, ref_table=_unqualified_public(fk.ref_table))
+        for fk in tbl.foreign_keys
     ]
-    return TableInfo(
-        name=tbl.name,
-        schema=getattr(tbl, "schema", None),
+    return dataclasses.replace(
+        tbl,
         columns=cols,
-        primary_key=list(getattr(tbl, "primary_key", []) or []),
-        uniques=[list(u) for u in getattr(tbl, "uniques", []) or []],
+        primary_key=list(tbl.primary_key),
+        uniques=[list(u) for u in tbl.uniques],
+        indexes=list(tbl.indexes),
         foreign_keys=fks,
-        source="catalog",
     )
 
 
 # -- finding the target table -----------------------------------------------------------------
 
 
-def table_at(doc, offset: int, statements=None) -> TableInfo | None:
+def table_at(doc: Document, offset: int, statements=None) -> Table | None:
     """The CREATE TABLE under ``offset`` in a .sql document (``statements``: the
     document's already split statements, when the caller has them)."""
     if doc.language != "sql":
         return None
     if statements is None:
-        statements = split_statements(region_for_sql_document(doc.text))
+        for t, s, e in _created_tables(doc.text, doc.path):
+            if s <= offset <= e:
+                return t
+        return None
     for stmt in statements:
         if stmt.kind != "CreateStmt" or not stmt.node:
             continue
         s, e = stmt.doc_range()
         if s <= offset <= e:
-            return table_from_create(stmt.node, doc.path, s, e)
+            return table_from_create(stmt.node, doc.path, doc.line_of(s) + 1)
     return None
 
 
-def all_tables(session, root: str, server=None, current=None) -> dict[str, TableInfo]:
+def all_tables(workspace: Workspace, current: Document | None = None) -> dict[str, Table]:
     """Every known table by name: catalog first, then the current file and the workspace's .sql files."""
-    out: dict[str, TableInfo] = {}
-    catalog = getattr(session, "catalog", None)
+    out: dict[str, Table] = {}
+    catalog = workspace.catalog
+    root = workspace.root
     if catalog is not None:
         try:
-            for tbl in catalog.tables():
-                tbl = catalog.table(tbl) if isinstance(tbl, str) else tbl
+            for entry in catalog.tables():
+                tbl = catalog.table(entry) if isinstance(entry, str) else entry
                 if tbl is not None:
                     out.setdefault(tbl.name, table_from_catalog(tbl))
         except Exception:
@@ -282,7 +291,7 @@ def all_tables(session, root: str, server=None, current=None) -> dict[str, Table
             out.setdefault(t.name, t)
     if root and os.path.isdir(root):
         for path in workspace_files(root, ("sql",), limit=500):
-            doc = open_or_read(session, path, server)
+            doc = workspace.read(path)
             if doc is None:
                 continue
             for t in tables_in_sql(doc.text, path):
@@ -290,7 +299,7 @@ def all_tables(session, root: str, server=None, current=None) -> dict[str, Table
     return out
 
 
-def resolve_table(t, name: str | None = None) -> TableInfo | None:
+def resolve_table(t, name: str | None = None) -> Table | None:
     """The table a command was invoked on: a name argument, the CREATE TABLE under the
     cursor, or a selected table name."""
     doc = t.document
@@ -303,7 +312,21 @@ def resolve_table(t, name: str | None = None) -> TableInfo | None:
             name = sel.split(".")[-1]
     if not name:
         return None
-    return all_tables(t.session, t.root, t.server, doc).get(name)
+    return all_tables(t.workspace, doc).get(name)
+
+
+def schema_indexing(t) -> bool:
+    """True while the language server is still reading the workspace's schema: a command
+    that found no table then says so instead of answering as if there were none."""
+    return t.workspace.indexing
+
+
+def no_table_message(t, command: str, what: str) -> str:
+    if schema_indexing(t):
+        return (
+            f"{command}: the workspace's schema is still being indexed; run it again in a moment."
+        )
+    return what
 
 
 def _unqualified_public(name: str) -> str:

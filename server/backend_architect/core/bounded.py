@@ -33,8 +33,8 @@ class ByteLRU:
 
     def get(self, key: Hashable, default: Any = None) -> Any:
         with self._lock:
-            entry = self._data.get(key, _MISSING)
-            if entry is _MISSING:
+            entry = self._data.get(key)
+            if entry is None:
                 self.misses += 1
                 return default
             self._data.move_to_end(key)

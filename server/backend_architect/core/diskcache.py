@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -38,10 +39,8 @@ def read(path: str) -> bytes | None:
             data = fh.read()
     except OSError:
         return None
-    try:
+    with contextlib.suppress(OSError):
         os.utime(path)  # least recently used goes first: a read counts as a use
-    except OSError:
-        pass
     return data
 
 
@@ -117,7 +116,5 @@ def enforce_cap(folder: str, max_bytes: int, keep: str | None = None) -> int:
 
 
 def _unlink(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass

@@ -39,6 +39,7 @@ LANGUAGE_BY_SUFFIX = {
     ".cts": "typescript",
     ".tsx": "tsx",
     ".go": "go",
+    ".rs": "rust",
 }
 
 LANGUAGE_ALIASES = {
@@ -52,6 +53,7 @@ LANGUAGE_ALIASES = {
     "typescript": "typescript",
     "typescriptreact": "tsx",
     "go": "go",
+    "rust": "rust",
 }
 
 
@@ -181,10 +183,7 @@ class Document:
         if raw.isascii():
             return start + min(column, end - start)
         text = raw.decode("utf-8", "surrogatepass")
-        if encoding == UTF32:
-            prefix = text[:column]
-        else:
-            prefix = _utf16_prefix(text, column)
+        prefix = text[:column] if encoding == UTF32 else _utf16_prefix(text, column)
         return start + len(prefix.encode("utf-8", "surrogatepass"))
 
     def offset_of_char(self, char_index: int) -> int:

@@ -6,6 +6,7 @@ The engine isolates rules: one that raises is recorded in ``LintResult.errors``
 
 from __future__ import annotations
 
+import functools
 import bisect
 import re
 import time
@@ -32,15 +33,47 @@ MIGRATION_PATH_RE = re.compile(
 QUERY_PATH_RE = re.compile(r"(^|/)(queries|query|sql/queries)(/|$)", re.I)
 QUERY_HEADER_RE = re.compile(r"^[ \t]*--[ \t]*name:[ \t]*\w", re.M)
 
-# Extra region finders for application code register here (language -> function).
-REGION_FINDERS: dict[str, Callable[[Context], list[Region]]] = {}
-# SQL nested inside a statement (DO bodies, EXECUTE strings): fn(statement) -> regions.
-# The engine splits each nested region and runs the same rules over it; its
-# statements count as inside a transaction when ``meta["in_transaction"]``, and
-# fix text in a region with ``meta["escape_quotes"]`` gets its quotes doubled.
-NESTED_REGION_FINDERS: list[Callable[[Statement], list[Region]]] = []
-# Hooks that build document facts once per lint (e.g. the parsed tree of app code).
-DOCUMENT_FACTS: dict[str, Callable[[Context], Any]] = {}
+
+def nested_region_finders() -> list[Callable[[Statement], list[Region]]]:
+    """SQL nested inside a statement (DO bodies, EXECUTE strings): fn(statement) -> regions.
+
+    The engine splits each nested region and runs the same rules over it; its
+    statements count as inside a transaction when ``meta["in_transaction"]``, and
+    fix text in a region with ``meta["escape_quotes"]`` gets its quotes doubled."""
+    from .plpgsql import nested_regions
+
+    return [nested_regions]
+
+
+@functools.cache
+def document_facts() -> dict[str, Callable[[Context], Any]]:
+    """What a rule can ask of a document with ``ctx.fact(name)``, built once per lint: the
+    parsed tree of application code, the SQL strings it passes to database calls (whole
+    statements and query-builder fragments), its routes and their handlers."""
+    from ..app import embedded, routes
+
+    return {
+        "app_tree": embedded.app_tree,
+        "embedded_sql": embedded.embedded_sql,
+        "embedded_sql_fragments": embedded.embedded_sql_fragments,
+        "routes": routes.routes_fact,
+        "handlers": routes.handlers_fact,
+    }
+
+
+def region_finder(language: str | None) -> Callable[[Context], list[Region]] | None:
+    """How the SQL of a file that is not SQL itself is found: the strings application code
+    passes to database calls and, for Python and JavaScript/TypeScript, the operations of
+    ORM migrations (Django, Alembic, Knex, TypeORM)."""
+    from ..app.embedded import APP_LANGUAGES, find_regions
+    from ..orm_migrations import ORM_LANGUAGES, with_orm_regions
+
+    app_finder = find_regions if language in APP_LANGUAGES else None
+    if language in ORM_LANGUAGES:
+        return with_orm_regions(app_finder)
+    return app_finder
+
+
 # schema.sql, structure.sql, db_schema.sql: the whole schema for a fresh install, or a dump
 SCHEMA_FILE_RE = re.compile(r"(?:^|[\\/_.-])(?:schema|structure)\.sql$", re.I)
 
@@ -108,7 +141,7 @@ class Context:
 
     def fact(self, name: str):
         if name not in self.facts:
-            builder = DOCUMENT_FACTS.get(name)
+            builder = document_facts().get(name)
             self.facts[name] = builder(self) if builder else None
         return self.facts[name]
 
@@ -274,7 +307,7 @@ def _short(name: str | None) -> str:
 
 def _apply_ddl(stmt: Statement, current: dict[str, list[str] | None]) -> list[str]:
     """Apply one DDL statement to ``current`` (table -> columns); returns the tables it touched."""
-    node = stmt.node
+    node = stmt.node or {}
     if stmt.kind == "CreateStmt":
         table = _short(relation_name(node.get("relation")))
         if node.get("inhRelations") or node.get("ofTypename"):
@@ -304,7 +337,7 @@ def _apply_ddl(stmt: Statement, current: dict[str, list[str] | None]) -> list[st
             and cols is not None
             and node.get("subname") in cols
         ):
-            cols[cols.index(node["subname"])] = node.get("newname")
+            cols[cols.index(node["subname"])] = node.get("newname") or ""
             return [table]
         if node.get("renameType") == "OBJECT_TABLE" and table in current:
             new = _short(node.get("newname"))
@@ -483,8 +516,9 @@ def _incremental_plan(
         a = stmts[i - 1].span_end if i > 0 else 0
         b = stmts[j + 1].span_start if j + 1 < len(stmts) else len(old)
         in_tx = stmts[i - 1].in_transaction if i > 0 else False
-        if i > 0 and stmts[i - 1].kind == "TransactionStmt" and stmts[i - 1].node:
-            kind = stmts[i - 1].node.get("kind", "")
+        before = stmts[i - 1].node if i > 0 else None
+        if before and stmts[i - 1].kind == "TransactionStmt":
+            kind = before.get("kind", "")
             in_tx = kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START") or (
                 in_tx
                 and kind not in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_PREPARE")
@@ -515,7 +549,7 @@ def _incremental_plan(
             out.append(g)
         moved[st.index] = out
     statements: list[Statement] = []
-    reuse: dict[int, list[Finding]] = {}
+    reuse: dict[int, tuple[list[Finding], Any]] = {}  # index -> (findings, in the up section)
     for st in stmts[:i]:
         st.region = region
         statements.append(st)
@@ -672,7 +706,7 @@ def lint(
             previous, regions[0], document, settings, catalog, result.file_facts
         )
     else:
-        finder = REGION_FINDERS.get(document.language)
+        finder = region_finder(document.language)
         regions = []
         if finder is not None:
             try:
@@ -790,9 +824,9 @@ def lint(
                     findings,
                     result,
                 )
-            for finder in NESTED_REGION_FINDERS:
+            for find_nested in nested_region_finders():
                 try:
-                    nested = finder(stmt)
+                    nested = find_nested(stmt)
                 except Exception as exc:
                     result.errors.append(
                         RuleError("regions", document.path, repr(exc), traceback.format_exc())
@@ -1040,7 +1074,7 @@ def _apply_suppressions(
             continue
         remaining = [c for c in sup.codes if c not in unused]
         comment = document.data[sup.start : sup.end].decode("utf-8", "surrogatepass")
-        marker = re.match(r"--|#|//", comment).group(0)
+        marker = _comment_marker(comment)
         if remaining:
             new_text = f"{marker} noqa: {', '.join(remaining)}"
             edit = Edit(sup.start, sup.end, new_text)
@@ -1074,9 +1108,10 @@ def suppression_edit(
     sups = find_suppressions(document)
     line = document.line_of(finding.start)
     if document.language != "sql":
-        if regions is None and document.language in REGION_FINDERS:
+        finder = region_finder(document.language) if regions is None else None
+        if finder is not None:
             try:
-                regions = REGION_FINDERS[document.language](Context(document, Settings()))
+                regions = finder(Context(document, Settings()))
             except Exception:
                 regions = []
         for region in regions or ():
@@ -1086,7 +1121,7 @@ def suppression_edit(
     sup = sups.get(line)
     if sup is not None and sup.codes is not None:
         comment = document.data[sup.start : sup.end].decode("utf-8", "surrogatepass")
-        marker = re.match(r"--|#|//", comment).group(0)
+        marker = _comment_marker(comment)
         return Edit(
             sup.start, sup.end, f"{marker} noqa: {', '.join(list(sup.codes) + [finding.code])}"
         )
@@ -1198,11 +1233,7 @@ def fix_document(
     return FixResult(text, applied, max_iterations, False, remaining, new_files, counts)
 
 
-def _register_builtin_finders() -> None:
-    from .plpgsql import nested_regions
-
-    if nested_regions not in NESTED_REGION_FINDERS:
-        NESTED_REGION_FINDERS.append(nested_regions)
-
-
-_register_builtin_finders()
+def _comment_marker(comment: str) -> str:
+    """The line-comment marker a noqa comment starts with."""
+    m = re.match(r"--|#|//", comment)
+    return m.group(0) if m else "--"

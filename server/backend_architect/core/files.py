@@ -13,6 +13,7 @@ inserts gets the file's own line ending.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -119,20 +120,18 @@ def write_bytes(path: str, data: bytes) -> None:
                 os.fsync(fh.fileno())
             if info is not None:
                 os.chmod(tmp, stat.S_IMODE(info.st_mode))
-                try:
+                with contextlib.suppress(
+                    OSError
+                ):  # not ours to give away; the content still goes in
                     os.chown(tmp, info.st_uid, info.st_gid)
-                except OSError:
-                    pass  # not ours to give away; the content still goes in
             else:
                 os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, target)
         except OSError as exc:
             raise WriteError(path, _reason(exc)) from None
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

@@ -7,6 +7,7 @@ it (for example a new migration holding an index).
 
 from __future__ import annotations
 
+from typing import Any
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -61,7 +62,7 @@ class Fix:
         return self.applicability is Applicability.SAFE
 
     def to_json(self) -> dict:
-        data = {
+        data: dict[str, Any] = {
             "title": self.title,
             "edits": [e.to_json() for e in self.edits],
             "applicability": self.applicability.value,

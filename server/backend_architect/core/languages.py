@@ -1,7 +1,7 @@
 """tree-sitter parsers and queries per language, created once and shared.
 
 Grammars come from the official wheels (tree-sitter-python, -javascript,
--typescript, -go) and tree-sitter-postgres. Parsers are built lazily so that a
+-typescript, -go, -rust) and tree-sitter-postgres. Parsers are built lazily so that a
 SQL-only session never loads the others.
 """
 
@@ -19,29 +19,31 @@ _lock = threading.Lock()
 @cache
 def language(name: str) -> ts.Language:
     if name == "python":
-        import tree_sitter_python as mod
+        import tree_sitter_python
 
-        return ts.Language(mod.language())
+        return ts.Language(tree_sitter_python.language())
     if name == "javascript":
-        import tree_sitter_javascript as mod
+        import tree_sitter_javascript
 
-        return ts.Language(mod.language())
-    if name == "typescript":
-        import tree_sitter_typescript as mod
+        return ts.Language(tree_sitter_javascript.language())
+    if name in ("typescript", "tsx"):
+        import tree_sitter_typescript
 
-        return ts.Language(mod.language_typescript())
-    if name == "tsx":
-        import tree_sitter_typescript as mod
-
-        return ts.Language(mod.language_tsx())
+        if name == "tsx":
+            return ts.Language(tree_sitter_typescript.language_tsx())
+        return ts.Language(tree_sitter_typescript.language_typescript())
     if name == "go":
-        import tree_sitter_go as mod
+        import tree_sitter_go
 
-        return ts.Language(mod.language())
+        return ts.Language(tree_sitter_go.language())
+    if name == "rust":
+        import tree_sitter_rust
+
+        return ts.Language(tree_sitter_rust.language())
     if name == "sql":
-        import tree_sitter_postgres as mod
+        import tree_sitter_postgres
 
-        return ts.Language(mod.language())
+        return ts.Language(tree_sitter_postgres.language())
     raise KeyError(f"no tree-sitter grammar for {name!r}")
 
 
@@ -190,7 +192,3 @@ def error_count(text: str, name: str) -> int:
     q = query(name, "(ERROR) @e (MISSING) @m") if name != "sql" else query(name, "(ERROR) @e")
     caps = ts.QueryCursor(q).captures(tree.root_node)
     return sum(len(v) for v in caps.values())
-
-
-def node_text(node: ts.Node, data: bytes) -> str:
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")

@@ -1,6 +1,6 @@
 """SQL nested inside a statement: the body of ``DO $$ ... $$`` and ``EXECUTE '...'`` strings.
 
-Registered in :data:`backend_architect.core.engine.NESTED_REGION_FINDERS`. The
+Listed in :func:`backend_architect.core.engine.nested_region_finders`. The
 engine splits every nested region into statements and runs the same rules
 over them, so a ``CREATE INDEX`` inside a DO block is reported like any other.
 
@@ -81,7 +81,8 @@ def plpgsql_to_sql(body: str) -> tuple[str, list[tuple[int, int]]]:
         elif not m.group(0).startswith(("--", "/*")):
             pieces[-1].append(("lit", m.start(), m.end()))
     in_declare = False
-    for toks, (ps, pe) in zip(pieces, piece_bounds):
+    for toks, (piece_start, pe) in zip(pieces, piece_bounds, strict=False):
+        ps = piece_start  # moves past a DECLARE section
         i = 0
         while i < len(toks):
             kind, s, e = toks[i]
@@ -190,7 +191,7 @@ def execute_region_parts(text: str, start: int, end: int):
             elif m.group("comma") and depth == 0:
                 end = m.start()
                 break
-    parts = []
+    parts: list[tuple] = []  # ("expr", start, end) or ("lit", start, end, quote)
     pos = start
     depth = 0
     for m in _EXPR_RE.finditer(text, start, end):

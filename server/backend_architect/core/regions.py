@@ -112,7 +112,7 @@ class OffsetMap:
     def compose(self, outer: OffsetMap) -> OffsetMap:
         """A map that applies self, then outer (self's source is outer's derived text)."""
         composed = OffsetMap()
-        for dst, (dl, ss, sl, is_copy) in zip(self._dst, self._pieces):
+        for _dst, (dl, ss, sl, is_copy) in zip(self._dst, self._pieces, strict=False):
             if is_copy:
                 # split along outer's pieces so escapes keep exact positions
                 pos = ss

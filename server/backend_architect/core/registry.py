@@ -66,7 +66,7 @@ PREFIXES = {
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
 DOCS_URL = "https://github.com/backend-architect/backend-architect/blob/main/docs/rules.md#{anchor}"
 
-SQL_LANGUAGES = ("sql", "python", "javascript", "typescript", "tsx", "go")
+SQL_LANGUAGES = ("sql", "python", "javascript", "typescript", "tsx", "go", "rust")
 
 
 class Rule:
@@ -90,7 +90,10 @@ class Rule:
     # SQL rules run on every SQL region unless limited; "migration" limits a
     # rule to SQL files and migration operations (not queries in app code).
     sql_scope: ClassVar[str] = "any"
+    # needs_catalog: the rule only runs with the workspace's schema; reads_schema: it runs
+    # without one but says more (or less) with it. Either makes `check` read the schema.
     needs_catalog: ClassVar[bool] = False
+    reads_schema: ClassVar[bool] = False
     # False for a rule too noisy on real code to run unless a project asks for it by
     # its code (``select``/``extend-select``); its docstring says why.
     default_enabled: ClassVar[bool] = True

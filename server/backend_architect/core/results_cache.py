@@ -20,8 +20,10 @@ or ``$XDG_CACHE_HOME/backend-architect``); cap: ``$BACKEND_ARCHITECT_RESULTS_CAC
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 import os
@@ -122,56 +124,52 @@ def default_max_bytes() -> int:
     return max(0, int(mb * 1024 * 1024))
 
 
-_CODE: str | None = None
-
-
+@functools.cache  # the files are listed once per process
 def code_fingerprint() -> str:
     """The tool's version, the interpreter, the parsers' installed files, and every source file
     of the package and of the local rules (path, size, mtime): an edited rule invalidates
     every entry."""
-    global _CODE
-    if _CODE is None:
-        from .. import __version__
+    from .. import __version__
 
-        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        h = hashlib.blake2b(digest_size=16)
-        h.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}\0".encode())
-        for dirpath, dirnames, filenames in os.walk(package):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for name in sorted(filenames):
-                if name.endswith(".py"):
-                    full = os.path.join(dirpath, name)
-                    try:
-                        st = os.stat(full)
-                    except OSError:
-                        continue
-                    h.update(
-                        f"{os.path.relpath(full, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode()
-                    )
-        # the parsers: another version of one parses (and so reports) differently
-        import importlib.util
-
-        for module in ("pglast", "tree_sitter", "sqlglot"):
-            try:
-                spec = importlib.util.find_spec(module)
-                st = os.stat(spec.origin) if spec and spec.origin else None
-            except (ImportError, ValueError, OSError):
-                st = None
-            h.update(
-                f"{module}\0{st.st_size if st else '-'}\0{st.st_mtime_ns if st else '-'}\0".encode()
-            )
-        # project-specific rules ($BACKEND_ARCHITECT_LOCAL_RULES) count as the tool's source too
-        for path in os.environ.get("BACKEND_ARCHITECT_LOCAL_RULES", "").split(os.pathsep):
-            if path:
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}\0".encode())
+    for dirpath, dirnames, filenames in os.walk(package):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                full = os.path.join(dirpath, name)
                 try:
-                    st = os.stat(path)
-                    h.update(
-                        f"local\0{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode()
-                    )
+                    st = os.stat(full)
                 except OSError:
-                    h.update(f"local\0{path}\0missing\0".encode())
-        _CODE = h.hexdigest()
-    return _CODE
+                    continue
+                h.update(
+                    f"{os.path.relpath(full, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode()
+                )
+    # the parsers: another version of one parses (and so reports) differently
+    import importlib.util
+
+    for module in ("pglast", "tree_sitter", "sqlglot"):
+        found: os.stat_result | None
+        try:
+            spec = importlib.util.find_spec(module)
+            found = os.stat(spec.origin) if spec and spec.origin else None
+        except (ImportError, ValueError, OSError):
+            found = None
+        h.update(
+            f"{module}\0{found.st_size if found else '-'}\0{found.st_mtime_ns if found else '-'}\0".encode()
+        )
+    # project-specific rules ($BACKEND_ARCHITECT_LOCAL_RULES) count as the tool's source too
+    for path in os.environ.get("BACKEND_ARCHITECT_LOCAL_RULES", "").split(os.pathsep):
+        if path:
+            try:
+                st = os.stat(path)
+                h.update(
+                    f"local\0{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode()
+                )
+            except OSError:
+                h.update(f"local\0{path}\0missing\0".encode())
+    return h.hexdigest()
 
 
 def digest(*parts) -> str:
@@ -220,15 +218,11 @@ class ResultsCache:
             value = decode(json.loads(data[len(_MAGIC) :]), self._types())
         except Exception:  # a torn or corrupted entry is only a miss
             self.misses += 1
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
-            except OSError:
-                pass
             return None
-        try:
+        with contextlib.suppress(OSError):
             os.utime(path)  # recently used: evicted last
-        except OSError:
-            pass
         self.hits += 1
         return value
 
@@ -251,10 +245,8 @@ class ResultsCache:
                     fh.write(data)
                 os.replace(tmp, path)
             except BaseException:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(tmp)
-                except OSError:
-                    pass
                 raise
             self.written += 1
         except Exception:  # a read-only or full disk costs speed, never the run
@@ -288,8 +280,6 @@ class ResultsCache:
         for _, size, path in entries:
             if total <= goal:
                 break
-            try:
+            with contextlib.suppress(OSError):  # another run removed it first
                 os.unlink(path)
-            except OSError:
-                pass  # another run removed it first
             total -= size

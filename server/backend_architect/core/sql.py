@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .bounded import MB, byte_lru_cache
 from .regions import Region
@@ -235,6 +235,7 @@ def parse_statement(text: str) -> tuple[str | None, str | None, str | None]:
     return raw[i : raw.index('"', i)], raw, None
 
 
+_fast_loads: Callable[[str], Any] | None
 try:  # about 3x faster than the standard library on libpg_query's trees
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - orjson is a dependency; the standard library still works
@@ -387,7 +388,7 @@ def _recover(raw: bytes):
         cuts = []
     if len(cuts) < 2:
         starts = [0] + [m.start() + 1 for m in _STATEMENT_START_B.finditer(raw)]
-        cuts = [(a, b) for a, b in zip(starts, starts[1:] + [len(raw)])]
+        cuts = [(a, b) for a, b in zip(starts, starts[1:] + [len(raw)], strict=False)]
     if len(cuts) < 2:
         return None
     # cover the whole piece: each part runs to the start of the next
@@ -395,7 +396,7 @@ def _recover(raw: bytes):
     starts = [0] + bounds
     ends = bounds + [len(raw)]
     parts = []
-    for a, b in zip(starts, ends):
+    for a, b in zip(starts, ends, strict=False):
         chunk = raw[a:b]
         lead = len(chunk) - len(chunk.lstrip())
         chunk = chunk.strip()
@@ -449,11 +450,11 @@ def _index_nodes(root: dict) -> tuple[dict[str, list[dict]], list[dict]]:
     while stack:
         cur, in_exists = stack.pop()
         if isinstance(cur, dict):
-            for key, value in cur.items():
+            for field, value in cur.items():
                 if isinstance(value, dict):
                     exists = in_exists
-                    if _is_set_branch(key, value):
-                        key = "SelectStmt"  # UNION/INTERSECT/EXCEPT branches are SelectStmt fields, not wrapped nodes
+                    # UNION/INTERSECT/EXCEPT branches are SelectStmt fields, not wrapped nodes
+                    key = "SelectStmt" if _is_set_branch(field, value) else field
                     if key[:1].isupper():
                         index.setdefault(key, []).append(value)
                         if key == "SubLink" and value.get("subLinkType") == "EXISTS_SUBLINK":

@@ -171,15 +171,14 @@ def compare(catalog, db: DevDatabase, root: str) -> DriftReport:
                 and name not in declared_sigs
                 or not expr
                 and (cols, unique) not in declared_sigs
-            ):
-                if not any(ix.name == name for ix in t.all_indexes()):
-                    items.append(
-                        DriftItem(
-                            "index",
-                            f"{name} on {t.qualified} ({', '.join(cols) or 'expression'})",
-                            EXTRA,
-                        )
+            ) and not any(ix.name == name for ix in t.all_indexes()):
+                items.append(
+                    DriftItem(
+                        "index",
+                        f"{name} on {t.qualified} ({', '.join(cols) or 'expression'})",
+                        EXTRA,
                     )
+                )
     for s, n in sorted(live_tables):
         if (s, n) not in declared_keys and n.lower() not in BOOKKEEPING:
             items.append(DriftItem("table", f"{s}.{n}", EXTRA))
@@ -191,7 +190,9 @@ def drift(root: str, url: str, settings=None) -> DriftReport:
     from ..project import build_catalog
 
     catalog = build_catalog(root, settings, use_disk_cache=False)
-    db = DevDatabase.from_settings(settings, url) if settings is not None else DevDatabase(url)
+    db = (
+        DevDatabase.from_settings(settings, url) if settings is not None else None
+    ) or DevDatabase(url)  # from_settings has a URL to work with, so it gives a database
     with db:
         return compare(catalog, db, root)
 

@@ -20,20 +20,10 @@ from dataclasses import dataclass, field
 
 from ..catalog.sources import order_key
 from ..core.sql import statement_ends
+from ..core.workspace import SKIP_DIRS
 from ..project.model import ProjectModel
 from ..project.model import model as _default_model
 
-_SKIP_DIRS = {
-    ".git",
-    "node_modules",
-    "vendor",
-    "target",
-    "dist",
-    "build",
-    "__pycache__",
-    ".venv",
-    "venv",
-}
 # the marker that opens the down section, per two-section format
 _DOWN_MARK = re.compile(
     r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down)\b[^\n]*$", re.I | re.M
@@ -128,7 +118,7 @@ def split_sql(text: str) -> list[Piece]:
     """The statements of a SQL text: ``;`` outside strings, quoted names, comments, dollar
     quotes and a routine's ``BEGIN ATOMIC ... END`` body ends one. Comment-only pieces are
     dropped."""
-    pieces = []
+    pieces: list[Piece] = []
     start = 0
     for semi_start, semi_end in statement_ends(text):
         _add(pieces, text, start, semi_start)
@@ -166,7 +156,7 @@ def discover(
                 continue
         for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(
-                d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")
+                d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
             )
             files += [os.path.join(dirpath, n) for n in filenames if n.lower().endswith(".sql")]
     folders: dict[str, MigrationFolder] = {}
@@ -406,6 +396,7 @@ def schema_dump(server, dbname: str) -> str:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip())

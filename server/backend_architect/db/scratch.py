@@ -41,7 +41,7 @@ def find_server_binaries(explicit: str | os.PathLike | None = None) -> Path:
         if pg_config:
             try:
                 out = subprocess.run(
-                    [pg_config, "--bindir"], capture_output=True, text=True, timeout=10
+                    [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=False
                 )
                 if out.returncode == 0 and out.stdout.strip():
                     candidates.append(Path(out.stdout.strip()))
@@ -208,6 +208,7 @@ class ScratchPostgres:
                 text=True,
                 timeout=self.start_timeout + 30,
                 cwd=str(self.root or "/"),
+                check=False,  # the return code is read below, with the output
                 **kwargs,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:

@@ -11,13 +11,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import RPCRequest
 from pygls.protocol.language_server import lsp_method
+
+if TYPE_CHECKING:
+    from .server import ArchitectServer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,11 @@ def _reason(exc: BaseException) -> str:
 
 
 class ArchitectProtocol(LanguageServerProtocol):
+    @property
+    def _architect(self) -> ArchitectServer:
+        """The server this protocol serves, with its document store and session."""
+        return cast("ArchitectServer", self._server)
+
     def structure_message(self, data: dict[str, Any]):
         try:
             return super().structure_message(data)
@@ -125,13 +133,13 @@ class ArchitectProtocol(LanguageServerProtocol):
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
-        self._mirror(self._server.documents.open(params.text_document))
+        self._mirror(self._architect.documents.open(params.text_document))
         if (user_handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
             yield user_handler, (params,), None
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
-        doc = self._server.documents.change(params, self._server.session.position_encoding)
+        doc = self._architect.documents.change(params, self._architect.session.position_encoding)
         if doc is None:
             self._log(f"didChange for {params.text_document.uri}, which is not open: ignored")
             return
@@ -141,7 +149,7 @@ class ArchitectProtocol(LanguageServerProtocol):
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
-        if self._server.documents.close(params.text_document.uri) is None:
+        if self._architect.documents.close(params.text_document.uri) is None:
             self._log(f"didClose for {params.text_document.uri}, which is not open: ignored")
         self.workspace.remove_text_document(params.text_document.uri)
         if (user_handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:

@@ -268,7 +268,7 @@ def did_change_configuration(
             types.CodeActionKind.QuickFix,
             types.CodeActionKind.SourceFixAll,
             code_actions_handler.FIX_ALL_KIND,
-            "source.backend-architect.indexStrategy",  # commands.schema_commands.INDEX_STRATEGY_KIND
+            "source.backend-architect.indexStrategy",  # command_actions.INDEX_STRATEGY_KIND
             types.CodeActionKind.Source,
             types.CodeActionKind.Refactor,
             types.CodeActionKind.RefactorExtract,
@@ -285,35 +285,14 @@ def code_action(ls: ArchitectServer, params: types.CodeActionParams):
     actions = code_actions_handler.code_actions(
         ls.session, snap, params, lazy_fix_all=_resolves_edits(ls)
     )
-    actions += _source_actions(ls, snap, params)
     return actions or None
-
-
-def _source_actions(ls: ArchitectServer, snap, params: types.CodeActionParams) -> list:
-    """The schema's source actions (indexes the file needs): they read every query of the
-    file, so they are made once per version, and not for the requests an editor sends by
-    itself as the cursor moves (it shows source actions only in its Source Action menu,
-    which asks with ``only`` or as an invoked request)."""
-    context = params.context
-    if context.trigger_kind == types.CodeActionTriggerKind.Automatic and not context.only:
-        return []
-    cached = ls.source_action_cache.get(snap.document.uri)
-    key = (id(snap), context.only and tuple(context.only))
-    if cached is not None and cached[0] == key and cached[1] is snap:
-        return list(cached[2])
-    from ..commands import schema_commands  # loaded on first use: keeps start-up short
-
-    found = schema_commands.source_actions(ls.session, snap, params)
-    ls.source_action_cache[snap.document.uri] = (key, snap, found)
-    return list(found)
 
 
 def _resolves_edits(ls: ArchitectServer) -> bool:
     """Whether the client fills in an action's edit through codeAction/resolve."""
-    try:
-        support = ls.client_capabilities.text_document.code_action.resolve_support
-    except AttributeError:
-        return False
+    text_document = ls.client_capabilities.text_document
+    code_action = text_document.code_action if text_document is not None else None
+    support = code_action.resolve_support if code_action is not None else None
     return support is not None and "edit" in (support.properties or [])
 
 
@@ -322,9 +301,8 @@ def code_action_resolve(ls: ArchitectServer, action: types.CodeAction):
     """The fix-all's edit, computed when the user picks it."""
     if not code_actions_handler.is_fix_all(action):
         return action
-    return code_actions_handler.resolve_fix_all(
-        ls.session, _current_snapshot(ls, action.data["fixAll"]), action
-    )
+    uri = (action.data or {}).get("fixAll", "")
+    return code_actions_handler.resolve_fix_all(ls.session, _current_snapshot(ls, uri), action)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -368,7 +346,7 @@ for _name in COMMANDS:
 
 def _make_ai_command(name: str):
     async def run_ai(ls: ArchitectServer, *args):
-        from ..ai.command import run_ai_command  # the SDK loads only when asked
+        from .handlers.ai_command import run_ai_command  # the SDK loads only when asked
 
         return await run_ai_command(
             ls,

@@ -9,14 +9,21 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from ..config import Settings
-from ..core.document import Document, language_for_path, LANGUAGE_ALIASES, uri_to_path
-from ..core.findings import Fix, minimal_edit  # noqa: F401  (minimal_edit: re-exported for the commands)
+from ..core.document import (
+    LANGUAGE_ALIASES,
+    Document,
+    language_for_path,
+    path_to_uri,
+    uri_to_path,
+)
+from ..core.findings import Fix
 from . import settings as lsp_settings
 
 if TYPE_CHECKING:
@@ -44,7 +51,7 @@ class Session:
         default_factory=dict
     )  # nested project root -> its schema (built on first use)
     # builds a nested project's schema in the background (the server's indexer); None: build here
-    catalog_requester: object = None
+    catalog_requester: Callable[[str], None] | None = None
     snapshots: dict = field(default_factory=dict)  # uri -> Snapshot
     logged_errors: set = field(default_factory=set)
     drift: dict = field(
@@ -186,7 +193,7 @@ class Session:
         changes: list = [
             types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(
-                    uri=doc.uri, version=doc.version
+                    uri=doc.uri or path_to_uri(doc.path), version=doc.version
                 ),
                 edits=self.text_edits(doc, edits),
             )
@@ -199,7 +206,7 @@ class Session:
                     if os.path.isabs(nf.path)
                     else os.path.normpath(os.path.join(base, nf.path))
                 )
-                uri = Document("", path=target).uri
+                uri = path_to_uri(target)
                 changes.append(
                     types.CreateFile(
                         uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)

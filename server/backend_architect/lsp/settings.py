@@ -25,7 +25,7 @@ def editor_section(raw) -> object:
 
 
 def _drop_unset(raw: dict) -> dict:
-    return {k: v for k, v in raw.items() if v is not None and v != [] and v != {}}
+    return {k: v for k, v in raw.items() if v is not None and v not in ([], {})}
 
 
 def _merge_keys(project, editor, default):

@@ -1,16 +1,15 @@
 """ORM migrations (Django, Alembic, Knex, TypeORM) read by the MIGRATION rules.
 
-Registers region finders for python / javascript / typescript that only act
-on files that look like migrations of one of those tools. Finders already
-registered for a language (SQL in application code strings) are chained, not
-replaced: both run and their regions are concatenated.
+:func:`with_orm_regions` adds the operations of a file that looks like a migration of
+one of those tools to the SQL application code finder finds in it (the engine's
+``region_finder`` combines them for Python and JavaScript/TypeScript).
 """
 
 from __future__ import annotations
 
-from ..core import engine
+from collections.abc import Callable
 
-_MARK = "_orm_migrations"
+ORM_LANGUAGES = ("python", "javascript", "typescript", "tsx")
 
 
 def orm_regions(ctx) -> list:
@@ -44,14 +43,15 @@ def is_orm_migration(doc) -> bool:
     return False
 
 
-def _chain(previous):
-    def finder(ctx):
-        regions = []
-        if finder.previous is not None:  # read at call time: app-code finders may register later
-            regions.extend(finder.previous(ctx) or [])
+def with_orm_regions(app_finder: Callable | None) -> Callable:
+    """A region finder: ``app_finder``'s regions (SQL strings of application code) and the
+    ORM migration's operations; an application string that is part of an operation is kept
+    once, as the operation."""
+
+    def finder(ctx) -> list:
+        regions = list(app_finder(ctx) or []) if app_finder is not None else []
         mine = orm_regions(ctx)
         if mine and regions:
-            # app-code finders may also pick up the strings we read as migration SQL: keep ours
             spans = [(r.host_start, r.host_end) for r in mine]
             regions = [
                 r
@@ -60,17 +60,4 @@ def _chain(previous):
             ]
         return regions + mine
 
-    setattr(finder, _MARK, True)
-    finder.previous = previous
     return finder
-
-
-def register() -> None:
-    for lang in ("python", "javascript", "typescript", "tsx"):
-        current = engine.REGION_FINDERS.get(lang)
-        if current is not None and getattr(current, _MARK, False):
-            continue
-        engine.REGION_FINDERS[lang] = _chain(current)
-
-
-register()

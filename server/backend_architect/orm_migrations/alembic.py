@@ -259,9 +259,11 @@ class AlembicRevision:
         if meth == "drop_table":
             return Operation(f"DROP TABLE {tbl(0)}", *span)
         if meth == "rename_table":
-            old, new = str_arg(call, d, 0, "old_table_name"), str_arg(call, d, 1, "new_table_name")
+            old_table = str_arg(call, d, 0, "old_table_name")
+            new_table = str_arg(call, d, 1, "new_table_name")
             return Operation(
-                f"ALTER TABLE {quote_name(old or '')} RENAME TO {quote_name(new or '')}", *span
+                f"ALTER TABLE {quote_name(old_table or '')} RENAME TO {quote_name(new_table or '')}",
+                *span,
             )
         if meth == "create_table":
             return Operation(f"CREATE TABLE {tbl(0)} ({self._primary_key_sql(call)})", *span)

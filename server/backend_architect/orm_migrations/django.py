@@ -97,9 +97,10 @@ class DjangoMigration:
         self._find_class()
 
     def _find_class(self):
-        for node in self.tree.root_node.named_children:
-            if node.type == "decorated_definition":
-                node = node.child_by_field_name("definition") or node
+        for child in self.tree.root_node.named_children:
+            node = child
+            if child.type == "decorated_definition":
+                node = child.child_by_field_name("definition") or child
             if node.type != "class_definition":
                 continue
             name = node.child_by_field_name("name")
@@ -291,8 +292,8 @@ class DjangoMigration:
                 *span,
             )
         if name == "RemoveField":
-            col = str_arg(call, d, 1, "name")
-            return Operation(f"ALTER TABLE {table} DROP COLUMN {quote_name(col or '')}", *span)
+            dropped = str_arg(call, d, 1, "name")
+            return Operation(f"ALTER TABLE {table} DROP COLUMN {quote_name(dropped or '')}", *span)
         if name == "RenameModel":
             old, new = str_arg(call, d, 0, "old_name"), str_arg(call, d, 1, "new_name")
             return Operation(

@@ -84,7 +84,7 @@ def js_regions(ctx) -> list[Region]:
             continue
         args = node.child_by_field_name("arguments")
         first = args.named_children[0] if args is not None and args.named_children else None
-        if not is_string(first) or _in_down(node, data):
+        if first is None or not is_string(first) or _in_down(node, data):
             continue
         got = literal_text(first, data)
         if got is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.sql import quote_ident
+from ..lang import text as _text
 from .strings import is_string, string_value
 from .synthetic import Operation
 
@@ -32,10 +33,6 @@ KNEX_TYPES = {
     "increments": "serial",
     "bigIncrements": "bigserial",
 }
-
-
-def _text(node, data):
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
 
 
 def _args(call, data):
@@ -162,12 +159,14 @@ def _column_statement(call, data, param, t) -> Operation | None:
         what = "UNIQUE" if first == "unique" else "PRIMARY KEY"
         return Operation(f"ALTER TABLE {t} ADD {what} ({cols})", *span, label=label)
     if first in ("dropColumn", "dropColumns"):
-        cols = [c for n in a for c in _strs(n, data)]
+        dropped = [c for n in a for c in _strs(n, data)]
         return (
             Operation(
-                ";\n".join(f"ALTER TABLE {t} DROP COLUMN {_q(c)}" for c in cols), *span, label=label
+                ";\n".join(f"ALTER TABLE {t} DROP COLUMN {_q(c)}" for c in dropped),
+                *span,
+                label=label,
             )
-            if cols
+            if dropped
             else None
         )
     if first == "renameColumn" and len(a) > 1:

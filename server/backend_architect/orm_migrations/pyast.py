@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from ..lang import text
 from .strings import is_string, string_value
-
-
-def text(node, data: bytes) -> str:
-    return data[node.start_byte : node.end_byte].decode("utf-8", "surrogatepass")
 
 
 def call_name(call, data: bytes) -> str:
@@ -17,7 +14,8 @@ def call_name(call, data: bytes) -> str:
 def call_args(call, data: bytes) -> tuple[list, dict]:
     """(positional argument nodes, keyword name -> value node)."""
     args = call.child_by_field_name("arguments")
-    pos, kw = [], {}
+    pos: list = []
+    kw: dict = {}
     if args is None:
         return pos, kw
     for child in args.named_children:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore
+    import tomli as tomllib
 
 POSTGRES = "postgres"
 UNKNOWN = "unknown"
@@ -289,17 +289,19 @@ def tool_evidence(root: str) -> list[Evidence]:
     for rel in ("prisma/schema.prisma", "schema.prisma", "db/schema.prisma"):
         text = _read(os.path.join(root, rel))
         if text:
-            m = re.search(r"datasource\s+\w+\s*\{[^}]*?provider\s*=\s*\"(\w+)\"", text, re.S)
-            if m and m.group(1).lower() in _PROVIDERS:
-                out.append(Evidence(_PROVIDERS[m.group(1).lower()], f"{rel} provider {m.group(1)}"))
+            found = re.search(r"datasource\s+\w+\s*\{[^}]*?provider\s*=\s*\"(\w+)\"", text, re.S)
+            if found and found.group(1).lower() in _PROVIDERS:
+                provider = found.group(1)
+                out.append(Evidence(_PROVIDERS[provider.lower()], f"{rel} provider {provider}"))
     text = _read(os.path.join(root, "alembic.ini"))
     if text:
-        m = re.search(r"^\s*sqlalchemy\.url\s*=\s*(\S+)", text, re.M)
-        if m and _url_dialect(m.group(1)):
+        url = re.search(r"^\s*sqlalchemy\.url\s*=\s*(\S+)", text, re.M)
+        url_dialect = _url_dialect(url.group(1)) if url else None
+        if url and url_dialect:
             out.append(
                 Evidence(
-                    _url_dialect(m.group(1)),
-                    f"alembic.ini sqlalchemy.url {m.group(1).split(':')[0]}",
+                    url_dialect,
+                    f"alembic.ini sqlalchemy.url {url.group(1).split(':')[0]}",
                 )
             )
     for name in ("knexfile.js", "knexfile.ts", "knexfile.cjs", "knexfile.mjs"):
@@ -328,11 +330,10 @@ def tool_evidence(root: str) -> list[Evidence]:
     for name in (".env", ".env.example", ".env.sample"):  # dbmate and friends read DATABASE_URL
         text = _read(os.path.join(root, name), 64 * 1024)
         if text:
-            m = re.search(r"^\s*DATABASE_URL\s*=\s*[\"']?([a-z0-9+]+):", text, re.M)
-            if m and _url_dialect(m.group(1)):
-                out.append(
-                    Evidence(_url_dialect(m.group(1)), f"{name} DATABASE_URL {m.group(1)}://")
-                )
+            env = re.search(r"^\s*DATABASE_URL\s*=\s*[\"']?([a-z0-9+]+):", text, re.M)
+            env_dialect = _url_dialect(env.group(1)) if env else None
+            if env and env_dialect:
+                out.append(Evidence(env_dialect, f"{name} DATABASE_URL {env.group(1)}://"))
     return _dedupe(out)
 
 
@@ -355,13 +356,13 @@ def driver_evidence(root: str) -> list[Evidence]:
             data = {}
         deps = data.get("dependencies") if isinstance(data, dict) else None
         for name in deps or {}:
-            dialect = _JS_DRIVERS.get(name)
-            if dialect:
-                out.append(Evidence(dialect, f"package.json depends on {name}"))
+            js_dialect = _JS_DRIVERS.get(name)
+            if js_dialect:
+                out.append(Evidence(js_dialect, f"package.json depends on {name}"))
     for name in _python_requirements(root):
-        dialect = _PY_DRIVERS.get(name)
-        if dialect:
-            out.append(Evidence(dialect, f"depends on {name}"))
+        py_dialect = _PY_DRIVERS.get(name)
+        if py_dialect:
+            out.append(Evidence(py_dialect, f"depends on {name}"))
     out += [Evidence(d, s) for d, s in _cargo_dialects(root)]
     return _dedupe(out)
 
@@ -433,8 +434,8 @@ def _cargo_dialects(root: str, only: str | None = None) -> list[tuple[str, str]]
         (data.get("workspace") or {}).get("dependencies") or {},
     ]
     for deps in tables:
-        for crate, spec in deps.items():
-            crate = str(crate)
+        for name, spec in deps.items():
+            crate = str(name)
             if only and crate != only:
                 continue
             if crate in (

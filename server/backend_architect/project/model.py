@@ -228,8 +228,8 @@ class ProjectModel:
     def prefetch_ignored(self, paths: list[str]) -> None:
         """Ask git once per repository which of ``paths`` it ignores."""
         by_repo: dict[str, list[str]] = {}
-        for p in paths:
-            p = os.path.abspath(p)
+        for given in paths:
+            p = os.path.abspath(given)
             repo = self._repo_of(self.root_of(os.path.dirname(p)))
             if repo is not None and p not in self._asked.get(repo, ()):
                 by_repo.setdefault(repo, []).append(p)
@@ -421,7 +421,9 @@ def migration_folder(path: str, root: str | None) -> str:
     folder = os.path.dirname(path)
     if os.path.basename(path).lower() in ("up.sql", "down.sql", "migration.sql", "metadata.toml"):
         folder = os.path.dirname(folder)  # diesel, sqlx, Prisma: one folder per migration
-    rel = os.path.relpath(folder, root).replace(os.sep, "/").split("/") if root else []
+    if not root:
+        return folder
+    rel = os.path.relpath(folder, root).replace(os.sep, "/").split("/")
     for i, part in enumerate(rel):
         if part.lower() in MIGRATION_DIR_NAMES:
             end = i + 1

@@ -89,7 +89,7 @@ def plan_after(
     folder = os.path.dirname(unit)
     uname = os.path.basename(unit)
     names = _existing_versions(folder)
-    taken = {_version_of(n) for n in names} - {None}
+    taken = {version for n in names if (version := _version_of(n)) is not None}
     mine = _version_of(uname)
     if mine is None:
         return None

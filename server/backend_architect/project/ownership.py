@@ -105,11 +105,14 @@ def by_path(rel_parts: list[str]) -> NotOwn | None:
     for d in dirs:
         if d in _BUILD_DIRS:
             return NotOwn(BUILD, f"under {d}/")
-    for a, b in zip(dirs, dirs[1:]):
+    for a, b in zip(dirs, dirs[1:], strict=False):
         # static/js/ is often hand-written (Django, Go embeds); static/assets/ is a bundler's output
-        if a in ("static", "public", "www") and b in ("assets", "build", "dist", "bundles"):
-            if name.lower().endswith((".js", ".mjs", ".cjs", ".css")):
-                return NotOwn(BUILD, f"bundled asset under {a}/{b}/")
+        if (
+            a in ("static", "public", "www")
+            and b in ("assets", "build", "dist", "bundles")
+            and name.lower().endswith((".js", ".mjs", ".cjs", ".css"))
+        ):
+            return NotOwn(BUILD, f"bundled asset under {a}/{b}/")
     for d in dirs:
         if d in _TESTDATA_DIRS:
             return NotOwn(TESTDATA, f"under {d}/")

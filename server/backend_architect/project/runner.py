@@ -43,7 +43,7 @@ _OPT_OUTS = {
 def _names(folder: str, limit: int = 400) -> list[str]:
     out = []
     try:
-        for dirpath, dirnames, filenames in os.walk(folder):
+        for dirpath, _dirnames, filenames in os.walk(folder):
             rel = os.path.relpath(dirpath, folder)
             out += [n if rel == "." else f"{rel}/{n}".replace(os.sep, "/") for n in filenames]
             if len(out) >= limit:

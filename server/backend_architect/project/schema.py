@@ -23,7 +23,9 @@ def schema_file_filter(root: str, settings, m: ProjectModel | None = None) -> Ca
     m = m or _default_model()
     root = os.path.abspath(root)
     excluded_by_settings = (
-        settings.is_excluded if settings is not None and getattr(settings, "exclude", ()) else None
+        settings.is_excluded
+        if settings is not None and getattr(settings, "exclude", None)
+        else None
     )
 
     def is_excluded(path: str) -> bool:

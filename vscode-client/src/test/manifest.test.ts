@@ -69,6 +69,7 @@ describe('package.json', () => {
             'onLanguage:typescript',
             'onLanguage:javascript',
             'onLanguage:go',
+            'onLanguage:rust',
             'workspaceContains:**/migrations/**',
             'workspaceContains:**/*.sql',
         ]);

@@ -4,6 +4,7 @@ watched-file changes, then every open document is analysed again."""
 
 from __future__ import annotations
 
+import contextlib
 import asyncio
 import logging
 import threading
@@ -40,10 +41,8 @@ class CatalogIndexer:
     # -- entry points (called on the server's event loop) ------------------------------
 
     def start(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):
             self.loop = asyncio.get_running_loop()
-        except RuntimeError:
-            pass
         with self.lock:
             if self.running:
                 self.again = True
@@ -53,10 +52,8 @@ class CatalogIndexer:
 
     def build_nested(self, root: str) -> None:
         """Build a nested project's schema in the background, then analyse open documents again."""
-        try:
+        with contextlib.suppress(RuntimeError):
             self.loop = self.loop or asyncio.get_running_loop()
-        except RuntimeError:
-            pass
         threading.Thread(
             target=self._run_nested, args=(root,), name="catalog-nested", daemon=True
         ).start()

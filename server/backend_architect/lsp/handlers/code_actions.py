@@ -21,8 +21,14 @@ log = logging.getLogger(__name__)
 
 FIX_ALL_KIND = "source.fixAll.backend-architect"
 FIX_ALL_TITLE = "Backend Architect: fix all safe findings"
-# Extra providers (the commands' source and refactor actions): fn(session, snap, params) -> list[CodeAction].
-CODE_ACTION_PROVIDERS: list = []
+
+
+def _providers() -> list:
+    """The other providers of code actions, ``fn(session, snap, params) -> list[CodeAction]``:
+    the commands' source and refactor actions (imported on first use: start-up stays short)."""
+    from .command_actions import command_actions, index_strategy_actions
+
+    return [command_actions, index_strategy_actions]
 
 
 def _wants(only, kind: str) -> bool:
@@ -63,16 +69,11 @@ def code_actions(
                 fix_all = None
             if fix_all is not None:
                 actions.append(fix_all)
-    from ...commands import load_all
-
-    load_all()
-    for provider in CODE_ACTION_PROVIDERS:
+    for provider in _providers():
         try:
             actions.extend(provider(session, snap, params) or [])
         except Exception:  # one broken provider must not hide the quick fixes
-            import logging
-
-            logging.getLogger(__name__).exception("code action provider failed")
+            log.exception("code action provider failed")
     return actions
 
 
@@ -139,7 +140,7 @@ def resolve_fix_all(
 ) -> types.CodeAction:
     """The fix-all's edit, for the version it was offered on; a document changed (or closed)
     since answers ContentModified, so the client asks for code actions again."""
-    if snap is None or action.data.get("version") != snap.document.version:
+    if snap is None or (action.data or {}).get("version") != snap.document.version:
         from pygls.exceptions import JsonRpcContentModified
 
         raise JsonRpcContentModified("the document changed since this fix-all was offered")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
@@ -139,7 +139,10 @@ _HREFS: dict[str, str] = {}  # rule code -> its documentation's address
 
 
 def publish(server, session: Session, snap: Snapshot) -> None:
-    params = {"uri": snap.document.uri, "diagnostics": diagnostics_for(session, snap)}
+    params: dict[str, Any] = {
+        "uri": snap.document.uri,
+        "diagnostics": diagnostics_for(session, snap),
+    }
     if snap.document.version is not None:
         params["version"] = snap.document.version
     # the message is plain JSON already: json.dumps writes it directly, with no

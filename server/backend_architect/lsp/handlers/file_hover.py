@@ -3,8 +3,6 @@ transaction, and whether it is history: already on the main line, so never fixed
 
 from __future__ import annotations
 
-from . import hover as hover_handler
-
 
 def file_facts(session, snap, offset: int) -> str | None:
     if not any(f.start <= offset <= max(f.end, f.start + 1) for f in snap.result.findings):
@@ -29,7 +27,3 @@ def file_facts(session, snap, offset: int) -> str | None:
         else:
             lines.append(f"pending: {past.reason}; every rule and fix applies")
     return " · ".join(lines)
-
-
-if file_facts not in hover_handler.HOVER_PROVIDERS:
-    hover_handler.HOVER_PROVIDERS.append(file_facts)

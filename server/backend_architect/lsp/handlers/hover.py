@@ -7,7 +7,16 @@ from lsprotocol import types
 from ...core.registry import rule_by_code
 from ..session import Session, Snapshot
 
-HOVER_PROVIDERS: list = []  # extra providers (e.g. query facts): fn(session, snap, offset) -> str | None
+
+def _providers() -> list:
+    """What else a hover shows, ``fn(session, snap, offset) -> str | None``: the schema
+    facts of a query, the file's facts, the plan (only with a database configured).
+    Imported on first use: start-up stays short."""
+    from .file_hover import file_facts
+    from .plan_hover import plan_hover
+    from .schema_hover import schema_hover
+
+    return [schema_hover, file_facts, plan_hover]
 
 
 def hover(session: Session, snap: Snapshot, position: types.Position) -> types.Hover | None:
@@ -24,11 +33,7 @@ def hover(session: Session, snap: Snapshot, position: types.Position) -> types.H
             span = (
                 (f.start, f.end) if span is None else (min(span[0], f.start), max(span[1], f.end))
             )
-    from . import schema_hover  # noqa: F401  (registers the schema hover provider on first use)
-    from . import file_hover  # noqa: F401  (registers the file facts provider on first use)
-    from . import plan_hover  # noqa: F401  (registers the plan provider: only with a database configured)
-
-    for provider in HOVER_PROVIDERS:
+    for provider in _providers():
         extra = provider(session, snap, offset)
         if extra:
             parts.append(extra)

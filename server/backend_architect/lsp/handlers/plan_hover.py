@@ -13,11 +13,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from ...db.devdb import DevDatabase, DevDatabaseError, database_url
-from . import hover as hover_handler
 from .schema_hover import _statement_at
 
 _QUERY_KINDS = ("SelectStmt", "UpdateStmt", "DeleteStmt", "InsertStmt")
-_SESSIONS: dict[tuple, DevDatabase] = {}  # one read-only session per (url, timeouts), kept warm
+_SESSIONS: dict[
+    tuple, DevDatabase | None
+] = {}  # one read-only session per (url, timeouts), kept warm
 _LOCK = threading.Lock()
 HOVER_WAIT = 0.25  # seconds
 _PLANS: dict[tuple, Future] = {}  # plans asked for and not yet shown
@@ -79,7 +80,3 @@ def plan_hover(session, snap, offset: int) -> str | None:
     if plan is None:
         return "**Plan** (development database): still planning — hover again to see it"
     return f"**Plan** (development database, estimated, not executed)\n\n```\n{plan.summary()}\n```"
-
-
-if plan_hover not in hover_handler.HOVER_PROVIDERS:
-    hover_handler.HOVER_PROVIDERS.append(plan_hover)

@@ -4,16 +4,9 @@ each lookup; the definition of a table or column under the cursor."""
 from __future__ import annotations
 
 from ...catalog.analysis import needs_of, query_nodes, resolve_column, sources_of
-from ...core.document import path_to_uri
+from ...catalog.render import source_link as _link
+from ...catalog.render import table_markdown
 from ...core.sql import name_list, walk
-from . import hover as hover_handler
-
-
-def _link(catalog, path: str | None, line: int | None) -> str:
-    if not path:
-        return "unknown location"
-    shown = catalog.display_path(path) + (f":{line}" if line else "")
-    return f"[{shown}]({path_to_uri(path)}{f'#L{line}' if line else ''})"
 
 
 def _statement_at(snap, offset: int):
@@ -54,35 +47,6 @@ def _not_in_catalog(catalog, name: str) -> str:
     )
 
 
-def table_markdown(catalog, table) -> str:
-    lines = [
-        f"**{table.kind} {table.qualified}**, defined at {_link(catalog, table.source_path, table.line)}",
-        "",
-        "| column | type | |",
-        "|---|---|---|",
-    ]
-    for c in table.columns:
-        flags = []
-        if c.name in table.primary_key:
-            flags.append("PK")
-        if not c.nullable and c.name not in table.primary_key:
-            flags.append("NOT NULL")
-        if c.default:
-            flags.append(f"DEFAULT `{c.default}`")
-        lines.append(f"| {c.name} | {c.type} | {' '.join(flags)} |")
-    if table.all_indexes() or table.foreign_keys:
-        lines.append("")
-    for ix in table.all_indexes():
-        lines.append(
-            f"- index `{ix.describe()}`" + (f" ({ix.constraint})" if ix.constraint else "")
-        )
-    for fk in table.foreign_keys:
-        lines.append(
-            f"- foreign key ({', '.join(fk.columns)}) → {fk.ref_table} ({', '.join(fk.ref_columns)})"
-        )
-    return "\n".join(lines)
-
-
 def _identifier_hover(stmt, tok, catalog, sources) -> str | None:
     if tok.name != "IDENT" and tok.kind in ("NO_KEYWORD",):
         return None
@@ -114,16 +78,19 @@ def _identifier_hover(stmt, tok, catalog, sources) -> str | None:
         if res is None:
             return None
         src, col_name = res
-        col = src.table.column(col_name)
+        table = src.table
+        col = table.column(col_name) if table is not None else None
+        if table is None or col is None:
+            return None
         flags = []
-        if col.name in src.table.primary_key:
+        if col.name in table.primary_key:
             flags.append("primary key")
         flags.append("NULL allowed" if col.nullable else "NOT NULL")
         if col.default:
             flags.append(f"default `{col.default}`")
-        indexes = [ix.describe() for ix in src.table.all_indexes() if col.name in ix.columns]
+        indexes = [ix.describe() for ix in table.all_indexes() if col.name in ix.columns]
         text = (
-            f"**{src.table.qualified}.{col.name}** `{col.type}` ({', '.join(flags)}), defined at "
+            f"**{table.qualified}.{col.name}** `{col.type}` ({', '.join(flags)}), defined at "
             f"{_link(catalog, col.source_path, col.line)}"
         )
         if indexes:
@@ -202,7 +169,3 @@ def schema_hover(session, snap, offset: int) -> str | None:
     s, e = stmt.doc_range(0, len(stmt.data))
     findings = [f for f in snap.result.findings if s <= f.start <= e]
     return query_markdown(stmt, catalog, findings)
-
-
-if schema_hover not in hover_handler.HOVER_PROVIDERS:
-    hover_handler.HOVER_PROVIDERS.append(schema_hover)

@@ -3,6 +3,7 @@ import re
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES
 
 CREDENTIAL = re.compile(
     r"^(access_?token|auth_?token|token|jwt|id_?token|refresh_?token|api_?key|apikey|secret|client_?secret|"
@@ -50,7 +51,7 @@ class CredentialInQueryString(Rule):
     code = "AU005"
     name = "credential-in-query-string"
     command = "AUTH_SYSTEM"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.WARNING
     message = "`{name}` is read from the query string; send credentials in the Authorization header or the body"
 

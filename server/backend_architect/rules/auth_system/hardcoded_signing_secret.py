@@ -3,6 +3,7 @@ import re
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES
 
 SECRET_NAME = rb"[A-Za-z_]*(?:SECRET|Secret|secret|SIGNING_KEY|SigningKey|signingKey|JWT_KEY|JwtKey|jwtKey|PRIVATE_KEY|PrivateKey)[A-Za-z_0-9]*"
 # Names that hold where a secret lives or what it is called, not the secret: secrets_dir,
@@ -52,7 +53,7 @@ class HardcodedSigningSecret(Rule):
     default_enabled = False
     name = "hardcoded-signing-secret"
     command = "AUTH_SYSTEM"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.ERROR
     message = "{what}; read it from the environment or a secret store"
 
@@ -107,7 +108,7 @@ class HardcodedSigningSecret(Rule):
                     f = hit(m.start(1), m.end(1), "JWT key is a string literal")
                     if f:
                         yield f
-        elif lang in checks.JS_LANGUAGES:
+        elif lang in JS_LANGUAGES:
             for m in re.finditer(
                 rb"\b(?:const|let|var)\s+("
                 + SECRET_NAME
@@ -184,8 +185,7 @@ class HardcodedSigningSecret(Rule):
         if re.match(rb"(?:/|\./|~/|[a-z][a-z0-9+.-]*://)", inner):
             return False
         # names of environment variables or settings, not values
-        if re.fullmatch(rb"[A-Z][A-Z0-9_]+|[a-z][a-z0-9_.]*_(?:secret|key)", inner) and re.search(
-            rb"(?i)secret|key", inner
-        ):
-            return False
-        return True
+        return not (
+            re.fullmatch(rb"[A-Z][A-Z0-9_]+|[a-z][a-z0-9_.]*_(?:secret|key)", inner)
+            and re.search(rb"(?i)secret|key", inner)
+        )

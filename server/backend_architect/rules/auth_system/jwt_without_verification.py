@@ -3,6 +3,8 @@ import re
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES
+from backend_architect.lang import matching_close
 
 
 class JwtWithoutVerification(Rule):
@@ -42,7 +44,7 @@ class JwtWithoutVerification(Rule):
     default_enabled = False
     name = "jwt-without-verification"
     command = "AUTH_SYSTEM"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.ERROR
     message = "{what}"
 
@@ -55,7 +57,7 @@ class JwtWithoutVerification(Rule):
         lang = ctx.document.language
         if lang == "python":
             yield from self._python(data)
-        elif lang in checks.JS_LANGUAGES:
+        elif lang in JS_LANGUAGES:
             yield from self._js(data)
         elif lang == "go":
             yield from self._go(data)
@@ -64,7 +66,7 @@ class JwtWithoutVerification(Rule):
         for m in re.finditer(name_re, data):
             start = m.start()
             args_start = m.end() - 1
-            end = _matching(data, args_start)
+            end = matching_close(data, args_start)
             if end is None:
                 continue
             yield start, end, data[args_start + 1 : end - 1]
@@ -96,7 +98,7 @@ class JwtWithoutVerification(Rule):
         for s, e, args in self._calls(data, rb"\b(?:jwt|pyjwt|jose\.jwt)\.encode\("):
             stripped = args.lstrip()
             if stripped.startswith(b"{"):
-                close = _matching(args, len(args) - len(stripped), b"{", b"}")
+                close = matching_close(args, len(args) - len(stripped), b"{", b"}")
                 literal = args[len(args) - len(stripped) : close] if close else b""
                 if literal and not re.search(rb"""['"]exp['"]|\*\*""", literal):
                     yield self.finding(
@@ -107,7 +109,7 @@ class JwtWithoutVerification(Rule):
 
     def _js(self, data):
         if b"jsonwebtoken" in data and not re.search(rb"\bjwt\.verify\(", data):
-            for s, e, args in self._calls(data, rb"\bjwt\.decode\("):
+            for s, e, _args in self._calls(data, rb"\bjwt\.decode\("):
                 yield self.finding(
                     s,
                     e,
@@ -127,7 +129,7 @@ class JwtWithoutVerification(Rule):
                     yield self.finding(s, e, what='JWT signed with algorithm "none"')
                 continue
             if stripped.startswith(b"{"):
-                close = _matching(args, len(args) - len(stripped), b"{", b"}")
+                close = matching_close(args, len(args) - len(stripped), b"{", b"}")
                 literal = args[len(args) - len(stripped) : close] if close else b""
                 if literal and not re.search(rb"\bexp\b|\.\.\.", literal):
                     yield self.finding(
@@ -150,39 +152,9 @@ class JwtWithoutVerification(Rule):
         for s, e, args in self._calls(data, rb"\bjwt\.NewWithClaims\("):
             lit = re.search(rb"jwt\.MapClaims\{", args)
             if lit:
-                close = _matching(args, lit.end() - 1, b"{", b"}")
+                close = matching_close(args, lit.end() - 1, b"{", b"}")
                 body = args[lit.end() : close] if close else b""
                 if close and not re.search(rb"""['"]exp['"]""", body):
                     yield self.finding(
                         s, e, what="JWT issued without an `exp` claim; it stays valid forever"
                     )
-
-
-def _matching(
-    data: bytes, open_at: int, open_ch: bytes = b"(", close_ch: bytes = b")"
-) -> int | None:
-    """Offset just past the bracket closing the one at ``open_at`` (strings skipped)."""
-    depth = 0
-    i = open_at
-    n = len(data)
-    quote = None
-    while i < n:
-        ch = data[i : i + 1]
-        if quote:
-            if ch == b"\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in (b'"', b"'", b"`"):
-            quote = ch
-        elif ch == open_ch:
-            depth += 1
-        elif ch == close_ch:
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-        if i - open_at > 20000:
-            return None
-    return None

@@ -4,6 +4,7 @@ from collections import defaultdict
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES
 
 # permission helpers called in the handler: self.checks.can_manage(), authorize(...), ability.can(...)
 INLINE_CHECK_RE = re.compile(
@@ -44,7 +45,7 @@ class UnguardedDataChangingRoute(Rule):
     code = "AU001"
     name = "unguarded-data-changing-route"
     command = "AUTH_SYSTEM"
-    languages = checks.APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.ERROR
     message = "{method} {path} changes data without an auth guard, while {count} sibling route(s) use {guard}"
 
@@ -55,7 +56,7 @@ class UnguardedDataChangingRoute(Rule):
         groups = defaultdict(list)
         for h in checks.handlers(ctx):
             groups[h.route.group].append(h)
-        for group, hs in groups.items():
+        for _group, hs in groups.items():
             guarded = [h for h in hs if h.route.guards]
             if not guarded:
                 continue

@@ -3,6 +3,7 @@ import re
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES
 
 # A value named as a password (not a reset token or one-time code derived from one).
 PASSWORD = rb"(?i:pass(?:word|wd|phrase)|pwd|\bpw\b|\bpass\b)"
@@ -58,7 +59,7 @@ class WeakPasswordHash(Rule):
     code = "AU004"
     name = "weak-password-hash"
     command = "AUTH_SYSTEM"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.ERROR
     message = "password hashed with {algo}; use argon2id, bcrypt or scrypt"
 
@@ -77,7 +78,7 @@ class WeakPasswordHash(Rule):
                 rb"\b(\w+)\s*=\s*hashlib\.(md5|sha1|sha224|sha256|sha384|sha512)\(\s*\)", data
             )
             update = rb"\.update\("
-        elif lang in checks.JS_LANGUAGES:
+        elif lang in JS_LANGUAGES:
             calls = re.finditer(
                 rb"createHash\(\s*['\"](md5|sha1|sha256|sha512|sha384)['\"]\s*\)\s*\.update\("
                 + ARG

@@ -1,8 +1,10 @@
 import re
 
+from backend_architect import frameworks
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES
 
 ID_PARAM = re.compile(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
 # Reading another user's profile (and its followers, posts...) is what a social app is for.
@@ -61,7 +63,7 @@ class ObjectWithoutOwnershipCheck(Rule):
     code = "AZ001"
     name = "object-without-ownership-check"
     command = "AUTHZ_DESIGN"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.WARNING
     message = "{method} {path} loads the object `{param}` names and {does} it without checking that the caller owns it or may access it"
 
@@ -94,7 +96,9 @@ class ObjectWithoutOwnershipCheck(Rule):
                 continue
             scope = checks.body_text(h, data) + _called_methods(h, data)
             cls = h.extra.get("class")
-            if cls is not None and r.framework == "django":  # DRF: get_queryset may filter by user
+            fw = frameworks.by_name(r.framework)
+            if cls is not None and fw is not None and fw.class_scoped_access_checks:
+                # DRF: get_queryset may filter by user
                 scope = data[cls.start_byte : cls.end_byte].decode("utf-8", "replace")
                 scope = re.sub(r"(permission|authentication)_classes\s*=[^\n]*", "", scope)
             if checks.USER_REF_RE.search(scope) or h.extra.get("user_param"):

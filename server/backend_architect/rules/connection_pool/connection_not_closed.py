@@ -1,10 +1,10 @@
 import re
 
 from backend_architect.app import checks
-from backend_architect.app.routes import text
 from backend_architect.core import languages
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, text
 
 PY_OPEN = re.compile(
     r"^(psycopg2?\.connect|pymysql\.connect|MySQLdb\.connect|mysql\.connector\.connect|asyncpg\.connect|aiomysql\.connect|"
@@ -59,7 +59,7 @@ class ConnectionNotClosed(Rule):
     code = "CP003"
     name = "connection-not-closed"
     command = "CONNECTION_POOL"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.WARNING
     message = "{what}"
 
@@ -78,7 +78,7 @@ class ConnectionNotClosed(Rule):
             if not re.search(rb"\.Query(Context|x|xContext)?\(", data):
                 return
             yield from self._go(checks.tree(ctx), data)
-        elif lang in checks.JS_LANGUAGES:
+        elif lang in JS_LANGUAGES:
             if not re.search(rb"\.connect\(\)", data):
                 return
             yield from self._js(checks.tree(ctx), data, lang)
@@ -87,7 +87,7 @@ class ConnectionNotClosed(Rule):
         q = "(assignment left: (identifier) @v right: [(call function: (_) @f) (await (call function: (_) @f))] @rhs) @a"
         for _, m in languages.matches("python", q, tree.root_node):
             fname = text(m["f"][0], data)
-            if not PY_OPEN.match(fname) or fname in ("Session",) and False:
+            if not PY_OPEN.match(fname):
                 continue
             if fname.endswith("Session") and not re.search(r"Session(Local)?$", fname):
                 continue

@@ -1,10 +1,10 @@
 import re
 
 from backend_architect.app import checks
-from backend_architect.app.routes import text
 from backend_architect.core import languages
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, line_start, text
 
 PY_FACTORIES = re.compile(
     r"^(psycopg2?\.connect|psycopg\.AsyncConnection\.connect|pymysql\.connect|MySQLdb\.connect|mysql\.connector\.connect|"
@@ -19,6 +19,12 @@ JS_FACTORIES = re.compile(
 GO_FACTORIES = re.compile(
     r"^(sql\.Open|sqlx\.Open|sqlx\.Connect|pgx\.Connect|pgxpool\.New|pgxpool\.Connect|gorm\.Open|mongo\.Connect|redis\.NewClient)$"
 )
+RUST_FACTORIES = re.compile(
+    r"^(?:sqlx::)?(?:Pg|MySql|Sqlite|Any)?(?:Pool|Connection)::connect(?:_with|_lazy)?$|"
+    r"^(?:sqlx::)?(?:\w+::)*(?:Pg|MySql|Sqlite|Any)?PoolOptions::new\(\)(?:\s*\.\s*\w+\([^()]*\))*\s*\.\s*connect(?:_with|_lazy)?$|"
+    r"^tokio_postgres::connect$|^(?:diesel::)?(?:\w+::)*(?:Pg|Mysql|Sqlite|AsyncPg|AsyncMysql)Connection::establish$|"
+    r"^(?:redis::)?Client::open$|^(?:mongodb::)?Client::with_uri_str$"
+)
 POOL_LIKE = re.compile(
     r"create_engine|create_async_engine|create_pool|ConnectionPool|MongoClient|MotorClient|Redis|Pool|PrismaClient|Sequelize|createPool|knex|postgres"
 )
@@ -29,7 +35,8 @@ class ConnectionPerRequest(Rule):
     ## What it does
     Flags a database connection, client, pool or engine created inside a request
     handler (`psycopg.connect`, `create_engine`, `new Pool`, `new PrismaClient`,
-    `sql.Open`, `gorm.Open` ...).
+    `sql.Open`, `gorm.Open`, sqlx `PgPool::connect` / `PgConnection::connect`, diesel
+    `PgConnection::establish`, `tokio_postgres::connect` ...).
 
     ## Why is this bad?
     Every request pays a TCP and TLS handshake plus authentication (often more
@@ -62,7 +69,7 @@ class ConnectionPerRequest(Rule):
     code = "CP001"
     name = "connection-per-request"
     command = "CONNECTION_POOL"
-    languages = checks.APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.WARNING
     message = "`{call}` runs on every request; create the pool/client once at startup and share it"
     fix_title = "move `{name}` to module level (created once)"
@@ -81,6 +88,8 @@ class ConnectionPerRequest(Rule):
                 q, factories = "(call function: (_) @f) @c", PY_FACTORIES
             elif lang == "go":
                 q, factories = "(call_expression function: (_) @f) @c", GO_FACTORIES
+            elif lang == "rust":
+                q, factories = "(call_expression function: (_) @f) @c", RUST_FACTORIES
             else:
                 q, factories = (
                     "[(call_expression function: (_) @f) (new_expression constructor: (_) @f)] @c",
@@ -94,7 +103,7 @@ class ConnectionPerRequest(Rule):
                 if not factories.match(name):
                     continue
                 if (
-                    lang in checks.JS_LANGUAGES
+                    lang in JS_LANGUAGES
                     and name in ("new Client", "createClient", "postgres", "knex")
                     and not re.search(rb"['\"](pg|redis|postgres|knex|@redis/client)['\"]", data)
                 ):
@@ -103,7 +112,7 @@ class ConnectionPerRequest(Rule):
                 yield self.finding(call.start_byte, call.end_byte, fix=fix, call=name)
 
     def _hoist(self, a, h, call, name, data, lang):
-        if lang == "go":
+        if lang in ("go", "rust"):
             return None
         stmt, var = _assignment_of(call, data, lang)
         if stmt is None:
@@ -130,8 +139,8 @@ class ConnectionPerRequest(Rule):
         top = h.node
         while top.parent is not None and top.parent.type not in ("module", "program"):
             top = top.parent
-        start = checks.line_start(data, top.start_byte)
-        line_s = checks.line_start(data, stmt.start_byte)
+        start = line_start(data, top.start_byte)
+        line_s = line_start(data, stmt.start_byte)
         line_e = data.find(b"\n", stmt.end_byte)
         line_e = len(data) if line_e < 0 else line_e + 1
         trailing = data[stmt.end_byte : line_e].strip(b" \t\r\n;")
@@ -142,7 +151,7 @@ class ConnectionPerRequest(Rule):
         ):
             return None
         stmt_text = text(stmt, data)
-        if lang in checks.JS_LANGUAGES and not stmt_text.rstrip().endswith(";"):
+        if lang in JS_LANGUAGES and not stmt_text.rstrip().endswith(";"):
             stmt_text += ";"
         if trailing:
             stmt_text += "  " + trailing.decode("utf-8", "replace")
@@ -191,7 +200,7 @@ def _local_names(fn, data, lang) -> set[str]:
     for nodes in languages.captures(lang, q, fn).values():
         for n in nodes:
             names.update(re.findall(r"[A-Za-z_$][\w$]*", text(n, data).split(":")[0].split("=")[0]))
-    if lang in checks.JS_LANGUAGES:
+    if lang in JS_LANGUAGES:
         p = fn.child_by_field_name("parameter")
         if p is not None:
             names.add(text(p, data))

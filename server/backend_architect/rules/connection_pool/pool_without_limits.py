@@ -1,10 +1,10 @@
 import re
 
 from backend_architect.app import checks
-from backend_architect.app.routes import named_args, text
 from backend_architect.core import languages
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, named_args, text
 
 # Pools whose defaults leave the size or the wait unbounded. SQLAlchemy's engine (5 + 10
 # overflow, 30 s timeout), psycopg_pool (4, 30 s) and pgxpool (max(4, CPUs)) are bounded.
@@ -64,7 +64,7 @@ class PoolWithoutLimits(Rule):
     code = "CP002"
     name = "pool-without-limits"
     command = "CONNECTION_POOL"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.WARNING
     message = "`{call}` sets no pool size or timeout; size the pool and bound the wait"
     fix_title = "add explicit pool size and timeout settings"
@@ -80,7 +80,7 @@ class PoolWithoutLimits(Rule):
         tree = checks.tree(ctx)
         if lang == "python":
             yield from self._python(tree, data)
-        elif lang in checks.JS_LANGUAGES:
+        elif lang in JS_LANGUAGES:
             yield from self._js(tree, data, lang)
         elif lang == "go":
             yield from self._go(tree, data, ctx.path)

@@ -3,10 +3,12 @@ import re
 from backend_architect.app import checks, rest
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES
 
 LIST_EVIDENCE = re.compile(
     r"\.all\(\)|\.filter\(|\.filter_by\(|fetchall\(|\.scalars\(|objects\.|\.find\(\s*\{?|findMany\(|findAll\(|\.findAndCount\(|"
-    r"\.Find\(&|\.Select\(|\bSELECT\b|\.list\(|\.scan\(|ListAll|\.query\(|\.Query\(|\.QueryContext\(|getMany\(|\.where\(",
+    r"\.Find\(&|\.Select\(|\bSELECT\b|\.list\(|\.scan\(|ListAll|\.query\(|\.Query\(|\.QueryContext\(|getMany\(|\.where\(|"
+    r"\.fetch_all\(|\.load(?:::<[^>]*>)?\(",
 )
 
 
@@ -88,7 +90,7 @@ class ListWithoutPagination(Rule):
     code = "API004"
     name = "list-without-pagination"
     command = "DESIGN_API"
-    languages = checks.APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     message = "GET {path} returns a list with no pagination parameters; add limit/cursor (or page/per_page) with a maximum"
     unbounded_message = "GET {path} reads the page size `{name}` from the query with no upper bound; cap it (e.g. at 100)"

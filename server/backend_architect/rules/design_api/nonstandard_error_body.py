@@ -1,10 +1,12 @@
 import re
 
+from backend_architect import frameworks
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 
-from backend_architect.rules.auth_system.jwt_without_verification import _matching
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES
+from backend_architect.lang import matching_close
 
 
 class NonstandardErrorBody(Rule):
@@ -37,7 +39,7 @@ class NonstandardErrorBody(Rule):
     code = "API005"
     name = "nonstandard-error-body"
     command = "DESIGN_API"
-    languages = checks.APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     message = 'error response body {shape} does not follow the error format {{"error": {{"code", "message", "details"}}}}'
 
@@ -52,18 +54,21 @@ class NonstandardErrorBody(Rule):
                 continue
             base = h.node.start_byte
             body = data[h.node.start_byte : h.node.end_byte]
-            for s, e, literal in self._error_literals(body, lang, h.route.framework):
+            fw = frameworks.by_name(h.route.framework)
+            own = fw.error_literals(body) if fw is not None else None
+            for s, e, literal in own if own is not None else self._error_literals(body, lang):
                 if base + s in seen:
                     continue
                 seen.add(base + s)
                 shape = _shape(literal, lang)
                 if shape is None:
                     continue
-                if shape == '`{"detail"}`' and h.route.framework in ("django", "fastapi"):
-                    continue  # Django REST framework's and FastAPI's own error body: the project's convention
+                fw = frameworks.by_name(h.route.framework)
+                if fw is not None and shape == fw.native_error_shape:
+                    continue  # the framework's own error body (DRF, FastAPI): the project's convention
                 yield self.finding(base + s, base + e, shape=shape)
 
-    def _error_literals(self, body, lang, fw):
+    def _error_literals(self, body, lang):
         """(start, end, literal) of literal bodies in 4xx/5xx responses, offsets in ``body``."""
         code = rb"(?:4\d\d|5\d\d|status\.HTTP_[45]\d\d\w*|HTTPStatus\.\w+|http\.Status\w+|HttpStatus\.\w+)"
         pats = []
@@ -72,7 +77,7 @@ class NonstandardErrorBody(Rule):
                 rb"return\s+(?:jsonify\()?(\{)[\s\S]*?\}\)?\s*,\s*" + code,
                 rb"(?:JSONResponse|JsonResponse|Response|ORJSONResponse)\((?:[^(){}]*?content\s*=\s*|\s*)(\{)",
             ]
-        elif lang in checks.JS_LANGUAGES:
+        elif lang in JS_LANGUAGES:
             pats = [
                 rb"\.(?:status|code)\(\s*(?:4\d\d|5\d\d|HttpStatus\.\w+|StatusCodes\.\w+)\s*\)\s*\.(?:json|send)\(\s*(\{)"
             ]
@@ -85,7 +90,7 @@ class NonstandardErrorBody(Rule):
         for pat in pats:
             for m in re.finditer(pat, body):
                 open_at = m.start(1)
-                close = _matching(body, open_at, b"{", b"}")
+                close = matching_close(body, open_at, b"{", b"}")
                 if close is None:
                     continue
                 call_text = body[m.start() : close + 200]
@@ -125,10 +130,10 @@ def _shape(literal: bytes, lang: str) -> str | None:
         if (
             value
             and value.group(1) in (b"{",)
-            or re.search(rb"""['"]?error['"]?\s*:\s*(gin\.H|echo\.Map|map\[)""", inner)
+            or re.search(rb"""['"]?error['"]?\s*:\s*(\w+\.(?:H|Map)\b|map\[)""", inner)
         ):
             obj_start = inner.find(b"{", value.start(1)) if value else -1
-            close = _matching(inner, obj_start, b"{", b"}") if obj_start >= 0 else None
+            close = matching_close(inner, obj_start, b"{", b"}") if obj_start >= 0 else None
             sub = inner[obj_start:close] if close else b""
             if re.search(rb"""['"]?code['"]?\s*:""", sub) and re.search(
                 rb"""['"]?message['"]?\s*:""", sub

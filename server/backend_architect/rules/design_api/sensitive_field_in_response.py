@@ -1,10 +1,10 @@
 import re
 
 from backend_architect.app import checks
-from backend_architect.app.routes import text
 from backend_architect.core import languages
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, text
 
 SENSITIVE = re.compile(
     r"^(password|passwd|password_?hash|hashed_?password|pass_?hash|pwd_?hash|password_?digest|salt|"
@@ -54,7 +54,7 @@ class SensitiveFieldInResponse(Rule):
     code = "API006"
     name = "sensitive-field-in-response"
     command = "DESIGN_API"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.ERROR
     message = "response model {model} exposes `{field}`; remove it from the response"
 
@@ -68,7 +68,7 @@ class SensitiveFieldInResponse(Rule):
         tree = checks.tree(ctx)
         if lang == "python":
             yield from self._python(ctx, tree, data)
-        elif lang in checks.JS_LANGUAGES:
+        elif lang in JS_LANGUAGES:
             if ctx.path.endswith(".d.ts"):
                 return  # type declarations (often generated), not the API's models
             yield from self._ts(tree, data, lang)

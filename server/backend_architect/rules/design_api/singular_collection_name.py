@@ -1,6 +1,7 @@
 from backend_architect.app import checks, rest
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES
 
 
 class SingularCollectionName(Rule):
@@ -38,7 +39,7 @@ class SingularCollectionName(Rule):
     code = "API002"
     name = "singular-collection-name"
     command = "DESIGN_API"
-    languages = checks.APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     default_enabled = False
     message = (
@@ -103,4 +104,4 @@ def _plural(word: str) -> str:
 
 def _pairs(path: str):
     segs = [s for s in path.split("/") if s]
-    return zip(segs, segs[1:])
+    return zip(segs, segs[1:], strict=False)

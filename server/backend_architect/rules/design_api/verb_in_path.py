@@ -1,6 +1,7 @@
 from backend_architect.app import checks, rest
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES
 
 
 class VerbInPath(Rule):
@@ -36,7 +37,7 @@ class VerbInPath(Rule):
     code = "API001"
     name = "verb-in-path"
     command = "DESIGN_API"
-    languages = checks.APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.INFORMATION
     default_enabled = False
     message = (

@@ -1,10 +1,10 @@
 import re
 
 from backend_architect.app import checks
-from backend_architect.app.routes import named_args, string_value, text
 from backend_architect.core import languages
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, named_args, string_value, text
 
 PY = [
     (re.compile(r"^(smtplib\.)?SMTP(_SSL)?$"), "sends email over SMTP"),
@@ -83,7 +83,7 @@ class SlowWorkInRequest(Rule):
     code = "EV001"
     name = "slow-work-in-request"
     command = "EVENT_SYSTEM"
-    languages = checks.APP_LANGUAGES
+    languages = APP_LANGUAGES
     severity = Severity.WARNING
     message = "the handler {what} (`{call}`) while the client waits; move it to a job queue"
 
@@ -133,17 +133,17 @@ class SlowWorkInRequest(Rule):
             and PY_HTTP.match(name)
             or lang == "go"
             and name in ("http.Post", "http.PostForm")
-            or lang in checks.JS_LANGUAGES
+            or lang in JS_LANGUAGES
             and name in ("axios.post", "axios.put", "got.post", "superagent.post")
         ):
             return self._judge_url(target, data)
-        if lang in checks.JS_LANGUAGES and name == "fetch":
+        if lang in JS_LANGUAGES and name == "fetch":
             opts = named_args(args)[1:2]
             if opts and re.search(
                 r"method\s*:\s*['\"](POST|PUT|PATCH)['\"]", text(opts[0], data), re.I
             ):
                 return self._judge_url(target, data)
-        if lang in checks.JS_LANGUAGES and re.search(r"setTimeout$", name):
+        if lang in JS_LANGUAGES and re.search(r"setTimeout$", name):
             p = args.parent.parent
             if (
                 p is not None

@@ -1,7 +1,10 @@
 import re
 
+from backend_architect import frameworks
 from backend_architect.app import checks, embedded
-from backend_architect.app.embedded import Hole, SqlSite, _text
+from backend_architect.app.embedded import Hole, SqlSite
+from backend_architect.lang import APP_LANGUAGES
+from backend_architect.lang import text as _text
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 
@@ -58,10 +61,11 @@ class SqlStringFormatting(Rule):
     `session.execute(text(...))`, `exec_driver_sql`, `Model.objects.raw`,
     `RawSQL`, pg8000 `run`, `pool.query`, `knex.raw`, Sequelize and TypeORM
     `query`, `prisma.$queryRawUnsafe`, `db.QueryContext`, GORM `Raw`/`Exec`,
-    sqlx, go-pg `Query` ...) that is built by formatting or concatenating a
+    sqlx, go-pg `Query`, Rust sqlx `query` / diesel `sql_query` / tokio-postgres
+    `client.query` ...) that is built by formatting or concatenating a
     non-constant value into the text: f-strings, `%`, `.format`, `+`, `+=` and
     `sql = sql + ...` across statements, `.concat`, `util.format`, template
-    literals, `fmt.Sprintf`, and lists of pieces joined with `" ".join(parts)`,
+    literals, `fmt.Sprintf`, Rust `format!` and `push_str`, and lists of pieces joined with `" ".join(parts)`,
     `parts.join(" ")` or `strings.Join`.
 
     Values that come from the request are reported as SQL injection wherever
@@ -118,7 +122,9 @@ class SqlStringFormatting(Rule):
     SQLAlchemy `text()` `:name`, Go `$1` for pgx/lib/pq and `?` for MySQL and
     GORM) and moves the values into the parameters argument, creating it or
     extending it. `prisma.$queryRawUnsafe(`...${id}`)` becomes the tagged
-    `prisma.$queryRaw`...${id}``.
+    `prisma.$queryRaw`...${id}``. Rust's `sqlx::query(&format!(...))` becomes
+    the literal with `$1` placeholders and `.bind(value)` calls; other Rust
+    calls get no fix.
 
     ## Fix safety
     The fix is offered only when every spliced value sits where a SQL value
@@ -131,7 +137,7 @@ class SqlStringFormatting(Rule):
     code = "IV010"
     name = "sql-string-formatting"
     command = "INPUT_VALIDATION"
-    languages = ("python", "javascript", "typescript", "tsx", "go")
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.ERROR
     message = "SQL built with {how} from `{value}`; pass it as a bind parameter"
     fix_title = "pass {values} as bind parameters"
@@ -145,6 +151,9 @@ class SqlStringFormatting(Rule):
         sites = list(ctx.fact("embedded_sql") or [])
         sites += ctx.fact("embedded_sql_fragments") or []
         if not sites:
+            return
+        if ctx.document.language == "rust":
+            yield from _rust_findings(self, ctx, sites)
             return
         checker = _Constants(ctx)
         taint = _Taint(ctx, checker)
@@ -215,6 +224,227 @@ class SqlStringFormatting(Rule):
                     how=how, value=value
                 )
             yield self.finding(first.host_start, last.host_end, message, fix=fix)
+
+
+# -- Rust ----------------------------------------------------------------------------------------
+
+_RUST_HOW = {"format": "format!", "push_str": "push_str", "concat": "string concatenation"}
+_RUST_CONSTANT = re.compile(
+    r'^(?:(?:\w+::)*_?[A-Z][A-Z0-9_]*|-?\d[\d_]*(?:\.\d+)?(?:[iuf]\d+|usize|isize)?|true|false|"[^"]*"|'
+    r"[\w.]+\.(?:len|count)\(\)|.+\bas\s+(?:[iu](?:8|16|32|64|128|size)|f32|f64))$"
+)
+_RUST_REQUEST_TEXT = re.compile(
+    r"\b(?:match_info\(\)|query_string\(\)|headers\(\)|uri\(\)|cookie\()"
+)
+
+
+def _rust_findings(rule, ctx, sites):
+    """IV010 on Rust: ``format!`` / ``push_str`` / ``+`` SQL handed to sqlx, diesel, tokio-postgres
+    or rusqlite. Request data (an Axum/Actix extractor) is reported wherever it sits; other values
+    only when they come from a parameter of the function and are not typed as numbers or ids."""
+    from backend_architect.lang import rust
+
+    data = ctx.document.data
+    tree = ctx.fact("app_tree")
+    path = (ctx.document.path or "").replace("\\", "/")
+    quiet_file = bool(
+        ctx.is_migration or _TEST_OR_MIGRATION_PATH.search(path) or rust.TEST_PATH.search(path)
+    )
+    params_of: dict[tuple[int, int], dict[str, str]] = {}
+
+    def params(node) -> dict[str, str]:
+        out: dict[str, str] = {}
+        scope = rust.scope_of(node)
+        while scope.parent is not None:
+            key = (scope.start_byte, scope.end_byte)
+            if key not in params_of:
+                params_of[key] = rust.parameters(scope, data)
+            for k, v in params_of[key].items():
+                out.setdefault(k, v)
+            if scope.type != "closure_expression":
+                break
+            scope = rust.scope_of(scope)
+        return out
+
+    def base(hole) -> tuple[str, str]:
+        arg, _tokens = getattr(hole, "rust_arg", ("", []))
+        value = arg.strip().lstrip("&*").strip()
+        m = re.match(r"(?:mut\s+)?([A-Za-z_]\w*)", value)
+        return value, (m.group(1) if m else "")
+
+    def local_value(name: str, site) -> str | None:
+        scope = rust.scope_of(site.call)
+        values = [
+            decl
+            for _, decl in rust._lets(scope, name, data)
+            if decl.end_byte <= site.call.start_byte and rust.scope_of(decl) == scope
+        ]
+        if not values:
+            return None
+        decl = values[-1]
+        declared = decl.child_by_field_name("type")
+        if declared is not None and rust.SAFE_TYPE_RE.match(_text(declared, data)):
+            return ""
+        value = decl.child_by_field_name("value")
+        return _text(value, data) if value is not None else None
+
+    def judge(hole, site) -> tuple[bool, bool, str]:
+        """(constant, request data, origin: "param" | "local-param" | "")"""
+        value, name = base(hole)
+        if not value or _RUST_CONSTANT.match(value):
+            return True, False, ""
+        if name == "self":
+            return False, False, ""  # the program's own data
+        declared = params(site.call)
+        if name in declared:
+            type_text = declared[name]
+            if rust.is_request_type(type_text):
+                return False, True, ""
+            if rust.type_head(type_text) in rust.REQUEST_EXTRACTORS:
+                return True, False, ""  # Path<i64>: a number
+            if rust.SAFE_TYPE_RE.match(type_text):
+                return True, False, ""
+            if _RUST_REQUEST_TEXT.search(value) and rust.type_head(type_text) in (
+                "HttpRequest",
+                "Request",
+            ):
+                return False, True, ""
+            fn = rust.scope_of(site.call)
+            index = rust.parameter_index(fn, name, data) if fn.type == "function_item" else None
+            if index is not None and rust.fed_constants(fn, index, tree, data):
+                return True, False, ""  # a private helper its callers give constants
+            return False, False, "param"
+        local = local_value(name, site) if name else None
+        if local == "":
+            return True, False, ""
+        if local is not None:
+            if _RUST_CONSTANT.match(local.strip()):
+                return True, False, ""
+            for pname, ptype in declared.items():
+                if re.search(rf"(?<![\w.]){re.escape(pname)}\b", local):
+                    if rust.is_request_type(ptype):
+                        return False, True, ""
+                    if not rust.SAFE_TYPE_RE.match(ptype):
+                        return False, False, "local-param"
+        return False, False, ""
+
+    for site in sorted(sites, key=lambda s: s.expr.start_byte):
+        if site.formatting is None or not site.holes:
+            continue
+        quiet = bool(
+            site.extra.get("fragment")
+            or quiet_file
+            or rust.in_test_code(site.call, data)
+            or _NO_PARAMETERS.match(site.decoded)
+            or _SYSTEM_CATALOG.search(site.decoded)
+        )
+        flagged = []
+        request = set()
+        for h in site.holes:
+            constant, from_request, origin = judge(h, site)
+            if from_request:
+                request.add(id(h))
+                flagged.append(h)
+                continue
+            if quiet or constant or not origin:
+                continue
+            if not (h.value or h.quoted or h.in_literal):
+                # a name or clause: flag only a bare parameter that is not named like one
+                value, name = base(h)
+                if (
+                    value != name
+                    or origin != "param"
+                    or _FRAGMENT_NAME.search(name)
+                    or name.endswith("name")
+                ):
+                    continue
+            flagged.append(h)
+        if not flagged:
+            continue
+        first, last = flagged[0], flagged[-1]
+        shown = next((h for h in flagged if id(h) in request), first)
+        value = _short(base(shown)[0] or "?")
+        how = _RUST_HOW.get(site.formatting or "", "formatting")
+        name_position = not any(h.value or h.quoted or h.in_literal for h in flagged)
+        if id(shown) in request:
+            message = (REQUEST_NAME_MESSAGE if name_position else REQUEST_MESSAGE).format(
+                how=how, value=value, via=""
+            )
+        else:
+            message = (NAME_MESSAGE if name_position else rule.message).format(how=how, value=value)
+        yield rule.finding(
+            first.host_start, last.host_end, message, fix=_rust_fix(rule, ctx, site, flagged)
+        )
+
+
+def _rust_fix(rule, ctx, site, flagged):
+    """``sqlx::query(&format!("... = '{}'", x))`` -> ``sqlx::query("... = $1").bind(x)``: only for
+    sqlx's query functions with the format! string written in the call, every spliced value in
+    a value position."""
+    from backend_architect.lang import rust
+
+    data = ctx.document.data
+    function = site.call.child_by_field_name("function")
+    if (
+        site.method not in ("query", "query_as", "query_scalar")
+        or function is None
+        or function.type == "field_expression"  # tokio-postgres' client.query: no .bind
+        or site.receiver not in ("", "sqlx")
+        or len(flagged) != len(site.holes)
+        or any(not (h.value or h.quoted) or (h.in_literal and not h.quoted) for h in site.holes)
+    ):
+        return None
+    macro = rust._unwrap(site.arg, data)
+    if (
+        macro is None
+        or macro.type != "macro_invocation"
+        or rust._macro_name(macro, data) != "format"
+    ):
+        return None
+    segs = rust.format_segments(macro, data)
+    if segs is None:
+        return None
+    literal = next(c for c in macro.named_children if c.type == "token_tree")
+    fmt = rust.macro_args(literal, data)[0].tokens[0]
+    holes = [s for s in segs if isinstance(s, Hole)]
+    if len(holes) != len(site.holes) or any(not getattr(h, "rust_arg", ("", []))[1] for h in holes):
+        return None  # an inline `{name}` capture: bind it by name below
+    existing = [int(n) for n in re.findall(r"\$(\d+)", site.decoded) if int(n) < 900]
+    n = max(existing, default=0)
+    raw = data[fmt.start_byte : fmt.end_byte]
+    pieces = []
+    pos = fmt.start_byte
+    binds = []
+    judged = iter(site.holes)
+    for s in segs:
+        if isinstance(s, Hole):
+            start, end = s.host_start, s.host_end
+            if next(judged).quoted:
+                start, end = start - 1, end + 1  # '{}' -> $1
+            pieces.append(data[pos:start].decode("utf-8", "surrogatepass"))
+            n += 1
+            pieces.append(f"${n}" if site.style == "$" else "?")
+            bound = s.rust_arg[0].strip()
+            # a field is borrowed, not moved out of its struct
+            binds.append(f"&{bound}" if re.fullmatch(r"[A-Za-z_]\w*(?:\.\w+)+", bound) else bound)
+            pos = end
+        elif not s.copy and s.text in ("{", "}") and s.host_len == 2:
+            pieces.append(data[pos : s.host_start].decode("utf-8", "surrogatepass"))
+            pieces.append(s.text)
+            pos = s.host_start + 2
+    pieces.append(data[pos : fmt.end_byte].decode("utf-8", "surrogatepass"))
+    new_literal = "".join(pieces)
+    if not raw:
+        return None
+    top = site.call
+    bind_text = "".join(f".bind({b})" for b in binds)
+    return rule.fix(
+        [
+            Edit(site.arg.start_byte, site.arg.end_byte, new_literal),
+            Edit(top.end_byte, top.end_byte, bind_text),
+        ],
+        title=rule.fix_title.format(values=", ".join(f"`{_short(b, 20)}`" for b in binds)),
+    )
 
 
 # -- constants -------------------------------------------------------------------------------
@@ -399,9 +629,8 @@ class _Constants:
                 or node.child_by_field_name("object")
                 or node.child_by_field_name("operand")
             )
-            if obj is not None and _CAPS.match(_text(obj, self.data).rsplit(".", 1)[-1]):
-                return True  # a whitelist lookup
-            return False
+            # a whitelist lookup
+            return obj is not None and bool(_CAPS.match(_text(obj, self.data).rsplit(".", 1)[-1]))
         if t in ("conditional_expression", "ternary_expression"):
             parts = [c for c in node.named_children]
             if t == "conditional_expression":  # a if cond else b
@@ -471,7 +700,10 @@ class _Constants:
                 )
                 verbs = [v for v in verbs if v != "%%"]
                 return (
-                    all(v.endswith("d") or self.expr(a, d) for v, a in zip(verbs, arg_nodes[1:]))
+                    all(
+                        v.endswith("d") or self.expr(a, d)
+                        for v, a in zip(verbs, arg_nodes[1:], strict=False)
+                    )
                     and len(verbs) >= len(arg_nodes) - 1
                 )
             if fname == "fmt.Sprint":
@@ -486,7 +718,7 @@ class _Constants:
             # any other call: functions that return SQL text (db.now(), build_where()) compose
             # queries; their results are not request data
             return True
-        if t == "list" or t == "array" or t == "tuple":
+        if t in {"list", "array", "tuple"}:
             return all(self.expr(c, d) for c in node.named_children)
         return False
 
@@ -989,17 +1221,8 @@ class _Taint:
                 node = h.node
                 if node is None:
                     continue
-                names: dict[str, str] = {}
-                route = h.route
-                if route.framework == "fastapi":
-                    for read in route.reads:
-                        if read.name and node.start_byte <= read.start < node.end_byte:
-                            names[read.name] = f"{read.kind} parameter {read.name}"
-                elif route.framework == "flask":
-                    decl = _text(h.decl, self.data) if h.decl is not None else ""
-                    for pname in route.path_params:
-                        if not re.search(rf"<(?:int|float|uuid):{re.escape(pname)}>", decl):
-                            names[pname] = f"path parameter {pname}"
+                fw = frameworks.by_name(h.route.framework)
+                names = fw.request_parameters(h, self.data) if fw is not None else {}
                 if names:
                     self._handler_params[(node.start_byte, node.end_byte)] = names
         return self._handler_params
@@ -1167,19 +1390,22 @@ class _Fixer:
         kind = site.formatting
         if kind == "concat":
             return self.rebuild_concat(placeholders)
-        for h, ph in zip(self.flagged, placeholders):
+        for h, ph in zip(self.flagged, placeholders, strict=False):
             s, e = h.host_start, h.host_end
             if h.quoted:  # '{x}' -> %s : the quotes go with the value
                 s = self.host(h.dec_start - 1)
                 e = self.host(h.dec_end + 1, end=True)
             self.edits.append(Edit(s, e, ph))
-        if kind == "percent" or kind == "format":
+        if kind in {"percent", "format"}:
             # drop the % operand / .format(...) call
             expr = site.expr
             if kind == "percent":
                 left = expr.child_by_field_name("left")
             else:
-                left = expr.child_by_field_name("function").child_by_field_name("object")
+                function = expr.child_by_field_name("function")
+                left = function.child_by_field_name("object") if function is not None else None
+            if left is None:  # the parse always has these fields; no fix without them
+                return
             self.edits.append(Edit(left.end_byte, expr.end_byte, ""))
             if kind == "format":
                 content = self.data[left.start_byte : left.end_byte]
@@ -1240,10 +1466,15 @@ class _Fixer:
 
     def drop_sprintf(self) -> None:
         call = self.site.expr
+        arguments = call.child_by_field_name("arguments")
         args = [
-            a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"
+            a
+            for a in (arguments.named_children if arguments is not None else [])
+            if a.type != "comment"
         ]
-        flagged_nodes = {(h.node.start_byte, h.node.end_byte) for h in self.flagged}
+        flagged_nodes = {
+            (h.node.start_byte, h.node.end_byte) for h in self.flagged if h.node is not None
+        }
         keep = [a for a in args[1:] if (a.start_byte, a.end_byte) not in flagged_nodes]
         fmt = args[0]
         if not keep:
@@ -1266,7 +1497,7 @@ class _Fixer:
         """'a' + x + 'b' -> one literal with placeholders."""
         site = self.site
         text_parts = []
-        holes = {id(h): ph for h, ph in zip(self.flagged, placeholders)}
+        holes = {id(h): ph for h, ph in zip(self.flagged, placeholders, strict=False)}
         sql = site.decoded
         pos = 0
         for h in site.holes:
@@ -1280,9 +1511,12 @@ class _Fixer:
             text_parts.append(chunk)
         text_parts.append(sql[pos:])
         new_sql = "".join(text_parts)
-        if site.style == "%s" and not site.params:
-            if re.search(r"%(?!s)", new_sql.replace("%s", "")):
-                new_sql = new_sql.replace("%", "%%").replace("%%s", "%s")
+        if (
+            site.style == "%s"
+            and not site.params
+            and re.search(r"%(?!s)", new_sql.replace("%s", ""))
+        ):
+            new_sql = new_sql.replace("%", "%%").replace("%%s", "%s")
         literal = _quote(new_sql, site.language, self.src(site.expr))
         self.edits.append(Edit(site.expr.start_byte, site.expr.end_byte, literal))
 
@@ -1292,7 +1526,6 @@ class _Fixer:
         site = self.site
         style = site.style
         lang = site.language
-        call = site.call
         if style == ":name":
             return self.add_named(values, placeholders)
         if (
@@ -1376,9 +1609,8 @@ class _Fixer:
         if any(
             p.type in ("variadic_argument", "spread_element", "list_splat", "keyword_argument")
             for p in site.params
-        ):
-            if site.language != "python" or any(p.type != "keyword_argument" for p in site.params):
-                raise _NoFix
+        ) and (site.language != "python" or any(p.type != "keyword_argument" for p in site.params)):
+            raise _NoFix
         last = site.params[-1] if site.params else site.arg
         self.edits.append(Edit(last.end_byte, last.end_byte, ", " + ", ".join(values)))
 
@@ -1393,7 +1625,7 @@ class _Fixer:
         ]
         if not positional or positional[0] != site.call:
             raise _NoFix
-        pairs = [f'"{ph[1:]}": {v}' for ph, v in zip(placeholders, values)]
+        pairs = [f'"{ph[1:]}": {v}' for ph, v in zip(placeholders, values, strict=False)]
         if len(positional) == 1:
             self.edits.append(
                 Edit(site.call.end_byte, site.call.end_byte, ", {" + ", ".join(pairs) + "}")
@@ -1440,9 +1672,8 @@ def _char(text: str, byte_offset: int) -> int:
 def _quote(sql: str, language: str, original: str) -> str:
     """A literal holding ``sql`` in the host language, in the original's quote style when possible."""
     if language == "python":
-        if "\n" in sql:
-            if '"""' not in sql and not sql.endswith('"'):
-                return '"""' + sql.replace("\\", "\\\\") + '"""'
+        if "\n" in sql and '"""' not in sql and not sql.endswith('"'):
+            return '"""' + sql.replace("\\", "\\\\") + '"""'
         q = "'" if original.lstrip("rRbBuU").startswith("'") and "'" not in sql else '"'
         body = sql.replace("\\", "\\\\").replace(q, "\\" + q).replace("\n", "\\n")
         return f"{q}{body}{q}"

@@ -1,18 +1,25 @@
 import re
 
+from backend_architect import frameworks
 from backend_architect.app import checks
-from backend_architect.app.routes import Handler, named_args, string_value, text
+from backend_architect.frameworks.kit.schemas import (
+    find_go_struct,
+    kind_of,
+    model_name,
+    unique_name,
+)
+from backend_architect.frameworks.kit.python_views import py_fields_of
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import (
+    APP_LANGUAGES,
+    indent_at,
+    line_start,
+    named_args,
+    text,
+)
+from backend_architect.lang import javascript as jslang
 
-INT_NAME_RE = re.compile(
-    r"(^|_)(id|age|count|quantity|qty|limit|offset|page|size|year|amount|price|total|number|num)$|Id$|Count$",
-    re.I,
-)
-BOOL_NAME_RE = re.compile(
-    r"^(is|has|can|should|enable|enabled|active|allow)[_A-Z]|^(active|enabled|published|private|public|admin)$",
-    re.I,
-)
 NEST_VALIDATOR_RE = re.compile(
     r"@(Is\w+|Min|Max|Length|MinLength|MaxLength|Matches|Validate\w*|Type|Allow|Equals|Contains|Array\w*|ValidateNested)\b"
 )
@@ -55,50 +62,17 @@ def _checked_inline(
     )
 
 
-def _kind_of(name: str) -> str:
-    if BOOL_NAME_RE.search(name):
-        return "bool"
-    if INT_NAME_RE.search(name):
-        return "int"
-    return "str"
-
-
-def _camel(words: str, upper: bool) -> str:
-    parts = [p for p in re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", words) if p]
-    out = "".join(p[:1].upper() + p[1:] for p in parts) or "Request"
-    return out if upper else out[:1].lower() + out[1:]
-
-
-def _py_model_name(h: Handler, suffix: str) -> str:
-    """Like _model_name; a class-based view's ``OrderView.post`` gives ``OrderPost``."""
-    cls, _, meth = h.route.handler.rpartition(".")
-    if cls and meth.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-        return (
-            _camel(re.sub(r"(API)?View$", "", cls.rsplit(".", 1)[-1]) + " " + meth, True) + suffix
-        )
-    return _model_name(h, suffix)
-
-
-def _model_name(h: Handler, suffix: str, upper: bool = True) -> str:
-    base = h.route.handler.rsplit(".", 1)[-1]
-    if not base or base.startswith("<"):
-        base = (
-            h.route.method.lower()
-            + " "
-            + " ".join(s for s in h.route.path.split("/") if s and "{" not in s)
-        )
-    return _camel(base, upper) + suffix
-
-
 class UnvalidatedRequestInput(Rule):
     """
     ## What it does
     Flags handlers that read the request body, query string or form fields
     directly (`request.json`, `request.args`, `request.POST`,
     `json.loads(request.body)`, a FastAPI `dict` body, `req.body` / `req.query`
-    in Express or Fastify without zod/joi/a route schema, a NestJS DTO without
+    in Express or Fastify without zod/joi/a route schema, `c.req.json()` in Hono
+    without a validator middleware, a NestJS DTO without
     class-validator decorators, Gin `c.PostForm` or a bind into a struct without
-    `binding` tags).
+    `binding` tags, an Axum/Actix `Json<T>` / `Form<T>` whose
+    struct has text fields and no `validator` rules or is never `.validate()`d).
 
     ## Why is this bad?
     Unvalidated input reaches the database and the business logic with the
@@ -127,8 +101,11 @@ class UnvalidatedRequestInput(Rule):
     handler reads and wires it in: a Pydantic model (FastAPI, and Flask, where
     the view validates first and answers 422 `VALIDATION_ERROR` with the
     failing fields), a zod schema (Express), a class-validator DTO (NestJS), a
-    JSON `schema` in the route options (Fastify), a `forms.Form` checked with
-    `is_valid()` (Django), or Go struct tags. It is unsafe: requests that were
+    JSON `schema` in the route options (Fastify), a zod schema checked by
+    `zValidator` (Hono), a `forms.Form` checked with `is_valid()` (Django), Go
+    struct tags (with a go-playground/validator check for Fiber), or for Axum
+    and Actix Web `#[derive(Validate)]` with `#[validate(...)]` field rules
+    (validator crate) and a `.validate()` call first thing in the handler. It is unsafe: requests that were
     accepted before can now be rejected. Review the field types it guessed.
     There is no fix when a read happens only in a branch, when the payload is
     also passed on whole (a schema would drop the fields nobody names) or when
@@ -138,7 +115,7 @@ class UnvalidatedRequestInput(Rule):
     code = "IV001"
     name = "unvalidated-request-input"
     command = "INPUT_VALIDATION"
-    languages = checks.APP_LANGUAGES
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.WARNING
     message = "{where} is read without a schema{fields}; validate it with {idiom}"
     fix_title = "generate {schema} from the fields the handler reads"
@@ -154,29 +131,68 @@ class UnvalidatedRequestInput(Rule):
             if h.node is None or (h.node.start_byte, h.node.end_byte) in seen:
                 continue  # a view registered for GET and POST is one handler
             seen.add((h.node.start_byte, h.node.end_byte))
-            lang = h.route.language
-            fw = h.route.framework
-            if lang == "python":
-                yield from self._python(ctx, a, h, data)
-            elif fw == "nestjs":
+            fw = frameworks.by_name(h.route.framework)
+            if fw is None:
+                continue
+            if fw.language == "python":
+                yield from self._python(ctx, a, h, data, fw)
+            elif fw.input_style == "dto":
                 yield from self._nest(ctx, a, h, data)
-            elif lang in checks.JS_LANGUAGES:
-                yield from self._js(ctx, a, h, data)
-            elif lang == "go":
-                yield from self._go(ctx, a, h, data)
+            elif fw.language == "javascript":
+                yield from self._js(ctx, a, h, data, fw)
+            elif fw.input_style == "bind":
+                yield from self._go(ctx, a, h, data, fw)
+            elif fw.language == "rust":
+                yield from self._rust(a, h, data)
+
+    # -- Rust (Axum, Actix) -------------------------------------------------------------------
+
+    def _rust(self, a, h, data):
+        """A ``Json<T>`` / ``Form<T>`` whose struct (in this file) has text or list
+        fields and no ``validator`` rules, or whose ``.validate()`` is never called; an untyped
+        ``Json<Value>`` / ``HashMap`` body."""
+        from backend_architect import frameworks
+        from backend_architect.frameworks.kit import rust_app, rust_router
+
+        fw = frameworks.by_name(h.route.framework)
+        structs = rust_router.structs(a.tree, data)
+        for p, kind, _model, struct, why in rust_app.unvalidated(h, structs, data):
+            fix = None
+            if fw is not None and struct is not None:
+                got = fw.validation_fix(a, h, kind, data)
+                if got is not None:
+                    edits, schema = got
+                    fix = self.fix(edits, title=self.fix_title.format(schema=schema))
+            names = (
+                sorted(
+                    n
+                    for _, n, t, _ in rust_app.struct_fields(struct, data)
+                    if rust_app.field_rule(n, t)
+                )
+                if struct is not None
+                else []
+            )
+            what = {
+                "untyped": f"the {kind} `{text(p.node, data)}` is an untyped map",
+                "not-called": f"the {kind} `{text(p.node, data)}` derives `Validate` but `.validate()` is never called",
+            }.get(
+                why, f"the {kind} `{text(p.node, data)}` is deserialized without validation rules"
+            )
+            idiom = fw.validation_idiom if fw is not None else "the validator crate"
+            yield self.finding(
+                p.node.start_byte,
+                p.node.end_byte,
+                message=f"{what}{_fields_note(names)}; validate it with {idiom}",
+                fix=fix,
+            )
 
     # -- Python ---------------------------------------------------------------------------
 
-    def _python(self, ctx, a, h, data):
+    def _python(self, ctx, a, h, data, framework):
         route = h.route
-        fw = route.framework
-        idiom = {
-            "fastapi": "a Pydantic model",
-            "flask": "a marshmallow/Pydantic schema",
-            "django": "a Form or a DRF serializer",
-        }.get(fw, "a schema")
-        # FastAPI: a parameter annotated dict / Any is a body nobody checks
-        if fw == "fastapi":
+        idiom = framework.validation_idiom
+        # a parameter annotated dict / Any is a body nobody checks (FastAPI)
+        if framework.typed_body_params:
             for p in named_args(h.node.child_by_field_name("parameters")):
                 ptype = p.child_by_field_name("type")
                 if ptype is None or p.type not in ("typed_parameter", "typed_default_parameter"):
@@ -191,8 +207,9 @@ class UnvalidatedRequestInput(Rule):
                     (c for c in p.named_children if c.type == "identifier"), None
                 )
                 pname = text(pname_node, data)
-                fields = list(self._py_param_fields(h, pname, data))
-                fix = self._fastapi_param_fix(ctx, a, h, p, ptype, pname, fields, data)
+                fields = list(py_fields_of(pname, h.node.child_by_field_name("body"), data))
+                made = framework.body_param_fix(a, h, p, ptype, pname, fields, data)
+                fix = self.fix(made[0], title=made[1]) if made else None
                 names = sorted({f[0] for f in fields})
                 yield self.finding(
                     p.start_byte,
@@ -226,18 +243,8 @@ class UnvalidatedRequestInput(Rule):
             {r.name for r in route.reads if r.name and r.kind == read.kind}
             | {f[1] for f in h.extra.get("fields", []) if f[0] is read}
         )
-        fix = None
-        if (
-            fw == "fastapi"
-            and read.kind == "body"
-            and variable
-            and len([r for r in raw if r[0].kind == "body"]) == 1
-        ):
-            fix = self._fastapi_request_fix(ctx, a, h, first, data)
-        elif fw == "flask":
-            fix = self._flask_fix(a, h, raw, data)
-        elif fw == "django":
-            fix = self._django_fix(a, h, raw, data)
+        made = framework.validation_fix(a, h, read.kind, data)
+        fix = self.fix(made[0], title=made[1]) if made else None
         where = text_of(data, read.start, read.end)
         yield self.finding(
             read.start,
@@ -248,191 +255,9 @@ class UnvalidatedRequestInput(Rule):
             idiom=idiom,
         )
 
-    def _py_param_fields(self, h, pname, data):
-        body = h.node.child_by_field_name("body")
-        from backend_architect.app.routes import _py_fields_of
-
-        return list(_py_fields_of(pname, body, data))
-
-    def _fastapi_param_fix(self, ctx, a, h, p, ptype, pname, fields, data):
-        if not fields:
-            return None
-        body = h.node.child_by_field_name("body")
-        uses = [
-            m.start()
-            for m in re.finditer(
-                rb"\b" + re.escape(pname.encode()) + rb"\b", data[body.start_byte : body.end_byte]
-            )
-        ]
-        if len(uses) != len(fields):
-            return None  # the dict is also used as a whole: rewriting accesses would not be enough
-        model = self._unique(_model_name(h, "Body"), data)
-        edits = [Edit(ptype.start_byte, ptype.end_byte, model)]
-        for fname, s, e, optional in fields:
-            edits.append(Edit(s, e, f"{pname}.{fname}"))
-        edits += self._pydantic_class(a, h, model, fields, data)
-        return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
-
-    def _fastapi_request_fix(self, ctx, a, h, raw, data):
-        read, variable, holder, _ = raw
-        fields = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
-        if not fields:
-            return None
-        model = self._unique(_model_name(h, "Body"), data)
-        params = h.node.child_by_field_name("parameters")
-        param_name = (
-            "body"
-            if not re.search(rb"\bbody\b", data[h.node.start_byte : h.node.end_byte])
-            else "payload"
-        )
-        existing = named_args(params)
-        insert = f"{param_name}: {model}" + (", " if existing else "")
-        edits = [
-            Edit(params.start_byte + 1, params.start_byte + 1, insert),
-            Edit(holder.start_byte, holder.end_byte, f"{param_name}.model_dump()"),
-        ]
-        edits += self._pydantic_class(a, h, model, fields, data)
-        return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
-
-    def _pydantic_class(self, a, h, model, fields, data, types=None, imports=True):
-        seen = {}
-        for fname, s, e, optional in fields:
-            seen[fname] = seen.get(fname, True) and optional
-        lines = [f"class {model}(BaseModel):"]
-        for fname, optional in seen.items():
-            t = types.get(fname, "str") if types is not None else _kind_of(fname)
-            lines.append(f"    {fname}: {t} | None = None" if optional else f"    {fname}: {t}")
-        start = checks.line_start(data, _module_statement(h.node).start_byte)
-        edits = [Edit(start, start, "\n".join(lines) + "\n\n\n")]
-        imp = (
-            checks.python_import(data, a.tree, "from pydantic import BaseModel")
-            if imports
-            else None
-        )
-        if imp is not None and not re.search(rb"from pydantic import[^\n]*\bBaseModel\b", data):
-            edits.append(imp)
-        return edits
-
-    def _flask_fix(self, a, h, raw, data):
-        """Validate with a Pydantic model at the top of a Flask view; reads become ``body.<field>``."""
-        req = h.route.request_names[0] if h.route.request_names else "request"
-        kind, attrs = _one_kind(raw, data)
-        if kind == "body" and attrs <= {"json", "get_json", "data"}:
-            source = (
-                f"{req}.get_json(force=True, silent=True) or {{}}"
-                if "data" in attrs
-                else f"{req}.get_json(silent=True) or {{}}"
-            )
-        elif kind == "query" and attrs <= {"args", "values"}:
-            source = f"{req}.values.to_dict()" if "values" in attrs else f"{req}.args.to_dict()"
-        elif kind == "form" and attrs == {"form"}:
-            source = f"{req}.form.to_dict()"
-        else:
-            return None  # several sources, request.files, ...: not one Pydantic model
-        var = _free_name(
-            h,
-            {
-                "body": ("body", "payload"),
-                "query": ("query", "params"),
-                "form": ("form", "form_data"),
-            }[kind],
-            data,
-        )
-        collected = _collect_py_fields(h, raw, data, lambda f: f"{var}.{f}")
-        if var is None or collected is None:
-            return None
-        fields, edits, types = collected
-        model = self._unique(
-            _py_model_name(h, {"body": "Body", "query": "Query", "form": "Form"}[kind]), data
-        )
-        edits.append(
-            _py_prologue(
-                h,
-                data,
-                [
-                    "try:",
-                    f"    {var} = {model}.model_validate({source})",
-                    "except ValidationError as e:",
-                    '    return jsonify({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
-                    '{"field": ".".join(map(str, err["loc"])), "message": err["msg"]} for err in e.errors()]}}), 422',
-                ],
-            )
-        )
-        edits += self._pydantic_class(a, h, model, fields, data, types, imports=False)
-        for imp in (
-            _py_import_names(data, a.tree, "pydantic", ["BaseModel", "ValidationError"]),
-            _py_import_names(data, a.tree, "flask", ["jsonify"]),
-        ):
-            if imp is not None:
-                edits.append(imp)
-        return self.fix(edits, title=self.fix_title.format(schema=f"Pydantic model {model}"))
-
-    def _django_fix(self, a, h, raw, data):
-        """Validate with a ``forms.Form`` at the top of a Django view; reads become ``form.cleaned_data[...]``."""
-        req = h.route.request_names[0] if h.route.request_names else "request"
-        kind, attrs = _one_kind(raw, data)
-        if kind == "body" and attrs == {"body"} and all(r[2].type == "call" for r in raw):
-            source = f"json.loads({req}.body)"  # only json.loads(request.body): the holder is the loads call
-        elif kind == "form" and attrs == {"POST"}:
-            source = f"{req}.POST"
-        elif kind == "query" and attrs == {"GET"}:
-            source = f"{req}.GET"
-        else:
-            return None  # request.data (DRF: a serializer is the idiom), request.FILES, several sources
-        var = _free_name(h, ("form", "input_form"), data)
-        if var is None:
-            return None
-        collected = _collect_py_fields(h, raw, data, lambda f: f'{var}.cleaned_data["{f}"]')
-        if collected is None:
-            return None
-        fields, edits, types = collected
-        suffix = {"body": "Form", "form": "Form", "query": "QueryForm"}[kind]
-        cls = self._unique(_py_model_name(h, suffix), data)
-        edits.append(
-            _py_prologue(
-                h,
-                data,
-                [
-                    f"{var} = {cls}({source})",
-                    f"if not {var}.is_valid():",
-                    '    return JsonResponse({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
-                    f'{{"field": field, "message": message}} for field, messages in {var}.errors.items() for message in messages]}}}}, status=422)',
-                ],
-            )
-        )
-        optional = {}
-        for fname, _, _, opt in fields:
-            optional[fname] = optional.get(fname, True) and opt
-        lines = [f"class {cls}(forms.Form):"]
-        for fname, opt in optional.items():
-            field = {"int": "IntegerField", "float": "FloatField", "bool": "BooleanField"}.get(
-                types.get(fname), "CharField"
-            )
-            if field == "BooleanField":
-                opt = True  # a BooleanField is required to be true unless required=False
-            lines.append(f"    {fname} = forms.{field}({'required=False' if opt else ''})")
-        at = checks.line_start(data, _module_statement(h.node).start_byte)
-        edits.append(Edit(at, at, "\n".join(lines) + "\n\n\n"))
-        for imp in (
-            None
-            if re.search(rb"^from django import[^\n]*\bforms\b", data, re.M)
-            else checks.python_import(data, a.tree, "from django import forms"),
-            _py_import_names(data, a.tree, "django.http", ["JsonResponse"]),
-        ):
-            if imp is not None:
-                edits.append(imp)
-        return self.fix(edits, title=self.fix_title.format(schema=f"form {cls}"))
-
-    @staticmethod
-    def _unique(name, data):
-        n, i = name, 2
-        while re.search(rb"\b" + n.encode() + rb"\b", data):
-            n, i = f"{name}{i}", i + 1
-        return n
-
     # -- Express / Fastify ----------------------------------------------------------------
 
-    def _js(self, ctx, a, h, data):
+    def _js(self, ctx, a, h, data, fw):
         route = h.route
         if route.schema is not None:
             return
@@ -450,18 +275,10 @@ class UnvalidatedRequestInput(Rule):
             return  # only `if (req.body.remember)`: a truthiness test, nothing reaches storage
         kind = reads[0].kind
         names = sorted({r.name for r in reads if r.name and r.kind == kind})
-        idiom = "a zod/joi schema" if route.framework == "express" else "a route `schema`"
-        if route.framework == "express":
-            fix = self._zod_fix(a, h, kind, data)
-        elif route.framework == "fastify":
-            fix = self._fastify_fix(a, h, data)
-        else:
-            fix = None
-        where = (
-            f"`{h.route.request_names[0]}.{kind}`"
-            if h.route.request_names
-            else f"the request {kind}"
-        )
+        idiom = fw.validation_idiom
+        made = fw.validation_fix(a, h, kind, data)
+        fix = self.fix(made[0], title=made[1]) if made else None
+        where = fw.input_label(h, kind)
         yield self.finding(
             reads[0].start,
             reads[0].end,
@@ -470,209 +287,6 @@ class UnvalidatedRequestInput(Rule):
             fields=_fields_note(names),
             idiom=idiom,
         )
-
-    def _zod_fix(self, a, h, kind, data):
-        route = h.route
-        reads = [r for r in route.reads if r.kind == kind]
-        if any(r.name is None for r in reads) or not reads:
-            return None
-        body = h.node.child_by_field_name("body")
-        if body is None or body.type != "statement_block":
-            return None
-        req = route.request_names[0]
-        tree = {}
-        optional = set()
-        for r in reads:
-            node = tree
-            parts = r.name.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-                if not isinstance(node, dict):
-                    break
-            else:
-                node.setdefault(parts[-1], None)
-            before = data[max(0, r.start - 8) : r.start]
-            after = data[r.end : r.end + 6]
-            if before.rstrip().endswith(b"typeof") or after.lstrip().startswith((b"??", b"||")):
-                optional.add(r.name)
-
-        def render(node, prefix, indent):
-            parts = []
-            for k, v in node.items():
-                path = f"{prefix}.{k}" if prefix else k
-                if isinstance(v, dict):
-                    inner = render(v, path, indent + "  ")
-                    parts.append(f"{indent}  {k}: z.object({{\n{inner}\n{indent}  }}),")
-                else:
-                    t = {
-                        "int": "z.coerce.number()" if kind == "query" else "z.number()",
-                        "bool": "z.boolean()",
-                        "str": "z.string()",
-                    }[_kind_of(k)]
-                    parts.append(f"{indent}  {k}: {t}{'.optional()' if path in optional else ''},")
-            return "\n".join(parts)
-
-        schema = self._unique(
-            _model_name(h, "Body" if kind == "body" else "Query", upper=False), data
-        )
-        local = "body" if kind == "body" else "query"
-        if re.search(
-            rb"(?<![.\w])" + local.encode() + rb"\b", data[body.start_byte : body.end_byte]
-        ):
-            local = "valid" + local.capitalize()
-        decl = h.decl
-        stmt = decl
-        while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
-            stmt = stmt.parent
-        start = checks.line_start(data, stmt.start_byte)
-        indent = checks.indent_at(data, stmt.start_byte)
-        schema_text = (
-            f"{indent}const {schema} = z.object({{\n{render(tree, '', indent)}\n{indent}}});\n\n"
-        )
-        edits = [Edit(start, start, schema_text)]
-        first_stmt = body.named_children[0] if body.named_children else None
-        inner_indent = (
-            checks.indent_at(data, first_stmt.start_byte)
-            if first_stmt is not None
-            else indent + "  "
-        )
-        edits.append(
-            Edit(
-                body.start_byte + 1,
-                body.start_byte + 1,
-                f"\n{inner_indent}const {local} = {schema}.parse({req}.{kind});",
-            )
-        )
-        done = set()
-        for r in reads:
-            # replace "req.body" (the first two names) with the parsed value
-            s = r.start
-            if s in done:
-                continue
-            done.add(s)
-            seg = data[s : r.end]
-            m = re.match(rb"\s*" + re.escape(req.encode()) + rb"\s*\.\s*" + kind.encode(), seg)
-            if m:
-                edits.append(Edit(s, s + m.end(), local))
-        imp = checks.js_import_names(data, a.tree, "zod", ["z"])
-        if imp is not None:
-            edits.append(imp)
-        return self.fix(edits, title=self.fix_title.format(schema=f"zod schema {schema}"))
-
-    def _fastify_fix(self, a, h, data):
-        """A JSON schema in the route options: Fastify validates body / querystring with it before the handler."""
-        reads = [r for r in h.route.reads if r.kind in ("body", "query") and r.name]
-        call = h.decl
-        if not reads or call is None or h.node is None:
-            return None
-        trees = {}
-        for r in reads:
-            node = trees.setdefault(r.kind, {"props": {}, "required": set()})
-            parts = r.name.split(".")
-            if not all(re.match(r"^[A-Za-z_$][\w$]*$", p) for p in parts):
-                return None
-            for i, part in enumerate(parts):
-                last = i == len(parts) - 1
-                if not _optional_read(data, r) or not last:
-                    node["required"].add(part)
-                child = node["props"].get(part)
-                if last:
-                    if child is None:
-                        node["props"][part] = None
-                else:
-                    if child is None:
-                        child = node["props"][part] = {"props": {}, "required": set()}
-                    node = child
-        for r in reads:  # a field tested for presence is optional even when also read plainly
-            if "." not in r.name and _optional_read(data, r):
-                trees[r.kind]["required"].discard(r.name)
-
-        def schema_parts(node):
-            parts = ['type: "object"']
-            req = [k for k in node["props"] if k in node["required"]]
-            if req:
-                parts.append("required: [" + ", ".join(f'"{k}"' for k in req) + "]")
-            props = []
-            for k, v in node["props"].items():
-                if isinstance(v, dict):
-                    props.append(f"{k}: {inline(v)}")  # nested objects stay on one line
-                else:
-                    props.append(
-                        f'{k}: {{ type: "{ {"int": "integer", "bool": "boolean", "str": "string"}[_kind_of(k)] }" }}'
-                    )
-            return parts, props
-
-        def inline(node):
-            parts, props = schema_parts(node)
-            return "{ " + ", ".join(parts + ["properties: { " + ", ".join(props) + " }"]) + " }"
-
-        def block(node, ind):
-            parts, props = schema_parts(node)
-            lines = (
-                [f"{ind}  {p}," for p in parts]
-                + [f"{ind}  properties: {{"]
-                + [f"{ind}    {p}," for p in props]
-                + [f"{ind}  }},"]
-            )
-            return "{\n" + "\n".join(lines) + f"\n{ind}}}"
-
-        keys = [("body", "body"), ("query", "querystring")]
-        used = [(kind, key) for kind, key in keys if kind in trees]
-
-        def schema_block(ind):
-            return (
-                "{\n"
-                + "".join(
-                    f"{ind}  {key}: {block(trees[kind], ind + '  ')},\n" for kind, key in used
-                )
-                + f"{ind}}}"
-            )
-
-        options = h.extra.get("options")
-        stmt = call
-        while stmt.parent is not None and stmt.parent.type not in ("program", "statement_block"):
-            stmt = stmt.parent
-        ind = checks.indent_at(data, stmt.start_byte)
-        if options is None:
-            args = call.child_by_field_name("arguments")
-            if args is None or len(args.named_children) != 2:
-                return None
-            handler_arg = args.named_children[1]
-            edits = [
-                Edit(
-                    handler_arg.start_byte,
-                    handler_arg.start_byte,
-                    f"{{\n{ind}  schema: {schema_block(ind + '  ')},\n{ind}}}, ",
-                )
-            ]
-        else:
-            if options.type != "object":
-                return None
-            schema = _js_props(options, data).get("schema")
-            target = options if schema is None else schema
-            if target.type != "object":
-                return None
-            multi = b"\n" in data[target.start_byte : target.end_byte]
-            if multi:
-                members = [c for c in target.named_children if c.type != "comment"]
-                mind = checks.indent_at(data, members[0].start_byte) if members else ind + "  "
-                if schema is None:
-                    prop = f"schema: {schema_block(mind)}"
-                else:
-                    prop = ",\n".join(
-                        f"{mind if i else ''}{key}: {block(trees[kind], mind)}"
-                        for i, (kind, key) in enumerate(used)
-                    )
-                edits = [_js_add_prop(target, prop, data, mind)]
-            else:
-                inner = ", ".join(f"{key}: {inline(trees[kind])}" for kind, key in used)
-                edits = [
-                    _js_add_prop(
-                        target, inner if schema is not None else f"schema: {{ {inner} }}", data
-                    )
-                ]
-        kinds = " and ".join(key for kind, key in keys if kind in trees)
-        return self.fix(edits, title=f"add a route schema for the {kinds} the handler reads")
 
     # -- NestJS ---------------------------------------------------------------------------
 
@@ -734,11 +348,11 @@ class UnvalidatedRequestInput(Rule):
 
     def _nest_new_dto(self, a, h, p, kind, fields, data):
         cls = h.extra["class"]
-        dto = self._unique(_model_name(h, "Dto"), data)
+        dto = unique_name(model_name(h, "Dto"), data)
         lines = [f"export class {dto} {{"]
         used = set()
         for f in fields:
-            t = _kind_of(f)
+            t = kind_of(f)
             deco, ts_type = {
                 "int": ("IsInt", "number"),
                 "bool": ("IsBoolean", "boolean"),
@@ -751,7 +365,7 @@ class UnvalidatedRequestInput(Rule):
         top = (
             cls.parent if cls.parent is not None and cls.parent.type == "export_statement" else cls
         )
-        start = checks.line_start(data, top.start_byte)
+        start = line_start(data, top.start_byte)
         ptype = p.child_by_field_name("type")
         pat = p.child_by_field_name("pattern")
         edits = [Edit(start, start, "\n".join(lines) + "\n\n")]
@@ -759,7 +373,7 @@ class UnvalidatedRequestInput(Rule):
             edits.append(Edit(ptype.start_byte, ptype.end_byte, f": {dto}"))
         else:
             edits.append(Edit(pat.end_byte, pat.end_byte, f": {dto}"))
-        imp = checks.js_import_names(data, a.tree, "class-validator", sorted(used))
+        imp = jslang.import_names(data, a.tree, "class-validator", sorted(used))
         if imp is not None:
             edits.append(imp)
         return self.fix(edits, title=self.fix_title.format(schema=f"class-validator DTO {dto}"))
@@ -777,11 +391,11 @@ class UnvalidatedRequestInput(Rule):
                 deco = "IsArray"
             decos = (["IsOptional"] if optional else []) + [deco]
             used.update(decos)
-            indent = checks.indent_at(data, prop.start_byte)
+            indent = indent_at(data, prop.start_byte)
             edits.append(
                 Edit(prop.start_byte, prop.start_byte, "".join(f"@{d}()\n{indent}" for d in decos))
             )
-        imp = checks.js_import_names(data, a.tree, "class-validator", sorted(used))
+        imp = jslang.import_names(data, a.tree, "class-validator", sorted(used))
         if imp is not None:
             edits.append(imp)
         name = text(dto.child_by_field_name("name"), data)
@@ -789,33 +403,28 @@ class UnvalidatedRequestInput(Rule):
 
     # -- Go -------------------------------------------------------------------------------
 
-    def _go(self, ctx, a, h, data):
+    def _go(self, ctx, a, h, data, fw):
         route = h.route
         btext = checks.body_text(h, data)
         if re.search(r"[Vv]alidat", btext):
             return
         for type_name, call in h.extra.get("bound", []):
-            struct = _find_go_struct(a.tree, type_name, data)
+            struct = find_go_struct(a.tree, type_name, data)
             if struct is None:
                 continue
-            tag_key = "binding" if route.framework == "gin" else "validate"
+            tag_key = fw.tag_key
             fields = [f for f in struct.named_children if f.type == "field_declaration"]
             if not fields or any(re.search(tag_key + r":", text(f, data)) for f in fields):
                 continue
-            if route.framework == "echo" and re.search(r"\.Validate\(", btext):
-                continue
-            fix = (
-                self._go_tags(fields, tag_key, data) if route.framework in ("gin", "echo") else None
-            )
+            made = fw.bound_struct_fix(a, h, call, fields, data)
+            fix = self.fix(made[0], title=made[1]) if made else None
             yield self.finding(
                 call.start_byte,
                 call.end_byte,
                 fix=fix,
                 where=f"`{text_of(data, call.start_byte, call.end_byte)}`",
                 fields=f" ({type_name} has no `{tag_key}` tags)",
-                idiom=f'`{tag_key}:"required"` struct tags'
-                if route.framework != "net/http"
-                else "a validation step",
+                idiom=fw.validation_idiom,
             )
         # uploaded files (c.FormFile) are checked by the handler, not by a struct schema
         forms = [
@@ -825,275 +434,18 @@ class UnvalidatedRequestInput(Rule):
             and r.name
             and not re.match(rb"\w+\.(?:FormFile|MultipartForm)\(", data[r.start : r.end])
         ]
-        if forms and route.framework in ("gin", "echo", "net/http"):
+        if forms and fw.checks_form_reads:
             names = sorted({r.name for r in forms})
-            fix = self._gin_form_fix(a, h, forms, data) if route.framework == "gin" else None
+            made = fw.form_validation_fix(a, h, forms, data)
+            fix = self.fix(made[0], title=made[1]) if made else None
             yield self.finding(
                 forms[0].start,
                 forms[0].end,
                 fix=fix,
                 where=f"`{text_of(data, forms[0].start, forms[0].end)}`",
                 fields=_fields_note(names),
-                idiom='a struct with `binding:"required"` tags and c.ShouldBind'
-                if route.framework == "gin"
-                else "a validated struct",
+                idiom=fw.form_idiom,
             )
-
-    def _go_tags(self, fields, tag_key, data):
-        edits = []
-        for f in fields:
-            tag = next(
-                (
-                    c
-                    for c in f.named_children
-                    if c.type in ("raw_string_literal", "interpreted_string_literal")
-                ),
-                None,
-            )
-            if tag is not None:
-                inner = text(tag, data)[1:-1]
-                edits.append(
-                    Edit(
-                        tag.start_byte,
-                        tag.end_byte,
-                        "`" + (inner + " " if inner else "") + f'{tag_key}:"required"`',
-                    )
-                )
-            else:
-                edits.append(Edit(f.end_byte, f.end_byte, f' `{tag_key}:"required"`'))
-        return self.fix(edits, title=f'add {tag_key}:"required" tags')
-
-    def _gin_form_fix(self, a, h, forms, data):
-        body = h.node.child_by_field_name("body")
-        ctxname = h.route.request_names[0] if h.route.request_names else "c"
-        if body is None:
-            return None
-        struct = self._unique(_model_name(h, "Form", upper=False), data)
-        var = (
-            "form"
-            if not re.search(rb"\bform\b", data[body.start_byte : body.end_byte])
-            else "input"
-        )
-        fields = {}
-        for r in forms:
-            fields.setdefault(r.name, _camel(r.name, True))
-        lines = [f"type {struct} struct {{"]
-        width = max(len(v) for v in fields.values())
-        for name, go in fields.items():
-            lines.append(f'\t{go.ljust(width)} string `form:"{name}" binding:"required"`')
-        lines.append("}")
-        top = h.node if h.node.type in ("function_declaration", "method_declaration") else None
-        if top is None:
-            stmt = h.decl
-            while stmt.parent is not None and stmt.parent.type not in ("source_file",):
-                stmt = stmt.parent
-            top = stmt
-        start = checks.line_start(data, top.start_byte)
-        edits = [Edit(start, start, "\n".join(lines) + "\n\n")]
-        first = body.named_children[0] if body.named_children else None
-        indent = (
-            "\t" + checks.indent_at(data, h.node.start_byte)
-            if h.node.type != "func_literal"
-            else checks.indent_at(data, first.start_byte)
-            if first is not None
-            else "\t"
-        )
-        bind = (
-            f"\n{indent}var {var} {struct}\n{indent}if err := {ctxname}.ShouldBind(&{var}); err != nil {{\n"
-            f'{indent}\t{ctxname}.AbortWithStatusJSON(400, gin.H{{"error": gin.H{{"code": "VALIDATION_ERROR", "message": err.Error()}}}})\n'
-            f"{indent}\treturn\n{indent}}}"
-        )
-        edits.append(Edit(body.start_byte + 1, body.start_byte + 1, bind))
-        for r in forms:
-            edits.append(Edit(r.start, r.end, f"{var}.{fields[r.name]}"))
-        return self.fix(
-            edits, title=self.fix_title.format(schema=f"struct {struct} with binding tags")
-        )
-
-
-def _module_statement(node):
-    """The top-level statement holding ``node`` (a decorated view, the class of a method, a factory function)."""
-    while node.parent is not None and node.parent.type != "module":
-        node = node.parent
-    return node
-
-
-def _one_kind(raw, data: bytes):
-    """The one kind of request data the reads take (None when several) and the request attributes used."""
-    kinds = {r[0].kind for r in raw}
-    attrs = {
-        re.sub(r"\W.*", "", text_of(data, r[0].start, r[0].end).split(".", 1)[-1]) for r in raw
-    }
-    return (kinds.pop() if len(kinds) == 1 else None), attrs
-
-
-def _free_name(h, candidates, data: bytes):
-    fn_text = data[h.node.start_byte : h.node.end_byte]
-    return next(
-        (
-            v
-            for v in tuple(candidates) + ("validated",)
-            if not re.search(rb"\b" + v.encode() + rb"\b", fn_text)
-        ),
-        None,
-    )
-
-
-def _collect_py_fields(h, raw, data: bytes, replacement):
-    """The fields a Python view reads from its request data, each replaced by ``replacement(field)``.
-
-    Returns (fields, edits, types) or None when the reads cannot all be rewritten: a read inside a
-    branch or nested function (validating first would change the other paths), the payload passed on
-    whole (its fields are unknown, and a schema would drop the ones nobody names), or a default value.
-    """
-    fn_body = h.node.child_by_field_name("body")
-    if fn_body is None or fn_body.type != "block" or not fn_body.named_children:
-        return None
-    fn_text = data[fn_body.start_byte : fn_body.end_byte]
-    fields, edits = [], []
-    for read, variable, holder, _ in raw:
-        stmt = _top_statement(holder, fn_body)
-        if stmt is None:
-            return None
-        if variable:
-            vf = [(f[1], f[2], f[3], f[4]) for f in h.extra.get("fields", []) if f[0] is read]
-            uses = len(re.findall(rb"(?<![.\w])" + re.escape(variable.encode()) + rb"\b", fn_text))
-            assign = holder.parent
-            if (
-                not vf
-                or uses != len(vf) + 1
-                or stmt.type != "expression_statement"
-                or assign is None
-                or assign.parent != stmt
-            ):
-                return None
-            fields += vf
-            edits.append(_remove_statement(stmt, data))
-        elif read.name and read.name.isidentifier():
-            parent = holder.parent
-            if parent is not None and parent.type == "subscript":
-                fields.append((read.name, parent.start_byte, parent.end_byte, False))
-            elif (
-                parent is not None
-                and parent.type == "attribute"
-                and parent.parent is not None
-                and parent.parent.type == "call"
-            ):
-                call = parent.parent
-                if len(named_args(call.child_by_field_name("arguments"))) != 1:
-                    return None
-                fields.append((read.name, call.start_byte, call.end_byte, True))
-            else:
-                return None
-        else:
-            return None
-    types = {}
-    for fname, s, e, _ in fields:
-        node = fn_body.descendant_for_byte_range(s, e)
-        conv = (
-            node.parent.parent
-            if node is not None and node.parent is not None and node.parent.type == "argument_list"
-            else None
-        )
-        if (
-            conv is not None
-            and conv.type == "call"
-            and text(conv.child_by_field_name("function"), data) in ("int", "float", "bool")
-        ):
-            types[fname] = text(conv.child_by_field_name("function"), data)
-        edits.append(Edit(s, e, replacement(fname)))
-    return fields, edits, types
-
-
-def _py_prologue(h, data: bytes, lines: list[str]) -> Edit:
-    """An edit inserting ``lines`` as the first statements of the view (after its docstring)."""
-    fn_body = h.node.child_by_field_name("body")
-    first = fn_body.named_children[0]
-    if (
-        first.type == "expression_statement"
-        and first.named_children
-        and first.named_children[0].type == "string"
-        and len(fn_body.named_children) > 1
-    ):
-        indent = checks.indent_at(data, fn_body.named_children[1].start_byte)
-        return Edit(first.end_byte, first.end_byte, "".join(f"\n{indent}{line}" for line in lines))
-    indent = checks.indent_at(data, first.start_byte)
-    at = checks.line_start(data, first.start_byte)
-    return Edit(at, at, "".join(f"{indent}{line}\n" for line in lines))
-
-
-def _top_statement(node, block):
-    """The statement of ``block`` holding ``node``; None when ``node`` sits in a nested block or function."""
-    while node is not None and node.parent != block:
-        node = node.parent
-        if node is None or node.type in ("block", "lambda"):
-            return None
-    return node
-
-
-def _remove_statement(stmt, data: bytes) -> Edit:
-    """Delete a statement on a line of its own; a trailing comment stays on its line."""
-    start = checks.line_start(data, stmt.start_byte)
-    nl = data.find(b"\n", stmt.end_byte)
-    nl = len(data) if nl < 0 else nl
-    rest = data[stmt.end_byte : nl]
-    if rest.strip():
-        return Edit(stmt.start_byte, stmt.end_byte + len(rest) - len(rest.lstrip()), "")
-    return Edit(start, min(nl + 1, len(data)), "")
-
-
-def _py_import_names(data: bytes, tree, module: str, names: list[str]) -> Edit | None:
-    """``from module import a, b``: adds missing names to an existing import or a new line."""
-    for stmt in tree.root_node.named_children:
-        if (
-            stmt.type != "import_from_statement"
-            or text(stmt.child_by_field_name("module_name"), data) != module
-        ):
-            continue
-        imported = stmt.children_by_field_name("name")
-        have = {text(n, data).split(" as ")[-1].strip() for n in imported}
-        if "*" in text(stmt, data).split("import", 1)[-1]:
-            return None
-        missing = [n for n in names if n not in have]
-        if not missing:
-            return None
-        if not imported:
-            continue
-        last = imported[-1]
-        return Edit(last.end_byte, last.end_byte, "".join(", " + n for n in missing))
-    return checks.python_import(data, tree, f"from {module} import {', '.join(names)}")
-
-
-def _optional_read(data: bytes, read) -> bool:
-    before = data[max(0, read.start - 8) : read.start]
-    after = data[read.end : read.end + 6]
-    return before.rstrip().endswith(b"typeof") or after.lstrip().startswith((b"??", b"||", b"?."))
-
-
-def _js_props(obj, data: bytes) -> dict:
-    out = {}
-    for c in obj.named_children:
-        if c.type == "pair":
-            key = c.child_by_field_name("key")
-            out[string_value(key, data) or text(key, data)] = c.child_by_field_name("value")
-        elif c.type == "shorthand_property_identifier":
-            out[text(c, data)] = c
-    return out
-
-
-def _js_add_prop(obj, prop: str, data: bytes, indent: str | None = None) -> Edit:
-    """An edit adding ``prop`` as the last property of the object literal ``obj``
-    (on a line of its own at ``indent`` when given)."""
-    members = [c for c in obj.named_children if c.type != "comment"]
-    if not members:
-        return Edit(obj.start_byte + 1, obj.end_byte - 1, f" {prop} ")
-    last = members[-1]
-    between = data[last.end_byte : obj.end_byte - 1]
-    sep = f"\n{indent}" if indent is not None else " "
-    if b"," in between:
-        at = last.end_byte + between.index(b",") + 1
-        return Edit(at, at, f"{sep}{prop},")
-    return Edit(last.end_byte, last.end_byte, f",{sep}{prop}" + ("," if indent is not None else ""))
 
 
 def _flag_test(data: bytes, read) -> bool:
@@ -1122,17 +474,4 @@ def _find_class(tree, lang, name, data):
     ):
         if text(node.child_by_field_name("name"), data) == name:
             return node
-    return None
-
-
-def _find_go_struct(tree, name, data):
-    from backend_architect.core import languages
-
-    for _, m in languages.matches(
-        "go",
-        "(type_spec name: (type_identifier) @n type: (struct_type (field_declaration_list) @f))",
-        tree.root_node,
-    ):
-        if text(m["n"][0], data) == name.rsplit(".", 1)[-1]:
-            return m["f"][0]
     return None

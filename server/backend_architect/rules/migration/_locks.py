@@ -96,10 +96,10 @@ def existing_table_cmds(
     before this migration; (table, []) when the table is new (created earlier in it)."""
     from backend_architect.core.sql import relation_name
 
-    table = relation_name(stmt.node.get("relation"))
+    table = relation_name((stmt.node or {}).get("relation"))
     if ctx.is_new_table(table, stmt):
         return table, []
-    return table, list(zip(alter_cmds(stmt), cmd_spans(stmt)))
+    return table, list(zip(alter_cmds(stmt), cmd_spans(stmt), strict=False))
 
 
 def cmd_spans(stmt: Statement) -> list[tuple[int, int]]:
@@ -186,7 +186,7 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
             ):
                 sub_lock = SHARE_UPDATE_EXCLUSIVE
             else:
-                sub_lock = _ALTER_LOCKS.get(sub, ACCESS_EXCLUSIVE)
+                sub_lock = _ALTER_LOCKS.get(sub or "", ACCESS_EXCLUSIVE)
             lock = stronger(lock, sub_lock)
         if table and lock:
             out.append((table, lock))
@@ -196,13 +196,17 @@ def statement_locks(stmt: Statement) -> list[tuple[str, str]]:
                 if c.get("subtype") == "AT_AddConstraint"
                 else {}
             )
-            if con.get("contype") == "CONSTR_FOREIGN" and relation_name(con.get("pktable")):
-                out.append((relation_name(con.get("pktable")), SHARE_ROW_EXCLUSIVE))
+            if con.get("contype") == "CONSTR_FOREIGN" and (
+                referenced := relation_name(con.get("pktable"))
+            ):
+                out.append((referenced, SHARE_ROW_EXCLUSIVE))
     elif kind == "CreateStmt":
         # CREATE TABLE ... REFERENCES existing_table locks the referenced table against writes
         for _, con in _constraints_of_create(node):
-            if con.get("contype") == "CONSTR_FOREIGN" and relation_name(con.get("pktable")):
-                out.append((relation_name(con.get("pktable")), SHARE_ROW_EXCLUSIVE))
+            if con.get("contype") == "CONSTR_FOREIGN" and (
+                referenced := relation_name(con.get("pktable"))
+            ):
+                out.append((referenced, SHARE_ROW_EXCLUSIVE))
     elif kind == "RenameStmt":
         if node.get("renameType") in (
             "OBJECT_TABLE",

@@ -47,6 +47,7 @@ class ColumnTypeChange(Rule):
     """
 
     code = "MG005"
+    reads_schema = True
     name = "column-type-change"
     command = "MIGRATION"
     severity = Severity.WARNING
@@ -100,14 +101,12 @@ class ColumnTypeChange(Rule):
         if old_type in ("varchar", "text") and new_type == "varchar":
             if not new_mods:
                 return True
-            if (
+            return bool(
                 old_type == "varchar"
                 and old_mods
                 and old_mods[0] is not None
                 and new_mods[0] >= old_mods[0]
-            ):
-                return True
-            return False
+            )
         if old_type == "numeric" and new_type == "numeric":
             if not new_mods:
                 return True

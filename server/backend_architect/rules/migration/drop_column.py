@@ -49,6 +49,6 @@ class DropColumn(Rule):
         table = relation_name(stmt.node.get("relation"))
         if ctx.is_new_table(table, stmt):
             return
-        for c, span in zip(alter_cmds(stmt), cmd_spans(stmt)):
+        for c, span in zip(alter_cmds(stmt), cmd_spans(stmt), strict=False):
             if c.get("subtype") == "AT_DropColumn":
                 yield ctx.finding(self, stmt, span[0], span[1], column=c.get("name"), table=table)

@@ -180,9 +180,12 @@ def _newest_version_folder(folder: str) -> bool:
         return True
     for other in names:
         o = _VERSION_RE.match(other)
-        if o and os.path.isdir(os.path.join(parent, other)):
-            if tuple(int(p) for p in re.split(r"[._]", o.group(1))) > mine:
-                return False
+        if (
+            o
+            and os.path.isdir(os.path.join(parent, other))
+            and tuple(int(p) for p in re.split(r"[._]", o.group(1))) > mine
+        ):
+            return False
     return True
 
 

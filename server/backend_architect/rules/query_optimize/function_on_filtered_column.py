@@ -191,9 +191,9 @@ def _ref_end(stmt, loc: int) -> int:
     for tok in stmt.tokens:
         if tok.start < loc:
             continue
-        if tok.start != end and end != loc:
+        if end not in (tok.start, loc):
             break
-        if tok.name == "ASCII_46" or tok.name == "IDENT" or tok.kind != "NO_KEYWORD":
+        if tok.name in {"ASCII_46", "IDENT"} or tok.kind != "NO_KEYWORD":
             end = tok.end
             continue
         break

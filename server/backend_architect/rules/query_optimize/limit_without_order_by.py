@@ -60,9 +60,8 @@ class LimitWithoutOrderBy(Rule):
                 continue
             if select.get("op", "SETOP_NONE") == "SETOP_NONE" and not select.get("fromClause"):
                 continue
-            if "A_Const" in (count or {}) and count["A_Const"].get("isnull"):
-                if offset is None:
-                    continue  # LIMIT ALL
+            if "A_Const" in (count or {}) and count["A_Const"].get("isnull") and offset is None:
+                continue  # LIMIT ALL
             word = "LIMIT" if count is not None else "OFFSET"
             node = count if count is not None else offset
             loc = _location(node)

@@ -2,8 +2,11 @@ import os
 import re
 from dataclasses import dataclass
 
-from backend_architect.app import embedded  # noqa: F401  (registers the embedded_sql fact)
-from backend_architect.app.embedded import _text
+from tree_sitter import Node
+
+from backend_architect.app import embedded
+from backend_architect.lang import APP_LANGUAGES
+from backend_architect.lang import text as _text
 from backend_architect.core import languages
 from backend_architect.core.bounded import MB, ByteLRU
 from backend_architect.core.findings import Applicability, Edit, Severity
@@ -20,7 +23,10 @@ class NPlusOneQuery(Rule):
     GORM where the loop and the relation are visible in the file), and a call
     per item to a function that runs a query: a repository finder or a
     serializer defined in the same file, imported from a relative module, or
-    defined in another file of the same folder (Go package).
+    defined in another file of the same folder (Go package, Rust module
+    folder). Rust: sqlx / tokio-postgres statements and diesel
+    `.filter(...).load(conn)` chains run per item of a `for` or `while let`
+    loop; test modules and functions are skipped.
 
     Loops over a constant (a literal list, an `ALL_CAPS` name, `range(3)`),
     loops that stop at the first item (`break` / `return` in the body) and
@@ -64,7 +70,7 @@ class NPlusOneQuery(Rule):
     default_enabled = False
     name = "n-plus-one-query"
     command = "QUERY_OPTIMIZE"
-    languages = ("python", "javascript", "typescript", "tsx", "go")
+    languages = (*APP_LANGUAGES, "rust")
     severity = Severity.WARNING
     message = "{what} loads once per row of {outer} (N+1); load it with the outer query"
     fix_title = "load {rel} with {how}"
@@ -87,6 +93,8 @@ class NPlusOneQuery(Rule):
             found = analysis.python()
         elif lang == "go":
             found = analysis.go()
+        elif lang == "rust":
+            found = analysis.rust()
         else:
             found = analysis.javascript()
         seen = set()
@@ -99,10 +107,11 @@ class NPlusOneQuery(Rule):
 
 @dataclass
 class _Loop:
-    node: object  # the loop statement (or the callback of .map/.forEach)
+    node: Node  # the loop statement (or the callback of .map/.forEach)
     var: str  # loop variable name
-    iterable: object  # the expression looped over
-    body: object
+    iterable: Node  # the expression looped over
+    body: Node
+    var_node: Node | None = None
 
 
 _PY_LOOPS = "(for_statement left: (_) @var right: (_) @iter body: (_) @body) @loop"
@@ -119,6 +128,23 @@ _GO_LOOPS = """
 (for_statement (call_expression function: (selector_expression field: (field_identifier) @next)) @iter body: (_) @body
   (#eq? @next "Next")) @loop
 """
+
+_RUST_LOOPS = """
+(for_expression pattern: (_) @var value: (_) @iter body: (_) @body) @loop
+(while_expression condition: (let_condition pattern: (_) @var value: (_) @iter) body: (_) @body) @loop
+"""
+# what a Rust loop walks when it walks rows: a fetched result set or a row stream
+_RUST_ROWS = re.compile(
+    r"\.(?:fetch_all|fetch|fetch_many|query|query_raw|query_map|load|get_results|try_next|next)\b"
+)
+_DIESEL_RUN = """
+(call_expression function: (field_expression value: (call_expression) field: (field_identifier) @m)
+                 arguments: (arguments) @args
+  (#any-of? @m "load" "first" "get_result" "get_results" "get_result_async" "load_async")) @call
+"""
+_DIESEL_CONN = re.compile(
+    r"^\(\s*&?(?:mut\s+)?\*?\w*(?:conn|pool|db)\w*\s*\)$|^\(\s*&?mut\s+\w+\s*\)$"
+)
 
 _RAW_RESULT = re.compile(
     r"\.(?:fetchall|fetchmany|fetch|fetch_all|fetchrows|execute|iterate|raw|exec_driver_sql|mappings|scalars|all)\s*\("
@@ -225,7 +251,7 @@ class _Analysis:
                 name = self.src(var.named_children[0]) if var.named_children else name
             if self.lang == "go" and var is None:
                 name = "Next"  # for rows.Next() { ... }
-            out.append(_Loop(caps["loop"][0], name.strip(), caps["iter"][0], caps["body"][0]))
+            out.append(_Loop(caps["loop"][0], name.strip(), caps["iter"][0], caps["body"][0], var))
         return out
 
     def origin(self, node) -> str:
@@ -238,11 +264,11 @@ class _Analysis:
             # destructuring / multi-assignment: `const { rows } = await pool.query(...)`
             scope = self.finder().scope_of(node)
             before = self.data[scope.start_byte : node.start_byte].decode("utf-8", "surrogatepass")
-            m = None
-            for m in re.finditer(rf"\b{re.escape(text)}\b[^=\n;]*?(?::=|=)\s*([^\n;]+)", before):
-                pass
-            if m is not None:
-                return m.group(1)
+            found = list(
+                re.finditer(rf"\b{re.escape(text)}\b[^=\n;]*?(?::=|=)\s*([^\n;]+)", before)
+            )
+            if found:  # the last assignment before the use
+                return found[-1].group(1)
         return text
 
     def inside(self, node, loop: _Loop) -> bool:
@@ -345,9 +371,8 @@ class _Analysis:
         stmts = body.named_children
         if len(stmts) == 1 and stmts[0].type == "statement_list":
             stmts = stmts[0].named_children
-        if any(c.type in ("break_statement", "return_statement") for c in stmts):
-            return False  # stops at the first item
-        return True
+        # a loop that stops at the first item is no loop of queries
+        return not any(c.type in ("break_statement", "return_statement") for c in stmts)
 
     def _concurrent(self, call, loops) -> bool:
         """Is the call inside a function literal passed to `go` / `pool.Go(...)` within the loop?"""
@@ -595,13 +620,11 @@ class _Analysis:
                     kind = known.get(rel)
                     if kind in ("fk",):
                         how = "select_related"
-                    elif kind in ("m2m", "reverse"):
-                        if attr in ("all", "count", "exists", "first", "last") or attr not in (
-                            "filter",
-                            "exclude",
-                            "order_by",
-                        ):
-                            how = "prefetch_related"
+                    elif kind in ("m2m", "reverse") and (
+                        attr in ("all", "count", "exists", "first", "last")
+                        or attr not in ("filter", "exclude", "order_by")
+                    ):
+                        how = "prefetch_related"
                 elif rel.endswith("_set") and attr in ("all", "count"):
                     how = "prefetch_related"
                 elif (
@@ -915,6 +938,70 @@ class _Analysis:
                     outer=f"`{_short(self.src(outer))}`",
                 )
 
+    def rust(self):
+        """sqlx / tokio-postgres / rusqlite statements and diesel queries run per item of a
+        ``for`` or ``while let`` loop, and calls per item to a function of the file (or of a
+        file of the same module folder) that queries."""
+        from backend_architect.lang import rust
+
+        path = self.doc.path.replace("\\", "/")
+        if rust.TEST_PATH.search(path):
+            return
+        loops = []
+        for loop in self.loops(_RUST_LOOPS):
+            it = loop.iterable
+            if it.type == "array_expression" or (
+                it.type == "range_expression"
+                and all(c.type == "integer_literal" for c in it.named_children)
+            ):
+                continue  # a fixed handful of items
+            stmts = loop.body.named_children
+            if any(
+                c.type == "expression_statement"
+                and c.named_children
+                and c.named_children[0].type in ("break_expression", "return_expression")
+                for c in stmts
+            ):
+                continue  # stops at the first item
+            if rust.in_test_code(loop.node, self.data):
+                continue
+            # `Some(row)` / `(id, name)`: the names bound, not the enum variant
+            names = re.findall(r"\b[a-z_]\w*", self.src(loop.var_node)) if loop.var_node else []
+            loop.var = " ".join(n for n in names if n not in ("mut", "ref"))
+            loops.append(loop)
+        if not loops:
+            return
+        yield from self.raw_sql(
+            loops,
+            lambda loop, origin: bool(_RUST_ROWS.search(origin)),
+        )
+        yield from self.per_item_calls(loops)
+        # diesel: a query chain ending in .load / .first / .get_result(s) per item
+        seen = set()
+        for _, caps in languages.matches("rust", _DIESEL_RUN, self.tree.root_node):
+            call = caps["call"][0]
+            conn = self.src(caps["args"][0])
+            if not _DIESEL_CONN.search(conn):
+                continue
+            inner = [lp for lp in loops if self.inside(call, lp)]
+            if not inner or call.start_byte in seen:
+                continue
+            loop = max(inner, key=lambda lp: lp.body.start_byte)
+            chain = self.src(call)
+            if ".filter(" not in chain and ".find(" not in chain:
+                continue
+            if not self.mentions(call, loop.var) or not self.per_item(loop):
+                continue
+            if _INPUT_ITERABLE.match(self.src(loop.iterable).strip()):
+                continue
+            seen.add(call.start_byte)
+            yield self.rule.finding(
+                call.start_byte,
+                call.end_byte,
+                what="This query",
+                outer=f"`{_short(self.src(loop.iterable))}`",
+            )
+
     def _gorm_fix(self, outer, call, caps, row_refs):
         m = re.fullmatch(r"\(\s*&(.+)\.(\w+)\s*\)", self.src(caps["args"][0]))
         if not m or m.group(1) not in row_refs or self.src(caps["op"][0]) != "Find":
@@ -975,6 +1062,11 @@ _QUERYING = {
         r"findAndCount|findOneOrFail|getOne|getMany|getRawOne|getRawMany|\$queryRaw|\$queryRawUnsafe)\s*[(`]|"
         r"\b(?:pool|client|db|conn|connection|knex|pg|sql|trx|tx|this\.db|this\.pool)\.(?:query|oneOrNone|one|any|"
         r"many|manyOrNone|raw)\s*\(|\bsql`|\bknex\(\s*['\"]"
+    ),
+    "rust": re.compile(
+        r"\bquery(?:_as|_scalar)?(?:_unchecked)?!?\s*(?:::<[^>]*>)?\s*\(|\bsql_query\s*\(|"
+        r"\.(?:fetch_one|fetch_all|fetch_optional|query_one|query_opt)\s*\(|"
+        r"\.(?:load|first|get_result|get_results)(?:::<[^>]*>)?\s*\(\s*&?(?:mut\s+)?\*?\w*conn"
     ),
     "go": re.compile(
         r"\.(?:QueryRow|QueryRowContext|QueryContext|QueryRowx|QueryRowxContext|Queryx|QueryxContext|"
@@ -1138,6 +1230,7 @@ _DEF_QUERIES = {
     "python": "(function_definition name: (identifier) @name body: (_) @body) @def",
     "go": """(function_declaration name: (identifier) @name body: (_) @body) @def
              (method_declaration name: (field_identifier) @name body: (_) @body) @def""",
+    "rust": "(function_item name: (identifier) @name body: (_) @body) @def",
     "js": """(function_declaration name: (identifier) @name body: (_) @body) @def
              (method_definition name: (property_identifier) @name body: (_) @body) @def
              (variable_declarator name: (identifier) @name value: [(arrow_function body: (_) @body)
@@ -1148,6 +1241,7 @@ _DEF_QUERIES = {
 _CALLS = {
     "python": "(call function: [(identifier) @name (attribute object: (_) @recv attribute: (identifier) @name)] arguments: (argument_list) @args) @call",
     "go": "(call_expression function: [(identifier) @name (selector_expression operand: (_) @recv field: (field_identifier) @name)] arguments: (argument_list) @args) @call",
+    "rust": "(call_expression function: [(identifier) @name (field_expression value: (_) @recv field: (field_identifier) @name) (scoped_identifier name: (identifier) @name)] arguments: (arguments) @args) @call",
     "js": "(call_expression function: [(identifier) @name (member_expression object: (_) @recv property: (property_identifier) @name)] arguments: (arguments) @args) @call",
 }
 _DB_API = (
@@ -1174,6 +1268,7 @@ _DB_API = (
 _SOURCE_EXT = {
     "python": (".py",),
     "go": (".go",),
+    "rust": (".rs",),
     "js": (".ts", ".js", ".tsx", ".mjs", ".cjs", ".jsx"),
 }
 _PACKAGE_FILES: dict[tuple, dict[str, list[bool]]] = {}
@@ -1183,7 +1278,7 @@ def _qlang(lang: str) -> str:
     return "js" if lang in ("javascript", "typescript", "tsx") else lang
 
 
-def _definitions(tree, data: bytes, lang: str) -> list[tuple[str, object, object]]:
+def _definitions(tree, data: bytes, lang: str) -> list[tuple[str, Node, Node]]:
     """(name, definition node, body node) of every function and method."""
     out = []
     for _, caps in languages.matches(lang, _DEF_QUERIES[_qlang(lang)], tree.root_node):
@@ -1199,7 +1294,7 @@ def _querying_functions(tree, data: bytes, lang: str, extra_spans=()) -> dict[st
     direct: dict[str, list[bool]] = {}
     bodies = []
     nested = [node for _, node, _ in defs]
-    for name, node, body in defs:
+    for name, _node, body in defs:
         text = _text(body, data)
         inner = []
         if lang == "python":
@@ -1223,7 +1318,8 @@ def _querying_functions(tree, data: bytes, lang: str, extra_spans=()) -> dict[st
         bodies.append((name, text, q))
     querying = {n for n, qs in direct.items() if qs and all(qs)}
     out: dict[str, list[bool]] = {}
-    for name, text, q in bodies:
+    for name, text, queries in bodies:
+        q = queries
         if not q and querying:
             calls = set(re.findall(r"(?<![\w$])(?:[\w$]+\s*\.\s*)?([\w$]+)\s*\(", text)) - {name}
             q = bool(calls & querying - set(_GENERIC_METHODS))
@@ -1272,7 +1368,7 @@ def _package_functions(path: str, lang: str) -> dict[str, list[bool]]:
             continue
         file_lang = (
             lang
-            if lang in ("python", "go")
+            if lang in ("python", "go", "rust")
             else "tsx"
             if n.endswith("x")
             else "typescript"
@@ -1429,7 +1525,7 @@ def _imported_models(doc_path: str, text: str, name: str) -> dict[str, str] | No
     """Fields of model ``name`` defined in the module it is imported from (None when not found)."""
     for m in re.finditer(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]+)", text, re.M):
         names = re.findall(r"\b(\w+)\b(?:\s+as\s+(\w+))?", m.group(3))
-        if not any(n == name or alias == name for n, alias in names):
+        if not any(name in (n, alias) for n, alias in names):
             continue
         dots, module = m.group(1), m.group(2)
         folder = os.path.dirname(os.path.abspath(doc_path))
@@ -1499,9 +1595,9 @@ def _models_in(text: str, tree) -> dict[str, dict[str, str]]:
             lazy = re.search(r"lazy\s*=\s*['\"](\w+)['\"]", args)
             if not lazy or lazy.group(1) in ("select", "True", "dynamic"):
                 fields[field] = "relationship"
-    for target, name in reverse:
-        if target in models:
-            models[target].setdefault(name, "reverse")
+    for model, name in reverse:
+        if model in models:
+            models[model].setdefault(name, "reverse")
     return models
 
 

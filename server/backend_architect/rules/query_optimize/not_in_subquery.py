@@ -50,7 +50,7 @@ class NotInSubquery(Rule):
     fix_title = "rewrite to NOT EXISTS"
     fix_safety = Applicability.UNSAFE
     default_enabled = False
-    reads_catalog = True  # uses the schema when there is one (NOT NULL columns); runs without it
+    reads_schema = True  # uses the schema when there is one (NOT NULL columns); runs without it
     statement_kinds = (
         "SelectStmt",
         "UpdateStmt",

@@ -35,6 +35,7 @@ class OffsetPagination(Rule):
     """
 
     code = "QO007"
+    reads_schema = True
     name = "offset-pagination"
     command = "QUERY_OPTIMIZE"
     severity = Severity.WARNING
@@ -119,10 +120,9 @@ class OffsetPagination(Rule):
         for k in offset_params:
             params.remove(k)
         first = max(params, default=0) + 1
-        if offset_params and offset_params[0] not in params:
-            # the offset's parameter goes away: its number must not leave a gap
-            if offset_params[0] != first:
-                return None
+        # the offset's parameter goes away: its number must not leave a gap
+        if offset_params and offset_params[0] not in params and offset_params[0] != first:
+            return None
         placeholders = ", ".join(f"${first + i}" for i in range(len(keys)))
         op = "<" if direction == "DESC" else ">"
         cols = ", ".join(quote_ident(k) for k in keys)

@@ -46,6 +46,7 @@ class SelectStar(Rule):
     """
 
     code = "QO001"
+    reads_schema = True
     name = "select-star"
     command = "QUERY_OPTIMIZE"
     severity = Severity.WARNING
@@ -111,18 +112,14 @@ _SQLC_HEADER_RE = re.compile(
 )
 
 
-_SQLC_LAST: tuple[str, bool] = ("", False)
-
-
 def _sqlc_file(ctx) -> bool:
     """sqlc rewrites ``*`` into the column list when it generates code: the query that runs names its columns."""
-    global _SQLC_LAST
     if ctx.document.language != "sql":
         return False
-    text = ctx.document.text
-    if _SQLC_LAST[0] is not text:  # asked once per star: the file is searched once
-        _SQLC_LAST = (text, _SQLC_HEADER_RE.search(text) is not None)
-    return _SQLC_LAST[1]
+    cache = ctx.document._cache  # asked once per star: the file is searched once per version
+    if "sqlc" not in cache:
+        cache["sqlc"] = _SQLC_HEADER_RE.search(ctx.document.text) is not None
+    return bool(cache["sqlc"])
 
 
 def _output_stars(stmt, catalog):
@@ -230,7 +227,7 @@ def _merges_columns(select: dict) -> bool:
     return False
 
 
-def _from_tables(select: dict) -> list[tuple[str, str]]:
+def _from_tables(select: dict) -> list[tuple[str | None, str | None]]:
     """(table name, alias or name) of plain tables in FROM, including joins."""
     out = []
     stack = list(select.get("fromClause") or [])
@@ -238,9 +235,9 @@ def _from_tables(select: dict) -> list[tuple[str, str]]:
         item = stack.pop(0)
         if "RangeVar" in item:
             name = relation_name(item)
-            alias = (item["RangeVar"].get("alias") or {}).get("aliasname") or name.rsplit(".", 1)[
-                -1
-            ]
+            alias = (item["RangeVar"].get("alias") or {}).get("aliasname") or (name or "").rsplit(
+                ".", 1
+            )[-1]
             out.append((name, alias))
         elif "JoinExpr" in item:
             stack[:0] = [item["JoinExpr"].get("larg"), item["JoinExpr"].get("rarg")]

@@ -71,7 +71,7 @@ def type_range(stmt, coldef) -> tuple[int, int] | None:
             continue
         if depth == 0 and tok.name in _TYPE_STOP and end is not None:
             break
-        if tok.name == "ASCII_40" or tok.name == "ASCII_91":
+        if tok.name in {"ASCII_40", "ASCII_91"}:
             depth += 1
         elif tok.name in ("ASCII_41", "ASCII_93"):
             if depth == 0:

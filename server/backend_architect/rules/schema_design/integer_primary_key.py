@@ -40,6 +40,7 @@ class IntegerPrimaryKey(Rule):
     """
 
     code = "SD002"
+    reads_schema = True
     name = "integer-primary-key"
     command = "SCHEMA_DESIGN"
     severity = Severity.WARNING

@@ -40,6 +40,7 @@ class JsonColumn(Rule):
 
     default_enabled = False
     code = "SD005"
+    reads_schema = True
     name = "json-column"
     command = "SCHEMA_DESIGN"
     severity = Severity.INFORMATION

@@ -36,6 +36,7 @@ class TableWithoutPrimaryKey(Rule):
     """
 
     code = "SD001"
+    reads_schema = True
     name = "table-without-primary-key"
     command = "SCHEMA_DESIGN"
     severity = Severity.WARNING
@@ -118,8 +119,9 @@ def _has_candidate_key(stmt, ctx, name: str) -> bool:
             continue
         if (relation_name(n.get("relation")) or "").rsplit(".", 1)[-1] != short:
             continue
-        cols = [(p.get("IndexElem") or {}).get("name") for p in n.get("indexParams") or []]
-        if cols and all(cols):
+        params = n.get("indexParams") or []
+        cols = [key for p in params if (key := (p.get("IndexElem") or {}).get("name"))]
+        if cols and len(cols) == len(params):  # columns only, no expressions
             uniques.append(cols)
     table = ctx.catalog.table(name) if ctx.catalog is not None else None
     if table is not None:

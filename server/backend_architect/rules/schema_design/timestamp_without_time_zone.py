@@ -29,6 +29,7 @@ class TimestampWithoutTimeZone(Rule):
     """
 
     code = "SD003"
+    reads_schema = True
     name = "timestamp-without-time-zone"
     command = "SCHEMA_DESIGN"
     severity = Severity.WARNING

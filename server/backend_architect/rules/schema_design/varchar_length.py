@@ -36,6 +36,7 @@ class VarcharLength(Rule):
 
     default_enabled = False
     code = "SD004"
+    reads_schema = True
     name = "varchar-length"
     command = "SCHEMA_DESIGN"
     severity = Severity.INFORMATION

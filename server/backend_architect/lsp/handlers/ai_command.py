@@ -7,6 +7,7 @@ sets the cancel flag and closes the stream, and the worker stops.
 
 from __future__ import annotations
 
+import contextlib
 import asyncio
 import functools
 import logging
@@ -16,65 +17,18 @@ import time
 
 from lsprotocol import types
 
-from . import enabled, sdk_missing, why_disabled
+from ...ai import enabled, sdk_missing, why_disabled
+from ...ai.facts import facts_of
+from ...commands.base import REPORT_DIR, CommandError, CommandResult, EditSet, FileChange, Report
+from .commands import LspProgress, deliver, request, show_message
 
 log = logging.getLogger(__name__)
-
-
-def _facts(t) -> dict:
-    """What the server knows that helps: findings in the file, tables, routes."""
-    from ..commands.frameworks import routes_of
-    from ..commands.tables import all_tables
-
-    facts: dict = {}
-    doc = t.document
-    snap = t.session.snapshot(doc.uri) if hasattr(t.session, "snapshot") else None
-    if snap is not None and snap.document.version == doc.version:
-        facts["findings"] = [
-            {
-                "code": f.code,
-                "line": doc.line_of(f.start) + 1,
-                "message": f.message,
-                "command": f.command,
-            }
-            for f in snap.result.findings
-        ][:100]
-    try:
-        tables = all_tables(t.session, t.root, t.server, doc)
-    except Exception:
-        tables = {}
-    if tables:
-        facts["tables"] = {
-            name: {
-                "columns": [
-                    f"{c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in tbl.columns
-                ],
-                "primary_key": tbl.primary_key,
-                "unique": tbl.unique_keys,
-                "foreign_keys": [
-                    f"({', '.join(a)}) -> {b}({', '.join(c)})" for a, b, c in tbl.foreign_keys
-                ],
-            }
-            for name, tbl in list(tables.items())[:40]
-        }
-    routes = routes_of(doc) if doc.language != "sql" else None
-    if routes:
-        facts["routes"] = [
-            {
-                "method": r.method,
-                "path": r.path,
-                "handler": getattr(r, "handler", None),
-                "guards": list(getattr(r, "guards", []) or []),
-            }
-            for r in routes
-        ][:100]
-    return facts
 
 
 def _selected_lines(t):
     if t.end <= t.start:
         return None
-    doc = t.document
+    doc = t.doc
     return doc.line_of(t.start) + 1, doc.line_of(max(t.start, t.end - 1)) + 1
 
 
@@ -147,18 +101,6 @@ async def run_ai_command(server, session, name: str, args) -> dict:
 
 
 async def _run(server, session, name: str, args, outer) -> dict:
-    from ..commands.base import (
-        CommandError,
-        FileChange,
-        Progress,
-        send_edit,
-        show,
-        target,
-        to_json,
-        workspace_edit,
-        write_report,
-    )
-
     label = f"{name} (ask Claude)"
     if not enabled(session.settings):
         message = f"{label}: AI is off; {why_disabled(session.settings)}."
@@ -178,16 +120,16 @@ async def _run(server, session, name: str, args, outer) -> dict:
         )
         return {"command": name, "message": message, "applied": False}
     try:
-        t = target(server, session, name, list(args or []))
+        t = request(server, session, name, list(args or []))
     except CommandError as exc:
         return {"command": name, "message": str(exc), "applied": False}
-    from .client import AIError, Cancelled, ask
-    from .prompt import user_message
-    from .verify import check
+    from ...ai.client import AIError, Cancelled, ask
+    from ...ai.prompt import user_message
+    from ...ai.verify import check
 
-    doc = t.document
-    text = user_message(name, doc, _selected_lines(t), _facts(t))
-    progress = Progress(server, label)
+    doc = t.doc
+    text = user_message(name, doc, _selected_lines(t), facts_of(t))
+    progress = LspProgress(server, label)
     progress.report(f"asking {session.settings.ai.model}")
     loop = asyncio.get_running_loop()
     cancel = threading.Event()
@@ -200,10 +142,8 @@ async def _run(server, session, name: str, args, outer) -> dict:
         cancel.set()
         stream = holder.get("stream")
         if stream is not None:
-            try:
+            with contextlib.suppress(Exception):
                 stream.close()
-            except Exception:
-                pass
 
     worker = _start_worker(
         loop,
@@ -234,12 +174,12 @@ async def _run(server, session, name: str, args, outer) -> dict:
     except Cancelled:
         message = f"{label}: {reason or 'cancelled'}; nothing was applied."
         progress.end("stopped")
-        show(t, message)
+        show_message(server, message)
         return {"command": name, "message": message, "applied": False, "cancelled": True}
     except AIError as exc:
         message = f"{label}: {reason or exc}" + ("" if reason else " Nothing was applied.")
         progress.end("failed")
-        show(t, message, error=True)
+        show_message(server, message, error=True)
         return {"command": name, "message": message, "applied": False, "error": str(exc)}
     progress.report("checking the proposed changes")
     checked = check(doc, _current_version(server, doc.uri), answer, t.root)
@@ -259,7 +199,10 @@ async def _run(server, session, name: str, args, outer) -> dict:
         md.append("")
     if checked.refused:
         md += ["## Refused", ""] + [f"- {r}" for r in checked.refused] + [""]
-    report_path = write_report(t, f"ai-{name.lower()}", "\n".join(md))
+    ai_report = Report(
+        os.path.join(t.root, REPORT_DIR, f"ai-{name.lower()}.md"), "\n".join(md) + "\n"
+    )
+    report_path = ai_report.path
     out = {
         "command": name,
         "applied": bool(checked.edits or checked.new_files),
@@ -267,12 +210,11 @@ async def _run(server, session, name: str, args, outer) -> dict:
         "explanation": explanation,
         "report": report_path,
     }
+    edit = None
     if checked.edits or checked.new_files:
-        edit = workspace_edit(
-            session, doc, checked.edits, [FileChange(p, c) for p, c in checked.new_files]
-        )
-        send_edit(t, edit, label)
-        out["edit"] = to_json(edit)
+        files = [FileChange(p, c) for p, c in checked.new_files]
+        # Claude rewrites the user's code: confirmed first where the editor can ask
+        edit = EditSet(doc, list(checked.edits), files, label, needs_confirmation=True)
         out["text"] = checked.text
     summary = (
         f"{label}: {len(checked.edits)} edit(s)"
@@ -283,5 +225,7 @@ async def _run(server, session, name: str, args, outer) -> dict:
         summary += f"; refused: {'; '.join(checked.refused)}"
     out["message"] = summary + "."
     progress.end("done")
-    show(t, out["message"], error=bool(checked.refused) and not out["applied"])
-    return out
+    error = bool(checked.refused) and not out["applied"]
+    return deliver(
+        server, session, CommandResult(out, edit, [ai_report], [(out["message"], error)])
+    )

@@ -1,6 +1,8 @@
-"""Command-line subcommands of the commands (registered in cli.EXTRA_COMMANDS).
+"""The commands on the command line: ``schema``, ``openapi``, ``report`` and ``generate``
+(listed in ``cli.build_parser``).
 
-Each subcommand lives in its own functions so that others can be added beside them.
+A command runs as a pure function on a request built from a file on disk; this module
+is its command-line adapter: it prints the result or writes its files atomically.
 """
 
 from __future__ import annotations
@@ -8,7 +10,10 @@ from __future__ import annotations
 import os
 import sys
 
-from .. import cli as base_cli
+from . import frameworks
+from .commands import run
+from .commands.base import CommandResult, Target, Workspace
+from .core.document import Document
 
 
 def _existing(path: str, *, folder: bool = False, file: bool = False) -> str | None:
@@ -27,27 +32,38 @@ def _existing(path: str, *, folder: bool = False, file: bool = False) -> str | N
     return full
 
 
-def _headless_session(root: str):
-    """A Session without an editor: settings from the project, no client to talk to."""
-    from ..config import settings_for_path
-    from ..lsp.session import Session
+def headless_workspace(root: str) -> Workspace:
+    """The workspace without an editor: settings from the project, the schema from its migrations."""
+    from .cli import UsageError as CliUsageError
+    from .cli import build_catalog_for
+    from .config import settings_for_path
 
     settings, problems = settings_for_path(os.path.join(root, "x"))
     if problems:  # an invalid config file is an error here, as in `check`
-        raise base_cli.UsageError("\n".join(problems))
-    session = Session(root=root, settings=settings)
-    session.catalog = base_cli.build_catalog_for([root], settings)
-    return session
+        raise CliUsageError("\n".join(problems))
+    return Workspace(root, settings, build_catalog_for([root], settings))
 
 
-def _run_handler(name: str, session, arg: dict) -> dict:
-    from . import HANDLERS, load_all, not_available
+def run_on(
+    name: str, workspace: Workspace, document: Document | None = None, line: int = 0, **options
+) -> CommandResult:
+    """Run command ``name`` on ``document`` with the cursor at the start of ``line`` (0-based)."""
+    target = Target(name, workspace, document, options=dict(options))
+    if document is not None:
+        target.start = target.end = document.position_to_offset(line, 0)
+    res = run(name, target)
+    for message, _ in res.messages:
+        if message != res.message:
+            print(message, file=sys.stderr)
+    return res
 
-    load_all()
-    fn = HANDLERS.get(name)
-    if fn is None:
-        return not_available(name)
-    return fn(None, session, [arg])
+
+def write_reports(res: CommandResult) -> None:
+    """Write the command's reports (atomically); raises WriteError."""
+    from .core.files import write_text
+
+    for report in res.reports:
+        write_text(report.path, report.text)
 
 
 # -- openapi ---------------------------------------------------------------------------------------
@@ -59,18 +75,25 @@ def configure_openapi(p) -> None:
 
 
 def run_openapi(args) -> int:
-    from .frameworks import workspace_routes
-    from .openapi import build_openapi, dump
+    from .commands.frameworks import workspace_routes
+    from .commands.openapi import build_openapi, dump
 
     root = _existing(args.path, folder=True)
     if root is None:
         return 2
-    session = _headless_session(root)
-    routes, _, missing = workspace_routes(session, root)
+    from .commands.tables import all_tables
+
+    workspace = headless_workspace(root)
+    routes, _, missing = workspace_routes(workspace, root)
     if missing:
         print(f"backend-architect openapi: {missing}", file=sys.stderr)
         return 2
-    spec = build_openapi(routes, title=os.path.basename(root) or "API", root=root)
+    spec = build_openapi(
+        routes,
+        title=os.path.basename(root) or "API",
+        root=root,
+        tables=all_tables(workspace),
+    )
     sys.stdout.write(dump(spec, args.format))
     return 0
 
@@ -92,16 +115,17 @@ def run_report(args) -> int:
     root = _existing(args.path, folder=True)
     if root is None:
         return 2
-    from ..core.files import WriteError
+    from .core.files import WriteError
 
     try:
-        res = _run_handler(args.name.upper(), _headless_session(root), {})
+        res = run_on(args.name.upper(), headless_workspace(root))
+        write_reports(res)
     except WriteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(res.get("message", ""), file=sys.stderr)
-    if res.get("report"):
-        print(res["report"])
+    print(res.message, file=sys.stderr)
+    if res.data.get("report"):
+        print(res.data["report"])
         return 0
     return 2
 
@@ -120,7 +144,7 @@ def configure_generate(p) -> None:
     )
     p.add_argument(
         "--framework",
-        choices=("fastapi", "flask", "express", "nestjs", "fastify", "gin", "echo"),
+        choices=[f.name for f in frameworks.scaffolded()],
         help="ENDPOINT: the framework",
     )
     p.add_argument("--root", help="the workspace folder (default: the project root of FILE)")
@@ -128,10 +152,9 @@ def configure_generate(p) -> None:
 
 
 def run_generate(args) -> int:
-    from ..config import find_project_root
-    from ..core.document import path_to_uri
-
-    from ..core.files import WriteError, write_text
+    from .config import find_project_root
+    from .core.files import WriteError, read_text, write_text
+    from .core.workspace import read_document
 
     path = _existing(args.file, file=True)
     if path is None:
@@ -142,19 +165,18 @@ def run_generate(args) -> int:
             return 2
     else:
         root = find_project_root(path) or os.path.dirname(path)
-    arg = {
-        "uri": path_to_uri(path),
-        "range": {
-            "start": {"line": args.line - 1, "character": 0},
-            "end": {"line": args.line - 1, "character": 0},
-        },
-    }
-    for key in ("table", "language", "framework"):
-        if getattr(args, key):
-            arg[key] = getattr(args, key)
-    res = _run_handler(args.name.upper(), _headless_session(root), arg)
-    print(res.get("message", ""), file=sys.stderr)
-    files = _files_of(res)
+    workspace = headless_workspace(root)
+    doc, why = read_document(path, workspace.settings)
+    if doc is None:
+        print(f"error: {args.file}: {why}", file=sys.stderr)
+        return 2
+    options = {k: getattr(args, k) for k in ("table", "language", "framework") if getattr(args, k)}
+    res = run_on(args.name.upper(), workspace, doc, args.line - 1, **options)
+    print(res.message, file=sys.stderr)
+    # the complete text of every file the command creates or changes (a file the command
+    # edits without having read it is read here: LF line breaks, no BOM; the writer puts
+    # the file's own back)
+    files = res.edit.texts(lambda p: read_text(p)[0]) if res.edit is not None else {}
     if not files:
         return 2
     if args.write:
@@ -175,42 +197,6 @@ def run_generate(args) -> int:
     return 0
 
 
-def _files_of(res: dict) -> dict[str, str]:
-    """The complete text of every file the command's edit creates or changes."""
-    edit = res.get("edit")
-    if not edit:
-        return {}
-    from lsprotocol import types
-    from lsprotocol.converters import get_converter
-
-    from ..core.document import Document, apply_edits, uri_to_path
-    from ..core.files import read_text
-    from ..core.findings import Edit
-
-    we = get_converter().structure(edit, types.WorkspaceEdit)
-    out: dict[str, str] = {}
-    for change in we.document_changes or []:
-        if isinstance(change, types.CreateFile):
-            out[uri_to_path(change.uri)] = ""
-            continue
-        p = uri_to_path(change.text_document.uri)
-        if p not in out:
-            out[p] = read_text(p)[0]  # LF line breaks, no BOM: the writer puts the file's own back
-        doc = Document(out[p], path=p)
-        out[p] = apply_edits(
-            out[p],
-            [
-                Edit(
-                    doc.position_to_offset(e.range.start.line, e.range.start.character),
-                    doc.position_to_offset(e.range.end.line, e.range.end.character),
-                    e.new_text,
-                )
-                for e in change.edits
-            ],
-        )
-    return out
-
-
 # -- schema: print the catalog inferred from the workspace's migrations ----------------
 
 
@@ -223,18 +209,18 @@ def _schema_configure(parser) -> None:
 
 def _schema_run(args) -> int:
     import json
-    import os
 
-    from ..catalog import build_for_paths
-    from ..catalog.render import catalog_json, catalog_text, mermaid_er
-    from ..config import settings_for_path
+    from .catalog import build_for_paths
+    from .catalog.render import catalog_json, catalog_text, mermaid_er
+    from .cli import UsageError as CliUsageError
+    from .config import settings_for_path
 
     path = _existing(args.path)
     if path is None:
         return 2
     settings, problems = settings_for_path(path if os.path.isdir(path) else os.path.dirname(path))
     if problems:
-        raise base_cli.UsageError("\n".join(problems))
+        raise CliUsageError("\n".join(problems))
     catalog = build_for_paths([path], settings)
     if catalog is None:
         print(
@@ -252,44 +238,30 @@ def _schema_run(args) -> int:
     return 0
 
 
-def _register() -> None:
-    names = {c[0] for c in base_cli.EXTRA_COMMANDS}
-    if "schema" not in names:
-        base_cli.EXTRA_COMMANDS.append(
-            (
-                "schema",
-                "print the schema inferred from the workspace's migrations",
-                _schema_configure,
-                _schema_run,
-            )
-        )
-    if "openapi" not in names:
-        base_cli.EXTRA_COMMANDS.append(
-            (
-                "openapi",
-                "print the OpenAPI 3.1 document of the workspace's routes",
-                configure_openapi,
-                run_openapi,
-            )
-        )
-    if "report" not in names:
-        base_cli.EXTRA_COMMANDS.append(
-            (
-                "report",
-                "write a DESIGN_API / AUTHZ_DESIGN / MICROSERVICE / EVENT_SYSTEM report",
-                configure_report,
-                run_report,
-            )
-        )
-    if "generate" not in names:
-        base_cli.EXTRA_COMMANDS.append(
-            (
-                "generate",
-                "run a generator (repository, endpoint, service, middleware, auth_system) on a file",
-                configure_generate,
-                run_generate,
-            )
-        )
-
-
-_register()
+# (name, help, configure(parser), run(args)): the subcommands this module adds to the CLI
+SUBCOMMANDS = (
+    (
+        "schema",
+        "print the schema inferred from the workspace's migrations",
+        _schema_configure,
+        _schema_run,
+    ),
+    (
+        "openapi",
+        "print the OpenAPI 3.1 document of the workspace's routes",
+        configure_openapi,
+        run_openapi,
+    ),
+    (
+        "report",
+        "write a DESIGN_API / AUTHZ_DESIGN / MICROSERVICE / EVENT_SYSTEM report",
+        configure_report,
+        run_report,
+    ),
+    (
+        "generate",
+        "run a generator (repository, endpoint, service, middleware, auth_system) on a file",
+        configure_generate,
+        run_generate,
+    ),
+)

@@ -1,0 +1,92 @@
+"""Reading a workspace's files: which folders are never the project's own code, and a
+file as a :class:`Document`. Shared by the command line, the language server and the
+commands."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from .document import Document, language_for_path
+from .files import TextStyle, decode
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+# folders walked past: version control, environments, caches, build output, vendored code
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "env",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        "dist",
+        "build",
+        ".backend-architect",
+        "vendor",
+        "target",
+    }
+)
+
+
+def read_source(path: str, settings: Settings) -> tuple[Document | None, TextStyle, str | None]:
+    """(document, the file's style, why it was not read). A CRLF file is analysed with
+    LF line breaks (same lines and columns) and written back with CRLF."""
+    try:
+        size = os.path.getsize(path)
+        if size > settings.max_file_bytes:
+            return (
+                None,
+                TextStyle(),
+                f"larger than {settings.max_file_bytes} bytes (max-file-bytes)",
+            )
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        return None, TextStyle(), f"cannot read: {exc.strerror or exc}"
+    if b"\x00" in raw[:8192]:
+        return None, TextStyle(), "binary file (contains NUL bytes)"
+    try:
+        text, style = decode(raw)
+    except UnicodeDecodeError as exc:
+        return None, TextStyle(), f"not valid UTF-8 (byte {exc.start})"
+    return Document(text, path=path), style, None
+
+
+def read_document(path: str, settings: Settings) -> tuple[Document | None, str | None]:
+    """The file as a document with its own line endings (a UTF-8 BOM dropped)."""
+    doc, style, why = read_source(path, settings)
+    if doc is not None and style.newline != "\n":
+        doc = Document(doc.text.replace("\n", style.newline), path=path)
+    return doc, why
+
+
+def walk_files(
+    root: str,
+    languages: tuple[str, ...] | None = None,
+    limit: int = 5000,
+    on_error: Callable[[OSError], None] | None = None,
+) -> Iterator[str]:
+    """Paths of analysable files under ``root`` (skipping vendored and hidden folders),
+    in a stable order; at most ``limit`` of them."""
+    count = 0
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for fname in sorted(filenames):
+            path = os.path.join(dirpath, fname)
+            lang = language_for_path(path)
+            if lang is None or languages is not None and lang not in languages:
+                continue
+            yield path
+            count += 1
+            if count >= limit:
+                return

@@ -1,0 +1,1 @@
+"""Route extraction machinery shared by the frameworks of one language family."""

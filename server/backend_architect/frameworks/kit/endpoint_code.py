@@ -1,0 +1,216 @@
+"""Code generation shared by the frameworks' ENDPOINT generators."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from ...lang import naming
+from ...lang import python as pylang
+
+if TYPE_CHECKING:
+    from ...catalog.model import Table as TableInfo
+
+OPERATIONS = ("list", "get", "create", "replace", "update", "delete")
+
+
+def max_len(sql_type: str) -> int | None:
+    m = re.search(r"\((\d+)\)", sql_type)
+    return (
+        int(m.group(1))
+        if m and naming.base_type(sql_type) in ("varchar", "char", "character varying")
+        else None
+    )
+
+
+def py_annotation(f) -> str:
+    """The Python type of a resource field as a client sends it."""
+    if f.json:
+        return "dict[str, Any] | list[Any]"
+    if f.array:
+        return f"list[{naming.py_type(f.sql_type[:-2])}]"
+    return f.py_type
+
+
+_PY_CHECKS = {"int": "int", "float": "(int, float)", "bool": "bool", "str": "str"}
+
+
+def py_check(f) -> str:
+    """The isinstance() check of a field in the Flask/Django validators."""
+    if f.json:
+        return "(dict, list)"
+    if f.array:
+        return "list"
+    return _PY_CHECKS.get(f.py_type, "str" if f.py_type in ("date", "datetime") else "object")
+
+
+def py_fields_table(r, up: str) -> list[str]:
+    """``<UP>_FIELDS``: what a client may send (never generated, server-filled or sensitive
+    columns), and ``<UP>_OUTPUT``: what a response carries."""
+    L = [f"{up}_FIELDS = {{"]
+    for f in r.input_fields:
+        L.append(
+            f"    {f.name!r}: ({py_check(f)}, {f.required!r}, {f.nullable!r}, {max_len(f.sql_type)!r}),  # type, required, nullable, max length"
+        )
+    if r.password_hash is not None:  # write-only; stored hashed
+        L.append(f"    'password': (str, {r.password_hash.required!r}, False, 256),")
+    L.append("}")
+    L += py_output(r, up)
+    return L
+
+
+def py_output(r, up: str) -> list[str]:
+    L = [f"{up}_OUTPUT = {tuple(f.name for f in r.output_fields)!r}"]
+    if r.required_hidden:
+        names = ", ".join(f.name for f in r.required_hidden)
+        L.append(
+            f"# {names}: required by the table but never taken from clients nor returned; "
+            "fill it in the create handler (e.g. hash a password the client sends)."
+        )
+    return L
+
+
+def py_password(r) -> list[str]:
+    """``hash_password()`` (standard library scrypt) when the table keeps a password hash:
+    the endpoints take a write-only ``password`` and store only its hash."""
+    if r.password_hash is None:
+        return []
+    return [
+        "def hash_password(password: str) -> str:",
+        '    """scrypt with a random salt: ``scrypt$n$r$p$salt$hash`` (hex)."""',
+        "    salt = os.urandom(16)",
+        "    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)",
+        '    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"',
+        "",
+        "",
+    ]
+
+
+def py_hash_password_lines(r, values: str = "values", indent: str = "    ") -> list[str]:
+    """Replace a sent ``password`` by the hash column's value."""
+    if r.password_hash is None:
+        return []
+    return [
+        f'{indent}if "password" in {values}:',
+        f'{indent}    {values}[{r.password_hash.name!r}] = hash_password({values}.pop("password"))',
+    ]
+
+
+def py_public(one: str, up: str) -> list[str]:
+    """``<one>_public(row)``: the row without the fields a response must not carry."""
+    return [
+        f"def {one}_public(row: dict[str, Any]) -> dict[str, Any]:",
+        f"    return {{k: row[k] for k in {up}_OUTPUT if k in row}}",
+    ]
+
+
+def py_validator(one: str, up: str) -> list[str]:
+    """`validate_<one>(payload, partial)`: checks a JSON body against `<UP>_FIELDS` (the
+    Flask and Django modules share it; FastAPI validates with Pydantic instead)."""
+    L: list[str] = []
+    a = L.append
+    a(
+        f"def validate_{one}(payload: Any, partial: bool) -> tuple[dict[str, Any], list[dict[str, str]]]:"
+    )
+    a('    """The accepted fields and a list of {field, message} problems."""')
+    a("    if not isinstance(payload, dict):")
+    a('        return {}, [{"field": "", "message": "expected a JSON object"}]')
+    a("    details = []")
+    a(f"    for name in sorted(set(payload) - set({up}_FIELDS)):")
+    a('        details.append({"field": name, "message": "unknown field"})')
+    a("    values = {}")
+    a(f"    for name, (kind, required, nullable, max_len) in {up}_FIELDS.items():")
+    a("        if name not in payload:")
+    a("            if required and not partial:")
+    a('                details.append({"field": name, "message": "is required"})')
+    a("            continue")
+    a("        value = payload[name]")
+    a("        if value is None:")
+    a("            if not nullable:")
+    a('                details.append({"field": name, "message": "must not be null"})')
+    a("                continue")
+    a("        elif not isinstance(value, kind) or kind is int and isinstance(value, bool):")
+    a('            details.append({"field": name, "message": "has the wrong type"})')
+    a("            continue")
+    a("        elif max_len is not None and len(value) > max_len:")
+    a(
+        '            details.append({"field": name, "message": f"is longer than {max_len} characters"})'
+    )
+    a("            continue")
+    a("        values[name] = value")
+    a("    return values, details")
+    return L
+
+
+def go_body_and_store(t: TableInfo, ent: str, base: str, tag_key: str) -> list[str]:
+    """The Go request body struct (validation tags under ``tag_key``), the store interface
+    and the sortable-columns map that the Gin and Echo handlers share."""
+    L: list[str] = []
+    a = L.append
+    a(f"// {ent}Body is the validated body of POST and PUT {base}.")
+    a(f"type {ent}Body struct {{")
+    from ...resources import from_table
+
+    for c in from_table(t).input_fields:  # never generated, server-filled or sensitive
+        gt = (
+            naming.go_type(c.sql_type, True).lstrip("*")
+            if "time.Time" not in naming.go_type(c.sql_type, True)
+            else "string"
+        )
+        ml = max_len(c.sql_type)
+        tags = ["required"] if c.required else ["omitempty"]
+        if ml:
+            tags.append(f"max={ml}")
+        # `required` rejects a type's zero value: a required number or bool is a pointer,
+        # so 0 and false are accepted and only a missing field is refused
+        zero_ok = gt in ("int", "int16", "int32", "int64", "float32", "float64", "bool")
+        ptr = "" if c.required and not zero_ok else "*"
+        a(f'\t{naming.go_field(c.name)} {ptr}{gt} `json:"{c.name}" {tag_key}:"{",".join(tags)}"`')
+    a("}")
+    a("")
+    a(f"// {ent}Store is what these handlers need from the {t.name} repository.")
+    a(f"type {ent}Store interface {{")
+    a("\tFindByID(ctx context.Context, id int64) (row any, found bool, err error)")
+    a(
+        "\tFindAll(ctx context.Context, page, limit int, sort, order string) (rows any, total int64, err error)"
+    )
+    a(f"\tCreate(ctx context.Context, in {ent}Body) (any, error)")
+    a(f"\tUpdate(ctx context.Context, id int64, in {ent}Body) (row any, found bool, err error)")
+    a("\tDelete(ctx context.Context, id int64) (bool, error)")
+    a("}")
+    a("")
+    a(
+        f"var {naming.camel(t.name)}Sortable = map[string]bool{{{', '.join(chr(34) + c.name + chr(34) + ': true' for c in t.columns)}}}"
+    )
+    a("")
+    return L
+
+
+def append_python(code, doc, table, ops, base: str, router_var: str) -> list[tuple[int, int, str]]:
+    """Edits appending the routes ``code(table, ops, base, router_var)`` generates to a Python
+    route module, with the imports it lacks."""
+    imports, body = code(table, ops, base, router_var)
+    edits = []
+    off, text = pylang.missing_imports(doc.text, imports)
+    if text:
+        edits.append((off, off, text))
+    end = len(doc.data)
+    sep = "\n\n" if doc.text.endswith("\n") else "\n\n\n"
+    edits.append((end, end, sep + body))
+    return edits
+
+
+def go_file(code, table, ops, base: str, package: str) -> str:
+    """A Go file of package ``package`` holding the routes ``code(table, ops, base)`` generates."""
+    imports, body = code(table, ops, base)
+    return (
+        f"// Package {package}: HTTP endpoints for {table.name}.\npackage {package}\n\n"
+        f"import (\n{imports}\n)\n\n{body}"
+    )
+
+
+def node_location(root: str, camel: str, language: str) -> tuple[str, str]:
+    """Where a new Node route module goes: src/routes (or routes) / <camelName>.ts|js."""
+    folder = os.path.join("src", "routes") if os.path.isdir(os.path.join(root, "src")) else "routes"
+    return folder, f"{camel}.{'ts' if language in ('typescript', 'tsx') else 'js'}"

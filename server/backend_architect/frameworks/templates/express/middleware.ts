@@ -1,0 +1,84 @@
+// Cross-cutting HTTP concerns: error format, request ids, structured logs, CORS.
+import { randomUUID } from "node:crypto";
+import type { NextFunction, Request, Response } from "express";
+
+const ERROR_CODES: Record<number, string> = { 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 422: "VALIDATION_ERROR", 429: "RATE_LIMITED" };
+
+// CORS origins from CORS_ORIGINS (comma separated); never "*" since credentials are allowed.
+const ALLOWED_ORIGINS = new Set((process.env.CORS_ORIGINS ?? "").split(",").map((o) => o.trim()).filter((o) => o && o !== "*"));
+
+export function log(level: string, message: string, fields: Record<string, unknown> = {}) {
+  process.stdout.write(JSON.stringify({ level, message, ...fields }) + "\n");
+}
+
+export function requestContext(req: Request, res: Response, next: NextFunction) {
+  const requestId = req.header("X-Request-ID") ?? randomUUID();
+  res.locals.requestId = requestId;
+  res.setHeader("X-Request-ID", requestId);
+  const origin = req.header("Origin");
+  if (origin && ALLOWED_ORIGINS.has(origin)) {
+    res.setHeader("Access-Control-Allow-Origin", origin);
+    res.setHeader("Access-Control-Allow-Credentials", "true");
+    res.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-ID");
+    res.setHeader("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+    res.setHeader("Vary", "Origin");
+  }
+  if (req.method === "OPTIONS") {
+    res.status(204).end();
+    return;
+  }
+  const started = process.hrtime.bigint();
+  res.on("finish", () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    log("info", "request", { request_id: requestId, method: req.method, path: req.path, status: res.statusCode, ms });
+  });
+  next();
+}
+
+export function notFound(req: Request, res: Response) {
+  res.status(404).json({ error: { code: "NOT_FOUND", message: `no route for ${req.method} ${req.path}`, details: [] } });
+}
+
+// A database constraint violation (PostgreSQL SQLSTATE on the error node-postgres throws) in the
+// error format: a duplicate is 409; a missing referenced row, a missing value or a failed CHECK is
+// 422; removing a row others still reference is 409.
+export function constraintError(err: unknown, method: string): { status: number; code: string; message: string; details: { field: string; message: string }[] } | null {
+  const e = err as { code?: unknown; detail?: unknown; column?: unknown; message?: unknown };
+  if (typeof e !== "object" || e === null || typeof e.code !== "string" || !e.code.startsWith("23")) {
+    return null;
+  }
+  const detail = typeof e.detail === "string" ? e.detail : "";
+  const key = /Key \(([^)]*)\)/.exec(detail);
+  const field = typeof e.column === "string" ? e.column : key ? key[1] : "";
+  if (e.code === "23505") {
+    return { status: 409, code: "CONFLICT", message: "a row with the same unique value already exists", details: [{ field, message: "already exists" }] };
+  }
+  if (e.code === "23503") {
+    if (method === "DELETE" || String(e.message).startsWith("update or delete on")) {
+      return { status: 409, code: "CONFLICT", message: "other rows still refer to this one", details: [] };
+    }
+    return { status: 422, code: "VALIDATION_ERROR", message: "a referenced row does not exist", details: [{ field, message: "refers to a row that does not exist" }] };
+  }
+  if (e.code === "23502" || e.code === "23514") {
+    return { status: 422, code: "VALIDATION_ERROR", message: "a value breaks a rule of the table", details: [{ field, message: "is missing or not allowed" }] };
+  }
+  return null;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export function errorHandler(err: unknown, req: Request, res: Response, next: NextFunction) {
+  const violation = constraintError(err, req.method);
+  if (violation !== null) {
+    const { status, ...error } = violation;
+    res.status(status).json({ error });
+    return;
+  }
+  const raw = (err as { status?: unknown; statusCode?: unknown }) ?? {};
+  const given = typeof raw.status === "number" ? raw.status : typeof raw.statusCode === "number" ? raw.statusCode : 500;
+  const status = given >= 400 && given < 600 ? given : 500;
+  if (status >= 500) {
+    log("error", "unhandled error", { request_id: res.locals.requestId, error: String(err) });
+  }
+  const message = status >= 500 ? "an unexpected error occurred" : String((err as Error).message ?? err);
+  res.status(status).json({ error: { code: ERROR_CODES[status] ?? "INTERNAL", message, details: [] } });
+}
