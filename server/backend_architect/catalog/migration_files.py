@@ -90,9 +90,9 @@ def new_migration(
         # Prisma Migrate: <timestamp>_name/migration.sql, sent as one query (a transaction block
         # when it holds more than one statement), no down side
         stamp = now.strftime("%Y%m%d%H%M%S")
-        last = re.match(r"\d{14}", subdirs[-1])
-        if last and int(stamp) <= int(last.group(0)):
-            stamp = str(int(last.group(0)) + 1)
+        newest = re.match(r"\d{14}", subdirs[-1])
+        if newest and int(stamp) <= int(newest.group(0)):
+            stamp = str(int(newest.group(0)) + 1)
         return (NewFile(os.path.join(folder, f"{stamp}_{slug}", "migration.sql"), up_sql),)
     if subdirs and (not sql_names or _DIESEL_RE.match(subdirs[-1])):
         stamp = now.strftime("%Y-%m-%d-%H%M%S")

@@ -107,7 +107,8 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
         if j + 1 >= len(chunks):
             break
         j = min(len(chunks) - 1, max(j, i) + max(1, j + 1 - i))
-    return _fallback("structure")
+    _fallback("structure")
+    return None
 
 
 _GROW = object()
@@ -310,9 +311,10 @@ def relocated(f: Finding, lo: int, hi: int, delta: int) -> Finding | None:
     elif f.end < lo:
         start, end = f.start, f.end
     else:
-        start, end = _move(f.start, lo, hi, delta), _move(f.end, lo, hi, delta)
-        if start is None or end is None:
+        moved_start, moved_end = _move(f.start, lo, hi, delta), _move(f.end, lo, hi, delta)
+        if moved_start is None or moved_end is None:
             return None
+        start, end = moved_start, moved_end
     if start == f.start and end == f.end and fix is f.fix:
         return f  # the same object: its diagnostic JSON is reused
     g = Finding(f.code, f.message, start, end, fix, f.severity, f.command, f.name, list(f.related))

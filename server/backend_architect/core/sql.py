@@ -49,6 +49,8 @@ def statement_ends(text, start: int = 0, end: int | None = None) -> Iterator[tup
     binary = isinstance(text, (bytes, bytearray))
     end = len(text) if end is None else end
     semicolon = b";" if binary else ";"
+    dash: Any = b"-" if binary else "-"  # bytes or str, as the text is
+    slash: Any = b"/" if binary else "/"
     if not (_ATOMIC_RE_B if binary else _ATOMIC_RE).search(text, start, end):
         for m in (_SPLIT_RE_B if binary else _SPLIT_RE).finditer(text, start, end):
             if m.group(0) == semicolon:
@@ -65,9 +67,7 @@ def statement_ends(text, start: int = 0, end: int | None = None) -> Iterator[tup
                     yield m.start(), m.end()
                     first = None
                 prev = None
-            elif not token.startswith(b"-" if binary else "-") and not token.startswith(
-                b"/" if binary else "/"
-            ):
+            elif not token.startswith(dash) and not token.startswith(slash):
                 prev = None  # a string or a quoted name; comments do not separate two words
             continue
         w = word.upper()

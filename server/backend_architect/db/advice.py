@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .devdb import DevDatabaseError
+
+if TYPE_CHECKING:
+    from ..core.findings import Finding
 
 CHECKED = ("IX001",)  # the INDEX_STRATEGY rules whose index serves a query that can be planned
 MIN_DROP = 0.5  # the cost must fall to at most half
@@ -32,7 +36,7 @@ NO_PSYCOPG = "the database features need psycopg (pip install 'backend-architect
 class Candidate:
     """An index suggestion that can be checked: the finding, its query and its CREATE INDEX."""
 
-    finding: object
+    finding: Finding
     query: str
     ddl: str
 
@@ -155,10 +159,10 @@ def check_index_findings(result, settings, db=None) -> list[str]:
             notes.append(drop_note(c, verdict))
     kept = []
     for f in result.findings:
-        verdict = verdicts.get(id(f))
-        if verdict is None:
+        known = verdicts.get(id(f))
+        if known is None:
             kept.append(f)
-        elif (g := applied(f, verdict)) is not None:
+        elif (g := applied(f, known)) is not None:
             kept.append(g)
     result.findings[:] = kept
     return notes

@@ -538,8 +538,8 @@ def alembic_chain(root: str) -> list[tuple[str, str]]:
             if rev:
                 revs[rev.group(1)] = (down.group(2) if down else None, path)
     children: dict[str | None, list[str]] = {}
-    for rev, (down, _) in sorted(revs.items(), key=lambda kv: kv[1][1]):
-        children.setdefault(down, []).append(rev)
+    for revision, (parent, _) in sorted(revs.items(), key=lambda kv: kv[1][1]):
+        children.setdefault(parent, []).append(revision)
     chain, current = [], None
     while children.get(current):
         current = children[current][0]

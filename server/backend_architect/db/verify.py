@@ -77,6 +77,11 @@ STATEMENT_CLAIMS: list[tuple[str, re.Pattern, Claim]] = [
 ]
 
 
+def _claimed(code: str, statement: str) -> str:
+    claim = claim_for(code, statement)
+    return claim.describe() if claim is not None else "nothing"
+
+
 def claim_for(code: str, statement: str | None = None) -> Claim | None:
     """What finding ``code`` claims about ``statement`` (the rule's general claim by default)."""
     for c, pattern, claim in STATEMENT_CLAIMS:
@@ -404,7 +409,7 @@ def format_text(report: VerifyReport, cwd: str | None = None) -> str:
                 for v in r.verdicts:
                     if v.statement == i and v.status != "no claim":
                         lines.append(
-                            f"    {v.code} {v.status} ({claim_for(v.code, t.text).describe()} claimed)"
+                            f"    {v.code} {v.status} ({_claimed(v.code, t.text)} claimed)"
                         )
                 if id(t) in only:
                     lines.append("    seen by the trace only: no rule flagged this statement")

@@ -7,6 +7,7 @@ import gc
 import itertools
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -23,6 +24,9 @@ from .handlers import hover as hover_handler
 from .documents import DocumentStore
 from .protocol import ArchitectProtocol
 from .session import Session
+
+if TYPE_CHECKING:
+    from .incoming import Incoming
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +56,7 @@ class ArchitectServer(LanguageServer):
 
         self.session.table_sizes = TableSizes(self)  # only with database.size-migrations on
         # the messages read ahead of the handlers (set by serve(); None when driven another way)
-        self.incoming = None
+        self.incoming: Incoming | None = None
         self.full_timers: dict = {}  # uri -> pending full analysis after an approximate one
         self.source_action_cache: dict = {}  # uri -> (key, snapshot, its source actions)
 
@@ -373,10 +377,10 @@ def _start_io(ls: ArchitectServer) -> None:
     from .incoming import Incoming, serve as serve_messages
 
     ls._stop_event = threading.Event()
-    ls.incoming = Incoming(sys.stdin.buffer)
+    incoming = ls.incoming = Incoming(sys.stdin.buffer)
     ls.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
     try:
-        asyncio.run(serve_messages(ls, ls.incoming))
+        asyncio.run(serve_messages(ls, incoming))
     except BrokenPipeError:
         log.error("the connection to the client is lost; shutting down")
     except (KeyboardInterrupt, SystemExit):
@@ -393,8 +397,10 @@ def serve() -> None:
     gc.freeze()
     _start_io(server)
     server.verifier.shutdown()  # the throwaway PostgreSQL of verify on save, if one was started
-    server.session.index_advice.shutdown()  # index checks still queued are dropped
-    server.session.table_sizes.shutdown()
+    if server.session.index_advice is not None:
+        server.session.index_advice.shutdown()  # index checks still queued are dropped
+    if server.session.table_sizes is not None:
+        server.session.table_sizes.shutdown()
     # LSP: exit after shutdown ends with 0, without it (or when the client went away) with 1
     code = (
         server.exit_code

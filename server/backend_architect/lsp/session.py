@@ -27,6 +27,8 @@ from ..core.findings import Fix
 from . import settings as lsp_settings
 
 if TYPE_CHECKING:
+    from .handlers.index_advice import IndexAdvice
+    from .handlers.table_sizes import TableSizes
     from ..core.engine import LintResult
 
 log = logging.getLogger(__name__)
@@ -58,8 +60,8 @@ class Session:
         default_factory=dict
     )  # path -> schema drift diagnostics (with a database configured)
     verified: dict = field(default_factory=dict)  # path -> what PostgreSQL did (verify on save)
-    index_advice: object = None  # IX001 checked with HypoPG (handlers/index_advice.py)
-    table_sizes: object = None  # MIGRATION findings sized (handlers/table_sizes.py)
+    index_advice: IndexAdvice | None = None  # IX001 checked with HypoPG (handlers/index_advice.py)
+    table_sizes: TableSizes | None = None  # MIGRATION findings sized (handlers/table_sizes.py)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, editor_raw=None) -> list[str]:

@@ -89,8 +89,8 @@ def alembic_chain(folder: str) -> dict[str, int]:
         return value
 
     out: dict[str, int] = {}
-    for name, rev in files.items():
-        out[name] = out[rev] = depth_of(rev)
+    for name, revision in files.items():
+        out[name] = out[revision] = depth_of(revision)
     return out
 
 
@@ -104,8 +104,8 @@ def migration_order(unit: str, _chains: dict | None = None) -> tuple[str, tuple]
             chains[folder] = alembic_chain(folder)
         if name in chains[folder]:
             return folder, (0, (chains[folder][name],), name)
-    own = order_key(unit)
-    if own[0] != 0:
+    own: tuple | None = order_key(unit)
+    if own is not None and own[0] != 0:
         version = release_version(name)
         own = (0, version, name) if version is not None else None
     release = release_version(os.path.basename(folder))

@@ -93,14 +93,14 @@ def plan_after(
     mine = _version_of(uname)
     if mine is None:
         return None
-    later = sorted(v for v in taken if v > mine)
+    later: list[tuple] = sorted(v for v in taken if v > mine)
     chosen = fallback = None
     for extra in range(0, 50):
         for cand, anywhere in _candidates(uname, taken, step + extra):
             if cand is None:
                 return None
             key = _version_of(("V" + cand + "__x") if _FLYWAY.match(uname) else cand + "_x")
-            if key in taken:
+            if key is None or key in taken:
                 continue
             if not later or key < later[0]:
                 chosen = (cand, key)
@@ -144,7 +144,10 @@ def _candidates(uname: str, taken: set, k: int):
         yield f"{base}_{k}", True
         yield f"{base}_0_{k}", False  # between V12 and an existing V12_1 (12 < 12.0.1 < 12.1)
         return
-    digits = _NUM.match(uname).group(1)
+    num = _NUM.match(uname)
+    if num is None:  # _version_of reads only the shapes above
+        return
+    digits = num.group(1)
     if len(digits) in (12, 14):
         yield _stamp(digits, "%Y%m%d%H%M%S"[: 10 if len(digits) == 12 else 12], k), True
         return

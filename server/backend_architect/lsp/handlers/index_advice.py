@@ -12,6 +12,11 @@ change too). The event loop never waits for the database."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 import asyncio
 import contextlib
 import logging
@@ -39,7 +44,9 @@ class IndexAdvice:
         self.catalog = None
         self.checks = 0  # database checks run (each is one or two EXPLAINs)
         self.skipped = 0  # checks dropped before they ran: the text had changed again
-        self._pool = None  # a ThreadPoolExecutor of one worker, made on first use
+        self._pool: ThreadPoolExecutor | None = (
+            None  # a ThreadPoolExecutor of one worker, made on first use
+        )
         self._logged: set[str] = set()
 
     # -- on the event loop --------------------------------------------------------------------

@@ -10,6 +10,11 @@ is asked again after ``RETRY_DOWN`` seconds. The event loop never waits for the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 import asyncio
 import contextlib
 import logging
@@ -33,7 +38,7 @@ class TableSizes:
         self.waiting: dict[tuple, set[str]] = {}  # (db, table) being read -> documents
         self.down: dict[tuple, float] = {}  # database key -> when it could not be used
         self.reads = 0  # catalog reads run (one per batch of tables)
-        self._pool = None
+        self._pool: ThreadPoolExecutor | None = None
         self._logged: set[str] = set()
 
     # -- on the event loop --------------------------------------------------------------------

@@ -18,7 +18,7 @@ SOURCE = "backend-architect verify"
 
 def diagnostics_of(report, path: str) -> list[dict]:
     """The trace of ``path`` in ``report`` as diagnostic JSON."""
-    from ...db.verify import CLAIMS, claim_for, observed
+    from ...db.verify import CLAIMS, _claimed, observed
 
     out = []
 
@@ -68,7 +68,7 @@ def diagnostics_of(report, path: str) -> list[dict]:
                     )
                     continue
                 verdicts = [
-                    f"{v.code} {v.status} ({claim_for(v.code, t.text).describe()} claimed)"
+                    f"{v.code} {v.status} ({_claimed(v.code, t.text)} claimed)"
                     for v in result.verdicts
                     if v.statement == i and v.code in CLAIMS
                 ]

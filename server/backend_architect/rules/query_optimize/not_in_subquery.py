@@ -154,8 +154,8 @@ def _select_never_null(inner: dict, column: str | None, catalog, ctes: dict, dep
     val = (targets[0].get("ResTarget") or {}).get("val") or {}
     func = val.get("FuncCall")
     if func is not None:
-        fname = [n.get("String", {}).get("sval", "") for n in func.get("funcname", [])]
-        fname = fname[-1].lower() if fname else ""
+        parts = [n.get("String", {}).get("sval", "") for n in func.get("funcname", [])]
+        fname = parts[-1].lower() if parts else ""
         if fname == "count":
             return True
         args = func.get("args") or []
