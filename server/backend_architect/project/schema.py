@@ -112,6 +112,8 @@ class TableAsOf:
     proven_not_null: frozenset[tuple[str, str]]
     # its indexes: lower-case name -> (unique, columns, partial or not btree, backs a constraint)
     indexes: dict[str, tuple[bool, tuple[str, ...], bool, bool]]
+    # CHECK (col IS NOT NULL) constraints added NOT VALID and not validated yet
+    not_valid_not_null: frozenset[tuple[str, str]] = frozenset()
 
 
 class ColumnsAsOf:
@@ -136,6 +138,13 @@ class ColumnsAsOf:
     def columns_of(self, table: str | None) -> list[str] | None:
         t = self._table(table)
         return list(t.columns) if t is not None and t.columns is not None else None
+
+    def not_valid_not_null(self, table: str | None, column: str) -> list[str]:
+        """The CHECK (column IS NOT NULL) constraints earlier migrations added NOT VALID and
+        did not validate (lower-case names): a VALIDATE in this migration proves them."""
+        t = self._table(table)
+        low = column.lower()
+        return sorted(n for n, c in t.not_valid_not_null if c == low) if t is not None else []
 
     def proven_not_null(self, table: str | None, column: str) -> list[str]:
         """The CHECK (column IS NOT NULL) constraints validated by earlier migrations that
@@ -221,6 +230,7 @@ def schema_history(
                     )
                     for ix in t.all_indexes()
                 },
+                frozenset((n, c.lower()) for n, (c, ok) in t.not_null_checks.items() if not ok),
             )
             for t in catalog.tables()
         }

@@ -115,6 +115,8 @@ class SetNotNull(Rule):
         pending: dict[str, bool] = {}  # constraint name -> validated
         earlier = _schema_as_of(ctx)
         if earlier is not None:  # the project's schema as of this migration carries them over
+            if hasattr(earlier, "not_valid_not_null"):  # a VALIDATE below proves these
+                pending.update(dict.fromkeys(earlier.not_valid_not_null(table, column), False))
             pending.update(dict.fromkeys(earlier.proven_not_null(table, column), True))
             statements = ctx.statements[: stmt.index]
         else:
