@@ -10,36 +10,27 @@ is asked again after ``RETRY_DOWN`` seconds. The event loop never waits for the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
-
 import asyncio
 import contextlib
 import logging
-import threading
 import time
+
+from .background import Republisher
 
 log = logging.getLogger(__name__)
 TTL = 300.0  # seconds a table's size is trusted (the database's statistics change)
 RETRY_DOWN = 30.0  # seconds before a database that could not be used is asked again
 
 
-class TableSizes:
+class TableSizes(Republisher):
     """The table sizes of one server; ``findings`` runs on the event loop, ``_read`` on a worker."""
 
     def __init__(self, ls=None, republish=None) -> None:
-        self.ls = ls
-        self._republish = republish  # fn(uri), called on the event loop (tests: on the worker)
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.lock = threading.Lock()
+        super().__init__(ls, republish)
         self.cache: dict[tuple, tuple[float, float | None]] = {}  # (db, table) -> (when, rows)
         self.waiting: dict[tuple, set[str]] = {}  # (db, table) being read -> documents
         self.down: dict[tuple, float] = {}  # database key -> when it could not be used
         self.reads = 0  # catalog reads run (one per batch of tables)
-        self._pool: ThreadPoolExecutor | None = None
-        self._logged: set[str] = set()
 
     # -- on the event loop --------------------------------------------------------------------
 
@@ -129,40 +120,6 @@ class TableSizes:
         if publish:
             for uri in uris:
                 self._call(self._publish_again, uri)
-
-    def _call(self, fn, *args) -> None:
-        if self.loop is not None and self.loop.is_running():
-            self.loop.call_soon_threadsafe(fn, *args)
-        else:
-            fn(*args)
-
-    def _publish_again(self, uri: str) -> None:
-        if self._republish is not None:
-            self._republish(uri)
-            return
-        ls = self.ls
-        open_doc = ls.documents.get(uri)
-        snap = ls.session.snapshot(uri)
-        if open_doc is None or snap is None or snap.document.version != open_doc.version:
-            return  # closed, or an analysis of the newer text is on its way (it reads the cache)
-        from .diagnostics import publish
-
-        publish(ls, ls.session, snap)
-
-    def _log_once(self, message: str) -> None:
-        if message in self._logged or self.ls is None:
-            return
-        self._logged.add(message)
-        from lsprotocol import types
-
-        self._call(
-            self.ls.window_log_message,
-            types.LogMessageParams(type=types.MessageType.Info, message=message),
-        )
-
-    def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Result:
