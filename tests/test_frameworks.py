@@ -22,6 +22,8 @@ def _template_files():
         fw = by_folder.get(folder.name)
         samples = fw.template_samples if fw is not None else frameworks.Framework.template_samples
         for f in sorted(folder.iterdir(), key=lambda p: p.name):
+            if not f.is_file():  # e.g. __pycache__ left by compileall
+                continue
             yield f"{folder.name}/{f.name}", f, samples
 
 
@@ -49,7 +51,7 @@ def test_template_parses_with_its_grammar(name, path, samples):
 
 def test_every_template_folder_belongs_to_a_framework():
     names = {f.name.replace("/", "_") for f in frameworks.FRAMEWORKS} | {"_shared"}
-    folders = {p.name for p in TEMPLATES.iterdir()}
+    folders = {p.name for p in TEMPLATES.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert folders <= names, folders - names
 
 
