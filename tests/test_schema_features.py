@@ -178,3 +178,21 @@ def test_index_strategy_source_action_runs_the_command(workspace):
     quick_only = types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.QuickFix])
     assert index_strategy_actions(session, snap, types.CodeActionParams(
         text_document=params.text_document, range=params.range, context=quick_only)) == []
+
+
+def test_index_strategy_is_not_offered_to_the_cursors_automatic_requests(workspace):
+    root, session = workspace
+    snap = analyse(session, root / "IX001_queries.sql")
+    where = types.Range(types.Position(0, 0), types.Position(0, 0))
+    doc = types.TextDocumentIdentifier(uri=snap.document.uri)
+    automatic = types.CodeActionContext(
+        diagnostics=[], trigger_kind=types.CodeActionTriggerKind.Automatic
+    )
+    assert index_strategy_actions(session, snap, types.CodeActionParams(doc, where, automatic)) == []
+    invoked = types.CodeActionContext(
+        diagnostics=[], trigger_kind=types.CodeActionTriggerKind.Invoked
+    )
+    (action,) = index_strategy_actions(session, snap, types.CodeActionParams(doc, where, invoked))
+    assert "3 index(es)" in action.title
+    (again,) = index_strategy_actions(session, snap, types.CodeActionParams(doc, where, invoked))
+    assert again.title == action.title  # the same version answers from what it found once

@@ -58,7 +58,6 @@ class ArchitectServer(LanguageServer):
         # the messages read ahead of the handlers (set by serve(); None when driven another way)
         self.incoming: Incoming | None = None
         self.full_timers: dict = {}  # uri -> pending full analysis after an approximate one
-        self.source_action_cache: dict = {}  # uri -> (key, snapshot, its source actions)
 
     def report_server_error(self, error: Exception, source) -> None:
         """Log errors the client did not ask about (a malformed message, a failing
@@ -247,7 +246,6 @@ def did_change_watched_files(
 def did_close(ls: ArchitectServer, params: types.DidCloseTextDocumentParams) -> None:
     """Forget the document and clear its diagnostics."""
     ls.session.forget(params.text_document.uri)
-    ls.source_action_cache.pop(params.text_document.uri, None)
     timer = ls.full_timers.pop(params.text_document.uri, None)
     if timer is not None:
         timer.cancel()

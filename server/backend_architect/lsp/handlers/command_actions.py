@@ -72,9 +72,18 @@ def command_actions(session, snap, params: types.CodeActionParams) -> list[types
     return out
 
 
+# uri -> (snapshot, catalog, indexes it misses): every query of a file is read once per version
+_MISSING: dict[str, tuple] = {}
+
+
 def index_strategy_actions(session, snap, params) -> list[types.CodeAction]:
-    """ "Add the indexes this file needs" as a source action, when some are missing."""
-    only = params.context.only
+    """ "Add the indexes this file needs" as a source action, when some are missing. Not
+    offered to the requests an editor sends by itself as the cursor moves (it shows source
+    actions only in its Source Action menu, which asks with ``only`` or when invoked)."""
+    context = params.context
+    only = context.only
+    if context.trigger_kind == types.CodeActionTriggerKind.Automatic and not only:
+        return []
     if only and not any(
         o == INDEX_STRATEGY_KIND or INDEX_STRATEGY_KIND.startswith(o + ".") or o == "source"
         for o in only
@@ -82,7 +91,17 @@ def index_strategy_actions(session, snap, params) -> list[types.CodeAction]:
         return []
     if session.catalog is None or not snap.result.statements:
         return []
-    needed = missing_indexes(snap.result.statements, session.catalog)
+    uri = snap.document.uri
+    cached = _MISSING.get(uri)
+    if cached is None or cached[0] is not snap or cached[1] is not session.catalog:
+        if len(_MISSING) > 64:  # bounded: the documents recently asked about
+            _MISSING.clear()
+        cached = _MISSING[uri] = (
+            snap,
+            session.catalog,
+            missing_indexes(snap.result.statements, session.catalog),
+        )
+    needed = cached[2]
     if not needed:
         return []
     return [
