@@ -1,4 +1,4 @@
-"""The TypeScript generators working together on a real stack (Express 4 and 5, Fastify).
+"""The TypeScript generators working together on a real stack (Express 4 and 5, Fastify, NestJS).
 
 A fresh project per framework: the migration applied to a real PostgreSQL
 (``scratch_postgres``), REPOSITORY and ENDPOINT on every table, then MIDDLEWARE and
@@ -31,8 +31,17 @@ PACKAGES = {
     "express4": {"express": "^4.19.0", "@types/express": "^4.17.0"},
     "express5": {"express": "^5.0.0", "@types/express": "^5.0.0"},
     "fastify": {"fastify": "^4.26.0"},
+    "nestjs": {
+        "@nestjs/common": "^10.4.0",
+        "@nestjs/core": "^10.4.0",
+        "@nestjs/platform-express": "^10.4.0",
+        "class-transformer": "^0.5.1",
+        "class-validator": "^0.14.0",
+        "reflect-metadata": "^0.2.0",
+        "rxjs": "^7.8.0",
+    },
 }
-FRAMEWORK = {"express4": "express", "express5": "express", "fastify": "fastify"}
+FRAMEWORK = {"express4": "express", "express5": "express", "fastify": "fastify", "nestjs": "nestjs"}
 TSCONFIG = {
     "compilerOptions": {
         "target": "es2022",
@@ -123,6 +132,60 @@ def fastify_app() -> str:
     )
 
 
+def nest_app() -> str:
+    """The user's app: a module with each controller and its repository under the store
+    token, the auth guard for every route, the admin role for the users controller."""
+    imports = [
+        'import "reflect-metadata";',
+        'import { Module } from "@nestjs/common";',
+        'import { APP_GUARD, NestFactory } from "@nestjs/core";',
+        'import { Pool } from "pg";',
+        'import { AuthGuard, Roles } from "./auth";',
+    ]
+    controllers, providers = [], []
+    for t in TABLES:
+        folder = t.replace("_", "-")
+        store = f"{t[:-1].upper()}_STORE"  # the singular: users -> USER_STORE
+        imports.append(
+            f'import {{ {pascal(t)}Controller, {store} }} from "./{folder}/{folder}.controller";'
+        )
+        imports.append(
+            f'import {{ {pascal(t)}Repository }} from "./repositories/{camel(t)}Repository";'
+        )
+        controllers.append(f"{pascal(t)}Controller")
+        providers.append(f"    {{ provide: {store}, useValue: new {pascal(t)}Repository(pool) }},")
+    return "\n".join(
+        [
+            *imports,
+            "",
+            "const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10, idleTimeoutMillis: 30000, connectionTimeoutMillis: 5000 });",
+            "",
+            "// managing people takes the admin role",
+            'Roles("admin")(UsersController);',
+            "",
+            "@Module({",
+            f"  controllers: [{', '.join(controllers)}],",
+            "  providers: [",
+            "    { provide: APP_GUARD, useClass: AuthGuard },",
+            *providers,
+            "  ],",
+            "})",
+            "class AppModule {}",
+            "",
+            "async function main() {",
+            '  const app = await NestFactory.create(AppModule, { logger: ["error", "warn"] });',
+            '  await app.listen(Number(process.env.PORT), "127.0.0.1");',
+            "}",
+            "",
+            "main().catch((err) => {",
+            "  console.error(err);",
+            "  process.exit(1);",
+            "});",
+            "",
+        ]
+    )
+
+
 def make_project(root: Path, profile: str) -> Path:
     (root / "src").mkdir(parents=True)
     (root / "migrations").mkdir()
@@ -130,20 +193,28 @@ def make_project(root: Path, profile: str) -> Path:
     (root / "package.json").write_text(
         json.dumps({"name": "shop", "private": True, "dependencies": deps}, indent=2)
     )
-    (root / "tsconfig.json").write_text(json.dumps(TSCONFIG, indent=2))
+    tsconfig = TSCONFIG
+    if profile == "nestjs":
+        options = {
+            **TSCONFIG["compilerOptions"],
+            "experimentalDecorators": True,
+            "emitDecoratorMetadata": True,
+        }
+        tsconfig = {**TSCONFIG, "compilerOptions": options}
+    (root / "tsconfig.json").write_text(json.dumps(tsconfig, indent=2))
     schema = root / "migrations" / "0001_init.sql"
     schema.write_text(SCHEMA["postgres"].lstrip())
     for t in TABLES:
         generate(root, "repository", schema, "--table", t)
         generate(root, "endpoint", schema, "--table", t, "--framework", FRAMEWORK[profile])
     app = root / "src" / "app.ts"
-    app.write_text(fastify_app() if profile == "fastify" else express_app())
+    app.write_text({"fastify": fastify_app, "nestjs": nest_app}.get(profile, express_app)())
     generate(root, "middleware", app)
     generate(root, "auth_system", app)
     return app
 
 
-@pytest.mark.parametrize("profile", ["express4", "express5", "fastify"])
+@pytest.mark.parametrize("profile", ["express4", "express5", "fastify", "nestjs"])
 def test_generated_ts_stack_runs(profile, tmp_path, request):
     mods = node_modules(profile)
     scratch = request.getfixturevalue("scratch_postgres")

@@ -26,11 +26,12 @@ from ..lang import is_string, named_args, string_value, text
 from ..core.findings import Edit
 from ..lang import indent_at, line_start
 from ..lang import javascript as jslang
-from .kit.node_app import install_middleware
+from .kit.node_app import install_middleware, require_typescript
+from .kit import ts_store
 from .kit.endpoint_code import max_len
 from ..lang import naming
-from .base import Unsupported
-from .base import Framework
+from ..resources import from_table, ts_entity, ts_type
+from .base import Framework, Generated, Unsupported
 from .kit.node_router import KOA, _js_object_props
 
 _IMPORT = re.compile(rb"@nestjs/(common|core)")
@@ -310,9 +311,22 @@ class NestJS(Framework):
         return 201 if h.route.method == "POST" else 200
 
     def middleware(self, doc, app, after, indent, path):
+        require_typescript(self, doc)
         return install_middleware(self, doc, app, after, indent, path)
 
+    def auth_system(self, doc):
+        return Generated(
+            "auth.ts",
+            self.template("auth.ts"),
+            library="jsonwebtoken (npm install jsonwebtoken @types/jsonwebtoken)",
+            usage='{ provide: APP_GUARD, useClass: AuthGuard } with @Roles("admin") / @Public(), or @UseGuards(requireAuth("admin"))',
+        )
+
     def endpoint_file(self, table, ops, base, language, package):
+        if language not in ("typescript", "tsx"):
+            raise Unsupported(
+                "ENDPOINT: the NestJS controller is written in TypeScript (decorators, DTO classes)."
+            )
         imports, body = endpoint_code(table, ops, base)
         return f"// HTTP endpoints for {table.name}.\n{imports}\n\n{body}"
 
@@ -327,41 +341,53 @@ class NestJS(Framework):
         return os.path.join("src", name), f"{name}.controller.ts"
 
 
-def _nest_field(c, partial: bool) -> list[str]:
-    """class-validator decorators and the declaration of one DTO property."""
-    kind = naming.py_type(c.type)
-    ts = {
-        "int": "number",
-        "float": "number",
-        "bool": "boolean",
-        "str": "string",
-        "datetime": "string",
-        "date": "string",
-    }.get(kind, "unknown")
-    deco = {
-        "int": ["IsInt()"],
-        "float": ["IsNumber()"],
-        "bool": ["IsBoolean()"],
-        "str": ["IsString()"],
-        "datetime": ["IsDateString()"],
-        "date": ["IsDateString()"],
-    }.get(kind, [])
-    ml = max_len(c.type)
-    if ml and kind == "str":
-        deco.append(f"MaxLength({ml})")
-    optional = partial or not c.required
+# class-validator decorators of a field a client sends, by its type
+_NEST_CHECKS = {
+    "int": ("IsInt", "number"),
+    "float": ("IsNumber", "number"),
+    "bool": ("IsBoolean", "boolean"),
+    "datetime": ("IsDateString", "string"),
+    "date": ("IsDateString", "string"),
+}
+
+
+def _nest_field(f, cls: str, partial: bool) -> list[str]:
+    """The class-validator decorators and declaration of one DTO property: an optional
+    NOT NULL field may be left out but not sent as null; a JSON field takes any JSON value."""
+    optional = partial or not f.required
     out = []
     if optional:
-        out.append("  @IsOptional()")
-    elif not deco:
-        out.append("  @IsDefined()")
-    out += [f"  @{d}" for d in deco]
-    null = " | null" if c.nullable else ""
-    out.append(f"  {c.name}{'?' if optional else '!'}: {ts}{null};")
-    return out
+        out.append(
+            "@IsOptional()"
+            if f.nullable
+            else f"@ValidateIf((o: {cls}) => o.{f.name} !== undefined)"
+        )
+    if f.json:
+        out.append("@IsDefined()" if not (optional and f.nullable) else "@Allow()")
+        ts = "unknown"
+    elif f.array:
+        kind = naming.py_type(f.sql_type[:-2])
+        check, elem = _NEST_CHECKS.get(kind, ("IsString", "string"))
+        out += [
+            "@IsArray()",
+            f"@{check}({{}}, {{ each: true }})"
+            if check in ("IsNumber", "IsDateString")
+            else f"@{check}({{ each: true }})",
+        ]
+        ts = f"{elem}[]"
+    else:
+        check, ts = _NEST_CHECKS.get(f.py_type, ("IsString", "string"))
+        out.append(f"@{check}()")
+        ml = max_len(f.sql_type)
+        if ml and check == "IsString":
+            out.append(f"@MaxLength({ml})")
+    null = " | null" if f.nullable else ""
+    return [f"  {d}" for d in out] + [f"  {f.name}{'?' if optional else '!'}: {ts}{null};"]
 
 
 NEST_VALIDATORS = (
+    "Allow",
+    "IsArray",
     "IsBoolean",
     "IsDateString",
     "IsDefined",
@@ -373,129 +399,97 @@ NEST_VALIDATORS = (
     "Max",
     "MaxLength",
     "Min",
+    "MinLength",
+    "ValidateIf",
+)
+NEST_COMMON = (
+    "Body",
+    "Catch",
+    "Controller",
+    "Delete",
+    "Get",
+    "HttpCode",
+    "HttpException",
+    "Inject",
+    "NotFoundException",
+    "Param",
+    "Patch",
+    "Post",
+    "Put",
+    "Query",
+    "Req",
+    "Res",
+    "UseFilters",
+    "UsePipes",
+    "ValidationPipe",
 )
 
 
-def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
-    """(imports, body) of a NestJS controller with its DTOs; ``router_var`` set: only the
-    handler methods, to go inside an existing controller class whose route prefix is ``base``."""
-    ent = naming.pascal(naming.singular(t.name))
+def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
+    """(imports, body) of a NestJS controller on the resource model: DTOs validated by
+    class-validator, the repository's store interface injected under a token, and an
+    exception filter answering in the error format (constraint violations 409/422)."""
+    r = from_table(t)
+    ent = ts_entity(r)
     res = naming.pascal(t.name)
     one = naming.camel(naming.singular(t.name))
-    idc = t.id_column
-    numeric_id = naming.py_type(idc.type) == "int"
-    idt = "number" if numeric_id else "string"
-    writable = t.writable
     up = naming.snake(naming.singular(t.name)).upper()
-    common = [
-        "Body",
-        "Controller",
-        "Delete",
-        "Get",
-        "HttpCode",
-        "HttpException",
-        "Inject",
-        "NotFoundException",
-        "Param",
-        "Patch",
-        "Post",
-        "Put",
-        "Query",
-        "UsePipes",
-        "ValidationPipe",
-    ] + (["ParseIntPipe"] if numeric_id else [])
-    imports = "\n".join(
-        [
-            f'import {{ {", ".join(sorted(common))} }} from "@nestjs/common";',
-            'import { Type } from "class-transformer";',
-            f'import {{ {", ".join(NEST_VALIDATORS)}, type ValidationError }} from "class-validator";',
-        ]
-    )
+    idc = r.id
+    numeric_id = ts_type(idc) == "number"
+    pw = r.password_hash
     L: list[str] = []
     a = L.append
-    M: list[str] = []  # controller methods
-    m = M.append
-    if "list" in ops:
-        m("  @Get()")
-        m(f"  async list(@Query() query: List{res}Query) {{")
-        m("    const { page, limit, sort, order } = query;")
-        m("    const { rows, total } = await this.store.findAll({ page, limit, sort, order });")
-        m(
-            f"    const at = (p: number) => `{base}?page=${{p}}&limit=${{limit}}&sort=${{sort}}&order=${{order}}`;"
-        )
-        m("    return {")
-        m("      data: rows,")
-        m("      meta: { page, limit, total },")
-        m(
-            "      links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },"
-        )
-        m("    };")
-        m("  }")
-    id_param = f'@Param("id", {one}IdPipe) id: {idt}' if numeric_id else f'@Param("id") id: {idt}'
-    not_found = f'throw new NotFoundException({one}Error("NOT_FOUND", `{naming.singular(t.name)} ${{id}} not found`));'
-    if "get" in ops:
-        if M:
-            m("")
-        m('  @Get(":id")')
-        m(f"  async get({id_param}) {{")
-        m("    const row = await this.store.findById(id);")
-        m(f"    if (row === null) {not_found}")
-        m("    return { data: row };")
-        m("  }")
-    if "create" in ops:
-        if M:
-            m("")
-        m("  @Post()")
-        m("  @HttpCode(201)")
-        m(f"  async create(@Body() body: Create{ent}Dto) {{")
-        m("    return { data: await this.store.create({ ...body }) };")
-        m("  }")
-    for op, deco, dto in (
-        ("replace", "Put", f"Create{ent}Dto"),
-        ("update", "Patch", f"Update{ent}Dto"),
-    ):
-        if op not in ops:
-            continue
-        if M:
-            m("")
-        m(f'  @{deco}(":id")')
-        m(f"  async {op}({id_param}, @Body() body: {dto}) {{")
-        m("    const row = await this.store.update(id, { ...body });")
-        m(f"    if (row === null) {not_found}")
-        m("    return { data: row };")
-        m("  }")
-    if "delete" in ops:
-        if M:
-            m("")
-        m('  @Delete(":id")')
-        m("  @HttpCode(204)")
-        m(f"  async remove({id_param}): Promise<void> {{")
-        m(f"    if (!(await this.store.delete(id))) {not_found}")
-        m("  }")
-    if router_var is not None:
-        return imports, "\n".join(M) + "\n"
-    a(f"export interface {ent}Store {{")
-    a(f"  findById(id: {idt}): Promise<Record<string, unknown> | null>;")
+    L += ts_store.declarations(r)  # the repository's types and signatures
     a(
-        '  findAll(opts: { page: number; limit: number; sort: string; order: "asc" | "desc" }): Promise<{ rows: unknown[]; total: number }>;'
-    )
-    a("  create(input: Record<string, unknown>): Promise<Record<string, unknown>>;")
-    a(
-        f"  update(id: {idt}, changes: Record<string, unknown>): Promise<Record<string, unknown> | null>;"
-    )
-    a(f"  delete(id: {idt}): Promise<boolean>;")
-    a("}")
-    a("")
-    a(
-        f"/** Provide the {t.name} repository under this token: {{ provide: {up}_STORE, useClass: ... }}. */"
+        f"/** Provide the {t.name} repository under this token: {{ provide: {up}_STORE, useValue: new {res}Repository(pool) }}. */"
     )
     a(f'export const {up}_STORE = Symbol("{ent}Store");')
-    a(f"export const {up}_SORTABLE = [{', '.join(chr(34) + c.name + chr(34) for c in t.columns)}];")
+    a(
+        f"export const {up}_SORTABLE = [{', '.join(chr(34) + f.name + chr(34) for f in r.output_fields)}];"
+    )
     a("")
+    L += ts_store.output_picker(r, one)
     a(
         f"function {one}Error(code: string, message: string, details: {{ field: string; message: string }}[] = []) {{"
     )
     a("  return { error: { code, message, details } };")
+    a("}")
+    a("")
+    a(f"function parse{ent}Id(raw: string): {ts_type(idc)} | null {{")
+    if numeric_id:
+        a("  const id = Number(raw);")
+        a("  return Number.isInteger(id) && id > 0 ? id : null;")
+    else:
+        a("  return raw;")
+    a("}")
+    a("")
+    if pw is not None:
+        a("// scrypt with a random salt: scrypt$n$r$p$salt$hash (hex).")
+        a(f"function {one}HashPassword(password: string): Promise<string> {{")
+        a("  const salt = randomBytes(16);")
+        a("  return new Promise((resolve, reject) =>")
+        a("    scrypt(password, salt, 64, { N: 16384, r: 8, p: 1 }, (err, key) =>")
+        a(
+            '      err ? reject(err) : resolve(`scrypt$16384$8$1$${salt.toString("hex")}$${key.toString("hex")}`),'
+        )
+        a("    ),")
+        a("  );")
+        a("}")
+        a("")
+    a("// The fields the client sent (a DTO instance may hold its undeclared ones as undefined).")
+    a(
+        f"{'async ' if pw is not None else ''}function {one}Values(body: object): {'Promise<Record<string, unknown>>' if pw is not None else 'Record<string, unknown>'} {{"
+    )
+    a("  const values: Record<string, unknown> = {};")
+    a("  for (const [name, value] of Object.entries(body)) {")
+    a("    if (value !== undefined) values[name] = value;")
+    a("  }")
+    if pw is not None:
+        a('  if (typeof values.password === "string") {')
+        a(f"    values.{pw.name} = await {one}HashPassword(values.password);")
+        a("  }")
+        a("  delete values.password;")
+    a("  return values;")
     a("}")
     a("")
     a(f"const {one}Validation = new ValidationPipe({{")
@@ -505,20 +499,80 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     a("  exceptionFactory: (errors: ValidationError[]) =>")
     a("    new HttpException(")
     a(
-        f'      {one}Error("VALIDATION_ERROR", "the request is not valid", errors.map((e) => ({{ field: e.property, message: Object.values(e.constraints ?? {{}}).join("; ") }}))),'
+        f'      {one}Error("VALIDATION_ERROR", "the request is not valid", errors.map((e) => ({{ field: e.property, message: Object.values(e.constraints ?? {{ invalid: "is not valid" }}).join("; ") }}))),'
     )
     a(
         f"      errors.some((e) => e.target instanceof List{res}Query) ? 400 : 422, // a bad query string is 400, a bad body 422"
     )
     a("    ),")
     a("});")
-    if numeric_id:
-        a("")
-        a(f"const {one}IdPipe = new ParseIntPipe({{")
-        a(
-            f'  exceptionFactory: () => new HttpException({one}Error("VALIDATION_ERROR", "id must be an integer", [{{ field: "id", message: "not an integer" }}]), 400),'
-        )
-        a("});")
+    a("")
+    a(
+        'const ERROR_CODES: Record<number, string> = { 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 422: "VALIDATION_ERROR", 429: "RATE_LIMITED" };'
+    )
+    a("")
+    a("/**")
+    a(
+        " * Answers every error of the controller in the error format. A database constraint violation"
+    )
+    a(" * (PostgreSQL SQLSTATE on the error node-postgres throws): a duplicate is 409; a missing")
+    a(" * referenced row, a missing value or a failed CHECK is 422; removing a row others still")
+    a(" * refer to is 409.")
+    a(" */")
+    a("@Catch()")
+    a(f"export class {res}ErrorFilter implements ExceptionFilter {{")
+    a("  catch(exception: unknown, host: ArgumentsHost) {")
+    a("    const http = host.switchToHttp();")
+    a("    const req = http.getRequest<Request>();")
+    a("    const res = http.getResponse<Response>();")
+    a("    if (exception instanceof HttpException) {")
+    a("      const status = exception.getStatus();")
+    a("      const body = exception.getResponse();")
+    a('      if (typeof body === "object" && body !== null && "error" in body) {')
+    a("        res.status(status).json(body);")
+    a("        return;")
+    a("      }")
+    a(
+        f'      res.status(status).json({one}Error(ERROR_CODES[status] ?? (status >= 500 ? "INTERNAL" : "BAD_REQUEST"), exception.message));'
+    )
+    a("      return;")
+    a("    }")
+    a(
+        '    const e = (typeof exception === "object" && exception !== null ? exception : {}) as { code?: unknown; detail?: unknown; column?: unknown; message?: unknown };'
+    )
+    a('    const state = typeof e.code === "string" ? e.code : "";')
+    a('    const key = /Key \\(([^)]*)\\)/.exec(typeof e.detail === "string" ? e.detail : "");')
+    a('    const field = typeof e.column === "string" ? e.column : key ? key[1] : "";')
+    a('    if (state === "23505") {')
+    a(
+        f'      res.status(409).json({one}Error("CONFLICT", "a row with the same unique value already exists", [{{ field, message: "already exists" }}]));'
+    )
+    a("      return;")
+    a("    }")
+    a('    if (state === "23503") {')
+    a('      if (req.method === "DELETE" || String(e.message).startsWith("update or delete on")) {')
+    a(
+        f'        res.status(409).json({one}Error("CONFLICT", "other rows still refer to this one"));'
+    )
+    a("      } else {")
+    a(
+        f'        res.status(422).json({one}Error("VALIDATION_ERROR", "a referenced row does not exist", [{{ field, message: "refers to a row that does not exist" }}]));'
+    )
+    a("      }")
+    a("      return;")
+    a("    }")
+    a('    if (state === "23502" || state === "23514") {')
+    a(
+        f'      res.status(422).json({one}Error("VALIDATION_ERROR", "a value breaks a rule of the table", [{{ field, message: "is missing or not allowed" }}]));'
+    )
+    a("      return;")
+    a("    }")
+    a(
+        '    process.stdout.write(JSON.stringify({ level: "error", message: "unhandled error", request_id: res.locals.requestId, error: String(exception) }) + "\\n");'
+    )
+    a(f'    res.status(500).json({one}Error("INTERNAL", "an unexpected error occurred"));')
+    a("  }")
+    a("}")
     a("")
     a(f"export class List{res}Query {{")
     a("  @IsOptional()")
@@ -549,29 +603,105 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a("")
         a(f"/** Body of {what}. */")
         a(f"export class {cls} {{")
-        for i, c in enumerate(writable):
+        for i, f in enumerate(r.input_fields):
             if i:
                 a("")
-            L.extend(_nest_field(c, partial))
+            L.extend(_nest_field(f, cls, partial))
+        if pw is not None:  # write-only; stored hashed
+            if r.input_fields:
+                a("")
+            if partial or not pw.required:
+                a(f"  @ValidateIf((o: {cls}) => o.password !== undefined)")
+            a("  @IsString()")
+            a("  @MinLength(8)")
+            a("  @MaxLength(256)")
+            a(f"  password{'?' if partial or not pw.required else '!'}: string;")
         a("}")
+    M: list[str] = []  # controller methods
+    m = M.append
+    not_found = f'throw new NotFoundException({one}Error("NOT_FOUND", `{naming.singular(t.name)} ${{raw}} not found`));'
+    vals = f"(await {one}Values(body))" if pw is not None else f"{one}Values(body)"
+    if "list" in ops:
+        m("  @Get()")
+        m(f"  async list(@Query() query: List{res}Query, @Req() req: Request) {{")
+        m("    const { page, limit, sort, order } = query;")
+        m("    const { rows, total } = await this.store.findAll({ page, limit, sort, order });")
+        m(
+            "    const at = (p: number) => `${req.path}?page=${p}&limit=${limit}&sort=${sort}&order=${order}`;"
+        )
+        m("    return {")
+        m(f"      data: rows.map({one}Public),")
+        m("      meta: { page, limit, total },")
+        m(
+            "      links: { self: at(page), next: page * limit < total ? at(page + 1) : null, prev: page > 1 ? at(page - 1) : null },"
+        )
+        m("    };")
+        m("  }")
+    if "get" in ops:
+        m("")
+        m('  @Get(":id")')
+        m('  async get(@Param("id") raw: string) {')
+        m(f"    const id = parse{ent}Id(raw);")
+        m("    const row = id === null ? null : await this.store.findById(id);")
+        m(f"    if (row === null) {not_found}")
+        m(f"    return {{ data: {one}Public(row) }};")
+        m("  }")
+    if "create" in ops:
+        m("")
+        m("  @Post()")
+        m("  @HttpCode(201)")
+        m(
+            f"  async create(@Body() body: Create{ent}Dto, @Req() req: Request, @Res({{ passthrough: true }}) res: Response) {{"
+        )
+        m(f"    const row = await this.store.create({vals} as New{ent});")
+        m(f'    res.location(`${{req.path.replace(/\\/$/, "")}}/${{row.{idc.name}}}`);')
+        m(f"    return {{ data: {one}Public(row) }};")
+        m("  }")
+    for op, deco, dto in (
+        ("replace", "Put", f"Create{ent}Dto"),
+        ("update", "Patch", f"Update{ent}Dto"),
+    ):
+        if op not in ops:
+            continue
+        m("")
+        m(f'  @{deco}(":id")')
+        m(f'  async {op}(@Param("id") raw: string, @Body() body: {dto}) {{')
+        m(f"    const id = parse{ent}Id(raw);")
+        m(
+            f"    const row = id === null ? null : await this.store.update(id, {vals} as {ent}Changes);"
+        )
+        m(f"    if (row === null) {not_found}")
+        m(f"    return {{ data: {one}Public(row) }};")
+        m("  }")
+    if "delete" in ops:
+        m("")
+        m('  @Delete(":id")')
+        m("  @HttpCode(204)")
+        m('  async remove(@Param("id") raw: string): Promise<void> {')
+        m(f"    const id = parse{ent}Id(raw);")
+        m(f"    if (id === null || !(await this.store.delete(id))) {not_found}")
+        m("  }")
     a("")
     a(f'@Controller("{base.lstrip("/")}")')
     a(f"@UsePipes({one}Validation)")
+    a(f"@UseFilters(new {res}ErrorFilter())")
     a(f"export class {res}Controller {{")
     a(f"  constructor(@Inject({up}_STORE) private readonly store: {ent}Store) {{}}")
     if M:
         a("")
-    L.extend(M)
+        L.extend(M[1:] if M[0] == "" else M)
     a("}")
-    used = set(re.findall(r"@(\w+)\(", "\n".join(L)))
-    imports = "\n".join(
-        [
-            f'import {{ {", ".join(sorted(common))} }} from "@nestjs/common";',
-            'import { Type } from "class-transformer";',
-            f'import {{ {", ".join(v for v in NEST_VALIDATORS if v in used)}, type ValidationError }} from "class-validator";',
-        ]
-    )
-    return imports, "\n".join(L) + "\n"
+    body = "\n".join(L) + "\n"
+    used = set(re.findall(r"@(\w+)\(", body))
+    common = [n for n in NEST_COMMON if n in used or re.search(rf"\b{n}\b", body)]
+    imports = [
+        *(['import { randomBytes, scrypt } from "node:crypto";'] if pw is not None else []),
+        f'import {{ {", ".join(common)}, type ArgumentsHost, type ExceptionFilter }} from "@nestjs/common";',
+        'import { Type } from "class-transformer";',
+        f'import {{ {", ".join(v for v in NEST_VALIDATORS if v in used)}, type ValidationError }} from "class-validator";',
+        'import type { Request, Response } from "express";',
+    ]
+    return "\n".join(imports), body
 
 
 FRAMEWORK = NestJS()
