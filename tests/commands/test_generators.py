@@ -234,10 +234,11 @@ def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file(tmp_p
             'fiber.Map{"error": fiber.Map{"code": code, "message": message, "details": details}}',
         ]),
         ("nestjs", 'import { Module } from "@nestjs/common";\n\n@Module({})\nexport class AppModule {}\n', "ts", "typescript", "src/users/users.controller.ts", [
-            '@Controller("users")', "@Get()\n  async list(@Query() query: ListUsersQuery)", '@Get(":id")', "@Post()\n  @HttpCode(201)", '@Put(":id")', '@Patch(":id")',
-            '@Delete(":id")\n  @HttpCode(204)', "@IsString()\n  @MaxLength(80)\n  name?: string | null;", "@IsString()\n  email!: string;",
+            '@Controller("users")', "@Get()\n  async list(@Query() query: ListUsersQuery, @Req() req: Request)", '@Get(":id")', "@Post()\n  @HttpCode(201)", '@Put(":id")', '@Patch(":id")',
+            '@Delete(":id")\n  @HttpCode(204)', "@IsOptional()\n  @IsString()\n  @MaxLength(80)\n  name?: string | null;", "@IsString()\n  email!: string;",
             "@Max(100)\n  limit: number = 20;", '@IsIn(["asc", "desc"])', "meta: { page, limit, total }", "links: { self: at(page)",
             "return { error: { code, message, details } };", 'throw new NotFoundException(userError("NOT_FOUND"', "forbidNonWhitelisted: true",
+            "findById(id: number): Promise<User | null>;", "@UseFilters(new UsersErrorFilter())", "res.location(",
         ]),
     ],
 )

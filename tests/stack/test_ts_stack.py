@@ -41,7 +41,23 @@ PACKAGES = {
         "rxjs": "^7.8.0",
     },
 }
-FRAMEWORK = {"express4": "express", "express5": "express", "fastify": "fastify", "nestjs": "nestjs"}
+# the same app validating with zod: a NestJS project that has zod and not class-validator
+PACKAGES["nestjs_zod"] = {
+    **{
+        k: v
+        for k, v in PACKAGES["nestjs"].items()
+        if k not in ("class-validator", "class-transformer")
+    },
+    "zod": "^3.22.0",
+}
+FRAMEWORK = {
+    "express4": "express",
+    "express5": "express",
+    "fastify": "fastify",
+    "nestjs": "nestjs",
+    "nestjs_zod": "nestjs",
+}
+MODULES = {"nestjs_zod": "nestjs"}  # the toolchain prefix a profile compiles with
 TSCONFIG = {
     "compilerOptions": {
         "target": "es2022",
@@ -194,7 +210,7 @@ def make_project(root: Path, profile: str) -> Path:
         json.dumps({"name": "shop", "private": True, "dependencies": deps}, indent=2)
     )
     tsconfig = TSCONFIG
-    if profile == "nestjs":
+    if FRAMEWORK[profile] == "nestjs":
         options = {
             **TSCONFIG["compilerOptions"],
             "experimentalDecorators": True,
@@ -208,15 +224,17 @@ def make_project(root: Path, profile: str) -> Path:
         generate(root, "repository", schema, "--table", t)
         generate(root, "endpoint", schema, "--table", t, "--framework", FRAMEWORK[profile])
     app = root / "src" / "app.ts"
-    app.write_text({"fastify": fastify_app, "nestjs": nest_app}.get(profile, express_app)())
+    app.write_text(
+        {"fastify": fastify_app, "nestjs": nest_app}.get(FRAMEWORK[profile], express_app)()
+    )
     generate(root, "middleware", app)
     generate(root, "auth_system", app)
     return app
 
 
-@pytest.mark.parametrize("profile", ["express4", "express5", "fastify", "nestjs"])
+@pytest.mark.parametrize("profile", ["express4", "express5", "fastify", "nestjs", "nestjs_zod"])
 def test_generated_ts_stack_runs(profile, tmp_path, request):
-    mods = node_modules(profile)
+    mods = node_modules(MODULES.get(profile, profile))
     scratch = request.getfixturevalue("scratch_postgres")
     root = tmp_path / "shop"
     make_project(root, profile)

@@ -425,6 +425,89 @@ NEST_COMMON = (
 )
 
 
+def uses_zod(deps) -> bool:
+    """The controller validates with zod when the project has zod and not class-validator
+    (class-validator DTOs are NestJS's own way, and the default)."""
+    return deps is not None and deps.has("zod") and not deps.has("class-validator")
+
+
+def _zod_type(f) -> str:
+    """The zod schema of a field a client sends: NOT NULL with a default may be left out
+    but not sent as null; a JSON field takes any JSON value."""
+    if f.json:
+        if f.nullable:
+            return "z.unknown()"
+        if f.required:
+            return 'z.unknown().refine((v) => v !== undefined && v !== null, "is required")'
+        return 'z.unknown().refine((v) => v !== null, "must not be null").optional()'
+    kinds = {
+        "int": "z.number().int()",
+        "float": "z.number()",
+        "bool": "z.boolean()",
+        "datetime": "z.string().datetime({ offset: true })",
+    }
+    if f.array:
+        out = f"z.array({kinds.get(naming.py_type(f.sql_type[:-2]), 'z.string()')})"
+    else:
+        out = kinds.get(f.py_type, "z.string()")
+        ml = max_len(f.sql_type)
+        if ml and out == "z.string()":
+            out += f".max({ml})"
+    if f.nullable:
+        out += ".nullable()"
+    if not f.required:
+        out += ".optional()"
+    return out
+
+
+def _zod_schemas(r, res: str, up: str) -> list[str]:
+    pw = r.password_hash
+    L = [f"export const {up}_BODY = z"]
+    L.append("  .object({")
+    L += [f"    {f.name}: {_zod_type(f)}," for f in r.input_fields]
+    if pw is not None:  # write-only; stored hashed
+        L.append(f"    password: z.string().min(8).max(256){'' if pw.required else '.optional()'},")
+    L += ["  })", "  .strict();"]
+    L.append(f"export const {up}_PATCH = {up}_BODY.partial();")
+    sortable = ", ".join(f'"{f.name}"' for f in r.output_fields)
+    L += [
+        f"export const {up}_LIST_QUERY = z",
+        "  .object({",
+        "    page: z.coerce.number().int().min(1).default(1),",
+        "    limit: z.coerce.number().int().min(1).max(100).default(20),",
+        f'    sort: z.enum([{sortable}]).default("{r.id.name}"),',
+        '    order: z.enum(["asc", "desc"]).default("asc"),',
+        "  })",
+        "  .strict();",
+        "",
+    ]
+    return L
+
+
+def _zod_pipe(res: str, one: str) -> list[str]:
+    return [
+        "/** Parses a body or query string with a zod schema; a bad one answers `status` in the error format. */",
+        f"class {res}Pipe implements PipeTransform {{",
+        "  constructor(",
+        "    private readonly schema: z.ZodTypeAny,",
+        "    private readonly status: number,",
+        "  ) {}",
+        "",
+        "  transform(value: unknown) {",
+        "    const parsed = this.schema.safeParse(value ?? {});",
+        "    if (parsed.success) return parsed.data;",
+        "    const details = parsed.error.issues.flatMap((issue) =>",
+        '      issue.code === "unrecognized_keys"',
+        '        ? issue.keys.map((key) => ({ field: key, message: "unknown field" }))',
+        '        : [{ field: issue.path.map(String).join("."), message: issue.message }],',
+        "    );",
+        f'    throw new HttpException({one}Error("VALIDATION_ERROR", "the request is not valid", details), this.status);',
+        "  }",
+        "}",
+        "",
+    ]
+
+
 def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
     """(imports, body) of a NestJS controller on the resource model: DTOs validated by
     class-validator, the repository's store interface injected under a token, and an
@@ -437,6 +520,7 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
     idc = r.id
     numeric_id = ts_type(idc) == "number"
     pw = r.password_hash
+    zod = uses_zod(getattr(t, "dependencies", None))
     L: list[str] = []
     a = L.append
     L += ts_store.declarations(r)  # the repository's types and signatures
@@ -492,21 +576,24 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
     a("  return values;")
     a("}")
     a("")
-    a(f"const {one}Validation = new ValidationPipe({{")
-    a("  whitelist: true,")
-    a("  forbidNonWhitelisted: true,")
-    a("  transform: true,")
-    a("  exceptionFactory: (errors: ValidationError[]) =>")
-    a("    new HttpException(")
-    a(
-        f'      {one}Error("VALIDATION_ERROR", "the request is not valid", errors.map((e) => ({{ field: e.property, message: Object.values(e.constraints ?? {{ invalid: "is not valid" }}).join("; ") }}))),'
-    )
-    a(
-        f"      errors.some((e) => e.target instanceof List{res}Query) ? 400 : 422, // a bad query string is 400, a bad body 422"
-    )
-    a("    ),")
-    a("});")
-    a("")
+    if zod:
+        L += _zod_pipe(res, one)
+    else:
+        a(f"const {one}Validation = new ValidationPipe({{")
+        a("  whitelist: true,")
+        a("  forbidNonWhitelisted: true,")
+        a("  transform: true,")
+        a("  exceptionFactory: (errors: ValidationError[]) =>")
+        a("    new HttpException(")
+        a(
+            f'      {one}Error("VALIDATION_ERROR", "the request is not valid", errors.map((e) => ({{ field: e.property, message: Object.values(e.constraints ?? {{ invalid: "is not valid" }}).join("; ") }}))),'
+        )
+        a(
+            f"      errors.some((e) => e.target instanceof List{res}Query) ? 400 : 422, // a bad query string is 400, a bad body 422"
+        )
+        a("    ),")
+        a("});")
+        a("")
     a(
         'const ERROR_CODES: Record<number, string> = { 400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT", 422: "VALIDATION_ERROR", 429: "RATE_LIMITED" };'
     )
@@ -574,56 +661,73 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
     a("  }")
     a("}")
     a("")
-    a(f"export class List{res}Query {{")
-    a("  @IsOptional()")
-    a("  @Type(() => Number)")
-    a("  @IsInt()")
-    a("  @Min(1)")
-    a("  page: number = 1;")
-    a("")
-    a("  @IsOptional()")
-    a("  @Type(() => Number)")
-    a("  @IsInt()")
-    a("  @Min(1)")
-    a("  @Max(100)")
-    a("  limit: number = 20;")
-    a("")
-    a("  @IsOptional()")
-    a(f"  @IsIn({up}_SORTABLE)")
-    a(f'  sort: string = "{idc.name}";')
-    a("")
-    a("  @IsOptional()")
-    a('  @IsIn(["asc", "desc"])')
-    a('  order: "asc" | "desc" = "asc";')
-    a("}")
-    for cls, partial, what in (
-        (f"Create{ent}Dto", False, f"POST {base} and PUT {base}/:id"),
-        (f"Update{ent}Dto", True, f"PATCH {base}/:id: only the fields sent change"),
-    ):
+    if zod:
+        L += _zod_schemas(r, res, up)
+    else:
+        a(f"export class List{res}Query {{")
+        a("  @IsOptional()")
+        a("  @Type(() => Number)")
+        a("  @IsInt()")
+        a("  @Min(1)")
+        a("  page: number = 1;")
         a("")
-        a(f"/** Body of {what}. */")
-        a(f"export class {cls} {{")
-        for i, f in enumerate(r.input_fields):
-            if i:
-                a("")
-            L.extend(_nest_field(f, cls, partial))
-        if pw is not None:  # write-only; stored hashed
-            if r.input_fields:
-                a("")
-            if partial or not pw.required:
-                a(f"  @ValidateIf((o: {cls}) => o.password !== undefined)")
-            a("  @IsString()")
-            a("  @MinLength(8)")
-            a("  @MaxLength(256)")
-            a(f"  password{'?' if partial or not pw.required else '!'}: string;")
+        a("  @IsOptional()")
+        a("  @Type(() => Number)")
+        a("  @IsInt()")
+        a("  @Min(1)")
+        a("  @Max(100)")
+        a("  limit: number = 20;")
+        a("")
+        a("  @IsOptional()")
+        a(f"  @IsIn({up}_SORTABLE)")
+        a(f'  sort: string = "{idc.name}";')
+        a("")
+        a("  @IsOptional()")
+        a('  @IsIn(["asc", "desc"])')
+        a('  order: "asc" | "desc" = "asc";')
         a("}")
+        for cls, partial, what in (
+            (f"Create{ent}Dto", False, f"POST {base} and PUT {base}/:id"),
+            (f"Update{ent}Dto", True, f"PATCH {base}/:id: only the fields sent change"),
+        ):
+            a("")
+            a(f"/** Body of {what}. */")
+            a(f"export class {cls} {{")
+            for i, f in enumerate(r.input_fields):
+                if i:
+                    a("")
+                L.extend(_nest_field(f, cls, partial))
+            if pw is not None:  # write-only; stored hashed
+                if r.input_fields:
+                    a("")
+                if partial or not pw.required:
+                    a(f"  @ValidateIf((o: {cls}) => o.password !== undefined)")
+                a("  @IsString()")
+                a("  @MinLength(8)")
+                a("  @MaxLength(256)")
+                a(f"  password{'?' if partial or not pw.required else '!'}: string;")
+            a("}")
     M: list[str] = []  # controller methods
     m = M.append
     not_found = f'throw new NotFoundException({one}Error("NOT_FOUND", `{naming.singular(t.name)} ${{raw}} not found`));'
     vals = f"(await {one}Values(body))" if pw is not None else f"{one}Values(body)"
+    if zod:
+        query_param = (
+            f"@Query(new {res}Pipe({up}_LIST_QUERY, 400)) query: z.infer<typeof {up}_LIST_QUERY>"
+        )
+
+        def body_param(partial: bool) -> str:
+            schema = f"{up}_PATCH" if partial else f"{up}_BODY"
+            return f"@Body(new {res}Pipe({schema}, 422)) body: z.infer<typeof {schema}>"
+    else:
+        query_param = f"@Query() query: List{res}Query"
+
+        def body_param(partial: bool) -> str:
+            return f"@Body() body: {'Update' if partial else 'Create'}{ent}Dto"
+
     if "list" in ops:
         m("  @Get()")
-        m(f"  async list(@Query() query: List{res}Query, @Req() req: Request) {{")
+        m(f"  async list({query_param}, @Req() req: Request) {{")
         m("    const { page, limit, sort, order } = query;")
         m("    const { rows, total } = await this.store.findAll({ page, limit, sort, order });")
         m(
@@ -651,21 +755,18 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
         m("  @Post()")
         m("  @HttpCode(201)")
         m(
-            f"  async create(@Body() body: Create{ent}Dto, @Req() req: Request, @Res({{ passthrough: true }}) res: Response) {{"
+            f"  async create({body_param(False)}, @Req() req: Request, @Res({{ passthrough: true }}) res: Response) {{"
         )
         m(f"    const row = await this.store.create({vals} as New{ent});")
         m(f'    res.location(`${{req.path.replace(/\\/$/, "")}}/${{row.{idc.name}}}`);')
         m(f"    return {{ data: {one}Public(row) }};")
         m("  }")
-    for op, deco, dto in (
-        ("replace", "Put", f"Create{ent}Dto"),
-        ("update", "Patch", f"Update{ent}Dto"),
-    ):
+    for op, deco, partial in (("replace", "Put", False), ("update", "Patch", True)):
         if op not in ops:
             continue
         m("")
         m(f'  @{deco}(":id")')
-        m(f'  async {op}(@Param("id") raw: string, @Body() body: {dto}) {{')
+        m(f'  async {op}(@Param("id") raw: string, {body_param(partial)}) {{')
         m(f"    const id = parse{ent}Id(raw);")
         m(
             f"    const row = id === null ? null : await this.store.update(id, {vals} as {ent}Changes);"
@@ -683,7 +784,8 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
         m("  }")
     a("")
     a(f'@Controller("{base.lstrip("/")}")')
-    a(f"@UsePipes({one}Validation)")
+    if not zod:
+        a(f"@UsePipes({one}Validation)")
     a(f"@UseFilters(new {res}ErrorFilter())")
     a(f"export class {res}Controller {{")
     a(f"  constructor(@Inject({up}_STORE) private readonly store: {ent}Store) {{}}")
@@ -696,9 +798,15 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
     common = [n for n in NEST_COMMON if n in used or re.search(rf"\b{n}\b", body)]
     imports = [
         *(['import { randomBytes, scrypt } from "node:crypto";'] if pw is not None else []),
-        f'import {{ {", ".join(common)}, type ArgumentsHost, type ExceptionFilter }} from "@nestjs/common";',
-        'import { Type } from "class-transformer";',
-        f'import {{ {", ".join(v for v in NEST_VALIDATORS if v in used)}, type ValidationError }} from "class-validator";',
+        f'import {{ {", ".join(common)}, type ArgumentsHost, type ExceptionFilter{", type PipeTransform" if zod else ""} }} from "@nestjs/common";',
+        *(
+            ['import { z } from "zod";']
+            if zod
+            else [
+                'import { Type } from "class-transformer";',
+                f'import {{ {", ".join(v for v in NEST_VALIDATORS if v in used)}, type ValidationError }} from "class-validator";',
+            ]
+        ),
         'import type { Request, Response } from "express";',
     ]
     return "\n".join(imports), body

@@ -93,7 +93,7 @@ function authorize(context: ExecutionContext, roles: string[]): boolean {
 }
 
 // AuthGuard: every route needs a valid access token unless marked @Public(); @Roles() narrows it.
-// Register it for the whole app: providers: [{ provide: APP_GUARD, useClass: AuthGuard }].
+// Register it for the whole app as the module's APP_GUARD provider (with useClass AuthGuard).
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
