@@ -80,6 +80,7 @@ SCAFFOLDS = [  # MIDDLEWARE and AUTH_SYSTEM output
     ("py_fastapi/auth.py", read_template("_shared", "jwt_tokens.py") + _tpl("fastapi", "auth_dependencies.py")),
     ("py_flask/auth.py", read_template("_shared", "jwt_tokens.py") + _tpl("flask", "auth_dependencies.py")),
     ("ts_express/auth.ts", _tpl("express", "auth.ts")),
+    ("ts_nest/auth.ts", _tpl("nestjs", "auth.ts")),
     ("go_gin/auth.go", _tpl("gin", "auth.go")),
 ]
 
