@@ -93,23 +93,48 @@ def test_controller_takes_the_repositorys_store_and_only_client_fields(tmp_path)
     client_fields = {"email", "nickname", "tags", "settings", "score", "password"}
     assert properties(create) == properties(update) == client_fields
     output = re.search(r"const ACCOUNT_OUTPUT = \[(.*)\];", text).group(1)
-    assert json.loads(f"[{output}]") == ["id", "email", "nickname", "tags", "settings", "score", "created_at"]
+    assert json.loads(f"[{output}]") == [
+        "id",
+        "email",
+        "nickname",
+        "tags",
+        "settings",
+        "score",
+        "created_at",
+    ]
     assert "values.password_hash = await accountHashPassword(values.password);" in text
     assert "delete values.password;" in text
 
     # required, optional-but-not-null, nullable, array and JSON fields
     assert "  @IsString()\n  email!: string;" in create
-    assert "  @ValidateIf((o: UpdateAccountDto) => o.email !== undefined)\n  @IsString()\n  email?: string;" in update
-    assert "  @ValidateIf((o: CreateAccountDto) => o.score !== undefined)\n  @IsInt()\n  score?: number;" in create
+    assert (
+        "  @ValidateIf((o: UpdateAccountDto) => o.email !== undefined)\n  @IsString()\n  email?: string;"
+        in update
+    )
+    assert (
+        "  @ValidateIf((o: CreateAccountDto) => o.score !== undefined)\n  @IsInt()\n  score?: number;"
+        in create
+    )
     assert "  @IsOptional()\n  @IsString()\n  @MaxLength(40)\n  nickname?: string | null;" in create
-    assert "  @IsOptional()\n  @IsArray()\n  @IsString({ each: true })\n  tags?: string[] | null;" in create
-    assert "  @ValidateIf((o: CreateAccountDto) => o.settings !== undefined)\n  @IsDefined()\n  settings?: unknown;" in create
+    assert (
+        "  @IsOptional()\n  @IsArray()\n  @IsString({ each: true })\n  tags?: string[] | null;"
+        in create
+    )
+    assert (
+        "  @ValidateIf((o: CreateAccountDto) => o.settings !== undefined)\n  @IsDefined()\n  settings?: unknown;"
+        in create
+    )
     assert "  @IsString()\n  @MinLength(8)\n  @MaxLength(256)\n  password!: string;" in create
-    assert "  @ValidateIf((o: UpdateAccountDto) => o.password !== undefined)\n  @IsString()" in update
+    assert (
+        "  @ValidateIf((o: UpdateAccountDto) => o.password !== undefined)\n  @IsString()" in update
+    )
 
     # validation, the error filter, the envelope and the statuses
     assert "whitelist: true,\n  forbidNonWhitelisted: true," in text
-    assert "@UsePipes(accountValidation)\n@UseFilters(new AccountsErrorFilter())\nexport class AccountsController {" in text
+    assert (
+        "@UsePipes(accountValidation)\n@UseFilters(new AccountsErrorFilter())\nexport class AccountsController {"
+        in text
+    )
     assert "constructor(@Inject(ACCOUNT_STORE) private readonly store: AccountStore) {}" in text
     for state, status in (("23505", 409), ("23503", 409), ("23503", 422), ("23514", 422)):
         assert f'state === "{state}"' in text and f"res.status({status})" in text
@@ -124,9 +149,20 @@ def test_controller_validates_with_zod_when_the_project_has_zod(tmp_path):
     root = project(tmp_path, {**NEST, "zod": "^3.22.0"})
     _, text = generate(root, "ENDPOINT")
     assert error_count(text, "typescript") == 0
-    assert 'import { z } from "zod";' in text and "class-validator" not in text and "@UsePipes" not in text
+    assert (
+        'import { z } from "zod";' in text
+        and "class-validator" not in text
+        and "@UsePipes" not in text
+    )
     body = text.split("export const ACCOUNT_BODY = z\n  .object({", 1)[1].split("\n  })", 1)[0]
-    assert set(re.findall(r"^    (\w+): ", body, re.M)) == {"email", "nickname", "tags", "settings", "score", "password"}
+    assert set(re.findall(r"^    (\w+): ", body, re.M)) == {
+        "email",
+        "nickname",
+        "tags",
+        "settings",
+        "score",
+        "password",
+    }
     for line in (
         "email: z.string(),",
         "nickname: z.string().max(40).nullable().optional(),",
@@ -137,7 +173,9 @@ def test_controller_validates_with_zod_when_the_project_has_zod(tmp_path):
     ):
         assert f"\n    {line}" in body, line
     assert "  .strict();\nexport const ACCOUNT_PATCH = ACCOUNT_BODY.partial();" in text
-    assert '.default("id")' in text and "z.coerce.number().int().min(1).max(100).default(20)" in text
+    assert (
+        '.default("id")' in text and "z.coerce.number().int().min(1).max(100).default(20)" in text
+    )
     assert "@Body(new AccountsPipe(ACCOUNT_BODY, 422)) body: z.infer<typeof ACCOUNT_BODY>" in text
     assert "@Body(new AccountsPipe(ACCOUNT_PATCH, 422)) body: z.infer<typeof ACCOUNT_PATCH>" in text
     assert "@Query(new AccountsPipe(ACCOUNT_LIST_QUERY, 400))" in text
@@ -166,7 +204,7 @@ def test_auth_system_writes_a_guard_with_roles(tmp_path):
         "export function requireAuth(...roles: string[]): CanActivate {",
         'throw new UnauthorizedException({ error: { code: "UNAUTHORIZED", message: "missing bearer token", details: [] } });',
         'throw new ForbiddenException({ error: { code: "FORBIDDEN", message: "missing role", details: [] } });',
-        "jwt.verify(token, secret(\"JWT_SECRET\"), { algorithms: [ALGORITHM] })",
+        'jwt.verify(token, secret("JWT_SECRET"), { algorithms: [ALGORITHM] })',
         'if (claims.type !== "access" || !claims.sub || !claims.exp) {',
         "export const CurrentUser = createParamDecorator(",
     ):
