@@ -209,3 +209,18 @@ def test_auth_system_writes_a_guard_with_roles(tmp_path):
         "export const CurrentUser = createParamDecorator(",
     ):
         assert needle in text, needle
+
+
+def test_a_required_sensitive_column_is_left_to_the_create_handler(tmp_path):
+    root = project(tmp_path, {**NEST, **CLASS_VALIDATOR})
+    (root / "db" / "schema.sql").write_text(
+        "CREATE TABLE api_keys (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        "  label text NOT NULL,\n  key_hash text NOT NULL\n);\n"
+    )
+    res, edit = run(root, "ENDPOINT", root / "db" / "schema.sql", table="api_keys")
+    assert edit is not None and len(created_files(edit)) == 1, (res, edit and edit.files)
+    text = edit.texts()[created_files(edit)[0]]
+    assert properties(block(text, "export class CreateApiKeyDto {")) == {"label"}
+    assert "  // key_hash: required by the table but never taken from clients nor returned" in text
+    output = re.search(r"const \w+_OUTPUT = \[(.*)\];", text).group(1)
+    assert json.loads(f"[{output}]") == ["id", "label"]

@@ -560,7 +560,7 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
         a("  );")
         a("}")
         a("")
-    a("// The fields the client sent (a DTO instance may hold its undeclared ones as undefined).")
+    a("// The fields the client sent: a parsed body may hold the ones left out as undefined.")
     a(
         f"{'async ' if pw is not None else ''}function {one}Values(body: object): {'Promise<Record<string, unknown>>' if pw is not None else 'Record<string, unknown>'} {{"
     )
@@ -752,6 +752,11 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
         m("  }")
     if "create" in ops:
         m("")
+        if r.required_hidden:
+            names = ", ".join(f.name for f in r.required_hidden)
+            m(
+                f"  // {names}: required by the table but never taken from clients nor returned; fill it here before store.create."
+            )
         m("  @Post()")
         m("  @HttpCode(201)")
         m(
