@@ -98,6 +98,17 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     if i < 0 or chunks[i][1] < p:
         i += 1  # the edit starts in a gap: from the next chunk on
     j = bisect.bisect_right(starts, change_end) - 1
+    # an edit at a definition's very edge (a blank line between two) may join the text with
+    # the definition next to it: those are analysed again with it
+    for _ in range(4):
+        lo = min(p, chunks[i][0]) if i < len(chunks) else p
+        hi = max(change_end, chunks[j][1]) if j >= 0 and j >= i else change_end
+        before = i > 0 and chunks[i - 1][1] >= lo - 1
+        after = j + 1 < len(chunks) and chunks[j + 1][0] <= hi + 1
+        if not (before or after):
+            break
+        i -= before
+        j += after
     line = _registration_line(old, new, chunks, p, change_end, delta, i, j)
     if line is not None:
         result = _attempt(document, previous, run_full, p, change_end, delta, i, j, line)
