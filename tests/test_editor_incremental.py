@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import random
+import re
 
 import pytest
 
@@ -90,17 +91,64 @@ func thing{n}(c *gin.Context) {{
 	c.JSON(200, nil)
 }}
 """
+GO_AUTH = """
+func AuthRequired() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.GetHeader("Authorization") == "" {
+			c.AbortWithStatus(401)
+		}
+	}
+}
+"""
+# one function registers every handler, some behind a guarded group: it is context for
+# each handler, and the lines registering the others are left out of the copy
+GO_ROUTES = """
+func routes(r *gin.Engine) {{
+	api := r.Group("/api", AuthRequired())
+{lines}}}
+"""
+TS_ROUTER_HEAD = (
+    'import express from "express";\nconst router = express.Router();\n'
+    "function requireUser(req: any, res: any, next: any) {\n  if (!req.user) {\n"
+    "    return res.status(401).end();\n  }\n  next();\n}\n"
+)
+TS_NAMED = """
+async function thing{n}(req: any, res: any) {{
+  await pool.query(`DELETE FROM things WHERE owner = '${{req.body.o}}'`);
+  const rows = await pool.query("SELECT * FROM things WHERE id = $1", [req.query.i]);
+  res.json(rows.rows);
+}}
+"""
 DOCS = {
     "python": ("app/api.py", PY_HEAD, PY_DEF),
     "typescript": ("web/server.ts", TS_HEAD, TS_DEF),
     "go": ("cmd/api/main.go", GO_HEAD, GO_DEF),
+    "go-routes": ("cmd/api/main.go", GO_HEAD + GO_AUTH, GO_DEF.replace("owner", "label")),
+    "typescript-router": ("web/routes.ts", TS_ROUTER_HEAD, TS_NAMED),
 }
+
+
+def _registrations(lang: str, count: int) -> str:
+    if lang == "go-routes":
+        lines = "".join(
+            f'\t{"api" if i % 5 == 4 else "r"}.{"POST" if i % 2 else "GET"}("/things/{i}", '
+            f"{'AuthRequired(), ' if i % 3 else ''}thing{i})\n"
+            for i in range(count)
+        )
+        return GO_ROUTES.format(lines=lines)
+    if lang == "typescript-router":
+        return "".join(
+            f'router.{"post" if i % 2 else "get"}("/things/{i}", '
+            f"{'requireUser, ' if i % 3 else ''}thing{i});\n"
+            for i in range(count)
+        )
+    return ""
 
 
 def _text(lang: str) -> tuple[str, str]:
     rel, head, unit = DOCS[lang]
     count = app_incremental.MIN_LINES // unit.count("\n") + 5
-    return rel, head + "".join(unit.format(n=i) for i in range(count))
+    return rel, head + "".join(unit.format(n=i) for i in range(count)) + _registrations(lang, count)
 
 
 def _key(findings):
@@ -115,7 +163,8 @@ def test_re_analysing_the_edited_definition_finds_what_a_full_analysis_finds(tmp
     path.write_text(text)
     (tmp_path / ".git").mkdir()
     settings = Settings()
-    doc = Document(text, path=str(path), language=lang)
+    language = lang.split("-")[0]
+    doc = Document(text, path=str(path), language=language)
     previous = lint(doc, settings)
     assert previous.chunks and previous.findings
     rng = random.Random(5)
@@ -127,7 +176,7 @@ def test_re_analysing_the_edited_definition_finds_what_a_full_analysis_finds(tmp
             text = text[:offset] + text[offset + 1 :]
         else:
             text = text[:offset] + rng.choice("abz _,;.\n") + text[offset:]
-        doc = Document(text, path=str(path), language=lang, version=version)
+        doc = Document(text, path=str(path), language=language, version=version)
         result = lint(doc, settings, previous=previous)
         full = lint(doc, settings)
         if result.broken_syntax:
@@ -243,3 +292,44 @@ def test_diagnostics_reused_across_edits_equal_a_fresh_conversion(tmp_path, lang
         )
         assert got == fresh, version
     assert reused > 0  # the moved findings' JSON was carried along, and it was right
+
+
+@pytest.mark.parametrize("lang", ["go-routes"])
+def test_an_edit_to_one_registration_line_finds_what_a_full_analysis_finds(tmp_path, lang):
+    """Edits inside the function that registers every handler: only the edited line is
+    analysed again (with the handler it names), and agrees with a full analysis."""
+    rel, text = _text(lang)
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    (tmp_path / ".git").mkdir()
+    settings = Settings()
+    doc = Document(text, path=str(path), language="go")
+    previous = lint(doc, settings)
+    assert any(f.code == "AU001" for f in previous.findings)  # the routes matter
+    rng = random.Random(11)
+    line_path = 0
+    for version in range(2, 30):
+        start = text.index("func routes(")
+        # inside a route's path or its handler's name: the line stays a whole statement
+        spots = [
+            m.start(g) + rng.randrange(1, len(m.group(g)))
+            for m in re.finditer(
+                r'\t(?:r|api)\.(?:GET|POST)\("([^"]+)", [^\n]*?(\w+)\)\n', text[start:]
+            )
+            for g in (1, 2)
+        ]
+        assert len(spots) >= 80
+        at = start + rng.choice(spots)
+        if rng.random() < 0.5:
+            text = text[:at] + text[at + 1 :]
+        else:
+            text = text[:at] + rng.choice("abz_0") + text[at:]
+        doc = Document(text, path=str(path), language="go", version=version)
+        before = app_incremental.LINE_EDITS[0]
+        result = lint(doc, settings, previous=previous)
+        full = lint(doc, settings)
+        assert _key(result.findings) == _key(full.findings), (version, text[at - 30 : at + 30])
+        line_path += app_incremental.LINE_EDITS[0] - before
+        previous = result
+    assert line_path >= 20  # most edits re-analysed their line, not the file

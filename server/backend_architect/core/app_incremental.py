@@ -98,6 +98,23 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     if i < 0 or chunks[i][1] < p:
         i += 1  # the edit starts in a gap: from the next chunk on
     j = bisect.bisect_right(starts, change_end) - 1
+    # an edit at a definition's very edge (a blank line between two) may join the text with
+    # the definition next to it: those are analysed again with it
+    for _ in range(4):
+        lo = min(p, chunks[i][0]) if i < len(chunks) else p
+        hi = max(change_end, chunks[j][1]) if j >= 0 and j >= i else change_end
+        before = i > 0 and chunks[i - 1][1] >= lo - 1
+        after = j + 1 < len(chunks) and chunks[j + 1][0] <= hi + 1
+        if not (before or after):
+            break
+        i -= before
+        j += after
+    line = _registration_line(old, new, chunks, p, change_end, delta, i, j)
+    if line is not None:
+        result = _attempt(document, previous, run_full, p, change_end, delta, i, j, line)
+        if result is not _GROW:
+            LINE_EDITS[0] += result is not None
+            return result
     # an edit that leaves something open (a bracket, a string) runs into what follows: the
     # span then takes in the next definitions too, twice as many each round
     for _ in range(6):
@@ -114,8 +131,32 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
 _GROW = object()
 
 
-def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j):
-    """fast_path for the definitions i..j; _GROW when what they parse to runs past them."""
+REGISTRAR_NAMES = 8  # a definition naming this many others registers them (routes)
+
+
+def _registration_line(old: bytes, new: bytes, chunks, p, change_end, delta, i, j):
+    """(start, end) in the old text of the one line an edit stays inside, when that line is
+    a whole statement of a definition that names many others (the function registering
+    every route): only that line is analysed again, not everything it names."""
+    if i != j or i >= len(chunks) or not chunks[i][2]:
+        return None
+    start, end = chunks[i][0], chunks[i][1]
+    lo = old.rfind(b"\n", 0, p) + 1
+    hi = old.find(b"\n", change_end)
+    if hi < 0 or lo <= start or hi >= end or b"\n" in new[p : change_end + delta]:
+        return None
+    if not _whole_statement(old[lo:hi]) or not _whole_statement(new[lo : hi + delta]):
+        return None
+    names = {c[3].encode() for k, c in enumerate(chunks) if c[3] and k != i}
+    words = set(_WORD.findall(old[start:end]))
+    if len(words & names) < REGISTRAR_NAMES:
+        return None
+    return lo, hi
+
+
+def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j, line=None):
+    """fast_path for the definitions i..j (or for one ``line`` of definition i); _GROW when
+    what they parse to runs past them."""
     new = document.data
     chunks = previous.chunks
     lo = min(p, chunks[i][0]) if i < len(chunks) else p
@@ -128,15 +169,25 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j)
     # neighbours: an edit at a chunk's very edge may join it with the next line
     if i > 0 and chunks[i - 1][1] >= lo - 1 or j + 1 < len(chunks) and chunks[j + 1][0] <= hi + 1:
         return _fallback("edge")
+    names = {c[3].encode() for c in touched if c[3]}
+    if line is not None:
+        lo, hi = line
     new_lo, new_hi = lo, hi + delta
     edited = new[new_lo:new_hi]
     mentioned = set(re.findall(rb"[A-Za-z_]\w*", edited))
-    names = {c[3].encode() for c in touched if c[3]}
+    if line is not None:
+        # the definitions the line names, as they were and as they are
+        words = mentioned | set(_WORD.findall(previous.document.data[lo:hi]))
+        line_names = {c[3].encode() for c in chunks if c[3] and c[3].encode() in words}
+        mentioned |= line_names
     # the copy: the new text without the definitions the edited one does not mention
     pieces = []
     offsets = OffsetMap()
     at = 0  # in the new text
     size = 0  # of the copy so far
+    registrars = []  # kept because they mention the edited definition
+    masked_names = set()
+    plan = []
     for k, (start, end, maskable, name) in enumerate(chunks):
         if i <= k <= j:
             continue
@@ -144,15 +195,27 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j)
         if not maskable or name is not None and name.encode() in mentioned:
             continue
         if names and _mentions(new, s, e, names):
-            continue  # e.g. the function that registers the edited one as a handler
+            registrars.append((s, e))  # e.g. the function that registers the edited one
+            continue
+        if name is not None:
+            masked_names.add(name.encode())
+        plan.append((s, e))
+    text = new
+    if line is not None and masked_names:
+        # the edited definition itself: its other registration lines are left out too
+        s0, e0 = chunks[i][0], chunks[i][1] + delta
+        text = _quiet_registrations(text, [(s0, e0)], line_names, masked_names)
+    if registrars and masked_names:
+        text = _quiet_registrations(text, registrars, names, masked_names)
+    for s, e in plan:
         if s < at:
             return _fallback("overlap")
         offsets.add(at, size)
-        pieces.append(new[at:s])
+        pieces.append(text[at:s])
         size += s - at
         at = e
     offsets.add(at, size)
-    pieces.append(new[at:])
+    pieces.append(text[at:])
     try:
         copy_text = b"".join(pieces).decode("utf-8", "surrogatepass")
     except UnicodeDecodeError:
@@ -171,7 +234,20 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j)
     # the next statement falls back). A half-typed definition may parse as an error or as
     # short statements: they take the definition's place (nothing else refers to them).
     fresh = []
-    for cs, ce, maskable, name in part.chunks:
+    if line is not None:
+        names = line_names
+        s0, e0, _, name0 = chunks[i]
+        if not any(
+            offsets.start(cs) == s0
+            and offsets.end(ce) == e0 + delta
+            and m
+            and n == name0
+            and cs not in part.broken_chunks
+            for cs, ce, m, n in part.chunks
+        ):
+            return _GROW  # the line changed what the definition parses to
+        fresh = [(s0, e0 + delta, True, name0)]
+    for cs, ce, maskable, name in part.chunks if line is None else ():
         s, e = offsets.start(cs), offsets.end(ce)
         if e <= new_lo or s >= new_hi:
             continue
@@ -185,6 +261,10 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j)
             part.broken_syntax = True
             break
         fresh.append((s, e, True, name if maskable else None))
+    # lines elsewhere that name the edited definition (the line registering a handler):
+    # what is found there can depend on it, so the copy's findings replace theirs
+    named = names | {n.encode() for _, _, _, n in fresh if n}
+    lines = _lines_naming(new, named, new_lo, new_hi)
     findings: list[Finding] = []
     for f in previous.findings:
         if lo <= f.start < hi:
@@ -192,10 +272,12 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j)
         moved = relocated(f, lo, hi, delta)
         if moved is None:
             return _fallback("fix into the edit")  # a fix elsewhere that rewrites the edited text
+        if lines and _within(lines, moved.start):
+            continue
         findings.append(moved)
     for f in part.findings:
         start = offsets.start(f.start)
-        if new_lo <= start < new_hi:
+        if new_lo <= start < new_hi or lines and _within(lines, start):
             findings.append(offsets.finding(f))
     findings.sort(key=Finding.sort_key)
     new_chunks = [c for c in chunks[:i]]
@@ -266,10 +348,101 @@ class OffsetMap:
 
 
 FALLBACKS: dict[str, int] = {}  # why the whole file was analysed instead (for the benchmarks)
+LINE_EDITS = [0]  # edits analysed as one registration line (for the benchmarks and tests)
 
 
 def _fallback(why: str) -> None:
     FALLBACKS[why] = FALLBACKS.get(why, 0) + 1
+
+
+_WORD = re.compile(rb"[A-Za-z_]\w*")
+_STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`')
+_OPEN, _CLOSE = b"([{", b")]}"
+
+
+def _quiet_registrations(
+    data: bytes, spans: list[tuple[int, int]], names: set[bytes], masked: set[bytes]
+) -> bytes:
+    """``data`` with the lines of ``spans`` that register masked definitions the way the
+    edited one is registered blanked out (same length, so offsets do not move).
+
+    A function that registers every handler (``r.GET("/a", listA)`` two hundred times) is
+    kept in the copy because it mentions the edited handler; its other registration lines
+    only make the copy's analysis as slow as the whole file's. A line is blanked when it
+    is a whole statement (balanced brackets, no assignment), mentions a masked definition
+    and no edited one, and has the shape of a line that registers the edited definition
+    (strings and names aside): group set-up, middleware and variables stay.
+    """
+    out = bytearray(data)
+    for start, end in spans:
+        lines = []
+        pos = start
+        while pos < end:
+            nl = data.find(b"\n", pos, end)
+            stop = end if nl < 0 else nl
+            lines.append((pos, stop))
+            pos = stop + 1
+        shapes = set()
+        candidates = []
+        for ls, le in lines:
+            line = data[ls:le]
+            if not _whole_statement(line):
+                continue
+            words = set(_WORD.findall(line))
+            if words & names:
+                shapes.add(_shape(line, names | masked))
+            elif words & masked:
+                candidates.append((ls, le, line))
+        if not shapes:
+            continue
+        for ls, le, line in candidates:
+            if _shape(line, names | masked) in shapes:
+                out[ls:le] = b" " * (le - ls)
+    return bytes(out)
+
+
+def _whole_statement(line: bytes) -> bool:
+    bare = _STRING.sub(b'""', line)
+    if b"=" in bare.replace(b"==", b"").replace(b"=>", b""):
+        return False  # an assignment (or a default): it may define what others use
+    depth = 0
+    for ch in bare:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and bare.strip() not in (b"", b"}", b")")
+
+
+def _shape(line: bytes, names: set[bytes]) -> bytes:
+    bare = _STRING.sub(b"S", line.strip())
+    return _WORD.sub(lambda m: b"N" if m.group(0) in names else m.group(0), bare)
+
+
+def _lines_naming(data: bytes, names: set[bytes], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The (start, end) of each line outside [lo, hi) where one of ``names`` is a word."""
+    spans = set()
+    for name in names:
+        k = data.find(name)
+        while k >= 0:
+            end = k + len(name)
+            before = data[k - 1 : k] if k else b""
+            after = data[end : end + 1]
+            if (
+                not (lo <= k < hi)
+                and not (before.isalnum() or before == b"_")
+                and not (after.isalnum() or after == b"_")
+            ):
+                spans.add((data.rfind(b"\n", 0, k) + 1, (data.find(b"\n", end) + 1) or len(data)))
+            k = data.find(name, end)
+    return sorted(spans)
+
+
+def _within(spans: list[tuple[int, int]], offset: int) -> bool:
+    k = bisect.bisect_right(spans, (offset, 1 << 62)) - 1
+    return k >= 0 and spans[k][0] <= offset < spans[k][1]
 
 
 def _mentions(data: bytes, start: int, end: int, names: set[bytes]) -> bool:

@@ -455,6 +455,7 @@ class LintResult:
     )  # statement index -> before a down-migration marker
     # application code: (start, end, maskable, name) of each top-level node (app_incremental)
     chunks: tuple | None = None
+    broken_chunks: frozenset = frozenset()  # start offsets of the chunks holding a syntax error
     # re-analysed incrementally in a way that may miss an effect on other definitions
     # (app_incremental): the server runs the full analysis once the user pauses
     approximate: bool = False
@@ -867,6 +868,9 @@ def lint(
             from .app_incremental import chunks_of
 
             result.chunks = chunks_of(tree)
+            result.broken_chunks = frozenset(
+                n.start_byte for n in tree.root_node.children if n.has_error
+            )
 
     by_code = {type(r).code: type(r) for r in rules}
     for f in findings:
