@@ -37,6 +37,7 @@ _FOLDER_FILES = ("up.sql", "down.sql", "migration.sql")
 class History:
     historical: bool
     reason: str
+    snapshot: bool = False  # a schema file that mirrors the history (``project.snapshot``)
 
 
 NOT_HISTORY = History(False, "not an ordered migration")
@@ -279,11 +280,22 @@ def history_of(path: str, settings=None, m=None) -> History:
     repo = m._repo_of(root)  # noqa: SLF001 - the model's own repository lookup
     if repo is not None and m.file_info(path, settings, check_git=False).not_own is not None:
         repo = None  # test data or vendored code: its commits say nothing about what was deployed
-    return _INDEX.decide(path, repo, settings)
+    past = _INDEX.decide(path, repo, settings)
+    if not past.historical and past is NOT_HISTORY:
+        from .snapshot import snapshot_of
+
+        folder = snapshot_of(path)
+        if folder is not None:
+            where = os.path.relpath(folder, root) if root else folder
+            return History(True, f"schema snapshot of the migration history in {where}", True)
+    return past
 
 
 def forget() -> None:
+    from .snapshot import forget as forget_snapshots
+
     _INDEX.forget()
+    forget_snapshots()
 
 
 _MENTIONS: dict[str, tuple[tuple, list[str], dict[str, int]]] = {}
