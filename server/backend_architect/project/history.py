@@ -14,6 +14,9 @@ A migration's order: its number, timestamp or Flyway version; for Alembic revisi
 files named by a version (``v2.1.0.go``) by that version. The series is the folder, or for release
 folders the folder that holds them.
 
+A schema snapshot of the history (``LATEST.sql`` beside release folders, a schema file beside
+``migrations/``; see :mod:`.snapshot`) counts as history too: its tables are the history's.
+
 Test data and vendored migrations are judged by their order only (their commits say nothing
 about a deployment). Only ordered migrations (numbered, timestamped, Flyway versions, diesel/Prisma folders) can be
 history: a loose ``.sql`` file has no order to be applied in.
