@@ -127,9 +127,9 @@ def describe(
         elif info.language == "sql" and info.not_own is None:
             from .snapshot import snapshot_of
 
-            folder = snapshot_of(info.path)
-            if folder is not None:
-                rep.snapshots[info.path] = folder
+            history = snapshot_of(info.path)
+            if history is not None:
+                rep.snapshots[info.path] = history
     return [reports[k] for k in sorted(reports)]
 
 
