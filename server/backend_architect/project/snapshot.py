@@ -129,7 +129,7 @@ def _history_near(path: str) -> tuple[str | None, frozenset[str]]:
         signature = (tuple(sorted(os.listdir(folder))), os.path.getmtime(folder))
     except OSError:
         return None, frozenset()
-    key = path
+    key = folder  # the path itself is not an ordered migration: never one of the files read
     with _LOCK:
         cached = _HISTORIES.get(key)
     if cached is not None and cached[0] == signature:
