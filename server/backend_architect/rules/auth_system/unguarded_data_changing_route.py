@@ -186,8 +186,8 @@ def _changes_nothing(body: str) -> bool:
     no store, service, queue or other side effect, and writes no object's field."""
     code = _STRING_RE.sub('""', body)
     code = re.sub(r"(?m)^\s*(?:#|//).*$", "", code)
-    if _MEMBER_WRITE_RE.search(code):
-        return False
+    if _MEMBER_WRITE_RE.search(code) or re.search(r"(?m)(?:^|[;{\s])(?:del|delete)\s+[\w$]", code):
+        return False  # writes or deletes an object's field
     for m in _CALL_RE.finditer(code):
         name = m.group(1)
         if name in _NOT_CALLS or name in RESPONSE_CALLS:
