@@ -893,7 +893,9 @@ def lint(
         and info.not_own is None
         and document.path
     ):
-        findings = _history_findings(findings, document.path, settings, history)
+        findings = _history_findings(
+            findings, document.path, settings, history, snapshot_only=not info.is_migration
+        )
     findings.sort(key=Finding.sort_key)
     result.findings = findings
     result.elapsed = time.perf_counter() - started
@@ -956,7 +958,11 @@ DESIGN_COMMANDS = ("SCHEMA_DESIGN", "INDEX_STRATEGY")  # not for a migration too
 
 
 def _history_findings(
-    findings: list[Finding], path: str, settings: Settings, mode: str | None
+    findings: list[Finding],
+    path: str,
+    settings: Settings,
+    mode: str | None,
+    snapshot_only: bool = False,
 ) -> list[Finding]:
     """A migration on the main line: never fixed; its MIGRATION and SCHEMA_DESIGN findings
     hidden (the file cannot change: a table's design is judged where it is written, in the
@@ -964,8 +970,8 @@ def _history_findings(
     from ..project.history import history_of
 
     past = history_of(path, settings)
-    if not past.historical:
-        return findings
+    if not past.historical or (snapshot_only and not past.snapshot):
+        return findings  # (a SQL file that is not a migration is history only as a snapshot)
     mode = mode or ("show" if settings.include_history else "hide")
     # a schema snapshot repeats the history's tables: their index advice belongs there too
     hidden = HISTORY_HIDDEN + SNAPSHOT_HIDDEN if past.snapshot else HISTORY_HIDDEN
