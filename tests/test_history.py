@@ -204,3 +204,13 @@ def test_a_migration_tools_own_table_gets_no_design_advice(tmp_path: Path):
     # a table of the application's own in the same file still gets them
     script.write_text(script.read_text() + "CREATE TABLE jobs (id serial PRIMARY KEY, at timestamp);\n")
     assert {"SD002", "SD003"} <= _lint_codes(script)
+
+
+def test_numbered_sql_files_outside_a_migrations_folder_are_not_history(tmp_path: Path):
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    first = folder / "0001_tables.sql"
+    first.write_text("CREATE TABLE jobs (id serial PRIMARY KEY);\n")
+    (folder / "0002_more.sql").write_text("CREATE TABLE runs (id serial PRIMARY KEY);\n")
+    # ordered by name, yet not a migration: its findings are its own
+    assert "SD002" in _lint_codes(first)
