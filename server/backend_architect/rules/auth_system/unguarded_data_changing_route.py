@@ -98,7 +98,33 @@ _NOT_CALLS = frozenset(
     ]
 )
 _STRING_RE = re.compile(r"\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`")
-_CALL_RE = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*!?\(")
+_CALL_RE = re.compile(r"(?<![\w$])(?:([A-Za-z_$][\w$]*)\s*(?:\.|::)\s*)?([A-Za-z_$][\w$]*)\s*!?\(")
+# what a response helper is called on: the response, the context, the request (reading it)
+RESPONSE_OBJECTS = frozenset(
+    [
+        "res",
+        "reply",
+        "c",
+        "ctx",
+        "context",
+        "w",
+        "response",
+        "resp",
+        "rw",
+        "http",
+        "HttpResponse",
+        "Response",
+        "web",
+        "req",
+        "request",
+        "r",
+        "echo",
+        "fiber",
+        "gin",
+        "self",
+        "this",
+    ]
+)
 _MEMBER_WRITE_RE = re.compile(
     r"[\w$\]\)]\s*(?:\.[A-Za-z_$][\w$]*|\[[^\]]*\])\s*(?:[-+*/|&]?=(?!=)|\+\+|--)"
 )
@@ -189,9 +215,11 @@ def _changes_nothing(body: str) -> bool:
     if _MEMBER_WRITE_RE.search(code) or re.search(r"(?m)(?:^|[;{\s])(?:del|delete)\s+[\w$]", code):
         return False  # writes or deletes an object's field
     for m in _CALL_RE.finditer(code):
-        name = m.group(1)
-        if name in _NOT_CALLS or name in RESPONSE_CALLS:
+        receiver, name = m.group(1), m.group(2)
+        if name in _NOT_CALLS:
             continue
+        if name in RESPONSE_CALLS and (receiver is None or receiver in RESPONSE_OBJECTS):
+            continue  # (``mailer.send(...)``, ``queue.send(...)``: not an answer)
         before = code[max(0, m.start() - 9) : m.start()]
         if re.search(r"\b(?:def|func|function|fn)\s+$", before):
             continue  # the handler's own declaration
