@@ -67,7 +67,9 @@ def test_release_folders_order_by_version_then_file(tmp_path: Path):
     # 0.10 comes after 0.9 (by value, not by name); the last file of the newest release is pending
     assert [history_of(str(f)).historical for f in files] == [True, True, False]
     assert "series" in history_of(str(files[0])).reason
-    assert not history_of(str(series / "LATEST.sql")).historical  # a schema file: no order
+    # a schema file has no order; this one mirrors the history (which changes its table t)
+    latest = history_of(str(series / "LATEST.sql"))
+    assert latest.historical and latest.snapshot and "snapshot" in latest.reason
 
 
 def test_files_named_by_a_version_are_ordered_by_it(tmp_path: Path):
@@ -100,3 +102,115 @@ def test_in_a_clone_every_committed_migration_is_history(tmp_path: Path):
     history.forget()
     c = alembic(versions, "cccc_new", "cccc", "'bbbb'")  # written, not committed
     assert not history_of(str(c)).historical
+
+
+# -- schema snapshots of a migration history ----------------------------------------------
+
+SNAPSHOT = (
+    "CREATE TABLE accounts (id serial PRIMARY KEY, created timestamp NOT NULL);\n"
+    "CREATE TABLE shares (id serial PRIMARY KEY, account_id bigint REFERENCES accounts (id));\n"
+    "CREATE INDEX shares_account ON shares (account_id);\n"
+    "CREATE INDEX shares_account_id ON shares (account_id, id);\n"
+)
+
+
+def _lint_codes(path: Path, include_history: bool = False) -> set[str]:
+    from backend_architect.catalog import build_for_paths
+    from backend_architect.config import Settings
+    from backend_architect.core.document import Document
+    from backend_architect.core.engine import lint
+
+    settings = Settings(include_history=include_history)
+    catalog = build_for_paths([str(path)], settings, use_disk_cache=False)  # the file itself
+    doc = Document(path.read_text(), path=str(path))
+    return {f.code for f in lint(doc, settings, catalog).findings}
+
+
+def _release_history(series: Path) -> None:
+    for release, text in (
+        ("1.0", "CREATE TABLE accounts (id bigint PRIMARY KEY);\n"),
+        ("1.1", "CREATE TABLE shares (id bigint PRIMARY KEY, account_id bigint);\n"),
+        ("1.2", "ALTER TABLE accounts ADD COLUMN created timestamptz;\n"),
+    ):
+        (series / release).mkdir(parents=True)
+        (series / release / "00__change.sql").write_text(text)
+
+
+def test_a_schema_snapshot_beside_its_history_is_judged_as_history(tmp_path: Path):
+    series = tmp_path / "store" / "migration" / "postgres"
+    _release_history(series)
+    latest = series / "LATEST.sql"
+    latest.write_text(SNAPSHOT)
+    past = history_of(str(latest))
+    assert past.historical and past.snapshot
+    assert "store/migration/postgres" in past.reason
+    # design and index advice is the history's: hidden by default, shown on request
+    assert not _lint_codes(latest) & {"SD002", "SD003"}
+    assert {"SD002", "SD003"} <= _lint_codes(latest, include_history=True)
+
+
+def test_a_schema_file_beside_a_migrations_folder_is_a_snapshot(tmp_path: Path):
+    (tmp_path / "go.mod").write_text("module app\n")
+    migrations = tmp_path / "db" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "0001_accounts.sql").write_text("CREATE TABLE accounts (id bigint PRIMARY KEY);\n")
+    (migrations / "0002_shares.sql").write_text("CREATE TABLE shares (id bigint PRIMARY KEY);\n")
+    for name in ("schema.sql", "init.sql"):
+        dump = tmp_path / "db" / name
+        dump.write_text(SNAPSHOT)
+        assert history_of(str(dump)).snapshot
+        assert not _lint_codes(dump) & {"SD002", "SD003"}
+
+
+def test_a_schema_file_no_history_creates_is_the_source_of_truth(tmp_path: Path):
+    (tmp_path / "go.mod").write_text("module app\n")
+    migrations = tmp_path / "db" / "migrations"
+    migrations.mkdir(parents=True)
+    # the history is about other tables: the schema file is where these are designed
+    (migrations / "0001_audit.sql").write_text("CREATE TABLE audit (id bigint PRIMARY KEY);\n")
+    schema = tmp_path / "db" / "tables.sql"
+    schema.write_text(SNAPSHOT)
+    assert not history_of(str(schema)).historical
+    assert {"SD002", "SD003"} <= _lint_codes(schema)
+    # a loose SQL file with no history beside it at all
+    alone = tmp_path / "sql" / "tables.sql"
+    alone.parent.mkdir()
+    alone.write_text(SNAPSHOT)
+    assert not history_of(str(alone)).historical
+    assert "SD002" in _lint_codes(alone)
+
+
+def test_a_snapshot_shares_most_of_its_tables_with_the_history_unless_named_so(tmp_path: Path):
+    series = tmp_path / "migration" / "postgres"
+    (series / "1.0").mkdir(parents=True)
+    (series / "1.0" / "00__x.sql").write_text("ALTER TABLE accounts ADD COLUMN x text;\n")
+    named = series / "LATEST.sql"
+    named.write_text(SNAPSHOT)  # one table of two in the history, named as a snapshot
+    other = series / "setup.sql"
+    other.write_text(SNAPSHOT + "CREATE TABLE tags (id bigint PRIMARY KEY);\n")  # one of three
+    assert history_of(str(named)).snapshot
+    assert not history_of(str(other)).historical
+
+
+def test_a_migration_tools_own_table_gets_no_design_advice(tmp_path: Path):
+    script = tmp_path / "scripts" / "restore-migrations-table.sql"
+    script.parent.mkdir()
+    script.write_text(
+        "CREATE TABLE migrations (id SERIAL NOT NULL, name varchar(255) NOT NULL,\n"
+        "  run_on timestamp NOT NULL, PRIMARY KEY (id));\n"
+        "CREATE TABLE public.schema_migrations (version bigint, applied timestamp);\n"
+    )
+    assert not _lint_codes(script) & {"SD001", "SD002", "SD003"}
+    # a table of the application's own in the same file still gets them
+    script.write_text(script.read_text() + "CREATE TABLE jobs (id serial PRIMARY KEY, at timestamp);\n")
+    assert {"SD002", "SD003"} <= _lint_codes(script)
+
+
+def test_numbered_sql_files_outside_a_migrations_folder_are_not_history(tmp_path: Path):
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    first = folder / "0001_tables.sql"
+    first.write_text("CREATE TABLE jobs (id serial PRIMARY KEY);\n")
+    (folder / "0002_more.sql").write_text("CREATE TABLE runs (id serial PRIMARY KEY);\n")
+    # ordered by name, yet not a migration: its findings are its own
+    assert "SD002" in _lint_codes(first)

@@ -613,3 +613,17 @@ def test_a_generic_migration_with_a_postgres_variant_serves_the_other_databases(
     assert not info(generic).may_be(("postgres",)) and info(alone).may_be(("postgres",))
     r = run("check", ".", "--select", "MG001", "--include-history", "--output-format", "json", cwd=tmp_path)
     assert [Path(f["filename"]).name for f in json.loads(r.stdout)] == [alone.name], r.stderr
+
+
+def test_project_command_lists_schema_snapshots(tree: Path):
+    write(tree, "db/schema_latest.sql", "CREATE TABLE users (id serial PRIMARY KEY, name text);\n")
+    write(tree, "db/reports.sql", "CREATE TABLE report_cache (id bigint PRIMARY KEY);\n")  # its own tables
+    r = run("project", ".", cwd=tree)
+    assert r.returncode == 0, r.stderr
+    assert "schema snapshot: db/schema_latest.sql (mirrors the migration history in ." in r.stdout
+    assert "db/reports.sql" not in r.stdout
+    data = json.loads(run("project", ".", "--output-format", "json", cwd=tree).stdout)
+    (proj,) = data["projects"]
+    assert [Path(s["path"]).relative_to(tree).as_posix() for s in proj["schema_snapshots"]] == [
+        "db/schema_latest.sql"
+    ]

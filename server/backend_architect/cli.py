@@ -467,7 +467,10 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
                 group_keys[(job.project, job.info.language)],
                 neighbourhood(job),
                 # a migration becomes history when it reaches the main line, content unchanged
-                str(history_of(job.path, job.settings).historical) if job.info.is_migration else "",
+                # (a schema snapshot: as the history beside it says)
+                repr(history_of(job.path, job.settings))
+                if job.info.is_migration or job.info.language == "sql"
+                else "",
             )
         )
     return keys

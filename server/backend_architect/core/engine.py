@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 
 from ..config import Settings
 from ..project import FileInfo, file_info
+from ..project.snapshot import is_bookkeeping_table
 from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_suffix_len
@@ -806,11 +807,13 @@ def lint(
                 continue
             if stmt.kind is None:
                 continue
+            bookkeeping = is_bookkeeping_table(relation_name((stmt.node or {}).get("relation")))
             stmt_rules = [
                 rule
                 for rule in by_kind.get(stmt.kind, []) + by_kind.get(None, [])
                 if not (rule.sql_scope == "migration" and not (in_migration and in_up))
                 and not (rule.needs_catalog and catalog is None)
+                and not (bookkeeping and type(rule).command in DESIGN_COMMANDS)
             ]
             if stmt_rules:
                 _check_statement(
@@ -888,8 +891,15 @@ def lint(
             f.name = meta.name
             f.severity = Severity(settings.severity_for(f.code, meta.severity.value))
     findings = _apply_suppressions(document, findings, settings, regions)
-    if findings and info.is_migration and info.not_own is None and document.path:
-        findings = _history_findings(findings, document.path, settings, history)
+    if (
+        findings
+        and (info.is_migration or info.language == "sql")
+        and info.not_own is None
+        and document.path
+    ):
+        findings = _history_findings(
+            findings, document.path, settings, history, snapshot_only=not info.is_migration
+        )
     findings.sort(key=Finding.sort_key)
     result.findings = findings
     result.elapsed = time.perf_counter() - started
@@ -947,22 +957,31 @@ HISTORY_HIDDEN = (
     "SCHEMA_DESIGN",
     "QUERY_OPTIMIZE",  # a statement of an applied migration ran once and never runs again
 )  # advice a historical migration cannot take
+SNAPSHOT_HIDDEN = ("INDEX_STRATEGY",)  # and a schema snapshot's, judged in the history it mirrors
+DESIGN_COMMANDS = ("SCHEMA_DESIGN", "INDEX_STRATEGY")  # not for a migration tool's own table
 
 
 def _history_findings(
-    findings: list[Finding], path: str, settings: Settings, mode: str | None
+    findings: list[Finding],
+    path: str,
+    settings: Settings,
+    mode: str | None,
+    snapshot_only: bool = False,
 ) -> list[Finding]:
     """A migration on the main line: never fixed; its MIGRATION and SCHEMA_DESIGN findings
     hidden (the file cannot change: a table's design is judged where it is written, in the
     migration not yet applied), shown, or hints."""
     from ..project.history import history_of
 
-    if not history_of(path, settings).historical:
-        return findings
+    past = history_of(path, settings)
+    if not past.historical or (snapshot_only and not past.snapshot):
+        return findings  # (a SQL file that is not a migration is history only as a snapshot)
     mode = mode or ("show" if settings.include_history else "hide")
+    # a schema snapshot repeats the history's tables: their index advice belongs there too
+    hidden = HISTORY_HIDDEN + SNAPSHOT_HIDDEN if past.snapshot else HISTORY_HIDDEN
     out = []
     for f in findings:
-        if f.command in HISTORY_HIDDEN and mode == "hide":
+        if f.command in hidden and mode == "hide":
             continue
         f.fix = None
         if mode == "hint":

@@ -12,31 +12,10 @@ import contextlib
 import os
 from dataclasses import dataclass, field
 
+from ..project.snapshot import BOOKKEEPING_TABLES
 from .devdb import DevDatabase
 
-BOOKKEEPING = {
-    "goose_db_version",
-    "schema_migrations",
-    "__diesel_schema_migrations",
-    "flyway_schema_history",
-    "alembic_version",
-    "_prisma_migrations",
-    "knex_migrations",
-    "knex_migrations_lock",
-    "migrations",
-    "typeorm_migrations",
-    "sequelizemeta",
-    "django_migrations",
-    "gorp_migrations",
-    "_sqlx_migrations",
-    "schema_version",
-    "databasechangelog",
-    "databasechangeloglock",
-    "pgmigrations",
-    "river_migration",
-    "seaql_migrations",
-    "atlas_schema_revisions",
-}
+BOOKKEEPING = BOOKKEEPING_TABLES
 
 _TABLES_SQL = (
     "SELECT n.nspname, c.relname, c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "

@@ -14,6 +14,9 @@ A migration's order: its number, timestamp or Flyway version; for Alembic revisi
 files named by a version (``v2.1.0.go``) by that version. The series is the folder, or for release
 folders the folder that holds them.
 
+A schema snapshot of the history (``LATEST.sql`` beside release folders, a schema file beside
+``migrations/``; see :mod:`.snapshot`) counts as history too: its tables are the history's.
+
 Test data and vendored migrations are judged by their order only (their commits say nothing
 about a deployment). Only ordered migrations (numbered, timestamped, Flyway versions, diesel/Prisma folders) can be
 history: a loose ``.sql`` file has no order to be applied in.
@@ -37,6 +40,7 @@ _FOLDER_FILES = ("up.sql", "down.sql", "migration.sql")
 class History:
     historical: bool
     reason: str
+    snapshot: bool = False  # a schema file that mirrors the history (``project.snapshot``)
 
 
 NOT_HISTORY = History(False, "not an ordered migration")
@@ -279,11 +283,22 @@ def history_of(path: str, settings=None, m=None) -> History:
     repo = m._repo_of(root)  # noqa: SLF001 - the model's own repository lookup
     if repo is not None and m.file_info(path, settings, check_git=False).not_own is not None:
         repo = None  # test data or vendored code: its commits say nothing about what was deployed
-    return _INDEX.decide(path, repo, settings)
+    past = _INDEX.decide(path, repo, settings)
+    if not past.historical and past is NOT_HISTORY:
+        from .snapshot import snapshot_of
+
+        folder = snapshot_of(path)
+        if folder is not None:
+            where = os.path.relpath(folder, root) if root else folder
+            return History(True, f"schema snapshot of the migration history in {where}", True)
+    return past
 
 
 def forget() -> None:
+    from .snapshot import forget as forget_snapshots
+
     _INDEX.forget()
+    forget_snapshots()
 
 
 _MENTIONS: dict[str, tuple[tuple, list[str], dict[str, int]]] = {}

@@ -78,6 +78,7 @@ class ProjectReport:
     project: Project
     files: list[FileInfo] = field(default_factory=list)
     migrations: dict[str, MigrationFolder] = field(default_factory=dict)
+    snapshots: dict[str, str] = field(default_factory=dict)  # schema file -> history folder
 
     def to_json(self, with_files: bool = True) -> dict:
         out = self.project.to_json()
@@ -90,6 +91,9 @@ class ProjectReport:
             "dialects": dict(Counter(f.dialect for f in self.files if f.language == "sql")),
         }
         out["migration_folders"] = [m.to_json() for m in self.migrations.values()]
+        out["schema_snapshots"] = [
+            {"path": k, "history": v} for k, v in sorted(self.snapshots.items())
+        ]
         if with_files:
             out["files"] = [f.to_json() for f in self.files]
         return out
@@ -120,6 +124,12 @@ def describe(
             mf.dialects[info.dialect] += 1
             mf.directions[info.direction or "up"] += 1
             mf.migrations.append(migration_facts(info, settings_for(path), model))
+        elif info.language == "sql" and info.not_own is None:
+            from .snapshot import snapshot_of
+
+            history = snapshot_of(info.path)
+            if history is not None:
+                rep.snapshots[info.path] = history
     return [reports[k] for k in sorted(reports)]
 
 
@@ -192,6 +202,11 @@ def render_text(reports: list[ProjectReport], base: str, with_files: bool = Fals
             out.append(line)
             for facts in sorted(mf.migrations, key=_migration_order):
                 out.append(f"    {_rel(facts['path'], mf.path)}: {describe_migration(facts)}")
+        for path, folder in sorted(rep.snapshots.items()):
+            out.append(
+                f"  schema snapshot: {_rel(path, base)} (mirrors the migration history in "
+                f"{_rel(folder, base)}: its findings are the history's)"
+            )
         if with_files:
             for f in rep.files:
                 parts = [f.language or "-"]

@@ -11,6 +11,123 @@ INLINE_CHECK_RE = re.compile(
     r"\bcan_\w+\(|\.can[A-Z]\w*\(|\.can\(|\bauthori[sz]e\w*\(|\bcheck_?permission|\bensure_\w+\(|\brequire_\w+\(|\bassert_\w+_(?:access|permission)"
 )
 USER_COLLECTIONS = re.compile(r"/(users|accounts|members|customers|signups|registrations)$", re.I)
+# what a handler may call and still change nothing: answering the request, reading it
+RESPONSE_CALLS = frozenset(
+    [
+        "json",
+        "text",
+        "send",
+        "sendStatus",
+        "status",
+        "end",
+        "html",
+        "body",
+        "redirect",
+        "header",
+        "type",
+        "code",
+        "render",
+        "JSON",
+        "String",
+        "HTML",
+        "Blob",
+        "NoContent",
+        "Redirect",
+        "XML",
+        "jsonify",
+        "make_response",
+        "Response",
+        "JSONResponse",
+        "JsonResponse",
+        "HttpResponse",
+        "PlainTextResponse",
+        "HTMLResponse",
+        "render_template",
+        "abort",
+        "HTTPException",
+        "Ok",
+        "Created",
+        "Accepted",
+        "NoContent",
+        "finish",
+        "StatusCode",
+        "Json",
+        "param",
+        "query",
+        "params",
+        "queries",
+        "get",
+        "Param",
+        "Query",
+        "Error",
+        "toString",
+        "String",
+        "str",
+        "int",
+        "dict",
+        "list",
+        "len",
+    ]
+)
+_NOT_CALLS = frozenset(
+    [
+        "if",
+        "for",
+        "while",
+        "switch",
+        "return",
+        "function",
+        "func",
+        "def",
+        "async",
+        "await",
+        "catch",
+        "typeof",
+        "new",
+        "elif",
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "with",
+        "match",
+        "else",
+        "fn",
+        "lambda",
+    ]
+)
+_STRING_RE = re.compile(r"\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`")
+_CALL_RE = re.compile(r"(?<![\w$])(?:([A-Za-z_$][\w$]*)\s*(?:\.|::)\s*)?([A-Za-z_$][\w$]*)\s*!?\(")
+# what a response helper is called on: the response, the context, the request (reading it)
+RESPONSE_OBJECTS = frozenset(
+    [
+        "res",
+        "reply",
+        "c",
+        "ctx",
+        "context",
+        "w",
+        "response",
+        "resp",
+        "rw",
+        "http",
+        "HttpResponse",
+        "Response",
+        "web",
+        "req",
+        "request",
+        "r",
+        "echo",
+        "fiber",
+        "gin",
+        "self",
+        "this",
+    ]
+)
+_MEMBER_WRITE_RE = re.compile(
+    r"[\w$\]\)]\s*(?:\.[A-Za-z_$][\w$]*|\[[^\]]*\])\s*(?:[-+*/|&]?=(?!=)|\+\+|--)"
+)
 
 
 class UnguardedDataChangingRoute(Rule):
@@ -24,7 +141,8 @@ class UnguardedDataChangingRoute(Rule):
     When most routes of a router require a logged-in caller, the one that does
     not is almost always an omission, and it is the kind anyone on the internet
     can call. Authentication routes (login, signup, password reset, webhooks)
-    are not flagged.
+    are not flagged, nor a handler that changes nothing: one that only answers
+    (calls nothing but the response helpers and writes no object's field).
 
     ## Example
     ```python
@@ -78,6 +196,8 @@ class UnguardedDataChangingRoute(Rule):
                 body = checks.body_text(h, data)
                 if checks.USER_REF_RE.search(body) or INLINE_CHECK_RE.search(body):
                     continue  # checks the caller inline
+                if h.node is not None and _changes_nothing(body):
+                    continue  # answers with a literal: no store, service or side effect is reached
                 if r.method == "POST" and re.search(
                     r"create_?user|createAccount|create_account|register|sign_?up", body, re.I
                 ):
@@ -89,6 +209,26 @@ class UnguardedDataChangingRoute(Rule):
                     path=r.path or r.handler,
                     guard=usual,
                 )
+
+
+def _changes_nothing(body: str) -> bool:
+    """Whether a handler's body calls nothing but the response helpers (and reads the request):
+    no store, service, queue or other side effect, and writes no object's field."""
+    code = _STRING_RE.sub('""', body)
+    code = re.sub(r"(?m)^\s*(?:#|//).*$", "", code)
+    if _MEMBER_WRITE_RE.search(code) or re.search(r"(?m)(?:^|[;{\s])(?:del|delete)\s+[\w$]", code):
+        return False  # writes or deletes an object's field
+    for m in _CALL_RE.finditer(code):
+        receiver, name = m.group(1), m.group(2)
+        if name in _NOT_CALLS:
+            continue
+        if name in RESPONSE_CALLS and (receiver is None or receiver in RESPONSE_OBJECTS):
+            continue  # (``mailer.send(...)``, ``queue.send(...)``: not an answer)
+        before = code[max(0, m.start() - 9) : m.start()]
+        if re.search(r"\b(?:def|func|function|fn)\s+$", before):
+            continue  # the handler's own declaration
+        return False
+    return True
 
 
 def _line_end(data, s, e):

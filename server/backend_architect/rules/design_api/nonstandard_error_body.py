@@ -1,4 +1,5 @@
 import re
+from collections import Counter
 
 from backend_architect import frameworks
 from backend_architect.app import checks
@@ -34,6 +35,11 @@ class NonstandardErrorBody(Rule):
     ```
     Better still, throw a typed error and let one error-handling middleware
     render the format.
+
+    A module whose error responses already agree on one shape of its own (two or
+    more, a majority) follows its own convention: only a response deviating from
+    that shape is flagged. The framework's own error body (FastAPI's and DRF's
+    `{"detail": ...}`) counts as the convention.
     """
 
     code = "API005"
@@ -46,6 +52,28 @@ class NonstandardErrorBody(Rule):
     def check_document(self, ctx):
         if checks.skip_tests(ctx.path):
             return
+        found = list(self._literal_shapes(ctx))
+        # a module whose error responses agree on one shape follows its own convention: what
+        # matters to clients is that errors read alike, so only a response deviating from it is
+        # flagged (the format's own shape counts as a shape too)
+        counts = Counter(shape or _STANDARD for _, _, shape in found)
+        dominant, top = counts.most_common(1)[0] if counts else (None, 0)
+        convention = top >= 2 and top * 2 > len(found)
+        for start, end, shape in found:
+            if shape is None:
+                continue
+            if not convention:
+                yield self.finding(start, end, shape=shape)
+            elif shape != dominant:
+                yield self.finding(
+                    start,
+                    end,
+                    message=_DEVIATION.format(shape=shape, dominant=dominant, n=top),
+                )
+
+    def _literal_shapes(self, ctx):
+        """(start, end, shape) of the error literals of the document's handlers; shape None: the
+        literal follows the format. The framework's own error body is left out."""
         data = ctx.document.data
         lang = ctx.document.language
         seen = set()
@@ -61,12 +89,9 @@ class NonstandardErrorBody(Rule):
                     continue
                 seen.add(base + s)
                 shape = _shape(literal, lang)
-                if shape is None:
-                    continue
-                fw = frameworks.by_name(h.route.framework)
-                if fw is not None and shape == fw.native_error_shape:
+                if shape is not None and fw is not None and shape == fw.native_error_shape:
                     continue  # the framework's own error body (DRF, FastAPI): the project's convention
-                yield self.finding(base + s, base + e, shape=shape)
+                yield base + s, base + e, shape
 
     def _error_literals(self, body, lang):
         """(start, end, literal) of literal bodies in 4xx/5xx responses, offsets in ``body``."""
@@ -114,6 +139,13 @@ class NonstandardErrorBody(Rule):
                 ):
                     continue
                 yield m.start(), close, body[open_at:close]
+
+
+_STANDARD = '`{"error": {"code", "message", "details"}}`'
+_DEVIATION = (
+    "error response body {shape} differs from the {dominant} this module's other {n} error "
+    "responses use; answer errors in one shape"
+)
 
 
 def _shape(literal: bytes, lang: str) -> str | None:

@@ -1,3 +1,5 @@
+import re
+
 from backend_architect.catalog.migration_files import new_migration
 from backend_architect.catalog.review import redundant_indexes
 from backend_architect.core.findings import Applicability, Severity
@@ -29,7 +31,9 @@ class RedundantIndex(Rule):
     DROP INDEX CONCURRENTLY idx_posts_user_only;
     ```
     Unique and partial indexes are not reported as redundant with a longer
-    one: they enforce or cover something the longer index does not.
+    one: they enforce or cover something the longer index does not. An index
+    whose comment right above says it is redundant or deliberate (kept for
+    consistency, on purpose) is left alone.
     """
 
     code = "IX003"
@@ -44,6 +48,8 @@ class RedundantIndex(Rule):
     needs_catalog = True
 
     def check_statement(self, stmt, ctx):
+        if _said_deliberate(stmt):
+            return  # the comment above says the author knows
         name = stmt.node.get("idxname")
         table = ctx.catalog.table(relation_name(stmt.node.get("relation")))
         if not name or table is None:
@@ -83,3 +89,21 @@ def _recreate_sql(stmt) -> str:
     if "CONCURRENTLY" not in text.upper():
         text = text.replace("INDEX", "INDEX CONCURRENTLY", 1) if "INDEX" in text else text
     return text + ";\n"
+
+
+_DELIBERATE_RE = re.compile(
+    r"redundan|deliberate|intentional|on purpose|on-purpose|\bkept\b|\bkeep (?:it|this|them)\b",
+    re.I,
+)
+_COMMENT_RE = re.compile(r"(?m)^[ \t]*(--[^\n]*|/\*(?s:.*?)\*/)")  # comments opening a line
+
+
+def _said_deliberate(stmt) -> bool:
+    """Whether the comments between the previous statement and this one say the index is
+    redundant on purpose (or kept deliberately)."""
+    try:
+        data = stmt.region.sql.encode("utf-8", "surrogatepass")
+        before = data[stmt.span_start : stmt.start].decode("utf-8", "replace")
+    except (AttributeError, TypeError):
+        return False
+    return any(_DELIBERATE_RE.search(c) for c in _COMMENT_RE.findall(before))

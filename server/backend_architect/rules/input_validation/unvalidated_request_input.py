@@ -107,6 +107,10 @@ class UnvalidatedRequestInput(Rule):
     and Actix Web `#[derive(Validate)]` with `#[validate(...)]` field rules
     (validator crate) and a `.validate()` call first thing in the handler. It is unsafe: requests that were
     accepted before can now be rejected. Review the field types it guessed.
+    Not flagged: a query string that only pre-fills a form (`initial=`) or only
+    feeds the links a response carries (pagination URLs), a handler whose only
+    input is one optional search term (`?q=`), and a Go form value holding JSON
+    that is unmarshalled into a typed struct with the error answered.
     There is no fix when a read happens only in a branch, when the payload is
     also passed on whole (a schema would drop the fields nobody names) or when
     a read has a default value.
@@ -234,8 +238,9 @@ class UnvalidatedRequestInput(Rule):
                 and r[0].name
                 and _checked_inline(data, r[0].start, r[0].end, h.node.end_byte, r[0].name)
             )
+            and not (r[0].kind == "query" and _display_only(data, r[0], h.node.end_byte))
         ]
-        if not unchecked:
+        if not unchecked or _one_search_term(data, unchecked, route.reads, h.node.end_byte):
             return
         first = unchecked[0]
         read, variable, holder, _ = first
@@ -433,6 +438,7 @@ class UnvalidatedRequestInput(Rule):
             if r.kind == "form"
             and r.name
             and not re.match(rb"\w+\.(?:FormFile|MultipartForm)\(", data[r.start : r.end])
+            and not _decoded_into_struct(data, r, h.node.end_byte)
         ]
         if forms and fw.checks_form_reads:
             names = sorted({r.name for r in forms})
@@ -446,6 +452,99 @@ class UnvalidatedRequestInput(Rule):
                 fields=_fields_note(names),
                 idiom=fw.form_idiom,
             )
+
+
+# calls that only build a link or a redirect from what they are given (pagination guides,
+# next/previous URLs): the query string goes back to the client, not into storage
+_LINK_CALL_RE = re.compile(
+    rb"url|link|paginat|guide|urlencode|query_?string|redirect|reverse", re.I
+)
+_SEARCH_NAMES = {"q", "query", "search", "term", "keyword", "keywords", "s"}
+
+
+def _bound_name(data: bytes, start: int) -> bytes | None:
+    """The name a statement assigns (``x = ...request.GET...``), from the read's own line."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    m = re.match(rb"\s*(\w+)\s*(?::\s*[\w\[\], .]+)?:?=(?!=)", data[line_start:start])
+    return m.group(1) if m else None
+
+
+def _innermost_call(data: bytes, pos: int, floor: int) -> bytes | None:
+    """The name of the innermost call whose argument list holds ``pos`` (None: none)."""
+    depth = 0
+    i = pos - 1
+    while i > floor:
+        c = data[i : i + 1]
+        if c in (b")", b"]", b"}"):
+            depth += 1
+        elif c in (b"(", b"[", b"{"):
+            if depth:
+                depth -= 1
+            elif c == b"(":
+                m = re.search(rb"([A-Za-z_][\w.]*)\s*$", data[max(floor, i - 80) : i])
+                if m:
+                    return m.group(1)
+        i -= 1
+    return None
+
+
+def _display_only(data: bytes, read, scope_end: int) -> bool:
+    """A query string that only pre-fills a form (``initial=``) or only feeds the links a
+    response carries (pagination next/previous URLs): nothing of it is stored or queried."""
+    line_start = data.rfind(b"\n", 0, read.start) + 1
+    if re.search(rb"\binitial\s*=\s*(?:[\w.]+\(\s*)?$", data[line_start : read.start]):
+        return True
+    if _LINK_CALL_RE.search(_innermost_call(data, read.start, line_start - 1) or b""):
+        return True
+    name = _bound_name(data, read.start)
+    if name is None:
+        return False
+    stmt_end = data.find(b"\n", read.end)
+    stmt_end = scope_end if stmt_end < 0 else stmt_end
+    uses = [
+        m.start() + stmt_end
+        for m in re.finditer(rb"(?<![\w.])" + re.escape(name) + rb"\b", data[stmt_end:scope_end])
+    ]
+    if not uses:
+        return False
+    for use in uses:
+        call = _innermost_call(data, use, read.start)
+        if call is None or not _LINK_CALL_RE.search(call):
+            return False
+    return True
+
+
+def _one_search_term(data: bytes, unchecked, reads, scope_end: int) -> bool:
+    """The handler's only request input is one optional free-text search term (``?q=``) read
+    with a default and used as a string: a schema would only say it is a string."""
+    if any(r[0].kind != "query" for r in unchecked):
+        return False
+    names = {r.name for r in reads if r.kind in ("query", "body", "form")}
+    if len(names) != 1 or not names <= _SEARCH_NAMES:
+        return False
+    for r in unchecked:
+        read = r[0]
+        after = data[read.end : read.end + 120]
+        if not re.match(rb"\s*\.get\(\s*['\"]\w+['\"]", after) and not re.search(
+            rb"\.get$", data[read.start : read.end]
+        ):
+            return False  # request.GET["q"]: required, a missing one is a 500
+    return True
+
+
+def _decoded_into_struct(data: bytes, read, scope_end: int) -> bool:
+    """A Go form or query value holding JSON that is unmarshalled into a typed value with the
+    error answered (``json.Unmarshal([]byte(v), &cfg); err != nil``): that decode is its schema."""
+    name = _bound_name(data, read.start)
+    value = re.escape(name) if name is not None else re.escape(data[read.start : read.end])
+    m = re.search(
+        rb"\b(?:json|yaml|xml|toml)\.Unmarshal\(\s*\[\]byte\(\s*" + value + rb"\s*\)\s*,\s*&\w+",
+        data[read.start : scope_end],
+    )
+    if m is None:
+        return False
+    after = data[read.start + m.end() : read.start + m.end() + 160]
+    return bool(re.search(rb"err\s*!=\s*nil", after))
 
 
 def _flag_test(data: bytes, read) -> bool:
