@@ -1,9 +1,14 @@
+import collections
+import os
 import re
+import time
+from functools import lru_cache
 
 from backend_architect import frameworks
 from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.core.workspace import SKIP_DIRS
 
 from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES
 from backend_architect.lang import matching_close
@@ -34,6 +39,11 @@ class NonstandardErrorBody(Rule):
     ```
     Better still, throw a typed error and let one error-handling middleware
     render the format.
+
+    A project that already answers every error one way has its own format:
+    when one shape is used by most of the error bodies of the project's
+    code in that language (three or more), only the bodies that deviate from
+    it are flagged.
     """
 
     code = "API005"
@@ -49,6 +59,7 @@ class NonstandardErrorBody(Rule):
         data = ctx.document.data
         lang = ctx.document.language
         seen = set()
+        convention = _convention(ctx)
         for h in checks.handlers(ctx):
             if h.node is None:
                 continue
@@ -66,9 +77,12 @@ class NonstandardErrorBody(Rule):
                 fw = frameworks.by_name(h.route.framework)
                 if fw is not None and shape == fw.native_error_shape:
                     continue  # the framework's own error body (DRF, FastAPI): the project's convention
+                if shape == convention:
+                    continue  # the shape the project answers its errors with
                 yield self.finding(base + s, base + e, shape=shape)
 
-    def _error_literals(self, body, lang):
+    @staticmethod
+    def _error_literals(body, lang):
         """(start, end, literal) of literal bodies in 4xx/5xx responses, offsets in ``body``."""
         code = rb"(?:4\d\d|5\d\d|status\.HTTP_[45]\d\d\w*|HTTPStatus\.\w+|http\.Status\w+|HttpStatus\.\w+)"
         pats = []
@@ -114,6 +128,88 @@ class NonstandardErrorBody(Rule):
                 ):
                     continue
                 yield m.start(), close, body[open_at:close]
+
+
+# -- the project's own error shape ----------------------------------------------------------
+
+_FAMILY_EXTS = {
+    "python": (".py",),
+    "javascript": (".js", ".mjs", ".cjs", ".ts", ".mts", ".tsx", ".jsx"),
+    "go": (".go",),
+    "rust": (".rs",),
+}
+_EXT_LANGUAGE = {".py": "python", ".go": "go", ".rs": "rust", ".tsx": "tsx", ".jsx": "javascript"}
+_EXT_LANGUAGE.update({e: "typescript" for e in (".ts", ".mts")})
+_EXT_LANGUAGE.update({e: "javascript" for e in (".js", ".mjs", ".cjs")})
+_MAX_FILES = 20_000
+_MAX_BYTES = 400_000
+_FORMAT = "format"  # a body that follows the format
+_STATUS_RE = re.compile(rb"\b[45]\d\d\b|Status|HTTP_")
+
+
+def _shapes_in(data: bytes, lang: str) -> list[str]:
+    """The shape of every literal error body in ``data`` (a whole file)."""
+    fw = frameworks.detect(lang, data)
+    own = fw.error_literals(data) if fw is not None else None
+    literals = own if own is not None else NonstandardErrorBody._error_literals(data, lang)
+    out = []
+    for _s, _e, literal in literals:
+        shape = _shape(literal, lang)
+        if fw is not None and shape is not None and shape == fw.native_error_shape:
+            continue
+        out.append(shape or _FORMAT)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _project_shapes(root: str, family: str, _epoch: int) -> tuple[tuple[str, int], ...]:
+    counts: collections.Counter = collections.Counter()
+    exts = _FAMILY_EXTS[family]
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
+        for name in filenames:
+            if not name.endswith(exts) or name.endswith((".d.ts", ".min.js")):
+                continue
+            seen += 1
+            if seen > _MAX_FILES:
+                return tuple(counts.items())
+            path = os.path.join(dirpath, name)
+            if checks.is_test_path(path):
+                continue
+            try:
+                if os.path.getsize(path) > _MAX_BYTES:
+                    continue
+                with open(path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                continue
+            if not _STATUS_RE.search(data):
+                continue  # no 4xx/5xx status anywhere in the file
+            lang = _EXT_LANGUAGE[os.path.splitext(name)[1]]
+            counts.update(_shapes_in(data, lang))
+    return tuple(counts.items())
+
+
+def _convention(ctx) -> str | None:
+    """The error shape most of the project's error bodies use (None: no such shape, or the
+    format itself). Our own rule fixtures are their own project: the file alone counts."""
+    lang = ctx.document.language or ""
+    family = frameworks.LANGUAGE_FAMILIES.get(lang)
+    if family is None:
+        return None
+    root = ctx.file.project_root
+    if root is None or checks.is_fixture_path(ctx.path):
+        counts = collections.Counter(_shapes_in(ctx.document.data, lang))
+    else:
+        # a minute's epoch: an editor session sees the project's shapes change as files are edited
+        counts = collections.Counter(dict(_project_shapes(root, family, int(time.time() // 60))))
+    if not counts:
+        return None
+    shape, n = counts.most_common(1)[0]
+    if shape == _FORMAT or n < 3 or n * 2 <= sum(counts.values()):
+        return None
+    return shape
 
 
 def _shape(literal: bytes, lang: str) -> str | None:
