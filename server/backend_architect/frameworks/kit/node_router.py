@@ -20,7 +20,7 @@ from ...app.model import (
 from ...core import languages
 from ...core.document import Document
 from ...lang import is_string, matching_close, named_args, string_value, text
-from ...lang.javascript import parameter_names
+from ...lang.javascript import declaration_start, parameter_names
 
 
 # Koa: `ctx.body = ...` is the response; not a supported framework
@@ -166,7 +166,7 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             handler=name,
             start=(fn or handler_node or call).start_byte,
             end=(fn or handler_node or call).end_byte,
-            decl_start=call.start_byte,
+            decl_start=declaration_start(call),
             decl_end=call.end_byte,
             group=obj,
             handler_in_file=fn is not None,

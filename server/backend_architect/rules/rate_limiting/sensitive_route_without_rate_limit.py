@@ -51,12 +51,21 @@ def _acts_on_signed_in_user(what: str, path: str, handler: str) -> bool:
     return bool(_SELF_PATH_RE.search(path) or _CHANGE_RE.search(_words(handler.rsplit(".", 1)[-1])))
 
 
+# a limiter consulted in the handler's body: `loginLimiter.consume(ip)`, `rateLimit.check(...)`,
+# `await checkRateLimit(req)`, `throttler.hit(key)`
+_IN_BODY_LIMITER_RE = re.compile(
+    rb"\b\w*(?:[Rr]ate_?[Ll]imit|RATE_?LIMIT|[Ll]imiter|[Tt]hrottl)\w*\s*"
+    rb"(?:\.\s*(?:check|consume|limit|hit|take|attempt|increment|is_limited|allow)\w*\s*)?\("
+)
+
+
 class SensitiveRouteWithoutRateLimit(Rule):
     """
     ## What it does
     Flags login, signup/register, password reset/forgot, token and
     OTP/verification routes that have no rate limiter (route decorator,
-    middleware, guard or router-level limiter).
+    middleware, guard or router-level limiter, or a limiter the handler
+    consults itself: `await loginRateLimit.check(...)`, `limiter.consume(ip)`).
 
     Not flagged: routes only a signed-in user reaches (behind an auth guard,
     or changing the caller's own password: `/users/me/password`,
@@ -122,6 +131,10 @@ class SensitiveRouteWithoutRateLimit(Rule):
             r = h.route
             if r.limiter or r.method not in ("POST", "PUT", "PATCH", "ANY"):
                 continue
+            if h.node is not None and _IN_BODY_LIMITER_RE.search(
+                data[h.node.start_byte : h.node.end_byte]
+            ):
+                continue  # the handler asks a limiter itself (`await loginRateLimit.check(...)`)
             # the handler's name speaks only when the path says nothing (mounted elsewhere: "/", "")
             m = (
                 checks.SENSITIVE_ROUTE_RE.search(r.path)
