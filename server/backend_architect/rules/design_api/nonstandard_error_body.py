@@ -40,6 +40,9 @@ class NonstandardErrorBody(Rule):
     Better still, throw a typed error and let one error-handling middleware
     render the format.
 
+    The framework's own error body is its format too: `{"detail"}` in
+    FastAPI and DRF, `{"statusCode", "error", "message"}` in Fastify.
+
     A project that already answers every error one way has its own format:
     when one shape is used by most of the error bodies of the project's
     code in that language (three or more), only the bodies that deviate from
@@ -144,6 +147,7 @@ _EXT_LANGUAGE.update({e: "javascript" for e in (".js", ".mjs", ".cjs")})
 _MAX_FILES = 20_000
 _MAX_BYTES = 400_000
 _FORMAT = "format"  # a body that follows the format
+FASTIFY_SHAPE = '`{"statusCode", "error", "message"}`'
 _STATUS_RE = re.compile(rb"\b[45]\d\d\b|Status|HTTP_")
 
 
@@ -221,6 +225,8 @@ def _shape(literal: bytes, lang: str) -> str | None:
     top = _top_level_keys(inner)
     if not top:
         return None
+    if {b"statusCode", b"error", b"message"} <= set(top):
+        return FASTIFY_SHAPE  # what Fastify's own error replies look like
     if top == [b"error"] or b"error" in top:
         value = re.search(rb"""['"]?error['"]?\s*:\s*(.)""", inner)
         if (
