@@ -194,6 +194,11 @@ class ConnectionNotClosed(Rule):
                 rf"\breturn\s+{v}\b", body
             ):
                 continue
+            stmt = decl.parent if decl.parent is not None else decl
+            if re.match(
+                rb"\s*;?\s*" + re.escape(var.encode()) + rb"\.release\(", data[stmt.end_byte :]
+            ):
+                continue  # released by the very next statement: nothing in between can throw
             yield self.finding(
                 decl.start_byte,
                 decl.end_byte,
