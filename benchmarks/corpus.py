@@ -21,9 +21,9 @@ is: ``git clone --shared --no-checkout`` of the mirror (objects are borrowed,
 not copied), the pinned commit checked out on a ``main`` branch, and
 ``origin/main`` and ``origin/HEAD`` pointing at that same commit, so the
 merge-base of ``HEAD`` with the default branch is the pinned commit and every
-committed migration counts as history (see ``project/history.py``). A mirror
-that lacks blobs cannot be checked out this way; the repository is then
-reported and skipped.
+committed migration counts as history (see ``project/history.py``). Files
+whose blobs the mirror lacks are left out of the work tree (``git status``
+shows them deleted) and counted.
 """
 
 from __future__ import annotations
@@ -160,7 +160,12 @@ def git_checkout(git_dir: Path, commit: str, dest: Path) -> dict[str, int]:
     files = subprocess.run(
         ["git", "-C", str(dest), "ls-files", "-z"], capture_output=True, check=True
     ).stdout.count(b"\0")
-    return {"files": files, "links": 0, "submodules": 0, "missing": 0}
+    # git checks out the rest when a blob is missing from the mirror and leaves that file
+    # out of the work tree (it shows as deleted): count those, as the plain checkout does.
+    missing = subprocess.run(
+        ["git", "-C", str(dest), "ls-files", "--deleted", "-z"], capture_output=True, check=True
+    ).stdout.count(b"\0")
+    return {"files": files - missing, "links": 0, "submodules": 0, "missing": missing}
 
 
 def main(argv: list[str] | None = None) -> int:

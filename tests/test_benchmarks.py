@@ -211,3 +211,14 @@ def test_git_checkout_puts_the_pinned_commit_on_the_default_branch(repo, tmp_pat
     assert git(dest, "merge-base", "HEAD", "origin/HEAD") == commit
     assert git(dest, "status", "--porcelain") == ""  # the stamp is not an untracked change
     assert (dest / "db/migrations/001_init.sql").read_text() == "CREATE TABLE t (id int);\n"
+
+
+def test_git_checkout_leaves_out_and_counts_missing_blobs(repo, tmp_path):
+    git_dir, commit, big = repo
+    (git_dir / "objects" / big[:2] / big[2:]).unlink()  # a snapshot without the large file
+    dest = tmp_path / "clone"
+    counts = corpus.git_checkout(git_dir, commit, dest)
+    assert counts["missing"] == 1 and counts["files"] == 3
+    assert not (dest / "big.bin").exists()
+    assert (dest / "db/migrations/001_init.sql").read_text() == "CREATE TABLE t (id int);\n"
+    assert git(dest, "rev-parse", "HEAD") == commit

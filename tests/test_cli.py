@@ -161,3 +161,17 @@ def test_parallel_check_matches_a_single_process(tmp_path: Path):
     two = run("check", ".", "-j", "2", "--output-format", "json", cwd=tmp_path)
     assert one.returncode == two.returncode == 1
     assert json.loads(one.stdout) == json.loads(two.stdout) and len(json.loads(one.stdout)) > 50
+
+
+def test_a_link_to_a_file_of_the_tree_is_checked_once(tmp_path: Path):
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_index.sql").write_text(MIGRATION)
+    (tmp_path / "contrib").mkdir()
+    (tmp_path / "contrib" / "index.sql").symlink_to("../migrations/0001_index.sql")
+    outside = tmp_path.parent / f"{tmp_path.name}-shared.sql"
+    outside.write_text(MIGRATION.replace("posts", "users"))
+    (tmp_path / "shared.sql").symlink_to(outside)
+    r = run("check", "--output-format", "json", "--exit-zero", ".", cwd=tmp_path)
+    files = sorted({f["filename"] for f in json.loads(r.stdout)})
+    # the link inside the tree is the same file; a link out of the tree is the only way in
+    assert files == ["migrations/0001_index.sql", "shared.sql"], r.stderr

@@ -72,6 +72,25 @@ def test_release_folders_order_by_version_then_file(tmp_path: Path):
     assert latest.historical and latest.snapshot and "snapshot" in latest.reason
 
 
+def test_schema_version_folders_order_their_loose_files(tmp_path: Path):
+    # schema/delta/<version>/<name>.sql: each folder moves the schema to that version
+    series = tmp_path / "schema" / "delta"
+    files = [
+        series / "9" / "users.sql",
+        series / "10" / "add_email.sql",
+        series / "10" / "index_email.sql",
+    ]
+    for f in files:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text("ALTER TABLE users ADD COLUMN email text;\n")
+    # 10 comes after 9 by value; the files of the newest version have no order among them: pending
+    assert [history_of(str(f)).historical for f in files] == [True, False, False]
+    loose = tmp_path / "sql" / "add_email.sql"
+    loose.parent.mkdir()
+    loose.write_text("ALTER TABLE users ADD COLUMN email text;\n")
+    assert history_of(str(loose)).reason == "not an ordered migration"
+
+
 def test_files_named_by_a_version_are_ordered_by_it(tmp_path: Path):
     folder = tmp_path / "migrations"
     folder.mkdir()

@@ -72,19 +72,31 @@ class FileReport:
 
 
 def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
-    """The files to check under ``paths``; ``on_error(OSError)`` hears of folders that cannot be read."""
+    """The files to check under ``paths``; ``on_error(OSError)`` hears of folders that cannot be read.
+
+    A symbolic link to a file inside the same folder is not checked again under the link's
+    name: the file is judged at its own path (or not at all, when that is not a checked file).
+    """
     for path in paths:
         if os.path.isfile(path):
             yield path
             continue
+        top = os.path.realpath(path)
         for dirpath, dirnames, filenames in os.walk(path, onerror=on_error):
             dirnames[:] = sorted(
                 d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
             )
             for name in sorted(filenames):
                 full = os.path.normpath(os.path.join(dirpath, name))
-                if language_for_path(full):
-                    yield full
+                if not language_for_path(full):
+                    continue
+                if os.path.islink(full) and _inside(os.path.realpath(full), top):
+                    continue
+                yield full
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def build_catalog_for(paths: list[str], settings: Settings):

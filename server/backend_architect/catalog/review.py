@@ -22,13 +22,15 @@ def redundant_indexes(table: Table):
         for pos, other in enumerate(order):
             if other is mine or other.method != "btree" or other.predicate != mine.predicate:
                 continue
+            n = len(mine.columns)
+            if not _comparable(mine, n) or not _comparable(other, n):
+                continue  # an expression we cannot render: two of them are not known to match
             same = other.columns == mine.columns and other.orders == mine.orders
             if same and (
                 other.unique == mine.unique and pos < my_pos or other.unique and not mine.unique
             ):
                 out.append((mine, "an exact duplicate of", other))
                 break
-            n = len(mine.columns)
             if (
                 not mine.unique
                 and len(other.columns) > n
@@ -41,3 +43,10 @@ def redundant_indexes(table: Table):
                 out.append((mine, "a prefix of", other))
                 break
     return out
+
+
+def _comparable(ix, n: int) -> bool:
+    """Whether the first ``n`` keys of ``ix`` are columns or fully rendered expressions
+    (an expression form the catalog does not know renders with ``…``)."""
+    exprs = ix.expressions or [False] * len(ix.columns)
+    return not any(e and "…" in c for c, e in zip(ix.columns[:n], exprs[:n], strict=False))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 class Fastify(Framework):
     name = "fastify"
+    native_error_shape = '`{"statusCode", "error", "message"}`'
     title = "Fastify"
     language = "javascript"
     default_language = "typescript"

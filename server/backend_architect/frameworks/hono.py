@@ -148,7 +148,7 @@ class Hono(Framework):
                     handler=name,
                     start=(fn or handler_node).start_byte,
                     end=(fn or handler_node).end_byte,
-                    decl_start=call.start_byte,
+                    decl_start=jslang.declaration_start(call),
                     decl_end=call.end_byte,
                     group=obj,
                     handler_in_file=fn is not None,

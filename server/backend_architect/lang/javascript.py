@@ -105,3 +105,15 @@ def parameter_names(fn: ts.Node, data: bytes) -> list[str]:
         )
         out.append(text(pat, data) if pat is not None and pat.type == "identifier" else "")
     return out
+
+
+def declaration_start(call: ts.Node) -> int:
+    """Where a route registration starts: ``post(`` of a chained ``new Hono().get(...).post(...)``
+    (the chain before it declares other routes), else the call itself."""
+    fn = call.child_by_field_name("function") if call.type == "call_expression" else None
+    if fn is not None and fn.type == "member_expression":
+        obj = fn.child_by_field_name("object")
+        prop = fn.child_by_field_name("property")
+        if obj is not None and obj.type == "call_expression" and prop is not None:
+            return prop.start_byte
+    return call.start_byte

@@ -10,7 +10,8 @@ before it are history), else every migration of its series but the newest
 
 A migration's order: its number, timestamp or Flyway version; for Alembic revisions (hash-named
 ``.py`` files) its place in the ``down_revision`` chain; for release folders
-(``migrations/0.19/00__x.sql``, ``v2.1.0/``) the release's version, then the file's own order, and
+(``migrations/0.19/00__x.sql``, ``v2.1.0/``) and schema-version folders (``delta/56/x.sql``) the
+folder's version, then the file's own order, and
 files named by a version (``v2.1.0.go``) by that version. The series is the folder, or for release
 folders the folder that holds them.
 
@@ -49,12 +50,22 @@ _VERSION_RE = re.compile(r"^[vV]?(\d+(?:\.\d+)+)(?=$|[-_.][^\d])")
 _REVISION_RE = re.compile(r"""^revision\s*(?::[^=\n]+)?=\s*["']([^"']+)["']""", re.M)
 _DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=\n]+)?=\s*(.+(?:\n[ \t)].*)*)", re.M)
 _QUOTED_RE = re.compile(r"""["']([^"']+)["']""")
+_SCHEMA_VERSION_RE = re.compile(r"^[vV]?\d{1,6}$")
 
 
 def release_version(name: str) -> tuple[int, ...] | None:
     """The version a release folder or file is named by: ``0.19``, ``v2.1.0``, ``v2.1.0.go``."""
     m = _VERSION_RE.match(name)
     return tuple(int(p) for p in m.group(1).split(".")) if m else None
+
+
+def folder_version(name: str) -> tuple[int, ...] | None:
+    """The version a folder of migrations is named by: a release (``0.19``, ``v2.1.0``) or a
+    schema version (``delta/56/``, ``v12/``: every file in it moves the schema to that version)."""
+    version = release_version(name)
+    if version is None and _SCHEMA_VERSION_RE.match(name):
+        version = (int(name.lstrip("vV")),)
+    return version
 
 
 def alembic_chain(folder: str) -> dict[str, int]:
@@ -112,9 +123,9 @@ def migration_order(unit: str, _chains: dict | None = None) -> tuple[str, tuple]
     if own is not None and own[0] != 0:
         version = release_version(name)
         own = (0, version, name) if version is not None else None
-    release = release_version(os.path.basename(folder))
+    release = folder_version(os.path.basename(folder))
     if release is not None:
-        # migrations/0.19/00__x.sql: the release first; loose files of a release by name
+        # migrations/0.19/00__x.sql, delta/56/x.sql: the version first; loose files of it by name
         return os.path.dirname(folder), (0, release, own[1] if own else (), name)
     if own is None:
         return None
@@ -226,7 +237,7 @@ class HistoryIndex:
                 os.path.join(series, baseline)
             )
             if base is None and os.path.dirname(unit) != series:
-                version = release_version(baseline)  # a release folder's name
+                version = folder_version(baseline)  # a release or schema-version folder's name
                 base = (series, (0, version, (float("inf"),), "")) if version else None
             if base is not None and base[0] == series:
                 is_old = mine[1:-1] <= base[1][1:-1]
@@ -241,7 +252,7 @@ class HistoryIndex:
                 folders = [
                     os.path.join(series, d)
                     for d in os.listdir(series)
-                    if release_version(d) is not None and os.path.isdir(os.path.join(series, d))
+                    if folder_version(d) is not None and os.path.isdir(os.path.join(series, d))
                 ]
             except OSError:
                 return History(False, "folder not readable")

@@ -19,8 +19,8 @@ from ...app.model import (
 )
 from ...core import languages
 from ...core.document import Document
-from ...lang import is_string, named_args, string_value, text
-from ...lang.javascript import parameter_names
+from ...lang import is_string, matching_close, named_args, string_value, text
+from ...lang.javascript import declaration_start, parameter_names
 
 
 # Koa: `ctx.body = ...` is the response; not a supported framework
@@ -166,7 +166,7 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             handler=name,
             start=(fn or handler_node or call).start_byte,
             end=(fn or handler_node or call).end_byte,
-            decl_start=call.start_byte,
+            decl_start=declaration_start(call),
             decl_end=call.end_byte,
             group=obj,
             handler_in_file=fn is not None,
@@ -202,7 +202,13 @@ def js_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
                     if props["schema"].type == "object"
                     else {}
                 )
-                if not sp or "body" in sp or "querystring" in sp or "params" in sp:
+                if (
+                    props["schema"].type != "object"
+                    or "body" in sp
+                    or "querystring" in sp
+                    or "params" in sp
+                    or _js_spreads_a_schema(props["schema"], data)
+                ):
                     route.schema = text(props["schema"], data)[:60]
                 route.response_model = (
                     text(sp.get("response"), data)[:60] if sp.get("response") is not None else None
@@ -254,6 +260,35 @@ def _js_is_limiter_var(node: ts.Node, data: bytes, tree: ts.Tree) -> bool:
             data,
         )
     )
+
+
+_SCHEMA_PART_RE = re.compile(rb"\b(?:body|querystring|params)\s*:")
+
+
+def _js_spreads_a_schema(obj: ts.Node, data: bytes) -> bool:
+    """``schema: { ...createSchema, tags }``: the spread object may bring body / querystring.
+    An object declared in this file counts when it has one of them; anything else (imported,
+    a member, a call) is taken to be a schema, as a schema given by name is."""
+    if obj.type != "object":
+        return False
+    for c in obj.named_children:
+        if c.type != "spread_element":
+            continue
+        arg = c.named_children[0] if c.named_children else None
+        if arg is None:
+            continue
+        if arg.type != "identifier":
+            return True
+        decl = re.search(
+            rb"\b(?:const|let|var)\s+" + re.escape(text(arg, data).encode()) + rb"\b[^=\n]*=\s*\{",
+            data,
+        )
+        if decl is None:
+            return True
+        close = matching_close(data, decl.end() - 1, b"{", b"}")
+        if close is None or _SCHEMA_PART_RE.search(data[decl.end() : close]):
+            return True
+    return False
 
 
 def _js_object_props(obj: ts.Node | None, data: bytes) -> dict[str, ts.Node]:

@@ -16,8 +16,9 @@ EXEMPT = re.compile(
     r"verif|confirm|reset|activat|invit|unsubscribe|callback|oauth|magic|ws\b|socket|download|share|preview",
     re.I,
 )
-# a file export fetched through a link: a `token` there is the link's signature (an API key is not)
-SIGNED_EXPORT = re.compile(r"export", re.I)
+# a file export or a signed (presigned) URL fetched through a link: a `token` there is the
+# link's signature (an API key is not)
+SIGNED_EXPORT = re.compile(r"export|(?:pre)?signed|(?:^|[/_.-])sign(?:$|[/_.-])", re.I)
 
 
 class CredentialInQueryString(Rule):
@@ -26,7 +27,9 @@ class CredentialInQueryString(Rule):
     Flags handlers that read a token, API key or password from the query string
     (`request.args["token"]`, `req.query.password`, `c.Query("token")`, a
     FastAPI query parameter named `api_key`). One-time links (verification,
-    reset, invitations, OAuth callbacks) and websockets are not flagged.
+    reset, invitations, OAuth callbacks), websockets, and the `token` of a
+    signed URL or export link (`/object/sign/...`, a presigned download: the
+    token is the link's signature) are not flagged.
 
     ## Why is this bad?
     URLs are logged everywhere: access logs, proxies, CDN logs, browser history,
@@ -66,7 +69,7 @@ class CredentialInQueryString(Rule):
                 if read.kind != "query" or not read.name:
                     continue
                 leaf = read.name.split(".")[0]
-                if leaf.lower() == "token" and SIGNED_EXPORT.search(r.path):
+                if leaf.lower() == "token" and SIGNED_EXPORT.search(r.path + " " + r.handler):
                     continue
                 if CREDENTIAL.match(leaf):
                     yield self.finding(read.start, read.end, name=leaf)

@@ -22,6 +22,20 @@ REVIEWED = rb"#\s*nosec|//\s*#?nosec|usedforsecurity\s*=\s*False"
 ARG = rb"([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)"
 
 
+# A digest taken in a function that then runs a slow key derivation on it (a pre-hash before
+# bcrypt's 72-byte limit, a legacy format wrapped in PBKDF2): the stored hash is the KDF's.
+KDF = re.compile(rb"(?i:pbkdf2\w*\(|\b(?:bcrypt|scrypt|argon2\w*)\.\w+\(|\bscrypt\(|hashpw\()")
+_FUNCTION_START = re.compile(rb"^[ \t]*(?:async\s+)?(?:def|func|function)\b", re.M)
+
+
+def _before_a_kdf(data: bytes, at: int) -> bool:
+    """Whether the function around ``at`` also calls a key-derivation function."""
+    starts = [m.start() for m in _FUNCTION_START.finditer(data)]
+    begin = max((s for s in starts if s <= at), default=0)
+    end = min((s for s in starts if s > at), default=len(data))
+    return bool(KDF.search(data[begin:end]))
+
+
 class WeakPasswordHash(Rule):
     """
     ## What it does
@@ -33,7 +47,9 @@ class WeakPasswordHash(Rule):
     Digests of other things are not password hashing and are left alone:
     checksums, ETags, cache keys, Gravatar's MD5 of an email, HMACs, random
     tokens, and a password's SHA-1 prefix sent to a k-anonymity range lookup
-    (Have I Been Pwned). A line marked `# nosec` / `//#nosec` (bandit, gosec)
+    (Have I Been Pwned). Nor is a pre-hash in a function that then stretches
+    the digest with a slow key derivation (PBKDF2, bcrypt, scrypt, argon2).
+    A line marked `# nosec` / `//#nosec` (bandit, gosec)
     or `usedforsecurity=False` was reviewed by its author.
 
     ## Why is this bad?
@@ -98,6 +114,8 @@ class WeakPasswordHash(Rule):
         else:
             return
         for m in calls:
+            if _before_a_kdf(data, m.start()):
+                continue  # a pre-hash that a slow key derivation then stretches
             if self._hashes_password(data, m.start(), m.group(2)):
                 yield self.finding(m.start(), m.end(), algo=m.group(1).decode())
         # h = sha1.New(); h.Write([]byte(password))  /  h = hashlib.sha256(); h.update(password)
@@ -107,6 +125,8 @@ class WeakPasswordHash(Rule):
                 rb"\b" + var + update + ARG + rb"\)", data[w.end() : w.end() + 2000]
             ):
                 at = w.end() + m.start()
+                if _before_a_kdf(data, at):
+                    continue
                 if self._hashes_password(data, at, m.group(1)) and not self._reviewed(
                     data, w.start()
                 ):

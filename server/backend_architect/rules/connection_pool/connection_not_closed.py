@@ -27,7 +27,9 @@ class ConnectionNotClosed(Rule):
 
     Not flagged: `sqlite3.connect()` (a local file, no pool slot to run out
     of), a `Session(bind=connection)` on the caller's connection, HTTP client
-    sessions, and command-line commands (the process ends with them).
+    sessions (`from requests import Session` included), a `...Session` class
+    the file defines as plain data (no base class, no `close`), and
+    command-line commands (the process ends with them).
 
     ## Why is this bad?
     The first exception between open and close leaks the connection; after a few
@@ -93,6 +95,8 @@ class ConnectionNotClosed(Rule):
                 continue
             if re.search(r"API|Api|Http|HTTP|Client|requests\.|aiohttp", fname):
                 continue  # an HTTP client session, not a database connection
+            if _http_import(fname, data) or _plain_class(fname, data):
+                continue  # `from requests import Session`, or a `...Session` record class of this file
             if fname.endswith("Session") and re.search(
                 r"\bbind\s*=\s*\w*(conn|connection)\b", text(m["rhs"][0], data)
             ):
@@ -190,11 +194,44 @@ class ConnectionNotClosed(Rule):
                 rf"\breturn\s+{v}\b", body
             ):
                 continue
+            stmt = decl.parent if decl.parent is not None else decl
+            if re.match(
+                rb"\s*;?\s*" + re.escape(var.encode()) + rb"\.release\(", data[stmt.end_byte :]
+            ):
+                continue  # released by the very next statement: nothing in between can throw
             yield self.finding(
                 decl.start_byte,
                 decl.end_byte,
                 what=f"`{var}` is not released if a query throws; call `{var}.release()` in `finally`",
             )
+
+
+def _http_import(name: str, data: bytes) -> bool:
+    """``name`` imported from an HTTP client library (``from requests import Session``)."""
+    return bool(
+        re.search(
+            rb"from\s+(?:requests|aiohttp|httpx|urllib3|niquests)[\w.]*\s+import\s+[^\n]*\b"
+            + re.escape(name.encode())
+            + rb"\b",
+            data,
+        )
+    )
+
+
+def _plain_class(name: str, data: bytes) -> bool:
+    """``name`` is a class this file defines, with no base class to inherit a ``close`` from
+    and none of its own (a record of session data: an attrs class, a dataclass)."""
+    m = re.search(
+        rb"^([ \t]*)class\s+" + re.escape(name.encode()) + rb"\s*(?:\(\s*(?:object)?\s*\))?\s*:",
+        data,
+        re.M,
+    )
+    if m is None:
+        return False
+    indent = len(m.group(1))
+    end = re.compile(rb"^[ \t]{0,%d}\S" % indent, re.M).search(data, m.end() + 1)
+    body = data[m.end() : end.start() if end else len(data)]
+    return not re.search(rb"def\s+(?:close|release|dispose|__exit__|__aexit__)\b", body)
 
 
 def _enclosing(node, types):

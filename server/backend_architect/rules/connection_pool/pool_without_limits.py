@@ -128,6 +128,8 @@ class PoolWithoutLimits(Rule):
                 and fname.split(".")[-1] == "createPool"
             ):
                 continue
+            if not is_new and fname.split(".")[0] in ("this", "super"):
+                continue  # the class's own pool factory: it sizes the pool itself
             args = named_args(m["a"][0])
             if args and args[0].type != "object":
                 if args[0].type == "string" and "sqlite" in text(args[0], data):

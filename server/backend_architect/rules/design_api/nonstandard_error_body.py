@@ -157,6 +157,8 @@ def _shape(literal: bytes, lang: str) -> str | None:
     top = _top_level_keys(inner)
     if not top:
         return None
+    if {b"statusCode", b"error", b"message"} <= set(top):
+        return '`{"statusCode", "error", "message"}`'  # what Fastify's own error replies look like
     if top == [b"error"] or b"error" in top:
         value = re.search(rb"""['"]?error['"]?\s*:\s*(.)""", inner)
         if (

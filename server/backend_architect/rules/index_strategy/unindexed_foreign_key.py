@@ -1,6 +1,8 @@
+import os
 import re
 
 from backend_architect.catalog.migration_files import new_migration
+from backend_architect.catalog.sources import order_key
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import name_list, quote_ident, relation_name
@@ -31,7 +33,8 @@ class UnindexedForeignKey(Rule):
     CREATE INDEX CONCURRENTLY idx_comments_post_id ON comments (post_id);
     ```
     An index added by a later migration counts; the finding goes away once
-    that migration exists.
+    that migration exists. A key that a later migration drops and adds again
+    (to change its `ON DELETE` action) is flagged once, where it is added last.
 
     Not flagged: a key to a lookup table (`*_types`, `*_kinds`, `*_statuses`:
     reference rows that are not deleted) or, unless the key has an `ON DELETE`
@@ -60,6 +63,8 @@ class UnindexedForeignKey(Rule):
             fk = next((f for f in table.foreign_keys if f.columns == columns), None)
             if fk is None:
                 continue  # dropped later or not understood
+            if _redefined_later(fk.source_path, ctx):
+                continue  # re-added by a later migration: flagged there, once
             if _parent_rows_stay(ctx.catalog, fk.ref_table, on_delete):
                 continue
             n = len(columns)
@@ -98,6 +103,18 @@ class UnindexedForeignKey(Rule):
                 columns=", ".join(columns),
                 ref=fk.ref_table.rsplit(".", 1)[-1],
             )
+
+
+def _redefined_later(source: str | None, ctx) -> bool:
+    """Whether the key as it stands was added by a later migration of the same folder."""
+    if not source or not ctx.ctx.is_migration:
+        return False
+    from backend_architect.project.history import unit_of
+
+    here, there = unit_of(os.path.abspath(ctx.ctx.path)), unit_of(os.path.abspath(source))
+    if here == there or os.path.dirname(here) != os.path.dirname(there):
+        return False
+    return (order_key(there), there) > (order_key(here), here)
 
 
 def _foreign_keys(stmt):

@@ -51,14 +51,44 @@ def _acts_on_signed_in_user(what: str, path: str, handler: str) -> bool:
     return bool(_SELF_PATH_RE.search(path) or _CHANGE_RE.search(_words(handler.rsplit(".", 1)[-1])))
 
 
+# what a `reset` route resets when it is not a password: a named resource of the system
+_RESET_RESOURCE_RE = re.compile(
+    r"^(?:migrations?|cache|caches|counters?|stats|statistics|metrics|fleet|queues?|jobs?|"
+    r"settings|config|configuration|database|db|index|indexes|search|demo|sequences?|quotas?|"
+    r"limits?|layout|filters?|preferences)$",
+    re.I,
+)
+
+
+def _resets_a_resource(path: str) -> bool:
+    """``/{tenantId}/migrations/reset``, ``/reset/fleet``: a segment next to ``reset`` names
+    a resource of the system, not an account."""
+    parts = [p for p in re.split(r"/+", path or "") if p and not p.startswith(("{", ":", "<"))]
+    for i, part in enumerate(parts):
+        if part.lower() == "reset":
+            near = parts[max(i - 1, 0) : i] + parts[i + 1 : i + 2]
+            return any(_RESET_RESOURCE_RE.match(n) for n in near)
+    return False
+
+
+# a limiter consulted in the handler's body: `loginLimiter.consume(ip)`, `rateLimit.check(...)`,
+# `await checkRateLimit(req)`, `throttler.hit(key)`
+_IN_BODY_LIMITER_RE = re.compile(
+    rb"\b\w*(?:[Rr]ate_?[Ll]imit|RATE_?LIMIT|[Ll]imiter|[Tt]hrottl)\w*\s*"
+    rb"(?:\.\s*(?:check|consume|limit|hit|take|attempt|increment|is_limited|allow)\w*\s*)?\("
+)
+
+
 class SensitiveRouteWithoutRateLimit(Rule):
     """
     ## What it does
     Flags login, signup/register, password reset/forgot, token and
     OTP/verification routes that have no rate limiter (route decorator,
-    middleware, guard or router-level limiter).
+    middleware, guard or router-level limiter, or a limiter the handler
+    consults itself: `await loginRateLimit.check(...)`, `limiter.consume(ip)`).
 
-    Not flagged: routes only a signed-in user reaches (behind an auth guard,
+    Not flagged: a `reset` of a named resource of the system
+    (`/migrations/reset`, `/cache/reset`); routes only a signed-in user reaches (behind an auth guard,
     or changing the caller's own password: `/users/me/password`,
     `ChangePassword`), token refresh (a refresh token is a long random
     secret), the step of a password reset that takes the emailed token
@@ -122,6 +152,10 @@ class SensitiveRouteWithoutRateLimit(Rule):
             r = h.route
             if r.limiter or r.method not in ("POST", "PUT", "PATCH", "ANY"):
                 continue
+            if h.node is not None and _IN_BODY_LIMITER_RE.search(
+                data[h.node.start_byte : h.node.end_byte]
+            ):
+                continue  # the handler asks a limiter itself (`await loginRateLimit.check(...)`)
             # the handler's name speaks only when the path says nothing (mounted elsewhere: "/", "")
             m = (
                 checks.SENSITIVE_ROUTE_RE.search(r.path)
@@ -137,6 +171,8 @@ class SensitiveRouteWithoutRateLimit(Rule):
                 continue  # a refresh token is a long random secret: nothing to guess
             if r.guards or _acts_on_signed_in_user(what, r.path, r.handler):
                 continue  # needs a valid session already: not a credential-guessing target
+            if what == "reset" and _resets_a_resource(r.path):
+                continue  # `/migrations/reset`, `/cache/reset`: not a password reset
             if what == "reset" and _consumes_reset_token(r, h, data):
                 continue  # the second step of a reset: it needs the emailed token, not a guess
             fix = None
