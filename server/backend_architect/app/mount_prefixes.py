@@ -24,7 +24,15 @@ import re
 from dataclasses import dataclass, field
 
 from ..core import languages
-from .mounts import JS_EXTS, _js_imports, _py_imports, _py_target, py_module, resolve_js, same_module
+from .mounts import (
+    JS_EXTS,
+    _js_imports,
+    _py_imports,
+    _py_target,
+    py_module,
+    resolve_js,
+    same_module,
+)
 
 PY_MOUNT = re.compile(rb"include_router|register_blueprint")
 JS_MOUNT = re.compile(rb"\.(?:use|register)\(")
@@ -72,7 +80,9 @@ def collect(paths: list[str]) -> Prefixes:
     return out
 
 
-def prefixes_for(p: Prefixes, path: str, language: str | None, group: str, decl_start: int, text: str, root: str) -> list[str]:
+def prefixes_for(
+    p: Prefixes, path: str, language: str | None, group: str, decl_start: int, text: str, root: str
+) -> list[str]:
     """The prefixes a route of the file ``path`` hanging on ``group`` gets from elsewhere."""
     if language == "python":
         return sorted(set(_py_chain(p, (py_module(path, root), group), set())))
@@ -99,9 +109,13 @@ def _python(out: Prefixes, path: str, data: bytes, root: str) -> None:
     module = py_module(path, root)
     imports = _py_imports(tree, data, module, os.path.basename(path) == "__init__.py")
     text = data.decode("utf-8", "replace")
-    for m in re.finditer(r"(?m)^\s*(\w+)\s*(?::[^=\n]+)?=\s*[\w.]*(APIRouter|Blueprint|FastAPI|Flask)\(", text):
+    for m in re.finditer(
+        r"(?m)^\s*(\w+)\s*(?::[^=\n]+)?=\s*[\w.]*(APIRouter|Blueprint|FastAPI|Flask)\(", text
+    ):
         close = _close(text, m.end() - 1)
-        prefix = _kwarg_string(text[m.end() : close], "url_prefix" if m.group(2) == "Blueprint" else "prefix")
+        prefix = _kwarg_string(
+            text[m.end() : close], "url_prefix" if m.group(2) == "Blueprint" else "prefix"
+        )
         out.py_ctor[(module, m.group(1))] = prefix or ""
     for m in re.finditer(r"([\w.]+)\.(include_router|register_blueprint)\(", text):
         close = _close(text, m.end() - 1)
@@ -109,7 +123,10 @@ def _python(out: Prefixes, path: str, data: bytes, root: str) -> None:
         first = re.match(r"\s*([\w.]+)", args)
         if not first:
             continue
-        prefix = _kwarg_string(args, "url_prefix" if m.group(2) == "register_blueprint" else "prefix") or ""
+        prefix = (
+            _kwarg_string(args, "url_prefix" if m.group(2) == "register_blueprint" else "prefix")
+            or ""
+        )
         for target in _py_target(first.group(1), imports, module):
             out.py_includes.setdefault(target, []).append((module, m.group(1), prefix))
 
@@ -124,7 +141,11 @@ def _py_chain(p: Prefixes, key: tuple[str, str], seen: set) -> list[str]:
             continue
         for includer_mod, includer, prefix in includes:
             own = next(
-                (v for (m, n), v in p.py_ctor.items() if n == includer and same_module(m, includer_mod)),
+                (
+                    v
+                    for (m, n), v in p.py_ctor.items()
+                    if n == includer and same_module(m, includer_mod)
+                ),
                 "",
             )
             for outer in _py_chain(p, (includer_mod, includer), seen):
@@ -186,7 +207,9 @@ def _javascript(out: Prefixes, path: str, data: bytes) -> None:
                 else None
             )
             if target:
-                out.js_mounts.setdefault(os.path.abspath(target), []).append((os.path.abspath(path), full))
+                out.js_mounts.setdefault(os.path.abspath(target), []).append(
+                    (os.path.abspath(path), full)
+                )
 
 
 def _js_chain(p: Prefixes, path: str, seen: set) -> list[str]:
@@ -219,7 +242,11 @@ def _go(out: Prefixes, data: bytes) -> None:
         for a in split_top(text[m.end() : close]):
             g = re.fullmatch(r"(\w+)\.Group\(\s*\"([^\"]*)\"[^()]*(?:\([^()]*\)[^()]*)*\)", a)
             prefix = (
-                join(groups.get(g.group(1), ""), g.group(2)) if g else groups.get(a) if a in groups else None
+                join(groups.get(g.group(1), ""), g.group(2))
+                if g
+                else groups.get(a)
+                if a in groups
+                else None
             )
             if prefix is not None:
                 out.go_funcs.setdefault(name, []).append(prefix)

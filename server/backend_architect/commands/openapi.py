@@ -49,6 +49,10 @@ ERROR_SCHEMA = {
     },
 }
 
+# a body whose fields are unknown: any object (a bare "type: object" reads as "no fields" to
+# client generators)
+ANY_OBJECT = {"type": "object", "additionalProperties": True}
+
 
 def _schema_name(value) -> str | None:
     if value is None:
@@ -288,7 +292,7 @@ def build_openapi(
                 body_schema = {"$ref": f"#/components/schemas/{declared}"}
             elif schema and not ent:
                 components["schemas"].setdefault(
-                    schema, {"type": "object", "description": f"{schema}, declared in {where}"}
+                    schema, {**ANY_OBJECT, "description": f"{schema}, declared in {where}"}
                 )
                 body_schema = {"$ref": f"#/components/schemas/{schema}"}
             elif body_fields:
@@ -297,7 +301,7 @@ def build_openapi(
                     "properties": {f: {} for f in dict.fromkeys(body_fields)},
                 }
             else:
-                body_schema = {"type": "object"}
+                body_schema = dict(ANY_OBJECT)
             if ent:  # the table's own shape (a declared model of it has the same fields)
                 body_schema = {
                     "$ref": f"#/components/schemas/{ent}{'Patch' if method == 'patch' else 'Input'}"
@@ -376,13 +380,13 @@ def build_openapi(
                 resp["content"] = {"application/json": {"schema": success_schema}}
             elif code != 204 and model:
                 components["schemas"].setdefault(
-                    model, {"type": "object", "description": f"{model}, declared in {where}"}
+                    model, {**ANY_OBJECT, "description": f"{model}, declared in {where}"}
                 )
                 resp["content"] = {
                     "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}
                 }
             elif code != 204 and getattr(r, "returns_body", True):
-                resp["content"] = {"application/json": {"schema": {"type": "object"}}}
+                resp["content"] = {"application/json": {"schema": dict(ANY_OBJECT)}}
             responses[str(code)] = resp
         op["responses"] = responses
         if getattr(r, "guards", None):
