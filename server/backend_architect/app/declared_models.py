@@ -588,8 +588,9 @@ def go_models(text: str) -> dict[str, dict]:
 
     def fields(body: str, seen: set[str]) -> list[tuple[str, str, str]]:
         got: list[tuple[str, str, str]] = []
-        for line in body.splitlines():
-            line = line.split("//")[0].strip() if "`" not in line.split("//")[0] else line.strip()
+        for raw in body.splitlines():
+            code = raw.split("//")[0]
+            line = code.strip() if "`" not in code else raw.strip()
             m = re.match(r"([A-Z]\w*(?:\s*,\s*[A-Z]\w*)*)\s+([^`\s]+(?:\{\})?)\s*(`[^`]*`)?", line)
             if m:
                 for n in re.split(r"\s*,\s*", m.group(1)):
