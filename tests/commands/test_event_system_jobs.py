@@ -345,3 +345,66 @@ def test_a_call_given_the_request_database_session_is_not_moved(tmp_path):
     res, edit = move(root, app, "send_email(db")
     assert edit is None
     assert any("`db`" in r and "handler parameter" in r for r in res["not_moved"]["reasons"]), res
+
+
+MORE_UNSAFE = '''
+from flask import Flask, abort, request
+
+from mail import send_email
+from models import User, db
+
+app = Flask(__name__)
+
+
+@app.post("/welcomes/<int:user_id>")
+def welcome(user_id):
+    user = db.session.get(User, user_id)
+    send_email(user, "Welcome")
+    return {"ok": True}
+
+
+@app.post("/echoes")
+def echo():
+    send_email(request, "echo")
+    return {"ok": True}
+
+
+@app.post("/checked")
+def checked():
+    body = request.get_json()
+    sent = send_email(body["email"], "x")
+    if not sent:
+        abort(502)
+    return {"sent": sent}
+'''
+
+
+@pytest.mark.parametrize(
+    ("needle", "reason"),
+    [
+        ("send_email(user", "`user` is loaded through the request's database session"),
+        ("send_email(request", "`request` is Flask's request-bound `request`"),
+        ("send_email(body", "the handler uses the call's result `sent` (line"),
+    ],
+)
+def test_other_calls_that_cannot_leave_the_request(tmp_path, needle, reason):
+    root = tmp_path / "shop"
+    app = make_project(root, MORE_UNSAFE)
+    res, edit = move(root, app, needle)
+    assert edit is None, edit.texts() if edit else None
+    assert any(reason in r for r in res["not_moved"]["reasons"]), res["not_moved"]
+
+
+def test_an_older_jobs_module_without_keys_is_upgraded_and_a_users_module_is_kept(tmp_path):
+    from backend_architect.commands.enqueue import JOBS_MARKER
+
+    root = tmp_path / "shop"
+    app = make_project(root, FLASK_APP)
+    (root / "jobs.py").write_text(JOBS_MARKER + '\n"""\n\ndef enqueue(fn, *args, **kwargs):\n    fn(*args, **kwargs)\n')
+    res, edit = move(root, app, "send_email(body")
+    jobs = edit.texts(base=lambda p: Path(p).read_text())[str(root / "jobs.py")]
+    assert "def enqueue(fn, *args, key: str | None = None" in jobs
+    (root / "jobs.py").write_text("def enqueue(fn, *args):\n    fn(*args)\n")
+    res, edit = move(root, app, "send_email(body")
+    assert edit is None
+    assert any("takes no idempotency key" in r for r in res["not_moved"]["reasons"])

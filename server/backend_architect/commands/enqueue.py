@@ -500,10 +500,12 @@ def jobs_module_change(jobs_path: str):
         return None, f"{jobs_path} cannot be read ({e.strerror})"
     if KEYED_MARKER in current:
         return None, None
-    if current.startswith(JOBS_MARKER):
-        return FileChange(
-            jobs_path, JOBS_PY, create=False, edits=[(0, len(current.encode()), JOBS_PY)]
-        ), None
+    if current.startswith(JOBS_MARKER):  # the module generated before jobs were keyed
+        from ..core.document import Document
+
+        whole = [(0, len(current.encode("utf-8")), JOBS_PY)]
+        old = Document(current, path=jobs_path)
+        return FileChange(jobs_path, JOBS_PY, create=False, edits=whole, document=old), None
     return None, (
         f"{os.path.basename(jobs_path)} exists and its `enqueue` takes no idempotency key; "
         "give it a `key` parameter (or remove it to get the generated one)"

@@ -163,9 +163,9 @@ def _response_from_body(doc, r, models: dict) -> dict | None:
                 return schema
         return None
     if lang in ("typescript", "tsx", "javascript"):
-        m = re.search(r"\bres\s*:\s*(?:express\.)?Response<\s*([^,>]+(?:<[^>]*>)?)", body)
-        if m:
-            schema = _type_schema(m.group(1), lang, models)
+        typed_res = re.search(r"\bres\s*:\s*(?:express\.)?Response<\s*([^,>]+(?:<[^>]*>)?)", body)
+        if typed_res:
+            schema = _type_schema(typed_res.group(1), lang, models)
             if schema is not None:
                 return schema
         for m in TS_JSON.finditer(body):

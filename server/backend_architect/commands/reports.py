@@ -436,7 +436,7 @@ def event_system_command(t: Target) -> dict:
             not_moved = plan
             out.update(
                 not_moved={"call": plan.callee, "reasons": plan.reasons},
-                where=f"{_rel(t, t.document.path)}:{t.document.line_of(t.start) + 1}",
+                where=f"{_rel(t, t.doc.path)}:{t.doc.line_of(t.start) + 1}",
             )
         else:
             edit = workspace_edit(t.doc, edits, files)
