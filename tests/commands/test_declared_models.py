@@ -168,3 +168,51 @@ def test_nested_fastapi_includes_add_every_prefix(tmp_path: Path):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         assert cli_main(["openapi", str(root), "--format", "json"]) == 0
     assert list(json.loads(out.getvalue())["paths"]) == ["/api/v2/people/{id}"]
+
+
+def test_express_routers_chained_on_a_router_mounted_under_a_prefix(tmp_path: Path):
+    """``const api = Router().use(a).use(b)`` then ``Router().use("/v3", api)``: a and b's
+    routes are under /v3, and under the app's mount of that file."""
+    root = tmp_path / "web"
+    (root / "src" / "routes").mkdir(parents=True)
+    (root / "package.json").write_text('{"name": "web", "dependencies": {"express": "^4.19.0"}}')
+    (root / "src" / "main.ts").write_text(
+        'import express from "express";\nimport routes from "./routes";\n\n'
+        'const app = express();\napp.use("/svc", routes);\napp.listen(3000);\n'
+    )
+    (root / "src" / "routes" / "index.ts").write_text(
+        'import { Router } from "express";\nimport books from "./books";\nimport shelves from "./shelves";\n\n'
+        "const api = Router()\n  .use(books)\n  .use(shelves);\n\n"
+        'export default Router().use("/v3", api);\n'
+    )
+    for name in ("books", "shelves"):
+        (root / "src" / "routes" / f"{name}.ts").write_text(
+            'import { Router } from "express";\n\nconst router = Router();\n'
+            f'router.get("/{name}/:id", (req, res) => {{ res.json({{}}); }});\n\nexport default router;\n'
+        )
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert cli_main(["openapi", str(root), "--format", "json"]) == 0
+    assert sorted(json.loads(out.getvalue())["paths"]) == ["/svc/v3/books/{id}", "/svc/v3/shelves/{id}"]
+
+
+def test_a_field_typed_with_a_model_of_another_file_refers_to_it(tmp_path: Path):
+    root = tmp_path / "api"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "api"\nversion = "0.1.0"\n')
+    (root / "models.py").write_text(
+        "from pydantic import BaseModel\n\n\nclass Author(BaseModel):\n    name: str\n"
+    )
+    (root / "app.py").write_text(
+        "from fastapi import FastAPI\nfrom pydantic import BaseModel\n\nfrom models import Author\n\n"
+        "app = FastAPI()\n\n\nclass Book(BaseModel):\n    title: str\n    author: Author\n\n\n"
+        '@app.get("/books/{book_id}", response_model=Book)\ndef get_book(book_id: int):\n    ...\n'
+    )
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert cli_main(["openapi", str(root), "--format", "json"]) == 0
+    spec = json.loads(out.getvalue())
+    validate(spec)
+    schemas = spec["components"]["schemas"]
+    assert schemas["Book"]["properties"]["author"] == {"$ref": REF + "Author"}
+    assert schemas["Author"]["required"] == ["name"]

@@ -212,7 +212,7 @@ def _field_required(default: str) -> bool:
     return not any(re.match(r"default(?:_factory)?\s*=", a) for a in args)
 
 
-def python_models(text: str) -> dict[str, dict]:
+def python_models(text: str, known: frozenset[str] = frozenset()) -> dict[str, dict]:
     """Model classes of a Python module (bases: BaseModel, SQLModel, TypedDict, ... or another
     model of the module; ``@dataclass`` classes) with their annotated fields."""
     classes: dict[str, tuple[list[str], list[tuple[str, str, str | None]], bool]] = {}
@@ -263,7 +263,7 @@ def python_models(text: str) -> dict[str, dict]:
         )
 
     models = [n for n in classes if is_model(n, set())]
-    names = set(models)
+    names = set(models) | known
     out: dict[str, dict] = {}
 
     def fields_of(name: str, seen: set[str]) -> list[tuple[str, str, str | None]]:
@@ -503,7 +503,7 @@ def zod_object(body: str, names: set[str]) -> dict:
     return _obj(props, required)
 
 
-def typescript_models(text: str) -> dict[str, dict]:
+def typescript_models(text: str, known: frozenset[str] = frozenset()) -> dict[str, dict]:
     """zod object schemas (by variable name, and by their ``z.infer`` type name), interfaces,
     object type aliases and classes with typed properties (NestJS DTOs)."""
     decls: list[tuple[str, str, str]] = []  # (name, kind, body)
@@ -530,7 +530,7 @@ def typescript_models(text: str) -> dict[str, dict]:
             r"type\s+([\w$]+)\s*=\s*z\.(?:infer|input|output)<\s*typeof\s+([\w$]+)\s*>", text
         )
     }
-    names = {d[0] for d in decls} | set(infer)
+    names = {d[0] for d in decls} | set(infer) | known
     out: dict[str, dict] = {}
     for name, kind, body in decls:
         if kind == "zod":
@@ -573,7 +573,7 @@ def go_type(t: str, names: set[str]) -> dict:
     return {}
 
 
-def go_models(text: str) -> dict[str, dict]:
+def go_models(text: str, known: frozenset[str] = frozenset()) -> dict[str, dict]:
     """Structs of a Go file; a field is named by its ``json`` tag. A field is required when
     its tag says so (``binding``/``validate``: required); in a struct without validation tags
     (a response) when it is neither a pointer nor ``omitempty``."""
@@ -582,7 +582,7 @@ def go_models(text: str) -> dict[str, dict]:
         close = matching(text, m.end() - 1)
         if close > 0:
             structs.append((m.group(1), text[m.end() : close]))
-    names = {n for n, _ in structs}
+    names = {n for n, _ in structs} | known
     bodies = dict(structs)
     out: dict[str, dict] = {}
 
@@ -627,15 +627,18 @@ def go_models(text: str) -> dict[str, dict]:
 # -- the workspace --------------------------------------------------------------------------------
 
 
-def models_of(text: str, language: str | None) -> dict[str, dict]:
-    """The shapes ``text`` of ``language`` declares; nothing (never an error) when unreadable."""
+def models_of(
+    text: str, language: str | None, known: frozenset[str] = frozenset()
+) -> dict[str, dict]:
+    """The shapes ``text`` of ``language`` declares; nothing (never an error) when unreadable.
+    ``known``: names declared in other files of the project, referred to with ``$ref`` too."""
     try:
         if language == "python":
-            return python_models(text)
+            return python_models(text, known)
         if language in ("typescript", "tsx", "javascript"):
-            return typescript_models(text)
+            return typescript_models(text, known)
         if language == "go":
-            return go_models(text)
+            return go_models(text, known)
     except (RecursionError, ValueError, IndexError):
         return {}
     return {}

@@ -175,22 +175,23 @@ def _javascript(out: Prefixes, path: str, data: bytes) -> None:
     imports = _js_imports(data, path)
     local: dict[str, str] = {}  # a router of this file mounted in this file: its prefix
     mounts: list[tuple[str, str, list[str]]] = []  # (object, prefix, argument texts)
-    for m in re.finditer(r"([\w$.]+)\.(use|register)\(", text):
+    for m in re.finditer(r"\.(use|register)\(", text):
         close = _close(text, m.end() - 1)
         args = split_top(text[m.end() : close])
         if not args:
             continue
         prefix = ""
-        if m.group(2) == "use":
+        if m.group(1) == "use":
             s = re.fullmatch(r"['\"`]([^'\"`$]*)['\"`]", args[0])
-            if not s:
+            if s:
+                prefix, args = s.group(1), args[1:]
+            elif not re.match(r"[\w$]", args[0]):
                 continue
-            prefix, args = s.group(1), args[1:]
         else:
             opt = next((a for a in args[1:] if a.startswith("{")), "")
             s = re.search(r"prefix\s*:\s*['\"`]([^'\"`$]*)['\"`]", opt)
             prefix = s.group(1) if s else ""
-        mounts.append((m.group(1), prefix, args))
+        mounts.append((_js_object(text, m.start()), prefix, args))
         for a in args:
             if re.fullmatch(r"[\w$]+", a) and a not in imports:
                 local[a] = prefix
@@ -210,6 +211,20 @@ def _javascript(out: Prefixes, path: str, data: bytes) -> None:
                 out.js_mounts.setdefault(os.path.abspath(target), []).append(
                     (os.path.abspath(path), full)
                 )
+
+
+def _js_object(text: str, at: int) -> str:
+    """The router a ``.use(`` at ``at`` is called on: the name before it (``app.use``), or the
+    variable a chain is assigned to (``const api = Router()\n  .use(a)\n  .use(b)``)."""
+    m = re.search(r"([\w$]+)\s*$", text[max(0, at - 100) : at])
+    before = text[max(0, at - 100) : at]
+    if m and not before.rstrip().endswith(")"):
+        return m.group(1)
+    start = text.rfind(";", 0, at) + 1
+    found = re.findall(
+        r"(?:^|\n)\s*(?:export\s+)?(?:const|let|var)\s+([\w$]+)\s*(?::[^=]+)?=", text[start:at]
+    )
+    return found[-1] if found else ""
 
 
 def _js_chain(p: Prefixes, path: str, seen: set) -> list[str]:

@@ -104,6 +104,17 @@ def _type_schema(type_text: str | None, language: str | None, models: dict) -> d
     return schema if dm.refs(schema) else None
 
 
+def _scalar(type_text: str) -> dict | None:
+    """The schema of a primitive response type (``string``, ``int``, ``bool``), else None."""
+    from ..app.declared_models import GO_SCALARS, PY_SCALARS, TS_SCALARS
+
+    for table in (TS_SCALARS, PY_SCALARS, GO_SCALARS):
+        schema = table.get(type_text)
+        if schema and schema.get("type") not in (None, "object"):
+            return dict(schema)
+    return None
+
+
 def _schema_from_label(label: str | None, models: dict) -> str | None:
     """The declared model a route's validation label names (``validate(CreateUser)``,
     ``schemas.CreateUser``, ``CreateUserDto``)."""
@@ -378,6 +389,8 @@ def build_openapi(
                 resp["content"] = {"application/json": {"schema": body}}
             elif code != 204 and code < 300 and success_schema is not None:
                 resp["content"] = {"application/json": {"schema": success_schema}}
+            elif code != 204 and model and _scalar(model) is not None:
+                resp["content"] = {"application/json": {"schema": _scalar(model)}}
             elif code != 204 and model:
                 components["schemas"].setdefault(
                     model, {**ANY_OBJECT, "description": f"{model}, declared in {where}"}
@@ -414,12 +427,20 @@ def workspace_spec(workspace, root: str, routes, title: str) -> dict:
     from .tables import all_tables
 
     paths = list(workspace_files(root, APP_LANGUAGES))
+    docs = [d for d in (workspace.read(p) for p in paths) if d is not None]
+    # two passes: a field typed with a model of another file refers to it
+    known: dict[str, frozenset[str]] = {}
+    for doc in docs:
+        lang = "javascript" if doc.language in ("typescript", "tsx") else doc.language
+        names = set(models_of(doc.text, doc.language))
+        known[lang or ""] = known.get(lang or "", frozenset()) | names
     models: dict = {}
-    for path in paths:
-        doc = workspace.read(path)
-        if doc is not None:
-            for name, schema in models_of(doc.text, doc.language).items():
-                models.setdefault(name, schema)
+    for doc in docs:
+        lang = "javascript" if doc.language in ("typescript", "tsx") else doc.language
+        for name, schema in models_of(
+            doc.text, doc.language, known.get(lang or "", frozenset())
+        ).items():
+            models.setdefault(name, schema)
     return build_openapi(
         routes,
         title=title,
