@@ -151,13 +151,14 @@ def test_flask_blueprint_registered_under_a_prefix_in_another_module(tmp_path):
 
 
 def test_nested_fastapi_includes_add_every_prefix(tmp_path: Path):
+    """An including router's own prefix and its include's (a module constant) both count."""
     root = tmp_path / "svc"
     (root / "app").mkdir(parents=True)
     (root / "pyproject.toml").write_text('[project]\nname = "svc"\nversion = "0.1.0"\n')
     (root / "app" / "__init__.py").write_text("")
     (root / "app" / "main.py").write_text(
         "from fastapi import APIRouter, FastAPI\n\nfrom app.users import router as users\n\n"
-        'api = APIRouter(prefix="/v2")\napi.include_router(users, prefix="/people")\n'
+        'PEOPLE = "/people"\napi = APIRouter(prefix="/v2")\napi.include_router(users, prefix=PEOPLE)\n'
         'app = FastAPI()\napp.include_router(api, prefix="/api")\n'
     )
     (root / "app" / "users.py").write_text(

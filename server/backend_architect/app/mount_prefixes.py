@@ -99,9 +99,15 @@ def prefixes_for(
 # -- Python -------------------------------------------------------------------------------------
 
 
-def _kwarg_string(args_text: str, name: str) -> str | None:
-    m = re.search(r"\b" + name + r"\s*=\s*[rf]?['\"]([^'\"]*)['\"]", args_text)
-    return m.group(1) if m else None
+def _kwarg_string(args_text: str, name: str, constants: dict[str, str]) -> str | None:
+    """The string a keyword argument is given: a literal, or a module constant's."""
+    m = re.search(
+        r"\b" + name + r"\s*=\s*(?:[rf]?['\"]([^'\"]*)['\"]|([A-Za-z_]\w*)\b(?!\s*[.(\[]))",
+        args_text,
+    )
+    if not m:
+        return None
+    return m.group(1) if m.group(1) is not None else constants.get(m.group(2))
 
 
 def _python(out: Prefixes, path: str, data: bytes, root: str) -> None:
@@ -109,12 +115,18 @@ def _python(out: Prefixes, path: str, data: bytes, root: str) -> None:
     module = py_module(path, root)
     imports = _py_imports(tree, data, module, os.path.basename(path) == "__init__.py")
     text = data.decode("utf-8", "replace")
+    constants = {  # module-level string constants: user_prefix = "/users"
+        m.group(1): m.group(2)
+        for m in re.finditer(r"(?m)^(\w+)\s*(?::\s*str\s*)?=\s*['\"]([^'\"]*)['\"]\s*$", text)
+    }
     for m in re.finditer(
         r"(?m)^\s*(\w+)\s*(?::[^=\n]+)?=\s*[\w.]*(APIRouter|Blueprint|FastAPI|Flask)\(", text
     ):
         close = _close(text, m.end() - 1)
         prefix = _kwarg_string(
-            text[m.end() : close], "url_prefix" if m.group(2) == "Blueprint" else "prefix"
+            text[m.end() : close],
+            "url_prefix" if m.group(2) == "Blueprint" else "prefix",
+            constants,
         )
         out.py_ctor[(module, m.group(1))] = prefix or ""
     for m in re.finditer(r"([\w.]+)\.(include_router|register_blueprint)\(", text):
@@ -124,7 +136,11 @@ def _python(out: Prefixes, path: str, data: bytes, root: str) -> None:
         if not first:
             continue
         prefix = (
-            _kwarg_string(args, "url_prefix" if m.group(2) == "register_blueprint" else "prefix")
+            _kwarg_string(
+                args,
+                "url_prefix" if m.group(2) == "register_blueprint" else "prefix",
+                constants,
+            )
             or ""
         )
         for target in _py_target(first.group(1), imports, module):
