@@ -408,3 +408,54 @@ def test_an_older_jobs_module_without_keys_is_upgraded_and_a_users_module_is_kep
     res, edit = move(root, app, "send_email(body")
     assert edit is None
     assert any("takes no idempotency key" in r for r in res["not_moved"]["reasons"])
+
+
+ASYNC_APP = '''
+from fastapi import FastAPI
+
+from amail import send_email
+
+app = FastAPI()
+
+
+@app.post("/invitations/{invitation_id}", status_code=202)
+async def invite(invitation_id: int):
+    await send_email(f"guest{invitation_id}@example.com", "Guest")
+    return {"invitation_id": invitation_id}
+'''
+
+ASYNC_PROBE = """
+import json
+from fastapi.testclient import TestClient
+import amail, app, jobs
+client = TestClient(app.app)
+codes = [client.post(f"/invitations/{i}").status_code for i in (1, 2, 2)]
+jobs.drain()
+print(json.dumps({"codes": codes, "sent": amail.SENT}))
+"""
+
+
+def test_an_awaited_call_becomes_a_job_the_worker_awaits(tmp_path):
+    root = tmp_path / "shop"
+    app = make_project(root, ASYNC_APP)
+    (root / "amail.py").write_text(
+        "import asyncio\n\nSENT = []\n\n\nasync def send_email(to, name):\n"
+        "    await asyncio.sleep(0)\n    SENT.append(to)\n"
+    )
+    res, edit = move(root, app, "send_email(f")
+    assert res["moved"] == "send_email", res
+    handler = apply(edit)[str(app)]
+    assert "await" not in handler.split("async def invite")[1]
+    assert 'key=f"InvitationCreated:{invitation_id}:send_email"' in handler
+    proc = subprocess.run(
+        [sys.executable, "-c", ASYNC_PROBE],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), *sys.path])),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    # the coroutine ran on the worker; invitation 2 asked twice, mailed once
+    assert out == {"codes": [202, 202, 202], "sent": ["guest1@example.com", "guest2@example.com"]}

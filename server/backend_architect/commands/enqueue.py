@@ -44,7 +44,9 @@ This in-process queue keeps the request fast today; for work that must survive a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import inspect
 import logging
 import queue
 import threading
@@ -92,7 +94,9 @@ def _run(key: str, fn, args, kwargs) -> None:
     delay = BACKOFF_SECONDS
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            if inspect.isawaitable(result):  # an async job runs on the worker's own loop
+                asyncio.run(result)
         except Exception:
             if attempt == ATTEMPTS:
                 log.exception("job %s (%s) failed %d times; given up", key, getattr(fn, "__name__", fn), attempt)
