@@ -459,3 +459,27 @@ def test_an_awaited_call_becomes_a_job_the_worker_awaits(tmp_path):
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     # the coroutine ran on the worker; invitation 2 asked twice, mailed once
     assert out == {"codes": [202, 202, 202], "sent": ["guest1@example.com", "guest2@example.com"]}
+
+
+def test_a_literal_sent_claim_says_queued_and_a_generic_ok_is_left(tmp_path):
+    root = tmp_path / "shop"
+    app = make_project(
+        root,
+        '''
+        from flask import Flask, request
+
+        from mail import send_email
+
+        app = Flask(__name__)
+
+
+        @app.post("/newsletters/<int:newsletter_id>")
+        def send_newsletter(newsletter_id):
+            send_email(request.get_json()["email"], "News")
+            return {"ok": True, "email_sent": True}
+        ''',
+    )
+    res, edit = move(root, app, "send_email(request")
+    handler = apply(edit)[str(app)]
+    assert 'return {"ok": True, "status": "queued"}' in handler, handler
+    assert 'key=f"NewsletterCreated:{newsletter_id}:send_email"' in handler

@@ -145,8 +145,9 @@ ORM_LOAD = re.compile(
     r"\.(query|get|get_or_404|first|first_or_404|one|one_or_none|scalar|scalars|scalar_one|execute|filter|filter_by|objects|select_related|refresh)\b"
 )
 FLASK_GLOBALS = ("request", "g", "session")
+# a response field that says the moved work happened (``"sent": True``); a generic ``ok`` is left
 DONE_KEY = re.compile(
-    r"^(sent|delivered|notified|emailed|mailed|done|success|ok|processed|published)$|_(sent|delivered|done)$"
+    r"^(sent|delivered|notified|emailed|mailed|published)$|_(sent|delivered|notified|emailed)$"
 )
 
 
