@@ -1,7 +1,7 @@
 """DESIGN_API's document is worth generating a client from.
 
 For generated stacks (FastAPI, Express, Gin) and one hand-written project per language
-(FastAPI + Pydantic, Express + zod, Gin + structs): ``backend-architect openapi`` writes the
+(FastAPI + Pydantic, Express + zod, NestJS + DTO classes, Gin + structs): ``backend-architect openapi`` writes the
 document, openapi-spec-validator accepts it, ``openapi-typescript`` turns it into TypeScript
 and a small file that uses the generated ``paths`` types compiles with ``tsc --strict``. The
 usage files read model fields from responses and build request bodies, and carry
@@ -110,6 +110,23 @@ declare const conflict: Conflict;
 const code: string = conflict.error.code;
 export { id, age, createdAt, status, create, badAge, noName, tags, code };
 """,
+    "nest_shop": """\
+type User = Json<paths["/api/users/{id}"]["get"]["responses"][200]>;
+declare const user: User;
+const id: number = user.id;
+const age: number | null = user.age;
+const role: "admin" | "member" = user.roles[0];
+type NewUser = Json<paths["/api/users"]["post"]["requestBody"]>;
+const create: NewUser = { email: "a@example.com", name: "A" };
+// @ts-expect-error the name is required (no @IsOptional)
+const noName: NewUser = { email: "a@example.com" };
+// @ts-expect-error the age is a number
+const badAge: NewUser = { email: "a@example.com", name: "A", age: "3" };
+type Invalid = Json<paths["/api/users"]["post"]["responses"][400]>;
+declare const invalid: Invalid;
+const code: string = invalid.error.code;
+export { id, age, role, create, noName, badAge, code };
+""",
     "gin_shop": """\
 type Got = Json<paths["/api/users/{id}"]["get"]["responses"][200]>;
 declare const got: Got;
@@ -215,7 +232,8 @@ def test_client_from_a_hand_written_project_compiles(project, tmp_path):
     # mounted in another file or function under /api
     assert all(p.startswith("/api/users") for p in paths), sorted(paths)
     create = paths["/api/users"]["post"]
-    assert {"201", "409", "422"} <= set(create["responses"])
+    invalid = "400" if project == "nest_shop" else "422"  # NestJS's ValidationPipe: 400
+    assert {"201", "409", invalid} <= set(create["responses"])
     ref = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.rsplit("/", 1)[-1] in spec["components"]["schemas"]
     item = next(v for k, v in paths.items() if k.startswith("/api/users/{"))

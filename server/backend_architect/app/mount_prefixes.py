@@ -9,7 +9,7 @@ file). The prefixes given elsewhere are read here, once per project:
   (the including router's own ``prefix=`` counts);
 - Express ``app.use("/api", usersRouter)`` / ``app.use("/api", guard, usersRouter(repo))``
   and Fastify ``app.register(routes, { prefix: "/api" })`` of a router imported from another
-  file (chained when that file is itself mounted);
+  file (chained when that file is itself mounted); NestJS ``app.setGlobalPrefix("api")``;
 - Gin / Echo ``RegisterRoutes(r.Group("/api"))`` or ``api := r.Group("/api");
   RegisterRoutes(api)``: the routes registered in that function get the group's prefix.
 
@@ -35,7 +35,8 @@ from .mounts import (
 )
 
 PY_MOUNT = re.compile(rb"include_router|register_blueprint")
-JS_MOUNT = re.compile(rb"\.(?:use|register)\(")
+JS_MOUNT = re.compile(rb"\.(?:use|register|setGlobalPrefix)\(")
+NEST_GLOBAL = re.compile(r"\.setGlobalPrefix\(\s*['\"`]([^'\"`$]*)['\"`]")
 GO_GROUP = re.compile(rb"\.Group\(")
 
 
@@ -49,6 +50,8 @@ class Prefixes:
     js_mounts: dict = field(default_factory=dict)
     # go: function name -> [prefix]
     go_funcs: dict = field(default_factory=dict)
+    # NestJS: app.setGlobalPrefix("api")
+    nest_global: str = ""
 
 
 def join(*parts: str) -> str:
@@ -87,6 +90,8 @@ def prefixes_for(
     if language == "python":
         return sorted(set(_py_chain(p, (py_module(path, root), group), set())))
     if language in ("typescript", "tsx", "javascript"):
+        if p.nest_global and "@Controller(" in text:
+            return [join(p.nest_global)]
         return sorted(set(_js_chain(p, os.path.abspath(path), set())))
     if language == "go":
         fn = None
@@ -188,6 +193,9 @@ def _javascript(out: Prefixes, path: str, data: bytes) -> None:
     from .declared_models import split_top
 
     text = data.decode("utf-8", "replace")
+    nest = NEST_GLOBAL.search(text)
+    if nest:
+        out.nest_global = nest.group(1)
     imports = _js_imports(data, path)
     local: dict[str, str] = {}  # a router of this file mounted in this file: its prefix
     mounts: list[tuple[str, str, list[str]]] = []  # (object, prefix, argument texts)

@@ -335,7 +335,8 @@ def build_openapi(
         else:  # the error format's answers this handler can give
             extra = {404} if item_path else set()
             if declared or any(p["in"] == "query" for p in params):
-                extra.add(422)
+                # NestJS's ValidationPipe answers 400 unless configured otherwise
+                extra.add(400 if getattr(r, "framework", "") == "nestjs" else 422)
             if getattr(r, "guards", None):
                 extra |= {401, 403}
             handler_text = (
