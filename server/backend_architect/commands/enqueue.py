@@ -64,7 +64,8 @@ _done: set[str] = set()
 
 def job_key(fn, *args, **kwargs) -> str:
     """A key from the job and its arguments, for jobs enqueued without one."""
-    raw = repr((getattr(fn, "__module__", ""), getattr(fn, "__qualname__", fn), args, sorted(kwargs.items())))
+    name = (getattr(fn, "__module__", ""), getattr(fn, "__qualname__", fn))
+    raw = repr((name, args, sorted(kwargs.items())))
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -99,7 +100,8 @@ def _run(key: str, fn, args, kwargs) -> None:
                 asyncio.run(result)
         except Exception:
             if attempt == ATTEMPTS:
-                log.exception("job %s (%s) failed %d times; given up", key, getattr(fn, "__name__", fn), attempt)
+                name = getattr(fn, "__name__", fn)
+                log.exception("job %s (%s) failed %d times; given up", key, name, attempt)
                 with _lock:
                     _seen.discard(key)  # may be enqueued again
                 return
