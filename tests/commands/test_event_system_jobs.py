@@ -369,6 +369,15 @@ def echo():
     return {"ok": True}
 
 
+class Views:
+    def __init__(self, session):
+        self.session = session
+
+    def notify(self):
+        self.mailer.send_email("a@example.com", "x")
+        return {"ok": True}
+
+
 @app.post("/checked")
 def checked():
     body = request.get_json()
@@ -385,6 +394,7 @@ def checked():
         ("send_email(user", "`user` is loaded through the request's database session"),
         ("send_email(request", "`request` is Flask's request-bound `request`"),
         ("send_email(body", "the handler uses the call's result `sent` (line"),
+        ("self.mailer.send_email", "reached through the view object (`self`)"),
     ],
 )
 def test_other_calls_that_cannot_leave_the_request(tmp_path, needle, reason):

@@ -388,6 +388,11 @@ def plan(doc, offset: int, route=None, slow=None) -> Plan | None:
     receiver = _root_name(fn_node, data) if fn_node.type == "attribute" else None
     if receiver in res:
         out.reasons.append(f"the call's receiver {res[receiver]}")
+    elif receiver == "self":  # a class-based view: its object holds the request's state
+        out.reasons.append(
+            f"`{callee}` is reached through the view object (`self`), which holds this request's "
+            "state (its session, its user); call a module-level function with plain values instead"
+        )
     for arg in args_node.named_children:
         value = arg.child_by_field_name("value") if arg.type == "keyword_argument" else arg
         if value is None or arg.type == "comment":
