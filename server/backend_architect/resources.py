@@ -284,6 +284,11 @@ def object_schemas(r: Resource) -> dict[str, dict]:
     ent = naming.pascal(naming.singular(r.table))
     out = {f.name: json_schema(f) for f in r.output_fields}
     inp = {f.name: json_schema(f) for f in r.input_fields}
+    required = [f.name for f in r.input_fields if f.required]
+    if r.password_hash is not None:  # the endpoints hash a write-only ``password`` into it
+        inp["password"] = {"type": "string", "maxLength": 256, "writeOnly": True}
+        if r.password_hash.required:
+            required.append("password")
     return {
         ent: {
             "type": "object",
@@ -293,7 +298,7 @@ def object_schemas(r: Resource) -> dict[str, dict]:
         f"{ent}Input": {
             "type": "object",
             "properties": inp,
-            "required": [f.name for f in r.input_fields if f.required],
+            "required": required,
             "additionalProperties": False,
         },
         f"{ent}Patch": {"type": "object", "properties": inp, "additionalProperties": False},

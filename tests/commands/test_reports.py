@@ -74,7 +74,10 @@ def test_openapi_of_a_route_list_validates():
     item = spec["paths"]["/users/{id}"]
     assert item["get"]["parameters"] == [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
     assert item["get"]["security"] == [{"bearerAuth": []}]
-    assert set(item["delete"]["responses"]) == {"204"} and "content" not in item["delete"]["responses"]["204"]
+    # the error format's answers where they apply: an item's 404, a guard's 401 and 403
+    assert set(item["delete"]["responses"]) == {"204", "404"} and "content" not in item["delete"]["responses"]["204"]
+    assert set(item["get"]["responses"]) == {"200", "401", "403", "404"}
+    assert set(item["patch"]["responses"]) == {"200", "404"}  # every operation has its success
     assert item["patch"]["operationId"] == "list_users_2"  # operation ids stay unique
     yaml = pytest.importorskip("yaml")
     validator.validate(yaml.safe_load(dump(spec)))

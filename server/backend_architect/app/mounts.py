@@ -533,6 +533,9 @@ def _index_js(index: Index, path: str, data: bytes) -> None:
             at = _text(a, data)
             if a.type == "identifier" and at in imports:
                 targets.append(imports[at])
+            fn = a.child_by_field_name("function") if a.type == "call_expression" else None
+            if fn is not None and fn.type == "identifier" and _text(fn, data) in imports:
+                targets.append(imports[_text(fn, data)])  # a router factory: usersRouter(repo)
             req = re.match(r"(?:require|import)\(\s*['\"]([^'\"]+)['\"]\s*\)", at)
             if req:
                 t = resolve_js(req.group(1), path)

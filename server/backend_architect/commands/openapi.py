@@ -49,6 +49,10 @@ ERROR_SCHEMA = {
     },
 }
 
+# a body whose fields are unknown: any object (a bare "type: object" reads as "no fields" to
+# client generators)
+ANY_OBJECT = {"type": "object", "additionalProperties": True}
+
 
 def _schema_name(value) -> str | None:
     if value is None:
@@ -82,26 +86,159 @@ def _resource_for(path: str, tables: dict | None):
     return None
 
 
+def _type_schema(type_text: str | None, language: str | None, models: dict) -> dict | None:
+    """The schema of a declared type (``list[UserOut]``, ``UserDto[]``, ``[]User``) when it names
+    a declared model; None otherwise."""
+    from ..app import declared_models as dm
+
+    if not type_text or not models:
+        return None
+    names = set(models)
+    t = type_text.strip().lstrip("*&")
+    if language == "python":
+        schema = dm.py_type(t, names)
+    elif language == "go":
+        schema = dm.go_type(t, names)
+    else:
+        schema = dm.ts_type(t, names)
+    return schema if dm.refs(schema) else None
+
+
+def _scalar(type_text: str) -> dict | None:
+    """The schema of a primitive response type (``string``, ``int``, ``bool``), else None."""
+    from ..app.declared_models import GO_SCALARS, PY_SCALARS, TS_SCALARS
+
+    for table in (TS_SCALARS, PY_SCALARS, GO_SCALARS):
+        schema = table.get(type_text)
+        if schema and schema.get("type") not in (None, "object"):
+            return dict(schema)
+    return None
+
+
+def _schema_from_label(label: str | None, models: dict) -> str | None:
+    """The declared model a route's validation label names (``validate(CreateUser)``,
+    ``schemas.CreateUser``, ``CreateUserDto``)."""
+    if not label or not models:
+        return None
+    found = [n for n in re.findall(r"[A-Za-z_$][\w$]*", label) if n in models]
+    return found[-1] if found else None
+
+
+GO_JSON = re.compile(
+    r"\.(?:JSON|IndentedJSON|PureJSON)\(\s*[\w.]+\s*,\s*(.+?)\)\s*$|NewEncoder\(\s*\w+\s*\)\.Encode\(\s*(.+?)\)\s*$",
+    re.M,
+)
+TS_JSON = re.compile(r"\.(?:json|send)\(\s*(.+?)\)\s*;?\s*$", re.M)
+
+
+def _go_var_type(name: str, body: str) -> str | None:
+    for pat in (
+        r"\bvar\s+" + re.escape(name) + r"\s+([\[\]*\w.]+)",
+        r"\b" + re.escape(name) + r"\s*:?=\s*&?([\[\]\w.]+)\{",
+        r"\b" + re.escape(name) + r"\s*:?=\s*make\(\s*([\[\]\w.]+)",
+    ):
+        m = re.search(pat, body)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _response_from_body(doc, r, models: dict) -> dict | None:
+    """The response schema a handler's body shows: Go ``c.JSON(200, user)`` of a variable of a
+    declared struct (or ``gin.H{"data": user}``), Express ``res.json(UserOut.parse(row))`` or
+    a ``Response<User>`` parameter."""
+    if not models or not getattr(r, "handler_in_file", True):
+        return None
+    body = doc.data[r.start : r.end].decode("utf-8", "replace")
+    lang = doc.language
+    if lang == "go":
+        for m in GO_JSON.finditer(body):
+            expr = (m.group(1) or m.group(2) or "").strip()
+            env = re.fullmatch(
+                r"(?:gin\.H|echo\.Map|map\[string\]any|map\[string\]interface\{\})\{\s*\"(\w+)\"\s*:\s*&?(\w+)\s*,?\s*\}",
+                expr,
+            )
+            key, var = (env.group(1), env.group(2)) if env else (None, expr.lstrip("&"))
+            lit = re.fullmatch(r"([\[\]\w.]+)\{.*", var, re.S)
+            t = (
+                lit.group(1)
+                if lit
+                else _go_var_type(var, body)
+                if re.fullmatch(r"\w+", var)
+                else None
+            )
+            schema = _type_schema(t, lang, models)
+            if schema is not None:
+                if key:
+                    return {"type": "object", "required": [key], "properties": {key: schema}}
+                return schema
+        return None
+    if lang in ("typescript", "tsx", "javascript"):
+        typed_res = re.search(r"\bres\s*:\s*(?:express\.)?Response<\s*([^,>]+(?:<[^>]*>)?)", body)
+        if typed_res:
+            schema = _type_schema(typed_res.group(1), lang, models)
+            if schema is not None:
+                return schema
+        for m in TS_JSON.finditer(body):
+            expr = m.group(1)
+            parsed = re.match(r"([\w$]+)\.parse\(", expr)
+            if parsed and parsed.group(1) in models:
+                return {"$ref": f"#/components/schemas/{parsed.group(1)}"}
+            env = re.fullmatch(r"\{\s*(\w+)\s*:\s*([\w$]+)\.parse\(.*\)\s*\}", expr, re.S)
+            if env and env.group(2) in models:
+                return {
+                    "type": "object",
+                    "required": [env.group(1)],
+                    "properties": {env.group(1): {"$ref": f"#/components/schemas/{env.group(2)}"}},
+                }
+            if re.fullmatch(r"[\w$]+", expr):
+                decl = re.search(
+                    r"\b(?:const|let)\s+" + re.escape(expr) + r"\s*:\s*([^=]+?)\s*=", body
+                )
+                schema = _type_schema(decl.group(1) if decl else None, lang, models)
+                if schema is not None:
+                    return schema
+    return None
+
+
 def build_openapi(
     routes,
     title: str = "API",
     version: str = "0.1.0",
     root: str | None = None,
     tables: dict | None = None,
+    models: dict | None = None,
+    prefixes=None,
 ) -> dict:
     """An OpenAPI 3.1 document from (document, Route) pairs; ``tables`` (name -> TableInfo)
     types the bodies of the routes serving a known table, from the same resource model
-    the generators use."""
+    the generators use; ``models`` (name -> JSON Schema, :mod:`app.declared_models`) types the
+    bodies and responses of routes that name a declared model; ``prefixes`` (a
+    :class:`~backend_architect.app.mount_prefixes.Prefixes`) puts routes under the prefix of
+    the mount that serves them."""
+    from ..app import declared_models as dm
+    from ..app.mount_prefixes import prefixes_for
     from ..resources import object_schemas
 
+    models = models or {}
     paths: dict = {}
     components: dict = {"schemas": {"Error": ERROR_SCHEMA}}
     op_ids: set[str] = set()
+    expanded = []
     for doc, r in routes:
+        mounts = [""]
+        if prefixes is not None:
+            mounts = prefixes_for(
+                prefixes, doc.path, doc.language, r.group, r.decl_start, doc.text, root or ""
+            )
+        expanded += [(doc, r, prefix) for prefix in mounts]
+    for doc, r, prefix in expanded:
         method = str(r.method).lower()
         if method not in METHODS:
             continue
         path = r.path if r.path.startswith("/") else "/" + r.path
+        if prefix:
+            path = (prefix.rstrip("/") + ("" if path == "/" else path)) or "/"
         path = re.sub(r":(\w+)", r"{\1}", path)
         item = paths.setdefault(path, {})
         if method in item:
@@ -149,7 +286,8 @@ def build_openapi(
                 body_fields.append(name)
         if params:
             op["parameters"] = params
-        schema = _schema_name(getattr(r, "schema", None))
+        declared = _schema_from_label(getattr(r, "schema", None), models)
+        schema = declared or _schema_name(getattr(r, "schema", None))
         resource = _resource_for(path, tables)
         ent = None
         if resource is not None:
@@ -160,9 +298,12 @@ def build_openapi(
         item_path = bool(PATH_PARAM.search(path))
         if method in ("post", "put", "patch"):
             body_schema: dict[str, Any]
-            if schema and not ent:
+            if declared and not ent:
+                dm.close_refs({declared}, models, components["schemas"])
+                body_schema = {"$ref": f"#/components/schemas/{declared}"}
+            elif schema and not ent:
                 components["schemas"].setdefault(
-                    schema, {"type": "object", "description": f"{schema}, declared in {where}"}
+                    schema, {**ANY_OBJECT, "description": f"{schema}, declared in {where}"}
                 )
                 body_schema = {"$ref": f"#/components/schemas/{schema}"}
             elif body_fields:
@@ -171,7 +312,7 @@ def build_openapi(
                     "properties": {f: {} for f in dict.fromkeys(body_fields)},
                 }
             else:
-                body_schema = {"type": "object"}
+                body_schema = dict(ANY_OBJECT)
             if ent:  # the table's own shape (a declared model of it has the same fields)
                 body_schema = {
                     "$ref": f"#/components/schemas/{ent}{'Patch' if method == 'patch' else 'Input'}"
@@ -182,8 +323,8 @@ def build_openapi(
             }
         responses: dict = {}
         codes = sorted({int(c) for c in getattr(r, "status_codes", []) or [] if str(c).isdigit()})
-        if not codes:
-            codes = [201 if method == "post" else 204 if method == "delete" else 200]
+        if not any(200 <= c < 400 for c in codes):  # every operation documents its success
+            codes.append(201 if method == "post" else 204 if method == "delete" else 200)
         if ent:  # the error format's answers of a generated resource endpoint
             extra = {404} if item_path else set()
             if method in ("post", "put", "patch"):
@@ -191,6 +332,28 @@ def build_openapi(
             if getattr(r, "guards", None):
                 extra |= {401, 403}
             codes = sorted(set(codes) | extra)
+        else:  # the error format's answers this handler can give
+            extra = {404} if item_path else set()
+            if declared or any(p["in"] == "query" for p in params):
+                # NestJS's ValidationPipe answers 400 unless configured otherwise
+                extra.add(400 if getattr(r, "framework", "") == "nestjs" else 422)
+            if getattr(r, "guards", None):
+                extra |= {401, 403}
+            handler_text = (
+                doc.data[r.start : r.end].decode("utf-8", "replace")
+                if getattr(r, "handler_in_file", True)
+                else ""
+            )
+            if re.search(r"\b409\b|StatusConflict|Conflict", handler_text):
+                extra.add(409)
+            codes = sorted(set(codes) | extra)
+        success_schema = None
+        if not ent:
+            success_schema = _type_schema(
+                getattr(r, "response_model", None), doc.language, models
+            ) or _response_from_body(doc, r, models)
+        if success_schema is not None:
+            dm.close_refs(dm.refs(success_schema), models, components["schemas"])
         model = _schema_name(getattr(r, "response_model", None))
         for code in codes:
             resp: dict = {"description": REASONS.get(code, "Response")}
@@ -225,15 +388,19 @@ def build_openapi(
                 else:
                     body = {"type": "object", "required": ["data"], "properties": {"data": data}}
                 resp["content"] = {"application/json": {"schema": body}}
+            elif code != 204 and code < 300 and success_schema is not None:
+                resp["content"] = {"application/json": {"schema": success_schema}}
+            elif code != 204 and model and _scalar(model) is not None:
+                resp["content"] = {"application/json": {"schema": _scalar(model)}}
             elif code != 204 and model:
                 components["schemas"].setdefault(
-                    model, {"type": "object", "description": f"{model}, declared in {where}"}
+                    model, {**ANY_OBJECT, "description": f"{model}, declared in {where}"}
                 )
                 resp["content"] = {
                     "application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}
                 }
             elif code != 204 and getattr(r, "returns_body", True):
-                resp["content"] = {"application/json": {"schema": {"type": "object"}}}
+                resp["content"] = {"application/json": {"schema": dict(ANY_OBJECT)}}
             responses[str(code)] = resp
         op["responses"] = responses
         if getattr(r, "guards", None):
@@ -249,6 +416,40 @@ def build_openapi(
         "paths": dict(sorted(paths.items())),
         "components": components,
     }
+
+
+def workspace_spec(workspace, root: str, routes, title: str) -> dict:
+    """The OpenAPI document of a workspace: its routes under their mount prefixes, typed from
+    its tables and from the models its files declare."""
+    from ..app.declared_models import models_of
+    from ..app.mount_prefixes import collect
+    from ..lang import APP_LANGUAGES
+    from .base import workspace_files
+    from .tables import all_tables
+
+    paths = list(workspace_files(root, APP_LANGUAGES))
+    docs = [d for d in (workspace.read(p) for p in paths) if d is not None]
+    # two passes: a field typed with a model of another file refers to it
+    known: dict[str, frozenset[str]] = {}
+    for doc in docs:
+        lang = "javascript" if doc.language in ("typescript", "tsx") else doc.language
+        names = set(models_of(doc.text, doc.language))
+        known[lang or ""] = known.get(lang or "", frozenset()) | names
+    models: dict = {}
+    for doc in docs:
+        lang = "javascript" if doc.language in ("typescript", "tsx") else doc.language
+        for name, schema in models_of(
+            doc.text, doc.language, known.get(lang or "", frozenset())
+        ).items():
+            models.setdefault(name, schema)
+    return build_openapi(
+        routes,
+        title=title,
+        root=root,
+        tables=all_tables(workspace),
+        models=models,
+        prefixes=collect(paths),
+    )
 
 
 def dump(spec: dict, fmt: str = "yaml") -> str:
@@ -281,9 +482,7 @@ def design_api_command(t: Target) -> dict:
             show(t, message)
             return result("DESIGN_API", message, routes=0)
         title = os.path.basename(os.path.abspath(t.root)) or "API"
-        from .tables import all_tables
-
-        spec = build_openapi(routes, title=title, root=t.root, tables=all_tables(t.workspace))
+        spec = workspace_spec(t.workspace, t.root, routes, title)
         spec_path = os.path.join(t.root, REPORT_DIR, "openapi.yaml")
         t.reports.append(Report(spec_path, dump(spec), show=False))
         progress.report("summarising the REST findings", 90)

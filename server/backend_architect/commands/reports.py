@@ -12,7 +12,6 @@ from collections import Counter, defaultdict
 
 from ..core.document import apply_edits
 from ..core.findings import Edit
-from ..core.languages import parse
 from . import naming
 from .base import (
     FileChange,
@@ -386,87 +385,43 @@ def slow_calls(doc, start: int, end: int):
     return sorted(out, key=lambda x: x[1])
 
 
-JOBS_PY = '''"""Background jobs: slow work leaves the request and runs on a worker.
+def _route_at(t: Target, offset: int):
+    """The route whose handler holds ``offset`` in the target document (None when unknown)."""
+    from .frameworks import routes_of
 
-This in-process queue keeps the request fast today; swap ``enqueue`` for your
-queue of choice (RQ, Celery, Dramatiq, a cloud queue) without touching handlers.
-"""
-
-from __future__ import annotations
-
-import logging
-import queue
-import threading
-
-log = logging.getLogger(__name__)
-_jobs: "queue.Queue[tuple]" = queue.Queue()
-
-
-def enqueue(fn, *args, **kwargs) -> None:
-    """Run ``fn(*args, **kwargs)`` after the response, on the worker thread."""
-    _jobs.put((fn, args, kwargs))
-
-
-def _work() -> None:
-    while True:
-        fn, args, kwargs = _jobs.get()
-        try:
-            fn(*args, **kwargs)
-        except Exception:  # a failed job is logged, the worker goes on
-            log.exception("job %s failed", getattr(fn, "__name__", fn))
-        finally:
-            _jobs.task_done()
-
-
-threading.Thread(target=_work, name="jobs", daemon=True).start()
-'''
-
-
-def _python_call_statement(doc, offset: int):
-    """(start, end, callee text, args text) of the call expression statement at ``offset``."""
-    tree = parse(doc.data, "python")
-    node = tree.root_node.descendant_for_byte_range(offset, offset)
-    while node is not None and node.type != "call":
-        node = node.parent
-    if (
-        node is None
-        or node.parent is None
-        or node.parent.type not in ("expression_statement", "await")
-    ):
-        return None
-    stmt = node.parent if node.parent.type == "expression_statement" else node.parent.parent
-    if stmt is None or stmt.type != "expression_statement":
-        return None
-    fn = node.child_by_field_name("function")
-    args = node.child_by_field_name("arguments")
-    text = lambda n: doc.data[n.start_byte : n.end_byte].decode("utf-8")  # noqa: E731
-    inner = text(args)[1:-1].strip()
-    return node.start_byte, node.end_byte, text(fn), inner
+    for r in routes_of(t.document) or []:
+        if r.start <= offset <= r.end:
+            return r
+    return None
 
 
 def enqueue_change(t: Target):
-    """The code change for the selected slow call: it goes on the job queue."""
+    """The move of the selected slow call onto the job queue: (edits, files, plan), or
+    (None, None, plan) with the reasons it is not safe; None when no slow call is selected."""
+    from . import enqueue
+
     doc = t.document
     if doc is None or doc.language != "python":
         return None
-    found = _python_call_statement(doc, t.start)
-    if found is None:
-        return None
-    start, end, callee, args = found
-    if not any(p.search(callee + "(") for _, p in SLOW_CALLS):
+    plan = enqueue.plan(doc, t.start, _route_at(t, t.start), SLOW_CALLS)
+    if plan is None:
         return None
     jobs_path = os.path.join(os.path.dirname(doc.path), "jobs.py")
+    jobs_change, why = enqueue.jobs_module_change(jobs_path)
+    if why:
+        plan.reasons.append(why)
+    if not plan.safe:
+        return None, None, plan
     _, handler_mod = _module_path(doc.path)
     _, jobs_mod = _module_path(jobs_path)
     if "." not in handler_mod:
         jobs_mod = "jobs"
-    edits = [Edit(start, end, f"enqueue({callee}{', ' + args if args else ''})")]
+    edits = list(plan.edits)
     import_line = f"from {jobs_mod} import enqueue\n"
     if import_line not in doc.text:
         off = _after_imports(doc)
         edits.insert(0, Edit(off, off, import_line))
-    changes = [] if os.path.exists(jobs_path) else [FileChange(jobs_path, JOBS_PY)]
-    return edits, changes, callee
+    return edits, [jobs_change] if jobs_change is not None else [], plan
 
 
 @handler("EVENT_SYSTEM", need_document=False)
@@ -474,11 +429,21 @@ def event_system_command(t: Target) -> dict:
     """List the slow work done inside requests; move the selected call onto a job queue."""
     out = result("EVENT_SYSTEM", "")
     change = enqueue_change(t) if t.document is not None and t.end >= t.start else None
+    not_moved = None
     if change is not None:
-        edits, files, callee = change
-        edit = workspace_edit(t.doc, edits, files)
-        send_edit(t, edit, "EVENT_SYSTEM: enqueue", confirm=True)
-        out.update(text=apply_edits(t.doc.text, edits), moved=callee)
+        edits, files, plan = change
+        if edits is None:  # not safe: said why, nothing edited
+            not_moved = plan
+            out.update(
+                not_moved={"call": plan.callee, "reasons": plan.reasons},
+                where=f"{_rel(t, t.doc.path)}:{t.doc.line_of(t.start) + 1}",
+            )
+        else:
+            edit = workspace_edit(t.doc, edits, files)
+            send_edit(t, edit, "EVENT_SYSTEM: enqueue", confirm=True)
+            out.update(text=apply_edits(t.doc.text, edits), moved=plan.callee, key=plan.key)
+            if plan.response:
+                out["response"] = plan.response
     progress = t.progress
     try:
         routes, _, missing = workspace_routes(t.workspace, t.root, t.progress)
@@ -491,16 +456,17 @@ def event_system_command(t: Target) -> dict:
         return out
     found = []
     for doc, r in routes:
-        s = getattr(r, "decl_start", None) or r.start
-        e = getattr(r, "decl_end", None) or r.end
+        # the registration and the handler it names (a decorator's range ends before the body)
+        s = min(getattr(r, "decl_start", None) or r.start, r.start)
+        e = max(getattr(r, "decl_end", None) or r.end, r.end)
         for kind, cs, _, callee in slow_calls(doc, s, e):
             found.append((doc, r, kind, cs, callee))
     md = ["# EVENT_SYSTEM: slow work inside requests", ""]
     if found:
         md += ["| route | handler | slow work | call | where |", "|---|---|---|---|---|"]
-        for _doc, r, kind, _call, callee in found:
+        for call_doc, r, kind, call_at, callee in found:
             md.append(
-                f"| {r.method.upper()} `{r.path}` | `{getattr(r, 'handler', '')}` | {kind} | `{callee}(…)` | {_rel(t, doc.path)}:{doc.line_of(cs) + 1} |"
+                f"| {r.method.upper()} `{r.path}` | `{getattr(r, 'handler', '')}` | {kind} | `{callee}(…)` | {_rel(t, call_doc.path)}:{call_doc.line_of(call_at) + 1} |"
             )
     else:
         md.append(
@@ -530,12 +496,39 @@ def event_system_command(t: Target) -> dict:
     if "moved" in out:
         md += [
             "",
-            f"`{out['moved']}(…)` at the cursor now goes through `enqueue` (jobs.py, an in-process queue to start with).",
+            f"`{out['moved']}(…)` at the cursor now goes through `enqueue` (jobs.py, an in-process queue to start with)"
+            + (
+                f", keyed by `{out['key']}`: a key runs once, a failing job is retried."
+                if out.get("key")
+                else "; no entity id was found in the handler, so the job is keyed by its arguments."
+            ),
+        ]
+        if out.get("response"):
+            md.append(f"The response no longer claims the work done: {out['response']}.")
+    if not_moved is not None:
+        md += [
+            "",
+            "## Not moved",
+            "",
+            f"`{not_moved.callee}(…)` at {out['where']} stays in the request:",
+            "",
+        ]
+        md += [f"- {reason}" for reason in not_moved.reasons]
+        md += [
+            "",
+            "Move it by hand: give the job plain values (ids, strings) and let it open its own "
+            "connection or session; then run EVENT_SYSTEM on the call again.",
         ]
     out["report"] = write_report(t, "event-system", "\n".join(md))
     out["slow_calls"] = len(found)
     out["message"] = f"EVENT_SYSTEM: {len(found)} slow calls inside {len(by_route)} routes" + (
         f"; moved {out['moved']} onto the job queue." if "moved" in out else "."
     )
+    if not_moved is not None:
+        out["message"] += (
+            f" Did not move {not_moved.callee} ({out['where']}): "
+            + "; ".join(not_moved.reasons)
+            + "."
+        )
     show(t, out["message"])
     return out
