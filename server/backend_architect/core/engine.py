@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 
 from ..config import Settings
 from ..project import FileInfo, file_info
+from ..project.dialect import NOT_SQL
 from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_suffix_len
@@ -715,6 +716,8 @@ def lint(
                 result.errors.append(
                     RuleError("regions", document.path, repr(exc), traceback.format_exc())
                 )
+    if info.dialect in NOT_SQL:
+        regions = []  # CQL and the like: SQL-looking strings that no SQL rule can judge
     result.regions = list(regions)
 
     def check_cancelled() -> None:
