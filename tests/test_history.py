@@ -100,3 +100,16 @@ def test_in_a_clone_every_committed_migration_is_history(tmp_path: Path):
     history.forget()
     c = alembic(versions, "cccc_new", "cccc", "'bbbb'")  # written, not committed
     assert not history_of(str(c)).historical
+
+
+def test_a_release_folders_schema_sql_is_that_releases_migration(tmp_path: Path):
+    series = tmp_path / "schema" / "postgresql" / "versioned"
+    for version in ("v1.0", "v1.1", "v1.2"):
+        (series / version).mkdir(parents=True)
+    (series / "v1.0" / "schema.sql").write_text("CREATE TABLE t (id bigint);\n")
+    (series / "v1.1" / "add_x.sql").write_text("ALTER TABLE t ADD COLUMN x text;\n")
+    (series / "v1.2" / "add_y.sql").write_text("ALTER TABLE t ADD COLUMN y text;\n")
+    top = tmp_path / "schema" / "postgresql" / "schema.sql"
+    top.write_text("CREATE TABLE t (id bigint, x text, y text);\n")
+    assert history_of(str(series / "v1.0" / "schema.sql")).historical
+    assert not history_of(str(top)).historical  # the whole schema beside them: no order

@@ -1,7 +1,14 @@
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
-from ._columns import column_defs, primary_key_columns, table_gone, type_base, type_range
+from ._columns import (
+    mirrors_a_migration,
+    column_defs,
+    primary_key_columns,
+    table_gone,
+    type_base,
+    type_range,
+)
 
 SMALL_INTS = {
     "int4": "integer",
@@ -58,6 +65,8 @@ class IntegerPrimaryKey(Rule):
     fix_dialects = ("postgres",)  # identity column syntax
 
     def check_statement(self, stmt, ctx):
+        if mirrors_a_migration(ctx, stmt):
+            return
         keys = primary_key_columns(stmt, [])
         if len(keys) != 1:
             return  # composite keys are bounded by their parts' own tables

@@ -2,7 +2,7 @@ from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import name_list, relation_name
 
-from ._columns import primary_key_columns
+from ._columns import mirrors_a_migration, primary_key_columns
 
 
 class TableWithoutPrimaryKey(Rule):
@@ -61,6 +61,8 @@ class TableWithoutPrimaryKey(Rule):
         ):
             return
         name = relation_name(rel)
+        if mirrors_a_migration(ctx, stmt):
+            return
         if _added_later(stmt, ctx, name) or _has_candidate_key(stmt, ctx, name):
             return
         if ctx.catalog is not None:
