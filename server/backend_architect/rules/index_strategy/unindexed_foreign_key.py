@@ -1,6 +1,6 @@
 import re
 
-from backend_architect.catalog.migration_files import new_migration
+from backend_architect.catalog.migration_files import copies_a_migration, new_migration
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import name_list, quote_ident, relation_name
@@ -31,7 +31,8 @@ class UnindexedForeignKey(Rule):
     CREATE INDEX CONCURRENTLY idx_comments_post_id ON comments (post_id);
     ```
     An index added by a later migration counts; the finding goes away once
-    that migration exists.
+    that migration exists. A schema file that copies the migrations is not
+    judged for tables a migration creates: the finding is on that migration.
 
     Not flagged: a key to a lookup table (`*_types`, `*_kinds`, `*_statuses`:
     reference rows that are not deleted) or, unless the key has an `ON DELETE`
@@ -56,6 +57,8 @@ class UnindexedForeignKey(Rule):
         table = ctx.catalog.table(relation_name(rel))
         if table is None or table.kind != "table":
             return
+        if copies_a_migration(ctx.catalog, ctx.document.path, relation_name(rel)):
+            return  # a schema file's copy: the migration that creates the table is judged
         for columns, location, on_delete in _foreign_keys(stmt):
             fk = next((f for f in table.foreign_keys if f.columns == columns), None)
             if fk is None:

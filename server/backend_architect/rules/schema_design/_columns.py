@@ -112,25 +112,14 @@ _SOURCES: dict[int, set[str]] = {}
 
 
 def mirrors_a_migration(ctx, stmt) -> bool:
-    """A schema file that mirrors the migrations (``schema.sql``, an sqlc schema, a dump):
-    its CREATE TABLE of a table an ordered migration of the project creates too. The table's
-    design is judged in that migration (pending: shown there; applied: history), not again
-    in every copy of it."""
-    from backend_architect.project.history import migration_order, unit_of
+    """A CREATE TABLE in a schema file that copies the migrations, of a table an ordered
+    migration creates: judged in that migration (see ``copies_a_migration``)."""
+    from backend_architect.catalog.migration_files import copies_a_migration
 
-    catalog = ctx.catalog
-    path = ctx.document.path
-    if catalog is None or not path or stmt.kind != "CreateStmt":
+    if stmt.kind != "CreateStmt":
         return False
-    table = catalog.table(relation_name((stmt.node or {}).get("relation")))
-    if table is None or not table.created_in:
-        return False
-    here = os.path.abspath(path)
-    if migration_order(unit_of(here)) is not None:
-        return False  # an ordered migration itself
-    return any(
-        os.path.abspath(p) != here and migration_order(unit_of(os.path.abspath(p))) is not None
-        for p in table.created_in
+    return copies_a_migration(
+        ctx.catalog, ctx.document.path, relation_name((stmt.node or {}).get("relation"))
     )
 
 
