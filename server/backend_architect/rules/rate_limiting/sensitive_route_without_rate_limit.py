@@ -40,6 +40,19 @@ def _consumes_reset_token(r, h, data: bytes) -> bool:
     return node is not None and bool(_TOKEN_USE_RE.search(data[node.start_byte : node.end_byte]))
 
 
+# a call on a limiter inside the handler: `rateLimits.Limit(req)`, `limiter.Allow()`, `rl.Wait(ctx)`
+_BODY_LIMIT_RE = re.compile(
+    rb"\b\w*(?:rate_?limit|ratelimit|limiter|throttl)\w*\s*\.\s*(?:Limit|Allow|Wait|Take|Reserve|Check|"
+    rb"limit|allow|wait|take|check|consume|hit)\w*\s*\(",
+    re.I,
+)
+
+
+def _limits_in_body(h, data: bytes) -> bool:
+    node = h.node if h.node is not None else h.decl
+    return node is not None and bool(_BODY_LIMIT_RE.search(data[node.start_byte : node.end_byte]))
+
+
 def _acts_on_signed_in_user(what: str, path: str, handler: str) -> bool:
     """Routes only a signed-in user reaches, whatever guards this file shows: changing one's
     own password (``/users/me/password``, ``ChangePassword``), registering or answering a
@@ -56,7 +69,8 @@ class SensitiveRouteWithoutRateLimit(Rule):
     ## What it does
     Flags login, signup/register, password reset/forgot, token and
     OTP/verification routes that have no rate limiter (route decorator,
-    middleware, guard or router-level limiter).
+    middleware, guard, router-level limiter, or a limiter the handler asks
+    itself: `limiter.Allow(...)`, `rateLimits.Limit(req)`).
 
     Not flagged: routes only a signed-in user reaches (behind an auth guard,
     or changing the caller's own password: `/users/me/password`,
@@ -122,6 +136,8 @@ class SensitiveRouteWithoutRateLimit(Rule):
             r = h.route
             if r.limiter or r.method not in ("POST", "PUT", "PATCH", "ANY"):
                 continue
+            if _limits_in_body(h, data):
+                continue  # the handler asks a limiter itself (`if r := limits.Limit(req); r != nil`)
             # the handler's name speaks only when the path says nothing (mounted elsewhere: "/", "")
             m = (
                 checks.SENSITIVE_ROUTE_RE.search(r.path)
