@@ -43,6 +43,8 @@ MIGRATION_DIR_NAMES = {
     "changelog",
     "changesets",
     "schema-migrations",
+    "deltas",  # schema deltas applied in order at startup (`storage/postgres/deltas/`)
+    "delta",
 }
 ROLLBACK_DIR_NAMES = {
     "rollback",
