@@ -182,6 +182,7 @@ def test_dialect_setting_wins_and_takes_path_globs(tmp_path: Path):
      "-- migrate:up\nCREATE TABLE users (id bigint);\n-- migrate:down\nDROP TABLE users;\n", "up+down"),
     ("queries/users.sql", "SELECT id FROM users;", None),
     ("storage/postgres/deltas/2024010112000000_users.go", "package deltas\n", "up"),
+    ("src/features/toggles/delta/delta-cache.ts", "export const a = 1;\n", None),
 ])
 def test_migration_direction(tmp_path: Path, rel: str, text: str, direction: str | None):
     got = info(write(tmp_path, rel, text))
