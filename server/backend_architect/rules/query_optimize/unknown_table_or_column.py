@@ -316,13 +316,16 @@ def _changed_by_code_migrations(table) -> bool:
 
 def _code_migration_words(folder: str) -> set[str]:
     try:
-        names = sorted(n for n in os.listdir(folder) if n.endswith(_CODE_MIGRATION_EXT))
-        signature = tuple((n, os.path.getmtime(os.path.join(folder, n))) for n in names)
+        signature = (os.stat(folder).st_mtime_ns,)  # a file added or removed changes it
     except OSError:
         return set()
     cached = _CODE_WORDS.get(folder)
     if cached is not None and cached[0] == signature:
         return cached[1]
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(_CODE_MIGRATION_EXT))
+    except OSError:
+        return set()
     words: set[str] = set()
     for n in names:
         try:
