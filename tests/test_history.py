@@ -172,7 +172,9 @@ def test_a_schema_file_beside_a_migrations_folder_is_a_snapshot(tmp_path: Path):
     (tmp_path / "go.mod").write_text("module app\n")
     migrations = tmp_path / "db" / "migrations"
     migrations.mkdir(parents=True)
-    (migrations / "0001_accounts.sql").write_text("CREATE TABLE accounts (id bigint PRIMARY KEY);\n")
+    (migrations / "0001_accounts.sql").write_text(
+        "CREATE TABLE accounts (id bigint PRIMARY KEY);\n"
+    )
     (migrations / "0002_shares.sql").write_text("CREATE TABLE shares (id bigint PRIMARY KEY);\n")
     for name in ("schema.sql", "init.sql"):
         dump = tmp_path / "db" / name
@@ -221,7 +223,9 @@ def test_a_migration_tools_own_table_gets_no_design_advice(tmp_path: Path):
     )
     assert not _lint_codes(script) & {"SD001", "SD002", "SD003"}
     # a table of the application's own in the same file still gets them
-    script.write_text(script.read_text() + "CREATE TABLE jobs (id serial PRIMARY KEY, at timestamp);\n")
+    script.write_text(
+        script.read_text() + "CREATE TABLE jobs (id serial PRIMARY KEY, at timestamp);\n"
+    )
     assert {"SD002", "SD003"} <= _lint_codes(script)
 
 
@@ -233,3 +237,17 @@ def test_numbered_sql_files_outside_a_migrations_folder_are_not_history(tmp_path
     (folder / "0002_more.sql").write_text("CREATE TABLE runs (id serial PRIMARY KEY);\n")
     # ordered by name, yet not a migration: its findings are its own
     assert "SD002" in _lint_codes(first)
+
+
+def test_a_release_folders_schema_sql_is_that_releases_migration(tmp_path: Path):
+    series = tmp_path / "schema" / "postgresql" / "versioned"
+    for version in ("v1.0", "v1.1", "v1.2"):
+        (series / version).mkdir(parents=True)
+    (series / "v1.0" / "schema.sql").write_text("CREATE TABLE t (id bigint);\n")
+    (series / "v1.1" / "add_x.sql").write_text("ALTER TABLE t ADD COLUMN x text;\n")
+    (series / "v1.2" / "add_y.sql").write_text("ALTER TABLE t ADD COLUMN y text;\n")
+    top = tmp_path / "schema" / "postgresql" / "schema.sql"
+    top.write_text("CREATE TABLE t (id bigint, x text, y text);\n")
+    assert history_of(str(series / "v1.0" / "schema.sql")).historical
+    # the whole schema beside them is a snapshot of that history, not one of its steps
+    assert history_of(str(top)).snapshot

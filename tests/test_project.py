@@ -77,6 +77,9 @@ def test_git_folder_is_a_project_root(tmp_path: Path):
     ("riverdriver/riversqlite/internal/dbsqlc/river_job.sql", "sqlite"),
     ("store/mysqlstore/queries.sql", "mysql"),
     ("internal/pkg/upgrade/001.sql", "postgres"),  # "pg" inside a word says nothing: go.mod decides
+    # CQL: Cassandra's query language looks like SQL and is not
+    ("persistence/cassandra/store.go", "cassandra"),
+    ("schema/scylladb/001.sql", "cassandra"),
 ])
 def test_dialect_from_file_name_and_folders(tmp_path: Path, rel: str, dialect: str):
     write(tmp_path, "go.mod", "module x\n\nrequire github.com/lib/pq v1.10.0\n")
@@ -178,6 +181,8 @@ def test_dialect_setting_wins_and_takes_path_globs(tmp_path: Path):
     ("db/migrations/20240101_users.sql",
      "-- migrate:up\nCREATE TABLE users (id bigint);\n-- migrate:down\nDROP TABLE users;\n", "up+down"),
     ("queries/users.sql", "SELECT id FROM users;", None),
+    ("storage/postgres/deltas/2024010112000000_users.go", "package deltas\n", "up"),
+    ("src/features/toggles/delta/delta-cache.ts", "export const a = 1;\n", None),
 ])
 def test_migration_direction(tmp_path: Path, rel: str, text: str, direction: str | None):
     got = info(write(tmp_path, rel, text))
@@ -201,6 +206,7 @@ def test_migration_direction(tmp_path: Path, rel: str, text: str, direction: str
     ("web/.next/server/page.js", "var a=1;\n", "build output"),
     ("src/bundle.js", "var a=1;" * 3000, "minified"),
     ("internal/endtoend/testdata/select/query.sql", "SELECT * FROM t;\n", "test data"),
+    ("store/migration/test-files/postgres.sql", "CREATE TABLE t (id int);\n", "test data"),
     ("tests/fixtures/users.sql", "SELECT * FROM t;\n", "test data"),
     ("src/__snapshots__/a.test.ts.snap", "x", None),  # not an analysed language: never listed
     ("web/src/__snapshots__/view.ts", "export const a = 1;\n", "test data"),
@@ -531,6 +537,21 @@ def test_sql_of_another_dialect_is_not_checked_against_the_postgres_schema(tmp_p
     r = run("check", ".", "--select", "QO006", "--output-format", "json", cwd=tmp_path)
     assert [(Path(f["filename"]).as_posix(), f["code"]) for f in json.loads(r.stdout)] == \
         [("queries/users.sql", "QO006")]
+
+
+def test_cql_strings_are_not_checked_as_sql(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n\nrequire github.com/lib/pq v1.10.0\n")
+    write(tmp_path, "migrations/0001_tasks.sql", "CREATE TABLE tasks (id bigint PRIMARY KEY, name text);\n")
+    query = (
+        'package store\n\nimport "database/sql"\n\n'
+        "func Name(db *sql.DB, id int64) {\n"
+        '\tdb.Query("SELECT nme FROM tasks WHERE id = $1", id)\n}\n'
+    )
+    write(tmp_path, "store/sql/tasks.go", query)
+    write(tmp_path, "store/cassandra/tasks.go", query)
+    r = run("check", ".", "--select", "QO006", "--output-format", "json", cwd=tmp_path)
+    assert [(Path(f["filename"]).as_posix(), f["code"]) for f in json.loads(r.stdout)] == \
+        [("store/sql/tasks.go", "QO006")]
 
 
 # -- the language server's session uses the same model ---------------------------------------------------

@@ -29,6 +29,7 @@ DIALECTS = (
     "cockroach",
     "clickhouse",
     "sqlserver",
+    "cassandra",
     "unknown",
     "generic",
 )

@@ -23,7 +23,8 @@ GUARD_RE = re.compile(
     r"auth|login_required|jwt|current_?user|currentuser|guard|protect|permission|verify_?token|"
     r"require_?(user|login|role|admin|scope|auth)|requires_?auth|is_?authenticated|isauthenticated|"
     r"isloggedin|logged_?in|oauth|bearer|api_?key|superuser|is_?admin|roles?\b|principal|passport|"
-    r"ensure_?auth|token_required|access_?token|security|admin_user|get_\w*_user\b",
+    r"ensure_?auth|token_required|access_?token|security|admin_user|get_\w*_user\b|"
+    r"^must_?[a-z]",  # a middleware that aborts unless ...: MustUser(), MustOrgMember(true), MustPush
     re.I,
 )
 NOT_GUARD_RE = re.compile(r"optional|get_db|session\b|throttl|limit", re.I)
@@ -128,4 +129,6 @@ def normalise_path(path: str, prefix: str = "") -> str:
 
 def is_guard(name: str) -> bool:
     """A middleware / dependency / decorator name that reads as an auth guard."""
+    # the package a Go or JS guard comes from says nothing (`session.MustUser()`)
+    name = re.sub(r"^(?:\w+\.)+(?=\w+(?:\(|$))", "", name)
     return bool(GUARD_RE.search(name)) and not NOT_GUARD_RE.search(name)

@@ -136,7 +136,10 @@ class Applier:
             return
         schema, name = key
         qualified = f"{schema}.{name}"
-        if qualified in self.catalog.tables_by_key and node.get("if_not_exists"):
+        previous = self.catalog.tables_by_key.get(qualified)
+        if previous is not None and node.get("if_not_exists"):
+            if self.path and self.path not in previous.created_in:
+                previous.created_in += (self.path,)
             return
         if node.get("relation", {}).get("relpersistence") == "t":
             return  # temporary tables are not part of the schema
@@ -161,7 +164,10 @@ class Applier:
                     table.columns.extend(Column(**vars(c)) for c in src.columns)
                 else:
                     table.columns_known = False
-        previous = self.catalog.tables_by_key.get(qualified)
+        if previous is not None:
+            table.created_in = previous.created_in
+        if self.path and self.path not in table.created_in:
+            table.created_in += (self.path,)
         if previous is not None and (
             previous.redefined
             or {c.name for c in previous.columns} != {c.name for c in table.columns}

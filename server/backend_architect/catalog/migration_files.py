@@ -162,3 +162,24 @@ def _outside_transaction(folder: str, up_sql: str, down: str) -> tuple[str, str]
     if name == "sqlx":
         return "-- no-transaction\n" + up_sql, ("-- no-transaction\n" + down) if down else down
     return up_sql, down
+
+
+def copies_a_migration(catalog, path: str | None, table_name: str | None) -> bool:
+    """``path`` is a schema file that copies the migrations (``schema.sql``, a query compiler's
+    schema, a dump) and ``table_name`` is a table an ordered migration of the project creates.
+    The table is designed, and judged, in that migration (pending: shown there; applied:
+    history), not again in each copy of it."""
+    from ..project.history import migration_order, unit_of
+
+    if catalog is None or not path or not table_name:
+        return False
+    table = catalog.table(table_name)
+    if table is None or not table.created_in:
+        return False
+    here = os.path.abspath(path)
+    if migration_order(unit_of(here)) is not None:
+        return False  # an ordered migration itself
+    return any(
+        os.path.abspath(p) != here and migration_order(unit_of(os.path.abspath(p))) is not None
+        for p in table.created_in
+    )

@@ -79,6 +79,9 @@ class Table:
     columns_known: bool = True  # False for views whose columns could not be inferred
     # created again elsewhere with other columns (two schemas in one workspace): its columns are uncertain
     redefined: bool = False
+    # every file whose CREATE TABLE made it (a schema file that mirrors the migrations, and
+    # the migration), in the order they were read
+    created_in: tuple[str, ...] = ()
     constraint_names: dict = field(
         default_factory=dict, repr=False
     )  # name -> ("unique"|"primary", columns)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 
 from ..config import Settings
 from ..project import FileInfo, file_info
+from ..project.dialect import NOT_SQL
 from ..project.snapshot import is_bookkeeping_table
 from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
@@ -717,6 +718,8 @@ def lint(
                 result.errors.append(
                     RuleError("regions", document.path, repr(exc), traceback.format_exc())
                 )
+    if info.dialect in NOT_SQL:
+        regions = []  # CQL and the like: SQL-looking strings that no SQL rule can judge
     result.regions = list(regions)
 
     def check_cancelled() -> None:

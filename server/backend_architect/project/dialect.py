@@ -20,7 +20,19 @@ except ModuleNotFoundError:  # pragma: no cover
 
 POSTGRES = "postgres"
 UNKNOWN = "unknown"
-DIALECTS = ("postgres", "mysql", "sqlite", "cockroach", "clickhouse", "sqlserver", UNKNOWN)
+CASSANDRA = "cassandra"
+DIALECTS = (
+    "postgres",
+    "mysql",
+    "sqlite",
+    "cockroach",
+    "clickhouse",
+    "sqlserver",
+    CASSANDRA,
+    UNKNOWN,
+)
+# query languages that look like SQL and are not: no SQL rule reads their strings or files
+NOT_SQL = (CASSANDRA,)
 
 # a name token or a folder name -> dialect
 _TOKENS = {
@@ -40,6 +52,10 @@ _TOKENS = {
     "mssql": "sqlserver",
     "sqlserver": "sqlserver",
     "tsql": "sqlserver",
+    "cassandra": CASSANDRA,  # CQL: Cassandra's and ScyllaDB's query language
+    "scylla": CASSANDRA,
+    "scylladb": CASSANDRA,
+    "cql": CASSANDRA,
 }
 # file-name tokens: "pg" and "psql" are too short to trust inside a file name
 _NAME_TOKENS = {k: v for k, v in _TOKENS.items() if k not in ("pg", "psql")}
@@ -108,6 +124,8 @@ _FOLDER_WORDS = (
     ("cockroach", "cockroach"),
     ("clickhouse", "clickhouse"),
     ("postgres", "postgres"),
+    ("cassandra", CASSANDRA),
+    ("scylla", CASSANDRA),
 )
 
 

@@ -209,9 +209,10 @@ class HistoryIndex:
         path = os.path.abspath(path)
         unit = unit_of(path)
         order = self._order(unit)
-        if order is None or os.path.basename(path).lower() in (
-            "schema.sql",
-            "structure.sql",
+        if order is None or (
+            os.path.basename(path).lower() in ("schema.sql", "structure.sql")
+            # a release folder's schema.sql (``versioned/v1.0/schema.sql``) is that release's migration
+            and release_version(os.path.basename(os.path.dirname(path))) is None
         ):
             return NOT_HISTORY
         if repo is not None:

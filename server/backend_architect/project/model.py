@@ -44,6 +44,10 @@ MIGRATION_DIR_NAMES = {
     "changesets",
     "schema-migrations",
 }
+# schema deltas applied in order at startup (`storage/postgres/deltas/`, `schema/main/delta/`):
+# migrations only below a storage folder (a feature folder named `delta` is application code)
+_DELTA_DIR_NAMES = {"delta", "deltas"}
+_STORAGE_DIR_NAMES = {"storage", "schema", "db", "database", "sql", "store"}
 ROLLBACK_DIR_NAMES = {
     "rollback",
     "rollbacks",
@@ -322,6 +326,10 @@ class ProjectModel:
         dirs = [p.lower() for p in rel_parts[:-1]]
         in_migration_dir = (
             any(d in MIGRATION_DIR_NAMES for d in dirs)
+            or any(
+                d in _DELTA_DIR_NAMES and any(a in _STORAGE_DIR_NAMES for a in dirs[:i])
+                for i, d in enumerate(dirs)
+            )
             or "db/migrate/" in low_rel
             or bool(_LEGACY_MIGRATION_PATH.search(low_rel))
         )

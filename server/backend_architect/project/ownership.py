@@ -52,7 +52,19 @@ _BUILD_DIRS = {
     "target",
     "out-tsc",
 }
-_TESTDATA_DIRS = {"testdata", "test-data", "test_data", "__snapshots__", "__fixtures__"}
+_TESTDATA_DIRS = {
+    "testdata",
+    "test-data",
+    "test_data",
+    "test-files",
+    "test_files",
+    "testfiles",
+    "test-fixtures",
+    "test_fixtures",
+    "testfixtures",
+    "__snapshots__",
+    "__fixtures__",
+}
 _TEST_DIRS = {
     "test",
     "tests",

@@ -23,13 +23,15 @@ class ConnectionNotClosed(Rule):
     a Python `connect()` / `Session()` assigned to a variable outside `with`
     and never closed in a `finally`, a node-postgres `pool.connect()` client not
     released in a `finally`, and Go `rows` from `Query` without
-    `defer rows.Close()` or iterated without checking `rows.Err()`.
+    `defer rows.Close()` (or a deferred helper that is handed `rows`) or
+    iterated without checking `rows.Err()`.
 
     Not flagged: `sqlite3.connect()` (a local file, no pool slot to run out
     of), a `Session(bind=connection)` on the caller's connection, HTTP client
     sessions (`from requests import Session` included), a `...Session` class
-    the file defines as plain data (no base class, no `close`), and
-    command-line commands (the process ends with them).
+    the file defines as plain data (no base class, no `close`), command-line
+    commands (the process ends with them), and migrations (they run once, on
+    the migration's own connection).
 
     ## Why is this bad?
     The first exception between open and close leaks the connection; after a few
@@ -79,6 +81,8 @@ class ConnectionNotClosed(Rule):
         elif lang == "go":
             if not re.search(rb"\.Query(Context|x|xContext)?\(", data):
                 return
+            if ctx.file.is_migration:
+                return  # runs once, inside the migration's own transaction
             yield from self._go(checks.tree(ctx), data)
         elif lang in JS_LANGUAGES:
             if not re.search(rb"\.connect\(\)", data):
@@ -153,7 +157,10 @@ class ConnectionNotClosed(Rule):
             if re.search(rf"\breturn\s+(&?\w+\{{[^}}]*)?\b{v}\b", rest):
                 continue  # handed to the caller
             if not re.search(
-                rf"defer\s+(func\s*\(\)\s*\{{[^}}]*)?\b{v}\.Close\(\)|defer\s+\w+\(\s*{v}\s*\)",
+                rf"defer\s+(func\s*\(\)\s*\{{[^}}]*)?\b{v}\.Close\(\)"
+                # handed to a deferred helper that closes it: `defer closeRows(rows)`,
+                # `defer util.CloseAndLog(ctx, rows, "...")`
+                rf"|defer\s+[\w.]+\((?:[^()\n]*,)?\s*{v}\s*[,)]",
                 rest,
             ):
                 yield self.finding(

@@ -38,8 +38,9 @@ class PoolWithoutLimits(Rule):
     `create_pool(dsn)` (acquire waits forever), node-postgres `new Pool()` (no
     connection timeout) / mysql2 `createPool()` (unbounded queue) without
     `max`/timeouts, Go `sql.Open`/`sqlx`/`gorm.Open` with no
-    `SetMaxOpenConns`/`SetConnMaxLifetime` in the package. SQLite is not
-    flagged, nor are pools whose defaults are bounded (SQLAlchemy's engine:
+    `SetMaxOpenConns`/`SetConnMaxLifetime` in the package (an opener that
+    returns the `*sql.DB` counts as sized when any package of the module sizes
+    pools: its caller does). SQLite is not flagged, nor are pools whose defaults are bounded (SQLAlchemy's engine:
     5 + 10 overflow and a 30 s timeout; psycopg_pool; pgxpool).
 
     ## Why is this bad?
@@ -181,6 +182,8 @@ class PoolWithoutLimits(Rule):
             call = m["c"][0]
             if _closed_in_same_function(call, data):
                 continue  # opened and closed by one function: a one-shot connection, not the app's pool
+            if _returns_handle(call, data) and _module_sets_limits(path):
+                continue  # handed to the caller, and the module sizes its pools where it gets them
             yield self.finding(call.start_byte, call.end_byte, call=fname + "(...)")
 
 
@@ -203,6 +206,57 @@ def _package_sets_limits(path: str) -> bool:
         except OSError:
             continue
     return False
+
+
+def _returns_handle(call, data: bytes) -> bool:
+    """The call's function returns the database handle (``func open() (*sql.DB, error)``)."""
+    fn = call.parent
+    while fn is not None and fn.type not in ("function_declaration", "method_declaration"):
+        fn = fn.parent
+    result = fn.child_by_field_name("result") if fn is not None else None
+    return result is not None and bool(re.search(r"\*(?:sql|sqlx|gorm)\.DB\b", text(result, data)))
+
+
+_MODULE_LIMITS: dict[str, bool] = {}
+
+
+def _module_sets_limits(path: str) -> bool:
+    """Some package of the file's Go module sizes a pool (``SetMaxOpenConns`` ...): a handle
+    returned by an opener is sized by its caller, often in another package."""
+    import os
+
+    if not path or path.startswith("<"):
+        return False
+    root = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(os.path.join(root, "go.mod")):
+        parent = os.path.dirname(root)
+        if parent == root:
+            return False
+        root = parent
+    if root in _MODULE_LIMITS:
+        return _MODULE_LIMITS[root]
+    found, seen = False, 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if not d.startswith(".") and d not in ("vendor", "node_modules", "testdata")
+        ]
+        for name in filenames:
+            if not name.endswith(".go") or name.endswith("_test.go"):
+                continue
+            seen += 1
+            try:
+                with open(os.path.join(dirpath, name), "rb") as f:
+                    if GO_SETTINGS.search(f.read(500_000)):
+                        found = True
+                        break
+            except OSError:
+                continue
+        if found or seen > 20_000:
+            break
+    _MODULE_LIMITS[root] = found
+    return found
 
 
 def _closed_in_same_function(call, data: bytes) -> bool:

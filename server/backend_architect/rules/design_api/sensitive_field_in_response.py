@@ -16,6 +16,11 @@ SENSITIVE = re.compile(
 RESPONSE_NAME = re.compile(r"(Response|Resp|Out|Output|Public|Read|View|Result|RO|Detail|Details)$")
 
 
+# field types that can hold a secret's value: strings and bytes (`*string`, `[]byte`,
+# `sql.NullString`); a struct or other named type is a nested object
+_GO_VALUE_TYPE = re.compile(r"^\*?(?:string|\[\]byte|\[\]string|\w+\.Null\w*String|\w+\.String)$")
+
+
 def _is_token_pair(body: str) -> bool:
     """A token response (access + refresh token) legitimately hands the refresh token to its owner."""
     return bool(re.search(r"access_?token|accessToken|AccessToken", body))
@@ -28,7 +33,8 @@ class SensitiveFieldInResponse(Rule):
     secrets, API keys or reset/refresh tokens: a FastAPI `response_model`, a
     response-named Pydantic/TypeScript class, a Django REST framework
     serializer listing `password` without `write_only`, or a Go response struct
-    with such a field in its JSON.
+    with such a field in its JSON (a string or bytes field: a nested object
+    named `password` holds settings, not the secret).
 
     ## Why is this bad?
     Whatever the model holds goes to every client and every log of responses.
@@ -189,6 +195,9 @@ class SensitiveFieldInResponse(Rule):
                 json_name = tag.group(1).split(",")[0] if tag else fname
                 if json_name == "-":
                     continue
+                ftype = text(field.child_by_field_name("type"), data)
+                if not _GO_VALUE_TYPE.match(ftype):
+                    continue  # a nested object (`Password passwordOptions`): settings, not a secret
                 if (SENSITIVE.match(json_name) or SENSITIVE.match(fname)) and not (
                     _is_token_pair(text(m["f"][0], data)) and "efresh" in json_name + fname
                 ):

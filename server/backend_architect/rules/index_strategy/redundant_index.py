@@ -1,6 +1,6 @@
 import re
 
-from backend_architect.catalog.migration_files import new_migration
+from backend_architect.catalog.migration_files import copies_a_migration, new_migration
 from backend_architect.catalog.review import redundant_indexes
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
@@ -33,7 +33,9 @@ class RedundantIndex(Rule):
     Unique and partial indexes are not reported as redundant with a longer
     one: they enforce or cover something the longer index does not. An index
     whose comment right above says it is redundant or deliberate (kept for
-    consistency, on purpose) is left alone.
+    consistency, on purpose) is left alone. A schema file that copies the
+    migrations is not judged for tables a migration creates: the finding is on
+    that migration.
     """
 
     code = "IX003"
@@ -54,6 +56,10 @@ class RedundantIndex(Rule):
         table = ctx.catalog.table(relation_name(stmt.node.get("relation")))
         if not name or table is None:
             return
+        if copies_a_migration(
+            ctx.catalog, ctx.document.path, relation_name(stmt.node.get("relation"))
+        ):
+            return  # a schema file's copy: the migration that creates the index is judged
         mine = next((ix for ix in table.indexes if ix.name == name), None)
         if mine is None or mine.method != "btree":
             return  # dropped or replaced later, or not a btree

@@ -1,7 +1,7 @@
 import os
 import re
 
-from backend_architect.catalog.migration_files import new_migration
+from backend_architect.catalog.migration_files import copies_a_migration, new_migration
 from backend_architect.catalog.sources import order_key
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
@@ -35,6 +35,8 @@ class UnindexedForeignKey(Rule):
     An index added by a later migration counts; the finding goes away once
     that migration exists. A key that a later migration drops and adds again
     (to change its `ON DELETE` action) is flagged once, where it is added last.
+    A schema file that copies the migrations is not judged for tables a
+    migration creates: the finding is on that migration.
 
     Not flagged: a key to a lookup table (`*_types`, `*_kinds`, `*_statuses`:
     reference rows that are not deleted) or, unless the key has an `ON DELETE`
@@ -59,6 +61,8 @@ class UnindexedForeignKey(Rule):
         table = ctx.catalog.table(relation_name(rel))
         if table is None or table.kind != "table":
             return
+        if copies_a_migration(ctx.catalog, ctx.document.path, relation_name(rel)):
+            return  # a schema file's copy: the migration that creates the table is judged
         for columns, location, on_delete in _foreign_keys(stmt):
             fk = next((f for f in table.foreign_keys if f.columns == columns), None)
             if fk is None:

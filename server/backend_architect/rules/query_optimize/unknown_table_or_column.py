@@ -1,3 +1,4 @@
+import os
 import re
 
 from backend_architect.app.checks import skip_tests
@@ -34,7 +35,9 @@ class UnknownTableOrColumn(Rule):
     ```
     The fix replaces the name when exactly one close name exists. Tables the
     catalog does not know are left alone unless a close name or a drop says
-    it is a mistake.
+    it is a mistake, and so are the columns of a table that a migration
+    written in code (a Go or Python file in the same migrations folder) names:
+    what it adds is not read.
     """
 
     code = "QO006"
@@ -83,6 +86,8 @@ class UnknownTableOrColumn(Rule):
         for target, table in _assigned_columns(stmt, node, catalog):
             name = target.get("name")
             if not name or table.column(name) or PLACEHOLDER_SCHEMA in name:
+                continue
+            if _changed_by_code_migrations(table):
                 continue
             loc = target.get("location", 0)
             start, end = _name_range(stmt, loc, name)
@@ -292,7 +297,46 @@ def _checkable(table) -> bool:
         and table.columns_known
         and not table.redefined
         and PLACEHOLDER_SCHEMA not in table.qualified
+        and not _changed_by_code_migrations(table)
     )
+
+
+_CODE_MIGRATION_EXT = (".go", ".py", ".js", ".ts", ".rb", ".java", ".kt", ".rs")
+_CODE_WORDS: dict[str, tuple[tuple, set[str]]] = {}
+
+
+def _changed_by_code_migrations(table) -> bool:
+    """A migration folder of the table also holds migrations written in code (a Go or Python
+    file beside the SQL ones) that name it: what they add or rename is not read, so the
+    table's columns are not known for certain."""
+    folders = {os.path.dirname(p) for p in table.created_in}
+    name = table.name.lower().strip('"')
+    return any(name in _code_migration_words(f) for f in folders)
+
+
+def _code_migration_words(folder: str) -> set[str]:
+    try:
+        signature = (os.stat(folder).st_mtime_ns,)  # a file added or removed changes it
+    except OSError:
+        return set()
+    cached = _CODE_WORDS.get(folder)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(_CODE_MIGRATION_EXT))
+    except OSError:
+        return set()
+    words: set[str] = set()
+    for n in names:
+        try:
+            with open(os.path.join(folder, n), encoding="utf-8", errors="replace") as fh:
+                words.update(w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", fh.read()))
+        except OSError:
+            continue
+    if len(_CODE_WORDS) > 64:
+        _CODE_WORDS.clear()
+    _CODE_WORDS[folder] = (signature, words)
+    return words
 
 
 def catalog_schemas(catalog) -> set[str]:

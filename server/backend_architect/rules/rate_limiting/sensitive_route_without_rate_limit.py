@@ -40,6 +40,22 @@ def _consumes_reset_token(r, h, data: bytes) -> bool:
     return node is not None and bool(_TOKEN_USE_RE.search(data[node.start_byte : node.end_byte]))
 
 
+# a call on a limiter inside the handler: `rateLimits.Limit(req)`, `limiter.Allow()`, `rl.Wait(ctx)`
+_BODY_LIMIT_RE = re.compile(
+    rb"\b\w*(?:rate_?limit|ratelimit|limiter|throttl)\w*\s*\.\s*(?:Limit|Allow|Wait|Take|Reserve|Check|"
+    rb"limit|allow|wait|take|check|consume|hit)\w*\s*\(",
+    re.I,
+)
+
+
+def _limits_in_body(h, data: bytes) -> bool:
+    node = h.node if h.node is not None else h.decl
+    if node is None:
+        return False
+    body = data[node.start_byte : node.end_byte]
+    return bool(_BODY_LIMIT_RE.search(body) or _IN_BODY_LIMITER_RE.search(body))
+
+
 def _acts_on_signed_in_user(what: str, path: str, handler: str) -> bool:
     """Routes only a signed-in user reaches, whatever guards this file shows: changing one's
     own password (``/users/me/password``, ``ChangePassword``), registering or answering a
@@ -84,8 +100,9 @@ class SensitiveRouteWithoutRateLimit(Rule):
     ## What it does
     Flags login, signup/register, password reset/forgot, token and
     OTP/verification routes that have no rate limiter (route decorator,
-    middleware, guard or router-level limiter, or a limiter the handler
-    consults itself: `await loginRateLimit.check(...)`, `limiter.consume(ip)`).
+    middleware, guard, router-level limiter, or a limiter the handler asks
+    itself: `await loginRateLimit.check(...)`, `limiter.consume(ip)`,
+    `limiter.Allow(...)`, `rateLimits.Limit(req)`).
 
     Not flagged: a `reset` of a named resource of the system
     (`/migrations/reset`, `/cache/reset`); routes only a signed-in user reaches (behind an auth guard,
@@ -152,9 +169,7 @@ class SensitiveRouteWithoutRateLimit(Rule):
             r = h.route
             if r.limiter or r.method not in ("POST", "PUT", "PATCH", "ANY"):
                 continue
-            if h.node is not None and _IN_BODY_LIMITER_RE.search(
-                data[h.node.start_byte : h.node.end_byte]
-            ):
+            if _limits_in_body(h, data):
                 continue  # the handler asks a limiter itself (`await loginRateLimit.check(...)`)
             # the handler's name speaks only when the path says nothing (mounted elsewhere: "/", "")
             m = (

@@ -110,6 +110,19 @@ def table_gone(ctx, table: str | None) -> bool:
 
 _SOURCES: dict[int, set[str]] = {}
 
+
+def mirrors_a_migration(ctx, stmt) -> bool:
+    """A CREATE TABLE in a schema file that copies the migrations, of a table an ordered
+    migration creates: judged in that migration (see ``copies_a_migration``)."""
+    from backend_architect.catalog.migration_files import copies_a_migration
+
+    if stmt.kind != "CreateStmt":
+        return False
+    return copies_a_migration(
+        ctx.catalog, ctx.document.path, relation_name((stmt.node or {}).get("relation"))
+    )
+
+
 _DIALECT_WORDS = (
     "postgres",
     "postgresql",

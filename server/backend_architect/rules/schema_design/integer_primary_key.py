@@ -1,7 +1,14 @@
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
-from ._columns import column_defs, primary_key_columns, table_gone, type_base, type_range
+from ._columns import (
+    mirrors_a_migration,
+    column_defs,
+    primary_key_columns,
+    table_gone,
+    type_base,
+    type_range,
+)
 
 SMALL_INTS = {
     "int4": "integer",
@@ -17,7 +24,11 @@ class IntegerPrimaryKey(Rule):
     """
     ## What it does
     Flags a primary key column of type `integer`, `smallint`, `serial` or
-    `smallserial`, in `CREATE TABLE` and `ALTER TABLE ... ADD COLUMN`.
+    `smallserial`, in `CREATE TABLE` and `ALTER TABLE ... ADD COLUMN`: a
+    counter (`serial`, an identity, a `nextval` or `AUTO_INCREMENT` default) or
+    a surrogate key named `id`. Not flagged: keys the application assigns
+    (`shard_id`, `partition_id`, an enum's number) and a one-row table's key
+    with a constant default.
 
     ## Why is this bad?
     A 32-bit key runs out at 2,147,483,647 rows (or sequence values, which
@@ -54,6 +65,8 @@ class IntegerPrimaryKey(Rule):
     fix_dialects = ("postgres",)  # identity column syntax
 
     def check_statement(self, stmt, ctx):
+        if mirrors_a_migration(ctx, stmt):
+            return
         keys = primary_key_columns(stmt, [])
         if len(keys) != 1:
             return  # composite keys are bounded by their parts' own tables
@@ -75,10 +88,16 @@ class IntegerPrimaryKey(Rule):
             rng = type_range(stmt, col)
             if rng is None:
                 continue
+            constraints = [c.get("Constraint", {}) for c in col.get("constraints") or []]
             identity = any(
-                c.get("Constraint", {}).get("contype") in ("CONSTR_IDENTITY", "CONSTR_DEFAULT")
-                for c in col.get("constraints") or []
+                c.get("contype") == "CONSTR_IDENTITY"
+                or (c.get("contype") == "CONSTR_DEFAULT" and not _constant(c.get("raw_expr")))
+                for c in constraints
             )
+            if base not in SMALL_SERIALS and not identity and not _counter_name(name, stmt):
+                continue  # assigned by the application (a shard, a partition, an enum value)
+            if any(c.get("contype") == "CONSTR_DEFAULT" for c in constraints) and not identity:
+                continue  # a constant default: a one-row table's fixed key
             if identity and base in SMALL_SERIALS:
                 continue
             if identity:
@@ -95,6 +114,19 @@ class IntegerPrimaryKey(Rule):
             yield ctx.finding(
                 self, stmt, rng[0], rng[1], fix=fix, column=name, type=shown, limit=limit
             )
+
+
+def _constant(expr) -> bool:
+    """A default that is a literal (``DEFAULT 0``), not a generator (``nextval(...)``)."""
+    return isinstance(expr, dict) and set(expr) <= {"A_Const", "TypeCast"} and bool(expr)
+
+
+def _counter_name(name: str | None, stmt) -> bool:
+    """A key named as a surrogate counter (``id``), or one the statement's dialect counts up
+    itself (MySQL ``AUTO_INCREMENT``)."""
+    if (name or "").lower() in ("id", "pk"):
+        return True
+    return "auto_increment" in stmt.text.lower()
 
 
 def _widened_later(ctx, table, column) -> bool:

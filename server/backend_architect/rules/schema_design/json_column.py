@@ -3,7 +3,7 @@ from backend_architect.core.registry import Rule
 from backend_architect.core.sql import relation_name
 
 from ..migration._locks import type_names
-from ._columns import portable_migration, table_gone
+from ._columns import mirrors_a_migration, portable_migration, table_gone
 
 
 class JsonColumn(Rule):
@@ -51,8 +51,10 @@ class JsonColumn(Rule):
 
     def check_statement(self, stmt, ctx):
         node = stmt.node
-        if portable_migration(ctx.document.path) or table_gone(
-            ctx, relation_name(node.get("relation"))
+        if (
+            portable_migration(ctx.document.path)
+            or table_gone(ctx, relation_name(node.get("relation")))
+            or mirrors_a_migration(ctx, stmt)
         ):
             return
         if stmt.kind == "CreateStmt":

@@ -1,8 +1,10 @@
+import re
+
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import name_list, relation_name
 
-from ._columns import primary_key_columns
+from ._columns import mirrors_a_migration, primary_key_columns
 
 
 class TableWithoutPrimaryKey(Rule):
@@ -11,7 +13,8 @@ class TableWithoutPrimaryKey(Rule):
     Flags `CREATE TABLE` without a primary key, unless a later statement in
     the file or a later migration adds one, or a UNIQUE constraint or unique
     index over NOT NULL columns already is a key in all but name (an ORM's
-    join table, a key/value table). Keys written by ORM migrations count:
+    join table, a key/value table), or `LIKE other INCLUDING ALL` (or
+    `INCLUDING INDEXES`) copies one. Keys written by ORM migrations count:
     Alembic's `sa.PrimaryKeyConstraint(...)` and `primary_key=True`, and every
     Django model (its explicit or implicit `id`).
 
@@ -61,6 +64,12 @@ class TableWithoutPrimaryKey(Rule):
         ):
             return
         name = relation_name(rel)
+        if mirrors_a_migration(ctx, stmt):
+            return
+        if any("TableLikeClause" in e for e in node.get("tableElts") or []) and re.search(
+            r"\bINCLUDING\s+(ALL|INDEXES)\b", stmt.text, re.I
+        ):
+            return  # LIKE ... INCLUDING ALL / INDEXES copies the other table's primary key
         if _added_later(stmt, ctx, name) or _has_candidate_key(stmt, ctx, name):
             return
         if ctx.catalog is not None:

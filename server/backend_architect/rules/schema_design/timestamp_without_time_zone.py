@@ -1,7 +1,14 @@
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
-from ._columns import column_defs, portable_migration, final_type_differs, type_base, type_range
+from ._columns import (
+    mirrors_a_migration,
+    column_defs,
+    portable_migration,
+    final_type_differs,
+    type_base,
+    type_range,
+)
 
 
 class TimestampWithoutTimeZone(Rule):
@@ -26,6 +33,8 @@ class TimestampWithoutTimeZone(Rule):
     CREATE TABLE events (id bigint PRIMARY KEY, happened_at timestamptz NOT NULL);
     ```
     `timestamptz` takes the same 8 bytes and stores an absolute instant.
+    A schema file's copy of a table a migration creates is not flagged again
+    (the migration is where the table is judged).
     """
 
     code = "SD003"
@@ -40,7 +49,7 @@ class TimestampWithoutTimeZone(Rule):
     sql_scope = "migration"
 
     def check_statement(self, stmt, ctx):
-        if portable_migration(ctx.document.path):
+        if portable_migration(ctx.document.path) or mirrors_a_migration(ctx, stmt):
             return
         for table, col in column_defs(stmt):
             tn = col.get("typeName") or {}

@@ -2,7 +2,14 @@ from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import quote_ident
 
-from ._columns import column_defs, portable_migration, final_type_differs, type_base, type_range
+from ._columns import (
+    mirrors_a_migration,
+    column_defs,
+    portable_migration,
+    final_type_differs,
+    type_base,
+    type_range,
+)
 
 
 class VarcharLength(Rule):
@@ -47,7 +54,7 @@ class VarcharLength(Rule):
     sql_scope = "migration"
 
     def check_statement(self, stmt, ctx):
-        if portable_migration(ctx.document.path):
+        if portable_migration(ctx.document.path) or mirrors_a_migration(ctx, stmt):
             return
         for table, col in column_defs(stmt):
             tn = col.get("typeName") or {}
