@@ -39,10 +39,18 @@ class NonstandardErrorBody(Rule):
     A module whose error responses already agree on one shape of its own (two or
     more, a majority) follows its own convention: only a response deviating from
     that shape is flagged. The framework's own error body (FastAPI's and DRF's
-    `{"detail": ...}`) counts as the convention.
+    `{"detail": ...}`, Fastify's `{"statusCode", "error", "message"}`) counts
+    as the convention.
+
+    Off by default: on 43 real backend repositories (2026-11-27) none of the 18
+    findings judged was worth raising (precision 0%: 0 true, 1 false, 17 noise): real projects
+    answer errors in a shape of their own, often one shared across files, and a
+    rule cannot tell a deliberate format from drift. Select `API005` to hold a
+    project to the format generated code uses.
     """
 
     code = "API005"
+    default_enabled = False
     name = "nonstandard-error-body"
     command = "DESIGN_API"
     languages = (*APP_LANGUAGES, "rust")
