@@ -152,16 +152,11 @@ def _pending(path: str, settings) -> bool:
         )
     unit = unit_of(path)
     folder = os.path.dirname(unit)
-    siblings = []
     try:
         names = os.listdir(folder)
     except OSError:
         return False
-    for name in names:
-        full = os.path.join(folder, name)
-        if full != unit and not is_down(name) and order_key(full)[0] == 0:
-            siblings.append(full)
-    return _folder_sets_lock_timeout(folder, tuple(sorted(siblings)))
+    return bool(_folder_lock_timeout_files(folder, tuple(sorted(names))) - {unit})
 
 
 _VERSION_RE = re.compile(r"^v?(\d+(?:[._]\d+)*)$", re.I)
@@ -189,21 +184,28 @@ def _newest_version_folder(folder: str) -> bool:
     return True
 
 
-_SETS_CACHE: dict[tuple, bool] = {}
+_SETS_CACHE: dict[tuple, frozenset[str]] = {}
 
 
-def _folder_sets_lock_timeout(folder: str, files: tuple[str, ...]) -> bool:
-    key = (folder, files)
-    if key not in _SETS_CACHE:
-        found = False
-        for f in files:
-            target = os.path.join(f, "up.sql") if os.path.isdir(f) else f
+def _folder_lock_timeout_files(folder: str, names: tuple[str, ...]) -> frozenset[str]:
+    """The folder's up migrations (numbered, timestamped or versioned) whose text sets
+    lock_timeout; read once per folder listing, not once per file of the folder."""
+    key = (folder, names)
+    found = _SETS_CACHE.get(key)
+    if found is None:
+        hits = set()
+        for name in names:
+            full = os.path.join(folder, name)
+            if is_down(name) or order_key(full)[0] != 0:
+                continue
+            target = os.path.join(full, "up.sql") if os.path.isdir(full) else full
             try:
                 with open(target, "rb") as fh:
                     if b"lock_timeout" in fh.read(1_000_000):
-                        found = True
-                        break
+                        hits.add(full)
             except OSError:
                 continue
-        _SETS_CACHE[key] = found
-    return _SETS_CACHE[key]
+        if len(_SETS_CACHE) > 256:
+            _SETS_CACHE.clear()
+        found = _SETS_CACHE[key] = frozenset(hits)
+    return found
