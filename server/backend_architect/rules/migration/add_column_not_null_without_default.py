@@ -85,7 +85,9 @@ def _emptied_before(table: str | None, stmt, ctx) -> bool:
         return False
     short = table.lower().rsplit(".", 1)[-1]
     for prev in getattr(ctx, "statements", None) or ():
-        if prev.index >= stmt.index or not prev.node:
+        if prev.index >= stmt.index or prev.kind not in ("DeleteStmt", "TruncateStmt"):
+            continue  # (the kind first: an earlier statement's tree is not decoded for nothing)
+        if not prev.node:
             continue
         if prev.kind == "DeleteStmt" and not prev.node.get("whereClause"):
             rels = [prev.node.get("relation")]
