@@ -69,8 +69,8 @@ class MissingLockTimeout(Rule):
             return
         first = None
         for stmt in ctx.statements:
-            if stmt.node is None:
-                continue
+            if stmt.kind is None or stmt.raw is None:
+                continue  # no tree (a statement's tree is decoded only when its kind needs it)
             if self._sets_lock_timeout(stmt):
                 return
             locks = [
@@ -112,9 +112,8 @@ class MissingLockTimeout(Rule):
 
     @staticmethod
     def _sets_lock_timeout(stmt) -> bool:
-        node = stmt.node
         if stmt.kind == "VariableSetStmt":
-            return (node.get("name") or "").lower() == "lock_timeout"
+            return (stmt.node.get("name") or "").lower() == "lock_timeout"
         if (
             stmt.kind == "SelectStmt"
             and "set_config" in stmt.text.lower()
