@@ -69,7 +69,7 @@ class MissingLockTimeout(Rule):
             return
         first = None
         for stmt in ctx.statements:
-            if stmt.kind is None or stmt.raw is None:
+            if stmt.kind is None:
                 continue  # no tree (a statement's tree is decoded only when its kind needs it)
             if self._sets_lock_timeout(stmt):
                 return

@@ -133,7 +133,7 @@ class MissingStatementTimeout(Rule):
         if not _pending(ctx.document.path, ctx.settings):
             return
         for stmt in ctx.statements:
-            if stmt.kind is None or stmt.raw is None:
+            if stmt.kind is None:
                 continue  # no tree (a statement's tree is decoded only when its kind needs it)
             if _sets_statement_timeout(stmt):
                 return
