@@ -2,6 +2,7 @@ import os
 import re
 
 from backend_architect.catalog.sources import DUMP_NAMES, is_down, order_key
+from backend_architect.core.files import list_dir
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
@@ -152,10 +153,10 @@ def _pending(path: str, settings) -> bool:
     unit = unit_of(path)
     folder = os.path.dirname(unit)
     try:
-        names = os.listdir(folder)
+        names = list_dir(folder)
     except OSError:
         return False
-    return bool(_folder_lock_timeout_files(folder, tuple(sorted(names))) - {unit})
+    return bool(_folder_lock_timeout_files(folder, names) - {unit})
 
 
 _VERSION_RE = re.compile(r"^v?(\d+(?:[._]\d+)*)$", re.I)
