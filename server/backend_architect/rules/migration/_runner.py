@@ -164,7 +164,7 @@ class _Mentions:
         # PostgreSQL cuts names to 63 bytes: a longer name and its cut spelling are one object
         self.short = {n.replace('"', "").lower().rsplit(".", 1)[-1][:63] for n in names if n}
         self.ascii = all(n.isascii() for n in self.short)
-        self._pattern = None
+        self._pattern: re.Pattern[str] | None = None
 
     def found_in(self, text: str) -> bool:
         if not self.short:
@@ -174,8 +174,6 @@ class _Mentions:
             if not any(n in low for n in self.short):
                 return False
         if self._pattern is None:
-            import re
-
             self._pattern = re.compile(
                 r"\b(?:" + "|".join(re.escape(n) for n in self.short) + r")", re.I
             )
