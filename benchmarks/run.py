@@ -225,15 +225,17 @@ def bench_check(root: Path, quick: bool) -> None:
         print("  sqlfluff: not installed (pip install sqlfluff)")
 
 
-def run_measured(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one run of ``cmd`` (its own process, not its workers)."""
+def run_measured(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds) of one run of ``cmd``: RSS of its own
+    process, CPU (user + system) of it and the worker processes it waited for. On a loaded
+    machine the CPU time is the steadier measure; the wall time is what a user waits."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     _, _, usage = os.wait4(proc.pid, 0)
     proc.returncode = 0
-    return time.perf_counter() - t0, usage.ru_maxrss / 1024
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def _corpus() -> Path:
@@ -293,12 +295,13 @@ def bench_migrations(
                 )
             )
     print(
-        f"check on migrations (medians of {runs}, interleaved; ratio = time / squawk's; RSS of the main process)"
+        f"check on migrations (medians of {runs}, interleaved; ratio = time / squawk's; RSS of the main process; "
+        f"load average {os.getloadavg()[0]:.1f})"
     )
     for label, folder, files in cases:
         big = sum(os.path.getsize(f) for f in files) > 5_000_000
         reps = 1 if big else runs
-        results: dict[str, list[tuple[float, float]]] = {}
+        results: dict[str, list[tuple[float, float, float]]] = {}
         for rep in range(reps):
             cache = root / f"cache_{abs(hash(label))}_{rep}"
             env = dict(ENV, BACKEND_ARCHITECT_CACHE_DIR=str(cache))
@@ -319,12 +322,18 @@ def bench_migrations(
             )
             shutil.rmtree(cache, ignore_errors=True)
         print(f"  {label}")
-        base = statistics.median(t for t, _ in results["squawk"]) if "squawk" in results else None
+        sq = results.get("squawk")
+        base = statistics.median(v[0] for v in sq) if sq else None
+        base_cpu = statistics.median(v[2] for v in sq) if sq else None
         for name, values in results.items():
             t = statistics.median(v[0] for v in values)
             rss = max(v[1] for v in values)
+            cpu = statistics.median(v[2] for v in values)
             ratio = f"   {t / base:6.2f}x squawk" if base else ""
-            print(f"    {name:<20} {t:7.2f} s   peak RSS {rss:6.0f} MB{ratio}")
+            cpu_ratio = f" ({cpu / base_cpu:.2f}x)" if base_cpu else ""
+            print(
+                f"    {name:<20} {t:7.2f} s   CPU {cpu:6.2f} s{cpu_ratio}   peak RSS {rss:6.0f} MB{ratio}"
+            )
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .config import Settings, from_mapping, settings_for_path
+from .config import Settings, find_project_root, from_mapping, settings_for_path
 from .core.document import Document, language_for_path
 from .core.engine import fix_document, lint
 from .core.files import TextStyle, WriteError, write_text
@@ -144,7 +144,7 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
     from .project import model as project_model
 
     jobs: list[_Job] = []
-    settings_cache: dict[str, Settings] = {}
+    settings_cache: dict[str | None, Settings] = {}
     # without a config file or a repository marker, the project is what was asked to check
     bases = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
     asked = os.path.commonpath(bases) if bases else os.getcwd()
@@ -172,13 +172,15 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
     for path in files:
         folder = os.path.dirname(os.path.abspath(path))
         project = _project_of(folder, asked)
-        if folder not in settings_cache:
+        # one settings object per configuration file (the folders of a long history share it)
+        config_root = find_project_root(folder)
+        if config_root not in settings_cache:
             base, problems = settings_for_path(folder)
             settings, more = from_mapping(overrides, base, source="command line")
             if problems or more:
                 raise UsageError("\n".join(problems + more))
-            settings_cache[folder] = settings
-        settings = settings_cache[folder]
+            settings_cache[config_root] = settings
+        settings = settings_cache[config_root]
         if settings.is_excluded(os.path.abspath(path)) and path not in paths:
             continue
         explicit = os.path.abspath(path) in named or any(

@@ -419,15 +419,14 @@ def _project_root(cur: str) -> str | None:
 
 
 def _project_root_uncached(cur: str) -> str | None:
-    while True:
-        for name in CONFIG_FILES:
-            candidate = os.path.join(cur, name)
-            if os.path.isfile(candidate) and (name != "pyproject.toml" or _has_table(candidate)):
-                return cur
-        parent = os.path.dirname(cur)
-        if parent == cur:
-            return None
-        cur = parent
+    for name in CONFIG_FILES:
+        candidate = os.path.join(cur, name)
+        if os.path.isfile(candidate) and (name != "pyproject.toml" or _has_table(candidate)):
+            return cur
+    parent = os.path.dirname(cur)
+    if parent == cur:
+        return None
+    return _project_root(parent)  # each folder above is asked once too
 
 
 def _has_table(pyproject: str) -> bool:

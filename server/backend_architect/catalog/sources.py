@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 
@@ -34,6 +35,7 @@ def is_down(name: str) -> bool:
     return low.endswith(".down.sql") or low == "down.sql" or low.endswith("_down.sql")
 
 
+@functools.lru_cache(maxsize=32_768)  # a pure function of the path, asked for every sort
 def order_key(path: str) -> tuple:
     """Migration order: Flyway versions, numeric sequences and timestamps by value,
     then the name. ``up.sql`` inside a folder (diesel, sqlx) is ordered by the folder."""

@@ -143,3 +143,26 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_LISTINGS: dict[str, tuple[int, tuple[str, ...]]] = {}
+
+
+def list_dir(folder: str) -> tuple[str, ...]:
+    """The names in ``folder``, sorted (OSError when it cannot be read). Kept per folder while
+    the folder's modification time stays the same: the rules that judge a migration by its
+    siblings ask once per file of the folder, and a listing of a long history is not free.
+    A folder changed in the last two seconds is listed again every time (its time stamp may
+    not yet tell a second change from the first, as with git's racy entries)."""
+    import time
+
+    mtime = os.stat(folder).st_mtime_ns
+    known = _LISTINGS.get(folder)
+    if known is not None and known[0] == mtime:
+        return known[1]
+    names = tuple(sorted(os.listdir(folder)))
+    if time.time_ns() - mtime > 2_000_000_000:
+        if len(_LISTINGS) > 1024:
+            _LISTINGS.clear()
+        _LISTINGS[folder] = (mtime, names)
+    return names

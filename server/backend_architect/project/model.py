@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..core.document import language_for_path
 from ..core.regions import DOWN_MARKER_RE
@@ -274,6 +274,8 @@ class ProjectModel:
         if text is None and path:
             key = (path, _settings_key(settings), language, explicit, check_git)
             cached = self._files.get(key)
+            if cached is None and not check_git:
+                cached = self._without_git(path, settings, language, explicit)
             if cached is None:
                 cached = self._file_info(path, settings, None, language, explicit, check_git)
                 with self._lock:
@@ -282,6 +284,17 @@ class ProjectModel:
                     self._files[key] = cached
             return cached
         return self._file_info(path, settings, text, language, explicit, check_git)
+
+    def _without_git(self, path: str, settings, language, explicit: bool) -> FileInfo | None:
+        """The facts without git's ignore list, derived from the same file's facts with it when
+        at hand (git only ever adds "ignored by git"): every file is not read twice."""
+        sk = _settings_key(settings)
+        for other in (explicit, not explicit):
+            known = self._files.get((path, sk, language, other, True))
+            if known is not None:
+                ignored = known.not_own is not None and known.not_own.kind == ownership.GITIGNORED
+                return replace(known, explicit=explicit, not_own=None if ignored else known.not_own)
+        return None
 
     def _file_info(
         self,

@@ -15,6 +15,7 @@ and the plan says which migration runs before it (the fixes using it are unsafe 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -59,11 +60,19 @@ def _stamp(version: str, fmt: str, step: int) -> str | None:
     return (t + unit * step).strftime(fmt)
 
 
-def _existing_versions(folder: str) -> list[str]:
+def _existing_versions(folder: str) -> tuple[str, ...]:
+    from ..core.files import list_dir
+
     try:
-        return os.listdir(folder)
+        return list_dir(folder)
     except OSError:
-        return []
+        return ()
+
+
+@functools.lru_cache(maxsize=64)
+def _versions(names: tuple[str, ...]) -> frozenset[tuple]:
+    """The versions a folder's names take (computed once per listing)."""
+    return frozenset(version for n in names if (version := _version_of(n)) is not None)
 
 
 def _version_of(name: str) -> tuple | None:
@@ -89,7 +98,7 @@ def plan_after(
     folder = os.path.dirname(unit)
     uname = os.path.basename(unit)
     names = _existing_versions(folder)
-    taken = {version for n in names if (version := _version_of(n)) is not None}
+    taken = set(_versions(names))
     mine = _version_of(uname)
     if mine is None:
         return None

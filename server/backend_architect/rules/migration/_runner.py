@@ -145,26 +145,39 @@ def _used_later(stmt, ctx, names, anywhere=()) -> bool:
     """Whether a later statement of the file's up part mentions one of ``names`` (a table, an
     index), or any other statement one of ``anywhere`` (an index dropped and built again in one
     file): moving ``stmt`` into a later migration would change their order."""
-    import re as _re
-
-    def pattern(ns):
-        # PostgreSQL cuts names to 63 bytes: a longer name and its cut spelling are one object
-        short = {n.replace('"', "").lower().rsplit(".", 1)[-1][:63] for n in ns if n}
-        return (
-            _re.compile(r"\b(?:" + "|".join(_re.escape(n) for n in short) + r")", _re.I)
-            if short
-            else None
-        )
-
-    later, both = pattern(names), pattern(anywhere)
+    later, both = _Mentions(names), _Mentions(anywhere)
     for s in _up_statements(ctx):
         if s.index == stmt.index:
             continue
-        if later is not None and s.index > stmt.index and later.search(s.text):
+        if s.index > stmt.index and later.found_in(s.text):
             return True
-        if both is not None and both.search(s.text):
+        if both.found_in(s.text):
             return True
     return False
+
+
+class _Mentions:
+    """Whether a text names one of ``names`` (at a word start, any case). The pattern is
+    compiled only for a text that holds one of the names at all (a substring test)."""
+
+    def __init__(self, names) -> None:
+        # PostgreSQL cuts names to 63 bytes: a longer name and its cut spelling are one object
+        self.short = {n.replace('"', "").lower().rsplit(".", 1)[-1][:63] for n in names if n}
+        self.ascii = all(n.isascii() for n in self.short)
+        self._pattern: re.Pattern[str] | None = None
+
+    def found_in(self, text: str) -> bool:
+        if not self.short:
+            return False
+        if self.ascii and text.isascii():  # (else case folding may match other spellings)
+            low = text.lower()
+            if not any(n in low for n in self.short):
+                return False
+        if self._pattern is None:
+            self._pattern = re.compile(
+                r"\b(?:" + "|".join(re.escape(n) for n in self.short) + r")", re.I
+            )
+        return self._pattern.search(text) is not None
 
 
 def _names_of(stmt) -> list[str]:

@@ -83,16 +83,28 @@ def _emptied_before(table: str | None, stmt, ctx) -> bool:
     """An earlier statement of the file deletes every row (DELETE without WHERE, TRUNCATE)."""
     if not table:
         return False
-    short = table.lower().rsplit(".", 1)[-1]
+    first = _first_emptied(ctx).get(table.lower().rsplit(".", 1)[-1])
+    return first is not None and first < stmt.index
+
+
+def _first_emptied(ctx) -> dict[str, int]:
+    """For each table (short name, lower case) the file empties: the first statement that does.
+    Read once per file, not once per ALTER TABLE."""
+    found = ctx.__dict__.get("mg003_emptied")
+    if found is not None:
+        return found
+    found = {}
     for prev in getattr(ctx, "statements", None) or ():
-        if prev.index >= stmt.index or not prev.node:
+        if prev.kind not in ("DeleteStmt", "TruncateStmt") or not prev.node:
             continue
-        if prev.kind == "DeleteStmt" and not prev.node.get("whereClause"):
+        if prev.kind == "DeleteStmt":
+            if prev.node.get("whereClause"):
+                continue
             rels = [prev.node.get("relation")]
-        elif prev.kind == "TruncateStmt":
-            rels = [r.get("RangeVar") for r in prev.node.get("relations") or []]
         else:
-            continue
-        if any((relation_name(r) or "").lower().rsplit(".", 1)[-1] == short for r in rels if r):
-            return True
-    return False
+            rels = [r.get("RangeVar") for r in prev.node.get("relations") or []]
+        for r in rels:
+            if r:
+                found.setdefault((relation_name(r) or "").lower().rsplit(".", 1)[-1], prev.index)
+    ctx.__dict__["mg003_emptied"] = found
+    return found

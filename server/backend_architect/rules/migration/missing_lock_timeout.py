@@ -2,6 +2,7 @@ import os
 import re
 
 from backend_architect.catalog.sources import DUMP_NAMES, is_down, order_key
+from backend_architect.core.files import list_dir
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 
@@ -69,8 +70,8 @@ class MissingLockTimeout(Rule):
             return
         first = None
         for stmt in ctx.statements:
-            if stmt.node is None:
-                continue
+            if stmt.kind is None:
+                continue  # no tree (a statement's tree is decoded only when its kind needs it)
             if self._sets_lock_timeout(stmt):
                 return
             locks = [
@@ -112,9 +113,8 @@ class MissingLockTimeout(Rule):
 
     @staticmethod
     def _sets_lock_timeout(stmt) -> bool:
-        node = stmt.node
         if stmt.kind == "VariableSetStmt":
-            return (node.get("name") or "").lower() == "lock_timeout"
+            return (stmt.node.get("name") or "").lower() == "lock_timeout"
         if (
             stmt.kind == "SelectStmt"
             and "set_config" in stmt.text.lower()
@@ -152,16 +152,11 @@ def _pending(path: str, settings) -> bool:
         )
     unit = unit_of(path)
     folder = os.path.dirname(unit)
-    siblings = []
     try:
-        names = os.listdir(folder)
+        names = list_dir(folder)
     except OSError:
         return False
-    for name in names:
-        full = os.path.join(folder, name)
-        if full != unit and not is_down(name) and order_key(full)[0] == 0:
-            siblings.append(full)
-    return _folder_sets_lock_timeout(folder, tuple(sorted(siblings)))
+    return bool(_folder_lock_timeout_files(folder, names) - {unit})
 
 
 _VERSION_RE = re.compile(r"^v?(\d+(?:[._]\d+)*)$", re.I)
@@ -189,21 +184,28 @@ def _newest_version_folder(folder: str) -> bool:
     return True
 
 
-_SETS_CACHE: dict[tuple, bool] = {}
+_SETS_CACHE: dict[tuple, frozenset[str]] = {}
 
 
-def _folder_sets_lock_timeout(folder: str, files: tuple[str, ...]) -> bool:
-    key = (folder, files)
-    if key not in _SETS_CACHE:
-        found = False
-        for f in files:
-            target = os.path.join(f, "up.sql") if os.path.isdir(f) else f
+def _folder_lock_timeout_files(folder: str, names: tuple[str, ...]) -> frozenset[str]:
+    """The folder's up migrations (numbered, timestamped or versioned) whose text sets
+    lock_timeout; read once per folder listing, not once per file of the folder."""
+    key = (folder, names)
+    found = _SETS_CACHE.get(key)
+    if found is None:
+        hits = set()
+        for name in names:
+            full = os.path.join(folder, name)
+            if is_down(name) or order_key(full)[0] != 0:
+                continue
+            target = os.path.join(full, "up.sql") if os.path.isdir(full) else full
             try:
                 with open(target, "rb") as fh:
                     if b"lock_timeout" in fh.read(1_000_000):
-                        found = True
-                        break
+                        hits.add(full)
             except OSError:
                 continue
-        _SETS_CACHE[key] = found
-    return _SETS_CACHE[key]
+        if len(_SETS_CACHE) > 256:
+            _SETS_CACHE.clear()
+        found = _SETS_CACHE[key] = frozenset(hits)
+    return found

@@ -19,9 +19,23 @@ def _rewrites(stmt, cmd, ctx) -> bool:
     return not ColumnTypeChange._is_widening(old, new_type, new_mods)
 
 
+_LONG_KINDS = frozenset(
+    (
+        "IndexStmt",
+        "ClusterStmt",
+        "RefreshMatViewStmt",
+        "VacuumStmt",
+        "ReindexStmt",
+        "AlterTableStmt",
+    )
+)
+
+
 def _long_under_lock(stmt, ctx) -> bool:
     """Whether the statement reads or rewrites a whole table while holding its lock."""
     kind = stmt.kind
+    if kind not in _LONG_KINDS:
+        return False  # (before decoding the tree)
     node = stmt.node or {}
     if kind == "IndexStmt":
         return not node.get("concurrent")
@@ -119,8 +133,8 @@ class MissingStatementTimeout(Rule):
         if not _pending(ctx.document.path, ctx.settings):
             return
         for stmt in ctx.statements:
-            if stmt.node is None:
-                continue
+            if stmt.kind is None:
+                continue  # no tree (a statement's tree is decoded only when its kind needs it)
             if _sets_statement_timeout(stmt):
                 return
             if not _long_under_lock(stmt, ctx):

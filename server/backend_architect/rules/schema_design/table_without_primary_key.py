@@ -123,8 +123,10 @@ def _has_candidate_key(stmt, ctx, name: str) -> bool:
             uniques.append(name_list(con.get("keys")))
     short = (name or "").rsplit(".", 1)[-1]
     for other in ctx.statements[stmt.index + 1 :]:
+        if other.kind != "IndexStmt" or not other.mentions("unique"):
+            continue  # (no tree decoded for another kind of statement, nor a plain index)
         n = other.node
-        if other.kind != "IndexStmt" or not n or not n.get("unique") or n.get("whereClause"):
+        if not n or not n.get("unique") or n.get("whereClause"):
             continue
         if (relation_name(n.get("relation")) or "").rsplit(".", 1)[-1] != short:
             continue
