@@ -345,6 +345,14 @@ def endpoint_code(
     }
     if not body["required"]:
         del body["required"]
+    replace = {  # PUT: every field is sent (a nullable one may be null; not the password)
+        "type": "object",
+        "additionalProperties": False,
+        "required": [c.name for c in writable],
+        "properties": props,
+    }
+    if not replace["required"]:
+        del replace["required"]
     patch = {
         "type": "object",
         "additionalProperties": False,
@@ -373,6 +381,8 @@ def endpoint_code(
         },
     }
     a(f"export const {up}_BODY = {_js_object(body)};")
+    if "replace" in ops:
+        a(f"export const {up}_REPLACE = {_js_object(replace)};")
     a(f"export const {up}_PATCH = {_js_object(patch)};")
     a(f"export const {up}_LIST_QUERY = {_js_object(query)};")
     a(f"export const {up}_PARAMS = {_js_object(params)};")
@@ -504,7 +514,7 @@ def endpoint_code(
             ],
         )
     for op, method, schema in (
-        ("replace", "put", f"{up}_BODY"),
+        ("replace", "put", f"{up}_REPLACE"),
         ("update", "patch", f"{up}_PATCH"),
     ):
         if op in ops:
