@@ -200,11 +200,18 @@ class Fastify(Framework):
         _, body = endpoint_code(table, ops, base, router_var or "app", typescript=ts)
         end = len(doc.data)
         edits = []
+        needed = []
         if ts and not re.search(r"\bFastifyReply\b", doc.text):
+            needed.append('import type { FastifyReply } from "fastify";\n')
+        if not re.search(r"^\s*(?:import\s+Ajv\b|const\s+Ajv\s*=)", doc.text, re.M):
+            needed.append('import Ajv from "ajv";\n' if ts else 'const Ajv = require("ajv");\n')
+        if needed:
             last = 0
-            for m in re.finditer(r"^import\b[^;]*;[ \t]*\n", doc.text, re.M):
+            for m in re.finditer(
+                r"^(?:import\b[^;]*|const\s+\w+\s*=\s*require\([^)]*\));?[ \t]*\n", doc.text, re.M
+            ):
                 last = len(doc.text[: m.end()].encode("utf-8"))
-            edits.append((last, last, 'import type { FastifyReply } from "fastify";\n'))
+            edits.append((last, last, "".join(needed)))
         edits.append((end, end, ("\n" if doc.text.endswith("\n") else "\n\n") + body))
         return edits
 
@@ -330,6 +337,17 @@ def endpoint_code(
         )
         a(
             "const QUERY_AJV = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true });"
+        )
+        a("")
+    else:
+        # the app's own validator coerces types and drops unknown fields: these routes bring theirs
+        a("// These routes check bodies as sent (no coercion, unknown fields rejected, every error")
+        a("// reported) whatever validator the app has; query strings are coerced from text.")
+        a(
+            f"const {up}_BODY_AJV = new Ajv({{ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false }});"
+        )
+        a(
+            f"const {up}_QUERY_AJV = new Ajv({{ coerceTypes: true, removeAdditional: false, useDefaults: true }});"
         )
         a("")
     props = {f.name: _input_schema(f) for f in writable}
@@ -460,7 +478,14 @@ def endpoint_code(
         route_sep = True
         g = f"<{generic}>" if typescript and generic else ""
         full = (prefix + path.rstrip("/")) or "/" if not standalone else path
-        a(f'    {rv}.{method}{g}("{full}", {{ schema: {schema} }}, async (request, reply) => {{')
+        own = (
+            ""
+            if standalone
+            else f', validatorCompiler: ({{ schema, httpPart }}) => (httpPart === "body" ? {up}_BODY_AJV : {up}_QUERY_AJV).compile(schema)'
+        )
+        a(
+            f'    {rv}.{method}{g}("{full}", {{ schema: {schema}{own} }}, async (request, reply) => {{'
+        )
         L.extend("      " + x for x in lines)
         a("    });")
 
