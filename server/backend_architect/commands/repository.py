@@ -729,10 +729,11 @@ def go_repository(t: Table, style: str = "database/sql", package: str = "reposit
         for f in writable:
             a(f"\tif in.{naming.go_field(f.name)} != nil {{")
             a(f"\t\targs = append(args, {param(f)})")
-            a(f'\t\tsets = append(sets, fmt.Sprintf("{_q(f.name)} = $%d", len(args)))')
+            # a raw string: a quoted (reserved) column name keeps its double quotes
+            a(f"\t\tsets = append(sets, fmt.Sprintf(`{_q(f.name)} = $%d`, len(args)))")
             if f.nullable:
                 a(f'\t}} else if in.Null["{f.name}"] {{')
-                a(f'\t\tsets = append(sets, "{_q(f.name)} = NULL")')
+                a(f"\t\tsets = append(sets, `{_q(f.name)} = NULL`)")
             a("\t}")
         a("\tif len(sets) == 0 {")
         a("\t\treturn r.FindByID(ctx, id)")

@@ -4,8 +4,9 @@ The store interface is the repository's method set with the repository's own typ
 (imported from its package), so a repository is a store as it is. The body is decoded
 field by field into the repository's input (unknown, identity, server-filled and sensitive
 fields are 422 with the field named; JSON columns take any JSON value); PUT requires every
-field, PATCH sets only what was sent, and a null clears a nullable column (the input's Null set); constraint violations answer 409/422 in the error format; create answers
-201 with Location. Only the framework's idioms differ (``Idioms``).
+field, PATCH sets only what was sent, and a null clears a nullable column (the input's Null
+set); constraint violations answer 409/422 in the error format; create answers 201 with
+Location. Only the framework's idioms differ (``Idioms``).
 """
 
 from __future__ import annotations
