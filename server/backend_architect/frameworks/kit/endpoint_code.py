@@ -91,9 +91,10 @@ def py_hash_password_lines(r, values: str = "values", indent: str = "    ") -> l
     """Replace a sent ``password`` by the hash column's value."""
     if r.password_hash is None:
         return []
-    return [
-        f'{indent}if "password" in {values}:',
-        f'{indent}    {values}[{r.password_hash.name!r}] = hash_password({values}.pop("password"))',
+    return [  # a password sent as null (PUT, PATCH) leaves the stored hash as it is
+        f'{indent}password = {values}.pop("password", None)',
+        f"{indent}if password is not None:",
+        f"{indent}    {values}[{r.password_hash.name!r}] = hash_password(password)",
     ]
 
 
