@@ -3,6 +3,8 @@ command), and through the real server the versioned edit, the stale-version refu
 and the source actions."""
 
 
+import json
+
 import pglast
 from lsprotocol import types
 
@@ -177,3 +179,93 @@ async def test_rate_limiting_adds_the_limiter_to_the_manifest(client, tmp_path):
     assert files[str(root / "requirements.txt")] == "flask>=3\nflask-limiter\n"
     assert "@limiter.limit(" in files[str(path)]
     compile(files[str(path)], "app.py", "exec")
+
+
+POOL = (
+    "import os\n\nimport asyncpg\n\n\n"
+    "async def make_pool():\n"
+    '    return await asyncpg.create_pool(os.environ["DATABASE_URL"])\n'
+)
+
+
+async def test_connection_pool_applies_unsafe_fixes_as_a_preview(client, tmp_path):
+    """CONNECTION_POOL's pool-size fix is unsafe: invoked explicitly, it goes in an edit
+    whose every change needs the user's confirmation; RATE_LIMITING's edit likewise."""
+    root = tmp_path / "api"
+    root.mkdir()
+    path = root / "db.py"
+    path.write_text(POOL)
+    (root / "requirements.txt").write_text("flask>=3\n")
+    login = root / "app.py"
+    login.write_text(LOGIN)
+    edits = record_edits(client)
+    await start(client, root, capabilities=_caps(annotations=True))
+    uri = open_file(client, path, "python")
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    result = await run(client, "CONNECTION_POOL", uri)
+    assert result["applied"] >= 1 and result["needs_confirmation"] is True, result
+    result = await run(client, "RATE_LIMITING", open_file(client, login, "python"))
+    assert result["applied"] >= 1 and result["needs_confirmation"] is True, result
+    assert len(edits) == 2
+    for params in edits:
+        (annotation,) = params.edit.change_annotations.values()
+        assert annotation.needs_confirmation is True
+        text_edits = [e for c in params.edit.document_changes for e in getattr(c, "edits", [])]
+        assert text_edits and all(isinstance(e, types.AnnotatedTextEdit) for e in text_edits)
+    fixed = apply_workspace_edit(edits[0].edit)[str(path)]
+    assert "max_size=" in fixed and "asyncpg.create_pool(" in fixed, fixed
+    compile(fixed, "db.py", "exec")
+    from backend_architect.core.document import Document
+    from backend_architect.core.engine import lint
+
+    assert not [f for f in lint(Document(fixed, path=str(path))).findings if f.code == "CP002"]
+
+
+async def test_a_command_while_the_schema_is_indexed_says_so(client, tmp_path):
+    """Run before the schema is read, a command that needs it says it is still being
+    indexed instead of answering "nothing"; once indexed, it answers."""
+    root = tmp_path / "shop"
+    (root / "migrations").mkdir(parents=True)
+    (root / "migrations" / "0001_init.sql").write_text(
+        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, total integer);\n"
+    )
+    for i in range(1500):  # a project whose schema takes a moment to read
+        (root / "migrations" / f"{i + 100:04d}_audit_{i}.sql").write_text(
+            f"CREATE TABLE audit_{i} (id bigint PRIMARY KEY, at timestamptz NOT NULL);\n"
+            f"CREATE INDEX audit_{i}_at ON audit_{i} (at);\n"
+        )
+    query = root / "queries.sql"
+    query.write_text("SELECT id, total FROM orders WHERE customer_id = 1;\n")
+    caps = types.ClientCapabilities(
+        window=types.WindowClientCapabilities(work_done_progress=True),
+        workspace=types.WorkspaceClientCapabilities(apply_edit=True),
+    )
+    record_edits(client)
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=caps,
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="shop")],
+        )
+    )
+    uri = open_file(client, query, "sql")
+    early = await run(client, "INDEX_STRATEGY", uri)
+    indexed = any(
+        reports and isinstance(reports[-1], types.WorkDoneProgressEnd)
+        for reports in client.progress_reports.values()
+    )
+    if not indexed:
+        assert "still being indexed" in early["message"] and early.get("indexing") is True, early
+    early_fix = await run(client, "QUERY_OPTIMIZE", uri)
+    still = not any(
+        reports and isinstance(reports[-1], types.WorkDoneProgressEnd)
+        for reports in client.progress_reports.values()
+    )
+    if still:  # a fix-all's "nothing to fix" would not be the whole answer yet: it says so
+        assert "still being indexed" in early_fix["message"] and early_fix.get("indexing"), early_fix
+    from .lsp_helpers import schema_indexed
+
+    await schema_indexed(client, timeout=120)
+    late = await run(client, "INDEX_STRATEGY", uri)
+    assert "still being indexed" not in late["message"] and "customer_id" in json.dumps(late), late
+    assert not indexed, "the schema was read before the first command: nothing was tested"

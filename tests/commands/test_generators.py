@@ -535,8 +535,10 @@ def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastify_file(tmp_p
     assert error_count(text, "typescript") == 0
     assert text.count('app.get("/users/:id"') == 1 and 'app.get<{ Params: UserParams }>("/users/:id"' not in text  # kept, not duplicated
     assert 'import Fastify from "fastify";\nimport type { FastifyReply } from "fastify";\n' in text
-    for needle in ('app.get<{ Querystring: UserListQuery }>("/users", { schema: { querystring: USER_LIST_QUERY } }',
-                   'app.post<{ Body: NewUser }>("/users", { schema: { body: USER_BODY } }',
+    # the app's Ajv coerces and strips unknown fields: the added routes validate with their own
+    assert 'import Ajv from "ajv";\n' in text and text.count("validatorCompiler:") == text.count("schema: {")
+    for needle in ('app.get<{ Querystring: UserListQuery }>("/users", { schema: { querystring: USER_LIST_QUERY }, validatorCompiler: ',
+                   'app.post<{ Body: NewUser }>("/users", { schema: { body: USER_BODY }, validatorCompiler: ',
                    'app.put<', 'app.patch<', 'app.delete<{ Params: UserParams }>("/users/:id"', "reply.code(201)", "reply.code(204)",
                    "export function mountUsersRoutes(store: UserStore) {"):
         assert needle in text, needle

@@ -76,6 +76,35 @@ def people(conn) -> tuple[dict, dict]:
     return rows[0], rows[1]
 
 
+def replace_and_clear(call, products: str, pid, tok: str) -> None:
+    """PUT replaces the whole resource (every writable field is sent; a nullable one may be
+    null); PATCH with null clears a nullable column and refuses null for a NOT NULL one, and
+    leaves out what is not sent."""
+    item = f"{products}/{pid}"
+    status, _, body = call("PUT", item, {"sku": "A-1", "name": "Anvil II"}, token=tok)
+    assert status == 422 and body["error"]["code"] == "VALIDATION_ERROR", body
+    assert {"price_cents", "tags"} <= fields_of(body), body
+    assert call("GET", item, token=tok)[2]["data"]["name"] == "Anvil", "a refused PUT changed the row"
+    full = {"sku": "A-1", "name": "Anvil II", "price_cents": 300, "tags": None}
+    status, _, body = call("PUT", item, full, token=tok)
+    assert status == 200, body
+    assert body["data"]["name"] == "Anvil II" and body["data"]["price_cents"] == 300, body
+    assert body["data"]["tags"] is None, body
+    status, _, body = call("PUT", item, {**full, "id": 5}, token=tok)
+    assert status == 422 and "id" in fields_of(body), body
+    status, _, body = call("PUT", f"{products}/987654", full, token=tok)
+    assert status == 404, body
+    status, _, body = call("PATCH", item, {"tags": ["cast", "iron"]}, token=tok)
+    assert status == 200 and body["data"]["tags"] == ["cast", "iron"], body
+    status, _, body = call("PATCH", item, {"tags": None}, token=tok)
+    assert status == 200 and body["data"]["tags"] is None, body
+    assert body["data"]["price_cents"] == 300 and body["data"]["name"] == "Anvil II", body
+    status, _, body = call("PATCH", item, {"name": None}, token=tok)
+    assert status == 422 and "name" in fields_of(body), body
+    status, _, body = call("GET", item, token=tok)
+    assert body["data"]["name"] == "Anvil II" and body["data"]["tags"] is None, body
+
+
 def exercise(call: Http, conn, paths: dict[str, str], *, creates_users: bool = True) -> None:
     """``paths``: table -> its collection path as mounted (e.g. ``/order-items``);
     ``creates_users``: the users endpoint takes a write-only ``password`` and stores its hash."""
@@ -194,6 +223,7 @@ def exercise(call: Http, conn, paths: dict[str, str], *, creates_users: bool = T
         "PATCH", f"{P['products']}/{anvil['id']}", {"price_cents": -1}, token=member_t
     )
     assert status == 422, body
+    replace_and_clear(call, P["products"], anvil["id"], member_t)
 
     details = {"gift": True, "note": "ring twice", "lines": [1, 2, 3]}
     status, _, body = call(

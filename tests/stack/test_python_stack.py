@@ -26,6 +26,8 @@ import pytest
 
 from backend_architect.cli import main as cli_main
 
+from .http_scenario import replace_and_clear
+
 SECRET = "s" * 40
 REFRESH_SECRET = "r" * 40
 
@@ -445,6 +447,7 @@ def exercise(call: Client, repos, auth) -> None:
     assert status == 404, body
     status, _, body = call("PATCH", f"/products/{anvil['id']}", {"price_cents": -1}, token=member_t)
     assert status == 422, body
+    replace_and_clear(call, "/products", anvil["id"], member_t)
 
     # JSON column round-trips; an FK to a missing user is 422
     details = {"gift": True, "note": "ring twice", "lines": [1, 2, 3]}

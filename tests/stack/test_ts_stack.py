@@ -268,3 +268,73 @@ def test_generated_ts_stack_runs(profile, tmp_path, request):
     (root / "node_modules").unlink()
     findings = check_findings(root)
     assert findings == [], json.dumps(findings, indent=1)[:3000]
+
+
+EXISTING_FASTIFY_APP = """\
+import Fastify from "fastify";
+
+export const app = Fastify();
+
+app.get("/products", async () => ({ data: [] }));
+"""
+
+IN_MEMORY_WIRING = """
+const rows = new Map<number, Product>();
+let nextId = 1;
+const memory: ProductStore = {
+  async findById(id) { return rows.get(id) ?? null; },
+  async findAll() { return { rows: [...rows.values()], total: rows.size }; },
+  async create(input) { const now = new Date(); const row: Product = { id: nextId++, price_cents: 0, tags: null, created_at: now, updated_at: now, ...input }; rows.set(row.id, row); return row; },
+  async update(id, changes) { const row = rows.get(id); if (!row) return null; const out = { ...row, ...changes }; rows.set(id, out); return out; },
+  async delete(id) { return rows.delete(id); },
+};
+mountProductsRoutes(memory);
+app.listen({ port: Number(process.env.PORT), host: "127.0.0.1" });
+"""
+
+
+def test_fastify_routes_added_to_an_existing_app_check_bodies_as_sent(tmp_path):
+    """ENDPOINT run on a file whose Fastify instance the user made (Fastify's default Ajv
+    coerces "5" to 5 and drops unknown fields): the routes it adds bring their own validator."""
+    mods = node_modules("fastify")
+    root = tmp_path / "shop"
+    (root / "src").mkdir(parents=True)
+    (root / "migrations").mkdir()
+    (root / "package.json").write_text(json.dumps({"name": "shop", "private": True, "dependencies": PACKAGES["fastify"]}))
+    (root / "tsconfig.json").write_text(json.dumps(TSCONFIG, indent=2))
+    (root / "migrations" / "0001_init.sql").write_text(SCHEMA["postgres"].lstrip())
+    app = root / "src" / "app.ts"
+    app.write_text(EXISTING_FASTIFY_APP)
+    message = generate(root, "endpoint", app)
+    assert "create, replace, update, delete for /products" in message, message
+    app.write_text(app.read_text() + IN_MEMORY_WIRING)
+    (root / "node_modules").symlink_to(mods, target_is_directory=True)
+    run(["node", str(mods / ".bin" / "tsc"), "--strict", "-p", "."], root)
+    port = free_port()
+    server = Server(["node", "dist/app.js"], root, dict(os.environ, PORT=str(port)), port, tmp_path / "server.log")
+    try:
+        call = Http(f"http://127.0.0.1:{port}")
+        status, _, body = call("POST", "/products", {"sku": "A-1", "name": "Anvil", "price_cents": "5"})
+        assert status == 400, body  # not coerced to 5
+        status, _, body = call("POST", "/products", {"sku": "A-1", "name": "Anvil", "colour": "red"})
+        assert status == 400 and "additional" in body["message"], body  # not dropped silently
+        status, _, body = call("POST", "/products", {"sku": "A-1", "name": "Anvil", "price_cents": 5})
+        assert status == 201 and body["data"]["price_cents"] == 5, body
+        pid = body["data"]["id"]
+        status, _, body = call("GET", f"/products/{pid}")  # path parameters still coerced from text
+        assert status == 200 and body["data"]["sku"] == "A-1", body
+        status, _, body = call("PUT", f"/products/{pid}", {"sku": "A-1", "name": "Anvil II"})
+        assert status == 400, body  # a replacement sends every field
+        full = {"sku": "A-1", "name": "Anvil II", "price_cents": 7, "tags": None}
+        status, _, body = call("PUT", f"/products/{pid}", full)
+        assert status == 200 and body["data"]["name"] == "Anvil II" and body["data"]["tags"] is None, body
+        status, _, body = call("PATCH", f"/products/{pid}", {"price_cents": "9"})
+        assert status == 400, body
+        status, _, body = call("PATCH", f"/products/{pid}", {"price_cents": 9})
+        assert status == 200 and body["data"]["price_cents"] == 9 and body["data"]["name"] == "Anvil II", body
+        assert server.alive(), server.output()
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n--- server output ---\n{server.output()}") from None
+    finally:
+        server.stop()
+        (root / "node_modules").unlink()

@@ -96,33 +96,47 @@ MANIFESTS = (
 )
 
 
-@byte_lru_cache(4 * MB, lambda text, folder: 2 * len(folder) + len(text) + 100)
-def _manifest_text(folder: str) -> str:
-    """The dependency manifests of the project holding ``folder`` (nearest ones up the tree)."""
+def _manifests(folder: str) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of the dependency manifests of the project holding ``folder``
+    (nearest ones up the tree, up to the repository root)."""
     out = []
     cur = folder
     for _ in range(8):
         for name in MANIFESTS:
             p = os.path.join(cur, name)
-            if os.path.isfile(p):
-                try:
-                    with open(p, encoding="utf-8", errors="replace") as f:
-                        out.append(f.read(200_000))
-                except OSError:
-                    pass
+            try:
+                st = os.stat(p)
+            except OSError:
+                continue
+            if not os.path.isdir(p):
+                out.append((p, st.st_mtime_ns, st.st_size))
         if os.path.exists(os.path.join(cur, ".git")):
             break
         parent = os.path.dirname(cur)
         if parent == cur:
             break
         cur = parent
+    return tuple(out)
+
+
+@byte_lru_cache(4 * MB, lambda text, stamp: sum(len(p) for p, _, _ in stamp) + len(text) + 100)
+def _manifest_text(stamp: tuple[tuple[str, int, int], ...]) -> str:
+    """The text of the manifests ``stamp`` names; keyed on their modification times and sizes,
+    so an edited manifest is read again (a server runs for hours)."""
+    out = []
+    for p, _, _ in stamp:
+        try:
+            with open(p, encoding="utf-8", errors="replace") as f:
+                out.append(f.read(200_000))
+        except OSError:
+            pass
     return "\n".join(out)
 
 
 def project_dependencies(path: str) -> str:
     if not path or path.startswith("<"):
         return ""
-    return _manifest_text(os.path.dirname(os.path.abspath(path)))
+    return _manifest_text(_manifests(os.path.dirname(os.path.abspath(path))))
 
 
 JSON_MARKERS = re.compile(

@@ -84,6 +84,7 @@ class Analysis:
     tree: ts.Tree | None
     handlers: list[Handler]
     data: bytes
+    path: str | None = None  # the document's file (fixes read its project's dependencies)
 
 
 def status_from_text(s: str) -> int | None:

@@ -88,7 +88,7 @@ def _analyse(document: Document) -> Analysis:
     data = document.data
     fw = frameworks.of_document(document)
     if fw is None:
-        return Analysis(None, None, [], data)
+        return Analysis(None, None, [], data, document.path)
     tree = languages.parse(data, document.language or "")
     handlers = fw.extract(document, tree, data)
     if handlers:
@@ -96,4 +96,4 @@ def _analyse(document: Document) -> Analysis:
     for h in handlers:
         h.route.path_params = path_params(h.route.path)
         h.route.guards = list(dict.fromkeys(g for g in h.route.guards if g))
-    return Analysis(fw.name, tree, handlers, data)
+    return Analysis(fw.name, tree, handlers, data, document.path)

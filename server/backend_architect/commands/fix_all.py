@@ -96,6 +96,10 @@ def run_fix_all(t: Target) -> dict:
         summary += "; nothing left."
     else:
         summary = f"{t.name}: nothing to fix in this file."
+    if t.workspace.indexing and t.catalog is None:
+        # the rules that read the schema could not run yet: never an unqualified "nothing"
+        summary += " The workspace's schema is still being indexed: findings that need it are not in this answer yet; run it again in a moment."
+        out["indexing"] = True
     out["message"] = summary
     show(t, summary)
     return out

@@ -556,6 +556,9 @@ def go_repository(t: Table, style: str = "database/sql", package: str = "reposit
         if f.array:
             gt = "*" + gt
         a(f'\t{naming.go_field(f.name)} {gt} `json:"{f.name}"`')
+    if any(f.nullable for f in writable):
+        a("\t// Null names nullable columns an update sets to NULL (their field is nil).")
+        a('\tNull map[string]bool `json:"-"`')
     a("}")
     a("")
     lc = naming.camel(t.name)
@@ -715,7 +718,10 @@ def go_repository(t: Table, style: str = "database/sql", package: str = "reposit
         )
     a("}")
     a("")
-    a("// Update sets the columns the input gives (a partial update); nil when no row has that id.")
+    a(
+        "// Update sets the columns the input gives and NULLs those in its Null set (a partial update);"
+    )
+    a("// nil when no row has that id.")
     a(f"func (r *{cls}) {sigs['Update']} {{")
     if writable:
         a("\tsets := []string{}")
@@ -723,7 +729,11 @@ def go_repository(t: Table, style: str = "database/sql", package: str = "reposit
         for f in writable:
             a(f"\tif in.{naming.go_field(f.name)} != nil {{")
             a(f"\t\targs = append(args, {param(f)})")
-            a(f'\t\tsets = append(sets, fmt.Sprintf("{_q(f.name)} = $%d", len(args)))')
+            # a raw string: a quoted (reserved) column name keeps its double quotes
+            a(f"\t\tsets = append(sets, fmt.Sprintf(`{_q(f.name)} = $%d`, len(args)))")
+            if f.nullable:
+                a(f'\t}} else if in.Null["{f.name}"] {{')
+                a(f"\t\tsets = append(sets, `{_q(f.name)} = NULL`)")
             a("\t}")
         a("\tif len(sets) == 0 {")
         a("\t\treturn r.FindByID(ctx, id)")

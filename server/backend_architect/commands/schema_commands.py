@@ -22,10 +22,18 @@ from .base import (
     workspace_edit,
 )
 
-NO_CATALOG = (
-    "No schema catalog yet: no migrations or schema files were found "
-    "(or indexing is still running)."
-)
+NO_CATALOG = "No schema catalog yet: no migrations or schema files were found."
+
+
+def _no_catalog(t: Target, command: str) -> dict:
+    """The answer without a schema: still being read (say so, never silently nothing) or none."""
+    if t.workspace.indexing:
+        return result(
+            command,
+            f"{command}: the workspace's schema is still being indexed; run it again in a moment.",
+            indexing=True,
+        )
+    return result(command, NO_CATALOG)
 
 
 def missing_indexes(statements, catalog) -> list[tuple[str, str, str]]:
@@ -63,7 +71,7 @@ def index_strategy(t: Target) -> dict:
     doc = t.doc
     catalog = t.catalog
     if catalog is None:
-        return result("INDEX_STRATEGY", NO_CATALOG)
+        return _no_catalog(t, "INDEX_STRATEGY")
     if not doc.language:
         return result("INDEX_STRATEGY", f"{doc.path} is not a file Backend Architect analyses.")
     needed = missing_indexes(t.workspace.lint(doc).statements, catalog)
@@ -157,7 +165,7 @@ def schema_design(t: Target) -> dict:
     """A Markdown review of the whole schema with an ER diagram, opened in the editor."""
     catalog = t.catalog
     if catalog is None:
-        return result("SCHEMA_DESIGN", NO_CATALOG)
+        return _no_catalog(t, "SCHEMA_DESIGN")
     root = t.settings.root or t.workspace.root or catalog.roots[0]
     path = os.path.join(root, ".backend-architect", "schema-design.md")
     findings = schema_findings(t.workspace, catalog)

@@ -242,7 +242,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     )
     a("")
     a("")
-    L += py_validator(one, up)
+    L += py_validator(one, up, ("password",) if r.password_hash is not None else ())
     a("")
     a("")
     L.extend(py_public(one, up))
@@ -316,7 +316,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
         a(f'    return JsonResponse({{"data": {one}_public(row)}})')
-    for op, partial in (("create", False), ("replace", False), ("update", True)):
+    for op in ("create", "replace", "update"):
         if op not in ops:
             continue
         a("")
@@ -324,7 +324,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a(
             f"def {op}_{one}(request: HttpRequest{'' if op == 'create' else ', id'}) -> JsonResponse:"
         )
-        a(f"    values, details = validate_{one}(_json_body(request), partial={partial})")
+        a(f'    values, details = validate_{one}(_json_body(request), "{op}")')
         a("    if details:")
         a(
             f'        return {one}_error(422, "VALIDATION_ERROR", "the request body is not valid", details)'

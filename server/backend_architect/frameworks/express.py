@@ -217,7 +217,10 @@ def endpoint_code(
     a("  return res.status(status).json({ error: { code, message, details } });")
     a("}")
     a("")
-    a(f"function validate{ent}(body{T(': unknown')}, partial{T(': boolean')}) {{")
+    a('// mode "create": the required fields; "replace" (PUT): every field (a nullable one may be')
+    a('// null; a write-only password stays optional); "update" (PATCH): only what is sent.')
+    modes = T(': "create" | "replace" | "update"')
+    a(f"function validate{ent}(body{T(': unknown')}, mode{modes}) {{")
     a(f"  const details{T(': { field: string; message: string }[]')} = [];")
     a(f"  const values{T(': Record<string, unknown>')} = {{}};")
     a('  if (typeof body !== "object" || body === null || Array.isArray(body)) {')
@@ -231,7 +234,12 @@ def endpoint_code(
     a("  }")
     a(f"  for (const [name, rule] of Object.entries({one.upper()}_FIELDS)) {{")
     a("    if (!(name in input)) {")
-    a('      if (rule.required && !partial) details.push({ field: name, message: "is required" });')
+    replace = (
+        'mode === "replace" && name !== "password"' if pw is not None else 'mode === "replace"'
+    )
+    a(
+        f'      if ((rule.required && mode === "create") || {replace}) details.push({{ field: name, message: "is required" }});'
+    )
     a("      continue;")
     a("    }")
     a("    const value = input[name];")
@@ -325,17 +333,13 @@ def endpoint_code(
         )
         a(f"    return res.json({{ data: {one}Public(row) }});")
         a("  }));")
-    for op, method, partial in (
-        ("create", "post", False),
-        ("replace", "put", False),
-        ("update", "patch", True),
-    ):
+    for op, method in (("create", "post"), ("replace", "put"), ("update", "patch")):
         if op not in ops:
             continue
         a(
             f'  {rv}.{method}("{item if op != "create" else (prefix or "/")}", {one}Route(async (req{req}, res{rs}) => {{'
         )
-        a(f"    const {{ values, details }} = validate{ent}(req.body, {str(partial).lower()});")
+        a(f'    const {{ values, details }} = validate{ent}(req.body, "{op}");')
         a(
             f'    if (details.length > 0) return {one}Error(res, 422, "VALIDATION_ERROR", "the request body is not valid", details);'
         )

@@ -12,6 +12,7 @@ from ..lang import text
 from .kit.python_app import install_middleware, jwt_auth
 from .kit.python_validation import pydantic_class, raw_reads
 from .kit.schemas import model_name, unique_name
+from ..project.dependencies import pydantic_major
 from ..resources import from_table, python_store_methods
 from .kit.endpoint_code import (
     append_python,
@@ -157,7 +158,7 @@ class FastAPI(Framework):
         insert = f"{param_name}: {model}" + (", " if existing else "")
         edits = [
             Edit(params.start_byte + 1, params.start_byte + 1, insert),
-            Edit(holder.start_byte, holder.end_byte, f"{param_name}.model_dump()"),
+            Edit(holder.start_byte, holder.end_byte, f"{param_name}.{_dump(a)}()"),
         ]
         edits += pydantic_class(a, h, model, fields, data)
         return edits, f"generate Pydantic model {model} from the fields the handler reads"
@@ -192,11 +193,19 @@ class FastAPI(Framework):
         return "routes", f"{stem}.py"
 
 
-def _py_field(f, partial: bool) -> str:
+def _dump(a) -> str:
+    """The method giving a model's fields as a dict in the project's pydantic major."""
+    return "dict" if pydantic_major(a.path) == 1 else "model_dump"
+
+
+def _py_field(f, partial: bool, replace: bool = False) -> str:
     ptype = py_annotation(f)
     ml = max_len(f.sql_type)
     extra = f", max_length={ml}" if ml else ""
     name = naming.py_param(f.name)
+    if replace:  # PUT: every field is sent (a nullable one may be null)
+        none = " | None" if f.nullable else ""
+        return f"    {name}: {ptype}{none} = Field(...{extra})"
     if partial:
         return f"    {name}: {ptype} | None = Field(default=None{extra})"
     if f.required:
@@ -253,7 +262,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     a("")
     a("")
     a(f"class {ent}Create(BaseModel):")
-    a(f'    """Body of POST {base} and PUT {base}/{{id}}."""')
+    a(f'    """Body of POST {base}."""')
     a("")
     a(forbid)
     a("")
@@ -265,6 +274,18 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
             if r.password_hash.required
             else "    password: str | None = Field(default=None, min_length=8, max_length=256)"
         )
+    if "replace" in ops:
+        a("")
+        a("")
+        a(f"class {ent}Replace(BaseModel):")
+        a(f'    """Body of PUT {base}/{{id}}: a full replacement, every field is sent."""')
+        a("")
+        a(forbid)
+        a("")
+        for f in fields:
+            a(_py_field(f, False, replace=True))
+        if r.password_hash is not None:  # write-only: not part of what is replaced
+            a("    password: str | None = Field(default=None, min_length=8, max_length=256)")
     a("")
     a("")
     a(f"class {ent}Update(BaseModel):")
@@ -355,7 +376,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a("")
         a("")
         a(f'@{rv}.put("{prefix}/{{id}}")')
-        a(f"def replace_{one}(id: {idt}, body: {ent}Create, {store}) -> Any:")
+        a(f"def replace_{one}(id: {idt}, body: {ent}Replace, {store}) -> Any:")
         a(f"    values = body.{dump}(exclude_unset=True)")
         L.extend(py_hash_password_lines(r))
         a("    row = store.update(id, **values)")

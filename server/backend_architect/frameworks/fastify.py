@@ -201,11 +201,18 @@ class Fastify(Framework):
         _, body = endpoint_code(table, ops, base, router_var or "app", typescript=ts)
         end = len(doc.data)
         edits = []
+        needed = []
         if ts and not re.search(r"\bFastifyReply\b", doc.text):
+            needed.append('import type { FastifyReply } from "fastify";\n')
+        if not re.search(r"^\s*(?:import\s+Ajv\b|const\s+Ajv\s*=)", doc.text, re.M):
+            needed.append('import Ajv from "ajv";\n' if ts else 'const Ajv = require("ajv");\n')
+        if needed:
             last = 0
-            for m in re.finditer(r"^import\b[^;]*;[ \t]*\n", doc.text, re.M):
+            for m in re.finditer(
+                r"^(?:import\b[^;]*|const\s+\w+\s*=\s*require\([^)]*\));?[ \t]*\n", doc.text, re.M
+            ):
                 last = len(doc.text[: m.end()].encode("utf-8"))
-            edits.append((last, last, 'import type { FastifyReply } from "fastify";\n'))
+            edits.append((last, last, "".join(needed)))
         edits.append((end, end, ("\n" if doc.text.endswith("\n") else "\n\n") + body))
         return edits
 
@@ -333,6 +340,17 @@ def endpoint_code(
             "const QUERY_AJV = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true });"
         )
         a("")
+    else:
+        # the app's own validator coerces types and drops unknown fields: these routes bring theirs
+        a("// These routes check bodies as sent (no coercion, unknown fields rejected, every error")
+        a("// reported) whatever validator the app has; query strings are coerced from text.")
+        a(
+            f"const {up}_BODY_AJV = new Ajv({{ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false }});"
+        )
+        a(
+            f"const {up}_QUERY_AJV = new Ajv({{ coerceTypes: true, removeAdditional: false, useDefaults: true }});"
+        )
+        a("")
     props = {f.name: _input_schema(f) for f in writable}
     pw = r.password_hash
     if pw is not None:  # write-only; stored hashed
@@ -346,6 +364,14 @@ def endpoint_code(
     }
     if not body["required"]:
         del body["required"]
+    replace = {  # PUT: every field is sent (a nullable one may be null; not the password)
+        "type": "object",
+        "additionalProperties": False,
+        "required": [c.name for c in writable],
+        "properties": props,
+    }
+    if not replace["required"]:
+        del replace["required"]
     patch = {
         "type": "object",
         "additionalProperties": False,
@@ -374,6 +400,8 @@ def endpoint_code(
         },
     }
     a(f"export const {up}_BODY = {_js_object(body)};")
+    if "replace" in ops:
+        a(f"export const {up}_REPLACE = {_js_object(replace)};")
     a(f"export const {up}_PATCH = {_js_object(patch)};")
     a(f"export const {up}_LIST_QUERY = {_js_object(query)};")
     a(f"export const {up}_PARAMS = {_js_object(params)};")
@@ -451,7 +479,14 @@ def endpoint_code(
         route_sep = True
         g = f"<{generic}>" if typescript and generic else ""
         full = (prefix + path.rstrip("/")) or "/" if not standalone else path
-        a(f'    {rv}.{method}{g}("{full}", {{ schema: {schema} }}, async (request, reply) => {{')
+        own = (
+            ""
+            if standalone
+            else f', validatorCompiler: ({{ schema, httpPart }}) => (httpPart === "body" ? {up}_BODY_AJV : {up}_QUERY_AJV).compile(schema)'
+        )
+        a(
+            f'    {rv}.{method}{g}("{full}", {{ schema: {schema}{own} }}, async (request, reply) => {{'
+        )
         L.extend("      " + x for x in lines)
         a("    });")
 
@@ -505,7 +540,7 @@ def endpoint_code(
             ],
         )
     for op, method, schema in (
-        ("replace", "put", f"{up}_BODY"),
+        ("replace", "put", f"{up}_REPLACE"),
         ("update", "patch", f"{up}_PATCH"),
     ):
         if op in ops:

@@ -22,6 +22,7 @@ from .kit.python_validation import (
     raw_reads,
 )
 from .kit.schemas import unique_name
+from ..project.dependencies import pydantic_major
 from ..resources import from_table
 from .kit.endpoint_code import (
     py_fields_table,
@@ -152,7 +153,7 @@ class Flask(Framework):
                 data,
                 [
                     "try:",
-                    f"    {var} = {model}.model_validate({source})",
+                    f"    {var} = {model}.{'parse_obj' if pydantic_major(a.path) == 1 else 'model_validate'}({source})",
                     "except ValidationError as e:",
                     '    return jsonify({"error": {"code": "VALIDATION_ERROR", "message": "invalid request", "details": ['
                     '{"field": ".".join(map(str, err["loc"])), "message": err["msg"]} for err in e.errors()]}}), 422',
@@ -209,7 +210,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     )
     a("")
     a("")
-    L += py_validator(one, one.upper())
+    L += py_validator(one, one.upper(), ("password",) if r.password_hash is not None else ())
     a("")
     a("")
     L.extend(py_public(one, one.upper()))
@@ -262,18 +263,14 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         a("    if row is None:")
         a(f'        return {one}_error(404, "NOT_FOUND", f"{one} {{id}} not found")')
         a(f'    return jsonify({{"data": {one}_public(row)}})')
-    for op, method, partial in (
-        ("create", "post", False),
-        ("replace", "put", False),
-        ("update", "patch", True),
-    ):
+    for op, method in (("create", "post"), ("replace", "put"), ("update", "patch")):
         if op not in ops:
             continue
         a("")
         a("")
         a(f'@{rv}.{method}("{item if op != "create" else prefix}")')
         a(f"def {op}_{one}({'' if op == 'create' else 'id'}):")
-        a(f"    values, details = validate_{one}(request.get_json(silent=True), partial={partial})")
+        a(f'    values, details = validate_{one}(request.get_json(silent=True), "{op}")')
         a("    if details:")
         a(
             f'        return {one}_error(422, "VALIDATION_ERROR", "the request body is not valid", details)'

@@ -23,7 +23,7 @@ from .handlers import diagnostics as diagnostics_handler
 from .handlers import hover as hover_handler
 from .documents import DocumentStore
 from .protocol import ArchitectProtocol
-from .session import Session
+from .session import Session, manifests_of
 
 if TYPE_CHECKING:
     from .incoming import Incoming
@@ -170,9 +170,9 @@ def _collect_now_and_then() -> None:
         gc.collect()
 
 
-def _reanalyse_open(ls: ArchitectServer) -> None:
+def _reanalyse_open(ls: ArchitectServer, whole: bool = False) -> None:
     for uri in ls.documents.uris():
-        _analyse_and_publish(ls, uri)
+        _analyse_and_publish(ls, uri, whole=whole)
 
 
 def _current_snapshot(ls: ArchitectServer, uri: str):
@@ -187,6 +187,10 @@ def _current_snapshot(ls: ArchitectServer, uri: str):
         or snap.document.text is not open_doc.text
     ):
         _analyse_and_publish(ls, uri)
+        snap = ls.session.snapshot(uri)
+    elif snap.manifests != manifests_of(snap.document.path):
+        # a manifest changed on disk (a dependency added): fixes must offer what it has now
+        _analyse_and_publish(ls, uri, whole=True)
         snap = ls.session.snapshot(uri)
     return snap
 
@@ -231,6 +235,8 @@ def did_save(ls: ArchitectServer, params: types.DidSaveTextDocumentParams) -> No
     """Re-analyse on save (the file on disk may differ from what was typed); a saved .sql file may change the schema."""
     _analyse_and_publish(ls, params.text_document.uri)
     catalog_handler.saved(ls.indexer, params.text_document.uri)
+    if catalog_handler.is_manifest(params.text_document.uri):
+        _reanalyse_open(ls, whole=True)
     ls.verifier.saved(uri_to_path(params.text_document.uri))
 
 
@@ -238,8 +244,11 @@ def did_save(ls: ArchitectServer, params: types.DidSaveTextDocumentParams) -> No
 def did_change_watched_files(
     ls: ArchitectServer, params: types.DidChangeWatchedFilesParams
 ) -> None:
-    """Re-apply the schema when .sql files change on disk."""
+    """Re-apply the schema when .sql files change on disk; re-check open documents whole
+    when a dependency manifest changes (fix titles and edits depend on it)."""
     catalog_handler.watched_files_changed(ls.indexer, params)
+    if any(catalog_handler.is_manifest(c.uri) for c in params.changes):
+        _reanalyse_open(ls, whole=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

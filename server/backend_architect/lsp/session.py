@@ -40,6 +40,23 @@ class Snapshot:
     document: Document
     result: LintResult
     settings: Settings
+    # the project's dependency manifests as analysed (path, mtime, size): fix titles and
+    # edits follow them (a limiter or zod already declared, or a new dependency)
+    manifests: tuple = ()
+
+
+def manifests_of(path: str | None) -> tuple:
+    """The dependency manifests of the project holding ``path`` (see ``Snapshot.manifests``)."""
+    if not path or path.startswith("<"):
+        return ()
+    from ..app.checks import _manifests
+
+    return _manifests(os.path.dirname(os.path.abspath(path)))
+
+
+def deps_token(snap: Snapshot) -> str:
+    """A short token of the manifests a snapshot was analysed with (diagnostics carry it)."""
+    return format(hash(snap.manifests) & 0xFFFFFFFF, "x")
 
 
 @dataclass
@@ -164,7 +181,7 @@ class Session:
                 history="hint",
                 cancelled=cancelled,
             )
-        snap = Snapshot(document, result, settings)
+        snap = Snapshot(document, result, settings, manifests_of(document.path))
         with self.lock:
             self.snapshots[document.uri] = snap
         return snap

@@ -68,8 +68,25 @@ class Dependencies:
         return sorted({d.manifest for d in self.items.values()})
 
     def pydantic_major(self) -> int:
-        """1 when the project pins pydantic below 2 (or to 1.x), else 2."""
-        return 1 if self.major("pydantic") == 1 else 2
+        """1 when the project pins pydantic below 2 (or to 1.x), or declares no pydantic but a
+        FastAPI older than 0.100 (the first to allow pydantic 2); else 2."""
+        major = self.major("pydantic")
+        if major is not None:
+            return 1 if major == 1 else 2
+        fastapi = self.get("fastapi")
+        if fastapi is not None and _below_0_100(fastapi.spec):
+            return 1
+        return 2
+
+
+def _below_0_100(spec: str) -> bool:
+    """Whether a FastAPI constraint keeps it below 0.100 (``<0.100``, ``==0.95.2``, ``~=0.99``,
+    ``^0.88``)."""
+    upper = re.search(r"<(=?)\s*0\.(\d+)", spec)
+    if upper is not None:
+        return int(upper.group(2)) < (100 if upper.group(1) else 101)
+    pinned = re.search(r"(?:==|~=|\^|~)\s*0\.(\d+)", spec)
+    return pinned is not None and int(pinned.group(1)) < 100
 
 
 def _norm(name: str) -> str:
@@ -259,3 +276,9 @@ def for_path(path: str) -> Dependencies | None:
     deps = read(root)
     _CACHE[root] = (key, deps)
     return deps
+
+
+def pydantic_major(path: str | None) -> int:
+    """The pydantic major version of the project holding ``path`` (2 when unknown)."""
+    deps = for_path(path or "")
+    return deps.pydantic_major() if deps is not None else 2

@@ -91,9 +91,10 @@ def py_hash_password_lines(r, values: str = "values", indent: str = "    ") -> l
     """Replace a sent ``password`` by the hash column's value."""
     if r.password_hash is None:
         return []
-    return [
-        f'{indent}if "password" in {values}:',
-        f'{indent}    {values}[{r.password_hash.name!r}] = hash_password({values}.pop("password"))',
+    return [  # a password sent as null (PUT, PATCH) leaves the stored hash as it is
+        f'{indent}password = {values}.pop("password", None)',
+        f"{indent}if password is not None:",
+        f"{indent}    {values}[{r.password_hash.name!r}] = hash_password(password)",
     ]
 
 
@@ -105,15 +106,18 @@ def py_public(one: str, up: str) -> list[str]:
     ]
 
 
-def py_validator(one: str, up: str) -> list[str]:
-    """`validate_<one>(payload, partial)`: checks a JSON body against `<UP>_FIELDS` (the
-    Flask and Django modules share it; FastAPI validates with Pydantic instead)."""
+def py_validator(one: str, up: str, write_only: tuple[str, ...] = ()) -> list[str]:
+    """`validate_<one>(payload, mode)`: checks a JSON body against `<UP>_FIELDS` (the
+    Flask and Django modules share it; FastAPI validates with Pydantic instead). ``mode``:
+    "create" (the required fields), "replace" (PUT: every field but the write-only ones,
+    a nullable one may be null) or "update" (PATCH: only what is sent)."""
     L: list[str] = []
     a = L.append
     a(
-        f"def validate_{one}(payload: Any, partial: bool) -> tuple[dict[str, Any], list[dict[str, str]]]:"
+        f"def validate_{one}(payload: Any, mode: str) -> tuple[dict[str, Any], list[dict[str, str]]]:"
     )
-    a('    """The accepted fields and a list of {field, message} problems."""')
+    a('    """The accepted fields and a list of {field, message} problems; mode: "create",')
+    a('    "replace" (PUT: a full replacement) or "update" (PATCH: a partial one)."""')
     a("    if not isinstance(payload, dict):")
     a('        return {}, [{"field": "", "message": "expected a JSON object"}]')
     a("    details = []")
@@ -122,7 +126,10 @@ def py_validator(one: str, up: str) -> list[str]:
     a("    values = {}")
     a(f"    for name, (kind, required, nullable, max_len) in {up}_FIELDS.items():")
     a("        if name not in payload:")
-    a("            if required and not partial:")
+    replace = (
+        f'mode == "replace" and name not in {write_only!r}' if write_only else 'mode == "replace"'
+    )
+    a(f'            if required and mode == "create" or {replace}:')
     a('                details.append({"field": name, "message": "is required"})')
     a("            continue")
     a("        value = payload[name]")

@@ -3,9 +3,10 @@
 The store interface is the repository's method set with the repository's own types
 (imported from its package), so a repository is a store as it is. The body is decoded
 field by field into the repository's input (unknown, identity, server-filled and sensitive
-fields are 422 with the field named; JSON columns take any JSON value); PATCH sets only
-what was sent; constraint violations answer 409/422 in the error format; create answers
-201 with Location. Only the framework's idioms differ (``Idioms``).
+fields are 422 with the field named; JSON columns take any JSON value); PUT requires every
+field, PATCH sets only what was sent, and a null clears a nullable column (the input's Null
+set); constraint violations answer 409/422 in the error format; create answers 201 with
+Location. Only the framework's idioms differ (``Idioms``).
 """
 
 from __future__ import annotations
@@ -75,11 +76,13 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
     )
     a("}")
     a("")
+    a(f'// decode{ent} reads a JSON body into the repository\'s input; mode "create": the required')
     a(
-        f"// decode{ent} reads a JSON body into the repository's input; partial (PATCH): nothing is required."
+        '// fields, "replace" (PUT): every field (a nullable one may be null), "update" (PATCH): only'
     )
+    a("// what is sent. A null for a nullable column is recorded in the input's Null set.")
     a(
-        f"func decode{ent}(body io.Reader, partial bool) (repository.{ent}Input, []map[string]string) {{"
+        f"func decode{ent}(body io.Reader, mode string) (repository.{ent}Input, []map[string]string) {{"
     )
     a(f"\tvar in repository.{ent}Input")
     a("\tvar raw map[string]json.RawMessage")
@@ -95,6 +98,14 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
     for f in r.input_fields:
         fld = "in." + naming.go_field(f.name)
         a(f'\t\tcase "{f.name}":')
+        if f.nullable:  # null sets the column to NULL (a nil field would leave it unchanged)
+            a('\t\t\tif string(value) == "null" {')
+            a("\t\t\t\tif in.Null == nil {")
+            a("\t\t\t\t\tin.Null = map[string]bool{}")
+            a("\t\t\t\t}")
+            a("\t\t\t\tin.Null[name] = true")
+            a("\t\t\t\tcontinue")
+            a("\t\t\t}")
         if f.json:
             a(f"\t\t\t{fld} = value")
             continue
@@ -131,13 +142,15 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
     required = [f.name for f in r.input_fields if f.required]
     if pw is not None and pw.required:
         required.append("password")
-    if required:
-        a("\tif !partial {")
-        for name in required:
-            a(f'\t\tif _, given := raw["{name}"]; !given {{')
-            a(f'\t\t\tbad("{name}", "is required")')
-            a("\t\t}")
-        a("\t}")
+    everything = [f.name for f in r.input_fields]  # PUT: the write-only password stays optional
+    for mode, names in (("create", required), ("replace", everything)):
+        if names:
+            a(f'\tif mode == "{mode}" {{')
+            for name in names:
+                a(f'\t\tif _, given := raw["{name}"]; !given {{')
+                a(f'\t\t\tbad("{name}", "is required")')
+                a("\t\t}")
+            a("\t}")
     a("\treturn in, details")
     a("}")
     a("")
@@ -297,7 +310,7 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
             "POST",
             "",
             [
-                f"\t\tin, details := decode{ent}({I.body}, false)",
+                f'\t\tin, details := decode{ent}({I.body}, "create")',
                 "\t\tif len(details) > 0 {",
                 invalid,
                 "\t\t}",
@@ -313,7 +326,7 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
                 "\t\t" + _reply(I, "http.StatusCreated", 'map[string]any{"data": row}'),
             ],
         )
-    for op, method, partial in (("replace", "PUT", False), ("update", "PATCH", True)):
+    for op, method in (("replace", "PUT"), ("update", "PATCH")):
         if op not in ops:
             continue
         route(
@@ -321,7 +334,7 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
             I.id_path,
             with_id(
                 [
-                    f"\t\tin, details := decode{ent}({I.body}, {str(partial).lower()})",
+                    f'\t\tin, details := decode{ent}({I.body}, "{op}")',
                     "\t\tif len(details) > 0 {",
                     invalid,
                     "\t\t}",

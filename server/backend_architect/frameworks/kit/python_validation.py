@@ -225,11 +225,11 @@ def pydantic_class(a, h, model, fields, data, types=None, imports=True):
     inferred: dict[str, str] = {}
     for fname, s, e, optional in fields:
         seen[fname] = seen.get(fname, True) and optional
-        if types is None and fname not in inferred:
-            inferred[fname] = usage_kind(h, data, fname, s, e)
+        if fname not in inferred and (types is None or fname not in types):
+            inferred[fname] = usage_kind(h, data, fname, s, e)  # from how the value is used
     lines = [f"class {model}(BaseModel):"]
     for fname, optional in seen.items():
-        t = types.get(fname, "str") if types is not None else inferred[fname]
+        t = types[fname] if types is not None and fname in types else inferred[fname]
         lines.append(f"    {fname}: {t} | None = None" if optional else f"    {fname}: {t}")
     start = line_start(data, module_statement(h.node).start_byte)
     edits = [Edit(start, start, "\n".join(lines) + "\n\n\n")]

@@ -80,6 +80,7 @@ class CatalogIndexer:
             return
         options = types.DidChangeWatchedFilesRegistrationOptions(
             watchers=[types.FileSystemWatcher(glob_pattern="**/*.sql")]
+            + [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in MANIFEST_NAMES]
         )
         self.ls.client_register_capability(
             types.RegistrationParams(
@@ -250,6 +251,22 @@ def watched_files_changed(
 ) -> None:
     if any(c.uri.lower().endswith(".sql") for c in params.changes):
         indexer.start()
+
+
+#: the dependency manifests fixes read (a change re-checks the open documents)
+MANIFEST_NAMES = (
+    "package.json",
+    "pyproject.toml",
+    "requirements.txt",
+    "setup.cfg",
+    "Pipfile",
+    "go.mod",
+)
+
+
+def is_manifest(uri: str) -> bool:
+    name = uri.rsplit("/", 1)[-1]
+    return name in MANIFEST_NAMES or (name.startswith("requirements") and name.endswith(".txt"))
 
 
 def saved(indexer: CatalogIndexer, uri: str) -> None:

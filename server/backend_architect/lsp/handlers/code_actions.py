@@ -15,7 +15,7 @@ from lsprotocol import types
 from ...core.findings import Finding, Fix
 from ...core.registry import rule_by_code
 from ...core.findings import minimal_edit
-from ..session import SOURCE, Session, Snapshot
+from ..session import SOURCE, Session, Snapshot, deps_token
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,10 @@ def _quick_fixes(
     doc = snap.document
     actions: list[types.CodeAction] = []
     data = diag.data if isinstance(diag.data, dict) else {}
-    stale = data.get("version") != doc.version
+    # a diagnostic's fix was made for the document's version and the project's manifests then
+    stale = data.get("version") != doc.version or (
+        "fix" in data and data.get("deps") != deps_token(snap)
+    )
     finding = _finding_for(snap, diag, session) if stale else None
     fix = None
     if stale and finding is not None:

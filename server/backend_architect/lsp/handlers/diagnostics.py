@@ -8,7 +8,7 @@ from lsprotocol import types
 
 from ...core.findings import Severity, common_prefix_len, common_suffix_len
 from ...core.registry import rule_by_code
-from ..session import SOURCE, Session, Snapshot
+from ..session import SOURCE, Session, Snapshot, deps_token
 
 if TYPE_CHECKING:
     from ...core.engine import LintResult
@@ -36,6 +36,7 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
     enc = session.position_encoding
     to_pos = doc.offset_to_position
     version = doc.version
+    deps = deps_token(snap)  # a fix carried in the data is for these manifests only
     token = object()
     last = _PUBLISHED.get(doc.uri) if doc.uri else None
     same_until = -1
@@ -93,7 +94,11 @@ def diagnostics_for(session: Session, snap: Snapshot) -> list[dict]:
             fix = f.fix.to_json() if f.fix is not None else None
         f.__dict__["_lsp"] = (token, diag, fix, f.fix, f.severity, (f.start, f.end))
         full = diag.copy()
-        full["data"] = {"version": version, "fix": fix} if fix is not None else {"version": version}
+        full["data"] = (
+            {"version": version, "fix": fix, "deps": deps}
+            if fix is not None
+            else {"version": version}
+        )
         out.append(full)
     if doc.uri:
         _PUBLISHED[doc.uri] = (token, doc.data, enc)

@@ -64,7 +64,8 @@ export function {{entities}}Routes(store: {{Entity}}Store): Hono {
     return c.json({ data: row }, 201);
   });
 
-  app.put("{{base}}/:id", zValidator("param", idParam, invalid), zValidator("json", {{entity}}Schema, invalid), async (c) => {
+  // PUT replaces the whole resource: every field is sent (a nullable one may be null)
+  app.put("{{base}}/:id", zValidator("param", idParam, invalid), zValidator("json", {{entity}}Schema.required(), invalid), async (c) => {
     const { id } = c.req.valid("param");
     const row = await store.update(id, c.req.valid("json"));
     if (row === null) return c.json(errorBody("NOT_FOUND", `{{entity}} ${id} not found`), 404);
