@@ -7,6 +7,7 @@ methods it asks for; the enabled rules of a file are selected once per language.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,55 @@ def test_cached_path_answers_match_the_uncached_ones(tmp_path: Path):
     assert not is_test_path("src/app/views.py")
     assert path_to_uri(str(tmp_path / "a b.py")) == (tmp_path / "a b.py").as_uri()
     assert path_to_uri("rel/x.py") == Path(os.path.abspath("rel/x.py")).as_uri()
+
+
+ALL_FIXTURE_TEXTS = [p.read_bytes() for p in APP_FIXTURES] + [
+    b"PassWord = 1",
+    b"let pW = x",
+    b"const PRIVATE_KEY = k; Api_Key",
+    b"salted hash",
+    b"nothing to see",
+    b"HaveIBeenPwned range lookup of K-Anonymity",
+]
+
+
+@pytest.mark.parametrize("data", ALL_FIXTURE_TEXTS, ids=range(len(ALL_FIXTURE_TEXTS)))
+def test_word_gates_agree_with_the_patterns_they_guard(data: bytes):
+    from backend_architect.rules.auth_system import weak_password_hash as wph
+    from backend_architect.rules.design_api import sensitive_field_in_response as sfr
+
+    low = data.lower()
+    sensitive = re.search(rb"(?i)password|secret|api_?key|token|salt|private", data)
+    assert any(w in low for w in sfr.SENSITIVE_WORDS) == bool(sensitive)
+    if re.search(wph.PASSWORD, data):
+        assert b"pw" in low or b"pass" in low
+    if re.search(wph.K_ANONYMITY, data):
+        assert any(w in low for w in (b"pwned", b"anonymity", b"hibp"))
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"import express from 'express';\nconst r = express.Router();",
+        b"const { Router } = require('express')",
+        b"import Fastify from 'fastify'",
+        b"export default async function (app: FastifyInstance) {}",
+        b"import { Hono } from 'hono'",
+        b"import Router from '@koa/router'",
+        b"import { Controller } from '@nestjs/common'",
+        b"const x = 1;",
+    ],
+)
+def test_framework_detection_is_unchanged_by_its_literal_gates(head: bytes):
+    from backend_architect.frameworks import FRAMEWORKS, express, fastify, hono, nestjs
+    from backend_architect.frameworks.kit.node_router import KOA, koa_import
+
+    assert koa_import(head) == bool(KOA.search(head))
+    koa = bool(KOA.search(head))
+    fw = {f.name: f for f in FRAMEWORKS}
+    assert fw["express"].detects(head) == (
+        not koa and bool(express._IMPORT.search(head) or express._ROUTER.search(head))
+    )
+    assert fw["fastify"].detects(head) == (not koa and bool(fastify._IMPORT.search(head)))
+    assert fw["hono"].detects(head) == (not koa and bool(hono._IMPORT.search(head)))
+    assert fw["nestjs"].detects(head) == (not koa and bool(nestjs._IMPORT.search(head)))
