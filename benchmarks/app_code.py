@@ -1,6 +1,6 @@
 """`check` on large application repositories against ruff and semgrep, in the same runs.
 
-    python benchmarks/app_code.py [--runs N] [--corpus DIR] [--repo owner+name ...]
+    python benchmarks/app_code.py [--runs N] [--corpus DIR] [--repo owner+name ...] [--baseline DIR]
 
 For each repository checked out under the corpus folder ($BENCH_CORPUS, else a
 ``corpus-git`` folder above this checkout; absent ones are skipped with a message), the
@@ -11,6 +11,8 @@ repository's configuration, nothing reused), ``semgrep`` offline with the small 
 cache) with ``--jobs 1`` and with the default jobs, and warm (the cache the cold run
 wrote, nothing changed). Prints medians, the ratio to ruff's default rules (Python) and
 to semgrep in the same run, and the peak RSS of the largest process of each run.
+``--baseline DIR`` (another version's checkout, or a copy of its ``server`` folder's
+parent) adds that version's cold runs to each round, for a before/after in one run.
 """
 
 from __future__ import annotations
@@ -81,7 +83,9 @@ def tool(name: str) -> str | None:
     return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
 
 
-def bench_repo(folder: Path, language: str, runs: int, work: Path) -> None:
+def bench_repo(
+    folder: Path, language: str, runs: int, work: Path, baseline: Path | None = None
+) -> None:
     ruff, semgrep = tool("ruff"), tool("semgrep")
     check = [sys.executable, "-m", "backend_architect", "check", "--exit-zero"]
     check += ["--output-format", "json"]
@@ -110,9 +114,14 @@ def bench_repo(folder: Path, language: str, runs: int, work: Path) -> None:
                 sg_env,
             )
         for jobs in ("1", None):
-            shutil.rmtree(cache, ignore_errors=True)  # no results, no schema cache: cold
             extra = ["--jobs", jobs] if jobs else []
-            measure("ours cold" + (" --jobs 1" if jobs else ""), [*check, *extra, str(folder)], env)
+            label = " --jobs 1" if jobs else ""
+            if baseline is not None:
+                shutil.rmtree(cache, ignore_errors=True)
+                old_env = dict(env, PYTHONPATH=str(baseline / "server"))
+                measure("baseline cold" + label, [*check, *extra, str(folder)], old_env)
+            shutil.rmtree(cache, ignore_errors=True)  # no results, no schema cache: cold
+            measure("ours cold" + label, [*check, *extra, str(folder)], env)
         # the cache the last cold run wrote: nothing changed, nothing to check again
         measure("ours warm", [*check, str(folder)], env)
         shutil.rmtree(cache, ignore_errors=True)
@@ -143,7 +152,12 @@ def main() -> int:
     ap.add_argument(
         "--repo", action="append", help="only this owner+name folder (repeatable; a path works too)"
     )
+    ap.add_argument(
+        "--baseline", type=Path, default=None, help="another version's checkout to time too"
+    )
     args = ap.parse_args()
+    if args.baseline is not None and not (args.baseline / "server").is_dir():
+        ap.error(f"--baseline {args.baseline}: no server folder there")
     corpus = args.corpus or default_corpus()
     known = dict(REPOS)
     wanted = args.repo or [name for name, _ in REPOS]
@@ -161,7 +175,7 @@ def main() -> int:
             if language is None:
                 has_py = next(folder.rglob("*.py"), None) is not None
                 language = "python" if has_py else "typescript"
-            bench_repo(folder, language, args.runs, Path(tmp))
+            bench_repo(folder, language, args.runs, Path(tmp), args.baseline)
     return 0
 
 

@@ -211,3 +211,27 @@ def test_git_checkout_puts_the_pinned_commit_on_the_default_branch(repo, tmp_pat
     assert git(dest, "merge-base", "HEAD", "origin/HEAD") == commit
     assert git(dest, "status", "--porcelain") == ""  # the stamp is not an untracked change
     assert (dest / "db/migrations/001_init.sql").read_text() == "CREATE TABLE t (id int);\n"
+
+
+def test_app_code_benchmark_skips_repositories_that_are_not_checked_out(tmp_path, capsys):
+    app_code = load("app_code")
+    sys_argv = sys.argv
+    sys.argv = ["app_code.py", "--corpus", str(tmp_path), "--runs", "1"]
+    try:
+        assert app_code.main() == 0
+    finally:
+        sys.argv = sys_argv
+    out = capsys.readouterr().out
+    for name, _ in app_code.REPOS:
+        assert f"{name}: not checked out under {tmp_path}, skipped" in out
+
+
+def test_app_code_benchmark_counts_source_lines_of_its_language(tmp_path):
+    app_code = load("app_code")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text("a = 1\nb = 2\n")
+    (tmp_path / "web.ts").write_text("export const x = 1;\n")
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / "dep.ts").write_text("x\n" * 50)
+    assert app_code.source_lines(tmp_path, "python") == (1, 2)
+    assert app_code.source_lines(tmp_path, "typescript") == (1, 1)
