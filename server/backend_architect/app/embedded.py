@@ -1169,7 +1169,7 @@ class _Finder:
             qmark = bool(_JS_QMARK.search(text))
         out: list[SqlSite] = []
         seen: set[tuple[int, int]] = set()
-        for _, caps in languages.matches(lang, src, self.tree.root_node):
+        for caps in self._call_matches(src):
             call = caps["call"][0]
             method = _text(caps["method"][0], self.data)
             obj = caps.get("obj", [None])[0]
@@ -1196,6 +1196,16 @@ class _Finder:
                 out.append(site)
         out.sort(key=lambda s: s.expr.start_byte)
         return out
+
+    def _call_matches(self, src: str) -> list[dict]:
+        """The query's matches on this tree, found once for the statements and the fragments."""
+        cache = self.doc._cache
+        key = ("database calls", src)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not self.tree:
+            found = [caps for _, caps in languages.matches(self.lang, src, self.tree.root_node)]
+            hit = cache[key] = (self.tree, found)
+        return hit[1]
 
     def _extra_args(self, args) -> list:
         """The SQL strings of Django's ``.extra(where=[...], select={...}, order_by=[...])``."""
