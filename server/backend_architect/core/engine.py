@@ -619,6 +619,7 @@ def _rules_for_language(settings: Settings, lang: str | None) -> list[type[Rule]
     return by_lang[lang]
 
 
+@functools.cache  # asked for every rule of every file; a rule class does not change
 def _overrides(rule: type[Rule], hook: str) -> bool:
     return getattr(rule, hook) is not getattr(Rule, hook)
 
