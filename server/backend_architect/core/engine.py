@@ -619,9 +619,15 @@ def _rules_for_language(settings: Settings, lang: str | None) -> list[type[Rule]
     return by_lang[lang]
 
 
-@functools.cache  # asked for every rule of every file; a rule class does not change
 def _overrides(rule: type[Rule], hook: str) -> bool:
-    return getattr(rule, hook) is not getattr(Rule, hook)
+    key = (rule.__qualname__, id(rule), hook)  # asked for every rule of every file
+    known = _OVERRIDES.get(key)
+    if known is None or known[0] is not rule:
+        known = _OVERRIDES[key] = (rule, getattr(rule, hook) is not getattr(Rule, hook))
+    return known[1]
+
+
+_OVERRIDES: dict[tuple[str, int, str], tuple[type[Rule], bool]] = {}
 
 
 def lint(
