@@ -10,7 +10,8 @@ repository's configuration, nothing reused), ``semgrep`` offline with the small 
 ``semgrep_rules.yml`` next to this script, then our ``check`` cold (a fresh results
 cache) with ``--jobs 1`` and with the default jobs, and warm (the cache the cold run
 wrote, nothing changed). Prints medians, the ratio to ruff's default rules (Python) and
-to semgrep in the same run, and the peak RSS of the largest process of each run.
+to semgrep in the same run, the CPU time of each run's processes (user + system, a
+steadier measure than wall time on a loaded machine) and the peak RSS of the largest.
 ``--baseline DIR`` (another version's checkout, or a copy of its ``server`` folder's
 parent) adds that version's cold runs to each round, for a before/after in one run.
 """
@@ -66,8 +67,9 @@ def source_lines(folder: Path, language: str) -> tuple[int, int]:
     return files, lines
 
 
-def run_measured(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float] | None:
-    """(wall seconds, peak RSS in MB of the largest process) of one run, None when it could not run."""
+def run_measured(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float, float] | None:
+    """(wall seconds, peak RSS in MB of the largest process, CPU seconds of all its processes)
+    of one run, None when it could not run."""
     t0 = time.perf_counter()
     try:
         proc = subprocess.Popen(
@@ -76,7 +78,8 @@ def run_measured(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float] | 
     except OSError:
         return None
     _, _, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - t0, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime  # with its worker processes: less skewed by load
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024, cpu
 
 
 def tool(name: str) -> str | None:
@@ -91,7 +94,7 @@ def bench_repo(
     check += ["--output-format", "json"]
     files, lines = source_lines(folder, language)
     print(f"  {folder.name} ({language}): {files:,} files, {lines:,} lines")
-    results: dict[str, list[tuple[float, float]]] = {}
+    results: dict[str, list[tuple[float, float, float]]] = {}
 
     def measure(name: str, cmd: list[str], env: dict) -> None:
         out = run_measured(cmd, work, env)
@@ -137,11 +140,13 @@ def bench_repo(
     for name, values in results.items():
         t = statistics.median(v[0] for v in values)
         rss = max(v[1] for v in values)
+        cpu = statistics.median(v[2] for v in values)
         ratios = "".join(
             f"   {t / base:6.2f}x {peer.split()[0]}" for peer, base in peers.items() if base
         )
         print(
-            f"    {name:<24} {t:7.2f} s  {lines / t:>10,.0f} lines/s  peak RSS {rss:5.0f} MB{ratios}"
+            f"    {name:<24} {t:7.2f} s  CPU {cpu:7.2f} s  {lines / t:>10,.0f} lines/s"
+            f"  peak RSS {rss:5.0f} MB{ratios}"
         )
 
 
