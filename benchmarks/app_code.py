@@ -133,7 +133,7 @@ def bench_repo(
     if not semgrep:
         print("    semgrep: not installed (pip install semgrep)")
     peers = {
-        name: statistics.median(t for t, _ in values)
+        name: statistics.median(v[0] for v in values)
         for name, values in results.items()
         if name in ("ruff (default rules)", "semgrep (local rules)")
     }
