@@ -43,8 +43,9 @@ sarif-schema:
 	fi
 
 bench: compile
-	$(BIN)/python -m pip install --quiet squawk-cli sqlfluff
+	$(BIN)/python -m pip install --quiet squawk-cli sqlfluff semgrep
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/app_code.py
 	$(BIN)/python benchmarks/editor_latency.py --memory 10000
 	$(BIN)/python benchmarks/memory.py
 

@@ -27,8 +27,11 @@ precision = load("precision")
 
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
-        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=cwd, check=True,
-        capture_output=True, text=True,
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
 
 
@@ -64,7 +67,9 @@ def test_materialise_writes_the_tree_and_skips_missing_blobs(repo, tmp_path):
 
 def test_missing_mirror_names_repository_and_commit(tmp_path, monkeypatch, capsys):
     tsv = tmp_path / "corpus.tsv"
-    tsv.write_text("name\tcommit\tlanguages\tdialects\tnotes\nacme/shop\t" + "a" * 40 + "\tGo\tpostgres\t\n")
+    tsv.write_text(
+        "name\tcommit\tlanguages\tdialects\tnotes\nacme/shop\t" + "a" * 40 + "\tGo\tpostgres\t\n"
+    )
     monkeypatch.setattr(corpus, "CORPUS_TSV", tsv)
     rc = corpus.main(["--mirrors", str(tmp_path / "none"), "--into", str(tmp_path / "c")])
     err = capsys.readouterr().err
@@ -73,14 +78,21 @@ def test_missing_mirror_names_repository_and_commit(tmp_path, monkeypatch, capsy
 
 
 def finding(code: str, path: str, row: int, message: str) -> dict:
-    return {"code": code, "filename": path, "location": {"row": row, "column": 1}, "message": message}
+    return {
+        "code": code,
+        "filename": path,
+        "location": {"row": row, "column": 1},
+        "message": message,
+    }
 
 
 @pytest.fixture
 def measured(tmp_path, monkeypatch):
     """A two-file corpus with saved findings, and the sampler pointed at temporary tables."""
     tsv = tmp_path / "corpus.tsv"
-    tsv.write_text("name\tcommit\tlanguages\tdialects\tnotes\nacme/shop\t" + "a" * 40 + "\tSQL\tpostgres\t\n")
+    tsv.write_text(
+        "name\tcommit\tlanguages\tdialects\tnotes\nacme/shop\t" + "a" * 40 + "\tSQL\tpostgres\t\n"
+    )
     monkeypatch.setattr(precision, "CORPUS_TSV", tsv)
     monkeypatch.setattr(precision, "TABLE", tmp_path / "precision" / "judgments.tsv")
     monkeypatch.setattr(precision, "GONE", tmp_path / "precision" / "gone.tsv")
@@ -104,7 +116,9 @@ def test_sample_takes_every_rule_then_fills_and_keeps_verdicts(measured, capsys)
     findings = [finding("QO001", "q.sql", i + 1, f"select star {i}") for i in range(30)]
     findings += [finding("MG001", "q.sql", 3, "lock")]
     save(findings)
-    assert precision.main([*base, "sample", "--size", "10", "--per-rule", "6", "--uniform", "0"]) == 0
+    assert (
+        precision.main([*base, "sample", "--size", "10", "--per-rule", "6", "--uniform", "0"]) == 0
+    )
     rows = precision.read_table(precision.TABLE)
     assert len(rows) == 10
     assert sum(r["code"] == "MG001" for r in rows) == 1  # fewer than per-rule: all of them
@@ -182,8 +196,15 @@ def test_a_second_table_and_check_options(measured, monkeypatch):
 
     def fake_run(path, jobs1, timeout, extra=None):
         seen["extra"] = extra
-        return {"exit": 0, "seconds": 0.1, "findings": [], "json_ok": True, "tracebacks": 0,
-                "stderr": "", "last_error": ""}
+        return {
+            "exit": 0,
+            "seconds": 0.1,
+            "findings": [],
+            "json_ok": True,
+            "tracebacks": 0,
+            "stderr": "",
+            "last_error": "",
+        }
 
     monkeypatch.setattr(precision, "run_one", fake_run)
     assert precision.main([*base, "run", "--check-args", "--include-history --select MG"]) == 0
@@ -202,7 +223,9 @@ def test_git_checkout_puts_the_pinned_commit_on_the_default_branch(repo, tmp_pat
     mirrors.mkdir()
     (mirrors / "acme+shop").symlink_to(git_dir)
     tsv = tmp_path / "corpus.tsv"
-    tsv.write_text(f"name\tcommit\tlanguages\tdialects\tnotes\nacme/shop\t{commit}\tGo\tpostgres\t\n")
+    tsv.write_text(
+        f"name\tcommit\tlanguages\tdialects\tnotes\nacme/shop\t{commit}\tGo\tpostgres\t\n"
+    )
     monkeypatch.setattr(corpus, "CORPUS_TSV", tsv)
     into = tmp_path / "c"
     assert corpus.main(["--mirrors", str(mirrors), "--into", str(into), "--git"]) == 0
@@ -222,3 +245,27 @@ def test_git_checkout_leaves_out_and_counts_missing_blobs(repo, tmp_path):
     assert not (dest / "big.bin").exists()
     assert (dest / "db/migrations/001_init.sql").read_text() == "CREATE TABLE t (id int);\n"
     assert git(dest, "rev-parse", "HEAD") == commit
+
+
+def test_app_code_benchmark_skips_repositories_that_are_not_checked_out(tmp_path, capsys):
+    app_code = load("app_code")
+    sys_argv = sys.argv
+    sys.argv = ["app_code.py", "--corpus", str(tmp_path), "--runs", "1"]
+    try:
+        assert app_code.main() == 0
+    finally:
+        sys.argv = sys_argv
+    out = capsys.readouterr().out
+    for name, _ in app_code.REPOS:
+        assert f"{name}: not checked out under {tmp_path}, skipped" in out
+
+
+def test_app_code_benchmark_counts_source_lines_of_its_language(tmp_path):
+    app_code = load("app_code")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text("a = 1\nb = 2\n")
+    (tmp_path / "web.ts").write_text("export const x = 1;\n")
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / "dep.ts").write_text("x\n" * 50)
+    assert app_code.source_lines(tmp_path, "python") == (1, 2)
+    assert app_code.source_lines(tmp_path, "typescript") == (1, 1)

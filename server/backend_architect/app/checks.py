@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -64,14 +65,14 @@ def body_text(h: Handler, data: bytes) -> str:
     return text(h.node, data)
 
 
+_TEST_PATH_RE = re.compile(
+    r"(^|/)(tests?|__tests__|spec|testdata|fixtures?|e2e|mocks?)/|_test\.go$|\.(test|spec)\.[jt]sx?$|(^|/)test_[^/]*\.py$|conftest\.py$"
+)
+
+
+@functools.lru_cache(maxsize=4096)  # asked by several rules for every file
 def is_test_path(path: str) -> bool:
-    p = path.replace("\\", "/").lower()
-    return bool(
-        re.search(
-            r"(^|/)(tests?|__tests__|spec|testdata|fixtures?|e2e|mocks?)/|_test\.go$|\.(test|spec)\.[jt]sx?$|(^|/)test_[^/]*\.py$|conftest\.py$",
-            p,
-        )
-    )
+    return bool(_TEST_PATH_RE.search(path.replace("\\", "/").lower()))
 
 
 def is_fixture_path(path: str) -> bool:

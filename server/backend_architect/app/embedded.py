@@ -537,6 +537,20 @@ GO_CALLS = f"""
   (#any-of? @method {_any_of(GO_METHODS | GO_FRAGMENT_METHODS)})) @call
 """
 
+
+def _whole_identifiers(names: Iterable[str]) -> re.Pattern[str]:
+    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.compile(rf"(?<![\w$])(?:{alternatives})(?![\w$])")
+
+
+# The method names each query's ``#any-of?`` accepts, as whole identifiers: a file that
+# names none of them has no call the query can match (identifiers are source text).
+_CALL_NAMES = {
+    PY_CALLS: _whole_identifiers(PY_METHODS | PY_FRAGMENT_METHODS),
+    JS_CALLS: _whole_identifiers(JS_METHODS | JS_FRAGMENT_METHODS),
+    GO_CALLS: _whole_identifiers(GO_METHODS | GO_FRAGMENT_METHODS),
+}
+
 _PY_IMPORT_QMARK = re.compile(
     r"^[^\S\n]*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M
 )
@@ -1145,6 +1159,8 @@ class _Finder:
         lang = self.lang
         src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
         text = self.doc.text
+        if not _CALL_NAMES[src].search(text):
+            return []  # no method the query asks for is named anywhere: it cannot match
         if lang == "python":
             qmark = bool(_PY_IMPORT_QMARK.search(text))
         elif lang == "go":
@@ -1153,7 +1169,7 @@ class _Finder:
             qmark = bool(_JS_QMARK.search(text))
         out: list[SqlSite] = []
         seen: set[tuple[int, int]] = set()
-        for _, caps in languages.matches(lang, src, self.tree.root_node):
+        for caps in self._call_matches(src):
             call = caps["call"][0]
             method = _text(caps["method"][0], self.data)
             obj = caps.get("obj", [None])[0]
@@ -1180,6 +1196,16 @@ class _Finder:
                 out.append(site)
         out.sort(key=lambda s: s.expr.start_byte)
         return out
+
+    def _call_matches(self, src: str) -> list[dict]:
+        """The query's matches on this tree, found once for the statements and the fragments."""
+        cache = self.doc._cache
+        key = ("database calls", src)
+        hit = cache.get(key)
+        if hit is None or hit[0] is not self.tree:
+            found = [caps for _, caps in languages.matches(self.lang, src, self.tree.root_node)]
+            hit = cache[key] = (self.tree, found)
+        return hit[1]
 
     def _extra_args(self, args) -> list:
         """The SQL strings of Django's ``.extra(where=[...], select={...}, order_by=[...])``."""

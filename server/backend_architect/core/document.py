@@ -8,6 +8,7 @@ Every conversion between the two goes through :class:`Document`.
 from __future__ import annotations
 
 import bisect
+import functools
 from itertools import accumulate
 import os
 import re
@@ -78,6 +79,13 @@ def uri_to_path(uri: str) -> str:
 
 
 def path_to_uri(path: str) -> str:
+    if os.path.isabs(path):
+        return _absolute_path_to_uri(path)
+    return _absolute_path_to_uri(os.path.abspath(path))
+
+
+@functools.lru_cache(maxsize=4096)  # every Document of a file asks (and pathlib is slow)
+def _absolute_path_to_uri(path: str) -> str:
     from pathlib import Path
 
     return Path(os.path.abspath(path)).as_uri()

@@ -596,18 +596,41 @@ def enabled_rules(
     settings: Settings, document: Document, info: FileInfo | None = None
 ) -> list[type[Rule]]:
     """The rules that judge this document: enabled, for its language and (``info``) its SQL dialect."""
-    lang = document.language
-    return [
-        r
-        for r in all_rules()
-        if lang in r.languages
-        and settings.rule_enabled(r.code, document.path)
-        and (info is None or info.may_be(r.dialects))
-    ]
+    candidates = _rules_for_language(settings, document.language)
+    if settings.per_file_ignores:
+        candidates = [r for r in candidates if settings.rule_enabled(r.code, document.path)]
+    if info is None:
+        return list(candidates)
+    return [r for r in candidates if info.may_be(r.dialects)]
+
+
+# (settings, rule set, {language: rules}) of the settings last asked about: the selection
+# is the same for every file of a run, so it is computed once per language, not per file.
+_SELECTED: list[tuple[Settings, tuple, dict[str | None, list[type[Rule]]]]] = []
+
+
+def _rules_for_language(settings: Settings, lang: str | None) -> list[type[Rule]]:
+    """The rules for ``lang`` that ``settings`` select (per-file ignores aside)."""
+    rules = all_rules()
+    by_lang = next((b for s, r, b in _SELECTED if s is settings and r is rules), None)
+    if by_lang is None:
+        by_lang = {}
+        _SELECTED.insert(0, (settings, rules, by_lang))
+        del _SELECTED[4:]  # a few settings objects at once (an editor with several roots)
+    if lang not in by_lang:
+        by_lang[lang] = [r for r in rules if lang in r.languages and settings.rule_enabled(r.code)]
+    return by_lang[lang]
 
 
 def _overrides(rule: type[Rule], hook: str) -> bool:
-    return getattr(rule, hook) is not getattr(Rule, hook)
+    key = (rule.__qualname__, id(rule), hook)  # asked for every rule of every file
+    known = _OVERRIDES.get(key)
+    if known is None or known[0] is not rule:
+        known = _OVERRIDES[key] = (rule, getattr(rule, hook) is not getattr(Rule, hook))
+    return known[1]
+
+
+_OVERRIDES: dict[tuple[str, int, str], tuple[type[Rule], bool]] = {}
 
 
 def lint(

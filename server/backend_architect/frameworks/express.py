@@ -16,7 +16,7 @@ from .kit.endpoint_code import max_len, node_location
 from ..lang import naming
 from ..resources import from_table, ts_entity, ts_type
 from .base import Framework, Generated, Unsupported
-from .kit.node_router import KOA, js_routes
+from .kit.node_router import js_routes, koa_import
 
 _IMPORT = re.compile(rb"""(from\s+|require\()\s*['"]express['"]""")
 _ROUTER = re.compile(rb"express\.Router\(|\bRouter\(\)")
@@ -40,7 +40,11 @@ class Express(Framework):
     middleware_filename = "middleware.ts"
 
     def detects(self, head):
-        return not KOA.search(head) and bool(_IMPORT.search(head) or _ROUTER.search(head))
+        # the literal each pattern needs is looked for first: most files have none of them
+        return not koa_import(head) and bool(
+            (b"express" in head and _IMPORT.search(head))
+            or (b"Router(" in head and _ROUTER.search(head))
+        )
 
     def extract(self, document, tree, data):
         return js_routes(document, tree, data, self)

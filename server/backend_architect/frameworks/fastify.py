@@ -18,7 +18,7 @@ from ..lang import naming
 from ..resources import from_table, json_schema, ts_entity, ts_type
 from .kit import ts_store
 from .base import Framework, Generated
-from .kit.node_router import KOA, js_routes
+from .kit.node_router import js_routes, koa_import
 
 _IMPORT = re.compile(
     rb"""(from\s+|require\()\s*['"]fastify(-plugin)?['"]|FastifyInstance|FastifyPluginAsync|FastifyPluginCallback"""
@@ -46,7 +46,8 @@ class Fastify(Framework):
     middleware_filename = "middleware.ts"
 
     def detects(self, head):
-        return not KOA.search(head) and bool(_IMPORT.search(head))
+        # every alternative of the pattern spells (f|F)astify: look for that first
+        return not koa_import(head) and b"astify" in head and bool(_IMPORT.search(head))
 
     def extract(self, document, tree, data):
         return js_routes(document, tree, data, self)

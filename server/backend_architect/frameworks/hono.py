@@ -20,7 +20,7 @@ from ..lang import indent_at, line_start, matching_close, named_args, naming, st
 from ..lang import javascript as jslang
 from .base import Framework, Unsupported
 from .kit.node_app import install_middleware, require_typescript
-from .kit.node_router import JS_CALLS, JS_FUNCS, KOA, _js_resolve_handler
+from .kit.node_router import JS_CALLS, JS_FUNCS, _js_resolve_handler, koa_import
 from .kit.schemas import model_name, unique_name
 from .kit.zod import field_tree, zod_fields
 
@@ -69,7 +69,7 @@ class Hono(Framework):
     }
 
     def detects(self, head):
-        return not KOA.search(head) and bool(_IMPORT.search(head))
+        return not koa_import(head) and b"hono" in head and bool(_IMPORT.search(head))
 
     # -- routes ---------------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from .kit.endpoint_code import max_len
 from ..lang import naming
 from ..resources import from_table, ts_entity, ts_type
 from .base import Framework, Generated, Unsupported
-from .kit.node_router import KOA, _js_object_props
+from .kit.node_router import _js_object_props, koa_import
 
 _IMPORT = re.compile(rb"@nestjs/(common|core)")
 
@@ -283,7 +283,7 @@ class NestJS(Framework):
         )
 
     def detects(self, head):
-        return not KOA.search(head) and bool(_IMPORT.search(head))
+        return not koa_import(head) and bool(_IMPORT.search(head))
 
     def extract(self, document, tree, data):
         return _nest_routes(document, tree, data)

@@ -152,12 +152,15 @@ def by_path(rel_parts: list[str]) -> NotOwn | None:
 
 def by_content(name: str, language: str | None, text: str) -> NotOwn | None:
     """What the file's own text says: a generator's header, a minified bundle."""
-    for line in text[:4096].split("\n"):
-        # only a comment says so: a string that *writes* a generated header is not one
-        if line.lstrip().startswith(_COMMENT_STARTS) and _GENERATED_HEADER.search(line):
-            return NotOwn(GENERATED, f"header {line.strip().strip('/#*-! ')[:80]!r}")
+    head = text[:4096]
+    # the pattern has no anchors and does not cross lines: no match in the head, none in a line
+    if _GENERATED_HEADER.search(head):
+        for line in head.split("\n"):
+            # only a comment says so: a string that *writes* a generated header is not one
+            if line.lstrip().startswith(_COMMENT_STARTS) and _GENERATED_HEADER.search(line):
+                return NotOwn(GENERATED, f"header {line.strip().strip('/#*-! ')[:80]!r}")
     if language in ("javascript", "typescript", "tsx") and len(text) > _LONG_LINE:
-        longest = max((len(line) for line in text[: 256 * 1024].split("\n")), default=0)
+        longest = max(map(len, text[: 256 * 1024].split("\n")))
         if longest >= _LONG_LINE * 5 or (
             longest >= _LONG_LINE and text.count("\n") < len(text) / 500
         ):

@@ -26,6 +26,12 @@ from ...lang.javascript import declaration_start, parameter_names
 # Koa: `ctx.body = ...` is the response; not a supported framework
 KOA = re.compile(rb"""(from\s+|require\()\s*['"](koa|@koa/router|koa-router)['"]""")
 
+
+def koa_import(head: bytes) -> bool:
+    """``head`` imports Koa (the pattern's scan runs only where its literal is)."""
+    return b"koa" in head and KOA.search(head) is not None
+
+
 JS_CALLS = "(call_expression function: (member_expression object: (_) @obj property: (property_identifier) @prop) arguments: (arguments) @args) @call"
 JS_FUNCS = """
 (function_declaration name: (identifier) @name) @fn

@@ -83,7 +83,13 @@ class WeakPasswordHash(Rule):
         if checks.skip_tests(ctx.path):
             return
         data = ctx.document.data
-        if not re.search(PASSWORD, data) or re.search(K_ANONYMITY, data):
+        # each pattern needs one of a few words (ASCII, any case): look for those first
+        low = data.lower()
+        if (b"pw" not in low and b"pass" not in low) or not re.search(PASSWORD, data):
+            return
+        if any(w in low for w in (b"pwned", b"anonymity", b"hibp")) and re.search(
+            K_ANONYMITY, data
+        ):
             return
         lang = ctx.document.language
         if lang == "python":

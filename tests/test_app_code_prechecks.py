@@ -1,0 +1,195 @@
+"""Cheap checks that let application code skip work must never drop a finding.
+
+The database-call query of embedded SQL only runs on a file that names one of the
+methods it asks for; the enabled rules of a file are selected once per language.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from backend_architect.app import embedded
+from backend_architect.app.checks import is_test_path
+from backend_architect.config import Settings
+from backend_architect.core import languages
+from backend_architect.core.document import Document, path_to_uri
+from backend_architect.core.engine import enabled_rules
+from backend_architect.core.registry import all_rules
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+QUERIES = {
+    "python": embedded.PY_CALLS,
+    "javascript": embedded.JS_CALLS,
+    "typescript": embedded.JS_CALLS,
+    "tsx": embedded.JS_CALLS,
+    "go": embedded.GO_CALLS,
+}
+APP_FIXTURES = sorted(
+    p for p in FIXTURES.rglob("*") if p.is_file() and Document("", path=str(p)).language in QUERIES
+)
+
+
+def test_there_are_app_code_fixtures_in_every_language():
+    languages_seen = {Document("", path=str(p)).language for p in APP_FIXTURES}
+    assert {"python", "typescript", "javascript", "go"} <= languages_seen
+
+
+@pytest.mark.parametrize("path", APP_FIXTURES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_database_call_is_seen_by_the_precheck(path: Path):
+    """Each call the query matches names its method where the pre-check looks for it."""
+    doc = Document(path.read_text(encoding="utf-8"), path=str(path))
+    query = QUERIES[doc.language]
+    tree = languages.parse(doc.data, doc.language)
+    names = embedded._CALL_NAMES[query]
+    for _, caps in languages.matches(doc.language, query, tree.root_node):
+        method = caps["method"][0]
+        start = len(doc.data[: method.start_byte].decode("utf-8", "surrogatepass"))
+        found = names.match(doc.text, start)
+        assert found is not None and found.group() == method.text.decode(), (
+            f"{path.name}: the call at byte {method.start_byte} is not seen by the pre-check"
+        )
+
+
+@pytest.mark.parametrize(
+    "language, text",
+    [
+        ("python", "def f(cur, x):\n    cur.execute(f'SELECT * FROM t WHERE id = {x}')\n"),
+        ("python", "def f(M, x):\n    return M.objects.raw('SELECT 1 WHERE a = %s' % x)\n"),
+        (
+            "typescript",
+            "export async function f(db: any, id: string) { await db.query(`SELECT * FROM t WHERE id = ${id}`); }\n",
+        ),
+        (
+            "typescript",
+            "const rows = await prisma.$queryRawUnsafe('SELECT * FROM t WHERE id = ' + id);\n",
+        ),
+    ],
+)
+def test_a_file_with_a_database_call_passes_the_precheck(language: str, text: str):
+    query = QUERIES[language]
+    assert embedded._CALL_NAMES[query].search(text)
+
+
+@pytest.mark.parametrize(
+    "language, text",
+    [
+        ("python", "def execute_later(x):\n    return x.executed\n"),
+        ("typescript", "const $query = 1; const queryString = foo$query;\n"),
+    ],
+)
+def test_names_only_count_as_whole_identifiers(language: str, text: str):
+    assert not embedded._CALL_NAMES[QUERIES[language]].search(text)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        Settings(),
+        Settings(select=("IV", "AU"), ignore=("AU001",)),
+        Settings(per_file_ignores={"**/views.py": ("IV",), "*.ts": ("AU",)}),
+    ],
+)
+@pytest.mark.parametrize("path", ["app/views.py", "src/routes.ts", "db/001_init.sql", "main.go"])
+def test_enabled_rules_are_the_rules_each_file_selects(settings: Settings, path: str):
+    doc = Document("", path=path)
+    expected = [
+        r
+        for r in all_rules()
+        if doc.language in r.languages and settings.rule_enabled(r.code, doc.path)
+    ]
+    assert enabled_rules(settings, doc) == expected
+    assert enabled_rules(settings, doc) == expected  # asked again: the same answer
+
+
+def test_cached_path_answers_match_the_uncached_ones(tmp_path: Path):
+    assert is_test_path("src/tests/test_views.py") and is_test_path("api/users.test.ts")
+    assert not is_test_path("src/app/views.py")
+    assert path_to_uri(str(tmp_path / "a b.py")) == (tmp_path / "a b.py").as_uri()
+    assert path_to_uri("rel/x.py") == Path(os.path.abspath("rel/x.py")).as_uri()
+
+
+ALL_FIXTURE_TEXTS = [p.read_bytes() for p in APP_FIXTURES] + [
+    b"PassWord = 1",
+    b"let pW = x",
+    b"const PRIVATE_KEY = k; Api_Key",
+    b"salted hash",
+    b"nothing to see",
+    b"HaveIBeenPwned range lookup of K-Anonymity",
+]
+
+
+@pytest.mark.parametrize("data", ALL_FIXTURE_TEXTS, ids=range(len(ALL_FIXTURE_TEXTS)))
+def test_word_gates_agree_with_the_patterns_they_guard(data: bytes):
+    from backend_architect.rules.auth_system import weak_password_hash as wph
+    from backend_architect.rules.design_api import sensitive_field_in_response as sfr
+
+    low = data.lower()
+    sensitive = re.search(rb"(?i)password|secret|api_?key|token|salt|private", data)
+    assert any(w in low for w in sfr.SENSITIVE_WORDS) == bool(sensitive)
+    if re.search(wph.PASSWORD, data):
+        assert b"pw" in low or b"pass" in low
+    if re.search(wph.K_ANONYMITY, data):
+        assert any(w in low for w in (b"pwned", b"anonymity", b"hibp"))
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"import express from 'express';\nconst r = express.Router();",
+        b"const { Router } = require('express')",
+        b"import Fastify from 'fastify'",
+        b"export default async function (app: FastifyInstance) {}",
+        b"import { Hono } from 'hono'",
+        b"import Router from '@koa/router'",
+        b"import { Controller } from '@nestjs/common'",
+        b"const x = 1;",
+    ],
+)
+def test_framework_detection_is_unchanged_by_its_literal_gates(head: bytes):
+    from backend_architect.frameworks import FRAMEWORKS, express, fastify, hono, nestjs
+    from backend_architect.frameworks.kit.node_router import KOA, koa_import
+
+    assert koa_import(head) == bool(KOA.search(head))
+    koa = bool(KOA.search(head))
+    fw = {f.name: f for f in FRAMEWORKS}
+    assert fw["express"].detects(head) == (
+        not koa and bool(express._IMPORT.search(head) or express._ROUTER.search(head))
+    )
+    assert fw["fastify"].detects(head) == (not koa and bool(fastify._IMPORT.search(head)))
+    assert fw["hono"].detects(head) == (not koa and bool(hono._IMPORT.search(head)))
+    assert fw["nestjs"].detects(head) == (not koa and bool(nestjs._IMPORT.search(head)))
+
+
+@pytest.mark.parametrize(
+    "name, language, text",
+    [
+        ("gen.go", "go", "// Code generated by sqlc. DO NOT EDIT.\npackage db\n"),
+        ("a.ts", "typescript", "const s = '// @generated';\n// hand-written\n"),
+        ("b.py", "python", "x = 1\n# This file was automatically generated\n"),
+        ("c.py", "python", 'HEADER = "# Code generated by x. DO NOT EDIT."\n'),
+        ("bundle.js", "javascript", "var a=1;" * 2000 + "\n"),
+        ("long.ts", "typescript", ("let x = 1;\n" * 300) + "y" * 2500 + "\n"),
+        ("plain.ts", "typescript", "export const x = 1;\n"),
+    ],
+)
+def test_own_code_by_content_is_what_its_line_by_line_definition_says(name, language, text):
+    from backend_architect.project import ownership as own
+
+    expected = None
+    for line in text[:4096].split("\n"):
+        if line.lstrip().startswith(own._COMMENT_STARTS) and own._GENERATED_HEADER.search(line):
+            expected = (own.GENERATED, f"header {line.strip().strip('/#*-! ')[:80]!r}")
+            break
+    if expected is None and language in ("javascript", "typescript", "tsx"):
+        if len(text) > own._LONG_LINE:
+            longest = max(len(line) for line in text[: 256 * 1024].split("\n"))
+            if longest >= own._LONG_LINE * 5 or (
+                longest >= own._LONG_LINE and text.count("\n") < len(text) / 500
+            ):
+                expected = (own.MINIFIED, f"a {longest}-character line (minified or bundled)")
+    got = own.by_content(name, language, text)
+    assert (None if got is None else (got.kind, got.reason)) == expected
