@@ -183,3 +183,44 @@ def snapshot_of(path: str, text: str | None = None) -> str | None:
 def forget() -> None:
     with _LOCK:
         _HISTORIES.clear()
+        _DEFINITIONS.clear()
+
+
+# -- declarative schema folders --------------------------------------------------------------
+
+_DEFINITION_MIN = 5  # files in a folder, most of them creating a table, make it one
+_DEFINITIONS: dict[str, tuple[int, bool]] = {}
+
+
+def in_schema_definition_folder(path: str) -> bool:
+    """Whether ``path`` sits in a folder that defines the schema one file per table (a
+    declarative schema: ``tables/users.sql``, ``tables/_after_all.sql``), not a history: at
+    least five SQL files, none ordered like a migration, most of them creating a table.
+    Everything in such a folder runs when a database is created, on empty tables: advice
+    about locks taken on a live table does not apply to it (its design advice does)."""
+    from .history import migration_order, unit_of
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+    except OSError:
+        return False
+    with _LOCK:
+        known = _DEFINITIONS.get(folder)
+    if known is not None and known[0] == mtime:
+        return known[1]
+    try:
+        names = [n for n in os.listdir(folder) if n.lower().endswith(".sql")]
+    except OSError:
+        names = []
+    verdict = False
+    if len(names) >= _DEFINITION_MIN and len(names) <= _MAX_FILES:
+        ordered = any(migration_order(unit_of(os.path.join(folder, n))) is not None for n in names)
+        if not ordered:
+            creating = sum(1 for n in names if created_tables(_read(os.path.join(folder, n))))
+            verdict = creating * 2 > len(names)
+    with _LOCK:
+        if len(_DEFINITIONS) > 1024:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[folder] = (mtime, verdict)
+    return verdict
