@@ -21,7 +21,7 @@ from ..project import FileInfo, file_info
 from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_suffix_len
-from .registry import Rule, all_rules, rule_by_code
+from .registry import Rule, codes, rule_by_code, rules_for
 from .regions import DOWN_MARKER_RE, PLACEHOLDER_SCHEMA, Region, region_for_sql_document
 from .sql import Statement, relation_name, split_range, split_statements
 
@@ -592,14 +592,12 @@ def skip_reason(document: Document, settings: Settings) -> str | None:
 def enabled_rules(
     settings: Settings, document: Document, info: FileInfo | None = None
 ) -> list[type[Rule]]:
-    """The rules that judge this document: enabled, for its language and (``info``) its SQL dialect."""
-    lang = document.language
+    """The rules that judge this document: enabled, for its language and (``info``) its SQL
+    dialect. Only these rules' modules are imported."""
     return [
         r
-        for r in all_rules()
-        if lang in r.languages
-        and settings.rule_enabled(r.code, document.path)
-        and (info is None or info.may_be(r.dialects))
+        for r in rules_for(document.language, info.may_be if info is not None else None)
+        if settings.rule_enabled(r.code, document.path)
     ]
 
 
@@ -1061,7 +1059,7 @@ def _apply_suppressions(
     unused_rule = rule_by_code(UNUSED_NOQA)
     if unused_rule is None or not settings.rule_enabled(UNUSED_NOQA, document.path):
         return kept
-    known = {r.code for r in all_rules()}
+    known = codes()
     for sup in sups.values():
         if sup.codes is None:
             continue
