@@ -12,15 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import Settings, from_mapping, settings_for_path
-from .core.document import Document, language_for_path
-from .core.engine import fix_document, lint
-from .core.files import TextStyle, WriteError, write_text
+from .core.document import language_for_path
 from .core.findings import Finding, NewFile
 from .core.registry import all_rules, listed_rules, rule_by_code
-from .core.workspace import SKIP_DIRS, read_source
+from .core.workspace import SKIP_DIRS
+
+# The analysis engine (with the project model, the SQL splitter and its regular
+# expressions) is imported by the commands that analyse: `serve` answers `initialize`
+# without it, `rules` and `rule` never load it.
 
 if TYPE_CHECKING:
     from .catalog.model import Catalog
+    from .core.document import Document
+    from .core.files import TextStyle
     from .project.model import FileInfo
 
 SEVERITY_SARIF = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
@@ -259,6 +263,10 @@ def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
 
 
 def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
+    from .core.document import Document
+    from .core.engine import fix_document, lint
+    from .core.workspace import read_source
+
     path, settings, catalog = job.path, job.settings, job.catalog
     doc, style, why = read_source(path, settings)
     if doc is None:
@@ -570,6 +578,8 @@ def write_fixes(reports: list[FileReport]) -> list[str]:
 
     Called once the whole run's analysis is done. A file whose analysis had an internal
     error is not rewritten (its fixes may be incomplete)."""
+    from .core.files import TextStyle, WriteError, write_text
+
     errors: list[str] = []
     versions: set[tuple[str, tuple]] = (
         set()
