@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -22,6 +21,8 @@ from .core.workspace import SKIP_DIRS
 # without it, `rules` and `rule` never load it.
 
 if TYPE_CHECKING:
+    import argparse
+
     from .catalog.model import Catalog
     from .core.document import Document
     from .core.files import TextStyle
@@ -1178,6 +1179,8 @@ CORE_COMMANDS = frozenset({"check", "rule", "rules", "project", "serve"})
 def build_parser(full: bool = True) -> argparse.ArgumentParser:
     """The command line's parser; ``full=False`` leaves out every command but
     :data:`CORE_COMMANDS` (for a run of one of them)."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="backend-architect", description=__doc__)
     parser.add_argument("--version", action="version", version=f"backend-architect {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -1278,6 +1281,8 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
+    if words in (["serve"], ["serve", "--stdio"]):  # the editor's start: no parser to build
+        return cmd_serve(None)
     parser = build_parser(full=not words or words[0] not in CORE_COMMANDS)
     args, extra = parser.parse_known_args(argv)
     if extra:
