@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -12,15 +11,21 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import Settings, find_project_root, from_mapping, settings_for_path
-from .core.document import Document, language_for_path
-from .core.engine import fix_document, lint
-from .core.files import TextStyle, WriteError, write_text
+from .core.document import language_for_path
 from .core.findings import Finding, NewFile
-from .core.registry import all_rules, rule_by_code
-from .core.workspace import SKIP_DIRS, read_source
+from .core.registry import all_rules, listed_rules, rule_by_code
+from .core.workspace import SKIP_DIRS
+
+# The analysis engine (with the project model, the SQL splitter and its regular
+# expressions) is imported by the commands that analyse: `serve` answers `initialize`
+# without it, `rules` and `rule` never load it.
 
 if TYPE_CHECKING:
+    import argparse
+
     from .catalog.model import Catalog
+    from .core.document import Document
+    from .core.files import TextStyle
     from .project.model import FileInfo
 
 SEVERITY_SARIF = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
@@ -247,7 +252,7 @@ def _wants_catalog(settings: Settings) -> bool:
             settings,
             any(
                 settings.rule_enabled(r.code) and (r.needs_catalog or r.reads_schema)
-                for r in all_rules()
+                for r in listed_rules()
             ),
         )
         _WANTS_CATALOG[id(settings)] = known
@@ -273,6 +278,10 @@ def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
 
 
 def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
+    from .core.document import Document
+    from .core.engine import fix_document, lint
+    from .core.workspace import read_source
+
     path, settings, catalog = job.path, job.settings, job.catalog
     doc, style, why = read_source(path, settings)
     if doc is None:
@@ -587,6 +596,8 @@ def write_fixes(reports: list[FileReport]) -> list[str]:
 
     Called once the whole run's analysis is done. A file whose analysis had an internal
     error is not rewritten (its fixes may be incomplete)."""
+    from .core.files import TextStyle, WriteError, write_text
+
     errors: list[str] = []
     versions: set[tuple[str, tuple]] = (
         set()
@@ -963,14 +974,12 @@ def format_github(reports: list[FileReport]) -> str:
 
 
 def _tune_gc() -> None:
-    """As the server does: the rules and parsers loaded at start-up are never garbage, and a
-    check allocates many short-lived objects; the collector then costs nothing measurable
-    instead of 4-15% of a check's CPU time (measured on real repositories)."""
+    """As the server does: the modules loaded at start-up are never garbage, and a check
+    allocates many short-lived objects; the collector then costs nothing measurable instead
+    of 4-15% of a check's CPU time (measured on real repositories). The rules a run needs
+    are imported later, file by file (the rule index says which)."""
     import gc
 
-    from .core.registry import all_rules
-
-    all_rules()
     gc.set_threshold(50_000, 50, 100)
     gc.freeze()
 
@@ -1079,10 +1088,10 @@ def cmd_rule(args) -> int:
 
 def rules_table() -> str:
     lines = ["| code | name | command | fix | summary |", "|---|---|---|---|---|"]
-    for r in all_rules():
-        fix = f"{r.fix_title} ({r.fix_safety.value})" if r.fix_title else "—"
+    for r in listed_rules():
+        fix = f"{r.fix_title} ({r.fix_safety})" if r.fix_title else "—"
         off = " (off by default)" if not r.default_enabled else ""
-        lines.append(f"| {r.code}{off} | {r.name} | {r.command} | {fix} | {r.summary()} |")
+        lines.append(f"| {r.code}{off} | {r.name} | {r.command} | {fix} | {r.summary} |")
     return "\n".join(lines)
 
 
@@ -1121,21 +1130,21 @@ def cmd_rules(args) -> int:
                         "code": r.code,
                         "name": r.name,
                         "command": r.command,
-                        "severity": r.severity.value,
+                        "severity": r.severity,
                         "languages": list(r.languages),
                         "fix": r.fix_title,
-                        "fix_safety": r.fix_safety.value,
+                        "fix_safety": r.fix_safety,
                         "dialects": list(r.dialects) if r.dialects else None,
                         "fix_dialects": list(r.fix_dialects) if r.fix_dialects else None,
-                        "summary": r.summary(),
+                        "summary": r.summary,
                     }
-                    for r in all_rules()
+                    for r in listed_rules()
                 ],
                 indent=2,
             )
         )
     else:
-        for r in all_rules():
+        for r in listed_rules():
             print(f"{r.code:7} {r.name:40} {r.command}")
     return 0
 
@@ -1179,7 +1188,16 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands whose parser is built without the generators' (which import every framework):
+# `backend-architect check ...` does not pay for `generate --framework`'s choices.
+CORE_COMMANDS = frozenset({"check", "rule", "rules", "project", "serve"})
+
+
+def build_parser(full: bool = True) -> argparse.ArgumentParser:
+    """The command line's parser; ``full=False`` leaves out every command but
+    :data:`CORE_COMMANDS` (for a run of one of them)."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="backend-architect", description=__doc__)
     parser.add_argument("--version", action="version", version=f"backend-architect {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -1260,6 +1278,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="accepted for editor compatibility (stdio is the default)",
     )
     p.set_defaults(func=cmd_serve)
+    if not full:
+        parser.set_defaults(subparsers=sub.choices)
+        return parser
 
     from .db import cli as db_cli
 
@@ -1276,7 +1297,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    if words in (["serve"], ["serve", "--stdio"]):  # the editor's start: no parser to build
+        return cmd_serve(None)
+    parser = build_parser(full=not words or words[0] not in CORE_COMMANDS)
     args, extra = parser.parse_known_args(argv)
     if extra:
         # an unknown option after a subcommand: show that subcommand's usage, not the top-level one

@@ -16,10 +16,15 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib
+
+def _tomllib():
+    """The TOML parser, imported when a config file is read (most runs read none)."""
+    try:  # Python 3.11+
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
 
 DIALECTS = (
     "auto",
@@ -67,10 +72,13 @@ class DatabaseSettings:
     small_table_rows: int = 10000  # the row count below which a table is small
 
     def __repr__(self) -> str:  # never print the password
-        from .db.devdb import mask_url
+        url = self.url
+        if url:  # (the database helpers are imported only when there is a URL to mask)
+            from .db.devdb import mask_url
 
+            url = mask_url(url)
         return (
-            f"DatabaseSettings(url={mask_url(self.url)!r}, use_env={self.use_env}, statement_timeout_ms={self.statement_timeout_ms}, "
+            f"DatabaseSettings(url={url!r}, use_env={self.use_env}, statement_timeout_ms={self.statement_timeout_ms}, "
             f"lock_timeout_ms={self.lock_timeout_ms}, hypopg={self.hypopg}, explain_on_hover={self.explain_on_hover}, "
             f"verify_on_save={self.verify_on_save}, postgres_bin={self.postgres_bin!r}, "
             f"size_migrations={self.size_migrations}, small_table_rows={self.small_table_rows})"
@@ -245,9 +253,9 @@ def _rule_selectors(value: Any) -> tuple[str, ...]:
     bad = [c for c in codes if c != "ALL" and not re.fullmatch(r"[A-Z]{2,3}[0-9]{0,3}", c)]
     if bad:
         raise ValueError(f"not rule codes or prefixes: {', '.join(bad)}")
-    from .core.registry import all_rules  # late: the registry imports every rule
+    from .core.registry import codes as rule_codes  # the rule index: nothing imported
 
-    known = [r.code for r in all_rules()]
+    known = rule_codes()
     unknown = [c for c in codes if c != "ALL" and not any(k.startswith(c) for k in known)]
     if unknown:
         raise ValueError(
@@ -430,6 +438,7 @@ def _project_root_uncached(cur: str) -> str | None:
 
 
 def _has_table(pyproject: str) -> bool:
+    tomllib = _tomllib()
     try:
         with open(pyproject, "rb") as fh:
             raw = fh.read()
@@ -448,6 +457,7 @@ def load_project(root: str, base: Settings | None = None) -> tuple[Settings, lis
         path = os.path.join(root, name)
         if not os.path.isfile(path):
             continue
+        tomllib = _tomllib()
         try:
             with open(path, "rb") as fh:
                 data = tomllib.loads(fh.read().decode("utf-8"))

@@ -5,14 +5,19 @@ from __future__ import annotations
 import functools
 import os
 import re
-
-import tree_sitter as ts
+from typing import TYPE_CHECKING
 
 from ..core import languages
 from ..core.bounded import MB, byte_lru_cache
-from .. import frameworks
 from ..lang import text
-from .routes import Analysis, Handler, analyse
+
+if TYPE_CHECKING:  # pragma: no cover
+    import tree_sitter as ts
+
+    from .routes import Analysis, Handler
+
+# The route analysis (and with it every framework module) is imported by the helpers that
+# need it: a SQL rule importing `skip_tests` from here does not pay for it.
 
 
 # Routes whose whole purpose is authentication (they cannot require it).
@@ -44,11 +49,15 @@ def handlers(ctx) -> list[Handler]:
 
 
 def analysis(ctx) -> Analysis:
+    from .routes import analyse
+
     return analyse(ctx.document)
 
 
 def tree(ctx) -> ts.Tree | None:
     """The document's syntax tree (shared with route extraction when there are routes)."""
+    from .routes import analyse
+
     a = analyse(ctx.document)
     if a.tree is not None:
         return a.tree
@@ -157,6 +166,8 @@ def is_json_api(h: Handler, data: bytes) -> bool:
         return False
     if re.search(r"(^|/)(api|v\d+)(/|$)", r.path):
         return True
+    from .. import frameworks
+
     fw = frameworks.by_name(r.framework)
     said = fw.serves_json(h, data) if fw is not None else None
     if said is not None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.document import Document, apply_edits, language_for_path
-from ..core.engine import LintResult, lint
 from ..core.findings import Edit
 from ..core.languages import parse
 from ..core.workspace import read_document, walk_files
@@ -24,6 +23,7 @@ from ..lang import APP_LANGUAGES
 if TYPE_CHECKING:
     from ..catalog.model import Catalog
     from ..config import Settings
+    from ..core.engine import LintResult
 
 REPORT_DIR = ".backend-architect"
 
@@ -78,6 +78,8 @@ class Workspace:
     def lint(self, doc: Document) -> LintResult:
         if self.analyse is not None:
             return self.analyse(doc)
+        from ..core.engine import lint  # the engine loads with the first analysis
+
         return lint(doc, self.settings, self.catalog)
 
 

@@ -20,7 +20,7 @@ import re
 from ..core.document import Document
 from ..core.engine import fix_document
 from ..core.findings import minimal_edit
-from ..core.registry import all_rules
+from ..core.registry import listed_rules
 from .base import FileChange, Target, result, send_edit, show, workspace_edit
 
 FIX_ALL_COMMANDS = (
@@ -43,7 +43,7 @@ UNSAFE_AFTER_PREVIEW = ("INPUT_VALIDATION", "RATE_LIMITING", "CONNECTION_POOL")
 
 
 def codes_of(command: str) -> set[str]:
-    return {r.code for r in all_rules() if r.command == command}
+    return {r.code for r in listed_rules() if r.command == command}
 
 
 def run_fix_all(t: Target) -> dict:

@@ -10,7 +10,7 @@ from ..catalog.migration_files import new_migration
 from ..catalog.render import mermaid_er, table_markdown
 from ..core.engine import lint
 from ..core.findings import Finding
-from ..core.registry import all_rules, rule_by_code
+from ..core.registry import listed_rules, rule_by_code
 from .base import (
     FileChange,
     Report,
@@ -114,7 +114,7 @@ def schema_findings(workspace: Workspace, catalog) -> list[tuple[str, int, Findi
     """(schema file, 1-based line, finding) of the schema rules over every file the catalog
     was read from: the diagnostics the editor shows, so the report never disagrees with them."""
     # only the schema rules run (the others are ignored): the same findings, a fraction of the work
-    others = tuple(r.code for r in all_rules() if r.command not in SCHEMA_RULE_COMMANDS)
+    others = tuple(r.code for r in listed_rules() if r.command not in SCHEMA_RULE_COMMANDS)
     settings = dataclasses.replace(workspace.settings, ignore=workspace.settings.ignore + others)
     out: list[tuple[str, int, Finding]] = []
     for path in catalog.sources:

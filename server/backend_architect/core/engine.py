@@ -23,7 +23,7 @@ from ..project.snapshot import in_schema_definition_folder, is_bookkeeping_table
 from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_suffix_len
-from .registry import Rule, all_rules, rule_by_code
+from .registry import Rule, codes, rule_by_code, rules_for
 from .regions import DOWN_MARKER_RE, PLACEHOLDER_SCHEMA, Region, region_for_sql_document
 from .sql import Statement, relation_name, split_range, split_statements
 
@@ -599,31 +599,36 @@ def skip_reason(document: Document, settings: Settings) -> str | None:
 def enabled_rules(
     settings: Settings, document: Document, info: FileInfo | None = None
 ) -> list[type[Rule]]:
-    """The rules that judge this document: enabled, for its language and (``info``) its SQL dialect."""
-    candidates = _rules_for_language(settings, document.language)
+    """The rules that judge this document: enabled, for its language and (``info``) its SQL
+    dialect. Only these rules' modules are imported."""
+    dialect = None if info is None else (info.dialect, info.candidates)
+    candidates = _selected_rules(settings, document.language, dialect, info)
     if settings.per_file_ignores:
         candidates = [r for r in candidates if settings.rule_enabled(r.code, document.path)]
-    if info is None:
-        return list(candidates)
-    return [r for r in candidates if info.may_be(r.dialects)]
+    return list(candidates)
 
 
-# (settings, rule set, {language: rules}) of the settings last asked about: the selection
-# is the same for every file of a run, so it is computed once per language, not per file.
-_SELECTED: list[tuple[Settings, tuple, dict[str | None, list[type[Rule]]]]] = []
+# (settings, {(language, dialect): rules}) of the settings last asked about: the selection
+# is the same for every file of a run, so it is computed once per language and dialect,
+# not per file.
+_SELECTED: list[tuple[Settings, dict[tuple, list[type[Rule]]]]] = []
 
 
-def _rules_for_language(settings: Settings, lang: str | None) -> list[type[Rule]]:
-    """The rules for ``lang`` that ``settings`` select (per-file ignores aside)."""
-    rules = all_rules()
-    by_lang = next((b for s, r, b in _SELECTED if s is settings and r is rules), None)
-    if by_lang is None:
-        by_lang = {}
-        _SELECTED.insert(0, (settings, rules, by_lang))
+def _selected_rules(
+    settings: Settings, lang: str | None, dialect: tuple | None, info: FileInfo | None
+) -> list[type[Rule]]:
+    """The rules for ``lang`` (and the dialect of ``info``) that ``settings`` select (per-file
+    ignores aside)."""
+    chosen = next((b for s, b in _SELECTED if s is settings), None)
+    if chosen is None:
+        chosen = {}
+        _SELECTED.insert(0, (settings, chosen))
         del _SELECTED[4:]  # a few settings objects at once (an editor with several roots)
-    if lang not in by_lang:
-        by_lang[lang] = [r for r in rules if lang in r.languages and settings.rule_enabled(r.code)]
-    return by_lang[lang]
+    key = (lang, dialect)
+    if key not in chosen:
+        may_be = info.may_be if info is not None else None
+        chosen[key] = [r for r in rules_for(lang, may_be) if settings.rule_enabled(r.code)]
+    return chosen[key]
 
 
 def _overrides(rule: type[Rule], hook: str) -> bool:
@@ -1114,7 +1119,7 @@ def _apply_suppressions(
     unused_rule = rule_by_code(UNUSED_NOQA)
     if unused_rule is None or not settings.rule_enabled(UNUSED_NOQA, document.path):
         return kept
-    known = {r.code for r in all_rules()}
+    known = codes()
     for sup in sups.values():
         if sup.codes is None:
             continue

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 
 BOM = "\ufeff"
@@ -107,6 +106,8 @@ def write_bytes(path: str, data: bytes) -> None:
         raise WriteError(path, "not a regular file")
     try:
         os.makedirs(folder, exist_ok=True)
+        import tempfile
+
         fd, tmp = tempfile.mkstemp(
             prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder
         )

@@ -14,8 +14,8 @@ import pkgutil
 import re
 import textwrap
 from functools import lru_cache
-from typing import TYPE_CHECKING, ClassVar
-from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
 
 from .findings import Applicability, Finding, Severity
 
@@ -178,7 +178,7 @@ def _iter_rule_modules() -> Iterator[str]:
     from .. import rules
 
     for info in pkgutil.walk_packages(rules.__path__, rules.__name__ + "."):
-        if not info.ispkg:
+        if not info.ispkg and info.name != INDEX_MODULE:
             yield info.name
 
 
@@ -210,11 +210,7 @@ def all_rules() -> tuple[type[Rule], ...]:
     found: dict[str, type[Rule]] = {}
     modules = [(m, importlib.import_module(m)) for m in _iter_rule_modules()]
     for modname, module in modules + list(_local_rule_modules()):
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if obj is Rule or not issubclass(obj, Rule) or obj.__module__ != modname:
-                continue
-            if not getattr(obj, "code", None):
-                continue
+        for obj in _rule_classes(modname, module):
             if obj.code in found and found[obj.code] is not obj:
                 raise RegistryError(
                     f"duplicate rule code {obj.code}: {found[obj.code].__module__} and {modname}"
@@ -225,8 +221,19 @@ def all_rules() -> tuple[type[Rule], ...]:
     return tuple(found[c] for c in sorted(found))
 
 
+def _rule_classes(modname: str, module) -> Iterator[type[Rule]]:
+    for _, obj in inspect.getmembers(module, inspect.isclass):
+        if obj is Rule or not issubclass(obj, Rule) or obj.__module__ != modname:
+            continue
+        if getattr(obj, "code", None):
+            yield obj
+
+
 def _apply_group_defaults(rule: type[Rule]) -> None:
-    """A rule that does not set ``dialects`` / ``fix_dialects`` takes its group's."""
+    """A rule that does not set ``dialects`` / ``fix_dialects`` takes its group's (once)."""
+    if rule.__dict__.get("_group_defaults_applied"):
+        return
+    rule._group_defaults_applied = True  # type: ignore[attr-defined]
     package = (
         importlib.import_module(rule.__module__.rsplit(".", 1)[0])
         if "." in rule.__module__
@@ -241,25 +248,196 @@ def _apply_group_defaults(rule: type[Rule]) -> None:
 
 
 def rule_by_code(code: str) -> type[Rule] | None:
-    """The rule with this code (or kebab-case name), None when there is none."""
-    index = _rule_index()
-    return index.get(code) or index.get(code.upper()) or index.get(code.lower())
+    """The rule with this code (or kebab-case name), None when there is none. Imports that
+    rule's module alone."""
+    for key in (code, code.upper(), code.lower()):
+        info = _infos_by_key().get(key)
+        if info is not None:
+            return load(info)
+    local = _local_index()
+    return local.get(code) or local.get(code.upper()) or local.get(code.lower())
+
+
+# -- the rule index ----------------------------------------------------------------------
+#
+# What a run needs to know about the rules before it runs any (which apply to a language
+# and a dialect, which are on by default, which read the schema, the `rules` listing)
+# comes from ``rules/_index.py``, generated from the rule classes (``make rules-table``;
+# ``tests/test_rule_index.py`` fails when it is stale). A rule's module, with its regular
+# expressions and the parsers it uses, is imported only when a file needs the rule.
+
+INDEX_MODULE = "backend_architect.rules._index"
+INDEX_FIELDS = (
+    "code",
+    "name",
+    "command",
+    "module",
+    "cls",
+    "languages",
+    "dialects",
+    "fix_dialects",
+    "default_enabled",
+    "needs_catalog",
+    "reads_schema",
+    "severity",
+    "fix_title",
+    "fix_safety",
+    "summary",
+)
+
+
+class RuleInfo(NamedTuple):
+    """A rule's facts from the index, without importing it (see :func:`load`)."""
+
+    code: str
+    name: str
+    command: str
+    module: str
+    cls: str
+    languages: tuple[str, ...]
+    dialects: tuple[str, ...] | None
+    fix_dialects: tuple[str, ...] | None
+    default_enabled: bool
+    needs_catalog: bool
+    reads_schema: bool
+    severity: str
+    fix_title: str | None
+    fix_safety: str
+    summary: str
+
+
+def info_of(rule: type[Rule]) -> RuleInfo:
+    """The index entry of an imported rule class."""
+    return RuleInfo(
+        code=rule.code,
+        name=rule.name,
+        command=rule.command,
+        module=rule.__module__,
+        cls=rule.__qualname__,
+        languages=tuple(rule.languages),
+        dialects=tuple(rule.dialects) if rule.dialects is not None else None,
+        fix_dialects=tuple(rule.fix_dialects) if rule.fix_dialects is not None else None,
+        default_enabled=bool(rule.default_enabled),
+        needs_catalog=bool(rule.needs_catalog),
+        reads_schema=bool(rule.reads_schema),
+        severity=rule.severity.value,
+        fix_title=rule.fix_title,
+        fix_safety=rule.fix_safety.value,
+        summary=rule.summary(),
+    )
+
+
+def render_index(rules: Iterable[type[Rule]] | None = None) -> str:
+    """The text of ``rules/_index.py`` for the rule classes (default: every packaged rule)."""
+    if rules is None:
+        rules = [r for r in all_rules() if not r.__module__.startswith("backend_architect_local")]
+    lines = [
+        '"""The rule index: generated from the rule classes by `make rules-table`; do not edit.',
+        "",
+        "One tuple per rule, fields as ``core.registry.INDEX_FIELDS``.",
+        '"""',
+        "",
+        "# fmt: off",
+        "RULES = (",
+    ]
+    for rule in rules:
+        lines.append(f"    {tuple(info_of(rule))!r},")
+    lines += [")", ""]
+    return "\n".join(lines)
 
 
 @lru_cache(maxsize=1)
-def _rule_index() -> dict[str, type[Rule]]:
+def rule_infos() -> tuple[RuleInfo, ...]:
+    """Every packaged rule's index entry, sorted by code (project-specific rules from
+    $BACKEND_ARCHITECT_LOCAL_RULES are added as imported classes: :func:`local_rules`)."""
+    module = importlib.import_module(INDEX_MODULE)
+    return tuple(sorted((RuleInfo(*row) for row in module.RULES), key=lambda i: i.code))
+
+
+@lru_cache(maxsize=1)
+def _infos_by_key() -> dict[str, RuleInfo]:
+    index: dict[str, RuleInfo] = {}
+    for info in rule_infos():
+        index[info.code] = info
+        index[info.name] = info
+    return index
+
+
+def load(info: RuleInfo) -> type[Rule]:
+    """The rule class of an index entry (its module is imported the first time)."""
+    rule = _loaded.get(info.code)
+    if rule is None:
+        rule = getattr(importlib.import_module(info.module), info.cls)
+        _apply_group_defaults(rule)
+        _loaded[info.code] = rule
+    return rule
+
+
+_loaded: dict[str, type[Rule]] = {}
+
+
+@lru_cache(maxsize=1)
+def local_rules() -> tuple[type[Rule], ...]:
+    """Project-specific rules ($BACKEND_ARCHITECT_LOCAL_RULES), sorted by code; none unless set."""
+    import os
+
+    if not os.environ.get(LOCAL_RULES_ENV):
+        return ()
+    packaged = {i.code for i in rule_infos()}
+    found: dict[str, type[Rule]] = {}
+    for modname, module in _local_rule_modules():
+        for rule in _rule_classes(modname, module):
+            if rule.code in packaged or rule.code in found:
+                raise RegistryError(f"duplicate rule code {rule.code}: {modname}")
+            found[rule.code] = rule
+    return tuple(found[c] for c in sorted(found))
+
+
+@lru_cache(maxsize=1)
+def _local_index() -> dict[str, type[Rule]]:
     index: dict[str, type[Rule]] = {}
-    for rule in all_rules():
+    for rule in local_rules():
         index[rule.code] = rule
         index[rule.name] = rule
     return index
 
 
+def rules_for(
+    language: str | None, may_be: Callable[[tuple[str, ...] | None], bool] | None = None
+) -> list[type[Rule]]:
+    """The rules for a document language (and, with ``may_be``, a SQL dialect: the rule's
+    ``dialects`` are passed), sorted by code; only their modules are imported."""
+    chosen: list[type[Rule]] = [
+        load(i)
+        for i in rule_infos()
+        if language in i.languages and (may_be is None or may_be(i.dialects))
+    ]
+    chosen += [
+        r
+        for r in local_rules()
+        if language in r.languages and (may_be is None or may_be(r.dialects))
+    ]
+    if local_rules():
+        chosen.sort(key=lambda r: r.code)
+    return chosen
+
+
 @lru_cache(maxsize=1)
 def off_by_default() -> frozenset[str]:
     """Codes of rules that run only when selected by their exact code."""
-    return frozenset(r.code for r in all_rules() if not r.default_enabled)
+    return frozenset(i.code for i in rule_infos() if not i.default_enabled) | frozenset(
+        r.code for r in local_rules() if not r.default_enabled
+    )
+
+
+def listed_rules() -> list[RuleInfo]:
+    """Every rule's index entry, project-specific rules included, sorted by code (the
+    `rules` listing; nothing packaged is imported)."""
+    if not local_rules():
+        return list(rule_infos())
+    return sorted([*rule_infos(), *map(info_of, local_rules())], key=lambda i: i.code)
 
 
 def codes() -> set[str]:
-    return {r.code for r in all_rules()}
+    """Every rule code (from the index: nothing is imported)."""
+    return {i.code for i in rule_infos()} | {r.code for r in local_rules()}

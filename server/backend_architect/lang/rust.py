@@ -14,6 +14,7 @@ languages, so every SQL rule runs on them.
 from __future__ import annotations
 
 import re
+import weakref
 
 import tree_sitter as ts
 
@@ -543,7 +544,7 @@ class RustSql:
         )
         if fragment:
             site.extra["fragment"] = True
-        region.meta["site"] = site
+        region.meta["site"] = weakref.ref(site)  # weak: see app.embedded (no cycle)
         region.meta["fix_hook"] = self._escape_fix
         return site
 

@@ -82,11 +82,14 @@ class Session:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, editor_raw=None) -> list[str]:
+        import sys
+
         from ..config import _ROOTS
-        from ..project import forget
 
         _ROOTS.clear()  # a config file may have appeared since the last look
-        forget()  # and a manifest, a tool config, a .gitignore entry
+        project = sys.modules.get(__name__.rsplit(".", 2)[0] + ".project")
+        if project is not None:  # (not imported yet before the first document: nothing to forget)
+            project.forget()  # and a manifest, a tool config, a .gitignore entry
         self.catalogs.clear()
         if editor_raw is not None:
             self.editor_settings = editor_raw

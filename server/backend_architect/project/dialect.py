@@ -13,10 +13,15 @@ import os
 import re
 from dataclasses import dataclass
 
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib
+
+def _tomllib():
+    """The TOML parser, imported when a pyproject.toml or Cargo.toml is read."""
+    try:  # Python 3.11+
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
 
 POSTGRES = "postgres"
 UNKNOWN = "unknown"
@@ -404,6 +409,7 @@ def _python_requirements(root: str) -> list[str]:
     names: list[str] = []
     path = os.path.join(root, "pyproject.toml")
     if os.path.isfile(path):
+        tomllib = _tomllib()
         try:
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
@@ -441,6 +447,7 @@ def _cargo_dialects(root: str, only: str | None = None) -> list[tuple[str, str]]
     path = os.path.join(root, "Cargo.toml")
     if not os.path.isfile(path):
         return []
+    tomllib = _tomllib()
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)

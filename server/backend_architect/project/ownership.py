@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 
 GITIGNORED = "gitignored"
@@ -172,6 +171,8 @@ def git_ignored(repo: str, paths: list[str]) -> set[str]:
     """The paths git ignores in ``repo`` (one ``git check-ignore --stdin`` for all of them)."""
     if not paths:
         return set()
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", "-C", repo, "check-ignore", "--stdin", "-z"],

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import traceback
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from ...commands import needs_document, run
 from ...commands.base import CommandError, CommandResult, EditSet, Target, Workspace
 from ...core.document import Document, path_to_uri, uri_to_path
-from ...core.engine import LintResult, lint
 from ...core.files import write_text
 from ...core.findings import Edit
 from ...core.workspace import read_document
+
+if TYPE_CHECKING:  # the engine loads with the first document, not before `initialize`
+    from ...core.engine import LintResult
 
 CONFIRM = "backend-architect.review"  # the change annotation of edits that rewrite the user's code
 
@@ -75,6 +77,8 @@ def workspace_of(server, session) -> Workspace:
             and snap.document.text == doc.text
         ):
             return snap.result
+        from ...core.engine import lint
+
         return lint(doc, session.settings, session.catalog)
 
     root = session.root or session.settings.root or ""

@@ -1,0 +1,141 @@
+"""The rule index (rules/_index.py) against the rule classes, and what a run imports.
+
+A run decides which rules apply to a file from the index, without importing the rules;
+these tests keep the index in step with the classes and check that `check` on a SQL file
+does not import what only application code or other dialects need.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from backend_architect.cli import rules_table
+from backend_architect.core import registry
+from backend_architect.core.registry import all_rules, info_of, render_index, rule_infos
+
+ROOT = Path(__file__).resolve().parent.parent
+INDEX = ROOT / "server" / "backend_architect" / "rules" / "_index.py"
+
+
+def test_index_file_is_generated_from_the_rule_classes():
+    assert INDEX.read_text(encoding="utf-8") == render_index(), (
+        "rules/_index.py is stale: run `make rules-table`"
+    )
+
+
+def test_index_entries_equal_the_imported_classes():
+    imported = [info_of(r) for r in all_rules()]
+    assert list(rule_infos()) == imported
+    assert len(imported) > 50
+
+
+def test_loading_an_entry_gives_the_registered_class():
+    classes = {r.code: r for r in all_rules()}
+    for info in rule_infos():
+        assert registry.load(info) is classes[info.code]
+
+
+def test_rules_for_a_language_and_dialect():
+    sql = {r.code for r in registry.rules_for("sql")}
+    assert sql == {r.code for r in all_rules() if "sql" in r.languages}
+    python = {r.code for r in registry.rules_for("python")}
+    assert python == {r.code for r in all_rules() if "python" in r.languages}
+    mysql = {r.code for r in registry.rules_for("sql", lambda d: d is None or "mysql" in d)}
+    assert "MG001" in sql and "MG001" not in mysql  # lock advice is Postgres-only
+    assert mysql == {
+        r.code
+        for r in all_rules()
+        if "sql" in r.languages and (r.dialects is None or "mysql" in r.dialects)
+    }
+
+
+def _table_from_classes() -> str:
+    lines = ["| code | name | command | fix | summary |", "|---|---|---|---|---|"]
+    for r in all_rules():
+        fix = f"{r.fix_title} ({r.fix_safety.value})" if r.fix_title else "—"
+        off = " (off by default)" if not r.default_enabled else ""
+        lines.append(f"| {r.code}{off} | {r.name} | {r.command} | {fix} | {r.summary()} |")
+    return "\n".join(lines)
+
+
+def test_rules_table_from_the_index_equals_the_one_from_the_classes():
+    assert rules_table() == _table_from_classes()
+
+
+def _run(code: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "server"))
+    env.pop("BACKEND_ARCHITECT_LOCAL_RULES", None)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_rules_json_lists_every_rule_with_the_classes_facts(tmp_path):
+    out = _run(
+        "import sys; from backend_architect.cli import main; sys.exit(main(['rules', '--format', 'json']))",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    listed = json.loads(out.stdout)
+    expected = [
+        {
+            "code": r.code,
+            "name": r.name,
+            "command": r.command,
+            "severity": r.severity.value,
+            "languages": list(r.languages),
+            "fix": r.fix_title,
+            "fix_safety": r.fix_safety.value,
+            "dialects": list(r.dialects) if r.dialects else None,
+            "fix_dialects": list(r.fix_dialects) if r.fix_dialects else None,
+            "summary": r.summary(),
+        }
+        for r in all_rules()
+    ]
+    assert listed == expected
+
+
+# What `check` imported: rule modules, tree-sitter grammars, sqlglot, the frameworks.
+_PROBE = """
+import sys
+from backend_architect.cli import main
+code = main(sys.argv[1:])
+mods = sorted(sys.modules)
+print("\\n".join(mods))
+"""
+
+
+def _imported_by_check(tmp_path: Path, name: str, text: str, *args: str) -> set[str]:
+    (tmp_path / name).write_text(text)
+    env_args = ["check", "--no-cache", "--jobs", "1", *args, name]
+    out = _run(_PROBE, *env_args, cwd=tmp_path)
+    assert "MG001" in out.stdout or "Found" in out.stdout or out.returncode in (0, 1), out.stderr
+    return {line for line in out.stdout.splitlines() if line and " " not in line}
+
+
+def test_check_on_a_sql_file_imports_no_grammar_sqlglot_or_app_rule(tmp_path):
+    mods = _imported_by_check(tmp_path, "one.sql", "CREATE INDEX idx_a ON t (a);\n")
+    assert "pglast" in mods  # the SQL parser is needed
+    assert not [m for m in mods if m.startswith("tree_sitter_")], "a tree-sitter grammar"
+    assert not [m for m in mods if m.startswith("sqlglot")]
+    assert not [m for m in mods if m.startswith("backend_architect.frameworks")]
+    app_only = {i.module for i in rule_infos() if "sql" not in i.languages}
+    assert app_only and not (app_only & mods), sorted(app_only & mods)
+
+
+def test_check_on_a_python_file_imports_no_sql_only_rule(tmp_path):
+    mods = _imported_by_check(tmp_path, "app.py", "def f(x):\n    return x\n")
+    assert "tree_sitter_python" in mods
+    assert not [m for m in mods if m.startswith("sqlglot")]
+    assert not [m for m in mods if m.startswith(("tree_sitter_go", "tree_sitter_typescript"))]
+    python_rules = {i.module for i in rule_infos() if "python" in i.languages}
+    assert python_rules <= mods  # every rule for Python code ran
