@@ -534,5 +534,11 @@ def test_openapi_of_the_generated_project_types_its_bodies(framework, tmp_path):
     assert {"201", "409", "422"} <= set(create["responses"])
     patch = next(v["patch"] for k, v in spec["paths"].items() if k.startswith("/products/{"))
     assert patch["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ProductPatch"}
+    assert "required" not in schemas["ProductPatch"]
+    # PUT replaces: every writable field required (the generated endpoints answer 422 without one)
+    put = next(v["put"] for k, v in spec["paths"].items() if k.startswith("/products/{"))
+    assert put["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ProductReplace"}
+    assert schemas["ProductReplace"]["required"] == ["sku", "name", "price_cents", "tags"]
+    assert "password" not in schemas["UserReplace"]["required"]  # write-only: kept unless sent
     listing = spec["paths"]["/products"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert listing["properties"]["data"]["items"] == {"$ref": "#/components/schemas/Product"}
