@@ -224,8 +224,8 @@ def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file(tmp_p
             'app.get("/", { schema: { querystring: USER_LIST_QUERY } }', "reply.code(201).send(", "reply.code(204).send()", "module.exports = { usersRoutes };",
         ]),
         ("hono", 'import { Hono } from "hono";\nconst app = new Hono();\n', "ts", "typescript", "src/routes/users.ts", [
-            'app.post("/users", zValidator("json", userSchema, invalid)', "return c.json({ data: row }, 201);", "email: z.string(),",
-            "name: z.string().max(80).nullable().optional(),", "limit: z.coerce.number().int().min(1).max(100).default(20)",
+            'app.post("/users", zValidator("json", userSchema, invalid)', "return c.json({ data: row }, 201);", "  email: z.string(),",
+            "  name: z.string().max(80).nullable().optional(),", "\n}).strict();", 'i.code === "unrecognized_keys"', "limit: z.coerce.number().int().min(1).max(100).default(20)",
             "meta: { page, limit, total }", "return { error: { code, message, details } };", '"VALIDATION_ERROR"', '"NOT_FOUND"',
         ]),
         ("fiber", 'package main\n\nimport "github.com/gofiber/fiber/v2"\n\nfunc main() { fiber.New() }\n', "go", "go", "internal/handlers/users.go", [
