@@ -397,6 +397,18 @@ def exercise(call: Client, repos, auth) -> None:
     assert stored["role"] == "member"
     status, _, body = call("POST", "/users", {"email": "x@example.com", "name": "X"}, token=admin_t)
     assert status == 422 and "password" in fields_of(body), body
+    # the write-only password may be left out of PATCH and PUT (the hash is kept); a null is
+    # a validation error in every framework, never ignored
+    uid = stored["id"]
+    status, _, body = call("PATCH", f"/users/{uid}", {"password": None}, token=admin_t)
+    assert status == 422 and "password" in fields_of(body), body
+    status, _, body = call(
+        "PUT", f"/users/{uid}", {"email": "new@example.com", "name": "Nia", "password": None}, token=admin_t
+    )
+    assert status == 422 and "password" in fields_of(body), body
+    status, _, body = call("PUT", f"/users/{uid}", {"email": "new@example.com", "name": "Nia B"}, token=admin_t)
+    assert status == 200 and body["data"]["name"] == "Nia B", body
+    assert repos["users"].find_by_id(uid)["password_hash"] == stored["password_hash"]
 
     # create: 201, Location, database defaults for what was left out; the id is not input
     status, headers, body = call(
