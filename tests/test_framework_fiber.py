@@ -100,8 +100,13 @@ def test_fiber_endpoint_and_middleware_generate_clean_code(tmp_path):
     middleware = (tmp_path / "middleware.go").read_text()
     for text in (handlers, middleware):
         assert languages.error_count(text, "go") == 0
-    assert "package main" in middleware and '"time"' in handlers
-    assert 'Number string `json:"number" validate:"required,max=40"`' in handlers
+    assert "package main" in middleware
+    # the store is the repository's method set; PUT replaces (every field), PATCH is partial
+    assert "Update(ctx context.Context, id int64, in repository.OrderInput) (*repository.Order, error)" in handlers
+    assert 'decodeOrder(bytes.NewReader(c.Body()), "replace")' in handlers
+    assert 'decodeOrder(bytes.NewReader(c.Body()), "update")' in handlers
+    replace = handlers[handlers.index('if mode == "replace"') :]
+    assert all(f'raw["{f}"]; !given' in replace for f in ("number", "placed_at", "note"))
     routes = {(r.method, r.path) for r in extract_routes(Document(handlers, path="/w/orders.go"))}
     assert routes == {
         ("GET", "/orders"),

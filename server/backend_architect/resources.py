@@ -279,8 +279,10 @@ def json_schema(f: Field) -> dict:
 
 
 def object_schemas(r: Resource) -> dict[str, dict]:
-    """``{Entity, EntityInput, EntityPatch}`` JSON Schemas: what a response carries, what a
-    create or replace takes, what a PATCH takes (any subset)."""
+    """``{Entity, EntityInput, EntityReplace, EntityPatch}`` JSON Schemas: what a response
+    carries, what a create takes (the fields without a default), what a PUT takes (every
+    writable field; a nullable one may be null; the write-only ``password`` stays optional),
+    what a PATCH takes (any subset)."""
     ent = naming.pascal(naming.singular(r.table))
     out = {f.name: json_schema(f) for f in r.output_fields}
     inp = {f.name: json_schema(f) for f in r.input_fields}
@@ -299,6 +301,12 @@ def object_schemas(r: Resource) -> dict[str, dict]:
             "type": "object",
             "properties": inp,
             "required": required,
+            "additionalProperties": False,
+        },
+        f"{ent}Replace": {
+            "type": "object",
+            "properties": inp,
+            "required": [f.name for f in r.input_fields],
             "additionalProperties": False,
         },
         f"{ent}Patch": {"type": "object", "properties": inp, "additionalProperties": False},

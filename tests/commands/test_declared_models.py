@@ -55,7 +55,7 @@ def test_zod_schemas_interfaces_and_dto_classes():
             import { z } from "zod";
             import { IsOptional, IsString } from "class-validator";
 
-            export const Line = z.object({ sku: z.string(), qty: z.number().int().min(1) });
+            export const Line = z.object({ sku: z.string(), qty: z.number().int().min(1) }).strict();
             export const NewOrder = z.object({
               lines: z.array(Line).nonempty(),
               note: z.string().max(200).optional(),
@@ -87,6 +87,9 @@ def test_zod_schemas_interfaces_and_dto_classes():
     assert order["properties"]["lines"] == {"type": "array", "items": {"$ref": REF + "Line"}}
     assert order["properties"]["paidAt"] == {"type": ["string", "null"], "format": "date-time"}
     assert models["Line"]["properties"]["qty"] == {"type": "integer"}
+    # .strict(): unknown keys are refused; a plain z.object strips them (any key may be sent)
+    assert models["Line"]["additionalProperties"] is False
+    assert "additionalProperties" not in order
     view = models["OrderView"]
     assert view["required"] == ["id", "lines"]
     assert view["properties"]["note"] == {"type": ["string", "null"]}

@@ -224,14 +224,14 @@ def test_endpoint_adds_only_the_missing_routes_to_an_existing_fastapi_file(tmp_p
             'app.get("/", { schema: { querystring: USER_LIST_QUERY } }', "reply.code(201).send(", "reply.code(204).send()", "module.exports = { usersRoutes };",
         ]),
         ("hono", 'import { Hono } from "hono";\nconst app = new Hono();\n', "ts", "typescript", "src/routes/users.ts", [
-            'app.post("/users", zValidator("json", userSchema, invalid)', "return c.json({ data: row }, 201);", "email: z.string(),",
-            "name: z.string().max(80).nullable().optional(),", "limit: z.coerce.number().int().min(1).max(100).default(20)",
+            'app.post("/users", zValidator("json", userSchema, invalid)', "return c.json({ data: row }, 201);", "  email: z.string(),",
+            "  name: z.string().max(80).nullable().optional(),", "\n}).strict();", 'i.code === "unrecognized_keys"', "limit: z.coerce.number().int().min(1).max(100).default(20)",
             "meta: { page, limit, total }", "return { error: { code, message, details } };", '"VALIDATION_ERROR"', '"NOT_FOUND"',
         ]),
         ("fiber", 'package main\n\nimport "github.com/gofiber/fiber/v2"\n\nfunc main() { fiber.New() }\n', "go", "go", "internal/handlers/users.go", [
-            'Email string `json:"email" validate:"required"`', 'Name *string `json:"name" validate:"omitempty,max=80"`',
-            "return c.Status(fiber.StatusCreated).JSON(fiber.Map{\"data\": row})", "return c.SendStatus(fiber.StatusNoContent)",
-            'fiber.Map{"error": fiber.Map{"code": code, "message": message, "details": details}}',
+            "func RegisterUsersRoutes(r fiber.Router, store UserStore)", "repository.UserInput", 'bad("email", "is required")',
+            'return c.Status(http.StatusCreated).JSON(map[string]any{"data": row})', "return c.SendStatus(http.StatusNoContent)",
+            'c.Set("Location", ', 'decodeUser(bytes.NewReader(c.Body()), "replace")', 'decodeUser(bytes.NewReader(c.Body()), "update")',
         ]),
         ("nestjs", 'import { Module } from "@nestjs/common";\n\n@Module({})\nexport class AppModule {}\n', "ts", "typescript", "src/users/users.controller.ts", [
             '@Controller("users")', "@Get()\n  async list(@Query() query: ListUsersQuery, @Req() req: Request)", '@Get(":id")', "@Post()\n  @HttpCode(201)", '@Put(":id")', '@Patch(":id")',

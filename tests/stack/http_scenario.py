@@ -154,6 +154,23 @@ def exercise(call: Http, conn, paths: dict[str, str], *, creates_users: bool = T
             "POST", P["users"], {"email": "x@example.com", "name": "X"}, token=admin_t
         )
         assert status == 422 and "password" in fields_of(body), body
+        # the write-only password may be left out of PATCH and PUT, but a null is refused
+        uid = conn.execute("SELECT id FROM users WHERE email = %s", [new["email"]]).fetchone()[0]
+        status, _, body = call("PATCH", f"{P['users']}/{uid}", {"password": None}, token=admin_t)
+        assert status == 422 and "password" in fields_of(body), body
+        status, _, body = call(
+            "PUT",
+            f"{P['users']}/{uid}",
+            {"email": new["email"], "name": "Nia", "password": None},
+            token=admin_t,
+        )
+        assert status == 422 and "password" in fields_of(body), body
+        status, _, body = call("PATCH", f"{P['users']}/{uid}", {"name": "Nia B"}, token=admin_t)
+        assert status == 200 and body["data"]["name"] == "Nia B", body
+        assert (
+            conn.execute("SELECT password_hash FROM users WHERE id = %s", [uid]).fetchone()[0]
+            == stored
+        )
 
     status, headers, body = call(
         "POST",

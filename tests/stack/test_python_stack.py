@@ -397,6 +397,18 @@ def exercise(call: Client, repos, auth) -> None:
     assert stored["role"] == "member"
     status, _, body = call("POST", "/users", {"email": "x@example.com", "name": "X"}, token=admin_t)
     assert status == 422 and "password" in fields_of(body), body
+    # the write-only password may be left out of PATCH and PUT (the hash is kept); a null is
+    # a validation error in every framework, never ignored
+    uid = stored["id"]
+    status, _, body = call("PATCH", f"/users/{uid}", {"password": None}, token=admin_t)
+    assert status == 422 and "password" in fields_of(body), body
+    status, _, body = call(
+        "PUT", f"/users/{uid}", {"email": "new@example.com", "name": "Nia", "password": None}, token=admin_t
+    )
+    assert status == 422 and "password" in fields_of(body), body
+    status, _, body = call("PUT", f"/users/{uid}", {"email": "new@example.com", "name": "Nia B"}, token=admin_t)
+    assert status == 200 and body["data"]["name"] == "Nia B", body
+    assert repos["users"].find_by_id(uid)["password_hash"] == stored["password_hash"]
 
     # create: 201, Location, database defaults for what was left out; the id is not input
     status, headers, body = call(
@@ -534,5 +546,11 @@ def test_openapi_of_the_generated_project_types_its_bodies(framework, tmp_path):
     assert {"201", "409", "422"} <= set(create["responses"])
     patch = next(v["patch"] for k, v in spec["paths"].items() if k.startswith("/products/{"))
     assert patch["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ProductPatch"}
+    assert "required" not in schemas["ProductPatch"]
+    # PUT replaces: every writable field required (the generated endpoints answer 422 without one)
+    put = next(v["put"] for k, v in spec["paths"].items() if k.startswith("/products/{"))
+    assert put["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ProductReplace"}
+    assert schemas["ProductReplace"]["required"] == ["sku", "name", "price_cents", "tags"]
+    assert "password" not in schemas["UserReplace"]["required"]  # write-only: kept unless sent
     listing = spec["paths"]["/products"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert listing["properties"]["data"]["items"] == {"$ref": "#/components/schemas/Product"}

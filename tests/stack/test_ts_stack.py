@@ -338,3 +338,57 @@ def test_fastify_routes_added_to_an_existing_app_check_bodies_as_sent(tmp_path):
     finally:
         server.stop()
         (root / "node_modules").unlink()
+
+
+HONO_CHECKS = """
+const ctx: Context = { json: (body: unknown, status: number) => ({ body, status }) };
+const answer = (schema: z.ZodTypeAny, body: unknown) => invalid(schema.safeParse(body), ctx) ?? "ok";
+console.log(JSON.stringify({
+  createExtra: answer(productSchema, { sku: "A-1", name: "Anvil", colour: "red" }),
+  createId: answer(productSchema, { id: 5, sku: "A-1", name: "Anvil" }),
+  create: answer(productSchema, { sku: "A-1", name: "Anvil" }),
+  replaceExtra: answer(productSchema.required(), { sku: "A-1", name: "Anvil", price_cents: 1, tags: null, colour: "red" }),
+  replacePartial: answer(productSchema.required(), { sku: "A-1", name: "Anvil" }),
+  replace: answer(productSchema.required(), { sku: "A-1", name: "Anvil", price_cents: 1, tags: null }),
+  patchExtra: answer(productSchema.partial(), { colour: "red" }),
+  patch: answer(productSchema.partial(), { tags: null }),
+}));
+"""
+
+
+def test_hono_body_schemas_refuse_unknown_fields(tmp_path):
+    """Hono's generated zod schemas are strict (an unknown or server-filled field is a 422
+    naming it, as in the other frameworks), also as PUT's ``.required()`` and PATCH's
+    ``.partial()``. Hono itself is not installed: the schemas and the 422 answer are compiled
+    with ``tsc --strict`` and run against zod."""
+    mods = node_modules("express4")  # zod is in every profile
+    root = tmp_path / "shop"
+    (root / "src").mkdir(parents=True)
+    (root / "package.json").write_text(json.dumps({"name": "shop", "private": True, "dependencies": {"hono": "^4", "zod": "^3"}}))
+    (root / "src" / "index.ts").write_text('import { Hono } from "hono";\n\nconst app = new Hono();\n\nexport default app;\n')
+    (root / "schema.sql").write_text(SCHEMA["postgres"].lstrip())
+    text = SCHEMA["postgres"].lstrip()
+    line = text[: text.index("CREATE TABLE products")].count("\n") + 1
+    generate(root, "endpoint", root / "schema.sql", "--line", str(line), "--framework", "hono")
+    routes = (root / "src" / "routes" / "products.ts").read_text()
+    start = routes.index("export const productSchema")
+    end = routes.index("export function productsRoutes")
+    (root / "check.ts").write_text(
+        'import { z } from "zod";\n'
+        "type Context = { json(body: unknown, status: number): unknown };\n"
+        + routes[start:end]
+        + HONO_CHECKS
+    )
+    (root / "node_modules").symlink_to(mods, target_is_directory=True)
+    try:
+        run(["node", str(mods / ".bin" / "tsc"), "--strict", "--target", "es2022", "--module", "commonjs", "check.ts"], root)
+        got = json.loads(run(["node", "check.js"], root))
+    finally:
+        (root / "node_modules").unlink()
+    unknown = {"field": "colour", "message": "is not a field that can be set"}
+    for case in ("createExtra", "replaceExtra", "patchExtra"):
+        assert got[case]["status"] == 422 and unknown in got[case]["body"]["error"]["details"], (case, got[case])
+    assert {"field": "id", "message": "is not a field that can be set"} in got["createId"]["body"]["error"]["details"]
+    fields = {d["field"] for d in got["replacePartial"]["body"]["error"]["details"]}
+    assert got["replacePartial"]["status"] == 422 and fields == {"price_cents", "tags"}, got["replacePartial"]
+    assert got["create"] == got["replace"] == got["patch"] == "ok", got

@@ -512,7 +512,11 @@ def typescript_models(text: str, known: frozenset[str] = frozenset()) -> dict[st
     ):
         close = matching(text, m.end(2) - 1)
         if close > 0:
-            decls.append((m.group(1), "zod", text[m.start(2) : close + 1]))
+            # ``z.object({...}).strict()``: unknown keys are refused
+            strict = re.match(r"\s*\.strict\(\s*\)", text[close + 1 :]) is not None
+            decls.append(
+                (m.group(1), "zod-strict" if strict else "zod", text[m.start(2) : close + 1])
+            )
     for m in re.finditer(
         r"(?:export\s+)?(?:(?:abstract\s+)?class|interface)\s+([\w$]+)(?:<[^>{]*>)?(?:\s+(?:extends|implements)\s+([\w$.<>, ]+?))?\s*\{",
         text,
@@ -533,8 +537,10 @@ def typescript_models(text: str, known: frozenset[str] = frozenset()) -> dict[st
     names = {d[0] for d in decls} | set(infer) | known
     out: dict[str, dict] = {}
     for name, kind, body in decls:
-        if kind == "zod":
+        if kind.startswith("zod"):
             out[name] = zod_schema(body, names)[0]
+            if kind == "zod-strict" and out[name].get("type") == "object":
+                out[name] = {**out[name], "additionalProperties": False}
         else:
             schema = ts_members(body, names)
             if schema["properties"]:

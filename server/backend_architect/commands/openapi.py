@@ -314,9 +314,8 @@ def build_openapi(
             else:
                 body_schema = dict(ANY_OBJECT)
             if ent:  # the table's own shape (a declared model of it has the same fields)
-                body_schema = {
-                    "$ref": f"#/components/schemas/{ent}{'Patch' if method == 'patch' else 'Input'}"
-                }
+                kind = {"post": "Input", "put": "Replace", "patch": "Patch"}[method]
+                body_schema = {"$ref": f"#/components/schemas/{ent}{kind}"}
             op["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": body_schema}},

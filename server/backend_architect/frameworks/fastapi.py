@@ -220,6 +220,25 @@ def _py_field(f, partial: bool, replace: bool = False) -> str:
     return f"    {name}: {ptype} = Field(default=None{extra})  # type: ignore[assignment]"
 
 
+def _optional_password(v1: bool) -> list[str]:
+    """A write-only ``password`` that may be left out (the stored hash is kept) but is never
+    null: a null is a 422, as a missing hash would be. Pydantic 2 does not validate the default;
+    pydantic 1 makes a None default optional, so a ``pre`` validator refuses a sent null."""
+    lines = [
+        "    password: str = Field(default=None, min_length=8, max_length=256)  # type: ignore[assignment]"
+    ]
+    if v1:
+        lines += [
+            "",
+            '    @validator("password", pre=True)',
+            "    def _password_not_null(cls, value: Any) -> Any:",
+            "        if value is None:",
+            '            raise ValueError("must not be null")',
+            "        return value",
+        ]
+    return lines
+
+
 def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
     """(imports, body). ``router_var`` set: append to an existing router/app with full paths."""
     r = from_table(t)
@@ -242,6 +261,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     rv = router_var or "router"
     prefix = "" if standalone else base
     sortable = ", ".join(repr(f.name) for f in r.output_fields)
+    pw = r.password_hash is not None  # the PATCH model takes an optional, never-null password
     imports = [
         *(["import hashlib", "import os"] if r.password_hash is not None else []),
         "from datetime import date, datetime  # noqa: F401",
@@ -249,7 +269,11 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         "",
         "from fastapi import APIRouter, Depends, Query, Request, Response",
         "from fastapi.responses import JSONResponse",
-        "from pydantic import BaseModel, Field"
+        (
+            "from pydantic import BaseModel, Field, validator"
+            if pw
+            else "from pydantic import BaseModel, Field"
+        )
         if v1
         else "from pydantic import BaseModel, ConfigDict, Field",
     ]
@@ -269,11 +293,10 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     for f in fields:
         a(_py_field(f, False))
     if r.password_hash is not None:  # write-only: stored as its hash, never returned
-        a(
-            "    password: str = Field(min_length=8, max_length=256)"
-            if r.password_hash.required
-            else "    password: str | None = Field(default=None, min_length=8, max_length=256)"
-        )
+        if r.password_hash.required:
+            a("    password: str = Field(min_length=8, max_length=256)")
+        else:
+            L.extend(_optional_password(v1))
     if "replace" in ops:
         a("")
         a("")
@@ -285,7 +308,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
         for f in fields:
             a(_py_field(f, False, replace=True))
         if r.password_hash is not None:  # write-only: not part of what is replaced
-            a("    password: str | None = Field(default=None, min_length=8, max_length=256)")
+            L.extend(_optional_password(v1))
     a("")
     a("")
     a(f"class {ent}Update(BaseModel):")
@@ -296,7 +319,7 @@ def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -
     for f in fields:
         a(_py_field(f, True))
     if r.password_hash is not None:
-        a("    password: str | None = Field(default=None, min_length=8, max_length=256)")
+        L.extend(_optional_password(v1))
     a("")
     a("")
     a(f"class {ent}Store(Protocol):")

@@ -8,8 +8,10 @@ import re
 
 from ..core.findings import Edit
 from ..lang import go as golang
-from ..lang import indent_at, line_start, matching_close, named_args, naming, text
+from ..lang import indent_at, line_start, matching_close, named_args, text
 from .base import GoRouter
+from .kit import go_crud
+from .kit.endpoint_code import go_file
 from .kit.go_router import GO_READS
 from .kit.schemas import struct_tag_edits
 
@@ -50,18 +52,6 @@ class Fiber(GoRouter):
     }
     bind_methods = frozenset(("BodyParser", "QueryParser", "ParamsParser", "ReqHeaderParser"))
     app_creation = re.compile(r"^([ \t]*)(\w+)\s*:?=\s*fiber\.New\(", re.M)
-    template_samples = {
-        "package": "handlers",
-        "Entity": "User",
-        "Entities": "Users",
-        "entity": "user",
-        "entities": "users",
-        "base": "/users",
-        "id_column": "id",
-        "fields": '\tEmail string `json:"email" validate:"required"`\n\tAge *int32 `json:"age"`',
-        "sortable": '"id": true, "email": true',
-        "extra_imports": "",
-    }
 
     def detects(self, head):
         return b"github.com/gofiber/fiber" in head
@@ -153,33 +143,35 @@ class Fiber(GoRouter):
     # -- ENDPOINT -------------------------------------------------------------------------------
 
     def endpoint_file(self, table, ops, base, language, package):
-        if set(ops) != {"list", "get", "create", "replace", "update", "delete"}:
-            return None
-        fields = []
-        for c in table.writable:
-            rules = ["required" if c.required else "omitempty"]
-            m = re.search(r"(?:varchar|character varying)\s*\(\s*(\d+)\s*\)", c.type, re.I)
-            if m:
-                rules.append(f"max={m.group(1)}")
-            go_type = naming.go_type(c.type, c.nullable or not c.required)
-            fields.append(
-                f'\t{naming.go_field(c.name)} {go_type} `json:"{c.name}" validate:"{",".join(rules)}"`'
-            )
-        entities = naming.camel(table.name)
-        extra = '\t"time"\n' if any("time.Time" in f for f in fields) else ""
-        return self.template(
-            "endpoint.go",
-            package=package,
-            Entity=naming.pascal(naming.singular(table.name)),
-            Entities=naming.pascal(table.name),
-            entity=naming.camel(naming.singular(table.name)),
-            entities=entities,
-            base=base,
-            fields="\n".join(fields),
-            sortable=", ".join(f'"{c.name}": true' for c in table.columns),
-            id_column=table.id_column.name,
-            extra_imports=extra,
+        return go_file(
+            lambda t, o, b: go_crud.go_handlers(t, o, b, FIBER_IDIOMS), table, ops, base, package
         )
+
+    def endpoint_placed(self, text, path, root, stem):
+        return go_crud.place(text, root)
+
+
+FIBER_IDIOMS = go_crud.Idioms(
+    imports=("github.com/gofiber/fiber/v2",),
+    handler="func(c *fiber.Ctx) error",
+    ctx="c.UserContext()",
+    param='c.Params("{name}")',
+    query='c.Query("{name}", "{default}")',
+    body="bytes.NewReader(c.Body())",
+    path="c.Path()",
+    method="c.Method()",
+    set_header="c.Set({name}, {value})",
+    reply="return c.Status({status}).JSON({value})",
+    no_content="return c.SendStatus(http.StatusNoContent)",
+    mount=[
+        "// Register{res}Routes mounts the {table} endpoints on r.",
+        "func Register{res}Routes(r fiber.Router, store {ent}Store) {{",
+        '\tg := r.Group("{base}")',
+    ],
+    route='g.{Method}("{path}", {fn}',
+    id_path="/:id",
+    std=("bytes",),
+)
 
 
 FRAMEWORK = Fiber()

@@ -351,10 +351,11 @@ _NEST_CHECKS = {
 }
 
 
-def _nest_field(f, cls: str, partial: bool) -> list[str]:
+def _nest_field(f, cls: str, partial: bool, replace: bool = False) -> list[str]:
     """The class-validator decorators and declaration of one DTO property: an optional
-    NOT NULL field may be left out but not sent as null; a JSON field takes any JSON value."""
-    optional = partial or not f.required
+    NOT NULL field may be left out but not sent as null; a JSON field takes any JSON value.
+    ``replace`` (PUT): every field is sent; a nullable one may be null (not left out)."""
+    optional = not replace and (partial or not f.required)
     out = []
     if optional:
         out.append(
@@ -362,6 +363,8 @@ def _nest_field(f, cls: str, partial: bool) -> list[str]:
             if f.nullable
             else f"@ValidateIf((o: {cls}) => o.{f.name} !== undefined)"
         )
+    elif replace and f.nullable:
+        out.append(f"@ValidateIf((o: {cls}) => o.{f.name} !== null)")
     if f.json:
         out.append("@IsDefined()" if not (optional and f.nullable) else "@Allow()")
         ts = "unknown"
@@ -431,13 +434,18 @@ def uses_zod(deps) -> bool:
     return deps is not None and deps.has("zod") and not deps.has("class-validator")
 
 
-def _zod_type(f) -> str:
+def _zod_type(f, replace: bool = False) -> str:
     """The zod schema of a field a client sends: NOT NULL with a default may be left out
-    but not sent as null; a JSON field takes any JSON value."""
+    but not sent as null; a JSON field takes any JSON value. ``replace`` (PUT): every field
+    is sent, a nullable one may be null."""
     if f.json:
         if f.nullable:
-            return "z.unknown()"
-        if f.required:
+            return (
+                'z.unknown().refine((v) => v !== undefined, "is required")'
+                if replace
+                else "z.unknown()"
+            )
+        if f.required or replace:
             return 'z.unknown().refine((v) => v !== undefined && v !== null, "is required")'
         return 'z.unknown().refine((v) => v !== null, "must not be null").optional()'
     kinds = {
@@ -455,7 +463,7 @@ def _zod_type(f) -> str:
             out += f".max({ml})"
     if f.nullable:
         out += ".nullable()"
-    if not f.required:
+    if not f.required and not replace:
         out += ".optional()"
     return out
 
@@ -467,6 +475,12 @@ def _zod_schemas(r, res: str, up: str) -> list[str]:
     L += [f"    {f.name}: {_zod_type(f)}," for f in r.input_fields]
     if pw is not None:  # write-only; stored hashed
         L.append(f"    password: z.string().min(8).max(256){'' if pw.required else '.optional()'},")
+    L += ["  })", "  .strict();"]
+    # PUT replaces: every field is sent (a nullable one may be null; the password may be left out)
+    L += [f"export const {up}_REPLACE = z", "  .object({"]
+    L += [f"    {f.name}: {_zod_type(f, replace=True)}," for f in r.input_fields]
+    if pw is not None:
+        L.append("    password: z.string().min(8).max(256).optional(),")
     L += ["  })", "  .strict();"]
     L.append(f"export const {up}_PATCH = {up}_BODY.partial();")
     sortable = ", ".join(f'"{f.name}"' for f in r.output_fields)
@@ -687,7 +701,12 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
         a('  order: "asc" | "desc" = "asc";')
         a("}")
         for cls, partial, what in (
-            (f"Create{ent}Dto", False, f"POST {base} and PUT {base}/:id"),
+            (f"Create{ent}Dto", False, f"POST {base}"),
+            (
+                f"Replace{ent}Dto",
+                None,
+                f"PUT {base}/:id: a full replacement, every field is sent (a nullable one may be null)",
+            ),
             (f"Update{ent}Dto", True, f"PATCH {base}/:id: only the fields sent change"),
         ):
             a("")
@@ -696,16 +715,16 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
             for i, f in enumerate(r.input_fields):
                 if i:
                     a("")
-                L.extend(_nest_field(f, cls, partial))
+                L.extend(_nest_field(f, cls, bool(partial), replace=partial is None))
             if pw is not None:  # write-only; stored hashed
                 if r.input_fields:
                     a("")
-                if partial or not pw.required:
+                if partial is not False or not pw.required:
                     a(f"  @ValidateIf((o: {cls}) => o.password !== undefined)")
                 a("  @IsString()")
                 a("  @MinLength(8)")
                 a("  @MaxLength(256)")
-                a(f"  password{'?' if partial or not pw.required else '!'}: string;")
+                a(f"  password{'?' if partial is not False or not pw.required else '!'}: string;")
             a("}")
     M: list[str] = []  # controller methods
     m = M.append
@@ -716,14 +735,17 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
             f"@Query(new {res}Pipe({up}_LIST_QUERY, 400)) query: z.infer<typeof {up}_LIST_QUERY>"
         )
 
-        def body_param(partial: bool) -> str:
-            schema = f"{up}_PATCH" if partial else f"{up}_BODY"
+        def body_param(mode: str) -> str:
+            schema = {"create": f"{up}_BODY", "replace": f"{up}_REPLACE", "update": f"{up}_PATCH"}[
+                mode
+            ]
             return f"@Body(new {res}Pipe({schema}, 422)) body: z.infer<typeof {schema}>"
     else:
         query_param = f"@Query() query: List{res}Query"
 
-        def body_param(partial: bool) -> str:
-            return f"@Body() body: {'Update' if partial else 'Create'}{ent}Dto"
+        def body_param(mode: str) -> str:
+            kind = {"create": "Create", "replace": "Replace", "update": "Update"}[mode]
+            return f"@Body() body: {kind}{ent}Dto"
 
     if "list" in ops:
         m("  @Get()")
@@ -760,18 +782,18 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
         m("  @Post()")
         m("  @HttpCode(201)")
         m(
-            f"  async create({body_param(False)}, @Req() req: Request, @Res({{ passthrough: true }}) res: Response) {{"
+            f"  async create({body_param('create')}, @Req() req: Request, @Res({{ passthrough: true }}) res: Response) {{"
         )
         m(f"    const row = await this.store.create({vals} as New{ent});")
         m(f'    res.location(`${{req.path.replace(/\\/$/, "")}}/${{row.{idc.name}}}`);')
         m(f"    return {{ data: {one}Public(row) }};")
         m("  }")
-    for op, deco, partial in (("replace", "Put", False), ("update", "Patch", True)):
+    for op, deco in (("replace", "Put"), ("update", "Patch")):
         if op not in ops:
             continue
         m("")
         m(f'  @{deco}(":id")')
-        m(f'  async {op}(@Param("id") raw: string, {body_param(partial)}) {{')
+        m(f'  async {op}(@Param("id") raw: string, {body_param(op)}) {{')
         m(f"    const id = parse{ent}Id(raw);")
         m(
             f"    const row = id === null ? null : await this.store.update(id, {vals} as {ent}Changes);"

@@ -1,4 +1,4 @@
-"""The CRUD handlers of a resource in Go (Gin, Echo, net/http), built on the resource model.
+"""The CRUD handlers of a resource in Go (Gin, Echo, Fiber, net/http), built on the resource model.
 
 The store interface is the repository's method set with the repository's own types
 (imported from its package), so a repository is a store as it is. The body is decoded
@@ -37,9 +37,10 @@ class Idioms:
     reply: str  # {status}, {value}: a statement ending the handler
     no_content: str
     mount: list[str]  # lines opening the route function; {res}, {base}, {ent}
-    route: str  # {method} (GET...), {path} ("" or "/:id" style already made), {fn}
+    route: str  # {method} (GET...) or {Method} (Get...), {path} ("" or "/:id" style already made), {fn}
     id_path: str  # the item path suffix
     extra: tuple[str, ...] = ()  # helper functions the idioms need
+    std: tuple[str, ...] = ()  # standard-library packages the idioms use
 
 
 def _reply(idioms: Idioms, status: str, value: str) -> str:
@@ -238,7 +239,12 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
         a(line.format(res=res, base=base, ent=ent, table=t.name))
 
     def route(method, path, body_lines):
-        a("\t" + I.route.format(method=method, path=path, fn=I.handler + " {", base=base))
+        a(
+            "\t"
+            + I.route.format(
+                method=method, Method=method.capitalize(), path=path, fn=I.handler + " {", base=base
+            )
+        )
         L.extend(body_lines)
         a("\t})")
 
@@ -392,6 +398,7 @@ def go_handlers(t, ops, base: str, idioms: Idioms) -> tuple[str, str]:
     ]
     if numeric or "list" in ops:
         std.append("strconv")
+    std += [p for p in I.std if p not in std]
     imports = "\n".join(f'\t"{p}"' for p in sorted(std))
     imports += "\n\n" + "\n".join(f'\t"{p}"' for p in I.imports) if I.imports else ""
     imports += f'\n\n\t"{REPOSITORY_IMPORT}"'

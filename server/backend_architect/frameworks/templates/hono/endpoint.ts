@@ -11,9 +11,10 @@ export interface {{Entity}}Store {
   delete(id: number): Promise<boolean>;
 }
 
+// strict: a field that is not one of these (an id, a server-filled column, a typo) is a 422
 export const {{entity}}Schema = z.object({
 {{zod_fields}}
-});
+}).strict();
 export type {{Entity}}Input = z.infer<typeof {{entity}}Schema>;
 
 const {{entities}}Sortable = [{{sortable}}] as const;
@@ -34,7 +35,11 @@ function errorBody(code: string, message: string, details: { field: string; mess
 // Validation failures answer 422 in the error format, with one detail per field.
 function invalid(result: { success: boolean; error?: z.ZodError }, c: Context) {
   if (result.success || !result.error) return undefined;
-  const details = result.error.issues.map((i) => ({ field: i.path.join("."), message: i.message }));
+  const details = result.error.issues.flatMap((i) =>
+    i.code === "unrecognized_keys"
+      ? i.keys.map((k) => ({ field: [...i.path, k].join("."), message: "is not a field that can be set" }))
+      : [{ field: i.path.join("."), message: i.message }],
+  );
   return c.json(errorBody("VALIDATION_ERROR", "the request is not valid", details), 422);
 }
 
