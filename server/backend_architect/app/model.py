@@ -130,6 +130,7 @@ def normalise_path(path: str, prefix: str = "") -> str:
 
 def is_guard(name: str) -> bool:
     """A middleware / dependency / decorator name that reads as an auth guard."""
-    # the package a Go or JS guard comes from says nothing (`session.MustUser()`)
-    name = re.sub(r"^(?:\w+\.)+(?=\w+(?:\(|$))", "", name)
-    return bool(GUARD_RE.search(name)) and not NOT_GUARD_RE.search(name)
+    # the package a Go or JS guard comes from can say it is one (`authentication.RequireClient`)
+    # but not that it is not (`session.MustUser()`)
+    bare = re.sub(r"^(?:\w+\.)+(?=\w+(?:\(|$))", "", name)
+    return bool(GUARD_RE.search(name) or GUARD_RE.search(bare)) and not NOT_GUARD_RE.search(bare)
