@@ -3,6 +3,7 @@ import re
 
 from backend_architect.catalog.migration_files import copies_a_migration, new_migration
 from backend_architect.catalog.sources import order_key
+from backend_architect.catalog.usage import table_usage
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import name_list, quote_ident, relation_name
@@ -70,6 +71,8 @@ class UnindexedForeignKey(Rule):
             if _redefined_later(fk.source_path, ctx):
                 continue  # re-added by a later migration: flagged there, once
             if _parent_rows_stay(ctx.catalog, fk.ref_table, on_delete):
+                continue
+            if _never_deleted(ctx.catalog, fk.ref_table):
                 continue
             n = len(columns)
             if any(
@@ -162,6 +165,19 @@ def _parent_rows_stay(catalog, ref_table: str, on_delete: str | None = None) -> 
     parent = catalog.table(ref_table)
     return parent is not None and any(
         c.name.lower() in _SOFT_DELETE_COLUMNS for c in parent.columns
+    )
+
+
+def _never_deleted(catalog, ref_table: str) -> bool:
+    """The project's own queries are visible as SQL and delete rows, but none deletes from
+    the referenced table (directly or through an ON DELETE CASCADE)."""
+    usage = table_usage(catalog)
+    parent = catalog.table(ref_table)
+    return (
+        usage is not None
+        and parent is not None
+        and usage.deletes_known()
+        and not usage.rows_deleted(parent.qualified)
     )
 
 
