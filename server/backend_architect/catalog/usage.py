@@ -28,6 +28,7 @@ MAX_FILES = 20000
 MAX_FILE_BYTES = 1 << 20
 
 _SOURCE_EXT = (".sql", ".go", ".py", ".ts", ".js", ".mjs", ".cjs", ".rs", ".java", ".kt", ".rb")
+_MANIFESTS = {"go.mod", "package.json", "pyproject.toml", "requirements.txt", "Cargo.toml"}
 _SKIP_DIRS = {
     "node_modules",
     "vendor",
@@ -78,7 +79,7 @@ _ORM_DEPENDENCIES = (
     "github.com/Masterminds/squirrel",
 )
 _GO_ORM_RE = re.compile(
-    r"/(?:gorm|orm|pop|bun|xorm|ent|sqlboiler|goqu|squirrel|pg|db|dbr|gorp|reform|jet|rel)(?:/v\d+)?$",
+    r"/(?:gorm|orm|beego|pop|bun|xorm|ent|sqlboiler|goqu|squirrel|pg|db|dbr|gorp|reform|jet|rel)(?:/v\d+)?$",
     re.I,
 )
 _RUST_ORM_RE = re.compile(r"^\s*(?:diesel|sea-orm|rbatis)\s*=", re.M)
@@ -181,6 +182,8 @@ def _scan(catalog: Catalog) -> TableUsage | None:
                 and d not in _SKIP_DIRS
                 and os.path.join(folder, d) not in skip_dirs
             ]
+            if folder != root and _MANIFESTS.intersection(files) and _uses_orm([folder]):
+                return None  # a module of the project reaches the database through an ORM
             for name in files:
                 if not name.endswith(_SOURCE_EXT) or name.endswith(".min.js"):
                     continue

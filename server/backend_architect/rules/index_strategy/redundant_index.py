@@ -36,7 +36,12 @@ class RedundantIndex(Rule):
     whose comment right above says it is redundant or deliberate (kept for
     consistency, on purpose) is left alone. A schema file that copies the
     migrations is not judged for tables a migration creates: the finding is on
-    that migration.
+    that migration. When the project's own queries are visible as SQL (sqlc /
+    query `.sql` files, SQL strings in code; no ORM or query builder) and at
+    least 3 of them write rows, an index on a table none of them inserts into,
+    updates or deletes from (a legacy table) is not reported: it costs no
+    write (on 43 real repositories, 2026-11-27, this left out 11 findings, all
+    judged noise, and kept every one judged true).
     """
 
     code = "IX003"

@@ -138,8 +138,13 @@ class UnvalidatedRequestInput(Rule):
     accepted before can now be rejected. Review the field types it guessed.
     Not flagged: a query string that only pre-fills a form (`initial=`) or only
     feeds the links a response carries (pagination URLs), a handler whose only
-    input is one optional search term (`?q=`), and a Go form value holding JSON
-    that is unmarshalled into a typed struct with the error answered.
+    input is one optional search term (`?q=`), a Go form value holding JSON
+    that is unmarshalled into a typed struct with the error answered, and a
+    handler that validates every field it reads by hand: converted to a type
+    (`int(x)` in a `try` answering 400, `Number(x)`), checked against an
+    allow-list or a pattern (`x not in ALLOWED`, `PATTERN.match(x)`), or given
+    to a validator (`isMigrationName(x)`, `validate_x(x)`) before use. A field
+    used without such a check keeps the handler flagged.
     There is no fix when a read happens only in a branch, when the payload is
     also passed on whole (a schema would drop the fields nobody names) or when
     a read has a default value.
