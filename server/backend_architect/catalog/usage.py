@@ -123,7 +123,7 @@ class TableUsage:
         return table_key in self.written
 
 
-_CACHE: dict[int, TableUsage | None] = {}
+_UNSET = object()
 
 
 def table_usage(catalog: Catalog | None) -> TableUsage | None:
@@ -131,15 +131,15 @@ def table_usage(catalog: Catalog | None) -> TableUsage | None:
     project's data access is not visible as SQL (an ORM or query builder, or too many files)."""
     if catalog is None or not catalog.roots:
         return None
-    if catalog.version in _CACHE:
-        return _CACHE[catalog.version]
+    known = catalog.__dict__.get("_table_usage", _UNSET)
+    if known is not _UNSET:
+        return known  # type: ignore[no-any-return]
     try:
         usage = _scan(catalog)
     except (OSError, ValueError, RecursionError):
         usage = None
-    if len(_CACHE) > 64:
-        _CACHE.clear()
-    _CACHE[catalog.version] = usage
+    # kept on the catalog itself: it travels with it to worker processes, once computed
+    catalog.__dict__["_table_usage"] = usage
     return usage
 
 
