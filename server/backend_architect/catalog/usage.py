@@ -133,7 +133,7 @@ def table_usage(catalog: Catalog | None) -> TableUsage | None:
         return None
     known = catalog.__dict__.get("_table_usage", _UNSET)
     if known is not _UNSET:
-        return known  # type: ignore[no-any-return]
+        return known
     try:
         usage = _scan(catalog)
     except (OSError, ValueError, RecursionError):
