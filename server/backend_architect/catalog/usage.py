@@ -208,31 +208,43 @@ def _scan(catalog: Catalog) -> TableUsage | None:
     return usage
 
 
+_KEYWORD_RE = re.compile(r"\b(?:DELETE|INSERT|UPDATE|COPY|MERGE|TRUNCATE|Identifier)\b", re.I)
+
+
 def _read_text(text: str, catalog: Catalog, usage: TableUsage) -> int:
     """Record the statements of one file; the number of DELETEs whose table is not written."""
-    upper = text.upper()
-    if not any(k in upper for k in ("DELETE", "INSERT", "UPDATE", "COPY", "MERGE", "IDENTIFIER")):
-        return 0
     text = text.replace('\\"', '"')
-    for m in _DELETE_RE.finditer(text):
-        key = _key(catalog, m.group(1))
-        if key is not None:
-            usage.deleted.add(key)
-            usage.written.add(key)
-            usage.deletes += 1
-            usage.writes += 1
-    for m in _TRUNCATE_RE.finditer(text):
-        key = _key(catalog, m.group(1))
-        if key is not None:
-            usage.deleted.add(key)
-            usage.written.add(key)
-    for rx in _WRITE_RES:
-        for m in rx.finditer(text):
+    dynamic = 0
+    for hit in _KEYWORD_RE.finditer(text):  # one pass; each statement form tried where it may start
+        pos = hit.start()
+        m = _DELETE_RE.match(text, pos)
+        if m is not None:
             key = _key(catalog, m.group(1))
             if key is not None:
+                usage.deleted.add(key)
                 usage.written.add(key)
+                usage.deletes += 1
                 usage.writes += 1
-    return len(_DELETE_DYNAMIC_RE.findall(text))
+            continue
+        if _DELETE_DYNAMIC_RE.match(text, pos):
+            dynamic += 1
+            continue
+        m = _TRUNCATE_RE.match(text, pos)
+        if m is not None:
+            key = _key(catalog, m.group(1))
+            if key is not None:
+                usage.deleted.add(key)
+                usage.written.add(key)
+            continue
+        for rx in _WRITE_RES:
+            m = rx.match(text, pos)
+            if m is not None:
+                key = _key(catalog, m.group(1))
+                if key is not None:
+                    usage.written.add(key)
+                    usage.writes += 1
+                break
+    return dynamic
 
 
 def _key(catalog: Catalog, raw: str) -> str | None:
