@@ -303,13 +303,15 @@ def test_usage_of_visible_queries_follows_cascades(tmp_path):
                 "const c = `delete from carts where id < $1`\n"
                 "const d = `UPDATE users SET id = id WHERE id = $1`\n"
             ),
+            # a test's clean-up is not the application deleting users
+            "store/carts_test.go": "const cleanup = `DELETE FROM users`\n",
         },
     )
     usage = table_usage(build(root))
     assert usage is not None and usage.deletes_known() and usage.writes_known()
     assert usage.rows_deleted("public.carts")
     assert usage.rows_deleted("public.items")  # ON DELETE CASCADE from carts
-    assert not usage.rows_deleted("public.users")  # only a migration deletes users
+    assert not usage.rows_deleted("public.users")  # only a migration and a test delete users
     assert not usage.rows_deleted("public.notes")  # SET NULL keeps the rows
     assert not usage.rows_written("public.notes")
     assert usage.rows_written("public.users")

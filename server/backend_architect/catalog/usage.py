@@ -7,8 +7,8 @@ speed up do not happen; the same holds for writes. Projects that reach the datab
 through an ORM or a query builder do not show their writes as SQL: for them
 :func:`table_usage` answers None and the rules that ask behave as without it.
 
-The scan reads the text of the files under the catalog's roots (migrations and schema
-files excluded: they are history, not the running application) once per catalog, looking
+The scan reads the text of the files under the catalog's roots (migrations, schema
+files and tests excluded: they are history or set-up, not the running application) once per catalog, looking
 for ``DELETE FROM t``, ``INSERT INTO t``, ``UPDATE t ... SET``, ``COPY t``,
 ``MERGE INTO t``, ``TRUNCATE t`` and pgx ``CopyFrom(pgx.Identifier{"t"})``.
 """
@@ -166,6 +166,8 @@ def _uses_orm(roots: list[str]) -> bool:
 
 
 def _scan(catalog: Catalog) -> TableUsage | None:
+    from backend_architect.app.checks import is_test_path
+
     if _uses_orm(catalog.roots):
         return None
     skip_files = {os.path.abspath(p) for p in catalog.sources}
@@ -188,8 +190,8 @@ def _scan(catalog: Catalog) -> TableUsage | None:
                 if not name.endswith(_SOURCE_EXT) or name.endswith(".min.js"):
                     continue
                 path = os.path.join(folder, name)
-                if path in skip_files:
-                    continue
+                if path in skip_files or is_test_path(os.path.relpath(path, root)):
+                    continue  # a schema source, or a test's setup and cleanup: not the app
                 seen += 1
                 if seen > MAX_FILES:
                     return None
