@@ -272,3 +272,70 @@ def test_rollback_sections_of_a_migration_never_reach_the_schema(tmp_path):
     catalog = build(tmp_path)
     assert catalog.table("tuple") is not None and catalog.table("événements") is not None
     assert [c.name for c in catalog.table("tuple").columns] == ["id", "store", "note"]
+
+
+# -- what the project's visible queries do to each table -------------------------------
+
+_USAGE_SCHEMA = {
+    "migrations/0001_init.up.sql": (
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE carts (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n"
+        "CREATE TABLE items (id bigint PRIMARY KEY,"
+        " cart_id bigint REFERENCES carts (id) ON DELETE CASCADE);\n"
+        "CREATE TABLE notes (id bigint PRIMARY KEY, cart_id bigint REFERENCES carts (id) ON DELETE SET NULL);\n"
+    ),
+    # history, not the running application: never counted
+    "migrations/0002_cleanup.up.sql": "DELETE FROM users; INSERT INTO notes VALUES (1, NULL);\n",
+}
+
+
+def test_usage_of_visible_queries_follows_cascades(tmp_path):
+    from backend_architect.catalog.usage import table_usage
+
+    root = workspace(
+        tmp_path,
+        {
+            **_USAGE_SCHEMA,
+            "go.mod": "module example.com/x\n\ngo 1.22\n",
+            "store/carts.go": (
+                'const a = `DELETE FROM carts WHERE id = $1`\n'
+                'const b = "DELETE FROM \\"carts\\" WHERE user_id = $1"\n'
+                "const c = `delete from carts where id < $1`\n"
+                "const d = `UPDATE users SET id = id WHERE id = $1`\n"
+            ),
+            # a test's clean-up is not the application deleting users
+            "store/carts_test.go": "const cleanup = `DELETE FROM users`\n",
+        },
+    )
+    usage = table_usage(build(root))
+    assert usage is not None and usage.deletes_known() and usage.writes_known()
+    assert usage.rows_deleted("public.carts")
+    assert usage.rows_deleted("public.items")  # ON DELETE CASCADE from carts
+    assert not usage.rows_deleted("public.users")  # only a migration and a test delete users
+    assert not usage.rows_deleted("public.notes")  # SET NULL keeps the rows
+    assert not usage.rows_written("public.notes")
+    assert usage.rows_written("public.users")
+
+
+def test_usage_is_unknown_behind_an_orm_or_dynamic_table_names(tmp_path):
+    from backend_architect.catalog.usage import table_usage
+
+    queries = "const a = `DELETE FROM carts WHERE id = $1`\n" * 3
+    orm = workspace(
+        tmp_path / "orm",
+        {
+            **_USAGE_SCHEMA,
+            "store/carts.go": queries,
+            "api/go.mod": "module example.com/api\n\nrequire gorm.io/gorm v1.25.0\n",
+        },
+    )
+    assert table_usage(build(orm)) is None  # a module of the project uses GORM
+    dynamic = workspace(
+        tmp_path / "dyn",
+        {
+            **_USAGE_SCHEMA,
+            "store/carts.go": queries + 'q := fmt.Sprintf("DELETE FROM %s WHERE id = $1", t)\n',
+        },
+    )
+    usage = table_usage(build(dynamic))
+    assert usage is not None and not usage.deletes_known()  # any table may be deleted

@@ -227,6 +227,7 @@ class Applier:
                         name_list(con.get("pk_attrs")) or self._ref_pk(con.get("pktable")),
                         self.path,
                         op.line_of(con.get("location")),
+                        con.get("fk_del_action"),
                     )
                 )
 
@@ -288,6 +289,7 @@ class Applier:
                     name_list(con.get("pk_attrs")) or self._ref_pk(con.get("pktable")),
                     self.path,
                     op.line_of(con.get("location")),
+                    con.get("fk_del_action"),
                 )
             )
 

@@ -62,6 +62,7 @@ class ForeignKey:
     ref_columns: list[str]
     source_path: str | None = None
     line: int | None = None
+    on_delete: str | None = None  # libpg_query's fk_del_action: "c" cascade, "n" set null, ...
 
 
 @dataclass
