@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from ..config import Settings
 from ..project import FileInfo, file_info
 from ..project.dialect import NOT_SQL
-from ..project.snapshot import in_schema_definition_folder, is_bookkeeping_table
+from ..project.snapshot import is_bookkeeping_table
 from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_suffix_len
@@ -168,11 +168,7 @@ class SqlContext:
         if (
             region.kind == "file"
             and not self.ctx.is_migration
-            and (
-                SCHEMA_FILE_RE.search(self.ctx.path or "")
-                or self.ctx.path
-                and in_schema_definition_folder(self.ctx.path)
-            )
+            and SCHEMA_FILE_RE.search(self.ctx.path or "")
         ):
             return False  # a schema file (install script, dump) runs on an empty database, never on a live one
         return (region.kind == "file" and not self.ctx.is_query_file) or bool(

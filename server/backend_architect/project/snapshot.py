@@ -188,16 +188,18 @@ def forget() -> None:
 
 # -- declarative schema folders --------------------------------------------------------------
 
-_DEFINITION_MIN = 5  # files in a folder, most of them creating a table, make it one
+_DEFINITION_MIN = 5  # files in a folder, most creating the table they are named after, make one
 _DEFINITIONS: dict[str, tuple[int, bool]] = {}
 
 
 def in_schema_definition_folder(path: str) -> bool:
     """Whether ``path`` sits in a folder that defines the schema one file per table (a
     declarative schema: ``tables/users.sql``, ``tables/_after_all.sql``), not a history: at
-    least five SQL files, none ordered like a migration, most of them creating a table.
+    least five SQL files, none ordered like a migration, most of them creating the table
+    they are named after.
     Everything in such a folder runs when a database is created, on empty tables: advice
-    about locks taken on a live table does not apply to it (its design advice does)."""
+    about locks taken on a live table (MG015's lock_timeout) does not apply to it; its design
+    advice does."""
     from .history import migration_order, unit_of
 
     folder = os.path.dirname(os.path.abspath(path))
@@ -217,8 +219,12 @@ def in_schema_definition_folder(path: str) -> bool:
     if len(names) >= _DEFINITION_MIN and len(names) <= _MAX_FILES:
         ordered = any(migration_order(unit_of(os.path.join(folder, n))) is not None for n in names)
         if not ordered:
-            creating = sum(1 for n in names if created_tables(_read(os.path.join(folder, n))))
-            verdict = creating * 2 > len(names)
+            named = sum(
+                1
+                for n in names
+                if n[: -len(".sql")].lower() in created_tables(_read(os.path.join(folder, n)))
+            )
+            verdict = named * 2 > len(names)
     with _LOCK:
         if len(_DEFINITIONS) > 1024:
             _DEFINITIONS.clear()

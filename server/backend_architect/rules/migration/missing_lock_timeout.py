@@ -140,9 +140,12 @@ def _pending(path: str, settings) -> bool:
     An applied migration never runs again, so the setting would change nothing there;
     in a repository's history every old migration would otherwise repeat one advice."""
     from backend_architect.project.history import history_of, unit_of
+    from backend_architect.project.snapshot import in_schema_definition_folder
 
     if os.path.basename(path or "").lower() in DUMP_NAMES:
         return False  # a schema dump or install script runs on an empty database
+    if path and in_schema_definition_folder(path):
+        return False  # so does a folder defining the schema one file per table
     if not path or not os.path.isfile(path):
         return True
     if not history_of(path, settings).historical:
