@@ -55,6 +55,16 @@ def test_an_edit_inside_one_statement_is_incremental():
     assert len(second.findings) == len(first.findings)
 
 
+def test_joining_a_comment_with_the_next_line_takes_in_the_statements_it_swallows():
+    settings = Settings()
+    text = "-- page\nDELETE FROM users WHERE id = 1;CREATE INDEX i ON t (a);\n"
+    first = lint(Document(text, path="/ws/query.sql"), settings)
+    assert [f.code for f in first.findings] == ["MG001"]
+    joined = text.replace("page\n", "page", 1)  # the comment now runs to the end of the line
+    second = lint(Document(joined, path="/ws/query.sql", version=2), settings, previous=first)
+    assert second.findings == [] == lint(Document(joined, path="/ws/query.sql"), settings).findings
+
+
 # -- incremental == full, as a property over every kind of document ----------------------
 
 from hypothesis import HealthCheck, settings as hsettings, strategies as st  # noqa: E402

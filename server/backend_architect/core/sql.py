@@ -296,6 +296,12 @@ _TX_END = (
 )
 
 
+def _open_line_comment(data: bytes, start: int, end: int) -> bool:
+    """Whether the comments and blanks of data[start:end] end inside a `--` comment."""
+    k = data.rfind(b"--", start, end)
+    return k >= 0 and data.find(b"\n", k, end) < 0
+
+
 def split_range(
     region: Region, start: int, end: int, index_base: int, in_tx: bool
 ) -> tuple[list[Statement], bool]:
@@ -319,6 +325,8 @@ def split_range(
         lead = _LEADING_RE_B.match(data, s, e)
         s2 = lead.end() if lead else s
         if s2 >= e:
+            if not terminated and e < len(data) and _open_line_comment(data, s, e):
+                dangling = True  # a `--` comment running on past the range takes in what follows
             continue
         raw = data[s2:e].rstrip()
         if not raw:
