@@ -141,18 +141,21 @@ def test_a_command_during_indexing_says_so():
 
 
 def test_go_endpoint_body_accepts_zero_for_required_numbers():
-    """`binding:"required"` refuses a zero value: a required number or bool is a pointer
-    (0 and false accepted, only a missing field refused); sensitive and database-filled
-    columns are not in the body."""
-    from backend_architect.frameworks.kit.endpoint_code import go_body_and_store
+    """A required number or bool is required to be present, not to be non-zero (0 and false
+    accepted, only a missing field refused); sensitive and database-filled columns are not
+    in the body."""
+    from backend_architect.frameworks.gin import GIN_IDIOMS
+    from backend_architect.frameworks.kit import go_crud
 
     (t,) = tables_in_sql(
         "CREATE TABLE products (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, sku text NOT NULL,"
         " price_cents integer NOT NULL, active boolean NOT NULL, api_token text,"
         " created_at timestamptz NOT NULL DEFAULT now());"
     )
-    body = "\n".join(go_body_and_store(t, "Product", "/products", "binding"))
-    assert 'Sku string `json:"sku" binding:"required"`' in body
-    assert 'PriceCents *int32 `json:"price_cents" binding:"required"`' in body
-    assert 'Active *bool `json:"active" binding:"required"`' in body
-    assert "ApiToken" not in body and "CreatedAt" not in body and "json:\"id\"" not in body
+    _, body = go_crud.go_handlers(t, ["create", "update"], "/products", GIN_IDIOMS)
+    for name in ("sku", "price_cents", "active"):
+        assert f'case "{name}":' in body
+        assert f'if _, given := raw["{name}"]; !given {{' in body
+        assert f'bad("{name}", "is required")' in body
+    for name in ("api_token", "created_at", "id"):
+        assert f'case "{name}":' not in body

@@ -12,14 +12,13 @@ from ..lang import named_args
 from ..lang import indent_at, line_start
 from .kit.schemas import camel, model_name, unique_name
 from .kit import go_crud
-from .kit.endpoint_code import go_body_and_store, go_file
-from ..lang import naming
+from .kit.endpoint_code import go_file
 from .base import Generated
 from .base import GoRouter
 from .kit.go_router import GO_BIND_METHODS, created_status_edits
 
 if TYPE_CHECKING:
-    from ..catalog.model import Table as TableInfo
+    pass
 
 
 class Gin(GoRouter):
@@ -159,168 +158,6 @@ GIN_IDIOMS = go_crud.Idioms(
     route='g.{method}("{path}", {fn}',
     id_path="/:id",
 )
-
-
-def endpoint_code(
-    t: TableInfo, ops, base: str, router_var: str | None = None, package: str = "handlers"
-) -> tuple[str, str]:
-    ent = naming.pascal(naming.singular(t.name))
-    res = naming.pascal(t.name)
-    idc = t.id_column
-    imports = '\t"context"\n\t"fmt"\n\t"net/http"\n\t"strconv"\n\n\t"github.com/gin-gonic/gin"'
-    L: list[str] = []
-    a = L.append
-    L += go_body_and_store(t, ent, base, "binding")
-    a(
-        f"func {naming.camel(ent)}Error(c *gin.Context, status int, code, message string, details []gin.H) {{"
-    )
-    a("\tif details == nil {")
-    a("\t\tdetails = []gin.H{}")
-    a("\t}")
-    a(
-        '\tc.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": message, "details": details}})'
-    )
-    a("}")
-    a("")
-    a(f"func {naming.camel(ent)}ID(c *gin.Context) (int64, bool) {{")
-    a('\tid, err := strconv.ParseInt(c.Param("id"), 10, 64)')
-    a("\tif err != nil || id < 1 {")
-    a(
-        f'\t\t{naming.camel(ent)}Error(c, http.StatusBadRequest, "VALIDATION_ERROR", "id must be a positive integer", []gin.H{{{{"field": "id", "message": "not a positive integer"}}}})'
-    )
-    a("\t\treturn 0, false")
-    a("\t}")
-    a("\treturn id, true")
-    a("}")
-    a("")
-    err = f"{naming.camel(ent)}Error"
-    a(f"// Register{res}Routes mounts the {t.name} endpoints on r.")
-    a(f"func Register{res}Routes(r gin.IRouter, store {ent}Store) {{")
-    a(f'\tg := r.Group("{base}")')
-    if "list" in ops:
-        a('\tg.GET("", func(c *gin.Context) {')
-        a('\t\tpage, err1 := strconv.Atoi(c.DefaultQuery("page", "1"))')
-        a('\t\tlimit, err2 := strconv.Atoi(c.DefaultQuery("limit", "20"))')
-        a(f'\t\tsort := c.DefaultQuery("sort", "{idc.name}")')
-        a('\t\torder := c.DefaultQuery("order", "asc")')
-        a(
-            f'\t\tif err1 != nil || err2 != nil || page < 1 || limit < 1 || limit > 100 || !{naming.camel(t.name)}Sortable[sort] || (order != "asc" && order != "desc") {{'
-        )
-        a(
-            f'\t\t\t{err}(c, http.StatusBadRequest, "VALIDATION_ERROR", "page >= 1, limit 1..100, a sortable column and asc|desc expected", nil)'
-        )
-        a("\t\t\treturn")
-        a("\t\t}")
-        a("\t\trows, total, err := store.FindAll(c.Request.Context(), page, limit, sort, order)")
-        a("\t\tif err != nil {")
-        a(
-            f'\t\t\t{err}(c, http.StatusInternalServerError, "INTERNAL", "could not list {t.name}", nil)'
-        )
-        a("\t\t\treturn")
-        a("\t\t}")
-        a(
-            '\t\tat := func(p int) string { return fmt.Sprintf("%s?page=%d&limit=%d&sort=%s&order=%s", c.Request.URL.Path, p, limit, sort, order) }'
-        )
-        a("\t\tvar next, prev any")
-        a("\t\tif int64(page*limit) < total {")
-        a("\t\t\tnext = at(page + 1)")
-        a("\t\t}")
-        a("\t\tif page > 1 {")
-        a("\t\t\tprev = at(page - 1)")
-        a("\t\t}")
-        a(
-            '\t\tc.JSON(http.StatusOK, gin.H{"data": rows, "meta": gin.H{"page": page, "limit": limit, "total": total}, "links": gin.H{"self": at(page), "next": next, "prev": prev}})'
-        )
-        a("\t})")
-    if "get" in ops:
-        a('\tg.GET("/:id", func(c *gin.Context) {')
-        a(f"\t\tid, ok := {naming.camel(ent)}ID(c)")
-        a("\t\tif !ok {")
-        a("\t\t\treturn")
-        a("\t\t}")
-        a("\t\trow, found, err := store.FindByID(c.Request.Context(), id)")
-        a("\t\tif err != nil {")
-        a(
-            f'\t\t\t{err}(c, http.StatusInternalServerError, "INTERNAL", "could not read the {naming.singular(t.name)}", nil)'
-        )
-        a("\t\t\treturn")
-        a("\t\t}")
-        a("\t\tif !found {")
-        a(
-            f'\t\t\t{err}(c, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("{naming.singular(t.name)} %d not found", id), nil)'
-        )
-        a("\t\t\treturn")
-        a("\t\t}")
-        a('\t\tc.JSON(http.StatusOK, gin.H{"data": row})')
-        a("\t})")
-    if "create" in ops:
-        a('\tg.POST("", func(c *gin.Context) {')
-        a(f"\t\tvar body {ent}Body")
-        a("\t\tif err := c.ShouldBindJSON(&body); err != nil {")
-        a(f'\t\t\t{err}(c, http.StatusUnprocessableEntity, "VALIDATION_ERROR", err.Error(), nil)')
-        a("\t\t\treturn")
-        a("\t\t}")
-        a("\t\trow, err := store.Create(c.Request.Context(), body)")
-        a("\t\tif err != nil {")
-        a(
-            f'\t\t\t{err}(c, http.StatusInternalServerError, "INTERNAL", "could not create the {naming.singular(t.name)}", nil)'
-        )
-        a("\t\t\treturn")
-        a("\t\t}")
-        a('\t\tc.JSON(http.StatusCreated, gin.H{"data": row})')
-        a("\t})")
-    if "replace" in ops or "update" in ops:
-        for meth in (["PUT"] if "replace" in ops else []) + (["PATCH"] if "update" in ops else []):
-            a(f'\tg.{meth}("/:id", func(c *gin.Context) {{')
-            a(f"\t\tid, ok := {naming.camel(ent)}ID(c)")
-            a("\t\tif !ok {")
-            a("\t\t\treturn")
-            a("\t\t}")
-            a(f"\t\tvar body {ent}Body")
-            a("\t\tif err := c.ShouldBindJSON(&body); err != nil {")
-            a(
-                f'\t\t\t{err}(c, http.StatusUnprocessableEntity, "VALIDATION_ERROR", err.Error(), nil)'
-            )
-            a("\t\t\treturn")
-            a("\t\t}")
-            a("\t\trow, found, err := store.Update(c.Request.Context(), id, body)")
-            a("\t\tif err != nil {")
-            a(
-                f'\t\t\t{err}(c, http.StatusInternalServerError, "INTERNAL", "could not update the {naming.singular(t.name)}", nil)'
-            )
-            a("\t\t\treturn")
-            a("\t\t}")
-            a("\t\tif !found {")
-            a(
-                f'\t\t\t{err}(c, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("{naming.singular(t.name)} %d not found", id), nil)'
-            )
-            a("\t\t\treturn")
-            a("\t\t}")
-            a('\t\tc.JSON(http.StatusOK, gin.H{"data": row})')
-            a("\t})")
-    if "delete" in ops:
-        a('\tg.DELETE("/:id", func(c *gin.Context) {')
-        a(f"\t\tid, ok := {naming.camel(ent)}ID(c)")
-        a("\t\tif !ok {")
-        a("\t\t\treturn")
-        a("\t\t}")
-        a("\t\tdeleted, err := store.Delete(c.Request.Context(), id)")
-        a("\t\tif err != nil {")
-        a(
-            f'\t\t\t{err}(c, http.StatusInternalServerError, "INTERNAL", "could not delete the {naming.singular(t.name)}", nil)'
-        )
-        a("\t\t\treturn")
-        a("\t\t}")
-        a("\t\tif !deleted {")
-        a(
-            f'\t\t\t{err}(c, http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("{naming.singular(t.name)} %d not found", id), nil)'
-        )
-        a("\t\t\treturn")
-        a("\t\t}")
-        a("\t\tc.Status(http.StatusNoContent)")
-        a("\t})")
-    a("}")
-    return imports, "\n".join(L) + "\n"
 
 
 FRAMEWORK = Gin()

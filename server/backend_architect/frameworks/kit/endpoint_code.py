@@ -10,7 +10,7 @@ from ...lang import naming
 from ...lang import python as pylang
 
 if TYPE_CHECKING:
-    from ...catalog.model import Table as TableInfo
+    pass
 
 OPERATIONS = ("list", "get", "create", "replace", "update", "delete")
 
@@ -147,50 +147,6 @@ def py_validator(one: str, up: str, write_only: tuple[str, ...] = ()) -> list[st
     a("            continue")
     a("        values[name] = value")
     a("    return values, details")
-    return L
-
-
-def go_body_and_store(t: TableInfo, ent: str, base: str, tag_key: str) -> list[str]:
-    """The Go request body struct (validation tags under ``tag_key``), the store interface
-    and the sortable-columns map that the Gin and Echo handlers share."""
-    L: list[str] = []
-    a = L.append
-    a(f"// {ent}Body is the validated body of POST and PUT {base}.")
-    a(f"type {ent}Body struct {{")
-    from ...resources import from_table
-
-    for c in from_table(t).input_fields:  # never generated, server-filled or sensitive
-        gt = (
-            naming.go_type(c.sql_type, True).lstrip("*")
-            if "time.Time" not in naming.go_type(c.sql_type, True)
-            else "string"
-        )
-        ml = max_len(c.sql_type)
-        tags = ["required"] if c.required else ["omitempty"]
-        if ml:
-            tags.append(f"max={ml}")
-        # `required` rejects a type's zero value: a required number or bool is a pointer,
-        # so 0 and false are accepted and only a missing field is refused
-        zero_ok = gt in ("int", "int16", "int32", "int64", "float32", "float64", "bool")
-        ptr = "" if c.required and not zero_ok else "*"
-        a(f'\t{naming.go_field(c.name)} {ptr}{gt} `json:"{c.name}" {tag_key}:"{",".join(tags)}"`')
-    a("}")
-    a("")
-    a(f"// {ent}Store is what these handlers need from the {t.name} repository.")
-    a(f"type {ent}Store interface {{")
-    a("\tFindByID(ctx context.Context, id int64) (row any, found bool, err error)")
-    a(
-        "\tFindAll(ctx context.Context, page, limit int, sort, order string) (rows any, total int64, err error)"
-    )
-    a(f"\tCreate(ctx context.Context, in {ent}Body) (any, error)")
-    a(f"\tUpdate(ctx context.Context, id int64, in {ent}Body) (row any, found bool, err error)")
-    a("\tDelete(ctx context.Context, id int64) (bool, error)")
-    a("}")
-    a("")
-    a(
-        f"var {naming.camel(t.name)}Sortable = map[string]bool{{{', '.join(chr(34) + c.name + chr(34) + ': true' for c in t.columns)}}}"
-    )
-    a("")
     return L
 
 
