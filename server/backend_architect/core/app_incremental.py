@@ -425,18 +425,10 @@ def _lines_naming(data: bytes, names: set[bytes], lo: int, hi: int) -> list[tupl
     """The (start, end) of each line outside [lo, hi) where one of ``names`` is a word."""
     spans = set()
     for name in names:
-        k = data.find(name)
-        while k >= 0:
-            end = k + len(name)
-            before = data[k - 1 : k] if k else b""
-            after = data[end : end + 1]
-            if (
-                not (lo <= k < hi)
-                and not (before.isalnum() or before == b"_")
-                and not (after.isalnum() or after == b"_")
-            ):
+        for k in _word_hits(data, name, 0, len(data)):
+            if not (lo <= k < hi):
+                end = k + len(name)
                 spans.add((data.rfind(b"\n", 0, k) + 1, (data.find(b"\n", end) + 1) or len(data)))
-            k = data.find(name, end)
     return sorted(spans)
 
 
@@ -446,16 +438,19 @@ def _within(spans: list[tuple[int, int]], offset: int) -> bool:
 
 
 def _mentions(data: bytes, start: int, end: int, names: set[bytes]) -> bool:
-    segment = data[start:end]
-    for name in names:
-        k = segment.find(name)
-        while k >= 0:
-            before = segment[k - 1 : k] if k else b""
-            after = segment[k + len(name) : k + len(name) + 1]
-            if not (before.isalnum() or before == b"_") and not (after.isalnum() or after == b"_"):
-                return True
-            k = segment.find(name, k + 1)
-    return False
+    return any(next(_word_hits(data, name, start, end), None) is not None for name in names)
+
+
+def _word_hits(data: bytes, name: bytes, start: int, end: int):
+    """Offsets in [start, end) where ``name`` stands as a whole word of data[start:end]."""
+    k = data.find(name, start, end)
+    while k >= 0:
+        stop = k + len(name)
+        before = data[k - 1 : k] if k > start else b""
+        after = data[stop : stop + 1] if stop < end else b""
+        if not (before.isalnum() or before == b"_") and not (after.isalnum() or after == b"_"):
+            yield k
+        k = data.find(name, k + 1, end)
 
 
 def relocated(f: Finding, lo: int, hi: int, delta: int) -> Finding | None:
