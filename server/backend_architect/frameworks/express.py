@@ -176,18 +176,7 @@ def endpoint_code(
         L += ts_store.declarations(r)  # the repository's types and signatures
     L += ts_store.output_picker(r, one, typescript)
     if r.password_hash is not None:
-        a("// scrypt with a random salt: scrypt$n$r$p$salt$hash (hex).")
-        a(f"function {one}HashPassword(password{T(': string')}){T(': Promise<string>')} {{")
-        a("  const salt = randomBytes(16);")
-        a("  return new Promise((resolve, reject) =>")
-        a("    scrypt(password, salt, 64, { N: 16384, r: 8, p: 1 }, (err, key) =>")
-        a(
-            '      err ? reject(err) : resolve(`scrypt$16384$8$1$${salt.toString("hex")}$${key.toString("hex")}`),'
-        )
-        a("    ),")
-        a("  );")
-        a("}")
-        a("")
+        L += ts_store.password_hasher(one, typescript)
     a("// Express 4 does not pass a rejected promise to the error handler: forward it.")
     a(f"function {one}Route(fn{T(': (req: Request, res: Response) => Promise<unknown>')}) {{")
     a(f"  return (req{T(': Request')}, res{T(': Response')}, next{T(': NextFunction')}) => {{")

@@ -312,18 +312,7 @@ def endpoint_code(
             a(f'type {ent}Body = Omit<New{ent}, "{pw.name}"> & {{ password{opt}: string }};')
             a("")
             new_body, changes_body = f"{ent}Body", f"Partial<{ent}Body>"
-        a("// scrypt with a random salt: scrypt$n$r$p$salt$hash (hex).")
-        a(f"function {one}HashPassword(password{T(': string')}){T(': Promise<string>')} {{")
-        a("  const salt = randomBytes(16);")
-        a("  return new Promise((resolve, reject) =>")
-        a("    scrypt(password, salt, 64, { N: 16384, r: 8, p: 1 }, (err, key) =>")
-        a(
-            '      err ? reject(err) : resolve(`scrypt$16384$8$1$${salt.toString("hex")}$${key.toString("hex")}`),'
-        )
-        a("    ),")
-        a("  );")
-        a("}")
-        a("")
+        L += ts_store.password_hasher(one, typescript)
         imports = (
             'import { randomBytes, scrypt } from "node:crypto";\n'
             if typescript

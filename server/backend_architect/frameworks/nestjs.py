@@ -562,18 +562,7 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
     a("}")
     a("")
     if pw is not None:
-        a("// scrypt with a random salt: scrypt$n$r$p$salt$hash (hex).")
-        a(f"function {one}HashPassword(password: string): Promise<string> {{")
-        a("  const salt = randomBytes(16);")
-        a("  return new Promise((resolve, reject) =>")
-        a("    scrypt(password, salt, 64, { N: 16384, r: 8, p: 1 }, (err, key) =>")
-        a(
-            '      err ? reject(err) : resolve(`scrypt$16384$8$1$${salt.toString("hex")}$${key.toString("hex")}`),'
-        )
-        a("    ),")
-        a("  );")
-        a("}")
-        a("")
+        L += ts_store.password_hasher(one)
     a("// The fields the client sent: a parsed body may hold the ones left out as undefined.")
     a(
         f"{'async ' if pw is not None else ''}function {one}Values(body: object): {'Promise<Record<string, unknown>>' if pw is not None else 'Record<string, unknown>'} {{"

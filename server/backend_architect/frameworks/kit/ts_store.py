@@ -46,3 +46,22 @@ def output_picker(r: Resource, one: str, typescript: bool = True) -> list[str]:
         "}",
         "",
     ]
+
+
+def password_hasher(one: str, typescript: bool = True) -> list[str]:
+    """``{one}HashPassword`` (Express, Fastify, NestJS): scrypt with a random salt, stored as
+    ``scrypt$n$r$p$salt$hash`` in hex; needs ``randomBytes`` and ``scrypt`` from
+    ``node:crypto``."""
+    types = (": string", ": Promise<string>") if typescript else ("", "")
+    return [
+        "// scrypt with a random salt: scrypt$n$r$p$salt$hash (hex).",
+        f"function {one}HashPassword(password{types[0]}){types[1]} {{",
+        "  const salt = randomBytes(16);",
+        "  return new Promise((resolve, reject) =>",
+        "    scrypt(password, salt, 64, { N: 16384, r: 8, p: 1 }, (err, key) =>",
+        '      err ? reject(err) : resolve(`scrypt$16384$8$1$${salt.toString("hex")}$${key.toString("hex")}`),',
+        "    ),",
+        "  );",
+        "}",
+        "",
+    ]
