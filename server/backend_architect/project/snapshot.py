@@ -124,9 +124,11 @@ def _ordered_sql(folder: str, depth: int, exclude: str) -> list[str]:
 def _history_near(path: str) -> tuple[str | None, frozenset[str]]:
     """(the folder holding the migration history next to ``path``, the tables it creates or
     alters); (None, empty) when there is none. Cached on the folder's listing."""
+    from ..core.files import list_dir
+
     folder = os.path.dirname(path)
     try:
-        signature = (tuple(sorted(os.listdir(folder))), os.path.getmtime(folder))
+        signature = (list_dir(folder), os.path.getmtime(folder))
     except OSError:
         return None, frozenset()
     key = folder  # the path itself is not an ordered migration: never one of the files read
@@ -189,7 +191,7 @@ def forget() -> None:
 # -- declarative schema folders --------------------------------------------------------------
 
 _DEFINITION_MIN = 5  # files in a folder, most creating the table they are named after, make one
-_DEFINITIONS: dict[str, tuple[int, bool]] = {}
+_DEFINITIONS: dict[str, tuple[tuple[str, ...], bool]] = {}
 
 
 def in_schema_definition_folder(path: str) -> bool:
@@ -200,21 +202,19 @@ def in_schema_definition_folder(path: str) -> bool:
     Everything in such a folder runs when a database is created, on empty tables: advice
     about locks taken on a live table (MG015's lock_timeout) does not apply to it; its design
     advice does."""
+    from ..core.files import list_dir
     from .history import migration_order, unit_of
 
     folder = os.path.dirname(os.path.abspath(path))
     try:
-        mtime = os.stat(folder).st_mtime_ns
+        listing = list_dir(folder)
     except OSError:
         return False
     with _LOCK:
         known = _DEFINITIONS.get(folder)
-    if known is not None and known[0] == mtime:
+    if known is not None and known[0] == listing:
         return known[1]
-    try:
-        names = [n for n in os.listdir(folder) if n.lower().endswith(".sql")]
-    except OSError:
-        names = []
+    names = [n for n in listing if n.lower().endswith(".sql")]
     verdict = False
     if len(names) >= _DEFINITION_MIN and len(names) <= _MAX_FILES:
         ordered = any(migration_order(unit_of(os.path.join(folder, n))) is not None for n in names)
@@ -228,5 +228,5 @@ def in_schema_definition_folder(path: str) -> bool:
     with _LOCK:
         if len(_DEFINITIONS) > 1024:
             _DEFINITIONS.clear()
-        _DEFINITIONS[folder] = (mtime, verdict)
+        _DEFINITIONS[folder] = (listing, verdict)
     return verdict
