@@ -137,5 +137,65 @@ def test_check_on_a_python_file_imports_no_sql_only_rule(tmp_path):
     assert "tree_sitter_python" in mods
     assert not [m for m in mods if m.startswith("sqlglot")]
     assert not [m for m in mods if m.startswith(("tree_sitter_go", "tree_sitter_typescript"))]
-    python_rules = {i.module for i in rule_infos() if "python" in i.languages}
-    assert python_rules <= mods  # every rule for Python code ran
+    document_rules = {
+        i.module
+        for i in rule_infos()
+        if "python" in i.languages and "document" in i.hooks and i.default_enabled
+    }
+    assert document_rules <= mods  # every rule on Python code as a whole ran
+    # a file without SQL imports no rule that checks SQL statements only
+    statement_rules = {i.module for i in rule_infos() if "python" in i.languages and not i.hooks}
+    assert statement_rules and not (statement_rules & mods), sorted(statement_rules & mods)
+
+
+def _module(code: str) -> str:
+    return next(i.module for i in rule_infos() if i.code == code)
+
+
+def test_a_rule_is_imported_only_for_the_statement_kinds_it_checks(tmp_path):
+    """A file of queries imports no rule about `ALTER TABLE` or `CREATE TABLE`; a file with
+    those statements imports them and they report."""
+    mods = _imported_by_check(tmp_path, "q.sql", "SELECT id FROM users WHERE id = 1;\n")
+    for code in ("MG003", "SD001", "IX002", "MG001"):
+        assert _module(code) not in mods, code
+    ddl = "ALTER TABLE users ADD COLUMN age integer NOT NULL;\nCREATE TABLE t (a int);\n"
+    (tmp_path / "m.sql").write_text(ddl)
+    out = _run(_PROBE, "check", "--no-cache", "--jobs", "1", "m.sql", cwd=tmp_path)
+    assert "MG003" in out.stdout and "SD001" in out.stdout, out.stdout + out.stderr
+    mods = {line for line in out.stdout.splitlines() if line and " " not in line}
+    assert {_module("MG003"), _module("SD001")} <= mods
+    assert _module("MG012") not in mods  # off by default: never imported
+
+
+def test_rule_index_lists_each_rules_statement_kinds_and_hooks():
+    from backend_architect.core.registry import Rule
+
+    for rule in all_rules():
+        info = info_of(rule)
+        assert info.statement_kinds == (
+            None if rule.statement_kinds is None else tuple(rule.statement_kinds)
+        )
+        assert ("region" in info.hooks) == (rule.check_region is not Rule.check_region)
+        assert ("document" in info.hooks) == (rule.check_document is not Rule.check_document)
+    assert any("region" in i.hooks for i in rule_infos())
+
+
+def test_sql_check_loads_pglast_without_its_node_classes(tmp_path):
+    """The parser extension runs without pglast's node classes and enumerations being
+    executed; they load on first use and pglast works as usual."""
+    (tmp_path / "q.sql").write_text("SELECT 1;\n")
+    probe = """
+import sys
+from backend_architect.cli import main
+main(["check", "--no-cache", "--jobs", "1", "q.sql"])
+print("nodes-loaded" if "pglast.enums.nodes" in sys.modules else "nodes-not-loaded")
+import pglast
+from pglast.enums import SetOperation
+print(type(pglast.parse_sql("SELECT 1")[0].stmt).__name__, SetOperation.SETOP_NONE.name)
+print(pglast.parse_plpgsql("CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql")[0].keys())
+"""
+    out = _run(probe, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "nodes-not-loaded" in out.stdout
+    assert "SelectStmt SETOP_NONE" in out.stdout
+    assert "PLpgSQL_function" in out.stdout

@@ -23,7 +23,7 @@ from ..project.snapshot import is_bookkeeping_table
 from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_suffix_len
-from .registry import Rule, codes, rule_by_code, rules_for
+from .registry import Rule, RuleInfo, codes, infos_for, load, rule_by_code
 from .regions import DOWN_MARKER_RE, PLACEHOLDER_SCHEMA, Region, region_for_sql_document
 from .sql import Statement, relation_name, split_range, split_statements
 
@@ -596,7 +596,15 @@ def enabled_rules(
     settings: Settings, document: Document, info: FileInfo | None = None
 ) -> list[type[Rule]]:
     """The rules that judge this document: enabled, for its language and (``info``) its SQL
-    dialect. Only these rules' modules are imported."""
+    dialect. Every one of them is imported (:func:`lint` imports a rule only when the
+    document has something it checks)."""
+    return [load(i) for i in enabled_infos(settings, document, info)]
+
+
+def enabled_infos(
+    settings: Settings, document: Document, info: FileInfo | None = None
+) -> list[RuleInfo]:
+    """The index entries of :func:`enabled_rules` (nothing is imported)."""
     dialect = None if info is None else (info.dialect, info.candidates)
     candidates = _selected_rules(settings, document.language, dialect, info)
     if settings.per_file_ignores:
@@ -607,12 +615,12 @@ def enabled_rules(
 # (settings, {(language, dialect): rules}) of the settings last asked about: the selection
 # is the same for every file of a run, so it is computed once per language and dialect,
 # not per file.
-_SELECTED: list[tuple[Settings, dict[tuple, list[type[Rule]]]]] = []
+_SELECTED: list[tuple[Settings, dict[tuple, list[RuleInfo]]]] = []
 
 
 def _selected_rules(
     settings: Settings, lang: str | None, dialect: tuple | None, info: FileInfo | None
-) -> list[type[Rule]]:
+) -> list[RuleInfo]:
     """The rules for ``lang`` (and the dialect of ``info``) that ``settings`` select (per-file
     ignores aside)."""
     chosen = next((b for s, b in _SELECTED if s is settings), None)
@@ -623,19 +631,38 @@ def _selected_rules(
     key = (lang, dialect)
     if key not in chosen:
         may_be = info.may_be if info is not None else None
-        chosen[key] = [r for r in rules_for(lang, may_be) if settings.rule_enabled(r.code)]
+        chosen[key] = [i for i in infos_for(lang, may_be) if settings.rule_enabled(i.code)]
     return chosen[key]
 
 
-def _overrides(rule: type[Rule], hook: str) -> bool:
-    key = (rule.__qualname__, id(rule), hook)  # asked for every rule of every file
-    known = _OVERRIDES.get(key)
-    if known is None or known[0] is not rule:
-        known = _OVERRIDES[key] = (rule, getattr(rule, hook) is not getattr(Rule, hook))
-    return known[1]
+class _Rules:
+    """The enabled rules of one analysis, each imported and made the first time a statement
+    of a kind it checks (a region, a document) asks for it: a file of queries imports no
+    rule about `ALTER TABLE`. Grouped as the engine runs them, in code order."""
 
+    def __init__(self, infos: list[RuleInfo]) -> None:
+        self.made: dict[str, Rule] = {}
+        # statement rules by kind (None: every kind), region rules, document rules
+        self.by_kind: dict[str | None, list[RuleInfo]] = {}
+        self.region: list[RuleInfo] = []
+        self.document = [i for i in infos if "document" in i.hooks]
+        for i in infos:
+            if i.statement_kinds is None:
+                self.by_kind.setdefault(None, []).append(i)
+            else:
+                for kind in i.statement_kinds:
+                    self.by_kind.setdefault(kind, []).append(i)
+            if "region" in i.hooks:
+                self.region.append(i)
 
-_OVERRIDES: dict[tuple[str, int, str], tuple[type[Rule], bool]] = {}
+    def get(self, info: RuleInfo) -> Rule:
+        rule = self.made.get(info.code)
+        if rule is None:
+            rule = self.made[info.code] = load(info)()
+        return rule
+
+    def for_kind(self, kind: str) -> list[RuleInfo]:
+        return self.by_kind.get(kind, []) + self.by_kind.get(None, [])
 
 
 def lint(
@@ -705,7 +732,7 @@ def lint(
         if quick is not None:
             quick.elapsed = time.perf_counter() - started
             return quick
-    rules = [r() for r in enabled_rules(settings, document, info)]
+    rules = _Rules(enabled_infos(settings, document, info))
     findings: list[Finding] = []
 
     def run(rule: Rule, fn, *args, region: Region | None = None) -> None:
@@ -755,14 +782,6 @@ def lint(
             raise Cancelled(document.uri)
 
     check_cancelled()
-    sql_rules = [r for r in rules if r.statement_kinds != () or _overrides(type(r), "check_region")]
-    by_kind: dict[str | None, list[Rule]] = {}
-    for rule in sql_rules:
-        if rule.statement_kinds is None:
-            by_kind.setdefault(None, []).append(rule)
-        else:
-            for kind in rule.statement_kinds:
-                by_kind.setdefault(kind, []).append(rule)
     queue = list(regions)
     while queue:
         region = queue.pop(0)
@@ -840,11 +859,11 @@ def lint(
                 continue
             bookkeeping = is_bookkeeping_table(relation_name((stmt.node or {}).get("relation")))
             stmt_rules = [
-                rule
-                for rule in by_kind.get(stmt.kind, []) + by_kind.get(None, [])
-                if not (rule.sql_scope == "migration" and not (in_migration and in_up))
-                and not (rule.needs_catalog and catalog is None)
-                and not (bookkeeping and type(rule).command in DESIGN_COMMANDS)
+                rules.get(i)
+                for i in rules.for_kind(stmt.kind)
+                if not (i.sql_scope == "migration" and not (in_migration and in_up))
+                and not (i.needs_catalog and catalog is None)
+                and not (bookkeeping and i.command in DESIGN_COMMANDS)
             ]
             if stmt_rules:
                 _check_statement(
@@ -874,28 +893,28 @@ def lint(
                     queue.append(sub)
             if not cache:  # one-shot run: decoded again if a region rule asks; a large file's trees never pile up
                 stmt.release()
-        for rule in sql_rules:
-            if _overrides(type(rule), "check_region"):
-                if rule.sql_scope == "migration" and not in_migration:
-                    continue
-                if rule.needs_catalog and catalog is None:
-                    continue
-                run(
-                    rule,
-                    rule.check_region,
-                    up_sctx if rule.sql_scope == "migration" else sctx,
-                    region=region,
-                )
+        for i in rules.region:
+            if i.sql_scope == "migration" and not in_migration:
+                continue
+            if i.needs_catalog and catalog is None:
+                continue
+            rule = rules.get(i)
+            run(
+                rule,
+                rule.check_region,
+                up_sctx if i.sql_scope == "migration" else sctx,
+                region=region,
+            )
         if not cache:
             for stmt in statements:
                 stmt.release()
 
-    for rule in rules:
-        if _overrides(type(rule), "check_document"):
-            if rule.needs_catalog and catalog is None:
-                continue
-            check_cancelled()
-            run(rule, rule.check_document, ctx)
+    for i in rules.document:
+        if i.needs_catalog and catalog is None:
+            continue
+        check_cancelled()
+        rule = rules.get(i)
+        run(rule, rule.check_document, ctx)
     if document.language != "sql":
         tree = ctx.facts.get("app_tree")
         if tree is not None:
@@ -906,7 +925,7 @@ def lint(
                 n.start_byte for n in tree.root_node.children if n.has_error
             )
 
-    by_code = {type(r).code: type(r) for r in rules}
+    by_code = {code: type(r) for code, r in rules.made.items()}
     for f in findings:
         meta = by_code.get(f.code) or rule_by_code(f.code)
         if f.fix is not None and meta is not None and not info.may_be(meta.fix_dialects):

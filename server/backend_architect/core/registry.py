@@ -187,6 +187,7 @@ class RegistryError(Exception):
 
 
 LOCAL_RULES_ENV = "BACKEND_ARCHITECT_LOCAL_RULES"
+LOCAL_MODULE_PREFIX = "backend_architect_local_rules_"
 
 
 def _local_rule_modules() -> Iterator:
@@ -195,7 +196,7 @@ def _local_rule_modules() -> Iterator:
     import os
 
     for i, path in enumerate(p for p in os.environ.get(LOCAL_RULES_ENV, "").split(os.pathsep) if p):
-        name = f"backend_architect_local_rules_{i}"
+        name = f"{LOCAL_MODULE_PREFIX}{i}"
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None or spec.loader is None:
             raise RegistryError(f"cannot load local rules from {path}")
@@ -283,6 +284,9 @@ INDEX_FIELDS = (
     "fix_title",
     "fix_safety",
     "summary",
+    "statement_kinds",
+    "sql_scope",
+    "hooks",
 )
 
 
@@ -304,6 +308,12 @@ class RuleInfo(NamedTuple):
     fix_title: str | None
     fix_safety: str
     summary: str
+    statement_kinds: tuple[str, ...] | None  # the statements it checks (None: every kind)
+    sql_scope: str
+    hooks: tuple[str, ...]  # "region", "document": the whole-region and whole-document hooks it has
+
+
+HOOKS = ("region", "document")
 
 
 def info_of(rule: type[Rule]) -> RuleInfo:
@@ -324,6 +334,11 @@ def info_of(rule: type[Rule]) -> RuleInfo:
         fix_title=rule.fix_title,
         fix_safety=rule.fix_safety.value,
         summary=rule.summary(),
+        statement_kinds=tuple(rule.statement_kinds) if rule.statement_kinds is not None else None,
+        sql_scope=rule.sql_scope,
+        hooks=tuple(
+            h for h in HOOKS if getattr(rule, f"check_{h}") is not getattr(Rule, f"check_{h}")
+        ),
     )
 
 
@@ -364,9 +379,12 @@ def _infos_by_key() -> dict[str, RuleInfo]:
 
 
 def load(info: RuleInfo) -> type[Rule]:
-    """The rule class of an index entry (its module is imported the first time)."""
+    """The rule class of an index entry (its module is imported the first time; a
+    project-specific rule's entry gives its class)."""
     rule = _loaded.get(info.code)
     if rule is None:
+        if info.module.startswith(LOCAL_MODULE_PREFIX):
+            return _local_index()[info.code]
         rule = getattr(importlib.import_module(info.module), info.cls)
         _apply_group_defaults(rule)
         _loaded[info.code] = rule
@@ -407,19 +425,19 @@ def rules_for(
 ) -> list[type[Rule]]:
     """The rules for a document language (and, with ``may_be``, a SQL dialect: the rule's
     ``dialects`` are passed), sorted by code; only their modules are imported."""
-    chosen: list[type[Rule]] = [
-        load(i)
-        for i in rule_infos()
+    return [load(i) for i in infos_for(language, may_be)]
+
+
+def infos_for(
+    language: str | None, may_be: Callable[[tuple[str, ...] | None], bool] | None = None
+) -> list[RuleInfo]:
+    """The index entries of :func:`rules_for` (project-specific rules included), sorted by
+    code; nothing is imported (:func:`load` gives an entry's class)."""
+    return [
+        i
+        for i in (listed_rules() if local_rules() else rule_infos())
         if language in i.languages and (may_be is None or may_be(i.dialects))
     ]
-    chosen += [
-        r
-        for r in local_rules()
-        if language in r.languages and (may_be is None or may_be(r.dialects))
-    ]
-    if local_rules():
-        chosen.sort(key=lambda r: r.code)
-    return chosen
 
 
 @lru_cache(maxsize=1)
@@ -435,7 +453,12 @@ def listed_rules() -> list[RuleInfo]:
     `rules` listing; nothing packaged is imported)."""
     if not local_rules():
         return list(rule_infos())
-    return sorted([*rule_infos(), *map(info_of, local_rules())], key=lambda i: i.code)
+    return sorted([*rule_infos(), *_local_infos()], key=lambda i: i.code)
+
+
+@lru_cache(maxsize=1)
+def _local_infos() -> tuple[RuleInfo, ...]:
+    return tuple(map(info_of, local_rules()))
 
 
 def codes() -> set[str]:

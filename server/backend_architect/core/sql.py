@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from collections.abc import Callable, Iterator
@@ -212,6 +214,55 @@ class Statement:
         )
 
 
+def pglast_parser():
+    """pglast's parser extension (libpg_query), imported without pglast's node classes and
+    enumerations: the extension imports ``pglast.ast`` and ``pglast.enums`` at start-up but
+    uses them only to build node objects (``parse_sql``), and this project reads the JSON
+    (``parse_sql_json``) and the tokens (``scan``). They are loaded lazily (on first use of
+    an attribute), which halves the parser's import time; pglast behaves as usual."""
+    parser = sys.modules.get("pglast.parser")
+    if parser is not None:
+        return parser
+    with _PGLAST_LOCK:  # the server's schema indexer parses in a thread of its own
+        if "pglast" not in sys.modules:
+            try:
+                _import_pglast_lazily()
+            except Exception:  # another layout of the package: import it as usual
+                for name in ("pglast", "pglast.enums", "pglast.ast"):
+                    sys.modules.pop(name, None)
+        from pglast import parser
+
+    return parser
+
+
+_PGLAST_LOCK = threading.Lock()
+
+
+def _import_pglast_lazily() -> None:
+    import importlib.machinery
+    import importlib.util
+
+    spec = importlib.util.find_spec("pglast")
+    if spec is None or spec.loader is None or not spec.submodule_search_locations:
+        return
+    package = importlib.util.module_from_spec(spec)
+    for sub in ("enums", "ast"):
+        sub_spec = importlib.machinery.PathFinder.find_spec(
+            f"pglast.{sub}", spec.submodule_search_locations
+        )
+        if sub_spec is None or sub_spec.loader is None:
+            return
+        sub_spec.loader = importlib.util.LazyLoader(sub_spec.loader)
+        module = importlib.util.module_from_spec(sub_spec)
+        sub_spec.loader.exec_module(module)
+        sys.modules[sub_spec.name] = module
+        # set on the package beforehand: `from . import ast` then finds it without
+        # touching the lazy module (which would load it)
+        setattr(package, sub, module)
+    sys.modules["pglast"] = package
+    spec.loader.exec_module(package)
+
+
 def _parse_size(result, text: str) -> int:
     return 2 * len(text) + len(result[1] or "") + len(result[2] or "") + 200
 
@@ -219,7 +270,7 @@ def _parse_size(result, text: str) -> int:
 @byte_lru_cache(PARSE_CACHE_BYTES, _parse_size)
 def parse_statement(text: str) -> tuple[str | None, str | None, str | None]:
     """(kind, libpg_query JSON, error) for one statement's text; cached by text."""
-    from pglast import parser
+    parser = pglast_parser()
 
     try:
         raw = parser.parse_sql_json(text)
@@ -261,7 +312,7 @@ def node_of(raw: str, kind: str | None) -> dict | None:
 
 
 def _scan(text: str) -> Iterator[Token]:
-    from pglast import parser
+    parser = pglast_parser()
 
     try:
         raw = parser.scan(text)
