@@ -1182,10 +1182,9 @@ def cmd_project(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .lsp.server import serve
+    from .entry import serve
 
-    serve()
-    return 0
+    return serve()
 
 
 # Commands whose parser is built without the generators' (which import every framework):

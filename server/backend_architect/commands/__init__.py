@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .base import CommandError, CommandResult, Target, result
+if TYPE_CHECKING:  # the language server's start names the commands without loading them
+    from .base import CommandResult, Target
 
 COMMAND_PREFIX = "backend-architect."
 
@@ -69,6 +71,8 @@ def needs_document(name: str) -> bool:
 def run(name: str, target: Target) -> CommandResult:
     """Run command ``name`` on ``target``: its answer, and the edit, reports and messages
     it produced. A ``CommandError`` becomes an answer with its message."""
+    from .base import CommandError, CommandResult, result
+
     fn = handler_of(name)
     if fn is None:
         data = not_available(name)

@@ -18,7 +18,6 @@ from ..core.document import uri_to_path
 from ..core.registry import COMMANDS
 from .handlers import catalog as catalog_handler
 from .handlers import code_actions as code_actions_handler
-from .handlers import commands as commands_handler
 from .handlers import diagnostics as diagnostics_handler
 from .handlers import hover as hover_handler
 from .documents import DocumentStore
@@ -343,6 +342,8 @@ def view_file_text(ls: ArchitectServer, params) -> str | None:
 
 def _make_command(name: str):
     def run(ls: ArchitectServer, *args):
+        from .handlers import commands as commands_handler  # with the commands it runs
+
         return commands_handler.execute(
             ls, ls.session, name, args[0] if len(args) == 1 and isinstance(args[0], list) else args
         )
