@@ -102,3 +102,129 @@ def test_what_serve_defers_loads_when_used(tmp_path: Path):
         "pglast",
         "backend_architect.lsp.handlers.commands",
     } <= mods
+
+
+# -- `check`'s arguments without argparse -------------------------------------------------
+
+_WORDS = [
+    "a.sql",
+    "dir/",
+    "--fix",
+    "--diff",
+    "--unsafe-fixes",
+    "--include-history",
+    "--exit-zero",
+    "--no-cache",
+    "--select",
+    "--select=MG",
+    "--extend-select",
+    "--ignore",
+    "--ignore=SD001,SD002",
+    "--output-format",
+    "--output-format=json",
+    "--jobs",
+    "--jobs=2",
+    "-j",
+    "-j2",
+    "-j=3",
+    "json",
+    "sarif",
+    "xml",
+    "MG001",
+    "4",
+    "-1",
+    "x",
+    "--",
+    "-",
+    "--no-c",
+    "--fix=1",
+    "-h",
+    "",
+]
+
+
+def _argparse_check(words: list[str]):
+    from backend_architect.cli import build_parser
+
+    try:
+        args, extra = build_parser(full=False).parse_known_args(["check", *words])
+    except SystemExit:
+        return "error"
+    if extra:
+        return "error"
+    found = vars(args)
+    found.pop("subparsers", None)
+    return found
+
+
+def test_check_arguments_read_without_argparse_are_what_argparse_reads(capsys):
+    import random
+
+    from backend_architect.cli import _check_args
+
+    rng = random.Random(16)
+    cases = [
+        [],
+        ["a.sql"],
+        ["--no-cache", "a.sql"],
+        ["a.sql", "dir/", "--select", "MG001", "--select=SD", "--output-format", "json"],
+        ["-j", "4", "--jobs=2", "a.sql"],
+        ["--fix", "--unsafe-fixes", "a.sql", "dir/"],
+    ]
+    cases += [rng.choices(_WORDS, k=rng.randint(1, 7)) for _ in range(3000)]
+    fast_cases = 0
+    for words in cases:
+        fast = _check_args(words)
+        if fast is None:
+            continue  # left to argparse
+        fast_cases += 1
+        assert _argparse_check(words) == vars(fast), words
+    capsys.readouterr()  # argparse's error messages
+    assert fast_cases > 300
+
+
+def test_check_on_a_file_imports_no_argparse_and_its_help_still_works(tmp_path: Path):
+    import subprocess
+
+    (tmp_path / "q.sql").write_text("SELECT 1;\n")
+    probe = (
+        "import sys\n"
+        "from backend_architect.entry import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print('argparse' in sys.modules, code)\n"
+    )
+
+    def run(*words: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", probe, *words],
+            check=False,
+            cwd=tmp_path,
+            env=server_env(),
+            capture_output=True,
+            text=True,
+        )
+
+    out = run("check", "--no-cache", "--output-format", "json", "q.sql")
+    assert out.stdout.strip().endswith("False 0"), out.stdout + out.stderr
+    out = run("check", "--help")
+    assert "--no-cache" in out.stdout and "--output-format" in out.stdout
+    out = run("check", "--output-format", "xml", "q.sql")
+    assert out.returncode == 2 and "invalid choice: 'xml'" in out.stderr
+
+
+def test_file_uri_without_pathlib_equals_pathlib_s():
+    from backend_architect.core.document import _absolute_path_to_uri
+
+    for path in (
+        "/tmp/q.sql",
+        "/a b/c.sql",
+        "/x/./y/../z.sql",
+        "/déjà/vu.sql",
+        "/a%20b/c#d?.sql",
+        "//server/share.sql",
+        "/a/b/",
+        "/a~b/c-d_e.f",
+        "/",
+    ):
+        _absolute_path_to_uri.cache_clear()
+        assert _absolute_path_to_uri(path) == Path(os.path.abspath(path)).as_uri(), path

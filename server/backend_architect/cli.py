@@ -1295,16 +1295,100 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+# `check`'s options as the parser defines them (dest, and for options with a value: how the
+# value is read; None: a flag). A run of `check` with only these is read without argparse.
+_CHECK_OPTIONS: dict[str, tuple[str, Callable[[str], Any] | None]] = {
+    "--fix": ("fix", None),
+    "--diff": ("diff", None),
+    "--unsafe-fixes": ("unsafe_fixes", None),
+    "--include-history": ("include_history", None),
+    "--exit-zero": ("exit_zero", None),
+    "--no-cache": ("no_cache", None),
+    "--select": ("select", str),
+    "--extend-select": ("extend_select", str),
+    "--ignore": ("ignore", str),
+    "--output-format": ("output_format", str),
+    "--jobs": ("jobs", int),
+    "-j": ("jobs", int),
+}
+_APPENDED = ("select", "extend_select", "ignore")
+_OUTPUT_FORMATS = ("text", "json", "sarif", "github")
+
+
+def _check_args(words: list[str]):
+    """The arguments of ``check`` (the words after it) as its parser reads them, for the
+    usual forms: options spelled out, each value in the next word or after ``=``, the paths
+    in one run. None for anything else (help, an abbreviation, a bad value, ``--``): the
+    parser then reads them and reports what is wrong. Spares a one-file check argparse's
+    import and the parser's construction."""
+    from types import SimpleNamespace
+
+    args: dict[str, Any] = {
+        "command": "check",
+        "func": cmd_check,
+        "paths": [],
+        "fix": False,
+        "diff": False,
+        "unsafe_fixes": False,
+        "include_history": False,
+        "exit_zero": False,
+        "no_cache": False,
+        "select": None,
+        "extend_select": None,
+        "ignore": None,
+        "output_format": "text",
+        "jobs": None,
+    }
+    paths_done = False
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if not word.startswith("-"):
+            if paths_done and args["paths"]:
+                return None  # paths after an option that follows paths: the parser's error
+            args["paths"].append(word)
+            continue
+        if args["paths"]:
+            paths_done = True
+        name, eq, value = word.partition("=")
+        option = _CHECK_OPTIONS.get(name)
+        if option is None or (eq and (option[1] is None or not name.startswith("--"))):
+            return None
+        dest, convert = option
+        if convert is None:
+            args[dest] = True
+            continue
+        if not eq:
+            if i >= len(words) or words[i].startswith("-"):
+                return None
+            value = words[i]
+            i += 1
+        try:
+            converted = convert(value)
+        except ValueError:
+            return None
+        if dest == "output_format" and converted not in _OUTPUT_FORMATS:
+            return None
+        if dest in _APPENDED:
+            args[dest] = [*(args[dest] or []), converted]
+        else:
+            args[dest] = converted
+    return SimpleNamespace(**args)
+
+
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     if words in (["serve"], ["serve", "--stdio"]):  # the editor's start: no parser to build
         return cmd_serve(None)
-    parser = build_parser(full=not words or words[0] not in CORE_COMMANDS)
-    args, extra = parser.parse_known_args(argv)
-    if extra:
-        # an unknown option after a subcommand: show that subcommand's usage, not the top-level one
-        sub = args.subparsers.get(args.command, parser)
-        sub.error(f"unrecognized arguments: {' '.join(extra)}")
+    args = _check_args(words[1:]) if words and words[0] == "check" else None
+    if args is None:
+        parser = build_parser(full=not words or words[0] not in CORE_COMMANDS)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            # an unknown option after a subcommand: show that subcommand's usage, not the top-level one
+            sub = args.subparsers.get(args.command, parser)
+            sub.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args)
     except UsageError as exc:

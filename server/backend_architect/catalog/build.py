@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +29,14 @@ from .apply import DDL_KINDS, Applier, Op
 from .model import Catalog
 from .sources import MAX_WALK_FILES, discover
 
-log = logging.getLogger(__name__)
+
+def _log():
+    """This module's logger (logging is imported when something is logged)."""
+    import logging
+
+    return logging.getLogger(__name__)
+
+
 CACHE_VERSION = 3  # 3: rollback sections of up+down files are not read
 
 
@@ -209,7 +215,7 @@ def _save_disk(
             separators=(",", ":"),
         )
     except (TypeError, ValueError) as exc:  # never fail because the cache cannot be written
-        log.info("catalog cache %s not written (%s)", path, exc)
+        _log().info("catalog cache %s not written (%s)", path, exc)
         return
     diskcache.write(path, text.encode("utf-8", "surrogatepass"), max_bytes)
 
@@ -266,7 +272,7 @@ def build(
         warnings=warnings,
     )
     for w in warnings:
-        log.info("catalog: %s", w)
+        _log().info("catalog: %s", w)
     files = dumps + migrations
     if not files:
         return None
@@ -313,7 +319,7 @@ def build(
     if changed and cache_path:
         _save_disk(cache_path, entries, cache_max_bytes)
     for note in catalog.notes[:50]:
-        log.info("catalog: %s", note)
+        _log().info("catalog: %s", note)
     return catalog
 
 

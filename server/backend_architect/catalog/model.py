@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-import difflib
 from dataclasses import dataclass, field
 
 DEFAULT_SCHEMA = "public"
@@ -235,6 +234,8 @@ class Catalog:
     def close_table_names(self, name: str) -> list[str]:
         bare = _norm(name).rpartition(".")[2]
         names = sorted({k.rpartition(".")[2] for k in self.tables_by_key})
+        import difflib  # for a name the schema does not have
+
         return difflib.get_close_matches(bare, names, n=3, cutoff=0.75)
 
     def was_dropped(self, name: str) -> str | None:
@@ -258,6 +259,8 @@ class Catalog:
 
 
 def close_names(name: str, candidates: list[str]) -> list[str]:
+    import difflib
+
     return difflib.get_close_matches(
         name.lower(), [c.lower() for c in candidates], n=3, cutoff=0.75
     )

@@ -11,12 +11,16 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import tempfile
 import time
 
-log = logging.getLogger(__name__)
+
+def _log():
+    """This module's logger (logging is imported when something is logged)."""
+    import logging
+
+    return logging.getLogger(__name__)
+
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 TMP_SUFFIX = ".tmp"
@@ -49,9 +53,11 @@ def write(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
 
     Returns False (and writes nothing) when the data alone is over the cap or the
     folder is not writable."""
+    import tempfile  # when writing only
+
     folder = os.path.dirname(path)
     if len(data) > max_bytes:
-        log.info(
+        _log().info(
             "cache file %s not written: %d bytes is over the cache cap of %d",
             path,
             len(data),
@@ -67,7 +73,7 @@ def write(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        log.info("cache file %s not written (%s)", path, exc)
+        _log().info("cache file %s not written (%s)", path, exc)
         return False
     finally:
         if tmp is not None:
@@ -78,7 +84,7 @@ def write(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
 
 def discard(path: str, why: str = "") -> None:
     """Remove a cache file that cannot be used (corrupt, another version)."""
-    log.info("cache file %s removed%s", path, f" ({why})" if why else "")
+    _log().info("cache file %s removed%s", path, f" ({why})" if why else "")
     _unlink(path)
 
 

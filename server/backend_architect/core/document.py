@@ -14,7 +14,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import unquote, urlparse
 
 UTF8 = "utf-8"
 UTF16 = "utf-16"
@@ -72,6 +71,8 @@ def language_for_path(path: str) -> str | None:
 
 
 def uri_to_path(uri: str) -> str:
+    from urllib.parse import unquote, urlparse
+
     parsed = urlparse(uri)
     if parsed.scheme not in ("file", ""):
         return uri
@@ -84,11 +85,18 @@ def path_to_uri(path: str) -> str:
     return _absolute_path_to_uri(os.path.abspath(path))
 
 
+# an absolute POSIX path that a file URI spells as it is (nothing to percent-encode)
+_PLAIN_PATH_RE = re.compile(r"/(?!/)[A-Za-z0-9_.~/-]*")
+
+
 @functools.lru_cache(maxsize=4096)  # every Document of a file asks (and pathlib is slow)
 def _absolute_path_to_uri(path: str) -> str:
+    path = os.path.abspath(path)
+    if os.sep == "/" and _PLAIN_PATH_RE.fullmatch(path):
+        return "file://" + path  # as pathlib writes it, without importing pathlib and urllib
     from pathlib import Path
 
-    return Path(os.path.abspath(path)).as_uri()
+    return Path(path).as_uri()
 
 
 @dataclass

@@ -10,7 +10,6 @@ import functools
 import bisect
 import re
 import time
-import traceback
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -34,6 +33,13 @@ MIGRATION_PATH_RE = re.compile(
 
 QUERY_PATH_RE = re.compile(r"(^|/)(queries|query|sql/queries)(/|$)", re.I)
 QUERY_HEADER_RE = re.compile(r"^[ \t]*--[ \t]*name:[ \t]*\w", re.M)
+
+
+def _format_exc() -> str:
+    """The traceback of the exception being handled (a rule's crash, for the log)."""
+    import traceback
+
+    return traceback.format_exc()
 
 
 def nested_region_finders() -> list[Callable[[Statement], list[Region]]]:
@@ -748,9 +754,7 @@ def lint(
                 findings.extend(out)
         except Exception as exc:  # a broken rule must never take the others down
             result.errors.append(
-                RuleError(
-                    rule.code, document.path, f"{type(exc).__name__}: {exc}", traceback.format_exc()
-                )
+                RuleError(rule.code, document.path, f"{type(exc).__name__}: {exc}", _format_exc())
             )
 
     result.settings = settings
@@ -770,9 +774,7 @@ def lint(
             try:
                 regions = finder(ctx)
             except Exception as exc:
-                result.errors.append(
-                    RuleError("regions", document.path, repr(exc), traceback.format_exc())
-                )
+                result.errors.append(RuleError("regions", document.path, repr(exc), _format_exc()))
     if info.dialect in NOT_SQL:
         regions = []  # CQL and the like: SQL-looking strings that no SQL rule can judge
     result.regions = list(regions)
@@ -883,7 +885,7 @@ def lint(
                     nested = find_nested(stmt)
                 except Exception as exc:
                     result.errors.append(
-                        RuleError("regions", document.path, repr(exc), traceback.format_exc())
+                        RuleError("regions", document.path, repr(exc), _format_exc())
                     )
                     continue
                 for sub in nested:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import pkgutil
 import re
-import textwrap
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 from collections.abc import Callable, Iterable, Iterator
@@ -139,6 +137,8 @@ class Rule:
 
     @classmethod
     def doc(cls) -> str:
+        import textwrap  # documentation is read by `rule`, hover and the generated index
+
         return textwrap.dedent(cls.__doc__ or "").strip()
 
     @classmethod
@@ -175,6 +175,8 @@ class Rule:
 
 
 def _iter_rule_modules() -> Iterator[str]:
+    import pkgutil
+
     from .. import rules
 
     for info in pkgutil.walk_packages(rules.__path__, rules.__name__ + "."):
