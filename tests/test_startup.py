@@ -191,7 +191,7 @@ def test_check_on_a_file_imports_no_argparse_and_its_help_still_works(tmp_path: 
         "import sys\n"
         "from backend_architect.entry import main\n"
         "code = main(sys.argv[1:])\n"
-        "print('argparse' in sys.modules, code)\n"
+        "print('argparse' in sys.modules, 'orjson' in sys.modules, code)\n"
     )
 
     def run(*words: str) -> subprocess.CompletedProcess:
@@ -205,7 +205,7 @@ def test_check_on_a_file_imports_no_argparse_and_its_help_still_works(tmp_path: 
         )
 
     out = run("check", "--no-cache", "--output-format", "json", "q.sql")
-    assert out.stdout.strip().endswith("False 0"), out.stdout + out.stderr
+    assert out.stdout.strip().endswith("False False 0"), out.stdout + out.stderr
     out = run("check", "--help")
     assert "--no-cache" in out.stdout and "--output-format" in out.stdout
     out = run("check", "--output-format", "xml", "q.sql")
@@ -228,3 +228,27 @@ def test_file_uri_without_pathlib_equals_pathlib_s():
     ):
         _absolute_path_to_uri.cache_clear()
         assert _absolute_path_to_uri(path) == Path(os.path.abspath(path)).as_uri(), path
+
+
+def test_parse_trees_decode_alike_before_and_after_orjson_is_imported():
+    """A small run decodes libpg_query's JSON with the standard library (orjson's import
+    costs more than its trees); past FAST_JSON_AFTER bytes orjson decodes, to the same."""
+    import json
+
+    from backend_architect.core.sql import FAST_JSON_AFTER, _Decoder, pglast_parser
+
+    parser = pglast_parser()
+    texts = [
+        "SELECT a, b::numeric(10,2), 'x' || $1 FROM t WHERE id = 12345678901234567890",
+        "CREATE TABLE t (id bigint PRIMARY KEY, d timestamptz DEFAULT now(), f float DEFAULT 1.5e300)",
+        "INSERT INTO t VALUES (1, E'\\u00e9t\u00e9', -2.5, true, NULL)",
+        "ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0",
+    ]
+    raws = [parser.parse_sql_json(t) for t in texts]
+    decoder = _Decoder()
+    decoded = 0
+    while decoded <= 2 * FAST_JSON_AFTER:
+        for raw in raws:
+            assert decoder(raw) == json.loads(raw)
+            decoded += len(raw)
+    assert decoder.fast is not None and decoder.fast is not json.loads
