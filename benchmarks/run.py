@@ -49,32 +49,96 @@ def fmt(values: list[float]) -> str:
     return f"p50 {pct(values, 50) * 1000:7.1f} ms   p95 {pct(values, 95) * 1000:7.1f} ms   (n={len(values)})"
 
 
-def initialize(cmd: list[str], root: Path) -> tuple[float, Client]:
+def initialize(cmd: list[str], root: Path, env: dict | None = None) -> tuple[float, Client]:
     t0 = time.perf_counter()
-    client = Client(cmd, env=ENV, cwd=str(root))
+    client = Client(cmd, env=env or ENV, cwd=str(root))
     client.request(
         "initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {}}
     )
     elapsed = time.perf_counter() - t0
+    client.cpu_at_initialize = process_cpu(client.proc.pid)  # type: ignore[attr-defined]
     client.notify("initialized", {})
     return elapsed, client
 
 
-def bench_initialize(root: Path, runs: int) -> None:
-    ours, bare = [], []
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds a running process has used so far, all its threads (Linux; None elsewhere)."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as fh:
+                total += int(fh.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / 1e9
+
+
+def _median_ratio(ours: list, bare: list) -> str:
+    if not ours or not bare or None in ours or None in bare:
+        return "n/a"
+    return f"{statistics.median(ours) * 1000:.0f} ms vs {statistics.median(bare) * 1000:.0f} ms, {statistics.median(ours) / statistics.median(bare):.2f}x"
+
+
+def bench_initialize(root: Path, runs: int, baseline: Path | None = None) -> None:
+    """Spawn -> `initialize` answered: ours against a bare pygls server (the framework's own
+    start-up is the floor), interleaved; wall time and the CPU time to the answer."""
     script = root / "bare_pygls.py"
     script.write_text(BARE_PYGLS)
+    servers = [
+        ("backend-architect", SERVER, ENV),
+        ("bare pygls server", [sys.executable, str(script)], ENV),
+    ]
+    if baseline is not None:
+        servers.append(("baseline", SERVER, dict(ENV, PYTHONPATH=str(baseline / "server"))))
+    wall: dict[str, list[float]] = {name: [] for name, _, _ in servers}
+    cpu: dict[str, list] = {name: [] for name, _, _ in servers}
     for _ in range(runs):
-        t, c = initialize(SERVER, root)
-        ours.append(t)
-        c.close()
-        t, c = initialize([sys.executable, str(script)], root)
-        bare.append(t)
-        c.close()
-    print(f"initialize (spawn -> response)   backend-architect {fmt(ours)}")
+        for name, cmd, env in servers:
+            t, c = initialize(cmd, root, env)
+            wall[name].append(t)
+            cpu[name].append(c.cpu_at_initialize)
+            c.close()
+    for name, _, _ in servers:
+        print(f"initialize (spawn -> response)   {name:18} {fmt(wall[name])}")
+    bare = "bare pygls server"
+    for name, _, _ in servers:
+        if name != bare:
+            print(
+                f"  {name}: wall {_median_ratio(wall[name], wall[bare])}; "
+                f"CPU to the answer {_median_ratio(cpu[name], cpu[bare])} (load {os.getloadavg()[0]:.1f})"
+            )
+
+
+def bench_startup(root: Path, runs: int, baseline: Path | None = None) -> None:
+    """`check --no-cache` on a one-statement file: CPU (user + system) on top of the
+    interpreter's own start (`python -c pass`), medians of interleaved runs."""
+    folder = root / "startup"
+    folder.mkdir()
+    (folder / "q.sql").write_text("SELECT id FROM users WHERE id = 1;\n")
+    runs_of: dict[str, tuple[list[str], dict]] = {
+        "python -c pass": ([sys.executable, "-c", "pass"], ENV),
+        "check one file": ([*SERVER[:3], "check", "--no-cache", "q.sql"], ENV),
+    }
+    if baseline is not None:
+        runs_of["baseline"] = (
+            [*SERVER[:3], "check", "--no-cache", "q.sql"],
+            dict(ENV, PYTHONPATH=str(baseline / "server")),
+        )
+    cpu: dict[str, list[float]] = {name: [] for name in runs_of}
+    for _ in range(runs):
+        for name, (cmd, env) in runs_of.items():
+            cpu[name].append(run_measured(cmd, folder, env)[2])
+    floor = statistics.median(cpu["python -c pass"])
     print(
-        f"                                 bare pygls server  {fmt(bare)}   ratio {statistics.median(ours) / statistics.median(bare):.2f}x"
+        f"start-up: check --no-cache on one statement (medians of {runs}, load {os.getloadavg()[0]:.1f})"
     )
+    print(f"  python -c pass              CPU {floor * 1000:6.1f} ms")
+    for name in runs_of:
+        if name != "python -c pass":
+            own = statistics.median(cpu[name]) - floor
+            print(
+                f"  {name:27} CPU {statistics.median(cpu[name]) * 1000:6.1f} ms, {own * 1000:6.1f} ms of its own"
+            )
 
 
 def bench_document(root: Path, lines: int, edits: int) -> None:
@@ -350,6 +414,11 @@ def main() -> int:
         type=Path,
         help="a migrations folder to compare on (default: lemmy's and harbor's when checked out)",
     )
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of this project: its start-up is timed in the same rounds",
+    )
     args = ap.parse_args()
     runs = 3 if args.quick else 10
     bin_dir = Path(sys.executable).parent
@@ -357,7 +426,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         if not args.only_check:
-            bench_initialize(root, runs)
+            bench_initialize(root, runs, args.baseline)
+            bench_startup(root, runs, args.baseline)
             for lines in (2000, 10000):
                 bench_document(root, lines, 10 if args.quick else 40)
             bench_check(root, args.quick)
