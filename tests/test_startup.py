@@ -73,6 +73,7 @@ def test_serve_answers_initialize_without_the_command_line_or_the_analysis(tmp_p
 def test_what_serve_defers_loads_when_used(tmp_path: Path):
     """A document is analysed (engine, rules, pglast) and a command runs (its module)
     after the lean start."""
+    (tmp_path / "backend-architect.toml").write_text("")  # a project of its own
     client, out = _start(tmp_path)
     _initialize(client, tmp_path)
     client.notify("initialized", {})
