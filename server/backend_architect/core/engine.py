@@ -705,7 +705,14 @@ def lint(
         if quick is not None:
             quick.elapsed = time.perf_counter() - started
             return quick
-    rules = [r() for r in enabled_rules(settings, document, info)]
+    # a migration already on the main line: the rules whose findings would be hidden do not run
+    past = _history_of_document(document, info, settings)
+    rule_classes = enabled_rules(settings, document, info)
+    hidden = _hidden_commands(past, settings, history)
+    if hidden:
+        named = _suppressed_codes(document)  # a noqa naming a rule must still hear whether it fired
+        rule_classes = [r for r in rule_classes if r.command not in hidden or r.code in named]
+    rules = [r() for r in rule_classes]
     findings: list[Finding] = []
 
     def run(rule: Rule, fn, *args, region: Region | None = None) -> None:
@@ -922,15 +929,8 @@ def lint(
             f.name = meta.name
             f.severity = Severity(settings.severity_for(f.code, meta.severity.value))
     findings = _apply_suppressions(document, findings, settings, regions)
-    if (
-        findings
-        and (info.is_migration or info.language == "sql")
-        and info.not_own is None
-        and document.path
-    ):
-        findings = _history_findings(
-            findings, document.path, settings, history, snapshot_only=not info.is_migration
-        )
+    if findings and past is not None:
+        findings = _history_findings(findings, settings, history, past)
     findings.sort(key=Finding.sort_key)
     result.findings = findings
     result.elapsed = time.perf_counter() - started
@@ -992,24 +992,43 @@ SNAPSHOT_HIDDEN = ("INDEX_STRATEGY",)  # and a schema snapshot's, judged in the 
 DESIGN_COMMANDS = ("SCHEMA_DESIGN", "INDEX_STRATEGY")  # not for a migration tool's own table
 
 
-def _history_findings(
-    findings: list[Finding],
-    path: str,
-    settings: Settings,
-    mode: str | None,
-    snapshot_only: bool = False,
-) -> list[Finding]:
-    """A migration on the main line: never fixed; its MIGRATION and SCHEMA_DESIGN findings
-    hidden (the file cannot change: a table's design is judged where it is written, in the
-    migration not yet applied), shown, or hints."""
+def _history_of_document(document: Document, info: FileInfo, settings: Settings):
+    """The document's :class:`~backend_architect.project.history.History` when it is history
+    (a migration on the main line, or a schema snapshot of such a history), else None."""
+    if not (
+        (info.is_migration or info.language == "sql") and info.not_own is None and document.path
+    ):
+        return None
     from ..project.history import history_of
 
-    past = history_of(path, settings)
-    if not past.historical or (snapshot_only and not past.snapshot):
-        return findings  # (a SQL file that is not a migration is history only as a snapshot)
-    mode = mode or ("show" if settings.include_history else "hide")
+    past = history_of(document.path, settings)
+    if not past.historical or (not info.is_migration and not past.snapshot):
+        return None  # (a SQL file that is not a migration is history only as a snapshot)
+    return past
+
+
+def _hidden_commands(past, settings: Settings, mode: str | None) -> tuple[str, ...]:
+    """The commands whose findings are dropped for a document whose history is ``past``."""
+    if past is None or (mode or ("show" if settings.include_history else "hide")) != "hide":
+        return ()
     # a schema snapshot repeats the history's tables: their index advice belongs there too
-    hidden = HISTORY_HIDDEN + SNAPSHOT_HIDDEN if past.snapshot else HISTORY_HIDDEN
+    return HISTORY_HIDDEN + SNAPSHOT_HIDDEN if past.snapshot else HISTORY_HIDDEN
+
+
+def _suppressed_codes(document: Document) -> set[str]:
+    """The codes the document's ``noqa`` comments name."""
+    return {c for sup in find_suppressions(document).values() for c in sup.codes or ()}
+
+
+def _history_findings(
+    findings: list[Finding], settings: Settings, mode: str | None, past
+) -> list[Finding]:
+    """A migration on the main line (``past``: :func:`_history_of_document`): never fixed;
+    its MIGRATION and SCHEMA_DESIGN findings hidden (the file cannot change: a table's
+    design is judged where it is written, in the migration not yet applied), shown, or
+    hints. (In the "hide" mode the rules of those commands do not run at all.)"""
+    mode = mode or ("show" if settings.include_history else "hide")
+    hidden = _hidden_commands(past, settings, mode)
     out = []
     for f in findings:
         if f.command in hidden and mode == "hide":

@@ -1,0 +1,109 @@
+"""`check` on a migration history in a git clone: the advice a committed migration cannot take
+is not computed at all (its rules do not run), and what is reported stays the same."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import server_env
+
+# A project-specific MIGRATION rule that fails on every file it runs on: a file it did not
+# run on reports no internal error.
+MIGRATION_RULE = textwrap.dedent('''
+    from backend_architect.core.registry import Rule
+
+    class FailsWhereverItRuns(Rule):
+        """Fails on purpose.
+
+        ## What it does
+        Raises on every SQL file it is run on.
+        """
+        code = "MG991"
+        name = "fails-wherever-it-runs"
+        command = "MIGRATION"
+        languages = ("sql",)
+        message = "never reported"
+
+        def check_document(self, ctx):
+            raise RuntimeError("ran on " + ctx.path)
+''')
+
+TABLE = "CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint, x int);\n"
+OLD = (
+    "CREATE INDEX idx_posts_user ON posts (user_id);\n"
+    "CREATE INDEX idx_posts_x ON posts (x); -- noqa: MG001\n"
+    "CREATE INDEX idx_posts_user_x ON posts (user_id, x);\n"
+)
+NEW = "CREATE INDEX idx_posts_id_x ON posts (id, x);\n"
+
+
+def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "backend_architect", *args],
+        capture_output=True, text=True, cwd=cwd, env=server_env(**env), timeout=120,
+    )
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    repo = tmp_path / "app"
+    migrations = repo / "migrations"
+    migrations.mkdir(parents=True)
+    (repo / "go.mod").write_text("module app\n")
+    (migrations / "0001_posts.sql").write_text(TABLE)
+    (migrations / "0002_indexes.sql").write_text(OLD)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init")
+    (migrations / "0003_index.sql").write_text(NEW)  # written, not committed: not history
+    return repo
+
+
+def findings(r: subprocess.CompletedProcess) -> set[tuple[str, str, int]]:
+    return {(Path(f["filename"]).name, f["code"], f["location"]["row"]) for f in json.loads(r.stdout)}
+
+
+def test_history_reports_only_the_advice_it_can_take(clone: Path, tmp_path: Path):
+    args = ("check", "--exit-zero", "--no-cache", "--output-format", "json", "migrations")
+    default = run(*args, cwd=clone)
+    assert default.returncode == 0, default.stderr
+    got = findings(default)
+    # the committed migration: its redundant index (index advice) only; the new one: everything
+    assert ("0002_indexes.sql", "IX003", 1) in got
+    assert not {f for f in got if f[0] == "0002_indexes.sql" and f[1] != "IX003"}, got
+    assert ("0003_index.sql", "MG001", 1) in got
+    # the noqa names a rule that fires on its line: not an unused suppression in either mode
+    shown = findings(run(*args, "--include-history", cwd=clone))
+    assert ("0002_indexes.sql", "MG001", 1) in shown and ("0002_indexes.sql", "MG001", 2) not in shown
+    assert not {f for f in got | shown if f[1] == "BA001"}
+    assert shown > got
+
+
+def failed_on(r: subprocess.CompletedProcess) -> set[str]:
+    """The files the failing rule ran on (each has an internal error naming the rule)."""
+    return {
+        Path(f["filename"]).name
+        for f in json.loads(r.stdout)
+        if f["name"] == "internal-error" and "MG991" in f["message"]
+    }
+
+
+def test_rules_whose_findings_history_hides_do_not_run_on_it(clone: Path, tmp_path: Path):
+    rules = tmp_path / "rules.py"
+    rules.write_text(MIGRATION_RULE)
+    args = ("check", "--exit-zero", "--no-cache", "--output-format", "json", "migrations")
+    default = run(*args, cwd=clone, BACKEND_ARCHITECT_LOCAL_RULES=str(rules))
+    assert default.returncode == 2  # an internal error
+    assert failed_on(default) == {"0003_index.sql"}
+    shown = run(*args, "--include-history", cwd=clone, BACKEND_ARCHITECT_LOCAL_RULES=str(rules))
+    assert failed_on(shown) == {"0001_posts.sql", "0002_indexes.sql", "0003_index.sql"}
