@@ -593,15 +593,12 @@ def skip_reason(document: Document, settings: Settings) -> str | None:
 
 
 def enabled_rules(
-    settings: Settings,
-    document: Document,
-    info: FileInfo | None = None,
-    skip_commands: tuple[str, ...] = (),
+    settings: Settings, document: Document, info: FileInfo | None = None
 ) -> list[type[Rule]]:
     """The rules that judge this document: enabled, for its language and (``info``) its SQL
-    dialect, not of ``skip_commands``. Only these rules' modules are imported."""
+    dialect. Only these rules' modules are imported."""
     dialect = None if info is None else (info.dialect, info.candidates)
-    candidates = _selected_rules(settings, document.language, dialect, info, skip_commands)
+    candidates = _selected_rules(settings, document.language, dialect, info)
     if settings.per_file_ignores:
         candidates = [r for r in candidates if settings.rule_enabled(r.code, document.path)]
     return list(candidates)
@@ -614,25 +611,19 @@ _SELECTED: list[tuple[Settings, dict[tuple, list[type[Rule]]]]] = []
 
 
 def _selected_rules(
-    settings: Settings,
-    lang: str | None,
-    dialect: tuple | None,
-    info: FileInfo | None,
-    skip_commands: tuple[str, ...] = (),
+    settings: Settings, lang: str | None, dialect: tuple | None, info: FileInfo | None
 ) -> list[type[Rule]]:
     """The rules for ``lang`` (and the dialect of ``info``) that ``settings`` select (per-file
-    ignores aside), but those of ``skip_commands``."""
+    ignores aside)."""
     chosen = next((b for s, b in _SELECTED if s is settings), None)
     if chosen is None:
         chosen = {}
         _SELECTED.insert(0, (settings, chosen))
         del _SELECTED[4:]  # a few settings objects at once (an editor with several roots)
-    key = (lang, dialect, skip_commands)
+    key = (lang, dialect)
     if key not in chosen:
         may_be = info.may_be if info is not None else None
-        chosen[key] = [
-            r for r in rules_for(lang, may_be, skip_commands) if settings.rule_enabled(r.code)
-        ]
+        chosen[key] = [r for r in rules_for(lang, may_be) if settings.rule_enabled(r.code)]
     return chosen[key]
 
 
@@ -716,16 +707,11 @@ def lint(
             return quick
     # a migration already on the main line: the rules whose findings would be hidden do not run
     past = _history_of_document(document, info, settings)
+    rule_classes = enabled_rules(settings, document, info)
     hidden = _hidden_commands(past, settings, history)
-    named = _suppressed_codes(document) if hidden else ()
-    if named:  # a noqa naming a rule must still hear whether it fired
-        rule_classes = [
-            r
-            for r in enabled_rules(settings, document, info)
-            if r.command not in hidden or r.code in named
-        ]
-    else:
-        rule_classes = enabled_rules(settings, document, info, hidden)
+    if hidden:
+        named = _suppressed_codes(document)  # a noqa naming a rule must still hear whether it fired
+        rule_classes = [r for r in rule_classes if r.command not in hidden or r.code in named]
     rules = [r() for r in rule_classes]
     findings: list[Finding] = []
 

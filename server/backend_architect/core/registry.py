@@ -403,26 +403,19 @@ def _local_index() -> dict[str, type[Rule]]:
 
 
 def rules_for(
-    language: str | None,
-    may_be: Callable[[tuple[str, ...] | None], bool] | None = None,
-    skip_commands: tuple[str, ...] = (),
+    language: str | None, may_be: Callable[[tuple[str, ...] | None], bool] | None = None
 ) -> list[type[Rule]]:
     """The rules for a document language (and, with ``may_be``, a SQL dialect: the rule's
-    ``dialects`` are passed), sorted by code, but those of ``skip_commands``; only their
-    modules are imported."""
+    ``dialects`` are passed), sorted by code; only their modules are imported."""
     chosen: list[type[Rule]] = [
         load(i)
         for i in rule_infos()
-        if language in i.languages
-        and i.command not in skip_commands
-        and (may_be is None or may_be(i.dialects))
+        if language in i.languages and (may_be is None or may_be(i.dialects))
     ]
     chosen += [
         r
         for r in local_rules()
-        if language in r.languages
-        and r.command not in skip_commands
-        and (may_be is None or may_be(r.dialects))
+        if language in r.languages and (may_be is None or may_be(r.dialects))
     ]
     if local_rules():
         chosen.sort(key=lambda r: r.code)
