@@ -107,3 +107,37 @@ def test_rules_whose_findings_history_hides_do_not_run_on_it(clone: Path, tmp_pa
     assert failed_on(default) == {"0003_index.sql"}
     shown = run(*args, "--include-history", cwd=clone, BACKEND_ARCHITECT_LOCAL_RULES=str(rules))
     assert failed_on(shown) == {"0001_posts.sql", "0002_indexes.sql", "0003_index.sql"}
+
+
+def test_a_folders_ordered_migrations_follow_its_changes(tmp_path: Path):
+    """Kept between asks while no folder under it changed (the editor asks for each file)."""
+    import os
+    import time
+
+    from backend_architect.project.history import ordered_migrations
+
+    folder = tmp_path / "migrations"
+    for name in ("2024-01-01-000000_a", "2024-02-01-000000_b"):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "up.sql").write_text("SELECT 1;\n")
+        (folder / name / "down.sql").write_text("SELECT 1;\n")
+    hours = iter(range(10, 0, -1))
+
+    def age() -> None:  # folders last changed hours ago (later each time): their listing is kept
+        old = time.time() - 3600 * next(hours)
+        for d in (folder, *folder.iterdir()):
+            os.utime(d, (old, old))
+
+    age()
+    first = ordered_migrations(str(folder))
+    assert [Path(p).parent.name for p in first] == ["2024-01-01-000000_a", "2024-02-01-000000_b"]
+    assert ordered_migrations(str(folder)) == first
+    # a new migration folder (the top folder changes) and a file added to an old one
+    (folder / "2024-03-01-000000_c").mkdir()
+    (folder / "2024-03-01-000000_c" / "up.sql").write_text("SELECT 1;\n")
+    age()
+    assert len(ordered_migrations(str(folder))) == 3
+    (folder / "2024-01-01-000000_a" / "up.sql").unlink()
+    assert [Path(p).parent.name for p in ordered_migrations(str(folder))] == [
+        "2024-02-01-000000_b", "2024-03-01-000000_c"
+    ]

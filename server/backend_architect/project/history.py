@@ -311,6 +311,41 @@ def forget() -> None:
 
     _INDEX.forget()
     forget_snapshots()
+    with _ORDERED_LOCK:
+        _ORDERED.clear()
+
+
+_ORDERED: dict[str, tuple[tuple[tuple[str, int], ...], tuple[str, ...]]] = {}
+_ORDERED_LOCK = threading.Lock()
+
+
+def ordered_migrations(folder: str) -> list[str]:
+    """The up migrations under ``folder`` in the order their runner applies them
+    (:func:`backend_architect.db.replay.history_files`). Kept per folder while none of the
+    folders under it changed (their modification times: a file added, removed or renamed
+    changes its folder's), so the rules that ask for each migration of a long history walk
+    it once; a folder changed in the last two seconds is walked again every time (its time
+    stamp may not yet tell a second change from the first)."""
+    import time
+
+    from ..db.replay import history_files
+
+    with _ORDERED_LOCK:
+        known = _ORDERED.get(folder)
+    if known is not None:
+        try:
+            if all(os.stat(d).st_mtime_ns == mtime for d, mtime in known[0]):
+                return list(known[1])
+        except OSError:
+            pass
+    dirs: list[tuple[str, int]] = []
+    files = history_files(folder, dirs)
+    if dirs and time.time_ns() - max(mtime for _, mtime in dirs) > 2_000_000_000:
+        with _ORDERED_LOCK:
+            if len(_ORDERED) > 256:
+                _ORDERED.clear()
+            _ORDERED[folder] = (tuple(dirs), tuple(files))
+    return files
 
 
 _MENTIONS: dict[str, tuple[tuple, list[str], dict[str, int]]] = {}
@@ -324,12 +359,12 @@ def mentioned_later(path: str, folder: str | None, name: str) -> str | None:
     not change under it: a fix that changes a type or a name in an older migration is safe only
     when nothing after it uses that object. One word index per folder (cached on file times)."""
     from ..catalog.sources import order_key
-    from ..db.replay import history_files, up_part
+    from ..db.replay import up_part
 
     if not path or not folder or not name:
         return None
     try:
-        files = history_files(folder)
+        files = ordered_migrations(folder)
         signature = tuple((f, os.path.getmtime(f)) for f in files)
     except OSError:
         return None
