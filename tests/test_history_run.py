@@ -141,3 +141,38 @@ def test_a_folders_ordered_migrations_follow_its_changes(tmp_path: Path):
     assert [Path(p).parent.name for p in ordered_migrations(str(folder))] == [
         "2024-02-01-000000_b", "2024-03-01-000000_c"
     ]
+
+
+def test_the_schema_as_of_each_migration_follows_renames_and_drops(tmp_path: Path):
+    """Each migration changes a few tables: the others are carried from the one before."""
+    from backend_architect.config import Settings
+    from backend_architect.project.schema import catalog_before, forget_histories
+
+    (tmp_path / "go.mod").write_text("module app\n")
+    steps = [
+        "CREATE TABLE a (id bigint PRIMARY KEY, x int);\nCREATE TABLE b (id bigint, y int);\n"
+        "CREATE INDEX a_x ON a (x);\nCREATE INDEX b_y ON b (y);\n",
+        "ALTER TABLE a RENAME TO a2;\n",
+        "ALTER INDEX b_y RENAME TO b_y2;\n",
+        "DROP INDEX a_x;\n",
+        "ALTER TABLE b RENAME COLUMN y TO z;\n",
+        "SET search_path = other;\nCREATE TABLE c (id bigint);\nDROP TABLE public.a2;\n",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+    ]
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    paths = []
+    for i, sql in enumerate(steps, 1):
+        paths.append(folder / f"{i:04d}_step.sql")
+        paths[-1].write_text(sql)
+    forget_histories()
+    at = [catalog_before(str(tmp_path), str(p), Settings())() for p in paths]
+    at.append(catalog_before(str(tmp_path), str(folder / "9999_next.sql"), Settings())())
+    assert at[0].columns_of("a") is None and at[1].columns_of("a") == ["id", "x"]
+    assert at[2].columns_of("a") is None and at[2].columns_of("a2") == ["id", "x"]
+    assert at[2].has_index("a_x", "a2") and at[2].has_index("a2_pkey", "a2")
+    assert at[3].has_index("b_y2", "b") and not at[3].has_index("b_y")
+    assert not at[4].has_index("a_x") and at[4].has_index("b_y2", "b")
+    assert at[5].columns_of("b") == ["id", "z"] and at[5].columns_of("a2") == ["id", "x"]
+    assert at[6].columns_of("a2") is None and at[6].columns_of("other.c") == ["id"]
+    assert at[7].columns_of("b") == ["id", "z"] and at[7].has_index("b_y2", "b")
