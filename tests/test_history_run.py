@@ -176,3 +176,18 @@ def test_the_schema_as_of_each_migration_follows_renames_and_drops(tmp_path: Pat
     assert at[5].columns_of("b") == ["id", "z"] and at[5].columns_of("a2") == ["id", "x"]
     assert at[6].columns_of("a2") is None and at[6].columns_of("other.c") == ["id"]
     assert at[7].columns_of("b") == ["id", "z"] and at[7].has_index("b_y2", "b")
+
+
+def test_the_schema_cache_keeps_what_the_fast_encoder_refuses(tmp_path: Path, monkeypatch):
+    """A lone surrogate (a file that is not UTF-8) is written by the standard encoder, and read."""
+    from backend_architect.catalog import build as catalog_build
+    from backend_architect.catalog.apply import Op
+
+    monkeypatch.setenv("BACKEND_ARCHITECT_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(tmp_path / "cache" / "catalog.json")
+    odd = catalog_build.FileEntry("sha", 3, 1, [Op("CreateStmt", {"relname": "t\udcff"}, 1, [])], [])
+    plain = catalog_build.FileEntry("sha", 3, 1, [Op("CreateStmt", {"relname": "t"}, 1, [])], [])
+    for entry in (odd, plain):
+        catalog_build._save_disk(path, {"a.sql": entry})
+        back = catalog_build._load_disk(path)["a.sql"]
+        assert back.ops[0].node == entry.ops[0].node and back.sha == "sha"
