@@ -191,3 +191,28 @@ def test_the_schema_cache_keeps_what_the_fast_encoder_refuses(tmp_path: Path, mo
         catalog_build._save_disk(path, {"a.sql": entry})
         back = catalog_build._load_disk(path)["a.sql"]
         assert back.ops[0].node == entry.ops[0].node and back.sha == "sha"
+
+
+def test_without_git_each_migration_is_judged_against_the_current_listing(tmp_path: Path):
+    """Every migration of a series but the newest is history; a new one makes the newest history."""
+    import os
+    import time
+
+    from backend_architect.project.history import history_of
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for i in range(1, 4):
+        (folder / f"{i:04d}_step.sql").write_text("SELECT 1;\n")
+    os.utime(folder, (time.time() - 7200, time.time() - 7200))  # listing kept while unchanged
+    files = sorted(folder.iterdir())
+    assert [history_of(str(f)).historical for f in files] == [True, True, False]
+    assert [history_of(str(f)).historical for f in files] == [True, True, False]
+    (folder / "0004_step.sql").write_text("SELECT 1;\n")
+    os.utime(folder, (time.time() - 3600, time.time() - 3600))
+    assert history_of(str(files[2])).historical and not history_of(str(folder / "0004_step.sql")).historical
+    # the whole run: only the newest file gets migration advice
+    (folder / "0004_step.sql").write_text("CREATE INDEX i ON t (x);\n")
+    (folder / "0002_step.sql").write_text("CREATE INDEX j ON t (y);\n")
+    r = run("check", "--no-cache", "--exit-zero", "--output-format", "json", "migrations", cwd=tmp_path)
+    assert {(Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout)} == {("0004_step.sql", "MG001")}

@@ -167,11 +167,14 @@ class HistoryIndex:
         self._lock = threading.RLock()
         self._repos: dict[str, tuple[str, str, dict[str, str]] | None] = {}
         self._chains: dict[str, dict[str, int]] = {}
+        # (folder, folders or files) -> (its listing, [(path, order)] of its ordered migrations)
+        self._series: dict[tuple[str, bool], tuple[tuple[str, ...], list]] = {}
 
     def forget(self) -> None:
         with self._lock:
             self._repos.clear()
             self._chains.clear()
+            self._series.clear()
 
     def _order(self, unit: str) -> tuple[str, tuple] | None:
         with self._lock:
@@ -259,18 +262,8 @@ class HistoryIndex:
                 return History(False, "folder not readable")
         newer = set()
         for folder in folders:
-            try:
-                names = os.listdir(folder)
-            except OSError:
-                continue
-            for name in names:
-                full = os.path.join(folder, name)
-                if full == unit or is_down(name) or name.lower().endswith(".conf"):
-                    continue
-                if (unit != path) != os.path.isdir(full):
-                    continue  # a folder per migration: compare folders; else files
-                other = self._order(full)
-                if other is not None and other[0] == series and other[1][1:-1] > mine[1:-1]:
+            for full, other in self._ordered_in(folder, unit != path):
+                if full != unit and other[0] == series and other[1][1:-1] > mine[1:-1]:
                     newer.add(other[1][1:-1])
         if len(newer) >= max(pending, 0):
             return History(
@@ -279,6 +272,38 @@ class HistoryIndex:
                 "no git)",
             )
         return History(False, f"one of the newest {pending} migrations of its series (no git)")
+
+    def _ordered_in(self, folder: str, folders: bool) -> list[tuple[str, tuple[str, tuple]]]:
+        """(path, order) of the ordered migrations in ``folder``: its folders per migration
+        (``folders``), else its files (down migrations and runner configuration left out).
+        Kept while the folder's listing is (:func:`backend_architect.core.files.list_dir`):
+        every migration of a series is compared with the others."""
+        from ..core.files import list_dir
+
+        try:
+            names = list_dir(folder)
+        except OSError:
+            return []
+        key = (folder, folders)
+        with self._lock:
+            known = self._series.get(key)
+        if known is not None and known[0] is names:
+            return known[1]
+        found = []
+        for name in names:
+            full = os.path.join(folder, name)
+            if is_down(name) or name.lower().endswith(".conf"):
+                continue
+            if folders != os.path.isdir(full):
+                continue  # a folder per migration: compare folders; else files
+            other = self._order(full)
+            if other is not None:
+                found.append((full, other))
+        with self._lock:
+            if len(self._series) > 256:
+                self._series.clear()
+            self._series[key] = (names, found)
+        return found
 
 
 _INDEX = HistoryIndex()
