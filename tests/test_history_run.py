@@ -216,3 +216,57 @@ def test_without_git_each_migration_is_judged_against_the_current_listing(tmp_pa
     (folder / "0002_step.sql").write_text("CREATE INDEX j ON t (y);\n")
     r = run("check", "--no-cache", "--exit-zero", "--output-format", "json", "migrations", cwd=tmp_path)
     assert {(Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout)} == {("0004_step.sql", "MG001")}
+
+
+# A project-specific rule whose findings say which process checked the file and its parent.
+PROCESS_RULE = textwrap.dedent('''
+    import os
+    from backend_architect.core.registry import Rule
+
+    class SaysWhichProcess(Rule):
+        """Names the process.
+
+        ## What it does
+        Reports, on every SQL file, the process that checked it and that process's parent.
+        """
+        code = "ZZ992"
+        name = "says-which-process"
+        command = "GENERAL"
+        languages = ("sql",)
+        message = "checked by {pid} under {parent}"
+
+        def check_document(self, ctx):
+            yield self.finding(0, 1, pid=os.getpid(), parent=os.getppid())
+''')
+
+
+@pytest.mark.skipif((__import__("os").cpu_count() or 1) < 2, reason="one CPU: never parallel")
+def test_a_history_is_checked_in_worker_processes_only_when_its_work_pays_for_them(tmp_path: Path):
+    import os
+
+    repo = tmp_path / "app"
+    migrations = repo / "migrations"
+    migrations.mkdir(parents=True)
+    (repo / "go.mod").write_text("module app\n")
+    pad = "-- " + "x" * 96 + "\n"
+    for i in range(1, 8):  # 7 files of 100 kB: over the size at which a run forks workers
+        (migrations / f"{i:04d}_step.sql").write_text(pad * 1000 + f"CREATE TABLE t{i} (id bigint);\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init")
+    rules = tmp_path / "rules.py"
+    rules.write_text(PROCESS_RULE)
+
+    def parents(*extra: str) -> set[str]:
+        r = run("check", "--no-cache", "--exit-zero", "--output-format", "json", *extra, "migrations",
+                cwd=repo, BACKEND_ARCHITECT_LOCAL_RULES=str(rules))
+        found = [f["message"].split()[-1] for f in json.loads(r.stdout) if f["code"] == "ZZ992"]
+        assert len(found) == 7, r.stderr
+        return set(found)
+
+    me = str(os.getpid())
+    # committed migrations (their migration advice not computed): not worth a worker process
+    assert parents() == {me}
+    # every rule runs on them: worker processes (children of the command's process)
+    assert me not in parents("--include-history")
+    assert parents("--include-history", "--jobs", "1") == {me}

@@ -706,9 +706,9 @@ def lint(
             quick.elapsed = time.perf_counter() - started
             return quick
     # a migration already on the main line: the rules whose findings would be hidden do not run
-    past = _history_of_document(document, info, settings)
+    past = history_of_file(document.path, info, settings)
     rule_classes = enabled_rules(settings, document, info)
-    hidden = _hidden_commands(past, settings, history)
+    hidden = hidden_commands(past, settings, history)
     if hidden:
         named = _suppressed_codes(document)  # a noqa naming a rule must still hear whether it fired
         rule_classes = [r for r in rule_classes if r.command not in hidden or r.code in named]
@@ -992,22 +992,20 @@ SNAPSHOT_HIDDEN = ("INDEX_STRATEGY",)  # and a schema snapshot's, judged in the 
 DESIGN_COMMANDS = ("SCHEMA_DESIGN", "INDEX_STRATEGY")  # not for a migration tool's own table
 
 
-def _history_of_document(document: Document, info: FileInfo, settings: Settings):
-    """The document's :class:`~backend_architect.project.history.History` when it is history
-    (a migration on the main line, or a schema snapshot of such a history), else None."""
-    if not (
-        (info.is_migration or info.language == "sql") and info.not_own is None and document.path
-    ):
+def history_of_file(path: str | None, info: FileInfo, settings: Settings):
+    """The file's :class:`~backend_architect.project.history.History` when it is history (a
+    migration on the main line, or a schema snapshot of such a history), else None."""
+    if not ((info.is_migration or info.language == "sql") and info.not_own is None and path):
         return None
     from ..project.history import history_of
 
-    past = history_of(document.path, settings)
+    past = history_of(path, settings)
     if not past.historical or (not info.is_migration and not past.snapshot):
         return None  # (a SQL file that is not a migration is history only as a snapshot)
     return past
 
 
-def _hidden_commands(past, settings: Settings, mode: str | None) -> tuple[str, ...]:
+def hidden_commands(past, settings: Settings, mode: str | None = None) -> tuple[str, ...]:
     """The commands whose findings are dropped for a document whose history is ``past``."""
     if past is None or (mode or ("show" if settings.include_history else "hide")) != "hide":
         return ()
@@ -1023,12 +1021,12 @@ def _suppressed_codes(document: Document) -> set[str]:
 def _history_findings(
     findings: list[Finding], settings: Settings, mode: str | None, past
 ) -> list[Finding]:
-    """A migration on the main line (``past``: :func:`_history_of_document`): never fixed;
+    """A migration on the main line (``past``: :func:`history_of_file`): never fixed;
     its MIGRATION and SCHEMA_DESIGN findings hidden (the file cannot change: a table's
     design is judged where it is written, in the migration not yet applied), shown, or
     hints. (In the "hide" mode the rules of those commands do not run at all.)"""
     mode = mode or ("show" if settings.include_history else "hide")
-    hidden = _hidden_commands(past, settings, mode)
+    hidden = hidden_commands(past, settings, mode)
     out = []
     for f in findings:
         if f.command in hidden and mode == "hide":
