@@ -270,3 +270,19 @@ def test_a_history_is_checked_in_worker_processes_only_when_its_work_pays_for_th
     # every rule runs on them: worker processes (children of the command's process)
     assert me not in parents("--include-history")
     assert parents("--include-history", "--jobs", "1") == {me}
+
+
+def test_a_committed_migration_edited_since_is_no_longer_history(clone: Path):
+    """The server asks again after an edit on disk: the file's content is compared again."""
+    import os
+    import time
+
+    from backend_architect.project.history import history_of
+
+    old = clone / "migrations" / "0002_indexes.sql"
+    hour_ago = time.time() - 3600
+    os.utime(old, (hour_ago, hour_ago))
+    assert history_of(str(old)).historical and history_of(str(old)).historical
+    old.write_text(OLD + "CREATE INDEX idx_posts_id ON posts (id);\n")
+    os.utime(old, (hour_ago + 60, hour_ago + 60))
+    assert "changed since the main line" in history_of(str(old)).reason

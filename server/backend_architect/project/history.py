@@ -169,12 +169,36 @@ class HistoryIndex:
         self._chains: dict[str, dict[str, int]] = {}
         # (folder, folders or files) -> (its listing, [(path, order)] of its ordered migrations)
         self._series: dict[tuple[str, bool], tuple[tuple[str, ...], list]] = {}
+        self._blobs: dict[tuple[str, int, int], str | None] = {}  # (path, size, mtime) -> sha
 
     def forget(self) -> None:
         with self._lock:
             self._repos.clear()
             self._chains.clear()
             self._series.clear()
+            self._blobs.clear()
+
+    def _blob_sha(self, path: str) -> str | None:
+        """git's blob id of the file, kept while its size and modification time stay the
+        same (a run asks for each migration more than once); a file changed in the last two
+        seconds is read every time (its time stamp may not yet tell a second change)."""
+        import time
+
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        key = (path, st.st_size, st.st_mtime_ns)
+        with self._lock:
+            if key in self._blobs:
+                return self._blobs[key]
+        sha = _blob_sha(path)
+        if time.time_ns() - st.st_mtime_ns > 2_000_000_000:
+            with self._lock:
+                if len(self._blobs) > 100_000:
+                    self._blobs.clear()
+                self._blobs[key] = sha
+        return sha
 
     def _order(self, unit: str) -> tuple[str, tuple] | None:
         with self._lock:
@@ -226,7 +250,7 @@ class HistoryIndex:
                 blob = tree.get(rel)
                 if blob is None:
                     return History(False, f"new: not on the main line ({how})")
-                if _blob_sha(path) != blob:
+                if self._blob_sha(path) != blob:
                     return History(False, f"changed since the main line ({how})")
                 return History(True, f"committed on the main line ({how}, {commit[:10]})")
         return self._by_order(path, unit, order, settings)
