@@ -286,3 +286,23 @@ def test_a_committed_migration_edited_since_is_no_longer_history(clone: Path):
     old.write_text(OLD + "CREATE INDEX idx_posts_id ON posts (id);\n")
     os.utime(old, (hour_ago + 60, hour_ago + 60))
     assert "changed since the main line" in history_of(str(old)).reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n",
+        "--  +GOOSE   DOWN\nDROP TABLE t;\n",
+        "-- migrate:up\nSELECT 1;\n  -- MIGRATE:DOWN\nSELECT 2;\n",
+        "-- +migrate Down\nSELECT 1;\n",
+        "--//@UNDO\nDROP TABLE t;\n",
+        "-- how to migrate down: see the README\nSELECT 1;\n",
+        "CREATE TABLE goose_down (id int);\n",
+        "SELECT 1;\n",
+    ],
+)
+def test_a_down_marker_is_found_as_the_pattern_finds_it(text: str):
+    from backend_architect.core.regions import DOWN_MARKER_RE, down_sections, has_down_marker
+
+    assert has_down_marker(text) == (DOWN_MARKER_RE.search(text) is not None)
+    assert bool(down_sections(text)) == has_down_marker(text)
