@@ -409,10 +409,31 @@ def _run_jobs(
     planned: list[_Job], jobs: int | None, fix: bool, unsafe_fixes: bool
 ) -> list[FileReport]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    total = sum(job.size for job in planned)
-    if workers > 1 and len(planned) > 1 and total >= PARALLEL_MIN_BYTES and _can_fork():
+    if (
+        workers > 1
+        and len(planned) > 1
+        and sum(job.size for job in planned) >= PARALLEL_MIN_BYTES
+        and sum(_work(job) for job in planned) >= PARALLEL_MIN_BYTES
+        and _can_fork()
+    ):
         return _check_parallel(planned, workers, fix, unsafe_fixes)
     return [_check_one(job, fix, unsafe_fixes) for job in planned]
+
+
+# what checking a migration already on the main line costs, against another file of its size
+# (the advice it cannot take is not computed: on lemmy's 684 files, 0.32 s against 0.94 s)
+HISTORY_WORK = 1 / 3
+
+
+def _work(job: _Job) -> float:
+    """The work of checking ``job``'s file, in bytes of an ordinary file: worker processes pay
+    for themselves only on enough of it (their start, the rules each imports)."""
+    from .core.engine import hidden_commands, history_of_file
+
+    if job.info.language != "sql" and not job.info.is_migration:
+        return job.size
+    past = history_of_file(job.path, job.info, job.settings)  # (workers inherit the main line)
+    return job.size * HISTORY_WORK if hidden_commands(past, job.settings) else job.size
 
 
 def _cache_keys(planned: list[_Job]) -> list[str | None]:

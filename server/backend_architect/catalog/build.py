@@ -193,7 +193,7 @@ def _load_disk(path: str | None) -> dict[str, FileEntry]:
     if raw is None:
         return {}
     try:
-        data = json.loads(raw)
+        data = _loads(raw)
         if data.get("version") != CACHE_VERSION:
             diskcache.discard(path, "another version")
             return {}
@@ -209,15 +209,33 @@ def _save_disk(
     if not path:
         return
     try:
-        # dumps (the C encoder) is several times faster than dump's streaming encoder
-        text = json.dumps(
-            {"version": CACHE_VERSION, "files": {p: e.to_json() for p, e in entries.items()}},
-            separators=(",", ":"),
+        data = _dumps(
+            {"version": CACHE_VERSION, "files": {p: e.to_json() for p, e in entries.items()}}
         )
     except (TypeError, ValueError) as exc:  # never fail because the cache cannot be written
         _log().info("catalog cache %s not written (%s)", path, exc)
         return
-    diskcache.write(path, text.encode("utf-8", "surrogatepass"), max_bytes)
+    diskcache.write(path, data, max_bytes)
+
+
+def _dumps(value) -> bytes:
+    """``value`` as JSON: orjson's encoder (about ten times the standard library's), else the
+    standard library's C encoder (for what orjson refuses: a lone surrogate, a huge integer)."""
+    try:
+        import orjson
+
+        return orjson.dumps(value)
+    except (ImportError, TypeError):
+        return json.dumps(value, separators=(",", ":")).encode("utf-8", "surrogatepass")
+
+
+def _loads(raw):
+    try:
+        import orjson
+
+        return orjson.loads(raw)
+    except (ImportError, ValueError):  # e.g. a lone surrogate the standard library wrote
+        return json.loads(raw)
 
 
 def _entry_for(path: str, known: FileEntry | None) -> tuple[FileEntry | None, bool]:

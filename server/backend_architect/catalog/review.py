@@ -4,11 +4,12 @@ index advice). The SCHEMA_DESIGN report is built from the rules' own findings
 
 from __future__ import annotations
 
-from .model import Table
+from .model import Index, Table
 
 
-def redundant_indexes(table: Table):
-    """(index, why, covering index) for each index another index of the table makes unnecessary.
+def redundant_indexes(table: Table, only: Index | None = None):
+    """(index, why, covering index) for each index another index of the table makes unnecessary
+    (``only``: for that index of ``table.indexes`` alone).
 
     Of two exact duplicates the later one is redundant; a non-unique index whose
     columns (and directions, or all of them reversed) lead a longer index is
@@ -17,13 +18,17 @@ def redundant_indexes(table: Table):
     order = table.all_indexes()
     out = []
     for my_pos, mine in enumerate(order):
+        if only is not None and mine is not only:
+            continue
         if mine.constraint or mine.method != "btree":
             continue
+        n = len(mine.columns)
+        if not _comparable(mine, n):
+            continue  # an expression we cannot render: not known to match another
         for pos, other in enumerate(order):
             if other is mine or other.method != "btree" or other.predicate != mine.predicate:
                 continue
-            n = len(mine.columns)
-            if not _comparable(mine, n) or not _comparable(other, n):
+            if not _comparable(other, n):
                 continue  # an expression we cannot render: two of them are not known to match
             same = other.columns == mine.columns and other.orders == mine.orders
             if same and (

@@ -738,7 +738,14 @@ def lint(
         if quick is not None:
             quick.elapsed = time.perf_counter() - started
             return quick
-    rules = _Rules(enabled_infos(settings, document, info))
+    # a migration already on the main line: the rules whose findings would be hidden do not run
+    past = history_of_file(document.path, info, settings)
+    rule_infos = enabled_infos(settings, document, info)
+    hidden = hidden_commands(past, settings, history)
+    if hidden:
+        named = _suppressed_codes(document)  # a noqa naming a rule must still hear whether it fired
+        rule_infos = [r for r in rule_infos if r.command not in hidden or r.code in named]
+    rules = _Rules(rule_infos)
     findings: list[Finding] = []
 
     def run(rule: Rule, fn, *args, region: Region | None = None) -> None:
@@ -943,15 +950,8 @@ def lint(
             f.name = meta.name
             f.severity = Severity(settings.severity_for(f.code, meta.severity.value))
     findings = _apply_suppressions(document, findings, settings, regions)
-    if (
-        findings
-        and (info.is_migration or info.language == "sql")
-        and info.not_own is None
-        and document.path
-    ):
-        findings = _history_findings(
-            findings, document.path, settings, history, snapshot_only=not info.is_migration
-        )
+    if findings and past is not None:
+        findings = _history_findings(findings, settings, history, past)
     findings.sort(key=Finding.sort_key)
     result.findings = findings
     result.elapsed = time.perf_counter() - started
@@ -1013,24 +1013,41 @@ SNAPSHOT_HIDDEN = ("INDEX_STRATEGY",)  # and a schema snapshot's, judged in the 
 DESIGN_COMMANDS = ("SCHEMA_DESIGN", "INDEX_STRATEGY")  # not for a migration tool's own table
 
 
-def _history_findings(
-    findings: list[Finding],
-    path: str,
-    settings: Settings,
-    mode: str | None,
-    snapshot_only: bool = False,
-) -> list[Finding]:
-    """A migration on the main line: never fixed; its MIGRATION and SCHEMA_DESIGN findings
-    hidden (the file cannot change: a table's design is judged where it is written, in the
-    migration not yet applied), shown, or hints."""
+def history_of_file(path: str | None, info: FileInfo, settings: Settings):
+    """The file's :class:`~backend_architect.project.history.History` when it is history (a
+    migration on the main line, or a schema snapshot of such a history), else None."""
+    if not ((info.is_migration or info.language == "sql") and info.not_own is None and path):
+        return None
     from ..project.history import history_of
 
     past = history_of(path, settings)
-    if not past.historical or (snapshot_only and not past.snapshot):
-        return findings  # (a SQL file that is not a migration is history only as a snapshot)
-    mode = mode or ("show" if settings.include_history else "hide")
+    if not past.historical or (not info.is_migration and not past.snapshot):
+        return None  # (a SQL file that is not a migration is history only as a snapshot)
+    return past
+
+
+def hidden_commands(past, settings: Settings, mode: str | None = None) -> tuple[str, ...]:
+    """The commands whose findings are dropped for a document whose history is ``past``."""
+    if past is None or (mode or ("show" if settings.include_history else "hide")) != "hide":
+        return ()
     # a schema snapshot repeats the history's tables: their index advice belongs there too
-    hidden = HISTORY_HIDDEN + SNAPSHOT_HIDDEN if past.snapshot else HISTORY_HIDDEN
+    return HISTORY_HIDDEN + SNAPSHOT_HIDDEN if past.snapshot else HISTORY_HIDDEN
+
+
+def _suppressed_codes(document: Document) -> set[str]:
+    """The codes the document's ``noqa`` comments name."""
+    return {c for sup in find_suppressions(document).values() for c in sup.codes or ()}
+
+
+def _history_findings(
+    findings: list[Finding], settings: Settings, mode: str | None, past
+) -> list[Finding]:
+    """A migration on the main line (``past``: :func:`history_of_file`): never fixed;
+    its MIGRATION and SCHEMA_DESIGN findings hidden (the file cannot change: a table's
+    design is judged where it is written, in the migration not yet applied), shown, or
+    hints. (In the "hide" mode the rules of those commands do not run at all.)"""
+    mode = mode or ("show" if settings.include_history else "hide")
+    hidden = hidden_commands(past, settings, mode)
     out = []
     for f in findings:
         if f.command in hidden and mode == "hide":

@@ -32,9 +32,18 @@ UP_MARKER_RE = re.compile(
 )
 
 
+def has_down_marker(sql: str) -> bool:
+    """Whether ``sql`` has a down-migration marker (each names goose, migrate or @UNDO: the
+    words are looked for before the line-by-line pattern)."""
+    low = sql.lower()
+    if "goose" not in low and "migrate" not in low and "@undo" not in low:
+        return False
+    return DOWN_MARKER_RE.search(sql) is not None
+
+
 def down_sections(sql: str) -> list[tuple[int, int]]:
     """Character ranges of ``sql`` that are rollback sections (empty when it has no down marker)."""
-    if DOWN_MARKER_RE.search(sql) is None:
+    if not has_down_marker(sql):
         return []
     marks = sorted(
         [(m.start(), True) for m in DOWN_MARKER_RE.finditer(sql)]

@@ -431,13 +431,16 @@ class Replay:
         return self.failed is None
 
 
-def history_files(folder: str) -> list[str]:
-    """The up migrations under ``folder`` in the order their runner applies them."""
+def history_files(folder: str, dirs: list | None = None) -> list[str]:
+    """The up migrations under ``folder`` in the order their runner applies them; ``dirs``
+    collects (folder walked, its modification time)."""
     from ..catalog.sources import is_down, order_key
 
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames.sort()
+        if dirs is not None:
+            dirs.append((dirpath, os.stat(dirpath).st_mtime_ns))
         for name in filenames:
             low = name.lower()
             if not low.endswith(".sql") or is_down(name):

@@ -167,11 +167,38 @@ class HistoryIndex:
         self._lock = threading.RLock()
         self._repos: dict[str, tuple[str, str, dict[str, str]] | None] = {}
         self._chains: dict[str, dict[str, int]] = {}
+        # (folder, folders or files) -> (its listing, [(path, order)] of its ordered migrations)
+        self._series: dict[tuple[str, bool], tuple[tuple[str, ...], list]] = {}
+        self._blobs: dict[tuple[str, int, int], str | None] = {}  # (path, size, mtime) -> sha
 
     def forget(self) -> None:
         with self._lock:
             self._repos.clear()
             self._chains.clear()
+            self._series.clear()
+            self._blobs.clear()
+
+    def _blob_sha(self, path: str) -> str | None:
+        """git's blob id of the file, kept while its size and modification time stay the
+        same (a run asks for each migration more than once); a file changed in the last two
+        seconds is read every time (its time stamp may not yet tell a second change)."""
+        import time
+
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        key = (path, st.st_size, st.st_mtime_ns)
+        with self._lock:
+            if key in self._blobs:
+                return self._blobs[key]
+        sha = _blob_sha(path)
+        if time.time_ns() - st.st_mtime_ns > 2_000_000_000:
+            with self._lock:
+                if len(self._blobs) > 100_000:
+                    self._blobs.clear()
+                self._blobs[key] = sha
+        return sha
 
     def _order(self, unit: str) -> tuple[str, tuple] | None:
         with self._lock:
@@ -223,7 +250,7 @@ class HistoryIndex:
                 blob = tree.get(rel)
                 if blob is None:
                     return History(False, f"new: not on the main line ({how})")
-                if _blob_sha(path) != blob:
+                if self._blob_sha(path) != blob:
                     return History(False, f"changed since the main line ({how})")
                 return History(True, f"committed on the main line ({how}, {commit[:10]})")
         return self._by_order(path, unit, order, settings)
@@ -259,18 +286,8 @@ class HistoryIndex:
                 return History(False, "folder not readable")
         newer = set()
         for folder in folders:
-            try:
-                names = os.listdir(folder)
-            except OSError:
-                continue
-            for name in names:
-                full = os.path.join(folder, name)
-                if full == unit or is_down(name) or name.lower().endswith(".conf"):
-                    continue
-                if (unit != path) != os.path.isdir(full):
-                    continue  # a folder per migration: compare folders; else files
-                other = self._order(full)
-                if other is not None and other[0] == series and other[1][1:-1] > mine[1:-1]:
+            for full, other in self._ordered_in(folder, unit != path):
+                if full != unit and other[0] == series and other[1][1:-1] > mine[1:-1]:
                     newer.add(other[1][1:-1])
         if len(newer) >= max(pending, 0):
             return History(
@@ -279,6 +296,38 @@ class HistoryIndex:
                 "no git)",
             )
         return History(False, f"one of the newest {pending} migrations of its series (no git)")
+
+    def _ordered_in(self, folder: str, folders: bool) -> list[tuple[str, tuple[str, tuple]]]:
+        """(path, order) of the ordered migrations in ``folder``: its folders per migration
+        (``folders``), else its files (down migrations and runner configuration left out).
+        Kept while the folder's listing is (:func:`backend_architect.core.files.list_dir`):
+        every migration of a series is compared with the others."""
+        from ..core.files import list_dir
+
+        try:
+            names = list_dir(folder)
+        except OSError:
+            return []
+        key = (folder, folders)
+        with self._lock:
+            known = self._series.get(key)
+        if known is not None and known[0] is names:
+            return known[1]
+        found = []
+        for name in names:
+            full = os.path.join(folder, name)
+            if is_down(name) or name.lower().endswith(".conf"):
+                continue
+            if folders != os.path.isdir(full):
+                continue  # a folder per migration: compare folders; else files
+            other = self._order(full)
+            if other is not None:
+                found.append((full, other))
+        with self._lock:
+            if len(self._series) > 256:
+                self._series.clear()
+            self._series[key] = (names, found)
+        return found
 
 
 _INDEX = HistoryIndex()
@@ -311,6 +360,41 @@ def forget() -> None:
 
     _INDEX.forget()
     forget_snapshots()
+    with _ORDERED_LOCK:
+        _ORDERED.clear()
+
+
+_ORDERED: dict[str, tuple[tuple[tuple[str, int], ...], tuple[str, ...]]] = {}
+_ORDERED_LOCK = threading.Lock()
+
+
+def ordered_migrations(folder: str) -> list[str]:
+    """The up migrations under ``folder`` in the order their runner applies them
+    (:func:`backend_architect.db.replay.history_files`). Kept per folder while none of the
+    folders under it changed (their modification times: a file added, removed or renamed
+    changes its folder's), so the rules that ask for each migration of a long history walk
+    it once; a folder changed in the last two seconds is walked again every time (its time
+    stamp may not yet tell a second change from the first)."""
+    import time
+
+    from ..db.replay import history_files
+
+    with _ORDERED_LOCK:
+        known = _ORDERED.get(folder)
+    if known is not None:
+        try:
+            if all(os.stat(d).st_mtime_ns == mtime for d, mtime in known[0]):
+                return list(known[1])
+        except OSError:
+            pass
+    dirs: list[tuple[str, int]] = []
+    files = history_files(folder, dirs)
+    if dirs and time.time_ns() - max(mtime for _, mtime in dirs) > 2_000_000_000:
+        with _ORDERED_LOCK:
+            if len(_ORDERED) > 256:
+                _ORDERED.clear()
+            _ORDERED[folder] = (tuple(dirs), tuple(files))
+    return files
 
 
 _MENTIONS: dict[str, tuple[tuple, list[str], dict[str, int]]] = {}
@@ -324,12 +408,12 @@ def mentioned_later(path: str, folder: str | None, name: str) -> str | None:
     not change under it: a fix that changes a type or a name in an older migration is safe only
     when nothing after it uses that object. One word index per folder (cached on file times)."""
     from ..catalog.sources import order_key
-    from ..db.replay import history_files, up_part
+    from ..db.replay import up_part
 
     if not path or not folder or not name:
         return None
     try:
-        files = history_files(folder)
+        files = ordered_migrations(folder)
         signature = tuple((f, os.path.getmtime(f)) for f in files)
     except OSError:
         return None

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field, replace
 
 from ..core.document import language_for_path
-from ..core.regions import DOWN_MARKER_RE
+from ..core.regions import has_down_marker
 from . import dialect as dialects
 from . import ownership
 from .dialect import POSTGRES, UNKNOWN, Evidence
@@ -353,7 +353,7 @@ class ProjectModel:
         if is_migration:
             if down_name or any(d in ROLLBACK_DIR_NAMES for d in dirs):
                 direction = "down"
-            elif text is not None and language == "sql" and DOWN_MARKER_RE.search(text):
+            elif text is not None and language == "sql" and has_down_marker(text):
                 direction = "up+down"
             else:
                 direction = "up"

@@ -208,6 +208,7 @@ def schema_history(
     catalog = Catalog(roots=[root])
     applier = Applier(catalog)
     state: dict[str, TableAsOf] = {}
+    bare: dict[str, str] = {}  # state key -> the table's own name (lower case)
     history: dict[str, ColumnsAsOf] = {}
     for path in migrations:
         history[path] = ColumnsAsOf(state)
@@ -215,30 +216,99 @@ def schema_history(
         if entry is None:
             continue
         applier.begin_file(path)
+        touched: set[str] | None = set()  # bare names (lower case) of the tables it changed
         for op in entry.ops:
+            if touched is not None:
+                names = _tables_touched(op, catalog)
+                touched = None if names is None else touched | names
             applier.apply(op)
-        state = {
-            t.qualified.lower(): TableAsOf(
-                tuple(c.name for c in t.columns) if t.columns_known else None,
-                frozenset((n, c.lower()) for n, (c, ok) in t.not_null_checks.items() if ok),
-                {
-                    ix.name.lower(): (
-                        ix.unique,
-                        tuple(ix.columns),
-                        bool(ix.predicate or any(ix.expressions) or ix.method != "btree"),
-                        ix.constraint is not None,
-                    )
-                    for ix in t.all_indexes()
-                },
-                frozenset((n, c.lower()) for n, (c, ok) in t.not_null_checks.items() if not ok),
-            )
-            for t in catalog.tables()
-        }
+        if touched is None:
+            state = {t.qualified.lower(): _table_as_of(t) for t in catalog.tables()}
+            bare = {t.qualified.lower(): t.name.lower() for t in catalog.tables()}
+        elif touched:  # the other tables' state is the one they had before this migration
+            state = {k: v for k, v in state.items() if bare[k] not in touched}
+            for t in catalog.tables_by_key.values():
+                if t.name.lower() in touched:
+                    state[t.qualified.lower()] = _table_as_of(t)
+                    bare[t.qualified.lower()] = t.name.lower()
     history[_FINAL] = ColumnsAsOf(state)
     if len(_HISTORIES) > 64:
         _HISTORIES.clear()
     _HISTORIES[key] = history
     return history
+
+
+def _table_as_of(t) -> TableAsOf:
+    return TableAsOf(
+        tuple(c.name for c in t.columns) if t.columns_known else None,
+        frozenset((n, c.lower()) for n, (c, ok) in t.not_null_checks.items() if ok),
+        {
+            ix.name.lower(): (
+                ix.unique,
+                tuple(ix.columns),
+                bool(ix.predicate or any(ix.expressions) or ix.method != "btree"),
+                ix.constraint is not None,
+            )
+            for ix in t.all_indexes()
+        },
+        frozenset((n, c.lower()) for n, (c, ok) in t.not_null_checks.items() if not ok),
+    )
+
+
+_NAMED_TABLE = {  # what a DDL statement changes: the table its node names (libpg_query fields)
+    "CreateStmt": ("relation",),
+    "AlterTableStmt": ("relation",),
+    "IndexStmt": ("relation",),
+    "ViewStmt": ("view",),
+}
+_TABLE_OBJECTS = ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW")
+
+
+def _tables_touched(op, catalog) -> set[str] | None:
+    """The bare names (lower case) of the tables applying ``op`` to ``catalog`` may change,
+    over-approximated (any schema); None: it may change any table."""
+    from ..catalog.apply import Applier
+    from ..core.sql import name_list
+
+    kind, node = op.kind, op.node or {}
+    if getattr(Applier, "_" + kind, None) is None or kind == "VariableSetStmt":
+        return set()  # not applied (noted only), or only the search path
+
+    def named(rangevar) -> set[str]:
+        rel = (rangevar or {}).get("RangeVar", rangevar or {})
+        return {rel["relname"].lower()} if rel.get("relname") else set()
+
+    if kind in _NAMED_TABLE:
+        return named(node.get(_NAMED_TABLE[kind][0]))
+    if kind == "CreateTableAsStmt":
+        return named((node.get("into") or {}).get("rel"))
+    if kind == "DropStmt":
+        remove = node.get("removeType")
+        names = [
+            name_list(obj["List"].get("items")) if "List" in obj else []
+            for obj in node.get("objects") or []
+        ]
+        if remove in _TABLE_OBJECTS:
+            return {n[-1].lower() for n in names if n}
+        if remove == "OBJECT_INDEX":  # the tables holding an index of that name
+            gone = {n[-1] for n in names if n}
+            return {t.name.lower() for t in catalog.tables_by_key.values() if _has_index(t, gone)}
+        return set()
+    if kind == "RenameStmt":
+        rename = node.get("renameType")
+        if rename in _TABLE_OBJECTS:
+            return named(node.get("relation")) | {(node.get("newname") or "").lower()}
+        if rename in ("OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"):
+            return named(node.get("relation"))
+        if rename == "OBJECT_INDEX":
+            old = {(node.get("relation") or {}).get("relname")}
+            return {t.name.lower() for t in catalog.tables_by_key.values() if _has_index(t, old)}
+        return set()
+    return None
+
+
+def _has_index(table, names: set) -> bool:
+    return any(ix.name in names for ix in table.indexes)
 
 
 _FINAL = "\0final"

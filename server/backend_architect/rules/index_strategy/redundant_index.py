@@ -72,7 +72,7 @@ class RedundantIndex(Rule):
         mine = next((ix for ix in table.indexes if ix.name == name), None)
         if mine is None or mine.method != "btree":
             return  # dropped or replaced later, or not a btree
-        found = [(why, other) for ix, why, other in redundant_indexes(table) if ix is mine]
+        found = [(why, other) for _, why, other in redundant_indexes(table, only=mine)]
         if not found:
             return
         why, other = found[0]

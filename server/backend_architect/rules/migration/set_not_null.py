@@ -178,8 +178,8 @@ def _earlier_statements(ctx) -> list:
     from backend_architect.catalog.sources import order_key
     from backend_architect.core.regions import region_for_sql_document
     from backend_architect.core.sql import split_statements
-    from backend_architect.db.replay import history_files, up_part
-    from backend_architect.project.history import unit_of
+    from backend_architect.db.replay import up_part
+    from backend_architect.project.history import ordered_migrations, unit_of
 
     info = ctx.ctx.file
     path = ctx.document.path
@@ -193,7 +193,7 @@ def _earlier_statements(ctx) -> list:
         folder = os.path.abspath(info.migration_folder)
         files = [  # the folder's own migrations (not those of folders nested in it)
             f
-            for f in history_files(folder)
+            for f in ordered_migrations(folder)
             if (order_key(unit_of(f)), unit_of(f)) < mine
             and os.path.dirname(unit_of(os.path.abspath(f))) == folder
         ]

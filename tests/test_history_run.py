@@ -1,0 +1,308 @@
+"""`check` on a migration history in a git clone: the advice a committed migration cannot take
+is not computed at all (its rules do not run), and what is reported stays the same."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import server_env
+
+# A project-specific MIGRATION rule that fails on every file it runs on: a file it did not
+# run on reports no internal error.
+MIGRATION_RULE = textwrap.dedent('''
+    from backend_architect.core.registry import Rule
+
+    class FailsWhereverItRuns(Rule):
+        """Fails on purpose.
+
+        ## What it does
+        Raises on every SQL file it is run on.
+        """
+        code = "MG991"
+        name = "fails-wherever-it-runs"
+        command = "MIGRATION"
+        languages = ("sql",)
+        message = "never reported"
+
+        def check_document(self, ctx):
+            raise RuntimeError("ran on " + ctx.path)
+''')
+
+TABLE = "CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint, x int);\n"
+OLD = (
+    "CREATE INDEX idx_posts_user ON posts (user_id);\n"
+    "CREATE INDEX idx_posts_x ON posts (x); -- noqa: MG001\n"
+    "CREATE INDEX idx_posts_user_x ON posts (user_id, x);\n"
+)
+NEW = "CREATE INDEX idx_posts_id_x ON posts (id, x);\n"
+
+
+def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "backend_architect", *args],
+        capture_output=True, text=True, cwd=cwd, env=server_env(**env), timeout=120,
+    )
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    repo = tmp_path / "app"
+    migrations = repo / "migrations"
+    migrations.mkdir(parents=True)
+    (repo / "go.mod").write_text("module app\n")
+    (migrations / "0001_posts.sql").write_text(TABLE)
+    (migrations / "0002_indexes.sql").write_text(OLD)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init")
+    (migrations / "0003_index.sql").write_text(NEW)  # written, not committed: not history
+    return repo
+
+
+def findings(r: subprocess.CompletedProcess) -> set[tuple[str, str, int]]:
+    return {(Path(f["filename"]).name, f["code"], f["location"]["row"]) for f in json.loads(r.stdout)}
+
+
+def test_history_reports_only_the_advice_it_can_take(clone: Path, tmp_path: Path):
+    args = ("check", "--exit-zero", "--no-cache", "--output-format", "json", "migrations")
+    default = run(*args, cwd=clone)
+    assert default.returncode == 0, default.stderr
+    got = findings(default)
+    # the committed migration: its redundant index (index advice) only; the new one: everything
+    assert ("0002_indexes.sql", "IX003", 1) in got
+    assert not {f for f in got if f[0] == "0002_indexes.sql" and f[1] != "IX003"}, got
+    assert ("0003_index.sql", "MG001", 1) in got
+    # the noqa names a rule that fires on its line: not an unused suppression in either mode
+    shown = findings(run(*args, "--include-history", cwd=clone))
+    assert ("0002_indexes.sql", "MG001", 1) in shown and ("0002_indexes.sql", "MG001", 2) not in shown
+    assert not {f for f in got | shown if f[1] == "BA001"}
+    assert shown > got
+
+
+def failed_on(r: subprocess.CompletedProcess) -> set[str]:
+    """The files the failing rule ran on (each has an internal error naming the rule)."""
+    return {
+        Path(f["filename"]).name
+        for f in json.loads(r.stdout)
+        if f["name"] == "internal-error" and "MG991" in f["message"]
+    }
+
+
+def test_rules_whose_findings_history_hides_do_not_run_on_it(clone: Path, tmp_path: Path):
+    rules = tmp_path / "rules.py"
+    rules.write_text(MIGRATION_RULE)
+    args = ("check", "--exit-zero", "--no-cache", "--output-format", "json", "migrations")
+    default = run(*args, cwd=clone, BACKEND_ARCHITECT_LOCAL_RULES=str(rules))
+    assert default.returncode == 2  # an internal error
+    assert failed_on(default) == {"0003_index.sql"}
+    shown = run(*args, "--include-history", cwd=clone, BACKEND_ARCHITECT_LOCAL_RULES=str(rules))
+    assert failed_on(shown) == {"0001_posts.sql", "0002_indexes.sql", "0003_index.sql"}
+
+
+def test_a_folders_ordered_migrations_follow_its_changes(tmp_path: Path):
+    """Kept between asks while no folder under it changed (the editor asks for each file)."""
+    import os
+    import time
+
+    from backend_architect.project.history import ordered_migrations
+
+    folder = tmp_path / "migrations"
+    for name in ("2024-01-01-000000_a", "2024-02-01-000000_b"):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "up.sql").write_text("SELECT 1;\n")
+        (folder / name / "down.sql").write_text("SELECT 1;\n")
+    hours = iter(range(10, 0, -1))
+
+    def age() -> None:  # folders last changed hours ago (later each time): their listing is kept
+        old = time.time() - 3600 * next(hours)
+        for d in (folder, *folder.iterdir()):
+            os.utime(d, (old, old))
+
+    age()
+    first = ordered_migrations(str(folder))
+    assert [Path(p).parent.name for p in first] == ["2024-01-01-000000_a", "2024-02-01-000000_b"]
+    assert ordered_migrations(str(folder)) == first
+    # a new migration folder (the top folder changes) and a file added to an old one
+    (folder / "2024-03-01-000000_c").mkdir()
+    (folder / "2024-03-01-000000_c" / "up.sql").write_text("SELECT 1;\n")
+    age()
+    assert len(ordered_migrations(str(folder))) == 3
+    (folder / "2024-01-01-000000_a" / "up.sql").unlink()
+    assert [Path(p).parent.name for p in ordered_migrations(str(folder))] == [
+        "2024-02-01-000000_b", "2024-03-01-000000_c"
+    ]
+
+
+def test_the_schema_as_of_each_migration_follows_renames_and_drops(tmp_path: Path):
+    """Each migration changes a few tables: the others are carried from the one before."""
+    from backend_architect.config import Settings
+    from backend_architect.project.schema import catalog_before, forget_histories
+
+    (tmp_path / "go.mod").write_text("module app\n")
+    steps = [
+        "CREATE TABLE a (id bigint PRIMARY KEY, x int);\nCREATE TABLE b (id bigint, y int);\n"
+        "CREATE INDEX a_x ON a (x);\nCREATE INDEX b_y ON b (y);\n",
+        "ALTER TABLE a RENAME TO a2;\n",
+        "ALTER INDEX b_y RENAME TO b_y2;\n",
+        "DROP INDEX a_x;\n",
+        "ALTER TABLE b RENAME COLUMN y TO z;\n",
+        "SET search_path = other;\nCREATE TABLE c (id bigint);\nDROP TABLE public.a2;\n",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+    ]
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    paths = []
+    for i, sql in enumerate(steps, 1):
+        paths.append(folder / f"{i:04d}_step.sql")
+        paths[-1].write_text(sql)
+    forget_histories()
+    at = [catalog_before(str(tmp_path), str(p), Settings())() for p in paths]
+    at.append(catalog_before(str(tmp_path), str(folder / "9999_next.sql"), Settings())())
+    assert at[0].columns_of("a") is None and at[1].columns_of("a") == ["id", "x"]
+    assert at[2].columns_of("a") is None and at[2].columns_of("a2") == ["id", "x"]
+    assert at[2].has_index("a_x", "a2") and at[2].has_index("a2_pkey", "a2")
+    assert at[3].has_index("b_y2", "b") and not at[3].has_index("b_y")
+    assert not at[4].has_index("a_x") and at[4].has_index("b_y2", "b")
+    assert at[5].columns_of("b") == ["id", "z"] and at[5].columns_of("a2") == ["id", "x"]
+    assert at[6].columns_of("a2") is None and at[6].columns_of("other.c") == ["id"]
+    assert at[7].columns_of("b") == ["id", "z"] and at[7].has_index("b_y2", "b")
+
+
+def test_the_schema_cache_keeps_what_the_fast_encoder_refuses(tmp_path: Path, monkeypatch):
+    """A lone surrogate (a file that is not UTF-8) is written by the standard encoder, and read."""
+    from backend_architect.catalog import build as catalog_build
+    from backend_architect.catalog.apply import Op
+
+    monkeypatch.setenv("BACKEND_ARCHITECT_CACHE_DIR", str(tmp_path / "cache"))
+    path = str(tmp_path / "cache" / "catalog.json")
+    odd = catalog_build.FileEntry("sha", 3, 1, [Op("CreateStmt", {"relname": "t\udcff"}, 1, [])], [])
+    plain = catalog_build.FileEntry("sha", 3, 1, [Op("CreateStmt", {"relname": "t"}, 1, [])], [])
+    for entry in (odd, plain):
+        catalog_build._save_disk(path, {"a.sql": entry})
+        back = catalog_build._load_disk(path)["a.sql"]
+        assert back.ops[0].node == entry.ops[0].node and back.sha == "sha"
+
+
+def test_without_git_each_migration_is_judged_against_the_current_listing(tmp_path: Path):
+    """Every migration of a series but the newest is history; a new one makes the newest history."""
+    import os
+    import time
+
+    from backend_architect.project.history import history_of
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for i in range(1, 4):
+        (folder / f"{i:04d}_step.sql").write_text("SELECT 1;\n")
+    os.utime(folder, (time.time() - 7200, time.time() - 7200))  # listing kept while unchanged
+    files = sorted(folder.iterdir())
+    assert [history_of(str(f)).historical for f in files] == [True, True, False]
+    assert [history_of(str(f)).historical for f in files] == [True, True, False]
+    (folder / "0004_step.sql").write_text("SELECT 1;\n")
+    os.utime(folder, (time.time() - 3600, time.time() - 3600))
+    assert history_of(str(files[2])).historical and not history_of(str(folder / "0004_step.sql")).historical
+    # the whole run: only the newest file gets migration advice
+    (folder / "0004_step.sql").write_text("CREATE INDEX i ON t (x);\n")
+    (folder / "0002_step.sql").write_text("CREATE INDEX j ON t (y);\n")
+    r = run("check", "--no-cache", "--exit-zero", "--output-format", "json", "migrations", cwd=tmp_path)
+    assert {(Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout)} == {("0004_step.sql", "MG001")}
+
+
+# A project-specific rule whose findings say which process checked the file and its parent.
+PROCESS_RULE = textwrap.dedent('''
+    import os
+    from backend_architect.core.registry import Rule
+
+    class SaysWhichProcess(Rule):
+        """Names the process.
+
+        ## What it does
+        Reports, on every SQL file, the process that checked it and that process's parent.
+        """
+        code = "ZZ992"
+        name = "says-which-process"
+        command = "GENERAL"
+        languages = ("sql",)
+        message = "checked by {pid} under {parent}"
+
+        def check_document(self, ctx):
+            yield self.finding(0, 1, pid=os.getpid(), parent=os.getppid())
+''')
+
+
+@pytest.mark.skipif((__import__("os").cpu_count() or 1) < 2, reason="one CPU: never parallel")
+def test_a_history_is_checked_in_worker_processes_only_when_its_work_pays_for_them(tmp_path: Path):
+    import os
+
+    repo = tmp_path / "app"
+    migrations = repo / "migrations"
+    migrations.mkdir(parents=True)
+    (repo / "go.mod").write_text("module app\n")
+    pad = "-- " + "x" * 96 + "\n"
+    for i in range(1, 8):  # 7 files of 100 kB: over the size at which a run forks workers
+        (migrations / f"{i:04d}_step.sql").write_text(pad * 1000 + f"CREATE TABLE t{i} (id bigint);\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init")
+    rules = tmp_path / "rules.py"
+    rules.write_text(PROCESS_RULE)
+
+    def parents(*extra: str) -> set[str]:
+        r = run("check", "--no-cache", "--exit-zero", "--output-format", "json", *extra, "migrations",
+                cwd=repo, BACKEND_ARCHITECT_LOCAL_RULES=str(rules))
+        found = [f["message"].split()[-1] for f in json.loads(r.stdout) if f["code"] == "ZZ992"]
+        assert len(found) == 7, r.stderr
+        return set(found)
+
+    me = str(os.getpid())
+    # committed migrations (their migration advice not computed): not worth a worker process
+    assert parents() == {me}
+    # every rule runs on them: worker processes (children of the command's process)
+    assert me not in parents("--include-history")
+    assert parents("--include-history", "--jobs", "1") == {me}
+
+
+def test_a_committed_migration_edited_since_is_no_longer_history(clone: Path):
+    """The server asks again after an edit on disk: the file's content is compared again."""
+    import os
+    import time
+
+    from backend_architect.project.history import history_of
+
+    old = clone / "migrations" / "0002_indexes.sql"
+    hour_ago = time.time() - 3600
+    os.utime(old, (hour_ago, hour_ago))
+    assert history_of(str(old)).historical and history_of(str(old)).historical
+    old.write_text(OLD + "CREATE INDEX idx_posts_id ON posts (id);\n")
+    os.utime(old, (hour_ago + 60, hour_ago + 60))
+    assert "changed since the main line" in history_of(str(old)).reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n",
+        "--  +GOOSE   DOWN\nDROP TABLE t;\n",
+        "-- migrate:up\nSELECT 1;\n  -- MIGRATE:DOWN\nSELECT 2;\n",
+        "-- +migrate Down\nSELECT 1;\n",
+        "--//@UNDO\nDROP TABLE t;\n",
+        "-- how to migrate down: see the README\nSELECT 1;\n",
+        "CREATE TABLE goose_down (id int);\n",
+        "SELECT 1;\n",
+    ],
+)
+def test_a_down_marker_is_found_as_the_pattern_finds_it(text: str):
+    from backend_architect.core.regions import DOWN_MARKER_RE, down_sections, has_down_marker
+
+    assert has_down_marker(text) == (DOWN_MARKER_RE.search(text) is not None)
+    assert bool(down_sections(text)) == has_down_marker(text)
