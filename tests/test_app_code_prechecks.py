@@ -6,6 +6,7 @@ methods it asks for; the enabled rules of a file are selected once per language.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -49,7 +50,8 @@ def test_every_database_call_is_seen_by_the_precheck(path: Path):
         method = caps["method"][0]
         start = len(doc.data[: method.start_byte].decode("utf-8", "surrogatepass"))
         found = names.match(doc.text, start)
-        assert found is not None and found.group() == method.text.decode(), (
+        # the name itself (in Python followed by what leads to its call's parenthesis)
+        assert found is not None and found.group().startswith(method.text.decode()), (
             f"{path.name}: the call at byte {method.start_byte} is not seen by the pre-check"
         )
 
@@ -78,6 +80,7 @@ def test_a_file_with_a_database_call_passes_the_precheck(language: str, text: st
     "language, text",
     [
         ("python", "def execute_later(x):\n    return x.executed\n"),
+        ("python", '"""Run the text through the raw filter, then execute it."""\nrun = 1\n'),
         ("typescript", "const $query = 1; const queryString = foo$query;\n"),
     ],
 )
@@ -193,3 +196,90 @@ def test_own_code_by_content_is_what_its_line_by_line_definition_says(name, lang
                 expected = (own.MINIFIED, f"a {longest}-character line (minified or bundled)")
     got = own.by_content(name, language, text)
     assert (None if got is None else (got.kind, got.reason)) == expected
+
+
+PY_FIXTURES = [p for p in APP_FIXTURES if p.suffix == ".py"]
+
+
+@pytest.mark.parametrize("path", PY_FIXTURES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_python_route_is_seen_by_the_route_precheck(path: Path):
+    """A file the route pre-check passes over (not parsed for routes) declares none."""
+    from backend_architect import frameworks
+    from backend_architect.frameworks.kit.python_views import (
+        may_declare_python_routes,
+        python_routes,
+    )
+
+    doc = Document(path.read_text(encoding="utf-8"), path=str(path))
+    fw = frameworks.of_document(doc)
+    if fw is None or fw.language != "python":
+        return
+    found = python_routes(doc, languages.parse(doc.data, "python"), doc.data, fw.name)
+    if found:
+        assert may_declare_python_routes(doc.data), f"{path.name}: its routes would be skipped"
+    assert fw.may_declare_routes(doc.data) == may_declare_python_routes(doc.data)
+
+
+@pytest.mark.parametrize(
+    "text, routes",
+    [
+        # a decorator written with blanks, a line continuation and a comment around the name
+        ("from flask import Flask\napp = Flask(__name__)\n@app . post (\n  # the path\n  '/x')\ndef x():\n    return {}\n", 1),
+        ("from fastapi import APIRouter\nr = APIRouter()\n@r.get \\\n('/y')\nasync def y():\n    return []\n", 1),
+        # words in names and comments only: nothing to parse for
+        ("from django.db import models\n\nclass Post(models.Model):\n    title = models.CharField(max_length=9)\n", 0),
+        ("from fastapi import FastAPI\n\napp = FastAPI(title='get posted')\n", 0),
+    ],
+)
+def test_route_precheck_on_small_modules(text: str, routes: int):
+    from backend_architect.app.routes import extract_routes
+    from backend_architect.frameworks.kit.python_views import may_declare_python_routes
+
+    doc = Document(text, path="app/views.py")
+    assert len(extract_routes(doc)) == routes
+    if routes:
+        assert may_declare_python_routes(doc.data)
+    else:
+        assert not may_declare_python_routes(doc.data)
+
+
+def run_cli(*args: str, cwd: Path):
+    import subprocess
+    import sys
+
+    from conftest import server_env
+
+    return subprocess.run(
+        [sys.executable, "-m", "backend_architect", *args],
+        capture_output=True, text=True, cwd=cwd, env=server_env(), timeout=120,
+    )
+
+
+def test_cli_finds_routes_and_queries_written_with_odd_spacing(tmp_path: Path):
+    """Through the command line: the pre-checks let through a route decorator and a database
+    call written with blanks, line continuations and comments before their parenthesis, and
+    files with neither are still checked for the rest."""
+    (tmp_path / "auth.py").write_text(  # no other word of a route in it
+        "from flask import Flask\n"
+        "app = Flask(__name__)\n\n"
+        "@app . route (  # sign-in\n"
+        "    '/login', methods=['POST'])\n"
+        "def login():\n"
+        "    return {'ok': True}\n"
+    )
+    (tmp_path / "search.py").write_text(
+        "from flask import Flask, request\n"
+        "app = Flask(__name__)\n\n"
+        "@app.get('/search')\n"
+        "def search():\n"
+        "    cur = db.cursor()\n"
+        "    return (cur.execute  # by name\n"
+        "        (f\"SELECT * FROM users WHERE name = '{request.args['q']}'\"))\n"
+    )
+    (tmp_path / "plain.py").write_text("def add(a, b):\n    return a + b\n")
+    r = run_cli("check", "--output-format", "json", "--no-cache", "--exit-zero", ".", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    codes = sorted({(f["filename"].rsplit("/", 1)[-1], f["code"]) for f in json.loads(r.stdout)})
+    assert ("auth.py", "RL001") in codes  # the sign-in route, read from the spaced decorator
+    assert ("search.py", "IV011") in codes  # the query formatted from request data
+    assert not [c for c in codes if c[0] == "plain.py"]

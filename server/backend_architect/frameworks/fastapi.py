@@ -26,7 +26,7 @@ from .kit.endpoint_code import (
 from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
-from .kit.python_views import python_routes
+from .kit.python_views import may_declare_python_routes, python_routes
 
 _IMPORT = re.compile(rb"^\s*(from|import)\s+fastapi\b", re.M)
 
@@ -70,6 +70,9 @@ class FastAPI(Framework):
 
     def extract(self, document, tree, data):
         return python_routes(document, tree, data, self.name)
+
+    def may_declare_routes(self, data):
+        return may_declare_python_routes(data)
 
     def rate_limit_fix(self, a, h, data):
         edits = []

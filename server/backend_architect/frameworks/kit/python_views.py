@@ -125,6 +125,23 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
     return out
 
 
+# What every route python_routes reads is written with: a route decorator or a Flask class
+# registration (``.get(`` ... ``.route(``, ``.resource(``, blanks, line continuations and
+# comments allowed around the name), a Django function view's ``request`` parameter, a
+# class-based view's base (DRF_BASES_RE and FLASK_CLASS_BASES_RE: ``View``, ``Resource``)
+# or a registration call (``add_resource``, ``add_url_rule``).
+_ROUTE_WORDS = re.compile(
+    rb"request|View|Resource|add_resource|add_url_rule|\.(?:[\s\\]|#[^\n]*)*"
+    rb"(?:get|post|put|patch|delete|head|options|route|api_route|websocket|resource)"
+    rb"(?:[\s\\]|#[^\n]*)*\("
+)
+
+
+def may_declare_python_routes(data: bytes) -> bool:
+    """False when :func:`python_routes` cannot find a route in ``data`` (no parse needed)."""
+    return _ROUTE_WORDS.search(data) is not None
+
+
 def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[Handler]:
     handlers: list[Handler] = []
     module = _py_module_assignments(tree, data)
