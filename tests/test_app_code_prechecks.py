@@ -283,3 +283,14 @@ def test_cli_finds_routes_and_queries_written_with_odd_spacing(tmp_path: Path):
     assert ("auth.py", "RL001") in codes  # the sign-in route, read from the spaced decorator
     assert ("search.py", "IV011") in codes  # the query formatted from request data
     assert not [c for c in codes if c[0] == "plain.py"]
+
+
+@pytest.mark.parametrize("path", APP_FIXTURES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_the_stem_search_answers_as_the_call_pattern_does(path: Path):
+    """names_a_call looks for each stem and runs the pattern only there: the same answer."""
+    doc = Document(path.read_text(encoding="utf-8"), path=str(path))
+    query = QUERIES[doc.language]
+    texts = [doc.text, doc.text.replace("(", " "), "x" + doc.text[len(doc.text) // 2 :]]
+    for text in texts:
+        expected = embedded._CALL_NAMES[query].search(text) is not None
+        assert embedded.names_a_call(doc.language, text) == expected

@@ -555,11 +555,33 @@ _CALL_NAMES = {
 }
 
 
+def _stems(names: Iterable[str]) -> tuple[str, ...]:
+    """The names no other name begins with: every name starts with one of them."""
+    return tuple(sorted(n for n in names if not any(m != n and n.startswith(m) for m in names)))
+
+
+# Where _CALL_NAMES can match: a plain substring search per stem scans a file many times
+# faster than the regular expression's alternation does, which then runs only where a stem is
+_CALL_STEMS = {
+    PY_CALLS: _stems(PY_METHODS | PY_FRAGMENT_METHODS),
+    JS_CALLS: _stems(JS_METHODS | JS_FRAGMENT_METHODS),
+    GO_CALLS: _stems(GO_METHODS | GO_FRAGMENT_METHODS),
+}
+
+
 def names_a_call(lang: str, text: str) -> bool:
     """Whether ``text`` (application code in ``lang``) can hold a database call the finder's
-    query matches; when it cannot, the file needs no syntax tree for its SQL strings."""
+    query matches (``_CALL_NAMES`` matches somewhere in it); when it cannot, the file needs
+    no syntax tree for its SQL strings."""
     src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
-    return bool(_CALL_NAMES[src].search(text))
+    names = _CALL_NAMES[src]
+    for stem in _CALL_STEMS[src]:
+        i = text.find(stem)
+        while i != -1:
+            if names.match(text, i):
+                return True
+            i = text.find(stem, i + 1)
+    return False
 
 
 _PY_IMPORT_QMARK = re.compile(
