@@ -156,8 +156,7 @@ class DjangoMigration:
                 sql_regions.extend(self._run_sql(call, created))
                 continue
             op = self._operation(name, call)
-            self.track(call, name, self.state)
-            self.track(call, name, own)
+            self.track(call, name, self.state, own)
             if op is None:
                 continue
             op.label = name
@@ -422,7 +421,9 @@ class DjangoMigration:
 
     # -- state of the app's models (from its migrations) ----------------------
 
-    def track(self, call, name: str, state: dict) -> None:
+    def track(self, call, name: str, *states: dict) -> None:
+        """Apply the field change of operation ``call`` to each of ``states`` (the arguments
+        are read once for all of them)."""
         d = self.data
         if name == "CreateModel":
             model = (str_arg(call, d, 0, "name") or "").lower()
@@ -434,23 +435,27 @@ class DjangoMigration:
                     fname = literal(item.named_children[0], d)
                     ftype, null, _ = self._field(item.named_children[1])
                     if isinstance(fname, str) and ftype:
-                        state[(model, fname)] = (ftype, null)
+                        for state in states:
+                            state[(model, fname)] = (ftype, null)
         elif name in ("AddField", "AlterField"):
             model = (str_arg(call, d, 0, "model_name") or "").lower()
             fname = str_arg(call, d, 1, "name")
             ftype, null, _ = self._field(arg(call, d, 2, "field"))
             if fname and ftype:
-                state[(model, fname)] = (ftype, null)
+                for state in states:
+                    state[(model, fname)] = (ftype, null)
         elif name == "RemoveField":
-            state.pop(
-                ((str_arg(call, d, 0, "model_name") or "").lower(), str_arg(call, d, 1, "name")),
-                None,
-            )
+            key = ((str_arg(call, d, 0, "model_name") or "").lower(), str_arg(call, d, 1, "name"))
+            for state in states:
+                state.pop(key, None)
         elif name == "RenameField":
             model = (str_arg(call, d, 0, "model_name") or "").lower()
-            old = state.pop((model, str_arg(call, d, 1, "old_name")), None)
-            if old:
-                state[(model, str_arg(call, d, 2, "new_name"))] = old
+            old_key = (model, str_arg(call, d, 1, "old_name"))
+            new_key = (model, str_arg(call, d, 2, "new_name"))
+            for state in states:
+                old = state.pop(old_key, None)
+                if old:
+                    state[new_key] = old
 
     # -- fixes ---------------------------------------------------------------
 

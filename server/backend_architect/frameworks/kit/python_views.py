@@ -185,9 +185,15 @@ def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> li
                 if any(LIMITER_RE.search(g) for g in _dependency_names(deps, data)):
                     group_limited.add(name)
     # app.include_router(router, dependencies=[...]) / app.add_middleware(SlowAPIMiddleware) in this file
-    for call in languages.captures(
-        "python", "(call function: (attribute) @f) @c", tree.root_node
-    ).get("c", []):
+    # (the calls are looked at only in a file that names one of those methods)
+    wiring = b"include_router" in data or b"add_middleware" in data or b"before_request" in data
+    for call in (
+        languages.captures("python", "(call function: (attribute) @f) @c", tree.root_node).get(
+            "c", []
+        )
+        if wiring
+        else []
+    ):
         f = text(call.child_by_field_name("function"), data)
         args = call.child_by_field_name("arguments")
         if f.endswith(".include_router"):
