@@ -150,10 +150,16 @@ def test_word_gates_agree_with_the_patterns_they_guard(data: bytes):
         b"import Router from '@koa/router'",
         b"import { Controller } from '@nestjs/common'",
         b"const x = 1;",
+        b"from fastapi import FastAPI",
+        b"import flask_restx\nfrom flask import Flask",
+        b"from rest_framework import viewsets",
+        b"  from django.db import models",
+        b"# uses fastapi, flask and django\nimport os",
     ],
 )
 def test_framework_detection_is_unchanged_by_its_literal_gates(head: bytes):
-    from backend_architect.frameworks import FRAMEWORKS, express, fastify, hono, nestjs
+    from backend_architect.frameworks import FRAMEWORKS, django, express, fastapi, fastify, flask
+    from backend_architect.frameworks import hono, nestjs
     from backend_architect.frameworks.kit.node_router import KOA, koa_import
 
     assert koa_import(head) == bool(KOA.search(head))
@@ -165,6 +171,8 @@ def test_framework_detection_is_unchanged_by_its_literal_gates(head: bytes):
     assert fw["fastify"].detects(head) == (not koa and bool(fastify._IMPORT.search(head)))
     assert fw["hono"].detects(head) == (not koa and bool(hono._IMPORT.search(head)))
     assert fw["nestjs"].detects(head) == (not koa and bool(nestjs._IMPORT.search(head)))
+    for mod in (fastapi, flask, django):
+        assert mod.FRAMEWORK.detects(head) == bool(mod._IMPORT.search(head))
 
 
 @pytest.mark.parametrize(

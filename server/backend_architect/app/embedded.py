@@ -569,6 +569,16 @@ _CALL_STEMS = {
 }
 
 
+def _calls_named(doc) -> bool:
+    """:func:`names_a_call` for a document (asked for its statements and for its fragments:
+    answered once per text)."""
+    key = ("names a call", doc.language)
+    hit = doc._cache.get(key)
+    if hit is None or hit[0] is not doc.text:
+        hit = doc._cache[key] = (doc.text, names_a_call(doc.language or "", doc.text))
+    return hit[1]
+
+
 def names_a_call(lang: str, text: str) -> bool:
     """Whether ``text`` (application code in ``lang``) can hold a database call the finder's
     query matches (``_CALL_NAMES`` matches somewhere in it); when it cannot, the file needs
@@ -1192,7 +1202,7 @@ class _Finder:
         lang = self.lang
         src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
         text = self.doc.text
-        if not names_a_call(lang, text):
+        if not _calls_named(self.doc):
             return []  # no method the query asks for is called anywhere: it cannot match
         if lang == "python":
             qmark = bool(_PY_IMPORT_QMARK.search(text))
@@ -1531,7 +1541,7 @@ def app_tree(ctx: Context):
 def embedded_sql(ctx: Context) -> list[SqlSite]:
     """Every SQL string passed to a database call in the document."""
     lang = ctx.document.language
-    if lang != "rust" and lang in APP_LANGUAGES and not names_a_call(lang, ctx.document.text):
+    if lang != "rust" and lang in APP_LANGUAGES and not _calls_named(ctx.document):
         return []  # no call to look at: the file is not parsed for it
     tree = ctx.fact("app_tree")
     if tree is None:
@@ -1546,7 +1556,7 @@ def embedded_sql(ctx: Context) -> list[SqlSite]:
 def embedded_sql_fragments(ctx: Context) -> list[SqlSite]:
     """Formatted pieces of SQL (conditions, expressions, ORDER BY) passed to query builders."""
     lang = ctx.document.language
-    if lang != "rust" and lang in APP_LANGUAGES and not names_a_call(lang, ctx.document.text):
+    if lang != "rust" and lang in APP_LANGUAGES and not _calls_named(ctx.document):
         return []
     tree = ctx.fact("app_tree")
     if tree is None:

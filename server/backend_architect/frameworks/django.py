@@ -58,7 +58,8 @@ class Django(Framework):
         return True if "class" in h.extra else None
 
     def detects(self, head):
-        return bool(_IMPORT.search(head))
+        # the pattern needs one of the modules' names: looked for first
+        return (b"django" in head or b"rest_framework" in head) and bool(_IMPORT.search(head))
 
     def extract(self, document, tree, data):
         return python_routes(document, tree, data, self.name)

@@ -66,7 +66,8 @@ class FastAPI(Framework):
         }
 
     def detects(self, head):
-        return bool(_IMPORT.search(head))
+        # the pattern needs the module's name: looked for first (most files do not name it)
+        return b"fastapi" in head and bool(_IMPORT.search(head))
 
     def extract(self, document, tree, data):
         return python_routes(document, tree, data, self.name)
