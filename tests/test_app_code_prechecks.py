@@ -237,6 +237,10 @@ def test_every_python_route_is_seen_by_the_route_precheck(path: Path):
         # a decorator written with blanks, a line continuation and a comment around the name
         ("from flask import Flask\napp = Flask(__name__)\n@app . post (\n  # the path\n  '/x')\ndef x():\n    return {}\n", 1),
         ("from fastapi import APIRouter\nr = APIRouter()\n@r.get \\\n('/y')\nasync def y():\n    return []\n", 1),
+        # a Django function view: its first parameter is the request
+        ("from django.shortcuts import render\n\nasync def index(\n    request, slug):\n    return render(request, 'i.html')\n", 1),
+        # the request read elsewhere (a form, a mixin): no view to parse for
+        ("from django import forms\n\nclass F(forms.Form):\n    def clean(self):\n        return self.request.user\n", 0),
         # words in names and comments only: nothing to parse for
         ("from django.db import models\n\nclass Post(models.Model):\n    title = models.CharField(max_length=9)\n", 0),
         ("from fastapi import FastAPI\n\napp = FastAPI(title='get posted')\n", 0),

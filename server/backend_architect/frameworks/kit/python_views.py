@@ -127,11 +127,13 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
 
 # What every route python_routes reads is written with: a route decorator or a Flask class
 # registration (``.get(`` ... ``.route(``, ``.resource(``, blanks, line continuations and
-# comments allowed around the name), a Django function view's ``request`` parameter, a
-# class-based view's base (DRF_BASES_RE and FLASK_CLASS_BASES_RE: ``View``, ``Resource``)
-# or a registration call (``add_resource``, ``add_url_rule``).
+# comments allowed around the name), a Django function view (a function whose first
+# parameter is ``request``), a class-based view's base (DRF_BASES_RE and
+# FLASK_CLASS_BASES_RE: ``View``, ``Resource``) or a registration call (``add_resource``,
+# ``add_url_rule``).
 _ROUTE_WORDS = re.compile(
-    rb"request|View|Resource|add_resource|add_url_rule|\.(?:[\s\\]|#[^\n]*)*"
+    rb"def[\s\\]+[^\s(\\]+[\s\\]*\((?:[\s\\]|#[^\n]*)*request\b|"
+    rb"View|Resource|add_resource|add_url_rule|\.(?:[\s\\]|#[^\n]*)*"
     rb"(?:get|post|put|patch|delete|head|options|route|api_route|websocket|resource)"
     rb"(?:[\s\\]|#[^\n]*)*\("
 )
