@@ -82,3 +82,43 @@ def test_an_analysed_migration_is_remembered_only_as_saved(tmp_path: Path):
     django.DjangoMigration(saved).regions()
     assert django._STATE_CACHE.get(os.path.abspath(path))[1] == {("post", "score"): ("integer", True)}
     assert ("post", "score") in django.app_state(str(folder / "0003_alter.py"))
+
+
+CHECKED = migration(
+    'migrations.RunSQL("ALTER TABLE blog_post ADD CONSTRAINT score_nn CHECK (score IS NOT NULL) NOT VALID")',
+    'migrations.RunSQL("ALTER TABLE blog_post VALIDATE CONSTRAINT score_nn")',
+)
+SET_NOT_NULL = migration(
+    'migrations.AlterField(model_name="post", name="score", field=models.IntegerField(null=False, default=0))',
+)
+
+
+def check_json(root: Path, *args: str) -> list:
+    r = subprocess.run(
+        [sys.executable, "-m", "backend_architect", "check", "--output-format", "json",
+         "--no-cache", "--exit-zero", "--jobs", "1", *args, "."],
+        capture_output=True, text=True, cwd=root, env=server_env(), timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_set_not_null_proven_by_an_earlier_migration(tmp_path: Path):
+    """MG006 reads the CHECK constraints of the folder's earlier migrations (each file's
+    operations once, again when it or a file before it changes)."""
+    from backend_architect.rules.migration import set_not_null
+
+    folder = write_app(tmp_path)
+    (folder / "0003_alter.py").write_text(CHECKED)
+    (folder / "0004_not_null.py").write_text(SET_NOT_NULL)
+    assert not [f for f in check_json(tmp_path, "--select", "MG006") if "0004" in f["filename"]]
+    earlier = set_not_null._earlier_code_statements(str(folder / "0004_not_null.py"))
+    assert [st.kind for st in earlier] == ["AlterTableStmt", "AlterTableStmt"]
+    # the constraint taken out of the earlier migration: the SET NOT NULL is reported again
+    changed = folder / "0003_alter.py"
+    changed.write_text(ADD)
+    st = changed.stat()
+    os.utime(changed, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    assert set_not_null._earlier_code_statements(str(folder / "0004_not_null.py")) == []
+    found = [f["code"] for f in check_json(tmp_path, "--select", "MG006") if "0004" in f["filename"]]
+    assert found == ["MG006"]
