@@ -77,6 +77,8 @@ def _big_tree(root: Path, files: int = 8, lines: int = 3000) -> None:
 
 def test_parallel_check_of_application_code_does_not_crash(tmp_path: Path):
     """Python and TypeScript files (syntax trees inside) over the parallel threshold."""
+    from backend_architect.cli import APP_CODE_BYTES_WEIGHT, PARALLEL_MIN_BYTES
+
     py = "from fastapi import FastAPI\napp = FastAPI()\n\n" + "".join(
         f"@app.get('/items{i}')\ndef items{i}(conn):\n    return conn.execute(f\"SELECT * FROM items WHERE id = {{{i}}}\")\n\n"
         for i in range(400)
@@ -86,7 +88,11 @@ def test_parallel_check_of_application_code_does_not_crash(tmp_path: Path):
     for i in range(12):
         (tmp_path / f"app{i}.py").write_text(py)
         (tmp_path / f"server{i}.ts").write_text("import express from 'express';\nconst app = express();\n" + ts)
-    assert sum(p.stat().st_size for p in tmp_path.iterdir()) > 512 * 1024
+    plain = "".join(f"def helper_{i}(a, b):\n    return a * {i} + b  # {'-' * 40}\n\n" for i in range(1000))
+    for i in range(32):
+        (tmp_path / f"lib{i}.py").write_text(plain)
+    # application code weighs a fraction of its bytes in the decision to fork
+    assert sum(p.stat().st_size for p in tmp_path.iterdir()) * APP_CODE_BYTES_WEIGHT > PARALLEL_MIN_BYTES
     star = ("--extend-select", "QO001")  # SELECT * (off by default) gives the volume
     two = run("check", ".", "-j", "2", *star, "--output-format", "json", cwd=tmp_path)
     assert "Traceback" not in two.stderr, two.stderr
@@ -535,3 +541,26 @@ def test_a_run_that_skipped_files_never_says_all_checks_passed(tmp_path: Path):
     assert r.returncode == 0, r.stderr
     assert "deep.py: skipped: blocks nested" in r.stdout
     assert "All checks passed" not in r.stdout and "1 file not checked" in r.stdout
+
+
+def test_a_tree_of_application_code_is_forked_for_only_when_large(tmp_path: Path):
+    """The size that decides to fork counts application code for a fraction of its bytes: a
+    megabyte of Python is checked in one process, the same bytes of SQL in workers."""
+    from backend_architect.cli import APP_CODE_BYTES_WEIGHT, PARALLEL_MIN_BYTES, _plan, _work_size
+
+    code = "def handler_{n}(a, b):\n    return a + b  # " + "x" * 60 + "\n"
+    (tmp_path / "app").mkdir()
+    (tmp_path / "sql").mkdir()
+    for n in range(100):
+        (tmp_path / "app" / f"m{n}.py").write_text(code.format(n=n) * 120)
+        (tmp_path / "sql" / f"q{n}.sql").write_text("SELECT 1 FROM t WHERE a = 'x';\n" * 330)
+    py = _plan([str(tmp_path / "app")], {})
+    sql = _plan([str(tmp_path / "sql")], {})
+    assert sum(j.size for j in py) > PARALLEL_MIN_BYTES * 1.5
+    assert sum(j.size for j in sql) > PARALLEL_MIN_BYTES
+    assert _work_size(py) == pytest.approx(sum(j.size for j in py) * APP_CODE_BYTES_WEIGHT)
+    assert _work_size(py) < PARALLEL_MIN_BYTES <= _work_size(sql)
+    # and the command line gives the same findings either way
+    one = run("check", "app", "--output-format", "json", "--no-cache", "--exit-zero", "-j", "1", cwd=tmp_path)
+    default = run("check", "app", "--output-format", "json", "--no-cache", "--exit-zero", cwd=tmp_path)
+    assert one.returncode == default.returncode == 0 and one.stdout == default.stdout

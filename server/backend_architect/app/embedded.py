@@ -539,18 +539,60 @@ GO_CALLS = f"""
 """
 
 
-def _whole_identifiers(names: Iterable[str]) -> re.Pattern[str]:
+def _whole_identifiers(names: Iterable[str], then: str = "") -> re.Pattern[str]:
     alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-    return re.compile(rf"(?<![\w$])(?:{alternatives})(?![\w$])")
+    return re.compile(rf"(?<![\w$])(?:{alternatives})(?![\w$]){then}")
 
 
 # The method names each query's ``#any-of?`` accepts, as whole identifiers: a file that
-# names none of them has no call the query can match (identifiers are source text).
+# names none of them has no call the query can match (identifiers are source text). In
+# Python the name of a call is followed by its ``(``, with only blanks, line continuations
+# and (inside brackets) comments between: ``text`` or ``run`` alone in a docstring is no call.
 _CALL_NAMES = {
-    PY_CALLS: _whole_identifiers(PY_METHODS | PY_FRAGMENT_METHODS),
+    PY_CALLS: _whole_identifiers(PY_METHODS | PY_FRAGMENT_METHODS, then=r"(?:[\s\\]|#[^\n]*)*\("),
     JS_CALLS: _whole_identifiers(JS_METHODS | JS_FRAGMENT_METHODS),
     GO_CALLS: _whole_identifiers(GO_METHODS | GO_FRAGMENT_METHODS),
 }
+
+
+def _stems(names: Iterable[str]) -> tuple[str, ...]:
+    """The names no other name begins with: every name starts with one of them."""
+    return tuple(sorted(n for n in names if not any(m != n and n.startswith(m) for m in names)))
+
+
+# Where _CALL_NAMES can match: a plain substring search per stem scans a file many times
+# faster than the regular expression's alternation does, which then runs only where a stem is
+_CALL_STEMS = {
+    PY_CALLS: _stems(PY_METHODS | PY_FRAGMENT_METHODS),
+    JS_CALLS: _stems(JS_METHODS | JS_FRAGMENT_METHODS),
+    GO_CALLS: _stems(GO_METHODS | GO_FRAGMENT_METHODS),
+}
+
+
+def _calls_named(doc) -> bool:
+    """:func:`names_a_call` for a document (asked for its statements and for its fragments:
+    answered once per text)."""
+    key = ("names a call", doc.language)
+    hit = doc._cache.get(key)
+    if hit is None or hit[0] is not doc.text:
+        hit = doc._cache[key] = (doc.text, names_a_call(doc.language or "", doc.text))
+    return hit[1]
+
+
+def names_a_call(lang: str, text: str) -> bool:
+    """Whether ``text`` (application code in ``lang``) can hold a database call the finder's
+    query matches (``_CALL_NAMES`` matches somewhere in it); when it cannot, the file needs
+    no syntax tree for its SQL strings."""
+    src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
+    names = _CALL_NAMES[src]
+    for stem in _CALL_STEMS[src]:
+        i = text.find(stem)
+        while i != -1:
+            if names.match(text, i):
+                return True
+            i = text.find(stem, i + 1)
+    return False
+
 
 _PY_IMPORT_QMARK = re.compile(
     r"^[^\S\n]*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M
@@ -1160,8 +1202,8 @@ class _Finder:
         lang = self.lang
         src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
         text = self.doc.text
-        if not _CALL_NAMES[src].search(text):
-            return []  # no method the query asks for is named anywhere: it cannot match
+        if not _calls_named(self.doc):
+            return []  # no method the query asks for is called anywhere: it cannot match
         if lang == "python":
             qmark = bool(_PY_IMPORT_QMARK.search(text))
         elif lang == "go":
@@ -1498,6 +1540,9 @@ def app_tree(ctx: Context):
 
 def embedded_sql(ctx: Context) -> list[SqlSite]:
     """Every SQL string passed to a database call in the document."""
+    lang = ctx.document.language
+    if lang != "rust" and lang in APP_LANGUAGES and not _calls_named(ctx.document):
+        return []  # no call to look at: the file is not parsed for it
     tree = ctx.fact("app_tree")
     if tree is None:
         return []
@@ -1510,6 +1555,9 @@ def embedded_sql(ctx: Context) -> list[SqlSite]:
 
 def embedded_sql_fragments(ctx: Context) -> list[SqlSite]:
     """Formatted pieces of SQL (conditions, expressions, ORDER BY) passed to query builders."""
+    lang = ctx.document.language
+    if lang != "rust" and lang in APP_LANGUAGES and not _calls_named(ctx.document):
+        return []
     tree = ctx.fact("app_tree")
     if tree is None:
         return []

@@ -89,6 +89,8 @@ def _analyse(document: Document) -> Analysis:
     fw = frameworks.of_document(document)
     if fw is None:
         return Analysis(None, None, [], data, document.path)
+    if not fw.may_declare_routes(data):
+        return Analysis(fw.name, None, [], data, document.path)  # nothing to parse for
     tree = languages.parse(data, document.language or "")
     handlers = fw.extract(document, tree, data)
     if handlers:

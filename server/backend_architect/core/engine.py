@@ -926,6 +926,10 @@ def lint(
         run(rule, rule.check_document, ctx)
     if document.language != "sql":
         tree = ctx.facts.get("app_tree")
+        if tree is None and cache:
+            # the editor's next edit re-analyses only the definitions it touches: that needs
+            # the file's definitions even when no rule needed its tree (a one-shot run does not)
+            tree = ctx.fact("app_tree")
         if tree is not None:
             from .app_incremental import chunks_of
 

@@ -93,6 +93,12 @@ class Framework:
         """The routes the file declares, as handlers (route + the syntax rules look at)."""
         return []
 
+    def may_declare_routes(self, data: bytes) -> bool:
+        """False when the file's text alone shows that :meth:`extract` finds nothing in it (a
+        word every route it reads is written with is missing): the file is not parsed for
+        routes then. True when it may declare some."""
+        return True
+
     def inherit_guards(self, document: Document, handlers: list[Handler]) -> None:
         """Add guards applied where the file's routers are mounted (other files, app hooks)."""
         inherited = mounts.inherited_guards(document.path, document.language or "")

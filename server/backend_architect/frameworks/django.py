@@ -34,7 +34,7 @@ from .kit.endpoint_code import (
 from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
-from .kit.python_views import python_routes
+from .kit.python_views import may_declare_python_routes, python_routes
 
 _IMPORT = re.compile(rb"^\s*(from|import)\s+(django|rest_framework)\b", re.M)
 
@@ -58,10 +58,14 @@ class Django(Framework):
         return True if "class" in h.extra else None
 
     def detects(self, head):
-        return bool(_IMPORT.search(head))
+        # the pattern needs one of the modules' names: looked for first
+        return (b"django" in head or b"rest_framework" in head) and bool(_IMPORT.search(head))
 
     def extract(self, document, tree, data):
         return python_routes(document, tree, data, self.name)
+
+    def may_declare_routes(self, data):
+        return may_declare_python_routes(data)
 
     def inherit_guards(self, document, handlers):
         drf_default, login_middleware = mounts.django_defaults(document.path)

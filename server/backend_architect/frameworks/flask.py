@@ -35,7 +35,7 @@ from .kit.endpoint_code import (
 from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
-from .kit.python_views import python_routes
+from .kit.python_views import may_declare_python_routes, python_routes
 
 _IMPORT = re.compile(rb"^\s*(from|import)\s+flask\w*\b", re.M)
 
@@ -64,10 +64,14 @@ class Flask(Framework):
         }
 
     def detects(self, head):
-        return bool(_IMPORT.search(head))
+        # the pattern needs the module's name: looked for first (most files do not name it)
+        return b"flask" in head and bool(_IMPORT.search(head))
 
     def extract(self, document, tree, data):
         return python_routes(document, tree, data, self.name)
+
+    def may_declare_routes(self, data):
+        return may_declare_python_routes(data)
 
     def rate_limit_fix(self, a, h, data):
         dec_end = line_end(data, h.decl.end_byte)

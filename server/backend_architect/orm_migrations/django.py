@@ -15,6 +15,7 @@ import re
 
 from ..core import languages
 from ..core.bounded import MB, ByteLRU
+from ..core.files import list_dir
 from ..core.findings import Applicability, Edit, Fix
 from ..core.regions import Region
 from .pyast import arg, call_args, call_name, literal, str_arg, str_list, text
@@ -148,13 +149,14 @@ class DjangoMigration:
         sql_regions: list[Region] = []
         created: set[str] = set()
         self.state = app_state(self.doc.path)
+        own: dict = {}  # the field changes of this file alone (what a later migration reads)
         for call in self._operation_calls(self.ops_list):
             name = _short(call_name(call, self.data))
             if name == "RunSQL":
                 sql_regions.extend(self._run_sql(call, created))
                 continue
             op = self._operation(name, call)
-            self.track(call, name, self.state)
+            self.track(call, name, self.state, own)
             if op is None:
                 continue
             op.label = name
@@ -172,6 +174,7 @@ class DjangoMigration:
         )
         if region is not None:
             out.append(region)
+        _remember_state(self.doc, own)
         return out + sql_regions
 
     def _operation_calls(self, list_node):
@@ -418,7 +421,9 @@ class DjangoMigration:
 
     # -- state of the app's models (from its migrations) ----------------------
 
-    def track(self, call, name: str, state: dict) -> None:
+    def track(self, call, name: str, *states: dict) -> None:
+        """Apply the field change of operation ``call`` to each of ``states`` (the arguments
+        are read once for all of them)."""
         d = self.data
         if name == "CreateModel":
             model = (str_arg(call, d, 0, "name") or "").lower()
@@ -430,23 +435,27 @@ class DjangoMigration:
                     fname = literal(item.named_children[0], d)
                     ftype, null, _ = self._field(item.named_children[1])
                     if isinstance(fname, str) and ftype:
-                        state[(model, fname)] = (ftype, null)
+                        for state in states:
+                            state[(model, fname)] = (ftype, null)
         elif name in ("AddField", "AlterField"):
             model = (str_arg(call, d, 0, "model_name") or "").lower()
             fname = str_arg(call, d, 1, "name")
             ftype, null, _ = self._field(arg(call, d, 2, "field"))
             if fname and ftype:
-                state[(model, fname)] = (ftype, null)
+                for state in states:
+                    state[(model, fname)] = (ftype, null)
         elif name == "RemoveField":
-            state.pop(
-                ((str_arg(call, d, 0, "model_name") or "").lower(), str_arg(call, d, 1, "name")),
-                None,
-            )
+            key = ((str_arg(call, d, 0, "model_name") or "").lower(), str_arg(call, d, 1, "name"))
+            for state in states:
+                state.pop(key, None)
         elif name == "RenameField":
             model = (str_arg(call, d, 0, "model_name") or "").lower()
-            old = state.pop((model, str_arg(call, d, 1, "old_name")), None)
-            if old:
-                state[(model, str_arg(call, d, 2, "new_name"))] = old
+            old_key = (model, str_arg(call, d, 1, "old_name"))
+            new_key = (model, str_arg(call, d, 2, "new_name"))
+            for state in states:
+                old = state.pop(old_key, None)
+                if old:
+                    state[new_key] = old
 
     # -- fixes ---------------------------------------------------------------
 
@@ -526,11 +535,10 @@ class DjangoMigration:
 _STATE_CACHE = ByteLRU(4 * MB, "django migration states")  # path -> (mtime, field changes)
 
 
-def _file_state(path: str) -> dict:
-    """Field changes one migration file makes: {(model, field): (type, null)} (cached by mtime)."""
-    try:
-        mtime = os.path.getmtime(path)
-    except OSError:
+def _file_state(path: str, mtime: int | None) -> dict:
+    """Field changes one migration file makes: {(model, field): (type, null)} (cached by the
+    file's modification time ``mtime``, in ns; None: the file cannot be read)."""
+    if mtime is None:
         return {}
     hit = _STATE_CACHE.get(path)
     if hit and hit[0] == mtime:
@@ -550,22 +558,68 @@ def _file_state(path: str) -> dict:
     if mig.ops_list is not None:
         for call in mig._operation_calls(mig.ops_list):
             mig.track(call, _short(call_name(call, mig.data)), changes)
-    _STATE_CACHE.put(path, (mtime, changes), 2 * len(path) + 200 + 200 * len(changes))
+    _put_state(path, mtime, changes)
     return changes
+
+
+def _put_state(path: str, mtime: int, changes: dict) -> None:
+    _STATE_CACHE.put(path, (mtime, changes), 2 * len(path) + 200 + 200 * len(changes))
+
+
+def _remember_state(doc, changes: dict) -> None:
+    """Keep the field changes of a migration just analysed for the later migrations of its
+    folder (they read them through :func:`app_state`), when the analysed text is the file's
+    content on disk (an editor's unsaved text is not): the file is not parsed again."""
+    if not doc.path or doc.path.startswith("<"):
+        return
+    path = os.path.abspath(doc.path)
+    try:
+        mtime = os.stat(path).st_mtime_ns
+        with open(path, "rb") as fh:
+            same = fh.read() == doc.data
+    except OSError:
+        return
+    if same:
+        _put_state(path, mtime, changes)
+
+
+# folder -> ((name, mtime) of the migrations read, the state they leave): the migrations of
+# a folder are checked in name order, so each one's state is the previous one's plus the
+# migrations between them (no file read again), as long as none of those changed
+_FOLDER_STATES: dict[str, tuple[tuple[tuple[str, int | None], ...], dict]] = {}
 
 
 def app_state(path: str) -> dict:
     """Model fields as the migrations before ``path`` in its folder leave them (by file name order)."""
     folder, name = os.path.split(os.path.abspath(path))
-    state: dict = {}
     try:
-        siblings = sorted(
-            f for f in os.listdir(folder) if f.endswith(".py") and f[:1].isdigit() and f < name
-        )
+        names = list_dir(folder)
     except OSError:
-        return state
-    for sib in siblings:
-        state.update(_file_state(os.path.join(folder, sib)))
+        return {}
+    read: list[tuple[str, int | None]] = []
+    for sib in names:  # sorted
+        if sib >= name:
+            break
+        if sib.endswith(".py") and sib[:1].isdigit():
+            try:
+                mtime: int | None = os.stat(os.path.join(folder, sib)).st_mtime_ns
+            except OSError:
+                mtime = None
+            read.append((sib, mtime))
+    known = _FOLDER_STATES.get(folder)
+    state: dict = {}
+    done = 0
+    if (
+        known is not None
+        and len(known[0]) <= len(read)
+        and tuple(read[: len(known[0])]) == known[0]
+    ):
+        state, done = dict(known[1]), len(known[0])
+    for sib, mtime in read[done:]:
+        state.update(_file_state(os.path.join(folder, sib), mtime))
+    if len(_FOLDER_STATES) > 256 and folder not in _FOLDER_STATES:
+        _FOLDER_STATES.clear()
+    _FOLDER_STATES[folder] = (tuple(read), dict(state))
     return state
 
 

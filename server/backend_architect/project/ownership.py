@@ -152,10 +152,11 @@ def by_path(rel_parts: list[str]) -> NotOwn | None:
 def by_content(name: str, language: str | None, text: str) -> NotOwn | None:
     """What the file's own text says: a generator's header, a minified bundle."""
     head = text[:4096]
+    # every alternative of the pattern says "generat..." or "do not edit" (in any case): an
+    # ASCII head without either word cannot match it, and is not scanned
+    low = head.lower() if head.isascii() else None
     # the pattern has no anchors and does not cross lines: no match in the head, none in a line
-    # (each of its forms says "generat..." or "do not edit": a scan for those words first)
-    low = head.lower()
-    if ("generat" in low or "do not ed" in low) and _GENERATED_HEADER.search(head):
+    if (low is None or "generat" in low or "do not ed" in low) and _GENERATED_HEADER.search(head):
         for line in head.split("\n"):
             # only a comment says so: a string that *writes* a generated header is not one
             if line.lstrip().startswith(_COMMENT_STARTS) and _GENERATED_HEADER.search(line):

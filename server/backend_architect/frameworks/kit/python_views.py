@@ -125,6 +125,25 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
     return out
 
 
+# What every route python_routes reads is written with: a route decorator or a Flask class
+# registration (``.get(`` ... ``.route(``, ``.resource(``, blanks, line continuations and
+# comments allowed around the name), a Django function view (a function whose first
+# parameter is ``request``), a class-based view's base (DRF_BASES_RE and
+# FLASK_CLASS_BASES_RE: ``View``, ``Resource``) or a registration call (``add_resource``,
+# ``add_url_rule``).
+_ROUTE_WORDS = re.compile(
+    rb"def[\s\\]+[^\s(\\]+[\s\\]*\((?:[\s\\]|#[^\n]*)*request\b|"
+    rb"View|Resource|add_resource|add_url_rule|\.(?:[\s\\]|#[^\n]*)*"
+    rb"(?:get|post|put|patch|delete|head|options|route|api_route|websocket|resource)"
+    rb"(?:[\s\\]|#[^\n]*)*\("
+)
+
+
+def may_declare_python_routes(data: bytes) -> bool:
+    """False when :func:`python_routes` cannot find a route in ``data`` (no parse needed)."""
+    return _ROUTE_WORDS.search(data) is not None
+
+
 def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[Handler]:
     handlers: list[Handler] = []
     module = _py_module_assignments(tree, data)
@@ -168,9 +187,15 @@ def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> li
                 if any(LIMITER_RE.search(g) for g in _dependency_names(deps, data)):
                     group_limited.add(name)
     # app.include_router(router, dependencies=[...]) / app.add_middleware(SlowAPIMiddleware) in this file
-    for call in languages.captures(
-        "python", "(call function: (attribute) @f) @c", tree.root_node
-    ).get("c", []):
+    # (the calls are looked at only in a file that names one of those methods)
+    wiring = b"include_router" in data or b"add_middleware" in data or b"before_request" in data
+    for call in (
+        languages.captures("python", "(call function: (attribute) @f) @c", tree.root_node).get(
+            "c", []
+        )
+        if wiring
+        else []
+    ):
         f = text(call.child_by_field_name("function"), data)
         args = call.child_by_field_name("arguments")
         if f.endswith(".include_router"):

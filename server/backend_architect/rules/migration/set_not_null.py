@@ -244,23 +244,38 @@ def _earlier_code_statements(path: str) -> list:
         return []
     files = ordered[: ordered.index(path)]
     try:
-        key = (path, tuple((f, os.path.getmtime(f)) for f in files))
+        stamps = tuple((f, os.path.getmtime(f)) for f in files)
     except OSError:
         return []
+    key = (path, stamps)
     if key not in _EARLIER:
         out = []
-        for f in files:
-            try:
-                with open(f, encoding="utf-8", errors="replace") as fh:
-                    text = fh.read()
-            except OSError:
-                continue
-            if "onstraint" not in text and "CONSTRAINT" not in text.upper():
-                continue
-            doc = Document(text, path=f, language="python")
-            for region in orm_regions(SimpleNamespace(document=doc)):
-                out += [st for st in split_statements(region) if st.kind == "AlterTableStmt"]
+        for i, f in enumerate(files):
+            # a file's operations are read once while it and the files before it are unchanged
+            # (its AlterField reads the state they leave), not again for every later migration
+            known = _CODE_FILE_ALTERS.get(f)
+            if known is None or known[0] != stamps[: i + 1]:
+                found: list = []
+                try:
+                    with open(f, encoding="utf-8", errors="replace") as fh:
+                        text = fh.read()
+                except OSError:
+                    text = ""
+                if "onstraint" in text or "CONSTRAINT" in text.upper():
+                    doc = Document(text, path=f, language="python")
+                    for region in orm_regions(SimpleNamespace(document=doc)):
+                        found += [
+                            st for st in split_statements(region) if st.kind == "AlterTableStmt"
+                        ]
+                if len(_CODE_FILE_ALTERS) > 4096:
+                    _CODE_FILE_ALTERS.clear()
+                known = _CODE_FILE_ALTERS[f] = (stamps[: i + 1], found)
+            out += known[1]
         if len(_EARLIER) > 256:
             _EARLIER.clear()
         _EARLIER[key] = out
     return _EARLIER[key]
+
+
+# migration file -> ((file, mtime) of it and the files before it, its ALTER TABLE statements)
+_CODE_FILE_ALTERS: dict[str, tuple[tuple, list]] = {}
