@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from ..config import Settings
 from ..project import FileInfo, file_info
 from ..project.dialect import NOT_SQL
-from ..project.snapshot import is_bookkeeping_table
+from ..project.snapshot import BOOKKEEPING_TABLES, is_bookkeeping_table
 from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_suffix_len
@@ -32,6 +32,11 @@ MIGRATION_PATH_RE = re.compile(
     r"(^|/)(migrations?|migrate|db/migrate|alembic/versions|versions|schema)(/|$)|\.up\.sql$", re.I
 )
 
+# a statement on a migration tool's own table names it (one of these words is part of every
+# such name): only such statements are decoded to tell which table they work on
+_BOOKKEEPING_WORDS = tuple(
+    sorted(n for n in BOOKKEEPING_TABLES if not any(o != n and o in n for o in BOOKKEEPING_TABLES))
+)
 QUERY_PATH_RE = re.compile(r"(^|/)(queries|query|sql/queries)(/|$)", re.I)
 QUERY_HEADER_RE = re.compile(r"^[ \t]*--[ \t]*name:[ \t]*\w", re.M)
 
@@ -771,7 +776,7 @@ def lint(
             statements, reuse = plan
             result.incremental = True
         else:
-            statements, reuse = split_statements(region), {}
+            statements, reuse = split_statements(region, cache), {}
         if (
             region.meta.get("in_transaction")
             or (
@@ -838,14 +843,18 @@ def lint(
                 continue
             if stmt.kind is None:
                 continue
-            bookkeeping = is_bookkeeping_table(relation_name((stmt.node or {}).get("relation")))
             stmt_rules = [
                 rule
                 for rule in by_kind.get(stmt.kind, []) + by_kind.get(None, [])
                 if not (rule.sql_scope == "migration" and not (in_migration and in_up))
                 and not (rule.needs_catalog and catalog is None)
-                and not (bookkeeping and type(rule).command in DESIGN_COMMANDS)
             ]
+            if (
+                any(type(r).command in DESIGN_COMMANDS for r in stmt_rules)
+                and _names_bookkeeping(stmt.text)  # the tree is decoded only then
+                and is_bookkeeping_table(relation_name((stmt.node or {}).get("relation")))
+            ):
+                stmt_rules = [r for r in stmt_rules if type(r).command not in DESIGN_COMMANDS]
             if stmt_rules:
                 _check_statement(
                     stmt,
@@ -935,6 +944,11 @@ def lint(
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _names_bookkeeping(text: str) -> bool:
+    low = text.lower()
+    return any(word in low for word in _BOOKKEEPING_WORDS)
 
 
 def _one_statement_query(info: FileInfo, region: Region, statements: list[Statement]) -> bool:
