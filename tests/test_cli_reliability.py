@@ -106,6 +106,63 @@ def test_parallel_fix_and_diff(tmp_path: Path):
     assert (tmp_path / "m.sql").read_text() == FIXED
 
 
+PID_RULES = textwrap.dedent('''
+    import os
+    from backend_architect.core.registry import Rule
+
+    LOADED_IN = os.getpid()
+
+    class RecordsItsProcess(Rule):
+        """Records which process checks each file.
+
+        ## What it does
+        Appends the file's name, the checking process and the process that loaded the rule.
+        """
+        code = "ZZ902"
+        name = "records-its-process"
+        command = "GENERAL"
+        languages = ("sql",)
+        message = "never reported"
+
+        def check_document(self, ctx):
+            with open(os.environ["PID_LOG"], "a") as fh:
+                fh.write(f"{os.path.basename(ctx.path)} {os.getpid()} {LOADED_IN}\\n")
+            return ()
+''')
+
+
+def _processes(tmp_path: Path, tree: Path, *args: str) -> dict[str, tuple[int, int]]:
+    rules = tmp_path / "pid_rules.py"
+    rules.write_text(PID_RULES)
+    log = tmp_path / f"pids-{tree.name}.log"
+    env = server_env(BACKEND_ARCHITECT_LOCAL_RULES=str(rules), PID_LOG=str(log))
+    r = run("check", ".", "--exit-zero", "--no-cache", *args, cwd=tree, env=env)
+    assert r.returncode == 0, r.stderr
+    rows = [line.split() for line in log.read_text().splitlines()]
+    return {name: (int(pid), int(loaded)) for name, pid, loaded in rows}
+
+
+def test_a_small_run_is_checked_in_one_process(tmp_path: Path):
+    tree = tmp_path / "small"
+    tree.mkdir()
+    for i in range(40):
+        (tree / f"{i:04d}.sql").write_text(MIGRATION)
+    seen = _processes(tmp_path, tree, "-j", "2")
+    assert len(seen) == 40 and len({pid for pid, _ in seen.values()}) == 1
+
+
+def test_workers_inherit_what_the_first_file_loaded(tmp_path: Path):
+    """The main process checks one file before forking: the rules are loaded once, there."""
+    tree = tmp_path / "big"
+    tree.mkdir()
+    _big_tree(tree)
+    seen = _processes(tmp_path, tree, "-j", "2")
+    assert len(seen) == 8
+    main = seen["0000.sql"][0]  # the first file, checked before the workers start
+    assert {loaded for _, loaded in seen.values()} == {main}
+    assert len({pid for pid, _ in seen.values()} - {main}) >= 1  # the rest went to workers
+
+
 def test_batches_balance_by_size():
     from backend_architect.cli import BATCH_MIN_BYTES, batches
 
