@@ -193,12 +193,15 @@ class SqlContext:
         """Tables created in this region -> index of the creating statement."""
         created: dict[str, int] = {}
         for stmt in self.statements:
-            if stmt.kind in ("CreateStmt", "CreateTableAsStmt") and stmt.node:
-                rel = stmt.node.get("relation") or (stmt.node.get("into") or {}).get("rel")
-                name = relation_name(rel)
-                if name:
-                    created.setdefault(name.lower(), stmt.index)
-                    created.setdefault(name.lower().rsplit(".", 1)[-1], stmt.index)
+            if stmt.kind == "CreateStmt":
+                name = stmt.relation  # (without decoding the statement again)
+            elif stmt.kind == "CreateTableAsStmt" and stmt.node:
+                name = relation_name((stmt.node.get("into") or {}).get("rel"))
+            else:
+                continue
+            if name:
+                created.setdefault(name.lower(), stmt.index)
+                created.setdefault(name.lower().rsplit(".", 1)[-1], stmt.index)
         return created
 
     @property
@@ -852,7 +855,7 @@ def lint(
             if (
                 any(type(r).command in DESIGN_COMMANDS for r in stmt_rules)
                 and _names_bookkeeping(stmt.text)  # the tree is decoded only then
-                and is_bookkeeping_table(relation_name((stmt.node or {}).get("relation")))
+                and is_bookkeeping_table(stmt.relation)
             ):
                 stmt_rules = [r for r in stmt_rules if type(r).command not in DESIGN_COMMANDS]
             if stmt_rules:

@@ -136,6 +136,20 @@ class Statement:
         self.__dict__.pop("_nodes", None)
         self.__dict__.pop("_selects", None)
 
+    @property
+    def relation(self) -> str | None:
+        """The qualified name of the table the statement names in its ``relation`` field
+        (CREATE TABLE, ALTER TABLE, INSERT, UPDATE, DELETE, CREATE INDEX ...). Read from the
+        parser's JSON when the statement's node starts with it, without decoding the tree."""
+        raw = self.raw
+        if raw is None:
+            return None
+        m = _TOP_RELATION_RE.match(raw)
+        if m is not None and m.group(1) == self.kind:
+            schema, name = m.group(2), m.group(3)
+            return f"{schema}.{name}" if schema else name
+        return relation_name((self.node or {}).get("relation"))
+
     def mentions(self, *names: str) -> bool:
         """Whether the parse tree holds any of these node types or enum values.
 
@@ -214,6 +228,14 @@ class Statement:
         return 0, min(
             len(self.data), self.data.find(b"\n") if b"\n" in self.data else len(self.data)
         )
+
+
+# the start of libpg_query's JSON for a statement whose node's first field is its table (names
+# holding a quote or a backslash are escaped in JSON: those are decoded the long way)
+_TOP_RELATION_RE = re.compile(
+    r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)":\{"relation":\{(?:"catalogname":"[^"\\]*",)?'
+    r'(?:"schemaname":"([^"\\]*)",)?"relname":"([^"\\]*)"'
+)
 
 
 def _parse_size(result, text: str) -> int:
