@@ -376,9 +376,9 @@ def _check_statement(
     it, the transaction state and the region's context: when none of these
     changed (another edit elsewhere, the same query in another file) they are reused.
     """
-    doc_start, doc_end = stmt.doc_range()
     key = None
     if cacheable:
+        doc_start, doc_end = stmt.doc_range()
         source = sctx.document.data[doc_start:doc_end]
         key = (
             stmt.text,
@@ -812,7 +812,7 @@ def lint(
             if down_from == len(statements)
             else SqlContext(ctx, region, statements[:down_from])
         )
-        ddl_hashes = sctx.ddl_hashes
+        ddl_hashes = sctx.ddl_hashes if cache else []  # (keys of the statement cache only)
         public_meta = tuple(sorted((k, v) for k, v in region.meta.items() if not k.startswith("_")))
         try:
             hash(public_meta)
