@@ -110,13 +110,14 @@ PID_RULES = textwrap.dedent('''
     import os
     from backend_architect.core.registry import Rule
 
-    LOADED_IN = os.getpid()
+    FIRST_CHECK_IN = None  # the process that checked a file first: what a check loads
 
     class RecordsItsProcess(Rule):
         """Records which process checks each file.
 
         ## What it does
-        Appends the file's name, the checking process and the process that loaded the rule.
+        Appends the file's name, the checking process, its parent and the process whose check
+        came first (set on the first check, inherited by processes forked after it).
         """
         code = "ZZ902"
         name = "records-its-process"
@@ -125,13 +126,17 @@ PID_RULES = textwrap.dedent('''
         message = "never reported"
 
         def check_document(self, ctx):
+            global FIRST_CHECK_IN
+            if FIRST_CHECK_IN is None:
+                FIRST_CHECK_IN = os.getpid()
             with open(os.environ["PID_LOG"], "a") as fh:
-                fh.write(f"{os.path.basename(ctx.path)} {os.getpid()} {LOADED_IN}\\n")
+                fh.write(f"{os.path.basename(ctx.path)} {os.getpid()} {os.getppid()} {FIRST_CHECK_IN}\\n")
             return ()
 ''')
 
 
-def _processes(tmp_path: Path, tree: Path, *args: str) -> dict[str, tuple[int, int]]:
+def _processes(tmp_path: Path, tree: Path, *args: str) -> dict[str, tuple[int, int, int]]:
+    """For each file checked in ``tree``: (checking process, its parent, process of the first check)."""
     rules = tmp_path / "pid_rules.py"
     rules.write_text(PID_RULES)
     log = tmp_path / f"pids-{tree.name}.log"
@@ -139,7 +144,7 @@ def _processes(tmp_path: Path, tree: Path, *args: str) -> dict[str, tuple[int, i
     r = run("check", ".", "--exit-zero", "--no-cache", *args, cwd=tree, env=env)
     assert r.returncode == 0, r.stderr
     rows = [line.split() for line in log.read_text().splitlines()]
-    return {name: (int(pid), int(loaded)) for name, pid, loaded in rows}
+    return {name: (int(pid), int(parent), int(first)) for name, pid, parent, first in rows}
 
 
 def test_a_small_run_is_checked_in_one_process(tmp_path: Path):
@@ -148,19 +153,32 @@ def test_a_small_run_is_checked_in_one_process(tmp_path: Path):
     for i in range(40):
         (tree / f"{i:04d}.sql").write_text(MIGRATION)
     seen = _processes(tmp_path, tree, "-j", "2")
-    assert len(seen) == 40 and len({pid for pid, _ in seen.values()}) == 1
+    assert len(seen) == 40 and len({pid for pid, _, _ in seen.values()}) == 1
 
 
 def test_workers_inherit_what_the_first_file_loaded(tmp_path: Path):
-    """The main process checks one file before forking: the rules are loaded once, there."""
+    """The main process checks one file before forking: what checking loads (rules, the parser,
+    whatever a rule keeps) is loaded once, there, and the workers inherit it."""
     tree = tmp_path / "big"
     tree.mkdir()
     _big_tree(tree)
     seen = _processes(tmp_path, tree, "-j", "2")
     assert len(seen) == 8
     main = seen["0000.sql"][0]  # the first file, checked before the workers start
-    assert {loaded for _, loaded in seen.values()} == {main}
-    assert len({pid for pid, _ in seen.values()} - {main}) >= 1  # the rest went to workers
+    assert {first for _, _, first in seen.values()} == {main}
+    workers = {pid for pid, parent, _ in seen.values() if parent == main}
+    assert workers and {pid for pid, _, _ in seen.values()} == workers | {main}
+
+
+def test_two_large_files_are_both_checked_by_workers(tmp_path: Path):
+    """No file is a small share of the work: none is checked before the fork."""
+    tree = tmp_path / "two"
+    tree.mkdir()
+    _big_tree(tree, files=2, lines=12000)
+    assert sum(p.stat().st_size for p in tree.iterdir()) > 512 * 1024
+    seen = _processes(tmp_path, tree, "-j", "2")
+    assert len(seen) == 2 and len({parent for _, parent, _ in seen.values()}) == 1  # both workers
+    assert all(pid == first for pid, _, first in seen.values())
 
 
 def test_batches_balance_by_size():

@@ -416,14 +416,14 @@ def _run_jobs(
     it instead of loading it again (about 0.1 s each)."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     total = sum(job.size for job in planned)
-    if workers <= 1 or len(planned) <= 2 or total < PARALLEL_MIN_BYTES or not _can_fork():
+    if workers <= 1 or len(planned) < 2 or total < PARALLEL_MIN_BYTES or not _can_fork():
         return [_check_one(job, fix, unsafe_fixes) for job in planned]
     first = _warm_up_job(planned, workers)
-    if first is None:
+    if first is None:  # every file is a large share of the work (e.g. two large files)
         return _check_parallel(planned, workers, fix, unsafe_fixes)
     warm = _check_one(planned[first], fix, unsafe_fixes)
     rest = planned[:first] + planned[first + 1 :]
-    if total - planned[first].size < PARALLEL_MIN_BYTES:
+    if len(rest) < 2 or total - planned[first].size < PARALLEL_MIN_BYTES:
         reports = [_check_one(job, fix, unsafe_fixes) for job in rest]
     else:
         reports = _check_parallel(rest, workers, fix, unsafe_fixes)
