@@ -112,6 +112,81 @@ def test_parallel_fix_and_diff(tmp_path: Path):
     assert (tmp_path / "m.sql").read_text() == FIXED
 
 
+PID_RULES = textwrap.dedent('''
+    import os
+    from backend_architect.core.registry import Rule
+
+    FIRST_CHECK_IN = None  # the process that checked a file first: what a check loads
+
+    class RecordsItsProcess(Rule):
+        """Records which process checks each file.
+
+        ## What it does
+        Appends the file's name, the checking process, its parent and the process whose check
+        came first (set on the first check, inherited by processes forked after it).
+        """
+        code = "ZZ902"
+        name = "records-its-process"
+        command = "GENERAL"
+        languages = ("sql",)
+        message = "never reported"
+
+        def check_document(self, ctx):
+            global FIRST_CHECK_IN
+            if FIRST_CHECK_IN is None:
+                FIRST_CHECK_IN = os.getpid()
+            with open(os.environ["PID_LOG"], "a") as fh:
+                fh.write(f"{os.path.basename(ctx.path)} {os.getpid()} {os.getppid()} {FIRST_CHECK_IN}\\n")
+            return ()
+''')
+
+
+def _processes(tmp_path: Path, tree: Path, *args: str) -> dict[str, tuple[int, int, int]]:
+    """For each file checked in ``tree``: (checking process, its parent, process of the first check)."""
+    rules = tmp_path / "pid_rules.py"
+    rules.write_text(PID_RULES)
+    log = tmp_path / f"pids-{tree.name}.log"
+    env = server_env(BACKEND_ARCHITECT_LOCAL_RULES=str(rules), PID_LOG=str(log))
+    r = run("check", ".", "--exit-zero", "--no-cache", *args, cwd=tree, env=env)
+    assert r.returncode == 0, r.stderr
+    rows = [line.split() for line in log.read_text().splitlines()]
+    return {name: (int(pid), int(parent), int(first)) for name, pid, parent, first in rows}
+
+
+def test_a_small_run_is_checked_in_one_process(tmp_path: Path):
+    tree = tmp_path / "small"
+    tree.mkdir()
+    for i in range(40):
+        (tree / f"{i:04d}.sql").write_text(MIGRATION)
+    seen = _processes(tmp_path, tree, "-j", "2")
+    assert len(seen) == 40 and len({pid for pid, _, _ in seen.values()}) == 1
+
+
+def test_workers_inherit_what_the_first_file_loaded(tmp_path: Path):
+    """The main process checks one file before forking: what checking loads (rules, the parser,
+    whatever a rule keeps) is loaded once, there, and the workers inherit it."""
+    tree = tmp_path / "big"
+    tree.mkdir()
+    _big_tree(tree)
+    seen = _processes(tmp_path, tree, "-j", "2")
+    assert len(seen) == 8
+    main = seen["0000.sql"][0]  # the first file, checked before the workers start
+    assert {first for _, _, first in seen.values()} == {main}
+    workers = {pid for pid, parent, _ in seen.values() if parent == main}
+    assert workers and {pid for pid, _, _ in seen.values()} == workers | {main}
+
+
+def test_two_large_files_are_both_checked_by_workers(tmp_path: Path):
+    """No file is a small share of the work: none is checked before the fork."""
+    tree = tmp_path / "two"
+    tree.mkdir()
+    _big_tree(tree, files=2, lines=12000)
+    assert sum(p.stat().st_size for p in tree.iterdir()) > 512 * 1024
+    seen = _processes(tmp_path, tree, "-j", "2")
+    assert len(seen) == 2 and len({parent for _, parent, _ in seen.values()}) == 1  # both workers
+    assert all(pid == first for pid, _, first in seen.values())
+
+
 def test_batches_balance_by_size():
     from backend_architect.cli import BATCH_MIN_BYTES, batches
 

@@ -133,3 +133,28 @@ def test_query_files_get_query_rules_not_migration_rules():
     assert [f.code for f in lint(doc, selected).findings] == ["QO002"]
     doc = Document(text.replace("-- name: ResetDrafts :exec\n", ""), path="/ws/migrations/0003_reset.sql")
     assert [f.code for f in lint(doc, selected).findings] == ["MG018"]  # a backfill: MG018 says more than QO002
+
+
+@pytest.mark.parametrize("name", ['"a""b"', '"a\\b"', 's."T x"', '"üñí"', "c.s.t", "plain", "IF NOT EXISTS x.y"])
+def test_a_table_created_earlier_in_the_file_is_new_whatever_its_name(name):
+    """The created tables are read from the parser's JSON without decoding each CREATE TABLE
+    (names with quotes or backslashes are escaped there: decoded the long way)."""
+    table = name.removeprefix("IF NOT EXISTS ")
+    text = f"CREATE TABLE {name} (id int, a int);\nCREATE INDEX idx_a ON {table} (a);\nCREATE INDEX idx_b ON other (b);\n"
+    assert [f for f in findings(text) if f[0] == "MG001"] == [("MG001", 3, "CREATE INDEX")]
+
+
+def test_the_table_a_statement_names_is_read_without_decoding_its_tree():
+    from backend_architect.core.regions import region_for_sql_document
+    from backend_architect.core.sql import relation_name, split_statements
+
+    text = ";\n".join([
+        'CREATE TABLE s."T x" (id int)', "CREATE TABLE c.s.t (id int)", 'CREATE TABLE "a""b" (a int)',
+        'CREATE TABLE "a\\b" (x int)', "CREATE TABLE t AS SELECT 1", "ALTER TABLE ONLY x.y ADD COLUMN a int",
+        "WITH d AS (DELETE FROM q RETURNING 1) INSERT INTO r SELECT * FROM d", 'UPDATE "X" SET a = 1',
+        "DELETE FROM a.b", "CREATE INDEX i ON s.t (a)", "SELECT 1", "not sql at all",
+    ])
+    statements = split_statements(region_for_sql_document(text), cache=False)
+    names = [s.relation for s in statements]
+    assert names == [relation_name((s.node or {}).get("relation")) for s in statements]
+    assert names[:3] == ["s.T x", "s.t", 'a"b'] and names[6:9] == ["r", "X", "a.b"]

@@ -412,16 +412,36 @@ def check_paths(
 def _run_jobs(
     planned: list[_Job], jobs: int | None, fix: bool, unsafe_fixes: bool
 ) -> list[FileReport]:
+    """Reports of the planned files in their order: checked in worker processes when there
+    is enough work to share (PARALLEL_MIN_BYTES), else in this process.
+
+    Before the workers are forked, one file is checked here: that loads what checking needs
+    (the rules of its language, the SQL parser, their patterns) once, and every worker inherits
+    it instead of loading it again (about 0.1 s each)."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if (
-        workers > 1
-        and len(planned) > 1
-        and _work_size(planned) >= PARALLEL_MIN_BYTES
-        and sum(_work(job) for job in planned) >= PARALLEL_MIN_BYTES
-        and _can_fork()
-    ):
+    works: list[float] = []
+    if workers > 1 and len(planned) > 1 and _work_size(planned) >= PARALLEL_MIN_BYTES:
+        works = [_work(job) for job in planned]
+    if sum(works) < PARALLEL_MIN_BYTES or not _can_fork():
+        return [_check_one(job, fix, unsafe_fixes) for job in planned]
+    first = _warm_up_job(planned, workers)
+    if first is None:  # every file is a large share of the work (e.g. two large files)
         return _check_parallel(planned, workers, fix, unsafe_fixes)
-    return [_check_one(job, fix, unsafe_fixes) for job in planned]
+    warm = _check_one(planned[first], fix, unsafe_fixes)
+    rest = planned[:first] + planned[first + 1 :]
+    if len(rest) < 2 or sum(works) - works[first] < PARALLEL_MIN_BYTES:
+        reports = [_check_one(job, fix, unsafe_fixes) for job in rest]
+    else:
+        reports = _check_parallel(rest, workers, fix, unsafe_fixes)
+    reports.insert(first, warm)
+    return reports
+
+
+def _warm_up_job(planned: list[_Job], workers: int) -> int | None:
+    """The file to check in this process before forking: the first (in the walk's order) that is
+    a small share of the work, so that the workers are not kept waiting for a large one."""
+    share = sum(job.size for job in planned) // (2 * workers)
+    return next((i for i, job in enumerate(planned) if job.size <= share), None)
 
 
 def _work_size(planned: list[_Job]) -> float:

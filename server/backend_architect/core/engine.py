@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from ..config import Settings
 from ..project import FileInfo, file_info
 from ..project.dialect import NOT_SQL
-from ..project.snapshot import is_bookkeeping_table
+from ..project.snapshot import BOOKKEEPING_TABLES, is_bookkeeping_table
 from .bounded import MB, ByteLRU
 from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_suffix_len
@@ -31,6 +31,11 @@ MIGRATION_PATH_RE = re.compile(
     r"(^|/)(migrations?|migrate|db/migrate|alembic/versions|versions|schema)(/|$)|\.up\.sql$", re.I
 )
 
+# a statement on a migration tool's own table names it (one of these words is part of every
+# such name): only such statements are decoded to tell which table they work on
+_BOOKKEEPING_WORDS = tuple(
+    sorted(n for n in BOOKKEEPING_TABLES if not any(o != n and o in n for o in BOOKKEEPING_TABLES))
+)
 QUERY_PATH_RE = re.compile(r"(^|/)(queries|query|sql/queries)(/|$)", re.I)
 QUERY_HEADER_RE = re.compile(r"^[ \t]*--[ \t]*name:[ \t]*\w", re.M)
 
@@ -194,12 +199,15 @@ class SqlContext:
         """Tables created in this region -> index of the creating statement."""
         created: dict[str, int] = {}
         for stmt in self.statements:
-            if stmt.kind in ("CreateStmt", "CreateTableAsStmt") and stmt.node:
-                rel = stmt.node.get("relation") or (stmt.node.get("into") or {}).get("rel")
-                name = relation_name(rel)
-                if name:
-                    created.setdefault(name.lower(), stmt.index)
-                    created.setdefault(name.lower().rsplit(".", 1)[-1], stmt.index)
+            if stmt.kind == "CreateStmt":
+                name = stmt.relation  # (without decoding the statement again)
+            elif stmt.kind == "CreateTableAsStmt" and stmt.node:
+                name = relation_name((stmt.node.get("into") or {}).get("rel"))
+            else:
+                continue
+            if name:
+                created.setdefault(name.lower(), stmt.index)
+                created.setdefault(name.lower().rsplit(".", 1)[-1], stmt.index)
         return created
 
     @property
@@ -374,9 +382,9 @@ def _check_statement(
     it, the transaction state and the region's context: when none of these
     changed (another edit elsewhere, the same query in another file) they are reused.
     """
-    doc_start, doc_end = stmt.doc_range()
     key = None
     if cacheable:
+        doc_start, doc_end = stmt.doc_range()
         source = sctx.document.data[doc_start:doc_end]
         key = (
             stmt.text,
@@ -799,7 +807,7 @@ def lint(
             statements, reuse = plan
             result.incremental = True
         else:
-            statements, reuse = split_statements(region), {}
+            statements, reuse = split_statements(region, cache), {}
         if (
             region.meta.get("in_transaction")
             or (
@@ -832,7 +840,7 @@ def lint(
             if down_from == len(statements)
             else SqlContext(ctx, region, statements[:down_from])
         )
-        ddl_hashes = sctx.ddl_hashes
+        ddl_hashes = sctx.ddl_hashes if cache else []  # (keys of the statement cache only)
         public_meta = tuple(sorted((k, v) for k, v in region.meta.items() if not k.startswith("_")))
         try:
             hash(public_meta)
@@ -866,14 +874,19 @@ def lint(
                 continue
             if stmt.kind is None:
                 continue
-            bookkeeping = is_bookkeeping_table(relation_name((stmt.node or {}).get("relation")))
-            stmt_rules = [
-                rules.get(i)
+            stmt_infos = [
+                i
                 for i in rules.for_kind(stmt.kind)
                 if not (i.sql_scope == "migration" and not (in_migration and in_up))
                 and not (i.needs_catalog and catalog is None)
-                and not (bookkeeping and i.command in DESIGN_COMMANDS)
             ]
+            if (
+                any(i.command in DESIGN_COMMANDS for i in stmt_infos)
+                and _names_bookkeeping(stmt.text)  # the tree is decoded only then
+                and is_bookkeeping_table(stmt.relation)
+            ):
+                stmt_infos = [i for i in stmt_infos if i.command not in DESIGN_COMMANDS]
+            stmt_rules = [rules.get(i) for i in stmt_infos]
             if stmt_rules:
                 _check_statement(
                     stmt,
@@ -960,6 +973,11 @@ def lint(
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _names_bookkeeping(text: str) -> bool:
+    low = text.lower()
+    return any(word in low for word in _BOOKKEEPING_WORDS)
 
 
 def _one_statement_query(info: FileInfo, region: Region, statements: list[Statement]) -> bool:

@@ -113,12 +113,16 @@ class Statement:
     _tokens: list[Token] | None = field(default=None, repr=False)
     _node: dict | None = field(default=None, repr=False)
     _released: bool = field(default=False, repr=False)  # decoded nodes are no longer kept
+    # decoded trees go through the bounded cache (the editor); a one-shot run decodes each
+    # statement for itself: a cache that never hits only costs (LRU upkeep, freeing on eviction)
+    cached: bool = field(default=True, repr=False)
 
     @property
     def node(self) -> dict | None:
         """The statement node's fields (libpg_query JSON), decoded on first use."""
         if self._node is None and self.raw is not None:
-            node = node_of(self.raw, self.kind)  # a bounded cache: repeated asks stay cheap
+            # a bounded cache: repeated asks stay cheap
+            node = (node_of if self.cached else _node_once)(self.raw, self.kind)
             if self._released:
                 return node
             self._node = node
@@ -133,6 +137,20 @@ class Statement:
         self._tokens = None
         self.__dict__.pop("_nodes", None)
         self.__dict__.pop("_selects", None)
+
+    @property
+    def relation(self) -> str | None:
+        """The qualified name of the table the statement names in its ``relation`` field
+        (CREATE TABLE, ALTER TABLE, INSERT, UPDATE, DELETE, CREATE INDEX ...). Read from the
+        parser's JSON when the statement's node starts with it, without decoding the tree."""
+        raw = self.raw
+        if raw is None:
+            return None
+        m = _TOP_RELATION_RE.match(raw)
+        if m is not None and m.group(1) == self.kind:
+            schema, name = m.group(2), m.group(3)
+            return f"{schema}.{name}" if schema else name
+        return relation_name((self.node or {}).get("relation"))
 
     def mentions(self, *names: str) -> bool:
         """Whether the parse tree holds any of these node types or enum values.
@@ -263,6 +281,14 @@ def _import_pglast_lazily() -> None:
     spec.loader.exec_module(package)
 
 
+# the start of libpg_query's JSON for a statement whose node's first field is its table (names
+# holding a quote or a backslash are escaped in JSON: those are decoded the long way)
+_TOP_RELATION_RE = re.compile(
+    r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)":\{"relation":\{(?:"catalogname":"[^"\\]*",)?'
+    r'(?:"schemaname":"([^"\\]*)",)?"relname":"([^"\\]*)"'
+)
+
+
 def _parse_size(result, text: str) -> int:
     return 2 * len(text) + len(result[1] or "") + len(result[2] or "") + 200
 
@@ -270,6 +296,17 @@ def _parse_size(result, text: str) -> int:
 @byte_lru_cache(PARSE_CACHE_BYTES, _parse_size)
 def parse_statement(text: str) -> tuple[str | None, str | None, str | None]:
     """(kind, libpg_query JSON, error) for one statement's text; cached by text."""
+    return _parse(text)
+
+
+def _parse_once(text: str) -> tuple[str | None, str | None, str | None]:
+    """:func:`parse_statement` for a one-shot run: a parse already cached (e.g. by the schema
+    build) is used, a new one is not kept."""
+    found = parse_statement.cache.get((text,), _MISSING)
+    return _parse(text) if found is _MISSING else found
+
+
+def _parse(text: str) -> tuple[str | None, str | None, str | None]:
     parser = pglast_parser()
 
     try:
@@ -325,6 +362,26 @@ _loads = _Decoder()
 
 @byte_lru_cache(NODE_CACHE_BYTES, lambda node, raw, kind: DECODED_PER_JSON_BYTE * len(raw) + 200)
 def node_of(raw: str, kind: str | None) -> dict | None:
+    return _decode(raw, kind)
+
+
+def _node_once(raw: str, kind: str | None) -> dict | None:
+    """:func:`node_of` for a one-shot run: a cached tree is used, a new one is not kept (but
+    the last one, for the rules that ask a released statement for its tree more than once)."""
+    last = _LAST_ONCE
+    if last[0] is raw and last[1] == kind:
+        return last[2]
+    found = node_of.cache.get((raw, kind), _MISSING)
+    node = _decode(raw, kind) if found is _MISSING else found
+    _LAST_ONCE[:] = (raw, kind, node)
+    return node
+
+
+_MISSING = object()
+_LAST_ONCE: list = [None, None, None]  # (raw JSON, kind, tree) last decoded by _node_once
+
+
+def _decode(raw: str, kind: str | None) -> dict | None:
     tree = _loads(raw)
     stmts = tree.get("stmts") or []
     if not stmts or not kind:
@@ -352,9 +409,10 @@ def _scan(text: str) -> Iterator[Token]:
             yield Token(offsets[t.start], offsets[t.end + 1], t.name, t.kind)
 
 
-def split_statements(region: Region) -> list[Statement]:
-    """Split a region into statements and parse each one."""
-    statements, _ = split_range(region, 0, len(region.data), 0, False)
+def split_statements(region: Region, cache: bool = True) -> list[Statement]:
+    """Split a region into statements and parse each one. Without ``cache`` (a one-shot run)
+    parses and decoded trees are not kept in the bounded caches."""
+    statements, _ = split_range(region, 0, len(region.data), 0, False, cache)
     return statements
 
 
@@ -375,7 +433,7 @@ def _open_line_comment(data: bytes, start: int, end: int) -> bool:
 
 
 def split_range(
-    region: Region, start: int, end: int, index_base: int, in_tx: bool
+    region: Region, start: int, end: int, index_base: int, in_tx: bool, cache: bool = True
 ) -> tuple[list[Statement], bool]:
     """Statements of region bytes [start, end).
 
@@ -406,7 +464,7 @@ def split_range(
         if not terminated:
             dangling = True
         text = raw.decode("utf-8", "surrogatepass")
-        kind, js, error = parse_statement(text)
+        kind, js, error = (parse_statement if cache else _parse_once)(text)
         parts = (
             _recover(raw)
             if error is not None and b"\n" in raw and "unterminated" not in error
@@ -425,6 +483,7 @@ def split_range(
                 kind=kind,
                 raw=js,
                 error=error,
+                cached=cache,
             )
             # statements recovered from one piece share its span: an edit re-splits all of them
             stmt.span_start, stmt.span_end = s, span_end

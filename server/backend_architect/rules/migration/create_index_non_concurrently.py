@@ -47,6 +47,8 @@ class CreateIndexNonConcurrently(Rule):
     sql_scope = "migration"
 
     def check_statement(self, stmt, ctx):
+        if '"concurrent":true' in (stmt.raw or ""):
+            return  # CONCURRENTLY: known from the parse without decoding the statement
         node = stmt.node
         if node.get("concurrent"):
             return
