@@ -1,3 +1,3 @@
-from .cli import main
+from .warm import main
 
 raise SystemExit(main())

@@ -474,6 +474,10 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
     for job, content in zip(planned, contents, strict=False):
         if content is None or database or job.settings.database.url:
             keys.append(None)  # with a database, what is reported depends on the database too
+            if content is not None:
+                from . import warm
+
+                warm.forbid("a database is configured")
             continue
         if job.schema_root is not None and job.schema_root not in schemas:
             schemas[job.schema_root] = schema_fingerprint(job.schema_root, job.settings)
