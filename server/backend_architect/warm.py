@@ -105,9 +105,9 @@ def eligible(words: list[str]) -> bool:
             i += 1
             if i >= len(words):
                 return False
-        elif word.startswith("--") and word.partition("=")[0] in _VALUED:
-            pass
-        elif word.startswith("-j") and word[2:].isdigit():
+        elif (word.startswith("--") and word.partition("=")[0] in _VALUED) or (
+            word.startswith("-j") and word[2:].isdigit()
+        ):
             pass
         elif not word or word.startswith("-"):
             return False
@@ -202,7 +202,7 @@ def lookup(words: list[str]):
     status, items, digest, out, err = entry
     if manifest_digest(items) != digest:
         return _Plan(path, runs, key, "miss: an input changed")
-    try:
+    try:  # noqa: SIM105 (contextlib is not loaded yet: this path imports nothing)
         os.utime(path)  # recently used: evicted last
     except OSError:
         pass
@@ -218,8 +218,8 @@ def parse(data: bytes):
         return None
     try:
         header, _, rest = data[len(FORMAT) :].partition(b"\n")
-        status, n_items, n_out, n_err, digest = header.split(b" ")
-        n_items, n_out, n_err = int(n_items), int(n_out), int(n_err)
+        status, items_len, out_len, err_len, digest = header.split(b" ")
+        n_items, n_out, n_err = int(items_len), int(out_len), int(err_len)
         if len(rest) != n_items + n_out + n_err:
             return None
         items = rest[:n_items].split(b"\0") if n_items else []
@@ -286,6 +286,7 @@ def _write_all(fd: int, data: bytes) -> None:
 # -- recording -------------------------------------------------------------------------------
 
 _ACTIVE: _Recorder | None = None
+_HOOKED: list[bool] = []
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _MUTATIONS = frozenset(
     {
@@ -358,10 +359,10 @@ class _Recorder:
         self._stat, self._lstat = os.stat, os.lstat
         os.stat, os.lstat = self._wrap(os.stat, "s"), self._wrap(os.lstat, "l")
         _ACTIVE = self
-        if not getattr(_Recorder, "_hooked", False):
+        if not _HOOKED:
             sys.addaudithook(_audit)  # once per process: a hook cannot be removed
             os.register_at_fork(after_in_child=_after_fork_in_child)
-            _Recorder._hooked = True
+            _HOOKED.append(True)
 
     def _wrap(self, real, kind: str):
         def wrapper(path, *args, **kwargs):
@@ -496,9 +497,9 @@ class _Recorder:
         items = self._manifest()
         values = _values(items)
         for item, value in zip(items, values, strict=True):
-            if item[:1] in (b"s", b"l") and isinstance(value, tuple):
-                if value[1] >= self.start_ns - RACY_NS:
-                    return f"racy: {os.fsdecode(item[1:])} changed less than 2 s before the run"
+            stamped = item[:1] in (b"s", b"l") and isinstance(value, tuple)
+            if stamped and value[1] >= self.start_ns - RACY_NS:
+                return f"racy: {os.fsdecode(item[1:])} changed less than 2 s before the run"
         digest = _digest(values)
         blob = b"\0".join(items)
         data = b"".join(
@@ -517,10 +518,10 @@ class _Recorder:
                 fh.write(data)
             os.replace(tmp, self.plan.path)
         except BaseException:
-            try:
+            import contextlib
+
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
             raise
         from .core.results_cache import ResultsCache
 
@@ -739,7 +740,7 @@ def _audit(event: str, args: tuple) -> None:
             rec.written(path)
         else:
             rec.note("r", path)
-    elif event == "os.listdir" or event == "os.scandir":
+    elif event in ("os.listdir", "os.scandir"):
         path = args[0]
         if path is None:
             path = "."
@@ -780,7 +781,7 @@ def _after_fork_in_child() -> None:
 def _environ_logger(base: type) -> type:
     """A subclass of the environment's class that records the names read."""
 
-    class LoggedEnviron(base):  # type: ignore[misc, valid-type]
+    class LoggedEnviron(base):
         def __getitem__(self, key):
             rec = _ACTIVE
             if rec is not None and isinstance(key, str) and key not in rec.env:
