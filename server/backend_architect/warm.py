@@ -248,7 +248,7 @@ def _values(items: list[bytes]) -> list:
         try:
             if kind == b"s":
                 st = stat(item[1:])
-                add((st.st_mode, st.st_mtime_ns, st.st_size, st.st_ino))
+                add((st.st_mode, st.st_mtime_ns, st.st_size, st.st_ino))  # as _stamp
             elif kind == b"d":
                 add(stat(item[1:]).st_mode >> 12)
             elif kind == b"l":
@@ -259,7 +259,7 @@ def _values(items: list[bytes]) -> list:
             else:
                 add(None)
         except OSError as exc:
-            add(exc.errno)
+            add(exc.errno or -1)
     return values
 
 
@@ -327,7 +327,6 @@ class _Recorder:
     """Records the inputs and the output of one run of ``check`` (see the module's doc)."""
 
     def __init__(self, plan: _Plan) -> None:
-        import tempfile
         import time
 
         global _ACTIVE  # noqa: PLW0603
@@ -341,10 +340,12 @@ class _Recorder:
         self.forbidden: str | None = None
         self.child_fd: int | None = None
         self.cwd = os.getcwd()
-        self.tmp = tempfile.mkdtemp(prefix="backend-architect-run-")
+        # the recording's own files: in the cache (never an input), one folder per run
+        os.makedirs(plan.runs, exist_ok=True)
+        self.tmp = os.path.join(plan.runs, f".rec-{os.getpid()}-{self.start_ns}")
+        os.mkdir(self.tmp, 0o700)
         self.excluded = tuple(
-            os.path.join(os.path.abspath(p), "")
-            for p in (cache_root(), self.tmp, "/proc", "/dev", "/sys")
+            os.path.join(os.path.abspath(p), "") for p in (cache_root(), "/proc", "/dev", "/sys")
         )
         # output: the file descriptors themselves, so that workers and native code are caught
         sys.stdout.flush()
@@ -448,9 +449,9 @@ class _Recorder:
         except Exception as exc:  # a cache never costs the run
             why = f"{type(exc).__name__}: {exc}"
         finally:
-            import shutil
-
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            for name in os.listdir(self.tmp):
+                os.unlink(os.path.join(self.tmp, name))
+            os.rmdir(self.tmp)
         _debug(f"stored ({why})" if why.startswith("manifest") else f"not stored: {why}")
 
     @staticmethod
@@ -494,8 +495,7 @@ class _Recorder:
             return self.forbidden
         if len(out) + len(err) > _max_bytes() // 8:
             return "output larger than an eighth of the cache cap"
-        items = self._manifest()
-        values = _values(items)
+        items, values = self._manifest()
         for item, value in zip(items, values, strict=True):
             stamped = item[:1] in (b"s", b"l") and isinstance(value, tuple)
             if stamped and value[1] >= self.start_ns - RACY_NS:
@@ -511,7 +511,7 @@ class _Recorder:
                 err,
             )
         )
-        os.makedirs(self.plan.runs, exist_ok=True)
+        new = not os.path.exists(self.plan.path)
         tmp = os.path.join(self.plan.runs, f".tmp-{os.getpid()}-{self.start_ns}")
         try:
             with open(tmp, "xb") as fh:
@@ -523,83 +523,114 @@ class _Recorder:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        from .core.results_cache import ResultsCache
+        if new:  # a new invocation: the folder grew (a replaced entry is pruned with the reports)
+            from .core.results_cache import ResultsCache
 
-        ResultsCache(os.path.dirname(self.plan.runs)).prune()
+            ResultsCache(os.path.dirname(self.plan.runs)).prune()
         return f"manifest of {len(items)} inputs"
 
-    def _manifest(self) -> list[bytes]:
-        """The run's inputs as items (see :func:`manifest_digest`), sorted."""
+    def _manifest(self) -> tuple[list[bytes], list]:
+        """The run's inputs as sorted items (see :func:`_values`) and their values now (each
+        path stat'ed once)."""
         import stat as stat_mod
 
-        abspath = os.path.abspath
         python_dirs = _python_dirs()
         package = self.package
+        excluded = self.excluded
         read: set[str] = set()  # opened or listed: their stat ("s")
         probed: set[str] = set()  # stat'ed only: a folder's type ("d"), a file's stat ("s")
         links: set[str] = set()  # lstat'ed symbolic links ("l")
+        special = (*excluded, package, *python_dirs)
+        cwd = self.cwd
         for raws, target in ((self.read, read), (self.paths, probed), (self.lpaths, links)):
             for raw in raws:
-                path = abspath(os.fsdecode(raw))
+                path = raw if type(raw) is str else os.fsdecode(raw)
+                if not path.startswith("/") or "/." in path or "//" in path or path.endswith("/"):
+                    path = os.path.normpath(os.path.join(cwd, path))  # as abspath (no getcwd)
                 probe = path + os.sep
-                if probe.startswith(self.excluded) or probe.startswith(package):
-                    continue
-                if probe.startswith(python_dirs):
+                if not probe.startswith(special):
+                    target.add(path)
+                elif probe.startswith(python_dirs) and not probe.startswith(excluded):
                     # the interpreter's and the installed packages' files: their folders change
                     # when a package is installed, upgraded or removed
                     folder = os.path.dirname(path)
                     read.add(folder)
-                    if os.path.basename(folder) == "__pycache__":
+                    if folder.endswith(os.sep + "__pycache__"):
                         name = os.path.basename(path).split(".", 1)[0]
                         read.add(os.path.join(os.path.dirname(folder), name + ".py"))
                     elif target is read and not path.endswith(".pyc"):
                         read.add(path)
-                    continue
-                target.add(path)
         for repo in self.git:
-            read.update(_git_inputs(abspath(os.path.join(self.cwd, repo)), read | probed))
+            read.update(_git_inputs(os.path.abspath(os.path.join(self.cwd, repo)), read))
         # the tool itself: every file of the package
         for dirpath, dirnames, filenames in os.walk(package):
             dirnames[:] = [d for d in dirnames if d != "__pycache__"]
             read.add(dirpath)
             read.update(os.path.join(dirpath, f) for f in filenames if not f.endswith(".pyc"))
-        # lstat of a path that is not a link tells no more than its stat
-        for path in list(links):
-            try:
-                is_link = stat_mod.S_ISLNK(self._lstat(path).st_mode)
-            except OSError:
-                is_link = False
-            if not is_link:
-                links.discard(path)
-                probed.add(path)
-        read_dirs = set()
+        probed -= read
+        stat, lstat = self._stat, self._lstat
+        found: dict[str, os.stat_result | int] = {}  # path -> its stat, or an errno
         for path in read:
             try:
-                if stat_mod.S_ISDIR(self._stat(path).st_mode):
-                    read_dirs.add(path)
-            except OSError:
-                pass
-        types: set[str] = set()
-        for path in probed - read:
+                found[path] = stat(path)
+            except OSError as exc:
+                found[path] = exc.errno or -1
+        read_dirs = {p for p, st in found.items() if not isinstance(st, int) and _is_dir(st)}
+        names: dict[str, set[str]] = {}  # what a read folder holds now
+        for path in probed:
+            folder, name = os.path.split(path)
+            if folder in read_dirs:
+                if folder not in names:
+                    try:
+                        names[folder] = set(os.listdir(folder))
+                    except OSError:
+                        names[folder] = set()
+                if name not in names[folder]:
+                    continue  # absent, and its creation would change its folder's time
             try:
-                if stat_mod.S_ISDIR(self._stat(path).st_mode):
-                    types.add(path)  # a folder asked about: that it is one, not what it holds
-                else:
-                    read.add(path)
-            except OSError:
+                found[path] = stat(path)
+            except OSError as exc:
+                found[path] = exc.errno or -1
+        probed = {p for p in probed if p in found}
+        items: list[tuple[bytes, object]] = []
+        for path in links:
+            try:
+                st = lstat(path)
+            except OSError as exc:
+                items.append((b"l" + os.fsencode(path), exc.errno or -1))
+                continue
+            if stat_mod.S_ISLNK(st.st_mode):
+                items.append((b"l" + os.fsencode(path), _stamp(st)))
+            elif path not in read:  # lstat of a path that is not a link: as a stat
+                probed.add(path)
+                found[path] = st
+        for path in read:
+            now = found[path]
+            items.append((b"s" + os.fsencode(path), now if isinstance(now, int) else _stamp(now)))
+        for path in probed:
+            now = found[path]
+            if isinstance(now, int):
                 # absent: a file created there changes its folder, when the folder is an input
                 if os.path.dirname(path) not in read_dirs:
-                    read.add(path)
-        items = [b"s" + os.fsencode(p) for p in read]
-        items += [b"d" + os.fsencode(p) for p in types]
-        items += [b"l" + os.fsencode(p) for p in links]
-        items += [
-            b"e" + name.encode("utf-8", "surrogateescape")
-            for name in self.env
-            if not (name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES)
-        ]
-        items.sort()
-        return items
+                    items.append((b"s" + os.fsencode(path), now))
+            elif _is_dir(now):  # a folder asked about: that it is one, not what it holds
+                items.append((b"d" + os.fsencode(path), now.st_mode >> 12))
+            else:
+                items.append((b"s" + os.fsencode(path), _stamp(now)))
+        for name in self.env:
+            if not (name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES):
+                value = os.environ.get(name)
+                items.append((b"e" + name.encode("utf-8", "surrogateescape"), value))
+        items.sort(key=lambda pair: pair[0])
+        return [k for k, _ in items], [v for _, v in items]
+
+
+def _stamp(st) -> tuple[int, int, int, int]:
+    return (st.st_mode, st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _is_dir(st) -> bool:
+    return (st.st_mode & 0o170000) == 0o040000
 
 
 def _python_dirs() -> tuple[str, ...]:
