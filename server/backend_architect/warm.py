@@ -348,15 +348,17 @@ class _Recorder:
             os.path.join(os.path.abspath(p), "") for p in (cache_root(), "/proc", "/dev", "/sys")
         )
         # output: the file descriptors themselves, so that workers and native code are caught
-        sys.stdout.flush()
-        sys.stderr.flush()
-        self.saved = (os.dup(1), os.dup(2))
         self.out_fd = os.open(os.path.join(self.tmp, "out"), os.O_RDWR | os.O_CREAT, 0o600)
         self.err_fd = os.open(os.path.join(self.tmp, "err"), os.O_RDWR | os.O_CREAT, 0o600)
+        self.saved = (os.dup(1), os.dup(2))
+        logged = _environ_logger(type(os.environ))
+        # nothing below fails: the run is recorded whole or not at all
+        sys.stdout.flush()
+        sys.stderr.flush()
         os.dup2(self.out_fd, 1)
         os.dup2(self.err_fd, 2)
         self._environ_class = type(os.environ)
-        os.environ.__class__ = _environ_logger(self._environ_class)
+        os.environ.__class__ = logged
         self._stat, self._lstat = os.stat, os.lstat
         os.stat, os.lstat = self._wrap(os.stat, "s"), self._wrap(os.lstat, "l")
         _ACTIVE = self
@@ -368,10 +370,13 @@ class _Recorder:
     def _wrap(self, real, kind: str):
         def wrapper(path, *args, **kwargs):
             if _ACTIVE is self and kwargs.get("dir_fd") is None and not isinstance(path, int):
-                if kind == "s" and kwargs.get("follow_symlinks", True) is False:
-                    self.note("l", path)
-                else:
-                    self.note(kind, path)
+                try:
+                    if kind == "s" and kwargs.get("follow_symlinks", True) is False:
+                        self.note("l", path)
+                    else:
+                        self.note(kind, path)
+                except Exception as exc:  # recording never fails the call
+                    self.forbid(f"could not record a stat: {type(exc).__name__}")
             return real(path, *args, **kwargs)
 
         wrapper.__wrapped__ = real  # type: ignore[attr-defined]
@@ -763,6 +768,13 @@ def _audit(event: str, args: tuple) -> None:
     rec = _ACTIVE
     if rec is None:
         return
+    try:
+        _record(rec, event, args)
+    except Exception as exc:  # an audit hook that raises would fail the operation itself
+        rec.forbid(f"could not record {event}: {type(exc).__name__}")
+
+
+def _record(rec: _Recorder, event: str, args: tuple) -> None:
     if event == "open":
         path, mode, flags = args
         if path is None or isinstance(path, int):
