@@ -490,3 +490,22 @@ def test_run_entries_count_in_the_size_cap(project: Path, tmp_path: Path):
     total = sum(p.stat().st_size for p in results.rglob("*") if p.is_file())
     ResultsCache(str(results), max_bytes=total - 1).prune()
     assert stored_runs(cache_dir) == []
+
+
+def test_a_run_with_worker_processes_is_stored_and_served(tmp_path: Path):
+    """Over 512 KB: the files are checked in forked workers, which report what they read."""
+    root = tmp_path / "big"
+    (root / "migrations").mkdir(parents=True)
+    (root / ".git").mkdir()
+    padding = "-- a long comment line that only makes the file large enough to be checked in parallel\n" * 2200
+    for i in range(3):
+        (root / "migrations" / f"000{i}_m.sql").write_text(padding + f"CREATE INDEX idx_{i} ON t{i} (a);\n")
+    cache_dir = tmp_path / "cache"
+    first = record(root, cache_dir, "--jobs", "2")
+    newest = [f for f in json.loads(first.stdout) if f["code"] == "MG001"]
+    assert [f["filename"] for f in newest] == ["migrations/0002_m.sql"]  # the older ones are history
+    (root / "migrations" / "0002_m.sql").write_text(padding + "SELECT 1;\n")
+    settle(root)
+    proc, said = after_change(root, cache_dir, "--jobs", "2")
+    assert said[0] == "miss: an input changed"
+    assert "MG001" not in codes(proc)

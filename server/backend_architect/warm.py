@@ -352,6 +352,12 @@ class _Recorder:
         self.err_fd = os.open(os.path.join(self.tmp, "err"), os.O_RDWR | os.O_CREAT, 0o600)
         self.saved = (os.dup(1), os.dup(2))
         logged = _environ_logger(type(os.environ))
+        if not _HOOKED:
+            if hasattr(os, "register_at_fork"):  # workers are forked where they can be
+                os.register_at_fork(after_in_child=_after_fork_in_child)
+            # once per process (a hook cannot be removed): idle while no run records
+            sys.addaudithook(_audit)
+            _HOOKED.append(True)
         # nothing below fails: the run is recorded whole or not at all
         sys.stdout.flush()
         sys.stderr.flush()
@@ -362,10 +368,6 @@ class _Recorder:
         self._stat, self._lstat = os.stat, os.lstat
         os.stat, os.lstat = self._wrap(os.stat, "s"), self._wrap(os.lstat, "l")
         _ACTIVE = self
-        if not _HOOKED:
-            sys.addaudithook(_audit)  # once per process: a hook cannot be removed
-            os.register_at_fork(after_in_child=_after_fork_in_child)
-            _HOOKED.append(True)
 
     def _wrap(self, real, kind: str):
         def wrapper(path, *args, **kwargs):
