@@ -36,6 +36,11 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
+def entries_in(folder: Path) -> int:
+    """How many reports the packs under ``folder`` hold."""
+    return sum(len(json.loads(p.read_bytes().partition(b"\n")[2])) for p in folder.rglob("*.pack"))
+
+
 def files_of(root: Path) -> int:
     return sum(1 for p in root.rglob("*") if p.is_file() and p.suffix in (".sql", ".py"))
 
@@ -82,10 +87,10 @@ def test_a_changed_setting_misses(project: Path, tmp_path: Path):
 def test_a_changed_config_file_misses(project: Path, tmp_path: Path):
     cache_dir = tmp_path / "cache"
     first = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir)
-    assert len(list((cache_dir / "results").rglob("*.json"))) == files_of(project)
+    assert entries_in(cache_dir / "results") == files_of(project)
     (project / "backend-architect.toml").write_text('ignore = ["MG"]\n')
     second = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir)
-    assert len(list((cache_dir / "results").rglob("*.json"))) == 2 * files_of(project)
+    assert entries_in(cache_dir / "results") == 2 * files_of(project)
     assert any(f["code"].startswith("MG") for f in json.loads(first.stdout))
     assert not any(f["code"].startswith("MG") for f in json.loads(second.stdout))
 
@@ -107,8 +112,8 @@ def test_a_changed_schema_misses_for_files_that_read_it(project: Path, tmp_path:
 def test_corrupted_entries_are_ignored_and_replaced(project: Path, tmp_path: Path):
     folder = tmp_path / "cache"
     first = check(project, ResultsCache(str(folder)))
-    entries = [p for p in folder.rglob("*.json")]
-    assert len(entries) == files_of(project)
+    entries = [p for p in folder.rglob("*.pack")]
+    assert len(entries) == 2  # one pack per group: the SQL files, the Python file
     for i, p in enumerate(entries):
         data = p.read_bytes()
         p.write_bytes(data[: len(data) // 2] if i % 2 else b"garbage")  # torn and foreign entries
@@ -162,7 +167,7 @@ def test_another_tool_version_does_not_read_old_entries(project: Path, tmp_path:
     shutil.copytree(SERVER_DIR / "backend_architect", copy / "backend_architect",
                     ignore=shutil.ignore_patterns("__pycache__"))
     first = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir, pythonpath=copy)
-    entries = len(list((cache_dir / "results").rglob("*.json")))
+    entries = entries_in(cache_dir / "results")
     assert entries == files_of(project)
     init = copy / "backend_architect" / "__init__.py"
     text = init.read_text()
@@ -170,7 +175,7 @@ def test_another_tool_version_does_not_read_old_entries(project: Path, tmp_path:
     init.write_text(text + '\n__version__ = __version__ + ".dev1"\n')
     second = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir, pythonpath=copy)
     assert second.stdout == first.stdout
-    assert len(list((cache_dir / "results").rglob("*.json"))) == 2 * entries  # all checked again
+    assert entries_in(cache_dir / "results") == 2 * entries  # all checked again
 
 
 def test_a_new_sibling_migration_misses_when_one_file_is_checked(project: Path, tmp_path: Path):
