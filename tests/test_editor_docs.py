@@ -50,7 +50,7 @@ def test_docs_image_exists():
 
 def test_server_command_line_runs():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts[SERVER_COMMAND[0]] == "backend_architect.cli:main"
+    assert scripts[SERVER_COMMAND[0]] == "backend_architect.warm:main"  # which runs cli.main for `serve`
     proc = subprocess.run([sys.executable, "-m", "backend_architect", "serve", "--help"], env=server_env(),
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "usage: backend-architect serve" in proc.stdout, proc.stderr
