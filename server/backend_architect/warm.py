@@ -27,7 +27,9 @@ changed its working folder, used a database, exited with an error (status 2 or m
 or when one of its inputs changed less than two seconds before the run started (a file
 edited within the file system's time-stamp granularity could keep its ``stat``: git's
 "racy" entries). Output is captured at the file descriptors (a worker's or a native
-library's writes included) into temporary files, and written out when the run ends.
+library's writes included) into files of the run's recording folder in the cache, and
+written out when the run ends, standard output first (so the recorded run never sees a
+terminal: nothing the command prints depends on one).
 
 Entries count in the results cache's size cap (``$BACKEND_ARCHITECT_RESULTS_CACHE_MB``; 0
 disables both caches) and are written atomically. ``BACKEND_ARCHITECT_WARM_DEBUG=1``
@@ -534,7 +536,20 @@ class _Recorder:
             from .core.results_cache import ResultsCache
 
             ResultsCache(os.path.dirname(self.plan.runs)).prune()
+            self._remove_abandoned()
         return f"manifest of {len(items)} inputs"
+
+    def _remove_abandoned(self) -> None:
+        """The recording folders of runs that were killed (a day old)."""
+        import shutil
+
+        for name in os.listdir(self.plan.runs):
+            path = os.path.join(self.plan.runs, name)
+            try:
+                if name.startswith(".rec-") and self.start_ns - os.stat(path).st_mtime_ns > 86400e9:
+                    shutil.rmtree(path, ignore_errors=True)
+            except OSError:
+                continue
 
     def _manifest(self) -> tuple[list[bytes], list]:
         """The run's inputs as sorted items (see :func:`_values`) and their values now (each
