@@ -18,6 +18,10 @@ index, configuration and ignore files, the ``.gitignore`` of every folder on the
 an input). When every ``stat`` is as recorded, the stored bytes are written and the
 stored status returned: nothing else is imported.
 
+A folder the run only asked about (``os.path.isdir``) is recorded by its type, a folder
+it listed by its ``stat``: code that depends on what a folder holds lists it (the only
+caches kept across runs are keyed by content, or by a file's own ``stat``).
+
 Inputs are collected by an audit hook (``open``, ``os.listdir``, ``os.scandir``,
 ``subprocess.Popen``...) and by wrapping ``os.stat``/``os.lstat``, in this process and in
 its forked workers (each worker appends what it saw to a file of the recording), so that
