@@ -250,22 +250,24 @@ def _values(items: list[bytes]) -> list:
     values: list = []
     add = values.append
     for item in items:
-        kind = item[:1]
+        kind = item[0]  # an int: no slice to make
         try:
-            if kind == b"s":
+            if kind == 115:  # "s"
                 st = stat(item[1:])
                 add((st.st_mode, st.st_mtime_ns, st.st_size, st.st_ino))  # as _stamp
-            elif kind == b"d":
+            elif kind == 100:  # "d"
                 add(stat(item[1:]).st_mode >> 12)
-            elif kind == b"l":
+            elif kind == 108:  # "l"
                 st = lstat(item[1:])
                 add((st.st_mode, st.st_mtime_ns, st.st_size, st.st_ino))
-            elif kind == b"e":
+            elif kind == 101:  # "e"
                 add(environ.get(item[1:].decode("utf-8", "surrogateescape")))
             else:
                 add(None)
         except OSError as exc:
             add(exc.errno or -1)
+        except IndexError:  # an empty item
+            add(None)
     return values
 
 
