@@ -82,6 +82,9 @@ def test_a_changed_setting_misses(project: Path, tmp_path: Path):
     reports = check(project, cache, select=["MG"])
     assert cache.hits == 0 and cache.misses == files_of(project)
     assert all(f.code.startswith("MG") for r in reports for f in r.findings)
+    cache = ResultsCache(str(tmp_path / "cache"))
+    check(project, cache)  # the first settings' reports were kept (a pack per settings)
+    assert cache.hits == files_of(project)
 
 
 def test_a_changed_config_file_misses(project: Path, tmp_path: Path):
