@@ -378,8 +378,16 @@ class _Recorder:
         _ACTIVE = self
 
     def _wrap(self, real, kind: str):
+        known = self.lpaths if kind == "l" else self.paths
+
         def wrapper(path, *args, **kwargs):
-            if _ACTIVE is self and kwargs.get("dir_fd") is None and not isinstance(path, int):
+            # the common call, a str path seen before: one set lookup
+            if (
+                _ACTIVE is self
+                and (kwargs or type(path) is not str or path not in known)
+                and kwargs.get("dir_fd") is None
+                and not isinstance(path, int)
+            ):
                 try:
                     if kind == "s" and kwargs.get("follow_symlinks", True) is False:
                         self.note("l", path)
@@ -789,7 +797,7 @@ def _git_config_files(top: str) -> set[str]:
 
 def _audit(event: str, args: tuple) -> None:
     rec = _ACTIVE
-    if rec is None:
+    if rec is None or event not in _WATCHED:  # most events (id(), imports...) are not inputs
         return
     try:
         _record(rec, event, args)
@@ -833,6 +841,11 @@ def _record(rec: _Recorder, event: str, args: tuple) -> None:
                 rec.written(path)
     elif event in _FORBIDDEN:
         rec.forbid(f"{event} during the run")
+
+
+_WATCHED = frozenset(
+    {"open", "os.listdir", "os.scandir", "subprocess.Popen", *_MUTATIONS, *_FORBIDDEN}
+)
 
 
 def _after_fork_in_child() -> None:
