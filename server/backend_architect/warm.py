@@ -472,9 +472,9 @@ class _Recorder:
         except Exception as exc:  # a cache never costs the run
             why = f"{type(exc).__name__}: {exc}"
         finally:
-            for name in os.listdir(self.tmp):
-                os.unlink(os.path.join(self.tmp, name))
-            os.rmdir(self.tmp)
+            import shutil
+
+            shutil.rmtree(self.tmp, ignore_errors=True)  # never raises
         _debug(f"stored ({why})" if why.startswith("manifest") else f"not stored: {why}")
 
     @staticmethod
