@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,11 @@ def project(tmp_path: Path) -> Path:
     (root / "queries.sql").write_text(QUERY)
     (root / "app.py").write_text(APP)
     return root
+
+
+def entries_in(folder: Path) -> int:
+    """How many reports the packs under ``folder`` hold."""
+    return sum(len(json.loads(p.read_bytes().partition(b"\n")[2])) for p in folder.rglob("*.pack"))
 
 
 def files_of(root: Path) -> int:
@@ -76,15 +82,18 @@ def test_a_changed_setting_misses(project: Path, tmp_path: Path):
     reports = check(project, cache, select=["MG"])
     assert cache.hits == 0 and cache.misses == files_of(project)
     assert all(f.code.startswith("MG") for r in reports for f in r.findings)
+    cache = ResultsCache(str(tmp_path / "cache"))
+    check(project, cache)  # the first settings' reports were kept (a pack per settings)
+    assert cache.hits == files_of(project)
 
 
 def test_a_changed_config_file_misses(project: Path, tmp_path: Path):
     cache_dir = tmp_path / "cache"
     first = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir)
-    assert len(list((cache_dir / "results").rglob("*.json"))) == files_of(project)
+    assert entries_in(cache_dir / "results") == files_of(project)
     (project / "backend-architect.toml").write_text('ignore = ["MG"]\n')
     second = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir)
-    assert len(list((cache_dir / "results").rglob("*.json"))) == 2 * files_of(project)
+    assert entries_in(cache_dir / "results") == 2 * files_of(project)
     assert any(f["code"].startswith("MG") for f in json.loads(first.stdout))
     assert not any(f["code"].startswith("MG") for f in json.loads(second.stdout))
 
@@ -106,8 +115,8 @@ def test_a_changed_schema_misses_for_files_that_read_it(project: Path, tmp_path:
 def test_corrupted_entries_are_ignored_and_replaced(project: Path, tmp_path: Path):
     folder = tmp_path / "cache"
     first = check(project, ResultsCache(str(folder)))
-    entries = [p for p in folder.rglob("*.json")]
-    assert len(entries) == files_of(project)
+    entries = [p for p in folder.rglob("*.pack")]
+    assert len(entries) == 2  # one pack per group: the SQL files, the Python file
     for i, p in enumerate(entries):
         data = p.read_bytes()
         p.write_bytes(data[: len(data) // 2] if i % 2 else b"garbage")  # torn and foreign entries
@@ -134,8 +143,8 @@ def test_size_cap_evicts_least_recently_used(tmp_path: Path):
     assert cache.get(f"{1:040x}") is None and cache.get(f"{59:040x}") == payload
 
 
-def run_cli(*args, cwd: Path, cache_dir: Path, pythonpath: Path = SERVER_DIR):
-    env = server_env(BACKEND_ARCHITECT_CACHE_DIR=str(cache_dir))
+def run_cli(*args, cwd: Path, cache_dir: Path, pythonpath: Path = SERVER_DIR, **extra_env):
+    env = server_env(BACKEND_ARCHITECT_CACHE_DIR=str(cache_dir), **extra_env)
     env["PYTHONPATH"] = str(pythonpath)
     return subprocess.run([sys.executable, "-m", "backend_architect", *args], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=120)
@@ -161,7 +170,7 @@ def test_another_tool_version_does_not_read_old_entries(project: Path, tmp_path:
     shutil.copytree(SERVER_DIR / "backend_architect", copy / "backend_architect",
                     ignore=shutil.ignore_patterns("__pycache__"))
     first = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir, pythonpath=copy)
-    entries = len(list((cache_dir / "results").rglob("*.json")))
+    entries = entries_in(cache_dir / "results")
     assert entries == files_of(project)
     init = copy / "backend_architect" / "__init__.py"
     text = init.read_text()
@@ -169,7 +178,7 @@ def test_another_tool_version_does_not_read_old_entries(project: Path, tmp_path:
     init.write_text(text + '\n__version__ = __version__ + ".dev1"\n')
     second = run_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir, pythonpath=copy)
     assert second.stdout == first.stdout
-    assert len(list((cache_dir / "results").rglob("*.json"))) == 2 * entries  # all checked again
+    assert entries_in(cache_dir / "results") == 2 * entries  # all checked again
 
 
 def test_a_new_sibling_migration_misses_when_one_file_is_checked(project: Path, tmp_path: Path):
@@ -269,3 +278,242 @@ def test_an_entry_keeps_every_field_of_a_report(tmp_path: Path):
     cache = ResultsCache(str(tmp_path / "cache"))
     cache.put("cd" + "1" * 38, report)
     assert ResultsCache(str(tmp_path / "cache")).get("cd" + "1" * 38) == report
+
+
+# -- the whole-run fast path (backend_architect.warm) -------------------------------------------
+
+WARM = "backend-architect: warm: "
+
+
+def settle(*roots: Path, age: float = 60.0) -> None:
+    """Every file and folder under ``roots`` as last changed ``age`` seconds ago: a stored run is
+    only written when no input changed in the two seconds before the run started."""
+    then = time.time() - age
+    for root in roots:
+        for p in [root, *root.rglob("*")]:
+            os.utime(p, (then, then), follow_symlinks=False)
+
+
+def warm_cli(*args, cwd: Path, cache_dir: Path, **env):
+    """A run through the real command line, saying whether it was served from a stored run:
+    (completed process, stderr without the fast path's own lines, its lines)."""
+    proc = run_cli(*args, cwd=cwd, cache_dir=cache_dir, BACKEND_ARCHITECT_WARM_DEBUG="1", **env)
+    said = [line[len(WARM) :] for line in proc.stderr.splitlines() if line.startswith(WARM)]
+    rest = "".join(line for line in proc.stderr.splitlines(keepends=True) if not line.startswith(WARM))
+    return proc, rest, said
+
+
+def stored_runs(cache_dir: Path) -> list[Path]:
+    return sorted((cache_dir / "results" / "runs").glob("*.run"))
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif"])
+def test_a_second_identical_run_is_served_byte_for_byte(project: Path, tmp_path: Path, fmt: str):
+    cache_dir = tmp_path / "cache"
+    (project / "big.sql").write_text("SELECT 1;\n" * 100)
+    (project / "backend-architect.toml").write_text("max-file-bytes = 500\n")  # big.sql: a skip note on stderr
+    settle(project)
+    args = ("check", "--output-format", fmt, ".")
+    uncached = run_cli("check", "--no-cache", "--output-format", fmt, ".", cwd=project, cache_dir=cache_dir)
+    first, first_err, said = warm_cli(*args, cwd=project, cache_dir=cache_dir)
+    assert said[0] == "miss: no stored run" and said[-1].startswith("stored"), said
+    assert len(stored_runs(cache_dir)) == 1
+    second, second_err, said = warm_cli(*args, cwd=project, cache_dir=cache_dir)
+    assert said == ["hit"]
+    assert second.stdout == first.stdout == uncached.stdout
+    assert second_err == first_err == uncached.stderr
+    assert second.returncode == first.returncode == uncached.returncode == 1
+    if fmt != "text":
+        assert "skipped" in second_err  # the stored standard error is written too
+
+
+def test_the_exit_status_is_stored_too(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    settle(project)
+    for _ in range(2):
+        proc, _, said = warm_cli("check", "--exit-zero", "migrations", cwd=project, cache_dir=cache_dir)
+        assert proc.returncode == 0 and "Found" in proc.stdout
+    assert said == ["hit"]
+    proc, _, said = warm_cli("check", "migrations", cwd=project, cache_dir=cache_dir)  # other arguments
+    assert said[0] == "miss: no stored run" and proc.returncode == 1
+
+
+def record(project: Path, cache_dir: Path, *args: str):
+    """A first run that stores its output (after settling the tree), and the second served from it."""
+    settle(project)
+    first, _, said = warm_cli("check", "--output-format", "json", *args, cwd=project, cache_dir=cache_dir)
+    assert said[-1].startswith("stored"), said
+    again, _, said = warm_cli("check", "--output-format", "json", *args, cwd=project, cache_dir=cache_dir)
+    assert said == ["hit"] and again.stdout == first.stdout
+    return first
+
+
+def after_change(project: Path, cache_dir: Path, *args: str, **env):
+    """The run after a change: never the stored answer; what an uncached run prints."""
+    proc, err, said = warm_cli("check", "--output-format", "json", *args, cwd=project, cache_dir=cache_dir, **env)
+    assert "hit" not in said, said
+    fresh = run_cli("check", "--no-cache", "--output-format", "json", *args, cwd=project, cache_dir=cache_dir, **env)
+    assert proc.stdout == fresh.stdout and proc.returncode == fresh.returncode
+    return proc, said
+
+
+def codes(proc) -> list[str]:
+    return sorted(f["code"] for f in json.loads(proc.stdout))
+
+
+def test_an_edited_file_is_not_served_from_the_stored_run(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    first = record(project, cache_dir)
+    (project / "migrations" / "0002_index.sql").write_text(MIGRATION_2.replace("CREATE INDEX", "-- CREATE INDEX"))
+    settle(project)  # an old time stamp: only the size and inode tell
+    proc, said = after_change(project, cache_dir)
+    assert said[0] == "miss: an input changed"
+    assert codes(proc) != codes(first)
+
+
+def test_a_touched_file_is_not_served_from_the_stored_run(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    first = record(project, cache_dir)
+    then = time.time() - 30
+    os.utime(project / "app.py", (then, then))  # same content, another time
+    proc, said = after_change(project, cache_dir)
+    assert said[0] == "miss: an input changed" and proc.stdout == first.stdout
+
+
+def test_a_file_added_to_a_checked_folder_is_not_missed(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    first = record(project, cache_dir)
+    (project / "migrations" / "0003_more.sql").write_text("CREATE INDEX idx_users_id ON users (id);\n")
+    settle(project)
+    proc, said = after_change(project, cache_dir)
+    assert said[0] == "miss: an input changed"
+    assert "0003_more.sql" in proc.stdout and "0003_more.sql" not in first.stdout
+
+
+def test_a_config_file_created_above_the_checked_folder_is_not_missed(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    first = record(project, cache_dir, "migrations")
+    assert any(c.startswith("MG") for c in codes(first))
+    (project / "backend-architect.toml").write_text('ignore = ["MG"]\n')
+    settle(project)
+    proc, said = after_change(project, cache_dir, "migrations")
+    assert said[0] == "miss: an input changed"
+    assert not any(c.startswith("MG") for c in codes(proc))
+
+
+def test_another_environment_or_argument_is_another_run(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    record(project, cache_dir)
+    _, said = after_change(project, cache_dir, BACKEND_ARCHITECT_RESULTS_CACHE_MB="100")
+    assert said[0] == "miss: no stored run"
+    proc, said = after_change(project, cache_dir, "--select", "MG")
+    assert said[0] == "miss: no stored run"
+    assert all(c.startswith("MG") for c in codes(proc))
+
+
+def test_a_racy_input_is_never_stored(project: Path, tmp_path: Path):
+    """A file changed just before the run may change again within its time stamp's granule
+    without its stat changing: such a run is not stored, and the next one checks again."""
+    cache_dir = tmp_path / "cache"
+    settle(project)
+    target = project / "migrations" / "0002_index.sql"
+    os.utime(target)  # changed just now
+    first, _, said = warm_cli("check", "--output-format", "json", ".", cwd=project, cache_dir=cache_dir)
+    assert said[-1].startswith("not stored: racy") and "0002_index.sql" in said[-1]
+    assert stored_runs(cache_dir) == []
+    # the same size, inode and time stamp, other content: only the content tells
+    st = target.stat()
+    with open(target, "r+b") as fh:
+        fh.write(target.read_bytes().replace(b"CREATE INDEX", b"--EATE INDEX"))
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (target.stat().st_size, target.stat().st_ino) == (st.st_size, st.st_ino)
+    proc, said = after_change(project, cache_dir, ".")
+    assert said[0] == "miss: no stored run"
+    assert codes(proc) != codes(first)
+
+
+def test_fixes_and_no_cache_runs_are_never_served_or_stored(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    first = record(project, cache_dir)
+    for args in (("--no-cache",), ("--diff",), ("--no-c",), ("--help",)):
+        proc, _, said = warm_cli("check", "--output-format", "json", *args, cwd=project, cache_dir=cache_dir)
+        assert said == [], args  # not looked up, not recorded
+    proc, _, said = warm_cli("check", "--fix", ".", cwd=project, cache_dir=cache_dir)
+    assert said == [] and proc.returncode in (0, 1)
+    proc, said = after_change(project, cache_dir)  # the fix wrote files: checked again
+    assert proc.stdout != first.stdout
+    assert len(stored_runs(cache_dir)) == 1
+
+
+def test_a_disabled_results_cache_stores_no_run(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    settle(project)
+    for _ in range(2):
+        _, _, said = warm_cli("check", ".", cwd=project, cache_dir=cache_dir, BACKEND_ARCHITECT_RESULTS_CACHE_MB="0")
+        assert said == ["results cache disabled (BACKEND_ARCHITECT_RESULTS_CACHE_MB=0)"]
+    assert not (cache_dir / "results").exists()
+
+
+def test_a_git_commit_is_an_input(tmp_path: Path):
+    """Committing a migration on the main line makes it history: the stored run is not served."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    root = tmp_path / "repo"
+    (root / "migrations").mkdir(parents=True)
+    (root / "migrations" / "0001_users.sql").write_text(MIGRATION_1)
+    (root / "migrations" / "0002_index.sql").write_text("CREATE INDEX idx_users_email ON users (email);\n")
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    git = lambda *a: subprocess.run(["git", *a], cwd=root, env=env, check=True, capture_output=True)  # noqa: E731
+    git("init", "-q", "-b", "main")
+    git("add", "migrations/0001_users.sql")
+    git("commit", "-qm", "users")
+    cache_dir = tmp_path / "cache"
+    first = record(root, cache_dir)
+    assert "MG001" in codes(first)  # not committed yet: pending
+    git("add", "migrations/0002_index.sql")
+    git("commit", "-qm", "index")
+    settle(root)
+    proc, said = after_change(root, cache_dir)
+    assert said[0] == "miss: an input changed"
+    assert "MG001" not in codes(proc)
+    # a branch switch that changes nothing else is an input too (HEAD)
+    record(root, cache_dir)
+    git("checkout", "-qb", "feature")
+    settle(root)
+    _, said = after_change(root, cache_dir)
+    assert said[0] == "miss: an input changed"
+
+
+def test_run_entries_count_in_the_size_cap(project: Path, tmp_path: Path):
+    cache_dir = tmp_path / "cache"
+    record(project, cache_dir)
+    results = cache_dir / "results"
+    (entry,) = stored_runs(cache_dir)
+    old = time.time() - 3600
+    for p in results.rglob("*"):
+        if p.is_file() and p != entry:
+            os.utime(p, (old, old))
+    os.utime(entry, (old - 60, old - 60))  # the run is the least recently used
+    total = sum(p.stat().st_size for p in results.rglob("*") if p.is_file())
+    ResultsCache(str(results), max_bytes=total - 1).prune()
+    assert stored_runs(cache_dir) == []
+
+
+def test_a_run_with_worker_processes_is_stored_and_served(tmp_path: Path):
+    """Over 512 KB: the files are checked in forked workers, which report what they read."""
+    root = tmp_path / "big"
+    (root / "migrations").mkdir(parents=True)
+    (root / ".git").mkdir()
+    padding = "-- a long comment line that only makes the file large enough to be checked in parallel\n" * 2200
+    for i in range(3):
+        (root / "migrations" / f"000{i}_m.sql").write_text(padding + f"CREATE INDEX idx_{i} ON t{i} (a);\n")
+    cache_dir = tmp_path / "cache"
+    first = record(root, cache_dir, "--jobs", "2")
+    newest = [f for f in json.loads(first.stdout) if f["code"] == "MG001"]
+    assert [f["filename"] for f in newest] == ["migrations/0002_m.sql"]  # the older ones are history
+    (root / "migrations" / "0002_m.sql").write_text(padding + "SELECT 1;\n")
+    settle(root)
+    proc, said = after_change(root, cache_dir, "--jobs", "2")
+    assert said[0] == "miss: an input changed"
+    assert "MG001" not in codes(proc)

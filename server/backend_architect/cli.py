@@ -394,8 +394,10 @@ def check_paths(
     if cache is None or fix:
         _attach_catalogs(planned)
         return _run_jobs(planned, jobs, fix, unsafe_fixes)
-    keys = _cache_keys(planned)
-    reports: list[FileReport | None] = [cache.get(k) if k else None for k in keys]
+    keys, packs = _cache_keys(planned)
+    reports: list[FileReport | None] = [
+        cache.get(k, pack) if k else None for k, pack in zip(keys, packs, strict=True)
+    ]
     todo = [i for i, rep in enumerate(reports) if rep is None]
     if todo:
         missing = [planned[i] for i in todo]
@@ -403,7 +405,8 @@ def check_paths(
         for i, rep in zip(todo, _run_jobs(missing, jobs, fix, unsafe_fixes), strict=False):
             reports[i] = rep
             if keys[i] and not rep.problems and not (rep.skipped or "").startswith("cannot read"):
-                cache.put(keys[i], rep)  # a crash or an unreadable file is tried again next time
+                cache.put(keys[i], rep, packs[i])  # a crash or an unreadable file: again next time
+        cache.flush()
         if cache.written:
             cache.prune()
     return reports  # type: ignore[return-value]
@@ -470,11 +473,14 @@ def _work(job: _Job) -> float:
     return size * HISTORY_WORK if hidden_commands(past, job.settings) else size
 
 
-def _cache_keys(planned: list[_Job]) -> list[str | None]:
-    """Each file's results-cache key (None: not cacheable, e.g. unreadable). Besides the file
-    itself, a key covers the content of the project's other checked files of the same
-    language (rules look at a migration's siblings and at the modules a file imports), the
-    names around it and the schema the file is checked against."""
+def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
+    """Each file's results-cache key (None: not cacheable, e.g. unreadable), and the pack it is
+    stored in. Besides the file itself, a key covers the content of the project's other
+    checked files of the same language (rules look at a migration's siblings and at the
+    modules a file imports), the names around it and the schema the file is checked against.
+    As every key of a group (project, language) changes with any file of the group, the
+    group's reports are kept together, one pack per group and settings: a run writes one
+    file per group, not one per checked file."""
     from .core.results_cache import code_fingerprint, digest
     from .project.schema import schema_fingerprint
 
@@ -523,17 +529,25 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
     schemas: dict[str, str] = {}
     settings_keys: dict[int, str] = {}
     keys: list[str | None] = []
+    packs: list[str] = []
     from .project.history import history_of
 
     database = bool(os.environ.get("DATABASE_URL"))
     for job, content in zip(planned, contents, strict=False):
+        packs.append("")
         if content is None or database or job.settings.database.url:
             keys.append(None)  # with a database, what is reported depends on the database too
+            if content is not None:
+                from . import warm
+
+                warm.forbid("a database is configured")
             continue
         if job.schema_root is not None and job.schema_root not in schemas:
             schemas[job.schema_root] = schema_fingerprint(job.schema_root, job.settings)
         if id(job.settings) not in settings_keys:
             settings_keys[id(job.settings)] = digest(repr(job.settings))
+        group = group_keys[(job.project, job.info.language)]
+        packs[-1] = digest(code, group, settings_keys[id(job.settings)])
         keys.append(
             digest(
                 code,
@@ -542,7 +556,7 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
                 settings_keys[id(job.settings)],
                 repr(job.info),
                 schemas.get(job.schema_root or "", "-"),
-                group_keys[(job.project, job.info.language)],
+                group,
                 neighbourhood(job),
                 # a migration becomes history when it reaches the main line, content unchanged
                 # (a schema snapshot: as the history beside it says)
@@ -551,7 +565,7 @@ def _cache_keys(planned: list[_Job]) -> list[str | None]:
                 else "",
             )
         )
-    return keys
+    return keys, packs
 
 
 def _can_fork() -> bool:

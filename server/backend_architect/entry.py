@@ -1,6 +1,7 @@
 """The `backend-architect` command's entry point. The editor's start (`serve`, `serve
 --stdio`) goes straight to the language server without importing the command line's
-modules or building an argument parser; every other command runs :func:`cli.main`."""
+modules or building an argument parser; every other command goes through
+:func:`warm.main` (a stored run of an unchanged ``check``, else :func:`cli.main`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     if words in (["serve"], ["serve", "--stdio"]):
         return serve()
-    from .cli import main as cli_main
+    from .warm import main as warm_main
 
-    return cli_main(argv)
+    return warm_main(argv)
 
 
 def serve() -> int:

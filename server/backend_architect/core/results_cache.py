@@ -8,7 +8,10 @@ kind (rules compare a migration with its siblings, a handler with the modules it
 imports). A second run over an unchanged tree reads every report from here.
 
 Entries are JSON: plain data, rebuilt only into the report classes registered here
-(reading an entry never runs code, whoever wrote the folder). They are written to a
+(reading an entry never runs code, whoever wrote the folder). ``check`` keeps them in
+packs, one file per group of files whose keys change together (see ``cli._cache_keys``):
+a pack holds the entries its last run used or wrote, and a run writes each pack it
+added to once. Packs and entries are written to a
 temporary file and renamed into place, so concurrent runs see a whole entry or none;
 an entry that cannot be read is ignored (and checked again). The folder is kept under a size cap: least recently used entries (by mtime,
 touched on every hit) go first.
@@ -32,6 +35,8 @@ import sys
 FORMAT = 2  # bump when what an entry holds changes
 DEFAULT_MAX_MB = 256
 _MAGIC = b"BARC2\n"
+_PACK_MAGIC = b"BARP2\n"
+PACK_KEEP = 4  # a pack keeps up to this many times the entries its last run used
 
 
 def _classes() -> dict[str, type]:
@@ -194,6 +199,9 @@ class ResultsCache:
         self._folders: set[str] = set()
         self._serial = 0
         self._classes: dict[str, type] | None = None
+        self._packs: dict[str, dict] = {}  # pack -> {key: entry data} as read
+        self._kept: dict[str, dict] = {}  # pack -> {key: entry data} used or added by this run
+        self._dirty: set[str] = set()  # packs with added entries
 
     def _types(self) -> dict[str, type]:
         if self._classes is None:
@@ -203,8 +211,53 @@ class ResultsCache:
     def _path(self, key: str) -> str:
         return os.path.join(self.directory, key[:2], key + ".json")
 
-    def get(self, key: str):
-        """The stored report, or None (absent, unreadable, or from another format)."""
+    def _pack_path(self, pack: str) -> str:
+        return os.path.join(self.directory, pack[:2], pack + ".pack")
+
+    def _load(self, pack: str) -> dict:
+        """The entries of ``pack`` (read once; an unreadable pack is removed and empty)."""
+        found = self._packs.get(pack)
+        if found is not None:
+            return found
+        path = self._pack_path(pack)
+        entries: dict = {}
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            data = None
+        if data is not None:
+            try:
+                if not data.startswith(_PACK_MAGIC):
+                    raise ValueError("not a pack")
+                loaded = json.loads(data[len(_PACK_MAGIC) :])
+                if not isinstance(loaded, dict):
+                    raise ValueError("not a pack")
+                entries = loaded
+                with contextlib.suppress(OSError):
+                    os.utime(path)  # recently used: evicted last
+            except Exception:  # torn or corrupted: only misses
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+        self._packs[pack] = entries
+        return entries
+
+    def get(self, key: str, pack: str | None = None):
+        """The stored report, or None (absent, unreadable, or from another format); with
+        ``pack``, from that pack."""
+        if pack:
+            data = self._load(pack).get(key)
+            if data is not None:
+                try:
+                    value = decode(data, self._types())
+                except Exception:  # an entry that cannot be read is only a miss
+                    value = None
+                if value is not None:
+                    self._kept.setdefault(pack, {})[key] = data
+                    self.hits += 1
+                    return value
+            self.misses += 1
+            return None
         path = self._path(key)
         try:
             with open(path, "rb") as fh:
@@ -226,13 +279,46 @@ class ResultsCache:
         self.hits += 1
         return value
 
-    def put(self, key: str, value) -> None:
-        """Store atomically (a temporary file renamed into place); never raises."""
+    def put(self, key: str, value, pack: str | None = None) -> None:
+        """Store atomically (a temporary file renamed into place); never raises. With ``pack``,
+        the entry is kept for :meth:`flush`, which writes the pack."""
         if self.max_bytes <= 0:
             return
-        path = self._path(key)
+        if pack:
+            with contextlib.suppress(Exception):  # a value that cannot be stored is checked again
+                self._kept.setdefault(pack, {})[key] = encode(value)
+                self._dirty.add(pack)
+            return
+        self._write(
+            self._path(key),
+            lambda: _MAGIC + json.dumps(encode(value), separators=(",", ":")).encode(),
+            1,
+        )
+
+    def flush(self) -> None:
+        """Write every pack an entry was added to: the entries this run used or added first,
+        then the pack's others (of another state of the schema, of the folders, of git) up to
+        four times as many, most recently written first; never raises."""
+        for pack in sorted(self._dirty):
+            entries = dict(self._kept.get(pack, {}))
+            room = PACK_KEEP * max(1, len(entries))
+            for key, data in self._load(pack).items():
+                if len(entries) >= room:
+                    break
+                entries.setdefault(key, data)
+            self._write(
+                self._pack_path(pack),
+                lambda entries=entries: (
+                    _PACK_MAGIC + json.dumps(entries, separators=(",", ":")).encode()
+                ),
+                len(entries),
+            )
+            self._packs[pack] = entries
+        self._dirty.clear()
+
+    def _write(self, path: str, make, count: int) -> None:
         try:
-            data = _MAGIC + json.dumps(encode(value), separators=(",", ":")).encode()
+            data = make()
             folder = os.path.dirname(path)
             if folder not in self._folders:
                 os.makedirs(folder, exist_ok=True)
@@ -248,7 +334,7 @@ class ResultsCache:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
-            self.written += 1
+            self.written += count
         except Exception:  # a read-only or full disk costs speed, never the run
             return
 
