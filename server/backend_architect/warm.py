@@ -3,8 +3,8 @@ first printed, without importing the analysis.
 
 The command line reaches :func:`main` from :mod:`entry` (every command but ``serve``). For a
 plain ``check`` (no ``--fix``, ``--diff`` or ``--no-cache``, only the options listed in
-:data:`_FLAGS` and :data:`_VALUED`) it looks for a stored run under the results cache (``<cache>/results/runs/<key>.run``). The
-key is the invocation: the arguments, the working folder, the interpreter (executable,
+:data:`_FLAGS` and :data:`_VALUED`) it looks for a stored run under the results cache
+(``<cache>/results/runs/<key>.run``). The key is the invocation: the arguments, the working folder, the interpreter (executable,
 version, flags, ``sys.path``), the output encodings and the environment variables the tool
 and git read (:data:`_ENV_PREFIXES`, :data:`_ENV_NAMES`). The entry holds the run's
 standard output and error bytes, its exit status, and a manifest of every input the run
