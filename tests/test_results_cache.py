@@ -194,8 +194,9 @@ def test_a_new_sibling_migration_misses_when_one_file_is_checked(project: Path, 
     assert summary(second) == summary(check_paths([str(newest)], only, jobs=1))
 
 
-def test_a_migration_that_becomes_history_is_analysed_again(tmp_path: Path):
-    """Content unchanged, but committed on the main line: its lock findings go (not read from the cache)."""
+def _repo_with_one_committed_migration(tmp_path: Path):
+    """A git repository whose first migration is committed on main and second is pending;
+    and a function running git in it."""
     if shutil.which("git") is None:
         pytest.skip("needs git")
     root = tmp_path / "repo"
@@ -204,10 +205,19 @@ def test_a_migration_that_becomes_history_is_analysed_again(tmp_path: Path):
     (root / "migrations" / "0002_index.sql").write_text("CREATE INDEX idx_users_email ON users (email);\n")
     env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
                GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-    git = lambda *a: subprocess.run(["git", *a], cwd=root, env=env, check=True, capture_output=True)  # noqa: E731
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
     git("init", "-q", "-b", "main")
     git("add", "migrations/0001_users.sql")
     git("commit", "-qm", "users")
+    return root, git
+
+
+def test_a_migration_that_becomes_history_is_analysed_again(tmp_path: Path):
+    """Content unchanged, but committed on the main line: its lock findings go (not read from the cache)."""
+    root, git = _repo_with_one_committed_migration(tmp_path)
     codes = lambda reports: sorted(f.code for r in reports for f in r.findings)  # noqa: E731
     assert "MG001" in codes(check(root, ResultsCache(str(tmp_path / "cache"))))  # not committed yet: pending
     git("add", "migrations/0002_index.sql")
@@ -456,18 +466,7 @@ def test_a_disabled_results_cache_stores_no_run(project: Path, tmp_path: Path):
 
 def test_a_git_commit_is_an_input(tmp_path: Path):
     """Committing a migration on the main line makes it history: the stored run is not served."""
-    if shutil.which("git") is None:
-        pytest.skip("needs git")
-    root = tmp_path / "repo"
-    (root / "migrations").mkdir(parents=True)
-    (root / "migrations" / "0001_users.sql").write_text(MIGRATION_1)
-    (root / "migrations" / "0002_index.sql").write_text("CREATE INDEX idx_users_email ON users (email);\n")
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-    git = lambda *a: subprocess.run(["git", *a], cwd=root, env=env, check=True, capture_output=True)  # noqa: E731
-    git("init", "-q", "-b", "main")
-    git("add", "migrations/0001_users.sql")
-    git("commit", "-qm", "users")
+    root, git = _repo_with_one_committed_migration(tmp_path)
     cache_dir = tmp_path / "cache"
     first = record(root, cache_dir)
     assert "MG001" in codes(first)  # not committed yet: pending
