@@ -392,10 +392,13 @@ def check_paths(
     the rest is checked (never with ``fix``). Raises UsageError on an invalid configuration."""
     import contextlib
 
-    from .project.history import one_run
+    from .catalog import sources
+    from .project import history
 
-    # (fixes change files while the run lasts)
-    with contextlib.nullcontext() if fix else one_run():
+    with contextlib.ExitStack() as run:
+        if not fix:  # (fixes change files while the run lasts)
+            run.enter_context(history.one_run())
+            run.enter_context(sources.one_run())
         return _check_paths(paths, overrides, fix, unsafe_fixes, jobs, excluded, cache)
 
 
