@@ -339,3 +339,38 @@ def test_usage_is_unknown_behind_an_orm_or_dynamic_table_names(tmp_path):
     )
     usage = table_usage(build(dynamic))
     assert usage is not None and not usage.deletes_known()  # any table may be deleted
+
+
+def test_within_one_run_a_project_is_walked_once(tmp_path):
+    """`check` takes the schema's fingerprint, then builds the schema: one walk serves both."""
+    from backend_architect.catalog import sources
+
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "0001_a.sql").write_text("CREATE TABLE a (id int);\n")
+    with sources.one_run():
+        first = sources.discover([str(tmp_path)])
+        (migrations / "0002_b.sql").write_text("CREATE TABLE b (id int);\n")
+        assert sources.discover([str(tmp_path)]) == first
+        # a filter of the files found still applies to the walk kept
+        assert sources.discover([str(tmp_path)], is_excluded=lambda p: True) == ([], [])
+    dumps, found = sources.discover([str(tmp_path)])
+    assert [os.path.basename(p) for p in found] == ["0001_a.sql", "0002_b.sql"]
+
+
+def test_the_file_budget_is_shared_by_the_roots_within_one_run(tmp_path):
+    from backend_architect.catalog import sources
+
+    for name in ("one", "two"):
+        folder = tmp_path / name / "migrations"
+        folder.mkdir(parents=True)
+        for i in range(3):
+            (folder / f"000{i}_{name}.sql").write_text("SELECT 1;\n")
+    roots = [str(tmp_path / "one"), str(tmp_path / "two")]
+    outside: list[str] = []
+    plain = sources.discover(roots, max_files=4, warnings=outside)
+    with sources.one_run():
+        inside: list[str] = []
+        assert sources.discover(roots, max_files=4, warnings=inside) == plain
+        assert sources.discover(roots, max_files=4) == plain
+    assert len(plain[1]) == 4 and inside == outside and len(inside) == 1

@@ -4,6 +4,7 @@ is not computed at all (its rules do not run), and what is reported stays the sa
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -307,3 +308,36 @@ def test_a_down_marker_is_found_as_the_pattern_finds_it(text: str):
 
     assert has_down_marker(text) == (DOWN_MARKER_RE.search(text) is not None)
     assert bool(down_sections(text)) == has_down_marker(text)
+
+
+def test_within_one_run_each_migration_is_decided_once(clone: Path):
+    """A `check` run asks for a migration's history when it keys its cached report, when it
+    weighs the work and when it checks it: the answers of one run agree, the next run asks again."""
+    from backend_architect.project import history
+
+    old = clone / "migrations" / "0002_indexes.sql"
+    with history.one_run():
+        first = history.history_of(str(old))
+        assert first.historical
+        old.write_text(OLD + "CREATE INDEX idx_posts_id ON posts (id);\n")
+        assert history.history_of(str(old)) is first
+        # the same file named by a relative path is the same file
+        rel = os.path.relpath(old)
+        assert history.history_of(rel) is first
+    assert "changed since the main line" in history.history_of(str(old)).reason
+
+
+def test_check_keys_and_checks_a_migration_by_one_answer(clone: Path, tmp_path: Path):
+    """Through the CLI with the results cache: a committed migration is reported as history,
+    and once edited it is checked in full (its cached report is not reused)."""
+    cache = str(tmp_path / "cache")
+    args = ("check", "--exit-zero", "--output-format", "json", "migrations")
+    before = findings(run(*args, cwd=clone, BACKEND_ARCHITECT_CACHE_DIR=cache))
+    assert before == findings(run(*args, "--no-cache", cwd=clone))
+    old = clone / "migrations" / "0002_indexes.sql"
+    old.write_text(OLD.replace(" -- noqa: MG001", ""))
+    after = run(*args, cwd=clone, BACKEND_ARCHITECT_CACHE_DIR=cache)
+    assert after.returncode == 0, after.stderr
+    got = findings(after)
+    assert got == findings(run(*args, "--no-cache", cwd=clone))
+    assert ("0002_indexes.sql", "MG001", 2) in got - before

@@ -648,3 +648,21 @@ def test_project_command_lists_schema_snapshots(tree: Path):
     assert [Path(s["path"]).relative_to(tree).as_posix() for s in proj["schema_snapshots"]] == [
         "db/schema_latest.sql"
     ]
+
+
+def test_a_file_named_relative_or_absolute_is_read_once(tmp_path: Path, monkeypatch):
+    write(tmp_path, "go.mod", "module app\n")
+    path = write(tmp_path, "migrations/0001_a.sql", "CREATE TABLE a (id int);\n")
+    monkeypatch.chdir(tmp_path)
+    m = ProjectModel()
+    assert m.file_info("migrations/0001_a.sql") is m.file_info(str(path))
+    assert m.file_info(str(path)).path == str(path)
+
+
+def test_a_repository_created_later_is_seen_after_the_model_forgets(tmp_path: Path):
+    write(tmp_path, "go.mod", "module app\n")
+    m = ProjectModel()
+    assert m._repo_of(str(tmp_path)) is None  # noqa: SLF001
+    (tmp_path / ".git").mkdir()
+    m.forget()
+    assert m._repo_of(str(tmp_path)) == str(tmp_path)  # noqa: SLF001

@@ -390,6 +390,19 @@ def check_paths(
 
     ``cache`` (a ResultsCache): reports of files whose key is unchanged come from it, and only
     the rest is checked (never with ``fix``). Raises UsageError on an invalid configuration."""
+    import contextlib
+
+    from .catalog import sources
+    from .project import history
+
+    with contextlib.ExitStack() as run:
+        if not fix:  # (fixes change files while the run lasts)
+            run.enter_context(history.one_run())
+            run.enter_context(sources.one_run())
+        return _check_paths(paths, overrides, fix, unsafe_fixes, jobs, excluded, cache)
+
+
+def _check_paths(paths, overrides, fix, unsafe_fixes, jobs, excluded, cache) -> list[FileReport]:
     planned = _plan(paths, overrides, excluded)
     if cache is None or fix:
         _attach_catalogs(planned)

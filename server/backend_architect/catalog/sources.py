@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import os
 import re
+from collections.abc import Iterator
 
 from ..core.workspace import SKIP_DIRS as WORKSPACE_SKIP_DIRS
 
@@ -88,6 +90,55 @@ def project_root(path: str) -> str | None:
         cur = parent
 
 
+# (root, files it may count, skip_projects) -> what :func:`_walk` found: while a one-shot run
+# checks (see :func:`one_run`), else None
+_WALKS: dict[tuple[str, int, bool], tuple[list[str], int, bool]] | None = None
+
+
+@contextlib.contextmanager
+def one_run() -> Iterator[None]:
+    """A one-shot run (``check``): folders are taken as unchanged while it lasts, so a project
+    is walked once for the schema's fingerprint and the schema itself."""
+    global _WALKS  # noqa: PLW0603
+    previous, _WALKS = _WALKS, {}
+    try:
+        yield
+    finally:
+        _WALKS = previous
+
+
+def _walk(root: str, budget: int, skip_projects: bool) -> tuple[list[str], int, bool]:
+    """The up ``.sql`` files under ``root`` in walk order, the files counted (at most
+    ``budget``) and whether the walk stopped at the budget."""
+    key = (root, budget, skip_projects)
+    walks = _WALKS
+    if walks is not None and key in walks:
+        return walks[key]
+    found: list[str] = []
+    seen = 0
+    stopped = False
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.startswith(".")
+            and not (skip_projects and is_project(os.path.join(dirpath, d)))
+        )
+        for fn in filenames:
+            if seen >= budget:
+                stopped = True
+                break
+            seen += 1
+            if fn.lower().endswith(".sql") and not is_down(fn):
+                found.append(os.path.join(dirpath, fn))
+        if stopped:
+            break
+    if walks is not None:
+        walks[key] = (found, seen, stopped)
+    return found, seen, stopped
+
+
 def discover(
     roots: list[str],
     schema_globs: tuple[str, ...] = (),
@@ -116,40 +167,26 @@ def discover(
         root = os.path.abspath(given)
         if os.path.isfile(root):
             root = os.path.dirname(root)
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(
-                d
-                for d in dirnames
-                if d not in SKIP_DIRS
-                and not d.startswith(".")
-                and not (skip_projects and is_project(os.path.join(dirpath, d)))
+        found, counted, stopped = _walk(root, max_files - seen, skip_projects)
+        seen += counted
+        for full in found:
+            fn = os.path.basename(full)
+            if is_excluded is not None and is_excluded(full):
+                continue
+            rel_parts = os.path.relpath(full, root).replace(os.sep, "/").split("/")
+            low = fn.lower()
+            if low in DUMP_NAMES:
+                dumps.add(full)
+            elif _in_migration_dir(rel_parts) or low.endswith(".up.sql"):
+                migrations.add(full)
+            elif _looks_like_dump(full):
+                dumps.add(full)
+        if stopped and warnings is not None:
+            warnings.append(
+                f"the schema scan of {root} stopped after {max_files} files (schema-max-files = {max_files}):"
+                " schema files beyond them were not read; raise schema-max-files or list the schema"
+                " files with the `schema` setting"
             )
-            for fn in filenames:
-                if seen >= max_files:
-                    stopped = True
-                    break
-                seen += 1
-                if not fn.lower().endswith(".sql") or is_down(fn):
-                    continue
-                full = os.path.join(dirpath, fn)
-                if is_excluded is not None and is_excluded(full):
-                    continue
-                rel_parts = os.path.relpath(full, root).replace(os.sep, "/").split("/")
-                low = fn.lower()
-                if low in DUMP_NAMES:
-                    dumps.add(full)
-                elif _in_migration_dir(rel_parts) or low.endswith(".up.sql"):
-                    migrations.add(full)
-                elif _looks_like_dump(full):
-                    dumps.add(full)
-            if stopped:
-                if warnings is not None:
-                    warnings.append(
-                        f"the schema scan of {root} stopped after {max_files} files (schema-max-files = {max_files}):"
-                        " schema files beyond them were not read; raise schema-max-files or list the schema"
-                        " files with the `schema` setting"
-                    )
-                break
     for pattern in schema_globs:
         for full in _glob(pattern, base or (roots[0] if roots else ".")):
             if full.lower().endswith(".sql") and not is_down(os.path.basename(full)):

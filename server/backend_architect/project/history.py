@@ -25,11 +25,13 @@ history: a loose ``.sql`` file has no order to be applied in.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..catalog.sources import is_down, order_key
@@ -332,14 +334,44 @@ class HistoryIndex:
 
 _INDEX = HistoryIndex()
 
+# (absolute path, id of the settings) -> (the settings, the answer): while a one-shot run
+# checks (see :func:`one_run`), else None
+_RUN: dict[tuple[str, int], tuple[object, History]] | None = None
+
+
+@contextlib.contextmanager
+def one_run() -> Iterator[None]:
+    """A one-shot run (``check``): files are taken as unchanged while it lasts, so each file's
+    answer is decided once, though the run asks for it when it keys the file's cached report,
+    when it weighs the work before forking and when it checks the file."""
+    global _RUN  # noqa: PLW0603
+    previous, _RUN = _RUN, {}
+    try:
+        yield
+    finally:
+        _RUN = previous
+
 
 def history_of(path: str, settings=None, m=None) -> History:
     """Whether the migration file ``path`` is history (see the module's doc)."""
+    if not path:
+        return NOT_HISTORY
+    run = _RUN
+    if run is None or m is not None:
+        return _history_of(path, settings, m)
+    key = (os.path.abspath(path), id(settings))
+    known = run.get(key)
+    if known is not None and known[0] is settings:
+        return known[1]
+    past = _history_of(path, settings, None)
+    run[key] = (settings, past)
+    return past
+
+
+def _history_of(path: str, settings, m) -> History:
     from .model import model as _default_model
 
     m = m or _default_model()
-    if not path:
-        return NOT_HISTORY
     root = m.root_of(os.path.dirname(os.path.abspath(path)))
     repo = m._repo_of(root)  # noqa: SLF001 - the model's own repository lookup
     if repo is not None and m.file_info(path, settings, check_git=False).not_own is not None:

@@ -155,6 +155,7 @@ class ProjectModel:
         self._asked: dict[str, set[str]] = {}
         self._runners: dict[str, object] = {}
         self._files: dict[tuple, FileInfo] = {}  # files read from disk, per settings object
+        self._repos: dict[str, str | None] = {}  # project root -> its repository
         self._lock = threading.RLock()
 
     # -- roots ----------------------------------------------------------------------------
@@ -219,15 +220,24 @@ class ProjectModel:
     # -- git ---------------------------------------------------------------------------------
 
     def _repo_of(self, root: str | None) -> str | None:
+        """The repository holding project ``root``, kept as long as the roots are."""
+        if root is None:
+            return None
+        if root in self._repos:
+            return self._repos[root]
+        found = None
         cur = root
         while cur:
             if os.path.exists(os.path.join(cur, ".git")):
-                return cur
+                found = cur
+                break
             parent = os.path.dirname(cur)
             if parent == cur:
-                return None
+                break
             cur = parent
-        return None
+        with self._lock:
+            self._repos[root] = found
+        return found
 
     def prefetch_ignored(self, paths: list[str]) -> None:
         """Ask git once per repository which of ``paths`` it ignores."""
@@ -272,6 +282,9 @@ class ProjectModel:
         (read from disk for SQL files otherwise). ``check_git``: ask git whether it ignores
         the file (one process per repository and batch; see :meth:`prefetch_ignored`)."""
         if text is None and path:
+            # by the absolute path: the planner's relative path and the schema builder's
+            # absolute one are the same file, read once
+            path = os.path.abspath(path)
             key = (path, _settings_key(settings), language, explicit, check_git)
             cached = self._files.get(key)
             if cached is None and not check_git:
@@ -429,6 +442,7 @@ class ProjectModel:
     def forget(self) -> None:
         with self._lock:
             self._roots.clear()
+            self._repos.clear()
             self._projects.clear()
             self._ignored.clear()
             self._asked.clear()
