@@ -378,3 +378,46 @@ def test_the_stem_search_answers_as_the_call_pattern_does(path: Path):
     for text in texts:
         expected = embedded._CALL_NAMES[query].search(text) is not None
         assert embedded.names_a_call(doc.language, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, calls",
+    [
+        ("const rows = await db.query<User>(`SELECT * FROM users`);\n", True),
+        ("const rows = await pool.query /* by id */ (\n  'SELECT 1'\n);\n", True),
+        ("const r = await client?.query?.('SELECT 1');\n", True),
+        ("const r = sql`SELECT 1`;\n", True),
+        # the names as properties, parameters and words: no call of them
+        ("const { query } = ctx.request;\nexport function load(query: string) { return query; }\n", False),
+        ("// execute the query later\nconst query = { text: 'x', values: [] };\n", False),
+    ],
+)
+def test_typescript_database_calls_need_their_arguments_next(text: str, calls: bool):
+    """In JavaScript and TypeScript a method name counts only with its arguments next; a file
+    that only names the methods is not parsed for SQL strings."""
+    assert embedded.names_a_call("typescript", text) is calls
+    if not calls:  # nor does the query the pre-check stands for match
+        tree = languages.parse(text, "typescript")
+        assert not languages.matches("typescript", embedded.JS_CALLS, tree.root_node)
+
+
+def test_cli_finds_a_typescript_query_with_a_comment_before_its_arguments(tmp_path: Path):
+    """Through the command line: a TypeScript database call with a comment and a line break
+    before its arguments is still read for SQL, and a module that only names ``query`` as a
+    property is checked for the rest without a finding."""
+    (tmp_path / "articles.ts").write_text(
+        'import express from "express";\nimport { Pool } from "pg";\n\n'
+        "const pool = new Pool();\nconst app = express();\n\n"
+        'app.delete("/articles/:id", async (req, res) => {\n'
+        "  await pool.query /* by id */\n"
+        "    (`DELETE FROM articles WHERE id = ${req.params.id}`);\n"
+        "  res.status(204).end();\n});\n"
+    )
+    (tmp_path / "params.ts").write_text(
+        "export function load(ctx: { query: string }) {\n  const { query } = ctx;\n  return query;\n}\n"
+    )
+    r = run_cli("check", "--output-format", "json", "--no-cache", "--exit-zero", ".", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    codes = sorted({(f["filename"].rsplit("/", 1)[-1], f["code"]) for f in json.loads(r.stdout)})
+    assert ("articles.ts", "IV011") in codes  # the query spliced from request data
+    assert not [c for c in codes if c[0] == "params.ts"]

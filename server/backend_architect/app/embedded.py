@@ -550,7 +550,11 @@ def _whole_identifiers(names: Iterable[str], then: str = "") -> re.Pattern[str]:
 # and (inside brackets) comments between: ``text`` or ``run`` alone in a docstring is no call.
 _CALL_NAMES = {
     PY_CALLS: _whole_identifiers(PY_METHODS | PY_FRAGMENT_METHODS, then=r"(?:[\s\\]|#[^\n]*)*\("),
-    JS_CALLS: _whole_identifiers(JS_METHODS | JS_FRAGMENT_METHODS),
+    # (in JavaScript and TypeScript: the parenthesis, a template string, type arguments, an
+    # optional chain or a non-null assertion next, blanks and comments between)
+    JS_CALLS: _whole_identifiers(
+        JS_METHODS | JS_FRAGMENT_METHODS, then=r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*[(`<?!]"
+    ),
     GO_CALLS: _whole_identifiers(GO_METHODS | GO_FRAGMENT_METHODS),
 }
 
