@@ -557,6 +557,8 @@ _CALL_NAMES = {
     ),
     GO_CALLS: _whole_identifiers(GO_METHODS | GO_FRAGMENT_METHODS),
 }
+# the JavaScript names anywhere, as other application languages are asked about them
+_JS_NAMES_ANYWHERE = _whole_identifiers(JS_METHODS | JS_FRAGMENT_METHODS)
 
 
 def _stems(names: Iterable[str]) -> tuple[str, ...]:
@@ -589,6 +591,8 @@ def names_a_call(lang: str, text: str) -> bool:
     no syntax tree for its SQL strings."""
     src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
     names = _CALL_NAMES[src]
+    if src == JS_CALLS and lang not in ("javascript", "typescript", "tsx"):
+        names = _JS_NAMES_ANYWHERE
     for stem in _CALL_STEMS[src]:
         i = text.find(stem)
         while i != -1:
