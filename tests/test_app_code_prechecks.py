@@ -262,6 +262,25 @@ def test_every_python_route_is_seen_by_the_route_precheck(path: Path):
             0,
         ),
         ("from fastapi import FastAPI\n\napp = FastAPI(title='get posted')\n", 0),
+        # the verbs read only from decorators: a dict's .get( in code and in a decorator's
+        # string are no route
+        (
+            "from django.conf import settings\n\n@cache_for('x.get(1)')  # .post(\n"
+            "def limit(options):\n    return options.get('limit', settings.get('L'))\n",
+            0,
+        ),
+        # a decorator spanning lines (an open bracket, a line continuation, a string holding
+        # brackets and a hash) before its verb
+        (
+            "from fastapi import FastAPI\nroutes = [FastAPI()]\n@routes[\n    0  # ) the app\n"
+            "].get(\"/a(#\")\nasync def a():\n    return []\n",
+            1,
+        ),
+        (
+            "from fastapi import FastAPI\napp = FastAPI()\n@app \\\n  .delete('/b/{id}')\n"
+            "async def b(id: int):\n    return None\n",
+            1,
+        ),
     ],
 )
 def test_route_precheck_on_small_modules(text: str, routes: int):
@@ -322,6 +341,34 @@ def test_cli_finds_routes_and_queries_written_with_odd_spacing(tmp_path: Path):
     assert not [c for c in codes if c[0] == "plain.py"]
 
 
+def test_cli_reads_routes_from_decorators_only(tmp_path: Path):
+    """Through the command line: a module whose only verbs are a dict's ``.get(`` has no route
+    (it is not parsed for routes), a route decorator spanning lines still gives one, and a
+    triple-quoted string in a decorator is read as the route decorator it may be."""
+    (tmp_path / "config.py").write_text(
+        "from flask import Flask\napp = Flask(__name__)\n\n"
+        "def limit(options):\n    return options.get('limit') or options.post('x')\n"
+    )
+    (tmp_path / "auth.py").write_text(
+        "from flask import Flask\napp = Flask(__name__)\n\n"
+        "@app.route(\n    '/login',  # sign-in\n    methods=['POST'],\n)\n"
+        "def login():\n    return {'ok': True}\n"
+    )
+    (tmp_path / "reset.py").write_text(
+        'from flask import Flask\napp = Flask(__name__)\n\n@app.post("""/password/reset""")\n'
+        "def reset():\n    return {'ok': True}\n"
+    )
+    r = run_cli("check", "--output-format", "json", "--no-cache", "--exit-zero", ".", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    codes = sorted({(f["filename"].rsplit("/", 1)[-1], f["code"]) for f in json.loads(r.stdout)})
+    assert ("auth.py", "RL001") in codes
+    assert ("reset.py", "RL001") in codes
+    assert not [c for c in codes if c[0] == "config.py"]
+    from backend_architect.frameworks.kit.python_views import may_declare_python_routes
+
+    assert not may_declare_python_routes((tmp_path / "config.py").read_bytes())
+
+
 @pytest.mark.parametrize("path", APP_FIXTURES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_the_stem_search_answers_as_the_call_pattern_does(path: Path):
     """names_a_call looks for each stem and runs the pattern only there: the same answer."""
@@ -331,3 +378,46 @@ def test_the_stem_search_answers_as_the_call_pattern_does(path: Path):
     for text in texts:
         expected = embedded._CALL_NAMES[query].search(text) is not None
         assert embedded.names_a_call(doc.language, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, calls",
+    [
+        ("const rows = await db.query<User>(`SELECT * FROM users`);\n", True),
+        ("const rows = await pool.query /* by id */ (\n  'SELECT 1'\n);\n", True),
+        ("const r = await client?.query?.('SELECT 1');\n", True),
+        ("const r = sql`SELECT 1`;\n", True),
+        # the names as properties, parameters and words: no call of them
+        ("const { query } = ctx.request;\nexport function load(query: string) { return query; }\n", False),
+        ("// execute the query later\nconst query = { text: 'x', values: [] };\n", False),
+    ],
+)
+def test_typescript_database_calls_need_their_arguments_next(text: str, calls: bool):
+    """In JavaScript and TypeScript a method name counts only with its arguments next; a file
+    that only names the methods is not parsed for SQL strings."""
+    assert embedded.names_a_call("typescript", text) is calls
+    if not calls:  # nor does the query the pre-check stands for match
+        tree = languages.parse(text, "typescript")
+        assert not languages.matches("typescript", embedded.JS_CALLS, tree.root_node)
+
+
+def test_cli_finds_a_typescript_query_with_a_comment_before_its_arguments(tmp_path: Path):
+    """Through the command line: a TypeScript database call with a comment and a line break
+    before its arguments is still read for SQL, and a module that only names ``query`` as a
+    property is checked for the rest without a finding."""
+    (tmp_path / "articles.ts").write_text(
+        'import express from "express";\nimport { Pool } from "pg";\n\n'
+        "const pool = new Pool();\nconst app = express();\n\n"
+        'app.delete("/articles/:id", async (req, res) => {\n'
+        "  await pool.query /* by id */\n"
+        "    (`DELETE FROM articles WHERE id = ${req.params.id}`);\n"
+        "  res.status(204).end();\n});\n"
+    )
+    (tmp_path / "params.ts").write_text(
+        "export function load(ctx: { query: string }) {\n  const { query } = ctx;\n  return query;\n}\n"
+    )
+    r = run_cli("check", "--output-format", "json", "--no-cache", "--exit-zero", ".", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    codes = sorted({(f["filename"].rsplit("/", 1)[-1], f["code"]) for f in json.loads(r.stdout)})
+    assert ("articles.ts", "IV011") in codes  # the query spliced from request data
+    assert not [c for c in codes if c[0] == "params.ts"]

@@ -122,3 +122,40 @@ def test_set_not_null_proven_by_an_earlier_migration(tmp_path: Path):
     assert set_not_null._earlier_code_statements(str(folder / "0004_not_null.py")) == []
     found = [f["code"] for f in check_json(tmp_path, "--select", "MG006") if "0004" in f["filename"]]
     assert found == ["MG006"]
+
+
+def test_a_still_block_asks_for_each_earlier_time_stamp_once(tmp_path: Path, monkeypatch):
+    from backend_architect.core.files import held_still
+
+    folder = write_app(tmp_path)
+    for i in range(4, 12):
+        (folder / f"{i:04d}_more.py").write_text(ADD.replace('"score"', f'"extra{i}"'))
+    names = sorted(p.name for p in folder.glob("0*.py"))
+    asked: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(path, *args, **kwargs):
+        if str(path).startswith(str(folder)) and str(path).endswith(".py"):
+            asked.append(os.path.basename(path))
+        return real_stat(path, *args, **kwargs)
+
+    def states() -> list[dict]:
+        return [django.app_state(str(folder / name)) for name in names]
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    outside = states()  # outside a block every call asks for every earlier file's
+    assert len(asked) == sum(range(len(names)))
+    asked.clear()
+    with held_still():
+        inside = states()
+    assert inside == outside
+    assert sorted(asked) == names[:-1]  # each earlier migration once
+    # a new block trusts nothing of the last one: an edited migration is read again
+    changed = folder / "0001_initial.py"
+    changed.write_text(CREATE.replace("IntegerField(default=0)", "TextField(default='')"))
+    st = real_stat(changed)
+    os.utime(changed, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    with held_still():
+        assert states()[1][("post", "views")] == ("text", False)
+    with held_still(on=False):  # a check that writes (fixes) is no still block
+        assert django.app_state(str(folder / names[1]))[("post", "views")] == ("text", False)

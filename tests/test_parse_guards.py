@@ -86,3 +86,13 @@ def test_nesting_measures():
     # tabs count as 8 columns; dedenting pops levels
     tabs = b"if a:\n\tif b:\n\t\tpass\n\tpass\nz = 1\n" + b"".join(b"\t" * i + b"if x:\n" for i in range(120))
     assert languages.indent_levels(tabs) == 119
+
+
+def test_indentation_is_measured_only_past_the_limit_in_blanks():
+    limit = languages.MAX_INDENT_LEVELS
+    # a first line (no line break before it) of tabs and spaces mixed, as wide as the limit
+    assert languages.indent_levels(b" \t" * (limit // 2) + b"x = 1\n") == 1
+    assert languages.indent_levels(b"x\n" + b"\t" * limit + b"y\n") == 1
+    # one blank short of the limit on every line: not measured at all
+    assert languages.indent_levels(b"if x:\n" + b" " * (limit - 1) + b"y\n") == 0
+    assert languages.indent_levels(b"if x:\n" + b" \t" * ((limit - 1) // 2) + b" y\n") == 0

@@ -1087,16 +1087,19 @@ def cmd_check(args) -> int:
         from .core.results_cache import ResultsCache
 
         cache = ResultsCache()
+    from .core.files import held_still
+
     try:
-        reports = check_paths(
-            paths,
-            overrides,
-            fix=fixing,
-            unsafe_fixes=args.unsafe_fixes,
-            jobs=args.jobs,
-            excluded=excluded,
-            cache=cache,
-        )
+        with held_still(not fixing):  # nothing is written: the files stay as they are
+            reports = check_paths(
+                paths,
+                overrides,
+                fix=fixing,
+                unsafe_fixes=args.unsafe_fixes,
+                jobs=args.jobs,
+                excluded=excluded,
+                cache=cache,
+            )
     except UsageError as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)

@@ -550,9 +550,15 @@ def _whole_identifiers(names: Iterable[str], then: str = "") -> re.Pattern[str]:
 # and (inside brackets) comments between: ``text`` or ``run`` alone in a docstring is no call.
 _CALL_NAMES = {
     PY_CALLS: _whole_identifiers(PY_METHODS | PY_FRAGMENT_METHODS, then=r"(?:[\s\\]|#[^\n]*)*\("),
-    JS_CALLS: _whole_identifiers(JS_METHODS | JS_FRAGMENT_METHODS),
+    # (in JavaScript and TypeScript: the parenthesis, a template string, type arguments, an
+    # optional chain or a non-null assertion next, blanks and comments between)
+    JS_CALLS: _whole_identifiers(
+        JS_METHODS | JS_FRAGMENT_METHODS, then=r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*[(`<?!]"
+    ),
     GO_CALLS: _whole_identifiers(GO_METHODS | GO_FRAGMENT_METHODS),
 }
+# the JavaScript names anywhere, as other application languages are asked about them
+_JS_NAMES_ANYWHERE = _whole_identifiers(JS_METHODS | JS_FRAGMENT_METHODS)
 
 
 def _stems(names: Iterable[str]) -> tuple[str, ...]:
@@ -585,6 +591,8 @@ def names_a_call(lang: str, text: str) -> bool:
     no syntax tree for its SQL strings."""
     src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
     names = _CALL_NAMES[src]
+    if src == JS_CALLS and lang not in ("javascript", "typescript", "tsx"):
+        names = _JS_NAMES_ANYWHERE
     for stem in _CALL_STEMS[src]:
         i = text.find(stem)
         while i != -1:

@@ -167,3 +167,29 @@ def list_dir(folder: str) -> tuple[str, ...]:
             _LISTINGS.clear()
         _LISTINGS[folder] = (mtime, names)
     return names
+
+
+# the generation of the current still block (:func:`held_still`), 0 outside one
+_STILL = [0, 0]  # [generation now (0: none), last generation handed out]
+
+
+@contextlib.contextmanager
+def held_still(on: bool = True):
+    """While the block runs, the files being checked are taken not to change (a one-shot
+    check that writes nothing): what was learnt of a file's time stamp in the block may be
+    used again in it without asking the disk. Each block is a new generation, so nothing
+    learnt in one is trusted in another (nor outside any, as in the editor)."""
+    if not on or _STILL[0]:
+        yield
+        return
+    _STILL[1] += 1
+    _STILL[0] = _STILL[1]
+    try:
+        yield
+    finally:
+        _STILL[0] = 0
+
+
+def still_generation() -> int:
+    """The generation of the :func:`held_still` block running, 0 when none is."""
+    return _STILL[0]

@@ -10,12 +10,13 @@ the SQL of ``RunSQL`` becomes a region of its own. The fix for a plain AddIndex
 from __future__ import annotations
 
 
+import bisect
 import os
 import re
 
 from ..core import languages
 from ..core.bounded import MB, ByteLRU
-from ..core.files import list_dir
+from ..core.files import list_dir, still_generation
 from ..core.findings import Applicability, Edit, Fix
 from ..core.regions import Region
 from .pyast import arg, call_args, call_name, literal, str_arg, str_list, text
@@ -583,43 +584,72 @@ def _remember_state(doc, changes: dict) -> None:
         _put_state(path, mtime, changes)
 
 
-# folder -> ((name, mtime) of the migrations read, the state they leave): the migrations of
-# a folder are checked in name order, so each one's state is the previous one's plus the
-# migrations between them (no file read again), as long as none of those changed
-_FOLDER_STATES: dict[str, tuple[tuple[tuple[str, int | None], ...], dict]] = {}
+# folder -> ((name, mtime) of the migrations read, the state they leave, the generation of
+# the still block they were read in, the folder's migration names then): the migrations of a folder are checked in name order,
+# so each one's state is the previous one's plus the migrations between them (no file read
+# again), as long as none of those changed
+_FOLDER_STATES: dict[str, tuple[tuple[tuple[str, int | None], ...], dict, int, list[str]]] = {}
+# folder -> (its listing, the migration files in it): the listing is kept by list_dir, so the
+# same tuple comes back while the folder is unchanged
+_MIGRATION_NAMES: dict[str, tuple[tuple[str, ...], list[str]]] = {}
+
+
+def _migration_names(folder: str, names: tuple[str, ...]) -> list[str]:
+    known = _MIGRATION_NAMES.get(folder)
+    if known is not None and known[0] is names:
+        return known[1]
+    found = [sib for sib in names if sib.endswith(".py") and sib[:1].isdigit()]
+    if len(_MIGRATION_NAMES) > 256 and folder not in _MIGRATION_NAMES:
+        _MIGRATION_NAMES.clear()
+    _MIGRATION_NAMES[folder] = (names, found)
+    return found
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
 
 
 def app_state(path: str) -> dict:
-    """Model fields as the migrations before ``path`` in its folder leave them (by file name order)."""
+    """Model fields as the migrations before ``path`` in its folder leave them (by file name order).
+
+    Each earlier migration's time stamp is asked for on every call, so an edited one is read
+    again; within one still block (:func:`backend_architect.core.files.held_still`, a check
+    that writes nothing) the time stamps learnt by the previous call of the folder hold."""
     folder, name = os.path.split(os.path.abspath(path))
     try:
         names = list_dir(folder)
     except OSError:
         return {}
-    read: list[tuple[str, int | None]] = []
-    for sib in names:  # sorted
-        if sib >= name:
-            break
-        if sib.endswith(".py") and sib[:1].isdigit():
-            try:
-                mtime: int | None = os.stat(os.path.join(folder, sib)).st_mtime_ns
-            except OSError:
-                mtime = None
-            read.append((sib, mtime))
+    migrations = _migration_names(folder, names)
+    earlier = migrations[: bisect.bisect_left(migrations, name)]
     known = _FOLDER_STATES.get(folder)
+    generation = still_generation()
+    read: list[tuple[str, int | None]] = []
     state: dict = {}
     done = 0
-    if (
-        known is not None
-        and len(known[0]) <= len(read)
-        and tuple(read[: len(known[0])]) == known[0]
-    ):
-        state, done = dict(known[1]), len(known[0])
-    for sib, mtime in read[done:]:
+    if known is not None and len(known[0]) <= len(earlier):
+        if generation and known[2] == generation:
+            # the time stamps read in this block still hold: only the names are compared
+            if known[3] is migrations or all(
+                k[0] == sib for k, sib in zip(known[0], earlier, strict=False)
+            ):
+                read = list(known[0])
+        else:
+            prefix = [(sib, _mtime(os.path.join(folder, sib))) for sib in earlier[: len(known[0])]]
+            if tuple(prefix) == known[0]:
+                read = prefix
+        if read:
+            state, done = dict(known[1]), len(read)
+    for sib in earlier[done:]:
+        mtime = _mtime(os.path.join(folder, sib))
+        read.append((sib, mtime))
         state.update(_file_state(os.path.join(folder, sib), mtime))
     if len(_FOLDER_STATES) > 256 and folder not in _FOLDER_STATES:
         _FOLDER_STATES.clear()
-    _FOLDER_STATES[folder] = (tuple(read), dict(state))
+    _FOLDER_STATES[folder] = (tuple(read), dict(state), generation, migrations)
     return state
 
 

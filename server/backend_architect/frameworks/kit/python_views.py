@@ -131,17 +131,67 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
 # parameter is ``request``), a class-based view's base (DRF_BASES_RE and
 # FLASK_CLASS_BASES_RE: ``View``, ``Resource``) or a registration call (``add_resource``,
 # ``add_url_rule``).
+_ROUTE_VERBS = rb"(?:get|post|put|patch|delete|head|options|route|api_route|websocket|resource)"
 _ROUTE_WORDS = re.compile(
     rb"def[\s\\]+[^\s(\\]+[\s\\]*\((?:[\s\\]|#[^\n]*)*request\b|"
-    rb"View|Resource|add_resource|add_url_rule|\.(?:[\s\\]|#[^\n]*)*"
-    rb"(?:get|post|put|patch|delete|head|options|route|api_route|websocket|resource)"
-    rb"(?:[\s\\]|#[^\n]*)*\("
+    rb"View|Resource|add_resource|add_url_rule"
 )
+_VERB_CALL = re.compile(rb"\.(?:[\s\\]|#[^\n]*)*" + _ROUTE_VERBS + rb"(?:[\s\\]|#[^\n]*)*\(")
+# the verbs are read from decorators only (``dict.get(`` is everywhere in Python): a
+# decorator starts its line with ``@``, and its expression ends with the line unless a
+# bracket is open or the line ends in a backslash
+_DECORATOR = re.compile(rb"^[ \t\f]*@", re.M)
+_ONE_LINE_STRING = re.compile(
+    rb"""[bBrRuUfF]*(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')"""
+)
+_DECORATOR_VERB = re.compile(rb"\.\s*" + _ROUTE_VERBS + rb"\s*\(")
 
 
 def may_declare_python_routes(data: bytes) -> bool:
     """False when :func:`python_routes` cannot find a route in ``data`` (no parse needed)."""
-    return _ROUTE_WORDS.search(data) is not None
+    if _ROUTE_WORDS.search(data) is not None:
+        return True
+    if _VERB_CALL.search(data) is None:
+        return False
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return True  # lines broken by a lone carriage return: the decorators are not looked for
+    return any(_decorator_calls_verb(data, m.end()) for m in _DECORATOR.finditer(data))
+
+
+def _decorator_calls_verb(data: bytes, start: int) -> bool:
+    """Whether the decorator whose expression starts at ``start`` calls a method named like a
+    route verb (``@app.get(``); True as well when where it ends cannot be told here (a
+    string or a bracket still open at the end of the file, more brackets closed than opened)."""
+    parts: list[bytes] = []
+    depth = 0
+    pos = start
+    while True:
+        end = data.find(b"\n", pos)
+        if end == -1:
+            end = len(data)
+        line = _ONE_LINE_STRING.sub(b"0", data[pos:end]).split(b"#", 1)[0].rstrip()
+        if b'"' in line or b"'" in line:
+            return True  # a string going on past the line (triple quotes)
+        joined = line.endswith(b"\\")
+        if joined:
+            line = line[:-1]
+        parts.append(line)
+        depth += (
+            line.count(b"(")
+            + line.count(b"[")
+            + line.count(b"{")
+            - line.count(b")")
+            - line.count(b"]")
+            - line.count(b"}")
+        )
+        if depth < 0:
+            return True
+        if depth == 0 and not joined:
+            break
+        if end >= len(data):
+            return True
+        pos = end + 1
+    return _DECORATOR_VERB.search(b" ".join(parts)) is not None
 
 
 def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> list[Handler]:

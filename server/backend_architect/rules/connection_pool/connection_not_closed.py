@@ -73,19 +73,22 @@ class ConnectionNotClosed(Rule):
         data = ctx.document.data
         lang = ctx.document.language
         if lang == "python":
-            if not re.search(rb"connect\(|Session|getconn|acquire\(", data):
+            if not any(word in data for word in (b"connect(", b"Session", b"getconn", b"acquire(")):
                 return
             if _is_migration(ctx.path, data):
                 return  # runs once, on the migration's own connection
             yield from self._python(checks.tree(ctx), data)
         elif lang == "go":
-            if not re.search(rb"\.Query(Context|x|xContext)?\(", data):
+            if not any(
+                word in data
+                for word in (b".Query(", b".QueryContext(", b".Queryx(", b".QueryxContext(")
+            ):
                 return
             if ctx.file.is_migration:
                 return  # runs once, inside the migration's own transaction
             yield from self._go(checks.tree(ctx), data)
         elif lang in JS_LANGUAGES:
-            if not re.search(rb"\.connect\(\)", data):
+            if b".connect()" not in data:
                 return
             yield from self._js(checks.tree(ctx), data, lang)
 
