@@ -50,7 +50,6 @@ import sys
 
 FORMAT = b"BAWARM1\n"
 RACY_NS = 2_000_000_000
-DEFAULT_MAX_MB = 256  # as core.results_cache
 
 # the options of `check` that can be served from a stored run (others run normally)
 _FLAGS = frozenset({"--include-history", "--exit-zero"})
@@ -127,20 +126,16 @@ def _debug(message: str) -> None:
 
 
 def cache_root() -> str:
-    """The product's cache folder (as core.diskcache.cache_home)."""
-    base = os.environ.get("BACKEND_ARCHITECT_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        base = os.path.join(xdg, "backend-architect")
-    return base
+    """The product's cache folder."""
+    from .core.diskcache import cache_home
+
+    return cache_home()
 
 
 def _max_bytes() -> int:
-    try:
-        mb = float(os.environ.get("BACKEND_ARCHITECT_RESULTS_CACHE_MB", DEFAULT_MAX_MB))
-    except ValueError:
-        mb = DEFAULT_MAX_MB
-    return max(0, int(mb * 1024 * 1024))
+    from .core.diskcache import results_max_bytes
+
+    return results_max_bytes()
 
 
 def _hasher():

@@ -36,6 +36,18 @@ def cache_home() -> str:
     return os.path.join(xdg, "backend-architect")
 
 
+RESULTS_DEFAULT_MB = 256  # the results cache's cap (check's reports and stored runs)
+
+
+def results_max_bytes() -> int:
+    """The results cache's size cap: $BACKEND_ARCHITECT_RESULTS_CACHE_MB (0 disables it)."""
+    try:
+        mb = float(os.environ.get("BACKEND_ARCHITECT_RESULTS_CACHE_MB", RESULTS_DEFAULT_MB))
+    except ValueError:
+        mb = RESULTS_DEFAULT_MB
+    return max(0, int(mb * 1024 * 1024))
+
+
 def read(path: str) -> bytes | None:
     """The file's bytes (None when it is not there or unreadable); marks it as just used."""
     try:

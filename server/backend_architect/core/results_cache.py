@@ -33,7 +33,6 @@ import os
 import sys
 
 FORMAT = 2  # bump when what an entry holds changes
-DEFAULT_MAX_MB = 256
 _MAGIC = b"BARC2\n"
 _PACK_MAGIC = b"BARP2\n"
 PACK_KEEP = 4  # a pack keeps up to this many times the entries its last run used
@@ -114,19 +113,15 @@ def _hashable(key):
 
 
 def default_dir() -> str:
-    base = os.environ.get("BACKEND_ARCHITECT_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        base = os.path.join(xdg, "backend-architect")
-    return os.path.join(base, "results")
+    from .diskcache import cache_home
+
+    return os.path.join(cache_home(), "results")
 
 
 def default_max_bytes() -> int:
-    try:
-        mb = float(os.environ.get("BACKEND_ARCHITECT_RESULTS_CACHE_MB", DEFAULT_MAX_MB))
-    except ValueError:
-        mb = DEFAULT_MAX_MB
-    return max(0, int(mb * 1024 * 1024))
+    from .diskcache import results_max_bytes
+
+    return results_max_bytes()
 
 
 @functools.cache  # the files are listed once per process
