@@ -19,6 +19,7 @@ parent) adds that version's cold runs to each round, for a before/after in one r
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -67,19 +68,36 @@ def source_lines(folder: Path, language: str) -> tuple[int, int]:
     return files, lines
 
 
-def run_measured(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float, float] | None:
+def run_measured(
+    cmd: list[str], cwd: Path, env: dict, json_out: bool = False
+) -> tuple[float, float, float] | str:
     """(wall seconds, peak RSS in MB of the largest process, CPU seconds of all its processes)
-    of one run, None when it could not run."""
+    of one run; else why not: it could not start, or it failed (an exit status of 2 or more,
+    a signal, or with ``json_out`` no JSON on its standard output: a Python tool that dies
+    with a traceback exits 1, like one that found something), so a tool that crashed is
+    not timed as if it had checked anything."""
     t0 = time.perf_counter()
-    try:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-    except OSError:
-        return None
-    _, _, usage = os.wait4(proc.pid, 0)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+        except OSError as exc:
+            return f"could not start: {exc}"
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        failed = code < 0 or code >= 2
+        if not failed and json_out:
+            try:
+                json.loads(out.read())
+            except ValueError:
+                failed = True
+        if failed:
+            err.seek(0)
+            said = err.read().decode(errors="replace").strip().splitlines()
+            return f"failed (exit status {code}): {said[-1][:160] if said else 'no output'}"
     cpu = usage.ru_utime + usage.ru_stime  # with its worker processes: less skewed by load
-    return time.perf_counter() - t0, usage.ru_maxrss / 1024, cpu
+    return wall, usage.ru_maxrss / 1024, cpu
 
 
 def tool(name: str) -> str | None:
@@ -95,14 +113,17 @@ def bench_repo(
     files, lines = source_lines(folder, language)
     print(f"  {folder.name} ({language}): {files:,} files, {lines:,} lines")
     results: dict[str, list[tuple[float, float, float]]] = {}
+    failed: dict[str, str] = {}
 
     def measure(name: str, cmd: list[str], env: dict) -> None:
-        out = run_measured(cmd, work, env)
-        if out is not None:
+        out = run_measured(cmd, work, env, json_out="--json" in cmd or "json" in cmd)
+        if isinstance(out, str):
+            failed[name] = out
+        else:
             results.setdefault(name, []).append(out)
 
     for rep in range(runs):
-        cache = work / f"cache_{folder.name}_{rep}"
+        cache = work.parent / "caches" / f"{folder.name}_{rep}"  # not in the runs' folder
         env = dict(ENV, BACKEND_ARCHITECT_CACHE_DIR=str(cache))
         if ruff and language == "python":
             base = [ruff, "check", "--isolated", "--no-cache", "--exit-zero", "--quiet"]
@@ -132,6 +153,8 @@ def bench_repo(
         print("    ruff: not installed (pip install ruff)")
     if not semgrep:
         print("    semgrep: not installed (pip install semgrep)")
+    for name, why in failed.items():
+        print(f"    {name}: {why} (not timed)")
     peers = {
         name: statistics.median(v[0] for v in values)
         for name, values in results.items()
@@ -180,7 +203,9 @@ def main() -> int:
             if language is None:
                 has_py = next(folder.rglob("*.py"), None) is not None
                 language = "python" if has_py else "typescript"
-            bench_repo(folder, language, args.runs, Path(tmp), args.baseline)
+            work = Path(tmp) / "run"  # the folder the runs start in (their caches are beside it)
+            work.mkdir(exist_ok=True)
+            bench_repo(folder, language, args.runs, work, args.baseline)
     return 0
 
 

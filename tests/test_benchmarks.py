@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -269,3 +270,17 @@ def test_app_code_benchmark_counts_source_lines_of_its_language(tmp_path):
     (tmp_path / "node_modules" / "dep.ts").write_text("x\n" * 50)
     assert app_code.source_lines(tmp_path, "python") == (1, 2)
     assert app_code.source_lines(tmp_path, "typescript") == (1, 1)
+
+
+def test_app_code_benchmark_does_not_time_a_tool_that_crashed(tmp_path):
+    """A Python tool that dies with a traceback exits 1, as one that found something does:
+    without the JSON it was asked for, the run is reported as failed, not timed."""
+    app_code = load("app_code")
+    crash = [sys.executable, "-c", "import sys; sys.exit('ImportError: no such module')", "--json"]
+    why = app_code.run_measured(crash, tmp_path, dict(os.environ), json_out=True)
+    assert isinstance(why, str) and why.startswith("failed (exit status 1)") and "ImportError" in why
+    ok = [sys.executable, "-c", "print('{\"results\": []}'); raise SystemExit(1)"]
+    timed = app_code.run_measured(ok, tmp_path, dict(os.environ), json_out=True)
+    assert isinstance(timed, tuple) and len(timed) == 3 and timed[0] > 0
+    killed = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
+    assert "exit status -9" in app_code.run_measured(killed, tmp_path, dict(os.environ))
