@@ -11,9 +11,10 @@ from ...core.findings import Edit
 # Placeholders in template files are written ``{{name}}`` so that the braces of the target
 # language need no escaping.
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
-# a line ``# include: _shared/<file>`` stands for that shared template (one copy of code
-# several frameworks' files carry, e.g. the database constraint errors)
-_INCLUDE = re.compile(r"^# include: _shared/([\w.]+)$", re.M)
+# a line ``# include: _shared/<file>`` (``// include: ...`` in TypeScript) stands for that
+# shared template (one copy of code several frameworks' files carry, e.g. the database
+# constraint errors, the JWT token functions)
+_INCLUDE = re.compile(r"^(?:#|//) include: _shared/([\w.]+)$", re.M)
 
 
 class Unsupported(Exception):
