@@ -26,19 +26,20 @@ def _tomllib():
     return tomllib
 
 
-DIALECTS = (
-    "auto",
-    "postgres",
-    "mysql",
-    "sqlite",
-    "cockroach",
-    "clickhouse",
-    "sqlserver",
-    "cassandra",
-    "unknown",
-    "generic",
-)
-NOT_OWN_KINDS = ("gitignored", "generated", "vendored", "minified", "build output", "test data")
+def _known_dialects() -> tuple[str, ...]:
+    """The ``dialect`` setting's values: the project model's dialects, ``auto`` and ``generic``."""
+    from .project.dialect import DIALECTS
+
+    return ("auto", *DIALECTS, "generic")
+
+
+def _not_own_kinds() -> tuple[str, ...]:
+    """The kinds of code not the project's own (``include-generated`` names them)."""
+    from .project.ownership import KINDS
+
+    return KINDS
+
+
 SEVERITIES = ("error", "warning", "information", "hint")
 CONFIG_FILES = ("backend-architect.toml", ".backend-architect.toml", "pyproject.toml")
 DEFAULT_MODEL = "claude-sonnet-4-5"
@@ -103,7 +104,9 @@ class Settings:
     exclude: tuple[str, ...] = ()
     dialect: str | None = None  # None: found per file (file name, folder, tool config, drivers)
     dialect_paths: tuple[tuple[str, str], ...] = ()  # (glob, dialect), from a `dialect` table
-    include_generated: tuple[str, ...] = ()  # kinds of not-own code to check anyway (NOT_OWN_KINDS)
+    include_generated: tuple[
+        str, ...
+    ] = ()  # kinds of not-own code to check anyway (project.ownership.KINDS)
     postgres_version: int = 15
     include_history: bool = (
         False  # report MIGRATION findings on migrations already on the main line
@@ -289,12 +292,13 @@ def _convert(key: str, value: Any, default: Any) -> Any:
         }
         low = value.lower() if isinstance(value, str) else value
         low = aliases.get(low, low) if isinstance(low, str) else low
-        if not isinstance(low, str) or low not in DIALECTS:
-            raise ValueError(f"unknown dialect {value!r} (known: {', '.join(DIALECTS)})")
+        known = _known_dialects()
+        if not isinstance(low, str) or low not in known:
+            raise ValueError(f"unknown dialect {value!r} (known: {', '.join(known)})")
         return None if low == "auto" else low
     if key == "include_generated":
         if value is True:
-            return NOT_OWN_KINDS
+            return _not_own_kinds()
         if value is False:
             return ()
         kinds = tuple(k.replace("-", " ").replace("_", " ").lower() for k in _str_list(value))
@@ -308,10 +312,11 @@ def _convert(key: str, value: Any, default: Any) -> Any:
             else k
             for k in kinds
         )
-        bad = [k for k in kinds if k not in NOT_OWN_KINDS]
+        known_kinds = _not_own_kinds()
+        bad = [k for k in kinds if k not in known_kinds]
         if bad:
             raise ValueError(
-                f"unknown kinds {', '.join(bad)} (known: true, or {', '.join(NOT_OWN_KINDS)})"
+                f"unknown kinds {', '.join(bad)} (known: true, or {', '.join(known_kinds)})"
             )
         return kinds
     if key == "postgres_version":
