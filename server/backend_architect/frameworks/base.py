@@ -259,6 +259,28 @@ class GoRouter(Framework):
     def endpoint_location(self, root, stem, camel, language):
         return "internal/handlers", f"{stem}.go"
 
+    def crud_idioms(self):
+        """ENDPOINT: how this router spells a handler's reads and writes
+        (:class:`kit.go_crud.Idioms`; None: it writes no endpoint module)."""
+        return None
+
+    def endpoint_file(self, table, ops, base, language, package):
+        idioms = self.crud_idioms()
+        if idioms is None:
+            return super().endpoint_file(table, ops, base, language, package)
+        from .kit import go_crud
+        from .kit.endpoint_code import go_file
+
+        code = lambda t, o, b: go_crud.go_handlers(t, o, b, idioms)  # noqa: E731
+        return go_file(code, table, ops, base, package)
+
+    def endpoint_placed(self, text, path, root, stem):
+        if self.crud_idioms() is None:
+            return super().endpoint_placed(text, path, root, stem)
+        from .kit import go_crud
+
+        return go_crud.place(text, root)
+
     def middleware(self, doc, app, after, indent, path):
         if not self.scaffolds:
             return None

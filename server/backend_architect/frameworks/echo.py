@@ -10,7 +10,6 @@ from ..core.findings import Edit
 from ..lang import go as golang
 from ..lang import named_args
 from .kit import go_crud
-from .kit.endpoint_code import go_file
 from .base import Generated, GoRouter
 from .kit.go_router import GO_BIND_METHODS, created_status_edits
 
@@ -66,13 +65,8 @@ class Echo(GoRouter):
 
     template_samples = {"package": "handlers", "jwt_import": "github.com/golang-jwt/jwt/v5"}
 
-    def endpoint_file(self, table, ops, base, language, package):
-        return go_file(
-            lambda t, o, b: go_crud.go_handlers(t, o, b, ECHO_IDIOMS), table, ops, base, package
-        )
-
-    def endpoint_placed(self, text, path, root, stem):
-        return go_crud.place(text, root)
+    def crud_idioms(self):
+        return ECHO_IDIOMS
 
     def auth_system(self, doc):
         jwt = go_crud.jwt_import(doc.path)

@@ -11,7 +11,6 @@ from ..lang import go as golang
 from ..lang import indent_at, line_start, matching_close, named_args, text
 from .base import GoRouter
 from .kit import go_crud
-from .kit.endpoint_code import go_file
 from .kit.go_router import GO_READS
 from .kit.schemas import struct_tag_edits
 
@@ -142,13 +141,8 @@ class Fiber(GoRouter):
 
     # -- ENDPOINT -------------------------------------------------------------------------------
 
-    def endpoint_file(self, table, ops, base, language, package):
-        return go_file(
-            lambda t, o, b: go_crud.go_handlers(t, o, b, FIBER_IDIOMS), table, ops, base, package
-        )
-
-    def endpoint_placed(self, text, path, root, stem):
-        return go_crud.place(text, root)
+    def crud_idioms(self):
+        return FIBER_IDIOMS
 
 
 FIBER_IDIOMS = go_crud.Idioms(

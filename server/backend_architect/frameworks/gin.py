@@ -12,7 +12,6 @@ from ..lang import named_args
 from ..lang import indent_at, line_start
 from .kit.schemas import camel, model_name, unique_name
 from .kit import go_crud
-from .kit.endpoint_code import go_file
 from .base import Generated
 from .base import GoRouter
 from .kit.go_router import GO_BIND_METHODS, created_status_edits
@@ -129,13 +128,8 @@ class Gin(GoRouter):
             usage='r.GET(path, AuthRequired(), handler) / AuthRequired("admin")',
         )
 
-    def endpoint_file(self, table, ops, base, language, package):
-        return go_file(
-            lambda t, o, b: go_crud.go_handlers(t, o, b, GIN_IDIOMS), table, ops, base, package
-        )
-
-    def endpoint_placed(self, text, path, root, stem):
-        return go_crud.place(text, root)
+    def crud_idioms(self):
+        return GIN_IDIOMS
 
 
 GIN_IDIOMS = go_crud.Idioms(
