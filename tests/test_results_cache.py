@@ -516,3 +516,22 @@ def test_a_run_with_worker_processes_is_stored_and_served(tmp_path: Path):
     proc, said = after_change(root, cache_dir, "--jobs", "2")
     assert said[0] == "miss: an input changed"
     assert "MG001" not in codes(proc)
+
+
+def test_a_file_replaced_by_a_link_to_the_same_file_is_not_served(project: Path, tmp_path: Path):
+    """A file and its hard link both are checked; once the copy is a symbolic link to a file of
+    the same tree it is not checked under its own name. The file the name leads to is the same
+    file (same inode, size and time): only the link, and its folder, tell."""
+    cache_dir = tmp_path / "cache"
+    (project / "table.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, name text);\n")
+    copy = project / "table_copy.sql"
+    os.link(project / "table.sql", copy)
+    first = record(project, cache_dir)
+    assert "table_copy.sql" in first.stdout and "table.sql" in first.stdout
+    copy.unlink()
+    os.symlink("table.sql", copy)
+    settle(project)
+    proc, said = after_change(project, cache_dir)
+    assert said[0] == "miss: an input changed"
+    assert "table_copy.sql" not in proc.stdout and "table.sql" in proc.stdout
+    record(project, cache_dir)  # stored again, with the link

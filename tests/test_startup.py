@@ -253,3 +253,45 @@ def test_parse_trees_decode_alike_before_and_after_orjson_is_imported():
             assert decoder(raw) == json.loads(raw)
             decoded += len(raw)
     assert decoder.fast is not None and decoder.fast is not json.loads
+
+
+def test_check_outside_a_repository_loads_neither_openssl_nor_subprocess_nor_tempfile(tmp_path: Path):
+    """One SQL file outside a repository, recorded and then served as a stored run: a run that
+    asks git nothing and has no schema to hash imports none of the modules it would not use
+    (each costs milliseconds of every start), and prints the same both times."""
+    import subprocess
+
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "t.sql").write_text("CREATE TABLE t (id int PRIMARY KEY, name text);\n")
+    (tmp_path / "cache").mkdir()
+    old = os.path.getmtime(folder) - 60  # a stored run needs inputs older than two seconds
+    for p in (tmp_path, folder, folder / "t.sql"):
+        os.utime(p, (old, old))
+    unused = ("_hashlib", "hashlib", "subprocess", "shutil", "tempfile", "sysconfig")
+    probe = (
+        "import sys\n"
+        "from backend_architect.entry import main\n"
+        "code = main(sys.argv[1:])\n"
+        f"print(sorted(m for m in {unused!r} if m in sys.modules), code)\n"
+    )
+    env = server_env()
+    env["BACKEND_ARCHITECT_CACHE_DIR"] = str(tmp_path / "cache")
+    env["BACKEND_ARCHITECT_WARM_DEBUG"] = "1"
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", probe, "check", "--exit-zero", "one"],
+            check=False,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    first, second = runs
+    assert "SD002" in first.stdout and "stored" in first.stderr, first.stdout + first.stderr
+    assert "warm: hit" in second.stderr, second.stderr
+    for run in runs:
+        assert run.stdout.strip().endswith("[] 0"), run.stdout + run.stderr
+    assert first.stdout == second.stdout

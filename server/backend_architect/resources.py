@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 
 from .catalog.model import ForeignKey
 from .lang import naming
+from .core.lazy_re import lazy
 
 # name patterns of columns a client must neither set nor read by default
-_SENSITIVE = re.compile(
+_SENSITIVE = lazy(
     r"^(password.*|.*_hash|.*hashed.*|.*token.*|.*secret.*|api_key|.*_key_hash"
     r"|roles?|permissions?|scopes?|is_(admin|superuser|staff)|privileges?)$",
     re.I,
 )
 # a column holding a password hash: the endpoints take a write-only ``password`` and hash it
-_PASSWORD_HASH = re.compile(
+_PASSWORD_HASH = lazy(
     r"^(password_hash|password_digest|hashed_password|encrypted_password|passwd_hash)$", re.I
 )
 _SERVER_FILLED_NAMES = {"created_at", "updated_at", "inserted_at", "modified_at"}

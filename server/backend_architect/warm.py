@@ -467,9 +467,7 @@ class _Recorder:
         except Exception as exc:  # a cache never costs the run
             why = f"{type(exc).__name__}: {exc}"
         finally:
-            import shutil
-
-            shutil.rmtree(self.tmp, ignore_errors=True)  # never raises
+            _remove_recording(self.tmp)  # never raises
         _debug(f"stored ({why})" if why.startswith("manifest") else f"not stored: {why}")
 
     @staticmethod
@@ -550,13 +548,11 @@ class _Recorder:
 
     def _remove_abandoned(self) -> None:
         """The recording folders of runs that were killed (a day old)."""
-        import shutil
-
         for name in os.listdir(self.plan.runs):
             path = os.path.join(self.plan.runs, name)
             try:
                 if name.startswith(".rec-") and self.start_ns - os.stat(path).st_mtime_ns > 86400e9:
-                    shutil.rmtree(path, ignore_errors=True)
+                    _remove_recording(path)
             except OSError:
                 continue
 
@@ -609,7 +605,8 @@ class _Recorder:
         read_dirs = {p for p, st in found.items() if not isinstance(st, int) and _is_dir(st)}
         names: dict[str, set[str]] = {}  # what a read folder holds now
         for path in probed:
-            folder, name = os.path.split(path)
+            folder, _, name = path.rpartition(os.sep)  # (absolute and normalised)
+            folder = folder or os.sep
             if folder in read_dirs:
                 if folder not in names:
                     try:
@@ -625,6 +622,10 @@ class _Recorder:
         probed = {p for p in probed if p in found}
         items: list[tuple[bytes, object]] = []
         for path in links:
+            if path in read and os.path.dirname(path) in read_dirs:
+                # an entry of a folder that is an input: making it a link, or another one,
+                # changes the folder (its stat is the item); the path's own stat is read's
+                continue
             try:
                 st = lstat(path)
             except OSError as exc:
@@ -656,6 +657,17 @@ class _Recorder:
         return [k for k, _ in items], [v for _, v in items]
 
 
+def _remove_recording(folder: str) -> None:
+    """Remove a recording folder (it holds files only: no ``shutil`` to import for it)."""
+    import contextlib  # (loaded by the run already)
+
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+        os.rmdir(folder)
+
+
 def _stamp(st) -> tuple[int, int, int, int]:
     return (st.st_mode, st.st_mtime_ns, st.st_size, st.st_ino)
 
@@ -668,15 +680,18 @@ def _python_dirs() -> tuple[str, ...]:
     """The folders of the standard library and of installed packages (not the prefixes:
     a project may live under ``/usr``)."""
     import site
-    import sysconfig
 
     folders = set()
-    for scheme in {sysconfig.get_default_scheme(), "venv" if sys.prefix != sys.base_prefix else ""}:
-        if scheme not in sysconfig.get_scheme_names():
-            continue
-        for name in ("stdlib", "platstdlib", "purelib", "platlib"):
-            folders.add(sysconfig.get_path(name, scheme))
-    folders.add(os.path.dirname(os.__file__))  # the standard library, venv or not
+    sysconfig = sys.modules.get("sysconfig")  # (its import costs more than the folders it adds)
+    if sysconfig is not None:
+        schemes = {sysconfig.get_default_scheme(), "venv" if sys.prefix != sys.base_prefix else ""}
+        for scheme in schemes:
+            if scheme not in sysconfig.get_scheme_names():
+                continue
+            for name in ("stdlib", "platstdlib", "purelib", "platlib"):
+                folders.add(sysconfig.get_path(name, scheme))
+    # the standard library (its compiled modules in a folder of it), venv or not
+    folders.add(os.path.dirname(os.__file__))
     folders.update(site.getsitepackages())
     folders.add(site.getusersitepackages())
     return tuple(os.path.join(os.path.abspath(f), "") for f in folders if f)

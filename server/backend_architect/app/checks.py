@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ..core import languages
 from ..core.bounded import MB, byte_lru_cache
 from ..lang import text
+from ..core.lazy_re import lazy
 
 if TYPE_CHECKING:  # pragma: no cover
     import tree_sitter as ts
@@ -21,20 +22,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 # Routes whose whole purpose is authentication (they cannot require it).
-AUTH_ROUTE_RE = re.compile(
+AUTH_ROUTE_RE = lazy(
     r"log_?in|sign_?in|sign-in|sign_?up|sign-up|register|registration|password|passwd|forgot|reset|"
     r"token|refresh|otp|verify|verification|2fa|mfa|magic|oauth|callback|webhook|confirm|activate|"
     r"invite|unsubscribe|auth|session|logout|health|public|contact|subscribe",
     re.I,
 )
 # Routes that attackers hammer: credentials, account creation, recovery, one-time codes.
-SENSITIVE_ROUTE_RE = re.compile(
+SENSITIVE_ROUTE_RE = lazy(
     r"(^|[/_-])(log_?in|sign_?in|sign-in|sign_?up|sign-up|register|registration|forgot|reset|"
     r"password|passwd|token|refresh|otp|verify|verification|2fa|mfa|magic[-_]?link|one[-_]?time)($|[/_-]|\b)",
     re.I,
 )
 # A reference to the caller's identity inside a handler.
-USER_REF_RE = re.compile(
+USER_REF_RE = lazy(
     r"current_?user|currentUser|request\.user|req\.user|req\.payload|req\.auth\b|request\.auth\b|\breq\.session\.user|"
     r"claims|getUser\(|get_user\(\s*request|c\.(?:Get|MustGet|GetString|GetInt64|GetUint)\(\s*\"(?:user|userID|user_id|claims|my_user_model|uid|sub)|"
     r"ctx\.(?:user|state\.user)|request\.state\.user|g\.user|\buser_id\s*==|owner|is_?admin|isAdmin|is_superuser|"
@@ -74,7 +75,7 @@ def body_text(h: Handler, data: bytes) -> str:
     return text(h.node, data)
 
 
-_TEST_PATH_RE = re.compile(
+_TEST_PATH_RE = lazy(
     r"(^|/)(tests?|__tests__|spec|testdata|fixtures?|e2e|mocks?)/|_test\.go$|\.(test|spec)\.[jt]sx?$|(^|/)test_[^/]*\.py$|conftest\.py$"
 )
 
@@ -149,11 +150,11 @@ def project_dependencies(path: str) -> str:
     return _manifest_text(_manifests(os.path.dirname(os.path.abspath(path))))
 
 
-JSON_MARKERS = re.compile(
+JSON_MARKERS = lazy(
     r"\.json\(|jsonify|JSONResponse|JsonResponse|\.JSON\(|IndentedJSON|PureJSON|json\.NewEncoder|json\.Marshal|"
     r"Response\(|reply\.send\(|\.send\(\s*\{|return\s+\{|return\s+\[|serializer|ctx\.body\s*=|WriteJSON|writeJSON|RespondJSON|respondJSON",
 )
-HTML_MARKERS = re.compile(
+HTML_MARKERS = lazy(
     r"render|template|HTMLResponse|\.HTML\(|redirect|Redirect|html/template|\.html['\"]", re.I
 )
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 
 import tree_sitter as ts
+from ..core.lazy_re import lazy
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 CHANGING_METHODS = ("POST", "PUT", "PATCH", "DELETE", "ANY")
 
 # Names of guards (auth dependencies, decorators, middleware). "optional" auth
 # lets anonymous callers through, so it is not a guard.
-GUARD_RE = re.compile(
+GUARD_RE = lazy(
     r"auth|login_required|jwt|current_?user|currentuser|guard|protect|permission|verify_?token|"
     r"require_?(user|login|role|admin|scope|auth)|requires_?auth|is_?authenticated|isauthenticated|"
     r"isloggedin|logged_?in|oauth|bearer|api_?key|superuser|is_?admin|roles?\b|principal|passport|"
@@ -27,9 +28,9 @@ GUARD_RE = re.compile(
     r"^must_?[a-z]",  # a middleware that aborts unless ...: MustUser(), MustOrgMember(true), MustPush
     re.I,
 )
-NOT_GUARD_RE = re.compile(r"optional|get_db|session\b|throttl|limit", re.I)
-LIMITER_RE = re.compile(r"rate_?limit|limiter|throttl|slow_?down|ratelimit|brute", re.I)
-SCHEMA_MW_RE = re.compile(
+NOT_GUARD_RE = lazy(r"optional|get_db|session\b|throttl|limit", re.I)
+LIMITER_RE = lazy(r"rate_?limit|limiter|throttl|slow_?down|ratelimit|brute", re.I)
+SCHEMA_MW_RE = lazy(
     r"validat|celebrate|schema|zValidator|checkSchema|\bbody\(|\bquery\(|\bcheck\(|\bparam\(", re.I
 )
 

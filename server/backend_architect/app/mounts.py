@@ -32,6 +32,7 @@ from functools import lru_cache
 from ..core import languages
 from ..lang import text as _text
 from .model import LIMITER_RE, is_guard
+from ..core.lazy_re import lazy
 
 ROOT_MARKERS = (
     "backend-architect.toml",
@@ -77,12 +78,12 @@ CACHE_SECONDS = (
 )
 
 # A before-request hook is a guard only when it turns the caller away.
-REJECTS_RE = re.compile(
+REJECTS_RE = lazy(
     r"abort\(\s*(?:40[13]|HTTPStatus\.(?:UNAUTHORIZED|FORBIDDEN))|Unauthorized|Forbidden|redirect\([^)]*login|"
     r",\s*40[13]\s*\)?\s*$|\.unauthorized\(|login_required|jwt_required|verify_jwt_in_request|PermissionDenied",
     re.M,
 )
-FIXTURE_WORKSPACE_RE = re.compile(r"^[A-Z]{2,3}\d{3}_")
+FIXTURE_WORKSPACE_RE = lazy(r"^[A-Z]{2,3}\d{3}_")
 
 
 @dataclass

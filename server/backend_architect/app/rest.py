@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from ..core.lazy_re import lazy
 
 VERBS = {
     "get",
@@ -148,7 +149,7 @@ SINGULAR_OK = {
     "type",
     "kind",
 }
-PAGINATION = re.compile(
+PAGINATION = lazy(
     r"^(limit|offset|page|page_?size|per_?page|pagesize|perpage|cursor|after|before|since|until|skip|take|size|first|last|next|page_?token|start|count|max_?results|top|ids)$",
     re.I,
 )

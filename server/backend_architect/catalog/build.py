@@ -13,7 +13,6 @@ projects, the least recently used going first.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -180,6 +179,8 @@ def _cache_file(roots: list[str]) -> str | None:
     d = cache_dir(roots)
     if not d:
         return None
+    import hashlib  # (when there is a schema: the import loads OpenSSL)
+
     key = hashlib.sha1("\0".join(sorted(os.path.abspath(r) for r in roots)).encode()).hexdigest()[
         :16
     ]
@@ -251,6 +252,8 @@ def _entry_for(path: str, known: FileEntry | None) -> tuple[FileEntry | None, bo
             raw = fh.read()
     except OSError:
         return None, False
+    import hashlib
+
     sha = hashlib.sha1(raw).hexdigest()
     if known is not None and known.sha == sha:
         return FileEntry(sha, st.st_size, st.st_mtime_ns, known.ops, known.notes), True

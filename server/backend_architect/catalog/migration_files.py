@@ -14,10 +14,11 @@ import re
 
 from ..core.findings import NewFile
 from .sources import is_down, order_key
+from ..core.lazy_re import lazy
 
-_NUM_RE = re.compile(r"^(\d+)([_-])")
-_FLYWAY_RE = re.compile(r"^[Vv](\d+)(?:[._]\d+)*__")
-_DIESEL_RE = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{6}_")
+_NUM_RE = lazy(r"^(\d+)([_-])")
+_FLYWAY_RE = lazy(r"^[Vv](\d+)(?:[._]\d+)*__")
+_DIESEL_RE = lazy(r"^\d{4}-\d{2}-\d{2}-\d{6}_")
 _FOLDER_FILES = ("up.sql", "migration.sql")  # a folder per migration: diesel/sqlx, Prisma
 
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from .model import Catalog
+from ..core.lazy_re import lazy
 
 # At least this many statements of a kind must be visible before their absence on a
 # table counts as evidence (a project with one raw DELETE has its other deletes elsewhere).
@@ -82,19 +83,19 @@ _GO_ORM_RE = re.compile(
     r"/(?:gorm|orm|beego|pop|bun|xorm|ent|sqlboiler|goqu|squirrel|pg|db|dbr|gorp|reform|jet|rel)(?:/v\d+)?$",
     re.I,
 )
-_RUST_ORM_RE = re.compile(r"^\s*(?:diesel|sea-orm|rbatis)\s*=", re.M)
+_RUST_ORM_RE = lazy(r"^\s*(?:diesel|sea-orm|rbatis)\s*=", re.M)
 
 _NAME = r'((?:"(?:[^"\\]|"")+"|`[^`]+`|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"\\]|"")+"|[A-Za-z_][\w$]*))?)'
 _DYNAMIC = r"(%[sv]|\$\{|\{|\"\s*\+|'\s*\+|\?)"
-_DELETE_RE = re.compile(r"\bDELETE\s+FROM\s+(?:ONLY\s+)?" + _NAME, re.I)
-_DELETE_DYNAMIC_RE = re.compile(r"\bDELETE\s+FROM\s+(?:ONLY\s+)?" + _DYNAMIC, re.I)
-_TRUNCATE_RE = re.compile(r"\bTRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?" + _NAME, re.I)
+_DELETE_RE = lazy(r"\bDELETE\s+FROM\s+(?:ONLY\s+)?" + _NAME, re.I)
+_DELETE_DYNAMIC_RE = lazy(r"\bDELETE\s+FROM\s+(?:ONLY\s+)?" + _DYNAMIC, re.I)
+_TRUNCATE_RE = lazy(r"\bTRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?" + _NAME, re.I)
 _WRITE_RES = (
-    re.compile(r"\bINSERT\s+(?:OR\s+\w+\s+)?INTO\s+" + _NAME, re.I),
-    re.compile(r"\bUPDATE\s+(?:ONLY\s+)?" + _NAME + r"(?:\s+(?:AS\s+)?\w+)?\s+SET\b", re.I),
-    re.compile(r"\bMERGE\s+INTO\s+" + _NAME, re.I),
-    re.compile(r"\bCOPY\s+" + _NAME + r"\s*(?:\(|FROM\b)", re.I),
-    re.compile(r"\bIdentifier\s*\{\s*" + _NAME + r"\s*\}"),  # pgx CopyFrom target
+    lazy(r"\bINSERT\s+(?:OR\s+\w+\s+)?INTO\s+" + _NAME, re.I),
+    lazy(r"\bUPDATE\s+(?:ONLY\s+)?" + _NAME + r"(?:\s+(?:AS\s+)?\w+)?\s+SET\b", re.I),
+    lazy(r"\bMERGE\s+INTO\s+" + _NAME, re.I),
+    lazy(r"\bCOPY\s+" + _NAME + r"\s*(?:\(|FROM\b)", re.I),
+    lazy(r"\bIdentifier\s*\{\s*" + _NAME + r"\s*\}"),  # pgx CopyFrom target
 )
 _KEYWORDS = {"set", "from", "into", "only", "table", "the", "a", "an", "to", "of", "all"}
 
@@ -210,7 +211,7 @@ def _scan(catalog: Catalog) -> TableUsage | None:
     return usage
 
 
-_KEYWORD_RE = re.compile(r"\b(?:DELETE|INSERT|UPDATE|COPY|MERGE|TRUNCATE|Identifier)\b", re.I)
+_KEYWORD_RE = lazy(r"\b(?:DELETE|INSERT|UPDATE|COPY|MERGE|TRUNCATE|Identifier)\b", re.I)
 
 
 def _read_text(text: str, catalog: Catalog, usage: TableUsage) -> int:

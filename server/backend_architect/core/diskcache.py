@@ -65,8 +65,6 @@ def write(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
 
     Returns False (and writes nothing) when the data alone is over the cap or the
     folder is not writable."""
-    import tempfile  # when writing only
-
     folder = os.path.dirname(path)
     if len(data) > max_bytes:
         _log().info(
@@ -79,7 +77,7 @@ def write(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
     tmp = None
     try:
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=TMP_SUFFIX)
+        fd, tmp = _create_temporary(folder)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
@@ -92,6 +90,18 @@ def write(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
             _unlink(tmp)
     enforce_cap(folder, max_bytes, keep=path)
     return True
+
+
+def _create_temporary(folder: str) -> tuple[int, str]:
+    """A new file of ``folder`` for this process only (as ``tempfile.mkstemp``, whose import
+    costs more than a small run's write): its descriptor and path."""
+    for _ in range(100):
+        path = os.path.join(folder, f".{os.urandom(8).hex()}{TMP_SUFFIX}")
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
 
 
 def discard(path: str, why: str = "") -> None:

@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from .lazy_re import lazy
 
 UTF8 = "utf-8"
 UTF16 = "utf-16"
@@ -21,8 +22,8 @@ UTF32 = "utf-32"
 
 # The only line breaks LSP knows. U+2028, U+0085, form feed and the other
 # characters str.splitlines() breaks on are ordinary text.
-LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
-_LINE_BREAK_BYTES_RE = re.compile(rb"\r\n|\r|\n")
+LINE_BREAK_RE = lazy(r"\r\n|\r|\n")
+_LINE_BREAK_BYTES_RE = lazy(rb"\r\n|\r|\n")
 
 LANGUAGE_BY_SUFFIX = {
     ".sql": "sql",

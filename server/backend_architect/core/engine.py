@@ -25,6 +25,7 @@ from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_su
 from .registry import Rule, RuleInfo, codes, infos_for, load, rule_by_code
 from .regions import DOWN_MARKER_RE, PLACEHOLDER_SCHEMA, Region, region_for_sql_document
 from .sql import Statement, relation_name, split_range, split_statements
+from .lazy_re import lazy
 
 UNUSED_NOQA = "BA001"
 MIGRATION_PATH_RE = re.compile(
@@ -36,8 +37,8 @@ MIGRATION_PATH_RE = re.compile(
 _BOOKKEEPING_WORDS = tuple(
     sorted(n for n in BOOKKEEPING_TABLES if not any(o != n and o in n for o in BOOKKEEPING_TABLES))
 )
-QUERY_PATH_RE = re.compile(r"(^|/)(queries|query|sql/queries)(/|$)", re.I)
-QUERY_HEADER_RE = re.compile(r"^[ \t]*--[ \t]*name:[ \t]*\w", re.M)
+QUERY_PATH_RE = lazy(r"(^|/)(queries|query|sql/queries)(/|$)", re.I)
+QUERY_HEADER_RE = lazy(r"^[ \t]*--[ \t]*name:[ \t]*\w", re.M)
 
 
 def _format_exc() -> str:
@@ -88,7 +89,7 @@ def region_finder(language: str | None) -> Callable[[Context], list[Region]] | N
 
 
 # schema.sql, structure.sql, db_schema.sql: the whole schema for a fresh install, or a dump
-SCHEMA_FILE_RE = re.compile(r"(?:^|[\\/_.-])(?:schema|structure)\.sql$", re.I)
+SCHEMA_FILE_RE = lazy(r"(?:^|[\\/_.-])(?:schema|structure)\.sql$", re.I)
 
 
 @dataclass
@@ -1110,7 +1111,7 @@ def _escape_fix_quotes(f: Finding) -> Finding:
 
 # -- suppression ---------------------------------------------------------------------
 
-NOQA_RE = re.compile(
+NOQA_RE = lazy(
     r"(?P<marker>--|#|//)\s*noqa(?P<colon>:\s*(?P<codes>[A-Z]{2,3}[0-9]{3}(?:[\s,]+[A-Z]{2,3}[0-9]{3})*))?",
     re.IGNORECASE,
 )

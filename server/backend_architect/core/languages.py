@@ -12,6 +12,7 @@ import threading
 from functools import cache
 
 import tree_sitter as ts
+from .lazy_re import lazy
 
 _lock = threading.Lock()
 
@@ -77,7 +78,7 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"()[]{}")
 # bytes, many times faster than a multi-line pattern that tries every position)
 _DEEP_INDENT = b"\n" + b" " * MAX_INDENT_LEVELS
 _TAB_AS_SPACE = bytes.maketrans(b"\t", b" ")
-_INDENT_RE = re.compile(rb"^([ \t]*)[^ \t\r\n\f#]", re.M)
+_INDENT_RE = lazy(rb"^([ \t]*)[^ \t\r\n\f#]", re.M)
 
 
 class ParseRefused(ValueError):

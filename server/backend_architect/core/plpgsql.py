@@ -19,10 +19,11 @@ import re
 
 from .regions import PLACEHOLDER_SCHEMA, OffsetMap, Region, clean_sql
 from .sql import Statement
+from .lazy_re import lazy
 
 MAX_DEPTH = 3
 
-_LEX_RE = re.compile(
+_LEX_RE = lazy(
     r"""--[^\n]*|/\*(?:.|\n)*?(?:\*/|\Z)|[eE]'(?:[^'\\]|\\.|'')*(?:'|\Z)|'(?:[^']|'')*(?:'|\Z)"""
     r"""|"(?:[^"]|"")*(?:"|\Z)|\$(?P<tag>(?:[A-Za-z_][A-Za-z0-9_]*)?)\$(?:.|\n)*?(?:\$(?P=tag)\$|\Z)"""
     r"""|(?P<semi>;)|(?P<open>\()|(?P<close>\))|(?P<word>[A-Za-z_][A-Za-z0-9_$]*)""",
@@ -48,8 +49,8 @@ _WHOLE = {
     "COMMIT",
     "ROLLBACK",
 }
-_ASSIGN_RE = re.compile(r"[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*:?=(?!=)")
-_LABEL_RE = re.compile(r"<<\s*\w+\s*>>")
+_ASSIGN_RE = lazy(r"[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*:?=(?!=)")
+_LABEL_RE = lazy(r"<<\s*\w+\s*>>")
 
 
 def _blank(chars: list[str], start: int, end: int) -> None:
@@ -163,14 +164,14 @@ def _skip_ws(text: str, start: int, limit: int) -> int:
 
 # -- EXECUTE expressions ----------------------------------------------------------------
 
-_EXPR_RE = re.compile(
+_EXPR_RE = lazy(
     r"""(?P<estr>[eE]'(?:[^'\\]|\\.|'')*')|(?P<str>'(?:[^']|'')*')"""
     r"""|(?P<dollar>\$(?P<tag>(?:[A-Za-z_][A-Za-z0-9_]*)?)\$(?:.|\n)*?\$(?P=tag)\$)|(?P<concat>\|\|)"""
     r"""|(?P<using>\bUSING\b|\bINTO\b)|(?P<open>\()|(?P<close>\))|(?P<comma>,)""",
     re.IGNORECASE,
 )
-_FORMAT_RE = re.compile(r"\s*format\s*\(", re.IGNORECASE)
-_FMT_SPEC_RE = re.compile(r"%(?:\d+\$)?-?\d*[IsL]")
+_FORMAT_RE = lazy(r"\s*format\s*\(", re.IGNORECASE)
+_FMT_SPEC_RE = lazy(r"%(?:\d+\$)?-?\d*[IsL]")
 
 
 def execute_region_parts(text: str, start: int, end: int):

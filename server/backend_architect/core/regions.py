@@ -19,15 +19,16 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from .lazy_re import lazy
 
 PLACEHOLDER_SCHEMA = "__tmpl__"
 
 # Sections of one migration file that runs both ways: what follows a down marker is the
 # rollback, until an up marker (goose, dbmate, sql-migrate; Flyway's //@UNDO).
-DOWN_MARKER_RE = re.compile(
+DOWN_MARKER_RE = lazy(
     r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Down|migrate:down|\+migrate[ \t]+Down|//@UNDO)\b", re.I | re.M
 )
-UP_MARKER_RE = re.compile(
+UP_MARKER_RE = lazy(
     r"^[ \t]*--[ \t]*(?:\+goose[ \t]+Up|migrate:up|\+migrate[ \t]+Up)\b", re.I | re.M
 )
 
@@ -176,7 +177,7 @@ class Region:
 # -- cleaning ----------------------------------------------------------------
 
 # Order matters: literals and comments first so that placeholders inside them are kept.
-_CLEAN_RE = re.compile(
+_CLEAN_RE = lazy(
     r"""
       (?P<comment>--[^\n]*|/\*(?:.|\n)*?(?:\*/|\Z))
     | (?P<estring>[eE]'(?:[^'\\]|\\.|'')*(?:'|\Z))
@@ -275,8 +276,8 @@ def clean_sql(
     return "".join(out), omap
 
 
-_COLON_NAME = re.compile(r":[A-Za-z_]")
-_META_LINE = re.compile(r"^[ \t]*\\", re.M)
+_COLON_NAME = lazy(r":[A-Za-z_]")
+_META_LINE = lazy(r"^[ \t]*\\", re.M)
 
 
 def _needs_cleaning(text: str) -> bool:

@@ -27,10 +27,14 @@ import contextlib
 import dataclasses
 import enum
 import functools
-import hashlib
 import json
 import os
 import sys
+
+try:  # the module itself: hashlib would also load OpenSSL (a few ms of every start)
+    from _blake2 import blake2b
+except ImportError:  # an interpreter without it
+    from hashlib import blake2b
 
 FORMAT = 2  # bump when what an entry holds changes
 _MAGIC = b"BARC2\n"
@@ -132,7 +136,7 @@ def code_fingerprint() -> str:
     from .. import __version__
 
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     h.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}\0".encode())
     for dirpath, dirnames, filenames in os.walk(package):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
@@ -174,7 +178,7 @@ def code_fingerprint() -> str:
 
 def digest(*parts) -> str:
     """A key from strings and bytes."""
-    h = hashlib.blake2b(digest_size=20)
+    h = blake2b(digest_size=20)
     for part in parts:
         data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
         h.update(len(data).to_bytes(8, "little"))

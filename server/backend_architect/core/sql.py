@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 
 from .bounded import MB, byte_lru_cache
 from .regions import Region
+from .lazy_re import lazy
 
 # libpg_query's JSON is about 8x the statement's text and the decoded nodes about 10x
 # the JSON: the caches below are bounded by those estimates, in bytes.
@@ -27,17 +28,17 @@ PARSE_CACHE_BYTES = 24 * MB
 NODE_CACHE_BYTES = 24 * MB
 DECODED_PER_JSON_BYTE = 10
 
-_SPLIT_RE = re.compile(
+_SPLIT_RE = lazy(
     r"""--[^\n]*|/\*(?:.|\n)*?(?:\*/|\Z)|[eE]'(?:[^'\\]|\\.|'')*(?:'|\Z)|'(?:[^']|'')*(?:'|\Z)"""
     r"""|"(?:[^"]|"")*(?:"|\Z)|\$(?P<tag>(?:[A-Za-z_][A-Za-z0-9_]*)?)\$(?:.|\n)*?(?:\$(?P=tag)\$|\Z)|;""",
 )
-_LEADING_RE = re.compile(r"(?:\s+|--[^\n]*|/\*(?:.|\n)*?\*/)*")
+_LEADING_RE = lazy(r"(?:\s+|--[^\n]*|/\*(?:.|\n)*?\*/)*")
 # the scanner with words too: a routine body in SQL-standard form (BEGIN ATOMIC ... END)
-_SCAN_RE = re.compile(_SPLIT_RE.pattern + r"|(?P<word>[^\W\d][\w$]*)")
-_SCAN_RE_B = re.compile(
+_SCAN_RE = lazy(_SPLIT_RE.pattern + r"|(?P<word>[^\W\d][\w$]*)")
+_SCAN_RE_B = lazy(
     _SPLIT_RE.pattern.encode() + rb"|(?P<word>[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)"
 )
-_ATOMIC_RE = re.compile(r"\bATOMIC\b", re.I)
+_ATOMIC_RE = lazy(r"\bATOMIC\b", re.I)
 _ATOMIC_RE_B = re.compile(rb"\bATOMIC\b", re.I)
 
 
@@ -283,7 +284,7 @@ def _import_pglast_lazily() -> None:
 
 # the start of libpg_query's JSON for a statement whose node's first field is its table (names
 # holding a quote or a backslash are escaped in JSON: those are decoded the long way)
-_TOP_RELATION_RE = re.compile(
+_TOP_RELATION_RE = lazy(
     r'\{"version":\d+,"stmts":\[\{"stmt":\{"(\w+)":\{"relation":\{(?:"catalogname":"[^"\\]*",)?'
     r'(?:"schemaname":"([^"\\]*)",)?"relname":"([^"\\]*)"'
 )
@@ -492,7 +493,7 @@ def split_range(
     return statements, dangling
 
 
-_STATEMENT_START_B = re.compile(
+_STATEMENT_START_B = lazy(
     rb"\n(?=(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|GRANT|REVOKE|TRUNCATE|COMMENT|BEGIN|COMMIT"
     rb"|ROLLBACK|SET|VACUUM|REINDEX|CLUSTER|DO|EXPLAIN|MERGE|COPY)\b)",
     re.I,

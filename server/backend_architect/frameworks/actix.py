@@ -15,6 +15,7 @@ from ..lang.rust import text
 from .base import Framework, Generated
 from .kit import rust_app
 from .kit import rust_router as kit
+from ..core.lazy_re import lazy
 
 VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "trace", "connect"}
 ATTRIBUTE_Q = "(attribute_item (attribute [(identifier) (scoped_identifier)] @name arguments: (token_tree) @args)) @attr"
@@ -110,7 +111,7 @@ class Actix(Framework):
     validation_idiom = "`#[derive(Validate)]` (validator crate) and a `.validate()` call"
     input_style = "extractor"
     limiter = "actix-governor"
-    app_creation = re.compile(r"^([ \t]*)[^\n]*?\b(App)::new\(\)", re.M)
+    app_creation = lazy(r"^([ \t]*)[^\n]*?\b(App)::new\(\)", re.M)
 
     def detects(self, head):
         return re.search(rb"\bactix_web\b", head) is not None

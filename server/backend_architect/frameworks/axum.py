@@ -13,6 +13,7 @@ from ..lang.rust import text
 from .base import Framework, Generated
 from .kit import rust_app
 from .kit import rust_router as kit
+from ..core.lazy_re import lazy
 
 VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "trace", "any"}
 ROUTE_Q = """
@@ -77,7 +78,7 @@ class Axum(Framework):
     validation_idiom = "`#[derive(Validate)]` (validator crate) and a `.validate()` call"
     input_style = "extractor"
     limiter = "tower_governor GovernorLayer"
-    app_creation = re.compile(
+    app_creation = lazy(
         r"^([ \t]*)let\s+(?:mut\s+)?(\w+)\s*(?::\s*Router[^=]*)?=\s*Router::new\(\)", re.M
     )
 

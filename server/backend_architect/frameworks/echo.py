@@ -12,6 +12,7 @@ from ..lang import named_args
 from .kit import go_crud
 from .base import Generated, GoRouter
 from .kit.go_router import GO_BIND_METHODS, created_status_edits
+from ..core.lazy_re import lazy
 
 if TYPE_CHECKING:
     pass
@@ -30,7 +31,7 @@ class Echo(GoRouter):
     )
     handler_first = True
     bind_methods = GO_BIND_METHODS
-    app_creation = re.compile(r"^([ \t]*)(\w+)\s*:?=\s*echo\.New\(\s*\)", re.M)
+    app_creation = lazy(r"^([ \t]*)(\w+)\s*:?=\s*echo\.New\(\s*\)", re.M)
 
     def detects(self, head):
         return b"github.com/labstack/echo" in head

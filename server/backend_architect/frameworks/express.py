@@ -17,9 +17,10 @@ from ..lang import naming
 from ..resources import from_table, ts_entity, ts_type
 from .base import Framework, Generated, Unsupported
 from .kit.node_router import js_routes, koa_import
+from ..core.lazy_re import lazy
 
 _IMPORT = re.compile(rb"""(from\s+|require\()\s*['"]express['"]""")
-_ROUTER = re.compile(rb"express\.Router\(|\bRouter\(\)")
+_ROUTER = lazy(rb"express\.Router\(|\bRouter\(\)")
 
 if TYPE_CHECKING:
     from ..catalog.model import Table as TableInfo
@@ -33,7 +34,7 @@ class Express(Framework):
     scaffolds = True
     validation_idiom = "a zod/joi schema"
     limiter = "express-rate-limit"
-    app_creation = re.compile(
+    app_creation = lazy(
         r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*express\(\s*\)", re.M
     )
 

@@ -27,8 +27,9 @@ from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
 from .kit.python_views import may_declare_python_routes, python_routes
+from ..core.lazy_re import lazy
 
-_IMPORT = re.compile(rb"^\s*(from|import)\s+fastapi\b", re.M)
+_IMPORT = lazy(rb"^\s*(from|import)\s+fastapi\b", re.M)
 
 if TYPE_CHECKING:
     from ..catalog.model import Table as TableInfo
@@ -42,7 +43,7 @@ class FastAPI(Framework):
     scaffolds = True
     validation_idiom = "a Pydantic model"
     limiter = "slowapi"
-    app_creation = re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:fastapi\.)?FastAPI\(", re.M)
+    app_creation = lazy(r"^([ \t]*)(\w+)\s*=\s*(?:fastapi\.)?FastAPI\(", re.M)
 
     middleware_filename = "middleware.py"
 

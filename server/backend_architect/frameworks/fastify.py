@@ -19,8 +19,9 @@ from ..resources import from_table, json_schema, ts_entity, ts_type
 from .kit import ts_store
 from .base import Framework, Generated
 from .kit.node_router import js_routes, koa_import
+from ..core.lazy_re import lazy
 
-_IMPORT = re.compile(
+_IMPORT = lazy(
     rb"""(from\s+|require\()\s*['"]fastify(-plugin)?['"]|FastifyInstance|FastifyPluginAsync|FastifyPluginCallback"""
 )
 
@@ -39,7 +40,7 @@ class Fastify(Framework):
     limiter = "@fastify/rate-limit"
     route_options = True
     hook_method = "addHook"
-    app_creation = re.compile(
+    app_creation = lazy(
         r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*\w+\s*)?=\s*(?:Fastify|fastify)\(", re.M
     )
 
@@ -250,7 +251,7 @@ def _json_schema_type(c) -> dict:
     return out
 
 
-_JS_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+_JS_IDENT = lazy(r"[A-Za-z_$][\w$]*")
 
 
 def _js_object(value) -> str:

@@ -13,10 +13,11 @@ from .base import GoRouter
 from .kit import go_crud
 from .kit.go_router import GO_READS
 from .kit.schemas import struct_tag_edits
+from ..core.lazy_re import lazy
 
 _STATEMENT_PARENTS = ("block", "statement_list")
 # an error status (4xx/5xx, never fiber.StatusOK...) then a map literal body
-_ERROR_RESPONSE = re.compile(
+_ERROR_RESPONSE = lazy(
     rb"\.Status\(\s*(?:[45]\d\d|(?:fiber|http)\.Status(?!OK\b|Created\b|Accepted\b|NoContent\b)\w+)\s*\)"
     rb"\s*\.JSON\(\s*(?:fiber\.Map|map\[string\](?:string|any|interface\{\}))(\{)"
 )
@@ -50,7 +51,7 @@ class Fiber(GoRouter):
         "Cookies": "header",
     }
     bind_methods = frozenset(("BodyParser", "QueryParser", "ParamsParser", "ReqHeaderParser"))
-    app_creation = re.compile(r"^([ \t]*)(\w+)\s*:?=\s*fiber\.New\(", re.M)
+    app_creation = lazy(r"^([ \t]*)(\w+)\s*:?=\s*fiber\.New\(", re.M)
 
     def detects(self, head):
         return b"github.com/gofiber/fiber" in head

@@ -36,8 +36,9 @@ from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
 from .kit.python_views import may_declare_python_routes, python_routes
+from ..core.lazy_re import lazy
 
-_IMPORT = re.compile(rb"^\s*(from|import)\s+flask\w*\b", re.M)
+_IMPORT = lazy(rb"^\s*(from|import)\s+flask\w*\b", re.M)
 
 if TYPE_CHECKING:
     from ..catalog.model import Table as TableInfo
@@ -51,7 +52,7 @@ class Flask(Framework):
     scaffolds = True
     validation_idiom = "a marshmallow/Pydantic schema"
     limiter = "flask-limiter"
-    app_creation = re.compile(r"^([ \t]*)(\w+)\s*=\s*(?:flask\.)?Flask\(", re.M)
+    app_creation = lazy(r"^([ \t]*)(\w+)\s*=\s*(?:flask\.)?Flask\(", re.M)
 
     middleware_filename = "middleware.py"
 

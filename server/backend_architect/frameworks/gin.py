@@ -15,6 +15,7 @@ from .kit import go_crud
 from .base import Generated
 from .base import GoRouter
 from .kit.go_router import GO_BIND_METHODS, created_status_edits
+from ..core.lazy_re import lazy
 
 if TYPE_CHECKING:
     pass
@@ -36,7 +37,7 @@ class Gin(GoRouter):
     )
     handle_takes_method = True
     bind_methods = GO_BIND_METHODS
-    app_creation = re.compile(r"^([ \t]*)(\w+)\s*:?=\s*gin\.(?:Default|New)\(\s*\)", re.M)
+    app_creation = lazy(r"^([ \t]*)(\w+)\s*:?=\s*gin\.(?:Default|New)\(\s*\)", re.M)
 
     def detects(self, head):
         return b"github.com/gin-gonic/gin" in head

@@ -23,8 +23,9 @@ from .kit.node_app import install_middleware, require_typescript
 from .kit.node_router import JS_CALLS, JS_FUNCS, _js_resolve_handler, koa_import
 from .kit.schemas import model_name, unique_name
 from .kit.zod import field_tree, zod_fields
+from ..core.lazy_re import lazy
 
-_IMPORT = re.compile(rb"""(from\s+|require\()\s*['"](hono|hono/[\w/-]+|@hono/[\w-]+)['"]""")
+_IMPORT = lazy(rb"""(from\s+|require\()\s*['"](hono|hono/[\w/-]+|@hono/[\w-]+)['"]""")
 _VERBS = {"get", "post", "put", "patch", "delete", "all", "options", "head"}
 _DECLS = "(variable_declarator name: (identifier) @name value: (_) @value) @decl"
 # c.req.<method>(...) -> what it reads
@@ -53,7 +54,7 @@ class Hono(Framework):
     validation_idiom = "a zod schema checked by zValidator (@hono/zod-validator)"
     limiter = "hono-rate-limiter"
     middleware_filename = "middleware.ts"
-    app_creation = re.compile(
+    app_creation = lazy(
         r"^([ \t]*)(?:export\s+)?(?:const|let|var)\s+(\w+)\s*(?::\s*[\w<>{}, ]+\s*)?=\s*new\s+(?:OpenAPI)?Hono\b",
         re.M,
     )

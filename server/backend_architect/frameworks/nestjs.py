@@ -33,6 +33,7 @@ from ..lang import naming
 from ..resources import from_table, ts_entity, ts_type
 from .base import Framework, Generated, Unsupported
 from .kit.node_router import _js_object_props, koa_import
+from ..core.lazy_re import lazy
 
 _IMPORT = re.compile(rb"@nestjs/(common|core)")
 
@@ -261,7 +262,7 @@ class NestJS(Framework):
     validation_idiom = "a class-validator DTO"
     input_style = "dto"
     limiter = "@nestjs/throttler"
-    app_creation = re.compile(
+    app_creation = lazy(
         r"^([ \t]*)(?:const|let|var)\s+(\w+)\s*(?::\s*[\w<>]+\s*)?=\s*await\s+NestFactory\.create(?:<[^>]*>)?\(",
         re.M,
     )

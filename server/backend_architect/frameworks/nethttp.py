@@ -10,6 +10,7 @@ from .base import Generated, GoRouter, Unsupported
 from .kit import go_crud
 from .kit.endpoint_code import go_file
 from .kit.go_router import GO_BIND_METHODS
+from ..core.lazy_re import lazy
 
 
 class NetHTTP(GoRouter):
@@ -20,7 +21,7 @@ class NetHTTP(GoRouter):
     checks_form_reads = True
     route_methods = frozenset(("HandleFunc", "Handle"))
     bind_methods = GO_BIND_METHODS
-    app_creation = re.compile(r"^([ \t]*)(\w+)\s*:?=\s*http\.NewServeMux\(\s*\)", re.M)
+    app_creation = lazy(r"^([ \t]*)(\w+)\s*:?=\s*http\.NewServeMux\(\s*\)", re.M)
     template_samples = {"package": "handlers", "jwt_import": "github.com/golang-jwt/jwt/v5"}
 
     def detects(self, head):

@@ -21,6 +21,7 @@ import tree_sitter as ts
 from ..app.embedded import Hole, SqlSite, _Text, looks_like_sql
 from ..core import languages
 from ..core.regions import Region, clean_sql
+from ..core.lazy_re import lazy
 
 # sqlx's checked macros take one literal (query_as! a type first)
 SQL_MACROS = {
@@ -86,12 +87,12 @@ CALLS = f"""
   (#any-of? @method {" ".join(f'"{n}"' for n in sorted(SQL_METHODS | FRAGMENT_METHODS))})) @call
 """
 
-_QMARK_CRATES = re.compile(
+_QMARK_CRATES = lazy(
     r"\b(?:rusqlite|MySql|MySqlPool|Sqlite|SqlitePool|SqliteConnection|MysqlConnection|mysql_async|mysql::)\b"
 )
-_ESCAPE = re.compile(r"\\(?:\r?\n[ \t\r\n]*|x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,6}\}|.)", re.S)
+_ESCAPE = lazy(r"\\(?:\r?\n[ \t\r\n]*|x[0-9a-fA-F]{2}|u\{[0-9a-fA-F_]{1,6}\}|.)", re.S)
 _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "0": "\0", "'": "'", '"': '"'}
-_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+_FIELD = lazy(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
 def text(node, data: bytes) -> str:
@@ -667,7 +668,7 @@ REQUEST_EXTRACTORS = {
     "RawForm",
 }
 # types that cannot carry SQL text
-SAFE_TYPE_RE = re.compile(
+SAFE_TYPE_RE = lazy(
     r"^&?(?:'\w+\s+)?(?:mut\s+)?(?:Option<\s*)?(?:(?:\w+::)*(?:[iu](?:8|16|32|64|128|size)|f32|f64|bool|char|"
     r"Uuid|\w*Id|\w*ID|NaiveDate\w*|DateTime<[^>]*>|Date|Time|OffsetDateTime|Duration|Decimal))(?:\s*>)?$"
 )
@@ -754,10 +755,10 @@ def is_request_type(type_text: str) -> bool:
 
 # -- test code ------------------------------------------------------------------------------------
 
-_TEST_ATTR = re.compile(r"^#\[\s*(?:cfg\(\s*test\s*\)|(?:\w+::)*test\b)")
+_TEST_ATTR = lazy(r"^#\[\s*(?:cfg\(\s*test\s*\)|(?:\w+::)*test\b)")
 # cargo's integration tests, benchmarks and examples (judged by the file's own folder: a
 # project checked out under a tests/ folder is still a project)
-TEST_PATH = re.compile(r"(?:^|/)(?:tests|benches|examples)/[^/]*$|(?:^|/)[^/]*_tests?\.rs$")
+TEST_PATH = lazy(r"(?:^|/)(?:tests|benches|examples)/[^/]*$|(?:^|/)[^/]*_tests?\.rs$")
 
 
 def _attributes(node, data: bytes):
@@ -783,7 +784,7 @@ def in_test_code(node, data: bytes) -> bool:
 
 # -- values the callers pass ------------------------------------------------------------------------
 
-_CONST_VALUE = re.compile(
+_CONST_VALUE = lazy(
     r'^&?(?:(?:\w+::)*_?[A-Z][A-Z0-9_]*|-?\d[\d_.]*\w*|true|false|"[^"\\]*"|\((?:\s*"[^"\\]*"\s*,?)+\))$'
 )
 _CALLS_Q = "(call_expression function: [(identifier) @f (scoped_identifier name: (identifier) @f)] arguments: (arguments) @a) @c"

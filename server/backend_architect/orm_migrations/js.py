@@ -13,8 +13,9 @@ from ..core.regions import Region
 from .strings import is_string, literal_text
 from .knex_schema import schema_operations
 from .synthetic import build_region, string_fix_hook
+from ..core.lazy_re import lazy
 
-_CALL_RE = re.compile(
+_CALL_RE = lazy(
     r"(queryRunner|knex|trx|db)\b.*\.(query|raw|schema\.raw)$|^(queryRunner|knex|trx)\.(query|raw)$"
 )
 

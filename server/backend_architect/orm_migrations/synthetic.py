@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from ..core.findings import Finding
 from ..core.regions import OffsetMap, Region
+from ..core.lazy_re import lazy
 
 
 @dataclass
@@ -105,7 +106,7 @@ def quote_name(name: str) -> str:
     return quote_ident(name) if name else "__tmpl__"
 
 
-_CREATE_RE = re.compile(
+_CREATE_RE = lazy(
     r"\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?((?:\"[^\"]+\"|\w+)(?:\.(?:\"[^\"]+\"|\w+))?)",
     re.I,
 )

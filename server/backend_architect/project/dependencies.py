@@ -13,6 +13,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from ..core.lazy_re import lazy
 
 _PY_MANIFESTS = (
     "requirements.txt",
@@ -21,7 +22,7 @@ _PY_MANIFESTS = (
     "requirements/production.txt",
     "requirements/prod.txt",
 )
-_REQ = re.compile(r"\s*([A-Za-z0-9_.\-]+)\s*(\[[^\]]*\])?\s*([^;#]*)")
+_REQ = lazy(r"\s*([A-Za-z0-9_.\-]+)\s*(\[[^\]]*\])?\s*([^;#]*)")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from ..core.lazy_re import lazy
 
 
 def _tomllib():
@@ -88,7 +89,7 @@ def from_name(name: str) -> Evidence | None:
     return None
 
 
-_VARIANT_TAIL = re.compile(r"(?:\.autocommit)?(?:\.(?:up|down))?\.sql$", re.I)
+_VARIANT_TAIL = lazy(r"(?:\.autocommit)?(?:\.(?:up|down))?\.sql$", re.I)
 
 
 def has_postgres_variant(path: str) -> bool:
@@ -134,23 +135,23 @@ _FOLDER_WORDS = (
 )
 
 
-_CLICKHOUSE_ENGINE = re.compile(
+_CLICKHOUSE_ENGINE = lazy(
     r"\bENGINE\s*=?\s*(?:Replicated)?\w*(?:MergeTree|Log|Kafka|Distributed)\b", re.I
 )
-_MYSQL_ENGINE = re.compile(r"\bENGINE\s*=\s*(?:InnoDB|MyISAM|Aria|MEMORY|ARCHIVE|NDB\w*)\b", re.I)
-_MYSQL_AUTO = re.compile(r"\bAUTO_INCREMENT\b", re.I)
-_MYSQL_CHARSET = re.compile(r"\bDEFAULT\s+(?:CHARSET|CHARACTER\s+SET)\s*=", re.I)
-_BACKTICK_DDL = re.compile(r"\b(?:CREATE|ALTER)\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`", re.I)
-_SQLITE_AUTO = re.compile(r"\bAUTOINCREMENT\b", re.I)
+_MYSQL_ENGINE = lazy(r"\bENGINE\s*=\s*(?:InnoDB|MyISAM|Aria|MEMORY|ARCHIVE|NDB\w*)\b", re.I)
+_MYSQL_AUTO = lazy(r"\bAUTO_INCREMENT\b", re.I)
+_MYSQL_CHARSET = lazy(r"\bDEFAULT\s+(?:CHARSET|CHARACTER\s+SET)\s*=", re.I)
+_BACKTICK_DDL = lazy(r"\b(?:CREATE|ALTER)\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`", re.I)
+_SQLITE_AUTO = lazy(r"\bAUTOINCREMENT\b", re.I)
 # [^\S\n]: blanks within the line (a \s* at a line start can run over every blank line after it)
-_SQLITE_PRAGMA = re.compile(r"^[^\S\n]*PRAGMA\s+\w+", re.I | re.M)
-_SQLSERVER = re.compile(
+_SQLITE_PRAGMA = lazy(r"^[^\S\n]*PRAGMA\s+\w+", re.I | re.M)
+_SQLSERVER = lazy(
     r"^[^\S\n]*GO[^\S\n]*$|\bIDENTITY\s*\(\s*\d+\s*,\s*\d+\s*\)|\bNVARCHAR\s*\(\s*MAX\s*\)",
     re.I | re.M,
 )
 # what _SQLSERVER needs besides a word, in lower case (a case-sensitive search is much faster):
 # "identity" is in every IDENTITY column, only SQL Server's takes numbers in parentheses
-_SQLSERVER_HINT = re.compile(r"^[^\S\n]*go[^\S\n]*$|identity\s*\(\s*\d|nvarchar", re.M)
+_SQLSERVER_HINT = lazy(r"^[^\S\n]*go[^\S\n]*$|identity\s*\(\s*\d|nvarchar", re.M)
 _CONTENT_SCAN = 64 * 1024
 
 

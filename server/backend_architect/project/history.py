@@ -26,15 +26,14 @@ history: a loose ``.sql`` file has no order to be applied in.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
-import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..catalog.sources import is_down, order_key
+from ..core.lazy_re import lazy
 
 _FOLDER_FILES = ("up.sql", "down.sql", "migration.sql")
 
@@ -49,9 +48,9 @@ class History:
 NOT_HISTORY = History(False, "not an ordered migration")
 
 _VERSION_RE = re.compile(r"^[vV]?(\d+(?:\.\d+)+)(?=$|[-_.][^\d])")
-_REVISION_RE = re.compile(r"""^revision\s*(?::[^=\n]+)?=\s*["']([^"']+)["']""", re.M)
-_DOWN_REVISION_RE = re.compile(r"^down_revision\s*(?::[^=\n]+)?=\s*(.+(?:\n[ \t)].*)*)", re.M)
-_QUOTED_RE = re.compile(r"""["']([^"']+)["']""")
+_REVISION_RE = lazy(r"""^revision\s*(?::[^=\n]+)?=\s*["']([^"']+)["']""", re.M)
+_DOWN_REVISION_RE = lazy(r"^down_revision\s*(?::[^=\n]+)?=\s*(.+(?:\n[ \t)].*)*)", re.M)
+_QUOTED_RE = lazy(r"""["']([^"']+)["']""")
 _SCHEMA_VERSION_RE = re.compile(r"^[vV]?\d{1,6}$")
 
 
@@ -142,6 +141,8 @@ def unit_of(path: str) -> str:
 
 
 def _git(repo: str, *args: str) -> str | None:
+    import subprocess  # (outside a repository no run needs it)
+
     try:
         out = subprocess.run(
             ["git", "-C", repo, *args], check=False, capture_output=True, timeout=20
@@ -159,6 +160,8 @@ def _blob_sha(path: str) -> str | None:
             data = fh.read()
     except OSError:
         return None
+    import hashlib  # (when git is asked: the import loads OpenSSL)
+
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
@@ -431,7 +434,7 @@ def ordered_migrations(folder: str) -> list[str]:
 
 _MENTIONS: dict[str, tuple[tuple, list[str], dict[str, int]]] = {}
 _MENTIONS_LOCK = threading.Lock()
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_WORD = lazy(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 
 def mentioned_later(path: str, folder: str | None, name: str) -> str | None:

@@ -21,10 +21,11 @@ import re
 from dataclasses import dataclass
 
 from ..core.findings import NewFile
+from ..core.lazy_re import lazy
 
-_DIESEL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(\d{6})(_.*)?$")
+_DIESEL = lazy(r"^(\d{4})-(\d{2})-(\d{2})-(\d{6})(_.*)?$")
 _FLYWAY = re.compile(r"^[Vv](\d+(?:[._]\d+)*)__")
-_NUM = re.compile(r"^(\d+)([_\-.]?)")
+_NUM = lazy(r"^(\d+)([_\-.]?)")
 
 # runners whose new file needs no opt-out when it holds one statement (one statement is no transaction
 # block), and those whose opt-out is written into the new file

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from ..core.lazy_re import lazy
 
 IN_TRANSACTION = "each file in a transaction"
 NO_TRANSACTION = "no transaction unless the file opens one"
@@ -27,16 +28,16 @@ class Runner:
 
 # per-file opt-outs: runner -> (regex over the file's text, what it says)
 _OPT_OUTS = {
-    "goose": re.compile(r"^\s*--\s*\+goose\s+NO\s+TRANSACTION\b", re.I | re.M),
-    "dbmate": re.compile(r"^\s*--\s*migrate:up\b[^\n]*\btransaction:false\b", re.I | re.M),
-    "sql-migrate": re.compile(r"^\s*--\s*\+migrate\s+Up\b[^\n]*\bnotransaction\b", re.I | re.M),
-    "sqlx": re.compile(r"\A\s*--\s*no-transaction\b", re.I),
-    "liquibase": re.compile(r"^\s*--\s*changeset\b[^\n]*\brunInTransaction:false\b", re.I | re.M),
-    "django": re.compile(r"^\s+atomic\s*=\s*False\b", re.M),
-    "alembic": re.compile(r"\bautocommit_block\s*\(", re.M),
-    "knex": re.compile(r"\bconfig\s*=\s*\{[^}]*\btransaction\s*:\s*false", re.S),
-    "node-pg-migrate": re.compile(r"\bpgm\.noTransaction\s*\(", re.M),
-    "typeorm": re.compile(r"\btransaction\s*=\s*false\b", re.M),
+    "goose": lazy(r"^\s*--\s*\+goose\s+NO\s+TRANSACTION\b", re.I | re.M),
+    "dbmate": lazy(r"^\s*--\s*migrate:up\b[^\n]*\btransaction:false\b", re.I | re.M),
+    "sql-migrate": lazy(r"^\s*--\s*\+migrate\s+Up\b[^\n]*\bnotransaction\b", re.I | re.M),
+    "sqlx": lazy(r"\A\s*--\s*no-transaction\b", re.I),
+    "liquibase": lazy(r"^\s*--\s*changeset\b[^\n]*\brunInTransaction:false\b", re.I | re.M),
+    "django": lazy(r"^\s+atomic\s*=\s*False\b", re.M),
+    "alembic": lazy(r"\bautocommit_block\s*\(", re.M),
+    "knex": lazy(r"\bconfig\s*=\s*\{[^}]*\btransaction\s*:\s*false", re.S),
+    "node-pg-migrate": lazy(r"\bpgm\.noTransaction\s*\(", re.M),
+    "typeorm": lazy(r"\btransaction\s*=\s*false\b", re.M),
 }
 
 
@@ -145,9 +146,9 @@ def detect_runner(folder: str, model=None) -> Runner | None:
 
 # runners that refuse a SQL file without their own marker: a file lacking it is not theirs
 _MARKERS = {
-    "goose": re.compile(r"^\s*--\s*\+goose\s+Up\b", re.I | re.M),
-    "dbmate": re.compile(r"^\s*--\s*migrate:up\b", re.I | re.M),
-    "sql-migrate": re.compile(r"^\s*--\s*\+migrate\s+Up\b", re.I | re.M),
+    "goose": lazy(r"^\s*--\s*\+goose\s+Up\b", re.I | re.M),
+    "dbmate": lazy(r"^\s*--\s*migrate:up\b", re.I | re.M),
+    "sql-migrate": lazy(r"^\s*--\s*\+migrate\s+Up\b", re.I | re.M),
 }
 
 
@@ -183,7 +184,7 @@ def file_transaction(runner: Runner | None, path: str, text: str | None) -> tupl
     return False, f"{runner.name} does not wrap files in a transaction"
 
 
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][\w.:-]*)\}")
+_PLACEHOLDER = lazy(r"\$\{([A-Za-z_][\w.:-]*)\}")
 
 
 def placeholders(runner: Runner | None, folder: str, root: str | None) -> dict[str, str]:

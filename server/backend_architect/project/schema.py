@@ -80,14 +80,13 @@ def schema_fingerprint(root: str, settings=None) -> str:
     builder would consider, in order, and their content; also those it leaves out, whose
     being left out follows from their path, their content and ``settings``), without
     building it: equal fingerprints give equal catalogs."""
-    import hashlib
-
     from ..catalog.sources import discover
+    from ..core.results_cache import blake2b
 
     globs = tuple(getattr(settings, "schema", ()) or ())
     base = getattr(settings, "root", None) or root
     dumps, migrations = discover([os.path.abspath(root)], globs, base, None)
-    h = hashlib.blake2b(digest_size=20)
+    h = blake2b(digest_size=20)
     try:  # git leaves out what it ignores
         with open(os.path.join(root, ".gitignore"), "rb") as fh:
             h.update(fh.read())
@@ -98,7 +97,7 @@ def schema_fingerprint(root: str, settings=None) -> str:
         for path in group:
             try:
                 with open(path, "rb") as fh:
-                    content = hashlib.blake2b(fh.read(), digest_size=20).digest()
+                    content = blake2b(fh.read(), digest_size=20).digest()
             except OSError:
                 content = b"?"
             h.update(path.encode("utf-8", "surrogatepass") + b"\0" + content)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from ..core.lazy_re import lazy
 
 BOOKKEEPING_TABLES = frozenset(
     {
@@ -52,12 +53,12 @@ SNAPSHOT_NAMES = frozenset({"latest", "schema", "structure", "snapshot", "dump"}
 _MAX_FILES = 3000  # ordered migrations read per folder at most
 _MAX_BYTES = 512 * 1024
 
-_CREATE_RE = re.compile(
+_CREATE_RE = lazy(
     r"\bcreate\s+(?:(?:global\s+|local\s+)?(?:temporary|temp|unlogged)\s+)?table\s+"
     r"(?:if\s+not\s+exists\s+)?((?:[\w\"`]+\.)?[\w\"`]+)",
     re.I,
 )
-_ALTER_RE = re.compile(
+_ALTER_RE = lazy(
     r"\balter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?((?:[\w\"`]+\.)?[\w\"`]+)", re.I
 )
 _SKIP = {".git", "node_modules", "vendor", "target", "dist", "build", "__pycache__"}

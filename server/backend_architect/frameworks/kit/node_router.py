@@ -21,10 +21,11 @@ from ...core import languages
 from ...core.document import Document
 from ...lang import is_string, matching_close, named_args, string_value, text
 from ...lang.javascript import declaration_start, parameter_names
+from ...core.lazy_re import lazy
 
 
 # Koa: `ctx.body = ...` is the response; not a supported framework
-KOA = re.compile(rb"""(from\s+|require\()\s*['"](koa|@koa/router|koa-router)['"]""")
+KOA = lazy(rb"""(from\s+|require\()\s*['"](koa|@koa/router|koa-router)['"]""")
 
 
 def koa_import(head: bytes) -> bool:
@@ -268,7 +269,7 @@ def _js_is_limiter_var(node: ts.Node, data: bytes, tree: ts.Tree) -> bool:
     )
 
 
-_SCHEMA_PART_RE = re.compile(rb"\b(?:body|querystring|params)\s*:")
+_SCHEMA_PART_RE = lazy(rb"\b(?:body|querystring|params)\s*:")
 
 
 def _js_spreads_a_schema(obj: ts.Node, data: bytes) -> bool:

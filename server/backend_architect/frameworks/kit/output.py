@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from ...core.findings import Edit
+from ...core.lazy_re import lazy
 
 # Placeholders in template files are written ``{{name}}`` so that the braces of the target
 # language need no escaping.
-_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+_PLACEHOLDER = lazy(r"\{\{(\w+)\}\}")
 # a line ``# include: _shared/<file>`` (``// include: ...`` in TypeScript) stands for that
 # shared template (one copy of code several frameworks' files carry, e.g. the database
 # constraint errors, the JWT token functions)
-_INCLUDE = re.compile(r"^(?:#|//) include: _shared/([\w.]+)$", re.M)
+_INCLUDE = lazy(r"^(?:#|//) include: _shared/([\w.]+)$", re.M)
 
 
 class Unsupported(Exception):

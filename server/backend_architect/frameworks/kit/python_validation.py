@@ -10,6 +10,7 @@ from ...core.findings import Edit
 from ...lang import indent_at, line_start, named_args, text
 from ...lang import python as pylang
 from .schemas import camel, kind_of, model_name
+from ...core.lazy_re import lazy
 
 
 def raw_reads(h: Handler) -> list:
@@ -165,17 +166,17 @@ def remove_statement(stmt, data: bytes) -> Edit:
     return Edit(start, min(nl + 1, len(data)), "")
 
 
-_LIST_USE = re.compile(
+_LIST_USE = lazy(
     rb"for\s+\w+(?:\s*,\s*\w+)*\s+in\s+$|(?:len|sum|sorted|min|max|any|all|enumerate|set|tuple)\(\s*$|\.join\(\s*$"
 )
-_NUMBER_AFTER = re.compile(rb"^\s*(?:[*/%]|[-+]\s*\d|[<>]=?\s*-?\d|==\s*-?\d)")
-_NUMBER_BEFORE = re.compile(rb"(?:-?\d+(?:\.\d+)?\s*(?:[*/%+\-]|[<>]=?|==)|round\(|abs\()\s*$")
-_STR_AFTER = re.compile(
+_NUMBER_AFTER = lazy(rb"^\s*(?:[*/%]|[-+]\s*\d|[<>]=?\s*-?\d|==\s*-?\d)")
+_NUMBER_BEFORE = lazy(rb"(?:-?\d+(?:\.\d+)?\s*(?:[*/%+\-]|[<>]=?|==)|round\(|abs\()\s*$")
+_STR_AFTER = lazy(
     rb"^\.(?:lower|upper|strip|lstrip|rstrip|split|startswith|endswith|encode|replace|format)\("
 )
-_DICT_AFTER = re.compile(rb"^(?:\.(?:items|keys|values|get)\(|\[\s*['\"])")
-_LIST_AFTER = re.compile(rb"^(?:\[\s*-?\d+\s*\]|\.(?:index|count)\()")
-_ASSIGNED = re.compile(rb"(\w+)\s*=\s*$")
+_DICT_AFTER = lazy(rb"^(?:\.(?:items|keys|values|get)\(|\[\s*['\"])")
+_LIST_AFTER = lazy(rb"^(?:\[\s*-?\d+\s*\]|\.(?:index|count)\()")
+_ASSIGNED = lazy(rb"(\w+)\s*=\s*$")
 
 
 def _kind_at(body: bytes, s: int, e: int) -> str | None:

@@ -24,6 +24,7 @@ from ...core import languages
 from ...core.bounded import MB, byte_lru_cache
 from ...core.document import Document
 from ...lang import children, enclosing_function, is_string, named_args, string_value, text
+from ...core.lazy_re import lazy
 
 PY_FUNCS = "(function_definition name: (identifier) @name) @fn"
 PY_ATTR = "(attribute object: (identifier) @obj attribute: (identifier) @attr) @a"
@@ -93,7 +94,7 @@ DJANGO_VIEW_METHODS = {
     "partial_update": "PATCH",
     "destroy": "DELETE",
 }
-DRF_BASES_RE = re.compile(r"APIView|ViewSet|GenericAPIView|\w+APIView|View\b|\w+View\b")
+DRF_BASES_RE = lazy(r"APIView|ViewSet|GenericAPIView|\w+APIView|View\b|\w+View\b")
 
 
 def _decorators(fn: ts.Node) -> list[ts.Node]:
@@ -341,7 +342,7 @@ def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> li
 
 # -- Flask class-based views: Flask-RESTX / Flask-RESTful Resource, MethodView ----------------
 
-FLASK_CLASS_BASES_RE = re.compile(r"\b(Resource|MethodView|View)\b")
+FLASK_CLASS_BASES_RE = lazy(r"\b(Resource|MethodView|View)\b")
 FLASK_CLASS_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 PY_CLASSES = "(class_definition name: (identifier) @name body: (block) @body) @cls"
 

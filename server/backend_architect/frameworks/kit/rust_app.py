@@ -10,6 +10,7 @@ import tree_sitter as ts
 from ...core.findings import Edit
 from ...lang.rust import text
 from . import rust_router as kit
+from ...core.lazy_re import lazy
 
 # -- imports ------------------------------------------------------------------------------------
 
@@ -37,10 +38,10 @@ def use_edit(data: bytes, tree: ts.Tree | None, line: str) -> Edit | None:
 
 # -- IV001: serde + validator --------------------------------------------------------------------
 
-_EMAIL = re.compile(r"(?i)e_?mail")
-_URL = re.compile(r"(?i)(?:^|_)(?:url|uri|link|website|homepage)$")
-_TEXT_TYPES = re.compile(r"^(?:Option<\s*)?(?:String|&'?\w*\s*str|Cow<[^>]*>)\s*>?$")
-_LIST_TYPES = re.compile(r"^(?:Option<\s*)?Vec<")
+_EMAIL = lazy(r"(?i)e_?mail")
+_URL = lazy(r"(?i)(?:^|_)(?:url|uri|link|website|homepage)$")
+_TEXT_TYPES = lazy(r"^(?:Option<\s*)?(?:String|&'?\w*\s*str|Cow<[^>]*>)\s*>?$")
+_LIST_TYPES = lazy(r"^(?:Option<\s*)?Vec<")
 
 
 def field_rule(name: str, type_text: str) -> str | None:
@@ -301,8 +302,8 @@ TEMPLATE_SAMPLES = {
 # -- API005: error bodies ----------------------------------------------------------------------------
 
 _JSON_LITERAL = rb"(?:(?:axum::)?Json\(\s*)?(?:serde_json::)?json!\(\s*(\{)"
-_AXUM_ERROR = re.compile(rb"StatusCode::([A-Z_]+)\s*,\s*" + _JSON_LITERAL)
-_ACTIX_ERROR = re.compile(
+_AXUM_ERROR = lazy(rb"StatusCode::([A-Z_]+)\s*,\s*" + _JSON_LITERAL)
+_ACTIX_ERROR = lazy(
     rb"HttpResponse::([A-Z][A-Za-z]+)\(\)\s*\.json\(\s*"
     + _JSON_LITERAL
     + rb"|HttpResponse::build\(\s*StatusCode::([A-Z_]+)\s*\)\s*\.json\(\s*"

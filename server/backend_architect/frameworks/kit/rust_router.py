@@ -27,6 +27,7 @@ from ...app.model import (
 from ...core import languages
 from ...lang import rust
 from ...lang.rust import text
+from ...core.lazy_re import lazy
 
 READ_KINDS = {
     "Json": "body",
@@ -61,13 +62,13 @@ _PLUMBING = {
 }
 # a type that authenticates when it is extracted (a session or a CSRF token does not: anonymous
 # callers have those too)
-_AUTH_TYPE = re.compile(
+_AUTH_TYPE = lazy(
     r"(?i)auth(?!or)|claims|identity|principal|bearer|jwt|(?:^|[a-z])User(?:View|Info|Context|Claims)?$|"
     r"^(?:Current|Logged|Local|Admin|Api)\w*User|^User$"
 )
-_OPTIONAL_AUTH = re.compile(r"(?i)^(?:maybe|optional|opt)_?[A-Z]?")
+_OPTIONAL_AUTH = lazy(r"(?i)^(?:maybe|optional|opt)_?[A-Z]?")
 # validated extractor wrappers: axum-valid, axum-garde, actix-web-validator, custom ValidatedJson
-_VALIDATED = re.compile(r"^(?:Valid|Validated\w*|Garde|WithValidation)$")
+_VALIDATED = lazy(r"^(?:Valid|Validated\w*|Garde|WithValidation)$")
 
 FUNCTIONS_Q = "(function_item name: (identifier) @name) @fn"
 

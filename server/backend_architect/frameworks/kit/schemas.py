@@ -9,12 +9,13 @@ from ...app.model import Handler
 from ...core import languages
 from ...core.findings import Edit
 from ...lang import string_value, text
+from ...core.lazy_re import lazy
 
-INT_NAME_RE = re.compile(
+INT_NAME_RE = lazy(
     r"(^|_)(id|age|count|quantity|qty|limit|offset|page|size|year|amount|price|total|number|num)$|Id$|Count$",
     re.I,
 )
-BOOL_NAME_RE = re.compile(
+BOOL_NAME_RE = lazy(
     r"^(is|has|can|should|enable|enabled|active|allow)[_A-Z]|^(active|enabled|published|private|public|admin)$",
     re.I,
 )

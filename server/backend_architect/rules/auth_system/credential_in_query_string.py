@@ -4,21 +4,22 @@ from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 from backend_architect.lang import APP_LANGUAGES
+from ...core.lazy_re import lazy
 
-CREDENTIAL = re.compile(
+CREDENTIAL = lazy(
     r"^(access_?token|auth_?token|token|jwt|id_?token|refresh_?token|api_?key|apikey|secret|client_?secret|"
     r"password|passwd|pwd|session_?id|sessionid|bearer)$",
     re.I,
 )
 # one-time links (email verification, password reset, invitations, OAuth callbacks) and
 # websockets (browsers cannot set headers on them) legitimately carry a token in the URL
-EXEMPT = re.compile(
+EXEMPT = lazy(
     r"verif|confirm|reset|activat|invit|unsubscribe|callback|oauth|magic|ws\b|socket|download|share|preview",
     re.I,
 )
 # a file export or a signed (presigned) URL fetched through a link: a `token` there is the
 # link's signature (an API key is not)
-SIGNED_EXPORT = re.compile(r"export|(?:pre)?signed|(?:^|[/_.-])sign(?:$|[/_.-])", re.I)
+SIGNED_EXPORT = lazy(r"export|(?:pre)?signed|(?:^|[/_.-])sign(?:$|[/_.-])", re.I)
 
 
 class CredentialInQueryString(Rule):

@@ -5,12 +5,13 @@ from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 from backend_architect.lang import APP_LANGUAGES
+from ...core.lazy_re import lazy
 
 # permission helpers called in the handler: self.checks.can_manage(), authorize(...), ability.can(...)
-INLINE_CHECK_RE = re.compile(
+INLINE_CHECK_RE = lazy(
     r"\bcan_\w+\(|\.can[A-Z]\w*\(|\.can\(|\bauthori[sz]e\w*\(|\bcheck_?permission|\bensure_\w+\(|\brequire_\w+\(|\bassert_\w+_(?:access|permission)"
 )
-USER_COLLECTIONS = re.compile(r"/(users|accounts|members|customers|signups|registrations)$", re.I)
+USER_COLLECTIONS = lazy(r"/(users|accounts|members|customers|signups|registrations)$", re.I)
 # what a handler may call and still change nothing: answering the request, reading it
 RESPONSE_CALLS = frozenset(
     [
@@ -97,8 +98,8 @@ _NOT_CALLS = frozenset(
         "lambda",
     ]
 )
-_STRING_RE = re.compile(r"\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`")
-_CALL_RE = re.compile(r"(?<![\w$])(?:([A-Za-z_$][\w$]*)\s*(?:\.|::)\s*)?([A-Za-z_$][\w$]*)\s*!?\(")
+_STRING_RE = lazy(r"\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`")
+_CALL_RE = lazy(r"(?<![\w$])(?:([A-Za-z_$][\w$]*)\s*(?:\.|::)\s*)?([A-Za-z_$][\w$]*)\s*!?\(")
 # what a response helper is called on: the response, the context, the request (reading it)
 RESPONSE_OBJECTS = frozenset(
     [
@@ -125,7 +126,7 @@ RESPONSE_OBJECTS = frozenset(
         "this",
     ]
 )
-_MEMBER_WRITE_RE = re.compile(
+_MEMBER_WRITE_RE = lazy(
     r"[\w$\]\)]\s*(?:\.[A-Za-z_$][\w$]*|\[[^\]]*\])\s*(?:[-+*/|&]?=(?!=)|\+\+|--)"
 )
 

@@ -5,14 +5,15 @@ from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 from backend_architect.lang import APP_LANGUAGES
+from ...core.lazy_re import lazy
 
-ID_PARAM = re.compile(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
+ID_PARAM = lazy(r"^(id|pk|uuid|key)$|_(id|pk|uuid)$|[a-z](Id|ID|Uuid|UUID|Pk)$")
 # Reading another user's profile (and its followers, posts...) is what a social app is for.
-PROFILE_PATH = re.compile(
+PROFILE_PATH = lazy(
     r"/(users|members|profiles|people|persons|authors)/\{[^}]+\}(/[a-z_-]+)?/?$", re.I
 )
 _OWNER = r"\b(?:owner|user|author|creator)(?:_?id|Id|ID)?"
-OWNERSHIP_RE = re.compile(
+OWNERSHIP_RE = lazy(
     _OWNER + r"\s*(?:==|!=)|(?:==|!=)=?\s*[\w.]*" + _OWNER + r"\b|"  # owner_id == user.id
     r"\b(?:filter|filter_by|where|Where|get|find|findOne|findFirst|findUnique|findMany|findAll|count)\([^)]*"
     + _OWNER
@@ -20,7 +21,7 @@ OWNERSHIP_RE = re.compile(
     r"where\s*:\s*\{[^}]*" + _OWNER + r"\b|"  # where: { userId }
     r"(?i:\b(?:owner|user|author|creator)_id\s*=\s*(?:\?|\$\d+|%s|:\w+))",  # WHERE user_id = $1
 )
-ROLE_GUARD = re.compile(
+ROLE_GUARD = lazy(
     r"role|admin|owner|permission|polic|abilit|can[A-Z_]|scope|superuser|staff|acl|casl|authoriz|IsOwner|ObjectPermission",
     re.I,
 )

@@ -5,27 +5,28 @@ from backend_architect.core import languages
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, line_start, text
+from ...core.lazy_re import lazy
 
-PY_FACTORIES = re.compile(
+PY_FACTORIES = lazy(
     r"^(psycopg2?\.connect|psycopg\.AsyncConnection\.connect|pymysql\.connect|MySQLdb\.connect|mysql\.connector\.connect|"
     r"asyncpg\.connect|asyncpg\.create_pool|aiomysql\.connect|aiomysql\.create_pool|(?:sqlalchemy\.)?create_engine|"
     r"(?:sqlalchemy\.ext\.asyncio\.)?create_async_engine|(?:pymongo\.)?MongoClient|(?:motor\.motor_asyncio\.)?AsyncIOMotorClient|"
     r"redis\.Redis|redis\.StrictRedis|redis\.from_url|(?:psycopg_pool\.)?(?:Async)?ConnectionPool)$"
 )
-JS_FACTORIES = re.compile(
+JS_FACTORIES = lazy(
     r"^(new (?:pg\.)?Pool|new (?:pg\.)?Client|new PrismaClient|new MongoClient|new Sequelize|new Redis|"
     r"(?:mysql2?\.)?createConnection|(?:mysql2?\.)?createPool|createClient|knex|postgres)$"
 )
-GO_FACTORIES = re.compile(
+GO_FACTORIES = lazy(
     r"^(sql\.Open|sqlx\.Open|sqlx\.Connect|pgx\.Connect|pgxpool\.New|pgxpool\.Connect|gorm\.Open|mongo\.Connect|redis\.NewClient)$"
 )
-RUST_FACTORIES = re.compile(
+RUST_FACTORIES = lazy(
     r"^(?:sqlx::)?(?:Pg|MySql|Sqlite|Any)?(?:Pool|Connection)::connect(?:_with|_lazy)?$|"
     r"^(?:sqlx::)?(?:\w+::)*(?:Pg|MySql|Sqlite|Any)?PoolOptions::new\(\)(?:\s*\.\s*\w+\([^()]*\))*\s*\.\s*connect(?:_with|_lazy)?$|"
     r"^tokio_postgres::connect$|^(?:diesel::)?(?:\w+::)*(?:Pg|Mysql|Sqlite|AsyncPg|AsyncMysql)Connection::establish$|"
     r"^(?:redis::)?Client::open$|^(?:mongodb::)?Client::with_uri_str$"
 )
-POOL_LIKE = re.compile(
+POOL_LIKE = lazy(
     r"create_engine|create_async_engine|create_pool|ConnectionPool|MongoClient|MotorClient|Redis|Pool|PrismaClient|Sequelize|createPool|knex|postgres"
 )
 

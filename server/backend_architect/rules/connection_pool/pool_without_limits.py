@@ -5,6 +5,7 @@ from backend_architect.core import languages
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, named_args, text
+from ...core.lazy_re import lazy
 
 # Pools whose defaults leave the size or the wait unbounded. SQLAlchemy's engine (5 + 10
 # overflow, 30 s timeout), psycopg_pool (4, 30 s) and pgxpool (max(4, CPUs)) are bounded.
@@ -23,12 +24,12 @@ PY_FIX = {
 # the calls that make a pool are written with one of these (a substring search per word
 # scans a file faster than a pattern of alternatives does)
 _POOL_WORDS = (b"create_pool", b"Pool(", b"createPool", b"sql.Open", b"sqlx.", b"gorm.Open")
-JS_KEYS = re.compile(
+JS_KEYS = lazy(
     r"\b(max|min|idleTimeoutMillis|connectionTimeoutMillis|connectionLimit|acquireTimeout|pool|waitForConnections)\s*:"
 )
 # test support packages (sqltest, testfixtures, testutil): their databases live for one test
-TEST_SUPPORT = re.compile(r"/[\w-]*test[\w-]*/", re.I)
-GO_SETTINGS = re.compile(
+TEST_SUPPORT = lazy(r"/[\w-]*test[\w-]*/", re.I)
+GO_SETTINGS = lazy(
     rb"SetMaxOpenConns|SetMaxIdleConns|SetConnMaxLifetime|SetConnMaxIdleTime|MaxConns|pool_max_conns"
 )
 

@@ -4,8 +4,9 @@ from backend_architect.app import checks, rest
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 from backend_architect.lang import APP_LANGUAGES
+from ...core.lazy_re import lazy
 
-LIST_EVIDENCE = re.compile(
+LIST_EVIDENCE = lazy(
     r"\.all\(\)|\.filter\(|\.filter_by\(|fetchall\(|\.scalars\(|objects\.|\.find\(\s*\{?|findMany\(|findAll\(|\.findAndCount\(|"
     r"\.Find\(&|\.Select\(|\bSELECT\b|\.list\(|\.scan\(|ListAll|\.query\(|\.Query\(|\.QueryContext\(|getMany\(|\.where\(|"
     r"\.fetch_all\(|\.load(?:::<[^>]*>)?\(",
@@ -13,7 +14,7 @@ LIST_EVIDENCE = re.compile(
 
 
 # Query parameters that size a page.
-PAGE_SIZE = re.compile(
+PAGE_SIZE = lazy(
     r"^(limit|per_?page|page_?size|pagesize|perpage|size|take|first|max_?results|top)$", re.I
 )
 

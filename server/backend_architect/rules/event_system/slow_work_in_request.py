@@ -5,43 +5,44 @@ from backend_architect.core import languages
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, named_args, string_value, text
+from ...core.lazy_re import lazy
 
 PY = [
-    (re.compile(r"^(smtplib\.)?SMTP(_SSL)?$"), "sends email over SMTP"),
+    (lazy(r"^(smtplib\.)?SMTP(_SSL)?$"), "sends email over SMTP"),
     (
-        re.compile(
+        lazy(
             r"^(django\.core\.mail\.)?(send_mail|send_mass_mail)$|^\w*mail\.send$|^yag\.send$|^sg\.send$|^\w*sendgrid\w*\.send$"
         ),
         "sends email",
     ),
-    (re.compile(r"^(time\.)?sleep$"), "sleeps"),
+    (lazy(r"^(time\.)?sleep$"), "sleeps"),
     (
-        re.compile(
+        lazy(
             r"^pdfkit\.from_\w+$|\.write_pdf$|^canvas\.Canvas$|^render_to_pdf$|^(generate|build|render|create)_(pdf|report|invoice|export)\w*$"
         ),
         "generates a document",
     ),
 ]
-PY_HTTP = re.compile(r"^(requests|httpx)\.(post|put|patch)$")
+PY_HTTP = lazy(r"^(requests|httpx)\.(post|put|patch)$")
 JS = [
     (
-        re.compile(
+        lazy(
             r"\.sendMail$|^sgMail\.send$|^resend\.emails\.send$|\.messages\.create$|^ses\.sendEmail$|^sendEmail$"
         ),
         "sends email",
     ),
     (
-        re.compile(r"^puppeteer\.launch$|^pdf\.create$|^generate(Pdf|PDF|Report|Invoice)\w*$"),
+        lazy(r"^puppeteer\.launch$|^pdf\.create$|^generate(Pdf|PDF|Report|Invoice)\w*$"),
         "generates a document",
     ),
 ]
 GO = [
-    (re.compile(r"^smtp\.SendMail$"), "sends email over SMTP"),
-    (re.compile(r"^time\.Sleep$"), "sleeps"),
-    (re.compile(r"^gofpdf\.New$|^wkhtmltopdf\.\w+$"), "generates a document"),
+    (lazy(r"^smtp\.SendMail$"), "sends email over SMTP"),
+    (lazy(r"^time\.Sleep$"), "sleeps"),
+    (lazy(r"^gofpdf\.New$|^wkhtmltopdf\.\w+$"), "generates a document"),
 ]
-HOOK_RE = re.compile(r"hook|callback|slack|discord|notify|teams|zapier|url", re.I)
-DEFERRED = re.compile(
+HOOK_RE = lazy(r"hook|callback|slack|discord|notify|teams|zapier|url", re.I)
+DEFERRED = lazy(
     r"add_task|delay|apply_async|enqueue|send_task|background|defer|setImmediate|queue|schedule|run_in_executor|create_task|ensure_future|to_thread",
     re.I,
 )

@@ -7,6 +7,7 @@ from backend_architect.catalog.usage import table_usage
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.sql import name_list, quote_ident, relation_name
+from ...core.lazy_re import lazy
 
 
 class UnindexedForeignKey(Rule):
@@ -189,7 +190,7 @@ def _never_deleted(catalog, ref_table: str) -> bool:
     )
 
 
-_NOT_NULL_RE = re.compile(r'^\(*\s*"?([A-Za-z_][A-Za-z0-9_$]*)"?\s+IS\s+NOT\s+NULL\s*\)*$', re.I)
+_NOT_NULL_RE = lazy(r'^\(*\s*"?([A-Za-z_][A-Za-z0-9_$]*)"?\s+IS\s+NOT\s+NULL\s*\)*$', re.I)
 
 
 def _serves_every_key(predicate: str | None, columns: tuple[str, ...] | list[str]) -> bool:

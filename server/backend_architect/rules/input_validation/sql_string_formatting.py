@@ -7,6 +7,7 @@ from backend_architect.lang import APP_LANGUAGES
 from backend_architect.lang import text as _text
 from backend_architect.core.findings import Applicability, Edit, Severity
 from backend_architect.core.registry import Rule
+from ...core.lazy_re import lazy
 
 HOW = {
     "fstring": "f-string interpolation",
@@ -32,12 +33,12 @@ REQUEST_NAME_MESSAGE = (
 
 
 # statements that take no bind parameters: a value spliced into them is a name or configuration
-_NO_PARAMETERS = re.compile(
+_NO_PARAMETERS = lazy(
     r"\s*\(?\s*(?:SET|SHOW|RESET|LISTEN|UNLISTEN|NOTIFY|KILL|CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|VACUUM|ANALY[SZ]E|"
     r"REINDEX|CLUSTER|REFRESH|COMMENT|LOCK|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|PRAGMA|ATTACH|DETACH|USE|DO)\b",
     re.I,
 )
-_SYSTEM_CATALOG = re.compile(
+_SYSTEM_CATALOG = lazy(
     r"(?i)\b(?:pg_catalog|pg_class|pg_namespace|pg_database|pg_index|pg_indexes|pg_tables|"
     r"pg_stat_\w+|pg_roles|pg_settings|pg_type|pg_attribute|pg_constraint|pg_proc|pg_extension|"
     r"information_schema|sqlite_master|sqlite_schema)\b"
@@ -229,13 +230,11 @@ class SqlStringFormatting(Rule):
 # -- Rust ----------------------------------------------------------------------------------------
 
 _RUST_HOW = {"format": "format!", "push_str": "push_str", "concat": "string concatenation"}
-_RUST_CONSTANT = re.compile(
+_RUST_CONSTANT = lazy(
     r'^(?:(?:\w+::)*_?[A-Z][A-Z0-9_]*|-?\d[\d_]*(?:\.\d+)?(?:[iuf]\d+|usize|isize)?|true|false|"[^"]*"|'
     r"[\w.]+\.(?:len|count)\(\)|.+\bas\s+(?:[iu](?:8|16|32|64|128|size)|f32|f64))$"
 )
-_RUST_REQUEST_TEXT = re.compile(
-    r"\b(?:match_info\(\)|query_string\(\)|headers\(\)|uri\(\)|cookie\()"
-)
+_RUST_REQUEST_TEXT = lazy(r"\b(?:match_info\(\)|query_string\(\)|headers\(\)|uri\(\)|cookie\()")
 
 
 def _rust_findings(rule, ctx, sites):
@@ -449,8 +448,8 @@ def _rust_fix(rule, ctx, site, flagged):
 
 # -- constants -------------------------------------------------------------------------------
 
-_CAPS = re.compile(r"^_?[A-Z][A-Z0-9_]*$")
-_PLACEHOLDER_ONLY = re.compile(r"^(?:\s|,|\(|\)|%s|\?|\$\d*|:\w+|%\(\w+\)s|@p\d*)*$")
+_CAPS = lazy(r"^_?[A-Z][A-Z0-9_]*$")
+_PLACEHOLDER_ONLY = lazy(r"^(?:\s|,|\(|\)|%s|\?|\$\d*|:\w+|%\(\w+\)s|@p\d*)*$")
 _NUMERIC_CALLS = {
     "len",
     "int",
@@ -465,7 +464,7 @@ _NUMERIC_CALLS = {
     "strconv.FormatFloat",
     "strconv.Quote",
 }
-_IDENT_CALLS = re.compile(
+_IDENT_CALLS = lazy(
     r"(?:^|\.)(?:quote_name|quote_ident|quote_identifier|QuoteIdentifier|QuoteLiteral|"
     r"Identifier|escapeId|escapeIdentifier|escapeLiteral|format_ident)$"
 )
@@ -479,23 +478,23 @@ _CONVERTERS = {
     "strconv.Quote",
     "encodeURIComponent",
 }
-_REQUEST_CALL = re.compile(
+_REQUEST_CALL = lazy(
     r"(?:^|\.)(?:request|req|r|c|ctx|context|self\.request)\.(?:args|form|json|values|GET|POST|query|params|body|"
     r"cookies|headers|get_json|Query|Param|Params|PostForm|FormValue|PostFormValue|DefaultQuery|GetQuery|QueryParam|"
     r"FormValue|URL\.Query\(\)\.Get)|^input$|\.URL\.Query\(\)\.Get$"
 )
-_REQUEST_DATA = re.compile(
+_REQUEST_DATA = lazy(
     r"(?:^|\b)(?:req|request|ctx\.request|self\.request)\.(?:args|form|json|values|GET|POST|query|params|body|data|"
     r"cookies|headers|get_json|query_params|path_params)\b|^(?:c|ctx)\.(?:Query|Param|PostForm|DefaultQuery|GetQuery|"
     r"QueryParam|FormValue)\(|\br\.(?:FormValue|PostFormValue|URL\.Query\(\))|\bmux\.Vars\("
 )
-_FRAGMENT_NAME = re.compile(
+_FRAGMENT_NAME = lazy(
     r"(?i)(cond(ition)?|clause|where|filter|predicates?|criteria|order(_?by)?|sort_?sql|cols|columns?|fields|select|join|updates?|sets?|"
     r"sql|query|place_?holders?|limit|offset|table|tbl|schema|extension|expr(ession)?|fragment|stmt|statement|"
     r"dialect|returning|upsert|conflict|lock|suffix|prefix|ops?|operator|direction|dir)"
     r"(_?(str|string|sql|name|list|clause|part|text))?s?$"
 )
-_TABLE_ATTRS = re.compile(
+_TABLE_ATTRS = lazy(
     r"(?:^|\.)(?:_meta\.db_table|db_table|__tablename__|_table_name|table_name|tablename|TableName\(\))$"
 )
 
@@ -855,7 +854,7 @@ class _Constants:
 # An expression that reads the request: the accessor is at the start of the expression
 # (`request.args.get("q")`, `req.query.name`, `c.Query("q")`), not merely inside it
 # (`User.query.get(request.args["id"])` returns a model, not request text).
-_REQUEST_SOURCE = re.compile(
+_REQUEST_SOURCE = lazy(
     r"""\A(?:
       (?:self\.)?(?:request|req|ctx\.request|context\.request)\s*\.\s*
         (?:args|form|json|values|GET|POST|query|params|body|data|cookies|headers|get_json|query_params|
@@ -871,7 +870,7 @@ _REQUEST_SOURCE = re.compile(
     )""",
     re.X,
 )
-_SAFE_TYPES = re.compile(
+_SAFE_TYPES = lazy(
     r"^(?:Optional\[|Annotated\[)?\s*(?:int|float|bool|Decimal|UUID|uuid\.UUID|datetime|date|time|timedelta|"
     r"number|bigint|boolean|Date|int8|int16|int32|int64|uint|uint8|uint16|uint32|uint64|float32|float64|"
     r"uuid\.UUID|time\.Time|time\.Duration|PositiveInt|NonNegativeInt|conint\(.*\)|Literal\[.*\])\s*"
@@ -1280,7 +1279,7 @@ class _NoFix(Exception):
     pass
 
 
-_ALLOWED_SPECS = re.compile(r"^(?:|%s|%d|%i|%f|%v|%(\(\w+\))s|:d)$")
+_ALLOWED_SPECS = lazy(r"^(?:|%s|%d|%i|%f|%v|%(\(\w+\))s|:d)$")
 
 
 class _Fixer:

@@ -19,8 +19,9 @@ from backend_architect.lang import (
     text,
 )
 from backend_architect.lang import javascript as jslang
+from ...core.lazy_re import lazy
 
-NEST_VALIDATOR_RE = re.compile(
+NEST_VALIDATOR_RE = lazy(
     r"@(Is\w+|Min|Max|Length|MinLength|MaxLength|Matches|Validate\w*|Type|Allow|Equals|Contains|Array\w*|ValidateNested)\b"
 )
 
@@ -32,7 +33,7 @@ _CONVERTERS = (
     rb"|\b(?:[Gg]et|[Pp]arse|[Tt]o|[Aa]s)_?(?:[Bb]ool(?:ean)?|[Ii]nt(?:eger)?|[Ff]loat|[Uu]uid|UUID|[Dd]ate(?:[Tt]ime)?)"
     rb"|\b\w*[Vv]alid\w*|\bis_?[A-Z]\w*|\bis_[a-z]\w*)"
 )
-CONVERTED_BEFORE = re.compile(_CONVERTERS + rb"\(\s*(?:[\w.]+\(\s*)*$")
+CONVERTED_BEFORE = lazy(_CONVERTERS + rb"\(\s*(?:[\w.]+\(\s*)*$")
 
 
 def _checked_inline(
@@ -484,9 +485,7 @@ class UnvalidatedRequestInput(Rule):
 
 # calls that only build a link or a redirect from what they are given (pagination guides,
 # next/previous URLs): the query string goes back to the client, not into storage
-_LINK_CALL_RE = re.compile(
-    rb"url|link|paginat|guide|urlencode|query_?string|redirect|reverse", re.I
-)
+_LINK_CALL_RE = lazy(rb"url|link|paginat|guide|urlencode|query_?string|redirect|reverse", re.I)
 _SEARCH_NAMES = {"q", "query", "search", "term", "keyword", "keywords", "s"}
 
 

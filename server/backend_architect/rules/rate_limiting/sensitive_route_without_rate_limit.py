@@ -7,8 +7,9 @@ from backend_architect.frameworks.base import declaration_span
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.lang import APP_LANGUAGES
+from ...core.lazy_re import lazy
 
-LIMITER_PACKAGES = re.compile(
+LIMITER_PACKAGES = lazy(
     r"slowapi|flask[-_]limiter|django[-_]ratelimit|express-rate-limit|rate-limiter-flexible|@fastify/rate-limit|"
     r"fastify-rate-limit|@nestjs/throttler|ulule/limiter|tollbooth|golang\.org/x/time|throttled/throttled|"
     r"express-slow-down|express-brute|limiter",
@@ -20,13 +21,13 @@ def _words(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
-_SELF_PATH_RE = re.compile(r"(^|/)(me|current|self|profile|settings|account)(/|$)", re.I)
-_CHANGE_RE = re.compile(r"(^|[/_.-])(change|update|set|edit)(_?password|$|[/_.-])", re.I)
-_AUTHENTICATOR_RE = re.compile(r"webauthn|passkey|fido|u2f", re.I)
+_SELF_PATH_RE = lazy(r"(^|/)(me|current|self|profile|settings|account)(/|$)", re.I)
+_CHANGE_RE = lazy(r"(^|[/_.-])(change|update|set|edit)(_?password|$|[/_.-])", re.I)
+_AUTHENTICATOR_RE = lazy(r"webauthn|passkey|fido|u2f", re.I)
 
 
-_TOKEN_PARAM_RE = re.compile(r"[{<:]\w*token", re.I)
-_TOKEN_USE_RE = re.compile(rb"\.\s*token\b|\[\s*['\"]token['\"]\s*\]|\btoken\s*:", re.I)
+_TOKEN_PARAM_RE = lazy(r"[{<:]\w*token", re.I)
+_TOKEN_USE_RE = lazy(rb"\.\s*token\b|\[\s*['\"]token['\"]\s*\]|\btoken\s*:", re.I)
 
 
 def _consumes_reset_token(r, h, data: bytes) -> bool:
@@ -41,7 +42,7 @@ def _consumes_reset_token(r, h, data: bytes) -> bool:
 
 
 # a call on a limiter inside the handler: `rateLimits.Limit(req)`, `limiter.Allow()`, `rl.Wait(ctx)`
-_BODY_LIMIT_RE = re.compile(
+_BODY_LIMIT_RE = lazy(
     rb"\b\w*(?:rate_?limit|ratelimit|limiter|throttl)\w*\s*\.\s*(?:Limit|Allow|Wait|Take|Reserve|Check|"
     rb"limit|allow|wait|take|check|consume|hit)\w*\s*\(",
     re.I,
@@ -68,7 +69,7 @@ def _acts_on_signed_in_user(what: str, path: str, handler: str) -> bool:
 
 
 # what a `reset` route resets when it is not a password: a named resource of the system
-_RESET_RESOURCE_RE = re.compile(
+_RESET_RESOURCE_RE = lazy(
     r"^(?:migrations?|cache|caches|counters?|stats|statistics|metrics|fleet|queues?|jobs?|"
     r"settings|config|configuration|database|db|index|indexes|search|demo|sequences?|quotas?|"
     r"limits?|layout|filters?|preferences)$",
@@ -89,7 +90,7 @@ def _resets_a_resource(path: str) -> bool:
 
 # a limiter consulted in the handler's body: `loginLimiter.consume(ip)`, `rateLimit.check(...)`,
 # `await checkRateLimit(req)`, `throttler.hit(key)`
-_IN_BODY_LIMITER_RE = re.compile(
+_IN_BODY_LIMITER_RE = lazy(
     rb"\b\w*(?:[Rr]ate_?[Ll]imit|RATE_?LIMIT|[Ll]imiter|[Tt]hrottl)\w*\s*"
     rb"(?:\.\s*(?:check|consume|limit|hit|take|attempt|increment|is_limited|allow)\w*\s*)?\("
 )
