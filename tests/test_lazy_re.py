@@ -45,6 +45,7 @@ def test_bytes_patterns_and_flags_are_kept():
 
 def test_a_pattern_is_compiled_when_first_used_not_when_defined():
     broken = lazy(r"(unclosed")  # defining it costs nothing, not even a syntax check
+    assert broken.pattern == "(unclosed"  # nor does reading its source (to build another pattern)
     with pytest.raises(re.error):
         broken.search("x")
     assert "unclosed" in repr(broken)

@@ -33,6 +33,7 @@ from ..core.engine import Context
 from ..core.regions import OffsetMap, Region, clean_sql
 from ..lang import APP_LANGUAGES as HANDLER_LANGUAGES
 from ..lang import text as _text
+from ..core.lazy_re import lazy
 
 APP_LANGUAGES = (*HANDLER_LANGUAGES, "rust")  # SQL is also read from Rust strings
 PLACEHOLDER_IDENT = "__tmpl__"
@@ -57,7 +58,7 @@ SQL_START_RE = re.compile(
 )
 
 
-_STRUCTURE_RE = re.compile(
+_STRUCTURE_RE = lazy(
     r"\bSELECT\b.+\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\S+\s+SET\b|\bDELETE\s+FROM\b|"
     r"\bCREATE\s+(?:OR\s+REPLACE\s+|UNIQUE\s+|TEMP(?:ORARY)?\s+)*(?:TABLE|INDEX|VIEW|FUNCTION|TRIGGER|TYPE|SCHEMA|EXTENSION|SEQUENCE|MATERIALIZED)\b|"
     r"\b(?:ALTER|DROP|TRUNCATE)\s+(?:TABLE|INDEX|VIEW|SCHEMA|TYPE|FUNCTION|SEQUENCE|EXTENSION|MATERIALIZED)\b|"
@@ -69,7 +70,7 @@ _STRUCTURE_RE = re.compile(
 # Statements other than queries and DML, in the shape they take when a program sends them
 # (often with a formatted name or value the parser cannot read: ``KILL %s``, ``SET x TO {v}``).
 # Anchored at the start and specific enough that "set the flag" or a Redis ``SET k v`` is no match.
-_COMMAND_RE = re.compile(
+_COMMAND_RE = lazy(
     r"""\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*(?:
       KILL\s+(?:QUERY\s+|CONNECTION\s+)?(?:\d+|\s0\s)\s*;?\s*\Z
     | SET\s+(?:SESSION\s+|LOCAL\s+|GLOBAL\s+)?(?:
@@ -168,13 +169,13 @@ class SqlSite:
 
 # -- escape decoding -----------------------------------------------------------------------
 
-_PY_ESCAPE = re.compile(
+_PY_ESCAPE = lazy(
     r"\\(?:\r\n|\n|[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}|.)", re.S
 )
-_JS_ESCAPE = re.compile(
+_JS_ESCAPE = lazy(
     r"\\(?:\r\n|\n|x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|[0-7]{1,3}|.)", re.S
 )
-_GO_ESCAPE = re.compile(r"\\(?:[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
+_GO_ESCAPE = lazy(r"\\(?:[0-7]{3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
 _SIMPLE = {
     "n": "\n",
     "t": "\t",
@@ -316,7 +317,7 @@ _VALUE_BEFORE = re.compile(
     r"\bIS\s+DISTINCT\s+FROM|\|\||\+|-|\*|/|\bINTERVAL)\s*\Z",
     re.I,
 )
-_LIST_OPENERS = re.compile(r"(?:\bIN|\bVALUES|\bANY|\bALL|\bCOALESCE|\bARRAY)\s*\Z", re.I)
+_LIST_OPENERS = lazy(r"(?:\bIN|\bVALUES|\bANY|\bALL|\bCOALESCE|\bARRAY)\s*\Z", re.I)
 
 
 def value_position(before: str, after: str) -> tuple[bool, bool]:
@@ -602,14 +603,14 @@ def names_a_call(lang: str, text: str) -> bool:
     return False
 
 
-_PY_IMPORT_QMARK = re.compile(
+_PY_IMPORT_QMARK = lazy(
     r"^[^\S\n]*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M
 )
-_PY_IMPORT_ASYNCPG = re.compile(r"^[^\S\n]*(?:import|from)\s+asyncpg\b", re.M)
+_PY_IMPORT_ASYNCPG = lazy(r"^[^\S\n]*(?:import|from)\s+asyncpg\b", re.M)
 _JS_QMARK = re.compile(
     r"""(?:require\(|from\s+)['"](?:mysql2?(?:/promise)?|sqlite3?|better-sqlite3|knex|mariadb|@databases/mysql|sql\.js)['"]"""
 )
-_GO_QMARK = re.compile(
+_GO_QMARK = lazy(
     r'"(?:github\.com/go-sql-driver/mysql|github\.com/mattn/go-sqlite3|modernc\.org/sqlite|gorm\.io/gorm|github\.com/jinzhu/gorm)"'
 )
 
@@ -1129,9 +1130,9 @@ class _Finder:
         return segs
 
     _CONV_RE = {
-        "percent": re.compile(r"%%|%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXeEgGcoa]"),
-        "sprintf": re.compile(r"%%|%()[-+# 0]*(?:\d+)?(?:\.\d+)?[vTtbcdoOqxXUeEfFgGsp]"),
-        "utilformat": re.compile(r"%%|%()[sdifjoOc]"),
+        "percent": lazy(r"%%|%(\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[sdifrxXeEgGcoa]"),
+        "sprintf": lazy(r"%%|%()[-+# 0]*(?:\d+)?(?:\.\d+)?[vTtbcdoOqxXUeEfFgGsp]"),
+        "utilformat": lazy(r"%%|%()[sdifjoOc]"),
     }
 
     def _conversions(self, segs: list, operands, kind: str) -> list:

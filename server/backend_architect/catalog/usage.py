@@ -79,7 +79,7 @@ _ORM_DEPENDENCIES = (
     "github.com/masterminds/squirrel",
     "github.com/Masterminds/squirrel",
 )
-_GO_ORM_RE = re.compile(
+_GO_ORM_RE = lazy(
     r"/(?:gorm|orm|beego|pop|bun|xorm|ent|sqlboiler|goqu|squirrel|pg|db|dbr|gorp|reform|jet|rel)(?:/v\d+)?$",
     re.I,
 )

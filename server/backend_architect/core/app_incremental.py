@@ -29,6 +29,7 @@ from typing import Any
 
 from .document import Document
 from .findings import Edit, Finding, Fix, common_prefix_len, common_suffix_len
+from .lazy_re import lazy
 
 MIN_LINES = 400  # smaller files are analysed whole: it is fast, and always exact
 SHORT_LINES = 3  # top-level statements this short are context, always kept visible
@@ -355,8 +356,8 @@ def _fallback(why: str) -> None:
     FALLBACKS[why] = FALLBACKS.get(why, 0) + 1
 
 
-_WORD = re.compile(rb"[A-Za-z_]\w*")
-_STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`')
+_WORD = lazy(rb"[A-Za-z_]\w*")
+_STRING = lazy(rb'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`')
 _OPEN, _CLOSE = b"([{", b")]}"
 
 

@@ -8,7 +8,7 @@ compiles the pattern, and every later one goes straight to the compiled pattern'
 
 The stand-in is not an ``re.Pattern``: do not hand it to ``re.sub``/``re.search`` or to
 code that checks ``isinstance(x, re.Pattern)``; its attributes (``pattern``, ``flags``,
-``groups``, ``groupindex``) are the compiled pattern's.
+``groups``, ``groupindex``) are the compiled pattern's (``pattern`` is read without compiling).
 """
 
 from __future__ import annotations
@@ -55,6 +55,10 @@ class _LazyPattern:
         except AttributeError:
             compiled = self._compile()
         return getattr(compiled, name)
+
+    @property
+    def pattern(self) -> str | bytes:
+        return self._source  # (as the compiled pattern's, without compiling it)
 
     def __repr__(self) -> str:
         return f"lazy({self._source!r}, {self._flags!r})"

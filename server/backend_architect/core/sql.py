@@ -39,7 +39,7 @@ _SCAN_RE_B = lazy(
     _SPLIT_RE.pattern.encode() + rb"|(?P<word>[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*)"
 )
 _ATOMIC_RE = lazy(r"\bATOMIC\b", re.I)
-_ATOMIC_RE_B = re.compile(rb"\bATOMIC\b", re.I)
+_ATOMIC_RE_B = lazy(rb"\bATOMIC\b", re.I)
 
 
 def statement_ends(text, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
@@ -563,8 +563,8 @@ def _transaction_state(stmt: Statement, in_tx: bool) -> bool:
     return in_tx
 
 
-_SPLIT_RE_B = re.compile(_SPLIT_RE.pattern.encode())
-_LEADING_RE_B = re.compile(_LEADING_RE.pattern.encode())
+_SPLIT_RE_B = lazy(_SPLIT_RE.pattern.encode())
+_LEADING_RE_B = lazy(_LEADING_RE.pattern.encode())
 
 
 def _byte_offsets(text: str):

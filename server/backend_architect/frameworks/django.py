@@ -35,8 +35,9 @@ from ..lang import naming
 from .base import Framework
 from .kit.python_app import python_setup
 from .kit.python_views import may_declare_python_routes, python_routes
+from ..core.lazy_re import lazy
 
-_IMPORT = re.compile(rb"^\s*(from|import)\s+(django|rest_framework)\b", re.M)
+_IMPORT = lazy(rb"^\s*(from|import)\s+(django|rest_framework)\b", re.M)
 
 if TYPE_CHECKING:
     from ..catalog.model import Table as TableInfo

@@ -19,7 +19,7 @@ from .base import Framework, Generated, Unsupported
 from .kit.node_router import js_routes, koa_import
 from ..core.lazy_re import lazy
 
-_IMPORT = re.compile(rb"""(from\s+|require\()\s*['"]express['"]""")
+_IMPORT = lazy(rb"""(from\s+|require\()\s*['"]express['"]""")
 _ROUTER = lazy(rb"express\.Router\(|\bRouter\(\)")
 
 if TYPE_CHECKING:

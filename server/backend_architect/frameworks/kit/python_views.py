@@ -133,19 +133,19 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
 # FLASK_CLASS_BASES_RE: ``View``, ``Resource``) or a registration call (``add_resource``,
 # ``add_url_rule``).
 _ROUTE_VERBS = rb"(?:get|post|put|patch|delete|head|options|route|api_route|websocket|resource)"
-_ROUTE_WORDS = re.compile(
+_ROUTE_WORDS = lazy(
     rb"def[\s\\]+[^\s(\\]+[\s\\]*\((?:[\s\\]|#[^\n]*)*request\b|"
     rb"View|Resource|add_resource|add_url_rule"
 )
-_VERB_CALL = re.compile(rb"\.(?:[\s\\]|#[^\n]*)*" + _ROUTE_VERBS + rb"(?:[\s\\]|#[^\n]*)*\(")
+_VERB_CALL = lazy(rb"\.(?:[\s\\]|#[^\n]*)*" + _ROUTE_VERBS + rb"(?:[\s\\]|#[^\n]*)*\(")
 # the verbs are read from decorators only (``dict.get(`` is everywhere in Python): a
 # decorator starts its line with ``@``, and its expression ends with the line unless a
 # bracket is open or the line ends in a backslash
-_DECORATOR = re.compile(rb"^[ \t\f]*@", re.M)
-_ONE_LINE_STRING = re.compile(
+_DECORATOR = lazy(rb"^[ \t\f]*@", re.M)
+_ONE_LINE_STRING = lazy(
     rb"""[bBrRuUfF]*(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')"""
 )
-_DECORATOR_VERB = re.compile(rb"\.\s*" + _ROUTE_VERBS + rb"\s*\(")
+_DECORATOR_VERB = lazy(rb"\.\s*" + _ROUTE_VERBS + rb"\s*\(")
 
 
 def may_declare_python_routes(data: bytes) -> bool:

@@ -4,6 +4,7 @@ from backend_architect.app import checks
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES
+from ...core.lazy_re import lazy
 
 # A value named as a password (not a reset token or one-time code derived from one).
 PASSWORD = rb"(?i:pass(?:word|wd|phrase)|pwd|\bpw\b|\bpass\b)"
@@ -24,8 +25,8 @@ ARG = rb"([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)"
 
 # A digest taken in a function that then runs a slow key derivation on it (a pre-hash before
 # bcrypt's 72-byte limit, a legacy format wrapped in PBKDF2): the stored hash is the KDF's.
-KDF = re.compile(rb"(?i:pbkdf2\w*\(|\b(?:bcrypt|scrypt|argon2\w*)\.\w+\(|\bscrypt\(|hashpw\()")
-_FUNCTION_START = re.compile(rb"^[ \t]*(?:async\s+)?(?:def|func|function)\b", re.M)
+KDF = lazy(rb"(?i:pbkdf2\w*\(|\b(?:bcrypt|scrypt|argon2\w*)\.\w+\(|\bscrypt\(|hashpw\()")
+_FUNCTION_START = lazy(rb"^[ \t]*(?:async\s+)?(?:def|func|function)\b", re.M)
 
 
 def _before_a_kdf(data: bytes, at: int) -> bool:

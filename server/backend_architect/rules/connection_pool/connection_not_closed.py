@@ -5,8 +5,9 @@ from backend_architect.core import languages
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
 from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, text
+from ...core.lazy_re import lazy
 
-PY_OPEN = re.compile(
+PY_OPEN = lazy(
     r"^(psycopg2?\.connect|pymysql\.connect|MySQLdb\.connect|mysql\.connector\.connect|asyncpg\.connect|aiomysql\.connect|"
     r"\w*engine\.connect|\w*engine\.raw_connection|\w*pool\.getconn|\w*pool\.acquire|SessionLocal|\w*Session|\w*session_factory|\w*session_maker)$"
 )
