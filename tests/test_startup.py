@@ -257,8 +257,9 @@ def test_parse_trees_decode_alike_before_and_after_orjson_is_imported():
 
 def test_check_outside_a_repository_loads_neither_openssl_nor_subprocess_nor_tempfile(tmp_path: Path):
     """One SQL file outside a repository, recorded and then served as a stored run: a run that
-    asks git nothing and has no schema to hash imports none of the modules it would not use
-    (each costs milliseconds of every start), and prints the same both times."""
+    asks git nothing, has no schema to build or hash and names no new migration imports none
+    of the modules it would not use (each costs milliseconds of every start), and prints the
+    same both times."""
     import subprocess
 
     folder = tmp_path / "one"
@@ -268,7 +269,16 @@ def test_check_outside_a_repository_loads_neither_openssl_nor_subprocess_nor_tem
     old = os.path.getmtime(folder) - 60  # a stored run needs inputs older than two seconds
     for p in (tmp_path, folder, folder / "t.sql"):
         os.utime(p, (old, old))
-    unused = ("_hashlib", "hashlib", "subprocess", "shutil", "tempfile", "sysconfig")
+    unused = (
+        "_hashlib",
+        "hashlib",
+        "subprocess",
+        "shutil",
+        "tempfile",
+        "sysconfig",
+        "datetime",
+        "backend_architect.catalog.build",  # no schema file: no schema to build
+    )
     probe = (
         "import sys\n"
         "from backend_architect.entry import main\n"

@@ -8,13 +8,16 @@ it: golang-migrate pairs (``000012_x.up.sql`` / ``.down.sql``), Flyway
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import re
+from typing import TYPE_CHECKING
 
 from ..core.findings import NewFile
 from .sources import is_down, order_key
 from ..core.lazy_re import lazy
+
+if TYPE_CHECKING:
+    import datetime as _dt
 
 _NUM_RE = lazy(r"^(\d+)([_-])")
 _FLYWAY_RE = lazy(r"^[Vv](\d+)(?:[._]\d+)*__")
@@ -39,6 +42,8 @@ def migration_folder(catalog) -> str | None:
 
 
 def _now(clock=None) -> _dt.datetime:
+    import datetime as _dt  # (when a new migration is named: not every run needs the module)
+
     return clock() if clock else _dt.datetime.now(_dt.timezone.utc)
 
 

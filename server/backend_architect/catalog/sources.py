@@ -93,18 +93,27 @@ def project_root(path: str) -> str | None:
 # (root, files it may count, skip_projects) -> what :func:`_walk` found: while a one-shot run
 # checks (see :func:`one_run`), else None
 _WALKS: dict[tuple[str, int, bool], tuple[list[str], int, bool]] | None = None
+# discover()'s answers without a filter, while a one-shot run checks
+_DISCOVERED: dict[tuple, tuple[list[str], list[str], list[str]]] = {}
 
 
 @contextlib.contextmanager
 def one_run() -> Iterator[None]:
     """A one-shot run (``check``): folders are taken as unchanged while it lasts, so a project
     is walked once for the schema's fingerprint and the schema itself."""
-    global _WALKS  # noqa: PLW0603
+    global _WALKS, _DISCOVERED  # noqa: PLW0603
     previous, _WALKS = _WALKS, {}
+    previous_found, _DISCOVERED = _DISCOVERED, {}
     try:
         yield
     finally:
         _WALKS = previous
+        _DISCOVERED = previous_found
+
+
+def in_one_run() -> bool:
+    """Whether a one-shot run is checking (see :func:`one_run`): a walk is then made once."""
+    return _WALKS is not None
 
 
 def _walk(root: str, budget: int, skip_projects: bool) -> tuple[list[str], int, bool]:
@@ -157,6 +166,16 @@ def discover(
     ``warnings``) and, with ``skip_projects``, does not enter sub-folders that are
     projects of their own.
     """
+    # without a filter, the answer is a function of the walk: kept while a one-shot run lasts
+    # (the schema's fingerprint and the check whether there is a schema at all ask the same)
+    key = (tuple(roots), tuple(schema_globs), base, max_files, skip_projects)
+    memo = _DISCOVERED if _WALKS is not None and is_excluded is None else None
+    if memo is not None and key in memo:
+        found_dumps, found_migrations, found_said = memo[key]
+        if warnings is not None:
+            warnings.extend(found_said)
+        return list(found_dumps), list(found_migrations)
+    said: list[str] = []
     dumps: set[str] = set()
     migrations: set[str] = set()
     seen = 0
@@ -181,8 +200,8 @@ def discover(
                 migrations.add(full)
             elif _looks_like_dump(full):
                 dumps.add(full)
-        if stopped and warnings is not None:
-            warnings.append(
+        if stopped:
+            said.append(
                 f"the schema scan of {root} stopped after {max_files} files (schema-max-files = {max_files}):"
                 " schema files beyond them were not read; raise schema-max-files or list the schema"
                 " files with the `schema` setting"
@@ -195,7 +214,12 @@ def discover(
                 else:
                     migrations.add(full)
     migrations -= dumps
-    return sorted(dumps), sorted(migrations, key=lambda p: (order_key(p), p))
+    if warnings is not None:
+        warnings.extend(said)
+    ordered = sorted(dumps), sorted(migrations, key=lambda p: (order_key(p), p))
+    if memo is not None:
+        memo[key] = (ordered[0], ordered[1], said)
+    return list(ordered[0]), list(ordered[1])
 
 
 def _glob(pattern: str, base: str) -> list[str]:

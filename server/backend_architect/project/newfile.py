@@ -14,7 +14,6 @@ and the plan says which migration runs before it (the fixes using it are unsafe 
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import os
 import re
@@ -53,6 +52,8 @@ class Planned:
 
 
 def _stamp(version: str, fmt: str, step: int) -> str | None:
+    import datetime as _dt  # (when a new migration is named: not every run needs the module)
+
     try:
         t = _dt.datetime.strptime(version, fmt)
     except ValueError:

@@ -54,8 +54,6 @@ def build_catalog(
 ):
     """The catalog of project ``root`` (None when it has no schema files); what the scan had
     to leave out (its file limit) is added to ``warnings``."""
-    from ..catalog.build import build
-
     globs = tuple(getattr(settings, "schema", ()) or ())
     base = getattr(settings, "root", None) or root
     limits = {
@@ -63,6 +61,10 @@ def build_catalog(
         for name, key in (("max_files", "schema_max_files"), ("cache_max_bytes", "cache_max_bytes"))
         if hasattr(settings, key)
     }
+    if not _has_schema_files(root, globs, base, limits.get("max_files")):
+        return None  # (the builder, the SQL parser and the schema cache are not loaded)
+    from ..catalog.build import build
+
     return build(
         [root],
         globs,
@@ -73,6 +75,26 @@ def build_catalog(
         warnings=warnings,
         **limits,
     )
+
+
+def _has_schema_files(root: str, globs: tuple, base: str, max_files: int | None) -> bool:
+    """Whether the builder has any file to read (what it then leaves out only makes fewer);
+    when the scan stops at its file limit the builder says so, and is asked anyway. Asked
+    in a one-shot run only, whose walks are made once (elsewhere the builder is asked)."""
+    from ..catalog.sources import MAX_WALK_FILES, discover, in_one_run
+
+    if not in_one_run():
+        return True
+    said: list[str] = []
+    dumps, migrations = discover(
+        [os.path.abspath(root)],
+        globs,
+        base,
+        None,
+        max_files=MAX_WALK_FILES if max_files is None else max_files,
+        warnings=said,
+    )
+    return bool(dumps or migrations or said)
 
 
 def schema_fingerprint(root: str, settings=None) -> str:
