@@ -49,3 +49,14 @@ def test_a_pattern_is_compiled_when_first_used_not_when_defined():
     with pytest.raises(re.error):
         broken.search("x")
     assert "unclosed" in repr(broken)
+
+
+def test_a_lazy_pattern_pickles_and_copies_as_its_definition():
+    import copy
+    import pickle
+
+    pattern = lazy(r"\bselect\b", re.I)
+    assert pattern.search("SELECT 1") is not None  # compiled: its methods are bound in it
+    for other in (pickle.loads(pickle.dumps(pattern)), copy.deepcopy(pattern), copy.copy(pattern)):
+        assert other.findall("select Select x") == ["select", "Select"]
+        assert other.pattern == pattern.pattern

@@ -569,7 +569,12 @@ class _Recorder:
         links: set[str] = set()  # lstat'ed symbolic links ("l")
         special = (*excluded, package, *python_dirs)
         cwd = self.cwd
-        for raws, target in ((self.read, read), (self.paths, probed), (self.lpaths, links)):
+        # (a path both opened and stat'ed is an item of its own stat: as opened only)
+        for raws, target in (
+            (self.read, read),
+            (self.paths - self.read, probed),
+            (self.lpaths, links),
+        ):
             for raw in raws:
                 path = raw if type(raw) is str else os.fsdecode(raw)
                 if not path.startswith("/") or "/." in path or "//" in path or path.endswith("/"):

@@ -60,6 +60,9 @@ class _LazyPattern:
     def pattern(self) -> str | bytes:
         return self._source  # (as the compiled pattern's, without compiling it)
 
+    def __reduce__(self):
+        return (lazy, (self._source, self._flags))  # pickled and copied as its definition
+
     def __repr__(self) -> str:
         return f"lazy({self._source!r}, {self._flags!r})"
 
