@@ -42,7 +42,7 @@ PLACEHOLDER_IDENT = "__tmpl__"
 # blank per repetition: ``(?:\s+)*`` would try every split of a run of blanks
 # (exponential time on an indented string that is not SQL).
 _LEAD = r"(?:\s|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*"
-SQL_START_RE = re.compile(
+SQL_START_RE = lazy(
     r"""\A"""
     + _LEAD
     + r"""(?:\("""
@@ -312,7 +312,7 @@ def _literal_segments(
 
 # -- value positions ---------------------------------------------------------------------------
 
-_VALUE_BEFORE = re.compile(
+_VALUE_BEFORE = lazy(
     r"(?:<>|!=|<=|>=|=|<|>|\bLIKE|\bILIKE|\bLIMIT|\bOFFSET|\bBETWEEN|\bTHEN|\bELSE|\bSIMILAR\s+TO|"
     r"\bIS\s+DISTINCT\s+FROM|\|\||\+|-|\*|/|\bINTERVAL)\s*\Z",
     re.I,
@@ -607,7 +607,7 @@ _PY_IMPORT_QMARK = lazy(
     r"^[^\S\n]*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M
 )
 _PY_IMPORT_ASYNCPG = lazy(r"^[^\S\n]*(?:import|from)\s+asyncpg\b", re.M)
-_JS_QMARK = re.compile(
+_JS_QMARK = lazy(
     r"""(?:require\(|from\s+)['"](?:mysql2?(?:/promise)?|sqlite3?|better-sqlite3|knex|mariadb|@databases/mysql|sql\.js)['"]"""
 )
 _GO_QMARK = lazy(

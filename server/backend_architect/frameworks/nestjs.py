@@ -35,7 +35,7 @@ from .base import Framework, Generated, Unsupported
 from .kit.node_router import _js_object_props, koa_import
 from ..core.lazy_re import lazy
 
-_IMPORT = re.compile(rb"@nestjs/(common|core)")
+_IMPORT = lazy(rb"@nestjs/(common|core)")
 
 if TYPE_CHECKING:
     from ..catalog.model import Table as TableInfo

@@ -157,9 +157,7 @@ def _foreign_keys(stmt):
                 )
 
 
-_LOOKUP_TABLE_RE = re.compile(
-    r"(?:^|_)(?:types?|kinds?|status(?:es)?|states|enums?|lookups?)$", re.I
-)
+_LOOKUP_TABLE_RE = lazy(r"(?:^|_)(?:types?|kinds?|status(?:es)?|states|enums?|lookups?)$", re.I)
 _SOFT_DELETE_COLUMNS = {"deleted", "deleted_at", "is_deleted", "deleted_on", "deletedat"}
 
 

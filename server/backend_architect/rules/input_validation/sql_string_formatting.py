@@ -44,7 +44,7 @@ _SYSTEM_CATALOG = lazy(
     r"information_schema|sqlite_master|sqlite_schema)\b"
 )
 # judged by the file's own folder: the project's location (a checkout under tests/) does not count
-_TEST_OR_MIGRATION_PATH = re.compile(
+_TEST_OR_MIGRATION_PATH = lazy(
     r"(?:^|/)(?:[^/]*tests?|testdata|testutils?|__tests__|spec|migrations?|alembic|versions)/[^/]*$|_test\.go$|"
     r"(?:^|/)test_[^/]*\.py$|_test\.py$|(?:^|/)conftest\.py$|\.(?:test|spec)\.[jt]sx?$|(?:^|/)[^/]*migrat[^/]*$"
 )

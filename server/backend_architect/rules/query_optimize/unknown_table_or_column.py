@@ -7,6 +7,7 @@ from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
 from backend_architect.core.regions import PLACEHOLDER_SCHEMA
 from backend_architect.core.sql import name_list, quote_ident, relation_name, unqualified, walk
+from ...core.lazy_re import lazy
 
 SYSTEM_COLUMNS = {"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"}
 
@@ -359,7 +360,7 @@ def catalog_complete(catalog) -> bool:
 _COMPLETE: dict[int, bool] = {}
 
 
-_OTHER_DATABASES = re.compile(
+_OTHER_DATABASES = lazy(
     r"(?<![a-z])(mysql|mariadb|sqlite3?|cockroach(?:db)?|clickhouse|mssql|sqlserver)(?![a-z])", re.I
 )
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from backend_architect.catalog.expr import type_base
 from backend_architect.core.sql import name_list, relation_name
+from ...core.lazy_re import lazy
 
 _TYPE_STOP = {
     "NOT",
@@ -136,7 +137,7 @@ _DIALECT_WORDS = (
     "sqlserver",
     "clickhouse",
 )
-_DIALECT_PART_RE = re.compile(r"(?<=[._-])(" + "|".join(_DIALECT_WORDS) + r")(?=[._-])", re.I)
+_DIALECT_PART_RE = lazy(r"(?<=[._-])(" + "|".join(_DIALECT_WORDS) + r")(?=[._-])", re.I)
 
 
 def portable_migration(path: str) -> bool:
