@@ -341,3 +341,38 @@ def test_check_keys_and_checks_a_migration_by_one_answer(clone: Path, tmp_path: 
     got = findings(after)
     assert got == findings(run(*args, "--no-cache", cwd=clone))
     assert ("0002_indexes.sql", "MG001", 2) in got - before
+
+
+# The CLI with an audit hook that counts the opens of each file under the current folder
+COUNT_OPENS = textwrap.dedent('''
+    import collections, json, os, sys
+    opened = collections.Counter()
+    here = os.getcwd() + os.sep
+    def hook(event, args):
+        if event == "open" and isinstance(args[0], str) and os.path.abspath(args[0]).startswith(here):
+            opened[os.path.relpath(args[0])] += 1
+    sys.addaudithook(hook)
+    from backend_architect.cli import main
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+    print(json.dumps(opened), file=sys.stderr)
+''')
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_check_reads_each_file_once(clone: Path, tmp_path: Path, cache: bool):
+    """The planner, the results cache's keys, the history's blob ids, the schema build and the
+    check all read the migrations: a run opens each once (the files are taken as unchanged)."""
+    (clone / "migrations" / "0004_more.sql").write_text(TABLE.replace("posts", "more"))
+    args = ["check", "--exit-zero", "--output-format", "json", "--jobs", "1", "migrations"]
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_OPENS, *args, *([] if cache else ["--no-cache"])],
+        capture_output=True, text=True, cwd=clone, timeout=120,
+        env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    opened = json.loads(r.stderr.strip().splitlines()[-1])
+    names = sorted(p.name for p in (clone / "migrations").iterdir())
+    assert {os.path.join("migrations", n): 1 for n in names}.items() <= opened.items(), opened
+    assert ("0003_index.sql", "MG001", 1) in findings(r)

@@ -393,12 +393,14 @@ def check_paths(
     import contextlib
 
     from .catalog import sources
+    from .core import workspace
     from .project import history
 
     with contextlib.ExitStack() as run:
         if not fix:  # (fixes change files while the run lasts)
             run.enter_context(history.one_run())
             run.enter_context(sources.one_run())
+            run.enter_context(workspace.one_run())
         return _check_paths(paths, overrides, fix, unsafe_fixes, jobs, excluded, cache)
 
 
@@ -495,14 +497,14 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
     group's reports are kept together, one pack per group and settings: a run writes one
     file per group, not one per checked file."""
     from .core.results_cache import code_fingerprint, digest
+    from .core.workspace import read_bytes
     from .project.schema import schema_fingerprint
 
     code = code_fingerprint()
     contents: list[str | None] = []
     for job in planned:
         try:
-            with open(job.path, "rb") as fh:
-                contents.append(digest(fh.read()))
+            contents.append(digest(read_bytes(job.path)))
         except OSError:
             contents.append(None)
     groups: dict[tuple, list[str]] = {}

@@ -4,6 +4,7 @@ commands."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
@@ -38,6 +39,56 @@ SKIP_DIRS = frozenset(
 )
 
 
+# A one-shot run (``check``, see :func:`one_run`) reads each file once: the planner, the results
+# cache's keys, the history's blob ids, the schema build and the check itself all ask for the
+# same bytes. Files up to RUN_FILE_MAX are kept, RUN_BYTES_MAX in all; misses are kept too.
+RUN_FILE_MAX = 1024 * 1024
+RUN_BYTES_MAX = 64 * 1024 * 1024
+_RUN: dict[str, bytes | OSError] | None = None
+_RUN_SIZE = [0]
+
+
+@contextlib.contextmanager
+def one_run() -> Iterator[None]:
+    """Files are taken as unchanged while this lasts (not with fixes, which write them): each
+    is read from disk once, however often the run asks for its bytes."""
+    global _RUN  # noqa: PLW0603
+    previous, size, _RUN = _RUN, _RUN_SIZE[0], {}
+    _RUN_SIZE[0] = 0
+    try:
+        yield
+    finally:
+        _RUN, _RUN_SIZE[0] = previous, size
+
+
+def read_bytes(path: str, limit: int = -1) -> bytes:
+    """The file's bytes (its first ``limit`` bytes when ``limit`` >= 0). Raises OSError. Within
+    :func:`one_run`, a file is read once."""
+    run = _RUN
+    if run is None:
+        with open(path, "rb") as fh:
+            return fh.read(limit)
+    key = os.path.abspath(path)
+    known = run.get(key)
+    if known is None:
+        try:
+            with open(key, "rb") as fh:
+                want = RUN_FILE_MAX + 1 if limit < 0 else max(limit, RUN_FILE_MAX + 1)
+                raw = fh.read(want)
+                if len(raw) == want:  # too large to keep: read as asked
+                    return raw + fh.read() if limit < 0 else raw[:limit]
+        except OSError as exc:
+            run[key] = exc
+            raise
+        if _RUN_SIZE[0] + len(raw) <= RUN_BYTES_MAX:
+            run[key] = raw
+            _RUN_SIZE[0] += len(raw)
+        known = raw
+    if isinstance(known, OSError):
+        raise OSError(known.errno, known.strerror, known.filename)
+    return known if limit < 0 else known[:limit]
+
+
 def read_source(path: str, settings: Settings) -> tuple[Document | None, TextStyle, str | None]:
     """(document, the file's style, why it was not read). A CRLF file is analysed with
     LF line breaks (same lines and columns) and written back with CRLF."""
@@ -49,8 +100,7 @@ def read_source(path: str, settings: Settings) -> tuple[Document | None, TextSty
                 TextStyle(),
                 f"larger than {settings.max_file_bytes} bytes (max-file-bytes)",
             )
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw = read_bytes(path)
     except OSError as exc:
         return None, TextStyle(), f"cannot read: {exc.strerror or exc}"
     if b"\x00" in raw[:8192]:

@@ -154,9 +154,10 @@ def _git(repo: str, *args: str) -> str | None:
 
 
 def _blob_sha(path: str) -> str | None:
+    from ..core.workspace import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = read_bytes(path)
     except OSError:
         return None
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()

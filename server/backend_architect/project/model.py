@@ -480,9 +480,10 @@ def _settings_key(settings) -> tuple:
 
 
 def _read_head(path: str, limit: int = 256 * 1024) -> str | None:
+    from ..core.workspace import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            return fh.read(limit).decode("utf-8", "replace")
+        return read_bytes(path, limit).decode("utf-8", "replace")
     except OSError:
         return None
 
