@@ -89,6 +89,24 @@ def read_bytes(path: str, limit: int = -1) -> bytes:
     return known if limit < 0 else known[:limit]
 
 
+def relative_path(path: str, base: str) -> str:
+    """``os.path.relpath(path, base)`` without its normalising of both paths when ``path`` is
+    plainly below ``base`` (both absolute and normal, as the project model's paths are)."""
+    n = len(base)
+    if (
+        os.sep == "/"
+        and n > 1
+        and path.startswith(base)
+        and path[n : n + 1] in ("/", "")
+        and base[0] == "/"
+        and base[-1] != "/"
+        and "/." not in path
+        and "//" not in path
+    ):
+        return path[n + 1 :] or "."
+    return os.path.relpath(path, base)
+
+
 def read_source(path: str, settings: Settings) -> tuple[Document | None, TextStyle, str | None]:
     """(document, the file's style, why it was not read). A CRLF file is analysed with
     LF line breaks (same lines and columns) and written back with CRLF."""

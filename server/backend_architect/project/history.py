@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..catalog.sources import is_down, order_key
+from ..core.workspace import relative_path
 
 _FOLDER_FILES = ("up.sql", "down.sql", "migration.sql")
 
@@ -249,7 +250,7 @@ class HistoryIndex:
             main = self._mainline(repo)
             if main is not None:
                 commit, how, tree = main
-                rel = os.path.relpath(path, repo).replace(os.sep, "/")
+                rel = relative_path(path, repo).replace(os.sep, "/")
                 blob = tree.get(rel)
                 if blob is None:
                     return History(False, f"new: not on the main line ({how})")

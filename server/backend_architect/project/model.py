@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field, replace
 
 from ..core.document import language_for_path
+from ..core.workspace import relative_path
 from ..core.regions import has_down_marker
 from . import dialect as dialects
 from . import ownership
@@ -333,7 +334,7 @@ class ProjectModel:
             )
         path = os.path.abspath(path)
         root = self.root_of(os.path.dirname(path))
-        rel_parts = (os.path.relpath(path, root) if root else path).replace(os.sep, "/").split("/")
+        rel_parts = (relative_path(path, root) if root else path).replace(os.sep, "/").split("/")
         rel_parts = [p for p in rel_parts if p not in ("", ".")]
         # folders above a nested project still say what it is (testdata/case/go.mod, db/mysql/package.json)
         top = self.outermost(root)
@@ -341,7 +342,7 @@ class ProjectModel:
         if top and top != root:
             outer_parts = [
                 p
-                for p in os.path.relpath(path, top).replace(os.sep, "/").split("/")
+                for p in relative_path(path, top).replace(os.sep, "/").split("/")
                 if p not in ("", ".")
             ]
         name = rel_parts[-1] if rel_parts else os.path.basename(path)
@@ -458,7 +459,7 @@ def migration_folder(path: str, root: str | None) -> str:
         folder = os.path.dirname(folder)  # diesel, sqlx, Prisma: one folder per migration
     if not root:
         return folder
-    rel = os.path.relpath(folder, root).replace(os.sep, "/").split("/")
+    rel = relative_path(folder, root).replace(os.sep, "/").split("/")
     for i, part in enumerate(rel):
         if part.lower() in MIGRATION_DIR_NAMES:
             end = i + 1
