@@ -376,3 +376,51 @@ def test_a_check_reads_each_file_once(clone: Path, tmp_path: Path, cache: bool):
     names = sorted(p.name for p in (clone / "migrations").iterdir())
     assert {os.path.join("migrations", n): 1 for n in names}.items() <= opened.items(), opened
     assert ("0003_index.sql", "MG001", 1) in findings(r)
+
+
+# The CLI with os.stat wrapped: the paths probed under the current folder, and how often
+COUNT_STATS = textwrap.dedent('''
+    import collections, json, os, sys
+    probed = collections.Counter()
+    here = os.getcwd() + os.sep
+    real_stat = os.stat
+    def stat(path, *args, **kwargs):
+        if isinstance(path, str) and os.path.abspath(path).startswith(here):
+            probed[os.path.relpath(path)] += 1
+        return real_stat(path, *args, **kwargs)
+    os.stat = stat
+    from backend_architect.cli import main
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+    print(json.dumps(probed), file=sys.stderr)
+''')
+
+
+def test_a_walked_folder_is_not_probed_for_project_markers(tmp_path: Path):
+    """The folders of a history (one per migration) are listed by the run's walk: the project
+    model asks that listing for go.mod, package.json, .git ... instead of probing each name."""
+    repo = tmp_path / "app"
+    (repo / "migrations" / "2024-01-01-000000_a").mkdir(parents=True)
+    (repo / "migrations" / "2024-02-01-000000_b").mkdir(parents=True)
+    (repo / "Cargo.toml").write_text('[dependencies]\ndiesel = "2"\n')
+    for folder in (repo / "migrations").iterdir():
+        table = folder.name[-1]  # a table with a redundant index (index advice: shown in history)
+        (folder / "up.sql").write_text(
+            TABLE.replace("posts", table)
+            + f"CREATE INDEX i_{table} ON {table} (user_id);\n"
+            + f"CREATE INDEX i2_{table} ON {table} (user_id, x);\n"
+        )
+        (folder / "down.sql").write_text(f"DROP TABLE {folder.name[-1]};\n")
+    args = ["check", "--exit-zero", "--output-format", "json", "--jobs", "1", "migrations"]
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_STATS, *args], capture_output=True, text=True, cwd=repo,
+        timeout=120, env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    probed = json.loads(r.stderr.strip().splitlines()[-1])
+    markers = {"go.mod", "package.json", "Cargo.toml", ".git", "setup.py", "sqlc.yaml"}
+    assert not {p for p in probed if p.startswith("migrations") and Path(p).name in markers}, probed
+    assert {Path(f["filename"]).parent.name for f in json.loads(r.stdout)} >= {
+        "2024-01-01-000000_a", "2024-02-01-000000_b"
+    }

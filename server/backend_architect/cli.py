@@ -82,12 +82,15 @@ def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
     A symbolic link to a file inside the same folder is not checked again under the link's
     name: the file is judged at its own path (or not at all, when that is not a checked file).
     """
+    from .core.workspace import note_listing
+
     for path in paths:
         if os.path.isfile(path):
             yield path
             continue
         top = os.path.realpath(path)
         for dirpath, dirnames, filenames in os.walk(path, onerror=on_error):
+            note_listing(os.path.abspath(dirpath), dirnames + filenames)
             dirnames[:] = sorted(
                 d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
             )
@@ -146,6 +149,7 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
     minified, build output, test data, ignored by git) are left out unless named on
     the command line or opted in (``include-generated``); ``excluded`` collects them
     as (path, FileInfo). Raises UsageError on an invalid configuration file or option."""
+    from .core.workspace import known_size
     from .project import model as project_model
 
     jobs: list[_Job] = []
@@ -211,10 +215,12 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
                 None  # test data is not checked against today's schema, nor another dialect's SQL
             )
             # against the schema read from the PostgreSQL migrations
-        try:
-            size = os.path.getsize(path)
-        except OSError:
-            size = 0
+        size = known_size(path)  # (the project model read it)
+        if size is None:
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                size = 0
         jobs.append(_Job(path, settings, None, size, info, None, schema_root, project))
     return jobs
 

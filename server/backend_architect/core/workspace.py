@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from .document import Document, language_for_path
@@ -46,19 +46,44 @@ RUN_FILE_MAX = 1024 * 1024
 RUN_BYTES_MAX = 64 * 1024 * 1024
 _RUN: dict[str, bytes | OSError] | None = None
 _RUN_SIZE = [0]
+# folder -> its names, as the run's walk of the checked folders listed them
+_RUN_NAMES: dict[str, frozenset[str]] = {}
 
 
 @contextlib.contextmanager
 def one_run() -> Iterator[None]:
     """Files are taken as unchanged while this lasts (not with fixes, which write them): each
     is read from disk once, however often the run asks for its bytes."""
-    global _RUN  # noqa: PLW0603
-    previous, size, _RUN = _RUN, _RUN_SIZE[0], {}
-    _RUN_SIZE[0] = 0
+    global _RUN, _RUN_NAMES  # noqa: PLW0603
+    previous, size, names = _RUN, _RUN_SIZE[0], _RUN_NAMES
+    _RUN, _RUN_SIZE[0], _RUN_NAMES = {}, 0, {}
     try:
         yield
     finally:
-        _RUN, _RUN_SIZE[0] = previous, size
+        _RUN, _RUN_SIZE[0], _RUN_NAMES = previous, size, names
+
+
+def note_listing(folder: str, names: Iterable[str]) -> None:
+    """What the run's walk found in ``folder`` (an absolute path): :func:`has_any` answers from
+    it. (Only folders the run lists anyway: a folder above the checked ones is probed by name,
+    so that a stored run does not depend on everything else that folder holds.)"""
+    if _RUN is not None and len(_RUN_NAMES) < 100_000:
+        _RUN_NAMES[folder] = frozenset(names)
+
+
+def has_any(folder: str, names: tuple[str, ...]) -> bool:
+    """Whether any of ``names`` exists in ``folder`` (``os.path.exists``: a broken link does not).
+    A folder the run's walk listed (:func:`note_listing`) is not probed for names it lacks."""
+    listed = _RUN_NAMES.get(folder) if _RUN is not None else None
+    if listed is not None:
+        names = tuple(n for n in names if n in listed)
+    return any(os.path.exists(os.path.join(folder, n)) for n in names)
+
+
+def known_size(path: str) -> int | None:
+    """The size of a file this run has read (None: not read, or not within a run)."""
+    known = _RUN.get(os.path.abspath(path)) if _RUN is not None else None
+    return len(known) if isinstance(known, bytes) else None
 
 
 def read_bytes(path: str, limit: int = -1) -> bytes:
@@ -111,7 +136,9 @@ def read_source(path: str, settings: Settings) -> tuple[Document | None, TextSty
     """(document, the file's style, why it was not read). A CRLF file is analysed with
     LF line breaks (same lines and columns) and written back with CRLF."""
     try:
-        size = os.path.getsize(path)
+        size = known_size(path)
+        if size is None:
+            size = os.path.getsize(path)
         if size > settings.max_file_bytes:
             return (
                 None,

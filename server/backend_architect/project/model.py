@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field, replace
 
 from ..core.document import language_for_path
-from ..core.workspace import relative_path
+from ..core.workspace import has_any, relative_path
 from ..core.regions import has_down_marker
 from . import dialect as dialects
 from . import ownership
@@ -172,7 +172,7 @@ class ProjectModel:
                 found = self._roots[cur]
                 break
             chain.append(cur)
-            if any(os.path.exists(os.path.join(cur, m)) for m in ROOT_MARKERS):
+            if has_any(cur, ROOT_MARKERS):
                 found = cur
                 break
             parent = os.path.dirname(cur)
@@ -229,7 +229,7 @@ class ProjectModel:
         found = None
         cur = root
         while cur:
-            if os.path.exists(os.path.join(cur, ".git")):
+            if has_any(cur, (".git",)):
                 found = cur
                 break
             parent = os.path.dirname(cur)
