@@ -82,8 +82,13 @@ def has_any(folder: str, names: tuple[str, ...]) -> bool:
 
 def known_size(path: str) -> int | None:
     """The size of a file this run has read (None: not read, or not within a run)."""
-    known = _RUN.get(os.path.abspath(path)) if _RUN is not None else None
+    known = _RUN.get(_key(path)) if _RUN is not None else None
     return len(known) if isinstance(known, bytes) else None
+
+
+def _key(path: str) -> str:
+    # an absolute path as it is (another spelling of the same file only costs a second read)
+    return path if os.path.isabs(path) else os.path.abspath(path)
 
 
 def read_bytes(path: str, limit: int = -1) -> bytes:
@@ -93,7 +98,7 @@ def read_bytes(path: str, limit: int = -1) -> bytes:
     if run is None:
         with open(path, "rb") as fh:
             return fh.read(limit)
-    key = os.path.abspath(path)
+    key = _key(path)
     known = run.get(key)
     if known is None:
         try:
