@@ -792,6 +792,8 @@ def unified_diffs(reports: list[FileReport]) -> str:
 
 
 def _pos(doc: Document, offset: int) -> tuple[int, int]:
+    if offset <= 0:  # (every report asks for the start of its file: no line index for that)
+        return 1, 1
     line, col = doc.offset_to_position(offset, "utf-32")
     return line + 1, col + 1
 
