@@ -214,14 +214,15 @@ class HistoryIndex:
             if repo in self._repos:
                 return self._repos[repo]
         found = None
-        head = _git(repo, "rev-parse", "--verify", "-q", "HEAD")
-        if head:
-            for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):
-                base = _git(repo, "merge-base", "HEAD", ref)
-                if base and base.strip():
-                    found = (base.strip(), f"merge-base of HEAD and {ref}")
-                    break
-            if found is None:
+        # (a merge base found says HEAD exists: HEAD itself is asked for only when none is)
+        for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):
+            base = _git(repo, "merge-base", "HEAD", ref)
+            if base and base.strip():
+                found = (base.strip(), f"merge-base of HEAD and {ref}")
+                break
+        if found is None:
+            head = _git(repo, "rev-parse", "--verify", "-q", "HEAD")
+            if head:
                 found = (head.strip(), "HEAD (no default branch)")
         tree: dict[str, str] = {}
         if found is not None:
