@@ -424,3 +424,38 @@ def test_a_walked_folder_is_not_probed_for_project_markers(tmp_path: Path):
     assert {Path(f["filename"]).parent.name for f in json.loads(r.stdout)} >= {
         "2024-01-01-000000_a", "2024-02-01-000000_b"
     }
+
+
+# The CLI with the statement scanner counted: how often each SQL text was split
+COUNT_SPLITS = textwrap.dedent('''
+    import collections, json, sys
+    from backend_architect.core import sql
+    split = collections.Counter()
+    scan = sql._pieces
+    def counted(data, start, end, cache):
+        if start == 0 and end == len(data):
+            split[data.decode()] += 1
+        return scan(data, start, end, cache)
+    sql._pieces = counted
+    from backend_architect.cli import main
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+    print(json.dumps(split), file=sys.stderr)
+''')
+
+
+def test_the_schema_build_and_the_check_split_a_migration_once(clone: Path, tmp_path: Path):
+    """The schema is built from the up migrations, which are then checked: one scan of each."""
+    args = ["check", "--exit-zero", "--output-format", "json", "--jobs", "1", "--no-cache"]
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_SPLITS, *args, "migrations"], capture_output=True,
+        text=True, cwd=clone, timeout=120,
+        env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    split = json.loads(r.stderr.strip().splitlines()[-1])
+    for name in ("0001_posts.sql", "0002_indexes.sql", "0003_index.sql"):
+        assert split[(clone / "migrations" / name).read_text()] == 1, (name, split)
+    # the check still sees every statement: the committed migration's redundant index, the new one's lock
+    assert ("0002_indexes.sql", "IX003", 1) in findings(r) and ("0003_index.sql", "MG001", 1) in findings(r)

@@ -399,7 +399,7 @@ def check_paths(
     import contextlib
 
     from .catalog import sources
-    from .core import workspace
+    from .core import sql, workspace
     from .project import history
 
     with contextlib.ExitStack() as run:
@@ -407,6 +407,7 @@ def check_paths(
             run.enter_context(history.one_run())
             run.enter_context(sources.one_run())
             run.enter_context(workspace.one_run())
+            run.enter_context(sql.one_run())
         return _check_paths(paths, overrides, fix, unsafe_fixes, jobs, excluded, cache)
 
 
