@@ -154,6 +154,7 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
 
     jobs: list[_Job] = []
     settings_cache: dict[str | None, Settings] = {}
+    config_roots: dict[str, str | None] = {}  # folder -> its configuration file's folder
     # without a config file or a repository marker, the project is what was asked to check
     bases = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
     asked = os.path.commonpath(bases) if bases else os.getcwd()
@@ -179,10 +180,13 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
         ).not_own
     ]
     for path in files:
-        folder = os.path.dirname(os.path.abspath(path))
+        full = os.path.abspath(path)
+        folder = os.path.dirname(full)
         project = _project_of(folder, asked)
         # one settings object per configuration file (the folders of a long history share it)
-        config_root = find_project_root(folder)
+        if folder not in config_roots:
+            config_roots[folder] = find_project_root(folder)
+        config_root = config_roots[folder]
         if config_root not in settings_cache:
             base, problems = settings_for_path(folder)
             settings, more = from_mapping(overrides, base, source="command line")
@@ -190,12 +194,10 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
                 raise UsageError("\n".join(problems + more))
             settings_cache[config_root] = settings
         settings = settings_cache[config_root]
-        if settings.is_excluded(os.path.abspath(path)) and path not in paths:
+        if settings.is_excluded(full) and path not in paths:
             continue
-        explicit = os.path.abspath(path) in named or any(
-            os.path.abspath(path).startswith(d + os.sep) for d in named_dirs
-        )
-        info = model.file_info(path, settings, explicit=explicit)
+        explicit = full in named or any(full.startswith(d + os.sep) for d in named_dirs)
+        info = model.file_info(full, settings, explicit=explicit)
         if (
             info.not_own is not None
             and not explicit
