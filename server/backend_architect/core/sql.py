@@ -55,9 +55,11 @@ def statement_ends(text, start: int = 0, end: int | None = None) -> Iterator[tup
     dash: Any = b"-" if binary else "-"  # bytes or str, as the text is
     slash: Any = b"/" if binary else "/"
     if not (_ATOMIC_RE_B if binary else _ATOMIC_RE).search(text, start, end):
+        semi = 59 if binary else ";"  # (an item of bytes is an int): no copy of each token
         for m in (_SPLIT_RE_B if binary else _SPLIT_RE).finditer(text, start, end):
-            if m.group(0) == semicolon:
-                yield m.start(), m.end()
+            i = m.start()
+            if text[i] == semi and m.end() == i + 1:
+                yield i, i + 1
         return
     first = prev = None  # the statement's first word and the last word seen (upper case)
     depth = 0  # BEGIN ATOMIC and CASE blocks open in a routine body
