@@ -39,9 +39,11 @@ SKIP_DIRS = frozenset(
 )
 
 
-# A one-shot run (``check``, see :func:`one_run`) reads each file once: the planner, the results
-# cache's keys, the history's blob ids, the schema build and the check itself all ask for the
-# same bytes. Files up to RUN_FILE_MAX are kept, RUN_BYTES_MAX in all; misses are kept too.
+# A one-shot run (``check``, see :func:`one_run`) reads each SQL file once: the planner, the
+# results cache's keys, the history's blob ids, the schema build and the check itself all ask
+# for the same bytes. SQL files (and the small files beside them a migration tool reads) up to
+# RUN_FILE_MAX are kept, RUN_BYTES_MAX in all; misses are kept too. Application code, read
+# three times and often far larger in all, is not kept.
 RUN_FILE_MAX = 1024 * 1024
 RUN_BYTES_MAX = 64 * 1024 * 1024
 _RUN: dict[str, bytes | OSError] | None = None
@@ -110,7 +112,7 @@ def read_bytes(path: str, limit: int = -1) -> bytes:
         except OSError as exc:
             run[key] = exc
             raise
-        if _RUN_SIZE[0] + len(raw) <= RUN_BYTES_MAX:
+        if _RUN_SIZE[0] + len(raw) <= RUN_BYTES_MAX and language_for_path(key) in (None, "sql"):
             run[key] = raw
             _RUN_SIZE[0] += len(raw)
         known = raw
