@@ -290,6 +290,9 @@ class ProjectModel:
             cached = self._files.get(key)
             if cached is None and not check_git:
                 cached = self._without_git(path, settings, language, explicit)
+                if cached is not None:  # (kept as long as the facts it comes from)
+                    with self._lock:
+                        self._files[key] = cached
             if cached is None:
                 cached = self._file_info(path, settings, None, language, explicit, check_git)
                 with self._lock:
