@@ -552,6 +552,7 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
 
     schemas: dict[str, str] = {}
     settings_keys: dict[int, str] = {}
+    pack_names: dict[tuple[str, str], str] = {}  # (group, settings) -> pack
     keys: list[str | None] = []
     packs: list[str] = []
     from .project.history import history_of
@@ -571,7 +572,10 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
         if id(job.settings) not in settings_keys:
             settings_keys[id(job.settings)] = digest(repr(job.settings))
         group = group_keys[(job.project, job.info.language)]
-        packs[-1] = digest(code, group, settings_keys[id(job.settings)])
+        pack_of = (group, settings_keys[id(job.settings)])
+        if pack_of not in pack_names:
+            pack_names[pack_of] = digest(code, *pack_of)
+        packs[-1] = pack_names[pack_of]
         keys.append(
             digest(
                 code,
