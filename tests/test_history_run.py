@@ -341,3 +341,121 @@ def test_check_keys_and_checks_a_migration_by_one_answer(clone: Path, tmp_path: 
     got = findings(after)
     assert got == findings(run(*args, "--no-cache", cwd=clone))
     assert ("0002_indexes.sql", "MG001", 2) in got - before
+
+
+# The CLI with an audit hook that counts the opens of each file under the current folder
+COUNT_OPENS = textwrap.dedent('''
+    import collections, json, os, sys
+    opened = collections.Counter()
+    here = os.getcwd() + os.sep
+    def hook(event, args):
+        if event == "open" and isinstance(args[0], str) and os.path.abspath(args[0]).startswith(here):
+            opened[os.path.relpath(args[0])] += 1
+    sys.addaudithook(hook)
+    from backend_architect.cli import main
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+    print(json.dumps(opened), file=sys.stderr)
+''')
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_check_reads_each_file_once(clone: Path, tmp_path: Path, cache: bool):
+    """The planner, the results cache's keys, the history's blob ids, the schema build and the
+    check all read the migrations: a run opens each once (the files are taken as unchanged)."""
+    (clone / "migrations" / "0004_more.sql").write_text(TABLE.replace("posts", "more"))
+    args = ["check", "--exit-zero", "--output-format", "json", "--jobs", "1", "migrations"]
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_OPENS, *args, *([] if cache else ["--no-cache"])],
+        capture_output=True, text=True, cwd=clone, timeout=120,
+        env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    opened = json.loads(r.stderr.strip().splitlines()[-1])
+    names = sorted(p.name for p in (clone / "migrations").iterdir())
+    assert {os.path.join("migrations", n): 1 for n in names}.items() <= opened.items(), opened
+    assert ("0003_index.sql", "MG001", 1) in findings(r)
+
+
+# The CLI with os.stat wrapped: the paths probed under the current folder, and how often
+COUNT_STATS = textwrap.dedent('''
+    import collections, json, os, sys
+    probed = collections.Counter()
+    here = os.getcwd() + os.sep
+    real_stat = os.stat
+    def stat(path, *args, **kwargs):
+        if isinstance(path, str) and os.path.abspath(path).startswith(here):
+            probed[os.path.relpath(path)] += 1
+        return real_stat(path, *args, **kwargs)
+    os.stat = stat
+    from backend_architect.cli import main
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+    print(json.dumps(probed), file=sys.stderr)
+''')
+
+
+def test_a_walked_folder_is_not_probed_for_project_markers(tmp_path: Path):
+    """The folders of a history (one per migration) are listed by the run's walk: the project
+    model asks that listing for go.mod, package.json, .git ... instead of probing each name."""
+    repo = tmp_path / "app"
+    (repo / "migrations" / "2024-01-01-000000_a").mkdir(parents=True)
+    (repo / "migrations" / "2024-02-01-000000_b").mkdir(parents=True)
+    (repo / "Cargo.toml").write_text('[dependencies]\ndiesel = "2"\n')
+    for folder in (repo / "migrations").iterdir():
+        table = folder.name[-1]  # a table with a redundant index (index advice: shown in history)
+        (folder / "up.sql").write_text(
+            TABLE.replace("posts", table)
+            + f"CREATE INDEX i_{table} ON {table} (user_id);\n"
+            + f"CREATE INDEX i2_{table} ON {table} (user_id, x);\n"
+        )
+        (folder / "down.sql").write_text(f"DROP TABLE {folder.name[-1]};\n")
+    args = ["check", "--exit-zero", "--output-format", "json", "--jobs", "1", "migrations"]
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_STATS, *args], capture_output=True, text=True, cwd=repo,
+        timeout=120, env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    probed = json.loads(r.stderr.strip().splitlines()[-1])
+    markers = {"go.mod", "package.json", "Cargo.toml", ".git", "setup.py", "sqlc.yaml"}
+    assert not {p for p in probed if p.startswith("migrations") and Path(p).name in markers}, probed
+    assert {Path(f["filename"]).parent.name for f in json.loads(r.stdout)} >= {
+        "2024-01-01-000000_a", "2024-02-01-000000_b"
+    }
+
+
+# The CLI with the statement scanner counted: how often each SQL text was split
+COUNT_SPLITS = textwrap.dedent('''
+    import collections, json, sys
+    from backend_architect.core import sql
+    split = collections.Counter()
+    scan = sql._pieces
+    def counted(data, start, end, cache):
+        if start == 0 and end == len(data):
+            split[data.decode()] += 1
+        return scan(data, start, end, cache)
+    sql._pieces = counted
+    from backend_architect.cli import main
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+    print(json.dumps(split), file=sys.stderr)
+''')
+
+
+def test_the_schema_build_and_the_check_split_a_migration_once(clone: Path, tmp_path: Path):
+    """The schema is built from the up migrations, which are then checked: one scan of each."""
+    args = ["check", "--exit-zero", "--output-format", "json", "--jobs", "1", "--no-cache"]
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_SPLITS, *args, "migrations"], capture_output=True,
+        text=True, cwd=clone, timeout=120,
+        env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    split = json.loads(r.stderr.strip().splitlines()[-1])
+    for name in ("0001_posts.sql", "0002_indexes.sql", "0003_index.sql"):
+        assert split[(clone / "migrations" / name).read_text()] == 1, (name, split)
+    # the check still sees every statement: the committed migration's redundant index, the new one's lock
+    assert ("0002_indexes.sql", "IX003", 1) in findings(r) and ("0003_index.sql", "MG001", 1) in findings(r)

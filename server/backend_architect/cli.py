@@ -82,12 +82,15 @@ def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
     A symbolic link to a file inside the same folder is not checked again under the link's
     name: the file is judged at its own path (or not at all, when that is not a checked file).
     """
+    from .core.workspace import note_listing
+
     for path in paths:
         if os.path.isfile(path):
             yield path
             continue
         top = os.path.realpath(path)
         for dirpath, dirnames, filenames in os.walk(path, onerror=on_error):
+            note_listing(os.path.abspath(dirpath), dirnames + filenames)
             dirnames[:] = sorted(
                 d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
             )
@@ -146,10 +149,12 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
     minified, build output, test data, ignored by git) are left out unless named on
     the command line or opted in (``include-generated``); ``excluded`` collects them
     as (path, FileInfo). Raises UsageError on an invalid configuration file or option."""
+    from .core.workspace import known_size
     from .project import model as project_model
 
     jobs: list[_Job] = []
     settings_cache: dict[str | None, Settings] = {}
+    config_roots: dict[str, str | None] = {}  # folder -> its configuration file's folder
     # without a config file or a repository marker, the project is what was asked to check
     bases = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths]
     asked = os.path.commonpath(bases) if bases else os.getcwd()
@@ -175,10 +180,13 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
         ).not_own
     ]
     for path in files:
-        folder = os.path.dirname(os.path.abspath(path))
+        full = os.path.abspath(path)
+        folder = os.path.dirname(full)
         project = _project_of(folder, asked)
         # one settings object per configuration file (the folders of a long history share it)
-        config_root = find_project_root(folder)
+        if folder not in config_roots:
+            config_roots[folder] = find_project_root(folder)
+        config_root = config_roots[folder]
         if config_root not in settings_cache:
             base, problems = settings_for_path(folder)
             settings, more = from_mapping(overrides, base, source="command line")
@@ -186,12 +194,10 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
                 raise UsageError("\n".join(problems + more))
             settings_cache[config_root] = settings
         settings = settings_cache[config_root]
-        if settings.is_excluded(os.path.abspath(path)) and path not in paths:
+        if settings.is_excluded(full) and path not in paths:
             continue
-        explicit = os.path.abspath(path) in named or any(
-            os.path.abspath(path).startswith(d + os.sep) for d in named_dirs
-        )
-        info = model.file_info(path, settings, explicit=explicit)
+        explicit = full in named or any(full.startswith(d + os.sep) for d in named_dirs)
+        info = model.file_info(full, settings, explicit=explicit)
         if (
             info.not_own is not None
             and not explicit
@@ -211,10 +217,12 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
                 None  # test data is not checked against today's schema, nor another dialect's SQL
             )
             # against the schema read from the PostgreSQL migrations
-        try:
-            size = os.path.getsize(path)
-        except OSError:
-            size = 0
+        size = known_size(path)  # (the project model read it)
+        if size is None:
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                size = 0
         jobs.append(_Job(path, settings, None, size, info, None, schema_root, project))
     return jobs
 
@@ -393,12 +401,15 @@ def check_paths(
     import contextlib
 
     from .catalog import sources
+    from .core import sql, workspace
     from .project import history
 
     with contextlib.ExitStack() as run:
         if not fix:  # (fixes change files while the run lasts)
             run.enter_context(history.one_run())
             run.enter_context(sources.one_run())
+            run.enter_context(workspace.one_run())
+            run.enter_context(sql.one_run())
         return _check_paths(paths, overrides, fix, unsafe_fixes, jobs, excluded, cache)
 
 
@@ -495,14 +506,14 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
     group's reports are kept together, one pack per group and settings: a run writes one
     file per group, not one per checked file."""
     from .core.results_cache import code_fingerprint, digest
+    from .core.workspace import read_bytes
     from .project.schema import schema_fingerprint
 
     code = code_fingerprint()
     contents: list[str | None] = []
     for job in planned:
         try:
-            with open(job.path, "rb") as fh:
-                contents.append(digest(fh.read()))
+            contents.append(digest(read_bytes(job.path)))
         except OSError:
             contents.append(None)
     groups: dict[tuple, list[str]] = {}
@@ -541,6 +552,7 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
 
     schemas: dict[str, str] = {}
     settings_keys: dict[int, str] = {}
+    pack_names: dict[tuple[str, str], str] = {}  # (group, settings) -> pack
     keys: list[str | None] = []
     packs: list[str] = []
     from .project.history import history_of
@@ -560,7 +572,10 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
         if id(job.settings) not in settings_keys:
             settings_keys[id(job.settings)] = digest(repr(job.settings))
         group = group_keys[(job.project, job.info.language)]
-        packs[-1] = digest(code, group, settings_keys[id(job.settings)])
+        pack_of = (group, settings_keys[id(job.settings)])
+        if pack_of not in pack_names:
+            pack_names[pack_of] = digest(code, *pack_of)
+        packs[-1] = pack_names[pack_of]
         keys.append(
             digest(
                 code,
@@ -784,6 +799,8 @@ def unified_diffs(reports: list[FileReport]) -> str:
 
 
 def _pos(doc: Document, offset: int) -> tuple[int, int]:
+    if offset <= 0:  # (every report asks for the start of its file: no line index for that)
+        return 1, 1
     line, col = doc.offset_to_position(offset, "utf-32")
     return line + 1, col + 1
 

@@ -468,9 +468,10 @@ class Applier:
                 k: ((new, ok) if c == old_name else (c, ok))
                 for k, (c, ok) in table.not_null_checks.items()
             }
+            qualified = table.qualified  # (asked of every foreign key of every table)
             for t in self.catalog.tables_by_key.values():
                 for fk in t.foreign_keys:
-                    if fk.ref_table == table.qualified:
+                    if fk.ref_table == qualified:
                         fk.ref_columns = [new if c == old_name else c for c in fk.ref_columns]
         elif kind == "OBJECT_INDEX":
             rel = node.get("relation") or {}

@@ -24,6 +24,7 @@ from ..core import diskcache
 from ..core.bounded import MB, ByteLRU
 from ..core.regions import down_sections, region_for_sql_document
 from ..core.sql import split_statements
+from ..core.workspace import read_bytes
 from .apply import DDL_KINDS, Applier, Op
 from .model import Catalog
 from .sources import MAX_WALK_FILES, discover
@@ -248,8 +249,7 @@ def _entry_for(path: str, known: FileEntry | None) -> tuple[FileEntry | None, bo
     if known is not None and known.size == st.st_size and known.mtime_ns == st.st_mtime_ns:
         return known, True
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw = read_bytes(path)
     except OSError:
         return None, False
     import hashlib

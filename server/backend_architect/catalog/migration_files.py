@@ -31,14 +31,13 @@ def migration_folder(catalog) -> str | None:
     if not dirs:
         roots = getattr(catalog, "roots", None) or []
         return os.path.join(roots[0], "migrations") if roots else None
-    newest = None
-    for src in getattr(catalog, "sources", []):
+    for src in reversed(getattr(catalog, "sources", [])):  # the last source in a migration folder
         d = os.path.dirname(src)
         if os.path.basename(src).lower() in _FOLDER_FILES:
             d = os.path.dirname(d)
         if d in dirs:
-            newest = d
-    return newest or dirs[-1]
+            return d
+    return dirs[-1]
 
 
 def _now(clock=None) -> _dt.datetime:

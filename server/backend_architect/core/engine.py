@@ -862,6 +862,9 @@ def lint(
             catalog_before is not None,
         )
         track_up = region is regions[0] and region.kind == "file"
+        # the rules for a statement depend on its kind and whether it is a deploy step only
+        chosen: dict[tuple[str, bool], tuple[list[RuleInfo], bool]] = {}
+        finders = nested_region_finders()
         for stmt in statements:
             if stmt.index % 64 == 63:
                 check_cancelled()
@@ -875,14 +878,21 @@ def lint(
                 continue
             if stmt.kind is None:
                 continue
-            stmt_infos = [
-                i
-                for i in rules.for_kind(stmt.kind)
-                if not (i.sql_scope == "migration" and not (in_migration and in_up))
-                and not (i.needs_catalog and catalog is None)
-            ]
+            known = chosen.get((stmt.kind, in_up))
+            if known is None:
+                infos_here = [
+                    i
+                    for i in rules.for_kind(stmt.kind)
+                    if not (i.sql_scope == "migration" and not (in_migration and in_up))
+                    and not (i.needs_catalog and catalog is None)
+                ]
+                known = chosen[(stmt.kind, in_up)] = (
+                    infos_here,
+                    any(i.command in DESIGN_COMMANDS for i in infos_here),
+                )
+            stmt_infos, designs = known
             if (
-                any(i.command in DESIGN_COMMANDS for i in stmt_infos)
+                designs
                 and _names_bookkeeping(stmt.text)  # the tree is decoded only then
                 and is_bookkeeping_table(stmt.relation)
             ):
@@ -901,7 +911,7 @@ def lint(
                     findings,
                     result,
                 )
-            for find_nested in nested_region_finders():
+            for find_nested in finders:
                 try:
                     nested = find_nested(stmt)
                 except Exception as exc:

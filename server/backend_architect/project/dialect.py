@@ -102,11 +102,10 @@ def has_postgres_variant(path: str) -> bool:
     m = _VARIANT_TAIL.search(name)
     if m is None or m.start() == 0:
         return False
+    from ..core.workspace import has_any
+
     stem, tail = name[: m.start()], name[m.start() :]
-    return any(
-        os.path.exists(os.path.join(folder, f"{stem}.{token}{tail}"))
-        for token in ("postgres", "postgresql")
-    )
+    return has_any(folder, tuple(f"{stem}.{token}{tail}" for token in ("postgres", "postgresql")))
 
 
 def from_folders(rel_parts: list[str]) -> Evidence | None:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from ..catalog.sources import is_down, order_key
 from ..core.lazy_re import lazy
+from ..core.workspace import relative_path
 
 _FOLDER_FILES = ("up.sql", "down.sql", "migration.sql")
 
@@ -155,9 +156,10 @@ def _git(repo: str, *args: str) -> str | None:
 
 
 def _blob_sha(path: str) -> str | None:
+    from ..core.workspace import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = read_bytes(path)
     except OSError:
         return None
     import hashlib  # (when git is asked: the import loads OpenSSL)
@@ -215,14 +217,15 @@ class HistoryIndex:
             if repo in self._repos:
                 return self._repos[repo]
         found = None
-        head = _git(repo, "rev-parse", "--verify", "-q", "HEAD")
-        if head:
-            for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):
-                base = _git(repo, "merge-base", "HEAD", ref)
-                if base and base.strip():
-                    found = (base.strip(), f"merge-base of HEAD and {ref}")
-                    break
-            if found is None:
+        # (a merge base found says HEAD exists: HEAD itself is asked for only when none is)
+        for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):
+            base = _git(repo, "merge-base", "HEAD", ref)
+            if base and base.strip():
+                found = (base.strip(), f"merge-base of HEAD and {ref}")
+                break
+        if found is None:
+            head = _git(repo, "rev-parse", "--verify", "-q", "HEAD")
+            if head:
                 found = (head.strip(), "HEAD (no default branch)")
         tree: dict[str, str] = {}
         if found is not None:
@@ -251,7 +254,7 @@ class HistoryIndex:
             main = self._mainline(repo)
             if main is not None:
                 commit, how, tree = main
-                rel = os.path.relpath(path, repo).replace(os.sep, "/")
+                rel = relative_path(path, repo).replace(os.sep, "/")
                 blob = tree.get(rel)
                 if blob is None:
                     return History(False, f"new: not on the main line ({how})")

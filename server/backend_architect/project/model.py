@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field, replace
 
 from ..core.document import language_for_path
+from ..core.workspace import has_any, relative_path
 from ..core.regions import has_down_marker
 from . import dialect as dialects
 from . import ownership
@@ -171,7 +172,7 @@ class ProjectModel:
                 found = self._roots[cur]
                 break
             chain.append(cur)
-            if any(os.path.exists(os.path.join(cur, m)) for m in ROOT_MARKERS):
+            if has_any(cur, ROOT_MARKERS):
                 found = cur
                 break
             parent = os.path.dirname(cur)
@@ -228,7 +229,7 @@ class ProjectModel:
         found = None
         cur = root
         while cur:
-            if os.path.exists(os.path.join(cur, ".git")):
+            if has_any(cur, (".git",)):
                 found = cur
                 break
             parent = os.path.dirname(cur)
@@ -289,6 +290,9 @@ class ProjectModel:
             cached = self._files.get(key)
             if cached is None and not check_git:
                 cached = self._without_git(path, settings, language, explicit)
+                if cached is not None:  # (kept as long as the facts it comes from)
+                    with self._lock:
+                        self._files[key] = cached
             if cached is None:
                 cached = self._file_info(path, settings, None, language, explicit, check_git)
                 with self._lock:
@@ -333,7 +337,7 @@ class ProjectModel:
             )
         path = os.path.abspath(path)
         root = self.root_of(os.path.dirname(path))
-        rel_parts = (os.path.relpath(path, root) if root else path).replace(os.sep, "/").split("/")
+        rel_parts = (relative_path(path, root) if root else path).replace(os.sep, "/").split("/")
         rel_parts = [p for p in rel_parts if p not in ("", ".")]
         # folders above a nested project still say what it is (testdata/case/go.mod, db/mysql/package.json)
         top = self.outermost(root)
@@ -341,7 +345,7 @@ class ProjectModel:
         if top and top != root:
             outer_parts = [
                 p
-                for p in os.path.relpath(path, top).replace(os.sep, "/").split("/")
+                for p in relative_path(path, top).replace(os.sep, "/").split("/")
                 if p not in ("", ".")
             ]
         name = rel_parts[-1] if rel_parts else os.path.basename(path)
@@ -458,7 +462,7 @@ def migration_folder(path: str, root: str | None) -> str:
         folder = os.path.dirname(folder)  # diesel, sqlx, Prisma: one folder per migration
     if not root:
         return folder
-    rel = os.path.relpath(folder, root).replace(os.sep, "/").split("/")
+    rel = relative_path(folder, root).replace(os.sep, "/").split("/")
     for i, part in enumerate(rel):
         if part.lower() in MIGRATION_DIR_NAMES:
             end = i + 1
@@ -480,9 +484,10 @@ def _settings_key(settings) -> tuple:
 
 
 def _read_head(path: str, limit: int = 256 * 1024) -> str | None:
+    from ..core.workspace import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            return fh.read(limit).decode("utf-8", "replace")
+        return read_bytes(path, limit).decode("utf-8", "replace")
     except OSError:
         return None
 

@@ -55,9 +55,10 @@ def _names(folder: str, limit: int = 400) -> list[str]:
 
 
 def _head(path: str, limit: int = 8192) -> str:
+    from ..core.workspace import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            return fh.read(limit).decode("utf-8", "replace")
+        return read_bytes(path, limit).decode("utf-8", "replace")
     except OSError:
         return ""
 

@@ -114,12 +114,13 @@ def schema_fingerprint(root: str, settings=None) -> str:
             h.update(fh.read())
     except OSError:
         pass
+    from ..core.workspace import read_bytes
+
     for group in (dumps, migrations):
         h.update(b"\1")
         for path in group:
             try:
-                with open(path, "rb") as fh:
-                    content = blake2b(fh.read(), digest_size=20).digest()
+                content = blake2b(read_bytes(path), digest_size=20).digest()
             except OSError:
                 content = b"?"
             h.update(path.encode("utf-8", "surrogatepass") + b"\0" + content)
