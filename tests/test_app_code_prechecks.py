@@ -377,7 +377,60 @@ def test_the_stem_search_answers_as_the_call_pattern_does(path: Path):
     texts = [doc.text, doc.text.replace("(", " "), "x" + doc.text[len(doc.text) // 2 :]]
     for text in texts:
         expected = embedded._CALL_NAMES[query].search(text) is not None
-        assert embedded.names_a_call(doc.language, text) == expected
+        got = embedded.names_a_call(doc.language, text)
+        if doc.language != "python":
+            assert got == expected
+            continue
+        # Python: the pattern, narrowed to calls with arguments and (but for a few bare
+        # functions) a receiver; every call the finder takes a SQL string from is still seen
+        assert expected or not got
+        if not got:
+            assert not _python_sites(text), f"{path.name}: a SQL string in a file the pre-check skips"
+
+
+def _python_sites(text: str) -> list:
+    """Every SQL string (statement or fragment) the finder takes from the calls the
+    database-call query matches in ``text``, without the pre-check."""
+    from backend_architect.core.engine import Context
+
+    doc = Document(text, path="app/module.py")
+    finder = embedded._Finder(Context(doc, Settings()), languages.parse(doc.data, "python"))
+    found = []
+    for caps in finder._call_matches(embedded.PY_CALLS):
+        for fragments in (False, True):
+            site = finder._site(
+                caps["call"][0],
+                caps["method"][0].text.decode(),
+                caps.get("obj", [None])[0],
+                caps["args"][0],
+                False,
+                fragments=fragments,
+            )
+            if site is not None:
+                found.append(site)
+    return found
+
+
+@pytest.mark.parametrize(
+    "text, calls",
+    [
+        ("def f(cur):\n    cur.execute(\n        # by id\n        'SELECT 1')\n", True),
+        ("rows = (db\n    .execute('SELECT 1'))\n", True),
+        ("q = text('SELECT 1')\n", True),
+        ("q = sa.text('SELECT 1')\n", True),
+        ("def f(cur, sql):\n    cur.execute(sql)\n", True),
+        # no arguments, or a function that is not a database call's method
+        ("def f(x):\n    y = x.copy()\n    cur.execute(  # nothing\n    )\n", False),
+        ("import copy\nfrom asyncio import run\nresult = run(main())\nz = copy(x)\n", False),
+    ],
+)
+def test_python_database_calls_need_arguments_and_a_receiver(text: str, calls: bool):
+    """A Python file whose only calls of the names are empty, or functions called without a
+    receiver that the finder never reads SQL from, is not parsed for SQL strings."""
+    assert embedded.names_a_call("python", text) is calls
+    if not calls:
+        assert embedded._CALL_NAMES[embedded.PY_CALLS].search(text)  # the names are there
+        assert not _python_sites(text)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ QO020 (queries inside loops).
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -548,13 +549,13 @@ def _whole_identifiers(names: Iterable[str], then: str = "") -> re.Pattern[str]:
 # names none of them has no call the query can match (identifiers are source text). In
 # Python the name of a call is followed by its ``(``, with only blanks, line continuations
 # and (inside brackets) comments between: ``text`` or ``run`` alone in a docstring is no call.
+_PY_CALL_THEN = r"(?:[\s\\]|#[^\n]*)*\("
+# (in JavaScript and TypeScript: the parenthesis, a template string, type arguments, an
+# optional chain or a non-null assertion next, blanks and comments between)
+_JS_CALL_THEN = r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*[(`<?!]"
 _CALL_NAMES = {
-    PY_CALLS: _whole_identifiers(PY_METHODS | PY_FRAGMENT_METHODS, then=r"(?:[\s\\]|#[^\n]*)*\("),
-    # (in JavaScript and TypeScript: the parenthesis, a template string, type arguments, an
-    # optional chain or a non-null assertion next, blanks and comments between)
-    JS_CALLS: _whole_identifiers(
-        JS_METHODS | JS_FRAGMENT_METHODS, then=r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*[(`<?!]"
-    ),
+    PY_CALLS: _whole_identifiers(PY_METHODS | PY_FRAGMENT_METHODS, then=_PY_CALL_THEN),
+    JS_CALLS: _whole_identifiers(JS_METHODS | JS_FRAGMENT_METHODS, then=_JS_CALL_THEN),
     GO_CALLS: _whole_identifiers(GO_METHODS | GO_FRAGMENT_METHODS),
 }
 # the JavaScript names anywhere, as other application languages are asked about them
@@ -573,6 +574,33 @@ _CALL_STEMS = {
     JS_CALLS: _stems(JS_METHODS | JS_FRAGMENT_METHODS),
     GO_CALLS: _stems(GO_METHODS | GO_FRAGMENT_METHODS),
 }
+_CALL_THEN = {
+    PY_CALLS: _PY_CALL_THEN,
+    JS_CALLS: _JS_CALL_THEN,
+    GO_CALLS: "",
+}
+_CALL_NAME_SETS = {
+    PY_CALLS: PY_METHODS | PY_FRAGMENT_METHODS,
+    JS_CALLS: JS_METHODS | JS_FRAGMENT_METHODS,
+    GO_CALLS: GO_METHODS | GO_FRAGMENT_METHODS,
+}
+
+
+@functools.cache
+def _stem_patterns(src: str, anywhere: bool = False) -> tuple[re.Pattern[str], ...]:
+    """``_CALL_NAMES[src]`` split by stem: one pattern per stem, each starting with the stem
+    itself (the whole-identifier test follows it as a look-behind), so the regular expression
+    engine looks for the stem as fast as a substring search and tests the rest where it is.
+    ``anywhere``: the names without what must follow them (``_JS_NAMES_ANYWHERE``)."""
+    names = _CALL_NAME_SETS[src]
+    then = "" if anywhere else _CALL_THEN[src]
+    out = []
+    for stem in _CALL_STEMS[src]:
+        rests = sorted((n[len(stem) :] for n in names if n.startswith(stem)), key=len, reverse=True)
+        alternatives = "|".join(map(re.escape, rests))
+        s = re.escape(stem)
+        out.append(re.compile(rf"{s}(?<![\w$]{s})(?:{alternatives})(?![\w$]){then}"))
+    return tuple(out)
 
 
 def _calls_named(doc) -> bool:
@@ -590,16 +618,48 @@ def names_a_call(lang: str, text: str) -> bool:
     query matches (``_CALL_NAMES`` matches somewhere in it); when it cannot, the file needs
     no syntax tree for its SQL strings."""
     src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
-    names = _CALL_NAMES[src]
-    if src == JS_CALLS and lang not in ("javascript", "typescript", "tsx"):
-        names = _JS_NAMES_ANYWHERE
-    for stem in _CALL_STEMS[src]:
-        i = text.find(stem)
-        while i != -1:
-            if names.match(text, i):
+    anywhere = src == JS_CALLS and lang not in ("javascript", "typescript", "tsx")
+    python = src == PY_CALLS
+    for pattern in _stem_patterns(src, anywhere):
+        found = pattern.search(text)
+        while found:
+            if not python or _py_call_may_hold_sql(text, found.start(), found.end()):
                 return True
-            i = text.find(stem, i + 1)
+            found = pattern.search(text, found.start() + 1)
     return False
+
+
+# Python calls the finder takes without a receiver (the others are methods: ``cur.execute``)
+PY_BARE_CALLS = frozenset(
+    {
+        "text",
+        "RawSQL",
+        "execute_values",
+        "execute_batch",
+        "read_sql",
+        "read_sql_query",
+        "literal_column",
+    }
+)
+_PY_NO_ARGUMENTS = re.compile(r"(?:[\s\\]|#[^\n]*)*\)")
+_PY_NAME = re.compile(r"\w+")
+
+
+def _py_call_may_hold_sql(text: str, start: int, paren_end: int) -> bool:
+    """Whether the Python call whose name starts at ``start`` (its parenthesis ends at
+    ``paren_end``) can pass the finder a SQL string: it has arguments, and a method is called
+    on something (``x.copy()``, ``run(main())`` and ``copy(x)`` cannot)."""
+    if _PY_NO_ARGUMENTS.match(text, paren_end):
+        return False
+    name = _PY_NAME.match(text, start)
+    if name is not None and name.group() in PY_BARE_CALLS:
+        return True
+    before = start - 1
+    while before >= 0 and text[before] in " \t\\":
+        before -= 1
+    # a dot before the name, or the name first on its line (a dot or a comment may end the
+    # line before, inside brackets)
+    return before < 0 or text[before] in ".\n\r"
 
 
 _PY_IMPORT_QMARK = re.compile(
@@ -1311,15 +1371,7 @@ class _Finder:
                 return None
             if method == "RawSQL" and obj is not None and receiver not in ("expressions", "models"):
                 return None
-            if obj is None and method not in (
-                "text",
-                "RawSQL",
-                "execute_values",
-                "execute_batch",
-                "read_sql",
-                "read_sql_query",
-                "literal_column",
-            ):
+            if obj is None and method not in PY_BARE_CALLS:
                 return None
             positional = [
                 a for a in args.named_children if a.type not in ("keyword_argument", "comment")
