@@ -378,25 +378,27 @@ def test_the_stem_search_answers_as_the_call_pattern_does(path: Path):
     for text in texts:
         expected = embedded._CALL_NAMES[query].search(text) is not None
         got = embedded.names_a_call(doc.language, text)
-        if doc.language != "python":
+        if doc.language == "go":
             assert got == expected
             continue
-        # Python: the pattern, narrowed to calls with arguments and (but for a few bare
-        # functions) a receiver; every call the finder takes a SQL string from is still seen
+        # Python, JavaScript, TypeScript: the pattern, narrowed to calls with arguments and
+        # (but for a few bare functions and tagged templates) a receiver; every call the
+        # finder takes a SQL string from is still seen
         assert expected or not got
         if not got:
-            assert not _python_sites(text), f"{path.name}: a SQL string in a file the pre-check skips"
+            assert not _sites(text, doc.language), f"{path.name}: a SQL string in a file the pre-check skips"
 
 
-def _python_sites(text: str) -> list:
+def _sites(text: str, language: str = "python") -> list:
     """Every SQL string (statement or fragment) the finder takes from the calls the
     database-call query matches in ``text``, without the pre-check."""
     from backend_architect.core.engine import Context
 
-    doc = Document(text, path="app/module.py")
-    finder = embedded._Finder(Context(doc, Settings()), languages.parse(doc.data, "python"))
+    suffix = {"python": "py", "javascript": "js", "typescript": "ts", "tsx": "tsx"}[language]
+    doc = Document(text, path=f"app/module.{suffix}")
+    finder = embedded._Finder(Context(doc, Settings()), languages.parse(doc.data, language))
     found = []
-    for caps in finder._call_matches(embedded.PY_CALLS):
+    for caps in finder._call_matches(QUERIES[language]):
         for fragments in (False, True):
             site = finder._site(
                 caps["call"][0],
@@ -430,7 +432,28 @@ def test_python_database_calls_need_arguments_and_a_receiver(text: str, calls: b
     assert embedded.names_a_call("python", text) is calls
     if not calls:
         assert embedded._CALL_NAMES[embedded.PY_CALLS].search(text)  # the names are there
-        assert not _python_sites(text)
+        assert not _sites(text)
+
+
+@pytest.mark.parametrize(
+    "text, calls",
+    [
+        ("const rows = await db\n  .query(sqlText, [id]);\n", True),
+        ("const r = await client?.query('SELECT 1');\n", True),
+        ("const r = sql`SELECT 1`;\n", True),
+        ("const q = literal('now()');\n", True),
+        # no arguments, or a function called without a receiver
+        ("const v = cache.get();\nconst all = run(get(key));\n", False),
+        ("export const each = (xs) => xs.map(f);\nconst r = each(items);\n", False),
+    ],
+)
+def test_typescript_database_calls_need_arguments_and_a_receiver(text: str, calls: bool):
+    """A TypeScript module whose only calls of the names are empty or made without a
+    receiver (``get()``, ``each(items)``) is not parsed for SQL strings."""
+    assert embedded.names_a_call("typescript", text) is calls
+    if not calls:
+        assert embedded._CALL_NAMES[embedded.JS_CALLS].search(text)  # the names are there
+        assert not _sites(text, "typescript")
 
 
 @pytest.mark.parametrize(

@@ -619,14 +619,42 @@ def names_a_call(lang: str, text: str) -> bool:
     no syntax tree for its SQL strings."""
     src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
     anywhere = src == JS_CALLS and lang not in ("javascript", "typescript", "tsx")
-    python = src == PY_CALLS
+    may_hold = (
+        _py_call_may_hold_sql
+        if src == PY_CALLS
+        else _js_call_may_hold_sql
+        if src == JS_CALLS and not anywhere
+        else None
+    )
     for pattern in _stem_patterns(src, anywhere):
         found = pattern.search(text)
         while found:
-            if not python or _py_call_may_hold_sql(text, found.start(), found.end()):
+            if may_hold is None or may_hold(text, found.start(), found.end()):
                 return True
             found = pattern.search(text, found.start() + 1)
     return False
+
+
+_JS_NO_ARGUMENTS = re.compile(r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*\)")
+
+
+def _js_call_may_hold_sql(text: str, start: int, end: int) -> bool:
+    """Whether the JavaScript/TypeScript call whose name starts at ``start`` (the pre-check's
+    match ends at ``end``, after the parenthesis or the template string's backtick ...) can
+    pass the finder a SQL string: a tagged template always can; a call with parentheses
+    needs arguments and, but for ``literal``, a receiver (``db.query(...)``, not ``get()``)."""
+    last = text[end - 1]
+    if last == "`":
+        return True
+    if last == "(" and _JS_NO_ARGUMENTS.match(text, end):
+        return False
+    if text.startswith("literal", start) and not _IDENT_CHAR.match(text, start + 7):
+        return True
+    before = start - 1
+    while before >= 0 and text[before] in " \t\r\n":
+        before -= 1
+    # a dot (``.`` or ``?.``) before the name; a comment's end (``/``) might hide one
+    return before >= 0 and text[before] in "./"
 
 
 # Python calls the finder takes without a receiver (the others are methods: ``cur.execute``)
@@ -641,6 +669,7 @@ PY_BARE_CALLS = frozenset(
         "literal_column",
     }
 )
+_IDENT_CHAR = re.compile(r"[\w$]")
 _PY_NO_ARGUMENTS = re.compile(r"(?:[\s\\]|#[^\n]*)*\)")
 _PY_NAME = re.compile(r"\w+")
 
