@@ -497,3 +497,23 @@ def test_cli_finds_a_typescript_query_with_a_comment_before_its_arguments(tmp_pa
     codes = sorted({(f["filename"].rsplit("/", 1)[-1], f["code"]) for f in json.loads(r.stdout)})
     assert ("articles.ts", "IV011") in codes  # the query spliced from request data
     assert not [c for c in codes if c[0] == "params.ts"]
+
+
+@pytest.mark.parametrize(
+    "text, routes",
+    [
+        (b"def index(request):\n    return render(request, 'a.html')\n", True),
+        (b"def index(  # the view\n    request, pk):\n    pass\n", True),
+        (b"class Things(generics.ListAPIView):\n    pass\n", True),
+        (b"api.add_resource(Todo, '/todos')\n", True),
+        (b"app.add_url_rule('/', view_func=index)\n", True),
+        (b"@app.get('/items')\ndef items():\n    return []\n", True),
+        # the words without a view: a request made, a helper taking something else
+        (b"import requests\n\ndef fetch(url):\n    return requests.get(url)\n", False),
+        (b"def handle(req, request_id):\n    return d.get(request_id)\n", False),
+    ],
+)
+def test_python_route_precheck(text: bytes, routes: bool):
+    from backend_architect.frameworks.kit.python_views import may_declare_python_routes
+
+    assert may_declare_python_routes(text) is routes
