@@ -442,6 +442,13 @@ def test_python_database_calls_need_arguments_and_a_receiver(text: str, calls: b
         ("const r = await client?.query('SELECT 1');\n", True),
         ("const r = sql`SELECT 1`;\n", True),
         ("const q = literal('now()');\n", True),
+        ("const q = `\n  SELECT 1`;\nawait db.get(q);\n", True),
+        ("await db.get('/* by id */ SELECT 1');\n", True),
+        ("await db.get(\"\\n(SELECT 1)\");\n", True),
+        ("await knex('t').where(column, value);\n", True),  # a fragment: no keyword needed
+        # a method that takes whole statements, and no string of the module starts like one
+        ("const v = cache.get(key);\nconst label = 'Pick one';\n", False),
+        ("const r = await db.all(`${table}`);\n", False),
         # no arguments, or a function called without a receiver
         ("const v = cache.get();\nconst all = run(get(key));\n", False),
         ("export const each = (xs) => xs.map(f);\nconst r = each(items);\n", False),
@@ -449,7 +456,8 @@ def test_python_database_calls_need_arguments_and_a_receiver(text: str, calls: b
 )
 def test_typescript_database_calls_need_arguments_and_a_receiver(text: str, calls: bool):
     """A TypeScript module whose only calls of the names are empty or made without a
-    receiver (``get()``, ``each(items)``) is not parsed for SQL strings."""
+    receiver (``get()``, ``each(items)``), or call a method that takes whole statements
+    while none of its string literals starts like one, is not parsed for SQL strings."""
     assert embedded.names_a_call("typescript", text) is calls
     if not calls:
         assert embedded._CALL_NAMES[embedded.JS_CALLS].search(text)  # the names are there

@@ -567,35 +567,27 @@ def _stems(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if not any(m != n and n.startswith(m) for m in names)))
 
 
-# Where _CALL_NAMES can match: a plain substring search per stem scans a file many times
-# faster than the regular expression's alternation does, which then runs only where a stem is
-_CALL_STEMS = {
-    PY_CALLS: _stems(PY_METHODS | PY_FRAGMENT_METHODS),
-    JS_CALLS: _stems(JS_METHODS | JS_FRAGMENT_METHODS),
-    GO_CALLS: _stems(GO_METHODS | GO_FRAGMENT_METHODS),
-}
 _CALL_THEN = {
     PY_CALLS: _PY_CALL_THEN,
     JS_CALLS: _JS_CALL_THEN,
     GO_CALLS: "",
 }
 _CALL_NAME_SETS = {
-    PY_CALLS: PY_METHODS | PY_FRAGMENT_METHODS,
-    JS_CALLS: JS_METHODS | JS_FRAGMENT_METHODS,
-    GO_CALLS: GO_METHODS | GO_FRAGMENT_METHODS,
+    PY_CALLS: frozenset(PY_METHODS | PY_FRAGMENT_METHODS),
+    JS_CALLS: frozenset(JS_METHODS | JS_FRAGMENT_METHODS),
+    GO_CALLS: frozenset(GO_METHODS | GO_FRAGMENT_METHODS),
 }
 
 
 @functools.cache
-def _stem_patterns(src: str, anywhere: bool = False) -> tuple[re.Pattern[str], ...]:
-    """``_CALL_NAMES[src]`` split by stem: one pattern per stem, each starting with the stem
-    itself (the whole-identifier test follows it as a look-behind), so the regular expression
-    engine looks for the stem as fast as a substring search and tests the rest where it is.
-    ``anywhere``: the names without what must follow them (``_JS_NAMES_ANYWHERE``)."""
-    names = _CALL_NAME_SETS[src]
-    then = "" if anywhere else _CALL_THEN[src]
+def _name_patterns(names: frozenset[str], then: str) -> tuple[re.Pattern[str], ...]:
+    """A pattern like ``_CALL_NAMES``'s (the ``names`` as whole identifiers, ``then`` after
+    them) split by stem: one pattern per stem, each starting with the stem itself (the
+    whole-identifier test follows it as a look-behind), so the regular expression engine
+    looks for the stem as fast as a substring search does and tests the rest where it is.
+    Together they match where the single pattern does."""
     out = []
-    for stem in _CALL_STEMS[src]:
+    for stem in _stems(names):
         rests = sorted((n[len(stem) :] for n in names if n.startswith(stem)), key=len, reverse=True)
         alternatives = "|".join(map(re.escape, rests))
         s = re.escape(stem)
@@ -614,25 +606,55 @@ def _calls_named(doc) -> bool:
 
 
 def names_a_call(lang: str, text: str) -> bool:
-    """Whether ``text`` (application code in ``lang``) can hold a database call the finder's
-    query matches (``_CALL_NAMES`` matches somewhere in it); when it cannot, the file needs
-    no syntax tree for its SQL strings."""
+    """Whether ``text`` (application code in ``lang``) can hold a database call the finder
+    takes SQL from: a call the finder's query matches (``_CALL_NAMES`` matches somewhere in
+    it) with arguments and a receiver where the finder needs one; in JavaScript and
+    TypeScript a call of a method that takes whole statements only counts when a string
+    literal of the file starts like one. When it cannot, the file needs no syntax tree for
+    its SQL strings."""
     src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
-    anywhere = src == JS_CALLS and lang not in ("javascript", "typescript", "tsx")
-    may_hold = (
-        _py_call_may_hold_sql
-        if src == PY_CALLS
-        else _js_call_may_hold_sql
-        if src == JS_CALLS and not anywhere
-        else None
+    names = _CALL_NAME_SETS[src]
+    if src == PY_CALLS:
+        return _calls_in(text, _name_patterns(names, _PY_CALL_THEN), _py_call_may_hold_sql)
+    if src == GO_CALLS:
+        return _calls_in(text, _name_patterns(names, ""), None)
+    if lang not in ("javascript", "typescript", "tsx"):  # the names, asked from another language
+        return _calls_in(text, _name_patterns(names, ""), None)
+    # a query-builder fragment's SQL need not start with a keyword; a statement's does, and
+    # every piece of its text comes from the file's string literals
+    fragments = _name_patterns(frozenset(JS_FRAGMENT_METHODS), _JS_CALL_THEN)
+    if _calls_in(text, fragments, _js_call_may_hold_sql):
+        return True
+    statements = _name_patterns(frozenset(JS_METHODS - JS_FRAGMENT_METHODS), _JS_CALL_THEN)
+    return _JS_SQL_LITERAL.search(text) is not None and _calls_in(
+        text, statements, _js_call_may_hold_sql
     )
-    for pattern in _stem_patterns(src, anywhere):
+
+
+def _calls_in(text: str, patterns: tuple[re.Pattern[str], ...], may_hold) -> bool:
+    """Whether one of ``patterns`` matches in ``text`` where ``may_hold(text, start, end)``
+    (when given) says the call can hold SQL."""
+    for pattern in patterns:
         found = pattern.search(text)
         while found:
             if may_hold is None or may_hold(text, found.start(), found.end()):
                 return True
             found = pattern.search(text, found.start() + 1)
     return False
+
+
+# A JavaScript string literal or template starting the way SQL_START_RE (or KILL) wants the
+# text of a statement to start: after blanks (escaped ones too) and opening parentheses a
+# keyword, or a comment (its end is not looked for)
+_JS_SQL_LITERAL = re.compile(
+    r"""['"`](?:\s|\\[ntrvf]|\\\r?\n|\()*"""
+    r"""(?:(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|MERGE|UPSERT|REPLACE|"""
+    r"""EXPLAIN|COPY|GRANT|REVOKE|VACUUM|ANALY[SZ]E|REFRESH|LOCK|BEGIN|COMMIT|ROLLBACK|"""
+    r"""SAVEPOINT|RELEASE|SET|SHOW|RESET|LISTEN|NOTIFY|UNLISTEN|DECLARE|FETCH|CLOSE|PREPARE|"""
+    r"""DEALLOCATE|EXECUTE|CALL|DO|COMMENT|REINDEX|CLUSTER|VALUES|TABLE|START|PRAGMA|ATTACH|"""
+    r"""DETACH|KILL)(?![\w$])|--|/\*)""",
+    re.I,
+)
 
 
 _JS_NO_ARGUMENTS = re.compile(r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*\)")
