@@ -595,42 +595,6 @@ def _name_patterns(names: frozenset[str], then: str) -> tuple[re.Pattern[str], .
     return tuple(out)
 
 
-def _calls_named(doc) -> bool:
-    """:func:`names_a_call` for a document (asked for its statements and for its fragments:
-    answered once per text)."""
-    key = ("names a call", doc.language)
-    hit = doc._cache.get(key)
-    if hit is None or hit[0] is not doc.text:
-        hit = doc._cache[key] = (doc.text, names_a_call(doc.language or "", doc.text))
-    return hit[1]
-
-
-def names_a_call(lang: str, text: str) -> bool:
-    """Whether ``text`` (application code in ``lang``) can hold a database call the finder
-    takes SQL from: a call the finder's query matches (``_CALL_NAMES`` matches somewhere in
-    it) with arguments and a receiver where the finder needs one; in JavaScript and
-    TypeScript a call of a method that takes whole statements only counts when a string
-    literal of the file starts like one. When it cannot, the file needs no syntax tree for
-    its SQL strings."""
-    src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
-    names = _CALL_NAME_SETS[src]
-    if src == PY_CALLS:
-        return _calls_in(text, _name_patterns(names, _PY_CALL_THEN), _py_call_may_hold_sql)
-    if src == GO_CALLS:
-        return _calls_in(text, _name_patterns(names, ""), None)
-    if lang not in ("javascript", "typescript", "tsx"):  # the names, asked from another language
-        return _calls_in(text, _name_patterns(names, ""), None)
-    # a query-builder fragment's SQL need not start with a keyword; a statement's does, and
-    # every piece of its text comes from the file's string literals
-    fragments = _name_patterns(frozenset(JS_FRAGMENT_METHODS), _JS_CALL_THEN)
-    if _calls_in(text, fragments, _js_call_may_hold_sql):
-        return True
-    statements = _name_patterns(frozenset(JS_METHODS - JS_FRAGMENT_METHODS), _JS_CALL_THEN)
-    return _JS_SQL_LITERAL.search(text) is not None and _calls_in(
-        text, statements, _js_call_may_hold_sql
-    )
-
-
 def _calls_in(text: str, patterns: tuple[re.Pattern[str], ...], may_hold) -> bool:
     """Whether one of ``patterns`` matches in ``text`` where ``may_hold(text, start, end)``
     (when given) says the call can hold SQL."""
@@ -711,6 +675,42 @@ def _py_call_may_hold_sql(text: str, start: int, paren_end: int) -> bool:
     # a dot before the name, or the name first on its line (a dot or a comment may end the
     # line before, inside brackets)
     return before < 0 or text[before] in ".\n\r"
+
+
+def _calls_named(doc) -> bool:
+    """:func:`names_a_call` for a document (asked for its statements and for its fragments:
+    answered once per text)."""
+    key = ("names a call", doc.language)
+    hit = doc._cache.get(key)
+    if hit is None or hit[0] is not doc.text:
+        hit = doc._cache[key] = (doc.text, names_a_call(doc.language or "", doc.text))
+    return hit[1]
+
+
+def names_a_call(lang: str, text: str) -> bool:
+    """Whether ``text`` (application code in ``lang``) can hold a database call the finder
+    takes SQL from: a call the finder's query matches (``_CALL_NAMES`` matches somewhere in
+    it) with arguments and a receiver where the finder needs one; in JavaScript and
+    TypeScript a call of a method that takes whole statements only counts when a string
+    literal of the file starts like one. When it cannot, the file needs no syntax tree for
+    its SQL strings."""
+    src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
+    names = _CALL_NAME_SETS[src]
+    if src == PY_CALLS:
+        return _calls_in(text, _name_patterns(names, _PY_CALL_THEN), _py_call_may_hold_sql)
+    if src == GO_CALLS:
+        return _calls_in(text, _name_patterns(names, ""), None)
+    if lang not in ("javascript", "typescript", "tsx"):  # the names, asked from another language
+        return _calls_in(text, _name_patterns(names, ""), None)
+    # a query-builder fragment's SQL need not start with a keyword; a statement's does, and
+    # every piece of its text comes from the file's string literals
+    fragments = _name_patterns(frozenset(JS_FRAGMENT_METHODS), _JS_CALL_THEN)
+    if _calls_in(text, fragments, _js_call_may_hold_sql):
+        return True
+    if _JS_SQL_LITERAL.search(text) is None:
+        return False  # no string of the module starts like a statement
+    statements = _name_patterns(frozenset(JS_METHODS - JS_FRAGMENT_METHODS), _JS_CALL_THEN)
+    return _calls_in(text, statements, _js_call_may_hold_sql)
 
 
 _PY_IMPORT_QMARK = re.compile(

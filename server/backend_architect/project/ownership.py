@@ -269,16 +269,23 @@ def _listed_ignored(repo: str, paths: list[str]) -> set[str] | None:
     if not files and not folders:
         return set()
     root = os.path.abspath(repo)
+    inside = root.rstrip(os.sep) + os.sep
     out: set[str] = set()
     for given in paths:
         path = os.path.abspath(os.path.join(repo, given))
-        rel = os.path.relpath(path, root).replace(os.sep, "/")
-        if rel.startswith("../"):
-            continue  # outside the repository: not git's to ignore
+        if path.startswith(inside):
+            rel = path[len(inside) :]
+        else:
+            rel = os.path.relpath(path, root)
+            if rel == ".." or rel.startswith(".." + os.sep):
+                continue  # outside the repository: not git's to ignore
+        if os.sep != "/":
+            rel = rel.replace(os.sep, "/")
         if rel in files:
             out.add(path)
             continue
-        parts = rel.split("/")
-        if folders and any("/".join(parts[:i]) in folders for i in range(1, len(parts))):
-            out.add(path)
+        if folders:
+            parts = rel.split("/")
+            if any("/".join(parts[:i]) in folders for i in range(1, len(parts))):
+                out.add(path)
     return out

@@ -132,8 +132,10 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
 # FLASK_CLASS_BASES_RE: ``View``, ``Resource``) or a registration call (``add_resource``,
 # ``add_url_rule``).
 _ROUTE_VERBS = rb"(?:get|post|put|patch|delete|head|options|route|api_route|websocket|resource)"
-_ROUTE_NAMES = (b"View", b"Resource", b"add_resource", b"add_url_rule")
-_REQUEST_VIEW = re.compile(rb"def[\s\\]+[^\s(\\]+[\s\\]*\((?:[\s\\]|#[^\n]*)*request\b")
+_ROUTE_WORDS = re.compile(
+    rb"def[\s\\]+[^\s(\\]+[\s\\]*\((?:[\s\\]|#[^\n]*)*request\b|"
+    rb"View|Resource|add_resource|add_url_rule"
+)
 _VERB_CALL = re.compile(rb"\.(?:[\s\\]|#[^\n]*)*" + _ROUTE_VERBS + rb"(?:[\s\\]|#[^\n]*)*\(")
 # the verbs are read from decorators only (``dict.get(`` is everywhere in Python): a
 # decorator starts its line with ``@``, and its expression ends with the line unless a
@@ -147,10 +149,11 @@ _DECORATOR_VERB = re.compile(rb"\.\s*" + _ROUTE_VERBS + rb"\s*\(")
 
 def may_declare_python_routes(data: bytes) -> bool:
     """False when :func:`python_routes` cannot find a route in ``data`` (no parse needed)."""
-    # (the names searched for alone, the view's pattern only where its parameter is named)
-    if any(name in data for name in _ROUTE_NAMES) or (
-        b"request" in data and _REQUEST_VIEW.search(data) is not None
-    ):
+    # the names are searched for alone; without them the pattern can only match a function
+    # view, whose parameter is named request
+    if any(name in data for name in (b"View", b"Resource", b"add_resource", b"add_url_rule")):
+        return True
+    if b"request" in data and _ROUTE_WORDS.search(data) is not None:
         return True
     if _VERB_CALL.search(data) is None:
         return False
