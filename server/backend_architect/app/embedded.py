@@ -580,26 +580,29 @@ _CALL_NAME_SETS = {
 
 
 @functools.cache
-def _name_patterns(names: frozenset[str], then: str) -> tuple[re.Pattern[str], ...]:
+def _name_patterns(names: frozenset[str], then: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """A pattern like ``_CALL_NAMES``'s (the ``names`` as whole identifiers, ``then`` after
-    them) split by stem: one pattern per stem, each starting with the stem itself (the
-    whole-identifier test follows it as a look-behind), so the regular expression engine
-    looks for the stem as fast as a substring search does and tests the rest where it is.
+    them) split by stem: (stem, pattern) for each stem, the pattern starting with the stem
+    itself (the whole-identifier test follows it as a look-behind). A substring search finds
+    a stem fastest; the pattern, searched from there, tests the rest where the stem is.
     Together they match where the single pattern does."""
     out = []
     for stem in _stems(names):
         rests = sorted((n[len(stem) :] for n in names if n.startswith(stem)), key=len, reverse=True)
         alternatives = "|".join(map(re.escape, rests))
         s = re.escape(stem)
-        out.append(re.compile(rf"{s}(?<![\w$]{s})(?:{alternatives})(?![\w$]){then}"))
+        out.append((stem, re.compile(rf"{s}(?<![\w$]{s})(?:{alternatives})(?![\w$]){then}")))
     return tuple(out)
 
 
-def _calls_in(text: str, patterns: tuple[re.Pattern[str], ...], may_hold) -> bool:
-    """Whether one of ``patterns`` matches in ``text`` where ``may_hold(text, start, end)``
-    (when given) says the call can hold SQL."""
-    for pattern in patterns:
-        found = pattern.search(text)
+def _calls_in(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...], may_hold) -> bool:
+    """Whether one of ``patterns`` (:func:`_name_patterns`) matches in ``text`` where
+    ``may_hold(text, start, end)`` (when given) says the call can hold SQL."""
+    for stem, pattern in patterns:
+        at = text.find(stem)
+        if at == -1:
+            continue
+        found = pattern.search(text, at)
         while found:
             if may_hold is None or may_hold(text, found.start(), found.end()):
                 return True
