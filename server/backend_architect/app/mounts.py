@@ -227,11 +227,11 @@ def _index(root: str, epoch: int) -> Index:
     index = Index()
     for path in _files(root):
         try:
-            if os.path.getsize(path) > MAX_BYTES:
-                continue
             with open(path, "rb") as f:
-                data = f.read()
+                data = f.read(MAX_BYTES + 1)  # (one read tells a file over the limit)
         except OSError:
+            continue
+        if len(data) > MAX_BYTES:
             continue
         # each word is searched for alone: many times faster than the pattern of alternatives
         if path.endswith(".py"):
