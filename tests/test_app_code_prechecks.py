@@ -377,7 +377,91 @@ def test_the_stem_search_answers_as_the_call_pattern_does(path: Path):
     texts = [doc.text, doc.text.replace("(", " "), "x" + doc.text[len(doc.text) // 2 :]]
     for text in texts:
         expected = embedded._CALL_NAMES[query].search(text) is not None
-        assert embedded.names_a_call(doc.language, text) == expected
+        got = embedded.names_a_call(doc.language, text)
+        if doc.language == "go":
+            assert got == expected
+            continue
+        # Python, JavaScript, TypeScript: the pattern, narrowed to calls with arguments and
+        # (but for a few bare functions and tagged templates) a receiver; every call the
+        # finder takes a SQL string from is still seen
+        assert expected or not got
+        if not got:
+            assert not _sites(text, doc.language), f"{path.name}: a SQL string in a file the pre-check skips"
+
+
+def _sites(text: str, language: str = "python") -> list:
+    """Every SQL string (statement or fragment) the finder takes from the calls the
+    database-call query matches in ``text``, without the pre-check."""
+    from backend_architect.core.engine import Context
+
+    suffix = {"python": "py", "javascript": "js", "typescript": "ts", "tsx": "tsx"}[language]
+    doc = Document(text, path=f"app/module.{suffix}")
+    finder = embedded._Finder(Context(doc, Settings()), languages.parse(doc.data, language))
+    found = []
+    for caps in finder._call_matches(QUERIES[language]):
+        for fragments in (False, True):
+            site = finder._site(
+                caps["call"][0],
+                caps["method"][0].text.decode(),
+                caps.get("obj", [None])[0],
+                caps["args"][0],
+                False,
+                fragments=fragments,
+            )
+            if site is not None:
+                found.append(site)
+    return found
+
+
+@pytest.mark.parametrize(
+    "text, calls",
+    [
+        ("def f(cur):\n    cur.execute(\n        # by id\n        'SELECT 1')\n", True),
+        ("rows = (db\n    .execute('SELECT 1'))\n", True),
+        ("q = text('SELECT 1')\n", True),
+        ("q = sa.text('SELECT 1')\n", True),
+        ("def f(cur, sql):\n    cur.execute(sql)\n", True),
+        # no arguments, or a function that is not a database call's method
+        ("def f(x):\n    y = x.copy()\n    cur.execute(  # nothing\n    )\n", False),
+        ("import copy\nfrom asyncio import run\nresult = run(main())\nz = copy(x)\n", False),
+    ],
+)
+def test_python_database_calls_need_arguments_and_a_receiver(text: str, calls: bool):
+    """A Python file whose only calls of the names are empty, or functions called without a
+    receiver that the finder never reads SQL from, is not parsed for SQL strings."""
+    assert embedded.names_a_call("python", text) is calls
+    if not calls:
+        assert embedded._CALL_NAMES[embedded.PY_CALLS].search(text)  # the names are there
+        assert not _sites(text)
+
+
+@pytest.mark.parametrize(
+    "text, calls",
+    [
+        ("const rows = await db\n  .query(sqlText, [id]);\n", True),
+        ("const r = await client?.query('SELECT 1');\n", True),
+        ("const r = sql`SELECT 1`;\n", True),
+        ("const q = literal('now()');\n", True),
+        ("const q = `\n  SELECT 1`;\nawait db.get(q);\n", True),
+        ("await db.get('/* by id */ SELECT 1');\n", True),
+        ("await db.get(\"\\n(SELECT 1)\");\n", True),
+        ("await knex('t').where(column, value);\n", True),  # a fragment: no keyword needed
+        # a method that takes whole statements, and no string of the module starts like one
+        ("const v = cache.get(key);\nconst label = 'Pick one';\n", False),
+        ("const r = await db.all(`${table}`);\n", False),
+        # no arguments, or a function called without a receiver
+        ("const v = cache.get();\nconst all = run(get(key));\n", False),
+        ("export const each = (xs) => xs.map(f);\nconst r = each(items);\n", False),
+    ],
+)
+def test_typescript_database_calls_need_arguments_and_a_receiver(text: str, calls: bool):
+    """A TypeScript module whose only calls of the names are empty or made without a
+    receiver (``get()``, ``each(items)``), or call a method that takes whole statements
+    while none of its string literals starts like one, is not parsed for SQL strings."""
+    assert embedded.names_a_call("typescript", text) is calls
+    if not calls:
+        assert embedded._CALL_NAMES[embedded.JS_CALLS].search(text)  # the names are there
+        assert not _sites(text, "typescript")
 
 
 @pytest.mark.parametrize(
@@ -421,3 +505,23 @@ def test_cli_finds_a_typescript_query_with_a_comment_before_its_arguments(tmp_pa
     codes = sorted({(f["filename"].rsplit("/", 1)[-1], f["code"]) for f in json.loads(r.stdout)})
     assert ("articles.ts", "IV011") in codes  # the query spliced from request data
     assert not [c for c in codes if c[0] == "params.ts"]
+
+
+@pytest.mark.parametrize(
+    "text, routes",
+    [
+        (b"def index(request):\n    return render(request, 'a.html')\n", True),
+        (b"def index(  # the view\n    request, pk):\n    pass\n", True),
+        (b"class Things(generics.ListAPIView):\n    pass\n", True),
+        (b"api.add_resource(Todo, '/todos')\n", True),
+        (b"app.add_url_rule('/', view_func=index)\n", True),
+        (b"@app.get('/items')\ndef items():\n    return []\n", True),
+        # the words without a view: a request made, a helper taking something else
+        (b"import requests\n\ndef fetch(url):\n    return requests.get(url)\n", False),
+        (b"def handle(req, request_id):\n    return d.get(request_id)\n", False),
+    ],
+)
+def test_python_route_precheck(text: bytes, routes: bool):
+    from backend_architect.frameworks.kit.python_views import may_declare_python_routes
+
+    assert may_declare_python_routes(text) is routes

@@ -159,3 +159,53 @@ def test_a_still_block_asks_for_each_earlier_time_stamp_once(tmp_path: Path, mon
         assert states()[1][("post", "views")] == ("text", False)
     with held_still(on=False):  # a check that writes (fixes) is no still block
         assert django.app_state(str(folder / names[1]))[("post", "views")] == ("text", False)
+
+
+def test_an_alter_field_sees_the_fields_added_earlier_in_its_own_file(tmp_path: Path):
+    """The earlier migrations are read when an AlterField asks; the file's own operations
+    before it count on top of them."""
+    folder = tmp_path / "blog" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "0001_initial.py").write_text(CREATE)
+    (folder / "0002_both.py").write_text(migration(
+        'migrations.AddField(model_name="post", name="score", field=models.IntegerField(null=True))',
+        'migrations.AlterField(model_name="post", name="score", field=models.IntegerField(null=False, default=0))',
+        'migrations.AlterField(model_name="post", name="views", field=models.BigIntegerField(default=0))',
+    ))
+    r = subprocess.run(
+        [sys.executable, "-m", "backend_architect", "check", "--output-format", "json",
+         "--no-cache", "--exit-zero", "--jobs", "1", "--select", "MG005,MG006", "."],
+        capture_output=True, text=True, cwd=tmp_path, env=server_env(), timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    found = sorted((Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout))
+    assert found == [("0002_both.py", "MG005"), ("0002_both.py", "MG006")]
+
+
+def test_a_pending_migration_reads_the_applied_ones_the_run_did_not_analyse(tmp_path: Path):
+    """Applied migrations (committed on the main line) have no SQL rule on in a default run,
+    so their operations are not read; the pending migration after them still compares its
+    AlterField with the fields they leave."""
+    folder = tmp_path / "blog" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    (folder / "0001_initial.py").write_text(CREATE)
+    (folder / "0002_score.py").write_text(ADD)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@e"]
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=tmp_path, check=True)
+    (folder / "0003_alter.py").write_text(ALTER)
+
+    def run(*extra: str) -> list[tuple[str, str]]:
+        r = subprocess.run(
+            [sys.executable, "-m", "backend_architect", "check", "--output-format", "json",
+             "--no-cache", "--exit-zero", "--jobs", "1", *extra, "."],
+            capture_output=True, text=True, cwd=tmp_path, env=server_env(), timeout=120,
+        )
+        assert r.returncode == 0, r.stderr
+        return sorted((Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout)
+                      if f["code"] in ("MG005", "MG006"))
+
+    assert run() == [("0003_alter.py", "MG005"), ("0003_alter.py", "MG006")]
+    assert run("--include-history") == [("0003_alter.py", "MG005"), ("0003_alter.py", "MG006")]

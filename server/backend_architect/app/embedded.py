@@ -21,6 +21,7 @@ QO020 (queries inside loops).
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -549,13 +550,13 @@ def _whole_identifiers(names: Iterable[str], then: str = "") -> re.Pattern[str]:
 # names none of them has no call the query can match (identifiers are source text). In
 # Python the name of a call is followed by its ``(``, with only blanks, line continuations
 # and (inside brackets) comments between: ``text`` or ``run`` alone in a docstring is no call.
+_PY_CALL_THEN = r"(?:[\s\\]|#[^\n]*)*\("
+# (in JavaScript and TypeScript: the parenthesis, a template string, type arguments, an
+# optional chain or a non-null assertion next, blanks and comments between)
+_JS_CALL_THEN = r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*[(`<?!]"
 _CALL_NAMES = {
-    PY_CALLS: _whole_identifiers(PY_METHODS | PY_FRAGMENT_METHODS, then=r"(?:[\s\\]|#[^\n]*)*\("),
-    # (in JavaScript and TypeScript: the parenthesis, a template string, type arguments, an
-    # optional chain or a non-null assertion next, blanks and comments between)
-    JS_CALLS: _whole_identifiers(
-        JS_METHODS | JS_FRAGMENT_METHODS, then=r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*[(`<?!]"
-    ),
+    PY_CALLS: _whole_identifiers(PY_METHODS | PY_FRAGMENT_METHODS, then=_PY_CALL_THEN),
+    JS_CALLS: _whole_identifiers(JS_METHODS | JS_FRAGMENT_METHODS, then=_JS_CALL_THEN),
     GO_CALLS: _whole_identifiers(GO_METHODS | GO_FRAGMENT_METHODS),
 }
 # the JavaScript names anywhere, as other application languages are asked about them
@@ -567,13 +568,117 @@ def _stems(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(n for n in names if not any(m != n and n.startswith(m) for m in names)))
 
 
-# Where _CALL_NAMES can match: a plain substring search per stem scans a file many times
-# faster than the regular expression's alternation does, which then runs only where a stem is
-_CALL_STEMS = {
-    PY_CALLS: _stems(PY_METHODS | PY_FRAGMENT_METHODS),
-    JS_CALLS: _stems(JS_METHODS | JS_FRAGMENT_METHODS),
-    GO_CALLS: _stems(GO_METHODS | GO_FRAGMENT_METHODS),
+_CALL_THEN = {
+    PY_CALLS: _PY_CALL_THEN,
+    JS_CALLS: _JS_CALL_THEN,
+    GO_CALLS: "",
 }
+_CALL_NAME_SETS = {
+    PY_CALLS: frozenset(PY_METHODS | PY_FRAGMENT_METHODS),
+    JS_CALLS: frozenset(JS_METHODS | JS_FRAGMENT_METHODS),
+    GO_CALLS: frozenset(GO_METHODS | GO_FRAGMENT_METHODS),
+}
+
+
+@functools.cache
+def _name_patterns(names: frozenset[str], then: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """A pattern like ``_CALL_NAMES``'s (the ``names`` as whole identifiers, ``then`` after
+    them) split by stem: (stem, pattern) for each stem, the pattern starting with the stem
+    itself (the whole-identifier test follows it as a look-behind). A substring search finds
+    a stem fastest; the pattern, searched from there, tests the rest where the stem is.
+    Together they match where the single pattern does."""
+    out = []
+    for stem in _stems(names):
+        rests = sorted((n[len(stem) :] for n in names if n.startswith(stem)), key=len, reverse=True)
+        alternatives = "|".join(map(re.escape, rests))
+        s = re.escape(stem)
+        out.append((stem, re.compile(rf"{s}(?<![\w$]{s})(?:{alternatives})(?![\w$]){then}")))
+    return tuple(out)
+
+
+def _calls_in(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...], may_hold) -> bool:
+    """Whether one of ``patterns`` (:func:`_name_patterns`) matches in ``text`` where
+    ``may_hold(text, start, end)`` (when given) says the call can hold SQL."""
+    for stem, pattern in patterns:
+        at = text.find(stem)
+        if at == -1:
+            continue
+        found = pattern.search(text, at)
+        while found:
+            if may_hold is None or may_hold(text, found.start(), found.end()):
+                return True
+            found = pattern.search(text, found.start() + 1)
+    return False
+
+
+# A JavaScript string literal or template starting the way SQL_START_RE (or KILL) wants the
+# text of a statement to start: after blanks (escaped ones too) and opening parentheses a
+# keyword, or a comment (its end is not looked for)
+_JS_SQL_LITERAL = re.compile(
+    r"""['"`](?:\s|\\[ntrvf]|\\\r?\n|\()*"""
+    r"""(?:(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|MERGE|UPSERT|REPLACE|"""
+    r"""EXPLAIN|COPY|GRANT|REVOKE|VACUUM|ANALY[SZ]E|REFRESH|LOCK|BEGIN|COMMIT|ROLLBACK|"""
+    r"""SAVEPOINT|RELEASE|SET|SHOW|RESET|LISTEN|NOTIFY|UNLISTEN|DECLARE|FETCH|CLOSE|PREPARE|"""
+    r"""DEALLOCATE|EXECUTE|CALL|DO|COMMENT|REINDEX|CLUSTER|VALUES|TABLE|START|PRAGMA|ATTACH|"""
+    r"""DETACH|KILL)(?![\w$])|--|/\*)""",
+    re.I,
+)
+
+
+_JS_NO_ARGUMENTS = re.compile(r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*\)")
+
+
+def _js_call_may_hold_sql(text: str, start: int, end: int) -> bool:
+    """Whether the JavaScript/TypeScript call whose name starts at ``start`` (the pre-check's
+    match ends at ``end``, after the parenthesis or the template string's backtick ...) can
+    pass the finder a SQL string: a tagged template always can; a call with parentheses
+    needs arguments and, but for ``literal``, a receiver (``db.query(...)``, not ``get()``)."""
+    last = text[end - 1]
+    if last == "`":
+        return True
+    if last == "(" and _JS_NO_ARGUMENTS.match(text, end):
+        return False
+    if text.startswith("literal", start) and not _IDENT_CHAR.match(text, start + 7):
+        return True
+    before = start - 1
+    while before >= 0 and text[before] in " \t\r\n":
+        before -= 1
+    # a dot (``.`` or ``?.``) before the name; a comment's end (``/``) might hide one
+    return before >= 0 and text[before] in "./"
+
+
+# Python calls the finder takes without a receiver (the others are methods: ``cur.execute``)
+PY_BARE_CALLS = frozenset(
+    {
+        "text",
+        "RawSQL",
+        "execute_values",
+        "execute_batch",
+        "read_sql",
+        "read_sql_query",
+        "literal_column",
+    }
+)
+_IDENT_CHAR = re.compile(r"[\w$]")
+_PY_NO_ARGUMENTS = re.compile(r"(?:[\s\\]|#[^\n]*)*\)")
+_PY_NAME = re.compile(r"\w+")
+
+
+def _py_call_may_hold_sql(text: str, start: int, paren_end: int) -> bool:
+    """Whether the Python call whose name starts at ``start`` (its parenthesis ends at
+    ``paren_end``) can pass the finder a SQL string: it has arguments, and a method is called
+    on something (``x.copy()``, ``run(main())`` and ``copy(x)`` cannot)."""
+    if _PY_NO_ARGUMENTS.match(text, paren_end):
+        return False
+    name = _PY_NAME.match(text, start)
+    if name is not None and name.group() in PY_BARE_CALLS:
+        return True
+    before = start - 1
+    while before >= 0 and text[before] in " \t\\":
+        before -= 1
+    # a dot before the name, or the name first on its line (a dot or a comment may end the
+    # line before, inside brackets)
+    return before < 0 or text[before] in ".\n\r"
 
 
 def _calls_named(doc) -> bool:
@@ -587,20 +692,29 @@ def _calls_named(doc) -> bool:
 
 
 def names_a_call(lang: str, text: str) -> bool:
-    """Whether ``text`` (application code in ``lang``) can hold a database call the finder's
-    query matches (``_CALL_NAMES`` matches somewhere in it); when it cannot, the file needs
-    no syntax tree for its SQL strings."""
+    """Whether ``text`` (application code in ``lang``) can hold a database call the finder
+    takes SQL from: a call the finder's query matches (``_CALL_NAMES`` matches somewhere in
+    it) with arguments and a receiver where the finder needs one; in JavaScript and
+    TypeScript a call of a method that takes whole statements only counts when a string
+    literal of the file starts like one. When it cannot, the file needs no syntax tree for
+    its SQL strings."""
     src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
-    names = _CALL_NAMES[src]
-    if src == JS_CALLS and lang not in ("javascript", "typescript", "tsx"):
-        names = _JS_NAMES_ANYWHERE
-    for stem in _CALL_STEMS[src]:
-        i = text.find(stem)
-        while i != -1:
-            if names.match(text, i):
-                return True
-            i = text.find(stem, i + 1)
-    return False
+    names = _CALL_NAME_SETS[src]
+    if src == PY_CALLS:
+        return _calls_in(text, _name_patterns(names, _PY_CALL_THEN), _py_call_may_hold_sql)
+    if src == GO_CALLS:
+        return _calls_in(text, _name_patterns(names, ""), None)
+    if lang not in ("javascript", "typescript", "tsx"):  # the names, asked from another language
+        return _calls_in(text, _name_patterns(names, ""), None)
+    # a query-builder fragment's SQL need not start with a keyword; a statement's does, and
+    # every piece of its text comes from the file's string literals
+    fragments = _name_patterns(frozenset(JS_FRAGMENT_METHODS), _JS_CALL_THEN)
+    if _calls_in(text, fragments, _js_call_may_hold_sql):
+        return True
+    if _JS_SQL_LITERAL.search(text) is None:
+        return False  # no string of the module starts like a statement
+    statements = _name_patterns(frozenset(JS_METHODS - JS_FRAGMENT_METHODS), _JS_CALL_THEN)
+    return _calls_in(text, statements, _js_call_may_hold_sql)
 
 
 _PY_IMPORT_QMARK = lazy(
@@ -1312,15 +1426,7 @@ class _Finder:
                 return None
             if method == "RawSQL" and obj is not None and receiver not in ("expressions", "models"):
                 return None
-            if obj is None and method not in (
-                "text",
-                "RawSQL",
-                "execute_values",
-                "execute_batch",
-                "read_sql",
-                "read_sql_query",
-                "literal_column",
-            ):
+            if obj is None and method not in PY_BARE_CALLS:
                 return None
             positional = [
                 a for a in args.named_children if a.type not in ("keyword_argument", "comment")

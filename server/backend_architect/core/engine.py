@@ -75,15 +75,17 @@ def document_facts() -> dict[str, Callable[[Context], Any]]:
     }
 
 
-def region_finder(language: str | None) -> Callable[[Context], list[Region]] | None:
+def region_finder(
+    language: str | None, orm: bool = True
+) -> Callable[[Context], list[Region]] | None:
     """How the SQL of a file that is not SQL itself is found: the strings application code
-    passes to database calls and, for Python and JavaScript/TypeScript, the operations of
-    ORM migrations (Django, Alembic, Knex, TypeORM)."""
+    passes to database calls and, for Python and JavaScript/TypeScript (unless ``orm`` is
+    False), the operations of ORM migrations (Django, Alembic, Knex, TypeORM)."""
     from ..app.embedded import APP_LANGUAGES, find_regions
     from ..orm_migrations import ORM_LANGUAGES, with_orm_regions
 
     app_finder = find_regions if language in APP_LANGUAGES else None
-    if language in ORM_LANGUAGES:
+    if language in ORM_LANGUAGES and orm:
         return with_orm_regions(app_finder)
     return app_finder
 
@@ -784,7 +786,12 @@ def lint(
             previous, regions[0], document, settings, catalog, result.file_facts
         )
     else:
-        finder = region_finder(document.language)
+        # an ORM migration's operations are read only for a rule that checks SQL (not so for
+        # one already applied, whose SQL rules are off) or a noqa comment that may lie in them
+        finder = region_finder(
+            document.language,
+            orm=_checks_sql(rules, catalog) or _may_suppress(document, rule_infos),
+        )
         regions = []
         if finder is not None:
             try:
@@ -984,6 +991,22 @@ def lint(
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _checks_sql(rules: _Rules, catalog) -> bool:
+    """Whether any of ``rules`` checks a statement or a region of SQL."""
+    infos = rules.region + [i for kind in rules.by_kind.values() for i in kind]
+    return any(not (i.needs_catalog and catalog is None) for i in infos)
+
+
+def _may_suppress(document: Document, infos: list[RuleInfo]) -> bool:
+    """Whether a noqa comment of ``document`` may silence a finding of one of ``infos``
+    (a bare noqa, or one naming such a rule; another tool's codes cannot)."""
+    enabled = {i.code for i in infos}
+    return any(
+        sup.codes is None or not enabled.isdisjoint(sup.codes)
+        for sup in find_suppressions(document).values()
+    )
 
 
 def _names_bookkeeping(text: str) -> bool:

@@ -96,6 +96,8 @@ class DjangoMigration:
         self.atomic_node = None
         self.ops_list = None
         self.fresh = False
+        self._state: dict | None = None
+        self._tracked: list = []  # operations tracked before the state was read
         self._find_class()
 
     def _find_class(self):
@@ -138,6 +140,18 @@ class DjangoMigration:
                     self.ops_list = right
             return
 
+    @property
+    def state(self) -> dict:
+        """The app's model fields as the earlier migrations and this file's operations so far
+        leave them: the earlier migrations are read only when an operation asks
+        (AlterField), most migrations never do."""
+        if self._state is None:
+            self._state = app_state(self.doc.path)
+            for call, name in self._tracked:
+                self.track(call, name, self._state)
+            self._tracked = []
+        return self._state
+
     def table(self, model: str | None) -> str:
         return f"{self.app}_{(model or '__tmpl__').lower()}"
 
@@ -149,7 +163,6 @@ class DjangoMigration:
         ops: list[Operation] = []
         sql_regions: list[Region] = []
         created: set[str] = set()
-        self.state = app_state(self.doc.path)
         own: dict = {}  # the field changes of this file alone (what a later migration reads)
         for call in self._operation_calls(self.ops_list):
             name = _short(call_name(call, self.data))
@@ -157,7 +170,11 @@ class DjangoMigration:
                 sql_regions.extend(self._run_sql(call, created))
                 continue
             op = self._operation(name, call)
-            self.track(call, name, self.state, own)
+            self.track(call, name, own)
+            if self._state is None:
+                self._tracked.append((call, name))
+            else:
+                self.track(call, name, self._state)
             if op is None:
                 continue
             op.label = name

@@ -150,18 +150,42 @@ def by_path(rel_parts: list[str]) -> NotOwn | None:
     return None
 
 
+_HEADER_WORDS = ("generat", "do not edit")
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    found = []
+    at = text.find(word)
+    while at != -1:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end == -1 else end
+
+
 def by_content(name: str, language: str | None, text: str) -> NotOwn | None:
     """What the file's own text says: a generator's header, a minified bundle."""
     head = text[:4096]
-    # every alternative of the pattern says "generat..." or "do not edit" (in any case): an
-    # ASCII head without either word cannot match it, and is not scanned
-    low = head.lower() if head.isascii() else None
-    # the pattern has no anchors and does not cross lines: no match in the head, none in a line
-    if (low is None or "generat" in low or "do not ed" in low) and _GENERATED_HEADER.search(head):
-        for line in head.split("\n"):
-            # only a comment says so: a string that *writes* a generated header is not one
-            if line.lstrip().startswith(_COMMENT_STARTS) and _GENERATED_HEADER.search(line):
-                return NotOwn(GENERATED, f"header {line.strip().strip('/#*-! ')[:80]!r}")
+    # every alternative of the pattern says "generat..." or "do not edit" (in any case) and
+    # none crosses a line: in an ASCII head only the lines holding one of those words can
+    # match, and only they are tried (the pattern, tried at every position of a head, costs
+    # many times more)
+    if head.isascii():
+        low = head.lower()
+        starts = {
+            low.rfind("\n", 0, at) + 1 for word in _HEADER_WORDS for at in _occurrences(low, word)
+        }
+        lines = [head[start : _line_end(head, start)] for start in sorted(starts)]
+    else:
+        lines = head.split("\n") if _GENERATED_HEADER.search(head) else []
+    for line in lines:
+        # only a comment says so: a string that *writes* a generated header is not one
+        if line.lstrip().startswith(_COMMENT_STARTS) and _GENERATED_HEADER.search(line):
+            return NotOwn(GENERATED, f"header {line.strip().strip('/#*-! ')[:80]!r}")
     if language in ("javascript", "typescript", "tsx") and len(text) > _LONG_LINE:
         longest = max(map(len, text[: 256 * 1024].split("\n")))
         if longest >= _LONG_LINE * 5 or (
@@ -172,9 +196,17 @@ def by_content(name: str, language: str | None, text: str) -> NotOwn | None:
 
 
 def git_ignored(repo: str, paths: list[str]) -> set[str]:
-    """The paths git ignores in ``repo`` (one ``git check-ignore --stdin`` for all of them)."""
+    """The paths git ignores in ``repo``. A few paths are asked of ``git check-ignore
+    --stdin``; many (a whole project's files) are answered from one listing of the
+    repository's ignored files and folders, which costs git a walk of the untracked files
+    instead of a match of every path against every pattern (tens of times faster on a
+    project of thousands of files). Both leave tracked files out."""
     if not paths:
         return set()
+    if len(paths) >= _LIST_IGNORED_FROM:
+        listed = _listed_ignored(repo, paths)
+        if listed is not None:
+            return listed
     import subprocess
 
     try:
@@ -194,3 +226,67 @@ def git_ignored(repo: str, paths: list[str]) -> set[str]:
         for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0")
         if p
     }
+
+
+# from this many paths on, git lists what it ignores instead of checking each path
+_LIST_IGNORED_FROM = 64
+
+
+def _listed_ignored(repo: str, paths: list[str]) -> set[str] | None:
+    """Which of ``paths`` are ignored, from ``git ls-files --others --ignored
+    --exclude-standard --directory``: an untracked file it names, or one under a folder
+    it names (a folder whose every untracked file is ignored is named as a whole).
+    None when git cannot answer (the caller then asks ``check-ignore``)."""
+    import subprocess
+
+    try:
+        proc = subprocess.run(
+            [
+                "git",
+                "-C",
+                repo,
+                "ls-files",
+                "-z",
+                "--others",
+                "--ignored",
+                "--exclude-standard",
+                "--directory",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    files: set[str] = set()
+    folders: set[str] = set()
+    for entry in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if entry.endswith("/"):
+            folders.add(entry.rstrip("/"))
+        elif entry:
+            files.add(entry)
+    if not files and not folders:
+        return set()
+    root = os.path.abspath(repo)
+    inside = root.rstrip(os.sep) + os.sep
+    out: set[str] = set()
+    for given in paths:
+        path = os.path.abspath(os.path.join(repo, given))
+        if path.startswith(inside):
+            rel = path[len(inside) :]
+        else:
+            rel = os.path.relpath(path, root)
+            if rel == ".." or rel.startswith(".." + os.sep):
+                continue  # outside the repository: not git's to ignore
+        if os.sep != "/":
+            rel = rel.replace(os.sep, "/")
+        if rel in files:
+            out.add(path)
+            continue
+        if folders:
+            parts = rel.split("/")
+            if any("/".join(parts[:i]) in folders for i in range(1, len(parts))):
+                out.add(path)
+    return out

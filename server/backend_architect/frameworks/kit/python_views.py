@@ -150,7 +150,11 @@ _DECORATOR_VERB = lazy(rb"\.\s*" + _ROUTE_VERBS + rb"\s*\(")
 
 def may_declare_python_routes(data: bytes) -> bool:
     """False when :func:`python_routes` cannot find a route in ``data`` (no parse needed)."""
-    if _ROUTE_WORDS.search(data) is not None:
+    # the names are searched for alone; without them the pattern can only match a function
+    # view, whose parameter is named request
+    if any(name in data for name in (b"View", b"Resource", b"add_resource", b"add_url_rule")):
+        return True
+    if b"request" in data and _ROUTE_WORDS.search(data) is not None:
         return True
     if _VERB_CALL.search(data) is None:
         return False

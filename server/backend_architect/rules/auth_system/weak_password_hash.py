@@ -37,6 +37,14 @@ def _before_a_kdf(data: bytes, at: int) -> bool:
     return bool(KDF.search(data[begin:end]))
 
 
+# The words each language's digest calls below contain (a call or a digest object's creation)
+_DIGEST_WORDS: dict[str, tuple[bytes, ...]] = {
+    "python": (b"hashlib",),
+    **{lang: (b"createHash",) for lang in JS_LANGUAGES},
+    "go": (b".Sum", b".New()"),
+}
+
+
 class WeakPasswordHash(Rule):
     """
     ## What it does
@@ -84,6 +92,10 @@ class WeakPasswordHash(Rule):
         if checks.skip_tests(ctx.path):
             return
         data = ctx.document.data
+        lang = ctx.document.language
+        # a digest call names its library: without that name nothing below can match
+        if not any(word in data for word in _DIGEST_WORDS.get(lang or "", ())):
+            return
         # each pattern needs one of a few words (ASCII, any case): look for those first
         low = data.lower()
         if (b"pw" not in low and b"pass" not in low) or not re.search(PASSWORD, data):
@@ -92,7 +104,6 @@ class WeakPasswordHash(Rule):
             K_ANONYMITY, data
         ):
             return
-        lang = ctx.document.language
         if lang == "python":
             calls = re.finditer(
                 rb"\bhashlib\.(md5|sha1|sha224|sha256|sha384|sha512|new)\(" + ARG + rb"\)", data

@@ -11,6 +11,13 @@ PY_OPEN = lazy(
     r"^(psycopg2?\.connect|pymysql\.connect|MySQLdb\.connect|mysql\.connector\.connect|asyncpg\.connect|aiomysql\.connect|"
     r"\w*engine\.connect|\w*engine\.raw_connection|\w*pool\.getconn|\w*pool\.acquire|SessionLocal|\w*Session|\w*session_factory|\w*session_maker)$"
 )
+# A call of a function PY_OPEN names (its whole dotted name, then the parenthesis): a file
+# without one has nothing to report
+PY_OPEN_CALL = re.compile(
+    rb"(?<![\w.])(?:psycopg2?\.connect|pymysql\.connect|MySQLdb\.connect|mysql\.connector\.connect|"
+    rb"asyncpg\.connect|aiomysql\.connect|\w*engine\.(?:connect|raw_connection)|\w*pool\.(?:getconn|acquire)|"
+    rb"\w*Session(?:Local)?|\w*session_factory|\w*session_maker)\s*\("
+)
 FUNCS = {
     "python": "[(function_definition) (lambda)] @fn",
     "go": "[(function_declaration) (method_declaration) (func_literal)] @fn",
@@ -76,6 +83,8 @@ class ConnectionNotClosed(Rule):
         if lang == "python":
             if not any(word in data for word in (b"connect(", b"Session", b"getconn", b"acquire(")):
                 return
+            if not PY_OPEN_CALL.search(data):
+                return  # no call PY_OPEN names (e.g. only a signal's .connect(): not parsed)
             if _is_migration(ctx.path, data):
                 return  # runs once, on the migration's own connection
             yield from self._python(checks.tree(ctx), data)
