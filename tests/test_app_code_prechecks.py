@@ -115,6 +115,24 @@ def test_cached_path_answers_match_the_uncached_ones(tmp_path: Path):
     assert path_to_uri("rel/x.py") == Path(os.path.abspath("rel/x.py")).as_uri()
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a b/c+d.sql",
+        "é ü/ß.py",
+        "q?x#y;z/@:=&$,.sql",
+        "c%20.sql",
+        "tab\tnl\n.go",
+        "~u/[x]{y}'\"`!*().ts",
+        " 中文/файл.py",
+        "\udcff bad.py",
+    ],
+)
+def test_file_uris_of_odd_paths_are_spelled_as_pathlib_spells_them(name: str):
+    for path in (f"/srv/{name}", f"//host/{name}", f"/srv/./x/../{name}"):
+        assert path_to_uri(path) == Path(os.path.abspath(path)).as_uri()
+
+
 ALL_FIXTURE_TEXTS = [p.read_bytes() for p in APP_FIXTURES] + [
     b"PassWord = 1",
     b"let pW = x",
@@ -273,7 +291,7 @@ def test_every_python_route_is_seen_by_the_route_precheck(path: Path):
         # brackets and a hash) before its verb
         (
             "from fastapi import FastAPI\nroutes = [FastAPI()]\n@routes[\n    0  # ) the app\n"
-            "].get(\"/a(#\")\nasync def a():\n    return []\n",
+            '].get("/a(#")\nasync def a():\n    return []\n',
             1,
         ),
         (
@@ -386,7 +404,9 @@ def test_the_stem_search_answers_as_the_call_pattern_does(path: Path):
         # finder takes a SQL string from is still seen
         assert expected or not got
         if not got:
-            assert not _sites(text, doc.language), f"{path.name}: a SQL string in a file the pre-check skips"
+            assert not _sites(text, doc.language), (
+                f"{path.name}: a SQL string in a file the pre-check skips"
+            )
 
 
 def _sites(text: str, language: str = "python") -> list:
@@ -444,7 +464,7 @@ def test_python_database_calls_need_arguments_and_a_receiver(text: str, calls: b
         ("const q = literal('now()');\n", True),
         ("const q = `\n  SELECT 1`;\nawait db.get(q);\n", True),
         ("await db.get('/* by id */ SELECT 1');\n", True),
-        ("await db.get(\"\\n(SELECT 1)\");\n", True),
+        ('await db.get("\\n(SELECT 1)");\n', True),
         ("await knex('t').where(column, value);\n", True),  # a fragment: no keyword needed
         # a method that takes whole statements, and no string of the module starts like one
         ("const v = cache.get(key);\nconst label = 'Pick one';\n", False),
@@ -472,7 +492,10 @@ def test_typescript_database_calls_need_arguments_and_a_receiver(text: str, call
         ("const r = await client?.query?.('SELECT 1');\n", True),
         ("const r = sql`SELECT 1`;\n", True),
         # the names as properties, parameters and words: no call of them
-        ("const { query } = ctx.request;\nexport function load(query: string) { return query; }\n", False),
+        (
+            "const { query } = ctx.request;\nexport function load(query: string) { return query; }\n",
+            False,
+        ),
         ("// execute the query later\nconst query = { text: 'x', values: [] };\n", False),
     ],
 )

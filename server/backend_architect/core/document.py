@@ -93,8 +93,14 @@ _PLAIN_PATH_RE = re.compile(r"/(?!/)[A-Za-z0-9_.~/-]*")
 @functools.lru_cache(maxsize=4096)  # every Document of a file asks (and pathlib is slow)
 def _absolute_path_to_uri(path: str) -> str:
     path = os.path.abspath(path)
-    if os.sep == "/" and _PLAIN_PATH_RE.fullmatch(path):
-        return "file://" + path  # as pathlib writes it, without importing pathlib and urllib
+    if os.sep == "/":
+        if _PLAIN_PATH_RE.fullmatch(path):
+            return "file://" + path  # as pathlib writes it, without importing pathlib and urllib
+        from urllib.parse import quote_from_bytes
+
+        # as pathlib's as_uri spells a POSIX path (its bytes percent-encoded, "/" kept),
+        # without building a Path of it
+        return "file://" + quote_from_bytes(os.fsencode(path))
     from pathlib import Path
 
     return Path(path).as_uri()
