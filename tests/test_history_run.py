@@ -459,3 +459,33 @@ def test_the_schema_build_and_the_check_split_a_migration_once(clone: Path, tmp_
         assert split[(clone / "migrations" / name).read_text()] == 1, (name, split)
     # the check still sees every statement: the committed migration's redundant index, the new one's lock
     assert ("0002_indexes.sql", "IX003", 1) in findings(r) and ("0003_index.sql", "MG001", 1) in findings(r)
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_check_reads_each_file_of_application_code_once(tmp_path: Path, cache: bool):
+    """Application code is asked for by the planner, the results cache's keys, a Django
+    migration's history (its blob id) and the check: a run opens each file once."""
+    repo = tmp_path / "site"
+    (repo / "shop" / "migrations").mkdir(parents=True)
+    (repo / "manage.py").write_text("import django\n")
+    (repo / "shop" / "views.py").write_text(
+        "import sqlite3\n\n\ndef find(db: sqlite3.Connection, name):\n"
+        "    db.execute(f\"SELECT id FROM shop_item WHERE name = '{name}'\")\n"
+    )
+    (repo / "shop" / "migrations" / "0001_initial.py").write_text(
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+        "    operations = [migrations.RunSQL('CREATE INDEX i ON shop_item (name)')]\n"
+    )
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    args = ["check", "--exit-zero", "--output-format", "json", "--select", "IV010", "--jobs", "1", "."]
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_OPENS, *args, *([] if cache else ["--no-cache"])],
+        capture_output=True, text=True, cwd=repo, timeout=120,
+        env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    opened = json.loads(r.stderr.strip().splitlines()[-1])
+    code = ["manage.py", os.path.join("shop", "views.py"), os.path.join("shop", "migrations", "0001_initial.py")]
+    assert {p: 1 for p in code}.items() <= opened.items(), opened
+    assert ("views.py", "IV010", 5) in findings(r), r.stdout

@@ -288,7 +288,7 @@ def _check_one(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
 def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
     from .core.document import Document
     from .core.engine import fix_document, lint
-    from .core.workspace import read_source
+    from .core.workspace import read_source, release
 
     path, settings, catalog = job.path, job.settings, job.catalog
     doc, style, why = read_source(path, settings)
@@ -318,6 +318,7 @@ def _analyse(job: _Job, fix: bool, unsafe_fixes: bool) -> FileReport:
     result = lint(
         doc, settings, catalog, cache=False, info=job.info, catalog_before=job.catalog_before
     )
+    release(path)
     notes = []
     if settings.database.url or os.environ.get("DATABASE_URL"):  # only with a database configured
         from .db.advice import check_index_findings

@@ -42,12 +42,16 @@ SKIP_DIRS = frozenset(
 # A one-shot run (``check``, see :func:`one_run`) reads each SQL file once: the planner, the
 # results cache's keys, the history's blob ids, the schema build and the check itself all ask
 # for the same bytes. SQL files (and the small files beside them a migration tool reads) up to
-# RUN_FILE_MAX are kept, RUN_BYTES_MAX in all; misses are kept too. Application code, read
-# three times and often far larger in all, is not kept.
+# RUN_FILE_MAX are kept, RUN_BYTES_MAX in all; misses are kept too. Application code (asked
+# for by the planner, the results cache's keys, a migration's history and the check) is kept
+# up to RUN_APP_BYTES_MAX in all, and let go once checked (:func:`release`): a large tree of
+# code is not held in memory from the plan to its end.
 RUN_FILE_MAX = 1024 * 1024
 RUN_BYTES_MAX = 64 * 1024 * 1024
+RUN_APP_BYTES_MAX = 8 * 1024 * 1024
 _RUN: dict[str, bytes | OSError] | None = None
 _RUN_SIZE = [0]
+_RUN_APP_SIZE = [0]
 # folder -> its names, as the run's walk of the checked folders listed them
 _RUN_NAMES: dict[str, frozenset[str]] = {}
 
@@ -57,12 +61,12 @@ def one_run() -> Iterator[None]:
     """Files are taken as unchanged while this lasts (not with fixes, which write them): each
     is read from disk once, however often the run asks for its bytes."""
     global _RUN, _RUN_NAMES  # noqa: PLW0603
-    previous, size, names = _RUN, _RUN_SIZE[0], _RUN_NAMES
-    _RUN, _RUN_SIZE[0], _RUN_NAMES = {}, 0, {}
+    previous, size, app_size, names = _RUN, _RUN_SIZE[0], _RUN_APP_SIZE[0], _RUN_NAMES
+    _RUN, _RUN_SIZE[0], _RUN_APP_SIZE[0], _RUN_NAMES = {}, 0, 0, {}
     try:
         yield
     finally:
-        _RUN, _RUN_SIZE[0], _RUN_NAMES = previous, size, names
+        _RUN, _RUN_SIZE[0], _RUN_APP_SIZE[0], _RUN_NAMES = previous, size, app_size, names
 
 
 def note_listing(folder: str, names: Iterable[str]) -> None:
@@ -112,13 +116,24 @@ def read_bytes(path: str, limit: int = -1) -> bytes:
         except OSError as exc:
             run[key] = exc
             raise
-        if _RUN_SIZE[0] + len(raw) <= RUN_BYTES_MAX and language_for_path(key) in (None, "sql"):
+        if language_for_path(key) in (None, "sql"):
+            if _RUN_SIZE[0] + len(raw) <= RUN_BYTES_MAX:
+                run[key] = raw
+                _RUN_SIZE[0] += len(raw)
+        elif _RUN_APP_SIZE[0] + len(raw) <= RUN_APP_BYTES_MAX:
             run[key] = raw
-            _RUN_SIZE[0] += len(raw)
+            _RUN_APP_SIZE[0] += len(raw)
         known = raw
     if isinstance(known, OSError):
         raise OSError(known.errno, known.strerror, known.filename)
     return known if limit < 0 else known[:limit]
+
+
+def release(path: str) -> None:
+    """The run is done with the file of application code at ``path``: its bytes are not kept
+    any longer (its document has its text)."""
+    if _RUN is not None and language_for_path(path) not in (None, "sql"):
+        _RUN.pop(_key(path), None)
 
 
 def relative_path(path: str, base: str) -> str:

@@ -73,6 +73,8 @@ def folder_version(name: str) -> tuple[int, ...] | None:
 def alembic_chain(folder: str) -> dict[str, int]:
     """Alembic revisions of ``folder``: file name (and revision id) -> depth in the
     ``down_revision`` chain (the first revision is 0; a merge comes after all its parents)."""
+    from ..core.workspace import read_bytes
+
     parents: dict[str, list[str]] = {}
     files: dict[str, str] = {}
     try:
@@ -82,11 +84,11 @@ def alembic_chain(folder: str) -> dict[str, int]:
     for name in names:
         if not name.endswith(".py") or name.startswith("__"):
             continue
-        try:
-            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as fh:
-                text = fh.read(65536)
+        try:  # (the run's copy: the planner read the file; universal newlines, as open() reads)
+            raw = read_bytes(os.path.join(folder, name))
         except OSError:
             continue
+        text = raw.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")[:65536]
         rev = _REVISION_RE.search(text)
         down = _DOWN_REVISION_RE.search(text)
         if rev is None or down is None:
