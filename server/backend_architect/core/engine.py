@@ -657,20 +657,34 @@ class _Rules:
     of a kind it checks (a region, a document) asks for it: a file of queries imports no
     rule about `ALTER TABLE`. Grouped as the engine runs them, in code order."""
 
+    # the grouping of the last few selections (every file of a language asks with the same
+    # rules): (the rules, by kind, region rules, document rules) by the rules' identities
+    _grouped: dict[tuple[int, ...], tuple] = {}
+
     def __init__(self, infos: list[RuleInfo]) -> None:
         self.made: dict[str, Rule] = {}
-        # statement rules by kind (None: every kind), region rules, document rules
-        self.by_kind: dict[str | None, list[RuleInfo]] = {}
-        self.region: list[RuleInfo] = []
-        self.document = [i for i in infos if "document" in i.hooks]
-        for i in infos:
-            if i.statement_kinds is None:
-                self.by_kind.setdefault(None, []).append(i)
-            else:
-                for kind in i.statement_kinds:
-                    self.by_kind.setdefault(kind, []).append(i)
-            if "region" in i.hooks:
-                self.region.append(i)
+        key = tuple(map(id, infos))
+        known = self._grouped.get(key)
+        if known is None:
+            # statement rules by kind (None: every kind), region rules, document rules
+            by_kind: dict[str | None, list[RuleInfo]] = {}
+            region: list[RuleInfo] = []
+            for i in infos:
+                if i.statement_kinds is None:
+                    by_kind.setdefault(None, []).append(i)
+                else:
+                    for kind in i.statement_kinds:
+                        by_kind.setdefault(kind, []).append(i)
+                if "region" in i.hooks:
+                    region.append(i)
+            document = [i for i in infos if "document" in i.hooks]
+            # (the rules themselves are kept with their identities, which stay theirs)
+            known = (tuple(infos), by_kind, region, document)
+            if len(self._grouped) >= 16:
+                self._grouped.clear()
+            self._grouped[key] = known
+        # (shared between analyses: read, never changed)
+        self.by_kind, self.region, self.document = known[1], known[2], known[3]
 
     def get(self, info: RuleInfo) -> Rule:
         rule = self.made.get(info.code)
@@ -961,7 +975,7 @@ def lint(
             # the editor's next edit re-analyses only the definitions it touches: that needs
             # the file's definitions even when no rule needed its tree (a one-shot run does not)
             tree = ctx.fact("app_tree")
-        if tree is not None:
+        if tree is not None and cache:  # (a one-shot run has no next edit)
             from .app_incremental import chunks_of
 
             result.chunks = chunks_of(tree)
