@@ -3,6 +3,7 @@ for later still works (the real server over stdio)."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -255,7 +256,9 @@ def test_parse_trees_decode_alike_before_and_after_orjson_is_imported():
     assert decoder.fast is not None and decoder.fast is not json.loads
 
 
-def test_check_outside_a_repository_loads_neither_openssl_nor_subprocess_nor_tempfile(tmp_path: Path):
+def test_check_outside_a_repository_loads_neither_openssl_nor_subprocess_nor_tempfile(
+    tmp_path: Path,
+):
     """One SQL file outside a repository, recorded and then served as a stored run: a run that
     asks git nothing, has no schema to build or hash and names no new migration imports none
     of the modules it would not use (each costs milliseconds of every start), and prints the
@@ -305,3 +308,48 @@ def test_check_outside_a_repository_loads_neither_openssl_nor_subprocess_nor_tem
     for run in runs:
         assert run.stdout.strip().endswith("[] 0"), run.stdout + run.stderr
     assert first.stdout == second.stdout
+
+
+def test_check_of_application_code_loads_neither_openssl_nor_toml(tmp_path: Path):
+    """A Django project in a git repository (a committed migration: its blob id is computed)
+    without a pyproject.toml: the check loads no OpenSSL for the blob ids and no TOML parser."""
+    import subprocess
+
+    repo = tmp_path / "site"
+    (repo / "shop" / "migrations").mkdir(parents=True)
+    (repo / "manage.py").write_text("import django\n")
+    (repo / "requirements.txt").write_text("django==5.0\n")
+    (repo / "shop" / "views.py").write_text(
+        "import sqlite3\n\n\ndef find(db: sqlite3.Connection, name):\n"
+        "    db.execute(f\"SELECT id FROM shop_item WHERE name = '{name}'\")\n"
+    )
+    (repo / "shop" / "migrations" / "0001_initial.py").write_text(
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+        "    operations = [migrations.RunSQL('CREATE INDEX i ON shop_item (name)')]\n"
+    )
+    for args in (["init", "-q", "-b", "main"], ["add", "."]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "i"],
+        check=True,
+        capture_output=True,
+    )
+    unused = ("_hashlib", "hashlib", "tomllib")
+    probe = (
+        "import sys\n"
+        "from backend_architect.entry import main\n"
+        "code = main(sys.argv[1:])\n"
+        f"print(sorted(m for m in {unused!r} if m in sys.modules), code, file=sys.stderr)\n"
+    )
+    args = ["check", "--no-cache", "--exit-zero", "--select", "IV010,MG", "--output-format"]
+    r = subprocess.run(
+        [sys.executable, "-c", probe, *args, "json", "."],
+        check=False,
+        cwd=repo,
+        env=server_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert r.stderr.strip().splitlines()[-1] == "[] 0", r.stderr
+    found = {(os.path.basename(f["filename"]), f["code"]) for f in json.loads(r.stdout)}
+    assert found == {("views.py", "IV010")}, r.stdout  # (the migration is history: no MG001)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from ..core.lazy_re import lazy
 
@@ -118,6 +117,8 @@ def read(root: str) -> Dependencies:
     path = os.path.join(root, "pyproject.toml")
     text = _read(path)
     if text:
+        import tomllib  # (a project without the file never loads the parser)
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError:
@@ -150,6 +151,8 @@ def read(root: str) -> Dependencies:
     path = os.path.join(root, "Pipfile")
     text = _read(path)
     if text:
+        import tomllib  # (a project without the file never loads the parser)
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError:
