@@ -164,12 +164,9 @@ def _blob_sha(path: str) -> str | None:
         data = read_bytes(path)
     except OSError:
         return None
-    try:  # the module itself: hashlib would also load OpenSSL (a few ms of a run)
-        from _sha1 import sha1
-    except ImportError:  # an interpreter without it: hashlib has it
-        from hashlib import sha1
+    import hashlib  # (when git is asked: the import loads OpenSSL)
 
-    return sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 class HistoryIndex:
