@@ -58,9 +58,7 @@ def test_every_template_folder_belongs_to_a_framework():
 def test_every_framework_module_is_in_the_list():
     pkg = resources.files("backend_architect.frameworks")
     modules = {
-        m.name
-        for m in pkgutil.iter_modules([str(pkg)])
-        if not m.ispkg and m.name not in ("base",)
+        m.name for m in pkgutil.iter_modules([str(pkg)]) if not m.ispkg and m.name not in ("base",)
     }
     listed = {type(f).__module__.rsplit(".", 1)[-1] for f in frameworks.FRAMEWORKS}
     assert modules == listed
@@ -104,3 +102,63 @@ def test_scaffolded_frameworks_generate_middleware_from_templates():
         assert f.middleware_filename, f
         ext = "." + f.middleware_filename.rsplit(".", 1)[-1]
         assert ext in GRAMMAR
+
+
+def test_the_framework_table_names_each_module_with_its_family_and_name():
+    """Detection imports one language family's modules (``_MODULES``): the table must say
+    what each module's framework says of itself, and list every framework module."""
+    table = frameworks._MODULES
+    for module, family, name in table:
+        fw = frameworks._framework(module)
+        assert (fw.language, fw.name) == (family, name), module
+        assert frameworks.by_name(name) is fw
+    assert [f.name for f in frameworks.FRAMEWORKS] == [n for _, _, n in table]
+    own = {m.name for m in pkgutil.iter_modules(frameworks.__path__)} - {"base", "kit", "templates"}
+    assert own == {m for m, _, _ in table}
+    assert frameworks.by_name("bottle") is None
+
+
+def test_a_check_of_python_code_loads_no_other_family_of_frameworks(tmp_path):
+    """Through the CLI: a FastAPI router checked loads the Python frameworks only."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import server_env
+
+    (tmp_path / "orders.py").write_text(
+        "from fastapi import APIRouter, Depends\n\nrouter = APIRouter()\n\n\n"
+        '@router.get("/orders", response_model=list[OrderOut])\n'
+        "def list_orders(db=Depends(get_db)):\n    return db.query(Order).all()\n"
+    )
+    others = [
+        f"backend_architect.frameworks.{m}" for m, f, _ in frameworks._MODULES if f != "python"
+    ]
+    probe = (
+        "import sys\n"
+        "from backend_architect.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {others!r} if m in sys.modules), file=sys.stderr)\n"
+    )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            probe,
+            "check",
+            "--no-cache",
+            "--exit-zero",
+            "--output-format",
+            "json",
+            ".",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=server_env(),
+        timeout=120,
+        check=False,
+    )
+    assert r.stderr.strip().splitlines()[-1] == "[]", r.stderr
+    codes = {f["code"] for f in json.loads(r.stdout)}
+    assert "API004" in codes, r.stdout  # the list without pagination: the routes were read

@@ -56,51 +56,43 @@ Templates — files under ``templates/<name>/`` read with ``self.template(file,
 Every hook has a default in :class:`Framework` that means "nothing to add" (no fix,
 no generator), so a new framework implements only what it supports.
 
-Adding a framework: write its module, add it to :data:`FRAMEWORKS` (the one list),
+Adding a framework: write its module, add it to ``_MODULES`` (the one list: module,
+language family, name; :data:`FRAMEWORKS` holds them in that order),
 put its templates under ``templates/<name>/`` and its fixtures under ``tests/fixtures``.
 Nothing registers itself on import.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from ..core.document import Document
-from . import (
-    actix,
-    axum,
-    chi,
-    django,
-    echo,
-    express,
-    fastapi,
-    fastify,
-    fiber,
-    flask,
-    gin,
-    gorilla,
-    hono,
-    nestjs,
-    nethttp,
-)
 from .base import Framework, Generated, GoRouter, Unsupported
 
-# Order matters within a language family: the first framework that detects a file owns it.
-FRAMEWORKS: tuple[Framework, ...] = (
-    fastapi.FRAMEWORK,
-    flask.FRAMEWORK,
-    django.FRAMEWORK,
-    hono.FRAMEWORK,
-    nestjs.FRAMEWORK,
-    fastify.FRAMEWORK,
-    express.FRAMEWORK,
-    gin.FRAMEWORK,
-    echo.FRAMEWORK,
-    fiber.FRAMEWORK,
-    chi.FRAMEWORK,
-    gorilla.FRAMEWORK,
-    nethttp.FRAMEWORK,
-    axum.FRAMEWORK,
-    actix.FRAMEWORK,
+# Every framework: (module, language family, name), the one list. Order matters within a
+# language family: the first framework that detects a file owns it. A family's modules are
+# imported when a file of that family first asks (a check of Python code loads no Go router).
+_MODULES: tuple[tuple[str, str, str], ...] = (
+    ("fastapi", "python", "fastapi"),
+    ("flask", "python", "flask"),
+    ("django", "python", "django"),
+    ("hono", "javascript", "hono"),
+    ("nestjs", "javascript", "nestjs"),
+    ("fastify", "javascript", "fastify"),
+    ("express", "javascript", "express"),
+    ("gin", "go", "gin"),
+    ("echo", "go", "echo"),
+    ("fiber", "go", "fiber"),
+    ("chi", "go", "chi"),
+    ("gorilla", "go", "gorilla"),
+    ("nethttp", "go", "net/http"),
+    ("axum", "rust", "axum"),
+    ("actix", "rust", "actix"),
 )
+
+if TYPE_CHECKING:
+    FRAMEWORKS: tuple[Framework, ...]  # every framework, in the order above (on first use)
 
 # document language -> framework language family
 LANGUAGE_FAMILIES = {
@@ -114,7 +106,32 @@ LANGUAGE_FAMILIES = {
 
 DETECTION_BYTES = 20000
 
-_BY_NAME = {f.name: f for f in FRAMEWORKS}
+_FAMILIES: dict[str, tuple[Framework, ...]] = {}
+
+
+def _framework(module: str) -> Framework:
+    return import_module(f"{__name__}.{module}").FRAMEWORK
+
+
+def _of_family(family: str) -> tuple[Framework, ...]:
+    """The frameworks of a language family, in detection order."""
+    found = _FAMILIES.get(family)
+    if found is None:
+        found = tuple(_framework(m) for m, f, _ in _MODULES if f == family)
+        _FAMILIES[family] = found
+    return found
+
+
+def __getattr__(name: str):
+    """``FRAMEWORKS`` (every framework module imported) and the framework modules by name."""
+    if name == "FRAMEWORKS":
+        value = tuple(_framework(m) for m, _, _ in _MODULES)
+        globals()["FRAMEWORKS"] = value
+        return value
+    if any(m == name for m, _, _ in _MODULES):
+        return import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FRAMEWORKS",
@@ -132,7 +149,8 @@ __all__ = [
 
 def by_name(name: str | None) -> Framework | None:
     """The framework called ``name`` ("express", "net/http"), or None."""
-    return _BY_NAME.get(name or "")
+    module = next((m for m, _, n in _MODULES if n == name), None)
+    return _framework(module) if module is not None else None
 
 
 def detect(language: str | None, data: bytes) -> Framework | None:
@@ -141,8 +159,8 @@ def detect(language: str | None, data: bytes) -> Framework | None:
     if family is None:
         return None
     head = data[:DETECTION_BYTES]
-    for fw in FRAMEWORKS:
-        if fw.language == family and fw.detects(head):
+    for fw in _of_family(family):
+        if fw.detects(head):
             return fw
     return None
 
@@ -154,4 +172,4 @@ def of_document(document: Document) -> Framework | None:
 
 def scaffolded() -> tuple[Framework, ...]:
     """The frameworks ENDPOINT and MIDDLEWARE generate code for (``--framework`` choices)."""
-    return tuple(f for f in FRAMEWORKS if f.scaffolds)
+    return tuple(f for f in __getattr__("FRAMEWORKS") if f.scaffolds)
