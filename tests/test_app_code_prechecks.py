@@ -129,7 +129,13 @@ def test_cached_path_answers_match_the_uncached_ones(tmp_path: Path):
     ],
 )
 def test_file_uris_of_odd_paths_are_spelled_as_pathlib_spells_them(name: str):
-    for path in (f"/srv/{name}", f"//host/{name}", f"/srv/./x/../{name}"):
+    for path in (f"/srv/{name}", f"//host/{name}", f"/srv/./x/../{name}", f"/{name}/"):
+        assert path_to_uri(path) == Path(os.path.abspath(path)).as_uri()
+
+
+def test_file_uris_of_the_root_and_of_files_in_one_odd_folder_are_pathlib_s():
+    """A folder's part of the URI is encoded once for all its files: the same URIs."""
+    for path in ("/", "//", "/+", "/a+/", "//a", "/a b/c", "/a b/d e", "/a b/f+g/h", "/a b/c"):
         assert path_to_uri(path) == Path(os.path.abspath(path)).as_uri()
 
 

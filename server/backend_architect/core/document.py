@@ -96,14 +96,24 @@ def _absolute_path_to_uri(path: str) -> str:
     if os.sep == "/":
         if _PLAIN_PATH_RE.fullmatch(path):
             return "file://" + path  # as pathlib writes it, without importing pathlib and urllib
-        from urllib.parse import quote_from_bytes
-
         # as pathlib's as_uri spells a POSIX path (its bytes percent-encoded, "/" kept),
-        # without building a Path of it
-        return "file://" + quote_from_bytes(os.fsencode(path))
+        # without building a Path of it; a folder's part is encoded once for all its files
+        folder, _, name = path.rpartition("/")
+        return _folder_uri(folder) + "/" + _quoted(name)
     from pathlib import Path
 
     return Path(path).as_uri()
+
+
+@functools.lru_cache(maxsize=1024)
+def _folder_uri(folder: str) -> str:
+    return "file://" + _quoted(folder)
+
+
+def _quoted(part: str) -> str:
+    from urllib.parse import quote_from_bytes
+
+    return quote_from_bytes(os.fsencode(part))
 
 
 @dataclass
