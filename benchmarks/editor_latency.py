@@ -37,10 +37,11 @@ PY_HEAD = (
 )
 PY_HANDLER = """
 @router.get("/items/{n}")
-async def list_items_{n}(db=Depends(get_db), account_id: int = 0):
+async def list_items_{n}(db=Depends(get_db), account_id: int = 0, name: str = ""):
     rows = db.execute(text("SELECT id, name FROM items WHERE account_id = :a ORDER BY id LIMIT 50"), {{"a": account_id}})
     for row in rows:
         db.execute(text("SELECT * FROM orders WHERE item_id = :i"), {{"i": row.id}})
+    db.execute(text(f"SELECT id FROM items WHERE name = '{{name}}'"))
     return [dict(r) for r in rows]
 
 """

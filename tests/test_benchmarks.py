@@ -278,9 +278,42 @@ def test_app_code_benchmark_does_not_time_a_tool_that_crashed(tmp_path):
     app_code = load("app_code")
     crash = [sys.executable, "-c", "import sys; sys.exit('ImportError: no such module')", "--json"]
     why = app_code.run_measured(crash, tmp_path, dict(os.environ), json_out=True)
-    assert isinstance(why, str) and why.startswith("failed (exit status 1)") and "ImportError" in why
+    assert (
+        isinstance(why, str) and why.startswith("failed (exit status 1)") and "ImportError" in why
+    )
     ok = [sys.executable, "-c", "print('{\"results\": []}'); raise SystemExit(1)"]
     timed = app_code.run_measured(ok, tmp_path, dict(os.environ), json_out=True)
     assert isinstance(timed, tuple) and len(timed) == 3 and timed[0] > 0
     killed = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
     assert "exit status -9" in app_code.run_measured(killed, tmp_path, dict(os.environ))
+
+
+@pytest.mark.parametrize("language", ["sql", "python", "typescript", "go"])
+def test_editor_latency_documents_have_findings_to_act_on(language, tmp_path):
+    # codeAction and hover are timed at findings: a benchmark document without any would
+    # leave those rows empty for its language
+    editor_latency = load("editor_latency")
+    rel, _, text = editor_latency.document(language, 200)
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backend_architect",
+            "check",
+            "--no-cache",
+            "--exit-zero",
+            "--output-format",
+            "json",
+            str(path),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(BENCH.parent / "server")),
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout), f"no finding in the {language} document"
