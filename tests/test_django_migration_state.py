@@ -42,15 +42,20 @@ def write_app(root: Path) -> Path:
     return folder
 
 
-def test_cli_compares_alter_field_with_the_earlier_migrations(tmp_path: Path):
-    write_app(tmp_path)
+def check_alter_rules(folder: Path) -> list[tuple[str, str]]:
+    """(file name, code) of MG005/MG006 findings of a ``check`` of ``folder``, sorted."""
     r = subprocess.run(
         [sys.executable, "-m", "backend_architect", "check", "--output-format", "json",
          "--no-cache", "--exit-zero", "--jobs", "1", "--select", "MG005,MG006", "."],
-        capture_output=True, text=True, cwd=tmp_path, env=server_env(), timeout=120,
+        capture_output=True, text=True, cwd=folder, env=server_env(), timeout=120,
     )
     assert r.returncode == 0, r.stderr
-    found = sorted((Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout))
+    return sorted((Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout))
+
+
+def test_cli_compares_alter_field_with_the_earlier_migrations(tmp_path: Path):
+    write_app(tmp_path)
+    found = check_alter_rules(tmp_path)
     # views: integer (0001) -> bigint; score: nullable (0002) -> NOT NULL
     assert found == [("0003_alter.py", "MG005"), ("0003_alter.py", "MG006")]
 
@@ -172,13 +177,7 @@ def test_an_alter_field_sees_the_fields_added_earlier_in_its_own_file(tmp_path: 
         'migrations.AlterField(model_name="post", name="score", field=models.IntegerField(null=False, default=0))',
         'migrations.AlterField(model_name="post", name="views", field=models.BigIntegerField(default=0))',
     ))
-    r = subprocess.run(
-        [sys.executable, "-m", "backend_architect", "check", "--output-format", "json",
-         "--no-cache", "--exit-zero", "--jobs", "1", "--select", "MG005,MG006", "."],
-        capture_output=True, text=True, cwd=tmp_path, env=server_env(), timeout=120,
-    )
-    assert r.returncode == 0, r.stderr
-    found = sorted((Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout))
+    found = check_alter_rules(tmp_path)
     assert found == [("0002_both.py", "MG005"), ("0002_both.py", "MG006")]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import server_env
+from conftest import committed_django_site, server_env
 
 # A project-specific MIGRATION rule that fails on every file it runs on: a file it did not
 # run on reports no internal error.
@@ -343,8 +343,21 @@ def test_check_keys_and_checks_a_migration_by_one_answer(clone: Path, tmp_path: 
     assert ("0002_indexes.sql", "MG001", 2) in got - before
 
 
+def cli_counting(counter: str, setup: str) -> str:
+    """A script: ``setup`` (which fills the Counter named ``counter``), then the CLI with the
+    script's arguments, then the counts as JSON on the last line of stderr."""
+    return textwrap.dedent(setup) + textwrap.dedent(f'''
+        from backend_architect.cli import main
+        try:
+            main(sys.argv[1:])
+        except SystemExit:
+            pass
+        print(json.dumps({counter}), file=sys.stderr)
+    ''')
+
+
 # The CLI with an audit hook that counts the opens of each file under the current folder
-COUNT_OPENS = textwrap.dedent('''
+COUNT_OPENS = cli_counting('opened', '''
     import collections, json, os, sys
     opened = collections.Counter()
     here = os.getcwd() + os.sep
@@ -352,12 +365,6 @@ COUNT_OPENS = textwrap.dedent('''
         if event == "open" and isinstance(args[0], str) and os.path.abspath(args[0]).startswith(here):
             opened[os.path.relpath(args[0])] += 1
     sys.addaudithook(hook)
-    from backend_architect.cli import main
-    try:
-        main(sys.argv[1:])
-    except SystemExit:
-        pass
-    print(json.dumps(opened), file=sys.stderr)
 ''')
 
 
@@ -379,7 +386,7 @@ def test_a_check_reads_each_file_once(clone: Path, tmp_path: Path, cache: bool):
 
 
 # The CLI with os.stat wrapped: the paths probed under the current folder, and how often
-COUNT_STATS = textwrap.dedent('''
+COUNT_STATS = cli_counting('probed', '''
     import collections, json, os, sys
     probed = collections.Counter()
     here = os.getcwd() + os.sep
@@ -389,12 +396,6 @@ COUNT_STATS = textwrap.dedent('''
             probed[os.path.relpath(path)] += 1
         return real_stat(path, *args, **kwargs)
     os.stat = stat
-    from backend_architect.cli import main
-    try:
-        main(sys.argv[1:])
-    except SystemExit:
-        pass
-    print(json.dumps(probed), file=sys.stderr)
 ''')
 
 
@@ -427,7 +428,7 @@ def test_a_walked_folder_is_not_probed_for_project_markers(tmp_path: Path):
 
 
 # The CLI with the statement scanner counted: how often each SQL text was split
-COUNT_SPLITS = textwrap.dedent('''
+COUNT_SPLITS = cli_counting('split', '''
     import collections, json, sys
     from backend_architect.core import sql
     split = collections.Counter()
@@ -437,12 +438,6 @@ COUNT_SPLITS = textwrap.dedent('''
             split[data.decode()] += 1
         return scan(data, start, end, cache)
     sql._pieces = counted
-    from backend_architect.cli import main
-    try:
-        main(sys.argv[1:])
-    except SystemExit:
-        pass
-    print(json.dumps(split), file=sys.stderr)
 ''')
 
 
@@ -465,20 +460,7 @@ def test_the_schema_build_and_the_check_split_a_migration_once(clone: Path, tmp_
 def test_a_check_reads_each_file_of_application_code_once(tmp_path: Path, cache: bool):
     """Application code is asked for by the planner, the results cache's keys, a Django
     migration's history (its blob id) and the check: a run opens each file once."""
-    repo = tmp_path / "site"
-    (repo / "shop" / "migrations").mkdir(parents=True)
-    (repo / "manage.py").write_text("import django\n")
-    (repo / "shop" / "views.py").write_text(
-        "import sqlite3\n\n\ndef find(db: sqlite3.Connection, name):\n"
-        "    db.execute(f\"SELECT id FROM shop_item WHERE name = '{name}'\")\n"
-    )
-    (repo / "shop" / "migrations" / "0001_initial.py").write_text(
-        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
-        "    operations = [migrations.RunSQL('CREATE INDEX i ON shop_item (name)')]\n"
-    )
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", ".")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    repo = committed_django_site(tmp_path / "site")
     args = ["check", "--exit-zero", "--output-format", "json", "--select", "IV010", "--jobs", "1", "."]
     r = subprocess.run(
         [sys.executable, "-c", COUNT_OPENS, *args, *([] if cache else ["--no-cache"])],

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from conftest import committed_django_site  # noqa: E402
 from lsp_sync import server_env  # noqa: E402
 from lspclient import Client  # noqa: E402
 
@@ -315,25 +316,7 @@ def test_check_of_application_code_without_pyproject_loads_no_toml_parser(tmp_pa
     pyproject.toml or Pipfile: the check never loads the TOML parser."""
     import subprocess
 
-    repo = tmp_path / "site"
-    (repo / "shop" / "migrations").mkdir(parents=True)
-    (repo / "manage.py").write_text("import django\n")
-    (repo / "requirements.txt").write_text("django==5.0\n")
-    (repo / "shop" / "views.py").write_text(
-        "import sqlite3\n\n\ndef find(db: sqlite3.Connection, name):\n"
-        "    db.execute(f\"SELECT id FROM shop_item WHERE name = '{name}'\")\n"
-    )
-    (repo / "shop" / "migrations" / "0001_initial.py").write_text(
-        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
-        "    operations = [migrations.RunSQL('CREATE INDEX i ON shop_item (name)')]\n"
-    )
-    for args in (["init", "-q", "-b", "main"], ["add", "."]):
-        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-    subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "i"],
-        check=True,
-        capture_output=True,
-    )
+    repo = committed_django_site(tmp_path / "site", ("requirements.txt", "django==5.0\n"))
     unused = ("tomllib",)
     probe = (
         "import sys\n"
