@@ -333,3 +333,46 @@ def test_an_edit_to_one_registration_line_finds_what_a_full_analysis_finds(tmp_p
         line_path += app_incremental.LINE_EDITS[0] - before
         previous = result
     assert line_path >= 20  # most edits re-analysed their line, not the file
+
+
+def test_an_unclosed_go_bracket_is_followed_to_the_end_of_the_file_at_once(tmp_path):
+    # a bracket left open inside a handler swallows every definition after it: the
+    # edited span is taken to the file's end after one copy, not grown step by step
+    rel, text = _text("go-routes")
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True)
+    (tmp_path / ".git").mkdir()
+    settings = Settings()
+    previous = lint(Document(text, path=str(path), language="go"), settings)
+    at = text.index("\n", text.index("func thing30(")) + 2  # inside its first statement
+    edits = [(at, at, "(")]  # left open ...
+    later = text.index("func thing45(")
+    edits += [(later + 5, later + 5, "x"), (later + 5, later + 6, "")]  # ... edits after it ...
+    line = text.index("\tr.GET(", text.index("func routes("))
+    edits += [(line + 7, line + 7, "z"), (line + 7, line + 8, "")]  # ... in the routes ...
+    edits += [(at, at + 1, "")]  # ... and closed again
+    copies = []
+
+    def run_full(doc):
+        copies.append(doc)
+        return lint(doc, settings)
+
+    for version, (start, end, new) in enumerate(edits, 2):
+        text = text[:start] + new + text[end:]
+        doc = Document(text, path=str(path), language="go", version=version)
+        copies.clear()
+        result = app_incremental.fast_path(doc, previous, run_full)
+        if version == 2:
+            assert len(copies) <= 2  # the edited handler alone, then all up to the end
+        if result is None:
+            result = lint(doc, settings)
+        full = lint(doc, settings)
+        if version == 2:
+            # while the bracket is open, sibling-route findings across the swallowed
+            # definitions are left to the full analysis at the next pause
+            assert _key(result.findings) == _key(full.findings)
+        if result.chunks == full.chunks:
+            # which definitions hold a syntax error is known in the document's offsets
+            assert result.broken_chunks == full.broken_chunks, version
+        previous = result
+    assert not previous.broken_chunks

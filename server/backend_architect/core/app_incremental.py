@@ -111,6 +111,11 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
         i -= before
         j += after
     line = _registration_line(old, new, chunks, p, change_end, delta, i, j)
+    if line is not None and chunks[i][0] in previous.broken_chunks:
+        # the definition holds a syntax error: the line is analysed alone only when the
+        # definition parses cleanly after the edit, which an edit of a whole statement
+        # elsewhere in it does not bring about (its copy would be analysed for nothing)
+        line = None
     if line is not None:
         result = _attempt(document, previous, run_full, p, change_end, delta, i, j, line)
         if result is not _GROW:
@@ -120,16 +125,20 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     # span then takes in the next definitions too, twice as many each round
     for _ in range(6):
         result = _attempt(document, previous, run_full, p, change_end, delta, i, j)
-        if result is not _GROW:
+        if result is not _GROW and result is not _TO_END:
             return result
         if j + 1 >= len(chunks):
             break
-        j = min(len(chunks) - 1, max(j, i) + max(1, j + 1 - i))
+        if result is _TO_END:
+            j = len(chunks) - 1  # it runs to the end of the file: growing step by step is in vain
+        else:
+            j = min(len(chunks) - 1, max(j, i) + max(1, j + 1 - i))
     _fallback("structure")
     return None
 
 
 _GROW = object()
+_TO_END = object()  # _GROW, and what the edited span parses to runs to the end of the text
 
 
 REGISTRAR_NAMES = 8  # a definition naming this many others registers them (routes)
@@ -253,7 +262,8 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
         if e <= new_lo or s >= new_hi:
             continue
         if e > new_hi and s < new_hi:
-            return _GROW
+            # the last node of the copy: an unclosed bracket swallowing all that follows
+            return _TO_END if (cs, ce) == part.chunks[-1][:2] else _GROW
         if s < new_lo:
             # a syntax error whose recovery reaches back over what comes before: the span
             # stays one definition until it parses again (the full analysis at the pause
@@ -284,6 +294,16 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
     new_chunks = [c for c in chunks[:i]]
     new_chunks += fresh
     new_chunks += [(s + delta, e + delta, m, n) for s, e, m, n in chunks[j + 1 :]]
+    fresh_broken = {
+        offsets.start(cs) for cs in part.broken_chunks if new_lo <= offsets.start(cs) < new_hi
+    }
+    if part.broken_syntax:
+        fresh_broken.add(new_lo)
+    part.broken_chunks = frozenset(
+        {s for s in previous.broken_chunks if s < lo}
+        | fresh_broken
+        | {s + delta for s in previous.broken_chunks if s >= hi}
+    )
     part.document = document
     part.findings = findings
     part.chunks = tuple(new_chunks)
