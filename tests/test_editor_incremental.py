@@ -376,3 +376,34 @@ def test_an_unclosed_go_bracket_is_followed_to_the_end_of_the_file_at_once(tmp_p
             assert result.broken_chunks == full.broken_chunks, version
         previous = result
     assert not previous.broken_chunks
+
+
+def test_a_syntax_error_inside_one_go_registration_line_keeps_to_that_line(tmp_path):
+    # `r.GET("/things/3",, thing3)`: the error stays inside the line, so only the line is
+    # analysed again (marked broken until the full analysis at the pause); once it parses
+    # again the result is exactly a full analysis's
+    rel, text = _text("go-routes")
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True)
+    (tmp_path / ".git").mkdir()
+    settings = Settings()
+    previous = lint(Document(text, path=str(path), language="go"), settings)
+    comma = text.index(",", text.index('\tr.GET("/things/6"')) + 1
+    before = app_incremental.LINE_EDITS[0]
+    broken_doc = Document(text[:comma] + "," + text[comma:], path=str(path), language="go")
+    broken = lint(broken_doc, settings, previous=previous)
+    assert broken.broken_syntax and broken.incremental
+    assert app_incremental.LINE_EDITS[0] == before + 1  # the line alone
+    routes = text.index("func routes(")
+    assert routes in broken.broken_chunks
+    fixed = lint(Document(text, path=str(path), language="go"), settings, previous=broken)
+    assert fixed.incremental and not fixed.broken_syntax and not fixed.broken_chunks
+    assert app_incremental.LINE_EDITS[0] == before + 2
+    assert _key(fixed.findings) == _key(previous.findings)
+    # an error elsewhere in the definition (a string left open) is not kept to a line
+    quote = text.index('"', text.index('\tr.GET("/things/8"') + 8)
+    open_doc = Document(text[:quote] + text[quote + 1 :], path=str(path), language="go")
+    opened = lint(open_doc, settings, previous=previous)
+    assert app_incremental.LINE_EDITS[0] == before + 2
+    if not opened.broken_syntax:
+        assert _key(opened.findings) == _key(lint(open_doc, settings).findings)

@@ -111,10 +111,11 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
         i -= before
         j += after
     line = _registration_line(old, new, chunks, p, change_end, delta, i, j)
-    if line is not None and chunks[i][0] in previous.broken_chunks:
-        # the definition holds a syntax error: the line is analysed alone only when the
-        # definition parses cleanly after the edit, which an edit of a whole statement
-        # elsewhere in it does not bring about (its copy would be analysed for nothing)
+    if line is not None and _errors_outside(
+        new, chunks[i][0], chunks[i][1] + delta, line[0], line[1] + delta, document.language
+    ):
+        # a syntax error elsewhere in the definition (a bracket left open by an earlier
+        # edit): the line cannot be analysed alone, and its copy would be for nothing
         line = None
     if line is not None:
         result = _attempt(document, previous, run_full, p, change_end, delta, i, j, line)
@@ -247,15 +248,17 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
     if line is not None:
         names = line_names
         s0, e0, _, name0 = chunks[i]
-        if not any(
-            offsets.start(cs) == s0
-            and offsets.end(ce) == e0 + delta
-            and m
-            and n == name0
-            and cs not in part.broken_chunks
+        same = [
+            cs
             for cs, ce, m, n in part.chunks
-        ):
+            if offsets.start(cs) == s0 and offsets.end(ce) == e0 + delta and m and n == name0
+        ]
+        if not same:
             return _GROW  # the line changed what the definition parses to
+        if same[0] in part.broken_chunks:
+            # a syntax error inside the edited line (checked before): the other lines keep
+            # their findings until the full analysis at the pause shows what it does to them
+            part.broken_syntax = True
         fresh = [(s0, e0 + delta, True, name0)]
     for cs, ce, maskable, name in part.chunks if line is None else ():
         s, e = offsets.start(cs), offsets.end(ce)
@@ -297,12 +300,15 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
     fresh_broken = {
         offsets.start(cs) for cs in part.broken_chunks if new_lo <= offsets.start(cs) < new_hi
     }
+    kept_broken = set(previous.broken_chunks)
+    if line is not None:
+        kept_broken.discard(fresh[0][0])  # the edited definition: as the copy parses it
     if part.broken_syntax:
-        fresh_broken.add(new_lo)
+        fresh_broken.add(fresh[0][0] if line is not None else new_lo)
     part.broken_chunks = frozenset(
-        {s for s in previous.broken_chunks if s < lo}
+        {s for s in kept_broken if s < lo}
         | fresh_broken
-        | {s + delta for s in previous.broken_chunks if s >= hi}
+        | {s + delta for s in kept_broken if s >= hi}
     )
     part.document = document
     part.findings = findings
@@ -420,6 +426,28 @@ def _quiet_registrations(
             if _shape(line, names | masked) in shapes:
                 out[ls:le] = b" " * (le - ls)
     return bytes(out)
+
+
+def _errors_outside(data: bytes, start: int, end: int, lo: int, hi: int, language) -> bool:
+    """Whether the definition ``data[start:end]``, parsed alone, has a syntax error
+    outside ``lo``..``hi`` (offsets in ``data``)."""
+    from . import languages
+
+    try:
+        tree = languages.parse(data[start:end], language)
+    except Exception:  # refused (too deep): as if broken
+        return True
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if not node.has_error:
+            continue
+        if node.is_error or node.is_missing:
+            if node.start_byte + start < lo or node.end_byte + start > hi:
+                return True
+            continue
+        stack.extend(node.children)
+    return False
 
 
 def _whole_statement(line: bytes) -> bool:
