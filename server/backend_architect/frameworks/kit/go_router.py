@@ -113,7 +113,13 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
     prefixes: dict[str, str] = {}
     group_mw: dict[str, list[tuple[int, ts.Node]]] = {}
     group_parent: dict[str, str] = {}
-    for _, m in languages.matches("go", GO_GROUP_ASSIGN, tree.root_node):
+    # (a group is made by a call named below: without the name in the text, there is none)
+    group_calls = (
+        languages.matches("go", GO_GROUP_ASSIGN, tree.root_node)
+        if any(w in data for w in (b"Group", b"PathPrefix", b"Route", b"Subrouter"))
+        else []
+    )
+    for _, m in group_calls:
         call = m["call"][0]
         f = call.child_by_field_name("function")
         if f is None or f.type != "selector_expression":
