@@ -333,3 +333,77 @@ def test_an_edit_to_one_registration_line_finds_what_a_full_analysis_finds(tmp_p
         line_path += app_incremental.LINE_EDITS[0] - before
         previous = result
     assert line_path >= 20  # most edits re-analysed their line, not the file
+
+
+def test_an_unclosed_go_bracket_is_followed_to_the_end_of_the_file_at_once(tmp_path):
+    # a bracket left open inside a handler swallows every definition after it: the
+    # edited span is taken to the file's end after one copy, not grown step by step
+    rel, text = _text("go-routes")
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True)
+    (tmp_path / ".git").mkdir()
+    settings = Settings()
+    previous = lint(Document(text, path=str(path), language="go"), settings)
+    at = text.index("\n", text.index("func thing30(")) + 2  # inside its first statement
+    edits = [(at, at, "(")]  # left open ...
+    later = text.index("func thing45(")
+    edits += [(later + 5, later + 5, "x"), (later + 5, later + 6, "")]  # ... edits after it ...
+    line = text.index("\tr.GET(", text.index("func routes("))
+    edits += [(line + 7, line + 7, "z"), (line + 7, line + 8, "")]  # ... in the routes ...
+    edits += [(at, at + 1, "")]  # ... and closed again
+    copies = []
+
+    def run_full(doc):
+        copies.append(doc)
+        return lint(doc, settings)
+
+    for version, (start, end, new) in enumerate(edits, 2):
+        text = text[:start] + new + text[end:]
+        doc = Document(text, path=str(path), language="go", version=version)
+        copies.clear()
+        result = app_incremental.fast_path(doc, previous, run_full)
+        if version == 2:
+            assert len(copies) <= 2  # the edited handler alone, then all up to the end
+        if result is None:
+            result = lint(doc, settings)
+        full = lint(doc, settings)
+        if version == 2:
+            # while the bracket is open, sibling-route findings across the swallowed
+            # definitions are left to the full analysis at the next pause
+            assert _key(result.findings) == _key(full.findings)
+        if result.chunks == full.chunks:
+            # which definitions hold a syntax error is known in the document's offsets
+            assert result.broken_chunks == full.broken_chunks, version
+        previous = result
+    assert not previous.broken_chunks
+
+
+def test_a_syntax_error_inside_one_go_registration_line_keeps_to_that_line(tmp_path):
+    # `r.GET("/things/3",, thing3)`: the error stays inside the line, so only the line is
+    # analysed again (marked broken until the full analysis at the pause); once it parses
+    # again the result is exactly a full analysis's
+    rel, text = _text("go-routes")
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True)
+    (tmp_path / ".git").mkdir()
+    settings = Settings()
+    previous = lint(Document(text, path=str(path), language="go"), settings)
+    comma = text.index(",", text.index('\tr.GET("/things/6"')) + 1
+    before = app_incremental.LINE_EDITS[0]
+    broken_doc = Document(text[:comma] + "," + text[comma:], path=str(path), language="go")
+    broken = lint(broken_doc, settings, previous=previous)
+    assert broken.broken_syntax and broken.incremental
+    assert app_incremental.LINE_EDITS[0] == before + 1  # the line alone
+    routes = text.index("func routes(")
+    assert routes in broken.broken_chunks
+    fixed = lint(Document(text, path=str(path), language="go"), settings, previous=broken)
+    assert fixed.incremental and not fixed.broken_syntax and not fixed.broken_chunks
+    assert app_incremental.LINE_EDITS[0] == before + 2
+    assert _key(fixed.findings) == _key(previous.findings)
+    # an error elsewhere in the definition (a string left open) is not kept to a line
+    quote = text.index('"', text.index('\tr.GET("/things/8"') + 8)
+    open_doc = Document(text[:quote] + text[quote + 1 :], path=str(path), language="go")
+    opened = lint(open_doc, settings, previous=previous)
+    assert app_incremental.LINE_EDITS[0] == before + 2
+    if not opened.broken_syntax:
+        assert _key(opened.findings) == _key(lint(open_doc, settings).findings)

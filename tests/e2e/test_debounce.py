@@ -12,7 +12,9 @@ TEXT = 'import sqlite3\n\ndef f(cur, uid):\n    cur.execute("SELECT * FROM order
 
 
 def test_after_a_burst_of_edits_the_newest_versions_diagnostics_are_published(tmp_path):
-    (tmp_path / "backend-architect.toml").write_text('extend-select = ["IV010"]\n')  # off by default
+    (tmp_path / "backend-architect.toml").write_text(
+        'extend-select = ["IV010"]\n'
+    )  # off by default
     session = SyncSession(tmp_path)
     try:
         uri = session.open("app.py", TEXT)
@@ -90,5 +92,50 @@ def test_an_edit_that_breaks_a_definition_is_analysed_whole_once_the_user_pauses
         session.open("app/api.py", broken, 2)
         assert comparable(again) == comparable(session.diagnostics(uri, 2))
         assert first  # the quick answer came first, for the same version
+    finally:
+        session.close()
+
+
+def test_go_edits_that_break_a_registration_line_or_leave_a_bracket_open(tmp_path):
+    """Go, through the server: a syntax error inside one route registration line, then
+    fixed; a bracket left open in a handler (it swallows the rest of the file). Every
+    version's diagnostics, once the server has paused, equal a fresh analysis."""
+    unit = (
+        "\nfunc thing{n}(c *gin.Context) {{\n"
+        '\trows, _ := db.Query("SELECT * FROM things WHERE id = $1", c.Query("i"))\n'
+        '\tdb.Exec("DELETE FROM things WHERE owner = \'" + c.Query("o") + "\'")\n'
+        "\tdefer rows.Close()\n\tc.JSON(200, nil)\n}}\n"
+    )
+    text = 'package main\n\nimport (\n\t"database/sql"\n\n\t"github.com/gin-gonic/gin"\n)\n'
+    text += "\nvar db *sql.DB\n" + "".join(unit.format(n=i) for i in range(80))
+    text += "\nfunc routes(r *gin.Engine) {\n"
+    text += "".join(f'\tr.GET("/things/{i}", thing{i})\n' for i in range(80)) + "}\n"
+    session = SyncSession(tmp_path)
+    try:
+        uri = session.open("cmd/api/main.go", text)
+        session.diagnostics(uri, 1)
+        comma = text.index(",", text.index('\tr.GET("/things/7"'))
+        hole = text.index("db.Exec(", text.index("func thing40(")) + len("db.Exec(")
+        edits = [
+            (comma, comma, ","),
+            (comma, comma + 1, ""),
+            (hole, hole, "("),
+            (hole, hole + 1, ""),
+        ]
+        for version, (start, end, new) in enumerate(edits, 2):
+            line = text.count("\n", 0, start)
+            column = start - (text.rfind("\n", 0, start) + 1)
+            a = {"line": line, "character": column}
+            b = {"line": line, "character": column + end - start}
+            text = text[:start] + new + text[end:]
+            session.change(uri, version, [{"range": {"start": a, "end": b}, "text": new}])
+            assert session.diagnostics(uri, version) is not None  # the quick answer
+            session.published.pop(uri)
+            settled = session.diagnostics(uri, version)  # after the pause, when approximate
+            session.close_doc(uri)
+            session.text(uri)
+            session.published.pop(uri, None)
+            session.open("cmd/api/main.go", text, version)
+            assert comparable(settled) == comparable(session.diagnostics(uri, version)), version
     finally:
         session.close()

@@ -111,6 +111,12 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
         i -= before
         j += after
     line = _registration_line(old, new, chunks, p, change_end, delta, i, j)
+    if line is not None and _errors_outside(
+        new, chunks[i][0], chunks[i][1] + delta, line[0], line[1] + delta, document.language
+    ):
+        # a syntax error elsewhere in the definition (a bracket left open by an earlier
+        # edit): the line cannot be analysed alone, and its copy would be for nothing
+        line = None
     if line is not None:
         result = _attempt(document, previous, run_full, p, change_end, delta, i, j, line)
         if result is not _GROW:
@@ -120,16 +126,20 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
     # span then takes in the next definitions too, twice as many each round
     for _ in range(6):
         result = _attempt(document, previous, run_full, p, change_end, delta, i, j)
-        if result is not _GROW:
+        if result is not _GROW and result is not _TO_END:
             return result
         if j + 1 >= len(chunks):
             break
-        j = min(len(chunks) - 1, max(j, i) + max(1, j + 1 - i))
+        if result is _TO_END:
+            j = len(chunks) - 1  # it runs to the end of the file: growing step by step is in vain
+        else:
+            j = min(len(chunks) - 1, max(j, i) + max(1, j + 1 - i))
     _fallback("structure")
     return None
 
 
 _GROW = object()
+_TO_END = object()  # _GROW, and what the edited span parses to runs to the end of the text
 
 
 REGISTRAR_NAMES = 8  # a definition naming this many others registers them (routes)
@@ -238,22 +248,25 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
     if line is not None:
         names = line_names
         s0, e0, _, name0 = chunks[i]
-        if not any(
-            offsets.start(cs) == s0
-            and offsets.end(ce) == e0 + delta
-            and m
-            and n == name0
-            and cs not in part.broken_chunks
+        same = [
+            cs
             for cs, ce, m, n in part.chunks
-        ):
+            if offsets.start(cs) == s0 and offsets.end(ce) == e0 + delta and m and n == name0
+        ]
+        if not same:
             return _GROW  # the line changed what the definition parses to
+        if same[0] in part.broken_chunks:
+            # a syntax error inside the edited line (checked before): the other lines keep
+            # their findings until the full analysis at the pause shows what it does to them
+            part.broken_syntax = True
         fresh = [(s0, e0 + delta, True, name0)]
     for cs, ce, maskable, name in part.chunks if line is None else ():
         s, e = offsets.start(cs), offsets.end(ce)
         if e <= new_lo or s >= new_hi:
             continue
         if e > new_hi and s < new_hi:
-            return _GROW
+            # the last node of the copy: an unclosed bracket swallowing all that follows
+            return _TO_END if (cs, ce) == part.chunks[-1][:2] else _GROW
         if s < new_lo:
             # a syntax error whose recovery reaches back over what comes before: the span
             # stays one definition until it parses again (the full analysis at the pause
@@ -284,6 +297,19 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
     new_chunks = [c for c in chunks[:i]]
     new_chunks += fresh
     new_chunks += [(s + delta, e + delta, m, n) for s, e, m, n in chunks[j + 1 :]]
+    fresh_broken = {
+        offsets.start(cs) for cs in part.broken_chunks if new_lo <= offsets.start(cs) < new_hi
+    }
+    kept_broken = set(previous.broken_chunks)
+    if line is not None:
+        kept_broken.discard(fresh[0][0])  # the edited definition: as the copy parses it
+    if part.broken_syntax:
+        fresh_broken.add(fresh[0][0] if line is not None else new_lo)
+    part.broken_chunks = frozenset(
+        {s for s in kept_broken if s < lo}
+        | fresh_broken
+        | {s + delta for s in kept_broken if s >= hi}
+    )
     part.document = document
     part.findings = findings
     part.chunks = tuple(new_chunks)
@@ -400,6 +426,28 @@ def _quiet_registrations(
             if _shape(line, names | masked) in shapes:
                 out[ls:le] = b" " * (le - ls)
     return bytes(out)
+
+
+def _errors_outside(data: bytes, start: int, end: int, lo: int, hi: int, language) -> bool:
+    """Whether the definition ``data[start:end]``, parsed alone, has a syntax error
+    outside ``lo``..``hi`` (offsets in ``data``)."""
+    from . import languages
+
+    try:
+        tree = languages.parse(data[start:end], language)
+    except Exception:  # refused (too deep): as if broken
+        return True
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if not node.has_error:
+            continue
+        if node.is_error or node.is_missing:
+            if node.start_byte + start < lo or node.end_byte + start > hi:
+                return True
+            continue
+        stack.extend(node.children)
+    return False
 
 
 def _whole_statement(line: bytes) -> bool:

@@ -113,7 +113,13 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
     prefixes: dict[str, str] = {}
     group_mw: dict[str, list[tuple[int, ts.Node]]] = {}
     group_parent: dict[str, str] = {}
-    for _, m in languages.matches("go", GO_GROUP_ASSIGN, tree.root_node):
+    # (a group is made by a call named below: without the name in the text, there is none)
+    group_calls = (
+        languages.matches("go", GO_GROUP_ASSIGN, tree.root_node)
+        if any(w in data for w in (b"Group", b"PathPrefix", b"Route", b"Subrouter"))
+        else []
+    )
+    for _, m in group_calls:
         call = m["call"][0]
         f = call.child_by_field_name("function")
         if f is None or f.type != "selector_expression":
@@ -153,13 +159,21 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
     calls = languages.matches("go", GO_CALLS, tree.root_node)
     uses: list[tuple[int, str, list[ts.Node]]] = []  # (position, group, middleware)
     # setupRateLimit(api, cfg) / ratelimit.Apply(g): a limiter installed on a group by a helper
-    for call in languages.captures("go", "(call_expression) @c", tree.root_node).get("c", []):
+    # (a call's name is part of the text: without a limiter's name in it, no call is one)
+    limiter_calls = (
+        languages.captures("go", "(call_expression) @c", tree.root_node).get("c", [])
+        if LIMITER_RE.search(data.decode("utf-8", "replace"))
+        else []
+    )
+    for call in limiter_calls:
         f = call.child_by_field_name("function")
         if f is None:
             continue
         fname = text(f, data).rsplit(".", 1)[-1]
+        if not LIMITER_RE.search(fname):
+            continue
         args = named_args(call.child_by_field_name("arguments"))
-        if LIMITER_RE.search(fname) and args and args[0].type == "identifier":
+        if args and args[0].type == "identifier":
             uses.append((call.start_byte, text(args[0], data), [f]))
     for _, m in calls:
         field_name = text(m["field"][0], data)
