@@ -335,15 +335,21 @@ def test_an_edit_to_one_registration_line_finds_what_a_full_analysis_finds(tmp_p
     assert line_path >= 20  # most edits re-analysed their line, not the file
 
 
-def test_an_unclosed_go_bracket_is_followed_to_the_end_of_the_file_at_once(tmp_path):
-    # a bracket left open inside a handler swallows every definition after it: the
-    # edited span is taken to the file's end after one copy, not grown step by step
+def _go_routes_analysed(tmp_path):
+    """The go-routes document in a repository under ``tmp_path``, analysed: (path, text,
+    settings, result)."""
     rel, text = _text("go-routes")
     path = tmp_path / rel
     path.parent.mkdir(parents=True)
     (tmp_path / ".git").mkdir()
     settings = Settings()
-    previous = lint(Document(text, path=str(path), language="go"), settings)
+    return path, text, settings, lint(Document(text, path=str(path), language="go"), settings)
+
+
+def test_an_unclosed_go_bracket_is_followed_to_the_end_of_the_file_at_once(tmp_path):
+    # a bracket left open inside a handler swallows every definition after it: the
+    # edited span is taken to the file's end after one copy, not grown step by step
+    path, text, settings, previous = _go_routes_analysed(tmp_path)
     at = text.index("\n", text.index("func thing30(")) + 2  # inside its first statement
     edits = [(at, at, "(")]  # left open ...
     later = text.index("func thing45(")
@@ -382,12 +388,7 @@ def test_a_syntax_error_inside_one_go_registration_line_keeps_to_that_line(tmp_p
     # `r.GET("/things/3",, thing3)`: the error stays inside the line, so only the line is
     # analysed again (marked broken until the full analysis at the pause); once it parses
     # again the result is exactly a full analysis's
-    rel, text = _text("go-routes")
-    path = tmp_path / rel
-    path.parent.mkdir(parents=True)
-    (tmp_path / ".git").mkdir()
-    settings = Settings()
-    previous = lint(Document(text, path=str(path), language="go"), settings)
+    path, text, settings, previous = _go_routes_analysed(tmp_path)
     comma = text.index(",", text.index('\tr.GET("/things/6"')) + 1
     before = app_incremental.LINE_EDITS[0]
     broken_doc = Document(text[:comma] + "," + text[comma:], path=str(path), language="go")
