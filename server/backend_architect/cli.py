@@ -403,10 +403,12 @@ def check_paths(
 
     from .catalog import sources
     from .core import sql, workspace
+    from .core.files import held_still
     from .project import history
 
     with contextlib.ExitStack() as run:
-        if not fix:  # (fixes change files while the run lasts)
+        if not fix:  # nothing is written: the files stay as they are while the run lasts
+            run.enter_context(held_still())
             run.enter_context(history.one_run())
             run.enter_context(sources.one_run())
             run.enter_context(workspace.one_run())
@@ -1105,19 +1107,16 @@ def cmd_check(args) -> int:
         from .core.results_cache import ResultsCache
 
         cache = ResultsCache()
-    from .core.files import held_still
-
     try:
-        with held_still(not fixing):  # nothing is written: the files stay as they are
-            reports = check_paths(
-                paths,
-                overrides,
-                fix=fixing,
-                unsafe_fixes=args.unsafe_fixes,
-                jobs=args.jobs,
-                excluded=excluded,
-                cache=cache,
-            )
+        reports = check_paths(
+            paths,
+            overrides,
+            fix=fixing,
+            unsafe_fixes=args.unsafe_fixes,
+            jobs=args.jobs,
+            excluded=excluded,
+            cache=cache,
+        )
     except UsageError as exc:
         for line in str(exc).splitlines():
             print(f"error: {line}", file=sys.stderr)
