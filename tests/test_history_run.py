@@ -433,10 +433,10 @@ COUNT_SPLITS = cli_counting('split', '''
     from backend_architect.core import sql
     split = collections.Counter()
     scan = sql._pieces
-    def counted(data, start, end, cache):
+    def counted(data, start, end, *rest):
         if start == 0 and end == len(data):
             split[data.decode()] += 1
-        return scan(data, start, end, cache)
+        return scan(data, start, end, *rest)
     sql._pieces = counted
 ''')
 
@@ -471,3 +471,62 @@ def test_a_check_reads_each_file_of_application_code_once(tmp_path: Path, cache:
     code = ["manage.py", os.path.join("shop", "views.py"), os.path.join("shop", "migrations", "0001_initial.py")]
     assert {p: 1 for p in code}.items() <= opened.items(), opened
     assert ("views.py", "IV010", 5) in findings(r), r.stdout
+
+
+# The CLI with libpg_query's parse wrapped: the statement texts it was given, and how often
+COUNT_PARSES = cli_counting('parsed', '''
+    import collections, json, sys
+    from backend_architect.core.sql import pglast_parser
+    parsed = collections.Counter()
+    parser = pglast_parser()
+    real_parse = parser.parse_sql_json
+    def parse_sql_json(text):
+        parsed[text] += 1
+        return real_parse(text)
+    parser.parse_sql_json = parse_sql_json
+''')
+
+
+def test_a_committed_rollback_no_rule_reads_is_not_parsed(tmp_path: Path):
+    """diesel's down.sql of a committed migration: the rules left on history (index advice)
+    judge deploy steps only, so no rule reads a rollback's statements. They are split but
+    not parsed, except a statement that may hold a quote left open: that error is reported."""
+    repo = tmp_path / "app"
+    first = repo / "migrations" / "2020-01-01-000000_posts"
+    second = repo / "migrations" / "2020-02-01-000000_indexes"
+    first.mkdir(parents=True)
+    second.mkdir()
+    (repo / "diesel.toml").write_text('[print_schema]\nfile = "src/schema.rs"\n')
+    (first / "up.sql").write_text(TABLE)
+    (first / "down.sql").write_text("DROP TABLE posts;\n")
+    (second / "up.sql").write_text(OLD)
+    (second / "down.sql").write_text(
+        "DROP INDEX idx_posts_user_x;\nDROP INDEX idx_posts_x;\n"
+        "UPDATE posts SET x = 1 WHERE user_id = 2;\nSELECT 'left open;\n"
+    )
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init")
+    args = ["check", "--exit-zero", "--output-format", "json", "--jobs", "1", "--no-cache"]
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_PARSES, *args, "migrations"],
+        capture_output=True, text=True, cwd=repo, timeout=120,
+        env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    parsed = json.loads(r.stderr.strip().splitlines()[-1])
+    # the up migrations' statements are parsed (the schema and the index advice read them)
+    assert parsed.get("CREATE INDEX idx_posts_user ON posts (user_id)") == 1, parsed
+    # the rollbacks' are not, but the one that holds a quote
+    assert not any(t.startswith(("DROP", "UPDATE")) for t in parsed), parsed
+    assert parsed.get("SELECT 'left open;") == 1, parsed
+    found = {(Path(f["filename"]).parent.name, Path(f["filename"]).name, f["code"], f["location"]["row"]) for f in json.loads(r.stdout)}
+    assert (second.name, "up.sql", "IX003", 1) in found
+    assert (second.name, "down.sql", None, 4) in found  # the quote left open
+    # with the history's own advice shown, the rules that read a rollback parse it
+    shown = subprocess.run(
+        [sys.executable, "-c", COUNT_PARSES, *args, "--include-history", "migrations"],
+        capture_output=True, text=True, cwd=repo, timeout=120,
+        env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    parsed = json.loads(shown.stderr.strip().splitlines()[-1])
+    assert parsed.get("DROP TABLE posts") == 1, parsed

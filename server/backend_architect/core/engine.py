@@ -821,6 +821,8 @@ def lint(
             raise Cancelled(document.uri)
 
     check_cancelled()
+    # a rollback file whose rules all judge deploy steps: no rule reads its statements' trees
+    trees = cache or not _rollback_only(rules, info)
     queue = list(regions)
     while queue:
         region = queue.pop(0)
@@ -829,7 +831,7 @@ def lint(
             statements, reuse = plan
             result.incremental = True
         else:
-            statements, reuse = split_statements(region, cache), {}
+            statements, reuse = split_statements(region, cache, trees), {}
         if (
             region.meta.get("in_transaction")
             or (
@@ -885,7 +887,7 @@ def lint(
         track_up = region is regions[0] and region.kind == "file"
         # the rules for a statement depend on its kind and whether it is a deploy step only
         chosen: dict[tuple[str, bool], tuple[list[RuleInfo], bool]] = {}
-        finders = nested_region_finders()
+        finders = nested_region_finders() if trees else []  # (their statements: no rule either)
         for stmt in statements:
             if stmt.index % 64 == 63:
                 check_cancelled()
@@ -1005,6 +1007,17 @@ def lint(
     result.findings = findings
     result.elapsed = time.perf_counter() - started
     return result
+
+
+def _rollback_only(rules: _Rules, info: FileInfo) -> bool:
+    """Whether ``info`` is a down migration whose selected rules are all statement rules that
+    judge deploy steps (``sql_scope == "migration"``), which no statement of a rollback is:
+    then none of its statements (nor of the SQL nested in them) is checked by any rule."""
+    return (
+        info.is_down
+        and not rules.region
+        and all(i.sql_scope == "migration" for kind in rules.by_kind.values() for i in kind)
+    )
 
 
 def _checks_sql(rules: _Rules, catalog) -> bool:

@@ -416,10 +416,13 @@ def _scan(text: str) -> Iterator[Token]:
             yield Token(offsets[t.start], offsets[t.end + 1], t.name, t.kind)
 
 
-def split_statements(region: Region, cache: bool = True) -> list[Statement]:
+def split_statements(region: Region, cache: bool = True, trees: bool = True) -> list[Statement]:
     """Split a region into statements and parse each one. Without ``cache`` (a one-shot run)
-    parses and decoded trees are not kept in the bounded caches."""
-    statements, _ = split_range(region, 0, len(region.data), 0, False, cache)
+    parses and decoded trees are not kept in the bounded caches. Without ``trees`` (no rule
+    reads the region's statements) a statement is parsed only when it may hold a quote or a
+    comment left open (the parser's "unterminated" error, which a run reports); the others
+    are split but have no kind."""
+    statements, _ = split_range(region, 0, len(region.data), 0, False, cache, trees)
     return statements
 
 
@@ -461,7 +464,13 @@ def _open_line_comment(data: bytes, start: int, end: int) -> bool:
 
 
 def split_range(
-    region: Region, start: int, end: int, index_base: int, in_tx: bool, cache: bool = True
+    region: Region,
+    start: int,
+    end: int,
+    index_base: int,
+    in_tx: bool,
+    cache: bool = True,
+    trees: bool = True,
 ) -> tuple[list[Statement], bool]:
     """Statements of region bytes [start, end).
 
@@ -476,8 +485,10 @@ def split_range(
     if known is not None:
         found, dangling = known
     else:
-        found, dangling = _pieces(data, start, end, cache)
-        if whole and cache and run is not None:  # (a schema build's split: the check's next)
+        found, dangling = _pieces(data, start, end, cache, trees)
+        if (
+            whole and cache and trees and run is not None
+        ):  # (a schema build's split: the check's next)
             size = len(data) + sum(len(p[2]) + len(p[4] or "") for f in found for p in f[4])
             if _RUN_PIECES_SIZE[0] + size <= RUN_PIECES_BYTES:
                 run[data] = (found, dangling)
@@ -504,7 +515,9 @@ def split_range(
     return statements, dangling
 
 
-def _pieces(data: bytes, start: int, end: int, cache: bool) -> tuple[list, bool]:
+def _pieces(
+    data: bytes, start: int, end: int, cache: bool, trees: bool = True
+) -> tuple[list, bool]:
     """The statements of data[start:end] before they are made: [(piece start, statement start,
     span end, terminated, [(start, end, text, kind, JSON, error) relative to the statement
     start: one, or the statements recovered from a piece that does not parse], length)],
@@ -531,7 +544,10 @@ def _pieces(data: bytes, start: int, end: int, cache: bool) -> tuple[list, bool]
         if not terminated:
             dangling = True
         text = raw.decode("utf-8", "surrogatepass")
-        kind, js, error = (parse_statement if cache else _parse_once)(text)
+        if trees or _may_be_unterminated(raw):
+            kind, js, error = (parse_statement if cache else _parse_once)(text)
+        else:
+            kind = js = error = None
         parts = (
             _recover(raw)
             if error is not None and b"\n" in raw and "unterminated" not in error
@@ -541,6 +557,12 @@ def _pieces(data: bytes, start: int, end: int, cache: bool) -> tuple[list, bool]
             parts = [(0, len(raw), text, kind, js, error)]
         found.append((s, s2, span_end, terminated, parts, len(raw)))
     return found, dangling
+
+
+def _may_be_unterminated(raw: bytes) -> bool:
+    """Whether the parser may find a literal or a comment of ``raw`` left open: each starts with
+    a quote, a dollar sign or ``/*`` (strings, quoted names, bit and hex strings, dollar quotes)."""
+    return b"'" in raw or b'"' in raw or b"$" in raw or b"/*" in raw
 
 
 _STATEMENT_START_B = lazy(
