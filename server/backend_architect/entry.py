@@ -14,7 +14,31 @@ def main(argv: list[str] | None = None) -> int:
         return serve()
     from .warm import main as warm_main
 
-    return warm_main(argv)
+    code = warm_main(argv)
+    if argv is None and words[:1] == ["check"]:  # the process's own command: it ends here
+        _end_process(code)
+    return code
+
+
+def _end_process(code: int) -> None:
+    """End the process once a run's output is out, without the interpreter's teardown: freeing
+    every object a run made (its files, parse trees, schema, caches) one by one costs more
+    than some whole runs (lemmy's migrations: 65 of 480 ms). The exit handlers still run
+    first; with another thread still running the interpreter ends as usual."""
+    import os
+    import threading
+
+    if threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # e.g. a closed pipe: the interpreter's own exit reports it as usual
+        return
+    import atexit
+
+    atexit._run_exitfuncs()  # noqa: SLF001 - what the interpreter runs at exit (logging, pools)
+    os._exit(code if isinstance(code, int) else 1)
 
 
 def serve() -> int:
