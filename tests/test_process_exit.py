@@ -29,7 +29,7 @@ def run(tmp_path: Path, *words: str) -> tuple[subprocess.CompletedProcess, list[
     marks.unlink(missing_ok=True)
     r = subprocess.run(
         [sys.executable, "-v", "-c", PROBE, str(marks), *words],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
         env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
     )
     torn_down = any(line.startswith("# cleanup[") for line in r.stderr.splitlines())
@@ -60,3 +60,17 @@ def test_other_commands_and_usage_errors_exit_as_usual(tmp_path: Path):
     r, marks, torn_down = run(tmp_path, "rules")
     assert r.returncode == 0 and "MG001" in r.stdout
     assert marks == ["atexit"] and torn_down
+
+
+def test_a_profiled_check_still_writes_its_profile(tmp_path: Path):
+    """A profiler writes its data after the command returns: the process ends as usual."""
+    (tmp_path / "q.sql").write_text("CREATE INDEX idx_a ON t (a);\n")
+    out = tmp_path / "check.prof"
+    r = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "backend_architect",
+         "check", "--no-cache", "--output-format", "json", "q.sql"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+        env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    assert "MG001" in {f["code"] for f in json.loads(r.stdout)}  # (cProfile exits with 0)
+    assert out.stat().st_size > 0

@@ -24,11 +24,12 @@ def _end_process(code: int) -> None:
     """End the process once a run's output is out, without the interpreter's teardown: freeing
     every object a run made (its files, parse trees, schema, caches) one by one costs more
     than some whole runs (lemmy's migrations: 65 of 480 ms). The exit handlers still run
-    first; with another thread still running the interpreter ends as usual."""
+    first; with another thread still running, or a profiler or tracer attached (which writes
+    its data after the command returns), the interpreter ends as usual."""
     import os
     import threading
 
-    if threading.active_count() > 1:
+    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         return
     try:
         sys.stdout.flush()
