@@ -522,6 +522,14 @@ def test_a_committed_rollback_no_rule_reads_is_not_parsed(tmp_path: Path):
     found = {(Path(f["filename"]).parent.name, Path(f["filename"]).name, f["code"], f["location"]["row"]) for f in json.loads(r.stdout)}
     assert (second.name, "up.sql", "IX003", 1) in found
     assert (second.name, "down.sql", None, 4) in found  # the quote left open
+    # a rollback with no quote, dollar sign or comment at all is not even split
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_SPLITS, *args, "migrations"],
+        capture_output=True, text=True, cwd=repo, timeout=120,
+        env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    split = json.loads(r.stderr.strip().splitlines()[-1])
+    assert "DROP TABLE posts;\n" not in split and split[(second / "down.sql").read_text()] == 1, split
     # with the history's own advice shown, the rules that read a rollback parse it
     shown = subprocess.run(
         [sys.executable, "-c", COUNT_PARSES, *args, "--include-history", "migrations"],

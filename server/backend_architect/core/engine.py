@@ -24,7 +24,7 @@ from .document import Document, apply_edits
 from .findings import Edit, Finding, Fix, Severity, common_prefix_len, common_suffix_len
 from .registry import Rule, RuleInfo, codes, infos_for, load, rule_by_code
 from .regions import DOWN_MARKER_RE, PLACEHOLDER_SCHEMA, Region, region_for_sql_document
-from .sql import Statement, relation_name, split_range, split_statements
+from .sql import Statement, may_be_unterminated, relation_name, split_range, split_statements
 from .lazy_re import lazy
 
 UNUSED_NOQA = "BA001"
@@ -830,8 +830,10 @@ def lint(
         if plan is not None and region is regions[0]:
             statements, reuse = plan
             result.incremental = True
-        else:
+        elif trees or may_be_unterminated(region.data):
             statements, reuse = split_statements(region, cache, trees), {}
+        else:  # nothing to report of its statements: none can hold a literal left open
+            statements, reuse = [], {}
         if (
             region.meta.get("in_transaction")
             or (

@@ -544,7 +544,7 @@ def _pieces(
         if not terminated:
             dangling = True
         text = raw.decode("utf-8", "surrogatepass")
-        if trees or _may_be_unterminated(raw):
+        if trees or may_be_unterminated(raw):
             kind, js, error = (parse_statement if cache else _parse_once)(text)
         else:
             kind = js = error = None
@@ -559,7 +559,7 @@ def _pieces(
     return found, dangling
 
 
-def _may_be_unterminated(raw: bytes) -> bool:
+def may_be_unterminated(raw: bytes) -> bool:
     """Whether the parser may find a literal or a comment of ``raw`` left open: each starts with
     a quote, a dollar sign or ``/*`` (strings, quoted names, bit and hex strings, dollar quotes)."""
     return b"'" in raw or b'"' in raw or b"$" in raw or b"/*" in raw
