@@ -538,3 +538,40 @@ def test_a_committed_rollback_no_rule_reads_is_not_parsed(tmp_path: Path):
     )
     parsed = json.loads(shown.stderr.strip().splitlines()[-1])
     assert parsed.get("DROP TABLE posts") == 1, parsed
+
+
+# The CLI with the garbage collector watched: whether a collection ran while the schema was built
+COUNT_COLLECTIONS = cli_counting('collections', '''
+    import collections, gc, json, sys
+    collections = collections.Counter()
+    def watch(phase, info):
+        if phase == "start":
+            frame = sys._getframe()
+            while frame is not None and frame.f_code.co_name != "build_catalog":
+                frame = frame.f_back
+            collections["in the schema build" if frame is not None else "elsewhere"] += 1
+    gc.callbacks.append(watch)
+''')
+
+
+def test_the_garbage_collector_does_not_walk_the_schema_while_it_is_built(tmp_path: Path):
+    """The schema keeps every decoded statement for the run: no collection runs while it is
+    built (each would walk them all again), and the check still reports as usual."""
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (tmp_path / "go.mod").write_text("module app\n")
+    columns = ", ".join(f"c{i} text NOT NULL DEFAULT 'x' CHECK (c{i} <> '')" for i in range(40))
+    for n in range(1, 61):
+        (migrations / f"{n:04d}_t{n}.sql").write_text(
+            f"CREATE TABLE t{n} (id bigint PRIMARY KEY, {columns});\n"
+            f"CREATE INDEX t{n}_c1 ON t{n} (c1);\nCREATE INDEX t{n}_c1_c2 ON t{n} (c1, c2);\n"
+        )
+    args = ["check", "--exit-zero", "--output-format", "json", "--jobs", "1", "--no-cache", "--select", "IX003"]
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_COLLECTIONS, *args, "migrations"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    counted = json.loads(r.stderr.strip().splitlines()[-1])
+    assert "in the schema build" not in counted, counted
+    assert {(n, c) for n, c, _ in findings(r)} == {(f"{n:04d}_t{n}.sql", "IX003") for n in range(1, 61)}
