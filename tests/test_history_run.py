@@ -575,3 +575,32 @@ def test_the_garbage_collector_does_not_walk_the_schema_while_it_is_built(tmp_pa
     counted = json.loads(r.stderr.strip().splitlines()[-1])
     assert "in the schema build" not in counted, counted
     assert {(n, c) for n, c, _ in findings(r)} == {(f"{n:04d}_t{n}.sql", "IX003") for n in range(1, 61)}
+
+
+def test_a_diesel_opt_out_is_read_where_the_walk_saw_one(tmp_path: Path):
+    """diesel's metadata.toml (run_in_transaction = false) is read where the run's walk found
+    one; the folders without one are not probed for it."""
+    (tmp_path / "diesel.toml").write_text('[print_schema]\nfile = "src/schema.rs"\n')
+    (tmp_path / "Cargo.toml").write_text(
+        '[package]\nname = "x"\nversion = "0.1.0"\n[dependencies]\n'
+        'diesel = { version = "2", features = ["postgres"] }\n'
+    )
+    for name in ("2024-01-01-000000_a", "2024-01-02-000000_b"):
+        folder = tmp_path / "migrations" / name
+        folder.mkdir(parents=True)
+        (folder / "up.sql").write_text(f"CREATE INDEX CONCURRENTLY idx_{name[-1]} ON posts (user_id);\n")
+        (folder / "down.sql").write_text(f"DROP INDEX idx_{name[-1]};\n")
+    opted = tmp_path / "migrations" / "2024-01-01-000000_a" / "metadata.toml"
+    opted.write_text("run_in_transaction = false\n")
+    args = ["check", "--exit-zero", "--output-format", "json", "--jobs", "1", "--no-cache", "migrations"]
+    r = subprocess.run(
+        [sys.executable, "-c", COUNT_OPENS, *args], capture_output=True, text=True, cwd=tmp_path,
+        timeout=120, env=server_env(BACKEND_ARCHITECT_CACHE_DIR=str(tmp_path / "cache")),
+    )
+    opened = json.loads(r.stderr.strip().splitlines()[-1])
+    # the opted-out migration runs outside a transaction: its concurrent index is fine
+    assert {(f["filename"].split("/")[-2], f["code"]) for f in json.loads(r.stdout)} == {
+        ("2024-01-02-000000_b", "MG002")
+    }
+    assert opened.get(str(opted.relative_to(tmp_path)), 0) >= 1
+    assert not [p for p in opened if p.endswith("metadata.toml") and "_b" in p], opened

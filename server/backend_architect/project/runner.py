@@ -169,8 +169,15 @@ def file_transaction(runner: Runner | None, path: str, text: str | None) -> tupl
     if opt_out is not None and text and opt_out.search(text):
         return False, f"{runner.name} opt-out in the file"
     if runner.name == "diesel":
-        meta = _head(os.path.join(os.path.dirname(path), "metadata.toml"), 4096)
-        if re.search(r"^\s*run_in_transaction\s*=\s*false", meta, re.M):
+        from ..core.workspace import has_any
+
+        folder = os.path.dirname(path)  # (most have none: the run's walk says so without a probe)
+        meta = (
+            _head(os.path.join(folder, "metadata.toml"), 4096)
+            if has_any(folder, ("metadata.toml",))
+            else ""
+        )
+        if meta and re.search(r"^\s*run_in_transaction\s*=\s*false", meta, re.M):
             return False, "metadata.toml run_in_transaction = false"
     if runner.name == "flyway":
         conf = _head(path + ".conf", 4096)
