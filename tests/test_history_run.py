@@ -471,3 +471,25 @@ def test_a_check_reads_each_file_of_application_code_once(tmp_path: Path, cache:
     code = ["manage.py", os.path.join("shop", "views.py"), os.path.join("shop", "migrations", "0001_initial.py")]
     assert {p: 1 for p in code}.items() <= opened.items(), opened
     assert ("views.py", "IV010", 5) in findings(r), r.stdout
+
+
+def test_index_advice_lands_once_on_the_migration_that_defines_what_stands(tmp_path: Path):
+    """A table dropped and created again with the same index and key names: the redundant index
+    and the unindexed foreign key are judged where the standing ones are defined, not again on
+    the first migration, whose objects the drop removed."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (tmp_path / "go.mod").write_text("module app\n")
+    body = (
+        "CREATE TABLE owners (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE pets (id bigint PRIMARY KEY, owner_id bigint REFERENCES owners (id), name text);\n"
+        "CREATE INDEX pets_name_idx ON pets (name);\n"
+        "CREATE INDEX pets_name_id_idx ON pets (name, id);\n"
+    )
+    (folder / "0001_pets.sql").write_text(body)
+    (folder / "0002_again.sql").write_text("DROP TABLE pets;\nDROP TABLE owners;\n" + body)
+    args = ("check", "--exit-zero", "--no-cache", "--output-format", "json")
+    r = run(*args, "--select", "IX002,IX003", "migrations", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    got = {(Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout)}
+    assert got == {("0002_again.sql", "IX002"), ("0002_again.sql", "IX003")}
