@@ -31,7 +31,7 @@ class ConnectionNotClosed(Rule):
     a Python `connect()` / `Session()` assigned to a variable outside `with`
     and never closed in a `finally`, a node-postgres `pool.connect()` client not
     released in a `finally`, and Go `rows` from `Query` without
-    `defer rows.Close()` (or a deferred helper that is handed `rows`) or
+    `defer rows.Close()` (or a deferred helper or closure that is handed `rows`) or
     iterated without checking `rows.Err()`.
 
     Not flagged: `sqlite3.connect()` (a local file, no pool slot to run out
@@ -173,7 +173,11 @@ class ConnectionNotClosed(Rule):
                 rf"defer\s+(func\s*\(\)\s*\{{[^}}]*)?\b{v}\.Close\(\)"
                 # handed to a deferred helper that closes it: `defer closeRows(rows)`,
                 # `defer util.CloseAndLog(ctx, rows, "...")`
-                rf"|defer\s+[\w.]+\((?:[^()\n]*,)?\s*{v}\s*[,)]",
+                rf"|defer\s+[\w.]+\((?:[^()\n]*,)?\s*{v}\s*[,)]"
+                # handed to a deferred closure that closes its parameter:
+                # `defer func(r *sql.Rows) { if err := r.Close(); ... }(rows)`
+                rf"|defer\s+func\s*\(\s*(?P<param>\w+)\s[^)]*\)\s*\{{[^}}]*\b(?P=param)\.Close\(\)"
+                rf"(?s:[^}}]*\}})*?\s*\}}\s*\(\s*{v}\s*\)",
                 rest,
             ):
                 yield self.finding(
