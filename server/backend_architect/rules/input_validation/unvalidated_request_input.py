@@ -139,7 +139,9 @@ class UnvalidatedRequestInput(Rule):
     accepted before can now be rejected. Review the field types it guessed.
     Not flagged: a query string that only pre-fills a form (`initial=`) or only
     feeds the links a response carries (pagination URLs), a handler whose only
-    input is one optional search term (`?q=`), a Go form value holding JSON
+    input is one optional search term (`?q=`), a read whose value is thrown
+    away (`await request.form()` as a statement of its own, parsing the form
+    for a library handed the request), a Go form value holding JSON
     that is unmarshalled into a typed struct with the error answered, and a
     handler that validates every field it reads by hand: converted to a type
     (`int(x)` in a `try` answering 400, `Number(x)`), checked against an
@@ -265,7 +267,7 @@ class UnvalidatedRequestInput(Rule):
         raw = [
             r
             for r in h.extra.get("raw_reads", [])
-            if r[0].kind in ("body", "form", "query") and not r[3]
+            if r[0].kind in ("body", "form", "query") and not r[3] and not _discarded(data, r[0])
         ]
         checked = _checked_fields(data, [r[0] for r in raw], h.node.end_byte)
         unchecked = [
@@ -487,6 +489,18 @@ class UnvalidatedRequestInput(Rule):
 # next/previous URLs): the query string goes back to the client, not into storage
 _LINK_CALL_RE = lazy(rb"url|link|paginat|guide|urlencode|query_?string|redirect|reverse", re.I)
 _SEARCH_NAMES = {"q", "query", "search", "term", "keyword", "keywords", "s"}
+
+
+def _discarded(data: bytes, read) -> bool:
+    """A read that is a statement of its own, its value thrown away (``await request.form()``
+    so that a library handed the request finds the form parsed): nothing of it is used here."""
+    line_start = data.rfind(b"\n", 0, read.start) + 1
+    line_end = data.find(b"\n", read.end)
+    before = data[line_start : read.start].strip()
+    after = data[read.end : line_end if line_end >= 0 else len(data)].strip()
+    return (
+        before in (b"", b"await") and after in (b"", b";") and b"(" in data[read.start : read.end]
+    )
 
 
 def _bound_name(data: bytes, start: int) -> bytes | None:
