@@ -60,6 +60,11 @@ def _var_checked(name: bytes, rest: bytes) -> bool:
     allow-list, a regular expression, a literal, with a validator / ``isX`` predicate, or by
     converting it to a type (``int(x)``, ``Number(x)``)."""
     var = re.escape(name)
+    # its values taken one by one (``{int(raw) for raw in form.getlist("id")}``), each converted
+    for loop in re.finditer(rb"\bfor\s+(\w+)\s+in\s+" + var + rb"\b", rest):
+        each = re.escape(loop.group(1))
+        if re.search(_CONVERTERS + rb"\(\s*(?:str\(\s*)?" + each + rb"\s*[,)]", rest):
+            return True
     return bool(
         re.search(
             rb"\b"
@@ -144,7 +149,8 @@ class UnvalidatedRequestInput(Rule):
     for a library handed the request), a Go form value holding JSON
     that is unmarshalled into a typed struct with the error answered, and a
     handler that validates every field it reads by hand: converted to a type
-    (`int(x)` in a `try` answering 400, `Number(x)`), checked against an
+    (`int(x)` in a `try` answering 400, `Number(x)`, each value of a list
+    field: `{int(v) for v in form.getlist("id")}`), checked against an
     allow-list or a pattern (`x not in ALLOWED`, `PATTERN.match(x)`), or given
     to a validator (`isMigrationName(x)`, `validate_x(x)`) before use. A field
     used without such a check keeps the handler flagged (on 43 real
