@@ -33,6 +33,7 @@ _CONVERTERS = (
     rb"|\b(?:[Gg]et|[Pp]arse|[Tt]o|[Aa]s)_?(?:[Bb]ool(?:ean)?|[Ii]nt(?:eger)?|[Ff]loat|[Uu]uid|UUID|[Dd]ate(?:[Tt]ime)?)"
     rb"|\b\w*[Vv]alid\w*|\bis_?[A-Z]\w*|\bis_[a-z]\w*)"
 )
+_COMPARED_AFTER = lazy(rb"[ \t]*(?:===?|!==?)[ \t]*['\"`]")
 CONVERTED_BEFORE = lazy(_CONVERTERS + rb"\(\s*(?:[\w.]+\(\s*)*$")
 
 
@@ -43,6 +44,8 @@ def _checked_inline(
     before = data[line_start:start]
     if CONVERTED_BEFORE.search(data[max(0, start - 160) : start]):
         return True
+    if _COMPARED_AFTER.match(data, end):
+        return True  # `req.query.strict === "true"`: a boolean, only that literal passes
     m = re.match(rb"\s*(?:const|let|var)?\s*(\w+)\s*(?::\s*\w+\s*)?:?=(?!=)", before)
     if m:
         return _var_checked(m.group(1), data[end:scope_end])
@@ -151,7 +154,8 @@ class UnvalidatedRequestInput(Rule):
     handler that validates every field it reads by hand: converted to a type
     (`int(x)` in a `try` answering 400, `Number(x)`, each value of a list
     field: `{int(v) for v in form.getlist("id")}`), checked against an
-    allow-list or a pattern (`x not in ALLOWED`, `PATTERN.match(x)`), or given
+    allow-list or a pattern (`x not in ALLOWED`, `PATTERN.match(x)`), compared
+    with a literal where it is read (`req.query.strict === "true"`), or given
     to a validator (`isMigrationName(x)`, `validate_x(x)`) before use. A field
     used without such a check keeps the handler flagged (on 43 real
     repositories, 2026-11-27, this left out 7 findings, 6 judged noise and 1
