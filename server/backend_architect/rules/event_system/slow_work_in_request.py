@@ -191,10 +191,14 @@ def _answer_is_read(call, handler, data) -> bool:
     target = None
     if n is not None and n.type in ("assignment", "variable_declarator"):
         target = n.child_by_field_name("left") or n.child_by_field_name("name")
-    elif n is not None and n.type == "expression_list" and n.parent is not None:
-        if n.parent.type in ("short_var_declaration", "assignment_statement"):
-            left = n.parent.child_by_field_name("left")
-            target = left.named_children[0] if left is not None and left.named_children else None
+    elif (
+        n is not None
+        and n.type == "expression_list"
+        and n.parent is not None
+        and n.parent.type in ("short_var_declaration", "assignment_statement")
+    ):
+        left = n.parent.child_by_field_name("left")
+        target = left.named_children[0] if left is not None and left.named_children else None
     if target is None or target.type != "identifier":
         return False
     name = re.escape(text(target, data))
