@@ -42,8 +42,14 @@ sarif-schema:
 	  cp $$tmp/package/lib/schemas/sarif-2.1.0-rtm.5.json .cache/sarif-schema-2.1.0.json && rm -rf $$tmp; \
 	fi
 
+# semgrep pins its own OpenTelemetry versions, which clash with the server's
+# dependencies: it gets a virtual environment of its own, used only by the benchmark.
+SEMGREP_VENV := .cache/semgrep-venv
+
 bench: compile
-	$(BIN)/python -m pip install --quiet squawk-cli sqlfluff semgrep
+	$(BIN)/python -m pip install --quiet squawk-cli sqlfluff
+	@test -x $(SEMGREP_VENV)/bin/semgrep || \
+	  ($(PYTHON) -m venv $(SEMGREP_VENV) && $(SEMGREP_VENV)/bin/python -m pip install --quiet semgrep)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/app_code.py
 	$(BIN)/python benchmarks/editor_latency.py --memory 10000

@@ -100,8 +100,18 @@ def run_measured(
     return wall, usage.ru_maxrss / 1024, cpu
 
 
+# ``make bench`` installs semgrep into a virtual environment of its own (its pinned
+# OpenTelemetry versions clash with the server's dependencies); that one comes first.
+SEMGREP_VENV = ROOT / ".cache" / "semgrep-venv" / "bin"
+
+
 def tool(name: str) -> str | None:
-    return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    own = [str(SEMGREP_VENV)] if name == "semgrep" else []
+    for folder in [*own, str(Path(sys.executable).parent)]:
+        found = shutil.which(name, path=folder)
+        if found:
+            return found
+    return shutil.which(name)
 
 
 def bench_repo(
@@ -152,7 +162,7 @@ def bench_repo(
     if not ruff and language == "python":
         print("    ruff: not installed (pip install ruff)")
     if not semgrep:
-        print("    semgrep: not installed (pip install semgrep)")
+        print("    semgrep: not installed (`make bench` installs it in .cache/semgrep-venv)")
     for name, why in failed.items():
         print(f"    {name}: {why} (not timed)")
     peers = {

@@ -123,6 +123,45 @@ def test_in_a_clone_every_committed_migration_is_history(tmp_path: Path):
     assert not history_of(str(c)).historical
 
 
+def test_v_numbered_up_and_down_files_are_ordered_and_committed_ones_are_history(tmp_path: Path):
+    """``V0007.name.up.sql`` pairs (a ``V`` number, then a dot): ordered by the number, so the
+    committed ones are history and a new one is checked, through the command line too."""
+    import json
+    import sys
+
+    from backend_architect.catalog.sources import order_key
+    from conftest import server_env
+
+    names = ["V0010.Later.up.sql", "V0009.Drop.up.sql", "V0002.Add.down.sql", "v2_add_up.sql"]
+    assert [order_key(n)[:2] for n in names] == [(0, (10,)), (0, (9,)), (0, (2,)), (0, (2,))]
+    # a version-named schema file is no migration: only up/down files take the V number
+    assert order_key("v1-core.sql")[0] == 1 and order_key("V3.notes.sql")[0] == 1
+    repo = tmp_path / "app"
+    folder = repo / "internal" / "storage" / "migrations" / "postgres"
+    folder.mkdir(parents=True)
+    (repo / "go.mod").write_text("module app\n\nrequire github.com/jackc/pgx/v5 v5.5.0\n")
+    old = folder / "V0001.Initial.up.sql"
+    old.write_text("CREATE TABLE users (id bigint PRIMARY KEY);\n")
+    (folder / "V0001.Initial.down.sql").write_text("DROP TABLE users;\n")
+    dropping = folder / "V0002.Cleanup.up.sql"
+    dropping.write_text("ALTER TABLE users DROP COLUMN name;\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init")
+    assert history_of(str(dropping)).historical and "main line" in history_of(str(dropping)).reason
+    new = folder / "V0003.Again.up.sql"  # written, not committed: pending
+    new.write_text("ALTER TABLE users DROP COLUMN email;\n")
+    history.forget()
+    assert not history_of(str(new)).historical
+    out = subprocess.run(
+        [sys.executable, "-m", "backend_architect", "check", "--no-cache", "--exit-zero"]
+        + ["--output-format", "json", "--select", "MG", str(repo)],
+        capture_output=True, text=True, env=server_env(), timeout=120, check=True,
+    )
+    flagged = {Path(f["filename"]).name for f in json.loads(out.stdout)}
+    assert flagged == {"V0003.Again.up.sql"}  # the committed drop is history, hidden
+
+
 # -- schema snapshots of a migration history ----------------------------------------------
 
 SNAPSHOT = (

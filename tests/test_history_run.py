@@ -604,3 +604,25 @@ def test_a_diesel_opt_out_is_read_where_the_walk_saw_one(tmp_path: Path):
     }
     assert opened.get(str(opted.relative_to(tmp_path)), 0) >= 1
     assert not [p for p in opened if p.endswith("metadata.toml") and "_b" in p], opened
+
+
+def test_index_advice_lands_once_on_the_migration_that_defines_what_stands(tmp_path: Path):
+    """A table dropped and created again with the same index and key names: the redundant index
+    and the unindexed foreign key are judged where the standing ones are defined, not again on
+    the first migration, whose objects the drop removed."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (tmp_path / "go.mod").write_text("module app\n")
+    body = (
+        "CREATE TABLE owners (id bigint PRIMARY KEY);\n"
+        "CREATE TABLE pets (id bigint PRIMARY KEY, owner_id bigint REFERENCES owners (id), name text);\n"
+        "CREATE INDEX pets_name_idx ON pets (name);\n"
+        "CREATE INDEX pets_name_id_idx ON pets (name, id);\n"
+    )
+    (folder / "0001_pets.sql").write_text(body)
+    (folder / "0002_again.sql").write_text("DROP TABLE pets;\nDROP TABLE owners;\n" + body)
+    args = ("check", "--exit-zero", "--no-cache", "--output-format", "json")
+    r = run(*args, "--select", "IX002,IX003", "migrations", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    got = {(Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout)}
+    assert got == {("0002_again.sql", "IX002"), ("0002_again.sql", "IX003")}

@@ -721,6 +721,9 @@ _PY_IMPORT_QMARK = lazy(
     r"^[^\S\n]*(?:import|from)\s+(?:sqlite3|aiosqlite|pyodbc|duckdb|apsw)\b", re.M
 )
 _PY_IMPORT_ASYNCPG = lazy(r"^[^\S\n]*(?:import|from)\s+asyncpg\b", re.M)
+# ``from tagflow import tag, text``: a bare ``text(...)`` of that module is no SQL
+_PY_FROM_IMPORT = lazy(r"^[^\S\n]*from\s+([\w.]+)\s+import\s+(\([^)]*\)|[^\n]*)", re.M)
+_SQL_MODULE = lazy(r"sql|database|(?:^|\.)db(?:$|\.)", re.I)
 _JS_QMARK = lazy(
     r"""(?:require\(|from\s+)['"](?:mysql2?(?:/promise)?|sqlite3?|better-sqlite3|knex|mariadb|@databases/mysql|sql\.js)['"]"""
 )
@@ -742,6 +745,7 @@ class _Finder:
         self.tree = tree
         self._scopes: dict[tuple[int, int], dict[str, list]] = {}
         self._asyncpg: bool | None = None
+        self._foreign_text: bool | None = None
 
     @property
     def _imports_asyncpg(self) -> bool:
@@ -750,6 +754,21 @@ class _Finder:
             text = self.doc.text
             self._asyncpg = "asyncpg" in text and _PY_IMPORT_ASYNCPG.search(text) is not None
         return self._asyncpg
+
+    @property
+    def _text_is_foreign(self) -> bool:
+        """Whether the module's bare ``text`` is imported from a module that is no SQL library
+        (an HTML builder's ``text()``): then ``text(f"...")`` holds no SQL."""
+        if self._foreign_text is None:
+            foreign = False
+            source = self.doc.text
+            if "import" in source:
+                for m in _PY_FROM_IMPORT.finditer(source):
+                    names = m.group(2).strip("() \t\r\n").replace("\n", " ").split(",")
+                    if any(n.split("#")[0].strip() == "text" for n in names):
+                        foreign = _SQL_MODULE.search(m.group(1)) is None
+            self._foreign_text = foreign
+        return self._foreign_text
 
     # ---- scopes and assignments -------------------------------------------------------
 
@@ -1427,6 +1446,8 @@ class _Finder:
             if method == "RawSQL" and obj is not None and receiver not in ("expressions", "models"):
                 return None
             if obj is None and method not in PY_BARE_CALLS:
+                return None
+            if obj is None and method == "text" and self._text_is_foreign:
                 return None
             positional = [
                 a for a in args.named_children if a.type not in ("keyword_argument", "comment")

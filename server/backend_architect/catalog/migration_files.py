@@ -188,3 +188,17 @@ def copies_a_migration(catalog, path: str | None, table_name: str | None) -> boo
         os.path.abspath(p) != here and migration_order(unit_of(os.path.abspath(p))) is not None
         for p in table.created_in
     )
+
+
+def defined_later(source: str | None, ctx) -> bool:
+    """Whether the object as it stands (an index, a foreign key, whose catalog entry says which
+    file last defined it: ``source``) comes from a later migration of the same folder than the
+    one being checked: dropped and defined again there, so judged there, once."""
+    if not source or not ctx.ctx.is_migration:
+        return False
+    from ..project.history import unit_of
+
+    here, there = unit_of(os.path.abspath(ctx.ctx.path)), unit_of(os.path.abspath(source))
+    if here == there or os.path.dirname(here) != os.path.dirname(there):
+        return False
+    return (order_key(there), there) > (order_key(here), here)

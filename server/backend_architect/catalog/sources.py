@@ -30,6 +30,10 @@ MAX_WALK_FILES = 20_000  # the default of the schema-max-files setting
 _FLYWAY_RE = re.compile(r"^[Vv](\d+(?:[._]\d+)*)__")
 _DIESEL_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(\d{6})")
 _NUMBER_RE = re.compile(r"^(\d+)")
+# ``V0007.name.up.sql``, ``v12_name.down.sql``: a file whose name says it is one direction of a
+# migration, versioned by a ``V`` number with another separator than Flyway's ``__``
+_V_NUMBER_RE = re.compile(r"^[Vv](\d+)[._-]")
+_DIRECTION_SUFFIXES = (".up.sql", ".down.sql", "_up.sql", "_down.sql")
 
 
 def is_down(name: str) -> bool:
@@ -39,8 +43,8 @@ def is_down(name: str) -> bool:
 
 @functools.lru_cache(maxsize=32_768)  # a pure function of the path, asked for every sort
 def order_key(path: str) -> tuple:
-    """Migration order: Flyway versions, numeric sequences and timestamps by value,
-    then the name. ``up.sql`` inside a folder (diesel, sqlx) is ordered by the folder."""
+    """Migration order: Flyway versions, numeric sequences, timestamps and the ``V`` numbers of
+    up/down files by value, then the name. ``up.sql`` inside a folder (diesel, sqlx) is ordered by the folder."""
     name = os.path.basename(path)
     if name.lower() in ("up.sql",):
         name = os.path.basename(os.path.dirname(path)) + "/" + name
@@ -54,6 +58,9 @@ def order_key(path: str) -> tuple:
         return (0, (int("".join(m.groups())),), name)
     m = _NUMBER_RE.match(name)
     if m:
+        return (0, (int(m.group(1)),), name)
+    m = _V_NUMBER_RE.match(name)
+    if m and name.lower().endswith(_DIRECTION_SUFFIXES):
         return (0, (int(m.group(1)),), name)
     return (1, (), name)
 

@@ -143,7 +143,9 @@ class UnguardedDataChangingRoute(Rule):
     not is almost always an omission, and it is the kind anyone on the internet
     can call. Authentication routes (login, signup, password reset, webhooks)
     are not flagged, nor a handler that changes nothing: one that only answers
-    (calls nothing but the response helpers and writes no object's field).
+    (calls nothing but the response helpers and writes no object's field), nor
+    one whose handler is also registered for GET (OpenID Connect's userinfo
+    takes both: a GET is a read).
 
     ## Example
     ```python
@@ -175,8 +177,11 @@ class UnguardedDataChangingRoute(Rule):
             return
         data = ctx.document.data
         groups = defaultdict(list)
+        read_handlers = set()  # handlers also served for GET: reads (a GET changes nothing)
         for h in checks.handlers(ctx):
             groups[h.route.group].append(h)
+            if h.route.method == "GET" and re.fullmatch(r"[\w$.]+", h.route.handler or ""):
+                read_handlers.add(h.route.handler)  # (a named one: not an inline function)
         for _group, hs in groups.items():
             guarded = [h for h in hs if h.route.guards]
             if not guarded:
@@ -188,6 +193,8 @@ class UnguardedDataChangingRoute(Rule):
                 r = h.route
                 if r.guards or r.method not in ("POST", "PUT", "PATCH", "DELETE"):
                     continue
+                if r.handler in read_handlers:
+                    continue  # the same handler answers GET: the POST is its other form
                 if (
                     checks.AUTH_ROUTE_RE.search(r.path + " " + r.handler)
                     or r.method == "POST"

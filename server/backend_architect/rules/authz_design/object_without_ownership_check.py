@@ -27,6 +27,17 @@ ROLE_GUARD = lazy(
 )
 
 
+def _role_by_default(guard: str, data: bytes) -> bool:
+    """Whether ``guard`` (``authMiddleware.Add()``) is a middleware whose API has a role variant
+    in this file (``authMiddleware.WithAdminNotRequired().Add()``, ``auth.SkipRoleCheck()``):
+    such a middleware checks the role unless told not to."""
+    m = re.match(r"\s*&?([A-Za-z_][\w]*)\s*\.", guard)
+    if m is None:
+        return False
+    uses = re.finditer(rb"\b" + re.escape(m.group(1).encode()) + rb"\s*\.\s*(\w+)", data)
+    return any(ROLE_GUARD.search(u.group(1).decode("utf-8", "replace")) for u in uses)
+
+
 class ObjectWithoutOwnershipCheck(Rule):
     """
     ## What it does
@@ -37,6 +48,10 @@ class ObjectWithoutOwnershipCheck(Rule):
     other handlers scope their queries by the caller (`owner_id == user.id`,
     `filter(user=request.user)`, `where: { userId }`). Records that are not
     owned by a user (settings, types, organisation-wide data) are left alone.
+    A guard counts as a role check when its name says so (`requireAdmin`,
+    `checkPermission`) or when the same middleware has a role variant in the
+    file (`authMiddleware.Add()` beside `authMiddleware.WithAdminNotRequired()`:
+    it requires the role unless told not to).
 
     ## Why is this bad?
     This is an insecure direct object reference (IDOR), the most common API
@@ -82,7 +97,7 @@ class ObjectWithoutOwnershipCheck(Rule):
             r = h.route
             if h.node is None or not r.guards:
                 continue  # public routes are a different question (AU001)
-            if any(ROLE_GUARD.search(g) for g in r.guards):
+            if any(ROLE_GUARD.search(g) or _role_by_default(g, data) for g in r.guards):
                 continue
             params = [
                 p for p in (r.path_params or h.extra.get("url_args", [])) if ID_PARAM.search(p)

@@ -24,6 +24,25 @@ FUNCS = {
 }
 
 
+def _closed_by_hand(rest: str, v: str) -> bool:
+    """Whether Go ``rows`` (``v``, escaped) are closed without ``defer`` on every path: a
+    ``v.Close()`` after the iteration, and one before each ``return`` in between (in the
+    same block: ``_ = rows.Close(); return err`` inside the loop)."""
+    closes = [m.start() for m in re.finditer(rf"\b{v}\.Close\(\)", rest)]
+    if not closes:
+        return False
+    first_next = re.search(rf"\b{v}\.Next\(\)", rest)
+    start = first_next.start() if first_next else 0
+    if closes[-1] < start:
+        return False  # closed before it is iterated: not after every path of it
+    for ret in re.finditer(r"\breturn\b", rest[start : closes[-1]]):
+        at = start + ret.start()
+        block = rest[rest.rfind("{", 0, at) : at]
+        if not re.search(rf"\b{v}\.Close\(\)", block):
+            return False
+    return True
+
+
 class ConnectionNotClosed(Rule):
     """
     ## What it does
@@ -31,8 +50,9 @@ class ConnectionNotClosed(Rule):
     a Python `connect()` / `Session()` assigned to a variable outside `with`
     and never closed in a `finally`, a node-postgres `pool.connect()` client not
     released in a `finally`, and Go `rows` from `Query` without
-    `defer rows.Close()` (or a deferred helper that is handed `rows`) or
-    iterated without checking `rows.Err()`.
+    `defer rows.Close()` (or a deferred helper or closure that is handed `rows`,
+    or a `rows.Close()` written by hand after the loop and before each return
+    inside it) or iterated without checking `rows.Err()`.
 
     Not flagged: `sqlite3.connect()` (a local file, no pool slot to run out
     of), a `Session(bind=connection)` on the caller's connection, HTTP client
@@ -173,9 +193,13 @@ class ConnectionNotClosed(Rule):
                 rf"defer\s+(func\s*\(\)\s*\{{[^}}]*)?\b{v}\.Close\(\)"
                 # handed to a deferred helper that closes it: `defer closeRows(rows)`,
                 # `defer util.CloseAndLog(ctx, rows, "...")`
-                rf"|defer\s+[\w.]+\((?:[^()\n]*,)?\s*{v}\s*[,)]",
+                rf"|defer\s+[\w.]+\((?:[^()\n]*,)?\s*{v}\s*[,)]"
+                # handed to a deferred closure that closes its parameter:
+                # `defer func(r *sql.Rows) { if err := r.Close(); ... }(rows)`
+                rf"|defer\s+func\s*\(\s*(?P<param>\w+)\s[^)]*\)\s*\{{[^}}]*\b(?P=param)\.Close\(\)"
+                rf"(?s:[^}}]*\}})*?\s*\}}\s*\(\s*{v}\s*\)",
                 rest,
-            ):
+            ) and not _closed_by_hand(rest, v):
                 yield self.finding(
                     decl.start_byte,
                     decl.end_byte,

@@ -54,7 +54,10 @@ class SlowWorkInRequest(Rule):
     Flags slow work done inside a request handler: sending email (`smtplib`,
     `send_mail`, nodemailer's `sendMail`, SendGrid), calling webhooks or other
     external URLs (`requests.post`, `fetch(url, {method: "POST"})`,
-    `http.Post`), generating PDFs or reports, and sleeping.
+    `http.Post`), generating PDFs or reports, and sleeping. An outgoing call
+    whose response body the handler reads afterwards (`resp.json()`, an OAuth
+    code exchange, a quote from another service) is the handler's own work and
+    is not flagged; one whose status alone is looked at is a notification.
 
     ## Why is this bad?
     The client waits for a third party's latency, a slow SMTP server or a PDF
@@ -120,6 +123,8 @@ class SlowWorkInRequest(Rule):
                     what = None
                 if what is None:
                     what = self._external_call(lang, name, m["a"][0], data)
+                    if what is not None and _answer_is_read(call, h.node, data):
+                        continue  # the handler needs the answer (a token exchange, a quote)
                 if what is None:
                     continue
                 yield self.finding(call.start_byte, call.end_byte, what=what, call=name)
@@ -171,6 +176,34 @@ class SlowWorkInRequest(Rule):
         if HOOK_RE.search(t):
             return "calls a webhook"
         return None
+
+
+# what a handler reads of an HTTP response's body: `.json()`, `.text`, `.content`, Go's `.Body`
+_BODY_READ = r"\s*\.\s*(?:json|text|content|body|Body|data|read|arrayBuffer|blob)\b"
+
+
+def _answer_is_read(call, handler, data) -> bool:
+    """Whether the response of an outgoing HTTP call is kept and its body read afterwards: the
+    handler needs the answer, so the call is part of its work, not a notification to queue."""
+    n = call.parent
+    while n is not None and n.type in ("await", "await_expression", "parenthesized_expression"):
+        n = n.parent
+    target = None
+    if n is not None and n.type in ("assignment", "variable_declarator"):
+        target = n.child_by_field_name("left") or n.child_by_field_name("name")
+    elif (
+        n is not None
+        and n.type == "expression_list"
+        and n.parent is not None
+        and n.parent.type in ("short_var_declaration", "assignment_statement")
+    ):
+        left = n.parent.child_by_field_name("left")
+        target = left.named_children[0] if left is not None and left.named_children else None
+    if target is None or target.type != "identifier":
+        return False
+    name = re.escape(text(target, data))
+    rest = data[call.end_byte : handler.end_byte].decode("utf-8", "replace")
+    return re.search(rf"\b{name}{_BODY_READ}", rest) is not None
 
 
 def _deferred(call, handler, data) -> bool:

@@ -1,6 +1,10 @@
 import re
 
-from backend_architect.catalog.migration_files import copies_a_migration, new_migration
+from backend_architect.catalog.migration_files import (
+    copies_a_migration,
+    defined_later,
+    new_migration,
+)
 from backend_architect.catalog.review import redundant_indexes
 from backend_architect.catalog.usage import table_usage
 from backend_architect.core.findings import Applicability, Severity
@@ -34,7 +38,9 @@ class RedundantIndex(Rule):
     Unique and partial indexes are not reported as redundant with a longer
     one: they enforce or cover something the longer index does not. An index
     whose comment right above says it is redundant or deliberate (kept for
-    consistency, on purpose) is left alone. A schema file that copies the
+    consistency, on purpose) is left alone. An index that a later migration
+    of the folder drops and creates again (with its table, say) is judged on
+    that later migration only. A schema file that copies the
     migrations is not judged for tables a migration creates: the finding is on
     that migration. When the project's own queries are visible as SQL (sqlc /
     query `.sql` files, SQL strings in code; no ORM or query builder) and at
@@ -72,6 +78,8 @@ class RedundantIndex(Rule):
         mine = next((ix for ix in table.indexes if ix.name == name), None)
         if mine is None or mine.method != "btree":
             return  # dropped or replaced later, or not a btree
+        if defined_later(mine.source_path, ctx):
+            return  # dropped and created again by a later migration: judged there, once
         found = [(why, other) for _, why, other in redundant_indexes(table, only=mine)]
         if not found:
             return

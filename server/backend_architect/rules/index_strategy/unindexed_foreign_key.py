@@ -1,8 +1,10 @@
-import os
 import re
 
-from backend_architect.catalog.migration_files import copies_a_migration, new_migration
-from backend_architect.catalog.sources import order_key
+from backend_architect.catalog.migration_files import (
+    copies_a_migration,
+    defined_later,
+    new_migration,
+)
 from backend_architect.catalog.usage import table_usage
 from backend_architect.core.findings import Applicability, Severity
 from backend_architect.core.registry import Rule
@@ -77,7 +79,7 @@ class UnindexedForeignKey(Rule):
             fk = next((f for f in table.foreign_keys if f.columns == columns), None)
             if fk is None:
                 continue  # dropped later or not understood
-            if _redefined_later(fk.source_path, ctx):
+            if defined_later(fk.source_path, ctx):
                 continue  # re-added by a later migration: flagged there, once
             if _parent_rows_stay(ctx.catalog, fk.ref_table, on_delete):
                 continue
@@ -119,18 +121,6 @@ class UnindexedForeignKey(Rule):
                 columns=", ".join(columns),
                 ref=fk.ref_table.rsplit(".", 1)[-1],
             )
-
-
-def _redefined_later(source: str | None, ctx) -> bool:
-    """Whether the key as it stands was added by a later migration of the same folder."""
-    if not source or not ctx.ctx.is_migration:
-        return False
-    from backend_architect.project.history import unit_of
-
-    here, there = unit_of(os.path.abspath(ctx.ctx.path)), unit_of(os.path.abspath(source))
-    if here == there or os.path.dirname(here) != os.path.dirname(there):
-        return False
-    return (order_key(there), there) > (order_key(here), here)
 
 
 def _foreign_keys(stmt):

@@ -93,7 +93,9 @@ class SqlStringFormatting(Rule):
     data); a row's column, an object's field or a value computed in the
     function is the program's own data. Statements that take no bind
     parameters (`SET`, `LISTEN`, DDL), queries over the system catalogs, and
-    test and migration files are flagged only for request data.
+    test and migration files are flagged only for request data. A bare
+    `text(...)` is SQLAlchemy's unless the module imports `text` from a
+    library that is no SQL one (an HTML builder's `text(f"...")` is page text).
 
     Off by default: on 25 real backend repositories (2026-11-27) precision
     was 11% over all samples (1 true, 8 false, 5 noise; the last sample: 0

@@ -33,6 +33,7 @@ _CONVERTERS = (
     rb"|\b(?:[Gg]et|[Pp]arse|[Tt]o|[Aa]s)_?(?:[Bb]ool(?:ean)?|[Ii]nt(?:eger)?|[Ff]loat|[Uu]uid|UUID|[Dd]ate(?:[Tt]ime)?)"
     rb"|\b\w*[Vv]alid\w*|\bis_?[A-Z]\w*|\bis_[a-z]\w*)"
 )
+_COMPARED_AFTER = lazy(rb"[ \t]*(?:===?|!==?)[ \t]*['\"`]")
 CONVERTED_BEFORE = lazy(_CONVERTERS + rb"\(\s*(?:[\w.]+\(\s*)*$")
 
 
@@ -43,6 +44,8 @@ def _checked_inline(
     before = data[line_start:start]
     if CONVERTED_BEFORE.search(data[max(0, start - 160) : start]):
         return True
+    if _COMPARED_AFTER.match(data, end):
+        return True  # `req.query.strict === "true"`: a boolean, only that literal passes
     m = re.match(rb"\s*(?:const|let|var)?\s*(\w+)\s*(?::\s*\w+\s*)?:?=(?!=)", before)
     if m:
         return _var_checked(m.group(1), data[end:scope_end])
@@ -60,6 +63,11 @@ def _var_checked(name: bytes, rest: bytes) -> bool:
     allow-list, a regular expression, a literal, with a validator / ``isX`` predicate, or by
     converting it to a type (``int(x)``, ``Number(x)``)."""
     var = re.escape(name)
+    # its values taken one by one (``{int(raw) for raw in form.getlist("id")}``), each converted
+    for loop in re.finditer(rb"\bfor\s+(\w+)\s+in\s+" + var + rb"\b", rest):
+        each = re.escape(loop.group(1))
+        if re.search(_CONVERTERS + rb"\(\s*(?:str\(\s*)?" + each + rb"\s*[,)]", rest):
+            return True
     return bool(
         re.search(
             rb"\b"
@@ -139,11 +147,15 @@ class UnvalidatedRequestInput(Rule):
     accepted before can now be rejected. Review the field types it guessed.
     Not flagged: a query string that only pre-fills a form (`initial=`) or only
     feeds the links a response carries (pagination URLs), a handler whose only
-    input is one optional search term (`?q=`), a Go form value holding JSON
+    input is one optional search term (`?q=`), a read whose value is thrown
+    away (`await request.form()` as a statement of its own, parsing the form
+    for a library handed the request), a Go form value holding JSON
     that is unmarshalled into a typed struct with the error answered, and a
     handler that validates every field it reads by hand: converted to a type
-    (`int(x)` in a `try` answering 400, `Number(x)`), checked against an
-    allow-list or a pattern (`x not in ALLOWED`, `PATTERN.match(x)`), or given
+    (`int(x)` in a `try` answering 400, `Number(x)`, each value of a list
+    field: `{int(v) for v in form.getlist("id")}`), checked against an
+    allow-list or a pattern (`x not in ALLOWED`, `PATTERN.match(x)`), compared
+    with a literal where it is read (`req.query.strict === "true"`), or given
     to a validator (`isMigrationName(x)`, `validate_x(x)`) before use. A field
     used without such a check keeps the handler flagged (on 43 real
     repositories, 2026-11-27, this left out 7 findings, 6 judged noise and 1
@@ -265,7 +277,7 @@ class UnvalidatedRequestInput(Rule):
         raw = [
             r
             for r in h.extra.get("raw_reads", [])
-            if r[0].kind in ("body", "form", "query") and not r[3]
+            if r[0].kind in ("body", "form", "query") and not r[3] and not _discarded(data, r[0])
         ]
         checked = _checked_fields(data, [r[0] for r in raw], h.node.end_byte)
         unchecked = [
@@ -487,6 +499,18 @@ class UnvalidatedRequestInput(Rule):
 # next/previous URLs): the query string goes back to the client, not into storage
 _LINK_CALL_RE = lazy(rb"url|link|paginat|guide|urlencode|query_?string|redirect|reverse", re.I)
 _SEARCH_NAMES = {"q", "query", "search", "term", "keyword", "keywords", "s"}
+
+
+def _discarded(data: bytes, read) -> bool:
+    """A read that is a statement of its own, its value thrown away (``await request.form()``
+    so that a library handed the request finds the form parsed): nothing of it is used here."""
+    line_start = data.rfind(b"\n", 0, read.start) + 1
+    line_end = data.find(b"\n", read.end)
+    before = data[line_start : read.start].strip()
+    after = data[read.end : line_end if line_end >= 0 else len(data)].strip()
+    return (
+        before in (b"", b"await") and after in (b"", b";") and b"(" in data[read.start : read.end]
+    )
 
 
 def _bound_name(data: bytes, start: int) -> bytes | None:

@@ -49,6 +49,12 @@ _BODY_LIMIT_RE = lazy(
 )
 
 
+# a limiter named in the route's registration, beside the handler: a wrapper's argument
+_REGISTRATION_LIMITER_RE = lazy(rb"(?i)\b\w*(?:rate_?limit|limiter|throttl)\w*\b")
+# a handler that is a fixed answer: `http.NotFound`, actix `HttpResponse::NotFound`
+_ANSWERS_ONLY_RE = lazy(r"(?:^|[.:])(?:NotFound|not_found|Gone|MethodNotAllowed|Forbidden)$")
+
+
 def _limits_in_body(h, data: bytes) -> bool:
     node = h.node if h.node is not None else h.decl
     if node is None:
@@ -103,7 +109,8 @@ class SensitiveRouteWithoutRateLimit(Rule):
     OTP/verification routes that have no rate limiter (route decorator,
     middleware, guard, router-level limiter, or a limiter the handler asks
     itself: `await loginRateLimit.check(...)`, `limiter.consume(ip)`,
-    `limiter.Allow(...)`, `rateLimits.Limit(req)`).
+    `limiter.Allow(...)`, `rateLimits.Limit(req)`, or one handed to the
+    registration beside the handler: `chain.Wrap(ctrl.Login(), a.mwAuthRateLimit)`).
 
     Not flagged: a `reset` of a named resource of the system
     (`/migrations/reset`, `/cache/reset`); routes only a signed-in user reaches (behind an auth guard,
@@ -112,7 +119,8 @@ class SensitiveRouteWithoutRateLimit(Rule):
     secret), the step of a password reset that takes the emailed token
     (`/reset/{token}`, a `token` field: the limiter belongs on the step that
     sends the email), and WebAuthn/passkey ceremonies (a signature over a server
-    challenge cannot be guessed).
+    challenge cannot be guessed), and a route switched off (it only answers
+    `404 Not Found`: `http.NotFound`, `HttpResponse::NotFound`).
 
     ## Why is this bad?
     These routes are what credential stuffing, password spraying, OTP brute
@@ -172,6 +180,10 @@ class SensitiveRouteWithoutRateLimit(Rule):
                 continue
             if _limits_in_body(h, data):
                 continue  # the handler asks a limiter itself (`await loginRateLimit.check(...)`)
+            if _REGISTRATION_LIMITER_RE.search(data[r.decl_start : r.decl_end]):
+                continue  # handed to the registration: `chain.Wrap(ctrl.Login(), a.mwAuthRateLimit)`
+            if _ANSWERS_ONLY_RE.search(r.handler or ""):
+                continue  # a route switched off: it only answers `404 Not Found`
             # the handler's name speaks only when the path says nothing (mounted elsewhere: "/", "")
             m = (
                 checks.SENSITIVE_ROUTE_RE.search(r.path)
