@@ -608,7 +608,7 @@ def _presence_tests_only(data: bytes, read, scope_end: int) -> bool:
     if name is None:
         return False
     var = re.escape(name)
-    rest = data[read.end : scope_end]
+    rest = re.sub(rb"(?m)#.*$", b"", data[read.end : scope_end])  # (a comment uses nothing)
     uses = len(re.findall(rb"\b" + var + rb"\b", rest))
     field = rb"""['"][\w-]+['"]"""
     tests = len(
