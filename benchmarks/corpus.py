@@ -178,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         "--into", help="corpus folder (default $BA_CORPUS or ~/.cache/backend-architect-corpus)"
     )
     p.add_argument("--repo", action="append", help="only this owner/name (repeatable)")
+    p.add_argument(
+        "--list",
+        help="another list of repositories than corpus.tsv (e.g. benchmarks/holdout.tsv)",
+    )
     p.add_argument("--force", action="store_true", help="rewrite checkouts that already exist")
     p.add_argument(
         "--git",
@@ -185,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         help="make real git checkouts (clone of the mirror, pinned commit on main)",
     )
     args = p.parse_args(argv)
+    listing = Path(args.list).resolve() if args.list else CORPUS_TSV
     mirrors = (
         Path(args.mirrors).expanduser()
         if args.mirrors
@@ -198,13 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     if into.resolve().is_relative_to(ROOT):
         print(f"refusing to write the corpus inside the project ({into})", file=sys.stderr)
         return 2
-    with CORPUS_TSV.open(newline="", encoding="utf-8") as fh:
+    with listing.open(newline="", encoding="utf-8") as fh:
         rows = [
             r for r in csv.DictReader(fh, delimiter="\t") if not args.repo or r["name"] in args.repo
         ]
     unknown = set(args.repo or ()) - {r["name"] for r in rows}
     for name in sorted(unknown):
-        print(f"{name}: not in {CORPUS_TSV.relative_to(ROOT)}", file=sys.stderr)
+        print(f"{name}: not in {listing.name}", file=sys.stderr)
     failed = len(unknown)
     for row in rows:
         name, commit = row["name"], row["commit"]

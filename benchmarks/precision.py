@@ -64,6 +64,14 @@ VERDICTS = ("true", "false", "noise")
 FLOOR = 0.70
 
 
+def use_list(path: str | None) -> None:
+    """Measure another list of repositories than ``corpus.tsv`` (``--list``, e.g. the
+    held-out ``holdout.tsv``: repositories the rules were never tuned on)."""
+    global CORPUS_TSV  # noqa: PLW0603 - the module's corpus list, as the tests patch it
+    if path:
+        CORPUS_TSV = Path(path).resolve()
+
+
 def corpus_dir(arg: str | None) -> Path:
     if arg:
         return Path(arg).expanduser()
@@ -441,6 +449,9 @@ def main(argv: list[str] | None = None) -> int:
         help="judgments table name under benchmarks/precision/ (default judgments); "
         "e.g. history-mg for the run with --include-history --select MG",
     )
+    p.add_argument(
+        "--list", help="another list of repositories than benchmarks/corpus.tsv (e.g. holdout.tsv)"
+    )
     sub = p.add_subparsers(dest="mode", required=True)
     r = sub.add_parser("run", help="run check over the corpus and save raw findings")
     r.add_argument(
@@ -475,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("report", help="precision per rule and overall from judgments.tsv")
     args = p.parse_args(argv)
     use_table(args.table)
+    use_list(args.list)
     return {"run": cmd_run, "sample": cmd_sample, "show": cmd_show, "report": cmd_report}[
         args.mode
     ](args)

@@ -317,3 +317,23 @@ def test_editor_latency_documents_have_findings_to_act_on(language, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout), f"no finding in the {language} document"
+
+
+def test_a_held_out_list_is_sampled_on_its_own(measured, tmp_path, monkeypatch):
+    """`--list` measures another list of repositories (the held-out one) than corpus.tsv."""
+    checkout, save, base = measured
+    save([finding("QO001", "q.sql", 1, "select star")])
+    held = tmp_path / "holdout.tsv"
+    held.write_text(
+        "name\tcommit\tlanguages\tdialects\tnotes\nother/app\t" + "b" * 40 + "\tSQL\tpostgres\t\n"
+    )
+    other = tmp_path / "corpus" / "other+app"
+    other.mkdir(parents=True)
+    (other / "a.sql").write_text("DROP TABLE x;\n")
+    (tmp_path / "results" / "findings" / "other+app.json").write_text(
+        json.dumps([finding("MG001", "a.sql", 1, "drop")])
+    )
+    monkeypatch.setattr(precision, "CORPUS_TSV", precision.CORPUS_TSV)  # restored after the test
+    assert precision.main([*base, "--list", str(held), "sample", "--uniform", "0"]) == 0
+    rows = precision.read_table(precision.TABLE)
+    assert [(r["repo"], r["code"]) for r in rows] == [("other/app", "MG001")]

@@ -579,11 +579,18 @@ def _python_details(
             continue
         if re.search(r"Session|Dep$|Db\b|DB\b", ptype) and not is_guard(ptype):
             continue
+        request_data = re.match(
+            r"(?:fastapi\.)?(?:Query|Path|Body|Form|File|Header|Cookie)\(", dtext
+        )
         if (
-            "Depends(" in ptype + dtext
-            or "Security(" in ptype + dtext
-            or is_guard(ptype)
-            and ptype[:1].isupper()
+            not request_data
+            and (
+                "Depends(" in ptype + dtext
+                or "Security(" in ptype + dtext
+                # a class (`CurrentUser`, `auth.MemberWrite`: an Annotated dependency of a module)
+                or is_guard(ptype)
+                and ptype.rsplit(".", 1)[-1][:1].isupper()
+            )
         ):
             dep = (_dependency_names(default, data) if default is not None else []) or re.findall(
                 r"(?:Depends|Security)\(\s*([\w.]+)", ptype

@@ -145,7 +145,8 @@ class UnguardedDataChangingRoute(Rule):
     are not flagged, nor a handler that changes nothing: one that only answers
     (calls nothing but the response helpers and writes no object's field), nor
     one whose handler is also registered for GET (OpenID Connect's userinfo
-    takes both: a GET is a read).
+    takes both: a GET is a read), nor one whose URL carries a secret that is
+    the caller's credential (`/checkouts/{client_secret}`).
 
     ## Example
     ```python
@@ -195,6 +196,8 @@ class UnguardedDataChangingRoute(Rule):
                     continue
                 if r.handler in read_handlers:
                     continue  # the same handler answers GET: the POST is its other form
+                if _CAPABILITY_PARAM.search(r.path or ""):
+                    continue  # `/checkouts/{client_secret}`: the secret in the URL is the credential
                 if (
                     checks.AUTH_ROUTE_RE.search(r.path + " " + r.handler)
                     or r.method == "POST"
@@ -217,6 +220,9 @@ class UnguardedDataChangingRoute(Rule):
                     path=r.path or r.handler,
                     guard=usual,
                 )
+
+
+_CAPABILITY_PARAM = re.compile(r"\{\w*(?:secret|token)\w*\}", re.I)
 
 
 def _changes_nothing(body: str) -> bool:

@@ -27,8 +27,14 @@ _POOL_WORDS = (b"create_pool", b"Pool(", b"createPool", b"sql.Open", b"sqlx.", b
 JS_KEYS = lazy(
     r"\b(max|min|idleTimeoutMillis|connectionTimeoutMillis|connectionLimit|acquireTimeout|pool|waitForConnections)\s*:"
 )
-# test support packages (sqltest, testfixtures, testutil): their databases live for one test
-TEST_SUPPORT = lazy(r"/[\w-]*test[\w-]*/", re.I)
+# test support packages (sqltest, testfixtures, testutil, internal/testing, e2e-tests): their
+# databases live for one test. A word of the folder's name, not any name holding "test"
+# (`attestation/`, `latest/`), and the same wherever the run started.
+TEST_SUPPORT = lazy(
+    r"(?:^|/)(?:[a-z0-9]+[-_.])*(?:tests?|testing|testutils?|testhelpers?|testsupport|testenv|testdb"
+    r"|sqltest|dbtest|testfixtures|testcontainers|e2e)(?:[-_.][a-z0-9]+)*/",
+    re.I,
+)
 GO_SETTINGS = lazy(
     rb"SetMaxOpenConns|SetMaxIdleConns|SetConnMaxLifetime|SetConnMaxIdleTime|MaxConns|pool_max_conns"
 )

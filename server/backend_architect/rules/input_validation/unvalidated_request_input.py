@@ -149,7 +149,9 @@ class UnvalidatedRequestInput(Rule):
     feeds the links a response carries (pagination URLs), a handler whose only
     input is one optional search term (`?q=`), a read whose value is thrown
     away (`await request.form()` as a statement of its own, parsing the form
-    for a library handed the request), a Go form value holding JSON
+    for a library handed the request), a form whose every use asks whether a
+    field is there (`if data.get("pages"):`, `"all" in data`: ticked boxes),
+    a Go form value holding JSON
     that is unmarshalled into a typed struct with the error answered, and a
     handler that validates every field it reads by hand: converted to a type
     (`int(x)` in a `try` answering 400, `Number(x)`, each value of a list
@@ -285,6 +287,7 @@ class UnvalidatedRequestInput(Rule):
             for r in raw
             if (r[0].name or r[0].start) not in checked
             and not (r[0].kind == "query" and _display_only(data, r[0], h.node.end_byte))
+            and not _presence_tests_only(data, r[0], h.node.end_byte)
         ]
         if not unchecked or _one_search_term(data, unchecked, route.reads, h.node.end_byte):
             return
@@ -596,6 +599,29 @@ def _decoded_into_struct(data: bytes, read, scope_end: int) -> bool:
         return False
     after = data[read.start + m.end() : read.start + m.end() + 160]
     return bool(re.search(rb"err\s*!=\s*nil", after))
+
+
+def _presence_tests_only(data: bytes, read, scope_end: int) -> bool:
+    """A form or query bound to a name whose every later use asks whether a field is there
+    (``if data.get("pages"):``, ``"all" in data``): ticked boxes, nothing of them is stored."""
+    name = _bound_name(data, read.start)
+    if name is None:
+        return False
+    var = re.escape(name)
+    rest = re.sub(rb"(?m)#.*$", b"", data[read.end : scope_end])  # (a comment uses nothing)
+    uses = len(re.findall(rb"\b" + var + rb"\b", rest))
+    field = rb"""['"][\w-]+['"]"""
+    tests = len(
+        re.findall(
+            rb"(?m)^[ \t]*(?:el)?if[ \t]+(?:not[ \t]+)?"
+            + var
+            + rb"\.get\(\s*"
+            + field
+            + rb"\s*\)[ \t]*:",
+            rest,
+        )
+    ) + len(re.findall(field + rb"[ \t]+(?:not[ \t]+)?in[ \t]+" + var + rb"\b", rest))
+    return uses > 0 and tests == uses
 
 
 def _flag_test(data: bytes, read) -> bool:
