@@ -4,6 +4,7 @@ handler reads through its context."""
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import tree_sitter as ts
@@ -157,6 +158,7 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
         group_parent[var] = parent
     handlers = []
     calls = languages.matches("go", GO_CALLS, tree.root_node)
+    body_calls = _CallsWithin(calls)
     uses: list[tuple[int, str, list[ts.Node]]] = []  # (position, group, middleware)
     # setupRateLimit(api, cfg) / ratelimit.Apply(g): a limiter installed on a group by a helper
     # (a call's name is part of the text: without a limiter's name in it, no call is one)
@@ -291,7 +293,7 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             ):
                 route.guards.append(label[:60])
         if fn is not None:
-            _go_details(h, data, fw)
+            _go_details(h, data, fw, body_calls)
         handlers.append(h)
     return handlers
 
@@ -315,7 +317,26 @@ def _go_resolve_handler(node: ts.Node, functions: dict, data: bytes) -> tuple[ts
     return None, text(node, data)
 
 
-def _go_details(h: Handler, data: bytes, fw) -> None:
+class _CallsWithin:
+    """The file's method calls (GO_CALLS matches) inside one node, read off the matches of
+    the whole file instead of querying each handler's body again."""
+
+    def __init__(self, calls: list) -> None:
+        self.calls = calls
+        self.starts = [m["call"][0].start_byte for _, m in calls]
+        # (tree-sitter gives a pattern's matches in document order; if not, query the node)
+        self.ordered = all(a <= b for a, b in zip(self.starts, self.starts[1:], strict=False))
+
+    def __call__(self, node: ts.Node) -> list:
+        if not self.ordered:
+            return languages.matches("go", GO_CALLS, node)
+        lo = bisect.bisect_left(self.starts, node.start_byte)
+        hi = bisect.bisect_left(self.starts, node.end_byte)
+        found = [c for c in self.calls[lo:hi] if c[1]["call"][0].end_byte <= node.end_byte]
+        return found
+
+
+def _go_details(h: Handler, data: bytes, fw, body_calls=None) -> None:
     route, fn = h.route, h.node
     if fn is None:  # only called for a handler defined in this file
         return
@@ -331,7 +352,10 @@ def _go_details(h: Handler, data: bytes, fw) -> None:
         return
     btext = text(body, data)
     ctx_names = set(names)
-    for _, m in languages.matches("go", GO_CALLS, body):
+    matched = body_calls(body) if body_calls is not None else None
+    if matched is None:
+        matched = languages.matches("go", GO_CALLS, body)
+    for _, m in matched:
         field_name = text(m["field"][0], data)
         obj_node = m["obj"][0]
         obj = text(obj_node, data)
