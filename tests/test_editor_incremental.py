@@ -413,6 +413,31 @@ def test_a_copy_whose_parse_runs_past_the_edit_is_not_analysed(tmp_path):
     assert _key(result.findings) == _key(lint(doc, settings).findings)
 
 
+def test_an_edit_whose_copy_would_leave_nothing_out_analyses_the_whole_file(tmp_path):
+    # a string left open on one registration line: an edit on another line of the function
+    # registering every handler cannot be analysed with its line alone, and the function
+    # names every handler, so a copy would hold the whole file: the file is analysed whole
+    path, text, settings, _ = _go_routes_analysed(tmp_path)
+    quote = text.index('"', text.index('\tr.GET("/things/8"') + 8)
+    text = text[:quote] + text[quote + 1 :]
+    previous = lint(Document(text, path=str(path), language="go"), settings)
+    routes = text.index("func routes(")
+    assert routes in previous.broken_chunks
+    at = text.index('"/things/6"') + 5
+    text = text[:at] + "x" + text[at:]
+    doc = Document(text, path=str(path), language="go", version=2)
+    copies = []
+
+    def run_full(copy):
+        copies.append(copy)
+        return lint(copy, settings)
+
+    assert app_incremental.fast_path(doc, previous, run_full) is None and copies == []
+    result = lint(doc, settings, previous=previous)
+    assert not result.approximate and result.chunks
+    assert _key(result.findings) == _key(lint(doc, settings).findings)
+
+
 def test_a_syntax_error_inside_one_go_registration_line_keeps_to_that_line(tmp_path):
     # `r.GET("/things/3",, thing3)`: the error stays inside the line, so only the line is
     # analysed again (marked broken until the full analysis at the pause); once it parses

@@ -211,6 +211,11 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
         if name is not None:
             masked_names.add(name.encode())
         plan.append((s, e))
+    if not plan:
+        # nothing is left out (the function registering every handler, edited while a
+        # syntax error elsewhere in it keeps its lines from being analysed alone): the copy
+        # would be the file itself, and the whole file's analysis is exact
+        return _fallback("nothing left out")
     text = new
     if line is not None and masked_names:
         # the edited definition itself: its other registration lines are left out too
