@@ -204,6 +204,8 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             uses.append((call.start_byte, text(args[0], data), [f]))
     for _, m in calls:
         field_name = text(m["field"][0], data)
+        if field_name != "Use" and field_name not in GO_VERBS:
+            continue  # (most calls of a file: read no further)
         obj = text(m["obj"][0], data)
         args = named_args(m["args"][0])
         call = m["call"][0]
@@ -385,7 +387,7 @@ def _go_details(h: Handler, data: bytes, fw, body_calls=None) -> None:
         obj_node = m["obj"][0]
         obj = text(obj_node, data)
         call = m["call"][0]
-        args = named_args(m["args"][0])
+        args: list | None = None  # (read only for a call that reads the request)
         kind = fw.reads.get(field_name)
         # r.URL.Query().Get("x"), r.Header.Get("x")
         if (
@@ -404,11 +406,15 @@ def _go_details(h: Handler, data: bytes, fw, body_calls=None) -> None:
             decoder := re.search(r"NewDecoder\(\s*(\w+)\.Body\s*\)", obj)
         ):
             kind, obj = "body", decoder.group(1)
-        elif field_name == "URLParam" and obj == "chi" and args:
-            kind, obj = "path", text(args[0], data)
-            args = args[1:]
+        elif field_name == "URLParam" and obj == "chi":
+            args = named_args(m["args"][0])
+            if args:
+                kind, obj = "path", text(args[0], data)
+                args = args[1:]
         if kind is None or obj not in ctx_names:
             continue
+        if args is None:
+            args = named_args(m["args"][0])
         name = string_value(args[0], data) if args and is_string(args[0]) else None
         route.reads.append(RequestRead(kind, name, call.start_byte, call.end_byte))
         if (field_name in fw.bind_methods or field_name == "Decode") and args:
