@@ -384,6 +384,60 @@ def test_an_unclosed_go_bracket_is_followed_to_the_end_of_the_file_at_once(tmp_p
     assert not previous.broken_chunks
 
 
+def test_a_copy_whose_parse_runs_past_the_edit_is_not_analysed(tmp_path):
+    # a handler's closing brace deleted: what follows is swallowed into its syntax error up
+    # to the end of the file. The copies are parsed, found to run past the edited span and
+    # not analysed; the whole file is, and the editor's result is a full analysis's
+    path, text, settings, previous = _go_routes_analysed(tmp_path)
+    brace = text.index("}\n", text.index("func thing30("))
+    text = text[:brace] + text[brace + 1 :]
+    doc = Document(text, path=str(path), language="go", version=2)
+    copies = []
+
+    def run_full(copy):
+        copies.append(copy)
+        return lint(copy, settings)
+
+    assert app_incremental.fast_path(doc, previous, run_full) is None
+    assert copies == []
+    result = lint(doc, settings, previous=previous)
+    assert not result.approximate and result.chunks
+    assert _key(result.findings) == _key(lint(doc, settings).findings)
+    # a bracket left open that the handler's own parse keeps inside it: that copy is analysed
+    brace_back = text[:brace] + "}" + text[brace:]
+    at = brace_back.index("\n", brace_back.index("func thing30(")) + 2
+    opened = brace_back[:at] + "(" + brace_back[at:]
+    doc = Document(opened, path=str(path), language="go", version=3)
+    result = app_incremental.fast_path(doc, previous, run_full)
+    assert result is not None and len(copies) == 1 and "func thing30(" in copies[0].text
+    assert _key(result.findings) == _key(lint(doc, settings).findings)
+
+
+def test_an_edit_whose_copy_would_leave_nothing_out_analyses_the_whole_file(tmp_path):
+    # a string left open on one registration line: an edit on another line of the function
+    # registering every handler cannot be analysed with its line alone, and the function
+    # names every handler, so a copy would hold the whole file: the file is analysed whole
+    path, text, settings, _ = _go_routes_analysed(tmp_path)
+    quote = text.index('"', text.index('\tr.GET("/things/8"') + 8)
+    text = text[:quote] + text[quote + 1 :]
+    previous = lint(Document(text, path=str(path), language="go"), settings)
+    routes = text.index("func routes(")
+    assert routes in previous.broken_chunks
+    at = text.index('"/things/6"') + 5
+    text = text[:at] + "x" + text[at:]
+    doc = Document(text, path=str(path), language="go", version=2)
+    copies = []
+
+    def run_full(copy):
+        copies.append(copy)
+        return lint(copy, settings)
+
+    assert app_incremental.fast_path(doc, previous, run_full) is None and copies == []
+    result = lint(doc, settings, previous=previous)
+    assert not result.approximate and result.chunks
+    assert _key(result.findings) == _key(lint(doc, settings).findings)
+
+
 def test_a_syntax_error_inside_one_go_registration_line_keeps_to_that_line(tmp_path):
     # `r.GET("/things/3",, thing3)`: the error stays inside the line, so only the line is
     # analysed again (marked broken until the full analysis at the pause); once it parses

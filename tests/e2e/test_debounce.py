@@ -139,3 +139,47 @@ def test_go_edits_that_break_a_registration_line_or_leave_a_bracket_open(tmp_pat
             assert comparable(settled) == comparable(session.diagnostics(uri, version)), version
     finally:
         session.close()
+
+
+def test_go_edits_a_copy_cannot_help_with_are_answered_exactly_at_once(tmp_path):
+    """Go, through the server: a handler's closing brace deleted (the rest of the file is
+    swallowed into its syntax error), then, with a string left open on one registration
+    line, an edit on another one. Both are analysed whole at once: the first diagnostics
+    published for each version equal a fresh analysis, without waiting for the pause."""
+    unit = (
+        "\nfunc thing{n}(c *gin.Context) {{\n"
+        '\trows, _ := db.Query("SELECT * FROM things WHERE id = $1", c.Query("i"))\n'
+        "\tdefer rows.Close()\n\tc.JSON(200, nil)\n}}\n"
+    )
+    text = 'package main\n\nimport (\n\t"database/sql"\n\n\t"github.com/gin-gonic/gin"\n)\n'
+    text += "\nvar db *sql.DB\n" + "".join(unit.format(n=i) for i in range(90))
+    text += "\nfunc routes(r *gin.Engine) {\n"
+    text += "".join(f'\tr.POST("/things/{i}", thing{i})\n' for i in range(90)) + "}\n"
+    session = SyncSession(tmp_path)
+    try:
+        uri = session.open("cmd/api/main.go", text)
+        session.diagnostics(uri, 1)
+        brace = text.index("}\n", text.index("func thing40("))
+        edits = [(brace, brace + 1, ""), (brace, brace, "}")]
+        quote = text.index('"', text.index('\tr.POST("/things/8"') + 8)
+        edits += [(quote, quote + 1, "")]  # a string left open (a partial answer here)
+        other = text.index('"/things/60"') - 2  # (one character before it is gone)
+        edits += [(other, other, "x")]  # then an edit on another registration line
+        for version, (start, end, new) in enumerate(edits, 2):
+            line = text.count("\n", 0, start)
+            column = start - (text.rfind("\n", 0, start) + 1)
+            a = {"line": line, "character": column}
+            b = {"line": line, "character": column + end - start}
+            text = text[:start] + new + text[end:]
+            session.change(uri, version, [{"range": {"start": a, "end": b}, "text": new}])
+            quick = session.diagnostics(uri, version)
+            assert quick is not None
+            if version == 4:
+                continue  # the open string's own line: analysed alone, settled at the pause
+            session.close_doc(uri)
+            session.text(uri)
+            session.published.pop(uri, None)
+            session.open("cmd/api/main.go", text, version)
+            assert comparable(quick) == comparable(session.diagnostics(uri, version)), version
+    finally:
+        session.close()

@@ -746,6 +746,9 @@ class _Finder:
         self._scopes: dict[tuple[int, int], dict[str, list]] = {}
         self._asyncpg: bool | None = None
         self._foreign_text: bool | None = None
+        # the sites found at each database call (by its index among the matches), shared
+        # by the statements and the fragments of one analysis
+        self._found: dict[int, list] = {}
 
     @property
     def _imports_asyncpg(self) -> bool:
@@ -1354,23 +1357,31 @@ class _Finder:
             qmark = bool(_JS_QMARK.search(text))
         out: list[SqlSite] = []
         seen: set[tuple[int, int]] = set()
-        for caps in self._call_matches(src):
+        statement_methods = (
+            PY_METHODS if lang == "python" else GO_METHODS if lang == "go" else JS_METHODS
+        )
+        for k, caps in enumerate(self._call_matches(src)):
             call = caps["call"][0]
             method = _text(caps["method"][0], self.data)
             obj = caps.get("obj", [None])[0]
             args = caps["args"][0]
-            found = []
-            try:
-                if lang == "python" and method == "extra":
-                    if fragments and obj is not None:
-                        found = [
-                            self._site(call, method, obj, args, qmark, arg=a, fragments=True)
-                            for a in self._extra_args(args)
-                        ]
-                else:
-                    found = [self._site(call, method, obj, args, qmark, fragments=fragments)]
-            except RecursionError:  # a pathologically deep concatenation
+            found = self._found.get(k)
+            if found is None:
                 found = []
+                try:
+                    if lang == "python" and method == "extra":
+                        if fragments and obj is not None:
+                            found = [
+                                self._site(call, method, obj, args, qmark, arg=a, fragments=True)
+                                for a in self._extra_args(args)
+                            ]
+                    elif fragments or method in statement_methods:
+                        # a statement call is read once for both: the statement and, when
+                        # its text is no statement, the fragment it may be
+                        found = [self._site(call, method, obj, args, qmark, fragments=True)]
+                        self._found[k] = found
+                except RecursionError:  # a pathologically deep concatenation
+                    found = self._found[k] = []
             for site in found:
                 if site is None or bool(site.extra.get("fragment")) != fragments:
                     continue
@@ -1686,7 +1697,7 @@ def embedded_sql(ctx: Context) -> list[SqlSite]:
         from ..lang import rust
 
         return rust.sql_sites(ctx, tree)
-    return _Finder(ctx, tree).sites()
+    return _finder(ctx, tree).sites()
 
 
 def embedded_sql_fragments(ctx: Context) -> list[SqlSite]:
@@ -1701,7 +1712,20 @@ def embedded_sql_fragments(ctx: Context) -> list[SqlSite]:
         from ..lang import rust
 
         return rust.sql_sites(ctx, tree, fragments=True)
-    return _Finder(ctx, tree).sites(fragments=True)
+    return _finder(ctx, tree).sites(fragments=True)
+
+
+def _finder(ctx: Context, tree) -> _Finder:
+    """A finder for the document's tree that shares, within one analysis, what it found at
+    each database call: the statements and the fragments are read in one walk of the calls.
+    (The analysis keeps the found sites, not the finder: a finder refers to the analysis,
+    and that cycle would keep each analysis alive until a full garbage collection.)"""
+    finder = _Finder(ctx, tree)
+    shared = ctx.facts.get("_sql_sites_found")
+    if shared is None or shared[0] is not tree:
+        shared = ctx.facts["_sql_sites_found"] = (tree, finder._found)
+    finder._found = shared[1]
+    return finder
 
 
 def find_regions(ctx: Context) -> list[Region]:

@@ -211,6 +211,11 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
         if name is not None:
             masked_names.add(name.encode())
         plan.append((s, e))
+    if not plan:
+        # nothing is left out (the function registering every handler, edited while a
+        # syntax error elsewhere in it keeps its lines from being analysed alone): the copy
+        # would be the file itself, and the whole file's analysis is exact
+        return _fallback("nothing left out")
     text = new
     if line is not None and masked_names:
         # the edited definition itself: its other registration lines are left out too
@@ -238,6 +243,13 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
         version=document.version,
         uri=document.uri,
     )
+    # known from the copy's parse alone: the copy is not analysed for nothing (the analysis
+    # that follows reads the same parse)
+    past = _runs_past(
+        copy, document.language, offsets, chunks[i] if line else None, delta, new_lo, new_hi, line
+    )
+    if past is not None:
+        return past
     part = run_full(copy)
     if part.errors or part.skipped or part.chunks is None:
         return _fallback("copy errors")
@@ -331,6 +343,35 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
     part.approximate = True
     part.incremental = True
     return part
+
+
+def _runs_past(copy: Document, language, offsets, chunk, delta, new_lo, new_hi, line):
+    """_GROW (or _TO_END) when the edited span of ``copy`` parses to something that runs
+    past it, None otherwise: what _attempt finds from the analysed copy's definitions,
+    read from the copy's parse alone."""
+    from . import languages
+
+    try:
+        tree = languages.parse(copy.data, language)
+    except Exception:  # refused: the analysis says so
+        return None
+    parsed = chunks_of(tree)
+    if line is not None:
+        s0, e0, _, name0 = chunk
+        same = any(
+            offsets.start(cs) == s0 and offsets.end(ce) == e0 + delta and m and n == name0
+            for cs, ce, m, n in parsed
+        )
+        return None if same else _GROW
+    for cs, ce, _, _ in parsed:
+        s, e = offsets.start(cs), offsets.end(ce)
+        if e <= new_lo or s >= new_hi:
+            continue
+        if e > new_hi and s < new_hi:
+            return _TO_END if (cs, ce) == parsed[-1][:2] else _GROW
+        if s < new_lo:
+            return None
+    return None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,6 +4,8 @@ handler reads through its context."""
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 
 import tree_sitter as ts
@@ -104,6 +106,30 @@ GO_READS = {
 }
 
 
+# a route's path as written -> its normal form: the same few hundred paths are normalised
+# again at every analysis of a file being edited
+_normalised = functools.lru_cache(maxsize=4096)(normalise_path)
+
+
+@functools.cache
+def _limiter_lower() -> re.Pattern | None:
+    """LIMITER_RE for the lower case of ASCII text (None if it cannot be one: a capital
+    letter in it, or not case-insensitive)."""
+    source = LIMITER_RE.pattern
+    if not isinstance(source, str) or source != source.lower() or not LIMITER_RE.flags & re.I:
+        return None
+    return re.compile(source.encode())
+
+
+def _names_a_limiter(data: bytes) -> bool:
+    """Whether LIMITER_RE finds anything in the text: ASCII text is searched in its lower
+    case, a tenth of the time of a case-insensitive search of the decoded text."""
+    lower = _limiter_lower()
+    if lower is not None and data.isascii():
+        return lower.search(data.lower()) is not None
+    return LIMITER_RE.search(data.decode("utf-8", "replace")) is not None
+
+
 def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handler]:
     """The routes of a Go file; ``fw`` is the framework module's :class:`GoRouter` style."""
     functions: dict[str, ts.Node] = {}
@@ -157,12 +183,13 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
         group_parent[var] = parent
     handlers = []
     calls = languages.matches("go", GO_CALLS, tree.root_node)
+    body_calls = _CallsWithin(calls)
     uses: list[tuple[int, str, list[ts.Node]]] = []  # (position, group, middleware)
     # setupRateLimit(api, cfg) / ratelimit.Apply(g): a limiter installed on a group by a helper
     # (a call's name is part of the text: without a limiter's name in it, no call is one)
     limiter_calls = (
         languages.captures("go", "(call_expression) @c", tree.root_node).get("c", [])
-        if LIMITER_RE.search(data.decode("utf-8", "replace"))
+        if _names_a_limiter(data)
         else []
     )
     for call in limiter_calls:
@@ -177,6 +204,8 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             uses.append((call.start_byte, text(args[0], data), [f]))
     for _, m in calls:
         field_name = text(m["field"][0], data)
+        if field_name != "Use" and field_name not in GO_VERBS:
+            continue  # (most calls of a file: read no further)
         obj = text(m["obj"][0], data)
         args = named_args(m["args"][0])
         call = m["call"][0]
@@ -261,7 +290,7 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             fw.name,
             "go",
             method,
-            normalise_path(raw, prefixes.get(obj, "")),
+            _normalised(raw, prefixes.get(obj, "")),
             name,
             (fn or handler_node).start_byte,
             (fn or handler_node).end_byte,
@@ -291,7 +320,7 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
             ):
                 route.guards.append(label[:60])
         if fn is not None:
-            _go_details(h, data, fw)
+            _go_details(h, data, fw, body_calls)
         handlers.append(h)
     return handlers
 
@@ -315,7 +344,26 @@ def _go_resolve_handler(node: ts.Node, functions: dict, data: bytes) -> tuple[ts
     return None, text(node, data)
 
 
-def _go_details(h: Handler, data: bytes, fw) -> None:
+class _CallsWithin:
+    """The file's method calls (GO_CALLS matches) inside one node, read off the matches of
+    the whole file instead of querying each handler's body again."""
+
+    def __init__(self, calls: list) -> None:
+        self.calls = calls
+        self.starts = [m["call"][0].start_byte for _, m in calls]
+        # (tree-sitter gives a pattern's matches in document order; if not, query the node)
+        self.ordered = all(a <= b for a, b in zip(self.starts, self.starts[1:], strict=False))
+
+    def __call__(self, node: ts.Node) -> list:
+        if not self.ordered:
+            return languages.matches("go", GO_CALLS, node)
+        lo = bisect.bisect_left(self.starts, node.start_byte)
+        hi = bisect.bisect_left(self.starts, node.end_byte)
+        found = [c for c in self.calls[lo:hi] if c[1]["call"][0].end_byte <= node.end_byte]
+        return found
+
+
+def _go_details(h: Handler, data: bytes, fw, body_calls=None) -> None:
     route, fn = h.route, h.node
     if fn is None:  # only called for a handler defined in this file
         return
@@ -331,12 +379,15 @@ def _go_details(h: Handler, data: bytes, fw) -> None:
         return
     btext = text(body, data)
     ctx_names = set(names)
-    for _, m in languages.matches("go", GO_CALLS, body):
+    matched = body_calls(body) if body_calls is not None else None
+    if matched is None:
+        matched = languages.matches("go", GO_CALLS, body)
+    for _, m in matched:
         field_name = text(m["field"][0], data)
         obj_node = m["obj"][0]
         obj = text(obj_node, data)
         call = m["call"][0]
-        args = named_args(m["args"][0])
+        args: list | None = None  # (read only for a call that reads the request)
         kind = fw.reads.get(field_name)
         # r.URL.Query().Get("x"), r.Header.Get("x")
         if (
@@ -355,11 +406,15 @@ def _go_details(h: Handler, data: bytes, fw) -> None:
             decoder := re.search(r"NewDecoder\(\s*(\w+)\.Body\s*\)", obj)
         ):
             kind, obj = "body", decoder.group(1)
-        elif field_name == "URLParam" and obj == "chi" and args:
-            kind, obj = "path", text(args[0], data)
-            args = args[1:]
+        elif field_name == "URLParam" and obj == "chi":
+            args = named_args(m["args"][0])
+            if args:
+                kind, obj = "path", text(args[0], data)
+                args = args[1:]
         if kind is None or obj not in ctx_names:
             continue
+        if args is None:
+            args = named_args(m["args"][0])
         name = string_value(args[0], data) if args and is_string(args[0]) else None
         route.reads.append(RequestRead(kind, name, call.start_byte, call.end_byte))
         if (field_name in fw.bind_methods or field_name == "Decode") and args:
