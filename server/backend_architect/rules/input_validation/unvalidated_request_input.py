@@ -150,7 +150,8 @@ class UnvalidatedRequestInput(Rule):
     input is one optional search term (`?q=`), a read whose value is thrown
     away (`await request.form()` as a statement of its own, parsing the form
     for a library handed the request), a form whose every use asks whether a
-    field is there (`if data.get("pages"):`, `"all" in data`: ticked boxes),
+    field is there (`if data.get("pages"):`, `"all" in data`: ticked boxes), a
+    raw body handed to a signature check first (a webhook's `verify(raw, headers)`),
     a Go form value holding JSON
     that is unmarshalled into a typed struct with the error answered, and a
     handler that validates every field it reads by hand: converted to a type
@@ -288,6 +289,7 @@ class UnvalidatedRequestInput(Rule):
             if (r[0].name or r[0].start) not in checked
             and not (r[0].kind == "query" and _display_only(data, r[0], h.node.end_byte))
             and not _presence_tests_only(data, r[0], h.node.end_byte)
+            and not _signed_payload(data, r[0], h.node.end_byte)
         ]
         if not unchecked or _one_search_term(data, unchecked, route.reads, h.node.end_byte):
             return
@@ -599,6 +601,24 @@ def _decoded_into_struct(data: bytes, read, scope_end: int) -> bool:
         return False
     after = data[read.start + m.end() : read.start + m.end() + 160]
     return bool(re.search(rb"err\s*!=\s*nil", after))
+
+
+def _signed_payload(data: bytes, read, scope_end: int) -> bool:
+    """A raw body read to check its signature first (a webhook: ``verify_webhook(raw, headers)``,
+    Stripe's ``construct_event(payload, sig, secret)``): the bytes must stay as they came."""
+    name = _bound_name(data, read.start)
+    if name is None:
+        return False
+    return (
+        re.search(
+            rb"\b\w*(?:verif|signature|construct_event|unsign)\w*\s*\([^)]*\b"
+            + re.escape(name)
+            + rb"\b",
+            data[read.end : scope_end],
+            re.I,
+        )
+        is not None
+    )
 
 
 def _presence_tests_only(data: bytes, read, scope_end: int) -> bool:
