@@ -33,7 +33,12 @@ _CONVERTERS = (
     rb"|\b(?:[Gg]et|[Pp]arse|[Tt]o|[Aa]s)_?(?:[Bb]ool(?:ean)?|[Ii]nt(?:eger)?|[Ff]loat|[Uu]uid|UUID|[Dd]ate(?:[Tt]ime)?)"
     rb"|\b\w*[Vv]alid\w*|\bis_?[A-Z]\w*|\bis_[a-z]\w*)"
 )
-_COMPARED_AFTER = lazy(rb"[ \t]*(?:===?|!==?)[ \t]*['\"`]")
+# compared for equality where it is read, with a literal or a known value (`!= s.mac`): only
+# that value passes (a test against None, null or "" is a presence test, not a check)
+_COMPARED_AFTER = lazy(
+    rb"(?:\.get\([^()\n]*\)|\[[^\]\n]*\])?"  # (`request.args.get("mac")`, `form["code"]`)
+    rb"[ \t]*(?:===?|!==?)[ \t]*(?!None\b|null\b|undefined\b|''|\"\"|``)(?:['\"`]|[A-Za-z_$][\w.$]*)"
+)
 CONVERTED_BEFORE = lazy(_CONVERTERS + rb"\(\s*(?:[\w.]+\(\s*)*$")
 
 
@@ -151,14 +156,16 @@ class UnvalidatedRequestInput(Rule):
     away (`await request.form()` as a statement of its own, parsing the form
     for a library handed the request), a form whose every use asks whether a
     field is there (`if data.get("pages"):`, `"all" in data`: ticked boxes), a
-    raw body handed to a signature check first (a webhook's `verify(raw, headers)`),
+    value handed to a signature check first (a webhook's `verify(raw, headers)`,
+    a signed token's `unserialize(token)`),
     a Go form value holding JSON
     that is unmarshalled into a typed struct with the error answered, and a
     handler that validates every field it reads by hand: converted to a type
     (`int(x)` in a `try` answering 400, `Number(x)`, each value of a list
     field: `{int(v) for v in form.getlist("id")}`), checked against an
     allow-list or a pattern (`x not in ALLOWED`, `PATTERN.match(x)`), compared
-    with a literal where it is read (`req.query.strict === "true"`), or given
+    with a literal or a known value where it is read (`req.query.strict ===
+    "true"`, `request.args.get("mac") != share.mac`), or given
     to a validator (`isMigrationName(x)`, `validate_x(x)`) before use. A field
     used without such a check keeps the handler flagged (on 43 real
     repositories, 2026-11-27, this left out 7 findings, 6 judged noise and 1
@@ -611,7 +618,7 @@ def _signed_payload(data: bytes, read, scope_end: int) -> bool:
         return False
     return (
         re.search(
-            rb"\b\w*(?:verif|signature|construct_event|unsign)\w*\s*\([^)]*\b"
+            rb"\b\w*(?:verif|signature|construct_event|unsign|unserialize)\w*\s*\([^)]*\b"
             + re.escape(name)
             + rb"\b",
             data[read.end : scope_end],
