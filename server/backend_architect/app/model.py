@@ -25,6 +25,7 @@ GUARD_RE = lazy(
     r"require_?(user|login|role|admin|scope|auth)|requires_?auth|is_?authenticated|isauthenticated|"
     r"isloggedin|logged_?in|oauth|bearer|api_?key|superuser|is_?admin|roles?\b|principal|passport|"
     r"ensure_?auth|token_required|access_?token|security|admin_user|get_\w*_user\b|"
+    r"admins?_?(?:only|required)|staff_?(?:only|required)|get_(?:\w+_)?admin\b|"
     r"^must_?[a-z]",  # a middleware that aborts unless ...: MustUser(), MustOrgMember(true), MustPush
     re.I,
 )

@@ -13,6 +13,22 @@ LIST_EVIDENCE = lazy(
 )
 
 
+# a query that ends in one row or one number: `.filter_by(verified=True).count()`, `.first()`
+_ONE_ROW = lazy(
+    r"\.(?:count|first|first_or_404|one|one_or_none|scalar|scalar_one|exists|get|aggregate|Count|First|Take)\("
+)
+
+
+def _lists_rows(scope: str) -> bool:
+    """Whether the handler loads rows as a list: a query call whose chain (on its line) does
+    not end in a single row or a count (``Users.query.filter_by(...).count()``)."""
+    for m in LIST_EVIDENCE.finditer(scope):
+        end = scope.find("\n", m.end())
+        if not _ONE_ROW.search(scope, m.start(), end if end >= 0 else len(scope)):
+            return True
+    return False
+
+
 # Query parameters that size a page.
 PAGE_SIZE = lazy(
     r"^(limit|per_?page|page_?size|pagesize|perpage|size|take|first|max_?results|top)$", re.I
@@ -63,7 +79,8 @@ class ListWithoutPagination(Rule):
     `req.query.limit`, `request.args.get("per_page")`) that the handler never
     caps (no `min(...)`, no `limit > max` check). Typed parameters and
     validated queries (FastAPI `Query(le=...)`, a Fastify querystring schema,
-    a DTO, binding tags) carry their own bounds.
+    a DTO, binding tags) carry their own bounds. A handler whose queries end
+    in one row or a number (`.count()`, `.first()`) lists nothing.
 
     ## Why is this bad?
     The response grows with the table: fine with 50 rows, a timeout and an
@@ -140,7 +157,7 @@ class ListWithoutPagination(Rule):
             rm = r.response_model or ""
             if not (
                 re.match(r"^(list|List|Sequence|Iterable)\[|\[\]$|^Array<", rm)
-                or LIST_EVIDENCE.search(scope)
+                or _lists_rows(scope)
             ):
                 continue
             end = data.find(b"\n", r.decl_start)

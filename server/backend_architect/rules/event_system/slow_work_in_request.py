@@ -58,6 +58,8 @@ class SlowWorkInRequest(Rule):
     whose response body the handler reads afterwards (`resp.json()`, an OAuth
     code exchange, a quote from another service) is the handler's own work and
     is not flagged; one whose status alone is looked at is a notification.
+    Nor is a pause between the events of a streamed response (server-sent
+    events: a loop that writes and flushes, a `c.Stream(...)` callback).
 
     ## Why is this bad?
     The client waits for a third party's latency, a slow SMTP server or a PDF
@@ -114,6 +116,8 @@ class SlowWorkInRequest(Rule):
                 if _deferred(call, h.node, data):
                     continue
                 what = next((w for pat, w in rules if pat.search(name)), None)
+                if what == "sleeps" and _paces_a_stream(call, h.node, data):
+                    continue  # the pause between the events of a stream (SSE): the response itself
                 if (
                     what == "sleeps"
                     and lang == "python"
@@ -180,6 +184,27 @@ class SlowWorkInRequest(Rule):
 
 # what a handler reads of an HTTP response's body: `.json()`, `.text`, `.content`, Go's `.Body`
 _BODY_READ = r"\s*\.\s*(?:json|text|content|body|Body|data|read|arrayBuffer|blob)\b"
+
+
+_STREAM_WRITE = lazy(r"\.(?:Flush|flush|write|Write|SSEvent|WriteString)\(|\byield\b")
+_STREAM_CALL = lazy(r"(?:^|\.)(?:Stream|SetBodyStreamWriter|StreamWriter|stream|streamSSE)$")
+
+
+def _paces_a_stream(call, handler, data) -> bool:
+    """A sleep between the writes of a streamed response: in a loop that writes or flushes to
+    the client, or in the callback a stream helper calls for each event (`c.Stream(...)`)."""
+    n = call.parent
+    while n is not None and n != handler:
+        if n.type in ("for_statement", "while_statement", "for_in_statement"):
+            return _STREAM_WRITE.search(text(n, data)) is not None
+        if n.type in ("func_literal", "arrow_function", "function_expression", "lambda"):
+            outer = n.parent
+            if outer is not None and outer.type in ("argument_list", "arguments"):
+                callee = outer.parent.child_by_field_name("function") if outer.parent else None
+                if callee is not None and _STREAM_CALL.search(text(callee, data)):
+                    return True
+        n = n.parent
+    return False
 
 
 def _answer_is_read(call, handler, data) -> bool:
