@@ -275,6 +275,24 @@ def test_every_python_route_is_seen_by_the_route_precheck(path: Path):
             "from django.shortcuts import render\n\nasync def index(\n    request, slug):\n    return render(request, 'i.html')\n",
             1,
         ),
+        # a function view's request, a comment between it and the next parameter
+        (
+            "from django.shortcuts import render\n\ndef index(request  # the request\n, slug):\n"
+            "    return render(request, 'i.html')\n",
+            1,
+        ),
+        # a first parameter typed or with a default is not taken for a view's request
+        # (nothing to parse the module for)
+        (
+            "from django.shortcuts import render\n\ndef index(request: HttpRequest, slug):\n"
+            "    return render(request, 'i.html')\n",
+            0,
+        ),
+        (
+            "from django.shortcuts import render\n\ndef helper(request=None):\n"
+            "    return render(request, 'i.html')\n",
+            0,
+        ),
         # the request read elsewhere (a form, a mixin): no view to parse for
         (
             "from django import forms\n\nclass F(forms.Form):\n    def clean(self):\n        return self.request.user\n",
@@ -554,3 +572,27 @@ def test_python_route_precheck(text: bytes, routes: bool):
     from backend_architect.frameworks.kit.python_views import may_declare_python_routes
 
     assert may_declare_python_routes(text) is routes
+
+
+@pytest.mark.parametrize(
+    "language, text, expected",
+    [
+        # a name or a dot before a banner of comment marks: each pre-check answers at once
+        # (the blanks-and-comments part of a pattern read one way only: a failed search
+        # used to try every way of cutting the banner into comments, 2 ** its length)
+        ("python", "x = 1  # runs execute\n" + "#" * 60 + "\n", False),
+        ("python", "cur.execute  # the query (\n" + "#" * 60 + "\n", True),
+        ("python", "cur.execute\n" + "#" * 60 + "\n  ('SELECT 1')\n", True),
+    ],
+)
+def test_prechecks_answer_at_once_after_a_comment_banner(language, text, expected):
+    import time
+
+    from backend_architect.app.embedded import names_a_call
+    from backend_architect.frameworks.kit.python_views import may_declare_python_routes
+
+    started = time.perf_counter()
+    assert names_a_call(language, text) is expected
+    module = "from django.urls import path\n# See the docs.\n" + "#" * 60 + "\nX = 1\n"
+    assert not may_declare_python_routes(module.encode())
+    assert time.perf_counter() - started < 1.0

@@ -129,15 +129,19 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
 # What every route python_routes reads is written with: a route decorator or a Flask class
 # registration (``.get(`` ... ``.route(``, ``.resource(``, blanks, line continuations and
 # comments allowed around the name), a Django function view (a function whose first
-# parameter is ``request``), a class-based view's base (DRF_BASES_RE and
-# FLASK_CLASS_BASES_RE: ``View``, ``Resource``) or a registration call (``add_resource``,
-# ``add_url_rule``).
+# parameter is ``request`` itself, untyped and without a default: ``_django_view`` takes no
+# other), a class-based view's base (DRF_BASES_RE and FLASK_CLASS_BASES_RE: ``View``,
+# ``Resource``) or a registration call (``add_resource``, ``add_url_rule``).
 _ROUTE_VERBS = rb"(?:get|post|put|patch|delete|head|options|route|api_route|websocket|resource)"
+# blanks, line continuations and comments: ``(?:[\s\\]|#[^\n]*)*`` read one way only (each
+# comment to its line's end but the last), so that a search that fails costs time in
+# proportion to the text, not exponential time (a ``####`` banner after a ``.``)
+_GAP = rb"[\s\\]*(?:#[^\n]*\n[\s\\]*)*(?:#[^\n]*)?"
 _ROUTE_WORDS = lazy(
-    rb"def[\s\\]+[^\s(\\]+[\s\\]*\((?:[\s\\]|#[^\n]*)*request\b|"
+    rb"def[\s\\]+[^\s(\\]+[\s\\]*\(" + _GAP + rb"request" + _GAP + rb"(?:[,)]|\Z)|"
     rb"View|Resource|add_resource|add_url_rule"
 )
-_VERB_CALL = lazy(rb"\.(?:[\s\\]|#[^\n]*)*" + _ROUTE_VERBS + rb"(?:[\s\\]|#[^\n]*)*\(")
+_VERB_CALL = lazy(rb"\." + _GAP + _ROUTE_VERBS + _GAP + rb"\(")
 # the verbs are read from decorators only (``dict.get(`` is everywhere in Python): a
 # decorator starts its line with ``@``, and its expression ends with the line unless a
 # bracket is open or the line ends in a backslash
