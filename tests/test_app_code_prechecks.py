@@ -293,6 +293,17 @@ def test_every_python_route_is_seen_by_the_route_precheck(path: Path):
             "    return render(request, 'i.html')\n",
             0,
         ),
+        # a class-based view's base (a name holding APIView), but not a type named ViewFunc
+        (
+            "from rest_framework.response import Response\n\n\nclass Items(ListAPIViewMixin):\n"
+            "    def get(self, request):\n        return Response([])\n",
+            1,
+        ),
+        (
+            "from django.http import HttpResponse\n\nViewFunc = Callable[..., HttpResponse]\n\n\n"
+            "def login_required(view: ViewFunc) -> ViewFunc:\n    return view\n",
+            0,
+        ),
         # the request read elsewhere (a form, a mixin): no view to parse for
         (
             "from django import forms\n\nclass F(forms.Form):\n    def clean(self):\n        return self.request.user\n",

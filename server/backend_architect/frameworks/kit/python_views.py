@@ -141,6 +141,9 @@ _ROUTE_WORDS = lazy(
     rb"def[\s\\]+[^\s(\\]+[\s\\]*\(" + _GAP + rb"request" + _GAP + rb"(?:[,)]|\Z)|"
     rb"View|Resource|add_resource|add_url_rule"
 )
+# (a bytes pattern: its word boundaries are ASCII, so it matches wherever the bases' text
+# patterns can, and more)
+_VIEW_BASE_WORD = lazy(rb"View(?:\b|Set)|APIView|\bResource\b")
 _VERB_CALL = lazy(rb"\." + _GAP + _ROUTE_VERBS + _GAP + rb"\(")
 # the verbs are read from decorators only (``dict.get(`` is everywhere in Python): a
 # decorator starts its line with ``@``, and its expression ends with the line unless a
@@ -156,7 +159,11 @@ def may_declare_python_routes(data: bytes) -> bool:
     """False when :func:`python_routes` cannot find a route in ``data`` (no parse needed)."""
     # the names are searched for alone; without them the pattern can only match a function
     # view, whose parameter is named request
-    if any(name in data for name in (b"View", b"Resource", b"add_resource", b"add_url_rule")):
+    if b"add_resource" in data or b"add_url_rule" in data:
+        return True
+    # a class-based view's base as DRF_BASES_RE and FLASK_CLASS_BASES_RE read it (``View``
+    # ending a name, before ``Set`` or after ``API``; ``Resource`` as a word), not a ``ViewFunc`` type
+    if (b"View" in data or b"Resource" in data) and _VIEW_BASE_WORD.search(data) is not None:
         return True
     if b"request" in data and _ROUTE_WORDS.search(data) is not None:
         return True
