@@ -607,3 +607,52 @@ def test_prechecks_answer_at_once_after_a_comment_banner(language, text, expecte
     module = "from django.urls import path\n# See the docs.\n" + "#" * 60 + "\nX = 1\n"
     assert not may_declare_python_routes(module.encode())
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "module, reads_urls",
+    [
+        # parsed for routes (a Resource named in a comment) but with no view: its folder's
+        # urls.py is not read
+        (
+            "from django.conf import settings\n\n# a Resource of the site\ndef limit(x):\n    return x\n",
+            False,
+        ),
+        # a function view: its path comes from urls.py
+        (
+            "from django.shortcuts import render\n\ndef index(request):\n    return render(request, 'i.html')\n",
+            True,
+        ),
+    ],
+)
+def test_a_django_module_reads_its_urls_only_for_a_view(
+    tmp_path: Path, module: str, reads_urls: bool
+):
+    import subprocess
+    import sys
+
+    from conftest import server_env
+
+    (tmp_path / "manage.py").write_text("import django\n")
+    (tmp_path / "blog").mkdir()
+    (tmp_path / "blog" / "views.py").write_text(module)
+    (tmp_path / "blog" / "urls.py").write_text(
+        "from django.urls import path\n\nfrom . import views\n\nurlpatterns = [path('i/', views.index)]\n"
+    )
+    probe = (
+        "import sys\n"
+        "opened = []\n"
+        "sys.addaudithook(lambda e, a: e == 'open' and str(a[0]).endswith('urls.py') and opened.append(a[0]))\n"
+        "from backend_architect.entry import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(bool(opened), code, file=sys.stderr)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", probe, "check", "--no-cache", "--exit-zero", "blog/views.py"],
+        check=False,
+        cwd=tmp_path,
+        env=server_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert r.stderr.strip().splitlines()[-1] == f"{reads_urls} 0", r.stderr

@@ -280,7 +280,7 @@ def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> li
         ):
             group_limited.add("*")
 
-    django_paths = _django_paths(document) if fw == "django" else {}
+    django_paths: dict[str, str] = _DjangoPaths(document) if fw == "django" else {}
     for fn in caps.get("fn", []):
         name = text(fn.child_by_field_name("name"), data)
         decorators = _decorators(fn)
@@ -1008,6 +1008,32 @@ def _django_view_inner(
     if methods == ["ANY"] and re.search(r"request\.method\s*==\s*['\"]POST['\"]", body_text):
         route.method = "POST"
     return h
+
+
+class _DjangoPaths(dict):
+    """:func:`_django_paths` of a module, read when a view first asks (a module with no
+    function taking the request, nor a class-based view, never reads its urls.py)."""
+
+    def __init__(self, document: Document) -> None:
+        super().__init__()
+        self._document: Document | None = document
+
+    def _fill(self) -> None:
+        if self._document is not None:
+            document, self._document = self._document, None
+            self.update(_django_paths(document))
+
+    def get(self, key, default=None):
+        self._fill()
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._fill()
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        self._fill()
+        return super().__getitem__(key)
 
 
 def _django_paths(document: Document) -> dict[str, str]:
