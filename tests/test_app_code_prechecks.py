@@ -304,6 +304,11 @@ def test_every_python_route_is_seen_by_the_route_precheck(path: Path):
             "def login_required(view: ViewFunc) -> ViewFunc:\n    return view\n",
             0,
         ),
+        (
+            "from django.http import HttpRequest, HttpResponse\n\nViewFunc = Callable[..., HttpResponse]\n\n\n"
+            "def wrap(request: HttpRequest, view: ViewFunc) -> HttpResponse:\n    return view(request)\n",
+            0,
+        ),
         # the request read elsewhere (a form, a mixin): no view to parse for
         (
             "from django import forms\n\nclass F(forms.Form):\n    def clean(self):\n        return self.request.user\n",

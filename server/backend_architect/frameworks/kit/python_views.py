@@ -137,10 +137,8 @@ _ROUTE_VERBS = rb"(?:get|post|put|patch|delete|head|options|route|api_route|webs
 # comment to its line's end but the last), so that a search that fails costs time in
 # proportion to the text, not exponential time (a ``####`` banner after a ``.``)
 _GAP = rb"[\s\\]*(?:#[^\n]*\n[\s\\]*)*(?:#[^\n]*)?"
-_ROUTE_WORDS = lazy(
-    rb"def[\s\\]+[^\s(\\]+[\s\\]*\(" + _GAP + rb"request" + _GAP + rb"(?:[,)]|\Z)|"
-    rb"View|Resource|add_resource|add_url_rule"
-)
+# (a function view: the names of the other ways are looked for before it)
+_ROUTE_WORDS = lazy(rb"def[\s\\]+[^\s(\\]+[\s\\]*\(" + _GAP + rb"request" + _GAP + rb"(?:[,)]|\Z)")
 # (a bytes pattern: its word boundaries are ASCII, so it matches wherever the bases' text
 # patterns can, and more)
 _VIEW_BASE_WORD = lazy(rb"View(?:\b|Set)|APIView|\bResource\b")
