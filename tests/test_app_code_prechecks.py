@@ -275,6 +275,40 @@ def test_every_python_route_is_seen_by_the_route_precheck(path: Path):
             "from django.shortcuts import render\n\nasync def index(\n    request, slug):\n    return render(request, 'i.html')\n",
             1,
         ),
+        # a function view's request, a comment between it and the next parameter
+        (
+            "from django.shortcuts import render\n\ndef index(request  # the request\n, slug):\n"
+            "    return render(request, 'i.html')\n",
+            1,
+        ),
+        # a first parameter typed or with a default is not taken for a view's request
+        # (nothing to parse the module for)
+        (
+            "from django.shortcuts import render\n\ndef index(request: HttpRequest, slug):\n"
+            "    return render(request, 'i.html')\n",
+            0,
+        ),
+        (
+            "from django.shortcuts import render\n\ndef helper(request=None):\n"
+            "    return render(request, 'i.html')\n",
+            0,
+        ),
+        # a class-based view's base (a name holding APIView), but not a type named ViewFunc
+        (
+            "from rest_framework.response import Response\n\n\nclass Items(ListAPIViewMixin):\n"
+            "    def get(self, request):\n        return Response([])\n",
+            1,
+        ),
+        (
+            "from django.http import HttpResponse\n\nViewFunc = Callable[..., HttpResponse]\n\n\n"
+            "def login_required(view: ViewFunc) -> ViewFunc:\n    return view\n",
+            0,
+        ),
+        (
+            "from django.http import HttpRequest, HttpResponse\n\nViewFunc = Callable[..., HttpResponse]\n\n\n"
+            "def wrap(request: HttpRequest, view: ViewFunc) -> HttpResponse:\n    return view(request)\n",
+            0,
+        ),
         # the request read elsewhere (a form, a mixin): no view to parse for
         (
             "from django import forms\n\nclass F(forms.Form):\n    def clean(self):\n        return self.request.user\n",
@@ -554,3 +588,76 @@ def test_python_route_precheck(text: bytes, routes: bool):
     from backend_architect.frameworks.kit.python_views import may_declare_python_routes
 
     assert may_declare_python_routes(text) is routes
+
+
+@pytest.mark.parametrize(
+    "language, text, expected",
+    [
+        # a name or a dot before a banner of comment marks: each pre-check answers at once
+        # (the blanks-and-comments part of a pattern read one way only: a failed search
+        # used to try every way of cutting the banner into comments, 2 ** its length)
+        ("python", "x = 1  # runs execute\n" + "#" * 60 + "\n", False),
+        ("python", "cur.execute  # the query (\n" + "#" * 60 + "\n", True),
+        ("python", "cur.execute\n" + "#" * 60 + "\n  ('SELECT 1')\n", True),
+    ],
+)
+def test_prechecks_answer_at_once_after_a_comment_banner(language, text, expected):
+    import time
+
+    from backend_architect.app.embedded import names_a_call
+    from backend_architect.frameworks.kit.python_views import may_declare_python_routes
+
+    started = time.perf_counter()
+    assert names_a_call(language, text) is expected
+    module = "from django.urls import path\n# See the docs.\n" + "#" * 60 + "\nX = 1\n"
+    assert not may_declare_python_routes(module.encode())
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "module, reads_urls",
+    [
+        # parsed for routes (a Resource named in a comment) but with no view: its folder's
+        # urls.py is not read
+        (
+            "from django.conf import settings\n\n# a Resource of the site\ndef limit(x):\n    return x\n",
+            False,
+        ),
+        # a function view: its path comes from urls.py
+        (
+            "from django.shortcuts import render\n\ndef index(request):\n    return render(request, 'i.html')\n",
+            True,
+        ),
+    ],
+)
+def test_a_django_module_reads_its_urls_only_for_a_view(
+    tmp_path: Path, module: str, reads_urls: bool
+):
+    import subprocess
+    import sys
+
+    from conftest import server_env
+
+    (tmp_path / "manage.py").write_text("import django\n")
+    (tmp_path / "blog").mkdir()
+    (tmp_path / "blog" / "views.py").write_text(module)
+    (tmp_path / "blog" / "urls.py").write_text(
+        "from django.urls import path\n\nfrom . import views\n\nurlpatterns = [path('i/', views.index)]\n"
+    )
+    probe = (
+        "import sys\n"
+        "opened = []\n"
+        "sys.addaudithook(lambda e, a: e == 'open' and str(a[0]).endswith('urls.py') and opened.append(a[0]))\n"
+        "from backend_architect.entry import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(bool(opened), code, file=sys.stderr)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", probe, "check", "--no-cache", "--exit-zero", "blog/views.py"],
+        check=False,
+        cwd=tmp_path,
+        env=server_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert r.stderr.strip().splitlines()[-1] == f"{reads_urls} 0", r.stderr

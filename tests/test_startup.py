@@ -336,3 +336,65 @@ def test_check_of_application_code_without_pyproject_loads_no_toml_parser(tmp_pa
     assert r.stderr.strip().splitlines()[-1] == "[] 0", r.stderr
     found = {(os.path.basename(f["filename"]), f["code"]) for f in json.loads(r.stdout)}
     assert found == {("views.py", "IV010")}, r.stdout  # (the migration is history: no MG001)
+
+
+def test_check_of_a_django_site_loads_no_generator_module(tmp_path: Path):
+    """A Django site with a routed view, its urls.py and a browser script: the check reads
+    the routes and the SQL strings without loading what only the generators (ENDPOINT,
+    MIDDLEWARE) use, nor Alembic's reader; the findings are still there."""
+    import subprocess
+
+    views = (
+        "from django.http import JsonResponse\n\nfrom .models import Item\n\n\n"
+        "def items(request):\n"
+        "    if request.method == 'POST':\n"
+        "        Item.objects.create(name=request.POST['name'])\n"
+        "    return JsonResponse({'items': list(Item.objects.all())})\n"
+    )
+    urls = (
+        "from django.urls import path\n\nfrom . import views\n\n"
+        "urlpatterns = [path('items/', views.items)]\n"
+    )
+    script = (
+        '$(".fetch").each(function (i, el) { $.get(el.dataset.url, show); });\n'
+        '$("select").change(show);\n'
+    )
+    repo = committed_django_site(
+        tmp_path / "site",
+        ("blog/views.py", views),
+        ("blog/urls.py", urls),
+        ("static/js/page.js", script),
+    )
+    unused = (
+        "backend_architect.resources",
+        "backend_architect.project.dependencies",
+        "backend_architect.frameworks.kit.ts_store",
+        "backend_architect.orm_migrations.alembic",
+    )
+    probe = (
+        "import sys\n"
+        "from backend_architect.entry import main\n"
+        "code = main(sys.argv[1:])\n"
+        f"loaded = sorted(m for m in {unused!r} if m in sys.modules)\n"
+        "print(loaded, 'backend_architect.frameworks.django' in sys.modules, code, file=sys.stderr)\n"
+    )
+    args = [
+        "check",
+        "--no-cache",
+        "--exit-zero",
+        "--select",
+        "IV001,IV010,API,AU",
+        "--output-format",
+    ]
+    r = subprocess.run(
+        [sys.executable, "-c", probe, *args, "json", "."],
+        check=False,
+        cwd=repo,
+        env=server_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert r.stderr.strip().splitlines()[-1] == "[] True 0", r.stderr
+    found = {(f["filename"].replace(os.sep, "/"), f["code"]) for f in json.loads(r.stdout)}
+    # the SQL string and the routed view's unvalidated input are still found
+    assert found == {("shop/views.py", "IV010"), ("blog/views.py", "IV001")}, r.stdout

@@ -543,14 +543,22 @@ GO_CALLS = f"""
 
 def _whole_identifiers(names: Iterable[str], then: str = "") -> re.Pattern[str]:
     alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-    return re.compile(rf"(?<![\w$])(?:{alternatives})(?![\w$]){then}")
+    # (compiled on first use: the pre-check itself searches by stem, see _name_patterns)
+    return lazy(rf"(?<![\w$])(?:{alternatives})(?![\w$]){then}")
+
+
+# Blanks, line continuations and comments between a name and what follows it, as a
+# pattern: the same text as ``(?:[\s\\]|#[^\n]*)*`` but with one way to read it (each
+# comment to its line's end, only the last one cut short), so a failed search costs time
+# in proportion to the text, not exponential time (a ``####`` banner after a name).
+_PY_GAP = r"[\s\\]*(?:#[^\n]*\n[\s\\]*)*(?:#[^\n]*)?"
 
 
 # The method names each query's ``#any-of?`` accepts, as whole identifiers: a file that
 # names none of them has no call the query can match (identifiers are source text). In
 # Python the name of a call is followed by its ``(``, with only blanks, line continuations
 # and (inside brackets) comments between: ``text`` or ``run`` alone in a docstring is no call.
-_PY_CALL_THEN = r"(?:[\s\\]|#[^\n]*)*\("
+_PY_CALL_THEN = _PY_GAP + r"\("
 # (in JavaScript and TypeScript: the parenthesis, a template string, type arguments, an
 # optional chain or a non-null assertion next, blanks and comments between)
 _JS_CALL_THEN = r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*[(`<?!]"
@@ -581,40 +589,62 @@ _CALL_NAME_SETS = {
 
 
 @functools.cache
-def _name_patterns(names: frozenset[str], then: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """A pattern like ``_CALL_NAMES``'s (the ``names`` as whole identifiers, ``then`` after
-    them) split by stem: (stem, pattern) for each stem, the pattern starting with the stem
-    itself (the whole-identifier test follows it as a look-behind). A substring search finds
-    a stem fastest; the pattern, searched from there, tests the rest where the stem is.
-    Together they match where the single pattern does."""
-    out = []
-    for stem in _stems(names):
-        rests = sorted((n[len(stem) :] for n in names if n.startswith(stem)), key=len, reverse=True)
-        alternatives = "|".join(map(re.escape, rests))
-        s = re.escape(stem)
-        out.append((stem, re.compile(rf"{s}(?<![\w$]{s})(?:{alternatives})(?![\w$]){then}")))
-    return tuple(out)
+def _name_patterns(names: frozenset[str], then: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The ``names`` by stem, to find them as ``_CALL_NAMES`` does (whole identifiers,
+    ``then`` after them): (stem, the rests of the names that start with it, longest first)
+    for each stem. A substring search finds a stem fastest; the rests are compared where it
+    is (no pattern is compiled for them: a run would compile one per stem and language)."""
+    return tuple(
+        (
+            stem,
+            tuple(
+                sorted((n[len(stem) :] for n in names if n.startswith(stem)), key=len, reverse=True)
+            ),
+        )
+        for stem in _stems(names)
+    )
 
 
-def _calls_in(text: str, patterns: tuple[tuple[str, re.Pattern[str]], ...], may_hold) -> bool:
-    """Whether one of ``patterns`` (:func:`_name_patterns`) matches in ``text`` where
-    ``may_hold(text, start, end)`` (when given) says the call can hold SQL."""
-    for stem, pattern in patterns:
+@functools.cache
+def _then(then: str) -> re.Pattern[str] | None:
+    return re.compile(then) if then else None
+
+
+def _calls_in(
+    text: str, patterns: tuple[tuple[str, tuple[str, ...]], ...], then: str, may_hold
+) -> bool:
+    """Whether one of the names of ``patterns`` (:func:`_name_patterns`) is in ``text`` as a
+    whole identifier followed by ``then`` (a pattern), where ``may_hold(text, start, end)``
+    (when given) says the call can hold SQL. Where a name starts, its rests are tried in
+    order, the first that fits decides (as an alternation of the rests would)."""
+    follow = _then(then)
+    for stem, rests in patterns:
         at = text.find(stem)
-        if at == -1:
-            continue
-        found = pattern.search(text, at)
-        while found:
-            if may_hold is None or may_hold(text, found.start(), found.end()):
-                return True
-            found = pattern.search(text, found.start() + 1)
+        while at != -1:
+            if at == 0 or _IDENT_CHAR.match(text, at - 1) is None:  # the name starts here
+                after = at + len(stem)
+                for rest in rests:
+                    if not text.startswith(rest, after):
+                        continue
+                    end = after + len(rest)
+                    if _IDENT_CHAR.match(text, end) is not None:
+                        continue  # a longer identifier
+                    if follow is not None:
+                        found = follow.match(text, end)
+                        if found is None:
+                            continue
+                        end = found.end()
+                    if may_hold is None or may_hold(text, at, end):
+                        return True
+                    break  # this call cannot hold SQL: the next place the stem is
+            at = text.find(stem, at + 1)
     return False
 
 
 # A JavaScript string literal or template starting the way SQL_START_RE (or KILL) wants the
 # text of a statement to start: after blanks (escaped ones too) and opening parentheses a
 # keyword, or a comment (its end is not looked for)
-_JS_SQL_LITERAL = re.compile(
+_JS_SQL_LITERAL = lazy(
     r"""['"`](?:\s|\\[ntrvf]|\\\r?\n|\()*"""
     r"""(?:(?:SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|TRUNCATE|MERGE|UPSERT|REPLACE|"""
     r"""EXPLAIN|COPY|GRANT|REVOKE|VACUUM|ANALY[SZ]E|REFRESH|LOCK|BEGIN|COMMIT|ROLLBACK|"""
@@ -625,7 +655,7 @@ _JS_SQL_LITERAL = re.compile(
 )
 
 
-_JS_NO_ARGUMENTS = re.compile(r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*\)")
+_JS_NO_ARGUMENTS = lazy(r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*\)")
 
 
 def _js_call_may_hold_sql(text: str, start: int, end: int) -> bool:
@@ -660,7 +690,7 @@ PY_BARE_CALLS = frozenset(
     }
 )
 _IDENT_CHAR = re.compile(r"[\w$]")
-_PY_NO_ARGUMENTS = re.compile(r"(?:[\s\\]|#[^\n]*)*\)")
+_PY_NO_ARGUMENTS = re.compile(_PY_GAP + r"\)")
 _PY_NAME = re.compile(r"\w+")
 
 
@@ -701,20 +731,22 @@ def names_a_call(lang: str, text: str) -> bool:
     src = PY_CALLS if lang == "python" else GO_CALLS if lang == "go" else JS_CALLS
     names = _CALL_NAME_SETS[src]
     if src == PY_CALLS:
-        return _calls_in(text, _name_patterns(names, _PY_CALL_THEN), _py_call_may_hold_sql)
+        return _calls_in(
+            text, _name_patterns(names, _PY_CALL_THEN), _PY_CALL_THEN, _py_call_may_hold_sql
+        )
     if src == GO_CALLS:
-        return _calls_in(text, _name_patterns(names, ""), None)
+        return _calls_in(text, _name_patterns(names, ""), "", None)
     if lang not in ("javascript", "typescript", "tsx"):  # the names, asked from another language
-        return _calls_in(text, _name_patterns(names, ""), None)
+        return _calls_in(text, _name_patterns(names, ""), "", None)
     # a query-builder fragment's SQL need not start with a keyword; a statement's does, and
     # every piece of its text comes from the file's string literals
     fragments = _name_patterns(frozenset(JS_FRAGMENT_METHODS), _JS_CALL_THEN)
-    if _calls_in(text, fragments, _js_call_may_hold_sql):
+    if _calls_in(text, fragments, _JS_CALL_THEN, _js_call_may_hold_sql):
         return True
     if _JS_SQL_LITERAL.search(text) is None:
         return False  # no string of the module starts like a statement
     statements = _name_patterns(frozenset(JS_METHODS - JS_FRAGMENT_METHODS), _JS_CALL_THEN)
-    return _calls_in(text, statements, _js_call_may_hold_sql)
+    return _calls_in(text, statements, _JS_CALL_THEN, _js_call_may_hold_sql)
 
 
 _PY_IMPORT_QMARK = lazy(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from http import HTTPStatus
 
 import tree_sitter as ts
 from ..core.lazy_re import lazy
@@ -97,6 +96,8 @@ def status_from_text(s: str) -> int | None:
     m = re.search(r"HTTP_(\d{3})", s)
     if m:
         return int(m.group(1))
+    from http import HTTPStatus  # (an enum of 60 members: imported when a name is read)
+
     name = s.rsplit(".", 1)[-1]
     if name.startswith("Status") and len(name) > 6:  # Go http.StatusCreated
         snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name[6:]).upper()

@@ -6,7 +6,6 @@ import re
 
 import tree_sitter as ts
 
-from ..app import mounts
 from ..app.model import Handler
 from ..core.document import Document
 from ..core.findings import Edit
@@ -101,6 +100,8 @@ class Framework:
 
     def inherit_guards(self, document: Document, handlers: list[Handler]) -> None:
         """Add guards applied where the file's routers are mounted (other files, app hooks)."""
+        from ..app import mounts  # (the project's mount index: read once routes are found)
+
         inherited = mounts.inherited_guards(document.path, document.language or "")
         if inherited:
             for h in handlers:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import os
 import re
 
-from ..app import mounts
 from ..core.findings import Edit
 from ..lang import indent_at, line_start
 from ..lang import python as pylang
@@ -22,7 +21,6 @@ from .kit.python_validation import (
     raw_reads,
 )
 from .kit.schemas import unique_name
-from ..resources import from_table
 from .kit.python_app import jwt_auth
 from .kit.endpoint_code import (
     py_fields_table,
@@ -69,6 +67,8 @@ class Django(Framework):
         return may_declare_python_routes(data)
 
     def inherit_guards(self, document, handlers):
+        from ..app import mounts
+
         drf_default, login_middleware = mounts.django_defaults(document.path)
         for h in handlers:
             if h.extra.get("public"):
@@ -217,6 +217,8 @@ def _close(data, i):
 
 def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
     """Function views with JsonResponse (no DRF), explicit validation and the module's ``urlpatterns``."""
+    from ..resources import from_table
+
     res = naming.snake(t.name)
     one = naming.snake(naming.singular(t.name))
     up = one.upper()

@@ -9,12 +9,10 @@ import re
 from ..core.findings import Edit
 from ..lang import indent_at, line_start, named_args
 from ..lang import javascript as jslang
-from .kit import ts_store
 from .kit.zod import zod_fix
 from .kit.node_app import require_typescript
 from .kit.endpoint_code import max_len, node_location
 from ..lang import naming
-from ..resources import from_table, ts_entity, ts_type
 from .base import Framework, Generated, Unsupported
 from .kit.node_router import js_routes, koa_import
 from ..core.lazy_re import lazy
@@ -148,6 +146,9 @@ class Express(Framework):
 def endpoint_code(
     t: TableInfo, ops, base: str, router_var: str | None = None, typescript: bool = True
 ) -> tuple[str, str]:
+    from ..resources import from_table, ts_entity, ts_type
+    from .kit import ts_store
+
     r = from_table(t)
     ent = ts_entity(r)
     res = naming.camel(t.name)

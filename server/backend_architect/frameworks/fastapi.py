@@ -12,8 +12,6 @@ from ..lang import text
 from .kit.python_app import install_middleware, jwt_auth
 from .kit.python_validation import pydantic_class, raw_reads
 from .kit.schemas import model_name, unique_name
-from ..project.dependencies import pydantic_major
-from ..resources import from_table, python_store_methods
 from .kit.endpoint_code import (
     append_python,
     max_len,
@@ -200,6 +198,8 @@ class FastAPI(Framework):
 
 def _dump(a) -> str:
     """The method giving a model's fields as a dict in the project's pydantic major."""
+    from ..project.dependencies import pydantic_major
+
     return "dict" if pydantic_major(a.path) == 1 else "model_dump"
 
 
@@ -246,6 +246,8 @@ def _optional_password(v1: bool) -> list[str]:
 
 def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
     """(imports, body). ``router_var`` set: append to an existing router/app with full paths."""
+    from ..resources import from_table, python_store_methods
+
     r = from_table(t)
     deps = getattr(t, "dependencies", None)
     v1 = deps is not None and deps.pydantic_major() == 1  # the project pins pydantic 1

@@ -15,8 +15,6 @@ from .kit.schemas import js_add_prop, js_props, kind_of, optional_read
 from .kit.node_app import install_middleware, require_typescript
 from .kit.endpoint_code import max_len, node_location
 from ..lang import naming
-from ..resources import from_table, json_schema, ts_entity, ts_type
-from .kit import ts_store
 from .base import Framework, Generated
 from .kit.node_router import js_routes, koa_import
 from ..core.lazy_re import lazy
@@ -224,6 +222,8 @@ class Fastify(Framework):
 
 def _input_schema(f) -> dict:
     """The JSON Schema of a field a client sends (JSON columns: any JSON value)."""
+    from ..resources import json_schema
+
     if f.json:
         return {}
     out = json_schema(f)
@@ -273,6 +273,9 @@ def endpoint_code(
     t: TableInfo, ops, base: str, router_var: str | None = None, typescript: bool = True
 ) -> tuple[str, str]:
     """(imports, body) of a Fastify plugin whose routes validate with JSON schema."""
+    from ..resources import from_table, ts_entity, ts_type
+    from .kit import ts_store
+
     r = from_table(t)
     ent = ts_entity(r)
     res = naming.camel(t.name)

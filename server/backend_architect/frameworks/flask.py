@@ -22,8 +22,6 @@ from .kit.python_validation import (
     raw_reads,
 )
 from .kit.schemas import unique_name
-from ..project.dependencies import pydantic_major
-from ..resources import from_table
 from .kit.endpoint_code import (
     py_fields_table,
     py_hash_password_lines,
@@ -122,6 +120,8 @@ class Flask(Framework):
 
     def _request_fix(self, a, h, raw, data):
         """Validate with a Pydantic model at the top of a Flask view; reads become ``body.<field>``."""
+        from ..project.dependencies import pydantic_major
+
         req = h.route.request_names[0] if h.route.request_names else "request"
         kind, attrs = one_kind(raw, data)
         if kind == "body" and attrs <= {"json", "get_json", "data"}:
@@ -186,6 +186,8 @@ class Flask(Framework):
 
 
 def endpoint_code(t: TableInfo, ops, base: str, router_var: str | None = None) -> tuple[str, str]:
+    from ..resources import from_table
+
     res = naming.snake(t.name)
     one = naming.snake(naming.singular(t.name))
     r = from_table(t)

@@ -10,7 +10,6 @@ import re
 
 import tree_sitter as ts
 
-from ..app import mounts
 from ..app.model import (
     LIMITER_RE,
     Handler,
@@ -27,10 +26,8 @@ from ..core.findings import Edit
 from ..lang import indent_at, line_start
 from ..lang import javascript as jslang
 from .kit.node_app import install_middleware, require_typescript
-from .kit import ts_store
 from .kit.endpoint_code import max_len
 from ..lang import naming
-from ..resources import from_table, ts_entity, ts_type
 from .base import Framework, Generated, Unsupported
 from .kit.node_router import _js_object_props, koa_import
 from ..core.lazy_re import lazy
@@ -270,6 +267,8 @@ class NestJS(Framework):
     middleware_filename = "middleware.ts"
 
     def inherit_guards(self, document, handlers):
+        from ..app import mounts
+
         labels = mounts.nest_global_guards(document.path)
         if labels:
             for h in handlers:
@@ -527,6 +526,9 @@ def endpoint_code(t: TableInfo, ops, base: str) -> tuple[str, str]:
     """(imports, body) of a NestJS controller on the resource model: DTOs validated by
     class-validator, the repository's store interface injected under a token, and an
     exception filter answering in the error format (constraint violations 409/422)."""
+    from ..resources import from_table, ts_entity, ts_type
+    from .kit import ts_store
+
     r = from_table(t)
     ent = ts_entity(r)
     res = naming.pascal(t.name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 
 from ...core.findings import Edit
 from ...core.lazy_re import lazy
@@ -36,6 +35,8 @@ class Generated:
 def read_template(folder: str, name: str, **values: str) -> str:
     """``templates/<folder>/<name>`` with its ``{{placeholders}}`` filled (``_shared`` holds
     templates several frameworks use)."""
+    from importlib import resources  # (with pathlib and more: only a generator reads a template)
+
     raw = (resources.files("backend_architect.frameworks") / "templates" / folder / name).read_text(
         "utf-8"
     )

@@ -129,15 +129,20 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
 # What every route python_routes reads is written with: a route decorator or a Flask class
 # registration (``.get(`` ... ``.route(``, ``.resource(``, blanks, line continuations and
 # comments allowed around the name), a Django function view (a function whose first
-# parameter is ``request``), a class-based view's base (DRF_BASES_RE and
-# FLASK_CLASS_BASES_RE: ``View``, ``Resource``) or a registration call (``add_resource``,
-# ``add_url_rule``).
+# parameter is ``request`` itself, untyped and without a default: ``_django_view`` takes no
+# other), a class-based view's base (DRF_BASES_RE and FLASK_CLASS_BASES_RE: ``View``,
+# ``Resource``) or a registration call (``add_resource``, ``add_url_rule``).
 _ROUTE_VERBS = rb"(?:get|post|put|patch|delete|head|options|route|api_route|websocket|resource)"
-_ROUTE_WORDS = lazy(
-    rb"def[\s\\]+[^\s(\\]+[\s\\]*\((?:[\s\\]|#[^\n]*)*request\b|"
-    rb"View|Resource|add_resource|add_url_rule"
-)
-_VERB_CALL = lazy(rb"\.(?:[\s\\]|#[^\n]*)*" + _ROUTE_VERBS + rb"(?:[\s\\]|#[^\n]*)*\(")
+# blanks, line continuations and comments: ``(?:[\s\\]|#[^\n]*)*`` read one way only (each
+# comment to its line's end but the last), so that a search that fails costs time in
+# proportion to the text, not exponential time (a ``####`` banner after a ``.``)
+_GAP = rb"[\s\\]*(?:#[^\n]*\n[\s\\]*)*(?:#[^\n]*)?"
+# (a function view: the names of the other ways are looked for before it)
+_ROUTE_WORDS = lazy(rb"def[\s\\]+[^\s(\\]+[\s\\]*\(" + _GAP + rb"request" + _GAP + rb"(?:[,)]|\Z)")
+# (a bytes pattern: its word boundaries are ASCII, so it matches wherever the bases' text
+# patterns can, and more)
+_VIEW_BASE_WORD = lazy(rb"View(?:\b|Set)|APIView|\bResource\b")
+_VERB_CALL = lazy(rb"\." + _GAP + _ROUTE_VERBS + _GAP + rb"\(")
 # the verbs are read from decorators only (``dict.get(`` is everywhere in Python): a
 # decorator starts its line with ``@``, and its expression ends with the line unless a
 # bracket is open or the line ends in a backslash
@@ -152,7 +157,11 @@ def may_declare_python_routes(data: bytes) -> bool:
     """False when :func:`python_routes` cannot find a route in ``data`` (no parse needed)."""
     # the names are searched for alone; without them the pattern can only match a function
     # view, whose parameter is named request
-    if any(name in data for name in (b"View", b"Resource", b"add_resource", b"add_url_rule")):
+    if b"add_resource" in data or b"add_url_rule" in data:
+        return True
+    # a class-based view's base as DRF_BASES_RE and FLASK_CLASS_BASES_RE read it (``View``
+    # ending a name, before ``Set`` or after ``API``; ``Resource`` as a word), not a ``ViewFunc`` type
+    if (b"View" in data or b"Resource" in data) and _VIEW_BASE_WORD.search(data) is not None:
         return True
     if b"request" in data and _ROUTE_WORDS.search(data) is not None:
         return True
@@ -269,7 +278,7 @@ def python_routes(document: Document, tree: ts.Tree, data: bytes, fw: str) -> li
         ):
             group_limited.add("*")
 
-    django_paths = _django_paths(document) if fw == "django" else {}
+    django_paths: dict[str, str] = _DjangoPaths(document) if fw == "django" else {}
     for fn in caps.get("fn", []):
         name = text(fn.child_by_field_name("name"), data)
         decorators = _decorators(fn)
@@ -1004,6 +1013,32 @@ def _django_view_inner(
     if methods == ["ANY"] and re.search(r"request\.method\s*==\s*['\"]POST['\"]", body_text):
         route.method = "POST"
     return h
+
+
+class _DjangoPaths(dict):
+    """:func:`_django_paths` of a module, read when a view first asks (a module with no
+    function taking the request, nor a class-based view, never reads its urls.py)."""
+
+    def __init__(self, document: Document) -> None:
+        super().__init__()
+        self._document: Document | None = document
+
+    def _fill(self) -> None:
+        if self._document is not None:
+            document, self._document = self._document, None
+            self.update(_django_paths(document))
+
+    def get(self, key, default=None):
+        self._fill()
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._fill()
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        self._fill()
+        return super().__getitem__(key)
 
 
 def _django_paths(document: Document) -> dict[str, str]:

@@ -131,10 +131,12 @@ class WeakPasswordHash(Rule):
             update = rb"\.Write\("
         else:
             return
+        # (a pre-hash that a slow key derivation then stretches is none: asked last, as it
+        # reads the whole function around the digest)
         for m in calls:
-            if _before_a_kdf(data, m.start()):
-                continue  # a pre-hash that a slow key derivation then stretches
-            if self._hashes_password(data, m.start(), m.group(2)):
+            if self._hashes_password(data, m.start(), m.group(2)) and not _before_a_kdf(
+                data, m.start()
+            ):
                 yield self.finding(m.start(), m.end(), algo=m.group(1).decode())
         # h = sha1.New(); h.Write([]byte(password))  /  h = hashlib.sha256(); h.update(password)
         for w in writes:
@@ -143,10 +145,10 @@ class WeakPasswordHash(Rule):
                 rb"\b" + var + update + ARG + rb"\)", data[w.end() : w.end() + 2000]
             ):
                 at = w.end() + m.start()
-                if _before_a_kdf(data, at):
-                    continue
-                if self._hashes_password(data, at, m.group(1)) and not self._reviewed(
-                    data, w.start()
+                if (
+                    self._hashes_password(data, at, m.group(1))
+                    and not self._reviewed(data, w.start())
+                    and not _before_a_kdf(data, at)
                 ):
                     yield self.finding(at, w.end() + m.end(), algo=w.group(2).decode())
 
