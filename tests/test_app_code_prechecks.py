@@ -599,6 +599,11 @@ def test_python_route_precheck(text: bytes, routes: bool):
         ("python", "x = 1  # runs execute\n" + "#" * 60 + "\n", False),
         ("python", "cur.execute  # the query (\n" + "#" * 60 + "\n", True),
         ("python", "cur.execute\n" + "#" * 60 + "\n  ('SELECT 1')\n", True),
+        ("javascript", "db.query " + "/" * 60 + "\n", False),
+        ("javascript", "db.query // the SQL\n" + "/" * 60 + "\n('SELECT 1')\n", True),
+        ("javascript", "db.query /* a */ // b\n" + "/" * 60, False),
+        ("javascript", "db.query(" + "/" * 60, True),
+        ("javascript", "db.query(" + "/" * 60 + "\n)", False),
     ],
 )
 def test_prechecks_answer_at_once_after_a_comment_banner(language, text, expected):

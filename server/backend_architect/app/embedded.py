@@ -561,7 +561,11 @@ _PY_GAP = r"[\s\\]*(?:#[^\n]*\n[\s\\]*)*(?:#[^\n]*)?"
 _PY_CALL_THEN = _PY_GAP + r"\("
 # (in JavaScript and TypeScript: the parenthesis, a template string, type arguments, an
 # optional chain or a non-null assertion next, blanks and comments between)
-_JS_CALL_THEN = r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*[(`<?!]"
+# blanks and comments, read one way only: a line comment runs to the end of its line (were
+# it allowed to stop anywhere, a failed search would try every way of cutting a `////`
+# banner into comments: 2 ** its length)
+_JS_GAP = r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*(?:\n|\Z))*"
+_JS_CALL_THEN = _JS_GAP + r"[(`<?!]"
 _CALL_NAMES = {
     PY_CALLS: _whole_identifiers(PY_METHODS | PY_FRAGMENT_METHODS, then=_PY_CALL_THEN),
     JS_CALLS: _whole_identifiers(JS_METHODS | JS_FRAGMENT_METHODS, then=_JS_CALL_THEN),
@@ -655,7 +659,7 @@ _JS_SQL_LITERAL = lazy(
 )
 
 
-_JS_NO_ARGUMENTS = lazy(r"(?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*)*\)")
+_JS_NO_ARGUMENTS = lazy(_JS_GAP + r"\)")
 
 
 def _js_call_may_hold_sql(text: str, start: int, end: int) -> bool:
