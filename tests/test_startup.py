@@ -314,26 +314,10 @@ def test_check_outside_a_repository_loads_neither_openssl_nor_subprocess_nor_tem
 def test_check_of_application_code_without_pyproject_loads_no_toml_parser(tmp_path: Path):
     """A Django project in a git repository (a committed migration: history) without a
     pyproject.toml or Pipfile: the check never loads the TOML parser."""
-    import subprocess
 
     repo = committed_django_site(tmp_path / "site", ("requirements.txt", "django==5.0\n"))
-    unused = ("tomllib",)
-    probe = (
-        "import sys\n"
-        "from backend_architect.entry import main\n"
-        "code = main(sys.argv[1:])\n"
-        f"print(sorted(m for m in {unused!r} if m in sys.modules), code, file=sys.stderr)\n"
-    )
-    args = ["check", "--no-cache", "--exit-zero", "--select", "IV010,MG", "--output-format"]
-    r = subprocess.run(
-        [sys.executable, "-c", probe, *args, "json", "."],
-        check=False,
-        cwd=repo,
-        env=server_env(),
-        capture_output=True,
-        text=True,
-    )
-    assert r.stderr.strip().splitlines()[-1] == "[] 0", r.stderr
+    r = _check_loading(repo, ("tomllib",), "IV010,MG")
+    assert r.stderr.strip().splitlines()[-1] == "[] True 0", r.stderr  # (a Django site)
     found = {(os.path.basename(f["filename"]), f["code"]) for f in json.loads(r.stdout)}
     assert found == {("views.py", "IV010")}, r.stdout  # (the migration is history: no MG001)
 
@@ -342,7 +326,6 @@ def test_check_of_a_django_site_loads_no_generator_module(tmp_path: Path):
     """A Django site with a routed view, its urls.py and a browser script: the check reads
     the routes and the SQL strings without loading what only the generators (ENDPOINT,
     MIDDLEWARE) use, nor Alembic's reader; the findings are still there."""
-    import subprocess
 
     views = (
         "from django.http import JsonResponse\n\nfrom .models import Item\n\n\n"
@@ -371,6 +354,18 @@ def test_check_of_a_django_site_loads_no_generator_module(tmp_path: Path):
         "backend_architect.frameworks.kit.ts_store",
         "backend_architect.orm_migrations.alembic",
     )
+    r = _check_loading(repo, unused, "IV001,IV010,API,AU")
+    assert r.stderr.strip().splitlines()[-1] == "[] True 0", r.stderr
+    found = {(f["filename"].replace(os.sep, "/"), f["code"]) for f in json.loads(r.stdout)}
+    # the SQL string and the routed view's unvalidated input are still found
+    assert found == {("shop/views.py", "IV010"), ("blog/views.py", "IV001")}, r.stdout
+
+
+def _check_loading(repo: Path, unused: tuple[str, ...], select: str):
+    """``check --select select`` of ``repo`` in a process that prints, last on stderr, which
+    of ``unused`` it loaded, whether it loaded the Django module, and the exit status."""
+    import subprocess
+
     probe = (
         "import sys\n"
         "from backend_architect.entry import main\n"
@@ -378,23 +373,12 @@ def test_check_of_a_django_site_loads_no_generator_module(tmp_path: Path):
         f"loaded = sorted(m for m in {unused!r} if m in sys.modules)\n"
         "print(loaded, 'backend_architect.frameworks.django' in sys.modules, code, file=sys.stderr)\n"
     )
-    args = [
-        "check",
-        "--no-cache",
-        "--exit-zero",
-        "--select",
-        "IV001,IV010,API,AU",
-        "--output-format",
-    ]
-    r = subprocess.run(
-        [sys.executable, "-c", probe, *args, "json", "."],
+    args = ["check", "--no-cache", "--exit-zero", "--select", select, "--output-format", "json"]
+    return subprocess.run(
+        [sys.executable, "-c", probe, *args, "."],
         check=False,
         cwd=repo,
         env=server_env(),
         capture_output=True,
         text=True,
     )
-    assert r.stderr.strip().splitlines()[-1] == "[] True 0", r.stderr
-    found = {(f["filename"].replace(os.sep, "/"), f["code"]) for f in json.loads(r.stdout)}
-    # the SQL string and the routed view's unvalidated input are still found
-    assert found == {("shop/views.py", "IV010"), ("blog/views.py", "IV001")}, r.stdout

@@ -100,16 +100,9 @@ def test_go_edits_that_break_a_registration_line_or_leave_a_bracket_open(tmp_pat
     """Go, through the server: a syntax error inside one route registration line, then
     fixed; a bracket left open in a handler (it swallows the rest of the file). Every
     version's diagnostics, once the server has paused, equal a fresh analysis."""
-    unit = (
-        "\nfunc thing{n}(c *gin.Context) {{\n"
-        '\trows, _ := db.Query("SELECT * FROM things WHERE id = $1", c.Query("i"))\n'
-        '\tdb.Exec("DELETE FROM things WHERE owner = \'" + c.Query("o") + "\'")\n'
-        "\tdefer rows.Close()\n\tc.JSON(200, nil)\n}}\n"
+    text = go_handlers(
+        80, "GET", '\tdb.Exec("DELETE FROM things WHERE owner = \'" + c.Query("o") + "\'")\n'
     )
-    text = 'package main\n\nimport (\n\t"database/sql"\n\n\t"github.com/gin-gonic/gin"\n)\n'
-    text += "\nvar db *sql.DB\n" + "".join(unit.format(n=i) for i in range(80))
-    text += "\nfunc routes(r *gin.Engine) {\n"
-    text += "".join(f'\tr.GET("/things/{i}", thing{i})\n' for i in range(80)) + "}\n"
     session = SyncSession(tmp_path)
     try:
         uri = session.open("cmd/api/main.go", text)
@@ -123,12 +116,7 @@ def test_go_edits_that_break_a_registration_line_or_leave_a_bracket_open(tmp_pat
             (hole, hole + 1, ""),
         ]
         for version, (start, end, new) in enumerate(edits, 2):
-            line = text.count("\n", 0, start)
-            column = start - (text.rfind("\n", 0, start) + 1)
-            a = {"line": line, "character": column}
-            b = {"line": line, "character": column + end - start}
-            text = text[:start] + new + text[end:]
-            session.change(uri, version, [{"range": {"start": a, "end": b}, "text": new}])
+            text = change(session, uri, version, text, start, end, new)
             assert session.diagnostics(uri, version) is not None  # the quick answer
             session.published.pop(uri)
             settled = session.diagnostics(uri, version)  # after the pause, when approximate
@@ -146,15 +134,7 @@ def test_go_edits_a_copy_cannot_help_with_are_answered_exactly_at_once(tmp_path)
     swallowed into its syntax error), then, with a string left open on one registration
     line, an edit on another one. Both are analysed whole at once: the first diagnostics
     published for each version equal a fresh analysis, without waiting for the pause."""
-    unit = (
-        "\nfunc thing{n}(c *gin.Context) {{\n"
-        '\trows, _ := db.Query("SELECT * FROM things WHERE id = $1", c.Query("i"))\n'
-        "\tdefer rows.Close()\n\tc.JSON(200, nil)\n}}\n"
-    )
-    text = 'package main\n\nimport (\n\t"database/sql"\n\n\t"github.com/gin-gonic/gin"\n)\n'
-    text += "\nvar db *sql.DB\n" + "".join(unit.format(n=i) for i in range(90))
-    text += "\nfunc routes(r *gin.Engine) {\n"
-    text += "".join(f'\tr.POST("/things/{i}", thing{i})\n' for i in range(90)) + "}\n"
+    text = go_handlers(90, "POST")
     session = SyncSession(tmp_path)
     try:
         uri = session.open("cmd/api/main.go", text)
@@ -166,12 +146,7 @@ def test_go_edits_a_copy_cannot_help_with_are_answered_exactly_at_once(tmp_path)
         other = text.index('"/things/60"') - 2  # (one character before it is gone)
         edits += [(other, other, "x")]  # then an edit on another registration line
         for version, (start, end, new) in enumerate(edits, 2):
-            line = text.count("\n", 0, start)
-            column = start - (text.rfind("\n", 0, start) + 1)
-            a = {"line": line, "character": column}
-            b = {"line": line, "character": column + end - start}
-            text = text[:start] + new + text[end:]
-            session.change(uri, version, [{"range": {"start": a, "end": b}, "text": new}])
+            text = change(session, uri, version, text, start, end, new)
             quick = session.diagnostics(uri, version)
             assert quick is not None
             if version == 4:
@@ -183,3 +158,28 @@ def test_go_edits_a_copy_cannot_help_with_are_answered_exactly_at_once(tmp_path)
             assert comparable(quick) == comparable(session.diagnostics(uri, version)), version
     finally:
         session.close()
+
+
+def go_handlers(count: int, method: str, extra: str = "") -> str:
+    """A Go file of ``count`` gin handlers that query the database, then the function that
+    registers them all (``method`` each), for the Go edit tests."""
+    unit = (
+        "\nfunc thing{n}(c *gin.Context) {{\n"
+        '\trows, _ := db.Query("SELECT * FROM things WHERE id = $1", c.Query("i"))\n'
+        + extra.replace("{", "{{").replace("}", "}}")
+        + "\tdefer rows.Close()\n\tc.JSON(200, nil)\n}}\n"
+    )
+    text = 'package main\n\nimport (\n\t"database/sql"\n\n\t"github.com/gin-gonic/gin"\n)\n'
+    text += "\nvar db *sql.DB\n" + "".join(unit.format(n=i) for i in range(count))
+    text += "\nfunc routes(r *gin.Engine) {\n"
+    return text + "".join(f'\tr.{method}("/things/{i}", thing{i})\n' for i in range(count)) + "}\n"
+
+
+def change(session, uri: str, version: int, text: str, start: int, end: int, new: str) -> str:
+    """Send the edit that replaces ``text[start:end]`` with ``new``; the text after it."""
+    line = text.count("\n", 0, start)
+    column = start - (text.rfind("\n", 0, start) + 1)
+    a = {"line": line, "character": column}
+    b = {"line": line, "character": column + end - start}
+    session.change(uri, version, [{"range": {"start": a, "end": b}, "text": new}])
+    return text[:start] + new + text[end:]
