@@ -33,6 +33,7 @@ from ..core import languages
 from ..core.engine import Context
 from ..core.regions import OffsetMap, Region, clean_sql
 from ..lang import APP_LANGUAGES as HANDLER_LANGUAGES
+from ..lang import PY_GAP
 from ..lang import text as _text
 from ..core.lazy_re import lazy
 
@@ -547,18 +548,11 @@ def _whole_identifiers(names: Iterable[str], then: str = "") -> re.Pattern[str]:
     return lazy(rf"(?<![\w$])(?:{alternatives})(?![\w$]){then}")
 
 
-# Blanks, line continuations and comments between a name and what follows it, as a
-# pattern: the same text as ``(?:[\s\\]|#[^\n]*)*`` but with one way to read it (each
-# comment to its line's end, only the last one cut short), so a failed search costs time
-# in proportion to the text, not exponential time (a ``####`` banner after a name).
-_PY_GAP = r"[\s\\]*(?:#[^\n]*\n[\s\\]*)*(?:#[^\n]*)?"
-
-
 # The method names each query's ``#any-of?`` accepts, as whole identifiers: a file that
 # names none of them has no call the query can match (identifiers are source text). In
 # Python the name of a call is followed by its ``(``, with only blanks, line continuations
 # and (inside brackets) comments between: ``text`` or ``run`` alone in a docstring is no call.
-_PY_CALL_THEN = _PY_GAP + r"\("
+_PY_CALL_THEN = PY_GAP + r"\("
 # (in JavaScript and TypeScript: the parenthesis, a template string, type arguments, an
 # optional chain or a non-null assertion next, blanks and comments between)
 # blanks and comments, read one way only: a line comment runs to the end of its line (were
@@ -694,7 +688,7 @@ PY_BARE_CALLS = frozenset(
     }
 )
 _IDENT_CHAR = re.compile(r"[\w$]")
-_PY_NO_ARGUMENTS = re.compile(_PY_GAP + r"\)")
+_PY_NO_ARGUMENTS = re.compile(PY_GAP + r"\)")
 _PY_NAME = re.compile(r"\w+")
 
 

@@ -14,6 +14,12 @@ import tree_sitter as ts
 APP_LANGUAGES = ("python", "javascript", "typescript", "tsx", "go")
 JS_LANGUAGES = ("javascript", "typescript", "tsx")
 
+# Blanks, line continuations and comments between a Python name and what follows it, as a
+# pattern: the text of ``(?:[\s\\]|#[^\n]*)*`` with one way to read it (each comment to its
+# line's end, only the last one cut short), so a failed search costs time in proportion to
+# the text, not exponential time (a ``####`` banner after a name).
+PY_GAP = r"[\s\\]*(?:#[^\n]*\n[\s\\]*)*(?:#[^\n]*)?"
+
 FUNCTION_TYPES = (
     "function_definition",
     "lambda",

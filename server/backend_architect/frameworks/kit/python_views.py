@@ -23,7 +23,15 @@ from ...app.model import (
 from ...core import languages
 from ...core.bounded import MB, byte_lru_cache
 from ...core.document import Document
-from ...lang import children, enclosing_function, is_string, named_args, string_value, text
+from ...lang import (
+    PY_GAP,
+    children,
+    enclosing_function,
+    is_string,
+    named_args,
+    string_value,
+    text,
+)
 from ...core.lazy_re import lazy
 
 PY_FUNCS = "(function_definition name: (identifier) @name) @fn"
@@ -133,10 +141,7 @@ def _py_module_assignments(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
 # other), a class-based view's base (DRF_BASES_RE and FLASK_CLASS_BASES_RE: ``View``,
 # ``Resource``) or a registration call (``add_resource``, ``add_url_rule``).
 _ROUTE_VERBS = rb"(?:get|post|put|patch|delete|head|options|route|api_route|websocket|resource)"
-# blanks, line continuations and comments: ``(?:[\s\\]|#[^\n]*)*`` read one way only (each
-# comment to its line's end but the last), so that a search that fails costs time in
-# proportion to the text, not exponential time (a ``####`` banner after a ``.``)
-_GAP = rb"[\s\\]*(?:#[^\n]*\n[\s\\]*)*(?:#[^\n]*)?"
+_GAP = PY_GAP.encode()  # (blanks, line continuations and comments, read one way only)
 # (a function view: the names of the other ways are looked for before it)
 _ROUTE_WORDS = lazy(rb"def[\s\\]+[^\s(\\]+[\s\\]*\(" + _GAP + rb"request" + _GAP + rb"(?:[,)]|\Z)")
 # (a bytes pattern: its word boundaries are ASCII, so it matches wherever the bases' text

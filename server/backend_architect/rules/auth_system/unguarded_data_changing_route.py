@@ -222,7 +222,7 @@ class UnguardedDataChangingRoute(Rule):
                 )
 
 
-_CAPABILITY_PARAM = re.compile(r"\{\w*(?:secret|token)\w*\}", re.I)
+_CAPABILITY_PARAM = lazy(r"\{\w*(?:secret|token)\w*\}", re.I)
 
 
 def _changes_nothing(body: str) -> bool:

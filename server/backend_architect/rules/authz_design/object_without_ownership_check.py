@@ -27,15 +27,19 @@ ROLE_GUARD = lazy(
 )
 
 
-def _role_by_default(guard: str, data: bytes) -> bool:
+def _role_by_default(guard: str, data: bytes, known: dict[str, bool]) -> bool:
     """Whether ``guard`` (``authMiddleware.Add()``) is a middleware whose API has a role variant
     in this file (``authMiddleware.WithAdminNotRequired().Add()``, ``auth.SkipRoleCheck()``):
-    such a middleware checks the role unless told not to."""
+    such a middleware checks the role unless told not to. ``known``: the answers by object,
+    for the file (each object's calls are looked for once, not once per route)."""
     m = re.match(r"\s*&?([A-Za-z_][\w]*)\s*\.", guard)
     if m is None:
         return False
-    uses = re.finditer(rb"\b" + re.escape(m.group(1).encode()) + rb"\s*\.\s*(\w+)", data)
-    return any(ROLE_GUARD.search(u.group(1).decode("utf-8", "replace")) for u in uses)
+    obj = m.group(1)
+    if obj not in known:
+        uses = re.finditer(rb"\b" + re.escape(obj.encode()) + rb"\s*\.\s*(\w+)", data)
+        known[obj] = any(ROLE_GUARD.search(u.group(1).decode("utf-8", "replace")) for u in uses)
+    return known[obj]
 
 
 class ObjectWithoutOwnershipCheck(Rule):
@@ -93,11 +97,14 @@ class ObjectWithoutOwnershipCheck(Rule):
         # types, shared incidents) are not an ownership question.
         if not any(OWNERSHIP_RE.search(checks.body_text(h, data)) for h in hs):
             return
+        role_objects: dict[str, bool] = {}
         for h in hs:
             r = h.route
             if h.node is None or not r.guards:
                 continue  # public routes are a different question (AU001)
-            if any(ROLE_GUARD.search(g) or _role_by_default(g, data) for g in r.guards):
+            if any(
+                ROLE_GUARD.search(g) or _role_by_default(g, data, role_objects) for g in r.guards
+            ):
                 continue
             params = [
                 p for p in (r.path_params or h.extra.get("url_args", [])) if ID_PARAM.search(p)

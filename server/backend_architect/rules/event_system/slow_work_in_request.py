@@ -197,14 +197,34 @@ def _paces_a_stream(call, handler, data) -> bool:
     while n is not None and n != handler:
         if n.type in ("for_statement", "while_statement", "for_in_statement"):
             return _STREAM_WRITE.search(text(n, data)) is not None
-        if n.type in ("func_literal", "arrow_function", "function_expression", "lambda"):
-            outer = n.parent
-            if outer is not None and outer.type in ("argument_list", "arguments"):
-                callee = outer.parent.child_by_field_name("function") if outer.parent else None
-                if callee is not None and _STREAM_CALL.search(text(callee, data)):
-                    return True
+        callee = _receiving_call(n, data)
+        if callee is not None and _STREAM_CALL.search(callee):
+            return True
         n = n.parent
     return False
+
+
+_CLOSURES = (
+    "lambda",
+    "function_definition",
+    "arrow_function",
+    "function_expression",
+    "func_literal",
+)
+
+
+def _receiving_call(node, data) -> str | None:
+    """The name of the call ``node`` is handed to as an argument, when ``node`` is a function
+    (a callback: ``c.Stream(func(w io.Writer) bool {...})``, ``queue.add(() => ...)``)."""
+    outer = node.parent
+    if (
+        node.type not in _CLOSURES
+        or outer is None
+        or outer.type not in ("argument_list", "arguments")
+    ):
+        return None
+    callee = outer.parent.child_by_field_name("function") if outer.parent is not None else None
+    return text(callee, data) if callee is not None else None
 
 
 def _answer_is_read(call, handler, data) -> bool:
@@ -237,22 +257,9 @@ def _deferred(call, handler, data) -> bool:
     while n is not None and n != handler:
         if n.type == "go_statement":
             return True
-        if n.type in (
-            "lambda",
-            "function_definition",
-            "arrow_function",
-            "function_expression",
-            "func_literal",
-        ):
-            outer = n.parent
-            if outer is not None and outer.type in ("argument_list", "arguments"):
-                callee = (
-                    outer.parent.child_by_field_name("function")
-                    if outer.parent is not None
-                    else None
-                )
-                if callee is not None and DEFERRED.search(text(callee, data)):
-                    return True
+        callee = _receiving_call(n, data)
+        if callee is not None and DEFERRED.search(callee):
+            return True
         if n.type in ("argument_list", "arguments"):
             callee = n.parent.child_by_field_name("function") if n.parent is not None else None
             if callee is not None and DEFERRED.search(text(callee, data)):
