@@ -486,9 +486,8 @@ def split_range(
         found, dangling = known
     else:
         found, dangling = _pieces(data, start, end, cache, trees)
-        if (
-            whole and cache and trees and run is not None
-        ):  # (a schema build's split: the check's next)
+        # (a schema build's split: the check's next)
+        if whole and cache and trees and run is not None:
             size = len(data) + sum(len(p[2]) + len(p[4] or "") for f in found for p in f[4])
             if _RUN_PIECES_SIZE[0] + size <= RUN_PIECES_BYTES:
                 run[data] = (found, dangling)

@@ -359,8 +359,7 @@ class _CallsWithin:
             return languages.matches("go", GO_CALLS, node)
         lo = bisect.bisect_left(self.starts, node.start_byte)
         hi = bisect.bisect_left(self.starts, node.end_byte)
-        found = [c for c in self.calls[lo:hi] if c[1]["call"][0].end_byte <= node.end_byte]
-        return found
+        return [c for c in self.calls[lo:hi] if c[1]["call"][0].end_byte <= node.end_byte]
 
 
 def _go_details(h: Handler, data: bytes, fw, body_calls=None) -> None:
@@ -379,9 +378,9 @@ def _go_details(h: Handler, data: bytes, fw, body_calls=None) -> None:
         return
     btext = text(body, data)
     ctx_names = set(names)
-    matched = body_calls(body) if body_calls is not None else None
-    if matched is None:
-        matched = languages.matches("go", GO_CALLS, body)
+    matched = (
+        body_calls(body) if body_calls is not None else languages.matches("go", GO_CALLS, body)
+    )
     for _, m in matched:
         field_name = text(m["field"][0], data)
         obj_node = m["obj"][0]
