@@ -535,6 +535,7 @@ JS_CALLS = f"""
                  arguments: [(arguments) (template_string)] @args
   (#any-of? @method {_any_of(JS_METHODS | JS_FRAGMENT_METHODS)})) @call
 """
+_GO_CALL_METHODS = frozenset(GO_METHODS | GO_FRAGMENT_METHODS)
 GO_CALLS = f"""
 (call_expression function: (selector_expression operand: (_) @obj field: (field_identifier) @method)
                  arguments: (argument_list) @args
@@ -1429,7 +1430,19 @@ class _Finder:
         key = ("database calls", src)
         hit = cache.get(key)
         if hit is None or hit[0] is not self.tree:
-            found = [caps for _, caps in languages.matches(self.lang, src, self.tree.root_node)]
+            if src is GO_CALLS:
+                # the file's method calls, which the routes read too, with a method named here
+                # (the same matches in the same order as GO_CALLS's own query)
+                from ..lang.go import selector_calls
+
+                data = self.data
+                found = [
+                    {"obj": m["obj"], "method": m["field"], "args": m["args"], "call": m["call"]}
+                    for _, m in selector_calls(self.doc, self.tree)
+                    if _text(m["field"][0], data) in _GO_CALL_METHODS
+                ]
+            else:
+                found = [caps for _, caps in languages.matches(self.lang, src, self.tree.root_node)]
             hit = cache[key] = (self.tree, found)
         return hit[1]
 

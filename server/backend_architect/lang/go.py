@@ -1,4 +1,4 @@
-"""Go syntax helpers: imports."""
+"""Go syntax helpers: imports, the method calls of a file."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 
 import tree_sitter as ts
 
+from ..core import languages
 from ..core.findings import Edit
 from . import text
 
@@ -37,3 +38,19 @@ def package_name(source: str) -> str:
     """The package a Go file declares ("main" when it declares none)."""
     m = re.search(r"^package\s+(\w+)", source, re.M)
     return m.group(1) if m else "main"
+
+
+# every method call of a Go file (``x.Name(args)``): the routes, the handlers' request reads
+# and the SQL strings' database calls all read them
+SELECTOR_CALLS = "(call_expression function: (selector_expression operand: (_) @obj field: (field_identifier) @field) arguments: (argument_list) @args) @call"
+
+
+def selector_calls(document, tree: ts.Tree) -> list:
+    """The matches of SELECTOR_CALLS in ``tree`` (the parse of ``document``), as
+    ``languages.matches`` gives them: the tree is queried once for all who ask."""
+    cache = document._cache
+    hit = cache.get("go selector calls")
+    if hit is None or hit[0] is not tree:
+        found = list(languages.matches("go", SELECTOR_CALLS, tree.root_node))
+        hit = cache["go selector calls"] = (tree, found)
+    return hit[1]

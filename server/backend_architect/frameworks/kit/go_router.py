@@ -28,7 +28,7 @@ from ...lang import is_string, named_args, string_value, text
 from .output import Generated, Unsupported
 
 
-GO_CALLS = "(call_expression function: (selector_expression operand: (_) @obj field: (field_identifier) @field) arguments: (argument_list) @args) @call"
+GO_CALLS = golang.SELECTOR_CALLS
 GO_FUNCS = """
 (function_declaration name: (identifier) @name) @fn
 (method_declaration name: (field_identifier) @name) @fn
@@ -182,7 +182,7 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
         group_mw[var] = list(group_mw.get(parent, [])) + [(call.start_byte, a) for a in args[1:]]
         group_parent[var] = parent
     handlers = []
-    calls = languages.matches("go", GO_CALLS, tree.root_node)
+    calls = golang.selector_calls(document, tree)  # (shared with the SQL strings' reader)
     body_calls = _CallsWithin(calls)
     uses: list[tuple[int, str, list[ts.Node]]] = []  # (position, group, middleware)
     # setupRateLimit(api, cfg) / ratelimit.Apply(g): a limiter installed on a group by a helper
