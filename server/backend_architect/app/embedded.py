@@ -1435,11 +1435,11 @@ class _Finder:
                 # (the same matches in the same order as GO_CALLS's own query)
                 from ..lang.go import selector_calls
 
-                data = self.data
+                calls, names = selector_calls(self.doc, self.tree)
                 found = [
                     {"obj": m["obj"], "method": m["field"], "args": m["args"], "call": m["call"]}
-                    for _, m in selector_calls(self.doc, self.tree)
-                    if _text(m["field"][0], data) in _GO_CALL_METHODS
+                    for (_, m), name in zip(calls, names, strict=True)
+                    if name in _GO_CALL_METHODS
                 ]
             else:
                 found = [caps for _, caps in languages.matches(self.lang, src, self.tree.root_node)]

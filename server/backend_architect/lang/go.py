@@ -45,12 +45,15 @@ def package_name(source: str) -> str:
 SELECTOR_CALLS = "(call_expression function: (selector_expression operand: (_) @obj field: (field_identifier) @field) arguments: (argument_list) @args) @call"
 
 
-def selector_calls(document, tree: ts.Tree) -> list:
+def selector_calls(document, tree: ts.Tree) -> tuple[list, list[str]]:
     """The matches of SELECTOR_CALLS in ``tree`` (the parse of ``document``), as
-    ``languages.matches`` gives them: the tree is queried once for all who ask."""
+    ``languages.matches`` gives them, and the name each calls (its ``@field``): the tree is
+    queried once for all who ask."""
     cache = document._cache
     hit = cache.get("go selector calls")
     if hit is None or hit[0] is not tree:
+        data = document.data
         found = list(languages.matches("go", SELECTOR_CALLS, tree.root_node))
-        hit = cache["go selector calls"] = (tree, found)
-    return hit[1]
+        names = [text(m["field"][0], data) for _, m in found]
+        hit = cache["go selector calls"] = (tree, found, names)
+    return hit[1], hit[2]

@@ -182,8 +182,8 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
         group_mw[var] = list(group_mw.get(parent, [])) + [(call.start_byte, a) for a in args[1:]]
         group_parent[var] = parent
     handlers = []
-    calls = golang.selector_calls(document, tree)  # (shared with the SQL strings' reader)
-    body_calls = _CallsWithin(calls)
+    calls, names = golang.selector_calls(document, tree)  # (shared with the SQL strings' reader)
+    body_calls = _CallsWithin(calls, names)
     uses: list[tuple[int, str, list[ts.Node]]] = []  # (position, group, middleware)
     # setupRateLimit(api, cfg) / ratelimit.Apply(g): a limiter installed on a group by a helper
     # (a call's name is part of the text: without a limiter's name in it, no call is one)
@@ -202,8 +202,7 @@ def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handle
         args = named_args(call.child_by_field_name("arguments"))
         if args and args[0].type == "identifier":
             uses.append((call.start_byte, text(args[0], data), [f]))
-    for _, m in calls:
-        field_name = text(m["field"][0], data)
+    for (_, m), field_name in zip(calls, names, strict=True):
         if field_name != "Use" and field_name not in GO_VERBS:
             continue  # (most calls of a file: read no further)
         obj = text(m["obj"][0], data)
@@ -348,18 +347,26 @@ class _CallsWithin:
     """The file's method calls (GO_CALLS matches) inside one node, read off the matches of
     the whole file instead of querying each handler's body again."""
 
-    def __init__(self, calls: list) -> None:
-        self.calls = calls
+    def __init__(self, calls: list, names: list[str]) -> None:
+        self.calls = [(m, name) for (_, m), name in zip(calls, names, strict=True)]
         self.starts = [m["call"][0].start_byte for _, m in calls]
         # (tree-sitter gives a pattern's matches in document order; if not, query the node)
         self.ordered = all(a <= b for a, b in zip(self.starts, self.starts[1:], strict=False))
 
-    def __call__(self, node: ts.Node) -> list:
+    def __call__(self, node: ts.Node, data: bytes) -> list:
+        """(captures, called name) of each call inside ``node``."""
         if not self.ordered:
-            return languages.matches("go", GO_CALLS, node)
+            return [
+                (m, text(m["field"][0], data)) for _, m in languages.matches("go", GO_CALLS, node)
+            ]
         lo = bisect.bisect_left(self.starts, node.start_byte)
         hi = bisect.bisect_left(self.starts, node.end_byte)
-        return [c for c in self.calls[lo:hi] if c[1]["call"][0].end_byte <= node.end_byte]
+        return [c for c in self.calls[lo:hi] if c[0]["call"][0].end_byte <= node.end_byte]
+
+
+# the calls a request read is made of beside the framework's own (fw.reads): r.URL.Query().Get,
+# r.Header.Get, json.NewDecoder(r.Body).Decode, chi.URLParam
+_DETAIL_CALLS = frozenset(("Get", "Decode", "URLParam"))
 
 
 def _go_details(h: Handler, data: bytes, fw, body_calls=None) -> None:
@@ -379,15 +386,17 @@ def _go_details(h: Handler, data: bytes, fw, body_calls=None) -> None:
     btext = text(body, data)
     ctx_names = set(names)
     matched = (
-        body_calls(body) if body_calls is not None else languages.matches("go", GO_CALLS, body)
+        body_calls(body, data)
+        if body_calls is not None
+        else [(m, text(m["field"][0], data)) for _, m in languages.matches("go", GO_CALLS, body)]
     )
-    for _, m in matched:
-        field_name = text(m["field"][0], data)
-        obj_node = m["obj"][0]
-        obj = text(obj_node, data)
+    for m, field_name in matched:
+        kind = fw.reads.get(field_name)
+        if kind is None and field_name not in _DETAIL_CALLS:
+            continue  # (most calls of a handler: no read of the request)
+        obj = text(m["obj"][0], data)
         call = m["call"][0]
         args: list | None = None  # (read only for a call that reads the request)
-        kind = fw.reads.get(field_name)
         # r.URL.Query().Get("x"), r.Header.Get("x")
         if (
             field_name == "Get"
