@@ -4,6 +4,7 @@ from backend_architect.app import checks
 from backend_architect.core import languages
 from backend_architect.core.findings import Severity
 from backend_architect.core.registry import Rule
+from backend_architect.lang import go as golang
 from backend_architect.lang import APP_LANGUAGES, JS_LANGUAGES, text
 from ...core.lazy_re import lazy
 
@@ -116,7 +117,7 @@ class ConnectionNotClosed(Rule):
                 return
             if ctx.file.is_migration:
                 return  # runs once, inside the migration's own transaction
-            yield from self._go(checks.tree(ctx), data)
+            yield from self._go(ctx.document, checks.tree(ctx), data)
         elif lang in JS_LANGUAGES:
             if b".connect()" not in data:
                 return
@@ -168,16 +169,9 @@ class ConnectionNotClosed(Rule):
                 what=f"`{var}` from `{fname}()` is not closed if an exception is raised; use `with` or close it in `finally`",
             )
 
-    def _go(self, tree, data):
-        q = """
-        (short_var_declaration left: (expression_list . (identifier) @v) right: (expression_list (call_expression function: (selector_expression field: (field_identifier) @m) arguments: (argument_list (_)) @a))) @d
-        (assignment_statement left: (expression_list . (identifier) @v) right: (expression_list (call_expression function: (selector_expression field: (field_identifier) @m) arguments: (argument_list (_)) @a))) @d
-        """
-        for _, m in languages.matches("go", q, tree.root_node):
-            if text(m["m"][0], data) not in ("Query", "QueryContext", "Queryx", "QueryxContext"):
-                continue
-            decl = m["d"][0]
-            var = text(m["v"][0], data)
+    def _go(self, document, tree, data):
+        for decl, var_node in _go_query_assignments(document, tree):
+            var = text(var_node, data)
             if var == "_":
                 continue
             fn = _enclosing(decl, ("function_declaration", "method_declaration", "func_literal"))
@@ -189,16 +183,19 @@ class ConnectionNotClosed(Rule):
                 continue  # not a rows cursor (url.Values, a DAO's list, ...)
             if re.search(rf"\breturn\s+(&?\w+\{{[^}}]*)?\b{v}\b", rest):
                 continue  # handed to the caller
-            if not re.search(
-                rf"defer\s+(func\s*\(\)\s*\{{[^}}]*)?\b{v}\.Close\(\)"
-                # handed to a deferred helper that closes it: `defer closeRows(rows)`,
-                # `defer util.CloseAndLog(ctx, rows, "...")`
-                rf"|defer\s+[\w.]+\((?:[^()\n]*,)?\s*{v}\s*[,)]"
-                # handed to a deferred closure that closes its parameter:
-                # `defer func(r *sql.Rows) { if err := r.Close(); ... }(rows)`
-                rf"|defer\s+func\s*\(\s*(?P<param>\w+)\s[^)]*\)\s*\{{[^}}]*\b(?P=param)\.Close\(\)"
-                rf"(?s:[^}}]*\}})*?\s*\}}\s*\(\s*{v}\s*\)",
-                rest,
+            if not (
+                "defer" in rest  # (each way of closing by defer below starts with it)
+                and re.search(
+                    rf"defer\s+(func\s*\(\)\s*\{{[^}}]*)?\b{v}\.Close\(\)"
+                    # handed to a deferred helper that closes it: `defer closeRows(rows)`,
+                    # `defer util.CloseAndLog(ctx, rows, "...")`
+                    rf"|defer\s+[\w.]+\((?:[^()\n]*,)?\s*{v}\s*[,)]"
+                    # handed to a deferred closure that closes its parameter:
+                    # `defer func(r *sql.Rows) { if err := r.Close(); ... }(rows)`
+                    rf"|defer\s+func\s*\(\s*(?P<param>\w+)\s[^)]*\)\s*\{{[^}}]*\b(?P=param)\.Close\(\)"
+                    rf"(?s:[^}}]*\}})*?\s*\}}\s*\(\s*{v}\s*\)",
+                    rest,
+                )
             ) and not _closed_by_hand(rest, v):
                 yield self.finding(
                     decl.start_byte,
@@ -248,6 +245,34 @@ class ConnectionNotClosed(Rule):
                 decl.end_byte,
                 what=f"`{var}` is not released if a query throws; call `{var}.release()` in `finally`",
             )
+
+
+_GO_QUERIES = frozenset(("Query", "QueryContext", "Queryx", "QueryxContext"))
+
+
+def _go_query_assignments(document, tree):
+    """(statement, first variable) of each ``v, ... := x.Query(args)`` or ``v, ... = x.Query(args)``
+    (QueryContext, Queryx, QueryxContext too), in document order: read off the file's method
+    calls (found once per tree for every reader) instead of querying the tree again."""
+    calls, names = golang.selector_calls(document, tree)
+    for (_, m), name in zip(calls, names, strict=True):
+        if name not in _GO_QUERIES or m["args"][0].named_child_count == 0:
+            continue
+        values = m["call"][0].parent
+        stmt = values.parent if values is not None else None
+        if (
+            stmt is None
+            or values.type != "expression_list"
+            or stmt.type not in ("short_var_declaration", "assignment_statement")
+            or stmt.child_by_field_name("right") != values
+        ):
+            continue
+        left = stmt.child_by_field_name("left")
+        if left is None or left.type != "expression_list" or left.named_child_count == 0:
+            continue
+        first = left.named_children[0]
+        if first.type == "identifier":
+            yield stmt, first
 
 
 def _http_import(name: str, data: bytes) -> bool:
