@@ -170,6 +170,8 @@ class ConnectionNotClosed(Rule):
             )
 
     def _go(self, document, tree, data):
+        # (a literal each pattern below needs is looked for first: a function left unclosed
+        # by a syntax error can run to the end of the file, and is searched once per query)
         for decl, var_node in _go_query_assignments(document, tree):
             var = text(var_node, data)
             if var == "_":
@@ -181,7 +183,7 @@ class ConnectionNotClosed(Rule):
             v = re.escape(var)
             if not re.search(rf"\b{v}\.(Next|NextResultSet)\(\)", rest):
                 continue  # not a rows cursor (url.Values, a DAO's list, ...)
-            if re.search(rf"\breturn\s+(&?\w+\{{[^}}]*)?\b{v}\b", rest):
+            if "return" in rest and re.search(rf"\breturn\s+(&?\w+\{{[^}}]*)?\b{v}\b", rest):
                 continue  # handed to the caller
             if not (
                 "defer" in rest  # (each way of closing by defer below starts with it)
@@ -196,13 +198,15 @@ class ConnectionNotClosed(Rule):
                     rf"(?s:[^}}]*\}})*?\s*\}}\s*\(\s*{v}\s*\)",
                     rest,
                 )
-            ) and not _closed_by_hand(rest, v):
+            ) and not (f"{var}.Close()" in rest and _closed_by_hand(rest, v)):
                 yield self.finding(
                     decl.start_byte,
                     decl.end_byte,
                     what=f"`{var}` is not closed on every path; add `defer {var}.Close()` after the error check",
                 )
-            elif re.search(rf"\b{v}\.Next\(\)", rest) and not re.search(rf"\b{v}\.Err\(\)", rest):
+            elif re.search(rf"\b{v}\.Next\(\)", rest) and not (
+                f"{var}.Err()" in rest and re.search(rf"\b{v}\.Err\(\)", rest)
+            ):
                 yield self.finding(
                     decl.start_byte,
                     decl.end_byte,
@@ -259,10 +263,11 @@ def _go_query_assignments(document, tree):
         if name not in _GO_QUERIES or m["args"][0].named_child_count == 0:
             continue
         values = m["call"][0].parent
-        stmt = values.parent if values is not None else None
+        if values is None or values.type != "expression_list":
+            continue  # (most calls: a statement of their own, an argument)
+        stmt = values.parent
         if (
             stmt is None
-            or values.type != "expression_list"
             or stmt.type not in ("short_var_declaration", "assignment_statement")
             or stmt.child_by_field_name("right") != values
         ):
