@@ -666,3 +666,101 @@ def test_a_django_module_reads_its_urls_only_for_a_view(
         text=True,
     )
     assert r.stderr.strip().splitlines()[-1] == f"{reads_urls} 0", r.stderr
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The names a ``^(a\\.b|c\\.d)$`` pattern matches, as text."""
+    body = re.fullmatch(r"\^\((.*)\)\$", pattern)
+    assert body is not None, pattern
+    return [alt.replace("\\.", ".") for alt in body.group(1).split("|")]
+
+
+def test_go_connection_factories_are_the_words_cp001_looks_for_first():
+    from backend_architect.rules.connection_pool import connection_per_request as cp001
+
+    names = _alternatives(cp001.GO_FACTORIES.pattern)
+    assert sorted(names) == sorted(n.decode() for n in cp001.GO_FACTORY_NAMES)
+
+
+def test_cli_flags_every_go_callee_of_ev001_and_cp001(tmp_path: Path):
+    """A Go file is read for EV001 and CP001 only when it names a callee they flag: each one,
+    alone in its file, is still found."""
+    from backend_architect.rules.connection_pool import connection_per_request as cp001
+
+    (tmp_path / ".git").mkdir()
+    calls = {
+        "EV001": [
+            'smtp.SendMail("smtp.example.com:587", nil, "a@example.com", nil, nil)',
+            "time.Sleep(time.Second)",
+            'gofpdf.New("P", "mm", "A4", "")',
+            "wkhtmltopdf.NewPDFGenerator()",
+            'http.Post("https://hooks.example.com/orders", "application/json", nil)',
+            'http.PostForm("https://hooks.example.com/orders", nil)',
+        ],
+        "CP001": [f'{name}("postgres")' for name in _alternatives(cp001.GO_FACTORIES.pattern)],
+    }
+    expected = {}
+    for code, lines in calls.items():
+        for k, line in enumerate(lines):
+            path = tmp_path / f"{code.lower()}_{k}" / "main.go"
+            path.parent.mkdir()
+            path.write_text(
+                'package main\n\nimport "github.com/gin-gonic/gin"\n\n'
+                f"func create(c *gin.Context) {{\n\tx := {line}\n\t_ = x\n\tc.Status(201)\n}}\n\n"
+                'func routes(r *gin.Engine) {\n\tr.POST("/orders", create)\n}\n'
+            )
+            expected[str(path)] = code
+    proc = run_cli(
+        "check",
+        "--select",
+        "EV001,CP001",
+        "--output-format",
+        "json",
+        "--exit-zero",
+        ".",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    found = {((tmp_path / f["filename"]).resolve(), f["code"]) for f in json.loads(proc.stdout)}
+    missing = {
+        (path, code) for path, code in expected.items() if (Path(path).resolve(), code) not in found
+    }
+    assert not missing, missing
+
+
+GO_FIXTURES = [p for p in APP_FIXTURES if p.suffix == ".go"]
+# the Query assignments CP003 reads, as one query of the tree would find them
+CP003_QUERY = """
+(short_var_declaration left: (expression_list . (identifier) @v) right: (expression_list (call_expression function: (selector_expression field: (field_identifier) @m) arguments: (argument_list (_)) @a))) @d
+(assignment_statement left: (expression_list . (identifier) @v) right: (expression_list (call_expression function: (selector_expression field: (field_identifier) @m) arguments: (argument_list (_)) @a))) @d
+"""
+
+
+@pytest.mark.parametrize("path", GO_FIXTURES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_go_calls_read_off_the_shared_method_calls_are_what_their_queries_find(path: Path):
+    """The database calls of SQL strings and CP003's Query assignments come from the file's
+    method calls (one query per tree): the same nodes, in the same order, as their own
+    queries find."""
+    from backend_architect.core.engine import Context
+    from backend_architect.rules.connection_pool import connection_not_closed as cp003
+
+    doc = Document(path.read_text(encoding="utf-8"), path=str(path))
+    tree = languages.parse(doc.data, "go")
+    finder = embedded._Finder(Context(doc, Settings(), None), tree)
+    shared = [
+        (c["call"][0].start_byte, c["call"][0].end_byte)
+        for c in finder._call_matches(embedded.GO_CALLS)
+    ]
+    own = [
+        (c["call"][0].start_byte, c["call"][0].end_byte)
+        for _, c in languages.matches("go", embedded.GO_CALLS, tree.root_node)
+    ]
+    assert shared == own
+    queries = ("Query", "QueryContext", "Queryx", "QueryxContext")
+    own = [
+        (m["d"][0].start_byte, m["v"][0].start_byte)
+        for _, m in languages.matches("go", CP003_QUERY, tree.root_node)
+        if m["m"][0].text.decode() in queries
+    ]
+    shared = [(d.start_byte, v.start_byte) for d, v in cp003._go_query_assignments(doc, tree)]
+    assert shared == own
