@@ -764,3 +764,20 @@ def test_go_calls_read_off_the_shared_method_calls_are_what_their_queries_find(p
     ]
     shared = [(d.start_byte, v.start_byte) for d, v in cp003._go_query_assignments(doc, tree)]
     assert shared == own
+
+
+@pytest.mark.parametrize("path", GO_FIXTURES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_go_declared_functions_are_what_their_query_finds(path: Path):
+    """A file without a syntax error is read for its functions at its top level only: the
+    same functions, in the same order, as the query of the whole tree (and with an error
+    left in the file, too)."""
+    from backend_architect.frameworks.kit import go_router
+
+    data = path.read_bytes()
+    for text in (data, data.replace(b"{", b"(", 1)):  # (the second: a syntax error early on)
+        tree = languages.parse(text, "go")
+        own: dict = {}
+        for _, m in languages.matches("go", go_router.GO_FUNCS, tree.root_node):
+            own.setdefault(m["name"][0].text, m["fn"][0].start_byte)
+        found = go_router.declared_functions(tree, text)
+        assert [(k.encode(), n.start_byte) for k, n in found.items()] == list(own.items())

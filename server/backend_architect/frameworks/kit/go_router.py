@@ -130,11 +130,26 @@ def _names_a_limiter(data: bytes) -> bool:
     return LIMITER_RE.search(data.decode("utf-8", "replace")) is not None
 
 
+def declared_functions(tree: ts.Tree, data: bytes) -> dict[str, ts.Node]:
+    """The functions and methods a Go file declares, by name (the first of a name), in the
+    order GO_FUNCS finds them."""
+    functions: dict[str, ts.Node] = {}
+    root = tree.root_node
+    if root.has_error:  # (declarations may sit inside the error's nodes)
+        for _, m in languages.matches("go", GO_FUNCS, root):
+            functions.setdefault(text(m["name"][0], data), m["fn"][0])
+        return functions
+    for fn in root.children:  # a file without a syntax error declares them at its top only
+        if fn.type in ("function_declaration", "method_declaration"):
+            name = fn.child_by_field_name("name")
+            if name is not None:
+                functions.setdefault(text(name, data), fn)
+    return functions
+
+
 def go_routes(document: Document, tree: ts.Tree, data: bytes, fw) -> list[Handler]:
     """The routes of a Go file; ``fw`` is the framework module's :class:`GoRouter` style."""
-    functions: dict[str, ts.Node] = {}
-    for _, m in languages.matches("go", GO_FUNCS, tree.root_node):
-        functions.setdefault(text(m["name"][0], data), m["fn"][0])
+    functions = declared_functions(tree, data)
     # groups: v1 := r.Group("/api", mw...)  /  g.Use(mw)
     prefixes: dict[str, str] = {}
     group_mw: dict[str, list[tuple[int, ts.Node]]] = {}
