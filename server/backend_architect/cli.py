@@ -263,10 +263,14 @@ def _attach_catalogs(jobs: list[_Job]) -> None:
 
 
 _WANTS_CATALOG: dict[int, tuple[Settings, bool]] = {}
+_WANTS_LAST: list = []  # (settings, answer) of the last call
 
 
 def _wants_catalog(settings: Settings) -> bool:
     """Whether any selected rule reads the schema (reading it costs a pass over the migrations)."""
+    last = _WANTS_LAST
+    if last and last[0] is settings:  # the files of a folder share one settings object
+        return last[1]
     known = _WANTS_CATALOG.get(id(settings))
     if known is None or known[0] is not settings:
         known = (
@@ -277,6 +281,7 @@ def _wants_catalog(settings: Settings) -> bool:
             ),
         )
         _WANTS_CATALOG[id(settings)] = known
+    _WANTS_LAST[:] = known
     return known[1]
 
 
@@ -567,7 +572,18 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
         return "/".join(out)
 
     schemas: dict[str, str] = {}
-    settings_keys: dict[int, str] = {}
+    # (settings, its key) by identity (a few objects, one per configuration file): no id()
+    # per file, which a recording run's audit hook hears
+    settings_keys: list[tuple[Settings, str]] = []
+
+    def settings_key(settings: Settings) -> str:
+        for known, key in settings_keys:
+            if known is settings:
+                return key
+        key = digest(repr(settings))
+        settings_keys.append((settings, key))
+        return key
+
     pack_names: dict[tuple[str, str], str] = {}  # (group, settings) -> pack
     keys: list[str | None] = []
     packs: list[str] = []
@@ -585,10 +601,9 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
             continue
         if job.schema_root is not None and job.schema_root not in schemas:
             schemas[job.schema_root] = schema_fingerprint(job.schema_root, job.settings)
-        if id(job.settings) not in settings_keys:
-            settings_keys[id(job.settings)] = digest(repr(job.settings))
+        settings_digest = settings_key(job.settings)
         group = group_keys[(job.project, job.info.language)]
-        pack_of = (group, settings_keys[id(job.settings)])
+        pack_of = (group, settings_digest)
         if pack_of not in pack_names:
             pack_names[pack_of] = digest(code, *pack_of)
         packs[-1] = pack_names[pack_of]
@@ -597,7 +612,7 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
                 code,
                 os.path.abspath(job.path),
                 content,
-                settings_keys[id(job.settings)],
+                settings_digest,
                 repr(job.info),
                 schemas.get(job.schema_root or "", "-"),
                 group,

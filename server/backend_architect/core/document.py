@@ -110,10 +110,14 @@ def _folder_uri(folder: str) -> str:
     return "file://" + _quoted(folder)
 
 
-def _quoted(part: str) -> str:
-    from urllib.parse import quote_from_bytes
+# the bytes a file URI's path keeps as they are (urllib.parse.quote's, and "/"); the others are
+# percent-encoded, as quote_from_bytes does (without importing urllib: 3 ms of a run's start)
+_URI_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
 
-    return quote_from_bytes(os.fsencode(part))
+
+def _quoted(part: str) -> str:
+    safe = _URI_SAFE
+    return "".join(chr(b) if b in safe else f"%{b:02X}" for b in os.fsencode(part))
 
 
 @dataclass

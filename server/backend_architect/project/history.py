@@ -164,9 +164,12 @@ def _blob_sha(path: str) -> str | None:
         data = read_bytes(path)
     except OSError:
         return None
-    import hashlib  # (when git is asked: the import loads OpenSSL)
+    try:  # the module itself: hashlib would also load OpenSSL (2 ms)
+        from _sha1 import sha1
+    except ImportError:  # an interpreter without it
+        from hashlib import sha1
 
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 class HistoryIndex:
@@ -342,9 +345,9 @@ class HistoryIndex:
 
 _INDEX = HistoryIndex()
 
-# (absolute path, id of the settings) -> (the settings, the answer): while a one-shot run
-# checks (see :func:`one_run`), else None
-_RUN: dict[tuple[str, int], tuple[object, History]] | None = None
+# absolute path -> (the settings, the answer for them): while a one-shot run checks (see
+# :func:`one_run`), else None
+_RUN: dict[str, tuple[object, History]] | None = None
 
 
 @contextlib.contextmanager
@@ -367,7 +370,7 @@ def history_of(path: str, settings=None, m=None) -> History:
     run = _RUN
     if run is None or m is not None:
         return _history_of(path, settings, m)
-    key = (os.path.abspath(path), id(settings))
+    key = os.path.abspath(path)
     known = run.get(key)
     if known is not None and known[0] is settings:
         return known[1]
