@@ -66,6 +66,7 @@ def split_lines(text: str) -> list[str]:
     return lines if text else []
 
 
+@functools.lru_cache(maxsize=8192)  # a run asks for each file's several times
 def language_for_path(path: str) -> str | None:
     """The analysed language of a file, from its suffix (None when not analysed)."""
     return LANGUAGE_BY_SUFFIX.get(os.path.splitext(path)[1].lower())
@@ -115,7 +116,12 @@ def _folder_uri(folder: str) -> str:
 _URI_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
 
 
+_PLAIN_PART_RE = re.compile(r"[A-Za-z0-9_.~/-]*")
+
+
 def _quoted(part: str) -> str:
+    if _PLAIN_PART_RE.fullmatch(part):
+        return part
     safe = _URI_SAFE
     return "".join(chr(b) if b in safe else f"%{b:02X}" for b in os.fsencode(part))
 
