@@ -526,7 +526,7 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
     As every key of a group (project, language) changes with any file of the group, the
     group's reports are kept together, one pack per group and settings: a run writes one
     file per group, not one per checked file."""
-    from .core.results_cache import code_fingerprint, digest
+    from .core.results_cache import blake2b, code_fingerprint, digest
     from .core.workspace import read_bytes
     from .project.schema import schema_fingerprint
 
@@ -534,14 +534,13 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
     contents: list[str | None] = []
     for job in planned:
         try:
-            contents.append(digest(read_bytes(job.path)))
+            contents.append(blake2b(read_bytes(job.path), digest_size=20).hexdigest())
         except OSError:
             contents.append(None)
+    fulls = [os.path.abspath(job.path) for job in planned]
     groups: dict[tuple, list[str]] = {}
-    for job, content in zip(planned, contents, strict=False):
-        groups.setdefault((job.project, job.info.language), []).append(
-            f"{os.path.abspath(job.path)}\0{content}"
-        )
+    for job, full, content in zip(planned, fulls, contents, strict=True):
+        groups.setdefault((job.project, job.info.language), []).append(f"{full}\0{content}")
     group_keys = {g: digest(*sorted(items)) for g, items in groups.items()}
     listings: dict[str, str] = {}
 
@@ -590,7 +589,7 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
     from .project.history import history_of
 
     database = bool(os.environ.get("DATABASE_URL"))
-    for job, content in zip(planned, contents, strict=False):
+    for job, full, content in zip(planned, fulls, contents, strict=True):
         packs.append("")
         if content is None or database or job.settings.database.url:
             keys.append(None)  # with a database, what is reported depends on the database too
@@ -610,7 +609,7 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
         keys.append(
             digest(
                 code,
-                os.path.abspath(job.path),
+                full,
                 content,
                 settings_digest,
                 repr(job.info),

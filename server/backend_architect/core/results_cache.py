@@ -181,8 +181,7 @@ def digest(*parts) -> str:
     h = blake2b(digest_size=20)
     for part in parts:
         data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
+        h.update(len(data).to_bytes(8, "little") + data)
     return h.hexdigest()
 
 

@@ -159,7 +159,7 @@ def _git(repo: str, *args: str) -> str | None:
 
 _SHA_RE = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 # the environment variables that move a repository's refs (or its git folder) elsewhere
-_GIT_PLACES = frozenset({"GIT_DIR", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_WORK_TREE"})
+_GIT_PLACES = ("GIT_DIR", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_WORK_TREE")
 
 
 def _head_at_origin_head(repo: str) -> str | None:
@@ -168,7 +168,7 @@ def _head_at_origin_head(repo: str) -> str | None:
     not plain (a worktree's or submodule's ``.git`` file, the reftable format, git's
     variables that move the refs, a ref named like ``origin/HEAD`` that git would take first):
     then git is asked."""
-    if any(name in _GIT_PLACES or name.startswith("GIT_CONFIG") for name in os.environ):
+    if any(os.environ.get(name) for name in _GIT_PLACES):
         return None
     git_dir = os.path.join(repo, ".git")
     if not os.path.isdir(git_dir) or os.path.exists(os.path.join(git_dir, "reftable")):

@@ -163,6 +163,9 @@ class ProjectModel:
 
     def root_of(self, folder: str) -> str | None:
         """The nearest folder at or above ``folder`` with a project manifest (None: none up to /)."""
+        roots = self._roots
+        if folder in roots:  # (its keys are absolute: a folder asked again as it was kept)
+            return roots[folder]
         folder = os.path.abspath(folder)
         chain = []
         cur = folder
