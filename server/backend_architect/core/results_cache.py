@@ -64,6 +64,10 @@ def _classes() -> dict[str, type]:
     }
 
 
+# a dataclass's field names, by class (a run encodes hundreds of reports of a few classes)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def encode(value) -> object:
     """``value`` as JSON data: dataclasses and enums tagged with their class name, tuples
     and dicts with non-string keys tagged too (so that they come back as they were)."""
@@ -73,11 +77,12 @@ def encode(value) -> object:
         return {"!e": type(value).__name__, "v": value.value}
     if isinstance(value, str):
         return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            "!c": type(value).__name__,
-            "f": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
-        }
+    cls = type(value)
+    names = _FIELD_NAMES.get(cls)
+    if names is None and dataclasses.is_dataclass(cls):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    if names is not None:
+        return {"!c": cls.__name__, "f": {n: encode(getattr(value, n)) for n in names}}
     if isinstance(value, tuple):
         return {"!t": [encode(v) for v in value]}
     if isinstance(value, list):
