@@ -671,3 +671,27 @@ def test_a_clone_on_its_default_branch_is_judged_without_asking_git_for_the_merg
     got = findings(run(*args, cwd=work, **env))
     assert ("0003_index.sql", "MG001", 1) in got  # committed on this branch only: no history
     assert "merge-base HEAD origin/HEAD" in log.read_text()
+
+
+def test_a_folders_ignored_files_come_from_one_listing_started_before_the_walk(tmp_path: Path):
+    """Checking a folder of a repository: git lists what the repository ignores while the
+    folder is walked (one `ls-files`, however few its files: no `check-ignore` besides), and
+    the files it ignores are not checked."""
+    repo = tmp_path / "app"
+    (repo / "migrations").mkdir(parents=True)
+    (repo / "build").mkdir()
+    (repo / ".gitignore").write_text("build/\n*.local.sql\n")
+    (repo / "migrations" / "0001_posts.sql").write_text(TABLE)
+    (repo / "migrations" / "0002_index.sql").write_text(NEW)
+    (repo / "migrations" / "0000_seed.local.sql").write_text(NEW.replace("idx_posts_id_x", "a"))
+    (repo / "build" / "0004_index.sql").write_text(NEW.replace("idx_posts_id_x", "b"))
+    git(repo, "init", "-q", "-b", "main")
+    log, env = _git_logged(tmp_path)
+    r = run("check", "--exit-zero", "--no-cache", "--output-format", "json", ".", cwd=repo, **env)
+    assert r.returncode == 0, r.stderr
+    got = findings(r)
+    assert ("0002_index.sql", "MG001", 1) in got
+    assert not {f for f in got if f[0] in ("0000_seed.local.sql", "0004_index.sql")}, got
+    asked = log.read_text().splitlines()
+    assert sum("ls-files" in line and "--ignored" in line for line in asked) == 1, asked
+    assert not [line for line in asked if "check-ignore" in line], asked

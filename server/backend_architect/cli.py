@@ -76,8 +76,9 @@ class FileReport:
         return [p for p in self.problems if p.kind == "internal-error"]
 
 
-def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
-    """The files to check under ``paths``; ``on_error(OSError)`` hears of folders that cannot be read.
+def iter_files(paths: Iterable[str], on_error=None, on_folder=None) -> Iterator[str]:
+    """The files to check under ``paths``; ``on_error(OSError)`` hears of folders that cannot be read,
+    ``on_folder(absolute path)`` of each folder of ``paths`` once it is listed.
 
     A symbolic link to a file inside the same folder is not checked again under the link's
     name: the file is judged at its own path (or not at all, when that is not a checked file).
@@ -91,6 +92,8 @@ def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
         top = os.path.realpath(path)
         for dirpath, dirnames, filenames in os.walk(path, onerror=on_error):
             note_listing(os.path.abspath(dirpath), dirnames + filenames)
+            if on_folder is not None and dirpath is path:
+                on_folder(os.path.abspath(path))
             dirnames[:] = sorted(
                 d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
             )
@@ -167,8 +170,20 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
         )
 
     model = project_model()
-    files = list(iter_files(paths, unreadable))
-    model.prefetch_ignored(files)
+    from .project import ownership
+
+    def listed(folder: str) -> None:
+        # git lists what the folder's repository ignores while its files are walked (asked
+        # once its own listing is known: its project markers are read from that)
+        repo = model._repo_of(model.root_of(folder))  # noqa: SLF001 - the model's lookup
+        if repo is not None:
+            ownership.start_listing_ignored(repo)
+
+    try:
+        files = list(iter_files(paths, unreadable, listed))
+        model.prefetch_ignored(files)
+    finally:
+        ownership.stop_listings()
     named = {os.path.abspath(p) for p in paths if os.path.isfile(p)}
     # a folder named on the command line that is itself not own code (`check testdata/`) is checked
     named_dirs = [

@@ -143,6 +143,7 @@ def code_fingerprint() -> str:
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     h = blake2b(digest_size=16)
     h.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}\0".encode())
+    skip = len(package) + 1  # (a path below the package, relative to it: its tail)
     for dirpath, dirnames, filenames in os.walk(package):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(filenames):
@@ -152,9 +153,7 @@ def code_fingerprint() -> str:
                     st = os.stat(full)
                 except OSError:
                     continue
-                h.update(
-                    f"{os.path.relpath(full, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode()
-                )
+                h.update(f"{full[skip:]}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     # the parsers: another version of one parses (and so reports) differently
     import importlib.util
 
