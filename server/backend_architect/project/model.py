@@ -313,6 +313,8 @@ class ProjectModel:
             known = self._files.get((path, sk, language, other, True))
             if known is not None:
                 ignored = known.not_own is not None and known.not_own.kind == ownership.GITIGNORED
+                if not ignored and known.explicit == explicit:
+                    return known  # (the same facts: no copy to make)
                 return replace(known, explicit=explicit, not_own=None if ignored else known.not_own)
         return None
 
