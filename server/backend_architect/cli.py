@@ -90,7 +90,7 @@ def iter_files(paths: Iterable[str], on_error=None, on_folder=None) -> Iterator[
             yield path
             continue
         top = os.path.realpath(path)
-        for dirpath, dirnames, filenames in os.walk(path, onerror=on_error):
+        for dirpath, dirnames, filenames, links in _walk(path, on_error):
             note_listing(os.path.abspath(dirpath), dirnames + filenames)
             if on_folder is not None and dirpath is path:
                 on_folder(os.path.abspath(path))
@@ -101,9 +101,50 @@ def iter_files(paths: Iterable[str], on_error=None, on_folder=None) -> Iterator[
                 full = os.path.normpath(os.path.join(dirpath, name))
                 if not language_for_path(full):
                     continue
-                if os.path.islink(full) and _inside(os.path.realpath(full), top):
+                if name in links and _inside(os.path.realpath(full), top):
                     continue
                 yield full
+
+
+def _walk(top: str, on_error=None) -> Iterator[tuple[str, list[str], list[str], set[str]]]:
+    """``os.walk(top, onerror=on_error)`` (top-down, a link to a folder listed and not
+    followed), with each folder the names of its other entries that are symbolic links: read
+    from the folder's listing (the entries' types), not asked of each file with ``lstat``."""
+    try:
+        entries = os.scandir(top)
+    except OSError as error:
+        if on_error is not None:
+            on_error(error)
+        return
+    dirs: list[str] = []
+    files: list[str] = []
+    links: set[str] = set()  # of the files
+    dir_links: set[str] = set()
+    with entries:
+        while True:
+            try:
+                entry = next(entries)
+            except StopIteration:
+                break
+            except OSError as error:
+                if on_error is not None:
+                    on_error(error)
+                return
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            try:
+                is_link = entry.is_symlink()
+            except OSError:
+                is_link = False
+            (dirs if is_dir else files).append(entry.name)
+            if is_link:
+                (dir_links if is_dir else links).add(entry.name)
+    yield top, dirs, files, links
+    for name in dirs:  # (as the caller left them)
+        if name not in dir_links:
+            yield from _walk(os.path.join(top, name), on_error)
 
 
 def _inside(path: str, folder: str) -> bool:
