@@ -388,3 +388,26 @@ def _check_loading(repo: Path, unused: tuple[str, ...], select: str):
         capture_output=True,
         text=True,
     )
+
+
+def test_grammars_load_their_compiled_module_as_their_package_does():
+    """Each grammar comes from its wheel's compiled module, loaded without the wheel's
+    ``__init__``: the functions are the ones the package exports once it is imported, and a
+    grammar parses."""
+    import importlib
+
+    from backend_architect.core import languages
+
+    for package, names in {
+        "tree_sitter_python": ("language",),
+        "tree_sitter_javascript": ("language",),
+        "tree_sitter_typescript": ("language_typescript", "language_tsx"),
+        "tree_sitter_go": ("language",),
+        "tree_sitter_rust": ("language",),
+        "tree_sitter_postgres": ("language",),
+    }.items():
+        compiled = languages._binding(package)
+        exported = importlib.import_module(package)
+        for name in names:
+            assert getattr(compiled, name) is getattr(exported, name), (package, name)
+    assert languages.parse(b"def f(x):\n    return x\n", "python").root_node.type == "module"

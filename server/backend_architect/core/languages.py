@@ -41,7 +41,8 @@ def _binding(package: str):
     """A grammar wheel's compiled module (``<package>._binding``), loaded without running the
     package's ``__init__``: that imports importlib.resources (and with it pathlib, tempfile,
     shutil, zlib, bz2, lzma: 4 ms of a run's start) for the query files, which are not read
-    here. Imported the ordinary way when the module cannot be found so."""
+    here. The package itself (whose ``__init__`` exports the same functions) when the module
+    cannot be found so."""
     import importlib.machinery
     import importlib.util
     import sys
@@ -59,7 +60,7 @@ def _binding(package: str):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     except ImportError:
-        return importlib.import_module(name)
+        return importlib.import_module(package)
     sys.modules[name] = module
     return module
 
