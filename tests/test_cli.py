@@ -171,6 +171,8 @@ def test_a_link_to_a_file_of_the_tree_is_checked_once(tmp_path: Path):
     outside = tmp_path.parent / f"{tmp_path.name}-shared.sql"
     outside.write_text(MIGRATION.replace("posts", "users"))
     (tmp_path / "shared.sql").symlink_to(outside)
+    (tmp_path / "linked").symlink_to("migrations")  # a link to a folder: not walked into
+    (tmp_path / "dangling.sql").symlink_to("missing.sql")
     r = run("check", "--output-format", "json", "--exit-zero", ".", cwd=tmp_path)
     files = sorted({f["filename"] for f in json.loads(r.stdout)})
     # the link inside the tree is the same file; a link out of the tree is the only way in

@@ -501,13 +501,12 @@ def test_unreadable_folders_are_named(tmp_path: Path):
     code = textwrap.dedent("""
         import os, shutil, sys
         from backend_architect import cli
-        real_walk = os.walk
-        def walk(top, onerror=None, **kw):
-            for dirpath, dirnames, filenames in real_walk(top, onerror=onerror, **kw):
-                if "gone" in dirnames:
-                    shutil.rmtree(os.path.join(dirpath, "gone"))  # removed while we walk
-                yield dirpath, dirnames, filenames
-        os.walk = walk
+        real_scandir = os.scandir
+        def scandir(path="."):
+            if not isinstance(path, int) and os.path.basename(os.fspath(path)) == "gone" and os.path.isdir(path):
+                shutil.rmtree(path)  # removed after its parent was listed, before its own listing
+            return real_scandir(path)
+        os.scandir = scandir
         sys.exit(cli.main(["check", "."]))
     """)
     (tmp_path / "gone").mkdir()

@@ -626,3 +626,72 @@ def test_index_advice_lands_once_on_the_migration_that_defines_what_stands(tmp_p
     assert r.returncode == 0, r.stderr
     got = {(Path(f["filename"]).name, f["code"]) for f in json.loads(r.stdout)}
     assert got == {("0002_again.sql", "IX002"), ("0002_again.sql", "IX003")}
+
+
+def _git_logged(tmp_path: Path) -> tuple[Path, dict]:
+    """A `git` first on the PATH that writes each of its command lines to a log, then runs git."""
+    import shutil
+
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    log = tmp_path / "git.log"
+    (shim / "git").write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{shutil.which("git")}" "$@"\n')
+    (shim / "git").chmod(0o755)
+    return log, {"PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+
+
+def test_a_clone_on_its_default_branch_is_judged_without_asking_git_for_the_merge_base(
+    clone: Path, tmp_path: Path
+):
+    """In a clone whose HEAD is where origin/HEAD is (read from its ref files, loose or packed),
+    the main line is that commit: the same history as git's merge base gives, one git run fewer.
+    Once HEAD has moved on (a local commit), git is asked, and the new commit is no history."""
+    git(clone, "add", ".")
+    git(clone, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "third")
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(clone), str(work))
+    git(work, "reset", "-q", "--hard", "HEAD~1")  # (0003 stays committed on origin only)
+    git(work, "update-ref", "refs/remotes/origin/main", "HEAD")  # origin/HEAD -> main: HEAD
+    (work / "migrations" / "0003_index.sql").write_text(NEW)  # again, uncommitted here
+    args = ("check", "--exit-zero", "--no-cache", "--output-format", "json", "migrations")
+    log, env = _git_logged(tmp_path)
+    for packed in (False, True):
+        if packed:
+            git(work, "pack-refs", "--all")
+        log.write_text("")
+        got = findings(run(*args, cwd=work, **env))
+        assert ("0003_index.sql", "MG001", 1) in got  # new: every advice
+        assert not {f for f in got if f[0] == "0002_indexes.sql" and f[1] != "IX003"}, got
+        asked = log.read_text()
+        assert "ls-tree" in asked and "merge-base" not in asked, asked
+    # a commit of its own: HEAD is past origin/HEAD, git finds the merge base
+    git(work, "add", ".")
+    git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "local")
+    log.write_text("")
+    got = findings(run(*args, cwd=work, **env))
+    assert ("0003_index.sql", "MG001", 1) in got  # committed on this branch only: no history
+    assert "merge-base HEAD origin/HEAD" in log.read_text()
+
+
+def test_a_folders_ignored_files_come_from_one_listing_started_before_the_walk(tmp_path: Path):
+    """Checking a folder of a repository: git lists what the repository ignores while the
+    folder is walked (one `ls-files`, however few its files: no `check-ignore` besides), and
+    the files it ignores are not checked."""
+    repo = tmp_path / "app"
+    (repo / "migrations").mkdir(parents=True)
+    (repo / "build").mkdir()
+    (repo / ".gitignore").write_text("build/\n*.local.sql\n")
+    (repo / "migrations" / "0001_posts.sql").write_text(TABLE)
+    (repo / "migrations" / "0002_index.sql").write_text(NEW)
+    (repo / "migrations" / "0000_seed.local.sql").write_text(NEW.replace("idx_posts_id_x", "a"))
+    (repo / "build" / "0004_index.sql").write_text(NEW.replace("idx_posts_id_x", "b"))
+    git(repo, "init", "-q", "-b", "main")
+    log, env = _git_logged(tmp_path)
+    r = run("check", "--exit-zero", "--no-cache", "--output-format", "json", ".", cwd=repo, **env)
+    assert r.returncode == 0, r.stderr
+    got = findings(r)
+    assert ("0002_index.sql", "MG001", 1) in got
+    assert not {f for f in got if f[0] in ("0000_seed.local.sql", "0004_index.sql")}, got
+    asked = log.read_text().splitlines()
+    assert sum("ls-files" in line and "--ignored" in line for line in asked) == 1, asked
+    assert not [line for line in asked if "check-ignore" in line], asked

@@ -228,6 +228,8 @@ def test_file_uri_without_pathlib_equals_pathlib_s():
         "/a/b/",
         "/a~b/c-d_e.f",
         "/",
+        "/corpus/owner+name/a+b.py",
+        "/x\udcff/\u00a0\t!*'();:@&=$,[]<>\"{}|^`.sql",
     ):
         _absolute_path_to_uri.cache_clear()
         assert _absolute_path_to_uri(path) == Path(os.path.abspath(path)).as_uri(), path
@@ -353,6 +355,10 @@ def test_check_of_a_django_site_loads_no_generator_module(tmp_path: Path):
         "backend_architect.project.dependencies",
         "backend_architect.frameworks.kit.ts_store",
         "backend_architect.orm_migrations.alembic",
+        # a grammar's package __init__ (its query files), a URI's quoting, git's blob ids
+        "importlib.resources",
+        "urllib.parse",
+        "_hashlib",
     )
     r = _check_loading(repo, unused, "IV001,IV010,API,AU")
     assert r.stderr.strip().splitlines()[-1] == "[] True 0", r.stderr
@@ -382,3 +388,26 @@ def _check_loading(repo: Path, unused: tuple[str, ...], select: str):
         capture_output=True,
         text=True,
     )
+
+
+def test_grammars_load_their_compiled_module_as_their_package_does():
+    """Each grammar comes from its wheel's compiled module, loaded without the wheel's
+    ``__init__``: the functions are the ones the package exports once it is imported, and a
+    grammar parses."""
+    import importlib
+
+    from backend_architect.core import languages
+
+    for package, names in {
+        "tree_sitter_python": ("language",),
+        "tree_sitter_javascript": ("language",),
+        "tree_sitter_typescript": ("language_typescript", "language_tsx"),
+        "tree_sitter_go": ("language",),
+        "tree_sitter_rust": ("language",),
+        "tree_sitter_postgres": ("language",),
+    }.items():
+        compiled = languages._binding(package)
+        exported = importlib.import_module(package)
+        for name in names:
+            assert getattr(compiled, name) is getattr(exported, name), (package, name)
+    assert languages.parse(b"def f(x):\n    return x\n", "python").root_node.type == "module"

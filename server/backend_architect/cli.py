@@ -76,8 +76,9 @@ class FileReport:
         return [p for p in self.problems if p.kind == "internal-error"]
 
 
-def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
-    """The files to check under ``paths``; ``on_error(OSError)`` hears of folders that cannot be read.
+def iter_files(paths: Iterable[str], on_error=None, on_folder=None) -> Iterator[str]:
+    """The files to check under ``paths``; ``on_error(OSError)`` hears of folders that cannot be read,
+    ``on_folder(absolute path)`` of each folder of ``paths`` once it is listed.
 
     A symbolic link to a file inside the same folder is not checked again under the link's
     name: the file is judged at its own path (or not at all, when that is not a checked file).
@@ -89,8 +90,10 @@ def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
             yield path
             continue
         top = os.path.realpath(path)
-        for dirpath, dirnames, filenames in os.walk(path, onerror=on_error):
+        for dirpath, dirnames, filenames, links in _walk(path, on_error):
             note_listing(os.path.abspath(dirpath), dirnames + filenames)
+            if on_folder is not None and dirpath is path:
+                on_folder(os.path.abspath(path))
             dirnames[:] = sorted(
                 d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
             )
@@ -98,9 +101,50 @@ def iter_files(paths: Iterable[str], on_error=None) -> Iterator[str]:
                 full = os.path.normpath(os.path.join(dirpath, name))
                 if not language_for_path(full):
                     continue
-                if os.path.islink(full) and _inside(os.path.realpath(full), top):
+                if name in links and _inside(os.path.realpath(full), top):
                     continue
                 yield full
+
+
+def _walk(top: str, on_error=None) -> Iterator[tuple[str, list[str], list[str], set[str]]]:
+    """``os.walk(top, onerror=on_error)`` (top-down, a link to a folder listed and not
+    followed), with each folder the names of its other entries that are symbolic links: read
+    from the folder's listing (the entries' types), not asked of each file with ``lstat``."""
+    try:
+        entries = os.scandir(top)
+    except OSError as error:
+        if on_error is not None:
+            on_error(error)
+        return
+    dirs: list[str] = []
+    files: list[str] = []
+    links: set[str] = set()  # of the files
+    dir_links: set[str] = set()
+    with entries:
+        while True:
+            try:
+                entry = next(entries)
+            except StopIteration:
+                break
+            except OSError as error:
+                if on_error is not None:
+                    on_error(error)
+                return
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            try:
+                is_link = entry.is_symlink()
+            except OSError:
+                is_link = False
+            (dirs if is_dir else files).append(entry.name)
+            if is_link:
+                (dir_links if is_dir else links).add(entry.name)
+    yield top, dirs, files, links
+    for name in dirs:  # (as the caller left them)
+        if name not in dir_links:
+            yield from _walk(os.path.join(top, name), on_error)
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -167,8 +211,20 @@ def _plan(paths: list[str], overrides: dict, excluded: list | None = None) -> li
         )
 
     model = project_model()
-    files = list(iter_files(paths, unreadable))
-    model.prefetch_ignored(files)
+    from .project import ownership
+
+    def listed(folder: str) -> None:
+        # git lists what the folder's repository ignores while its files are walked (asked
+        # once its own listing is known: its project markers are read from that)
+        repo = model._repo_of(model.root_of(folder))  # noqa: SLF001 - the model's lookup
+        if repo is not None:
+            ownership.start_listing_ignored(repo)
+
+    try:
+        files = list(iter_files(paths, unreadable, listed))
+        model.prefetch_ignored(files)
+    finally:
+        ownership.stop_listings()
     named = {os.path.abspath(p) for p in paths if os.path.isfile(p)}
     # a folder named on the command line that is itself not own code (`check testdata/`) is checked
     named_dirs = [
@@ -263,10 +319,14 @@ def _attach_catalogs(jobs: list[_Job]) -> None:
 
 
 _WANTS_CATALOG: dict[int, tuple[Settings, bool]] = {}
+_WANTS_LAST: list = []  # (settings, answer) of the last call
 
 
 def _wants_catalog(settings: Settings) -> bool:
     """Whether any selected rule reads the schema (reading it costs a pass over the migrations)."""
+    last = _WANTS_LAST
+    if last and last[0] is settings:  # the files of a folder share one settings object
+        return last[1]
     known = _WANTS_CATALOG.get(id(settings))
     if known is None or known[0] is not settings:
         known = (
@@ -277,6 +337,7 @@ def _wants_catalog(settings: Settings) -> bool:
             ),
         )
         _WANTS_CATALOG[id(settings)] = known
+    _WANTS_LAST[:] = known
     return known[1]
 
 
@@ -521,7 +582,7 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
     As every key of a group (project, language) changes with any file of the group, the
     group's reports are kept together, one pack per group and settings: a run writes one
     file per group, not one per checked file."""
-    from .core.results_cache import code_fingerprint, digest
+    from .core.results_cache import blake2b, code_fingerprint, digest
     from .core.workspace import read_bytes
     from .project.schema import schema_fingerprint
 
@@ -529,14 +590,13 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
     contents: list[str | None] = []
     for job in planned:
         try:
-            contents.append(digest(read_bytes(job.path)))
+            contents.append(blake2b(read_bytes(job.path), digest_size=20).hexdigest())
         except OSError:
             contents.append(None)
+    fulls = [os.path.abspath(job.path) for job in planned]
     groups: dict[tuple, list[str]] = {}
-    for job, content in zip(planned, contents, strict=False):
-        groups.setdefault((job.project, job.info.language), []).append(
-            f"{os.path.abspath(job.path)}\0{content}"
-        )
+    for job, full, content in zip(planned, fulls, contents, strict=True):
+        groups.setdefault((job.project, job.info.language), []).append(f"{full}\0{content}")
     group_keys = {g: digest(*sorted(items)) for g, items in groups.items()}
     listings: dict[str, str] = {}
 
@@ -567,14 +627,25 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
         return "/".join(out)
 
     schemas: dict[str, str] = {}
-    settings_keys: dict[int, str] = {}
+    # (settings, its key) by identity (a few objects, one per configuration file): no id()
+    # per file, which a recording run's audit hook hears
+    settings_keys: list[tuple[Settings, str]] = []
+
+    def settings_key(settings: Settings) -> str:
+        for known, key in settings_keys:
+            if known is settings:
+                return key
+        key = digest(repr(settings))
+        settings_keys.append((settings, key))
+        return key
+
     pack_names: dict[tuple[str, str], str] = {}  # (group, settings) -> pack
     keys: list[str | None] = []
     packs: list[str] = []
     from .project.history import history_of
 
     database = bool(os.environ.get("DATABASE_URL"))
-    for job, content in zip(planned, contents, strict=False):
+    for job, full, content in zip(planned, fulls, contents, strict=True):
         packs.append("")
         if content is None or database or job.settings.database.url:
             keys.append(None)  # with a database, what is reported depends on the database too
@@ -585,19 +656,18 @@ def _cache_keys(planned: list[_Job]) -> tuple[list[str | None], list[str]]:
             continue
         if job.schema_root is not None and job.schema_root not in schemas:
             schemas[job.schema_root] = schema_fingerprint(job.schema_root, job.settings)
-        if id(job.settings) not in settings_keys:
-            settings_keys[id(job.settings)] = digest(repr(job.settings))
+        settings_digest = settings_key(job.settings)
         group = group_keys[(job.project, job.info.language)]
-        pack_of = (group, settings_keys[id(job.settings)])
+        pack_of = (group, settings_digest)
         if pack_of not in pack_names:
             pack_names[pack_of] = digest(code, *pack_of)
         packs[-1] = pack_names[pack_of]
         keys.append(
             digest(
                 code,
-                os.path.abspath(job.path),
+                full,
                 content,
-                settings_keys[id(job.settings)],
+                settings_digest,
                 repr(job.info),
                 schemas.get(job.schema_root or "", "-"),
                 group,

@@ -66,6 +66,7 @@ def split_lines(text: str) -> list[str]:
     return lines if text else []
 
 
+@functools.lru_cache(maxsize=8192)  # a run asks for each file's several times
 def language_for_path(path: str) -> str | None:
     """The analysed language of a file, from its suffix (None when not analysed)."""
     return LANGUAGE_BY_SUFFIX.get(os.path.splitext(path)[1].lower())
@@ -110,10 +111,19 @@ def _folder_uri(folder: str) -> str:
     return "file://" + _quoted(folder)
 
 
-def _quoted(part: str) -> str:
-    from urllib.parse import quote_from_bytes
+# the bytes a file URI's path keeps as they are (urllib.parse.quote's, and "/"); the others are
+# percent-encoded, as quote_from_bytes does (without importing urllib: 3 ms of a run's start)
+_URI_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
 
-    return quote_from_bytes(os.fsencode(part))
+
+_PLAIN_PART_RE = re.compile(r"[A-Za-z0-9_.~/-]*")
+
+
+def _quoted(part: str) -> str:
+    if _PLAIN_PART_RE.fullmatch(part):
+        return part
+    safe = _URI_SAFE
+    return "".join(chr(b) if b in safe else f"%{b:02X}" for b in os.fsencode(part))
 
 
 @dataclass

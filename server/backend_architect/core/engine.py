@@ -658,13 +658,16 @@ class _Rules:
     rule about `ALTER TABLE`. Grouped as the engine runs them, in code order."""
 
     # the grouping of the last few selections (every file of a language asks with the same
-    # rules): (the rules, by kind, region rules, document rules) by the rules' identities
-    _grouped: dict[tuple[int, ...], tuple] = {}
+    # rules): (the rules, by kind, region rules, document rules), the newest first. Found by
+    # comparing the rules (the same objects compare by identity), not by their id()s: a run
+    # that records its inputs hears every id() call in its audit hook
+    _grouped: list[tuple] = []
 
     def __init__(self, infos: list[RuleInfo]) -> None:
         self.made: dict[str, Rule] = {}
-        key = tuple(map(id, infos))
-        known = self._grouped.get(key)
+        rules = tuple(infos)
+        grouped = self._grouped
+        known = next((g for g in grouped if g[0] == rules), None)
         if known is None:
             # statement rules by kind (None: every kind), region rules, document rules
             by_kind: dict[str | None, list[RuleInfo]] = {}
@@ -678,11 +681,9 @@ class _Rules:
                 if "region" in i.hooks:
                     region.append(i)
             document = [i for i in infos if "document" in i.hooks]
-            # (the rules themselves are kept with their identities, which stay theirs)
-            known = (tuple(infos), by_kind, region, document)
-            if len(self._grouped) >= 16:
-                self._grouped.clear()
-            self._grouped[key] = known
+            known = (rules, by_kind, region, document)
+            del grouped[15:]
+            grouped.insert(0, known)
         # (shared between analyses: read, never changed)
         self.by_kind, self.region, self.document = known[1], known[2], known[3]
 

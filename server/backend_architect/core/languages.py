@@ -20,32 +20,49 @@ _lock = threading.Lock()
 @cache
 def language(name: str) -> ts.Language:
     if name == "python":
-        import tree_sitter_python
-
-        return ts.Language(tree_sitter_python.language())
+        return ts.Language(_binding("tree_sitter_python").language())
     if name == "javascript":
-        import tree_sitter_javascript
-
-        return ts.Language(tree_sitter_javascript.language())
+        return ts.Language(_binding("tree_sitter_javascript").language())
     if name in ("typescript", "tsx"):
-        import tree_sitter_typescript
-
+        grammars = _binding("tree_sitter_typescript")
         if name == "tsx":
-            return ts.Language(tree_sitter_typescript.language_tsx())
-        return ts.Language(tree_sitter_typescript.language_typescript())
+            return ts.Language(grammars.language_tsx())
+        return ts.Language(grammars.language_typescript())
     if name == "go":
-        import tree_sitter_go
-
-        return ts.Language(tree_sitter_go.language())
+        return ts.Language(_binding("tree_sitter_go").language())
     if name == "rust":
-        import tree_sitter_rust
-
-        return ts.Language(tree_sitter_rust.language())
+        return ts.Language(_binding("tree_sitter_rust").language())
     if name == "sql":
-        import tree_sitter_postgres
-
-        return ts.Language(tree_sitter_postgres.language())
+        return ts.Language(_binding("tree_sitter_postgres").language())
     raise KeyError(f"no tree-sitter grammar for {name!r}")
+
+
+def _binding(package: str):
+    """A grammar wheel's compiled module (``<package>._binding``), loaded without running the
+    package's ``__init__``: that imports importlib.resources (and with it pathlib, tempfile,
+    shutil, zlib, bz2, lzma: 4 ms of a run's start) for the query files, which are not read
+    here. The package itself (whose ``__init__`` exports the same functions) when the module
+    cannot be found so."""
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    name = f"{package}._binding"
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
+    try:
+        found = importlib.util.find_spec(package)  # (finds the package without importing it)
+        where = found.submodule_search_locations if found is not None else None
+        spec = importlib.machinery.PathFinder.find_spec(name, list(where or ()))
+        if spec is None or spec.loader is None:
+            raise ImportError(name)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except ImportError:
+        return importlib.import_module(package)
+    sys.modules[name] = module
+    return module
 
 
 _parsers = threading.local()

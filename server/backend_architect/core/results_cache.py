@@ -64,6 +64,10 @@ def _classes() -> dict[str, type]:
     }
 
 
+# a dataclass's field names, by class (a run encodes hundreds of reports of a few classes)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def encode(value) -> object:
     """``value`` as JSON data: dataclasses and enums tagged with their class name, tuples
     and dicts with non-string keys tagged too (so that they come back as they were)."""
@@ -73,11 +77,12 @@ def encode(value) -> object:
         return {"!e": type(value).__name__, "v": value.value}
     if isinstance(value, str):
         return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            "!c": type(value).__name__,
-            "f": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
-        }
+    cls = type(value)
+    names = _FIELD_NAMES.get(cls)
+    if names is None and dataclasses.is_dataclass(cls):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    if names is not None:
+        return {"!c": cls.__name__, "f": {n: encode(getattr(value, n)) for n in names}}
     if isinstance(value, tuple):
         return {"!t": [encode(v) for v in value]}
     if isinstance(value, list):
@@ -138,6 +143,7 @@ def code_fingerprint() -> str:
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     h = blake2b(digest_size=16)
     h.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:2]}\0".encode())
+    skip = len(package) + 1  # (a path below the package, relative to it: its tail)
     for dirpath, dirnames, filenames in os.walk(package):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(filenames):
@@ -147,9 +153,7 @@ def code_fingerprint() -> str:
                     st = os.stat(full)
                 except OSError:
                     continue
-                h.update(
-                    f"{os.path.relpath(full, package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode()
-                )
+                h.update(f"{full[skip:]}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     # the parsers: another version of one parses (and so reports) differently
     import importlib.util
 
@@ -181,8 +185,7 @@ def digest(*parts) -> str:
     h = blake2b(digest_size=20)
     for part in parts:
         data = part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogatepass")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
+        h.update(len(data).to_bytes(8, "little") + data)
     return h.hexdigest()
 
 

@@ -157,6 +157,70 @@ def _git(repo: str, *args: str) -> str | None:
     return out.stdout.decode("utf-8", "replace")
 
 
+_SHA_RE = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+# the environment variables that move a repository's refs (or its git folder) elsewhere
+_GIT_PLACES = ("GIT_DIR", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_WORK_TREE")
+
+
+def _head_at_origin_head(repo: str) -> str | None:
+    """The commit of ``HEAD`` when ``origin/HEAD`` names the same one (their merge base is that
+    commit), read from the repository's ref files; None when they differ or when anything is
+    not plain (a worktree's or submodule's ``.git`` file, the reftable format, git's
+    variables that move the refs, a ref named like ``origin/HEAD`` that git would take first):
+    then git is asked."""
+    if any(os.environ.get(name) for name in _GIT_PLACES):
+        return None
+    git_dir = os.path.join(repo, ".git")
+    if not os.path.isdir(git_dir) or os.path.exists(os.path.join(git_dir, "reftable")):
+        return None
+    packed: dict[str, str] | None = None
+
+    def packed_refs() -> dict[str, str]:
+        nonlocal packed
+        if packed is None:
+            packed = {}
+            try:
+                with open(os.path.join(git_dir, "packed-refs"), encoding="utf-8") as fh:
+                    for line in fh:
+                        sha, _, name = line.rstrip("\n").partition(" ")
+                        if name and _SHA_RE.fullmatch(sha):
+                            packed[name] = sha
+            except (OSError, UnicodeDecodeError):
+                pass
+        return packed
+
+    def loose(name: str) -> str | None:
+        try:
+            with open(os.path.join(git_dir, name), encoding="utf-8") as fh:
+                return fh.read().strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def resolve(name: str) -> str | None:
+        for _ in range(5):  # (symbolic refs, as git follows them)
+            value = loose(name)
+            if value is None:
+                return packed_refs().get(name)
+            if not value.startswith("ref: "):
+                return value if _SHA_RE.fullmatch(value) else None
+            name = value[5:].strip()
+        return None
+
+    # git reads "origin/HEAD" as the first of these that exists
+    for shadow in (
+        "origin/HEAD",
+        "refs/origin/HEAD",
+        "refs/tags/origin/HEAD",
+        "refs/heads/origin/HEAD",
+    ):
+        if os.path.lexists(os.path.join(git_dir, shadow)) or shadow in packed_refs():
+            return None
+    head = resolve("HEAD")
+    if head is None or head != resolve("refs/remotes/origin/HEAD"):
+        return None
+    return head
+
+
 def _blob_sha(path: str) -> str | None:
     from ..core.workspace import read_bytes
 
@@ -164,9 +228,12 @@ def _blob_sha(path: str) -> str | None:
         data = read_bytes(path)
     except OSError:
         return None
-    import hashlib  # (when git is asked: the import loads OpenSSL)
+    try:  # the module itself: hashlib would also load OpenSSL (2 ms)
+        from _sha1 import sha1
+    except ImportError:  # an interpreter without it
+        from hashlib import sha1
 
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 class HistoryIndex:
@@ -219,8 +286,13 @@ class HistoryIndex:
             if repo in self._repos:
                 return self._repos[repo]
         found = None
+        same = _head_at_origin_head(repo)
+        if same is not None:  # (a clone on its default branch: git need not be asked)
+            found = (same, "merge-base of HEAD and origin/HEAD")
         # (a merge base found says HEAD exists: HEAD itself is asked for only when none is)
         for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):
+            if found is not None:
+                break
             base = _git(repo, "merge-base", "HEAD", ref)
             if base and base.strip():
                 found = (base.strip(), f"merge-base of HEAD and {ref}")
@@ -342,9 +414,9 @@ class HistoryIndex:
 
 _INDEX = HistoryIndex()
 
-# (absolute path, id of the settings) -> (the settings, the answer): while a one-shot run
-# checks (see :func:`one_run`), else None
-_RUN: dict[tuple[str, int], tuple[object, History]] | None = None
+# absolute path -> (the settings, the answer for them): while a one-shot run checks (see
+# :func:`one_run`), else None
+_RUN: dict[str, tuple[object, History]] | None = None
 
 
 @contextlib.contextmanager
@@ -367,7 +439,7 @@ def history_of(path: str, settings=None, m=None) -> History:
     run = _RUN
     if run is None or m is not None:
         return _history_of(path, settings, m)
-    key = (os.path.abspath(path), id(settings))
+    key = os.path.abspath(path)
     known = run.get(key)
     if known is not None and known[0] is settings:
         return known[1]

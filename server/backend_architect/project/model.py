@@ -163,6 +163,9 @@ class ProjectModel:
 
     def root_of(self, folder: str) -> str | None:
         """The nearest folder at or above ``folder`` with a project manifest (None: none up to /)."""
+        roots = self._roots
+        if folder in roots:  # (its keys are absolute: a folder asked again as it was kept)
+            return roots[folder]
         folder = os.path.abspath(folder)
         chain = []
         cur = folder
@@ -310,6 +313,8 @@ class ProjectModel:
             known = self._files.get((path, sk, language, other, True))
             if known is not None:
                 ignored = known.not_own is not None and known.not_own.kind == ownership.GITIGNORED
+                if not ignored and known.explicit == explicit:
+                    return known  # (the same facts: no copy to make)
                 return replace(known, explicit=explicit, not_own=None if ignored else known.not_own)
         return None
 

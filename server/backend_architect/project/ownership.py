@@ -7,9 +7,11 @@ Test code is code (its queries and handlers are judged); test *data* is not
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 from ..core.lazy_re import lazy
 
 GITIGNORED = "gitignored"
@@ -203,7 +205,7 @@ def git_ignored(repo: str, paths: list[str]) -> set[str]:
     project of thousands of files). Both leave tracked files out."""
     if not paths:
         return set()
-    if len(paths) >= _LIST_IGNORED_FROM:
+    if len(paths) >= _LIST_IGNORED_FROM or repo in _STARTED:  # (a listing started: its answer)
         listed = _listed_ignored(repo, paths)
         if listed is not None:
             return listed
@@ -232,37 +234,70 @@ def git_ignored(repo: str, paths: list[str]) -> set[str]:
 _LIST_IGNORED_FROM = 64
 
 
+_LIST_IGNORED = ("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+# repository -> its listing of ignored files, started before its answer is needed
+_STARTED: dict[str, Any] = {}
+
+
+def start_listing_ignored(repo: str) -> None:
+    """Start git's listing of what ``repo`` ignores (:func:`_listed_ignored` takes its answer):
+    git walks the untracked files while the caller walks the project's."""
+    import subprocess
+
+    if repo in _STARTED:
+        return
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        _STARTED[repo] = subprocess.Popen(
+            ["git", "-C", repo, *_LIST_IGNORED],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+
+def stop_listings() -> None:
+    """Stop and reap the listings started and not used."""
+    while _STARTED:
+        _, proc = _STARTED.popitem()
+        with contextlib.suppress(OSError):
+            proc.kill()
+        with contextlib.suppress(Exception):
+            proc.communicate(timeout=10)
+
+
+def _ignored_listing(repo: str) -> bytes | None:
+    """git's listing of what ``repo`` ignores (None when git cannot answer)."""
+    import subprocess
+
+    proc = _STARTED.pop(repo, None)
+    try:
+        if proc is not None:
+            try:
+                out, _ = proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                return None
+            return out if proc.returncode == 0 else None
+        done = subprocess.run(
+            ["git", "-C", repo, *_LIST_IGNORED], capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
 def _listed_ignored(repo: str, paths: list[str]) -> set[str] | None:
     """Which of ``paths`` are ignored, from ``git ls-files --others --ignored
     --exclude-standard --directory``: an untracked file it names, or one under a folder
     it names (a folder whose every untracked file is ignored is named as a whole).
     None when git cannot answer (the caller then asks ``check-ignore``)."""
-    import subprocess
-
-    try:
-        proc = subprocess.run(
-            [
-                "git",
-                "-C",
-                repo,
-                "ls-files",
-                "-z",
-                "--others",
-                "--ignored",
-                "--exclude-standard",
-                "--directory",
-            ],
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if proc.returncode != 0:
+    listing = _ignored_listing(repo)
+    if listing is None:
         return None
     files: set[str] = set()
     folders: set[str] = set()
-    for entry in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+    for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
         if entry.endswith("/"):
             folders.add(entry.rstrip("/"))
         elif entry:
