@@ -289,16 +289,22 @@ def bench_check(root: Path, quick: bool) -> None:
         print("  sqlfluff: not installed (pip install sqlfluff)")
 
 
-def run_measured(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float, float]:
+def run_measured(
+    cmd: list[str], cwd: Path, env: dict, must_succeed: bool = False
+) -> tuple[float, float, float]:
     """(wall seconds, peak RSS in MB, CPU seconds) of one run of ``cmd``: RSS of its own
     process, CPU (user + system) of it and the worker processes it waited for. On a loaded
-    machine the CPU time is the steadier measure; the wall time is what a user waits."""
+    machine the CPU time is the steadier measure; the wall time is what a user waits.
+    ``must_succeed``: a run that exits with a failure stops the benchmark instead of being
+    timed as if it had done its work."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    _, _, usage = os.wait4(proc.pid, 0)
-    proc.returncode = 0
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if must_succeed and proc.returncode != 0:
+        raise SystemExit(f"benchmark run failed (exit status {proc.returncode}): {cmd[:3]}")
     return time.perf_counter() - t0, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
@@ -315,11 +321,43 @@ REAL_MIGRATIONS = (  # two large real PostgreSQL migration histories (diesel fol
 )
 
 
+# The least any CPython program built on pglast does before a rule runs: start the
+# interpreter, load the parser extension (pglast's node classes and enumerations lazily, as
+# `check` does: the extension imports them but parse_sql_json never uses them), read each
+# file and hand it to libpg_query (no tree decoded).
+FLOOR_IMPORT = (
+    "import importlib.machinery, importlib.util, sys\n"
+    "spec = importlib.util.find_spec('pglast')\n"
+    "package = importlib.util.module_from_spec(spec)\n"
+    "for sub in ('enums', 'ast'):\n"
+    "    s = importlib.machinery.PathFinder.find_spec('pglast.' + sub, spec.submodule_search_locations)\n"
+    "    s.loader = importlib.util.LazyLoader(s.loader)\n"
+    "    m = importlib.util.module_from_spec(s)\n"
+    "    s.loader.exec_module(m)\n"
+    "    sys.modules[s.name] = m\n"
+    "    setattr(package, sub, m)\n"
+    "sys.modules['pglast'] = package\n"
+    "spec.loader.exec_module(package)\n"
+    "from pglast.parser import parse_sql_json\n"
+)
+FLOOR_PARSE = FLOOR_IMPORT + (
+    "for name in sys.argv[1:]:\n"
+    "    with open(name, 'rb') as fh:\n"
+    "        text = fh.read().decode('utf-8', 'replace')\n"
+    "    try:\n"
+    "        parse_sql_json(text)\n"
+    "    except Exception:\n"
+    "        pass\n"
+)
+
+
 def bench_migrations(
     root: Path, squawk: str | None, runs: int, real: list[Path], quick: bool
 ) -> None:
     """Interleaved runs (squawk, ours cold, ours warm) on real migration histories and on
-    generated SQL; medians, ratios to squawk's time in the same run, peak RSS."""
+    generated SQL; medians, ratios to squawk's time in the same run, peak RSS. On the real
+    histories the same rounds time the floor of a CPython check built on pglast: the
+    interpreter alone, with the parser imported, and reading and parsing every file."""
     check = [
         sys.executable,
         "-m",
@@ -335,6 +373,7 @@ def bench_migrations(
             files = sorted(str(p) for p in folder.rglob("*.sql"))
             lines = sum(Path(f).read_text(errors="replace").count("\n") for f in files)
             cases.append((f"{folder}: {len(files)} files, {lines:,} lines", folder, files))
+    real_labels = {label for label, _, _ in cases}
     sizes = (2_000, 20_000) if quick else (2_000, 20_000, 200_000)
     for total in sizes:
         text = "\n".join(generate(2000, seed=i) for i in range(max(1, total // 2000)))
@@ -391,6 +430,16 @@ def bench_migrations(
             results.setdefault("ours warm, stored run", []).append(
                 run_measured([*check, str(folder)], root, env)
             )
+            if label in real_labels:
+                floors = (
+                    ("floor: python -c pass", ["-c", "pass"]),
+                    ("floor: + load parser", ["-c", FLOOR_IMPORT]),
+                    ("floor: + parse each file", ["-c", FLOOR_PARSE, *files]),
+                )
+                for name, args in floors:
+                    results.setdefault(name, []).append(
+                        run_measured([sys.executable, *args], root, env, must_succeed=True)
+                    )
             shutil.rmtree(cache, ignore_errors=True)
         print(f"  {label}")
         sq = results.get("squawk")

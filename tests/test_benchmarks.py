@@ -337,3 +337,33 @@ def test_a_held_out_list_is_sampled_on_its_own(measured, tmp_path, monkeypatch):
     assert precision.main([*base, "--list", str(held), "sample", "--uniform", "0"]) == 0
     rows = precision.read_table(precision.TABLE)
     assert [(r["repo"], r["code"]) for r in rows] == [("other/app", "MG001")]
+
+
+def test_migration_floor_scripts_load_the_parser_and_parse_each_file(tmp_path):
+    """The floor rows time scripts of their own: each must do the work it is named after
+    (load libpg_query through pglast, parse each file given), not fail quickly and be
+    timed as a floor below the real one."""
+    run = load("run")
+    good = tmp_path / "a.sql"
+    good.write_text("CREATE TABLE t (id int);\n")
+    bad = tmp_path / "b.sql"
+    bad.write_bytes(b"CREATE TABL \xff;\n")
+    probe = run.FLOOR_PARSE + (
+        "import json\n"
+        "print(json.dumps([sorted(k for k in sys.modules if k.startswith('pglast')),"
+        " parse_sql_json(open(sys.argv[1]).read())]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(good), str(bad)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules, tree = json.loads(out.stdout)
+    assert "pglast.parser" in modules
+    assert "CreateStmt" in tree
+    # a run that fails is not timed
+    with pytest.raises(SystemExit, match="exit status 3"):
+        run.run_measured(
+            [sys.executable, "-c", "raise SystemExit(3)"], tmp_path, dict(os.environ), True
+        )
