@@ -464,7 +464,9 @@ def test_a_syntax_error_inside_one_go_registration_line_keeps_to_that_line(tmp_p
         assert _key(opened.findings) == _key(lint(open_doc, settings).findings)
 
 
-GO_OWNED_HEAD = GO_HEAD + """
+GO_OWNED_HEAD = (
+    GO_HEAD
+    + """
 func Guard() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.GetHeader("X-Token") == "" {
@@ -473,6 +475,7 @@ func Guard() gin.HandlerFunc {
 	}
 }
 """
+)
 GO_OWNED_DEF = """
 func item{n}(c *gin.Context) {{
 	row := db.QueryRow("SELECT * FROM items WHERE id = $1", c.Param("id"))
