@@ -142,11 +142,12 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
 
 
 def _broken_elsewhere(previous, chunk) -> bool:
-    """Whether ``chunk`` held a syntax error before the edit that no edit kept to one of its
-    lines left there: the error may lie anywhere in it (an earlier edit left a bracket open
-    and the definition swallowed the rest of the file), so its lines are not analysed alone,
-    and the definition is not parsed alone to find out where the error is."""
-    if chunk[0] not in previous.broken_chunks:
+    """Whether ``chunk`` held a syntax error in the quick result before the edit that no edit
+    kept to one of its lines left there: the error may lie anywhere in it (an earlier edit
+    left a bracket open and the definition swallowed the rest of the file), so its lines are
+    not analysed alone, and the definition is not parsed alone to find out where the error
+    is. (After the full analysis at a pause the definition is parsed alone as before.)"""
+    if not previous.approximate or chunk[0] not in previous.broken_chunks:
         return False
     kept = previous.broken_line
     return kept is None or not chunk[0] <= kept[0] < chunk[1]
