@@ -111,8 +111,11 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
         i -= before
         j += after
     line = _registration_line(old, new, chunks, p, change_end, delta, i, j)
-    if line is not None and _errors_outside(
-        new, chunks[i][0], chunks[i][1] + delta, line[0], line[1] + delta, document.language
+    if line is not None and (
+        _broken_elsewhere(previous, chunks[i])
+        or _errors_outside(
+            new, chunks[i][0], chunks[i][1] + delta, line[0], line[1] + delta, document.language
+        )
     ):
         # a syntax error elsewhere in the definition (a bracket left open by an earlier
         # edit): the line cannot be analysed alone, and its copy would be for nothing
@@ -136,6 +139,18 @@ def fast_path(document: Document, previous, run_full) -> Any | None:
             j = min(len(chunks) - 1, max(j, i) + max(1, j + 1 - i))
     _fallback("structure")
     return None
+
+
+def _broken_elsewhere(previous, chunk) -> bool:
+    """Whether ``chunk`` held a syntax error in the quick result before the edit that no edit
+    kept to one of its lines left there: the error may lie anywhere in it (an earlier edit
+    left a bracket open and the definition swallowed the rest of the file), so its lines are
+    not analysed alone, and the definition is not parsed alone to find out where the error
+    is. (After the full analysis at a pause the definition is parsed alone as before.)"""
+    if not previous.approximate or chunk[0] not in previous.broken_chunks:
+        return False
+    kept = previous.broken_line
+    return kept is None or not chunk[0] <= kept[0] < chunk[1]
 
 
 _GROW = object()
@@ -317,6 +332,8 @@ def _attempt(document: Document, previous, run_full, p, change_end, delta, i, j,
         kept_broken.discard(fresh[0][0])  # the edited definition: as the copy parses it
     if part.broken_syntax:
         fresh_broken.add(fresh[0][0] if line is not None else new_lo)
+        if line is not None:  # (the line parsed alone has no error outside the edited line)
+            part.broken_line = (new_lo, new_hi)
     part.broken_chunks = frozenset(
         {s for s in kept_broken if s < lo}
         | fresh_broken

@@ -475,6 +475,9 @@ class LintResult:
     # application code: (start, end, maskable, name) of each top-level node (app_incremental)
     chunks: tuple | None = None
     broken_chunks: frozenset = frozenset()  # start offsets of the chunks holding a syntax error
+    # (start, end) of the one line that holds its definition's syntax error, when an edit
+    # was analysed as that line alone (app_incremental)
+    broken_line: tuple[int, int] | None = None
     # re-analysed incrementally in a way that may miss an effect on other definitions
     # (app_incremental): the server runs the full analysis once the user pauses
     approximate: bool = False

@@ -121,11 +121,11 @@ class ListWithoutPagination(Rule):
             r = h.route
             if r.method == "GET" and h.node is not None:
                 yield from self._unbounded_page_size(h, data)
-            if not checks.is_json_api(h, data):
-                continue
             if r.method != "GET" or h.node is None or not r.returns_body:
                 continue
             if not rest.is_collection_path(r.path):
+                continue
+            if not checks.is_json_api(h, data):  # after the cheaper questions: it reads the body
                 continue
             if any(
                 read.name and rest.PAGINATION.match(read.name.split(".")[-1]) for read in r.reads
