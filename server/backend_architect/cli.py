@@ -1165,7 +1165,9 @@ def _tune_gc() -> None:
     are imported later, file by file (the rule index says which)."""
     import gc
 
-    gc.set_threshold(50_000, 50, 100)
+    from . import GC_THRESHOLD
+
+    gc.set_threshold(*GC_THRESHOLD)
     gc.freeze()
 
 

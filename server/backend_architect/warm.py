@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         # many objects and none of them is garbage (16 collections, 3 ms, on a Django site)
         import gc
 
-        gc.set_threshold(50_000, 50, 100)
+        from . import GC_THRESHOLD
+
+        gc.set_threshold(*GC_THRESHOLD)
     recorder = None
     if eligible(words):
         try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from .. import __version__
+from .. import GC_THRESHOLD, __version__
 from ..commands import command_id
 from ..core.document import uri_to_path
 from ..core.registry import COMMANDS
@@ -401,7 +401,7 @@ def serve() -> None:
     logging.basicConfig(level=logging.WARNING)
     # Parse caches hold many small objects; full collections over them show up as
     # latency spikes while typing. Collect less often and keep start-up objects out.
-    gc.set_threshold(50_000, 50, 100)
+    gc.set_threshold(*GC_THRESHOLD)
     gc.freeze()
     _start_io(server)
     server.verifier.shutdown()  # the throwaway PostgreSQL of verify on save, if one was started
