@@ -318,27 +318,24 @@ def _attach_catalogs(jobs: list[_Job]) -> None:
             )
 
 
-_WANTS_CATALOG: dict[int, tuple[Settings, bool]] = {}
-_WANTS_LAST: list = []  # (settings, answer) of the last call
+# (settings, whether it wants the schema), the newest first: a few objects, one per
+# configuration file, found by identity (no id() per file: a recording run's audit hook hears
+# each call)
+_WANTS_CATALOG: list[tuple[Settings, bool]] = []
 
 
 def _wants_catalog(settings: Settings) -> bool:
     """Whether any selected rule reads the schema (reading it costs a pass over the migrations)."""
-    last = _WANTS_LAST
-    if last and last[0] is settings:  # the files of a folder share one settings object
-        return last[1]
-    known = _WANTS_CATALOG.get(id(settings))
-    if known is None or known[0] is not settings:
-        known = (
-            settings,
-            any(
-                settings.rule_enabled(r.code) and (r.needs_catalog or r.reads_schema)
-                for r in listed_rules()
-            ),
-        )
-        _WANTS_CATALOG[id(settings)] = known
-    _WANTS_LAST[:] = known
-    return known[1]
+    for known, wants in _WANTS_CATALOG:
+        if known is settings:
+            return wants
+    wants = any(
+        settings.rule_enabled(r.code) and (r.needs_catalog or r.reads_schema)
+        for r in listed_rules()
+    )
+    del _WANTS_CATALOG[15:]
+    _WANTS_CATALOG.insert(0, (settings, wants))
+    return wants
 
 
 def _project_of(folder: str, fallback: str) -> str:

@@ -289,14 +289,13 @@ class HistoryIndex:
         same = _head_at_origin_head(repo)
         if same is not None:  # (a clone on its default branch: git need not be asked)
             found = (same, "merge-base of HEAD and origin/HEAD")
-        # (a merge base found says HEAD exists: HEAD itself is asked for only when none is)
-        for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):
-            if found is not None:
-                break
-            base = _git(repo, "merge-base", "HEAD", ref)
-            if base and base.strip():
-                found = (base.strip(), f"merge-base of HEAD and {ref}")
-                break
+        else:
+            # (a merge base found says HEAD exists: HEAD itself is asked for only when none is)
+            for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):
+                base = _git(repo, "merge-base", "HEAD", ref)
+                if base and base.strip():
+                    found = (base.strip(), f"merge-base of HEAD and {ref}")
+                    break
         if found is None:
             head = _git(repo, "rev-parse", "--verify", "-q", "HEAD")
             if head:

@@ -371,12 +371,15 @@ class _CallsWithin:
     def __call__(self, node: ts.Node, data: bytes) -> list:
         """(captures, called name) of each call inside ``node``."""
         if not self.ordered:
-            return [
-                (m, text(m["field"][0], data)) for _, m in languages.matches("go", GO_CALLS, node)
-            ]
+            return _named_calls(node, data)
         lo = bisect.bisect_left(self.starts, node.start_byte)
         hi = bisect.bisect_left(self.starts, node.end_byte)
         return [c for c in self.calls[lo:hi] if c[0]["call"][0].end_byte <= node.end_byte]
+
+
+def _named_calls(node: ts.Node, data: bytes) -> list:
+    """(captures, called name) of each method call inside ``node``, by a query of its own."""
+    return [(m, text(m["field"][0], data)) for _, m in languages.matches("go", GO_CALLS, node)]
 
 
 # the calls a request read is made of beside the framework's own (fw.reads): r.URL.Query().Get,
@@ -400,11 +403,7 @@ def _go_details(h: Handler, data: bytes, fw, body_calls=None) -> None:
         return
     btext = text(body, data)
     ctx_names = set(names)
-    matched = (
-        body_calls(body, data)
-        if body_calls is not None
-        else [(m, text(m["field"][0], data)) for _, m in languages.matches("go", GO_CALLS, body)]
-    )
+    matched = body_calls(body, data) if body_calls is not None else _named_calls(body, data)
     for m, field_name in matched:
         kind = fw.reads.get(field_name)
         if kind is None and field_name not in _DETAIL_CALLS:
