@@ -32,11 +32,7 @@ def test_after_a_burst_of_edits_the_newest_versions_diagnostics_are_published(tm
         last_line = text.count("\n") - 1
         assert any(d["range"]["start"]["line"] == last_line for d in newest), newest
         # the same as a fresh analysis of the final text
-        session.close_doc(uri)
-        session.text(uri)
-        session.published.pop(uri, None)
-        session.open("app.py", text, last)
-        assert comparable(session.diagnostics(uri, last)) == comparable(newest)
+        assert comparable(fresh_analysis(session, uri, "app.py", text, last)) == comparable(newest)
     finally:
         session.close()
 
@@ -78,19 +74,13 @@ def test_an_edit_that_breaks_a_definition_is_analysed_whole_once_the_user_pauses
         session.diagnostics(uri, 1)
         at = text.index("async def thing_40")
         at = text.index("db.execute(f", at) + len("db.execute(")
-        broken = text[:at] + "(" + text[at:]  # an unclosed parenthesis inside one handler
-        line = text.count("\n", 0, at)
-        column = at - (text.rfind("\n", 0, at) + 1)
-        position = {"line": line, "character": column}
-        session.change(uri, 2, [{"range": {"start": position, "end": position}, "text": "("}])
+        # an unclosed parenthesis inside one handler
+        broken = change(session, uri, 2, text, at, at, "(")
         first = session.diagnostics(uri, 2)
         session.published.pop(uri)
         again = session.diagnostics(uri, 2)  # the whole file, after the pause
-        session.close_doc(uri)
-        session.text(uri)
-        session.published.pop(uri, None)
-        session.open("app/api.py", broken, 2)
-        assert comparable(again) == comparable(session.diagnostics(uri, 2))
+        fresh = fresh_analysis(session, uri, "app/api.py", broken, 2)
+        assert comparable(again) == comparable(fresh)
         assert first  # the quick answer came first, for the same version
     finally:
         session.close()
@@ -120,11 +110,8 @@ def test_go_edits_that_break_a_registration_line_or_leave_a_bracket_open(tmp_pat
             assert session.diagnostics(uri, version) is not None  # the quick answer
             session.published.pop(uri)
             settled = session.diagnostics(uri, version)  # after the pause, when approximate
-            session.close_doc(uri)
-            session.text(uri)
-            session.published.pop(uri, None)
-            session.open("cmd/api/main.go", text, version)
-            assert comparable(settled) == comparable(session.diagnostics(uri, version)), version
+            fresh = fresh_analysis(session, uri, "cmd/api/main.go", text, version)
+            assert comparable(settled) == comparable(fresh), version
     finally:
         session.close()
 
@@ -151,11 +138,8 @@ def test_go_edits_a_copy_cannot_help_with_are_answered_exactly_at_once(tmp_path)
             assert quick is not None
             if version == 4:
                 continue  # the open string's own line: analysed alone, settled at the pause
-            session.close_doc(uri)
-            session.text(uri)
-            session.published.pop(uri, None)
-            session.open("cmd/api/main.go", text, version)
-            assert comparable(quick) == comparable(session.diagnostics(uri, version)), version
+            fresh = fresh_analysis(session, uri, "cmd/api/main.go", text, version)
+            assert comparable(quick) == comparable(fresh), version
     finally:
         session.close()
 
@@ -183,3 +167,13 @@ def change(session, uri: str, version: int, text: str, start: int, end: int, new
     b = {"line": line, "character": column + end - start}
     session.change(uri, version, [{"range": {"start": a, "end": b}, "text": new}])
     return text[:start] + new + text[end:]
+
+
+def fresh_analysis(session, uri: str, name: str, text: str, version: int) -> list:
+    """The diagnostics of ``text`` opened from scratch as ``name`` at ``version`` (the
+    document closed first): what the edits before must have come to."""
+    session.close_doc(uri)
+    session.text(uri)  # a barrier: the close was handled
+    session.published.pop(uri, None)
+    session.open(name, text, version)
+    return session.diagnostics(uri, version)
